@@ -1,0 +1,26 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+)
+
+// Store is what the Checker needs of persistence. store.DB implements it;
+// everything else the store offers (listings for the CLI and the web view)
+// is used through its concrete type.
+type Store interface {
+	// State returns the watch's state, creating the watch's row on first use.
+	State(ctx context.Context, w Watch) (*State, error)
+	// FindVersionByHash returns the id of the watch's version with this text
+	// hash, if any.
+	FindVersionByHash(ctx context.Context, watch, hash string) (id int64, found bool, err error)
+	// RecordCheck writes the whole record in one transaction and returns the
+	// events as stored (with IDs and version ids filled in). It returns
+	// ErrConflict, writing nothing, when the watch's Seq is no longer
+	// rec.BaseSeq.
+	RecordCheck(ctx context.Context, rec *CheckRecord) ([]Event, error)
+}
+
+// ErrConflict says another writer recorded a check of the same watch since
+// the State the record was built from was read.
+var ErrConflict = errors.New("watch state changed by another writer")

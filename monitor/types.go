@@ -1,0 +1,205 @@
+package monitor
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor/analyze"
+	"github.com/policywatch/policywatch/monitor/extract"
+)
+
+// Watch is one page that policywatch keeps a history of.
+type Watch struct {
+	Name     string            // unique, [a-z0-9-]+
+	URL      string            // the page asked for
+	Select   []string          // CSS selectors that delimit the content; empty: main-content heuristic
+	Remove   []string          // CSS selectors removed from the content
+	Fetcher  string            // "http" (browser and auto come later)
+	Schedule string            // cron spec or "@every 6h"
+	Language string            // Accept-Language and expected language, e.g. "fr-FR"; empty: learnt from history
+	Headers  map[string]string // extra request headers
+
+	// MinLengthRatio: a capture shorter than this fraction of the watch's
+	// typical text length is an anomaly, not a new version. 0 means 0.4.
+	MinLengthRatio float64
+}
+
+// EventKind says what a check found. The values are part of the
+// `events --json` interface.
+type EventKind string
+
+const (
+	KindBaseline   EventKind = "baseline"    // first plausible capture
+	KindChange     EventKind = "change"      // text never seen before
+	KindRevert     EventKind = "revert"      // text of an earlier version came back
+	KindAnomaly    EventKind = "anomaly"     // an implausible page; starts an episode
+	KindFetchError EventKind = "fetch_error" // fetch failed after retries; starts an episode
+	KindRecovered  EventKind = "recovered"   // a plausible page after an episode
+)
+
+// Severity ranks events for people. The values are part of the
+// `events --json` interface and ordered: info < notable < critical.
+type Severity string
+
+const (
+	SeverityInfo     Severity = "info"
+	SeverityNotable  Severity = "notable"
+	SeverityCritical Severity = "critical"
+)
+
+// Rank orders severities; unknown values rank lowest.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityCritical:
+		return 2
+	case SeverityNotable:
+		return 1
+	}
+	return 0
+}
+
+// Anomaly reasons: why a capture was not taken as a policy version.
+const (
+	ReasonSelectorMissing = "selector_missing"
+	ReasonTooShort        = "too_short"
+	ReasonErrorPage       = "error_page"
+	ReasonLoginWall       = "login_wall"
+	ReasonConsentWall     = "consent_wall"
+	ReasonBotBlock        = "bot_block"
+	ReasonJSShell         = "js_shell"
+	ReasonWrongLanguage   = "wrong_language"
+	ReasonNotHTML         = "not_html"
+)
+
+// Event is something a check found that a person may want to know.
+type Event struct {
+	ID              int64
+	Watch           string
+	Time            time.Time
+	Kind            EventKind
+	Severity        Severity
+	Summary         string
+	Version         int64  // baseline, change, revert: the version now current
+	PreviousVersion int64  // change, revert: the version current before
+	RevertedTo      int64  // revert: the earlier version whose text came back
+	Reason          string // anomaly, fetch_error: machine-readable reason
+	Detail          string // anomaly, fetch_error: what was seen, for people
+
+	WordsAdded   int
+	WordsRemoved int
+
+	// Analysis is the scope-and-deadline analysis of a change or revert; nil
+	// for other kinds.
+	Analysis *analyze.Analysis
+}
+
+// Version is one distinct readable text of a watch.
+type Version struct {
+	ID        int64
+	Watch     string
+	Hash      string // TextHash of Text
+	Text      string // readable text, one block per line
+	Title     string
+	Language  string
+	Links     []extract.Link
+	Facts     *analyze.FactSheet
+	BodyID    int64 // the raw body it was first read from
+	FirstSeen time.Time
+	LastSeen  time.Time
+}
+
+// Body is one raw response body, kept byte for byte as evidence.
+type Body struct {
+	ID          int64
+	SHA256      string // hex of Data
+	Data        []byte // as served, after Content-Encoding is undone, before charset decoding
+	ContentType string
+	Charset     string // the charset Data was decoded from
+	URL         string // the URL asked for
+	FinalURL    string // after redirects
+	Status      int
+	Header      http.Header
+	FetchedAt   time.Time
+}
+
+// Attempt is one HTTP request of a check, kept whether it worked or not.
+type Attempt struct {
+	Start    time.Time
+	URL      string
+	FinalURL string
+	Status   int
+	Header   http.Header
+	Bytes    int64
+	Duration time.Duration
+	Err      string
+}
+
+// Outcome is how a check ended, as recorded in the checks table.
+type Outcome string
+
+const (
+	OutcomeBaseline    Outcome = "baseline"
+	OutcomeChanged     Outcome = "changed"
+	OutcomeReverted    Outcome = "reverted"
+	OutcomeUnchanged   Outcome = "unchanged"
+	OutcomeNotModified Outcome = "not_modified"
+	OutcomeAnomaly     Outcome = "anomaly"
+	OutcomeFetchError  Outcome = "fetch_error"
+)
+
+// Episode is an open run of anomalies or fetch errors: one event opens it,
+// one `recovered` event closes it, whatever happens in between.
+type Episode struct {
+	Kind   EventKind // KindAnomaly or KindFetchError
+	Reason string
+	Since  time.Time
+	Checks int // captures seen in this episode
+}
+
+// State is what the Checker needs to know of a watch's past to classify its
+// next capture. Seq guards against two writers: RecordCheck refuses a record
+// built from a stale State.
+type State struct {
+	Seq           int64
+	Current       *Version // nil before the baseline; Text and Facts loaded
+	TypicalLength int      // typical readable-text length of accepted captures; 0: unknown
+	Language      string   // language of the watch's accepted captures; "" unknown
+	Episode       *Episode // nil when none is open
+	LastCheck     time.Time
+	ETag          string
+	LastModified  string
+}
+
+// CheckRecord is everything one check writes, in one transaction.
+type CheckRecord struct {
+	Watch    Watch
+	BaseSeq  int64 // State.Seq the record was built from
+	Started  time.Time
+	Finished time.Time
+	Fetcher  string
+	Outcome  Outcome
+	Attempts []Attempt
+	Body     *Body // nil when the fetch failed or answered 304
+
+	// NewVersion is set for baseline and change; its ID is assigned by the
+	// store. SeenVersion is the existing version the capture matched
+	// (unchanged or revert); the store moves its LastSeen and makes it
+	// current.
+	NewVersion  *Version
+	SeenVersion int64
+
+	// Episode is the episode after this check (nil: none open).
+	Episode *Episode
+
+	// Events to insert, in order. For baseline and change events the store
+	// fills Version with NewVersion's ID.
+	Events []Event
+
+	// ETag and LastModified to send with the next request.
+	ETag         string
+	LastModified string
+	// CaptureLength is the readable-text length of an accepted capture (0
+	// otherwise), for the watch's typical length.
+	CaptureLength int
+	Language      string
+}
