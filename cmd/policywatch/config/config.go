@@ -1,0 +1,137 @@
+// Package config loads and validates policywatch's YAML configuration file.
+//
+// Everything is checked when the file is loaded, so that a daemon never
+// starts with a watch it cannot run. Parse walks the YAML node tree rather
+// than decoding into tagged structs: that way it can report every problem
+// at once, each with its file, line, column and field path
+// ("policywatch.yaml:12:14: watches[2].schedule: …"), including unknown keys
+// with a "did you mean" suggestion.
+//
+// config belongs to the command: it may import monitor (for the Watch type
+// and the schedule parser), monitor/extract (to validate CSS selectors) and
+// third-party libraries, never store, notify or the command itself.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+// Config is a loaded, valid configuration.
+type Config struct {
+	// Path is the file the configuration was read from; "" for Defaults.
+	Path     string
+	Settings Settings
+	// Watches have every default resolved: Schedule, Fetcher and
+	// MinLengthRatio are always set.
+	Watches []monitor.Watch
+
+	// Notify, Web and Taxonomy are the top-level sections of later work.
+	// They are kept as parsed, not validated here, so that the code that
+	// owns them can decode them and still report line numbers. nil when the
+	// section is absent.
+	Notify, Web, Taxonomy *yaml.Node
+}
+
+// Settings apply to every watch.
+type Settings struct {
+	Database     string        // SQLite file of the history
+	Schedule     string        // default schedule of watches
+	UserAgent    string        // User-Agent of every request
+	HostInterval time.Duration // minimum time between two requests to one host; 0 disables
+	Timeout      time.Duration // of one request
+	MaxBody      int64         // largest response body read, in bytes
+	Retries      int           // further attempts after a failed request
+	// MinLengthRatio: a capture whose text is shorter than this share of
+	// the watch's typical length is an anomaly, not a new version.
+	MinLengthRatio float64
+	LogLevel       slog.Level
+}
+
+// Default settings, as documented in the file written by WriteYAML.
+const (
+	DefaultSchedule       = "0 */6 * * *"
+	DefaultUserAgent      = "policywatch/0.1 (+https://github.com/policywatch/policywatch)"
+	DefaultHostInterval   = 10 * time.Second
+	DefaultTimeout        = 30 * time.Second
+	DefaultMaxBody        = 20 << 20 // 20 MiB
+	DefaultRetries        = 3
+	DefaultMinLengthRatio = 0.4
+	DefaultFetcher        = "http"
+)
+
+// DefaultSettings returns the settings used for every key the file leaves
+// out.
+func DefaultSettings() Settings {
+	return Settings{
+		Database:       DefaultDatabasePath(),
+		Schedule:       DefaultSchedule,
+		UserAgent:      DefaultUserAgent,
+		HostInterval:   DefaultHostInterval,
+		Timeout:        DefaultTimeout,
+		MaxBody:        DefaultMaxBody,
+		Retries:        DefaultRetries,
+		MinLengthRatio: DefaultMinLengthRatio,
+		LogLevel:       slog.LevelInfo,
+	}
+}
+
+// DefaultDatabasePath is where the history is kept when neither the
+// configuration nor the command line says: following the XDG base directory
+// specification, $XDG_DATA_HOME/policywatch/policywatch.db when
+// XDG_DATA_HOME is set to an absolute path, else
+// ~/.local/share/policywatch/policywatch.db. When the home directory cannot
+// be determined either, it is policywatch.db in the working directory.
+func DefaultDatabasePath() string {
+	const dir, file = "policywatch", "policywatch.db"
+	// The specification says a relative XDG_DATA_HOME is invalid and must be
+	// ignored.
+	if data := os.Getenv("XDG_DATA_HOME"); filepath.IsAbs(data) {
+		return filepath.Join(data, dir, file)
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return file
+	}
+	return filepath.Join(home, ".local", "share", dir, file)
+}
+
+// Defaults returns the built-in configuration used when there is no file:
+// the default settings and the built-in watch list.
+func Defaults() *Config {
+	s := DefaultSettings()
+	c := &Config{Settings: s}
+	for _, b := range builtins() {
+		w := b.watch
+		w.Select = cloneStrings(w.Select)
+		w.Remove = cloneStrings(w.Remove)
+		w.Fetcher = DefaultFetcher
+		w.Schedule = s.Schedule
+		w.MinLengthRatio = s.MinLengthRatio
+		c.Watches = append(c.Watches, w)
+	}
+	return c
+}
+
+// Load reads and parses the configuration file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read configuration: %w", err)
+	}
+	return Parse(path, data)
+}
+
+func cloneStrings(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return append([]string(nil), s...)
+}

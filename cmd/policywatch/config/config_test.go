@@ -1,0 +1,469 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// fixedHome makes DefaultDatabasePath predictable.
+func fixedHome(t *testing.T) {
+	t.Helper()
+	t.Setenv("XDG_DATA_HOME", "/data")
+}
+
+func TestLoadValid(t *testing.T) {
+	fixedHome(t)
+	cfg, err := Load("testdata/valid.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSettings := Settings{
+		Database:       "/var/lib/policywatch/policywatch.db",
+		Schedule:       "0 */6 * * *",
+		UserAgent:      "policywatch/0.1 (+https://example.org/contact)",
+		HostInterval:   0,
+		Timeout:        90 * time.Second,
+		MaxBody:        5_000_000,
+		Retries:        0,
+		MinLengthRatio: 0.25,
+		LogLevel:       slog.LevelDebug,
+	}
+	wantWatches := []monitor.Watch{{
+		Name:           "meta-privacy-policy",
+		URL:            "https://mbasic.facebook.com/privacy/policy/printable/",
+		Select:         []string{"#root", "main > article"},
+		Remove:         []string{"img", "svg"},
+		Fetcher:        "http",
+		Schedule:       "@every 6h",
+		Language:       "en-US", // canonical form of en-us
+		Headers:        map[string]string{"X-Foo": "bar", "Cookie": "locale=en_US"},
+		MinLengthRatio: 0.25,
+	}, {
+		Name:           "whatsapp-privacy-eea",
+		URL:            "https://www.whatsapp.com/legal/privacy-policy-eea?lang=en",
+		Select:         []string{"#content-wrapper"}, // a single string
+		Remove:         []string{"img", "svg"},       // through an alias
+		Fetcher:        "http",
+		Schedule:       "0 */6 * * *", // settings.schedule
+		Language:       "",            // written without a value
+		MinLengthRatio: 0.25,
+	}}
+	if cfg.Path != "testdata/valid.yaml" {
+		t.Errorf("Path = %q", cfg.Path)
+	}
+	if cfg.Settings != wantSettings {
+		t.Errorf("Settings:\n got %+v\nwant %+v", cfg.Settings, wantSettings)
+	}
+	if !reflect.DeepEqual(cfg.Watches, wantWatches) {
+		t.Errorf("Watches:\n got %+v\nwant %+v", cfg.Watches, wantWatches)
+	}
+
+	// Later sections are kept as nodes, positions included.
+	for _, s := range []struct {
+		name string
+		node *yaml.Node
+		kind yaml.Kind
+		line int
+	}{
+		{"notify", cfg.Notify, yaml.MappingNode, 27},
+		{"web", cfg.Web, yaml.MappingNode, 29},
+		{"taxonomy", cfg.Taxonomy, yaml.SequenceNode, 30},
+	} {
+		if s.node == nil {
+			t.Errorf("%s: nil node", s.name)
+			continue
+		}
+		if s.node.Kind != s.kind || s.node.Line != s.line {
+			t.Errorf("%s: kind %v at line %d, want kind %v at line %d", s.name, s.node.Kind, s.node.Line, s.kind, s.line)
+		}
+	}
+	var notify struct{ Email struct{ To string } }
+	if err := cfg.Notify.Decode(&notify); err != nil || notify.Email.To != "me@example.org" {
+		t.Errorf("decoding notify: %+v, %v", notify, err)
+	}
+}
+
+func TestParseDefaultsResolved(t *testing.T) {
+	fixedHome(t)
+	cfg, err := Load("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Config{
+		Path:     "testdata/minimal.yaml",
+		Settings: DefaultSettings(),
+		Watches: []monitor.Watch{{
+			Name: "example", URL: "https://example.org/privacy",
+			Fetcher: "http", Schedule: DefaultSchedule, MinLengthRatio: DefaultMinLengthRatio,
+		}},
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("got  %+v\nwant %+v", cfg, want)
+	}
+	if cfg.Settings.Database != "/data/policywatch/policywatch.db" {
+		t.Errorf("default database = %q", cfg.Settings.Database)
+	}
+	if cfg.Notify != nil || cfg.Web != nil || cfg.Taxonomy != nil {
+		t.Error("absent sections should be nil nodes")
+	}
+
+	empty, err := Parse("e.yaml", []byte("notify:\nweb: ~\nwatches: [{name: a, url: 'https://example.org/'}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if empty.Notify != nil || empty.Web != nil {
+		t.Errorf("empty sections should be nil nodes: %+v, %+v", empty.Notify, empty.Web)
+	}
+}
+
+// TestErrors checks every class of mistake against the exact messages in
+// testdata/errors/*.golden (go test -update rewrites them).
+func TestErrors(t *testing.T) {
+	fixedHome(t)
+	inputs, err := filepath.Glob("testdata/errors/*.yaml")
+	if err != nil || len(inputs) == 0 {
+		t.Fatalf("no inputs: %v", err)
+	}
+	for _, in := range inputs {
+		t.Run(strings.TrimSuffix(filepath.Base(in), ".yaml"), func(t *testing.T) {
+			cfg, err := Load(in)
+			var cerr *Error
+			if !errors.As(err, &cerr) {
+				t.Fatalf("Load = %+v, %v; want an *Error", cfg, err)
+			}
+			if cfg != nil {
+				t.Errorf("Load returned a config with its error")
+			}
+			got := cerr.Error() + "\n"
+			golden := strings.TrimSuffix(in, ".yaml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("problems:\n%s\nwant:\n%s", got, want)
+			}
+			if n := strings.Count(got, "\n"); n != len(cerr.Problems) {
+				t.Errorf("%d lines for %d problems", n, len(cerr.Problems))
+			}
+		})
+	}
+}
+
+// TestProblems checks the fields of problems, not only their text, on a
+// file with several mistakes: every one is reported, in file order.
+func TestProblems(t *testing.T) {
+	fixedHome(t)
+	src := `settings:
+  timeout: soon
+watches:
+  - name: a
+    url: https://example.org/
+    schedule: "*/5 * *"
+  - name: a
+    url: example.org
+`
+	_, err := Parse("p.yaml", []byte(src))
+	var cerr *Error
+	if !errors.As(err, &cerr) {
+		t.Fatalf("err = %v, want *Error", err)
+	}
+	want := []Problem{
+		{"p.yaml", 2, 12, "settings.timeout", `invalid duration "soon" (use a number and a unit: 500ms, 10s, 5m, 1h)`},
+		{"p.yaml", 6, 15, "watches[0].schedule", `invalid cron spec "*/5 * *": expected 5 fields, found 3`},
+		{"p.yaml", 7, 11, "watches[1].name", `duplicate name "a"; watches[0] at line 4 has it too`},
+		{"p.yaml", 8, 10, "watches[1].url", `URL "example.org" must be absolute, starting with https:// or http://`},
+	}
+	if !reflect.DeepEqual(cerr.Problems, want) {
+		t.Errorf("problems:\n got %q\nwant %q", cerr.Problems, want)
+	}
+}
+
+func TestSingleStringSelect(t *testing.T) {
+	for _, tc := range []struct {
+		yaml string
+		want []string
+	}{
+		{`"#root"`, []string{"#root"}},
+		{`["#root"]`, []string{"#root"}},
+		{`["#root", "main"]`, []string{"#root", "main"}},
+		{`"#a, #b"`, []string{"#a, #b"}}, // a group is one selector
+		{`[]`, nil},
+		{``, nil},
+	} {
+		src := "watches:\n  - name: a\n    url: https://example.org/\n    select: " + tc.yaml + "\n"
+		cfg, err := Parse("s.yaml", []byte(src))
+		if err != nil {
+			t.Errorf("select: %s: %v", tc.yaml, err)
+			continue
+		}
+		if got := cfg.Watches[0].Select; !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("select: %s = %q, want %q", tc.yaml, got, tc.want)
+		}
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("err = %v, want fs.ErrNotExist", err)
+	}
+	var cerr *Error
+	if errors.As(err, &cerr) {
+		t.Errorf("a read error is not a configuration *Error")
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	fixedHome(t)
+	d := Defaults()
+	if d.Path != "" {
+		t.Errorf("Path = %q", d.Path)
+	}
+	if d.Settings != DefaultSettings() {
+		t.Errorf("Settings = %+v", d.Settings)
+	}
+	if d.Settings.UserAgent != "policywatch/0.1 (+https://github.com/policywatch/policywatch)" {
+		t.Errorf("UserAgent = %q", d.Settings.UserAgent)
+	}
+	wantNames := []string{
+		"meta-privacy-policy", "meta-privacy-policy-fr", "meta-genai", "instagram-privacy",
+		"instagram-genai", "threads-privacy", "whatsapp-privacy-eea", "meta-ai-terms-eu",
+	}
+	var names []string
+	for _, w := range d.Watches {
+		names = append(names, w.Name)
+		if w.Fetcher != "http" || w.Schedule != DefaultSchedule || w.MinLengthRatio != DefaultMinLengthRatio {
+			t.Errorf("%s: defaults not resolved: %+v", w.Name, w)
+		}
+	}
+	if !reflect.DeepEqual(names, wantNames) {
+		t.Errorf("names = %q", names)
+	}
+	// Each call returns its own slices.
+	d.Watches[0].Select[0] = "changed"
+	if Defaults().Watches[0].Select[0] != "#root" {
+		t.Error("Defaults shares slices between calls")
+	}
+}
+
+// TestDefaultsGolden pins the file `policywatch watches --defaults` prints,
+// and that it validates and reads back to Defaults().
+func TestDefaultsGolden(t *testing.T) {
+	fixedHome(t)
+	var buf bytes.Buffer
+	if err := Defaults().WriteYAML(&buf); err != nil {
+		t.Fatal(err)
+	}
+	const golden = "testdata/defaults.golden.yaml"
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != string(want) {
+		t.Errorf("WriteYAML(Defaults()):\n%s\nwant:\n%s", buf.String(), want)
+	}
+}
+
+func TestWriteYAMLRoundTrip(t *testing.T) {
+	fixedHome(t)
+	valid, err := Load("testdata/valid.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom := &Config{
+		Settings: Settings{
+			Database: "rel/path with spaces.db", Schedule: "@daily", UserAgent: "ua: with colon",
+			HostInterval: 1500 * time.Millisecond, Timeout: time.Minute, MaxBody: 12345,
+			Retries: 7, MinLengthRatio: 1, LogLevel: slog.LevelError,
+		},
+		Watches: []monitor.Watch{{
+			Name: "123", URL: "http://example.org/a?b=c#d", Select: []string{"div.policy > p", "#x, #y"},
+			Fetcher: "http", Schedule: "TZ=Europe/Paris 30 8 * * 1-5", Language: "fr-CA",
+			Headers:        map[string]string{"Cookie": "a=b; c=d", "X-Empty": "", "X-Yes": "yes", "X-Num": "0"},
+			MinLengthRatio: 1,
+		}, {
+			Name: "b", URL: "https://example.org/", Fetcher: "http", Schedule: "@daily", MinLengthRatio: 1,
+		}},
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  *Config
+	}{
+		{"defaults", Defaults()},
+		{"valid.yaml", valid},
+		{"custom", custom},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := tc.cfg.WriteYAML(&buf); err != nil {
+				t.Fatal(err)
+			}
+			back, err := Parse("out.yaml", buf.Bytes())
+			if err != nil {
+				t.Fatalf("%v\nin:\n%s", err, buf.String())
+			}
+			if back.Path != "out.yaml" {
+				t.Errorf("Path = %q", back.Path)
+			}
+			if back.Settings != tc.cfg.Settings {
+				t.Errorf("Settings:\n got %+v\nwant %+v", back.Settings, tc.cfg.Settings)
+			}
+			if !reflect.DeepEqual(back.Watches, tc.cfg.Watches) {
+				t.Errorf("Watches:\n got %+v\nwant %+v\nfile:\n%s", back.Watches, tc.cfg.Watches, buf.String())
+			}
+			for _, s := range []struct {
+				name      string
+				got, want *yaml.Node
+			}{{"notify", back.Notify, tc.cfg.Notify}, {"web", back.Web, tc.cfg.Web}, {"taxonomy", back.Taxonomy, tc.cfg.Taxonomy}} {
+				if got, want := decodeNode(t, s.got), decodeNode(t, s.want); !reflect.DeepEqual(got, want) {
+					t.Errorf("%s = %#v, want %#v", s.name, got, want)
+				}
+			}
+		})
+	}
+}
+
+func decodeNode(t *testing.T, n *yaml.Node) any {
+	t.Helper()
+	if n == nil {
+		return nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestWriteYAMLRefusesWhatItCannotExpress(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*Config)
+		want   string
+	}{
+		{"log level", func(c *Config) { c.Settings.LogLevel = slog.LevelInfo + 2 }, "log level INFO+2 cannot be written"},
+		{"watch ratio", func(c *Config) { c.Watches[1].MinLengthRatio = 0.9 }, "watch meta-privacy-policy-fr: a min_length_ratio of its own"},
+	} {
+		c := Defaults()
+		tc.change(c)
+		err := c.WriteYAML(&bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want it to contain %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestDefaultDatabasePath(t *testing.T) {
+	for _, tc := range []struct {
+		name, xdg, home, want string
+	}{
+		{"XDG_DATA_HOME", "/srv/data", "/home/ann", "/srv/data/policywatch/policywatch.db"},
+		{"no XDG_DATA_HOME", "", "/home/ann", "/home/ann/.local/share/policywatch/policywatch.db"},
+		// The XDG specification says to ignore a relative path.
+		{"relative XDG_DATA_HOME", "data", "/home/ann", "/home/ann/.local/share/policywatch/policywatch.db"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("XDG_DATA_HOME", tc.xdg)
+			t.Setenv("HOME", tc.home)
+			if got := DefaultDatabasePath(); got != tc.want {
+				t.Errorf("DefaultDatabasePath() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		spec    string
+		wantErr string // "" when valid
+	}{
+		{"0 */6 * * *", ""},
+		{"@every 6h", ""},
+		{"@every 1m", ""},
+		{"@daily", ""},
+		{"@hourly", ""},
+		{"TZ=Europe/Paris 0 8 * * 1-5", ""},
+		{"CRON_TZ=UTC @daily", ""},
+		{"*/5 * *", `invalid cron spec "*/5 * *": expected 5 fields, found 3`},
+		{"0 0 * * * *", `invalid cron spec "0 0 * * * *": expected 5 fields, found 6`},
+		{"", `invalid cron spec "": expected 5 fields, found 0`},
+		{"61 * * * *", `invalid cron spec "61 * * * *": end of range (61) above maximum (59): 61`},
+		{"TZ=Nowhere/Land 0 * * * *", `invalid cron spec "TZ=Nowhere/Land 0 * * * *": provided bad location Nowhere/Land: unknown time zone Nowhere/Land`},
+		{"@every 59s", `schedule "@every 59s" is too frequent: the shortest interval is 1m0s`},
+		{"@fortnightly", `invalid schedule "@fortnightly": unrecognized descriptor: @fortnightly (use @every <duration>, @hourly, @daily, @weekly or @monthly)`},
+	} {
+		_, err := ParseSchedule(tc.spec)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("ParseSchedule(%q): %v", tc.spec, err)
+		case tc.wantErr != "" && (err == nil || err.Error() != tc.wantErr):
+			t.Errorf("ParseSchedule(%q) = %v, want %q", tc.spec, err, tc.wantErr)
+		}
+	}
+}
+
+func TestProblemString(t *testing.T) {
+	for _, tc := range []struct {
+		p    Problem
+		want string
+	}{
+		{Problem{"c.yaml", 12, 14, "watches[2].schedule", "bad"}, "c.yaml:12:14: watches[2].schedule: bad"},
+		{Problem{"c.yaml", 3, 0, "", "did not find expected key"}, "c.yaml:3: did not find expected key"},
+		{Problem{"c.yaml", 0, 0, "", "the file is empty"}, "c.yaml: the file is empty"},
+	} {
+		if got := tc.p.String(); got != tc.want {
+			t.Errorf("%+v.String() = %q, want %q", tc.p, got, tc.want)
+		}
+	}
+	err := &Error{Problems: []Problem{{"a", 1, 2, "x", "m1"}, {"a", 3, 4, "y", "m2"}}}
+	if got, want := err.Error(), "a:1:2: x: m1\na:3:4: y: m2"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	known := []string{"name", "url", "select", "remove", "schedule", "user_agent", "timeout"}
+	for _, tc := range []struct{ key, want string }{
+		{"selct", "select"},
+		{"Select", "select"},
+		{"userAgent", "user_agent"},
+		{"user-agent", "user_agent"},
+		{"timout", "timeout"},
+		{"shedule", "schedule"},
+		{"uri", "url"},
+		{"colour", ""},
+		{"x", ""},
+		{"ur", "url"},
+		{"nm", ""}, // two edits of a four-letter key is too many
+	} {
+		if got := suggest(tc.key, known); got != tc.want {
+			t.Errorf("suggest(%q) = %q, want %q", tc.key, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"golang.org/x/net/http/httpguts"
+	"golang.org/x/text/language"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/extract"
+)
+
+// MinScheduleInterval is the shortest "@every" interval accepted. Cron
+// specs cannot be shorter than a minute either; policies change over weeks,
+// and checking faster only loads the site.
+const MinScheduleInterval = time.Minute
+
+// ParseSchedule parses a watch schedule the way the daemon does, with
+// monitor.ScheduleParser: a five-field cron spec ("0 */6 * * *", optionally
+// preceded by TZ=Zone) or a descriptor (@every 6h, @daily, @hourly…). Its
+// errors say what is wrong in words a person can act on.
+func ParseSchedule(spec string) (cron.Schedule, error) {
+	rest := spec
+	// The parser takes a time zone prefix before either form.
+	if fields := strings.Fields(spec); len(fields) > 0 &&
+		(strings.HasPrefix(fields[0], "TZ=") || strings.HasPrefix(fields[0], "CRON_TZ=")) {
+		rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(spec), fields[0]))
+	}
+	if strings.HasPrefix(rest, "@") {
+		sched, err := monitor.ScheduleParser.Parse(spec)
+		if err != nil {
+			return nil, fmt.Errorf("invalid schedule %q: %w (use @every <duration>, @hourly, @daily, @weekly or @monthly)", spec, err)
+		}
+		if every, ok := sched.(cron.ConstantDelaySchedule); ok && every.Delay < MinScheduleInterval {
+			return nil, fmt.Errorf("schedule %q is too frequent: the shortest interval is %v", spec, MinScheduleInterval)
+		}
+		return sched, nil
+	}
+	// The parser's own message for a wrong field count lists the fields in
+	// Go syntax; say it plainly.
+	if n := len(strings.Fields(rest)); n != 5 {
+		return nil, fmt.Errorf("invalid cron spec %q: expected 5 fields, found %d", spec, n)
+	}
+	sched, err := monitor.ScheduleParser.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("invalid cron spec %q: %w", spec, err)
+	}
+	return sched, nil
+}
+
+// maxNameLength bounds watch names: they appear in file names, URLs and
+// table columns.
+const maxNameLength = 64
+
+// checkName returns what is wrong with a watch name, or "".
+func checkName(name string) string {
+	if len(name) > maxNameLength {
+		return fmt.Sprintf("name is %d characters long; the limit is %d", len(name), maxNameLength)
+	}
+	for _, r := range name {
+		if !('a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-') {
+			return fmt.Sprintf("invalid name %q: use lower-case letters, digits and - only", name)
+		}
+	}
+	return ""
+}
+
+// checkURL returns what is wrong with a watch URL, or "".
+func checkURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Error repeats the URL; keep only the reason.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Sprintf("invalid URL %q: %v", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Sprintf("URL %q must be absolute, starting with https:// or http://", raw)
+	}
+	if u.Host == "" {
+		return fmt.Sprintf("URL %q has no host", raw)
+	}
+	return ""
+}
+
+// checkFetcher returns what is wrong with a fetcher name, or "".
+func checkFetcher(name string) string {
+	switch name {
+	case "http":
+		return ""
+	case "browser", "auto":
+		return fmt.Sprintf("fetcher %q is not available yet; use http", name)
+	}
+	return fmt.Sprintf("unknown fetcher %q; use http", name)
+}
+
+// checkSelector uses the extractor's own check, so that what loads also
+// extracts.
+func checkSelector(sel string) error {
+	return extract.ValidateSelector(sel)
+}
+
+// canonicalLanguage parses a BCP 47 tag and returns its canonical form
+// ("en-us" → "en-US"), which is what is sent as Accept-Language.
+func canonicalLanguage(tag string) (string, error) {
+	t, err := language.Parse(tag)
+	if err != nil {
+		return "", fmt.Errorf("invalid language tag %q (use a BCP 47 tag such as en-US or fr-FR): %s",
+			tag, strings.TrimPrefix(err.Error(), "language: "))
+	}
+	return t.String(), nil
+}
+
+// reservedHeaders are the request headers a watch may not set, and why.
+var reservedHeaders = map[string]string{
+	"Host":            "the fetcher derives it from the URL",
+	"Content-Length":  "the fetcher sends no body",
+	"Accept-Encoding": "the fetcher negotiates compression itself",
+	// Hop-by-hop headers (RFC 9110 section 7.6.1) concern one connection,
+	// which the HTTP client manages.
+	"Connection":          "it is a hop-by-hop header",
+	"Keep-Alive":          "it is a hop-by-hop header",
+	"Proxy-Connection":    "it is a hop-by-hop header",
+	"Proxy-Authenticate":  "it is a hop-by-hop header",
+	"Proxy-Authorization": "it is a hop-by-hop header",
+	"Te":                  "it is a hop-by-hop header",
+	"Trailer":             "it is a hop-by-hop header",
+	"Transfer-Encoding":   "it is a hop-by-hop header",
+	"Upgrade":             "it is a hop-by-hop header",
+}
+
+// checkHeaderName returns the canonical form of a request header name, or
+// what is wrong with it. hasLanguage says whether the watch sets language,
+// which is sent as Accept-Language.
+func checkHeaderName(name string, hasLanguage bool) (canonical, problem string) {
+	if !httpguts.ValidHeaderFieldName(name) {
+		return "", fmt.Sprintf("invalid header name %q: use letters, digits and - (an HTTP token)", name)
+	}
+	canonical = http.CanonicalHeaderKey(name)
+	if why, reserved := reservedHeaders[canonical]; reserved {
+		return "", fmt.Sprintf("header %s cannot be set: %s", canonical, why)
+	}
+	if canonical == "Accept-Language" && hasLanguage {
+		return "", "header Accept-Language cannot be set with language; language is sent as Accept-Language"
+	}
+	return canonical, ""
+}
+
+// validHeaderValue reports whether v can be sent as a header value: no
+// CR, LF or other control characters that would split or corrupt the
+// request.
+func validHeaderValue(v string) bool { return httpguts.ValidHeaderFieldValue(v) }
