@@ -1,0 +1,305 @@
+package diff
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test -update rewrites it)\n got:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func readPair(t *testing.T, name string) (old, new string) {
+	t.Helper()
+	o, err := os.ReadFile(filepath.Join("testdata", name+".old"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := os.ReadFile(filepath.Join("testdata", name+".new"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(o), string(n)
+}
+
+func TestWriteUnifiedGolden(t *testing.T) {
+	old, new := readPair(t, "policy")
+	r := Compute(old, new, 3)
+	checkResult(t, old, new, r)
+	tests := []struct {
+		golden string
+		opt    RenderOptions
+	}{
+		{"policy.plain.golden", RenderOptions{OldLabel: "policy.old", NewLabel: "policy.new"}},
+		{"policy.color.golden", RenderOptions{Color: true}},
+		{"policy.wrap.golden", RenderOptions{Color: true, Width: 72}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := r.WriteUnified(&b, tt.opt); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.golden, b.Bytes())
+		})
+	}
+	t.Run("policy.excerpt.golden", func(t *testing.T) {
+		golden(t, "policy.excerpt.golden", []byte(r.Excerpt(6)))
+	})
+}
+
+func TestWriteUnifiedNoNewline(t *testing.T) {
+	tests := []struct {
+		old, new, want string
+	}{
+		{"one\ntwo", "one\ntwo\n", "--- a\n+++ b\n@@ -1,2 +1,2 @@\n one\n-two\n\\ No newline at end of file\n+two\n"},
+		{"one\ntwo\n", "one\ntwo", "--- a\n+++ b\n@@ -1,2 +1,2 @@\n one\n-two\n+two\n\\ No newline at end of file\n"},
+		{"zero\ntwo", "one\ntwo", "--- a\n+++ b\n@@ -1,2 +1,2 @@\n-zero\n+one\n two\n\\ No newline at end of file\n"},
+		{"", "new", "--- a\n+++ b\n@@ -0,0 +1 @@\n+new\n\\ No newline at end of file\n"},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		if err := Compute(tt.old, tt.new, 3).WriteUnified(&b, RenderOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != tt.want {
+			t.Errorf("%q → %q:\n%s\nwant\n%s", tt.old, tt.new, b.String(), tt.want)
+		}
+	}
+}
+
+// TestHostileControlCharacters checks that an escape sequence in a scraped
+// text reaches neither a terminal nor an excerpt, yet stays in a patch.
+func TestHostileControlCharacters(t *testing.T) {
+	const osc = "\x1b]52;c;ZWNobyBwd25lZA==\x07" // OSC 52: write the clipboard
+	old, new := "Effective April 7, 2025\n", "Effective May 27, 2025"+osc+"\x9b31m\n"
+	r := Compute(old, new, 0)
+	for _, opt := range []RenderOptions{{Color: true}, {Width: 80}, {Color: true, Width: 80, NewLabel: "new" + osc}} {
+		var b bytes.Buffer
+		if err := r.WriteUnified(&b, opt); err != nil {
+			t.Fatal(err)
+		}
+		rest := ansi.ReplaceAllString(b.String(), "")
+		if strings.ContainsAny(rest, "\x1b\x07\u009b") {
+			t.Errorf("%+v: control characters written: %q", opt, b.String())
+		}
+		if !strings.Contains(rest, "27, 2025\ufffd]52;c;ZWNobyBwd25lZA==\ufffd\ufffd31m") {
+			t.Errorf("%+v: the text around the escape is lost: %q", opt, rest)
+		}
+	}
+	var b bytes.Buffer
+	if err := r.WriteUnified(&b, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), osc) {
+		t.Errorf("plain output, for patch, changed the text: %q", b.String())
+	}
+	if e := r.Excerpt(0); strings.ContainsAny(e, "\x1b\x07\u009b") {
+		t.Errorf("excerpt has control characters: %q", e)
+	}
+}
+
+func TestWriteUnifiedEmpty(t *testing.T) {
+	var b bytes.Buffer
+	if err := Compute("same\n", "same\n", 3).WriteUnified(&b, RenderOptions{Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() != 0 {
+		t.Errorf("an empty diff wrote %q", b.String())
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errBroken }
+
+var errBroken = errors.New("broken pipe")
+
+func TestWriteUnifiedError(t *testing.T) {
+	err := Compute("a\n", "b\n", 3).WriteUnified(failingWriter{}, RenderOptions{})
+	if !errors.Is(err, errBroken) {
+		t.Errorf("error %v, want one wrapping %v", err, errBroken)
+	}
+}
+
+// TestWriteUnifiedPatch feeds the plain output to patch(1) and checks that
+// it turns the old text into the new one: the fixtures, edge cases and
+// random edits.
+func TestWriteUnifiedPatch(t *testing.T) {
+	patch, err := exec.LookPath("patch")
+	if err != nil {
+		t.Skip("patch(1) not installed")
+	}
+	type pair struct{ name, old, new string }
+	old, new := readPair(t, "policy")
+	pairs := []pair{
+		{"policy", old, new},
+		{"baseline", "", new},
+		{"everything deleted", old, ""},
+		{"newline added at the end", "one\ntwo", "one\ntwo\n"},
+		{"newline removed at the end", "one\ntwo\n", "one\ntwo"},
+		{"no newline either side", "one\ntwo", "one\nthree"},
+		{"no newline, last line kept", "one\ntwo", "zero\none\ntwo"},
+	}
+	for seed := range uint64(40) {
+		rng := rand.New(rand.NewPCG(2, seed))
+		o := randomText(rng)
+		pairs = append(pairs, pair{"random", o, editText(rng, o)})
+	}
+	dir := t.TempDir()
+	for _, p := range pairs {
+		for _, context := range []int{0, 3} {
+			var b bytes.Buffer
+			if err := Compute(p.old, p.new, context).WriteUnified(&b, RenderOptions{OldLabel: "old.txt", NewLabel: "new.txt"}); err != nil {
+				t.Fatal(err)
+			}
+			oldPath, diffPath, outPath := filepath.Join(dir, "old.txt"), filepath.Join(dir, "diff.patch"), filepath.Join(dir, "out.txt")
+			os.WriteFile(oldPath, []byte(p.old), 0o644)
+			os.WriteFile(diffPath, b.Bytes(), 0o644)
+			os.Remove(outPath)
+			cmd := exec.Command(patch, "--batch", "--silent", "--fuzz=0", "--no-backup-if-mismatch", "--output="+outPath, "--input="+diffPath, oldPath)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("%s, context %d: patch: %v\n%s\ndiff:\n%s", p.name, context, err, out, b.String())
+				continue
+			}
+			got, err := os.ReadFile(outPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != p.new {
+				t.Errorf("%s, context %d: patch gives\n%q\nwant\n%q\ndiff:\n%s", p.name, context, got, p.new, b.String())
+			}
+		}
+	}
+}
+
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// TestWriteUnifiedWrap checks that wrapped rows fit the width, carry their
+// line's marker, and together hold the line's words.
+func TestWriteUnifiedWrap(t *testing.T) {
+	long := strings.Repeat("données personnelles ", 12) + strings.Repeat("x", 50) + " 我们收集您的数据我们收集您的数据我们收集您的数据"
+	old := "short line\n" + long + "\n"
+	new := "short line\n" + strings.Replace(long, "personnelles", "sensibles", 3) + "\n"
+	r := Compute(old, new, 1)
+	for _, width := range []int{20, 33, 80} {
+		for _, color := range []bool{false, true} {
+			var b bytes.Buffer
+			if err := r.WriteUnified(&b, RenderOptions{Width: width, Color: color}); err != nil {
+				t.Fatal(err)
+			}
+			rows := strings.Split(strings.TrimSuffix(ansi.ReplaceAllString(b.String(), ""), "\n"), "\n")
+			joined := map[byte]string{}
+			for _, row := range rows[3:] { // after the headers
+				if w := textWidth(row); w > width {
+					t.Errorf("width %d: row %q is %d columns", width, row, w)
+				}
+				joined[row[0]] += row[1:]
+			}
+			strip := func(s string) string { return strings.Join(strings.Fields(s), "") }
+			if got, want := strip(joined['-']), strip(long); got != want {
+				t.Errorf("width %d: deleted rows hold %q, want %q", width, got, want)
+			}
+			if got, want := strip(joined['+']), strip(strings.Replace(long, "personnelles", "sensibles", 3)); got != want {
+				t.Errorf("width %d: inserted rows hold %q, want %q", width, got, want)
+			}
+			if got := strip(joined[' ']); got != "shortline" {
+				t.Errorf("width %d: context rows hold %q", width, got)
+			}
+			if color && !strings.Contains(b.String(), ansiHighlight+"sensibles"+ansiNoHigh) {
+				t.Errorf("width %d: no highlighted change in\n%s", width, b.String())
+			}
+		}
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	head := strings.Repeat("We explain how we use information to provide our Products. ", 6)
+	tail := strings.Repeat(" You can learn more in the Privacy Center at any time.", 6)
+	tests := []struct {
+		name     string
+		old, new string
+		maxLines int
+		want     string
+	}{
+		{
+			name: "short lines whole",
+			old:  "# Policy\nEffective April 7, 2025\n",
+			new:  "# Policy\nEffective May 27, 2025\n",
+			want: "- Effective April 7, 2025\n+ Effective May 27, 2025\n",
+		},
+		{
+			name: "long line around the change",
+			old:  head + "We share it with partners." + tail + "\n",
+			new:  head + "We sell it to partners." + tail + "\n",
+			want: "- …to provide our Products. We share it with partners. You can learn more in the…\n" +
+				"+ …to provide our Products. We sell it to partners. You can learn more in the…\n",
+		},
+		{
+			name: "inserted words located on the old side",
+			old:  head + "We keep it safe." + tail + "\n",
+			new:  head + "We keep it safe and train AI with it." + tail + "\n",
+			want: "- …provide our Products. We keep it safe. You can learn more in the Privacy…\n" +
+				"+ …provide our Products. We keep it safe and train AI with it. You can learn more in the Privacy…\n",
+		},
+		{
+			name:     "unpaired long line cut at a word",
+			old:      "# Policy\n",
+			new:      "# Policy\n" + strings.TrimSpace(tail) + "\n",
+			maxLines: 1,
+			want:     "+ You can learn more in the Privacy Center at any time. You can learn more in the Privacy Center at any time. You can learn more in the Privacy Center at any…\n",
+		},
+		{
+			name:     "more lines than asked",
+			old:      "a\nb\nc\nd\n",
+			new:      "w\nx\ny\nz\n",
+			maxLines: 3,
+			want:     "- a\n- b\n- c\n… 5 more changed lines\n",
+		},
+		{
+			name: "nothing changed",
+			old:  "same\n",
+			new:  "same\n",
+			want: "",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Compute(tt.old, tt.new, 3).Excerpt(tt.maxLines)
+			if got != tt.want {
+				t.Errorf("Excerpt(%d) =\n%s\nwant\n%s", tt.maxLines, got, tt.want)
+			}
+			for _, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+				if n := utf8.RuneCountInString(line); n > excerptWidth+2+3*utf8.RuneLen('…') {
+					t.Errorf("excerpt line of %d runes: %q", n, line)
+				}
+			}
+		})
+	}
+}
