@@ -1,0 +1,85 @@
+package fetch
+
+import (
+	"testing"
+	"time"
+)
+
+func TestBackoffCeiling(t *testing.T) {
+	const base, max = 2 * time.Second, 2 * time.Minute
+	tests := []struct {
+		retry int
+		want  time.Duration
+	}{
+		{1, 2 * time.Second},
+		{2, 4 * time.Second},
+		{3, 8 * time.Second},
+		{6, 64 * time.Second},
+		{7, max},
+		{1000, max}, // no overflow
+	}
+	for _, tc := range tests {
+		if got := backoffCeiling(base, max, tc.retry); got != tc.want {
+			t.Errorf("retry %d: %s, want %s", tc.retry, got, tc.want)
+		}
+	}
+}
+
+func TestFullJitterStaysInRange(t *testing.T) {
+	const ceiling = 10 * time.Millisecond
+	var below, above bool
+	for range 1000 {
+		d := fullJitter(ceiling)
+		if d < 0 || d > ceiling {
+			t.Fatalf("fullJitter(%s) = %s", ceiling, d)
+		}
+		below = below || d < ceiling/2
+		above = above || d >= ceiling/2
+	}
+	if !below || !above {
+		t.Error("1000 draws all fell in one half: not spread")
+	}
+	if fullJitter(0) != 0 {
+		t.Error("fullJitter(0) != 0")
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
+	tests := []struct {
+		value  string
+		want   time.Duration
+		wantOK bool
+	}{
+		{"1", time.Second, true},
+		{" 120 ", 2 * time.Minute, true},
+		{"0", 0, true},
+		{"Fri, 02 Jan 2026 15:05:05 GMT", time.Minute, true},
+		{"Friday, 02-Jan-26 15:04:35 GMT", 30 * time.Second, true}, // RFC 850
+		{"Fri, 02 Jan 2026 15:00:00 GMT", 0, true},                 // in the past
+		{"99999999999999", maxRetryAfterSeconds * time.Second, true},
+		{"-5", 0, false},
+		{"soon", 0, false},
+		{"", 0, false},
+	}
+	for _, tc := range tests {
+		got, ok := parseRetryAfter(tc.value, now)
+		if got != tc.want || ok != tc.wantOK {
+			t.Errorf("parseRetryAfter(%q) = %s, %v; want %s, %v", tc.value, got, ok, tc.want, tc.wantOK)
+		}
+	}
+}
+
+func TestHostGatePrunesPastHosts(t *testing.T) {
+	g := newHostGate(time.Nanosecond)
+	for i := range pruneAt + 10 {
+		if _, err := g.wait(t.Context(), string(rune('a'+i%26))+string(rune(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.next) > pruneAt {
+		t.Errorf("%d hosts remembered, want ≤ %d", len(g.next), pruneAt)
+	}
+}
