@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+const (
+	// MaxBodySize is the largest body the store keeps. The fetcher caps
+	// far lower; this bounds what a hostile or broken response can cost.
+	MaxBodySize = 32 << 20
+
+	// maxHeaderSize bounds a body's response header as stored (JSON).
+	maxHeaderSize = 1 << 20
+
+	// maxPayloadSize bounds a decompressed payload: header and body.
+	maxPayloadSize = MaxBodySize + maxHeaderSize + binary.MaxVarintLen64
+
+	// bodyChainLength is how many bodies in a row form one delta chain: the
+	// first is stored whole, each next one as a delta against the one
+	// before. Reading a body decodes at most this many frames (~2 ms for
+	// 16 pages of 350 KB); longer chains save little more (measured on the
+	// printable policy: 3.0 MB at 16, 2.5 MB at 32, 4.1 MB at 8).
+	bodyChainLength = 16
+)
+
+// A body's payload is what one zstd frame holds: the response header as
+// JSON, length-prefixed, then the body. The header travels inside the
+// delta because it repeats from fetch to fetch as much as the page does;
+// stored apart, a few kilobytes of header a fetch would cost more than the
+// delta of the page itself.
+
+func encodePayload(h http.Header, data []byte) ([]byte, error) {
+	hdr, err := json.Marshal(h)
+	if err != nil {
+		return nil, fmt.Errorf("encode header: %w", err)
+	}
+	if len(hdr) > maxHeaderSize {
+		return nil, fmt.Errorf("header of %d bytes exceeds %d", len(hdr), maxHeaderSize)
+	}
+	p := make([]byte, 0, binary.MaxVarintLen64+len(hdr)+len(data))
+	p = binary.AppendUvarint(p, uint64(len(hdr)))
+	p = append(p, hdr...)
+	return append(p, data...), nil
+}
+
+func decodePayload(p []byte) (http.Header, []byte, error) {
+	n, k := binary.Uvarint(p)
+	if k <= 0 || n > uint64(len(p)-k) {
+		return nil, nil, errors.New("corrupt payload: bad header length")
+	}
+	var h http.Header
+	if err := json.Unmarshal(p[k:k+int(n)], &h); err != nil {
+		return nil, nil, fmt.Errorf("corrupt payload: header: %w", err)
+	}
+	return h, p[k+int(n):], nil
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// storeBody stores b for the watch unless an identical body is already
+// stored, and returns the row's id either way.
+func (db *DB) storeBody(ctx context.Context, tx *sql.Tx, watchID int64, b *monitor.Body) (int64, error) {
+	if len(b.Data) > MaxBodySize {
+		return 0, fmt.Errorf("body of %d bytes exceeds %d", len(b.Data), MaxBodySize)
+	}
+	sum := sha256Hex(b.Data)
+	if b.SHA256 != "" && b.SHA256 != sum {
+		return 0, fmt.Errorf("body SHA256 %s does not match its data (%s)", b.SHA256, sum)
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx,
+		`SELECT id FROM bodies WHERE watch_id = ? AND sha256 = ?`, watchID, sum).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("find body: %w", err)
+	}
+
+	payload, err := encodePayload(b.Header, b.Data)
+	if err != nil {
+		return 0, err
+	}
+	// Chain onto the watch's last body unless its chain is full.
+	var (
+		prevID, prevDepth int64
+		base              sql.NullInt64
+		depth             int64
+		frame             []byte
+	)
+	err = tx.QueryRowContext(ctx,
+		`SELECT id, depth FROM bodies WHERE watch_id = ? ORDER BY id DESC LIMIT 1`,
+		watchID).Scan(&prevID, &prevDepth)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return 0, fmt.Errorf("find previous body: %w", err)
+	}
+	if prevID != 0 && prevDepth+1 < bodyChainLength {
+		prev, err := db.loadPayload(ctx, tx, prevID)
+		if err != nil {
+			return 0, fmt.Errorf("previous body %d: %w", prevID, err)
+		}
+		if frame, err = db.codec.compressDelta(prev, payload); err != nil {
+			return 0, err
+		}
+		base, depth = nullID(prevID), prevDepth+1
+	} else {
+		frame = db.codec.compress(payload)
+	}
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO bodies (watch_id, sha256, size, base_id, depth, data,
+			content_type, charset, url, final_url, status, fetched_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		watchID, sum, len(b.Data), base, depth, frame,
+		b.ContentType, b.Charset, b.URL, b.FinalURL, b.Status, toUnixNano(b.FetchedAt))
+	if err != nil {
+		return 0, fmt.Errorf("insert body: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// loadPayload reconstructs a body's payload: the chain's whole frame
+// first, then each delta with the payload before it as dictionary.
+func (db *DB) loadPayload(ctx context.Context, q querier, id int64) ([]byte, error) {
+	// The chain from the body back to its whole ancestor, whole first. The
+	// depth bound guards against a corrupt file looping.
+	rows, err := q.QueryContext(ctx, `
+		WITH RECURSIVE chain (id, base_id, data, n) AS (
+			SELECT id, base_id, data, 0 FROM bodies WHERE id = ?
+			UNION ALL
+			SELECT b.id, b.base_id, b.data, chain.n + 1
+			FROM bodies b JOIN chain ON b.id = chain.base_id
+			WHERE chain.n < ?
+		)
+		SELECT id, base_id, data FROM chain ORDER BY n DESC`,
+		id, 2*bodyChainLength)
+	if err != nil {
+		return nil, fmt.Errorf("read body chain: %w", err)
+	}
+	defer rows.Close()
+	// Two buffers take turns: each frame decodes into the one that does
+	// not hold its dictionary, so a chain costs two allocations, not one
+	// per frame.
+	var payload, spare []byte
+	first := true
+	for rows.Next() {
+		var (
+			rowID int64
+			base  sql.NullInt64
+			frame []byte
+			out   []byte
+		)
+		if err := rows.Scan(&rowID, &base, &frame); err != nil {
+			return nil, fmt.Errorf("read body chain: %w", err)
+		}
+		switch {
+		case first && base.Valid:
+			return nil, fmt.Errorf("body %d: chain does not start with a whole body", rowID)
+		case first:
+			out, err = db.codec.decompress(spare[:0], frame)
+		default:
+			out, err = db.codec.decompressDelta(spare[:0], payload, frame)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("body %d: %w", rowID, err)
+		}
+		payload, spare = out, payload
+		first = false
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read body chain: %w", err)
+	}
+	if first {
+		return nil, fmt.Errorf("body %d: %w", id, ErrNotFound)
+	}
+	return payload, nil
+}
+
+// Body returns a stored body with its exact bytes. It fails if the bytes
+// read back do not match the SHA-256 stored beside them.
+func (db *DB) Body(ctx context.Context, id int64) (*monitor.Body, error) {
+	b := &monitor.Body{ID: id}
+	var fetched int64
+	err := db.sql.QueryRowContext(ctx, `
+		SELECT sha256, content_type, charset, url, final_url, status, fetched_at
+		FROM bodies WHERE id = ?`, id).
+		Scan(&b.SHA256, &b.ContentType, &b.Charset, &b.URL, &b.FinalURL, &b.Status, &fetched)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("body %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("body %d: %w", id, err)
+	}
+	b.FetchedAt = fromUnixNano(fetched)
+	// Rows are never updated and the chain only points at older rows, so
+	// reading outside the metadata's snapshot is safe.
+	payload, err := db.loadPayload(ctx, db.sql, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.Header, b.Data, err = decodePayload(payload); err != nil {
+		return nil, fmt.Errorf("body %d: %w", id, err)
+	}
+	if sum := sha256Hex(b.Data); sum != b.SHA256 {
+		return nil, fmt.Errorf("body %d: bytes read back hash to %s, stored SHA-256 is %s", id, sum, b.SHA256)
+	}
+	return b, nil
+}

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+// TestYearOfUnchangedChecksIsSmall records a year of checks every 6 h of a
+// page that does not change, with the headers a real site sends, and
+// measures what they add to the database.
+func TestYearOfUnchangedChecksIsSmall(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	page := body(t, "policy-v1.html", 0, t0)
+	record(t, db, &monitor.CheckRecord{
+		Watch: testWatch, Started: t0, Finished: t0, Outcome: monitor.OutcomeBaseline, Body: page,
+		NewVersion: &monitor.Version{Hash: "h", Text: "text"},
+	})
+	before, err := db.Size(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const checks = 365 * 4
+	st, err := db.State(ctx, testWatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= checks; i++ {
+		start := t0.Add(time.Duration(i) * 6 * time.Hour)
+		rec := &monitor.CheckRecord{
+			Watch: testWatch, BaseSeq: st.Seq, Started: start, Finished: start.Add(800 * time.Millisecond),
+			Fetcher: "http", Outcome: monitor.OutcomeUnchanged, Body: page, SeenVersion: st.Current.ID,
+			Attempts: []monitor.Attempt{okAttempt(t, i, start, len(page.Data))},
+			ETag:     `"abc"`, CaptureLength: 1000,
+		}
+		if i%2 == 0 { // half answered 304
+			rec.Outcome, rec.Body = monitor.OutcomeNotModified, nil
+			rec.Attempts[0].Status = http.StatusNotModified
+		}
+		if _, err := db.RecordCheck(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		st.Seq++
+	}
+	after, err := db.Size(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d unchanged checks added %d bytes (%d a check)", checks, after-before, (after-before)/checks)
+	if after-before >= 1<<20 {
+		t.Errorf("a year of unchanged checks added %d bytes, want under 1 MiB", after-before)
+	}
+}
+
+func TestPruneChecksKeepsHistory(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	at := func(day int) time.Time { return t0.AddDate(0, 0, day) }
+	steps := []struct {
+		outcome monitor.Outcome
+		events  []monitor.Event
+	}{
+		{monitor.OutcomeBaseline, []monitor.Event{{Kind: monitor.KindBaseline}}},
+		{monitor.OutcomeUnchanged, nil},   // pruned
+		{monitor.OutcomeNotModified, nil}, // pruned
+		{monitor.OutcomeAnomaly, []monitor.Event{{Kind: monitor.KindAnomaly}}},
+		{monitor.OutcomeUnchanged, []monitor.Event{{Kind: monitor.KindRecovered}}}, // kept: it has an event
+		{monitor.OutcomeUnchanged, nil},                                            // pruned
+		{monitor.OutcomeUnchanged, nil},                                            // kept: recent
+		{monitor.OutcomeNotModified, nil},                                          // kept: recent
+	}
+	var v int64
+	for i, s := range steps {
+		rec := &monitor.CheckRecord{
+			Watch: testWatch, Started: at(i), Finished: at(i), Outcome: s.outcome, Events: s.events,
+			Attempts: []monitor.Attempt{okAttempt(t, i, at(i), 100)},
+		}
+		switch s.outcome {
+		case monitor.OutcomeBaseline:
+			rec.Body = body(t, "policy-v1.html", i, at(i))
+			rec.NewVersion = &monitor.Version{Hash: "h", Text: "text"}
+		case monitor.OutcomeUnchanged:
+			rec.Body = body(t, "policy-v1.html", i, at(i))
+			rec.SeenVersion = v
+		case monitor.OutcomeAnomaly:
+			rec.Body = body(t, "error.html", i, at(i))
+		}
+		record(t, db, rec)
+		if v == 0 {
+			st, err := db.State(ctx, testWatch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v = st.Current.ID
+		}
+	}
+	before := count(t, db)
+	n, err := db.PruneChecks(ctx, at(6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 {
+		t.Errorf("PruneChecks deleted %d checks, want 3", n)
+	}
+	after := count(t, db)
+	if after["checks"] != before["checks"]-3 || after["attempts"] != before["attempts"]-3 {
+		t.Errorf("rows before %v, after %v: want 3 checks and their attempts gone", before, after)
+	}
+	for _, table := range []string{"bodies", "versions", "events", "watches"} {
+		if after[table] != before[table] {
+			t.Errorf("%s: %d rows before pruning, %d after", table, before[table], after[table])
+		}
+	}
+	checks, err := db.Checks(ctx, testWatch.Name, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks {
+		if c.BodyID == 0 {
+			continue
+		}
+		if _, err := db.Body(ctx, c.BodyID); err != nil {
+			t.Errorf("body %d of a kept check: %v", c.BodyID, err)
+		}
+	}
+	if err := db.Vacuum(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if report, err := db.IntegrityCheck(ctx); err != nil || report != "ok" {
+		t.Errorf("IntegrityCheck after prune and vacuum = %q, %v", report, err)
+	}
+}

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+// insertEvent stores e, found by the check checkID, and returns its id.
+func insertEvent(ctx context.Context, tx *sql.Tx, watchID, checkID int64, e *monitor.Event) (int64, error) {
+	var analysis sql.NullString
+	if e.Analysis != nil {
+		b, err := json.Marshal(e.Analysis)
+		if err != nil {
+			return 0, fmt.Errorf("encode analysis: %w", err)
+		}
+		analysis = sql.NullString{String: string(b), Valid: true}
+	}
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO events (watch_id, check_id, time, kind, severity, summary,
+			version_id, previous_version_id, reverted_to, reason, detail,
+			words_added, words_removed, analysis)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		watchID, checkID, toUnixNano(e.Time), e.Kind, e.Severity, e.Summary,
+		nullID(e.Version), nullID(e.PreviousVersion), nullID(e.RevertedTo), e.Reason, e.Detail,
+		e.WordsAdded, e.WordsRemoved, analysis)
+	if err != nil {
+		return 0, fmt.Errorf("insert %s event: %w", e.Kind, err)
+	}
+	return res.LastInsertId()
+}
+
+// EventFilter selects events. Zero fields select everything.
+type EventFilter struct {
+	Watch   string              // one watch's events
+	Since   time.Time           // events at or after
+	AfterID int64               // events with a greater id: resume a listing
+	Kinds   []monitor.EventKind // events of these kinds
+	Limit   int                 // at most this many, the oldest ones; 0: all
+}
+
+const eventColumns = `
+	e.id, w.name, e.time, e.kind, e.severity, e.summary,
+	e.version_id, e.previous_version_id, e.reverted_to, e.reason, e.detail,
+	e.words_added, e.words_removed, e.analysis`
+
+// Events returns the events f selects, oldest first.
+func (db *DB) Events(ctx context.Context, f EventFilter) ([]monitor.Event, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.Watch != "" {
+		where = append(where, "w.name = ?")
+		args = append(args, f.Watch)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "e.time >= ?")
+		args = append(args, toUnixNano(f.Since))
+	}
+	if f.AfterID > 0 {
+		where = append(where, "e.id > ?")
+		args = append(args, f.AfterID)
+	}
+	if len(f.Kinds) > 0 {
+		where = append(where, "e.kind IN (?"+strings.Repeat(", ?", len(f.Kinds)-1)+")")
+		for _, k := range f.Kinds {
+			args = append(args, k)
+		}
+	}
+	query := `SELECT ` + eventColumns + ` FROM events e JOIN watches w ON w.id = e.watch_id`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	// Ids follow the order checks were recorded in, so they are the order
+	// of events and a stable cursor for AfterID.
+	query += " ORDER BY e.id"
+	if f.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := db.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+	var events []monitor.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list events: %w", err)
+		}
+		events = append(events, *e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	return events, nil
+}
+
+// Event returns one event.
+func (db *DB) Event(ctx context.Context, id int64) (*monitor.Event, error) {
+	row := db.sql.QueryRowContext(ctx,
+		`SELECT `+eventColumns+` FROM events e JOIN watches w ON w.id = e.watch_id WHERE e.id = ?`, id)
+	e, err := scanEvent(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("event %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("event %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// scanner is what *sql.Row and *sql.Rows share.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+func scanEvent(s scanner) (*monitor.Event, error) {
+	var (
+		e                         monitor.Event
+		t                         int64
+		version, previous, revert sql.NullInt64
+		analysis                  sql.NullString
+	)
+	if err := s.Scan(&e.ID, &e.Watch, &t, &e.Kind, &e.Severity, &e.Summary,
+		&version, &previous, &revert, &e.Reason, &e.Detail,
+		&e.WordsAdded, &e.WordsRemoved, &analysis); err != nil {
+		return nil, err
+	}
+	e.Time = fromUnixNano(t)
+	e.Version, e.PreviousVersion, e.RevertedTo = version.Int64, previous.Int64, revert.Int64
+	if analysis.Valid {
+		if err := json.Unmarshal([]byte(analysis.String), &e.Analysis); err != nil {
+			return nil, fmt.Errorf("event %d: analysis: %w", e.ID, err)
+		}
+	}
+	return &e, nil
+}

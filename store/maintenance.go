@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Vacuum rebuilds the database file, returning the pages freed by
+// PruneChecks to the file system. It needs free disk space about the size
+// of the database and blocks writers while it runs.
+func (db *DB) Vacuum(ctx context.Context) error {
+	if _, err := db.sql.ExecContext(ctx, `VACUUM`); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent, compacted copy of the database to path
+// (VACUUM INTO), creating its parent directory. Writers may go on
+// meanwhile; the copy is the database as of the start. path must not exist
+// yet.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup to %s: file exists", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if _, err := db.sql.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// IntegrityCheck runs SQLite's integrity check and returns its report:
+// "ok" when the file is sound, else one problem a line.
+func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
+	rows, err := db.sql.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return "", fmt.Errorf("integrity check: %w", err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", fmt.Errorf("integrity check: %w", err)
+		}
+		lines = append(lines, line)
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("integrity check: %w", err)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// Size returns the database's size in bytes: its pages, whether they
+// are still in the write-ahead log or already in the main file.
+func (db *DB) Size(ctx context.Context) (int64, error) {
+	var size int64
+	err := db.sql.QueryRowContext(ctx,
+		`SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&size)
+	if err != nil {
+		return 0, fmt.Errorf("database size: %w", err)
+	}
+	return size, nil
+}

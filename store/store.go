@@ -1,0 +1,124 @@
+// Package store keeps policywatch's history in one SQLite file: watches,
+// checks and their HTTP attempts, raw bodies (byte for byte, delta
+// compressed), versions of readable text, and events. *DB implements
+// monitor.Store for the Checker and offers listings for the CLI and the web
+// view.
+//
+// The SQL sits next to the Go that uses it, one file per entity; the schema
+// is a series of migrations embedded from migrations/ and applied at Open.
+// It uses modernc.org/sqlite (pure Go) through database/sql.
+//
+// store may import monitor and its leaves, the standard library, the
+// SQLite driver and compression libraries; never notify, web or cmd.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrNotFound is returned (wrapped) when a requested row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// DB is a policywatch database. It is safe for concurrent use: reads run
+// in parallel, writes take SQLite's single write lock in turn.
+type DB struct {
+	sql   *sql.DB
+	codec *codec
+}
+
+var _ monitor.Store = (*DB)(nil)
+
+// pragmas are set on every connection of the pool, so they go in the DSN.
+// WAL lets readers run beside the writer; synchronous=NORMAL is safe in WAL
+// (a power cut can lose the last commits, never consistency);
+// _txlock=immediate makes write transactions take the write lock at BEGIN,
+// so two writers queue under busy_timeout instead of failing with
+// SQLITE_BUSY when one upgrades a read lock.
+const pragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+// Open opens the database at path, creating it and its parent directory if
+// needed, and applies the migrations it lacks. It refuses (ErrSchemaTooNew)
+// a database written by a newer policywatch.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open database: empty path")
+	}
+	// The driver splits the DSN at the first '?'.
+	if strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("open database %q: path must not contain '?'", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqlDB, err := sql.Open("sqlite", path+"?"+pragmas)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := migrate(ctx, sqlDB); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	c, err := newCodec()
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return &DB{sql: sqlDB, codec: c}, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	db.codec.close()
+	return db.sql.Close()
+}
+
+// querier is what *sql.DB and *sql.Tx share, so that the same read helper
+// serves inside and outside a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// readTx begins a read-only transaction: a consistent snapshot across
+// several queries. Read-only transactions begin DEFERRED despite _txlock,
+// so they never wait for the writer.
+func (db *DB) readTx(ctx context.Context) (*sql.Tx, error) {
+	return db.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+}
+
+// toUnixNano stores a time; the zero time is 0.
+func toUnixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromUnixNano reads a time stored by toUnixNano, in UTC.
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// nullID stores a reference: 0 (none) is NULL, so foreign keys hold.
+func nullID(id int64) sql.NullInt64 {
+	return sql.NullInt64{Int64: id, Valid: id != 0}
+}

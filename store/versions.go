@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+// insertVersion stores v, a text new to the watch, and returns its id.
+func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, watchID int64, v *monitor.Version, bodyID int64, seen time.Time) (int64, error) {
+	links, err := json.Marshal(v.Links)
+	if err != nil {
+		return 0, fmt.Errorf("encode links: %w", err)
+	}
+	var facts sql.NullString
+	if v.Facts != nil {
+		b, err := json.Marshal(v.Facts)
+		if err != nil {
+			return 0, fmt.Errorf("encode facts: %w", err)
+		}
+		facts = sql.NullString{String: string(b), Valid: true}
+	}
+	if v.BodyID != 0 {
+		bodyID = v.BodyID
+	}
+	first, last := v.FirstSeen, v.LastSeen
+	if first.IsZero() {
+		first = seen
+	}
+	if last.IsZero() {
+		last = seen
+	}
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO versions (watch_id, hash, text, title, language, links, facts,
+			body_id, first_seen, last_seen)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		watchID, v.Hash, db.codec.compress([]byte(v.Text)), v.Title, v.Language,
+		string(links), facts, nullID(bodyID), toUnixNano(first), toUnixNano(last))
+	if err != nil {
+		return 0, fmt.Errorf("insert version %s: %w", v.Hash, err)
+	}
+	return res.LastInsertId()
+}
+
+// markVersionSeen moves an existing version's last sighting.
+func markVersionSeen(ctx context.Context, tx *sql.Tx, watchID, id int64, seen time.Time) error {
+	res, err := tx.ExecContext(ctx,
+		`UPDATE versions SET last_seen = MAX(last_seen, ?) WHERE id = ? AND watch_id = ?`,
+		toUnixNano(seen), id, watchID)
+	if err != nil {
+		return fmt.Errorf("mark version %d seen: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("mark version %d seen: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// FindVersionByHash returns the id of the watch's version with this text
+// hash, if any.
+func (db *DB) FindVersionByHash(ctx context.Context, watch, hash string) (int64, bool, error) {
+	var id int64
+	err := db.sql.QueryRowContext(ctx, `
+		SELECT v.id FROM versions v JOIN watches w ON w.id = v.watch_id
+		WHERE w.name = ? AND v.hash = ?`, watch, hash).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("find version %s of %s: %w", hash, watch, err)
+	}
+	return id, true, nil
+}
+
+// Versions returns the watch's versions, oldest first, without their
+// text, links or facts: the listing of a history.
+func (db *DB) Versions(ctx context.Context, watch string) ([]monitor.Version, error) {
+	rows, err := db.sql.QueryContext(ctx, `
+		SELECT v.id, v.hash, v.title, v.language, v.body_id, v.first_seen, v.last_seen
+		FROM versions v JOIN watches w ON w.id = v.watch_id
+		WHERE w.name = ?
+		ORDER BY v.id`, watch)
+	if err != nil {
+		return nil, fmt.Errorf("versions of %s: %w", watch, err)
+	}
+	defer rows.Close()
+	var vs []monitor.Version
+	for rows.Next() {
+		v := monitor.Version{Watch: watch}
+		var (
+			body        sql.NullInt64
+			first, last int64
+		)
+		if err := rows.Scan(&v.ID, &v.Hash, &v.Title, &v.Language, &body, &first, &last); err != nil {
+			return nil, fmt.Errorf("versions of %s: %w", watch, err)
+		}
+		v.BodyID = body.Int64
+		v.FirstSeen, v.LastSeen = fromUnixNano(first), fromUnixNano(last)
+		vs = append(vs, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("versions of %s: %w", watch, err)
+	}
+	return vs, nil
+}
+
+// Version returns one version with its text, links and facts.
+func (db *DB) Version(ctx context.Context, id int64) (*monitor.Version, error) {
+	return db.version(ctx, db.sql, id)
+}
+
+// LatestVersion returns the watch's current version, with its text: the
+// text the page showed at the last plausible capture. After a revert that
+// is an older version, not the newest one.
+func (db *DB) LatestVersion(ctx context.Context, watch string) (*monitor.Version, error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("latest version of %s: %w", watch, err)
+	}
+	defer tx.Rollback()
+	var id sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT current_version_id FROM watches WHERE name = ?`, watch).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !id.Valid) {
+		return nil, fmt.Errorf("latest version of %s: %w", watch, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("latest version of %s: %w", watch, err)
+	}
+	return db.version(ctx, tx, id.Int64)
+}
+
+func (db *DB) version(ctx context.Context, q querier, id int64) (*monitor.Version, error) {
+	v := &monitor.Version{ID: id}
+	var (
+		text        []byte
+		links       string
+		facts       sql.NullString
+		body        sql.NullInt64
+		first, last int64
+	)
+	err := q.QueryRowContext(ctx, `
+		SELECT w.name, v.hash, v.text, v.title, v.language, v.links, v.facts,
+			v.body_id, v.first_seen, v.last_seen
+		FROM versions v JOIN watches w ON w.id = v.watch_id
+		WHERE v.id = ?`, id).
+		Scan(&v.Watch, &v.Hash, &text, &v.Title, &v.Language, &links, &facts, &body, &first, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("version %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("version %d: %w", id, err)
+	}
+	plain, err := db.codec.decompress(nil, text)
+	if err != nil {
+		return nil, fmt.Errorf("version %d: text: %w", id, err)
+	}
+	v.Text = string(plain)
+	if err := json.Unmarshal([]byte(links), &v.Links); err != nil {
+		return nil, fmt.Errorf("version %d: links: %w", id, err)
+	}
+	if facts.Valid {
+		if err := json.Unmarshal([]byte(facts.String), &v.Facts); err != nil {
+			return nil, fmt.Errorf("version %d: facts: %w", id, err)
+		}
+	}
+	v.BodyID = body.Int64
+	v.FirstSeen, v.LastSeen = fromUnixNano(first), fromUnixNano(last)
+	return v, nil
+}

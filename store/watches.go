@@ -1,0 +1,198 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+// typicalLengthWindow is how many accepted captures the typical length is
+// the median of: enough that one odd capture does not move it, few enough
+// that it follows a policy that really grows or shrinks.
+const typicalLengthWindow = 10
+
+// State returns the watch's state, creating the watch's row on first use
+// and keeping its URL and configuration current.
+func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error) {
+	config, err := json.Marshal(w)
+	if err != nil {
+		return nil, fmt.Errorf("state of %s: encode config: %w", w.Name, err)
+	}
+	// The WHERE clause leaves the row alone when nothing changed, the usual
+	// case: State runs before every check.
+	if _, err := db.sql.ExecContext(ctx, `
+		INSERT INTO watches (name, url, config, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET url = excluded.url, config = excluded.config
+		WHERE url IS NOT excluded.url OR config IS NOT excluded.config`,
+		w.Name, w.URL, string(config), time.Now().UnixNano()); err != nil {
+		return nil, fmt.Errorf("state of %s: save watch: %w", w.Name, err)
+	}
+
+	// The watch row and its current version must come from one snapshot,
+	// or Seq could belong to a later check than Current.
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
+	}
+	defer tx.Rollback()
+	var (
+		s           monitor.State
+		current     sql.NullInt64
+		lengths     string
+		episodeKind sql.NullString
+		ep          monitor.Episode
+		since, last int64
+	)
+	err = tx.QueryRowContext(ctx, `
+		SELECT seq, current_version_id, recent_lengths, language,
+			episode_kind, episode_reason, episode_since, episode_checks,
+			last_check_at, etag, last_modified
+		FROM watches WHERE name = ?`, w.Name).
+		Scan(&s.Seq, &current, &lengths, &s.Language,
+			&episodeKind, &ep.Reason, &since, &ep.Checks,
+			&last, &s.ETag, &s.LastModified)
+	if err != nil {
+		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
+	}
+	s.LastCheck = fromUnixNano(last)
+	if episodeKind.Valid {
+		ep.Kind = monitor.EventKind(episodeKind.String)
+		ep.Since = fromUnixNano(since)
+		s.Episode = &ep
+	}
+	recent, err := decodeLengths(lengths)
+	if err != nil {
+		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
+	}
+	s.TypicalLength = median(recent)
+	if current.Valid {
+		if s.Current, err = db.version(ctx, tx, current.Int64); err != nil {
+			return nil, fmt.Errorf("state of %s: %w", w.Name, err)
+		}
+	}
+	return &s, nil
+}
+
+func decodeLengths(s string) ([]int, error) {
+	var lengths []int
+	if err := json.Unmarshal([]byte(s), &lengths); err != nil {
+		return nil, fmt.Errorf("recent lengths: %w", err)
+	}
+	return lengths, nil
+}
+
+// median returns the median of lengths (the upper one of an even count),
+// 0 for none.
+func median(lengths []int) int {
+	if len(lengths) == 0 {
+		return 0
+	}
+	sorted := slices.Sorted(slices.Values(lengths))
+	return sorted[len(sorted)/2]
+}
+
+// WatchSummary is one line of the watch listing.
+type WatchSummary struct {
+	Name           string
+	URL            string
+	LastCheck      time.Time       // zero: never checked
+	LastOutcome    monitor.Outcome // "" : never checked
+	CurrentVersion int64           // 0: no baseline yet
+	Versions       int             // distinct texts seen
+
+	// The last baseline, change or revert; zero Time when none.
+	LastChange         time.Time
+	LastChangeSummary  string
+	LastChangeSeverity monitor.Severity
+
+	Episode *monitor.Episode // nil when none is open
+}
+
+// Watches returns a summary of every watch, by name.
+func (db *DB) Watches(ctx context.Context) ([]WatchSummary, error) {
+	rows, err := db.sql.QueryContext(ctx, `
+		SELECT w.name, w.url, w.last_check_at, w.last_outcome, w.current_version_id,
+			(SELECT COUNT(*) FROM versions v WHERE v.watch_id = w.id),
+			e.time, e.summary, e.severity,
+			w.episode_kind, w.episode_reason, w.episode_since, w.episode_checks
+		FROM watches w
+		LEFT JOIN events e ON e.id = (
+			SELECT MAX(id) FROM events
+			WHERE watch_id = w.id AND kind IN ('baseline', 'change', 'revert'))
+		ORDER BY w.name`)
+	if err != nil {
+		return nil, fmt.Errorf("list watches: %w", err)
+	}
+	defer rows.Close()
+	var list []WatchSummary
+	for rows.Next() {
+		var (
+			s                WatchSummary
+			lastCheck, since int64
+			current          sql.NullInt64
+			changeTime       sql.NullInt64
+			summary          sql.NullString
+			severity         sql.NullString
+			episodeKind      sql.NullString
+			ep               monitor.Episode
+		)
+		if err := rows.Scan(&s.Name, &s.URL, &lastCheck, &s.LastOutcome, &current,
+			&s.Versions, &changeTime, &summary, &severity,
+			&episodeKind, &ep.Reason, &since, &ep.Checks); err != nil {
+			return nil, fmt.Errorf("list watches: %w", err)
+		}
+		s.LastCheck = fromUnixNano(lastCheck)
+		s.CurrentVersion = current.Int64
+		s.LastChange = fromUnixNano(changeTime.Int64)
+		s.LastChangeSummary = summary.String
+		s.LastChangeSeverity = monitor.Severity(severity.String)
+		if episodeKind.Valid {
+			ep.Kind = monitor.EventKind(episodeKind.String)
+			ep.Since = fromUnixNano(since)
+			s.Episode = &ep
+		}
+		list = append(list, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list watches: %w", err)
+	}
+	return list, nil
+}
+
+// watchForUpdate reads what RecordCheck needs of the watch's row inside its
+// write transaction.
+func watchForUpdate(ctx context.Context, tx *sql.Tx, name string) (*watchRow, error) {
+	var (
+		w       watchRow
+		current sql.NullInt64
+		lengths string
+	)
+	err := tx.QueryRowContext(ctx,
+		`SELECT id, seq, current_version_id, recent_lengths FROM watches WHERE name = ?`, name).
+		Scan(&w.id, &w.seq, &current, &lengths)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("watch %s: %w (State creates it)", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("watch %s: %w", name, err)
+	}
+	w.currentVersion = current.Int64
+	if w.recentLengths, err = decodeLengths(lengths); err != nil {
+		return nil, fmt.Errorf("watch %s: %w", name, err)
+	}
+	return &w, nil
+}
+
+// watchRow is what RecordCheck reads of a watch before writing.
+type watchRow struct {
+	id             int64
+	seq            int64
+	currentVersion int64
+	recentLengths  []int
+}
