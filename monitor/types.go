@@ -88,6 +88,10 @@ type Event struct {
 	WordsAdded   int
 	WordsRemoved int
 
+	// Imported events were backfilled from an archive (policywatch
+	// import): part of the history, never notified.
+	Imported bool
+
 	// Analysis is the scope-and-deadline analysis of a change or revert; nil
 	// for other kinds.
 	Analysis *analyze.Analysis

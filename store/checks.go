@@ -11,22 +11,6 @@ import (
 	"github.com/policywatch/policywatch/monitor"
 )
 
-// Check is one recorded check, as the checks listing shows it.
-type Check struct {
-	ID        int64
-	Watch     string
-	Started   time.Time
-	Finished  time.Time
-	Fetcher   string
-	Outcome   monitor.Outcome
-	BodyID    int64 // the body fetched; 0 when none (error, 304)
-	VersionID int64 // the version current after the check; 0 before the baseline
-	// Attempts in order. A successful attempt's Header holds only the
-	// fields attemptKeepsHeader lists; the full header of a response whose
-	// body was new is kept with the body.
-	Attempts []monitor.Attempt
-}
-
 func insertCheck(ctx context.Context, tx *sql.Tx, watchID int64, rec *monitor.CheckRecord, bodyID, versionID int64) (int64, error) {
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO checks (watch_id, started_at, finished_at, fetcher, outcome, body_id, version_id)
@@ -101,7 +85,7 @@ func attemptKeepsHeader(canonicalKey string) bool {
 
 // Checks returns the watch's last checks, newest first; limit <= 0
 // returns them all.
-func (db *DB) Checks(ctx context.Context, watch string, limit int) ([]Check, error) {
+func (db *DB) Checks(ctx context.Context, watch string, limit int) ([]monitor.Check, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
@@ -121,11 +105,11 @@ func (db *DB) Checks(ctx context.Context, watch string, limit int) ([]Check, err
 	}
 	defer rows.Close()
 	var (
-		checks []Check
-		byID   = map[int64]*Check{}
+		checks []monitor.Check
+		byID   = map[int64]*monitor.Check{}
 	)
 	for rows.Next() {
-		c := Check{Watch: watch}
+		c := monitor.Check{Watch: watch}
 		var (
 			started, finished int64
 			body, version     sql.NullInt64

@@ -61,7 +61,7 @@ func readEverything(ctx context.Context, db *DB, lastSeq *int64) error {
 	if _, err := db.Watches(ctx); err != nil {
 		return err
 	}
-	if _, err := db.Events(ctx, EventFilter{Watch: testWatch.Name}); err != nil {
+	if _, err := db.Events(ctx, monitor.EventFilter{Watch: testWatch.Name}); err != nil {
 		return err
 	}
 	if _, err := db.LatestVersion(ctx, testWatch.Name); err != nil {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/policywatch/policywatch/monitor"
 )
@@ -25,33 +24,24 @@ func insertEvent(ctx context.Context, tx *sql.Tx, watchID, checkID int64, e *mon
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO events (watch_id, check_id, time, kind, severity, summary,
 			version_id, previous_version_id, reverted_to, reason, detail,
-			words_added, words_removed, analysis)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			words_added, words_removed, analysis, imported)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		watchID, checkID, toUnixNano(e.Time), e.Kind, e.Severity, e.Summary,
 		nullID(e.Version), nullID(e.PreviousVersion), nullID(e.RevertedTo), e.Reason, e.Detail,
-		e.WordsAdded, e.WordsRemoved, analysis)
+		e.WordsAdded, e.WordsRemoved, analysis, e.Imported)
 	if err != nil {
 		return 0, fmt.Errorf("insert %s event: %w", e.Kind, err)
 	}
 	return res.LastInsertId()
 }
 
-// EventFilter selects events. Zero fields select everything.
-type EventFilter struct {
-	Watch   string              // one watch's events
-	Since   time.Time           // events at or after
-	AfterID int64               // events with a greater id: resume a listing
-	Kinds   []monitor.EventKind // events of these kinds
-	Limit   int                 // at most this many, the oldest ones; 0: all
-}
-
 const eventColumns = `
 	e.id, w.name, e.time, e.kind, e.severity, e.summary,
 	e.version_id, e.previous_version_id, e.reverted_to, e.reason, e.detail,
-	e.words_added, e.words_removed, e.analysis`
+	e.words_added, e.words_removed, e.analysis, e.imported`
 
 // Events returns the events f selects, oldest first.
-func (db *DB) Events(ctx context.Context, f EventFilter) ([]monitor.Event, error) {
+func (db *DB) Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Event, error) {
 	var (
 		where []string
 		args  []any
@@ -132,7 +122,7 @@ func scanEvent(s scanner) (*monitor.Event, error) {
 	)
 	if err := s.Scan(&e.ID, &e.Watch, &t, &e.Kind, &e.Severity, &e.Summary,
 		&version, &previous, &revert, &e.Reason, &e.Detail,
-		&e.WordsAdded, &e.WordsRemoved, &analysis); err != nil {
+		&e.WordsAdded, &e.WordsRemoved, &analysis, &e.Imported); err != nil {
 		return nil, err
 	}
 	e.Time = fromUnixNano(t)

@@ -242,7 +242,7 @@ func TestRecordCheckHistory(t *testing.T) {
 	}
 
 	t.Run("events", func(t *testing.T) {
-		all, err := db.Events(ctx, EventFilter{})
+		all, err := db.Events(ctx, monitor.EventFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -266,14 +266,14 @@ func TestRecordCheckHistory(t *testing.T) {
 		}
 		filters := []struct {
 			name   string
-			filter EventFilter
+			filter monitor.EventFilter
 			want   []monitor.EventKind
 		}{
-			{"changes", EventFilter{Kinds: []monitor.EventKind{monitor.KindChange, monitor.KindRevert}}, []monitor.EventKind{"change", "revert"}},
-			{"other watch", EventFilter{Watch: "other"}, nil},
-			{"this watch, limited", EventFilter{Watch: testWatch.Name, Limit: 2}, []monitor.EventKind{"baseline", "change"}},
-			{"after an id", EventFilter{AfterID: stored[3].ID}, []monitor.EventKind{"revert", "fetch_error"}},
-			{"since", EventFilter{Since: at(6)}, []monitor.EventKind{"recovered", "revert", "fetch_error"}},
+			{"changes", monitor.EventFilter{Kinds: []monitor.EventKind{monitor.KindChange, monitor.KindRevert}}, []monitor.EventKind{"change", "revert"}},
+			{"other watch", monitor.EventFilter{Watch: "other"}, nil},
+			{"this watch, limited", monitor.EventFilter{Watch: testWatch.Name, Limit: 2}, []monitor.EventKind{"baseline", "change"}},
+			{"after an id", monitor.EventFilter{AfterID: stored[3].ID}, []monitor.EventKind{"revert", "fetch_error"}},
+			{"since", monitor.EventFilter{Since: at(6)}, []monitor.EventKind{"recovered", "revert", "fetch_error"}},
 		}
 		for _, f := range filters {
 			got, err := db.Events(ctx, f.filter)
@@ -435,7 +435,7 @@ func TestRecordCheckConflictWritesNothing(t *testing.T) {
 	if err != nil || st.Seq != 1 || st.Current.Hash != "h1" {
 		t.Errorf("state after conflicts = %+v, %v", st, err)
 	}
-	if events, _ := db.Events(ctx, EventFilter{}); len(events) != 1 {
+	if events, _ := db.Events(ctx, monitor.EventFilter{}); len(events) != 1 {
 		t.Errorf("%d events, want the baseline only", len(events))
 	}
 	if baseline.NewVersion.ID != 0 || baseline.Events[0].ID != 0 || baseline.Events[0].Version != 0 {

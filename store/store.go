@@ -35,6 +35,7 @@ var ErrNotFound = errors.New("not found")
 type DB struct {
 	sql   *sql.DB
 	codec *codec
+	path  string
 }
 
 var _ monitor.Store = (*DB)(nil)
@@ -78,8 +79,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{sql: sqlDB, codec: c}, nil
+	return &DB{sql: sqlDB, codec: c, path: path}, nil
 }
+
+// Path is the database file's path.
+func (db *DB) Path() string { return db.path }
 
 // Close closes the database.
 func (db *DB) Close() error {

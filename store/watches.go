@@ -97,25 +97,8 @@ func median(lengths []int) int {
 	return sorted[len(sorted)/2]
 }
 
-// WatchSummary is one line of the watch listing.
-type WatchSummary struct {
-	Name           string
-	URL            string
-	LastCheck      time.Time       // zero: never checked
-	LastOutcome    monitor.Outcome // "" : never checked
-	CurrentVersion int64           // 0: no baseline yet
-	Versions       int             // distinct texts seen
-
-	// The last baseline, change or revert; zero Time when none.
-	LastChange         time.Time
-	LastChangeSummary  string
-	LastChangeSeverity monitor.Severity
-
-	Episode *monitor.Episode // nil when none is open
-}
-
 // Watches returns a summary of every watch, by name.
-func (db *DB) Watches(ctx context.Context) ([]WatchSummary, error) {
+func (db *DB) Watches(ctx context.Context) ([]monitor.WatchSummary, error) {
 	rows, err := db.sql.QueryContext(ctx, `
 		SELECT w.name, w.url, w.last_check_at, w.last_outcome, w.current_version_id,
 			(SELECT COUNT(*) FROM versions v WHERE v.watch_id = w.id),
@@ -130,10 +113,10 @@ func (db *DB) Watches(ctx context.Context) ([]WatchSummary, error) {
 		return nil, fmt.Errorf("list watches: %w", err)
 	}
 	defer rows.Close()
-	var list []WatchSummary
+	var list []monitor.WatchSummary
 	for rows.Next() {
 		var (
-			s                WatchSummary
+			s                monitor.WatchSummary
 			lastCheck, since int64
 			current          sql.NullInt64
 			changeTime       sql.NullInt64

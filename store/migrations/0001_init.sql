@@ -109,7 +109,8 @@ CREATE TABLE events (
     detail              TEXT    NOT NULL,
     words_added         INTEGER NOT NULL,
     words_removed       INTEGER NOT NULL,
-    analysis            TEXT -- JSON analyze.Analysis; NULL when none
+    analysis            TEXT, -- JSON analyze.Analysis; NULL when none
+    imported            INTEGER NOT NULL DEFAULT 0 -- 1: backfilled from an archive; never notified
 );
 CREATE INDEX events_by_watch ON events (watch_id, kind, id);
 CREATE INDEX events_by_check ON events (check_id);

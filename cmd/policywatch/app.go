@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/policywatch/policywatch/cmd/policywatch/config"
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/fetch"
+	"github.com/policywatch/policywatch/store"
+)
+
+// errHelpShown ends a command after --help printed its usage: exit 0.
+var errHelpShown = errors.New("help shown")
+
+// env is what a command runs with: its streams and environment. Commands
+// take it instead of reaching for os.*, so tests run them in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string // synopsis after the name
+	short   string // one line for the command list
+	long    string // what it does, with an example
+	noDB    bool   // does not open the database
+	noConf  bool   // does not load the configuration
+	flags   func(fs *flag.FlagSet) any
+	run     func(ctx context.Context, a *app, opts any, args []string) error
+	minArgs int
+	maxArgs int // -1: any
+}
+
+// app is what a running command has at hand.
+type app struct {
+	env
+	common commonFlags
+	cfg    *config.Config
+	db     *store.DB
+	log    *slog.Logger
+}
+
+func commands() []*command {
+	return []*command{
+		runCommand(), checkCommand(), watchesCommand(), eventsCommand(), historyCommand(),
+		showCommand(), diffCommand(), configCommand(),
+	}
+}
+
+const overview = `policywatch watches privacy policies and AI-training pages (Meta's first)
+and tells you when what a company collects, why, or by when you must act
+has changed — with the exact sentences as evidence and the raw pages kept.
+
+Usage:
+  policywatch COMMAND [--config FILE] [--db FILE] [options] [arguments]
+
+Commands:
+%s
+With no configuration file, policywatch watches Meta's pages (see
+'policywatch watches --defaults') and keeps its database in
+$XDG_DATA_HOME/policywatch/policywatch.db (~/.local/share/... by default).
+
+Environment:
+  POLICYWATCH_CONFIG   configuration file, like --config
+  POLICYWATCH_DB       database file, like --db (wins over settings.database)
+
+Run 'policywatch help COMMAND' or 'policywatch COMMAND --help' for details.
+`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	e := env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	cmds := commands()
+	if len(args) == 0 {
+		printOverview(stdout, cmds)
+		return nil
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		if len(args) > 1 {
+			if c := findCommand(cmds, args[1]); c != nil {
+				printCommandHelp(stdout, c, newFlagSet(c, io.Discard))
+				return nil
+			}
+			return usageError{fmt.Sprintf("unknown command %q", args[1])}
+		}
+		printOverview(stdout, cmds)
+		return nil
+	}
+	c := findCommand(cmds, name)
+	if c == nil {
+		return usageError{fmt.Sprintf("unknown command %q", name)}
+	}
+	return c.execute(ctx, e, args[1:])
+}
+
+func findCommand(cmds []*command, name string) *command {
+	for _, c := range cmds {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func printOverview(w io.Writer, cmds []*command) {
+	var b strings.Builder
+	for _, c := range cmds {
+		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.short)
+	}
+	fmt.Fprintf(w, overview, b.String())
+}
+
+// commonFlags are taken by every command.
+type commonFlags struct {
+	config, db string
+	verbose    bool
+}
+
+func newFlagSet(c *command, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("policywatch "+c.name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	return fs
+}
+
+func printCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
+	var common commonFlags
+	registerCommon(fs, &common)
+	if c.flags != nil {
+		c.flags(fs)
+	}
+	fmt.Fprintf(w, "Usage: policywatch %s %s\n\n%s\n\nOptions:\n", c.name, c.args, strings.TrimSpace(c.long))
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+func registerCommon(fs *flag.FlagSet, f *commonFlags) {
+	fs.StringVar(&f.config, "config", "", "configuration `FILE` (default $POLICYWATCH_CONFIG, else the built-in Meta watch list)")
+	fs.StringVar(&f.db, "db", "", "database `FILE` (default $POLICYWATCH_DB, else settings.database)")
+	fs.BoolVar(&f.verbose, "v", false, "verbose: debug logging")
+}
+
+func (c *command) execute(ctx context.Context, e env, args []string) error {
+	fs := newFlagSet(c, io.Discard)
+	var common commonFlags
+	registerCommon(fs, &common)
+	var opts any
+	if c.flags != nil {
+		opts = c.flags(fs)
+	}
+	if err := fs.Parse(interspersed(fs, args)); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printCommandHelp(e.stdout, c, newFlagSet(c, io.Discard))
+			return errHelpShown
+		}
+		return usageError{fmt.Sprintf("%s: %v", c.name, err)}
+	}
+	rest := fs.Args()
+	if len(rest) < c.minArgs || (c.maxArgs >= 0 && len(rest) > c.maxArgs) {
+		return usageError{fmt.Sprintf("usage: policywatch %s %s", c.name, c.args)}
+	}
+	a := &app{env: e, common: common}
+	if !c.noConf {
+		cfg, err := loadConfig(common.config, e.getenv)
+		if err != nil {
+			return err
+		}
+		a.cfg = cfg
+	}
+	level := slog.LevelInfo
+	if a.cfg != nil {
+		level = a.cfg.Settings.LogLevel
+	}
+	if common.verbose {
+		level = slog.LevelDebug
+	}
+	a.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	if !c.noDB {
+		path := databasePath(common.db, a.cfg, e.getenv)
+		db, err := store.Open(ctx, path)
+		if err != nil {
+			return fmt.Errorf("open database %s: %w", path, err)
+		}
+		defer db.Close()
+		a.db = db
+	}
+	return c.run(ctx, a, opts, rest)
+}
+
+// interspersed lets flags follow positional arguments
+// ("policywatch diff meta-privacy-policy --color=never"), as people type them.
+func interspersed(fs *flag.FlagSet, args []string) []string {
+	var flags, positional []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
+			flags = append(flags, args[i+1])
+			i++
+		}
+	}
+	return append(append(flags, "--"), positional...)
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+func loadConfig(path string, getenv func(string) string) (*config.Config, error) {
+	if path == "" {
+		path = getenv("POLICYWATCH_CONFIG")
+	}
+	if path == "" {
+		return config.Defaults(), nil
+	}
+	return config.Load(path)
+}
+
+func databasePath(flagValue string, cfg *config.Config, getenv func(string) string) string {
+	switch {
+	case flagValue != "":
+		return flagValue
+	case getenv("POLICYWATCH_DB") != "":
+		return getenv("POLICYWATCH_DB")
+	case cfg != nil && cfg.Settings.Database != "":
+		return cfg.Settings.Database
+	}
+	return config.DefaultDatabasePath()
+}
+
+// newChecker wires a Checker from the configuration.
+func (a *app) newChecker(opts ...monitor.CheckerOption) *monitor.Checker {
+	s := a.cfg.Settings
+	client := fetch.New(fetch.Options{
+		UserAgent: s.UserAgent, Timeout: s.Timeout, MaxBody: s.MaxBody,
+		Retries: s.Retries, HostInterval: s.HostInterval,
+	})
+	return monitor.NewChecker(client, a.db, append([]monitor.CheckerOption{monitor.WithLogger(a.log)}, opts...)...)
+}
+
+// selectWatches returns the configured watches named in names (all when
+// names is empty), or an error naming the unknown ones.
+func (a *app) selectWatches(names []string) ([]monitor.Watch, error) {
+	if len(names) == 0 {
+		return a.cfg.Watches, nil
+	}
+	byName := map[string]monitor.Watch{}
+	for _, w := range a.cfg.Watches {
+		byName[w.Name] = w
+	}
+	var out []monitor.Watch
+	var unknown []string
+	for _, n := range names {
+		w, ok := byName[n]
+		if !ok {
+			unknown = append(unknown, n)
+			continue
+		}
+		out = append(out, w)
+	}
+	if len(unknown) > 0 {
+		known := make([]string, 0, len(byName))
+		for n := range byName {
+			known = append(known, n)
+		}
+		sort.Strings(known)
+		return nil, fmt.Errorf("unknown watch %s (configured: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
+	}
+	return out, nil
+}
+
+// isTerminal says whether w is a terminal (colours, progress bars).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,458 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/policywatch/policywatch/cmd/policywatch/config"
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/diff"
+	"github.com/policywatch/policywatch/store"
+)
+
+func runCommand() *command {
+	type opts struct{ concurrency int }
+	return &command{
+		name: "run", args: "[--config FILE]", maxArgs: 0,
+		short: "run the daemon: check every watch on its schedule",
+		long: `Runs until interrupted (SIGINT or SIGTERM). Each watch is checked on its
+schedule (settings.schedule, or the watch's own), with a small fixed offset
+per watch so that pages on one host are not fetched together. At start, any
+watch whose last check is older than its period is checked at once. A page
+that cannot be fetched is recorded and retried at the next run; it is never
+reported as a change of the policy.
+
+Example:
+  policywatch run --config /etc/policywatch/policywatch.yaml`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &opts{}
+			fs.IntVar(&o.concurrency, "concurrency", 4, "checks run at most `N` at a time")
+			return o
+		},
+		run: func(ctx context.Context, a *app, o any, _ []string) error {
+			opt := o.(*opts)
+			a.log.Info("policywatch starting", "watches", len(a.cfg.Watches), "database", a.db.Path())
+			s := monitor.NewScheduler(a.newChecker(), a.db, a.cfg.Watches, opt.concurrency, a.log)
+			return s.Run(ctx)
+		},
+	}
+}
+
+func checkCommand() *command {
+	type opts struct {
+		concurrency int
+		json        bool
+	}
+	return &command{
+		name: "check", args: "[WATCH...]", maxArgs: -1,
+		short: "check the watches once now and say what changed",
+		long: `Fetches each named watch (all when none is named) once, records the check
+and prints one line per watch as it finishes. Exit status is 0 even when a
+page could not be fetched (that is recorded as a fetch_error); it is
+non-zero only for configuration or database errors.
+
+Examples:
+  policywatch check
+  policywatch check meta-privacy-policy --json`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &opts{}
+			fs.IntVar(&o.concurrency, "concurrency", 4, "checks run at most `N` at a time")
+			fs.BoolVar(&o.json, "json", false, "print the events found as JSON Lines instead of a report")
+			return o
+		},
+		run: func(ctx context.Context, a *app, o any, args []string) error {
+			opt := o.(*opts)
+			watches, err := a.selectWatches(args)
+			if err != nil {
+				return usageError{err.Error()}
+			}
+			enc := json.NewEncoder(a.stdout)
+			done := 0
+			err = monitor.CheckAll(ctx, a.newChecker(), watches, opt.concurrency, func(w monitor.Watch, res *monitor.Result) {
+				done++
+				if opt.json {
+					for _, e := range res.Events {
+						enc.Encode(e)
+					}
+					return
+				}
+				line := fmt.Sprintf("[%d/%d] %-24s %s", done, len(watches), w.Name, res.Outcome)
+				if res.Err != nil {
+					line += ": " + res.Err.Error()
+				}
+				fmt.Fprintln(a.stdout, line)
+				for _, e := range res.Events {
+					fmt.Fprintf(a.stdout, "        %s %s: %s\n", e.Kind, e.Severity, e.Summary)
+				}
+			})
+			return err
+		},
+	}
+}
+
+func watchesCommand() *command {
+	type opts struct{ defaults, json bool }
+	return &command{
+		name: "watches", args: "[--defaults]", maxArgs: 0,
+		short: "list the watches with their last check, status and last change",
+		long: `Lists the configured watches with what the database knows of them.
+With --defaults, prints the built-in configuration as a YAML file instead:
+a starting point for your own.
+
+Examples:
+  policywatch watches
+  policywatch watches --defaults > policywatch.yaml`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &opts{}
+			fs.BoolVar(&o.defaults, "defaults", false, "print the built-in configuration as YAML and exit")
+			fs.BoolVar(&o.json, "json", false, "print JSON")
+			return o
+		},
+		run: func(ctx context.Context, a *app, o any, _ []string) error {
+			opt := o.(*opts)
+			if opt.defaults {
+				return writeDefaults(a)
+			}
+			summaries, err := a.db.Watches(ctx)
+			if err != nil {
+				return err
+			}
+			byName := map[string]monitor.WatchSummary{}
+			for _, s := range summaries {
+				byName[s.Name] = s
+			}
+			if opt.json {
+				enc := json.NewEncoder(a.stdout)
+				for _, w := range a.cfg.Watches {
+					s := byName[w.Name]
+					s.Name, s.URL = w.Name, w.URL
+					if err := enc.Encode(s); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "WATCH\tSTATUS\tLAST CHECK\tVERSIONS\tLAST CHANGE\tURL")
+			for _, w := range a.cfg.Watches {
+				s, ok := byName[w.Name]
+				status, last, change := "never checked", "-", "-"
+				if ok && !s.LastCheck.IsZero() {
+					status = watchStatus(s)
+					last = ago(s.LastCheck)
+				}
+				if ok && !s.LastChange.IsZero() {
+					change = fmt.Sprintf("%s (%s)", s.LastChange.UTC().Format("2006-01-02"), s.LastChangeSeverity)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", w.Name, status, last, s.Versions, change, w.URL)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func watchStatus(s monitor.WatchSummary) string {
+	if s.Episode != nil {
+		return fmt.Sprintf("%s (%s since %s)", s.Episode.Kind, s.Episode.Reason, s.Episode.Since.UTC().Format("2006-01-02 15:04"))
+	}
+	return "ok"
+}
+
+func ago(t time.Time) string {
+	d := time.Since(t).Round(time.Minute)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+func eventsCommand() *command {
+	type opts struct {
+		json  bool
+		watch string
+		since string
+		kind  string
+	}
+	return &command{
+		name: "events", args: "[--json] [--watch W] [--since TIME] [--kind K]", maxArgs: 0,
+		short: "list what the checks found, oldest first",
+		long: `Lists events oldest first: baseline, change, revert, anomaly, fetch_error,
+recovered. With --json, one JSON object per line: a stable interface for
+scripts (see "Events format" in the README).
+
+--since takes an RFC 3339 time (2025-05-01T00:00:00Z), a date (2025-05-01)
+or a duration back from now (72h, 30d).
+
+Examples:
+  policywatch events --watch meta-privacy-policy --since 30d
+  policywatch events --json | jq 'select(.severity == "critical")'`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &opts{}
+			fs.BoolVar(&o.json, "json", false, "print JSON Lines")
+			fs.StringVar(&o.watch, "watch", "", "only events of watch `W`")
+			fs.StringVar(&o.since, "since", "", "only events at or after `TIME`")
+			fs.StringVar(&o.kind, "kind", "", "only events of these kinds, comma-separated (`change,revert`)")
+			return o
+		},
+		run: func(ctx context.Context, a *app, o any, _ []string) error {
+			opt := o.(*opts)
+			f := monitor.EventFilter{Watch: opt.watch}
+			if opt.since != "" {
+				t, err := parseSince(opt.since, time.Now())
+				if err != nil {
+					return usageError{err.Error()}
+				}
+				f.Since = t
+			}
+			for _, k := range strings.Split(opt.kind, ",") {
+				if k = strings.TrimSpace(k); k != "" {
+					f.Kinds = append(f.Kinds, monitor.EventKind(k))
+				}
+			}
+			events, err := a.db.Events(ctx, f)
+			if err != nil {
+				return err
+			}
+			if opt.json {
+				enc := json.NewEncoder(a.stdout)
+				for _, e := range events {
+					if err := enc.Encode(e); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			if len(events) == 0 {
+				fmt.Fprintln(a.stderr, "no events")
+			}
+			for _, e := range events {
+				fmt.Fprintf(a.stdout, "#%d %s %-12s %-8s %s\n", e.ID, e.Time.UTC().Format("2006-01-02 15:04"), e.Kind, e.Severity, e.Summary)
+			}
+			return nil
+		},
+	}
+}
+
+// parseSince reads an RFC 3339 time, a date, or a duration back from now
+// ("72h", "30d").
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if strings.HasSuffix(s, "d") {
+		if n, err := strconv.Atoi(strings.TrimSuffix(s, "d")); err == nil && n >= 0 {
+			return now.AddDate(0, 0, -n), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("--since %q: want an RFC 3339 time, a date (2006-01-02) or a duration (72h, 30d)", s)
+}
+
+func historyCommand() *command {
+	return &command{
+		name: "history", args: "WATCH", minArgs: 1, maxArgs: 1,
+		short: "list a watch's versions",
+		long: `Lists the distinct texts (versions) of a watch, oldest first, with when each
+was first and last seen.
+
+Example:
+  policywatch history meta-privacy-policy`,
+		run: func(ctx context.Context, a *app, _ any, args []string) error {
+			versions, err := a.db.Versions(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if len(versions) == 0 {
+				return fmt.Errorf("no versions of %q yet (run 'policywatch check %s')", args[0], args[0])
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "VERSION\tFIRST SEEN\tLAST SEEN\tLANG\tTITLE")
+			for _, v := range versions {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.ID, v.FirstSeen.UTC().Format(time.RFC3339), v.LastSeen.UTC().Format(time.RFC3339), v.Language, v.Title)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+// versionArg resolves a VERSION argument of a watch: an id, or "latest".
+func versionArg(ctx context.Context, db *store.DB, watch, arg string) (*monitor.Version, error) {
+	if arg == "" || arg == "latest" {
+		v, err := db.LatestVersion(ctx, watch)
+		if err != nil {
+			return nil, fmt.Errorf("latest version of %s: %w", watch, err)
+		}
+		return v, nil
+	}
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil {
+		return nil, usageError{fmt.Sprintf("version %q: want a version number from 'policywatch history %s'", arg, watch)}
+	}
+	v, err := db.Version(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("version %d: %w", id, err)
+	}
+	if v.Watch != watch {
+		return nil, fmt.Errorf("version %d belongs to %s, not %s", id, v.Watch, watch)
+	}
+	return v, nil
+}
+
+func showCommand() *command {
+	return &command{
+		name: "show", args: "WATCH [VERSION]", minArgs: 1, maxArgs: 2,
+		short: "print the readable text of a version",
+		long: `Prints the readable text of a version (the latest when none is given):
+one block per line, headings marked with #, list items with -.
+
+Example:
+  policywatch show meta-privacy-policy 12`,
+		run: func(ctx context.Context, a *app, _ any, args []string) error {
+			v, err := versionArg(ctx, a.db, args[0], argAt(args, 1))
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(a.stdout, v.Text)
+			return err
+		},
+	}
+}
+
+func argAt(args []string, i int) string {
+	if i < len(args) {
+		return args[i]
+	}
+	return ""
+}
+
+func diffCommand() *command {
+	type opts struct {
+		color   string
+		context int
+	}
+	return &command{
+		name: "diff", args: "WATCH [A B]", minArgs: 1, maxArgs: 3,
+		short: "show what changed between two versions",
+		long: `Prints a unified diff of two versions' readable texts: by default the latest
+version against the one before it; with one version, that version against
+the one before it. On a terminal, changed words are highlighted in colour.
+
+Examples:
+  policywatch diff meta-privacy-policy
+  policywatch diff meta-privacy-policy 3 7 | less`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &opts{}
+			fs.StringVar(&o.color, "color", "auto", "colour the diff: `auto`, always or never")
+			fs.IntVar(&o.context, "context", 3, "lines of context around each change")
+			return o
+		},
+		run: func(ctx context.Context, a *app, o any, args []string) error {
+			opt := o.(*opts)
+			watch := args[0]
+			var older, newer *monitor.Version
+			var err error
+			switch len(args) {
+			case 3:
+				if older, err = versionArg(ctx, a.db, watch, args[1]); err != nil {
+					return err
+				}
+				if newer, err = versionArg(ctx, a.db, watch, args[2]); err != nil {
+					return err
+				}
+			default:
+				if newer, err = versionArg(ctx, a.db, watch, argAt(args, 1)); err != nil {
+					return err
+				}
+				if older, err = previousVersion(ctx, a.db, newer); err != nil {
+					return err
+				}
+			}
+			color := opt.color == "always" || (opt.color == "auto" && isTerminal(a.stdout))
+			d := diff.Compute(older.Text, newer.Text, opt.context)
+			if d.Empty() {
+				fmt.Fprintf(a.stderr, "versions %d and %d have the same text\n", older.ID, newer.ID)
+				return nil
+			}
+			return d.WriteUnified(a.stdout, diff.RenderOptions{
+				Color:    color,
+				OldLabel: fmt.Sprintf("%s version %d (%s)", watch, older.ID, older.FirstSeen.UTC().Format("2006-01-02")),
+				NewLabel: fmt.Sprintf("%s version %d (%s)", watch, newer.ID, newer.FirstSeen.UTC().Format("2006-01-02")),
+			})
+		},
+	}
+}
+
+// previousVersion is the version first seen before v.
+func previousVersion(ctx context.Context, db *store.DB, v *monitor.Version) (*monitor.Version, error) {
+	versions, err := db.Versions(ctx, v.Watch)
+	if err != nil {
+		return nil, err
+	}
+	var prev int64
+	for _, o := range versions {
+		if o.ID == v.ID {
+			break
+		}
+		prev = o.ID
+	}
+	if prev == 0 {
+		return nil, fmt.Errorf("version %d is the first of %s: nothing to compare it with", v.ID, v.Watch)
+	}
+	return db.Version(ctx, prev)
+}
+
+func configCommand() *command {
+	return &command{
+		name: "config", args: "check [--config FILE]", minArgs: 1, maxArgs: 1, noDB: true, noConf: true,
+		short: "validate a configuration file",
+		long: `'policywatch config check' loads the configuration and reports every
+problem with its file, line, column and field, then exits non-zero; or
+says what it would watch.
+
+Example:
+  policywatch config check --config policywatch.yaml`,
+		run: func(ctx context.Context, a *app, _ any, args []string) error {
+			if args[0] != "check" {
+				return usageError{fmt.Sprintf("config %s: the only subcommand is 'check'", args[0])}
+			}
+			path := a.common.config
+			if path == "" {
+				path = a.getenv("POLICYWATCH_CONFIG")
+			}
+			if path == "" {
+				return usageError{"config check: name the file with --config FILE (or POLICYWATCH_CONFIG)"}
+			}
+			cfg, err := config.Load(path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s: ok, %d %s\n", path, len(cfg.Watches), plural(len(cfg.Watches), "watch", "watches"))
+			return nil
+		},
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func writeDefaults(a *app) error { return config.Defaults().WriteYAML(a.stdout) }

@@ -1,0 +1,46 @@
+// Command policywatch watches privacy policies and AI-training pages and
+// says, precisely and without noise, when what a company collects, why, or
+// by when you must act has changed.
+//
+// This package is the wiring: flags, configuration, signals and
+// subcommands. It may import every package of the project; none imports it.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintln(stderr, "policywatch:", err)
+		fmt.Fprintln(stderr, "Run 'policywatch help' for usage.")
+		return 2
+	}
+	if errors.Is(err, errHelpShown) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "policywatch:", err)
+	return 1
+}

@@ -1,0 +1,383 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor/analyze"
+	"github.com/policywatch/policywatch/monitor/diff"
+	"github.com/policywatch/policywatch/monitor/extract"
+	"github.com/policywatch/policywatch/monitor/fetch"
+)
+
+// Fetcher gets a page. *fetch.Client implements it.
+type Fetcher interface {
+	Fetch(ctx context.Context, req fetch.Request) (*fetch.Response, []fetch.Attempt, error)
+}
+
+// DefaultMinLengthRatio is used when a watch sets none: a capture whose
+// text is under 40% of the watch's typical length is an anomaly.
+const DefaultMinLengthRatio = 0.4
+
+// minPlausibleText is the shortest readable text taken as a policy when
+// nothing else is known of the watch: shorter pages are empty shells.
+const minPlausibleText = 200
+
+// Checker runs one check of a watch end to end: fetch → extract → compare
+// → analyse → save. It is safe for concurrent use on different watches;
+// the Scheduler makes sure one watch is never checked twice at once.
+type Checker struct {
+	fetcher  Fetcher
+	store    Store
+	taxonomy *analyze.Taxonomy
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+// CheckerOption configures a Checker.
+type CheckerOption func(*Checker)
+
+// WithClock sets the clock events and checks are dated by (replays and
+// imports date them by the snapshot's own time).
+func WithClock(now func() time.Time) CheckerOption { return func(c *Checker) { c.now = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) CheckerOption { return func(c *Checker) { c.log = l } }
+
+// WithTaxonomy sets the taxonomy used for fact sheets and change analysis.
+func WithTaxonomy(t *analyze.Taxonomy) CheckerOption { return func(c *Checker) { c.taxonomy = t } }
+
+// NewChecker returns a Checker that fetches with f and records in s.
+func NewChecker(f Fetcher, s Store, opts ...CheckerOption) *Checker {
+	c := &Checker{fetcher: f, store: s, now: time.Now, log: slog.Default(), taxonomy: analyze.DefaultTaxonomy()}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Result is what one check did.
+type Result struct {
+	Watch   string
+	Outcome Outcome
+	Events  []Event // as stored
+	Err     error   // the fetch error, when Outcome is fetch_error
+}
+
+// Check fetches the watch's page once (with the fetcher's retries) and
+// records what it found. The returned error is for failures of the
+// monitor itself (database, cancelled context); a page that cannot be
+// fetched is a recorded check with Outcome fetch_error, not an error.
+func (c *Checker) Check(ctx context.Context, w Watch) (*Result, error) {
+	state, err := c.store.State(ctx, w)
+	if err != nil {
+		return nil, fmt.Errorf("check %s: %w", w.Name, err)
+	}
+	started := c.now().UTC()
+	req := fetch.Request{URL: w.URL, Header: w.Headers, Language: w.Language}
+	if state.Current != nil && state.Episode == nil {
+		// Conditional GET only while the last capture was a good one: after
+		// an anomaly the server's validators may describe the bad page.
+		req.ETag, req.LastModified = state.ETag, state.LastModified
+	}
+	resp, attempts, fetchErr := c.fetcher.Fetch(ctx, req)
+	if ctx.Err() != nil {
+		// Shutting down: abandon the check; nothing is half-written because
+		// nothing is written.
+		return nil, fmt.Errorf("check %s: %w", w.Name, ctx.Err())
+	}
+	rec := &CheckRecord{
+		Watch:    w,
+		BaseSeq:  state.Seq,
+		Started:  started,
+		Fetcher:  "http",
+		Attempts: convertAttempts(attempts),
+		ETag:     state.ETag, LastModified: state.LastModified,
+	}
+	switch {
+	case fetchErr != nil:
+		c.classifyFetchError(state, rec, fetchErr)
+	case resp.NotModified:
+		c.classifyNotModified(state, rec)
+	default:
+		rec.Body = &Body{
+			Data: resp.Body, ContentType: resp.ContentType, URL: resp.URL, FinalURL: resp.FinalURL,
+			Status: resp.Status, Header: resp.Header, FetchedAt: started,
+		}
+		rec.ETag, rec.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+		if err := c.classifyCapture(ctx, w, state, rec); err != nil {
+			return nil, fmt.Errorf("check %s: %w", w.Name, err)
+		}
+	}
+	return c.record(ctx, rec, fetchErr)
+}
+
+// Ingest runs a body obtained elsewhere (an archive, a replay) through the
+// same path as a fetched page, dated at fetchedAt.
+func (c *Checker) Ingest(ctx context.Context, w Watch, body *Body) (*Result, error) {
+	state, err := c.store.State(ctx, w)
+	if err != nil {
+		return nil, fmt.Errorf("ingest %s: %w", w.Name, err)
+	}
+	rec := &CheckRecord{
+		Watch: w, BaseSeq: state.Seq, Started: body.FetchedAt.UTC(), Fetcher: "import", Body: body,
+		ETag: state.ETag, LastModified: state.LastModified,
+	}
+	if err := c.classifyCapture(ctx, w, state, rec); err != nil {
+		return nil, fmt.Errorf("ingest %s: %w", w.Name, err)
+	}
+	for i := range rec.Events {
+		rec.Events[i].Imported = true
+	}
+	return c.record(ctx, rec, nil)
+}
+
+func (c *Checker) record(ctx context.Context, rec *CheckRecord, fetchErr error) (*Result, error) {
+	if rec.Finished.IsZero() {
+		rec.Finished = c.now().UTC()
+		if rec.Finished.Before(rec.Started) {
+			rec.Finished = rec.Started
+		}
+	}
+	events, err := c.store.RecordCheck(ctx, rec)
+	if err != nil {
+		return nil, fmt.Errorf("record check of %s: %w", rec.Watch.Name, err)
+	}
+	for _, e := range events {
+		c.log.Info("event", "watch", e.Watch, "kind", e.Kind, "severity", e.Severity, "summary", e.Summary)
+	}
+	return &Result{Watch: rec.Watch.Name, Outcome: rec.Outcome, Events: events, Err: fetchErr}, nil
+}
+
+func convertAttempts(as []fetch.Attempt) []Attempt {
+	out := make([]Attempt, len(as))
+	for i, a := range as {
+		out[i] = Attempt(a)
+	}
+	return out
+}
+
+// classifyFetchError opens a fetch_error episode, or continues the open one.
+func (c *Checker) classifyFetchError(state *State, rec *CheckRecord, err error) {
+	rec.Outcome = OutcomeFetchError
+	reason := "fetch_failed"
+	var fe *fetch.Error
+	if errors.As(err, &fe) {
+		reason = string(fe.Kind)
+	}
+	c.openOrContinueEpisode(state, rec, KindFetchError, reason, err.Error())
+}
+
+// classifyNotModified: a 304 says the page is the current version.
+func (c *Checker) classifyNotModified(state *State, rec *CheckRecord) {
+	rec.Outcome = OutcomeNotModified
+	if state.Current != nil {
+		rec.SeenVersion = state.Current.ID
+	}
+	c.closeEpisode(state, rec)
+}
+
+func (c *Checker) openOrContinueEpisode(state *State, rec *CheckRecord, kind EventKind, reason, detail string) {
+	if state.Episode != nil {
+		ep := *state.Episode
+		ep.Checks++
+		rec.Episode = &ep
+		return
+	}
+	rec.Episode = &Episode{Kind: kind, Reason: reason, Since: rec.Started, Checks: 1}
+	summary := fmt.Sprintf("%s: the page could not be fetched (%s)", rec.Watch.Name, shorten(detail, 200))
+	if kind == KindAnomaly {
+		summary = fmt.Sprintf("%s: the page served is not the policy (%s: %s); no new version recorded", rec.Watch.Name, reason, shorten(detail, 200))
+	}
+	rec.Events = append(rec.Events, Event{
+		Watch: rec.Watch.Name, Time: rec.Started, Kind: kind, Severity: SeverityNotable,
+		Summary: summary, Reason: reason, Detail: shorten(detail, 1000),
+	})
+}
+
+// closeEpisode keeps no episode open and, if one was, says it is over.
+func (c *Checker) closeEpisode(state *State, rec *CheckRecord) {
+	rec.Episode = nil
+	if state.Episode == nil {
+		return
+	}
+	rec.Events = append(rec.Events, Event{
+		Watch: rec.Watch.Name, Time: rec.Started, Kind: KindRecovered, Severity: SeverityInfo,
+		Summary: fmt.Sprintf("%s: the policy is served again after %d failed %s since %s",
+			rec.Watch.Name, state.Episode.Checks, plural(state.Episode.Checks, "check", "checks"),
+			state.Episode.Since.UTC().Format(time.RFC3339)),
+		Reason: state.Episode.Reason,
+	})
+}
+
+// classifyCapture extracts the body's readable text and decides what it is:
+// an anomaly, the current version, a revert, a change or the baseline.
+func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, rec *CheckRecord) error {
+	utf8Body, charset, err := fetch.DecodeCharset(rec.Body.Data, rec.Body.ContentType)
+	rec.Body.Charset = charset
+	if err != nil {
+		c.anomaly(state, rec, ReasonNotHTML, err.Error())
+		return nil
+	}
+	doc, err := extract.Extract(utf8Body, firstNonEmpty(rec.Body.FinalURL, rec.Body.URL, w.URL), extract.Rules{Select: w.Select, Remove: w.Remove})
+	if err != nil {
+		c.anomaly(state, rec, ReasonNotHTML, err.Error())
+		return nil
+	}
+	lang, langOK := extract.DetectLanguage(doc.Text)
+	if reason, detail := c.implausible(w, state, doc, lang, langOK); reason != "" {
+		c.anomaly(state, rec, reason, detail)
+		return nil
+	}
+	hash := extract.TextHash(doc.Text)
+	rec.CaptureLength = len(doc.Text)
+	if langOK {
+		rec.Language = lang
+	}
+	c.closeEpisode(state, rec)
+
+	if state.Current != nil && hash == state.Current.Hash {
+		rec.Outcome = OutcomeUnchanged
+		rec.SeenVersion = state.Current.ID
+		return nil
+	}
+	facts := c.taxonomy.FactSheet(doc.Text, rec.Language, analyzeLinks(doc.Links))
+	if state.Current == nil {
+		rec.Outcome = OutcomeBaseline
+		rec.NewVersion = newVersion(w, rec, doc, hash, facts)
+		rec.Events = append(rec.Events, Event{
+			Watch: w.Name, Time: rec.Started, Kind: KindBaseline, Severity: SeverityInfo,
+			Summary: fmt.Sprintf("%s: first capture of the policy (%d words)", w.Name, len(strings.Fields(doc.Text))),
+		})
+		return nil
+	}
+
+	prev := state.Current
+	revertedTo, found, err := c.store.FindVersionByHash(ctx, w.Name, hash)
+	if err != nil {
+		return err
+	}
+	d := diff.Compute(prev.Text, doc.Text, 0)
+	analysis := analyze.Compare(prev.Facts, facts)
+	ev := Event{
+		Watch: w.Name, Time: rec.Started, PreviousVersion: prev.ID,
+		WordsAdded: d.WordsAdded, WordsRemoved: d.WordsRemoved, Analysis: analysis,
+		Severity: severityOf(analysis),
+	}
+	if found {
+		rec.Outcome = OutcomeReverted
+		rec.SeenVersion = revertedTo
+		ev.Kind, ev.Version, ev.RevertedTo = KindRevert, revertedTo, revertedTo
+		ev.Summary = fmt.Sprintf("%s: the text went back to version %d (+%d/−%d words).", w.Name, revertedTo, d.WordsAdded, d.WordsRemoved)
+	} else {
+		rec.Outcome = OutcomeChanged
+		rec.NewVersion = newVersion(w, rec, doc, hash, facts)
+		ev.Kind = KindChange
+		ev.Summary = fmt.Sprintf("%s changed (+%d/−%d words).", w.Name, d.WordsAdded, d.WordsRemoved)
+	}
+	if analysis != nil && analysis.Summary != "" {
+		ev.Summary += " " + analysis.Summary
+	}
+	rec.Events = append(rec.Events, ev)
+	return nil
+}
+
+func severityOf(a *analyze.Analysis) Severity {
+	if a == nil {
+		return SeverityNotable
+	}
+	switch Severity(a.Severity) {
+	case SeverityCritical, SeverityNotable, SeverityInfo:
+		return Severity(a.Severity)
+	}
+	return SeverityNotable
+}
+
+func newVersion(w Watch, rec *CheckRecord, doc *extract.Document, hash string, facts *analyze.FactSheet) *Version {
+	return &Version{
+		Watch: w.Name, Hash: hash, Text: doc.Text, Title: doc.Title, Language: rec.Language,
+		Links: doc.Links, Facts: facts, FirstSeen: rec.Started, LastSeen: rec.Started,
+	}
+}
+
+func (c *Checker) anomaly(state *State, rec *CheckRecord, reason, detail string) {
+	rec.Outcome = OutcomeAnomaly
+	c.openOrContinueEpisode(state, rec, KindAnomaly, reason, detail)
+}
+
+// implausible says why a capture is not a version of the policy, or "".
+func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang string, langOK bool) (reason, detail string) {
+	if len(w.Select) > 0 && !doc.SelectorMatched {
+		return ReasonSelectorMissing, fmt.Sprintf("no element matches %s", strings.Join(w.Select, ", "))
+	}
+	if reason, evidence := extract.Assess(doc); reason != "" {
+		return reason, fmt.Sprintf("the page says %q", evidence)
+	}
+	ratio := w.MinLengthRatio
+	if ratio <= 0 {
+		ratio = DefaultMinLengthRatio
+	}
+	if n := len(doc.Text); n < minPlausibleText {
+		return ReasonTooShort, fmt.Sprintf("%d characters of text", n)
+	} else if state.TypicalLength > 0 && float64(n) < ratio*float64(state.TypicalLength) {
+		return ReasonTooShort, fmt.Sprintf("%d characters of text, typically %d", n, state.TypicalLength)
+	}
+	want := primaryLanguage(w.Language)
+	if want == "" {
+		want = state.Language
+	}
+	if want != "" && langOK && lang != want {
+		return ReasonWrongLanguage, fmt.Sprintf("the text is in %q, the watch's language is %q", lang, want)
+	}
+	return "", ""
+}
+
+func analyzeLinks(links []extract.Link) []analyze.Link {
+	out := make([]analyze.Link, len(links))
+	for i, l := range links {
+		out[i] = analyze.Link{Text: l.Text, Href: l.Href}
+	}
+	return out
+}
+
+// primaryLanguage returns "fr" for "fr-FR".
+func primaryLanguage(tag string) string {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if i := strings.IndexAny(tag, "-_"); i >= 0 {
+		tag = tag[:i]
+	}
+	return tag
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,203 @@
+package monitor_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/internal/corpustest"
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/fetch"
+	"github.com/policywatch/policywatch/store"
+)
+
+// pageServer serves whatever body the test sets, as a real HTTP server.
+type pageServer struct {
+	*httptest.Server
+	mu          sync.Mutex
+	body        []byte
+	contentType string
+	status      int
+}
+
+func newPageServer(t testing.TB) *pageServer {
+	p := &pageServer{status: http.StatusOK, contentType: "text/html; charset=utf-8"}
+	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		body, ct, status := p.body, p.contentType, p.status
+		p.mu.Unlock()
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(status)
+		w.Write(body)
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+func (p *pageServer) serve(body []byte) {
+	p.mu.Lock()
+	p.body = body
+	p.mu.Unlock()
+}
+
+// replayClock is the clock of a replay: each step happens at its archive date.
+type replayClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *replayClock) set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+func (c *replayClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// replayRig is the daemon's code path — fetch.Client over real HTTP, the
+// Checker, a real SQLite file — pointed at a local page server.
+type replayRig struct {
+	server  *pageServer
+	clock   *replayClock
+	db      *store.DB
+	checker *monitor.Checker
+	watch   monitor.Watch
+}
+
+func newReplayRig(t testing.TB, watch monitor.Watch) *replayRig {
+	t.Helper()
+	ctx := context.Background()
+	srv := newPageServer(t)
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "policywatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	clock := &replayClock{}
+	client := fetch.New(fetch.Options{UserAgent: "policywatch-test", Retries: -1, Timeout: 10 * time.Second})
+	watch.URL = srv.URL + "/policy"
+	checker := monitor.NewChecker(client, db, monitor.WithClock(clock.Now),
+		monitor.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	return &replayRig{server: srv, clock: clock, db: db, checker: checker, watch: watch}
+}
+
+// step serves body at time at and runs one check.
+func (r *replayRig) step(t testing.TB, body []byte, at time.Time) *monitor.Result {
+	t.Helper()
+	r.server.serve(body)
+	r.clock.set(at)
+	res, err := r.checker.Check(context.Background(), r.watch)
+	if err != nil {
+		t.Fatalf("check at %s: %v", at, err)
+	}
+	return res
+}
+
+// expectedKinds maps a corpus label to the event kinds a check must give.
+func expectedKinds(label string) []monitor.EventKind {
+	switch label {
+	case "first":
+		return []monitor.EventKind{monitor.KindBaseline}
+	case "new":
+		return []monitor.EventKind{monitor.KindChange}
+	case "revert":
+		return []monitor.EventKind{monitor.KindRevert}
+	case "degraded":
+		return nil // checked separately: an anomaly episode
+	}
+	return []monitor.EventKind{}
+}
+
+func kindsOf(events []monitor.Event) []monitor.EventKind {
+	out := []monitor.EventKind{}
+	for _, e := range events {
+		out = append(out, e.Kind)
+	}
+	return out
+}
+
+func replayHistory(t *testing.T, name string, watch monitor.Watch) (*replayRig, map[string]int) {
+	h := corpustest.Open(t, name)
+	rig := newReplayRig(t, watch)
+	counts := map[string]int{}
+	inDegraded := false
+	for _, s := range h.Steps {
+		body, err := s.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := rig.step(t, body, s.Date)
+		got := kindsOf(res.Events)
+		for _, k := range got {
+			counts[string(k)]++
+		}
+		switch s.Label {
+		case "skip", "foreign", "resync":
+			continue // judgement calls, left out of scoring by the corpus
+		case "degraded":
+			if !inDegraded && fmt.Sprint(got) != fmt.Sprint([]monitor.EventKind{monitor.KindAnomaly}) {
+				t.Errorf("step %04d (%s, degraded): events %v, want one anomaly opening the episode", s.Seq, s.Date.Format(time.DateOnly), got)
+			}
+			if inDegraded && len(got) != 0 {
+				t.Errorf("step %04d (degraded, episode open): events %v, want none", s.Seq, got)
+			}
+			inDegraded = true
+			continue
+		}
+		want := expectedKinds(s.Label)
+		if inDegraded {
+			want = append([]monitor.EventKind{monitor.KindRecovered}, want...)
+			inDegraded = false
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("step %04d (%s, %s): events %v, want %v", s.Seq, s.Date.Format(time.DateOnly), s.Label, got, want)
+		}
+		for _, e := range res.Events {
+			if !e.Time.Equal(s.Date) {
+				t.Errorf("step %04d: event dated %s, want the step's date %s", s.Seq, e.Time, s.Date)
+			}
+		}
+	}
+	return rig, counts
+}
+
+// TestReplayFacebookHistory replays every archived version of Facebook's
+// privacy policy (492 steps, 39 changes of the text a reader sees) through
+// the daemon's code path: change and revert events exactly where the text
+// changed, nothing where only markup and link tokens did.
+func TestReplayFacebookHistory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long replay; run without -short")
+	}
+	rig, counts := replayHistory(t, corpustest.Facebook, monitor.Watch{
+		Name: "facebook-privacy-policy", Select: []string{"#policy"}, Fetcher: "http",
+	})
+	if counts["baseline"] != 1 || counts["change"] != 35 || counts["revert"] != 4 {
+		t.Errorf("events: %v, want 1 baseline, 35 changes, 4 reverts", counts)
+	}
+	versions, err := rig.db.Versions(context.Background(), rig.watch.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(versions) != 36 {
+		t.Errorf("%d versions stored, want 36 (the first text and 35 new ones)", len(versions))
+	}
+}
+
+// TestReplayPrintableHistory replays 300 raw fetches of Meta's printable
+// policy, whose bytes change on nearly every fetch: one baseline and the
+// four real changes, nothing else.
+func TestReplayPrintableHistory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long replay; run without -short")
+	}
+	_, counts := replayHistory(t, corpustest.Printable, monitor.Watch{
+		Name: "meta-privacy-policy", Select: []string{"#root"}, Remove: []string{"img"}, Fetcher: "http", Language: "en-US",
+	})
+	want := map[string]int{"baseline": 1, "change": 4}
+	if fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Errorf("events %v, want exactly %v", counts, want)
+	}
+}

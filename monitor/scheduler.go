@@ -1,0 +1,187 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// ScheduleParser reads watch schedules: five-field cron specs and
+// descriptors such as "@every 6h" or "@daily". The config loader validates
+// with the same parser so that what loads also runs.
+var ScheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// maxJitter caps the offset added to a watch's schedule.
+const maxJitter = 5 * time.Minute
+
+// Scheduler runs each watch's checks on its schedule, never two checks of
+// the same watch at once, and at most Concurrency checks in all.
+type Scheduler struct {
+	checker     *Checker
+	store       Store
+	watches     []Watch
+	concurrency int
+	now         func() time.Time
+	log         *slog.Logger
+
+	mu      sync.Mutex
+	running map[string]bool
+	sem     chan struct{}
+	wg      sync.WaitGroup
+}
+
+// NewScheduler returns a scheduler for the watches; concurrency <= 0 means 4.
+func NewScheduler(c *Checker, s Store, watches []Watch, concurrency int, log *slog.Logger) *Scheduler {
+	if concurrency <= 0 {
+		concurrency = 4
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Scheduler{
+		checker: c, store: s, watches: watches, concurrency: concurrency, now: time.Now, log: log,
+		running: map[string]bool{}, sem: make(chan struct{}, concurrency),
+	}
+}
+
+// jittered shifts a schedule by a fixed offset derived from the watch's
+// name, so that watches sharing a schedule (and often a host) do not all
+// fire in the same second, and each watch keeps a stable rhythm.
+type jittered struct {
+	cron.Schedule
+	offset time.Duration
+}
+
+func (j jittered) Next(t time.Time) time.Time { return j.Schedule.Next(t.Add(-j.offset)).Add(j.offset) }
+
+// Jitter returns the watch's offset: up to a tenth of its period, at most
+// maxJitter.
+func Jitter(name string, period time.Duration) time.Duration {
+	limit := min(period/10, maxJitter)
+	if limit <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return time.Duration(h.Sum64() % uint64(limit))
+}
+
+// Period estimates a schedule's period from two consecutive activations.
+func Period(s cron.Schedule, from time.Time) time.Duration {
+	a := s.Next(from)
+	return s.Next(a).Sub(a)
+}
+
+// Run checks every watch whose last check is older than its period, then
+// follows the schedules until ctx is cancelled. It returns when every
+// running check has finished or been abandoned.
+func (s *Scheduler) Run(ctx context.Context) error {
+	c := cron.New(cron.WithParser(ScheduleParser), cron.WithLogger(cron.DiscardLogger))
+	now := s.now()
+	var overdue []Watch
+	for _, w := range s.watches {
+		sched, err := ScheduleParser.Parse(w.Schedule)
+		if err != nil {
+			return fmt.Errorf("watch %s: schedule %q: %w", w.Name, w.Schedule, err)
+		}
+		period := Period(sched, now)
+		c.Schedule(jittered{sched, Jitter(w.Name, period)}, cron.FuncJob(func() { s.start(ctx, w) }))
+		state, err := s.store.State(ctx, w)
+		if err != nil {
+			return fmt.Errorf("watch %s: %w", w.Name, err)
+		}
+		if state.LastCheck.IsZero() || now.Sub(state.LastCheck) >= period {
+			overdue = append(overdue, w)
+		}
+	}
+	s.log.Info("scheduler started", "watches", len(s.watches), "overdue", len(overdue))
+	for _, w := range overdue {
+		s.start(ctx, w)
+	}
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done()
+	s.wg.Wait()
+	s.log.Info("scheduler stopped")
+	return nil
+}
+
+// start runs one check of w in the background unless one is running.
+func (s *Scheduler) start(ctx context.Context, w Watch) {
+	s.mu.Lock()
+	if s.running[w.Name] || ctx.Err() != nil {
+		s.mu.Unlock()
+		s.log.Debug("check skipped: previous check still running", "watch", w.Name)
+		return
+	}
+	s.running[w.Name] = true
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer func() {
+			s.mu.Lock()
+			delete(s.running, w.Name)
+			s.mu.Unlock()
+			s.wg.Done()
+		}()
+		select {
+		case s.sem <- struct{}{}:
+			defer func() { <-s.sem }()
+		case <-ctx.Done():
+			return
+		}
+		res, err := s.checker.Check(ctx, w)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			s.log.Info("check abandoned at shutdown", "watch", w.Name)
+		case err != nil:
+			s.log.Error("check failed", "watch", w.Name, "err", err)
+		case res.Err != nil:
+			s.log.Warn("fetch failed", "watch", w.Name, "err", res.Err)
+		default:
+			s.log.Info("checked", "watch", w.Name, "outcome", res.Outcome)
+		}
+	}()
+}
+
+// CheckAll checks the watches once, at most concurrency at a time, calling
+// report (if not nil, never concurrently) as each one finishes. A page that
+// cannot be fetched is a Result, not an error; the error returned joins the
+// failures of the monitor itself (database, cancelled context).
+func CheckAll(ctx context.Context, c *Checker, watches []Watch, concurrency int, report func(Watch, *Result)) error {
+	if concurrency <= 0 {
+		concurrency = 4
+	}
+	sem := make(chan struct{}, concurrency)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, w := range watches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			res, err := c.Check(ctx, w)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			if report != nil {
+				report(w, res)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

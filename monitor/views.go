@@ -1,0 +1,49 @@
+package monitor
+
+import "time"
+
+// Read models: what the CLI, the web view and notifications read back of a
+// watch's history. The store fills them; they live here so that readers
+// depend on the domain, not on the store.
+
+// WatchSummary is one line of the watch listing.
+type WatchSummary struct {
+	Name           string
+	URL            string
+	LastCheck      time.Time // zero: never checked
+	LastOutcome    Outcome   // "" : never checked
+	CurrentVersion int64     // 0: no baseline yet
+	Versions       int       // distinct texts seen
+
+	// The last baseline, change or revert; zero Time when none.
+	LastChange         time.Time
+	LastChangeSummary  string
+	LastChangeSeverity Severity
+
+	Episode *Episode // nil when none is open
+}
+
+// EventFilter selects events. Zero fields select everything.
+type EventFilter struct {
+	Watch   string      // one watch's events
+	Since   time.Time   // events at or after
+	AfterID int64       // events with a greater id: resume a listing
+	Kinds   []EventKind // events of these kinds
+	Limit   int         // at most this many, the oldest ones; 0: all
+}
+
+// Check is one recorded check, as the checks listing shows it.
+type Check struct {
+	ID        int64
+	Watch     string
+	Started   time.Time
+	Finished  time.Time
+	Fetcher   string
+	Outcome   Outcome
+	BodyID    int64 // the body fetched; 0 when none (error, 304)
+	VersionID int64 // the version current after the check; 0 before the baseline
+	// Attempts in order. A successful attempt's Header holds only the
+	// fields attemptKeepsHeader lists; the full header of a response whose
+	// body was new is kept with the body.
+	Attempts []Attempt
+}
