@@ -1,0 +1,103 @@
+package extract
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/andybalholm/cascadia"
+	"github.com/policywatch/policywatch/internal/corpustest"
+	"golang.org/x/net/html"
+)
+
+// printablePage returns the first snapshot of the printable history, a
+// real ~356 KB page.
+func printablePage(b *testing.B) []byte {
+	b.Helper()
+	h := corpustest.Open(b, corpustest.Printable)
+	page, err := h.Steps[0].Read()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return page
+}
+
+// BenchmarkExtractPrintable measures the per-page cost of extraction:
+// Extract with Select #root, then TextHash.
+func BenchmarkExtractPrintable(b *testing.B) {
+	page := printablePage(b)
+	rules := Rules{Select: []string{"#root"}}
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		doc, err := Extract(page, printableURL, rules)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if TextHash(doc.Text) == "" {
+			b.Fatal("empty hash")
+		}
+	}
+}
+
+// BenchmarkParsePrintable measures html.Parse alone: the floor under
+// BenchmarkExtractPrintable.
+func BenchmarkParsePrintable(b *testing.B) {
+	page := printablePage(b)
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := html.Parse(bytes.NewReader(page)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRenderPrintable measures what Extract adds to parsing: the
+// walk, text, links and TextHash.
+func BenchmarkRenderPrintable(b *testing.B) {
+	page := printablePage(b)
+	root, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sel := []cascadia.Selector{cascadia.MustCompile("#root")}
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		doc := extractTree(root, printableURL, sel, nil, len(page)/2)
+		if TextHash(doc.Text) == "" {
+			b.Fatal("empty hash")
+		}
+	}
+}
+
+// BenchmarkDetectLanguage measures language detection of a real policy
+// text (~180 KB, of which DetectLanguage samples 2 KB).
+func BenchmarkDetectLanguage(b *testing.B) {
+	page := printablePage(b)
+	doc, err := Extract(page, printableURL, Rules{Select: []string{"#root"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := DetectLanguage(doc.Text); !ok {
+			b.Fatal("no language")
+		}
+	}
+}
+
+// BenchmarkAssess measures Assess on a real policy text.
+func BenchmarkAssess(b *testing.B) {
+	page := printablePage(b)
+	doc, err := Extract(page, printableURL, Rules{Select: []string{"#root"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if reason, _ := Assess(doc); reason != "" {
+			b.Fatal(reason)
+		}
+	}
+}
