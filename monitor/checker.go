@@ -228,23 +228,28 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		c.anomaly(state, rec, ReasonNotHTML, err.Error())
 		return nil
 	}
+	hash := extract.TextHash(doc.Text)
+	if state.Current != nil && hash == state.Current.Hash {
+		// The text of the version already accepted: plausible by definition,
+		// and the language detection below can be skipped.
+		rec.Outcome = OutcomeUnchanged
+		rec.SeenVersion = state.Current.ID
+		rec.CaptureLength = len(doc.Text)
+		rec.Language = state.Language
+		c.closeEpisode(state, rec)
+		return nil
+	}
 	lang, langOK := extract.DetectLanguage(doc.Text)
 	if reason, detail := c.implausible(w, state, doc, lang, langOK); reason != "" {
 		c.anomaly(state, rec, reason, detail)
 		return nil
 	}
-	hash := extract.TextHash(doc.Text)
 	rec.CaptureLength = len(doc.Text)
 	if langOK {
 		rec.Language = lang
 	}
 	c.closeEpisode(state, rec)
 
-	if state.Current != nil && hash == state.Current.Hash {
-		rec.Outcome = OutcomeUnchanged
-		rec.SeenVersion = state.Current.ID
-		return nil
-	}
 	facts := c.taxonomy.FactSheet(doc.Text, rec.Language, analyzeLinks(doc.Links))
 	if state.Current == nil {
 		rec.Outcome = OutcomeBaseline
@@ -315,7 +320,7 @@ func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang
 		return ReasonSelectorMissing, fmt.Sprintf("no element matches %s", strings.Join(w.Select, ", "))
 	}
 	if reason, evidence := extract.Assess(doc); reason != "" {
-		return reason, fmt.Sprintf("the page says %q", evidence)
+		return reason, evidence
 	}
 	ratio := w.MinLengthRatio
 	if ratio <= 0 {

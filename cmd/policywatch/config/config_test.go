@@ -415,7 +415,7 @@ func TestParseSchedule(t *testing.T) {
 		{"", `invalid cron spec "": expected 5 fields, found 0`},
 		{"61 * * * *", `invalid cron spec "61 * * * *": end of range (61) above maximum (59): 61`},
 		{"TZ=Nowhere/Land 0 * * * *", `invalid cron spec "TZ=Nowhere/Land 0 * * * *": provided bad location Nowhere/Land: unknown time zone Nowhere/Land`},
-		{"@every 59s", `schedule "@every 59s" is too frequent: the shortest interval is 1m0s`},
+		{"@every 999ms", `schedule "@every 999ms" is too frequent: the shortest interval is 1s`},
 		{"@fortnightly", `invalid schedule "@fortnightly": unrecognized descriptor: @fortnightly (use @every <duration>, @hourly, @daily, @weekly or @monthly)`},
 	} {
 		_, err := ParseSchedule(tc.spec)

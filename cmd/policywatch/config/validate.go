@@ -16,10 +16,11 @@ import (
 	"github.com/policywatch/policywatch/monitor/extract"
 )
 
-// MinScheduleInterval is the shortest "@every" interval accepted. Cron
-// specs cannot be shorter than a minute either; policies change over weeks,
-// and checking faster only loads the site.
-const MinScheduleInterval = time.Minute
+// MinScheduleInterval is the shortest "@every" interval accepted: it
+// catches typos such as "@every 6ms". Policies change over weeks, so real
+// schedules are hours apart; seconds are for tests and local demos, and
+// host_interval still spaces requests to one host.
+const MinScheduleInterval = time.Second
 
 // ParseSchedule parses a watch schedule the way the daemon does, with
 // monitor.ScheduleParser: a five-field cron spec ("0 */6 * * *", optionally
@@ -37,7 +38,9 @@ func ParseSchedule(spec string) (cron.Schedule, error) {
 		if err != nil {
 			return nil, fmt.Errorf("invalid schedule %q: %w (use @every <duration>, @hourly, @daily, @weekly or @monthly)", spec, err)
 		}
-		if every, ok := sched.(cron.ConstantDelaySchedule); ok && every.Delay < MinScheduleInterval {
+		// The parser rounds sub-second delays up to a second: read the
+		// duration as written.
+		if d, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(rest, "@every"))); strings.HasPrefix(rest, "@every") && err == nil && d < MinScheduleInterval {
 			return nil, fmt.Errorf("schedule %q is too frequent: the shortest interval is %v", spec, MinScheduleInterval)
 		}
 		return sched, nil
