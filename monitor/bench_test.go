@@ -1,0 +1,123 @@
+package monitor_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/internal/corpustest"
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/fetch"
+	"github.com/policywatch/policywatch/store"
+)
+
+var printableWatch = monitor.Watch{
+	Name: "meta-privacy-policy", Select: []string{"#root"}, Remove: []string{"img"}, Fetcher: "http", Language: "en-US",
+}
+
+// BenchmarkCheckPrintableSnapshot is the per-page cost of the daemon's
+// steady state: fetch one real 356 KB printable snapshot from a loopback
+// server, extract it, compare it with the current version (the same
+// text, new markup) and record the check and its raw body in SQLite.
+//
+//	go test ./monitor -run '^$' -bench CheckPrintableSnapshot -benchmem
+func BenchmarkCheckPrintableSnapshot(b *testing.B) {
+	h := corpustest.Open(b, corpustest.Printable)
+	// Steps 1 and 2 have the text of step 0 and different bytes.
+	first, _ := h.Steps[0].Read()
+	bodies := [][]byte{}
+	for _, s := range h.Steps[1:9] {
+		body, _ := s.Read()
+		bodies = append(bodies, body)
+	}
+	rig := newReplayRig(b, printableWatch)
+	rig.step(b, first, h.Steps[0].Date)
+	at := h.Steps[0].Date
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		at = at.Add(time.Hour)
+		res := rig.step(b, bodies[i%len(bodies)], at)
+		if res.Outcome != monitor.OutcomeUnchanged {
+			b.Fatalf("outcome %s, want unchanged", res.Outcome)
+		}
+	}
+}
+
+// BenchmarkExtractCompareSnapshot is the CPU work of one check without
+// the network and the database: the same pipeline as Check, fed by
+// Ingest into an in-memory-sized SQLite file.
+//
+//	go test ./monitor -run '^$' -bench ExtractCompareSnapshot -benchmem
+func BenchmarkExtractCompareSnapshot(b *testing.B) {
+	h := corpustest.Open(b, corpustest.Printable)
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	checker := monitor.NewChecker(fetch.New(fetch.Options{}), db,
+		monitor.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	bodies := [][]byte{}
+	for _, s := range h.Steps[:9] {
+		body, _ := s.Read()
+		bodies = append(bodies, body)
+	}
+	at := h.Steps[0].Date
+	if _, err := checker.Ingest(ctx, printableWatch, &monitor.Body{Data: bodies[0], ContentType: "text/html; charset=utf-8", FetchedAt: at}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		at = at.Add(time.Hour)
+		res, err := checker.Ingest(ctx, printableWatch, &monitor.Body{Data: bodies[1+i%8], ContentType: "text/html; charset=utf-8", FetchedAt: at})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Outcome != monitor.OutcomeUnchanged {
+			b.Fatalf("outcome %s, want unchanged", res.Outcome)
+		}
+	}
+}
+
+// BenchmarkReplayPrintableHistory replays all 300 steps of the printable
+// history through the daemon's code path (HTTP fetch, extraction,
+// comparison, analysis, SQLite with delta-compressed bodies) in one
+// process, and reports the database size.
+//
+//	go test ./monitor -run '^$' -bench ReplayPrintableHistory -benchtime 3x
+func BenchmarkReplayPrintableHistory(b *testing.B) {
+	h := corpustest.Open(b, corpustest.Printable)
+	bodies := make([][]byte, len(h.Steps))
+	for i, s := range h.Steps {
+		bodies[i], _ = s.Read()
+	}
+	var size int64
+	for b.Loop() {
+		b.StopTimer()
+		rig := newReplayRig(b, printableWatch)
+		b.StartTimer()
+		changes := 0
+		for i, s := range h.Steps {
+			res := rig.step(b, bodies[i], s.Date)
+			if res.Outcome == monitor.OutcomeChanged {
+				changes++
+			}
+		}
+		b.StopTimer()
+		if changes != 4 {
+			b.Fatalf("%d changes, want 4", changes)
+		}
+		var err error
+		if size, err = rig.db.Size(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(size), "db-bytes")
+}

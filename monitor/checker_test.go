@@ -1,0 +1,250 @@
+package monitor_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/fetch"
+)
+
+// sequenceServer serves the pages of a test one after another: the test
+// says which page the next check sees.
+type sequenceServer struct {
+	*httptest.Server
+	mu    sync.Mutex
+	pages map[string][]byte
+	cur   string
+	etag  string
+}
+
+func newSequenceServer(t *testing.T, pages map[string][]byte) *sequenceServer {
+	s := &sequenceServer{pages: pages}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		body, etag := s.pages[s.cur], s.etag
+		s.mu.Unlock()
+		if etag != "" {
+			w.Header().Set("ETag", etag)
+			if r.Header.Get("If-None-Match") == etag {
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(body)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *sequenceServer) show(name string) { s.mu.Lock(); s.cur = name; s.mu.Unlock() }
+
+const longParagraph = `We collect the content you create and share, such as posts, photos, captions and comments, information about your device and your approximate location, and we use it to provide, personalise and improve our services, to show advertising and to keep people safe. `
+
+func policyPage(lang, title string, paragraphs ...string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<!DOCTYPE html><html lang="%s"><head><title>%s</title></head><body><main id="policy"><h1>%s</h1>`, lang, title, title)
+	for _, p := range paragraphs {
+		fmt.Fprintf(&b, "<p>%s</p>\n", p)
+	}
+	b.WriteString("</main></body></html>")
+	return []byte(b.String())
+}
+
+var checkerPages = map[string][]byte{
+	"a":       policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 6)),
+	"b":       policyPage("en", "Privacy Policy", "Effective April 1, 2026", strings.Repeat(longParagraph, 6), "We now also use public posts to train our artificial intelligence models."),
+	"a-churn": []byte(strings.Replace(string(policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 6))), `<main id="policy">`, `<main id="policy" class="x1y2z3">`, 1)),
+	"short":   policyPage("en", "Privacy Policy", "Effective March 3, 2026", longParagraph),
+	"french": policyPage("fr", "Politique de confidentialité", "En vigueur à compter du 3 mars 2026",
+		strings.Repeat("Nous collectons les contenus que vous créez et partagez, comme vos publications, vos photos et leurs légendes, et vos commentaires, ainsi que des informations sur votre appareil et votre position approximative. ", 6)),
+	"no-policy-div": []byte(`<!DOCTYPE html><html lang="en"><head><title>Privacy</title></head><body><div id="app">` + strings.Repeat(longParagraph, 6) + `</div></body></html>`),
+	"login":         []byte(`<!DOCTYPE html><html lang="en"><head><title>Log in</title></head><body><main id="policy"><h1>Log in to continue</h1><p>You must log in to see this page.</p><form><input name="email"><input type="password"></form></main></body></html>`),
+	"consent":       []byte(`<!DOCTYPE html><html lang="en"><head><title>Cookies</title></head><body><main id="policy"><h1>Allow the use of cookies by Nimbus on this browser?</h1><p>We use cookies to help provide and improve content. Accept all cookies or decline optional cookies.</p></main></body></html>`),
+}
+
+type checkerRig struct {
+	srv     *sequenceServer
+	faults  *faultRig
+	checker *monitor.Checker
+}
+
+func newCheckerRig(t *testing.T, watch monitor.Watch) *checkerRig {
+	srv := newSequenceServer(t, checkerPages)
+	fr := newFaultRig(t, srv.URL)
+	watch.URL = srv.URL + "/policy"
+	fr.watch = watch
+	return &checkerRig{srv: srv, faults: fr}
+}
+
+// see shows page and checks once, returning the outcome and event kinds.
+func (r *checkerRig) see(t *testing.T, page string) (monitor.Outcome, string, []monitor.Event) {
+	t.Helper()
+	r.srv.show(page)
+	res := r.faults.check(t)
+	return res.Outcome, fmt.Sprint(kindsOf(res.Events)), res.Events
+}
+
+func TestCheckerClassifiesCaptures(t *testing.T) {
+	watch := monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en-US"}
+	tests := []struct {
+		name  string
+		steps []string // pages shown, one check each
+		want  []string // event kinds of each check
+	}{
+		{"markup churn is not a change", []string{"a", "a-churn", "a"}, []string{"[baseline]", "[]", "[]"}},
+		{"change then revert", []string{"a", "b", "a"}, []string{"[baseline]", "[change]", "[revert]"}},
+		{"text far shorter than usual", []string{"a", "short", "short", "a"}, []string{"[baseline]", "[anomaly]", "[]", "[recovered]"}},
+		{"page in another language", []string{"a", "french", "a"}, []string{"[baseline]", "[anomaly]", "[recovered]"}},
+		{"selector matches nothing", []string{"a", "no-policy-div", "a"}, []string{"[baseline]", "[anomaly]", "[recovered]"}},
+		{"login wall", []string{"a", "login", "a"}, []string{"[baseline]", "[anomaly]", "[recovered]"}},
+		{"consent wall", []string{"a", "consent", "a"}, []string{"[baseline]", "[anomaly]", "[recovered]"}},
+		{"episode ending on a new text", []string{"a", "login", "consent", "b"}, []string{"[baseline]", "[anomaly]", "[]", "[recovered change]"}},
+		{"error shell before any baseline", []string{"login", "a", "b"}, []string{"[anomaly]", "[recovered baseline]", "[change]"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rig := newCheckerRig(t, watch)
+			for i, page := range tc.steps {
+				if _, got, _ := rig.see(t, page); got != tc.want[i] {
+					t.Errorf("check %d (%s): events %s, want %s", i+1, page, got, tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestCheckerAnomalyReasons(t *testing.T) {
+	watch := monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en"}
+	for page, reason := range map[string]string{
+		"short": monitor.ReasonTooShort, "french": monitor.ReasonWrongLanguage, "no-policy-div": monitor.ReasonSelectorMissing,
+		"login": monitor.ReasonLoginWall, "consent": monitor.ReasonConsentWall,
+	} {
+		t.Run(page, func(t *testing.T) {
+			rig := newCheckerRig(t, watch)
+			rig.see(t, "a")
+			outcome, _, events := rig.see(t, page)
+			if outcome != monitor.OutcomeAnomaly || len(events) != 1 {
+				t.Fatalf("outcome %s, %d events; want one anomaly", outcome, len(events))
+			}
+			if events[0].Reason != reason || events[0].Detail == "" {
+				t.Errorf("reason %q (detail %q), want %q with a detail", events[0].Reason, events[0].Detail, reason)
+			}
+		})
+	}
+}
+
+func TestRevertNamesTheEarlierVersion(t *testing.T) {
+	rig := newCheckerRig(t, monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en"})
+	_, _, base := rig.see(t, "a")
+	_, _, change := rig.see(t, "b")
+	_, _, revert := rig.see(t, "a")
+	if base[0].Version == 0 || change[0].Version == base[0].Version {
+		t.Fatalf("versions: baseline %d, change %d", base[0].Version, change[0].Version)
+	}
+	r := revert[0]
+	if r.RevertedTo != base[0].Version || r.Version != base[0].Version || r.PreviousVersion != change[0].Version {
+		t.Errorf("revert: version %d, previous %d, reverted_to %d; want %d, %d, %d",
+			r.Version, r.PreviousVersion, r.RevertedTo, base[0].Version, change[0].Version, base[0].Version)
+	}
+	if change[0].WordsAdded == 0 || change[0].PreviousVersion != base[0].Version {
+		t.Errorf("change: %+v", change[0])
+	}
+}
+
+func TestNotModifiedIsUnchanged(t *testing.T) {
+	rig := newCheckerRig(t, monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en"})
+	rig.srv.etag = `"v1"`
+	rig.see(t, "a")
+	outcome, kinds, _ := rig.see(t, "a")
+	if outcome != monitor.OutcomeNotModified || kinds != "[]" {
+		t.Errorf("second check: %s %s, want not_modified and no events", outcome, kinds)
+	}
+}
+
+// TestSchedulerRunsEachWatchAloneAndStops: with a page slower than its
+// schedule, checks of one watch never overlap; every watch is checked at
+// start (overdue) and again on schedule; cancelling stops the scheduler.
+func TestSchedulerRunsEachWatchAloneAndStops(t *testing.T) {
+	var mu sync.Mutex
+	inFlight, maxInFlight, served := map[string]int{}, map[string]int{}, map[string]int{}
+	page := policyPage("en", "Privacy Policy", strings.Repeat(longParagraph, 4))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight[r.URL.Path]++
+		maxInFlight[r.URL.Path] = max(maxInFlight[r.URL.Path], inFlight[r.URL.Path])
+		served[r.URL.Path]++
+		mu.Unlock()
+		if r.URL.Path == "/slow" {
+			time.Sleep(1500 * time.Millisecond)
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+		mu.Lock()
+		inFlight[r.URL.Path]--
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	rig := newFaultRig(t, srv.URL)
+	checker := monitor.NewChecker(newTestFetcher(), rig.db, monitor.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	watches := []monitor.Watch{
+		{Name: "slow", URL: srv.URL + "/slow", Fetcher: "http", Schedule: "@every 1s"},
+		{Name: "fast", URL: srv.URL + "/fast", Fetcher: "http", Schedule: "@every 1s"},
+	}
+	sched := monitor.NewScheduler(checker, rig.db, watches, 4, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sched.Run(ctx) }()
+	// Wait until the fast watch has been checked three times: at start and on schedule.
+	deadline := time.After(20 * time.Second)
+	for {
+		mu.Lock()
+		n := served["/fast"]
+		mu.Unlock()
+		if n >= 3 {
+			break
+		}
+		select {
+		case <-deadline:
+			t.Fatalf("fast watch checked %d times in 20s", n)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("scheduler did not stop after cancel")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if maxInFlight["/slow"] != 1 {
+		t.Errorf("slow watch had %d checks at once, want 1", maxInFlight["/slow"])
+	}
+	if served["/slow"] < 1 {
+		t.Errorf("slow watch never checked")
+	}
+	events, err := rig.db.Events(context.Background(), monitor.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 2 {
+		t.Errorf("%d events, want the two baselines only", len(events))
+	}
+}
+
+func newTestFetcher() *fetch.Client {
+	return fetch.New(fetch.Options{UserAgent: "policywatch-test", Timeout: 5 * time.Second, Retries: -1})
+}
