@@ -256,9 +256,13 @@ func databasePath(flagValue string, cfg *config.Config, getenv func(string) stri
 // newChecker wires a Checker from the configuration.
 func (a *app) newChecker(opts ...monitor.CheckerOption) *monitor.Checker {
 	s := a.cfg.Settings
+	retries := s.Retries
+	if retries == 0 {
+		retries = -1 // fetch.Options reads 0 as "the default"; the config means none
+	}
 	client := fetch.New(fetch.Options{
 		UserAgent: s.UserAgent, Timeout: s.Timeout, MaxBody: s.MaxBody,
-		Retries: s.Retries, HostInterval: s.HostInterval,
+		Retries: retries, HostInterval: s.HostInterval,
 	})
 	return monitor.NewChecker(client, a.db, append([]monitor.CheckerOption{monitor.WithLogger(a.log)}, opts...)...)
 }

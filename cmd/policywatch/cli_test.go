@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// cli runs policywatch in-process, as a person would type it, with a
+// clean environment.
+type cli struct {
+	t   *testing.T
+	env map[string]string
+}
+
+func newCLI(t *testing.T) *cli {
+	dir := t.TempDir()
+	return &cli{t: t, env: map[string]string{
+		"POLICYWATCH_DB": filepath.Join(dir, "policywatch.db"),
+		"XDG_DATA_HOME":  dir,
+	}}
+}
+
+func (c *cli) run(args ...string) (stdout, stderr string, err error) {
+	c.t.Helper()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), args, strings.NewReader(""), &out, &errOut, func(k string) string { return c.env[k] })
+	return out.String(), errOut.String(), err
+}
+
+func (c *cli) mustRun(args ...string) string {
+	c.t.Helper()
+	out, errOut, err := c.run(args...)
+	if err != nil {
+		c.t.Fatalf("policywatch %s: %v\nstderr:\n%s", strings.Join(args, " "), err, errOut)
+	}
+	return out
+}
+
+// policyServer serves a policy page whose text the test changes.
+type policyServer struct {
+	*httptest.Server
+	mu   sync.Mutex
+	text string
+}
+
+func newPolicyServer(t *testing.T) *policyServer {
+	p := &policyServer{text: "Effective March 3, 2026"}
+	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		text := p.text
+		p.mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!DOCTYPE html><html lang="en"><head><title>Nimbus Privacy Policy</title></head><body><main>
+<h1>Nimbus Privacy Policy</h1><p>%s</p>
+<p>We collect the posts, photos and comments you share, information about your device and your approximate location, and we use it to provide and improve our services and to keep people safe.</p>
+<p>You can access and delete your information at any time, and object to some uses of it.</p></main></body></html>`, text)
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+func (p *policyServer) set(text string) { p.mu.Lock(); p.text = text; p.mu.Unlock() }
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "policywatch.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestCheckEventsDiffEndToEnd: check a local page, change it, check again;
+// `events --json` prints the stable format and `diff` shows the change.
+func TestCheckEventsDiffEndToEnd(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf(`settings:
+  host_interval: 0s
+  retries: 0
+watches:
+  - name: nimbus
+    url: %s/privacy
+    language: en
+`, srv.URL))
+	out := c.mustRun("check")
+	if !strings.Contains(out, "nimbus") || !strings.Contains(out, "baseline") {
+		t.Fatalf("first check:\n%s", out)
+	}
+	srv.set("Effective May 27, 2026")
+	out = c.mustRun("check")
+	if !strings.Contains(out, "changed") {
+		t.Fatalf("second check:\n%s", out)
+	}
+
+	var events []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(c.mustRun("events", "--json")))
+	for sc.Scan() {
+		var e map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("events --json line %q: %v", sc.Text(), err)
+		}
+		events = append(events, e)
+	}
+	if len(events) != 2 {
+		t.Fatalf("%d events, want baseline and change", len(events))
+	}
+	change := events[1]
+	for _, field := range []string{"id", "watch", "time", "kind", "severity", "summary", "version", "previous_version"} {
+		if _, ok := change[field]; !ok {
+			t.Errorf("change event lacks %q: %v", field, change)
+		}
+	}
+	if change["kind"] != "change" || change["watch"] != "nimbus" {
+		t.Errorf("change event: %v", change)
+	}
+	if ts, _ := change["time"].(string); !strings.HasSuffix(ts, "Z") {
+		t.Errorf("time %q is not RFC 3339 UTC", ts)
+	} else if _, err := time.Parse(time.RFC3339, ts); err != nil {
+		t.Errorf("time %q: %v", ts, err)
+	}
+	if _, ok := events[0]["previous_version"]; ok {
+		t.Errorf("baseline has a previous_version: %v", events[0])
+	}
+
+	d := c.mustRun("diff", "nimbus")
+	for _, want := range []string{"-Effective March 3, 2026", "+Effective May 27, 2026", "@@"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("diff lacks %q:\n%s", want, d)
+		}
+	}
+	if strings.Contains(d, "\x1b[") {
+		t.Errorf("diff to a pipe is coloured:\n%q", d)
+	}
+	if d := c.mustRun("diff", "nimbus", "--color=always"); !strings.Contains(d, "\x1b[") {
+		t.Errorf("--color=always is not coloured")
+	}
+	if h := c.mustRun("history", "nimbus"); strings.Count(h, "\n") != 3 {
+		t.Errorf("history: want a header and two versions:\n%s", h)
+	}
+	if s := c.mustRun("show", "nimbus"); !strings.Contains(s, "# Nimbus Privacy Policy") || !strings.Contains(s, "May 27, 2026") {
+		t.Errorf("show latest:\n%s", s)
+	}
+	if w := c.mustRun("watches"); !strings.Contains(w, "nimbus") || !strings.Contains(w, "ok") {
+		t.Errorf("watches:\n%s", w)
+	}
+}
+
+// TestCheckSurvivesUnreachablePages: a failed fetch is recorded and
+// reported, and `check` still exits 0.
+func TestCheckSurvivesUnreachablePages(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  retries: 0\nwatches:\n  - name: gone\n    url: %s/x\n", url))
+	out, _, err := c.run("check")
+	if err != nil {
+		t.Fatalf("check with an unreachable page failed: %v", err)
+	}
+	if !strings.Contains(out, "fetch_error") {
+		t.Errorf("check output does not say the fetch failed:\n%s", out)
+	}
+	if ev := c.mustRun("events", "--json", "--kind", "fetch_error"); !strings.Contains(ev, `"reason":"connection_refused"`) {
+		t.Errorf("fetch_error event:\n%s", ev)
+	}
+}
+
+func TestConfigCheckReportsEveryProblem(t *testing.T) {
+	c := newCLI(t)
+	path := writeConfig(t, `settings:
+  schedul: "0 */6 * * *"
+watches:
+  - name: Bad Name
+    url: ftp://example.org/
+  - name: ok
+    url: https://example.org/
+    select: ["div[["]
+`)
+	_, _, err := c.run("config", "check", "--config", path)
+	if err == nil {
+		t.Fatal("config check accepted a bad file")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		path + ":2:3: settings.schedul", `did you mean "schedule"`,
+		path + ":4:11: watches[0].name",
+		path + ":5:10: watches[0].url",
+		path + ":8:14: watches[1].select[0]",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("config check output lacks %q:\n%s", want, msg)
+		}
+	}
+	good := writeConfig(t, "watches:\n  - name: ok\n    url: https://example.org/\n")
+	if out := c.mustRun("config", "check", "--config", good); !strings.Contains(out, "ok, 1 watch") {
+		t.Errorf("good file: %q", out)
+	}
+}
+
+func TestDefaultsRoundTrip(t *testing.T) {
+	c := newCLI(t)
+	yaml := c.mustRun("watches", "--defaults")
+	for _, name := range []string{"meta-privacy-policy", "meta-privacy-policy-fr", "meta-genai", "instagram-privacy", "instagram-genai", "threads-privacy", "whatsapp-privacy-eea", "meta-ai-terms-eu"} {
+		if !strings.Contains(yaml, "name: "+name) {
+			t.Errorf("defaults lack %s", name)
+		}
+	}
+	path := writeConfig(t, yaml)
+	if out := c.mustRun("config", "check", "--config", path); !strings.Contains(out, "ok, 8 watches") {
+		t.Errorf("printed defaults do not validate: %s", out)
+	}
+}
+
+func TestHelpTeaches(t *testing.T) {
+	c := newCLI(t)
+	overview := c.mustRun("help")
+	for _, cmd := range commands() {
+		if !strings.Contains(overview, "  "+cmd.name+" ") {
+			t.Errorf("overview lacks %s", cmd.name)
+		}
+		out, _, err := c.run(cmd.name, "--help")
+		if err != nil && !errors.Is(err, errHelpShown) {
+			t.Errorf("%s --help: %v", cmd.name, err)
+		}
+		if !strings.Contains(out, "Usage: policywatch "+cmd.name) || !strings.Contains(out, "Example") || !strings.Contains(out, "-config") {
+			t.Errorf("%s --help does not teach (usage, example, options):\n%s", cmd.name, out)
+		}
+	}
+	if _, _, err := c.run("frobnicate"); err == nil || exitCode(err, &bytes.Buffer{}) != 2 {
+		t.Errorf("unknown command: err %v, want a usage error (exit 2)", err)
+	}
+	if _, _, err := c.run("check", "no-such-watch"); err == nil || !strings.Contains(err.Error(), "unknown watch no-such-watch") {
+		t.Errorf("unknown watch: %v", err)
+	}
+}
