@@ -248,3 +248,53 @@ func TestSchedulerRunsEachWatchAloneAndStops(t *testing.T) {
 func newTestFetcher() *fetch.Client {
 	return fetch.New(fetch.Options{UserAgent: "policywatch-test", Timeout: 5 * time.Second, Retries: -1})
 }
+
+// TestSchedulerRetriesAFailedFetchSoon: a watch checked every hour whose
+// fetch fails is tried again after the retry delay, not an hour later.
+func TestSchedulerRetriesAFailedFetchSoon(t *testing.T) {
+	var mu sync.Mutex
+	requests := 0
+	page := policyPage("en", "Privacy Policy", strings.Repeat(longParagraph, 4))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		n := requests
+		mu.Unlock()
+		if n == 1 {
+			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	rig := newFaultRig(t, srv.URL)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	checker := monitor.NewChecker(newTestFetcher(), rig.db, monitor.WithLogger(quiet))
+	watches := []monitor.Watch{{Name: "hourly", URL: srv.URL + "/p", Fetcher: "http", Schedule: "@every 1h"}}
+	sched := monitor.NewScheduler(checker, rig.db, watches, 1, quiet, monitor.WithFirstRetryDelay(100*time.Millisecond))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sched.Run(ctx) }()
+	deadline := time.After(20 * time.Second)
+	var kinds []monitor.EventKind
+	for len(kinds) < 3 {
+		select {
+		case <-deadline:
+			t.Fatalf("events after 20s: %v, want fetch_error, recovered, baseline", kinds)
+		case <-time.After(50 * time.Millisecond):
+		}
+		events, err := rig.db.Events(context.Background(), monitor.EventFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds = kindsOf(events)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(kinds) != "[fetch_error recovered baseline]" {
+		t.Errorf("events %v, want [fetch_error recovered baseline]", kinds)
+	}
+}

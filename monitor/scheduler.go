@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/policywatch/policywatch/monitor/fetch"
 )
 
 // ScheduleParser reads watch schedules: five-field cron specs and
@@ -32,22 +34,40 @@ type Scheduler struct {
 
 	mu      sync.Mutex
 	running map[string]bool
-	sem     chan struct{}
-	wg      sync.WaitGroup
+	periods map[string]time.Duration
+	retries map[string]int // failed checks in a row, for the retry delay
+
+	firstRetry time.Duration
+	sem        chan struct{}
+	wg         sync.WaitGroup
+}
+
+// SchedulerOption configures a Scheduler.
+type SchedulerOption func(*Scheduler)
+
+// WithFirstRetryDelay sets how long after a failed fetch the watch is
+// tried again (then doubling); default one minute.
+func WithFirstRetryDelay(d time.Duration) SchedulerOption {
+	return func(s *Scheduler) { s.firstRetry = d }
 }
 
 // NewScheduler returns a scheduler for the watches; concurrency <= 0 means 4.
-func NewScheduler(c *Checker, s Store, watches []Watch, concurrency int, log *slog.Logger) *Scheduler {
+func NewScheduler(c *Checker, s Store, watches []Watch, concurrency int, log *slog.Logger, opts ...SchedulerOption) *Scheduler {
 	if concurrency <= 0 {
 		concurrency = 4
 	}
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Scheduler{
+	sched := &Scheduler{
 		checker: c, store: s, watches: watches, concurrency: concurrency, now: time.Now, log: log,
 		running: map[string]bool{}, sem: make(chan struct{}, concurrency),
+		periods: map[string]time.Duration{}, retries: map[string]int{}, firstRetry: defaultFirstRetryDelay,
 	}
+	for _, o := range opts {
+		o(sched)
+	}
+	return sched
 }
 
 // jittered shifts a schedule by a fixed offset derived from the watch's
@@ -91,6 +111,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			return fmt.Errorf("watch %s: schedule %q: %w", w.Name, w.Schedule, err)
 		}
 		period := Period(sched, now)
+		s.periods[w.Name] = period
 		c.Schedule(jittered{sched, Jitter(w.Name, period)}, cron.FuncJob(func() { s.start(ctx, w) }))
 		state, err := s.store.State(ctx, w)
 		if err != nil {
@@ -143,11 +164,50 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 		case err != nil:
 			s.log.Error("check failed", "watch", w.Name, "err", err)
 		case res.Err != nil:
-			s.log.Warn("fetch failed", "watch", w.Name, "err", res.Err)
+			delay := s.retryAfterFailure(w.Name, res.Err)
+			s.log.Warn("fetch failed; will retry", "watch", w.Name, "in", delay, "err", res.Err)
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				t := time.NewTimer(delay)
+				defer t.Stop()
+				select {
+				case <-t.C:
+					s.start(ctx, w)
+				case <-ctx.Done():
+				}
+			}()
 		default:
+			s.mu.Lock()
+			delete(s.retries, w.Name)
+			s.mu.Unlock()
 			s.log.Info("checked", "watch", w.Name, "outcome", res.Outcome)
 		}
 	}()
+}
+
+// Retry delays after a failed fetch: a transient failure (a DNS hiccup, a
+// restart of the site) should not cost a whole period of history.
+const (
+	defaultFirstRetryDelay = time.Minute
+	maxRetryShare          = 4 // a retry comes at most a quarter period later
+)
+
+// retryAfterFailure returns when to try a failed watch again: one minute,
+// then doubling, never beyond a quarter of its period, and never sooner
+// than a Retry-After the site asked for.
+func (s *Scheduler) retryAfterFailure(name string, err error) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.retries[name]
+	s.retries[name] = n + 1
+	delay := s.firstRetry << min(n, 16)
+	delay = min(delay, s.periods[name]/maxRetryShare)
+	var fe *fetch.Error
+	if errors.As(err, &fe) && fe.RetryAfter > delay {
+		delay = min(fe.RetryAfter, s.periods[name])
+	}
+	return delay
 }
 
 // CheckAll checks the watches once, at most concurrency at a time, calling

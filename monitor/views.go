@@ -29,7 +29,16 @@ type EventFilter struct {
 	Since   time.Time   // events at or after
 	AfterID int64       // events with a greater id: resume a listing
 	Kinds   []EventKind // events of these kinds
-	Limit   int         // at most this many, the oldest ones; 0: all
+	Limit   int         // at most this many, the first ones in the listing's order; 0: all
+
+	// Severities selects events of these severities.
+	Severities []Severity
+	// BeforeID selects events with a smaller id: resume a newest-first
+	// listing.
+	BeforeID int64
+	// Descending lists newest first (the web view's timelines); the
+	// default is oldest first.
+	Descending bool
 }
 
 // Check is one recorded check, as the checks listing shows it.

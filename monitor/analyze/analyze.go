@@ -1,10 +1,172 @@
 // Package analyze reads a policy's readable text for what people need to
-// know: which data categories, purposes and rights it mentions, and which
-// dates bind them. It is a leaf: it imports nothing of policywatch.
+// know: which data categories it says it collects or uses, for which
+// purposes, which rights it offers, and which dates bind them — and, between
+// two versions, which of those changed, with the sentences as evidence.
+//
+// The ids it reports come from a taxonomy kept as data (taxonomy.yaml,
+// embedded; extendable with Taxonomy.Extend). Dates are found by span
+// patterns near role words and parsed by go-dateparser.
+//
+// It is a leaf: it imports the standard library and third-party modules,
+// nothing of policywatch. Its input is the readable text monitor/extract
+// produces (one block per line, "#" headings, "- " list items, table cells
+// joined by " | "), and its Link mirrors extract.Link so that callers can
+// convert one to the other.
 package analyze
 
-// FactSheet is what one version of a policy says (placeholder; see issue 3).
-type FactSheet struct{}
+import (
+	"encoding/json"
+)
 
-// Analysis compares two fact sheets (placeholder; see issue 3).
-type Analysis struct{}
+// Link is a link beside the readable text: its visible text and target.
+// It has extract.Link's fields, so the caller converts with Link(l).
+type Link struct {
+	Text string `json:"text"`
+	Href string `json:"href"`
+}
+
+// FactSheet is what one version of a policy says: every statement that
+// mentions a taxonomy id, the ids found, and every date with its role. It
+// round-trips through encoding/json; the store keeps it that way.
+type FactSheet struct {
+	// Language is the language the text was read in ("en", "fr"), as given
+	// or, when not given, the one whose patterns matched most.
+	Language string `json:"language"`
+	// Topics are the ids the policy mentions, in taxonomy order. A purpose
+	// counts only where it is tied to data (see taxonomy.yaml).
+	Topics []Topic `json:"topics"`
+	// Dates are the dates found, in document order.
+	Dates []DateFact `json:"dates"`
+	// AgeLimits are the ages (in years) that statements about minors set,
+	// ascending.
+	AgeLimits []int `json:"age_limits,omitempty"`
+	// Statements are the sentences and list items that mention an id, in
+	// document order.
+	Statements []Statement `json:"statements"`
+	// Truncated says the text was longer than the analysis reads and its
+	// end was left out.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// Topic is one id a policy mentions.
+type Topic struct {
+	ID    string `json:"id"`
+	Kind  Kind   `json:"kind"`
+	Label string `json:"label"` // English label, so a stored sheet explains itself
+	Count int    `json:"count"` // statements that mention it
+}
+
+// Statement is one sentence or list item and the ids it mentions.
+type Statement struct {
+	Section string   `json:"section,omitempty"` // nearest heading above it
+	Text    string   `json:"text"`
+	IDs     []string `json:"ids"`
+	// Links are the links whose text appears in the statement, kept for
+	// statements about the right to object: they are the objection forms.
+	Links []Link `json:"links,omitempty"`
+}
+
+// DateRole says what a date means to the people a policy binds.
+type DateRole string
+
+const (
+	RoleEffective DateRole = "effective" // the version applies from then
+	RoleUpdated   DateRole = "updated"   // last revision
+	RoleDeadline  DateRole = "deadline"  // by when to object or opt out
+	RoleUpcoming  DateRole = "upcoming"  // an announced update
+	RoleOther     DateRole = "other"
+)
+
+// DateFact is one date of a policy.
+type DateFact struct {
+	Role    DateRole `json:"role"`
+	Date    string   `json:"date"` // ISO 8601: 2025-05-27, or 2026-07 without a day
+	Text    string   `json:"text"` // as written: "27 mai 2025"
+	Quote   string   `json:"quote"`
+	Section string   `json:"section,omitempty"`
+}
+
+// Severity ranks an analysis; the values match monitor.Severity.
+type Severity string
+
+const (
+	SeverityInfo     Severity = "info"
+	SeverityNotable  Severity = "notable"
+	SeverityCritical Severity = "critical"
+)
+
+// Analysis is what changed between two fact sheets. Its JSON field names
+// are part of the `events --json` interface.
+type Analysis struct {
+	ScopeAdded      []string          `json:"scope_added"` // category ids
+	ScopeRemoved    []string          `json:"scope_removed"`
+	PurposesAdded   []string          `json:"purposes_added"`
+	PurposesRemoved []string          `json:"purposes_removed"`
+	RightsAdded     []string          `json:"rights_added"`
+	RightsRemoved   []string          `json:"rights_removed"`
+	Dates           []DateChange      `json:"dates"`
+	Statements      []StatementChange `json:"statements"`
+	Severity        Severity          `json:"severity"`
+	Summary         string            `json:"summary"`
+}
+
+// DateChange is one date fact that changed. Old or New is "" (null in
+// JSON) when the date appeared or disappeared.
+type DateChange struct {
+	Role  DateRole `json:"role"`
+	Old   string   `json:"-"`
+	New   string   `json:"-"`
+	Quote string   `json:"quote"`
+}
+
+type dateChangeJSON struct {
+	Role  DateRole `json:"role"`
+	Old   *string  `json:"old"`
+	New   *string  `json:"new"`
+	Quote string   `json:"quote"`
+}
+
+// MarshalJSON writes old and new as ISO strings or null.
+func (d DateChange) MarshalJSON() ([]byte, error) {
+	return json.Marshal(dateChangeJSON{Role: d.Role, Old: nullable(d.Old), New: nullable(d.New), Quote: d.Quote})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (d *DateChange) UnmarshalJSON(data []byte) error {
+	var j dateChangeJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*d = DateChange{Role: j.Role, Quote: j.Quote}
+	if j.Old != nil {
+		d.Old = *j.Old
+	}
+	if j.New != nil {
+		d.New = *j.New
+	}
+	return nil
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// Change says whether a statement came or went.
+type Change string
+
+const (
+	Added   Change = "added"
+	Removed Change = "removed"
+)
+
+// StatementChange is a statement that mentions an id and was added or
+// removed.
+type StatementChange struct {
+	Change  Change   `json:"change"`
+	IDs     []string `json:"ids"`
+	Quote   string   `json:"quote"`
+	Section string   `json:"section"`
+}

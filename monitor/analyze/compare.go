@@ -1,0 +1,317 @@
+package analyze
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Compare tells what changed from the old fact sheet to the new one. It
+// returns nil when old is nil (a baseline has nothing to compare with) or
+// new is nil.
+//
+// Whether the scope, purposes or rights changed is decided on the ids the
+// whole sheet mentions, not statement by statement, so rewording never
+// flips them. Statements are compared as multisets of normalised keys
+// (case, accents, punctuation and spacing folded), so a full stop added to
+// every bullet, or a section moved unchanged, is no change.
+func Compare(old, new *FactSheet) *Analysis {
+	if old == nil || new == nil {
+		return nil
+	}
+	a := &Analysis{
+		ScopeAdded: []string{}, ScopeRemoved: []string{},
+		PurposesAdded: []string{}, PurposesRemoved: []string{},
+		RightsAdded: []string{}, RightsRemoved: []string{},
+		Dates: []DateChange{}, Statements: []StatementChange{},
+	}
+	labels := map[string]string{}
+	for _, sh := range []*FactSheet{old, new} {
+		for _, tp := range sh.Topics {
+			labels[tp.ID] = tp.Label
+		}
+	}
+	a.ScopeAdded, a.ScopeRemoved = topicDiff(old, new, KindCategory)
+	a.PurposesAdded, a.PurposesRemoved = topicDiff(old, new, KindPurpose)
+	a.RightsAdded, a.RightsRemoved = topicDiff(old, new, KindRight)
+	a.Dates = dateDiff(old.Dates, new.Dates)
+	a.Statements = statementDiff(old.Statements, new.Statements)
+	formsGone := objectionFormsGone(old, new)
+	a.Severity = severity(a, formsGone)
+	a.Summary = summary(a, formsGone, labels)
+	return a
+}
+
+// topicDiff returns the ids of kind that new has and old lacks, and the
+// reverse, each in its sheet's (taxonomy) order.
+func topicDiff(old, new *FactSheet, kind Kind) (added, removed []string) {
+	ids := func(sh *FactSheet) []string {
+		var out []string
+		for _, tp := range sh.Topics {
+			if tp.Kind == kind {
+				out = append(out, tp.ID)
+			}
+		}
+		return out
+	}
+	o, n := ids(old), ids(new)
+	added, removed = []string{}, []string{}
+	for _, id := range n {
+		if !slices.Contains(o, id) {
+			added = append(added, id)
+		}
+	}
+	for _, id := range o {
+		if !slices.Contains(n, id) {
+			removed = append(removed, id)
+		}
+	}
+	return added, removed
+}
+
+// dateDiff compares the distinct dates of each role. A date repeated is
+// not a change; dates that went and came in the same role are paired in
+// order ("effective 2025-04-07 → 2025-05-27"), the rest stand alone.
+func dateDiff(old, new []DateFact) []DateChange {
+	out := []DateChange{}
+	for _, role := range []DateRole{RoleEffective, RoleUpdated, RoleUpcoming, RoleDeadline, RoleOther} {
+		o, n := distinctDates(old, role), distinctDates(new, role)
+		var gone, came []DateFact
+		for _, d := range o {
+			if !slices.ContainsFunc(n, func(x DateFact) bool { return x.Date == d.Date }) {
+				gone = append(gone, d)
+			}
+		}
+		for _, d := range n {
+			if !slices.ContainsFunc(o, func(x DateFact) bool { return x.Date == d.Date }) {
+				came = append(came, d)
+			}
+		}
+		for i := 0; i < max(len(gone), len(came)); i++ {
+			c := DateChange{Role: role}
+			if i < len(gone) {
+				c.Old, c.Quote = gone[i].Date, gone[i].Quote
+			}
+			if i < len(came) {
+				c.New, c.Quote = came[i].Date, came[i].Quote
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func distinctDates(facts []DateFact, role DateRole) []DateFact {
+	var out []DateFact
+	for _, d := range facts {
+		if d.Role == role && !slices.ContainsFunc(out, func(x DateFact) bool { return x.Date == d.Date }) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// statementDiff returns the statements of new whose key old has fewer of,
+// and the reverse, removed first, each in document order.
+func statementDiff(old, new []Statement) []StatementChange {
+	var f folder
+	keys := func(sts []Statement) []string {
+		out := make([]string, len(sts))
+		for i, st := range sts {
+			out[i] = f.key(st.Text)
+		}
+		return out
+	}
+	oldKeys, newKeys := keys(old), keys(new)
+	count := make(map[string]int, len(old))
+	for _, k := range oldKeys {
+		count[k]++
+	}
+	out := []StatementChange{}
+	var added []StatementChange
+	for i, k := range newKeys {
+		if count[k] > 0 {
+			count[k]--
+			continue
+		}
+		added = append(added, change(Added, new[i]))
+	}
+	// What is left in count is what old had more of.
+	for i, k := range oldKeys {
+		if count[k] > 0 {
+			count[k]--
+			out = append(out, change(Removed, old[i]))
+		}
+	}
+	return append(out, added...)
+}
+
+func change(c Change, st Statement) StatementChange {
+	return StatementChange{Change: c, IDs: st.IDs, Quote: st.Text, Section: st.Section}
+}
+
+// objectionFormsGone returns the links offered with the right to object in
+// old that new no longer offers, by neither target nor text. Targets are
+// compared without query and fragment, which carry tokens that churn.
+func objectionFormsGone(old, new *FactSheet) []Link {
+	forms := func(sh *FactSheet) []Link {
+		var out []Link
+		for _, st := range sh.Statements {
+			if slices.Contains(st.IDs, "object") {
+				out = append(out, st.Links...)
+			}
+		}
+		return out
+	}
+	var f folder
+	newForms := forms(new)
+	var gone []Link
+	for _, l := range forms(old) {
+		if strings.HasPrefix(l.Href, "#") {
+			continue // a note in the page, not a form
+		}
+		text, target := f.key(l.Text), linkTarget(l.Href)
+		kept := slices.ContainsFunc(newForms, func(n Link) bool {
+			return linkTarget(n.Href) == target || f.key(n.Text) == text
+		})
+		if !kept && !slices.Contains(gone, l) {
+			gone = append(gone, l)
+		}
+	}
+	return gone
+}
+
+func linkTarget(href string) string {
+	u, err := url.Parse(href)
+	if err != nil {
+		return href
+	}
+	return strings.ToLower(u.Host) + strings.TrimSuffix(u.Path, "/")
+}
+
+// severity ranks a change: critical when the policy takes more (a category
+// or purpose added), sets or moves a deadline, or takes away the right to
+// object or its form; notable when a binding date moves or something is no
+// longer collected; info for wording.
+func severity(a *Analysis, formsGone []Link) Severity {
+	critical := len(a.ScopeAdded) > 0 || len(a.PurposesAdded) > 0 ||
+		slices.Contains(a.RightsRemoved, "object") || len(formsGone) > 0
+	notable := len(a.ScopeRemoved) > 0 || len(a.PurposesRemoved) > 0 ||
+		len(a.RightsAdded) > 0 || len(a.RightsRemoved) > 0
+	for _, d := range a.Dates {
+		switch d.Role {
+		case RoleDeadline:
+			if d.New != "" {
+				critical = true
+			} else {
+				notable = true
+			}
+		case RoleEffective, RoleUpdated, RoleUpcoming:
+			notable = true
+		}
+	}
+	switch {
+	case critical:
+		return SeverityCritical
+	case notable:
+		return SeverityNotable
+	}
+	return SeverityInfo
+}
+
+var roleNames = map[DateRole]string{
+	RoleEffective: "Effective date",
+	RoleUpdated:   "Last updated",
+	RoleUpcoming:  "Upcoming update",
+	RoleDeadline:  "Deadline",
+	RoleOther:     "Date",
+}
+
+// summary says the analysis in plain sentences, most serious first:
+// "Purpose added: AI training. Effective date 7 Apr 2025 → 27 May 2025."
+func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
+	var parts []string
+	label := func(id string) string {
+		if l := labels[id]; l != "" {
+			return l
+		}
+		return id
+	}
+	list := func(ids []string) string {
+		names := make([]string, len(ids))
+		for i, id := range ids {
+			names[i] = label(id)
+		}
+		return strings.Join(names, ", ")
+	}
+	signed := func(added, removed []string) string {
+		var items []string
+		for _, id := range added {
+			items = append(items, "+ "+label(id))
+		}
+		for _, id := range removed {
+			items = append(items, "− "+label(id))
+		}
+		return strings.Join(items, ", ")
+	}
+	if len(a.PurposesAdded) > 0 {
+		parts = append(parts, plural("Purpose", len(a.PurposesAdded))+" added: "+list(a.PurposesAdded)+".")
+	}
+	if len(a.PurposesRemoved) > 0 {
+		parts = append(parts, plural("Purpose", len(a.PurposesRemoved))+" removed: "+list(a.PurposesRemoved)+".")
+	}
+	if len(a.ScopeAdded)+len(a.ScopeRemoved) > 0 {
+		parts = append(parts, "Collected: "+signed(a.ScopeAdded, a.ScopeRemoved)+".")
+	}
+	if len(a.RightsAdded)+len(a.RightsRemoved) > 0 {
+		parts = append(parts, "Rights: "+signed(a.RightsAdded, a.RightsRemoved)+".")
+	}
+	for _, l := range formsGone {
+		parts = append(parts, fmt.Sprintf("Objection form gone: %q.", l.Text))
+	}
+	for _, d := range a.Dates {
+		if d.Role == RoleOther {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %s → %s.", roleNames[d.Role], humanDate(d.Old), humanDate(d.New)))
+	}
+	if len(parts) == 0 {
+		added, removed := 0, 0
+		for _, s := range a.Statements {
+			if s.Change == Added {
+				added++
+			} else {
+				removed++
+			}
+		}
+		if added+removed == 0 {
+			return "Wording only."
+		}
+		return fmt.Sprintf("No change to categories, purposes, rights or dates; %d %s added, %d removed.", added, plural("statement", added), removed)
+	}
+	return strings.Join(parts, " ")
+}
+
+func plural(word string, n int) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// humanDate writes an ISO date as people read it: "7 Apr 2025", "Jul 2026",
+// "none".
+func humanDate(iso string) string {
+	if iso == "" {
+		return "none"
+	}
+	if t, err := time.Parse(time.DateOnly, iso); err == nil {
+		return t.Format("2 Jan 2006")
+	}
+	if t, err := time.Parse("2006-01", iso); err == nil {
+		return t.Format("Jan 2006")
+	}
+	return iso
+}

@@ -1,0 +1,231 @@
+package analyze_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/policywatch/policywatch/internal/corpustest"
+	"github.com/policywatch/policywatch/monitor/analyze"
+	"github.com/policywatch/policywatch/monitor/extract"
+)
+
+// The Facebook history is an archive of Markdown rendered to HTML, the
+// policy inside <div id="policy">.
+const facebookURL = "https://mbasic.facebook.com/privacy/policy/printable/"
+
+// version is one distinct text of the history, as the monitor would store
+// it.
+type version struct {
+	seq   string
+	label string
+	sheet *analyze.FactSheet
+	text  string
+	links []analyze.Link
+}
+
+// readVersion extracts one step's readable text and links.
+func readVersion(tb testing.TB, s corpustest.Step) version {
+	tb.Helper()
+	html, err := s.Read()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	doc, err := extract.Extract(html, facebookURL, extract.Rules{Select: []string{"#policy"}})
+	if err != nil {
+		tb.Fatalf("extract %04d: %v", s.Seq, err)
+	}
+	links := make([]analyze.Link, len(doc.Links))
+	for i, l := range doc.Links {
+		links[i] = analyze.Link(l)
+	}
+	return version{seq: fmt.Sprintf("%04d", s.Seq), label: s.Label, text: doc.Text, links: links}
+}
+
+// readHistory returns the first version and every change (new text or
+// revert) of the Facebook history, with fact sheets.
+func readHistory(tb testing.TB, tx *analyze.Taxonomy) []version {
+	tb.Helper()
+	h := corpustest.Open(tb, corpustest.Facebook)
+	var out []version
+	for _, s := range h.Steps {
+		switch s.Label {
+		case "first", "new", "revert":
+			v := readVersion(tb, s)
+			v.sheet = tx.FactSheet(v.text, "en", v.links)
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func stepPair(tb testing.TB, old, new int) (version, version) {
+	tb.Helper()
+	h := corpustest.Open(tb, corpustest.Facebook)
+	var a, b version
+	for _, s := range h.Steps {
+		switch s.Seq {
+		case old:
+			a = readVersion(tb, s)
+		case new:
+			b = readVersion(tb, s)
+		}
+	}
+	if a.seq == "" || b.seq == "" {
+		tb.Fatalf("steps %d and %d not in the history", old, new)
+	}
+	return a, b
+}
+
+// The step of 2025-05-28: Meta's plan to train AI on public content and AI
+// interactions takes effect.
+func TestFacebookAITrainingStep(t *testing.T) {
+	tx := analyze.DefaultTaxonomy()
+	old, new := stepPair(t, 472, 473)
+	a := analyze.Compare(tx.FactSheet(old.text, "en", old.links), tx.FactSheet(new.text, "en", new.links))
+
+	wantDate := analyze.DateChange{Role: analyze.RoleEffective, Old: "2025-04-07", New: "2025-05-27", Quote: "Effective May 27, 2025"}
+	if !slices.Contains(a.Dates, wantDate) {
+		t.Errorf("dates %+v, want %+v among them", a.Dates, wantDate)
+	}
+	if !slices.Contains(a.PurposesAdded, "ai_training") {
+		t.Errorf("purposes added %v, want ai_training", a.PurposesAdded)
+	}
+	found := false
+	for _, s := range a.Statements {
+		if s.Change == analyze.Added && slices.Contains(s.IDs, "ai_interactions") &&
+			strings.HasPrefix(s.Quote, "Interactions with Meta's artificial intelligence technology") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no added ai_interactions statement quoting “Interactions with Meta's artificial intelligence technology…”; statements: %+v", a.Statements)
+	}
+	if a.Severity != analyze.SeverityCritical {
+		t.Errorf("severity %s, want critical", a.Severity)
+	}
+	t.Logf("summary: %s", a.Summary)
+}
+
+// TestFacebookHistory replays the 39 changes of the history. The table is
+// the result of reading each diff: which changes move the "Effective …"
+// line, and which change only wording.
+func TestFacebookHistory(t *testing.T) {
+	type want struct {
+		severity analyze.Severity
+		effOld   string // effective date change, "" "" for none
+		effNew   string
+		wording  bool // the diff only rewords or re-marks text: must be info
+		why      string
+	}
+	const (
+		info     = analyze.SeverityInfo
+		notable  = analyze.SeverityNotable
+		critical = analyze.SeverityCritical
+	)
+	table := map[string]want{
+		"0001": {critical, "", "2022-07-26", false, "the Data Policy (\"Date of Last Revision\") becomes the Privacy Policy: audio, minors, withdrawal of consent appear"},
+		"0003": {info, "", "", true, "link targets in the text"},
+		"0033": {info, "", "", true, "Markdown link syntax, footnote calls"},
+		"0059": {info, "", "", true, "Markdown link syntax"},
+		"0073": {info, "", "", true, "\"Supplemental Oculus Terms\" renamed"},
+		"0074": {notable, "2022-07-26", "2023-01-01", false, "effective date"},
+		"0075": {info, "", "", false, "the legal-basis tables left out: nothing new"},
+		"0078": {notable, "2023-01-01", "2023-04-05", false, "effective date"},
+		"0079": {info, "", "", false, "tables left out"},
+		"0080": {info, "", "", false, "tables back"},
+		"0081": {notable, "2023-04-05", "2023-06-15", false, "effective date"},
+		"0082": {info, "", "", true, "headings rendered as numbers"},
+		"0083": {info, "", "", true, "\"Boomerang and Threads\""},
+		"0084": {notable, "2023-06-15", "2023-09-07", false, "effective date"},
+		"0093": {info, "", "", false, "data-transfer notice removed"},
+		"0094": {notable, "2023-09-07", "2024-01-12", false, "effective date"},
+		"0095": {notable, "2024-01-12", "2023-11-03", false, "effective date goes back"},
+		"0106": {info, "", "", true, "headings and numbers again"},
+		"0107": {info, "", "", true, "revert: headings and numbers"},
+		"0108": {info, "", "", true, "revert: headings and numbers"},
+		"0109": {critical, "2023-11-03", "2024-06-26", false, "\"Provide and curate artificial intelligence technology\": AI features"},
+		"0110": {info, "", "", false, "tables left out"},
+		"0111": {info, "", "", true, "\"Play Video\" captions"},
+		"0153": {info, "", "", true, "revert: \"Play Video\""},
+		"0154": {critical, "2024-06-26", "2024-11-14", false, "AI integrations (messages sent to AIs), facial recognition"},
+		"0351": {info, "", "", true, "link labels \"Privacy Center\", \"Help Center\""},
+		"0439": {notable, "2024-11-14", "2025-04-07", false, "effective date"},
+		"0472": {info, "", "", true, "\"Play Video\" captions"},
+		"0473": {critical, "2025-04-07", "2025-05-27", false, "AI training on public content and AI interactions"},
+		"0474": {notable, "2025-05-27", "2025-06-16", false, "effective date; tables left out"},
+		"0475": {info, "", "", false, "tables back"},
+		"0480": {info, "", "", true, "\"Play Video\" captions"},
+		"0482": {info, "", "", true, "face analysis sentence reworded"},
+		"0486": {info, "", "", true, "revert: face analysis wording"},
+		"0487": {notable, "2025-06-16", "2025-12-16", false, "effective date; page restructured"},
+		"0488": {info, "", "", false, "tables back"},
+		"0489": {info, "", "", false, "a repeated list item dropped"},
+		"0490": {notable, "2025-12-16", "2026-07-23", false, "effective date; tables left out"},
+		"0491": {info, "", "", false, "tables back"},
+	}
+	tx := analyze.DefaultTaxonomy()
+	history := readHistory(t, tx)
+	if got := len(history) - 1; got != len(table) {
+		t.Errorf("%d changes in the history, %d in the table", got, len(table))
+	}
+	effectiveChanges := 0
+	for i := 1; i < len(history); i++ {
+		prev, v := history[i-1], history[i]
+		w, ok := table[v.seq]
+		if !ok {
+			t.Errorf("%s (%s): not in the table", v.seq, v.label)
+			continue
+		}
+		a := analyze.Compare(prev.sheet, v.sheet)
+		if a.Severity != w.severity {
+			t.Errorf("%s (%s): severity %s, want %s: %s\n  summary: %s", v.seq, w.why, a.Severity, w.severity, a.Summary, a.Summary)
+		}
+		if w.wording && a.Severity != info {
+			t.Errorf("%s: a wording-only change rated %s", v.seq, a.Severity)
+		}
+		var eff []analyze.DateChange
+		for _, d := range a.Dates {
+			if d.Role == analyze.RoleEffective {
+				eff = append(eff, d)
+			}
+		}
+		switch {
+		case w.effNew == "" && len(eff) > 0:
+			t.Errorf("%s: effective date change claimed: %+v", v.seq, eff)
+		case w.effNew != "" && (len(eff) != 1 || eff[0].Old != w.effOld || eff[0].New != w.effNew):
+			t.Errorf("%s: effective changes %+v, want %q → %q", v.seq, eff, w.effOld, w.effNew)
+		case w.effNew != "" && w.effOld != "":
+			effectiveChanges++
+		}
+	}
+	if effectiveChanges != 13 {
+		t.Errorf("%d changes of an effective date to another, want 13", effectiveChanges)
+	}
+}
+
+// BenchmarkFactSheetAndCompare reads one full Facebook version and compares
+// it with the one before, as the monitor does for each change. Extraction
+// is outside the loop.
+func BenchmarkFactSheetAndCompare(b *testing.B) {
+	for _, pair := range [][2]int{{472, 473}, {490, 491}} {
+		old, new := stepPair(b, pair[0], pair[1])
+		b.Run(fmt.Sprintf("%04d_%dKB", pair[1], len(new.text)>>10), func(b *testing.B) {
+			tx := analyze.DefaultTaxonomy()
+			oldSheet := tx.FactSheet(old.text, "en", old.links)
+			b.SetBytes(int64(len(new.text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				analyze.Compare(oldSheet, tx.FactSheet(new.text, "en", new.links))
+			}
+		})
+	}
+}
+
+func BenchmarkDefaultTaxonomy(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		analyze.DefaultTaxonomy()
+	}
+}

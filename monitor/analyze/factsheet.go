@@ -1,0 +1,428 @@
+package analyze
+
+import (
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Limits on hostile input: a policy is a few hundred kilobytes; anything
+// far larger is read only this far.
+const (
+	maxTextBytes      = 4 << 20
+	maxStatementBytes = 2000     // longer statements are quoted cut
+	maxDates          = 200      // date spans parsed per version
+	maxLinks          = 5000     // links placed in the text per version
+	linkSearchWindow  = 64 << 10 // how far ahead a link's text is looked for
+)
+
+// FactSheet reads one version's readable text (monitor/extract's format)
+// in lang ("en", "fr", "fr-FR"; "" or a language the taxonomy lacks: every
+// language) and returns what it says. links are the version's links in
+// document order; the objection forms among them are kept with the
+// statements about the right to object that hold them.
+func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet {
+	b := sheetBuilder{t: t, lang: t.knownLang(lang), langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows}
+	if len(text) > maxTextBytes {
+		cut := strings.LastIndexByte(text[:maxTextBytes], '\n')
+		if cut < 0 {
+			cut = maxTextBytes
+		}
+		text = text[:cut]
+		b.sheet.Truncated = true
+	}
+	b.placeLinks(text, links)
+	for off := 0; off < len(text); {
+		end := strings.IndexByte(text[off:], '\n')
+		if end < 0 {
+			end = len(text) - off
+		}
+		b.line(text, off, off+end)
+		off += end + 1
+	}
+	b.statements(text)
+	return b.finish()
+}
+
+// sheetBuilder holds the state of one FactSheet call.
+type sheetBuilder struct {
+	t     *Taxonomy
+	lang  string // "" reads every language
+	sheet FactSheet
+	f     folder
+	forms []placedLink // objection-form links, by position in the text
+
+	section     string
+	sectionIDs  []int // entry indexes the heading mentions
+	sectionRole int   // role of an "anywhere" cue in the heading, -1 none
+
+	// Whether a purpose counts depends on its context, which may come after
+	// it (a lead-in naming a purpose before a list of data), so statements
+	// are kept as candidates and settled in finish.
+	candidates  []candidate
+	blockData   []bool // per block: its context names data
+	leadIn      int    // block index of the paragraph that leads into what follows, -1 none
+	leadInOwn   bool   // that paragraph itself names data
+	leadInColon bool   // it ends with a colon: it leads into the next paragraph too
+
+	yearWindows  int // years left to look for dates around
+	langHits     map[string]int
+	entryCounts  []int
+	pendingDates []pendingDate
+	cues         []roleCue
+	spans        []span
+	block        []sentence
+}
+
+// sentence is one statement of the block being read.
+type sentence struct {
+	start, end int   // in the whole text
+	entries    []int // entry indexes mentioned, sorted, unique
+	hasData    bool  // names a category or personal data
+}
+
+// candidate is a sentence that mentions an id, waiting for its block's
+// context to be settled.
+type candidate struct {
+	section    string
+	start, end int
+	entries    []int
+	block      int
+}
+
+type pendingDate struct {
+	text  string
+	span  dateSpan
+	role  DateRole
+	quote string
+	sect  string
+}
+
+type placedLink struct {
+	start, end int
+	link       Link
+}
+
+// line reads the line text[start:end].
+func (b *sheetBuilder) line(text string, start, end int) {
+	for start < end && isSpace(text[start]) {
+		start++
+	}
+	for end > start && isSpace(text[end-1]) {
+		end--
+	}
+	if start == end {
+		return
+	}
+	line := text[start:end]
+	if level := headingLevel(line); level > 0 {
+		// A heading cell of a table row keeps the row's separators.
+		b.heading(strings.Trim(line[level:], " |"))
+		return
+	}
+	item := strings.HasPrefix(line, "- ")
+	if item {
+		start += 2
+	}
+	// A table row is one block whose cells are read apart.
+	b.block = b.block[:0]
+	blockHasData := false
+	for cellStart := start; cellStart <= end; {
+		cellEnd := end
+		if i := strings.Index(text[cellStart:end], " | "); i >= 0 {
+			cellEnd = cellStart + i
+		}
+		b.spans = splitSentences(text[cellStart:cellEnd], b.spans[:0])
+		for _, sp := range b.spans {
+			sn := b.read(text, cellStart+sp.start, cellStart+sp.end)
+			blockHasData = blockHasData || sn.hasData
+			b.block = append(b.block, sn)
+		}
+		cellStart = cellEnd + len(" | ")
+	}
+	// The context of a block is the block itself and its lead-in: the
+	// paragraph before a list, or a paragraph ending with a colon ("Why and
+	// how we process your information:"). It works both ways: a lead-in
+	// naming a purpose ("…we may use to train our AI:") takes its context
+	// from the list of data that follows.
+	block := len(b.blockData)
+	follows := b.leadIn >= 0 && (item || b.leadInColon)
+	b.blockData = append(b.blockData, blockHasData || (follows && b.leadInOwn))
+	if follows && blockHasData {
+		b.blockData[b.leadIn] = true
+	}
+	for _, sn := range b.block {
+		if len(sn.entries) > 0 {
+			b.candidates = append(b.candidates, candidate{section: b.section, start: sn.start, end: sn.end, entries: sn.entries, block: block})
+		}
+	}
+	if !item {
+		b.leadIn, b.leadInOwn, b.leadInColon = block, blockHasData, strings.HasSuffix(line, ":")
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
+
+// headingLevel returns the number of "#" of a heading line, or 0.
+func headingLevel(line string) int {
+	n := 0
+	for n < len(line) && line[n] == '#' {
+		n++
+	}
+	if n == 0 || n > 6 || n == len(line) || line[n] != ' ' {
+		return 0
+	}
+	return n
+}
+
+func (b *sheetBuilder) heading(title string) {
+	b.section = title
+	words := b.f.fold(title)
+	b.sectionIDs = b.sectionIDs[:0]
+	b.t.terms.find(words, b.lang, func(m match) {
+		if m.p.target >= 0 {
+			b.sectionIDs = append(b.sectionIDs, m.p.target)
+		}
+	})
+	b.sectionRole = b.t.anywhereRole(words, b.lang)
+	b.leadIn = -1
+}
+
+// read matches the sentence text[start:end] against the taxonomy and finds
+// its dates.
+func (b *sheetBuilder) read(text string, start, end int) sentence {
+	s := text[start:end]
+	sn := sentence{start: start, end: end}
+	words := b.f.fold(s)
+	b.t.terms.find(words, b.lang, func(m match) {
+		b.langHits[m.p.lang]++
+		if m.p.target == personalDataTarget {
+			sn.hasData = true
+			return
+		}
+		sn.entries = append(sn.entries, m.p.target)
+		if b.t.entries[m.p.target].Kind == KindCategory {
+			sn.hasData = true
+		}
+	})
+	slices.Sort(sn.entries)
+	sn.entries = slices.Compact(sn.entries)
+	if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
+		// The "anywhere" cues need the statement's words, which the next
+		// fold (of the text before each date) overwrites.
+		b.findDates(s, sn.entries, b.t.anywhereRole(words, b.lang))
+	}
+	return sn
+}
+
+// findDates finds the dates of statement s and gives each its role.
+func (b *sheetBuilder) findDates(s string, entries []int, stmtRole int) {
+	fallback := stmtRole
+	if fallback < 0 {
+		fallback = b.sectionRole
+	}
+	announced := fallback >= 0 && b.t.roles[fallback].Role == RoleUpcoming
+	prevEnd := 0
+	for _, sp := range findDateSpans(s, b.lang, maxDates-len(b.pendingDates), &b.yearWindows) {
+		role := RoleOther
+		if fallback >= 0 {
+			role = b.t.roles[fallback].Role
+		}
+		b.cues = b.t.beforeCues(b.f.fold(s[prevEnd:sp.start]), b.lang, b.cues)
+		for _, c := range b.cues {
+			if !b.satisfies(c.role, entries) {
+				continue
+			}
+			role = b.t.roles[c.role].Role
+			// "We'll soon be updating our policy, effective 26 June": the
+			// effective date of an announced update is upcoming.
+			if role == RoleEffective && announced {
+				role = RoleUpcoming
+			}
+			break
+		}
+		b.pendingDates = append(b.pendingDates, pendingDate{
+			text: s[sp.start:sp.end], span: sp, role: role, quote: s, sect: b.section,
+		})
+		prevEnd = sp.end
+	}
+	if len(b.pendingDates) >= maxDates || b.yearWindows <= 0 {
+		b.sheet.Truncated = true
+	}
+}
+
+// satisfies reports whether a statement mentioning entries, under the
+// current heading, may carry a date of role r (a deadline must be about
+// objecting or withdrawing consent).
+func (b *sheetBuilder) satisfies(r int, entries []int) bool {
+	req := b.t.requires[r]
+	if len(req) == 0 {
+		return true
+	}
+	for _, i := range req {
+		if slices.Contains(entries, i) || slices.Contains(b.sectionIDs, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// statements turns the candidates into statements. Purposes count only
+// where their block's context names data.
+func (b *sheetBuilder) statements(text string) {
+	b.entryCounts = make([]int, len(b.t.entries))
+	for _, c := range b.candidates {
+		var ids []string
+		object := false
+		for _, i := range c.entries {
+			e := &b.t.entries[i]
+			if e.Kind == KindPurpose && !b.blockData[c.block] {
+				continue
+			}
+			ids = append(ids, e.ID)
+			object = object || e.ID == "object"
+			b.entryCounts[i]++
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		st := Statement{Section: c.section, Text: truncate(text[c.start:c.end], maxStatementBytes), IDs: ids}
+		if object {
+			st.Links = b.formsIn(c.start, c.end)
+		}
+		b.sheet.Statements = append(b.sheet.Statements, st)
+	}
+}
+
+// placeLinks finds where each link's text stands in the text, walking both
+// in document order, and keeps those that look like objection forms. A
+// link whose text is not found ahead is skipped without moving on, so one
+// missing link does not lose the rest.
+func (b *sheetBuilder) placeLinks(text string, links []Link) {
+	if len(links) > maxLinks {
+		links = links[:maxLinks]
+	}
+	cursor := 0
+	for _, l := range links {
+		anchor := strings.TrimSpace(l.Text)
+		if anchor == "" || l.Href == "" {
+			continue
+		}
+		window := text[cursor:min(len(text), cursor+linkSearchWindow)]
+		i := strings.Index(window, anchor)
+		if i < 0 {
+			continue
+		}
+		start := cursor + i
+		cursor = start + len(anchor)
+		if b.isForm(anchor, l.Href) {
+			b.forms = append(b.forms, placedLink{start: start, end: cursor, link: Link{Text: anchor, Href: l.Href}})
+		}
+	}
+}
+
+// isForm reports whether a link looks like a way to object: its text
+// matches the taxonomy's objection_links phrases ("Object", "opt out",
+// "this form"), or its address is a form or contact page.
+func (b *sheetBuilder) isForm(anchor, href string) bool {
+	found := false
+	b.t.formLinks.find(b.f.fold(anchor), "", func(match) { found = true })
+	if found {
+		return true
+	}
+	u, err := url.Parse(href)
+	if err != nil {
+		return false
+	}
+	// Redirectors wrap the target in the path or query: read both.
+	for _, w := range b.f.fold(u.Path + " " + u.RawQuery) {
+		if slices.Contains(formPathWords, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// formPathWords in a link's address make it a form: "/help/contact/123",
+// "/forms/objection".
+var formPathWords = []string{"form", "forms", "contact", "object", "objection", "optout", "opposition", "formulaire"}
+
+// formsIn returns the objection forms placed within text[start:end].
+func (b *sheetBuilder) formsIn(start, end int) []Link {
+	i, _ := slices.BinarySearchFunc(b.forms, start, func(p placedLink, start int) int { return p.start - start })
+	var out []Link
+	for ; i < len(b.forms) && b.forms[i].end <= end; i++ {
+		if !slices.Contains(out, b.forms[i].link) {
+			out = append(out, b.forms[i].link)
+		}
+	}
+	return out
+}
+
+var (
+	ageEN = regexp.MustCompile(`(?i)\b(\d{1,2})\s*(?:years?|yrs)\b|\b(?:under|over|aged?|at least)\s+(\d{1,2})\b`)
+	ageFR = regexp.MustCompile(`(?i)\b(\d{1,2})\s*ans\b`)
+)
+
+func (b *sheetBuilder) finish() *FactSheet {
+	sh := &b.sheet
+	sh.Language = b.lang
+	if sh.Language == "" {
+		best := 0
+		for _, lang := range sortedKeys(b.langHits) {
+			if n := b.langHits[lang]; n > best {
+				sh.Language, best = lang, n
+			}
+		}
+	}
+	for i, n := range b.entryCounts {
+		if n > 0 {
+			e := &b.t.entries[i]
+			sh.Topics = append(sh.Topics, Topic{ID: e.ID, Kind: e.Kind, Label: b.t.Label(e.ID, "en"), Count: n})
+		}
+	}
+	parsed := map[string]string{}
+	for _, p := range b.pendingDates {
+		key := p.text + "\x00" + p.span.lang + "\x00" + strconv.Itoa(p.span.dayFirst)
+		iso, seen := parsed[key]
+		if !seen {
+			iso = b.t.dates.parse(p.text, p.span, sh.Language)
+			parsed[key] = iso
+		}
+		if iso == "" {
+			continue
+		}
+		sh.Dates = append(sh.Dates, DateFact{Role: p.role, Date: iso, Text: p.text, Quote: truncate(p.quote, maxStatementBytes), Section: p.sect})
+	}
+	ages := map[int]bool{}
+	for _, st := range sh.Statements {
+		if !slices.Contains(st.IDs, "minors") {
+			continue
+		}
+		for _, re := range []*regexp.Regexp{ageEN, ageFR} {
+			for _, m := range re.FindAllStringSubmatch(st.Text, -1) {
+				for _, g := range m[1:] {
+					if n, err := strconv.Atoi(g); err == nil && 10 <= n && n <= 21 {
+						ages[n] = true
+					}
+				}
+			}
+		}
+	}
+	for age := range ages {
+		sh.AgeLimits = append(sh.AgeLimits, age)
+	}
+	slices.Sort(sh.AgeLimits)
+	if sh.Topics == nil {
+		sh.Topics = []Topic{}
+	}
+	if sh.Dates == nil {
+		sh.Dates = []DateFact{}
+	}
+	if sh.Statements == nil {
+		sh.Statements = []Statement{}
+	}
+	return sh
+}

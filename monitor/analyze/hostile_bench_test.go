@@ -1,0 +1,26 @@
+package analyze
+
+import (
+	"strings"
+	"testing"
+)
+
+// BenchmarkFactSheetHostile reads 1 MB of text built to make the patterns
+// work hardest: words that start many patterns, no full stop, dates
+// everywhere.
+func BenchmarkFactSheetHostile(b *testing.B) {
+	inputs := map[string]string{
+		"repeated_words": strings.Repeat("develop train messages interactions artificial ai with to the ", 16<<10),
+		"dates":          strings.Repeat("Effective until May 27, 2025 objection 01/02/2024 ", 20<<10),
+	}
+	tx := DefaultTaxonomy()
+	for name, text := range inputs {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				tx.FactSheet(text, "", nil)
+			}
+		})
+	}
+}

@@ -1,0 +1,355 @@
+package analyze
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Kind says what a taxonomy entry names.
+type Kind string
+
+const (
+	KindCategory Kind = "category" // a kind of data collected or used
+	KindPurpose  Kind = "purpose"  // what data is used for
+	KindRight    Kind = "right"    // what people may do about it
+)
+
+// Entry is one id of the taxonomy with its labels and patterns, each keyed
+// by language ("en", "fr"). See taxonomy.yaml for the pattern syntax.
+type Entry struct {
+	ID       string              `yaml:"id" json:"id"`
+	Kind     Kind                `yaml:"kind,omitempty" json:"kind,omitempty"`
+	Labels   map[string]string   `yaml:"labels,omitempty" json:"labels,omitempty"`
+	Patterns map[string][]string `yaml:"patterns,omitempty" json:"patterns,omitempty"`
+}
+
+// Taxonomy is the data the analysis reads policies with: its entries, the
+// phrases that name personal data, and the cues of date roles. Build one
+// with DefaultTaxonomy or ParseTaxonomy. Its methods may be called
+// concurrently, except Extend, which must not run alongside any other.
+type Taxonomy struct {
+	entries      []Entry
+	byID         map[string]int
+	personalData map[string][]string
+	formLinkSrc  map[string][]string
+	fillers      map[string]map[string]bool // language → folded little words
+	roles        []roleSpec
+	langs        []string // languages that have patterns, sorted
+
+	terms     *matcher // entry patterns (target: entry index) and personal data (target: personalDataTarget)
+	before    *matcher // date cues just before a date (target: index in roles)
+	anywhere  *matcher // date cues anywhere in a statement (target: index in roles)
+	formLinks *matcher // link texts that make a link an objection form
+	requires  [][]int  // per role: entry indexes one of which its statement must mention
+
+	dates *dateReader
+}
+
+const personalDataTarget = -1
+
+// taxonomyFile is the YAML document ParseTaxonomy reads.
+type taxonomyFile struct {
+	Entries      []Entry             `yaml:"entries"`
+	PersonalData map[string][]string `yaml:"personal_data"`
+	DateFillers  map[string][]string `yaml:"date_fillers"`
+	DateRoles    []roleSpec          `yaml:"date_roles"`
+	FormLinks    map[string][]string `yaml:"objection_links"`
+}
+
+type roleSpec struct {
+	Role     DateRole            `yaml:"role"`
+	Before   map[string][]string `yaml:"before"`
+	Anywhere map[string][]string `yaml:"anywhere"`
+	Requires []string            `yaml:"requires"`
+}
+
+//go:embed taxonomy.yaml
+var defaultTaxonomyYAML []byte
+
+// DefaultTaxonomy returns a new copy of the built-in taxonomy
+// (taxonomy.yaml), which the caller may Extend.
+func DefaultTaxonomy() *Taxonomy {
+	t, err := ParseTaxonomy(defaultTaxonomyYAML)
+	if err != nil {
+		panic("analyze: built-in taxonomy: " + err.Error()) // caught by the package's tests
+	}
+	return t
+}
+
+// ParseTaxonomy reads a whole taxonomy document in the format of the
+// built-in taxonomy.yaml. Unknown fields are errors, so that a misspelt key
+// does not silently drop patterns.
+func ParseTaxonomy(data []byte) (*Taxonomy, error) {
+	var file taxonomyFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&file); err != nil {
+		return nil, fmt.Errorf("taxonomy: %w", err)
+	}
+	t := &Taxonomy{byID: map[string]int{}, dates: newDateReader()}
+	for i, e := range file.Entries {
+		if err := validateEntry(e, true); err != nil {
+			return nil, entryError(i, e, err)
+		}
+		if _, dup := t.byID[e.ID]; dup {
+			return nil, entryError(i, e, errors.New("duplicate id"))
+		}
+		t.byID[e.ID] = len(t.entries)
+		t.entries = append(t.entries, cloneEntry(e))
+	}
+	t.personalData = file.PersonalData
+	t.formLinkSrc = file.FormLinks
+	t.fillers = map[string]map[string]bool{}
+	var f folder
+	for lang, words := range file.DateFillers {
+		set := map[string]bool{}
+		for _, w := range words {
+			for _, fw := range f.fold(w) {
+				set[fw] = true
+			}
+		}
+		t.fillers[lang] = set
+	}
+	t.roles = file.DateRoles
+	if err := t.compile(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Extend adds entries to the taxonomy, typically from the config file. An
+// entry with a new id is added (it needs a kind, a label and patterns); one
+// with an existing id adds its patterns and labels to that entry (its kind,
+// if given, must agree). Nothing changes unless every entry is valid; the
+// error names the first bad one.
+func (t *Taxonomy) Extend(entries []Entry) error {
+	next := slices.Clone(t.entries)
+	byID := make(map[string]int, len(t.byID)+len(entries))
+	for id, i := range t.byID {
+		byID[id] = i
+	}
+	for i, e := range entries {
+		at, exists := byID[e.ID]
+		if err := validateEntry(e, !exists); err != nil {
+			return entryError(i, e, err)
+		}
+		if !exists {
+			byID[e.ID] = len(next)
+			next = append(next, cloneEntry(e))
+			continue
+		}
+		old := cloneEntry(next[at])
+		if e.Kind != "" && e.Kind != old.Kind {
+			return entryError(i, e, fmt.Errorf("kind %q differs from the existing entry's %q", e.Kind, old.Kind))
+		}
+		for lang, label := range e.Labels {
+			old.Labels[lang] = label
+		}
+		for lang, ps := range e.Patterns {
+			old.Patterns[lang] = append(old.Patterns[lang], ps...)
+		}
+		next[at] = old
+	}
+	saved, savedByID := t.entries, t.byID
+	t.entries, t.byID = next, byID
+	if err := t.compile(); err != nil {
+		t.entries, t.byID = saved, savedByID
+		_ = t.compile() // the old set compiled before
+		return err
+	}
+	return nil
+}
+
+// Label returns the id's label in lang ("fr", "fr-FR"), falling back to
+// English and then to the id itself.
+func (t *Taxonomy) Label(id, lang string) string {
+	i, ok := t.byID[id]
+	if !ok {
+		return id
+	}
+	labels := t.entries[i].Labels
+	if l := labels[baseLang(lang)]; l != "" {
+		return l
+	}
+	if l := labels["en"]; l != "" {
+		return l
+	}
+	return id
+}
+
+var (
+	idPattern   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	langPattern = regexp.MustCompile(`^[a-z]{2,3}$`)
+)
+
+// validateEntry checks one entry; complete says it must stand on its own
+// (a new id) rather than add to an existing one.
+func validateEntry(e Entry, complete bool) error {
+	if e.ID == "" {
+		return errors.New("missing id")
+	}
+	if !idPattern.MatchString(e.ID) {
+		return errors.New("id must be lower-case letters, digits and _, starting with a letter")
+	}
+	switch e.Kind {
+	case KindCategory, KindPurpose, KindRight:
+	case "":
+		if complete {
+			return errors.New("missing kind (category, purpose or right)")
+		}
+	default:
+		return fmt.Errorf("unknown kind %q (want category, purpose or right)", e.Kind)
+	}
+	if complete && len(e.Labels) == 0 {
+		return errors.New("no label")
+	}
+	for lang := range e.Labels {
+		if !langPattern.MatchString(lang) {
+			return fmt.Errorf("label language %q: want a code like en or fr", lang)
+		}
+	}
+	n := 0
+	for lang, ps := range e.Patterns {
+		if !langPattern.MatchString(lang) {
+			return fmt.Errorf("pattern language %q: want a code like en or fr", lang)
+		}
+		for _, p := range ps {
+			if _, err := compilePattern(p); err != nil {
+				return fmt.Errorf("pattern %q (%s): %w", p, lang, err)
+			}
+			n++
+		}
+	}
+	if complete && n == 0 {
+		return errors.New("no patterns")
+	}
+	return nil
+}
+
+func entryError(i int, e Entry, err error) error {
+	if e.ID == "" {
+		return fmt.Errorf("taxonomy entry #%d: %w", i+1, err)
+	}
+	return fmt.Errorf("taxonomy entry %q: %w", e.ID, err)
+}
+
+func cloneEntry(e Entry) Entry {
+	c := Entry{ID: e.ID, Kind: e.Kind, Labels: map[string]string{}, Patterns: map[string][]string{}}
+	for k, v := range e.Labels {
+		c.Labels[k] = v
+	}
+	for k, v := range e.Patterns {
+		c.Patterns[k] = slices.Clone(v)
+	}
+	return c
+}
+
+// compile builds the matchers from the entries, personal-data phrases and
+// date roles.
+func (t *Taxonomy) compile() error {
+	langs := map[string]bool{}
+	var terms []*pattern
+	add := func(list *[]*pattern, target int, lang, src string) error {
+		ts, err := compilePattern(src)
+		if err != nil {
+			return err
+		}
+		langs[lang] = true
+		*list = append(*list, &pattern{src: src, lang: lang, target: target, terms: ts})
+		return nil
+	}
+	for i, e := range t.entries {
+		for _, lang := range sortedKeys(e.Patterns) {
+			for _, src := range e.Patterns[lang] {
+				if err := add(&terms, i, lang, src); err != nil {
+					return entryError(i, e, fmt.Errorf("pattern %q (%s): %w", src, lang, err))
+				}
+			}
+		}
+	}
+	for _, lang := range sortedKeys(t.personalData) {
+		for _, src := range t.personalData[lang] {
+			if err := add(&terms, personalDataTarget, lang, src); err != nil {
+				return fmt.Errorf("taxonomy personal_data %q (%s): %w", src, lang, err)
+			}
+		}
+	}
+	var forms []*pattern
+	for _, lang := range sortedKeys(t.formLinkSrc) {
+		for _, src := range t.formLinkSrc[lang] {
+			if err := add(&forms, 0, lang, src); err != nil {
+				return fmt.Errorf("taxonomy objection_links %q (%s): %w", src, lang, err)
+			}
+		}
+	}
+	var before, anywhere []*pattern
+	t.requires = make([][]int, len(t.roles))
+	for r, spec := range t.roles {
+		switch spec.Role {
+		case RoleEffective, RoleUpdated, RoleDeadline, RoleUpcoming:
+		default:
+			return fmt.Errorf("taxonomy date role %q: want effective, updated, deadline or upcoming", spec.Role)
+		}
+		for _, lang := range sortedKeys(spec.Before) {
+			for _, src := range spec.Before[lang] {
+				if err := add(&before, r, lang, src); err != nil {
+					return fmt.Errorf("taxonomy date role %s cue %q (%s): %w", spec.Role, src, lang, err)
+				}
+			}
+		}
+		for _, lang := range sortedKeys(spec.Anywhere) {
+			for _, src := range spec.Anywhere[lang] {
+				if err := add(&anywhere, r, lang, src); err != nil {
+					return fmt.Errorf("taxonomy date role %s cue %q (%s): %w", spec.Role, src, lang, err)
+				}
+			}
+		}
+		for _, id := range spec.Requires {
+			i, ok := t.byID[id]
+			if !ok {
+				return fmt.Errorf("taxonomy date role %s requires unknown id %q", spec.Role, id)
+			}
+			t.requires[r] = append(t.requires[r], i)
+		}
+	}
+	t.terms, t.before, t.anywhere = newMatcher(terms), newMatcher(before), newMatcher(anywhere)
+	t.formLinks = newMatcher(forms)
+	t.langs = sortedKeys(langs)
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// baseLang reduces a language tag to its lower-case primary subtag:
+// "fr-FR" → "fr".
+func baseLang(lang string) string {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	if i := strings.IndexAny(lang, "-_"); i >= 0 {
+		lang = lang[:i]
+	}
+	return lang
+}
+
+// knownLang returns lang's primary subtag if the taxonomy has patterns in
+// it, "" otherwise (read in every language).
+func (t *Taxonomy) knownLang(lang string) string {
+	lang = baseLang(lang)
+	if _, ok := slices.BinarySearch(t.langs, lang); ok {
+		return lang
+	}
+	return ""
+}
