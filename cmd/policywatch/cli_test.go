@@ -246,3 +246,34 @@ func TestHelpTeaches(t *testing.T) {
 		t.Errorf("unknown watch: %v", err)
 	}
 }
+
+// TestBackupAndVacuumKeepEveryVersion: a backup is a complete database
+// and vacuum loses nothing (store's tests check raw bodies byte for byte
+// after both).
+func TestBackupAndVacuumKeepEveryVersion(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\n  check_retention: 1h\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	for _, text := range []string{"Effective March 3, 2026", "Effective May 27, 2026", "Effective June 1, 2026"} {
+		srv.set(text)
+		c.mustRun("check")
+	}
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	if out := c.mustRun("backup", backup); !strings.Contains(out, "integrity ok") {
+		t.Errorf("backup: %s", out)
+	}
+	if out := c.mustRun("vacuum"); !strings.Contains(out, "→") {
+		t.Errorf("vacuum: %s", out)
+	}
+	for _, db := range []string{c.env["POLICYWATCH_DB"], backup} {
+		c.env["POLICYWATCH_DB"] = db
+		for _, v := range []string{"1", "2", "3"} {
+			if s := c.mustRun("show", "nimbus", v); !strings.Contains(s, "Nimbus Privacy Policy") {
+				t.Errorf("%s: version %s lost: %q", db, v, s)
+			}
+		}
+	}
+	if _, _, err := c.run("backup", backup); err == nil {
+		t.Errorf("backup over an existing file succeeded")
+	}
+}

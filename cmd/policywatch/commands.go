@@ -39,6 +39,7 @@ Example:
 			opt := o.(*opts)
 			a.log.Info("policywatch starting", "watches", len(a.cfg.Watches), "database", a.db.Path())
 			s := monitor.NewScheduler(a.newChecker(), a.db, a.cfg.Watches, opt.concurrency, a.log)
+			go pruneDaily(ctx, a, a.cfg.Settings.CheckRetention)
 			return s.Run(ctx)
 		},
 	}

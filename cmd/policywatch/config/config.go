@@ -53,6 +53,10 @@ type Settings struct {
 	// the watch's typical length is an anomaly, not a new version.
 	MinLengthRatio float64
 	LogLevel       slog.Level
+	// CheckRetention: check rows older than this, of checks that found
+	// nothing, are deleted daily; 0 keeps them all. Versions, raw bodies
+	// and events are never deleted.
+	CheckRetention time.Duration
 }
 
 // Default settings, as documented in the file written by WriteYAML.

@@ -23,7 +23,7 @@ import (
 // work: they are accepted and kept as nodes, not validated here.
 var (
 	topKeys      = []string{"settings", "watches", "notify", "web", "taxonomy"}
-	settingsKeys = []string{"database", "schedule", "user_agent", "host_interval", "timeout", "max_body", "retries", "min_length_ratio", "log_level"}
+	settingsKeys = []string{"database", "schedule", "user_agent", "host_interval", "timeout", "max_body", "retries", "min_length_ratio", "log_level", "check_retention"}
 	watchKeys    = []string{"name", "url", "select", "remove", "fetcher", "schedule", "language", "headers"}
 )
 
@@ -240,6 +240,11 @@ func (p *parser) settings(e entry) Settings {
 			} else {
 				s.MinLengthRatio = r
 			}
+		}
+	}
+	if v := f["check_retention"]; v.set() {
+		if d, ok := p.duration(v.value, field("check_retention")); ok {
+			s.CheckRetention = d
 		}
 	}
 	if v := f["log_level"]; v.set() {

@@ -111,6 +111,7 @@ func settingsNode(s Settings) (*yaml.Node, error) {
 	add(n, "min_length_ratio", "A capture whose text is shorter than this share of the watch's typical\nlength is an anomaly, not a new version of the policy.",
 		formatRatio(s.MinLengthRatio))
 	add(n, "log_level", "debug, info, warn or error.", str(level))
+	add(n, "check_retention", "Check rows of checks that found nothing are deleted once older than this\n(e.g. 2160h for 90 days); 0 keeps them all. Versions, raw bodies and\nevents are never deleted.", str(s.CheckRetention.String()))
 	return n, nil
 }
 

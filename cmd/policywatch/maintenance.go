@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/policywatch/policywatch/store"
+)
+
+func vacuumCommand() *command {
+	return &command{
+		name: "vacuum", args: "", maxArgs: 0,
+		short: "prune old check rows (settings.check_retention) and compact the database",
+		long: `Deletes check rows older than settings.check_retention that found nothing
+(versions, raw bodies and events are never deleted), then rewrites the
+database file to give the freed space back. Safe while the daemon runs; it
+waits for the daemon's writes.
+
+Example:
+  policywatch vacuum --config /etc/policywatch/policywatch.yaml`,
+		run: func(ctx context.Context, a *app, _ any, _ []string) error {
+			before, err := a.db.Size(ctx)
+			if err != nil {
+				return err
+			}
+			if r := a.cfg.Settings.CheckRetention; r > 0 {
+				n, err := a.db.PruneChecks(ctx, time.Now().Add(-r))
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "pruned %d check rows older than %s\n", n, r)
+			}
+			if err := a.db.Vacuum(ctx); err != nil {
+				return err
+			}
+			after, err := a.db.Size(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s: %s → %s\n", a.db.Path(), humanBytes(before), humanBytes(after))
+			return nil
+		},
+	}
+}
+
+func backupCommand() *command {
+	return &command{
+		name: "backup", args: "FILE", minArgs: 1, maxArgs: 1,
+		short: "write a consistent copy of the database to FILE",
+		long: `Writes a consistent, compacted copy of the database (SQLite's VACUUM INTO)
+while the daemon keeps running. FILE must not exist. The copy is a
+complete policywatch database: open it with --db FILE.
+
+Example:
+  policywatch backup /backups/policywatch-$(date +%F).db`,
+		run: func(ctx context.Context, a *app, _ any, args []string) error {
+			if err := a.db.Backup(ctx, args[0]); err != nil {
+				return err
+			}
+			b, err := store.Open(ctx, args[0])
+			if err != nil {
+				return fmt.Errorf("backup written but cannot be opened: %w", err)
+			}
+			defer b.Close()
+			res, err := b.IntegrityCheck(ctx)
+			if err != nil || res != "ok" {
+				return fmt.Errorf("backup %s fails its integrity check: %s %v", args[0], res, err)
+			}
+			size, _ := b.Size(ctx)
+			fmt.Fprintf(a.stdout, "backup written to %s (%s, integrity ok)\n", args[0], humanBytes(size))
+			return nil
+		},
+	}
+}
+
+// pruneDaily deletes old check rows at start and then once a day, until ctx
+// is done; retention 0 disables it.
+func pruneDaily(ctx context.Context, a *app, retention time.Duration) {
+	if retention <= 0 {
+		return
+	}
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		n, err := a.db.PruneChecks(ctx, time.Now().Add(-retention))
+		if err != nil && ctx.Err() == nil {
+			a.log.Error("pruning old checks", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned old checks", "rows", n, "older_than", retention)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
