@@ -57,7 +57,7 @@ func commands() []*command {
 	return []*command{
 		runCommand(), checkCommand(), watchesCommand(), eventsCommand(), historyCommand(),
 		showCommand(), diffCommand(), configCommand(),
-		vacuumCommand(), backupCommand(),
+		factsCommand(), explainCommand(), vacuumCommand(), backupCommand(),
 	}
 }
 

@@ -277,3 +277,30 @@ func TestBackupAndVacuumKeepEveryVersion(t *testing.T) {
 		t.Errorf("backup over an existing file succeeded")
 	}
 }
+
+// TestFactsAndExplain: a change that adds AI training and moves the
+// effective date is explained with the purpose, the dates and the quote.
+func TestFactsAndExplain(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.mustRun("check")
+	srv.set("Effective May 27, 2026. We use public posts and photos you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models.")
+	c.mustRun("check")
+	facts := c.mustRun("facts", "nimbus")
+	for _, want := range []string{"Purposes:", "ai_training", "effective", "2026-05-27", "Data categories:", "photos"} {
+		if !strings.Contains(facts, want) {
+			t.Errorf("facts lack %q:\n%s", want, facts)
+		}
+	}
+	var sheet map[string]any
+	if err := json.Unmarshal([]byte(c.mustRun("facts", "nimbus", "--json")), &sheet); err != nil {
+		t.Fatalf("facts --json: %v", err)
+	}
+	explain := c.mustRun("explain", "nimbus", "2")
+	for _, want := range []string{"critical", "Purposes added:", "ai_training", "2026-03-03 → 2026-05-27", "train our AI models"} {
+		if !strings.Contains(explain, want) {
+			t.Errorf("explain lacks %q:\n%s", want, explain)
+		}
+	}
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
+)
+
+func factsCommand() *command {
+	type opts struct{ json bool }
+	return &command{
+		name: "facts", args: "WATCH [VERSION] [--json]", minArgs: 1, maxArgs: 2,
+		short: "what a version says it collects, why, which rights, which dates",
+		long: `Prints the fact sheet of a version (the current one when none is given):
+the data categories, purposes and rights it mentions (ids from the
+taxonomy), the statements that mention them with their section, its age
+limits, and every date with its role (effective, updated, deadline,
+upcoming, other) as an ISO date.
+
+Examples:
+  policywatch facts meta-privacy-policy
+  policywatch facts meta-privacy-policy 12 --json | jq '.dates'`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &opts{}
+			fs.BoolVar(&o.json, "json", false, "print the fact sheet as JSON")
+			return o
+		},
+		run: func(ctx context.Context, a *app, o any, args []string) error {
+			v, err := versionArg(ctx, a.db, args[0], argAt(args, 1))
+			if err != nil {
+				return err
+			}
+			if v.Facts == nil {
+				return fmt.Errorf("version %d has no fact sheet", v.ID)
+			}
+			if o.(*opts).json {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(v.Facts)
+			}
+			writeFacts(a.stdout, v)
+			return nil
+		},
+	}
+}
+
+func writeFacts(w io.Writer, v *monitor.Version) {
+	f := v.Facts
+	fmt.Fprintf(w, "%s, version %d (first seen %s), read in %q\n", v.Watch, v.ID, v.FirstSeen.UTC().Format("2006-01-02"), f.Language)
+	for _, kind := range []analyze.Kind{analyze.KindCategory, analyze.KindPurpose, analyze.KindRight} {
+		var ids []string
+		for _, t := range f.Topics {
+			if t.Kind == kind {
+				ids = append(ids, fmt.Sprintf("%s (%d)", t.ID, t.Count))
+			}
+		}
+		fmt.Fprintf(w, "\n%s: %s\n", kindTitle(kind), orNone(strings.Join(ids, ", ")))
+	}
+	if len(f.AgeLimits) > 0 {
+		fmt.Fprintf(w, "\nAge limits: %v\n", f.AgeLimits)
+	}
+	fmt.Fprintf(w, "\nDates:\n")
+	if len(f.Dates) == 0 {
+		fmt.Fprintln(w, "  none found")
+	}
+	for _, d := range f.Dates {
+		fmt.Fprintf(w, "  %-9s %-10s %q\n", d.Role, d.Date, shortQuote(d.Quote))
+	}
+	fmt.Fprintf(w, "\nStatements (%d):\n", len(f.Statements))
+	for _, s := range f.Statements {
+		fmt.Fprintf(w, "  [%s] %s%s\n", strings.Join(s.IDs, ","), sectionPrefix(s.Section), shortQuote(s.Text))
+	}
+}
+
+func kindTitle(k analyze.Kind) string {
+	switch k {
+	case analyze.KindCategory:
+		return "Data categories"
+	case analyze.KindPurpose:
+		return "Purposes"
+	case analyze.KindRight:
+		return "Rights"
+	}
+	return string(k)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none found"
+	}
+	return s
+}
+
+func sectionPrefix(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(" + s + ") "
+}
+
+// shortQuote keeps a quote to one readable line.
+func shortQuote(s string) string {
+	const max = 240
+	if len([]rune(s)) <= max {
+		return s
+	}
+	return string([]rune(s)[:max]) + "…"
+}
+
+func explainCommand() *command {
+	type opts struct{ json bool }
+	return &command{
+		name: "explain", args: "WATCH VERSION [--json]", minArgs: 2, maxArgs: 2,
+		short: "what changed in scope, purposes, rights and dates in one version",
+		long: `Shows the change analysis of the event that made VERSION current (a change
+or a revert): categories and purposes added or removed, rights gained or
+lost, dates moved (old → new), and the added and removed statements that
+mention them, quoted, with their section.
+
+Example:
+  policywatch explain meta-privacy-policy 12`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &opts{}
+			fs.BoolVar(&o.json, "json", false, "print the event, analysis included, as JSON")
+			return o
+		},
+		run: func(ctx context.Context, a *app, o any, args []string) error {
+			v, err := versionArg(ctx, a.db, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			events, err := a.db.Events(ctx, monitor.EventFilter{Watch: v.Watch, Kinds: []monitor.EventKind{monitor.KindChange, monitor.KindRevert, monitor.KindBaseline}})
+			if err != nil {
+				return err
+			}
+			var ev *monitor.Event
+			for i := range events {
+				if events[i].Version == v.ID {
+					ev = &events[i] // the last event that made it current
+				}
+			}
+			if ev == nil {
+				return fmt.Errorf("no event made version %d current", v.ID)
+			}
+			if o.(*opts).json {
+				return json.NewEncoder(a.stdout).Encode(ev)
+			}
+			writeExplanation(a.stdout, ev)
+			return nil
+		},
+	}
+}
+
+func writeExplanation(w io.Writer, e *monitor.Event) {
+	fmt.Fprintf(w, "%s — %s, %s (%s)\n%s\n", e.Watch, e.Kind, e.Time.UTC().Format("2006-01-02 15:04 UTC"), e.Severity, e.Summary)
+	a := e.Analysis
+	if a == nil {
+		fmt.Fprintln(w, "\nNo analysis: this is the first version (compare later versions with it).")
+		return
+	}
+	lists := []struct {
+		title string
+		ids   []string
+	}{
+		{"Collected, added", a.ScopeAdded}, {"Collected, removed", a.ScopeRemoved},
+		{"Purposes added", a.PurposesAdded}, {"Purposes removed", a.PurposesRemoved},
+		{"Rights added", a.RightsAdded}, {"Rights removed", a.RightsRemoved},
+	}
+	fmt.Fprintln(w)
+	for _, l := range lists {
+		if len(l.ids) > 0 {
+			fmt.Fprintf(w, "%-19s %s\n", l.title+":", strings.Join(l.ids, ", "))
+		}
+	}
+	if len(a.Dates) > 0 {
+		fmt.Fprintln(w, "\nDates:")
+		for _, d := range a.Dates {
+			fmt.Fprintf(w, "  %-9s %s → %s\n            %q\n", d.Role, orDash(d.Old), orDash(d.New), shortQuote(d.Quote))
+		}
+	}
+	if len(a.Statements) > 0 {
+		fmt.Fprintln(w, "\nStatements:")
+		for _, s := range a.Statements {
+			sign := "+"
+			if s.Change == analyze.Removed {
+				sign = "−"
+			}
+			fmt.Fprintf(w, "  %s [%s] %s%s\n", sign, strings.Join(s.IDs, ","), sectionPrefix(s.Section), shortQuote(s.Quote))
+		}
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
