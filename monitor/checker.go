@@ -106,12 +106,15 @@ func (c *Checker) Check(ctx context.Context, w Watch) (*Result, error) {
 	default:
 		rec.Body = &Body{
 			Data: resp.Body, ContentType: resp.ContentType, URL: resp.URL, FinalURL: resp.FinalURL,
-			Status: resp.Status, Header: resp.Header, FetchedAt: started,
+			Status: resp.Status, Header: resp.Header, FetchedAt: started, Agent: "http",
 		}
 		rec.ETag, rec.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
 		if err := c.classifyCapture(ctx, w, state, rec); err != nil {
 			return nil, fmt.Errorf("check %s: %w", w.Name, err)
 		}
+	}
+	if rec.Outcome != OutcomeAnomaly && rec.Outcome != OutcomeFetchError {
+		rec.WorkingFetcher = rec.Fetcher
 	}
 	return c.record(ctx, rec, fetchErr)
 }

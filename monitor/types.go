@@ -124,6 +124,7 @@ type Body struct {
 	Status      int
 	Header      http.Header
 	FetchedAt   time.Time
+	Agent       string // what fetched it: "http", or the browser and its version ("Chromium 156.0.8078.73")
 }
 
 // Attempt is one HTTP request of a check, kept whether it worked or not.
@@ -172,6 +173,9 @@ type State struct {
 	LastCheck     time.Time
 	ETag          string
 	LastModified  string
+	// WorkingFetcher is the fetcher ("http" or "browser") that last gave a
+	// plausible capture; an auto watch starts with it.
+	WorkingFetcher string
 }
 
 // CheckRecord is everything one check writes, in one transaction.
@@ -206,4 +210,7 @@ type CheckRecord struct {
 	// otherwise), for the watch's typical length.
 	CaptureLength int
 	Language      string
+	// WorkingFetcher is set when the capture was plausible: the fetcher
+	// that produced it.
+	WorkingFetcher string
 }

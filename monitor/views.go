@@ -21,6 +21,7 @@ type WatchSummary struct {
 	LastChangeSeverity Severity
 
 	Episode *Episode // nil when none is open
+	Fetcher string   // the fetcher that last gave a plausible capture ("http", "browser"); "" unknown
 }
 
 // EventFilter selects events. Zero fields select everything.

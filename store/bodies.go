@@ -123,10 +123,10 @@ func (db *DB) storeBody(ctx context.Context, tx *sql.Tx, watchID int64, b *monit
 	}
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO bodies (watch_id, sha256, size, base_id, depth, data,
-			content_type, charset, url, final_url, status, fetched_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			content_type, charset, url, final_url, status, fetched_at, agent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		watchID, sum, len(b.Data), base, depth, frame,
-		b.ContentType, b.Charset, b.URL, b.FinalURL, b.Status, toUnixNano(b.FetchedAt))
+		b.ContentType, b.Charset, b.URL, b.FinalURL, b.Status, toUnixNano(b.FetchedAt), b.Agent)
 	if err != nil {
 		return 0, fmt.Errorf("insert body: %w", err)
 	}
@@ -196,9 +196,9 @@ func (db *DB) Body(ctx context.Context, id int64) (*monitor.Body, error) {
 	b := &monitor.Body{ID: id}
 	var fetched int64
 	err := db.sql.QueryRowContext(ctx, `
-		SELECT sha256, content_type, charset, url, final_url, status, fetched_at
+		SELECT sha256, content_type, charset, url, final_url, status, fetched_at, agent
 		FROM bodies WHERE id = ?`, id).
-		Scan(&b.SHA256, &b.ContentType, &b.Charset, &b.URL, &b.FinalURL, &b.Status, &fetched)
+		Scan(&b.SHA256, &b.ContentType, &b.Charset, &b.URL, &b.FinalURL, &b.Status, &fetched, &b.Agent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("body %d: %w", id, ErrNotFound)
 	}

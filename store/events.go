@@ -40,7 +40,7 @@ const eventColumns = `
 	e.version_id, e.previous_version_id, e.reverted_to, e.reason, e.detail,
 	e.words_added, e.words_removed, e.analysis, e.imported`
 
-// Events returns the events f selects, oldest first.
+// Events returns the events f selects, oldest first unless f.Descending.
 func (db *DB) Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Event, error) {
 	var (
 		where []string
@@ -64,13 +64,26 @@ func (db *DB) Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Even
 			args = append(args, k)
 		}
 	}
+	if f.BeforeID > 0 {
+		where = append(where, "e.id < ?")
+		args = append(args, f.BeforeID)
+	}
+	if len(f.Severities) > 0 {
+		where = append(where, "e.severity IN (?"+strings.Repeat(", ?", len(f.Severities)-1)+")")
+		for _, s := range f.Severities {
+			args = append(args, s)
+		}
+	}
 	query := `SELECT ` + eventColumns + ` FROM events e JOIN watches w ON w.id = e.watch_id`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
 	// Ids follow the order checks were recorded in, so they are the order
-	// of events and a stable cursor for AfterID.
+	// of events and a stable cursor for AfterID and BeforeID.
 	query += " ORDER BY e.id"
+	if f.Descending {
+		query += " DESC"
+	}
 	if f.Limit > 0 {
 		query += " LIMIT ?"
 		args = append(args, f.Limit)

@@ -52,11 +52,11 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 	err = tx.QueryRowContext(ctx, `
 		SELECT seq, current_version_id, recent_lengths, language,
 			episode_kind, episode_reason, episode_since, episode_checks,
-			last_check_at, etag, last_modified
+			last_check_at, etag, last_modified, fetcher
 		FROM watches WHERE name = ?`, w.Name).
 		Scan(&s.Seq, &current, &lengths, &s.Language,
 			&episodeKind, &ep.Reason, &since, &ep.Checks,
-			&last, &s.ETag, &s.LastModified)
+			&last, &s.ETag, &s.LastModified, &s.WorkingFetcher)
 	if err != nil {
 		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
 	}
@@ -103,7 +103,7 @@ func (db *DB) Watches(ctx context.Context) ([]monitor.WatchSummary, error) {
 		SELECT w.name, w.url, w.last_check_at, w.last_outcome, w.current_version_id,
 			(SELECT COUNT(*) FROM versions v WHERE v.watch_id = w.id),
 			e.time, e.summary, e.severity,
-			w.episode_kind, w.episode_reason, w.episode_since, w.episode_checks
+			w.episode_kind, w.episode_reason, w.episode_since, w.episode_checks, w.fetcher
 		FROM watches w
 		LEFT JOIN events e ON e.id = (
 			SELECT MAX(id) FROM events
@@ -127,7 +127,7 @@ func (db *DB) Watches(ctx context.Context) ([]monitor.WatchSummary, error) {
 		)
 		if err := rows.Scan(&s.Name, &s.URL, &lastCheck, &s.LastOutcome, &current,
 			&s.Versions, &changeTime, &summary, &severity,
-			&episodeKind, &ep.Reason, &since, &ep.Checks); err != nil {
+			&episodeKind, &ep.Reason, &since, &ep.Checks, &s.Fetcher); err != nil {
 			return nil, fmt.Errorf("list watches: %w", err)
 		}
 		s.LastCheck = fromUnixNano(lastCheck)

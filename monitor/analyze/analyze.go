@@ -43,8 +43,9 @@ type FactSheet struct {
 	// Statements are the sentences and list items that mention an id, in
 	// document order.
 	Statements []Statement `json:"statements"`
-	// Truncated says the text was longer than the analysis reads and its
-	// end was left out.
+	// Truncated says the text was longer or held more dates than the
+	// analysis reads (hostile input): its end, or dates past the limit, were
+	// left out.
 	Truncated bool `json:"truncated,omitempty"`
 }
 

@@ -170,6 +170,11 @@ func TestFacebookHistory(t *testing.T) {
 	if got := len(history) - 1; got != len(table) {
 		t.Errorf("%d changes in the history, %d in the table", got, len(table))
 	}
+	for _, v := range history {
+		if v.sheet.Truncated {
+			t.Errorf("%s: sheet truncated", v.seq)
+		}
+	}
 	effectiveChanges := 0
 	for i := 1; i < len(history); i++ {
 		prev, v := history[i-1], history[i]
@@ -202,6 +207,64 @@ func TestFacebookHistory(t *testing.T) {
 	}
 	if effectiveChanges != 13 {
 		t.Errorf("%d changes of an effective date to another, want 13", effectiveChanges)
+	}
+}
+
+// TestPrintableHistory replays the raw pages the daemon fetches
+// (mbasic's printable policy, rotating class names and tokens) through the
+// extraction rules of the built-in watch: four text changes.
+func TestPrintableHistory(t *testing.T) {
+	h := corpustest.Open(t, corpustest.Printable)
+	rules := extract.Rules{Select: []string{"#root"}, Remove: []string{"img", "svg"}}
+	want := map[int]struct {
+		severity analyze.Severity
+		dates    []analyze.DateChange // quotes not compared
+	}{
+		9:   {analyze.SeverityInfo, nil}, // "account photos" → "profile photo"
+		53:  {analyze.SeverityNotable, []analyze.DateChange{{Role: analyze.RoleEffective, Old: "2025-06-16", New: "2025-12-16"}, {Role: analyze.RoleUpdated, New: "2025-12-16"}}},
+		111: {analyze.SeverityNotable, []analyze.DateChange{{Role: analyze.RoleUpdated, Old: "2025-12-16"}}}, // the "We updated our Privacy Policy on…" notice goes
+		194: {analyze.SeverityInfo, nil},
+	}
+	tx := analyze.DefaultTaxonomy()
+	var prev *analyze.FactSheet
+	seen := 0
+	for _, s := range h.Steps {
+		if s.Label != "first" && s.Label != "new" && s.Label != "revert" {
+			continue
+		}
+		html, err := s.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := extract.Extract(html, facebookURL, rules)
+		if err != nil {
+			t.Fatalf("%04d: %v", s.Seq, err)
+		}
+		links := make([]analyze.Link, len(doc.Links))
+		for i, l := range doc.Links {
+			links[i] = analyze.Link(l)
+		}
+		sheet := tx.FactSheet(doc.Text, doc.Lang, links)
+		if prev != nil {
+			seen++
+			a := analyze.Compare(prev, sheet)
+			w, ok := want[s.Seq]
+			if !ok {
+				t.Errorf("%04d: a change not in the table: %s", s.Seq, a.Summary)
+			}
+			var dates []analyze.DateChange
+			for _, d := range a.Dates {
+				d.Quote = ""
+				dates = append(dates, d)
+			}
+			if a.Severity != w.severity || !slices.Equal(dates, w.dates) {
+				t.Errorf("%04d: %s %+v, want %s %+v (%s)", s.Seq, a.Severity, dates, w.severity, w.dates, a.Summary)
+			}
+		}
+		prev = sheet
+	}
+	if seen != len(want) {
+		t.Errorf("%d changes, want %d", seen, len(want))
 	}
 }
 

@@ -47,9 +47,18 @@ const (
 type dateSpan struct {
 	start, end int
 	shape      spanShape
-	lang       string // for month names: the language the name is in
-	dayFirst   int    // for digit shapes: -1 day first, 1 month first, 0 ambiguous
+	lang       string     // for month names: the language the name is in
+	order      digitOrder // for digit shapes: what the numbers themselves say
 }
+
+// digitOrder is what the numbers of a digit date say of its order.
+type digitOrder int
+
+const (
+	eitherOrder digitOrder = iota // "01/11/2024": the language decides
+	dayFirst                      // "27/05/2025"
+	monthFirst                    // "05/27/2025"
+)
 
 // Every date shape holds a four-digit year, so the span patterns run only
 // on a window around each year: a long statement costs little, and a text
@@ -129,9 +138,9 @@ func windowSpans(s, lang string) []dateSpan {
 				b, _ := strconv.Atoi(s[m[4]:m[5]])
 				switch {
 				case a > 12 && b <= 12:
-					sp.dayFirst = -1
+					sp.order = dayFirst
 				case b > 12 && a <= 12:
-					sp.dayFirst = 1
+					sp.order = monthFirst
 				case a > 12 && b > 12:
 					continue // not a date
 				}
@@ -181,8 +190,9 @@ func newDateReader() *dateReader {
 	}}
 }
 
-// refTime anchors parsing so results never depend on the clock; every span
-// has a year, so it only fills nothing.
+// refTime anchors parsing so that results never depend on the clock. Every
+// span has a year and a span without a day becomes a year-month, so it
+// fills in nothing that is reported.
 var refTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // parse returns the ISO form of span (2025-05-27, or 2025-05 without a
@@ -200,7 +210,6 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 		CurrentTime:         refTime,
 		DefaultTimezone:     time.UTC,
 		PreferredDayOfMonth: dateparser.First,
-		StrictParsing:       false,
 	}
 	switch sp.shape {
 	case shapeMonthName:
@@ -214,13 +223,13 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 		// only be day first.
 		parseLang := lang
 		if parseLang == "" {
-			parseLang = "fr"
+			parseLang = "fr" // any: digits read the same, the order is set below
 		}
 		cfg.Languages = []string{parseLang}
 		switch {
-		case sp.dayFirst < 0:
+		case sp.order == dayFirst:
 			cfg.DateOrder = dateparser.DMY
-		case sp.dayFirst > 0:
+		case sp.order == monthFirst:
 			cfg.DateOrder = dateparser.MDY
 		case lang == "en":
 			cfg.DateOrder = dateparser.MDY

@@ -15,6 +15,7 @@ const (
 	maxStatementBytes = 2000     // longer statements are quoted cut
 	maxDates          = 200      // date spans parsed per version
 	maxLinks          = 5000     // links placed in the text per version
+	cueLookBehind     = 200      // bytes before a date searched for its role
 	linkSearchWindow  = 64 << 10 // how far ahead a link's text is looked for
 )
 
@@ -230,7 +231,9 @@ func (b *sheetBuilder) findDates(s string, entries []int, stmtRole int) {
 		if fallback >= 0 {
 			role = b.t.roles[fallback].Role
 		}
-		b.cues = b.t.beforeCues(b.f.fold(s[prevEnd:sp.start]), b.lang, b.cues)
+		// Cues end within a few words of the date: the text just before it
+		// is enough, however long the statement.
+		b.cues = b.t.beforeCues(b.f.fold(s[max(prevEnd, sp.start-cueLookBehind):sp.start]), b.lang, b.cues)
 		for _, c := range b.cues {
 			if !b.satisfies(c.role, entries) {
 				continue
@@ -385,7 +388,7 @@ func (b *sheetBuilder) finish() *FactSheet {
 	}
 	parsed := map[string]string{}
 	for _, p := range b.pendingDates {
-		key := p.text + "\x00" + p.span.lang + "\x00" + strconv.Itoa(p.span.dayFirst)
+		key := p.text + "\x00" + p.span.lang + "\x00" + strconv.Itoa(int(p.span.order))
 		iso, seen := parsed[key]
 		if !seen {
 			iso = b.t.dates.parse(p.text, p.span, sh.Language)

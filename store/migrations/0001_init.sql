@@ -21,7 +21,8 @@ CREATE TABLE watches (
     last_check_at      INTEGER NOT NULL DEFAULT 0,
     last_outcome       TEXT    NOT NULL DEFAULT '',
     etag               TEXT    NOT NULL DEFAULT '',
-    last_modified      TEXT    NOT NULL DEFAULT ''
+    last_modified      TEXT    NOT NULL DEFAULT '',
+    fetcher            TEXT    NOT NULL DEFAULT ''  -- the fetcher that last gave a plausible capture: http or browser
 );
 
 -- Raw response bodies, kept byte for byte. data is a zstd frame of the
@@ -43,6 +44,7 @@ CREATE TABLE bodies (
     final_url    TEXT    NOT NULL,
     status       INTEGER NOT NULL,
     fetched_at   INTEGER NOT NULL,
+    agent        TEXT    NOT NULL DEFAULT '', -- what fetched it: http, or the browser and its version
     UNIQUE (watch_id, sha256)
 );
 CREATE INDEX bodies_by_watch ON bodies (watch_id, id); -- the watch's last body, to chain onto

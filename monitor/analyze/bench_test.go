@@ -6,12 +6,13 @@ import (
 )
 
 // BenchmarkFactSheetHostile reads 1 MB of text built to make the patterns
-// work hardest: words that start many patterns, no full stop, dates
-// everywhere.
+// work hardest: words that start many patterns, no full stop, dates or
+// years everywhere.
 func BenchmarkFactSheetHostile(b *testing.B) {
 	inputs := map[string]string{
 		"repeated_words": strings.Repeat("develop train messages interactions artificial ai with to the ", 16<<10),
 		"dates":          strings.Repeat("Effective until May 27, 2025 objection 01/02/2024 ", 20<<10),
+		"years":          strings.Repeat("in 2025 or 1999, ", 60<<10),
 	}
 	tx := DefaultTaxonomy()
 	for name, text := range inputs {

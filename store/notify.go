@@ -1,0 +1,551 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+// The tables of notifications (migrations/0002_notify.sql): subscribers,
+// the outbox, the changes held for digests and the dispatcher's cursor.
+// notify consumes them through interfaces of its own; the types here have
+// the same fields as notify's, so the command converts one to the other
+// with a plain conversion.
+
+// Subscriber is a person who receives alerts and digests.
+type Subscriber struct {
+	ID             int64
+	Email          string
+	Watches        []string // empty: every watch
+	Digest         string   // daily, weekly or none
+	MinSeverity    monitor.Severity
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	UnsubscribedAt time.Time // zero while subscribed
+}
+
+// OutboxItem is one notification: planned, then sent.
+type OutboxItem struct {
+	ID            int64
+	Key           string // unique: what the row is for
+	Channel       string // email or webhook
+	Kind          string // alert, digest, operator or webhook
+	Recipient     string // an address or a webhook URL
+	SubscriberID  int64  // 0: none (operator, webhook)
+	EventID       int64  // 0: none (digest)
+	Watch         string
+	Note          string
+	CreatedAt     time.Time
+	Status        string // pending, sent, failed or cancelled
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	SentAt        time.Time
+}
+
+// HeldEvent is a change a subscriber will read in the next digest.
+type HeldEvent struct {
+	SubscriberID int64
+	EventID      int64
+}
+
+// NotifyPlan is what the dispatcher decided for the events after the
+// cursor After up to Through: rows to send and changes to hold.
+type NotifyPlan struct {
+	After, Through int64
+	Outbox         []OutboxItem
+	Held           []HeldEvent
+}
+
+// DigestRun asks RecordDigests for the digests of one scheduled time.
+type DigestRun struct {
+	Slot        time.Time // the digest's time
+	Previous    time.Time // the slot last handled, as read; guards against two runs
+	Frequencies []string  // the subscribers' digest settings due at Slot
+	// Manual digests (policywatch digest --now) leave the schedule alone.
+	Manual bool
+}
+
+// Outbox statuses.
+const (
+	OutboxPending   = "pending"
+	OutboxSent      = "sent"
+	OutboxFailed    = "failed"
+	OutboxCancelled = "cancelled"
+)
+
+// Subscribe adds a subscriber, or updates the one with the same address
+// (compared without regard to case) and makes it active again. It returns
+// the subscriber as stored.
+func (db *DB) Subscribe(ctx context.Context, s Subscriber) (Subscriber, error) {
+	watches, err := json.Marshal(nonNil(s.Watches))
+	if err != nil {
+		return Subscriber{}, fmt.Errorf("subscribe %s: %w", s.Email, err)
+	}
+	now := s.UpdatedAt
+	if now.IsZero() {
+		now = time.Now()
+	}
+	_, err = db.sql.ExecContext(ctx, `
+		INSERT INTO notify_subscribers (email, watches, digest, min_severity, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (email) DO UPDATE SET watches = excluded.watches, digest = excluded.digest,
+			min_severity = excluded.min_severity, updated_at = excluded.updated_at, unsubscribed_at = 0`,
+		s.Email, string(watches), s.Digest, s.MinSeverity, toUnixNano(now), toUnixNano(now))
+	if err != nil {
+		return Subscriber{}, fmt.Errorf("subscribe %s: %w", s.Email, err)
+	}
+	return db.subscriberWhere(ctx, db.sql, "email = ?", s.Email)
+}
+
+// SubscriberByID returns one subscriber, active or not.
+func (db *DB) SubscriberByID(ctx context.Context, id int64) (Subscriber, error) {
+	return db.subscriberWhere(ctx, db.sql, "id = ?", id)
+}
+
+// SubscriberByEmail returns the subscriber with this address, active or
+// not.
+func (db *DB) SubscriberByEmail(ctx context.Context, email string) (Subscriber, error) {
+	return db.subscriberWhere(ctx, db.sql, "email = ?", email)
+}
+
+// Subscribers returns the subscribers by address; the unsubscribed ones
+// only when all is set.
+func (db *DB) Subscribers(ctx context.Context, all bool) ([]Subscriber, error) {
+	query := `SELECT ` + subscriberColumns + ` FROM notify_subscribers`
+	if !all {
+		query += ` WHERE unsubscribed_at = 0`
+	}
+	rows, err := db.sql.QueryContext(ctx, query+` ORDER BY email`)
+	if err != nil {
+		return nil, fmt.Errorf("list subscribers: %w", err)
+	}
+	defer rows.Close()
+	var list []Subscriber
+	for rows.Next() {
+		s, err := scanSubscriber(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list subscribers: %w", err)
+		}
+		list = append(list, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list subscribers: %w", err)
+	}
+	return list, nil
+}
+
+// Unsubscribe ends a subscription: nothing more is planned for the
+// subscriber, its pending notifications are cancelled and the changes held
+// for its next digest dropped, all in one transaction. Unsubscribing twice
+// is not an error; the first time is kept. It returns the subscriber, or
+// ErrNotFound.
+func (db *DB) Unsubscribe(ctx context.Context, id int64, at time.Time) (Subscriber, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Subscriber{}, fmt.Errorf("unsubscribe %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx,
+		`UPDATE notify_subscribers SET unsubscribed_at = ?, updated_at = ? WHERE id = ? AND unsubscribed_at = 0`,
+		toUnixNano(at), toUnixNano(at), id)
+	if err != nil {
+		return Subscriber{}, fmt.Errorf("unsubscribe %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE notify_outbox SET status = 'cancelled', last_error = 'unsubscribed', claimed_until = 0
+			WHERE subscriber_id = ? AND status = 'pending'`, id); err != nil {
+			return Subscriber{}, fmt.Errorf("unsubscribe %d: cancel pending: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx,
+			`DELETE FROM notify_digest_items WHERE subscriber_id = ? AND outbox_id IS NULL`, id); err != nil {
+			return Subscriber{}, fmt.Errorf("unsubscribe %d: drop held changes: %w", id, err)
+		}
+	}
+	s, err := db.subscriberWhere(ctx, tx, "id = ?", id)
+	if err != nil {
+		return Subscriber{}, fmt.Errorf("unsubscribe: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Subscriber{}, fmt.Errorf("unsubscribe %d: commit: %w", id, err)
+	}
+	return s, nil
+}
+
+const subscriberColumns = `id, email, watches, digest, min_severity, created_at, updated_at, unsubscribed_at`
+
+func (db *DB) subscriberWhere(ctx context.Context, q querier, where string, arg any) (Subscriber, error) {
+	s, err := scanSubscriber(q.QueryRowContext(ctx,
+		`SELECT `+subscriberColumns+` FROM notify_subscribers WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Subscriber{}, fmt.Errorf("subscriber %v: %w", arg, ErrNotFound)
+	}
+	if err != nil {
+		return Subscriber{}, fmt.Errorf("subscriber %v: %w", arg, err)
+	}
+	return s, nil
+}
+
+func scanSubscriber(sc scanner) (Subscriber, error) {
+	var (
+		s                  Subscriber
+		watches            string
+		created, upd, gone int64
+	)
+	if err := sc.Scan(&s.ID, &s.Email, &watches, &s.Digest, &s.MinSeverity, &created, &upd, &gone); err != nil {
+		return Subscriber{}, err
+	}
+	if err := json.Unmarshal([]byte(watches), &s.Watches); err != nil {
+		return Subscriber{}, fmt.Errorf("subscriber %d: watches: %w", s.ID, err)
+	}
+	if len(s.Watches) == 0 {
+		s.Watches = nil
+	}
+	s.CreatedAt, s.UpdatedAt, s.UnsubscribedAt = fromUnixNano(created), fromUnixNano(upd), fromUnixNano(gone)
+	return s, nil
+}
+
+// NotifyState returns the id of the last event planned and the last digest
+// time handled (zero before the first).
+func (db *DB) NotifyState(ctx context.Context) (cursor int64, digestSlot time.Time, err error) {
+	var slot int64
+	if err := db.sql.QueryRowContext(ctx,
+		`SELECT cursor, digest_slot FROM notify_state WHERE id = 1`).Scan(&cursor, &slot); err != nil {
+		return 0, time.Time{}, fmt.Errorf("notify state: %w", err)
+	}
+	return cursor, fromUnixNano(slot), nil
+}
+
+// NotifySecret returns the database's notification secret (32 random
+// bytes), creating it on first use. It signs unsubscribe links, so it
+// stays with the database: a copy of the database keeps the links valid.
+func (db *DB) NotifySecret(ctx context.Context) ([]byte, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, fmt.Errorf("notify secret: %w", err)
+	}
+	// Only the first writer's secret sticks.
+	if _, err := db.sql.ExecContext(ctx,
+		`UPDATE notify_state SET secret = ? WHERE id = 1 AND length(secret) = 0`, fresh); err != nil {
+		return nil, fmt.Errorf("notify secret: %w", err)
+	}
+	var secret []byte
+	if err := db.sql.QueryRowContext(ctx, `SELECT secret FROM notify_state WHERE id = 1`).Scan(&secret); err != nil {
+		return nil, fmt.Errorf("notify secret: %w", err)
+	}
+	return secret, nil
+}
+
+// LastAlertAt returns when the last immediate alert about the watch was
+// planned for the subscriber; zero when none was.
+func (db *DB) LastAlertAt(ctx context.Context, subscriberID int64, watch string) (time.Time, error) {
+	var at sql.NullInt64
+	err := db.sql.QueryRowContext(ctx, `
+		SELECT MAX(created_at) FROM notify_outbox
+		WHERE kind = 'alert' AND subscriber_id = ? AND watch = ?`, subscriberID, watch).Scan(&at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last alert of %s to %d: %w", watch, subscriberID, err)
+	}
+	return fromUnixNano(at.Int64), nil
+}
+
+// RecordNotifyPlan writes a plan in one transaction: its outbox rows (a
+// row whose key exists already is left as it is), its held changes, and
+// the cursor moved from p.After to p.Through. It returns
+// monitor.ErrConflict, writing nothing, when the cursor is no longer
+// p.After: another dispatcher planned these events.
+func (db *DB) RecordNotifyPlan(ctx context.Context, p NotifyPlan) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("record notification plan: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx,
+		`UPDATE notify_state SET cursor = ? WHERE id = 1 AND cursor = ?`, p.Through, p.After)
+	if err != nil {
+		return fmt.Errorf("record notification plan: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("record notification plan after event %d: %w", p.After, monitor.ErrConflict)
+	}
+	for _, it := range p.Outbox {
+		if _, err := insertOutbox(ctx, tx, it); err != nil {
+			return fmt.Errorf("record notification plan: %w", err)
+		}
+	}
+	for _, h := range p.Held {
+		if _, err := tx.ExecContext(ctx,
+			`INSERT OR IGNORE INTO notify_digest_items (subscriber_id, event_id) VALUES (?, ?)`,
+			h.SubscriberID, h.EventID); err != nil {
+			return fmt.Errorf("record notification plan: hold event %d: %w", h.EventID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record notification plan: commit: %w", err)
+	}
+	return nil
+}
+
+// insertOutbox inserts a row unless one with its key exists; it returns
+// the new row's id, 0 when the key was taken.
+func insertOutbox(ctx context.Context, q querier, it OutboxItem) (int64, error) {
+	next := it.NextAttemptAt
+	if next.IsZero() {
+		next = it.CreatedAt
+	}
+	res, err := q.ExecContext(ctx, `
+		INSERT INTO notify_outbox (key, channel, kind, recipient, subscriber_id, event_id, watch, note,
+			created_at, next_attempt_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO NOTHING`,
+		it.Key, it.Channel, it.Kind, it.Recipient, nullID(it.SubscriberID), nullID(it.EventID), it.Watch, it.Note,
+		toUnixNano(it.CreatedAt), toUnixNano(next))
+	if err != nil {
+		return 0, fmt.Errorf("insert outbox row %s: %w", it.Key, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, nil
+	}
+	return res.LastInsertId()
+}
+
+// RecordDigests plans the digests of one time in one transaction: for each
+// active subscriber whose digest setting is among r.Frequencies and who has
+// changes held, an outbox row created at now that carries those changes.
+// A subscriber with nothing held gets no row: an empty digest is never
+// sent. Unless r.Manual, the last digest time handled moves from
+// r.Previous to r.Slot, and monitor.ErrConflict is returned, writing
+// nothing, when it was no longer r.Previous. It returns the rows planned.
+func (db *DB) RecordDigests(ctx context.Context, r DigestRun, now time.Time) ([]OutboxItem, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("record digests: %w", err)
+	}
+	defer tx.Rollback()
+	if !r.Manual {
+		res, err := tx.ExecContext(ctx, `UPDATE notify_state SET digest_slot = ? WHERE id = 1 AND digest_slot = ?`,
+			toUnixNano(r.Slot), toUnixNano(r.Previous))
+		if err != nil {
+			return nil, fmt.Errorf("record digests: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil, fmt.Errorf("record digests of %s: %w", r.Slot.Format(time.RFC3339), monitor.ErrConflict)
+		}
+	}
+	var planned []OutboxItem
+	if len(r.Frequencies) > 0 {
+		args := []any{}
+		for _, f := range r.Frequencies {
+			args = append(args, f)
+		}
+		rows, err := tx.QueryContext(ctx, `
+			SELECT s.id, s.email, s.digest FROM notify_subscribers s
+			WHERE s.unsubscribed_at = 0 AND s.digest IN (?`+strings.Repeat(", ?", len(args)-1)+`)
+			AND EXISTS (SELECT 1 FROM notify_digest_items d WHERE d.subscriber_id = s.id AND d.outbox_id IS NULL)
+			ORDER BY s.id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("record digests: %w", err)
+		}
+		for rows.Next() {
+			it := OutboxItem{Channel: "email", Kind: "digest", CreatedAt: now, NextAttemptAt: now, Status: OutboxPending}
+			if err := rows.Scan(&it.SubscriberID, &it.Recipient, &it.Note); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("record digests: %w", err)
+			}
+			it.Key = fmt.Sprintf("digest:%d:%d", it.SubscriberID, r.Slot.UnixNano())
+			planned = append(planned, it)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("record digests: %w", err)
+		}
+	}
+	var out []OutboxItem
+	for _, it := range planned {
+		id, err := insertOutbox(ctx, tx, it)
+		if err != nil {
+			return nil, fmt.Errorf("record digests: %w", err)
+		}
+		if id == 0 {
+			continue // this slot's digest exists: a manual run in the same nanosecond
+		}
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE notify_digest_items SET outbox_id = ? WHERE subscriber_id = ? AND outbox_id IS NULL`,
+			id, it.SubscriberID); err != nil {
+			return nil, fmt.Errorf("record digests: %w", err)
+		}
+		it.ID = id
+		out = append(out, it)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("record digests: commit: %w", err)
+	}
+	return out, nil
+}
+
+// DigestEventIDs returns, oldest first, the ids of the changes the digest
+// outboxID carries; with outboxID 0, those held for the subscriber's next
+// digest.
+func (db *DB) DigestEventIDs(ctx context.Context, subscriberID, outboxID int64) ([]int64, error) {
+	query, arg := `SELECT event_id FROM notify_digest_items WHERE outbox_id = ? ORDER BY event_id`, any(outboxID)
+	if outboxID == 0 {
+		query, arg = `SELECT event_id FROM notify_digest_items WHERE subscriber_id = ? AND outbox_id IS NULL ORDER BY event_id`, subscriberID
+	}
+	rows, err := db.sql.QueryContext(ctx, query, arg)
+	if err != nil {
+		return nil, fmt.Errorf("digest events: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("digest events: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("digest events: %w", err)
+	}
+	return ids, nil
+}
+
+// ClaimOutbox takes up to limit pending rows due at now for a sender: each
+// is held for lease (no other sender takes it meanwhile) and counts an
+// attempt. A sender that dies leaves its rows to be taken again when the
+// lease ends. Rows come oldest first.
+func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM notify_outbox
+		WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
+		ORDER BY next_attempt_at, id LIMIT ?`, toUnixNano(now), toUnixNano(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	items, err := scanOutboxRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	until := toUnixNano(now.Add(lease))
+	for i := range items {
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE notify_outbox SET claimed_until = ?, attempts = attempts + 1 WHERE id = ?`,
+			until, items[i].ID); err != nil {
+			return nil, fmt.Errorf("claim outbox: %w", err)
+		}
+		items[i].Attempts++
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("claim outbox: commit: %w", err)
+	}
+	return items, nil
+}
+
+// MarkOutboxSent records that the row was delivered at.
+func (db *DB) MarkOutboxSent(ctx context.Context, id int64, at time.Time) error {
+	_, err := db.sql.ExecContext(ctx, `
+		UPDATE notify_outbox SET status = 'sent', sent_at = ?, claimed_until = 0, last_error = ''
+		WHERE id = ?`, toUnixNano(at), id)
+	if err != nil {
+		return fmt.Errorf("mark outbox row %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkOutboxFailed records a failed attempt: the row is tried again at
+// retryAt, or, when retryAt is zero, given up as failed.
+func (db *DB) MarkOutboxFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error {
+	var err error
+	if retryAt.IsZero() {
+		_, err = db.sql.ExecContext(ctx, `
+			UPDATE notify_outbox SET status = 'failed', claimed_until = 0, last_error = ?
+			WHERE id = ? AND status = 'pending'`, reason, id)
+	} else {
+		_, err = db.sql.ExecContext(ctx, `
+			UPDATE notify_outbox SET next_attempt_at = ?, claimed_until = 0, last_error = ?
+			WHERE id = ? AND status = 'pending'`, toUnixNano(retryAt), reason, id)
+	}
+	if err != nil {
+		return fmt.Errorf("mark outbox row %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// CancelOutbox gives up a pending row that must not be sent any more.
+func (db *DB) CancelOutbox(ctx context.Context, id int64, reason string) error {
+	if _, err := db.sql.ExecContext(ctx, `
+		UPDATE notify_outbox SET status = 'cancelled', claimed_until = 0, last_error = ?
+		WHERE id = ? AND status = 'pending'`, reason, id); err != nil {
+		return fmt.Errorf("cancel outbox row %d: %w", id, err)
+	}
+	return nil
+}
+
+// OutboxRows returns the rows with one of the statuses (all rows when
+// none is given), oldest first; at most limit of the newest when limit > 0.
+func (db *DB) OutboxRows(ctx context.Context, statuses []string, limit int) ([]OutboxItem, error) {
+	query := `SELECT ` + outboxColumns + ` FROM notify_outbox`
+	var args []any
+	if len(statuses) > 0 {
+		query += ` WHERE status IN (?` + strings.Repeat(", ?", len(statuses)-1) + `)`
+		for _, s := range statuses {
+			args = append(args, s)
+		}
+	}
+	query += ` ORDER BY id DESC`
+	if limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT * FROM (`+query+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	items, err := scanOutboxRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	return items, nil
+}
+
+const outboxColumns = `id, key, channel, kind, recipient, subscriber_id, event_id, watch, note,
+	created_at, status, attempts, next_attempt_at, last_error, sent_at`
+
+func scanOutboxRows(rows *sql.Rows) ([]OutboxItem, error) {
+	defer rows.Close()
+	var items []OutboxItem
+	for rows.Next() {
+		var (
+			it                  OutboxItem
+			sub, ev             sql.NullInt64
+			created, next, sent int64
+		)
+		if err := rows.Scan(&it.ID, &it.Key, &it.Channel, &it.Kind, &it.Recipient, &sub, &ev, &it.Watch, &it.Note,
+			&created, &it.Status, &it.Attempts, &next, &it.LastError, &sent); err != nil {
+			return nil, err
+		}
+		it.SubscriberID, it.EventID = sub.Int64, ev.Int64
+		it.CreatedAt, it.NextAttemptAt, it.SentAt = fromUnixNano(created), fromUnixNano(next), fromUnixNano(sent)
+		items = append(items, it)
+	}
+	return items, rows.Err()
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

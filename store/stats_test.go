@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+// statsHistory records, for two watches: a baseline, an unchanged check,
+// a fetch error, a change and a revert, with attempts of known durations.
+func statsHistory(t *testing.T, db *DB) {
+	t.Helper()
+	for wi, name := range []string{"alpha", "beta"} {
+		w := testWatch
+		w.Name = name
+		at := func(i int) time.Time { return t0.Add(time.Duration(i) * 24 * time.Hour) }
+		attempt := func(i int, d time.Duration) []monitor.Attempt {
+			return []monitor.Attempt{{Start: at(i), URL: w.URL, FinalURL: w.URL, Status: http.StatusOK, Duration: d}}
+		}
+		v1 := &monitor.Version{Hash: name + "1", Text: "one"}
+		record(t, db, &monitor.CheckRecord{
+			Watch: w, Started: at(0), Finished: at(0), Outcome: monitor.OutcomeBaseline,
+			Body: body(t, "policy-v1.html", 0, at(0)), NewVersion: v1, Attempts: attempt(0, 100*time.Millisecond),
+			Events: []monitor.Event{{Watch: name, Time: at(0), Kind: monitor.KindBaseline, Severity: monitor.SeverityInfo, Summary: "first"}},
+		})
+		st, err := db.State(context.Background(), w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := st.Current.ID
+		record(t, db, &monitor.CheckRecord{
+			Watch: w, Started: at(1), Finished: at(1), Outcome: monitor.OutcomeUnchanged, SeenVersion: first,
+			Attempts: attempt(1, 700*time.Millisecond),
+		})
+		record(t, db, &monitor.CheckRecord{
+			Watch: w, Started: at(2), Finished: at(2), Outcome: monitor.OutcomeFetchError,
+			Attempts: []monitor.Attempt{{Start: at(2), URL: w.URL, Err: "timeout", Duration: 30 * time.Second}},
+			Episode:  &monitor.Episode{Kind: monitor.KindFetchError, Reason: "timeout", Since: at(2), Checks: 1},
+			Events:   []monitor.Event{{Watch: name, Time: at(2), Kind: monitor.KindFetchError, Severity: monitor.SeverityNotable, Summary: "timeout", Reason: "timeout"}},
+		})
+		record(t, db, &monitor.CheckRecord{
+			Watch: w, Started: at(3), Finished: at(3), Outcome: monitor.OutcomeChanged,
+			Body: body(t, "policy-v2.html", 1, at(3)), NewVersion: &monitor.Version{Hash: name + "2", Text: "two"},
+			Attempts: attempt(3, 2*time.Second),
+			Events: []monitor.Event{
+				{Watch: name, Time: at(3), Kind: monitor.KindRecovered, Severity: monitor.SeverityInfo, Summary: "back"},
+				{Watch: name, Time: at(3), Kind: monitor.KindChange, Severity: monitor.SeverityCritical, Summary: fmt.Sprintf("change %d", wi), PreviousVersion: first},
+			},
+		})
+		record(t, db, &monitor.CheckRecord{
+			Watch: w, Started: at(4), Finished: at(4), Outcome: monitor.OutcomeReverted, SeenVersion: first,
+			Attempts: attempt(4, 300*time.Millisecond),
+			Events: []monitor.Event{{Watch: name, Time: at(4), Kind: monitor.KindRevert, Severity: monitor.SeverityNotable,
+				Summary: "revert", Version: first, RevertedTo: first, PreviousVersion: first + 1}},
+		})
+	}
+}
+
+func TestStats(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	statsHistory(t, db)
+
+	checks, err := db.CheckCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantChecks := map[monitor.Outcome]int64{
+		monitor.OutcomeBaseline: 1, monitor.OutcomeUnchanged: 1, monitor.OutcomeFetchError: 1,
+		monitor.OutcomeChanged: 1, monitor.OutcomeReverted: 1,
+	}
+	for _, name := range []string{"alpha", "beta"} {
+		if !reflect.DeepEqual(checks[name], wantChecks) {
+			t.Errorf("CheckCounts[%s] = %v, want %v", name, checks[name], wantChecks)
+		}
+	}
+
+	events, err := db.EventCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEvents := map[monitor.EventKind]int64{
+		monitor.KindBaseline: 1, monitor.KindFetchError: 1, monitor.KindRecovered: 1,
+		monitor.KindChange: 1, monitor.KindRevert: 1,
+	}
+	if !reflect.DeepEqual(events["beta"], wantEvents) {
+		t.Errorf("EventCounts[beta] = %v, want %v", events["beta"], wantEvents)
+	}
+
+	bounds := []time.Duration{250 * time.Millisecond, time.Second, 10 * time.Second}
+	counts, sums, err := db.FetchLatency(ctx, bounds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100 ms; 700 ms and 300 ms; 2 s; 30 s.
+	if want := []uint64{1, 2, 1, 1}; !reflect.DeepEqual(counts["alpha"], want) {
+		t.Errorf("FetchLatency counts[alpha] = %v, want %v", counts["alpha"], want)
+	}
+	if want := 100*time.Millisecond + 700*time.Millisecond + 30*time.Second + 2*time.Second + 300*time.Millisecond; sums["alpha"] != want {
+		t.Errorf("FetchLatency sums[alpha] = %v, want %v", sums["alpha"], want)
+	}
+	if _, _, err := db.FetchLatency(ctx, []time.Duration{time.Second, time.Second}); err == nil {
+		t.Error("FetchLatency accepted bounds that are not ascending")
+	}
+
+	times, err := db.ChangeTimes(ctx, t0.Add(3*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Time{t0.Add(3 * 24 * time.Hour), t0.Add(4 * 24 * time.Hour)}
+	if !reflect.DeepEqual(times["alpha"], want) {
+		t.Errorf("ChangeTimes[alpha] = %v, want %v (the change and the revert)", times["alpha"], want)
+	}
+	if times, err := db.ChangeTimes(ctx, t0.Add(5*24*time.Hour)); err != nil || len(times) != 0 {
+		t.Errorf("ChangeTimes after the last change = %v, %v; want none", times, err)
+	}
+}
+
+// TestEventsNewestFirst covers the EventFilter fields the web view's
+// timelines use: Descending, BeforeID and Severities.
+func TestEventsNewestFirst(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	statsHistory(t, db)
+
+	all, err := db.Events(ctx, monitor.EventFilter{Watch: "beta"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(es []monitor.Event) []int64 {
+		out := []int64{}
+		for _, e := range es {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	asc := ids(all)
+	if len(asc) != 5 {
+		t.Fatalf("beta has %d events, want 5", len(asc))
+	}
+
+	newest, err := db.Events(ctx, monitor.EventFilter{Watch: "beta", Descending: true, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ids(newest), []int64{asc[4], asc[3]}; !reflect.DeepEqual(got, want) {
+		t.Errorf("newest two = %v, want %v", got, want)
+	}
+	next, err := db.Events(ctx, monitor.EventFilter{Watch: "beta", Descending: true, BeforeID: asc[3], Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ids(next), []int64{asc[2], asc[1]}; !reflect.DeepEqual(got, want) {
+		t.Errorf("next page = %v, want %v", got, want)
+	}
+
+	serious, err := db.Events(ctx, monitor.EventFilter{
+		Severities: []monitor.Severity{monitor.SeverityNotable, monitor.SeverityCritical}, Descending: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range serious {
+		kinds = append(kinds, e.Watch+":"+string(e.Kind))
+	}
+	want := []string{"beta:revert", "beta:change", "beta:fetch_error", "alpha:revert", "alpha:change", "alpha:fetch_error"}
+	if !reflect.DeepEqual(kinds, want) {
+		t.Errorf("notable and critical events, newest first = %v, want %v", kinds, want)
+	}
+}
