@@ -46,7 +46,7 @@ func (s *session) render(ctx context.Context, req Request, opts Options) (p *Pag
 	case ctx.Err() != nil:
 		err = ctx.Err()
 	case errors.Is(context.Cause(runCtx), errPageTimeout):
-		return nil, closeTab, fmt.Errorf("browser: %s: %s: not done after %v: %w", req.URL, t.stage, opts.Timeout, context.DeadlineExceeded)
+		return nil, closeTab, fmt.Errorf("browser: %s: %s: gave up after %v: %w", req.URL, t.stage, opts.Timeout, context.DeadlineExceeded)
 	case s.ctx.Err() != nil:
 		err = fmt.Errorf("Chromium exited: %w", err)
 	}

@@ -129,14 +129,14 @@ func (s *session) start() {
 	go func() {
 		<-ctx.Done()
 		if !s.stopping.Load() {
-			s.log.Warn("browser: Chromium exited unexpectedly", "pid", s.pid, "err", context.Cause(ctx))
+			s.log.Warn("browser: Chromium exited unexpectedly; the next Render starts a new one", "pid", s.pid)
 		}
 	}()
 }
 
 // allocatorOptions are Chromium's command line. chromedp's defaults are not
-// used: they turn the popup blocker off and automation banners on, which a
-// hostile page should not get.
+// used: among other things they turn the popup blocker off, and a hostile
+// page would get its popups.
 func (s *session) allocatorOptions(path, home string) []chromedp.ExecAllocatorOption {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
