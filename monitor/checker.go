@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/policywatch/policywatch/monitor/analyze"
+	"github.com/policywatch/policywatch/monitor/browser"
 	"github.com/policywatch/policywatch/monitor/diff"
 	"github.com/policywatch/policywatch/monitor/extract"
 	"github.com/policywatch/policywatch/monitor/fetch"
@@ -32,6 +34,7 @@ const minPlausibleText = 200
 // the Scheduler makes sure one watch is never checked twice at once.
 type Checker struct {
 	fetcher  Fetcher
+	renderer Renderer // nil: no browser
 	store    Store
 	taxonomy *analyze.Taxonomy
 	now      func() time.Time
@@ -64,9 +67,26 @@ func NewChecker(f Fetcher, s Store, opts ...CheckerOption) *Checker {
 type Result struct {
 	Watch   string
 	Outcome Outcome
+	Fetcher string  // the fetcher that produced the recorded capture
 	Events  []Event // as stored
 	Err     error   // the fetch error, when Outcome is fetch_error
 }
+
+// Renderer renders a page in a real browser. *browser.Browser implements it.
+type Renderer interface {
+	Render(ctx context.Context, req browser.Request) (*browser.Page, error)
+}
+
+// WithRenderer sets the browser used by watches whose fetcher is "browser",
+// and by "auto" watches whose plain HTTP fetch looks blocked.
+func WithRenderer(r Renderer) CheckerOption { return func(c *Checker) { c.renderer = r } }
+
+// Fetchers a watch may name.
+const (
+	FetcherHTTP    = "http"
+	FetcherBrowser = "browser"
+	FetcherAuto    = "auto" // HTTP, escalating to the browser when HTTP looks blocked
+)
 
 // Check fetches the watch's page once (with the fetcher's retries) and
 // records what it found. The returned error is for failures of the
@@ -77,46 +97,143 @@ func (c *Checker) Check(ctx context.Context, w Watch) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("check %s: %w", w.Name, err)
 	}
-	started := c.now().UTC()
-	req := fetch.Request{URL: w.URL, Header: w.Headers, Language: w.Language}
-	if state.Current != nil && state.Episode == nil {
-		// Conditional GET only while the last capture was a good one: after
-		// an anomaly the server's validators may describe the bad page.
-		req.ETag, req.LastModified = state.ETag, state.LastModified
+	via := w.Fetcher
+	if via == "" {
+		via = FetcherAuto
 	}
-	resp, attempts, fetchErr := c.fetcher.Fetch(ctx, req)
-	if ctx.Err() != nil {
-		// Shutting down: abandon the check; nothing is half-written because
-		// nothing is written.
-		return nil, fmt.Errorf("check %s: %w", w.Name, ctx.Err())
+	first := FetcherHTTP
+	if via == FetcherBrowser || (via == FetcherAuto && state.WorkingFetcher == FetcherBrowser) {
+		first = FetcherBrowser
 	}
-	rec := &CheckRecord{
-		Watch:    w,
-		BaseSeq:  state.Seq,
-		Started:  started,
-		Fetcher:  "http",
-		Attempts: convertAttempts(attempts),
-		ETag:     state.ETag, LastModified: state.LastModified,
+	rec, err := c.capture(ctx, w, state, first)
+	if err != nil {
+		return nil, fmt.Errorf("check %s: %w", w.Name, err)
 	}
-	switch {
-	case fetchErr != nil:
-		c.classifyFetchError(state, rec, fetchErr)
-	case resp.NotModified:
-		c.classifyNotModified(state, rec)
-	default:
-		rec.Body = &Body{
-			Data: resp.Body, ContentType: resp.ContentType, URL: resp.URL, FinalURL: resp.FinalURL,
-			Status: resp.Status, Header: resp.Header, FetchedAt: started, Agent: "http",
-		}
-		rec.ETag, rec.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
-		if err := c.classifyCapture(ctx, w, state, rec); err != nil {
+	if via == FetcherAuto && first == FetcherHTTP && c.renderer != nil && looksBlocked(rec) {
+		c.log.Info("plain HTTP looks blocked; trying the browser", "watch", w.Name, "seen", rec.reason)
+		brec, err := c.capture(ctx, w, state, FetcherBrowser)
+		if err != nil {
 			return nil, fmt.Errorf("check %s: %w", w.Name, err)
+		}
+		if errors.Is(brec.fetchErr, browser.ErrNoBrowser) {
+			// Keep what HTTP saw, and say what would help.
+			c.log.Warn("the page needs a browser", "watch", w.Name, "err", brec.fetchErr)
+		} else {
+			brec.Attempts = append(rec.Attempts, brec.Attempts...)
+			rec = brec
 		}
 	}
 	if rec.Outcome != OutcomeAnomaly && rec.Outcome != OutcomeFetchError {
 		rec.WorkingFetcher = rec.Fetcher
 	}
-	return c.record(ctx, rec, fetchErr)
+	return c.record(ctx, rec)
+}
+
+// capture gets the page once with one fetcher and classifies it. A page
+// that cannot be fetched is a record (with fetchErr set); the error is for
+// failures of the monitor itself.
+func (c *Checker) capture(ctx context.Context, w Watch, state *State, via string) (*CheckRecord, error) {
+	rec := &CheckRecord{
+		Watch: w, BaseSeq: state.Seq, Started: c.now().UTC(), Fetcher: via,
+		ETag: state.ETag, LastModified: state.LastModified,
+	}
+	var fetchErr error
+	switch via {
+	case FetcherBrowser:
+		fetchErr = c.renderInto(ctx, w, rec)
+	default:
+		fetchErr = c.fetchInto(ctx, w, state, rec)
+	}
+	if ctx.Err() != nil {
+		// Shutting down: abandon the check; nothing is half-written because
+		// nothing is written.
+		return nil, ctx.Err()
+	}
+	rec.fetchErr = fetchErr
+	switch {
+	case fetchErr != nil:
+		c.classifyFetchError(state, rec, fetchErr)
+	case rec.Body == nil:
+		c.classifyNotModified(state, rec)
+	default:
+		if err := c.classifyCapture(ctx, w, state, rec); err != nil {
+			return nil, err
+		}
+	}
+	return rec, nil
+}
+
+// fetchInto fetches with plain HTTP, filling rec's attempts and body (nil
+// body and nil error: 304 Not Modified).
+func (c *Checker) fetchInto(ctx context.Context, w Watch, state *State, rec *CheckRecord) error {
+	req := fetch.Request{URL: w.URL, Header: w.Headers, Language: w.Language}
+	if state.Current != nil && state.Episode == nil && state.WorkingFetcher != FetcherBrowser {
+		// Conditional GET only while the last capture was a good one: after
+		// an anomaly the server's validators may describe the bad page.
+		req.ETag, req.LastModified = state.ETag, state.LastModified
+	}
+	resp, attempts, err := c.fetcher.Fetch(ctx, req)
+	rec.Attempts = convertAttempts(attempts)
+	if err != nil || resp.NotModified {
+		return err
+	}
+	rec.Body = &Body{
+		Data: resp.Body, ContentType: resp.ContentType, URL: resp.URL, FinalURL: resp.FinalURL,
+		Status: resp.Status, Header: resp.Header, FetchedAt: rec.Started, Agent: FetcherHTTP,
+	}
+	rec.ETag, rec.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
+	return nil
+}
+
+// errBrowserStatus is a page the browser rendered with an HTTP error status.
+type errBrowserStatus struct{ status int }
+
+func (e errBrowserStatus) Error() string {
+	return fmt.Sprintf("the browser got HTTP %d %s", e.status, http.StatusText(e.status))
+}
+
+// renderInto renders the page in the browser, filling rec's attempt and
+// body.
+func (c *Checker) renderInto(ctx context.Context, w Watch, rec *CheckRecord) error {
+	if c.renderer == nil {
+		return fmt.Errorf("watch %s needs a browser: %w", w.Name, browser.ErrNoBrowser)
+	}
+	start := time.Now()
+	page, err := c.renderer.Render(ctx, browser.Request{URL: w.URL, Header: w.Headers, Language: w.Language, WaitSelectors: w.Select})
+	a := Attempt{Start: rec.Started, URL: w.URL, Duration: time.Since(start)}
+	if err != nil {
+		a.Err = err.Error()
+		rec.Attempts = append(rec.Attempts, a)
+		return err
+	}
+	a.FinalURL, a.Status, a.Header, a.Bytes = page.FinalURL, page.Status, page.Header, int64(len(page.HTML))
+	rec.Attempts = append(rec.Attempts, a)
+	if page.Status >= 400 {
+		return errBrowserStatus{page.Status}
+	}
+	rec.Body = &Body{
+		// The DOM is serialised as UTF-8 whatever the page was served in.
+		Data: page.HTML, ContentType: "text/html; charset=utf-8", URL: page.URL, FinalURL: page.FinalURL,
+		Status: page.Status, Header: page.Header, FetchedAt: rec.Started, Agent: page.BrowserVersion,
+	}
+	return nil
+}
+
+// looksBlocked says whether a plain HTTP capture looks like the site
+// refusing a non-browser client, or an empty JavaScript shell: what the
+// browser can get past.
+func looksBlocked(rec *CheckRecord) bool {
+	var fe *fetch.Error
+	if errors.As(rec.fetchErr, &fe) {
+		switch fe.Kind {
+		case fetch.KindConnectionReset:
+			return true
+		case fetch.KindHTTPStatus:
+			return fe.Status == http.StatusForbidden || fe.Status == http.StatusNotAcceptable || fe.Status == http.StatusBadGateway
+		}
+		return false
+	}
+	return rec.Outcome == OutcomeAnomaly && (rec.reason == ReasonJSShell || rec.reason == ReasonBotBlock)
 }
 
 // Ingest runs a body obtained elsewhere (an archive, a replay) through the
@@ -136,10 +253,10 @@ func (c *Checker) Ingest(ctx context.Context, w Watch, body *Body) (*Result, err
 	for i := range rec.Events {
 		rec.Events[i].Imported = true
 	}
-	return c.record(ctx, rec, nil)
+	return c.record(ctx, rec)
 }
 
-func (c *Checker) record(ctx context.Context, rec *CheckRecord, fetchErr error) (*Result, error) {
+func (c *Checker) record(ctx context.Context, rec *CheckRecord) (*Result, error) {
 	if rec.Finished.IsZero() {
 		rec.Finished = c.now().UTC()
 		if rec.Finished.Before(rec.Started) {
@@ -153,7 +270,7 @@ func (c *Checker) record(ctx context.Context, rec *CheckRecord, fetchErr error) 
 	for _, e := range events {
 		c.log.Info("event", "watch", e.Watch, "kind", e.Kind, "severity", e.Severity, "summary", e.Summary)
 	}
-	return &Result{Watch: rec.Watch.Name, Outcome: rec.Outcome, Events: events, Err: fetchErr}, nil
+	return &Result{Watch: rec.Watch.Name, Outcome: rec.Outcome, Fetcher: rec.Fetcher, Events: events, Err: rec.fetchErr}, nil
 }
 
 func convertAttempts(as []fetch.Attempt) []Attempt {
@@ -168,10 +285,25 @@ func convertAttempts(as []fetch.Attempt) []Attempt {
 func (c *Checker) classifyFetchError(state *State, rec *CheckRecord, err error) {
 	rec.Outcome = OutcomeFetchError
 	reason := "fetch_failed"
-	var fe *fetch.Error
-	if errors.As(err, &fe) {
+	var (
+		fe *fetch.Error
+		bs errBrowserStatus
+	)
+	switch {
+	case errors.As(err, &fe) && fe.Kind == fetch.KindHTTPStatus && (fe.Status == http.StatusForbidden || fe.Status == http.StatusNotAcceptable):
+		reason = ReasonBotBlock
+	case errors.As(err, &fe):
 		reason = string(fe.Kind)
+	case errors.As(err, &bs):
+		reason = "http_status"
+	case errors.Is(err, browser.ErrNoBrowser):
+		reason = "no_browser"
+	case errors.Is(err, context.DeadlineExceeded):
+		reason = "timeout"
+	case rec.Fetcher == FetcherBrowser:
+		reason = "browser_error"
 	}
+	rec.reason = reason
 	c.openOrContinueEpisode(state, rec, KindFetchError, reason, err.Error())
 }
 
@@ -314,6 +446,7 @@ func newVersion(w Watch, rec *CheckRecord, doc *extract.Document, hash string, f
 
 func (c *Checker) anomaly(state *State, rec *CheckRecord, reason, detail string) {
 	rec.Outcome = OutcomeAnomaly
+	rec.reason = reason
 	c.openOrContinueEpisode(state, rec, KindAnomaly, reason, detail)
 }
 

@@ -213,4 +213,10 @@ type CheckRecord struct {
 	// WorkingFetcher is set when the capture was plausible: the fetcher
 	// that produced it.
 	WorkingFetcher string
+
+	// reason is why this capture was an anomaly or a fetch error, whether
+	// or not it opened an episode; fetchErr is the fetch's error. Both are
+	// the Checker's, not stored.
+	reason   string
+	fetchErr error
 }

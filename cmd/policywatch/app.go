@@ -15,6 +15,7 @@ import (
 
 	"github.com/policywatch/policywatch/cmd/policywatch/config"
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/browser"
 	"github.com/policywatch/policywatch/monitor/fetch"
 	"github.com/policywatch/policywatch/store"
 )
@@ -51,6 +52,8 @@ type app struct {
 	cfg    *config.Config
 	db     *store.DB
 	log    *slog.Logger
+
+	closers []func() error // run when the command ends, last first
 }
 
 func commands() []*command {
@@ -58,6 +61,8 @@ func commands() []*command {
 		runCommand(), checkCommand(), watchesCommand(), eventsCommand(), historyCommand(),
 		showCommand(), diffCommand(), configCommand(),
 		factsCommand(), explainCommand(), vacuumCommand(), backupCommand(),
+		importCommand(), exportCommand(), demoCommand(),
+		subscribeCommand(), unsubscribeCommand(), subscribersCommand(), outboxCommand(), digestCommand(),
 	}
 }
 
@@ -197,6 +202,11 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 		defer db.Close()
 		a.db = db
 	}
+	defer func() {
+		for i := len(a.closers) - 1; i >= 0; i-- {
+			a.closers[i]()
+		}
+	}()
 	return c.run(ctx, a, opts, rest)
 }
 
@@ -254,7 +264,8 @@ func databasePath(flagValue string, cfg *config.Config, getenv func(string) stri
 	return config.DefaultDatabasePath()
 }
 
-// newChecker wires a Checker from the configuration.
+// newChecker wires a Checker from the configuration. Its browser starts
+// only when a page needs it, and is closed when the command ends.
 func (a *app) newChecker(opts ...monitor.CheckerOption) *monitor.Checker {
 	s := a.cfg.Settings
 	retries := s.Retries
@@ -265,7 +276,12 @@ func (a *app) newChecker(opts ...monitor.CheckerOption) *monitor.Checker {
 		UserAgent: s.UserAgent, Timeout: s.Timeout, MaxBody: s.MaxBody,
 		Retries: retries, HostInterval: s.HostInterval,
 	})
-	return monitor.NewChecker(client, a.db, append([]monitor.CheckerOption{monitor.WithLogger(a.log)}, opts...)...)
+	b := browser.New(browser.Options{
+		ExecPath: s.BrowserPath, MaxTabs: s.BrowserTabs, IdleTimeout: s.BrowserIdle, MaxBytes: s.MaxBody,
+	}, a.log)
+	a.closers = append(a.closers, b.Close)
+	base := []monitor.CheckerOption{monitor.WithLogger(a.log), monitor.WithRenderer(b)}
+	return monitor.NewChecker(client, a.db, append(base, opts...)...)
 }
 
 // selectWatches returns the configured watches named in names (all when

@@ -140,7 +140,7 @@ Examples:
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "WATCH\tSTATUS\tLAST CHECK\tVERSIONS\tLAST CHANGE\tURL")
+			fmt.Fprintln(tw, "WATCH\tSTATUS\tLAST CHECK\tVERSIONS\tLAST CHANGE\tFETCHER\tURL")
 			for _, w := range a.cfg.Watches {
 				s, ok := byName[w.Name]
 				status, last, change := "never checked", "-", "-"
@@ -151,7 +151,11 @@ Examples:
 				if ok && !s.LastChange.IsZero() {
 					change = fmt.Sprintf("%s (%s)", s.LastChange.UTC().Format("2006-01-02"), s.LastChangeSeverity)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", w.Name, status, last, s.Versions, change, w.URL)
+				fetcher := w.Fetcher
+				if fetcher == monitor.FetcherAuto && s.Fetcher != "" {
+					fetcher = "auto → " + s.Fetcher // what auto found works
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", w.Name, status, last, s.Versions, change, fetcher, w.URL)
 			}
 			return tw.Flush()
 		},

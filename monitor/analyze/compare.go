@@ -8,45 +8,40 @@ import (
 	"time"
 )
 
-// Compare tells what changed from the old fact sheet to the new one. It
-// returns nil when old is nil (a baseline has nothing to compare with) or
-// new is nil.
+// Compare tells what changed from the fact sheet before to the one after.
+// It returns nil when before is nil (a baseline has nothing to compare
+// with) or after is nil.
 //
 // Whether the scope, purposes or rights changed is decided on the ids the
 // whole sheet mentions, not statement by statement, so rewording never
 // flips them. Statements are compared as multisets of normalised keys
 // (case, accents, punctuation and spacing folded), so a full stop added to
 // every bullet, or a section moved unchanged, is no change.
-func Compare(old, new *FactSheet) *Analysis {
-	if old == nil || new == nil {
+func Compare(before, after *FactSheet) *Analysis {
+	if before == nil || after == nil {
 		return nil
 	}
-	a := &Analysis{
-		ScopeAdded: []string{}, ScopeRemoved: []string{},
-		PurposesAdded: []string{}, PurposesRemoved: []string{},
-		RightsAdded: []string{}, RightsRemoved: []string{},
-		Dates: []DateChange{}, Statements: []StatementChange{},
-	}
+	a := &Analysis{}
 	labels := map[string]string{}
-	for _, sh := range []*FactSheet{old, new} {
+	for _, sh := range []*FactSheet{before, after} {
 		for _, tp := range sh.Topics {
 			labels[tp.ID] = tp.Label
 		}
 	}
-	a.ScopeAdded, a.ScopeRemoved = topicDiff(old, new, KindCategory)
-	a.PurposesAdded, a.PurposesRemoved = topicDiff(old, new, KindPurpose)
-	a.RightsAdded, a.RightsRemoved = topicDiff(old, new, KindRight)
-	a.Dates = dateDiff(old.Dates, new.Dates)
-	a.Statements = statementDiff(old.Statements, new.Statements)
-	formsGone := objectionFormsGone(old, new)
+	a.ScopeAdded, a.ScopeRemoved = topicDiff(before, after, KindCategory)
+	a.PurposesAdded, a.PurposesRemoved = topicDiff(before, after, KindPurpose)
+	a.RightsAdded, a.RightsRemoved = topicDiff(before, after, KindRight)
+	a.Dates = dateDiff(before.Dates, after.Dates)
+	a.Statements = statementDiff(before.Statements, after.Statements)
+	formsGone := objectionFormsGone(before, after)
 	a.Severity = severity(a, formsGone)
 	a.Summary = summary(a, formsGone, labels)
 	return a
 }
 
-// topicDiff returns the ids of kind that new has and old lacks, and the
-// reverse, each in its sheet's (taxonomy) order.
-func topicDiff(old, new *FactSheet, kind Kind) (added, removed []string) {
+// topicDiff returns the ids of kind that after has and before lacks, and
+// the reverse, each in its sheet's (taxonomy) order.
+func topicDiff(before, after *FactSheet, kind Kind) (added, removed []string) {
 	ids := func(sh *FactSheet) []string {
 		var out []string
 		for _, tp := range sh.Topics {
@@ -56,7 +51,7 @@ func topicDiff(old, new *FactSheet, kind Kind) (added, removed []string) {
 		}
 		return out
 	}
-	o, n := ids(old), ids(new)
+	o, n := ids(before), ids(after)
 	added, removed = []string{}, []string{}
 	for _, id := range n {
 		if !slices.Contains(o, id) {
@@ -74,10 +69,10 @@ func topicDiff(old, new *FactSheet, kind Kind) (added, removed []string) {
 // dateDiff compares the distinct dates of each role. A date repeated is
 // not a change; dates that went and came in the same role are paired in
 // order ("effective 2025-04-07 → 2025-05-27"), the rest stand alone.
-func dateDiff(old, new []DateFact) []DateChange {
+func dateDiff(before, after []DateFact) []DateChange {
 	out := []DateChange{}
 	for _, role := range []DateRole{RoleEffective, RoleUpdated, RoleUpcoming, RoleDeadline, RoleOther} {
-		o, n := distinctDates(old, role), distinctDates(new, role)
+		o, n := distinctDates(before, role), distinctDates(after, role)
 		var gone, came []DateFact
 		for _, d := range o {
 			if !slices.ContainsFunc(n, func(x DateFact) bool { return x.Date == d.Date }) {
@@ -113,9 +108,9 @@ func distinctDates(facts []DateFact, role DateRole) []DateFact {
 	return out
 }
 
-// statementDiff returns the statements of new whose key old has fewer of,
-// and the reverse, removed first, each in document order.
-func statementDiff(old, new []Statement) []StatementChange {
+// statementDiff returns the statements of after whose key before has fewer
+// of, and the reverse, removed first, each in document order.
+func statementDiff(before, after []Statement) []StatementChange {
 	var f folder
 	keys := func(sts []Statement) []string {
 		out := make([]string, len(sts))
@@ -124,8 +119,8 @@ func statementDiff(old, new []Statement) []StatementChange {
 		}
 		return out
 	}
-	oldKeys, newKeys := keys(old), keys(new)
-	count := make(map[string]int, len(old))
+	oldKeys, newKeys := keys(before), keys(after)
+	count := make(map[string]int, len(before))
 	for _, k := range oldKeys {
 		count[k]++
 	}
@@ -136,13 +131,13 @@ func statementDiff(old, new []Statement) []StatementChange {
 			count[k]--
 			continue
 		}
-		added = append(added, change(Added, new[i]))
+		added = append(added, change(Added, after[i]))
 	}
-	// What is left in count is what old had more of.
+	// What is left in count is what before had more of.
 	for i, k := range oldKeys {
 		if count[k] > 0 {
 			count[k]--
-			out = append(out, change(Removed, old[i]))
+			out = append(out, change(Removed, before[i]))
 		}
 	}
 	return append(out, added...)
@@ -152,10 +147,10 @@ func change(c Change, st Statement) StatementChange {
 	return StatementChange{Change: c, IDs: st.IDs, Quote: st.Text, Section: st.Section}
 }
 
-// objectionFormsGone returns the links offered with the right to object in
-// old that new no longer offers, by neither target nor text. Targets are
+// objectionFormsGone returns the links offered with the right to object
+// before that after no longer offers, by neither target nor text. Targets are
 // compared without query and fragment, which carry tokens that churn.
-func objectionFormsGone(old, new *FactSheet) []Link {
+func objectionFormsGone(before, after *FactSheet) []Link {
 	forms := func(sh *FactSheet) []Link {
 		var out []Link
 		for _, st := range sh.Statements {
@@ -166,9 +161,9 @@ func objectionFormsGone(old, new *FactSheet) []Link {
 		return out
 	}
 	var f folder
-	newForms := forms(new)
+	newForms := forms(after)
 	var gone []Link
-	for _, l := range forms(old) {
+	for _, l := range forms(before) {
 		if strings.HasPrefix(l.Href, "#") {
 			continue // a note in the page, not a form
 		}

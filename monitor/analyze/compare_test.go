@@ -26,26 +26,26 @@ var baseLinks = []Link{{Text: "objection form", Href: "https://example.com/forms
 func TestCompare(t *testing.T) {
 	tests := []struct {
 		name  string
-		new   string
-		links []Link
-		want  Analysis // Statements compared by count only, through wantAdded/wantRemoved
+		after string   // the new text
+		links []Link   // the new links; nil: baseLinks
+		want  Analysis // all but Statements, which added and gone check
 		added []string // quotes of added statements
 		gone  []string // quotes of removed statements
 	}{
 		{
-			name: "same text",
-			new:  basePolicy,
-			want: Analysis{Severity: SeverityInfo, Summary: "Wording only."},
+			name:  "same text",
+			after: basePolicy,
+			want:  Analysis{Severity: SeverityInfo, Summary: "Wording only."},
 		},
 		{
 			name: "punctuation, case and spacing",
-			new: strings.NewReplacer("- Posts, comments and audio", "- posts,  comments and audio.",
+			after: strings.NewReplacer("- Posts, comments and audio", "- posts,  comments and audio.",
 				"- Photos and videos", "- Photos and Videos.", "to show you ads.", "to show you ads").Replace(basePolicy),
 			want: Analysis{Severity: SeverityInfo, Summary: "Wording only."},
 		},
 		{
 			name: "section moved unchanged",
-			new: `# Example Privacy Policy
+			after: `# Example Privacy Policy
 Effective April 7, 2025
 ## Your rights
 You have the right to object: use the objection form.
@@ -60,7 +60,7 @@ We use your information to personalise your feed and to show you ads.`,
 		},
 		{
 			name: "list reflowed into a sentence",
-			new: strings.Replace(basePolicy, "We collect the following information:\n- Posts, comments and audio\n- Photos and videos",
+			after: strings.Replace(basePolicy, "We collect the following information:\n- Posts, comments and audio\n- Photos and videos",
 				"We collect the following information: posts, comments and audio, photos and videos.", 1),
 			want: Analysis{Severity: SeverityInfo,
 				Summary: "No change to categories, purposes, rights or dates; 1 statement added, 2 removed."},
@@ -69,7 +69,7 @@ We use your information to personalise your feed and to show you ads.`,
 		},
 		{
 			name: "category and AI training added, effective date moved",
-			new: strings.NewReplacer("Effective April 7, 2025", "Effective May 27, 2025",
+			after: strings.NewReplacer("Effective April 7, 2025", "Effective May 27, 2025",
 				"- Photos and videos", "- Photos and videos\n- Interactions with our artificial intelligence\n- We use them to develop and improve artificial intelligence").Replace(basePolicy),
 			want: Analysis{ScopeAdded: []string{"ai_interactions"}, PurposesAdded: []string{"ai_training"},
 				Dates:    []DateChange{{Role: RoleEffective, Old: "2025-04-07", New: "2025-05-27", Quote: "Effective May 27, 2025"}},
@@ -78,15 +78,15 @@ We use your information to personalise your feed and to show you ads.`,
 			added: []string{"Interactions with our artificial intelligence", "We use them to develop and improve artificial intelligence"},
 		},
 		{
-			name: "category removed",
-			new:  strings.Replace(basePolicy, "- Photos and videos\n", "", 1),
+			name:  "category removed",
+			after: strings.Replace(basePolicy, "- Photos and videos\n", "", 1),
 			want: Analysis{ScopeRemoved: []string{"photos", "videos"}, Severity: SeverityNotable,
 				Summary: "Collected: − Photos, − Videos."},
 			gone: []string{"Photos and videos"},
 		},
 		{
-			name: "deadline appears",
-			new:  strings.Replace(basePolicy, "use the objection form.", "use the objection form before June 26, 2024.", 1),
+			name:  "deadline appears",
+			after: strings.Replace(basePolicy, "use the objection form.", "use the objection form before June 26, 2024.", 1),
 			want: Analysis{Dates: []DateChange{{Role: RoleDeadline, New: "2024-06-26", Quote: "You have the right to object: use the objection form before June 26, 2024."}},
 				Severity: SeverityCritical, Summary: "Deadline none → 26 Jun 2024."},
 			added: []string{"You have the right to object: use the objection form before June 26, 2024."},
@@ -94,7 +94,7 @@ We use your information to personalise your feed and to show you ads.`,
 		},
 		{
 			name:  "objection form gone, right kept",
-			new:   strings.Replace(basePolicy, "use the objection form.", "write to us.", 1),
+			after: strings.Replace(basePolicy, "use the objection form.", "write to us.", 1),
 			links: []Link{},
 			want: Analysis{Severity: SeverityCritical,
 				Summary: `Objection form gone: "objection form".`},
@@ -103,20 +103,20 @@ We use your information to personalise your feed and to show you ads.`,
 		},
 		{
 			name:  "objection form moved to a new token",
-			new:   basePolicy,
+			after: basePolicy,
 			links: []Link{{Text: "objection form", Href: "https://example.com/forms/object?token=2"}},
 			want:  Analysis{Severity: SeverityInfo, Summary: "Wording only."},
 		},
 		{
-			name: "right to object removed",
-			new:  strings.Replace(basePolicy, "You have the right to object: use the objection form.\n", "", 1),
+			name:  "right to object removed",
+			after: strings.Replace(basePolicy, "You have the right to object: use the objection form.\n", "", 1),
 			want: Analysis{RightsRemoved: []string{"object"}, Severity: SeverityCritical,
 				Summary: `Rights: − Right to object. Objection form gone: "objection form".`},
 			gone: []string{"You have the right to object: use the objection form."},
 		},
 		{
-			name: "purpose removed",
-			new:  strings.Replace(basePolicy, " and to show you ads", "", 1),
+			name:  "purpose removed",
+			after: strings.Replace(basePolicy, " and to show you ads", "", 1),
 			want: Analysis{PurposesRemoved: []string{"advertising"}, Severity: SeverityNotable,
 				Summary: "Purpose removed: Advertising."},
 			added: []string{"We use your information to personalise your feed."},
@@ -124,14 +124,14 @@ We use your information to personalise your feed and to show you ads.`,
 		},
 	}
 	tx := DefaultTaxonomy()
-	old := tx.FactSheet(basePolicy, "en", baseLinks)
+	before := tx.FactSheet(basePolicy, "en", baseLinks)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			links := tt.links
 			if links == nil {
 				links = baseLinks
 			}
-			a := Compare(old, tx.FactSheet(tt.new, "en", links))
+			a := Compare(before, tx.FactSheet(tt.after, "en", links))
 			want := withEmptyLists(tt.want)
 			got := *a
 			got.Statements = nil
@@ -192,9 +192,9 @@ func TestCompareWorksOnSheetsReadBackFromJSON(t *testing.T) {
 		}
 		return &back
 	}
-	old := tx.FactSheet(basePolicy, "en", baseLinks)
-	new := tx.FactSheet(strings.Replace(basePolicy, "April 7", "May 27", 1), "en", baseLinks)
-	direct, stored := Compare(old, new), Compare(reload(old), reload(new))
+	before := tx.FactSheet(basePolicy, "en", baseLinks)
+	after := tx.FactSheet(strings.Replace(basePolicy, "April 7", "May 27", 1), "en", baseLinks)
+	direct, stored := Compare(before, after), Compare(reload(before), reload(after))
 	if !reflect.DeepEqual(direct, stored) {
 		t.Errorf("stored sheets compare differently:\n%+v\n%+v", direct, stored)
 	}

@@ -60,20 +60,20 @@ func readHistory(tb testing.TB, tx *analyze.Taxonomy) []version {
 	return out
 }
 
-func stepPair(tb testing.TB, old, new int) (version, version) {
+func stepPair(tb testing.TB, before, after int) (version, version) {
 	tb.Helper()
 	h := corpustest.Open(tb, corpustest.Facebook)
 	var a, b version
 	for _, s := range h.Steps {
 		switch s.Seq {
-		case old:
+		case before:
 			a = readVersion(tb, s)
-		case new:
+		case after:
 			b = readVersion(tb, s)
 		}
 	}
 	if a.seq == "" || b.seq == "" {
-		tb.Fatalf("steps %d and %d not in the history", old, new)
+		tb.Fatalf("steps %d and %d not in the history", before, after)
 	}
 	return a, b
 }
@@ -82,8 +82,8 @@ func stepPair(tb testing.TB, old, new int) (version, version) {
 // interactions takes effect.
 func TestFacebookAITrainingStep(t *testing.T) {
 	tx := analyze.DefaultTaxonomy()
-	old, new := stepPair(t, 472, 473)
-	a := analyze.Compare(tx.FactSheet(old.text, "en", old.links), tx.FactSheet(new.text, "en", new.links))
+	before, after := stepPair(t, 472, 473)
+	a := analyze.Compare(tx.FactSheet(before.text, "en", before.links), tx.FactSheet(after.text, "en", after.links))
 
 	wantDate := analyze.DateChange{Role: analyze.RoleEffective, Old: "2025-04-07", New: "2025-05-27", Quote: "Effective May 27, 2025"}
 	if !slices.Contains(a.Dates, wantDate) {
@@ -273,14 +273,14 @@ func TestPrintableHistory(t *testing.T) {
 // is outside the loop.
 func BenchmarkFactSheetAndCompare(b *testing.B) {
 	for _, pair := range [][2]int{{472, 473}, {490, 491}} {
-		old, new := stepPair(b, pair[0], pair[1])
-		b.Run(fmt.Sprintf("%04d_%dKB", pair[1], len(new.text)>>10), func(b *testing.B) {
+		before, after := stepPair(b, pair[0], pair[1])
+		b.Run(fmt.Sprintf("%04d_%dKB", pair[1], len(after.text)>>10), func(b *testing.B) {
 			tx := analyze.DefaultTaxonomy()
-			oldSheet := tx.FactSheet(old.text, "en", old.links)
-			b.SetBytes(int64(len(new.text)))
+			beforeSheet := tx.FactSheet(before.text, "en", before.links)
+			b.SetBytes(int64(len(after.text)))
 			b.ReportAllocs()
 			for b.Loop() {
-				analyze.Compare(oldSheet, tx.FactSheet(new.text, "en", new.links))
+				analyze.Compare(beforeSheet, tx.FactSheet(after.text, "en", after.links))
 			}
 		})
 	}

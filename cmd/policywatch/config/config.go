@@ -57,6 +57,10 @@ type Settings struct {
 	// nothing, are deleted daily; 0 keeps them all. Versions, raw bodies
 	// and events are never deleted.
 	CheckRetention time.Duration
+	// The headless browser of fetchers browser and auto.
+	BrowserPath string        // "": chromium, chromium-browser or google-chrome on PATH
+	BrowserTabs int           // pages rendered at once
+	BrowserIdle time.Duration // the browser process is closed after this long without work
 }
 
 // Default settings, as documented in the file written by WriteYAML.
@@ -68,7 +72,9 @@ const (
 	DefaultMaxBody        = 20 << 20 // 20 MiB
 	DefaultRetries        = 3
 	DefaultMinLengthRatio = 0.4
-	DefaultFetcher        = "http"
+	DefaultFetcher        = "auto"
+	DefaultBrowserTabs    = 2
+	DefaultBrowserIdle    = 2 * time.Minute
 )
 
 // DefaultSettings returns the settings used for every key the file leaves
@@ -84,6 +90,8 @@ func DefaultSettings() Settings {
 		Retries:        DefaultRetries,
 		MinLengthRatio: DefaultMinLengthRatio,
 		LogLevel:       slog.LevelInfo,
+		BrowserTabs:    DefaultBrowserTabs,
+		BrowserIdle:    DefaultBrowserIdle,
 	}
 }
 

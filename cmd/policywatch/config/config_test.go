@@ -42,6 +42,8 @@ func TestLoadValid(t *testing.T) {
 		Retries:        0,
 		MinLengthRatio: 0.25,
 		LogLevel:       slog.LevelDebug,
+		BrowserTabs:    DefaultBrowserTabs,
+		BrowserIdle:    DefaultBrowserIdle,
 	}
 	wantWatches := []monitor.Watch{{
 		Name:           "meta-privacy-policy",
@@ -58,7 +60,7 @@ func TestLoadValid(t *testing.T) {
 		URL:            "https://www.whatsapp.com/legal/privacy-policy-eea?lang=en",
 		Select:         []string{"#content-wrapper"}, // a single string
 		Remove:         []string{"img", "svg"},       // through an alias
-		Fetcher:        "http",
+		Fetcher:        DefaultFetcher,
 		Schedule:       "0 */6 * * *", // settings.schedule
 		Language:       "",            // written without a value
 		MinLengthRatio: 0.25,
@@ -109,7 +111,7 @@ func TestParseDefaultsResolved(t *testing.T) {
 		Settings: DefaultSettings(),
 		Watches: []monitor.Watch{{
 			Name: "example", URL: "https://example.org/privacy",
-			Fetcher: "http", Schedule: DefaultSchedule, MinLengthRatio: DefaultMinLengthRatio,
+			Fetcher: DefaultFetcher, Schedule: DefaultSchedule, MinLengthRatio: DefaultMinLengthRatio,
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {
@@ -253,7 +255,7 @@ func TestDefaults(t *testing.T) {
 	var names []string
 	for _, w := range d.Watches {
 		names = append(names, w.Name)
-		if w.Fetcher != "http" || w.Schedule != DefaultSchedule || w.MinLengthRatio != DefaultMinLengthRatio {
+		if w.Fetcher != DefaultFetcher || w.Schedule != DefaultSchedule || w.MinLengthRatio != DefaultMinLengthRatio {
 			t.Errorf("%s: defaults not resolved: %+v", w.Name, w)
 		}
 	}
@@ -301,6 +303,7 @@ func TestWriteYAMLRoundTrip(t *testing.T) {
 			Database: "rel/path with spaces.db", Schedule: "@daily", UserAgent: "ua: with colon",
 			HostInterval: 1500 * time.Millisecond, Timeout: time.Minute, MaxBody: 12345,
 			Retries: 7, MinLengthRatio: 1, LogLevel: slog.LevelError,
+			BrowserPath: "/opt/chromium/chrome", BrowserTabs: 3, BrowserIdle: 30 * time.Second,
 		},
 		Watches: []monitor.Watch{{
 			Name: "123", URL: "http://example.org/a?b=c#d", Select: []string{"div.policy > p", "#x, #y"},

@@ -23,7 +23,7 @@ import (
 // work: they are accepted and kept as nodes, not validated here.
 var (
 	topKeys      = []string{"settings", "watches", "notify", "web", "taxonomy"}
-	settingsKeys = []string{"database", "schedule", "user_agent", "host_interval", "timeout", "max_body", "retries", "min_length_ratio", "log_level", "check_retention"}
+	settingsKeys = []string{"database", "schedule", "user_agent", "host_interval", "timeout", "max_body", "retries", "min_length_ratio", "log_level", "check_retention", "browser_path", "browser_tabs", "browser_idle"}
 	watchKeys    = []string{"name", "url", "select", "remove", "fetcher", "schedule", "language", "headers"}
 )
 
@@ -240,6 +240,25 @@ func (p *parser) settings(e entry) Settings {
 			} else {
 				s.MinLengthRatio = r
 			}
+		}
+	}
+	if v := f["browser_path"]; v.set() {
+		if path, ok := p.text(v.value, field("browser_path")); ok {
+			s.BrowserPath = path
+		}
+	}
+	if v := f["browser_tabs"]; v.set() {
+		if n, ok := p.integer(v.value, field("browser_tabs")); ok {
+			if n < 1 || n > 16 {
+				p.report(v.value, field("browser_tabs"), "must be between 1 and 16, got %d", n)
+			} else {
+				s.BrowserTabs = n
+			}
+		}
+	}
+	if v := f["browser_idle"]; v.set() {
+		if d, ok := p.duration(v.value, field("browser_idle")); ok {
+			s.BrowserIdle = d
 		}
 	}
 	if v := f["check_retention"]; v.set() {

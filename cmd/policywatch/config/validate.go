@@ -97,12 +97,10 @@ func checkURL(raw string) string {
 // checkFetcher returns what is wrong with a fetcher name, or "".
 func checkFetcher(name string) string {
 	switch name {
-	case "http":
+	case "http", "browser", "auto":
 		return ""
-	case "browser", "auto":
-		return fmt.Sprintf("fetcher %q is not available yet; use http", name)
 	}
-	return fmt.Sprintf("unknown fetcher %q; use http", name)
+	return fmt.Sprintf("unknown fetcher %q; use auto, http or browser", name)
 }
 
 // checkSelector uses the extractor's own check, so that what loads also

@@ -24,7 +24,8 @@ const watchesComment = `Each watch is one page. Keys:
   url       required: the page, http:// or https://
   select    CSS selectors of the content (default: the page's main content)
   remove    CSS selectors removed from the content
-  fetcher   http ("browser" and "auto" are planned)
+  fetcher   auto (default: plain HTTP, a headless Chromium when the page
+            blocks bots or is an empty JavaScript shell), http or browser
   schedule  when to check it (default: settings.schedule)
   language  BCP 47 tag, sent as Accept-Language and expected of the page
   headers   extra request headers, e.g. {Cookie: "locale=en_US"}`
@@ -111,6 +112,11 @@ func settingsNode(s Settings) (*yaml.Node, error) {
 	add(n, "min_length_ratio", "A capture whose text is shorter than this share of the watch's typical\nlength is an anomaly, not a new version of the policy.",
 		formatRatio(s.MinLengthRatio))
 	add(n, "log_level", "debug, info, warn or error.", str(level))
+	if s.BrowserPath != "" {
+		add(n, "browser_path", "Chromium for fetchers browser and auto (default: chromium, chromium-browser\nor google-chrome on PATH; apt-get install chromium).", str(s.BrowserPath))
+	}
+	add(n, "browser_tabs", "Pages rendered in the browser at once.", scalar("!!int", strconv.Itoa(s.BrowserTabs)))
+	add(n, "browser_idle", "The browser is closed after this long without work.", str(s.BrowserIdle.String()))
 	add(n, "check_retention", "Check rows of checks that found nothing are deleted once older than this\n(e.g. 2160h for 90 days); 0 keeps them all. Versions, raw bodies and\nevents are never deleted.", str(s.CheckRetention.String()))
 	return n, nil
 }

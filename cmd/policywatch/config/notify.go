@@ -1,0 +1,274 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/notify"
+	"github.com/policywatch/policywatch/notify/email"
+	"github.com/policywatch/policywatch/notify/webhook"
+)
+
+// Keys of the notify section.
+var (
+	notifyKeys  = []string{"smtp", "digest_schedule", "base_url", "operator", "webhooks", "secret_file"}
+	smtpKeys    = []string{"host", "port", "tls", "username", "password_file", "from", "timeout"}
+	webhookKeys = []string{"url", "secret_file", "min_severity", "format", "watches"}
+)
+
+// NotifyConfig decodes and checks the notify section. Every problem is
+// reported at once, as file:line:col: notify.field: message, in an *Error.
+// Without a notify section it returns a configuration with no channel:
+// subscribers can be managed, nothing is sent. Secrets are not read here
+// (config check must work on a machine without them): the daemon calls
+// notify.Config.ResolveSecrets.
+func (c *Config) NotifyConfig() (*notify.Config, error) {
+	p := &parser{file: c.Path}
+	nc := p.notify(c.Notify, c.Watches)
+	if len(p.problems) > 0 {
+		sortProblems(p.problems)
+		return nil, &Error{Problems: p.problems}
+	}
+	return nc, nil
+}
+
+func (p *parser) notify(n *yaml.Node, watches []monitor.Watch) *notify.Config {
+	nc := &notify.Config{}
+	if n == nil {
+		return nc
+	}
+	if n.Kind != yaml.MappingNode {
+		p.expected(n, "notify", "a mapping")
+		return nc
+	}
+	f := p.mapping(n, "notify", notifyKeys)
+	field := func(key string) string { return "notify." + key }
+
+	if v := f["smtp"]; v.set() {
+		nc.SMTP, nc.SMTPPasswordFile = p.smtp(v.value)
+	}
+	if v := f["digest_schedule"]; v.set() {
+		if spec, ok := p.schedule(v.value, field("digest_schedule")); ok {
+			nc.DigestSchedule = spec
+		}
+	}
+	if v := f["base_url"]; v.set() {
+		if u, ok := p.text(v.value, field("base_url")); ok {
+			if err := notify.CheckBaseURL(u); err != nil {
+				p.report(v.value, field("base_url"), "%v", err)
+			} else {
+				nc.BaseURL = strings.TrimRight(u, "/")
+			}
+		}
+	}
+	if v := f["operator"]; v.set() {
+		if addr, ok := p.text(v.value, field("operator")); ok {
+			if a, err := notify.ParseAddress(addr); err != nil {
+				p.report(v.value, field("operator"), "%v", err)
+			} else {
+				nc.Operator = a
+				if !f["smtp"].set() {
+					p.report(v.value, field("operator"), "needs notify.smtp to send to")
+				}
+			}
+		}
+	}
+	if v := f["webhooks"]; v.set() {
+		nc.Webhooks = p.webhooks(v.value, watches)
+	}
+	if v := f["secret_file"]; v.set() {
+		if path, ok := p.text(v.value, field("secret_file")); ok {
+			nc.SecretFile = path
+		}
+	}
+	return nc
+}
+
+func (p *parser) smtp(n *yaml.Node) (*email.Config, string) {
+	const path = "notify.smtp"
+	if n.Kind != yaml.MappingNode {
+		p.expected(n, path, "a mapping with host, port, tls, username, password_file and from")
+		return nil, ""
+	}
+	f := p.mapping(n, path, smtpKeys)
+	field := func(key string) string { return path + "." + key }
+	c := &email.Config{TLS: email.TLSStartTLS}
+	var passwordFile string
+
+	if v := f["host"]; !v.set() {
+		p.report(n, path, "missing host; the name of the SMTP server")
+	} else if h, ok := p.text(v.value, field("host")); ok {
+		if strings.ContainsAny(h, " /:\r\n") {
+			p.report(v.value, field("host"), "invalid host %q: a host name or address, without port or scheme", h)
+		} else {
+			c.Host = h
+		}
+	}
+	if v := f["port"]; v.set() {
+		if port, ok := p.integer(v.value, field("port")); ok {
+			if port < 1 || port > 65535 {
+				p.report(v.value, field("port"), "port %d is out of range 1-65535", port)
+			} else {
+				c.Port = port
+			}
+		}
+	}
+	if v := f["tls"]; v.set() {
+		if mode, ok := p.text(v.value, field("tls")); ok {
+			switch mode {
+			case email.TLSNone, email.TLSStartTLS, email.TLSImplicit:
+				c.TLS = mode
+			default:
+				p.report(v.value, field("tls"), "unknown mode %q; use none, starttls or tls", mode)
+			}
+		}
+	}
+	var userNode *yaml.Node
+	if v := f["username"]; v.set() {
+		if u, ok := p.text(v.value, field("username")); ok {
+			c.Username, userNode = u, v.value
+		}
+	}
+	if v := f["password_file"]; v.set() {
+		if file, ok := p.text(v.value, field("password_file")); ok {
+			passwordFile = file
+		}
+	}
+	if v := f["from"]; !v.set() {
+		p.report(n, path, "missing from; the sender, such as \"policywatch <alerts@example.org>\"")
+	} else if from, ok := p.text(v.value, field("from")); ok {
+		if _, err := email.ParseFrom(from); err != nil {
+			p.report(v.value, field("from"), "%v", err)
+		} else {
+			c.From = from
+		}
+	}
+	if v := f["timeout"]; v.set() {
+		if d, ok := p.duration(v.value, field("timeout")); ok {
+			c.Timeout = d
+		}
+	}
+	if userNode != nil && c.TLS == email.TLSNone {
+		p.report(userNode, field("username"), "authentication with tls: none would send the password in clear; use starttls or tls")
+	}
+	return c, passwordFile
+}
+
+func (p *parser) webhooks(n *yaml.Node, watches []monitor.Watch) []notify.Webhook {
+	const path = "notify.webhooks"
+	if n.Kind != yaml.SequenceNode {
+		p.expected(n, path, "a list of webhooks")
+		return nil
+	}
+	known := make([]string, len(watches))
+	for i, w := range watches {
+		known[i] = w.Name
+	}
+	seen := map[string]int{}
+	var out []notify.Webhook
+	for i, item := range n.Content {
+		item = resolve(item)
+		wpath := fmt.Sprintf("%s[%d]", path, i)
+		if item.Kind != yaml.MappingNode {
+			p.expected(item, wpath, "a webhook (a mapping with at least url)")
+			continue
+		}
+		f := p.mapping(item, wpath, webhookKeys)
+		field := func(key string) string { return wpath + "." + key }
+		var w notify.Webhook
+		ok := true
+		if v := f["url"]; !v.set() {
+			p.report(item, wpath, "missing url")
+			ok = false
+		} else if u, good := p.text(v.value, field("url")); good {
+			if err := (webhook.Config{URL: u}).Validate(); err != nil {
+				p.report(v.value, field("url"), "%v", err)
+				ok = false
+			} else if first, dup := seen[u]; dup {
+				p.report(v.value, field("url"), "repeated url; %s[%d] has it too", path, first)
+				ok = false
+			} else {
+				seen[u] = i
+				w.URL = u
+			}
+		} else {
+			ok = false
+		}
+		if v := f["secret_file"]; v.set() {
+			if file, good := p.text(v.value, field("secret_file")); good {
+				w.SecretFile = file
+			}
+		}
+		if v := f["min_severity"]; v.set() {
+			if s, good := p.text(v.value, field("min_severity")); good {
+				if sev, err := notify.ParseSeverity(s); err != nil {
+					p.report(v.value, field("min_severity"), "%v", err)
+				} else {
+					w.MinSeverity = string(sev)
+				}
+			}
+		}
+		if v := f["format"]; v.set() {
+			if s, good := p.text(v.value, field("format")); good {
+				if err := (webhook.Config{URL: "https://x.invalid", Format: s}).Validate(); err != nil {
+					p.report(v.value, field("format"), "%v", err)
+				} else {
+					w.Format = s
+				}
+			}
+		}
+		if v := f["watches"]; v.set() {
+			w.Watches = p.watchNames(v.value, field("watches"), known)
+		}
+		if ok {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// watchNames reads a list of configured watch names; a single name is a
+// list of one.
+func (p *parser) watchNames(n *yaml.Node, field string, known []string) []string {
+	items := []*yaml.Node{n}
+	itemField := func(int) string { return field }
+	switch n.Kind {
+	case yaml.ScalarNode:
+	case yaml.SequenceNode:
+		items = n.Content
+		itemField = func(i int) string { return fmt.Sprintf("%s[%d]", field, i) }
+	default:
+		p.expected(n, field, "a watch name or a list of them")
+		return nil
+	}
+	var out []string
+	for i, item := range items {
+		item = resolve(item)
+		name, ok := p.textOf(item, itemField(i), "a watch name")
+		if !ok {
+			continue
+		}
+		if !contains(known, name) {
+			if s := suggest(name, known); s != "" {
+				p.report(item, itemField(i), "unknown watch %q; did you mean %q?", name, s)
+			} else {
+				p.report(item, itemField(i), "unknown watch %q", name)
+			}
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
