@@ -253,6 +253,7 @@ func (c *Checker) Ingest(ctx context.Context, w Watch, body *Body) (*Result, err
 	for i := range rec.Events {
 		rec.Events[i].Imported = true
 	}
+	rec.Finished = rec.Started // an archived snapshot has one time
 	return c.record(ctx, rec)
 }
 
@@ -396,7 +397,10 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		return nil
 	}
 
-	prev := state.Current
+	prev, err := c.store.Version(ctx, state.Current.ID)
+	if err != nil {
+		return err
+	}
 	revertedTo, found, err := c.store.FindVersionByHash(ctx, w.Name, hash)
 	if err != nil {
 		return err

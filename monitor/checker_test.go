@@ -204,18 +204,23 @@ func TestSchedulerRunsEachWatchAloneAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sched.Run(ctx) }()
-	// Wait until the fast watch has been checked three times: at start and on schedule.
+	// Wait until the fast watch has been checked three times (at start and
+	// on schedule) and the slow one has recorded its first check.
 	deadline := time.After(20 * time.Second)
 	for {
 		mu.Lock()
 		n := served["/fast"]
 		mu.Unlock()
-		if n >= 3 {
+		events, err := rig.db.Events(context.Background(), monitor.EventFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n >= 3 && len(events) >= 2 {
 			break
 		}
 		select {
 		case <-deadline:
-			t.Fatalf("fast watch checked %d times in 20s", n)
+			t.Fatalf("after 20s: fast watch checked %d times, %d events", n, len(events))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

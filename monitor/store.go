@@ -14,6 +14,8 @@ type Store interface {
 	// FindVersionByHash returns the id of the watch's version with this text
 	// hash, if any.
 	FindVersionByHash(ctx context.Context, watch, hash string) (id int64, found bool, err error)
+	// Version returns a version with its text, links and fact sheet.
+	Version(ctx context.Context, id int64) (*Version, error)
 	// RecordCheck writes the whole record in one transaction and returns the
 	// events as stored (with IDs and version ids filled in). It returns
 	// ErrConflict, writing nothing, when the watch's Seq is no longer

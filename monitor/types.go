@@ -112,6 +112,13 @@ type Version struct {
 	LastSeen  time.Time
 }
 
+// VersionRef names a version and its text hash: what comparing a capture
+// with it needs.
+type VersionRef struct {
+	ID   int64
+	Hash string
+}
+
 // Body is one raw response body, kept byte for byte as evidence.
 type Body struct {
 	ID          int64
@@ -166,7 +173,7 @@ type Episode struct {
 // built from a stale State.
 type State struct {
 	Seq           int64
-	Current       *Version // nil before the baseline; Text and Facts loaded
+	Current       *VersionRef // nil before the baseline
 	TypicalLength int      // typical readable-text length of accepted captures; 0: unknown
 	Language      string   // language of the watch's accepted captures; "" unknown
 	Episode       *Episode // nil when none is open

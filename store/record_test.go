@@ -55,11 +55,15 @@ func TestRecordCheckHistory(t *testing.T) {
 			if events[0].Version != v1 || events[0].ID == 0 || events[0].Watch != testWatch.Name {
 				t.Errorf("baseline event = %+v, want Version %d, an ID and the watch", events[0], v1)
 			}
-			if st.Current.Text != "Example Privacy Policy\nWe collect your name." || !reflect.DeepEqual(st.Current.Links, links) || st.Current.Facts == nil {
-				t.Errorf("Current not loaded whole: %+v", st.Current)
+			cur, err := db.Version(ctx, st.Current.ID)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if st.Current.BodyID == 0 || !st.Current.FirstSeen.Equal(at(0).Add(time.Second)) {
-				t.Errorf("Current BodyID %d FirstSeen %v", st.Current.BodyID, st.Current.FirstSeen)
+			if cur.Text != "Example Privacy Policy\nWe collect your name." || !reflect.DeepEqual(cur.Links, links) || cur.Facts == nil {
+				t.Errorf("current version not stored whole: %+v", cur)
+			}
+			if cur.BodyID == 0 || !cur.FirstSeen.Equal(at(0).Add(time.Second)) {
+				t.Errorf("current version BodyID %d FirstSeen %v", cur.BodyID, cur.FirstSeen)
 			}
 			if st.TypicalLength != 100 || st.Language != "en" || st.ETag != `"e1"` || st.LastModified == "" || st.Episode != nil {
 				t.Errorf("state = %+v", st)
@@ -80,8 +84,8 @@ func TestRecordCheckHistory(t *testing.T) {
 			if len(events) != 0 || st.Current.ID != v1 || st.TypicalLength != 120 || st.ETag != `"e2"` {
 				t.Errorf("state = %+v, events %v", st, events)
 			}
-			if !st.Current.LastSeen.Equal(at(1).Add(time.Second)) {
-				t.Errorf("LastSeen = %v, want the check's end", st.Current.LastSeen)
+			if cur, err := db.Version(ctx, st.Current.ID); err != nil || !cur.LastSeen.Equal(at(1).Add(time.Second)) {
+				t.Errorf("LastSeen = %v (%v), want the check's end", cur.LastSeen, err)
 			}
 			if st.Language != "en" {
 				t.Errorf("Language = %q: an empty record language must keep it", st.Language)
@@ -129,8 +133,8 @@ func TestRecordCheckHistory(t *testing.T) {
 			if e.Version != v2 || e.PreviousVersion != v1 || e.Analysis == nil || e.WordsAdded != 3 || e.WordsRemoved != 1 {
 				t.Errorf("change event = %+v", e)
 			}
-			if st.Current.Links != nil {
-				t.Errorf("Links = %v, want none", st.Current.Links)
+			if cur, err := db.Version(ctx, st.Current.ID); err != nil || cur.Links != nil {
+				t.Errorf("Links = %v (%v), want none", cur.Links, err)
 			}
 		},
 	}, {

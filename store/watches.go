@@ -72,8 +72,11 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 	}
 	s.TypicalLength = median(recent)
 	if current.Valid {
-		if s.Current, err = db.version(ctx, tx, current.Int64); err != nil {
-			return nil, fmt.Errorf("state of %s: %w", w.Name, err)
+		// Only what comparing needs: most checks find the same text, and
+		// the Checker loads the whole version (text, facts) when it differs.
+		s.Current = &monitor.VersionRef{ID: current.Int64}
+		if err := tx.QueryRowContext(ctx, `SELECT hash FROM versions WHERE id = ?`, current.Int64).Scan(&s.Current.Hash); err != nil {
+			return nil, fmt.Errorf("state of %s: current version: %w", w.Name, err)
 		}
 	}
 	return &s, nil
