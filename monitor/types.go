@@ -174,9 +174,9 @@ type Episode struct {
 type State struct {
 	Seq           int64
 	Current       *VersionRef // nil before the baseline
-	TypicalLength int      // typical readable-text length of accepted captures; 0: unknown
-	Language      string   // language of the watch's accepted captures; "" unknown
-	Episode       *Episode // nil when none is open
+	TypicalLength int         // typical readable-text length of accepted captures; 0: unknown
+	Language      string      // language of the watch's accepted captures; "" unknown
+	Episode       *Episode    // nil when none is open
 	LastCheck     time.Time
 	ETag          string
 	LastModified  string
