@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"github.com/policywatch/policywatch/store"
+	"github.com/policywatch/policywatch/web"
+)
+
+func serveCommand() *command {
+	type opts struct{ listen string }
+	return &command{
+		name: "serve", args: "[--listen ADDR]", maxArgs: 0,
+		short: "serve the web view of the history, without checking anything",
+		long: `Serves the web view (the daemon, 'policywatch run', serves it too): every
+watch at a glance, each watch's timeline, changes side by side with their
+analysis, any version's text, evidence bundles, a JSON API under /api/,
+/healthz and Prometheus /metrics. Runs until interrupted.
+
+It listens on web.listen (default 127.0.0.1:8080). Listening on anything
+but loopback requires web.auth in the configuration (user and
+password_hash, or token_file); without it, serve refuses to start.
+
+Examples:
+  policywatch serve
+  policywatch serve --listen 127.0.0.1:9000 --db /var/lib/policywatch/policywatch.db`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &opts{}
+			fs.StringVar(&o.listen, "listen", "", "listen on `ADDR` (host:port) instead of web.listen")
+			return o
+		},
+		run: func(ctx context.Context, a *app, o any, _ []string) error {
+			srv, err := a.newWebServer(o.(*opts).listen)
+			if err != nil {
+				return err
+			}
+			return srv.Run(ctx)
+		},
+	}
+}
+
+// newWebServer builds the web view from the configuration's web section;
+// listen, when not empty, replaces web.listen. It refuses a non-loopback
+// address without authentication.
+func (a *app) newWebServer(listen string) (*web.Server, error) {
+	cfg, err := a.cfg.WebConfig()
+	if err != nil {
+		return nil, err
+	}
+	if listen != "" {
+		cfg.Listen = listen
+	}
+	return web.New(*cfg, a.db,
+		web.WithLogger(a.log),
+		web.WithWatches(a.cfg.Watches),
+		web.WithNotFound(store.ErrNotFound),
+	)
+}

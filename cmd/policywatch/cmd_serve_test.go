@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/web"
+)
+
+// lockedBuffer is a bytes.Buffer that a running command may write while
+// the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestServeRefusesNonLoopbackWithoutAuth(t *testing.T) {
+	c := newCLI(t)
+	_, _, err := c.run("serve", "--listen", "0.0.0.0:0")
+	if !errors.Is(err, web.ErrAuthRequired) {
+		t.Fatalf("serve --listen 0.0.0.0:0 without auth: %v, want ErrAuthRequired", err)
+	}
+
+	// The same from the configuration file, reported at its line.
+	conf := filepath.Join(t.TempDir(), "policywatch.yaml")
+	if err := os.WriteFile(conf, []byte("watches:\n  - name: example\n    url: https://example.com/\nweb:\n  listen: 0.0.0.0:8080\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.run("serve", "--config", conf)
+	if err == nil || !strings.Contains(err.Error(), conf+":5:11: web.listen: 0.0.0.0:8080 is not a loopback address") {
+		t.Fatalf("serve with web.listen 0.0.0.0:8080 and no auth: %v", err)
+	}
+}
+
+func TestServeServesUntilInterrupted(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun("watches") // creates the database
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0"}, strings.NewReader(""), io.Discard, stderr,
+			func(k string) string { return c.env[k] })
+	}()
+	listening := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)/`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := listening.FindStringSubmatch(stderr.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("serve never said where it listens; stderr:\n%s", stderr)
+	}
+	for path, want := range map[string]string{"/healthz": "ok", "/": "meta-privacy-policy"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %d, want 200 with %q", path, resp.StatusCode, want)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after interruption: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop after its context ended")
+	}
+}

@@ -1,0 +1,117 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/policywatch/policywatch/web"
+)
+
+const webWatches = "watches:\n  - name: example\n    url: https://example.com/privacy\n"
+
+// parseWeb parses a configuration made of the web section given and one
+// watch, in a file of dir, and returns its web configuration.
+func parseWeb(t *testing.T, dir, section string) (*web.Config, error) {
+	t.Helper()
+	path := filepath.Join(dir, "policywatch.yaml")
+	cfg, err := Parse(path, []byte(webWatches+section))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return cfg.WebConfig()
+}
+
+func TestWebConfig(t *testing.T) {
+	dir := t.TempDir()
+	hash, err := bcrypt.GenerateFromPassword([]byte("secret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := filepath.Join(dir, "token")
+	if err := os.WriteFile(token, []byte("0123456789abcdef0123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, section string
+		want          web.Config
+	}{
+		{"absent", "", web.Config{Listen: web.DefaultListen}},
+		{"empty", "web:\n", web.Config{Listen: web.DefaultListen}},
+		{"loopback", "web:\n  listen: 127.0.0.1:9090\n", web.Config{Listen: "127.0.0.1:9090"}},
+		{"ipv6 loopback", "web:\n  listen: \"[::1]:9090\"\n", web.Config{Listen: "[::1]:9090"}},
+		{"basic", "web:\n  listen: 0.0.0.0:8080\n  auth:\n    user: editor\n    password_hash: \"" + string(hash) + "\"\n",
+			web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{User: "editor", PasswordHash: string(hash)}}},
+		{"token relative to the file", "web:\n  listen: \":8080\"\n  auth:\n    token_file: token\n",
+			web.Config{Listen: ":8080", Auth: web.Auth{TokenFile: token}}},
+		{"token absolute", "web:\n  listen: \":8080\"\n  auth:\n    token_file: " + token + "\n",
+			web.Config{Listen: ":8080", Auth: web.Auth{TokenFile: token}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := parseWeb(t, dir, c.section)
+			if err != nil {
+				t.Fatalf("WebConfig: %v", err)
+			}
+			if *got != c.want {
+				t.Errorf("WebConfig:\n got %+v\nwant %+v", *got, c.want)
+			}
+			if err := got.Validate(); err != nil {
+				t.Errorf("a configuration WebConfig accepts fails web's own validation: %v", err)
+			}
+		})
+	}
+}
+
+func TestWebConfigProblems(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "policywatch.yaml")
+	if err := os.WriteFile(filepath.Join(dir, "short"), []byte("abc"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Line 4 is the first line of the web section.
+	for _, c := range []struct {
+		name, section string
+		want          []string
+	}{
+		{"not a mapping", "web: yes\n",
+			[]string{":4:6: web: expected a mapping with the keys listen and auth, found \"yes\""}},
+		{"unknown key", "web:\n  lisen: 127.0.0.1:80\n",
+			[]string{`:5:3: web.lisen: unknown key; did you mean "listen"?`}},
+		{"bad address", "web:\n  listen: 8080\n",
+			[]string{`:5:11: web.listen: listen address "8080": want host:port, such as 127.0.0.1:8080`}},
+		{"no auth beyond loopback", "web:\n  listen: 0.0.0.0:8080\n",
+			[]string{":5:11: web.listen: 0.0.0.0:8080 is not a loopback address, so the web view needs authentication: set web.auth (user and password_hash, or token_file), or listen on 127.0.0.1:8080"}},
+		{"clear password", "web:\n  listen: 0.0.0.0:8080\n  auth:\n    user: editor\n    password_hash: hunter2\n",
+			[]string{":8:20: web.auth.password_hash: not a bcrypt hash"}},
+		{"user alone", "web:\n  auth:\n    user: editor\n",
+			[]string{":6:5: web.auth: user needs a password_hash"}},
+		{"empty auth", "web:\n  listen: 0.0.0.0:8080\n  auth: {}\n",
+			[]string{":6:9: web.auth: empty; set user and password_hash, or token_file"}},
+		{"missing token", "web:\n  auth:\n    token_file: nowhere\n",
+			[]string{":6:17: web.auth.token_file: token file: stat " + filepath.Join(dir, "nowhere")}},
+		{"short token", "web:\n  auth:\n    token_file: short\n",
+			[]string{":6:17: web.auth.token_file: token file " + filepath.Join(dir, "short") + ": the token has 3 characters"}},
+		{"unknown auth key", "web:\n  auth:\n    pasword_hash: x\n",
+			[]string{`:6:5: web.auth.pasword_hash: unknown key; did you mean "password_hash"?`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := parseWeb(t, dir, c.section)
+			var cerr *Error
+			if !errors.As(err, &cerr) {
+				t.Fatalf("WebConfig: %v, want an *Error", err)
+			}
+			if len(cerr.Problems) != len(c.want) {
+				t.Fatalf("problems:\n%v\nwant %d", err, len(c.want))
+			}
+			for i, p := range cerr.Problems {
+				if got := p.String(); !strings.HasPrefix(got, file+c.want[i]) {
+					t.Errorf("problem %d:\n got %s\nwant %s…", i, got, file+c.want[i])
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,229 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
+	"github.com/policywatch/policywatch/monitor/extract"
+)
+
+// The JSON API. Events are the objects of `policywatch events --json`
+// (monitor.Event's MarshalJSON); watches and versions have their own
+// snake_case objects below. Fields are only ever added.
+
+// Event listing limits.
+const (
+	apiEventsDefault = 100
+	apiEventsMax     = 1000
+)
+
+type watchJSON struct {
+	Name               string           `json:"name"`
+	URL                string           `json:"url"`
+	Status             string           `json:"status"` // ok, anomaly, fetch_error, never
+	StatusReason       string           `json:"status_reason,omitempty"`
+	StatusSince        time.Time        `json:"status_since,omitzero"`
+	LastCheck          time.Time        `json:"last_check,omitzero"`
+	LastOutcome        monitor.Outcome  `json:"last_outcome,omitempty"`
+	CurrentVersion     int64            `json:"current_version,omitempty"`
+	Versions           int              `json:"versions"`
+	LastChange         time.Time        `json:"last_change,omitzero"`
+	LastChangeSummary  string           `json:"last_change_summary,omitempty"`
+	LastChangeSeverity monitor.Severity `json:"last_change_severity,omitempty"`
+}
+
+func (s *Server) apiWatches(w http.ResponseWriter, r *http.Request) error {
+	known, err := s.reader.Watches(r.Context())
+	if err != nil {
+		return err
+	}
+	out := []watchJSON{}
+	for _, sum := range mergeWatches(s.watches, known) {
+		st := watchStatus(sum)
+		out = append(out, watchJSON{
+			Name: sum.Name, URL: sum.URL, Status: st.Key, StatusReason: st.Detail, StatusSince: st.Since.UTC(),
+			LastCheck: sum.LastCheck.UTC(), LastOutcome: sum.LastOutcome, CurrentVersion: sum.CurrentVersion,
+			Versions: sum.Versions, LastChange: sum.LastChange.UTC(),
+			LastChangeSummary: sum.LastChangeSummary, LastChangeSeverity: sum.LastChangeSeverity,
+		})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// apiEvents lists events, oldest first (order=desc: newest first). Query
+// parameters: watch, kind and severity (comma-separated lists), since
+// (RFC 3339 or a date), after and before (event ids), limit. When more
+// events follow, the Link header names the next page (rel="next").
+func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := monitor.EventFilter{Limit: apiEventsDefault}
+	if name := q.Get("watch"); name != "" {
+		if !watchNamePattern.MatchString(name) {
+			return badRequestf("watch %q: not a watch name", name)
+		}
+		f.Watch = name
+	}
+	for _, k := range splitList(q.Get("kind")) {
+		if !isKnownKind(monitor.EventKind(k)) {
+			return badRequestf("kind %q: want one of baseline, change, revert, anomaly, fetch_error, recovered", k)
+		}
+		f.Kinds = append(f.Kinds, monitor.EventKind(k))
+	}
+	for _, sev := range splitList(q.Get("severity")) {
+		switch monitor.Severity(sev) {
+		case monitor.SeverityInfo, monitor.SeverityNotable, monitor.SeverityCritical:
+			f.Severities = append(f.Severities, monitor.Severity(sev))
+		default:
+			return badRequestf("severity %q: want info, notable or critical", sev)
+		}
+	}
+	if since := q.Get("since"); since != "" {
+		t, err := time.Parse(time.RFC3339, since)
+		if err != nil {
+			if t, err = time.Parse(time.DateOnly, since); err != nil {
+				return badRequestf("since %q: want an RFC 3339 time or a date (2006-01-02)", since)
+			}
+		}
+		f.Since = t
+	}
+	var err error
+	if f.AfterID, err = queryInt(q, "after", 0, maxID); err != nil {
+		return err
+	}
+	if f.BeforeID, err = queryInt(q, "before", 0, maxID); err != nil {
+		return err
+	}
+	limit, err := queryInt(q, "limit", 1, apiEventsMax)
+	if err != nil {
+		return err
+	}
+	if limit > 0 {
+		f.Limit = int(limit)
+	}
+	switch q.Get("order") {
+	case "", "asc":
+	case "desc":
+		f.Descending = true
+	default:
+		return badRequestf("order %q: want asc or desc", q.Get("order"))
+	}
+	events, err := s.reader.Events(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if events == nil {
+		events = []monitor.Event{}
+	}
+	if len(events) == f.Limit {
+		next := r.URL.Query()
+		last := strconv.FormatInt(events[len(events)-1].ID, 10)
+		if f.Descending {
+			next.Set("before", last)
+		} else {
+			next.Set("after", last)
+		}
+		w.Header().Set("Link", fmt.Sprintf(`</api/events?%s>; rel="next"`, next.Encode()))
+	}
+	return writeJSON(w, http.StatusOK, events)
+}
+
+type versionJSON struct {
+	ID          int64              `json:"id"`
+	Watch       string             `json:"watch"`
+	Hash        string             `json:"hash"`
+	Title       string             `json:"title"`
+	Language    string             `json:"language"`
+	FirstSeen   time.Time          `json:"first_seen"`
+	LastSeen    time.Time          `json:"last_seen"`
+	BodyID      int64              `json:"body_id,omitempty"`
+	Text        string             `json:"text"`
+	Links       []extract.Link     `json:"links"`
+	Facts       *analyze.FactSheet `json:"facts,omitempty"`
+	URL         string             `json:"url"`
+	EvidenceURL string             `json:"evidence_url,omitempty"`
+}
+
+func (s *Server) apiVersion(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.reader.Version(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := versionJSON{
+		ID: v.ID, Watch: v.Watch, Hash: v.Hash, Title: v.Title, Language: v.Language,
+		FirstSeen: v.FirstSeen.UTC(), LastSeen: v.LastSeen.UTC(), BodyID: v.BodyID,
+		Text: v.Text, Links: v.Links, Facts: v.Facts, URL: fmt.Sprintf("/versions/%d", v.ID),
+	}
+	if out.Links == nil {
+		out.Links = []extract.Link{}
+	}
+	if v.BodyID != 0 {
+		out.EvidenceURL = fmt.Sprintf("/versions/%d/evidence.zip", v.ID)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func isKnownKind(k monitor.EventKind) bool {
+	for _, known := range eventKinds {
+		if k == known {
+			return true
+		}
+	}
+	return false
+}
+
+func splitList(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// queryInt reads an optional integer parameter within [lo, hi]; 0 when
+// absent.
+func queryInt(q url.Values, name string, lo, hi int64) (int64, error) {
+	raw := q.Get(name)
+	if raw == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, badRequestf("%s %q: want a whole number from %d to %d", name, raw, lo, hi)
+	}
+	return n, nil
+}
+
+// writeJSON writes v. encoding/json escapes <, > and & in strings, so
+// that scraped text stays inert even where JSON is mistaken for HTML.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", " ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encode JSON: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func writeJSONError(w http.ResponseWriter, status int, message string) {
+	_ = writeJSON(w, status, map[string]string{"error": message})
+}

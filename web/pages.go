@@ -1,0 +1,438 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/diff"
+)
+
+// watchNamePattern is the shape of watch names (the configuration allows
+// no other), checked before a name from a URL reaches the database.
+var watchNamePattern = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+
+// maxID bounds ids from URLs: SQLite rowids, and integers JSON carries
+// exactly.
+const maxID = 1<<53 - 1
+
+// pathID reads the id named name from the request's path.
+func pathID(r *http.Request, name string) (int64, error) {
+	raw := r.PathValue(name)
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 || id > maxID || strconv.FormatInt(id, 10) != raw {
+		return 0, notFoundf("%q is not a valid %s number.", raw, name)
+	}
+	return id, nil
+}
+
+// ---- Overview ----
+
+type overviewView struct {
+	common
+	Watches  []watchView
+	Problems int // watches with an open episode
+	From     time.Time
+}
+
+func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	known, err := s.reader.Watches(ctx)
+	if err != nil {
+		return err
+	}
+	start := sparkStart(s.now())
+	times, err := s.reader.ChangeTimes(ctx, start)
+	if err != nil {
+		return err
+	}
+	summaries := mergeWatches(s.watches, known)
+	v := overviewView{common: s.common("Watches"), Watches: make([]watchView, len(summaries)), From: start}
+	counts := make([][]int, len(summaries))
+	scale := 1
+	for i, sum := range summaries {
+		counts[i] = monthlyCounts(times[sum.Name], start)
+		scale = max(scale, slices.Max(counts[i]))
+	}
+	for i, sum := range summaries {
+		wv := newWatchView(sum)
+		wv.Spark = newSpark(counts[i], start, scale)
+		if sum.Episode != nil {
+			v.Problems++
+		}
+		v.Watches[i] = wv
+	}
+	return s.render(w, http.StatusOK, "overview", v)
+}
+
+// ---- Watch timeline ----
+
+type timelineView struct {
+	common
+	Watch    watchView
+	Events   []eventRow
+	Kinds    []option
+	Levels   []option
+	Filtered bool
+	Older    string // URL of the next page of older events; "" when none
+	Versions []monitor.Version
+	Checks   []checkRow
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type eventRow struct {
+	monitor.Event
+	Analysis *analysisView
+}
+
+type checkRow struct {
+	monitor.Check
+	Status   int
+	Duration time.Duration
+	Err      string
+}
+
+// timelinePage is how many events a timeline page lists.
+const timelinePage = 50
+
+// severityLevels are the timeline's severity filter: a minimum.
+var severityLevels = []struct {
+	value, label string
+	severities   []monitor.Severity
+}{
+	{"", "any severity", nil},
+	{"notable", "notable or critical", []monitor.Severity{monitor.SeverityNotable, monitor.SeverityCritical}},
+	{"critical", "critical", []monitor.Severity{monitor.SeverityCritical}},
+}
+
+var eventKinds = []monitor.EventKind{
+	monitor.KindChange, monitor.KindRevert, monitor.KindBaseline,
+	monitor.KindAnomaly, monitor.KindFetchError, monitor.KindRecovered,
+}
+
+func (s *Server) findWatch(ctx context.Context, name string) (monitor.WatchSummary, error) {
+	if !watchNamePattern.MatchString(name) {
+		return monitor.WatchSummary{}, notFoundf("%q is not a watch name.", name)
+	}
+	known, err := s.reader.Watches(ctx)
+	if err != nil {
+		return monitor.WatchSummary{}, err
+	}
+	for _, sum := range mergeWatches(s.watches, known) {
+		if sum.Name == name {
+			return sum, nil
+		}
+	}
+	return monitor.WatchSummary{}, notFoundf("There is no watch named %q.", name)
+}
+
+func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	sum, err := s.findWatch(ctx, r.PathValue("watch"))
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := monitor.EventFilter{Watch: sum.Name, Descending: true, Limit: timelinePage + 1}
+	v := timelineView{common: s.common(sum.Name), Watch: newWatchView(sum)}
+	if s.feeds.Load() {
+		v.FeedURL = "/feeds/watch/" + sum.Name + ".atom"
+	}
+
+	kind := q.Get("kind")
+	v.Kinds = append(v.Kinds, option{Value: "", Label: "all kinds", Selected: kind == ""})
+	known := kind == ""
+	for _, k := range eventKinds {
+		sel := string(k) == kind
+		known = known || sel
+		v.Kinds = append(v.Kinds, option{Value: string(k), Label: kindName(k), Selected: sel})
+	}
+	if !known {
+		return badRequestf("Unknown kind of event %q.", kind)
+	}
+	if kind != "" {
+		f.Kinds = []monitor.EventKind{monitor.EventKind(kind)}
+	}
+	level := q.Get("severity")
+	known = false
+	for _, l := range severityLevels {
+		sel := l.value == level
+		if sel {
+			known, f.Severities = true, l.severities
+		}
+		v.Levels = append(v.Levels, option{Value: l.value, Label: l.label, Selected: sel})
+	}
+	if !known {
+		return badRequestf("Unknown severity %q.", level)
+	}
+	v.Filtered = kind != "" || level != ""
+	if before := q.Get("before"); before != "" {
+		id, err := strconv.ParseInt(before, 10, 64)
+		if err != nil || id <= 0 {
+			return badRequestf("%q is not an event number.", before)
+		}
+		f.BeforeID = id
+	}
+
+	events, err := s.reader.Events(ctx, f)
+	if err != nil {
+		return err
+	}
+	if len(events) > timelinePage {
+		events = events[:timelinePage]
+		older := url.Values{"before": {strconv.FormatInt(events[len(events)-1].ID, 10)}}
+		if kind != "" {
+			older.Set("kind", kind)
+		}
+		if level != "" {
+			older.Set("severity", level)
+		}
+		v.Older = "/watches/" + sum.Name + "?" + older.Encode()
+	}
+	for _, e := range events {
+		v.Events = append(v.Events, eventRow{Event: e, Analysis: s.newAnalysisView(e.Analysis, 0)})
+	}
+	if f.BeforeID == 0 {
+		if v.Versions, err = s.reader.Versions(ctx, sum.Name); err != nil {
+			return err
+		}
+		slices.Reverse(v.Versions)
+		checks, err := s.reader.Checks(ctx, sum.Name, 10)
+		if err != nil {
+			return err
+		}
+		for _, c := range checks {
+			row := checkRow{Check: c}
+			if n := len(c.Attempts); n > 0 {
+				last := c.Attempts[n-1]
+				row.Status, row.Err = last.Status, last.Err
+				for _, a := range c.Attempts {
+					row.Duration += a.Duration
+				}
+				row.Duration = row.Duration.Round(time.Millisecond)
+			}
+			v.Checks = append(v.Checks, row)
+		}
+	}
+	return s.render(w, http.StatusOK, "timeline", v)
+}
+
+// ---- Event and change view ----
+
+type eventView struct {
+	common
+	Event      monitor.Event
+	Analysis   *analysisView
+	Old, New   *monitor.Version // change and revert; text not shown
+	Diff       *diffView
+	Inline     bool
+	Full       bool
+	SideURL    string
+	InlineURL  string
+	FullURL    string
+	HunksURL   string
+	Prev, Next *monitor.Event
+}
+
+// diffContext is how many unchanged lines the change view shows around
+// each change.
+const diffContext = 3
+
+func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	e, err := s.reader.Event(ctx, id)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	v := eventView{
+		common:   s.common(fmt.Sprintf("%s: %s of %s", e.Watch, kindName(e.Kind), e.Time.UTC().Format("2 Jan 2006"))),
+		Event:    *e,
+		Analysis: s.newAnalysisView(e.Analysis, maxStatements),
+		Inline:   q.Get("view") == "inline",
+		Full:     q.Get("context") == "all",
+	}
+	if s.feeds.Load() {
+		v.FeedURL = "/feeds/watch/" + e.Watch + ".atom"
+	}
+	link := func(inline, full bool) string {
+		u := url.Values{}
+		if inline {
+			u.Set("view", "inline")
+		}
+		if full {
+			u.Set("context", "all")
+		}
+		if len(u) == 0 {
+			return fmt.Sprintf("/events/%d", e.ID)
+		}
+		return fmt.Sprintf("/events/%d?%s", e.ID, u.Encode())
+	}
+	v.SideURL, v.InlineURL = link(false, v.Full), link(true, v.Full)
+	v.FullURL, v.HunksURL = link(v.Inline, true), link(v.Inline, false)
+
+	if (e.Kind == monitor.KindChange || e.Kind == monitor.KindRevert) && e.Version != 0 && e.PreviousVersion != 0 {
+		if v.Old, err = s.reader.Version(ctx, e.PreviousVersion); err != nil {
+			return err
+		}
+		if v.New, err = s.reader.Version(ctx, e.Version); err != nil {
+			return err
+		}
+		context := diffContext
+		if v.Full {
+			context = math.MaxInt32
+		}
+		dv := newDiffView(diff.Compute(v.Old.Text, v.New.Text, context), !v.Inline)
+		v.Diff = &dv
+		changes := []monitor.EventKind{monitor.KindChange, monitor.KindRevert}
+		prev, err := s.reader.Events(ctx, monitor.EventFilter{Watch: e.Watch, Kinds: changes, BeforeID: e.ID, Descending: true, Limit: 1})
+		if err != nil {
+			return err
+		}
+		next, err := s.reader.Events(ctx, monitor.EventFilter{Watch: e.Watch, Kinds: changes, AfterID: e.ID, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(prev) > 0 {
+			v.Prev = &prev[0]
+		}
+		if len(next) > 0 {
+			v.Next = &next[0]
+		}
+	}
+	return s.render(w, http.StatusOK, "event", v)
+}
+
+// ---- Version view ----
+
+type versionView struct {
+	common
+	Version    *monitor.Version
+	Blocks     []block
+	Links      []linkView
+	Body       *monitor.Body // metadata only; nil when the raw body is not kept
+	Headers    []headerView
+	Prev, Next int64 // neighbouring versions of the watch; 0 when none
+	Permalink  string
+}
+
+type linkView struct {
+	Text, Href string
+	Web        bool // http(s): shown as a link; anything else as text only
+}
+
+type headerView struct{ Name, Value string }
+
+func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ver, err := s.reader.Version(ctx, id)
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("%s, version %d", ver.Watch, ver.ID)
+	v := versionView{
+		common: s.common(title), Version: ver, Blocks: readableBlocks(ver.Text),
+		Permalink: fmt.Sprintf("/versions/%d", ver.ID),
+	}
+	for _, l := range ver.Links {
+		v.Links = append(v.Links, linkView{Text: l.Text, Href: l.Href, Web: isWebURL(l.Href)})
+	}
+	if ver.BodyID != 0 {
+		body, err := s.reader.Body(ctx, ver.BodyID)
+		if err != nil {
+			return err
+		}
+		v.Body = body
+		for _, name := range sortedKeys(body.Header) {
+			for _, value := range body.Header[name] {
+				v.Headers = append(v.Headers, headerView{name, value})
+			}
+		}
+	}
+	versions, err := s.reader.Versions(ctx, ver.Watch)
+	if err != nil {
+		return err
+	}
+	for i, o := range versions {
+		if o.ID != ver.ID {
+			continue
+		}
+		if i > 0 {
+			v.Prev = versions[i-1].ID
+		}
+		if i+1 < len(versions) {
+			v.Next = versions[i+1].ID
+		}
+	}
+	return s.render(w, http.StatusOK, "version", v)
+}
+
+// versionText serves a version's readable text as text/plain, which
+// browsers show as text whatever it holds.
+func (s *Server) versionText(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ver, err := s.reader.Version(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(ver.Text)))
+	_, err = w.Write([]byte(ver.Text))
+	return err
+}
+
+// rawBody serves the raw response body a version was read from, byte for
+// byte, as a download: it is the page as the site served it, scripts and
+// all, and must never run in this origin.
+func (s *Server) rawBody(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ver, err := s.reader.Version(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if ver.BodyID == 0 {
+		return notFoundf("The raw response of version %d was not kept.", ver.ID)
+	}
+	body, err := s.reader.Body(r.Context(), ver.BodyID)
+	if err != nil {
+		return err
+	}
+	setDownload(w, fmt.Sprintf("%s-version-%d-response-body.bin", ver.Watch, ver.ID), "application/octet-stream", len(body.Data))
+	_, err = w.Write(body.Data)
+	return err
+}
+
+func sortedKeys(h http.Header) []string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,471 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/store"
+	"github.com/policywatch/policywatch/web"
+)
+
+// examplePolicy replays the synthetic example policy: a baseline, then
+// the change that adds AI training and moves the effective date.
+func examplePolicy(t testing.TB) (*rig, [][]byte) {
+	t.Helper()
+	v1, err := os.ReadFile("testdata/policy-v1.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := os.ReadFile("testdata/policy-v2.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, monitor.Watch{Name: "example", Select: []string{"#policy"}})
+	t0 := time.Date(2025, 4, 23, 12, 31, 8, 0, time.UTC)
+	header := http.Header{"Content-Type": {"text/html; charset=utf-8"}, "X-Served-By": {"test"}}
+	r.step(t, t0, 200, v1, header)
+	r.step(t, t0.Add(35*24*time.Hour), 200, v2, header)
+	return r, [][]byte{v1, v2}
+}
+
+func TestNonLoopbackWithoutAuthRefusesToStart(t *testing.T) {
+	db := openStore(t)
+	for _, listen := range []string{"0.0.0.0:8080", ":8080", "[::]:8080", "192.168.1.20:8080", "example.org:80", "policywatch.local:8080"} {
+		_, err := web.New(web.Config{Listen: listen}, db)
+		if !errors.Is(err, web.ErrAuthRequired) {
+			t.Errorf("New with listen %q and no auth: %v, want ErrAuthRequired", listen, err)
+		}
+	}
+	for _, listen := range []string{"", "127.0.0.1:8080", "127.0.0.2:0", "[::1]:8080", "localhost:8080"} {
+		if _, err := web.New(web.Config{Listen: listen}, db); err != nil {
+			t.Errorf("New with loopback listen %q: %v", listen, err)
+		}
+	}
+	for _, listen := range []string{"8080", "127.0.0.1", "127.0.0.1:http", "127.0.0.1:70000"} {
+		if _, err := web.New(web.Config{Listen: listen}, db); err == nil || errors.Is(err, web.ErrAuthRequired) {
+			t.Errorf("New with malformed listen %q: %v, want an address error", listen, err)
+		}
+	}
+	if _, err := web.New(web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{User: "editor"}}, db); err == nil {
+		t.Error("New accepted a user without a password hash")
+	}
+	if _, err := web.New(web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{User: "editor", PasswordHash: "secret"}}, db); err == nil {
+		t.Error("New accepted a password in clear as password_hash")
+	}
+	if _, err := web.New(web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{TokenFile: filepath.Join(t.TempDir(), "missing")}}, db); err == nil {
+		t.Error("New accepted a token file that does not exist")
+	}
+	short := writeFile(t, "short-token", "abc\n")
+	if _, err := web.New(web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{TokenFile: short}}, db); err == nil {
+		t.Error("New accepted a 3-character token")
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	r, _ := examplePolicy(t)
+	hash, err := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const token = "0123456789abcdef0123456789abcdef"
+	cfg := web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{
+		User: "editor", PasswordHash: string(hash), TokenFile: writeFile(t, "token", token+"\n"),
+	}}
+	s, err := web.New(cfg, r.db, web.WithLogger(quiet()), web.WithNotFound(store.ErrNotFound))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mounted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "mounted "+r.URL.Path) })
+	s.Handle("GET /feeds/", mounted)
+	s.HandlePublic("GET /unsubscribe", mounted)
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+
+	basic := func(user, pass string) string {
+		req, _ := http.NewRequest("GET", "/", nil)
+		req.SetBasicAuth(user, pass)
+		return req.Header.Get("Authorization")
+	}
+	for _, c := range []struct {
+		name, path, auth string
+		want             int
+	}{
+		{"no credentials", "/", "", 401},
+		{"no credentials, API", "/api/events", "", 401},
+		{"no credentials, metrics", "/metrics", "", 401},
+		{"no credentials, asset", "/static/style.css", "", 401},
+		{"no credentials, mounted feed", "/feeds/all.atom", "", 401},
+		{"wrong password", "/", basic("editor", "wrong horse"), 401},
+		{"wrong user", "/", basic("admin", "correct horse"), 401},
+		{"empty password", "/", basic("editor", ""), 401},
+		{"wrong token", "/", "Bearer " + strings.Repeat("x", len(token)), 401},
+		{"token prefix", "/", "Bearer " + token[:16], 401},
+		{"unknown scheme", "/", "Digest " + token, 401},
+		{"password", "/", basic("editor", "correct horse"), 200},
+		{"password again, remembered", "/watches/example", basic("editor", "correct horse"), 200},
+		{"bearer token", "/api/events", "Bearer " + token, 200},
+		{"token as basic password", "/", basic("anyone", token), 200},
+		{"mounted feed", "/feeds/all.atom", "Bearer " + token, 200},
+		{"health needs nothing", "/healthz", "", 200},
+		{"public mount needs nothing", "/unsubscribe", "", 200},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			resp, body := get(t, ts.URL+c.path, "Authorization", c.auth)
+			if resp.StatusCode != c.want {
+				t.Fatalf("GET %s: %d, want %d\n%s", c.path, resp.StatusCode, c.want, body)
+			}
+			if c.want == 401 {
+				if got := resp.Header.Values("WWW-Authenticate"); len(got) != 2 || !strings.HasPrefix(got[0], "Basic ") || !strings.HasPrefix(got[1], "Bearer ") {
+					t.Errorf("WWW-Authenticate %q, want a Basic and a Bearer challenge", got)
+				}
+				if strings.Contains(string(body), "example") {
+					t.Errorf("a 401 shows the history: %s", body)
+				}
+			}
+		})
+	}
+
+	// With a feed handler mounted, the pages link the feeds.
+	_, body := get(t, ts.URL+"/watches/example", "Authorization", "Bearer "+token)
+	for _, want := range []string{`href="/feeds/all.atom"`, `href="/feeds/watch/example.atom"`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("timeline lacks %s", want)
+		}
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	r, bodies := examplePolicy(t)
+	_, ts := r.server(t)
+	for _, p := range []string{"/", "/watches/example", "/events/2", "/versions/1", "/versions/1/text", "/api/events", "/metrics", "/nowhere", "/events/99"} {
+		resp, _ := get(t, ts.URL+p)
+		h := resp.Header
+		if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+			t.Errorf("%s: Content-Security-Policy %q", p, csp)
+		}
+		if got := h.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s: X-Content-Type-Options %q", p, got)
+		}
+		if got := h.Get("X-Frame-Options"); got != "DENY" {
+			t.Errorf("%s: X-Frame-Options %q", p, got)
+		}
+	}
+	// The raw body is a download, never a page of this origin.
+	resp, data := get(t, ts.URL+"/versions/1/raw")
+	if resp.StatusCode != 200 || string(data) != string(bodies[0]) {
+		t.Fatalf("raw body: %d, %d bytes, want the %d bytes served", resp.StatusCode, len(data), len(bodies[0]))
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/octet-stream" {
+		t.Errorf("raw body Content-Type %q", ct)
+	}
+	if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
+		t.Errorf("raw body Content-Disposition %q, want an attachment", cd)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "sandbox") {
+		t.Errorf("raw body Content-Security-Policy %q, want a sandbox", csp)
+	}
+	if resp, _ := get(t, ts.URL+"/versions/1/text"); resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
+		t.Errorf("readable text served as %q", resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestCrossSiteFormsRefused: a state-changing request a browser sends
+// from another site is refused, for mounted handlers too.
+func TestCrossSiteFormsRefused(t *testing.T) {
+	r, _ := examplePolicy(t)
+	s, err := web.New(web.Config{}, r.db, web.WithLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.HandlePublic("POST /unsubscribe", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "unsubscribed") }))
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	post := func(site string) int {
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/unsubscribe", strings.NewReader("token=x"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", site)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := post("cross-site"); got != http.StatusForbidden {
+		t.Errorf("cross-site POST: %d, want 403", got)
+	}
+	if got := post("same-origin"); got != http.StatusOK {
+		t.Errorf("same-origin POST: %d, want 200", got)
+	}
+}
+
+func TestInvalidAddresses(t *testing.T) {
+	r, _ := examplePolicy(t)
+	_, ts := r.server(t)
+	for _, c := range []struct {
+		path string
+		want int
+	}{
+		{"/events/abc", 404}, {"/events/0", 404}, {"/events/-1", 404}, {"/events/007", 404},
+		{"/events/99999999999999999999", 404}, {"/events/999", 404}, {"/versions/999", 404},
+		{"/versions/999/evidence.zip", 404}, {"/versions/999/raw", 404}, {"/api/versions/999", 404},
+		{"/watches/Example", 404}, {"/watches/nobody", 404}, {"/watches/..%2F..%2Fetc", 404},
+		{"/watches/example?kind=bogus", 400}, {"/watches/example?severity=bogus", 400},
+		{"/watches/example?before=x", 400},
+		{"/api/events?limit=0", 400}, {"/api/events?limit=5000", 400}, {"/api/events?kind=bogus", 400},
+		{"/api/events?since=yesterday", 400}, {"/api/events?watch=BAD", 400}, {"/api/events?order=up", 400},
+		{"/static/../server.go", 404}, {"/static/", 404}, {"/static/nothing.js", 404}, {"/nowhere", 404},
+	} {
+		resp, body := get(t, ts.URL+c.path)
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s: %d, want %d\n%s", c.path, resp.StatusCode, c.want, body)
+		}
+	}
+	resp, body := get(t, ts.URL+"/api/events?kind=bogus")
+	var e struct{ Error string }
+	if err := json.Unmarshal(body, &e); err != nil || e.Error == "" || resp.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Errorf("API error: %s (%v), want a JSON object with an error", body, err)
+	}
+}
+
+func TestAPI(t *testing.T) {
+	r, _ := examplePolicy(t)
+	_, ts := r.server(t)
+	ctx := context.Background()
+
+	// /api/events: the objects of `events --json`.
+	all, err := r.db.Events(ctx, monitor.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := get(t, ts.URL+"/api/events")
+	var got []monitor.Event
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("/api/events: %v\n%s", err, body)
+	}
+	gotJSON, _ := json.Marshal(got)
+	if string(gotJSON) != string(want) {
+		t.Errorf("/api/events:\n%s\nwant the events as `events --json` writes them:\n%s", gotJSON, want)
+	}
+	if len(got) != 2 || got[1].Analysis == nil || len(got[1].Analysis.Dates) == 0 {
+		t.Fatalf("/api/events: %d events, the change without its analysis: %s", len(got), body)
+	}
+
+	// Paging: one at a time, newest first, following Link.
+	var ids []int64
+	next := "/api/events?order=desc&limit=1"
+	for i := 0; next != "" && i < 5; i++ {
+		resp, body := get(t, ts.URL+next)
+		var page []monitor.Event
+		if err := json.Unmarshal(body, &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page {
+			ids = append(ids, e.ID)
+		}
+		next = ""
+		if link := resp.Header.Get("Link"); link != "" {
+			next = strings.TrimPrefix(strings.Split(link, ">")[0], "<")
+		}
+	}
+	if fmt.Sprint(ids) != "[2 1]" {
+		t.Errorf("paging newest first gave ids %v, want [2 1]", ids)
+	}
+	_, body = get(t, ts.URL+"/api/events?kind=baseline&watch=example")
+	if err := json.Unmarshal(body, &got); err != nil || len(got) != 1 || got[0].Kind != monitor.KindBaseline {
+		t.Errorf("/api/events?kind=baseline: %s", body)
+	}
+
+	// /api/watches
+	_, body = get(t, ts.URL+"/api/watches")
+	var watches []map[string]any
+	if err := json.Unmarshal(body, &watches); err != nil || len(watches) != 1 {
+		t.Fatalf("/api/watches: %v\n%s", err, body)
+	}
+	w := watches[0]
+	if w["name"] != "example" || w["status"] != "ok" || w["versions"] != 2.0 || w["last_change_severity"] != "critical" || w["current_version"] != 2.0 {
+		t.Errorf("/api/watches: %s", body)
+	}
+
+	// /api/versions/{id}
+	_, body = get(t, ts.URL+"/api/versions/2")
+	var v struct {
+		ID          int64  `json:"id"`
+		Watch       string `json:"watch"`
+		Text        string `json:"text"`
+		EvidenceURL string `json:"evidence_url"`
+		Facts       *struct {
+			Dates []struct{ Date string } `json:"dates"`
+		} `json:"facts"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.ID != 2 || v.Watch != "example" || !strings.Contains(v.Text, "Effective May 27, 2025") || v.EvidenceURL != "/versions/2/evidence.zip" || v.Facts == nil {
+		t.Errorf("/api/versions/2: %s", body)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	r, _ := examplePolicy(t)
+	// A check that fails, for the failure counter.
+	r.step(t, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), 503, []byte("down"), nil)
+	_, ts := r.server(t)
+	resp, body := get(t, ts.URL+"/metrics")
+	if resp.StatusCode != 200 {
+		t.Fatalf("/metrics: %d\n%s", resp.StatusCode, body)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatalf("/metrics is not Prometheus text: %v", err)
+	}
+	value := func(name string, labels map[string]string) (float64, bool) {
+		f, ok := families[name]
+		if !ok {
+			return 0, false
+		}
+	metrics:
+		for _, m := range f.Metric {
+			for _, l := range m.Label {
+				if want, ok := labels[l.GetName()]; ok && want != l.GetValue() {
+					continue metrics
+				}
+			}
+			switch {
+			case m.Counter != nil:
+				return m.Counter.GetValue(), true
+			case m.Gauge != nil:
+				return m.Gauge.GetValue(), true
+			case m.Histogram != nil:
+				return float64(m.Histogram.GetSampleCount()), true
+			}
+		}
+		return 0, false
+	}
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"policywatch_checks_total", map[string]string{"watch": "example", "outcome": "baseline"}, 1},
+		{"policywatch_checks_total", map[string]string{"watch": "example", "outcome": "changed"}, 1},
+		{"policywatch_checks_total", map[string]string{"watch": "example", "outcome": "fetch_error"}, 1},
+		{"policywatch_check_failures_total", map[string]string{"watch": "example"}, 1},
+		{"policywatch_events_total", map[string]string{"watch": "example", "kind": "change"}, 1},
+		{"policywatch_events_total", map[string]string{"watch": "example", "kind": "fetch_error"}, 1},
+		{"policywatch_fetch_duration_seconds", map[string]string{"watch": "example"}, 3}, // one attempt per check
+		{"policywatch_watch_failing", map[string]string{"watch": "example", "kind": "fetch_error"}, 1},
+		{"policywatch_metrics_read_errors", nil, 0},
+	} {
+		got, ok := value(c.name, c.labels)
+		if !ok || got != c.want {
+			t.Errorf("%s%v = %v (present: %v), want %v", c.name, c.labels, got, ok, c.want)
+		}
+	}
+	if size, ok := value("policywatch_database_size_bytes", nil); !ok || size < 4096 {
+		t.Errorf("policywatch_database_size_bytes = %v, %v", size, ok)
+	}
+	if _, ok := families["go_goroutines"]; !ok {
+		t.Error("no Go runtime metrics")
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	r, _ := examplePolicy(t)
+	_, ts := r.server(t)
+	if resp, body := get(t, ts.URL+"/healthz"); resp.StatusCode != 200 || string(body) != "ok\n" {
+		t.Errorf("/healthz: %d %q", resp.StatusCode, body)
+	}
+	r.db.Close()
+	if resp, _ := get(t, ts.URL+"/healthz"); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/healthz with the database closed: %d, want 503", resp.StatusCode)
+	}
+}
+
+// TestServeShutsDownGracefully: a request in flight when the context ends
+// still gets its answer, and Serve returns nil.
+func TestServeShutsDownGracefully(t *testing.T) {
+	r, _ := examplePolicy(t)
+	s, err := web.New(web.Config{}, r.db, web.WithLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	s.Handle("GET /slow", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		io.WriteString(w, "done")
+	}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+
+	answer := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/slow")
+		if err != nil {
+			answer <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		answer <- string(b)
+	}()
+	<-started
+	cancel()
+	time.Sleep(50 * time.Millisecond) // let Shutdown close the listener
+	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		t.Error("the listener still accepts connections after the context ended")
+	}
+	close(release)
+	if got := <-answer; got != "done" {
+		t.Errorf("the request in flight got %q, want done", got)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+}
+
+func openStore(t testing.TB) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "policywatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func writeFile(t testing.TB, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

@@ -1,0 +1,21 @@
+// policywatch web view: progressive enhancement only; every page reads
+// fine without it. Times are rendered in UTC by the server; this shows
+// them in the reader's own time zone, keeping UTC in the tooltip.
+(function () {
+  "use strict";
+  if (typeof Intl === "undefined" || !Intl.DateTimeFormat) {
+    return;
+  }
+  var local = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric",
+    hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+  });
+  var times = document.querySelectorAll("time[data-local]");
+  for (var i = 0; i < times.length; i++) {
+    var el = times[i];
+    var d = new Date(el.getAttribute("datetime"));
+    if (!isNaN(d.getTime())) {
+      el.textContent = local.format(d);
+    }
+  }
+})();

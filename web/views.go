@@ -1,0 +1,276 @@
+package web
+
+import (
+	"cmp"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
+)
+
+// status is a watch's state at a glance.
+type status struct {
+	Key    string // ok, anomaly, fetch_error, never: the CSS class
+	Label  string
+	Detail string // the reason of an open episode
+	Since  time.Time
+}
+
+func watchStatus(s monitor.WatchSummary) status {
+	switch {
+	case s.Episode != nil && s.Episode.Kind == monitor.KindAnomaly:
+		return status{Key: "anomaly", Label: "anomaly", Detail: s.Episode.Reason, Since: s.Episode.Since}
+	case s.Episode != nil:
+		return status{Key: "fetch_error", Label: "fetch error", Detail: s.Episode.Reason, Since: s.Episode.Since}
+	case s.LastCheck.IsZero():
+		return status{Key: "never", Label: "never checked"}
+	}
+	return status{Key: "ok", Label: "ok"}
+}
+
+// watchView is a watch as the overview and the timeline head show it.
+type watchView struct {
+	monitor.WatchSummary
+	Status  status
+	URLSafe bool // URL is http(s), so it may be a link
+	Spark   spark
+}
+
+func newWatchView(s monitor.WatchSummary) watchView {
+	return watchView{WatchSummary: s, Status: watchStatus(s), URLSafe: isWebURL(s.URL)}
+}
+
+// isWebURL says whether a scraped or configured URL may become a link:
+// http and https only, never javascript:, data: and their kind.
+func isWebURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// mergeWatches lists the configured watches first, in their order, then
+// the ones only the history knows, by name.
+func mergeWatches(configured []monitor.Watch, known []monitor.WatchSummary) []monitor.WatchSummary {
+	byName := make(map[string]monitor.WatchSummary, len(known))
+	for _, s := range known {
+		byName[s.Name] = s
+	}
+	out := make([]monitor.WatchSummary, 0, max(len(known), len(configured)))
+	seen := make(map[string]bool, len(configured))
+	for _, w := range configured {
+		if seen[w.Name] {
+			continue
+		}
+		seen[w.Name] = true
+		s, ok := byName[w.Name]
+		if !ok {
+			s = monitor.WatchSummary{Name: w.Name}
+		}
+		s.URL = w.URL
+		out = append(out, s)
+	}
+	var rest []monitor.WatchSummary
+	for _, s := range known {
+		if !seen[s.Name] {
+			rest = append(rest, s)
+		}
+	}
+	slices.SortFunc(rest, func(a, b monitor.WatchSummary) int { return cmp.Compare(a.Name, b.Name) })
+	return append(out, rest...)
+}
+
+// The overview's bars: changes per month over the last sparkMonths.
+const (
+	sparkMonths    = 24
+	sparkBarWidth  = 4
+	sparkBarGap    = 1
+	sparkHeight    = 20
+	sparkMinHeight = 3 // a month with one change among months of many is still visible
+)
+
+// monthStart returns the first instant of t's month, UTC.
+func monthStart(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// sparkStart is the first month the overview's bars cover.
+func sparkStart(now time.Time) time.Time { return monthStart(now).AddDate(0, -(sparkMonths - 1), 0) }
+
+// monthlyCounts counts times by month from start on, sparkMonths months.
+func monthlyCounts(times []time.Time, start time.Time) []int {
+	counts := make([]int, sparkMonths)
+	for _, t := range times {
+		t = t.UTC()
+		i := (t.Year()-start.Year())*12 + int(t.Month()) - int(start.Month())
+		if 0 <= i && i < sparkMonths {
+			counts[i]++
+		}
+	}
+	return counts
+}
+
+// spark is a small SVG bar chart of changes per month, drawn as one path
+// so that a page of hundreds of watches stays quick to render.
+type spark struct {
+	Width, Height int    // of the drawing: the bars and, below them, the axis
+	AxisY         int    // top of the axis line
+	Path          string // the bars, as SVG path data
+	Total         int
+	Label         string // what the chart says, for screen readers and as its tooltip
+}
+
+// newSpark draws counts with bars scaled to scaleMax, shared by every
+// watch of the overview so that their bars compare.
+func newSpark(counts []int, start time.Time, scaleMax int) spark {
+	sp := spark{Width: len(counts) * (sparkBarWidth + sparkBarGap), Height: sparkHeight + 1, AxisY: sparkHeight}
+	var path, months strings.Builder
+	for i, n := range counts {
+		sp.Total += n
+		if n == 0 {
+			continue
+		}
+		h := max(sparkMinHeight, n*sparkHeight/max(scaleMax, 1))
+		fmt.Fprintf(&path, "M%d %dh%dv%dh-%dz", i*(sparkBarWidth+sparkBarGap), sparkHeight-h, sparkBarWidth, h, sparkBarWidth)
+		if months.Len() > 0 {
+			months.WriteString(", ")
+		}
+		fmt.Fprintf(&months, "%s: %d", start.AddDate(0, i, 0).Format("Jan 2006"), n)
+	}
+	sp.Path = path.String()
+	sp.Label = fmt.Sprintf("%d %s since %s", sp.Total, plural(sp.Total, "change", "changes"), start.Format("January 2006"))
+	if months.Len() > 0 {
+		sp.Label += " (" + months.String() + ")"
+	}
+	return sp
+}
+
+// analysisView is an event's analysis as people read it.
+type analysisView struct {
+	Summary    string
+	Dates      []dateView
+	Topics     []topicGroup
+	Statements []statementView
+	// MoreStatements counts the statements left out of Statements.
+	MoreStatements int
+}
+
+type dateView struct {
+	Role             string
+	Old, New         string // as people read them; "none" when absent
+	OldISO, NewISO   string
+	Quote            string
+	Appeared, Passed bool // the date is new, or gone
+}
+
+type topicGroup struct {
+	Name           string
+	Added, Removed []string // labels
+}
+
+type statementView struct {
+	Added   bool
+	Labels  []string
+	Quote   string
+	Section string
+}
+
+// maxStatements bounds the statements a page quotes: a rewritten policy
+// can add hundreds.
+const maxStatements = 40
+
+func (s *Server) newAnalysisView(a *analyze.Analysis, statements int) *analysisView {
+	if a == nil {
+		return nil
+	}
+	v := &analysisView{Summary: a.Summary}
+	for _, d := range a.Dates {
+		v.Dates = append(v.Dates, dateView{
+			Role: string(d.Role), Old: humanDate(d.Old), New: humanDate(d.New),
+			OldISO: d.Old, NewISO: d.New, Quote: d.Quote,
+			Appeared: d.Old == "", Passed: d.New == "",
+		})
+	}
+	labels := func(ids []string) []string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = s.label(id)
+		}
+		return out
+	}
+	for _, g := range []struct {
+		name           string
+		added, removed []string
+	}{
+		{"Data collected or used", a.ScopeAdded, a.ScopeRemoved},
+		{"Purposes", a.PurposesAdded, a.PurposesRemoved},
+		{"Rights", a.RightsAdded, a.RightsRemoved},
+	} {
+		if len(g.added)+len(g.removed) > 0 {
+			v.Topics = append(v.Topics, topicGroup{Name: g.name, Added: labels(g.added), Removed: labels(g.removed)})
+		}
+	}
+	for i, st := range a.Statements {
+		if i >= statements {
+			v.MoreStatements = len(a.Statements) - i
+			break
+		}
+		v.Statements = append(v.Statements, statementView{
+			Added: st.Change == analyze.Added, Labels: labels(st.IDs), Quote: st.Quote, Section: st.Section,
+		})
+	}
+	return v
+}
+
+// humanDate writes an ISO date as people read it: "7 Apr 2025",
+// "Jul 2026", "none".
+func humanDate(iso string) string {
+	if iso == "" {
+		return "none"
+	}
+	if t, err := time.Parse(time.DateOnly, iso); err == nil {
+		return t.Format("2 Jan 2006")
+	}
+	if t, err := time.Parse("2006-01", iso); err == nil {
+		return t.Format("Jan 2006")
+	}
+	return iso
+}
+
+// block is one block of a version's readable text.
+type block struct {
+	Heading int      // 2–6 for a heading, 0 otherwise
+	Text    string   // a heading's or paragraph's text
+	Items   []string // a list's items
+}
+
+// readableBlocks reads the extractor's text format: one block per line,
+// "#"s and a space before a heading, "- " before a list item. The page's
+// own h1 is the version's title, so the text's headings start at h2.
+func readableBlocks(text string) []block {
+	var blocks []block
+	for line := range strings.SplitSeq(text, "\n") {
+		line = strings.TrimRight(line, " \t\r")
+		if line == "" {
+			continue
+		}
+		if item, ok := strings.CutPrefix(line, "- "); ok {
+			if n := len(blocks); n > 0 && blocks[n-1].Items != nil {
+				blocks[n-1].Items = append(blocks[n-1].Items, item)
+			} else {
+				blocks = append(blocks, block{Items: []string{item}})
+			}
+			continue
+		}
+		level := len(line) - len(strings.TrimLeft(line, "#"))
+		if level > 0 && level < len(line) && line[level] == ' ' {
+			blocks = append(blocks, block{Heading: min(level+1, 6), Text: line[level+1:]})
+			continue
+		}
+		blocks = append(blocks, block{Text: line})
+	}
+	return blocks
+}

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor/diff"
+)
+
+func TestSideBySidePairsChangedLines(t *testing.T) {
+	oldText := "intro\nEffective April 7, 2025\nkept\nremoved paragraph\nend\n"
+	newText := "intro\nEffective May 27, 2025\nkept\nadded one\nadded two\nend\n"
+	d := diff.Compute(oldText, newText, 1)
+	v := newDiffView(d, true)
+	var rows []string
+	for _, h := range v.Hunks {
+		for _, r := range h.Rows {
+			rows = append(rows, side(r.Left, false)+" | "+side(r.Right, true))
+		}
+	}
+	want := []string{
+		"1 intro | 1 intro",
+		"2 del:Effective [del:April 7], 2025 | 2 ins:Effective [ins:May 27], 2025",
+		"3 kept | 3 kept",
+		"4 del:removed paragraph | 4 ins:added one",
+		"- | 5 ins:added two",
+		"5 end | 6 end",
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// side writes one side of a row: its line number, mark and spans.
+func side(l *lineView, right bool) string {
+	if l == nil {
+		return "-"
+	}
+	no := l.OldNo
+	if right {
+		no = l.NewNo
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d ", no)
+	if l.Mark != "" {
+		b.WriteString(l.Mark + ":")
+	}
+	for _, s := range l.Spans {
+		if s.Mark != "" {
+			fmt.Fprintf(&b, "[%s:%s]", s.Mark, s.Text)
+		} else {
+			b.WriteString(s.Text)
+		}
+	}
+	return b.String()
+}
+
+func TestDiffViewCountsSkippedLines(t *testing.T) {
+	var oldLines, newLines []string
+	for i := 1; i <= 30; i++ {
+		oldLines = append(oldLines, fmt.Sprintf("line %d", i))
+		newLines = append(newLines, fmt.Sprintf("line %d", i))
+	}
+	newLines[9], newLines[24] = "line ten", "line twenty-five"
+	d := diff.Compute(strings.Join(oldLines, "\n")+"\n", strings.Join(newLines, "\n")+"\n", 2)
+	v := newDiffView(d, false)
+	if len(v.Hunks) != 2 {
+		t.Fatalf("%d hunks, want 2", len(v.Hunks))
+	}
+	// Hunk 1 shows lines 8–12, hunk 2 lines 23–27.
+	if v.Hunks[0].Skipped != 7 || v.Hunks[1].Skipped != 10 {
+		t.Errorf("skipped %d and %d lines, want 7 and 10", v.Hunks[0].Skipped, v.Hunks[1].Skipped)
+	}
+	if h := v.Hunks[0].Header; h != "Old lines 8–12 · new lines 8–12" {
+		t.Errorf("header %q", h)
+	}
+}
+
+func TestReadableBlocks(t *testing.T) {
+	text := "# Title\nIntro.\n- one\n- two\n## Sub\n#hashtag, not a heading\nA | B\n- three\n####### deep\n"
+	got := readableBlocks(text)
+	want := []block{
+		{Heading: 2, Text: "Title"},
+		{Text: "Intro."},
+		{Items: []string{"one", "two"}},
+		{Heading: 3, Text: "Sub"},
+		{Text: "#hashtag, not a heading"},
+		{Text: "A | B"},
+		{Items: []string{"three"}},
+		{Heading: 6, Text: "deep"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("readableBlocks:\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestSpark(t *testing.T) {
+	now := time.Date(2025, 6, 15, 0, 0, 0, 0, time.UTC)
+	start := sparkStart(now)
+	if want := time.Date(2023, 7, 1, 0, 0, 0, 0, time.UTC); !start.Equal(want) {
+		t.Fatalf("sparkStart = %s, want %s", start, want)
+	}
+	times := []time.Time{
+		time.Date(2023, 6, 30, 23, 0, 0, 0, time.UTC), // before the window
+		time.Date(2023, 7, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2025, 5, 2, 0, 0, 0, 0, time.UTC),
+		time.Date(2025, 5, 28, 0, 0, 0, 0, time.UTC),
+		time.Date(2025, 6, 14, 0, 0, 0, 0, time.UTC),
+	}
+	counts := monthlyCounts(times, start)
+	if counts[0] != 1 || counts[22] != 2 || counts[23] != 1 {
+		t.Errorf("counts %v", counts)
+	}
+	// Scaled for an overview whose busiest month has 10 changes: May's
+	// bar is 2/10 of the height, July 2023's the minimum.
+	sp := newSpark(counts, start, 10)
+	if sp.Total != 4 {
+		t.Errorf("total %d, want 4", sp.Total)
+	}
+	step := sparkBarWidth + sparkBarGap
+	wantPath := fmt.Sprintf("M0 %dh4v%dh-4zM%d %dh4v%dh-4zM%d %dh4v%dh-4z",
+		sparkHeight-sparkMinHeight, sparkMinHeight,
+		22*step, sparkHeight-sparkHeight*2/10, sparkHeight*2/10,
+		23*step, sparkHeight-sparkMinHeight, sparkMinHeight)
+	if sp.Path != wantPath {
+		t.Errorf("path %q, want %q", sp.Path, wantPath)
+	}
+	if want := "4 changes since July 2023 (Jul 2023: 1, May 2025: 2, Jun 2025: 1)"; sp.Label != want {
+		t.Errorf("label %q, want %q", sp.Label, want)
+	}
+}
+
+func TestListenIsLoopback(t *testing.T) {
+	for listen, want := range map[string]bool{
+		"127.0.0.1:8080": true, "127.1.2.3:80": true, "[::1]:8080": true, "localhost:0": true, "LOCALHOST:1": true,
+		"0.0.0.0:8080": false, ":8080": false, "[::]:80": false, "10.0.0.1:80": false, "example.org:80": false,
+		"[::ffff:127.0.0.1]:80": true,
+	} {
+		got, err := ListenIsLoopback(listen)
+		if err != nil || got != want {
+			t.Errorf("ListenIsLoopback(%q) = %v, %v; want %v", listen, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:-1"} {
+		if _, err := ListenIsLoopback(bad); err == nil {
+			t.Errorf("ListenIsLoopback(%q) accepted", bad)
+		}
+	}
+}
+
+func TestIsWebURL(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://example.com/x": true, "http://example.com": true,
+		"javascript:alert(1)": false, "JavaScript:alert(1)": false, " javascript:alert(1)": false,
+		"data:text/html,x": false, "//example.com": false, "/relative": false, "mailto:a@b": false, "https://": false,
+	} {
+		if got := isWebURL(raw); got != want {
+			t.Errorf("isWebURL(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}
