@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -17,7 +18,10 @@ import (
 )
 
 func runCommand() *command {
-	type opts struct{ concurrency int }
+	type opts struct {
+		concurrency int
+		listen      string
+	}
 	return &command{
 		name: "run", args: "[--config FILE]", maxArgs: 0,
 		short: "run the daemon: check every watch on its schedule",
@@ -25,22 +29,36 @@ func runCommand() *command {
 schedule (settings.schedule, or the watch's own), with a small fixed offset
 per watch so that pages on one host are not fetched together. At start, any
 watch whose last check is older than its period is checked at once. A page
-that cannot be fetched is recorded and retried at the next run; it is never
-reported as a change of the policy.
+that cannot be fetched is recorded and tried again a minute later, then
+less and less often; it is never reported as a change of the policy. The
+web view is served on web.listen (127.0.0.1:8080 by default).
 
 Example:
   policywatch run --config /etc/policywatch/policywatch.yaml`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &opts{}
 			fs.IntVar(&o.concurrency, "concurrency", 4, "checks run at most `N` at a time")
+			fs.StringVar(&o.listen, "listen", "", "serve the web view on `ADDR` (default web.listen, 127.0.0.1:8080)")
 			return o
 		},
 		run: func(ctx context.Context, a *app, o any, _ []string) error {
 			opt := o.(*opts)
+			srv, err := a.newWebServer(opt.listen)
+			if err != nil {
+				return err
+			}
 			a.log.Info("policywatch starting", "watches", len(a.cfg.Watches), "database", a.db.Path())
-			s := monitor.NewScheduler(a.newChecker(), a.db, a.cfg.Watches, opt.concurrency, a.log)
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			webDone := make(chan error, 1)
+			go func() {
+				webDone <- srv.Run(ctx)
+				cancel() // a web server that cannot listen stops the daemon
+			}()
 			go pruneDaily(ctx, a, a.cfg.Settings.CheckRetention)
-			return s.Run(ctx)
+			schedErr := monitor.NewScheduler(a.newChecker(), a.db, a.cfg.Watches, opt.concurrency, a.log).Run(ctx)
+			cancel()
+			return errors.Join(schedErr, <-webDone)
 		},
 	}
 }

@@ -72,7 +72,7 @@ func churningPolicyServer(t *testing.T) *httptest.Server {
 
 func writeCrashConfig(t *testing.T, dir, url string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "settings:\n  schedule: \"@every 1s\"\n  host_interval: 0s\n  timeout: 5s\n  retries: 0\nwatches:\n")
+	fmt.Fprintf(&b, "settings:\n  schedule: \"@every 1s\"\n  host_interval: 0s\n  timeout: 5s\n  retries: 0\nweb:\n  listen: 127.0.0.1:0\nwatches:\n")
 	for i := 0; i < 6; i++ {
 		fmt.Fprintf(&b, "  - name: page-%d\n    url: %s/page-%d\n    language: en\n", i, url, i)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -33,6 +34,11 @@ var (
 func Parse(path string, data []byte) (*Config, error) {
 	p := &parser{file: path}
 	cfg := p.parse(data)
+	if cfg != nil {
+		// The sections of later packages are decoded by their own files
+		// (web.go, notify.go); their problems are reported with the rest.
+		p.web(cfg.Web, filepath.Dir(path))
+	}
 	if len(p.problems) > 0 {
 		sortProblems(p.problems)
 		return nil, &Error{Problems: p.problems}

@@ -19,9 +19,10 @@ const webWatches = "watches:\n  - name: example\n    url: https://example.com/pr
 func parseWeb(t *testing.T, dir, section string) (*web.Config, error) {
 	t.Helper()
 	path := filepath.Join(dir, "policywatch.yaml")
+	// Parse reports the web section's problems with the rest of the file.
 	cfg, err := Parse(path, []byte(webWatches+section))
 	if err != nil {
-		t.Fatalf("Parse: %v", err)
+		return nil, err
 	}
 	return cfg.WebConfig()
 }
