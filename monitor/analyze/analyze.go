@@ -5,7 +5,8 @@
 //
 // The ids it reports come from a taxonomy kept as data (taxonomy.yaml,
 // embedded; extendable with Taxonomy.Extend). Dates are found by span
-// patterns near role words and parsed by go-dateparser.
+// patterns near role words and read with the month names of monday's
+// locale tables.
 //
 // It is a leaf: it imports the standard library and third-party modules,
 // nothing of policywatch. Its input is the readable text monitor/extract

@@ -5,18 +5,24 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
 
-	dateparser "github.com/markusmobius/go-dateparser"
-	"github.com/markusmobius/go-dateparser/date"
+	"github.com/goodsign/monday"
 )
 
 // Finding dates: regular expressions find the spans that look like dates
 // (digit shapes, and month-name shapes in English and French); the month
-// names in them only find spans, go-dateparser reads them. Its Search over
-// whole sentences misreads "le 22 décembre 2025" (year only) and
-// "01/11/2024" (month first), while its Parse, given the span, the language
-// and the day-month order, reads every shape right.
+// names in them only find spans. A dateReader then reads each span: it
+// captures day, month and year, takes the month of a name from monday's
+// locale tables, and orders the numbers of a digit date by what they say
+// or else by the language ("01/11/2024" is 1 November in French).
+//
+// go-dateparser read the spans before, but it builds all of its ~200
+// locales when its package initialises: 255 ms and 95 MB allocated at the
+// start of every process, 30 MiB kept live, for the two languages read
+// here. monday keeps plain month-name maps (under 1 MiB, under 1 ms).
 
 const (
 	ordinalEN = `(?:st|nd|rd|th)?`
@@ -177,77 +183,187 @@ func windowSpans(s, lang string) []dateSpan {
 	return kept
 }
 
-// dateReader parses date spans with go-dateparser. Its Parser is safe for
-// concurrent use (it locks itself).
+// dateReader reads date spans into ISO dates. The span patterns above
+// only spot dates; reading captures the day, month and year of a span and
+// looks the month name up in month tables derived from monday's locale
+// data, so that no month table is written here and the names of a month
+// agree with a maintained source. It holds only read-only maps, so it is
+// safe for concurrent use.
 type dateReader struct {
-	parser *dateparser.Parser
+	months map[string]map[string]time.Month // language → folded name → month
 }
 
 func newDateReader() *dateReader {
-	return &dateReader{parser: &dateparser.Parser{
-		// Only absolute dates: a span is never "in two days" or a timestamp.
-		ParserTypes: []dateparser.ParserType{dateparser.AbsoluteTime},
-	}}
+	return &dateReader{months: monthTables()}
 }
 
-// refTime anchors parsing so that results never depend on the clock. Every
-// span has a year and a span without a day becomes a year-month, so it
-// fills in nothing that is reported.
-var refTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+// monthLocales are the monday locales whose month names the span patterns
+// spot, by language.
+var monthLocales = map[string]monday.Locale{
+	"en": monday.LocaleEnUS,
+	"fr": monday.LocaleFrFR,
+}
+
+// monthTables builds the month-name tables once, on first use: a process
+// that never reads a date pays nothing, and every Taxonomy shares them.
+var monthTables = sync.OnceValue(func() map[string]map[string]time.Month {
+	tables := make(map[string]map[string]time.Month, len(monthLocales))
+	for lang, locale := range monthLocales {
+		tables[lang] = monthNames(monday.GetLongMonths(locale), monday.GetShortMonths(locale))
+	}
+	return tables
+})
+
+// monthNames maps the folded forms of a language's month names (long and
+// short, January first) to the months, with every prefix of three letters
+// or more of a long name that names one month only: policies abbreviate
+// more freely than a locale's one short form ("Sept." besides "Sep",
+// "fév." besides "févr.", "déc" written "dec").
+func monthNames(long, short []string) map[string]time.Month {
+	names := map[string]time.Month{}
+	ambiguous := map[string]bool{} // "jui" of juin and juillet
+	for i, name := range long {
+		m := time.Month(i + 1)
+		folded := []rune(foldName(name))
+		for n := 3; n <= len(folded); n++ {
+			p := string(folded[:n])
+			if prev, ok := names[p]; ok && prev != m {
+				ambiguous[p] = true
+			}
+			names[p] = m
+		}
+	}
+	for p := range ambiguous {
+		delete(names, p)
+	}
+	// A whole name or the locale's own short form always stands, even
+	// where it begins another month's name.
+	for i, name := range long {
+		names[foldName(name)] = time.Month(i + 1)
+	}
+	for i, name := range short {
+		names[foldName(name)] = time.Month(i + 1)
+	}
+	return names
+}
+
+// foldName returns the letters of a month name lower-cased and without
+// accents, as the text folder folds words ("Déc." → "dec").
+func foldName(s string) string {
+	var b []byte
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			b = appendFolded(b, r)
+		}
+	}
+	return string(b)
+}
+
+// The reading patterns match a whole span that the span patterns found,
+// from the same pieces, and capture its parts: day (absent in a
+// year-month), month and year, or for digit shapes the first and second
+// numbers, whose order is decided apart.
+var (
+	readEN = []*regexp.Regexp{
+		// "27 May 2025", "4 January, 2022", "1st of June 2024".
+		regexp.MustCompile(`(?i)^(?P<day>\d{1,2})` + ordinalEN + `\s+(?:of\s+)?(?P<month>` + monthEN + `),?\s+(?P<year>\d{4})$`),
+		// "May 27, 2025", "Sept. 7, 2023".
+		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<day>\d{1,2})` + ordinalEN + `,?\s+(?P<year>\d{4})$`),
+		// "July 2026".
+		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<year>\d{4})$`),
+	}
+	// "27 mai 2025", "1er janvier 2024", "Juillet 2026".
+	readFR     = []*regexp.Regexp{regexp.MustCompile(`(?i)^(?:(?P<day>\d{1,2})(?:er)?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
+	readDigits = regexp.MustCompile(`^(?P<first>\d{1,2})\s?[./-]\s?(?P<second>\d{1,2})\s?[./-]\s?(?P<year>\d{4})$`)
+)
 
 // parse returns the ISO form of span (2025-05-27, or 2025-05 without a
 // day), or "" when it is not a plausible date. lang is the text's language
 // for digit shapes whose order is ambiguous.
 func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
-	if sp.shape == shapeISO {
+	var year, day int
+	var month time.Month
+	switch sp.shape {
+	case shapeISO:
 		t, err := time.Parse(time.DateOnly, text)
 		if err != nil || !plausibleYear(t.Year()) {
 			return ""
 		}
 		return t.Format(time.DateOnly)
-	}
-	cfg := &dateparser.Configuration{
-		CurrentTime:         refTime,
-		DefaultTimezone:     time.UTC,
-		PreferredDayOfMonth: dateparser.First,
-	}
-	switch sp.shape {
 	case shapeMonthName:
-		cfg.Languages = []string{sp.lang}
-		cfg.DateOrder = dateparser.DMY
+		patterns := readFR
 		if sp.lang == "en" {
-			cfg.DateOrder = dateparser.MDY
+			patterns = readEN
 		}
+		var parts map[string]string
+		for _, re := range patterns {
+			if parts = submatches(re, text); parts != nil {
+				break
+			}
+		}
+		if parts == nil {
+			return ""
+		}
+		month = r.months[sp.lang][foldName(parts["month"])]
+		if month == 0 {
+			return ""
+		}
+		year, _ = strconv.Atoi(parts["year"])
+		if parts["day"] == "" {
+			if !plausibleYear(year) {
+				return ""
+			}
+			// A year-month: the policy names no day, nor do we.
+			return time.Date(year, month, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+		}
+		day, _ = strconv.Atoi(parts["day"])
 	case shapeDigits:
-		// The language says the order unless the numbers do: "27/05" can
-		// only be day first.
-		parseLang := lang
-		if parseLang == "" {
-			parseLang = "fr" // any: digits read the same, the order is set below
+		parts := submatches(readDigits, text)
+		if parts == nil {
+			return ""
 		}
-		cfg.Languages = []string{parseLang}
+		first, _ := strconv.Atoi(parts["first"])
+		second, _ := strconv.Atoi(parts["second"])
+		year, _ = strconv.Atoi(parts["year"])
+		// The numbers say the order when one of them cannot be a month
+		// ("27/05" is day first); otherwise the language does: month
+		// first in English, day first in French and by default.
 		switch {
 		case sp.order == dayFirst:
-			cfg.DateOrder = dateparser.DMY
+			day, month = first, time.Month(second)
 		case sp.order == monthFirst:
-			cfg.DateOrder = dateparser.MDY
+			month, day = time.Month(first), second
 		case lang == "en":
-			cfg.DateOrder = dateparser.MDY
+			month, day = time.Month(first), second
 		default:
-			cfg.DateOrder = dateparser.DMY
+			day, month = first, time.Month(second)
 		}
-	}
-	d, err := r.parser.Parse(cfg, strings.Join(strings.Fields(text), " "))
-	if err != nil || d.IsZero() || !plausibleYear(d.Time.Year()) {
+	default:
 		return ""
 	}
-	switch d.Period {
-	case date.Day:
-		return d.Time.Format(time.DateOnly)
-	case date.Month:
-		return d.Time.Format("2006-01")
+	// time.Date normalises "31/02" into March: a date that does not come
+	// back as written does not exist.
+	t := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+	if t.Year() != year || t.Month() != month || t.Day() != day || !plausibleYear(year) {
+		return ""
 	}
-	return "" // a year alone binds nobody to anything
+	return t.Format(time.DateOnly)
+}
+
+// submatches returns the named groups of re's match of s (a group that did
+// not take part is ""), or nil when re does not match.
+func submatches(re *regexp.Regexp, s string) map[string]string {
+	m := re.FindStringSubmatch(s)
+	if m == nil {
+		return nil
+	}
+	parts := make(map[string]string, len(m))
+	for i, name := range re.SubexpNames() {
+		if name != "" {
+			parts[name] = m[i]
+		}
+	}
+	return parts
 }
 
 func plausibleYear(y int) bool { return 1990 <= y && y <= 2100 }

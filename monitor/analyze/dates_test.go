@@ -1,0 +1,130 @@
+package analyze
+
+import (
+	"testing"
+	"time"
+)
+
+// Every month word the span patterns accept must be read: the reader takes
+// its names from monday, the patterns are written apart.
+func TestMonthNamesCoverSpanPatterns(t *testing.T) {
+	tests := map[string]map[string]time.Month{
+		"en": {
+			"Jan": 1, "January": 1, "feb.": 2, "FEBRUARY": 2, "Mar": 3, "March": 3, "apr": 4, "April": 4,
+			"May": 5, "Jun": 6, "June": 6, "Jul": 7, "July": 7, "Aug.": 8, "August": 8,
+			"Sep": 9, "Sept.": 9, "September": 9, "Oct": 10, "October": 10, "Nov": 11, "November": 11,
+			"Dec": 12, "December": 12,
+		},
+		"fr": {
+			"janv.": 1, "janvier": 1, "fév": 2, "fev": 2, "févr.": 2, "février": 2, "fevrier": 2,
+			"mars": 3, "avr": 4, "avril": 4, "mai": 5, "juin": 6, "juil.": 7, "Juillet": 7,
+			"août": 8, "aout": 8, "sept.": 9, "septembre": 9, "oct": 10, "octobre": 10,
+			"nov.": 11, "novembre": 11, "déc": 12, "dec.": 12, "Décembre": 12, "decembre": 12,
+		},
+	}
+	r := newDateReader()
+	for lang, names := range tests {
+		for name, want := range names {
+			if got := r.months[lang][foldName(name)]; got != want {
+				t.Errorf("%s %q: month %d, want %d", lang, name, got, want)
+			}
+		}
+	}
+	// "jui" begins juin and juillet: it names neither.
+	if m, ok := r.months["fr"]["jui"]; ok {
+		t.Errorf(`fr "jui" read as month %d`, m)
+	}
+}
+
+func TestDateReaderReadsSpans(t *testing.T) {
+	tests := []struct {
+		lang, text, want string
+	}{
+		{"fr", "Dernière modification le 01/11/2024", "2024-11-01"},
+		{"fr", "Date d'effet : le 1er janvier 2024", "2024-01-01"},
+		{"fr", "Publié le 15.07.2019", "2019-07-15"},
+		{"fr", "Publié le 3 Août 2024", "2024-08-03"},
+		{"fr", "Publié le 29/02/2024", "2024-02-29"},
+		{"fr", "Publié en déc. 2024", "2024-12"},
+		{"en", "Updated 12/25/2024", "2024-12-25"}, // the numbers say month first
+		{"en", "Updated 25/12/2024", "2024-12-25"}, // and here day first
+		{"en", "Updated 3 Feb. 2024", "2024-02-03"},
+		{"en", "Updated Dec 31st, 2024", "2024-12-31"},
+		{"en", "Updated the 22nd of august 2023", "2023-08-22"},
+		{"", "Updated 01/11/2024", "2024-11-01"}, // no language known: day first
+	}
+	r := newDateReader()
+	for _, tt := range tests {
+		windows := maxYearWindows
+		spans := findDateSpans(tt.text, tt.lang, 2, &windows)
+		if len(spans) != 1 {
+			t.Errorf("%q: %d spans, want 1", tt.text, len(spans))
+			continue
+		}
+		sp := spans[0]
+		if got := r.parse(tt.text[sp.start:sp.end], sp, tt.lang); got != tt.want {
+			t.Errorf("%s %q: %q, want %q", tt.lang, tt.text, got, tt.want)
+		}
+	}
+}
+
+// A span the patterns find is not a date when its day does not exist or
+// its year is not a policy's.
+func TestDateReaderRejectsImpossibleDates(t *testing.T) {
+	r := newDateReader()
+	for _, tt := range []struct{ lang, text string }{
+		{"fr", "le 31/02/2024"},
+		{"fr", "le 29/02/2023"},
+		{"fr", "le 00/05/2024"},
+		{"fr", "le 12/00/2024"},
+		{"fr", "le 32 mai 2024"},
+		{"en", "on June 31, 2024"},
+		{"en", "on 0 May 2024"},
+		{"en", "in May 1850"},
+		{"en", "on 05/27/2150"},
+	} {
+		windows := maxYearWindows
+		for _, sp := range findDateSpans(tt.text, tt.lang, 2, &windows) {
+			if got := r.parse(tt.text[sp.start:sp.end], sp, tt.lang); got != "" {
+				t.Errorf("%s %q read as %q", tt.lang, tt.text, got)
+			}
+		}
+	}
+}
+
+// BenchmarkDateReaderParse reads one span of each shape, as finish does
+// for each distinct date of a sheet.
+func BenchmarkDateReaderParse(b *testing.B) {
+	texts := []struct{ lang, text string }{
+		{"en", "May 27, 2025"},
+		{"en", "4 January, 2022"},
+		{"en", "July 2026"},
+		{"en", "05/27/2025"},
+		{"fr", "1er janvier 2024"},
+		{"fr", "15. 07. 2019"},
+		{"fr", "01/11/2024"},
+		{"fr", "2024-03-05"},
+	}
+	type input struct {
+		text, lang string
+		sp         dateSpan
+	}
+	var inputs []input
+	for _, tt := range texts {
+		windows := maxYearWindows
+		spans := findDateSpans(tt.text, tt.lang, 1, &windows)
+		if len(spans) != 1 {
+			b.Fatalf("%q: %d spans", tt.text, len(spans))
+		}
+		inputs = append(inputs, input{tt.text[spans[0].start:spans[0].end], tt.lang, spans[0]})
+	}
+	r := newDateReader()
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, in := range inputs {
+			if r.parse(in.text, in.sp, in.lang) == "" {
+				b.Fatalf("%q not read", in.text)
+			}
+		}
+	}
+}
