@@ -102,7 +102,18 @@ func (db *DB) Subscribe(ctx context.Context, s Subscriber) (Subscriber, error) {
 	if err != nil {
 		return Subscriber{}, fmt.Errorf("subscribe %s: %w", s.Email, err)
 	}
-	return db.subscriberWhere(ctx, db.sql, "email = ?", s.Email)
+	stored, err := db.subscriberWhere(ctx, db.sql, "email = ?", s.Email)
+	if err != nil {
+		return Subscriber{}, err
+	}
+	if stored.Digest == "none" {
+		// No digest to wait for any more.
+		if _, err := db.sql.ExecContext(ctx,
+			`DELETE FROM notify_digest_items WHERE subscriber_id = ? AND outbox_id IS NULL`, stored.ID); err != nil {
+			return Subscriber{}, fmt.Errorf("subscribe %s: drop held changes: %w", s.Email, err)
+		}
+	}
+	return stored, nil
 }
 
 // SubscriberByID returns one subscriber, active or not.

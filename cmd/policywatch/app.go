@@ -15,6 +15,7 @@ import (
 
 	"github.com/policywatch/policywatch/cmd/policywatch/config"
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
 	"github.com/policywatch/policywatch/monitor/browser"
 	"github.com/policywatch/policywatch/monitor/fetch"
 	"github.com/policywatch/policywatch/store"
@@ -63,6 +64,7 @@ func commands() []*command {
 		factsCommand(), explainCommand(), vacuumCommand(), backupCommand(),
 		importCommand(), exportCommand(), demoCommand(),
 		subscribeCommand(), unsubscribeCommand(), subscribersCommand(), outboxCommand(), digestCommand(),
+		serveCommand(),
 	}
 }
 
@@ -280,8 +282,18 @@ func (a *app) newChecker(opts ...monitor.CheckerOption) *monitor.Checker {
 		ExecPath: s.BrowserPath, MaxTabs: s.BrowserTabs, IdleTimeout: s.BrowserIdle, MaxBytes: s.MaxBody,
 	}, a.log)
 	a.closers = append(a.closers, b.Close)
-	base := []monitor.CheckerOption{monitor.WithLogger(a.log), monitor.WithRenderer(b)}
+	base := []monitor.CheckerOption{monitor.WithLogger(a.log), monitor.WithRenderer(b), monitor.WithTaxonomy(a.taxonomy())}
 	return monitor.NewChecker(client, a.db, append(base, opts...)...)
+}
+
+// taxonomy is the analysis's built-in taxonomy extended by the config's
+// taxonomy section (validated when the file was loaded).
+func (a *app) taxonomy() *analyze.Taxonomy {
+	t := analyze.DefaultTaxonomy()
+	if err := t.Extend(a.cfg.TaxonomyEntries); err != nil {
+		a.log.Error("taxonomy entries of the configuration", "err", err) // unreachable: checked at load
+	}
+	return t
 }
 
 // selectWatches returns the configured watches named in names (all when

@@ -55,5 +55,6 @@ func (a *app) newWebServer(listen string) (*web.Server, error) {
 		web.WithLogger(a.log),
 		web.WithWatches(a.cfg.Watches),
 		web.WithNotFound(store.ErrNotFound),
+		web.WithTaxonomy(a.taxonomy()),
 	)
 }

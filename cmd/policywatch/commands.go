@@ -47,6 +47,14 @@ Example:
 			if err != nil {
 				return err
 			}
+			notifier, err := a.newNotifier()
+			if err != nil {
+				return err
+			}
+			// Mounted before the server runs: unsubscribe links work without
+			// the web view's credentials; feeds sit behind them.
+			srv.HandlePublic("/unsubscribe", notifier.Handler())
+			srv.Handle("GET /feeds/", notifier.Handler())
 			a.log.Info("policywatch starting", "watches", len(a.cfg.Watches), "database", a.db.Path())
 			ctx, cancel := context.WithCancel(ctx)
 			defer cancel()
@@ -55,10 +63,12 @@ Example:
 				webDone <- srv.Run(ctx)
 				cancel() // a web server that cannot listen stops the daemon
 			}()
+			notifyDone := make(chan error, 1)
+			go func() { notifyDone <- notifier.Run(ctx) }()
 			go pruneDaily(ctx, a, a.cfg.Settings.CheckRetention)
 			schedErr := monitor.NewScheduler(a.newChecker(), a.db, a.cfg.Watches, opt.concurrency, a.log).Run(ctx)
 			cancel()
-			return errors.Join(schedErr, <-webDone)
+			return errors.Join(schedErr, <-webDone, <-notifyDone)
 		},
 	}
 }

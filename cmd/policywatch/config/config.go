@@ -8,8 +8,9 @@
 // with a "did you mean" suggestion.
 //
 // config belongs to the command: it may import monitor (for the Watch type
-// and the schedule parser), monitor/extract (to validate CSS selectors) and
-// third-party libraries, never store, notify or the command itself.
+// and the schedule parser), monitor/extract and monitor/analyze (to validate
+// selectors and taxonomy entries), notify and web (for the types of their
+// sections) and third-party libraries; never store or the command itself.
 package config
 
 import (
@@ -22,6 +23,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
 )
 
 // Config is a loaded, valid configuration.
@@ -38,6 +40,9 @@ type Config struct {
 	// owns them can decode them and still report line numbers. nil when the
 	// section is absent.
 	Notify, Web, Taxonomy *yaml.Node
+
+	// TaxonomyEntries extend the analysis's built-in taxonomy (validated).
+	TaxonomyEntries []analyze.Entry
 }
 
 // Settings apply to every watch.

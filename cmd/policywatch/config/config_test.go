@@ -94,9 +94,8 @@ func TestLoadValid(t *testing.T) {
 			t.Errorf("%s: kind %v at line %d, want kind %v at line %d", s.name, s.node.Kind, s.node.Line, s.kind, s.line)
 		}
 	}
-	var notify struct{ Email struct{ To string } }
-	if err := cfg.Notify.Decode(&notify); err != nil || notify.Email.To != "me@example.org" {
-		t.Errorf("decoding notify: %+v, %v", notify, err)
+	if n, err := cfg.NotifyConfig(); err != nil || n.BaseURL != "https://policywatch.example.org" {
+		t.Errorf("notify section: %+v, %v", n, err)
 	}
 }
 
@@ -468,5 +467,27 @@ func TestSuggest(t *testing.T) {
 		if got := suggest(tc.key, known); got != tc.want {
 			t.Errorf("suggest(%q) = %q, want %q", tc.key, got, tc.want)
 		}
+	}
+}
+
+func TestTaxonomyEntries(t *testing.T) {
+	const watches = "watches:\n  - name: a\n    url: https://example.org/\n"
+	cfg, err := Parse("p.yaml", []byte(watches+`taxonomy:
+  - id: voiceprints
+    kind: category
+    labels: {en: Voiceprints, fr: Empreintes vocales}
+    patterns: {en: [voiceprint*], fr: ["empreinte* vocale*"]}
+  - id: photos
+    patterns: {en: [snapshot*]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.TaxonomyEntries) != 2 || cfg.TaxonomyEntries[0].ID != "voiceprints" {
+		t.Errorf("entries: %+v", cfg.TaxonomyEntries)
+	}
+	_, err = Parse("p.yaml", []byte(watches+"taxonomy:\n  - id: brand-new\n    patterns: {en: [x]}\n"))
+	if err == nil || !strings.Contains(err.Error(), "p.yaml:5:3: taxonomy:") || !strings.Contains(err.Error(), "brand-new") {
+		t.Errorf("an entry without kind or label: %v, want a problem at line 5 naming it", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
 )
 
 // Keys of each level of the file. notify, web and taxonomy belong to later
@@ -35,8 +36,6 @@ func Parse(path string, data []byte) (*Config, error) {
 	p := &parser{file: path}
 	cfg := p.parse(data)
 	if cfg != nil {
-		// The sections of later packages are decoded by their own files
-		// (web.go, notify.go); their problems are reported with the rest.
 		p.web(cfg.Web, filepath.Dir(path))
 	}
 	if len(p.problems) > 0 {
@@ -118,7 +117,30 @@ func (p *parser) parse(data []byte) *Config {
 		Taxonomy: top["taxonomy"].section(),
 	}
 	cfg.Watches = p.watches(root, top["watches"], cfg.Settings)
+	// The sections of later packages are decoded by their own files
+	// (notify.go, web.go); their problems are reported with the rest.
+	p.notify(cfg.Notify, cfg.Watches)
+	cfg.TaxonomyEntries = p.taxonomy(cfg.Taxonomy)
 	return cfg
+}
+
+// taxonomy reads the taxonomy section: entries that add to the built-in
+// taxonomy of the analysis (see monitor/analyze/taxonomy.yaml), checked by
+// extending a copy of it.
+func (p *parser) taxonomy(n *yaml.Node) []analyze.Entry {
+	if n == nil {
+		return nil
+	}
+	var entries []analyze.Entry
+	if err := n.Decode(&entries); err != nil {
+		p.report(n, "taxonomy", "want a list of entries (id, kind, labels, patterns): %v", err)
+		return nil
+	}
+	if err := analyze.DefaultTaxonomy().Extend(entries); err != nil {
+		p.report(n, "taxonomy", "%v", err)
+		return nil
+	}
+	return entries
 }
 
 // entry is one key of a mapping and its value, aliases resolved.

@@ -1,0 +1,455 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/notify"
+	"github.com/policywatch/policywatch/notify/webhook"
+	"github.com/policywatch/policywatch/store"
+)
+
+// notifyStore adapts *store.DB to notify.Store. notify may not import
+// store, so each side declares the same records; the conversions below are
+// plain type conversions between identical structs.
+type notifyStore struct{ *store.DB }
+
+var _ notify.Store = notifyStore{}
+
+func (s notifyStore) Subscribe(ctx context.Context, sub notify.Subscriber) (notify.Subscriber, error) {
+	r, err := s.DB.Subscribe(ctx, store.Subscriber(sub))
+	return notify.Subscriber(r), err
+}
+
+func (s notifyStore) SubscriberByID(ctx context.Context, id int64) (notify.Subscriber, error) {
+	r, err := s.DB.SubscriberByID(ctx, id)
+	return notify.Subscriber(r), err
+}
+
+func (s notifyStore) Subscribers(ctx context.Context, all bool) ([]notify.Subscriber, error) {
+	rs, err := s.DB.Subscribers(ctx, all)
+	return convertAll(rs, func(r store.Subscriber) notify.Subscriber { return notify.Subscriber(r) }), err
+}
+
+func (s notifyStore) Unsubscribe(ctx context.Context, id int64, at time.Time) (notify.Subscriber, error) {
+	r, err := s.DB.Unsubscribe(ctx, id, at)
+	return notify.Subscriber(r), err
+}
+
+func (s notifyStore) RecordPlan(ctx context.Context, p notify.Plan) error {
+	return s.DB.RecordNotifyPlan(ctx, store.NotifyPlan{
+		After: p.After, Through: p.Through,
+		Outbox: convertAll(p.Outbox, func(it notify.OutboxItem) store.OutboxItem { return store.OutboxItem(it) }),
+		Held:   convertAll(p.Held, func(h notify.HeldEvent) store.HeldEvent { return store.HeldEvent(h) }),
+	})
+}
+
+func (s notifyStore) RecordDigests(ctx context.Context, r notify.DigestRun, now time.Time) ([]notify.OutboxItem, error) {
+	rows, err := s.DB.RecordDigests(ctx, store.DigestRun(r), now)
+	return convertAll(rows, toNotifyItem), err
+}
+
+func (s notifyStore) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]notify.OutboxItem, error) {
+	rows, err := s.DB.ClaimOutbox(ctx, now, lease, limit)
+	return convertAll(rows, toNotifyItem), err
+}
+
+func (s notifyStore) OutboxRows(ctx context.Context, statuses []string, limit int) ([]notify.OutboxItem, error) {
+	rows, err := s.DB.OutboxRows(ctx, statuses, limit)
+	return convertAll(rows, toNotifyItem), err
+}
+
+func toNotifyItem(it store.OutboxItem) notify.OutboxItem { return notify.OutboxItem(it) }
+
+func convertAll[T, U any](in []T, f func(T) U) []U {
+	if in == nil {
+		return nil
+	}
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
+// newNotifier builds the notification service from the configuration,
+// its secrets read from files or the environment.
+func (a *app) newNotifier(opts ...notify.Option) (*notify.Service, error) {
+	nc, err := a.cfg.NotifyConfig()
+	if err != nil {
+		return nil, err
+	}
+	if err := nc.ResolveSecrets(a.getenv); err != nil {
+		return nil, err
+	}
+	base := []notify.Option{notify.WithLogger(a.log), notify.WithTaxonomy(a.taxonomy())}
+	return notify.New(*nc, notifyStore{a.db}, append(base, opts...)...)
+}
+
+func (a *app) watchNames() []string {
+	names := make([]string, len(a.cfg.Watches))
+	for i, w := range a.cfg.Watches {
+		names[i] = w.Name
+	}
+	return names
+}
+
+// stringList is a flag that may be repeated.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func subscribeCommand() *command {
+	type opts struct {
+		watches             stringList
+		digest, minSeverity string
+	}
+	return &command{
+		name: "subscribe", args: "EMAIL [--watch W]... [--digest daily|weekly|none] [--min-severity info|notable|critical]",
+		minArgs: 1, maxArgs: 1,
+		short: "send alerts and digests to an address",
+		long: `Subscribes an address, or changes its subscription. A change whose severity
+is at least --min-severity (critical by default) is sent at once, at most one
+per watch per hour; the other changes wait for the digest (daily at the
+notify.digest_schedule time, weekly on Mondays; none: no digest). Anomalies
+and fetch errors never go to subscribers. Every email has a one-click
+unsubscribe link when notify.base_url is set.
+
+Examples:
+  policywatch subscribe ada@example.org
+  policywatch subscribe ada@example.org --watch meta-privacy-policy --watch meta-genai --digest weekly
+  policywatch subscribe ops@example.org --min-severity notable --digest none`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &opts{}
+			fs.Var(&o.watches, "watch", "follow only watch `W` (repeat for several; default every watch)")
+			fs.StringVar(&o.digest, "digest", notify.DigestDaily, "digest `FREQUENCY`: daily, weekly or none")
+			fs.StringVar(&o.minSeverity, "min-severity", string(monitor.SeverityCritical), "alert at once from `LEVEL` up: info, notable or critical")
+			return o
+		},
+		run: func(ctx context.Context, a *app, o any, args []string) error {
+			opt := o.(*opts)
+			sub, err := notify.NewSubscriber(args[0], opt.watches, opt.digest, opt.minSeverity, a.watchNames(), time.Now())
+			if err != nil {
+				return usageError{fmt.Sprintf("subscribe: %v", err)}
+			}
+			stored, err := notifyStore{a.db}.Subscribe(ctx, sub)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "subscribed %s: %s; alerts at once for %s changes and above; digest: %s\n",
+				stored.Email, watchesText(stored.Watches), stored.MinSeverity, stored.Digest)
+			return nil
+		},
+	}
+}
+
+func watchesText(watches []string) string {
+	if len(watches) == 0 {
+		return "every watch"
+	}
+	return strings.Join(watches, ", ")
+}
+
+func unsubscribeCommand() *command {
+	return &command{
+		name: "unsubscribe", args: "EMAIL", minArgs: 1, maxArgs: 1,
+		short: "stop sending mail to an address",
+		long: `Ends a subscription: nothing more is sent to the address, and what was
+waiting for it (alerts not yet sent, changes held for its digest) is
+dropped. Unsubscribing twice is not an error. Subscribers can do the same
+with the link in every email.
+
+Example:
+  policywatch unsubscribe ada@example.org`,
+		run: func(ctx context.Context, a *app, _ any, args []string) error {
+			sub, err := a.db.SubscriberByEmail(ctx, strings.TrimSpace(args[0]))
+			if errors.Is(err, store.ErrNotFound) {
+				return usageError{fmt.Sprintf("unsubscribe: %s is not subscribed", args[0])}
+			}
+			if err != nil {
+				return err
+			}
+			if !sub.UnsubscribedAt.IsZero() {
+				fmt.Fprintf(a.stdout, "%s was already unsubscribed (%s)\n", sub.Email, sub.UnsubscribedAt.Format(time.DateOnly))
+				return nil
+			}
+			if _, err := a.db.Unsubscribe(ctx, sub.ID, time.Now()); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "unsubscribed %s\n", sub.Email)
+			return nil
+		},
+	}
+}
+
+func subscribersCommand() *command {
+	type opts struct{ all, json bool }
+	return &command{
+		name: "subscribers", args: "[--all] [--json]", maxArgs: 0,
+		short: "list the addresses that receive mail",
+		long: `Lists the subscribers with the watches they follow, their digest and the
+severity from which they are alerted at once. --all adds the former ones.
+
+Example:
+  policywatch subscribers`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &opts{}
+			fs.BoolVar(&o.all, "all", false, "include those who unsubscribed")
+			fs.BoolVar(&o.json, "json", false, "print JSON Lines")
+			return o
+		},
+		run: func(ctx context.Context, a *app, o any, _ []string) error {
+			opt := o.(*opts)
+			subs, err := a.db.Subscribers(ctx, opt.all)
+			if err != nil {
+				return err
+			}
+			if opt.json {
+				enc := json.NewEncoder(a.stdout)
+				for _, s := range subs {
+					if err := enc.Encode(subscriberJSON(s)); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			if len(subs) == 0 {
+				fmt.Fprintln(a.stdout, "no subscribers; add one with: policywatch subscribe EMAIL")
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "EMAIL\tWATCHES\tDIGEST\tALERTS FROM\tSINCE\tSTATUS")
+			for _, s := range subs {
+				status := "active"
+				if !s.UnsubscribedAt.IsZero() {
+					status = "unsubscribed " + s.UnsubscribedAt.Format(time.DateOnly)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Email, watchesText(s.Watches), s.Digest, s.MinSeverity,
+					s.CreatedAt.Format(time.DateOnly), status)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func subscriberJSON(s store.Subscriber) any {
+	out := struct {
+		Email          string     `json:"email"`
+		Watches        []string   `json:"watches"`
+		Digest         string     `json:"digest"`
+		MinSeverity    string     `json:"min_severity"`
+		CreatedAt      time.Time  `json:"created_at"`
+		UnsubscribedAt *time.Time `json:"unsubscribed_at,omitempty"`
+	}{Email: s.Email, Watches: s.Watches, Digest: s.Digest, MinSeverity: string(s.MinSeverity), CreatedAt: s.CreatedAt}
+	if out.Watches == nil {
+		out.Watches = []string{}
+	}
+	if !s.UnsubscribedAt.IsZero() {
+		out.UnsubscribedAt = &s.UnsubscribedAt
+	}
+	return out
+}
+
+func outboxCommand() *command {
+	type opts struct {
+		all, json bool
+		limit     int
+	}
+	return &command{
+		name: "outbox", args: "[--all] [--json] [--limit N]", maxArgs: 0,
+		short: "show the notifications waiting to be sent or that failed",
+		long: `Lists the outbox: every alert, digest, operator notice and webhook delivery
+is a row there before it is sent. By default the rows still pending (with
+their attempts, next try and last error) and those given up as failed; with
+--all, the newest rows of every status.
+
+Example:
+  policywatch outbox`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &opts{}
+			fs.BoolVar(&o.all, "all", false, "every status, sent and cancelled too")
+			fs.BoolVar(&o.json, "json", false, "print JSON Lines")
+			fs.IntVar(&o.limit, "limit", 100, "show at most the `N` newest rows")
+			return o
+		},
+		run: func(ctx context.Context, a *app, o any, _ []string) error {
+			opt := o.(*opts)
+			statuses := []string{store.OutboxPending, store.OutboxFailed}
+			if opt.all {
+				statuses = nil
+			}
+			rows, err := a.db.OutboxRows(ctx, statuses, opt.limit)
+			if err != nil {
+				return err
+			}
+			if opt.json {
+				enc := json.NewEncoder(a.stdout)
+				for _, r := range rows {
+					if err := enc.Encode(outboxJSON(r)); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			if len(rows) == 0 {
+				fmt.Fprintln(a.stdout, "the outbox is empty: nothing pending, nothing failed")
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATUS\tKIND\tTO\tWATCH\tEVENT\tATTEMPTS\tWHEN\tERROR")
+			for _, r := range rows {
+				when := r.NextAttemptAt
+				if r.Status == store.OutboxSent {
+					when = r.SentAt
+				}
+				event := "-"
+				if r.EventID != 0 {
+					event = fmt.Sprint(r.EventID)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, r.Kind, recipientText(r),
+					orDash(r.Watch), event, r.Attempts, when.Local().Format("2006-01-02 15:04"), orDash(oneLine(r.LastError, 80)))
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func recipientText(r store.OutboxItem) string {
+	if r.Channel == notify.ChannelWebhook {
+		return webhook.Redact(r.Recipient)
+	}
+	return r.Recipient
+}
+
+func outboxJSON(r store.OutboxItem) any {
+	return struct {
+		ID            int64     `json:"id"`
+		Status        string    `json:"status"`
+		Kind          string    `json:"kind"`
+		Channel       string    `json:"channel"`
+		To            string    `json:"to"`
+		Watch         string    `json:"watch,omitempty"`
+		EventID       int64     `json:"event_id,omitempty"`
+		Attempts      int       `json:"attempts"`
+		CreatedAt     time.Time `json:"created_at"`
+		NextAttemptAt time.Time `json:"next_attempt_at"`
+		SentAt        time.Time `json:"sent_at,omitzero"`
+		LastError     string    `json:"last_error,omitempty"`
+	}{r.ID, r.Status, r.Kind, r.Channel, recipientText(r), r.Watch, r.EventID, r.Attempts, r.CreatedAt, r.NextAttemptAt, r.SentAt, r.LastError}
+}
+
+// oneLine keeps a listing's cell on one line and short.
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+func digestCommand() *command {
+	type opts struct{ now, dryRun bool }
+	return &command{
+		name: "digest", args: "--now [--dry-run]", maxArgs: 0,
+		short: "build and send the digests now",
+		long: `Digests go out at the notify.digest_schedule time by themselves while
+'policywatch run' is running. --now builds one at once for every subscriber
+with changes waiting (daily and weekly alike) and sends it; with --dry-run
+it prints what would be sent and changes nothing. Without --now, says when
+the next digest goes out and how many changes wait.
+
+Examples:
+  policywatch digest --now --dry-run
+  policywatch digest --now`,
+		flags: func(fs *flag.FlagSet) any {
+			o := &opts{}
+			fs.BoolVar(&o.now, "now", false, "build the digests now")
+			fs.BoolVar(&o.dryRun, "dry-run", false, "print the digests instead of sending them; change nothing")
+			return o
+		},
+		run: func(ctx context.Context, a *app, o any, _ []string) error {
+			opt := o.(*opts)
+			svc, err := a.newNotifier()
+			if err != nil {
+				return err
+			}
+			switch {
+			case opt.dryRun || !opt.now:
+				return previewDigests(ctx, a, svc, opt.now)
+			}
+			if _, err := svc.Dispatch(ctx); err != nil {
+				return err
+			}
+			rows, err := svc.DigestNow(ctx)
+			if err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				fmt.Fprintln(a.stdout, "no changes waiting: no digest sent")
+				return nil
+			}
+			if _, err := svc.SendDue(ctx); err != nil {
+				return err
+			}
+			after, err := a.db.OutboxRows(ctx, nil, len(rows)+batchOfOthers)
+			if err != nil {
+				return err
+			}
+			byID := map[int64]store.OutboxItem{}
+			for _, r := range after {
+				byID[r.ID] = r
+			}
+			for _, r := range rows {
+				status := "sent"
+				if got, ok := byID[r.ID]; ok && got.Status != store.OutboxSent {
+					status = fmt.Sprintf("%s after %d attempts: %s", got.Status, got.Attempts, got.LastError)
+				}
+				fmt.Fprintf(a.stdout, "digest to %s: %s\n", r.Recipient, status)
+			}
+			return nil
+		},
+	}
+}
+
+// batchOfOthers: rows planned by others while digest --now ran are at most
+// this many, for the report's look-up.
+const batchOfOthers = 1000
+
+func previewDigests(ctx context.Context, a *app, svc *notify.Service, show bool) error {
+	ns, err := svc.PreviewDigests(ctx)
+	if err != nil {
+		return err
+	}
+	if !show {
+		next, err := svc.NextDigest(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "next digest: %s\n", next.Local().Format("2006-01-02 15:04 MST"))
+		for _, n := range ns {
+			fmt.Fprintf(a.stdout, "%s: %s\n", n.Item.Recipient, n.Subject)
+		}
+		if len(ns) == 0 {
+			fmt.Fprintln(a.stdout, "no changes waiting for a digest")
+		}
+		return nil
+	}
+	for i, n := range ns {
+		if i > 0 {
+			fmt.Fprintln(a.stdout)
+		}
+		fmt.Fprintf(a.stdout, "To: %s\nSubject: %s\n\n%s", n.Item.Recipient, n.Subject, n.Text)
+	}
+	if len(ns) == 0 {
+		fmt.Fprintln(a.stdout, "no changes waiting: no digest would be sent")
+	}
+	return nil
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/emersion/go-smtp"
+)
+
+// plainSMTP is an SMTP server on the loopback interface that keeps the
+// recipients of what it receives.
+type plainSMTP struct {
+	addr string
+	mu   sync.Mutex
+	to   []string
+}
+
+func newPlainSMTP(t *testing.T) *plainSMTP {
+	ps := &plainSMTP{}
+	s := smtp.NewServer(ps)
+	s.Domain = "mx.test"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps.addr = l.Addr().String()
+	go s.Serve(l)
+	t.Cleanup(func() { s.Close() })
+	return ps
+}
+
+func (ps *plainSMTP) NewSession(*smtp.Conn) (smtp.Session, error) { return &plainSession{ps: ps}, nil }
+
+func (ps *plainSMTP) received() []string {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	return append([]string(nil), ps.to...)
+}
+
+type plainSession struct {
+	ps *plainSMTP
+	to []string
+}
+
+func (s *plainSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *plainSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+func (s *plainSession) Data(r io.Reader) error {
+	io.Copy(io.Discard, r)
+	s.ps.mu.Lock()
+	s.ps.to = append(s.ps.to, s.to...)
+	s.ps.mu.Unlock()
+	return nil
+}
+func (s *plainSession) Reset()        { s.to = nil }
+func (s *plainSession) Logout() error { return nil }
+
+func TestSubscribeCommands(t *testing.T) {
+	c := newCLI(t)
+	for _, bad := range []struct{ args, want string }{
+		{"subscribe not-an-address", `"not-an-address" is not a valid email address`},
+		{"subscribe Ada<ada@example.org>", "is not a bare address"},
+		{"subscribe ada@localhost", `"localhost" is not a mail domain`},
+		{"subscribe ada@example.org --watch nope", `unknown watch "nope"`},
+		{"subscribe ada@example.org --digest hourly", `unknown digest "hourly"`},
+		{"subscribe ada@example.org --min-severity urgent", `unknown severity "urgent"`},
+		{"unsubscribe bob@example.org", "bob@example.org is not subscribed"},
+	} {
+		_, _, err := c.run(strings.Fields(bad.args)...)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("policywatch %s: %v, want a usage error with %q", bad.args, err, bad.want)
+		}
+	}
+	out := c.mustRun("subscribe", "ada@example.org", "--watch", "meta-genai", "--watch", "meta-privacy-policy", "--digest", "weekly")
+	if want := "subscribed ada@example.org: meta-genai, meta-privacy-policy; alerts at once for critical changes and above; digest: weekly\n"; out != want {
+		t.Errorf("subscribe: %q, want %q", out, want)
+	}
+	c.mustRun("subscribe", "bob@example.org", "--min-severity", "notable")
+	out = c.mustRun("subscribers")
+	for _, want := range []string{"ada@example.org  meta-genai, meta-privacy-policy  weekly", "bob@example.org  every watch", "notable"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("subscribers lacks %q:\n%s", want, out)
+		}
+	}
+	if out := c.mustRun("unsubscribe", "ada@example.org"); out != "unsubscribed ada@example.org\n" {
+		t.Errorf("unsubscribe: %q", out)
+	}
+	if out := c.mustRun("unsubscribe", "ada@example.org"); !strings.Contains(out, "already unsubscribed") {
+		t.Errorf("unsubscribe twice: %q", out)
+	}
+	if out := c.mustRun("subscribers"); strings.Contains(out, "ada@") {
+		t.Errorf("subscribers lists the unsubscribed:\n%s", out)
+	}
+	if out := c.mustRun("subscribers", "--all", "--json"); !strings.Contains(out, `"email":"ada@example.org"`) || !strings.Contains(out, `"unsubscribed_at"`) {
+		t.Errorf("subscribers --all --json:\n%s", out)
+	}
+	if out := c.mustRun("outbox"); !strings.Contains(out, "the outbox is empty") {
+		t.Errorf("outbox: %q", out)
+	}
+}
+
+func TestDigestCommand(t *testing.T) {
+	c := newCLI(t)
+	mail := newPlainSMTP(t)
+	page := newPolicyServer(t)
+	host, port, _ := net.SplitHostPort(mail.addr)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf(`watches:
+  - name: nimbus
+    url: %s/policy
+    language: en
+notify:
+  smtp: {host: %s, port: %s, tls: none, from: "policywatch <alerts@policywatch.example>"}
+  base_url: https://pw.example
+`, page.URL, host, port))
+	c.mustRun("subscribe", "ada@example.org")
+	c.mustRun("check")
+	page.set("Effective May 27, 2026") // a notable change: it waits for the digest
+	c.mustRun("check")
+
+	out := c.mustRun("digest", "--now", "--dry-run")
+	for _, want := range []string{"To: ada@example.org", "Subject: [policywatch] Daily digest: 1 change to nimbus",
+		"Effective date 3 Mar 2026 → 27 May 2026", "https://pw.example/unsubscribe?token="} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out)
+		}
+	}
+	if got := mail.received(); len(got) != 0 {
+		t.Fatalf("the dry run sent mail to %v", got)
+	}
+	if out := c.mustRun("outbox", "--all"); !strings.Contains(out, "the outbox is empty") {
+		t.Errorf("the dry run wrote to the outbox:\n%s", out)
+	}
+
+	if out := c.mustRun("digest", "--now"); out != "digest to ada@example.org: sent\n" {
+		t.Errorf("digest --now: %q", out)
+	}
+	if got := mail.received(); len(got) != 1 || got[0] != "ada@example.org" {
+		t.Errorf("received %v", got)
+	}
+	if out := c.mustRun("digest", "--now"); !strings.Contains(out, "no changes waiting") {
+		t.Errorf("second digest --now: %q", out)
+	}
+	out = c.mustRun("outbox", "--all")
+	if !strings.Contains(out, "sent    digest  ada@example.org") {
+		t.Errorf("outbox --all:\n%s", out)
+	}
+	if out := c.mustRun("digest"); !strings.Contains(out, "next digest: ") || !strings.Contains(out, "no changes waiting") {
+		t.Errorf("digest: %q", out)
+	}
+}

@@ -1,0 +1,68 @@
+package notify
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseAddress(t *testing.T) {
+	for _, ok := range []string{"ada@example.org", " ada@example.org ", "a.b+tag@sub.example.co.uk", "x@bücher.example"} {
+		if _, err := ParseAddress(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{
+		"", "ada", "ada@", "@example.org", "ada@localhost", "ada@example..org", "ada@-example.org",
+		"Ada <ada@example.org>", "ada@example.org, bob@example.org", "ada@example.org\r\nBcc: x@evil.example",
+		"\"a b\"@example.org", "ada@[127.0.0.1]", "ada@exa mple.org", string(make([]byte, 300)),
+	} {
+		if got, err := ParseAddress(bad); err == nil {
+			t.Errorf("%q accepted as %q", bad, got)
+		}
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"a\r\nBcc: b", 100, "a Bcc: b"},
+		{"  many   spaces\t", 100, "many spaces"},
+		{"bidi\u202eevil\u2028", 100, "bidi evil"},
+		{"bad\xffutf8", 100, "bad\uFFFDutf8"},
+		{"long text here", 8, "long te…"},
+		{"exactly8", 8, "exactly8"},
+	} {
+		if got := oneLine(c.in, c.max); got != c.want {
+			t.Errorf("oneLine(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	s := &Service{backoffBase: 30 * time.Second, backoffMax: 10 * time.Minute}
+	var got []time.Duration
+	for a := 1; a <= 7; a++ {
+		got = append(got, s.backoff(a))
+	}
+	want := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 10 * time.Minute, 10 * time.Minute}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("backoff = %v, want %v", got, want)
+		}
+	}
+}
+
+func TestIsWebURL(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://example.org/x": true, "http://example.org": true,
+		"javascript:alert(1)": false, "data:text/html,x": false, "mailto:a@b.example": false,
+		"//example.org": false, "/relative": false, "https://exa mple.org": false, "HTTPS://example.org": true,
+	} {
+		if got := isWebURL(raw); got != want {
+			t.Errorf("isWebURL(%q) = %v", raw, got)
+		}
+	}
+}

@@ -1,0 +1,293 @@
+package notify
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
+	"github.com/policywatch/policywatch/monitor/diff"
+)
+
+// Caps on what one change shows. Scraped text is long and hostile; a
+// notification is a pointer to the web view, not a copy of the policy.
+const (
+	maxSummary    = 600 // runes
+	maxQuote      = 400 // runes
+	maxDates      = 10
+	maxScope      = 20
+	maxForms      = 5
+	maxDigestRows = 30 // changes in one digest; the rest are counted
+)
+
+// detail says how much of a change a message shows.
+type detail struct {
+	quotes, excerptLines int
+}
+
+var (
+	alertDetail  = detail{quotes: 6, excerptLines: 8}
+	digestDetail = detail{quotes: 3, excerptLines: 4}
+	feedDetail   = detail{quotes: 6, excerptLines: 8}
+)
+
+// changeView is what people read of one event, made safe and short.
+type changeView struct {
+	EventID    int64
+	Watch      string
+	Kind       monitor.EventKind
+	Verb       string // "changed", "went back to version 3"
+	Severity   monitor.Severity
+	Time       time.Time
+	When       string // "2025-05-28 00:30 UTC"
+	Summary    string
+	Dates      []dateView
+	Scope      []scopeView
+	Quotes     []quoteView
+	MoreQuotes int
+	Excerpt    []excerptLine
+	Forms      []linkView
+	Title      string // the page's title, as scraped
+	URL        string // the web view; "" without a base URL
+}
+
+type dateView struct{ Role, Old, New, Quote string }
+
+type scopeView struct{ Sign, What, Label string }
+
+type quoteView struct{ Sign, Text, Section string }
+
+type excerptLine struct{ Sign, Text string }
+
+// linkView is a link found in the policy. Only http(s) links are ever
+// made clickable; others are shown as text.
+type linkView struct {
+	Text, Href string
+	Clickable  bool
+}
+
+var roleNames = map[analyze.DateRole]string{
+	analyze.RoleEffective: "Effective date",
+	analyze.RoleUpdated:   "Last updated",
+	analyze.RoleUpcoming:  "Upcoming update",
+	analyze.RoleDeadline:  "Deadline to object",
+	analyze.RoleOther:     "Date",
+}
+
+// changeView builds the view of e with the detail d.
+func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail) (*changeView, error) {
+	v := &changeView{
+		EventID: e.ID, Watch: oneLine(e.Watch, 100), Kind: e.Kind, Severity: e.Severity,
+		Time: e.Time.UTC(), When: e.Time.UTC().Format("2006-01-02 15:04 UTC"),
+		Summary: oneLine(e.Summary, maxSummary), URL: s.eventURL(e.ID),
+	}
+	switch e.Kind {
+	case monitor.KindChange:
+		v.Verb = "changed"
+	case monitor.KindRevert:
+		v.Verb = fmt.Sprintf("went back to version %d", e.RevertedTo)
+	case monitor.KindBaseline:
+		v.Verb = "was captured for the first time"
+	default:
+		v.Verb = string(e.Kind)
+	}
+	if a := e.Analysis; a != nil {
+		for _, dc := range a.Dates {
+			if len(v.Dates) == maxDates {
+				break
+			}
+			role := roleNames[dc.Role]
+			if role == "" {
+				role = "Date"
+			}
+			v.Dates = append(v.Dates, dateView{Role: role, Old: orNone(oneLine(dc.Old, 40)), New: orNone(oneLine(dc.New, 40)), Quote: oneLine(dc.Quote, maxQuote)})
+		}
+		scope := func(sign, what string, ids []string) {
+			for _, id := range ids {
+				if len(v.Scope) < maxScope {
+					v.Scope = append(v.Scope, scopeView{Sign: sign, What: what, Label: oneLine(s.taxonomy.Label(id, "en"), 120)})
+				}
+			}
+		}
+		scope("+", "collected", a.ScopeAdded)
+		scope("+", "purpose", a.PurposesAdded)
+		scope("−", "right", a.RightsRemoved)
+		scope("−", "collected", a.ScopeRemoved)
+		scope("−", "purpose", a.PurposesRemoved)
+		scope("+", "right", a.RightsAdded)
+		for _, st := range a.Statements {
+			if len(v.Quotes) == d.quotes {
+				v.MoreQuotes++
+				continue
+			}
+			sign := "+"
+			if st.Change == analyze.Removed {
+				sign = "−"
+			}
+			v.Quotes = append(v.Quotes, quoteView{Sign: sign, Text: oneLine(st.Quote, maxQuote), Section: oneLine(st.Section, 120)})
+		}
+	}
+	if e.Version != 0 {
+		info, err := s.versionInfo(ctx, e.PreviousVersion, e.Version, d.excerptLines)
+		if err != nil {
+			return nil, err
+		}
+		v.Excerpt = info.lines
+		if !strings.EqualFold(info.title, v.Watch) {
+			v.Title = info.title
+		}
+		if e.Severity == monitor.SeverityCritical {
+			v.Forms = info.forms
+		}
+	}
+	return v, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// versionInfo returns the title of the version newID, the objection forms
+// it offers, and the first lines of the diff from oldID (none when oldID is
+// 0). It is cached: versions never change, and a digest, an alert and a
+// feed often show the same change.
+func (s *Service) versionInfo(ctx context.Context, oldID, newID int64, lines int) (cachedInfo, error) {
+	key := infoKey{oldID, newID, lines}
+	if c, ok := s.excerpts.get(key); ok {
+		return c, nil
+	}
+	newV, err := s.store.Version(ctx, newID)
+	if err != nil {
+		return cachedInfo{}, fmt.Errorf("version %d: %w", newID, err)
+	}
+	info := cachedInfo{title: oneLine(newV.Title, 120), forms: objectionForms(newV.Facts)}
+	if oldID != 0 {
+		oldV, err := s.store.Version(ctx, oldID)
+		if err != nil {
+			return cachedInfo{}, fmt.Errorf("version %d: %w", oldID, err)
+		}
+		for _, l := range strings.Split(strings.TrimRight(diff.Compute(oldV.Text, newV.Text, 0).Excerpt(lines), "\n"), "\n") {
+			switch {
+			case l == "":
+			case strings.HasPrefix(l, "- "):
+				info.lines = append(info.lines, excerptLine{Sign: "−", Text: oneLine(l[2:], 400)})
+			case strings.HasPrefix(l, "+ "):
+				info.lines = append(info.lines, excerptLine{Sign: "+", Text: oneLine(l[2:], 400)})
+			default:
+				info.lines = append(info.lines, excerptLine{Text: oneLine(l, 100)})
+			}
+		}
+	}
+	s.excerpts.put(key, info)
+	return info, nil
+}
+
+// objectionForms returns the links the policy offers with the right to
+// object: where to act before a deadline.
+func objectionForms(f *analyze.FactSheet) []linkView {
+	if f == nil {
+		return nil
+	}
+	var out []linkView
+	seen := map[string]bool{}
+	for _, st := range f.Statements {
+		if !slices.Contains(st.IDs, "object") {
+			continue
+		}
+		for _, l := range st.Links {
+			if seen[l.Href] || len(out) == maxForms {
+				continue
+			}
+			seen[l.Href] = true
+			out = append(out, linkView{Text: oneLine(l.Text, 120), Href: oneLine(l.Href, 500), Clickable: isWebURL(l.Href)})
+		}
+	}
+	return out
+}
+
+// isWebURL says whether a scraped link may be made clickable: an absolute
+// http or https URL and nothing else (no javascript:, data:, mailto:…).
+func isWebURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" &&
+		!strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
+}
+
+// oneLine makes scraped text safe to show on one line: control and format
+// characters and line breaks become spaces, runs of spaces fold, invalid
+// UTF-8 is replaced, and it is cut at max runes with "…".
+func oneLine(s string, max int) string {
+	out := strings.Join(strings.FieldsFunc(strings.ToValidUTF8(s, "\uFFFD"), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+	}), " ")
+	if max > 0 && utf8.RuneCountInString(out) > max {
+		out = string([]rune(out)[:max-1]) + "…"
+	}
+	return out
+}
+
+type infoKey struct {
+	oldID, newID int64
+	lines        int
+}
+
+type cachedInfo struct {
+	title string
+	lines []excerptLine
+	forms []linkView
+}
+
+// excerptCache is a small LRU of excerpts: diffs of long policies cost
+// milliseconds each, and feeds are read often.
+type excerptCache struct {
+	mu    sync.Mutex
+	max   int
+	order *list.List // of infoKey, most recent first
+	items map[infoKey]*list.Element
+	vals  map[infoKey]cachedInfo
+}
+
+func newExcerptCache(max int) *excerptCache {
+	return &excerptCache{max: max, order: list.New(), items: map[infoKey]*list.Element{}, vals: map[infoKey]cachedInfo{}}
+}
+
+func (c *excerptCache) get(k infoKey) (cachedInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[k]
+	if !ok {
+		return cachedInfo{}, false
+	}
+	c.order.MoveToFront(el)
+	return c.vals[k], true
+}
+
+func (c *excerptCache) put(k infoKey, v cachedInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[k]; ok {
+		c.order.MoveToFront(el)
+		c.vals[k] = v
+		return
+	}
+	c.items[k] = c.order.PushFront(k)
+	c.vals[k] = v
+	for c.order.Len() > c.max {
+		last := c.order.Back()
+		old := last.Value.(infoKey)
+		c.order.Remove(last)
+		delete(c.items, old)
+		delete(c.vals, old)
+	}
+}

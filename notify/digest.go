@@ -1,0 +1,144 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+// maxCatchUp bounds how far back a daemon that was stopped looks for
+// digest times it missed: they are sent as one digest anyway.
+const maxCatchUp = 8 * 24 * time.Hour
+
+// ScheduledDigests plans the digests whose time has come since the last
+// digest time handled: one digest per subscriber with changes held, daily
+// ones at every time of the schedule and weekly ones when a Monday's time
+// was passed. Missed times (the daemon was stopped) are caught up as one.
+// The very first call only starts the schedule. It returns the digests
+// planned.
+func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
+	if s.from == nil {
+		return 0, nil
+	}
+	_, last, err := s.store.NotifyState(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	if last.IsZero() {
+		_, err := s.store.RecordDigests(ctx, DigestRun{Slot: now}, now)
+		if errors.Is(err, monitor.ErrConflict) {
+			return 0, nil
+		}
+		return 0, err
+	}
+	// Schedules without a time zone run in the clock's.
+	from := last.In(now.Location())
+	if now.Sub(from) > maxCatchUp {
+		from = now.Add(-maxCatchUp)
+	}
+	var slot time.Time
+	weekly := false
+	for t := s.digest.Next(from); !t.IsZero() && !t.After(now); t = s.digest.Next(t) {
+		slot = t
+		weekly = weekly || t.Weekday() == time.Monday
+	}
+	if slot.IsZero() {
+		return 0, nil
+	}
+	freqs := []string{DigestDaily}
+	if weekly {
+		freqs = append(freqs, DigestWeekly)
+	}
+	rows, err := s.store.RecordDigests(ctx, DigestRun{Slot: slot, Previous: last, Frequencies: freqs}, now)
+	if errors.Is(err, monitor.ErrConflict) {
+		return 0, nil // another process handled this time
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) > 0 {
+		s.log.Info("digests planned", "time", slot, "digests", len(rows), "frequencies", freqs)
+	}
+	return len(rows), nil
+}
+
+// DigestNow plans at once a digest for every subscriber with changes held
+// (daily and weekly alike), leaving the schedule alone: policywatch
+// digest --now. It returns the rows planned.
+func (s *Service) DigestNow(ctx context.Context) ([]OutboxItem, error) {
+	if s.from == nil {
+		return nil, errors.New("no mail server configured (notify.smtp)")
+	}
+	now := s.now()
+	return s.store.RecordDigests(ctx, DigestRun{
+		Slot: now, Frequencies: []string{DigestDaily, DigestWeekly}, Manual: true,
+	}, now)
+}
+
+// PreviewDigests builds, without recording or sending anything, the
+// digest each subscriber would get now: policywatch digest --now
+// --dry-run. It includes the events the dispatcher has not planned yet, as
+// it would plan them. Subscribers with nothing held get none.
+func (s *Service) PreviewDigests(ctx context.Context) ([]*Notification, error) {
+	subs, err := s.store.Subscribers(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	cursor, _, err := s.store.NotifyState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	unplanned, err := s.store.Events(ctx, monitor.EventFilter{AfterID: cursor})
+	if err != nil {
+		return nil, err
+	}
+	wouldHold := map[int64][]int64{}
+	for i := range unplanned {
+		p, err := s.plan(ctx, &unplanned[i], subs)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range p.Held {
+			wouldHold[h.SubscriberID] = append(wouldHold[h.SubscriberID], h.EventID)
+		}
+	}
+	var out []*Notification
+	for _, sub := range subs {
+		if sub.Digest == DigestNone {
+			continue
+		}
+		ids, err := s.store.DigestEventIDs(ctx, sub.ID, 0)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, wouldHold[sub.ID]...)
+		if len(ids) == 0 {
+			continue
+		}
+		item := OutboxItem{Kind: KindDigest, Channel: ChannelEmail, Recipient: sub.Email, SubscriberID: sub.ID,
+			Note: sub.Digest, CreatedAt: s.now()}
+		n, err := s.digestNotification(ctx, item, sub, ids)
+		if err != nil {
+			return nil, fmt.Errorf("digest for %s: %w", sub.Email, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// NextDigest returns when the next scheduled digests go out.
+func (s *Service) NextDigest(ctx context.Context) (time.Time, error) {
+	_, last, err := s.store.NotifyState(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := s.now()
+	if last.Before(now) {
+		last = now
+	}
+	return s.digest.Next(last.In(now.Location())), nil
+}

@@ -1,0 +1,101 @@
+package notify_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/notify"
+)
+
+// TestDailyDigest: the changes of several watches that did not call for an
+// immediate alert are sent once, grouped by watch, at the next digest time;
+// an empty period sends nothing; weekly subscribers get theirs on Monday.
+func TestDailyDigest(t *testing.T) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	daily := r.subscribe("ada@example.org", nil)
+	weekly := r.subscribe("bob@example.org", func(s *notify.Subscriber) { s.Digest = notify.DigestWeekly })
+	r.subscribe("cy@example.org", func(s *notify.Subscriber) { s.Digest = notify.DigestNone })
+	svc := r.service(notify.Config{BaseURL: "https://pw.example", DigestSchedule: "0 8 * * *"}, ms)
+	tick(t, svc) // Tuesday 09:00: the schedule starts
+
+	at := t0
+	step := func(name, page string) {
+		at = at.Add(time.Hour)
+		r.checkAs(name, page, at)
+		tick(t, svc)
+	}
+	step("nimbus", "policy-v2-ai.html")   // baselines: nothing to tell
+	step("meta", "policy-v2-ai.html")     //
+	step("nimbus", "policy-v3-date.html") // notable
+	step("meta", "policy-v3-date.html")   // notable
+	step("meta", "policy-v2-ai.html")     // revert: the date goes back
+	if n := len(ms.messages()); n != 0 {
+		t.Fatalf("%d messages before the digest time, want none", n)
+	}
+
+	r.clock.Set(time.Date(2026, 5, 13, 8, 0, 0, 0, time.UTC)) // Wednesday 08:00
+	tick(t, svc)
+	tick(t, svc)
+	msgs := ms.messages()
+	if len(msgs) != 1 || msgs[0].To[0] != daily.Email {
+		t.Fatalf("messages %d (to %v), want one digest to %s", len(msgs), recipients(msgs), daily.Email)
+	}
+	m := parseMail(t, msgs[0].Data)
+	if got, want := m.subject(t), "[policywatch] Daily digest: 3 changes to nimbus, meta"; got != want {
+		t.Errorf("subject %q, want %q", got, want)
+	}
+	for _, part := range []struct{ name, body string }{{"text", m.Text}, {"html", m.HTML}} {
+		for _, want := range []string{
+			"nimbus", "meta", "went back to version",
+			"Effective date 27 May 2026 → 1 Jul 2026", // summaries
+			"2026-05-27", "2026-07-01", // dates changed
+			"Effective July 1, 2026",     // the quote of a date
+			"https://pw.example/events/", // links to the web view
+			"https://pw.example/unsubscribe?token=",
+		} {
+			if !strings.Contains(part.body, want) {
+				t.Errorf("%s part lacks %q:\n%s", part.name, want, part.body)
+			}
+		}
+	}
+	if i, j := strings.Index(m.Text, "== nimbus =="), strings.Index(m.Text, "== meta =="); i < 0 || j < i {
+		t.Errorf("changes are not grouped by watch, in order:\n%s", m.Text)
+	}
+	if m.Header.Get("List-Unsubscribe-Post") == "" {
+		t.Error("digest without one-click unsubscribe")
+	}
+
+	// Thursday: nothing happened, nothing is sent.
+	r.clock.Set(time.Date(2026, 5, 14, 8, 0, 0, 0, time.UTC))
+	tick(t, svc)
+	if n := len(ms.messages()); n != 1 {
+		t.Errorf("%d messages after an empty day, want still 1", n)
+	}
+
+	// Monday: the weekly subscriber gets the week's changes, once.
+	r.clock.Set(time.Date(2026, 5, 18, 8, 0, 30, 0, time.UTC))
+	tick(t, svc)
+	tick(t, svc)
+	msgs = ms.messages()
+	if len(msgs) != 2 || msgs[1].To[0] != weekly.Email {
+		t.Fatalf("messages to %v, want a second one to %s", recipients(msgs), weekly.Email)
+	}
+	if got := parseMail(t, msgs[1].Data).subject(t); !strings.HasPrefix(got, "[policywatch] Weekly digest: 3 changes") {
+		t.Errorf("weekly subject %q", got)
+	}
+	r.clock.Set(time.Date(2026, 5, 25, 8, 0, 0, 0, time.UTC))
+	tick(t, svc)
+	if n := len(ms.messages()); n != 2 {
+		t.Errorf("%d messages after an empty week, want still 2", n)
+	}
+}
+
+func recipients(msgs []received) []string {
+	var out []string
+	for _, m := range msgs {
+		out = append(out, m.To...)
+	}
+	return out
+}

@@ -1,0 +1,165 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+// Dispatch plans the events recorded since the cursor, oldest first, each
+// in its own transaction with the cursor's move past it. It returns how
+// many events it planned. When another dispatcher moves the cursor
+// meanwhile, it stops without error: the other one goes on.
+func (s *Service) Dispatch(ctx context.Context) (int, error) {
+	cursor, _, err := s.store.NotifyState(ctx)
+	if err != nil {
+		return 0, err
+	}
+	planned := 0
+	for {
+		events, err := s.store.Events(ctx, monitor.EventFilter{AfterID: cursor, Limit: batchSize})
+		if err != nil {
+			return planned, fmt.Errorf("dispatch: %w", err)
+		}
+		if len(events) == 0 {
+			return planned, nil
+		}
+		// Read once a batch: a subscription made while a batch is planned
+		// starts with the next one.
+		subs, err := s.store.Subscribers(ctx, false)
+		if err != nil {
+			return planned, fmt.Errorf("dispatch: %w", err)
+		}
+		for i := range events {
+			e := &events[i]
+			p, err := s.plan(ctx, e, subs)
+			if err != nil {
+				return planned, fmt.Errorf("dispatch event %d: %w", e.ID, err)
+			}
+			p.After, p.Through = cursor, e.ID
+			if err := s.store.RecordPlan(ctx, p); errors.Is(err, monitor.ErrConflict) {
+				s.log.Debug("dispatch: another dispatcher is planning", "after", cursor)
+				return planned, nil
+			} else if err != nil {
+				return planned, fmt.Errorf("dispatch event %d: %w", e.ID, err)
+			}
+			cursor = e.ID
+			planned++
+		}
+	}
+}
+
+// plan decides who hears of e, and how.
+func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber) (Plan, error) {
+	var p Plan
+	if e.Imported {
+		return p, nil // backfilled history: never notified
+	}
+	now := s.now().UTC()
+	row := func(key, channel, kind, recipient string, subscriber int64) OutboxItem {
+		return OutboxItem{
+			Key: key, Channel: channel, Kind: kind, Recipient: recipient, SubscriberID: subscriber,
+			EventID: e.ID, Watch: e.Watch, CreatedAt: now, NextAttemptAt: now, Status: StatusPending,
+		}
+	}
+	for _, w := range s.cfg.Webhooks {
+		if e.Severity.Rank() < monitor.Severity(w.MinSeverity).Rank() || !follows(w.Watches, e.Watch) {
+			continue
+		}
+		p.Outbox = append(p.Outbox, row("webhook:"+strconv.FormatInt(e.ID, 10)+":"+w.URL, ChannelWebhook, KindWebhook, w.URL, 0))
+	}
+
+	switch e.Kind {
+	case monitor.KindChange, monitor.KindRevert:
+		if s.from == nil {
+			break // no mail server: subscribers cannot be told
+		}
+		for _, sub := range subs {
+			if !sub.Follows(e.Watch) {
+				continue
+			}
+			immediate := e.Severity.Rank() >= threshold(sub).Rank()
+			if immediate {
+				last, err := s.store.LastAlertAt(ctx, sub.ID, e.Watch)
+				if err != nil {
+					return p, err
+				}
+				// At most one alert per watch per hour: the rest wait.
+				immediate = last.IsZero() || now.Sub(last) >= s.alertInterval
+			}
+			switch {
+			case immediate:
+				p.Outbox = append(p.Outbox, row(fmt.Sprintf("alert:%d:%d", sub.ID, e.ID), ChannelEmail, KindAlert, sub.Email, sub.ID))
+			case sub.Digest != DigestNone:
+				p.Held = append(p.Held, HeldEvent{SubscriberID: sub.ID, EventID: e.ID})
+			}
+		}
+	case monitor.KindAnomaly, monitor.KindFetchError, monitor.KindRecovered:
+		if s.cfg.Operator == "" || s.from == nil {
+			break
+		}
+		note, send, err := s.operatorNotice(ctx, e)
+		if err != nil {
+			return p, err
+		}
+		if send {
+			it := row("operator:"+strconv.FormatInt(e.ID, 10), ChannelEmail, KindOperator, s.cfg.Operator, 0)
+			it.Note = note
+			p.Outbox = append(p.Outbox, it)
+		}
+	}
+	return p, nil
+}
+
+// threshold is the least severity alerted at once to sub.
+func threshold(sub Subscriber) monitor.Severity {
+	if sub.MinSeverity == "" {
+		return monitor.SeverityCritical
+	}
+	return sub.MinSeverity
+}
+
+func follows(watches []string, watch string) bool {
+	return Subscriber{Watches: watches}.Follows(watch)
+}
+
+// operatorNotice decides whether the operator hears of an episode event.
+// Each episode is told once when it opens and once when it closes. Episodes
+// whose openings follow each other within the flap window form a run; the
+// run's FlapThreshold-th opening is told as "flapping" and the later ones,
+// and their recoveries, are not told at all, until a quiet window ends the
+// run.
+func (s *Service) operatorNotice(ctx context.Context, e *monitor.Event) (note string, send bool, err error) {
+	openings, err := s.store.Events(ctx, monitor.EventFilter{
+		Watch: e.Watch, Kinds: []monitor.EventKind{monitor.KindAnomaly, monitor.KindFetchError},
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("episodes of %s: %w", e.Watch, err)
+	}
+	// The opening e belongs to: e itself, or for a recovery the last
+	// opening before it.
+	at := -1
+	for i, o := range openings {
+		if o.ID > e.ID {
+			break
+		}
+		at = i
+	}
+	if at < 0 {
+		return "", e.Kind != monitor.KindRecovered, nil
+	}
+	run := 1
+	for i := at; i > 0 && openings[i].Time.Sub(openings[i-1].Time) <= s.flapWindow; i-- {
+		run++
+	}
+	switch {
+	case run < s.flapThreshold:
+		return "", true, nil
+	case run == s.flapThreshold && e.Kind != monitor.KindRecovered:
+		return NoteFlapping, true, nil
+	}
+	return "", false, nil
+}

@@ -1,0 +1,59 @@
+// Package notify puts the right change in front of the right person in
+// time, and never spams them: immediate email alerts, daily and weekly
+// digests, operator notices, signed webhooks and Atom feeds.
+//
+// # How a notification travels
+//
+// Events are read from the database in id order behind a cursor. For each
+// event the dispatcher decides who hears of it and how, and writes that
+// plan — one outbox row per subscriber × event (or digest) × channel, the
+// changes held for digests, and the cursor moved past the event — in ONE
+// transaction. A crash therefore never loses an event nor plans one twice;
+// each row also has a unique key, so planning the same thing again is a
+// no-op.
+//
+// The sender then claims due rows (a lease: no other sender takes them
+// meanwhile), sends each, and records its outcome before the next one goes
+// out: sent, or an error and the time of the next attempt (exponential
+// backoff from 30s, capped at an hour; after 12 attempts, or at once for a
+// permanent refusal, the row is given up as failed and shown by
+// `policywatch outbox`).
+//
+// # Delivery guarantee: at least once, with a stable Message-ID
+//
+// Nothing is lost: a row stays pending until a send succeeded and was
+// recorded. A duplicate is possible in one case only, and SMTP allows no
+// less: the process dies after the server accepted a message and before
+// the database recorded it. The lease then ends and the row is sent again
+// — with the same Message-ID (derived from the row's id and key, signed
+// with the database's secret) and, for webhooks, the same
+// X-Policywatch-Delivery id, so that mail clients and receivers can drop
+// the copy. Nothing is ever sent twice otherwise (TestSenderCrashBetweenSentAndRecorded).
+//
+// # Who hears what
+//
+//   - Subscribers get an immediate alert for a change or revert whose
+//     severity meets their threshold (critical by default), at most one per
+//     watch per hour; the other changes of the watches they follow wait for
+//     their daily or weekly digest. An empty digest is not sent.
+//   - anomaly, fetch_error and recovered events never reach subscribers.
+//     The operator address (optional) hears of each episode once when it
+//     opens and once when it closes. Episodes whose openings follow each
+//     other within a day form a run; the third of a run is reported once
+//     as "flapping", and the later ones stay quiet until the watch has been
+//     steady for a day (WithFlapping changes both numbers).
+//   - Webhooks receive every event at or above their min_severity as the
+//     `events --json` object, signed with HMAC-SHA256.
+//   - Feeds show baseline, change and revert events, by watch or minimum
+//     severity; imported events are never notified.
+//
+// Everything scraped (titles, summaries, quotes, links) is hostile: email
+// headers are stripped of control characters and encoded, HTML bodies and
+// feeds are escaped by html/template, only http(s) links are ever made
+// clickable, and every text is capped.
+//
+// notify may import monitor and its leaves (monitor/diff, monitor/analyze)
+// and its own sub-packages (notify/email, notify/webhook), never store, web
+// or cmd: the database is reached through the small interfaces in
+// store.go, which the command adapts *store.DB to.
+package notify

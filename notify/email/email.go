@@ -1,0 +1,372 @@
+// Package email is notify's email channel: its configuration, the building
+// of a message (multipart text and HTML, with Date, Message-ID, List-Id and
+// RFC 8058 one-click List-Unsubscribe headers) and its sending over SMTP
+// with STARTTLS or implicit TLS and authentication, by
+// github.com/wneessen/go-mail.
+//
+// Building is separate from sending so that messages are tested without a
+// network. Every header value is stripped of control characters before it
+// is encoded: text scraped from a page can never add a header.
+//
+// It is a leaf of notify: it imports the standard library and go-mail,
+// nothing of policywatch.
+package email
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// TLS modes.
+const (
+	TLSNone     = "none"     // plain text: only for a relay on the same host
+	TLSStartTLS = "starttls" // upgrade with STARTTLS, refuse to go on without it (port 587)
+	TLSImplicit = "tls"      // TLS from the first byte (port 465)
+)
+
+// DefaultTimeout bounds connecting and each SMTP command.
+const DefaultTimeout = 30 * time.Second
+
+// Config is how to reach the SMTP server.
+type Config struct {
+	Host     string
+	Port     int    // 0: 587 for starttls, 465 for tls, 25 for none
+	TLS      string // TLSNone, TLSStartTLS or TLSImplicit; "" is starttls
+	Username string // "": no authentication
+	Password string // resolved from a file or the environment, never the YAML
+	From     string // "policywatch <alerts@example.org>"
+	Timeout  time.Duration
+}
+
+// Validate reports the first thing wrong with the configuration.
+func (c Config) Validate() error {
+	if strings.TrimSpace(c.Host) == "" {
+		return errors.New("smtp host is missing")
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		return fmt.Errorf("smtp port %d is out of range", c.Port)
+	}
+	switch c.TLS {
+	case "", TLSNone, TLSStartTLS, TLSImplicit:
+	default:
+		return fmt.Errorf("unknown smtp tls mode %q; use none, starttls or tls", c.TLS)
+	}
+	if _, err := ParseFrom(c.From); err != nil {
+		return err
+	}
+	if c.Username != "" && c.Password == "" {
+		return errors.New("smtp username is set but no password was found (password_file or POLICYWATCH_SMTP_PASSWORD)")
+	}
+	return nil
+}
+
+// ParseFrom checks a From value: an address with an optional display name.
+func ParseFrom(from string) (*mail.Address, error) {
+	if strings.TrimSpace(from) == "" {
+		return nil, errors.New("smtp from is missing")
+	}
+	if strings.ContainsAny(from, "\r\n") {
+		return nil, errors.New("smtp from must be on one line")
+	}
+	a, err := mail.ParseAddress(from)
+	if err != nil {
+		return nil, fmt.Errorf("smtp from %q is not an address: %w", from, err)
+	}
+	return a, nil
+}
+
+// Message is one email.
+type Message struct {
+	To      string // a bare address, validated when subscribing
+	Subject string
+	Text    string // the text/plain part
+	HTML    string // the text/html part; "" for text only
+	Date    time.Time
+	// MessageID is the Message-ID without its angle brackets. A resent
+	// message keeps it, so that receivers can drop the copy.
+	MessageID string
+	// ListID is the List-Id value, such as "policywatch <policywatch.example.org>".
+	ListID string
+	// Unsubscribe is an https URL that unsubscribes with one POST (RFC
+	// 8058); "" for messages not sent to a subscriber.
+	Unsubscribe string
+}
+
+// maxSubject caps a subject, in runes: longer ones are cut with "…".
+const maxSubject = 200
+
+// HeaderText makes s safe as the text of a header: every control or
+// format character (CR, LF, tab, U+2028…) becomes a space, runs of spaces
+// fold into one, invalid UTF-8 is replaced, and the result is at most max
+// runes (cut with "…").
+func HeaderText(s string, max int) string {
+	fields := strings.FieldsFunc(strings.ToValidUTF8(s, "\uFFFD"), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+	})
+	out := strings.Join(fields, " ")
+	if max > 0 && utf8.RuneCountInString(out) > max {
+		out = string([]rune(out)[:max-1]) + "…"
+	}
+	return out
+}
+
+// Build turns m into a go-mail message from from. It refuses a message
+// whose To is not one bare address or whose Unsubscribe is not an https
+// (or, for local tests, http) URL.
+func Build(from *mail.Address, m *Message) (*gomail.Msg, error) {
+	if m.To == "" || strings.ContainsAny(m.To, "\r\n<>,;\"") {
+		return nil, fmt.Errorf("recipient %q is not one bare address", m.To)
+	}
+	to, err := mail.ParseAddress(m.To)
+	if err != nil || to.Name != "" || to.Address != m.To {
+		return nil, fmt.Errorf("recipient %q is not one bare address", m.To)
+	}
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	msg.FromMailAddress(from)
+	msg.ToMailAddress(to)
+	msg.Subject(HeaderText(m.Subject, maxSubject))
+	date := m.Date
+	if date.IsZero() {
+		date = time.Now()
+	}
+	msg.SetDateWithValue(date)
+	if m.MessageID != "" {
+		if !validMessageID(m.MessageID) {
+			return nil, fmt.Errorf("invalid Message-ID %q", m.MessageID)
+		}
+		msg.SetMessageIDWithValue(m.MessageID)
+	} else {
+		msg.SetMessageID()
+	}
+	if m.ListID != "" {
+		msg.SetGenHeader("List-Id", HeaderText(m.ListID, 200))
+	}
+	if m.Unsubscribe != "" {
+		u, err := url.Parse(m.Unsubscribe)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(m.Unsubscribe, "<>\r\n ") {
+			return nil, fmt.Errorf("unsubscribe URL %q is not an http(s) URL", m.Unsubscribe)
+		}
+		msg.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribe, "<"+u.String()+">")
+		msg.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+	}
+	// RFC 3834: no vacation replies to a machine.
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
+	msg.SetBodyString(gomail.TypeTextPlain, strings.ToValidUTF8(m.Text, "\uFFFD"))
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, strings.ToValidUTF8(m.HTML, "\uFFFD"))
+	}
+	return msg, nil
+}
+
+// validMessageID accepts id-left "@" id-right made of the characters
+// Message-IDs use in practice (RFC 5322 dot-atom-text).
+func validMessageID(id string) bool {
+	left, right, ok := strings.Cut(id, "@")
+	if !ok || left == "" || right == "" || len(id) > 250 {
+		return false
+	}
+	for _, r := range id {
+		if r > utf8.RuneSelf || !(r == '@' || r == '.' || r == '-' || r == '_' || r == '+' || r == '=' ||
+			'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return strings.Count(id, "@") == 1
+}
+
+// Render returns the message as it goes on the wire (for dry runs and
+// tests).
+func Render(from *mail.Address, m *Message) ([]byte, error) {
+	msg, err := Build(from, m)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("render message: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Error is a failed send. Temporary errors (connection refused, timeouts,
+// 4xx replies) are worth retrying; permanent ones (5xx replies such as an
+// unknown recipient) are not.
+type Error struct {
+	Err       error
+	temporary bool
+}
+
+func (e *Error) Error() string   { return e.Err.Error() }
+func (e *Error) Unwrap() error   { return e.Err }
+func (e *Error) Temporary() bool { return e.temporary }
+
+// Client sends messages through one SMTP server.
+type Client struct {
+	cfg       Config
+	from      *mail.Address
+	tlsConfig *tls.Config
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithTLSConfig sets the TLS configuration (tests trust their own
+// certificate authority with it).
+func WithTLSConfig(c *tls.Config) Option { return func(cl *Client) { cl.tlsConfig = c } }
+
+// New returns a client for cfg, which must be valid.
+func New(cfg Config, opts ...Option) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	from, err := ParseFrom(cfg.From)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.TLS == "" {
+		cfg.TLS = TLSStartTLS
+	}
+	c := &Client{cfg: cfg, from: from}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// From is the sender's address.
+func (c *Client) From() *mail.Address { return c.from }
+
+// Send sends the messages in turn over one connection and calls done
+// with each message's outcome (nil: the server accepted it) right after
+// its attempt, before the next message goes out, so that the caller can
+// record it at once. When the connection cannot be made or breaks, the
+// messages left get that error. Send stops early and returns done's error
+// when done fails.
+func (c *Client) Send(ctx context.Context, msgs []*Message, done func(i int, err error) error) error {
+	built := make([]*gomail.Msg, len(msgs))
+	pending := 0
+	for i, m := range msgs {
+		b, err := Build(c.from, m)
+		if err != nil {
+			if err := done(i, &Error{Err: err}); err != nil {
+				return err
+			}
+			continue
+		}
+		built[i] = b
+		pending++
+	}
+	if pending == 0 {
+		return nil
+	}
+	failAll := func(from int, err error) error {
+		for i := from; i < len(msgs); i++ {
+			if built[i] != nil {
+				if err := done(i, err); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	client, err := c.goMailClient()
+	if err != nil {
+		return failAll(0, &Error{Err: err})
+	}
+	conn, err := client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return failAll(0, &Error{Err: fmt.Errorf("connect to %s: %w", c.addr(), err), temporary: true})
+	}
+	defer client.CloseWithSMTPClient(conn)
+	for i, b := range built {
+		if b == nil {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return failAll(i, &Error{Err: err, temporary: true})
+		}
+		var sendErr error
+		if err := client.SendWithSMTPClient(conn, b); err != nil {
+			se := b.SendError()
+			if se == nil {
+				se = err
+			}
+			temporary := b.SendErrorIsTemp() || isConnError(se)
+			sendErr = &Error{Err: fmt.Errorf("send to %s via %s: %w", msgs[i].To, c.addr(), se), temporary: temporary}
+			if isConnError(se) {
+				return failAll(i, sendErr)
+			}
+		}
+		if err := done(i, sendErr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isConnError says whether err is a broken connection rather than a reply
+// of the server.
+func isConnError(err error) bool {
+	var ne net.Error
+	var se *gomail.SendError
+	if errors.As(err, &se) && se.Reason == gomail.ErrConnCheck {
+		return true
+	}
+	return errors.As(err, &ne)
+}
+
+func (c *Client) addr() string { return net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.port())) }
+
+func (c *Client) port() int {
+	if c.cfg.Port != 0 {
+		return c.cfg.Port
+	}
+	switch c.cfg.TLS {
+	case TLSImplicit:
+		return gomail.DefaultPortSSL
+	case TLSNone:
+		return gomail.DefaultPort
+	}
+	return gomail.DefaultPortTLS
+}
+
+func (c *Client) goMailClient() (*gomail.Client, error) {
+	opts := []gomail.Option{gomail.WithPort(c.port()), gomail.WithTimeout(c.cfg.Timeout)}
+	switch c.cfg.TLS {
+	case TLSNone:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	case TLSImplicit:
+		opts = append(opts, gomail.WithSSL())
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	}
+	if c.tlsConfig != nil {
+		opts = append(opts, gomail.WithTLSConfig(c.tlsConfig))
+	}
+	if c.cfg.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+			gomail.WithUsername(c.cfg.Username), gomail.WithPassword(c.cfg.Password))
+	}
+	client, err := gomail.NewClient(c.cfg.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("smtp client for %s: %w", c.addr(), err)
+	}
+	return client, nil
+}

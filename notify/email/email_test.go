@@ -1,0 +1,99 @@
+package email
+
+import (
+	"mime"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHeaderText(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"a\r\nBcc: x@evil.example", 100, "a Bcc: x@evil.example"},
+		{"tab\there\u2028and\u0085there\x00", 100, "tab here and there"},
+		{"\u202eright-to-left", 100, "right-to-left"},
+		{"été ünïcode", 100, "été ünïcode"},
+		{"0123456789", 5, "0123…"},
+	} {
+		if got := HeaderText(c.in, c.max); got != c.want {
+			t.Errorf("HeaderText(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestBuildRefuses(t *testing.T) {
+	from, _ := mail.ParseAddress("policywatch <alerts@example.org>")
+	for _, m := range []Message{
+		{To: "ada@example.org\r\nBcc: x@evil.example"},
+		{To: "Ada <ada@example.org>"},
+		{To: "ada@example.org, bob@example.org"},
+		{To: ""},
+		{To: "ada@example.org", MessageID: "a b@c"},
+		{To: "ada@example.org", MessageID: "x@y>\r\nBcc: z@evil.example"},
+		{To: "ada@example.org", Unsubscribe: "javascript:alert(1)"},
+		{To: "ada@example.org", Unsubscribe: "https://pw.example/u?t=1>, <mailto:x@evil.example"},
+	} {
+		if _, err := Build(from, &m); err == nil {
+			t.Errorf("Build accepted %+v", m)
+		}
+	}
+}
+
+func TestRenderHeaders(t *testing.T) {
+	from, _ := mail.ParseAddress("policywatch <alerts@example.org>")
+	raw, err := Render(from, &Message{
+		To: "ada@example.org", Subject: "Änderung: nimbus\r\nBcc: x@evil.example", Text: "text", HTML: "<p>html</p>",
+		Date: time.Date(2026, 5, 12, 9, 0, 0, 0, time.UTC), MessageID: "policywatch.1.abc@example.org",
+		ListID: "policywatch <policywatch.example.org>", Unsubscribe: "https://pw.example/unsubscribe?token=a.b",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if err != nil || subject != "Änderung: nimbus Bcc: x@evil.example" {
+		t.Errorf("subject %q (%v)", subject, err)
+	}
+	for key, want := range map[string]string{
+		"Date":                  "Tue, 12 May 2026 09:00:00 +0000",
+		"Message-Id":            "<policywatch.1.abc@example.org>",
+		"List-Id":               "policywatch <policywatch.example.org>",
+		"List-Unsubscribe":      "<https://pw.example/unsubscribe?token=a.b>",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+		"To":                    "<ada@example.org>",
+		"Bcc":                   "",
+	} {
+		if got := m.Header.Get(key); got != want {
+			t.Errorf("%s: %q, want %q", key, got, want)
+		}
+	}
+	if ct := m.Header.Get("Content-Type"); !strings.HasPrefix(ct, "multipart/alternative") {
+		t.Errorf("Content-Type %q", ct)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	good := Config{Host: "smtp.example.org", From: "a@example.org"}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []Config{
+		{From: "a@example.org"},
+		{Host: "h", From: "a@example.org", TLS: "ssl"},
+		{Host: "h", From: "not an address"},
+		{Host: "h", From: "a@example.org", Username: "u"}, // no password found
+		{Host: "h", From: "a@example.org", Port: 70000},
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("accepted %+v", bad)
+		}
+	}
+}

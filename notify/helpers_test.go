@@ -1,0 +1,488 @@
+package notify_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"io"
+	"log/slog"
+	"math/big"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/fetch"
+	"github.com/policywatch/policywatch/notify"
+	"github.com/policywatch/policywatch/notify/email"
+	"github.com/policywatch/policywatch/store"
+)
+
+// dbStore adapts *store.DB to notify.Store, as cmd/policywatch does (the
+// command's adapter cannot be imported from here).
+type dbStore struct{ *store.DB }
+
+var _ notify.Store = dbStore{}
+
+func (s dbStore) Subscribe(ctx context.Context, sub notify.Subscriber) (notify.Subscriber, error) {
+	r, err := s.DB.Subscribe(ctx, store.Subscriber(sub))
+	return notify.Subscriber(r), err
+}
+
+func (s dbStore) SubscriberByID(ctx context.Context, id int64) (notify.Subscriber, error) {
+	r, err := s.DB.SubscriberByID(ctx, id)
+	return notify.Subscriber(r), err
+}
+
+func (s dbStore) Subscribers(ctx context.Context, all bool) ([]notify.Subscriber, error) {
+	rs, err := s.DB.Subscribers(ctx, all)
+	out := make([]notify.Subscriber, len(rs))
+	for i, r := range rs {
+		out[i] = notify.Subscriber(r)
+	}
+	return out, err
+}
+
+func (s dbStore) Unsubscribe(ctx context.Context, id int64, at time.Time) (notify.Subscriber, error) {
+	r, err := s.DB.Unsubscribe(ctx, id, at)
+	return notify.Subscriber(r), err
+}
+
+func (s dbStore) RecordPlan(ctx context.Context, p notify.Plan) error {
+	sp := store.NotifyPlan{After: p.After, Through: p.Through}
+	for _, it := range p.Outbox {
+		sp.Outbox = append(sp.Outbox, store.OutboxItem(it))
+	}
+	for _, h := range p.Held {
+		sp.Held = append(sp.Held, store.HeldEvent(h))
+	}
+	return s.DB.RecordNotifyPlan(ctx, sp)
+}
+
+func items(rows []store.OutboxItem, err error) ([]notify.OutboxItem, error) {
+	out := make([]notify.OutboxItem, len(rows))
+	for i, r := range rows {
+		out[i] = notify.OutboxItem(r)
+	}
+	return out, err
+}
+
+func (s dbStore) RecordDigests(ctx context.Context, r notify.DigestRun, now time.Time) ([]notify.OutboxItem, error) {
+	return items(s.DB.RecordDigests(ctx, store.DigestRun(r), now))
+}
+
+func (s dbStore) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]notify.OutboxItem, error) {
+	return items(s.DB.ClaimOutbox(ctx, now, lease, limit))
+}
+
+func (s dbStore) OutboxRows(ctx context.Context, statuses []string, limit int) ([]notify.OutboxItem, error) {
+	return items(s.DB.OutboxRows(ctx, statuses, limit))
+}
+
+// clock is a simulated clock, shared by the Checker and the Service.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
+}
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// t0 is a Tuesday morning.
+var t0 = time.Date(2026, 5, 12, 9, 0, 0, 0, time.UTC)
+
+// rig is the daemon's path end to end: a page server, the real fetcher
+// and Checker, a real SQLite file, and a Service on the same clock.
+type rig struct {
+	t       testing.TB
+	db      *store.DB
+	store   dbStore
+	clock   *clock
+	pages   *pageServer
+	checker *monitor.Checker
+	watch   monitor.Watch
+}
+
+func newRig(t testing.TB) *rig {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "policywatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c := &clock{now: t0}
+	pages := newPageServer(t)
+	client := fetch.New(fetch.Options{UserAgent: "policywatch-test", Retries: -1, Timeout: 10 * time.Second})
+	return &rig{
+		t: t, db: db, store: dbStore{db}, clock: c, pages: pages,
+		checker: monitor.NewChecker(client, db, monitor.WithClock(c.Now), monitor.WithLogger(quiet)),
+		watch:   monitor.Watch{Name: "nimbus", URL: pages.URL + "/policy", Fetcher: "http", Language: "en"},
+	}
+}
+
+// check serves page (a file of testdata/, or raw HTML) at time at and runs
+// one check; it returns the events recorded.
+func (r *rig) check(page string, at time.Time) []monitor.Event {
+	r.t.Helper()
+	return r.checkAs(r.watch.Name, page, at)
+}
+
+// checkAs checks the watch of this name (another path of the page server).
+func (r *rig) checkAs(name, page string, at time.Time) []monitor.Event {
+	r.t.Helper()
+	w := r.watch
+	w.Name, w.URL = name, r.pages.URL+"/"+url.PathEscape(name)
+	body := []byte(page)
+	if !strings.Contains(page, "<") {
+		b, err := os.ReadFile(filepath.Join("testdata", page))
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		body = b
+	}
+	r.pages.serve(body)
+	r.clock.Set(at)
+	res, err := r.checker.Check(context.Background(), w)
+	if err != nil {
+		r.t.Fatalf("check at %s: %v", at, err)
+	}
+	return res.Events
+}
+
+func (r *rig) subscribe(address string, mutate func(*notify.Subscriber)) notify.Subscriber {
+	r.t.Helper()
+	sub, err := notify.NewSubscriber(address, nil, "", "", []string{r.watch.Name}, r.clock.Now())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if mutate != nil {
+		mutate(&sub)
+	}
+	stored, err := r.store.Subscribe(context.Background(), sub)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return stored
+}
+
+// service returns a Service on the rig's store and clock, sending through
+// the mail server ms (nil: no email).
+func (r *rig) service(cfg notify.Config, ms *mailServer, opts ...notify.Option) *notify.Service {
+	r.t.Helper()
+	if ms != nil {
+		cfg.SMTP = ms.config()
+		opts = append(opts, notify.WithEmailOptions(email.WithTLSConfig(ms.clientTLS)))
+	}
+	svc, err := notify.New(cfg, r.store, append([]notify.Option{notify.WithClock(r.clock.Now), notify.WithLogger(quiet)}, opts...)...)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return svc
+}
+
+// tick runs one turn of the daemon's notification loop.
+func tick(t testing.TB, svc *notify.Service) {
+	t.Helper()
+	if err := svc.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (r *rig) outbox(statuses ...string) []store.OutboxItem {
+	r.t.Helper()
+	rows, err := r.db.OutboxRows(context.Background(), statuses, 0)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return rows
+}
+
+// pageServer serves whatever body the test sets.
+type pageServer struct {
+	*httptest.Server
+	mu   sync.Mutex
+	body []byte
+}
+
+func newPageServer(t testing.TB) *pageServer {
+	p := &pageServer{}
+	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		body := p.body
+		p.mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(body)
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+func (p *pageServer) serve(body []byte) { p.mu.Lock(); p.body = body; p.mu.Unlock() }
+
+// mailServer is a real SMTP server (github.com/emersion/go-smtp) on the
+// loopback interface, with STARTTLS and PLAIN authentication, that keeps
+// what it receives.
+type mailServer struct {
+	t         testing.TB
+	addr      string
+	server    *smtp.Server
+	clientTLS *tls.Config
+	serverTLS *tls.Config
+
+	mu       sync.Mutex
+	received []received
+	// reject, while > 0, answers that many DATA commands with a temporary
+	// failure.
+	reject int
+}
+
+type received struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+const (
+	smtpUser     = "alerts@policywatch.example"
+	smtpPassword = "correct horse battery staple"
+)
+
+// newMailServer starts a server on a free port.
+func newMailServer(t testing.TB) *mailServer {
+	ms := newStoppedMailServer(t)
+	ms.start()
+	return ms
+}
+
+// newStoppedMailServer reserves a port but does not listen on it yet:
+// connections are refused until start.
+func newStoppedMailServer(t testing.TB) *mailServer {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	serverTLS, clientTLS := testTLS(t)
+	return &mailServer{t: t, addr: addr, serverTLS: serverTLS, clientTLS: clientTLS}
+}
+
+func (ms *mailServer) start() {
+	ms.t.Helper()
+	s := smtp.NewServer(&backend{ms: ms})
+	s.Domain = "mx.test"
+	s.TLSConfig = ms.serverTLS
+	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
+	s.MaxMessageBytes = 1 << 20
+	var l net.Listener
+	var err error
+	for try := 0; try < 50; try++ { // the port was just released
+		if l, err = net.Listen("tcp", ms.addr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		ms.t.Fatal(err)
+	}
+	ms.server = s
+	go s.Serve(l)
+	ms.t.Cleanup(func() { s.Close() })
+}
+
+func (ms *mailServer) config() *email.Config {
+	host, port, _ := net.SplitHostPort(ms.addr)
+	p := 0
+	for _, c := range port {
+		p = p*10 + int(c-'0')
+	}
+	return &email.Config{Host: host, Port: p, TLS: email.TLSStartTLS, Username: smtpUser, Password: smtpPassword,
+		From: "policywatch <alerts@policywatch.example>", Timeout: 5 * time.Second}
+}
+
+func (ms *mailServer) messages() []received {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return append([]received(nil), ms.received...)
+}
+
+type backend struct{ ms *mailServer }
+
+func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{ms: b.ms, conn: c}, nil
+}
+
+type session struct {
+	ms     *mailServer
+	conn   *smtp.Conn
+	authed bool
+	from   string
+	to     []string
+}
+
+func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (s *session) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, username, password string) error {
+		if _, isTLS := s.conn.TLSConnectionState(); !isTLS {
+			return errors.New("authentication needs TLS")
+		}
+		if username != smtpUser || password != smtpPassword {
+			return errors.New("invalid credentials")
+		}
+		s.authed = true
+		return nil
+	}), nil
+}
+
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	if !s.authed {
+		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "authentication required"}
+	}
+	s.from = from
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+
+func (s *session) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.ms.mu.Lock()
+	defer s.ms.mu.Unlock()
+	if s.ms.reject > 0 {
+		s.ms.reject--
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	s.ms.received = append(s.ms.received, received{From: s.from, To: s.to, Data: data})
+	return nil
+}
+
+func (s *session) Reset()        { s.from, s.to = "", nil }
+func (s *session) Logout() error { return nil }
+
+// testTLS makes a certificate authority and a certificate for 127.0.0.1.
+func testTLS(t testing.TB) (server, client *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mx.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, IsCA: true, BasicConstraintsValid: true,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
+	client = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	return server, client
+}
+
+// parsedMail is a received message, decoded.
+type parsedMail struct {
+	Header     mail.Header
+	Text, HTML string
+	Raw        []byte
+}
+
+func parseMail(t testing.TB, raw []byte) *parsedMail {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("parse message: %v\n%s", err, raw)
+	}
+	p := &parsedMail{Header: m.Header, Raw: raw}
+	mediaType, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(mediaType, "multipart/") {
+		p.Text = decodePart(t, m.Header.Get("Content-Transfer-Encoding"), m.Body)
+		return p
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
+		body := decodePart(t, part.Header.Get("Content-Transfer-Encoding"), part)
+		switch ct {
+		case "text/plain":
+			p.Text = body
+		case "text/html":
+			p.HTML = body
+		}
+	}
+	return p
+}
+
+func decodePart(t testing.TB, encoding string, r io.Reader) string {
+	t.Helper()
+	if strings.EqualFold(encoding, "quoted-printable") {
+		r = quotedprintable.NewReader(r)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// subject decodes the Subject header.
+func (p *parsedMail) subject(t testing.TB) string {
+	t.Helper()
+	s, err := new(mime.WordDecoder).DecodeHeader(p.Header.Get("Subject"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

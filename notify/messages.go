@@ -1,0 +1,278 @@
+package notify
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+// maxSubjectSummary caps the summary's share of a subject.
+const maxSubjectSummary = 120
+
+// footerData is what every subscriber's message ends with.
+type footerData struct {
+	Subject     string
+	To          string
+	Watches     string // "" : every watch
+	Unsubscribe string
+	Base        string
+}
+
+type alertData struct {
+	footerData
+	Change *changeView
+}
+
+type watchGroup struct {
+	Watch   string
+	Changes []*changeView
+}
+
+type digestData struct {
+	footerData
+	Frequency string
+	Count     int // changes shown
+	More      int // changes left out
+	Groups    []watchGroup
+}
+
+type operatorData struct {
+	Subject, To, Watch, Headline, When, Summary, Detail, URL string
+	Open, Flapping                                           bool
+	Episodes                                                 int
+	Window                                                   string
+}
+
+// notification builds the message of an outbox row. It returns
+// errGone (wrapped) when the row must not be sent any more.
+func (s *Service) notification(ctx context.Context, it OutboxItem) (*Notification, error) {
+	switch it.Kind {
+	case KindAlert:
+		sub, err := s.activeSubscriber(ctx, it.SubscriberID)
+		if err != nil {
+			return nil, err
+		}
+		e, err := s.event(ctx, it.EventID)
+		if err != nil {
+			return nil, err
+		}
+		return s.alertNotification(ctx, it, sub, e)
+	case KindDigest:
+		sub, err := s.activeSubscriber(ctx, it.SubscriberID)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := s.store.DigestEventIDs(ctx, sub.ID, it.ID)
+		if err != nil {
+			return nil, err
+		}
+		return s.digestNotification(ctx, it, sub, ids)
+	case KindOperator:
+		e, err := s.event(ctx, it.EventID)
+		if err != nil {
+			return nil, err
+		}
+		return s.operatorNotification(ctx, it, e)
+	case KindWebhook:
+		e, err := s.event(ctx, it.EventID)
+		if err != nil {
+			return nil, err
+		}
+		title := oneLine(fmt.Sprintf("%s: %s (%s)", e.Watch, e.Kind, e.Severity), 200)
+		return &Notification{Item: it, Event: e, Title: title, Text: oneLine(e.Summary, maxSummary), Link: s.eventURL(e.ID),
+			Date: s.now()}, nil
+	}
+	return nil, fmt.Errorf("%w: unknown kind %q", errGone, it.Kind)
+}
+
+// errGone marks a row that must not be sent: its subscriber left, its
+// webhook was removed from the configuration.
+var errGone = fmt.Errorf("no longer to be sent")
+
+func (s *Service) activeSubscriber(ctx context.Context, id int64) (Subscriber, error) {
+	sub, err := s.store.SubscriberByID(ctx, id)
+	if err != nil {
+		return Subscriber{}, err
+	}
+	if !sub.UnsubscribedAt.IsZero() {
+		return Subscriber{}, fmt.Errorf("%w: %s unsubscribed", errGone, sub.Email)
+	}
+	return sub, nil
+}
+
+func (s *Service) event(ctx context.Context, id int64) (*monitor.Event, error) {
+	events, err := s.store.Events(ctx, monitor.EventFilter{AfterID: id - 1, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 || events[0].ID != id {
+		return nil, fmt.Errorf("%w: event %d not found", errGone, id)
+	}
+	return &events[0], nil
+}
+
+func (s *Service) footer(ctx context.Context, subject string, sub Subscriber) (footerData, error) {
+	f := footerData{Subject: subject, To: sub.Email, Watches: strings.Join(sub.Watches, ", "), Base: s.cfg.BaseURL}
+	if s.cfg.BaseURL != "" {
+		tok, err := s.unsubscribeToken(ctx, sub)
+		if err != nil {
+			return f, err
+		}
+		f.Unsubscribe = s.cfg.BaseURL + "/unsubscribe?token=" + tok
+	}
+	return f, nil
+}
+
+func (s *Service) alertNotification(ctx context.Context, it OutboxItem, sub Subscriber, e *monitor.Event) (*Notification, error) {
+	v, err := s.changeView(ctx, e, alertDetail)
+	if err != nil {
+		return nil, err
+	}
+	name := v.Watch
+	if v.Title != "" {
+		name += " (" + oneLine(v.Title, 60) + ")"
+	}
+	subject := fmt.Sprintf("[policywatch] %s %s (%s): %s", name, v.Verb, v.Severity, oneLine(analysisSummary(e), maxSubjectSummary))
+	f, err := s.footer(ctx, subject, sub)
+	if err != nil {
+		return nil, err
+	}
+	text, html, err := s.tmpl.render("alert", alertData{footerData: f, Change: v})
+	if err != nil {
+		return nil, fmt.Errorf("render alert: %w", err)
+	}
+	return s.mail(ctx, it, subject, text, html, f.Unsubscribe)
+}
+
+// analysisSummary is the part of an event's summary that says what
+// changed, without the word counts that open it.
+func analysisSummary(e *monitor.Event) string {
+	if e.Analysis != nil && e.Analysis.Summary != "" {
+		return e.Analysis.Summary
+	}
+	return e.Summary
+}
+
+func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Subscriber, ids []int64) (*Notification, error) {
+	d := digestData{Frequency: it.Note}
+	if d.Frequency == "" {
+		d.Frequency = DigestDaily
+	}
+	byWatch := map[string]int{}
+	for _, id := range ids {
+		if d.Count == maxDigestRows {
+			d.More++
+			continue
+		}
+		e, err := s.event(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.changeView(ctx, e, digestDetail)
+		if err != nil {
+			return nil, err
+		}
+		g, ok := byWatch[e.Watch]
+		if !ok {
+			g = len(d.Groups)
+			byWatch[e.Watch] = g
+			d.Groups = append(d.Groups, watchGroup{Watch: v.Watch})
+		}
+		d.Groups[g].Changes = append(d.Groups[g].Changes, v)
+		d.Count++
+	}
+	if d.Count == 0 {
+		return nil, fmt.Errorf("%w: the digest is empty", errGone)
+	}
+	freq := strings.ToUpper(d.Frequency[:1]) + d.Frequency[1:]
+	subject := fmt.Sprintf("[policywatch] %s digest: %d %s to %s", freq, d.Count+d.More, plural(d.Count+d.More, "change", "changes"), watchList(d.Groups))
+	f, err := s.footer(ctx, subject, sub)
+	if err != nil {
+		return nil, err
+	}
+	d.footerData = f
+	text, html, err := s.tmpl.render("digest", d)
+	if err != nil {
+		return nil, fmt.Errorf("render digest: %w", err)
+	}
+	return s.mail(ctx, it, subject, text, html, f.Unsubscribe)
+}
+
+func watchList(groups []watchGroup) string {
+	if len(groups) > 3 {
+		return fmt.Sprintf("%d watches", len(groups))
+	}
+	names := make([]string, len(groups))
+	for i, g := range groups {
+		names[i] = g.Watch
+	}
+	return strings.Join(names, ", ")
+}
+
+func (s *Service) operatorNotification(ctx context.Context, it OutboxItem, e *monitor.Event) (*Notification, error) {
+	d := operatorData{
+		To: it.Recipient, Watch: oneLine(e.Watch, 100), When: e.Time.UTC().Format("2006-01-02 15:04 UTC"),
+		Summary: oneLine(e.Summary, maxSummary), Detail: oneLine(e.Detail, maxQuote), URL: s.eventURL(e.ID),
+		Open: e.Kind != monitor.KindRecovered, Flapping: it.Note == NoteFlapping,
+		Episodes: s.flapThreshold, Window: humanDuration(s.flapWindow),
+	}
+	switch {
+	case d.Flapping:
+		d.Headline = fmt.Sprintf("flapping between good and bad pages (%d episodes)", s.flapThreshold)
+	case e.Kind == monitor.KindAnomaly:
+		d.Headline = "the page served is not the policy (" + oneLine(e.Reason, 40) + ")"
+	case e.Kind == monitor.KindFetchError:
+		d.Headline = "the page could not be fetched (" + oneLine(e.Reason, 40) + ")"
+	default:
+		d.Headline = "the policy is served again"
+	}
+	d.Subject = "[policywatch] " + d.Watch + ": " + d.Headline
+	text, html, err := s.tmpl.render("operator", d)
+	if err != nil {
+		return nil, fmt.Errorf("render operator notice: %w", err)
+	}
+	return s.mail(ctx, it, d.Subject, text, html, "")
+}
+
+func (s *Service) mail(ctx context.Context, it OutboxItem, subject, text, html, unsubscribe string) (*Notification, error) {
+	id, err := s.messageID(ctx, it)
+	if err != nil {
+		return nil, err
+	}
+	return &Notification{Item: it, Subject: subject, Text: text, HTML: html, MessageID: id,
+		Unsubscribe: unsubscribe, Date: s.now()}, nil
+}
+
+// messageID derives the Message-ID from the outbox row, so that a resend
+// after a crash carries the same one: "policywatch.<row id>.<MAC of the
+// row's key>@<domain of From>". The MAC keeps ids of two databases apart.
+func (s *Service) messageID(ctx context.Context, it OutboxItem) (string, error) {
+	secret, err := s.signingKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("message-id\x00" + it.Key))
+	return "policywatch." + strconv.FormatInt(it.ID, 10) + "." + hex.EncodeToString(mac.Sum(nil)[:8]) + "@" + domainOf(s.from), nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func humanDuration(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return d.String()
+}

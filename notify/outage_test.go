@@ -1,0 +1,246 @@
+package notify_test
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/notify"
+	"github.com/policywatch/policywatch/notify/email"
+	"github.com/policywatch/policywatch/store"
+)
+
+// TestSMTPOutage: the mail server refuses connections for several
+// attempts, then answers "try again later", then accepts: each
+// notification is delivered exactly once, and the attempts are recorded.
+func TestSMTPOutage(t *testing.T) {
+	r := newRig(t)
+	ms := newStoppedMailServer(t)
+	r.subscribe("ada@example.org", nil)
+	r.subscribe("bob@example.org", nil)
+	svc := r.service(notify.Config{Operator: "ops@example.org"}, ms,
+		notify.WithRetry(10, time.Minute, 10*time.Minute))
+
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour))                       // two alerts
+	r.check(`<html><body><p>Oops</p></body></html>`, t0.Add(2*time.Hour)) // an anomaly: one operator notice
+	tick(t, svc)
+	pending := r.outbox(store.OutboxPending)
+	if len(pending) != 3 {
+		t.Fatalf("%d rows pending, want 3 (two alerts, one operator notice): %+v", len(pending), pending)
+	}
+	for _, it := range pending {
+		if it.Attempts != 1 || !strings.Contains(it.LastError, "connect") {
+			t.Errorf("row %d: attempts %d, error %q; want 1 failed connection", it.ID, it.Attempts, it.LastError)
+		}
+		if want := r.clock.Now().Add(time.Minute); !it.NextAttemptAt.Equal(want) {
+			t.Errorf("row %d: next attempt %s, want %s (the first backoff)", it.ID, it.NextAttemptAt, want)
+		}
+	}
+	// Before the backoff is over, nothing is tried.
+	tick(t, svc)
+	if rows := r.outbox(store.OutboxPending); rows[0].Attempts != 1 {
+		t.Errorf("attempts %d before the backoff ended, want 1", rows[0].Attempts)
+	}
+	// Two more refused attempts, a minute then two minutes later.
+	for _, wait := range []time.Duration{time.Minute, 2 * time.Minute} {
+		r.clock.Add(wait)
+		tick(t, svc)
+	}
+	if rows := r.outbox(store.OutboxPending); len(rows) != 3 || rows[0].Attempts != 3 {
+		t.Fatalf("after 3 refused attempts: %+v", rows)
+	}
+
+	// The server comes back, but defers two messages with a 451.
+	ms.reject = 2
+	ms.start()
+	r.clock.Add(4 * time.Minute)
+	tick(t, svc)
+	if got := len(ms.messages()); got != 1 {
+		t.Fatalf("%d delivered while two were deferred, want 1", got)
+	}
+	deferred := r.outbox(store.OutboxPending)
+	if len(deferred) != 2 || !strings.Contains(deferred[0].LastError, "451") {
+		t.Fatalf("deferred rows: %+v, want two with a 451", deferred)
+	}
+	r.clock.Add(8 * time.Minute)
+	tick(t, svc)
+	r.clock.Add(time.Hour)
+	tick(t, svc)
+
+	msgs := ms.messages()
+	if len(msgs) != 3 {
+		t.Fatalf("%d delivered, want 3", len(msgs))
+	}
+	seen := map[string]int{}
+	for _, m := range msgs {
+		seen[parseMail(t, m.Data).Header.Get("Message-Id")]++
+	}
+	if len(seen) != 3 {
+		t.Errorf("Message-IDs %v: some notification was delivered twice", seen)
+	}
+	if got := fmt.Sprint(recipients(msgs)); !strings.Contains(got, "ada@") || !strings.Contains(got, "bob@") || !strings.Contains(got, "ops@") {
+		t.Errorf("delivered to %s", got)
+	}
+	if rows := r.outbox(store.OutboxPending, store.OutboxFailed); len(rows) != 0 {
+		t.Errorf("rows left: %+v", rows)
+	}
+	for _, it := range r.outbox(store.OutboxSent) {
+		if it.SentAt.IsZero() || it.LastError != "" {
+			t.Errorf("sent row %+v", it)
+		}
+	}
+}
+
+// TestRetriesGiveUp: after the last attempt a row is failed, kept with its
+// error for `policywatch outbox`, and never sent.
+func TestRetriesGiveUp(t *testing.T) {
+	r := newRig(t)
+	ms := newStoppedMailServer(t)
+	r.subscribe("ada@example.org", nil)
+	svc := r.service(notify.Config{}, ms, notify.WithRetry(3, time.Minute, time.Hour))
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	for i := 0; i < 5; i++ {
+		tick(t, svc)
+		r.clock.Add(time.Hour)
+	}
+	ms.start()
+	tick(t, svc)
+	failed := r.outbox(store.OutboxFailed)
+	if len(failed) != 1 || failed[0].Attempts != 3 || failed[0].LastError == "" {
+		t.Fatalf("failed rows %+v, want one after 3 attempts with its error", failed)
+	}
+	if n := len(ms.messages()); n != 0 {
+		t.Errorf("%d messages sent for a row given up", n)
+	}
+}
+
+// crashEnv names the variables of TestSenderCrashBetweenSentAndRecorded's
+// child process.
+const (
+	crashDB   = "POLICYWATCH_TEST_CRASH_DB"
+	crashSMTP = "POLICYWATCH_TEST_CRASH_SMTP"
+	crashCA   = "POLICYWATCH_TEST_CRASH_CA"
+)
+
+// TestSenderCrashBetweenSentAndRecorded kills a sender (a child process,
+// this test binary re-executed) right after the SMTP server accepted a
+// message and before the database recorded it. Nothing is lost: every row
+// is delivered. The one message in flight is delivered twice — the least
+// SMTP allows — with the same Message-ID, so that mail clients can drop
+// the copy; the others are delivered once.
+func TestSenderCrashBetweenSentAndRecorded(t *testing.T) {
+	if os.Getenv(crashDB) != "" {
+		crashingSender(t)
+		return
+	}
+	r := newRig(t)
+	ms := newMailServer(t)
+	for _, a := range []string{"ada@example.org", "bob@example.org", "cy@example.org"} {
+		r.subscribe(a, nil)
+	}
+	cfg := notify.Config{}
+	svc := r.service(cfg, ms)
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	if _, err := svc.Dispatch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.outbox(store.OutboxPending)); n != 3 {
+		t.Fatalf("%d rows planned, want 3", n)
+	}
+
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ms.serverTLS.Certificates[0].Certificate[0]})
+	if err := os.WriteFile(caFile, ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSenderCrashBetweenSentAndRecorded$", "-test.v")
+	cmd.Env = append(os.Environ(), crashDB+"="+r.db.Path(), crashSMTP+"="+ms.addr, crashCA+"="+caFile)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("child: %v, want killed by SIGKILL\n%s", err, out)
+	}
+	if n := len(ms.messages()); n != 1 {
+		t.Fatalf("%d messages accepted before the crash, want 1", n)
+	}
+	first := parseMail(t, ms.messages()[0].Data).Header.Get("Message-Id")
+	pending := r.outbox(store.OutboxPending)
+	if len(pending) != 3 {
+		t.Fatalf("after the crash %d rows pending, want all 3 (none recorded as sent)", len(pending))
+	}
+
+	// The daemon restarts; the claims of the dead sender run out.
+	restart := time.Now() // the child's claims are dated by the real clock
+	if restart.Before(r.clock.Now()) {
+		restart = r.clock.Now()
+	}
+	r.clock.Set(restart.Add(notify.DefaultLease + time.Minute))
+	tick(t, svc)
+	msgs := ms.messages()
+	if len(msgs) != 4 {
+		t.Fatalf("%d messages in all, want 4: the one in flight twice, the two others once", len(msgs))
+	}
+	ids := map[string]int{}
+	for _, m := range msgs {
+		ids[parseMail(t, m.Data).Header.Get("Message-Id")]++
+	}
+	if len(ids) != 3 || ids[first] != 2 {
+		t.Errorf("Message-IDs %v: want the one in flight (%s) twice, two others once", ids, first)
+	}
+	if rows := r.outbox(store.OutboxSent); len(rows) != 3 {
+		t.Errorf("%d rows sent, want 3", len(rows))
+	}
+	tick(t, svc)
+	if n := len(ms.messages()); n != 4 {
+		t.Errorf("%d messages after another turn, want still 4", n)
+	}
+}
+
+// crashingSender is the child: it sends with a store whose first
+// MarkOutboxSent kills the process, between "sent" and "recorded".
+func crashingSender(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, os.Getenv(crashDB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemBytes, err := os.ReadFile(os.Getenv(crashCA))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(pemBytes)
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := &mailServer{addr: os.Getenv(crashSMTP)}
+	_, client := testTLS(t)
+	client.RootCAs = x509.NewCertPool()
+	client.RootCAs.AddCert(cert)
+	svc, err := notify.New(notify.Config{SMTP: ms.config()}, killOnSent{dbStore{db}},
+		notify.WithEmailOptions(email.WithTLSConfig(client)), notify.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SendDue(ctx)
+	t.Fatal("the sender was not killed")
+}
+
+type killOnSent struct{ dbStore }
+
+func (killOnSent) MarkOutboxSent(context.Context, int64, time.Time) error {
+	syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	select {}
+}

@@ -1,0 +1,174 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/policywatch/policywatch/notify/email"
+	"github.com/policywatch/policywatch/notify/webhook"
+)
+
+// maxSendRounds bounds one SendDue: rows that fail are rescheduled into
+// the future, so a round never claims them again, but a steady stream of
+// new rows must not keep one call busy for ever.
+const maxSendRounds = 20
+
+// SendDue sends the outbox rows that are due, a batch at a time, and
+// records each outcome. It returns how many were delivered. A row that
+// fails is tried again after a backoff, and given up after MaxAttempts.
+func (s *Service) SendDue(ctx context.Context) (int, error) {
+	sent := 0
+	for round := 0; round < maxSendRounds; round++ {
+		items, err := s.store.ClaimOutbox(ctx, s.now(), s.lease, batchSize)
+		if err != nil {
+			return sent, err
+		}
+		if len(items) == 0 {
+			return sent, nil
+		}
+		byChannel := map[string][]*Notification{}
+		for _, it := range items {
+			n, err := s.notification(ctx, it)
+			switch {
+			case errors.Is(err, errGone):
+				if err := s.store.CancelOutbox(ctx, it.ID, err.Error()); err != nil {
+					return sent, err
+				}
+				continue
+			case err != nil:
+				// The database, most likely: try again later like a send.
+				if err := s.failed(ctx, it, err); err != nil {
+					return sent, err
+				}
+				continue
+			}
+			byChannel[it.Channel] = append(byChannel[it.Channel], n)
+		}
+		for name, ns := range byChannel {
+			ch := s.channels[name]
+			// Each outcome is recorded as soon as it is known, before the
+			// next notification goes out: a crash then repeats at most the
+			// one notification in flight.
+			record := func(i int, err error) error {
+				n := ns[i]
+				if err == nil {
+					sent++
+					return s.store.MarkOutboxSent(ctx, n.Item.ID, s.now())
+				}
+				if ctx.Err() != nil {
+					return ctx.Err() // the lease brings the row back
+				}
+				return s.failed(ctx, n.Item, err)
+			}
+			if ch == nil {
+				for i := range ns {
+					if err := record(i, permanent(fmt.Errorf("channel %s is not configured", name))); err != nil {
+						return sent, err
+					}
+				}
+				continue
+			}
+			if err := ch.Deliver(ctx, ns, record); err != nil {
+				return sent, err
+			}
+		}
+	}
+	return sent, nil
+}
+
+// failed records a failed attempt and when to try again: backoffBase after
+// the first, doubled each time up to backoffMax (or the receiver's
+// Retry-After when longer); never again for a permanent error or after
+// maxAttempts.
+func (s *Service) failed(ctx context.Context, it OutboxItem, err error) error {
+	reason := oneLine(err.Error(), 500)
+	var t interface{ Temporary() bool }
+	if (errors.As(err, &t) && !t.Temporary()) || it.Attempts >= s.maxAttempts {
+		s.log.Warn("notification failed for good", "id", it.ID, "kind", it.Kind, "attempts", it.Attempts, "err", reason)
+		return s.store.MarkOutboxFailed(ctx, it.ID, reason, time.Time{})
+	}
+	wait := s.backoff(it.Attempts)
+	var we *webhook.Error
+	if errors.As(err, &we) && we.RetryAfter > wait {
+		wait = min(we.RetryAfter, s.backoffMax)
+	}
+	s.log.Info("notification failed, will retry", "id", it.ID, "kind", it.Kind, "attempt", it.Attempts, "in", wait, "err", reason)
+	return s.store.MarkOutboxFailed(ctx, it.ID, reason, s.now().Add(wait))
+}
+
+// backoff is the wait after the attempt-th failure.
+func (s *Service) backoff(attempt int) time.Duration {
+	d := s.backoffBase
+	for i := 1; i < attempt && d < s.backoffMax; i++ {
+		d *= 2
+	}
+	return min(d, s.backoffMax)
+}
+
+type permanentError struct{ error }
+
+func (permanentError) Temporary() bool   { return false }
+func (e permanentError) Unwrap() error   { return e.error }
+func permanent(err error) permanentError { return permanentError{err} }
+
+// emailChannel sends notifications as email.
+type emailChannel struct {
+	client *email.Client
+}
+
+func (c *emailChannel) Deliver(ctx context.Context, ns []*Notification, done func(int, error) error) error {
+	msgs := make([]*email.Message, len(ns))
+	domain := domainOf(c.client.From())
+	for i, n := range ns {
+		msgs[i] = &email.Message{
+			To: n.Item.Recipient, Subject: n.Subject, Text: n.Text, HTML: n.HTML, Date: n.Date,
+			MessageID: n.MessageID, ListID: "policywatch <policywatch." + domain + ">", Unsubscribe: n.Unsubscribe,
+		}
+	}
+	return c.client.Send(ctx, msgs, done)
+}
+
+// domainOf returns the domain of an address, for Message-IDs and
+// List-Id.
+func domainOf(a *mail.Address) string {
+	if a == nil {
+		return "localhost"
+	}
+	return a.Address[strings.LastIndexByte(a.Address, '@')+1:]
+}
+
+// webhookChannel posts notifications to the configured webhooks.
+type webhookChannel struct {
+	client *webhook.Client
+	hooks  map[string]webhook.Config // by URL
+}
+
+func (c *webhookChannel) Deliver(ctx context.Context, ns []*Notification, done func(int, error) error) error {
+	for i, n := range ns {
+		if err := done(i, c.deliver(ctx, n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *webhookChannel) deliver(ctx context.Context, n *Notification) error {
+	cfg, ok := c.hooks[n.Item.Recipient]
+	if !ok {
+		return permanent(webhook.ErrNotConfigured)
+	}
+	body, err := json.Marshal(n.Event)
+	if err != nil {
+		return permanent(fmt.Errorf("encode event %d: %w", n.Event.ID, err))
+	}
+	return c.client.Send(ctx, cfg, &webhook.Delivery{
+		ID: strconv.FormatInt(n.Item.ID, 10), Kind: string(n.Event.Kind), Severity: string(n.Event.Severity),
+		JSON: body, Title: n.Title, Text: n.Text, Link: n.Link,
+	})
+}

@@ -1,0 +1,231 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
+	"github.com/policywatch/policywatch/notify/email"
+	"github.com/policywatch/policywatch/notify/webhook"
+)
+
+// Defaults of the Service's timing, each changed by an Option.
+const (
+	DefaultPollInterval  = 5 * time.Second  // how often the events table is looked at
+	DefaultAlertInterval = time.Hour        // at most one alert per watch per subscriber in this time
+	DefaultLease         = 5 * time.Minute  // a claimed row is left alone this long
+	DefaultMaxAttempts   = 12               // then the row is given up as failed
+	DefaultBackoffBase   = 30 * time.Second // wait after the first failure, doubled each time
+	DefaultBackoffMax    = time.Hour        // longest wait between two attempts
+	DefaultFlapWindow    = 24 * time.Hour
+	DefaultFlapThreshold = 3 // episodes in FlapWindow that make a watch flapping
+)
+
+// batchSize is how many events are read, or outbox rows claimed, at a time.
+const batchSize = 50
+
+// Channel delivers notifications of one kind (email, webhook). Deliver
+// sends them in turn and calls done(i, err) right after the attempt on
+// ns[i] — err nil when it was delivered — before the next one goes out; it
+// stops and returns done's error if done fails. An error with a
+// Temporary() bool method saying false is not retried.
+type Channel interface {
+	Deliver(ctx context.Context, ns []*Notification, done func(i int, err error) error) error
+}
+
+// Notification is one outbox row made ready to deliver.
+type Notification struct {
+	Item OutboxItem
+	// Email.
+	Subject, Text, HTML string
+	MessageID           string // without angle brackets; the same on every attempt
+	Unsubscribe         string // one-click URL; "" when none
+	Date                time.Time
+	// Webhook.
+	Event *monitor.Event
+	Title string // one line
+	Link  string // the event's web page; "" when no base URL
+}
+
+// Service plans, sends and serves notifications. Run it beside the
+// scheduler; mount Handler on the daemon's HTTP listener.
+type Service struct {
+	cfg      Config
+	store    Store
+	now      func() time.Time
+	log      *slog.Logger
+	taxonomy *analyze.Taxonomy
+	digest   cron.Schedule
+	channels map[string]Channel
+	from     *mail.Address // nil without SMTP
+
+	pollInterval, alertInterval, lease time.Duration
+	maxAttempts                        int
+	backoffBase, backoffMax            time.Duration
+	flapWindow                         time.Duration
+	flapThreshold                      int
+
+	emailOpts  []email.Option
+	httpClient *http.Client
+
+	secretMu sync.Mutex
+	secret   []byte
+
+	tmpl     *templates
+	excerpts *excerptCache
+	feeds    *feedCache
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the clock (tests and replays run on a simulated one).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// WithTaxonomy sets the taxonomy whose labels name scope changes.
+func WithTaxonomy(t *analyze.Taxonomy) Option { return func(s *Service) { s.taxonomy = t } }
+
+// WithPollInterval sets how often Run looks for new events and due rows.
+func WithPollInterval(d time.Duration) Option { return func(s *Service) { s.pollInterval = d } }
+
+// WithRetry sets the attempts before a row is given up and the backoff
+// between them: base after the first failure, doubled each time, at most max.
+func WithRetry(maxAttempts int, base, max time.Duration) Option {
+	return func(s *Service) { s.maxAttempts, s.backoffBase, s.backoffMax = maxAttempts, base, max }
+}
+
+// WithLease sets how long a claimed row is left to its sender.
+func WithLease(d time.Duration) Option { return func(s *Service) { s.lease = d } }
+
+// WithAlertInterval sets the least time between two alerts about one
+// watch to one subscriber.
+func WithAlertInterval(d time.Duration) Option { return func(s *Service) { s.alertInterval = d } }
+
+// WithFlapping sets when a watch is flapping: threshold episodes, each
+// opening within window of the one before.
+func WithFlapping(threshold int, window time.Duration) Option {
+	return func(s *Service) { s.flapThreshold, s.flapWindow = threshold, window }
+}
+
+// WithEmailOptions passes options to the email client (a TLS
+// configuration for a test server).
+func WithEmailOptions(opts ...email.Option) Option {
+	return func(s *Service) { s.emailOpts = append(s.emailOpts, opts...) }
+}
+
+// WithHTTPClient sets the client webhooks are posted with.
+func WithHTTPClient(c *http.Client) Option { return func(s *Service) { s.httpClient = c } }
+
+// WithChannel replaces the channel of a name (ChannelEmail,
+// ChannelWebhook).
+func WithChannel(name string, c Channel) Option { return func(s *Service) { s.channels[name] = c } }
+
+// New returns a Service for cfg, whose secrets must have been resolved
+// (Config.ResolveSecrets).
+func New(cfg Config, st Store, opts ...Option) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	sched, err := monitor.ScheduleParser.Parse(cfg.digestSchedule())
+	if err != nil {
+		return nil, fmt.Errorf("notify.digest_schedule: %w", err)
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	s := &Service{
+		cfg: cfg, store: st, now: time.Now, log: slog.Default(), taxonomy: analyze.DefaultTaxonomy(),
+		digest: sched, channels: map[string]Channel{},
+		pollInterval: DefaultPollInterval, alertInterval: DefaultAlertInterval, lease: DefaultLease,
+		maxAttempts: DefaultMaxAttempts, backoffBase: DefaultBackoffBase, backoffMax: DefaultBackoffMax,
+		flapWindow: DefaultFlapWindow, flapThreshold: DefaultFlapThreshold,
+		excerpts: newExcerptCache(256), feeds: newFeedCache(32),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.tmpl, err = parseTemplates(); err != nil {
+		return nil, fmt.Errorf("notify templates: %w", err)
+	}
+	if cfg.SMTP != nil {
+		client, err := email.New(*cfg.SMTP, s.emailOpts...)
+		if err != nil {
+			return nil, fmt.Errorf("notify.smtp: %w", err)
+		}
+		s.from = client.From()
+		if s.channels[ChannelEmail] == nil {
+			s.channels[ChannelEmail] = &emailChannel{client: client}
+		}
+	}
+	if s.channels[ChannelWebhook] == nil && len(cfg.Webhooks) > 0 {
+		hooks := map[string]webhook.Config{}
+		for _, w := range cfg.Webhooks {
+			hooks[w.URL] = w.Config
+		}
+		s.channels[ChannelWebhook] = &webhookChannel{client: webhook.New(s.httpClient, "policywatch"), hooks: hooks}
+	}
+	return s, nil
+}
+
+// Run plans, digests and sends until ctx is done, every poll interval.
+// Failures are logged and tried again at the next turn: a database busy
+// for a moment or an SMTP server down must not stop the daemon. It returns
+// nil when ctx is done.
+func (s *Service) Run(ctx context.Context) error {
+	s.log.Info("notifications started", "email", s.from != nil, "webhooks", len(s.cfg.Webhooks),
+		"operator", s.cfg.Operator != "", "digest_schedule", s.cfg.digestSchedule())
+	t := time.NewTicker(s.pollInterval)
+	defer t.Stop()
+	for {
+		if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("notifications", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			s.log.Info("notifications stopped")
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Tick does one turn of Run: plan the new events, plan the digests that
+// are due, send what is due.
+func (s *Service) Tick(ctx context.Context) error {
+	if _, err := s.Dispatch(ctx); err != nil {
+		return err
+	}
+	if _, err := s.ScheduledDigests(ctx); err != nil {
+		return err
+	}
+	_, err := s.SendDue(ctx)
+	return err
+}
+
+// Handler serves GET and POST /unsubscribe and GET /feeds/…: mount it at
+// both paths on the daemon's listener.
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /unsubscribe", s.serveUnsubscribe)
+	mux.HandleFunc("POST /unsubscribe", s.serveUnsubscribe)
+	mux.HandleFunc("GET /feeds/", s.serveFeed)
+	return mux
+}
+
+// eventURL is the web view of an event, "" without a base URL.
+func (s *Service) eventURL(id int64) string {
+	if s.cfg.BaseURL == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/events/%d", s.cfg.BaseURL, id)
+}

@@ -1,0 +1,147 @@
+package notify
+
+import (
+	"context"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+// The records notify keeps in the database. Their fields are those of the
+// store's types of the same names, so that the command converts one to the
+// other with a plain conversion.
+
+// Subscriber is a person who receives alerts and digests.
+type Subscriber struct {
+	ID             int64
+	Email          string
+	Watches        []string // empty: every watch
+	Digest         string   // DigestDaily, DigestWeekly or DigestNone
+	MinSeverity    monitor.Severity
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	UnsubscribedAt time.Time // zero while subscribed
+}
+
+// Follows says whether the subscriber follows the watch.
+func (s Subscriber) Follows(watch string) bool {
+	if len(s.Watches) == 0 {
+		return true
+	}
+	for _, w := range s.Watches {
+		if w == watch {
+			return true
+		}
+	}
+	return false
+}
+
+// Digest settings.
+const (
+	DigestDaily  = "daily"
+	DigestWeekly = "weekly"
+	DigestNone   = "none"
+)
+
+// OutboxItem is one notification: planned, then sent.
+type OutboxItem struct {
+	ID            int64
+	Key           string // unique: what the row is for
+	Channel       string // ChannelEmail or ChannelWebhook
+	Kind          string // KindAlert, KindDigest, KindOperator or KindWebhook
+	Recipient     string // an address or a webhook URL
+	SubscriberID  int64  // 0: none (operator, webhook)
+	EventID       int64  // 0: none (digest)
+	Watch         string
+	Note          string // operator: NoteFlapping or ""; digest: its frequency
+	CreatedAt     time.Time
+	Status        string // StatusPending, StatusSent, StatusFailed or StatusCancelled
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	SentAt        time.Time
+}
+
+// Channels, kinds and statuses of outbox rows.
+const (
+	ChannelEmail   = "email"
+	ChannelWebhook = "webhook"
+
+	KindAlert    = "alert"    // one change, to a subscriber, at once
+	KindDigest   = "digest"   // the changes held for a subscriber
+	KindOperator = "operator" // an episode opened or closed, or a watch flapping
+	KindWebhook  = "webhook"  // one event, to a webhook
+
+	StatusPending   = "pending"
+	StatusSent      = "sent"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
+
+	NoteFlapping = "flapping"
+)
+
+// HeldEvent is a change a subscriber will read in the next digest.
+type HeldEvent struct {
+	SubscriberID int64
+	EventID      int64
+}
+
+// Plan is what the dispatcher decided for the events after the cursor
+// After up to Through.
+type Plan struct {
+	After, Through int64
+	Outbox         []OutboxItem
+	Held           []HeldEvent
+}
+
+// DigestRun asks for the digests of one time.
+type DigestRun struct {
+	Slot        time.Time // the digest's time
+	Previous    time.Time // the last digest time handled, as read
+	Frequencies []string  // the digest settings due at Slot
+	Manual      bool      // policywatch digest --now: the schedule is left alone
+}
+
+// History is what notify reads of the monitor's records.
+type History interface {
+	Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Event, error)
+	Version(ctx context.Context, id int64) (*monitor.Version, error)
+}
+
+// Subscribers keeps the people who receive mail.
+type Subscribers interface {
+	Subscribe(ctx context.Context, s Subscriber) (Subscriber, error)
+	SubscriberByID(ctx context.Context, id int64) (Subscriber, error)
+	// Subscribers lists the active subscribers; all adds the former ones.
+	Subscribers(ctx context.Context, all bool) ([]Subscriber, error)
+	// Unsubscribe ends a subscription and cancels what is pending for it;
+	// idempotent.
+	Unsubscribe(ctx context.Context, id int64, at time.Time) (Subscriber, error)
+}
+
+// Outbox is the queue of notifications and the dispatcher's state.
+type Outbox interface {
+	NotifyState(ctx context.Context) (cursor int64, digestSlot time.Time, err error)
+	NotifySecret(ctx context.Context) ([]byte, error)
+	LastAlertAt(ctx context.Context, subscriberID int64, watch string) (time.Time, error)
+	// RecordPlan writes a plan in one transaction; monitor.ErrConflict
+	// when the cursor moved meanwhile.
+	RecordPlan(ctx context.Context, p Plan) error
+	// RecordDigests plans the digests of one time in one transaction and
+	// returns the rows planned.
+	RecordDigests(ctx context.Context, r DigestRun, now time.Time) ([]OutboxItem, error)
+	DigestEventIDs(ctx context.Context, subscriberID, outboxID int64) ([]int64, error)
+	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)
+	MarkOutboxSent(ctx context.Context, id int64, at time.Time) error
+	MarkOutboxFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error
+	CancelOutbox(ctx context.Context, id int64, reason string) error
+	OutboxRows(ctx context.Context, statuses []string, limit int) ([]OutboxItem, error)
+}
+
+// Store is everything the Service needs; each part of it uses only the
+// interface above that concerns it.
+type Store interface {
+	History
+	Subscribers
+	Outbox
+}

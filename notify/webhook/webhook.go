@@ -1,0 +1,270 @@
+// Package webhook is notify's webhook channel: its configuration, the body
+// of a delivery (the `events --json` object as it is, or a ready-made
+// message for Slack, Mattermost, Discord or ntfy), its HMAC-SHA256
+// signature, and one POST.
+//
+// Retries are not done here: a failed delivery stays in notify's outbox
+// and is tried again with backoff, keeping its delivery id, so that a
+// receiver can drop a copy.
+//
+// Verifying a delivery, on the receiver's side:
+//
+//	mac := hmac.New(sha256.New, secret)
+//	mac.Write(body)
+//	want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+//	ok := hmac.Equal([]byte(want), []byte(r.Header.Get("X-Policywatch-Signature-256")))
+//
+// It is a leaf of notify: it imports the standard library only.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Headers of a delivery.
+const (
+	HeaderSignature = "X-Policywatch-Signature-256" // "sha256=" and the hex HMAC-SHA256 of the body
+	HeaderDelivery  = "X-Policywatch-Delivery"      // stable across retries of one delivery
+	HeaderEvent     = "X-Policywatch-Event"         // the event's kind
+)
+
+// Formats of the body.
+const (
+	FormatJSON       = "json" // the event as `events --json` writes it
+	FormatSlack      = "slack"
+	FormatMattermost = "mattermost"
+	FormatDiscord    = "discord"
+	FormatNtfy       = "ntfy"
+)
+
+// DefaultTimeout bounds one delivery.
+const DefaultTimeout = 15 * time.Second
+
+// Config is one webhook.
+type Config struct {
+	URL         string
+	Secret      string   // resolved from a file or the environment; "": unsigned
+	MinSeverity string   // info, notable or critical; "": info
+	Format      string   // a Format*; "": json
+	Watches     []string // empty: every watch
+}
+
+// Validate reports the first thing wrong with the webhook.
+func (c Config) Validate() error {
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return fmt.Errorf("webhook url %q: %w", c.URL, err)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("webhook url %q must be absolute, starting with https:// or http://", c.URL)
+	}
+	switch c.MinSeverity {
+	case "", "info", "notable", "critical":
+	default:
+		return fmt.Errorf("unknown min_severity %q; use info, notable or critical", c.MinSeverity)
+	}
+	switch c.Format {
+	case "", FormatJSON, FormatSlack, FormatMattermost, FormatDiscord, FormatNtfy:
+	default:
+		return fmt.Errorf("unknown webhook format %q; use json, slack, mattermost, discord or ntfy", c.Format)
+	}
+	return nil
+}
+
+// Delivery is one event to post.
+type Delivery struct {
+	ID       string // stable across retries
+	Kind     string // the event's kind
+	Severity string
+	JSON     []byte // json.Marshal(monitor.Event)
+	Title    string // one line, for the chat formats
+	Text     string // a few lines, for the chat formats
+	Link     string // the event's web page; "" when none
+}
+
+// maxChatText caps the text of a chat message, in runes.
+const maxChatText = 3000
+
+// Body returns the request body and its content type for the format.
+func Body(format string, d *Delivery) ([]byte, string, error) {
+	text := chatText(d)
+	var v any
+	switch format {
+	case "", FormatJSON:
+		return d.JSON, "application/json", nil
+	case FormatSlack, FormatMattermost:
+		v = map[string]string{"text": text}
+	case FormatDiscord:
+		// Discord refuses content over 2000 characters.
+		v = map[string]any{"content": cut(text, 1900), "allowed_mentions": map[string][]string{"parse": {}}}
+	case FormatNtfy:
+		return []byte(cut(d.Text, maxChatText)), "text/plain; charset=utf-8", nil
+	default:
+		return nil, "", fmt.Errorf("unknown webhook format %q", format)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, "", fmt.Errorf("webhook body: %w", err)
+	}
+	return b, "application/json", nil
+}
+
+func chatText(d *Delivery) string {
+	t := d.Title
+	if d.Text != "" {
+		t += "\n" + d.Text
+	}
+	if d.Link != "" {
+		t += "\n" + d.Link
+	}
+	return cut(t, maxChatText)
+}
+
+// Sign returns the signature header value of body: "sha256=" and the hex
+// HMAC-SHA256 of body with secret.
+func Sign(secret, body []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Verify reports whether signature is body's signature with secret, in
+// constant time.
+func Verify(secret, body []byte, signature string) bool {
+	return hmac.Equal([]byte(Sign(secret, body)), []byte(signature))
+}
+
+// Error is a failed delivery. Temporary ones (network errors, 408, 425,
+// 429, 5xx) are worth retrying; others (404, 410, a redirect…) are not.
+type Error struct {
+	Err        error
+	Status     int
+	temporary  bool
+	RetryAfter time.Duration // from a 429 or 503's Retry-After; 0: none
+}
+
+func (e *Error) Error() string   { return e.Err.Error() }
+func (e *Error) Unwrap() error   { return e.Err }
+func (e *Error) Temporary() bool { return e.temporary }
+
+// Client posts deliveries.
+type Client struct {
+	http      *http.Client
+	userAgent string
+}
+
+// New returns a client that posts with hc (nil: a client with
+// DefaultTimeout). Redirects are not followed: a POST redirected becomes a
+// GET, which is never what a webhook wants.
+func New(hc *http.Client, userAgent string) *Client {
+	if hc == nil {
+		hc = &http.Client{Timeout: DefaultTimeout}
+	}
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if userAgent == "" {
+		userAgent = "policywatch"
+	}
+	return &Client{http: &c, userAgent: userAgent}
+}
+
+// Send posts d to the webhook once.
+func (c *Client) Send(ctx context.Context, cfg Config, d *Delivery) error {
+	body, contentType, err := Body(cfg.Format, d)
+	if err != nil {
+		return &Error{Err: err}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, bytes.NewReader(body))
+	if err != nil {
+		return &Error{Err: fmt.Errorf("webhook %s: %w", Redact(cfg.URL), err)}
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set(HeaderDelivery, headerValue(d.ID))
+	req.Header.Set(HeaderEvent, headerValue(d.Kind))
+	if cfg.Secret != "" {
+		req.Header.Set(HeaderSignature, Sign([]byte(cfg.Secret), body))
+	}
+	if cfg.Format == FormatNtfy {
+		req.Header.Set("Title", headerValue(cut(d.Title, 200)))
+		if d.Link != "" {
+			req.Header.Set("Click", headerValue(d.Link))
+		}
+		if d.Severity == "critical" {
+			req.Header.Set("Priority", "high")
+		}
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return &Error{Err: fmt.Errorf("webhook %s: %w", Redact(cfg.URL), err), temporary: ctx.Err() == nil}
+	}
+	defer resp.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // let the connection be reused
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	e := &Error{Status: resp.StatusCode, Err: fmt.Errorf("webhook %s: %s: %s", Redact(cfg.URL), resp.Status, headerValue(cut(string(snippet), 200)))}
+	switch {
+	case resp.StatusCode >= 500, resp.StatusCode == http.StatusRequestTimeout,
+		resp.StatusCode == http.StatusTooEarly, resp.StatusCode == http.StatusTooManyRequests:
+		e.temporary = true
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+			e.RetryAfter = time.Duration(secs) * time.Second
+		}
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		e.Err = fmt.Errorf("webhook %s: redirected (%s); configure the final URL", Redact(cfg.URL), resp.Status)
+	}
+	return e
+}
+
+// Redact shortens a webhook URL to its scheme, host and first path
+// segment for messages and listings: webhook URLs often carry their token
+// in the path or the query.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(invalid URL)"
+	}
+	out := u.Scheme + "://" + u.Host
+	if first, rest, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/"); first != "" {
+		out += "/" + first
+		if rest != "" || u.RawQuery != "" {
+			out += "/…"
+		}
+	}
+	return out
+}
+
+// headerValue makes s safe as a header value or a one-line message.
+func headerValue(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToValidUTF8(s, "\uFFFD"), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+	}), " ")
+}
+
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+// ErrNotConfigured is returned when a delivery names a webhook the
+// configuration no longer has.
+var ErrNotConfigured = errors.New("webhook no longer configured")

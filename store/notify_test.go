@@ -1,0 +1,297 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+)
+
+// recordEvents stores n fetch_error checks of testWatch, each with one
+// event, and returns the events' ids.
+func recordEvents(t *testing.T, db *DB, n int) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	var ids []int64
+	for i := 0; i < n; i++ {
+		st, err := db.State(ctx, testWatch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := t0.Add(time.Duration(len(ids)) * time.Hour)
+		evs, err := db.RecordCheck(ctx, &monitor.CheckRecord{
+			Watch: testWatch, BaseSeq: st.Seq, Started: at, Finished: at, Fetcher: "http", Outcome: monitor.OutcomeFetchError,
+			Events: []monitor.Event{{Watch: testWatch.Name, Time: at, Kind: monitor.KindFetchError, Severity: monitor.SeverityNotable, Summary: "x"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, evs[0].ID)
+	}
+	return ids
+}
+
+func TestSubscribers(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	ada, err := db.Subscribe(ctx, Subscriber{Email: "Ada@Example.org", Digest: "daily", MinSeverity: monitor.SeverityCritical, UpdatedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ada.ID == 0 || ada.Watches != nil || !ada.CreatedAt.Equal(t0) {
+		t.Errorf("stored %+v", ada)
+	}
+	// The same address in another case updates the subscription.
+	again, err := db.Subscribe(ctx, Subscriber{Email: "ada@example.org", Watches: []string{"a", "b"}, Digest: "weekly",
+		MinSeverity: monitor.SeverityNotable, UpdatedAt: t0.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID != ada.ID || again.Digest != "weekly" || fmt.Sprint(again.Watches) != "[a b]" || !again.CreatedAt.Equal(t0) {
+		t.Errorf("updated %+v", again)
+	}
+	if _, err := db.SubscriberByID(ctx, 999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown id: %v", err)
+	}
+
+	// Unsubscribing cancels what is pending and drops what is held.
+	events := recordEvents(t, db, 2)
+	if err := db.RecordNotifyPlan(ctx, NotifyPlan{Through: events[1],
+		Outbox: []OutboxItem{{Key: "alert:1", Channel: "email", Kind: "alert", Recipient: ada.Email, SubscriberID: ada.ID, EventID: events[0], CreatedAt: t0}},
+		Held:   []HeldEvent{{SubscriberID: ada.ID, EventID: events[1]}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := db.Unsubscribe(ctx, ada.ID, t0.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !gone.UnsubscribedAt.Equal(t0.Add(2 * time.Hour)) {
+		t.Errorf("unsubscribed at %v", gone.UnsubscribedAt)
+	}
+	twice, err := db.Unsubscribe(ctx, ada.ID, t0.Add(3*time.Hour))
+	if err != nil || !twice.UnsubscribedAt.Equal(gone.UnsubscribedAt) {
+		t.Errorf("second unsubscribe: %+v %v; want the first time kept", twice, err)
+	}
+	rows, _ := db.OutboxRows(ctx, nil, 0)
+	if len(rows) != 1 || rows[0].Status != OutboxCancelled {
+		t.Errorf("rows %+v, want the alert cancelled", rows)
+	}
+	if held, _ := db.DigestEventIDs(ctx, ada.ID, 0); len(held) != 0 {
+		t.Errorf("held %v after unsubscribing", held)
+	}
+	if active, _ := db.Subscribers(ctx, false); len(active) != 0 {
+		t.Errorf("active %+v", active)
+	}
+	if all, _ := db.Subscribers(ctx, true); len(all) != 1 {
+		t.Errorf("all %+v", all)
+	}
+	// Switching the digest off drops what waited for it.
+	bob, _ := db.Subscribe(ctx, Subscriber{Email: "bob@example.org", Digest: "daily", MinSeverity: monitor.SeverityCritical})
+	more := recordEvents(t, db, 1)
+	if err := db.RecordNotifyPlan(ctx, NotifyPlan{After: events[1], Through: more[0], Held: []HeldEvent{{bob.ID, more[0]}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Subscribe(ctx, Subscriber{Email: "bob@example.org", Digest: "none", MinSeverity: monitor.SeverityCritical}); err != nil {
+		t.Fatal(err)
+	}
+	if held, _ := db.DigestEventIDs(ctx, bob.ID, 0); len(held) != 0 {
+		t.Errorf("held %v after digest none", held)
+	}
+	// Subscribing again makes it active.
+	back, err := db.Subscribe(ctx, Subscriber{Email: "ada@example.org", Digest: "daily", MinSeverity: monitor.SeverityCritical})
+	if err != nil || !back.UnsubscribedAt.IsZero() || back.ID != ada.ID {
+		t.Errorf("resubscribed %+v %v", back, err)
+	}
+}
+
+func TestNotifyPlanCursor(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	events := recordEvents(t, db, 3)
+	cursor, slot, err := db.NotifyState(ctx)
+	if err != nil || cursor != 0 || !slot.IsZero() {
+		t.Fatalf("fresh state: %d %v %v", cursor, slot, err)
+	}
+	row := OutboxItem{Key: "webhook:1", Channel: "webhook", Kind: "webhook", Recipient: "https://h.example", EventID: events[0], CreatedAt: t0}
+	if err := db.RecordNotifyPlan(ctx, NotifyPlan{After: 0, Through: events[0], Outbox: []OutboxItem{row}}); err != nil {
+		t.Fatal(err)
+	}
+	// A second dispatcher that read the old cursor writes nothing.
+	err = db.RecordNotifyPlan(ctx, NotifyPlan{After: 0, Through: events[1], Outbox: []OutboxItem{{Key: "other", Channel: "email", Kind: "alert", Recipient: "x@example.org", CreatedAt: t0}}})
+	if !errors.Is(err, monitor.ErrConflict) {
+		t.Fatalf("stale plan: %v, want ErrConflict", err)
+	}
+	// A row planned again is left as it is.
+	if err := db.RecordNotifyPlan(ctx, NotifyPlan{After: events[0], Through: events[2], Outbox: []OutboxItem{row}}); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := db.OutboxRows(ctx, nil, 0)
+	if len(rows) != 1 || rows[0].Key != "webhook:1" || rows[0].Status != OutboxPending {
+		t.Errorf("rows %+v", rows)
+	}
+	if cursor, _, _ = db.NotifyState(ctx); cursor != events[2] {
+		t.Errorf("cursor %d, want %d", cursor, events[2])
+	}
+}
+
+// TestNotifyCursorStartsAtExistingEvents: upgrading a database that has a
+// history must not alert its past.
+func TestNotifyCursorStartsAtExistingEvents(t *testing.T) {
+	ctx := context.Background()
+	db, path := openDB(t)
+	events := recordEvents(t, db, 4)
+	// Go back to schema 1, as a database written before notifications.
+	for _, stmt := range []string{
+		`DROP TABLE notify_digest_items`, `DROP TABLE notify_outbox`, `DROP TABLE notify_subscribers`, `DROP TABLE notify_state`,
+		`DELETE FROM schema_migrations WHERE version = 2`,
+	} {
+		if _, err := db.sql.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	again, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	cursor, _, err := again.NotifyState(ctx)
+	if err != nil || cursor != events[3] {
+		t.Errorf("cursor %d (%v), want %d: the last event before the upgrade", cursor, err, events[3])
+	}
+}
+
+func TestClaimOutboxLease(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	events := recordEvents(t, db, 1)
+	var plan NotifyPlan
+	plan.Through = events[0]
+	for i := 0; i < 3; i++ {
+		plan.Outbox = append(plan.Outbox, OutboxItem{Key: fmt.Sprint("k", i), Channel: "email", Kind: "operator",
+			Recipient: "ops@example.org", EventID: events[0], CreatedAt: t0, NextAttemptAt: t0.Add(time.Duration(i) * time.Minute)})
+	}
+	if err := db.RecordNotifyPlan(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ClaimOutbox(ctx, t0.Add(time.Minute), time.Minute, 10)
+	if err != nil || len(got) != 2 || got[0].Key != "k0" || got[0].Attempts != 1 {
+		t.Fatalf("claim: %+v %v, want the two due rows", got, err)
+	}
+	// Claimed rows are not taken again during the lease…
+	if again, _ := db.ClaimOutbox(ctx, t0.Add(90*time.Second), time.Minute, 10); len(again) != 0 {
+		t.Errorf("claimed twice during the lease: %+v", again)
+	}
+	// …but are once it ends (the sender died).
+	if again, _ := db.ClaimOutbox(ctx, t0.Add(3*time.Minute), time.Minute, 10); len(again) != 3 || again[0].Attempts != 2 {
+		t.Errorf("after the lease: %+v", again)
+	}
+	if err := db.MarkOutboxSent(ctx, got[0].ID, t0.Add(4*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkOutboxFailed(ctx, got[1].ID, "refused", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkOutboxFailed(ctx, 3, "gone", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := db.OutboxRows(ctx, nil, 0)
+	if rows[0].Status != OutboxSent || !rows[0].SentAt.Equal(t0.Add(4*time.Minute)) ||
+		rows[1].Status != OutboxPending || rows[1].LastError != "refused" || !rows[1].NextAttemptAt.Equal(t0.Add(time.Hour)) ||
+		rows[2].Status != OutboxFailed {
+		t.Errorf("rows %+v", rows)
+	}
+	if pending, _ := db.OutboxRows(ctx, []string{OutboxPending, OutboxFailed}, 0); len(pending) != 2 {
+		t.Errorf("pending or failed: %+v", pending)
+	}
+	if newest, _ := db.OutboxRows(ctx, nil, 1); len(newest) != 1 || newest[0].Key != "k2" {
+		t.Errorf("newest: %+v", newest)
+	}
+}
+
+func TestRecordDigests(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	events := recordEvents(t, db, 3)
+	subs := map[string]Subscriber{}
+	for _, s := range []Subscriber{
+		{Email: "daily@example.org", Digest: "daily"}, {Email: "weekly@example.org", Digest: "weekly"},
+		{Email: "quiet@example.org", Digest: "daily"},
+	} {
+		s.MinSeverity = monitor.SeverityCritical
+		stored, err := db.Subscribe(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs[s.Email] = stored
+	}
+	held := []HeldEvent{
+		{subs["daily@example.org"].ID, events[0]}, {subs["daily@example.org"].ID, events[1]},
+		{subs["weekly@example.org"].ID, events[2]},
+	}
+	if err := db.RecordNotifyPlan(ctx, NotifyPlan{Through: events[2], Held: held}); err != nil {
+		t.Fatal(err)
+	}
+	// The first run starts the schedule.
+	if _, err := db.RecordDigests(ctx, DigestRun{Slot: t0}, t0); err != nil {
+		t.Fatal(err)
+	}
+	slot := t0.Add(24 * time.Hour)
+	rows, err := db.RecordDigests(ctx, DigestRun{Slot: slot, Previous: t0, Frequencies: []string{"daily"}}, slot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Recipient != "daily@example.org" || rows[0].Note != "daily" || rows[0].ID == 0 {
+		t.Fatalf("digests %+v, want one for the daily subscriber with changes", rows)
+	}
+	if ids, _ := db.DigestEventIDs(ctx, 0, rows[0].ID); fmt.Sprint(ids) != fmt.Sprint(events[:2]) {
+		t.Errorf("digest carries %v, want %v", ids, events[:2])
+	}
+	if ids, _ := db.DigestEventIDs(ctx, subs["daily@example.org"].ID, 0); len(ids) != 0 {
+		t.Errorf("still held: %v", ids)
+	}
+	// The same time again, by a second process: refused.
+	if _, err := db.RecordDigests(ctx, DigestRun{Slot: slot, Previous: t0, Frequencies: []string{"daily"}}, slot); !errors.Is(err, monitor.ErrConflict) {
+		t.Errorf("second run of a time: %v, want ErrConflict", err)
+	}
+	// The next day has nothing for daily subscribers.
+	next := slot.Add(24 * time.Hour)
+	if rows, err := db.RecordDigests(ctx, DigestRun{Slot: next, Previous: slot, Frequencies: []string{"daily"}}, next); err != nil || len(rows) != 0 {
+		t.Errorf("empty day: %+v %v", rows, err)
+	}
+	if _, got, _ := db.NotifyState(ctx); !got.Equal(next) {
+		t.Errorf("digest slot %v, want %v", got, next)
+	}
+	// A manual digest leaves the schedule alone.
+	rows, err = db.RecordDigests(ctx, DigestRun{Slot: next.Add(time.Hour), Frequencies: []string{"daily", "weekly"}, Manual: true}, next)
+	if err != nil || len(rows) != 1 || rows[0].Recipient != "weekly@example.org" {
+		t.Errorf("manual: %+v %v", rows, err)
+	}
+	if _, got, _ := db.NotifyState(ctx); !got.Equal(next) {
+		t.Errorf("digest slot %v after a manual digest, want %v", got, next)
+	}
+}
+
+func TestNotifySecret(t *testing.T) {
+	ctx := context.Background()
+	db, path := openDB(t)
+	a, err := db.NotifySecret(ctx)
+	if err != nil || len(a) != 32 {
+		t.Fatalf("secret %x %v", a, err)
+	}
+	b, _ := db.NotifySecret(ctx)
+	db.Close()
+	again, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	c, _ := again.NotifySecret(ctx)
+	if string(a) != string(b) || string(a) != string(c) {
+		t.Error("the secret changed")
+	}
+}
