@@ -2,12 +2,15 @@ package monitor
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/policywatch/policywatch/monitor/analyze"
 	"github.com/policywatch/policywatch/monitor/browser"
@@ -125,6 +128,9 @@ func (c *Checker) Check(ctx context.Context, w Watch) (*Result, error) {
 	}
 	if rec.Outcome != OutcomeAnomaly && rec.Outcome != OutcomeFetchError {
 		rec.WorkingFetcher = rec.Fetcher
+		if rec.Body != nil {
+			rec.AcceptedBody = rec.Body.SHA256
+		}
 	}
 	return c.record(ctx, rec)
 }
@@ -155,6 +161,11 @@ func (c *Checker) capture(ctx context.Context, w Watch, state *State, via string
 		c.classifyFetchError(state, rec, fetchErr)
 	case rec.Body == nil:
 		c.classifyNotModified(state, rec)
+	case state.Current != nil && state.Episode == nil && rec.Body.SHA256 == state.AcceptedBody:
+		// The very bytes of the last good capture (a static page): the
+		// same text, without parsing it again.
+		rec.Outcome = OutcomeUnchanged
+		rec.SeenVersion = state.Current.ID
 	default:
 		if err := c.classifyCapture(ctx, w, state, rec); err != nil {
 			return nil, err
@@ -178,7 +189,7 @@ func (c *Checker) fetchInto(ctx context.Context, w Watch, state *State, rec *Che
 		return err
 	}
 	rec.Body = &Body{
-		Data: resp.Body, ContentType: resp.ContentType, URL: resp.URL, FinalURL: resp.FinalURL,
+		SHA256: sha256Hex(resp.Body), Data: resp.Body, ContentType: resp.ContentType, URL: resp.URL, FinalURL: resp.FinalURL,
 		Status: resp.Status, Header: resp.Header, FetchedAt: rec.Started, Agent: FetcherHTTP,
 	}
 	rec.ETag, rec.LastModified = resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
@@ -213,7 +224,7 @@ func (c *Checker) renderInto(ctx context.Context, w Watch, rec *CheckRecord) err
 	}
 	rec.Body = &Body{
 		// The DOM is serialised as UTF-8 whatever the page was served in.
-		Data: page.HTML, ContentType: "text/html; charset=utf-8", URL: page.URL, FinalURL: page.FinalURL,
+		SHA256: sha256Hex(page.HTML), Data: page.HTML, ContentType: "text/html; charset=utf-8", URL: page.URL, FinalURL: page.FinalURL,
 		Status: page.Status, Header: page.Header, FetchedAt: rec.Started, Agent: page.BrowserVersion,
 	}
 	return nil
@@ -392,7 +403,7 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		rec.NewVersion = newVersion(w, rec, doc, hash, facts)
 		rec.Events = append(rec.Events, Event{
 			Watch: w.Name, Time: rec.Started, Kind: KindBaseline, Severity: SeverityInfo,
-			Summary: fmt.Sprintf("%s: first capture of the policy (%d words)", w.Name, len(strings.Fields(doc.Text))),
+			Summary: fmt.Sprintf("%s: first capture of the policy (%d words)", w.Name, countWords(doc.Text)),
 		})
 		return nil
 	}
@@ -496,6 +507,24 @@ func primaryLanguage(tag string) string {
 		tag = tag[:i]
 	}
 	return tag
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// countWords counts white-space separated words without allocating them.
+func countWords(s string) int {
+	n, inWord := 0, false
+	for _, r := range s {
+		space := unicode.IsSpace(r)
+		if !space && !inWord {
+			n++
+		}
+		inWord = !space
+	}
+	return n
 }
 
 func firstNonEmpty(ss ...string) string {

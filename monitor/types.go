@@ -183,6 +183,9 @@ type State struct {
 	// WorkingFetcher is the fetcher ("http" or "browser") that last gave a
 	// plausible capture; an auto watch starts with it.
 	WorkingFetcher string
+	// AcceptedBody is the SHA-256 of the last plausible capture's raw
+	// body: the same bytes again need no parsing.
+	AcceptedBody string
 }
 
 // CheckRecord is everything one check writes, in one transaction.
@@ -217,9 +220,10 @@ type CheckRecord struct {
 	// otherwise), for the watch's typical length.
 	CaptureLength int
 	Language      string
-	// WorkingFetcher is set when the capture was plausible: the fetcher
-	// that produced it.
+	// WorkingFetcher and AcceptedBody are set when the capture was
+	// plausible: the fetcher that produced it and its body's SHA-256.
 	WorkingFetcher string
+	AcceptedBody   string
 
 	// reason is why this capture was an anomaly or a fetch error, whether
 	// or not it opened an episode; fetchErr is the fetch's error. Both are

@@ -116,12 +116,13 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.
 			episode_kind = ?, episode_reason = ?, episode_since = ?, episode_checks = ?,
 			last_check_at = ?, last_outcome = ?,
 			etag = ?, last_modified = ?,
-			fetcher = COALESCE(NULLIF(?, ''), fetcher)
+			fetcher = COALESCE(NULLIF(?, ''), fetcher),
+			accepted_body = COALESCE(NULLIF(?, ''), accepted_body)
 		WHERE id = ?`,
 		nullID(current), rec.Language, string(recent),
 		episodeKind, episodeReason, episodeSince, episodeChecks,
 		toUnixNano(lastCheck), rec.Outcome,
-		rec.ETag, rec.LastModified, rec.WorkingFetcher,
+		rec.ETag, rec.LastModified, rec.WorkingFetcher, rec.AcceptedBody,
 		watchID); err != nil {
 		return nil, fmt.Errorf("update watch: %w", err)
 	}

@@ -52,11 +52,11 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 	err = tx.QueryRowContext(ctx, `
 		SELECT seq, current_version_id, recent_lengths, language,
 			episode_kind, episode_reason, episode_since, episode_checks,
-			last_check_at, etag, last_modified, fetcher
+			last_check_at, etag, last_modified, fetcher, accepted_body
 		FROM watches WHERE name = ?`, w.Name).
 		Scan(&s.Seq, &current, &lengths, &s.Language,
 			&episodeKind, &ep.Reason, &since, &ep.Checks,
-			&last, &s.ETag, &s.LastModified, &s.WorkingFetcher)
+			&last, &s.ETag, &s.LastModified, &s.WorkingFetcher, &s.AcceptedBody)
 	if err != nil {
 		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
 	}

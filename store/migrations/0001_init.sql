@@ -22,7 +22,8 @@ CREATE TABLE watches (
     last_outcome       TEXT    NOT NULL DEFAULT '',
     etag               TEXT    NOT NULL DEFAULT '',
     last_modified      TEXT    NOT NULL DEFAULT '',
-    fetcher            TEXT    NOT NULL DEFAULT ''  -- the fetcher that last gave a plausible capture: http or browser
+    fetcher            TEXT    NOT NULL DEFAULT '', -- the fetcher that last gave a plausible capture: http or browser
+    accepted_body      TEXT    NOT NULL DEFAULT ''  -- SHA-256 of the last plausible capture's raw body
 );
 
 -- Raw response bodies, kept byte for byte. data is a zstd frame of the
@@ -57,8 +58,8 @@ CREATE TABLE versions (
     text        BLOB    NOT NULL,
     title       TEXT    NOT NULL,
     language    TEXT    NOT NULL,
-    links       TEXT    NOT NULL, -- JSON array of extract.Link
-    facts       TEXT,             -- JSON analyze.FactSheet; NULL when none
+    links       BLOB    NOT NULL, -- zstd of the JSON array of extract.Link
+    facts       BLOB,             -- zstd of the JSON analyze.FactSheet; NULL when none
     body_id     INTEGER REFERENCES bodies (id),
     first_seen  INTEGER NOT NULL,
     last_seen   INTEGER NOT NULL,
