@@ -233,35 +233,17 @@ func (p *parser) webhooks(n *yaml.Node, watches []monitor.Watch) []notify.Webhoo
 // watchNames reads a list of configured watch names; a single name is a
 // list of one.
 func (p *parser) watchNames(n *yaml.Node, field string, known []string) []string {
-	items := []*yaml.Node{n}
-	itemField := func(int) string { return field }
-	switch n.Kind {
-	case yaml.ScalarNode:
-	case yaml.SequenceNode:
-		items = n.Content
-		itemField = func(i int) string { return fmt.Sprintf("%s[%d]", field, i) }
-	default:
-		p.expected(n, field, "a watch name or a list of them")
-		return nil
-	}
-	var out []string
-	for i, item := range items {
-		item = resolve(item)
-		name, ok := p.textOf(item, itemField(i), "a watch name")
-		if !ok {
-			continue
+	return p.stringList(n, field, "watch name", func(item *yaml.Node, field, name string) bool {
+		switch {
+		case contains(known, name):
+			return true
+		case suggest(name, known) != "":
+			p.report(item, field, "unknown watch %q; did you mean %q?", name, suggest(name, known))
+		default:
+			p.report(item, field, "unknown watch %q", name)
 		}
-		if !contains(known, name) {
-			if s := suggest(name, known); s != "" {
-				p.report(item, itemField(i), "unknown watch %q; did you mean %q?", name, s)
-			} else {
-				p.report(item, itemField(i), "unknown watch %q", name)
-			}
-			continue
-		}
-		out = append(out, name)
-	}
-	return out
+		return false
+	})
 }
 
 func contains(list []string, s string) bool {

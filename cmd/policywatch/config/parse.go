@@ -441,6 +441,18 @@ func (p *parser) watch(n *yaml.Node, path string, s Settings) (w monitor.Watch, 
 
 // selectors reads a list of CSS selectors; a single string is a list of one.
 func (p *parser) selectors(n *yaml.Node, field string) []string {
+	return p.stringList(n, field, "CSS selector", func(item *yaml.Node, field, sel string) bool {
+		if err := checkSelector(sel); err != nil {
+			p.report(item, field, "%v", err)
+			return false
+		}
+		return true
+	})
+}
+
+// stringList reads one string or a list of them (each a "what"), keeping
+// those that keep accepts; keep reports what is wrong with the others.
+func (p *parser) stringList(n *yaml.Node, field, what string, keep func(item *yaml.Node, field, s string) bool) []string {
 	items := []*yaml.Node{n}
 	itemField := func(int) string { return field }
 	switch n.Kind {
@@ -449,21 +461,15 @@ func (p *parser) selectors(n *yaml.Node, field string) []string {
 		items = n.Content
 		itemField = func(i int) string { return fmt.Sprintf("%s[%d]", field, i) }
 	default:
-		p.expected(n, field, "a CSS selector or a list of them")
+		p.expected(n, field, "a "+what+" or a list of them")
 		return nil
 	}
 	var out []string
 	for i, item := range items {
 		item = resolve(item)
-		sel, ok := p.textOf(item, itemField(i), "a CSS selector")
-		if !ok {
-			continue
+		if s, ok := p.textOf(item, itemField(i), "a "+what); ok && keep(item, itemField(i), s) {
+			out = append(out, s)
 		}
-		if err := checkSelector(sel); err != nil {
-			p.report(item, itemField(i), "%v", err)
-			continue
-		}
-		out = append(out, sel)
 	}
 	return out
 }
