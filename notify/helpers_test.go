@@ -31,6 +31,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"github.com/policywatch/policywatch/internal/notifystore"
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/fetch"
 	"github.com/policywatch/policywatch/notify"
@@ -38,66 +39,8 @@ import (
 	"github.com/policywatch/policywatch/store"
 )
 
-// dbStore adapts *store.DB to notify.Store, as cmd/policywatch does (the
-// command's adapter cannot be imported from here).
-type dbStore struct{ *store.DB }
-
-var _ notify.Store = dbStore{}
-
-func (s dbStore) Subscribe(ctx context.Context, sub notify.Subscriber) (notify.Subscriber, error) {
-	r, err := s.DB.Subscribe(ctx, store.Subscriber(sub))
-	return notify.Subscriber(r), err
-}
-
-func (s dbStore) SubscriberByID(ctx context.Context, id int64) (notify.Subscriber, error) {
-	r, err := s.DB.SubscriberByID(ctx, id)
-	return notify.Subscriber(r), err
-}
-
-func (s dbStore) Subscribers(ctx context.Context, all bool) ([]notify.Subscriber, error) {
-	rs, err := s.DB.Subscribers(ctx, all)
-	out := make([]notify.Subscriber, len(rs))
-	for i, r := range rs {
-		out[i] = notify.Subscriber(r)
-	}
-	return out, err
-}
-
-func (s dbStore) Unsubscribe(ctx context.Context, id int64, at time.Time) (notify.Subscriber, error) {
-	r, err := s.DB.Unsubscribe(ctx, id, at)
-	return notify.Subscriber(r), err
-}
-
-func (s dbStore) RecordPlan(ctx context.Context, p notify.Plan) error {
-	sp := store.NotifyPlan{After: p.After, Through: p.Through}
-	for _, it := range p.Outbox {
-		sp.Outbox = append(sp.Outbox, store.OutboxItem(it))
-	}
-	for _, h := range p.Held {
-		sp.Held = append(sp.Held, store.HeldEvent(h))
-	}
-	return s.DB.RecordNotifyPlan(ctx, sp)
-}
-
-func items(rows []store.OutboxItem, err error) ([]notify.OutboxItem, error) {
-	out := make([]notify.OutboxItem, len(rows))
-	for i, r := range rows {
-		out[i] = notify.OutboxItem(r)
-	}
-	return out, err
-}
-
-func (s dbStore) RecordDigests(ctx context.Context, r notify.DigestRun, now time.Time) ([]notify.OutboxItem, error) {
-	return items(s.DB.RecordDigests(ctx, store.DigestRun(r), now))
-}
-
-func (s dbStore) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]notify.OutboxItem, error) {
-	return items(s.DB.ClaimOutbox(ctx, now, lease, limit))
-}
-
-func (s dbStore) OutboxRows(ctx context.Context, statuses []string, limit int) ([]notify.OutboxItem, error) {
-	return items(s.DB.OutboxRows(ctx, statuses, limit))
-}
+// dbStore is the command's adapter of *store.DB to notify.Store.
+type dbStore = notifystore.Store
 
 // clock is a simulated clock, shared by the Checker and the Service.
 type clock struct {
@@ -141,7 +84,7 @@ func newRig(t testing.TB) *rig {
 	pages := newPageServer(t)
 	client := fetch.New(fetch.Options{UserAgent: "policywatch-test", Retries: -1, Timeout: 10 * time.Second})
 	return &rig{
-		t: t, db: db, store: dbStore{db}, clock: c, pages: pages,
+		t: t, db: db, store: dbStore{DB: db}, clock: c, pages: pages,
 		checker: monitor.NewChecker(client, db, monitor.WithClock(c.Now), monitor.WithLogger(quiet)),
 		watch:   monitor.Watch{Name: "nimbus", URL: pages.URL + "/policy", Fetcher: "http", Language: "en"},
 	}

@@ -229,7 +229,7 @@ func crashingSender(t *testing.T) {
 	_, client := testTLS(t)
 	client.RootCAs = x509.NewCertPool()
 	client.RootCAs.AddCert(cert)
-	svc, err := notify.New(notify.Config{SMTP: ms.config()}, killOnSent{dbStore{db}},
+	svc, err := notify.New(notify.Config{SMTP: ms.config()}, killOnSent{dbStore{DB: db}},
 		notify.WithEmailOptions(email.WithTLSConfig(client)), notify.WithLogger(quiet))
 	if err != nil {
 		t.Fatal(err)

@@ -11,73 +11,11 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/internal/notifystore"
 	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/notify/webhook"
 	"github.com/policywatch/policywatch/store"
 )
-
-// notifyStore adapts *store.DB to notify.Store. notify may not import
-// store, so each side declares the same records; the conversions below are
-// plain type conversions between identical structs.
-type notifyStore struct{ *store.DB }
-
-var _ notify.Store = notifyStore{}
-
-func (s notifyStore) Subscribe(ctx context.Context, sub notify.Subscriber) (notify.Subscriber, error) {
-	r, err := s.DB.Subscribe(ctx, store.Subscriber(sub))
-	return notify.Subscriber(r), err
-}
-
-func (s notifyStore) SubscriberByID(ctx context.Context, id int64) (notify.Subscriber, error) {
-	r, err := s.DB.SubscriberByID(ctx, id)
-	return notify.Subscriber(r), err
-}
-
-func (s notifyStore) Subscribers(ctx context.Context, all bool) ([]notify.Subscriber, error) {
-	rs, err := s.DB.Subscribers(ctx, all)
-	return convertAll(rs, func(r store.Subscriber) notify.Subscriber { return notify.Subscriber(r) }), err
-}
-
-func (s notifyStore) Unsubscribe(ctx context.Context, id int64, at time.Time) (notify.Subscriber, error) {
-	r, err := s.DB.Unsubscribe(ctx, id, at)
-	return notify.Subscriber(r), err
-}
-
-func (s notifyStore) RecordPlan(ctx context.Context, p notify.Plan) error {
-	return s.DB.RecordNotifyPlan(ctx, store.NotifyPlan{
-		After: p.After, Through: p.Through,
-		Outbox: convertAll(p.Outbox, func(it notify.OutboxItem) store.OutboxItem { return store.OutboxItem(it) }),
-		Held:   convertAll(p.Held, func(h notify.HeldEvent) store.HeldEvent { return store.HeldEvent(h) }),
-	})
-}
-
-func (s notifyStore) RecordDigests(ctx context.Context, r notify.DigestRun, now time.Time) ([]notify.OutboxItem, error) {
-	rows, err := s.DB.RecordDigests(ctx, store.DigestRun(r), now)
-	return convertAll(rows, toNotifyItem), err
-}
-
-func (s notifyStore) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]notify.OutboxItem, error) {
-	rows, err := s.DB.ClaimOutbox(ctx, now, lease, limit)
-	return convertAll(rows, toNotifyItem), err
-}
-
-func (s notifyStore) OutboxRows(ctx context.Context, statuses []string, limit int) ([]notify.OutboxItem, error) {
-	rows, err := s.DB.OutboxRows(ctx, statuses, limit)
-	return convertAll(rows, toNotifyItem), err
-}
-
-func toNotifyItem(it store.OutboxItem) notify.OutboxItem { return notify.OutboxItem(it) }
-
-func convertAll[T, U any](in []T, f func(T) U) []U {
-	if in == nil {
-		return nil
-	}
-	out := make([]U, len(in))
-	for i, v := range in {
-		out[i] = f(v)
-	}
-	return out
-}
 
 // newNotifier builds the notification service from the configuration,
 // its secrets read from files or the environment.
@@ -90,7 +28,7 @@ func (a *app) newNotifier(opts ...notify.Option) (*notify.Service, error) {
 		return nil, err
 	}
 	base := []notify.Option{notify.WithLogger(a.log), notify.WithTaxonomy(a.taxonomy())}
-	return notify.New(*nc, notifyStore{a.db}, append(base, opts...)...)
+	return notify.New(*nc, notifystore.Store{DB: a.db}, append(base, opts...)...)
 }
 
 func (a *app) watchNames() []string {
@@ -140,7 +78,7 @@ Examples:
 			if err != nil {
 				return usageError{fmt.Sprintf("subscribe: %v", err)}
 			}
-			stored, err := notifyStore{a.db}.Subscribe(ctx, sub)
+			stored, err := notifystore.Store{DB: a.db}.Subscribe(ctx, sub)
 			if err != nil {
 				return err
 			}
