@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -200,7 +201,9 @@ func TestSchedulerRunsEachWatchAloneAndStops(t *testing.T) {
 		{Name: "slow", URL: srv.URL + "/slow", Fetcher: "http", Schedule: "@every 1s"},
 		{Name: "fast", URL: srv.URL + "/fast", Fetcher: "http", Schedule: "@every 1s"},
 	}
-	sched := monitor.NewScheduler(checker, rig.db, watches, 4, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var idle atomic.Int32
+	sched := monitor.NewScheduler(checker, rig.db, watches, 4, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		monitor.WithIdleHook(func() { idle.Add(1) }))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sched.Run(ctx) }()
@@ -240,6 +243,9 @@ func TestSchedulerRunsEachWatchAloneAndStops(t *testing.T) {
 	}
 	if served["/slow"] < 1 {
 		t.Errorf("slow watch never checked")
+	}
+	if idle.Load() == 0 {
+		t.Errorf("the idle hook never ran, though checks finished with none running")
 	}
 	events, err := rig.db.Events(context.Background(), monitor.EventFilter{})
 	if err != nil {

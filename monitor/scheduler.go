@@ -38,6 +38,7 @@ type Scheduler struct {
 	retries map[string]int // failed checks in a row, for the retry delay
 
 	firstRetry time.Duration
+	onIdle     func()
 	sem        chan struct{}
 	wg         sync.WaitGroup
 }
@@ -49,6 +50,13 @@ type SchedulerOption func(*Scheduler)
 // tried again (then doubling); default one minute.
 func WithFirstRetryDelay(d time.Duration) SchedulerOption {
 	return func(s *Scheduler) { s.firstRetry = d }
+}
+
+// WithIdleHook sets a function called each time the last running check
+// finishes: the daemon gives memory back to the system there, since it
+// then sleeps for hours.
+func WithIdleHook(f func()) SchedulerOption {
+	return func(s *Scheduler) { s.onIdle = f }
 }
 
 // NewScheduler returns a scheduler for the watches; concurrency <= 0 means 4.
@@ -148,7 +156,11 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 		defer func() {
 			s.mu.Lock()
 			delete(s.running, w.Name)
+			idle := len(s.running) == 0
 			s.mu.Unlock()
+			if idle && s.onIdle != nil && ctx.Err() == nil {
+				s.onIdle()
+			}
 			s.wg.Done()
 		}()
 		select {

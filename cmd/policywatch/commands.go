@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -66,7 +67,11 @@ Example:
 			notifyDone := make(chan error, 1)
 			go func() { notifyDone <- notifier.Run(ctx) }()
 			go pruneDaily(ctx, a, a.cfg.Settings.CheckRetention)
-			schedErr := monitor.NewScheduler(a.newChecker(), a.db, a.cfg.Watches, opt.concurrency, a.log).Run(ctx)
+			// Between passes the daemon sleeps for hours: give the memory of
+			// the pass (parse trees, compression windows) back to the system.
+			sched := monitor.NewScheduler(a.newChecker(), a.db, a.cfg.Watches, opt.concurrency, a.log,
+				monitor.WithIdleHook(debug.FreeOSMemory))
+			schedErr := sched.Run(ctx)
 			cancel()
 			return errors.Join(schedErr, <-webDone, <-notifyDone)
 		},
