@@ -65,6 +65,9 @@ type ManifestResponse struct {
 	FetchedAt   time.Time `json:"fetched_at"`
 	BodySize    int       `json:"body_size"`
 	BodySHA256  string    `json:"body_sha256"`
+	// FetchedBy is what fetched the body: "http", or the browser and its
+	// version ("HeadlessChrome/156…") for pages rendered in Chromium.
+	FetchedBy string `json:"fetched_by,omitempty"`
 }
 
 // ManifestFile is one file of the bundle.
@@ -141,7 +144,7 @@ func buildEvidence(v *monitor.Version, body *monitor.Body) ([]byte, error) {
 		Response: ManifestResponse{
 			RequestURL: body.URL, FinalURL: body.FinalURL, Status: body.Status,
 			ContentType: body.ContentType, Charset: body.Charset, FetchedAt: body.FetchedAt.UTC(),
-			BodySize: len(body.Data), BodySHA256: body.SHA256,
+			BodySize: len(body.Data), BodySHA256: body.SHA256, FetchedBy: body.Agent,
 		},
 	}
 	for _, f := range files {

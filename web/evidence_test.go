@@ -88,7 +88,7 @@ func TestEvidenceBundleVerifies(t *testing.T) {
 		res := m.Response
 		if res.RequestURL != r.watch.URL || res.FinalURL != r.watch.URL || res.Status != 200 ||
 			!res.FetchedAt.Equal(fetched[i]) || res.BodySHA256 != hexSHA256(sent) || res.BodySize != len(sent) ||
-			res.ContentType != "text/html; charset=utf-8" {
+			res.ContentType != "text/html; charset=utf-8" || res.FetchedBy != "http" {
 			t.Errorf("manifest response: %+v", res)
 		}
 
