@@ -10,8 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/internal/notifystore"
+	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/notify/webhook"
 	"github.com/policywatch/policywatch/store"
