@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 
+	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/store"
 	"github.com/policywatch/policywatch/web"
 )
@@ -35,9 +36,24 @@ Examples:
 			if err != nil {
 				return err
 			}
+			// Feeds and unsubscribe links need the notification service;
+			// serve works without it (its mail secrets may be elsewhere).
+			if n, err := a.newNotifier(); err != nil {
+				a.log.Warn("feeds and unsubscribe links are not served", "err", err)
+			} else {
+				mountNotifier(srv, n)
+			}
 			return srv.Run(ctx)
 		},
 	}
+}
+
+// mountNotifier serves the notification service's pages on the web view's
+// listener: unsubscribe links work without the web view's credentials (they
+// come from email, signed); feeds sit behind them.
+func mountNotifier(srv *web.Server, n *notify.Service) {
+	srv.HandlePublic("/unsubscribe", n.Handler())
+	srv.Handle("GET /feeds/", n.Handler())
 }
 
 // newWebServer builds the web view from the configuration's web section;

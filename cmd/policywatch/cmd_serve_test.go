@@ -75,7 +75,7 @@ func TestServeServesUntilInterrupted(t *testing.T) {
 		cancel()
 		t.Fatalf("serve never said where it listens; stderr:\n%s", stderr)
 	}
-	for path, want := range map[string]string{"/healthz": "ok", "/": "meta-privacy-policy"} {
+	for path, want := range map[string]string{"/healthz": "ok", "/": "meta-privacy-policy", "/feeds/all.atom": "<feed"} {
 		resp, err := http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)

@@ -52,10 +52,7 @@ Example:
 			if err != nil {
 				return err
 			}
-			// Mounted before the server runs: unsubscribe links work without
-			// the web view's credentials; feeds sit behind them.
-			srv.HandlePublic("/unsubscribe", notifier.Handler())
-			srv.Handle("GET /feeds/", notifier.Handler())
+			mountNotifier(srv, notifier) // before the server runs
 			a.log.Info("policywatch starting", "watches", len(a.cfg.Watches), "database", a.db.Path())
 			ctx, cancel := context.WithCancel(ctx)
 			defer cancel()
