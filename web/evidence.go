@@ -92,18 +92,7 @@ Verify with:  sha256sum -c %s
 `
 
 func (s *Server) evidence(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ver, err := s.reader.Version(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if ver.BodyID == 0 {
-		return notFoundf("The raw response of version %d was not kept: there is no evidence bundle for it.", ver.ID)
-	}
-	body, err := s.reader.Body(r.Context(), ver.BodyID)
+	ver, body, err := s.versionBody(r)
 	if err != nil {
 		return err
 	}

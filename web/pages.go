@@ -404,22 +404,32 @@ func (s *Server) versionText(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// versionBody reads the version named in the path and the raw body it was
+// first read from.
+func (s *Server) versionBody(r *http.Request) (*monitor.Version, *monitor.Body, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, nil, err
+	}
+	ver, err := s.reader.Version(r.Context(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ver.BodyID == 0 {
+		return nil, nil, notFoundf("The raw response of version %d was not kept: there is no evidence of it.", ver.ID)
+	}
+	body, err := s.reader.Body(r.Context(), ver.BodyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ver, body, nil
+}
+
 // rawBody serves the raw response body a version was read from, byte for
 // byte, as a download: it is the page as the site served it, scripts and
 // all, and must never run in this origin.
 func (s *Server) rawBody(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ver, err := s.reader.Version(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if ver.BodyID == 0 {
-		return notFoundf("The raw response of version %d was not kept.", ver.ID)
-	}
-	body, err := s.reader.Body(r.Context(), ver.BodyID)
+	ver, body, err := s.versionBody(r)
 	if err != nil {
 		return err
 	}
