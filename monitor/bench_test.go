@@ -4,11 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/policywatch/policywatch/internal/corpustest"
+	"github.com/policywatch/policywatch/internal/replaytest"
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/fetch"
 	"github.com/policywatch/policywatch/store"
@@ -33,14 +35,14 @@ func BenchmarkCheckPrintableSnapshot(b *testing.B) {
 		body, _ := s.Read()
 		bodies = append(bodies, body)
 	}
-	rig := newReplayRig(b, printableWatch)
-	rig.step(b, first, h.Steps[0].Date)
+	rig := replaytest.NewRig(b, printableWatch)
+	rig.Step(b, h.Steps[0].Date, http.StatusOK, first, nil)
 	at := h.Steps[0].Date
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		at = at.Add(time.Hour)
-		res := rig.step(b, bodies[i%len(bodies)], at)
+		res := rig.Step(b, at, http.StatusOK, bodies[i%len(bodies)], nil)
 		if res.Outcome != monitor.OutcomeUnchanged {
 			b.Fatalf("outcome %s, want unchanged", res.Outcome)
 		}
@@ -100,11 +102,11 @@ func BenchmarkReplayPrintableHistory(b *testing.B) {
 	var size int64
 	for b.Loop() {
 		b.StopTimer()
-		rig := newReplayRig(b, printableWatch)
+		rig := replaytest.NewRig(b, printableWatch)
 		b.StartTimer()
 		changes := 0
 		for i, s := range h.Steps {
-			res := rig.step(b, bodies[i], s.Date)
+			res := rig.Step(b, s.Date, http.StatusOK, bodies[i], nil)
 			if res.Outcome == monitor.OutcomeChanged {
 				changes++
 			}
@@ -114,7 +116,7 @@ func BenchmarkReplayPrintableHistory(b *testing.B) {
 			b.Fatalf("%d changes, want 4", changes)
 		}
 		var err error
-		if size, err = rig.db.Size(context.Background()); err != nil {
+		if size, err = rig.DB.Size(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

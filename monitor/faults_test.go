@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/policywatch/policywatch/internal/replaytest"
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/fetch"
 	"github.com/policywatch/policywatch/store"
@@ -139,7 +140,7 @@ type faultRig struct {
 	db      *store.DB
 	checker *monitor.Checker
 	watch   monitor.Watch
-	clock   *replayClock
+	clock   *replaytest.Clock
 }
 
 func newFaultRig(t *testing.T, url string) *faultRig {
@@ -153,7 +154,8 @@ func newFaultRig(t *testing.T, url string) *faultRig {
 		MaxBody: 5 << 20, Retries: 2, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
 		MaxRetryAfter: 1500 * time.Millisecond,
 	})
-	clock := &replayClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := &replaytest.Clock{}
+	clock.Set(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	checker := monitor.NewChecker(client, db, monitor.WithClock(clock.Now),
 		monitor.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	return &faultRig{db: db, checker: checker, clock: clock,
@@ -162,7 +164,7 @@ func newFaultRig(t *testing.T, url string) *faultRig {
 
 func (r *faultRig) check(t *testing.T) *monitor.Result {
 	t.Helper()
-	r.clock.set(r.clock.Now().Add(6 * time.Hour))
+	r.clock.Set(r.clock.Now().Add(6 * time.Hour))
 	res, err := r.checker.Check(context.Background(), r.watch)
 	if err != nil {
 		t.Fatalf("the checker itself failed (it must record the fault and go on): %v", err)

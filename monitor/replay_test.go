@@ -3,97 +3,14 @@ package monitor_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/policywatch/policywatch/internal/corpustest"
+	"github.com/policywatch/policywatch/internal/replaytest"
 	"github.com/policywatch/policywatch/monitor"
-	"github.com/policywatch/policywatch/monitor/fetch"
-	"github.com/policywatch/policywatch/store"
 )
-
-// pageServer serves whatever body the test sets, as a real HTTP server.
-type pageServer struct {
-	*httptest.Server
-	mu          sync.Mutex
-	body        []byte
-	contentType string
-	status      int
-}
-
-func newPageServer(t testing.TB) *pageServer {
-	p := &pageServer{status: http.StatusOK, contentType: "text/html; charset=utf-8"}
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.mu.Lock()
-		body, ct, status := p.body, p.contentType, p.status
-		p.mu.Unlock()
-		w.Header().Set("Content-Type", ct)
-		w.WriteHeader(status)
-		w.Write(body)
-	}))
-	t.Cleanup(p.Close)
-	return p
-}
-
-func (p *pageServer) serve(body []byte) {
-	p.mu.Lock()
-	p.body = body
-	p.mu.Unlock()
-}
-
-// replayClock is the clock of a replay: each step happens at its archive date.
-type replayClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *replayClock) set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-func (c *replayClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-// replayRig is the daemon's code path — fetch.Client over real HTTP, the
-// Checker, a real SQLite file — pointed at a local page server.
-type replayRig struct {
-	server  *pageServer
-	clock   *replayClock
-	db      *store.DB
-	checker *monitor.Checker
-	watch   monitor.Watch
-}
-
-func newReplayRig(t testing.TB, watch monitor.Watch) *replayRig {
-	t.Helper()
-	ctx := context.Background()
-	srv := newPageServer(t)
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "policywatch.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	clock := &replayClock{}
-	client := fetch.New(fetch.Options{UserAgent: "policywatch-test", Retries: -1, Timeout: 10 * time.Second})
-	watch.URL = srv.URL + "/policy"
-	checker := monitor.NewChecker(client, db, monitor.WithClock(clock.Now),
-		monitor.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	return &replayRig{server: srv, clock: clock, db: db, checker: checker, watch: watch}
-}
-
-// step serves body at time at and runs one check.
-func (r *replayRig) step(t testing.TB, body []byte, at time.Time) *monitor.Result {
-	t.Helper()
-	r.server.serve(body)
-	r.clock.set(at)
-	res, err := r.checker.Check(context.Background(), r.watch)
-	if err != nil {
-		t.Fatalf("check at %s: %v", at, err)
-	}
-	return res
-}
 
 // expectedKinds maps a corpus label to the event kinds a check must give.
 func expectedKinds(label string) []monitor.EventKind {
@@ -118,9 +35,9 @@ func kindsOf(events []monitor.Event) []monitor.EventKind {
 	return out
 }
 
-func replayHistory(t *testing.T, name string, watch monitor.Watch) (*replayRig, map[string]int) {
+func replayHistory(t *testing.T, name string, watch monitor.Watch) (*replaytest.Rig, map[string]int) {
 	h := corpustest.Open(t, name)
-	rig := newReplayRig(t, watch)
+	rig := replaytest.NewRig(t, watch)
 	counts := map[string]int{}
 	inDegraded := false
 	for _, s := range h.Steps {
@@ -128,7 +45,7 @@ func replayHistory(t *testing.T, name string, watch monitor.Watch) (*replayRig, 
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := rig.step(t, body, s.Date)
+		res := rig.Step(t, s.Date, http.StatusOK, body, nil)
 		got := kindsOf(res.Events)
 		for _, k := range got {
 			counts[string(k)]++
@@ -177,7 +94,7 @@ func TestReplayFacebookHistory(t *testing.T) {
 	if counts["baseline"] != 1 || counts["change"] != 35 || counts["revert"] != 4 {
 		t.Errorf("events: %v, want 1 baseline, 35 changes, 4 reverts", counts)
 	}
-	versions, err := rig.db.Versions(context.Background(), rig.watch.Name)
+	versions, err := rig.DB.Versions(context.Background(), rig.Watch.Name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func BenchmarkChangeViewFacebook(b *testing.B) {
 		}
 	}
 	change := eventOf(b, last, monitor.KindChange)
-	s, err := web.New(web.Config{}, r.db, web.WithLogger(quiet()), web.WithNotFound(store.ErrNotFound))
+	s, err := web.New(web.Config{}, r.DB, web.WithLogger(quiet()), web.WithNotFound(store.ErrNotFound))
 	if err != nil {
 		b.Fatal(err)
 	}

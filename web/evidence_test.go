@@ -86,13 +86,13 @@ func TestEvidenceBundleVerifies(t *testing.T) {
 			t.Errorf("manifest lists %d files, the bundle holds %d besides the manifest and SHA256SUMS", len(m.Files), len(files)-2)
 		}
 		res := m.Response
-		if res.RequestURL != r.watch.URL || res.FinalURL != r.watch.URL || res.Status != 200 ||
+		if res.RequestURL != r.Watch.URL || res.FinalURL != r.Watch.URL || res.Status != 200 ||
 			!res.FetchedAt.Equal(fetched[i]) || res.BodySHA256 != hexSHA256(sent) || res.BodySize != len(sent) ||
 			res.ContentType != "text/html; charset=utf-8" || res.FetchedBy != "http" {
 			t.Errorf("manifest response: %+v", res)
 		}
 
-		v, err := r.db.Version(context.Background(), id)
+		v, err := r.DB.Version(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -28,7 +28,7 @@ func TestPagesGolden(t *testing.T) {
 				t.Fatalf("GET %s: %d", c.path, resp.StatusCode)
 			}
 			// The page server's address changes from run to run.
-			got := strings.ReplaceAll(string(body), r.pages.URL, "http://pages.test")
+			got := strings.ReplaceAll(string(body), r.Pages.URL, "http://pages.test")
 			path := filepath.Join("testdata", c.golden+".golden.html")
 			if *update {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {

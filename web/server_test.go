@@ -87,7 +87,7 @@ func TestAuthentication(t *testing.T) {
 	cfg := web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{
 		User: "editor", PasswordHash: string(hash), TokenFile: writeFile(t, "token", token+"\n"),
 	}}
-	s, err := web.New(cfg, r.db, web.WithLogger(quiet()), web.WithNotFound(store.ErrNotFound))
+	s, err := web.New(cfg, r.DB, web.WithLogger(quiet()), web.WithNotFound(store.ErrNotFound))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestSecurityHeaders(t *testing.T) {
 // from another site is refused, for mounted handlers too.
 func TestCrossSiteFormsRefused(t *testing.T) {
 	r, _ := examplePolicy(t)
-	s, err := web.New(web.Config{}, r.db, web.WithLogger(quiet()))
+	s, err := web.New(web.Config{}, r.DB, web.WithLogger(quiet()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestAPI(t *testing.T) {
 	ctx := context.Background()
 
 	// /api/events: the objects of `events --json`.
-	all, err := r.db.Events(ctx, monitor.EventFilter{})
+	all, err := r.DB.Events(ctx, monitor.EventFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +397,7 @@ func TestHealthz(t *testing.T) {
 	if resp, body := get(t, ts.URL+"/healthz"); resp.StatusCode != 200 || string(body) != "ok\n" {
 		t.Errorf("/healthz: %d %q", resp.StatusCode, body)
 	}
-	r.db.Close()
+	r.DB.Close()
 	if resp, _ := get(t, ts.URL+"/healthz"); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("/healthz with the database closed: %d, want 503", resp.StatusCode)
 	}
@@ -407,7 +407,7 @@ func TestHealthz(t *testing.T) {
 // still gets its answer, and Serve returns nil.
 func TestServeShutsDownGracefully(t *testing.T) {
 	r, _ := examplePolicy(t)
-	s, err := web.New(web.Config{}, r.db, web.WithLogger(quiet()))
+	s, err := web.New(web.Config{}, r.DB, web.WithLogger(quiet()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func TestBrowserHostilePageRunsNoScript(t *testing.T) {
 	_, ts := r.server(t)
 	ctx, scripts := newTab(t)
 
-	events, err := r.db.Events(context.Background(), monitor.EventFilter{Watch: "hostile"})
+	events, err := r.DB.Events(context.Background(), monitor.EventFilter{Watch: "hostile"})
 	if err != nil {
 		t.Fatal(err)
 	}
