@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -302,5 +304,43 @@ func TestFactsAndExplain(t *testing.T) {
 		if !strings.Contains(explain, want) {
 			t.Errorf("explain lacks %q:\n%s", want, explain)
 		}
+	}
+}
+
+// TestRunKeepsCheckingWhenTheWebPortIsTaken: the history matters more than
+// its view; a taken port is logged and the checks go on.
+func TestRunKeepsCheckingWhenTheWebPortIsTaken(t *testing.T) {
+	srv := newPolicyServer(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nweb:\n  listen: %s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", taken.Addr(), srv.URL))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"run"}, strings.NewReader(""), io.Discard, stderr, func(k string) string { return c.env[k] })
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stderr.String(), "outcome=baseline") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no baseline within 20 s; stderr:\n%s", stderr)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run stopped: %v\n%s", err, stderr)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if !strings.Contains(stderr.String(), "the web view is not served") {
+		t.Errorf("the taken port was not reported:\n%s", stderr)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run after interruption: %v", err)
 	}
 }

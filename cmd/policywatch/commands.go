@@ -56,10 +56,14 @@ Example:
 			a.log.Info("policywatch starting", "watches", len(a.cfg.Watches), "database", a.db.Path())
 			ctx, cancel := context.WithCancel(ctx)
 			defer cancel()
-			webDone := make(chan error, 1)
+			webDone := make(chan struct{})
 			go func() {
-				webDone <- srv.Run(ctx)
-				cancel() // a web server that cannot listen stops the daemon
+				defer close(webDone)
+				// The history matters more than its view: a port already
+				// taken is said loudly, and the checks go on.
+				if err := srv.Run(ctx); err != nil {
+					a.log.Error("the web view is not served; checks go on (set web.listen or --listen)", "err", err)
+				}
 			}()
 			notifyDone := make(chan error, 1)
 			go func() { notifyDone <- notifier.Run(ctx) }()
@@ -70,7 +74,8 @@ Example:
 				monitor.WithIdleHook(debug.FreeOSMemory))
 			schedErr := sched.Run(ctx)
 			cancel()
-			return errors.Join(schedErr, <-webDone, <-notifyDone)
+			<-webDone
+			return errors.Join(schedErr, <-notifyDone)
 		},
 	}
 }
