@@ -2,6 +2,7 @@ package monitor_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -122,4 +123,34 @@ func BenchmarkReplayPrintableHistory(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(size), "db-bytes")
+}
+
+// BenchmarkBaselinePrintableSnapshot is the cost of a watch's first
+// capture of the 356 KB printable snapshot: extraction, language, fact
+// sheet, and the first body, text and facts compressed into SQLite.
+//
+//	go test ./monitor -run '^$' -bench BaselinePrintableSnapshot -benchmem
+func BenchmarkBaselinePrintableSnapshot(b *testing.B) {
+	h := corpustest.Open(b, corpustest.Printable)
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	checker := monitor.NewChecker(fetch.New(fetch.Options{}), db,
+		monitor.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	body, _ := h.Steps[0].Read()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		w := printableWatch
+		w.Name = fmt.Sprintf("watch-%d", i)
+		res, err := checker.Ingest(ctx, w, &monitor.Body{Data: body, ContentType: "text/html; charset=utf-8", FetchedAt: h.Steps[0].Date})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Outcome != monitor.OutcomeBaseline {
+			b.Fatalf("outcome %s, want baseline", res.Outcome)
+		}
+	}
 }
