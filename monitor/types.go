@@ -162,10 +162,10 @@ const (
 // Episode is an open run of anomalies or fetch errors: one event opens it,
 // one `recovered` event closes it, whatever happens in between.
 type Episode struct {
-	Kind   EventKind // KindAnomaly or KindFetchError
-	Reason string
-	Since  time.Time
-	Checks int // captures seen in this episode
+	Kind   EventKind `json:"kind"` // KindAnomaly or KindFetchError
+	Reason string    `json:"reason"`
+	Since  time.Time `json:"since"`
+	Checks int       `json:"checks"` // captures seen in this episode
 }
 
 // State is what the Checker needs to know of a watch's past to classify its

@@ -7,21 +7,22 @@ import "time"
 // depend on the domain, not on the store.
 
 // WatchSummary is one line of the watch listing.
+// Its JSON (`watches --json`) uses the names of the web view's /api/watches.
 type WatchSummary struct {
-	Name           string
-	URL            string
-	LastCheck      time.Time // zero: never checked
-	LastOutcome    Outcome   // "" : never checked
-	CurrentVersion int64     // 0: no baseline yet
-	Versions       int       // distinct texts seen
+	Name           string    `json:"name"`
+	URL            string    `json:"url"`
+	LastCheck      time.Time `json:"last_check,omitzero"`       // zero: never checked
+	LastOutcome    Outcome   `json:"last_outcome,omitempty"`    // "" : never checked
+	CurrentVersion int64     `json:"current_version,omitempty"` // 0: no baseline yet
+	Versions       int       `json:"versions"`                  // distinct texts seen
 
 	// The last baseline, change or revert; zero Time when none.
-	LastChange         time.Time
-	LastChangeSummary  string
-	LastChangeSeverity Severity
+	LastChange         time.Time `json:"last_change,omitzero"`
+	LastChangeSummary  string    `json:"last_change_summary,omitempty"`
+	LastChangeSeverity Severity  `json:"last_change_severity,omitempty"`
 
-	Episode *Episode // nil when none is open
-	Fetcher string   // the fetcher that last gave a plausible capture ("http", "browser"); "" unknown
+	Episode *Episode `json:"episode,omitempty"` // nil when none is open
+	Fetcher string   `json:"fetcher,omitempty"` // the fetcher that last gave a plausible capture ("http", "browser"); "" unknown
 }
 
 // EventFilter selects events. Zero fields select everything.

@@ -344,3 +344,20 @@ func TestRunKeepsCheckingWhenTheWebPortIsTaken(t *testing.T) {
 		t.Errorf("run after interruption: %v", err)
 	}
 }
+
+// TestWatchesJSONNames: `watches --json` uses the web API's field names.
+func TestWatchesJSONNames(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.mustRun("check")
+	var w map[string]any
+	if err := json.Unmarshal([]byte(c.mustRun("watches", "--json")), &w); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"name", "url", "last_check", "last_outcome", "current_version", "versions", "last_change", "last_change_severity", "fetcher"} {
+		if _, ok := w[k]; !ok {
+			t.Errorf("watches --json lacks %q: %v", k, w)
+		}
+	}
+}
