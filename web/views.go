@@ -189,7 +189,7 @@ func (s *Server) newAnalysisView(a *analyze.Analysis, statements int) *analysisV
 	v := &analysisView{Summary: a.Summary}
 	for _, d := range a.Dates {
 		v.Dates = append(v.Dates, dateView{
-			Role: string(d.Role), Old: humanDate(d.Old), New: humanDate(d.New),
+			Role: string(d.Role), Old: analyze.HumanDate(d.Old), New: analyze.HumanDate(d.New),
 			OldISO: d.Old, NewISO: d.New, Quote: d.Quote,
 			Appeared: d.Old == "", Passed: d.New == "",
 		})
@@ -223,21 +223,6 @@ func (s *Server) newAnalysisView(a *analyze.Analysis, statements int) *analysisV
 		})
 	}
 	return v
-}
-
-// humanDate writes an ISO date as people read it: "7 Apr 2025",
-// "Jul 2026", "none".
-func humanDate(iso string) string {
-	if iso == "" {
-		return "none"
-	}
-	if t, err := time.Parse(time.DateOnly, iso); err == nil {
-		return t.Format("2 Jan 2006")
-	}
-	if t, err := time.Parse("2006-01", iso); err == nil {
-		return t.Format("Jan 2006")
-	}
-	return iso
 }
 
 // block is one block of a version's readable text.

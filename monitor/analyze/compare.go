@@ -270,7 +270,7 @@ func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
 		if d.Role == RoleOther {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s %s → %s.", roleNames[d.Role], humanDate(d.Old), humanDate(d.New)))
+		parts = append(parts, fmt.Sprintf("%s %s → %s.", roleNames[d.Role], HumanDate(d.Old), HumanDate(d.New)))
 	}
 	if len(parts) == 0 {
 		added, removed := 0, 0
@@ -296,9 +296,10 @@ func plural(word string, n int) string {
 	return word + "s"
 }
 
-// humanDate writes an ISO date as people read it: "7 Apr 2025", "Jul 2026",
-// "none".
-func humanDate(iso string) string {
+// HumanDate writes an ISO date of a fact sheet as people read it:
+// "7 Apr 2025", "Jul 2026", "none". Summaries and the web view use it, so
+// a date reads the same everywhere.
+func HumanDate(iso string) string {
 	if iso == "" {
 		return "none"
 	}

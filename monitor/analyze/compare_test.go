@@ -248,8 +248,8 @@ func TestAnalysisJSON(t *testing.T) {
 
 func TestHumanDate(t *testing.T) {
 	for in, want := range map[string]string{"2025-04-07": "7 Apr 2025", "2026-07": "Jul 2026", "": "none", "junk": "junk"} {
-		if got := humanDate(in); got != want {
-			t.Errorf("humanDate(%q) = %q, want %q", in, got, want)
+		if got := HumanDate(in); got != want {
+			t.Errorf("HumanDate(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
