@@ -184,7 +184,7 @@ func (c *Checker) fetchInto(ctx context.Context, w Watch, state *State, rec *Che
 		req.ETag, req.LastModified = state.ETag, state.LastModified
 	}
 	resp, attempts, err := c.fetcher.Fetch(ctx, req)
-	rec.Attempts = convertAttempts(attempts)
+	rec.Attempts = attempts
 	if err != nil || resp.NotModified {
 		return err
 	}
@@ -283,14 +283,6 @@ func (c *Checker) record(ctx context.Context, rec *CheckRecord) (*Result, error)
 		c.log.Info("event", "watch", e.Watch, "kind", e.Kind, "severity", e.Severity, "summary", e.Summary)
 	}
 	return &Result{Watch: rec.Watch.Name, Outcome: rec.Outcome, Fetcher: rec.Fetcher, Events: events, Err: rec.fetchErr}, nil
-}
-
-func convertAttempts(as []fetch.Attempt) []Attempt {
-	out := make([]Attempt, len(as))
-	for i, a := range as {
-		out[i] = Attempt(a)
-	}
-	return out
 }
 
 // classifyFetchError opens a fetch_error episode, or continues the open one.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/policywatch/policywatch/monitor/analyze"
 	"github.com/policywatch/policywatch/monitor/extract"
+	"github.com/policywatch/policywatch/monitor/fetch"
 )
 
 // Watch is one page that policywatch keeps a history of.
@@ -134,17 +135,10 @@ type Body struct {
 	Agent       string // what fetched it: "http", or the browser and its version ("Chromium 156.0.8078.73")
 }
 
-// Attempt is one HTTP request of a check, kept whether it worked or not.
-type Attempt struct {
-	Start    time.Time
-	URL      string
-	FinalURL string
-	Status   int
-	Header   http.Header
-	Bytes    int64
-	Duration time.Duration
-	Err      string
-}
+// Attempt is one request of a check (an HTTP request, or a page the
+// browser rendered), kept whether it worked or not: the fetcher's own
+// record, stored as is.
+type Attempt = fetch.Attempt
 
 // Outcome is how a check ended, as recorded in the checks table.
 type Outcome string
