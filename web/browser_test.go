@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/policywatch/policywatch/internal/browsertest"
 )
 
 // These tests drive a real headless Chromium (Debian's chromium package,
@@ -51,24 +51,8 @@ func (l *scriptLog) take() []string {
 // dismissed as they open, so that one cannot block the test.
 func newTab(t *testing.T) (context.Context, *scriptLog) {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skipf("SKIPPED: NO CHROMIUM ON PATH, THE WEB VIEW IS NOT TESTED IN A BROWSER (apt-get install -y chromium): %v", err)
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the tests run as root
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
+	allocCtx := browsertest.Allocator(t,
 		chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
 		// A zone that is not UTC, so that times shown in the reader's zone
 		// differ from the server's.
 		chromedp.Env("TZ=America/New_York"),
@@ -78,7 +62,6 @@ func newTab(t *testing.T) (context.Context, *scriptLog) {
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelTab()
-		cancelAlloc()
 	})
 	scripts := &scriptLog{}
 	if err := chromedp.Listen(ctx, func(ev any) {

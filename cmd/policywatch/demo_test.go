@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/policywatch/policywatch/internal/browsertest"
 	"github.com/policywatch/policywatch/monitor"
 )
 
@@ -164,27 +164,9 @@ func TestDemoReplay(t *testing.T) {
 // newcomer would, and sees the critical AI-training change and the moved
 // effective date, within 60 s of starting the demo.
 func TestDemoInBrowser(t *testing.T) {
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skipf("no chromium on the PATH (apt-get install -y chromium): %v", err)
-	}
+	allocCtx := browsertest.Allocator(t)
 	start := time.Now()
 	d := startDemo(t)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the tests run as root
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	)
-	defer cancelAlloc()
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	defer cancelTab()
 	ctx, cancel := context.WithDeadline(ctx, start.Add(60*time.Second))
