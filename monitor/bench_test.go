@@ -3,18 +3,13 @@ package monitor_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/policywatch/policywatch/internal/corpustest"
 	"github.com/policywatch/policywatch/internal/replaytest"
 	"github.com/policywatch/policywatch/monitor"
-	"github.com/policywatch/policywatch/monitor/fetch"
-	"github.com/policywatch/policywatch/store"
 )
 
 var printableWatch = monitor.Watch{
@@ -52,19 +47,13 @@ func BenchmarkCheckPrintableSnapshot(b *testing.B) {
 
 // BenchmarkExtractCompareSnapshot is the CPU work of one check without
 // the network and the database: the same pipeline as Check, fed by
-// Ingest into an in-memory-sized SQLite file.
+// Ingest into a SQLite file.
 //
 //	go test ./monitor -run '^$' -bench ExtractCompareSnapshot -benchmem
 func BenchmarkExtractCompareSnapshot(b *testing.B) {
 	h := corpustest.Open(b, corpustest.Printable)
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	checker := monitor.NewChecker(fetch.New(fetch.Options{}), db,
-		monitor.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	checker := replaytest.NewRig(b, printableWatch).Checker // Ingest: no fetch, same record path
 	bodies := [][]byte{}
 	for _, s := range h.Steps[:9] {
 		body, _ := s.Read()
@@ -133,13 +122,7 @@ func BenchmarkReplayPrintableHistory(b *testing.B) {
 func BenchmarkBaselinePrintableSnapshot(b *testing.B) {
 	h := corpustest.Open(b, corpustest.Printable)
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	checker := monitor.NewChecker(fetch.New(fetch.Options{}), db,
-		monitor.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	checker := replaytest.NewRig(b, printableWatch).Checker // Ingest: no fetch, same record path
 	body, _ := h.Steps[0].Read()
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
