@@ -300,7 +300,7 @@ fi
 
 # daemon N: runs `policywatch run` over N watches until its first pass is
 # done, lets it idle $idle s, and appends "first_pass_s cpu_s rss_kib
-# hwm_kib" to $tmp/res/daemon.N.
+# hwm_kib rssfile_kib" to $tmp/res/daemon.N.
 daemon() {
 	local n=$1 cfg=$tmp/d$1.yaml log=$tmp/d$1.log db=$tmp/d$1.db pid start done_at checked hz
 	rm -f "$db" "$db-wal" "$db-shm"
@@ -326,7 +326,8 @@ daemon() {
 		-v cpu="$(awk '{ print $14 + $15 }' "/proc/$pid/stat")" \
 		-v rss="$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status")" \
 		-v hwm="$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")" \
-		'BEGIN { print d - s, cpu / hz, rss, hwm }' >>"$tmp/res/daemon.$n"
+		-v file="$(awk '/^RssFile/ { print $2 }' "/proc/$pid/status")" \
+		'BEGIN { print d - s, cpu / hz, rss, hwm, file }' >>"$tmp/res/daemon.$n"
 	kill -TERM "$pid"
 	wait "$pid" || die "policywatch run ($n watches) did not stop cleanly on SIGTERM: $(tail -n5 "$log")"
 	daemon_pid=
@@ -342,12 +343,12 @@ done
 echo
 echo "## policywatch run: memory $idle s after the first pass (schedules @every 6h), medians of $runs runs"
 echo
-echo "| watches | first pass s | CPU s (process) | VmRSS MiB | VmHWM (peak) MiB |"
-echo "|---:|---:|---:|---:|---:|"
+echo "| watches | first pass s | CPU s (process) | VmRSS MiB | of which mapped from the binary (RssFile) MiB | VmHWM (peak) MiB |"
+echo "|---:|---:|---:|---:|---:|---:|"
 for n in $daemon_sizes; do
 	f=$tmp/res/daemon.$n
-	awk -v n="$n" -v w="$(med "$f" 1)" -v c="$(med "$f" 2)" -v r="$(med "$f" 3)" -v h="$(med "$f" 4)" \
-		'BEGIN { printf "| %d | %.1f | %.1f | %.0f | %.0f |\n", n, w, c, r / 1024, h / 1024 }'
+	awk -v n="$n" -v w="$(med "$f" 1)" -v c="$(med "$f" 2)" -v r="$(med "$f" 3)" -v h="$(med "$f" 4)" -v fl="$(med "$f" 5)" \
+		'BEGIN { printf "| %d | %.1f | %.1f | %.0f | %.0f | %.0f |\n", n, w, c, r / 1024, fl / 1024, h / 1024 }'
 done
 # target WHAT VALUE LIMIT UNIT: one line of the targets list.
 target() {
