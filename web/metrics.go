@@ -1,14 +1,19 @@
 package web
 
 import (
+	"bytes"
+	"cmp"
 	"context"
-	"log/slog"
+	"io"
+	"maps"
 	"net/http"
+	runtimemetrics "runtime/metrics"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	vmmetrics "github.com/VictoriaMetrics/metrics"
 
 	"github.com/policywatch/policywatch/monitor"
 )
@@ -20,126 +25,237 @@ var latencyBounds = []time.Duration{
 	time.Second, 2500 * time.Millisecond, 5 * time.Second, 10 * time.Second, 30 * time.Second, time.Minute,
 }
 
+// family is a metric family's metadata: its HELP and TYPE lines.
+type family struct{ name, typ, help string }
+
 var (
-	descChecks = prometheus.NewDesc("policywatch_checks_total",
-		"Checks recorded, by watch and outcome. Pruning old unchanged checks lowers the unchanged and not_modified series.",
-		[]string{"watch", "outcome"}, nil)
-	descFailures = prometheus.NewDesc("policywatch_check_failures_total",
-		"Checks whose fetch failed after its retries, by watch.",
-		[]string{"watch"}, nil)
-	descEvents = prometheus.NewDesc("policywatch_events_total",
-		"Events recorded, by watch and kind.",
-		[]string{"watch", "kind"}, nil)
-	descLatency = prometheus.NewDesc("policywatch_fetch_duration_seconds",
-		"Duration of each HTTP attempt of the recorded checks, by watch.",
-		[]string{"watch"}, nil)
-	descSize = prometheus.NewDesc("policywatch_database_size_bytes",
-		"Size of the SQLite database.", nil, nil)
-	descLastCheck = prometheus.NewDesc("policywatch_last_check_timestamp_seconds",
-		"When each watch was last checked (Unix time); absent for watches never checked.",
-		[]string{"watch"}, nil)
-	descEpisode = prometheus.NewDesc("policywatch_watch_failing",
-		"1 while a watch has an open anomaly or fetch error episode, else 0.",
-		[]string{"watch", "kind"}, nil)
-	descScrapeError = prometheus.NewDesc("policywatch_metrics_read_errors",
-		"1 when the last scrape could not read some of the history's figures.", nil, nil)
+	famChecks = family{"policywatch_checks_total", "counter",
+		"Checks recorded, by watch and outcome. Pruning old unchanged checks lowers the unchanged and not_modified series."}
+	famFailures = family{"policywatch_check_failures_total", "counter",
+		"Checks whose fetch failed after its retries, by watch."}
+	famEvents = family{"policywatch_events_total", "counter",
+		"Events recorded, by watch and kind."}
+	famLatency = family{"policywatch_fetch_duration_seconds", "histogram",
+		"Duration of each HTTP attempt of the recorded checks, by watch."}
+	famSize = family{"policywatch_database_size_bytes", "gauge",
+		"Size of the SQLite database."}
+	famLastCheck = family{"policywatch_last_check_timestamp_seconds", "gauge",
+		"When each watch was last checked (Unix time); absent for watches never checked."}
+	famEpisode = family{"policywatch_watch_failing", "gauge",
+		"1 while a watch has an open anomaly or fetch error episode, else 0."}
+	famScrapeError = family{"policywatch_metrics_read_errors", "gauge",
+		"1 when the last scrape could not read some of the history's figures."}
 )
 
-// historyCollector reads the history's figures at each scrape, with the
-// scrape's request context.
-type historyCollector struct {
-	ctx    context.Context
-	reader Reader
-	log    *slog.Logger
+// runtimeGauges are the Go runtime's settings that the library's
+// go_* metrics leave out, under client_golang's names.
+var runtimeGauges = []struct {
+	sample string
+	family
+}{
+	{"/gc/gogc:percent", family{"go_gc_gogc_percent", "gauge",
+		"Heap size target percentage configured by the user, otherwise 100 (GOGC)."}},
+	{"/gc/gomemlimit:bytes", family{"go_gc_gomemlimit_bytes", "gauge",
+		"Go runtime memory limit configured by the user, otherwise math.MaxInt64 (GOMEMLIMIT)."}},
+	{"/sched/gomaxprocs:threads", family{"go_sched_gomaxprocs_threads", "gauge",
+		"The current runtime.GOMAXPROCS setting."}},
 }
 
-func (c historyCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descChecks, descFailures, descEvents, descLatency, descSize, descLastCheck, descEpisode, descScrapeError} {
-		ch <- d
-	}
-}
-
-func (c historyCollector) Collect(ch chan<- prometheus.Metric) {
-	failed := 0.0
-	fail := func(what string, err error) {
-		c.log.Error("metrics: read "+what, "err", err)
-		failed = 1
-	}
-	if checks, err := c.reader.CheckCounts(c.ctx); err != nil {
-		fail("checks", err)
-	} else {
-		for watch, byOutcome := range checks {
-			for outcome, n := range byOutcome {
-				ch <- prometheus.MustNewConstMetric(descChecks, prometheus.CounterValue, float64(n), watch, string(outcome))
-			}
-			ch <- prometheus.MustNewConstMetric(descFailures, prometheus.CounterValue, float64(byOutcome[monitor.OutcomeFetchError]), watch)
-		}
-	}
-	if events, err := c.reader.EventCounts(c.ctx); err != nil {
-		fail("events", err)
-	} else {
-		for watch, byKind := range events {
-			for kind, n := range byKind {
-				ch <- prometheus.MustNewConstMetric(descEvents, prometheus.CounterValue, float64(n), watch, string(kind))
-			}
-		}
-	}
-	if counts, sums, err := c.reader.FetchLatency(c.ctx, latencyBounds); err != nil {
-		fail("fetch latency", err)
-	} else {
-		for watch, buckets := range counts {
-			cumulative := make(map[float64]uint64, len(latencyBounds))
-			var total uint64
-			for i, b := range latencyBounds {
-				total += buckets[i]
-				cumulative[b.Seconds()] = total
-			}
-			total += buckets[len(latencyBounds)]
-			ch <- prometheus.MustNewConstHistogram(descLatency, total, sums[watch].Seconds(), cumulative, watch)
-		}
-	}
-	if size, err := c.reader.Size(c.ctx); err != nil {
-		fail("database size", err)
-	} else {
-		ch <- prometheus.MustNewConstMetric(descSize, prometheus.GaugeValue, float64(size))
-	}
-	if watches, err := c.reader.Watches(c.ctx); err != nil {
-		fail("watches", err)
-	} else {
-		for _, w := range watches {
-			if !w.LastCheck.IsZero() {
-				ch <- prometheus.MustNewConstMetric(descLastCheck, prometheus.GaugeValue, float64(w.LastCheck.UnixNano())/1e9, w.Name)
-			}
-			for _, kind := range []monitor.EventKind{monitor.KindAnomaly, monitor.KindFetchError} {
-				v := 0.0
-				if w.Episode != nil && w.Episode.Kind == kind {
-					v = 1
-				}
-				ch <- prometheus.MustNewConstMetric(descEpisode, prometheus.GaugeValue, v, w.Name, string(kind))
-			}
-		}
-	}
-	ch <- prometheus.MustNewConstMetric(descScrapeError, prometheus.GaugeValue, failed)
+func init() {
+	// TYPE lines for the library's go_* and process_* metrics too (its
+	// HELP lines are empty).
+	vmmetrics.ExposeMetadata(true)
 }
 
 // metrics serves Prometheus' text format: the history's figures, read at
-// each scrape, and the process' own (Go runtime, memory, file
-// descriptors).
+// each scrape with the request's context, and the process' own (Go
+// runtime, memory, CPU, file descriptors).
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 	defer cancel()
-	// A registry per scrape: the history collector carries the request's
-	// context, and nothing outlives the request.
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(
-		historyCollector{ctx: ctx, reader: s.reader, log: s.log},
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	)
-	promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogPrinter{s}}).ServeHTTP(w, r)
+	var buf bytes.Buffer
+	s.writeHistoryMetrics(ctx, &textWriter{w: &buf})
+	writeRuntimeGauges(&textWriter{w: &buf})
+	vmmetrics.WriteProcessMetrics(&buf)
+	vmmetrics.WriteFDMetrics(&buf)
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	if _, err := buf.WriteTo(w); err != nil {
+		s.log.Debug("metrics: write", "err", err)
+	}
 }
 
-// slogPrinter lets promhttp log through the server's logger.
-type slogPrinter struct{ s *Server }
+// writeHistoryMetrics writes the history's figures, families in name
+// order, series in watch order. A figure that cannot be read is logged,
+// its families left out, and policywatch_metrics_read_errors set to 1.
+func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
+	failed := 0
+	fail := func(what string, err error) {
+		s.log.Error("metrics: read "+what, "err", err)
+		failed = 1
+	}
+	checks, err := s.reader.CheckCounts(ctx)
+	if err != nil {
+		fail("checks", err)
+		checks = nil
+	}
+	events, err := s.reader.EventCounts(ctx)
+	if err != nil {
+		fail("events", err)
+		events = nil
+	}
+	counts, sums, err := s.reader.FetchLatency(ctx, latencyBounds)
+	if err != nil {
+		fail("fetch latency", err)
+		counts = nil
+	}
+	size, err := s.reader.Size(ctx)
+	sizeOK := err == nil
+	if err != nil {
+		fail("database size", err)
+	}
+	watches, err := s.reader.Watches(ctx)
+	if err != nil {
+		fail("watches", err)
+		watches = nil
+	}
 
-func (p slogPrinter) Println(v ...any) { p.s.log.Error("metrics", "err", v) }
+	for _, watch := range slices.Sorted(maps.Keys(checks)) {
+		t.sample(famFailures, "", strconv.FormatInt(checks[watch][monitor.OutcomeFetchError], 10), "watch", watch)
+	}
+	for _, watch := range slices.Sorted(maps.Keys(checks)) {
+		byOutcome := checks[watch]
+		for _, outcome := range slices.Sorted(maps.Keys(byOutcome)) {
+			t.sample(famChecks, "", strconv.FormatInt(byOutcome[outcome], 10), "outcome", string(outcome), "watch", watch)
+		}
+	}
+	if sizeOK {
+		t.sample(famSize, "", strconv.FormatInt(size, 10))
+	}
+	for _, watch := range slices.Sorted(maps.Keys(events)) {
+		byKind := events[watch]
+		for _, kind := range slices.Sorted(maps.Keys(byKind)) {
+			t.sample(famEvents, "", strconv.FormatInt(byKind[kind], 10), "kind", string(kind), "watch", watch)
+		}
+	}
+	for _, watch := range slices.Sorted(maps.Keys(counts)) {
+		buckets := counts[watch]
+		var total uint64
+		for i, b := range latencyBounds {
+			if i < len(buckets) {
+				total += buckets[i]
+			}
+			t.sample(famLatency, "_bucket", strconv.FormatUint(total, 10), "watch", watch, "le", formatFloat(b.Seconds()))
+		}
+		if len(buckets) > len(latencyBounds) {
+			total += buckets[len(latencyBounds)]
+		}
+		t.sample(famLatency, "_bucket", strconv.FormatUint(total, 10), "watch", watch, "le", "+Inf")
+		t.sample(famLatency, "_sum", formatFloat(sums[watch].Seconds()), "watch", watch)
+		t.sample(famLatency, "_count", strconv.FormatUint(total, 10), "watch", watch)
+	}
+	byName := slices.SortedFunc(slices.Values(watches), func(a, b monitor.WatchSummary) int { return cmp.Compare(a.Name, b.Name) })
+	for _, w := range byName {
+		if !w.LastCheck.IsZero() {
+			t.sample(famLastCheck, "", formatFloat(float64(w.LastCheck.UnixNano())/1e9), "watch", w.Name)
+		}
+	}
+	t.sample(famScrapeError, "", strconv.Itoa(failed))
+	for _, w := range byName {
+		for _, kind := range []monitor.EventKind{monitor.KindAnomaly, monitor.KindFetchError} {
+			v := "0"
+			if w.Episode != nil && w.Episode.Kind == kind {
+				v = "1"
+			}
+			t.sample(famEpisode, "", v, "kind", string(kind), "watch", w.Name)
+		}
+	}
+}
+
+// writeRuntimeGauges writes runtimeGauges.
+func writeRuntimeGauges(t *textWriter) {
+	samples := make([]runtimemetrics.Sample, len(runtimeGauges))
+	for i, g := range runtimeGauges {
+		samples[i].Name = g.sample
+	}
+	runtimemetrics.Read(samples)
+	for i, g := range runtimeGauges {
+		switch v := samples[i].Value; v.Kind() {
+		case runtimemetrics.KindUint64:
+			t.sample(g.family, "", strconv.FormatUint(v.Uint64(), 10))
+		case runtimemetrics.KindFloat64:
+			t.sample(g.family, "", formatFloat(v.Float64()))
+		}
+	}
+}
+
+// textWriter writes samples in Prometheus' text exposition format
+// (version 0.0.4), each family's HELP and TYPE lines before its first
+// sample. A family's samples must be written one after the other.
+type textWriter struct {
+	w    io.Writer
+	last string // the family whose samples are being written
+	line []byte
+}
+
+// sample writes one sample of f: suffix is appended to the family's name
+// (_bucket, _sum, _count of a histogram), labels are name, value pairs.
+func (t *textWriter) sample(f family, suffix, value string, labels ...string) {
+	b := t.line[:0]
+	if f.name != t.last {
+		t.last = f.name
+		b = append(b, "# HELP "...)
+		b = append(b, f.name...)
+		b = append(b, ' ')
+		b = appendEscaped(b, f.help, false)
+		b = append(b, "\n# TYPE "...)
+		b = append(b, f.name...)
+		b = append(b, ' ')
+		b = append(b, f.typ...)
+		b = append(b, '\n')
+	}
+	b = append(b, f.name...)
+	b = append(b, suffix...)
+	if len(labels) > 0 {
+		b = append(b, '{')
+		for i := 0; i+1 < len(labels); i += 2 {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, labels[i]...)
+			b = append(b, `="`...)
+			b = appendEscaped(b, labels[i+1], true)
+			b = append(b, '"')
+		}
+		b = append(b, '}')
+	}
+	b = append(b, ' ')
+	b = append(b, value...)
+	b = append(b, '\n')
+	t.line = b
+	t.w.Write(b)
+}
+
+// appendEscaped appends s escaped as the text format wants: backslash
+// and newline, and the double quote in a label value. Invalid UTF-8 (a
+// label value must be UTF-8) becomes U+FFFD.
+func appendEscaped(b []byte, s string, label bool) []byte {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			b = append(b, `\\`...)
+		case c == '\n':
+			b = append(b, `\n`...)
+		case c == '"' && label:
+			b = append(b, `\"`...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// formatFloat formats v as the text format wants: shortest exact form,
+// +Inf, -Inf, NaN.
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"golang.org/x/crypto/bcrypt"
@@ -388,6 +390,203 @@ func TestMetrics(t *testing.T) {
 	}
 	if _, ok := families["go_goroutines"]; !ok {
 		t.Error("no Go runtime metrics")
+	}
+}
+
+// parseMetrics fetches /metrics and parses it as Prometheus' text format.
+func parseMetrics(t *testing.T, url string) (map[string]*dto.MetricFamily, string) {
+	t.Helper()
+	resp, body := get(t, url+"/metrics")
+	if resp.StatusCode != 200 {
+		t.Fatalf("/metrics: %d\n%s", resp.StatusCode, body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Errorf("/metrics Content-Type %q", ct)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatalf("/metrics is not Prometheus text: %v\n%s", err, body)
+	}
+	return families, string(body)
+}
+
+// TestMetricsEscapesLabelValues: a watch name, from the user's config,
+// with a double quote, a backslash and a newline still gives valid text
+// carrying the exact name.
+func TestMetricsEscapesLabelValues(t *testing.T) {
+	const name = "ACME \"Terms\"\\v2\nlegal"
+	r := newRig(t, monitor.Watch{Name: name})
+	r.step(t, time.Date(2025, 4, 23, 12, 0, 0, 0, time.UTC), 200, []byte("<p>Our terms of service, long enough to be a policy.</p>"), nil)
+	_, ts := r.server(t)
+	families, body := parseMetrics(t, ts.URL)
+	if escaped := `policywatch_check_failures_total{watch="ACME \"Terms\"\\v2\nlegal"} 0`; !strings.Contains(body, escaped) {
+		t.Errorf("no %s in\n%s", escaped, body)
+	}
+	for _, family := range []string{"policywatch_checks_total", "policywatch_check_failures_total", "policywatch_events_total",
+		"policywatch_fetch_duration_seconds", "policywatch_last_check_timestamp_seconds", "policywatch_watch_failing"} {
+		f, ok := families[family]
+		if !ok || len(f.Metric) == 0 {
+			t.Errorf("%s missing", family)
+			continue
+		}
+		for _, m := range f.Metric {
+			found := false
+			for _, l := range m.Label {
+				if l.GetName() == "watch" {
+					found = true
+					if l.GetValue() != name {
+						t.Errorf("%s{watch=%q}, want %q", family, l.GetValue(), name)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: a series without the watch label", family)
+			}
+		}
+	}
+	if f := families["policywatch_fetch_duration_seconds"]; f != nil && len(f.Metric) == 1 {
+		h := f.Metric[0].Histogram
+		if h.GetSampleCount() != 1 || len(h.Bucket) != 10 || h.Bucket[8].GetUpperBound() != 60 || h.Bucket[8].GetCumulativeCount() != 1 {
+			t.Errorf("policywatch_fetch_duration_seconds: %v", h)
+		}
+	}
+}
+
+// metricsReader fails to read the events, and records the context of
+// each read.
+type metricsReader struct {
+	web.Reader
+	deadlines []time.Duration // left before each read's deadline; -1 none
+}
+
+func (m *metricsReader) note(ctx context.Context) {
+	left := time.Duration(-1)
+	if d, ok := ctx.Deadline(); ok {
+		left = time.Until(d)
+	}
+	m.deadlines = append(m.deadlines, left)
+}
+
+func (m *metricsReader) CheckCounts(ctx context.Context) (map[string]map[monitor.Outcome]int64, error) {
+	m.note(ctx)
+	return map[string]map[monitor.Outcome]int64{"b": {monitor.OutcomeUnchanged: 7}, "a": {monitor.OutcomeFetchError: 2, monitor.OutcomeBaseline: 1}}, nil
+}
+
+func (m *metricsReader) EventCounts(ctx context.Context) (map[string]map[monitor.EventKind]int64, error) {
+	m.note(ctx)
+	return nil, errors.New("disk on fire")
+}
+
+func (m *metricsReader) FetchLatency(ctx context.Context, bounds []time.Duration) (map[string][]uint64, map[string]time.Duration, error) {
+	m.note(ctx)
+	counts := make([]uint64, len(bounds)+1)
+	counts[0], counts[3], counts[len(bounds)] = 2, 1, 1 // 0.05 s, 0.05 s, 0.7 s, 90 s
+	return map[string][]uint64{"a": counts}, map[string]time.Duration{"a": 90800 * time.Millisecond}, nil
+}
+
+func (m *metricsReader) Size(ctx context.Context) (int64, error) { m.note(ctx); return 1 << 20, nil }
+
+func (m *metricsReader) Watches(ctx context.Context) ([]monitor.WatchSummary, error) {
+	m.note(ctx)
+	return []monitor.WatchSummary{
+		{Name: "b"},
+		{Name: "a", LastCheck: time.Unix(1748736000, 500e6), Episode: &monitor.Episode{Kind: monitor.KindAnomaly}},
+	}, nil
+}
+
+// TestMetricsReadError: a figure that cannot be read is logged, its
+// family left out, and policywatch_metrics_read_errors is 1; the others
+// are still served, read with a 20 s deadline.
+func TestMetricsReadError(t *testing.T) {
+	reader := &metricsReader{}
+	var logged strings.Builder
+	s, err := web.New(web.Config{}, reader, web.WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	families, _ := parseMetrics(t, ts.URL)
+	if !strings.Contains(logged.String(), "disk on fire") {
+		t.Errorf("the read error is not logged: %q", logged.String())
+	}
+	if _, ok := families["policywatch_events_total"]; ok {
+		t.Error("policywatch_events_total served though it could not be read")
+	}
+	if len(reader.deadlines) != 5 {
+		t.Errorf("%d reads, want 5", len(reader.deadlines))
+	}
+	for _, left := range reader.deadlines {
+		if left <= 0 || left > 20*time.Second {
+			t.Errorf("a read with %v left before its deadline, want a 20 s deadline", left)
+		}
+	}
+	gauge := func(name string, labels ...string) float64 {
+		t.Helper()
+		f, ok := families[name]
+		if !ok {
+			t.Errorf("%s missing", name)
+			return -1
+		}
+	metrics:
+		for _, m := range f.Metric {
+			for i := 0; i < len(labels); i += 2 {
+				for _, l := range m.Label {
+					if l.GetName() == labels[i] && l.GetValue() != labels[i+1] {
+						continue metrics
+					}
+				}
+			}
+			switch {
+			case m.Counter != nil:
+				return m.Counter.GetValue()
+			case m.Gauge != nil:
+				return m.Gauge.GetValue()
+			}
+		}
+		t.Errorf("%s%v missing", name, labels)
+		return -1
+	}
+	for _, c := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"policywatch_metrics_read_errors", nil, 1},
+		{"policywatch_checks_total", []string{"watch", "a", "outcome", "baseline"}, 1},
+		{"policywatch_checks_total", []string{"watch", "b", "outcome", "unchanged"}, 7},
+		{"policywatch_check_failures_total", []string{"watch", "a"}, 2},
+		{"policywatch_check_failures_total", []string{"watch", "b"}, 0},
+		{"policywatch_database_size_bytes", nil, 1 << 20},
+		{"policywatch_last_check_timestamp_seconds", []string{"watch", "a"}, 1748736000.5},
+		{"policywatch_watch_failing", []string{"watch", "a", "kind", "anomaly"}, 1},
+		{"policywatch_watch_failing", []string{"watch", "a", "kind", "fetch_error"}, 0},
+		{"policywatch_watch_failing", []string{"watch", "b", "kind", "anomaly"}, 0},
+	} {
+		if got := gauge(c.name, c.labels...); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+	if f := families["policywatch_last_check_timestamp_seconds"]; f != nil && len(f.Metric) != 1 {
+		t.Errorf("policywatch_last_check_timestamp_seconds: %d series, want 1 (b was never checked)", len(f.Metric))
+	}
+	f := families["policywatch_fetch_duration_seconds"]
+	if f == nil || f.GetType() != dto.MetricType_HISTOGRAM || len(f.Metric) != 1 {
+		t.Fatalf("policywatch_fetch_duration_seconds: %v", f)
+	}
+	h := f.Metric[0].Histogram
+	if h.GetSampleCount() != 4 || h.GetSampleSum() != 90.8 {
+		t.Errorf("histogram count %d sum %v, want 4 and 90.8", h.GetSampleCount(), h.GetSampleSum())
+	}
+	want := []uint64{2, 2, 2, 3, 3, 3, 3, 3, 3, 4} // the last, +Inf
+	for i, b := range h.Bucket {
+		if len(h.Bucket) != len(want) || b.GetCumulativeCount() != want[i] {
+			t.Errorf("bucket le=%v: %d, want the cumulative counts %v", b.GetUpperBound(), b.GetCumulativeCount(), want)
+		}
+	}
+	if _, ok := families["process_resident_memory_bytes"]; !ok {
+		t.Error("no process metrics")
 	}
 }
 
