@@ -33,24 +33,49 @@ const (
 // new encoder takes 2.6 ms and allocates 5.4 MB; one reset with the new
 // dictionary takes 2.5 ms and allocates 0.2 MB; a decoder 155 µs / 524 KB
 // new against 50 µs / 11 KB reset), so delta coders are pooled and reset
-// with each frame's dictionary, and one plain encoder and decoder, safe
-// for concurrent EncodeAll/DecodeAll, serve everything without a
+// with each frame's dictionary. Encoders are pooled rather than held
+// because a daemon spends nearly all its life idle: a held encoder keeps
+// its tables and history (2.7 MB for the plain one) for nothing, pooled
+// ones go with the garbage collections that follow a pass. One plain
+// decoder, safe for concurrent DecodeAll, serves every frame without a
 // dictionary.
 type codec struct {
-	plainEnc *zstd.Encoder
+	// plainMu makes whole-body compression one at a time, as a single
+	// held encoder did: compressing several first captures at once peaked
+	// a pass over 100 new pages 5 MiB higher for no gain in time on 2
+	// cores. So the pool holds one encoder at most.
+	plainMu  sync.Mutex
+	plainEnc sync.Pool // *zstd.Encoder without dictionary
 	plainDec *zstd.Decoder
 	deltaEnc sync.Pool // *zstd.Encoder, dictionary set per frame
 	deltaDec sync.Pool // *zstd.Decoder, dictionary set per frame
 }
 
 func newCodec() (*codec, error) {
-	// Whole bodies, version texts and fact sheets. The best level's tables
-	// cost 68 MiB held for the life of the process (measured in bench/),
-	// and the better level made compression a quarter of a first capture's
-	// CPU; the default level costs ~1% more space on the printable history
-	// (3.26 → 3.30 MB) since most bodies are deltas anyway. One block at a
-	// time: a daemon on a small server has no use for parallel compression
-	// of a 400 KB page.
+	enc, err := newPlainEncoder()
+	if err != nil {
+		return nil, err
+	}
+	dec, err := zstd.NewReader(nil,
+		zstd.WithDecoderConcurrency(2), // the web view reads while the daemon writes
+		zstd.WithDecoderMaxWindow(maxDecoderWindow),
+		zstd.WithDecoderMaxMemory(maxPayloadSize))
+	if err != nil {
+		return nil, fmt.Errorf("zstd decoder: %w", err)
+	}
+	c := &codec{plainDec: dec}
+	c.plainEnc.Put(enc)
+	return c, nil
+}
+
+// newPlainEncoder makes an encoder for whole bodies, version texts and
+// fact sheets. The best level's tables cost 68 MiB (measured in bench/),
+// and the better level made compression a quarter of a first capture's
+// CPU; the default level costs ~1% more space on the printable history
+// (3.26 → 3.30 MB) since most bodies are deltas anyway. One block at a
+// time: a daemon on a small server has no use for parallel compression of
+// a 400 KB page.
+func newPlainEncoder() (*zstd.Encoder, error) {
 	enc, err := zstd.NewWriter(nil,
 		zstd.WithEncoderLevel(zstd.SpeedDefault),
 		zstd.WithWindowSize(windowSize),
@@ -59,19 +84,10 @@ func newCodec() (*codec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zstd encoder: %w", err)
 	}
-	dec, err := zstd.NewReader(nil,
-		zstd.WithDecoderConcurrency(2), // the web view reads while the daemon writes
-		zstd.WithDecoderMaxWindow(maxDecoderWindow),
-		zstd.WithDecoderMaxMemory(maxPayloadSize))
-	if err != nil {
-		enc.Close()
-		return nil, fmt.Errorf("zstd decoder: %w", err)
-	}
-	return &codec{plainEnc: enc, plainDec: dec}, nil
+	return enc, nil
 }
 
 func (c *codec) close() {
-	c.plainEnc.Close()
 	c.plainDec.Close()
 	// Pooled coders hold no goroutines with concurrency 1 and EncodeAll /
 	// DecodeAll only; the pool lets the garbage collector have them.
@@ -79,7 +95,18 @@ func (c *codec) close() {
 
 // compress returns src as a zstd frame without dictionary.
 func (c *codec) compress(src []byte) []byte {
-	return c.plainEnc.EncodeAll(src, make([]byte, 0, len(src)/4))
+	c.plainMu.Lock()
+	defer c.plainMu.Unlock()
+	enc, ok := c.plainEnc.Get().(*zstd.Encoder)
+	if !ok {
+		var err error
+		if enc, err = newPlainEncoder(); err != nil {
+			panic(err) // newCodec made one with the same options
+		}
+	}
+	out := enc.EncodeAll(src, make([]byte, 0, len(src)/4))
+	c.plainEnc.Put(enc)
+	return out
 }
 
 // decompress reverses compress, appending to dst.
