@@ -3,6 +3,7 @@ package analyze
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -49,27 +50,6 @@ func (w word) matches(s string) bool {
 type term struct {
 	alts [][]word
 	gap  int // other words allowed before this term
-}
-
-// matchAt returns the ends of the alternatives of t that match at
-// words[at:].
-func (t *term) matchAt(words []string, at int, fn func(end int) bool) bool {
-	for _, alt := range t.alts {
-		if at+len(alt) > len(words) {
-			continue
-		}
-		ok := true
-		for k, w := range alt {
-			if !w.matches(words[at+k]) {
-				ok = false
-				break
-			}
-		}
-		if ok && fn(at+len(alt)) {
-			return true
-		}
-	}
-	return false
 }
 
 // pattern is one compiled phrase; target says what a match means to its
@@ -182,26 +162,89 @@ func splitPattern(src string) ([]string, error) {
 }
 
 // matcher finds every pattern of a set in a sequence of folded words. It
-// indexes patterns by their first term, so each word costs two map lookups
-// however many patterns there are. It is read-only once built.
+// indexes each language's patterns by their first term, so each word costs
+// two map lookups and a glance at the prefixes sharing its first two
+// bytes, however many patterns there are. It is read-only once built.
 type matcher struct {
 	patterns []*pattern
-	exact    map[string][]*pattern // first-term whole words
-	prefix   map[string][]*pattern // first-term prefixes, by their first two bytes
+	any      *index            // every pattern, for lang ""
+	byLang   map[string]*index // each language's own, so a call never visits the others
+}
+
+// index holds patterns by the first word of their first term.
+type index struct {
+	exact  map[string][]*pattern // whole words
+	prefix map[string][]lead     // by the first two bytes of the word
+}
+
+// lead says that a word beginning with text may start p. A two-byte
+// bucket holds every "co*" pattern; the lead spares trying them all on each
+// "co…" word.
+type lead struct {
+	text string
+	p    *pattern
 }
 
 func newMatcher(patterns []*pattern) *matcher {
-	m := &matcher{patterns: patterns, exact: map[string][]*pattern{}, prefix: map[string][]*pattern{}}
+	m := &matcher{patterns: patterns, any: newIndex(patterns, ""), byLang: map[string]*index{}}
 	for _, p := range patterns {
-		for _, alt := range p.terms[0].alts {
-			if w := alt[0]; w.prefix {
-				m.prefix[w.text[:2]] = appendOnce(m.prefix[w.text[:2]], p)
-			} else {
-				m.exact[w.text] = appendOnce(m.exact[w.text], p)
-			}
+		if m.byLang[p.lang] == nil {
+			m.byLang[p.lang] = newIndex(patterns, p.lang)
 		}
 	}
 	return m
+}
+
+// newIndex indexes the patterns of language lang ("" all) in their order,
+// which find keeps among the matches at one word: anywhereRole takes the
+// first.
+func newIndex(patterns []*pattern, lang string) *index {
+	ix := &index{exact: map[string][]*pattern{}, prefix: map[string][]lead{}}
+	for _, p := range patterns {
+		if lang != "" && p.lang != lang {
+			continue
+		}
+		for _, alt := range p.terms[0].alts {
+			if w := alt[0]; !w.prefix {
+				ix.exact[w.text] = appendOnce(ix.exact[w.text], p)
+			}
+		}
+		for _, alt := range p.terms[0].alts {
+			if w := alt[0]; w.prefix {
+				key := w.text[:2]
+				ix.prefix[key] = addLeads(ix.prefix[key], key, p)
+			}
+		}
+	}
+	return ix
+}
+
+// addLeads adds p to bucket, the prefix list of key, under each first word
+// of its first term that begins with key. Whole words count too: a pattern
+// reached through a prefix is tried with all its alternatives, so
+// "dat|dab*" also matches "dat" there. Of two leads where one begins the
+// other only the shorter is kept, so that no word meets two leads of p
+// and p is tried at most once per word.
+func addLeads(bucket []lead, key string, p *pattern) []lead {
+	if len(bucket) > 0 && bucket[len(bucket)-1].p == p {
+		return bucket // another prefix of p with the same key
+	}
+	var texts []string
+	for _, alt := range p.terms[0].alts {
+		if t := alt[0].text; strings.HasPrefix(t, key) {
+			texts = append(texts, t)
+		}
+	}
+	// Sorted, the words beginning with a lead follow it.
+	slices.Sort(texts)
+	kept := len(bucket)
+	for _, t := range texts {
+		if len(bucket) > kept && strings.HasPrefix(t, bucket[len(bucket)-1].text) {
+			continue
+		}
+		bucket = append(bucket, lead{text: t, p: p})
+	}
+	return bucket
 }
 
 func appendOnce(ps []*pattern, p *pattern) []*pattern {
@@ -223,52 +266,54 @@ type match struct {
 // words, in order of their first word. A pattern matching at several places
 // is reported at each.
 func (m *matcher) find(words []string, lang string, fn func(match)) {
+	ix := m.any
+	if lang != "" {
+		if ix = m.byLang[lang]; ix == nil {
+			return
+		}
+	}
 	for i, w := range words {
-		for _, p := range m.exact[w] {
-			m.try(p, words, i, lang, fn)
+		for _, p := range ix.exact[w] {
+			try(p, words, i, fn)
 		}
 		if len(w) >= 2 {
-			for _, p := range m.prefix[w[:2]] {
-				m.try(p, words, i, lang, fn)
+			for _, l := range ix.prefix[w[:2]] {
+				if strings.HasPrefix(w, l.text) {
+					try(l.p, words, i, fn)
+				}
 			}
 		}
 	}
 }
 
-func (m *matcher) try(p *pattern, words []string, i int, lang string, fn func(match)) {
-	if lang != "" && p.lang != lang {
-		return
-	}
-	end := -1
-	p.terms[0].matchAt(words, i, func(e int) bool {
-		if rest, ok := matchRest(p.terms[1:], words, e); ok {
-			end = rest
-			return true
-		}
-		return false
-	})
-	if end >= 0 {
+func try(p *pattern, words []string, i int, fn func(match)) {
+	if end, ok := matchTerms(p.terms, words, i); ok {
 		fn(match{p: p, start: i, end: end})
 	}
 }
 
-// matchRest matches terms from words[at:], trying each place a gap allows,
-// and returns the end of the first match found.
-func matchRest(terms []term, words []string, at int) (int, bool) {
+// matchTerms matches terms from words[at:], trying each place a gap allows
+// and each alternative in turn, and returns the end of the first match
+// found.
+func matchTerms(terms []term, words []string, at int) (int, bool) {
 	if len(terms) == 0 {
 		return at, true
 	}
 	t := &terms[0]
-	end := -1
 	for j := at; j <= at+t.gap && j < len(words); j++ {
-		if t.matchAt(words, j, func(e int) bool {
-			if rest, ok := matchRest(terms[1:], words, e); ok {
-				end = rest
-				return true
+	alts:
+		for _, alt := range t.alts {
+			if j+len(alt) > len(words) {
+				continue
 			}
-			return false
-		}) {
-			return end, true
+			for k, w := range alt {
+				if !w.matches(words[j+k]) {
+					continue alts
+				}
+			}
+			if end, ok := matchTerms(terms[1:], words, j+len(alt)); ok {
+				return end, true
+			}
 		}
 	}
 	return 0, false

@@ -26,18 +26,23 @@ type folder struct {
 func (f *folder) fold(s string) []string {
 	f.buf, f.bounds, f.start = f.buf[:0], f.bounds[:0], -1
 	for i := 0; i < len(s); {
+		if asciiFold[s[i]] != 0 {
+			// Most text is runs of ASCII letters and digits: copy each run
+			// in one go.
+			f.startWord()
+			buf := f.buf
+			for ; i < len(s) && asciiFold[s[i]] != 0; i++ {
+				buf = append(buf, asciiFold[s[i]])
+			}
+			f.buf = buf
+			continue
+		}
 		r, size := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}
 		i += size
 		switch {
-		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
-			f.startWord()
-			f.buf = append(f.buf, byte(r))
-		case 'A' <= r && r <= 'Z':
-			f.startWord()
-			f.buf = append(f.buf, byte(r+'a'-'A'))
 		case r < utf8.RuneSelf:
 			f.endWord()
 		case unicode.IsLetter(r), unicode.IsDigit(r):
@@ -59,6 +64,19 @@ func (f *folder) fold(s string) []string {
 	}
 	return f.words
 }
+
+// asciiFold maps the ASCII letters and digits to their folded byte, and
+// every other byte to 0.
+var asciiFold = func() (t [256]byte) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c)
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = byte(c)
+		t[c-'a'+'A'] = byte(c)
+	}
+	return t
+}()
 
 func (f *folder) startWord() {
 	if f.start >= 0 {
