@@ -390,7 +390,7 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 	}
 	c.closeEpisode(state, rec)
 
-	facts := c.taxonomy.FactSheet(doc.Text, rec.Language, analyzeLinks(doc.Links))
+	facts := c.taxonomy.FactSheet(doc.Text, rec.Language, analyzeLinks(doc.Links()))
 	if state.Current == nil {
 		rec.Outcome = OutcomeBaseline
 		rec.NewVersion = newVersion(w, rec, doc, hash, facts)
@@ -448,7 +448,7 @@ func severityOf(a *analyze.Analysis) Severity {
 func newVersion(w Watch, rec *CheckRecord, doc *extract.Document, hash string, facts *analyze.FactSheet) *Version {
 	return &Version{
 		Watch: w.Name, Hash: hash, Text: doc.Text, Title: doc.Title, Language: rec.Language,
-		Links: doc.Links, Facts: facts, FirstSeen: rec.Started, LastSeen: rec.Started,
+		Links: doc.Links(), Facts: facts, FirstSeen: rec.Started, LastSeen: rec.Started,
 	}
 }
 

@@ -36,8 +36,8 @@ func readVersion(tb testing.TB, s corpustest.Step) version {
 	if err != nil {
 		tb.Fatalf("extract %04d: %v", s.Seq, err)
 	}
-	links := make([]analyze.Link, len(doc.Links))
-	for i, l := range doc.Links {
+	links := make([]analyze.Link, len(doc.Links()))
+	for i, l := range doc.Links() {
 		links[i] = analyze.Link(l)
 	}
 	return version{seq: fmt.Sprintf("%04d", s.Seq), label: s.Label, text: doc.Text, links: links}
@@ -240,8 +240,8 @@ func TestPrintableHistory(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%04d: %v", s.Seq, err)
 		}
-		links := make([]analyze.Link, len(doc.Links))
-		for i, l := range doc.Links {
+		links := make([]analyze.Link, len(doc.Links()))
+		for i, l := range doc.Links() {
 			links[i] = analyze.Link(l)
 		}
 		sheet := tx.FactSheet(doc.Text, doc.Lang, links)

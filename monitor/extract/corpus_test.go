@@ -68,8 +68,8 @@ func replay(t *testing.T, h *corpustest.History, pageURL string, rules Rules) {
 		} else {
 			minRatio = min(minRatio, ratio)
 		}
-		if doc.Lang != "en" || len(doc.Links) == 0 {
-			t.Errorf("step %04d: Lang %q, %d links", step.Seq, doc.Lang, len(doc.Links))
+		if doc.Lang != "en" || len(doc.Links()) == 0 {
+			t.Errorf("step %04d: Lang %q, %d links", step.Seq, doc.Lang, len(doc.Links()))
 		}
 		if reason, ev := Assess(doc); reason != "" {
 			t.Errorf("step %04d: assessed %s (%q), want real content", step.Seq, reason, ev)
@@ -78,7 +78,7 @@ func replay(t *testing.T, h *corpustest.History, pageURL string, rules Rules) {
 		hash := TextHash(doc.Text)
 		hrefs := bytes.Join(hrefAttr.FindAll(page, -1), nil)
 		var links []byte
-		for _, l := range doc.Links {
+		for _, l := range doc.Links() {
 			links = append(append(links, l.Href...), '\n')
 		}
 		first, wasSeen := seen[hash]

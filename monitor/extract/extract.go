@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/andybalholm/cascadia"
@@ -50,9 +51,19 @@ type Rules struct {
 type Document struct {
 	Title           string
 	Text            string
-	Links           []Link
 	Lang            string // declared: <html lang> or Content-Language meta, e.g. "fr"
 	SelectorMatched bool   // false when Rules.Select was given and matched nothing
+
+	// The links of the content as written, resolved by Links on first
+	// call: most checks find a text they already know and need no links,
+	// and resolving a policy's thousand links (parsing, unwrapping
+	// redirectors, dropping tracking parameters) was an eighth of a
+	// check of a page whose markup changed.
+	rawLinks []rawLink
+	linkBase *url.URL // what relative links resolve against; nil: none
+	pageURL  string
+	links    []Link
+	resolved bool
 
 	// shell holds what Assess needs to recognise a JavaScript shell but the
 	// readable text leaves out (noscript hints, empty app roots).
@@ -66,10 +77,40 @@ type shellHints struct {
 	scripts   int    // <script> elements in the page
 }
 
+// rawLink is an <a href> of the content as the page has it.
+type rawLink struct{ href, text string }
+
+// Links returns the content's links in document order, without duplicates
+// or links to the page itself, normalised (see NormalizeURL), with their
+// text.
+func (d *Document) Links() []Link {
+	if d.resolved {
+		return d.links
+	}
+	d.resolved = true
+	self := NormalizeURL(d.pageURL, "")
+	seen := make(map[Link]struct{}, len(d.rawLinks))
+	for _, raw := range d.rawLinks {
+		href := normalize(raw.href, d.linkBase)
+		if href == "" || href == self || len(href) > maxHrefLen || len(d.links) >= maxLinks {
+			continue
+		}
+		link := Link{Text: raw.text, Href: href}
+		if _, dup := seen[link]; dup {
+			continue
+		}
+		seen[link] = struct{}{}
+		d.links = append(d.links, link)
+	}
+	d.rawLinks = nil
+	return d.links
+}
+
 // Limits on what a page may make Extract keep, so that hostile input costs
 // bounded memory beyond the page itself.
 const (
 	maxLinks    = 20000
+	maxRawLinks = 4 * maxLinks // links written, before duplicates and in-page anchors are dropped
 	maxHrefLen  = 4096
 	maxLinkText = 500
 	maxTitleLen = 1000
@@ -121,12 +162,8 @@ func extractTree(root *html.Node, pageURL string, selects, removes []cascadia.Se
 		shell:           info.shell,
 	}
 
-	r := renderer{
-		removes:   removes,
-		linkBase:  linkBase(pageURL, info.baseHref),
-		lineEmpty: true,
-	}
-	r.self = NormalizeURL(pageURL, "")
+	doc.linkBase, doc.pageURL = linkBase(pageURL, info.baseHref), pageURL
+	r := renderer{removes: removes, lineEmpty: true}
 	r.out.Grow(textSize)
 
 	var contents []*html.Node
@@ -147,7 +184,7 @@ func extractTree(root *html.Node, pageURL string, selects, removes []cascadia.Se
 		r.render(n)
 	}
 	doc.Text = r.finish()
-	doc.Links = r.links
+	doc.rawLinks = r.rawLinks
 
 	doc.Title = info.title
 	if doc.Title == "" {

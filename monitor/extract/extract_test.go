@@ -138,8 +138,8 @@ Outer cell`,
 			if doc.SelectorMatched != tc.wantMatch {
 				t.Errorf("SelectorMatched = %v, want %v", doc.SelectorMatched, tc.wantMatch)
 			}
-			if tc.wantLinks != nil && !reflect.DeepEqual(doc.Links, tc.wantLinks) {
-				t.Errorf("Links = %q, want %q", doc.Links, tc.wantLinks)
+			if tc.wantLinks != nil && !reflect.DeepEqual(doc.Links(), tc.wantLinks) {
+				t.Errorf("Links = %q, want %q", doc.Links(), tc.wantLinks)
 			}
 		})
 	}
@@ -220,8 +220,8 @@ func TestExtractHostileButBounded(t *testing.T) {
 		if doc.Text == "" {
 			t.Errorf("%s: no text", name)
 		}
-		if len(doc.Links) > maxLinks {
-			t.Errorf("%s: %d links kept, limit %d", name, len(doc.Links), maxLinks)
+		if len(doc.Links()) > maxLinks {
+			t.Errorf("%s: %d links kept, limit %d", name, len(doc.Links()), maxLinks)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,9 +14,7 @@ import (
 // Document documents, and collects their links, in one walk of the tree.
 type renderer struct {
 	removes    []cascadia.Selector
-	dropChrome bool     // heuristic mode: navigation, banners and footers are chrome
-	linkBase   *url.URL // what relative links resolve against; nil: none
-	self       string   // the page's own normalised URL: links to it are in-page anchors
+	dropChrome bool // heuristic mode: navigation, banners and footers are chrome
 
 	out       strings.Builder
 	line      []byte // the line being written, prefix included
@@ -32,10 +29,9 @@ type renderer struct {
 	inRow  bool     // writing a data-table row: blocks do not break lines
 	cells  []string // the row's non-empty cells so far
 
-	link      linkState // the <a href> being written, when inLink
-	inLink    bool
-	links     []Link
-	seenLinks map[Link]struct{}
+	link     linkState // the <a href> being written, when inLink
+	inLink   bool
+	rawLinks []rawLink // as written, resolved by Document.Links
 
 	contentLen int // visible length of the content root; -1: not measured
 	root       *html.Node
@@ -207,20 +203,10 @@ func (r *renderer) endCell() {
 
 func (r *renderer) endLink() {
 	r.inLink = false
-	l := &r.link
-	href := normalize(l.href, r.linkBase)
-	if href == "" || href == r.self || len(href) > maxHrefLen || len(r.links) >= maxLinks {
+	if len(r.rawLinks) >= maxRawLinks {
 		return
 	}
-	link := Link{Text: truncate(string(l.text), maxLinkText), Href: href}
-	if r.seenLinks == nil {
-		r.seenLinks = make(map[Link]struct{})
-	}
-	if _, dup := r.seenLinks[link]; dup {
-		return
-	}
-	r.seenLinks[link] = struct{}{}
-	r.links = append(r.links, link)
+	r.rawLinks = append(r.rawLinks, rawLink{href: r.link.href, text: truncate(string(r.link.text), maxLinkText)})
 }
 
 // breakLine ends the current line, if it has any text. Inside a
