@@ -176,6 +176,12 @@ func (db *DB) loadPayload(ctx context.Context, q querier, id int64) ([]byte, err
 		case first:
 			out, err = db.codec.decompress(spare[:0], frame)
 		default:
+			if spare == nil {
+				// Delta frames do not declare their size (see
+				// encodeStream): room for a page somewhat larger than
+				// the one before, so the decoder need not grow it.
+				spare = make([]byte, 0, len(payload)+len(payload)/4+4096)
+			}
 			out, err = db.codec.decompressDelta(spare[:0], payload, frame)
 		}
 		if err != nil {
