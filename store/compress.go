@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -28,31 +29,30 @@ const (
 	deltaDictID = 1
 )
 
-// codec compresses payloads and texts. Encoders and decoders are costly to
-// create (measured on a 350 KB page with the previous one as dictionary: a
-// new encoder takes 2.6 ms and allocates 5.4 MB; one reset with the new
-// dictionary takes 2.5 ms and allocates 0.2 MB; a decoder 155 µs / 524 KB
-// new against 50 µs / 11 KB reset), so delta coders are pooled and reset
-// with each frame's dictionary. Encoders are pooled rather than held
-// because a daemon spends nearly all its life idle: a held encoder keeps
-// its tables and history (2.7 MB for the plain one) for nothing, pooled
-// ones go with the garbage collections that follow a pass. One plain
+// codec compresses payloads and texts. Encoders are costly to create (a
+// new one allocates its tables and a history of the window: 2.5 MB for the
+// plain encoder), so the codec keeps one of each kind between writes, and
+// drops them on release: a daemon spends nearly all its life idle between
+// passes, and a held encoder is memory for nothing. One at a time is no
+// loss: deltas are written inside the store's single write transaction
+// anyway, and compressing several first captures at once only raised a
+// pass's peak memory (measured in bench/). Decoders are cheap in
+// comparison (155 µs / 524 KB new, 50 µs / 11 KB reset): one plain
 // decoder, safe for concurrent DecodeAll, serves every frame without a
-// dictionary.
+// dictionary, and delta decoders are pooled, reset with each frame's.
 type codec struct {
-	// plainMu makes whole-body compression one at a time, as a single
-	// held encoder did: compressing several first captures at once peaked
-	// a pass over 100 new pages 5 MiB higher for no gain in time on 2
-	// cores. So the pool holds one encoder at most.
 	plainMu  sync.Mutex
-	plainEnc sync.Pool // *zstd.Encoder without dictionary
+	plainEnc *zstd.Encoder // nil until needed, and after release
+	deltaMu  sync.Mutex
+	deltaEnc *zstd.Encoder // nil until needed, and after release
+
 	plainDec *zstd.Decoder
-	deltaEnc sync.Pool // *zstd.Encoder, dictionary set per frame
 	deltaDec sync.Pool // *zstd.Decoder, dictionary set per frame
 }
 
 func newCodec() (*codec, error) {
-	enc, err := newPlainEncoder()
+	// An encoder now, so that bad options fail at Open, not at a write.
+	enc, err := newPlainEncoder(io.Discard)
 	if err != nil {
 		return nil, err
 	}
@@ -63,9 +63,7 @@ func newCodec() (*codec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zstd decoder: %w", err)
 	}
-	c := &codec{plainDec: dec}
-	c.plainEnc.Put(enc)
-	return c, nil
+	return &codec{plainEnc: enc, plainDec: dec}, nil
 }
 
 // newPlainEncoder makes an encoder for whole bodies, version texts and
@@ -75,8 +73,8 @@ func newCodec() (*codec, error) {
 // (3.26 → 3.30 MB) since most bodies are deltas anyway. One block at a
 // time: a daemon on a small server has no use for parallel compression of
 // a 400 KB page.
-func newPlainEncoder() (*zstd.Encoder, error) {
-	enc, err := zstd.NewWriter(nil,
+func newPlainEncoder(w io.Writer) (*zstd.Encoder, error) {
+	enc, err := zstd.NewWriter(w,
 		zstd.WithEncoderLevel(zstd.SpeedDefault),
 		zstd.WithWindowSize(windowSize),
 		zstd.WithLowerEncoderMem(true),
@@ -87,28 +85,38 @@ func newPlainEncoder() (*zstd.Encoder, error) {
 	return enc, nil
 }
 
+// release drops the encoders; the next write makes new ones.
+func (c *codec) release() {
+	c.plainMu.Lock()
+	c.plainEnc = nil
+	c.plainMu.Unlock()
+	c.deltaMu.Lock()
+	c.deltaEnc = nil
+	c.deltaMu.Unlock()
+}
+
 func (c *codec) close() {
+	c.release()
 	c.plainDec.Close()
-	// Pooled coders hold no goroutines with concurrency 1, streams encoded
-	// in the caller and DecodeAll; the pool lets the garbage collector
-	// have them.
+	// Pooled decoders hold no goroutines with concurrency 1 and DecodeAll
+	// only; the pool lets the garbage collector have them.
 }
 
 // compress returns src as a zstd frame without dictionary.
 func (c *codec) compress(src []byte) []byte {
 	c.plainMu.Lock()
 	defer c.plainMu.Unlock()
-	enc, ok := c.plainEnc.Get().(*zstd.Encoder)
-	if !ok {
-		var err error
-		if enc, err = newPlainEncoder(); err != nil {
+	out := frameWriter(make([]byte, 0, len(src)/4))
+	if c.plainEnc == nil {
+		enc, err := newPlainEncoder(nil)
+		if err != nil {
 			panic(err) // newCodec made one with the same options
 		}
+		c.plainEnc = enc
 	}
-	out := frameWriter(make([]byte, 0, len(src)/4))
-	enc.ResetContentSize(&out, int64(len(src)))
-	encodeStream(enc, src)
-	c.plainEnc.Put(enc)
+	c.plainEnc.ResetContentSize(&out, int64(len(src)))
+	encodeStream(c.plainEnc, src)
+	c.plainEnc.Reset(nil) // let go of out
 	return out
 }
 
@@ -149,10 +157,11 @@ func (c *codec) decompress(dst, frame []byte) ([]byte, error) {
 // compressDelta returns src as a zstd frame that uses base as raw
 // dictionary: what src shares with base costs almost nothing.
 func (c *codec) compressDelta(base, src []byte) ([]byte, error) {
+	c.deltaMu.Lock()
+	defer c.deltaMu.Unlock()
 	out := frameWriter(make([]byte, 0, len(src)/16))
-	enc, ok := c.deltaEnc.Get().(*zstd.Encoder)
-	if ok {
-		if err := enc.ResetWithOptions(&out, zstd.WithEncoderDictRaw(deltaDictID, base)); err != nil {
+	if c.deltaEnc != nil {
+		if err := c.deltaEnc.ResetWithOptions(&out, zstd.WithEncoderDictRaw(deltaDictID, base)); err != nil {
 			return nil, fmt.Errorf("zstd delta encoder: %w", err)
 		}
 	} else {
@@ -161,8 +170,7 @@ func (c *codec) compressDelta(base, src []byte) ([]byte, error) {
 		// against 3.30 MB at the default level, for 1.1 ms a delta instead
 		// of 2.5 ms (most of it hashing the dictionary) and tables a
 		// quarter of the size (measured).
-		var err error
-		enc, err = zstd.NewWriter(&out,
+		enc, err := zstd.NewWriter(&out,
 			zstd.WithEncoderLevel(zstd.SpeedFastest),
 			zstd.WithWindowSize(windowSize),
 			zstd.WithLowerEncoderMem(true),
@@ -171,9 +179,9 @@ func (c *codec) compressDelta(base, src []byte) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("zstd delta encoder: %w", err)
 		}
+		c.deltaEnc = enc
 	}
-	encodeStream(enc, src)
-	c.deltaEnc.Put(enc)
+	encodeStream(c.deltaEnc, src)
 	return out, nil
 }
 

@@ -85,6 +85,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // Path is the database file's path.
 func (db *DB) Path() string { return db.path }
 
+// ReleaseMemory drops what the database keeps between writes to make them
+// faster: its compression encoders, ~2.5 MB each. The daemon calls it when
+// a pass is over, before hours of sleep; the next write makes new ones.
+func (db *DB) ReleaseMemory() { db.codec.release() }
+
 // Close closes the database.
 func (db *DB) Close() error {
 	db.codec.close()

@@ -72,7 +72,7 @@ Example:
 			// Between passes the daemon sleeps for hours: give the memory of
 			// the pass (parse trees, compression windows) back to the system.
 			sched := monitor.NewScheduler(a.newChecker(), a.db, a.cfg.Watches, opt.concurrency, a.log,
-				monitor.WithIdleHook(releaseMemory))
+				monitor.WithIdleHook(func() { releaseMemory(a.db) }))
 			schedErr := sched.Run(ctx)
 			cancel()
 			<-webDone
@@ -81,11 +81,12 @@ Example:
 	}
 }
 
-// releaseMemory gives the memory of a pass back to the system. Two
-// collections: the first moves pooled objects (compression encoders, ~2
-// MB each) to the pools' victim caches, the second, FreeOSMemory's, frees
-// them with the rest and returns the pages.
-func releaseMemory() {
+// releaseMemory gives the memory of a pass back to the system: the
+// database's encoders, then pooled objects (two collections: the first
+// moves them to the pools' victim caches, FreeOSMemory's frees them with
+// the rest and returns the pages).
+func releaseMemory(db *store.DB) {
+	db.ReleaseMemory()
 	runtime.GC()
 	debug.FreeOSMemory()
 }
