@@ -41,6 +41,8 @@ type EventFilter struct {
 	// Descending lists newest first (the web view's timelines); the
 	// default is oldest first.
 	Descending bool
+	// FoundOnly leaves out events backfilled from archives (Imported).
+	FoundOnly bool
 }
 
 // Check is one recorded check, as the checks listing shows it.

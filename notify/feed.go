@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -100,19 +101,21 @@ func (s *Service) serveFeed(w http.ResponseWriter, r *http.Request) {
 // watch is set, at or above minSeverity — and its ETag. Rendered feeds are
 // kept until a new event enters them.
 func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Severity, title, path string) ([]byte, string, error) {
-	all, err := s.store.Events(ctx, monitor.EventFilter{Watch: watch, Kinds: feedKinds})
+	// The newest entries only, selected by the database: a feed reader
+	// polls every few minutes for years, and the history only grows.
+	filter := monitor.EventFilter{Watch: watch, Kinds: feedKinds, FoundOnly: true, Descending: true, Limit: feedEntries}
+	if minSeverity.Rank() > monitor.SeverityInfo.Rank() {
+		for _, sev := range []monitor.Severity{monitor.SeverityNotable, monitor.SeverityCritical} {
+			if sev.Rank() >= minSeverity.Rank() {
+				filter.Severities = append(filter.Severities, sev)
+			}
+		}
+	}
+	events, err := s.store.Events(ctx, filter)
 	if err != nil {
 		return nil, "", fmt.Errorf("feed: %w", err)
 	}
-	var events []monitor.Event
-	for _, e := range all {
-		if !e.Imported && e.Severity.Rank() >= minSeverity.Rank() {
-			events = append(events, e)
-		}
-	}
-	if len(events) > feedEntries {
-		events = events[len(events)-feedEntries:]
-	}
+	slices.Reverse(events) // oldest first, as the entries are written
 	key := feedKey{watch: watch, severity: minSeverity, path: path}
 	if len(events) > 0 {
 		key.last = events[len(events)-1].ID

@@ -3,13 +3,17 @@ package notify_test
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/notify"
 )
 
@@ -117,5 +121,60 @@ func TestFeeds(t *testing.T) {
 	if err != nil || !strings.Contains(string(body), "<id>urn:policywatch:event:6</id>") ||
 		!strings.Contains(string(body), "<id>urn:policywatch:feed:all.atom</id>") || strings.Contains(string(body), `href=""`) {
 		t.Errorf("feed without base URL: %v\n%s", err, body)
+	}
+}
+
+// TestFeedHoldsTheNewestChangesFoundByChecks: a feed is the newest 50
+// changes, reverts and baselines that checks found, oldest of them last;
+// events backfilled from an archive are history, not news, and stay out
+// however new they are.
+func TestFeedHoldsTheNewestChangesFoundByChecks(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	pages := []string{"policy-v1.html", "policy-v2-ai.html"}
+	for i := range 60 { // a baseline, then a change or a revert each time
+		r.checkAs("nimbus", pages[i%2], t0.Add(time.Duration(i)*time.Hour))
+	}
+	archived := r.watch
+	archived.Name = "archived"
+	for i, page := range []string{"policy-v1.html", "policy-v3-date.html"} {
+		data, err := os.ReadFile(filepath.Join("testdata", page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := &monitor.Body{Data: data, ContentType: "text/html; charset=utf-8", URL: "https://archive.example/" + page,
+			Status: http.StatusOK, FetchedAt: t0.Add(time.Duration(100+i) * time.Hour)}
+		if _, err := r.checker.Ingest(ctx, archived, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found, err := r.db.Events(ctx, monitor.EventFilter{Watch: "nimbus"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 60 {
+		t.Fatalf("%d events recorded, want 60", len(found))
+	}
+
+	svc := r.service(notify.Config{BaseURL: "https://pw.example"}, nil)
+	body, _, err := svc.Feed(ctx, "", monitor.SeverityInfo, "all", "/feeds/all.atom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var feed atomFeed
+	if err := xml.Unmarshal(body, &feed); err != nil {
+		t.Fatal(err)
+	}
+	if len(feed.Entries) != 50 {
+		t.Fatalf("%d entries, want 50", len(feed.Entries))
+	}
+	for i, e := range feed.Entries {
+		want := fmt.Sprintf("https://pw.example/events/%d", found[len(found)-1-i].ID)
+		if e.ID != want {
+			t.Fatalf("entry %d is %s, want %s (the newest found events, newest first)", i, e.ID, want)
+		}
+	}
+	if strings.Contains(string(body), "archived") {
+		t.Error("an event imported from an archive is in the feed")
 	}
 }

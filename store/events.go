@@ -74,6 +74,9 @@ func (db *DB) Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Even
 			args = append(args, s)
 		}
 	}
+	if f.FoundOnly {
+		where = append(where, "e.imported = 0")
+	}
 	query := `SELECT ` + eventColumns + ` FROM events e JOIN watches w ON w.id = e.watch_id`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
