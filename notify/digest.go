@@ -15,8 +15,9 @@ const maxCatchUp = 8 * 24 * time.Hour
 
 // ScheduledDigests plans the digests whose time has come since the last
 // digest time handled: one digest per subscriber with changes held, daily
-// ones at every time of the schedule and weekly ones when a Monday's time
-// was passed. Missed times (the daemon was stopped) are caught up as one.
+// ones (and the alerts held back from subscribers without a digest) at
+// every time of the schedule and weekly ones when a Monday's time was
+// passed. Missed times (the daemon was stopped) are caught up as one.
 // The very first call only starts the schedule. It returns the digests
 // planned.
 func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
@@ -49,7 +50,9 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 	if slot.IsZero() {
 		return 0, nil
 	}
-	freqs := []string{DigestDaily}
+	// "none": alerts the hourly limit held back (see plan) go at every
+	// digest time.
+	freqs := []string{DigestDaily, DigestNone}
 	if weekly {
 		freqs = append(freqs, DigestWeekly)
 	}
@@ -67,15 +70,16 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 }
 
 // DigestNow plans at once a digest for every subscriber with changes held
-// (daily and weekly alike), leaving the schedule alone: policywatch
-// digest --now. It returns the rows planned.
+// (daily, weekly, and alerts held back from subscribers without a digest),
+// leaving the schedule alone: policywatch digest --now. It returns the
+// rows planned.
 func (s *Service) DigestNow(ctx context.Context) ([]OutboxItem, error) {
 	if s.from == nil {
 		return nil, errors.New("no mail server configured (notify.smtp)")
 	}
 	now := s.now()
 	return s.store.RecordDigests(ctx, DigestRun{
-		Slot: now, Frequencies: []string{DigestDaily, DigestWeekly}, Manual: true,
+		Slot: now, Frequencies: []string{DigestDaily, DigestWeekly, DigestNone}, Manual: true,
 	}, now)
 }
 
@@ -108,9 +112,6 @@ func (s *Service) PreviewDigests(ctx context.Context) ([]*Notification, error) {
 	}
 	var out []*Notification
 	for _, sub := range subs {
-		if sub.Digest == DigestNone {
-			continue
-		}
 		ids, err := s.store.DigestEventIDs(ctx, sub.ID, 0)
 		if err != nil {
 			return nil, err

@@ -1,10 +1,14 @@
 package notify_test
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/notify"
 )
 
@@ -98,4 +102,65 @@ func recipients(msgs []received) []string {
 		out = append(out, m.To...)
 	}
 	return out
+}
+
+// TestAlertHeldBackWithoutDigest: a subscriber without a digest gets the
+// first critical change of a watch at once; a second one within the hour
+// is held back by the hourly limit and comes in a catch-up digest at the
+// next digest time, not never.
+func TestAlertHeldBackWithoutDigest(t *testing.T) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	cy := r.subscribe("cy@example.org", func(s *notify.Subscriber) { s.Digest = notify.DigestNone })
+	svc := r.service(notify.Config{BaseURL: "https://pw.example", DigestSchedule: "0 8 * * *"}, ms)
+	tick(t, svc) // Tuesday 09:00: the schedule starts
+
+	r.check("policy-v1.html", t0)
+	first := r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	tick(t, svc)
+	back := r.check("policy-v1.html", t0.Add(time.Hour+10*time.Minute))
+	again := r.check("policy-v2-ai.html", t0.Add(time.Hour+20*time.Minute))
+	tick(t, svc)
+	for _, es := range [][]monitor.Event{first, again} {
+		if len(es) != 1 || es[0].Severity != monitor.SeverityCritical {
+			t.Fatalf("events %+v, want one critical", es)
+		}
+	}
+	msgs := ms.messages()
+	if len(msgs) != 1 || !strings.Contains(parseMail(t, msgs[0].Data).subject(t), "critical") {
+		t.Fatalf("%d messages (to %v), want the first alert only", len(msgs), recipients(msgs))
+	}
+	held, err := r.db.DigestEventIDs(context.Background(), cy.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{again[0].ID}
+	if back[0].Severity == monitor.SeverityCritical {
+		want = []int64{back[0].ID, again[0].ID}
+	}
+	if !slices.Equal(held, want) {
+		t.Fatalf("held back %v, want %v", held, want)
+	}
+
+	r.clock.Set(time.Date(2026, 5, 13, 8, 0, 0, 0, time.UTC)) // Wednesday 08:00
+	tick(t, svc)
+	tick(t, svc)
+	msgs = ms.messages()
+	if len(msgs) != 2 || msgs[1].To[0] != cy.Email {
+		t.Fatalf("messages to %v, want a second one to %s", recipients(msgs), cy.Email)
+	}
+	m := parseMail(t, msgs[1].Data)
+	if got := m.subject(t); !strings.HasPrefix(got, "[policywatch] Catch-up digest: ") {
+		t.Errorf("subject %q", got)
+	}
+	if !strings.Contains(m.Text, fmt.Sprintf("https://pw.example/events/%d", again[0].ID)) {
+		t.Errorf("the held-back change is not in the digest:\n%s", m.Text)
+	}
+
+	// Thursday: nothing held, nothing sent.
+	r.clock.Set(time.Date(2026, 5, 14, 8, 0, 0, 0, time.UTC))
+	tick(t, svc)
+	if n := len(ms.messages()); n != 2 {
+		t.Errorf("%d messages after a quiet day, want still 2", n)
+	}
 }

@@ -81,8 +81,9 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber)
 			if !sub.Follows(e.Watch) {
 				continue
 			}
-			immediate := e.Severity.Rank() >= threshold(sub).Rank()
-			if immediate {
+			alertable := e.Severity.Rank() >= threshold(sub).Rank()
+			immediate := alertable
+			if alertable {
 				last, err := s.store.LastAlertAt(ctx, sub.ID, e.Watch)
 				if err != nil {
 					return p, err
@@ -93,7 +94,10 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber)
 			switch {
 			case immediate:
 				p.Outbox = append(p.Outbox, row(fmt.Sprintf("alert:%d:%d", sub.ID, e.ID), ChannelEmail, KindAlert, sub.Email, sub.ID))
-			case sub.Digest != DigestNone:
+			case sub.Digest != DigestNone || alertable:
+				// An alert the hourly limit held back waits for the next
+				// digest time even for a subscriber who wants no digest:
+				// they asked to hear of it.
 				p.Held = append(p.Held, HeldEvent{SubscriberID: sub.ID, EventID: e.ID})
 			}
 		}

@@ -35,7 +35,9 @@
 //   - Subscribers get an immediate alert for a change or revert whose
 //     severity meets their threshold (critical by default), at most one per
 //     watch per hour; the other changes of the watches they follow wait for
-//     their daily or weekly digest. An empty digest is not sent.
+//     their daily or weekly digest. An alert the hourly limit held back
+//     waits for the next digest time even for a subscriber without a
+//     digest (a "catch-up" digest). An empty digest is not sent.
 //   - anomaly, fetch_error and recovered events never reach subscribers.
 //     The operator address (optional) hears of each episode once when it
 //     opens and once when it closes. Episodes whose openings follow each

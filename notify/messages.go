@@ -162,8 +162,11 @@ func analysisSummary(e *monitor.Event) string {
 
 func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Subscriber, ids []int64) (*Notification, error) {
 	d := digestData{Frequency: it.Note}
-	if d.Frequency == "" {
+	switch d.Frequency {
+	case "":
 		d.Frequency = DigestDaily
+	case DigestNone:
+		d.Frequency = "catch-up" // alerts the hourly limit held back
 	}
 	byWatch := map[string]int{}
 	for _, id := range ids {

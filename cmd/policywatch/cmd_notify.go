@@ -57,7 +57,8 @@ func subscribeCommand() *command {
 		long: `Subscribes an address, or changes its subscription. A change whose severity
 is at least --min-severity (critical by default) is sent at once, at most one
 per watch per hour; the other changes wait for the digest (daily at the
-notify.digest_schedule time, weekly on Mondays; none: no digest). Anomalies
+notify.digest_schedule time, weekly on Mondays; none: no digest, only the
+alerts the hourly limit held back, at the next digest time). Anomalies
 and fetch errors never go to subscribers. Every email has a one-click
 unsubscribe link when notify.base_url is set.
 
