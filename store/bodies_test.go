@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/policywatch/policywatch/internal/corpustest"
 	"github.com/policywatch/policywatch/monitor"
 )
@@ -265,5 +266,68 @@ func TestPrintableHistoryBodies(t *testing.T) {
 		if report, err := d.IntegrityCheck(ctx); err != nil || report != "ok" {
 			t.Errorf("IntegrityCheck = %q, %v", report, err)
 		}
+	}
+}
+
+// TestBodiesWrittenByEarlierVersionsReadBack: an upgraded policywatch
+// must read every body an earlier one stored, and chain new deltas onto
+// them. Until November 2026 frames were written with EncodeAll (frame
+// size declared), a 2 MiB window and deltas at the default level; the
+// bodies recorded here are rewritten that way, then read, then extended.
+func TestBodiesWrittenByEarlierVersionsReadBack(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	bodies := syntheticBodies(t, 6)
+	ids := recordBodies(t, db, bodies[:3])
+
+	legacy := func(dict []byte) *zstd.Encoder {
+		opts := []zstd.EOption{zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithWindowSize(2 << 20), zstd.WithEncoderConcurrency(1)}
+		if dict != nil {
+			opts = append(opts, zstd.WithEncoderDictRaw(deltaDictID, dict))
+		}
+		enc, err := zstd.NewWriter(nil, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return enc
+	}
+	var prev []byte
+	for i, id := range ids {
+		payload, err := encodePayload(bodies[i].Header, bodies[i].Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var depth int
+		if err := db.sql.QueryRow(`SELECT depth FROM bodies WHERE id = ?`, id).Scan(&depth); err != nil {
+			t.Fatal(err)
+		}
+		if depth != i {
+			t.Fatalf("body %d has depth %d: the test expects one chain", i, depth)
+		}
+		var dict []byte
+		if depth > 0 {
+			dict = prev
+		}
+		frame := legacy(dict).EncodeAll(payload, nil)
+		if _, err := db.sql.Exec(`UPDATE bodies SET data = ? WHERE id = ?`, frame, id); err != nil {
+			t.Fatal(err)
+		}
+		prev = payload
+	}
+
+	ids = append(ids, recordBodies(t, db, bodies[3:])...)
+	for i, id := range ids {
+		got, err := db.Body(ctx, id)
+		if err != nil {
+			t.Fatalf("body %d: %v", i, err)
+		}
+		mustEqualBytes(t, fmt.Sprintf("body %d", i), got.Data, bodies[i].Data)
+		if !reflect.DeepEqual(got.Header, bodies[i].Header) {
+			t.Errorf("body %d: header %v, want %v", i, got.Header, bodies[i].Header)
+		}
+	}
+	var base int64
+	if err := db.sql.QueryRow(`SELECT base_id FROM bodies WHERE id = ?`, ids[3]).Scan(&base); err != nil || base != ids[2] {
+		t.Errorf("the first new body's delta base is %d (%v), want the last legacy body %d", base, err, ids[2])
 	}
 }
