@@ -74,9 +74,8 @@ var checkerPages = map[string][]byte{
 }
 
 type checkerRig struct {
-	srv     *sequenceServer
-	faults  *faultRig
-	checker *monitor.Checker
+	srv    *sequenceServer
+	faults *faultRig
 }
 
 func newCheckerRig(t *testing.T, watch monitor.Watch) *checkerRig {

@@ -48,7 +48,7 @@ func (s *session) render(ctx context.Context, req Request, opts Options) (p *Pag
 	case errors.Is(context.Cause(runCtx), errPageTimeout):
 		return nil, closeTab, fmt.Errorf("browser: %s: %s: gave up after %v: %w", req.URL, t.stage, opts.Timeout, context.DeadlineExceeded)
 	case s.ctx.Err() != nil:
-		err = fmt.Errorf("Chromium exited: %w", err)
+		err = fmt.Errorf("the Chromium process exited: %w", err)
 	}
 	return nil, closeTab, fmt.Errorf("browser: %s: %s: %w", req.URL, t.stage, err)
 }
