@@ -16,8 +16,8 @@ const (
 	// 1 MiB covers two pages of 512 KiB. Larger pages still compress, less
 	// well. Every encoder holds a history buffer of the window and a block
 	// (with WithLowerEncoderMem; twice the window without), so the window
-	// is most of an encoder's memory: 2 MiB made each pooled delta encoder
-	// 4.5 MB and a pass over 100 pages peak at 80 MiB (measured in bench/).
+	// is most of an encoder's memory: with 2 MiB a delta encoder held 4.5
+	// MB (measured in bench/).
 	windowSize = 1 << 20
 
 	// maxDecoderWindow bounds the window a frame read back may declare; a
