@@ -27,12 +27,13 @@ const (
 
 	// bodyChainLength is how many bodies in a row form one delta chain: the
 	// first is stored whole, each next one as a delta against the one
-	// before. Reading a body decodes at most this many frames (~4 ms for
-	// 32 pages of 350 KB, only for evidence downloads and exports); the
-	// printable policy's 300 bodies take 3.0 MB at 16, 2.5 MB at 32, 4.1 MB
-	// at 8 (measured at the best zstd level; the better level, which spares
-	// 68 MiB of encoder tables, makes whole bodies ~15% larger, so longer
-	// chains it is).
+	// before. Reading a body decodes at most this many frames (2.7 ms at
+	// the end of a chain of 350 KB pages, BenchmarkReadBody): evidence
+	// downloads, exports, and every new body of a watch, whose delta needs
+	// the body before it. The printable policy's 300 bodies took 3.0 MB at
+	// 16, 2.5 MB at 32, 4.1 MB at 8 (measured at the best zstd level; whole
+	// bodies at the default level and deltas at the fastest make it 3.39
+	// MB at 32).
 	bodyChainLength = 32
 )
 
