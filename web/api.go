@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,7 +73,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 		f.Watch = name
 	}
 	for _, k := range splitList(q.Get("kind")) {
-		if !isKnownKind(monitor.EventKind(k)) {
+		if !slices.Contains(eventKinds, monitor.EventKind(k)) {
 			return badRequestf("kind %q: want one of baseline, change, revert, anomaly, fetch_error, recovered", k)
 		}
 		f.Kinds = append(f.Kinds, monitor.EventKind(k))
@@ -152,11 +153,7 @@ type versionJSON struct {
 }
 
 func (s *Server) apiVersion(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	v, err := s.reader.Version(r.Context(), id)
+	v, err := s.pathVersion(r)
 	if err != nil {
 		return err
 	}
@@ -172,15 +169,6 @@ func (s *Server) apiVersion(w http.ResponseWriter, r *http.Request) error {
 		out.EvidenceURL = fmt.Sprintf("/versions/%d/evidence.zip", v.ID)
 	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-func isKnownKind(k monitor.EventKind) bool {
-	for _, known := range eventKinds {
-		if k == known {
-			return true
-		}
-	}
-	return false
 }
 
 func splitList(s string) []string {

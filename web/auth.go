@@ -46,9 +46,8 @@ func newAuthenticator(a Auth, token string) *authenticator {
 func (a *authenticator) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !a.allow(r) {
-			if a.hash != nil || a.hasToken {
-				w.Header().Add("WWW-Authenticate", `Basic realm="policywatch", charset="UTF-8"`)
-			}
+			// Basic serves the token too (as the password of any user).
+			w.Header().Add("WWW-Authenticate", `Basic realm="policywatch", charset="UTF-8"`)
 			if a.hasToken {
 				w.Header().Add("WWW-Authenticate", `Bearer realm="policywatch"`)
 			}

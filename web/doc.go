@@ -14,6 +14,7 @@
 //
 // web reads the history through Reader, a small interface that *store.DB
 // satisfies. It may import monitor and its leaves (monitor/diff,
-// monitor/analyze…), the standard library, Prometheus' client and
-// golang.org/x/crypto; never store, notify or cmd.
+// monitor/analyze…), the standard library, VictoriaMetrics' metrics (the
+// process and Go runtime figures of /metrics) and golang.org/x/crypto;
+// never store, notify or cmd.
 package web

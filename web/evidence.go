@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -175,16 +177,18 @@ func buildEvidence(v *monitor.Version, body *monitor.Body) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+var lineBreaks = strings.NewReplacer("\r", " ", "\n", " ")
+
 // headerText writes a response's status and header as HTTP/1.1 puts them
 // on the wire, fields sorted.
 func headerText(b *monitor.Body) []byte {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "HTTP/1.1 %d %s\r\n", b.Status, http.StatusText(b.Status))
-	for _, name := range sortedKeys(b.Header) {
+	for _, name := range slices.Sorted(maps.Keys(b.Header)) {
 		for _, v := range b.Header[name] {
 			// Stored headers were parsed from a response, so they hold no
 			// line breaks; a corrupt row must not forge a line anyway.
-			v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+			v = lineBreaks.Replace(v)
 			fmt.Fprintf(&buf, "%s: %s\r\n", name, v)
 		}
 	}

@@ -120,10 +120,11 @@ func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
 		watches = nil
 	}
 
-	for _, watch := range slices.Sorted(maps.Keys(checks)) {
+	checked := slices.Sorted(maps.Keys(checks))
+	for _, watch := range checked {
 		t.sample(famFailures, "", strconv.FormatInt(checks[watch][monitor.OutcomeFetchError], 10), "watch", watch)
 	}
-	for _, watch := range slices.Sorted(maps.Keys(checks)) {
+	for _, watch := range checked {
 		byOutcome := checks[watch]
 		for _, outcome := range slices.Sorted(maps.Keys(byOutcome)) {
 			t.sample(famChecks, "", strconv.FormatInt(byOutcome[outcome], 10), "outcome", string(outcome), "watch", watch)

@@ -3,12 +3,12 @@ package web
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"time"
 
@@ -32,6 +32,15 @@ func pathID(r *http.Request, name string) (int64, error) {
 		return 0, notFoundf("%q is not a valid %s number.", raw, name)
 	}
 	return id, nil
+}
+
+// pathVersion reads the version whose id the request's path names.
+func (s *Server) pathVersion(r *http.Request) (*monitor.Version, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.reader.Version(r.Context(), id)
 }
 
 // ---- Overview ----
@@ -146,10 +155,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	f := monitor.EventFilter{Watch: sum.Name, Descending: true, Limit: timelinePage + 1}
-	v := timelineView{common: s.common(sum.Name), Watch: newWatchView(sum)}
-	if s.feeds.Load() {
-		v.FeedURL = "/feeds/watch/" + sum.Name + ".atom"
-	}
+	v := timelineView{common: s.watchCommon(sum.Name, sum.Name), Watch: newWatchView(sum)}
 
 	kind := q.Get("kind")
 	v.Kinds = append(v.Kinds, option{Value: "", Label: "all kinds", Selected: kind == ""})
@@ -262,14 +268,11 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	v := eventView{
-		common:   s.common(fmt.Sprintf("%s: %s of %s", e.Watch, kindName(e.Kind), e.Time.UTC().Format("2 Jan 2006"))),
+		common:   s.watchCommon(fmt.Sprintf("%s: %s of %s", e.Watch, kindName(e.Kind), e.Time.UTC().Format("2 Jan 2006")), e.Watch),
 		Event:    *e,
 		Analysis: s.newAnalysisView(e.Analysis, maxStatements),
 		Inline:   q.Get("view") == "inline",
 		Full:     q.Get("context") == "all",
-	}
-	if s.feeds.Load() {
-		v.FeedURL = "/feeds/watch/" + e.Watch + ".atom"
 	}
 	link := func(inline, full bool) string {
 		u := url.Values{}
@@ -341,11 +344,7 @@ type headerView struct{ Name, Value string }
 
 func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ver, err := s.reader.Version(ctx, id)
+	ver, err := s.pathVersion(r)
 	if err != nil {
 		return err
 	}
@@ -363,7 +362,7 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Body = body
-		for _, name := range sortedKeys(body.Header) {
+		for _, name := range slices.Sorted(maps.Keys(body.Header)) {
 			for _, value := range body.Header[name] {
 				v.Headers = append(v.Headers, headerView{name, value})
 			}
@@ -390,11 +389,7 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
 // versionText serves a version's readable text as text/plain, which
 // browsers show as text whatever it holds.
 func (s *Server) versionText(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	ver, err := s.reader.Version(r.Context(), id)
+	ver, err := s.pathVersion(r)
 	if err != nil {
 		return err
 	}
@@ -407,11 +402,7 @@ func (s *Server) versionText(w http.ResponseWriter, r *http.Request) error {
 // versionBody reads the version named in the path and the raw body it was
 // first read from.
 func (s *Server) versionBody(r *http.Request) (*monitor.Version, *monitor.Body, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return nil, nil, err
-	}
-	ver, err := s.reader.Version(r.Context(), id)
+	ver, err := s.pathVersion(r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -436,13 +427,4 @@ func (s *Server) rawBody(w http.ResponseWriter, r *http.Request) error {
 	setDownload(w, fmt.Sprintf("%s-version-%d-response-body.bin", ver.Watch, ver.ID), "application/octet-stream", len(body.Data))
 	_, err = w.Write(body.Data)
 	return err
-}
-
-func sortedKeys(h http.Header) []string {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -210,6 +210,16 @@ func (s *Server) common(title string) common {
 	return common{Title: title, Feeds: s.feeds.Load()}
 }
 
+// watchCommon is common for a page about one watch: it links the watch's
+// own feed too.
+func (s *Server) watchCommon(title, watch string) common {
+	c := s.common(title)
+	if c.Feeds {
+		c.FeedURL = "/feeds/watch/" + watch + ".atom"
+	}
+	return c
+}
+
 // label names a taxonomy id for people.
 func (s *Server) label(id string) string { return s.taxonomy.Label(id, "en") }
 

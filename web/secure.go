@@ -49,7 +49,5 @@ func setDownload(w http.ResponseWriter, name, contentType string, size int) {
 	}))
 	h.Set("Content-Security-Policy", downloadPolicy)
 	h.Set("Cache-Control", "private, no-transform")
-	if size >= 0 {
-		h.Set("Content-Length", strconv.Itoa(size))
-	}
+	h.Set("Content-Length", strconv.Itoa(size))
 }

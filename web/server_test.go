@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -333,59 +334,28 @@ func TestMetrics(t *testing.T) {
 	// A check that fails, for the failure counter.
 	r.step(t, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), 503, []byte("down"), nil)
 	_, ts := r.server(t)
-	resp, body := get(t, ts.URL+"/metrics")
-	if resp.StatusCode != 200 {
-		t.Fatalf("/metrics: %d\n%s", resp.StatusCode, body)
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
-	if err != nil {
-		t.Fatalf("/metrics is not Prometheus text: %v", err)
-	}
-	value := func(name string, labels map[string]string) (float64, bool) {
-		f, ok := families[name]
-		if !ok {
-			return 0, false
-		}
-	metrics:
-		for _, m := range f.Metric {
-			for _, l := range m.Label {
-				if want, ok := labels[l.GetName()]; ok && want != l.GetValue() {
-					continue metrics
-				}
-			}
-			switch {
-			case m.Counter != nil:
-				return m.Counter.GetValue(), true
-			case m.Gauge != nil:
-				return m.Gauge.GetValue(), true
-			case m.Histogram != nil:
-				return float64(m.Histogram.GetSampleCount()), true
-			}
-		}
-		return 0, false
-	}
+	families, _ := parseMetrics(t, ts.URL)
 	for _, c := range []struct {
 		name   string
-		labels map[string]string
+		labels []string
 		want   float64
 	}{
-		{"policywatch_checks_total", map[string]string{"watch": "example", "outcome": "baseline"}, 1},
-		{"policywatch_checks_total", map[string]string{"watch": "example", "outcome": "changed"}, 1},
-		{"policywatch_checks_total", map[string]string{"watch": "example", "outcome": "fetch_error"}, 1},
-		{"policywatch_check_failures_total", map[string]string{"watch": "example"}, 1},
-		{"policywatch_events_total", map[string]string{"watch": "example", "kind": "change"}, 1},
-		{"policywatch_events_total", map[string]string{"watch": "example", "kind": "fetch_error"}, 1},
-		{"policywatch_fetch_duration_seconds", map[string]string{"watch": "example"}, 3}, // one attempt per check
-		{"policywatch_watch_failing", map[string]string{"watch": "example", "kind": "fetch_error"}, 1},
+		{"policywatch_checks_total", []string{"watch", "example", "outcome", "baseline"}, 1},
+		{"policywatch_checks_total", []string{"watch", "example", "outcome", "changed"}, 1},
+		{"policywatch_checks_total", []string{"watch", "example", "outcome", "fetch_error"}, 1},
+		{"policywatch_check_failures_total", []string{"watch", "example"}, 1},
+		{"policywatch_events_total", []string{"watch", "example", "kind", "change"}, 1},
+		{"policywatch_events_total", []string{"watch", "example", "kind", "fetch_error"}, 1},
+		{"policywatch_fetch_duration_seconds", []string{"watch", "example"}, 3}, // one attempt per check
+		{"policywatch_watch_failing", []string{"watch", "example", "kind", "fetch_error"}, 1},
 		{"policywatch_metrics_read_errors", nil, 0},
 	} {
-		got, ok := value(c.name, c.labels)
+		got, ok := seriesValue(families, c.name, c.labels...)
 		if !ok || got != c.want {
 			t.Errorf("%s%v = %v (present: %v), want %v", c.name, c.labels, got, ok, c.want)
 		}
 	}
-	if size, ok := value("policywatch_database_size_bytes", nil); !ok || size < 4096 {
+	if size, ok := seriesValue(families, "policywatch_database_size_bytes"); !ok || size < 4096 {
 		t.Errorf("policywatch_database_size_bytes = %v, %v", size, ok)
 	}
 	if _, ok := families["go_goroutines"]; !ok {
@@ -409,6 +379,35 @@ func parseMetrics(t *testing.T, url string) (map[string]*dto.MetricFamily, strin
 		t.Fatalf("/metrics is not Prometheus text: %v\n%s", err, body)
 	}
 	return families, string(body)
+}
+
+// seriesValue returns the value of the first series of the family name
+// that has the labels given as name, value pairs: a counter's or a
+// gauge's value, a histogram's sample count.
+func seriesValue(families map[string]*dto.MetricFamily, name string, labels ...string) (float64, bool) {
+	f, ok := families[name]
+	if !ok {
+		return 0, false
+	}
+series:
+	for _, m := range f.Metric {
+		for i := 0; i+1 < len(labels); i += 2 {
+			if !slices.ContainsFunc(m.Label, func(l *dto.LabelPair) bool {
+				return l.GetName() == labels[i] && l.GetValue() == labels[i+1]
+			}) {
+				continue series
+			}
+		}
+		switch {
+		case m.Counter != nil:
+			return m.Counter.GetValue(), true
+		case m.Gauge != nil:
+			return m.Gauge.GetValue(), true
+		case m.Histogram != nil:
+			return float64(m.Histogram.GetSampleCount()), true
+		}
+	}
+	return 0, false
 }
 
 // TestMetricsEscapesLabelValues: a watch name, from the user's config,
@@ -445,7 +444,9 @@ func TestMetricsEscapesLabelValues(t *testing.T) {
 			}
 		}
 	}
-	if f := families["policywatch_fetch_duration_seconds"]; f != nil && len(f.Metric) == 1 {
+	if f := families["policywatch_fetch_duration_seconds"]; f == nil || len(f.Metric) != 1 {
+		t.Errorf("policywatch_fetch_duration_seconds: %v, want one series", f)
+	} else {
 		h := f.Metric[0].Histogram
 		if h.GetSampleCount() != 1 || len(h.Bucket) != 10 || h.Bucket[8].GetUpperBound() != 60 || h.Bucket[8].GetCumulativeCount() != 1 {
 			t.Errorf("policywatch_fetch_duration_seconds: %v", h)
@@ -522,32 +523,6 @@ func TestMetricsReadError(t *testing.T) {
 			t.Errorf("a read with %v left before its deadline, want a 20 s deadline", left)
 		}
 	}
-	gauge := func(name string, labels ...string) float64 {
-		t.Helper()
-		f, ok := families[name]
-		if !ok {
-			t.Errorf("%s missing", name)
-			return -1
-		}
-	metrics:
-		for _, m := range f.Metric {
-			for i := 0; i < len(labels); i += 2 {
-				for _, l := range m.Label {
-					if l.GetName() == labels[i] && l.GetValue() != labels[i+1] {
-						continue metrics
-					}
-				}
-			}
-			switch {
-			case m.Counter != nil:
-				return m.Counter.GetValue()
-			case m.Gauge != nil:
-				return m.Gauge.GetValue()
-			}
-		}
-		t.Errorf("%s%v missing", name, labels)
-		return -1
-	}
 	for _, c := range []struct {
 		name   string
 		labels []string
@@ -564,8 +539,8 @@ func TestMetricsReadError(t *testing.T) {
 		{"policywatch_watch_failing", []string{"watch", "a", "kind", "fetch_error"}, 0},
 		{"policywatch_watch_failing", []string{"watch", "b", "kind", "anomaly"}, 0},
 	} {
-		if got := gauge(c.name, c.labels...); got != c.want {
-			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
+		if got, ok := seriesValue(families, c.name, c.labels...); !ok || got != c.want {
+			t.Errorf("%s%v = %v (present: %v), want %v", c.name, c.labels, got, ok, c.want)
 		}
 	}
 	if f := families["policywatch_last_check_timestamp_seconds"]; f != nil && len(f.Metric) != 1 {
@@ -579,11 +554,12 @@ func TestMetricsReadError(t *testing.T) {
 	if h.GetSampleCount() != 4 || h.GetSampleSum() != 90.8 {
 		t.Errorf("histogram count %d sum %v, want 4 and 90.8", h.GetSampleCount(), h.GetSampleSum())
 	}
-	want := []uint64{2, 2, 2, 3, 3, 3, 3, 3, 3, 4} // the last, +Inf
-	for i, b := range h.Bucket {
-		if len(h.Bucket) != len(want) || b.GetCumulativeCount() != want[i] {
-			t.Errorf("bucket le=%v: %d, want the cumulative counts %v", b.GetUpperBound(), b.GetCumulativeCount(), want)
-		}
+	var cumulative []uint64
+	for _, b := range h.Bucket {
+		cumulative = append(cumulative, b.GetCumulativeCount())
+	}
+	if want := []uint64{2, 2, 2, 3, 3, 3, 3, 3, 3, 4}; !slices.Equal(cumulative, want) { // the last, +Inf
+		t.Errorf("cumulative bucket counts %v, want %v", cumulative, want)
 	}
 	if _, ok := families["process_resident_memory_bytes"]; !ok {
 		t.Error("no process metrics")

@@ -159,11 +159,10 @@ type analysisView struct {
 }
 
 type dateView struct {
-	Role             string
-	Old, New         string // as people read them; "none" when absent
-	OldISO, NewISO   string
-	Quote            string
-	Appeared, Passed bool // the date is new, or gone
+	Role           string
+	Old, New       string // as people read them; "none" when absent
+	OldISO, NewISO string
+	Quote          string
 }
 
 type topicGroup struct {
@@ -191,7 +190,6 @@ func (s *Server) newAnalysisView(a *analyze.Analysis, statements int) *analysisV
 		v.Dates = append(v.Dates, dateView{
 			Role: string(d.Role), Old: analyze.HumanDate(d.Old), New: analyze.HumanDate(d.New),
 			OldISO: d.Old, NewISO: d.New, Quote: d.Quote,
-			Appeared: d.Old == "", Passed: d.New == "",
 		})
 	}
 	labels := func(ids []string) []string {

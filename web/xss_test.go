@@ -1,11 +1,9 @@
 package web_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -136,29 +134,9 @@ func TestBrowserHostilePageRunsNoScript(t *testing.T) {
 	if !bytes.Equal(raw, bodies[1]) {
 		t.Errorf("raw download: %d bytes differ from the %d the page server sent", len(raw), len(bodies[1]))
 	}
-	zr, err := zip.NewReader(bytes.NewReader(bundle), int64(len(bundle)))
-	if err != nil {
-		t.Fatalf("evidence bundle downloaded by the browser: %v", err)
-	}
-	found := false
-	for _, f := range zr.File {
-		if strings.HasSuffix(f.Name, "/response-body.bin") {
-			found = true
-			rc, err := f.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, err := io.ReadAll(rc)
-			rc.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(data, bodies[1]) {
-				t.Errorf("bundle's response body: %d bytes differ from the %d sent", len(data), len(bodies[1]))
-			}
-		}
-	}
-	if !found {
+	if data, ok := unzip(t, bundle)["response-body.bin"]; !ok {
 		t.Error("the bundle downloaded by the browser has no response body")
+	} else if !bytes.Equal(data, bodies[1]) {
+		t.Errorf("bundle's response body: %d bytes differ from the %d sent", len(data), len(bodies[1]))
 	}
 }
