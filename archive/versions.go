@@ -57,7 +57,7 @@ type manifestRow struct {
 // kind). OpenFolder reads the folder back, and importing it replays the
 // same history.
 func ExportMarkdown(ctx context.Context, r HistoryReader, watch, dir string) (_ *VersionsExport, err error) {
-	versions, rows, err := history(ctx, r, watch)
+	versions, rows, _, err := history(ctx, r, watch)
 	if err != nil {
 		return nil, err
 	}
@@ -89,24 +89,25 @@ func ExportMarkdown(ctx context.Context, r HistoryReader, watch, dir string) (_ 
 	return &VersionsExport{Dir: dir, Versions: len(versions), Rows: len(rows)}, nil
 }
 
-// history reads a watch's versions and the times each became current.
-func history(ctx context.Context, r HistoryReader, watch string) ([]monitor.Version, []manifestRow, error) {
+// history reads a watch's versions, the times each became current, and
+// the summary of the baseline or change event that first recorded each.
+func history(ctx context.Context, r HistoryReader, watch string) (versions []monitor.Version, rows []manifestRow, summaries map[int64]string, err error) {
 	if !watchNamePattern.MatchString(watch) {
-		return nil, nil, fmt.Errorf("export %q: not a watch name ([a-z0-9-]+)", shorten(watch, 100))
+		return nil, nil, nil, fmt.Errorf("export %q: not a watch name ([a-z0-9-]+)", shorten(watch, 100))
 	}
-	versions, err := r.Versions(ctx, watch)
+	versions, err = r.Versions(ctx, watch)
 	if err != nil {
-		return nil, nil, fmt.Errorf("export %s: %w", watch, err)
+		return nil, nil, nil, fmt.Errorf("export %s: %w", watch, err)
 	}
 	if len(versions) == 0 {
-		return nil, nil, fmt.Errorf("export %s: no versions recorded", watch)
+		return nil, nil, nil, fmt.Errorf("export %s: no versions recorded", watch)
 	}
 	known := make(map[int64]bool, len(versions))
 	for _, v := range versions {
 		known[v.ID] = true
 	}
-	var rows []manifestRow
 	listed := map[int64]bool{}
+	summaries = map[int64]string{}
 	_, err = eachEvent(ctx, r, monitor.EventFilter{
 		Watch: watch, Kinds: []monitor.EventKind{monitor.KindBaseline, monitor.KindChange, monitor.KindRevert},
 	}, eventPage, func(e monitor.Event) error {
@@ -114,10 +115,13 @@ func history(ctx context.Context, r HistoryReader, watch string) ([]monitor.Vers
 			rows = append(rows, manifestRow{time: e.Time, version: e.Version, kind: e.Kind})
 			listed[e.Version] = true
 		}
+		if _, ok := summaries[e.Version]; !ok && e.Version != 0 && e.Kind != monitor.KindRevert {
+			summaries[e.Version] = e.Summary
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("export %s: %w", watch, err)
+		return nil, nil, nil, fmt.Errorf("export %s: %w", watch, err)
 	}
 	// A version no event names (none should be) is still listed, when it
 	// was first seen.
@@ -127,7 +131,7 @@ func history(ctx context.Context, r HistoryReader, watch string) ([]monitor.Vers
 		}
 	}
 	slices.SortStableFunc(rows, func(a, b manifestRow) int { return a.time.Compare(b.time) })
-	return versions, rows, nil
+	return versions, rows, summaries, nil
 }
 
 // emptyDir makes sure dir exists and is empty, creating it if needed (and
@@ -174,13 +178,9 @@ func ExportGit(ctx context.Context, r HistoryReader, watch, dir string) (_ *Vers
 	if _, err := exec.LookPath("git"); err != nil {
 		return nil, fmt.Errorf("export %s to git: the git command is not on the PATH: %w", watch, err)
 	}
-	versions, _, err := history(ctx, r, watch)
+	versions, _, summaries, err := history(ctx, r, watch)
 	if err != nil {
 		return nil, err
-	}
-	summaries, err := versionSummaries(ctx, r, watch)
-	if err != nil {
-		return nil, fmt.Errorf("export %s: %w", watch, err)
 	}
 	created, err := emptyDir(dir)
 	if err != nil {
@@ -207,21 +207,6 @@ func ExportGit(ctx context.Context, r HistoryReader, watch, dir string) (_ *Vers
 		return nil, fmt.Errorf("export %s to git: %w", watch, err)
 	}
 	return &VersionsExport{Dir: dir, Versions: len(versions)}, nil
-}
-
-// versionSummaries maps each version to the summary of the baseline or
-// change event that first recorded it.
-func versionSummaries(ctx context.Context, r EventReader, watch string) (map[int64]string, error) {
-	out := map[int64]string{}
-	_, err := eachEvent(ctx, r, monitor.EventFilter{
-		Watch: watch, Kinds: []monitor.EventKind{monitor.KindBaseline, monitor.KindChange},
-	}, eventPage, func(e monitor.Event) error {
-		if _, ok := out[e.Version]; !ok && e.Version != 0 {
-			out[e.Version] = e.Summary
-		}
-		return nil
-	})
-	return out, err
 }
 
 const gitIdent = "policywatch <policywatch@localhost>"
@@ -259,8 +244,8 @@ func writeFastImport(ctx context.Context, r HistoryReader, w io.Writer, file str
 // runGit runs git in dir with the given input, ignoring the user's and
 // the system's configuration so that no hook, signing or template runs.
 func runGit(ctx context.Context, dir string, stdin io.Reader, args ...string) error {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = append(cmd.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
+	cmd := gitCommand(ctx, dir, args...)
+	cmd.Env = append(cmd.Env, "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
 	cmd.Stdin = stdin
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -150,6 +150,27 @@ func TestExportGit(t *testing.T) {
 	if len(lines) != len(versions) {
 		t.Fatalf("%d commits, want one per version (%d):\n%s", len(lines), len(versions), out)
 	}
+	// Each message quotes the baseline or change that recorded the version,
+	// not a later revert to it.
+	events, err := r.db.Events(context.Background(), monitor.EventFilter{Watch: testWatch.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordedBy := map[int64]string{}
+	for _, e := range events {
+		if _, ok := recordedBy[e.Version]; !ok && (e.Kind == monitor.KindBaseline || e.Kind == monitor.KindChange) {
+			recordedBy[e.Version] = e.Summary
+		}
+	}
+	for i, line := range lines {
+		body, err := exec.Command("git", "-C", dir, "log", "-1", "--format=%b", strings.Fields(line)[0]).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := recordedBy[versions[i].ID]; want == "" || !strings.Contains(string(body), want) {
+			t.Errorf("commit %d message:\n%s\nwant the summary %q", i+1, body, want)
+		}
+	}
 	for i, line := range lines {
 		f := strings.SplitN(line, " ", 4)
 		when := versions[i].FirstSeen.UTC().Format("2006-01-02T15:04:05+00:00")

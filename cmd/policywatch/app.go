@@ -53,6 +53,7 @@ type app struct {
 	cfg    *config.Config
 	db     *store.DB
 	log    *slog.Logger
+	tax    *analyze.Taxonomy // built on first use by taxonomy
 
 	closers []func() error // run when the command ends, last first
 }
@@ -99,7 +100,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
 		if len(args) > 1 {
 			if c := findCommand(cmds, args[1]); c != nil {
-				printCommandHelp(stdout, c, newFlagSet(c, io.Discard))
+				printCommandHelp(stdout, c)
 				return nil
 			}
 			return usageError{fmt.Sprintf("unknown command %q", args[1])}
@@ -137,13 +138,16 @@ type commonFlags struct {
 	verbose    bool
 }
 
-func newFlagSet(c *command, out io.Writer) *flag.FlagSet {
+// newFlagSet returns c's flag set, silent: errors are returned as usage
+// errors and help is printed by printCommandHelp.
+func newFlagSet(c *command) *flag.FlagSet {
 	fs := flag.NewFlagSet("policywatch "+c.name, flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(io.Discard)
 	return fs
 }
 
-func printCommandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
+func printCommandHelp(w io.Writer, c *command) {
+	fs := newFlagSet(c)
 	var common commonFlags
 	registerCommon(fs, &common)
 	if c.flags != nil {
@@ -161,7 +165,7 @@ func registerCommon(fs *flag.FlagSet, f *commonFlags) {
 }
 
 func (c *command) execute(ctx context.Context, e env, args []string) error {
-	fs := newFlagSet(c, io.Discard)
+	fs := newFlagSet(c)
 	var common commonFlags
 	registerCommon(fs, &common)
 	var opts any
@@ -170,7 +174,7 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 	}
 	if err := fs.Parse(interspersed(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printCommandHelp(e.stdout, c, newFlagSet(c, io.Discard))
+			printCommandHelp(e.stdout, c)
 			return errHelpShown
 		}
 		return usageError{fmt.Sprintf("%s: %v", c.name, err)}
@@ -244,11 +248,17 @@ func isBoolFlag(f *flag.Flag) bool {
 	return ok && b.IsBoolFlag()
 }
 
-func loadConfig(path string, getenv func(string) string) (*config.Config, error) {
-	if path == "" {
-		path = getenv("POLICYWATCH_CONFIG")
+// configPath is the configuration file named by --config or, without
+// it, by POLICYWATCH_CONFIG; "" when neither names one.
+func configPath(flagValue string, getenv func(string) string) string {
+	if flagValue != "" {
+		return flagValue
 	}
-	if path == "" {
+	return getenv("POLICYWATCH_CONFIG")
+}
+
+func loadConfig(path string, getenv func(string) string) (*config.Config, error) {
+	if path = configPath(path, getenv); path == "" {
 		return config.Defaults(), nil
 	}
 	return config.Load(path)
@@ -287,13 +297,17 @@ func (a *app) newChecker(opts ...monitor.CheckerOption) *monitor.Checker {
 }
 
 // taxonomy is the analysis's built-in taxonomy extended by the config's
-// taxonomy section (validated when the file was loaded).
+// taxonomy section (validated when the file was loaded). It is built once
+// per command: the checker, the notifier and the web view of the daemon
+// share it rather than each parsing and compiling its own.
 func (a *app) taxonomy() *analyze.Taxonomy {
-	t := analyze.DefaultTaxonomy()
-	if err := t.Extend(a.cfg.TaxonomyEntries); err != nil {
-		a.log.Error("taxonomy entries of the configuration", "err", err) // unreachable: checked at load
+	if a.tax == nil {
+		a.tax = analyze.DefaultTaxonomy()
+		if err := a.tax.Extend(a.cfg.TaxonomyEntries); err != nil {
+			a.log.Error("taxonomy entries of the configuration", "err", err) // unreachable: checked at load
+		}
 	}
-	return t
+	return a.tax
 }
 
 // selectWatches returns the configured watches named in names (all when

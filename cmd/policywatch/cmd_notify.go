@@ -320,8 +320,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			switch {
-			case opt.dryRun || !opt.now:
+			if opt.dryRun || !opt.now {
 				return previewDigests(ctx, a, svc, opt.now)
 			}
 			if _, err := svc.Dispatch(ctx); err != nil {

@@ -52,8 +52,9 @@ Examples:
 // listener: unsubscribe links work without the web view's credentials (they
 // come from email, signed); feeds sit behind them.
 func mountNotifier(srv *web.Server, n *notify.Service) {
-	srv.HandlePublic("/unsubscribe", n.Handler())
-	srv.Handle("GET /feeds/", n.Handler())
+	h := n.Handler()
+	srv.HandlePublic("/unsubscribe", h)
+	srv.Handle("GET /feeds/", h)
 }
 
 // newWebServer builds the web view from the configuration's web section;

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/policywatch/policywatch/archive"
 	"github.com/policywatch/policywatch/cmd/policywatch/config"
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/diff"
@@ -164,7 +165,7 @@ Examples:
 		run: func(ctx context.Context, a *app, o any, _ []string) error {
 			opt := o.(*opts)
 			if opt.defaults {
-				return writeDefaults(a)
+				return config.Defaults().WriteYAML(a.stdout)
 			}
 			summaries, err := a.db.Watches(ctx)
 			if err != nil {
@@ -271,18 +272,15 @@ Examples:
 					f.Kinds = append(f.Kinds, monitor.EventKind(k))
 				}
 			}
+			if opt.json {
+				// The export's own writer: one stable format, read a page
+				// at a time.
+				_, err := archive.WriteEventsJSONL(ctx, a.db, f, a.stdout)
+				return err
+			}
 			events, err := a.db.Events(ctx, f)
 			if err != nil {
 				return err
-			}
-			if opt.json {
-				enc := json.NewEncoder(a.stdout)
-				for _, e := range events {
-					if err := enc.Encode(e); err != nil {
-						return err
-					}
-				}
-				return nil
 			}
 			if len(events) == 0 {
 				fmt.Fprintln(a.stderr, "no events")
@@ -482,10 +480,7 @@ Example:
 			if args[0] != "check" {
 				return usageError{fmt.Sprintf("config %s: the only subcommand is 'check'", args[0])}
 			}
-			path := a.common.config
-			if path == "" {
-				path = a.getenv("POLICYWATCH_CONFIG")
-			}
+			path := configPath(a.common.config, a.getenv)
 			if path == "" {
 				return usageError{"config check: name the file with --config FILE (or POLICYWATCH_CONFIG)"}
 			}
@@ -505,5 +500,3 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
-
-func writeDefaults(a *app) error { return config.Defaults().WriteYAML(a.stdout) }

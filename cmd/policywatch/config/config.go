@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -127,14 +128,21 @@ func Defaults() *Config {
 	c := &Config{Settings: s}
 	for _, b := range builtins() {
 		w := b.watch
-		w.Select = cloneStrings(w.Select)
-		w.Remove = cloneStrings(w.Remove)
-		w.Fetcher = DefaultFetcher
-		w.Schedule = s.Schedule
-		w.MinLengthRatio = s.MinLengthRatio
+		// builtins shares one remove list among its watches.
+		w.Select = slices.Clone(w.Select)
+		w.Remove = slices.Clone(w.Remove)
+		s.setWatchDefaults(&w)
 		c.Watches = append(c.Watches, w)
 	}
 	return c
+}
+
+// setWatchDefaults sets what a watch takes from the settings unless it
+// says otherwise: the file's watches and the built-in ones alike.
+func (s Settings) setWatchDefaults(w *monitor.Watch) {
+	w.Fetcher = DefaultFetcher
+	w.Schedule = s.Schedule
+	w.MinLengthRatio = s.MinLengthRatio
 }
 
 // Load reads and parses the configuration file at path.
@@ -144,11 +152,4 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("read configuration: %w", err)
 	}
 	return Parse(path, data)
-}
-
-func cloneStrings(s []string) []string {
-	if len(s) == 0 {
-		return nil
-	}
-	return append([]string(nil), s...)
 }

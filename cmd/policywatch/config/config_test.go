@@ -261,10 +261,14 @@ func TestDefaults(t *testing.T) {
 	if !reflect.DeepEqual(names, wantNames) {
 		t.Errorf("names = %q", names)
 	}
-	// Each call returns its own slices.
+	// Each call, and each watch, has its own slices.
 	d.Watches[0].Select[0] = "changed"
 	if Defaults().Watches[0].Select[0] != "#root" {
 		t.Error("Defaults shares slices between calls")
+	}
+	d.Watches[0].Remove[0] = "changed"
+	if d.Watches[1].Remove[0] != "img" {
+		t.Error("Defaults shares slices between watches")
 	}
 }
 

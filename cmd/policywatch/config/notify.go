@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -28,9 +29,8 @@ var (
 func (c *Config) NotifyConfig() (*notify.Config, error) {
 	p := &parser{file: c.Path}
 	nc := p.notify(c.Notify, c.Watches)
-	if len(p.problems) > 0 {
-		sortProblems(p.problems)
-		return nil, &Error{Problems: p.problems}
+	if err := newError(p.problems); err != nil {
+		return nil, err
 	}
 	return nc, nil
 }
@@ -234,23 +234,14 @@ func (p *parser) webhooks(n *yaml.Node, watches []monitor.Watch) []notify.Webhoo
 // list of one.
 func (p *parser) watchNames(n *yaml.Node, field string, known []string) []string {
 	return p.stringList(n, field, "watch name", func(item *yaml.Node, field, name string) bool {
-		switch {
-		case contains(known, name):
+		if slices.Contains(known, name) {
 			return true
-		case suggest(name, known) != "":
-			p.report(item, field, "unknown watch %q; did you mean %q?", name, suggest(name, known))
-		default:
+		}
+		if s := suggest(name, known); s != "" {
+			p.report(item, field, "unknown watch %q; did you mean %q?", name, s)
+		} else {
 			p.report(item, field, "unknown watch %q", name)
 		}
 		return false
 	})
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -38,9 +38,8 @@ func Parse(path string, data []byte) (*Config, error) {
 	if cfg != nil {
 		p.web(cfg.Web, filepath.Dir(path))
 	}
-	if len(p.problems) > 0 {
-		sortProblems(p.problems)
-		return nil, &Error{Problems: p.problems}
+	if err := newError(p.problems); err != nil {
+		return nil, err
 	}
 	cfg.Path = path
 	return cfg, nil
@@ -382,9 +381,7 @@ func (p *parser) watch(n *yaml.Node, path string, s Settings) (w monitor.Watch, 
 	f := p.mapping(n, path, watchKeys)
 	field := func(key string) string { return path + "." + key }
 
-	w.Fetcher = DefaultFetcher
-	w.Schedule = s.Schedule
-	w.MinLengthRatio = s.MinLengthRatio
+	s.setWatchDefaults(&w)
 
 	if v := f["name"]; !v.set() {
 		p.report(n, path, "missing name; every watch needs a unique name")

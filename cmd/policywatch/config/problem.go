@@ -50,10 +50,15 @@ func (e *Error) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// sortProblems puts problems in the order of the file; problems found at
-// the same place keep the order they were found in.
-func sortProblems(ps []Problem) {
+// newError returns the problems as an *Error, in the order of the file
+// (problems found at the same place keep the order they were found in);
+// nil when there are none.
+func newError(ps []Problem) error {
+	if len(ps) == 0 {
+		return nil
+	}
 	slices.SortStableFunc(ps, func(a, b Problem) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
+	return &Error{Problems: ps}
 }

@@ -30,9 +30,8 @@ var (
 func (c *Config) WebConfig() (*web.Config, error) {
 	p := &parser{file: c.Path}
 	cfg := p.web(c.Web, filepath.Dir(c.Path))
-	if len(p.problems) > 0 {
-		sortProblems(p.problems)
-		return nil, &Error{Problems: p.problems}
+	if err := newError(p.problems); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
