@@ -181,20 +181,9 @@ func TestCompareBaselineIsNil(t *testing.T) {
 
 func TestCompareWorksOnSheetsReadBackFromJSON(t *testing.T) {
 	tx := DefaultTaxonomy()
-	reload := func(sh *FactSheet) *FactSheet {
-		data, err := json.Marshal(sh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var back FactSheet
-		if err := json.Unmarshal(data, &back); err != nil {
-			t.Fatal(err)
-		}
-		return &back
-	}
 	before := tx.FactSheet(basePolicy, "en", baseLinks)
 	after := tx.FactSheet(strings.Replace(basePolicy, "April 7", "May 27", 1), "en", baseLinks)
-	direct, stored := Compare(before, after), Compare(reload(before), reload(after))
+	direct, stored := Compare(before, after), Compare(viaJSON(t, before), viaJSON(t, after))
 	if !reflect.DeepEqual(direct, stored) {
 		t.Errorf("stored sheets compare differently:\n%+v\n%+v", direct, stored)
 	}

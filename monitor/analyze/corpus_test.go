@@ -36,11 +36,16 @@ func readVersion(tb testing.TB, s corpustest.Step) version {
 	if err != nil {
 		tb.Fatalf("extract %04d: %v", s.Seq, err)
 	}
+	return version{seq: fmt.Sprintf("%04d", s.Seq), label: s.Label, text: doc.Text, links: linksOf(doc)}
+}
+
+// linksOf returns a document's links as the analysis takes them.
+func linksOf(doc *extract.Document) []analyze.Link {
 	links := make([]analyze.Link, len(doc.Links()))
 	for i, l := range doc.Links() {
 		links[i] = analyze.Link(l)
 	}
-	return version{seq: fmt.Sprintf("%04d", s.Seq), label: s.Label, text: doc.Text, links: links}
+	return links
 }
 
 // readHistory returns the first version and every change (new text or
@@ -185,7 +190,7 @@ func TestFacebookHistory(t *testing.T) {
 		}
 		a := analyze.Compare(prev.sheet, v.sheet)
 		if a.Severity != w.severity {
-			t.Errorf("%s (%s): severity %s, want %s: %s\n  summary: %s", v.seq, w.why, a.Severity, w.severity, a.Summary, a.Summary)
+			t.Errorf("%s (%s): severity %s, want %s\n  summary: %s", v.seq, w.why, a.Severity, w.severity, a.Summary)
 		}
 		if w.wording && a.Severity != info {
 			t.Errorf("%s: a wording-only change rated %s", v.seq, a.Severity)
@@ -240,11 +245,7 @@ func TestPrintableHistory(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%04d: %v", s.Seq, err)
 		}
-		links := make([]analyze.Link, len(doc.Links()))
-		for i, l := range doc.Links() {
-			links[i] = analyze.Link(l)
-		}
-		sheet := tx.FactSheet(doc.Text, doc.Lang, links)
+		sheet := tx.FactSheet(doc.Text, doc.Lang, linksOf(doc))
 		if prev != nil {
 			seen++
 			a := analyze.Compare(prev, sheet)

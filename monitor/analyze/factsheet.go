@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -374,7 +375,7 @@ func (b *sheetBuilder) finish() *FactSheet {
 	sh.Language = b.lang
 	if sh.Language == "" {
 		best := 0
-		for _, lang := range sortedKeys(b.langHits) {
+		for _, lang := range slices.Sorted(maps.Keys(b.langHits)) {
 			if n := b.langHits[lang]; n > best {
 				sh.Language, best = lang, n
 			}

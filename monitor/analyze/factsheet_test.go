@@ -259,19 +259,11 @@ func TestFactSheetRoundTripsThroughJSON(t *testing.T) {
 	links := []Link{{Text: "formulaire d'opposition", Href: "https://example.com/opposition"}}
 	for _, file := range []string{"fr-policy.txt", "en-policy.txt"} {
 		sh := tx.FactSheet(readFixture(t, file), "", links)
-		data, err := json.Marshal(sh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var back FactSheet
-		if err := json.Unmarshal(data, &back); err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(sh, &back) {
+		if !reflect.DeepEqual(sh, viaJSON(t, sh)) {
 			t.Errorf("%s: round trip changed the sheet", file)
 		}
 		if len(sh.Statements) == 0 || len(sh.Dates) == 0 || len(sh.Topics) == 0 {
-			t.Errorf("%s: empty sheet: %s", file, data)
+			t.Errorf("%s: empty sheet: %+v", file, sh)
 		}
 	}
 	empty := tx.FactSheet("", "en", nil)
@@ -279,6 +271,20 @@ func TestFactSheetRoundTripsThroughJSON(t *testing.T) {
 	if got := string(data); !strings.Contains(got, `"topics":[]`) || !strings.Contains(got, `"statements":[]`) || !strings.Contains(got, `"dates":[]`) {
 		t.Errorf("empty sheet JSON %s: want empty lists, not null", got)
 	}
+}
+
+// viaJSON returns sh written to JSON and read back, as the store keeps it.
+func viaJSON(t *testing.T, sh *FactSheet) *FactSheet {
+	t.Helper()
+	data, err := json.Marshal(sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back FactSheet
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	return &back
 }
 
 func TestFactSheetIsSafeForConcurrentUse(t *testing.T) {

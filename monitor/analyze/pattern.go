@@ -55,7 +55,6 @@ type term struct {
 // pattern is one compiled phrase; target says what a match means to its
 // matcher's owner (an entry index, a date role…).
 type pattern struct {
-	src    string
 	lang   string
 	target int
 	terms  []term
@@ -166,9 +165,8 @@ func splitPattern(src string) ([]string, error) {
 // two map lookups and a glance at the prefixes sharing its first two
 // bytes, however many patterns there are. It is read-only once built.
 type matcher struct {
-	patterns []*pattern
-	any      *index            // every pattern, for lang ""
-	byLang   map[string]*index // each language's own, so a call never visits the others
+	any    *index            // every pattern, for lang ""
+	byLang map[string]*index // each language's own, so a call never visits the others
 }
 
 // index holds patterns by the first word of their first term.
@@ -186,7 +184,7 @@ type lead struct {
 }
 
 func newMatcher(patterns []*pattern) *matcher {
-	m := &matcher{patterns: patterns, any: newIndex(patterns, ""), byLang: map[string]*index{}}
+	m := &matcher{any: newIndex(patterns, ""), byLang: map[string]*index{}}
 	for _, p := range patterns {
 		if m.byLang[p.lang] == nil {
 			m.byLang[p.lang] = newIndex(patterns, p.lang)

@@ -32,7 +32,7 @@ func TestPatternMatches(t *testing.T) {
 		if err != nil {
 			t.Fatalf("compilePattern(%q): %v", tt.pattern, err)
 		}
-		m := newMatcher([]*pattern{{src: tt.pattern, lang: "en", terms: terms}})
+		m := newMatcher([]*pattern{{lang: "en", terms: terms}})
 		var f folder
 		got := false
 		m.find(f.fold(tt.text), "en", func(match) { got = true })

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -132,9 +133,7 @@ func ParseTaxonomy(data []byte) (*Taxonomy, error) {
 func (t *Taxonomy) Extend(entries []Entry) error {
 	next := slices.Clone(t.entries)
 	byID := make(map[string]int, len(t.byID)+len(entries))
-	for id, i := range t.byID {
-		byID[id] = i
-	}
+	maps.Copy(byID, t.byID)
 	for i, e := range entries {
 		at, exists := byID[e.ID]
 		if err := validateEntry(e, !exists); err != nil {
@@ -149,9 +148,7 @@ func (t *Taxonomy) Extend(entries []Entry) error {
 		if e.Kind != "" && e.Kind != old.Kind {
 			return entryError(i, e, fmt.Errorf("kind %q differs from the existing entry's %q", e.Kind, old.Kind))
 		}
-		for lang, label := range e.Labels {
-			old.Labels[lang] = label
-		}
+		maps.Copy(old.Labels, e.Labels)
 		for lang, ps := range e.Patterns {
 			old.Patterns[lang] = append(old.Patterns[lang], ps...)
 		}
@@ -242,9 +239,7 @@ func entryError(i int, e Entry, err error) error {
 
 func cloneEntry(e Entry) Entry {
 	c := Entry{ID: e.ID, Kind: e.Kind, Labels: map[string]string{}, Patterns: map[string][]string{}}
-	for k, v := range e.Labels {
-		c.Labels[k] = v
-	}
+	maps.Copy(c.Labels, e.Labels)
 	for k, v := range e.Patterns {
 		c.Patterns[k] = slices.Clone(v)
 	}
@@ -262,11 +257,11 @@ func (t *Taxonomy) compile() error {
 			return err
 		}
 		langs[lang] = true
-		*list = append(*list, &pattern{src: src, lang: lang, target: target, terms: ts})
+		*list = append(*list, &pattern{lang: lang, target: target, terms: ts})
 		return nil
 	}
 	for i, e := range t.entries {
-		for _, lang := range sortedKeys(e.Patterns) {
+		for _, lang := range slices.Sorted(maps.Keys(e.Patterns)) {
 			for _, src := range e.Patterns[lang] {
 				if err := add(&terms, i, lang, src); err != nil {
 					return entryError(i, e, fmt.Errorf("pattern %q (%s): %w", src, lang, err))
@@ -274,7 +269,7 @@ func (t *Taxonomy) compile() error {
 			}
 		}
 	}
-	for _, lang := range sortedKeys(t.personalData) {
+	for _, lang := range slices.Sorted(maps.Keys(t.personalData)) {
 		for _, src := range t.personalData[lang] {
 			if err := add(&terms, personalDataTarget, lang, src); err != nil {
 				return fmt.Errorf("taxonomy personal_data %q (%s): %w", src, lang, err)
@@ -282,7 +277,7 @@ func (t *Taxonomy) compile() error {
 		}
 	}
 	var forms []*pattern
-	for _, lang := range sortedKeys(t.formLinkSrc) {
+	for _, lang := range slices.Sorted(maps.Keys(t.formLinkSrc)) {
 		for _, src := range t.formLinkSrc[lang] {
 			if err := add(&forms, 0, lang, src); err != nil {
 				return fmt.Errorf("taxonomy objection_links %q (%s): %w", src, lang, err)
@@ -297,14 +292,14 @@ func (t *Taxonomy) compile() error {
 		default:
 			return fmt.Errorf("taxonomy date role %q: want effective, updated, deadline or upcoming", spec.Role)
 		}
-		for _, lang := range sortedKeys(spec.Before) {
+		for _, lang := range slices.Sorted(maps.Keys(spec.Before)) {
 			for _, src := range spec.Before[lang] {
 				if err := add(&before, r, lang, src); err != nil {
 					return fmt.Errorf("taxonomy date role %s cue %q (%s): %w", spec.Role, src, lang, err)
 				}
 			}
 		}
-		for _, lang := range sortedKeys(spec.Anywhere) {
+		for _, lang := range slices.Sorted(maps.Keys(spec.Anywhere)) {
 			for _, src := range spec.Anywhere[lang] {
 				if err := add(&anywhere, r, lang, src); err != nil {
 					return fmt.Errorf("taxonomy date role %s cue %q (%s): %w", spec.Role, src, lang, err)
@@ -321,17 +316,8 @@ func (t *Taxonomy) compile() error {
 	}
 	t.terms, t.before, t.anywhere = newMatcher(terms), newMatcher(before), newMatcher(anywhere)
 	t.formLinks = newMatcher(forms)
-	t.langs = sortedKeys(langs)
+	t.langs = slices.Sorted(maps.Keys(langs))
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // baseLang reduces a language tag to its lower-case primary subtag:

@@ -57,7 +57,11 @@ func TestDefaultTaxonomyReturnsIndependentCopies(t *testing.T) {
 	if err := a.Extend([]Entry{{ID: "posts", Patterns: map[string][]string{"en": {"tweet*"}}}}); err != nil {
 		t.Fatal(err)
 	}
-	if ids := sheetIDs(b.FactSheet("We read your tweets.", "en", nil)); len(ids) != 0 {
+	const text = "We read your tweets."
+	if ids := sheetIDs(a.FactSheet(text, "en", nil)); !slices.Equal(ids, []string{"posts"}) {
+		t.Fatalf("the extended taxonomy finds %v, want [posts]", ids)
+	}
+	if ids := sheetIDs(b.FactSheet(text, "en", nil)); len(ids) != 0 {
 		t.Errorf("extending one taxonomy changed another: %v", ids)
 	}
 }

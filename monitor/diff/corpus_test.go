@@ -3,7 +3,6 @@ package diff
 import (
 	"bytes"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -146,14 +145,11 @@ func TestCorpusAIChange(t *testing.T) {
 		if err := r.WriteUnified(&b, RenderOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		dir := t.TempDir()
-		oldPath, diffPath, outPath := filepath.Join(dir, "old"), filepath.Join(dir, "diff"), filepath.Join(dir, "out")
-		os.WriteFile(oldPath, []byte(old), 0o644)
-		os.WriteFile(diffPath, b.Bytes(), 0o644)
-		if out, err := exec.Command(patch, "--batch", "--silent", "--fuzz=0", "--output="+outPath, "--input="+diffPath, oldPath).CombinedOutput(); err != nil {
-			t.Fatalf("patch: %v\n%s", err, out)
+		got, err := applyPatch(t, patch, old, b.Bytes())
+		if err != nil {
+			t.Fatal(err)
 		}
-		if got, _ := os.ReadFile(outPath); string(got) != new {
+		if got != new {
 			t.Error("patch does not reproduce step 473")
 		}
 	}

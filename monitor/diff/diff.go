@@ -186,6 +186,20 @@ func (t side) key(i int) string {
 	return t.lines[i]
 }
 
+// ids returns lines [from, to) as runes of in, by their keys; false when
+// in is full.
+func (t side) ids(in *interner, from, to int) ([]rune, bool) {
+	ids := make([]rune, 0, to-from)
+	for i := from; i < to; i++ {
+		id, ok := in.id(t.key(i))
+		if !ok {
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
+}
+
 // computer holds what one Compute reuses from line to line.
 type computer struct {
 	deadline time.Time
@@ -249,23 +263,14 @@ func (c *computer) lineChanges(before, after side) []change {
 	// is a line diff (what its DiffLinesToRunes does, here without the
 	// newlines in the keys and without the common ends).
 	c.lineIDs.reset()
-	oldIDs := make([]rune, 0, oldEnd-prefix)
-	for i := prefix; i < oldEnd; i++ {
-		id, ok := c.lineIDs.id(before.key(i))
-		if !ok {
-			c.degraded = true
-			return whole
-		}
-		oldIDs = append(oldIDs, id)
+	oldIDs, ok := before.ids(&c.lineIDs, prefix, oldEnd)
+	var newIDs []rune
+	if ok {
+		newIDs, ok = after.ids(&c.lineIDs, prefix, newEnd)
 	}
-	newIDs := make([]rune, 0, newEnd-prefix)
-	for i := prefix; i < newEnd; i++ {
-		id, ok := c.lineIDs.id(after.key(i))
-		if !ok {
-			c.degraded = true
-			return whole
-		}
-		newIDs = append(newIDs, id)
+	if !ok {
+		c.degraded = true
+		return whole
 	}
 	// No semantic cleanup at this level: it would turn a short unchanged
 	// line between two changes (a heading, a list item) into a deleted and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -172,31 +173,45 @@ func TestWriteUnifiedPatch(t *testing.T) {
 		o := randomText(rng)
 		pairs = append(pairs, pair{"random", o, editText(rng, o)})
 	}
-	dir := t.TempDir()
 	for _, p := range pairs {
 		for _, context := range []int{0, 3} {
 			var b bytes.Buffer
 			if err := Compute(p.old, p.new, context).WriteUnified(&b, RenderOptions{OldLabel: "old.txt", NewLabel: "new.txt"}); err != nil {
 				t.Fatal(err)
 			}
-			oldPath, diffPath, outPath := filepath.Join(dir, "old.txt"), filepath.Join(dir, "diff.patch"), filepath.Join(dir, "out.txt")
-			os.WriteFile(oldPath, []byte(p.old), 0o644)
-			os.WriteFile(diffPath, b.Bytes(), 0o644)
-			os.Remove(outPath)
-			cmd := exec.Command(patch, "--batch", "--silent", "--fuzz=0", "--no-backup-if-mismatch", "--output="+outPath, "--input="+diffPath, oldPath)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Errorf("%s, context %d: patch: %v\n%s\ndiff:\n%s", p.name, context, err, out, b.String())
+			got, err := applyPatch(t, patch, p.old, b.Bytes())
+			if err != nil {
+				t.Errorf("%s, context %d: %v\ndiff:\n%s", p.name, context, err, b.String())
 				continue
 			}
-			got, err := os.ReadFile(outPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(got) != p.new {
+			if got != p.new {
 				t.Errorf("%s, context %d: patch gives\n%q\nwant\n%q\ndiff:\n%s", p.name, context, got, p.new, b.String())
 			}
 		}
 	}
+}
+
+// applyPatch runs patch(1), found at path patch, to apply diff to old, and
+// returns what it writes.
+func applyPatch(t *testing.T, patch, old string, diff []byte) (string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	oldPath, diffPath, outPath := filepath.Join(dir, "old.txt"), filepath.Join(dir, "diff.patch"), filepath.Join(dir, "out.txt")
+	if err := os.WriteFile(oldPath, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(diffPath, diff, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(patch, "--batch", "--silent", "--fuzz=0", "--no-backup-if-mismatch", "--output="+outPath, "--input="+diffPath, oldPath)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("patch: %v\n%s", err, out)
+	}
+	got, err := os.ReadFile(outPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(got), nil
 }
 
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")

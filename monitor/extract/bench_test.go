@@ -21,6 +21,16 @@ func printablePage(b *testing.B) []byte {
 	return page
 }
 
+// printableDoc returns printablePage extracted with the site's selector.
+func printableDoc(b *testing.B) *Document {
+	b.Helper()
+	doc, err := Extract(printablePage(b), printableURL, Rules{Select: []string{"#root"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return doc
+}
+
 // BenchmarkExtractPrintable measures the per-page cost of extraction:
 // Extract with Select #root, then TextHash.
 func BenchmarkExtractPrintable(b *testing.B) {
@@ -74,11 +84,7 @@ func BenchmarkRenderPrintable(b *testing.B) {
 // BenchmarkDetectLanguage measures language detection of a real policy
 // text (~180 KB, of which DetectLanguage samples 2 KB).
 func BenchmarkDetectLanguage(b *testing.B) {
-	page := printablePage(b)
-	doc, err := Extract(page, printableURL, Rules{Select: []string{"#root"}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	doc := printableDoc(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, ok := DetectLanguage(doc.Text); !ok {
@@ -89,11 +95,7 @@ func BenchmarkDetectLanguage(b *testing.B) {
 
 // BenchmarkAssess measures Assess on a real policy text.
 func BenchmarkAssess(b *testing.B) {
-	page := printablePage(b)
-	doc, err := Extract(page, printableURL, Rules{Select: []string{"#root"}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	doc := printableDoc(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if reason, _ := Assess(doc); reason != "" {
