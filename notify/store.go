@@ -8,8 +8,9 @@ import (
 )
 
 // The records notify keeps in the database. Their fields are those of the
-// store's types of the same names, so that the command converts one to the
-// other with a plain conversion.
+// store's types of the same names, so that internal/notifystore converts
+// one to the other with a plain conversion (notify and store may not
+// import each other).
 
 // Subscriber is a person who receives alerts and digests.
 type Subscriber struct {

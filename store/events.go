@@ -59,20 +59,18 @@ func (db *DB) Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Even
 		args = append(args, f.AfterID)
 	}
 	if len(f.Kinds) > 0 {
-		where = append(where, "e.kind IN (?"+strings.Repeat(", ?", len(f.Kinds)-1)+")")
-		for _, k := range f.Kinds {
-			args = append(args, k)
-		}
+		in, kinds := inList(f.Kinds)
+		where = append(where, "e.kind IN "+in)
+		args = append(args, kinds...)
 	}
 	if f.BeforeID > 0 {
 		where = append(where, "e.id < ?")
 		args = append(args, f.BeforeID)
 	}
 	if len(f.Severities) > 0 {
-		where = append(where, "e.severity IN (?"+strings.Repeat(", ?", len(f.Severities)-1)+")")
-		for _, s := range f.Severities {
-			args = append(args, s)
-		}
+		in, severities := inList(f.Severities)
+		where = append(where, "e.severity IN "+in)
+		args = append(args, severities...)
 	}
 	if f.FoundOnly {
 		where = append(where, "e.imported = 0")
@@ -95,16 +93,8 @@ func (db *DB) Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Even
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	defer rows.Close()
-	var events []monitor.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list events: %w", err)
-		}
-		events = append(events, *e)
-	}
-	if err := rows.Err(); err != nil {
+	events, err := collect(rows, scanEvent)
+	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
 	return events, nil
@@ -121,15 +111,10 @@ func (db *DB) Event(ctx context.Context, id int64) (*monitor.Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("event %d: %w", id, err)
 	}
-	return e, nil
+	return &e, nil
 }
 
-// scanner is what *sql.Row and *sql.Rows share.
-type scanner interface {
-	Scan(dest ...any) error
-}
-
-func scanEvent(s scanner) (*monitor.Event, error) {
+func scanEvent(s scanner) (monitor.Event, error) {
 	var (
 		e                         monitor.Event
 		t                         int64
@@ -139,14 +124,14 @@ func scanEvent(s scanner) (*monitor.Event, error) {
 	if err := s.Scan(&e.ID, &e.Watch, &t, &e.Kind, &e.Severity, &e.Summary,
 		&version, &previous, &revert, &e.Reason, &e.Detail,
 		&e.WordsAdded, &e.WordsRemoved, &analysis, &e.Imported); err != nil {
-		return nil, err
+		return monitor.Event{}, err
 	}
 	e.Time = fromUnixNano(t)
 	e.Version, e.PreviousVersion, e.RevertedTo = version.Int64, previous.Int64, revert.Int64
 	if analysis.Valid {
 		if err := json.Unmarshal([]byte(analysis.String), &e.Analysis); err != nil {
-			return nil, fmt.Errorf("event %d: analysis: %w", e.ID, err)
+			return monitor.Event{}, fmt.Errorf("event %d: analysis: %w", e.ID, err)
 		}
 	}
-	return &e, nil
+	return e, nil
 }

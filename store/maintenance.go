@@ -42,16 +42,11 @@ func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("integrity check: %w", err)
 	}
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			return "", fmt.Errorf("integrity check: %w", err)
-		}
-		lines = append(lines, line)
-	}
-	if err := rows.Err(); err != nil {
+	lines, err := collect(rows, func(sc scanner) (line string, err error) {
+		err = sc.Scan(&line)
+		return line, err
+	})
+	if err != nil {
 		return "", fmt.Errorf("integrity check: %w", err)
 	}
 	return strings.Join(lines, "\n"), nil

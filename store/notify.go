@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
@@ -16,8 +15,9 @@ import (
 // The tables of notifications (migrations/0002_notify.sql): subscribers,
 // the outbox, the changes held for digests and the dispatcher's cursor.
 // notify consumes them through interfaces of its own; the types here have
-// the same fields as notify's, so the command converts one to the other
-// with a plain conversion.
+// the same fields as notify's, so internal/notifystore converts one to the
+// other with a plain conversion (notify and store may not import each
+// other).
 
 // Subscriber is a person who receives alerts and digests.
 type Subscriber struct {
@@ -138,16 +138,8 @@ func (db *DB) Subscribers(ctx context.Context, all bool) ([]Subscriber, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list subscribers: %w", err)
 	}
-	defer rows.Close()
-	var list []Subscriber
-	for rows.Next() {
-		s, err := scanSubscriber(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list subscribers: %w", err)
-		}
-		list = append(list, s)
-	}
-	if err := rows.Err(); err != nil {
+	list, err := collect(rows, scanSubscriber)
+	if err != nil {
 		return nil, fmt.Errorf("list subscribers: %w", err)
 	}
 	return list, nil
@@ -353,29 +345,24 @@ func (db *DB) RecordDigests(ctx context.Context, r DigestRun, now time.Time) ([]
 	}
 	var planned []OutboxItem
 	if len(r.Frequencies) > 0 {
-		args := []any{}
-		for _, f := range r.Frequencies {
-			args = append(args, f)
-		}
+		in, args := inList(r.Frequencies)
 		rows, err := tx.QueryContext(ctx, `
 			SELECT s.id, s.email, s.digest FROM notify_subscribers s
-			WHERE s.unsubscribed_at = 0 AND s.digest IN (?`+strings.Repeat(", ?", len(args)-1)+`)
+			WHERE s.unsubscribed_at = 0 AND s.digest IN `+in+`
 			AND EXISTS (SELECT 1 FROM notify_digest_items d WHERE d.subscriber_id = s.id AND d.outbox_id IS NULL)
 			ORDER BY s.id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("record digests: %w", err)
 		}
-		for rows.Next() {
+		planned, err = collect(rows, func(sc scanner) (OutboxItem, error) {
 			it := OutboxItem{Channel: "email", Kind: "digest", CreatedAt: now, NextAttemptAt: now, Status: OutboxPending}
-			if err := rows.Scan(&it.SubscriberID, &it.Recipient, &it.Note); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("record digests: %w", err)
+			if err := sc.Scan(&it.SubscriberID, &it.Recipient, &it.Note); err != nil {
+				return OutboxItem{}, err
 			}
 			it.Key = fmt.Sprintf("digest:%d:%d", it.SubscriberID, r.Slot.UnixNano())
-			planned = append(planned, it)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return it, nil
+		})
+		if err != nil {
 			return nil, fmt.Errorf("record digests: %w", err)
 		}
 	}
@@ -414,16 +401,11 @@ func (db *DB) DigestEventIDs(ctx context.Context, subscriberID, outboxID int64) 
 	if err != nil {
 		return nil, fmt.Errorf("digest events: %w", err)
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("digest events: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
+	ids, err := collect(rows, func(sc scanner) (id int64, err error) {
+		err = sc.Scan(&id)
+		return id, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("digest events: %w", err)
 	}
 	return ids, nil
@@ -445,7 +427,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duratio
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
-	items, err := scanOutboxRows(rows)
+	items, err := collect(rows, scanOutbox)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
@@ -510,10 +492,9 @@ func (db *DB) OutboxRows(ctx context.Context, statuses []string, limit int) ([]O
 	query := `SELECT ` + outboxColumns + ` FROM notify_outbox`
 	var args []any
 	if len(statuses) > 0 {
-		query += ` WHERE status IN (?` + strings.Repeat(", ?", len(statuses)-1) + `)`
-		for _, s := range statuses {
-			args = append(args, s)
-		}
+		var in string
+		in, args = inList(statuses)
+		query += ` WHERE status IN ` + in
 	}
 	query += ` ORDER BY id DESC`
 	if limit > 0 {
@@ -524,7 +505,7 @@ func (db *DB) OutboxRows(ctx context.Context, statuses []string, limit int) ([]O
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
-	items, err := scanOutboxRows(rows)
+	items, err := collect(rows, scanOutbox)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
@@ -534,24 +515,19 @@ func (db *DB) OutboxRows(ctx context.Context, statuses []string, limit int) ([]O
 const outboxColumns = `id, key, channel, kind, recipient, subscriber_id, event_id, watch, note,
 	created_at, status, attempts, next_attempt_at, last_error, sent_at`
 
-func scanOutboxRows(rows *sql.Rows) ([]OutboxItem, error) {
-	defer rows.Close()
-	var items []OutboxItem
-	for rows.Next() {
-		var (
-			it                  OutboxItem
-			sub, ev             sql.NullInt64
-			created, next, sent int64
-		)
-		if err := rows.Scan(&it.ID, &it.Key, &it.Channel, &it.Kind, &it.Recipient, &sub, &ev, &it.Watch, &it.Note,
-			&created, &it.Status, &it.Attempts, &next, &it.LastError, &sent); err != nil {
-			return nil, err
-		}
-		it.SubscriberID, it.EventID = sub.Int64, ev.Int64
-		it.CreatedAt, it.NextAttemptAt, it.SentAt = fromUnixNano(created), fromUnixNano(next), fromUnixNano(sent)
-		items = append(items, it)
+func scanOutbox(sc scanner) (OutboxItem, error) {
+	var (
+		it                  OutboxItem
+		sub, ev             sql.NullInt64
+		created, next, sent int64
+	)
+	if err := sc.Scan(&it.ID, &it.Key, &it.Channel, &it.Kind, &it.Recipient, &sub, &ev, &it.Watch, &it.Note,
+		&created, &it.Status, &it.Attempts, &next, &it.LastError, &sent); err != nil {
+		return OutboxItem{}, err
 	}
-	return items, rows.Err()
+	it.SubscriberID, it.EventID = sub.Int64, ev.Int64
+	it.CreatedAt, it.NextAttemptAt, it.SentAt = fromUnixNano(created), fromUnixNano(next), fromUnixNano(sent)
+	return it, nil
 }
 
 func nonNil(s []string) []string {

@@ -48,62 +48,45 @@ func (db *DB) ChangeTimes(ctx context.Context, since time.Time) (map[string][]ti
 // outcome. PruneChecks deletes old unchanged checks, so the counts of
 // those outcomes can go down.
 func (db *DB) CheckCounts(ctx context.Context) (map[string]map[monitor.Outcome]int64, error) {
-	rows, err := db.sql.QueryContext(ctx, `
+	return countByWatch[monitor.Outcome](ctx, db.sql, "count checks", `
 		SELECT w.name, c.outcome, COUNT(*)
 		FROM checks c JOIN watches w ON w.id = c.watch_id
 		GROUP BY w.name, c.outcome`)
-	if err != nil {
-		return nil, fmt.Errorf("count checks: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]map[monitor.Outcome]int64{}
-	for rows.Next() {
-		var (
-			name    string
-			outcome monitor.Outcome
-			n       int64
-		)
-		if err := rows.Scan(&name, &outcome, &n); err != nil {
-			return nil, fmt.Errorf("count checks: %w", err)
-		}
-		if out[name] == nil {
-			out[name] = map[monitor.Outcome]int64{}
-		}
-		out[name][outcome] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("count checks: %w", err)
-	}
-	return out, nil
 }
 
 // EventCounts returns how many events of each watch are recorded, by kind.
 func (db *DB) EventCounts(ctx context.Context) (map[string]map[monitor.EventKind]int64, error) {
-	rows, err := db.sql.QueryContext(ctx, `
+	return countByWatch[monitor.EventKind](ctx, db.sql, "count events", `
 		SELECT w.name, e.kind, COUNT(*)
 		FROM events e JOIN watches w ON w.id = e.watch_id
 		GROUP BY w.name, e.kind`)
+}
+
+// countByWatch runs query, whose rows are a watch's name, a key and a
+// count, and returns the counts by watch and key.
+func countByWatch[K ~string](ctx context.Context, q querier, what, query string) (map[string]map[K]int64, error) {
+	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
-		return nil, fmt.Errorf("count events: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
-	out := map[string]map[monitor.EventKind]int64{}
+	out := map[string]map[K]int64{}
 	for rows.Next() {
 		var (
 			name string
-			kind monitor.EventKind
+			key  K
 			n    int64
 		)
-		if err := rows.Scan(&name, &kind, &n); err != nil {
-			return nil, fmt.Errorf("count events: %w", err)
+		if err := rows.Scan(&name, &key, &n); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		if out[name] == nil {
-			out[name] = map[monitor.EventKind]int64{}
+			out[name] = map[K]int64{}
 		}
-		out[name][kind] = n
+		out[name][key] = n
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("count events: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }

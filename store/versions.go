@@ -89,22 +89,20 @@ func (db *DB) Versions(ctx context.Context, watch string) ([]monitor.Version, er
 	if err != nil {
 		return nil, fmt.Errorf("versions of %s: %w", watch, err)
 	}
-	defer rows.Close()
-	var vs []monitor.Version
-	for rows.Next() {
+	vs, err := collect(rows, func(sc scanner) (monitor.Version, error) {
 		v := monitor.Version{Watch: watch}
 		var (
 			body        sql.NullInt64
 			first, last int64
 		)
-		if err := rows.Scan(&v.ID, &v.Hash, &v.Title, &v.Language, &body, &first, &last); err != nil {
-			return nil, fmt.Errorf("versions of %s: %w", watch, err)
+		if err := sc.Scan(&v.ID, &v.Hash, &v.Title, &v.Language, &body, &first, &last); err != nil {
+			return monitor.Version{}, err
 		}
 		v.BodyID = body.Int64
 		v.FirstSeen, v.LastSeen = fromUnixNano(first), fromUnixNano(last)
-		vs = append(vs, v)
-	}
-	if err := rows.Err(); err != nil {
+		return v, nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("versions of %s: %w", watch, err)
 	}
 	return vs, nil

@@ -42,12 +42,13 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 	}
 	defer tx.Rollback()
 	var (
-		s           monitor.State
-		current     sql.NullInt64
-		lengths     string
-		episodeKind sql.NullString
-		ep          monitor.Episode
-		since, last int64
+		s             monitor.State
+		current       sql.NullInt64
+		lengths       string
+		episodeKind   sql.NullString
+		episodeReason string
+		episodeChecks int
+		since, last   int64
 	)
 	err = tx.QueryRowContext(ctx, `
 		SELECT seq, current_version_id, recent_lengths, language,
@@ -55,17 +56,13 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 			last_check_at, etag, last_modified, fetcher, accepted_body
 		FROM watches WHERE name = ?`, w.Name).
 		Scan(&s.Seq, &current, &lengths, &s.Language,
-			&episodeKind, &ep.Reason, &since, &ep.Checks,
+			&episodeKind, &episodeReason, &since, &episodeChecks,
 			&last, &s.ETag, &s.LastModified, &s.WorkingFetcher, &s.AcceptedBody)
 	if err != nil {
 		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
 	}
 	s.LastCheck = fromUnixNano(last)
-	if episodeKind.Valid {
-		ep.Kind = monitor.EventKind(episodeKind.String)
-		ep.Since = fromUnixNano(since)
-		s.Episode = &ep
-	}
+	s.Episode = openEpisode(episodeKind, episodeReason, since, episodeChecks)
 	recent, err := decodeLengths(lengths)
 	if err != nil {
 		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
@@ -100,6 +97,15 @@ func median(lengths []int) int {
 	return sorted[len(sorted)/2]
 }
 
+// openEpisode rebuilds the episode a watch row holds in its episode_*
+// columns (written by RecordCheck); nil when kind is NULL: none is open.
+func openEpisode(kind sql.NullString, reason string, since int64, checks int) *monitor.Episode {
+	if !kind.Valid {
+		return nil
+	}
+	return &monitor.Episode{Kind: monitor.EventKind(kind.String), Reason: reason, Since: fromUnixNano(since), Checks: checks}
+}
+
 // Watches returns a summary of every watch, by name.
 func (db *DB) Watches(ctx context.Context) ([]monitor.WatchSummary, error) {
 	rows, err := db.sql.QueryContext(ctx, `
@@ -115,9 +121,7 @@ func (db *DB) Watches(ctx context.Context) ([]monitor.WatchSummary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list watches: %w", err)
 	}
-	defer rows.Close()
-	var list []monitor.WatchSummary
-	for rows.Next() {
+	list, err := collect(rows, func(sc scanner) (monitor.WatchSummary, error) {
 		var (
 			s                monitor.WatchSummary
 			lastCheck, since int64
@@ -126,26 +130,23 @@ func (db *DB) Watches(ctx context.Context) ([]monitor.WatchSummary, error) {
 			summary          sql.NullString
 			severity         sql.NullString
 			episodeKind      sql.NullString
-			ep               monitor.Episode
+			episodeReason    string
+			episodeChecks    int
 		)
-		if err := rows.Scan(&s.Name, &s.URL, &lastCheck, &s.LastOutcome, &current,
+		if err := sc.Scan(&s.Name, &s.URL, &lastCheck, &s.LastOutcome, &current,
 			&s.Versions, &changeTime, &summary, &severity,
-			&episodeKind, &ep.Reason, &since, &ep.Checks, &s.Fetcher); err != nil {
-			return nil, fmt.Errorf("list watches: %w", err)
+			&episodeKind, &episodeReason, &since, &episodeChecks, &s.Fetcher); err != nil {
+			return monitor.WatchSummary{}, err
 		}
 		s.LastCheck = fromUnixNano(lastCheck)
 		s.CurrentVersion = current.Int64
 		s.LastChange = fromUnixNano(changeTime.Int64)
 		s.LastChangeSummary = summary.String
 		s.LastChangeSeverity = monitor.Severity(severity.String)
-		if episodeKind.Valid {
-			ep.Kind = monitor.EventKind(episodeKind.String)
-			ep.Since = fromUnixNano(since)
-			s.Episode = &ep
-		}
-		list = append(list, s)
-	}
-	if err := rows.Err(); err != nil {
+		s.Episode = openEpisode(episodeKind, episodeReason, since, episodeChecks)
+		return s, nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list watches: %w", err)
 	}
 	return list, nil

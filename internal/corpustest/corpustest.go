@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -206,15 +207,16 @@ func readIndex(dir string) ([]Step, error) {
 			return nil, fmt.Errorf("index.tsv line %d: %d columns, want 5", i+1, len(cols))
 		}
 		var s Step
-		if _, err := fmt.Sscanf(cols[0], "%d", &s.Seq); err != nil {
-			return nil, fmt.Errorf("index.tsv line %d: seq %q: %w", i+1, cols[0], err)
+		if s.Seq, err = strconv.Atoi(cols[0]); err != nil {
+			return nil, fmt.Errorf("index.tsv line %d: seq: %w", i+1, err)
 		}
-		s.Date, err = time.Parse(time.RFC3339, cols[1])
-		if err != nil {
+		if s.Date, err = time.Parse(time.RFC3339, cols[1]); err != nil {
 			return nil, fmt.Errorf("index.tsv line %d: date: %w", i+1, err)
 		}
 		s.TextHash = cols[2]
-		fmt.Sscanf(cols[3], "%d", &s.TextLen)
+		if s.TextLen, err = strconv.Atoi(cols[3]); err != nil {
+			return nil, fmt.Errorf("index.tsv line %d: textlen: %w", i+1, err)
+		}
 		s.Label = cols[4]
 		s.Path = filepath.Join(dir, cols[0]+".html")
 		steps = append(steps, s)
