@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,7 +103,7 @@ func NewSubscriber(address string, watches []string, digest, minSeverity string,
 	}
 	seen := map[string]bool{}
 	for _, w := range watches {
-		if !contains(known, w) {
+		if !slices.Contains(known, w) {
 			return Subscriber{}, fmt.Errorf("unknown watch %q (configured: %s)", w, strings.Join(known, ", "))
 		}
 		if !seen[w] {
@@ -111,13 +112,4 @@ func NewSubscriber(address string, watches []string, digest, minSeverity string,
 		}
 	}
 	return s, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -22,25 +22,6 @@ func TestParseAddress(t *testing.T) {
 	}
 }
 
-func TestOneLine(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		max  int
-		want string
-	}{
-		{"a\r\nBcc: b", 100, "a Bcc: b"},
-		{"  many   spaces\t", 100, "many spaces"},
-		{"bidi\u202eevil\u2028", 100, "bidi evil"},
-		{"bad\xffutf8", 100, "bad\uFFFDutf8"},
-		{"long text here", 8, "long te…"},
-		{"exactly8", 8, "exactly8"},
-	} {
-		if got := oneLine(c.in, c.max); got != c.want {
-			t.Errorf("oneLine(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
-		}
-	}
-}
-
 func TestBackoff(t *testing.T) {
 	s := &Service{backoffBase: 30 * time.Second, backoffMax: 10 * time.Minute}
 	var got []time.Duration

@@ -57,6 +57,20 @@ func BenchmarkFeedWarm(b *testing.B) {
 	}
 }
 
+// criticalChangeFor records a baseline and a critical change of a watch
+// that n subscribers follow, and returns a Service that sends through a
+// real SMTP server: n alerts to plan.
+func criticalChangeFor(b *testing.B, n int, cfg notify.Config) *notify.Service {
+	r := newRig(b)
+	for i := range n {
+		r.subscribe(fmt.Sprintf("s%d@example.org", i), nil)
+	}
+	svc := r.service(cfg, newMailServer(b))
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	return svc
+}
+
 // BenchmarkDispatch1000Subscribers plans one critical change for 1000
 // subscribers: 1000 alert rows in one transaction.
 func BenchmarkDispatch1000Subscribers(b *testing.B) {
@@ -64,14 +78,7 @@ func BenchmarkDispatch1000Subscribers(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		r := newRig(b)
-		for i := range 1000 {
-			r.subscribe(fmt.Sprintf("s%d@example.org", i), nil)
-		}
-		ms := newMailServer(b)
-		svc := r.service(notify.Config{}, ms)
-		r.check("policy-v1.html", t0)
-		r.check("policy-v2-ai.html", t0.Add(time.Hour))
+		svc := criticalChangeFor(b, 1000, notify.Config{})
 		b.StartTimer()
 		if n, err := svc.Dispatch(ctx); err != nil || n != 2 {
 			b.Fatal(n, err)
@@ -87,14 +94,7 @@ func BenchmarkSendAlerts(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		r := newRig(b)
-		for i := range 200 {
-			r.subscribe(fmt.Sprintf("s%d@example.org", i), nil)
-		}
-		ms := newMailServer(b)
-		svc := r.service(notify.Config{BaseURL: "https://pw.example"}, ms)
-		r.check("policy-v1.html", t0)
-		r.check("policy-v2-ai.html", t0.Add(time.Hour))
+		svc := criticalChangeFor(b, 200, notify.Config{BaseURL: "https://pw.example"})
 		if _, err := svc.Dispatch(ctx); err != nil {
 			b.Fatal(err)
 		}

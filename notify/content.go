@@ -8,13 +8,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/analyze"
 	"github.com/policywatch/policywatch/monitor/diff"
+	"github.com/policywatch/policywatch/notify/email"
 )
 
 // Caps on what one change shows. Scraped text is long and hostile; a
@@ -41,12 +40,9 @@ var (
 
 // changeView is what people read of one event, made safe and short.
 type changeView struct {
-	EventID    int64
 	Watch      string
-	Kind       monitor.EventKind
 	Verb       string // "changed", "went back to version 3"
 	Severity   monitor.Severity
-	Time       time.Time
 	When       string // "2025-05-28 00:30 UTC"
 	Summary    string
 	Dates      []dateView
@@ -85,8 +81,7 @@ var roleNames = map[analyze.DateRole]string{
 // changeView builds the view of e with the detail d.
 func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail) (*changeView, error) {
 	v := &changeView{
-		EventID: e.ID, Watch: oneLine(e.Watch, 100), Kind: e.Kind, Severity: e.Severity,
-		Time: e.Time.UTC(), When: e.Time.UTC().Format("2006-01-02 15:04 UTC"),
+		Watch: oneLine(e.Watch, 100), Severity: e.Severity, When: e.Time.UTC().Format("2006-01-02 15:04 UTC"),
 		Summary: oneLine(e.Summary, maxSummary), URL: s.eventURL(e.ID),
 	}
 	switch e.Kind {
@@ -224,18 +219,10 @@ func isWebURL(raw string) bool {
 		!strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
-// oneLine makes scraped text safe to show on one line: control and format
-// characters and line breaks become spaces, runs of spaces fold, invalid
-// UTF-8 is replaced, and it is cut at max runes with "…".
-func oneLine(s string, max int) string {
-	out := strings.Join(strings.FieldsFunc(strings.ToValidUTF8(s, "\uFFFD"), func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
-	}), " ")
-	if max > 0 && utf8.RuneCountInString(out) > max {
-		out = string([]rune(out)[:max-1]) + "…"
-	}
-	return out
-}
+// oneLine makes scraped text safe to show on one line. Every text a
+// message or feed shows follows the rule of email headers, so that the same
+// value is never cleaned two ways.
+func oneLine(s string, max int) string { return email.HeaderText(s, max) }
 
 type infoKey struct {
 	oldID, newID int64
@@ -253,13 +240,17 @@ type cachedInfo struct {
 type excerptCache struct {
 	mu    sync.Mutex
 	max   int
-	order *list.List // of infoKey, most recent first
+	order *list.List // of cachedEntry, most recent first
 	items map[infoKey]*list.Element
-	vals  map[infoKey]cachedInfo
+}
+
+type cachedEntry struct {
+	key  infoKey
+	info cachedInfo
 }
 
 func newExcerptCache(max int) *excerptCache {
-	return &excerptCache{max: max, order: list.New(), items: map[infoKey]*list.Element{}, vals: map[infoKey]cachedInfo{}}
+	return &excerptCache{max: max, order: list.New(), items: map[infoKey]*list.Element{}}
 }
 
 func (c *excerptCache) get(k infoKey) (cachedInfo, bool) {
@@ -270,7 +261,7 @@ func (c *excerptCache) get(k infoKey) (cachedInfo, bool) {
 		return cachedInfo{}, false
 	}
 	c.order.MoveToFront(el)
-	return c.vals[k], true
+	return el.Value.(cachedEntry).info, true
 }
 
 func (c *excerptCache) put(k infoKey, v cachedInfo) {
@@ -278,16 +269,13 @@ func (c *excerptCache) put(k infoKey, v cachedInfo) {
 	defer c.mu.Unlock()
 	if el, ok := c.items[k]; ok {
 		c.order.MoveToFront(el)
-		c.vals[k] = v
+		el.Value = cachedEntry{k, v}
 		return
 	}
-	c.items[k] = c.order.PushFront(k)
-	c.vals[k] = v
+	c.items[k] = c.order.PushFront(cachedEntry{k, v})
 	for c.order.Len() > c.max {
 		last := c.order.Back()
-		old := last.Value.(infoKey)
 		c.order.Remove(last)
-		delete(c.items, old)
-		delete(c.vals, old)
+		delete(c.items, last.Value.(cachedEntry).key)
 	}
 }

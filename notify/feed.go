@@ -33,8 +33,8 @@ type feedQuery struct {
 
 // parseFeedPath reads /feeds/all.atom, /feeds/watch/NAME.atom and
 // /feeds/severity/LEVEL.atom; all.atom also takes ?min_severity=LEVEL.
-func parseFeedPath(path string, r *http.Request) (feedQuery, bool) {
-	rest, ok := strings.CutPrefix(path, "/feeds/")
+func parseFeedPath(r *http.Request) (feedQuery, bool) {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/feeds/")
 	if !ok {
 		return feedQuery{}, false
 	}
@@ -74,7 +74,7 @@ func parseFeedPath(path string, r *http.Request) (feedQuery, bool) {
 }
 
 func (s *Service) serveFeed(w http.ResponseWriter, r *http.Request) {
-	q, ok := parseFeedPath(r.URL.Path, r)
+	q, ok := parseFeedPath(r)
 	if !ok {
 		http.NotFound(w, r)
 		return

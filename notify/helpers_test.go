@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -262,10 +263,7 @@ func (ms *mailServer) start() {
 
 func (ms *mailServer) config() *email.Config {
 	host, port, _ := net.SplitHostPort(ms.addr)
-	p := 0
-	for _, c := range port {
-		p = p*10 + int(c-'0')
-	}
+	p, _ := strconv.Atoi(port)
 	return &email.Config{Host: host, Port: p, TLS: email.TLSStartTLS, Username: smtpUser, Password: smtpPassword,
 		From: "policywatch <alerts@policywatch.example>", Timeout: 5 * time.Second}
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -118,27 +117,6 @@ func assertInertHTML(t *testing.T, what, doc string) {
 					t.Errorf("%s: <%s %s=%q>", what, tok.Data, a.Key, a.Val)
 				}
 			}
-		}
-	}
-}
-
-// TestHeaderInjectionRefusedAtBuild tries the email builder directly with
-// every field a scraped value could reach.
-func TestHeaderInjectionRefusedAtBuild(t *testing.T) {
-	from, _ := mail.ParseAddress("policywatch <alerts@policywatch.example>")
-	_ = from
-	for _, subject := range []string{
-		"x\r\nBcc: victim@evil.example", "x\nBcc: victim@evil.example", "x\rBcc: v@e.example",
-		"x\u2028Bcc: v@e.example", "x\x00\x1b[31m", "=?utf-8?q?=0D=0ABcc:_v@e.example?=",
-	} {
-		raw := renderEmail(t, subject)
-		head, _, _ := strings.Cut(string(raw), "\r\n\r\n")
-		m, err := mail.ReadMessage(strings.NewReader(string(raw)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(m.Header["Bcc"]) != 0 || strings.Contains(strings.ToLower(head), "\r\nbcc:") {
-			t.Errorf("subject %q injected a header:\n%s", subject, head)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -186,7 +187,7 @@ func TestSenderCrashBetweenSentAndRecorded(t *testing.T) {
 	if restart.Before(r.clock.Now()) {
 		restart = r.clock.Now()
 	}
-	r.clock.Set(restart.Add(notify.DefaultLease + time.Minute))
+	r.clock.Set(restart.Add(notify.Lease + time.Minute))
 	tick(t, svc)
 	msgs := ms.messages()
 	if len(msgs) != 4 {
@@ -226,8 +227,7 @@ func crashingSender(t *testing.T) {
 		t.Fatal(err)
 	}
 	ms := &mailServer{addr: os.Getenv(crashSMTP)}
-	_, client := testTLS(t)
-	client.RootCAs = x509.NewCertPool()
+	client := &tls.Config{RootCAs: x509.NewCertPool(), ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 	client.RootCAs.AddCert(cert)
 	svc, err := notify.New(notify.Config{SMTP: ms.config()}, killOnSent{dbStore{DB: db}},
 		notify.WithEmailOptions(email.WithTLSConfig(client)), notify.WithLogger(quiet))

@@ -25,7 +25,7 @@ const maxSendRounds = 20
 func (s *Service) SendDue(ctx context.Context) (int, error) {
 	sent := 0
 	for round := 0; round < maxSendRounds; round++ {
-		items, err := s.store.ClaimOutbox(ctx, s.now(), s.lease, batchSize)
+		items, err := s.store.ClaimOutbox(ctx, s.now(), Lease, batchSize)
 		if err != nil {
 			return sent, err
 		}

@@ -21,8 +21,6 @@ import (
 // Defaults of the Service's timing, each changed by an Option.
 const (
 	DefaultPollInterval  = 5 * time.Second  // how often the events table is looked at
-	DefaultAlertInterval = time.Hour        // at most one alert per watch per subscriber in this time
-	DefaultLease         = 5 * time.Minute  // a claimed row is left alone this long
 	DefaultMaxAttempts   = 12               // then the row is given up as failed
 	DefaultBackoffBase   = 30 * time.Second // wait after the first failure, doubled each time
 	DefaultBackoffMax    = time.Hour        // longest wait between two attempts
@@ -30,15 +28,20 @@ const (
 	DefaultFlapThreshold = 3 // episodes in FlapWindow that make a watch flapping
 )
 
+const (
+	AlertInterval = time.Hour       // at most one alert per watch per subscriber in this time
+	Lease         = 5 * time.Minute // a claimed row is left alone this long
+)
+
 // batchSize is how many events are read, or outbox rows claimed, at a time.
 const batchSize = 50
 
-// Channel delivers notifications of one kind (email, webhook). Deliver
+// channel delivers notifications of one kind (email, webhook). Deliver
 // sends them in turn and calls done(i, err) right after the attempt on
 // ns[i] — err nil when it was delivered — before the next one goes out; it
 // stops and returns done's error if done fails. An error with a
 // Temporary() bool method saying false is not retried.
-type Channel interface {
+type channel interface {
 	Deliver(ctx context.Context, ns []*Notification, done func(i int, err error) error) error
 }
 
@@ -65,17 +68,16 @@ type Service struct {
 	log      *slog.Logger
 	taxonomy *analyze.Taxonomy
 	digest   cron.Schedule
-	channels map[string]Channel
+	channels map[string]channel
 	from     *mail.Address // nil without SMTP
 
-	pollInterval, alertInterval, lease time.Duration
-	maxAttempts                        int
-	backoffBase, backoffMax            time.Duration
-	flapWindow                         time.Duration
-	flapThreshold                      int
+	pollInterval            time.Duration
+	maxAttempts             int
+	backoffBase, backoffMax time.Duration
+	flapWindow              time.Duration
+	flapThreshold           int
 
-	emailOpts  []email.Option
-	httpClient *http.Client
+	emailOpts []email.Option
 
 	secretMu sync.Mutex
 	secret   []byte
@@ -106,13 +108,6 @@ func WithRetry(maxAttempts int, base, max time.Duration) Option {
 	return func(s *Service) { s.maxAttempts, s.backoffBase, s.backoffMax = maxAttempts, base, max }
 }
 
-// WithLease sets how long a claimed row is left to its sender.
-func WithLease(d time.Duration) Option { return func(s *Service) { s.lease = d } }
-
-// WithAlertInterval sets the least time between two alerts about one
-// watch to one subscriber.
-func WithAlertInterval(d time.Duration) Option { return func(s *Service) { s.alertInterval = d } }
-
 // WithFlapping sets when a watch is flapping: threshold episodes, each
 // opening within window of the one before.
 func WithFlapping(threshold int, window time.Duration) Option {
@@ -124,13 +119,6 @@ func WithFlapping(threshold int, window time.Duration) Option {
 func WithEmailOptions(opts ...email.Option) Option {
 	return func(s *Service) { s.emailOpts = append(s.emailOpts, opts...) }
 }
-
-// WithHTTPClient sets the client webhooks are posted with.
-func WithHTTPClient(c *http.Client) Option { return func(s *Service) { s.httpClient = c } }
-
-// WithChannel replaces the channel of a name (ChannelEmail,
-// ChannelWebhook).
-func WithChannel(name string, c Channel) Option { return func(s *Service) { s.channels[name] = c } }
 
 // New returns a Service for cfg, whose secrets must have been resolved
 // (Config.ResolveSecrets).
@@ -145,9 +133,9 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Service{
 		cfg: cfg, store: st, now: time.Now, log: slog.Default(), taxonomy: analyze.DefaultTaxonomy(),
-		digest: sched, channels: map[string]Channel{},
-		pollInterval: DefaultPollInterval, alertInterval: DefaultAlertInterval, lease: DefaultLease,
-		maxAttempts: DefaultMaxAttempts, backoffBase: DefaultBackoffBase, backoffMax: DefaultBackoffMax,
+		digest: sched, channels: map[string]channel{},
+		pollInterval: DefaultPollInterval,
+		maxAttempts:  DefaultMaxAttempts, backoffBase: DefaultBackoffBase, backoffMax: DefaultBackoffMax,
 		flapWindow: DefaultFlapWindow, flapThreshold: DefaultFlapThreshold,
 		excerpts: newExcerptCache(256), feeds: newFeedCache(32),
 	}
@@ -163,16 +151,14 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 			return nil, fmt.Errorf("notify.smtp: %w", err)
 		}
 		s.from = client.From()
-		if s.channels[ChannelEmail] == nil {
-			s.channels[ChannelEmail] = &emailChannel{client: client}
-		}
+		s.channels[ChannelEmail] = &emailChannel{client: client}
 	}
-	if s.channels[ChannelWebhook] == nil && len(cfg.Webhooks) > 0 {
+	if len(cfg.Webhooks) > 0 {
 		hooks := map[string]webhook.Config{}
 		for _, w := range cfg.Webhooks {
 			hooks[w.URL] = w.Config
 		}
-		s.channels[ChannelWebhook] = &webhookChannel{client: webhook.New(s.httpClient, "policywatch"), hooks: hooks}
+		s.channels[ChannelWebhook] = &webhookChannel{client: webhook.New(), hooks: hooks}
 	}
 	return s, nil
 }

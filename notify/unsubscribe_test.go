@@ -30,14 +30,9 @@ func TestOneClickUnsubscribe(t *testing.T) {
 	r.check("policy-v1.html", t0)
 	r.check("policy-v2-ai.html", t0.Add(time.Hour))
 	tick(t, svc)
-	link := ""
-	for _, m := range ms.messages() {
-		if m.To[0] == ada.Email {
-			h := parseMail(t, m.Data).Header.Get("List-Unsubscribe")
-			link = strings.TrimSuffix(strings.TrimPrefix(h, "<"), ">")
-		}
-	}
-	if !strings.HasPrefix(link, web.URL+"/unsubscribe?token=") {
+	link := unsubscribeLink(t, ms, ada.Email)
+	prefix := web.URL + "/unsubscribe?token="
+	if !strings.HasPrefix(link, prefix) {
 		t.Fatalf("List-Unsubscribe link %q", link)
 	}
 
@@ -51,7 +46,7 @@ func TestOneClickUnsubscribe(t *testing.T) {
 	}
 
 	// Forged and altered tokens.
-	token := strings.TrimPrefix(link, web.URL+"/unsubscribe?token=")
+	token := strings.TrimPrefix(link, prefix)
 	idPart, mac, _ := strings.Cut(token, ".")
 	flip := func(s string) string {
 		b := []byte(s)
@@ -62,14 +57,14 @@ func TestOneClickUnsubscribe(t *testing.T) {
 		}
 		return string(b)
 	}
-	bobID, _, _ := strings.Cut(bobLink(t, r, ms, web.URL), ".")
+	bobID, _, _ := strings.Cut(strings.TrimPrefix(unsubscribeLink(t, ms, bob.Email), prefix), ".")
 	for _, bad := range []string{
 		"", "garbage", idPart, idPart + ".", idPart + "." + flip(mac), // altered MAC
 		bobID + "." + mac,               // ada's MAC on bob's id
 		"Ag." + strings.Repeat("A", 22), // a guess
 		token + "A", strings.Repeat("x", 500),
 	} {
-		status, body := do(t, http.MethodPost, web.URL+"/unsubscribe?token="+url.QueryEscape(bad))
+		status, body := do(t, http.MethodPost, prefix+url.QueryEscape(bad))
 		if status != http.StatusBadRequest || !strings.Contains(body, "not valid") {
 			t.Errorf("token %q: %d, want 400", bad, status)
 		}
@@ -113,14 +108,16 @@ func TestOneClickUnsubscribe(t *testing.T) {
 	}
 }
 
-func bobLink(t *testing.T, r *rig, ms *mailServer, base string) string {
+// unsubscribeLink is the List-Unsubscribe URL of the first mail to to.
+func unsubscribeLink(t *testing.T, ms *mailServer, to string) string {
+	t.Helper()
 	for _, m := range ms.messages() {
-		if m.To[0] == "bob@example.org" {
+		if m.To[0] == to {
 			h := parseMail(t, m.Data).Header.Get("List-Unsubscribe")
-			return strings.TrimSuffix(strings.TrimPrefix(h, "<"+base+"/unsubscribe?token="), ">")
+			return strings.TrimSuffix(strings.TrimPrefix(h, "<"), ">")
 		}
 	}
-	t.Fatal("no mail to bob")
+	t.Fatalf("no mail to %s", to)
 	return ""
 }
 

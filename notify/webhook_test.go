@@ -120,20 +120,3 @@ func TestWebhookPermanentFailure(t *testing.T) {
 		t.Errorf("failed rows %+v, want one given up after a 404", failed)
 	}
 }
-
-func TestWebhookFormats(t *testing.T) {
-	d := &webhook.Delivery{ID: "7", Kind: "change", Severity: "critical", JSON: []byte(`{"id":7}`),
-		Title: "nimbus: change (critical)", Text: "Purpose added: AI training.", Link: "https://pw.example/events/7"}
-	for format, want := range map[string]string{
-		webhook.FormatJSON:       `{"id":7}`,
-		webhook.FormatSlack:      `{"text":"nimbus: change (critical)\nPurpose added: AI training.\nhttps://pw.example/events/7"}`,
-		webhook.FormatMattermost: `{"text":"nimbus: change (critical)\nPurpose added: AI training.\nhttps://pw.example/events/7"}`,
-		webhook.FormatDiscord:    `{"allowed_mentions":{"parse":[]},"content":"nimbus: change (critical)\nPurpose added: AI training.\nhttps://pw.example/events/7"}`,
-		webhook.FormatNtfy:       `Purpose added: AI training.`,
-	} {
-		body, _, err := webhook.Body(format, d)
-		if err != nil || string(body) != want {
-			t.Errorf("%s: %s (%v), want %s", format, body, err, want)
-		}
-	}
-}

@@ -180,7 +180,7 @@ func validMessageID(id string) bool {
 		return false
 	}
 	for _, r := range id {
-		if r > utf8.RuneSelf || !(r == '@' || r == '.' || r == '-' || r == '_' || r == '+' || r == '=' ||
+		if !(r == '@' || r == '.' || r == '-' || r == '_' || r == '+' || r == '=' ||
 			'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
 			return false
 		}

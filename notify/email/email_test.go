@@ -18,7 +18,10 @@ func TestHeaderText(t *testing.T) {
 		{"tab\there\u2028and\u0085there\x00", 100, "tab here and there"},
 		{"\u202eright-to-left", 100, "right-to-left"},
 		{"été ünïcode", 100, "été ünïcode"},
+		{"  many   spaces\t", 100, "many spaces"},
+		{"bad\xffutf8", 100, "bad\uFFFDutf8"},
 		{"0123456789", 5, "0123…"},
+		{"exactly8", 8, "exactly8"},
 	} {
 		if got := HeaderText(c.in, c.max); got != c.want {
 			t.Errorf("HeaderText(%q) = %q, want %q", c.in, got, c.want)
@@ -77,6 +80,32 @@ func TestRenderHeaders(t *testing.T) {
 	}
 	if ct := m.Header.Get("Content-Type"); !strings.HasPrefix(ct, "multipart/alternative") {
 		t.Errorf("Content-Type %q", ct)
+	}
+}
+
+// TestSubjectCannotAddHeader tries every way a scraped subject could end
+// a header line and start another.
+func TestSubjectCannotAddHeader(t *testing.T) {
+	from, _ := mail.ParseAddress("policywatch <alerts@policywatch.example>")
+	for _, subject := range []string{
+		"x\r\nBcc: victim@evil.example", "x\nBcc: victim@evil.example", "x\rBcc: v@e.example",
+		"x\u2028Bcc: v@e.example", "x\x00\x1b[31m", "=?utf-8?q?=0D=0ABcc:_v@e.example?=",
+	} {
+		raw, err := Render(from, &Message{
+			To: "ada@example.org", Subject: subject, Text: "text", HTML: "<p>html</p>",
+			Date: time.Date(2026, 5, 12, 9, 0, 0, 0, time.UTC), MessageID: "policywatch.1.abc@policywatch.example",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, _, _ := strings.Cut(string(raw), "\r\n\r\n")
+		m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Header["Bcc"]) != 0 || strings.Contains(strings.ToLower(head), "\r\nbcc:") {
+			t.Errorf("subject %q injected a header:\n%s", subject, head)
+		}
 	}
 }
 

@@ -164,23 +164,17 @@ func (e *Error) Temporary() bool { return e.temporary }
 
 // Client posts deliveries.
 type Client struct {
-	http      *http.Client
-	userAgent string
+	http *http.Client
 }
 
-// New returns a client that posts with hc (nil: a client with
-// DefaultTimeout). Redirects are not followed: a POST redirected becomes a
-// GET, which is never what a webhook wants.
-func New(hc *http.Client, userAgent string) *Client {
-	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
-	}
-	c := *hc
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	if userAgent == "" {
-		userAgent = "policywatch"
-	}
-	return &Client{http: &c, userAgent: userAgent}
+// New returns a client that posts with a timeout of DefaultTimeout.
+// Redirects are not followed: a POST redirected becomes a GET, which is
+// never what a webhook wants.
+func New() *Client {
+	return &Client{http: &http.Client{
+		Timeout:       DefaultTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
 }
 
 // Send posts d to the webhook once.
@@ -194,7 +188,7 @@ func (c *Client) Send(ctx context.Context, cfg Config, d *Delivery) error {
 		return &Error{Err: fmt.Errorf("webhook %s: %w", Redact(cfg.URL), err)}
 	}
 	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("User-Agent", "policywatch")
 	req.Header.Set(HeaderDelivery, headerValue(d.ID))
 	req.Header.Set(HeaderEvent, headerValue(d.Kind))
 	if cfg.Secret != "" {

@@ -50,7 +50,7 @@ func TestSendClassifiesFailures(t *testing.T) {
 			w.Header().Set("Retry-After", "120")
 			w.WriteHeader(status)
 		}))
-		err := New(nil, "").Send(context.Background(), Config{URL: srv.URL}, &Delivery{ID: "1", JSON: []byte("{}")})
+		err := New().Send(context.Background(), Config{URL: srv.URL}, &Delivery{ID: "1", JSON: []byte("{}")})
 		srv.Close()
 		var we *Error
 		if !errors.As(err, &we) || we.Temporary() != temporary || we.Status != status {
@@ -63,9 +63,26 @@ func TestSendClassifiesFailures(t *testing.T) {
 	// A closed port is a temporary failure.
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	err := New(nil, "").Send(context.Background(), Config{URL: srv.URL}, &Delivery{ID: "1", JSON: []byte("{}")})
+	err := New().Send(context.Background(), Config{URL: srv.URL}, &Delivery{ID: "1", JSON: []byte("{}")})
 	var we *Error
 	if !errors.As(err, &we) || !we.Temporary() {
 		t.Errorf("connection refused: %v", err)
+	}
+}
+
+func TestBody(t *testing.T) {
+	d := &Delivery{ID: "7", Kind: "change", Severity: "critical", JSON: []byte(`{"id":7}`),
+		Title: "nimbus: change (critical)", Text: "Purpose added: AI training.", Link: "https://pw.example/events/7"}
+	for format, want := range map[string]string{
+		FormatJSON:       `{"id":7}`,
+		FormatSlack:      `{"text":"nimbus: change (critical)\nPurpose added: AI training.\nhttps://pw.example/events/7"}`,
+		FormatMattermost: `{"text":"nimbus: change (critical)\nPurpose added: AI training.\nhttps://pw.example/events/7"}`,
+		FormatDiscord:    `{"allowed_mentions":{"parse":[]},"content":"nimbus: change (critical)\nPurpose added: AI training.\nhttps://pw.example/events/7"}`,
+		FormatNtfy:       `Purpose added: AI training.`,
+	} {
+		body, _, err := Body(format, d)
+		if err != nil || string(body) != want {
+			t.Errorf("%s: %s (%v), want %s", format, body, err, want)
+		}
 	}
 }
