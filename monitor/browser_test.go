@@ -190,3 +190,35 @@ func TestBrowserFetcherWithoutChromium(t *testing.T) {
 		t.Errorf("event: reason %q, detail %q; want no_browser and how to install it", e.Reason, e.Detail)
 	}
 }
+
+// TestBrowserSendsTheSameAcceptLanguageAsHTTP: a site that knows "fr" but
+// not "fr-FR" serves its French policy to the browser too, as it does to
+// plain HTTP, which falls back from the watch's tag to its base language.
+func TestBrowserSendsTheSameAcceptLanguageAsHTTP(t *testing.T) {
+	requireChromium(t)
+	french := policyPage("fr", "Politique de confidentialité", "En vigueur à compter du 3 mars 2026",
+		strings.Repeat("Nous collectons les contenus que vous créez et partagez, comme vos publications, vos photos et leurs légendes, et vos commentaires, ainsi que des informations sur votre appareil et votre position approximative. ", 6))
+	english := policyPage("en", "Privacy Policy", strings.Repeat(longParagraph, 4))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		for tag := range strings.SplitSeq(r.Header.Get("Accept-Language"), ",") {
+			if lang, _, _ := strings.Cut(strings.TrimSpace(tag), ";"); lang == "fr" {
+				w.Write(french)
+				return
+			}
+		}
+		w.Write(english)
+	}))
+	t.Cleanup(srv.Close)
+	rig := newFaultRig(t, srv.URL)
+	checker, _ := newBrowserChecker(t, rig)
+	for _, via := range []string{"http", "browser"} {
+		res, err := checker.Check(context.Background(), monitor.Watch{Name: "fr-" + via, URL: srv.URL + "/", Fetcher: via, Language: "fr-FR"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Outcome != monitor.OutcomeBaseline {
+			t.Errorf("%s fetcher: outcome %s, events %+v; want the French baseline", via, res.Outcome, res.Events)
+		}
+	}
+}

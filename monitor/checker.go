@@ -211,7 +211,9 @@ func (c *Checker) renderInto(ctx context.Context, w Watch, rec *CheckRecord) err
 		return fmt.Errorf("watch %s needs a browser: %w", w.Name, browser.ErrNoBrowser)
 	}
 	start := time.Now()
-	page, err := c.renderer.Render(ctx, browser.Request{URL: w.URL, Header: w.Headers, Language: w.Language, WaitSelectors: w.Select})
+	// The browser sends Language as is: give it the fallback HTTP sends, so
+	// that both fetchers are served the same language.
+	page, err := c.renderer.Render(ctx, browser.Request{URL: w.URL, Header: w.Headers, Language: fetch.AcceptLanguage(w.Language), WaitSelectors: w.Select})
 	a := Attempt{Start: rec.Started, URL: w.URL, Duration: time.Since(start)}
 	if err != nil {
 		a.Err = err.Error()
@@ -544,13 +546,11 @@ func shorten(s string, n int) string {
 		return s
 	}
 	cut := n
-	for cut > 0 && !utf8RuneStart(s[cut]) {
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return s[:cut] + "…"
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 func plural(n int, one, many string) string {
 	if n == 1 {

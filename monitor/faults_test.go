@@ -48,7 +48,6 @@ func newFaultServer(t *testing.T) *faultServer {
 	errorPage := readFixture(t, "error-page.html")
 	latin1Page := readFixture(t, "policy-fr-utf8.html")
 	f := &faultServer{}
-	bomb := gzipBomb(t, 256<<20)
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		fault := f.fault
@@ -102,7 +101,7 @@ func newFaultServer(t *testing.T) *faultServer {
 		case "gzip-bomb":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Content-Encoding", "gzip")
-			w.Write(bomb)
+			w.Write(gzipBomb())
 		case "windows-1252", "iso-8859-1":
 			enc := charmap.Windows1252
 			if fault == "iso-8859-1" {
@@ -123,18 +122,19 @@ func newFaultServer(t *testing.T) *faultServer {
 	return f
 }
 
-func gzipBomb(t testing.TB, size int) []byte {
+// gzipBomb is 256 MiB of zeros, gzipped. Compressing it takes most of a
+// second, so it is built once, by the one fault that serves it, rather
+// than by every fault server.
+var gzipBomb = sync.OnceValue(func() []byte {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	zeros := make([]byte, 1<<20)
-	for i := 0; i < size/len(zeros); i++ {
+	for range 256 {
 		zw.Write(zeros)
 	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
+	zw.Close() // writing to a bytes.Buffer cannot fail
 	return buf.Bytes()
-}
+})
 
 type faultRig struct {
 	db      *store.DB

@@ -25,12 +25,10 @@ const maxJitter = 5 * time.Minute
 // Scheduler runs each watch's checks on its schedule, never two checks of
 // the same watch at once, and at most Concurrency checks in all.
 type Scheduler struct {
-	checker     *Checker
-	store       Store
-	watches     []Watch
-	concurrency int
-	now         func() time.Time
-	log         *slog.Logger
+	checker *Checker
+	store   Store
+	watches []Watch
+	log     *slog.Logger
 
 	mu      sync.Mutex
 	running map[string]bool
@@ -68,7 +66,7 @@ func NewScheduler(c *Checker, s Store, watches []Watch, concurrency int, log *sl
 		log = slog.Default()
 	}
 	sched := &Scheduler{
-		checker: c, store: s, watches: watches, concurrency: concurrency, now: time.Now, log: log,
+		checker: c, store: s, watches: watches, log: log,
 		running: map[string]bool{}, sem: make(chan struct{}, concurrency),
 		periods: map[string]time.Duration{}, retries: map[string]int{}, firstRetry: defaultFirstRetryDelay,
 	}
@@ -111,7 +109,7 @@ func Period(s cron.Schedule, from time.Time) time.Duration {
 // running check has finished or been abandoned.
 func (s *Scheduler) Run(ctx context.Context) error {
 	c := cron.New(cron.WithParser(ScheduleParser), cron.WithLogger(cron.DiscardLogger))
-	now := s.now()
+	now := time.Now()
 	var overdue []Watch
 	for _, w := range s.watches {
 		sched, err := ScheduleParser.Parse(w.Schedule)

@@ -15,7 +15,7 @@ type Watch struct {
 	URL      string            // the page asked for
 	Select   []string          // CSS selectors that delimit the content; empty: main-content heuristic
 	Remove   []string          // CSS selectors removed from the content
-	Fetcher  string            // "http" (browser and auto come later)
+	Fetcher  string            // FetcherHTTP, FetcherBrowser or FetcherAuto; "": auto
 	Schedule string            // cron spec or "@every 6h"
 	Language string            // Accept-Language and expected language, e.g. "fr-FR"; empty: learnt from history
 	Headers  map[string]string // extra request headers

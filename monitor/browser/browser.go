@@ -82,7 +82,8 @@ type Request struct {
 	URL string // http or https
 
 	// Header holds extra request headers, sent with every request the
-	// page makes (the document, its scripts and their XHRs alike).
+	// page makes (the document, its scripts and their XHRs alike). An
+	// Accept-Language here overrides Language, as in fetch.Request.
 	Header map[string]string
 
 	// Language is sent as Accept-Language, e.g. "en-US,en;q=0.9".
@@ -112,7 +113,6 @@ type Page struct {
 	HTML []byte
 
 	BrowserVersion string // e.g. "HeadlessChrome/156.0.8078.108"
-	FetchedAt      time.Time
 }
 
 // Browser renders pages in a shared headless Chromium. Its methods are safe
@@ -169,7 +169,7 @@ func (b *Browser) Render(ctx context.Context, req Request) (*Page, error) {
 		<-b.tabs
 		return nil, err
 	}
-	p, closeTab, err := s.render(ctx, req, b.opts)
+	p, closeTab, err := s.render(ctx, req)
 	// The tab keeps its token and the browser until it is closed, so that
 	// MaxTabs bounds open tabs and the idle timer cannot kill a closing
 	// one; the caller does not wait for that.

@@ -110,8 +110,8 @@ func TestRenderWaitsForScriptWrittenText(t *testing.T) {
 	if p.URL != srv.URL+"/privacy" || p.FinalURL != srv.URL+"/privacy" {
 		t.Errorf("URL %q, FinalURL %q", p.URL, p.FinalURL)
 	}
-	if !strings.Contains(p.BrowserVersion, "Chrome/") || p.FetchedAt.IsZero() {
-		t.Errorf("BrowserVersion %q, FetchedAt %v", p.BrowserVersion, p.FetchedAt)
+	if !strings.Contains(p.BrowserVersion, "Chrome/") {
+		t.Errorf("BrowserVersion %q", p.BrowserVersion)
 	}
 }
 
@@ -654,4 +654,16 @@ func listeningPorts(t *testing.T, pid int) []string {
 		f.Close()
 	}
 	return ports
+}
+
+// TestHeaderOverridesLanguage: an Accept-Language among a watch's headers
+// is the one sent, by the browser as by the HTTP fetcher.
+func TestHeaderOverridesLanguage(t *testing.T) {
+	for _, name := range []string{"Accept-Language", "accept-language"} {
+		tb := &tab{req: Request{Language: "fr-FR,fr;q=0.9", Header: map[string]string{name: "de", "X-Watch": "1"}}}
+		h := tb.headers()
+		if len(h) != 2 || h[name] != "de" || h["X-Watch"] != "1" {
+			t.Errorf("header %s: sent %v, want %s: de and X-Watch: 1", name, h, name)
+		}
+	}
 }

@@ -27,7 +27,8 @@ var errPageTimeout = errors.New("page timeout")
 // returns without waiting for the tab to close: Chromium takes a second
 // or more to close a tab whose script hangs. The caller must call
 // closeTab, which blocks until the tab and its browser context are gone.
-func (s *session) render(ctx context.Context, req Request, opts Options) (p *Page, closeTab func(), err error) {
+func (s *session) render(ctx context.Context, req Request) (p *Page, closeTab func(), err error) {
+	opts := s.opts
 	// A new browser context per page: no cookies, storage, cache or
 	// service workers carry over from one render to the next, so a check
 	// sees what a first-time visitor sees, and a hostile page cannot plant
@@ -140,18 +141,20 @@ func (t *tab) render(ctx context.Context) (*Page, error) {
 		Header:         httpHeader(header),
 		HTML:           []byte(snap.HTML),
 		BrowserVersion: t.version,
-		FetchedAt:      time.Now(),
 	}, nil
 }
 
 // headers are the extra request headers of t.req.
 func (t *tab) headers() network.Headers {
 	h := network.Headers{}
-	for k, v := range t.req.Header {
-		h[k] = v
-	}
 	if t.req.Language != "" {
 		h["Accept-Language"] = t.req.Language
+	}
+	for k, v := range t.req.Header {
+		if strings.EqualFold(k, "Accept-Language") {
+			delete(h, "Accept-Language")
+		}
+		h[k] = v
 	}
 	return h
 }

@@ -84,10 +84,9 @@ func (o Options) withDefaults() Options {
 // Client fetches pages. It is safe for concurrent use; all its fetches share
 // one connection pool and one per-host interval.
 type Client struct {
-	opts      Options
-	transport *http.Transport
-	http      *http.Client
-	hosts     *hostGate
+	opts  Options
+	http  *http.Client
+	hosts *hostGate
 
 	// jitter picks the wait before a retry from [0, ceiling]; tests pin it.
 	jitter func(ceiling time.Duration) time.Duration
@@ -111,8 +110,7 @@ func New(opts Options) *Client {
 		MaxResponseHeaderBytes: 1 << 20,
 	}
 	return &Client{
-		opts:      opts,
-		transport: transport,
+		opts: opts,
 		http: &http.Client{
 			Transport: transport,
 			// Redirects are followed in attempt, hop by hop, so that each
@@ -126,7 +124,7 @@ func New(opts Options) *Client {
 
 // CloseIdleConnections closes the pooled connections that are idle, for a
 // clean shutdown.
-func (c *Client) CloseIdleConnections() { c.transport.CloseIdleConnections() }
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
 // Request is one page to fetch.
 type Request struct {
@@ -171,7 +169,6 @@ type Response struct {
 	Body []byte
 
 	NotModified bool // the server answered 304 to a conditional request; Body is empty
-	FetchedAt   time.Time
 }
 
 // Fetch gets req.URL, retrying transient failures with exponential backoff
@@ -230,7 +227,7 @@ func (c *Client) prepare(req Request) (*url.URL, http.Header, error) {
 	header.Set("User-Agent", c.opts.UserAgent)
 	header.Set("Accept", accept)
 	if req.Language != "" {
-		header.Set("Accept-Language", acceptLanguage(req.Language))
+		header.Set("Accept-Language", AcceptLanguage(req.Language))
 	}
 	for name, value := range req.Header {
 		header.Set(name, value)
@@ -255,9 +252,9 @@ func (c *Client) prepare(req Request) (*url.URL, http.Header, error) {
 	return target, header, nil
 }
 
-// acceptLanguage turns a tag into an Accept-Language value that falls back
+// AcceptLanguage turns a tag into an Accept-Language value that falls back
 // to the tag's base language: "fr-FR" → "fr-FR,fr;q=0.9"; "fr" → "fr".
-func acceptLanguage(tag string) string {
+func AcceptLanguage(tag string) string {
 	tag = strings.ReplaceAll(strings.TrimSpace(tag), "_", "-")
 	base, _, found := strings.Cut(tag, "-")
 	if !found || base == "" {
@@ -386,7 +383,6 @@ func (c *Client) finish(ctx context.Context, resp *http.Response, conditional bo
 	case resp.StatusCode == http.StatusNotModified && conditional:
 		drain(resp.Body)
 		r.NotModified = true
-		r.FetchedAt = time.Now()
 		return r, 0, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		drain(resp.Body)
@@ -411,6 +407,5 @@ func (c *Client) finish(ctx context.Context, resp *http.Response, conditional bo
 		return nil, wireBytes, e
 	}
 	r.Body = body
-	r.FetchedAt = time.Now()
 	return r, wireBytes, nil
 }
