@@ -13,6 +13,7 @@ import (
 	"github.com/policywatch/policywatch/internal/notifystore"
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/notify"
+	"github.com/policywatch/policywatch/notify/email"
 	"github.com/policywatch/policywatch/notify/webhook"
 	"github.com/policywatch/policywatch/store"
 )
@@ -253,8 +254,10 @@ Example:
 				if r.EventID != 0 {
 					event = fmt.Sprint(r.EventID)
 				}
+				// A last error quotes a mail or web server: one line, no
+				// control characters reach the terminal.
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, r.Kind, recipientText(r),
-					orDash(r.Watch), event, r.Attempts, when.Local().Format("2006-01-02 15:04"), orDash(oneLine(r.LastError, 80)))
+					orDash(r.Watch), event, r.Attempts, when.Local().Format("2006-01-02 15:04"), orDash(email.HeaderText(r.LastError, 80)))
 			}
 			return tw.Flush()
 		},
@@ -283,15 +286,6 @@ func outboxJSON(r store.OutboxItem) any {
 		SentAt        time.Time `json:"sent_at,omitzero"`
 		LastError     string    `json:"last_error,omitempty"`
 	}{r.ID, r.Status, r.Kind, r.Channel, recipientText(r), r.Watch, r.EventID, r.Attempts, r.CreatedAt, r.NextAttemptAt, r.SentAt, r.LastError}
-}
-
-// oneLine keeps a listing's cell on one line and short.
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > max {
-		return string(r[:max-1]) + "…"
-	}
-	return s
 }
 
 func digestCommand() *command {
