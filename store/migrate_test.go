@@ -115,3 +115,35 @@ func TestOpenErrors(t *testing.T) {
 		})
 	}
 }
+
+// The pragmas live in the DSN so that every connection of the pool gets
+// them; a connection without them would write without foreign keys or
+// keep a 2 MB page cache for the daemon's life. Several connections are
+// held at once so that the pool must open new ones.
+func TestEveryConnectionHasThePragmas(t *testing.T) {
+	db, _ := openDB(t)
+	ctx := context.Background()
+	want := map[string]string{
+		"foreign_keys": "1",
+		"journal_mode": "wal",
+		"busy_timeout": "5000",
+		"synchronous":  "1", // NORMAL
+		"cache_size":   "-256",
+	}
+	for i := range 3 {
+		conn, err := db.sql.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for name, value := range want {
+			var got string
+			if err := conn.QueryRowContext(ctx, "PRAGMA "+name).Scan(&got); err != nil {
+				t.Fatalf("connection %d: PRAGMA %s: %v", i, name, err)
+			}
+			if got != value {
+				t.Errorf("connection %d: PRAGMA %s = %s, want %s", i, name, got, value)
+			}
+		}
+	}
+}
