@@ -39,6 +39,10 @@ type command struct {
 	short   string // one line for the command list
 	long    string // what it does, with an example
 	noDB    bool   // does not open the database
+	// noDBWith, when set, tells from the parsed options that this run
+	// needs no database (watches --defaults): printing a file must not
+	// create one.
+	noDBWith func(opts any) bool
 	noConf  bool   // does not load the configuration
 	flags   func(fs *flag.FlagSet) any
 	run     func(ctx context.Context, a *app, opts any, args []string) error
@@ -199,7 +203,7 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 		level = slog.LevelDebug
 	}
 	a.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	if !c.noDB {
+	if !c.noDB && (c.noDBWith == nil || !c.noDBWith(opts)) {
 		path := databasePath(common.db, a.cfg, e.getenv)
 		db, err := store.Open(ctx, path)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -223,6 +224,10 @@ func TestDefaultsRoundTrip(t *testing.T) {
 	path := writeConfig(t, yaml)
 	if out := c.mustRun("config", "check", "--config", path); !strings.Contains(out, "ok, 8 watches") {
 		t.Errorf("printed defaults do not validate: %s", out)
+	}
+	// Printing a file creates no database (nor its folder).
+	if _, err := os.Stat(c.env["POLICYWATCH_DB"]); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("watches --defaults left a database behind: %v", err)
 	}
 }
 

@@ -162,6 +162,7 @@ Examples:
 			fs.BoolVar(&o.json, "json", false, "print JSON")
 			return o
 		},
+		noDBWith: func(o any) bool { return o.(*opts).defaults },
 		run: func(ctx context.Context, a *app, o any, _ []string) error {
 			opt := o.(*opts)
 			if opt.defaults {
