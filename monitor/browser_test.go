@@ -50,6 +50,10 @@ func browserPages(t *testing.T) *httptest.Server {
 			fmt.Fprint(w, string(policyPage("en", "Privacy Policy", strings.Repeat(longParagraph, 4))))
 		case "/hang":
 			<-r.Context().Done()
+		case "/forbidden":
+			http.Error(w, "Forbidden", http.StatusForbidden)
+		case "/gone":
+			http.Error(w, "Gone", http.StatusGone)
 		default:
 			fmt.Fprint(w, string(policyPage("en", "Privacy Policy", strings.Repeat(longParagraph, 4))))
 		}
@@ -167,6 +171,27 @@ func TestHungPageDoesNotBlockOthers(t *testing.T) {
 	}
 	if outcomes["one"] != monitor.OutcomeBaseline || outcomes["two"] != monitor.OutcomeBaseline {
 		t.Errorf("the other watches: %v, want baselines", outcomes)
+	}
+}
+
+// TestBrowserErrorStatusReasons: an error status the browser met is named
+// as plain HTTP names it — bot_block for a refusal, http_status otherwise —
+// so a watch's failures read the same whichever fetcher met them.
+func TestBrowserErrorStatusReasons(t *testing.T) {
+	requireChromium(t)
+	srv := browserPages(t)
+	rig := newFaultRig(t, srv.URL)
+	checker, _ := newBrowserChecker(t, rig)
+	for path, want := range map[string]string{"/forbidden": monitor.ReasonBotBlock, "/gone": "http_status"} {
+		for _, fetcher := range []string{"http", "browser"} {
+			res, err := checker.Check(context.Background(), monitor.Watch{Name: fetcher + path, URL: srv.URL + path, Fetcher: fetcher})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Outcome != monitor.OutcomeFetchError || len(res.Events) != 1 || res.Events[0].Reason != want {
+				t.Errorf("%s with %s: %s %+v, want fetch_error (%s)", path, fetcher, res.Outcome, res.Events, want)
+			}
+		}
 	}
 }
 

@@ -301,13 +301,18 @@ func (c *Checker) classifyFetchError(state *State, rec *CheckRecord, err error) 
 		fe *fetch.Error
 		bs errBrowserStatus
 	)
+	refused := func(status int) bool { return status == http.StatusForbidden || status == http.StatusNotAcceptable }
 	switch {
-	case errors.As(err, &fe) && fe.Kind == fetch.KindHTTPStatus && (fe.Status == http.StatusForbidden || fe.Status == http.StatusNotAcceptable):
+	case errors.As(err, &fe) && fe.Kind == fetch.KindHTTPStatus && refused(fe.Status):
 		reason = ReasonBotBlock
 	case errors.As(err, &fe):
 		reason = string(fe.Kind)
+	case errors.As(err, &bs) && refused(bs.status):
+		// Named as plain HTTP names it, so that a watch's failures read
+		// the same whichever fetcher met them.
+		reason = ReasonBotBlock
 	case errors.As(err, &bs):
-		reason = "http_status"
+		reason = string(fetch.KindHTTPStatus)
 	case errors.Is(err, browser.ErrNoBrowser):
 		reason = "no_browser"
 	case errors.Is(err, context.DeadlineExceeded):
