@@ -34,20 +34,20 @@ type env struct {
 
 // command is one subcommand.
 type command struct {
-	name    string
-	args    string // synopsis after the name
-	short   string // one line for the command list
-	long    string // what it does, with an example
-	noDB    bool   // does not open the database
+	name  string
+	args  string // synopsis after the name
+	short string // one line for the command list
+	long  string // what it does, with an example
+	noDB  bool   // does not open the database
 	// noDBWith, when set, tells from the parsed options that this run
 	// needs no database (watches --defaults): printing a file must not
 	// create one.
 	noDBWith func(opts any) bool
-	noConf  bool   // does not load the configuration
-	flags   func(fs *flag.FlagSet) any
-	run     func(ctx context.Context, a *app, opts any, args []string) error
-	minArgs int
-	maxArgs int // -1: any
+	noConf   bool // does not load the configuration
+	flags    func(fs *flag.FlagSet) any
+	run      func(ctx context.Context, a *app, opts any, args []string) error
+	minArgs  int
+	maxArgs  int // -1: any
 }
 
 // app is what a running command has at hand.
