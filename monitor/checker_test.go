@@ -259,6 +259,47 @@ func newTestFetcher() *fetch.Client {
 	return fetch.New(fetch.Options{UserAgent: "policywatch-test", Timeout: 5 * time.Second, Retries: -1})
 }
 
+// TestSchedulerRetriesDoNotPileUp: a watch whose every fetch fails gets
+// one chain of retries, not one more per scheduled check. Checked every
+// second with retries from 50 ms (at most a quarter period apart), it is
+// fetched about 4 times a period however long the outage lasts; when each
+// failed scheduled check started a chain of its own, the fifth second saw
+// about 20.
+func TestSchedulerRetriesDoNotPileUp(t *testing.T) {
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.Error(w, "blocked", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	rig := newFaultRig(t, srv.URL)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	checker := monitor.NewChecker(newTestFetcher(), rig.db, monitor.WithLogger(quiet))
+	watches := []monitor.Watch{{Name: "blocked", URL: srv.URL + "/p", Fetcher: "http", Schedule: "@every 1s"}}
+	sched := monitor.NewScheduler(checker, rig.db, watches, 1, quiet, monitor.WithFirstRetryDelay(50*time.Millisecond))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sched.Run(ctx) }()
+	time.Sleep(2 * time.Second)
+	before := requests.Load()
+	time.Sleep(3 * time.Second)
+	during := requests.Load() - before
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// 3 periods × (1 scheduled + 3 retries), with room for timing.
+	if during > 20 || during < 3 {
+		t.Errorf("%d fetches in the 3rd to 5th periods of an outage, want about 12 (at most 20)", during)
+	}
+	// Stopped means stopped: no retry fires after Run returned.
+	after := requests.Load()
+	time.Sleep(400 * time.Millisecond)
+	if n := requests.Load(); n != after {
+		t.Errorf("%d fetches after the scheduler stopped", n-after)
+	}
+}
+
 // TestSchedulerRetriesAFailedFetchSoon: a watch checked every hour whose
 // fetch fails is tried again after the retry delay, not an hour later.
 func TestSchedulerRetriesAFailedFetchSoon(t *testing.T) {

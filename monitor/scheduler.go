@@ -34,6 +34,11 @@ type Scheduler struct {
 	running map[string]bool
 	periods map[string]time.Duration
 	retries map[string]int // failed checks in a row, for the retry delay
+	// pending holds each watch's one retry waiting to run. One, not one per
+	// failure: a failing watch's scheduled check fails too, and a chain of
+	// retries started by each would add up period after period (a site
+	// blocking us for a month would get hundreds of requests a day).
+	pending map[string]*time.Timer
 
 	firstRetry time.Duration
 	onIdle     func()
@@ -68,7 +73,8 @@ func NewScheduler(c *Checker, s Store, watches []Watch, concurrency int, log *sl
 	sched := &Scheduler{
 		checker: c, store: s, watches: watches, log: log,
 		running: map[string]bool{}, sem: make(chan struct{}, concurrency),
-		periods: map[string]time.Duration{}, retries: map[string]int{}, firstRetry: defaultFirstRetryDelay,
+		periods: map[string]time.Duration{}, retries: map[string]int{}, pending: map[string]*time.Timer{},
+		firstRetry: defaultFirstRetryDelay,
 	}
 	for _, o := range opts {
 		o(sched)
@@ -134,6 +140,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	c.Start()
 	<-ctx.Done()
 	<-c.Stop().Done()
+	s.mu.Lock()
+	for name, t := range s.pending {
+		t.Stop()
+		delete(s.pending, name)
+	}
+	s.mu.Unlock()
 	s.wg.Wait()
 	s.log.Info("scheduler stopped")
 	return nil
@@ -148,6 +160,11 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 		return
 	}
 	s.running[w.Name] = true
+	if t := s.pending[w.Name]; t != nil {
+		// This check is the retry's work: a scheduled check came first.
+		t.Stop()
+		delete(s.pending, w.Name)
+	}
 	s.wg.Add(1)
 	s.mu.Unlock()
 	go func() {
@@ -176,17 +193,7 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 		case res.Err != nil:
 			delay := s.retryAfterFailure(w.Name, res.Err)
 			s.log.Warn("fetch failed; will retry", "watch", w.Name, "in", delay, "err", res.Err)
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				t := time.NewTimer(delay)
-				defer t.Stop()
-				select {
-				case <-t.C:
-					s.start(ctx, w)
-				case <-ctx.Done():
-				}
-			}()
+			s.retryLater(ctx, w, delay)
 		default:
 			s.mu.Lock()
 			delete(s.retries, w.Name)
@@ -194,6 +201,34 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 			s.log.Info("checked", "watch", w.Name, "outcome", res.Outcome)
 		}
 	}()
+}
+
+// retryLater makes w's one pending retry run after delay, replacing any
+// other. Run stops pending retries at shutdown; one already firing finds
+// ctx done and starts nothing.
+func (s *Scheduler) retryLater(ctx context.Context, w Watch, delay time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ctx.Err() != nil {
+		return
+	}
+	if old := s.pending[w.Name]; old != nil {
+		old.Stop()
+	}
+	var t *time.Timer
+	// The callback takes s.mu, held here until t is stored: it sees t.
+	t = time.AfterFunc(delay, func() {
+		s.mu.Lock()
+		current := s.pending[w.Name] == t
+		if current {
+			delete(s.pending, w.Name)
+		}
+		s.mu.Unlock()
+		if current {
+			s.start(ctx, w)
+		}
+	})
+	s.pending[w.Name] = t
 }
 
 // Retry delays after a failed fetch: a transient failure (a DNS hiccup, a
