@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -132,5 +133,57 @@ func TestPruneChecksKeepsHistory(t *testing.T) {
 	}
 	if report, err := db.IntegrityCheck(ctx); err != nil || report != "ok" {
 		t.Errorf("IntegrityCheck after prune and vacuum = %q, %v", report, err)
+	}
+}
+
+// TestVacuumGivesTheSpaceBack: a vacuum run while another handle (the
+// daemon) has the database open leaves neither the database nor its
+// write-ahead log at the old size; before, the log kept the whole
+// database's size on disk for good.
+func TestVacuumGivesTheSpaceBack(t *testing.T) {
+	ctx := context.Background()
+	daemon, path := openDB(t)
+	if _, err := daemon.sql.ExecContext(ctx, `CREATE TABLE filler (b BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	blob := make([]byte, 64<<10)
+	for i := range 480 { // 30 MiB, as years of bodies would be
+		blob[0], blob[1] = byte(i), byte(i>>8)
+		for j := 2; j < len(blob); j += 97 {
+			blob[j] = byte(i*j + j>>3) // little to compress, nothing to share
+		}
+		if _, err := daemon.sql.ExecContext(ctx, `INSERT INTO filler VALUES (?)`, blob); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := daemon.sql.ExecContext(ctx, `DELETE FROM filler WHERE rowid % 4 != 0`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := daemon.Watches(ctx); err != nil { // the daemon's connections stay open
+		t.Fatal(err)
+	}
+	cli, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Vacuum(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := daemon.sql.ExecContext(ctx, `INSERT INTO filler VALUES (x'00')`); err != nil {
+		t.Fatal(err)
+	}
+	size := func(p string) int64 {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	db, wal := size(path), size(path+"-wal")
+	if db > 12<<20 || wal > 8<<20 {
+		t.Errorf("after vacuum and a write: database %d MiB, log %d MiB; want about 8 MiB and at most 8 MiB", db>>20, wal>>20)
 	}
 }

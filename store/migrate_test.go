@@ -124,11 +124,12 @@ func TestEveryConnectionHasThePragmas(t *testing.T) {
 	db, _ := openDB(t)
 	ctx := context.Background()
 	want := map[string]string{
-		"foreign_keys": "1",
-		"journal_mode": "wal",
-		"busy_timeout": "5000",
-		"synchronous":  "1", // NORMAL
-		"cache_size":   "-256",
+		"foreign_keys":       "1",
+		"journal_mode":       "wal",
+		"busy_timeout":       "5000",
+		"synchronous":        "1", // NORMAL
+		"cache_size":         "-256",
+		"journal_size_limit": "8388608",
 	}
 	for i := range 3 {
 		conn, err := db.sql.Conn(ctx)

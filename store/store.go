@@ -56,7 +56,14 @@ var _ monitor.Store = (*DB)(nil)
 // store reads rows by key and bodies once each, and the kernel caches the
 // file anyway: the Go benchmarks of a check, a replay and the web view did
 // not move (bench/README.md).
-const pragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-256)&_txlock=immediate"
+//
+// journal_size_limit: SQLite reuses its write-ahead log from the start
+// after each checkpoint but never shrinks the file, so one large write (a
+// vacuum rewrites the whole database through it, a retention prune or an
+// import many pages) would leave a log the size of the database on disk
+// for good. With the limit the file is cut back to 8 MiB when the log
+// restarts; the automatic checkpoint keeps ordinary use under 4 MiB.
+const pragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-256)&_pragma=journal_size_limit(8388608)&_txlock=immediate"
 
 // Open opens the database at path, creating it and its parent directory if
 // needed, and applies the migrations it lacks. It refuses (ErrSchemaTooNew)
