@@ -102,13 +102,14 @@ func TestSMTPOutage(t *testing.T) {
 	}
 }
 
-// TestRetriesGiveUp: after the last attempt a row is failed, kept with its
-// error for `policywatch outbox`, and never sent.
+// TestRetriesGiveUp: once its attempts are spent and it is old enough, a
+// row is failed, kept with its error for `policywatch outbox`, and never
+// sent.
 func TestRetriesGiveUp(t *testing.T) {
 	r := newRig(t)
 	ms := newStoppedMailServer(t)
 	r.subscribe("ada@example.org", nil)
-	svc := r.service(notify.Config{}, ms, notify.WithRetry(3, time.Minute, time.Hour))
+	svc := r.service(notify.Config{}, ms, notify.WithRetry(3, time.Minute, time.Hour), notify.WithMaxAge(2*time.Hour))
 	r.check("policy-v1.html", t0)
 	r.check("policy-v2-ai.html", t0.Add(time.Hour))
 	for i := 0; i < 5; i++ {
@@ -123,6 +124,39 @@ func TestRetriesGiveUp(t *testing.T) {
 	}
 	if n := len(ms.messages()); n != 0 {
 		t.Errorf("%d messages sent for a row given up", n)
+	}
+}
+
+// TestAlertOutlastsADayLongOutage: with the default retry settings, an
+// alert queued while the mail server is down for a day is delivered once it
+// is back. The attempts alone (12, backoff up to an hour) are spent after
+// about five hours; before, the alert was given up then, for good.
+func TestAlertOutlastsADayLongOutage(t *testing.T) {
+	r := newRig(t)
+	ms := newStoppedMailServer(t)
+	r.subscribe("ada@example.org", nil)
+	svc := r.service(notify.Config{}, ms)
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	for range 48 { // a day, looked at every half hour
+		tick(t, svc)
+		r.clock.Add(30 * time.Minute)
+	}
+	if failed := r.outbox(store.OutboxFailed); len(failed) != 0 {
+		t.Fatalf("given up during a day-long outage: %+v", failed)
+	}
+	pending := r.outbox(store.OutboxPending)
+	if len(pending) != 1 || pending[0].Attempts <= notify.DefaultMaxAttempts {
+		t.Fatalf("pending %+v, want the alert still pending after more than %d attempts", pending, notify.DefaultMaxAttempts)
+	}
+	ms.start()
+	r.clock.Add(time.Hour) // the longest backoff
+	tick(t, svc)
+	if n := len(ms.messages()); n != 1 {
+		t.Fatalf("%d messages once the server is back, want the alert", n)
+	}
+	if sent := r.outbox(store.OutboxSent); len(sent) != 1 {
+		t.Errorf("sent rows %+v, want one", sent)
 	}
 }
 

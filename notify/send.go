@@ -21,7 +21,8 @@ const maxSendRounds = 20
 
 // SendDue sends the outbox rows that are due, a batch at a time, and
 // records each outcome. It returns how many were delivered. A row that
-// fails is tried again after a backoff, and given up after MaxAttempts.
+// fails is tried again after a backoff, and given up once its attempts are
+// spent and it is old (see failed).
 func (s *Service) SendDue(ctx context.Context) (int, error) {
 	sent := 0
 	for round := 0; round < maxSendRounds; round++ {
@@ -84,12 +85,17 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 
 // failed records a failed attempt and when to try again: backoffBase after
 // the first, doubled each time up to backoffMax (or the receiver's
-// Retry-After when longer); never again for a permanent error or after
-// maxAttempts.
+// Retry-After when longer); never again for a permanent error, or once
+// maxAttempts are spent and the row is maxAge old. Attempts alone are not
+// enough: with the hourly backoff they are spent in five hours, and a mail
+// server or a home connection down for a day or a weekend must not cost
+// the alerts of that day.
 func (s *Service) failed(ctx context.Context, it OutboxItem, err error) error {
 	reason := oneLine(err.Error(), 500)
 	var t interface{ Temporary() bool }
-	if (errors.As(err, &t) && !t.Temporary()) || it.Attempts >= s.maxAttempts {
+	permanent := errors.As(err, &t) && !t.Temporary()
+	spent := it.Attempts >= s.maxAttempts && s.now().Sub(it.CreatedAt) >= s.maxAge
+	if permanent || spent {
 		s.log.Warn("notification failed for good", "id", it.ID, "kind", it.Kind, "attempts", it.Attempts, "err", reason)
 		return s.store.MarkOutboxFailed(ctx, it.ID, reason, time.Time{})
 	}

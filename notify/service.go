@@ -20,10 +20,11 @@ import (
 
 // Defaults of the Service's timing, each changed by an Option.
 const (
-	DefaultPollInterval  = 5 * time.Second  // how often the events table is looked at
-	DefaultMaxAttempts   = 12               // then the row is given up as failed
-	DefaultBackoffBase   = 30 * time.Second // wait after the first failure, doubled each time
-	DefaultBackoffMax    = time.Hour        // longest wait between two attempts
+	DefaultPollInterval  = 5 * time.Second    // how often the events table is looked at
+	DefaultMaxAttempts   = 12                 // attempts, and
+	DefaultMaxAge        = 7 * 24 * time.Hour // time since queued, after which a row is given up as failed
+	DefaultBackoffBase   = 30 * time.Second   // wait after the first failure, doubled each time
+	DefaultBackoffMax    = time.Hour          // longest wait between two attempts
 	DefaultFlapWindow    = 24 * time.Hour
 	DefaultFlapThreshold = 3 // episodes in FlapWindow that make a watch flapping
 )
@@ -73,6 +74,7 @@ type Service struct {
 
 	pollInterval            time.Duration
 	maxAttempts             int
+	maxAge                  time.Duration
 	backoffBase, backoffMax time.Duration
 	flapWindow              time.Duration
 	flapThreshold           int
@@ -108,6 +110,11 @@ func WithRetry(maxAttempts int, base, max time.Duration) Option {
 	return func(s *Service) { s.maxAttempts, s.backoffBase, s.backoffMax = maxAttempts, base, max }
 }
 
+// WithMaxAge sets how long after it was queued a row that keeps failing
+// for a temporary reason is still tried (with WithRetry's attempts: both
+// must be spent).
+func WithMaxAge(d time.Duration) Option { return func(s *Service) { s.maxAge = d } }
+
 // WithFlapping sets when a watch is flapping: threshold episodes, each
 // opening within window of the one before.
 func WithFlapping(threshold int, window time.Duration) Option {
@@ -135,7 +142,7 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 		cfg: cfg, store: st, now: time.Now, log: slog.Default(), taxonomy: analyze.DefaultTaxonomy(),
 		digest: sched, channels: map[string]channel{},
 		pollInterval: DefaultPollInterval,
-		maxAttempts:  DefaultMaxAttempts, backoffBase: DefaultBackoffBase, backoffMax: DefaultBackoffMax,
+		maxAttempts:  DefaultMaxAttempts, maxAge: DefaultMaxAge, backoffBase: DefaultBackoffBase, backoffMax: DefaultBackoffMax,
 		flapWindow: DefaultFlapWindow, flapThreshold: DefaultFlapThreshold,
 		excerpts: newExcerptCache(256), feeds: newFeedCache(32),
 	}
