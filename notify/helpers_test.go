@@ -199,6 +199,7 @@ type mailServer struct {
 	server    *smtp.Server
 	clientTLS *tls.Config
 	serverTLS *tls.Config
+	implicit  bool // TLS from the first byte (port 465's way), not STARTTLS
 
 	mu       sync.Mutex
 	received []received
@@ -257,6 +258,9 @@ func (ms *mailServer) start() {
 		ms.t.Fatal(err)
 	}
 	ms.server = s
+	if ms.implicit {
+		l = tls.NewListener(l, ms.serverTLS)
+	}
 	go s.Serve(l)
 	ms.t.Cleanup(func() { s.Close() })
 }
@@ -264,7 +268,11 @@ func (ms *mailServer) start() {
 func (ms *mailServer) config() *email.Config {
 	host, port, _ := net.SplitHostPort(ms.addr)
 	p, _ := strconv.Atoi(port)
-	return &email.Config{Host: host, Port: p, TLS: email.TLSStartTLS, Username: smtpUser, Password: smtpPassword,
+	mode := email.TLSStartTLS
+	if ms.implicit {
+		mode = email.TLSImplicit
+	}
+	return &email.Config{Host: host, Port: p, TLS: mode, Username: smtpUser, Password: smtpPassword,
 		From: "policywatch <alerts@policywatch.example>", Timeout: 5 * time.Second}
 }
 

@@ -7,10 +7,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -157,6 +159,93 @@ func TestAlertOutlastsADayLongOutage(t *testing.T) {
 	}
 	if sent := r.outbox(store.OutboxSent); len(sent) != 1 {
 		t.Errorf("sent rows %+v, want one", sent)
+	}
+}
+
+// TestSendOverImplicitTLS: port 465's way, TLS from the first byte, with
+// PLAIN authentication (which the server allows only over TLS).
+func TestSendOverImplicitTLS(t *testing.T) {
+	ms := newStoppedMailServer(t)
+	ms.implicit = true
+	ms.start()
+	cl, err := email.New(*ms.config(), email.WithTLSConfig(ms.clientTLS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results []error
+	err = cl.Send(context.Background(), []*email.Message{{To: "ada@example.org", Subject: "s", Text: "t"}},
+		func(_ int, err error) error { results = append(results, err); return nil })
+	if err != nil || len(results) != 1 || results[0] != nil {
+		t.Fatalf("Send: %v, results %v", err, results)
+	}
+	if n := len(ms.messages()); n != 1 {
+		t.Errorf("%d messages received, want 1", n)
+	}
+}
+
+// TestSendGivesUpOnASilentServer: a server that accepts the connection and
+// never says a word (a wedged relay, a tarpit) costs Send its timeout, not
+// for ever — it held every notification and the daemon's shutdown — and a
+// cancelled context ends Send at once.
+func TestSendGivesUpOnASilentServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // open, and silent
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	port := l.Addr().(*net.TCPAddr).Port
+	msgs := []*email.Message{{To: "ada@example.org", Subject: "s", Text: "t"}}
+	for _, mode := range []string{email.TLSNone, email.TLSStartTLS, email.TLSImplicit} {
+		for _, cancelled := range []bool{false, true} {
+			timeout := 300 * time.Millisecond
+			if cancelled {
+				timeout = time.Minute
+			}
+			cl, err := email.New(email.Config{Host: "127.0.0.1", Port: port, TLS: mode, From: "pw <pw@example.org>", Timeout: timeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			if cancelled {
+				time.AfterFunc(200*time.Millisecond, cancel)
+			}
+			var result error
+			start := time.Now()
+			done := make(chan error, 1)
+			go func() {
+				done <- cl.Send(ctx, msgs, func(_ int, err error) error { result = err; return nil })
+			}()
+			select {
+			case err := <-done:
+				var ee *email.Error
+				if err != nil || !errors.As(result, &ee) || !ee.Temporary() {
+					t.Errorf("%s (cancelled %v): Send %v, message %v; want a temporary failure", mode, cancelled, err, result)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s (cancelled %v): Send still waiting after %v", mode, cancelled, time.Since(start))
+			}
+			cancel()
+		}
 	}
 }
 

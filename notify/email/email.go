@@ -286,7 +286,13 @@ func (c *Client) Send(ctx context.Context, msgs []*Message, done func(i int, err
 		}
 		return nil
 	}
-	client, err := c.goMailClient()
+	var dialed net.Conn // closed however the session ends
+	defer func() {
+		if dialed != nil {
+			dialed.Close()
+		}
+	}()
+	client, err := c.goMailClient(c.dialer(ctx, &dialed))
 	if err != nil {
 		return failAll(0, &Error{Err: err})
 	}
@@ -321,6 +327,76 @@ func (c *Client) Send(ctx context.Context, msgs []*Message, done func(i int, err
 	return nil
 }
 
+// dialer returns go-mail's dial function for one Send. go-mail bounds the
+// dial by the timeout but not what follows: a server that accepts the
+// connection and never speaks (a wedged relay, a tarpit) held Send, and
+// with it every notification and the daemon's shutdown, for ever. Every
+// read and write of the connection therefore gets the timeout as a
+// deadline, and ctx's end cuts the connection. The connection is kept in
+// *dialed so that Send closes it even when go-mail gives up on it half
+// way (a failed HELO or login leaves it open).
+func (c *Client) dialer(ctx context.Context, dialed *net.Conn) gomail.DialContextFunc {
+	return func(dialCtx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		raw, err := d.DialContext(dialCtx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		conn := newDeadlineConn(ctx, raw, c.cfg.Timeout)
+		*dialed = conn
+		if c.cfg.TLS != TLSImplicit {
+			return conn, nil
+		}
+		cfg := &tls.Config{ServerName: c.cfg.Host, MinVersion: tls.VersionTLS12}
+		if c.tlsConfig != nil {
+			cfg = c.tlsConfig.Clone()
+			if cfg.ServerName == "" {
+				cfg.ServerName = c.cfg.Host
+			}
+		}
+		tc := tls.Client(conn, cfg)
+		if err := tc.HandshakeContext(dialCtx); err != nil {
+			return nil, err
+		}
+		return tc, nil
+	}
+}
+
+// deadlineConn gives each read and write a deadline of idle from its
+// start, and fails them once ctx is done.
+type deadlineConn struct {
+	net.Conn
+	ctx  context.Context
+	idle time.Duration
+	stop func() bool
+}
+
+func newDeadlineConn(ctx context.Context, conn net.Conn, idle time.Duration) *deadlineConn {
+	return &deadlineConn{Conn: conn, ctx: ctx, idle: idle,
+		stop: context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })}
+}
+
+func (c *deadlineConn) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+	return c.Conn.Read(p)
+}
+
+func (c *deadlineConn) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
+	return c.Conn.Write(p)
+}
+
+func (c *deadlineConn) Close() error {
+	c.stop()
+	return c.Conn.Close()
+}
+
 // isConnError says whether err is a broken connection rather than a reply
 // of the server.
 func isConnError(err error) bool {
@@ -347,13 +423,17 @@ func (c *Client) port() int {
 	return gomail.DefaultPortTLS
 }
 
-func (c *Client) goMailClient() (*gomail.Client, error) {
-	opts := []gomail.Option{gomail.WithPort(c.port()), gomail.WithTimeout(c.cfg.Timeout)}
+func (c *Client) goMailClient(dial gomail.DialContextFunc) (*gomail.Client, error) {
+	opts := []gomail.Option{gomail.WithPort(c.port()), gomail.WithTimeout(c.cfg.Timeout), gomail.WithDialContextFunc(dial)}
 	switch c.cfg.TLS {
 	case TLSNone:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
 	case TLSImplicit:
-		opts = append(opts, gomail.WithSSL())
+		// The dialer makes the TLS connection (go-mail's WithSSL does not
+		// apply with a dialer of one's own). Opportunistic, so that go-mail
+		// looks at the connection, finds it TLS, and lets PLAIN
+		// authentication through.
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
 	default:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
 	}
