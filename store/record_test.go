@@ -487,11 +487,23 @@ func TestStateKeepsWatchConfigCurrent(t *testing.T) {
 	if err != nil || st.Seq != 0 || st.Current != nil || st.Episode != nil || st.TypicalLength != 0 {
 		t.Fatalf("new watch state = %+v, %v", st, err)
 	}
+	// What the first page taught: its length, language and validators.
+	record(t, db, &monitor.CheckRecord{Watch: testWatch, Started: t0, Finished: t0, Outcome: monitor.OutcomeBaseline,
+		NewVersion: &monitor.Version{Hash: "h"}, CaptureLength: 50000, Language: "en", ETag: `"v1"`, AcceptedBody: "abc"})
+	if st, err := db.State(ctx, testWatch); err != nil || st.TypicalLength != 50000 || st.Language != "en" || st.ETag == "" || st.AcceptedBody == "" {
+		t.Fatalf("state after a capture = %+v, %v", st, err)
+	}
 	moved := testWatch
 	moved.URL = "https://example.com/legal/privacy"
 	moved.Select = []string{"#policy"}
-	if _, err := db.State(ctx, moved); err != nil {
+	st, err = db.State(ctx, moved)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// Another page or another part of it: nothing learned of the old one
+	// holds (a narrower selector was "too short" for ever); the history does.
+	if st.TypicalLength != 0 || st.Language != "" || st.ETag != "" || st.AcceptedBody != "" || st.Current == nil || st.Seq != 1 {
+		t.Errorf("state after the watch changed = %+v, want the learned fields reset and the history kept", st)
 	}
 	ws, err := db.Watches(ctx)
 	if err != nil || len(ws) != 1 || ws[0].URL != moved.URL {
