@@ -33,6 +33,16 @@ const DefaultMinLengthRatio = 0.4
 // nothing else is known of the watch: shorter pages are empty shells.
 const minPlausibleText = 200
 
+// A policy that really got much shorter would be "too short" for ever,
+// and the change a journalist most needs to see never recorded. So a
+// too-short text that is otherwise a plausible policy page is accepted as
+// a change once the too_short episode has lasted shrinkSettledAfter and
+// shrinkSettledChecks captures: a broken page rarely stays broken a day.
+const (
+	shrinkSettledAfter  = 24 * time.Hour
+	shrinkSettledChecks = 3
+)
+
 // Checker runs one check of a watch end to end: fetch → extract → compare
 // → analyse → save. It is safe for concurrent use on different watches;
 // the Scheduler makes sure one watch is never checked twice at once.
@@ -392,7 +402,17 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		return nil
 	}
 	lang, langOK := extract.DetectLanguage(doc.Text)
-	if reason, detail := c.implausible(w, state, doc, lang, langOK); reason != "" {
+	reason, detail := c.implausible(w, state, doc, lang, langOK)
+	shrunk := ""
+	if reason == ReasonTooShort && len(doc.Text) >= minPlausibleText && shrinkSettled(state, rec.Started) {
+		shrunk = fmt.Sprintf(" The text is much shorter than before (%s) and has stayed so for %.0f hours and %d captures: recorded as the policy.",
+			detail, rec.Started.Sub(state.Episode.Since).Hours(), state.Episode.Checks+1)
+		// The checks after the length one (the language) must pass too.
+		if reason, detail = c.implausible(w, &State{Language: state.Language}, doc, lang, langOK); reason != "" {
+			shrunk = ""
+		}
+	}
+	if reason != "" {
 		c.anomaly(state, rec, reason, detail)
 		return nil
 	}
@@ -442,6 +462,12 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 	if analysis != nil && analysis.Summary != "" {
 		ev.Summary += " " + analysis.Summary
 	}
+	if shrunk != "" {
+		ev.Summary += shrunk
+		if ev.Severity.Rank() < SeverityNotable.Rank() {
+			ev.Severity = SeverityNotable
+		}
+	}
 	rec.Events = append(rec.Events, ev)
 	return nil
 }
@@ -468,6 +494,15 @@ func (c *Checker) anomaly(state *State, rec *CheckRecord, reason, detail string)
 	rec.Outcome = OutcomeAnomaly
 	rec.reason = reason
 	c.openOrContinueEpisode(state, rec, KindAnomaly, reason, detail)
+}
+
+// shrinkSettled says whether the watch has been in a too_short episode
+// long enough for a short text to be taken as the policy (see
+// shrinkSettledAfter).
+func shrinkSettled(state *State, now time.Time) bool {
+	ep := state.Episode
+	return ep != nil && ep.Kind == KindAnomaly && ep.Reason == ReasonTooShort &&
+		now.Sub(ep.Since) >= shrinkSettledAfter && ep.Checks+1 >= shrinkSettledChecks
 }
 
 // implausible says why a capture is not a version of the policy, or "".

@@ -259,3 +259,53 @@ func TestLegacyCharsetsDecodeToTheSameText(t *testing.T) {
 		})
 	}
 }
+
+// TestPolicyThatReallyShrankIsRecorded: a policy cut to a fifth is "too
+// short" at first (a broken page looks the same), but once it has stayed
+// so for a day and three captures it is recorded as a change, notable at
+// least, saying why; before, it stayed an anomaly for ever and the change
+// was never seen.
+func TestPolicyThatReallyShrankIsRecorded(t *testing.T) {
+	long := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 20))
+	short := policyPage("en", "Privacy Policy", "Effective June 1, 2026", strings.Repeat(longParagraph, 4))
+	var mu sync.Mutex
+	body := long
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	rig := newFaultRig(t, srv.URL)
+	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline {
+		t.Fatalf("first check: %s", res.Outcome)
+	}
+	mu.Lock()
+	body = short
+	mu.Unlock()
+	// Every 6 hours: the first four short captures span 18 hours.
+	for i := range 4 {
+		res := rig.check(t)
+		if res.Outcome != monitor.OutcomeAnomaly {
+			t.Fatalf("short capture %d (%d hours in): %s, want an anomaly until a day has passed", i+1, 6*i, res.Outcome)
+		}
+	}
+	res := rig.check(t) // 24 hours and 5 captures
+	if res.Outcome != monitor.OutcomeChanged {
+		t.Fatalf("after a day of the short text: %s, want changed", res.Outcome)
+	}
+	var change *monitor.Event
+	for i := range res.Events {
+		if res.Events[i].Kind == monitor.KindChange {
+			change = &res.Events[i]
+		}
+	}
+	if change == nil || !strings.Contains(change.Summary, "much shorter than before") || change.Severity.Rank() < monitor.SeverityNotable.Rank() || change.WordsRemoved == 0 {
+		t.Errorf("change event %+v, want a notable change saying the text got much shorter", change)
+	}
+	// The short text is now the policy: the next capture is unchanged.
+	if res := rig.check(t); res.Outcome != monitor.OutcomeUnchanged {
+		t.Errorf("next capture: %s, want unchanged", res.Outcome)
+	}
+}
