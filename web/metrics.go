@@ -155,6 +155,14 @@ func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
 		t.sample(famLatency, "_sum", formatFloat(sums[watch].Seconds()), "watch", watch)
 		t.sample(famLatency, "_count", strconv.FormatUint(total, 10), "watch", watch)
 	}
+	// The gauges speak of the watches configured now: one removed from the
+	// configuration (or renamed) keeps its counters, but a stale last-check
+	// time or an episode left open when it went would fire alerts for ever.
+	if len(s.watches) > 0 {
+		watches = slices.DeleteFunc(watches, func(w monitor.WatchSummary) bool {
+			return !slices.ContainsFunc(s.watches, func(c monitor.Watch) bool { return c.Name == w.Name })
+		})
+	}
 	byName := slices.SortedFunc(slices.Values(watches), func(a, b monitor.WatchSummary) int { return cmp.Compare(a.Name, b.Name) })
 	for _, w := range byName {
 		if !w.LastCheck.IsZero() {

@@ -361,6 +361,19 @@ func TestMetrics(t *testing.T) {
 	if _, ok := families["go_goroutines"]; !ok {
 		t.Error("no Go runtime metrics")
 	}
+
+	// The watch removed from the configuration: its counters stay, its
+	// gauges (an episode left open, a last check growing stale) go.
+	_, ts = r.server(t, web.WithWatches([]monitor.Watch{{Name: "another", URL: "https://example.org/"}}))
+	families, _ = parseMetrics(t, ts.URL)
+	if _, ok := seriesValue(families, "policywatch_checks_total", "watch", "example"); !ok {
+		t.Error("a removed watch's check counters are gone")
+	}
+	for _, name := range []string{"policywatch_watch_failing", "policywatch_last_check_timestamp_seconds"} {
+		if v, ok := seriesValue(families, name, "watch", "example"); ok {
+			t.Errorf("%s{watch=example} = %v for a watch no longer configured", name, v)
+		}
+	}
 }
 
 // parseMetrics fetches /metrics and parses it as Prometheus' text format.
