@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -30,6 +31,26 @@ func (a *app) newNotifier(opts ...notify.Option) (*notify.Service, error) {
 	}
 	base := []notify.Option{notify.WithLogger(a.log), notify.WithTaxonomy(a.taxonomy())}
 	return notify.New(*nc, notifystore.Store{DB: a.db}, append(base, opts...)...)
+}
+
+// warnOrphanSubscriptions says, at the daemon's start, which subscribers
+// follow a watch the configuration no longer has (removed or renamed):
+// they would silently get nothing of it.
+func (a *app) warnOrphanSubscriptions(ctx context.Context) {
+	subs, err := a.db.Subscribers(ctx, false)
+	if err != nil {
+		a.log.Warn("cannot list the subscribers", "err", err)
+		return
+	}
+	names := a.watchNames()
+	for _, s := range subs {
+		for _, w := range s.Watches {
+			if !slices.Contains(names, w) {
+				a.log.Warn("a subscriber follows a watch that is not configured, and gets nothing of it; subscribe it again with the watch's new name, or without --watch",
+					"subscriber", s.Email, "watch", w)
+			}
+		}
+	}
 }
 
 func (a *app) watchNames() []string {

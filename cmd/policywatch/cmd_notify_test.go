@@ -1,15 +1,21 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/emersion/go-smtp"
+	"github.com/policywatch/policywatch/cmd/policywatch/config"
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/store"
 )
 
 // plainSMTP is an SMTP server on the loopback interface that keeps the
@@ -154,5 +160,28 @@ notify:
 	}
 	if out := c.mustRun("digest"); !strings.Contains(out, "next digest: ") || !strings.Contains(out, "no changes waiting") {
 		t.Errorf("digest: %q", out)
+	}
+}
+
+// TestDaemonWarnsOfOrphanSubscriptions: a subscriber following a watch the
+// configuration no longer has is named at the daemon's start, since it
+// would otherwise get nothing of it without a word.
+func TestDaemonWarnsOfOrphanSubscriptions(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun("subscribe", "ada@example.org", "--watch", "meta-genai", "--watch", "meta-privacy-policy")
+	c.mustRun("subscribe", "bob@example.org")
+	ctx := context.Background()
+	db, err := store.Open(ctx, c.env["POLICYWATCH_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var logs bytes.Buffer
+	a := &app{db: db, log: slog.New(slog.NewTextHandler(&logs, nil)),
+		cfg: &config.Config{Watches: []monitor.Watch{{Name: "meta-privacy-policy", URL: "https://www.facebook.com/privacy/policy/"}}}}
+	a.warnOrphanSubscriptions(ctx)
+	got := logs.String()
+	if !strings.Contains(got, "subscriber=ada@example.org watch=meta-genai") || strings.Count(got, "level=WARN") != 1 {
+		t.Errorf("warnings:\n%s\nwant one, for ada and meta-genai", got)
 	}
 }

@@ -56,6 +56,7 @@ Example:
 			}
 			mountNotifier(srv, notifier) // before the server runs
 			a.log.Info("policywatch starting", "watches", len(a.cfg.Watches), "database", a.db.Path())
+			a.warnOrphanSubscriptions(ctx)
 			ctx, cancel := context.WithCancel(ctx)
 			defer cancel()
 			webDone := make(chan struct{})
