@@ -36,6 +36,16 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 		}
 		return 0, err
 	}
+	if last.After(now) {
+		// The clock went back after a jump ahead: counted from that last
+		// digest time, none would go out until the clock caught up with
+		// it. The schedule starts again from now, as on the first call.
+		_, err := s.store.RecordDigests(ctx, DigestRun{Slot: now, Previous: last}, now)
+		if errors.Is(err, monitor.ErrConflict) {
+			return 0, nil
+		}
+		return 0, err
+	}
 	// Schedules without a time zone run in the clock's.
 	from := last.In(now.Location())
 	if now.Sub(from) > maxCatchUp {

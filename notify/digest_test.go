@@ -108,6 +108,30 @@ func recipients(msgs []received) []string {
 // first critical change of a watch at once; a second one within the hour
 // is held back by the hourly limit and comes in a catch-up digest at the
 // next digest time, not never.
+// TestDigestAfterTheClockWentBack: a clock that jumped a month ahead (and
+// planned a digest then) and was set right again does not hold the
+// digests back until it catches up.
+func TestDigestAfterTheClockWentBack(t *testing.T) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	r.subscribe("ada@example.org", nil)
+	svc := r.service(notify.Config{DigestSchedule: "0 8 * * *"}, ms)
+	right := r.clock.Now()
+	tick(t, svc) // the schedule starts
+	r.clock.Set(right.Add(30 * 24 * time.Hour))
+	tick(t, svc) // a month "later": a digest time is recorded, nothing to send
+	r.clock.Set(right)
+	r.checkAs("nimbus", "policy-v2-ai.html", right.Add(time.Hour))
+	r.checkAs("nimbus", "policy-v3-date.html", right.Add(2*time.Hour)) // notable: for the digest
+	tick(t, svc)
+	r.clock.Set(right.Add(24 * time.Hour).Truncate(24 * time.Hour).Add(8 * time.Hour)) // the next 08:00
+	tick(t, svc)
+	tick(t, svc)
+	if msgs := ms.messages(); len(msgs) != 1 {
+		t.Fatalf("%d messages at the next digest time after the clock was set right, want the digest; outbox %+v", len(msgs), r.outbox())
+	}
+}
+
 func TestAlertHeldBackWithoutDigest(t *testing.T) {
 	r := newRig(t)
 	ms := newMailServer(t)
