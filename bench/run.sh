@@ -19,25 +19,15 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-root=$PWD
-corpus=${POLICYWATCH_CORPUS:-$root/../shared/corpus}
-archive=$corpus/meta-printable-policy.tar.xz
+bench_name=bench
+. bench/lib.sh
 runs=${BENCH_RUNS:-3}
 watches=${BENCH_WATCHES:-100}
 daemon_sizes=${BENCH_DAEMON_WATCHES:-8 1000}
 idle=${BENCH_IDLE:-10}
 profile_dir=${BENCH_PROFILE:-}
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() {
-	say "$*"
-	exit 1
-}
-
-if [[ ! -f $archive ]]; then
-	say "skipped: $archive not found (the shared corpus is expected in ../shared/corpus beside the repository; set POLICYWATCH_CORPUS to point elsewhere)"
-	exit 0
-fi
+require_corpus
 
 # --- tools: GNU time and urlwatch from Debian's packages -----------------
 need=()
@@ -63,19 +53,7 @@ if ! command -v urlwatch >/dev/null; then
 fi
 
 # --- workspace, cleaned up on exit ----------------------------------------
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/policywatch-bench.XXXXXX")
-server_pid='' daemon_pid=''
-cleanup() {
-	local p
-	for p in $daemon_pid $server_pid; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+workspace
 
 say "building policywatch and the page server"
 # Built as it ships (see .ci/run): static, without cgo. Linked against libc
@@ -96,23 +74,8 @@ cmp -s "$page" "$churn" && say "warning: snapshots 0001 and 0002 are byte-identi
 
 max=$watches
 for n in $daemon_sizes; do ((n > max)) && max=$n; done
-"$tmp/serve" -n "$max" "$page" "$churn" >"$tmp/serve.addr" 2>"$tmp/serve.log" &
-server_pid=$!
-for _ in $(seq 100); do
-	[[ -s $tmp/serve.addr ]] && break
-	sleep 0.05
-done
-[[ -s $tmp/serve.addr ]] || die "the page server did not start: $(cat "$tmp/serve.log")"
-addr=$(head -n1 "$tmp/serve.addr")
+start_server "$max" "$page" "$churn"
 
-# get PATH: the body of http://$addr/PATH (bash's /dev/tcp: no curl needed).
-get() {
-	local fd
-	exec {fd}<>"/dev/tcp/${addr%:*}/${addr##*:}"
-	printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$1" "$addr" >&"$fd"
-	sed '1,/^\r$/d' <&"$fd"
-	exec {fd}>&-
-}
 use() { get "/_use?i=$1" >/dev/null; }
 
 # pw_config N DB: a policywatch configuration of N watches of the local pages.

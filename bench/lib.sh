@@ -1,0 +1,68 @@
+# bench/lib.sh: what bench/run.sh and bench/soak.sh share. Sourced, not run,
+# after `set -euo pipefail` and a `cd` to the repository's root.
+#
+# Defines say and die (messages prefixed with $bench_name), require_corpus,
+# workspace (a temporary folder in $tmp, removed on exit with the page
+# server and the daemon, whose PIDs the scripts keep in $server_pid and
+# $daemon_pid), start_server (bench/serve on 127.0.0.1: $addr) and get.
+
+say() { printf '%s: %s\n' "$bench_name" "$*" >&2; }
+die() {
+	say "$*"
+	exit 1
+}
+
+# require_corpus: sets $archive to the printable history's tarball, or ends
+# the script (status 0: a missing corpus is not a failure) saying where it
+# was looked for.
+require_corpus() {
+	local corpus=${POLICYWATCH_CORPUS:-$PWD/../shared/corpus}
+	archive=$corpus/meta-printable-policy.tar.xz
+	if [[ ! -f $archive ]]; then
+		say "skipped: $archive not found (the shared corpus is expected in ../shared/corpus beside the repository; set POLICYWATCH_CORPUS to point elsewhere)"
+		exit 0
+	fi
+}
+
+# workspace: makes $tmp, and stops the daemon and the server and removes
+# $tmp on exit, Ctrl-C included.
+workspace() {
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/policywatch-$bench_name.XXXXXX")
+	server_pid='' daemon_pid=''
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+cleanup() {
+	local p
+	for p in $daemon_pid $server_pid; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+
+# start_server N FILE...: bench/serve (built in $tmp) serving the files
+# under /p000.html … /p(N-1).html; sets $addr (host:port).
+start_server() {
+	local n=$1
+	shift
+	"$tmp/serve" -n "$n" "$@" >"$tmp/serve.addr" 2>"$tmp/serve.log" &
+	server_pid=$!
+	for _ in $(seq 100); do
+		[[ -s $tmp/serve.addr ]] && break
+		sleep 0.05
+	done
+	[[ -s $tmp/serve.addr ]] || die "the page server did not start: $(cat "$tmp/serve.log")"
+	addr=$(head -n1 "$tmp/serve.addr")
+}
+
+# get PATH: the body of http://$addr/PATH (bash's /dev/tcp: no curl needed).
+get() {
+	local fd
+	exec {fd}<>"/dev/tcp/${addr%:*}/${addr##*:}"
+	printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$1" "$addr" >&"$fd"
+	sed '1,/^\r$/d' <&"$fd"
+	exec {fd}>&-
+}
