@@ -259,6 +259,23 @@ func newTestFetcher() *fetch.Client {
 	return fetch.New(fetch.Options{UserAgent: "policywatch-test", Timeout: 5 * time.Second, Retries: -1})
 }
 
+// runScheduler runs a scheduler of the one watch w on a fault rig's
+// database, retrying a failed fetch firstRetry later; stop cancels it and
+// returns what Run returned.
+func runScheduler(t *testing.T, w monitor.Watch, firstRetry time.Duration) (rig *faultRig, stop func() error) {
+	rig = newFaultRig(t, w.URL)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	checker := monitor.NewChecker(newTestFetcher(), rig.db, monitor.WithLogger(quiet))
+	sched := monitor.NewScheduler(checker, rig.db, []monitor.Watch{w}, 1, quiet, monitor.WithFirstRetryDelay(firstRetry))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sched.Run(ctx) }()
+	return rig, func() error {
+		cancel()
+		return <-done
+	}
+}
+
 // TestSchedulerRetriesDoNotPileUp: a watch whose every fetch fails gets
 // one chain of retries, not one more per scheduled check. Checked every
 // second with retries from 50 ms (at most a quarter period apart), it is
@@ -272,20 +289,12 @@ func TestSchedulerRetriesDoNotPileUp(t *testing.T) {
 		http.Error(w, "blocked", http.StatusServiceUnavailable)
 	}))
 	defer srv.Close()
-	rig := newFaultRig(t, srv.URL)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	checker := monitor.NewChecker(newTestFetcher(), rig.db, monitor.WithLogger(quiet))
-	watches := []monitor.Watch{{Name: "blocked", URL: srv.URL + "/p", Fetcher: "http", Schedule: "@every 1s"}}
-	sched := monitor.NewScheduler(checker, rig.db, watches, 1, quiet, monitor.WithFirstRetryDelay(50*time.Millisecond))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sched.Run(ctx) }()
+	_, stop := runScheduler(t, monitor.Watch{Name: "blocked", URL: srv.URL + "/p", Fetcher: "http", Schedule: "@every 1s"}, 50*time.Millisecond)
 	time.Sleep(2 * time.Second)
 	before := requests.Load()
 	time.Sleep(3 * time.Second)
 	during := requests.Load() - before
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	// 3 periods × (1 scheduled + 3 retries), with room for timing.
@@ -319,14 +328,7 @@ func TestSchedulerRetriesAFailedFetchSoon(t *testing.T) {
 		w.Write(page)
 	}))
 	defer srv.Close()
-	rig := newFaultRig(t, srv.URL)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	checker := monitor.NewChecker(newTestFetcher(), rig.db, monitor.WithLogger(quiet))
-	watches := []monitor.Watch{{Name: "hourly", URL: srv.URL + "/p", Fetcher: "http", Schedule: "@every 1h"}}
-	sched := monitor.NewScheduler(checker, rig.db, watches, 1, quiet, monitor.WithFirstRetryDelay(100*time.Millisecond))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sched.Run(ctx) }()
+	rig, stop := runScheduler(t, monitor.Watch{Name: "hourly", URL: srv.URL + "/p", Fetcher: "http", Schedule: "@every 1h"}, 100*time.Millisecond)
 	deadline := time.After(20 * time.Second)
 	var kinds []monitor.EventKind
 	for len(kinds) < 3 {
@@ -341,8 +343,7 @@ func TestSchedulerRetriesAFailedFetchSoon(t *testing.T) {
 		}
 		kinds = kindsOf(events)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(kinds) != "[fetch_error recovered baseline]" {
