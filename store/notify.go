@@ -476,6 +476,34 @@ func (db *DB) MarkOutboxFailed(ctx context.Context, id int64, reason string, ret
 	return nil
 }
 
+// RequeueFailed puts rows given up as failed back in the queue, due at
+// now with their attempts counted from zero: for when what made them fail
+// (the mail server's address or password, a long outage) has been put
+// right. ids names the rows; none means every failed row. Rows of
+// subscribers who have unsubscribed since stay failed. It returns the rows
+// requeued.
+func (db *DB) RequeueFailed(ctx context.Context, ids []int64, now time.Time) (int64, error) {
+	query := `
+		UPDATE notify_outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, claimed_until = 0
+		WHERE status = 'failed'
+			AND (subscriber_id IS NULL OR subscriber_id IN (SELECT id FROM notify_subscribers WHERE unsubscribed_at = 0))`
+	args := []any{toUnixNano(now)}
+	if len(ids) > 0 {
+		in, idArgs := inList(ids)
+		query += ` AND id IN ` + in
+		args = append(args, idArgs...)
+	}
+	res, err := db.sql.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, fmt.Errorf("requeue failed rows: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("requeue failed rows: %w", err)
+	}
+	return n, nil
+}
+
 // CancelOutbox gives up a pending row that must not be sent any more.
 func (db *DB) CancelOutbox(ctx context.Context, id int64, reason string) error {
 	if _, err := db.sql.ExecContext(ctx, `

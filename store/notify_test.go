@@ -295,3 +295,67 @@ func TestNotifySecret(t *testing.T) {
 		t.Error("the secret changed")
 	}
 }
+
+// TestRequeueFailed: failed rows go back in the queue, due now, with their
+// attempts from zero — all of them or those named — except the rows of a
+// subscriber who has unsubscribed since; pending and sent rows are left.
+func TestRequeueFailed(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	events := recordEvents(t, db, 1)
+	ada, err := db.Subscribe(ctx, Subscriber{Email: "ada@example.org", Digest: "daily", MinSeverity: "critical"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := db.Subscribe(ctx, Subscriber{Email: "bob@example.org", Digest: "daily", MinSeverity: "critical"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := NotifyPlan{Through: events[0]}
+	for i, sub := range []int64{0, ada.ID, bob.ID, ada.ID} { // the last one stays pending
+		kind, to := "alert", "someone@example.org"
+		if sub == 0 {
+			kind, to = "operator", "ops@example.org"
+		}
+		plan.Outbox = append(plan.Outbox, OutboxItem{Key: fmt.Sprint("k", i), Channel: "email", Kind: kind,
+			Recipient: to, SubscriberID: sub, EventID: events[0], CreatedAt: t0, NextAttemptAt: t0})
+	}
+	if err := db.RecordNotifyPlan(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := db.ClaimOutbox(ctx, t0, time.Minute, 10)
+	if err != nil || len(claimed) != 4 {
+		t.Fatalf("claim: %+v %v", claimed, err)
+	}
+	for _, it := range claimed[:3] {
+		if err := db.MarkOutboxFailed(ctx, it.ID, "535 authentication failed", time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Unsubscribe(ctx, bob.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	later := t0.Add(48 * time.Hour)
+	if n, err := db.RequeueFailed(ctx, []int64{claimed[1].ID}, later); err != nil || n != 1 {
+		t.Fatalf("requeue one: %d, %v", n, err)
+	}
+	if n, err := db.RequeueFailed(ctx, nil, later); err != nil || n != 1 {
+		t.Fatalf("requeue the rest: %d, %v; want the operator's row only (bob unsubscribed)", n, err)
+	}
+	rows, err := db.OutboxRows(ctx, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{OutboxPending, OutboxPending, OutboxFailed, OutboxPending}
+	for i, r := range rows {
+		if r.Status != want[i] {
+			t.Errorf("row %s: %s, want %s", r.Key, r.Status, want[i])
+		}
+		if i < 2 && (r.Attempts != 0 || !r.NextAttemptAt.Equal(later)) {
+			t.Errorf("requeued row %s: attempts %d, next %s; want 0 and now", r.Key, r.Attempts, r.NextAttemptAt)
+		}
+	}
+	if due, _ := db.ClaimOutbox(ctx, later, time.Minute, 10); len(due) != 3 {
+		t.Errorf("due after the requeue: %d rows, want 3 (two requeued, one pending)", len(due))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -219,30 +220,71 @@ func subscriberJSON(s store.Subscriber) any {
 	return out
 }
 
+// retryOutbox requeues failed rows: outbox --retry [ID...].
+func retryOutbox(ctx context.Context, a *app, args []string) error {
+	ids := make([]int64, len(args))
+	for i, arg := range args {
+		id, err := strconv.ParseInt(arg, 10, 64)
+		if err != nil || id <= 0 {
+			return usageError{fmt.Sprintf("outbox --retry: %q is not a row ID (see policywatch outbox)", arg)}
+		}
+		ids[i] = id
+	}
+	n, err := a.db.RequeueFailed(ctx, ids, time.Now())
+	if err != nil {
+		return err
+	}
+	switch {
+	case n == 0 && len(ids) > 0:
+		return fmt.Errorf("outbox --retry: none of %s is a failed row of a current subscriber (see policywatch outbox)", strings.Join(args, ", "))
+	case n == 0:
+		fmt.Fprintln(a.stdout, "no failed notifications to retry")
+	default:
+		fmt.Fprintf(a.stdout, "%d %s back in the queue; the daemon sends %s at its next turn\n", n, plural(int(n), "notification", "notifications"), plural(int(n), "it", "them"))
+	}
+	return nil
+}
+
 func outboxCommand() *command {
 	type opts struct {
-		all, json bool
-		limit     int
+		all, json, retry bool
+		limit            int
 	}
 	return &command{
-		name: "outbox", args: "[--all] [--json] [--limit N]", maxArgs: 0,
+		name: "outbox", args: "[--all] [--json] [--limit N] | --retry [ID...]", maxArgs: -1,
 		short: "show the notifications waiting to be sent or that failed",
 		long: `Lists the outbox: every alert, digest, operator notice and webhook delivery
 is a row there before it is sent. By default the rows still pending (with
 their attempts, next try and last error) and those given up as failed; with
 --all, the newest rows of every status.
 
-Example:
-  policywatch outbox`,
+A notification is given up when the server refuses it for good (a wrong
+password, an unknown address) or after a week of temporary failures. Once
+the cause is put right, --retry puts the failed rows back in the queue —
+all of them, or those whose IDs are given — and the daemon sends them at
+its next turn (within seconds). Rows of addresses unsubscribed since stay
+failed.
+
+Examples:
+  policywatch outbox
+  policywatch outbox --retry          # after fixing notify.smtp
+  policywatch outbox --retry 41 42`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &opts{}
 			fs.BoolVar(&o.all, "all", false, "every status, sent and cancelled too")
 			fs.BoolVar(&o.json, "json", false, "print JSON Lines")
 			fs.IntVar(&o.limit, "limit", 100, "show at most the `N` newest rows")
+			fs.BoolVar(&o.retry, "retry", false, "put the failed rows (or those named by ID) back in the queue")
 			return o
 		},
-		run: func(ctx context.Context, a *app, o any, _ []string) error {
+		run: func(ctx context.Context, a *app, o any, args []string) error {
 			opt := o.(*opts)
+			if opt.retry {
+				return retryOutbox(ctx, a, args)
+			}
+			if len(args) > 0 {
+				return usageError{"usage: policywatch outbox [--all] [--json] [--limit N] | --retry [ID...]"}
+			}
 			statuses := []string{store.OutboxPending, store.OutboxFailed}
 			if opt.all {
 				statuses = nil

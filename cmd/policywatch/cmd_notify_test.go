@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 	"github.com/policywatch/policywatch/cmd/policywatch/config"
@@ -183,5 +184,58 @@ func TestDaemonWarnsOfOrphanSubscriptions(t *testing.T) {
 	got := logs.String()
 	if !strings.Contains(got, "subscriber=ada@example.org watch=meta-genai") || strings.Count(got, "level=WARN") != 1 {
 		t.Errorf("warnings:\n%s\nwant one, for ada and meta-genai", got)
+	}
+}
+
+// TestOutboxRetry: outbox --retry puts the failed rows back in the queue
+// (after, say, a wrong SMTP password was put right), and says so; a wrong
+// ID is an error, not silence.
+func TestOutboxRetry(t *testing.T) {
+	c := newCLI(t)
+	page := newPolicyServer(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("watches:\n  - name: nimbus\n    url: %s/policy\n    language: en\n", page.URL))
+	c.mustRun("check")
+	ctx := context.Background()
+	db, err := store.Open(ctx, c.env["POLICYWATCH_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := db.Events(ctx, monitor.EventFilter{})
+	if err != nil || len(events) == 0 {
+		t.Fatalf("events %v, %v", events, err)
+	}
+	now := time.Now()
+	if err := db.RecordNotifyPlan(ctx, store.NotifyPlan{Through: events[0].ID, Outbox: []store.OutboxItem{{
+		Key: "operator:1", Channel: "email", Kind: "operator", Recipient: "ops@example.org",
+		EventID: events[0].ID, CreatedAt: now, NextAttemptAt: now,
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := db.ClaimOutbox(ctx, now, time.Minute, 10)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v, %v", claimed, err)
+	}
+	if err := db.MarkOutboxFailed(ctx, claimed[0].ID, "535 5.7.8 authentication failed", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	if out := c.mustRun("outbox"); !strings.Contains(out, "failed") || !strings.Contains(out, "authentication failed") {
+		t.Fatalf("outbox before the retry:\n%s", out)
+	}
+	if _, _, err := c.run("outbox", "--retry", "999"); err == nil || !strings.Contains(err.Error(), "none of 999") {
+		t.Errorf("retry of an unknown row: %v", err)
+	}
+	if _, _, err := c.run("outbox", "--retry", "x"); err == nil || !strings.Contains(err.Error(), "not a row ID") {
+		t.Errorf("retry of a non-ID: %v", err)
+	}
+	if out := c.mustRun("outbox", "--retry"); out != "1 notification back in the queue; the daemon sends it at its next turn\n" {
+		t.Errorf("outbox --retry: %q", out)
+	}
+	if out := c.mustRun("outbox"); !strings.Contains(out, "pending") || strings.Contains(out, "failed ") {
+		t.Errorf("outbox after the retry:\n%s", out)
+	}
+	if out := c.mustRun("outbox", "--retry"); !strings.Contains(out, "no failed notifications") {
+		t.Errorf("second retry: %q", out)
 	}
 }
