@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
@@ -100,12 +101,41 @@ func TestPruneChecksKeepsHistory(t *testing.T) {
 		}
 	}
 	before := count(t, db)
+	bounds := []time.Duration{250 * time.Millisecond, 420 * time.Millisecond, time.Second}
+	countsBefore, err := db.CheckCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latencyBefore, sumsBefore, err := db.FetchLatency(ctx, bounds)
+	if err != nil {
+		t.Fatal(err)
+	}
 	n, err := db.PruneChecks(ctx, at(6))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n != 3 {
 		t.Errorf("PruneChecks deleted %d checks, want 3", n)
+	}
+	// The counters of /metrics never go down: what was pruned still counts,
+	// each attempt in its bucket (420 ms: at most the 420 ms bound).
+	countsAfter, err := db.CheckCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latencyAfter, sumsAfter, err := db.FetchLatency(ctx, bounds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(countsAfter, countsBefore) || countsBefore[testWatch.Name][monitor.OutcomeUnchanged] != 4 {
+		t.Errorf("check counts after pruning %v, before %v: want them unchanged", countsAfter, countsBefore)
+	}
+	if !reflect.DeepEqual(latencyAfter, latencyBefore) || latencyBefore[testWatch.Name][1] != 8 || sumsAfter[testWatch.Name] != sumsBefore[testWatch.Name] {
+		t.Errorf("latency after pruning %v (sum %v), before %v (sum %v): want them unchanged, 8 attempts at ≤420 ms",
+			latencyAfter, sumsAfter, latencyBefore, sumsBefore)
+	}
+	if _, _, err := db.FetchLatency(ctx, []time.Duration{1500 * time.Microsecond}); err == nil {
+		t.Error("FetchLatency took a bound that is not whole milliseconds")
 	}
 	after := count(t, db)
 	if after["checks"] != before["checks"]-3 || after["attempts"] != before["attempts"]-3 {
@@ -133,6 +163,14 @@ func TestPruneChecksKeepsHistory(t *testing.T) {
 	}
 	if report, err := db.IntegrityCheck(ctx); err != nil || report != "ok" {
 		t.Errorf("IntegrityCheck after prune and vacuum = %q, %v", report, err)
+	} // A second prune adds to the first's counts.
+	record(t, db, &monitor.CheckRecord{Watch: testWatch, Started: at(8), Finished: at(8), Outcome: monitor.OutcomeNotModified,
+		Attempts: []monitor.Attempt{okAttempt(t, 8, at(8), 100)}})
+	if n, err := db.PruneChecks(ctx, at(9)); err != nil || n != 3 {
+		t.Fatalf("second prune: %d, %v; want the 3 checks now old", n, err)
+	}
+	if counts, _ := db.CheckCounts(ctx); counts[testWatch.Name][monitor.OutcomeNotModified] != 3 || counts[testWatch.Name][monitor.OutcomeUnchanged] != 4 {
+		t.Errorf("counts after a second prune: %v", counts)
 	}
 }
 

@@ -147,7 +147,8 @@ func TestNotifyCursorStartsAtExistingEvents(t *testing.T) {
 	// Go back to schema 1, as a database written before notifications.
 	for _, stmt := range []string{
 		`DROP TABLE notify_digest_items`, `DROP TABLE notify_outbox`, `DROP TABLE notify_subscribers`, `DROP TABLE notify_state`,
-		`DELETE FROM schema_migrations WHERE version = 2`,
+		`DROP TABLE pruned_checks`, `DROP TABLE pruned_attempts`,
+		`DELETE FROM schema_migrations WHERE version >= 2`,
 	} {
 		if _, err := db.sql.ExecContext(ctx, stmt); err != nil {
 			t.Fatal(err)

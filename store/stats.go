@@ -10,8 +10,9 @@ import (
 )
 
 // Aggregates for the web view's overview and its /metrics endpoint. They
-// are counted in SQL so that a scrape or a page costs one small query
-// whatever the length of the history.
+// are counted in SQL, so that one query returns a row per watch and key
+// however many rows it reads; what it reads grows with the check rows kept
+// (settings.check_retention bounds them).
 
 // ChangeTimes returns, for each watch that has any, the times of its change
 // and revert events at or after since, oldest first: what the overview
@@ -44,14 +45,17 @@ func (db *DB) ChangeTimes(ctx context.Context, since time.Time) (map[string][]ti
 	return out, nil
 }
 
-// CheckCounts returns how many checks of each watch are recorded, by
-// outcome. PruneChecks deletes old unchanged checks, so the counts of
-// those outcomes can go down.
+// CheckCounts returns how many checks of each watch were recorded, by
+// outcome, those PruneChecks deleted included: the counts never go down.
 func (db *DB) CheckCounts(ctx context.Context) (map[string]map[monitor.Outcome]int64, error) {
 	return countByWatch[monitor.Outcome](ctx, db.sql, "count checks", `
-		SELECT w.name, c.outcome, COUNT(*)
-		FROM checks c JOIN watches w ON w.id = c.watch_id
-		GROUP BY w.name, c.outcome`)
+		SELECT w.name, k.outcome, SUM(k.n)
+		FROM (
+			SELECT watch_id, outcome, COUNT(*) AS n FROM checks GROUP BY watch_id, outcome
+			UNION ALL
+			SELECT watch_id, outcome, n FROM pruned_checks
+		) k JOIN watches w ON w.id = k.watch_id
+		GROUP BY w.name, k.outcome`)
 }
 
 // EventCounts returns how many events of each watch are recorded, by kind.
@@ -92,14 +96,19 @@ func countByWatch[K ~string](ctx context.Context, q querier, what, query string)
 }
 
 // FetchLatency buckets the durations of every recorded HTTP attempt, by
-// watch. bounds must be ascending. counts[watch][i] is the number of
+// watch, those of checks PruneChecks deleted included (counted there in
+// whole milliseconds: bounds must be whole milliseconds). bounds must be
+// ascending. counts[watch][i] is the number of
 // attempts that took more than bounds[i-1] and at most bounds[i];
 // counts[watch][len(bounds)] those that took longer than the last bound.
 // sums[watch] is the attempts' total duration.
 func (db *DB) FetchLatency(ctx context.Context, bounds []time.Duration) (counts map[string][]uint64, sums map[string]time.Duration, err error) {
-	for i := 1; i < len(bounds); i++ {
-		if bounds[i] <= bounds[i-1] {
-			return nil, nil, fmt.Errorf("fetch latency: bounds not ascending at %v", bounds[i])
+	for i, b := range bounds {
+		if i > 0 && b <= bounds[i-1] {
+			return nil, nil, fmt.Errorf("fetch latency: bounds not ascending at %v", b)
+		}
+		if b%time.Millisecond != 0 {
+			return nil, nil, fmt.Errorf("fetch latency: bound %v is not a whole number of milliseconds", b)
 		}
 	}
 	// The bucket index is computed in SQL so that only one row per watch
@@ -108,15 +117,21 @@ func (db *DB) FetchLatency(ctx context.Context, bounds []time.Duration) (counts 
 	args := make([]any, 0, len(bounds))
 	bucket.WriteString("CASE")
 	for i, b := range bounds {
-		fmt.Fprintf(&bucket, " WHEN a.duration_ns <= ? THEN %d", i)
+		fmt.Fprintf(&bucket, " WHEN d.duration_ns <= ? THEN %d", i)
 		args = append(args, int64(b))
 	}
 	fmt.Fprintf(&bucket, " ELSE %d END", len(bounds))
+	// A pruned attempt stands for its duration rounded up to the
+	// millisecond: in the same bucket as the exact one, bounds being
+	// whole milliseconds.
 	rows, err := db.sql.QueryContext(ctx, `
-		SELECT w.name, `+bucket.String()+` AS bucket, COUNT(*), SUM(a.duration_ns)
-		FROM attempts a
-		JOIN checks c ON c.id = a.check_id
-		JOIN watches w ON w.id = c.watch_id
+		SELECT w.name, `+bucket.String()+` AS bucket, SUM(d.n), SUM(d.sum_ns)
+		FROM (
+			SELECT c.watch_id, a.duration_ns, 1 AS n, a.duration_ns AS sum_ns
+			FROM attempts a JOIN checks c ON c.id = a.check_id
+			UNION ALL
+			SELECT watch_id, duration_ms * 1000000, n, sum_ns FROM pruned_attempts
+		) d JOIN watches w ON w.id = d.watch_id
 		GROUP BY w.name, bucket`, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("fetch latency: %w", err)

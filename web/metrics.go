@@ -30,7 +30,7 @@ type family struct{ name, typ, help string }
 
 var (
 	famChecks = family{"policywatch_checks_total", "counter",
-		"Checks recorded, by watch and outcome. Pruning old unchanged checks lowers the unchanged and not_modified series."}
+		"Checks recorded, by watch and outcome, those pruned by check_retention included."}
 	famFailures = family{"policywatch_check_failures_total", "counter",
 		"Checks whose fetch failed after its retries, by watch."}
 	famEvents = family{"policywatch_events_total", "counter",
