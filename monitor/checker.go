@@ -404,13 +404,12 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 	lang, langOK := extract.DetectLanguage(doc.Text)
 	reason, detail := c.implausible(w, state, doc, lang, langOK)
 	shrunk := ""
+	// Short against the typical length only (implausible checks that last):
+	// a shrink, accepted once it has lasted.
 	if reason == ReasonTooShort && len(doc.Text) >= minPlausibleText && shrinkSettled(state, rec.Started) {
 		shrunk = fmt.Sprintf(" The text is much shorter than before (%s) and has stayed so for %.0f hours and %d captures: recorded as the policy.",
 			detail, rec.Started.Sub(state.Episode.Since).Hours(), state.Episode.Checks+1)
-		// The checks after the length one (the language) must pass too.
-		if reason, detail = c.implausible(w, &State{Language: state.Language}, doc, lang, langOK); reason != "" {
-			shrunk = ""
-		}
+		reason = ""
 	}
 	if reason != "" {
 		c.anomaly(state, rec, reason, detail)
@@ -513,14 +512,9 @@ func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang
 	if reason, evidence := extract.Assess(doc); reason != "" {
 		return reason, evidence
 	}
-	ratio := w.MinLengthRatio
-	if ratio <= 0 {
-		ratio = DefaultMinLengthRatio
-	}
-	if n := len(doc.Text); n < minPlausibleText {
+	n := len(doc.Text)
+	if n < minPlausibleText {
 		return ReasonTooShort, fmt.Sprintf("%d characters of text", n)
-	} else if state.TypicalLength > 0 && float64(n) < ratio*float64(state.TypicalLength) {
-		return ReasonTooShort, fmt.Sprintf("%d characters of text, typically %d", n, state.TypicalLength)
 	}
 	want := primaryLanguage(w.Language)
 	if want == "" {
@@ -528,6 +522,15 @@ func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang
 	}
 	if want != "" && langOK && lang != want {
 		return ReasonWrongLanguage, fmt.Sprintf("the text is in %q, the watch's language is %q", lang, want)
+	}
+	// Last, so that when it is the only reason classifyCapture knows every
+	// other check passed (see shrinkSettled).
+	ratio := w.MinLengthRatio
+	if ratio <= 0 {
+		ratio = DefaultMinLengthRatio
+	}
+	if state.TypicalLength > 0 && float64(n) < ratio*float64(state.TypicalLength) {
+		return ReasonTooShort, fmt.Sprintf("%d characters of text, typically %d", n, state.TypicalLength)
 	}
 	return "", ""
 }
