@@ -159,9 +159,11 @@ func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
 	// configuration (or renamed) keeps its counters, but a stale last-check
 	// time or an episode left open when it went would fire alerts for ever.
 	if len(s.watches) > 0 {
-		watches = slices.DeleteFunc(watches, func(w monitor.WatchSummary) bool {
-			return !slices.ContainsFunc(s.watches, func(c monitor.Watch) bool { return c.Name == w.Name })
-		})
+		configured := make(map[string]bool, len(s.watches))
+		for _, w := range s.watches {
+			configured[w.Name] = true
+		}
+		watches = slices.DeleteFunc(watches, func(w monitor.WatchSummary) bool { return !configured[w.Name] })
 	}
 	byName := slices.SortedFunc(slices.Values(watches), func(a, b monitor.WatchSummary) int { return cmp.Compare(a.Name, b.Name) })
 	for _, w := range byName {
