@@ -192,10 +192,9 @@ func (db *DB) PruneChecks(ctx context.Context, olderThan time.Time) (int64, erro
 	defer tx.Rollback()
 	// The write transaction holds the lock: the three statements see the
 	// same rows.
+	// The connection's scratch list of the checks to delete, emptied
+	// before commit.
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS prune (id INTEGER PRIMARY KEY)`); err != nil {
-		return 0, fmt.Errorf("prune checks: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.prune`); err != nil {
 		return 0, fmt.Errorf("prune checks: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `
