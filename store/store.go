@@ -52,7 +52,8 @@ var _ monitor.Store = (*DB)(nil)
 // to the system, so every connection's cache stays resident at its
 // largest for the life of the daemon, and grows with the database: over a
 // year of churned captures (bench/soak.sh, 100 watches, 390 MB database)
-// the daemon's own memory stood 2.5 MiB lower with the small cache. The
+// the daemon's own memory stood 1.6 MiB lower with the small cache (median
+// of five minutes; bench/README.md). The
 // store reads rows by key and bodies once each, and the kernel caches the
 // file anyway: the Go benchmarks of a check, a replay and the web view did
 // not move (bench/README.md).
