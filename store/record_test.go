@@ -493,6 +493,14 @@ func TestStateKeepsWatchConfigCurrent(t *testing.T) {
 	if st, err := db.State(ctx, testWatch); err != nil || st.TypicalLength != 50000 || st.Language != "en" || st.ETag == "" || st.AcceptedBody == "" {
 		t.Fatalf("state after a capture = %+v, %v", st, err)
 	}
+	// Another schedule reads the same page: what was learned stays (without
+	// a typical length any error page long enough would pass for a version).
+	slower := testWatch
+	slower.Schedule = "@every 12h"
+	st, err = db.State(ctx, slower)
+	if err != nil || st.TypicalLength != 50000 || st.Language != "en" || st.ETag == "" || st.AcceptedBody == "" {
+		t.Fatalf("state after a schedule change = %+v, %v; want what was learned kept", st, err)
+	}
 	moved := testWatch
 	moved.URL = "https://example.com/legal/privacy"
 	moved.Select = []string{"#policy"}

@@ -25,15 +25,22 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 		return nil, fmt.Errorf("state of %s: encode config: %w", w.Name, err)
 	}
 	// The WHERE clause leaves the row alone when nothing changed, the usual
-	// case: State runs before every check. When the URL or the watch's
-	// configuration changed, what was learned of the old page goes: its
-	// typical length (a narrower selector or another page would otherwise
-	// be "too short" for ever), its language, its validators and the body
-	// last accepted. Versions, events and the open episode stay.
+	// case: State runs before every check. When what is read changed — the
+	// URL, or the parts of the page kept (select, remove) — what was learned
+	// of the old text goes: its typical length (a narrower selector would
+	// otherwise be "too short" for ever), its language, its validators and
+	// the body last accepted. Other settings (schedule, headers…) keep
+	// them: without a typical length any error page long enough would pass
+	// for a version. Versions, events and the open episode stay.
+	reread := `(url IS NOT excluded.url
+		OR json_extract(config, '$.Select') IS NOT json_extract(excluded.config, '$.Select')
+		OR json_extract(config, '$.Remove') IS NOT json_extract(excluded.config, '$.Remove'))`
 	if _, err := db.sql.ExecContext(ctx, `
 		INSERT INTO watches (name, url, config, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET url = excluded.url, config = excluded.config,
-			recent_lengths = '[]', language = '', etag = '', last_modified = '', accepted_body = ''
+			recent_lengths = iif(`+reread+`, '[]', recent_lengths), language = iif(`+reread+`, '', language),
+			etag = iif(`+reread+`, '', etag), last_modified = iif(`+reread+`, '', last_modified),
+			accepted_body = iif(`+reread+`, '', accepted_body)
 		WHERE url IS NOT excluded.url OR config IS NOT excluded.config`,
 		w.Name, w.URL, string(config), time.Now().UnixNano()); err != nil {
 		return nil, fmt.Errorf("state of %s: save watch: %w", w.Name, err)
