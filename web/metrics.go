@@ -47,19 +47,11 @@ var (
 		"1 when the last scrape could not read some of the history's figures."}
 )
 
-// runtimeGauges are the Go runtime's settings that the library's
-// go_* metrics leave out, under client_golang's names.
-var runtimeGauges = []struct {
-	sample string
-	family
-}{
-	{"/gc/gogc:percent", family{"go_gc_gogc_percent", "gauge",
-		"Heap size target percentage configured by the user, otherwise 100 (GOGC)."}},
-	{"/gc/gomemlimit:bytes", family{"go_gc_gomemlimit_bytes", "gauge",
-		"Go runtime memory limit configured by the user, otherwise math.MaxInt64 (GOMEMLIMIT)."}},
-	{"/sched/gomaxprocs:threads", family{"go_sched_gomaxprocs_threads", "gauge",
-		"The current runtime.GOMAXPROCS setting."}},
-}
+// famGOGC is the one Go runtime setting the library's go_* metrics leave
+// out (they have GOMAXPROCS and the memory limit), under client_golang's
+// name.
+var famGOGC = family{"go_gc_gogc_percent", "gauge",
+	"Heap size target percentage configured by the user, otherwise 100 (GOGC)."}
 
 func init() {
 	// TYPE lines for the library's go_* and process_* metrics too (its
@@ -75,7 +67,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	var buf bytes.Buffer
 	s.writeHistoryMetrics(ctx, &textWriter{w: &buf})
-	writeRuntimeGauges(&textWriter{w: &buf})
+	writeGOGC(&textWriter{w: &buf})
 	vmmetrics.WriteProcessMetrics(&buf)
 	vmmetrics.WriteFDMetrics(&buf)
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
@@ -183,20 +175,12 @@ func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
 	}
 }
 
-// writeRuntimeGauges writes runtimeGauges.
-func writeRuntimeGauges(t *textWriter) {
-	samples := make([]runtimemetrics.Sample, len(runtimeGauges))
-	for i, g := range runtimeGauges {
-		samples[i].Name = g.sample
-	}
-	runtimemetrics.Read(samples)
-	for i, g := range runtimeGauges {
-		switch v := samples[i].Value; v.Kind() {
-		case runtimemetrics.KindUint64:
-			t.sample(g.family, "", strconv.FormatUint(v.Uint64(), 10))
-		case runtimemetrics.KindFloat64:
-			t.sample(g.family, "", formatFloat(v.Float64()))
-		}
+// writeGOGC writes famGOGC.
+func writeGOGC(t *textWriter) {
+	sample := []runtimemetrics.Sample{{Name: "/gc/gogc:percent"}}
+	runtimemetrics.Read(sample)
+	if sample[0].Value.Kind() == runtimemetrics.KindUint64 {
+		t.sample(famGOGC, "", strconv.FormatUint(sample[0].Value.Uint64(), 10))
 	}
 }
 
