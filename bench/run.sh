@@ -252,7 +252,7 @@ if [[ -n $profile_dir ]]; then
 		echo '```'
 		cat "$profile_dir/profile.$pass.txt"
 		go tool pprof -top -cum -nodecount=25 \
-			-show 'policywatch/|^golang.org/x/net/html.Parse$|zstd.\(\*Encoder\).EncodeAll$|zstd.\(\*Encoder\).ResetWithOptions$|^encoding/json.Unmarshal$|^modernc.org/sqlite.\(\*conn\).step$' \
+			-show 'policywatch/|^golang.org/x/net/html.Parse$|zstd.\(\*Encoder\).(Write|Close)$|zstd.\(\*Encoder\).ResetWithOptions$|^encoding/json.Unmarshal$|^modernc.org/sqlite.\(\*conn\).step$' \
 			"$profile_dir/profile" "$profile_dir/cpu.$pass.pprof" 2>/dev/null | sed -n '/^Duration/p; /^ *flat/,$p'
 		echo '```'
 	done

@@ -192,44 +192,32 @@ func (db *DB) PruneChecks(ctx context.Context, olderThan time.Time) (int64, erro
 	defer tx.Rollback()
 	// The write transaction holds the lock: the three statements see the
 	// same rows.
-	// The connection's scratch list of the checks to delete, emptied
-	// before commit.
-	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS prune (id INTEGER PRIMARY KEY)`); err != nil {
-		return 0, fmt.Errorf("prune checks: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO temp.prune (id)
-		SELECT id FROM checks
-		WHERE started_at < ?
-			AND outcome IN (?, ?)
-			AND NOT EXISTS (SELECT 1 FROM events e WHERE e.check_id = checks.id)`,
-		toUnixNano(olderThan), monitor.OutcomeUnchanged, monitor.OutcomeNotModified); err != nil {
-		return 0, fmt.Errorf("prune checks: %w", err)
-	}
+	const prunable = `SELECT id FROM checks
+		WHERE started_at < ? AND outcome IN (?, ?)
+			AND NOT EXISTS (SELECT 1 FROM events e WHERE e.check_id = checks.id)`
+	args := []any{toUnixNano(olderThan), monitor.OutcomeUnchanged, monitor.OutcomeNotModified}
 	for _, q := range []string{`
 		INSERT INTO pruned_checks (watch_id, outcome, n)
-		SELECT c.watch_id, c.outcome, COUNT(*) FROM checks c JOIN temp.prune p ON p.id = c.id
-		GROUP BY c.watch_id, c.outcome
+		SELECT watch_id, outcome, COUNT(*) FROM checks WHERE id IN (` + prunable + `)
+		GROUP BY watch_id, outcome
 		ON CONFLICT (watch_id, outcome) DO UPDATE SET n = n + excluded.n`, `
 		INSERT INTO pruned_attempts (watch_id, duration_ms, n, sum_ns)
 		SELECT c.watch_id, (a.duration_ns + 999999) / 1000000, COUNT(*), SUM(a.duration_ns)
-		FROM attempts a JOIN checks c ON c.id = a.check_id JOIN temp.prune p ON p.id = c.id
+		FROM attempts a JOIN checks c ON c.id = a.check_id
+		WHERE a.check_id IN (` + prunable + `)
 		GROUP BY c.watch_id, (a.duration_ns + 999999) / 1000000
 		ON CONFLICT (watch_id, duration_ms) DO UPDATE SET n = n + excluded.n, sum_ns = sum_ns + excluded.sum_ns`,
 	} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return 0, fmt.Errorf("prune checks: count what goes: %w", err)
 		}
 	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM checks WHERE id IN (SELECT id FROM temp.prune)`)
+	res, err := tx.ExecContext(ctx, `DELETE FROM checks WHERE id IN (`+prunable+`)`, args...)
 	if err != nil {
 		return 0, fmt.Errorf("prune checks: %w", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("prune checks: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM temp.prune`); err != nil {
 		return 0, fmt.Errorf("prune checks: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

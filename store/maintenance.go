@@ -18,14 +18,12 @@ func (db *DB) Vacuum(ctx context.Context) error {
 	if _, err := db.sql.ExecContext(ctx, `VACUUM`); err != nil {
 		return fmt.Errorf("vacuum: %w", err)
 	}
-	var busy, logPages, checkpointed int
-	if err := db.sql.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &checkpointed); err != nil {
+	// When a reader holds on past busy_timeout the checkpoint says "busy"
+	// in its row, not as an error: the vacuum is done all the same, and
+	// the log is cut back when it next restarts (journal_size_limit).
+	if _, err := db.sql.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		return fmt.Errorf("vacuum: checkpoint: %w", err)
 	}
-	// busy: a reader held on past busy_timeout. The vacuum is done all the
-	// same, and the log is cut back when it next restarts
-	// (journal_size_limit).
-	_, _, _ = busy, logPages, checkpointed
 	return nil
 }
 
