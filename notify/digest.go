@@ -29,17 +29,10 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	now := s.now()
-	if last.IsZero() {
-		_, err := s.store.RecordDigests(ctx, DigestRun{Slot: now}, now)
-		if errors.Is(err, monitor.ErrConflict) {
-			return 0, nil
-		}
-		return 0, err
-	}
-	if last.After(now) {
-		// The clock went back after a jump ahead: counted from that last
-		// digest time, none would go out until the clock caught up with
-		// it. The schedule starts again from now, as on the first call.
+	// The first call starts the schedule. So does a clock that went back
+	// after a jump ahead: counted from that last digest time, none would go
+	// out until the clock caught up with it.
+	if last.IsZero() || last.After(now) {
 		_, err := s.store.RecordDigests(ctx, DigestRun{Slot: now, Previous: last}, now)
 		if errors.Is(err, monitor.ErrConflict) {
 			return 0, nil

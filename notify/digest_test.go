@@ -104,10 +104,6 @@ func recipients(msgs []received) []string {
 	return out
 }
 
-// TestAlertHeldBackWithoutDigest: a subscriber without a digest gets the
-// first critical change of a watch at once; a second one within the hour
-// is held back by the hourly limit and comes in a catch-up digest at the
-// next digest time, not never.
 // TestDigestAfterTheClockWentBack: a clock that jumped a month ahead (and
 // planned a digest then) and was set right again does not hold the
 // digests back until it catches up.
@@ -132,6 +128,10 @@ func TestDigestAfterTheClockWentBack(t *testing.T) {
 	}
 }
 
+// TestAlertHeldBackWithoutDigest: a subscriber without a digest gets the
+// first critical change of a watch at once; a second one within the hour
+// is held back by the hourly limit and comes in a catch-up digest at the
+// next digest time, not never.
 func TestAlertHeldBackWithoutDigest(t *testing.T) {
 	r := newRig(t)
 	ms := newMailServer(t)

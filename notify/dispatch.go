@@ -89,7 +89,7 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber)
 					return p, err
 				}
 				// At most one alert per watch per hour: the rest wait.
-				immediate = last.IsZero() || now.Sub(last) >= AlertInterval
+				immediate = last.IsZero() || now.Sub(last) >= alertInterval
 			}
 			switch {
 			case immediate:

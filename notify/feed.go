@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 
@@ -115,10 +114,10 @@ func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Se
 	if err != nil {
 		return nil, "", fmt.Errorf("feed: %w", err)
 	}
-	slices.Reverse(events) // oldest first, as the entries are written
+	// Newest first, as the entries are written.
 	key := feedKey{watch: watch, severity: minSeverity, path: path}
 	if len(events) > 0 {
-		key.last = events[len(events)-1].ID
+		key.last = events[0].ID
 	}
 	key.count = len(events)
 	if f, ok := s.feeds.get(key); ok {
@@ -130,9 +129,9 @@ func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Se
 		feed.Link = &feeds.Link{Href: s.cfg.BaseURL + path}
 	}
 	if len(events) > 0 {
-		feed.Updated = events[len(events)-1].Time
+		feed.Updated = events[0].Time
 	}
-	for i := len(events) - 1; i >= 0; i-- { // newest first
+	for i := range events {
 		e := &events[i]
 		v, err := s.changeView(ctx, e, feedDetail)
 		if err != nil {

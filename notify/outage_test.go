@@ -129,6 +129,38 @@ func TestRetriesGiveUp(t *testing.T) {
 	}
 }
 
+// TestRequeuedRowGetsItsAttempts: a failed row put back by `outbox
+// --retry` is old, but gets its attempts again before it is given up: it is
+// the attempts and the age together that end a row.
+func TestRequeuedRowGetsItsAttempts(t *testing.T) {
+	r := newRig(t)
+	ms := newStoppedMailServer(t)
+	r.subscribe("ada@example.org", nil)
+	svc := r.service(notify.Config{}, ms, notify.WithRetry(3, time.Minute, time.Hour), notify.WithMaxAge(2*time.Hour))
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	for range 4 {
+		tick(t, svc)
+		r.clock.Add(time.Hour)
+	}
+	if failed := r.outbox(store.OutboxFailed); len(failed) != 1 {
+		t.Fatalf("failed rows %+v, want the alert given up", failed)
+	}
+	if n, err := r.db.RequeueFailed(context.Background(), nil, r.clock.Now()); err != nil || n != 1 {
+		t.Fatalf("requeue: %d, %v", n, err)
+	}
+	tick(t, svc) // still refused: one attempt of three, old as it is
+	if pending := r.outbox(store.OutboxPending); len(pending) != 1 || pending[0].Attempts != 1 {
+		t.Fatalf("after a refused attempt: pending %+v, want the requeued alert still pending", pending)
+	}
+	ms.start()
+	r.clock.Add(time.Hour)
+	tick(t, svc)
+	if n := len(ms.messages()); n != 1 {
+		t.Errorf("%d messages once the server is back, want the alert", n)
+	}
+}
+
 // TestAlertOutlastsADayLongOutage: with the default retry settings, an
 // alert queued while the mail server is down for a day is delivered once it
 // is back. The attempts alone (12, backoff up to an hour) are spent after

@@ -30,7 +30,7 @@ const (
 )
 
 const (
-	AlertInterval = time.Hour       // at most one alert per watch per subscriber in this time
+	alertInterval = time.Hour       // at most one alert per watch per subscriber in this time
 	Lease         = 5 * time.Minute // a claimed row is left alone this long
 )
 
@@ -104,8 +104,9 @@ func WithTaxonomy(t *analyze.Taxonomy) Option { return func(s *Service) { s.taxo
 // WithPollInterval sets how often Run looks for new events and due rows.
 func WithPollInterval(d time.Duration) Option { return func(s *Service) { s.pollInterval = d } }
 
-// WithRetry sets the attempts before a row is given up and the backoff
-// between them: base after the first failure, doubled each time, at most max.
+// WithRetry sets the attempts a failing row gets at least (see WithMaxAge)
+// and the backoff between them: base after the first failure, doubled
+// each time, at most max.
 func WithRetry(maxAttempts int, base, max time.Duration) Option {
 	return func(s *Service) { s.maxAttempts, s.backoffBase, s.backoffMax = maxAttempts, base, max }
 }

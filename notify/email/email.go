@@ -376,19 +376,21 @@ func newDeadlineConn(ctx context.Context, conn net.Conn, idle time.Duration) *de
 		stop: context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })}
 }
 
+// Read and Write set the deadline before looking at ctx: a cancellation
+// in between would otherwise have its past deadline overwritten.
 func (c *deadlineConn) Read(p []byte) (int, error) {
+	c.Conn.SetReadDeadline(time.Now().Add(c.idle))
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	c.Conn.SetReadDeadline(time.Now().Add(c.idle))
 	return c.Conn.Read(p)
 }
 
 func (c *deadlineConn) Write(p []byte) (int, error) {
+	c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
 	return c.Conn.Write(p)
 }
 
