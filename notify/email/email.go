@@ -218,7 +218,7 @@ func (e *Error) Temporary() bool { return e.temporary }
 type Client struct {
 	cfg       Config
 	from      *mail.Address
-	tlsConfig *tls.Config
+	tlsConfig *tls.Config // set by New: the option's, or one for the host
 }
 
 // Option configures a Client.
@@ -246,6 +246,17 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	c := &Client{cfg: cfg, from: from}
 	for _, o := range opts {
 		o(c)
+	}
+	// One TLS configuration for STARTTLS and implicit TLS alike, checking
+	// the certificate against the host (go-mail's default when none is
+	// given).
+	if c.tlsConfig == nil {
+		c.tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	} else {
+		c.tlsConfig = c.tlsConfig.Clone()
+	}
+	if c.tlsConfig.ServerName == "" {
+		c.tlsConfig.ServerName = cfg.Host
 	}
 	return c, nil
 }
@@ -347,14 +358,7 @@ func (c *Client) dialer(ctx context.Context, dialed *net.Conn) gomail.DialContex
 		if c.cfg.TLS != TLSImplicit {
 			return conn, nil
 		}
-		cfg := &tls.Config{ServerName: c.cfg.Host, MinVersion: tls.VersionTLS12}
-		if c.tlsConfig != nil {
-			cfg = c.tlsConfig.Clone()
-			if cfg.ServerName == "" {
-				cfg.ServerName = c.cfg.Host
-			}
-		}
-		tc := tls.Client(conn, cfg)
+		tc := tls.Client(conn, c.tlsConfig)
 		if err := tc.HandshakeContext(dialCtx); err != nil {
 			return nil, err
 		}
@@ -439,9 +443,7 @@ func (c *Client) goMailClient(dial gomail.DialContextFunc) (*gomail.Client, erro
 	default:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
 	}
-	if c.tlsConfig != nil {
-		opts = append(opts, gomail.WithTLSConfig(c.tlsConfig))
-	}
+	opts = append(opts, gomail.WithTLSConfig(c.tlsConfig))
 	if c.cfg.Username != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
 			gomail.WithUsername(c.cfg.Username), gomail.WithPassword(c.cfg.Password))
