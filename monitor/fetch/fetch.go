@@ -388,7 +388,7 @@ func (c *Client) finish(ctx context.Context, resp *http.Response, conditional bo
 		drain(resp.Body)
 		e := &Error{Kind: KindHTTPStatus, Status: resp.StatusCode}
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-			e.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			e.RetryAfter = RetryAfter(resp.Header, time.Now())
 		}
 		return nil, 0, e
 	}

@@ -102,6 +102,18 @@ func fullJitter(ceiling time.Duration) time.Duration {
 // Duration; anything this long is "much later" anyway.
 const maxRetryAfterSeconds = 10 * 365 * 24 * 3600
 
+// RetryAfter reads a response's Retry-After: delay-seconds, or an HTTP
+// date counted from the response's own Date when it has one (the server's
+// clock may not be ours, RFC 9110 §10.2.3), else from now. 0 when absent,
+// unreadable or past. notify's webhooks read theirs with it too.
+func RetryAfter(h http.Header, now time.Time) time.Duration {
+	if date, err := http.ParseTime(h.Get("Date")); err == nil {
+		now = date
+	}
+	d, _ := parseRetryAfter(h.Get("Retry-After"), now)
+	return d
+}
+
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
 func parseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 	value = strings.TrimSpace(value)

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"net/http"
 	"testing"
 	"time"
 )
@@ -81,5 +82,36 @@ func TestHostGatePrunesPastHosts(t *testing.T) {
 	defer g.mu.Unlock()
 	if len(g.next) > pruneAt {
 		t.Errorf("%d hosts remembered, want ≤ %d", len(g.next), pruneAt)
+	}
+}
+
+// TestRetryAfterHeader: the header as a response carries it, the HTTP
+// date counted from the response's Date when there is one.
+func TestRetryAfterHeader(t *testing.T) {
+	now := time.Date(2026, 5, 26, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name, value, date string
+		want              time.Duration
+	}{
+		{"absent", "", "", 0},
+		{"seconds", "120", "", 2 * time.Minute},
+		{"seconds with spaces", " 30 ", "", 30 * time.Second},
+		{"negative seconds", "-5", "", 0},
+		{"HTTP-date, from now", "Tue, 26 May 2026 12:10:00 GMT", "", 10 * time.Minute},
+		{"HTTP-date, from the server's Date", "Tue, 26 May 2026 12:10:00 GMT", "Tue, 26 May 2026 12:08:00 GMT", 2 * time.Minute},
+		{"RFC 850 date", "Tuesday, 26-May-26 12:01:00 GMT", "", time.Minute},
+		{"past date", "Tue, 26 May 2026 11:00:00 GMT", "", 0},
+		{"unreadable", "soon", "", 0},
+	} {
+		h := http.Header{}
+		if tt.value != "" {
+			h.Set("Retry-After", tt.value)
+		}
+		if tt.date != "" {
+			h.Set("Date", tt.date)
+		}
+		if got := RetryAfter(h, now); got != tt.want {
+			t.Errorf("%s: RetryAfter(%q, Date %q) = %v, want %v", tt.name, tt.value, tt.date, got, tt.want)
+		}
 	}
 }

@@ -14,7 +14,8 @@
 //	want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
 //	ok := hmac.Equal([]byte(want), []byte(r.Header.Get("X-Policywatch-Signature-256")))
 //
-// It is a leaf of notify: it imports the standard library only.
+// It is a leaf of notify: it imports the standard library, and monitor/fetch
+// to read Retry-After as the fetcher does.
 package webhook
 
 import (
@@ -29,11 +30,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/policywatch/policywatch/monitor/fetch"
 )
 
 // Headers of a delivery.
@@ -218,33 +220,11 @@ func (c *Client) Send(ctx context.Context, cfg Config, d *Delivery) error {
 	case resp.StatusCode >= 500, resp.StatusCode == http.StatusRequestTimeout,
 		resp.StatusCode == http.StatusTooEarly, resp.StatusCode == http.StatusTooManyRequests:
 		e.temporary = true
-		e.RetryAfter = retryAfter(resp.Header, time.Now())
+		e.RetryAfter = fetch.RetryAfter(resp.Header, time.Now())
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		e.Err = fmt.Errorf("webhook %s: redirected (%s); configure the final URL", Redact(cfg.URL), resp.Status)
 	}
 	return e
-}
-
-// retryAfter reads a response's Retry-After: delay-seconds, or an
-// HTTP-date, counted from the response's own Date when it has one (the
-// server's clock may not be ours, RFC 9110 §10.2.3), else from now. 0 when
-// absent, unreadable or already past.
-func retryAfter(h http.Header, now time.Time) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(v); err == nil {
-		return max(time.Duration(secs)*time.Second, 0)
-	}
-	at, err := http.ParseTime(v)
-	if err != nil {
-		return 0
-	}
-	if date, err := http.ParseTime(h.Get("Date")); err == nil {
-		now = date
-	}
-	return max(at.Sub(now), 0)
 }
 
 // Redact shortens a webhook URL to its scheme, host and first path
