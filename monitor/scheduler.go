@@ -203,18 +203,13 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 	}()
 }
 
-// retryLater makes w's one pending retry run after delay, replacing any
-// other. Run stops pending retries at shutdown; one already firing finds
-// ctx done and starts nothing.
+// retryLater makes w's one pending retry run after delay. There is no
+// other: start cleared it before the check that failed. One that fires
+// after shutdown finds ctx done, and start starts nothing; Run stops the
+// others so that their timers go at once.
 func (s *Scheduler) retryLater(ctx context.Context, w Watch, delay time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ctx.Err() != nil {
-		return
-	}
-	if old := s.pending[w.Name]; old != nil {
-		old.Stop()
-	}
 	var t *time.Timer
 	// The callback takes s.mu, held here until t is stored: it sees t.
 	t = time.AfterFunc(delay, func() {

@@ -140,7 +140,7 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Service{
-		cfg: cfg, store: st, now: time.Now, log: slog.Default(), taxonomy: analyze.DefaultTaxonomy(),
+		cfg: cfg, store: st, now: time.Now, log: slog.Default(),
 		digest: sched, channels: map[string]channel{},
 		pollInterval: DefaultPollInterval,
 		maxAttempts:  DefaultMaxAttempts, maxAge: DefaultMaxAge, backoffBase: DefaultBackoffBase, backoffMax: DefaultBackoffMax,
@@ -149,6 +149,11 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.taxonomy == nil {
+		// Not before the options: the daemon passes the one its checker
+		// uses, and compiling one to throw away costs a megabyte.
+		s.taxonomy = analyze.DefaultTaxonomy()
 	}
 	if s.tmpl, err = parseTemplates(); err != nil {
 		return nil, fmt.Errorf("notify templates: %w", err)
