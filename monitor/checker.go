@@ -212,13 +212,6 @@ func (c *Checker) fetchInto(ctx context.Context, w Watch, state *State, rec *Che
 	return nil
 }
 
-// errBrowserStatus is a page the browser rendered with an HTTP error status.
-type errBrowserStatus struct{ status int }
-
-func (e errBrowserStatus) Error() string {
-	return fmt.Sprintf("the browser got HTTP %d %s", e.status, http.StatusText(e.status))
-}
-
 // renderInto renders the page in the browser, filling rec's attempt and
 // body.
 func (c *Checker) renderInto(ctx context.Context, w Watch, rec *CheckRecord) error {
@@ -238,7 +231,9 @@ func (c *Checker) renderInto(ctx context.Context, w Watch, rec *CheckRecord) err
 	a.FinalURL, a.Status, a.Header, a.Bytes = page.FinalURL, page.Status, page.Header, int64(len(page.HTML))
 	rec.Attempts = append(rec.Attempts, a)
 	if page.Status >= 400 {
-		return errBrowserStatus{page.Status}
+		// As plain HTTP reports it, so that a watch's failures read the
+		// same (403: bot_block) whichever fetcher met them.
+		return fmt.Errorf("the browser: %w", &fetch.Error{Kind: fetch.KindHTTPStatus, URL: page.URL, Status: page.Status})
 	}
 	rec.Body = &Body{
 		// The DOM is serialised as UTF-8 whatever the page was served in.
@@ -307,22 +302,12 @@ func (c *Checker) record(ctx context.Context, rec *CheckRecord) (*Result, error)
 func (c *Checker) classifyFetchError(state *State, rec *CheckRecord, err error) {
 	rec.Outcome = OutcomeFetchError
 	reason := "fetch_failed"
-	var (
-		fe *fetch.Error
-		bs errBrowserStatus
-	)
-	refused := func(status int) bool { return status == http.StatusForbidden || status == http.StatusNotAcceptable }
+	var fe *fetch.Error
 	switch {
-	case errors.As(err, &fe) && fe.Kind == fetch.KindHTTPStatus && refused(fe.Status):
+	case errors.As(err, &fe) && fe.Kind == fetch.KindHTTPStatus && (fe.Status == http.StatusForbidden || fe.Status == http.StatusNotAcceptable):
 		reason = ReasonBotBlock
 	case errors.As(err, &fe):
 		reason = string(fe.Kind)
-	case errors.As(err, &bs) && refused(bs.status):
-		// Named as plain HTTP names it, so that a watch's failures read
-		// the same whichever fetcher met them.
-		reason = ReasonBotBlock
-	case errors.As(err, &bs):
-		reason = string(fetch.KindHTTPStatus)
 	case errors.Is(err, browser.ErrNoBrowser):
 		reason = "no_browser"
 	case errors.Is(err, context.DeadlineExceeded):
