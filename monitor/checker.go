@@ -36,8 +36,9 @@ const minPlausibleText = 200
 // A policy that really got much shorter would be "too short" for ever,
 // and the change a journalist most needs to see never recorded. So a
 // too-short text that is otherwise a plausible policy page is accepted as
-// a change once the too_short episode has lasted shrinkSettledAfter and
-// shrinkSettledChecks captures: a broken page rarely stays broken a day.
+// a change once such captures, one after the other, have lasted
+// shrinkSettledAfter and number shrinkSettledChecks: a broken page rarely
+// stays broken the same way for a day.
 const (
 	shrinkSettledAfter  = 24 * time.Hour
 	shrinkSettledChecks = 3
@@ -332,6 +333,7 @@ func (c *Checker) openOrContinueEpisode(state *State, rec *CheckRecord, kind Eve
 	if state.Episode != nil {
 		ep := *state.Episode
 		ep.Checks++
+		ep.ShortSince, ep.ShortChecks = time.Time{}, 0 // a short capture extends the run again (classifyCapture)
 		rec.Episode = &ep
 		return
 	}
@@ -388,16 +390,28 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 	}
 	lang, langOK := extract.DetectLanguage(doc.Text)
 	reason, detail := c.implausible(w, state, doc, lang, langOK)
+	// Short against the typical length only (implausible checks that last,
+	// and the absolute minimum first): a shrink, accepted once it has lasted.
+	shrinking := reason == ReasonTooShort && len(doc.Text) >= minPlausibleText
 	shrunk := ""
-	// Short against the typical length only (implausible checks that last):
-	// a shrink, accepted once it has lasted.
-	if reason == ReasonTooShort && len(doc.Text) >= minPlausibleText && shrinkSettled(state, rec.Started) {
+	if shrinking && shrinkSettled(state, rec.Started) {
+		run := state.Episode
 		shrunk = fmt.Sprintf(" The text is much shorter than before (%s) and has stayed so for %.0f hours and %d captures: recorded as the policy.",
-			detail, rec.Started.Sub(state.Episode.Since).Hours(), state.Episode.Checks+1)
+			detail, rec.Started.Sub(run.ShortSince).Hours(), run.ShortChecks+1)
 		reason = ""
 	}
 	if reason != "" {
 		c.anomaly(state, rec, reason, detail)
+		if shrinking {
+			// One more in the run of short captures (any other outcome
+			// ended it: see openOrContinueEpisode).
+			ep := rec.Episode
+			if prev := state.Episode; prev != nil && prev.ShortChecks > 0 {
+				ep.ShortSince, ep.ShortChecks = prev.ShortSince, prev.ShortChecks+1
+			} else {
+				ep.ShortSince, ep.ShortChecks = rec.Started, 1
+			}
+		}
 		return nil
 	}
 	rec.CaptureLength = len(doc.Text)
@@ -480,13 +494,14 @@ func (c *Checker) anomaly(state *State, rec *CheckRecord, reason, detail string)
 	c.openOrContinueEpisode(state, rec, KindAnomaly, reason, detail)
 }
 
-// shrinkSettled says whether the watch has been in a too_short episode
-// long enough for a short text to be taken as the policy (see
-// shrinkSettledAfter).
+// shrinkSettled says whether a capture too short against the watch's
+// typical length ends a run of such captures, one after the other, long
+// enough for the short text to be taken as the policy (see
+// shrinkSettledAfter). A fetch error or another anomaly in between starts
+// the run again.
 func shrinkSettled(state *State, now time.Time) bool {
 	ep := state.Episode
-	return ep != nil && ep.Kind == KindAnomaly && ep.Reason == ReasonTooShort &&
-		now.Sub(ep.Since) >= shrinkSettledAfter && ep.Checks+1 >= shrinkSettledChecks
+	return ep != nil && ep.ShortChecks+1 >= shrinkSettledChecks && now.Sub(ep.ShortSince) >= shrinkSettledAfter
 }
 
 // implausible says why a capture is not a version of the policy, or "".

@@ -261,51 +261,91 @@ func TestLegacyCharsetsDecodeToTheSameText(t *testing.T) {
 }
 
 // TestPolicyThatReallyShrankIsRecorded: a policy cut to a fifth is "too
-// short" at first (a broken page looks the same), but once it has stayed
-// so for a day and three captures it is recorded as a change, notable at
-// least, saying why; before, it stayed an anomaly for ever and the change
-// was never seen.
+// short" at first (a broken page looks the same), but once such captures,
+// one after the other, have lasted a day and number three, it is recorded
+// as a change, notable at least, saying why; before, it stayed an anomaly
+// for ever. A fetch error in between starts the count again, two captures
+// a day apart are not enough, and a nearly empty page never qualifies.
 func TestPolicyThatReallyShrankIsRecorded(t *testing.T) {
 	long := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 20))
-	short := policyPage("en", "Privacy Policy", "Effective June 1, 2026", strings.Repeat(longParagraph, 4))
-	var mu sync.Mutex
-	body := long
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(body)
-	}))
-	t.Cleanup(srv.Close)
-	rig := newFaultRig(t, srv.URL)
-	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline {
-		t.Fatalf("first check: %s", res.Outcome)
+	short := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 4))
+	empty := policyPage("en", "Privacy Policy", "Effective March 3, 2026")
+	const down = "500"
+	type step struct {
+		after time.Duration
+		serve []byte // nil: HTTP 500
+		want  monitor.Outcome
 	}
-	mu.Lock()
-	body = short
-	mu.Unlock()
-	// Every 6 hours: the first four short captures span 18 hours.
-	for i := range 4 {
-		res := rig.check(t)
-		if res.Outcome != monitor.OutcomeAnomaly {
-			t.Fatalf("short capture %d (%d hours in): %s, want an anomaly until a day has passed", i+1, 6*i, res.Outcome)
-		}
-	}
-	res := rig.check(t) // 24 hours and 5 captures
-	if res.Outcome != monitor.OutcomeChanged {
-		t.Fatalf("after a day of the short text: %s, want changed", res.Outcome)
-	}
-	var change *monitor.Event
-	for i := range res.Events {
-		if res.Events[i].Kind == monitor.KindChange {
-			change = &res.Events[i]
-		}
-	}
-	if change == nil || !strings.Contains(change.Summary, "much shorter than before") || change.Severity.Rank() < monitor.SeverityNotable.Rank() || change.WordsRemoved == 0 {
-		t.Errorf("change event %+v, want a notable change saying the text got much shorter", change)
-	}
-	// The short text is now the policy: the next capture is unchanged.
-	if res := rig.check(t); res.Outcome != monitor.OutcomeUnchanged {
-		t.Errorf("next capture: %s, want unchanged", res.Outcome)
+	for _, tt := range []struct {
+		name  string
+		steps []step
+	}{
+		{"six-hourly", []step{
+			{6 * time.Hour, short, monitor.OutcomeAnomaly}, {6 * time.Hour, short, monitor.OutcomeAnomaly},
+			{6 * time.Hour, short, monitor.OutcomeAnomaly}, {6 * time.Hour, short, monitor.OutcomeAnomaly},
+			{6 * time.Hour, short, monitor.OutcomeChanged}, // a day and five captures
+			{6 * time.Hour, short, monitor.OutcomeUnchanged},
+		}},
+		{"daily: a day, but two captures", []step{
+			{24 * time.Hour, short, monitor.OutcomeAnomaly}, {24 * time.Hour, short, monitor.OutcomeAnomaly},
+			{24 * time.Hour, short, monitor.OutcomeChanged}, // the third, two days in
+		}},
+		{"a fetch error in between", []step{
+			{6 * time.Hour, short, monitor.OutcomeAnomaly},
+			{6 * time.Hour, nil, monitor.OutcomeFetchError}, {6 * time.Hour, nil, monitor.OutcomeFetchError},
+			{6 * time.Hour, nil, monitor.OutcomeFetchError},
+			{6 * time.Hour, short, monitor.OutcomeAnomaly}, // a day after the first, but a new run
+			{6 * time.Hour, short, monitor.OutcomeAnomaly}, {12 * time.Hour, short, monitor.OutcomeAnomaly},
+			{6 * time.Hour, short, monitor.OutcomeChanged}, // the run: a day and four captures
+		}},
+		{"nearly empty for days", []step{
+			{24 * time.Hour, empty, monitor.OutcomeAnomaly}, {24 * time.Hour, empty, monitor.OutcomeAnomaly},
+			{24 * time.Hour, empty, monitor.OutcomeAnomaly}, {24 * time.Hour, empty, monitor.OutcomeAnomaly},
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			body := long
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				defer mu.Unlock()
+				if body == nil {
+					http.Error(w, down, http.StatusInternalServerError)
+					return
+				}
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.Write(body)
+			}))
+			t.Cleanup(srv.Close)
+			rig := newFaultRig(t, srv.URL)
+			if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline {
+				t.Fatalf("first check: %s", res.Outcome)
+			}
+			for i, st := range tt.steps {
+				mu.Lock()
+				body = st.serve
+				mu.Unlock()
+				rig.clock.Set(rig.clock.Now().Add(st.after - 6*time.Hour)) // check adds 6 hours
+				res := rig.check(t)
+				if res.Outcome != st.want {
+					t.Fatalf("step %d: %s, want %s", i+1, res.Outcome, st.want)
+				}
+				if res.Outcome != monitor.OutcomeChanged {
+					continue
+				}
+				var change *monitor.Event
+				for j := range res.Events {
+					if res.Events[j].Kind == monitor.KindChange {
+						change = &res.Events[j]
+					}
+				}
+				// The short text keeps the date: the analysis alone would say
+				// "info"; the shrink makes it notable.
+				if change == nil || !strings.Contains(change.Summary, "much shorter than before") ||
+					change.Severity != monitor.SeverityNotable || change.WordsRemoved == 0 {
+					t.Errorf("change event %+v, want a notable change saying the text got much shorter", change)
+				}
+			}
+		})
 	}
 }

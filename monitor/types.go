@@ -160,6 +160,12 @@ type Episode struct {
 	Reason string    `json:"reason"`
 	Since  time.Time `json:"since"`
 	Checks int       `json:"checks"` // captures seen in this episode
+	// The run of captures too short against the watch's typical length,
+	// one after the other, that ends the episode: when it started and how
+	// many (0: the last capture was not one). See the Checker's
+	// shrinkSettled.
+	ShortSince  time.Time `json:"-"`
+	ShortChecks int       `json:"-"`
 }
 
 // State is what the Checker needs to know of a watch's past to classify its

@@ -97,11 +97,14 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.
 		episodeReason string
 		episodeSince  int64
 		episodeChecks int
+		shortSince    int64
+		shortChecks   int
 		lastCheck     = rec.Started
 	)
 	if ep := rec.Episode; ep != nil {
 		episodeKind = sql.NullString{String: string(ep.Kind), Valid: true}
 		episodeReason, episodeSince, episodeChecks = ep.Reason, toUnixNano(ep.Since), ep.Checks
+		shortSince, shortChecks = toUnixNano(ep.ShortSince), ep.ShortChecks
 	}
 	if lastCheck.IsZero() {
 		lastCheck = rec.Finished
@@ -114,13 +117,14 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.
 			language = COALESCE(NULLIF(?, ''), language),
 			recent_lengths = ?,
 			episode_kind = ?, episode_reason = ?, episode_since = ?, episode_checks = ?,
+			episode_short_since = ?, episode_short_checks = ?,
 			last_check_at = ?, last_outcome = ?,
 			etag = ?, last_modified = ?,
 			fetcher = COALESCE(NULLIF(?, ''), fetcher),
 			accepted_body = COALESCE(NULLIF(?, ''), accepted_body)
 		WHERE id = ?`,
 		nullID(current), rec.Language, string(recent),
-		episodeKind, episodeReason, episodeSince, episodeChecks,
+		episodeKind, episodeReason, episodeSince, episodeChecks, shortSince, shortChecks,
 		toUnixNano(lastCheck), rec.Outcome,
 		rec.ETag, rec.LastModified, rec.WorkingFetcher, rec.AcceptedBody,
 		watchID); err != nil {

@@ -61,20 +61,26 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 		episodeReason string
 		episodeChecks int
 		since, last   int64
+		shortSince    int64
+		shortChecks   int
 	)
 	err = tx.QueryRowContext(ctx, `
 		SELECT seq, current_version_id, recent_lengths, language,
 			episode_kind, episode_reason, episode_since, episode_checks,
+			episode_short_since, episode_short_checks,
 			last_check_at, etag, last_modified, fetcher, accepted_body
 		FROM watches WHERE name = ?`, w.Name).
 		Scan(&s.Seq, &current, &lengths, &s.Language,
-			&episodeKind, &episodeReason, &since, &episodeChecks,
+			&episodeKind, &episodeReason, &since, &episodeChecks, &shortSince, &shortChecks,
 			&last, &s.ETag, &s.LastModified, &s.WorkingFetcher, &s.AcceptedBody)
 	if err != nil {
 		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
 	}
 	s.LastCheck = fromUnixNano(last)
 	s.Episode = openEpisode(episodeKind, episodeReason, since, episodeChecks)
+	if s.Episode != nil {
+		s.Episode.ShortSince, s.Episode.ShortChecks = fromUnixNano(shortSince), shortChecks
+	}
 	recent, err := decodeLengths(lengths)
 	if err != nil {
 		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
