@@ -104,16 +104,23 @@ func TestSMTPOutage(t *testing.T) {
 	}
 }
 
+// alertDuringOutage: one subscriber, one critical change (an alert due),
+// and a mail server that refuses connections until ms.start.
+func alertDuringOutage(t *testing.T, opts ...notify.Option) (*rig, *mailServer, *notify.Service) {
+	r := newRig(t)
+	ms := newStoppedMailServer(t)
+	r.subscribe("ada@example.org", nil)
+	svc := r.service(notify.Config{}, ms, opts...)
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	return r, ms, svc
+}
+
 // TestRetriesGiveUp: once its attempts are spent and it is old enough, a
 // row is failed, kept with its error for `policywatch outbox`, and never
 // sent.
 func TestRetriesGiveUp(t *testing.T) {
-	r := newRig(t)
-	ms := newStoppedMailServer(t)
-	r.subscribe("ada@example.org", nil)
-	svc := r.service(notify.Config{}, ms, notify.WithRetry(3, time.Minute, time.Hour), notify.WithMaxAge(2*time.Hour))
-	r.check("policy-v1.html", t0)
-	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	r, ms, svc := alertDuringOutage(t, notify.WithRetry(3, time.Minute, time.Hour), notify.WithMaxAge(2*time.Hour))
 	for i := 0; i < 5; i++ {
 		tick(t, svc)
 		r.clock.Add(time.Hour)
@@ -133,12 +140,7 @@ func TestRetriesGiveUp(t *testing.T) {
 // --retry` is old, but gets its attempts again before it is given up: it is
 // the attempts and the age together that end a row.
 func TestRequeuedRowGetsItsAttempts(t *testing.T) {
-	r := newRig(t)
-	ms := newStoppedMailServer(t)
-	r.subscribe("ada@example.org", nil)
-	svc := r.service(notify.Config{}, ms, notify.WithRetry(3, time.Minute, time.Hour), notify.WithMaxAge(2*time.Hour))
-	r.check("policy-v1.html", t0)
-	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	r, ms, svc := alertDuringOutage(t, notify.WithRetry(3, time.Minute, time.Hour), notify.WithMaxAge(2*time.Hour))
 	for range 4 {
 		tick(t, svc)
 		r.clock.Add(time.Hour)
@@ -166,12 +168,7 @@ func TestRequeuedRowGetsItsAttempts(t *testing.T) {
 // is back. The attempts alone (12, backoff up to an hour) are spent after
 // about five hours; before, the alert was given up then, for good.
 func TestAlertOutlastsADayLongOutage(t *testing.T) {
-	r := newRig(t)
-	ms := newStoppedMailServer(t)
-	r.subscribe("ada@example.org", nil)
-	svc := r.service(notify.Config{}, ms)
-	r.check("policy-v1.html", t0)
-	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	r, ms, svc := alertDuringOutage(t)
 	for range 48 { // a day, looked at every half hour
 		tick(t, svc)
 		r.clock.Add(30 * time.Minute)
