@@ -4,7 +4,8 @@
 # Defines say and die (messages prefixed with $bench_name), require_corpus,
 # workspace (a temporary folder in $tmp, removed on exit with the page
 # server and the daemon, whose PIDs the scripts keep in $server_pid and
-# $daemon_pid), start_server (bench/serve on 127.0.0.1: $addr) and get.
+# $daemon_pid), start_server (bench/serve on 127.0.0.1: $addr), pw_config,
+# bytes and get.
 
 say() { printf '%s: %s\n' "$bench_name" "$*" >&2; }
 die() {
@@ -56,6 +57,28 @@ start_server() {
 	done
 	[[ -s $tmp/serve.addr ]] || die "the page server did not start: $(cat "$tmp/serve.log")"
 	addr=$(head -n1 "$tmp/serve.addr")
+}
+
+# pw_config N DB SCHEDULE LOGLEVEL: a policywatch configuration of N
+# watches of the local pages. The daemon's web view listens on a free port
+# (8080 may be taken).
+pw_config() {
+	local i
+	printf 'settings:\n  database: %s\n  schedule: "%s"\n  host_interval: 0s\n  retries: 0\n  log_level: %s\n' "$2" "$3" "$4"
+	printf 'web:\n  listen: 127.0.0.1:0\n'
+	printf 'watches:\n'
+	for ((i = 0; i < $1; i++)); do
+		printf '  - name: p%03d\n    url: http://%s/p%03d.html\n    select: ["#root"]\n' "$i" "$addr" "$i"
+	done
+}
+
+# bytes FILE...: total size of those of the files that exist.
+bytes() {
+	local f total=0
+	for f in "$@"; do
+		[[ -e $f ]] && total=$((total + $(stat -c %s "$f")))
+	done
+	echo "$total"
 }
 
 # get PATH: the body of http://$addr/PATH (bash's /dev/tcp: no curl needed).

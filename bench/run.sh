@@ -78,18 +78,6 @@ start_server "$max" "$page" "$churn"
 
 use() { get "/_use?i=$1" >/dev/null; }
 
-# pw_config N DB: a policywatch configuration of N watches of the local pages.
-# The daemon's web view listens on a free port (8080 may be taken).
-pw_config() {
-	local i
-	printf 'settings:\n  database: %s\n  schedule: "@every 6h"\n  host_interval: 0s\n  retries: 0\n  log_level: info\n' "$2"
-	printf 'web:\n  listen: 127.0.0.1:0\n'
-	printf 'watches:\n'
-	for ((i = 0; i < $1; i++)); do
-		printf '  - name: p%03d\n    url: http://%s/p%03d.html\n    select: ["#root"]\n' "$i" "$addr" "$i"
-	done
-}
-
 # uw_jobs N: an urlwatch job list of the same N pages.
 uw_jobs() {
 	local i
@@ -99,17 +87,8 @@ uw_jobs() {
 	done
 }
 
-# bytes FILE...: total size of those of the files that exist.
-bytes() {
-	local f total=0
-	for f in "$@"; do
-		[[ -e $f ]] && total=$((total + $(stat -c %s "$f")))
-	done
-	echo "$total"
-}
-
 mkdir -p "$tmp/res" "$tmp/uw/home"
-pw_config "$watches" "$tmp/pw.db" >"$tmp/pw.yaml"
+pw_config "$watches" "$tmp/pw.db" "@every 6h" info >"$tmp/pw.yaml"
 "$tmp/policywatch" config check --config "$tmp/pw.yaml" >/dev/null
 uw_jobs "$watches" >"$tmp/uw/urls.yaml"
 printf 'report:\n  stdout:\n    enabled: true\n    color: false\n' >"$tmp/uw/urlwatch.yaml"
@@ -269,7 +248,7 @@ fi
 daemon() {
 	local n=$1 cfg=$tmp/d$1.yaml log=$tmp/d$1.log db=$tmp/d$1.db pid start done_at checked hz
 	rm -f "$db" "$db-wal" "$db-shm"
-	pw_config "$n" "$db" >"$cfg"
+	pw_config "$n" "$db" "@every 6h" info >"$cfg"
 	use 0
 	: >"$log"
 	start=$(date +%s.%N)

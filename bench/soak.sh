@@ -2,19 +2,19 @@
 # bench/soak.sh: the daemon over a long churned history, for memory that
 # grows and a database that grows faster than it should.
 #
-# Serves every snapshot of Meta's printable policy (the shared corpus: 301
+# Serves every snapshot of Meta's printable policy (the shared corpus: 300
 # real captures over a year, the text changing a few times, the markup on
 # nearly every one) under SOAK_WATCHES URLs on 127.0.0.1, runs
 # `policywatch run` over them with a schedule of every SOAK_INTERVAL
 # seconds, and moves the server to the next snapshot at the same pace: a
-# year of Meta's page in half an hour, for every watch. Every SOAK_REPORT
+# year of Meta's page in 25 minutes, for every watch. Every SOAK_REPORT
 # steps it prints the daemon's memory (VmRSS, RssAnon: its own memory,
 # without the binary's mapped pages) between passes and during them, and
 # the database's size; at the end the events recorded. See bench/README.md.
 #
 # Run from anywhere: bench/soak.sh
-# Environment: SOAK_WATCHES (default 100), SOAK_STEPS (snapshots to walk,
-# default every one after the first: 299), SOAK_INTERVAL (seconds a step,
+# Environment: SOAK_WATCHES (default 100), SOAK_STEPS (snapshots to walk
+# after the first, default all: 299), SOAK_INTERVAL (seconds a step,
 # default 5), SOAK_REPORT (steps between lines, default 25), POLICYWATCH_CORPUS
 # (default ../shared/corpus beside the repository).
 set -euo pipefail
@@ -23,7 +23,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bench_name=soak
 . bench/lib.sh
 watches=${SOAK_WATCHES:-100}
-steps=${SOAK_STEPS:-300}
+steps=${SOAK_STEPS:-}
 interval=${SOAK_INTERVAL:-5}
 report=${SOAK_REPORT:-25}
 
@@ -35,30 +35,18 @@ CGO_ENABLED=0 go build -o "$tmp/policywatch" ./cmd/policywatch
 go build -o "$tmp/serve" ./bench/serve
 tar -xJf "$archive" -C "$tmp"
 snapshots=("$tmp"/meta-printable-policy/[0-9]*.html)
-((steps < ${#snapshots[@]})) || steps=$((${#snapshots[@]} - 1))
+if [[ -z $steps ]] || ((steps >= ${#snapshots[@]})); then
+	steps=$((${#snapshots[@]} - 1))
+fi
 
 start_server "$watches" "${snapshots[@]}"
 
 db=$tmp/pw.db
-{
-	printf 'settings:\n  database: %s\n  schedule: "@every %ss"\n  host_interval: 0s\n  retries: 0\n  log_level: warn\n' "$db" "$interval"
-	printf 'web:\n  listen: 127.0.0.1:0\n'
-	printf 'watches:\n'
-	for ((i = 0; i < watches; i++)); do
-		printf '  - name: p%03d\n    url: http://%s/p%03d.html\n    select: ["#root"]\n' "$i" "$addr" "$i"
-	done
-} >"$tmp/pw.yaml"
+pw_config "$watches" "$db" "@every ${interval}s" warn >"$tmp/pw.yaml"
 "$tmp/policywatch" config check --config "$tmp/pw.yaml" >/dev/null
 
 # status FIELD: a field of the daemon's /proc status, in KiB.
 status() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$daemon_pid/status"; }
-dbsize() {
-	local f total=0
-	for f in "$db" "$db-wal" "$db-shm"; do
-		[[ -e $f ]] && total=$((total + $(stat -c %s "$f")))
-	done
-	echo "$total"
-}
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 # watch SECONDS: polls the daemon's memory for SECONDS and sets low_rss,
@@ -90,7 +78,7 @@ for ((step = 1; step <= steps; step++)); do
 	get "/_use?i=$step" >/dev/null
 	if ((step % report == 0 || step == steps)); then
 		printf '| %d | %d | %s | %s | %s | %s |\n' "$step" $(((SECONDS - start) / 60)) \
-			"$(mib "$low_rss")" "$(mib "$low_anon")" "$(mib "$high_anon")" "$(mib $(($(dbsize) / 1024)))"
+			"$(mib "$low_rss")" "$(mib "$low_anon")" "$(mib "$high_anon")" "$(mib $(($(bytes "$db" "$db-wal" "$db-shm") / 1024)))"
 	fi
 done
 watch "$interval" # the last snapshot's pass
