@@ -123,6 +123,73 @@ func TestCheckerClassifiesCaptures(t *testing.T) {
 	}
 }
 
+// TestCheckerSkipsParsingTheSameShape: a page whose markup changed but
+// whose shape is that of the capture last accepted is unchanged without
+// being parsed; any other page is parsed, and the outcomes are those of a
+// parse.
+func TestCheckerSkipsParsingTheSameShape(t *testing.T) {
+	watch := monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en-US"}
+	rig := newCheckerRig(t, watch)
+	for i, step := range []struct {
+		page   string
+		kinds  string
+		parsed bool
+	}{
+		{"a", "[baseline]", true},
+		{"a-churn", "[]", false}, // a class name: same shape
+		{"a", "[]", false},       // other bytes than a-churn, accepted last: same shape
+		{"b", "[change]", true},
+		{"a-churn", "[revert]", true}, // the shape of an older version: parsed, compared
+		{"a", "[]", false},
+		{"login", "[anomaly]", true},
+		{"a-churn", "[recovered]", false}, // closes the episode as a parse would
+	} {
+		rig.srv.show(step.page)
+		res := rig.faults.check(t)
+		if got := fmt.Sprint(kindsOf(res.Events)); got != step.kinds || res.Parsed != step.parsed {
+			t.Errorf("check %d (%s): events %s, parsed %v; want %s, parsed %v", i+1, step.page, got, res.Parsed, step.kinds, step.parsed)
+		}
+	}
+	// Unparsed checks feed the typical length as parsed ones do: after a
+	// change to a shorter text, it follows the new text.
+	rig = newCheckerRig(t, watch)
+	for _, page := range []string{"b", "a", "a-churn", "a", "a-churn"} {
+		rig.see(t, page)
+	}
+	state, err := rig.faults.db.State(context.Background(), rig.faults.watch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state.AcceptedLength == 0 || state.TypicalLength != state.AcceptedLength {
+		t.Errorf("typical length %d, want that of the text accepted last (%d)", state.TypicalLength, state.AcceptedLength)
+	}
+}
+
+// TestIngestUpdatesWhatIsAccepted: after an imported snapshot changed the
+// current version, a fetch of the bytes accepted before the import is
+// compared with the imported version, not taken for it.
+func TestIngestUpdatesWhatIsAccepted(t *testing.T) {
+	watch := monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en-US"}
+	rig := newCheckerRig(t, watch)
+	if _, kinds, _ := rig.see(t, "a"); kinds != "[baseline]" {
+		t.Fatalf("first check: %s", kinds)
+	}
+	rig.faults.clock.Set(rig.faults.clock.Now().Add(time.Hour))
+	res, err := rig.faults.checker.Ingest(context.Background(), rig.faults.watch,
+		&monitor.Body{Data: checkerPages["b"], ContentType: "text/html; charset=utf-8", FetchedAt: rig.faults.clock.Now()})
+	if err != nil || res.Outcome != monitor.OutcomeChanged {
+		t.Fatalf("import: %v, %v", res, err)
+	}
+	for _, page := range []string{"a", "a-churn"} { // the same bytes, then the same shape
+		if _, kinds, _ := rig.see(t, page); kinds != "[revert]" {
+			t.Errorf("%s after the import of b: events %s, want [revert]", page, kinds)
+		}
+		if _, kinds, _ := rig.see(t, "b"); kinds != "[revert]" {
+			t.Errorf("b again: events %s, want [revert]", kinds)
+		}
+	}
+}
+
 func TestCheckerAnomalyReasons(t *testing.T) {
 	watch := monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en"}
 	for page, reason := range map[string]string{

@@ -198,7 +198,7 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 			s.mu.Lock()
 			delete(s.retries, w.Name)
 			s.mu.Unlock()
-			s.log.Info("checked", "watch", w.Name, "outcome", res.Outcome)
+			s.log.Info("checked", "watch", w.Name, "outcome", res.Outcome, "parsed", res.Parsed)
 		}
 	}()
 }

@@ -184,8 +184,13 @@ type State struct {
 	// plausible capture; an auto watch starts with it.
 	WorkingFetcher string
 	// AcceptedBody is the SHA-256 of the last plausible capture's raw
-	// body: the same bytes again need no parsing.
-	AcceptedBody string
+	// body: the same bytes again need no parsing. AcceptedShape is that
+	// capture's extract.Shape: a page of the same shape reads the same,
+	// whatever its class names and link tokens, and needs no parsing
+	// either. AcceptedLength is its readable-text length (0: unknown).
+	AcceptedBody   string
+	AcceptedShape  string
+	AcceptedLength int
 }
 
 // CheckRecord is everything one check writes, in one transaction.
@@ -220,14 +225,22 @@ type CheckRecord struct {
 	// otherwise), for the watch's typical length.
 	CaptureLength int
 	Language      string
-	// WorkingFetcher and AcceptedBody are set when the capture was
-	// plausible: the fetcher that produced it and its body's SHA-256.
+	// WorkingFetcher, AcceptedBody and AcceptedShape are set when the
+	// capture was plausible: the fetcher that produced it, its body's
+	// SHA-256 and its extract.Shape ("" when it was not computed: the
+	// store keeps the one it has).
 	WorkingFetcher string
 	AcceptedBody   string
+	AcceptedShape  string
 
 	// reason is why this capture was an anomaly or a fetch error, whether
 	// or not it opened an episode; fetchErr is the fetch's error. Both are
 	// the Checker's, not stored.
 	reason   string
 	fetchErr error
+	// shape is the capture's extract.Shape, once computed; parsed says
+	// whether the page was parsed (not when its bytes or shape were those
+	// of the last capture accepted).
+	shape  string
+	parsed bool
 }

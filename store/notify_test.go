@@ -149,6 +149,7 @@ func TestNotifyCursorStartsAtExistingEvents(t *testing.T) {
 		`DROP TABLE notify_digest_items`, `DROP TABLE notify_outbox`, `DROP TABLE notify_subscribers`, `DROP TABLE notify_state`,
 		`DROP TABLE pruned_checks`, `DROP TABLE pruned_attempts`,
 		`ALTER TABLE watches DROP COLUMN episode_short_since`, `ALTER TABLE watches DROP COLUMN episode_short_checks`,
+		`ALTER TABLE watches DROP COLUMN accepted_shape`, `ALTER TABLE watches DROP COLUMN accepted_length`,
 		`DELETE FROM schema_migrations WHERE version >= 2`,
 	} {
 		if _, err := db.sql.ExecContext(ctx, stmt); err != nil {

@@ -121,12 +121,15 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.
 			last_check_at = ?, last_outcome = ?,
 			etag = ?, last_modified = ?,
 			fetcher = COALESCE(NULLIF(?, ''), fetcher),
-			accepted_body = COALESCE(NULLIF(?, ''), accepted_body)
+			accepted_body = COALESCE(NULLIF(?, ''), accepted_body),
+			accepted_shape = iif(? = '', accepted_shape, ?),
+			accepted_length = iif(? > 0, ?, accepted_length)
 		WHERE id = ?`,
 		nullID(current), rec.Language, string(recent),
 		episodeKind, episodeReason, episodeSince, episodeChecks, shortSince, shortChecks,
 		toUnixNano(lastCheck), rec.Outcome,
 		rec.ETag, rec.LastModified, rec.WorkingFetcher, rec.AcceptedBody,
+		rec.AcceptedShape, rec.AcceptedShape, rec.CaptureLength, rec.CaptureLength,
 		watchID); err != nil {
 		return nil, fmt.Errorf("update watch: %w", err)
 	}

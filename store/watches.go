@@ -29,7 +29,7 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 	// URL, or the parts of the page kept (select, remove) — what was learned
 	// of the old text goes: its typical length (a narrower selector would
 	// otherwise be "too short" for ever), its language, its validators and
-	// the body last accepted. Other settings (schedule, headers…) keep
+	// the body last accepted (bytes, shape, length). Other settings (schedule, headers…) keep
 	// them: without a typical length any error page long enough would pass
 	// for a version. Versions, events and the open episode stay.
 	reread := `(url IS NOT excluded.url
@@ -40,7 +40,9 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 		ON CONFLICT (name) DO UPDATE SET url = excluded.url, config = excluded.config,
 			recent_lengths = iif(`+reread+`, '[]', recent_lengths), language = iif(`+reread+`, '', language),
 			etag = iif(`+reread+`, '', etag), last_modified = iif(`+reread+`, '', last_modified),
-			accepted_body = iif(`+reread+`, '', accepted_body)
+			accepted_body = iif(`+reread+`, '', accepted_body),
+			accepted_shape = iif(`+reread+`, '', accepted_shape),
+			accepted_length = iif(`+reread+`, 0, accepted_length)
 		WHERE url IS NOT excluded.url OR config IS NOT excluded.config`,
 		w.Name, w.URL, string(config), time.Now().UnixNano()); err != nil {
 		return nil, fmt.Errorf("state of %s: save watch: %w", w.Name, err)
@@ -68,11 +70,13 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 		SELECT seq, current_version_id, recent_lengths, language,
 			episode_kind, episode_reason, episode_since, episode_checks,
 			episode_short_since, episode_short_checks,
-			last_check_at, etag, last_modified, fetcher, accepted_body
+			last_check_at, etag, last_modified, fetcher,
+			accepted_body, accepted_shape, accepted_length
 		FROM watches WHERE name = ?`, w.Name).
 		Scan(&s.Seq, &current, &lengths, &s.Language,
 			&episodeKind, &episodeReason, &since, &episodeChecks, &shortSince, &shortChecks,
-			&last, &s.ETag, &s.LastModified, &s.WorkingFetcher, &s.AcceptedBody)
+			&last, &s.ETag, &s.LastModified, &s.WorkingFetcher,
+			&s.AcceptedBody, &s.AcceptedShape, &s.AcceptedLength)
 	if err != nil {
 		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
 	}

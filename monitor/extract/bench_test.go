@@ -103,3 +103,20 @@ func BenchmarkAssess(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkShapePrintable measures Shape, what a check of a page whose
+// markup changed costs when its shape is the one last accepted (against
+// BenchmarkExtractPrintable when it is not).
+//
+//	go test ./monitor/extract -run '^$' -bench 'ShapePrintable|ExtractPrintable' -benchmem
+func BenchmarkShapePrintable(b *testing.B) {
+	page := printablePage(b)
+	rules := Rules{Select: []string{"#root"}, Remove: []string{"img"}}
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if Shape(page, rules) == "" {
+			b.Fatal("empty shape")
+		}
+	}
+}

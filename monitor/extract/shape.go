@@ -1,0 +1,372 @@
+package extract
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"hash"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// shapeVersion starts every shape. Change it whenever what Shape covers
+// changes (the attributes extraction reads, the parser rules it relies
+// on): shapes stored by an older build then match nothing.
+const shapeVersion = "shape/1"
+
+// Shape returns a digest of everything in page that Extract under rules
+// can read: the tokens of the page as the HTML parser sees them, with
+// their text and tag names, and of their attributes only those that the
+// parser, the extraction or the rules' selectors consult. It leaves out
+// the values of the other attributes (class names, link targets, nonces,
+// tracking tokens), the contents of comments and the contents of scripts
+// and styles that cannot hold markup: what changes on nearly every fetch
+// of a large site while the text a reader sees does not.
+//
+// Two pages with the same Shape under the same rules have the same Text,
+// Title, Lang, SelectorMatched and JavaScript-shell hints (their links may
+// differ): a monitor that knows the shape of the page it last accepted
+// need not parse a new page of the same shape. Shape only tokenizes: half
+// the cost of parsing, and no tree (BenchmarkShapePrintable).
+//
+// Why leaving those parts out is sound: until the page contains an <svg>
+// or <math> start tag, the parser's tokenizer and a standalone one read
+// the same tokens (the parser only changes the tokenizer's mode in foreign
+// content, or with scripting off, which Extract does not use); after one,
+// they can differ only at a raw-text element whose content holds markup,
+// or at a CDATA section, and from the first such point on Shape covers
+// every remaining byte. Only tokenizer-level attributes are consulted by
+// the parser (input type, font color/face/size, annotation-xml encoding,
+// and every attribute of a formatting element through the "Noah's Ark"
+// rule); they are covered. The tests in shape_test.go hold real histories
+// and crafted pages to this.
+func Shape(page []byte, rules Rules) string {
+	s := shaper{h: sha256.New(), buf: make([]byte, 0, 32<<10)}
+	s.attrs = selectorAttributes(rules)
+	s.field([]byte(shapeVersion))
+	for _, group := range [][]string{rules.Select, rules.Remove} {
+		s.buf = binary.AppendUvarint(s.buf, uint64(len(group)))
+		for _, sel := range group {
+			s.field([]byte(sel))
+		}
+	}
+	z := html.NewTokenizer(bytes.NewReader(page))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break // io.EOF: the page is in memory, the buffer unbounded
+		}
+		s.token(z, tt)
+	}
+	s.h.Write(s.buf)
+	return hex.EncodeToString(s.h.Sum(nil))
+}
+
+// shaper is the state of one Shape.
+type shaper struct {
+	h     hash.Hash
+	buf   []byte // written to h when large: one Write per token would double the cost
+	attrs selectorAttrs
+
+	foreignSeen bool       // an <svg> or <math> start tag was read: the parser may switch the tokenizer's mode
+	strict      bool       // the tokenizers may have parted: every byte from here on counts
+	rawElement  rawElement // what the next text token is the content of
+	kept        [][2][]byte
+}
+
+type rawElement int
+
+const (
+	rawNone          rawElement = iota
+	rawScriptOrStyle            // not rendered
+	rawOther                    // title, textarea, noscript…: read by Extract or the parser
+)
+
+func (s *shaper) field(b []byte) {
+	s.buf = binary.AppendUvarint(s.buf, uint64(len(b)))
+	s.buf = append(s.buf, b...)
+	if len(s.buf) >= 32<<10 {
+		s.h.Write(s.buf)
+		s.buf = s.buf[:0]
+	}
+}
+
+func (s *shaper) token(z *html.Tokenizer, tt html.TokenType) {
+	raw := z.Raw()
+	if s.strict {
+		s.buf = append(s.buf, 'X')
+		s.field(raw)
+		return
+	}
+	rawElement := s.rawElement
+	s.rawElement = rawNone
+	switch tt {
+	case html.TextToken:
+		if rawElement == rawScriptOrStyle {
+			if !s.foreignSeen || inert(raw) {
+				// Not rendered, and no markup the parser could read
+				// differently: only its presence counts.
+				s.buf = append(s.buf, 'R')
+				return
+			}
+			s.strict = true
+		} else if rawElement == rawOther && s.foreignSeen && !inert(raw) {
+			s.strict = true
+		}
+		s.buf = append(s.buf, 'T')
+		s.field(raw)
+	case html.CommentToken:
+		if s.foreignSeen && bytes.HasPrefix(raw, []byte("<![CDATA[")) {
+			// Text in foreign content, a bogus comment to this tokenizer.
+			s.strict = true
+			s.buf = append(s.buf, 'X')
+			s.field(raw)
+			return
+		}
+		s.buf = append(s.buf, 'C') // comments are not rendered, but are children
+	case html.DoctypeToken:
+		s.buf = append(s.buf, 'D')
+		s.field(raw)
+	case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
+		s.tag(z, tt, raw)
+	}
+}
+
+func (s *shaper) tag(z *html.Tokenizer, tt html.TokenType, raw []byte) {
+	// The name as written (TagName would copy it, twice): the same bytes
+	// give the same name; the lowercase copy is for the lookups below.
+	name := tagName(raw)
+	switch tt {
+	case html.StartTagToken:
+		s.buf = append(s.buf, 's')
+	case html.SelfClosingTagToken:
+		s.buf = append(s.buf, 'c')
+	default:
+		s.buf = append(s.buf, 'e')
+		s.field(name)
+		return
+	}
+	s.field(name)
+	var lowerBuf [16]byte
+	lower := lowerBuf[:0]
+	if len(name) <= len(lowerBuf) {
+		for _, c := range name {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lower = append(lower, c)
+		}
+	}
+	tag := string(lower) // not kept: no copy
+	all := s.attrs.all
+	switch tag {
+	case "script", "style":
+		s.rawElement = rawScriptOrStyle
+	case "iframe", "noembed", "noframes", "noscript", "plaintext", "textarea", "title", "xmp":
+		s.rawElement = rawOther
+	case "svg", "math":
+		s.foreignSeen = true
+	case "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u":
+		// The parser compares these by all their attributes when it
+		// reopens misnested formatting ("Noah's Ark"). Not <a>: the
+		// parser never keeps two open <a> elements to compare.
+		all = true
+	}
+	meta := tag == "meta"
+	more := hasAttributes(raw, len(name))
+	if more && !all && !meta && tag != "base" && len(s.attrs.names) == 0 {
+		// Most tags of a large site hold only class names and links:
+		// reading their attributes would copy each of them, twice.
+		more = mayHoldReadAttribute(raw[1+len(name):])
+	}
+	s.kept = s.kept[:0]
+	contentLanguage := false
+	for more {
+		var key, val []byte
+		key, val, more = z.TagAttr()
+		if key == nil {
+			break // white space only
+		}
+		switch {
+		case all, readAttribute(key), s.attrs.names[string(key)]:
+		case string(key) == "href" && tag == "base":
+		case meta && string(key) == "http-equiv":
+			contentLanguage = contentLanguage || strings.EqualFold(string(val), "content-language")
+		case meta && string(key) == "content":
+			// Kept only beside http-equiv=content-language (below): other
+			// meta contents (CSRF tokens, build ids) change on every fetch.
+		default:
+			continue
+		}
+		s.kept = append(s.kept, [2][]byte{key, val})
+	}
+	for _, kv := range s.kept {
+		if meta && !all && !contentLanguage && string(kv[0]) == "content" {
+			continue
+		}
+		s.buf = append(s.buf, 'a')
+		s.field(kv[0])
+		s.field(kv[1])
+	}
+	s.buf = append(s.buf, '>')
+}
+
+// tagName returns the name of a tag token's raw bytes ("<div a=b>",
+// "</p>"), as the tokenizer delimits it: up to white space, "/" or ">".
+func tagName(raw []byte) []byte {
+	name := bytes.TrimPrefix(raw[1:], []byte("/"))
+	if i := bytes.IndexAny(name, " \n\r\t\f/>"); i >= 0 {
+		name = name[:i]
+	}
+	return name
+}
+
+// hasAttributes reports whether a start tag's raw bytes may hold
+// attributes: anything after its name but the closing ">" or "/>".
+func hasAttributes(raw []byte, nameLen int) bool {
+	rest := raw[1+nameLen:]
+	return len(bytes.TrimRight(rest, "/>")) > 0
+}
+
+// mayHoldReadAttribute reports whether the raw attributes of a start tag
+// (after its name) may hold one that readAttribute covers: whether a key
+// of those starts at the start or after white space, "/" or a quote (the
+// only places the tokenizer starts a key). It may say yes for a value
+// ("class='x id'"), never no for a key.
+func mayHoldReadAttribute(attrs []byte) bool {
+	for i := 0; i < len(attrs); i++ {
+		if i > 0 {
+			switch attrs[i-1] {
+			case ' ', '\n', '\r', '\t', '\f', '/', '"', '\'':
+			default:
+				continue
+			}
+		}
+		rest := attrs[i:]
+		var found bool
+		switch attrs[i] | 0x20 {
+		case 'l':
+			found = hasPrefixFold(rest, "lang")
+		case 'i':
+			found = hasPrefixFold(rest, "id")
+		case 'r':
+			found = hasPrefixFold(rest, "role")
+		case 'h':
+			found = hasPrefixFold(rest, "hidden")
+		case 'a':
+			found = hasPrefixFold(rest, "aria-hidden")
+		case 's':
+			found = hasPrefixFold(rest, "style") || hasPrefixFold(rest, "size")
+		case 'o':
+			found = hasPrefixFold(rest, "open")
+		case 't':
+			found = hasPrefixFold(rest, "type")
+		case 'c':
+			found = hasPrefixFold(rest, "color")
+		case 'f':
+			found = hasPrefixFold(rest, "face")
+		case 'e':
+			found = hasPrefixFold(rest, "encoding")
+		}
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+// hasPrefixFold is bytes.HasPrefix, ASCII case folded; prefix is lowercase.
+func hasPrefixFold(b []byte, prefix string) bool {
+	if len(b) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		if b[i]|0x20 != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// readAttribute reports whether the HTML parser or Extract consult an
+// attribute on any element: keep this list with every attr() call of the
+// package (TestShapeCoversAttributesRead checks the two agree).
+func readAttribute(key []byte) bool {
+	switch string(key) {
+	case "lang", "id", "role", "hidden", "aria-hidden", "style", "open", // Extract
+		"type", "color", "face", "size", "encoding": // the parser
+		return true
+	}
+	return false
+}
+
+// inert reports whether raw text parses to text alone in any tokenizer
+// mode: no "<" that could open a tag, an end tag, a comment or a
+// processing instruction, except whole CDATA sections (text in foreign
+// content, where raw text is read as markup).
+func inert(raw []byte) bool {
+	for {
+		i := bytes.IndexByte(raw, '<')
+		if i < 0 {
+			return true
+		}
+		raw = raw[i+1:]
+		if bytes.HasPrefix(raw, []byte("![CDATA[")) {
+			end := bytes.Index(raw, []byte("]]>"))
+			if end < 0 {
+				return false
+			}
+			raw = raw[end+3:]
+			continue
+		}
+		if len(raw) > 0 {
+			switch c := raw[0] | 0x20; {
+			case raw[0] == '/', raw[0] == '!', raw[0] == '?', 'a' <= c && c <= 'z':
+				return false
+			}
+		}
+	}
+}
+
+// selectorAttrs are the attributes the rules' selectors may read.
+type selectorAttrs struct {
+	names map[string]bool
+	all   bool // a pseudo-class or an escape: any attribute may count
+}
+
+// selectorAttributes finds the attributes a set of CSS selectors can
+// consult: id for "#", class for ".", the names in "[name…]", and all of
+// them for anything subtler (pseudo-classes such as :checked or :lang read
+// attributes of their own; escapes hide names; namespaces).
+func selectorAttributes(rules Rules) selectorAttrs {
+	out := selectorAttrs{names: map[string]bool{}}
+	for _, sel := range append(append([]string(nil), rules.Select...), rules.Remove...) {
+		if strings.ContainsAny(sel, `:\|`) {
+			out.all = true
+			continue
+		}
+		if strings.Contains(sel, ".") {
+			out.names["class"] = true
+		}
+		for rest := sel; ; {
+			i := strings.IndexByte(rest, '[')
+			if i < 0 {
+				break
+			}
+			rest = strings.TrimLeft(rest[i+1:], " \t\n\r\f")
+			end := strings.IndexAny(rest, "=~|^$*] \t\n\r\f")
+			if end < 0 {
+				end = len(rest)
+			}
+			if name := rest[:end]; name != "" {
+				out.names[strings.ToLower(name)] = true
+			} else {
+				out.all = true // "[*=x]" is no selector, but take no chance
+			}
+			rest = rest[end:]
+		}
+	}
+	return out
+}

@@ -1,0 +1,363 @@
+package extract
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/policywatch/policywatch/internal/corpustest"
+	"golang.org/x/net/html"
+)
+
+// readerView is everything of a Document that Shape promises to keep:
+// all but the links.
+type readerView struct {
+	Text, Title, Lang string
+	SelectorMatched   bool
+	Shell             shellHints
+}
+
+func viewOf(t *testing.T, page []byte, rules Rules) readerView {
+	t.Helper()
+	doc, err := Extract(page, "https://example.com/policy", rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readerView{doc.Text, doc.Title, doc.Lang, doc.SelectorMatched, doc.shell}
+}
+
+// TestShapeCorpus holds Shape to its promise on the real histories: every
+// pair of pages with the same shape (not only neighbours) reads the same,
+// and the markup churn of nearly every fetch leaves the shape alone.
+func TestShapeCorpus(t *testing.T) {
+	for _, tc := range []struct {
+		history string
+		rules   Rules
+		minHits float64 // of the steps labelled "same", the share with the shape of the step before
+	}{
+		{corpustest.Printable, Rules{Select: []string{"#root"}, Remove: []string{"img"}}, 0.95},
+		{corpustest.Printable, Rules{}, 0.95},
+		{corpustest.Facebook, Rules{Select: []string{"#policy"}}, 0.95},
+	} {
+		t.Run(tc.history+"/"+strings.Join(tc.rules.Select, ","), func(t *testing.T) {
+			h := corpustest.Open(t, tc.history)
+			views := map[string]readerView{} // shape → what the first page of that shape read
+			var prevShape string
+			same, hits, shared := 0, 0, 0
+			for _, step := range h.Steps {
+				page, err := step.Read()
+				if err != nil {
+					t.Fatal(err)
+				}
+				shape := Shape(page, tc.rules)
+				view := viewOf(t, page, tc.rules)
+				if first, ok := views[shape]; ok {
+					shared++
+					if first != view {
+						t.Fatalf("step %04d has the shape of an earlier step but reads differently (text %d vs %d bytes, title %q vs %q)",
+							step.Seq, len(view.Text), len(first.Text), view.Title, first.Title)
+					}
+				} else {
+					views[shape] = view
+				}
+				if step.Label == "same" {
+					same++
+					if shape == prevShape {
+						hits++
+					}
+				}
+				prevShape = shape
+			}
+			t.Logf("%d steps, %d distinct shapes; %d of %d unchanged steps kept the shape of the step before",
+				len(h.Steps), len(views), hits, same)
+			if float64(hits) < tc.minHits*float64(same) {
+				t.Errorf("only %d of %d unchanged steps kept their shape: churn reaches the shape", hits, same)
+			}
+			if shared == 0 {
+				t.Error("no two pages shared a shape: the test proved nothing")
+			}
+		})
+	}
+}
+
+// shapePage is a small page with the churn of a large site: rotating class
+// names, link tokens, nonces, CSRF meta tags, comments, inline scripts and
+// styles.
+const shapePage = `<!DOCTYPE html>
+<html lang="en"><head>
+<meta charset="utf-8"><meta name="csrf-token" content="tok-1">
+<meta http-equiv="Content-Language" content="en">
+<title>Privacy Policy</title>
+<style nonce="n1">/*<![CDATA[*/.x1{color:red}/*]]>*/</style>
+<script nonce="n1">var build = "b1"; if (a < 2) {}</script>
+</head><body class="c1">
+<!-- rendered by host-1 -->
+<nav class="n1"><a href="/home?t=1">Home</a></nav>
+<div id="root" class="r1" data-rev="1">
+<h1 class="h1">Privacy Policy</h1>
+<p class="p1">We collect <b class="b">your posts</b> and <a href="https://l.example.com/?u=x&amp;h=1" data-ft="1">photos</a>.</p>
+<svg class="s1" viewBox="0 0 1 1"><path d="M0 0" class="i1"/></svg>
+<p class="p2">You may object by <span class="d1">27 May 2025</span>.</p>
+<div hidden>secret</div>
+<noscript>Enable JavaScript</noscript>
+<script nonce="n1">window.__data = {"token": "t1"};</script>
+</div></body></html>`
+
+// TestShapeIgnoresChurn: what changes on every fetch of a large site
+// leaves the shape as it is (and, as a check of the cases, the text too).
+func TestShapeIgnoresChurn(t *testing.T) {
+	rules := Rules{Select: []string{"#root"}, Remove: []string{"img"}}
+	churn := []struct{ name, old, new string }{
+		{"class names", `class="p1"`, `class="x9f3k"`},
+		{"body class", `<body class="c1">`, `<body class="c2 dark">`},
+		{"link token", `h=1`, `h=AT0xq8`},
+		{"link target outside the content", `/home?t=1`, `/home?t=2`},
+		{"data attribute", `data-ft="1"`, `data-ft="{&quot;tn&quot;:&quot;-R&quot;}"`},
+		{"nonce", `<script nonce="n1">var`, `<script nonce="n2">var`},
+		{"script content", `var build = "b1"; if (a < 2) {}`, `var build = "b2"; if (a < 3) {}`},
+		{"script in the content", `"token": "t1"`, `"token": "t2"`},
+		{"style content in CDATA", `.x1{color:red}`, `.y7{color:red}`},
+		{"CSRF meta", `content="tok-1"`, `content="tok-2"`},
+		{"comment", `host-1`, `host-2`},
+		{"svg path", `d="M0 0" class="i1"`, `d="M1 1" class="i2"`},
+	}
+	base := Shape([]byte(shapePage), rules)
+	baseView := viewOf(t, []byte(shapePage), rules)
+	for _, c := range churn {
+		t.Run(c.name, func(t *testing.T) {
+			page := strings.Replace(shapePage, c.old, c.new, 1)
+			if page == shapePage {
+				t.Fatalf("%q is not in the page", c.old)
+			}
+			if got := Shape([]byte(page), rules); got != base {
+				t.Errorf("the shape changed")
+			}
+			if viewOf(t, []byte(page), rules) != baseView {
+				t.Errorf("the text changed: not churn")
+			}
+		})
+	}
+}
+
+// TestShapeSeesWhatCounts: any change Extract or the parser could read
+// changes the shape.
+func TestShapeSeesWhatCounts(t *testing.T) {
+	rules := Rules{Select: []string{"#root"}, Remove: []string{"img"}}
+	for _, c := range []struct {
+		name, old, new string
+		rules          *Rules
+	}{
+		{name: "text", old: "your posts", new: "your voice"},
+		{name: "date", old: "27 May", new: "26 June"},
+		{name: "selected id", old: `id="root"`, new: `id="main"`},
+		{name: "hidden", old: `<div hidden>`, new: `<div>`},
+		{name: "inline style", old: `<p class="p2">`, new: `<p class="p2" style="display:none">`},
+		{name: "aria-hidden", old: `<p class="p1">`, new: `<p class="p1" aria-hidden="true">`},
+		{name: "role", old: `<nav class="n1">`, new: `<nav class="n1" role="main">`},
+		{name: "lang", old: `<html lang="en">`, new: `<html lang="fr">`},
+		{name: "content-language", old: `content="en"`, new: `content="fr"`},
+		{name: "title", old: `<title>Privacy Policy`, new: `<title>Privacy Notice`},
+		{name: "noscript", old: `Enable JavaScript`, new: `Please enable JavaScript`},
+		{name: "doctype", old: `<!DOCTYPE html>`, new: ``},
+		{name: "element", old: `<h1 class="h1">Privacy Policy</h1>`, new: `<h2 class="h1">Privacy Policy</h2>`},
+		{name: "comment added in the content", old: `<div hidden>`, new: `<!-- x --><div hidden>`},
+		{name: "formatting element's attributes", old: `<b class="b">`, new: `<b class="bb">`},
+		{name: "input type", old: `<div hidden>`, new: `<input type="hidden"><div hidden>`},
+		{name: "class, when a selector reads it", old: `class="p1"`, new: `class="p9"`,
+			rules: &Rules{Select: []string{"#root"}, Remove: []string{".p1"}}},
+		{name: "attribute, when a selector reads it", old: `data-rev="1"`, new: `data-rev="2"`,
+			rules: &Rules{Select: []string{`[data-rev="1"]`}}},
+		{name: "any attribute, with a pseudo-class", old: `class="d1"`, new: `class="d2"`,
+			rules: &Rules{Select: []string{"#root"}, Remove: []string{"span:not(.d1)"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := rules
+			if c.rules != nil {
+				r = *c.rules
+			}
+			page := strings.Replace(shapePage, c.old, c.new, 1)
+			if page == shapePage {
+				t.Fatalf("%q is not in the page", c.old)
+			}
+			if Shape([]byte(page), r) == Shape([]byte(shapePage), r) {
+				t.Errorf("the shape did not change")
+			}
+		})
+	}
+	if Shape([]byte(shapePage), rules) == Shape([]byte(shapePage), Rules{Select: []string{"#main"}}) {
+		t.Error("the same page under other rules has the same shape")
+	}
+}
+
+// TestShapeForeignContent: inside <svg> and <math> the parser reads raw
+// text and CDATA sections as a standalone tokenizer does not; from there
+// on the two can part, and text hidden from the tokenizer in an attribute
+// or a comment can reach the reader. Each pair reads differently (checked)
+// and must differ in shape.
+func TestShapeForeignContent(t *testing.T) {
+	for _, c := range []struct{ name, page string }{
+		{"svg title holding a comment", `<body><svg><title><!--</title><span class="--></svg><p>%s</p>">x</span></svg></body>`},
+		{"CDATA in svg", `<body><svg><![CDATA[ > <span class="]]></svg><p>%s</p>">x</span></body>`},
+		{"svg style holding markup", `<body><svg><style></svg><p>%s</p></style></body>`},
+		{"svg script holding markup", `<body><svg><script></svg><p>%s</p></script></body>`},
+		{"math noscript holding a comment", `<body><math><noscript><!--</noscript><span class="--></math><p>%s</p>">x</span></body>`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := []byte(strings.Replace(c.page, "%s", "we sell your data", 1))
+			b := []byte(strings.Replace(c.page, "%s", "we keep your data", 1))
+			if viewOf(t, a, Rules{}).Text == viewOf(t, b, Rules{}).Text {
+				t.Fatalf("both pages read %q: the case tests nothing", viewOf(t, a, Rules{}).Text)
+			}
+			if Shape(a, Rules{}) == Shape(b, Rules{}) {
+				t.Errorf("same shape, different text")
+			}
+		})
+	}
+}
+
+// TestShapeCoversAttributesRead keeps readAttribute in step with the
+// code: every attribute name the package reads (attr(n, "name") calls and
+// `case "name":` in a switch on an attribute's Key) must be covered by
+// Shape.
+func TestShapeCoversAttributesRead(t *testing.T) {
+	special := map[string]bool{"href": true, "http-equiv": true, "content": true} // covered by tag() per element
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(fset, name, src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(lit *ast.BasicLit) {
+			key, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				return
+			}
+			found++
+			if !readAttribute([]byte(key)) && !special[key] {
+				t.Errorf("%s: attribute %q is read but readAttribute does not cover it", fset.Position(lit.Pos()), key)
+			}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "attr" && len(n.Args) == 2 {
+					if lit, ok := n.Args[1].(*ast.BasicLit); ok {
+						check(lit)
+					}
+				}
+			case *ast.SwitchStmt:
+				if sel, ok := n.Tag.(*ast.SelectorExpr); ok && sel.Sel.Name == "Key" {
+					for _, stmt := range n.Body.List {
+						for _, e := range stmt.(*ast.CaseClause).List {
+							if lit, ok := e.(*ast.BasicLit); ok {
+								check(lit)
+							}
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	if found < 10 {
+		t.Fatalf("found only %d attribute reads: did the code's form change?", found)
+	}
+}
+
+func TestSelectorAttributes(t *testing.T) {
+	for _, c := range []struct {
+		sel   string
+		names string
+		all   bool
+	}{
+		{"#root", "", false},
+		{"div.policy > p", "class", false},
+		{`[data-testid="policy"]`, "data-testid", false},
+		{`a[ HREF ^= "https"], [lang]`, "href lang", false},
+		{"p:nth-child(2)", "", true},
+		{`#a\:b`, "", true},
+		{`[lang|=en]`, "", true},
+	} {
+		got := selectorAttributes(Rules{Select: []string{c.sel}})
+		var names []string
+		for n := range got.names {
+			names = append(names, n)
+		}
+		if got.all != c.all || (!c.all && !sameSet(names, strings.Fields(c.names))) {
+			t.Errorf("%s: names %v all %v, want %q all %v", c.sel, names, got.all, c.names, c.all)
+		}
+	}
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	m := map[string]bool{}
+	for _, s := range a {
+		m[s] = true
+	}
+	for _, s := range b {
+		if !m[s] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestMayHoldReadAttribute holds the shortcut to its promise against the
+// tokenizer on random tags: whenever the tokenizer reads an attribute that
+// readAttribute covers, mayHoldReadAttribute said it might be there.
+func TestMayHoldReadAttribute(t *testing.T) {
+	pieces := []string{" ", "\t", "\n", "/", "=", "'", `"`, "class", "ID", "id", "Style", "aria-hidden", "data-id",
+		"hidden", "href", "x", "lang", "role", "type", "open", "size", "face", "color", "encoding", "&amp;", ">", "\x00"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	found := 0
+	for range 200000 {
+		var b strings.Builder
+		b.WriteString("<div")
+		for range 1 + rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		b.WriteString(">")
+		raw := b.String()
+		z := html.NewTokenizer(strings.NewReader(raw))
+		if z.Next() != html.StartTagToken {
+			continue
+		}
+		_, more := z.TagName()
+		reads := false
+		for more {
+			var key []byte
+			key, _, more = z.TagAttr()
+			reads = reads || readAttribute(key)
+		}
+		if reads {
+			found++
+			if !mayHoldReadAttribute([]byte(raw[len("<div"):])) {
+				t.Fatalf("%q: the tokenizer reads an attribute the shortcut missed", raw)
+			}
+		}
+	}
+	if found < 1000 {
+		t.Fatalf("only %d random tags held a read attribute: the test proved little", found)
+	}
+}
