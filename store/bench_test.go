@@ -34,7 +34,8 @@ func BenchmarkStorePrintableBodies(b *testing.B) {
 }
 
 // BenchmarkReadBody reads one printable page back: the first of a chain
-// (one frame) and the last (bodyChainLength frames), the worst case.
+// (one frame) and the last (two frames: the chain's whole body, then its
+// delta).
 func BenchmarkReadBody(b *testing.B) {
 	bodies := printableBodies(b)
 	db, _ := openDB(b)

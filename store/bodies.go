@@ -25,16 +25,17 @@ const (
 	// maxPayloadSize bounds a decompressed payload: header and body.
 	maxPayloadSize = MaxBodySize + maxHeaderSize + binary.MaxVarintLen64
 
-	// bodyChainLength is how many bodies in a row form one delta chain: the
-	// first is stored whole, each next one as a delta against the one
-	// before. Reading a body decodes at most this many frames (2.7 ms at
-	// the end of a chain of 350 KB pages, BenchmarkReadBody): evidence
-	// downloads, exports, and every new body of a watch, whose delta needs
-	// the body before it. The printable policy's 300 bodies took 3.0 MB at
-	// 16, 2.5 MB at 32, 4.1 MB at 8 (measured at the best zstd level; whole
-	// bodies at the default level and deltas at the fastest make it 3.39
-	// MB at 32).
-	bodyChainLength = 32
+	// bodyChainLength is how many bodies in a row form one delta chain:
+	// the first is stored whole, each next one as a delta against that
+	// first one. Reading a body decodes two frames at most (0.75 ms for a
+	// 350 KB page, BenchmarkReadBody), and storing one decodes one. Deltas
+	// against the body just before were a little smaller (the printable
+	// policy's 300 bodies: 3.85 MB of database against 3.90 MB) but made
+	// reading the end of a chain of 32 decode 32 frames (2.9 ms), and
+	// every new body paid that for its base, inside the write transaction.
+	// Longer chains drift from their whole body (4.5 MB at 128), shorter
+	// ones repeat it (4.07 MB at 32).
+	bodyChainLength = 64
 )
 
 // A body's payload is what one zstd frame holds: the response header as
@@ -101,27 +102,32 @@ func (db *DB) storeBody(ctx context.Context, tx *sql.Tx, watchID int64, b *monit
 	// Chain onto the watch's last body unless its chain is full.
 	var (
 		prevID, prevDepth int64
+		prevBase          sql.NullInt64
 		base              sql.NullInt64
 		depth             int64
 		frame             []byte
 	)
 	err = tx.QueryRowContext(ctx,
-		`SELECT id, depth FROM bodies WHERE watch_id = ? ORDER BY id DESC LIMIT 1`,
-		watchID).Scan(&prevID, &prevDepth)
+		`SELECT id, base_id, depth FROM bodies WHERE watch_id = ? ORDER BY id DESC LIMIT 1`,
+		watchID).Scan(&prevID, &prevBase, &prevDepth)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return 0, fmt.Errorf("find previous body: %w", err)
 	}
 	if prevID != 0 && prevDepth+1 < bodyChainLength {
-		prev, err := db.loadPayload(ctx, tx, prevID)
+		root := prevID
+		if prevBase.Valid {
+			root = prevBase.Int64
+		}
+		prev, err := db.loadPayload(ctx, tx, root)
 		if err != nil {
-			return 0, fmt.Errorf("previous body %d: %w", prevID, err)
+			return 0, fmt.Errorf("previous body %d: %w", root, err)
 		}
 		if frame, err = db.codec.compressDelta(prev, payload); err != nil {
 			return 0, err
 		}
-		base, depth = nullID(prevID), prevDepth+1
+		base, depth = nullID(root), prevDepth+1
 	} else {
 		frame = db.codec.compress(payload)
 	}

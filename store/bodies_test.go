@@ -77,6 +77,11 @@ func TestBodiesChainAndReadBack(t *testing.T) {
 		if want := int64(i % bodyChainLength); depth != want || (depth == 0) != (base == nil) {
 			t.Errorf("body %d: depth %d base %v, want depth %d", i, depth, base, want)
 		}
+		// Every delta is against its chain's whole body: reading one
+		// decodes two frames, storing one decodes one.
+		if root := ids[i-i%bodyChainLength]; base != nil && *base != root {
+			t.Errorf("body %d: delta against body %d, want the chain's whole body %d", i, *base, root)
+		}
 		got, err := db.Body(ctx, id)
 		if err != nil {
 			t.Fatalf("body %d: %v", i, err)
@@ -273,8 +278,10 @@ func TestPrintableHistoryBodies(t *testing.T) {
 // TestBodiesWrittenByEarlierVersionsReadBack: an upgraded policywatch
 // must read every body an earlier one stored, and chain new deltas onto
 // them. Until November 2026 frames were written with EncodeAll (frame
-// size declared), a 2 MiB window and deltas at the default level; the
-// bodies recorded here are rewritten that way, then read, then extended.
+// size declared), a 2 MiB window and deltas at the default level, each
+// delta against the body before it (now: against the chain's whole
+// body); the bodies recorded here are rewritten that way, then read, then
+// extended.
 func TestBodiesWrittenByEarlierVersionsReadBack(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openDB(t)
@@ -306,11 +313,12 @@ func TestBodiesWrittenByEarlierVersionsReadBack(t *testing.T) {
 			t.Fatalf("body %d has depth %d: the test expects one chain", i, depth)
 		}
 		var dict []byte
+		var base any // NULL for the whole body
 		if depth > 0 {
-			dict = prev
+			dict, base = prev, ids[i-1]
 		}
 		frame := legacy(dict).EncodeAll(payload, nil)
-		if _, err := db.sql.Exec(`UPDATE bodies SET data = ? WHERE id = ?`, frame, id); err != nil {
+		if _, err := db.sql.Exec(`UPDATE bodies SET data = ?, base_id = ? WHERE id = ?`, frame, base, id); err != nil {
 			t.Fatal(err)
 		}
 		prev = payload
@@ -327,8 +335,11 @@ func TestBodiesWrittenByEarlierVersionsReadBack(t *testing.T) {
 			t.Errorf("body %d: header %v, want %v", i, got.Header, bodies[i].Header)
 		}
 	}
-	var base int64
-	if err := db.sql.QueryRow(`SELECT base_id FROM bodies WHERE id = ?`, ids[3]).Scan(&base); err != nil || base != ids[2] {
-		t.Errorf("the first new body's delta base is %d (%v), want the last legacy body %d", base, err, ids[2])
+	// The new deltas take the last legacy body's base, as in any chain.
+	for _, id := range ids[3:] {
+		var base int64
+		if err := db.sql.QueryRow(`SELECT base_id FROM bodies WHERE id = ?`, id).Scan(&base); err != nil || base != ids[1] {
+			t.Errorf("new body %d: delta base %d (%v), want the legacy chain's body %d", id, base, err, ids[1])
+		}
 	}
 }
