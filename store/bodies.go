@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"sync"
 
 	"github.com/policywatch/policywatch/monitor"
 )
@@ -45,6 +47,11 @@ const (
 // delta of the page itself.
 
 func encodePayload(h http.Header, data []byte) ([]byte, error) {
+	return appendPayload(nil, h, data)
+}
+
+// appendPayload appends the payload of a body to dst.
+func appendPayload(dst []byte, h http.Header, data []byte) ([]byte, error) {
 	hdr, err := json.Marshal(h)
 	if err != nil {
 		return nil, fmt.Errorf("encode header: %w", err)
@@ -52,10 +59,44 @@ func encodePayload(h http.Header, data []byte) ([]byte, error) {
 	if len(hdr) > maxHeaderSize {
 		return nil, fmt.Errorf("header of %d bytes exceeds %d", len(hdr), maxHeaderSize)
 	}
-	p := make([]byte, 0, binary.MaxVarintLen64+len(hdr)+len(data))
-	p = binary.AppendUvarint(p, uint64(len(hdr)))
-	p = append(p, hdr...)
-	return append(p, data...), nil
+	dst = slices.Grow(dst[:0], binary.MaxVarintLen64+len(hdr)+len(data))
+	dst = binary.AppendUvarint(dst, uint64(len(hdr)))
+	dst = append(dst, hdr...)
+	return append(dst, data...), nil
+}
+
+// bodyScratch is the memory storeBody reuses from one body to the next:
+// the new payload, and the two buffers the chain's payloads decode into.
+// Each is about a page; allocated afresh they were a megabyte of garbage
+// per check of a page whose markup changed, and a higher peak (measured
+// in bench/). Bodies are stored one at a time (the write transaction), so
+// one set serves; ReleaseMemory drops it.
+type bodyScratch struct {
+	mu      sync.Mutex
+	payload []byte
+	chain   [2][]byte
+}
+
+// maxScratch is the largest buffer bodyScratch keeps: a rare huge page
+// should not stay in memory.
+const maxScratch = 4 << 20
+
+func (s *bodyScratch) keep(payload []byte) {
+	s.payload = payload
+	for i, b := range s.chain {
+		if cap(b) > maxScratch {
+			s.chain[i] = nil
+		}
+	}
+	if cap(s.payload) > maxScratch {
+		s.payload = nil
+	}
+}
+
+func (s *bodyScratch) release() {
+	s.mu.Lock()
+	s.payload, s.chain = nil, [2][]byte{}
+	s.mu.Unlock()
 }
 
 func decodePayload(p []byte) (http.Header, []byte, error) {
@@ -95,10 +136,13 @@ func (db *DB) storeBody(ctx context.Context, tx *sql.Tx, watchID int64, b *monit
 		return 0, fmt.Errorf("find body: %w", err)
 	}
 
-	payload, err := encodePayload(b.Header, b.Data)
+	db.scratch.mu.Lock()
+	defer db.scratch.mu.Unlock()
+	payload, err := appendPayload(db.scratch.payload, b.Header, b.Data)
 	if err != nil {
 		return 0, err
 	}
+	defer db.scratch.keep(payload)
 	// Chain onto the watch's last body unless its chain is full.
 	var (
 		prevID, prevDepth int64
@@ -120,7 +164,7 @@ func (db *DB) storeBody(ctx context.Context, tx *sql.Tx, watchID int64, b *monit
 		if prevBase.Valid {
 			root = prevBase.Int64
 		}
-		prev, err := db.loadPayload(ctx, tx, root)
+		prev, err := db.loadPayload(ctx, tx, root, &db.scratch.chain)
 		if err != nil {
 			return 0, fmt.Errorf("previous body %d: %w", root, err)
 		}
@@ -144,8 +188,10 @@ func (db *DB) storeBody(ctx context.Context, tx *sql.Tx, watchID int64, b *monit
 }
 
 // loadPayload reconstructs a body's payload: the chain's whole frame
-// first, then each delta with the payload before it as dictionary.
-func (db *DB) loadPayload(ctx context.Context, q querier, id int64) ([]byte, error) {
+// first, then each delta with the payload before it as dictionary. The
+// payload is decoded into bufs (nil: new memory), two buffers that take
+// turns and are left there for the next call.
+func (db *DB) loadPayload(ctx context.Context, q querier, id int64, bufs *[2][]byte) ([]byte, error) {
 	// The chain from the body back to its whole ancestor, whole first. The
 	// depth bound guards against a corrupt file looping.
 	rows, err := q.QueryContext(ctx, `
@@ -163,15 +209,19 @@ func (db *DB) loadPayload(ctx context.Context, q querier, id int64) ([]byte, err
 	}
 	defer rows.Close()
 	// Two buffers take turns: each frame decodes into the one that does
-	// not hold its dictionary, so a chain costs two allocations, not one
-	// per frame.
+	// not hold its dictionary, so a chain costs two allocations at most,
+	// not one per frame.
 	var payload, spare []byte
+	if bufs != nil {
+		payload, spare = bufs[0][:0], bufs[1][:0]
+		defer func() { bufs[0], bufs[1] = payload, spare }()
+	}
 	first := true
 	for rows.Next() {
 		var (
 			rowID int64
 			base  sql.NullInt64
-			frame []byte
+			frame sql.RawBytes // read before the next row: no copy
 			out   []byte
 		)
 		if err := rows.Scan(&rowID, &base, &frame); err != nil {
@@ -183,12 +233,10 @@ func (db *DB) loadPayload(ctx context.Context, q querier, id int64) ([]byte, err
 		case first:
 			out, err = db.codec.decompress(spare[:0], frame)
 		default:
-			if spare == nil {
-				// Delta frames do not declare their size (see
-				// encodeStream): room for a page somewhat larger than
-				// the one before, so the decoder need not grow it.
-				spare = make([]byte, 0, len(payload)+len(payload)/4+4096)
-			}
+			// Delta frames do not declare their size (see encodeStream):
+			// room for a page somewhat larger than the one before, so
+			// the decoder need not grow it.
+			spare = slices.Grow(spare, len(payload)+len(payload)/4+4096)
 			out, err = db.codec.decompressDelta(spare[:0], payload, frame)
 		}
 		if err != nil {
@@ -224,7 +272,7 @@ func (db *DB) Body(ctx context.Context, id int64) (*monitor.Body, error) {
 	b.FetchedAt = fromUnixNano(fetched)
 	// Rows are never updated and the chain only points at older rows, so
 	// reading outside the metadata's snapshot is safe.
-	payload, err := db.loadPayload(ctx, db.sql, id)
+	payload, err := db.loadPayload(ctx, db.sql, id, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -33,9 +33,10 @@ var ErrNotFound = errors.New("not found")
 // DB is a policywatch database. It is safe for concurrent use: reads run
 // in parallel, writes take SQLite's single write lock in turn.
 type DB struct {
-	sql   *sql.DB
-	codec *codec
-	path  string
+	sql     *sql.DB
+	codec   *codec
+	scratch bodyScratch
+	path    string
 }
 
 var _ monitor.Store = (*DB)(nil)
@@ -104,9 +105,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 func (db *DB) Path() string { return db.path }
 
 // ReleaseMemory drops what the database keeps between writes to make them
-// faster: its compression encoders, ~2.5 MB each. The daemon calls it when
+// faster: its compression encoders, ~2.5 MB each, and the buffers of the
+// last body stored, about a page each. The daemon calls it when
 // a pass is over, before hours of sleep; the next write makes new ones.
-func (db *DB) ReleaseMemory() { db.codec.release() }
+func (db *DB) ReleaseMemory() {
+	db.codec.release()
+	db.scratch.release()
+}
 
 // Close closes the database.
 func (db *DB) Close() error {
