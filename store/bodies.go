@@ -127,7 +127,7 @@ func (db *DB) storeBody(ctx context.Context, tx *sql.Tx, watchID int64, b *monit
 		return 0, fmt.Errorf("body SHA256 %s does not match its data (%s)", b.SHA256, sum)
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx,
+	err := db.queryRow(ctx, tx,
 		`SELECT id FROM bodies WHERE watch_id = ? AND sha256 = ?`, watchID, sum).Scan(&id)
 	if err == nil {
 		return id, nil
@@ -151,7 +151,7 @@ func (db *DB) storeBody(ctx context.Context, tx *sql.Tx, watchID int64, b *monit
 		depth             int64
 		frame             []byte
 	)
-	err = tx.QueryRowContext(ctx,
+	err = db.queryRow(ctx, tx,
 		`SELECT id, base_id, depth FROM bodies WHERE watch_id = ? ORDER BY id DESC LIMIT 1`,
 		watchID).Scan(&prevID, &prevBase, &prevDepth)
 	switch {
@@ -175,7 +175,7 @@ func (db *DB) storeBody(ctx context.Context, tx *sql.Tx, watchID int64, b *monit
 	} else {
 		frame = db.codec.compress(payload)
 	}
-	res, err := tx.ExecContext(ctx, `
+	res, err := db.exec(ctx, tx, `
 		INSERT INTO bodies (watch_id, sha256, size, base_id, depth, data,
 			content_type, charset, url, final_url, status, fetched_at, agent)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -194,7 +194,7 @@ func (db *DB) storeBody(ctx context.Context, tx *sql.Tx, watchID int64, b *monit
 func (db *DB) loadPayload(ctx context.Context, q querier, id int64, bufs *[2][]byte) ([]byte, error) {
 	// The chain from the body back to its whole ancestor, whole first. The
 	// depth bound guards against a corrupt file looping.
-	rows, err := q.QueryContext(ctx, `
+	rows, err := db.query(ctx, q, `
 		WITH RECURSIVE chain (id, base_id, data, n) AS (
 			SELECT id, base_id, data, 0 FROM bodies WHERE id = ?
 			UNION ALL

@@ -11,8 +11,8 @@ import (
 	"github.com/policywatch/policywatch/monitor"
 )
 
-func insertCheck(ctx context.Context, tx *sql.Tx, watchID int64, rec *monitor.CheckRecord, bodyID, versionID int64) (int64, error) {
-	res, err := tx.ExecContext(ctx, `
+func (db *DB) insertCheck(ctx context.Context, tx *sql.Tx, watchID int64, rec *monitor.CheckRecord, bodyID, versionID int64) (int64, error) {
+	res, err := db.exec(ctx, tx, `
 		INSERT INTO checks (watch_id, started_at, finished_at, fetcher, outcome, body_id, version_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		watchID, toUnixNano(rec.Started), toUnixNano(rec.Finished), rec.Fetcher, rec.Outcome,
@@ -30,7 +30,7 @@ func insertCheck(ctx context.Context, tx *sql.Tx, watchID int64, rec *monitor.Ch
 			return 0, err
 		}
 		finalURL := sql.NullString{String: a.FinalURL, Valid: a.FinalURL != a.URL}
-		if _, err := tx.ExecContext(ctx, `
+		if _, err := db.exec(ctx, tx, `
 			INSERT INTO attempts (check_id, seq, started_at, url, final_url, status,
 				header, bytes, duration_ns, error)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

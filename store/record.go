@@ -26,7 +26,7 @@ func (db *DB) RecordCheck(ctx context.Context, rec *monitor.CheckRecord) ([]moni
 	}
 	defer tx.Rollback()
 
-	w, err := watchForUpdate(ctx, tx, rec.Watch.Name)
+	w, err := db.watchForUpdate(ctx, tx, rec.Watch.Name)
 	if err != nil {
 		return nil, fmt.Errorf("record check: %w", err)
 	}
@@ -71,12 +71,12 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.
 		}
 		newVersionID, current = id, id
 	} else if rec.SeenVersion != 0 {
-		if err := markVersionSeen(ctx, tx, watchID, rec.SeenVersion, seen); err != nil {
+		if err := db.markVersionSeen(ctx, tx, watchID, rec.SeenVersion, seen); err != nil {
 			return nil, err
 		}
 	}
 
-	checkID, err := insertCheck(ctx, tx, watchID, rec, bodyID, current)
+	checkID, err := db.insertCheck(ctx, tx, watchID, rec, bodyID, current)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.
 		lastCheck = rec.Finished
 	}
 	// language stays as it is when the check saw no plausible page.
-	if _, err := tx.ExecContext(ctx, `
+	if _, err := db.exec(ctx, tx, `
 		UPDATE watches SET
 			seq = seq + 1,
 			current_version_id = ?,

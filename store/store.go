@@ -36,6 +36,7 @@ type DB struct {
 	sql     *sql.DB
 	codec   *codec
 	scratch bodyScratch
+	stmts   stmtCache
 	path    string
 }
 
@@ -116,7 +117,7 @@ func (db *DB) ReleaseMemory() {
 // Close closes the database.
 func (db *DB) Close() error {
 	db.codec.close()
-	return db.sql.Close()
+	return errors.Join(db.stmts.close(), db.sql.Close())
 }
 
 // querier is what *sql.DB and *sql.Tx share, so that the same read helper

@@ -49,8 +49,8 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, watchID int64, v *m
 }
 
 // markVersionSeen moves an existing version's last sighting.
-func markVersionSeen(ctx context.Context, tx *sql.Tx, watchID, id int64, seen time.Time) error {
-	res, err := tx.ExecContext(ctx,
+func (db *DB) markVersionSeen(ctx context.Context, tx *sql.Tx, watchID, id int64, seen time.Time) error {
+	res, err := db.exec(ctx, tx,
 		`UPDATE versions SET last_seen = MAX(last_seen, ?) WHERE id = ? AND watch_id = ?`,
 		toUnixNano(seen), id, watchID)
 	if err != nil {

@@ -35,7 +35,7 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 	reread := `(url IS NOT excluded.url
 		OR json_extract(config, '$.Select') IS NOT json_extract(excluded.config, '$.Select')
 		OR json_extract(config, '$.Remove') IS NOT json_extract(excluded.config, '$.Remove'))`
-	if _, err := db.sql.ExecContext(ctx, `
+	if _, err := db.exec(ctx, db.sql, `
 		INSERT INTO watches (name, url, config, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET url = excluded.url, config = excluded.config,
 			recent_lengths = iif(`+reread+`, '[]', recent_lengths), language = iif(`+reread+`, '', language),
@@ -66,7 +66,7 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 		shortSince    int64
 		shortChecks   int
 	)
-	err = tx.QueryRowContext(ctx, `
+	err = db.queryRow(ctx, tx, `
 		SELECT seq, current_version_id, recent_lengths, language,
 			episode_kind, episode_reason, episode_since, episode_checks,
 			episode_short_since, episode_short_checks,
@@ -94,7 +94,7 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 		// Only what comparing needs: most checks find the same text, and
 		// the Checker loads the whole version (text, facts) when it differs.
 		s.Current = &monitor.VersionRef{ID: current.Int64}
-		if err := tx.QueryRowContext(ctx, `SELECT hash FROM versions WHERE id = ?`, current.Int64).Scan(&s.Current.Hash); err != nil {
+		if err := db.queryRow(ctx, tx, `SELECT hash FROM versions WHERE id = ?`, current.Int64).Scan(&s.Current.Hash); err != nil {
 			return nil, fmt.Errorf("state of %s: current version: %w", w.Name, err)
 		}
 	}
@@ -176,13 +176,13 @@ func (db *DB) Watches(ctx context.Context) ([]monitor.WatchSummary, error) {
 
 // watchForUpdate reads what RecordCheck needs of the watch's row inside its
 // write transaction.
-func watchForUpdate(ctx context.Context, tx *sql.Tx, name string) (*watchRow, error) {
+func (db *DB) watchForUpdate(ctx context.Context, tx *sql.Tx, name string) (*watchRow, error) {
 	var (
 		w       watchRow
 		current sql.NullInt64
 		lengths string
 	)
-	err := tx.QueryRowContext(ctx,
+	err := db.queryRow(ctx, tx,
 		`SELECT id, seq, current_version_id, recent_lengths FROM watches WHERE name = ?`, name).
 		Scan(&w.id, &w.seq, &current, &lengths)
 	if errors.Is(err, sql.ErrNoRows) {
