@@ -231,10 +231,10 @@ func hasAttributes(raw []byte, nameLen int) bool {
 }
 
 // mayHoldReadAttribute reports whether the raw attributes of a start tag
-// (after its name) may hold one that readAttribute covers: whether a key
-// of those starts at the start or after white space, "/" or a quote (the
-// only places the tokenizer starts a key). It may say yes for a value
-// ("class='x id'"), never no for a key.
+// (after its name) may hold one that readAttribute covers: whether one of
+// those names starts at the start or after white space, "/" or a quote
+// (the only places the tokenizer starts a key). It may say yes for a
+// value ("class='x id'"), never no for a key.
 func mayHoldReadAttribute(attrs []byte) bool {
 	for i := 0; i < len(attrs); i++ {
 		if i > 0 {
@@ -244,34 +244,14 @@ func mayHoldReadAttribute(attrs []byte) bool {
 				continue
 			}
 		}
-		rest := attrs[i:]
-		var found bool
-		switch attrs[i] | 0x20 {
-		case 'l':
-			found = hasPrefixFold(rest, "lang")
-		case 'i':
-			found = hasPrefixFold(rest, "id")
-		case 'r':
-			found = hasPrefixFold(rest, "role")
-		case 'h':
-			found = hasPrefixFold(rest, "hidden")
-		case 'a':
-			found = hasPrefixFold(rest, "aria-hidden")
-		case 's':
-			found = hasPrefixFold(rest, "style") || hasPrefixFold(rest, "size")
-		case 'o':
-			found = hasPrefixFold(rest, "open")
-		case 't':
-			found = hasPrefixFold(rest, "type")
-		case 'c':
-			found = hasPrefixFold(rest, "color")
-		case 'f':
-			found = hasPrefixFold(rest, "face")
-		case 'e':
-			found = hasPrefixFold(rest, "encoding")
+		first := attrs[i] | 0x20
+		if first < 'a' || first > 'z' {
+			continue
 		}
-		if found {
-			return true
+		for _, name := range readAttributesByInitial[first-'a'] {
+			if hasPrefixFold(attrs[i:], name) {
+				return true
+			}
 		}
 	}
 	return false
@@ -290,14 +270,28 @@ func hasPrefixFold(b []byte, prefix string) bool {
 	return true
 }
 
-// readAttribute reports whether the HTML parser or Extract consult an
-// attribute on any element: keep this list with every attr() call of the
-// package (TestShapeCoversAttributesRead checks the two agree).
+// readAttributes are the attributes the HTML parser or Extract consult on
+// any element: keep this list with every attr() call of the package
+// (TestShapeCoversAttributesRead checks the two agree).
+var readAttributes = [...]string{
+	"lang", "id", "role", "hidden", "aria-hidden", "style", "open", // Extract
+	"type", "color", "face", "size", "encoding", // the parser
+}
+
+// readAttributesByInitial indexes readAttributes by their first letter.
+var readAttributesByInitial = func() (index [26][]string) {
+	for _, name := range readAttributes {
+		index[name[0]-'a'] = append(index[name[0]-'a'], name)
+	}
+	return index
+}()
+
+// readAttribute reports whether key is one of readAttributes.
 func readAttribute(key []byte) bool {
-	switch string(key) {
-	case "lang", "id", "role", "hidden", "aria-hidden", "style", "open", // Extract
-		"type", "color", "face", "size", "encoding": // the parser
-		return true
+	for _, name := range readAttributes {
+		if string(key) == name {
+			return true
+		}
 	}
 	return false
 }
