@@ -14,7 +14,7 @@ import (
 // shapeVersion starts every shape. Change it whenever what Shape covers
 // changes (the attributes extraction reads, the parser rules it relies
 // on): shapes stored by an older build then match nothing.
-const shapeVersion = "shape/1"
+const shapeVersion = "shape/2"
 
 // Shape returns a digest of everything in page that Extract under rules
 // can read: the tokens of the page as the HTML parser sees them, with
@@ -37,11 +37,16 @@ const shapeVersion = "shape/1"
 // content, or with scripting off, which Extract does not use); after one,
 // they can differ only at a raw-text element whose content holds markup,
 // or at a CDATA section, and from the first such point on Shape covers
-// every remaining byte. Only tokenizer-level attributes are consulted by
-// the parser (input type, font color/face/size, annotation-xml encoding,
+// every remaining byte. Before that point, a script's or style's text
+// counts only by whether it is blank, which in foreign content decides
+// whether a later <frameset> is obeyed. The parser consults few
+// attributes (input type, font color/face/size, annotation-xml encoding,
 // and every attribute of a formatting element through the "Noah's Ark"
-// rule); they are covered. The tests in shape_test.go hold real histories
-// and crafted pages to this.
+// rule); they are covered, and so is whatever a selector may read (see
+// selectorAttributes). The tests in shape_test.go hold real histories,
+// crafted pages and the counterexamples a review found in a first version
+// to this; TestShapeHoldsForThisParser guards what depends on the parser's
+// version.
 func Shape(page []byte, rules Rules) string {
 	s := shaper{h: sha256.New(), buf: make([]byte, 0, 32<<10)}
 	s.attrs = selectorAttributes(rules)
@@ -105,13 +110,22 @@ func (s *shaper) token(z *html.Tokenizer, tt html.TokenType) {
 	switch tt {
 	case html.TextToken:
 		if rawElement == rawScriptOrStyle {
-			if !s.foreignSeen || inert(raw) {
-				// Not rendered, and no markup the parser could read
-				// differently: only its presence counts.
+			// Not rendered, and (when inert) no markup the parser could
+			// read differently: only its presence counts, and whether it
+			// is blank, should it be foreign content (where the parser
+			// reads it as text, and text that is not blank makes it
+			// ignore a later <frameset>). Unless a selector has a
+			// pseudo-class: :contains and :empty read it.
+			if !s.attrs.all && (!s.foreignSeen || inert(raw)) {
 				s.buf = append(s.buf, 'R')
+				if s.foreignSeen && !blankInForeign(raw) {
+					s.buf = append(s.buf, '!')
+				}
 				return
 			}
-			s.strict = true
+			if s.foreignSeen && !inert(raw) {
+				s.strict = true
+			}
 		} else if rawElement == rawOther && s.foreignSeen && !inert(raw) {
 			s.strict = true
 		}
@@ -189,11 +203,13 @@ func (s *shaper) tag(z *html.Tokenizer, tt html.TokenType, raw []byte) {
 		if key == nil {
 			break // white space only
 		}
+		if meta && string(key) == "http-equiv" {
+			contentLanguage = contentLanguage || strings.EqualFold(string(val), "content-language")
+		}
 		switch {
 		case all, readAttribute(key), s.attrs.names[string(key)]:
 		case string(key) == "href" && tag == "base":
 		case meta && string(key) == "http-equiv":
-			contentLanguage = contentLanguage || strings.EqualFold(string(val), "content-language")
 		case meta && string(key) == "content":
 			// Kept only beside http-equiv=content-language (below): other
 			// meta contents (CSRF tokens, build ids) change on every fetch.
@@ -203,7 +219,7 @@ func (s *shaper) tag(z *html.Tokenizer, tt html.TokenType, raw []byte) {
 		s.kept = append(s.kept, [2][]byte{key, val})
 	}
 	for _, kv := range s.kept {
-		if meta && !all && !contentLanguage && string(kv[0]) == "content" {
+		if meta && !all && !contentLanguage && string(kv[0]) == "content" && !s.attrs.names["content"] {
 			continue
 		}
 		s.buf = append(s.buf, 'a')
@@ -327,17 +343,21 @@ func inert(raw []byte) bool {
 // selectorAttrs are the attributes the rules' selectors may read.
 type selectorAttrs struct {
 	names map[string]bool
-	all   bool // a pseudo-class or an escape: any attribute may count
+	all   bool // a pseudo-class, an escape…: any attribute, and the text of scripts and styles, may count
 }
 
 // selectorAttributes finds the attributes a set of CSS selectors can
 // consult: id for "#", class for ".", the names in "[name…]", and all of
-// them for anything subtler (pseudo-classes such as :checked or :lang read
-// attributes of their own; escapes hide names; namespaces).
+// them for anything subtler. Only selectors written with letters, digits,
+// white space and - _ # . [ ] = ~ ^ $ * " ' > + , are read; anything else
+// means all attributes: pseudo-classes (:checked, :lang read attributes,
+// :contains and :empty text), comments (cascadia skips /* */ inside
+// brackets), cascadia's own operators (!=, #=), escapes, namespaces,
+// non-ASCII names (cascadia and the tokenizer fold ASCII case only).
 func selectorAttributes(rules Rules) selectorAttrs {
 	out := selectorAttrs{names: map[string]bool{}}
 	for _, sel := range append(append([]string(nil), rules.Select...), rules.Remove...) {
-		if strings.ContainsAny(sel, `:\|`) {
+		if !plainSelector(sel) {
 			out.all = true
 			continue
 		}
@@ -355,7 +375,14 @@ func selectorAttributes(rules Rules) selectorAttrs {
 				end = len(rest)
 			}
 			if name := rest[:end]; name != "" {
-				out.names[strings.ToLower(name)] = true
+				name = asciiLower(name)
+				out.names[name] = true
+				// The parser renames xml:lang, xlink:href… of SVG and
+				// MathML elements to lang, href… in a namespace, which
+				// cascadia does not look at.
+				for _, prefix := range []string{"xlink:", "xml:", "xmlns:"} {
+					out.names[prefix+name] = true
+				}
 			} else {
 				out.all = true // "[*=x]" is no selector, but take no chance
 			}
@@ -363,4 +390,60 @@ func selectorAttributes(rules Rules) selectorAttrs {
 		}
 	}
 	return out
+}
+
+// plainSelector reports whether sel uses only characters whose meaning
+// selectorAttributes understands.
+func plainSelector(sel string) bool {
+	for i := 0; i < len(sel); i++ {
+		c := sel[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte(" \t\n\r\f-_#.[]=~^$*\"'>+,", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// asciiLower lowercases the ASCII letters of s, as the tokenizer does
+// attribute names.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// blankInForeign reports whether inert raw text, read as text in foreign
+// content (CDATA sections as is, character references decoded), is only
+// white space and NUL: the parser's frameset-ok test.
+func blankInForeign(raw []byte) bool {
+	for len(raw) > 0 {
+		i := bytes.Index(raw, []byte("<![CDATA["))
+		plain := raw
+		if i >= 0 {
+			plain = raw[:i]
+		}
+		if strings.Trim(html.UnescapeString(string(plain)), " \t\r\n\f\x00") != "" {
+			return false
+		}
+		if i < 0 {
+			return true
+		}
+		raw = raw[i+len("<![CDATA["):]
+		end := bytes.Index(raw, []byte("]]>"))
+		if end < 0 {
+			end = len(raw) // inert says this does not happen
+		}
+		if strings.Trim(string(raw[:end]), " \t\r\n\f\x00") != "" {
+			return false
+		}
+		raw = raw[min(end+3, len(raw)):]
+	}
+	return true
 }

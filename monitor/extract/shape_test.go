@@ -221,6 +221,66 @@ func TestShapeForeignContent(t *testing.T) {
 	}
 }
 
+// TestShapeSeesSubtleReads: pairs that read differently through a subtle
+// path — the parser's frameset-ok flag, meta tags and foreign attributes
+// that selectors name, selectors whose attribute names hide behind CSS
+// comments, cascadia's own operators, non-ASCII names, text
+// pseudo-classes — must differ in shape. (Found by a review that proved
+// each pair had one shape in the first version of Shape.)
+func TestShapeSeesSubtleReads(t *testing.T) {
+	const kept, rev2 = `<body><div data-rev="1">Kept text</div><p>We sell your data.</p></body>`, `<body><div data-rev="2">Kept text</div><p>We sell your data.</p></body>`
+	for _, c := range []struct {
+		name, a, b string
+		rules      Rules
+	}{
+		{"non-blank style text in svg, then a frameset", `<svg><style>x</style></svg><frameset></frameset>We sell your data.`,
+			`<svg><style> </style></svg><frameset></frameset>We sell your data.`, Rules{}},
+		{"a character reference is blank", `<svg><style>&#32;</style></svg><frameset></frameset>We sell your data.`,
+			`<svg><style>x</style></svg><frameset></frameset>We sell your data.`, Rules{}},
+		{"CDATA in svg script, then a frameset", `<svg><script><![CDATA[x]]></script></svg><frameset></frameset>We sell your data.`,
+			`<svg><script><![CDATA[ ]]></script></svg><frameset></frameset>We sell your data.`, Rules{}},
+		{"meta content named by a selector", `<html><body><meta content="a"><div>Kept text</div><p>We sell your data.</p></body></html>`,
+			`<html><body><meta content="b"><div>Kept text</div><p>We sell your data.</p></body></html>`, Rules{Select: []string{`[content="a"] + div`}}},
+		{"http-equiv named by a selector", `<html><head><meta http-equiv="Content-Language" content="fr"></head><body><p>Nous vendons vos données.</p></body></html>`,
+			`<html><head><meta http-equiv="Content-Language" content="de"></head><body><p>Nous vendons vos données.</p></body></html>`, Rules{Remove: []string{`[http-equiv]`}}},
+		{"comment before the name", kept, rev2, Rules{Select: []string{`[/**/data-rev="1"]`}}},
+		{"comment after the name", kept, rev2, Rules{Select: []string{`[data-rev/**/="1"]`}}},
+		{"cascadia's !=", kept, rev2, Rules{Select: []string{`div[data-rev!="2"]`}}},
+		{"cascadia's #=", kept, rev2, Rules{Select: []string{`[data-rev#=(1)]`}}},
+		{"non-ASCII name", `<body><div Ädata="1">Kept text</div><p>We sell your data.</p></body>`,
+			`<body><div Ädata="2">Kept text</div><p>We sell your data.</p></body>`, Rules{Select: []string{`[Ädata="1"]`}}},
+		{"xml:lang, lang to a selector", `<body><svg xml:lang="fr"><foreignObject><div>Kept text</div></foreignObject></svg><p>We sell your data.</p></body>`,
+			`<body><svg xml:lang="de"><foreignObject><div>Kept text</div></foreignObject></svg><p>We sell your data.</p></body>`, Rules{Select: []string{`[lang="fr"] div`}}},
+		{":contains reads a script", `<body><div><script>secret</script><p>We sell your data.</p></div><p>Other</p></body>`,
+			`<body><div><script>public</script><p>We sell your data.</p></div><p>Other</p></body>`, Rules{Remove: []string{`div:contains("secret")`}}},
+		{":empty reads a style", `<body><p>Intro.</p><style> </style><p>We sell your data.</p></body>`,
+			`<body><p>Intro.</p><style>x</style><p>We sell your data.</p></body>`, Rules{Remove: []string{`style:empty ~ p`}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if viewOf(t, []byte(c.a), c.rules) == viewOf(t, []byte(c.b), c.rules) {
+				t.Fatal("both pages read the same: the case tests nothing")
+			}
+			if Shape([]byte(c.a), c.rules) == Shape([]byte(c.b), c.rules) {
+				t.Error("same shape, different reading")
+			}
+		})
+	}
+}
+
+// TestShapeHoldsForThisParser: pairs that x/net/html v0.62 reads the same
+// and older versions did not (they switched the tokenizer out of raw text
+// inside <select>). Should an upgrade read them differently again, their
+// shapes must differ too, or Shape's argument no longer holds.
+func TestShapeHoldsForThisParser(t *testing.T) {
+	for _, tag := range []string{"style", "title", "iframe", "xmp", "noembed", "noframes", "textarea"} {
+		a := `<p>Intro.</p><select><` + tag + `></select><p>We sell your data.</p></` + tag + `></select>`
+		b := strings.Replace(a, "sell", "keep", 1)
+		if viewOf(t, []byte(a), Rules{}) != viewOf(t, []byte(b), Rules{}) && Shape([]byte(a), Rules{}) == Shape([]byte(b), Rules{}) {
+			t.Errorf("<%s> in <select>: same shape, different reading: the parser switches the tokenizer's mode outside foreign content", tag)
+		}
+	}
+}
+
 // TestShapeCoversAttributesRead keeps readAttribute in step with the
 // code: every attribute name the package reads (attr(n, "name") calls and
 // `case "name":` in a switch on an attribute's Key) must be covered by
@@ -290,11 +350,14 @@ func TestSelectorAttributes(t *testing.T) {
 	}{
 		{"#root", "", false},
 		{"div.policy > p", "class", false},
-		{`[data-testid="policy"]`, "data-testid", false},
-		{`a[ HREF ^= "https"], [lang]`, "href lang", false},
+		{`[data-testid="policy"]`, "data-testid xlink:data-testid xml:data-testid xmlns:data-testid", false},
+		{`a[ HREF ^= "https"], [lang]`, "href xlink:href xml:href xmlns:href lang xlink:lang xml:lang xmlns:lang", false},
 		{"p:nth-child(2)", "", true},
 		{`#a\:b`, "", true},
 		{`[lang|=en]`, "", true},
+		{`[/**/data-x]`, "", true},
+		{`[data-x!="1"]`, "", true},
+		{`[Ädata]`, "", true},
 	} {
 		got := selectorAttributes(Rules{Select: []string{c.sel}})
 		var names []string
