@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash"
+	"hash/maphash"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -14,7 +15,7 @@ import (
 // shapeVersion starts every shape. Change it whenever what Shape covers
 // changes (the attributes extraction reads, the parser rules it relies
 // on): shapes stored by an older build then match nothing.
-const shapeVersion = "shape/2"
+const shapeVersion = "shape/3"
 
 // Shape returns a digest of everything in page that Extract under rules
 // can read: the tokens of the page as the HTML parser sees them, with
@@ -38,8 +39,10 @@ const shapeVersion = "shape/2"
 // they can differ only at a raw-text element whose content holds markup,
 // or at a CDATA section, and from the first such point on Shape covers
 // every remaining byte. Before that point, a script's or style's text
-// counts only by whether it is blank, which in foreign content decides
-// whether a later <frameset> is obeyed. The parser consults few
+// counts only by whether it is blank as the parser reads it in foreign
+// content, which decides whether a later <frameset> is obeyed; after a
+// <frameset> start tag it counts whole (the parser ignores <script> and
+// <style> there and keeps the white space of their text). The parser consults few
 // attributes (input type, font color/face/size, annotation-xml encoding,
 // and every attribute of a formatting element through the "Noah's Ark"
 // rule); they are covered, and so is whatever a selector may read (see
@@ -65,6 +68,7 @@ func Shape(page []byte, rules Rules) string {
 		}
 		s.token(z, tt)
 	}
+	s.appendAClasses()
 	s.h.Write(s.buf)
 	return hex.EncodeToString(s.h.Sum(nil))
 }
@@ -75,10 +79,15 @@ type shaper struct {
 	buf   []byte // written to h when large: one Write per token would double the cost
 	attrs selectorAttrs
 
-	foreignSeen bool       // an <svg> or <math> start tag was read: the parser may switch the tokenizer's mode
-	strict      bool       // the tokenizers may have parted: every byte from here on counts
-	rawElement  rawElement // what the next text token is the content of
-	kept        [][2][]byte
+	foreignSeen  bool                // an <svg> or <math> start tag was read: the parser may switch the tokenizer's mode
+	framesetSeen bool                // a <frameset> start tag was read: the parser may ignore <script> and <style> and keep their text's white space
+	aSets        map[uint64][]uint64 // the <a> start tags (by count) under each set of attributes
+	aOrder       []uint64            // those sets, by first appearance
+	attrHash     maphash.Hash        // of an attribute of an <a>, for aSets
+	aCount       uint64              // <a> start tags so far
+	strict       bool                // the tokenizers may have parted: every byte from here on counts
+	rawElement   rawElement          // what the next text token is the content of
+	kept         [][2][]byte
 }
 
 type rawElement int
@@ -116,7 +125,7 @@ func (s *shaper) token(z *html.Tokenizer, tt html.TokenType) {
 			// reads it as text, and text that is not blank makes it
 			// ignore a later <frameset>). Unless a selector has a
 			// pseudo-class: :contains and :empty read it.
-			if !s.attrs.all && (!s.foreignSeen || inert(raw)) {
+			if !s.attrs.all && !s.framesetSeen && (!s.foreignSeen || inert(raw)) {
 				s.buf = append(s.buf, 'R')
 				if s.foreignSeen && !blankInForeign(raw) {
 					s.buf = append(s.buf, '!')
@@ -182,10 +191,15 @@ func (s *shaper) tag(z *html.Tokenizer, tt html.TokenType, raw []byte) {
 		s.rawElement = rawOther
 	case "svg", "math":
 		s.foreignSeen = true
+	case "frameset":
+		s.framesetSeen = true
+	case "a":
+		s.aClass(z, raw, len(name))
+		return
 	case "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u":
 		// The parser compares these by all their attributes when it
-		// reopens misnested formatting ("Noah's Ark"). Not <a>: the
-		// parser never keeps two open <a> elements to compare.
+		// reopens misnested formatting ("Noah's Ark"). <a> too, but
+		// rarely: aClass keeps only which of them are equal.
 		all = true
 	}
 	meta := tag == "meta"
@@ -227,6 +241,68 @@ func (s *shaper) tag(z *html.Tokenizer, tt html.TokenType, raw []byte) {
 		s.field(kv[1])
 	}
 	s.buf = append(s.buf, '>')
+}
+
+// aClass notes a start tag <a> under the set of all its attributes. The
+// parser compares those sets (the "Noah's Ark" rule) when the adoption
+// agency, stopped after eight rounds, leaves clones of <a> elements in the
+// list of active formatting elements, and drops an entry only when three
+// others have the same set: each entry stems from one <a> tag, so only
+// sets that four or more <a> tags share can count, and appendAClasses
+// records which tags share them. Their values (link tokens) are otherwise
+// left out.
+//
+// A set is known by a sum of its attributes' hashes (the tokenizer drops
+// repeated names, so sets have no duplicates), seeded afresh by each
+// Shape: no page can be made to collide, and a chance collision (2^-64 a
+// pair) would at worst group two sets the parser tells apart.
+func (s *shaper) aClass(z *html.Tokenizer, raw []byte, nameLen int) {
+	if s.aSets == nil {
+		s.aSets = map[uint64][]uint64{}
+		s.attrHash.SetSeed(maphash.MakeSeed())
+	}
+	var set, n uint64
+	for more := hasAttributes(raw, nameLen); more; {
+		var key, val []byte
+		key, val, more = z.TagAttr()
+		if key == nil {
+			break
+		}
+		if s.attrs.all || readAttribute(key) || s.attrs.names[string(key)] {
+			s.buf = append(s.buf, 'a')
+			s.field(key)
+			s.field(val)
+		}
+		s.attrHash.Reset()
+		s.attrHash.Write(key)
+		s.attrHash.WriteByte(0)
+		s.attrHash.Write(val)
+		set += s.attrHash.Sum64()
+		n++
+	}
+	set = set*31 + n
+	if _, ok := s.aSets[set]; !ok {
+		s.aOrder = append(s.aOrder, set)
+	}
+	s.aSets[set] = append(s.aSets[set], s.aCount)
+	s.aCount++
+	s.buf = append(s.buf, '>')
+}
+
+// appendAClasses records which <a> tags share a set of attributes with
+// three or more others, in order of the sets' first appearance.
+func (s *shaper) appendAClasses() {
+	for _, set := range s.aOrder {
+		tags := s.aSets[set]
+		if len(tags) < 4 {
+			continue
+		}
+		s.buf = append(s.buf, 'A')
+		s.buf = binary.AppendUvarint(s.buf, uint64(len(tags)))
+		for _, i := range tags {
+			s.buf = binary.AppendUvarint(s.buf, i)
+		}
+	}
 }
 
 // tagName returns the name of a tag token's raw bytes ("<div a=b>",
@@ -419,31 +495,24 @@ func asciiLower(s string) string {
 	return string(b)
 }
 
-// blankInForeign reports whether inert raw text, read as text in foreign
-// content (CDATA sections as is, character references decoded), is only
-// white space and NUL: the parser's frameset-ok test.
+// blankInForeign reports whether inert raw text, read as the parser reads
+// it in foreign content (a tokenizer out of raw text, CDATA sections
+// allowed: character references decoded in and out of them, NUL kept out
+// of them and replaced in them), is only white space and NUL: the
+// parser's frameset-ok test.
 func blankInForeign(raw []byte) bool {
-	for len(raw) > 0 {
-		i := bytes.Index(raw, []byte("<![CDATA["))
-		plain := raw
-		if i >= 0 {
-			plain = raw[:i]
-		}
-		if strings.Trim(html.UnescapeString(string(plain)), " \t\r\n\f\x00") != "" {
-			return false
-		}
-		if i < 0 {
+	z := html.NewTokenizer(bytes.NewReader(raw))
+	z.AllowCDATA(true)
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
 			return true
+		case html.TextToken:
+			if strings.TrimLeft(string(z.Text()), " \t\r\n\f\x00") != "" {
+				return false
+			}
+		default:
+			return false // inert says this does not happen
 		}
-		raw = raw[i+len("<![CDATA["):]
-		end := bytes.Index(raw, []byte("]]>"))
-		if end < 0 {
-			end = len(raw) // inert says this does not happen
-		}
-		if strings.Trim(string(raw[:end]), " \t\r\n\f\x00") != "" {
-			return false
-		}
-		raw = raw[min(end+3, len(raw)):]
 	}
-	return true
 }

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -265,6 +266,61 @@ func TestShapeSeesSubtleReads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestShapeSeesRarerReads: more pairs that a second review proved to have
+// one shape in shape/2 and read differently: frameset documents, where
+// the parser ignores <script> and <style> but keeps the white space of
+// their text; CDATA read as the parser reads it in foreign content; and
+// "Noah's Ark" comparing <a> tags once the adoption agency, stopped after
+// eight rounds, leaves clones of them open.
+func TestShapeSeesRarerReads(t *testing.T) {
+	nested := func(first string) string {
+		d9 := strings.Repeat("<div>", 9)
+		return `<body><a href="` + first + `">` + d9 + `<a href="/p?t=1">` + d9 + `<a href="/p?t=1">` + d9 + `<a href="/p?t=1">` +
+			strings.Repeat("</div>", 27) + "We sell your data."
+	}
+	for _, c := range []struct {
+		name, a, b string
+		rules      Rules
+	}{
+		{"white space of an ignored script after a frameset",
+			`<frameset></frameset><noframes>We sell</noframes><script> </script><noframes>your data</noframes>`,
+			`<frameset></frameset><noframes>We sell</noframes><script>x</script><noframes>your data</noframes>`, Rules{}},
+		{"white space inside a script after a frameset",
+			`<frameset></frameset><noframes>We sell</noframes><script>a b</script><noframes>your data</noframes>`,
+			`<frameset></frameset><noframes>We sell</noframes><script>ab</script><noframes>your data</noframes>`, Rules{}},
+		{"an ignored style after </html> reopens formatting",
+			`<b><frameset></frameset></html><noframes>We sell your data.</noframes><style> </style><noframes>We delete it.</noframes>`,
+			`<b><frameset></frameset></html><noframes>We sell your data.</noframes><style>x</style><noframes>We delete it.</noframes>`, Rules{Remove: []string{"b"}}},
+		{"NUL in CDATA in svg style is not blank",
+			"<svg><style><![CDATA[\x00]]></style></svg><frameset></frameset>We sell your data.",
+			"<svg><style><![CDATA[ ]]></style></svg><frameset></frameset>We sell your data.", Rules{}},
+		{"a character reference in CDATA is decoded",
+			"<svg><style><![CDATA[&#32;]]></style></svg><frameset></frameset>We sell your data.",
+			"<svg><style><![CDATA[x]]></style></svg><frameset></frameset>We sell your data.", Rules{}},
+		{"Noah's Ark compares <a> tags", nested("/p?t=1"), nested("/p?t=2"), Rules{Remove: []string{"a a a a"}}},
+		{"Noah's Ark on <a> decides the depth limit",
+			nested("/p?t=1") + strings.Repeat("<div>", 507) + "More.", nested("/p?t=2") + strings.Repeat("<div>", 507) + "More.", Rules{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if viewOfOrErr(c.a, c.rules) == viewOfOrErr(c.b, c.rules) {
+				t.Fatal("both pages read the same: the case tests nothing")
+			}
+			if Shape([]byte(c.a), c.rules) == Shape([]byte(c.b), c.rules) {
+				t.Error("same shape, different reading")
+			}
+		})
+	}
+}
+
+// viewOfOrErr is viewOf with Extract's error as part of the reading.
+func viewOfOrErr(page string, rules Rules) string {
+	doc, err := Extract([]byte(page), "https://example.com/policy", rules)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	return fmt.Sprintf("%q %q %q %v %+v", doc.Text, doc.Title, doc.Lang, doc.SelectorMatched, doc.shell)
 }
 
 // TestShapeHoldsForThisParser: pairs that x/net/html v0.62 reads the same
