@@ -125,8 +125,8 @@ func TestCheckerClassifiesCaptures(t *testing.T) {
 
 // TestCheckerSkipsParsingTheSameShape: a page whose markup changed but
 // whose shape is that of the capture last accepted is unchanged without
-// being parsed; any other page is parsed, and the outcomes are those of a
-// parse.
+// being parsed, for a day after the last parse; any other page is parsed,
+// and the outcomes are those of a parse. (Checks are 6 hours apart.)
 func TestCheckerSkipsParsingTheSameShape(t *testing.T) {
 	watch := monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en-US"}
 	rig := newCheckerRig(t, watch)
@@ -143,6 +143,8 @@ func TestCheckerSkipsParsingTheSameShape(t *testing.T) {
 		{"a", "[]", false},
 		{"login", "[anomaly]", true},
 		{"a-churn", "[recovered]", false}, // closes the episode as a parse would
+		{"a", "[]", true},                 // a day since the last parse: parsed whatever its shape
+		{"a-churn", "[]", false},
 	} {
 		rig.srv.show(step.page)
 		res := rig.faults.check(t)

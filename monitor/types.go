@@ -188,9 +188,12 @@ type State struct {
 	// capture's extract.Shape: a page of the same shape reads the same,
 	// whatever its class names and link tokens, and needs no parsing
 	// either. AcceptedLength is its readable-text length (0: unknown).
-	AcceptedBody   string
-	AcceptedShape  string
-	AcceptedLength int
+	// AcceptedParsedAt is when an accepted capture was last parsed (zero:
+	// never): the shape is trusted for a day at a time.
+	AcceptedBody     string
+	AcceptedShape    string
+	AcceptedLength   int
+	AcceptedParsedAt time.Time
 }
 
 // CheckRecord is everything one check writes, in one transaction.
@@ -232,6 +235,9 @@ type CheckRecord struct {
 	WorkingFetcher string
 	AcceptedBody   string
 	AcceptedShape  string
+	// ParsedAt is Started when the capture was parsed and accepted (zero
+	// otherwise): the store keeps the last one.
+	ParsedAt time.Time
 
 	// reason is why this capture was an anomaly or a fetch error, whether
 	// or not it opened an episode; fetchErr is the fetch's error. Both are

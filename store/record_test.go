@@ -490,9 +490,9 @@ func TestStateKeepsWatchConfigCurrent(t *testing.T) {
 	// What the first page taught: its length, language and validators.
 	record(t, db, &monitor.CheckRecord{Watch: testWatch, Started: t0, Finished: t0, Outcome: monitor.OutcomeBaseline,
 		NewVersion: &monitor.Version{Hash: "h"}, CaptureLength: 50000, Language: "en", ETag: `"v1"`,
-		AcceptedBody: "abc", AcceptedShape: "shape-1"})
+		AcceptedBody: "abc", AcceptedShape: "shape-1", ParsedAt: t0})
 	if st, err := db.State(ctx, testWatch); err != nil || st.TypicalLength != 50000 || st.Language != "en" || st.ETag == "" ||
-		st.AcceptedBody != "abc" || st.AcceptedShape != "shape-1" || st.AcceptedLength != 50000 {
+		st.AcceptedBody != "abc" || st.AcceptedShape != "shape-1" || st.AcceptedLength != 50000 || !st.AcceptedParsedAt.Equal(t0) {
 		t.Fatalf("state after a capture = %+v, %v", st, err)
 	}
 	// The same bytes again (no shape computed) and an anomaly (nothing
@@ -501,7 +501,7 @@ func TestStateKeepsWatchConfigCurrent(t *testing.T) {
 		SeenVersion: 1, CaptureLength: 50000, AcceptedBody: "abc", ETag: `"v1"`})
 	record(t, db, &monitor.CheckRecord{Watch: testWatch, BaseSeq: 2, Started: t0, Finished: t0, Outcome: monitor.OutcomeAnomaly,
 		Episode: &monitor.Episode{Kind: monitor.KindAnomaly, Reason: "too_short", Since: t0, Checks: 1}, ETag: `"v1"`})
-	if st, err := db.State(ctx, testWatch); err != nil || st.AcceptedShape != "shape-1" || st.AcceptedLength != 50000 {
+	if st, err := db.State(ctx, testWatch); err != nil || st.AcceptedShape != "shape-1" || st.AcceptedLength != 50000 || !st.AcceptedParsedAt.Equal(t0) {
 		t.Fatalf("state after the same bytes and an anomaly = %+v, %v", st, err)
 	}
 	// Another schedule reads the same page: what was learned stays (without
@@ -523,7 +523,7 @@ func TestStateKeepsWatchConfigCurrent(t *testing.T) {
 	// Another page or another part of it: nothing learned of the old one
 	// holds (a narrower selector was "too short" for ever); the history does.
 	if st.TypicalLength != 0 || st.Language != "" || st.ETag != "" || st.AcceptedBody != "" || st.AcceptedShape != "" ||
-		st.AcceptedLength != 0 || st.Current == nil || st.Seq != 3 {
+		st.AcceptedLength != 0 || !st.AcceptedParsedAt.IsZero() || st.Current == nil || st.Seq != 3 {
 		t.Errorf("state after the watch changed = %+v, want the learned fields reset and the history kept", st)
 	}
 	ws, err := db.Watches(ctx)

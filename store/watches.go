@@ -42,7 +42,8 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 			etag = iif(`+reread+`, '', etag), last_modified = iif(`+reread+`, '', last_modified),
 			accepted_body = iif(`+reread+`, '', accepted_body),
 			accepted_shape = iif(`+reread+`, '', accepted_shape),
-			accepted_length = iif(`+reread+`, 0, accepted_length)
+			accepted_length = iif(`+reread+`, 0, accepted_length),
+			accepted_parsed_at = iif(`+reread+`, 0, accepted_parsed_at)
 		WHERE url IS NOT excluded.url OR config IS NOT excluded.config`,
 		w.Name, w.URL, string(config), time.Now().UnixNano()); err != nil {
 		return nil, fmt.Errorf("state of %s: save watch: %w", w.Name, err)
@@ -65,22 +66,24 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 		since, last   int64
 		shortSince    int64
 		shortChecks   int
+		parsedAt      int64
 	)
 	err = db.queryRow(ctx, tx, `
 		SELECT seq, current_version_id, recent_lengths, language,
 			episode_kind, episode_reason, episode_since, episode_checks,
 			episode_short_since, episode_short_checks,
 			last_check_at, etag, last_modified, fetcher,
-			accepted_body, accepted_shape, accepted_length
+			accepted_body, accepted_shape, accepted_length, accepted_parsed_at
 		FROM watches WHERE name = ?`, w.Name).
 		Scan(&s.Seq, &current, &lengths, &s.Language,
 			&episodeKind, &episodeReason, &since, &episodeChecks, &shortSince, &shortChecks,
 			&last, &s.ETag, &s.LastModified, &s.WorkingFetcher,
-			&s.AcceptedBody, &s.AcceptedShape, &s.AcceptedLength)
+			&s.AcceptedBody, &s.AcceptedShape, &s.AcceptedLength, &parsedAt)
 	if err != nil {
 		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
 	}
 	s.LastCheck = fromUnixNano(last)
+	s.AcceptedParsedAt = fromUnixNano(parsedAt)
 	s.Episode = openEpisode(episodeKind, episodeReason, since, episodeChecks)
 	if s.Episode != nil {
 		s.Episode.ShortSince, s.Episode.ShortChecks = fromUnixNano(shortSince), shortChecks
