@@ -193,29 +193,31 @@ func (s *shaper) tag(z *html.Tokenizer, tt html.TokenType, raw []byte) {
 		s.foreignSeen = true
 	case "frameset":
 		s.framesetSeen = true
-	case "a":
-		s.aClass(z, raw, len(name))
-		return
 	case "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u":
 		// The parser compares these by all their attributes when it
 		// reopens misnested formatting ("Noah's Ark"). <a> too, but
 		// rarely: aClass keeps only which of them are equal.
 		all = true
 	}
-	meta := tag == "meta"
+	meta, anchor := tag == "meta", tag == "a"
 	more := hasAttributes(raw, len(name))
-	if more && !all && !meta && tag != "base" && len(s.attrs.names) == 0 {
+	if more && !all && !meta && !anchor && tag != "base" && len(s.attrs.names) == 0 {
 		// Most tags of a large site hold only class names and links:
 		// reading their attributes would copy each of them, twice.
 		more = mayHoldReadAttribute(raw[1+len(name):])
 	}
 	s.kept = s.kept[:0]
 	contentLanguage := false
+	var set, n uint64 // an <a>'s attribute set (see noteAnchor)
 	for more {
 		var key, val []byte
 		key, val, more = z.TagAttr()
 		if key == nil {
 			break // white space only
+		}
+		if anchor {
+			set += s.attributeHash(key, val)
+			n++
 		}
 		if meta && string(key) == "http-equiv" {
 			contentLanguage = contentLanguage || strings.EqualFold(string(val), "content-language")
@@ -241,52 +243,41 @@ func (s *shaper) tag(z *html.Tokenizer, tt html.TokenType, raw []byte) {
 		s.field(kv[1])
 	}
 	s.buf = append(s.buf, '>')
+	if anchor {
+		s.noteAnchor(set*31 + n)
+	}
 }
 
-// aClass notes a start tag <a> under the set of all its attributes. The
-// parser compares those sets (the "Noah's Ark" rule) when the adoption
-// agency, stopped after eight rounds, leaves clones of <a> elements in the
-// list of active formatting elements, and drops an entry only when three
-// others have the same set: each entry stems from one <a> tag, so only
-// sets that four or more <a> tags share can count, and appendAClasses
-// records which tags share them. Their values (link tokens) are otherwise
-// left out.
-//
-// A set is known by a sum of its attributes' hashes (the tokenizer drops
-// repeated names, so sets have no duplicates), seeded afresh by each
-// Shape: no page can be made to collide, and a chance collision (2^-64 a
-// pair) would at worst group two sets the parser tells apart.
-func (s *shaper) aClass(z *html.Tokenizer, raw []byte, nameLen int) {
+// noteAnchor files a start tag <a> under the set of all its attributes
+// (the sum of their attributeHash, mixed with their number). The parser
+// compares those sets (the "Noah's Ark" rule) when the adoption agency,
+// stopped after eight rounds, leaves clones of <a> elements in the list of
+// active formatting elements, and drops an entry only when three others
+// have the same set: each entry stems from one <a> tag, so only sets that
+// four or more <a> tags share can count, and appendAClasses records which
+// tags share them. Their values (link tokens) are otherwise left out.
+func (s *shaper) noteAnchor(set uint64) {
 	if s.aSets == nil {
 		s.aSets = map[uint64][]uint64{}
-		s.attrHash.SetSeed(maphash.MakeSeed())
 	}
-	var set, n uint64
-	for more := hasAttributes(raw, nameLen); more; {
-		var key, val []byte
-		key, val, more = z.TagAttr()
-		if key == nil {
-			break
-		}
-		if s.attrs.all || readAttribute(key) || s.attrs.names[string(key)] {
-			s.buf = append(s.buf, 'a')
-			s.field(key)
-			s.field(val)
-		}
-		s.attrHash.Reset()
-		s.attrHash.Write(key)
-		s.attrHash.WriteByte(0)
-		s.attrHash.Write(val)
-		set += s.attrHash.Sum64()
-		n++
-	}
-	set = set*31 + n
 	if _, ok := s.aSets[set]; !ok {
 		s.aOrder = append(s.aOrder, set)
 	}
 	s.aSets[set] = append(s.aSets[set], s.aCount)
 	s.aCount++
-	s.buf = append(s.buf, '>')
+}
+
+// attributeHash hashes one attribute of an <a>. The tokenizer drops
+// repeated names, so a sum of these identifies a set. The seed is drawn
+// afresh for each Shape: no page can be made to collide, and a chance
+// collision (2^-64 a pair) would at worst group two sets the parser tells
+// apart. (A zero maphash.Hash draws its seed on first use and keeps it.)
+func (s *shaper) attributeHash(key, val []byte) uint64 {
+	s.attrHash.Reset()
+	s.attrHash.Write(key)
+	s.attrHash.WriteByte(0)
+	s.attrHash.Write(val)
+	return s.attrHash.Sum64()
 }
 
 // appendAClasses records which <a> tags share a set of attributes with
