@@ -88,3 +88,22 @@ func BenchmarkRecordUnchangedCheck(b *testing.B) {
 		st.Seq++
 	}
 }
+
+// BenchmarkState reads a watch's state, as every check starts: the upsert
+// of its configuration and the read of its row and current version.
+//
+//	go test ./store -run '^$' -bench 'State$|RecordUnchangedCheck' -benchmem -count 6
+func BenchmarkState(b *testing.B) {
+	ctx := context.Background()
+	db, _ := openDB(b)
+	record(b, db, &monitor.CheckRecord{
+		Watch: testWatch, Started: t0, Finished: t0, Outcome: monitor.OutcomeBaseline,
+		Body: body(b, "policy-v1.html", 0, t0), NewVersion: &monitor.Version{Hash: "h", Text: "text"},
+	})
+	b.ReportAllocs()
+	for b.Loop() {
+		if st, err := db.State(ctx, testWatch); err != nil || st.Current == nil {
+			b.Fatalf("state %+v, %v", st, err)
+		}
+	}
+}
