@@ -102,14 +102,7 @@ func TestPruneChecksKeepsHistory(t *testing.T) {
 	}
 	before := count(t, db)
 	bounds := []time.Duration{250 * time.Millisecond, 420 * time.Millisecond, time.Second}
-	countsBefore, err := db.CheckCounts(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	latencyBefore, sumsBefore, err := db.FetchLatency(ctx, bounds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	countsBefore, latencyBefore, sumsBefore := metricCounters(t, db, bounds)
 	n, err := db.PruneChecks(ctx, at(6))
 	if err != nil {
 		t.Fatal(err)
@@ -119,14 +112,7 @@ func TestPruneChecksKeepsHistory(t *testing.T) {
 	}
 	// The counters of /metrics never go down: what was pruned still counts,
 	// each attempt in its bucket (420 ms: at most the 420 ms bound).
-	countsAfter, err := db.CheckCounts(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	latencyAfter, sumsAfter, err := db.FetchLatency(ctx, bounds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	countsAfter, latencyAfter, sumsAfter := metricCounters(t, db, bounds)
 	if !reflect.DeepEqual(countsAfter, countsBefore) || countsBefore[testWatch.Name][monitor.OutcomeUnchanged] != 4 {
 		t.Errorf("check counts after pruning %v, before %v: want them unchanged", countsAfter, countsBefore)
 	}
@@ -224,4 +210,19 @@ func TestVacuumGivesTheSpaceBack(t *testing.T) {
 	if db > 12<<20 || wal > 8<<20 {
 		t.Errorf("after vacuum and a write: database %d MiB, log %d MiB; want about 8 MiB and at most 8 MiB", db>>20, wal>>20)
 	}
+}
+
+// metricCounters reads what /metrics counts: checks by outcome and
+// attempts by duration.
+func metricCounters(t *testing.T, db *DB, bounds []time.Duration) (map[string]map[monitor.Outcome]int64, map[string][]uint64, map[string]time.Duration) {
+	t.Helper()
+	counts, err := db.CheckCounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	latency, sums, err := db.FetchLatency(context.Background(), bounds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return counts, latency, sums
 }
