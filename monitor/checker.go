@@ -199,9 +199,7 @@ func (c *Checker) capture(ctx context.Context, w Watch, state *State, via string
 	case state.Current != nil && state.Episode == nil && rec.Body.SHA256 == state.AcceptedBody:
 		// The very bytes of the last good capture (a static page): the
 		// same text, without parsing it again.
-		rec.Outcome = OutcomeUnchanged
-		rec.SeenVersion = state.Current.ID
-		rec.CaptureLength = state.AcceptedLength
+		c.unchanged(state, rec, state.AcceptedLength)
 	default:
 		if err := c.classifyCapture(ctx, w, state, rec); err != nil {
 			return nil, err
