@@ -29,7 +29,7 @@ const (
 
 	// bodyChainLength is how many bodies in a row form one delta chain:
 	// the first is stored whole, each next one as a delta against that
-	// first one. Reading a body decodes two frames at most (0.75 ms for a
+	// first one. Reading a body decodes two frames at most (0.85 ms for a
 	// 350 KB page, BenchmarkReadBody), and storing one decodes one. Deltas
 	// against the body just before were a little smaller (the printable
 	// policy's 300 bodies: 3.85 MB of database against 3.90 MB) but made
