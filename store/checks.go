@@ -180,48 +180,21 @@ func (db *DB) Checks(ctx context.Context, watch string, limit int) ([]monitor.Ch
 // olderThan that found nothing new — outcomes unchanged and not_modified —
 // and produced no event. Versions, bodies and events are never deleted:
 // bodies are evidence, and each is the dictionary of the next in its delta
-// chain. What it deletes is first added to pruned_checks and
-// pruned_attempts, in the same transaction, so that the counts CheckCounts
-// and FetchLatency return never go down. It returns how many checks it
-// deleted.
+// chain. The counts CheckCounts and FetchLatency return do not go down:
+// they are running totals, which deleting rows leaves as they are. It
+// returns how many checks it deleted.
 func (db *DB) PruneChecks(ctx context.Context, olderThan time.Time) (int64, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("prune checks: %w", err)
-	}
-	defer tx.Rollback()
-	// The write transaction holds the lock: the three statements see the
-	// same rows.
-	const prunable = `SELECT id FROM checks
+	res, err := db.sql.ExecContext(ctx, `
+		DELETE FROM checks
 		WHERE started_at < ? AND outcome IN (?, ?)
-			AND NOT EXISTS (SELECT 1 FROM events e WHERE e.check_id = checks.id)`
-	args := []any{toUnixNano(olderThan), monitor.OutcomeUnchanged, monitor.OutcomeNotModified}
-	for _, q := range []string{`
-		INSERT INTO pruned_checks (watch_id, outcome, n)
-		SELECT watch_id, outcome, COUNT(*) FROM checks WHERE id IN (` + prunable + `)
-		GROUP BY watch_id, outcome
-		ON CONFLICT (watch_id, outcome) DO UPDATE SET n = n + excluded.n`, `
-		INSERT INTO pruned_attempts (watch_id, duration_ms, n, sum_ns)
-		SELECT c.watch_id, (a.duration_ns + 999999) / 1000000, COUNT(*), SUM(a.duration_ns)
-		FROM attempts a JOIN checks c ON c.id = a.check_id
-		WHERE a.check_id IN (` + prunable + `)
-		GROUP BY c.watch_id, (a.duration_ns + 999999) / 1000000
-		ON CONFLICT (watch_id, duration_ms) DO UPDATE SET n = n + excluded.n, sum_ns = sum_ns + excluded.sum_ns`,
-	} {
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return 0, fmt.Errorf("prune checks: count what goes: %w", err)
-		}
-	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM checks WHERE id IN (`+prunable+`)`, args...)
+			AND NOT EXISTS (SELECT 1 FROM events e WHERE e.check_id = checks.id)`,
+		toUnixNano(olderThan), monitor.OutcomeUnchanged, monitor.OutcomeNotModified)
 	if err != nil {
 		return 0, fmt.Errorf("prune checks: %w", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("prune checks: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("prune checks: commit: %w", err)
 	}
 	return n, nil
 }

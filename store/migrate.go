@@ -72,6 +72,13 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
+	return applyMigrations(ctx, db, ms)
+}
+
+// applyMigrations brings the database to the last of ms, which are the
+// first migrations in order (all of them but in tests, which write a
+// database as an older policywatch did).
+func applyMigrations(ctx context.Context, db *sql.DB, ms []migration) error {
 	const bootstrap = `
 		CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,

@@ -2,11 +2,17 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
 )
 
 func TestMigrationsApplyOnceAndSurviveReopen(t *testing.T) {
@@ -146,5 +152,102 @@ func TestEveryConnectionHasThePragmas(t *testing.T) {
 				t.Errorf("connection %d: PRAGMA %s = %s, want %s", i, name, got, value)
 			}
 		}
+	}
+}
+
+// TestRunningTotalsMigration: a database written before migration 0006,
+// whose /metrics counters were read from the check and attempt rows and
+// 0003's tables of pruned ones, keeps every count and every bucket, and
+// the checks recorded after it add to them.
+func TestRunningTotalsMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "policywatch.db")
+	old, err := sql.Open("sqlite", path+"?"+pragmas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := applyMigrations(ctx, old, ms[:5]); err != nil {
+		t.Fatal(err)
+	}
+	const ms100 = int64(100 * time.Millisecond)
+	for _, stmt := range []string{
+		`INSERT INTO watches (id, name, url, config, created_at) VALUES (1, 'alpha', 'http://a/', '{}', 0), (2, 'beta', 'http://b/', '{}', 0)`,
+		`INSERT INTO checks (id, watch_id, started_at, finished_at, fetcher, outcome) VALUES
+			(1, 1, 1, 1, 'http', 'unchanged'), (2, 1, 2, 2, 'http', 'unchanged'),
+			(3, 1, 3, 3, 'http', 'unchanged'), (4, 1, 4, 4, 'http', 'fetch_error')`,
+		// On a bound (its bucket), a nanosecond above it (the next), above
+		// the last bound; two attempts of one failed check.
+		fmt.Sprintf(`INSERT INTO attempts (check_id, seq, started_at, url, status, bytes, duration_ns, error) VALUES
+			(1, 0, 1, 'http://a/', 200, 1, %d, ''), (2, 0, 2, 'http://a/', 200, 1, %d, ''),
+			(3, 0, 3, 'http://a/', 200, 1, %d, ''),
+			(4, 0, 4, 'http://a/', 0, 0, %d, 'timeout'), (4, 1, 4, 'http://a/', 0, 0, %d, 'timeout')`,
+			ms100, ms100+1, int64(61*time.Second), int64(30*time.Second), int64(5*time.Second)),
+		`INSERT INTO pruned_checks (watch_id, outcome, n) VALUES (1, 'unchanged', 10), (2, 'not_modified', 4)`,
+		// Ten attempts of 241 to 250 ms, rounded up to 250; four of 1 ms.
+		`INSERT INTO pruned_attempts (watch_id, duration_ms, n, sum_ns) VALUES (1, 250, 10, 2455000000), (2, 1, 4, 3200000)`,
+	} {
+		if _, err := old.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	wantChecks := map[string]map[monitor.Outcome]int64{
+		"alpha": {monitor.OutcomeUnchanged: 13, monitor.OutcomeFetchError: 1},
+		"beta":  {monitor.OutcomeNotModified: 4},
+	}
+	wantLatency := map[string][]uint64{
+		//       ≤0.1 ≤0.25 ≤0.5 ≤1 ≤2.5 ≤5 ≤10 ≤30 ≤60 more
+		"alpha": {1, 11, 0, 0, 0, 1, 0, 1, 0, 1},
+		"beta":  {4, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+	}
+	wantSums := map[string]time.Duration{
+		"alpha": 2*100*time.Millisecond + 1 + 61*time.Second + 30*time.Second + 5*time.Second + 2455*time.Millisecond,
+		"beta":  3200 * time.Microsecond,
+	}
+	checks, latency, sums := metricCounters(t, db)
+	if !reflect.DeepEqual(checks, wantChecks) {
+		t.Errorf("check counts after the migration %v, want %v", checks, wantChecks)
+	}
+	if !reflect.DeepEqual(latency, wantLatency) || !reflect.DeepEqual(sums, wantSums) {
+		t.Errorf("latency after the migration %v (sums %v), want %v (%v)", latency, sums, wantLatency, wantSums)
+	}
+	for _, table := range []string{"pruned_checks", "pruned_attempts"} {
+		var n int
+		if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE name = ?`, table).Scan(&n); err != nil || n != 0 {
+			t.Errorf("table %s still there (%d, %v): its counts moved to the running totals", table, n, err)
+		}
+	}
+
+	// A check recorded now adds to the totals; deleting rows takes nothing
+	// from them.
+	w := testWatch
+	w.Name, w.URL = "alpha", "http://a/"
+	record(t, db, &monitor.CheckRecord{
+		Watch: w, Started: t0, Finished: t0, Outcome: monitor.OutcomeFetchError,
+		Attempts: []monitor.Attempt{{Start: t0, URL: w.URL, Err: "refused", Duration: 420 * time.Millisecond}},
+		Episode:  &monitor.Episode{Kind: monitor.KindFetchError, Reason: "refused", Since: t0, Checks: 1},
+	})
+	wantChecks["alpha"][monitor.OutcomeFetchError]++
+	wantLatency["alpha"][2]++
+	wantSums["alpha"] += 420 * time.Millisecond
+	if _, err := db.sql.ExecContext(ctx, `DELETE FROM checks`); err != nil {
+		t.Fatal(err)
+	}
+	checks, latency, sums = metricCounters(t, db)
+	if !reflect.DeepEqual(checks, wantChecks) || !reflect.DeepEqual(latency, wantLatency) || !reflect.DeepEqual(sums, wantSums) {
+		t.Errorf("after a new check and every row deleted: checks %v, latency %v, sums %v; want %v, %v, %v",
+			checks, latency, sums, wantChecks, wantLatency, wantSums)
 	}
 }

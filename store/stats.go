@@ -3,16 +3,16 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
 )
 
 // Aggregates for the web view's overview and its /metrics endpoint. They
-// are counted in SQL, so that one query returns a row per watch and key
-// however many rows it reads; what it reads grows with the check rows kept
-// (settings.check_retention bounds them).
+// are counted in SQL, so that one query returns a row per watch and key.
+// Those of checks and attempts, which grow by the thousand each day, are
+// running totals the database keeps as rows are inserted; events are
+// counted from their rows, a few a year per watch.
 
 // ChangeTimes returns, for each watch that has any, the times of its change
 // and revert events at or after since, oldest first: what the overview
@@ -47,15 +47,13 @@ func (db *DB) ChangeTimes(ctx context.Context, since time.Time) (map[string][]ti
 
 // CheckCounts returns how many checks of each watch were recorded, by
 // outcome, those PruneChecks deleted included: the counts never go down.
+// They are running totals kept by the database as checks are inserted
+// (migration 0006), so that reading them costs the same after years of
+// checks.
 func (db *DB) CheckCounts(ctx context.Context) (map[string]map[monitor.Outcome]int64, error) {
 	return countByWatch[monitor.Outcome](ctx, db.sql, "count checks", `
-		SELECT w.name, k.outcome, SUM(k.n)
-		FROM (
-			SELECT watch_id, outcome, COUNT(*) AS n FROM checks GROUP BY watch_id, outcome
-			UNION ALL
-			SELECT watch_id, outcome, n FROM pruned_checks
-		) k JOIN watches w ON w.id = k.watch_id
-		GROUP BY w.name, k.outcome`)
+		SELECT w.name, t.outcome, t.n
+		FROM check_totals t JOIN watches w ON w.id = t.watch_id`)
 }
 
 // EventCounts returns how many events of each watch are recorded, by kind.
@@ -95,46 +93,31 @@ func countByWatch[K ~string](ctx context.Context, q querier, what, query string)
 	return out, nil
 }
 
-// FetchLatency buckets the durations of every recorded HTTP attempt, by
-// watch, those of checks PruneChecks deleted included (counted there in
-// whole milliseconds: bounds must be whole milliseconds). bounds must be
-// ascending. counts[watch][i] is the number of
-// attempts that took more than bounds[i-1] and at most bounds[i];
-// counts[watch][len(bounds)] those that took longer than the last bound.
-// sums[watch] is the attempts' total duration.
-func (db *DB) FetchLatency(ctx context.Context, bounds []time.Duration) (counts map[string][]uint64, sums map[string]time.Duration, err error) {
-	for i, b := range bounds {
-		if i > 0 && b <= bounds[i-1] {
-			return nil, nil, fmt.Errorf("fetch latency: bounds not ascending at %v", b)
-		}
-		if b%time.Millisecond != 0 {
-			return nil, nil, fmt.Errorf("fetch latency: bound %v is not a whole number of milliseconds", b)
-		}
+// FetchLatency returns the histogram of the durations of every HTTP
+// attempt recorded, by watch, those of checks PruneChecks deleted
+// included: a running total kept by the database as attempts are inserted
+// (migration 0006, whose latency_bounds table gives the bounds).
+// counts[watch][i] is the number of attempts that took more than
+// bounds[i-1] and at most bounds[i]; counts[watch][len(bounds)] those that
+// took longer than the last bound. sums[watch] is the attempts' total
+// duration.
+func (db *DB) FetchLatency(ctx context.Context) (bounds []time.Duration, counts map[string][]uint64, sums map[string]time.Duration, err error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT le_ns FROM latency_bounds ORDER BY bucket`)
+	if err == nil {
+		bounds, err = collect(rows, func(r scanner) (time.Duration, error) {
+			var ns int64
+			err := r.Scan(&ns)
+			return time.Duration(ns), err
+		})
 	}
-	// The bucket index is computed in SQL so that only one row per watch
-	// and bucket comes back, however many attempts there are.
-	var bucket strings.Builder
-	args := make([]any, 0, len(bounds))
-	bucket.WriteString("CASE")
-	for i, b := range bounds {
-		fmt.Fprintf(&bucket, " WHEN d.duration_ns <= ? THEN %d", i)
-		args = append(args, int64(b))
-	}
-	fmt.Fprintf(&bucket, " ELSE %d END", len(bounds))
-	// A pruned attempt stands for its duration rounded up to the
-	// millisecond: in the same bucket as the exact one, bounds being
-	// whole milliseconds.
-	rows, err := db.sql.QueryContext(ctx, `
-		SELECT w.name, `+bucket.String()+` AS bucket, SUM(d.n), SUM(d.sum_ns)
-		FROM (
-			SELECT c.watch_id, a.duration_ns, 1 AS n, a.duration_ns AS sum_ns
-			FROM attempts a JOIN checks c ON c.id = a.check_id
-			UNION ALL
-			SELECT watch_id, duration_ms * 1000000, n, sum_ns FROM pruned_attempts
-		) d JOIN watches w ON w.id = d.watch_id
-		GROUP BY w.name, bucket`, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("fetch latency: %w", err)
+		return nil, nil, nil, fmt.Errorf("fetch latency: bounds: %w", err)
+	}
+	rows, err = db.sql.QueryContext(ctx, `
+		SELECT w.name, t.bucket, t.n, t.sum_ns
+		FROM attempt_totals t JOIN watches w ON w.id = t.watch_id`)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("fetch latency: %w", err)
 	}
 	defer rows.Close()
 	counts, sums = map[string][]uint64{}, map[string]time.Duration{}
@@ -145,7 +128,10 @@ func (db *DB) FetchLatency(ctx context.Context, bounds []time.Duration) (counts 
 			n, sum int64
 		)
 		if err := rows.Scan(&name, &bucket, &n, &sum); err != nil {
-			return nil, nil, fmt.Errorf("fetch latency: %w", err)
+			return nil, nil, nil, fmt.Errorf("fetch latency: %w", err)
+		}
+		if bucket < 0 || bucket > len(bounds) {
+			return nil, nil, nil, fmt.Errorf("fetch latency: bucket %d of watch %s outside the %d bounds", bucket, name, len(bounds))
 		}
 		if counts[name] == nil {
 			counts[name] = make([]uint64, len(bounds)+1)
@@ -154,7 +140,7 @@ func (db *DB) FetchLatency(ctx context.Context, bounds []time.Duration) (counts 
 		sums[name] += time.Duration(sum)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("fetch latency: %w", err)
+		return nil, nil, nil, fmt.Errorf("fetch latency: %w", err)
 	}
-	return counts, sums, nil
+	return bounds, counts, sums, nil
 }

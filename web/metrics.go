@@ -18,13 +18,6 @@ import (
 	"github.com/policywatch/policywatch/monitor"
 )
 
-// latencyBounds are the fetch latency histogram's buckets: from a fast
-// page to the default 30 s timeout and beyond.
-var latencyBounds = []time.Duration{
-	100 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond,
-	time.Second, 2500 * time.Millisecond, 5 * time.Second, 10 * time.Second, 30 * time.Second, time.Minute,
-}
-
 // family is a metric family's metadata: its HELP and TYPE lines.
 type family struct{ name, typ, help string }
 
@@ -96,7 +89,7 @@ func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
 		fail("events", err)
 		events = nil
 	}
-	counts, sums, err := s.reader.FetchLatency(ctx, latencyBounds)
+	bounds, counts, sums, err := s.reader.FetchLatency(ctx)
 	if err != nil {
 		fail("fetch latency", err)
 		counts = nil
@@ -134,14 +127,14 @@ func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
 	for _, watch := range slices.Sorted(maps.Keys(counts)) {
 		buckets := counts[watch]
 		var total uint64
-		for i, b := range latencyBounds {
+		for i, b := range bounds {
 			if i < len(buckets) {
 				total += buckets[i]
 			}
 			t.sample(famLatency, "_bucket", strconv.FormatUint(total, 10), "watch", watch, "le", formatFloat(b.Seconds()))
 		}
-		if len(buckets) > len(latencyBounds) {
-			total += buckets[len(latencyBounds)]
+		if len(buckets) > len(bounds) {
+			total += buckets[len(bounds)]
 		}
 		t.sample(famLatency, "_bucket", strconv.FormatUint(total, 10), "watch", watch, "le", "+Inf")
 		t.sample(famLatency, "_sum", formatFloat(sums[watch].Seconds()), "watch", watch)

@@ -48,10 +48,10 @@ type Reader interface {
 	CheckCounts(ctx context.Context) (map[string]map[monitor.Outcome]int64, error)
 	// EventCounts counts each watch's events by kind.
 	EventCounts(ctx context.Context) (map[string]map[monitor.EventKind]int64, error)
-	// FetchLatency buckets each watch's HTTP attempts by duration:
-	// counts[w][i] in (bounds[i-1], bounds[i]], the last one above every
-	// bound; sums[w] their total.
-	FetchLatency(ctx context.Context, bounds []time.Duration) (counts map[string][]uint64, sums map[string]time.Duration, err error)
+	// FetchLatency buckets each watch's HTTP attempts by duration, on the
+	// bounds the history keeps them by: counts[w][i] in (bounds[i-1],
+	// bounds[i]], the last one above every bound; sums[w] their total.
+	FetchLatency(ctx context.Context) (bounds []time.Duration, counts map[string][]uint64, sums map[string]time.Duration, err error)
 	// Size is the database's size in bytes.
 	Size(ctx context.Context) (int64, error)
 }

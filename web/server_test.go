@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -492,11 +493,11 @@ func (m *metricsReader) EventCounts(ctx context.Context) (map[string]map[monitor
 	return nil, errors.New("disk on fire")
 }
 
-func (m *metricsReader) FetchLatency(ctx context.Context, bounds []time.Duration) (map[string][]uint64, map[string]time.Duration, error) {
+func (m *metricsReader) FetchLatency(ctx context.Context) ([]time.Duration, map[string][]uint64, map[string]time.Duration, error) {
 	m.note(ctx)
-	counts := make([]uint64, len(bounds)+1)
-	counts[0], counts[3], counts[len(bounds)] = 2, 1, 1 // 0.05 s, 0.05 s, 0.7 s, 90 s
-	return map[string][]uint64{"a": counts}, map[string]time.Duration{"a": 90800 * time.Millisecond}, nil
+	bounds := []time.Duration{100 * time.Millisecond, time.Second, time.Minute}
+	counts := []uint64{2, 1, 0, 1} // 0.05 s, 0.05 s, 0.7 s, 90 s
+	return bounds, map[string][]uint64{"a": counts}, map[string]time.Duration{"a": 90800 * time.Millisecond}, nil
 }
 
 func (m *metricsReader) Size(ctx context.Context) (int64, error) { m.note(ctx); return 1 << 20, nil }
@@ -567,12 +568,18 @@ func TestMetricsReadError(t *testing.T) {
 	if h.GetSampleCount() != 4 || h.GetSampleSum() != 90.8 {
 		t.Errorf("histogram count %d sum %v, want 4 and 90.8", h.GetSampleCount(), h.GetSampleSum())
 	}
+	// The reader's bounds, whatever they are.
 	var cumulative []uint64
+	var bounds []float64
 	for _, b := range h.Bucket {
 		cumulative = append(cumulative, b.GetCumulativeCount())
+		bounds = append(bounds, b.GetUpperBound())
 	}
-	if want := []uint64{2, 2, 2, 3, 3, 3, 3, 3, 3, 4}; !slices.Equal(cumulative, want) { // the last, +Inf
+	if want := []uint64{2, 3, 3, 4}; !slices.Equal(cumulative, want) { // the last, +Inf
 		t.Errorf("cumulative bucket counts %v, want %v", cumulative, want)
+	}
+	if want := []float64{0.1, 1, 60, math.Inf(1)}; !slices.Equal(bounds, want) {
+		t.Errorf("bucket bounds %v, want %v", bounds, want)
 	}
 	if _, ok := families["process_resident_memory_bytes"]; !ok {
 		t.Error("no process metrics")
