@@ -223,11 +223,27 @@ func TestRunningTotalsMigration(t *testing.T) {
 	if !reflect.DeepEqual(latency, wantLatency) || !reflect.DeepEqual(sums, wantSums) {
 		t.Errorf("latency after the migration %v (sums %v), want %v (%v)", latency, sums, wantLatency, wantSums)
 	}
-	for _, table := range []string{"pruned_checks", "pruned_attempts"} {
+	// 0003's tables stay as they were, for a daemon of the previous
+	// version still running beside the new binary.
+	for table, want := range map[string]int{"pruned_checks": 14, "pruned_attempts": 14} {
 		var n int
-		if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE name = ?`, table).Scan(&n); err != nil || n != 0 {
-			t.Errorf("table %s still there (%d, %v): its counts moved to the running totals", table, n, err)
+		if err := db.sql.QueryRowContext(ctx, `SELECT SUM(n) FROM `+table).Scan(&n); err != nil || n != want {
+			t.Errorf("%s counts %d checks or attempts (%v), want %d as before the migration", table, n, err, want)
 		}
+	}
+
+	// What counts cannot change under the totals.
+	for _, stmt := range []string{
+		`UPDATE checks SET outcome = 'changed' WHERE id = 1`,
+		`UPDATE checks SET watch_id = 2 WHERE id = 1`,
+		`UPDATE attempts SET duration_ns = 1 WHERE check_id = 1`,
+	} {
+		if _, err := db.sql.ExecContext(ctx, stmt); err == nil || !strings.Contains(err.Error(), "cannot change") {
+			t.Errorf("%s: %v, want it refused", stmt, err)
+		}
+	}
+	if _, err := db.sql.ExecContext(ctx, `UPDATE checks SET finished_at = 9 WHERE id = 1`); err != nil {
+		t.Errorf("updating a column the totals do not count: %v", err)
 	}
 
 	// A check recorded now adds to the totals; deleting rows takes nothing

@@ -147,7 +147,9 @@ func TestNotifyCursorStartsAtExistingEvents(t *testing.T) {
 	// Go back to schema 1, as a database written before notifications.
 	for _, stmt := range []string{
 		`DROP TABLE notify_digest_items`, `DROP TABLE notify_outbox`, `DROP TABLE notify_subscribers`, `DROP TABLE notify_state`,
+		`DROP TABLE pruned_checks`, `DROP TABLE pruned_attempts`,
 		`DROP TRIGGER checks_add_to_totals`, `DROP TRIGGER attempts_add_to_totals`,
+		`DROP TRIGGER checks_counted_columns_fixed`, `DROP TRIGGER attempts_counted_columns_fixed`,
 		`DROP TABLE check_totals`, `DROP TABLE attempt_totals`, `DROP TABLE latency_bounds`,
 		`ALTER TABLE watches DROP COLUMN episode_short_since`, `ALTER TABLE watches DROP COLUMN episode_short_checks`,
 		`ALTER TABLE watches DROP COLUMN accepted_shape`, `ALTER TABLE watches DROP COLUMN accepted_length`,

@@ -6,6 +6,13 @@
 -- triggers, in the writer's transaction; pruning deletes rows but never
 -- subtracts, so the counters never go down (what 0003's pruned_* tables
 -- did, folded in here).
+--
+-- 0003's tables stay, as they are: a daemon of the previous version may
+-- still be running while a new binary migrates the file (`backup` and
+-- `vacuum` are safe beside a running daemon), and it goes on reading its
+-- counters from the rows and those tables, and pruning into them. Its
+-- checks count here too, by the triggers. Nothing of this version reads
+-- or writes them.
 
 -- Checks recorded, by watch and outcome: the outcome of a check row is
 -- never updated.
@@ -18,9 +25,9 @@ CREATE TABLE check_totals (
 
 -- The histogram's upper bounds, in nanoseconds: an attempt falls in the
 -- bucket numbered by how many bounds lie below its duration (bucket i
--- holds (bound i-1, bound i]; the last, above every bound). Changing them
--- takes a migration that empties attempt_totals and recounts what rows
--- are left.
+-- holds (bound i-1, bound i]; the last, above every bound). They are
+-- fixed: other bounds would make another histogram, whose pruned
+-- attempts could not be sorted into its buckets.
 CREATE TABLE latency_bounds (
     bucket INTEGER PRIMARY KEY,
     le_ns  INTEGER NOT NULL UNIQUE
@@ -59,9 +66,6 @@ FROM (
 ) d
 GROUP BY 1, 2;
 
-DROP TABLE pruned_checks;
-DROP TABLE pruned_attempts;
-
 CREATE TRIGGER checks_add_to_totals AFTER INSERT ON checks
 BEGIN
     INSERT INTO check_totals (watch_id, outcome, n) VALUES (NEW.watch_id, NEW.outcome, 1)
@@ -74,4 +78,18 @@ BEGIN
     SELECT c.watch_id, (SELECT COUNT(*) FROM latency_bounds b WHERE b.le_ns < NEW.duration_ns), 1, NEW.duration_ns
     FROM checks c WHERE c.id = NEW.check_id
     ON CONFLICT (watch_id, bucket) DO UPDATE SET n = n + 1, sum_ns = sum_ns + excluded.sum_ns;
+END;
+
+-- The totals hold only while a row's counted columns never change: no
+-- code updates them, and these make sure none will.
+CREATE TRIGGER checks_counted_columns_fixed BEFORE UPDATE OF watch_id, outcome ON checks
+WHEN NEW.watch_id IS NOT OLD.watch_id OR NEW.outcome IS NOT OLD.outcome
+BEGIN
+    SELECT RAISE(ABORT, 'a check''s watch and outcome are counted in check_totals and cannot change');
+END;
+
+CREATE TRIGGER attempts_counted_columns_fixed BEFORE UPDATE OF check_id, duration_ns ON attempts
+WHEN NEW.check_id IS NOT OLD.check_id OR NEW.duration_ns IS NOT OLD.duration_ns
+BEGIN
+    SELECT RAISE(ABORT, 'an attempt''s check and duration are counted in attempt_totals and cannot change');
 END;
