@@ -93,6 +93,10 @@ type Result struct {
 	// Parsed says whether the page was parsed: not when it had the bytes
 	// or the shape (extract.Shape) of the last capture accepted.
 	Parsed bool
+	// Superseded says that nothing was recorded: another process recorded
+	// a check of the watch while this one fetched (Outcome is what this
+	// capture would have been; Events and Err are empty).
+	Superseded bool
 }
 
 // Renderer renders a page in a real browser. *browser.Browser implements it.
@@ -310,8 +314,15 @@ func (c *Checker) record(ctx context.Context, rec *CheckRecord) (*Result, error)
 		}
 	}
 	events, err := c.store.RecordCheck(ctx, rec)
+	if errors.Is(err, ErrConflict) {
+		// Another process (the daemon, or a `check` beside it) recorded a
+		// check of this watch while this one fetched. Its record stands:
+		// this capture, of the same page moments apart, was classified
+		// against a state that is no longer the watch's.
+		return &Result{Watch: rec.Watch.Name, Outcome: rec.Outcome, Fetcher: rec.Fetcher, Parsed: rec.parsed, Superseded: true}, nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("record check of %s: %w", rec.Watch.Name, err)
+		return nil, err // the store's errors name the check
 	}
 	for _, e := range events {
 		c.log.Info("event", "watch", e.Watch, "kind", e.Kind, "severity", e.Severity, "summary", e.Summary)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/fetch"
+	"github.com/policywatch/policywatch/store"
 )
 
 // sequenceServer serves the pages of a test one after another: the test
@@ -417,5 +418,78 @@ func TestSchedulerRetriesAFailedFetchSoon(t *testing.T) {
 	}
 	if fmt.Sprint(kinds) != "[fetch_error recovered baseline]" {
 		t.Errorf("events %v, want [fetch_error recovered baseline]", kinds)
+	}
+}
+
+// TestSchedulerRefusesSchedulesThatNeverFire: a schedule with no two
+// activations within five years stops Run before any fetch. It used to
+// check the watch at start, and retry a failed fetch at once, forever (a
+// retry comes at most a quarter of a period of 0 later): hundreds of
+// requests a second to the site.
+func TestSchedulerRefusesSchedulesThatNeverFire(t *testing.T) {
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	for _, spec := range []string{"0 0 30 2 *", "0 12 31 4,6 *"} {
+		rig := newFaultRig(t, srv.URL)
+		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+		w := monitor.Watch{Name: "never", URL: srv.URL + "/p", Fetcher: "http", Schedule: spec}
+		sched := monitor.NewScheduler(monitor.NewChecker(newTestFetcher(), rig.db, monitor.WithLogger(quiet)), rig.db,
+			[]monitor.Watch{w}, 1, quiet, monitor.WithFirstRetryDelay(time.Millisecond))
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := sched.Run(ctx)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "never fires") {
+			t.Errorf("schedule %q: Run returned %v, want an error saying it never fires", spec, err)
+		}
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests to the site, want none", n)
+	}
+}
+
+// TestCheckSupersededByAnotherProcess: a check that another process (the
+// daemon, or a `check` beside it) overtakes — it records a check of the
+// same watch while this one fetches — records nothing and says so, without
+// an error: it used to fail with "watch state changed by another writer",
+// an ERROR in the daemon's log and exit status 1 for `check`.
+func TestCheckSupersededByAnotherProcess(t *testing.T) {
+	page := policyPage("en", "Privacy Policy", strings.Repeat(longParagraph, 4))
+	var rig *faultRig
+	var requests atomic.Int64
+	var other *monitor.Result
+	var otherErr error
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 1 {
+			// While the first check fetches, another process's checker
+			// (its own connection to the same file) checks the watch.
+			db, err := store.Open(r.Context(), rig.db.Path())
+			if err != nil {
+				otherErr = err
+			} else {
+				other, otherErr = monitor.NewChecker(newTestFetcher(), db, monitor.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))).Check(r.Context(), rig.watch)
+				db.Close()
+			}
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	rig = newFaultRig(t, srv.URL)
+	res, err := rig.checker.Check(context.Background(), rig.watch)
+	if otherErr != nil || other == nil || other.Outcome != monitor.OutcomeBaseline {
+		t.Fatalf("the other process's check: %+v, %v; want a baseline", other, otherErr)
+	}
+	if err != nil {
+		t.Fatalf("the overtaken check failed: %v", err)
+	}
+	if !res.Superseded || len(res.Events) != 0 || res.Err != nil {
+		t.Errorf("the overtaken check: %+v, want Superseded, no events, no error", res)
+	}
+	if n := rig.checkCount(t); n != 1 {
+		t.Errorf("%d checks recorded, want the other process's one", n)
 	}
 }

@@ -104,10 +104,15 @@ func Jitter(name string, period time.Duration) time.Duration {
 	return time.Duration(h.Sum64() % uint64(limit))
 }
 
-// Period estimates a schedule's period from two consecutive activations.
+// Period estimates a schedule's period from two consecutive activations;
+// 0 when there are not two within five years.
 func Period(s cron.Schedule, from time.Time) time.Duration {
 	a := s.Next(from)
-	return s.Next(a).Sub(a)
+	b := s.Next(a)
+	if a.IsZero() || b.IsZero() {
+		return 0 // cron looks five years ahead, and found no such pair
+	}
+	return b.Sub(a)
 }
 
 // Run checks every watch whose last check is older than its period, then
@@ -123,6 +128,13 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			return fmt.Errorf("watch %s: schedule %q: %w", w.Name, w.Schedule, err)
 		}
 		period := Period(sched, now)
+		if period == 0 {
+			// "0 0 30 2 *" has no next time within five years (leap days
+			// in 2096 and 2104 would have no second one). The watch would
+			// be overdue at every start, and its retries, at most a
+			// quarter period apart, would hammer the site.
+			return fmt.Errorf("watch %s: schedule %q never fires, or not twice in five years", w.Name, w.Schedule)
+		}
 		s.periods[w.Name] = period
 		c.Schedule(jittered{sched, Jitter(w.Name, period)}, cron.FuncJob(func() { s.start(ctx, w) }))
 		state, err := s.store.State(ctx, w)
@@ -190,6 +202,8 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 			s.log.Info("check abandoned at shutdown", "watch", w.Name)
 		case err != nil:
 			s.log.Error("check failed", "watch", w.Name, "err", err)
+		case res.Superseded:
+			s.log.Info("check not recorded: another policywatch process checked the watch meanwhile", "watch", w.Name)
 		case res.Err != nil:
 			delay := s.retryAfterFailure(w.Name, res.Err)
 			s.log.Warn("fetch failed; will retry", "watch", w.Name, "in", delay, "err", res.Err)

@@ -28,7 +28,7 @@ func (db *DB) RecordCheck(ctx context.Context, rec *monitor.CheckRecord) ([]moni
 
 	w, err := db.watchForUpdate(ctx, tx, rec.Watch.Name)
 	if err != nil {
-		return nil, fmt.Errorf("record check: %w", err)
+		return nil, fmt.Errorf("record check of %s: %w", rec.Watch.Name, err)
 	}
 	if w.seq != rec.BaseSeq {
 		return nil, fmt.Errorf("record check of %s: seq is %d, record built from %d: %w",
