@@ -28,7 +28,8 @@ const (
 // by ResolveSecrets.
 type Config struct {
 	// SMTP is the mail server; nil: no email is sent (subscribers are
-	// kept, feeds and webhooks work).
+	// kept, the changes they should hear of wait for their digests, feeds
+	// and webhooks work).
 	SMTP             *email.Config
 	SMTPPasswordFile string
 	// DigestSchedule is a cron spec: daily digests at each of its times,

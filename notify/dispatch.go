@@ -74,16 +74,18 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber)
 
 	switch e.Kind {
 	case monitor.KindChange, monitor.KindRevert:
-		if s.from == nil {
-			break // no mail server: subscribers cannot be told
-		}
 		for _, sub := range subs {
 			if !sub.Follows(e.Watch) {
 				continue
 			}
 			alertable := e.Severity.Rank() >= threshold(sub).Rank()
-			immediate := alertable
-			if alertable {
+			// Without a mail server nothing can go at once, but the change
+			// must not be lost: it waits for the subscriber's next digest
+			// (a catch-up one without a digest) once a server is
+			// configured. One message per subscriber, not a late flood of
+			// stale alerts.
+			immediate := alertable && s.from != nil
+			if immediate {
 				last, err := s.store.LastAlertAt(ctx, sub.ID, e.Watch)
 				if err != nil {
 					return p, err

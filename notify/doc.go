@@ -38,6 +38,12 @@
 //     their daily or weekly digest. An alert the hourly limit held back
 //     waits for the next digest time even for a subscriber without a
 //     digest (a "catch-up" digest). An empty digest is not sent.
+//   - Without a mail server nothing is sent to subscribers, but nothing is
+//     lost either: every change a subscriber would hear of, alert or
+//     not, waits for its next digest (a catch-up one without a digest),
+//     which goes out once a server is configured — one message each, not
+//     a late flood of stale alerts. Operator notices are not kept: an
+//     episode long over is no news.
 //   - anomaly, fetch_error and recovered events never reach subscribers.
 //     The operator address (optional) hears of each episode once when it
 //     opens and once when it closes. Episodes whose openings follow each

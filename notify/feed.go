@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -78,6 +79,18 @@ func (s *Service) serveFeed(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if q.watch != "" {
+		known, err := s.knownWatch(r.Context(), q.watch)
+		if err != nil {
+			s.log.Error("feed", "path", r.URL.Path, "err", err)
+			http.Error(w, "temporary failure; try again later", http.StatusServiceUnavailable)
+			return
+		}
+		if !known {
+			http.Error(w, fmt.Sprintf("no watch %q: it is neither configured nor in the history", q.watch), http.StatusNotFound)
+			return
+		}
+	}
 	body, etag, err := s.Feed(r.Context(), q.watch, q.minSeverity, q.title, r.URL.Path)
 	if err != nil {
 		s.log.Error("feed", "path", r.URL.Path, "err", err)
@@ -94,6 +107,20 @@ func (s *Service) serveFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write(body)
+}
+
+// knownWatch says whether a feed of watch may exist: the watch is
+// configured, or was once (its events are still in the history). Without
+// the configured list (no WithWatches), every name is taken as known.
+func (s *Service) knownWatch(ctx context.Context, watch string) (bool, error) {
+	if s.watches == nil || slices.Contains(s.watches, watch) {
+		return true, nil
+	}
+	events, err := s.store.Events(ctx, monitor.EventFilter{Watch: watch, Limit: 1})
+	if err != nil {
+		return false, fmt.Errorf("feed of %s: %w", watch, err)
+	}
+	return len(events) > 0, nil
 }
 
 // Feed returns an Atom feed of the newest changes — of one watch when

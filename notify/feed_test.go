@@ -178,3 +178,35 @@ func TestFeedHoldsTheNewestChangesFoundByChecks(t *testing.T) {
 		t.Error("an event imported from an archive is in the feed")
 	}
 }
+
+// TestFeedOfAnUnknownWatch: the feed of a watch that is neither configured
+// nor in the history is not found, so that a mistyped name does not look
+// like a policy that never changes; a configured watch not checked yet,
+// and one removed from the configuration whose history remains, have
+// feeds.
+func TestFeedOfAnUnknownWatch(t *testing.T) {
+	r := newRig(t)
+	r.checkAs("retired", "policy-v1.html", t0) // in the history, no longer configured
+	svc := r.service(notify.Config{}, nil, notify.WithWatches([]string{"nimbus", "fresh"}))
+	web := httptest.NewServer(svc.Handler())
+	t.Cleanup(web.Close)
+	for _, c := range []struct {
+		watch   string
+		status  int
+		entries int
+	}{
+		{"fresh", http.StatusOK, 0},   // configured, not checked yet
+		{"retired", http.StatusOK, 1}, // its history is still there
+		{"NOSUCH", http.StatusNotFound, 0},
+		{"nimbu", http.StatusNotFound, 0},
+	} {
+		status, f, _ := getFeed(t, web.URL+"/feeds/watch/"+c.watch+".atom", "")
+		if status != c.status {
+			t.Errorf("%s: status %d, want %d", c.watch, status, c.status)
+			continue
+		}
+		if f != nil && len(f.Entries) != c.entries {
+			t.Errorf("%s: %d entries, want %d", c.watch, len(f.Entries), c.entries)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -395,4 +396,71 @@ type killOnSent struct{ dbStore }
 func (killOnSent) MarkOutboxSent(context.Context, int64, time.Time) error {
 	syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	select {}
+}
+
+// TestFailedSendsAreLoggedAsProblems: a send that fails is a warning (it
+// is tried again, as before), and one given up for good an error — at INFO
+// a wrong password or a mail server down went unnoticed.
+func TestFailedSendsAreLoggedAsProblems(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		anon   bool // no credentials: the server refuses the sender for good
+		start  bool // the server listens; else connections are refused
+		maxAge time.Duration
+		want   string
+		not    string
+	}{
+		{"refused, will retry", false, false, notify.DefaultMaxAge,
+			`level=WARN msg="notification failed, will retry"`, "level=ERROR"},
+		{"authentication required", true, true, notify.DefaultMaxAge,
+			`level=ERROR msg="notification failed for good"`, "level=INFO"},
+		{"attempts spent", false, false, 0,
+			`level=ERROR msg="notification failed for good"`, "will retry"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRig(t)
+			ms := newStoppedMailServer(t)
+			if c.start {
+				ms.start()
+			}
+			r.subscribe("ada@example.org", nil)
+			r.check("policy-v1.html", t0)
+			r.check("policy-v2-ai.html", t0.Add(time.Hour)) // an alert due
+			var logs syncBuffer
+			cfg := notify.Config{SMTP: ms.config()}
+			if c.anon {
+				cfg.SMTP.Username, cfg.SMTP.Password = "", ""
+			}
+			svc, err := notify.New(cfg, r.store, notify.WithClock(r.clock.Now),
+				notify.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))),
+				notify.WithEmailOptions(email.WithTLSConfig(ms.clientTLS)),
+				notify.WithRetry(1, time.Minute, time.Hour), notify.WithMaxAge(c.maxAge))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tick(t, svc)
+			got := logs.String()
+			if !strings.Contains(got, c.want) || strings.Contains(got, c.not) {
+				t.Errorf("logs:\n%s\nwant %q and no %q", got, c.want, c.not)
+			}
+		})
+	}
+}
+
+// syncBuffer is a log destination safe for the sender's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -96,7 +96,7 @@ func (s *Service) failed(ctx context.Context, it OutboxItem, err error) error {
 	permanent := errors.As(err, &t) && !t.Temporary()
 	spent := it.Attempts >= s.maxAttempts && s.now().Sub(it.CreatedAt) >= s.maxAge
 	if permanent || spent {
-		s.log.Warn("notification failed for good", "id", it.ID, "kind", it.Kind, "attempts", it.Attempts, "err", reason)
+		s.log.Error("notification failed for good", "id", it.ID, "kind", it.Kind, "attempts", it.Attempts, "err", reason)
 		return s.store.MarkOutboxFailed(ctx, it.ID, reason, time.Time{})
 	}
 	wait := s.backoff(it.Attempts)
@@ -104,7 +104,7 @@ func (s *Service) failed(ctx context.Context, it OutboxItem, err error) error {
 	if errors.As(err, &we) && we.RetryAfter > wait {
 		wait = min(we.RetryAfter, s.backoffMax)
 	}
-	s.log.Info("notification failed, will retry", "id", it.ID, "kind", it.Kind, "attempt", it.Attempts, "in", wait, "err", reason)
+	s.log.Warn("notification failed, will retry", "id", it.ID, "kind", it.Kind, "attempt", it.Attempts, "in", wait, "err", reason)
 	return s.store.MarkOutboxFailed(ctx, it.ID, reason, s.now().Add(wait))
 }
 

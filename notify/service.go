@@ -81,6 +81,8 @@ type Service struct {
 
 	emailOpts []email.Option
 
+	watches []string // configured watches; nil: unknown (see WithWatches)
+
 	secretMu sync.Mutex
 	secret   []byte
 
@@ -120,6 +122,13 @@ func WithMaxAge(d time.Duration) Option { return func(s *Service) { s.maxAge = d
 // opening within window of the one before.
 func WithFlapping(threshold int, window time.Duration) Option {
 	return func(s *Service) { s.flapThreshold, s.flapWindow = threshold, window }
+}
+
+// WithWatches names the configured watches, so that the feed of a watch
+// that is neither configured nor in the history is not found rather than
+// empty (a mistyped name would otherwise look like a quiet policy).
+func WithWatches(names []string) Option {
+	return func(s *Service) { s.watches = append([]string{}, names...) }
 }
 
 // WithEmailOptions passes options to the email client (a TLS
@@ -183,6 +192,7 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 func (s *Service) Run(ctx context.Context) error {
 	s.log.Info("notifications started", "email", s.from != nil, "webhooks", len(s.cfg.Webhooks),
 		"operator", s.cfg.Operator != "", "digest_schedule", s.cfg.digestSchedule())
+	s.warnNoMailServer(ctx)
 	t := time.NewTicker(s.pollInterval)
 	defer t.Stop()
 	for {
@@ -196,6 +206,26 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// warnNoMailServer says once, at the start, that subscribers exist who
+// cannot be told of anything: an INFO "email=false" went unnoticed, and
+// they would believe they are being alerted.
+func (s *Service) warnNoMailServer(ctx context.Context) {
+	if s.from != nil {
+		return
+	}
+	subs, err := s.store.Subscribers(ctx, false)
+	if err != nil {
+		s.log.Warn("cannot list the subscribers", "err", err)
+		return
+	}
+	if len(subs) == 0 {
+		return
+	}
+	s.log.Warn("subscribers get no email: no mail server is configured (notify.smtp); "+
+		"the changes they should hear of are kept: once notify.smtp is set and the daemon restarted, "+
+		"they go out in each one's next digest (or at once with policywatch digest --now)", "subscribers", len(subs))
 }
 
 // Tick does one turn of Run: plan the new events, plan the digests that

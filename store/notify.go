@@ -82,8 +82,10 @@ const (
 )
 
 // Subscribe adds a subscriber, or updates the one with the same address
-// (compared without regard to case) and makes it active again. It returns
-// the subscriber as stored.
+// (compared without regard to case) and makes it active again. A
+// subscriber without a digest keeps, of the changes held for it, only
+// those that meet its threshold (the alerts held back). It returns the
+// subscriber as stored.
 func (db *DB) Subscribe(ctx context.Context, s Subscriber) (Subscriber, error) {
 	watches, err := json.Marshal(nonNil(s.Watches))
 	if err != nil {
@@ -107,13 +109,37 @@ func (db *DB) Subscribe(ctx context.Context, s Subscriber) (Subscriber, error) {
 		return Subscriber{}, err
 	}
 	if stored.Digest == "none" {
-		// No digest to wait for any more.
-		if _, err := db.sql.ExecContext(ctx,
-			`DELETE FROM notify_digest_items WHERE subscriber_id = ? AND outbox_id IS NULL`, stored.ID); err != nil {
-			return Subscriber{}, fmt.Errorf("subscribe %s: drop held changes: %w", s.Email, err)
+		// No digest to wait for any more, but the changes held because
+		// they called for an alert that could not go at once (the hourly
+		// limit, no mail server) still go in a catch-up digest: dropping
+		// them on every re-run of subscribe would lose them.
+		below := belowThreshold(stored.MinSeverity)
+		if len(below) > 0 {
+			in, args := inList(below)
+			if _, err := db.sql.ExecContext(ctx, `
+				DELETE FROM notify_digest_items WHERE subscriber_id = ? AND outbox_id IS NULL
+				AND event_id IN (SELECT id FROM events WHERE severity IN `+in+`)`,
+				append([]any{stored.ID}, args...)...); err != nil {
+				return Subscriber{}, fmt.Errorf("subscribe %s: drop held changes: %w", s.Email, err)
+			}
 		}
 	}
 	return stored, nil
+}
+
+// belowThreshold lists the severities a subscriber with this threshold is
+// not alerted of ("": critical, as notify reads it).
+func belowThreshold(threshold monitor.Severity) []string {
+	if threshold == "" {
+		threshold = monitor.SeverityCritical
+	}
+	var out []string
+	for _, sev := range []monitor.Severity{monitor.SeverityInfo, monitor.SeverityNotable, monitor.SeverityCritical} {
+		if sev.Rank() < threshold.Rank() {
+			out = append(out, string(sev))
+		}
+	}
+	return out
 }
 
 // SubscriberByID returns one subscriber, active or not.

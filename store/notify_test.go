@@ -366,3 +366,58 @@ func TestRequeueFailed(t *testing.T) {
 		t.Errorf("due after the requeue: %d rows, want 3 (two requeued, one pending)", len(due))
 	}
 }
+
+// TestDigestOffKeepsHeldAlerts: a subscriber without a digest still waits
+// for the changes held because they called for an alert that could not go
+// at once (the hourly limit, no mail server): subscribing again — to
+// change another setting — keeps those, and drops only the changes below
+// its threshold, which no digest will carry any more.
+func TestDigestOffKeepsHeldAlerts(t *testing.T) {
+	for _, c := range []struct {
+		min  monitor.Severity
+		keep []monitor.Severity
+	}{
+		{monitor.SeverityCritical, []monitor.Severity{monitor.SeverityCritical}},
+		{monitor.SeverityNotable, []monitor.Severity{monitor.SeverityNotable, monitor.SeverityCritical}},
+		{monitor.SeverityInfo, []monitor.Severity{monitor.SeverityInfo, monitor.SeverityNotable, monitor.SeverityCritical}},
+		{"", []monitor.Severity{monitor.SeverityCritical}}, // notify reads "" as critical
+	} {
+		t.Run(string(c.min), func(t *testing.T) {
+			ctx := context.Background()
+			db, _ := openDB(t)
+			cy, err := db.Subscribe(ctx, Subscriber{Email: "cy@example.org", Digest: "daily", MinSeverity: monitor.SeverityInfo})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := recordEvents(t, db, 3)
+			bySeverity := map[int64]monitor.Severity{}
+			for i, sev := range []monitor.Severity{monitor.SeverityInfo, monitor.SeverityNotable, monitor.SeverityCritical} {
+				if _, err := db.sql.ExecContext(ctx, `UPDATE events SET severity = ? WHERE id = ?`, sev, ids[i]); err != nil {
+					t.Fatal(err)
+				}
+				bySeverity[ids[i]] = sev
+			}
+			var held []HeldEvent
+			for _, id := range ids {
+				held = append(held, HeldEvent{cy.ID, id})
+			}
+			if err := db.RecordNotifyPlan(ctx, NotifyPlan{Through: ids[2], Held: held}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Subscribe(ctx, Subscriber{Email: cy.Email, Digest: "none", MinSeverity: c.min}); err != nil {
+				t.Fatal(err)
+			}
+			left, err := db.DigestEventIDs(ctx, cy.ID, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []monitor.Severity
+			for _, id := range left {
+				got = append(got, bySeverity[id])
+			}
+			if fmt.Sprint(got) != fmt.Sprint(c.keep) {
+				t.Errorf("held after digest none from %q: %v, want %v", c.min, got, c.keep)
+			}
+		})
+	}
+}

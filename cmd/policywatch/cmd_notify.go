@@ -30,7 +30,7 @@ func (a *app) newNotifier(opts ...notify.Option) (*notify.Service, error) {
 	if err := nc.ResolveSecrets(a.getenv); err != nil {
 		return nil, err
 	}
-	base := []notify.Option{notify.WithLogger(a.log), notify.WithTaxonomy(a.taxonomy())}
+	base := []notify.Option{notify.WithLogger(a.log), notify.WithTaxonomy(a.taxonomy()), notify.WithWatches(a.watchNames())}
 	return notify.New(*nc, notifystore.Store{DB: a.db}, append(base, opts...)...)
 }
 
@@ -71,10 +71,12 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 func subscribeCommand() *command {
 	type opts struct {
 		watches             stringList
+		allWatches          bool
 		digest, minSeverity string
+		fs                  *flag.FlagSet // to tell the flags given from their defaults
 	}
 	return &command{
-		name: "subscribe", args: "EMAIL [--watch W]... [--digest daily|weekly|none] [--min-severity info|notable|critical]",
+		name: "subscribe", args: "EMAIL [--watch W]... [--all-watches] [--digest daily|weekly|none] [--min-severity info|notable|critical]",
 		minArgs: 1, maxArgs: 1,
 		short: "send alerts and digests to an address",
 		long: `Subscribes an address, or changes its subscription. A change whose severity
@@ -85,32 +87,85 @@ alerts the hourly limit held back, at the next digest time). Anomalies
 and fetch errors never go to subscribers. Every email has a one-click
 unsubscribe link when notify.base_url is set.
 
+For an address already subscribed, only the options given change: the
+others keep their values. --watch replaces the list of watches followed;
+--all-watches goes back to every watch.
+
+Without a mail server (notify.smtp) the address is subscribed but nothing
+is sent: the changes it should hear of wait, and go out in its next digest
+once a mail server is configured.
+
 Examples:
   policywatch subscribe ada@example.org
   policywatch subscribe ada@example.org --watch meta-privacy-policy --watch meta-genai --digest weekly
+  policywatch subscribe ada@example.org --digest daily      # the watches and severity stay
+  policywatch subscribe ada@example.org --all-watches
   policywatch subscribe ops@example.org --min-severity notable --digest none`,
 		flags: func(fs *flag.FlagSet) any {
-			o := &opts{}
+			o := &opts{fs: fs}
 			fs.Var(&o.watches, "watch", "follow only watch `W` (repeat for several; default every watch)")
+			fs.BoolVar(&o.allWatches, "all-watches", false, "follow every watch, present and future (undoes --watch)")
 			fs.StringVar(&o.digest, "digest", notify.DigestDaily, "digest `FREQUENCY`: daily, weekly or none")
 			fs.StringVar(&o.minSeverity, "min-severity", string(monitor.SeverityCritical), "alert at once from `LEVEL` up: info, notable or critical")
 			return o
 		},
 		run: func(ctx context.Context, a *app, o any, args []string) error {
 			opt := o.(*opts)
+			given := map[string]bool{}
+			opt.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+			if opt.allWatches && len(opt.watches) > 0 {
+				return usageError{"subscribe: --watch and --all-watches contradict each other; give one"}
+			}
 			sub, err := notify.NewSubscriber(args[0], opt.watches, opt.digest, opt.minSeverity, a.watchNames(), time.Now())
 			if err != nil {
 				return usageError{fmt.Sprintf("subscribe: %v", err)}
+			}
+			// Re-running subscribe to change one thing must not reset the
+			// rest. A former subscriber starts afresh: what they chose
+			// before they left is no guide.
+			old, err := a.db.SubscriberByEmail(ctx, sub.Email)
+			update := err == nil && old.UnsubscribedAt.IsZero()
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return fmt.Errorf("subscribe %s: %w", sub.Email, err)
+			case update:
+				if !given["watch"] && !opt.allWatches {
+					sub.Watches = old.Watches
+				}
+				if !given["digest"] {
+					sub.Digest = old.Digest
+				}
+				if !given["min-severity"] {
+					sub.MinSeverity = old.MinSeverity
+				}
 			}
 			stored, err := notifystore.Store{DB: a.db}.Subscribe(ctx, sub)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "subscribed %s: %s; alerts at once for %s changes and above; digest: %s\n",
-				stored.Email, watchesText(stored.Watches), stored.MinSeverity, stored.Digest)
+			verb := "subscribed"
+			if update {
+				verb = "updated"
+			}
+			fmt.Fprintf(a.stdout, "%s %s: %s; alerts at once for %s changes and above; digest: %s\n",
+				verb, stored.Email, watchesText(stored.Watches), stored.MinSeverity, stored.Digest)
+			a.warnNoMailServer()
 			return nil
 		},
 	}
+}
+
+// warnNoMailServer tells whoever subscribes an address that nothing will
+// be sent yet: subscribing succeeds, and without a word they would wait
+// for mail that cannot come.
+func (a *app) warnNoMailServer() {
+	nc, err := a.cfg.NotifyConfig()
+	if err != nil || nc.SMTP != nil {
+		return // a broken notify: section is reported by the daemon and config check
+	}
+	fmt.Fprintln(a.stderr, "warning: no mail server is configured (notify.smtp): nothing is sent until one is; "+
+		"the changes this address should hear of wait for its next digest after that")
 }
 
 func watchesText(watches []string) string {

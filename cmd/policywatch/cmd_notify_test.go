@@ -239,3 +239,98 @@ func TestOutboxRetry(t *testing.T) {
 		t.Errorf("second retry: %q", out)
 	}
 }
+
+// TestSubscribeChangesOnlyWhatIsGiven: running subscribe again for an
+// address changes only the options given, and says what the subscription
+// is now; --all-watches goes back to every watch; a former subscriber
+// starts afresh.
+func TestSubscribeChangesOnlyWhatIsGiven(t *testing.T) {
+	c := newCLI(t)
+	for _, step := range []struct{ args, want string }{
+		{"subscribe carol@example.org --watch meta-genai --watch meta-privacy-policy --digest weekly --min-severity info",
+			"subscribed carol@example.org: meta-genai, meta-privacy-policy; alerts at once for info changes and above; digest: weekly"},
+		{"subscribe Carol@Example.org --digest daily", // the same address
+			"updated carol@example.org: meta-genai, meta-privacy-policy; alerts at once for info changes and above; digest: daily"},
+		{"subscribe carol@example.org --min-severity notable",
+			"updated carol@example.org: meta-genai, meta-privacy-policy; alerts at once for notable changes and above; digest: daily"},
+		{"subscribe carol@example.org --watch meta-genai",
+			"updated carol@example.org: meta-genai; alerts at once for notable changes and above; digest: daily"},
+		{"subscribe carol@example.org",
+			"updated carol@example.org: meta-genai; alerts at once for notable changes and above; digest: daily"},
+		{"subscribe carol@example.org --all-watches",
+			"updated carol@example.org: every watch; alerts at once for notable changes and above; digest: daily"},
+		{"unsubscribe carol@example.org", "unsubscribed carol@example.org"},
+		{"subscribe carol@example.org --digest none",
+			"subscribed carol@example.org: every watch; alerts at once for critical changes and above; digest: none"},
+	} {
+		if out := c.mustRun(strings.Fields(step.args)...); out != step.want+"\n" {
+			t.Errorf("policywatch %s:\n%q, want\n%q", step.args, out, step.want+"\n")
+		}
+	}
+	_, _, err := c.run("subscribe", "carol@example.org", "--watch", "meta-genai", "--all-watches")
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "contradict") {
+		t.Errorf("--watch with --all-watches: %v, want a usage error", err)
+	}
+}
+
+// TestSubscribeWarnsWithoutAMailServer: subscribing works without a mail
+// server, but says on stderr that nothing is sent yet.
+func TestSubscribeWarnsWithoutAMailServer(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		config string
+		warn   bool
+	}{
+		{"no notify section", "", true},
+		{"notify without smtp", "notify:\n  base_url: https://pw.example\n", true},
+		{"smtp configured", "notify:\n  smtp: {host: 127.0.0.1, port: 2525, tls: none, from: \"policywatch <alerts@policywatch.example>\"}\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCLI(t)
+			if tc.config != "" {
+				c.env["POLICYWATCH_CONFIG"] = writeConfig(t, "watches:\n  - name: nimbus\n    url: https://nimbus.example/policy\n"+tc.config)
+			}
+			out, errOut, err := c.run("subscribe", "ada@example.org")
+			if err != nil || !strings.HasPrefix(out, "subscribed ada@example.org") {
+				t.Fatalf("subscribe: %q, %v\nstderr:\n%s", out, err, errOut)
+			}
+			warned := strings.Contains(errOut, "warning: no mail server is configured (notify.smtp)")
+			if warned != tc.warn {
+				t.Errorf("warned %v, want %v; stderr:\n%s", warned, tc.warn, errOut)
+			}
+		})
+	}
+}
+
+// TestDaemonWarnsWithoutAMailServer: with subscribers and no notify.smtp,
+// the daemon's start says, as a warning, that they get no email.
+func TestDaemonWarnsWithoutAMailServer(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nweb:\n  listen: 127.0.0.1:0\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.mustRun("subscribe", "ada@example.org")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"run"}, strings.NewReader(""), io.Discard, stderr, func(k string) string { return c.env[k] })
+	}()
+	const want = `level=WARN msg="subscribers get no email: no mail server is configured (notify.smtp)`
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stderr.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning within 20 s; stderr:\n%s", stderr)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run stopped: %v\n%s", err, stderr)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run after interruption: %v", err)
+	}
+}
