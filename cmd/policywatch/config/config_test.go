@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,7 +191,7 @@ watches:
 		t.Fatalf("err = %v, want *Error", err)
 	}
 	want := []Problem{
-		{"p.yaml", 2, 12, "settings.timeout", `invalid duration "soon" (use a number and a unit: 500ms, 10s, 5m, 1h)`},
+		{"p.yaml", 2, 12, "settings.timeout", `invalid duration "soon" (use a number and a unit: 500ms, 10s, 5m, 1h, or whole days: 30d)`},
 		{"p.yaml", 6, 15, "watches[0].schedule", `invalid cron spec "*/5 * *": expected 5 fields, found 3`},
 		{"p.yaml", 7, 11, "watches[1].name", `duplicate name "a"; watches[0] at line 4 has it too`},
 		{"p.yaml", 8, 10, "watches[1].url", `URL "example.org" must be absolute, starting with https:// or http://`},
@@ -423,6 +424,15 @@ func TestParseSchedule(t *testing.T) {
 		{"TZ=Nowhere/Land 0 * * * *", `invalid cron spec "TZ=Nowhere/Land 0 * * * *": provided bad location Nowhere/Land: unknown time zone Nowhere/Land`},
 		{"@every 999ms", `schedule "@every 999ms" is too frequent: the shortest interval is 1s`},
 		{"@fortnightly", `invalid schedule "@fortnightly": unrecognized descriptor: @fortnightly (use @every <duration>, @hourly, @daily, @weekly or @monthly)`},
+		// Dates no month has: the schedule would never fire.
+		{"0 0 30 2 *", `"0 0 30 2 *" never fires (no such date): check the day of month and month fields`},
+		{"0 8 31 4,6,9,11 *", `"0 8 31 4,6,9,11 *" never fires (no such date): check the day of month and month fields`},
+		{"TZ=Europe/Paris 0 0 30 2 *", `"TZ=Europe/Paris 0 0 30 2 *" never fires (no such date): check the day of month and month fields`},
+		// Rare but real: leap days, and a day of month or a weekday (cron
+		// fires on either when both are set).
+		{"0 0 29 2 *", ""},
+		{"0 0 30 2 1", ""},
+		{"0 0 31 1-12 *", ""},
 	} {
 		_, err := ParseSchedule(tc.spec)
 		switch {
@@ -468,8 +478,8 @@ func TestSuggest(t *testing.T) {
 		{"ur", "url"},
 		{"nm", ""}, // two edits of a four-letter key is too many
 	} {
-		if got := suggest(tc.key, known); got != tc.want {
-			t.Errorf("suggest(%q) = %q, want %q", tc.key, got, tc.want)
+		if got := Suggest(tc.key, known); got != tc.want {
+			t.Errorf("Suggest(%q) = %q, want %q", tc.key, got, tc.want)
 		}
 	}
 }
@@ -490,8 +500,148 @@ func TestTaxonomyEntries(t *testing.T) {
 	if len(cfg.TaxonomyEntries) != 2 || cfg.TaxonomyEntries[0].ID != "voiceprints" {
 		t.Errorf("entries: %+v", cfg.TaxonomyEntries)
 	}
-	_, err = Parse("p.yaml", []byte(watches+"taxonomy:\n  - id: brand-new\n    patterns: {en: [x]}\n"))
-	if err == nil || !strings.Contains(err.Error(), "p.yaml:5:3: taxonomy:") || !strings.Contains(err.Error(), "brand-new") {
+	_, err = Parse("p.yaml", []byte(watches+"taxonomy:\n  - id: brand_new\n    patterns: {en: [x]}\n"))
+	if err == nil || !strings.Contains(err.Error(), "p.yaml:5:5: taxonomy[0]:") || !strings.Contains(err.Error(), "brand_new") {
 		t.Errorf("an entry without kind or label: %v, want a problem at line 5 naming it", err)
+	}
+}
+
+// loadFile writes content to a configuration file of its own folder and
+// loads it.
+func loadFile(t *testing.T, content string) (*Config, error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "policywatch.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Load(path)
+}
+
+// problems returns the problems of err, an *Error, without the file name.
+func problems(t *testing.T, err error) []Problem {
+	t.Helper()
+	var cerr *Error
+	if !errors.As(err, &cerr) {
+		t.Fatalf("error %v, want an *Error", err)
+	}
+	out := slices.Clone(cerr.Problems)
+	for i := range out {
+		out[i].File = ""
+	}
+	return out
+}
+
+// TestScheduleNeverFires: a schedule with no activation is refused wherever
+// a schedule is read, each at its own place.
+func TestScheduleNeverFires(t *testing.T) {
+	fixedHome(t)
+	_, err := loadFile(t, `settings:
+  schedule: "0 0 30 2 *"
+watches:
+  - name: a
+    url: https://example.org/
+    schedule: "0 0 31 11 *"
+  - name: leap-day
+    url: https://example.org/leap
+    schedule: "0 0 29 2 *"
+notify:
+  digest_schedule: "0 8 30 2 *"
+`)
+	const fix = "never fires (no such date): check the day of month and month fields"
+	want := []Problem{
+		{"", 2, 13, "settings.schedule", `"0 0 30 2 *" ` + fix},
+		{"", 6, 15, "watches[0].schedule", `"0 0 31 11 *" ` + fix},
+		{"", 11, 20, "notify.digest_schedule", `"0 8 30 2 *" ` + fix},
+	}
+	if got := problems(t, err); !reflect.DeepEqual(got, want) {
+		t.Errorf("problems:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestSyntaxErrorLine: a syntax error is reported at the line of the
+// problem, not at the line before the block it is in.
+func TestSyntaxErrorLine(t *testing.T) {
+	const watch = "watches:\n  - name: a\n    url: https://example.org/\n"
+	for _, c := range []struct {
+		name, content string
+		want          Problem
+	}{
+		{"key among items", watch + "  foo: bar\n  - name: b\n    url: https://example.org/b\n",
+			Problem{"", 4, 0, "", "did not find expected '-' indicator"}},
+		{"item indented less", watch + " - name: b\n    url: https://example.org/b\n",
+			Problem{"", 4, 0, "", "did not find expected key"}},
+		{"after settings", "settings:\n  timeout: 1s\n" + watch + "  foo: [\n",
+			Problem{"", 6, 0, "", "did not find expected '-' indicator"}},
+		// At the line that opens the list, where the fix goes.
+		{"unclosed flow list", watch + "    select: [main\n    remove: [img]\n",
+			Problem{"", 4, 0, "", "did not find expected ',' or ']'"}},
+		{"tab", watch + "\tschedule: '@daily'\n",
+			Problem{"", 4, 0, "", "found a tab character that violates indentation"}},
+		{"no final line break", watch + "  foo: bar",
+			Problem{"", 4, 0, "", "did not find expected '-' indicator"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadFile(t, c.content)
+			if got := problems(t, err); !reflect.DeepEqual(got, []Problem{c.want}) {
+				t.Errorf("problems:\n got %q\nwant %q", got, []Problem{c.want})
+			}
+		})
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	for _, c := range []struct{ url, want string }{
+		{"https://example.org/", ""},
+		{"HTTP://example.org/", ""},
+		{"ftp://example.org/", `URL "ftp://example.org/": the scheme must be http or https, not ftp`},
+		{"file:///etc/passwd", `URL "file:///etc/passwd": the scheme must be http or https, not file`},
+		// Without "://" there is no scheme to blame.
+		{"example.org", `URL "example.org" must be absolute, starting with https:// or http://`},
+		{"example.org:8080/policy", `URL "example.org:8080/policy" must be absolute, starting with https:// or http://`},
+	} {
+		if got := checkURL(c.url); got != c.want {
+			t.Errorf("checkURL(%q) = %q, want %q", c.url, got, c.want)
+		}
+	}
+}
+
+// TestDurationDays: durations may be written in whole days, as --since
+// takes them, in every duration of the file.
+func TestDurationDays(t *testing.T) {
+	fixedHome(t)
+	const watch = "watches:\n  - name: a\n    url: https://example.org/\n"
+	for _, c := range []struct {
+		name, settings string
+		want           func(Settings) time.Duration
+		wantValue      time.Duration
+		wantProblem    string // "" when valid
+	}{
+		{"days", "check_retention: 90d", func(s Settings) time.Duration { return s.CheckRetention }, 90 * 24 * time.Hour, ""},
+		{"zero days", "check_retention: 0d", func(s Settings) time.Duration { return s.CheckRetention }, 0, ""},
+		{"other keys", "browser_idle: 1d", func(s Settings) time.Duration { return s.BrowserIdle }, 24 * time.Hour, ""},
+		{"hours still", "check_retention: 2160h", func(s Settings) time.Duration { return s.CheckRetention }, 90 * 24 * time.Hour, ""},
+		{"mixed", "check_retention: 1d12h", nil, 0,
+			`settings.check_retention: unknown unit "d" in duration "1d12h" (use a number and a unit: 500ms, 10s, 5m, 1h, or whole days: 30d)`},
+		{"fraction", "check_retention: 1.5d", nil, 0,
+			`settings.check_retention: unknown unit "d" in duration "1.5d" (use a number and a unit: 500ms, 10s, 5m, 1h, or whole days: 30d)`},
+		{"negative", "host_interval: -1d", nil, 0, `settings.host_interval: must not be negative, got -1d`},
+		{"too long", "check_retention: 106752d", nil, 0,
+			`settings.check_retention: unknown unit "d" in duration "106752d" (use a number and a unit: 500ms, 10s, 5m, 1h, or whole days: 30d)`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := loadFile(t, "settings:\n  "+c.settings+"\n"+watch)
+			if c.wantProblem != "" {
+				if err == nil || !strings.HasSuffix(err.Error(), c.wantProblem) {
+					t.Errorf("error %v, want one ending with %q", err, c.wantProblem)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.want(cfg.Settings); got != c.wantValue {
+				t.Errorf("got %v, want %v", got, c.wantValue)
+			}
+		})
 	}
 }

@@ -1,7 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -23,19 +27,24 @@ var (
 // NotifyConfig decodes and checks the notify section. Every problem is
 // reported at once, as file:line:col: notify.field: message, in an *Error.
 // Without a notify section it returns a configuration with no channel:
-// subscribers can be managed, nothing is sent. Secrets are not read here
-// (config check must work on a machine without them): the daemon calls
-// notify.Config.ResolveSecrets.
+// subscribers can be managed, nothing is sent. The secret files the section
+// names are read to check them, like web.auth.token_file, so that config
+// check fails where the daemon would refuse to start; a relative one is
+// relative to the configuration file's folder, and is returned resolved.
+// The secrets themselves are not kept: the daemon calls
+// notify.Config.ResolveSecrets, which also reads the environment.
 func (c *Config) NotifyConfig() (*notify.Config, error) {
 	p := &parser{file: c.Path}
-	nc := p.notify(c.Notify, c.Watches)
+	nc := p.notify(c.Notify, c.Watches, filepath.Dir(c.Path))
 	if err := newError(p.problems); err != nil {
 		return nil, err
 	}
 	return nc, nil
 }
 
-func (p *parser) notify(n *yaml.Node, watches []monitor.Watch) *notify.Config {
+// notify reads the notify section n (nil: absent); dir is the folder
+// relative secret files are in.
+func (p *parser) notify(n *yaml.Node, watches []monitor.Watch, dir string) *notify.Config {
 	nc := &notify.Config{}
 	if n == nil {
 		return nc
@@ -48,7 +57,7 @@ func (p *parser) notify(n *yaml.Node, watches []monitor.Watch) *notify.Config {
 	field := func(key string) string { return "notify." + key }
 
 	if v := f["smtp"]; v.set() {
-		nc.SMTP, nc.SMTPPasswordFile = p.smtp(v.value)
+		nc.SMTP, nc.SMTPPasswordFile = p.smtp(v.value, dir)
 	}
 	if v := f["digest_schedule"]; v.set() {
 		if spec, ok := p.schedule(v.value, field("digest_schedule")); ok {
@@ -77,17 +86,15 @@ func (p *parser) notify(n *yaml.Node, watches []monitor.Watch) *notify.Config {
 		}
 	}
 	if v := f["webhooks"]; v.set() {
-		nc.Webhooks = p.webhooks(v.value, watches)
+		nc.Webhooks = p.webhooks(v.value, watches, dir)
 	}
 	if v := f["secret_file"]; v.set() {
-		if path, ok := p.text(v.value, field("secret_file")); ok {
-			nc.SecretFile = path
-		}
+		nc.SecretFile = p.secretFile(v.value, field("secret_file"), dir, notify.EnvNotifySecret, minSigningKey)
 	}
 	return nc
 }
 
-func (p *parser) smtp(n *yaml.Node) (*email.Config, string) {
+func (p *parser) smtp(n *yaml.Node, dir string) (*email.Config, string) {
 	const path = "notify.smtp"
 	if n.Kind != yaml.MappingNode {
 		p.expected(n, path, "a mapping with host, port, tls, username, password_file and from")
@@ -133,9 +140,7 @@ func (p *parser) smtp(n *yaml.Node) (*email.Config, string) {
 		}
 	}
 	if v := f["password_file"]; v.set() {
-		if file, ok := p.text(v.value, field("password_file")); ok {
-			passwordFile = file
-		}
+		passwordFile = p.secretFile(v.value, field("password_file"), dir, notify.EnvSMTPPassword, 1)
 	}
 	if v := f["from"]; !v.set() {
 		p.report(n, path, "missing from; the sender, such as \"policywatch <alerts@example.org>\"")
@@ -157,7 +162,7 @@ func (p *parser) smtp(n *yaml.Node) (*email.Config, string) {
 	return c, passwordFile
 }
 
-func (p *parser) webhooks(n *yaml.Node, watches []monitor.Watch) []notify.Webhook {
+func (p *parser) webhooks(n *yaml.Node, watches []monitor.Watch, dir string) []notify.Webhook {
 	const path = "notify.webhooks"
 	if n.Kind != yaml.SequenceNode {
 		p.expected(n, path, "a list of webhooks")
@@ -198,9 +203,7 @@ func (p *parser) webhooks(n *yaml.Node, watches []monitor.Watch) []notify.Webhoo
 			ok = false
 		}
 		if v := f["secret_file"]; v.set() {
-			if file, good := p.text(v.value, field("secret_file")); good {
-				w.SecretFile = file
-			}
+			w.SecretFile = p.secretFile(v.value, field("secret_file"), dir, notify.EnvWebhookSecret, 1)
 		}
 		if v := f["min_severity"]; v.set() {
 			if s, good := p.text(v.value, field("min_severity")); good {
@@ -237,11 +240,56 @@ func (p *parser) watchNames(n *yaml.Node, field string, known []string) []string
 		if slices.Contains(known, name) {
 			return true
 		}
-		if s := suggest(name, known); s != "" {
+		if s := Suggest(name, known); s != "" {
 			p.report(item, field, "unknown watch %q; did you mean %q?", name, s)
 		} else {
 			p.report(item, field, "unknown watch %q", name)
 		}
 		return false
 	})
+}
+
+// minSigningKey is the shortest key notify accepts for signing unsubscribe
+// links (notify.Config.ResolveSecrets).
+const minSigningKey = 16
+
+// secretFile checks a file that holds a secret the way
+// notify.Config.ResolveSecrets reads it (the content without its final
+// line break, at least minLen bytes) and returns its path, resolved against
+// dir; "" when it is not usable. env is the variable used when the key is
+// left out. Messages name the file, never its content.
+func (p *parser) secretFile(n *yaml.Node, field, dir, env string, minLen int) string {
+	path, ok := p.text(n, field)
+	if !ok {
+		return ""
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrPermission) {
+		// Readable only by the daemon's user, as a secret should be: the
+		// configuration must still load for a journalist's `events`, and
+		// the daemon reports the file if it cannot read it either.
+		return path
+	}
+	if err != nil {
+		// The *PathError's own text reads "open FILE: …"; say it plainly.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		p.report(n, field, "cannot read %s: %v; create it with the secret, or leave the key out to read %s", path, err, env)
+		return ""
+	}
+	secret := strings.TrimRight(string(data), "\r\n")
+	switch {
+	case secret == "":
+		p.report(n, field, "%s is empty; write the secret to it, or leave the key out to read %s", path, env)
+		return ""
+	case len(secret) < minLen:
+		p.report(n, field, "the key in %s is shorter than %d bytes; write a longer one (e.g. `openssl rand -hex 32`)", path, minLen)
+		return ""
+	}
+	return path
 }

@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -31,45 +33,59 @@ func notifyConfig(t *testing.T, section string) (*notify.Config, error) {
 }
 
 func TestNotifyConfigValid(t *testing.T) {
-	got, err := notifyConfig(t, `notify:
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"smtp-password":  "hunter2\n",
+		"notify-secret":  "0123456789abcdef0123\n",
+		"webhook-secret": "s3cret",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := notifyConfig(t, strings.ReplaceAll(`notify:
   smtp:
     host: smtp.example.org
     port: 587
     tls: starttls
     username: alerts@example.org
-    password_file: /etc/policywatch/smtp-password
+    password_file: DIR/smtp-password
     from: "policywatch <alerts@example.org>"
     timeout: 20s
   digest_schedule: "0 8 * * *"
   base_url: https://policywatch.example.org/
   operator: ops@example.org
-  secret_file: /etc/policywatch/notify-secret
+  secret_file: DIR/notify-secret
   webhooks:
     - url: https://hooks.example.org/policywatch
-      secret_file: /etc/policywatch/webhook-secret
+      secret_file: DIR/webhook-secret
       min_severity: notable
     - url: https://hooks.slack.com/services/T/B/X
       format: slack
       watches: meta-genai
-`)
+`, "DIR", dir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := &notify.Config{
 		SMTP: &email.Config{Host: "smtp.example.org", Port: 587, TLS: "starttls", Username: "alerts@example.org",
 			From: "policywatch <alerts@example.org>", Timeout: 20 * time.Second},
-		SMTPPasswordFile: "/etc/policywatch/smtp-password",
+		SMTPPasswordFile: filepath.Join(dir, "smtp-password"),
 		DigestSchedule:   "0 8 * * *",
 		BaseURL:          "https://policywatch.example.org",
 		Operator:         "ops@example.org",
-		SecretFile:       "/etc/policywatch/notify-secret",
+		SecretFile:       filepath.Join(dir, "notify-secret"),
 		Webhooks: []notify.Webhook{
-			{Config: webhook.Config{URL: "https://hooks.example.org/policywatch", MinSeverity: "notable"}, SecretFile: "/etc/policywatch/webhook-secret"},
+			{Config: webhook.Config{URL: "https://hooks.example.org/policywatch", MinSeverity: "notable"}, SecretFile: filepath.Join(dir, "webhook-secret")},
 			{Config: webhook.Config{URL: "https://hooks.slack.com/services/T/B/X", Format: "slack", Watches: []string{"meta-genai"}}},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+	// What loads, the daemon can start with.
+	if err := got.ResolveSecrets(nil); err != nil {
+		t.Errorf("ResolveSecrets: %v", err)
 	}
 }
 
@@ -96,7 +112,7 @@ func TestNotifyConfigProblems(t *testing.T) {
       min_severity: urgent
       format: teams
       watches: [meta-genia]
-    - secret_file: /x
+    - secret_file: /nonexistent/policywatch-secret
     - url: https://a.example/h
     - url: https://a.example/h
   extra: 1
@@ -119,6 +135,7 @@ func TestNotifyConfigProblems(t *testing.T) {
 		`policywatch.yaml:19:15: notify.webhooks[0].format: unknown webhook format "teams"; use json, slack, mattermost, discord or ntfy`,
 		`policywatch.yaml:20:17: notify.webhooks[0].watches[0]: unknown watch "meta-genia"; did you mean "meta-genai"?`,
 		`policywatch.yaml:21:7: notify.webhooks[1]: missing url`,
+		`policywatch.yaml:21:20: notify.webhooks[1].secret_file: cannot read /nonexistent/policywatch-secret: no such file or directory; create it with the secret, or leave the key out to read POLICYWATCH_WEBHOOK_SECRET`,
 		`policywatch.yaml:23:12: notify.webhooks[3].url: repeated url; notify.webhooks[2] has it too`,
 		`policywatch.yaml:24:3: notify.extra: unknown key; known keys are smtp, digest_schedule, base_url, operator, webhooks, secret_file`,
 	}
@@ -143,5 +160,83 @@ func TestNotifyConfigClearPassword(t *testing.T) {
 	_, err = notifyConfig(t, "notify: [1]\n")
 	if err == nil || !strings.Contains(err.Error(), "notify: expected a mapping, found a list") {
 		t.Errorf("notify as a list: %v", err)
+	}
+}
+
+// TestNotifySecretFiles: the secret files are checked when the file is
+// loaded, as the daemon reads them (notify.Config.ResolveSecrets), every
+// problem at once and at its own place, without the secret in the message.
+func TestNotifySecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("good", "s3cret\n")
+	write("empty", "")
+	write("blank", "\r\n")
+	write("short-key", "hunter2\n")
+	write("long-key", "0123456789abcdef\n")
+	if err := os.Mkdir(filepath.Join(dir, "folder"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// The configuration file is in dir, so relative files are found there.
+	head := "watches:\n  - name: a\n    url: https://example.org/\nnotify:\n"
+	const smtp = "  smtp:\n    host: smtp.example.org\n    from: a@example.org\n    password_file: "
+	const hook = "  webhooks:\n    - url: https://hooks.example.org/x\n      secret_file: "
+	for _, c := range []struct {
+		name, section string
+		want          []Problem // File left out
+	}{
+		{"readable files", smtp + "good\n" + hook + dir + "/good\n  secret_file: long-key\n", nil},
+		{"missing password", smtp + "nowhere\n", []Problem{{"", 8, 20, "notify.smtp.password_file",
+			"cannot read " + dir + "/nowhere: no such file or directory; create it with the secret, or leave the key out to read POLICYWATCH_SMTP_PASSWORD"}}},
+		{"empty webhook secret", hook + "empty\n", []Problem{{"", 7, 20, "notify.webhooks[0].secret_file",
+			dir + "/empty is empty; write the secret to it, or leave the key out to read POLICYWATCH_WEBHOOK_SECRET"}}},
+		{"line break only", hook + "blank\n", []Problem{{"", 7, 20, "notify.webhooks[0].secret_file",
+			dir + "/blank is empty; write the secret to it, or leave the key out to read POLICYWATCH_WEBHOOK_SECRET"}}},
+		{"a folder", smtp + "folder\n", []Problem{{"", 8, 20, "notify.smtp.password_file",
+			"cannot read " + dir + "/folder: is a directory; create it with the secret, or leave the key out to read POLICYWATCH_SMTP_PASSWORD"}}},
+		{"short signing key", "  secret_file: short-key\n", []Problem{{"", 5, 16, "notify.secret_file",
+			"the key in " + dir + "/short-key is shorter than 16 bytes; write a longer one (e.g. `openssl rand -hex 32`)"}}},
+		{"all at once", smtp + "nowhere\n" + hook + "empty\n    - url: https://hooks.example.org/y\n      secret_file: " + dir + "/gone\n", []Problem{
+			{"", 8, 20, "notify.smtp.password_file", "cannot read " + dir + "/nowhere: no such file or directory; create it with the secret, or leave the key out to read POLICYWATCH_SMTP_PASSWORD"},
+			{"", 11, 20, "notify.webhooks[0].secret_file", dir + "/empty is empty; write the secret to it, or leave the key out to read POLICYWATCH_WEBHOOK_SECRET"},
+			{"", 13, 20, "notify.webhooks[1].secret_file", "cannot read " + dir + "/gone: no such file or directory; create it with the secret, or leave the key out to read POLICYWATCH_WEBHOOK_SECRET"},
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, "policywatch.yaml")
+			if err := os.WriteFile(path, []byte(head+c.section), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := Load(path)
+			if c.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				nc, err := cfg.NotifyConfig()
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Relative files are returned resolved, so that the daemon
+				// reads the file that was checked, whatever its folder.
+				if want := filepath.Join(dir, "good"); nc.SMTPPasswordFile != want {
+					t.Errorf("SMTPPasswordFile = %q, want %q", nc.SMTPPasswordFile, want)
+				}
+				if err := nc.ResolveSecrets(nil); err != nil {
+					t.Errorf("ResolveSecrets: %v", err)
+				}
+				return
+			}
+			if got := problems(t, err); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("problems:\n got %q\nwant %q", got, c.want)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("a secret is in the message: %v", err)
+			}
+		})
 	}
 }

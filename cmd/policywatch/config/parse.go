@@ -18,7 +18,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/policywatch/policywatch/monitor"
-	"github.com/policywatch/policywatch/monitor/analyze"
 )
 
 // Keys of each level of the file. notify, web and taxonomy belong to later
@@ -70,14 +69,55 @@ func (p *parser) expected(n *yaml.Node, field, want string) {
 // a line but no column.
 var yamlErrorLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func (p *parser) syntaxError(err error) {
+// syntaxError reports a syntax error of data, the whole file.
+func (p *parser) syntaxError(err error, data []byte) {
 	msg := err.Error()
 	if m := yamlErrorLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		p.problems = append(p.problems, Problem{File: p.file, Line: line, Message: m[2]})
+		p.problems = append(p.problems, Problem{File: p.file, Line: problemLine(data, line, m[2]), Message: m[2]})
 		return
 	}
 	p.report(nil, "", "%s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// maxSyntaxSearch bounds the lines problemLine reads again: each is one
+// more parse of the file up to it.
+const maxSyntaxSearch = 2000
+
+// problemLine returns the line of a syntax error. The yaml package tells the
+// line before the construct the error is in (a list that starts at line 2
+// and breaks at line 40 is reported at line 1), not the line of the problem,
+// and does not export the latter. The problem is on the first line whose
+// end makes the file read so far fail with the same message: lines after it
+// cannot undo it. Looking starts at line, the yaml package's, which is never
+// past the problem; line is returned when no shorter file fails alike.
+func problemLine(data []byte, line int, msg string) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines) > maxSyntaxSearch {
+		return line
+	}
+	for n := max(line, 1); n <= len(lines); n++ {
+		if m := yamlErrorLine.FindStringSubmatch(decodeAll(bytes.Join(lines[:n], nil))); m != nil && m[2] == msg {
+			return n
+		}
+	}
+	return line
+}
+
+// decodeAll decodes every document of data and returns the text of the
+// first error, "" when there is none.
+func decodeAll(data []byte) string {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return ""
+		}
+		if err != nil {
+			return err.Error()
+		}
+	}
 }
 
 func (p *parser) parse(data []byte) *Config {
@@ -87,7 +127,7 @@ func (p *parser) parse(data []byte) *Config {
 		if errors.Is(err, io.EOF) {
 			p.report(nil, "", "the file is empty; it needs at least a list of watches")
 		} else {
-			p.syntaxError(err)
+			p.syntaxError(err, data)
 		}
 		return nil
 	}
@@ -96,7 +136,7 @@ func (p *parser) parse(data []byte) *Config {
 	case err == nil:
 		p.report(firstContent(&next), "", "the file holds several YAML documents; only one is allowed")
 	case !errors.Is(err, io.EOF):
-		p.syntaxError(err)
+		p.syntaxError(err, data)
 	}
 
 	root := resolve(firstContent(&doc))
@@ -118,28 +158,9 @@ func (p *parser) parse(data []byte) *Config {
 	cfg.Watches = p.watches(root, top["watches"], cfg.Settings)
 	// The sections of later packages are decoded by their own files
 	// (notify.go, web.go); their problems are reported with the rest.
-	p.notify(cfg.Notify, cfg.Watches)
+	p.notify(cfg.Notify, cfg.Watches, filepath.Dir(p.file))
 	cfg.TaxonomyEntries = p.taxonomy(cfg.Taxonomy)
 	return cfg
-}
-
-// taxonomy reads the taxonomy section: entries that add to the built-in
-// taxonomy of the analysis (see monitor/analyze/taxonomy.yaml), checked by
-// extending a copy of it.
-func (p *parser) taxonomy(n *yaml.Node) []analyze.Entry {
-	if n == nil {
-		return nil
-	}
-	var entries []analyze.Entry
-	if err := n.Decode(&entries); err != nil {
-		p.report(n, "taxonomy", "want a list of entries (id, kind, labels, patterns): %v", err)
-		return nil
-	}
-	if err := analyze.DefaultTaxonomy().Extend(entries); err != nil {
-		p.report(n, "taxonomy", "%v", err)
-		return nil
-	}
-	return entries
 }
 
 // entry is one key of a mapping and its value, aliases resolved.
@@ -192,7 +213,7 @@ func (p *parser) mapping(n *yaml.Node, path string, known []string) map[string]e
 }
 
 func (p *parser) unknownKey(key *yaml.Node, field, name string, known []string) {
-	if s := suggest(name, known); s != "" {
+	if s := Suggest(name, known); s != "" {
 		p.report(key, field, "unknown key; did you mean %q?", s)
 		return
 	}
@@ -584,17 +605,25 @@ func (p *parser) number(n *yaml.Node, field string) (float64, bool) {
 	return f, true
 }
 
-// duration reads a non-negative Go duration such as "10s" or "1m30s"; a
-// bare 0 is accepted too.
+// duration reads a non-negative Go duration such as "10s" or "1m30s", or
+// a whole number of days such as "30d", which the command line's --since
+// accepts too and which retention periods are naturally written in; a bare
+// 0 is accepted too.
 func (p *parser) duration(n *yaml.Node, field string) (time.Duration, bool) {
 	s, ok := p.textOf(n, field, "a duration such as 30s")
 	if !ok {
 		return 0, false
 	}
 	d, err := time.ParseDuration(s)
+	if days, isDays := strings.CutSuffix(s, "d"); err != nil && isDays {
+		// Days are whole, as for --since: "1d12h" is written 36h.
+		if count, perr := strconv.ParseInt(days, 10, 64); perr == nil && -maxDays <= count && count <= maxDays {
+			d, err = time.Duration(count)*24*time.Hour, nil
+		}
+	}
 	if err != nil {
 		// time's messages already quote the value: "invalid duration \"x\"".
-		p.report(n, field, "%s (use a number and a unit: 500ms, 10s, 5m, 1h)", strings.TrimPrefix(err.Error(), "time: "))
+		p.report(n, field, "%s (use a number and a unit: 500ms, 10s, 5m, 1h, or whole days: 30d)", strings.TrimPrefix(err.Error(), "time: "))
 		return 0, false
 	}
 	if d < 0 {
@@ -603,6 +632,9 @@ func (p *parser) duration(n *yaml.Node, field string) (time.Duration, bool) {
 	}
 	return d, true
 }
+
+// maxDays is the most days a time.Duration holds.
+const maxDays = math.MaxInt64 / int64(24*time.Hour)
 
 // size reads a positive byte count: a number with an optional unit, SI
 // (kB, MB) or binary (KiB, MiB).

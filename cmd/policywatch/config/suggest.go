@@ -2,12 +2,13 @@ package config
 
 import "strings"
 
-// suggest returns the known key the unknown key was most likely meant to
+// Suggest returns the known name the unknown one was most likely meant to
 // be, or "" when none is close. Case, "_" and "-" are ignored first, so
-// that userAgent and user-agent find user_agent; otherwise the closest key
+// that userAgent and user-agent find user_agent; otherwise the closest name
 // by edit distance is taken if it is at most two edits away and the edits
-// change less than half of it.
-func suggest(key string, known []string) string {
+// change less than half of it. The command line uses it for watch names
+// and event kinds too.
+func Suggest(key string, known []string) string {
 	norm := func(s string) string {
 		return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
 	}
@@ -16,7 +17,7 @@ func suggest(key string, known []string) string {
 		if norm(k) == norm(key) {
 			return k
 		}
-		d := editDistance(strings.ToLower(key), k)
+		d := editDistance(strings.ToLower(key), strings.ToLower(k))
 		if d <= 2 && 2*d < len(k) && (best == "" || d < bestDist) {
 			best, bestDist = k, d
 		}

@@ -54,6 +54,13 @@ func ParseSchedule(spec string) (cron.Schedule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid cron spec %q: %w", spec, err)
 	}
+	// A day of month that the months never have ("0 0 30 2 *") parses, but
+	// Next then returns the zero time, which the daemon would read as a
+	// period of 0 and retry in a tight loop. Next looks five years ahead, so
+	// a leap day (Feb 29) is still found.
+	if sched.Next(time.Now()).IsZero() {
+		return nil, fmt.Errorf("%q never fires (no such date): check the day of month and month fields", spec)
+	}
 	return sched, nil
 }
 
@@ -85,7 +92,13 @@ func checkURL(raw string) string {
 		}
 		return fmt.Sprintf("invalid URL %q: %v", raw, err)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
+	switch {
+	case u.Scheme == "http" || u.Scheme == "https":
+	case u.Scheme != "" && strings.HasPrefix(raw[len(u.Scheme):], "://"):
+		return fmt.Sprintf("URL %q: the scheme must be http or https, not %s", raw, u.Scheme)
+	default:
+		// Without "://", what precedes a colon is no scheme but a host
+		// ("example.org:8080/"), or there is no scheme at all.
 		return fmt.Sprintf("URL %q must be absolute, starting with https:// or http://", raw)
 	}
 	if u.Host == "" {

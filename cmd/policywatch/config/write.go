@@ -16,8 +16,8 @@ import (
 const fileComment = `policywatch configuration.
 #
 Check it with: policywatch config check --config FILE
-Durations are Go durations (500ms, 10s, 5m, 1h); sizes are bytes with an
-optional unit (500kB, 20MiB).`
+Durations are Go durations (500ms, 10s, 5m, 1h) or whole days (30d); sizes
+are bytes with an optional unit (500kB, 20MiB).`
 
 const watchesComment = `Each watch is one page. Keys:
   name      required, unique: lower-case letters, digits and -, at most 64
@@ -117,7 +117,7 @@ func settingsNode(s Settings) (*yaml.Node, error) {
 	}
 	add(n, "browser_tabs", "Pages rendered in the browser at once.", scalar("!!int", strconv.Itoa(s.BrowserTabs)))
 	add(n, "browser_idle", "The browser is closed after this long without work.", str(s.BrowserIdle.String()))
-	add(n, "check_retention", "Check rows of checks that found nothing are deleted once older than this\n(e.g. 2160h for 90 days); 0 keeps them all. Versions, raw bodies and\nevents are never deleted.", str(s.CheckRetention.String()))
+	add(n, "check_retention", "Check rows of checks that found nothing are deleted once older than this\n(e.g. 90d); 0 keeps them all. Versions, raw bodies and events are never\ndeleted.", str(s.CheckRetention.String()))
 	return n, nil
 }
 
