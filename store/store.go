@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +30,25 @@ import (
 
 // ErrNotFound is returned (wrapped) when a requested row does not exist.
 var ErrNotFound = errors.New("not found")
+
+// ErrNoDatabase is returned (wrapped) by Open with MustExist when there is
+// no file at the path.
+var ErrNoDatabase = errors.New("no database")
+
+// OpenOption changes how Open opens a database.
+type OpenOption func(*openOptions)
+
+type openOptions struct {
+	mustExist bool
+}
+
+// MustExist makes Open refuse (ErrNoDatabase) a path where there is no
+// file, instead of creating the database and its folder: a command that
+// only reads the history must not leave an empty database behind a
+// mistyped path and then report that empty history as the truth.
+func MustExist() OpenOption {
+	return func(o *openOptions) { o.mustExist = true }
+}
 
 // DB is a policywatch database. It is safe for concurrent use: reads run
 // in parallel, writes take SQLite's single write lock in turn.
@@ -69,9 +89,13 @@ var _ monitor.Store = (*DB)(nil)
 const pragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-256)&_pragma=journal_size_limit(8388608)&_txlock=immediate"
 
 // Open opens the database at path, creating it and its parent directory if
-// needed, and applies the migrations it lacks. It refuses (ErrSchemaTooNew)
-// a database written by a newer policywatch.
-func Open(ctx context.Context, path string) (*DB, error) {
+// needed (unless MustExist is given), and applies the migrations it lacks.
+// It refuses (ErrSchemaTooNew) a database written by a newer policywatch.
+func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if path == "" {
 		return nil, errors.New("open database: empty path")
 	}
@@ -79,7 +103,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("open database %q: path must not contain '?'", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if o.mustExist {
+		// The driver would create a missing file (a plain path cannot
+		// ask SQLite for mode=rw), so look first. A file removed between
+		// the two is recreated, empty: a race with someone deleting the
+		// database, not a typo.
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open database %s: %w", path, ErrNoDatabase)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	sqlDB, err := sql.Open("sqlite", path+"?"+pragmas)

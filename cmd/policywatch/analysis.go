@@ -32,7 +32,7 @@ Examples:
 			return o
 		},
 		run: func(ctx context.Context, a *app, o any, args []string) error {
-			v, err := versionArg(ctx, a.db, args[0], argAt(args, 1))
+			v, err := versionArg(ctx, a, args[0], argAt(args, 1))
 			if err != nil {
 				return err
 			}
@@ -116,14 +116,15 @@ func shortQuote(s string) string {
 func explainCommand() *command {
 	type opts struct{ json bool }
 	return &command{
-		name: "explain", args: "WATCH VERSION [--json]", minArgs: 2, maxArgs: 2,
+		name: "explain", args: "WATCH [VERSION] [--json]", minArgs: 1, maxArgs: 2,
 		short: "what changed in scope, purposes, rights and dates in one version",
-		long: `Shows the change analysis of the event that made VERSION current (a change
-or a revert): categories and purposes added or removed, rights gained or
-lost, dates moved (old → new), and the added and removed statements that
-mention them, quoted, with their section.
+		long: `Shows the change analysis of the event that made VERSION (the current one
+when none is given) current, a change or a revert: categories and purposes
+added or removed, rights gained or lost, dates moved (old → new), and the
+added and removed statements that mention them, quoted, with their section.
 
-Example:
+Examples:
+  policywatch explain meta-privacy-policy
   policywatch explain meta-privacy-policy 12`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &opts{}
@@ -131,7 +132,7 @@ Example:
 			return o
 		},
 		run: func(ctx context.Context, a *app, o any, args []string) error {
-			v, err := versionArg(ctx, a.db, args[0], args[1])
+			v, err := versionArg(ctx, a, args[0], argAt(args, 1))
 			if err != nil {
 				return err
 			}

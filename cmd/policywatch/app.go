@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -43,11 +44,20 @@ type command struct {
 	// needs no database (watches --defaults): printing a file must not
 	// create one.
 	noDBWith func(opts any) bool
-	noConf   bool // does not load the configuration
-	flags    func(fs *flag.FlagSet) any
-	run      func(ctx context.Context, a *app, opts any, args []string) error
-	minArgs  int
-	maxArgs  int // -1: any
+	// createsDB lets the command create a missing database (those that
+	// write a history: see creatingCommands). The others refuse a path
+	// where there is none: a mistyped --db must not leave an empty
+	// database behind and report its empty history as the truth.
+	createsDB bool
+	// preflight, when set, checks the command line and configuration
+	// before the database is looked for, so that a mistake in them is
+	// reported first (serve's listen address and authentication).
+	preflight func(a *app, fs *flag.FlagSet) error
+	noConf    bool // does not load the configuration
+	flags     func(fs *flag.FlagSet) any
+	run       func(ctx context.Context, a *app, opts any, args []string) error
+	minArgs   int
+	maxArgs   int // -1: any
 }
 
 // app is what a running command has at hand.
@@ -63,7 +73,7 @@ type app struct {
 }
 
 func commands() []*command {
-	return []*command{
+	cmds := []*command{
 		runCommand(), checkCommand(), watchesCommand(), eventsCommand(), historyCommand(),
 		showCommand(), diffCommand(), configCommand(),
 		factsCommand(), explainCommand(), vacuumCommand(), backupCommand(),
@@ -71,6 +81,21 @@ func commands() []*command {
 		subscribeCommand(), unsubscribeCommand(), subscribersCommand(), outboxCommand(), digestCommand(),
 		serveCommand(),
 	}
+	for _, c := range cmds {
+		c.createsDB = creatingCommands[c.name]
+	}
+	return cmds
+}
+
+// creatingCommands may create the database. They are kept here, in one
+// list, rather than in each command's definition, so that what may leave
+// a new file behind is decided in one place. run, check, import and
+// subscribe write a history (or a subscriber) into it. watches is the
+// command the README's first steps suggest before any check: on a new
+// database it lists every configured watch as "never checked", which
+// shows a mistyped path for what it is rather than as an empty history.
+var creatingCommands = map[string]bool{
+	"run": true, "check": true, "import": true, "subscribe": true, "watches": true,
 }
 
 const overview = `policywatch watches privacy policies and AI-training pages (Meta's first)
@@ -129,9 +154,15 @@ func findCommand(cmds []*command, name string) *command {
 }
 
 func printOverview(w io.Writer, cmds []*command) {
+	// The column is as wide as the longest name, so that a new command
+	// cannot push its description out of line.
+	width := 0
+	for _, c := range cmds {
+		width = max(width, len(c.name))
+	}
 	var b strings.Builder
 	for _, c := range cmds {
-		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.short)
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.name, c.short)
 	}
 	fmt.Fprintf(w, overview, b.String())
 }
@@ -157,7 +188,7 @@ func printCommandHelp(w io.Writer, c *command) {
 	if c.flags != nil {
 		c.flags(fs)
 	}
-	fmt.Fprintf(w, "Usage: policywatch %s %s\n\n%s\n\nOptions:\n", c.name, c.args, strings.TrimSpace(c.long))
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n\nOptions:\n", strings.TrimSpace("policywatch "+c.name+" "+c.args), strings.TrimSpace(c.long))
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 }
@@ -185,7 +216,7 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 	}
 	rest := fs.Args()
 	if len(rest) < c.minArgs || (c.maxArgs >= 0 && len(rest) > c.maxArgs) {
-		return usageError{fmt.Sprintf("usage: policywatch %s %s", c.name, c.args)}
+		return usageError{"usage: " + strings.TrimSpace("policywatch "+c.name+" "+c.args)}
 	}
 	a := &app{env: e, common: common}
 	if !c.noConf {
@@ -203,11 +234,24 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 		level = slog.LevelDebug
 	}
 	a.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	if c.preflight != nil {
+		if err := c.preflight(a, fs); err != nil {
+			return err
+		}
+	}
 	if !c.noDB && (c.noDBWith == nil || !c.noDBWith(opts)) {
 		path := databasePath(common.db, a.cfg, e.getenv)
-		db, err := store.Open(ctx, path)
+		var openOpts []store.OpenOption
+		if !c.createsDB {
+			openOpts = append(openOpts, store.MustExist())
+		}
+		db, err := store.Open(ctx, path, openOpts...)
+		if errors.Is(err, store.ErrNoDatabase) {
+			return noDatabaseError(path, common.db, a.cfg, e.getenv)
+		}
 		if err != nil {
-			return fmt.Errorf("open database %s: %w", path, err)
+			// store.Open's errors name the database already.
+			return err
 		}
 		defer db.Close()
 		a.db = db
@@ -268,6 +312,21 @@ func loadConfig(path string, getenv func(string) string) (*config.Config, error)
 	return config.Load(path)
 }
 
+// noDatabaseError says that there is no database at path, and which
+// setting to look at: the one that chose path.
+func noDatabaseError(path, flagValue string, cfg *config.Config, getenv func(string) string) error {
+	var check string
+	switch {
+	case flagValue != "":
+		check = "; is --db right?"
+	case getenv("POLICYWATCH_DB") != "":
+		check = "; is POLICYWATCH_DB right?"
+	case cfg != nil && cfg.Settings.Database != "" && cfg.Settings.Database != config.DefaultDatabasePath():
+		check = "; is settings.database right?"
+	}
+	return fmt.Errorf("no database at %s (policywatch creates it on the first 'run' or 'check'%s)", path, check)
+}
+
 func databasePath(flagValue string, cfg *config.Config, getenv func(string) string) string {
 	switch {
 	case flagValue != "":
@@ -315,7 +374,8 @@ func (a *app) taxonomy() *analyze.Taxonomy {
 }
 
 // selectWatches returns the configured watches named in names (all when
-// names is empty), or an error naming the unknown ones.
+// names is empty), each once and in the order first named, or an error
+// naming the unknown ones.
 func (a *app) selectWatches(names []string) ([]monitor.Watch, error) {
 	if len(names) == 0 {
 		return a.cfg.Watches, nil
@@ -326,7 +386,14 @@ func (a *app) selectWatches(names []string) ([]monitor.Watch, error) {
 	}
 	var out []monitor.Watch
 	var unknown []string
+	seen := map[string]bool{}
 	for _, n := range names {
+		// "check acme acme" is one check, not two of the same page
+		// racing each other under a count of two.
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
 		w, ok := byName[n]
 		if !ok {
 			unknown = append(unknown, n)
@@ -335,14 +402,46 @@ func (a *app) selectWatches(names []string) ([]monitor.Watch, error) {
 		out = append(out, w)
 	}
 	if len(unknown) > 0 {
-		known := make([]string, 0, len(byName))
-		for n := range byName {
-			known = append(known, n)
-		}
-		sort.Strings(known)
-		return nil, fmt.Errorf("unknown watch %s (configured: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
+		return nil, unknownWatchError(unknown, a.watchNames())
 	}
 	return out, nil
+}
+
+// unknownWatchError names the unknown watches, with the closest known name
+// when one is near, and lists the configured ones.
+func unknownWatchError(unknown, configured []string) error {
+	msg := "unknown watch " + strings.Join(unknown, ", ")
+	if len(unknown) == 1 {
+		if s := config.Suggest(unknown[0], configured); s != "" {
+			msg += fmt.Sprintf(": did you mean %s?", s)
+		}
+	}
+	known := slices.Clone(configured)
+	sort.Strings(known)
+	return fmt.Errorf("%s (configured: %s)", msg, strings.Join(known, ", "))
+}
+
+// checkWatch returns a usage error when name is neither a configured watch
+// nor one the database has a history of (a watch since removed from the
+// configuration still has its events and versions): a filter or argument
+// naming no watch at all is a typo, not an empty history.
+func (a *app) checkWatch(ctx context.Context, name string) error {
+	known, err := a.isKnownWatch(ctx, name)
+	if err != nil || known {
+		return err
+	}
+	return usageError{unknownWatchError([]string{name}, a.watchNames()).Error()}
+}
+
+func (a *app) isKnownWatch(ctx context.Context, name string) (bool, error) {
+	if slices.Contains(a.watchNames(), name) {
+		return true, nil
+	}
+	inDB, err := a.db.Watches(ctx)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(inDB, func(s monitor.WatchSummary) bool { return s.Name == name }), nil
 }
 
 // isTerminal says whether w is a terminal (colours, progress bars).

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -364,5 +365,43 @@ func TestWatchesJSONNames(t *testing.T) {
 		if _, ok := w[k]; !ok {
 			t.Errorf("watches --json lacks %q: %v", k, w)
 		}
+	}
+}
+
+// TestCheckBesideAnotherProcess: a `check` overtaken by another process
+// checking the same watch (the daemon, here a second `check` run while the
+// first fetches) says it recorded nothing and exits 0; the other's check
+// is the history. It used to fail: "watch state changed by another
+// writer", exit status 1.
+func TestCheckBesideAnotherProcess(t *testing.T) {
+	policy := newPolicyServer(t)
+	c := newCLI(t)
+	var requests atomic.Int64
+	var otherOut string
+	var otherErr error
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 1 {
+			otherOut, _, otherErr = c.run("check", "nimbus")
+		}
+		policy.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf(`settings:
+  host_interval: 0s
+  retries: 0
+watches:
+  - name: nimbus
+    url: %s/privacy
+    language: en
+`, srv.URL))
+	out := c.mustRun("check", "nimbus")
+	if otherErr != nil || !strings.Contains(otherOut, "baseline") {
+		t.Fatalf("the other check: %v\n%s", otherErr, otherOut)
+	}
+	if !strings.Contains(out, "nimbus") || !strings.Contains(out, "not recorded: another policywatch process checked it meanwhile") {
+		t.Errorf("the overtaken check printed:\n%s\nwant it to say it recorded nothing", out)
+	}
+	if events := c.mustRun("events", "--json"); strings.Count(events, "\n") != 1 || !strings.Contains(events, `"baseline"`) {
+		t.Errorf("events:\n%s\nwant the one baseline", events)
 	}
 }

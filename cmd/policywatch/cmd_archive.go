@@ -189,6 +189,12 @@ func newImportProgress(out, status io.Writer, watch string, bar bool, now func()
 }
 
 func (p *importProgress) update(pr archive.Progress) {
+	// A skipped snapshot is already in the history: counting it as
+	// progress would say "1/4 snapshots" of an import that imports none
+	// (the result line says how many were skipped).
+	if pr.Skipped {
+		return
+	}
 	if pr.Result != nil && len(pr.Result.Events) > 0 {
 		p.clear()
 		for _, e := range pr.Result.Events {
@@ -236,15 +242,15 @@ func (p *importProgress) finish() {
 func exportCommand() *command {
 	type opts struct {
 		format, watch, since, output string
-		git                          bool
+		git, force                   bool
 	}
 	return &command{
 		name: "export", args: "events|versions|warc [...]", minArgs: 1, maxArgs: 3,
 		short: "export events (JSON Lines, CSV), a watch's versions (Markdown, git) or raw bodies (WARC)",
-		long: `policywatch export events [--format jsonl|csv] [--watch W] [--since TIME] [--output FILE]
+		long: `policywatch export events [--format jsonl|csv] [--watch W] [--since TIME] [--output FILE [--force]]
   All events (or one watch's), oldest first, as JSON Lines in the stable
   format of 'events --json', or as CSV with a header row. To stdout unless
-  --output is given.
+  --output is given; an existing FILE is replaced only with --force.
 
 policywatch export versions WATCH DIR [--git]
   One watch's versions as Markdown files in DIR (new or empty), one per
@@ -253,11 +259,11 @@ policywatch export versions WATCH DIR [--git]
   a git repository with one commit per version, dated when it was first
   seen (needs git on the PATH).
 
-policywatch export warc FILE [--watch W]
+policywatch export warc FILE [--watch W] [--force]
   The raw bodies, byte for byte, as a WARC 1.1 file that web archives can
   ingest: one response record per body, dated at its fetch, with its
   payload's SHA-256. FILE ending in .gz is gzipped record by record; "-"
-  writes to stdout.
+  writes to stdout. An existing FILE is replaced only with --force.
 
 Examples:
   policywatch export events --format csv --output events.csv
@@ -270,6 +276,7 @@ Examples:
 			fs.StringVar(&o.since, "since", "", "events: only events at or after `TIME` (RFC 3339, a date, or 30d)")
 			fs.StringVar(&o.output, "output", "", "events: write to `FILE` instead of stdout")
 			fs.BoolVar(&o.git, "git", false, "versions: write a git repository, one commit per version")
+			fs.BoolVar(&o.force, "force", false, "events, warc: replace the output file if it exists")
 			return o
 		},
 		run: func(ctx context.Context, a *app, o any, args []string) error {
@@ -277,12 +284,15 @@ Examples:
 			switch what := args[0]; what {
 			case "events":
 				if len(args) != 1 || opt.git {
-					return usageError{"usage: policywatch export events [--format jsonl|csv] [--watch W] [--since TIME] [--output FILE]"}
+					return usageError{"usage: policywatch export events [--format jsonl|csv] [--watch W] [--since TIME] [--output FILE [--force]]"}
 				}
-				return exportEvents(ctx, a, opt.format, opt.watch, opt.since, opt.output)
+				return exportEvents(ctx, a, opt.format, opt.watch, opt.since, opt.output, opt.force)
 			case "versions":
-				if len(args) != 3 || opt.watch != "" || opt.output != "" || opt.since != "" {
+				if len(args) != 3 || opt.watch != "" || opt.output != "" || opt.since != "" || opt.force {
 					return usageError{"usage: policywatch export versions WATCH DIR [--git]"}
+				}
+				if err := a.checkWatch(ctx, args[1]); err != nil {
+					return err
 				}
 				var (
 					res *archive.VersionsExport
@@ -305,9 +315,9 @@ Examples:
 				return nil
 			case "warc":
 				if len(args) != 2 || opt.git || opt.since != "" || opt.output != "" {
-					return usageError{"usage: policywatch export warc FILE [--watch W]"}
+					return usageError{"usage: policywatch export warc FILE [--watch W] [--force]"}
 				}
-				return exportWARC(ctx, a, args[1], opt.watch)
+				return exportWARC(ctx, a, args[1], opt.watch, opt.force)
 			default:
 				return usageError{fmt.Sprintf("export %s: export events, versions or warc", what)}
 			}
@@ -315,7 +325,7 @@ Examples:
 	}
 }
 
-func exportEvents(ctx context.Context, a *app, format, watch, since, output string) error {
+func exportEvents(ctx context.Context, a *app, format, watch, since, output string, force bool) error {
 	f := monitor.EventFilter{Watch: watch}
 	if since != "" {
 		t, err := parseSince(since, time.Now())
@@ -333,8 +343,13 @@ func exportEvents(ctx context.Context, a *app, format, watch, since, output stri
 	default:
 		return usageError{fmt.Sprintf("--format %q: want jsonl or csv", format)}
 	}
+	if watch != "" {
+		if err := a.checkWatch(ctx, watch); err != nil {
+			return err
+		}
+	}
 	n := 0
-	err := writeOutput(output, a.stdout, func(w io.Writer) error {
+	err := writeOutput(output, force, a.stdout, func(w io.Writer) error {
 		var err error
 		n, err = write(ctx, a.db, f, w)
 		return err
@@ -348,13 +363,16 @@ func exportEvents(ctx context.Context, a *app, format, watch, since, output stri
 	return nil
 }
 
-func exportWARC(ctx context.Context, a *app, file, watch string) error {
+func exportWARC(ctx context.Context, a *app, file, watch string, force bool) error {
 	opts := archive.WARCOptions{Gzip: strings.HasSuffix(file, ".gz"), Software: "policywatch"}
 	if watch != "" {
+		if err := a.checkWatch(ctx, watch); err != nil {
+			return err
+		}
 		opts.Watches = []string{watch}
 	}
 	var res *archive.WARCExport
-	err := writeOutput(file, a.stdout, func(w io.Writer) error {
+	err := writeOutput(file, force, a.stdout, func(w io.Writer) error {
 		var err error
 		res, err = archive.WriteWARC(ctx, a.db, w, opts)
 		return err
@@ -371,9 +389,15 @@ func exportWARC(ctx context.Context, a *app, file, watch string) error {
 // writeOutput runs write on stdout when path is "" or "-", otherwise on a
 // temporary file beside path that replaces path only once complete: a
 // failed or interrupted export never leaves half a file under the name.
-func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) error {
+// An existing file is replaced only when force is set, as backup and
+// export versions refuse to write over what is there: an export's name
+// mistyped as last month's must not destroy it.
+func writeOutput(path string, force bool, stdout io.Writer, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		return write(stdout)
+	}
+	if _, err := os.Lstat(path); err == nil && !force {
+		return fmt.Errorf("%s exists: name another file, or add --force to replace it", path)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 
 	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/store"
@@ -12,7 +13,7 @@ import (
 func serveCommand() *command {
 	type opts struct{ listen string }
 	return &command{
-		name: "serve", args: "[--listen ADDR]", maxArgs: 0,
+		name: "serve", args: "[--listen ADDR]", maxArgs: 0, preflight: servePreflight,
 		short: "serve the web view of the history, without checking anything",
 		long: `Serves the web view (the daemon, 'policywatch run', serves it too): every
 watch at a glance, each watch's timeline, changes side by side with their
@@ -74,4 +75,21 @@ func (a *app) newWebServer(listen string) (*web.Server, error) {
 		web.WithNotFound(store.ErrNotFound),
 		web.WithTaxonomy(a.taxonomy()),
 	)
+}
+
+// servePreflight refuses serve's listen address without authentication
+// before the database is looked for: both are mistakes, and the one in
+// the configuration is the one to put right first.
+func servePreflight(a *app, fs *flag.FlagSet) error {
+	cfg, err := a.cfg.WebConfig()
+	if err != nil {
+		return err
+	}
+	if f := fs.Lookup("listen"); f != nil && f.Value.String() != "" {
+		cfg.Listen = f.Value.String()
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("web: %w", err)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -104,7 +105,9 @@ func checkCommand() *command {
 		long: `Fetches each named watch (all when none is named) once, records the check
 and prints one line per watch as it finishes. Exit status is 0 even when a
 page could not be fetched (that is recorded as a fetch_error); it is
-non-zero only for configuration or database errors.
+non-zero only for configuration or database errors. It is safe beside a
+running daemon: when both check a watch at the same moment, one check is
+recorded and the other says "not recorded".
 
 Examples:
   policywatch check
@@ -132,7 +135,13 @@ Examples:
 					return
 				}
 				line := fmt.Sprintf("[%d/%d] %-24s %s", done, len(watches), w.Name, res.Outcome)
-				if res.Err != nil {
+				switch {
+				case res.Superseded:
+					// The daemon (or another check) recorded one while this
+					// one fetched: its record is the history.
+					line = fmt.Sprintf("[%d/%d] %-24s not recorded: another policywatch process checked it meanwhile (see 'policywatch events --watch %s')",
+						done, len(watches), w.Name, w.Name)
+				case res.Err != nil:
 					line += ": " + res.Err.Error()
 				}
 				fmt.Fprintln(a.stdout, line)
@@ -269,9 +278,14 @@ Examples:
 				}
 				f.Since = t
 			}
-			for _, k := range strings.Split(opt.kind, ",") {
-				if k = strings.TrimSpace(k); k != "" {
-					f.Kinds = append(f.Kinds, monitor.EventKind(k))
+			kinds, err := parseKinds(opt.kind)
+			if err != nil {
+				return err
+			}
+			f.Kinds = kinds
+			if opt.watch != "" {
+				if err := a.checkWatch(ctx, opt.watch); err != nil {
+					return err
 				}
 			}
 			if opt.json {
@@ -293,6 +307,39 @@ Examples:
 			return nil
 		},
 	}
+}
+
+// knownEventKinds are the kinds of events, in the order the README lists them.
+var knownEventKinds = []monitor.EventKind{
+	monitor.KindBaseline, monitor.KindChange, monitor.KindRevert,
+	monitor.KindAnomaly, monitor.KindFetchError, monitor.KindRecovered,
+}
+
+// parseKinds reads --kind's comma-separated list. An unknown kind is a
+// usage error, as the web API's 400 for it: a filter that can match
+// nothing would print "no events" and be believed. Kinds are matched
+// exactly, as the API does; a near miss ("changes", "Change") is named
+// in the error.
+func parseKinds(list string) ([]monitor.EventKind, error) {
+	var kinds []monitor.EventKind
+	for _, k := range strings.Split(list, ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		if !slices.Contains(knownEventKinds, monitor.EventKind(k)) {
+			names := make([]string, len(knownEventKinds))
+			for i, ek := range knownEventKinds {
+				names[i] = string(ek)
+			}
+			msg := fmt.Sprintf("--kind %q: want one of %s", k, strings.Join(names, ", "))
+			if s := config.Suggest(k, names); s != "" {
+				msg = fmt.Sprintf("--kind %q: did you mean %s? (kinds: %s)", k, s, strings.Join(names, ", "))
+			}
+			return nil, usageError{msg}
+		}
+		kinds = append(kinds, monitor.EventKind(k))
+	}
+	return kinds, nil
 }
 
 // parseSince reads an RFC 3339 time, a date, or a duration back from now
@@ -330,7 +377,10 @@ Example:
 				return err
 			}
 			if len(versions) == 0 {
-				return fmt.Errorf("no versions of %q yet (run 'policywatch check %s')", args[0], args[0])
+				if err := a.checkWatch(ctx, args[0]); err != nil {
+					return err
+				}
+				return noVersionsError(args[0])
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "VERSION\tFIRST SEEN\tLAST SEEN\tLANG\tTITLE")
@@ -342,27 +392,45 @@ Example:
 	}
 }
 
-// versionArg resolves a VERSION argument of a watch: an id, or "latest".
-func versionArg(ctx context.Context, db *store.DB, watch, arg string) (*monitor.Version, error) {
+// versionArg resolves a VERSION argument of a watch: an id, or "latest"
+// (also when empty). Its errors say which of three things is wrong: the
+// watch is unknown, it has no versions yet, or it has no such version.
+// The store's errors name what was looked up already ("latest version of
+// X: not found"), so they are not wrapped again with the same words.
+func versionArg(ctx context.Context, a *app, watch, arg string) (*monitor.Version, error) {
 	if arg == "" || arg == "latest" {
-		v, err := db.LatestVersion(ctx, watch)
-		if err != nil {
-			return nil, fmt.Errorf("latest version of %s: %w", watch, err)
+		v, err := a.db.LatestVersion(ctx, watch)
+		if errors.Is(err, store.ErrNotFound) {
+			if err := a.checkWatch(ctx, watch); err != nil {
+				return nil, err
+			}
+			return nil, noVersionsError(watch)
 		}
-		return v, nil
+		return v, err
 	}
 	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil {
 		return nil, usageError{fmt.Sprintf("version %q: want a version number from 'policywatch history %s'", arg, watch)}
 	}
-	v, err := db.Version(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("version %d: %w", id, err)
+	v, err := a.db.Version(ctx, id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
 	}
-	if v.Watch != watch {
-		return nil, fmt.Errorf("version %d belongs to %s, not %s", id, v.Watch, watch)
+	if err != nil || v.Watch != watch {
+		if werr := a.checkWatch(ctx, watch); werr != nil {
+			return nil, werr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s has no version %d (see 'policywatch history %s')", watch, id, watch)
+		}
+		return nil, fmt.Errorf("version %d is a version of %s, not of %s (see 'policywatch history %s')", id, v.Watch, watch, watch)
 	}
 	return v, nil
+}
+
+// noVersionsError says that a known watch has no versions yet.
+func noVersionsError(watch string) error {
+	return fmt.Errorf("no versions of %q yet (run 'policywatch check %s')", watch, watch)
 }
 
 func showCommand() *command {
@@ -375,7 +443,7 @@ one block per line, headings marked with #, list items with -.
 Example:
   policywatch show meta-privacy-policy 12`,
 		run: func(ctx context.Context, a *app, _ any, args []string) error {
-			v, err := versionArg(ctx, a.db, args[0], argAt(args, 1))
+			v, err := versionArg(ctx, a, args[0], argAt(args, 1))
 			if err != nil {
 				return err
 			}
@@ -410,24 +478,32 @@ Examples:
 		flags: func(fs *flag.FlagSet) any {
 			o := &opts{}
 			fs.StringVar(&o.color, "color", "auto", "colour the diff: `auto`, always or never")
-			fs.IntVar(&o.context, "context", 3, "lines of context around each change")
+			fs.IntVar(&o.context, "context", 3, "`lines` of context around each change (0 or more)")
 			return o
 		},
 		run: func(ctx context.Context, a *app, o any, args []string) error {
 			opt := o.(*opts)
 			watch := args[0]
+			switch opt.color {
+			case "auto", "always", "never":
+			default:
+				return usageError{fmt.Sprintf("--color %q: want auto, always or never", opt.color)}
+			}
+			if opt.context < 0 {
+				return usageError{fmt.Sprintf("--context %d: want 0 or more lines", opt.context)}
+			}
 			var older, newer *monitor.Version
 			var err error
 			switch len(args) {
 			case 3:
-				if older, err = versionArg(ctx, a.db, watch, args[1]); err != nil {
+				if older, err = versionArg(ctx, a, watch, args[1]); err != nil {
 					return err
 				}
-				if newer, err = versionArg(ctx, a.db, watch, args[2]); err != nil {
+				if newer, err = versionArg(ctx, a, watch, args[2]); err != nil {
 					return err
 				}
 			default:
-				if newer, err = versionArg(ctx, a.db, watch, argAt(args, 1)); err != nil {
+				if newer, err = versionArg(ctx, a, watch, argAt(args, 1)); err != nil {
 					return err
 				}
 				if older, err = previousVersion(ctx, a.db, newer); err != nil {
