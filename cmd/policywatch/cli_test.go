@@ -77,6 +77,20 @@ func newPolicyServer(t *testing.T) *policyServer {
 
 func (p *policyServer) set(text string) { p.mu.Lock(); p.text = text; p.mu.Unlock() }
 
+// nimbusConfig writes a configuration of one watch, nimbus, at base's
+// /privacy, checked at once and without retries.
+func nimbusConfig(t *testing.T, base string) string {
+	t.Helper()
+	return writeConfig(t, fmt.Sprintf(`settings:
+  host_interval: 0s
+  retries: 0
+watches:
+  - name: nimbus
+    url: %s/privacy
+    language: en
+`, base))
+}
+
 func writeConfig(t *testing.T, body string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "policywatch.yaml")
@@ -91,14 +105,7 @@ func writeConfig(t *testing.T, body string) string {
 func TestCheckEventsDiffEndToEnd(t *testing.T) {
 	srv := newPolicyServer(t)
 	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf(`settings:
-  host_interval: 0s
-  retries: 0
-watches:
-  - name: nimbus
-    url: %s/privacy
-    language: en
-`, srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = nimbusConfig(t, srv.URL)
 	out := c.mustRun("check")
 	if !strings.Contains(out, "nimbus") || !strings.Contains(out, "baseline") {
 		t.Fatalf("first check:\n%s", out)
@@ -324,30 +331,56 @@ func TestRunKeepsCheckingWhenTheWebPortIsTaken(t *testing.T) {
 	defer taken.Close()
 	c := newCLI(t)
 	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nweb:\n  listen: %s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", taken.Addr(), srv.URL))
+	d := c.startDaemon()
+	d.waitFor("outcome=baseline")
+	if !strings.Contains(d.stderr.String(), "the web view is not served") {
+		t.Errorf("the taken port was not reported:\n%s", d.stderr)
+	}
+	d.stop()
+}
+
+// daemon is `policywatch run` running in the background of a test.
+type daemon struct {
+	t      *testing.T
+	stderr *lockedBuffer
+	done   chan error
+	cancel context.CancelFunc
+}
+
+// startDaemon starts `policywatch run` with c's environment; the test
+// stops it with stop, or its end does.
+func (c *cli) startDaemon() *daemon {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stderr := &lockedBuffer{}
-	done := make(chan error, 1)
+	d := &daemon{t: c.t, stderr: &lockedBuffer{}, done: make(chan error, 1), cancel: cancel}
 	go func() {
-		done <- run(ctx, []string{"run"}, strings.NewReader(""), io.Discard, stderr, func(k string) string { return c.env[k] })
+		d.done <- run(ctx, []string{"run"}, strings.NewReader(""), io.Discard, d.stderr, func(k string) string { return c.env[k] })
 	}()
+	c.t.Cleanup(cancel)
+	return d
+}
+
+// waitFor waits until the daemon's log holds want, for 20 s at most.
+func (d *daemon) waitFor(want string) {
+	d.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(stderr.String(), "outcome=baseline") {
+	for !strings.Contains(d.stderr.String(), want) {
 		if time.Now().After(deadline) {
-			t.Fatalf("no baseline within 20 s; stderr:\n%s", stderr)
+			d.t.Fatalf("no %q in the log within 20 s; stderr:\n%s", want, d.stderr)
 		}
 		select {
-		case err := <-done:
-			t.Fatalf("run stopped: %v\n%s", err, stderr)
+		case err := <-d.done:
+			d.t.Fatalf("run stopped: %v\n%s", err, d.stderr)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	if !strings.Contains(stderr.String(), "the web view is not served") {
-		t.Errorf("the taken port was not reported:\n%s", stderr)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("run after interruption: %v", err)
+}
+
+// stop interrupts the daemon, which must stop without an error.
+func (d *daemon) stop() {
+	d.t.Helper()
+	d.cancel()
+	if err := <-d.done; err != nil {
+		d.t.Errorf("run after interruption: %v", err)
 	}
 }
 
@@ -386,14 +419,7 @@ func TestCheckBesideAnotherProcess(t *testing.T) {
 		policy.Config.Handler.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf(`settings:
-  host_interval: 0s
-  retries: 0
-watches:
-  - name: nimbus
-    url: %s/privacy
-    language: en
-`, srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = nimbusConfig(t, srv.URL)
 	out := c.mustRun("check", "nimbus")
 	if otherErr != nil || !strings.Contains(otherOut, "baseline") {
 		t.Fatalf("the other check: %v\n%s", otherErr, otherOut)

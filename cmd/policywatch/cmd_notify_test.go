@@ -310,27 +310,7 @@ func TestDaemonWarnsWithoutAMailServer(t *testing.T) {
 	c := newCLI(t)
 	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nweb:\n  listen: 127.0.0.1:0\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
 	c.mustRun("subscribe", "ada@example.org")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stderr := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"run"}, strings.NewReader(""), io.Discard, stderr, func(k string) string { return c.env[k] })
-	}()
-	const want = `level=WARN msg="subscribers get no email: no mail server is configured (notify.smtp)`
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(stderr.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no warning within 20 s; stderr:\n%s", stderr)
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("run stopped: %v\n%s", err, stderr)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("run after interruption: %v", err)
-	}
+	d := c.startDaemon()
+	d.waitFor(`level=WARN msg="subscribers get no email: no mail server is configured (notify.smtp)`)
+	d.stop()
 }
