@@ -79,7 +79,7 @@ func commands() []*command {
 		factsCommand(), explainCommand(), vacuumCommand(), backupCommand(),
 		importCommand(), exportCommand(), demoCommand(),
 		subscribeCommand(), unsubscribeCommand(), subscribersCommand(), outboxCommand(), digestCommand(),
-		serveCommand(),
+		serveCommand(), versionCommand(),
 	}
 	for _, c := range cmds {
 		c.createsDB = creatingCommands[c.name]
@@ -125,7 +125,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		printOverview(stdout, cmds)
 		return nil
 	}
+	args = commandFirst(args)
 	name := args[0]
+	if name == "--version" || name == "-version" {
+		name, args = "version", []string{"version"}
+	}
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
 		if len(args) > 1 {
 			if c := findCommand(cmds, args[1]); c != nil {
@@ -142,6 +146,25 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return usageError{fmt.Sprintf("unknown command %q", name)}
 	}
 	return c.execute(ctx, e, args[1:])
+}
+
+// commandFirst moves the common flags given before the command after it
+// ("policywatch --db F events" is "policywatch events --db F"), as people
+// used to git type them. Anything else before the command is left for run
+// to refuse or take (--help, --version).
+func commandFirst(args []string) []string {
+	if len(args) == 0 || !strings.HasPrefix(args[0], "-") {
+		return args
+	}
+	fs := flag.NewFlagSet("policywatch", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	registerCommon(fs, &commonFlags{})
+	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
+		return args
+	}
+	rest := fs.Args()
+	leading := args[:len(args)-len(rest)]
+	return slices.Concat(rest[:1], leading, rest[1:])
 }
 
 func findCommand(cmds []*command, name string) *command {

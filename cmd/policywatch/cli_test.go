@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -106,9 +107,13 @@ func TestCheckEventsDiffEndToEnd(t *testing.T) {
 	srv := newPolicyServer(t)
 	c := newCLI(t)
 	c.env["POLICYWATCH_CONFIG"] = nimbusConfig(t, srv.URL)
-	out := c.mustRun("check")
-	if !strings.Contains(out, "nimbus") || !strings.Contains(out, "baseline") {
-		t.Fatalf("first check:\n%s", out)
+	out, errOut, err := c.run("check")
+	if err != nil || !strings.Contains(out, "nimbus") || !strings.Contains(out, "baseline") {
+		t.Fatalf("first check: %v\n%s", err, out)
+	}
+	// The report is on stdout, once: not again as log lines.
+	if strings.Contains(errOut, "baseline") {
+		t.Errorf("check's stderr repeats the report:\n%s", errOut)
 	}
 	srv.set("Effective May 27, 2026")
 	out = c.mustRun("check")
@@ -429,5 +434,38 @@ func TestCheckBesideAnotherProcess(t *testing.T) {
 	}
 	if events := c.mustRun("events", "--json"); strings.Count(events, "\n") != 1 || !strings.Contains(events, `"baseline"`) {
 		t.Errorf("events:\n%s\nwant the one baseline", events)
+	}
+}
+
+// TestVersionAndFlagsBeforeTheCommand: `--version` and `version` say what
+// to put in a bug report; the common flags may come before the command,
+// as in git ("policywatch --db F events"), where they used to be an
+// unknown command.
+func TestVersionAndFlagsBeforeTheCommand(t *testing.T) {
+	c := newCLI(t)
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		if out := c.mustRun(args...); !strings.HasPrefix(out, "policywatch ") || !strings.Contains(out, runtime.Version()) {
+			t.Errorf("%v printed %q, want policywatch's version and Go's", args, out)
+		}
+	}
+	srv := newPolicyServer(t)
+	config := nimbusConfig(t, srv.URL)
+	db := filepath.Join(t.TempDir(), "elsewhere.db")
+	c.mustRun("check", "--config", config, "--db", db)
+	want := c.mustRun("events", "--config", config, "--db", db)
+	if !strings.Contains(want, "baseline") {
+		t.Fatalf("events after a check:\n%s", want)
+	}
+	for _, args := range [][]string{
+		{"--db", db, "--config", config, "events"},
+		{"--db=" + db, "-config", config, "events"},
+		{"-v", "--db", db, "--config", config, "events"},
+	} {
+		if out := c.mustRun(args...); out != want {
+			t.Errorf("%v printed\n%s\nwant what 'events --db ... --config ...' prints:\n%s", args, out, want)
+		}
+	}
+	if _, _, err := c.run("--bogus", "events"); err == nil || !strings.Contains(err.Error(), `unknown command "--bogus"`) {
+		t.Errorf("an unknown flag before the command: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -124,9 +125,16 @@ Examples:
 			if err != nil {
 				return usageError{err.Error()}
 			}
+			// The report on stdout says what the checker logs at INFO (each
+			// event): stderr keeps warnings and errors, unless debug
+			// logging is asked for.
+			log := a.log
+			if !log.Enabled(ctx, slog.LevelDebug) {
+				log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			}
 			enc := json.NewEncoder(a.stdout)
 			done := 0
-			err = monitor.CheckAll(ctx, a.newChecker(), watches, opt.concurrency, func(w monitor.Watch, res *monitor.Result) {
+			err = monitor.CheckAll(ctx, a.newChecker(monitor.WithLogger(log)), watches, opt.concurrency, func(w monitor.Watch, res *monitor.Result) {
 				done++
 				if opt.json {
 					for _, e := range res.Events {
@@ -570,6 +578,50 @@ Example:
 			return nil
 		},
 	}
+}
+
+func versionCommand() *command {
+	return &command{
+		name: "version", maxArgs: 0, noDB: true, noConf: true,
+		short: "print the version of policywatch, its source revision and Go's",
+		long: `Prints policywatch's version (the module version of a release, "(devel)"
+for a build from a checkout), the source revision it was built from when
+known, and the Go version: what to put in a bug report.
+
+Examples:
+  policywatch version
+  policywatch --version`,
+		run: func(ctx context.Context, a *app, _ any, _ []string) error {
+			fmt.Fprintln(a.stdout, versionLine())
+			return nil
+		},
+	}
+}
+
+// versionLine is "policywatch VERSION [REVISION[+modified] DATE] GO".
+func versionLine() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "policywatch (unknown) " + runtime.Version()
+	}
+	parts := []string{"policywatch", info.Main.Version}
+	var revision, date, modified string
+	for _, kv := range info.Settings {
+		switch kv.Key {
+		case "vcs.revision":
+			revision = kv.Value[:min(len(kv.Value), 12)]
+		case "vcs.time":
+			date = kv.Value
+		case "vcs.modified":
+			if kv.Value == "true" {
+				modified = "+modified"
+			}
+		}
+	}
+	if revision != "" {
+		parts = append(parts, revision+modified, date)
+	}
+	return strings.Join(append(parts, runtime.Version()), " ")
 }
 
 func plural(n int, one, many string) string {
