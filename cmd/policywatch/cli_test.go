@@ -469,3 +469,26 @@ func TestVersionAndFlagsBeforeTheCommand(t *testing.T) {
 		t.Errorf("an unknown flag before the command: %v", err)
 	}
 }
+
+// TestCheckInterrupted: Ctrl-C during a check is an interruption (exit
+// status 130, said so), not "check hang: context canceled" and status 1.
+func TestCheckInterrupted(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-r.Context().Done() // a page that never comes
+	}))
+	defer srv.Close()
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = nimbusConfig(t, srv.URL)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	err := run(ctx, []string{"check"}, strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return c.env[k] })
+	var stderr bytes.Buffer
+	if code := exitCode(err, &stderr); code != 130 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("check interrupted: %v, exit status %d, said %q; want 130 and 'interrupted'", err, code, stderr.String())
+	}
+}

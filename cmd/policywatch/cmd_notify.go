@@ -189,7 +189,9 @@ Example:
 		run: func(ctx context.Context, a *app, _ any, args []string) error {
 			sub, err := a.db.SubscriberByEmail(ctx, strings.TrimSpace(args[0]))
 			if errors.Is(err, store.ErrNotFound) {
-				return usageError{fmt.Sprintf("unsubscribe: %s is not subscribed", args[0])}
+				// Not a mistake in the command line: exit 1, without the
+				// pointer to the usage.
+				return fmt.Errorf("unsubscribe: %s is not subscribed (see 'policywatch subscribers --all')", args[0])
 			}
 			if err != nil {
 				return err

@@ -78,13 +78,17 @@ func TestSubscribeCommands(t *testing.T) {
 		{"subscribe ada@example.org --watch nope", `unknown watch "nope"`},
 		{"subscribe ada@example.org --digest hourly", `unknown digest "hourly"`},
 		{"subscribe ada@example.org --min-severity urgent", `unknown severity "urgent"`},
-		{"unsubscribe bob@example.org", "bob@example.org is not subscribed"},
 	} {
 		_, _, err := c.run(strings.Fields(bad.args)...)
 		var ue usageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("policywatch %s: %v, want a usage error with %q", bad.args, err, bad.want)
 		}
+	}
+	// An address nobody subscribed is not a mistake in the command line.
+	if _, _, err := c.run("unsubscribe", "bob@example.org"); err == nil || !strings.Contains(err.Error(), "bob@example.org is not subscribed") ||
+		exitCode(err, io.Discard) != 1 {
+		t.Errorf("unsubscribe of an unknown address: %v, want exit status 1 saying it is not subscribed", err)
 	}
 	out := c.mustRun("subscribe", "ada@example.org", "--watch", "meta-genai", "--watch", "meta-privacy-policy", "--digest", "weekly")
 	if want := "subscribed ada@example.org: meta-genai, meta-privacy-policy; alerts at once for critical changes and above; digest: weekly\n"; out != want {

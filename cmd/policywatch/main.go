@@ -50,6 +50,12 @@ func exitCode(err error, stderr io.Writer) int {
 	if errors.Is(err, errHelpShown) {
 		return 0
 	}
+	if errors.Is(err, context.Canceled) {
+		// Interrupted (Ctrl-C, SIGTERM): what finished before is
+		// recorded, and "check X: context canceled" says none of that.
+		fmt.Fprintln(stderr, "policywatch: interrupted; what finished before is recorded")
+		return 130
+	}
 	fmt.Fprintln(stderr, "policywatch:", err)
 	return 1
 }
