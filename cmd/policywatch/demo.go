@@ -95,6 +95,17 @@ func runDemo(ctx context.Context, a *app, listen string) error {
 	} else if !loopback {
 		return usageError{fmt.Sprintf("--listen %s: the demo serves on loopback only (127.0.0.1)", listen)}
 	}
+	if a.common.db != "" || a.common.config != "" {
+		// The demo's history is made up and kept apart: it must not land
+		// in a real database, nor seem to read a configuration.
+		return usageError{"demo: --db and --config do not apply: the demo watches a made-up policy into a temporary database"}
+	}
+	// The port first: a taken one must not cost the whole replay.
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", listen)
+	if err != nil {
+		return fmt.Errorf("demo: listen on %s: %w", listen, err)
+	}
+	defer ln.Close()
 	tmp, err := os.MkdirTemp("", "policywatch-demo-")
 	if err != nil {
 		return err
@@ -112,14 +123,9 @@ func runDemo(ctx context.Context, a *app, listen string) error {
 		return err
 	}
 
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", listen)
-	if err != nil {
-		return fmt.Errorf("demo: listen on %s: %w", listen, err)
-	}
 	srv, err := web.New(web.Config{Listen: listen}, db,
 		web.WithWatches(watches), web.WithNotFound(store.ErrNotFound), web.WithClock(clock.Now), web.WithLogger(a.log))
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	url := "http://" + ln.Addr().String() + "/"

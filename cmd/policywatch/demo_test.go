@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -220,5 +222,30 @@ func TestDemoInBrowser(t *testing.T) {
 		if !strings.Contains(lower, want) {
 			t.Errorf("the critical change's page lacks %q:\n%s", want, event)
 		}
+	}
+}
+
+// TestDemoRefusesWhatDoesNotApply: --db and --config are refused (the demo
+// writes a made-up history into a temporary database, and used to ignore
+// them silently), and a taken port is said before the week is replayed.
+func TestDemoRefusesWhatDoesNotApply(t *testing.T) {
+	c := newCLI(t)
+	for _, args := range [][]string{{"demo", "--db", filepath.Join(t.TempDir(), "real.db")}, {"demo", "--config", "policywatch.yaml"}} {
+		var ue usageError
+		if _, _, err := c.run(args...); !errors.As(err, &ue) || !strings.Contains(err.Error(), "do not apply") {
+			t.Errorf("%v: %v, want a usage error saying they do not apply", args, err)
+		}
+	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	out, _, err := c.run("demo", "--listen", taken.Addr().String())
+	if err == nil || !strings.Contains(err.Error(), "listen on") {
+		t.Errorf("demo on a taken port: %v, want a listen error", err)
+	}
+	if out != "" {
+		t.Errorf("demo on a taken port replayed before failing:\n%s", out)
 	}
 }
