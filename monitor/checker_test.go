@@ -493,3 +493,18 @@ func TestCheckSupersededByAnotherProcess(t *testing.T) {
 		t.Errorf("%d checks recorded, want the other process's one", n)
 	}
 }
+
+// TestSchedulerStoppedWhileStarting: a daemon interrupted while it reads
+// its watches' states (Ctrl-C right after start) stops cleanly; it used to
+// return "watch W: state of W: context canceled", exit status 1.
+func TestSchedulerStoppedWhileStarting(t *testing.T) {
+	rig := newFaultRig(t, "http://127.0.0.1:1")
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	watches := []monitor.Watch{{Name: "a", URL: "http://127.0.0.1:1/a", Fetcher: "http", Schedule: "@every 1h"}}
+	sched := monitor.NewScheduler(monitor.NewChecker(newTestFetcher(), rig.db, monitor.WithLogger(quiet)), rig.db, watches, 1, quiet)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := sched.Run(ctx); err != nil {
+		t.Errorf("Run interrupted before it started: %v, want a clean stop", err)
+	}
+}

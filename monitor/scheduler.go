@@ -138,6 +138,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		s.periods[w.Name] = period
 		c.Schedule(jittered{sched, Jitter(w.Name, period)}, cron.FuncJob(func() { s.start(ctx, w) }))
 		state, err := s.store.State(ctx, w)
+		if err != nil && ctx.Err() != nil {
+			return nil // stopped while starting: nothing was running yet
+		}
 		if err != nil {
 			return fmt.Errorf("watch %s: %w", w.Name, err)
 		}
