@@ -198,8 +198,12 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	s := text[start:end]
 	sn := sentence{start: start, end: end}
 	words := b.f.fold(s)
+	deniedFrom, deniedTo := negatedFrom(words)
 	b.t.terms.find(words, b.lang, func(m match) {
 		b.langHits[m.p.lang]++
+		if m.start >= deniedFrom && m.start < deniedTo && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
+			return // "we do not use … to train our AI": not a fact (negation.go)
+		}
 		if m.p.target == personalDataTarget {
 			sn.hasData = true
 			return

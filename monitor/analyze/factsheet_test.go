@@ -305,3 +305,52 @@ func TestFactSheetIsSafeForConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestFactSheetLeavesDeniedStatementsOut: a statement that denies a use
+// ("we do not use … to train our AI models") is not a fact of it. It was
+// read as one: adding that sentence to a policy was reported as "Purpose
+// added: AI training", critical — the reverse of what it says. A negation
+// that does not govern a verb of processing ("if you do not object, we
+// will use…") leaves the statement a fact, and "but" ends a denial.
+func TestFactSheetLeavesDeniedStatementsOut(t *testing.T) {
+	tx := DefaultTaxonomy()
+	tests := []struct {
+		lang, text string
+		want       []string
+	}{
+		{"en", "We do not use your posts, photos or messages to train our AI models.", nil},
+		{"en", "We don't sell your personal information to advertisers.", nil},
+		{"en", "We will never share your messages with our advertising partners.", nil},
+		{"en", "We no longer use your photos for advertising.", nil},
+		{"en", "If you do not object, we will use your public posts to train our AI models.", []string{"posts", "public_content", "ai_training"}},
+		{"en", "Unless you tell us not to, we use your photos for advertising.", []string{"photos", "advertising"}},
+		{"en", "We do not sell your data, but we share your posts with our advertising partners.", []string{"posts", "advertising", "sharing_partners"}},
+		{"en", "AT&T uses your photos for advertising.", []string{"photos", "advertising"}},
+		{"fr", "Nous n'utilisons pas vos publications pour entraîner nos modèles d'intelligence artificielle.", nil},
+		{"fr", "Nous ne vendons jamais vos photos à des annonceurs.", nil},
+		{"fr", "Si vous ne vous y opposez pas, nous utiliserons vos publications pour entraîner notre intelligence artificielle.", []string{"object", "posts", "ai_training"}},
+	}
+	for _, tc := range tests {
+		sh := tx.FactSheet(tc.text+"\n", tc.lang, nil)
+		var got []string
+		for _, st := range sh.Statements {
+			got = append(got, st.IDs...)
+		}
+		slices.Sort(got)
+		want := slices.Clone(tc.want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: ids %v, want %v", tc.text, got, want)
+		}
+	}
+
+	// Added to a policy, a denial is not a new purpose, let alone a
+	// critical change.
+	base := "We collect your posts and photos to provide our services.\n"
+	denial := base + "We do not use your posts, photos or messages to train our AI models.\n"
+	a := Compare(tx.FactSheet(base, "en", nil), tx.FactSheet(denial, "en", nil))
+	if len(a.PurposesAdded) != 0 || len(a.ScopeAdded) != 0 || a.Severity == SeverityCritical {
+		t.Errorf("adding a denial: purposes added %v, scope added %v, severity %s; want none and not critical",
+			a.PurposesAdded, a.ScopeAdded, a.Severity)
+	}
+}
