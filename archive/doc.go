@@ -12,9 +12,13 @@
 // notified.
 //
 // Export: events as JSON Lines or CSV (WriteEventsJSONL, WriteEventsCSV), a
-// watch's versions as Markdown files with a manifest (ExportMarkdown) or as
-// a git repository with one commit per version (ExportGit), and raw bodies
-// as a WARC file (WriteWARC) that web archives can ingest.
+// watch's versions as Markdown files with a manifest of their sightings
+// (ExportMarkdown) or as a git repository with one commit per sighting,
+// reverts included (ExportGit), and raw bodies as a WARC file (WriteWARC)
+// that web archives can ingest. A version's Markdown keeps its links (as
+// Markdown links) and its <title> (in a YAML front matter), so that
+// exporting and importing again gives back the same events, links, facts
+// and titles.
 //
 // archive points inward, like store: it may import monitor and its leaves,
 // the standard library and third-party modules, never store, notify, web or

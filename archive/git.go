@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +48,10 @@ func OpenGit(ctx context.Context, repo, file string) (*Source, error) {
 	if len(commits) == 0 {
 		return nil, fmt.Errorf("open git repository %s: no commit records %s", repo, file)
 	}
+	// git log lists the newest first. Oldest first, the sort by time below
+	// keeps commits of the same second (git's resolution: a change and its
+	// revert can be that close) in the order they were made.
+	slices.Reverse(commits)
 	reader := &blobReader{repo: repo}
 	src := &Source{Location: repo + ":" + file, close: reader.close}
 	for _, c := range commits {

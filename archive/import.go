@@ -68,9 +68,10 @@ type ImportResult struct {
 // transaction). The same rule means an archive can only extend a history
 // forward: snapshots older than a live check are skipped, not interleaved.
 //
-// Markdown snapshots are rendered to HTML first. They hold the policy's
-// text already, without the page around it, so the watch's Select and
-// Remove rules, written for the live page, are not applied to them.
+// Markdown snapshots are rendered to HTML first, the title of a YAML
+// front matter as the page's <title>. They hold the policy's text already,
+// without the page around it, so the watch's Select and Remove rules,
+// written for the live page, are not applied to them.
 func (im *Importer) Import(ctx context.Context, w monitor.Watch, src *Source) (*ImportResult, error) {
 	state, err := im.States.State(ctx, w)
 	if err != nil {

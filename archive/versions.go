@@ -2,7 +2,6 @@ package archive
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/extract"
 )
 
 // HistoryReader reads a watch's versions and events. *store.DB implements
@@ -32,8 +32,11 @@ type HistoryReader interface {
 // VersionsExport says what an export of versions wrote.
 type VersionsExport struct {
 	Dir      string
-	Versions int // files written (folder) or commits made (git)
-	Rows     int // manifest rows: each time a version became current
+	Versions int // versions written
+	// Rows are the sightings written: manifest rows (each time a version
+	// became current, and last sightings) or git commits (each time a
+	// version became current).
+	Rows int
 }
 
 // fileTime is the date prefix of exported file names, which OpenFolder
@@ -43,21 +46,31 @@ const fileTime = "2006-01-02T15-04-05Z"
 // watchNamePattern is what a watch's name may be; it becomes a file name.
 var watchNamePattern = regexp.MustCompile(`^[a-z0-9-]{1,100}$`)
 
-// manifestRow is one time a version became the current text.
+// manifestRow is one time a version became the current text (baseline,
+// change, revert), or the last time it was seen (kindSeen).
 type manifestRow struct {
 	time    time.Time
 	version int64
 	kind    monitor.EventKind
+	summary string // the event's
 }
+
+// kindSeen marks the manifest row of a version's last sighting, later
+// than the time it last became current: importing it again at that time
+// records no event, and restores the version's last_seen.
+const kindSeen monitor.EventKind = "seen"
 
 // ExportMarkdown writes a watch's versions into dir (which must be new or
 // empty) as Markdown files, one per version, named by the time it was
 // first seen, with a manifest.tsv listing each time a version became the
 // current text (baseline, change, revert: columns path, time, version,
-// kind). OpenFolder reads the folder back, and importing it replays the
-// same history.
+// kind) and, for a version seen after that, the last time it was seen
+// (kind seen). Each file keeps the version's links as Markdown links and
+// its title in a YAML front matter. OpenFolder reads the folder back, and
+// importing it replays the same history: the same events, titles, links
+// (and so facts) and last sightings.
 func ExportMarkdown(ctx context.Context, r HistoryReader, watch, dir string) (_ *VersionsExport, err error) {
-	versions, rows, _, err := history(ctx, r, watch)
+	versions, rows, err := history(ctx, r, watch)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +86,7 @@ func ExportMarkdown(ctx context.Context, r HistoryReader, watch, dir string) (_ 
 			return nil, fmt.Errorf("export %s: %w", watch, err)
 		}
 		name := fmt.Sprintf("%s-v%d.md", v.FirstSeen.UTC().Format(fileTime), v.ID)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(markdownText(full.Text)), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(versionMarkdown(full)), 0o644); err != nil {
 			return nil, fmt.Errorf("export %s: %w", watch, err)
 		}
 		names[v.ID] = name
@@ -89,49 +102,52 @@ func ExportMarkdown(ctx context.Context, r HistoryReader, watch, dir string) (_ 
 	return &VersionsExport{Dir: dir, Versions: len(versions), Rows: len(rows)}, nil
 }
 
-// history reads a watch's versions, the times each became current, and
-// the summary of the baseline or change event that first recorded each.
-func history(ctx context.Context, r HistoryReader, watch string) (versions []monitor.Version, rows []manifestRow, summaries map[int64]string, err error) {
+// history reads a watch's versions and its sightings, oldest first: each
+// time a version became current (baseline, change, revert, with the
+// event's summary), then, for each version seen again after it last
+// became current, its last sighting (kindSeen).
+func history(ctx context.Context, r HistoryReader, watch string) (versions []monitor.Version, rows []manifestRow, err error) {
 	if !watchNamePattern.MatchString(watch) {
-		return nil, nil, nil, fmt.Errorf("export %q: not a watch name ([a-z0-9-]+)", shorten(watch, 100))
+		return nil, nil, fmt.Errorf("export %q: not a watch name ([a-z0-9-]+)", shorten(watch, 100))
 	}
 	versions, err = r.Versions(ctx, watch)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("export %s: %w", watch, err)
+		return nil, nil, fmt.Errorf("export %s: %w", watch, err)
 	}
 	if len(versions) == 0 {
-		return nil, nil, nil, fmt.Errorf("export %s: no versions recorded", watch)
+		return nil, nil, fmt.Errorf("export %s: no versions recorded", watch)
 	}
 	known := make(map[int64]bool, len(versions))
 	for _, v := range versions {
 		known[v.ID] = true
 	}
-	listed := map[int64]bool{}
-	summaries = map[int64]string{}
+	current := map[int64]time.Time{} // when each version last became current
 	_, err = eachEvent(ctx, r, monitor.EventFilter{
 		Watch: watch, Kinds: []monitor.EventKind{monitor.KindBaseline, monitor.KindChange, monitor.KindRevert},
 	}, eventPage, func(e monitor.Event) error {
 		if known[e.Version] {
-			rows = append(rows, manifestRow{time: e.Time, version: e.Version, kind: e.Kind})
-			listed[e.Version] = true
-		}
-		if _, ok := summaries[e.Version]; !ok && e.Version != 0 && e.Kind != monitor.KindRevert {
-			summaries[e.Version] = e.Summary
+			rows = append(rows, manifestRow{time: e.Time, version: e.Version, kind: e.Kind, summary: e.Summary})
+			current[e.Version] = e.Time
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("export %s: %w", watch, err)
+		return nil, nil, fmt.Errorf("export %s: %w", watch, err)
 	}
-	// A version no event names (none should be) is still listed, when it
-	// was first seen.
 	for _, v := range versions {
-		if !listed[v.ID] {
+		since, listed := current[v.ID]
+		if !listed {
+			// A version no event names (none should be) is still listed,
+			// when it was first seen.
 			rows = append(rows, manifestRow{time: v.FirstSeen, version: v.ID, kind: monitor.KindChange})
+			since = v.FirstSeen
+		}
+		if v.LastSeen.After(since) {
+			rows = append(rows, manifestRow{time: v.LastSeen, version: v.ID, kind: kindSeen})
 		}
 	}
 	slices.SortStableFunc(rows, func(a, b manifestRow) int { return a.time.Compare(b.time) })
-	return versions, rows, summaries, nil
+	return versions, rows, nil
 }
 
 // emptyDir makes sure dir exists and is empty, creating it if needed (and
@@ -166,11 +182,17 @@ func removeOnError(dir string, created bool, err *error) {
 	}
 }
 
-// ExportGit writes a watch's versions into a new git repository in dir
-// (which must be new or empty): one commit per version, in the order they
-// were first seen, author and committer dated at that time, each changing
-// one file, WATCH.md, to the version's text as Markdown. The message
-// names the version and quotes the event that recorded it.
+// ExportGit writes a watch's history into a new git repository in dir
+// (which must be new or empty): one commit per sighting — each time a
+// version became the current text, the baseline, every change and every
+// revert to an earlier version — in order, author and committer dated at
+// that time, each setting one file, WATCH.md, to the version's text as
+// ExportMarkdown writes it (links, and the title in a front matter).
+// OpenGit reads the repository back and importing it replays the same
+// events; a version's later sightings that changed nothing (its last_seen)
+// cannot be commits, and are only kept by ExportMarkdown. The message is
+// the event's summary, with the event's kind, exact time and version in
+// trailers.
 //
 // It feeds the whole history to one `git fast-import`, so thousands of
 // versions take a second, and no hook or user configuration runs.
@@ -178,10 +200,11 @@ func ExportGit(ctx context.Context, r HistoryReader, watch, dir string) (_ *Vers
 	if _, err := exec.LookPath("git"); err != nil {
 		return nil, fmt.Errorf("export %s to git: the git command is not on the PATH: %w", watch, err)
 	}
-	versions, _, summaries, err := history(ctx, r, watch)
+	versions, rows, err := history(ctx, r, watch)
 	if err != nil {
 		return nil, err
 	}
+	rows = slices.DeleteFunc(rows, func(row manifestRow) bool { return row.kind == kindSeen })
 	created, err := emptyDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", watch, err)
@@ -194,7 +217,7 @@ func ExportGit(ctx context.Context, r HistoryReader, watch, dir string) (_ *Vers
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() { done <- runGit(ctx, dir, pr, "fast-import", "--quiet", "--done") }()
-	err = writeFastImport(ctx, r, pw, file, versions, summaries)
+	err = writeFastImport(ctx, r, pw, watch, file, versions, rows)
 	pw.CloseWithError(err)
 	if gitErr := <-done; gitErr != nil && err == nil {
 		err = gitErr
@@ -206,39 +229,69 @@ func ExportGit(ctx context.Context, r HistoryReader, watch, dir string) (_ *Vers
 	if err := runGit(ctx, dir, nil, "read-tree", "--reset", "-u", "HEAD"); err != nil {
 		return nil, fmt.Errorf("export %s to git: %w", watch, err)
 	}
-	return &VersionsExport{Dir: dir, Versions: len(versions)}, nil
+	return &VersionsExport{Dir: dir, Versions: len(versions), Rows: len(rows)}, nil
 }
 
 const gitIdent = "policywatch <policywatch@localhost>"
 
-// writeFastImport writes the fast-import stream: every length is given,
-// so no text of a version or message can be read as a command.
-func writeFastImport(ctx context.Context, r HistoryReader, w io.Writer, file string, versions []monitor.Version, summaries map[int64]string) error {
-	sorted := slices.Clone(versions)
-	slices.SortStableFunc(sorted, func(a, b monitor.Version) int {
-		return cmp.Or(a.FirstSeen.Compare(b.FirstSeen), cmp.Compare(a.ID, b.ID))
-	})
-	for _, v := range sorted {
+// writeFastImport writes the fast-import stream: each version's text once
+// as a blob, then one commit per sighting. Every length is given, so no
+// text of a version or message can be read as a command.
+func writeFastImport(ctx context.Context, r HistoryReader, w io.Writer, watch, file string, versions []monitor.Version, rows []manifestRow) error {
+	marks := make(map[int64]int, len(versions))
+	hashes := make(map[int64]string, len(versions))
+	for i, v := range versions {
 		full, err := r.Version(ctx, v.ID)
 		if err != nil {
 			return err
 		}
-		when := v.FirstSeen.UTC()
-		msg := fmt.Sprintf("%s version %d, first seen %s\n", strings.TrimSuffix(file, ".md"), v.ID, when.Format(time.RFC3339))
-		if s := summaries[v.ID]; s != "" {
-			msg += "\n" + s + "\n"
+		text := versionMarkdown(full)
+		marks[v.ID], hashes[v.ID] = i+1, v.Hash
+		if _, err := fmt.Fprintf(w, "blob\nmark :%d\ndata %d\n%s\n", i+1, len(text), text); err != nil {
+			return err
 		}
-		msg += fmt.Sprintf("\nPolicywatch-Version: %d\nPolicywatch-Hash: %s\n", v.ID, v.Hash)
-		text := markdownText(full.Text)
-		// Git dates have a resolution of one second.
+	}
+	for _, row := range rows {
+		when := row.time.UTC()
+		msg := commitMessage(watch, row, hashes[row.version])
+		// Git dates have a resolution of one second: the trailer keeps the
+		// exact time.
 		stamp := fmt.Sprintf("%d +0000", when.Unix())
-		if _, err := fmt.Fprintf(w, "commit refs/heads/main\nauthor %s %s\ncommitter %s %s\ndata %d\n%s\nM 100644 inline %s\ndata %d\n%s\n",
-			gitIdent, stamp, gitIdent, stamp, len(msg), msg, file, len(text), text); err != nil {
+		if _, err := fmt.Fprintf(w, "commit refs/heads/main\nauthor %s %s\ncommitter %s %s\ndata %d\n%s\nM 100644 :%d %s\n",
+			gitIdent, stamp, gitIdent, stamp, len(msg), msg, marks[row.version], file); err != nil {
 			return err
 		}
 	}
 	_, err := io.WriteString(w, "done\n")
 	return err
+}
+
+// commitMessage is a sighting's commit message: the event's summary as the
+// subject (what `git log --oneline` shows), then what happened, and
+// trailers a program can read.
+func commitMessage(watch string, row manifestRow, hash string) string {
+	summary := strings.Join(strings.FieldsFunc(row.summary, isControl), " ")
+	subject := shorten(strings.TrimSpace(summary), 200)
+	if subject == "" {
+		subject = fmt.Sprintf("%s: %s, version %d", watch, row.kind, row.version)
+	}
+	var b strings.Builder
+	b.WriteString(subject + "\n\n")
+	if len(subject) < len(summary) {
+		b.WriteString(summary + "\n\n")
+	}
+	when := row.time.UTC().Format(time.RFC3339Nano)
+	switch row.kind {
+	case monitor.KindBaseline:
+		fmt.Fprintf(&b, "Version %d, the first text recorded, at %s.\n", row.version, when)
+	case monitor.KindRevert:
+		fmt.Fprintf(&b, "The text went back to version %d at %s.\n", row.version, when)
+	default:
+		fmt.Fprintf(&b, "Version %d became the current text at %s.\n", row.version, when)
+	}
+	fmt.Fprintf(&b, "\nPolicywatch-Event: %s\nPolicywatch-Time: %s\nPolicywatch-Version: %d\nPolicywatch-Hash: %s\n",
+		row.kind, when, row.version, hash)
+	return b.String()
 }
 
 // runGit runs git in dir with the given input, ignoring the user's and
@@ -259,14 +312,21 @@ func runGit(ctx context.Context, dir string, stdin io.Reader, args ...string) er
 // "- " list items) as Markdown that renders back to the same words:
 // blocks become paragraphs, headings and list items keep their markers,
 // and every character Markdown or HTML would read as markup is escaped,
-// so that scraped text never turns into links, HTML or formatting.
-func markdownText(text string) string {
+// so that scraped text never turns into links, HTML or formatting. The
+// links' texts, found in the text as the analysis finds them, become
+// Markdown links to their targets, so that an import extracts the same
+// links (objection forms among them) from the rendered page.
+func markdownText(text string, links []extract.Link) string {
+	placed := placeLinks(text, links)
 	var b strings.Builder
 	b.Grow(len(text) + len(text)/16)
 	prevItem := false
 	first := true
-	for line := range strings.Lines(text) {
-		line = strings.TrimSpace(line)
+	off := 0 // of the line in text
+	for raw := range strings.Lines(text) {
+		lineOff := off
+		off += len(raw)
+		line := strings.TrimSpace(raw)
 		if line == "" {
 			continue
 		}
@@ -287,7 +347,31 @@ func markdownText(text string) string {
 		first = false
 		prevItem = item
 		b.WriteString(marker)
-		escapeMarkdown(&b, content)
+		// Where content stands in text: line is raw without its leading
+		// and trailing space, content a suffix of line.
+		end := lineOff + strings.Index(raw, line) + len(line)
+		start := end - len(content)
+		for len(placed) > 0 && placed[0].start < start {
+			placed = placed[1:] // in the marker or the space before: not linkable
+		}
+		at := start
+		for len(placed) > 0 && placed[0].end <= end {
+			l := placed[0]
+			placed = placed[1:]
+			seg := text[at:l.start]
+			if at == start {
+				escapeMarkdown(&b, seg)
+			} else {
+				escapeInline(&b, seg)
+			}
+			writeLink(&b, text[l.start:l.end], l.href)
+			at = l.end
+		}
+		if at == start {
+			escapeMarkdown(&b, content)
+		} else {
+			escapeInline(&b, text[at:end])
+		}
 	}
 	if !first {
 		b.WriteByte('\n')
@@ -311,9 +395,9 @@ func headingMarker(line string) int {
 // item at the start of a block ("2024. ", "3) ").
 var orderedListStart = regexp.MustCompile(`^(\d{1,9})([.)])(\s|$)`)
 
-// escapeMarkdown writes s with a backslash before every character that
-// could start Markdown or HTML markup, and before what would start a block
-// construct at the beginning of the block.
+// escapeMarkdown writes s, which begins a block, with a backslash before
+// every character that could start Markdown or HTML markup, and before
+// what would start a block construct at the beginning of the block.
 func escapeMarkdown(b *strings.Builder, s string) {
 	if m := orderedListStart.FindStringSubmatchIndex(s); m != nil {
 		b.WriteString(s[:m[3]])
@@ -322,9 +406,20 @@ func escapeMarkdown(b *strings.Builder, s string) {
 	} else if s != "" && strings.ContainsRune("-+=", rune(s[0])) {
 		b.WriteByte('\\') // list item, thematic break, setext underline
 	}
+	escapeInline(b, s)
+}
+
+// escapeInline writes s, within a block, with a backslash before every
+// character that could start Markdown or HTML markup, and in what GFM
+// would make a link of by itself (an address, "http://…", "www.…"): an
+// import would otherwise find links the page never had, objection forms
+// among them.
+func escapeInline(b *strings.Builder, s string) {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\', '`', '*', '_', '[', ']', '<', '>', '&', '|', '~', '#', '!':
+		switch c := s[i]; {
+		case strings.IndexByte("\\`*_[]<>&|~#!@", c) >= 0,
+			c == ':' && strings.HasPrefix(s[i+1:], "//"),
+			c == '.' && i >= 3 && s[i-3:i] == "www":
 			b.WriteByte('\\')
 			b.WriteByte(c)
 		default:

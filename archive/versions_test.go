@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,7 +43,7 @@ func TestExportMarkdownRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(string(md), "# Privacy Policy\n\nVersion 1.\n\nThis policy explains") {
+	if !strings.HasPrefix(string(md), "---\ntitle: \"Privacy Policy\"\n---\n\n# Privacy Policy\n\nVersion 1.\n\nThis policy explains") {
 		t.Errorf("Markdown of version 1:\n%s", md)
 	}
 
@@ -99,6 +98,8 @@ func TestMarkdownTextEscapes(t *testing.T) {
 		"> not a quote",
 		"    indented \\ backslash",
 		"Plain sentence.",
+		// GFM links these by itself: the page did not.
+		"Visit https://example.org/contact/form, www.example.com or ftp://x.example, or mail dpo@example.org.",
 	}, "\n")
 	md := archive.MarkdownText(text)
 	page, err := archive.MarkdownPage([]byte(md))
@@ -119,92 +120,5 @@ func TestMarkdownTextEscapes(t *testing.T) {
 	}
 	if !strings.Contains(string(page), "<h1>") || strings.Count(string(page), "<li>") != 2 {
 		t.Errorf("heading and list items not kept:\n%s", page)
-	}
-}
-
-// TestExportGit writes a watch's versions as a git repository: one commit
-// per version, author and committer dated at the version's first sighting,
-// the file holding its text; and reads it back with OpenGit.
-func TestExportGit(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not on the PATH")
-	}
-	r := historyRig(t)
-	dir := filepath.Join(t.TempDir(), "repo")
-	res, err := archive.ExportGit(context.Background(), r.db, testWatch.Name, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Versions != 2 {
-		t.Errorf("%d versions exported, want 2", res.Versions)
-	}
-	out, err := exec.Command("git", "-C", dir, "log", "--reverse", "--format=%H %aI %cI %s").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	versions, err := r.db.Versions(context.Background(), testWatch.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != len(versions) {
-		t.Fatalf("%d commits, want one per version (%d):\n%s", len(lines), len(versions), out)
-	}
-	// Each message quotes the baseline or change that recorded the version,
-	// not a later revert to it.
-	events, err := r.db.Events(context.Background(), monitor.EventFilter{Watch: testWatch.Name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recordedBy := map[int64]string{}
-	for _, e := range events {
-		if _, ok := recordedBy[e.Version]; !ok && (e.Kind == monitor.KindBaseline || e.Kind == monitor.KindChange) {
-			recordedBy[e.Version] = e.Summary
-		}
-	}
-	for i, line := range lines {
-		body, err := exec.Command("git", "-C", dir, "log", "-1", "--format=%b", strings.Fields(line)[0]).Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := recordedBy[versions[i].ID]; want == "" || !strings.Contains(string(body), want) {
-			t.Errorf("commit %d message:\n%s\nwant the summary %q", i+1, body, want)
-		}
-	}
-	for i, line := range lines {
-		f := strings.SplitN(line, " ", 4)
-		when := versions[i].FirstSeen.UTC().Format("2006-01-02T15:04:05+00:00")
-		if f[1] != when || f[2] != when {
-			t.Errorf("commit %d dated author %s, committer %s; want %s", i+1, f[1], f[2], when)
-		}
-		if want := fmt.Sprintf("%s version %d, first seen", testWatch.Name, versions[i].ID); !strings.HasPrefix(f[3], want) {
-			t.Errorf("commit %d subject %q, want %q…", i+1, f[3], want)
-		}
-		content, err := exec.Command("git", "-C", dir, "show", f[0]+":"+testWatch.Name+".md").Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := r.db.Version(context.Background(), versions[i].ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(content) != archive.MarkdownText(v.Text) {
-			t.Errorf("commit %d: file is not version %d's text", i+1, v.ID)
-		}
-	}
-	// The working tree shows the last version; nothing is left to commit.
-	if status, err := exec.Command("git", "-C", dir, "status", "--porcelain").Output(); err != nil || len(status) != 0 {
-		t.Errorf("git status: %q, %v", status, err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, testWatch.Name+".md")); err != nil {
-		t.Errorf("working tree: %v", err)
-	}
-	src, err := archive.OpenGit(context.Background(), dir, testWatch.Name+".md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	if len(src.Snapshots) != len(versions) || !src.Snapshots[1].Time.Equal(versions[1].FirstSeen.Truncate(time.Second)) {
-		t.Errorf("read back: %d snapshots, second at %s", len(src.Snapshots), src.Snapshots[1].Time)
 	}
 }

@@ -72,13 +72,18 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 	return len(rows), nil
 }
 
+// ErrNoMailServer is returned by DigestNow without notify.smtp: no digest
+// can be sent, but webhooks still can (policywatch digest --now sends
+// them).
+var ErrNoMailServer = errors.New("no mail server configured (notify.smtp)")
+
 // DigestNow plans at once a digest for every subscriber with changes held
 // (daily, weekly, and alerts held back from subscribers without a digest),
-// leaving the schedule alone: policywatch digest --now. It returns the
-// rows planned.
+// leaving the schedule alone: policywatch digest --now, which then sends
+// them with everything else due (SendDue). It returns the rows planned.
 func (s *Service) DigestNow(ctx context.Context) ([]OutboxItem, error) {
 	if s.from == nil {
-		return nil, errors.New("no mail server configured (notify.smtp)")
+		return nil, ErrNoMailServer
 	}
 	now := s.now()
 	return s.store.RecordDigests(ctx, DigestRun{

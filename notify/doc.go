@@ -19,6 +19,12 @@
 // permanent refusal, the row is given up as failed and shown by
 // `policywatch outbox`).
 //
+// Only the daemon's Run plans and sends by itself. A change found by
+// `policywatch check` while the daemon is stopped waits in the events
+// table; `policywatch digest --now` does one turn by hand — Dispatch,
+// DigestNow instead of the schedule, SendDue — so that every row due goes
+// out, alerts and webhooks included, whether or not a digest was made.
+//
 // # Delivery guarantee: at least once, with a stable Message-ID
 //
 // Nothing is lost: a row stays pending until a send succeeded and was

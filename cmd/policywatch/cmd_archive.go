@@ -40,7 +40,8 @@ SOURCE is either
     git on the PATH.
 
 Markdown is rendered to HTML and taken whole (the watch's select and remove
-rules are for the live page); HTML snapshots use the watch's rules, or
+rules are for the live page), the title of a YAML front matter (as 'export
+versions' writes it) as the page's title; HTML snapshots use the watch's rules, or
 --select when given. Importing is idempotent and resumable: snapshots dated
 at or before the watch's last check are skipped, so running the same import
 again adds nothing and an interrupted one picks up where it stopped. For the
@@ -254,10 +255,13 @@ func exportCommand() *command {
 
 policywatch export versions WATCH DIR [--git]
   One watch's versions as Markdown files in DIR (new or empty), one per
-  version, with a manifest.tsv of each time a version became the current
-  text — 'policywatch import' reads the folder back. With --git, DIR becomes
-  a git repository with one commit per version, dated when it was first
-  seen (needs git on the PATH).
+  version, with its links and its title (in a front matter), and a
+  manifest.tsv of each time a version became the current text and when it
+  was last seen — 'policywatch import' reads the folder back into the same
+  events, links, facts and titles. With --git, DIR becomes a git repository
+  with one commit per sighting — the baseline, each change and each revert
+  to an earlier version — dated then, its message the event's summary
+  (needs git on the PATH); importing it gives back the same events.
 
 policywatch export warc FILE [--watch W] [--force]
   The raw bodies, byte for byte, as a WARC 1.1 file that web archives can
@@ -275,7 +279,7 @@ Examples:
 			fs.StringVar(&o.watch, "watch", "", "events, warc: only watch `W`")
 			fs.StringVar(&o.since, "since", "", "events: only events at or after `TIME` (RFC 3339, a date, or 30d)")
 			fs.StringVar(&o.output, "output", "", "events: write to `FILE` instead of stdout")
-			fs.BoolVar(&o.git, "git", false, "versions: write a git repository, one commit per version")
+			fs.BoolVar(&o.git, "git", false, "versions: write a git repository, one commit per sighting (reverts included)")
 			fs.BoolVar(&o.force, "force", false, "events, warc: replace the output file if it exists")
 			return o
 		},
@@ -307,7 +311,8 @@ Examples:
 					return err
 				}
 				if opt.git {
-					fmt.Fprintf(a.stdout, "%s: %d %s as git commits in %s\n", args[1], res.Versions, plural(res.Versions, "version", "versions"), res.Dir)
+					fmt.Fprintf(a.stdout, "%s: %d %s as %d git %s (one per sighting) in %s\n", args[1], res.Versions, plural(res.Versions, "version", "versions"),
+						res.Rows, plural(res.Rows, "commit", "commits"), res.Dir)
 				} else {
 					fmt.Fprintf(a.stdout, "%s: %d %s as Markdown in %s, %s lists %d %s\n", args[1], res.Versions, plural(res.Versions, "version", "versions"),
 						res.Dir, archive.ManifestName, res.Rows, plural(res.Rows, "sighting", "sightings"))

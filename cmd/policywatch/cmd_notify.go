@@ -297,7 +297,7 @@ func retryOutbox(ctx context.Context, a *app, args []string) error {
 	case n == 0:
 		fmt.Fprintln(a.stdout, "no failed notifications to retry")
 	default:
-		fmt.Fprintf(a.stdout, "%d %s back in the queue; the daemon sends %s at its next turn\n", n, plural(int(n), "notification", "notifications"), plural(int(n), "it", "them"))
+		fmt.Fprintf(a.stdout, "%d %s back in the queue; the daemon sends %s at its next turn, or 'policywatch digest --now' at once\n", n, plural(int(n), "notification", "notifications"), plural(int(n), "it", "them"))
 	}
 	return nil
 }
@@ -319,7 +319,8 @@ A notification is given up when the server refuses it for good (a wrong
 password, an unknown address) or after a week of temporary failures. Once
 the cause is put right, --retry puts the failed rows back in the queue —
 all of them, or those whose IDs are given — and the daemon sends them at
-its next turn (within seconds). Rows of addresses unsubscribed since stay
+its next turn (within seconds), or 'policywatch digest --now' at once when
+the daemon is not running. Rows of addresses unsubscribed since stay
 failed.
 
 Examples:
@@ -412,19 +413,26 @@ func digestCommand() *command {
 	type opts struct{ now, dryRun bool }
 	return &command{
 		name: "digest", args: "--now [--dry-run]", maxArgs: 0,
-		short: "build and send the digests now",
+		short: "build the digests now and send every notification waiting",
 		long: `Digests go out at the notify.digest_schedule time by themselves while
 'policywatch run' is running. --now builds one at once for every subscriber
-with changes waiting (daily and weekly alike) and sends it; with --dry-run
-it prints what would be sent and changes nothing. Without --now, says when
-the next digest goes out and how many changes wait.
+with changes waiting (daily and weekly alike) and sends it, together with
+every other notification waiting in the outbox — the alerts and webhook
+deliveries of changes found by 'policywatch check' while the daemon was
+stopped — and says what became of each. Notifications waiting for a retry
+after a failure keep their time (see 'policywatch outbox --retry'). Without
+a mail server (notify.smtp) no digest is built, but webhooks are sent.
+
+With --dry-run it prints the digests that would be sent and changes
+nothing. Without --now, says when the next digest goes out and how many
+changes wait.
 
 Examples:
   policywatch digest --now --dry-run
   policywatch digest --now`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &opts{}
-			fs.BoolVar(&o.now, "now", false, "build the digests now")
+			fs.BoolVar(&o.now, "now", false, "build the digests now and send everything waiting")
 			fs.BoolVar(&o.dryRun, "dry-run", false, "print the digests instead of sending them; change nothing")
 			return o
 		},
@@ -437,43 +445,95 @@ Examples:
 			if opt.dryRun || !opt.now {
 				return previewDigests(ctx, a, svc, opt.now)
 			}
+			// Plan what the daemon's next turn would: the events not yet
+			// planned (alerts, webhooks), then the digests, made now.
 			if _, err := svc.Dispatch(ctx); err != nil {
 				return err
 			}
-			rows, err := svc.DigestNow(ctx)
-			if err != nil {
+			digests, err := svc.DigestNow(ctx)
+			noMail := errors.Is(err, notify.ErrNoMailServer)
+			if err != nil && !noMail {
 				return err
 			}
-			if len(rows) == 0 {
-				fmt.Fprintln(a.stdout, "no changes waiting: no digest sent")
-				return nil
+			switch {
+			case noMail:
+				fmt.Fprintln(a.stdout, "no mail server configured (notify.smtp): no digest sent; the changes wait for one")
+			case len(digests) == 0:
+				fmt.Fprintln(a.stdout, "no changes waiting for a digest: no digest sent")
 			}
-			if _, err := svc.SendDue(ctx); err != nil {
-				return err
-			}
-			after, err := a.db.OutboxRows(ctx, nil, len(rows)+batchOfOthers)
-			if err != nil {
-				return err
-			}
-			byID := map[int64]store.OutboxItem{}
-			for _, r := range after {
-				byID[r.ID] = r
-			}
-			for _, r := range rows {
-				status := "sent"
-				if got, ok := byID[r.ID]; ok && got.Status != store.OutboxSent {
-					status = fmt.Sprintf("%s after %d attempts: %s", got.Status, got.Attempts, got.LastError)
-				}
-				fmt.Fprintf(a.stdout, "digest to %s: %s\n", r.Recipient, status)
-			}
-			return nil
+			return sendWaiting(ctx, a, svc)
 		},
 	}
 }
 
-// batchOfOthers: rows planned by others while digest --now ran are at most
-// this many, for the report's look-up.
-const batchOfOthers = 1000
+// sendWaiting sends every outbox row that is due — digests just planned,
+// and alerts and webhooks that 'check' left for the daemon, which may not
+// be running — and prints what became of each. Without it, digest --now
+// sent them only when it had a digest to send too.
+func sendWaiting(ctx context.Context, a *app, svc *notify.Service) error {
+	pending, err := a.db.OutboxRows(ctx, []string{store.OutboxPending}, 0)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	var due []store.OutboxItem
+	later := 0
+	for _, r := range pending {
+		if r.NextAttemptAt.After(now) {
+			later++ // failed before: its backoff stands
+			continue
+		}
+		due = append(due, r)
+	}
+	if _, err := svc.SendDue(ctx); err != nil {
+		return err
+	}
+	if len(due) == 0 && later == 0 {
+		fmt.Fprintln(a.stdout, "nothing else waiting to be sent")
+		return nil
+	}
+	outcome := map[int64]store.OutboxItem{}
+	if len(due) > 0 {
+		// Every row from the oldest due one on, rows planned meanwhile by a
+		// running daemon included: IDs only grow.
+		newest, err := a.db.OutboxRows(ctx, nil, 1)
+		if err != nil {
+			return err
+		}
+		if len(newest) > 0 {
+			after, err := a.db.OutboxRows(ctx, nil, int(newest[0].ID-due[0].ID+1))
+			if err != nil {
+				return err
+			}
+			for _, r := range after {
+				outcome[r.ID] = r
+			}
+		}
+	}
+	for _, r := range due {
+		status := "sent"
+		if got, ok := outcome[r.ID]; ok && got.Status != store.OutboxSent {
+			status = got.Status
+			switch {
+			case got.Status == store.OutboxPending && got.LastError == "":
+				status += " (a running daemon is sending it)" // claimed before us
+			case got.Attempts > 0:
+				status = fmt.Sprintf("%s after %d %s: %s", got.Status, got.Attempts, plural(got.Attempts, "attempt", "attempts"),
+					email.HeaderText(got.LastError, 200))
+			}
+		}
+		what := r.Kind + " to " + recipientText(r)
+		if r.Watch != "" && r.Kind != notify.KindDigest {
+			what += " (" + r.Watch + ")"
+		}
+		fmt.Fprintf(a.stdout, "%s: %s\n", what, status)
+	}
+	if later > 0 {
+		fmt.Fprintf(a.stdout, "%d %s failed before and %s retried later (see policywatch outbox)\n", later,
+			plural(later, "notification", "notifications"), plural(later, "is", "are"))
+	}
+	return nil
+}
 
 func previewDigests(ctx context.Context, a *app, svc *notify.Service, show bool) error {
 	ns, err := svc.PreviewDigests(ctx)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -233,7 +235,7 @@ func TestOutboxRetry(t *testing.T) {
 	if _, _, err := c.run("outbox", "--retry", "x"); err == nil || !strings.Contains(err.Error(), "not a row ID") {
 		t.Errorf("retry of a non-ID: %v", err)
 	}
-	if out := c.mustRun("outbox", "--retry"); out != "1 notification back in the queue; the daemon sends it at its next turn\n" {
+	if out := c.mustRun("outbox", "--retry"); out != "1 notification back in the queue; the daemon sends it at its next turn, or 'policywatch digest --now' at once\n" {
 		t.Errorf("outbox --retry: %q", out)
 	}
 	if out := c.mustRun("outbox"); !strings.Contains(out, "pending") || strings.Contains(out, "failed ") {
@@ -317,4 +319,121 @@ func TestDaemonWarnsWithoutAMailServer(t *testing.T) {
 	d := c.startDaemon()
 	d.waitFor(`level=WARN msg="subscribers get no email: no mail server is configured (notify.smtp)`)
 	d.stop()
+}
+
+// hookReceiver is a webhook endpoint that keeps the kind of each event
+// posted to it, answering with status (200 when 0).
+type hookReceiver struct {
+	*httptest.Server
+	status int
+	mu     sync.Mutex
+	kinds  []string
+}
+
+func newHookReceiver(t *testing.T, status int) *hookReceiver {
+	h := &hookReceiver{status: status}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		h.mu.Lock()
+		h.kinds = append(h.kinds, r.Header.Get("X-Policywatch-Event"))
+		h.mu.Unlock()
+		if h.status != 0 {
+			w.WriteHeader(h.status)
+		}
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *hookReceiver) received() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.kinds...)
+}
+
+// TestDigestNowSendsWhatCheckLeft: with the daemon stopped, the alerts and
+// webhook deliveries of a critical change found by 'check' go out with
+// 'digest --now' even when no digest is due — a user saw "no digest sent"
+// while the outbox held them until 'run' started. Without a mail server,
+// the webhooks still go. A delivery that fails keeps its backoff: the
+// next 'digest --now' says it waits rather than hammering the receiver.
+func TestDigestNowSendsWhatCheckLeft(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		mail       bool
+		hookStatus int
+		want       []string // lines of the first digest --now
+		wantMail   int
+		wantAgain  string // in the second digest --now
+		wantOutbox string
+	}{
+		{"mail server and webhook", true, 0, []string{
+			"no changes waiting for a digest: no digest sent",
+			"webhook to http://127.0.0.1:", "/hook (nimbus): sent",
+			"alert to ada@example.org (nimbus): sent",
+		}, 1, "nothing else waiting to be sent", "the outbox is empty"},
+		{"webhook without a mail server", false, 0, []string{
+			"no mail server configured (notify.smtp): no digest sent",
+			"/hook (nimbus): sent",
+		}, 0, "nothing else waiting to be sent", "the outbox is empty"},
+		{"webhook down", true, http.StatusServiceUnavailable, []string{
+			"/hook (nimbus): pending after 1 attempt: ", "503",
+			"alert to ada@example.org (nimbus): sent",
+		}, 1, "1 notification failed before and is retried later (see policywatch outbox)", "pending  webhook"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCLI(t)
+			page := newPolicyServer(t)
+			hooks := newHookReceiver(t, tc.hookStatus)
+			mail := newPlainSMTP(t)
+			smtpConfig := ""
+			if tc.mail {
+				host, port, _ := net.SplitHostPort(mail.addr)
+				smtpConfig = fmt.Sprintf("  smtp: {host: %s, port: %s, tls: none, from: \"policywatch <alerts@policywatch.example>\"}\n", host, port)
+			}
+			c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf(`settings:
+  host_interval: 0s
+watches:
+  - name: nimbus
+    url: %s/policy
+    language: en
+notify:
+%s  webhooks:
+    - url: %s/hook
+      min_severity: critical
+`, page.URL, smtpConfig, hooks.URL))
+			c.run("subscribe", "ada@example.org") // warns without a mail server
+			c.mustRun("check")
+			page.set("Effective May 27, 2026. We use public posts and photos you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models.")
+			if out := c.mustRun("check"); !strings.Contains(out, "critical") {
+				t.Fatalf("the second check found no critical change:\n%s", out)
+			}
+
+			out := c.mustRun("digest", "--now")
+			for _, want := range tc.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("digest --now lacks %q:\n%s", want, out)
+				}
+			}
+			if got := hooks.received(); len(got) != 1 || got[0] != "change" {
+				t.Errorf("webhook received %v, want the change", got)
+			}
+			if got := mail.received(); len(got) != tc.wantMail {
+				t.Errorf("mail to %v, want %d alert", got, tc.wantMail)
+			}
+			if out := c.mustRun("outbox"); !strings.Contains(out, tc.wantOutbox) {
+				t.Errorf("outbox after digest --now lacks %q:\n%s", tc.wantOutbox, out)
+			}
+			// Nothing is sent twice, nor tried again before its time.
+			if out := c.mustRun("digest", "--now"); !strings.Contains(out, tc.wantAgain) {
+				t.Errorf("second digest --now lacks %q:\n%s", tc.wantAgain, out)
+			}
+			if got := hooks.received(); len(got) != 1 {
+				t.Errorf("webhook received %v after a second digest --now", got)
+			}
+			if got := mail.received(); len(got) != tc.wantMail {
+				t.Errorf("mail to %v after a second digest --now", got)
+			}
+		})
+	}
 }

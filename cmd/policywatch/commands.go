@@ -110,6 +110,10 @@ non-zero only for configuration or database errors. It is safe beside a
 running daemon: when both check a watch at the same moment, one check is
 recorded and the other says "not recorded".
 
+Alerts, digests and webhooks are not sent by check: the daemon ('policywatch
+run') sends them within seconds, or, when it is not running,
+'policywatch digest --now'.
+
 Examples:
   policywatch check
   policywatch check meta-privacy-policy --json`,
