@@ -14,7 +14,6 @@ require (
 	github.com/emersion/go-smtp v0.24.0
 	github.com/goodsign/monday v1.0.2
 	github.com/google/uuid v1.6.0
-	github.com/gorilla/feeds v1.2.0
 	github.com/klauspost/compress v1.20.4
 	github.com/nlnwa/gowarc/v2 v2.2.4
 	github.com/prometheus/client_model v0.6.3

@@ -5,14 +5,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/xml"
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/gorilla/feeds"
+	"time"
+	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/monitor"
 )
@@ -29,18 +31,32 @@ type feedQuery struct {
 	watch       string
 	minSeverity monitor.Severity
 	title       string
+	query       string // of the feed's own address: "?min_severity=LEVEL" or ""
 }
+
+// feedError is why a request names no feed: its status and what to say.
+type feedError struct {
+	status  int
+	message string
+}
+
+// severityChoices is what a severity in a feed's address may be.
+const severityChoices = "info, notable or critical"
 
 // parseFeedPath reads /feeds/all.atom, /feeds/watch/NAME.atom and
 // /feeds/severity/LEVEL.atom; all.atom also takes ?min_severity=LEVEL.
-func parseFeedPath(r *http.Request) (feedQuery, bool) {
+// A path that names no feed is not found; a query that asks the one feed
+// it names for something it does not have is a bad request, so that a
+// mistyped level is not mistaken for a feed that does not exist.
+func parseFeedPath(r *http.Request) (feedQuery, *feedError) {
+	notFound := &feedError{http.StatusNotFound, "no such feed: the feeds are /feeds/all.atom, /feeds/watch/NAME.atom and /feeds/severity/LEVEL.atom (LEVEL: " + severityChoices + ")"}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/feeds/")
 	if !ok {
-		return feedQuery{}, false
+		return feedQuery{}, notFound
 	}
 	rest, ok = strings.CutSuffix(rest, ".atom")
 	if !ok {
-		return feedQuery{}, false
+		return feedQuery{}, notFound
 	}
 	q := feedQuery{minSeverity: monitor.SeverityInfo}
 	switch {
@@ -49,34 +65,35 @@ func parseFeedPath(r *http.Request) (feedQuery, bool) {
 		if v := r.URL.Query().Get("min_severity"); v != "" {
 			sev, err := ParseSeverity(v)
 			if err != nil {
-				return feedQuery{}, false
+				return feedQuery{}, &feedError{http.StatusBadRequest, fmt.Sprintf("min_severity %q is not a severity: use %s", v, severityChoices)}
 			}
 			q.minSeverity = sev
+			q.query = "?min_severity=" + string(sev)
 			q.title = "policywatch: " + string(sev) + " changes and above"
 		}
 	case strings.HasPrefix(rest, "watch/"):
 		q.watch = strings.TrimPrefix(rest, "watch/")
 		if q.watch == "" || strings.ContainsAny(q.watch, "/") || len(q.watch) > 64 {
-			return feedQuery{}, false
+			return feedQuery{}, notFound
 		}
 		q.title = "policywatch: " + q.watch
 	case strings.HasPrefix(rest, "severity/"):
 		sev, err := ParseSeverity(strings.TrimPrefix(rest, "severity/"))
 		if err != nil {
-			return feedQuery{}, false
+			return feedQuery{}, notFound
 		}
 		q.minSeverity = sev
 		q.title = "policywatch: " + string(sev) + " changes and above"
 	default:
-		return feedQuery{}, false
+		return feedQuery{}, notFound
 	}
-	return q, true
+	return q, nil
 }
 
 func (s *Service) serveFeed(w http.ResponseWriter, r *http.Request) {
-	q, ok := parseFeedPath(r)
-	if !ok {
-		http.NotFound(w, r)
+	q, ferr := parseFeedPath(r)
+	if ferr != nil {
+		http.Error(w, ferr.message, ferr.status)
 		return
 	}
 	if q.watch != "" {
@@ -91,7 +108,7 @@ func (s *Service) serveFeed(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	body, etag, err := s.Feed(r.Context(), q.watch, q.minSeverity, q.title, r.URL.Path)
+	body, etag, err := s.Feed(r.Context(), q.watch, q.minSeverity, q.title, r.URL.Path+q.query)
 	if err != nil {
 		s.log.Error("feed", "path", r.URL.Path, "err", err)
 		http.Error(w, "temporary failure; try again later", http.StatusServiceUnavailable)
@@ -124,8 +141,9 @@ func (s *Service) knownWatch(ctx context.Context, watch string) (bool, error) {
 }
 
 // Feed returns an Atom feed of the newest changes — of one watch when
-// watch is set, at or above minSeverity — and its ETag. Rendered feeds are
-// kept until a new event enters them.
+// watch is set, at or above minSeverity — and its ETag. path is the feed's
+// address below the base URL, its query included (it is the feed's id and
+// self link). Rendered feeds are kept until a new event enters them.
 func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Severity, title, path string) ([]byte, string, error) {
 	// The newest entries only, selected by the database: a feed reader
 	// polls every few minutes for years, and the history only grows.
@@ -151,12 +169,27 @@ func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Se
 		return f.body, f.etag, nil
 	}
 
-	feed := &feeds.Feed{Title: title, Description: "Changes to the privacy policies policywatch watches"}
+	feed := &atomFeed{
+		Title:    title,
+		ID:       s.feedID(path),
+		Subtitle: "Changes to the privacy policies policywatch watches",
+		// RFC 4287 requires an author of the feed when its entries have
+		// none: the entries are written by policywatch, not by the sites.
+		Author: atomPerson{Name: "policywatch"},
+		// The date of an empty feed is that of no event: a fixed one, so
+		// that the rendering and its ETag stay the same until one comes.
+		Updated: atomTime(time.Unix(0, 0)),
+	}
 	if s.cfg.BaseURL != "" {
-		feed.Link = &feeds.Link{Href: s.cfg.BaseURL + path}
+		// Without a base URL there is nothing to link to: relative links
+		// would break behind a proxy that serves the feeds under a prefix.
+		feed.Links = []atomLink{
+			{Rel: "self", Type: "application/atom+xml", Href: s.cfg.BaseURL + path},
+			{Rel: "alternate", Type: "text/html", Href: s.cfg.BaseURL + feedPage(watch)},
+		}
 	}
 	if len(events) > 0 {
-		feed.Updated = events[0].Time
+		feed.Updated = atomTime(events[0].Time)
 	}
 	for i := range events {
 		e := &events[i]
@@ -168,31 +201,23 @@ func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Se
 		if err != nil {
 			return nil, "", fmt.Errorf("feed: %w", err)
 		}
-		item := &feeds.Item{
-			Title: fmt.Sprintf("%s %s (%s)", v.Watch, v.Verb, v.Severity),
+		entry := atomEntry{
+			Title: entryTitle(e, v),
+			ID:    s.entryID(e.ID), Updated: atomTime(e.Time), Published: atomTime(e.Time),
 			// Atom summaries are typed html: the text must be escaped.
-			Description: html.EscapeString(v.Summary),
-			Content:     content,
-			Updated:     e.Time, Created: e.Time,
-			Id: s.entryID(e.ID),
+			Summary: &atomText{Type: "html", Body: html.EscapeString(v.Summary)},
+			Content: &atomText{Type: "html", Body: content},
 		}
-		if v.URL != "" {
-			item.Link = &feeds.Link{Href: v.URL}
+		if v.URL != "" { // "" without a base URL
+			entry.Links = []atomLink{{Rel: "alternate", Type: "text/html", Href: v.URL}}
 		}
-		feed.Items = append(feed.Items, item)
-	}
-	atom := (&feeds.Atom{Feed: feed}).AtomFeed()
-	atom.Id = s.feedID(path)
-	if s.cfg.BaseURL == "" {
-		// Without a base URL there is nothing to link to; an empty href
-		// would point readers at the feed itself.
-		atom.Link = nil
-		for _, e := range atom.Entries {
-			e.Links = nil
-		}
+		feed.Entries = append(feed.Entries, entry)
 	}
 	var buf bytes.Buffer
-	if err := feeds.WriteXML(atom, &buf); err != nil {
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(feed); err != nil {
 		return nil, "", fmt.Errorf("feed: %w", err)
 	}
 	sum := sha256.Sum256(buf.Bytes())
@@ -208,6 +233,95 @@ func (s *Service) entryID(id int64) string {
 	}
 	return fmt.Sprintf("urn:policywatch:event:%d", id)
 }
+
+// feedPage is the web view's page of what a feed holds: the watch's
+// timeline, or the overview.
+func feedPage(watch string) string {
+	if watch != "" {
+		return "/watches/" + url.PathEscape(watch)
+	}
+	return "/"
+}
+
+// maxEntryTitle bounds an entry's title, in runes, before its severity:
+// feed readers list titles on one line.
+const maxEntryTitle = 140
+
+// entryTitle is an entry's title: the event's summary (which names the
+// watch), shortened at a word, then its severity, so that entries of one
+// watch read apart in a feed reader's list.
+func entryTitle(e *monitor.Event, v *changeView) string {
+	text := oneLine(e.Summary, 0)
+	if text == "" {
+		text = v.Watch + " " + v.Verb
+	} else if !strings.HasPrefix(text, e.Watch) {
+		text = v.Watch + ": " + text
+	}
+	return shortenAtWord(text, maxEntryTitle) + " (" + string(e.Severity) + ")"
+}
+
+// shortenAtWord shortens s to at most max runes, ellipsis included: at the
+// end of a sentence, or else at a space, when that leaves more than half
+// of it (a date such as "3 Mar 2026" is better left out whole than cut);
+// a string without either is cut.
+func shortenAtWord(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	head := string(r[:max-2])
+	long := func(i int) bool { return utf8.RuneCountInString(head[:i]) > max/2 }
+	if i := strings.LastIndex(head, ". "); i >= 0 && long(i) {
+		return head[:i+1] + " …"
+	}
+	if i := strings.LastIndex(head, " "); i >= 0 && long(i) {
+		return strings.TrimRight(head[:i], " ,;:") + "…"
+	}
+	return string(r[:max-1]) + "…"
+}
+
+// The Atom document (RFC 4287) as the feeds write it: everything it
+// requires of a feed — id, title, updated, an author since entries have
+// none — a link to itself and to the web view, and per entry id, title,
+// updated, summary, content and a link to the event's page.
+type atomFeed struct {
+	XMLName  xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Title    string      `xml:"title"`
+	ID       string      `xml:"id"`
+	Updated  string      `xml:"updated"`
+	Subtitle string      `xml:"subtitle,omitempty"`
+	Links    []atomLink  `xml:"link,omitempty"`
+	Author   atomPerson  `xml:"author"`
+	Entries  []atomEntry `xml:"entry"`
+}
+
+type atomLink struct {
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr,omitempty"`
+	Href string `xml:"href,attr"`
+}
+
+type atomPerson struct {
+	Name string `xml:"name"`
+}
+
+type atomEntry struct {
+	Title     string     `xml:"title"`
+	ID        string     `xml:"id"`
+	Updated   string     `xml:"updated"`
+	Published string     `xml:"published"`
+	Links     []atomLink `xml:"link,omitempty"`
+	Summary   *atomText  `xml:"summary"`
+	Content   *atomText  `xml:"content"`
+}
+
+type atomText struct {
+	Type string `xml:"type,attr"`
+	Body string `xml:",chardata"`
+}
+
+// atomTime writes t as RFC 3339, UTC.
+func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func (s *Service) feedID(path string) string {
 	if s.cfg.BaseURL != "" {

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/notify"
@@ -76,7 +78,8 @@ func TestFeeds(t *testing.T) {
 		all.Entries[0].Link.Href != "https://pw.example/events/4" || all.Entries[0].Updated != "2026-05-12T12:00:00Z" {
 		t.Errorf("ids, links or dates: %+v", all)
 	}
-	if all.Entries[1].Title != "other was captured for the first time (info)" || all.Entries[2].Title != "nimbus changed (critical)" {
+	if all.Entries[1].Title != "other: first capture of the policy (183 words) (info)" ||
+		all.Entries[2].Title != "nimbus changed (+61/−2 words). Purpose added: AI training. Collected: + Messages, + AI interactions, + Public content. … (critical)" {
 		t.Errorf("titles: %q / %q", all.Entries[1].Title, all.Entries[2].Title)
 	}
 	critical := all.Entries[2].Content
@@ -103,7 +106,7 @@ func TestFeeds(t *testing.T) {
 	if len(notable.Entries) != 2 {
 		t.Errorf("notable feed: %d entries, want 2", len(notable.Entries))
 	}
-	for _, bad := range []string{"/feeds/", "/feeds/all", "/feeds/severity/urgent.atom", "/feeds/watch/.atom", "/feeds/all.atom?min_severity=x", "/feeds/watch/a/b.atom"} {
+	for _, bad := range []string{"/feeds/", "/feeds/all", "/feeds/severity/urgent.atom", "/feeds/watch/.atom", "/feeds/watch/a/b.atom"} {
 		if status, _, _ := getFeed(t, web.URL+bad, ""); status != http.StatusNotFound {
 			t.Errorf("%s: %d, want 404", bad, status)
 		}
@@ -207,6 +210,196 @@ func TestFeedOfAnUnknownWatch(t *testing.T) {
 		}
 		if f != nil && len(f.Entries) != c.entries {
 			t.Errorf("%s: %d entries, want %d", c.watch, len(f.Entries), c.entries)
+		}
+	}
+}
+
+// atomDoc is an Atom document read with its namespace, as a validator
+// reads it: elements outside the Atom namespace are not Atom's.
+type atomDoc struct {
+	XMLName xml.Name   `xml:"http://www.w3.org/2005/Atom feed"`
+	ID      string     `xml:"http://www.w3.org/2005/Atom id"`
+	Title   string     `xml:"http://www.w3.org/2005/Atom title"`
+	Updated string     `xml:"http://www.w3.org/2005/Atom updated"`
+	Authors []atomName `xml:"http://www.w3.org/2005/Atom author"`
+	Links   []atomRef  `xml:"http://www.w3.org/2005/Atom link"`
+	Entries []struct {
+		ID      string     `xml:"http://www.w3.org/2005/Atom id"`
+		Title   string     `xml:"http://www.w3.org/2005/Atom title"`
+		Updated string     `xml:"http://www.w3.org/2005/Atom updated"`
+		Authors []atomName `xml:"http://www.w3.org/2005/Atom author"`
+		Links   []atomRef  `xml:"http://www.w3.org/2005/Atom link"`
+		Content *struct {
+			Type string `xml:"type,attr"`
+		} `xml:"http://www.w3.org/2005/Atom content"`
+	} `xml:"http://www.w3.org/2005/Atom entry"`
+}
+
+type atomName struct {
+	Name string `xml:"http://www.w3.org/2005/Atom name"`
+}
+
+type atomRef struct {
+	Rel  string `xml:"rel,attr"`
+	Type string `xml:"type,attr"`
+	Href string `xml:"href,attr"`
+}
+
+// checkAtom checks what RFC 4287 requires of a feed and its entries
+// (section 4.1): an id, a title and an RFC 3339 updated date on each; an
+// author on the feed, since the entries carry none; content or an
+// alternate link on each entry; no two entries with one id, and no two
+// links with one rel and type. self is the rel="self" link the feed must
+// have, "" when it must have none.
+func checkAtom(t *testing.T, name string, body []byte, self string) *atomDoc {
+	t.Helper()
+	var d atomDoc
+	if err := xml.Unmarshal(body, &d); err != nil {
+		t.Fatalf("%s is not an Atom feed: %v\n%s", name, err, body)
+	}
+	date := func(what, s string) {
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			t.Errorf("%s: %s %q is not an RFC 3339 date", name, what, s)
+		}
+	}
+	if d.ID == "" || d.Title == "" {
+		t.Errorf("%s: feed id %q, title %q", name, d.ID, d.Title)
+	}
+	date("feed updated", d.Updated)
+	if len(d.Authors) != 1 || d.Authors[0].Name == "" {
+		t.Errorf("%s: feed authors %+v, want one with a name (its entries have none)", name, d.Authors)
+	}
+	links := map[string]string{}
+	for _, l := range d.Links {
+		rel := cmp.Or(l.Rel, "alternate")
+		if _, dup := links[rel+" "+l.Type]; dup {
+			t.Errorf("%s: two %s links of type %q", name, rel, l.Type)
+		}
+		links[rel+" "+l.Type] = l.Href
+	}
+	if got := links["self application/atom+xml"]; got != self {
+		t.Errorf("%s: self link %q, want %q (links %+v)", name, got, self, d.Links)
+	}
+	ids := map[string]bool{}
+	for i, e := range d.Entries {
+		if e.ID == "" || e.Title == "" || ids[e.ID] {
+			t.Errorf("%s: entry %d: id %q (repeated: %v), title %q", name, i, e.ID, ids[e.ID], e.Title)
+		}
+		ids[e.ID] = true
+		date("entry updated", e.Updated)
+		if len(e.Authors) > 0 {
+			t.Errorf("%s: entry %d has its own author; the feed's is policywatch", name, i)
+		}
+		if e.Content == nil && len(e.Links) == 0 {
+			t.Errorf("%s: entry %d has neither content nor a link", name, i)
+		}
+	}
+	return &d
+}
+
+// TestFeedsAreValidAtom reads every kind of feed, with and without a base
+// URL, as an Atom validator would; and checks that entries are told apart
+// by their titles, which say what changed and how serious it is.
+func TestFeedsAreValidAtom(t *testing.T) {
+	r := newRig(t)
+	r.checkAs("nimbus", "policy-v1.html", t0)
+	r.checkAs("nimbus", "policy-v2-ai.html", t0.Add(time.Hour))
+	r.checkAs("nimbus", "policy-v3-date.html", t0.Add(2*time.Hour))
+	withBase := httptest.NewServer(r.service(notify.Config{BaseURL: "https://pw.example"}, nil).Handler())
+	t.Cleanup(withBase.Close)
+	bare := httptest.NewServer(r.service(notify.Config{}, nil).Handler())
+	t.Cleanup(bare.Close)
+	empty := newRig(t) // a history without events: a feed without entries
+	emptyWeb := httptest.NewServer(empty.service(notify.Config{BaseURL: "https://pw.example"}, nil).Handler())
+	t.Cleanup(emptyWeb.Close)
+
+	for _, c := range []struct {
+		server    *httptest.Server
+		path      string
+		self      string // "" without a base URL: no link can be absolute
+		alternate string
+		entries   int
+	}{
+		{withBase, "/feeds/all.atom", "https://pw.example/feeds/all.atom", "https://pw.example/", 3},
+		{withBase, "/feeds/all.atom?min_severity=critical", "https://pw.example/feeds/all.atom?min_severity=critical", "https://pw.example/", 1},
+		{withBase, "/feeds/watch/nimbus.atom", "https://pw.example/feeds/watch/nimbus.atom", "https://pw.example/watches/nimbus", 3},
+		{withBase, "/feeds/severity/notable.atom", "https://pw.example/feeds/severity/notable.atom", "https://pw.example/", 2},
+		{bare, "/feeds/all.atom", "", "", 3},
+		{emptyWeb, "/feeds/all.atom", "https://pw.example/feeds/all.atom", "https://pw.example/", 0},
+	} {
+		name := c.server.URL + c.path
+		resp, err := http.Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", name, resp.StatusCode)
+		}
+		d := checkAtom(t, c.path, body, c.self)
+		var alternate string
+		for _, l := range d.Links {
+			if l.Rel == "alternate" {
+				alternate = l.Href
+			}
+		}
+		if alternate != c.alternate || len(d.Entries) != c.entries {
+			t.Errorf("%s: alternate link %q, want %q; %d entries, want %d", name, alternate, c.alternate, len(d.Entries), c.entries)
+		}
+		titles := map[string]bool{}
+		for _, e := range d.Entries {
+			if titles[e.Title] {
+				t.Errorf("%s: two entries titled %q", name, e.Title)
+			}
+			titles[e.Title] = true
+			if !strings.HasPrefix(e.Title, "nimbus") || !strings.HasSuffix(e.Title, ")") ||
+				!strings.Contains(e.Title, "(info)") && !strings.Contains(e.Title, "(notable)") && !strings.Contains(e.Title, "(critical)") {
+				t.Errorf("%s: title %q does not name the watch and end with the severity", name, e.Title)
+			}
+			if n := utf8.RuneCountInString(e.Title); n > 160 {
+				t.Errorf("%s: title of %d runes: %q", name, n, e.Title)
+			}
+		}
+	}
+}
+
+// TestFeedRequestErrors: a feed's address that names no feed is not
+// found; a level that is not one is a bad request that lists the levels,
+// so that a typo is not taken for a missing feed; feeds are read, never
+// posted to.
+func TestFeedRequestErrors(t *testing.T) {
+	r := newRig(t)
+	web := httptest.NewServer(r.service(notify.Config{}, nil).Handler())
+	t.Cleanup(web.Close)
+	for _, c := range []struct {
+		method, path string
+		status       int
+		says         string
+	}{
+		{http.MethodGet, "/feeds/all.atom?min_severity=bogus", http.StatusBadRequest, "info, notable or critical"},
+		{http.MethodGet, "/feeds/all.atom?min_severity=", http.StatusOK, ""},
+		{http.MethodGet, "/feeds/all.atom?min_severity=CRITICAL", http.StatusOK, ""},
+		{http.MethodGet, "/feeds/severity/urgent.atom", http.StatusNotFound, "info, notable or critical"},
+		{http.MethodGet, "/feeds/nothing.atom", http.StatusNotFound, "/feeds/all.atom"},
+		{http.MethodPost, "/feeds/all.atom", http.StatusMethodNotAllowed, ""},
+		{http.MethodPost, "/feeds/all.atom?min_severity=bogus", http.StatusMethodNotAllowed, ""},
+	} {
+		req, err := http.NewRequest(c.method, web.URL+c.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || !strings.Contains(string(body), c.says) {
+			t.Errorf("%s %s: %d %q, want %d saying %q", c.method, c.path, resp.StatusCode, body, c.status, c.says)
+		}
+		if c.status == http.StatusMethodNotAllowed && !strings.Contains(resp.Header.Get("Allow"), "GET") {
+			t.Errorf("%s %s: Allow %q", c.method, c.path, resp.Header.Get("Allow"))
 		}
 	}
 }

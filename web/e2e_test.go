@@ -51,6 +51,11 @@ func TestBrowserFacebookAITrainingChange(t *testing.T) {
 	if strings.Contains(shown[0], "UTC") || !strings.HasSuffix(shown[1], "UTC") {
 		t.Errorf("a time reads %q with title %q; want the local time, and UTC in the title", shown[0], shown[1])
 	}
+	// And the footer says so only now that the script has run: the page
+	// itself says UTC.
+	if note := eval[string](t, ctx, `document.getElementById("time-note").textContent`); note != "Times are in your time zone; hover over one for UTC." {
+		t.Errorf("with script, the footer says %q", note)
+	}
 
 	// The timeline: newest first, the change with its summary and dates.
 	open(t, ctx, scripts, ts.URL+"/watches/facebook-privacy-policy")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -22,13 +23,21 @@ import (
 // response, and the SHA-256 of every file. It is built the same, byte for
 // byte, every time it is downloaded, so that two copies can be compared.
 
-// EvidenceFormat names the layout of the bundles; it changes if the
-// layout does.
+// EvidenceFormat names the layout of the bundles of fetched versions; it
+// changes if the layout does.
 const EvidenceFormat = "policywatch-evidence/1"
+
+// EvidenceImportedFormat names the layout of the bundles of versions
+// imported from an archive (`policywatch import`): the body is not a
+// response, so there is no response header file, the body file and the
+// manifest say where it was read from, and the README says that
+// policywatch did not fetch it.
+const EvidenceImportedFormat = "policywatch-evidence-imported/1"
 
 // Names of the files in a bundle, inside its folder.
 const (
 	evidenceBody     = "response-body.bin"
+	evidenceImported = "imported-body.bin"
 	evidenceHeaders  = "response-headers.txt"
 	evidenceText     = "readable-text.txt"
 	evidenceManifest = "manifest.json"
@@ -38,10 +47,13 @@ const (
 
 // Manifest is the manifest.json of an evidence bundle.
 type Manifest struct {
-	Format   string           `json:"format"`
-	Watch    string           `json:"watch"`
-	Version  ManifestVersion  `json:"version"`
-	Response ManifestResponse `json:"response"`
+	Format  string          `json:"format"`
+	Watch   string          `json:"watch"`
+	Version ManifestVersion `json:"version"`
+	// Response describes the response a fetched version was read from;
+	// nil for an imported version, which Import describes instead.
+	Response *ManifestResponse `json:"response,omitempty"`
+	Import   *ManifestImport   `json:"import,omitempty"`
 	// Files lists every other file of the bundle with its SHA-256;
 	// SHA256SUMS lists them and the manifest itself.
 	Files []ManifestFile `json:"files"`
@@ -72,6 +84,29 @@ type ManifestResponse struct {
 	FetchedBy string `json:"fetched_by,omitempty"`
 }
 
+// ManifestImport describes the archived snapshot an imported version was
+// read from. policywatch made no request for it: there is no request URL,
+// no status and no response header to tell.
+type ManifestImport struct {
+	// From is the archived file: a path in the imported folder, or
+	// COMMIT:PATH in a git repository; "" when the import did not say.
+	From string `json:"from"`
+	// SourceFormat is "html" when the body is the archived file's bytes,
+	// "markdown" when it is HTML policywatch rendered from the archived
+	// Markdown file.
+	SourceFormat string `json:"source_format"`
+	// PageURL is the watch's URL: the page the archive is taken to be a
+	// copy of, not a URL policywatch requested.
+	PageURL string `json:"page_url"`
+	// ArchivedAt is the date the archive gives the snapshot.
+	ArchivedAt  time.Time `json:"archived_at"`
+	ContentType string    `json:"content_type"`
+	Charset     string    `json:"charset"`
+	BodySize    int       `json:"body_size"`
+	BodySHA256  string    `json:"body_sha256"`
+	ImportedBy  string    `json:"imported_by"` // "policywatch import"
+}
+
 // ManifestFile is one file of the bundle.
 type ManifestFile struct {
 	Name   string `json:"name"`
@@ -92,6 +127,40 @@ const evidenceReadmeText = `Evidence bundle written by policywatch (%s).
 
 Verify with:  sha256sum -c %s
 `
+
+const evidenceImportedReadmeText = `Evidence bundle written by policywatch (%s).
+
+This version was NOT fetched by policywatch. It was imported with
+"policywatch import" from an archived snapshot:
+
+    %s
+
+dated %s by the archive. policywatch did not request the page
+and saw no server response: there is no status line or response header
+to give, and nothing here proves what a server sent. The hashes let
+anyone check that these files are those policywatch wrote; they say
+nothing of the archive the snapshot came from.
+
+%s            %s
+%s            the readable text policywatch read from that body
+%s                manifest: watch, version, the archived file, its date
+                             (UTC), content type, and every file's SHA-256
+%s                   SHA-256 of every file, manifest included
+
+Verify with:  sha256sum -c %s
+`
+
+// importedBodyText says what the body file of an imported version holds.
+func importedBodyText(o origin) string {
+	if o.Markdown {
+		return `HTML that policywatch rendered from the archived
+                             Markdown file: not the file itself, and not a page any
+                             server sent.`
+	}
+	return `the archived file, byte for byte, as policywatch read it.
+                             It is a page's source and may contain scripts: inspect
+                             it as text.`
+}
 
 func (s *Server) evidence(w http.ResponseWriter, r *http.Request) error {
 	ver, body, err := s.versionBody(r)
@@ -118,13 +187,6 @@ func buildEvidence(v *monitor.Version, body *monitor.Body) ([]byte, error) {
 		name string
 		data []byte
 	}
-	files := []file{
-		{evidenceBody, body.Data},
-		{evidenceHeaders, headerText(body)},
-		{evidenceText, []byte(v.Text)},
-		{evidenceReadme, []byte(fmt.Sprintf(evidenceReadmeText, EvidenceFormat,
-			evidenceBody, evidenceHeaders, evidenceText, evidenceManifest, evidenceSums, evidenceSums))},
-	}
 	m := Manifest{
 		Format: EvidenceFormat,
 		Watch:  v.Watch,
@@ -132,11 +194,45 @@ func buildEvidence(v *monitor.Version, body *monitor.Body) ([]byte, error) {
 			ID: v.ID, TextHash: v.Hash, Title: v.Title, Language: v.Language,
 			FirstSeen: v.FirstSeen.UTC(), LastSeen: v.LastSeen.UTC(),
 		},
-		Response: ManifestResponse{
+	}
+	var files []file
+	if o := bodyOrigin(body); o.Imported {
+		// Nothing of a response is known: no header file, and no request
+		// or status in the manifest that would read as policywatch's own.
+		format := "html"
+		if o.Markdown {
+			format = "markdown"
+		}
+		from := o.From
+		if from == "" {
+			from = "(the import did not record the file's name)"
+		}
+		m.Format = EvidenceImportedFormat
+		m.Import = &ManifestImport{
+			From: o.From, SourceFormat: format, PageURL: body.URL, ArchivedAt: body.FetchedAt.UTC(),
+			ContentType: body.ContentType, Charset: body.Charset,
+			BodySize: len(body.Data), BodySHA256: body.SHA256, ImportedBy: "policywatch import",
+		}
+		files = []file{
+			{evidenceImported, body.Data},
+			{evidenceText, []byte(v.Text)},
+			{evidenceReadme, []byte(fmt.Sprintf(evidenceImportedReadmeText, EvidenceImportedFormat,
+				lineBreaks.Replace(from), body.FetchedAt.UTC().Format("2006-01-02 15:04:05 UTC"),
+				evidenceImported, importedBodyText(o), evidenceText, evidenceManifest, evidenceSums, evidenceSums))},
+		}
+	} else {
+		m.Response = &ManifestResponse{
 			RequestURL: body.URL, FinalURL: body.FinalURL, Status: body.Status,
 			ContentType: body.ContentType, Charset: body.Charset, FetchedAt: body.FetchedAt.UTC(),
 			BodySize: len(body.Data), BodySHA256: body.SHA256, FetchedBy: body.Agent,
-		},
+		}
+		files = []file{
+			{evidenceBody, body.Data},
+			{evidenceHeaders, headerText(body)},
+			{evidenceText, []byte(v.Text)},
+			{evidenceReadme, []byte(fmt.Sprintf(evidenceReadmeText, EvidenceFormat,
+				evidenceBody, evidenceHeaders, evidenceText, evidenceManifest, evidenceSums, evidenceSums))},
+		}
 	}
 	for _, f := range files {
 		m.Files = append(m.Files, ManifestFile{Name: f.name, Size: len(f.data), SHA256: sha256Hex(f.data)})
@@ -175,6 +271,33 @@ func buildEvidence(v *monitor.Version, body *monitor.Body) ([]byte, error) {
 		return nil, fmt.Errorf("evidence: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// importAgent is the agent `policywatch import` records for the bodies it
+// reads from an archive, and importedFromHeader the header field where it
+// names the archived file (archive.Importer). Only the agent is trusted:
+// policywatch writes it, whereas a fetched page's server could send the
+// header too.
+const (
+	importAgent        = "import"
+	importedFromHeader = "X-Policywatch-Imported-From"
+)
+
+// origin is where a body's bytes came from, when policywatch did not
+// fetch them.
+type origin struct {
+	Imported bool
+	From     string // the archived file: a path in the folder, or COMMIT:PATH; "" when not recorded
+	Markdown bool   // From is Markdown: the body is HTML policywatch rendered from it
+}
+
+func bodyOrigin(b *monitor.Body) origin {
+	if b == nil || b.Agent != importAgent {
+		return origin{}
+	}
+	from := b.Header.Get(importedFromHeader)
+	ext := strings.ToLower(path.Ext(from))
+	return origin{Imported: true, From: from, Markdown: ext == ".md" || ext == ".markdown"}
 }
 
 var lineBreaks = strings.NewReplacer("\r", " ", "\n", " ")

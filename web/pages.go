@@ -92,8 +92,13 @@ type timelineView struct {
 	Levels   []option
 	Filtered bool
 	Older    string // URL of the next page of older events; "" when none
-	Versions []monitor.Version
+	Versions []versionRow
 	Checks   []checkRow
+}
+
+type versionRow struct {
+	monitor.Version
+	Imported bool // first read from an archive by policywatch import
 }
 
 type option struct {
@@ -211,10 +216,18 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {
 		v.Events = append(v.Events, eventRow{Event: e, Analysis: s.newAnalysisView(e.Analysis, 0)})
 	}
 	if f.BeforeID == 0 {
-		if v.Versions, err = s.reader.Versions(ctx, sum.Name); err != nil {
+		versions, err := s.reader.Versions(ctx, sum.Name)
+		if err != nil {
 			return err
 		}
-		slices.Reverse(v.Versions)
+		imported, err := s.importedVersions(ctx, sum.Name)
+		if err != nil {
+			return err
+		}
+		for i := len(versions) - 1; i >= 0; i-- {
+			ver := versions[i]
+			v.Versions = append(v.Versions, versionRow{Version: ver, Imported: imported[ver.ID].Equal(ver.FirstSeen) && !ver.FirstSeen.IsZero()})
+		}
 		checks, err := s.reader.Checks(ctx, sum.Name, 10)
 		if err != nil {
 			return err
@@ -235,6 +248,25 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, http.StatusOK, "timeline", v)
 }
 
+// importedVersions maps the versions of a watch that an import created to
+// the time of the imported baseline or change that did: the event that
+// first recorded a version is the one at its FirstSeen, with its Imported
+// mark. Reading the events, not every version's body, keeps the timeline
+// one query away from knowing.
+func (s *Server) importedVersions(ctx context.Context, watch string) (map[int64]time.Time, error) {
+	events, err := s.reader.Events(ctx, monitor.EventFilter{Watch: watch, Kinds: []monitor.EventKind{monitor.KindBaseline, monitor.KindChange}})
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]time.Time{}
+	for _, e := range events {
+		if e.Imported && e.Version != 0 {
+			out[e.Version] = e.Time
+		}
+	}
+	return out, nil
+}
+
 // ---- Event and change view ----
 
 type eventView struct {
@@ -250,6 +282,9 @@ type eventView struct {
 	FullURL    string
 	HunksURL   string
 	Prev, Next *monitor.Event
+	// Origin is where an imported event's snapshot came from; nil for an
+	// event a check of policywatch found.
+	Origin *origin
 }
 
 // diffContext is how many unchanged lines the change view shows around
@@ -268,7 +303,7 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	v := eventView{
-		common:   s.watchCommon(fmt.Sprintf("%s: %s of %s", e.Watch, kindName(e.Kind), e.Time.UTC().Format("2 Jan 2006")), e.Watch),
+		common:   s.watchCommon(fmt.Sprintf("%s, %s", eventHeading(e.Kind, e.Watch), e.Time.UTC().Format("2 Jan 2006")), e.Watch),
 		Event:    *e,
 		Analysis: s.newAnalysisView(e.Analysis, maxStatements),
 		Inline:   q.Get("view") == "inline",
@@ -319,7 +354,42 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 			v.Next = &next[0]
 		}
 	}
+	if e.Imported {
+		o, err := s.eventOrigin(ctx, e, v.New)
+		if err != nil {
+			return err
+		}
+		v.Origin = &o
+	}
 	return s.render(w, http.StatusOK, "event", v)
+}
+
+// eventOrigin tells where the snapshot of an imported event came from.
+// The archived file is known when the event's version was first read from
+// it (a baseline or a change at the event's time, not a revert to an
+// older text); otherwise only that it came from an archive.
+func (s *Server) eventOrigin(ctx context.Context, e *monitor.Event, ver *monitor.Version) (origin, error) {
+	o := origin{Imported: true}
+	if e.Version == 0 || (e.Kind != monitor.KindBaseline && e.Kind != monitor.KindChange) {
+		return o, nil
+	}
+	if ver == nil || ver.ID != e.Version {
+		var err error
+		if ver, err = s.reader.Version(ctx, e.Version); err != nil {
+			return o, err
+		}
+	}
+	if ver.BodyID == 0 || !ver.FirstSeen.Equal(e.Time) {
+		return o, nil
+	}
+	body, err := s.reader.Body(ctx, ver.BodyID)
+	if err != nil {
+		return o, err
+	}
+	if bo := bodyOrigin(body); bo.Imported {
+		return bo, nil
+	}
+	return o, nil
 }
 
 // ---- Version view ----
@@ -330,6 +400,7 @@ type versionView struct {
 	Blocks     []block
 	Links      []linkView
 	Body       *monitor.Body // metadata only; nil when the raw body is not kept
+	Origin     origin        // of Body: imported from an archive, or fetched
 	Headers    []headerView
 	Prev, Next int64 // neighbouring versions of the watch; 0 when none
 	Permalink  string
@@ -362,6 +433,7 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Body = body
+		v.Origin = bodyOrigin(body)
 		for _, name := range slices.Sorted(maps.Keys(body.Header)) {
 			for _, value := range body.Header[name] {
 				v.Headers = append(v.Headers, headerView{name, value})
@@ -424,7 +496,11 @@ func (s *Server) rawBody(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	setDownload(w, fmt.Sprintf("%s-version-%d-response-body.bin", ver.Watch, ver.ID), "application/octet-stream", len(body.Data))
+	name := "response-body"
+	if bodyOrigin(body).Imported {
+		name = "imported-body" // not a response: see evidence.go
+	}
+	setDownload(w, fmt.Sprintf("%s-version-%d-%s.bin", ver.Watch, ver.ID, name), "application/octet-stream", len(body.Data))
 	_, err = w.Write(body.Data)
 	return err
 }

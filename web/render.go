@@ -29,12 +29,15 @@ var pageNames = []string{"overview", "timeline", "event", "version", "error"}
 
 func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
-		"asset":    func(name string) string { return s.assets[name] },
-		"stamp":    newStamp,
-		"day":      func(t time.Time) string { return t.UTC().Format("2006-01-02") },
-		"label":    s.label,
-		"kindName": kindName,
-		"plural":   plural,
+		"asset":        func(name string) string { return s.assets[name] },
+		"stamp":        newStamp,
+		"day":          func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		"label":        s.label,
+		"kindName":     kindName,
+		"plural":       plural,
+		"short":        shortTitle,
+		"long":         func(s string) bool { return shortTitle(s) != s },
+		"eventHeading": eventHeading,
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
 	if err != nil {
@@ -240,6 +243,44 @@ func kindName(k monitor.EventKind) string {
 		return "recovered"
 	}
 	return string(k)
+}
+
+// maxTitle is how many characters of a page's title headings and tables
+// show: a title can be a thousand characters long (the whole title is in
+// the tooltip).
+const maxTitle = 120
+
+// shortTitle shortens s to at most maxTitle characters, at a space when
+// one leaves most of it, and marks the cut with an ellipsis.
+func shortTitle(s string) string {
+	r := []rune(s)
+	if len(r) <= maxTitle {
+		return s
+	}
+	cut := string(r[:maxTitle-1])
+	if i := strings.LastIndex(cut, " "); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:.") + "…"
+}
+
+// eventHeading says what an event is, as a sentence about its watch.
+func eventHeading(k monitor.EventKind, watch string) string {
+	switch k {
+	case monitor.KindBaseline:
+		return "First capture of " + watch
+	case monitor.KindChange:
+		return watch + " changed"
+	case monitor.KindRevert:
+		return watch + " went back to an earlier text"
+	case monitor.KindAnomaly:
+		return watch + " served a page that is not the policy"
+	case monitor.KindFetchError:
+		return watch + " could not be fetched"
+	case monitor.KindRecovered:
+		return watch + " is back to normal"
+	}
+	return kindName(k) + ": " + watch
 }
 
 func plural(n int, one, many string) string {

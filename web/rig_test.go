@@ -66,6 +66,16 @@ func get(t testing.TB, url string, header ...string) (*http.Response, []byte) {
 	return resp, body
 }
 
+// mustGet returns the body of a 200 answer to GET url.
+func mustGet(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, body := get(t, url)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	return body
+}
+
 // eventOf returns the first event of kind in res.
 func eventOf(t testing.TB, res *monitor.Result, kind monitor.EventKind) monitor.Event {
 	t.Helper()

@@ -170,9 +170,25 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /metrics", s.metrics)
 	m.Handle("GET /static/", staticHandler())
 	m.HandleFunc("GET /favicon.ico", favicon) // asked for by browsers showing text/plain
-	m.HandleFunc("/", s.page(func(w http.ResponseWriter, r *http.Request) error {
-		return notFoundf("There is no page at this address.")
-	}))
+	m.HandleFunc("/", s.page(s.noRoute))
+}
+
+// noRoute answers a request no route took. The catch-all "/" matches
+// every method, so ServeMux's own 405 never happens: a POST to a page or
+// a mounted feed that is read with GET would be "not found", which it is
+// not.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		probe := r.Clone(r.Context())
+		probe.Method = http.MethodGet
+		for _, m := range []*http.ServeMux{s.private, s.public} {
+			if _, pattern := m.Handler(probe); pattern != "" && pattern != "/" {
+				w.Header().Set("Allow", "GET, HEAD")
+				return &statusError{http.StatusMethodNotAllowed, fmt.Sprintf("%s is read with GET; %s is not allowed here.", r.URL.Path, r.Method)}
+			}
+		}
+	}
+	return notFoundf("There is no page at this address.")
 }
 
 // Handle mounts h at pattern (http.ServeMux syntax), behind the same

@@ -23,7 +23,9 @@ import (
 	"github.com/prometheus/common/model"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/policywatch/policywatch/internal/notifystore"
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/store"
 	"github.com/policywatch/policywatch/web"
 )
@@ -663,4 +665,49 @@ func writeFile(t testing.TB, name, content string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestWrongMethods: a page or a mounted feed asked with a method it does
+// not answer is 405 with Allow, not "no page at this address"; a bad
+// severity of the real feed, mounted as `policywatch serve` mounts it, is
+// 400 and says which levels exist, not 404.
+func TestWrongMethods(t *testing.T) {
+	r, _ := examplePolicy(t)
+	s, ts := r.server(t)
+	svc, err := notify.New(notify.Config{}, notifystore.Store{DB: r.DB}, notify.WithLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Handle("GET /feeds/", svc.Handler()) // as cmd/policywatch's mountNotifier
+	for _, c := range []struct {
+		method, path string
+		want         int
+		says         string
+	}{
+		{http.MethodPost, "/feeds/all.atom", 405, "GET"},
+		{http.MethodPut, "/feeds/watch/example.atom", 405, "GET"},
+		{http.MethodPost, "/versions/1", 405, "GET"},
+		{http.MethodDelete, "/api/events", 405, "GET"},
+		{http.MethodPost, "/nowhere", 404, "no page"},
+		{http.MethodGet, "/feeds/all.atom?min_severity=bogus", 400, "info, notable or critical"},
+		{http.MethodGet, "/feeds/all.atom?min_severity=notable", 200, "<feed"},
+		{http.MethodHead, "/versions/1", 200, ""},
+	} {
+		req, err := http.NewRequest(c.method, ts.URL+c.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want || !strings.Contains(string(body), c.says) {
+			t.Errorf("%s %s: %d, want %d saying %q\n%.300s", c.method, c.path, resp.StatusCode, c.want, c.says, body)
+		}
+		if c.want == 405 && resp.Header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("%s %s: Allow %q, want GET, HEAD", c.method, c.path, resp.Header.Get("Allow"))
+		}
+	}
 }

@@ -11,6 +11,11 @@
     hour: "2-digit", minute: "2-digit", timeZoneName: "short"
   });
   var times = document.querySelectorAll("time[data-local]");
+  // The page says its times are UTC, which they are until this runs.
+  var note = document.getElementById("time-note");
+  if (note) {
+    note.textContent = "Times are in your time zone; hover over one for UTC.";
+  }
   for (var i = 0; i < times.length; i++) {
     var el = times[i];
     var d = new Date(el.getAttribute("datetime"));
