@@ -174,8 +174,10 @@ func TestAlertHeldBackWithoutDigest(t *testing.T) {
 		t.Fatalf("messages to %v, want a second one to %s", recipients(msgs), cy.Email)
 	}
 	m := parseMail(t, msgs[1].Data)
-	if got := m.subject(t); !strings.HasPrefix(got, "[policywatch] Catch-up digest: ") {
-		t.Errorf("subject %q", got)
+	// The subject says a critical change is in it: held back among others,
+	// it would otherwise read like any digest.
+	if got := m.subject(t); !strings.HasPrefix(got, "[policywatch] Catch-up digest: ") || !strings.HasSuffix(got, fmt.Sprintf("(%d critical)", len(want))) {
+		t.Errorf("subject %q, want a catch-up digest saying it holds %d critical", got, len(want))
 	}
 	if !strings.Contains(m.Text, fmt.Sprintf("https://pw.example/events/%d", again[0].ID)) {
 		t.Errorf("the held-back change is not in the digest:\n%s", m.Text)

@@ -169,6 +169,7 @@ func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Sub
 		d.Frequency = "catch-up" // alerts the hourly limit held back
 	}
 	byWatch := map[string]int{}
+	critical := 0
 	for _, id := range ids {
 		if d.Count == maxDigestRows {
 			d.More++
@@ -190,12 +191,20 @@ func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Sub
 		}
 		d.Groups[g].Changes = append(d.Groups[g].Changes, v)
 		d.Count++
+		if e.Severity == monitor.SeverityCritical {
+			critical++
+		}
 	}
 	if d.Count == 0 {
 		return nil, fmt.Errorf("%w: the digest is empty", errGone)
 	}
 	freq := strings.ToUpper(d.Frequency[:1]) + d.Frequency[1:]
 	subject := fmt.Sprintf("[policywatch] %s digest: %d %s to %s", freq, d.Count+d.More, plural(d.Count+d.More, "change", "changes"), watchList(d.Groups))
+	if critical > 0 {
+		// A critical change the hourly limit held back rides in a digest
+		// among typo fixes: the subject must say it is there.
+		subject += fmt.Sprintf(" (%d critical)", critical)
+	}
 	f, err := s.footer(ctx, subject, sub)
 	if err != nil {
 		return nil, err
