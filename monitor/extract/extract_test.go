@@ -279,3 +279,19 @@ func TestStyleHides(t *testing.T) {
 		}
 	}
 }
+
+// TestTitleWithoutControlCharacters: a title is plain text. Control
+// characters in it (an ESC, a BEL, an 8-bit CSI) show as nothing on the
+// page, and 'policywatch history' printed them raw to the terminal, where
+// "\x1b]0;…\a" retitles the window and "\x1b[2J" clears it.
+func TestTitleWithoutControlCharacters(t *testing.T) {
+	page := "<!DOCTYPE html><html><head><title>Acme &#27;[2JPrivacy&#7; &#27;]0;pwned&#7;Policy\u009b31m</title></head>" +
+		"<body><main><p>" + strings.Repeat("We collect what you share. ", 20) + "</p></main></body></html>"
+	doc, err := Extract([]byte(page), "https://example.org/", Rules{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Acme [2JPrivacy ]0;pwnedPolicy31m"; doc.Title != want {
+		t.Errorf("Title = %q, want %q", doc.Title, want)
+	}
+}

@@ -421,5 +421,14 @@ func cellCount(tr *html.Node) int {
 
 // foldSpace folds runs of white space to single spaces and trims the ends.
 func foldSpace(s string) string {
+	// Control characters show as nothing on a page, and printed raw to a
+	// terminal (a title in 'policywatch history') an ESC starts a command:
+	// they go, as in the text (see text).
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && !unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
 	return strings.Join(strings.Fields(s), " ")
 }
