@@ -54,12 +54,13 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	// "none": alerts the hourly limit held back (see plan) go at every
-	// digest time.
-	freqs := []string{DigestDaily, DigestNone}
+	// digest time; so do a weekly subscriber's, in a catch-up of their
+	// own, rather than up to a week later.
+	freqs, heldAlerts := []string{DigestDaily, DigestNone}, []string{DigestWeekly}
 	if weekly {
-		freqs = append(freqs, DigestWeekly)
+		freqs, heldAlerts = append(freqs, DigestWeekly), nil
 	}
-	rows, err := s.store.RecordDigests(ctx, DigestRun{Slot: slot, Previous: last, Frequencies: freqs}, now)
+	rows, err := s.store.RecordDigests(ctx, DigestRun{Slot: slot, Previous: last, Frequencies: freqs, HeldAlerts: heldAlerts}, now)
 	if errors.Is(err, monitor.ErrConflict) {
 		return 0, nil // another process handled this time
 	}

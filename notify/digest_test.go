@@ -190,3 +190,71 @@ func TestAlertHeldBackWithoutDigest(t *testing.T) {
 		t.Errorf("%d messages after a quiet day, want still 2", n)
 	}
 }
+
+// TestWeeklySubscriberGetsHeldAlertsNextDay: a weekly subscriber's second
+// critical change of a watch within the hour, held back from an alert,
+// comes in a catch-up digest at the next daily digest time, alone; it used
+// to wait for Monday's digest, up to a week, among changes that never
+// called for an alert. Those still wait for Monday.
+func TestWeeklySubscriberGetsHeldAlertsNextDay(t *testing.T) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	bob := r.subscribe("bob@example.org", func(s *notify.Subscriber) { s.Digest = notify.DigestWeekly })
+	svc := r.service(notify.Config{BaseURL: "https://pw.example", DigestSchedule: "0 8 * * *"}, ms)
+	tick(t, svc) // Tuesday 09:00: the schedule starts
+
+	r.check("policy-v1.html", t0)
+	first := r.check("policy-v2-ai.html", t0.Add(time.Hour)) // critical: alerted
+	tick(t, svc)
+	back := r.check("policy-v1.html", t0.Add(time.Hour+10*time.Minute))
+	again := r.check("policy-v2-ai.html", t0.Add(time.Hour+20*time.Minute)) // critical: held back
+	tick(t, svc)
+	date := r.check("policy-v3-date.html", t0.Add(3*time.Hour)) // notable: for Monday
+	tick(t, svc)
+	for _, es := range [][]monitor.Event{first, again} {
+		if len(es) != 1 || es[0].Severity != monitor.SeverityCritical {
+			t.Fatalf("events %+v, want one critical", es)
+		}
+	}
+	if len(date) != 1 || date[0].Severity == monitor.SeverityCritical {
+		t.Fatalf("events %+v, want one change that is not critical", date)
+	}
+	if n := len(ms.messages()); n != 1 {
+		t.Fatalf("%d messages, want the first alert only", n)
+	}
+
+	r.clock.Set(time.Date(2026, 5, 13, 8, 0, 0, 0, time.UTC)) // Wednesday 08:00
+	tick(t, svc)
+	tick(t, svc)
+	msgs := ms.messages()
+	if len(msgs) != 2 || msgs[1].To[0] != bob.Email {
+		t.Fatalf("messages to %v, want a catch-up to %s on Wednesday", recipients(msgs), bob.Email)
+	}
+	m := parseMail(t, msgs[1].Data)
+	if got := m.subject(t); !strings.HasPrefix(got, "[policywatch] Catch-up digest: ") || !strings.Contains(got, "critical)") {
+		t.Errorf("subject %q, want a catch-up digest of critical changes", got)
+	}
+	if !strings.Contains(m.Text, fmt.Sprintf("https://pw.example/events/%d", again[0].ID)) {
+		t.Errorf("the held-back critical change is not in the catch-up:\n%s", m.Text)
+	}
+	for _, e := range append(back, date...) {
+		if e.Severity != monitor.SeverityCritical && strings.Contains(m.Text, fmt.Sprintf("https://pw.example/events/%d", e.ID)) {
+			t.Errorf("the catch-up carries %s change %d, which waits for Monday", e.Severity, e.ID)
+		}
+	}
+
+	r.clock.Set(time.Date(2026, 5, 18, 8, 0, 0, 0, time.UTC)) // Monday 08:00
+	tick(t, svc)
+	tick(t, svc)
+	msgs = ms.messages()
+	if len(msgs) != 3 || msgs[2].To[0] != bob.Email {
+		t.Fatalf("messages to %v, want the weekly digest to %s on Monday", recipients(msgs), bob.Email)
+	}
+	m = parseMail(t, msgs[2].Data)
+	if got := m.subject(t); !strings.HasPrefix(got, "[policywatch] Weekly digest: ") {
+		t.Errorf("subject %q, want the weekly digest", got)
+	}
+	if !strings.Contains(m.Text, fmt.Sprintf("https://pw.example/events/%d", date[0].ID)) {
+		t.Errorf("the notable change is not in the weekly digest:\n%s", m.Text)
+	}
+}

@@ -100,7 +100,7 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber)
 				// An alert the hourly limit held back waits for the next
 				// digest time even for a subscriber who wants no digest:
 				// they asked to hear of it.
-				p.Held = append(p.Held, HeldEvent{SubscriberID: sub.ID, EventID: e.ID})
+				p.Held = append(p.Held, HeldEvent{SubscriberID: sub.ID, EventID: e.ID, Alert: alertable})
 			}
 		}
 	case monitor.KindAnomaly, monitor.KindFetchError, monitor.KindRecovered:

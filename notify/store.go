@@ -85,6 +85,10 @@ const (
 type HeldEvent struct {
 	SubscriberID int64
 	EventID      int64
+	// Alert says it called for an alert that could not go at once (the
+	// hourly limit, no mail server): a weekly subscriber gets it at the
+	// next daily digest time (DigestRun.HeldAlerts).
+	Alert bool
 }
 
 // Plan is what the dispatcher decided for the events after the cursor
@@ -100,7 +104,11 @@ type DigestRun struct {
 	Slot        time.Time // the digest's time
 	Previous    time.Time // the last digest time handled, as read
 	Frequencies []string  // the digest settings due at Slot
-	Manual      bool      // policywatch digest --now: the schedule is left alone
+	// HeldAlerts are the digest settings, not due at Slot, whose
+	// subscribers get the changes held back from an alert (HeldEvent.Alert)
+	// in a catch-up digest of their own.
+	HeldAlerts []string
+	Manual     bool // policywatch digest --now: the schedule is left alone
 }
 
 // History is what notify reads of the monitor's records.

@@ -54,6 +54,7 @@ type OutboxItem struct {
 type HeldEvent struct {
 	SubscriberID int64
 	EventID      int64
+	Alert        bool // held back from an alert (see notify.HeldEvent)
 }
 
 // NotifyPlan is what the dispatcher decided for the events after the
@@ -69,9 +70,16 @@ type DigestRun struct {
 	Slot        time.Time // the digest's time
 	Previous    time.Time // the slot last handled, as read; guards against two runs
 	Frequencies []string  // the subscribers' digest settings due at Slot
+	// HeldAlerts are digest settings not due at Slot whose subscribers get
+	// a catch-up digest of the changes held back from an alert alone.
+	HeldAlerts []string
 	// Manual digests (policywatch digest --now) leave the schedule alone.
 	Manual bool
 }
+
+// CatchUpDigest is the Note of a digest that carries only changes held
+// back from an alert (DigestRun.HeldAlerts).
+const CatchUpDigest = "catch-up"
 
 // Outbox statuses.
 const (
@@ -312,8 +320,8 @@ func (db *DB) RecordNotifyPlan(ctx context.Context, p NotifyPlan) error {
 	}
 	for _, h := range p.Held {
 		if _, err := tx.ExecContext(ctx,
-			`INSERT OR IGNORE INTO notify_digest_items (subscriber_id, event_id) VALUES (?, ?)`,
-			h.SubscriberID, h.EventID); err != nil {
+			`INSERT OR IGNORE INTO notify_digest_items (subscriber_id, event_id, alert) VALUES (?, ?, ?)`,
+			h.SubscriberID, h.EventID, h.Alert); err != nil {
 			return fmt.Errorf("record notification plan: hold event %d: %w", h.EventID, err)
 		}
 	}
@@ -369,21 +377,36 @@ func (db *DB) RecordDigests(ctx context.Context, r DigestRun, now time.Time) ([]
 			return nil, fmt.Errorf("record digests of %s: %w", r.Slot.Format(time.RFC3339), monitor.ErrConflict)
 		}
 	}
-	var planned []OutboxItem
-	if len(r.Frequencies) > 0 {
-		in, args := inList(r.Frequencies)
+	// A digest of every change held, for the settings due; a catch-up of
+	// the changes held back from an alert alone, for HeldAlerts.
+	var out []OutboxItem
+	for _, run := range []struct {
+		settings []string
+		alerts   bool
+	}{{r.Frequencies, false}, {r.HeldAlerts, true}} {
+		if len(run.settings) == 0 {
+			continue
+		}
+		held := "d.outbox_id IS NULL"
+		if run.alerts {
+			held += " AND d.alert = 1"
+		}
+		in, args := inList(run.settings)
 		rows, err := tx.QueryContext(ctx, `
 			SELECT s.id, s.email, s.digest FROM notify_subscribers s
 			WHERE s.unsubscribed_at = 0 AND s.digest IN `+in+`
-			AND EXISTS (SELECT 1 FROM notify_digest_items d WHERE d.subscriber_id = s.id AND d.outbox_id IS NULL)
+			AND EXISTS (SELECT 1 FROM notify_digest_items d WHERE d.subscriber_id = s.id AND `+held+`)
 			ORDER BY s.id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("record digests: %w", err)
 		}
-		planned, err = collect(rows, func(sc scanner) (OutboxItem, error) {
+		planned, err := collect(rows, func(sc scanner) (OutboxItem, error) {
 			it := OutboxItem{Channel: "email", Kind: "digest", CreatedAt: now, NextAttemptAt: now, Status: OutboxPending}
 			if err := sc.Scan(&it.SubscriberID, &it.Recipient, &it.Note); err != nil {
 				return OutboxItem{}, err
+			}
+			if run.alerts {
+				it.Note = CatchUpDigest
 			}
 			it.Key = fmt.Sprintf("digest:%d:%d", it.SubscriberID, r.Slot.UnixNano())
 			return it, nil
@@ -391,23 +414,22 @@ func (db *DB) RecordDigests(ctx context.Context, r DigestRun, now time.Time) ([]
 		if err != nil {
 			return nil, fmt.Errorf("record digests: %w", err)
 		}
-	}
-	var out []OutboxItem
-	for _, it := range planned {
-		id, err := insertOutbox(ctx, tx, it)
-		if err != nil {
-			return nil, fmt.Errorf("record digests: %w", err)
+		for _, it := range planned {
+			id, err := insertOutbox(ctx, tx, it)
+			if err != nil {
+				return nil, fmt.Errorf("record digests: %w", err)
+			}
+			if id == 0 {
+				continue // this slot's digest exists: a manual run in the same nanosecond
+			}
+			if _, err := tx.ExecContext(ctx,
+				`UPDATE notify_digest_items AS d SET outbox_id = ? WHERE d.subscriber_id = ? AND `+held,
+				id, it.SubscriberID); err != nil {
+				return nil, fmt.Errorf("record digests: %w", err)
+			}
+			it.ID = id
+			out = append(out, it)
 		}
-		if id == 0 {
-			continue // this slot's digest exists: a manual run in the same nanosecond
-		}
-		if _, err := tx.ExecContext(ctx,
-			`UPDATE notify_digest_items SET outbox_id = ? WHERE subscriber_id = ? AND outbox_id IS NULL`,
-			id, it.SubscriberID); err != nil {
-			return nil, fmt.Errorf("record digests: %w", err)
-		}
-		it.ID = id
-		out = append(out, it)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("record digests: commit: %w", err)

@@ -92,7 +92,7 @@ func TestSubscribers(t *testing.T) {
 	// Switching the digest off drops what waited for it.
 	bob, _ := db.Subscribe(ctx, Subscriber{Email: "bob@example.org", Digest: "daily", MinSeverity: monitor.SeverityCritical})
 	more := recordEvents(t, db, 1)
-	if err := db.RecordNotifyPlan(ctx, NotifyPlan{After: events[1], Through: more[0], Held: []HeldEvent{{bob.ID, more[0]}}}); err != nil {
+	if err := db.RecordNotifyPlan(ctx, NotifyPlan{After: events[1], Through: more[0], Held: []HeldEvent{{SubscriberID: bob.ID, EventID: more[0]}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Subscribe(ctx, Subscriber{Email: "bob@example.org", Digest: "none", MinSeverity: monitor.SeverityCritical}); err != nil {
@@ -237,8 +237,8 @@ func TestRecordDigests(t *testing.T) {
 		subs[s.Email] = stored
 	}
 	held := []HeldEvent{
-		{subs["daily@example.org"].ID, events[0]}, {subs["daily@example.org"].ID, events[1]},
-		{subs["weekly@example.org"].ID, events[2]},
+		{SubscriberID: subs["daily@example.org"].ID, EventID: events[0]}, {SubscriberID: subs["daily@example.org"].ID, EventID: events[1]},
+		{SubscriberID: subs["weekly@example.org"].ID, EventID: events[2]},
 	}
 	if err := db.RecordNotifyPlan(ctx, NotifyPlan{Through: events[2], Held: held}); err != nil {
 		t.Fatal(err)
@@ -399,7 +399,7 @@ func TestDigestOffKeepsHeldAlerts(t *testing.T) {
 			}
 			var held []HeldEvent
 			for _, id := range ids {
-				held = append(held, HeldEvent{cy.ID, id})
+				held = append(held, HeldEvent{SubscriberID: cy.ID, EventID: id})
 			}
 			if err := db.RecordNotifyPlan(ctx, NotifyPlan{Through: ids[2], Held: held}); err != nil {
 				t.Fatal(err)
