@@ -189,7 +189,8 @@ func linkTarget(href string) string {
 // severity ranks a change: critical when the policy takes more (a category
 // or purpose added), sets or moves a deadline, or takes away the right to
 // object or its form; notable when a binding date moves or something is no
-// longer collected; info for wording.
+// longer collected; info for wording and for dates of no known role
+// (RoleOther), which the summary still names.
 func severity(a *Analysis, formsGone []Link) Severity {
 	critical := len(a.ScopeAdded) > 0 || len(a.PurposesAdded) > 0 ||
 		slices.Contains(a.RightsRemoved, "object") || len(formsGone) > 0
@@ -266,12 +267,15 @@ func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
 	for _, l := range formsGone {
 		parts = append(parts, fmt.Sprintf("Objection form gone: %q.", l.Text))
 	}
+	var others []DateChange
 	for _, d := range a.Dates {
 		if d.Role == RoleOther {
+			others = append(others, d)
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s %s → %s.", roleNames[d.Role], HumanDate(d.Old), HumanDate(d.New)))
 	}
+	parts = append(parts, otherDates(others)...)
 	if len(parts) == 0 {
 		added, removed := 0, 0
 		for _, s := range a.Statements {
@@ -287,6 +291,34 @@ func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
 		return fmt.Sprintf("No change to categories, purposes, rights or dates; %d %s added, %d removed.", added, plural("statement", added), removed)
 	}
 	return strings.Join(parts, " ")
+}
+
+// maxOtherDates is how many changes of dates without a role a summary
+// spells out; the rest are counted.
+const maxOtherDates = 3
+
+// otherDates says the changes of dates that no cue gave a role, after the
+// dates that have one: they bind nobody that the analysis knows of, but a
+// date that moved is never "wording only" ("Date changed: 14 Jul 2026 →
+// 1 Jul 2026.").
+func otherDates(changes []DateChange) []string {
+	var parts []string
+	for i, d := range changes {
+		if i == maxOtherDates {
+			n := len(changes) - maxOtherDates
+			parts = append(parts, fmt.Sprintf("%d more %s changed.", n, plural("date", n)))
+			break
+		}
+		switch {
+		case d.Old == "":
+			parts = append(parts, "Date added: "+HumanDate(d.New)+".")
+		case d.New == "":
+			parts = append(parts, "Date removed: "+HumanDate(d.Old)+".")
+		default:
+			parts = append(parts, fmt.Sprintf("Date changed: %s → %s.", HumanDate(d.Old), HumanDate(d.New)))
+		}
+	}
+	return parts
 }
 
 func plural(word string, n int) string {

@@ -242,3 +242,89 @@ func TestHumanDate(t *testing.T) {
 		}
 	}
 }
+
+// A date that moved is never "wording only": the summary names it, with
+// its role when a cue gave it one, and the severity is that of its role
+// (a date of no known role is info).
+func TestCompareDates(t *testing.T) {
+	tests := []struct {
+		name          string
+		before, after string
+		dates         []DateChange // quotes not compared
+		severity      Severity
+		summary       string
+	}{
+		{
+			name:     "deadline to object moved",
+			before:   "You have until July 14th, 2026 to object.",
+			after:    "You have until July 1st, 2026 to object.",
+			dates:    []DateChange{{Role: RoleDeadline, Old: "2026-07-14", New: "2026-07-01"}},
+			severity: SeverityCritical,
+			summary:  "Deadline 14 Jul 2026 → 1 Jul 2026.",
+		},
+		{
+			name:     "date of no known role moved",
+			before:   "Our transparency report comes out on July 14th, 2026.",
+			after:    "Our transparency report comes out on July 1st, 2026.",
+			dates:    []DateChange{{Role: RoleOther, Old: "2026-07-14", New: "2026-07-01"}},
+			severity: SeverityInfo,
+			summary:  "Date changed: 14 Jul 2026 → 1 Jul 2026.",
+		},
+		{
+			name:     "date of no known role added",
+			before:   "Our report came out on 3 March 2025.",
+			after:    "Our report came out on 3 March 2025 and on 1 July 2026.",
+			dates:    []DateChange{{Role: RoleOther, New: "2026-07-01"}},
+			severity: SeverityInfo,
+			summary:  "Date added: 1 Jul 2026.",
+		},
+		{
+			name:     "date of no known role removed",
+			before:   "Our report came out on 3 March 2025 and on 1 July 2026.",
+			after:    "Our report came out on 3 March 2025.",
+			dates:    []DateChange{{Role: RoleOther, Old: "2026-07-01"}},
+			severity: SeverityInfo,
+			summary:  "Date removed: 1 Jul 2026.",
+		},
+		{
+			name:   "many dates of no known role: the first three named",
+			before: "Reports: 1 May 2025, 2 May 2025, 3 May 2025, 4 May 2025, 5 May 2025.",
+			after:  "Reports: 1 June 2025, 2 June 2025, 3 June 2025, 4 June 2025, 5 May 2025.",
+			dates: []DateChange{
+				{Role: RoleOther, Old: "2025-05-01", New: "2025-06-01"}, {Role: RoleOther, Old: "2025-05-02", New: "2025-06-02"},
+				{Role: RoleOther, Old: "2025-05-03", New: "2025-06-03"}, {Role: RoleOther, Old: "2025-05-04", New: "2025-06-04"},
+			},
+			severity: SeverityInfo,
+			summary:  "Date changed: 1 May 2025 → 1 Jun 2025. Date changed: 2 May 2025 → 2 Jun 2025. Date changed: 3 May 2025 → 3 Jun 2025. 1 more date changed.",
+		},
+		{
+			name:     "a date of no known role after a binding one",
+			before:   "Effective 2 February 2026.\nOur report comes out on July 14th, 2026.",
+			after:    "Effective 3 March 2026.\nOur report comes out on July 1st, 2026.",
+			dates:    []DateChange{{Role: RoleEffective, Old: "2026-02-02", New: "2026-03-03"}, {Role: RoleOther, Old: "2026-07-14", New: "2026-07-01"}},
+			severity: SeverityNotable,
+			summary:  "Effective date 2 Feb 2026 → 3 Mar 2026. Date changed: 14 Jul 2026 → 1 Jul 2026.",
+		},
+		{
+			name:     "a date repeated is no change",
+			before:   "Our report comes out on July 14th, 2026.",
+			after:    "Our report comes out on July 14th, 2026, as said on 14 July 2026.",
+			severity: SeverityInfo,
+			summary:  "Wording only.",
+		},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := Compare(tx.FactSheet(tt.before, "en", nil), tx.FactSheet(tt.after, "en", nil))
+			var dates []DateChange
+			for _, d := range a.Dates {
+				d.Quote = ""
+				dates = append(dates, d)
+			}
+			if !slices.Equal(dates, tt.dates) || a.Severity != tt.severity || a.Summary != tt.summary {
+				t.Errorf("Compare: %s %+v %q\nwant %s %+v %q", a.Severity, dates, a.Summary, tt.severity, tt.dates, tt.summary)
+			}
+		})
+	}
+}

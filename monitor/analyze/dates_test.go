@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -125,6 +126,68 @@ func BenchmarkDateReaderParse(b *testing.B) {
 			if r.parse(in.text, in.sp, in.lang) == "" {
 				b.Fatalf("%q not read", in.text)
 			}
+		}
+	}
+}
+
+// Common phrasings of deadlines, effective dates and announced changes
+// give their dates a role; ordinary dates beside the same words keep
+// none. Each text is a one-line policy; want is the role of each of its
+// dates, in order.
+func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
+	tests := []struct {
+		lang, text string
+		want       []DateRole
+	}{
+		// Deadlines to object.
+		{"en", "To object, please submit the form before 26 June 2026.", []DateRole{RoleDeadline}},
+		{"en", "If you object by 27 May 2026, we will not use your posts.", []DateRole{RoleDeadline}},
+		{"en", "You can opt out through 30 September 2026.", []DateRole{RoleDeadline}},
+		{"en", "You have until July 14th, 2026 to object.", []DateRole{RoleDeadline}},
+		{"en", "You can object until June 26, 2024 by filling in the form.", []DateRole{RoleDeadline}},
+		{"fr", "Pour vous opposer, veuillez envoyer le formulaire avant le 26 juin 2026.", []DateRole{RoleDeadline}},
+		{"fr", "Si vous vous opposez d'ici le 27 mai 2026, nous n'utiliserons pas vos publications.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer jusqu'au 30 septembre 2026 inclus.", []DateRole{RoleDeadline}},
+		{"fr", "Vous avez jusqu'au 14 juillet 2026 pour vous opposer.", []DateRole{RoleDeadline}},
+		// Effective dates.
+		{"en", "This policy takes effect on 2 February 2026.", []DateRole{RoleEffective}},
+		{"en", "This policy comes into force on 2 February 2026.", []DateRole{RoleEffective}},
+		{"en", "This policy came into force on 2 February 2026.", []DateRole{RoleEffective}},
+		{"en", "These terms take effect on 2 February 2026.", []DateRole{RoleEffective}},
+		{"en", "This policy is effective from 2 February 2026.", []DateRole{RoleEffective}}, // the longer cue wins over "from"
+		{"fr", "Cette politique prend effet le 2 février 2026.", []DateRole{RoleEffective}},
+		{"fr", "Cette politique entre en vigueur le 2 février 2026.", []DateRole{RoleEffective}},
+		{"fr", "Ces conditions prennent effet le 2 février 2026.", []DateRole{RoleEffective}},
+		// Announced changes and the start of a new use are upcoming, as
+		// "will take effect" and "à partir du" are.
+		{"en", "These changes will come into force on 3 March 2026.", []DateRole{RoleUpcoming}},
+		{"en", "This policy will take effect on 3 March 2026.", []DateRole{RoleUpcoming}},
+		{"en", "From 4 April 2026, we will use your public posts to train AI.", []DateRole{RoleUpcoming}},
+		{"fr", "Ces modifications entreront en vigueur le 3 mars 2026.", []DateRole{RoleUpcoming}},
+		{"fr", "À partir du 4 avril 2026, nous utiliserons vos publications publiques pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+		// Ordinary dates stay what they were.
+		{"en", "Last updated: 2 February 2026.", []DateRole{RoleUpdated}},
+		{"en", "You can object at any time; this policy was last updated on 2 February 2026.", []DateRole{RoleUpdated}},
+		{"en", "We have offered the objection form since 1 March 2019.", []DateRole{RoleOther}},
+		{"en", "Since 1 March 2019 you can object to ads.", []DateRole{RoleOther}},
+		{"en", "To object, use the form; we introduced it on 26 June 2024.", []DateRole{RoleOther}},
+		{"en", "You can opt out through the settings page described in our notice of 30 September 2025.", []DateRole{RoleOther}},
+		{"en", "For example, a post you shared on 5 May 2024 stays visible until you delete it.", []DateRole{RoleOther}},
+		{"en", "We will publish a report before 05/27/2025.", []DateRole{RoleOther}}, // nothing to object to
+		{"en", "Our survey ran through 30 September 2025.", []DateRole{RoleOther}},   // nor here
+		{"en", "The form takes a minute; we sent it on 2 February 2026.", []DateRole{RoleOther}},
+		{"fr", "Dernière mise à jour : 2 février 2026.", []DateRole{RoleUpdated}},
+		{"fr", "Depuis le 1er mars 2019, vous pouvez vous opposer à la publicité.", []DateRole{RoleOther}},
+		{"fr", "Nous publierons un rapport avant le 27 mai 2025.", []DateRole{RoleOther}},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		var got []DateRole
+		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
+			got = append(got, d.Role)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s %q: roles %v, want %v", tt.lang, tt.text, got, tt.want)
 		}
 	}
 }
