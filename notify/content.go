@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -191,22 +190,12 @@ func (s *Service) versionInfo(ctx context.Context, oldID, newID int64, lines int
 // objectionForms returns the links the policy offers with the right to
 // object: where to act before a deadline.
 func objectionForms(f *analyze.FactSheet) []linkView {
-	if f == nil {
-		return nil
-	}
 	var out []linkView
-	seen := map[string]bool{}
-	for _, st := range f.Statements {
-		if !slices.Contains(st.IDs, "object") {
-			continue
+	for _, l := range f.ObjectionForms() {
+		if len(out) == maxForms {
+			break
 		}
-		for _, l := range st.Links {
-			if seen[l.Href] || len(out) == maxForms {
-				continue
-			}
-			seen[l.Href] = true
-			out = append(out, linkView{Text: oneLine(l.Text, 120), Href: oneLine(l.Href, 500), Clickable: isWebURL(l.Href)})
-		}
+		out = append(out, linkView{Text: oneLine(l.Text, 120), Href: oneLine(l.Href, 500), Clickable: isWebURL(l.Href)})
 	}
 	return out
 }

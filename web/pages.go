@@ -285,6 +285,10 @@ type eventView struct {
 	// Origin is where an imported event's snapshot came from; nil for an
 	// event a check of policywatch found.
 	Origin *origin
+	// Forms are the objection forms the event's version offers (its
+	// statements about the right to object hold them), as the alert email
+	// gives them: where to act before a deadline.
+	Forms []linkView
 }
 
 // diffContext is how many unchanged lines the change view shows around
@@ -352,6 +356,17 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		if len(next) > 0 {
 			v.Next = &next[0]
+		}
+	}
+	if e.Version != 0 && (e.Kind == monitor.KindBaseline || v.New != nil) {
+		ver := v.New
+		if ver == nil {
+			if ver, err = s.reader.Version(ctx, e.Version); err != nil {
+				return err
+			}
+		}
+		for _, l := range ver.Facts.ObjectionForms() {
+			v.Forms = append(v.Forms, linkView{Text: l.Text, Href: l.Href, Web: isWebURL(l.Href)})
 		}
 	}
 	if e.Imported {

@@ -17,6 +17,7 @@ package analyze
 
 import (
 	"encoding/json"
+	"slices"
 )
 
 // Link is a link beside the readable text: its visible text and target.
@@ -171,4 +172,27 @@ type StatementChange struct {
 	IDs     []string `json:"ids"`
 	Quote   string   `json:"quote"`
 	Section string   `json:"section"`
+}
+
+// ObjectionForms returns the links held by the sheet's statements about the
+// right to object, each target once, in the order they come: where a
+// reader acts before a deadline. A nil sheet has none.
+func (f *FactSheet) ObjectionForms() []Link {
+	if f == nil {
+		return nil
+	}
+	var out []Link
+	seen := map[string]bool{}
+	for _, st := range f.Statements {
+		if !slices.Contains(st.IDs, "object") {
+			continue
+		}
+		for _, l := range st.Links {
+			if !seen[l.Href] {
+				seen[l.Href] = true
+				out = append(out, l)
+			}
+		}
+	}
+	return out
 }
