@@ -22,6 +22,7 @@ func TestEventPageSaysWhereToObject(t *testing.T) {
 <h1>Example Privacy Policy</h1>
 <p>We collect the posts, photos and comments you share and information about your device, and we use it to provide and improve our services.</p>
 <p>You can object to our use of your information for AI training using <a href="https://example.org/object?x=1">this form</a>, or <a href="javascript:alert(1)">this one</a>.</p>
+<p>You can object until 26 June 2026.</p>
 ` + extra + `</main></body></html>`)
 	}
 	r := newRig(t, monitor.Watch{Name: "example", Select: []string{"#policy"}})
@@ -44,5 +45,39 @@ func TestEventPageSaysWhereToObject(t *testing.T) {
 		if strings.Contains(html, `href="javascript:`) {
 			t.Errorf("%s event page: the javascript: form must be text only", e.Kind)
 		}
+	}
+}
+
+// TestVersionPageSaysWhatTheVersionSays: the version page shows the
+// version's fact sheet — what it collects, why, which rights, its dates
+// with their roles and sentences, where to object — which only the CLI's
+// 'facts' and the JSON API showed.
+func TestVersionPageSaysWhatTheVersionSays(t *testing.T) {
+	r := newRig(t, monitor.Watch{Name: "example", Select: []string{"#policy"}})
+	t0 := time.Date(2025, 4, 23, 12, 0, 0, 0, time.UTC)
+	r.step(t, t0, 200, []byte(`<!DOCTYPE html><html lang="en"><head><title>Example Privacy Policy</title></head><body><main id="policy">
+<h1>Example Privacy Policy</h1>
+<p>We collect the posts, photos and comments you share and information about your device, and we use it to provide and improve our services, to show you advertising and to keep people safe on our products.</p>
+<p>We use your public posts and photos to train our AI models.</p>
+<p>You can object to this using <a href="https://example.org/object">this form</a> until 26 June 2026.</p>
+</main></body></html>`), http.Header{"Content-Type": {"text/html; charset=utf-8"}})
+	_, ts := r.server(t)
+	st, err := r.DB.State(context.Background(), monitor.Watch{Name: "example", Select: []string{"#policy"}})
+	if err != nil || st.Current == nil {
+		t.Fatalf("state %+v, %v", st, err)
+	}
+	_, body := get(t, fmt.Sprintf("%s/versions/%d", ts.URL, st.Current.ID))
+	html := string(body)
+	for _, want := range []string{
+		"What this version says", "Posts", "Photos", "AI training", "Right to object",
+		"<strong>deadline</strong>: 26 Jun 2026", "until 26 June 2026",
+		`<a href="https://example.org/object" rel="noopener noreferrer nofollow">`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the version page lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("%.3000s", html[strings.Index(html, "<main"):])
 	}
 }

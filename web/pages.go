@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
 	"github.com/policywatch/policywatch/monitor/diff"
 )
 
@@ -419,6 +420,47 @@ type versionView struct {
 	Headers    []headerView
 	Prev, Next int64 // neighbouring versions of the watch; 0 when none
 	Permalink  string
+	Says       *factsView // what the version says; nil when it was not read
+}
+
+// factsView is a version's fact sheet as the version page shows it: what
+// it collects, why, the rights it names, its dates, where to object — the
+// CLI's 'facts', for a journalist in the web view.
+type factsView struct {
+	Collected, Purposes, Rights []analyze.Topic
+	Dates                       []factDateView
+	Forms                       []linkView
+	AgeLimits                   []int
+	Truncated                   bool
+}
+
+type factDateView struct {
+	Role, When, Written, Quote, Section string
+}
+
+// newFactsView arranges a fact sheet for the version page; nil for none.
+func newFactsView(f *analyze.FactSheet) *factsView {
+	if f == nil {
+		return nil
+	}
+	v := &factsView{AgeLimits: f.AgeLimits, Truncated: f.Truncated}
+	for _, tp := range f.Topics {
+		switch tp.Kind {
+		case analyze.KindCategory:
+			v.Collected = append(v.Collected, tp)
+		case analyze.KindPurpose:
+			v.Purposes = append(v.Purposes, tp)
+		case analyze.KindRight:
+			v.Rights = append(v.Rights, tp)
+		}
+	}
+	for _, d := range f.Dates {
+		v.Dates = append(v.Dates, factDateView{Role: string(d.Role), When: analyze.HumanDate(d.Date), Written: d.Text, Quote: d.Quote, Section: d.Section})
+	}
+	for _, l := range f.ObjectionForms() {
+		v.Forms = append(v.Forms, linkView{Text: l.Text, Href: l.Href, Web: isWebURL(l.Href)})
+	}
+	return v
 }
 
 type linkView struct {
@@ -437,7 +479,7 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
 	title := fmt.Sprintf("%s, version %d", ver.Watch, ver.ID)
 	v := versionView{
 		common: s.common(title), Version: ver, Blocks: readableBlocks(ver.Text),
-		Permalink: fmt.Sprintf("/versions/%d", ver.ID),
+		Permalink: fmt.Sprintf("/versions/%d", ver.ID), Says: newFactsView(ver.Facts),
 	}
 	for _, l := range ver.Links {
 		v.Links = append(v.Links, linkView{Text: l.Text, Href: l.Href, Web: isWebURL(l.Href)})
