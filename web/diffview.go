@@ -12,6 +12,9 @@ import (
 
 // diffView is a diff as the templates show it.
 type diffView struct {
+	// Lang is the language of the texts compared, for their cells (a
+	// screen reader reads a French policy in French); "" unknown.
+	Lang                     string
 	Hunks                    []hunkView
 	LinesAdded, LinesRemoved int
 	WordsAdded, WordsRemoved int

@@ -342,7 +342,11 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 			context = math.MaxInt32
 		}
 		dv := newDiffView(diff.Compute(v.Old.Text, v.New.Text, context), !v.Inline)
+		dv.Lang = v.New.Language
 		v.Diff = &dv
+		if v.Analysis != nil {
+			v.Analysis.Lang = v.New.Language
+		}
 		changes := []monitor.EventKind{monitor.KindChange, monitor.KindRevert}
 		prev, err := s.reader.Events(ctx, monitor.EventFilter{Watch: e.Watch, Kinds: changes, BeforeID: e.ID, Descending: true, Limit: 1})
 		if err != nil {

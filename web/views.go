@@ -150,6 +150,8 @@ func newSpark(counts []int, start time.Time, scaleMax int) spark {
 
 // analysisView is an event's analysis as people read it.
 type analysisView struct {
+	// Lang is the language of the quoted sentences; "" unknown.
+	Lang       string
 	Summary    string
 	Dates      []dateView
 	Topics     []topicGroup
