@@ -89,6 +89,11 @@ type Event struct {
 	WordsAdded   int
 	WordsRemoved int
 
+	// BodyID is the raw body of the check that found the event, kept as
+	// evidence (for an anomaly: the page served instead of the policy); 0
+	// when the check had none (a fetch error, a 304).
+	BodyID int64
+
 	// Imported events were backfilled from an archive (policywatch
 	// import): part of the history, never notified.
 	Imported bool

@@ -38,7 +38,8 @@ func insertEvent(ctx context.Context, tx *sql.Tx, watchID, checkID int64, e *mon
 const eventColumns = `
 	e.id, w.name, e.time, e.kind, e.severity, e.summary,
 	e.version_id, e.previous_version_id, e.reverted_to, e.reason, e.detail,
-	e.words_added, e.words_removed, e.analysis, e.imported`
+	e.words_added, e.words_removed, e.analysis, e.imported,
+	(SELECT c.body_id FROM checks c WHERE c.id = e.check_id)`
 
 // Events returns the events f selects, oldest first unless f.Descending.
 func (db *DB) Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Event, error) {
@@ -119,15 +120,17 @@ func scanEvent(s scanner) (monitor.Event, error) {
 		e                         monitor.Event
 		t                         int64
 		version, previous, revert sql.NullInt64
+		body                      sql.NullInt64
 		analysis                  sql.NullString
 	)
 	if err := s.Scan(&e.ID, &e.Watch, &t, &e.Kind, &e.Severity, &e.Summary,
 		&version, &previous, &revert, &e.Reason, &e.Detail,
-		&e.WordsAdded, &e.WordsRemoved, &analysis, &e.Imported); err != nil {
+		&e.WordsAdded, &e.WordsRemoved, &analysis, &e.Imported, &body); err != nil {
 		return monitor.Event{}, err
 	}
 	e.Time = fromUnixNano(t)
 	e.Version, e.PreviousVersion, e.RevertedTo = version.Int64, previous.Int64, revert.Int64
+	e.BodyID = body.Int64
 	if analysis.Valid {
 		if err := json.Unmarshal([]byte(analysis.String), &e.Analysis); err != nil {
 			return monitor.Event{}, fmt.Errorf("event %d: analysis: %w", e.ID, err)

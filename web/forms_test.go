@@ -81,3 +81,35 @@ func TestVersionPageSaysWhatTheVersionSays(t *testing.T) {
 		t.Logf("%.3000s", html[strings.Index(html, "<main"):])
 	}
 }
+
+// TestAnomalyEventLinksThePageServed: the event page of an anomaly links
+// the raw bytes of the page served instead of the policy (an error page,
+// a consent wall), kept as evidence but reachable from nowhere before; the
+// link downloads them byte for byte.
+func TestAnomalyEventLinksThePageServed(t *testing.T) {
+	r, _ := examplePolicy(t)
+	errorPage := []byte("<!DOCTYPE html><html><head><title>Error</title></head><body><p>Sorry, something went wrong.</p></body></html>")
+	r.step(t, time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), 200, errorPage, http.Header{"Content-Type": {"text/html; charset=utf-8"}})
+	_, ts := r.server(t)
+	events, err := r.DB.Events(context.Background(), monitor.EventFilter{Kinds: []monitor.EventKind{monitor.KindAnomaly}})
+	if err != nil || len(events) != 1 {
+		t.Fatalf("anomaly events %v, %v; want one", events, err)
+	}
+	e := events[0]
+	_, page := get(t, fmt.Sprintf("%s/events/%d", ts.URL, e.ID))
+	link := fmt.Sprintf(`href="/events/%d/raw"`, e.ID)
+	if !strings.Contains(string(page), link) {
+		t.Fatalf("the anomaly's page lacks %s", link)
+	}
+	resp, raw := get(t, fmt.Sprintf("%s/events/%d/raw", ts.URL, e.ID))
+	if resp.StatusCode != http.StatusOK || string(raw) != string(errorPage) ||
+		!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("raw body: %d, %q (disposition %q); want the error page byte for byte, as a download",
+			resp.StatusCode, raw, resp.Header.Get("Content-Disposition"))
+	}
+	// The baseline's page does not offer it (its version has its evidence).
+	all, _ := r.DB.Events(context.Background(), monitor.EventFilter{Kinds: []monitor.EventKind{monitor.KindBaseline}})
+	if _, base := get(t, fmt.Sprintf("%s/events/%d", ts.URL, all[0].ID)); strings.Contains(string(base), "/raw\"") && strings.Contains(string(base), "instead of the policy") {
+		t.Errorf("the baseline's page offers the page served instead of the policy")
+	}
+}

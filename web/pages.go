@@ -552,6 +552,31 @@ func (s *Server) versionBody(r *http.Request) (*monitor.Version, *monitor.Body, 
 // rawBody serves the raw response body a version was read from, byte for
 // byte, as a download: it is the page as the site served it, scripts and
 // all, and must never run in this origin.
+// eventRawBody serves the raw body of the check that found an event: for
+// an anomaly, the page served instead of the policy (a consent wall, an
+// error page), which is evidence too. Always a download.
+func (s *Server) eventRawBody(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	e, err := s.reader.Event(ctx, id)
+	if err != nil {
+		return err
+	}
+	if e.BodyID == 0 {
+		return notFoundf("Event %d has no page kept: its check got none (a fetch error, or a 304).", e.ID)
+	}
+	body, err := s.reader.Body(ctx, e.BodyID)
+	if err != nil {
+		return err
+	}
+	setDownload(w, fmt.Sprintf("%s-event-%d-%s-body.bin", e.Watch, e.ID, e.Kind), "application/octet-stream", len(body.Data))
+	_, err = w.Write(body.Data)
+	return err
+}
+
 func (s *Server) rawBody(w http.ResponseWriter, r *http.Request) error {
 	ver, body, err := s.versionBody(r)
 	if err != nil {

@@ -163,6 +163,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /versions/{id}", s.page(s.versionPage))
 	m.HandleFunc("GET /versions/{id}/text", s.page(s.versionText))
 	m.HandleFunc("GET /versions/{id}/raw", s.page(s.rawBody))
+	m.HandleFunc("GET /events/{id}/raw", s.page(s.eventRawBody))
 	m.HandleFunc("GET /versions/{id}/evidence.zip", s.page(s.evidence))
 	m.HandleFunc("GET /api/watches", s.page(s.apiWatches))
 	m.HandleFunc("GET /api/events", s.page(s.apiEvents))
