@@ -44,6 +44,15 @@ func (s *Server) pathVersion(r *http.Request) (*monitor.Version, error) {
 	return s.reader.Version(r.Context(), id)
 }
 
+// pathEvent reads the event the path's {id} names.
+func (s *Server) pathEvent(r *http.Request) (*monitor.Event, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.reader.Event(r.Context(), id)
+}
+
 // ---- Overview ----
 
 type overviewView struct {
@@ -298,11 +307,7 @@ const diffContext = 3
 
 func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	e, err := s.reader.Event(ctx, id)
+	e, err := s.pathEvent(r)
 	if err != nil {
 		return err
 	}
@@ -557,11 +562,7 @@ func (s *Server) versionBody(r *http.Request) (*monitor.Version, *monitor.Body, 
 // error page), which is evidence too. Always a download.
 func (s *Server) eventRawBody(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	e, err := s.reader.Event(ctx, id)
+	e, err := s.pathEvent(r)
 	if err != nil {
 		return err
 	}
