@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
 	"github.com/policywatch/policywatch/monitor/extract"
 )
 
@@ -109,40 +110,19 @@ func versionMarkdown(v *monitor.Version) string {
 	return frontMatter(v.Title) + markdownText(v.Text, v.Links)
 }
 
-// placedLink is a link whose text was found in the text at [start, end).
-type placedLink struct {
-	start, end int
-	href       string
-}
-
-// placeLinks finds where each link's text stands in the text, walking both
-// in document order as the analysis does (monitor/analyze), so that the
-// Markdown links the same words the page did. A link whose text is not
-// found ahead is skipped without moving on. Links whose target cannot be
-// written as a Markdown link destination are left out.
-func placeLinks(text string, links []extract.Link) []placedLink {
-	var out []placedLink
-	cursor := 0
+// placeLinks places the links in the text as the analysis does
+// (analyze.PlaceLinks), so that the Markdown links the same words the page
+// did. Links whose target cannot be written as a link destination (control
+// characters) are left out first.
+func placeLinks(text string, links []extract.Link) []analyze.PlacedLink {
+	kept := make([]analyze.Link, 0, len(links))
 	for _, l := range links {
-		anchor := strings.TrimSpace(l.Text)
-		if anchor == "" || l.Href == "" || strings.ContainsFunc(l.Href, isControl) {
-			continue
+		if !strings.ContainsFunc(l.Href, isControl) {
+			kept = append(kept, analyze.Link(l))
 		}
-		window := text[cursor:min(len(text), cursor+linkSearchWindow)]
-		i := strings.Index(window, anchor)
-		if i < 0 {
-			continue
-		}
-		start := cursor + i
-		cursor = start + len(anchor)
-		out = append(out, placedLink{start: start, end: cursor, href: l.Href})
 	}
-	return out
+	return analyze.PlaceLinks(text, kept)
 }
-
-// linkSearchWindow is how far ahead a link's text is looked for: the
-// analysis's own bound.
-const linkSearchWindow = 64 << 10
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 

@@ -351,21 +351,21 @@ func markdownText(text string, links []extract.Link) string {
 		// and trailing space, content a suffix of line.
 		end := lineOff + strings.Index(raw, line) + len(line)
 		start := end - len(content)
-		for len(placed) > 0 && placed[0].start < start {
+		for len(placed) > 0 && placed[0].Start < start {
 			placed = placed[1:] // in the marker or the space before: not linkable
 		}
 		at := start
-		for len(placed) > 0 && placed[0].end <= end {
+		for len(placed) > 0 && placed[0].End <= end {
 			l := placed[0]
 			placed = placed[1:]
-			seg := text[at:l.start]
+			seg := text[at:l.Start]
 			if at == start {
 				escapeMarkdown(&b, seg)
 			} else {
 				escapeInline(&b, seg)
 			}
-			writeLink(&b, text[l.start:l.end], l.href)
-			at = l.end
+			writeLink(&b, text[l.Start:l.End], l.Link.Href)
+			at = l.End
 		}
 		if at == start {
 			escapeMarkdown(&b, content)

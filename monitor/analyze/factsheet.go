@@ -54,7 +54,7 @@ type sheetBuilder struct {
 	lang  string // "" reads every language
 	sheet FactSheet
 	f     folder
-	forms []placedLink // objection-form links, by position in the text
+	forms []PlacedLink // objection-form links, by position in the text
 
 	section     string
 	sectionIDs  []int // entry indexes the heading mentions
@@ -102,9 +102,36 @@ type pendingDate struct {
 	sect  string
 }
 
-type placedLink struct {
-	start, end int
-	link       Link
+// PlacedLink is a link whose text was found in a text at [Start, End).
+type PlacedLink struct {
+	Start, End int
+	Link       Link // its text trimmed
+}
+
+// PlaceLinks finds where each link's text stands in text, walking both in
+// document order, as extraction writes them. A link whose text is not
+// found ahead (within linkSearchWindow) is skipped without moving on, so
+// one missing link does not lose the rest. The analysis places links to
+// find the objection forms of statements; the Markdown export of a
+// version, to link the same words the page did.
+func PlaceLinks(text string, links []Link) []PlacedLink {
+	var out []PlacedLink
+	cursor := 0
+	for _, l := range links {
+		anchor := strings.TrimSpace(l.Text)
+		if anchor == "" || l.Href == "" {
+			continue
+		}
+		window := text[cursor:min(len(text), cursor+linkSearchWindow)]
+		i := strings.Index(window, anchor)
+		if i < 0 {
+			continue
+		}
+		start := cursor + i
+		cursor = start + len(anchor)
+		out = append(out, PlacedLink{Start: start, End: cursor, Link: Link{Text: anchor, Href: l.Href}})
+	}
+	return out
 }
 
 // line reads the line text[start:end].
@@ -304,29 +331,15 @@ func (b *sheetBuilder) statements(text string) {
 	}
 }
 
-// placeLinks finds where each link's text stands in the text, walking both
-// in document order, and keeps those that look like objection forms. A
-// link whose text is not found ahead is skipped without moving on, so one
-// missing link does not lose the rest.
+// placeLinks places the links in the text (PlaceLinks) and keeps those
+// that look like objection forms.
 func (b *sheetBuilder) placeLinks(text string, links []Link) {
 	if len(links) > maxLinks {
 		links = links[:maxLinks]
 	}
-	cursor := 0
-	for _, l := range links {
-		anchor := strings.TrimSpace(l.Text)
-		if anchor == "" || l.Href == "" {
-			continue
-		}
-		window := text[cursor:min(len(text), cursor+linkSearchWindow)]
-		i := strings.Index(window, anchor)
-		if i < 0 {
-			continue
-		}
-		start := cursor + i
-		cursor = start + len(anchor)
-		if b.isForm(anchor, l.Href) {
-			b.forms = append(b.forms, placedLink{start: start, end: cursor, link: Link{Text: anchor, Href: l.Href}})
+	for _, p := range PlaceLinks(text, links) {
+		if b.isForm(p.Link.Text, p.Link.Href) {
+			b.forms = append(b.forms, p)
 		}
 	}
 }
@@ -359,11 +372,11 @@ var formPathWords = []string{"form", "forms", "contact", "object", "objection", 
 
 // formsIn returns the objection forms placed within text[start:end].
 func (b *sheetBuilder) formsIn(start, end int) []Link {
-	i, _ := slices.BinarySearchFunc(b.forms, start, func(p placedLink, start int) int { return p.start - start })
+	i, _ := slices.BinarySearchFunc(b.forms, start, func(p PlacedLink, start int) int { return p.Start - start })
 	var out []Link
-	for ; i < len(b.forms) && b.forms[i].end <= end; i++ {
-		if !slices.Contains(out, b.forms[i].link) {
-			out = append(out, b.forms[i].link)
+	for ; i < len(b.forms) && b.forms[i].End <= end; i++ {
+		if !slices.Contains(out, b.forms[i].Link) {
+			out = append(out, b.forms[i].Link)
 		}
 	}
 	return out
