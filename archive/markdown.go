@@ -6,6 +6,7 @@ import (
 	"fmt"
 	stdhtml "html"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -112,16 +113,17 @@ func versionMarkdown(v *monitor.Version) string {
 
 // placeLinks places the links in the text as the analysis does
 // (analyze.PlaceLinks), so that the Markdown links the same words the page
-// did. Links whose target cannot be written as a link destination (control
-// characters) are left out first.
+// did; then leaves out those whose target cannot be written as a link
+// destination (control characters), after placing them so that the others
+// land where the analysis puts them.
 func placeLinks(text string, links []extract.Link) []analyze.PlacedLink {
-	kept := make([]analyze.Link, 0, len(links))
-	for _, l := range links {
-		if !strings.ContainsFunc(l.Href, isControl) {
-			kept = append(kept, analyze.Link(l))
-		}
+	all := make([]analyze.Link, len(links))
+	for i, l := range links {
+		all[i] = analyze.Link(l)
 	}
-	return analyze.PlaceLinks(text, kept)
+	return slices.DeleteFunc(analyze.PlaceLinks(text, all), func(p analyze.PlacedLink) bool {
+		return strings.ContainsFunc(p.Link.Href, isControl)
+	})
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

@@ -97,9 +97,12 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber)
 			case immediate:
 				p.Outbox = append(p.Outbox, row(fmt.Sprintf("alert:%d:%d", sub.ID, e.ID), ChannelEmail, KindAlert, sub.Email, sub.ID))
 			case sub.Digest != DigestNone || alertable:
-				// An alert the hourly limit held back waits for the next
-				// digest time even for a subscriber who wants no digest:
-				// they asked to hear of it.
+				// A change waits for the subscriber's digest; one that
+				// called for an alert that could not go at once (the
+				// hourly limit, no mail server) waits even for a
+				// subscriber who wants no digest — they asked to hear of
+				// it — and is marked so that a weekly subscriber gets it
+				// at the next daily digest time.
 				p.Held = append(p.Held, HeldEvent{SubscriberID: sub.ID, EventID: e.ID, Alert: alertable})
 			}
 		}

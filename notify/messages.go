@@ -171,13 +171,18 @@ func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Sub
 	byWatch := map[string]int{}
 	critical := 0
 	for _, id := range ids {
-		if d.Count == maxDigestRows {
-			d.More++
-			continue
-		}
 		e, err := s.event(ctx, id)
 		if err != nil {
 			return nil, err
+		}
+		// Counted among the changes left out too: a critical change past
+		// the rows shown is the one the subject must not hide.
+		if e.Severity == monitor.SeverityCritical {
+			critical++
+		}
+		if d.Count == maxDigestRows {
+			d.More++
+			continue
 		}
 		v, err := s.changeView(ctx, e, digestDetail)
 		if err != nil {
@@ -191,9 +196,6 @@ func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Sub
 		}
 		d.Groups[g].Changes = append(d.Groups[g].Changes, v)
 		d.Count++
-		if e.Severity == monitor.SeverityCritical {
-			critical++
-		}
 	}
 	if d.Count == 0 {
 		return nil, fmt.Errorf("%w: the digest is empty", errGone)

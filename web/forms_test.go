@@ -14,14 +14,14 @@ import (
 // TestEventPageSaysWhereToObject: the event page of a baseline or a
 // change lists the objection forms of its version, as the alert email
 // does ("Where to object"): a journalist reading the web view had the
-// deadline but not the form. A javascript: link is never one (extraction
-// drops it; the template would show any other scheme as text).
+// deadline but not the form. A form that is not a web address (mailto:)
+// is shown as text, and a javascript: one not at all (extraction drops it).
 func TestEventPageSaysWhereToObject(t *testing.T) {
 	page := func(extra string) []byte {
 		return []byte(`<!DOCTYPE html><html lang="en"><head><title>Example Privacy Policy</title></head><body><main id="policy">
 <h1>Example Privacy Policy</h1>
 <p>We collect the posts, photos and comments you share and information about your device, and we use it to provide and improve our services.</p>
-<p>You can object to our use of your information for AI training using <a href="https://example.org/object?x=1">this form</a>, or <a href="javascript:alert(1)">this one</a>.</p>
+<p>You can object to our use of your information for AI training using <a href="https://example.org/object?x=1">this form</a>, or <a href="javascript:alert(1)">the form to object</a>, or <a href="mailto:privacy@example.org">write to object</a>.</p>
 <p>You can object until 26 June 2026.</p>
 ` + extra + `</main></body></html>`)
 	}
@@ -42,8 +42,9 @@ func TestEventPageSaysWhereToObject(t *testing.T) {
 			!strings.Contains(html, `<a href="https://example.org/object?x=1" rel="noopener noreferrer nofollow">`) {
 			t.Errorf("%s event page lacks the objection form:\n%.2000s", e.Kind, html)
 		}
-		if strings.Contains(html, `href="javascript:`) {
-			t.Errorf("%s event page: the javascript: form must be text only", e.Kind)
+		if strings.Contains(html, `href="javascript:`) || strings.Contains(html, `href="mailto:`) ||
+			!strings.Contains(html, "<code><bdi>mailto:privacy@example.org</bdi></code>") {
+			t.Errorf("%s event page: a form that is not a web address must be text only", e.Kind)
 		}
 	}
 }

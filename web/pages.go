@@ -554,9 +554,6 @@ func (s *Server) versionBody(r *http.Request) (*monitor.Version, *monitor.Body, 
 	return ver, body, nil
 }
 
-// rawBody serves the raw response body a version was read from, byte for
-// byte, as a download: it is the page as the site served it, scripts and
-// all, and must never run in this origin.
 // eventRawBody serves the raw body of the check that found an event: for
 // an anomaly, the page served instead of the policy (a consent wall, an
 // error page), which is evidence too. Always a download.
@@ -578,6 +575,9 @@ func (s *Server) eventRawBody(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// rawBody serves the raw response body a version was read from, byte for
+// byte, as a download: it is the page as the site served it, scripts and
+// all, and must never run in this origin.
 func (s *Server) rawBody(w http.ResponseWriter, r *http.Request) error {
 	ver, body, err := s.versionBody(r)
 	if err != nil {
