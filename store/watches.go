@@ -177,6 +177,16 @@ func (db *DB) Watches(ctx context.Context) ([]monitor.WatchSummary, error) {
 	return list, nil
 }
 
+// HasWatch reports whether the database knows a watch of that name: one
+// checked at least once, configured or not any more.
+func (db *DB) HasWatch(ctx context.Context, name string) (bool, error) {
+	var ok bool
+	if err := db.sql.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM watches WHERE name = ?)`, name).Scan(&ok); err != nil {
+		return false, fmt.Errorf("look up watch %s: %w", name, err)
+	}
+	return ok, nil
+}
+
 // watchForUpdate reads what RecordCheck needs of the watch's row inside its
 // write transaction.
 func (db *DB) watchForUpdate(ctx context.Context, tx *sql.Tx, name string) (*watchRow, error) {

@@ -449,22 +449,14 @@ func unknownWatchError(unknown, configured []string) error {
 // configuration still has its events and versions): a filter or argument
 // naming no watch at all is a typo, not an empty history.
 func (a *app) checkWatch(ctx context.Context, name string) error {
-	known, err := a.isKnownWatch(ctx, name)
+	if slices.Contains(a.watchNames(), name) {
+		return nil
+	}
+	known, err := a.db.HasWatch(ctx, name)
 	if err != nil || known {
 		return err
 	}
 	return usageError{unknownWatchError([]string{name}, a.watchNames()).Error()}
-}
-
-func (a *app) isKnownWatch(ctx context.Context, name string) (bool, error) {
-	if slices.Contains(a.watchNames(), name) {
-		return true, nil
-	}
-	inDB, err := a.db.Watches(ctx)
-	if err != nil {
-		return false, err
-	}
-	return slices.ContainsFunc(inDB, func(s monitor.WatchSummary) bool { return s.Name == name }), nil
 }
 
 // isTerminal says whether w is a terminal (colours, progress bars).
