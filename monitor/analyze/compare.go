@@ -151,19 +151,10 @@ func change(c Change, st Statement) StatementChange {
 // before that after no longer offers, by neither target nor text. Targets are
 // compared without query and fragment, which carry tokens that churn.
 func objectionFormsGone(before, after *FactSheet) []Link {
-	forms := func(sh *FactSheet) []Link {
-		var out []Link
-		for _, st := range sh.Statements {
-			if slices.Contains(st.IDs, "object") {
-				out = append(out, st.Links...)
-			}
-		}
-		return out
-	}
 	var f folder
-	newForms := forms(after)
+	newForms := after.ObjectionForms()
 	var gone []Link
-	for _, l := range forms(before) {
+	for _, l := range before.ObjectionForms() {
 		if strings.HasPrefix(l.Href, "#") {
 			continue // a note in the page, not a form
 		}

@@ -76,6 +76,7 @@ type sheetBuilder struct {
 	cues         []roleCue
 	spans        []span
 	block        []sentence
+	denied       []deniedSpan // of the statement being read (negation.go)
 }
 
 // sentence is one statement of the block being read.
@@ -225,10 +226,10 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	s := text[start:end]
 	sn := sentence{start: start, end: end}
 	words := b.f.fold(s)
-	deniedFrom, deniedTo := negatedFrom(words)
+	b.denied = denied(words, b.denied)
 	b.t.terms.find(words, b.lang, func(m match) {
 		b.langHits[m.p.lang]++
-		if m.start >= deniedFrom && m.start < deniedTo && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
+		if isDenied(b.denied, m.start) && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
 			return // "we do not use … to train our AI": not a fact (negation.go)
 		}
 		if m.p.target == personalDataTarget {

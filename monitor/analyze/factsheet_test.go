@@ -326,6 +326,10 @@ func TestFactSheetLeavesDeniedStatementsOut(t *testing.T) {
 		{"en", "Unless you tell us not to, we use your photos for advertising.", []string{"photos", "advertising"}},
 		{"en", "We do not sell your data, but we share your posts with our advertising partners.", []string{"posts", "advertising", "sharing_partners"}},
 		{"en", "AT&T uses your photos for advertising.", []string{"photos", "advertising"}},
+		// Two denials, each its own scope; a new clause of ours ends one.
+		{"en", "We do not sell your data, but we do not use your posts to train our AI models.", nil},
+		{"en", "We will not ask you again, and we use your public posts to train our AI models.", []string{"posts", "public_content", "ai_training"}},
+		{"en", "We do not use the data we collect to train our AI models.", nil},
 		{"fr", "Nous n'utilisons pas vos publications pour entraîner nos modèles d'intelligence artificielle.", nil},
 		{"fr", "Nous ne vendons jamais vos photos à des annonceurs.", nil},
 		{"fr", "Si vous ne vous y opposez pas, nous utiliserons vos publications pour entraîner notre intelligence artificielle.", []string{"object", "posts", "ai_training"}},

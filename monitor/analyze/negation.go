@@ -9,8 +9,9 @@ import "strings"
 // ("do not use", "never sell", "n'utilisons pas", "ne vendons jamais"): a
 // negation elsewhere ("if you do not object, we will use…", "unless you
 // tell us not to, we use…") leaves the statement a fact. Its scope runs
-// from that verb to the end of the statement, or to a word that turns it
-// round ("but", "however", "mais").
+// from that verb to the end of the statement, a word that turns it round
+// ("but", "however", "mais") or a new clause of ours ("and we"); a
+// statement may hold several (see denied).
 
 // isNegationCue reports whether the folded word w denies the verb after it
 // (folding splits "don't" into "don t", "n'utilisons" into "n utilisons").
@@ -32,17 +33,19 @@ var negationBridges = map[string]bool{
 }
 
 // processingVerbs are the stems of the verbs whose denial denies a
-// purpose or a collection.
+// purpose or a collection. They are only looked for just after a
+// negation, so a broad stem ("stor", "read") costs nothing elsewhere; each
+// is listed once, under its shortest form.
 var processingVerbs = []string{
 	// English
 	"use", "using", "shar", "sell", "sold", "rent", "collect", "process", "train",
-	"disclos", "transfer", "stor", "retain", "keep", "kept", "access", "read", "analy",
+	"disclos", "transf", "stor", "retain", "keep", "kept", "access", "read", "analy",
 	"monitor", "track", "scan", "listen", "record", "allow", "permit", "provid", "gather",
 	"receiv", "obtain", "request", "ask", "combin", "lever", "feed",
-	// French
-	"utilis", "partag", "vend", "lou", "collect", "recueil", "trait", "entrain", "divulgu",
-	"transf", "conserv", "stock", "acced", "lis", "lit", "analys", "surveill", "suiv",
-	"enregistr", "autoris", "permet", "fourn", "communiqu", "ced", "exploit", "demand", "combin",
+	// French (collect, combin, transf, analy above serve both)
+	"utilis", "partag", "vend", "lou", "recueil", "trait", "entrain", "divulgu",
+	"conserv", "stock", "acced", "lisons", "lire", "surveill", "suiv",
+	"enregistr", "autoris", "permet", "fourn", "communiqu", "ced", "exploit", "demand",
 }
 
 // turningWords end a negation's scope.
@@ -62,10 +65,18 @@ func isProcessingVerb(w string) bool {
 	return false
 }
 
-// negatedFrom returns the word index from which the statement's words are
-// denied, and where that ends (end of the statement, or a turning word);
-// from is -1 when nothing is denied.
-func negatedFrom(words []string) (from, to int) {
+// deniedSpan is the words [from, to) of a statement that a negation
+// denies.
+type deniedSpan struct{ from, to int }
+
+// denied returns the spans of the statement's words that a negation
+// denies, in order: each from the verb a negation governs to the end of
+// the statement, a turning word, or a new clause of ours ("and we", "et
+// nous"), so that "we do not sell X, but we do not use Y" denies both and
+// "we will not ask again, and we use Y" denies neither Y nor its use.
+// spans is reused.
+func denied(words []string, spans []deniedSpan) []deniedSpan {
+	spans = spans[:0]
 	for i := 0; i < len(words); i++ {
 		if !isNegationCue(words[i]) {
 			continue
@@ -83,12 +94,30 @@ func negatedFrom(words []string) (from, to int) {
 		}
 		end := len(words)
 		for k := j + 1; k < len(words); k++ {
-			if turningWords[words[k]] {
+			if turningWords[words[k]] || (clauseJoins[words[k]] && k+1 < len(words) && ourselves[words[k+1]]) {
 				end = k
 				break
 			}
 		}
-		return j, end
+		spans = append(spans, deniedSpan{j, end})
+		i = end - 1 // a negation after the scope opens its own
 	}
-	return -1, -1
+	return spans
 }
+
+// isDenied reports whether the word at index i lies in one of spans.
+func isDenied(spans []deniedSpan, i int) bool {
+	for _, s := range spans {
+		if s.from <= i && i < s.to {
+			return true
+		}
+	}
+	return false
+}
+
+// clauseJoins followed by one of ourselves start a new clause of the
+// company's ("…, and we use…"); a "we" alone does not ("the data we
+// collect" is inside the denial).
+var clauseJoins = map[string]bool{"and": true, "so": true, "et": true, "donc": true}
+
+var ourselves = map[string]bool{"we": true, "meta": true, "nous": true}
