@@ -91,7 +91,8 @@ type Event struct {
 
 	// BodyID is the raw body of the check that found the event, kept as
 	// evidence (for an anomaly: the page served instead of the policy); 0
-	// when the check had none (a fetch error, a 304).
+	// when the check had none (a fetch error, a 304). Read with one event
+	// (Store.Event), not in listings, which have no use for it.
 	BodyID int64
 
 	// Imported events were backfilled from an archive (policywatch

@@ -38,8 +38,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, watchID, checkID int64, e *mon
 const eventColumns = `
 	e.id, w.name, e.time, e.kind, e.severity, e.summary,
 	e.version_id, e.previous_version_id, e.reverted_to, e.reason, e.detail,
-	e.words_added, e.words_removed, e.analysis, e.imported,
-	(SELECT c.body_id FROM checks c WHERE c.id = e.check_id)`
+	e.words_added, e.words_removed, e.analysis, e.imported`
 
 // Events returns the events f selects, oldest first unless f.Descending.
 func (db *DB) Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Event, error) {
@@ -101,11 +100,15 @@ func (db *DB) Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Even
 	return events, nil
 }
 
-// Event returns one event.
+// Event returns one event, with the body of the check that found it
+// (BodyID), which listings leave out.
 func (db *DB) Event(ctx context.Context, id int64) (*monitor.Event, error) {
 	row := db.sql.QueryRowContext(ctx,
-		`SELECT `+eventColumns+` FROM events e JOIN watches w ON w.id = e.watch_id WHERE e.id = ?`, id)
-	e, err := scanEvent(row)
+		`SELECT `+eventColumns+`, c.body_id FROM events e JOIN watches w ON w.id = e.watch_id
+		LEFT JOIN checks c ON c.id = e.check_id WHERE e.id = ?`, id)
+	var body sql.NullInt64
+	e, err := scanEvent(withColumn{row, &body})
+	e.BodyID = body.Int64
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("event %d: %w", id, ErrNotFound)
 	}
@@ -115,22 +118,28 @@ func (db *DB) Event(ctx context.Context, id int64) (*monitor.Event, error) {
 	return &e, nil
 }
 
+// withColumn scans one more column after those its scanner is asked for.
+type withColumn struct {
+	scanner
+	last any
+}
+
+func (w withColumn) Scan(dest ...any) error { return w.scanner.Scan(append(dest, w.last)...) }
+
 func scanEvent(s scanner) (monitor.Event, error) {
 	var (
 		e                         monitor.Event
 		t                         int64
 		version, previous, revert sql.NullInt64
-		body                      sql.NullInt64
 		analysis                  sql.NullString
 	)
 	if err := s.Scan(&e.ID, &e.Watch, &t, &e.Kind, &e.Severity, &e.Summary,
 		&version, &previous, &revert, &e.Reason, &e.Detail,
-		&e.WordsAdded, &e.WordsRemoved, &analysis, &e.Imported, &body); err != nil {
+		&e.WordsAdded, &e.WordsRemoved, &analysis, &e.Imported); err != nil {
 		return monitor.Event{}, err
 	}
 	e.Time = fromUnixNano(t)
 	e.Version, e.PreviousVersion, e.RevertedTo = version.Int64, previous.Int64, revert.Int64
-	e.BodyID = body.Int64
 	if analysis.Valid {
 		if err := json.Unmarshal([]byte(analysis.String), &e.Analysis); err != nil {
 			return monitor.Event{}, fmt.Errorf("event %d: analysis: %w", e.ID, err)

@@ -153,7 +153,6 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.
 		if e.ID, err = insertEvent(ctx, tx, watchID, checkID, &e); err != nil {
 			return nil, err
 		}
-		e.BodyID = bodyID
 		events[i] = e
 	}
 	return events, nil
