@@ -44,10 +44,12 @@ type command struct {
 	// needs no database (watches --defaults): printing a file must not
 	// create one.
 	noDBWith func(opts any) bool
-	// createsDB lets the command create a missing database (those that
-	// write a history: see creatingCommands). The others refuse a path
-	// where there is none: a mistyped --db must not leave an empty
-	// database behind and report its empty history as the truth.
+	// createsDB lets the command create a missing database: run, check,
+	// import and subscribe write into it, and watches — the README's first
+	// step before any check — shows a new database for what it is, every
+	// watch "never checked". The others refuse a path where there is none:
+	// a mistyped --db must not leave an empty database behind and report
+	// its empty history as the truth.
 	createsDB bool
 	// preflight, when set, checks the command line and configuration
 	// before the database is looked for, so that a mistake in them is
@@ -73,7 +75,7 @@ type app struct {
 }
 
 func commands() []*command {
-	cmds := []*command{
+	return []*command{
 		runCommand(), checkCommand(), watchesCommand(), eventsCommand(), historyCommand(),
 		showCommand(), diffCommand(), configCommand(),
 		factsCommand(), explainCommand(), vacuumCommand(), backupCommand(),
@@ -81,21 +83,6 @@ func commands() []*command {
 		subscribeCommand(), unsubscribeCommand(), subscribersCommand(), outboxCommand(), digestCommand(),
 		serveCommand(), versionCommand(),
 	}
-	for _, c := range cmds {
-		c.createsDB = creatingCommands[c.name]
-	}
-	return cmds
-}
-
-// creatingCommands may create the database. They are kept here, in one
-// list, rather than in each command's definition, so that what may leave
-// a new file behind is decided in one place. run, check, import and
-// subscribe write a history (or a subscriber) into it. watches is the
-// command the README's first steps suggest before any check: on a new
-// database it lists every configured watch as "never checked", which
-// shows a mistyped path for what it is rather than as an empty history.
-var creatingCommands = map[string]bool{
-	"run": true, "check": true, "import": true, "subscribe": true, "watches": true,
 }
 
 const overview = `policywatch watches privacy policies and AI-training pages (Meta's first)
@@ -347,7 +334,7 @@ func noDatabaseError(path, flagValue string, cfg *config.Config, getenv func(str
 	case cfg != nil && cfg.Settings.Database != "" && cfg.Settings.Database != config.DefaultDatabasePath():
 		check = "; is settings.database right?"
 	}
-	return fmt.Errorf("no database at %s (policywatch creates it on the first 'run' or 'check'%s)", path, check)
+	return fmt.Errorf("no database at %s (policywatch creates it on the first 'run', 'check' or 'import'%s)", path, check)
 }
 
 func databasePath(flagValue string, cfg *config.Config, getenv func(string) string) string {

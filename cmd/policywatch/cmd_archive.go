@@ -23,7 +23,7 @@ func importCommand() *command {
 		path, selector string
 	}
 	return &command{
-		name: "import", args: "WATCH SOURCE [--path FILE] [--select CSS]", minArgs: 2, maxArgs: 2,
+		name: "import", args: "WATCH SOURCE [--path FILE] [--select CSS]", minArgs: 2, maxArgs: 2, createsDB: true,
 		short: "backfill a watch's history from an archive (a folder, or a git repository)",
 		long: `Runs each archived snapshot of the watch's page through the same path as a
 check (extract, compare, analyse, save), dated at the snapshot's own time,

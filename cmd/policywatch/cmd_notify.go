@@ -76,7 +76,7 @@ func subscribeCommand() *command {
 		fs                  *flag.FlagSet // to tell the flags given from their defaults
 	}
 	return &command{
-		name: "subscribe", args: "EMAIL [--watch W]... [--all-watches] [--digest daily|weekly|none] [--min-severity info|notable|critical]",
+		name: "subscribe", args: "EMAIL [--watch W]... [--all-watches] [--digest daily|weekly|none] [--min-severity info|notable|critical]", createsDB: true,
 		minArgs: 1, maxArgs: 1,
 		short: "send alerts and digests to an address",
 		long: `Subscribes an address, or changes its subscription. A change whose severity

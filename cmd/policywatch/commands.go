@@ -28,7 +28,7 @@ func runCommand() *command {
 		listen      string
 	}
 	return &command{
-		name: "run", args: "[--config FILE]", maxArgs: 0,
+		name: "run", args: "[--config FILE]", maxArgs: 0, createsDB: true,
 		short: "run the daemon: check every watch on its schedule",
 		long: `Runs until interrupted (SIGINT or SIGTERM). Each watch is checked on its
 schedule (settings.schedule, or the watch's own), with a small fixed offset
@@ -101,7 +101,7 @@ func checkCommand() *command {
 		json        bool
 	}
 	return &command{
-		name: "check", args: "[WATCH...]", maxArgs: -1,
+		name: "check", args: "[WATCH...]", maxArgs: -1, createsDB: true,
 		short: "check the watches once now and say what changed",
 		long: `Fetches each named watch (all when none is named) once, records the check
 and prints one line per watch as it finishes. Exit status is 0 even when a
@@ -131,9 +131,9 @@ Examples:
 			}
 			// The report on stdout says what the checker logs at INFO (each
 			// event): stderr keeps warnings and errors, unless debug
-			// logging is asked for.
+			// logging is asked for — or a level above warnings, which stays.
 			log := a.log
-			if !log.Enabled(ctx, slog.LevelDebug) {
+			if log.Enabled(ctx, slog.LevelInfo) && !log.Enabled(ctx, slog.LevelDebug) {
 				log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			}
 			enc := json.NewEncoder(a.stdout)
@@ -169,7 +169,7 @@ Examples:
 func watchesCommand() *command {
 	type opts struct{ defaults, json bool }
 	return &command{
-		name: "watches", args: "[--defaults]", maxArgs: 0,
+		name: "watches", args: "[--defaults]", maxArgs: 0, createsDB: true,
 		short: "list the watches with their last check, status and last change",
 		long: `Lists the configured watches with what the database knows of them.
 With --defaults, prints the built-in configuration as a YAML file instead:
@@ -405,8 +405,9 @@ Example:
 }
 
 // versionArg resolves a VERSION argument of a watch: an id, or "latest"
-// (also when empty). Its errors say which of three things is wrong: the
-// watch is unknown, it has no versions yet, or it has no such version.
+// (also when empty). Its errors say which thing is wrong: the watch is
+// unknown, it has no versions yet, it has no such version, or the version
+// is another watch's.
 // The store's errors name what was looked up already ("latest version of
 // X: not found"), so they are not wrapped again with the same words.
 func versionArg(ctx context.Context, a *app, watch, arg string) (*monitor.Version, error) {

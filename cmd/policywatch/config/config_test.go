@@ -579,6 +579,10 @@ func TestSyntaxErrorLine(t *testing.T) {
 			Problem{"", 4, 0, "", "found a tab character that violates indentation"}},
 		{"no final line break", watch + "  foo: bar",
 			Problem{"", 4, 0, "", "did not find expected '-' indicator"}},
+		// Far down a long file (the search used to give up past 2,000
+		// lines and say line 1).
+		{"long file", watch + strings.Repeat("  - name: x\n    url: https://example.org/x\n", 1500) + "  foo: bar\n",
+			Problem{"", 3004, 0, "", "did not find expected '-' indicator"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := loadFile(t, c.content)

@@ -55,10 +55,10 @@ func ParseSchedule(spec string) (cron.Schedule, error) {
 		return nil, fmt.Errorf("invalid cron spec %q: %w", spec, err)
 	}
 	// A day of month that the months never have ("0 0 30 2 *") parses, but
-	// Next then returns the zero time, which the daemon would read as a
-	// period of 0 and retry in a tight loop. Next looks five years ahead, so
-	// a leap day (Feb 29) is still found.
-	if sched.Next(time.Now()).IsZero() {
+	// the scheduler refuses a schedule without two activations in the five
+	// years cron looks ahead (monitor.Period): say so here, by the same
+	// rule, with the file and line. A leap day (Feb 29) has two.
+	if monitor.Period(sched, time.Now()) == 0 {
 		return nil, fmt.Errorf("%q never fires (no such date): check the day of month and month fields", spec)
 	}
 	return sched, nil
