@@ -196,7 +196,7 @@ func (s *shaper) tag(z *html.Tokenizer, tt html.TokenType, raw []byte) {
 	case "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u":
 		// The parser compares these by all their attributes when it
 		// reopens misnested formatting ("Noah's Ark"). <a> too, but
-		// rarely: aClass keeps only which of them are equal.
+		// rarely: noteAnchor and appendAClasses keep only which of them are equal.
 		all = true
 	}
 	meta, anchor := tag == "meta", tag == "a"
