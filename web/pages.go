@@ -368,19 +368,21 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 			v.Next = &next[0]
 		}
 	}
-	if e.Version != 0 && (e.Kind == monitor.KindBaseline || v.New != nil) {
-		ver := v.New
-		if ver == nil {
-			if ver, err = s.reader.Version(ctx, e.Version); err != nil {
-				return err
-			}
+	// The event's version (a change's was read for the diff), once, for
+	// its objection forms and an import's origin.
+	ver := v.New
+	if ver == nil && e.Version != 0 && (e.Kind == monitor.KindBaseline || e.Kind == monitor.KindChange) {
+		if ver, err = s.reader.Version(ctx, e.Version); err != nil {
+			return err
 		}
+	}
+	if ver != nil {
 		for _, l := range ver.Facts.ObjectionForms() {
 			v.Forms = append(v.Forms, linkView{Text: l.Text, Href: l.Href, Web: isWebURL(l.Href)})
 		}
 	}
 	if e.Imported {
-		o, err := s.eventOrigin(ctx, e, v.New)
+		o, err := s.eventOrigin(ctx, e, ver)
 		if err != nil {
 			return err
 		}
@@ -390,19 +392,14 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // eventOrigin tells where the snapshot of an imported event came from.
-// The archived file is known when the event's version was first read from
-// it (a baseline or a change at the event's time, not a revert to an
-// older text); otherwise only that it came from an archive.
+// The archived file is known when the event's version (ver, nil for an
+// event without one) was first read from it (a baseline or a change at the
+// event's time, not a revert to an older text); otherwise only that it
+// came from an archive.
 func (s *Server) eventOrigin(ctx context.Context, e *monitor.Event, ver *monitor.Version) (origin, error) {
 	o := origin{Imported: true}
-	if e.Version == 0 || (e.Kind != monitor.KindBaseline && e.Kind != monitor.KindChange) {
+	if ver == nil || (e.Kind != monitor.KindBaseline && e.Kind != monitor.KindChange) {
 		return o, nil
-	}
-	if ver == nil || ver.ID != e.Version {
-		var err error
-		if ver, err = s.reader.Version(ctx, e.Version); err != nil {
-			return o, err
-		}
 	}
 	if ver.BodyID == 0 || !ver.FirstSeen.Equal(e.Time) {
 		return o, nil

@@ -179,17 +179,23 @@ func (s *Server) routes() {
 // a mounted feed that is read with GET would be "not found", which it is
 // not.
 func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		probe := r.Clone(r.Context())
-		probe.Method = http.MethodGet
-		for _, m := range []*http.ServeMux{s.private, s.public} {
-			if _, pattern := m.Handler(probe); pattern != "" && pattern != "/" {
-				w.Header().Set("Allow", "GET, HEAD")
-				return &statusError{http.StatusMethodNotAllowed, fmt.Sprintf("%s is read with GET; %s is not allowed here.", r.URL.Path, r.Method)}
-			}
-		}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && s.servesGET(r.URL.Path) {
+		w.Header().Set("Allow", "GET, HEAD")
+		return &statusError{http.StatusMethodNotAllowed, fmt.Sprintf("%s is read with GET; %s is not allowed here.", r.URL.Path, r.Method)}
 	}
 	return notFoundf("There is no page at this address.")
+}
+
+// servesGET reports whether a route other than the catch-all serves a GET
+// of path: a page, or a mounted handler.
+func (s *Server) servesGET(path string) bool {
+	probe := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: path}, Host: "localhost"}
+	for _, m := range []*http.ServeMux{s.private, s.public} {
+		if _, pattern := m.Handler(probe); pattern != "" && pattern != "/" {
+			return true
+		}
+	}
+	return false
 }
 
 // Handle mounts h at pattern (http.ServeMux syntax), behind the same
@@ -211,11 +217,8 @@ func (s *Server) HandlePublic(pattern string, h http.Handler) {
 // noteFeeds records whether a mounted handler serves the feeds, so that
 // pages link to them only then.
 func (s *Server) noteFeeds() {
-	probe := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/feeds/all.atom"}, Host: "localhost"}
-	for _, m := range []*http.ServeMux{s.private, s.public} {
-		if _, pattern := m.Handler(probe); pattern != "" && pattern != "/" {
-			s.feeds.Store(true)
-		}
+	if s.servesGET("/feeds/all.atom") {
+		s.feeds.Store(true)
 	}
 }
 
