@@ -88,15 +88,20 @@ func BenchmarkReplayPrintableHistory(b *testing.B) {
 		bodies[i], _ = s.Read()
 	}
 	var size int64
+	parsed := 0
 	for b.Loop() {
 		b.StopTimer()
 		rig := replaytest.NewRig(b, printableWatch)
 		b.StartTimer()
 		changes := 0
+		parsed = 0
 		for i, s := range h.Steps {
 			res := rig.Step(b, s.Date, http.StatusOK, bodies[i], nil)
 			if res.Outcome == monitor.OutcomeChanged {
 				changes++
+			}
+			if res.Parsed {
+				parsed++
 			}
 		}
 		b.StopTimer()
@@ -110,6 +115,7 @@ func BenchmarkReplayPrintableHistory(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(size), "db-bytes")
+	b.ReportMetric(float64(parsed), "pages-parsed")
 }
 
 // BenchmarkBaselinePrintableSnapshot is the cost of a watch's first
