@@ -142,11 +142,11 @@ func (im *Importer) body(ctx context.Context, w monitor.Watch, snap Snapshot, li
 	header := http.Header{}
 	header.Set("Content-Type", contentType)
 	// Where the bytes came from stays with them, as evidence does.
-	header.Set("X-Policywatch-Imported-From", headerSafe(snap.Name))
+	header.Set(monitor.ImportedFromHeader, headerSafe(snap.Name))
 	return &monitor.Body{
 		Data: data, ContentType: contentType, URL: w.URL, FinalURL: w.URL,
 		Status: http.StatusOK, Header: header, FetchedAt: snap.Time,
-		Agent: "import", // the archive's own crawler is not known
+		Agent: monitor.FetcherImport, // the archive's own crawler is not known
 	}, w, nil
 }
 

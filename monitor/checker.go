@@ -115,6 +115,17 @@ const (
 	FetcherAuto    = "auto" // HTTP, escalating to the browser when HTTP looks blocked
 )
 
+// What `policywatch import` (Ingest) records of a snapshot it read from an
+// archive, where a fetch records its fetcher and its response: FetcherImport
+// as the check's fetcher and the body's agent, and the archived file's name
+// in the body's ImportedFromHeader. Readers trust the agent only:
+// policywatch writes it, whereas a fetched page's server could send the
+// header too.
+const (
+	FetcherImport      = "import"
+	ImportedFromHeader = "X-Policywatch-Imported-From"
+)
+
 // Check fetches the watch's page once (with the fetcher's retries) and
 // records what it found. The returned error is for failures of the
 // monitor itself (database, cancelled context); a page that cannot be
@@ -290,7 +301,7 @@ func (c *Checker) Ingest(ctx context.Context, w Watch, body *Body) (*Result, err
 		return nil, fmt.Errorf("ingest %s: %w", w.Name, err)
 	}
 	rec := &CheckRecord{
-		Watch: w, BaseSeq: state.Seq, Started: body.FetchedAt.UTC(), Fetcher: "import", Body: body,
+		Watch: w, BaseSeq: state.Seq, Started: body.FetchedAt.UTC(), Fetcher: FetcherImport, Body: body,
 		ETag: state.ETag, LastModified: state.LastModified,
 	}
 	if err := c.classifyCapture(ctx, w, state, rec); err != nil {

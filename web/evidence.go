@@ -273,16 +273,6 @@ func buildEvidence(v *monitor.Version, body *monitor.Body) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// importAgent is the agent `policywatch import` records for the bodies it
-// reads from an archive, and importedFromHeader the header field where it
-// names the archived file (archive.Importer). Only the agent is trusted:
-// policywatch writes it, whereas a fetched page's server could send the
-// header too.
-const (
-	importAgent        = "import"
-	importedFromHeader = "X-Policywatch-Imported-From"
-)
-
 // origin is where a body's bytes came from, when policywatch did not
 // fetch them.
 type origin struct {
@@ -292,10 +282,11 @@ type origin struct {
 }
 
 func bodyOrigin(b *monitor.Body) origin {
-	if b == nil || b.Agent != importAgent {
+	// The agent only (see monitor.FetcherImport).
+	if b == nil || b.Agent != monitor.FetcherImport {
 		return origin{}
 	}
-	from := b.Header.Get(importedFromHeader)
+	from := b.Header.Get(monitor.ImportedFromHeader)
 	ext := strings.ToLower(path.Ext(from))
 	return origin{Imported: true, From: from, Markdown: ext == ".md" || ext == ".markdown"}
 }

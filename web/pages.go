@@ -126,6 +126,7 @@ type checkRow struct {
 	Status   int
 	Duration time.Duration
 	Err      string
+	Imported bool // read from an archive by policywatch import, not fetched
 }
 
 // timelinePage is how many events a timeline page lists.
@@ -243,7 +244,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for _, c := range checks {
-			row := checkRow{Check: c}
+			row := checkRow{Check: c, Imported: c.Fetcher == monitor.FetcherImport}
 			if n := len(c.Attempts); n > 0 {
 				last := c.Attempts[n-1]
 				row.Status, row.Err = last.Status, last.Err
