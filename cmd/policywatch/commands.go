@@ -76,7 +76,7 @@ Example:
 			// Between passes the daemon sleeps for hours: give the memory of
 			// the pass (parse trees, compression windows) back to the system.
 			sched := monitor.NewScheduler(a.newChecker(), a.db, a.cfg.Watches, opt.concurrency, a.log,
-				monitor.WithIdleHook(func() { releaseMemory(a.db) }))
+				monitor.WithIdleHook(func() { releaseMemory(a.db, a.log) }))
 			schedErr := sched.Run(ctx)
 			cancel()
 			<-webDone
@@ -88,11 +88,17 @@ Example:
 // releaseMemory gives the memory of a pass back to the system: the
 // database's encoders, then pooled objects (two collections: the first
 // moves them to the pools' victim caches, FreeOSMemory's frees them with
-// the rest and returns the pages).
-func releaseMemory(db *store.DB) {
+// the rest and returns the pages), then the code pages the pass ran.
+func releaseMemory(db *store.DB, log *slog.Logger) {
 	db.ReleaseMemory()
 	runtime.GC()
 	debug.FreeOSMemory()
+	released, err := releaseCodePages()
+	if err != nil {
+		log.Debug("code pages kept resident", "err", err)
+		return
+	}
+	log.Debug("memory released for the idle time", "code_bytes", released)
 }
 
 func checkCommand() *command {
