@@ -377,7 +377,7 @@ type roleCue struct {
 
 // maxCueGap is how far before a date a cue may end: "Effective for all
 // users May 27" still reads as an effective date, a cue a clause away
-// does not.
+// does not. A touching cue may not be apart from it at all.
 const maxCueGap = 3
 
 // beforeCues returns the cues that end within maxCueGap words before the
@@ -392,7 +392,7 @@ func (t *Taxonomy) beforeCues(words []string, lang string, cues []roleCue) []rol
 				gap++
 			}
 		}
-		if gap <= maxCueGap {
+		if gap == 0 || gap <= maxCueGap && !m.p.touching {
 			cues = append(cues, roleCue{role: m.p.target, gap: gap, length: m.end - m.start})
 		}
 	})

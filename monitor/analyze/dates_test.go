@@ -179,6 +179,17 @@ func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
 		{"fr", "Dernière mise à jour : 2 février 2026.", []DateRole{RoleUpdated}},
 		{"fr", "Depuis le 1er mars 2019, vous pouvez vous opposer à la publicité.", []DateRole{RoleOther}},
 		{"fr", "Nous publierons un rapport avant le 27 mai 2025.", []DateRole{RoleOther}},
+		// A preposition that is a cue right before a date is none a few
+		// words before it: it governs something else.
+		{"en", "If you object, we stop using data collected by partners since 1 May 2025.", []DateRole{RoleOther}},
+		{"en", "You can opt out through the settings of 30 September 2025.", []DateRole{RoleOther}},
+		{"en", "Reports from regulators dated 3 March 2026 are published here.", []DateRole{RoleOther}},
+		{"fr", "Vous pouvez vous opposer avant tout traitement commencé le 3 mars 2026.", []DateRole{RoleOther}},
+		{"fr", "À partir de vos publications du 3 mars 2026, nous avons corrigé la page.", []DateRole{RoleOther}},
+		// Little words between do not part them.
+		{"en", "Beginning on 27 May 2025, we will use your public posts.", []DateRole{RoleUpcoming}},
+		{"en", "You can object until the 26 June 2024.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer jusqu'au le 26 juin 2024.", []DateRole{RoleDeadline}},
 	}
 	tx := DefaultTaxonomy()
 	for _, tt := range tests {

@@ -58,6 +58,9 @@ type pattern struct {
 	lang   string
 	target int
 	terms  []term
+	// touching: a date cue that counts only right before the date, with
+	// nothing but fillers between (taxonomy.yaml's "touching").
+	touching bool
 }
 
 // compilePattern parses src. Its words are folded like the text they will

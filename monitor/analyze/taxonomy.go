@@ -67,6 +67,7 @@ type taxonomyFile struct {
 type roleSpec struct {
 	Role     DateRole            `yaml:"role"`
 	Before   map[string][]string `yaml:"before"`
+	Touching map[string][]string `yaml:"touching"`
 	Anywhere map[string][]string `yaml:"anywhere"`
 	Requires []string            `yaml:"requires"`
 }
@@ -297,6 +298,14 @@ func (t *Taxonomy) compile() error {
 				if err := add(&before, r, lang, src); err != nil {
 					return fmt.Errorf("taxonomy date role %s cue %q (%s): %w", spec.Role, src, lang, err)
 				}
+			}
+		}
+		for _, lang := range slices.Sorted(maps.Keys(spec.Touching)) {
+			for _, src := range spec.Touching[lang] {
+				if err := add(&before, r, lang, src); err != nil {
+					return fmt.Errorf("taxonomy date role %s cue %q (%s): %w", spec.Role, src, lang, err)
+				}
+				before[len(before)-1].touching = true
 			}
 		}
 		for _, lang := range slices.Sorted(maps.Keys(spec.Anywhere)) {
