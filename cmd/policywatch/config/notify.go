@@ -66,7 +66,9 @@ func (p *parser) notify(n *yaml.Node, watches []monitor.Watch, dir string) *noti
 	}
 	if v := f["base_url"]; v.set() {
 		if u, ok := p.text(v.value, field("base_url")); ok {
-			if err := notify.CheckBaseURL(u); err != nil {
+			if problem := checkURL(u); problem != "" {
+				p.report(v.value, field("base_url"), "%s", problem)
+			} else if err := notify.CheckBaseURL(u); err != nil {
 				p.report(v.value, field("base_url"), "%v", err)
 			} else {
 				nc.BaseURL = strings.TrimRight(u, "/")
@@ -189,7 +191,10 @@ func (p *parser) webhooks(n *yaml.Node, watches []monitor.Watch, dir string) []n
 			p.report(item, wpath, "missing url")
 			ok = false
 		} else if u, good := p.text(v.value, field("url")); good {
-			if err := (webhook.Config{URL: u}).Validate(); err != nil {
+			if problem := checkURL(u); problem != "" {
+				p.report(v.value, field("url"), "%s", problem)
+				ok = false
+			} else if err := (webhook.Config{URL: u}).Validate(); err != nil {
 				p.report(v.value, field("url"), "%v", err)
 				ok = false
 			} else if first, dup := seen[u]; dup {
