@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -26,9 +27,16 @@ const (
 	apiEventsMax     = 1000
 )
 
+// watchJSON is a watch of /api/watches: the configured watches first, in
+// the configuration's order, then, by name, those only the history knows.
+// Retired is true for the latter: the configuration no longer lists them,
+// so nobody checks them any more, and their status and last check are
+// those of their last check, however long ago; their history stays, as
+// evidence. (Without the configuration, no watch is retired.)
 type watchJSON struct {
 	Name               string           `json:"name"`
 	URL                string           `json:"url"`
+	Retired            bool             `json:"retired"`
 	Status             string           `json:"status"` // ok, anomaly, fetch_error, never
 	StatusReason       string           `json:"status_reason,omitempty"`
 	StatusSince        time.Time        `json:"status_since,omitzero"`
@@ -47,13 +55,14 @@ func (s *Server) apiWatches(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := []watchJSON{}
-	for _, sum := range mergeWatches(s.watches, known) {
-		st := watchStatus(sum)
+	for _, lw := range mergeWatches(s.watches, known) {
+		st := watchStatus(lw.WatchSummary)
 		out = append(out, watchJSON{
-			Name: sum.Name, URL: sum.URL, Status: st.Key, StatusReason: st.Detail, StatusSince: st.Since.UTC(),
-			LastCheck: sum.LastCheck.UTC(), LastOutcome: sum.LastOutcome, CurrentVersion: sum.CurrentVersion,
-			Versions: sum.Versions, LastChange: sum.LastChange.UTC(),
-			LastChangeSummary: sum.LastChangeSummary, LastChangeSeverity: sum.LastChangeSeverity,
+			Name: lw.Name, URL: lw.URL, Retired: lw.Retired,
+			Status: st.Key, StatusReason: st.Detail, StatusSince: st.Since.UTC(),
+			LastCheck: lw.LastCheck.UTC(), LastOutcome: lw.LastOutcome, CurrentVersion: lw.CurrentVersion,
+			Versions: lw.Versions, LastChange: lw.LastChange.UTC(),
+			LastChangeSummary: lw.LastChangeSummary, LastChangeSeverity: lw.LastChangeSeverity,
 		})
 	}
 	return writeJSON(w, http.StatusOK, out)
@@ -62,7 +71,9 @@ func (s *Server) apiWatches(w http.ResponseWriter, r *http.Request) error {
 // apiEvents lists events, oldest first (order=desc: newest first). Query
 // parameters: watch, kind and severity (comma-separated lists), since
 // (RFC 3339 or a date), after and before (event ids), limit. When more
-// events follow, the Link header names the next page (rel="next").
+// events follow, the Link header names the next page (rel="next"). A
+// watch that is neither configured nor in the history is a 404 (a typo,
+// not an empty history); a known watch without events is [].
 func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := monitor.EventFilter{Limit: apiEventsDefault}
@@ -116,6 +127,11 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return badRequestf("order %q: want asc or desc", q.Get("order"))
 	}
+	if f.Watch != "" {
+		if err := s.checkWatch(r.Context(), f.Watch); err != nil {
+			return err
+		}
+	}
 	events, err := s.reader.Events(r.Context(), f)
 	if err != nil {
 		return err
@@ -134,6 +150,23 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Link", fmt.Sprintf(`</api/events?%s>; rel="next"`, next.Encode()))
 	}
 	return writeJSON(w, http.StatusOK, events)
+}
+
+// checkWatch returns a 404 statusError when name is neither a configured
+// watch nor one the history knows (a watch since removed from the
+// configuration keeps its history).
+func (s *Server) checkWatch(ctx context.Context, name string) error {
+	if slices.ContainsFunc(s.watches, func(w monitor.Watch) bool { return w.Name == name }) {
+		return nil
+	}
+	known, err := s.reader.Watches(ctx)
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(known, func(w monitor.WatchSummary) bool { return w.Name == name }) {
+		return nil
+	}
+	return notFoundf("watch %q: no such watch, neither configured nor in the history", name)
 }
 
 type versionJSON struct {

@@ -57,8 +57,9 @@ func (s *Server) pathEvent(r *http.Request) (*monitor.Event, error) {
 
 type overviewView struct {
 	common
-	Watches  []watchView
-	Problems int // watches with an open episode
+	Watches  []watchView // the configured ones
+	Retired  []watchView // those the configuration no longer lists
+	Problems int         // configured watches with an open episode
 	From     time.Time
 }
 
@@ -73,21 +74,27 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	summaries := mergeWatches(s.watches, known)
-	v := overviewView{common: s.common("Watches"), Watches: make([]watchView, len(summaries)), From: start}
-	counts := make([][]int, len(summaries))
+	listed := mergeWatches(s.watches, known)
+	v := overviewView{common: s.common("Watches"), Watches: make([]watchView, 0, len(listed)), From: start}
+	counts := make([][]int, len(listed))
 	scale := 1
-	for i, sum := range summaries {
-		counts[i] = monthlyCounts(times[sum.Name], start)
+	for i, lw := range listed {
+		counts[i] = monthlyCounts(times[lw.Name], start)
 		scale = max(scale, slices.Max(counts[i]))
 	}
-	for i, sum := range summaries {
-		wv := newWatchView(sum)
+	for i, lw := range listed {
+		wv := newWatchView(lw)
 		wv.Spark = newSpark(counts[i], start, scale)
-		if sum.Episode != nil {
+		if lw.Retired {
+			// An episode left open when the watch was removed is no
+			// problem now: nobody checks the page any more.
+			v.Retired = append(v.Retired, wv)
+			continue
+		}
+		if lw.Episode != nil {
 			v.Problems++
 		}
-		v.Watches[i] = wv
+		v.Watches = append(v.Watches, wv)
 	}
 	return s.render(w, http.StatusOK, "overview", v)
 }
@@ -147,20 +154,22 @@ var eventKinds = []monitor.EventKind{
 	monitor.KindAnomaly, monitor.KindFetchError, monitor.KindRecovered,
 }
 
-func (s *Server) findWatch(ctx context.Context, name string) (monitor.WatchSummary, error) {
+// findWatch returns the watch named name, configured or known to the
+// history; a statusError 404 when there is none.
+func (s *Server) findWatch(ctx context.Context, name string) (listedWatch, error) {
 	if !watchNamePattern.MatchString(name) {
-		return monitor.WatchSummary{}, notFoundf("%q is not a watch name.", name)
+		return listedWatch{}, notFoundf("%q is not a watch name.", name)
 	}
 	known, err := s.reader.Watches(ctx)
 	if err != nil {
-		return monitor.WatchSummary{}, err
+		return listedWatch{}, err
 	}
-	for _, sum := range mergeWatches(s.watches, known) {
-		if sum.Name == name {
-			return sum, nil
+	for _, lw := range mergeWatches(s.watches, known) {
+		if lw.Name == name {
+			return lw, nil
 		}
 	}
-	return monitor.WatchSummary{}, notFoundf("There is no watch named %q.", name)
+	return listedWatch{}, notFoundf("There is no watch named %q.", name)
 }
 
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {

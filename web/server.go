@@ -88,7 +88,10 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 
 // WithWatches lists the configured watches, so that the overview shows
 // those never checked yet, with their URLs. Watches the history knows
-// but the configuration no longer lists are shown too.
+// but the configuration no longer lists are shown too, marked as no
+// longer watched ("retired": true in /api/watches); without this option
+// no watch is. A watch filter of /api/events that names neither kind of
+// watch is answered 404.
 func WithWatches(ws []monitor.Watch) Option {
 	return func(s *Server) { s.watches = append([]monitor.Watch(nil), ws...) }
 }

@@ -34,14 +34,14 @@ func watchStatus(s monitor.WatchSummary) status {
 
 // watchView is a watch as the overview and the timeline head show it.
 type watchView struct {
-	monitor.WatchSummary
+	listedWatch
 	Status  status
 	URLSafe bool // URL is http(s), so it may be a link
 	Spark   spark
 }
 
-func newWatchView(s monitor.WatchSummary) watchView {
-	return watchView{WatchSummary: s, Status: watchStatus(s), URLSafe: isWebURL(s.URL)}
+func newWatchView(w listedWatch) watchView {
+	return watchView{listedWatch: w, Status: watchStatus(w.WatchSummary), URLSafe: isWebURL(w.URL)}
 }
 
 // isWebURL says whether a scraped or configured URL may become a link:
@@ -51,14 +51,26 @@ func isWebURL(raw string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
+// listedWatch is a watch the web view lists: a configured one, or one
+// only the history knows.
+type listedWatch struct {
+	monitor.WatchSummary
+	// Retired: the configuration no longer lists the watch, so nobody
+	// checks it any more; its history stays, as evidence. Its status and
+	// last check are those of its last check, however long ago.
+	Retired bool
+}
+
 // mergeWatches lists the configured watches first, in their order, then
-// the ones only the history knows, by name.
-func mergeWatches(configured []monitor.Watch, known []monitor.WatchSummary) []monitor.WatchSummary {
+// the ones only the history knows, by name: retired, unless configured is
+// empty, which means the configuration is not known (a configuration
+// lists at least one watch).
+func mergeWatches(configured []monitor.Watch, known []monitor.WatchSummary) []listedWatch {
 	byName := make(map[string]monitor.WatchSummary, len(known))
 	for _, s := range known {
 		byName[s.Name] = s
 	}
-	out := make([]monitor.WatchSummary, 0, max(len(known), len(configured)))
+	out := make([]listedWatch, 0, max(len(known), len(configured)))
 	seen := make(map[string]bool, len(configured))
 	for _, w := range configured {
 		if seen[w.Name] {
@@ -70,15 +82,15 @@ func mergeWatches(configured []monitor.Watch, known []monitor.WatchSummary) []mo
 			s = monitor.WatchSummary{Name: w.Name}
 		}
 		s.URL = w.URL
-		out = append(out, s)
+		out = append(out, listedWatch{WatchSummary: s})
 	}
-	var rest []monitor.WatchSummary
+	var rest []listedWatch
 	for _, s := range known {
 		if !seen[s.Name] {
-			rest = append(rest, s)
+			rest = append(rest, listedWatch{WatchSummary: s, Retired: len(configured) > 0})
 		}
 	}
-	slices.SortFunc(rest, func(a, b monitor.WatchSummary) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(rest, func(a, b listedWatch) int { return cmp.Compare(a.Name, b.Name) })
 	return append(out, rest...)
 }
 
