@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/analyze"
@@ -24,6 +25,12 @@ const (
 	maxScope      = 20
 	maxForms      = 5
 	maxDigestRows = 30 // changes in one digest; the rest are counted
+
+	maxExcerptLine = 400 // runes of a changed line of the excerpt
+	// maxMarks is the most runs of changed words an excerpt line marks in
+	// HTML: past it, the line is a rewrite, shown whole as before, and the
+	// markup a line adds stays a few hundred bytes.
+	maxMarks = 8
 )
 
 // detail says how much of a change a message shows.
@@ -60,7 +67,18 @@ type scopeView struct{ Sign, What, Label string }
 
 type quoteView struct{ Sign, Text, Section string }
 
-type excerptLine struct{ Sign, Text string }
+// excerptLine is a line of the diff excerpt: Text as the text part shows
+// it and, for a changed line with changed words to mark, Pieces, the same
+// text in runs for the HTML part.
+type excerptLine struct {
+	Sign, Text string
+	Pieces     []excerptPiece
+}
+
+// excerptPiece is a run of an excerpt line's text: Mark is "del" (on a
+// removed line) or "ins" (on an added one) for words that differ from the
+// paired line, "" for the rest.
+type excerptPiece struct{ Text, Mark string }
 
 // linkView is a link found in the policy. Only http(s) links are ever
 // made clickable; others are shown as text.
@@ -171,20 +189,116 @@ func (s *Service) versionInfo(ctx context.Context, oldID, newID int64, lines int
 		if err != nil {
 			return cachedInfo{}, fmt.Errorf("version %d: %w", oldID, err)
 		}
-		for _, l := range strings.Split(strings.TrimRight(diff.Compute(oldV.Text, newV.Text, 0).Excerpt(lines), "\n"), "\n") {
-			switch {
-			case l == "":
-			case strings.HasPrefix(l, "- "):
-				info.lines = append(info.lines, excerptLine{Sign: "−", Text: oneLine(l[2:], 400)})
-			case strings.HasPrefix(l, "+ "):
-				info.lines = append(info.lines, excerptLine{Sign: "+", Text: oneLine(l[2:], 400)})
-			default:
-				info.lines = append(info.lines, excerptLine{Text: oneLine(l, 100)})
+		for _, l := range diff.Compute(oldV.Text, newV.Text, 0).ExcerptLines(lines) {
+			switch l.Op {
+			case diff.Delete:
+				info.lines = append(info.lines, changedLine("−", "del", l))
+			case diff.Insert:
+				info.lines = append(info.lines, changedLine("+", "ins", l))
+			default: // how many lines were left out
+				info.lines = append(info.lines, excerptLine{Text: oneLine(l.Text(), 100)})
 			}
 		}
 	}
 	s.excerpts.put(key, info)
 	return info, nil
+}
+
+// changedLine is the excerpt line of l, a removed or added line, its
+// changed words marked with mark.
+func changedLine(sign, mark string, l diff.ExcerptLine) excerptLine {
+	text := oneLine(l.Text(), maxExcerptLine)
+	return excerptLine{Sign: sign, Text: text, Pieces: markWords(l.Pieces, mark, text, maxExcerptLine)}
+}
+
+// markWords cleans the pieces of a line as oneLine(line, max) cleans the
+// line and returns them as runs, the changed ones marked with mark; joined,
+// they are want, the line as oneLine cleaned it. A space folded from white
+// space or control characters is marked only inside a changed run, so that
+// a mark starts and ends on a word. It returns nil, the line to be shown
+// whole, when no word changed, when more than maxMarks runs did, or should
+// the pieces cleaned not join to want.
+func markWords(pieces []diff.ExcerptPiece, mark, want string, max int) []excerptPiece {
+	var b strings.Builder
+	type run struct {
+		start   int
+		changed bool
+	}
+	var runs []run
+	emit := func(r rune, changed bool) {
+		if n := len(runs); n == 0 || runs[n-1].changed != changed {
+			runs = append(runs, run{b.Len(), changed})
+		}
+		b.WriteRune(r)
+	}
+	// The rules of email.HeaderText, piece by piece: a run of invalid
+	// bytes is one U+FFFD; white space, control and format characters
+	// separate words, which are joined by one space.
+	space, spaceChanged, invalid := false, true, false
+	for _, p := range pieces {
+		for i := 0; i < len(p.Text); {
+			r, size := utf8.DecodeRuneInString(p.Text[i:])
+			i += size
+			if r == utf8.RuneError && size == 1 {
+				if invalid {
+					continue
+				}
+				invalid = true
+			} else {
+				invalid = false
+			}
+			if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+				if b.Len() > 0 {
+					space, spaceChanged = true, spaceChanged && p.Changed
+				}
+				continue
+			}
+			if space {
+				emit(' ', spaceChanged && runs[len(runs)-1].changed && p.Changed)
+				space, spaceChanged = false, true
+			}
+			emit(r, p.Changed)
+		}
+	}
+	s := b.String()
+	if max > 0 && utf8.RuneCountInString(s) > max {
+		cut := 0
+		for range max - 1 {
+			_, size := utf8.DecodeRuneInString(s[cut:])
+			cut += size
+		}
+		for len(runs) > 0 && runs[len(runs)-1].start >= cut {
+			runs = runs[:len(runs)-1]
+		}
+		s = s[:cut] + "…"
+		if n := len(runs); n == 0 || runs[n-1].changed {
+			runs = append(runs, run{cut, false})
+		}
+	}
+	if s != want {
+		return nil
+	}
+	marks := 0
+	for _, r := range runs {
+		if r.changed {
+			marks++
+		}
+	}
+	if marks == 0 || marks > maxMarks {
+		return nil
+	}
+	out := make([]excerptPiece, len(runs))
+	for k, r := range runs {
+		end := len(s)
+		if k+1 < len(runs) {
+			end = runs[k+1].start
+		}
+		out[k] = excerptPiece{Text: s[r.start:end]}
+		if r.changed {
+			out[k].Mark = mark
+		}
+	}
+	return out
 }
 
 // objectionForms returns the links the policy offers with the right to

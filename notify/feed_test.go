@@ -84,7 +84,9 @@ func TestFeeds(t *testing.T) {
 	}
 	critical := all.Entries[2].Content
 	for _, want := range []string{"Purpose added: AI training", "2026-05-27", "We use public posts and photos",
-		`<a href="https://nimbus.example/object-ai">`, "Diff excerpt", "&#43; Effective May 27, 2026"} {
+		`<a href="https://nimbus.example/object-ai">`, "Diff excerpt",
+		// The changed words marked, as in the emails.
+		`&#43; Effective <ins style="background:#acf2bd;font-weight:bold;text-decoration:underline">May 27</ins>, 2026`} {
 		if !strings.Contains(critical, want) {
 			t.Errorf("critical entry lacks %q:\n%s", want, critical)
 		}

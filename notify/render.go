@@ -42,6 +42,18 @@ var htmlFuncs = htmltemplate.FuncMap{
 		}
 		return "color:#666"
 	},
+	// markStyle is the style of the changed words of an excerpt line: a
+	// stronger background than the line's, and bold with a strike (removed)
+	// or an underline (added) where colours are not shown.
+	"markStyle": func(mark string) htmltemplate.CSS {
+		switch mark {
+		case "ins":
+			return "background:#acf2bd;font-weight:bold;text-decoration:underline"
+		case "del":
+			return "background:#fdb8c0;font-weight:bold;text-decoration:line-through"
+		}
+		return ""
+	},
 }
 
 // parseTemplates parses each page with the shared definitions it uses.

@@ -3,6 +3,7 @@ package diff
 import (
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -26,6 +27,59 @@ const (
 // says how many.
 func (r *Result) Excerpt(maxLines int) string {
 	var b strings.Builder
+	for _, l := range r.ExcerptLines(maxLines) {
+		switch l.Op {
+		case Delete:
+			b.WriteString("- ")
+		case Insert:
+			b.WriteString("+ ")
+		}
+		for _, p := range l.Pieces {
+			b.WriteString(p.Text)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// ExcerptPiece is a run of an excerpt line's text. Changed says it is part
+// of a changed span of words (a Delete span on a deleted line, an Insert
+// span on an inserted one): the words that differ from the paired line.
+type ExcerptPiece struct {
+	Text    string
+	Changed bool
+}
+
+// ExcerptLine is one line of Excerpt, in pieces: Op is Delete or Insert
+// for a changed line, Equal for the last line that says how many changed
+// lines were left out. Its pieces, joined, are the line's text as Excerpt
+// writes it after the "- " or "+ ": shortened, control characters
+// replaced. They are never empty, and two in a row differ in Changed. The
+// pieces of a line without word highlights (unpaired, see Line.Spans) and
+// of the last line are not Changed.
+type ExcerptLine struct {
+	Op     Op
+	Pieces []ExcerptPiece
+}
+
+// Text returns the line's text: its pieces joined.
+func (l ExcerptLine) Text() string {
+	if len(l.Pieces) == 1 {
+		return l.Pieces[0].Text
+	}
+	var b strings.Builder
+	for _, p := range l.Pieces {
+		b.WriteString(p.Text)
+	}
+	return b.String()
+}
+
+// ExcerptLines returns the lines of Excerpt(maxLines) in order, each in
+// pieces that say which of its words changed, for a renderer that marks
+// them (an HTML email). Excerpt is these lines, each after its "- " or
+// "+ " and followed by "\n".
+func (r *Result) ExcerptLines(maxLines int) []ExcerptLine {
+	var out []ExcerptLine
 	shown, total := 0, 0
 	for _, h := range r.Hunks {
 		for _, l := range h.Lines {
@@ -37,34 +91,87 @@ func (r *Result) Excerpt(maxLines int) string {
 				continue
 			}
 			shown++
-			if l.Op == Delete {
-				b.WriteString("- ")
-			} else {
-				b.WriteString("+ ")
-			}
-			b.WriteString(printable(shorten(l)))
-			b.WriteByte('\n')
+			out = append(out, ExcerptLine{Op: l.Op, Pieces: printablePieces(shorten(l))})
 		}
 	}
 	if more := total - shown; more > 0 {
-		b.WriteString("… " + strconv.Itoa(more) + " more changed line")
+		note := "… " + strconv.Itoa(more) + " more changed line"
 		if more > 1 {
-			b.WriteByte('s')
+			note += "s"
 		}
-		b.WriteByte('\n')
+		out = append(out, ExcerptLine{Op: Equal, Pieces: []ExcerptPiece{{Text: note}}})
 	}
-	return b.String()
+	return out
+}
+
+// excerptText collects the pieces of an excerpt line, merging neighbours
+// of the same kind and dropping empty text.
+type excerptText []ExcerptPiece
+
+func (t *excerptText) add(text string, changed bool) {
+	if text == "" {
+		return
+	}
+	if n := len(*t); n > 0 && (*t)[n-1].Changed == changed {
+		(*t)[n-1].Text += text
+		return
+	}
+	*t = append(*t, ExcerptPiece{Text: text, Changed: changed})
+}
+
+// addRange adds the bytes [start, end) of l.Text, in pieces along its spans.
+func (t *excerptText) addRange(l Line, start, end int) {
+	if l.Spans == nil {
+		t.add(l.Text[start:end], false)
+		return
+	}
+	pos := 0
+	for _, s := range l.Spans {
+		spanEnd := pos + len(s.Text)
+		if from, to := max(pos, start), min(spanEnd, end); from < to {
+			t.add(l.Text[from:to], s.Op != Equal)
+		}
+		if spanEnd >= end {
+			break
+		}
+		pos = spanEnd
+	}
+}
+
+// printablePieces replaces the control characters of the pieces as
+// printable does those of the line they make up: when the line has any,
+// every piece is mapped, so that the pieces and the line agree even on
+// invalid UTF-8 (which the mapping replaces too).
+func printablePieces(pieces []ExcerptPiece) []ExcerptPiece {
+	control := false
+	for _, p := range pieces {
+		control = control || hasControl(p.Text)
+	}
+	if !control {
+		return pieces
+	}
+	for k := range pieces {
+		pieces[k].Text = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) && r != '\t' {
+				return utf8.RuneError
+			}
+			return r
+		}, pieces[k].Text)
+	}
+	return pieces
 }
 
 // window is a byte range of a line.
 type window struct{ start, end int }
 
-// shorten returns a changed line's text, or for a long one the parts around
-// its changed words, joined and ended with "…".
-func shorten(l Line) string {
+// shorten returns a changed line's text in pieces, or for a long one the
+// parts around its changed words, joined and ended with "…".
+func shorten(l Line) []ExcerptPiece {
+	var t excerptText
 	text := l.Text
 	if utf8.RuneCountInString(text) <= excerptWidth {
-		return text
+		t.addRange(l, 0, len(text))
+		return t
 	}
 	// Windows around the changed spans, and around the places between two
 	// equal spans where the counterpart line has words this one lacks.
@@ -93,7 +200,6 @@ func shorten(l Line) string {
 		windows = []window{{0, len(text)}} // unpaired: its start
 	}
 
-	var b strings.Builder
 	runes, shownTo := 0, 0
 	for k, w := range windows {
 		left := excerptWidth - runes
@@ -101,23 +207,23 @@ func shorten(l Line) string {
 			break // no room worth showing for another change
 		}
 		if k > 0 || w.start > 0 {
-			b.WriteString("…")
+			t.add("…", false)
 		}
 		part := text[w.start:w.end]
 		n := utf8.RuneCountInString(part)
 		if n > left {
-			b.WriteString(cutWords(part, left))
-			b.WriteString("…")
-			return b.String()
+			t.addRange(l, w.start, w.start+len(cutWords(part, left)))
+			t.add("…", false)
+			return t
 		}
 		runes += n
-		b.WriteString(part)
+		t.addRange(l, w.start, w.end)
 		shownTo = w.end
 	}
 	if shownTo < len(text) {
-		b.WriteString("…")
+		t.add("…", false)
 	}
-	return b.String()
+	return t
 }
 
 // widen extends the byte range [start, end) of text by excerptContext runes
