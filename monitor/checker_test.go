@@ -272,7 +272,7 @@ func TestSchedulerRunsEachWatchAloneAndStops(t *testing.T) {
 	}
 	var idle atomic.Int32
 	sched := monitor.NewScheduler(checker, rig.db, watches, 4, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		monitor.WithIdleHook(func() { idle.Add(1) }))
+		monitor.WithIdleHook(func() { idle.Add(1) }, 0))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sched.Run(ctx) }()

@@ -42,6 +42,8 @@ type Scheduler struct {
 
 	firstRetry time.Duration
 	onIdle     func()
+	idleQuiet  time.Duration
+	cron       *cron.Cron
 	sem        chan struct{}
 	wg         sync.WaitGroup
 }
@@ -55,11 +57,13 @@ func WithFirstRetryDelay(d time.Duration) SchedulerOption {
 	return func(s *Scheduler) { s.firstRetry = d }
 }
 
-// WithIdleHook sets a function called each time the last running check
-// finishes: the daemon gives memory back to the system there, since it
-// then sleeps for hours.
-func WithIdleHook(f func()) SchedulerOption {
-	return func(s *Scheduler) { s.onIdle = f }
+// WithIdleHook sets a function called when the last running check
+// finishes and no scheduled check is due within quiet: the daemon gives
+// memory back to the system there, since it then sleeps for hours. The
+// checks of a pass are spread over minutes (see Jitter), so that without
+// quiet the hook would run between each two of them, for nothing.
+func WithIdleHook(f func(), quiet time.Duration) SchedulerOption {
+	return func(s *Scheduler) { s.onIdle, s.idleQuiet = f, quiet }
 }
 
 // NewScheduler returns a scheduler for the watches; concurrency <= 0 means 4.
@@ -120,6 +124,7 @@ func Period(s cron.Schedule, from time.Time) time.Duration {
 // running check has finished or been abandoned.
 func (s *Scheduler) Run(ctx context.Context) error {
 	c := cron.New(cron.WithParser(ScheduleParser), cron.WithLogger(cron.DiscardLogger))
+	s.cron = c
 	now := time.Now()
 	var overdue []Watch
 	for _, w := range s.watches {
@@ -188,7 +193,7 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 			delete(s.running, w.Name)
 			idle := len(s.running) == 0
 			s.mu.Unlock()
-			if idle && s.onIdle != nil && ctx.Err() == nil {
+			if idle && s.onIdle != nil && ctx.Err() == nil && s.quietAhead() {
 				s.onIdle()
 			}
 			s.wg.Done()
@@ -218,6 +223,24 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 			s.log.Info("checked", "watch", w.Name, "outcome", res.Outcome, "parsed", res.Parsed)
 		}
 	}()
+}
+
+// quietAhead reports whether no scheduled check is due within the idle
+// hook's quiet time. Retries are not counted: one a minute away costs the
+// hook's work once more, and only while a site fails.
+func (s *Scheduler) quietAhead() bool {
+	if s.idleQuiet <= 0 {
+		return true
+	}
+	horizon := time.Now().Add(s.idleQuiet)
+	for _, e := range s.cron.Entries() {
+		// A zero Next: the cron has not started yet (a check of the
+		// start's overdue ones finished first) and knows no time.
+		if !e.Next.IsZero() && e.Next.Before(horizon) {
+			return false
+		}
+	}
+	return true
 }
 
 // retryLater makes w's one pending retry run after delay. There is no
