@@ -89,6 +89,8 @@ type Service struct {
 	tmpl     *templates
 	excerpts *excerptCache
 	feeds    *feedCache
+
+	turnNow chan chan struct{} // see TurnNow
 }
 
 // Option configures a Service.
@@ -155,6 +157,7 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 		maxAttempts:  DefaultMaxAttempts, maxAge: DefaultMaxAge, backoffBase: DefaultBackoffBase, backoffMax: DefaultBackoffMax,
 		flapWindow: DefaultFlapWindow, flapThreshold: DefaultFlapThreshold,
 		excerpts: newExcerptCache(256), feeds: newFeedCache(32),
+		turnNow: make(chan chan struct{}),
 	}
 	for _, o := range opts {
 		o(s)
@@ -185,7 +188,8 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 	return s, nil
 }
 
-// Run plans, digests and sends until ctx is done, every poll interval.
+// Run plans, digests and sends until ctx is done, every poll interval
+// (and when TurnNow asks).
 // Failures are logged and tried again at the next turn: a database busy
 // for a moment or an SMTP server down must not stop the daemon. It returns
 // nil when ctx is done.
@@ -195,17 +199,102 @@ func (s *Service) Run(ctx context.Context) error {
 	s.warnNoMailServer(ctx)
 	t := time.NewTicker(s.pollInterval)
 	defer t.Stop()
+	// A turn reads the events, the digest state and the outbox: SQL every
+	// few seconds for months, for nothing between passes. Turns are skipped
+	// while the database is as the last turn left it (its change stamp)
+	// and nothing it holds falls due. A turn that leaves the stamp moved —
+	// its own writes, or another process's meanwhile — is followed by
+	// another at once, until one changes nothing: then nothing is left to
+	// do, and the daemon, idle, touches neither SQLite nor its pages.
+	var seen string          // the stamp the last turn left unchanged; "": none
+	var quietUntil time.Time // nothing is due before, unless the stamp moves
+	var asked chan struct{}  // a TurnNow waiting for this turn
 	for {
-		if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("notifications", "err", err)
+		before := s.stamp()
+		if asked != nil || before == "" || before != seen || !s.now().Before(quietUntil) {
+			seen = ""
+			for range maxSettleTurns {
+				if err := s.Tick(ctx); err != nil {
+					if ctx.Err() == nil {
+						s.log.Error("notifications", "err", err)
+					}
+					break
+				}
+				after := s.stamp()
+				if after != "" && after == before {
+					seen, quietUntil = after, s.nextDue(ctx)
+					break
+				}
+				before = after
+			}
+		}
+		if asked != nil {
+			close(asked)
+			asked = nil
 		}
 		select {
 		case <-ctx.Done():
 			s.log.Info("notifications stopped")
 			return nil
 		case <-t.C:
+		case asked = <-s.turnNow:
 		}
 	}
+}
+
+// TurnNow has Run take a turn at once and waits until it has, or until ctx
+// is done. The daemon asks when a pass of checks ends: the pass's changes
+// go out then, not up to a poll interval later, and the memory the daemon
+// gives back afterwards is not taken again by that turn.
+func (s *Service) TurnNow(ctx context.Context) {
+	done := make(chan struct{})
+	select {
+	case s.turnNow <- done:
+	case <-ctx.Done():
+		return
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+// maxSettleTurns is how many turns Run takes in a row while each moves
+// the change stamp (a pass writing events meanwhile); then it waits for
+// the next poll.
+const maxSettleTurns = 4
+
+// stamp returns the store's change stamp, "" when it cannot tell.
+func (s *Service) stamp() string {
+	st, err := s.store.ChangeStamp()
+	if err != nil {
+		return ""
+	}
+	return st
+}
+
+// maxQuiet is the longest Run goes without a turn, whatever the store's
+// change stamp says: a write the stamp missed (a filesystem with coarse
+// times, see store.DB.ChangeStamp) waits at most this long.
+const maxQuiet = 10 * time.Minute
+
+// nextDue returns when the next turn has something to do although the
+// store has not changed: the next digest time, the next attempt of a
+// pending notification, or maxQuiet from now.
+func (s *Service) nextDue(ctx context.Context) time.Time {
+	now := s.now()
+	due := now.Add(maxQuiet)
+	if t := s.digest.Next(now); !t.IsZero() && t.Before(due) {
+		due = t
+	}
+	next, err := s.store.NextOutboxAttempt(ctx)
+	if err != nil {
+		return now // look again at the next poll
+	}
+	if !next.IsZero() && next.Before(due) {
+		due = next
+	}
+	return due
 }
 
 // warnNoMailServer says once, at the start, that subscribers exist who

@@ -145,6 +145,13 @@ type Outbox interface {
 	MarkOutboxFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error
 	CancelOutbox(ctx context.Context, id int64, reason string) error
 	OutboxRows(ctx context.Context, statuses []string, limit int) ([]OutboxItem, error)
+	// NextOutboxAttempt is when the earliest pending row may next be
+	// claimed; the zero time when none is pending.
+	NextOutboxAttempt(ctx context.Context) (time.Time, error)
+	// ChangeStamp is a token that differs whenever anything was written
+	// to the store since it was taken, by any process; reading it must
+	// cost next to nothing (Run takes it at every poll).
+	ChangeStamp() (string, error)
 }
 
 // Store is everything the Service needs; each part of it uses only the

@@ -562,6 +562,21 @@ func (db *DB) CancelOutbox(ctx context.Context, id int64, reason string) error {
 	return nil
 }
 
+// NextOutboxAttempt returns when the earliest pending row may next be
+// claimed (its next attempt, or the end of another sender's claim on it),
+// or the zero time when no row is pending.
+func (db *DB) NextOutboxAttempt(ctx context.Context) (time.Time, error) {
+	var next sql.NullInt64
+	if err := db.sql.QueryRowContext(ctx, `SELECT MIN(MAX(next_attempt_at, claimed_until))
+		FROM notify_outbox WHERE status = 'pending'`).Scan(&next); err != nil {
+		return time.Time{}, fmt.Errorf("next outbox attempt: %w", err)
+	}
+	if !next.Valid {
+		return time.Time{}, nil
+	}
+	return fromUnixNano(next.Int64), nil
+}
+
 // OutboxRows returns the rows with one of the statuses (all rows when
 // none is given), oldest first; at most limit of the newest when limit > 0.
 func (db *DB) OutboxRows(ctx context.Context, statuses []string, limit int) ([]OutboxItem, error) {

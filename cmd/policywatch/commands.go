@@ -73,10 +73,17 @@ Example:
 			notifyDone := make(chan error, 1)
 			go func() { notifyDone <- notifier.Run(ctx) }()
 			go pruneDaily(ctx, a, a.cfg.Settings.CheckRetention)
-			// Between passes the daemon sleeps for hours: give the memory of
-			// the pass (parse trees, compression windows) back to the system.
+			// Between passes the daemon sleeps for hours: once the pass's
+			// changes are sent, give the memory of the pass (parse trees,
+			// compression windows, code) back to the system.
+			passEnded := func() {
+				turnCtx, cancel := context.WithTimeout(ctx, time.Minute)
+				defer cancel()
+				notifier.TurnNow(turnCtx)
+				releaseMemory(a.db, a.log)
+			}
 			sched := monitor.NewScheduler(a.newChecker(), a.db, a.cfg.Watches, opt.concurrency, a.log,
-				monitor.WithIdleHook(func() { releaseMemory(a.db, a.log) }, idleQuiet))
+				monitor.WithIdleHook(passEnded, idleQuiet))
 			schedErr := sched.Run(ctx)
 			cancel()
 			<-webDone

@@ -1,0 +1,114 @@
+package notify_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/notify"
+	"github.com/policywatch/policywatch/notify/email"
+	"github.com/policywatch/policywatch/notify/webhook"
+)
+
+// turnCounter counts Run's turns: each begins by reading the dispatcher's
+// state.
+type turnCounter struct {
+	dbStore
+	turns atomic.Int32
+}
+
+func (c *turnCounter) NotifyState(ctx context.Context) (int64, time.Time, error) {
+	c.turns.Add(1)
+	return c.dbStore.NotifyState(ctx)
+}
+
+// Between passes the notifier runs no turn while the database does not
+// change and nothing falls due; it still takes one when asked, and sees an
+// event the checker records, a retry that falls due and a digest time.
+func TestRunIdlesWhileNothingChanges(t *testing.T) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	var hooks atomic.Int32
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if hooks.Add(1) == 1 {
+			http.Error(w, "down for a moment", http.StatusServiceUnavailable)
+		}
+	}))
+	defer receiver.Close()
+	r.subscribe("ada@example.org", nil)
+	counter := &turnCounter{dbStore: r.store}
+	cfg := notify.Config{
+		Webhooks:       []notify.Webhook{{Config: webhook.Config{URL: receiver.URL, MinSeverity: "notable"}}},
+		DigestSchedule: "0 8 * * *", SMTP: ms.config(),
+	}
+	svc, err := notify.New(cfg, counter, notify.WithClock(r.clock.Now), notify.WithLogger(quiet),
+		notify.WithPollInterval(5*time.Millisecond), notify.WithRetry(5, time.Minute, time.Minute),
+		notify.WithEmailOptions(email.WithTLSConfig(ms.clientTLS)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("after 10 s: %s", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+
+	// Idle: a turn at the start, one more for what it wrote, then none
+	// for 60 polls.
+	time.Sleep(100 * time.Millisecond)
+	before := counter.turns.Load()
+	time.Sleep(300 * time.Millisecond)
+	if n := counter.turns.Load() - before; n > 0 {
+		t.Errorf("%d turns in 300 ms of nothing (a poll every 5 ms)", n)
+	}
+
+	// Asked for a turn (a pass has ended), Run takes one at once and
+	// TurnNow returns once it is done.
+	asked := counter.turns.Load()
+	svc.TurnNow(ctx)
+	if counter.turns.Load() == asked {
+		t.Error("TurnNow returned before a turn")
+	}
+
+	// A change recorded by the checker: dispatched; its webhook fails
+	// once; it is notable, so the subscriber hears of it in the digest.
+	r.check("policy-v2-ai.html", t0)
+	r.check("policy-v3-date.html", t0.Add(time.Hour)) // notable
+	waitFor("the webhook's first attempt", func() bool { return hooks.Load() == 1 })
+	time.Sleep(100 * time.Millisecond)
+	if n := hooks.Load(); n != 1 {
+		t.Fatalf("%d webhook attempts before the retry is due, want 1", n)
+	}
+	// The retry falls due a minute later: nothing in the database
+	// changes, the turn runs all the same.
+	settled := counter.turns.Load()
+	r.clock.Add(2 * time.Minute)
+	waitFor("the webhook's retry", func() bool { return hooks.Load() == 2 })
+	if counter.turns.Load() == settled {
+		t.Error("the retry went without a turn")
+	}
+
+	// The digest time, 08:00 the next day: the change waiting for it goes.
+	if n := len(ms.messages()); n != 0 {
+		t.Fatalf("%d messages before the digest time (the change is notable: no alert)", n)
+	}
+	r.clock.Set(time.Date(2026, 5, 13, 8, 0, 0, 0, time.UTC))
+	waitFor("the daily digest", func() bool { return len(ms.messages()) == 1 })
+}
