@@ -227,9 +227,15 @@ func (c *Checker) capture(ctx context.Context, w Watch, state *State, via string
 // body and nil error: 304 Not Modified).
 func (c *Checker) fetchInto(ctx context.Context, w Watch, state *State, rec *CheckRecord) error {
 	req := fetch.Request{URL: w.URL, Header: w.Headers, Language: w.Language}
-	if state.Current != nil && state.Episode == nil && state.WorkingFetcher != FetcherBrowser {
+	if state.Current != nil && state.Episode == nil && state.WorkingFetcher != FetcherBrowser &&
+		rec.Started.Sub(state.AcceptedParsedAt) < shapeTrust {
 		// Conditional GET only while the last capture was a good one: after
-		// an anomaly the server's validators may describe the bad page.
+		// an anomaly the server's validators may describe the bad page. And
+		// not once a day, as a page of the same shape is parsed once a day
+		// (shapeTrust): a server may answer 304 to a page it changed (a
+		// Last-Modified of one-second grain edited within the second, a
+		// cache that keeps validators), and the change must not stay
+		// hidden for as long as it does.
 		req.ETag, req.LastModified = state.ETag, state.LastModified
 	}
 	resp, attempts, err := c.fetcher.Fetch(ctx, req)
@@ -483,11 +489,31 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		return nil
 	}
 
-	prev, err := c.store.Version(ctx, state.Current.ID)
+	revertedTo, found, err := c.store.FindVersionByHash(ctx, w.Name, hash)
 	if err != nil {
 		return err
 	}
-	revertedTo, found, err := c.store.FindVersionByHash(ctx, w.Name, hash)
+	if state.Reconfigured {
+		// The URL or the selectors changed: the text is read from another
+		// page or other parts of it, and how it differs from the version
+		// read the old way says nothing of the policy. A first capture
+		// again, which subscribers are not told of.
+		rec.Outcome = OutcomeBaseline
+		ev := Event{
+			Watch: w.Name, Time: rec.Started, Kind: KindBaseline, Severity: SeverityInfo,
+			Summary: fmt.Sprintf("%s: first capture since the watch's URL or selectors changed (%d words); not compared with version %d, read the old way",
+				w.Name, countWords(doc.Text), state.Current.ID),
+		}
+		if found {
+			rec.Outcome, rec.SeenVersion, ev.Version = OutcomeReverted, revertedTo, revertedTo
+		} else {
+			rec.NewVersion = newVersion(w, rec, doc, hash, facts)
+		}
+		rec.Events = append(rec.Events, ev)
+		return nil
+	}
+
+	prev, err := c.store.Version(ctx, state.Current.ID)
 	if err != nil {
 		return err
 	}
@@ -579,7 +605,7 @@ func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang
 	if len(w.Select) > 0 && !doc.SelectorMatched {
 		return ReasonSelectorMissing, fmt.Sprintf("no element matches %s", strings.Join(w.Select, ", "))
 	}
-	if reason, evidence := extract.Assess(doc); reason != "" {
+	if reason, evidence := extract.Assess(doc, phrasesDecide(w, state, doc)); reason != "" {
 		return reason, evidence
 	}
 	n := len(doc.Text)
@@ -603,6 +629,21 @@ func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang
 		return ReasonTooShort, fmt.Sprintf("%d characters of text, typically %d", n, state.TypicalLength)
 	}
 	return "", ""
+}
+
+// phrasesDecide says whether words such as "something went wrong" or
+// "accept all cookies" may make doc an error, login or consent page. Not
+// when the watch says its policy uses them (NoShellPhrases), and not when
+// the text is at least half its usual length: a shell is short beside the
+// policy it stands in for (Meta's are a few hundred characters beside
+// 190,000), and a short policy that gains a sentence about accepting
+// cookies would otherwise be an anomaly, its change unseen, for as long as
+// the sentence stays.
+func phrasesDecide(w Watch, state *State, doc *extract.Document) bool {
+	if w.NoShellPhrases {
+		return false
+	}
+	return state.TypicalLength == 0 || 2*len(doc.Text) < state.TypicalLength
 }
 
 func analyzeLinks(links []extract.Link) []analyze.Link {

@@ -71,7 +71,10 @@ var checkerPages = map[string][]byte{
 		strings.Repeat("Nous collectons les contenus que vous créez et partagez, comme vos publications, vos photos et leurs légendes, et vos commentaires, ainsi que des informations sur votre appareil et votre position approximative. ", 6)),
 	"no-policy-div": []byte(`<!DOCTYPE html><html lang="en"><head><title>Privacy</title></head><body><div id="app">` + strings.Repeat(longParagraph, 6) + `</div></body></html>`),
 	"login":         []byte(`<!DOCTYPE html><html lang="en"><head><title>Log in</title></head><body><main id="policy"><h1>Log in to continue</h1><p>You must log in to see this page.</p><form><input name="email"><input type="password"></form></main></body></html>`),
-	"consent":       []byte(`<!DOCTYPE html><html lang="en"><head><title>Cookies</title></head><body><main id="policy"><h1>Allow the use of cookies by Nimbus on this browser?</h1><p>We use cookies to help provide and improve content. Accept all cookies or decline optional cookies.</p></main></body></html>`),
+	// A short policy whose text says what a consent or login wall says.
+	"a-cookies": policyPage("en", "Privacy Policy", "Effective March 3, 2026", "You can accept all cookies or reject non-essential cookies in your settings.", strings.Repeat(longParagraph, 6)),
+	"a-login":   policyPage("en", "Privacy Policy", "Please log in to your account to object.", strings.Repeat(longParagraph, 6)),
+	"consent":   []byte(`<!DOCTYPE html><html lang="en"><head><title>Cookies</title></head><body><main id="policy"><h1>Allow the use of cookies by Nimbus on this browser?</h1><p>We use cookies to help provide and improve content. Accept all cookies or decline optional cookies.</p></main></body></html>`),
 }
 
 type checkerRig struct {
@@ -111,6 +114,10 @@ func TestCheckerClassifiesCaptures(t *testing.T) {
 		{"consent wall", []string{"a", "consent", "a"}, []string{"[baseline]", "[anomaly]", "[recovered]"}},
 		{"episode ending on a new text", []string{"a", "login", "consent", "b"}, []string{"[baseline]", "[anomaly]", "[]", "[recovered change]"}},
 		{"error shell before any baseline", []string{"login", "a", "b"}, []string{"[anomaly]", "[recovered baseline]", "[change]"}},
+		// A capture about as long as the policy is the policy, whatever
+		// its words: the change is seen, not taken for a consent wall.
+		{"a short policy gains a sentence about cookies", []string{"a", "a-cookies", "consent", "a"}, []string{"[baseline]", "[change]", "[anomaly]", "[recovered revert]"}},
+		{"a short policy that says 'please log in', first", []string{"a-login", "a"}, []string{"[anomaly]", "[recovered baseline]"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,6 +128,23 @@ func TestCheckerClassifiesCaptures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A watch whose policy itself says "please log in" is told so
+// (shell_phrases: false): its first capture is a baseline; a page with
+// JavaScript traces only, or far too short, is still no version.
+func TestCheckerWithoutShellPhrases(t *testing.T) {
+	watch := monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en-US", NoShellPhrases: true}
+	rig := newCheckerRig(t, watch)
+	for i, step := range []struct{ page, want string }{
+		{"a-login", "[baseline]"},
+		{"a-cookies", "[change]"},
+		{"login", "[anomaly]"}, // too short
+	} {
+		if _, got, ev := rig.see(t, step.page); got != step.want {
+			t.Errorf("check %d (%s): events %s, want %s (%v)", i+1, step.page, got, step.want, ev)
+		}
 	}
 }
 
@@ -238,6 +262,55 @@ func TestNotModifiedIsUnchanged(t *testing.T) {
 	outcome, kinds, _ := rig.see(t, "a")
 	if outcome != monitor.OutcomeNotModified || kinds != "[]" {
 		t.Errorf("second check: %s %s, want not_modified and no events", outcome, kinds)
+	}
+}
+
+// Changing what a watch reads (its URL, select or remove) makes its next
+// capture a first one again, whose difference from the version read the
+// old way is no change of the policy; the changes after it are.
+func TestReconfiguredWatchStartsAgain(t *testing.T) {
+	rig := newCheckerRig(t, monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en"})
+	_, _, base := rig.see(t, "a")
+	rig.faults.watch.Remove = []string{"h1"} // the title is no longer read
+	outcome, kinds, events := rig.see(t, "a")
+	if outcome != monitor.OutcomeBaseline || kinds != "[baseline]" {
+		t.Fatalf("after the reconfiguration: %s %s, want a baseline", outcome, kinds)
+	}
+	if e := events[0]; e.Severity != monitor.SeverityInfo || e.Version == base[0].Version ||
+		!strings.Contains(e.Summary, "selectors changed") {
+		t.Errorf("event %+v", e)
+	}
+	if _, kinds, _ := rig.see(t, "b"); kinds != "[change]" {
+		t.Errorf("the next change: %s, want [change]", kinds)
+	}
+	// Back to the old selectors: the text of the first version comes back,
+	// which is no revert of the policy either.
+	rig.faults.watch.Remove = nil
+	if outcome, kinds, events := rig.see(t, "a"); outcome != monitor.OutcomeReverted || kinds != "[baseline]" || events[0].Version != base[0].Version {
+		t.Errorf("back to the old selectors: %s %s %+v, want the first version seen again, as a baseline", outcome, kinds, events)
+	}
+	// Other settings keep what was learned: a new schedule is no new start.
+	rig.faults.watch.Schedule = "@every 1h"
+	if _, kinds, _ := rig.see(t, "b"); kinds != "[change]" {
+		t.Errorf("after a new schedule: %s, want [change]", kinds)
+	}
+}
+
+// A server that answers 304 to a page it changed (a validator of coarse
+// time, a misbehaving cache) hides the change for a day at most: once a day
+// the page is asked for without validators. Checks are 6 hours apart.
+func TestNotModifiedIsNotTrustedForMoreThanADay(t *testing.T) {
+	rig := newCheckerRig(t, monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en"})
+	rig.srv.etag = `"v1"`
+	rig.see(t, "a")
+	rig.srv.show("b") // new text, same validator
+	for i := range 3 {
+		if outcome, _, _ := rig.see(t, "b"); outcome != monitor.OutcomeNotModified {
+			t.Fatalf("check %d, %d h after the last parse: %s, want not_modified", i+2, 6*(i+1), outcome)
+		}
+	}
+	if outcome, kinds, _ := rig.see(t, "b"); outcome != monitor.OutcomeChanged || kinds != "[change]" {
+		t.Errorf("24 h after the last parse: %s %s, want the change", outcome, kinds)
 	}
 }
 

@@ -23,6 +23,13 @@ type Watch struct {
 	// MinLengthRatio: a capture shorter than this fraction of the watch's
 	// typical text length is an anomaly, not a new version. 0 means 0.4.
 	MinLengthRatio float64
+
+	// NoShellPhrases: the page's words never make a capture an error,
+	// login or consent page (configuration: shell_phrases: false), for a
+	// short policy that itself says "please log in" or "accept all
+	// cookies". A selector that matches nothing, a JavaScript-only shell,
+	// a text too short or in another language are still anomalies.
+	NoShellPhrases bool `json:",omitempty"`
 }
 
 // EventKind says what a check found. The values are part of the
@@ -200,6 +207,10 @@ type State struct {
 	AcceptedShape    string
 	AcceptedLength   int
 	AcceptedParsedAt time.Time
+	// Reconfigured: the watch's URL or selectors changed since its
+	// current version was read; the next plausible capture is a first
+	// capture again, not a change of the policy.
+	Reconfigured bool
 }
 
 // CheckRecord is everything one check writes, in one transaction.

@@ -29,9 +29,11 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 	// URL, or the parts of the page kept (select, remove) — what was learned
 	// of the old text goes: its typical length (a narrower selector would
 	// otherwise be "too short" for ever), its language, its validators and
-	// the body last accepted (bytes, shape, length). Other settings (schedule, headers…) keep
-	// them: without a typical length any error page long enough would pass
-	// for a version. Versions, events and the open episode stay.
+	// the body last accepted (bytes, shape, length), and the next capture
+	// is a first one again (reconfigured), not a change of the policy.
+	// Other settings (schedule, headers…) keep them: without a typical
+	// length any error page long enough would pass for a version.
+	// Versions, events and the open episode stay.
 	reread := `(url IS NOT excluded.url
 		OR json_extract(config, '$.Select') IS NOT json_extract(excluded.config, '$.Select')
 		OR json_extract(config, '$.Remove') IS NOT json_extract(excluded.config, '$.Remove'))`
@@ -43,7 +45,8 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 			accepted_body = iif(`+reread+`, '', accepted_body),
 			accepted_shape = iif(`+reread+`, '', accepted_shape),
 			accepted_length = iif(`+reread+`, 0, accepted_length),
-			accepted_parsed_at = iif(`+reread+`, 0, accepted_parsed_at)
+			accepted_parsed_at = iif(`+reread+`, 0, accepted_parsed_at),
+			reconfigured = iif(`+reread+` AND current_version_id IS NOT NULL, 1, reconfigured)
 		WHERE url IS NOT excluded.url OR config IS NOT excluded.config`,
 		w.Name, w.URL, string(config), time.Now().UnixNano()); err != nil {
 		return nil, fmt.Errorf("state of %s: save watch: %w", w.Name, err)
@@ -73,12 +76,12 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 			episode_kind, episode_reason, episode_since, episode_checks,
 			episode_short_since, episode_short_checks,
 			last_check_at, etag, last_modified, fetcher,
-			accepted_body, accepted_shape, accepted_length, accepted_parsed_at
+			accepted_body, accepted_shape, accepted_length, accepted_parsed_at, reconfigured
 		FROM watches WHERE name = ?`, w.Name).
 		Scan(&s.Seq, &current, &lengths, &s.Language,
 			&episodeKind, &episodeReason, &since, &episodeChecks, &shortSince, &shortChecks,
 			&last, &s.ETag, &s.LastModified, &s.WorkingFetcher,
-			&s.AcceptedBody, &s.AcceptedShape, &s.AcceptedLength, &parsedAt)
+			&s.AcceptedBody, &s.AcceptedShape, &s.AcceptedLength, &parsedAt, &s.Reconfigured)
 	if err != nil {
 		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
 	}

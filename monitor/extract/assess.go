@@ -88,7 +88,10 @@ var phraseSets = [...]phraseSet{
 // does, otherwise a reason (ReasonErrorPage, ReasonLoginWall,
 // ReasonConsentWall, ReasonBotBlock, ReasonJSShell) and the evidence that
 // decided it: the phrase found, or the traces of a JavaScript-only page.
-func Assess(doc *Document) (reason, evidence string) {
+// Without phrases, only those traces decide: the caller knows when the
+// page's words cannot be trusted to (a short policy that says "please log
+// in" or "accept all cookies" itself).
+func Assess(doc *Document, phrases bool) (reason, evidence string) {
 	if doc == nil {
 		return "", ""
 	}
@@ -101,7 +104,7 @@ func Assess(doc *Document) (reason, evidence string) {
 			return ReasonJSShell, ev
 		}
 	}
-	if length >= openingPage {
+	if length >= openingPage || !phrases {
 		return "", ""
 	}
 	var where string

@@ -34,7 +34,7 @@ func TestAssessShells(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			reason, evidence := Assess(doc)
+			reason, evidence := Assess(doc, true)
 			if reason != tc.wantReason {
 				t.Errorf("Assess = %q (%q), want %q", reason, evidence, tc.wantReason)
 			}
@@ -86,12 +86,31 @@ func TestAssessRealContent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if reason, evidence := Assess(doc); reason != tc.wantReason {
+			if reason, evidence := Assess(doc, true); reason != tc.wantReason {
 				t.Errorf("Assess = %q (%q), want %q", reason, evidence, tc.wantReason)
 			}
 		})
 	}
-	if reason, _ := Assess(nil); reason != "" {
+	if reason, _ := Assess(nil, true); reason != "" {
 		t.Errorf("Assess(nil) = %q", reason)
+	}
+}
+
+// Without phrases, only the traces of a JavaScript-only page decide.
+func TestAssessWithoutPhrases(t *testing.T) {
+	for _, tc := range []struct{ fixture, want string }{
+		{"error-en.html", ""},
+		{"consent-fr.html", ""},
+		{"login-en.html", ""},
+		{"jsshell-en.html", ReasonJSShell}, // its <noscript>
+		{"jsshell-fr.html", ReasonJSShell}, // an empty #app and scripts
+	} {
+		doc, err := Extract(readFixture(t, filepath.Join("assess", tc.fixture)), "https://www.facebook.com/privacy/policy/", Rules{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reason, evidence := Assess(doc, false); reason != tc.want {
+			t.Errorf("%s: Assess without phrases = %q (%q), want %q", tc.fixture, reason, evidence, tc.want)
+		}
 	}
 }

@@ -98,7 +98,7 @@ func BenchmarkAssess(b *testing.B) {
 	doc := printableDoc(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if reason, _ := Assess(doc); reason != "" {
+		if reason, _ := Assess(doc, true); reason != "" {
 			b.Fatal(reason)
 		}
 	}

@@ -71,7 +71,7 @@ func replay(t *testing.T, h *corpustest.History, pageURL string, rules Rules) {
 		if doc.Lang != "en" || len(doc.Links()) == 0 {
 			t.Errorf("step %04d: Lang %q, %d links", step.Seq, doc.Lang, len(doc.Links()))
 		}
-		if reason, ev := Assess(doc); reason != "" {
+		if reason, ev := Assess(doc, true); reason != "" {
 			t.Errorf("step %04d: assessed %s (%q), want real content", step.Seq, reason, ev)
 		}
 

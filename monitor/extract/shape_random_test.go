@@ -168,7 +168,7 @@ func readPage(page string, rules Rules) reading {
 	if err != nil {
 		return reading{Err: err.Error()}
 	}
-	r, e := Assess(doc)
+	r, e := Assess(doc, true)
 	return reading{doc.Text, doc.Title, doc.Lang, doc.SelectorMatched, doc.shell, r, e, ""}
 }
 
