@@ -518,7 +518,11 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		return err
 	}
 	d := diff.Compute(prev.Text, doc.Text, 0)
-	analysis := analyze.Compare(prev.Facts, facts)
+	// The previous version read again, as this capture was: its stored
+	// sheet may come from an older taxonomy or lack what Compare now reads
+	// (FactSheet.Unbound), and a difference in how two texts were read is
+	// no change of the policy. A few milliseconds, a few times a year.
+	analysis := analyze.Compare(c.taxonomy.FactSheet(prev.Text, prev.Language, analyzeLinks(prev.Links)), facts)
 	ev := Event{
 		Watch: w.Name, Time: rec.Started, PreviousVersion: prev.ID,
 		WordsAdded: d.WordsAdded, WordsRemoved: d.WordsRemoved, Analysis: analysis,

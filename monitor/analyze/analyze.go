@@ -45,6 +45,15 @@ type FactSheet struct {
 	// Statements are the sentences and list items that mention an id, in
 	// document order.
 	Statements []Statement `json:"statements"`
+	// Unbound are the sentences and list items that name a purpose and no
+	// other id but do not count: their context names no data (see Topics).
+	// Their IDs are the purposes they name. They are no facts of the
+	// policy; Compare reads them to know that their text was there, since
+	// the same sentence counts once a sentence added beside it names data
+	// ("We use your messages to train AI models." put before "We share
+	// information with service providers…"), and is then no new statement.
+	// Sheets stored before this field have none.
+	Unbound []Statement `json:"unbound,omitempty"`
 	// Truncated says the text was longer or held more dates than the
 	// analysis reads (hostile input): its end, or dates past the limit, were
 	// left out.

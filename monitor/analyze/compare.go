@@ -17,6 +17,14 @@ import (
 // flips them. Statements are compared as multisets of normalised keys
 // (case, accents, punctuation and spacing folded), so a full stop added to
 // every bullet, or a section moved unchanged, is no change.
+//
+// Only a statement whose text changed is evidence: an id is added (or
+// removed) only when a statement added (or removed) mentions it. Whether
+// a purpose counts depends on its context, which may change around a
+// sentence that does not: "We share information with service providers…"
+// counts as sharing once "We use your messages to train AI models." is put
+// before it. That sentence is no new statement (the sheet before has it
+// among its Unbound ones), and sharing no new purpose.
 func Compare(before, after *FactSheet) *Analysis {
 	if before == nil || after == nil {
 		return nil
@@ -28,11 +36,11 @@ func Compare(before, after *FactSheet) *Analysis {
 			labels[tp.ID] = tp.Label
 		}
 	}
-	a.ScopeAdded, a.ScopeRemoved = topicDiff(before, after, KindCategory)
-	a.PurposesAdded, a.PurposesRemoved = topicDiff(before, after, KindPurpose)
-	a.RightsAdded, a.RightsRemoved = topicDiff(before, after, KindRight)
+	a.Statements = statementDiff(before, after)
+	a.ScopeAdded, a.ScopeRemoved = topicDiff(before, after, KindCategory, a.Statements)
+	a.PurposesAdded, a.PurposesRemoved = topicDiff(before, after, KindPurpose, a.Statements)
+	a.RightsAdded, a.RightsRemoved = topicDiff(before, after, KindRight, a.Statements)
 	a.Dates = dateDiff(before.Dates, after.Dates)
-	a.Statements = statementDiff(before.Statements, after.Statements)
 	formsGone := objectionFormsGone(before, after)
 	a.Severity = severity(a, formsGone)
 	a.Summary = summary(a, formsGone, labels)
@@ -40,8 +48,12 @@ func Compare(before, after *FactSheet) *Analysis {
 }
 
 // topicDiff returns the ids of kind that after has and before lacks, and
-// the reverse, each in its sheet's (taxonomy) order.
-func topicDiff(before, after *FactSheet, kind Kind) (added, removed []string) {
+// the reverse, each in its sheet's (taxonomy) order, that the statement
+// changes bear out: an id added needs a statement added that mentions it,
+// an id removed a statement removed. A statement cut at maxStatementBytes
+// stands for itself too, since the text past the cut, which changes do
+// not see, may be what mentions the id.
+func topicDiff(before, after *FactSheet, kind Kind, changes []StatementChange) (added, removed []string) {
 	ids := func(sh *FactSheet) []string {
 		var out []string
 		for _, tp := range sh.Topics {
@@ -54,16 +66,37 @@ func topicDiff(before, after *FactSheet, kind Kind) (added, removed []string) {
 	o, n := ids(before), ids(after)
 	added, removed = []string{}, []string{}
 	for _, id := range n {
-		if !slices.Contains(o, id) {
+		if !slices.Contains(o, id) && borneOut(id, Added, changes, after) {
 			added = append(added, id)
 		}
 	}
 	for _, id := range o {
-		if !slices.Contains(n, id) {
+		if !slices.Contains(n, id) && borneOut(id, Removed, changes, before) {
 			removed = append(removed, id)
 		}
 	}
 	return added, removed
+}
+
+// borneOut reports whether a statement change of kind c mentions id, or a
+// statement of sh (the sheet the change is seen in) cut short does.
+func borneOut(id string, c Change, changes []StatementChange, sh *FactSheet) bool {
+	for _, s := range changes {
+		if s.Change == c && slices.Contains(s.IDs, id) {
+			return true
+		}
+	}
+	for _, st := range sh.Statements {
+		if isCut(st.Text) && slices.Contains(st.IDs, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// isCut reports whether a statement's text was cut by truncate.
+func isCut(text string) bool {
+	return len(text) >= maxStatementBytes && strings.HasSuffix(text, "…")
 }
 
 // dateDiff compares the distinct dates of each role. A date repeated is
@@ -109,8 +142,10 @@ func distinctDates(facts []DateFact, role DateRole) []DateFact {
 }
 
 // statementDiff returns the statements of after whose key before has fewer
-// of, and the reverse, removed first, each in document order.
-func statementDiff(before, after []Statement) []StatementChange {
+// of, and the reverse, removed first, each in document order. A text that
+// stands in the other sheet unbound is there all the same: that its
+// purposes count in one sheet and not in the other is its context's doing.
+func statementDiff(before, after *FactSheet) []StatementChange {
 	var f folder
 	keys := func(sts []Statement) []string {
 		out := make([]string, len(sts))
@@ -119,28 +154,43 @@ func statementDiff(before, after []Statement) []StatementChange {
 		}
 		return out
 	}
-	oldKeys, newKeys := keys(before), keys(after)
-	count := make(map[string]int, len(before))
+	// How many times each text stands in a sheet, counting or unbound.
+	counts := func(stated []string, unbound []Statement) map[string]int {
+		m := make(map[string]int, len(stated)+len(unbound))
+		for _, k := range stated {
+			m[k]++
+		}
+		for _, k := range keys(unbound) {
+			m[k]++
+		}
+		return m
+	}
+	oldKeys, newKeys := keys(before.Statements), keys(after.Statements)
+	inOld, inNew := counts(oldKeys, before.Unbound), counts(newKeys, after.Unbound)
+	// gone counts what before states more times than after has the text;
+	// the first of them in document order are the ones removed.
+	gone := make(map[string]int, len(oldKeys))
 	for _, k := range oldKeys {
-		count[k]++
+		gone[k]++
+	}
+	for k := range gone {
+		gone[k] -= inNew[k]
 	}
 	out := []StatementChange{}
-	var added []StatementChange
+	for i, k := range oldKeys {
+		if gone[k] > 0 {
+			gone[k]--
+			out = append(out, change(Removed, before.Statements[i]))
+		}
+	}
 	for i, k := range newKeys {
-		if count[k] > 0 {
-			count[k]--
+		if inOld[k] > 0 {
+			inOld[k]--
 			continue
 		}
-		added = append(added, change(Added, after[i]))
+		out = append(out, change(Added, after.Statements[i]))
 	}
-	// What is left in count is what before had more of.
-	for i, k := range oldKeys {
-		if count[k] > 0 {
-			count[k]--
-			out = append(out, change(Removed, before[i]))
-		}
-	}
-	return append(out, added...)
+	return out
 }
 
 func change(c Change, st Statement) StatementChange {

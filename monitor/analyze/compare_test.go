@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -25,12 +26,14 @@ var baseLinks = []Link{{Text: "objection form", Href: "https://example.com/forms
 
 func TestCompare(t *testing.T) {
 	tests := []struct {
-		name  string
-		after string   // the new text
-		links []Link   // the new links; nil: baseLinks
-		want  Analysis // all but Statements, which added and gone check
-		added []string // quotes of added statements
-		gone  []string // quotes of removed statements
+		name   string
+		before string   // the old text; "": basePolicy
+		after  string   // the new text
+		lang   string   // "": en
+		links  []Link   // the new links; nil: baseLinks
+		want   Analysis // all but Statements, which added and gone check
+		added  []string // quotes of added statements
+		gone   []string // quotes of removed statements
 	}{
 		{
 			name:  "same text",
@@ -122,16 +125,94 @@ We use your information to personalise your feed and to show you ads.`,
 			added: []string{"We use your information to personalise your feed."},
 			gone:  []string{"We use your information to personalise your feed and to show you ads."},
 		},
+		// A purpose counts where its context names data, and the context
+		// may change around a sentence that does not: the sentence is then
+		// no new statement, nor its purpose a new one (evidence was an
+		// unchanged sentence, quoted as added).
+		{
+			name:   "purpose tied by a sentence put before an unchanged one",
+			before: contextPolicy,
+			after:  strings.Replace(contextPolicy, "We share", "We use your messages to train AI models. We share", 1),
+			want: Analysis{ScopeAdded: []string{"messages", "ai_interactions"}, PurposesAdded: []string{"ai_training"},
+				Severity: SeverityCritical, Summary: "Purpose added: AI training. Collected: + Messages, + AI interactions."},
+			added: []string{"We use your messages to train AI models."},
+		},
+		{
+			name:   "purpose untied by a sentence taken from before an unchanged one",
+			before: strings.Replace(contextPolicy, "We share", "We use your messages to train AI models. We share", 1),
+			after:  contextPolicy,
+			want: Analysis{ScopeRemoved: []string{"messages", "ai_interactions"}, PurposesRemoved: []string{"ai_training"},
+				Severity: SeverityNotable, Summary: "Purpose removed: AI training. Collected: − Messages, − AI interactions."},
+			gone: []string{"We use your messages to train AI models."},
+		},
+		{
+			name:   "purpose tied by a sentence put before an unchanged one, in French",
+			before: contextPolicyFR,
+			after:  strings.Replace(contextPolicyFR, "Nous partageons", "Nous utilisons vos messages pour entraîner nos modèles d'IA. Nous partageons", 1),
+			lang:   "fr",
+			want: Analysis{ScopeAdded: []string{"messages"}, PurposesAdded: []string{"ai_training"},
+				Severity: SeverityCritical, Summary: "Purpose added: AI training. Collected: + Messages."},
+			added: []string{"Nous utilisons vos messages pour entraîner nos modèles d'IA."},
+		},
+		{
+			name:   "purpose untied by a sentence taken from before an unchanged one, in French",
+			before: strings.Replace(contextPolicyFR, "Nous partageons", "Nous utilisons vos messages pour entraîner nos modèles d'IA. Nous partageons", 1),
+			after:  contextPolicyFR,
+			lang:   "fr",
+			want: Analysis{ScopeRemoved: []string{"messages"}, PurposesRemoved: []string{"ai_training"},
+				Severity: SeverityNotable, Summary: "Purpose removed: AI training. Collected: − Messages."},
+			gone: []string{"Nous utilisons vos messages pour entraîner nos modèles d'IA."},
+		},
+		{
+			name:   "the purpose also in a new sentence is added, with that sentence alone",
+			before: contextPolicy,
+			after: strings.Replace(contextPolicy, "We share", "We use your messages to train AI models. We share", 1) +
+				"\nWe share your personal data with our partners.",
+			want: Analysis{ScopeAdded: []string{"messages", "ai_interactions"}, PurposesAdded: []string{"ai_training", "sharing_partners"},
+				Severity: SeverityCritical, Summary: "Purposes added: AI training, Sharing with partners. Collected: + Messages, + AI interactions."},
+			added: []string{"We use your messages to train AI models.", "We share your personal data with our partners."},
+		},
+		{
+			name:   "a new sentence tied by the one before it",
+			before: contextPolicy,
+			after:  strings.Replace(contextPolicy, "We collect your posts.", "We collect your posts. We use them to train our AI models.", 1),
+			want: Analysis{PurposesAdded: []string{"ai_training"},
+				Severity: SeverityCritical, Summary: "Purpose added: AI training."},
+			added: []string{"We use them to train our AI models."},
+		},
+		{
+			name:   "a lead-in tied by a new list item",
+			before: "# AI\nWe use the following to train our AI models:\n- Public datasets",
+			after:  "# AI\nWe use the following to train our AI models:\n- Public datasets\n- Your posts",
+			// AI training was said before, in the same words: what is new
+			// is the posts, and they make the change critical.
+			want: Analysis{ScopeAdded: []string{"posts"},
+				Severity: SeverityCritical, Summary: "Collected: + Posts."},
+			added: []string{"Your posts"},
+		},
+		{
+			// Changes see a statement cut at maxStatementBytes by its
+			// first bytes: what its tail says still counts.
+			name:   "a category added at the end of a statement cut short",
+			before: longStatement + "posts.",
+			after:  longStatement + "posts and photos.",
+			want:   Analysis{ScopeAdded: []string{"photos"}, Severity: SeverityCritical, Summary: "Collected: + Photos."},
+		},
 	}
 	tx := DefaultTaxonomy()
-	before := tx.FactSheet(basePolicy, "en", baseLinks)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			links := tt.links
 			if links == nil {
 				links = baseLinks
 			}
-			a := Compare(before, tx.FactSheet(tt.after, "en", links))
+			lang := cmp.Or(tt.lang, "en")
+			before := tx.FactSheet(cmp.Or(tt.before, basePolicy), lang, baseLinks)
+			after := tx.FactSheet(tt.after, lang, links)
+			a := Compare(before, after)
+			if stored := Compare(viaJSON(t, before), viaJSON(t, after)); !reflect.DeepEqual(a, stored) {
+				t.Errorf("sheets read back from JSON compare differently:\n%+v\n%+v", a, stored)
+			}
 			want := withEmptyLists(tt.want)
 			got := *a
 			got.Statements = nil
@@ -156,6 +237,22 @@ We use your information to personalise your feed and to show you ads.`,
 		})
 	}
 }
+
+// contextPolicy and contextPolicyFR share with service providers in
+// words that name no data: whether that counts depends on the sentences
+// around it.
+const (
+	contextPolicy = `# How we use information
+We collect your posts.
+We share information with service providers who help us run our services.`
+	contextPolicyFR = `# Comment nous utilisons les informations
+Nous collectons vos publications.
+Nous partageons des informations avec des prestataires qui nous aident à fournir nos services.`
+)
+
+// longStatement begins a statement longer than maxStatementBytes, so that
+// what comes after it is past the cut.
+var longStatement = "# Data\nWe collect " + strings.Repeat("many things, ", maxStatementBytes/len("many things, ")+1) + "and "
 
 func withEmptyLists(a Analysis) Analysis {
 	for _, l := range []*[]string{&a.ScopeAdded, &a.ScopeRemoved, &a.PurposesAdded, &a.PurposesRemoved, &a.RightsAdded, &a.RightsRemoved} {

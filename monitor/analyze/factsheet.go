@@ -306,7 +306,8 @@ func (b *sheetBuilder) satisfies(r int, entries []int) bool {
 }
 
 // statements turns the candidates into statements. Purposes count only
-// where their block's context names data.
+// where their block's context names data; a candidate left with no id
+// that counts is kept apart, unbound (see FactSheet.Unbound).
 func (b *sheetBuilder) statements(text string) {
 	b.entryCounts = make([]int, len(b.t.entries))
 	for _, c := range b.candidates {
@@ -322,6 +323,11 @@ func (b *sheetBuilder) statements(text string) {
 			b.entryCounts[i]++
 		}
 		if len(ids) == 0 {
+			// Only purposes, and no data around them.
+			for _, i := range c.entries {
+				ids = append(ids, b.t.entries[i].ID)
+			}
+			b.sheet.Unbound = append(b.sheet.Unbound, Statement{Section: c.section, Text: truncate(text[c.start:c.end], maxStatementBytes), IDs: ids})
 			continue
 		}
 		st := Statement{Section: c.section, Text: truncate(text[c.start:c.end], maxStatementBytes), IDs: ids}

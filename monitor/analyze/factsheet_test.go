@@ -184,6 +184,7 @@ func TestPurposesNeedDataInContext(t *testing.T) {
 		{"data in the table row", "Develop and improve AI at Example | Your activity and information you provide", []string{"ai_training"}},
 		{"colon lead-in", "Why and how we process your information:\nDevelop and improve AI at Example.", []string{"ai_training"}},
 		{"paragraph without colon", "We process your information.\nDevelop and improve AI at Example.", nil},
+		{"data in the sentence before", "We collect your posts. We use them to train our AI models.", []string{"posts", "ai_training"}},
 		{"heading breaks the lead-in", "We use your information to:\n## Other\n- Improve our AI technologies", nil},
 	}
 	tx := DefaultTaxonomy()
@@ -195,6 +196,56 @@ func TestPurposesNeedDataInContext(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFactSheetKeepsUnboundStatements: a sentence that names a purpose
+// and no data counts only where its context names data; where it does
+// not, the sheet keeps it apart, so that a comparison knows the sentence
+// was there when a sentence added beside it ties it.
+func TestFactSheetKeepsUnboundStatements(t *testing.T) {
+	const share = "We share information with service providers who help us run our services."
+	const shareFR = "Nous partageons des informations avec des prestataires qui nous aident à fournir nos services."
+	tests := []struct {
+		name, lang, text string
+		stated           []Statement // Section, Text and IDs checked
+		unbound          []Statement
+	}{
+		{"alone", "en", share, nil, []Statement{{Text: share, IDs: []string{"sharing_partners"}}}},
+		{"data in the paragraph", "en", "We use your messages. " + share,
+			[]Statement{{Text: "We use your messages.", IDs: []string{"messages"}}, {Text: share, IDs: []string{"sharing_partners"}}}, nil},
+		{"data in another paragraph", "en", "# Sharing\nWe use your messages.\n" + share,
+			[]Statement{{Section: "Sharing", Text: "We use your messages.", IDs: []string{"messages"}}},
+			[]Statement{{Section: "Sharing", Text: share, IDs: []string{"sharing_partners"}}}},
+		// Another id keeps the sentence among the statements, its purpose
+		// left out.
+		{"with a right", "en", "You can object to sharing with service providers.",
+			[]Statement{{Text: "You can object to sharing with service providers.", IDs: []string{"object"}}}, nil},
+		{"denied", "en", "We do not share information with service providers.", nil, nil},
+		{"alone, in French", "fr", shareFR, nil, []Statement{{Text: shareFR, IDs: []string{"sharing_partners"}}}},
+		{"data in the paragraph, in French", "fr", "Nous utilisons vos messages. " + shareFR,
+			[]Statement{{Text: "Nous utilisons vos messages.", IDs: []string{"messages"}}, {Text: shareFR, IDs: []string{"sharing_partners"}}}, nil},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sh := tx.FactSheet(tt.text, tt.lang, nil)
+			if !statementsEqual(sh.Statements, tt.stated) || !statementsEqual(sh.Unbound, tt.unbound) {
+				t.Errorf("statements %+v, unbound %+v\nwant %+v, %+v", sh.Statements, sh.Unbound, tt.stated, tt.unbound)
+			}
+			for _, st := range sh.Unbound {
+				if slices.ContainsFunc(sh.Topics, func(tp Topic) bool { return slices.Contains(st.IDs, tp.ID) }) {
+					t.Errorf("unbound %v among the topics %+v", st.IDs, sh.Topics)
+				}
+			}
+		})
+	}
+}
+
+// statementsEqual compares the section, text and ids of statements.
+func statementsEqual(got, want []Statement) bool {
+	return slices.EqualFunc(got, want, func(g, w Statement) bool {
+		return g.Section == w.Section && g.Text == w.Text && slices.Equal(g.IDs, w.IDs)
+	})
 }
 
 func TestFactSheetKeepsObjectionForms(t *testing.T) {
