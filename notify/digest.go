@@ -68,7 +68,7 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	if len(rows) > 0 {
-		s.log.Info("digests planned", "time", slot, "digests", len(rows), "frequencies", freqs)
+		s.log.Info("digests planned", "slot", slot, "digests", len(rows), "frequencies", freqs)
 	}
 	return len(rows), nil
 }

@@ -31,6 +31,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// hangup receives SIGHUP; nil when nothing sends it (tests that run
+	// commands in-process).
+	hangup <-chan os.Signal
 }
 
 // command is one subcommand.
@@ -56,10 +59,14 @@ type command struct {
 	// reported first (serve's listen address and authentication).
 	preflight func(a *app, fs *flag.FlagSet) error
 	noConf    bool // does not load the configuration
-	flags     func(fs *flag.FlagSet) any
-	run       func(ctx context.Context, a *app, opts any, args []string) error
-	minArgs   int
-	maxArgs   int // -1: any
+	// keepOnHangup: SIGHUP is logged and the command keeps running (the
+	// daemons, run and serve, which do not reload their configuration).
+	// Any other command stops on it as on SIGINT: its terminal is gone.
+	keepOnHangup bool
+	flags        func(fs *flag.FlagSet) any
+	run          func(ctx context.Context, a *app, opts any, args []string) error
+	minArgs      int
+	maxArgs      int // -1: any
 }
 
 // app is what a running command has at hand.
@@ -106,10 +113,15 @@ Run 'policywatch help COMMAND' or 'policywatch COMMAND --help' for details.
 `
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
-	e := env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	return runEnv(ctx, args, env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv})
+}
+
+// runEnv runs the command line args with e: main's entry, which adds the
+// SIGHUP channel to what run takes.
+func runEnv(ctx context.Context, args []string, e env) error {
 	cmds := commands()
 	if len(args) == 0 {
-		printOverview(stdout, cmds)
+		printOverview(e.stdout, cmds)
 		return nil
 	}
 	args = commandFirst(args)
@@ -120,12 +132,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
 		if len(args) > 1 {
 			if c := findCommand(cmds, args[1]); c != nil {
-				printCommandHelp(stdout, c)
+				printCommandHelp(e.stdout, c)
 				return nil
 			}
 			return usageError{fmt.Sprintf("unknown command %q", args[1])}
 		}
-		printOverview(stdout, cmds)
+		printOverview(e.stdout, cmds)
 		return nil
 	}
 	c := findCommand(cmds, name)
@@ -244,6 +256,8 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 		level = slog.LevelDebug
 	}
 	a.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stopHangups := handleHangups(ctx, e.hangup, c.keepOnHangup, a.log)
+	defer stopHangups()
 	if c.preflight != nil {
 		if err := c.preflight(a, fs); err != nil {
 			return err
@@ -272,6 +286,40 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 		}
 	}()
 	return c.run(ctx, a, opts, rest)
+}
+
+// handleHangups says what SIGHUP, received on hangup, means while a
+// command runs, until the returned stop is called. With keep (the
+// daemons), each one is logged as a warning and changes nothing: there is
+// no reload, and a signal that ended the daemon without a word, as the
+// default action did, would be worse. Otherwise it cancels the returned
+// context, as SIGINT does: what finished is recorded, the rest is said to
+// be interrupted (exit status 130).
+func handleHangups(ctx context.Context, hangup <-chan os.Signal, keep bool, log *slog.Logger) (context.Context, func()) {
+	if hangup == nil {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hangup:
+				if !keep {
+					cancel()
+					return
+				}
+				log.Warn("SIGHUP: the configuration is not reloaded; restart policywatch to apply changes")
+			}
+		}
+	}()
+	return ctx, func() {
+		cancel()
+		<-done
+	}
 }
 
 // interspersed lets flags follow positional arguments

@@ -423,6 +423,12 @@ stopped — and says what became of each. Notifications waiting for a retry
 after a failure keep their time (see 'policywatch outbox --retry'). Without
 a mail server (notify.smtp) no digest is built, but webhooks are sent.
 
+Exit status is 1 when a notification could not be sent — refused for
+good (an unknown address, a wrong password), or failed for now and left for
+a retry — with a summary on stderr; the others are sent all the same. A
+notification left waiting for its retry time by an earlier failure is not
+one: it was not tried.
+
 With --dry-run it prints the digests that would be sent and changes
 nothing. Without --now, says when the next digest goes out and how many
 changes wait.
@@ -469,7 +475,9 @@ Examples:
 // sendWaiting sends every outbox row that is due — digests just planned,
 // and alerts and webhooks that 'check' left for the daemon, which may not
 // be running — and prints what became of each. Without it, digest --now
-// sent them only when it had a digest to send too.
+// sent them only when it had a digest to send too. It returns an error
+// (exit status 1: cron and timers must hear of it) when one of them
+// failed, after trying the others.
 func sendWaiting(ctx context.Context, a *app, svc *notify.Service) error {
 	pending, err := a.db.OutboxRows(ctx, []string{store.OutboxPending}, 0)
 	if err != nil {
@@ -510,6 +518,7 @@ func sendWaiting(ctx context.Context, a *app, svc *notify.Service) error {
 			}
 		}
 	}
+	failed, retried := 0, 0
 	for _, r := range due {
 		status := "sent"
 		if got, ok := outcome[r.ID]; ok && got.Status != store.OutboxSent {
@@ -520,6 +529,12 @@ func sendWaiting(ctx context.Context, a *app, svc *notify.Service) error {
 			case got.Attempts > 0:
 				status = fmt.Sprintf("%s after %d %s: %s", got.Status, got.Attempts, plural(got.Attempts, "attempt", "attempts"),
 					email.HeaderText(got.LastError, 200))
+			}
+			switch {
+			case got.Status == store.OutboxFailed:
+				failed++
+			case got.Status == store.OutboxPending && got.LastError != "" && got.NextAttemptAt.After(now):
+				retried++ // failed now, rescheduled: not one claimed by a daemon, still due
 			}
 		}
 		what := r.Kind + " to " + recipientText(r)
@@ -532,7 +547,18 @@ func sendWaiting(ctx context.Context, a *app, svc *notify.Service) error {
 		fmt.Fprintf(a.stdout, "%d %s failed before and %s retried later (see policywatch outbox)\n", later,
 			plural(later, "notification", "notifications"), plural(later, "is", "are"))
 	}
-	return nil
+	if failed+retried == 0 {
+		return nil
+	}
+	var why []string
+	if failed > 0 {
+		why = append(why, fmt.Sprintf("%d failed for good (put the cause right, then 'policywatch outbox --retry')", failed))
+	}
+	if retried > 0 {
+		why = append(why, fmt.Sprintf("%d failed for now and %s retried later", retried, plural(retried, "is", "are")))
+	}
+	return fmt.Errorf("digest --now: %d of %d %s not sent: %s; see 'policywatch outbox'", failed+retried, len(due),
+		plural(len(due), "notification", "notifications"), strings.Join(why, ", "))
 }
 
 func previewDigests(ctx context.Context, a *app, svc *notify.Service, show bool) error {

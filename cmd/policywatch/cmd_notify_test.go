@@ -357,6 +357,8 @@ func (h *hookReceiver) received() []string {
 // while the outbox held them until 'run' started. Without a mail server,
 // the webhooks still go. A delivery that fails keeps its backoff: the
 // next 'digest --now' says it waits rather than hammering the receiver.
+// The first one, which saw it fail, exits 1 (with a summary); the second,
+// which did not try it, 0.
 func TestDigestNowSendsWhatCheckLeft(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -366,20 +368,22 @@ func TestDigestNowSendsWhatCheckLeft(t *testing.T) {
 		wantMail   int
 		wantAgain  string // in the second digest --now
 		wantOutbox string
+		wantErr    string // of the first digest --now; "" for none
 	}{
 		{"mail server and webhook", true, 0, []string{
 			"no changes waiting for a digest: no digest sent",
 			"webhook to http://127.0.0.1:", "/hook (nimbus): sent",
 			"alert to ada@example.org (nimbus): sent",
-		}, 1, "nothing else waiting to be sent", "the outbox is empty"},
+		}, 1, "nothing else waiting to be sent", "the outbox is empty", ""},
 		{"webhook without a mail server", false, 0, []string{
 			"no mail server configured (notify.smtp): no digest sent",
 			"/hook (nimbus): sent",
-		}, 0, "nothing else waiting to be sent", "the outbox is empty"},
+		}, 0, "nothing else waiting to be sent", "the outbox is empty", ""},
 		{"webhook down", true, http.StatusServiceUnavailable, []string{
 			"/hook (nimbus): pending after 1 attempt: ", "503",
 			"alert to ada@example.org (nimbus): sent",
-		}, 1, "1 notification failed before and is retried later (see policywatch outbox)", "pending  webhook"},
+		}, 1, "1 notification failed before and is retried later (see policywatch outbox)", "pending  webhook",
+			"digest --now: 1 of 2 notifications not sent: 1 failed for now and is retried later; see 'policywatch outbox'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCLI(t)
@@ -409,7 +413,13 @@ notify:
 				t.Fatalf("the second check found no critical change:\n%s", out)
 			}
 
-			out := c.mustRun("digest", "--now")
+			out, _, err := c.run("digest", "--now")
+			if tc.wantErr == "" && err != nil {
+				t.Errorf("digest --now: %v", err)
+			}
+			if tc.wantErr != "" && (err == nil || err.Error() != tc.wantErr) {
+				t.Errorf("digest --now: %v, want %q", err, tc.wantErr)
+			}
 			for _, want := range tc.want {
 				if !strings.Contains(out, want) {
 					t.Errorf("digest --now lacks %q:\n%s", want, out)

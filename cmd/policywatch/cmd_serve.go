@@ -13,12 +13,14 @@ import (
 func serveCommand() *command {
 	type opts struct{ listen string }
 	return &command{
-		name: "serve", args: "[--listen ADDR]", maxArgs: 0, preflight: servePreflight,
+		name: "serve", args: "[--listen ADDR]", maxArgs: 0, preflight: servePreflight, keepOnHangup: true,
 		short: "serve the web view of the history, without checking anything",
 		long: `Serves the web view (the daemon, 'policywatch run', serves it too): every
 watch at a glance, each watch's timeline, changes side by side with their
 analysis, any version's text, evidence bundles, a JSON API under /api/,
-/healthz and Prometheus /metrics. Runs until interrupted.
+/healthz and Prometheus /metrics. Runs until interrupted (SIGINT or
+SIGTERM); SIGHUP is logged and changes nothing (restart it to apply a
+changed configuration).
 
 It listens on web.listen (default 127.0.0.1:8080). Listening on anything
 but loopback requires web.auth in the configuration (user and

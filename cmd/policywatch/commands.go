@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,7 +29,7 @@ func runCommand() *command {
 		listen      string
 	}
 	return &command{
-		name: "run", args: "[--config FILE]", maxArgs: 0, createsDB: true,
+		name: "run", args: "[--config FILE]", maxArgs: 0, createsDB: true, keepOnHangup: true,
 		short: "run the daemon: check every watch on its schedule",
 		long: `Runs until interrupted (SIGINT or SIGTERM). Each watch is checked on its
 schedule (settings.schedule, or the watch's own), with a small fixed offset
@@ -38,16 +39,31 @@ that cannot be fetched is recorded and tried again a minute later, then
 less and less often; it is never reported as a change of the policy. The
 web view is served on web.listen (127.0.0.1:8080 by default).
 
+SIGHUP does not reload the configuration: it is logged as a warning and
+the daemon keeps running; restart it to apply a changed file.
+
+One daemon runs per database: run holds a lock on DATABASE.lock beside it
+(with its pid inside), and a second run on the same database refuses to
+start. 'policywatch check' and the reading commands work beside it.
+
 Example:
   policywatch run --config /etc/policywatch/policywatch.yaml`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &opts{}
-			fs.IntVar(&o.concurrency, "concurrency", 4, "checks run at most `N` at a time")
+			concurrencyFlag(fs, &o.concurrency)
 			fs.StringVar(&o.listen, "listen", "", "serve the web view on `ADDR` (default web.listen, 127.0.0.1:8080)")
 			return o
 		},
 		run: func(ctx context.Context, a *app, o any, _ []string) error {
 			opt := o.(*opts)
+			// Before anything is served or fetched: a second daemon on the
+			// database would fetch every page twice and send every alert
+			// from two processes.
+			unlock, err := lockDatabase(a.db.Path())
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			srv, err := a.newWebServer(opt.listen)
 			if err != nil {
 				return err
@@ -57,7 +73,7 @@ Example:
 				return err
 			}
 			mountNotifier(srv, notifier) // before the server runs
-			a.log.Info("policywatch starting", "watches", len(a.cfg.Watches), "database", a.db.Path())
+			a.log.Info("policywatch starting", append(versionAttrs(), "watches", len(a.cfg.Watches), "database", a.db.Path())...)
 			a.warnOrphanSubscriptions(ctx)
 			ctx, cancel := context.WithCancel(ctx)
 			defer cancel()
@@ -138,7 +154,7 @@ Examples:
   policywatch check meta-privacy-policy --json`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &opts{}
-			fs.IntVar(&o.concurrency, "concurrency", 4, "checks run at most `N` at a time")
+			concurrencyFlag(fs, &o.concurrency)
 			fs.BoolVar(&o.json, "json", false, "print the events found as JSON Lines instead of a report")
 			return o
 		},
@@ -624,28 +640,86 @@ Examples:
 
 // versionLine is "policywatch VERSION [REVISION[+modified] DATE] GO".
 func versionLine() string {
+	b := readBuild()
+	parts := []string{"policywatch", b.version}
+	if b.revision != "" {
+		parts = append(parts, b.revision, b.date)
+	}
+	return strings.Join(append(parts, runtime.Version()), " ")
+}
+
+// versionAttrs are the daemon's start line's attributes naming what runs:
+// version=VERSION [revision=REVISION[+modified]] go=GO, as versionLine.
+func versionAttrs() []any {
+	b := readBuild()
+	attrs := []any{"version", b.version}
+	if b.revision != "" {
+		attrs = append(attrs, "revision", b.revision)
+	}
+	return append(attrs, "go", runtime.Version())
+}
+
+// build is what the binary knows of its making.
+type build struct {
+	version  string // the module version of a release, "(devel)" for a build from a checkout
+	revision string // the source revision, 12 hex digits and "+modified" when the tree was; "" when unknown
+	date     string // of the revision
+}
+
+func readBuild() build {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "policywatch (unknown) " + runtime.Version()
+		return build{version: "(unknown)"}
 	}
-	parts := []string{"policywatch", info.Main.Version}
-	var revision, date, modified string
+	b := build{version: cmp.Or(info.Main.Version, "(unknown)")}
+	var modified string
 	for _, kv := range info.Settings {
 		switch kv.Key {
 		case "vcs.revision":
-			revision = kv.Value[:min(len(kv.Value), 12)]
+			b.revision = kv.Value[:min(len(kv.Value), 12)]
 		case "vcs.time":
-			date = kv.Value
+			b.date = kv.Value
 		case "vcs.modified":
 			if kv.Value == "true" {
 				modified = "+modified"
 			}
 		}
 	}
-	if revision != "" {
-		parts = append(parts, revision+modified, date)
+	if b.revision != "" {
+		b.revision += modified
 	}
-	return strings.Join(append(parts, runtime.Version()), " ")
+	return b
+}
+
+// concurrencyFlag registers --concurrency into n, 4 by default. A value
+// under 1 is refused as the flag is parsed: a usage error (exit status
+// 2), before the configuration and database are looked at. It used to be
+// taken, and read as 4 without a word.
+func concurrencyFlag(fs *flag.FlagSet, n *int) {
+	*n = 4
+	fs.Var((*atLeastOne)(n), "concurrency", "checks run at most `N` at a time (at least 1)")
+}
+
+// atLeastOne is an int flag that must be 1 or more.
+type atLeastOne int
+
+func (v *atLeastOne) String() string {
+	if v == nil {
+		return "0"
+	}
+	return strconv.Itoa(int(*v))
+}
+
+func (v *atLeastOne) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("want a whole number, at least 1")
+	}
+	if n < 1 {
+		return errors.New("must be at least 1")
+	}
+	*v = atLeastOne(n)
+	return nil
 }
 
 func plural(n int, one, many string) string {

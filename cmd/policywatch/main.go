@@ -27,7 +27,12 @@ func main() {
 		runtime.MemProfileRate = 0
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	// SIGHUP's default action ends the process at once (exit status 129,
+	// without a word, checks in flight dropped): it is caught from the
+	// start, and each command says what it means (see execute).
+	hangup := make(chan os.Signal, 1)
+	signal.Notify(hangup, syscall.SIGHUP)
+	err := runEnv(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, hangup: hangup})
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
 }
@@ -51,8 +56,9 @@ func exitCode(err error, stderr io.Writer) int {
 		return 0
 	}
 	if errors.Is(err, context.Canceled) {
-		// Interrupted (Ctrl-C, SIGTERM): what finished before is
-		// recorded, and "check X: context canceled" says none of that.
+		// Interrupted (Ctrl-C, SIGTERM; SIGHUP but for the daemons):
+		// what finished before is recorded, and "check X: context
+		// canceled" says none of that.
 		fmt.Fprintln(stderr, "policywatch: interrupted; what finished before is recorded")
 		return 130
 	}

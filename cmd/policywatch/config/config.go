@@ -48,7 +48,7 @@ type Config struct {
 
 // Settings apply to every watch.
 type Settings struct {
-	Database     string        // SQLite file of the history
+	Database     string        // SQLite file of the history; a relative one in the file is resolved against the file's folder
 	Schedule     string        // default schedule of watches
 	UserAgent    string        // User-Agent of every request
 	HostInterval time.Duration // minimum time between two requests to one host; 0 disables

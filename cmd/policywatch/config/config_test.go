@@ -649,3 +649,30 @@ func TestDurationDays(t *testing.T) {
 		})
 	}
 }
+
+// TestRelativeDatabaseIsBesideTheFile: a relative settings.database is
+// relative to the configuration file's folder, as the secret files are:
+// not to the current directory, which is / under systemd. It used to be
+// kept as written, and `database: rel/rel.db` run from /tmp made /tmp/rel.
+func TestRelativeDatabaseIsBesideTheFile(t *testing.T) {
+	dir := t.TempDir()
+	const watches = "watches:\n  - name: a\n    url: https://example.org/\n"
+	for _, c := range []struct{ database, want string }{
+		{"rel/rel.db", filepath.Join(dir, "rel", "rel.db")},
+		{"./policywatch.db", filepath.Join(dir, "policywatch.db")},
+		{"../up.db", filepath.Join(filepath.Dir(dir), "up.db")},
+		{"/var/lib/policywatch/policywatch.db", "/var/lib/policywatch/policywatch.db"},
+	} {
+		path := filepath.Join(dir, "policywatch.yaml")
+		if err := os.WriteFile(path, []byte("settings:\n  database: "+c.database+"\n"+watches), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Settings.Database != c.want {
+			t.Errorf("database: %s in %s = %q, want %q", c.database, path, cfg.Settings.Database, c.want)
+		}
+	}
+}

@@ -242,6 +242,12 @@ func (p *parser) settings(e entry) Settings {
 
 	if v := f["database"]; v.set() {
 		if db, ok := p.text(v.value, field("database")); ok {
+			// Relative to the file's folder, as the secret files are: the
+			// current directory is / under systemd, and another one each
+			// time a person runs a command.
+			if !filepath.IsAbs(db) {
+				db = filepath.Join(filepath.Dir(p.file), db)
+			}
 			s.Database = db
 		}
 	}

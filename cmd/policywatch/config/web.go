@@ -1,6 +1,9 @@
 package config
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"path/filepath"
 
 	"go.yaml.in/yaml/v3"
@@ -107,7 +110,7 @@ func (p *parser) webAuth(n *yaml.Node, a *web.Auth, dir string) bool {
 				path = filepath.Join(dir, path)
 			}
 			if _, err := web.ReadToken(path); err != nil {
-				p.report(v.value, "web.auth.token_file", "%v", err)
+				p.report(v.value, "web.auth.token_file", "%s", tokenFileProblem(path, err))
 			} else {
 				a.TokenFile = path
 			}
@@ -117,4 +120,25 @@ func (p *parser) webAuth(n *yaml.Node, a *web.Auth, dir string) bool {
 		p.report(n, "web.auth", "empty; set user and password_hash, or token_file")
 	}
 	return len(p.problems) == before
+}
+
+// tokenFileProblem says what is wrong with the token file at path, and
+// what to do about it, as the secret files' problems do (secretFile):
+// web.ReadToken's own text for a file that cannot be read is the bare
+// *PathError ("token file: stat FILE: no such file or directory").
+func tokenFileProblem(path string, err error) string {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) {
+		return err.Error() // it names the file and says what to do
+	}
+	var do string
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		do = fmt.Sprintf("create it with a token of at least %d characters (e.g. `openssl rand -hex 32 > %s`)", web.MinTokenLength, path)
+	case errors.Is(err, fs.ErrPermission):
+		do = "make it readable by the user policywatch runs as"
+	default:
+		do = "name a file that holds the token"
+	}
+	return fmt.Sprintf("cannot read %s: %v; %s, or leave the key out and set user and password_hash", path, pe.Err, do)
 }

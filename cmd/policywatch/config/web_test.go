@@ -92,8 +92,11 @@ func TestWebConfigProblems(t *testing.T) {
 			[]string{":6:5: web.auth: user needs a password_hash"}},
 		{"empty auth", "web:\n  listen: 0.0.0.0:8080\n  auth: {}\n",
 			[]string{":6:9: web.auth: empty; set user and password_hash, or token_file"}},
+		// Like the secret files' messages, it says what to do.
 		{"missing token", "web:\n  auth:\n    token_file: nowhere\n",
-			[]string{":6:17: web.auth.token_file: token file: stat " + filepath.Join(dir, "nowhere")}},
+			[]string{":6:17: web.auth.token_file: cannot read " + filepath.Join(dir, "nowhere") + ": no such file or directory; " +
+				"create it with a token of at least 16 characters (e.g. `openssl rand -hex 32 > " + filepath.Join(dir, "nowhere") + "`), " +
+				"or leave the key out and set user and password_hash"}},
 		{"short token", "web:\n  auth:\n    token_file: short\n",
 			[]string{":6:17: web.auth.token_file: token file " + filepath.Join(dir, "short") + ": the token has 3 characters"}},
 		{"unknown auth key", "web:\n  auth:\n    pasword_hash: x\n",

@@ -1,0 +1,586 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/policywatch/policywatch/notify"
+	"github.com/policywatch/policywatch/store"
+)
+
+// The tests of this file come from a home-server operator's report: a
+// daemon that SIGHUP killed without a word, two daemons on one database,
+// a digest --now that said "failed" and exited 0, and other rough edges.
+
+// proc is the real policywatch binary running in the background of a
+// test, its stderr kept.
+type proc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	done   chan struct{}
+	err    error // of Wait, once done is closed
+}
+
+// startBinary starts policywatch with args and a clean environment; the
+// test's end kills it if it still runs.
+func startBinary(t *testing.T, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(policywatchBinary(t), args...)
+	cmd.Env = append(os.Environ(), "POLICYWATCH_CONFIG=", "POLICYWATCH_DB=")
+	p := &proc{t: t, cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// waitFor waits until the process's stderr holds want, for 20 s at most;
+// the process ending first is a failure.
+func (p *proc) waitFor(want string) {
+	p.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(p.stderr.String(), want) {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("no %q on stderr within 20 s; stderr:\n%s", want, p.stderr)
+		}
+		select {
+		case <-p.done:
+			if !strings.Contains(p.stderr.String(), want) {
+				p.t.Fatalf("policywatch ended (%v) before saying %q; stderr:\n%s", p.err, want, p.stderr)
+			}
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// exitCode waits for the process to end, for 20 s at most, and returns
+// its exit status.
+func (p *proc) exitCode() int {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		p.t.Fatalf("policywatch still runs after 20 s; stderr:\n%s", p.stderr)
+	}
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		return ee.ExitCode()
+	}
+	if p.err != nil {
+		p.t.Fatal(p.err)
+	}
+	return 0
+}
+
+func (p *proc) signal(sig os.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
+// daemonConfig writes a configuration of one watch of srv, checked at
+// start and then hourly, with the web view on a free port.
+func daemonConfig(t *testing.T, srv *policyServer) string {
+	t.Helper()
+	return writeConfig(t, fmt.Sprintf(`settings:
+  schedule: "@every 1h"
+  host_interval: 0s
+  retries: 0
+web:
+  listen: 127.0.0.1:0
+watches:
+  - name: nimbus
+    url: %s/privacy
+    language: en
+`, srv.URL))
+}
+
+// logKeys returns the attribute keys of a line written by slog's text
+// handler, in order.
+func logKeys(line string) []string {
+	var keys []string
+	for i := 0; i < len(line); {
+		eq := strings.IndexByte(line[i:], '=')
+		if eq < 0 {
+			break
+		}
+		keys = append(keys, line[i:i+eq])
+		i += eq + 1
+		if i < len(line) && line[i] == '"' { // a quoted value, escapes inside
+			j := i + 1
+			for j < len(line) && line[j] != '"' {
+				if line[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			i = j + 1
+		} else if sp := strings.IndexByte(line[i:], ' '); sp >= 0 {
+			i += sp
+		} else {
+			break
+		}
+		for i < len(line) && line[i] == ' ' {
+			i++
+		}
+	}
+	return keys
+}
+
+// checkNoRepeatedKey fails the test for every log line of logs that has
+// one key twice (two time= keys: a reader, or a log parser, keeps one).
+func checkNoRepeatedKey(t *testing.T, logs string) {
+	t.Helper()
+	for _, line := range strings.Split(logs, "\n") {
+		if !strings.HasPrefix(line, "time=") {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, k := range logKeys(line) {
+			if seen[k] {
+				t.Errorf("key %s twice in a log line:\n%s", k, line)
+			}
+			seen[k] = true
+		}
+	}
+}
+
+func TestLogKeys(t *testing.T) {
+	line := `time=2026-11-27T15:09:00.000Z level=INFO msg="a b=c \"d=e\"" x=1 err="f g" slot=2026-11-27T15:09:00.000Z`
+	if got := strings.Join(logKeys(line), ","); got != "time,level,msg,x,err,slot" {
+		t.Errorf("logKeys = %s", got)
+	}
+}
+
+// TestSIGHUPKeepsTheDaemonRunning: SIGHUP (a reload, to systemd and to
+// habit) used to end 'policywatch run' at once, exit status 129, without a
+// log line and dropping the checks in flight. The daemon now says that it
+// does not reload and keeps running; SIGTERM still stops it cleanly.
+func TestSIGHUPKeepsTheDaemonRunning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary; run without -short")
+	}
+	srv := newPolicyServer(t)
+	dir := t.TempDir()
+	d := startBinary(t, "run", "--config", daemonConfig(t, srv), "--db", filepath.Join(dir, "policywatch.db"))
+	d.waitFor("outcome=baseline")
+	d.signal(syscall.SIGHUP)
+	d.waitFor(`level=WARN msg="SIGHUP: the configuration is not reloaded; restart policywatch to apply changes"`)
+	d.signal(syscall.SIGHUP) // and again: each one is said
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(d.stderr.String(), "msg=\"SIGHUP:") < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	select {
+	case <-d.done:
+		t.Fatalf("the daemon ended after SIGHUP: %v\n%s", d.err, d.stderr)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if n := strings.Count(d.stderr.String(), "msg=\"SIGHUP:"); n != 2 {
+		t.Errorf("%d SIGHUP warnings for two signals:\n%s", n, d.stderr)
+	}
+	d.signal(syscall.SIGTERM)
+	if code := d.exitCode(); code != 0 {
+		t.Errorf("SIGTERM after SIGHUP: exit status %d, want 0\n%s", code, d.stderr)
+	}
+
+	// The start says which policywatch runs: what a bug report needs.
+	version, err := exec.Command(policywatchBinary(t), "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(version)) // policywatch VERSION … GO
+	start := logLine(d.stderr.String(), `msg="policywatch starting"`)
+	for _, want := range []string{" version=" + fields[1], " go=" + runtime.Version()} {
+		if !strings.Contains(start, want) {
+			t.Errorf("the start line lacks %q:\n%s", want, start)
+		}
+	}
+	checkNoRepeatedKey(t, d.stderr.String())
+
+	// serve, the other daemon, alike.
+	s := startBinary(t, "serve", "--listen", "127.0.0.1:0", "--config", daemonConfig(t, srv), "--db", filepath.Join(dir, "policywatch.db"))
+	s.waitFor("web view listening")
+	s.signal(syscall.SIGHUP)
+	s.waitFor(`level=WARN msg="SIGHUP: the configuration is not reloaded`)
+	s.signal(syscall.SIGTERM)
+	if code := s.exitCode(); code != 0 {
+		t.Errorf("serve: SIGTERM after SIGHUP: exit status %d, want 0\n%s", code, s.stderr)
+	}
+}
+
+// logLine returns the first line of logs holding s.
+func logLine(logs, s string) string {
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, s) {
+			return line
+		}
+	}
+	return ""
+}
+
+// TestSIGHUPInterruptsCheck: for a command that is not a daemon, a
+// hangup (the terminal closed) is an interruption like Ctrl-C: what
+// finished is recorded and it says so, exit status 130; it used to be
+// killed, 129, without a word.
+func TestSIGHUPInterruptsCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary; run without -short")
+	}
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done() // a page that never comes
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	p := startBinary(t, "check", "--config", nimbusConfig(t, srv.URL), "--db", filepath.Join(dir, "policywatch.db"))
+	select {
+	case <-arrived:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("check fetched nothing within 20 s:\n%s", p.stderr)
+	}
+	p.signal(syscall.SIGHUP)
+	if code := p.exitCode(); code != 130 || !strings.Contains(p.stderr.String(), "interrupted") {
+		t.Errorf("check after SIGHUP: exit status %d, stderr:\n%s\nwant 130 and 'interrupted'", code, p.stderr)
+	}
+}
+
+// TestOneDaemonPerDatabase: a second 'policywatch run' on the database of
+// a running one used to start as well, both fetching every page. It now
+// refuses, naming the database and the other's pid; check and backup
+// still work beside the daemon, and a daemon killed with SIGKILL (its
+// pid left in the lock file) does not keep the next one from starting.
+func TestOneDaemonPerDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary; run without -short")
+	}
+	srv := newPolicyServer(t)
+	cfg := daemonConfig(t, srv)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "policywatch.db")
+	first := startBinary(t, "run", "--config", cfg, "--db", db)
+	first.waitFor("outcome=baseline")
+
+	second := startBinary(t, "run", "--config", cfg, "--db", db)
+	if code := second.exitCode(); code != 1 {
+		t.Errorf("a second run on the same database: exit status %d, want 1", code)
+	}
+	want := fmt.Sprintf("policywatch: another policywatch run (pid %d) is using %s; stop it first, or give this one its own --db",
+		first.cmd.Process.Pid, db)
+	if got := second.stderr.String(); !strings.Contains(got, want) {
+		t.Errorf("the second run said:\n%s\nwant %q", got, want)
+	}
+	if strings.Contains(second.stderr.String(), "policywatch starting") {
+		t.Errorf("the second run started before refusing:\n%s", second.stderr)
+	}
+
+	// The commands that are safe beside the daemon take no lock.
+	bin := policywatchBinary(t)
+	for _, args := range [][]string{
+		{"check", "--config", cfg, "--db", db},
+		{"backup", filepath.Join(dir, "copy.db"), "--config", cfg, "--db", db},
+		{"events", "--config", cfg, "--db", db},
+	} {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "POLICYWATCH_CONFIG=", "POLICYWATCH_DB=")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("policywatch %s beside the daemon: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+
+	// A daemon killed outright leaves its pid in the lock file, not the lock.
+	first.signal(syscall.SIGKILL)
+	first.exitCode()
+	if b, err := os.ReadFile(db + ".lock"); err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(first.cmd.Process.Pid) {
+		t.Errorf("lock file after SIGKILL: %q, %v; want the killed daemon's pid", b, err)
+	}
+	third := startBinary(t, "run", "--config", cfg, "--db", db)
+	third.waitFor("policywatch starting")
+	third.signal(syscall.SIGTERM)
+	if code := third.exitCode(); code != 0 {
+		t.Errorf("run after a killed one: exit status %d\n%s", code, third.stderr)
+	}
+}
+
+// TestSecondDaemonInProcess: the lock holds between two runs of one
+// process too (flock locks belong to the open file, not the process),
+// and is released when the daemon stops.
+func TestSecondDaemonInProcess(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = daemonConfig(t, srv)
+	d := c.startDaemon()
+	d.waitFor("policywatch starting")
+	// Not refused, it would run until the timeout: the test then fails on
+	// its nil error.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	err := run(ctx, []string{"run"}, strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return c.env[k] })
+	cancel()
+	if err == nil || !strings.Contains(err.Error(), "is using "+c.env["POLICYWATCH_DB"]+"; stop it first") {
+		t.Errorf("a second run: %v", err)
+	}
+	d.stop()
+	again := c.startDaemon()
+	again.waitFor("policywatch starting")
+	again.stop()
+}
+
+// refusingSMTP is an SMTP server that refuses the recipients in refuse
+// for good (550 5.1.1) and takes the others' mail.
+type refusingSMTP struct {
+	*plainSMTP
+	refuse map[string]bool
+}
+
+func (rs *refusingSMTP) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return &refusingSession{plainSession: plainSession{ps: rs.plainSMTP}, refuse: rs.refuse}, nil
+}
+
+type refusingSession struct {
+	plainSession
+	refuse map[string]bool
+}
+
+func (s *refusingSession) Rcpt(to string, opts *smtp.RcptOptions) error {
+	if s.refuse[to] {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
+	}
+	return s.plainSession.Rcpt(to, opts)
+}
+
+func newRefusingSMTP(t *testing.T, refuse ...string) *refusingSMTP {
+	rs := &refusingSMTP{plainSMTP: &plainSMTP{}, refuse: map[string]bool{}}
+	for _, r := range refuse {
+		rs.refuse[r] = true
+	}
+	s := smtp.NewServer(rs)
+	s.Domain = "mx.test"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs.addr = l.Addr().String()
+	go s.Serve(l)
+	t.Cleanup(func() { s.Close() })
+	return rs
+}
+
+// TestDigestNowFailsWhenASendFails: a message refused for good used to
+// leave 'digest --now' with exit status 0, so that cron said nothing. It
+// now sends the rest, then fails (exit status 1) with a summary.
+func TestDigestNowFailsWhenASendFails(t *testing.T) {
+	c := newCLI(t)
+	page := newPolicyServer(t)
+	mail := newRefusingSMTP(t, "zed@example.org")
+	host, port, _ := net.SplitHostPort(mail.addr)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf(`settings:
+  host_interval: 0s
+watches:
+  - name: nimbus
+    url: %s/policy
+    language: en
+notify:
+  smtp: {host: %s, port: %s, tls: none, from: "policywatch <alerts@policywatch.example>"}
+`, page.URL, host, port))
+	c.mustRun("subscribe", "ada@example.org")
+	c.mustRun("subscribe", "zed@example.org")
+	c.mustRun("check")
+	page.set("Effective May 27, 2026. We use public posts and photos you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models.")
+	if out := c.mustRun("check"); !strings.Contains(out, "critical") {
+		t.Fatalf("no critical change:\n%s", out)
+	}
+	out, _, err := c.run("digest", "--now")
+	var stderr bytes.Buffer
+	if code := exitCode(err, &stderr); code != 1 {
+		t.Errorf("digest --now with a refused message: exit status %d, want 1", code)
+	}
+	for _, want := range []string{"alert to ada@example.org (nimbus): sent",
+		"alert to zed@example.org (nimbus): failed after 1 attempt: ", "No such user here"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("digest --now lacks %q:\n%s", want, out)
+		}
+	}
+	if want := "policywatch: digest --now: 1 of 2 notifications not sent: 1 failed for good (put the cause right, then 'policywatch outbox --retry'); see 'policywatch outbox'\n"; stderr.String() != want {
+		t.Errorf("stderr:\n%q\nwant\n%q", stderr.String(), want)
+	}
+	if got := mail.received(); len(got) != 1 || got[0] != "ada@example.org" {
+		t.Errorf("mail to %v, want ada's alert all the same", got)
+	}
+	if help, _, _ := c.run("digest", "--help"); !strings.Contains(help, "Exit status is 1") {
+		t.Errorf("digest --help does not say when it fails:\n%s", help)
+	}
+	// Nothing left to send: no failure of this run.
+	if out := c.mustRun("digest", "--now"); !strings.Contains(out, "nothing else waiting to be sent") {
+		t.Errorf("second digest --now:\n%s", out)
+	}
+}
+
+// TestDigestsPlannedLogLine: "digests planned" used to carry a second
+// time= key (the digest time): a log reader keeps one of the two.
+func TestDigestsPlannedLogLine(t *testing.T) {
+	c := newCLI(t)
+	page := newPolicyServer(t)
+	mail := newPlainSMTP(t)
+	host, port, _ := net.SplitHostPort(mail.addr)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf(`settings:
+  host_interval: 0s
+watches:
+  - name: nimbus
+    url: %s/policy
+    language: en
+notify:
+  smtp: {host: %s, port: %s, tls: none, from: "policywatch <alerts@policywatch.example>"}
+`, page.URL, host, port))
+	c.mustRun("subscribe", "ada@example.org")
+	c.mustRun("check")
+	page.set("Effective May 27, 2026") // a notable change: it waits for the digest
+	c.mustRun("check")
+
+	ctx := context.Background()
+	db, err := store.Open(ctx, c.env["POLICYWATCH_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var logs bytes.Buffer
+	a := &app{env: env{getenv: func(k string) string { return c.env[k] }}, cfg: mustLoadConfig(t, c), db: db,
+		log: slog.New(slog.NewTextHandler(&logs, nil))}
+	now := time.Now()
+	svc, err := a.newNotifier(notify.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Dispatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ScheduledDigests(ctx); err != nil { // starts the schedule
+		t.Fatal(err)
+	}
+	now = now.Add(25 * time.Hour)
+	if n, err := svc.ScheduledDigests(ctx); n != 1 || err != nil {
+		t.Fatalf("ScheduledDigests a day later: %d, %v; want ada's digest", n, err)
+	}
+	line := logLine(logs.String(), `msg="digests planned"`)
+	if line == "" || !strings.Contains(line, " slot=") {
+		t.Errorf("the digests planned line has no slot=:\n%s", logs.String())
+	}
+	checkNoRepeatedKey(t, logs.String())
+}
+
+// TestDaemonLogsItsVersion: the start line names the version and Go's.
+func TestDaemonLogsItsVersion(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = daemonConfig(t, srv)
+	d := c.startDaemon()
+	d.waitFor("outcome=baseline")
+	d.stop()
+	start := logLine(d.stderr.String(), `msg="policywatch starting"`)
+	for _, want := range []string{" version=", " go=" + runtime.Version()} {
+		if !strings.Contains(start, want) {
+			t.Errorf("the start line lacks %q:\n%s", want, start)
+		}
+	}
+	checkNoRepeatedKey(t, d.stderr.String())
+}
+
+// TestRelativeDatabaseBesideTheConfiguration: a relative
+// settings.database is found beside the configuration file whatever the
+// current directory (/ under systemd); it used to be made in the current
+// directory. --db stays relative to the current directory, as any path
+// on the command line.
+func TestRelativeDatabaseBesideTheConfiguration(t *testing.T) {
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	c := newCLI(t)
+	delete(c.env, "POLICYWATCH_DB")
+	confDir := t.TempDir()
+	conf := filepath.Join(confDir, "policywatch.yaml")
+	if err := os.WriteFile(conf, []byte("settings:\n  database: rel/rel.db\nwatches:\n  - name: a\n    url: https://example.org/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.env["POLICYWATCH_CONFIG"] = conf
+	c.mustRun("watches") // creates the database
+	if _, err := os.Stat(filepath.Join(confDir, "rel", "rel.db")); err != nil {
+		t.Errorf("no database beside the configuration: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cwd, "rel")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a database folder in the current directory: %v", err)
+	}
+	c.mustRun("watches", "--db", "flag.db")
+	if _, err := os.Stat(filepath.Join(cwd, "flag.db")); err != nil {
+		t.Errorf("--db flag.db is not in the current directory: %v", err)
+	}
+}
+
+// TestConcurrencyAtLeastOne: --concurrency 0 or -3 used to be taken (as
+// 4, silently); it is a usage error.
+func TestConcurrencyAtLeastOne(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = daemonConfig(t, srv)
+	for _, cmd := range []string{"run", "check"} {
+		for _, n := range []string{"0", "-3", "x"} {
+			// A run that is not refused would keep running: the timeout
+			// ends it, and the test fails on its nil error.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := run(ctx, []string{cmd, "--concurrency", n}, strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return c.env[k] })
+			cancel()
+			var stderr bytes.Buffer
+			if code := exitCode(err, &stderr); code != 2 {
+				t.Errorf("%s --concurrency %s: %v, exit status %d; want 2", cmd, n, err, code)
+				continue
+			}
+			if want := fmt.Sprintf(`invalid value %q for flag -concurrency: must be at least 1`, n); n != "x" && !strings.Contains(err.Error(), want) {
+				t.Errorf("%s --concurrency %s: %q lacks %q", cmd, n, err, want)
+			}
+		}
+		if _, err := os.Stat(c.env["POLICYWATCH_DB"]); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s with a bad --concurrency created the database", cmd)
+		}
+	}
+	if out := c.mustRun("check", "--concurrency", "1"); !strings.Contains(out, "[1/1] nimbus") {
+		t.Errorf("check --concurrency 1:\n%s", out)
+	}
+	if help, _, _ := c.run("check", "--help"); !strings.Contains(help, "(default 4)") {
+		t.Errorf("check --help does not give the default:\n%s", help)
+	}
+}
