@@ -316,6 +316,7 @@ func TestWriteYAMLRoundTrip(t *testing.T) {
 			MinLengthRatio: 1,
 		}, {
 			Name: "b", URL: "https://example.org/", Fetcher: "http", Schedule: "@daily", MinLengthRatio: 1,
+			NoShellPhrases: true,
 		}},
 	}
 	for _, tc := range []struct {

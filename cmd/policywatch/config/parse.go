@@ -25,7 +25,7 @@ import (
 var (
 	topKeys      = []string{"settings", "watches", "notify", "web", "taxonomy"}
 	settingsKeys = []string{"database", "schedule", "user_agent", "host_interval", "timeout", "max_body", "retries", "min_length_ratio", "log_level", "check_retention", "browser_path", "browser_tabs", "browser_idle"}
-	watchKeys    = []string{"name", "url", "select", "remove", "fetcher", "schedule", "language", "headers"}
+	watchKeys    = []string{"name", "url", "select", "remove", "fetcher", "schedule", "language", "headers", "shell_phrases"}
 )
 
 // Parse reads a configuration from data; path names the file in problems
@@ -465,6 +465,11 @@ func (p *parser) watch(n *yaml.Node, path string, s Settings) (w monitor.Watch, 
 			}
 		}
 	}
+	if v := f["shell_phrases"]; v.set() {
+		if on, ok := p.boolean(v.value, field("shell_phrases")); ok {
+			w.NoShellPhrases = !on
+		}
+	}
 	if v := f["headers"]; v.set() {
 		w.Headers = p.headers(v.value, field("headers"), w.Language != "")
 	}
@@ -604,6 +609,19 @@ func (p *parser) integer(n *yaml.Node, field string) (int, bool) {
 		return 0, false
 	}
 	return i, true
+}
+
+func (p *parser) boolean(n *yaml.Node, field string) (bool, bool) {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
+		p.expected(n, field, "true or false")
+		return false, false
+	}
+	var b bool
+	if err := n.Decode(&b); err != nil {
+		p.expected(n, field, "true or false")
+		return false, false
+	}
+	return b, true
 }
 
 func (p *parser) number(n *yaml.Node, field string) (float64, bool) {

@@ -28,7 +28,10 @@ const watchesComment = `Each watch is one page. Keys:
             blocks bots or is an empty JavaScript shell), http or browser
   schedule  when to check it (default: settings.schedule)
   language  BCP 47 tag, sent as Accept-Language and expected of the page
-  headers   extra request headers, e.g. {Cookie: "locale=en_US"}`
+  headers   extra request headers, e.g. {Cookie: "locale=en_US"}
+  shell_phrases  false for a short policy that itself says "please log in"
+            or "accept all cookies": its words then never make a capture
+            an error, login or consent page (default: true)`
 
 // WriteYAML writes c as a commented configuration file that Parse reads
 // back to an equal Config (Path aside). Keys whose value is the default
@@ -151,6 +154,9 @@ func watchNode(w monitor.Watch, defaultSchedule string) *yaml.Node {
 			add(h, name, "", str(w.Headers[name]))
 		}
 		add(n, "headers", "", h)
+	}
+	if w.NoShellPhrases {
+		add(n, "shell_phrases", "", scalar("!!bool", "false"))
 	}
 	return n
 }
