@@ -410,16 +410,7 @@ func TestDigestNowFailsWhenASendFails(t *testing.T) {
 	c := newCLI(t)
 	page := newPolicyServer(t)
 	mail := newRefusingSMTP(t, "zed@example.org")
-	host, port, _ := net.SplitHostPort(mail.addr)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf(`settings:
-  host_interval: 0s
-watches:
-  - name: nimbus
-    url: %s/policy
-    language: en
-notify:
-  smtp: {host: %s, port: %s, tls: none, from: "policywatch <alerts@policywatch.example>"}
-`, page.URL, host, port))
+	c.env["POLICYWATCH_CONFIG"] = mailConfig(t, page.URL, mail.addr)
 	c.mustRun("subscribe", "ada@example.org")
 	c.mustRun("subscribe", "zed@example.org")
 	c.mustRun("check")
@@ -459,16 +450,7 @@ func TestDigestsPlannedLogLine(t *testing.T) {
 	c := newCLI(t)
 	page := newPolicyServer(t)
 	mail := newPlainSMTP(t)
-	host, port, _ := net.SplitHostPort(mail.addr)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf(`settings:
-  host_interval: 0s
-watches:
-  - name: nimbus
-    url: %s/policy
-    language: en
-notify:
-  smtp: {host: %s, port: %s, tls: none, from: "policywatch <alerts@policywatch.example>"}
-`, page.URL, host, port))
+	c.env["POLICYWATCH_CONFIG"] = mailConfig(t, page.URL, mail.addr)
 	c.mustRun("subscribe", "ada@example.org")
 	c.mustRun("check")
 	page.set("Effective May 27, 2026") // a notable change: it waits for the digest
@@ -583,4 +565,20 @@ func TestConcurrencyAtLeastOne(t *testing.T) {
 	if help, _, _ := c.run("check", "--help"); !strings.Contains(help, "(default 4)") {
 		t.Errorf("check --help does not give the default:\n%s", help)
 	}
+}
+
+// mailConfig writes a configuration of one watch, nimbus, at pageURL, with
+// the SMTP server at addr, and returns its path.
+func mailConfig(t *testing.T, pageURL, addr string) string {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(addr)
+	return writeConfig(t, fmt.Sprintf(`settings:
+  host_interval: 0s
+watches:
+  - name: nimbus
+    url: %s/policy
+    language: en
+notify:
+  smtp: {host: %s, port: %s, tls: none, from: "policywatch <alerts@policywatch.example>"}
+`, pageURL, host, port))
 }
