@@ -1,6 +1,10 @@
 package monitor
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // Read models: what the CLI, the web view and notifications read back of a
 // watch's history. The store fills them; they live here so that readers
@@ -23,6 +27,64 @@ type WatchSummary struct {
 
 	Episode *Episode `json:"episode,omitempty"` // nil when none is open
 	Fetcher string   `json:"fetcher,omitempty"` // the fetcher that last gave a plausible capture ("http", "browser"); "" unknown
+}
+
+// StatusKey is the watch's state at a glance, as /api/watches and
+// `watches --json` give it: anomaly or fetch_error while such an episode
+// is open, never before the first check, else ok.
+func (s WatchSummary) StatusKey() string {
+	switch {
+	case s.Episode != nil && s.Episode.Kind == KindAnomaly:
+		return "anomaly"
+	case s.Episode != nil:
+		return "fetch_error"
+	case s.LastCheck.IsZero():
+		return "never"
+	}
+	return "ok"
+}
+
+// ListedWatch is a watch as the listings show it (the CLI's watches, the
+// web view): a configured one, or one only the history knows.
+type ListedWatch struct {
+	WatchSummary
+	// Retired: the configuration no longer lists the watch, so nobody
+	// checks it any more; its history stays, as evidence. Its status and
+	// last check are those of its last check, however long ago.
+	Retired bool `json:"retired"`
+}
+
+// ListWatches lists the configured watches first, in their order and
+// with their configured URL, then the ones only the history knows, by
+// name: retired, unless configured is empty, which means the
+// configuration is not known (a configuration lists at least one watch).
+func ListWatches(configured []Watch, known []WatchSummary) []ListedWatch {
+	byName := make(map[string]WatchSummary, len(known))
+	for _, s := range known {
+		byName[s.Name] = s
+	}
+	out := make([]ListedWatch, 0, max(len(known), len(configured)))
+	seen := make(map[string]bool, len(configured))
+	for _, w := range configured {
+		if seen[w.Name] {
+			continue
+		}
+		seen[w.Name] = true
+		s, ok := byName[w.Name]
+		if !ok {
+			s = WatchSummary{Name: w.Name}
+		}
+		s.URL = w.URL
+		out = append(out, ListedWatch{WatchSummary: s})
+	}
+	var rest []ListedWatch
+	for _, s := range known {
+		if !seen[s.Name] {
+			rest = append(rest, ListedWatch{WatchSummary: s, Retired: len(configured) > 0})
+		}
+	}
+	slices.SortFunc(rest, func(a, b ListedWatch) int { return cmp.Compare(a.Name, b.Name) })
+	return append(out, rest...)
 }
 
 // EventFilter selects events. Zero fields select everything.

@@ -55,7 +55,7 @@ func (s *Server) apiWatches(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := []watchJSON{}
-	for _, lw := range mergeWatches(s.watches, known) {
+	for _, lw := range monitor.ListWatches(s.watches, known) {
 		st := watchStatus(lw.WatchSummary)
 		out = append(out, watchJSON{
 			Name: lw.Name, URL: lw.URL, Retired: lw.Retired,

@@ -74,7 +74,7 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	listed := mergeWatches(s.watches, known)
+	listed := monitor.ListWatches(s.watches, known)
 	v := overviewView{common: s.common("Watches"), Watches: make([]watchView, 0, len(listed)), From: start}
 	counts := make([][]int, len(listed))
 	scale := 1
@@ -164,7 +164,7 @@ func (s *Server) findWatch(ctx context.Context, name string) (listedWatch, error
 	if err != nil {
 		return listedWatch{}, err
 	}
-	for _, lw := range mergeWatches(s.watches, known) {
+	for _, lw := range monitor.ListWatches(s.watches, known) {
 		if lw.Name == name {
 			return lw, nil
 		}

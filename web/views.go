@@ -1,10 +1,8 @@
 package web
 
 import (
-	"cmp"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -21,15 +19,12 @@ type status struct {
 }
 
 func watchStatus(s monitor.WatchSummary) status {
-	switch {
-	case s.Episode != nil && s.Episode.Kind == monitor.KindAnomaly:
-		return status{Key: "anomaly", Label: "anomaly", Detail: s.Episode.Reason, Since: s.Episode.Since}
-	case s.Episode != nil:
-		return status{Key: "fetch_error", Label: "fetch error", Detail: s.Episode.Reason, Since: s.Episode.Since}
-	case s.LastCheck.IsZero():
-		return status{Key: "never", Label: "never checked"}
+	st := status{Key: s.StatusKey()}
+	st.Label = map[string]string{"anomaly": "anomaly", "fetch_error": "fetch error", "never": "never checked", "ok": "ok"}[st.Key]
+	if s.Episode != nil {
+		st.Detail, st.Since = s.Episode.Reason, s.Episode.Since
 	}
-	return status{Key: "ok", Label: "ok"}
+	return st
 }
 
 // watchView is a watch as the overview and the timeline head show it.
@@ -51,48 +46,8 @@ func isWebURL(raw string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-// listedWatch is a watch the web view lists: a configured one, or one
-// only the history knows.
-type listedWatch struct {
-	monitor.WatchSummary
-	// Retired: the configuration no longer lists the watch, so nobody
-	// checks it any more; its history stays, as evidence. Its status and
-	// last check are those of its last check, however long ago.
-	Retired bool
-}
-
-// mergeWatches lists the configured watches first, in their order, then
-// the ones only the history knows, by name: retired, unless configured is
-// empty, which means the configuration is not known (a configuration
-// lists at least one watch).
-func mergeWatches(configured []monitor.Watch, known []monitor.WatchSummary) []listedWatch {
-	byName := make(map[string]monitor.WatchSummary, len(known))
-	for _, s := range known {
-		byName[s.Name] = s
-	}
-	out := make([]listedWatch, 0, max(len(known), len(configured)))
-	seen := make(map[string]bool, len(configured))
-	for _, w := range configured {
-		if seen[w.Name] {
-			continue
-		}
-		seen[w.Name] = true
-		s, ok := byName[w.Name]
-		if !ok {
-			s = monitor.WatchSummary{Name: w.Name}
-		}
-		s.URL = w.URL
-		out = append(out, listedWatch{WatchSummary: s})
-	}
-	var rest []listedWatch
-	for _, s := range known {
-		if !seen[s.Name] {
-			rest = append(rest, listedWatch{WatchSummary: s, Retired: len(configured) > 0})
-		}
-	}
-	slices.SortFunc(rest, func(a, b listedWatch) int { return cmp.Compare(a.Name, b.Name) })
-	return append(out, rest...)
-}
+// listedWatch is a watch the web view lists (see monitor.ListWatches).
+type listedWatch = monitor.ListedWatch
 
 // The overview's bars: changes per month over the last sparkMonths.
 const (

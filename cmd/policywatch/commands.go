@@ -36,8 +36,10 @@ schedule (settings.schedule, or the watch's own), with a small fixed offset
 per watch so that pages on one host are not fetched together. At start, any
 watch whose last check is older than its period is checked at once. A page
 that cannot be fetched is recorded and tried again a minute later, then
-less and less often; it is never reported as a change of the policy. The
-web view is served on web.listen (127.0.0.1:8080 by default).
+less and less often, but never more than a quarter of the watch's period
+later (every 5 s for a watch checked @every 20s); it is never reported as
+a change of the policy. The web view is served on web.listen
+(127.0.0.1:8080 by default).
 
 SIGHUP does not reload the configuration: it is logged as a warning and
 the daemon keeps running; restart it to apply a changed file.
@@ -202,21 +204,31 @@ Examples:
 }
 
 func watchesCommand() *command {
-	type opts struct{ defaults, json bool }
+	type opts struct{ defaults, json, all bool }
 	return &command{
-		name: "watches", args: "[--defaults]", maxArgs: 0, createsDB: true,
+		name: "watches", args: "[--all] [--json] [--defaults]", maxArgs: 0, createsDB: true,
 		short: "list the watches with their last check, status and last change",
-		long: `Lists the configured watches with what the database knows of them.
+		long: `Lists the configured watches with what the database knows of them. With
+--all, also the watches the history knows but the configuration no longer
+lists, marked "(no longer watched)": nobody checks them any more, and
+their history stays.
+
+With --json, one JSON object per line, its fields named as in the web
+view's /api/watches: "status" is ok, anomaly, fetch_error or never (not
+checked yet), and the watches no longer watched are listed too, with
+"retired": true.
+
 With --defaults, prints the built-in configuration as a YAML file instead:
 a starting point for your own.
 
 Examples:
-  policywatch watches
+  policywatch watches --all
   policywatch watches --defaults > policywatch.yaml`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &opts{}
 			fs.BoolVar(&o.defaults, "defaults", false, "print the built-in configuration as YAML and exit")
-			fs.BoolVar(&o.json, "json", false, "print JSON")
+			fs.BoolVar(&o.json, "json", false, "print JSON Lines, the watches no longer watched included")
+			fs.BoolVar(&o.all, "all", false, "list the watches no longer watched too")
 			return o
 		},
 		noDBWith: func(o any) bool { return o.(*opts).defaults },
@@ -229,16 +241,15 @@ Examples:
 			if err != nil {
 				return err
 			}
-			byName := map[string]monitor.WatchSummary{}
-			for _, s := range summaries {
-				byName[s.Name] = s
+			listed := monitor.ListWatches(a.cfg.Watches, summaries)
+			fetchers := make(map[string]string, len(a.cfg.Watches))
+			for _, w := range a.cfg.Watches {
+				fetchers[w.Name] = w.Fetcher
 			}
 			if opt.json {
 				enc := json.NewEncoder(a.stdout)
-				for _, w := range a.cfg.Watches {
-					s := byName[w.Name]
-					s.Name, s.URL = w.Name, w.URL
-					if err := enc.Encode(s); err != nil {
+				for _, lw := range listed {
+					if err := enc.Encode(watchJSON{WatchSummary: lw.WatchSummary, Status: lw.StatusKey(), Retired: lw.Retired}); err != nil {
 						return err
 					}
 				}
@@ -246,25 +257,40 @@ Examples:
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "WATCH\tSTATUS\tLAST CHECK\tVERSIONS\tLAST CHANGE\tFETCHER\tURL")
-			for _, w := range a.cfg.Watches {
-				s, ok := byName[w.Name]
+			for _, lw := range listed {
+				if lw.Retired && !opt.all {
+					continue
+				}
+				s := lw.WatchSummary
 				status, last, change := "never checked", "-", "-"
-				if ok && !s.LastCheck.IsZero() {
+				if !s.LastCheck.IsZero() {
 					status = watchStatus(s)
 					last = ago(s.LastCheck)
 				}
-				if ok && !s.LastChange.IsZero() {
+				if !s.LastChange.IsZero() {
 					change = fmt.Sprintf("%s (%s)", s.LastChange.UTC().Format("2006-01-02"), s.LastChangeSeverity)
 				}
-				fetcher := w.Fetcher
-				if fetcher == monitor.FetcherAuto && s.Fetcher != "" {
+				name, fetcher := s.Name, fetchers[s.Name]
+				switch {
+				case lw.Retired:
+					name += " (no longer watched)"
+					fetcher = cmp.Or(s.Fetcher, "-")
+				case fetcher == monitor.FetcherAuto && s.Fetcher != "":
 					fetcher = "auto → " + s.Fetcher // what auto found works
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", w.Name, status, last, s.Versions, change, fetcher, w.URL)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", name, status, last, s.Versions, change, fetcher, s.URL)
 			}
 			return tw.Flush()
 		},
 	}
+}
+
+// watchJSON is a watch of `watches --json`: the summary's fields, and the
+// status and retired fields of the web view's /api/watches.
+type watchJSON struct {
+	monitor.WatchSummary
+	Status  string `json:"status"` // ok, anomaly, fetch_error, never
+	Retired bool   `json:"retired"`
 }
 
 func watchStatus(s monitor.WatchSummary) string {
