@@ -13,9 +13,10 @@ import (
 
 // ParseAddress checks an address given to subscribe (or as the operator)
 // and returns it as it will be used: one bare addr-spec, such as
-// "ada@example.org", with a domain that has a dot. Display names, lists,
-// quoted or over-long local parts, IP literals and anything with control
-// characters are refused with a message that says why.
+// "ada@example.org", with a domain that has a dot, or localhost (a home
+// server's root@localhost, as notify.smtp.from takes it). Display names,
+// lists, quoted or over-long local parts, IP literals and anything with
+// control characters are refused with a message that says why.
 func ParseAddress(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	switch {
@@ -44,8 +45,12 @@ func ParseAddress(s string) (string, error) {
 }
 
 // validDomain accepts host names of dot-separated labels of letters,
-// digits and hyphens (Unicode letters allowed), at least two labels.
+// digits and hyphens (Unicode letters allowed), at least two labels, and
+// localhost, the one single-label name mail is delivered to.
 func validDomain(d string) bool {
+	if strings.EqualFold(d, "localhost") {
+		return true
+	}
 	labels := strings.Split(d, ".")
 	if len(labels) < 2 || len(d) > 253 {
 		return false

@@ -6,13 +6,16 @@ import (
 )
 
 func TestParseAddress(t *testing.T) {
-	for _, ok := range []string{"ada@example.org", " ada@example.org ", "a.b+tag@sub.example.co.uk", "x@bücher.example"} {
+	// localhost, where a home server delivers (root@localhost), as
+	// notify.smtp.from allows; no other single-label name.
+	for _, ok := range []string{"ada@example.org", " ada@example.org ", "a.b+tag@sub.example.co.uk", "x@bücher.example",
+		"root@localhost", "ops@LocalHost"} {
 		if _, err := ParseAddress(ok); err != nil {
 			t.Errorf("%q: %v", ok, err)
 		}
 	}
 	for _, bad := range []string{
-		"", "ada", "ada@", "@example.org", "ada@localhost", "ada@example..org", "ada@-example.org",
+		"", "ada", "ada@", "@example.org", "ada@intranet", "ada@localhost.", "ada@localhost1", "ada@example..org", "ada@-example.org",
 		"Ada <ada@example.org>", "ada@example.org, bob@example.org", "ada@example.org\r\nBcc: x@evil.example",
 		"\"a b\"@example.org", "ada@[127.0.0.1]", "ada@exa mple.org", string(make([]byte, 300)),
 	} {

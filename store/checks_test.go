@@ -222,3 +222,44 @@ func metricCounters(t *testing.T, db *DB) (map[string]map[monitor.Outcome]int64,
 	}
 	return counts, latency, sums
 }
+
+// TestDiskSizeCountsTheLog: DiskSize is the database's file and its
+// write-ahead log on disk, where Size counts the pages alone; after a
+// vacuum, which checkpoints and truncates the log, it is the file's.
+func TestDiskSizeCountsTheLog(t *testing.T) {
+	ctx := context.Background()
+	db, path := openDB(t)
+	if _, err := db.sql.ExecContext(ctx, `CREATE TABLE filler (b BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	for range 16 { // 1 MiB, under the automatic checkpoint: all in the log
+		if _, err := db.sql.ExecContext(ctx, `INSERT INTO filler VALUES (randomblob(65536))`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.sql.ExecContext(ctx, `DELETE FROM filler`); err != nil {
+		t.Fatal(err)
+	}
+	size := func(p string) int64 {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	file, wal := size(path), size(path+"-wal")
+	if wal < 1<<20 {
+		t.Fatalf("log of %d bytes, want the megabyte written", wal)
+	}
+	got, err := db.DiskSize()
+	if err != nil || got != file+wal {
+		t.Errorf("DiskSize = %d, %v; want %d, the file's %d and the log's %d bytes", got, err, file+wal, file, wal)
+	}
+	if err := db.Vacuum(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err = db.DiskSize()
+	if file, wal = size(path), size(path+"-wal"); err != nil || got != file+wal || wal != 0 || got >= 1<<20 {
+		t.Errorf("after vacuum: DiskSize = %d, %v; file %d, log %d bytes", got, err, file, wal)
+	}
+}

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,6 +71,27 @@ func (db *DB) Size(ctx context.Context) (int64, error) {
 		`SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&size)
 	if err != nil {
 		return 0, fmt.Errorf("database size: %w", err)
+	}
+	return size, nil
+}
+
+// DiskSize returns the bytes the database takes on disk: its file and its
+// write-ahead log (the -wal file beside it). The log holds the pages
+// written since the last checkpoint and, after a large write (a vacuum, a
+// prune, an import), keeps its size until it next restarts
+// (journal_size_limit): what an operator counts on the disk, where Size
+// counts the database's pages alone.
+func (db *DB) DiskSize() (int64, error) {
+	var size int64
+	for _, p := range []string{db.path, db.path + "-wal"} {
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return 0, fmt.Errorf("database size on disk: %w", err)
+		default:
+			size += fi.Size()
+		}
 	}
 	return size, nil
 }

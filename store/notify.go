@@ -577,6 +577,18 @@ func (db *DB) NextOutboxAttempt(ctx context.Context) (time.Time, error) {
 	return fromUnixNano(next.Int64), nil
 }
 
+// NotificationCounts returns how many outbox rows are pending (waiting
+// for their first attempt or a retry) and failed (given up), by status
+// and channel: what /metrics serves. The index on (status,
+// next_attempt_at) keeps it to those rows, however many were sent.
+func (db *DB) NotificationCounts(ctx context.Context) (map[string]map[string]int64, error) {
+	// countByWatch's rows, with the status in the watch's place.
+	return countByWatch[string](ctx, db.sql, "count notifications", `
+		SELECT status, channel, COUNT(*) FROM notify_outbox
+		WHERE status IN ('pending', 'failed')
+		GROUP BY status, channel`)
+}
+
 // OutboxRows returns the rows with one of the statuses (all rows when
 // none is given), oldest first; at most limit of the newest when limit > 0.
 func (db *DB) OutboxRows(ctx context.Context, statuses []string, limit int) ([]OutboxItem, error) {

@@ -421,3 +421,50 @@ func TestDigestOffKeepsHeldAlerts(t *testing.T) {
 		})
 	}
 }
+
+// TestNotificationCounts: the rows pending (a first attempt or a retry to
+// come) and failed for good, by status and channel; sent and cancelled
+// rows are not counted.
+func TestNotificationCounts(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	if counts, err := db.NotificationCounts(ctx); err != nil || len(counts) != 0 {
+		t.Fatalf("empty outbox: %v, %v", counts, err)
+	}
+	events := recordEvents(t, db, 1)
+	plan := NotifyPlan{Through: events[0]}
+	for i, channel := range []string{"email", "email", "email", "email", "webhook", "webhook"} {
+		plan.Outbox = append(plan.Outbox, OutboxItem{Key: fmt.Sprint("k", i), Channel: channel, Kind: "operator",
+			Recipient: "ops@example.org", EventID: events[0], CreatedAt: t0, NextAttemptAt: t0})
+	}
+	if err := db.RecordNotifyPlan(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.ClaimOutbox(ctx, t0, time.Minute, 10)
+	if err != nil || len(rows) != 6 {
+		t.Fatalf("claim: %d rows, %v", len(rows), err)
+	}
+	for _, err := range []error{
+		db.MarkOutboxSent(ctx, rows[0].ID, t0),
+		db.MarkOutboxFailed(ctx, rows[1].ID, "550 no such user", time.Time{}),
+		db.MarkOutboxFailed(ctx, rows[2].ID, "451 try later", t0.Add(time.Minute)), // a retry to come
+		db.CancelOutbox(ctx, rows[3].ID, "unsubscribed"),
+		db.MarkOutboxFailed(ctx, rows[4].ID, "410 Gone", time.Time{}),
+		// rows[5], a webhook, claimed: still pending
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts, err := db.NotificationCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]int64{
+		OutboxPending: {"email": 1, "webhook": 1},
+		OutboxFailed:  {"email": 1, "webhook": 1},
+	}
+	if fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Errorf("NotificationCounts = %v, want %v", counts, want)
+	}
+}

@@ -31,13 +31,22 @@ var (
 	famLatency = family{"policywatch_fetch_duration_seconds", "histogram",
 		"Duration of each HTTP attempt of the recorded checks, by watch."}
 	famSize = family{"policywatch_database_size_bytes", "gauge",
-		"Size of the SQLite database."}
+		"Size of the SQLite database and its write-ahead log on disk."}
 	famLastCheck = family{"policywatch_last_check_timestamp_seconds", "gauge",
 		"When each watch was last checked (Unix time); absent for watches never checked."}
 	famEpisode = family{"policywatch_watch_failing", "gauge",
 		"1 while a watch has an open anomaly or fetch error episode, else 0."}
 	famScrapeError = family{"policywatch_metrics_read_errors", "gauge",
 		"1 when the last scrape could not read some of the history's figures."}
+	famNotifications = family{"policywatch_notifications", "gauge",
+		"Notifications in the outbox, by channel and state: pending (waiting for their first attempt or a retry) or failed (given up)."}
+)
+
+// The notifications' states and channels always served, at 0 when there
+// are none, so that an alert on failed mail has a series to watch.
+var (
+	notificationStates   = []string{"failed", "pending"}
+	notificationChannels = []string{"email", "webhook"}
 )
 
 // famGOGC is the one Go runtime setting the library's go_* metrics leave
@@ -94,7 +103,7 @@ func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
 		fail("fetch latency", err)
 		counts = nil
 	}
-	size, err := s.reader.Size(ctx)
+	size, err := s.reader.DiskSize()
 	sizeOK := err == nil
 	if err != nil {
 		fail("database size", err)
@@ -103,6 +112,13 @@ func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
 	if err != nil {
 		fail("watches", err)
 		watches = nil
+	}
+	notifications, err := s.reader.NotificationCounts(ctx)
+	if err != nil {
+		fail("notifications", err)
+		notifications = nil
+	} else if notifications == nil {
+		notifications = map[string]map[string]int64{}
 	}
 
 	checked := slices.Sorted(maps.Keys(checks))
@@ -157,6 +173,22 @@ func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
 		}
 	}
 	t.sample(famScrapeError, "", strconv.Itoa(failed))
+	if notifications != nil {
+		channels := slices.Clone(notificationChannels)
+		for _, byChannel := range notifications {
+			for ch := range byChannel {
+				if !slices.Contains(channels, ch) {
+					channels = append(channels, ch)
+				}
+			}
+		}
+		slices.Sort(channels)
+		for _, ch := range channels {
+			for _, state := range notificationStates {
+				t.sample(famNotifications, "", strconv.FormatInt(notifications[state][ch], 10), "state", state, "channel", ch)
+			}
+		}
+	}
 	for _, w := range byName {
 		for _, kind := range []monitor.EventKind{monitor.KindAnomaly, monitor.KindFetchError} {
 			v := "0"

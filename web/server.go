@@ -54,6 +54,12 @@ type Reader interface {
 	FetchLatency(ctx context.Context) (bounds []time.Duration, counts map[string][]uint64, sums map[string]time.Duration, err error)
 	// Size is the database's size in bytes.
 	Size(ctx context.Context) (int64, error)
+	// DiskSize is what the database takes on disk: its file and its
+	// write-ahead log.
+	DiskSize() (int64, error)
+	// NotificationCounts counts the outbox's notifications pending and
+	// failed, by status and channel.
+	NotificationCounts(ctx context.Context) (map[string]map[string]int64, error)
 }
 
 // Server is the web view. Its zero value is not usable; call New.

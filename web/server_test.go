@@ -502,6 +502,13 @@ func (m *metricsReader) FetchLatency(ctx context.Context) ([]time.Duration, map[
 
 func (m *metricsReader) Size(ctx context.Context) (int64, error) { m.note(ctx); return 1 << 20, nil }
 
+func (m *metricsReader) DiskSize() (int64, error) { return 1 << 20, nil }
+
+func (m *metricsReader) NotificationCounts(ctx context.Context) (map[string]map[string]int64, error) {
+	m.note(ctx)
+	return map[string]map[string]int64{"failed": {"email": 3}}, nil
+}
+
 func (m *metricsReader) Watches(ctx context.Context) ([]monitor.WatchSummary, error) {
 	m.note(ctx)
 	return []monitor.WatchSummary{
@@ -548,6 +555,8 @@ func TestMetricsReadError(t *testing.T) {
 		{"policywatch_check_failures_total", []string{"watch", "a"}, 2},
 		{"policywatch_check_failures_total", []string{"watch", "b"}, 0},
 		{"policywatch_database_size_bytes", nil, 1 << 20},
+		{"policywatch_notifications", []string{"state", "failed", "channel", "email"}, 3},
+		{"policywatch_notifications", []string{"state", "pending", "channel", "webhook"}, 0},
 		{"policywatch_last_check_timestamp_seconds", []string{"watch", "a"}, 1748736000.5},
 		{"policywatch_watch_failing", []string{"watch", "a", "kind", "anomaly"}, 1},
 		{"policywatch_watch_failing", []string{"watch", "a", "kind", "fetch_error"}, 0},

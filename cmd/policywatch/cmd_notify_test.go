@@ -76,7 +76,7 @@ func TestSubscribeCommands(t *testing.T) {
 	for _, bad := range []struct{ args, want string }{
 		{"subscribe not-an-address", `"not-an-address" is not a valid email address`},
 		{"subscribe Ada<ada@example.org>", "is not a bare address"},
-		{"subscribe ada@localhost", `"localhost" is not a mail domain`},
+		{"subscribe ada@intranet", `"intranet" is not a mail domain`},
 		{"subscribe ada@example.org --watch nope", `unknown watch "nope"`},
 		{"subscribe ada@example.org --digest hourly", `unknown digest "hourly"`},
 		{"subscribe ada@example.org --min-severity urgent", `unknown severity "urgent"`},

@@ -14,13 +14,14 @@ func vacuumCommand() *command {
 		short: "prune old check rows (settings.check_retention) and compact the database",
 		long: `Deletes check rows older than settings.check_retention that found nothing
 (versions, raw bodies and events are never deleted), then rewrites the
-database file to give the freed space back. Safe while the daemon runs; it
-waits for the daemon's writes.
+database file to give the freed space back, and prints the size of the
+database and its write-ahead log before and after. Safe while the daemon
+runs; it waits for the daemon's writes.
 
 Example:
   policywatch vacuum --config /etc/policywatch/policywatch.yaml`,
 		run: func(ctx context.Context, a *app, _ any, _ []string) error {
-			before, err := a.db.Size(ctx)
+			before, err := a.db.DiskSize()
 			if err != nil {
 				return err
 			}
@@ -34,11 +35,11 @@ Example:
 			if err := a.db.Vacuum(ctx); err != nil {
 				return err
 			}
-			after, err := a.db.Size(ctx)
+			after, err := a.db.DiskSize()
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%s: %s → %s\n", a.db.Path(), humanBytes(before), humanBytes(after))
+			fmt.Fprintf(a.stdout, "%s: %s → %s (database and its write-ahead log)\n", a.db.Path(), humanBytes(before), humanBytes(after))
 			return nil
 		},
 	}

@@ -569,15 +569,24 @@ func TestSyntaxErrorLine(t *testing.T) {
 	}{
 		{"key among items", watch + "  foo: bar\n  - name: b\n    url: https://example.org/b\n",
 			Problem{"", 4, 0, "", "did not find expected '-' indicator"}},
+		// The line indented unlike the one above, at its first character,
+		// with a hint; not a word after a quoted value, the same message.
 		{"item indented less", watch + " - name: b\n    url: https://example.org/b\n",
+			Problem{"", 4, 2, "", "did not find expected key (the indentation of this line does not match the lines above it)"}},
+		{"word after a quoted value", watch + "    language: \"en\" fr\n",
 			Problem{"", 4, 0, "", "did not find expected key"}},
 		{"after settings", "settings:\n  timeout: 1s\n" + watch + "  foo: [\n",
 			Problem{"", 6, 0, "", "did not find expected '-' indicator"}},
 		// At the line that opens the list, where the fix goes.
 		{"unclosed flow list", watch + "    select: [main\n    remove: [img]\n",
 			Problem{"", 4, 0, "", "did not find expected ',' or ']'"}},
+		// At the tab, with a hint.
 		{"tab", watch + "\tschedule: '@daily'\n",
-			Problem{"", 4, 0, "", "found a tab character that violates indentation"}},
+			Problem{"", 4, 1, "", "found a tab character that violates indentation (tabs cannot indent YAML; use spaces)"}},
+		{"tab first", "watches:\n\t- name: a\n",
+			Problem{"", 2, 1, "", "found character that cannot start any token (tabs cannot indent YAML; use spaces)"}},
+		{"tab after spaces", watch + "    \tschedule: '@daily'\n",
+			Problem{"", 4, 5, "", "found a tab character that violates indentation (tabs cannot indent YAML; use spaces)"}},
 		{"no final line break", watch + "  foo: bar",
 			Problem{"", 4, 0, "", "did not find expected '-' indicator"}},
 		// Far down a long file (the search used to give up past 2,000

@@ -240,3 +240,25 @@ func TestNotifySecretFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestNotifyOperatorLocalhost: a home server's mail stays on the machine —
+// operator: ops@localhost is taken as from: pw@localhost is; it was
+// refused ("localhost" is not a mail domain). Other single-label names
+// still are.
+func TestNotifyOperatorLocalhost(t *testing.T) {
+	const smtp = "notify:\n  smtp: {host: localhost, port: 25, tls: none, from: pw@localhost}\n"
+	got, err := notifyConfig(t, smtp+`  operator: "ops@localhost"`+"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Operator != "ops@localhost" || got.SMTP.From != "pw@localhost" {
+		t.Errorf("operator %q, from %q", got.Operator, got.SMTP.From)
+	}
+	if err := got.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	_, err = notifyConfig(t, smtp+"  operator: ops@mailhost\n")
+	if want := `policywatch.yaml:8:13: notify.operator: "ops@mailhost": "mailhost" is not a mail domain such as example.org`; err == nil || err.Error() != want {
+		t.Errorf("operator ops@mailhost: %v, want %s", err, want)
+	}
+}

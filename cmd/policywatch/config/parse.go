@@ -74,10 +74,54 @@ func (p *parser) syntaxError(err error, data []byte) {
 	msg := err.Error()
 	if m := yamlErrorLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		p.problems = append(p.problems, Problem{File: p.file, Line: problemLine(data, line, m[2]), Message: m[2]})
+		pr := Problem{File: p.file, Line: problemLine(data, line, m[2]), Message: m[2]}
+		pr.Column, pr.Message = syntaxHint(data, pr.Line, m[2])
+		p.problems = append(p.problems, pr)
 		return
 	}
 	p.report(nil, "", "%s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// syntaxHint returns the column of the yaml package's syntax error msg at
+// line of data, and msg with a hint, for two common mistakes the package
+// names in its own terms: a tab in the line's indentation ("found
+// character that cannot start any token", "found a tab character that
+// violates indentation"), at the tab; and a line indented unlike the one
+// above it ("did not find expected key"), at its first character. Only
+// when the line shows that mistake ("did not find expected key" also says
+// a word after a quoted value): otherwise the column is 0 (unknown) and
+// the message msg.
+func syntaxHint(data []byte, line int, msg string) (int, string) {
+	lines := bytes.Split(data, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return 0, msg
+	}
+	text := lines[line-1]
+	indent := indentOf(text)
+	switch {
+	case (msg == "found character that cannot start any token" || strings.Contains(msg, "tab character")) &&
+		bytes.IndexByte(text[:indent], '\t') >= 0:
+		return bytes.IndexByte(text, '\t') + 1, msg + " (tabs cannot indent YAML; use spaces)"
+	case msg == "did not find expected key" && indent < len(bytes.TrimRight(text, " \t\r")):
+		// The line above: the last one before it with text, not a comment.
+		for i := line - 2; i >= 0; i-- {
+			above := bytes.TrimRight(lines[i], " \t\r")
+			n := indentOf(above)
+			if n == len(above) || above[n] == '#' {
+				continue
+			}
+			if n != indent && bytes.IndexByte(text[:indent], '\t') < 0 && bytes.IndexByte(above[:n], '\t') < 0 {
+				return indent + 1, msg + " (the indentation of this line does not match the lines above it)"
+			}
+			break
+		}
+	}
+	return 0, msg
+}
+
+// indentOf returns the number of spaces and tabs line starts with.
+func indentOf(line []byte) int {
+	return len(line) - len(bytes.TrimLeft(line, " \t"))
 }
 
 // problemLine returns the line of a syntax error. The yaml package tells the
