@@ -195,14 +195,7 @@ func TestVacuumGivesTheSpaceBack(t *testing.T) {
 	if _, err := daemon.sql.ExecContext(ctx, `INSERT INTO filler VALUES (x'00')`); err != nil {
 		t.Fatal(err)
 	}
-	size := func(p string) int64 {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return 0
-		}
-		return fi.Size()
-	}
-	db, wal := size(path), size(path+"-wal")
+	db, wal := fileSize(path), fileSize(path+"-wal")
 	if db > 12<<20 || wal > 8<<20 {
 		t.Errorf("after vacuum and a write: database %d MiB, log %d MiB; want about 8 MiB and at most 8 MiB", db>>20, wal>>20)
 	}
@@ -240,14 +233,7 @@ func TestDiskSizeCountsTheLog(t *testing.T) {
 	if _, err := db.sql.ExecContext(ctx, `DELETE FROM filler`); err != nil {
 		t.Fatal(err)
 	}
-	size := func(p string) int64 {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return 0
-		}
-		return fi.Size()
-	}
-	file, wal := size(path), size(path+"-wal")
+	file, wal := fileSize(path), fileSize(path+"-wal")
 	if wal < 1<<20 {
 		t.Fatalf("log of %d bytes, want the megabyte written", wal)
 	}
@@ -259,7 +245,16 @@ func TestDiskSizeCountsTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err = db.DiskSize()
-	if file, wal = size(path), size(path+"-wal"); err != nil || got != file+wal || wal != 0 || got >= 1<<20 {
+	if file, wal = fileSize(path), fileSize(path+"-wal"); err != nil || got != file+wal || wal != 0 || got >= 1<<20 {
 		t.Errorf("after vacuum: DiskSize = %d, %v; file %d, log %d bytes", got, err, file, wal)
 	}
+}
+
+// fileSize is the size of the file at p, 0 when there is none.
+func fileSize(p string) int64 {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
