@@ -266,14 +266,17 @@ func (s *Service) mail(ctx context.Context, it OutboxItem, subject, text, html, 
 
 // messageID derives the Message-ID from the outbox row, so that a resend
 // after a crash carries the same one: "policywatch.<row id>.<MAC of the
-// row's key>@<domain of From>". The MAC keeps ids of two databases apart.
+// row's key and creation time>@<domain of From>". The MAC keeps ids of two
+// databases apart; the creation time keeps apart two rows given the same
+// id and key, as after a database is restored from a backup (the rows and
+// events recorded since are gone, and their ids are given again).
 func (s *Service) messageID(ctx context.Context, it OutboxItem) (string, error) {
 	secret, err := s.signingKey(ctx)
 	if err != nil {
 		return "", err
 	}
 	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte("message-id\x00" + it.Key))
+	mac.Write([]byte("message-id\x00" + it.Key + "\x00" + strconv.FormatInt(it.CreatedAt.UnixNano(), 10)))
 	return "policywatch." + strconv.FormatInt(it.ID, 10) + "." + hex.EncodeToString(mac.Sum(nil)[:8]) + "@" + domainOf(s.from), nil
 }
 

@@ -174,7 +174,16 @@ func (c *webhookChannel) deliver(ctx context.Context, n *Notification) error {
 		return permanent(fmt.Errorf("encode event %d: %w", n.Event.ID, err))
 	}
 	return c.client.Send(ctx, cfg, &webhook.Delivery{
-		ID: strconv.FormatInt(n.Item.ID, 10), Kind: string(n.Event.Kind), Severity: string(n.Event.Severity),
+		ID: deliveryID(n.Item), Kind: string(n.Event.Kind), Severity: string(n.Event.Severity),
 		JSON: body, Title: n.Title, Text: n.Text, Link: n.Link,
 	})
+}
+
+// deliveryID is a webhook delivery's X-Policywatch-Delivery: the same for
+// every attempt of one outbox row, and different for two rows given the
+// same id, as after a database is restored from a backup (a receiver that
+// drops repeated deliveries would drop the new one): "<row id>.<its
+// creation time in base 36>".
+func deliveryID(it OutboxItem) string {
+	return strconv.FormatInt(it.ID, 10) + "." + strconv.FormatInt(it.CreatedAt.UnixNano(), 36)
 }

@@ -1,0 +1,68 @@
+package notify_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/fetch"
+	"github.com/policywatch/policywatch/notify"
+	"github.com/policywatch/policywatch/notify/webhook"
+	"github.com/policywatch/policywatch/store"
+)
+
+// A database restored from a backup gives the ids of what was recorded
+// since again: a new alert gets the row id and key of one already sent.
+// Its Message-ID and webhook delivery id must differ all the same, or a
+// mail client or receiver that drops repeats would drop the new alert.
+func TestRestoredDatabaseGivesNewMessageIDs(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	ms := newMailServer(t)
+	rc := newReceiver(t, 0)
+	r.subscribe("ada@example.org", nil)
+	cfg := notify.Config{Webhooks: []notify.Webhook{{Config: webhook.Config{URL: rc.URL + "/hook", MinSeverity: "critical"}}}}
+	r.check("policy-v1.html", t0)
+	tick(t, r.service(cfg, ms))
+
+	// The secret that signs Message-IDs exists when the backup is taken,
+	// as in any database that has sent mail before.
+	if _, err := r.store.NotifySecret(ctx); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := r.db.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	first := r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	tick(t, r.service(cfg, ms))
+
+	// Restored: the backup, without the change and its notifications.
+	restored, err := store.Open(ctx, backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	r2 := *r
+	r2.db, r2.store = restored, dbStore{DB: restored}
+	r2.checker = monitor.NewChecker(fetch.New(fetch.Options{UserAgent: "policywatch-test", Retries: -1, Timeout: 10 * time.Second}),
+		restored, monitor.WithClock(r.clock.Now), monitor.WithLogger(quiet))
+	second := r2.check("policy-v2-ai.html", t0.Add(2*time.Hour))
+	tick(t, r2.service(cfg, ms))
+
+	if len(first) != 1 || len(second) != 1 || first[0].ID != second[0].ID {
+		t.Fatalf("events %v and %v: want one change each, with the same id (the restore gives it again)", first, second)
+	}
+	msgs := ms.messages()
+	if len(msgs) != 2 || rc.count() != 2 {
+		t.Fatalf("%d messages and %d webhook deliveries, want 2 of each", len(msgs), rc.count())
+	}
+	if a, b := parseMail(t, msgs[0].Data).Header.Get("Message-Id"), parseMail(t, msgs[1].Data).Header.Get("Message-Id"); a == b {
+		t.Errorf("the alert after the restore has the Message-ID of the one before: %s", a)
+	}
+	if a, b := rc.requests[0].Header.Get(webhook.HeaderDelivery), rc.requests[1].Header.Get(webhook.HeaderDelivery); a == b || a == "" {
+		t.Errorf("the delivery after the restore has the id of the one before: %q, %q", a, b)
+	}
+}
