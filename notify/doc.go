@@ -32,8 +32,7 @@
 // less: the process dies after the server accepted a message and before
 // the database recorded it. The lease then ends and the row is sent again
 // — with the same Message-ID (derived from the row's id, key and creation
-// time, signed
-// with the database's secret) and, for webhooks, the same
+// time, signed with the database's secret) and, for webhooks, the same
 // X-Policywatch-Delivery id, so that mail clients and receivers can drop
 // the copy. Nothing is ever sent twice otherwise (TestSenderCrashBetweenSentAndRecorded).
 //
