@@ -31,16 +31,22 @@ type plainSMTP struct {
 
 func newPlainSMTP(t *testing.T) *plainSMTP {
 	ps := &plainSMTP{}
-	s := smtp.NewServer(ps)
+	ps.addr = serveSMTP(t, ps)
+	return ps
+}
+
+// serveSMTP serves SMTP with backend on a loopback port until the test
+// ends, and returns its address.
+func serveSMTP(t *testing.T, backend smtp.Backend) string {
+	s := smtp.NewServer(backend)
 	s.Domain = "mx.test"
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps.addr = l.Addr().String()
 	go s.Serve(l)
 	t.Cleanup(func() { s.Close() })
-	return ps
+	return l.Addr().String()
 }
 
 func (ps *plainSMTP) NewSession(*smtp.Conn) (smtp.Session, error) { return &plainSession{ps: ps}, nil }

@@ -391,15 +391,7 @@ func newRefusingSMTP(t *testing.T, refuse ...string) *refusingSMTP {
 	for _, r := range refuse {
 		rs.refuse[r] = true
 	}
-	s := smtp.NewServer(rs)
-	s.Domain = "mx.test"
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs.addr = l.Addr().String()
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
+	rs.addr = serveSMTP(t, rs)
 	return rs
 }
 
