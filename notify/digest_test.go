@@ -39,9 +39,7 @@ func TestDailyDigest(t *testing.T) {
 		t.Fatalf("%d messages before the digest time, want none", n)
 	}
 
-	r.clock.Set(time.Date(2026, 5, 13, 8, 0, 0, 0, time.UTC)) // Wednesday 08:00
-	tick(t, svc)
-	tick(t, svc)
+	r.atDigestTime(t, svc)
 	msgs := ms.messages()
 	if len(msgs) != 1 || msgs[0].To[0] != daily.Email {
 		t.Fatalf("messages %d (to %v), want one digest to %s", len(msgs), recipients(msgs), daily.Email)
@@ -166,9 +164,7 @@ func TestAlertHeldBackWithoutDigest(t *testing.T) {
 		t.Fatalf("held back %v, want %v", held, want)
 	}
 
-	r.clock.Set(time.Date(2026, 5, 13, 8, 0, 0, 0, time.UTC)) // Wednesday 08:00
-	tick(t, svc)
-	tick(t, svc)
+	r.atDigestTime(t, svc)
 	msgs = ms.messages()
 	if len(msgs) != 2 || msgs[1].To[0] != cy.Email {
 		t.Fatalf("messages to %v, want a second one to %s", recipients(msgs), cy.Email)
@@ -223,9 +219,7 @@ func TestWeeklySubscriberGetsHeldAlertsNextDay(t *testing.T) {
 		t.Fatalf("%d messages, want the first alert only", n)
 	}
 
-	r.clock.Set(time.Date(2026, 5, 13, 8, 0, 0, 0, time.UTC)) // Wednesday 08:00
-	tick(t, svc)
-	tick(t, svc)
+	r.atDigestTime(t, svc)
 	msgs := ms.messages()
 	if len(msgs) != 2 || msgs[1].To[0] != bob.Email {
 		t.Fatalf("messages to %v, want a catch-up to %s on Wednesday", recipients(msgs), bob.Email)

@@ -62,6 +62,18 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // t0 is a Tuesday morning.
 var t0 = time.Date(2026, 5, 12, 9, 0, 0, 0, time.UTC)
 
+// digestTime is the first daily digest time after t0: Wednesday 08:00.
+var digestTime = time.Date(2026, 5, 13, 8, 0, 0, 0, time.UTC)
+
+// atDigestTime sets the clock to digestTime and runs two turns, as the
+// daemon would around it: a second turn must send nothing more.
+func (r *rig) atDigestTime(t testing.TB, svc *notify.Service) {
+	t.Helper()
+	r.clock.Set(digestTime)
+	tick(t, svc)
+	tick(t, svc)
+}
+
 // rig is the daemon's path end to end: a page server, the real fetcher
 // and Checker, a real SQLite file, and a Service on the same clock.
 type rig struct {

@@ -71,9 +71,7 @@ func TestChangesWaitForAMailServer(t *testing.T) {
 	if n := len(ms.messages()); n != 0 {
 		t.Fatalf("%d messages before the digest time, want none", n)
 	}
-	r.clock.Set(time.Date(2026, 5, 13, 8, 0, 0, 0, time.UTC)) // Wednesday 08:00
-	tick(t, svc)
-	tick(t, svc)
+	r.atDigestTime(t, svc)
 	msgs := ms.messages()
 	if got := recipients(msgs); !slices.Equal(got, []string{ada.Email, cy.Email}) {
 		t.Fatalf("messages to %v, want one digest each to %s and %s", got, ada.Email, cy.Email)

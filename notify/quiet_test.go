@@ -109,6 +109,6 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 	if n := len(ms.messages()); n != 0 {
 		t.Fatalf("%d messages before the digest time (the change is notable: no alert)", n)
 	}
-	r.clock.Set(time.Date(2026, 5, 13, 8, 0, 0, 0, time.UTC))
+	r.clock.Set(digestTime)
 	waitFor("the daily digest", func() bool { return len(ms.messages()) == 1 })
 }
