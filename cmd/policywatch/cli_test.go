@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/policywatch/policywatch/store"
 )
 
 // cli runs policywatch in-process, as a person would type it, with a
@@ -27,6 +29,18 @@ import (
 type cli struct {
 	t   *testing.T
 	env map[string]string
+}
+
+// openDB opens the CLI's database beside the commands, closed when the
+// test ends.
+func (c *cli) openDB() *store.DB {
+	c.t.Helper()
+	db, err := store.Open(context.Background(), c.env["POLICYWATCH_DB"])
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { db.Close() })
+	return db
 }
 
 func newCLI(t *testing.T) *cli {

@@ -184,11 +184,7 @@ func TestDaemonWarnsOfOrphanSubscriptions(t *testing.T) {
 	c.mustRun("subscribe", "ada@example.org", "--watch", "meta-genai", "--watch", "meta-privacy-policy")
 	c.mustRun("subscribe", "bob@example.org")
 	ctx := context.Background()
-	db, err := store.Open(ctx, c.env["POLICYWATCH_DB"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := c.openDB()
 	var logs bytes.Buffer
 	a := &app{db: db, log: slog.New(slog.NewTextHandler(&logs, nil)),
 		cfg: &config.Config{Watches: []monitor.Watch{{Name: "meta-privacy-policy", URL: "https://www.facebook.com/privacy/policy/"}}}}
@@ -208,10 +204,7 @@ func TestOutboxRetry(t *testing.T) {
 	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("watches:\n  - name: nimbus\n    url: %s/policy\n    language: en\n", page.URL))
 	c.mustRun("check")
 	ctx := context.Background()
-	db, err := store.Open(ctx, c.env["POLICYWATCH_DB"])
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := c.openDB()
 	events, err := db.Events(ctx, monitor.EventFilter{})
 	if err != nil || len(events) == 0 {
 		t.Fatalf("events %v, %v", events, err)

@@ -24,7 +24,6 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/policywatch/policywatch/notify"
-	"github.com/policywatch/policywatch/store"
 )
 
 // The tests of this file come from a home-server operator's report: a
@@ -449,11 +448,7 @@ func TestDigestsPlannedLogLine(t *testing.T) {
 	c.mustRun("check")
 
 	ctx := context.Background()
-	db, err := store.Open(ctx, c.env["POLICYWATCH_DB"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := c.openDB()
 	var logs bytes.Buffer
 	a := &app{env: env{getenv: func(k string) string { return c.env[k] }}, cfg: mustLoadConfig(t, c), db: db,
 		log: slog.New(slog.NewTextHandler(&logs, nil))}
