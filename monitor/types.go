@@ -45,6 +45,9 @@ const (
 	KindRecovered  EventKind = "recovered"   // a plausible page after an episode
 )
 
+// EventKinds are the kinds of events, in the order the README lists them.
+var EventKinds = []EventKind{KindBaseline, KindChange, KindRevert, KindAnomaly, KindFetchError, KindRecovered}
+
 // Severity ranks events for people. The values are part of the
 // `events --json` interface and ordered: info < notable < critical.
 type Severity string

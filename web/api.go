@@ -84,8 +84,12 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 		f.Watch = name
 	}
 	for _, k := range splitList(q.Get("kind")) {
-		if !slices.Contains(eventKinds, monitor.EventKind(k)) {
-			return badRequestf("kind %q: want one of baseline, change, revert, anomaly, fetch_error, recovered", k)
+		if !slices.Contains(monitor.EventKinds, monitor.EventKind(k)) {
+			names := make([]string, len(monitor.EventKinds))
+			for i, ek := range monitor.EventKinds {
+				names[i] = string(ek)
+			}
+			return badRequestf("kind %q: want one of %s", k, strings.Join(names, ", "))
 		}
 		f.Kinds = append(f.Kinds, monitor.EventKind(k))
 	}

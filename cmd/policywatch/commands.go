@@ -249,7 +249,7 @@ Examples:
 			if opt.json {
 				enc := json.NewEncoder(a.stdout)
 				for _, lw := range listed {
-					if err := enc.Encode(watchJSON{WatchSummary: lw.WatchSummary, Status: lw.StatusKey(), Retired: lw.Retired}); err != nil {
+					if err := enc.Encode(watchJSON{ListedWatch: lw, Status: lw.StatusKey()}); err != nil {
 						return err
 					}
 				}
@@ -285,12 +285,11 @@ Examples:
 	}
 }
 
-// watchJSON is a watch of `watches --json`: the summary's fields, and the
-// status and retired fields of the web view's /api/watches.
+// watchJSON is a watch of `watches --json`: the summary's fields with
+// retired, and the status key of the web view's /api/watches.
 type watchJSON struct {
-	monitor.WatchSummary
-	Status  string `json:"status"` // ok, anomaly, fetch_error, never
-	Retired bool   `json:"retired"`
+	monitor.ListedWatch
+	Status string `json:"status"` // ok, anomaly, fetch_error, never
 }
 
 func watchStatus(s monitor.WatchSummary) string {
@@ -382,12 +381,6 @@ Examples:
 	}
 }
 
-// knownEventKinds are the kinds of events, in the order the README lists them.
-var knownEventKinds = []monitor.EventKind{
-	monitor.KindBaseline, monitor.KindChange, monitor.KindRevert,
-	monitor.KindAnomaly, monitor.KindFetchError, monitor.KindRecovered,
-}
-
 // parseKinds reads --kind's comma-separated list. An unknown kind is a
 // usage error, as the web API's 400 for it: a filter that can match
 // nothing would print "no events" and be believed. Kinds are matched
@@ -399,9 +392,9 @@ func parseKinds(list string) ([]monitor.EventKind, error) {
 		if k = strings.TrimSpace(k); k == "" {
 			continue
 		}
-		if !slices.Contains(knownEventKinds, monitor.EventKind(k)) {
-			names := make([]string, len(knownEventKinds))
-			for i, ek := range knownEventKinds {
+		if !slices.Contains(monitor.EventKinds, monitor.EventKind(k)) {
+			names := make([]string, len(monitor.EventKinds))
+			for i, ek := range monitor.EventKinds {
 				names[i] = string(ek)
 			}
 			msg := fmt.Sprintf("--kind %q: want one of %s", k, strings.Join(names, ", "))
