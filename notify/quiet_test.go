@@ -44,7 +44,9 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 		Webhooks:       []notify.Webhook{{Config: webhook.Config{URL: receiver.URL, MinSeverity: "notable"}}},
 		DigestSchedule: "0 8 * * *", SMTP: ms.config(),
 	}
+	var idleTurns atomic.Int32
 	svc, err := notify.New(cfg, counter, notify.WithClock(r.clock.Now), notify.WithLogger(quiet),
+		notify.WithIdleTurnHook(func() { idleTurns.Add(1) }),
 		notify.WithPollInterval(5*time.Millisecond), notify.WithRetry(5, time.Minute, time.Minute),
 		notify.WithEmailOptions(email.WithTLSConfig(ms.clientTLS)))
 	if err != nil {
@@ -99,11 +101,17 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 	// The retry falls due a minute later: nothing in the database
 	// changes, the turn runs all the same.
 	settled := counter.turns.Load()
+	if n := idleTurns.Load(); n != 0 {
+		t.Errorf("the idle-turn hook ran %d times before any turn the clock called for", n)
+	}
 	r.clock.Add(2 * time.Minute)
 	waitFor("the webhook's retry", func() bool { return hooks.Load() == 2 })
 	if counter.turns.Load() == settled {
 		t.Error("the retry went without a turn")
 	}
+	// That turn came from the clock alone: the daemon gives back what it
+	// took.
+	waitFor("the idle-turn hook", func() bool { return idleTurns.Load() == 1 })
 
 	// The digest time, 08:00 the next day: the change waiting for it goes.
 	if n := len(ms.messages()); n != 0 {

@@ -90,7 +90,8 @@ type Service struct {
 	excerpts *excerptCache
 	feeds    *feedCache
 
-	turnNow chan chan struct{} // see TurnNow
+	turnNow       chan chan struct{} // see TurnNow
+	afterIdleTurn func()             // see WithIdleTurnHook
 }
 
 // Option configures a Service.
@@ -104,6 +105,12 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
 // WithTaxonomy sets the taxonomy whose labels name scope changes.
 func WithTaxonomy(t *analyze.Taxonomy) Option { return func(s *Service) { s.taxonomy = t } }
+
+// WithIdleTurnHook sets a function Run calls after a turn that only the
+// clock called for (a digest time, a retry, the turn every maxQuiet),
+// which comes while the daemon idles: the daemon gives back there the
+// memory the turn took, as it does after a pass.
+func WithIdleTurnHook(f func()) Option { return func(s *Service) { s.afterIdleTurn = f } }
 
 // WithPollInterval sets how often Run looks for new events and due rows.
 func WithPollInterval(d time.Duration) Option { return func(s *Service) { s.pollInterval = d } }
@@ -211,6 +218,9 @@ func (s *Service) Run(ctx context.Context) error {
 	var asked chan struct{}  // a TurnNow waiting for this turn
 	for {
 		before := s.stamp()
+		// A turn only the clock called for (a digest time, a retry,
+		// maxQuiet) comes while the daemon idles between passes.
+		timed := asked == nil && before != "" && before == seen
 		if asked != nil || before == "" || before != seen || !s.now().Before(quietUntil) {
 			seen = ""
 			for range maxSettleTurns {
@@ -226,6 +236,9 @@ func (s *Service) Run(ctx context.Context) error {
 					break
 				}
 				before = after
+			}
+			if timed && s.afterIdleTurn != nil {
+				s.afterIdleTurn()
 			}
 		}
 		if asked != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/policywatch/policywatch/cmd/policywatch/config"
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/diff"
+	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -70,7 +71,10 @@ Example:
 			if err != nil {
 				return err
 			}
-			notifier, err := a.newNotifier()
+			// A turn the clock calls for (a digest, a retry, the safety
+			// turn every ten minutes) runs SQLite between passes: its
+			// memory goes back too.
+			notifier, err := a.newNotifier(notify.WithIdleTurnHook(func() { releaseMemory(a.db, a.log) }))
 			if err != nil {
 				return err
 			}
