@@ -153,7 +153,7 @@ func TestNotifyCursorStartsAtExistingEvents(t *testing.T) {
 		`DROP TABLE check_totals`, `DROP TABLE attempt_totals`, `DROP TABLE latency_bounds`,
 		`ALTER TABLE watches DROP COLUMN episode_short_since`, `ALTER TABLE watches DROP COLUMN episode_short_checks`,
 		`ALTER TABLE watches DROP COLUMN accepted_shape`, `ALTER TABLE watches DROP COLUMN accepted_length`,
-		`ALTER TABLE watches DROP COLUMN accepted_parsed_at`, `ALTER TABLE watches DROP COLUMN reconfigured`,
+		`ALTER TABLE watches DROP COLUMN accepted_parsed_at`,
 		`DELETE FROM schema_migrations WHERE version >= 2`,
 	} {
 		if _, err := db.sql.ExecContext(ctx, stmt); err != nil {

@@ -124,15 +124,14 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.
 			accepted_body = COALESCE(NULLIF(?, ''), accepted_body),
 			accepted_shape = iif(? = '', accepted_shape, ?),
 			accepted_length = iif(? > 0, ?, accepted_length),
-			accepted_parsed_at = iif(? > 0, ?, accepted_parsed_at),
-			reconfigured = iif(? > 0, 0, reconfigured)
+			accepted_parsed_at = iif(? > 0, ?, accepted_parsed_at)
 		WHERE id = ?`,
 		nullID(current), rec.Language, string(recent),
 		episodeKind, episodeReason, episodeSince, episodeChecks, shortSince, shortChecks,
 		toUnixNano(lastCheck), rec.Outcome,
 		rec.ETag, rec.LastModified, rec.WorkingFetcher, rec.AcceptedBody,
 		rec.AcceptedShape, rec.AcceptedShape, rec.CaptureLength, rec.CaptureLength,
-		toUnixNano(rec.ParsedAt), toUnixNano(rec.ParsedAt), rec.CaptureLength,
+		toUnixNano(rec.ParsedAt), toUnixNano(rec.ParsedAt),
 		watchID); err != nil {
 		return nil, fmt.Errorf("update watch: %w", err)
 	}

@@ -29,8 +29,9 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 	// URL, or the parts of the page kept (select, remove) — what was learned
 	// of the old text goes: its typical length (a narrower selector would
 	// otherwise be "too short" for ever), its language, its validators and
-	// the body last accepted (bytes, shape, length), and the next capture
-	// is a first one again (reconfigured), not a change of the policy.
+	// the body last accepted (bytes, shape, length); a watch with a version
+	// and no typical length is then reconfigured (below), and its next
+	// capture a first one again, not a change of the policy.
 	// Other settings (schedule, headers…) keep them: without a typical
 	// length any error page long enough would pass for a version.
 	// Versions, events and the open episode stay.
@@ -45,8 +46,7 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 			accepted_body = iif(`+reread+`, '', accepted_body),
 			accepted_shape = iif(`+reread+`, '', accepted_shape),
 			accepted_length = iif(`+reread+`, 0, accepted_length),
-			accepted_parsed_at = iif(`+reread+`, 0, accepted_parsed_at),
-			reconfigured = iif(`+reread+` AND current_version_id IS NOT NULL, 1, reconfigured)
+			accepted_parsed_at = iif(`+reread+`, 0, accepted_parsed_at)
 		WHERE url IS NOT excluded.url OR config IS NOT excluded.config`,
 		w.Name, w.URL, string(config), time.Now().UnixNano()); err != nil {
 		return nil, fmt.Errorf("state of %s: save watch: %w", w.Name, err)
@@ -76,12 +76,12 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 			episode_kind, episode_reason, episode_since, episode_checks,
 			episode_short_since, episode_short_checks,
 			last_check_at, etag, last_modified, fetcher,
-			accepted_body, accepted_shape, accepted_length, accepted_parsed_at, reconfigured
+			accepted_body, accepted_shape, accepted_length, accepted_parsed_at
 		FROM watches WHERE name = ?`, w.Name).
 		Scan(&s.Seq, &current, &lengths, &s.Language,
 			&episodeKind, &episodeReason, &since, &episodeChecks, &shortSince, &shortChecks,
 			&last, &s.ETag, &s.LastModified, &s.WorkingFetcher,
-			&s.AcceptedBody, &s.AcceptedShape, &s.AcceptedLength, &parsedAt, &s.Reconfigured)
+			&s.AcceptedBody, &s.AcceptedShape, &s.AcceptedLength, &parsedAt)
 	if err != nil {
 		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
 	}
@@ -96,6 +96,9 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 		return nil, fmt.Errorf("state of %s: %w", w.Name, err)
 	}
 	s.TypicalLength = median(recent)
+	// Lengths are forgotten only when what is read changed (above), and
+	// every plausible capture adds one.
+	s.Reconfigured = current.Valid && len(recent) == 0
 	if current.Valid {
 		// Only what comparing needs: most checks find the same text, and
 		// the Checker loads the whole version (text, facts) when it differs.
