@@ -127,17 +127,17 @@ func (s *Service) serveFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 // knownWatch says whether a feed of watch may exist: the watch is
-// configured, or was once (its events are still in the history). Without
+// configured, or was once (the history still knows it). Without
 // the configured list (no WithWatches), every name is taken as known.
 func (s *Service) knownWatch(ctx context.Context, watch string) (bool, error) {
 	if s.watches == nil || slices.Contains(s.watches, watch) {
 		return true, nil
 	}
-	events, err := s.store.Events(ctx, monitor.EventFilter{Watch: watch, Limit: 1})
+	known, err := s.store.HasWatch(ctx, watch)
 	if err != nil {
 		return false, fmt.Errorf("feed of %s: %w", watch, err)
 	}
-	return len(events) > 0, nil
+	return known, nil
 }
 
 // Feed returns an Atom feed of the newest changes — of one watch when

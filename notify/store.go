@@ -115,6 +115,8 @@ type DigestRun struct {
 type History interface {
 	Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Event, error)
 	Version(ctx context.Context, id int64) (*monitor.Version, error)
+	// HasWatch says whether the history knows a watch of that name.
+	HasWatch(ctx context.Context, name string) (bool, error)
 }
 
 // Subscribers keeps the people who receive mail.

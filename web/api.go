@@ -163,12 +163,8 @@ func (s *Server) checkWatch(ctx context.Context, name string) error {
 	if slices.ContainsFunc(s.watches, func(w monitor.Watch) bool { return w.Name == name }) {
 		return nil
 	}
-	known, err := s.reader.Watches(ctx)
-	if err != nil {
+	if known, err := s.reader.HasWatch(ctx, name); err != nil || known {
 		return err
-	}
-	if slices.ContainsFunc(known, func(w monitor.WatchSummary) bool { return w.Name == name }) {
-		return nil
 	}
 	return notFoundf("watch %q: no such watch, neither configured nor in the history", name)
 }

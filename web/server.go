@@ -23,6 +23,8 @@ import (
 type Reader interface {
 	// Watches summarises every watch the history knows.
 	Watches(ctx context.Context) ([]monitor.WatchSummary, error)
+	// HasWatch says whether the history knows a watch of that name.
+	HasWatch(ctx context.Context, name string) (bool, error)
 	// Events lists the events f selects.
 	Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Event, error)
 	// Event returns one event.
