@@ -52,8 +52,10 @@ type FactSheet struct {
 	// the same sentence counts once a sentence added beside it names data
 	// ("We use your messages to train AI models." put before "We share
 	// information with service providers…"), and is then no new statement.
-	// Sheets stored before this field have none.
-	Unbound []Statement `json:"unbound,omitempty"`
+	// They are not stored: the checker reads the previous version again
+	// when it compares (monitor.Checker), so a stored sheet never serves
+	// Compare.
+	Unbound []Statement `json:"-"`
 	// Truncated says the text was longer or held more dates than the
 	// analysis reads (hostile input): its end, or dates past the limit, were
 	// left out.
