@@ -73,8 +73,12 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 	}
 
 	// Idle: a turn at the start, one more for what it wrote, then none
-	// for 60 polls.
-	time.Sleep(100 * time.Millisecond)
+	// for 60 polls (however long the first turns took).
+	waitFor("the first turns to settle", func() bool {
+		n := counter.turns.Load()
+		time.Sleep(50 * time.Millisecond)
+		return n > 0 && counter.turns.Load() == n
+	})
 	before := counter.turns.Load()
 	time.Sleep(300 * time.Millisecond)
 	if n := counter.turns.Load() - before; n > 0 {
