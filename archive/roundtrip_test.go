@@ -66,7 +66,7 @@ func sightingsRig(t *testing.T) *rig {
 
 // historyOf describes what an export must keep of a watch: its baseline,
 // changes and reverts (time, kind, version's text hash) and each version's
-// title, links, facts and, when asked, its last sighting. Times are cut to
+// title, language and links (what its facts are read from) and, when asked, its last sighting. Times are cut to
 // the second when asked: git keeps no less.
 func historyOf(t *testing.T, r *rig, seconds, lastSeen bool) string {
 	t.Helper()
@@ -84,8 +84,7 @@ func historyOf(t *testing.T, r *rig, seconds, lastSeen bool) string {
 		}
 		short[v.ID] = full.Hash[:12]
 		links, _ := json.Marshal(full.Links)
-		facts, _ := json.Marshal(full.Facts)
-		fmt.Fprintf(&b, "version %s: title %q\n  links %s\n  facts %s\n", short[v.ID], full.Title, links, facts)
+		fmt.Fprintf(&b, "version %s: title %q, language %q\n  links %s\n", short[v.ID], full.Title, full.Language, links)
 		if lastSeen {
 			fmt.Fprintf(&b, "  last seen %s\n", full.LastSeen.UTC().Format(time.RFC3339Nano))
 		}

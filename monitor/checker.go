@@ -478,10 +478,9 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 	}
 	c.closeEpisode(state, rec)
 
-	facts := c.taxonomy.FactSheet(doc.Text, rec.Language, analyzeLinks(doc.Links()))
 	if state.Current == nil {
 		rec.Outcome = OutcomeBaseline
-		rec.NewVersion = newVersion(w, rec, doc, hash, facts)
+		rec.NewVersion = newVersion(w, rec, doc, hash)
 		rec.Events = append(rec.Events, Event{
 			Watch: w.Name, Time: rec.Started, Kind: KindBaseline, Severity: SeverityInfo,
 			Summary: fmt.Sprintf("%s: first capture of the policy (%d words)", w.Name, countWords(doc.Text)),
@@ -507,7 +506,7 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		if found {
 			rec.Outcome, rec.SeenVersion, ev.Version = OutcomeReverted, revertedTo, revertedTo
 		} else {
-			rec.NewVersion = newVersion(w, rec, doc, hash, facts)
+			rec.NewVersion = newVersion(w, rec, doc, hash)
 		}
 		rec.Events = append(rec.Events, ev)
 		return nil
@@ -518,11 +517,10 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		return err
 	}
 	d := diff.Compute(prev.Text, doc.Text, 0)
-	// The previous version read again, as this capture was: its stored
-	// sheet may come from an older taxonomy or lack what Compare now reads
-	// (FactSheet.Unbound), and a difference in how two texts were read is
-	// no change of the policy. A few milliseconds, a few times a year.
-	analysis := analyze.Compare(c.taxonomy.FactSheet(prev.Text, prev.Language, analyzeLinks(prev.Links)), facts)
+	// Both texts read with today's taxonomy (see Facts): a difference in
+	// how two texts were read is no change of the policy.
+	facts := c.taxonomy.FactSheet(doc.Text, rec.Language, analyzeLinks(doc.Links()))
+	analysis := analyze.Compare(Facts(c.taxonomy, prev), facts)
 	ev := Event{
 		Watch: w.Name, Time: rec.Started, PreviousVersion: prev.ID,
 		WordsAdded: d.WordsAdded, WordsRemoved: d.WordsRemoved, Analysis: analysis,
@@ -535,7 +533,7 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		ev.Summary = fmt.Sprintf("%s: the text went back to version %d (+%d/−%d words).", w.Name, revertedTo, d.WordsAdded, d.WordsRemoved)
 	} else {
 		rec.Outcome = OutcomeChanged
-		rec.NewVersion = newVersion(w, rec, doc, hash, facts)
+		rec.NewVersion = newVersion(w, rec, doc, hash)
 		ev.Kind = KindChange
 		ev.Summary = fmt.Sprintf("%s changed (+%d/−%d words).", w.Name, d.WordsAdded, d.WordsRemoved)
 	}
@@ -581,10 +579,10 @@ func severityOf(a *analyze.Analysis) Severity {
 	return SeverityNotable
 }
 
-func newVersion(w Watch, rec *CheckRecord, doc *extract.Document, hash string, facts *analyze.FactSheet) *Version {
+func newVersion(w Watch, rec *CheckRecord, doc *extract.Document, hash string) *Version {
 	return &Version{
 		Watch: w.Name, Hash: hash, Text: doc.Text, Title: doc.Title, Language: rec.Language,
-		Links: doc.Links(), Facts: facts, FirstSeen: rec.Started, LastSeen: rec.Started,
+		Links: doc.Links(), FirstSeen: rec.Started, LastSeen: rec.Started,
 	}
 }
 
@@ -648,6 +646,16 @@ func phrasesDecide(w Watch, state *State, doc *extract.Document) bool {
 		return false
 	}
 	return state.TypicalLength == 0 || 2*len(doc.Text) < state.TypicalLength
+}
+
+// Facts reads what version v says it collects, why, which rights and
+// which dates, with taxonomy t. Fact sheets are not stored: read from the
+// version's text and links whenever needed (about 4 ms for Meta's
+// 190,000-character policy), they follow the taxonomy in use, where a
+// stored one would keep an older taxonomy's reading for ever; and a first
+// capture, which nothing is compared with yet, costs a third less.
+func Facts(t *analyze.Taxonomy, v *Version) *analyze.FactSheet {
+	return t.FactSheet(v.Text, v.Language, analyzeLinks(v.Links))
 }
 
 func analyzeLinks(links []extract.Link) []analyze.Link {

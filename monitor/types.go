@@ -123,7 +123,6 @@ type Version struct {
 	Title     string
 	Language  string
 	Links     []extract.Link
-	Facts     *analyze.FactSheet
 	BodyID    int64 // the raw body it was first read from
 	FirstSeen time.Time
 	LastSeen  time.Time

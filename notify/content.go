@@ -183,7 +183,7 @@ func (s *Service) versionInfo(ctx context.Context, oldID, newID int64, lines int
 	if err != nil {
 		return cachedInfo{}, fmt.Errorf("version %d: %w", newID, err)
 	}
-	info := cachedInfo{title: oneLine(newV.Title, 120), forms: objectionForms(newV.Facts)}
+	info := cachedInfo{title: oneLine(newV.Title, 120), forms: objectionForms(monitor.Facts(s.taxonomy, newV))}
 	if oldID != 0 {
 		oldV, err := s.store.Version(ctx, oldID)
 		if err != nil {

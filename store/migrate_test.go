@@ -267,3 +267,53 @@ func TestRunningTotalsMigration(t *testing.T) {
 			checks, latency, sums, wantChecks, wantLatency, wantSums)
 	}
 }
+
+// TestFactsMigration: 0008 empties the fact sheets stored before it
+// (they are read from the text now, with the taxonomy in use), and the
+// versions they belonged to read as before.
+func TestFactsMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "policywatch.db")
+	old, err := sql.Open("sqlite", path+"?"+pragmas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := applyMigrations(ctx, old, ms[:7]); err != nil {
+		t.Fatal(err)
+	}
+	c, err := newCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const text = "Example Privacy Policy\nWe collect your name."
+	if _, err := old.ExecContext(ctx, `INSERT INTO watches (id, name, url, config, created_at) VALUES (1, 'alpha', 'http://a/', '{}', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, `
+		INSERT INTO versions (id, watch_id, hash, text, title, language, links, facts, first_seen, last_seen)
+		VALUES (1, 1, 'h1', ?, 'Example', 'en', ?, ?, 1, 2)`,
+		c.compress([]byte(text)), c.compress([]byte("[]")), c.compress([]byte(`{"language":"en"}`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var stored int
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM versions WHERE facts IS NOT NULL`).Scan(&stored); err != nil || stored != 0 {
+		t.Errorf("%d fact sheets still stored after 0008 (%v)", stored, err)
+	}
+	v, err := db.Version(ctx, 1)
+	if err != nil || v.Text != text || v.Language != "en" || v.Watch != "alpha" {
+		t.Errorf("version 1 after 0008: %+v, %v", v, err)
+	}
+}

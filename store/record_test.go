@@ -40,7 +40,7 @@ func TestRecordCheckHistory(t *testing.T) {
 				NewVersion: &monitor.Version{
 					Hash: "h1", Text: "Example Privacy Policy\nWe collect your name.",
 					Title: "Example Privacy Policy", Language: "en",
-					Links: links, Facts: &analyze.FactSheet{},
+					Links: links,
 				},
 				Events: []monitor.Event{{Kind: monitor.KindBaseline, Severity: monitor.SeverityInfo, Summary: "first capture"}},
 				ETag:   `"e1"`, LastModified: "Thu, 01 Jan 2026 00:00:00 GMT",
@@ -59,7 +59,7 @@ func TestRecordCheckHistory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cur.Text != "Example Privacy Policy\nWe collect your name." || !reflect.DeepEqual(cur.Links, links) || cur.Facts == nil {
+			if cur.Text != "Example Privacy Policy\nWe collect your name." || !reflect.DeepEqual(cur.Links, links) || cur.Language != "en" {
 				t.Errorf("current version not stored whole: %+v", cur)
 			}
 			if cur.BodyID == 0 || !cur.FirstSeen.Equal(at(0).Add(time.Second)) {
@@ -115,7 +115,7 @@ func TestRecordCheckHistory(t *testing.T) {
 				Body:     body(t, "policy-v2.html", 3, at(3)),
 				NewVersion: &monitor.Version{
 					Hash: "h2", Text: "Example Privacy Policy\nWe collect your name and chats.",
-					Language: "en", Facts: &analyze.FactSheet{},
+					Language: "en",
 				},
 				Events: []monitor.Event{{
 					Kind: monitor.KindChange, Severity: monitor.SeverityCritical, Summary: "new category: chats",

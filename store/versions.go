@@ -17,15 +17,6 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, watchID int64, v *m
 	if err != nil {
 		return 0, fmt.Errorf("encode links: %w", err)
 	}
-	// Facts repeat the policy's sentences: compressed, they cost a tenth.
-	var facts []byte
-	if v.Facts != nil {
-		b, err := json.Marshal(v.Facts)
-		if err != nil {
-			return 0, fmt.Errorf("encode facts: %w", err)
-		}
-		facts = db.codec.compress(b)
-	}
 	if v.BodyID != 0 {
 		bodyID = v.BodyID
 	}
@@ -37,11 +28,11 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, watchID int64, v *m
 		last = seen
 	}
 	res, err := tx.ExecContext(ctx, `
-		INSERT INTO versions (watch_id, hash, text, title, language, links, facts,
+		INSERT INTO versions (watch_id, hash, text, title, language, links,
 			body_id, first_seen, last_seen)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		watchID, v.Hash, db.codec.compress([]byte(v.Text)), v.Title, v.Language,
-		db.codec.compress(links), facts, nullID(bodyID), toUnixNano(first), toUnixNano(last))
+		db.codec.compress(links), nullID(bodyID), toUnixNano(first), toUnixNano(last))
 	if err != nil {
 		return 0, fmt.Errorf("insert version %s: %w", v.Hash, err)
 	}
@@ -108,7 +99,7 @@ func (db *DB) Versions(ctx context.Context, watch string) ([]monitor.Version, er
 	return vs, nil
 }
 
-// Version returns one version with its text, links and facts.
+// Version returns one version with its text and links.
 func (db *DB) Version(ctx context.Context, id int64) (*monitor.Version, error) {
 	return db.version(ctx, db.sql, id)
 }
@@ -138,16 +129,15 @@ func (db *DB) version(ctx context.Context, q querier, id int64) (*monitor.Versio
 	var (
 		text        []byte
 		links       []byte
-		facts       []byte
 		body        sql.NullInt64
 		first, last int64
 	)
 	err := q.QueryRowContext(ctx, `
-		SELECT w.name, v.hash, v.text, v.title, v.language, v.links, v.facts,
+		SELECT w.name, v.hash, v.text, v.title, v.language, v.links,
 			v.body_id, v.first_seen, v.last_seen
 		FROM versions v JOIN watches w ON w.id = v.watch_id
 		WHERE v.id = ?`, id).
-		Scan(&v.Watch, &v.Hash, &text, &v.Title, &v.Language, &links, &facts, &body, &first, &last)
+		Scan(&v.Watch, &v.Hash, &text, &v.Title, &v.Language, &links, &body, &first, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("version %d: %w", id, ErrNotFound)
 	}
@@ -164,14 +154,6 @@ func (db *DB) version(ctx context.Context, q querier, id int64) (*monitor.Versio
 	}
 	if err := json.Unmarshal(links, &v.Links); err != nil {
 		return nil, fmt.Errorf("version %d: links: %w", id, err)
-	}
-	if facts != nil {
-		if facts, err = db.codec.decompress(nil, facts); err != nil {
-			return nil, fmt.Errorf("version %d: facts: %w", id, err)
-		}
-		if err := json.Unmarshal(facts, &v.Facts); err != nil {
-			return nil, fmt.Errorf("version %d: facts: %w", id, err)
-		}
 	}
 	v.BodyID = body.Int64
 	v.FirstSeen, v.LastSeen = fromUnixNano(first), fromUnixNano(last)

@@ -101,7 +101,7 @@ func (db *DB) State(ctx context.Context, w monitor.Watch) (*monitor.State, error
 	s.Reconfigured = current.Valid && len(recent) == 0
 	if current.Valid {
 		// Only what comparing needs: most checks find the same text, and
-		// the Checker loads the whole version (text, facts) when it differs.
+		// the Checker loads the whole version (text, links) when it differs.
 		s.Current = &monitor.VersionRef{ID: current.Int64}
 		if err := db.queryRow(ctx, tx, `SELECT hash FROM versions WHERE id = ?`, current.Int64).Scan(&s.Current.Hash); err != nil {
 			return nil, fmt.Errorf("state of %s: current version: %w", w.Name, err)

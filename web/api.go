@@ -193,7 +193,7 @@ func (s *Server) apiVersion(w http.ResponseWriter, r *http.Request) error {
 	out := versionJSON{
 		ID: v.ID, Watch: v.Watch, Hash: v.Hash, Title: v.Title, Language: v.Language,
 		FirstSeen: v.FirstSeen.UTC(), LastSeen: v.LastSeen.UTC(), BodyID: v.BodyID,
-		Text: v.Text, Links: v.Links, Facts: v.Facts, URL: fmt.Sprintf("/versions/%d", v.ID),
+		Text: v.Text, Links: v.Links, Facts: monitor.Facts(s.taxonomy, v), URL: fmt.Sprintf("/versions/%d", v.ID),
 	}
 	if out.Links == nil {
 		out.Links = []extract.Link{}

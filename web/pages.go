@@ -387,7 +387,7 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if ver != nil {
-		for _, l := range ver.Facts.ObjectionForms() {
+		for _, l := range monitor.Facts(s.taxonomy, ver).ObjectionForms() {
 			v.Forms = append(v.Forms, linkView{Text: l.Text, Href: l.Href, Web: isWebURL(l.Href)})
 		}
 	}
@@ -495,7 +495,7 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
 	title := fmt.Sprintf("%s, version %d", ver.Watch, ver.ID)
 	v := versionView{
 		common: s.common(title), Version: ver, Blocks: readableBlocks(ver.Text),
-		Permalink: fmt.Sprintf("/versions/%d", ver.ID), Says: newFactsView(ver.Facts),
+		Permalink: fmt.Sprintf("/versions/%d", ver.ID), Says: newFactsView(monitor.Facts(s.taxonomy, ver)),
 	}
 	for _, l := range ver.Links {
 		v.Links = append(v.Links, linkView{Text: l.Text, Href: l.Href, Web: isWebURL(l.Href)})

@@ -36,22 +36,19 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if v.Facts == nil {
-				return fmt.Errorf("version %d has no fact sheet", v.ID)
-			}
+			facts := monitor.Facts(a.taxonomy(), v)
 			if o.(*opts).json {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(v.Facts)
+				return enc.Encode(facts)
 			}
-			writeFacts(a.stdout, v)
+			writeFacts(a.stdout, v, facts)
 			return nil
 		},
 	}
 }
 
-func writeFacts(w io.Writer, v *monitor.Version) {
-	f := v.Facts
+func writeFacts(w io.Writer, v *monitor.Version, f *analyze.FactSheet) {
 	fmt.Fprintf(w, "%s, version %d (first seen %s), read in %q\n", v.Watch, v.ID, v.FirstSeen.UTC().Format("2006-01-02"), f.Language)
 	for _, kind := range []analyze.Kind{analyze.KindCategory, analyze.KindPurpose, analyze.KindRight} {
 		var ids []string

@@ -339,6 +339,32 @@ func TestFactsAndExplain(t *testing.T) {
 	}
 }
 
+// TestFactsFollowTheTaxonomyInUse: a version's fact sheet is read with the
+// taxonomy of the configuration in use, not the one of the day it was
+// captured: an entry added to the configuration afterwards shows in the
+// facts of a baseline captured before it (a stored sheet would have kept
+// the old reading for ever).
+func TestFactsFollowTheTaxonomyInUse(t *testing.T) {
+	srv := newPolicyServer(t)
+	srv.set("We collect the shoe sizes of people who call us.")
+	c := newCLI(t)
+	base := fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, base)
+	c.mustRun("check")
+	if facts := c.mustRun("facts", "nimbus", "1"); strings.Contains(facts, "shoe_sizes") || !strings.Contains(facts, "photos") {
+		t.Fatalf("the built-in taxonomy knows no shoe sizes, and photos:\n%s", facts)
+	}
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, base+`taxonomy:
+  - id: shoe_sizes
+    kind: category
+    labels: {en: Shoe sizes}
+    patterns: {en: ["shoe size*"]}
+`)
+	if facts := c.mustRun("facts", "nimbus", "1"); !strings.Contains(facts, "shoe_sizes (1)") {
+		t.Errorf("facts of version 1 after the taxonomy gained shoe sizes:\n%s", facts)
+	}
+}
+
 // TestRunKeepsCheckingWhenTheWebPortIsTaken: the history matters more than
 // its view; a taken port is logged and the checks go on.
 func TestRunKeepsCheckingWhenTheWebPortIsTaken(t *testing.T) {
