@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/archive"
 	"github.com/policywatch/policywatch/monitor"
@@ -133,6 +134,25 @@ func TestOpenFolderErrors(t *testing.T) {
 			t.Errorf("error %v", err)
 		}
 	})
+}
+
+// TestOpenFolderErrorQuotesShortened: a manifest's line quoted in an error
+// is cut at a byte bound, never inside a character, so that the message
+// stays readable text (%q would show the halves as \x escapes).
+func TestOpenFolderErrorQuotesShortened(t *testing.T) {
+	dir := t.TempDir()
+	// "../" then two-byte characters: the 200th byte is the second half
+	// of one, which the quote leaves out whole.
+	path := "../" + strings.Repeat("é", 150) + ".html"
+	writeFile(t, dir, archive.ManifestName, []byte("path\ttime\n"+path+"\t2025-01-01T00:00:00Z\n"))
+	_, err := archive.OpenFolder(dir)
+	if err == nil {
+		t.Fatal("a path outside the folder accepted")
+	}
+	want := `path "../` + strings.Repeat("é", 98) + `…" must be a relative path`
+	if msg := err.Error(); !strings.Contains(msg, want) || !utf8.ValidString(msg) || strings.Contains(msg, `\x`) {
+		t.Errorf("error %q, want one containing %q", msg, want)
+	}
 }
 
 func TestSnapshotReadLimit(t *testing.T) {

@@ -38,15 +38,3 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
-
-func TestIsWebURL(t *testing.T) {
-	for raw, want := range map[string]bool{
-		"https://example.org/x": true, "http://example.org": true,
-		"javascript:alert(1)": false, "data:text/html,x": false, "mailto:a@b.example": false,
-		"//example.org": false, "/relative": false, "https://exa mple.org": false, "HTTPS://example.org": true,
-	} {
-		if got := isWebURL(raw); got != want {
-			t.Errorf("isWebURL(%q) = %v", raw, got)
-		}
-	}
-}

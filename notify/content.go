@@ -4,7 +4,6 @@ import (
 	"container/list"
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"unicode"
@@ -13,6 +12,7 @@ import (
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/analyze"
 	"github.com/policywatch/policywatch/monitor/diff"
+	"github.com/policywatch/policywatch/monitor/extract"
 	"github.com/policywatch/policywatch/notify/email"
 )
 
@@ -309,17 +309,9 @@ func objectionForms(f *analyze.FactSheet) []linkView {
 		if len(out) == maxForms {
 			break
 		}
-		out = append(out, linkView{Text: oneLine(l.Text, 120), Href: oneLine(l.Href, 500), Clickable: isWebURL(l.Href)})
+		out = append(out, linkView{Text: oneLine(l.Text, 120), Href: oneLine(l.Href, 500), Clickable: extract.IsWebURL(l.Href)})
 	}
 	return out
-}
-
-// isWebURL says whether a scraped link may be made clickable: an absolute
-// http or https URL and nothing else (no javascript:, data:, mailto:…).
-func isWebURL(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" &&
-		!strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 // oneLine makes scraped text safe to show on one line. Every text a

@@ -12,7 +12,7 @@ import (
 
 // The templates are parsed once; html/template escapes every value by its
 // context, so scraped text can never become markup, and it refuses
-// non-http(s) URLs in href attributes on top of isWebURL.
+// non-http(s) URLs in href attributes on top of extract.IsWebURL.
 //
 //go:embed templates
 var templateFiles embed.FS

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,14 +80,13 @@ func (db *DB) Size(ctx context.Context) (int64, error) {
 // (journal_size_limit): what an operator counts on the disk, where Size
 // counts the database's pages alone.
 func (db *DB) DiskSize() (int64, error) {
+	files, err := db.files()
+	if err != nil {
+		return 0, fmt.Errorf("database size on disk: %w", err)
+	}
 	var size int64
-	for _, p := range []string{db.path, db.path + "-wal"} {
-		fi, err := os.Stat(p)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return 0, fmt.Errorf("database size on disk: %w", err)
-		default:
+	for _, fi := range files {
+		if fi != nil {
 			size += fi.Size()
 		}
 	}

@@ -2,6 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -47,6 +52,53 @@ func TestChangeStamp(t *testing.T) {
 	}
 	if stamp() == second {
 		t.Error("a write of this connection left the stamp as it was")
+	}
+}
+
+// TestDatabaseFiles: ChangeStamp and DiskSize read the same files, the
+// database and its log but not the -shm index, take a log that is gone
+// (the last connection removed it) as empty, and fail when the file
+// system cannot say.
+func TestDatabaseFiles(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "policywatch.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordEvents(t, db, 1)
+	file, wal, shm := fileSize(path), fileSize(path+"-wal"), fileSize(path+"-shm")
+	if wal == 0 || shm == 0 {
+		t.Fatalf("log %d, index %d bytes: want both on disk while open", wal, shm)
+	}
+	if got, err := db.DiskSize(); err != nil || got != file+wal {
+		t.Errorf("DiskSize = %d, %v; want the file's %d and the log's %d bytes, not the index's %d", got, err, file, wal, shm)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + "-wal"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the log outlived the last connection: %v", err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.DiskSize(); err != nil || got != fi.Size() {
+		t.Errorf("without a log: DiskSize = %d, %v; want the file's %d bytes", got, err, fi.Size())
+	}
+	want := fmt.Sprintf("%d.%d;-;", fi.Size(), fi.ModTime().UnixNano())
+	if got, err := db.ChangeStamp(); err != nil || got != want {
+		t.Errorf("without a log: ChangeStamp = %q, %v; want %q", got, err, want)
+	}
+
+	// A path through a regular file: not "no such file", an error.
+	notDir := &DB{path: filepath.Join(path, "policywatch.db")}
+	if got, err := notDir.DiskSize(); err == nil {
+		t.Errorf("DiskSize under a file = %d, no error", got)
+	}
+	if got, err := notDir.ChangeStamp(); err == nil {
+		t.Errorf("ChangeStamp under a file = %q, no error", got)
 	}
 }
 

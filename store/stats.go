@@ -8,11 +8,12 @@ import (
 	"github.com/policywatch/policywatch/monitor"
 )
 
-// Aggregates for the web view's overview and its /metrics endpoint. They
-// are counted in SQL, so that one query returns a row per watch and key.
-// Those of checks and attempts, which grow by the thousand each day, are
-// running totals the database keeps as rows are inserted; events are
-// counted from their rows, a few a year per watch.
+// Aggregates for the web view's overview and its /metrics endpoint, and
+// what its timelines mark. They are counted in SQL, so that one query
+// returns a row per watch and key. Those of checks and attempts, which
+// grow by the thousand each day, are running totals the database keeps as
+// rows are inserted; events are counted from their rows, a few a year per
+// watch.
 
 // ChangeTimes returns, for each watch that has any, the times of its change
 // and revert events at or after since, oldest first: what the overview
@@ -41,6 +42,38 @@ func (db *DB) ChangeTimes(ctx context.Context, since time.Time) (map[string][]ti
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("change times: %w", err)
+	}
+	return out, nil
+}
+
+// ImportedVersions returns the ids of the watch's versions that
+// `policywatch import` first recorded: those whose first sighting is an
+// imported baseline or change, the event at the version's FirstSeen. A
+// version first fetched and later met again in an archive is not one. It
+// reads none of the events' summaries and analyses, which a timeline's
+// list of versions, the one that asks, does not show.
+func (db *DB) ImportedVersions(ctx context.Context, watch string) (map[int64]bool, error) {
+	rows, err := db.sql.QueryContext(ctx, `
+		SELECT DISTINCT e.version_id
+		FROM events e
+		JOIN watches w ON w.id = e.watch_id
+		JOIN versions v ON v.id = e.version_id
+		WHERE w.name = ? AND e.kind IN (?, ?) AND e.imported <> 0
+			AND e.time = v.first_seen AND v.first_seen <> 0 -- 0: a time unknown, which matches none`,
+		watch, monitor.KindBaseline, monitor.KindChange)
+	if err != nil {
+		return nil, fmt.Errorf("imported versions of %s: %w", watch, err)
+	}
+	ids, err := collect(rows, func(sc scanner) (id int64, err error) {
+		err = sc.Scan(&id)
+		return id, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("imported versions of %s: %w", watch, err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
 	}
 	return out, nil
 }

@@ -175,3 +175,43 @@ func TestEventsNewestFirst(t *testing.T) {
 		t.Errorf("notable and critical events, newest first = %v, want %v", kinds, want)
 	}
 }
+
+// TestImportedVersions: a version is imported when the baseline or change
+// that first recorded it was; a revert to it, a fetch meeting it again, a
+// version fetched first and later met in an archive, and another watch's
+// imports do not count.
+func TestImportedVersions(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * 24 * time.Hour) }
+	check := func(w monitor.Watch, i int, outcome monitor.Outcome, newText string, seen int64, e monitor.Event) int64 {
+		t.Helper()
+		rec := &monitor.CheckRecord{Watch: w, Started: at(i), Finished: at(i), Outcome: outcome, SeenVersion: seen}
+		if newText != "" {
+			rec.NewVersion = &monitor.Version{Hash: w.Name + newText, Text: newText}
+		}
+		e.Watch, e.Time, e.Severity, e.Summary = w.Name, at(i), monitor.SeverityInfo, string(e.Kind)
+		rec.Events = []monitor.Event{e}
+		return record(t, db, rec)[0].Version
+	}
+	alpha, beta := testWatch, testWatch
+	alpha.Name, beta.Name = "alpha", "beta"
+	v1 := check(alpha, 0, monitor.OutcomeBaseline, "one", 0, monitor.Event{Kind: monitor.KindBaseline, Imported: true})
+	v2 := check(alpha, 1, monitor.OutcomeChanged, "two", 0, monitor.Event{Kind: monitor.KindChange, Imported: true, PreviousVersion: v1})
+	v3 := check(alpha, 2, monitor.OutcomeChanged, "three", 0, monitor.Event{Kind: monitor.KindChange, PreviousVersion: v2})
+	check(alpha, 3, monitor.OutcomeReverted, "", v1, monitor.Event{Kind: monitor.KindRevert, Imported: true, RevertedTo: v1, PreviousVersion: v3})
+	check(alpha, 4, monitor.OutcomeBaseline, "", v2, monitor.Event{Kind: monitor.KindBaseline, Version: v2})
+	check(alpha, 5, monitor.OutcomeBaseline, "", v3, monitor.Event{Kind: monitor.KindBaseline, Version: v3, Imported: true})
+	b1 := check(beta, 0, monitor.OutcomeBaseline, "one", 0, monitor.Event{Kind: monitor.KindBaseline, Imported: true})
+
+	got, err := db.ImportedVersions(ctx, "alpha")
+	if want := map[int64]bool{v1: true, v2: true}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("ImportedVersions(alpha) = %v, %v; want %v (v3 = %d)", got, err, want, v3)
+	}
+	if got, err := db.ImportedVersions(ctx, "beta"); err != nil || !reflect.DeepEqual(got, map[int64]bool{b1: true}) {
+		t.Errorf("ImportedVersions(beta) = %v, %v; want {%d: true}", got, err, b1)
+	}
+	if got, err := db.ImportedVersions(ctx, "nobody"); err != nil || len(got) != 0 {
+		t.Errorf("ImportedVersions(nobody) = %v, %v; want none", got, err)
+	}
+}

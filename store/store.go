@@ -155,19 +155,40 @@ func (db *DB) ReleaseMemory() {
 // the last stamp as no change: callers poll the database itself now and
 // then as well.
 func (db *DB) ChangeStamp() (string, error) {
+	files, err := db.files()
+	if err != nil {
+		return "", fmt.Errorf("change stamp: %w", err)
+	}
 	var b strings.Builder
-	for _, p := range []string{db.path, db.path + "-wal"} {
+	for _, fi := range files {
+		if fi == nil {
+			b.WriteString("-;")
+			continue
+		}
+		fmt.Fprintf(&b, "%d.%d;", fi.Size(), fi.ModTime().UnixNano())
+	}
+	return b.String(), nil
+}
+
+// files returns what the file system says of the database file and of its
+// write-ahead log (the -wal file beside it), in that order, nil for one
+// that does not exist: the log before the first write and after the last
+// connection closed. The -shm index beside them is left out: readers
+// write their marks in it too, so that ChangeStamp would see writes where
+// there were none, and its few pages are no part of the history.
+func (db *DB) files() ([2]fs.FileInfo, error) {
+	var out [2]fs.FileInfo
+	for i, p := range [...]string{db.path, db.path + "-wal"} {
 		fi, err := os.Stat(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			b.WriteString("-;")
 		case err != nil:
-			return "", fmt.Errorf("change stamp: %w", err)
+			return out, err
 		default:
-			fmt.Fprintf(&b, "%d.%d;", fi.Size(), fi.ModTime().UnixNano())
+			out[i] = fi
 		}
 	}
-	return b.String(), nil
+	return out, nil
 }
 
 // Close closes the database.

@@ -5,14 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/policywatch/policywatch/archive"
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/store"
 	"github.com/policywatch/policywatch/web"
 )
 
@@ -179,5 +182,46 @@ func TestImportedVersionsSayTheyWereNotFetched(t *testing.T) {
 	}
 	if resp, _ := get(t, ts.URL+"/versions/1/raw"); !strings.Contains(resp.Header.Get("Content-Disposition"), "example-version-1-imported-body.bin") {
 		t.Errorf("imported body downloaded as %q", resp.Header.Get("Content-Disposition"))
+	}
+}
+
+// eventsReader is a history that records the filters of the events read
+// from it.
+type eventsReader struct {
+	web.Reader
+	mu      sync.Mutex
+	filters []monitor.EventFilter
+}
+
+func (r *eventsReader) Events(ctx context.Context, f monitor.EventFilter) ([]monitor.Event, error) {
+	r.mu.Lock()
+	r.filters = append(r.filters, f)
+	r.mu.Unlock()
+	return r.Reader.Events(ctx, f)
+}
+
+// TestTimelineReadsOnePageOfEvents: a timeline reads the page of events it
+// shows and no more; which of its versions were imported it asks the
+// history, instead of reading every baseline and change ever recorded.
+func TestTimelineReadsOnePageOfEvents(t *testing.T) {
+	r, _ := importedHistory(t)
+	reader := &eventsReader{Reader: r.DB}
+	s, err := web.New(web.Config{}, reader, web.WithLogger(quiet()), web.WithNotFound(store.ErrNotFound),
+		web.WithWatches([]monitor.Watch{r.Watch}), web.WithClock(r.Clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	body := string(mustGet(t, ts.URL+"/watches/example"))
+	for _, want := range []string{`<a href="/versions/1">1</a> <span class="imported">imported</span>`, `<a href="/versions/2">2</a> <span class="imported">imported</span>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the timeline lacks %q", want)
+		}
+	}
+	reader.mu.Lock()
+	defer reader.mu.Unlock()
+	if len(reader.filters) != 1 || reader.filters[0].Limit == 0 || reader.filters[0].Watch != "example" {
+		t.Errorf("the timeline read events %d times, %+v; want once, one page of the watch's", len(reader.filters), reader.filters)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/analyze"
 	"github.com/policywatch/policywatch/monitor/diff"
+	"github.com/policywatch/policywatch/monitor/extract"
 )
 
 // watchNamePattern is the shape of watch names (the configuration allows
@@ -240,13 +241,13 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		imported, err := s.importedVersions(ctx, sum.Name)
+		imported, err := s.reader.ImportedVersions(ctx, sum.Name)
 		if err != nil {
 			return err
 		}
 		for i := len(versions) - 1; i >= 0; i-- {
 			ver := versions[i]
-			v.Versions = append(v.Versions, versionRow{Version: ver, Imported: imported[ver.ID].Equal(ver.FirstSeen) && !ver.FirstSeen.IsZero()})
+			v.Versions = append(v.Versions, versionRow{Version: ver, Imported: imported[ver.ID]})
 		}
 		checks, err := s.reader.Checks(ctx, sum.Name, 10)
 		if err != nil {
@@ -266,25 +267,6 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.render(w, http.StatusOK, "timeline", v)
-}
-
-// importedVersions maps the versions of a watch that an import created to
-// the time of the imported baseline or change that did: the event that
-// first recorded a version is the one at its FirstSeen, with its Imported
-// mark. Reading the events, not every version's body, keeps the timeline
-// one query away from knowing.
-func (s *Server) importedVersions(ctx context.Context, watch string) (map[int64]time.Time, error) {
-	events, err := s.reader.Events(ctx, monitor.EventFilter{Watch: watch, Kinds: []monitor.EventKind{monitor.KindBaseline, monitor.KindChange}})
-	if err != nil {
-		return nil, err
-	}
-	out := map[int64]time.Time{}
-	for _, e := range events {
-		if e.Imported && e.Version != 0 {
-			out[e.Version] = e.Time
-		}
-	}
-	return out, nil
 }
 
 // ---- Event and change view ----
@@ -388,7 +370,7 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if ver != nil {
 		for _, l := range monitor.Facts(s.taxonomy, ver).ObjectionForms() {
-			v.Forms = append(v.Forms, linkView{Text: l.Text, Href: l.Href, Web: isWebURL(l.Href)})
+			v.Forms = append(v.Forms, linkView{Text: l.Text, Href: l.Href, Web: extract.IsWebURL(l.Href)})
 		}
 	}
 	if e.Imported {
@@ -474,7 +456,7 @@ func newFactsView(f *analyze.FactSheet) *factsView {
 		v.Dates = append(v.Dates, factDateView{Role: string(d.Role), When: analyze.HumanDate(d.Date), Written: d.Text, Quote: d.Quote, Section: d.Section})
 	}
 	for _, l := range f.ObjectionForms() {
-		v.Forms = append(v.Forms, linkView{Text: l.Text, Href: l.Href, Web: isWebURL(l.Href)})
+		v.Forms = append(v.Forms, linkView{Text: l.Text, Href: l.Href, Web: extract.IsWebURL(l.Href)})
 	}
 	return v
 }
@@ -498,7 +480,7 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
 		Permalink: fmt.Sprintf("/versions/%d", ver.ID), Says: newFactsView(monitor.Facts(s.taxonomy, ver)),
 	}
 	for _, l := range ver.Links {
-		v.Links = append(v.Links, linkView{Text: l.Text, Href: l.Href, Web: isWebURL(l.Href)})
+		v.Links = append(v.Links, linkView{Text: l.Text, Href: l.Href, Web: extract.IsWebURL(l.Href)})
 	}
 	if ver.BodyID != 0 {
 		body, err := s.reader.Body(ctx, ver.BodyID)

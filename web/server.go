@@ -40,6 +40,9 @@ type Reader interface {
 	// ChangeTimes returns the times of each watch's change and revert
 	// events at or after since, oldest first.
 	ChangeTimes(ctx context.Context, since time.Time) (map[string][]time.Time, error)
+	// ImportedVersions returns the ids of a watch's versions that
+	// policywatch import first recorded, not a fetch.
+	ImportedVersions(ctx context.Context, watch string) (map[int64]bool, error)
 
 	// What /metrics reads: aggregates counted by the database, so that the
 	// figures are the history's, whichever process recorded the checks

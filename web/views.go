@@ -2,12 +2,12 @@ package web
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/analyze"
+	"github.com/policywatch/policywatch/monitor/extract"
 )
 
 // status is a watch's state at a glance.
@@ -36,14 +36,7 @@ type watchView struct {
 }
 
 func newWatchView(w listedWatch) watchView {
-	return watchView{listedWatch: w, Status: watchStatus(w.WatchSummary), URLSafe: isWebURL(w.URL)}
-}
-
-// isWebURL says whether a scraped or configured URL may become a link:
-// http and https only, never javascript:, data: and their kind.
-func isWebURL(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	return watchView{listedWatch: w, Status: watchStatus(w.WatchSummary), URLSafe: extract.IsWebURL(w.URL)}
 }
 
 // listedWatch is a watch the web view lists (see monitor.ListWatches).

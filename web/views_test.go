@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/monitor/diff"
 )
@@ -151,14 +152,25 @@ func TestListenIsLoopback(t *testing.T) {
 	}
 }
 
-func TestIsWebURL(t *testing.T) {
-	for raw, want := range map[string]bool{
-		"https://example.com/x": true, "http://example.com": true,
-		"javascript:alert(1)": false, "JavaScript:alert(1)": false, " javascript:alert(1)": false,
-		"data:text/html,x": false, "//example.com": false, "/relative": false, "mailto:a@b": false, "https://": false,
+// TestShortTitle: a title is cut to maxTitle characters, ellipsis
+// included, at a space when one leaves most of it, never inside a
+// character, and without the punctuation the cut leaves dangling.
+func TestShortTitle(t *testing.T) {
+	words := strings.Repeat("Datenschutzrichtlinie, ", 10) // 230 characters
+	for _, tt := range []struct{ in, want string }{
+		{"Privacy Policy", "Privacy Policy"},
+		{strings.Repeat("é", maxTitle), strings.Repeat("é", maxTitle)},
+		{strings.Repeat("é", maxTitle+1), strings.Repeat("é", maxTitle-1) + "…"},
+		{words, strings.TrimSuffix(strings.Repeat("Datenschutzrichtlinie, ", 5), ", ") + "…"},
+		// A space in the first half only: a cut there would lose most.
+		{"Datenschutz " + strings.Repeat("x", 200), "Datenschutz " + strings.Repeat("x", maxTitle-13) + "…"},
 	} {
-		if got := isWebURL(raw); got != want {
-			t.Errorf("isWebURL(%q) = %v, want %v", raw, got, want)
+		got := shortTitle(tt.in)
+		if got != tt.want {
+			t.Errorf("shortTitle(%.40q…) = %q, want %q", tt.in, got, tt.want)
+		}
+		if n := utf8.RuneCountInString(got); n > maxTitle || !utf8.ValidString(got) {
+			t.Errorf("shortTitle(%.40q…): %d characters, valid UTF-8 %v", tt.in, n, utf8.ValidString(got))
 		}
 	}
 }

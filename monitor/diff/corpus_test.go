@@ -134,7 +134,7 @@ func TestCorpusAIChange(t *testing.T) {
 	if !dateRemoved || !dateAdded {
 		t.Errorf("the effective date change is not a word change (removed %v, added %v)", dateRemoved, dateAdded)
 	}
-	excerpt := r.Excerpt(10)
+	excerpt := plainExcerpt(r.ExcerptLines(10))
 	if !strings.Contains(excerpt, "- Effective April 7, 2025\n+ Effective May 27, 2025\n") {
 		t.Errorf("excerpt lacks the date change:\n%s", excerpt)
 	}

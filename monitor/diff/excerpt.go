@@ -19,29 +19,6 @@ const (
 	excerptJoin = 8
 )
 
-// Excerpt returns the first maxLines changed lines of the diff (all of them
-// when maxLines <= 0) as plain text for emails and feeds, one per line:
-// "- " and the old text, "+ " and the new. A long line keeps the words
-// around its changes and marks what it leaves out with "…". Control
-// characters are replaced by U+FFFD. When lines are left out, a last line
-// says how many.
-func (r *Result) Excerpt(maxLines int) string {
-	var b strings.Builder
-	for _, l := range r.ExcerptLines(maxLines) {
-		switch l.Op {
-		case Delete:
-			b.WriteString("- ")
-		case Insert:
-			b.WriteString("+ ")
-		}
-		for _, p := range l.Pieces {
-			b.WriteString(p.Text)
-		}
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
 // ExcerptPiece is a run of an excerpt line's text. Changed says it is part
 // of a changed span of words (a Delete span on a deleted line, an Insert
 // span on an inserted one): the words that differ from the paired line.
@@ -50,13 +27,12 @@ type ExcerptPiece struct {
 	Changed bool
 }
 
-// ExcerptLine is one line of Excerpt, in pieces: Op is Delete or Insert
-// for a changed line, Equal for the last line that says how many changed
-// lines were left out. Its pieces, joined, are the line's text as Excerpt
-// writes it after the "- " or "+ ": shortened, control characters
-// replaced. They are never empty, and two in a row differ in Changed. The
-// pieces of a line without word highlights (unpaired, see Line.Spans) and
-// of the last line are not Changed.
+// ExcerptLine is one line of an excerpt, in pieces: Op is Delete or
+// Insert for a changed line, Equal for the last line that says how many
+// changed lines were left out. Its pieces, joined, are the line's text:
+// shortened, control characters replaced. They are never empty, and two in
+// a row differ in Changed. The pieces of a line without word highlights
+// (unpaired, see Line.Spans) and of the last line are not Changed.
 type ExcerptLine struct {
 	Op     Op
 	Pieces []ExcerptPiece
@@ -74,10 +50,12 @@ func (l ExcerptLine) Text() string {
 	return b.String()
 }
 
-// ExcerptLines returns the lines of Excerpt(maxLines) in order, each in
-// pieces that say which of its words changed, for a renderer that marks
-// them (an HTML email). Excerpt is these lines, each after its "- " or
-// "+ " and followed by "\n".
+// ExcerptLines returns the first maxLines changed lines of the diff (all
+// of them when maxLines <= 0), for emails and feeds, each in pieces that
+// say which of its words changed, for a renderer that marks them (an HTML
+// email). A long line keeps the words around its changes and marks what it
+// leaves out with "…". Control characters are replaced by U+FFFD. When
+// lines are left out, a last line says how many.
 func (r *Result) ExcerptLines(maxLines int) []ExcerptLine {
 	var out []ExcerptLine
 	shown, total := 0, 0

@@ -1,20 +1,39 @@
 package diff
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
 
-// showPieces writes an excerpt line as Excerpt does, its changed pieces
-// between ⟦ and ⟧.
+// linePrefix is what opens an excerpt line written as plain text: the
+// sign of a changed line, nothing for the count of lines left out.
+func linePrefix(op Op) string {
+	switch op {
+	case Delete:
+		return "- "
+	case Insert:
+		return "+ "
+	}
+	return ""
+}
+
+// plainExcerpt writes lines as plain text, one a line after its sign: the
+// form the golden file and the expected excerpts are written in.
+func plainExcerpt(lines []ExcerptLine) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(linePrefix(l.Op) + l.Text() + "\n")
+	}
+	return b.String()
+}
+
+// showPieces writes an excerpt line as plainExcerpt does, its changed
+// pieces between ⟦ and ⟧.
 func showPieces(l ExcerptLine) string {
 	var b strings.Builder
-	switch l.Op {
-	case Delete:
-		b.WriteString("- ")
-	case Insert:
-		b.WriteString("+ ")
-	}
+	b.WriteString(linePrefix(l.Op))
 	for _, p := range l.Pieces {
 		if p.Changed {
 			b.WriteString("⟦" + p.Text + "⟧")
@@ -100,10 +119,10 @@ func TestExcerptLinesPieces(t *testing.T) {
 	}
 }
 
-// TestExcerptLinesAreExcerpt: on the policy pair of the golden files and on
+// TestExcerptLinesHold: on the policy pair of the golden files and on
 // generated edits (long lines, control characters, invalid UTF-8), the
-// lines in pieces are Excerpt's lines, whatever maxLines.
-func TestExcerptLinesAreExcerpt(t *testing.T) {
+// lines in pieces are as documented, whatever maxLines.
+func TestExcerptLinesHold(t *testing.T) {
 	old, new := readPair(t, "policy")
 	results := []*Result{Compute(old, new, 3)}
 	words := []string{"we", "collect", "your", "data", "14", "July", "AI", "\x01", "\u009b", "\xff", "é", "漢字", "\u202e", "\t", ",", "…"}
@@ -141,24 +160,16 @@ func TestExcerptLinesAreExcerpt(t *testing.T) {
 	}
 }
 
-// checkExcerptLines checks that the lines of r in pieces, written as
-// Excerpt writes lines, are Excerpt, and that the pieces are as documented.
+// checkExcerptLines checks that the lines of r in pieces are as
+// documented, and that with maxLines they are the first lines of all of
+// them, followed by the count of those left out.
 func checkExcerptLines(t *testing.T, r *Result, maxLines int) {
 	t.Helper()
-	var b strings.Builder
 	lines := r.ExcerptLines(maxLines)
 	for i, l := range lines {
-		switch l.Op {
-		case Delete:
-			b.WriteString("- ")
-		case Insert:
-			b.WriteString("+ ")
-		case Equal:
-			if i != len(lines)-1 {
-				t.Errorf("line %d of %d is not a changed line", i, len(lines))
-			}
+		if l.Op == Equal && i != len(lines)-1 {
+			t.Errorf("line %d of %d is not a changed line", i, len(lines))
 		}
-		b.WriteString(l.Text() + "\n")
 		if len(l.Pieces) == 0 {
 			t.Errorf("line %d has no pieces", i)
 		}
@@ -175,7 +186,20 @@ func checkExcerptLines(t *testing.T, r *Result, maxLines int) {
 			}
 		}
 	}
-	if got, want := b.String(), r.Excerpt(maxLines); got != want {
-		t.Errorf("ExcerptLines(%d) written out =\n%q\nExcerpt(%d) =\n%q", maxLines, got, maxLines, want)
+	all := r.ExcerptLines(0)
+	if maxLines <= 0 || len(all) <= maxLines {
+		if !slices.EqualFunc(lines, all, equalLines) {
+			t.Errorf("ExcerptLines(%d) =\n%s\nExcerptLines(0) =\n%s", maxLines, plainExcerpt(lines), plainExcerpt(all))
+		}
+		return
+	}
+	if len(lines) != maxLines+1 || !slices.EqualFunc(lines[:maxLines], all[:maxLines], equalLines) {
+		t.Errorf("ExcerptLines(%d) =\n%s\nwant the first %d of\n%s", maxLines, plainExcerpt(lines), maxLines, plainExcerpt(all))
+		return
+	}
+	if got, want := lines[maxLines].Text(), "… "+strconv.Itoa(len(all)-maxLines)+" more changed line"; !strings.HasPrefix(got, want) {
+		t.Errorf("ExcerptLines(%d) ends with %q, want %q", maxLines, got, want)
 	}
 }
+
+func equalLines(a, b ExcerptLine) bool { return a.Op == b.Op && slices.Equal(a.Pieces, b.Pieces) }

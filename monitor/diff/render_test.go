@@ -71,7 +71,7 @@ func TestWriteUnifiedGolden(t *testing.T) {
 		})
 	}
 	t.Run("policy.excerpt.golden", func(t *testing.T) {
-		golden(t, "policy.excerpt.golden", []byte(r.Excerpt(6)))
+		golden(t, "policy.excerpt.golden", []byte(plainExcerpt(r.ExcerptLines(6))))
 	})
 }
 
@@ -121,7 +121,7 @@ func TestHostileControlCharacters(t *testing.T) {
 	if !strings.Contains(b.String(), osc) {
 		t.Errorf("plain output, for patch, changed the text: %q", b.String())
 	}
-	if e := r.Excerpt(0); strings.ContainsAny(e, "\x1b\x07\u009b") {
+	if e := plainExcerpt(r.ExcerptLines(0)); strings.ContainsAny(e, "\x1b\x07\u009b") {
 		t.Errorf("excerpt has control characters: %q", e)
 	}
 }
@@ -254,7 +254,7 @@ func TestWriteUnifiedWrap(t *testing.T) {
 	}
 }
 
-func TestExcerpt(t *testing.T) {
+func TestExcerptLinesText(t *testing.T) {
 	head := strings.Repeat("We explain how we use information to provide our Products. ", 6)
 	tail := strings.Repeat(" You can learn more in the Privacy Center at any time.", 6)
 	tests := []struct {
@@ -306,9 +306,9 @@ func TestExcerpt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Compute(tt.old, tt.new, 3).Excerpt(tt.maxLines)
+			got := plainExcerpt(Compute(tt.old, tt.new, 3).ExcerptLines(tt.maxLines))
 			if got != tt.want {
-				t.Errorf("Excerpt(%d) =\n%s\nwant\n%s", tt.maxLines, got, tt.want)
+				t.Errorf("ExcerptLines(%d) =\n%s\nwant\n%s", tt.maxLines, got, tt.want)
 			}
 			for _, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
 				if n := utf8.RuneCountInString(line); n > excerptWidth+2+3*utf8.RuneLen('…') {

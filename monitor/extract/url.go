@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // NormalizeURL returns href resolved against base (which may be empty) in
@@ -20,6 +21,20 @@ import (
 // http(s) (mailto:, tel:) are returned trimmed, otherwise unchanged.
 func NormalizeURL(href, base string) string {
 	return normalize(href, parseBase(base))
+}
+
+// IsWebURL says whether a scraped or configured URL may become a link a
+// reader follows: an absolute http or https URL with a host, and nothing
+// else (no javascript:, data:, mailto:, no relative link). One with a
+// space or a control character is refused too: url.Parse lets them
+// through in a path or a query, but a mail client or a terminal cuts the
+// link there, and messages show links cleaned to one line, which would
+// then not be the link followed. The web view and the notifications share
+// the rule, so that a link is clickable in both or in neither.
+func IsWebURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" &&
+		!strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 func parseBase(base string) *url.URL {

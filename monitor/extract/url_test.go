@@ -69,3 +69,20 @@ func TestNormalizeURLRedirectToMailto(t *testing.T) {
 		t.Errorf("got %q, want the unwrapped mailto link", got)
 	}
 }
+
+func TestIsWebURL(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://example.org/x": true, "http://example.org": true, "HTTPS://example.org": true, "https://example.org/a%20b": true,
+		"javascript:alert(1)": false, "JavaScript:alert(1)": false, " javascript:alert(1)": false,
+		"data:text/html,x": false, "mailto:a@b.example": false,
+		"//example.org": false, "/relative": false, "https://": false,
+		// Spaces and control characters, some of which url.Parse lets
+		// through.
+		"https://exa mple.org": false, "https://example.org/a b": false, "https://example.org/a\u00a0b": false,
+		"https://example.org/\u0085x": false, " https://example.org/": false, "https://example.org/\n": false,
+	} {
+		if got := IsWebURL(raw); got != want {
+			t.Errorf("IsWebURL(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}
