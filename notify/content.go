@@ -301,6 +301,9 @@ func markWords(pieces []diff.ExcerptPiece, mark, want string, max int) []excerpt
 	return out
 }
 
+// maxFormHref is the longest objection form address a message shows.
+const maxFormHref = 500
+
 // objectionForms returns the links the policy offers with the right to
 // object: where to act before a deadline.
 func objectionForms(f *analyze.FactSheet) []linkView {
@@ -309,7 +312,9 @@ func objectionForms(f *analyze.FactSheet) []linkView {
 		if len(out) == maxForms {
 			break
 		}
-		out = append(out, linkView{Text: oneLine(l.Text, 120), Href: oneLine(l.Href, 500), Clickable: extract.IsWebURL(l.Href)})
+		// A link cut to fit is shown, not followed: it leads elsewhere.
+		href := oneLine(l.Href, maxFormHref)
+		out = append(out, linkView{Text: oneLine(l.Text, 120), Href: href, Clickable: href == l.Href && extract.IsWebURL(l.Href)})
 	}
 	return out
 }

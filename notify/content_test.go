@@ -1,6 +1,11 @@
 package notify
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/policywatch/policywatch/monitor/analyze"
+)
 
 func TestExcerptCacheEvictsLeastRecent(t *testing.T) {
 	c := newExcerptCache(2)
@@ -20,5 +25,32 @@ func TestExcerptCacheEvictsLeastRecent(t *testing.T) {
 	c.put(a, cachedInfo{title: "a2"})
 	if got, _ := c.get(a); got.title != "a2" || len(c.items) != 2 || c.order.Len() != 2 {
 		t.Errorf("after replacing a: %q, %d items, %d in order", got.title, len(c.items), c.order.Len())
+	}
+}
+
+// TestObjectionFormsCutAreNotLinks: an objection form's address too long
+// to show whole is shown cut, never as a link to the cut text.
+func TestObjectionFormsCutAreNotLinks(t *testing.T) {
+	long := "https://example.com/object?token=" + strings.Repeat("x", maxFormHref)
+	sheet := &analyze.FactSheet{Statements: []analyze.Statement{{
+		IDs: []string{"object"},
+		Links: []analyze.Link{
+			{Text: "this form", Href: "https://example.com/object"},
+			{Text: "that form", Href: long},
+			{Text: "a script", Href: "javascript:alert(1)"},
+		},
+	}}}
+	forms := objectionForms(sheet)
+	if len(forms) != 3 {
+		t.Fatalf("forms = %+v, want 3", forms)
+	}
+	if !forms[0].Clickable || forms[0].Href != "https://example.com/object" {
+		t.Errorf("a short web address: %+v, want it clickable as it is", forms[0])
+	}
+	if forms[1].Clickable || !strings.HasSuffix(forms[1].Href, "…") || len([]rune(forms[1].Href)) > maxFormHref {
+		t.Errorf("a cut address: clickable %v, %d runes, want shown cut and not clickable", forms[1].Clickable, len([]rune(forms[1].Href)))
+	}
+	if forms[2].Clickable {
+		t.Errorf("a javascript: address made clickable")
 	}
 }

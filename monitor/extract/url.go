@@ -246,10 +246,34 @@ func canonical(u *url.URL) string {
 		u.RawQuery = ""
 	}
 	if u.RawQuery != "" {
-		u.RawQuery = canonicalQuery(u)
+		u.RawQuery = escapeQuery(canonicalQuery(u))
 	}
 	u.ForceQuery = false
 	return u.String()
+}
+
+// escapeQuery percent-encodes the bytes a browser encodes in a query it
+// sends: spaces, control characters, quotes and angle brackets. url.Parse
+// keeps a raw query as written, so a page's "?q=a b" would otherwise stay
+// a link that IsWebURL refuses and that a mail client cuts at the space.
+func escapeQuery(q string) string {
+	if !strings.ContainsFunc(q, func(r rune) bool { return r < 0x80 && queryEscapes(byte(r)) }) {
+		return q
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(q)+8)
+	for i := 0; i < len(q); i++ {
+		if c := q[i]; queryEscapes(c) {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+func queryEscapes(c byte) bool {
+	return c <= ' ' || c == 0x7f || c == '"' || c == '<' || c == '>'
 }
 
 func isSignedCDN(host string) bool {

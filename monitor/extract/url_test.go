@@ -32,6 +32,8 @@ func TestNormalizeURL(t *testing.T) {
 			"https://help.instagram.com/370452623149242"},
 		{"video redirect keeps the video id only", "/video_redirect/?src=https%3A%2F%2Fvideo-fra3-1.xx.fbcdn.net%2Fo1%2Fv.mp4%3F_nc_ohc%3DUc49&source=misc&id=313266294163634&__tn__=F", page,
 			"https://mbasic.facebook.com/video_redirect/?id=313266294163634&source=misc"},
+		{"spaces and quotes in the query encoded", "https://example.com/search?q=opt out&x=\"a\"<b>", "", "https://example.com/search?q=opt%20out&x=%22a%22%3Cb%3E"},
+		{"encoded query unchanged", "https://example.com/search?q=opt%20out", "", "https://example.com/search?q=opt%20out"},
 		{"signed CDN query dropped", "https://scontent-fra3-1.xx.fbcdn.net/v/t15/1.jpg?stp=dst-jpg&_nc_ohc=KhoegR0pT&oh=00_A&oe=69B5", "", "https://scontent-fra3-1.xx.fbcdn.net/v/t15/1.jpg"},
 		{"mailto kept", "mailto:privacy@example.com", page, "mailto:privacy@example.com"},
 		{"tel kept", " tel:+33123456789 ", "", "tel:+33123456789"},
@@ -50,11 +52,21 @@ func TestNormalizeURL(t *testing.T) {
 	}
 }
 
+// TestNormalizedLinksWithSpacesAreWebURLs: a page's link with a raw space
+// in its query is normalized to one a reader can follow.
+func TestNormalizedLinksWithSpacesAreWebURLs(t *testing.T) {
+	got := NormalizeURL("?q=how to object", "https://example.com/help")
+	if got != "https://example.com/help?q=how%20to%20object" || !IsWebURL(got) {
+		t.Errorf("NormalizeURL = %q (IsWebURL %v), want the spaces encoded and a web URL", got, IsWebURL(got))
+	}
+}
+
 func TestNormalizeURLIdempotent(t *testing.T) {
 	for _, href := range []string{
 		"https://lm.facebook.com/l.php?u=https%3A%2F%2Fhelp.instagram.com%2F1%3Fa%3D1%26b%3D2&h=x",
 		"https://example.com/p?z=1&a=2&utm_source=q#frag",
 		"http://example.com:80/x",
+		"https://example.com/s?q=a b",
 	} {
 		once := NormalizeURL(href, "")
 		if twice := NormalizeURL(once, ""); twice != once {
