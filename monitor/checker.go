@@ -650,7 +650,7 @@ func phrasesDecide(w Watch, state *State, doc *extract.Document) bool {
 
 // Facts reads what version v says it collects, why, which rights and
 // which dates, with taxonomy t. Fact sheets are not stored: read from the
-// version's text and links whenever needed (about 4 ms for Meta's
+// version's text and links whenever needed (about 5 ms for Meta's
 // 190,000-character policy), they follow the taxonomy in use, where a
 // stored one would keep an older taxonomy's reading for ever; and a first
 // capture, which nothing is compared with yet, costs a third less.
