@@ -3,6 +3,7 @@ package notify
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"strings"
@@ -25,7 +26,7 @@ const (
 
 // Config is the `notify:` section of the configuration. Secrets are never
 // in it: they are read from the files it names, or from the environment,
-// by ResolveSecrets.
+// by ResolveSecrets (or ResolveSigningKey).
 type Config struct {
 	// SMTP is the mail server; nil: no email is sent (subscribers are
 	// kept, the changes they should hear of wait for their digests, feeds
@@ -48,6 +49,9 @@ type Config struct {
 	SecretFile string
 
 	secret []byte // resolved from SecretFile or the environment
+	// sendless: only the signing key was read (ResolveSigningKey), so a
+	// Service of this configuration must not send (see ErrNotSending).
+	sendless bool
 }
 
 // Webhook is one webhook and the file of its secret.
@@ -56,53 +60,125 @@ type Webhook struct {
 	SecretFile string
 }
 
+// MinSigningKey is the shortest key accepted for signing unsubscribe links
+// and Message-IDs.
+const MinSigningKey = 16
+
 // ResolveSecrets reads the secrets the configuration names: the SMTP
 // password from SMTPPasswordFile or POLICYWATCH_SMTP_PASSWORD, each
 // webhook's secret from its SecretFile or POLICYWATCH_WEBHOOK_SECRET, and
-// the signing key from SecretFile or POLICYWATCH_NOTIFY_SECRET. A file's
-// final line break is dropped.
+// the signing key from SecretFile or POLICYWATCH_NOTIFY_SECRET: what a
+// Service that sends needs. A file shared by several keys is read once.
+// Every problem is returned at once, each a *SecretError.
 func (c *Config) ResolveSecrets(getenv func(string) string) error {
+	return c.resolve(getenv, true)
+}
+
+// ResolveSigningKey reads only the key that signs unsubscribe links and
+// Message-IDs (SecretFile or POLICYWATCH_NOTIFY_SECRET): what a Service
+// that builds messages or serves the unsubscribe page, but sends nothing,
+// needs. Such a Service refuses to send (ErrNotSending): the SMTP
+// password and the webhooks' secrets were not read, and are not asked for.
+func (c *Config) ResolveSigningKey(getenv func(string) string) error {
+	return c.resolve(getenv, false)
+}
+
+func (c *Config) resolve(getenv func(string) string, sending bool) error {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	if c.SMTP != nil {
-		pw, err := secret(c.SMTPPasswordFile, getenv(EnvSMTPPassword))
-		if err != nil {
-			return fmt.Errorf("notify.smtp.password_file: %w", err)
+	var r SecretReader
+	var errs []error
+	// read returns the secret a key names: its file's, else the
+	// environment's.
+	read := func(field, file, env string, minLen int) string {
+		if file == "" {
+			s := getenv(env)
+			if s != "" && len(s) < minLen {
+				errs = append(errs, &SecretError{Field: env,
+					Err: fmt.Errorf("the key is shorter than %d bytes; set a longer one (e.g. `openssl rand -hex 32`)", minLen)})
+				return ""
+			}
+			return s
 		}
-		c.SMTP.Password = pw
-	}
-	for i := range c.Webhooks {
-		s, err := secret(c.Webhooks[i].SecretFile, getenv(EnvWebhookSecret))
+		s, err := r.Read(file, env, minLen)
 		if err != nil {
-			return fmt.Errorf("notify.webhooks[%d].secret_file: %w", i, err)
+			errs = append(errs, &SecretError{Field: field, Path: file, Err: err})
 		}
-		c.Webhooks[i].Secret = s
+		return s
 	}
-	s, err := secret(c.SecretFile, getenv(EnvNotifySecret))
-	if err != nil {
-		return fmt.Errorf("notify.secret_file: %w", err)
+	if sending {
+		if c.SMTP != nil {
+			c.SMTP.Password = read("notify.smtp.password_file", c.SMTPPasswordFile, EnvSMTPPassword, 1)
+		}
+		for i := range c.Webhooks {
+			c.Webhooks[i].Secret = read(fmt.Sprintf("notify.webhooks[%d].secret_file", i), c.Webhooks[i].SecretFile, EnvWebhookSecret, 1)
+		}
 	}
-	if s != "" && len(s) < 16 {
-		return errors.New("notify.secret_file: the signing key must be at least 16 bytes long")
-	}
-	c.secret = []byte(s)
-	return nil
+	c.secret = []byte(read("notify.secret_file", c.SecretFile, EnvNotifySecret, MinSigningKey))
+	c.sendless = !sending
+	return errors.Join(errs...)
 }
 
-func secret(file, env string) (string, error) {
-	if file == "" {
-		return env, nil
+// SecretError is a secret that cannot be used. Field is what names it: the
+// key of the configuration that names its file (notify.smtp.password_file,
+// notify.webhooks[1].secret_file, notify.secret_file), or the environment
+// variable read without one; Path is the file, "" for the environment.
+type SecretError struct {
+	Field, Path string
+	Err         error // what is wrong and what to do; it names the file, never the secret
+}
+
+func (e *SecretError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *SecretError) Unwrap() error { return e.Err }
+
+// SecretReader reads the files that hold secrets, for config check and for
+// the commands that use the secrets alike, so that both say the same of a
+// file: its path (never its content), what is wrong and what to do. A
+// secret is the file's content without its final line break. Each file is
+// read once, however many keys name it. The zero value is ready to use.
+type SecretReader struct {
+	files map[string]secretRead
+}
+
+type secretRead struct {
+	secret string
+	err    error
+}
+
+// Read returns the secret the file at path holds, which must be at least
+// minLen bytes long (and never empty). env is the variable read instead
+// when the key naming the file is left out, which the messages suggest.
+func (r *SecretReader) Read(path, env string, minLen int) (string, error) {
+	got, ok := r.files[path]
+	if !ok {
+		b, err := os.ReadFile(path)
+		got = secretRead{strings.TrimRight(string(b), "\r\n"), err}
+		if r.files == nil {
+			r.files = map[string]secretRead{}
+		}
+		r.files[path] = got
 	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return "", err
+	if err := got.err; err != nil {
+		// The *PathError's own text reads "open FILE: …": the message
+		// names the file once, and says what to do.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		do := "create it with the secret"
+		if errors.Is(err, fs.ErrPermission) {
+			do = "make it readable by the user policywatch runs as"
+		}
+		return "", fmt.Errorf("cannot read %s: %w; %s, or leave the key out to read %s", path, err, do, env)
 	}
-	s := strings.TrimRight(string(b), "\r\n")
-	if s == "" {
-		return "", fmt.Errorf("%s is empty", file)
+	switch {
+	case got.secret == "":
+		return "", fmt.Errorf("%s is empty; write the secret to it, or leave the key out to read %s", path, env)
+	case len(got.secret) < minLen:
+		return "", fmt.Errorf("the key in %s is shorter than %d bytes; write a longer one (e.g. `openssl rand -hex 32`)", path, minLen)
 	}
-	return s, nil
+	return got.secret, nil
 }
 
 // Validate reports what is wrong with the configuration (after
@@ -110,7 +186,13 @@ func secret(file, env string) (string, error) {
 func (c *Config) Validate() error {
 	var errs []error
 	if c.SMTP != nil {
-		if err := c.SMTP.Validate(); err != nil {
+		smtp := *c.SMTP
+		if c.sendless {
+			// The password was not read, and nothing is sent with it:
+			// a username without one is not a fault here.
+			smtp.Username = ""
+		}
+		if err := smtp.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("notify.smtp: %w", err))
 		}
 	}

@@ -24,6 +24,31 @@ const maxSendRounds = 20
 // fails is tried again after a backoff, and given up once its attempts are
 // spent and it is old (see failed).
 func (s *Service) SendDue(ctx context.Context) (int, error) {
+	return s.sendDue(ctx, nil)
+}
+
+// SendDueRows is SendDue for a caller that says what became of each
+// notification (policywatch digest --now). It returns the rows it claimed,
+// in the order claimed, as claimed (this attempt counted): those it tried
+// and no other. A row another sender holds is not among them, even if due,
+// nor is one it sent meanwhile; one planned meanwhile is, once claimed.
+// What became of each is in the store once it returns.
+func (s *Service) SendDueRows(ctx context.Context) ([]OutboxItem, error) {
+	var claimed []OutboxItem
+	_, err := s.sendDue(ctx, &claimed)
+	return claimed, err
+}
+
+// ErrNotSending is returned by SendDue and Run of a Service whose
+// configuration was resolved by ResolveSigningKey: it has no SMTP password
+// nor webhook secrets, and a send without them would fail for good.
+var ErrNotSending = errors.New("notify: this service was built without the secrets to send (Config.ResolveSigningKey)")
+
+// sendDue is SendDue; it appends the rows it claims to claimed when not nil.
+func (s *Service) sendDue(ctx context.Context, claimed *[]OutboxItem) (int, error) {
+	if s.cfg.sendless {
+		return 0, ErrNotSending
+	}
 	sent := 0
 	for round := 0; round < maxSendRounds; round++ {
 		items, err := s.store.ClaimOutbox(ctx, s.now(), Lease, batchSize)
@@ -32,6 +57,9 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 		}
 		if len(items) == 0 {
 			return sent, nil
+		}
+		if claimed != nil {
+			*claimed = append(*claimed, items...)
 		}
 		byChannel := map[string][]*Notification{}
 		for _, it := range items {

@@ -147,7 +147,8 @@ func WithEmailOptions(opts ...email.Option) Option {
 }
 
 // New returns a Service for cfg, whose secrets must have been resolved
-// (Config.ResolveSecrets).
+// (Config.ResolveSecrets; after Config.ResolveSigningKey, a Service that
+// builds and serves messages but sends none).
 func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -177,7 +178,15 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 	if s.tmpl, err = parseTemplates(); err != nil {
 		return nil, fmt.Errorf("notify templates: %w", err)
 	}
-	if cfg.SMTP != nil {
+	switch {
+	case cfg.SMTP != nil && cfg.sendless:
+		// No client without the password, but the sender all the same:
+		// it decides what is planned and names the Message-IDs, as for
+		// a Service that sends.
+		if s.from, err = email.ParseFrom(cfg.SMTP.From); err != nil {
+			return nil, fmt.Errorf("notify.smtp: %w", err)
+		}
+	case cfg.SMTP != nil:
 		client, err := email.New(*cfg.SMTP, s.emailOpts...)
 		if err != nil {
 			return nil, fmt.Errorf("notify.smtp: %w", err)
@@ -185,7 +194,7 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 		s.from = client.From()
 		s.channels[ChannelEmail] = &emailChannel{client: client}
 	}
-	if len(cfg.Webhooks) > 0 {
+	if len(cfg.Webhooks) > 0 && !cfg.sendless {
 		hooks := map[string]webhook.Config{}
 		for _, w := range cfg.Webhooks {
 			hooks[w.URL] = w.Config
@@ -201,6 +210,9 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 // for a moment or an SMTP server down must not stop the daemon. It returns
 // nil when ctx is done.
 func (s *Service) Run(ctx context.Context) error {
+	if s.cfg.sendless {
+		return ErrNotSending
+	}
 	s.log.Info("notifications started", "email", s.from != nil, "webhooks", len(s.cfg.Webhooks),
 		"operator", s.cfg.Operator != "", "digest_schedule", s.cfg.digestSchedule())
 	s.warnNoMailServer(ctx)

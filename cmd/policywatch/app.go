@@ -363,11 +363,15 @@ func configPath(flagValue string, getenv func(string) string) string {
 	return getenv("POLICYWATCH_CONFIG")
 }
 
+// loadConfig loads the configuration a command runs with. Its secret
+// files are not read here: the commands that need one read it (see
+// newNotifier), so that a reading command does not fail on a secret it
+// never uses, and no file is read twice.
 func loadConfig(path string, getenv func(string) string) (*config.Config, error) {
 	if path = configPath(path, getenv); path == "" {
 		return config.Defaults(), nil
 	}
-	return config.Load(path)
+	return config.LoadWithoutSecrets(path)
 }
 
 // noDatabaseError says that there is no database at path, and which

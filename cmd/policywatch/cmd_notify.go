@@ -20,16 +20,32 @@ import (
 	"github.com/policywatch/policywatch/store"
 )
 
-// newNotifier builds the notification service from the configuration,
-// its secrets read from files or the environment.
+// newNotifier builds the notification service that sends (run, digest
+// --now): every secret is read, from its file or the environment, here and
+// only here. A secret file that cannot be used fails the command, named
+// with its line as config check names it.
 func (a *app) newNotifier(opts ...notify.Option) (*notify.Service, error) {
-	nc, err := a.cfg.NotifyConfig()
+	nc, err := a.cfg.NotifyConfigForSending(a.getenv)
 	if err != nil {
 		return nil, err
 	}
-	if err := nc.ResolveSecrets(a.getenv); err != nil {
+	return a.notifier(nc, opts)
+}
+
+// newSigningNotifier builds a notification service that makes messages
+// and serves the unsubscribe page and feeds, but sends nothing (digest
+// --dry-run, digest without --now): it needs the key that signs
+// unsubscribe links, not the SMTP password nor the webhooks' secrets, and
+// those are not read — a command must not fail on a file it has no use for.
+func (a *app) newSigningNotifier(opts ...notify.Option) (*notify.Service, error) {
+	nc, err := a.cfg.NotifyConfigForSigning(a.getenv)
+	if err != nil {
 		return nil, err
 	}
+	return a.notifier(nc, opts)
+}
+
+func (a *app) notifier(nc *notify.Config, opts []notify.Option) (*notify.Service, error) {
 	base := []notify.Option{notify.WithLogger(a.log), notify.WithTaxonomy(a.taxonomy()), notify.WithWatches(a.watchNames())}
 	return notify.New(*nc, notifystore.Store{DB: a.db}, append(base, opts...)...)
 }
@@ -419,9 +435,12 @@ func digestCommand() *command {
 with changes waiting (daily and weekly alike) and sends it, together with
 every other notification waiting in the outbox — the alerts and webhook
 deliveries of changes found by 'policywatch check' while the daemon was
-stopped — and says what became of each. Notifications waiting for a retry
-after a failure keep their time (see 'policywatch outbox --retry'). Without
-a mail server (notify.smtp) no digest is built, but webhooks are sent.
+stopped — and says what became of each it tried: sent, failed for good, or
+failed for now with the time of its next attempt. One that another
+policywatch process (a running daemon) has claimed is left to it.
+Notifications waiting for a retry after a failure keep their time (see
+'policywatch outbox --retry'). Without a mail server (notify.smtp) no
+digest is built, but webhooks are sent.
 
 Exit status is 1 when a notification could not be sent — refused for
 good (an unknown address, a wrong password), or failed for now and left for
@@ -444,12 +463,16 @@ Examples:
 		},
 		run: func(ctx context.Context, a *app, o any, _ []string) error {
 			opt := o.(*opts)
+			if opt.dryRun || !opt.now {
+				svc, err := a.newSigningNotifier()
+				if err != nil {
+					return err
+				}
+				return previewDigests(ctx, a, svc, opt.now)
+			}
 			svc, err := a.newNotifier()
 			if err != nil {
 				return err
-			}
-			if opt.dryRun || !opt.now {
-				return previewDigests(ctx, a, svc, opt.now)
 			}
 			// Plan what the daemon's next turn would: the events not yet
 			// planned (alerts, webhooks), then the digests, made now.
@@ -478,70 +501,89 @@ Examples:
 // sent them only when it had a digest to send too. It returns an error
 // (exit status 1: cron and timers must hear of it) when one of them
 // failed, after trying the others.
+//
+// What it reports is what it claimed (notify.Service.SendDueRows): the
+// rows it tried and no other, each with its state read back from the
+// database once the sends are over. A row a running daemon held is not
+// said to be sent by this command, nor is a row planned meanwhile and sent
+// left out.
 func sendWaiting(ctx context.Context, a *app, svc *notify.Service) error {
+	start := time.Now()
+	// Read before the sends: what waits for a retry, or is in another
+	// sender's hands, as this command found it.
 	pending, err := a.db.OutboxRows(ctx, []string{store.OutboxPending}, 0)
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	var due []store.OutboxItem
-	later := 0
-	for _, r := range pending {
-		if r.NextAttemptAt.After(now) {
-			later++ // failed before: its backoff stands
-			continue
-		}
-		due = append(due, r)
-	}
-	if _, err := svc.SendDue(ctx); err != nil {
+	tried, err := svc.SendDueRows(ctx)
+	if err != nil {
 		return err
 	}
-	if len(due) == 0 && later == 0 {
+	ours := make(map[int64]bool, len(tried))
+	first, last := int64(0), int64(0)
+	for i, r := range tried {
+		ours[r.ID] = true
+		if i == 0 || r.ID < first {
+			first = r.ID
+		}
+		last = max(last, r.ID)
+	}
+	later, elsewhere := 0, 0
+	for _, r := range pending {
+		switch {
+		case ours[r.ID]:
+		case r.NextAttemptAt.After(start):
+			later++ // failed before: its backoff stands
+		default:
+			elsewhere++ // due, but claimed by another sender before this one could
+		}
+	}
+	if len(tried) == 0 && later == 0 && elsewhere == 0 {
 		fmt.Fprintln(a.stdout, "nothing else waiting to be sent")
 		return nil
 	}
-	outcome := map[int64]store.OutboxItem{}
-	if len(due) > 0 {
-		// Every row from the oldest due one on, rows planned meanwhile by a
-		// running daemon included: IDs only grow.
-		newest, err := a.db.OutboxRows(ctx, nil, 1)
-		if err != nil {
+	var final map[int64]store.OutboxItem
+	if len(tried) > 0 {
+		if final, err = outboxFrom(ctx, a.db, first, last); err != nil {
 			return err
-		}
-		if len(newest) > 0 {
-			after, err := a.db.OutboxRows(ctx, nil, int(newest[0].ID-due[0].ID+1))
-			if err != nil {
-				return err
-			}
-			for _, r := range after {
-				outcome[r.ID] = r
-			}
 		}
 	}
 	failed, retried := 0, 0
-	for _, r := range due {
-		status := "sent"
-		if got, ok := outcome[r.ID]; ok && got.Status != store.OutboxSent {
+	for _, r := range tried {
+		got, ok := final[r.ID]
+		var status string
+		switch {
+		case !ok:
+			status = "no longer in the outbox"
+		case got.Status == store.OutboxSent:
+			status = "sent"
+		case got.Status == store.OutboxFailed:
+			failed++
+			status = fmt.Sprintf("failed for good after %d %s: %s", got.Attempts, plural(got.Attempts, "attempt", "attempts"),
+				email.HeaderText(got.LastError, 200))
+		case got.Status == store.OutboxPending && got.LastError != "" && got.NextAttemptAt.After(start):
+			retried++
+			status = fmt.Sprintf("failed for now after %d %s, next attempt %s: %s", got.Attempts, plural(got.Attempts, "attempt", "attempts"),
+				got.NextAttemptAt.Local().Format("2006-01-02 15:04"), email.HeaderText(got.LastError, 200))
+		case got.Status == store.OutboxPending:
+			// Its outcome was not recorded by this command: its claim ran
+			// out and another sender has the row now.
+			status = "pending: another policywatch process took it over"
+		default: // cancelled: its subscriber left, its webhook was removed
 			status = got.Status
-			switch {
-			case got.Status == store.OutboxPending && got.LastError == "":
-				status += " (a running daemon is sending it)" // claimed before us
-			case got.Attempts > 0:
-				status = fmt.Sprintf("%s after %d %s: %s", got.Status, got.Attempts, plural(got.Attempts, "attempt", "attempts"),
-					email.HeaderText(got.LastError, 200))
-			}
-			switch {
-			case got.Status == store.OutboxFailed:
-				failed++
-			case got.Status == store.OutboxPending && got.LastError != "" && got.NextAttemptAt.After(now):
-				retried++ // failed now, rescheduled: not one claimed by a daemon, still due
+			if got.LastError != "" {
+				status += ": " + email.HeaderText(got.LastError, 200)
 			}
 		}
-		what := r.Kind + " to " + recipientText(r)
+		what := r.Kind + " to " + recipientText(store.OutboxItem(r))
 		if r.Watch != "" && r.Kind != notify.KindDigest {
 			what += " (" + r.Watch + ")"
 		}
 		fmt.Fprintf(a.stdout, "%s: %s\n", what, status)
+	}
+	if elsewhere > 0 {
+		fmt.Fprintf(a.stdout, "%d %s due %s claimed by another policywatch process and left to it (see policywatch outbox)\n", elsewhere,
+			plural(elsewhere, "notification", "notifications"), plural(elsewhere, "was", "were"))
 	}
 	if later > 0 {
 		fmt.Fprintf(a.stdout, "%d %s failed before and %s retried later (see policywatch outbox)\n", later,
@@ -557,8 +599,33 @@ func sendWaiting(ctx context.Context, a *app, svc *notify.Service) error {
 	if retried > 0 {
 		why = append(why, fmt.Sprintf("%d failed for now and %s retried later", retried, plural(retried, "is", "are")))
 	}
-	return fmt.Errorf("digest --now: %d of %d %s not sent: %s; see 'policywatch outbox'", failed+retried, len(due),
-		plural(len(due), "notification", "notifications"), strings.Join(why, ", "))
+	return fmt.Errorf("digest --now: %d of %d %s not sent: %s; see 'policywatch outbox'", failed+retried, len(tried),
+		plural(len(tried), "notification", "notifications"), strings.Join(why, ", "))
+}
+
+// outboxFrom returns the outbox rows whose ids are from first on, by id;
+// last is the highest id wanted. OutboxRows reads the newest rows and ids
+// only grow, so the rows from first on are the newest ones: the window
+// starts at last-first+1 rows and is widened while rows planned meanwhile
+// (by a running daemon) keep it from reaching first.
+func outboxFrom(ctx context.Context, db *store.DB, first, last int64) (map[int64]store.OutboxItem, error) {
+	limit := int(last-first) + 1
+	for {
+		rows, err := db.OutboxRows(ctx, nil, limit)
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) < limit || rows[0].ID <= first {
+			out := make(map[int64]store.OutboxItem, len(rows))
+			for _, r := range rows {
+				if r.ID >= first {
+					out[r.ID] = r
+				}
+			}
+			return out, nil
+		}
+		limit += int(rows[0].ID - first)
+	}
 }
 
 func previewDigests(ctx context.Context, a *app, svc *notify.Service, show bool) error {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/policywatch/policywatch/cmd/policywatch/config"
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -379,7 +381,7 @@ func TestDigestNowSendsWhatCheckLeft(t *testing.T) {
 			"/hook (nimbus): sent",
 		}, 0, "nothing else waiting to be sent", "the outbox is empty", ""},
 		{"webhook down", true, http.StatusServiceUnavailable, []string{
-			"/hook (nimbus): pending after 1 attempt: ", "503",
+			"/hook (nimbus): failed for now after 1 attempt, next attempt ", "503",
 			"alert to ada@example.org (nimbus): sent",
 		}, 1, "1 notification failed before and is retried later (see policywatch outbox)", "pending  webhook",
 			"digest --now: 1 of 2 notifications not sent: 1 failed for now and is retried later; see 'policywatch outbox'"},
@@ -444,5 +446,112 @@ notify:
 				t.Errorf("mail to %v after a second digest --now", got)
 			}
 		})
+	}
+}
+
+// hookedSMTP is a refusingSMTP that calls onData once, after the first
+// message it takes: what another policywatch process does while digest
+// --now sends.
+type hookedSMTP struct {
+	*refusingSMTP
+	once   sync.Once
+	onData func()
+}
+
+func (h *hookedSMTP) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return &hookedSession{refusingSession: refusingSession{plainSession: plainSession{ps: h.plainSMTP}, refuse: h.refuse}, h: h}, nil
+}
+
+type hookedSession struct {
+	refusingSession
+	h *hookedSMTP
+}
+
+func (s *hookedSession) Data(r io.Reader) error {
+	err := s.refusingSession.Data(r)
+	s.h.once.Do(s.h.onData)
+	return err
+}
+
+// TestDigestNowReportsWhatItSent: digest --now says, of each notification
+// it tried, what became of it in the database — sent, failed for good —
+// and of nothing else. A daemon running beside it holds one notice and
+// sends it meanwhile, and plans another that digest --now then sends. It
+// used to read the outbox before and after and report by difference: the
+// daemon's notice as "sent" by it, and the one it sent in a later round
+// not at all.
+func TestDigestNowReportsWhatItSent(t *testing.T) {
+	c := newCLI(t)
+	page := newPolicyServer(t)
+	mail := &hookedSMTP{refusingSMTP: &refusingSMTP{plainSMTP: &plainSMTP{}, refuse: map[string]bool{"zed@example.org": true}}}
+	c.env["POLICYWATCH_CONFIG"] = mailConfig(t, page.URL, serveSMTP(t, mail))
+	c.mustRun("subscribe", "ada@example.org")
+	c.mustRun("subscribe", "zed@example.org")
+	c.mustRun("check")
+	page.set("Effective May 27, 2026. We use public posts and photos you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models.")
+	if out := c.mustRun("check"); !strings.Contains(out, "critical") {
+		t.Fatalf("no critical change:\n%s", out)
+	}
+
+	// The daemon's side, on the same database: a notice it has claimed
+	// and is sending when digest --now starts.
+	ctx := context.Background()
+	db := c.openDB()
+	events, err := db.Events(ctx, monitor.EventFilter{})
+	if err != nil || len(events) == 0 {
+		t.Fatalf("events %v, %v", events, err)
+	}
+	plan := func(key, to string, at time.Time) {
+		t.Helper()
+		cursor, _, err := db.NotifyState(ctx)
+		if err == nil {
+			err = db.RecordNotifyPlan(ctx, store.NotifyPlan{After: cursor, Through: cursor, Outbox: []store.OutboxItem{{
+				Key: key, Channel: "email", Kind: "operator", Recipient: to, EventID: events[0].ID, Watch: "nimbus",
+				CreatedAt: at, NextAttemptAt: at,
+			}}})
+		}
+		if err != nil {
+			t.Errorf("plan %s: %v", key, err)
+		}
+	}
+	plan("operator:held", "ops@example.org", time.Now().Add(-time.Hour))
+	held, err := db.ClaimOutbox(ctx, time.Now(), notify.Lease, 10)
+	if err != nil || len(held) != 1 {
+		t.Fatalf("the daemon's claim: %v, %v", held, err)
+	}
+	// While digest --now sends ada's alert, the daemon records its notice
+	// sent and plans another, due at once.
+	mail.onData = func() {
+		if err := db.MarkOutboxSent(ctx, held[0].ID, time.Now()); err != nil {
+			t.Errorf("the daemon's send: %v", err)
+		}
+		plan("operator:late", "oncall@example.org", time.Now().Add(-time.Second))
+	}
+
+	out, _, err := c.run("digest", "--now")
+	var stderr bytes.Buffer
+	if code := exitCode(err, &stderr); code != 1 {
+		t.Errorf("digest --now with a refused message: exit status %d, want 1", code)
+	}
+	for _, want := range []string{
+		"alert to ada@example.org (nimbus): sent\n",
+		"alert to zed@example.org (nimbus): failed for good after 1 attempt: ",
+		"operator to oncall@example.org (nimbus): sent\n",
+		"1 notification due was claimed by another policywatch process and left to it (see policywatch outbox)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("digest --now lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "ops@example.org") {
+		t.Errorf("digest --now reports the daemon's notice as its own:\n%s", out)
+	}
+	if want := "policywatch: digest --now: 1 of 3 notifications not sent: 1 failed for good (put the cause right, then 'policywatch outbox --retry'); see 'policywatch outbox'\n"; stderr.String() != want {
+		t.Errorf("stderr:\n%q\nwant\n%q", stderr.String(), want)
+	}
+	got := mail.received()
+	slices.Sort(got)
+	if want := []string{"ada@example.org", "oncall@example.org"}; !slices.Equal(got, want) {
+		t.Errorf("mail to %v, want %v", got, want)
 	}
 }

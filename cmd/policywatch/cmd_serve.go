@@ -39,9 +39,10 @@ Examples:
 			if err != nil {
 				return err
 			}
-			// Feeds and unsubscribe links need the notification service;
-			// serve works without it (its mail secrets may be elsewhere).
-			if n, err := a.newNotifier(); err != nil {
+			// Feeds and unsubscribe links need the notification service,
+			// and of its secrets only the signing key: serve sends nothing.
+			// It works without it.
+			if n, err := a.newSigningNotifier(); err != nil {
 				a.log.Warn("feeds and unsubscribe links are not served", "err", err)
 			} else {
 				mountNotifier(srv, n)

@@ -57,6 +57,44 @@ func TestServeRefusesNonLoopbackWithoutAuth(t *testing.T) {
 func TestServeServesUntilInterrupted(t *testing.T) {
 	c := newCLI(t)
 	c.mustRun("watches") // creates the database
+	base, stop := startServe(t, c)
+	for path, want := range map[string]string{"/healthz": "ok", "/": "meta-privacy-policy", "/feeds/all.atom": "<feed"} {
+		if status, body := get(t, base+path); status != 200 || !strings.Contains(body, want) {
+			t.Errorf("GET %s: %d, want 200 with %q", path, status, want)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serve after interruption: %v", err)
+	}
+}
+
+// TestServeNeedsOnlyTheSigningKey: serve sends nothing, so a mail password
+// file it cannot read does not cost it its feeds and unsubscribe page.
+func TestServeNeedsOnlyTheSigningKey(t *testing.T) {
+	page := newPolicyServer(t)
+	path, dir := secretsConfig(t, page.URL) // the password file is missing
+	for file, content := range map[string]string{"webhook-secret": "s3cret\n", "signing-key": "0123456789abcdef0123\n"} {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = path
+	c.mustRun("watches") // creates the database
+	base, stop := startServe(t, c)
+	defer stop()
+	if status, body := get(t, base+"/feeds/all.atom"); status != 200 || !strings.Contains(body, "<feed") {
+		t.Errorf("GET /feeds/all.atom: %d, want the feed", status)
+	}
+	if status, _ := get(t, base+"/unsubscribe?t=forged"); status == http.StatusNotFound {
+		t.Errorf("GET /unsubscribe: 404, want the unsubscribe page mounted")
+	}
+}
+
+// startServe runs 'policywatch serve' on a free loopback port until stop,
+// which returns what serve returned.
+func startServe(t *testing.T, c *cli) (base string, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &lockedBuffer{}
 	done := make(chan error, 1)
@@ -65,7 +103,6 @@ func TestServeServesUntilInterrupted(t *testing.T) {
 			func(k string) string { return c.env[k] })
 	}()
 	listening := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)/`)
-	var base string
 	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := listening.FindStringSubmatch(stderr.String()); m != nil {
 			base = m[1]
@@ -75,24 +112,30 @@ func TestServeServesUntilInterrupted(t *testing.T) {
 		cancel()
 		t.Fatalf("serve never said where it listens; stderr:\n%s", stderr)
 	}
-	for path, want := range map[string]string{"/healthz": "ok", "/": "meta-privacy-policy", "/feeds/all.atom": "<feed"} {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
-			t.Errorf("GET %s: %d, want 200 with %q", path, resp.StatusCode, want)
-		}
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(15 * time.Second):
+				err = errors.New("serve did not stop after its context ended")
+			}
+		})
+		return err
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after interruption: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not stop after its context ended")
+	t.Cleanup(func() { stop() })
+	return base, stop
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }

@@ -415,7 +415,7 @@ func TestDigestNowFailsWhenASendFails(t *testing.T) {
 		t.Errorf("digest --now with a refused message: exit status %d, want 1", code)
 	}
 	for _, want := range []string{"alert to ada@example.org (nimbus): sent",
-		"alert to zed@example.org (nimbus): failed after 1 attempt: ", "No such user here"} {
+		"alert to zed@example.org (nimbus): failed for good after 1 attempt: ", "No such user here"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("digest --now lacks %q:\n%s", want, out)
 		}

@@ -145,11 +145,26 @@ func (s Settings) setWatchDefaults(w *monitor.Watch) {
 	w.MinLengthRatio = s.MinLengthRatio
 }
 
-// Load reads and parses the configuration file at path.
+// Load reads and parses the configuration file at path, and reads the
+// secret files it names to check them: what config check reports.
 func Load(path string) (*Config, error) {
+	return load(path, true)
+}
+
+// LoadWithoutSecrets reads and parses the configuration file at path as
+// Load does, but leaves the secret files it names unread: a command reads
+// those it needs, once, when it needs them (NotifyConfigForSending,
+// NotifyConfigForSigning, WebConfig), and a problem with one is reported
+// then, at the line that names it. A command that uses none (events,
+// watches) does not fail on a file it never reads.
+func LoadWithoutSecrets(path string) (*Config, error) {
+	return load(path, false)
+}
+
+func load(path string, readSecrets bool) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read configuration: %w", err)
 	}
-	return Parse(path, data)
+	return parse(path, data, readSecrets)
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,19 +26,70 @@ var (
 // NotifyConfig decodes and checks the notify section. Every problem is
 // reported at once, as file:line:col: notify.field: message, in an *Error.
 // Without a notify section it returns a configuration with no channel:
-// subscribers can be managed, nothing is sent. The secret files the section
-// names are read to check them, like web.auth.token_file, so that config
-// check fails where the daemon would refuse to start; a relative one is
-// relative to the configuration file's folder, and is returned resolved.
-// The secrets themselves are not kept: the daemon calls
-// notify.Config.ResolveSecrets, which also reads the environment.
+// subscribers can be managed, nothing is sent. A relative secret file is
+// relative to the configuration file's folder, and is returned resolved;
+// the files are not read here (see NotifyConfigForSending and
+// NotifyConfigForSigning), nor by Parse unless it checks them for config
+// check.
 func (c *Config) NotifyConfig() (*notify.Config, error) {
+	nc, _, err := c.notifyConfig()
+	return nc, err
+}
+
+// NotifyConfigForSending is NotifyConfig with every secret read
+// (notify.Config.ResolveSecrets): what a command that sends needs. A
+// secret file that cannot be used is reported at the line that names it,
+// in the words of config check, every one at once.
+func (c *Config) NotifyConfigForSending(getenv func(string) string) (*notify.Config, error) {
+	return c.resolvedNotifyConfig((*notify.Config).ResolveSecrets, getenv)
+}
+
+// NotifyConfigForSigning is NotifyConfig with only the key that signs
+// unsubscribe links and Message-IDs read (notify.Config.ResolveSigningKey):
+// what a command that builds or serves messages but sends none needs. The
+// SMTP password and the webhooks' secrets are left unread.
+func (c *Config) NotifyConfigForSigning(getenv func(string) string) (*notify.Config, error) {
+	return c.resolvedNotifyConfig((*notify.Config).ResolveSigningKey, getenv)
+}
+
+func (c *Config) notifyConfig() (*notify.Config, *parser, error) {
 	p := &parser{file: c.Path}
 	nc := p.notify(c.Notify, c.Watches, filepath.Dir(c.Path))
 	if err := newError(p.problems); err != nil {
+		return nil, nil, err
+	}
+	return nc, p, nil
+}
+
+// resolvedNotifyConfig decodes the notify section and reads its secrets
+// with resolve, reporting a problem with a secret file as a Problem at the
+// value that names the file.
+func (c *Config) resolvedNotifyConfig(resolve func(*notify.Config, func(string) string) error, getenv func(string) string) (*notify.Config, error) {
+	nc, p, err := c.notifyConfig()
+	if err != nil {
 		return nil, err
 	}
-	return nc, nil
+	err = resolve(nc, getenv)
+	if err == nil {
+		return nc, nil
+	}
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	}
+	var others []error // of secrets from the environment: no line to name
+	for _, e := range errs {
+		var se *notify.SecretError
+		if errors.As(e, &se) && p.secretNodes[se.Field] != nil {
+			p.report(p.secretNodes[se.Field], se.Field, "%v", se.Err)
+			continue
+		}
+		others = append(others, e)
+	}
+	if len(others) == 0 {
+		return nil, newError(p.problems)
+	}
+	return nil, errors.Join(append([]error{newError(p.problems)}, others...)...)
 }
 
 // notify reads the notify section n (nil: absent); dir is the folder
@@ -91,7 +141,7 @@ func (p *parser) notify(n *yaml.Node, watches []monitor.Watch, dir string) *noti
 		nc.Webhooks = p.webhooks(v.value, watches, dir)
 	}
 	if v := f["secret_file"]; v.set() {
-		nc.SecretFile = p.secretFile(v.value, field("secret_file"), dir, notify.EnvNotifySecret, minSigningKey)
+		nc.SecretFile = p.secretFile(v.value, field("secret_file"), dir, notify.EnvNotifySecret, notify.MinSigningKey)
 	}
 	return nc
 }
@@ -254,14 +304,11 @@ func (p *parser) watchNames(n *yaml.Node, field string, known []string) []string
 	})
 }
 
-// minSigningKey is the shortest key notify accepts for signing unsubscribe
-// links (notify.Config.ResolveSecrets).
-const minSigningKey = 16
-
-// secretFile checks a file that holds a secret the way
-// notify.Config.ResolveSecrets reads it (the content without its final
-// line break, at least minLen bytes) and returns its path, resolved against
-// dir; "" when it is not usable. env is the variable used when the key is
+// secretFile returns the path of a file that holds a secret, resolved
+// against dir; "" when it is not usable. When the parser reads secrets
+// (config check), the file is read as the commands read it
+// (notify.SecretReader), and a problem reported here; otherwise the command
+// that needs the secret reads it. env is the variable used when the key is
 // left out. Messages name the file, never its content.
 func (p *parser) secretFile(n *yaml.Node, field, dir, env string, minLen int) string {
 	path, ok := p.text(n, field)
@@ -271,29 +318,22 @@ func (p *parser) secretFile(n *yaml.Node, field, dir, env string, minLen int) st
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
-	data, err := os.ReadFile(path)
+	if p.secretNodes == nil {
+		p.secretNodes = map[string]*yaml.Node{}
+	}
+	p.secretNodes[field] = n
+	if !p.readSecrets {
+		return path
+	}
+	_, err := p.secrets.Read(path, env, minLen)
 	if errors.Is(err, fs.ErrPermission) {
-		// Readable only by the daemon's user, as a secret should be: the
-		// configuration must still load for a journalist's `events`, and
-		// the daemon reports the file if it cannot read it either.
+		// Readable only by the daemon's user, as a secret should be:
+		// config check may be run by another, and the daemon reports the
+		// file if it cannot read it either.
 		return path
 	}
 	if err != nil {
-		// The *PathError's own text reads "open FILE: …"; say it plainly.
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		p.report(n, field, "cannot read %s: %v; create it with the secret, or leave the key out to read %s", path, err, env)
-		return ""
-	}
-	secret := strings.TrimRight(string(data), "\r\n")
-	switch {
-	case secret == "":
-		p.report(n, field, "%s is empty; write the secret to it, or leave the key out to read %s", path, env)
-		return ""
-	case len(secret) < minLen:
-		p.report(n, field, "the key in %s is shorter than %d bytes; write a longer one (e.g. `openssl rand -hex 32`)", path, minLen)
+		p.report(n, field, "%v", err)
 		return ""
 	}
 	return path

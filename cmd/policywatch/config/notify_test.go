@@ -163,9 +163,9 @@ func TestNotifyConfigClearPassword(t *testing.T) {
 	}
 }
 
-// TestNotifySecretFiles: the secret files are checked when the file is
-// loaded, as the daemon reads them (notify.Config.ResolveSecrets), every
-// problem at once and at its own place, without the secret in the message.
+// TestNotifySecretFiles: Load, for config check, reads the secret files
+// as the daemon reads them (notify.SecretReader), every problem at once
+// and at its own place, without the secret in the message.
 func TestNotifySecretFiles(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) {
@@ -260,5 +260,63 @@ func TestNotifyOperatorLocalhost(t *testing.T) {
 	_, err = notifyConfig(t, smtp+"  operator: ops@mailhost\n")
 	if want := `policywatch.yaml:8:13: notify.operator: "ops@mailhost": "mailhost" is not a mail domain such as example.org`; err == nil || err.Error() != want {
 		t.Errorf("operator ops@mailhost: %v, want %s", err, want)
+	}
+}
+
+// TestNotifySecretsReadWhenNeeded: LoadWithoutSecrets, the commands'
+// load, reads no secret file; NotifyConfigForSending reads them all and
+// reports each problem as Load does, at the line that names the file;
+// NotifyConfigForSigning reads only the signing key. A file readable by
+// the daemon's user alone passes config check run by another, but not a
+// command that needs it.
+func TestNotifySecretsReadWhenNeeded(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "policywatch.yaml")
+	body := "watches:\n  - name: a\n    url: https://example.org/\nnotify:\n" +
+		"  smtp:\n    host: smtp.example.org\n    from: a@example.org\n    password_file: nowhere\n" +
+		"  secret_file: short-key\n"
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "short-key"), []byte("hunter2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, checked := Load(path)
+	want := problems(t, checked)
+	if len(want) != 2 {
+		t.Fatalf("Load: %v, want the two files", checked)
+	}
+	cfg, err := LoadWithoutSecrets(path)
+	if err != nil {
+		t.Fatalf("LoadWithoutSecrets read the secret files: %v", err)
+	}
+	if nc, err := cfg.NotifyConfig(); err != nil || nc.SMTPPasswordFile != filepath.Join(dir, "nowhere") {
+		t.Errorf("NotifyConfig: %+v, %v", nc, err)
+	}
+	_, err = cfg.NotifyConfigForSending(nil)
+	if got := problems(t, err); !reflect.DeepEqual(got, want) {
+		t.Errorf("NotifyConfigForSending:\n got %q\nwant %q", got, want)
+	}
+	_, err = cfg.NotifyConfigForSigning(nil)
+	if got := problems(t, err); !reflect.DeepEqual(got, want[1:]) {
+		t.Errorf("NotifyConfigForSigning:\n got %q\nwant %q", got, want[1:])
+	}
+
+	if os.Geteuid() == 0 {
+		t.Skip("root reads any file: the rest needs a file this user cannot read")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "nowhere"), []byte("hunter2\n"), 0o000); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "short-key"), []byte("0123456789abcdef0123\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err != nil {
+		t.Errorf("Load of a file only another user can read: %v", err)
+	}
+	_, err = cfg.NotifyConfigForSending(nil)
+	if got := problems(t, err); len(got) != 1 || got[0].Field != "notify.smtp.password_file" || got[0].Line != 8 ||
+		got[0].Message != "cannot read "+filepath.Join(dir, "nowhere")+": permission denied; make it readable by the user policywatch runs as, or leave the key out to read POLICYWATCH_SMTP_PASSWORD" {
+		t.Errorf("NotifyConfigForSending of an unreadable file: %q", got)
 	}
 }

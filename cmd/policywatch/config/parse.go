@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/notify"
 )
 
 // Keys of each level of the file. notify, web and taxonomy belong to later
@@ -29,10 +30,16 @@ var (
 )
 
 // Parse reads a configuration from data; path names the file in problems
-// and becomes Config.Path. When the configuration is not valid, the error
-// is an *Error listing every problem.
+// and becomes Config.Path. The secret files the configuration names are
+// read to check them, as config check reports them. When the configuration
+// is not valid, the error is an *Error listing every problem.
 func Parse(path string, data []byte) (*Config, error) {
-	p := &parser{file: path}
+	return parse(path, data, true)
+}
+
+// parse is Parse; readSecrets says whether the secret files are read.
+func parse(path string, data []byte, readSecrets bool) (*Config, error) {
+	p := &parser{file: path, readSecrets: readSecrets}
 	cfg := p.parse(data)
 	if cfg != nil {
 		p.web(cfg.Web, filepath.Dir(path))
@@ -49,6 +56,15 @@ func Parse(path string, data []byte) (*Config, error) {
 type parser struct {
 	file     string
 	problems []Problem
+
+	// readSecrets: the secret files are read when met, and their problems
+	// reported with the rest (config check). Otherwise only their paths are
+	// kept, for the command that needs one to read it.
+	readSecrets bool
+	secrets     notify.SecretReader
+	// secretNodes are the values naming secret files, by field, so that a
+	// problem found when a command reads one is reported where it is named.
+	secretNodes map[string]*yaml.Node
 }
 
 // report records a problem at node n (nil: no position).

@@ -28,10 +28,12 @@ var (
 //
 // A relative token_file is relative to the configuration file's folder.
 // The token file is read to check it, so that a daemon never starts
-// without the token it was told to require. When the section is not valid,
-// the error is an *Error listing every problem with its line and column.
+// without the token it was told to require; only the commands that serve
+// the web view call WebConfig, so the others never read it. When the
+// section is not valid, the error is an *Error listing every problem with
+// its line and column.
 func (c *Config) WebConfig() (*web.Config, error) {
-	p := &parser{file: c.Path}
+	p := &parser{file: c.Path, readSecrets: true}
 	cfg := p.web(c.Web, filepath.Dir(c.Path))
 	if err := newError(p.problems); err != nil {
 		return nil, err
@@ -109,7 +111,9 @@ func (p *parser) webAuth(n *yaml.Node, a *web.Auth, dir string) bool {
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(dir, path)
 			}
-			if _, err := web.ReadToken(path); err != nil {
+			if !p.readSecrets {
+				a.TokenFile = path
+			} else if _, err := web.ReadToken(path); err != nil {
 				p.report(v.value, "web.auth.token_file", "%s", tokenFileProblem(path, err))
 			} else {
 				a.TokenFile = path
