@@ -400,7 +400,8 @@ func (killOnSent) MarkOutboxSent(context.Context, int64, time.Time) error {
 
 // TestFailedSendsAreLoggedAsProblems: a send that fails is a warning (it
 // is tried again, as before), and one given up for good an error — at INFO
-// a wrong password or a mail server down went unnoticed.
+// a wrong password or a mail server down went unnoticed. One sent is a
+// line at INFO that names no address.
 func TestFailedSendsAreLoggedAsProblems(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -416,6 +417,8 @@ func TestFailedSendsAreLoggedAsProblems(t *testing.T) {
 			`level=ERROR msg="notification failed for good"`, "level=INFO"},
 		{"attempts spent", false, false, 0,
 			`level=ERROR msg="notification failed for good"`, "will retry"},
+		{"sent", false, true, notify.DefaultMaxAge,
+			`level=INFO msg="notification sent" id=1 kind=alert channel=email watch=nimbus subscriber=1`, "ada@example.org"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRig(t)

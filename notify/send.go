@@ -88,6 +88,13 @@ func (s *Service) sendDue(ctx context.Context, claimed *[]OutboxItem) (int, erro
 				n := ns[i]
 				if err == nil {
 					sent++
+					// A line per notification sent, as per check and per
+					// event: an operator asked whether the digest went out
+					// finds it in the log. The recipient is named by its
+					// subscriber id, never by an address or a webhook URL
+					// (chat webhooks carry their token in the URL).
+					s.log.Info("notification sent", "id", n.Item.ID, "kind", n.Item.Kind, "channel", n.Item.Channel,
+						"watch", n.Item.Watch, "subscriber", n.Item.SubscriberID)
 					return s.store.MarkOutboxSent(ctx, n.Item.ID, s.now())
 				}
 				if ctx.Err() != nil {
