@@ -161,18 +161,7 @@ func TestEveryConnectionHasThePragmas(t *testing.T) {
 // the checks recorded after it add to them.
 func TestRunningTotalsMigration(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "policywatch.db")
-	old, err := sql.Open("sqlite", path+"?"+pragmas)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := applyMigrations(ctx, old, ms[:5]); err != nil {
-		t.Fatal(err)
-	}
+	old, path := databaseBefore(t, 6)
 	const ms100 = int64(100 * time.Millisecond)
 	for _, stmt := range []string{
 		`INSERT INTO watches (id, name, url, config, created_at) VALUES (1, 'alpha', 'http://a/', '{}', 0), (2, 'beta', 'http://b/', '{}', 0)`,
@@ -273,18 +262,7 @@ func TestRunningTotalsMigration(t *testing.T) {
 // versions they belonged to read as before.
 func TestFactsMigration(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "policywatch.db")
-	old, err := sql.Open("sqlite", path+"?"+pragmas)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := applyMigrations(ctx, old, ms[:7]); err != nil {
-		t.Fatal(err)
-	}
+	old, path := databaseBefore(t, 8)
 	c, err := newCodec()
 	if err != nil {
 		t.Fatal(err)
@@ -316,4 +294,25 @@ func TestFactsMigration(t *testing.T) {
 	if err != nil || v.Text != text || v.Language != "en" || v.Watch != "alpha" {
 		t.Errorf("version 1 after 0008: %+v, %v", v, err)
 	}
+}
+
+// databaseBefore returns a new database file, open without Open, with the
+// migrations before the one numbered n applied: a database an older
+// policywatch wrote, for a test to fill before Open migrates it.
+func databaseBefore(t *testing.T, n int) (*sql.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "policywatch.db")
+	old, err := sql.Open("sqlite", path+"?"+pragmas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { old.Close() })
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := applyMigrations(context.Background(), old, ms[:n-1]); err != nil {
+		t.Fatal(err)
+	}
+	return old, path
 }

@@ -408,11 +408,7 @@ notify:
       min_severity: critical
 `, page.URL, smtpConfig, hooks.URL))
 			c.run("subscribe", "ada@example.org") // warns without a mail server
-			c.mustRun("check")
-			page.set("Effective May 27, 2026. We use public posts and photos you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models.")
-			if out := c.mustRun("check"); !strings.Contains(out, "critical") {
-				t.Fatalf("the second check found no critical change:\n%s", out)
-			}
+			checkACriticalChange(t, c, page)
 
 			out, _, err := c.run("digest", "--now")
 			if tc.wantErr == "" && err != nil {
@@ -487,11 +483,7 @@ func TestDigestNowReportsWhatItSent(t *testing.T) {
 	c.env["POLICYWATCH_CONFIG"] = mailConfig(t, page.URL, serveSMTP(t, mail))
 	c.mustRun("subscribe", "ada@example.org")
 	c.mustRun("subscribe", "zed@example.org")
-	c.mustRun("check")
-	page.set("Effective May 27, 2026. We use public posts and photos you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models.")
-	if out := c.mustRun("check"); !strings.Contains(out, "critical") {
-		t.Fatalf("no critical change:\n%s", out)
-	}
+	checkACriticalChange(t, c, page)
 
 	// The daemon's side, on the same database: a notice it has claimed
 	// and is sending when digest --now starts.

@@ -404,11 +404,7 @@ func TestDigestNowFailsWhenASendFails(t *testing.T) {
 	c.env["POLICYWATCH_CONFIG"] = mailConfig(t, page.URL, mail.addr)
 	c.mustRun("subscribe", "ada@example.org")
 	c.mustRun("subscribe", "zed@example.org")
-	c.mustRun("check")
-	page.set("Effective May 27, 2026. We use public posts and photos you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models.")
-	if out := c.mustRun("check"); !strings.Contains(out, "critical") {
-		t.Fatalf("no critical change:\n%s", out)
-	}
+	checkACriticalChange(t, c, page)
 	out, _, err := c.run("digest", "--now")
 	var stderr bytes.Buffer
 	if code := exitCode(err, &stderr); code != 1 {
@@ -568,4 +564,15 @@ watches:
 notify:
   smtp: {host: %s, port: %s, tls: none, from: "policywatch <alerts@policywatch.example>"}
 `, pageURL, host, port))
+}
+
+// checkACriticalChange checks the page as it is, then once more after a
+// critical change: AI training added and the effective date moved.
+func checkACriticalChange(t *testing.T, c *cli, page *policyServer) {
+	t.Helper()
+	c.mustRun("check")
+	page.set("Effective May 27, 2026. We use public posts and photos you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models.")
+	if out := c.mustRun("check"); !strings.Contains(out, "critical") {
+		t.Fatalf("the second check found no critical change:\n%s", out)
+	}
 }
