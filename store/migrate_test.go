@@ -183,15 +183,7 @@ func TestRunningTotalsMigration(t *testing.T) {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openOld(t, old, path)
 	wantChecks := map[string]map[monitor.Outcome]int64{
 		"alpha": {monitor.OutcomeUnchanged: 13, monitor.OutcomeFetchError: 1},
 		"beta":  {monitor.OutcomeNotModified: 4},
@@ -277,15 +269,7 @@ func TestFactsMigration(t *testing.T) {
 		c.compress([]byte(text)), c.compress([]byte("[]")), c.compress([]byte(`{"language":"en"}`))); err != nil {
 		t.Fatal(err)
 	}
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openOld(t, old, path)
 	var stored int
 	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM versions WHERE facts IS NOT NULL`).Scan(&stored); err != nil || stored != 0 {
 		t.Errorf("%d fact sheets still stored after 0008 (%v)", stored, err)
@@ -315,4 +299,19 @@ func databaseBefore(t *testing.T, n int) (*sql.DB, string) {
 		t.Fatal(err)
 	}
 	return old, path
+}
+
+// openOld closes old, a database of databaseBefore, and opens it with Open,
+// which applies the migrations it lacks.
+func openOld(t *testing.T, old *sql.DB, path string) *DB {
+	t.Helper()
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
