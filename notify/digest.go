@@ -83,6 +83,9 @@ var ErrNoMailServer = errors.New("no mail server configured (notify.smtp)")
 // leaving the schedule alone: policywatch digest --now, which then sends
 // them with everything else due (SendDue). It returns the rows planned.
 func (s *Service) DigestNow(ctx context.Context) ([]OutboxItem, error) {
+	if s.cfg.sendless {
+		return nil, ErrNotSending // it would plan what nobody sends
+	}
 	if s.from == nil {
 		return nil, ErrNoMailServer
 	}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/notify/email"
+	"github.com/policywatch/policywatch/notify/webhook"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -466,4 +469,55 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestAFailedRowWaitsForTheNextCall: a row that fails is tried again at a
+// later call, not in the next round of the same one. Webhooks that hang
+// until their timeout (here a minute of the clock each) made a round
+// longer than the first backoff, and the same rows were tried up to five
+// times in one call — and reported that many times by digest --now.
+func TestAFailedRowWaitsForTheNextCall(t *testing.T) {
+	for _, rows := range []bool{false, true} {
+		r := newRig(t)
+		slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			r.clock.Add(time.Minute)
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+		}))
+		t.Cleanup(slow.Close)
+		svc := r.service(notify.Config{Webhooks: []notify.Webhook{
+			{Config: webhook.Config{URL: slow.URL + "/a"}},
+			{Config: webhook.Config{URL: slow.URL + "/b"}},
+			{Config: webhook.Config{URL: slow.URL + "/c"}},
+		}}, nil)
+		r.check("policy-v1.html", t0)
+		r.check("policy-v2-ai.html", t0.Add(time.Hour))
+		ctx := context.Background()
+		if _, err := svc.Dispatch(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if rows {
+			tried, err := svc.SendDueRows(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[int64]bool{}
+			for _, it := range tried {
+				if seen[it.ID] {
+					t.Errorf("SendDueRows: row %d tried twice", it.ID)
+				}
+				seen[it.ID] = true
+			}
+		} else if _, err := svc.SendDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		out := r.outbox()
+		if len(out) != 6 {
+			t.Fatalf("%d outbox rows, want 6 (3 webhooks × baseline and change)", len(out))
+		}
+		for _, it := range out {
+			if it.Attempts != 1 {
+				t.Errorf("SendDueRows %v: row %d (%s) tried %d times in one call, want once", rows, it.ID, it.Key, it.Attempts)
+			}
+		}
+	}
 }

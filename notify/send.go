@@ -24,34 +24,42 @@ const maxSendRounds = 20
 // fails is tried again after a backoff, and given up once its attempts are
 // spent and it is old (see failed).
 func (s *Service) SendDue(ctx context.Context) (int, error) {
-	return s.sendDue(ctx, nil)
+	return s.sendDue(ctx, nil, maxSendRounds)
 }
 
 // SendDueRows is SendDue for a caller that says what became of each
-// notification (policywatch digest --now). It returns the rows it claimed,
-// in the order claimed, as claimed (this attempt counted): those it tried
-// and no other. A row another sender holds is not among them, even if due,
-// nor is one it sent meanwhile; one planned meanwhile is, once claimed.
-// What became of each is in the store once it returns.
+// notification (policywatch digest --now). It tries every row due when it
+// is called, once, however many rounds that takes (SendDue stops after
+// maxSendRounds: the daemon's next turn goes on), and returns them in the
+// order claimed, as claimed (this attempt counted): those it tried and no
+// other. A row another sender holds is not among them, even if due, nor is
+// one it sent meanwhile, nor one planned meanwhile. What became of each is
+// in the store once it returns.
 func (s *Service) SendDueRows(ctx context.Context) ([]OutboxItem, error) {
 	var claimed []OutboxItem
-	_, err := s.sendDue(ctx, &claimed)
+	_, err := s.sendDue(ctx, &claimed, 0)
 	return claimed, err
 }
 
-// ErrNotSending is returned by SendDue and Run of a Service whose
+// ErrNotSending is returned by SendDue, Tick, DigestNow and Run of a Service whose
 // configuration was resolved by ResolveSigningKey: it has no SMTP password
 // nor webhook secrets, and a send without them would fail for good.
 var ErrNotSending = errors.New("notify: this service was built without the secrets to send (Config.ResolveSigningKey)")
 
-// sendDue is SendDue; it appends the rows it claims to claimed when not nil.
-func (s *Service) sendDue(ctx context.Context, claimed *[]OutboxItem) (int, error) {
+// sendDue is SendDue over at most maxRounds batches (0: until none is
+// left); it appends the rows it claims to claimed when not nil. Only rows
+// due when it began are claimed: one that fails in a round is tried again
+// at a later call, not in the next round (a webhook that hangs until its
+// timeout made rounds longer than the first backoff, and was tried up to
+// five times in one call).
+func (s *Service) sendDue(ctx context.Context, claimed *[]OutboxItem, maxRounds int) (int, error) {
 	if s.cfg.sendless {
 		return 0, ErrNotSending
 	}
 	sent := 0
-	for round := 0; round < maxSendRounds; round++ {
-		items, err := s.store.ClaimOutbox(ctx, s.now(), Lease, batchSize)
+	due := s.now()
+	for round := 0; maxRounds == 0 || round < maxRounds; round++ {
+		items, err := s.store.ClaimOutbox(ctx, due, s.now(), Lease, batchSize)
 		if err != nil {
 			return sent, err
 		}

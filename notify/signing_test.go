@@ -69,6 +69,19 @@ func TestSigningKeyOnlySendsNothing(t *testing.T) {
 	if err := signer.Run(ctx); !errors.Is(err, notify.ErrNotSending) {
 		t.Errorf("Run: %v, want ErrNotSending", err)
 	}
+	// Nor does it plan what it would not send: a digest made now, or a
+	// turn's dispatch and digests.
+	if _, err := signer.DigestNow(ctx); !errors.Is(err, notify.ErrNotSending) {
+		t.Errorf("DigestNow: %v, want ErrNotSending", err)
+	}
+	r.check("policy-v1.html", t0.Add(2*time.Hour)) // a revert, not dispatched yet
+	before, _, _ := r.store.NotifyState(ctx)
+	if err := signer.Tick(ctx); !errors.Is(err, notify.ErrNotSending) {
+		t.Errorf("Tick: %v, want ErrNotSending", err)
+	}
+	if after, _, _ := r.store.NotifyState(ctx); after != before {
+		t.Errorf("Tick moved the notification cursor %d → %d", before, after)
+	}
 	rows := r.outbox()
 	if len(rows) != 1 || rows[0].Status != store.OutboxPending || rows[0].Attempts != 0 || len(ms.messages()) != 0 {
 		t.Fatalf("outbox %+v, %d messages; want the alert pending, not tried", rows, len(ms.messages()))

@@ -142,7 +142,7 @@ type Outbox interface {
 	// returns the rows planned.
 	RecordDigests(ctx context.Context, r DigestRun, now time.Time) ([]OutboxItem, error)
 	DigestEventIDs(ctx context.Context, subscriberID, outboxID int64) ([]int64, error)
-	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)
+	ClaimOutbox(ctx context.Context, due, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)
 	MarkOutboxSent(ctx context.Context, id int64, at time.Time) error
 	MarkOutboxFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error
 	CancelOutbox(ctx context.Context, id int64, reason string) error

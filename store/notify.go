@@ -459,11 +459,14 @@ func (db *DB) DigestEventIDs(ctx context.Context, subscriberID, outboxID int64) 
 	return ids, nil
 }
 
-// ClaimOutbox takes up to limit pending rows due at now for a sender: each
-// is held for lease (no other sender takes it meanwhile) and counts an
-// attempt. A sender that dies leaves its rows to be taken again when the
-// lease ends. Rows come oldest first.
-func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error) {
+// ClaimOutbox takes up to limit pending rows whose next attempt is due by
+// due and that no sender holds at now: each is then held for lease from
+// now (no other sender takes it meanwhile) and counts an attempt. A sender
+// that dies leaves its rows to be taken again when the lease ends. Rows
+// come oldest first. A sender passes as due the time it began, so that a
+// row it tried and failed (its next attempt moved past that) is not taken
+// again before it is done.
+func (db *DB) ClaimOutbox(ctx context.Context, due, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
@@ -471,7 +474,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duratio
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM notify_outbox
 		WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
-		ORDER BY next_attempt_at, id LIMIT ?`, toUnixNano(now), toUnixNano(now), limit)
+		ORDER BY next_attempt_at, id LIMIT ?`, toUnixNano(due), toUnixNano(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}

@@ -185,16 +185,16 @@ func TestClaimOutboxLease(t *testing.T) {
 	if err := db.RecordNotifyPlan(ctx, plan); err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.ClaimOutbox(ctx, t0.Add(time.Minute), time.Minute, 10)
+	got, err := db.ClaimOutbox(ctx, t0.Add(time.Minute), t0.Add(time.Minute), time.Minute, 10)
 	if err != nil || len(got) != 2 || got[0].Key != "k0" || got[0].Attempts != 1 {
 		t.Fatalf("claim: %+v %v, want the two due rows", got, err)
 	}
 	// Claimed rows are not taken again during the lease…
-	if again, _ := db.ClaimOutbox(ctx, t0.Add(90*time.Second), time.Minute, 10); len(again) != 0 {
+	if again, _ := db.ClaimOutbox(ctx, t0.Add(90*time.Second), t0.Add(90*time.Second), time.Minute, 10); len(again) != 0 {
 		t.Errorf("claimed twice during the lease: %+v", again)
 	}
 	// …but are once it ends (the sender died).
-	if again, _ := db.ClaimOutbox(ctx, t0.Add(3*time.Minute), time.Minute, 10); len(again) != 3 || again[0].Attempts != 2 {
+	if again, _ := db.ClaimOutbox(ctx, t0.Add(3*time.Minute), t0.Add(3*time.Minute), time.Minute, 10); len(again) != 3 || again[0].Attempts != 2 {
 		t.Errorf("after the lease: %+v", again)
 	}
 	if err := db.MarkOutboxSent(ctx, got[0].ID, t0.Add(4*time.Minute)); err != nil {
@@ -330,7 +330,7 @@ func TestRequeueFailed(t *testing.T) {
 	if err := db.RecordNotifyPlan(ctx, plan); err != nil {
 		t.Fatal(err)
 	}
-	claimed, err := db.ClaimOutbox(ctx, t0, time.Minute, 10)
+	claimed, err := db.ClaimOutbox(ctx, t0, t0, time.Minute, 10)
 	if err != nil || len(claimed) != 4 {
 		t.Fatalf("claim: %+v %v", claimed, err)
 	}
@@ -362,7 +362,7 @@ func TestRequeueFailed(t *testing.T) {
 			t.Errorf("requeued row %s: attempts %d, next %s; want 0 and now", r.Key, r.Attempts, r.NextAttemptAt)
 		}
 	}
-	if due, _ := db.ClaimOutbox(ctx, later, time.Minute, 10); len(due) != 3 {
+	if due, _ := db.ClaimOutbox(ctx, later, later, time.Minute, 10); len(due) != 3 {
 		t.Errorf("due after the requeue: %d rows, want 3 (two requeued, one pending)", len(due))
 	}
 }
@@ -440,7 +440,7 @@ func TestNotificationCounts(t *testing.T) {
 	if err := db.RecordNotifyPlan(ctx, plan); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.ClaimOutbox(ctx, t0, time.Minute, 10)
+	rows, err := db.ClaimOutbox(ctx, t0, t0, time.Minute, 10)
 	if err != nil || len(rows) != 6 {
 		t.Fatalf("claim: %d rows, %v", len(rows), err)
 	}

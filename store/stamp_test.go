@@ -129,7 +129,7 @@ func TestNextOutboxAttempt(t *testing.T) {
 	}
 	// A claim holds the row until its lease ends: then the other row is
 	// the next one.
-	claimed, err := db.ClaimOutbox(ctx, t0.Add(time.Hour), 3*time.Hour, 1)
+	claimed, err := db.ClaimOutbox(ctx, t0.Add(time.Hour), t0.Add(time.Hour), 3*time.Hour, 1)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claimed %v, %v", claimed, err)
 	}

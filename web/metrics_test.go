@@ -37,7 +37,7 @@ func TestMetricsNotifications(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	claimed, err := r.DB.ClaimOutbox(ctx, at, time.Minute, 10)
+	claimed, err := r.DB.ClaimOutbox(ctx, at, at, time.Minute, 10)
 	if err != nil || len(claimed) != 3 {
 		t.Fatalf("claim: %+v, %v; want the three rows due", claimed, err)
 	}

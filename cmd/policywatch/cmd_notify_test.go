@@ -218,7 +218,7 @@ func TestOutboxRetry(t *testing.T) {
 	}}}); err != nil {
 		t.Fatal(err)
 	}
-	claimed, err := db.ClaimOutbox(ctx, now, time.Minute, 10)
+	claimed, err := db.ClaimOutbox(ctx, now, now, time.Minute, 10)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim: %v, %v", claimed, err)
 	}
@@ -507,7 +507,7 @@ func TestDigestNowReportsWhatItSent(t *testing.T) {
 		}
 	}
 	plan("operator:held", "ops@example.org", time.Now().Add(-time.Hour))
-	held, err := db.ClaimOutbox(ctx, time.Now(), notify.Lease, 10)
+	held, err := db.ClaimOutbox(ctx, time.Now(), time.Now(), notify.Lease, 10)
 	if err != nil || len(held) != 1 {
 		t.Fatalf("the daemon's claim: %v, %v", held, err)
 	}

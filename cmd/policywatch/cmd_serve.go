@@ -41,12 +41,14 @@ Examples:
 			}
 			// Feeds and unsubscribe links need the notification service,
 			// and of its secrets only the signing key: serve sends nothing.
-			// It works without it.
-			if n, err := a.newSigningNotifier(); err != nil {
-				a.log.Warn("feeds and unsubscribe links are not served", "err", err)
-			} else {
-				mountNotifier(srv, n)
+			// A key it cannot read stops it, as it stops run: serving the
+			// view without the unsubscribe page would break, without a
+			// word but a log line, the links of mail already sent.
+			n, err := a.newSigningNotifier()
+			if err != nil {
+				return err
 			}
+			mountNotifier(srv, n)
 			return srv.Run(ctx)
 		},
 	}

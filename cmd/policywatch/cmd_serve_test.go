@@ -69,7 +69,9 @@ func TestServeServesUntilInterrupted(t *testing.T) {
 }
 
 // TestServeNeedsOnlyTheSigningKey: serve sends nothing, so a mail password
-// file it cannot read does not cost it its feeds and unsubscribe page.
+// file it cannot read does not cost it its feeds and unsubscribe page; a
+// signing key it cannot read stops it, with the file's line, as it stops
+// run (it used to serve on without the unsubscribe page).
 func TestServeNeedsOnlyTheSigningKey(t *testing.T) {
 	page := newPolicyServer(t)
 	path, dir := secretsConfig(t, page.URL) // the password file is missing
@@ -86,8 +88,19 @@ func TestServeNeedsOnlyTheSigningKey(t *testing.T) {
 	if status, body := get(t, base+"/feeds/all.atom"); status != 200 || !strings.Contains(body, "<feed") {
 		t.Errorf("GET /feeds/all.atom: %d, want the feed", status)
 	}
-	if status, _ := get(t, base+"/unsubscribe?t=forged"); status == http.StatusNotFound {
-		t.Errorf("GET /unsubscribe: 404, want the unsubscribe page mounted")
+	if status, body := get(t, base+"/unsubscribe?token=forged"); status != http.StatusBadRequest && status != http.StatusForbidden || !strings.Contains(body, "link") {
+		t.Errorf("GET /unsubscribe with a forged token: %d, want the unsubscribe page refusing it:\n%s", status, body)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := os.Remove(filepath.Join(dir, "signing-key")); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := c.run("serve", "--listen", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), path+":19:16: notify.secret_file: cannot read") {
+		t.Errorf("serve without its signing key: %v, want it refused at the line naming the file", err)
 	}
 }
 

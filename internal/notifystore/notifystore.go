@@ -52,8 +52,8 @@ func (s Store) RecordDigests(ctx context.Context, r notify.DigestRun, now time.T
 	return convertAll(rows, toNotifyItem), err
 }
 
-func (s Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]notify.OutboxItem, error) {
-	rows, err := s.DB.ClaimOutbox(ctx, now, lease, limit)
+func (s Store) ClaimOutbox(ctx context.Context, due, now time.Time, lease time.Duration, limit int) ([]notify.OutboxItem, error) {
+	rows, err := s.DB.ClaimOutbox(ctx, due, now, lease, limit)
 	return convertAll(rows, toNotifyItem), err
 }
 
