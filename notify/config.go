@@ -152,8 +152,7 @@ type secretRead struct {
 func (r *SecretReader) Read(path, env string, minLen int) (string, error) {
 	got, ok := r.files[path]
 	if !ok {
-		b, err := os.ReadFile(path)
-		got = secretRead{strings.TrimRight(string(b), "\r\n"), err}
+		got = readSecretFile(path)
 		if r.files == nil {
 			r.files = map[string]secretRead{}
 		}
@@ -179,6 +178,28 @@ func (r *SecretReader) Read(path, env string, minLen int) (string, error) {
 		return "", fmt.Errorf("the key in %s is shorter than %d bytes; write a longer one (e.g. `openssl rand -hex 32`)", path, minLen)
 	}
 	return got.secret, nil
+}
+
+// maxSecretFile bounds a secret file: a secret is one line.
+const maxSecretFile = 4096
+
+// readSecretFile reads a secret file. Only a regular file: opening a FIFO
+// blocks until something writes to it, and a command blocked there heeds
+// no signal but SIGKILL; a device could be read for ever.
+func readSecretFile(path string) secretRead {
+	info, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return secretRead{err: err}
+	case info.IsDir():
+		return secretRead{err: &fs.PathError{Op: "read", Path: path, Err: errors.New("is a directory")}}
+	case !info.Mode().IsRegular():
+		return secretRead{err: &fs.PathError{Op: "read", Path: path, Err: errors.New("is not a regular file")}}
+	case info.Size() > maxSecretFile:
+		return secretRead{err: &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%d bytes, not a secret of one line", info.Size())}}
+	}
+	b, err := os.ReadFile(path)
+	return secretRead{strings.TrimRight(string(b), "\r\n"), err}
 }
 
 // Validate reports what is wrong with the configuration (after

@@ -530,15 +530,18 @@ func (db *DB) MarkOutboxFailed(ctx context.Context, id int64, reason string, ret
 // RequeueFailed puts rows given up as failed back in the queue, due at
 // now with their attempts counted from zero: for when what made them fail
 // (the mail server's address or password, a long outage) has been put
-// right. ids names the rows; none means every failed row. Rows of
-// subscribers who have unsubscribed since stay failed. It returns the rows
-// requeued.
+// right. So too the rows still pending that wait for a retry after a
+// failure (their backoff reaches an hour): once the server is back, they
+// need not wait for it. ids names the rows; none means every such row.
+// Rows of subscribers who have unsubscribed since stay as they are, and so
+// do rows a sender holds. It returns the rows requeued.
 func (db *DB) RequeueFailed(ctx context.Context, ids []int64, now time.Time) (int64, error) {
 	query := `
 		UPDATE notify_outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, claimed_until = 0
-		WHERE status = 'failed'
+		WHERE (status = 'failed'
+				OR (status = 'pending' AND last_error <> '' AND next_attempt_at > ? AND claimed_until <= ?))
 			AND (subscriber_id IS NULL OR subscriber_id IN (SELECT id FROM notify_subscribers WHERE unsubscribed_at = 0))`
-	args := []any{toUnixNano(now)}
+	args := []any{toUnixNano(now), toUnixNano(now), toUnixNano(now)}
 	if len(ids) > 0 {
 		in, idArgs := inList(ids)
 		query += ` AND id IN ` + in

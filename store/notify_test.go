@@ -304,8 +304,9 @@ func TestNotifySecret(t *testing.T) {
 }
 
 // TestRequeueFailed: failed rows go back in the queue, due now, with their
-// attempts from zero — all of them or those named — except the rows of a
-// subscriber who has unsubscribed since; pending and sent rows are left.
+// attempts from zero — all of them or those named — and so do pending rows
+// waiting for a retry after a failure, except the rows of a subscriber who
+// has unsubscribed since; other pending rows and sent ones are left.
 func TestRequeueFailed(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openDB(t)
@@ -319,7 +320,7 @@ func TestRequeueFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	plan := NotifyPlan{Through: events[0]}
-	for i, sub := range []int64{0, ada.ID, bob.ID, ada.ID} { // the last one stays pending
+	for i, sub := range []int64{0, ada.ID, bob.ID, ada.ID, ada.ID} { // the fourth stays pending; the last waits for a retry
 		kind, to := "alert", "someone@example.org"
 		if sub == 0 {
 			kind, to = "operator", "ops@example.org"
@@ -331,13 +332,16 @@ func TestRequeueFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	claimed, err := db.ClaimOutbox(ctx, t0, t0, time.Minute, 10)
-	if err != nil || len(claimed) != 4 {
+	if err != nil || len(claimed) != 5 {
 		t.Fatalf("claim: %+v %v", claimed, err)
 	}
 	for _, it := range claimed[:3] {
 		if err := db.MarkOutboxFailed(ctx, it.ID, "535 authentication failed", time.Time{}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := db.MarkOutboxFailed(ctx, claimed[4].ID, "connection refused", t0.Add(100*time.Hour)); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := db.Unsubscribe(ctx, bob.ID, t0); err != nil {
 		t.Fatal(err)
@@ -346,24 +350,27 @@ func TestRequeueFailed(t *testing.T) {
 	if n, err := db.RequeueFailed(ctx, []int64{claimed[1].ID}, later); err != nil || n != 1 {
 		t.Fatalf("requeue one: %d, %v", n, err)
 	}
-	if n, err := db.RequeueFailed(ctx, nil, later); err != nil || n != 1 {
-		t.Fatalf("requeue the rest: %d, %v; want the operator's row only (bob unsubscribed)", n, err)
+	if n, err := db.RequeueFailed(ctx, nil, later); err != nil || n != 2 {
+		t.Fatalf("requeue the rest: %d, %v; want the operator's row and the one waiting for a retry (bob unsubscribed)", n, err)
 	}
 	rows, err := db.OutboxRows(ctx, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{OutboxPending, OutboxPending, OutboxFailed, OutboxPending}
+	want := []string{OutboxPending, OutboxPending, OutboxFailed, OutboxPending, OutboxPending}
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows, want %d", len(rows), len(want))
+	}
 	for i, r := range rows {
 		if r.Status != want[i] {
 			t.Errorf("row %s: %s, want %s", r.Key, r.Status, want[i])
 		}
-		if i < 2 && (r.Attempts != 0 || !r.NextAttemptAt.Equal(later)) {
+		if (i < 2 || i == 4) && (r.Attempts != 0 || !r.NextAttemptAt.Equal(later)) {
 			t.Errorf("requeued row %s: attempts %d, next %s; want 0 and now", r.Key, r.Attempts, r.NextAttemptAt)
 		}
 	}
-	if due, _ := db.ClaimOutbox(ctx, later, later, time.Minute, 10); len(due) != 3 {
-		t.Errorf("due after the requeue: %d rows, want 3 (two requeued, one pending)", len(due))
+	if due, _ := db.ClaimOutbox(ctx, later, later, time.Minute, 10); len(due) != 4 {
+		t.Errorf("due after the requeue: %d rows, want 4 (three requeued, one pending)", len(due))
 	}
 }
 

@@ -293,7 +293,8 @@ func subscriberJSON(s store.Subscriber) any {
 	return out
 }
 
-// retryOutbox requeues failed rows: outbox --retry [ID...].
+// retryOutbox requeues failed rows, and those waiting for a retry: outbox
+// --retry [ID...].
 func retryOutbox(ctx context.Context, a *app, args []string) error {
 	ids := make([]int64, len(args))
 	for i, arg := range args {
@@ -309,9 +310,9 @@ func retryOutbox(ctx context.Context, a *app, args []string) error {
 	}
 	switch {
 	case n == 0 && len(ids) > 0:
-		return fmt.Errorf("outbox --retry: none of %s is a failed row of a current subscriber (see policywatch outbox)", strings.Join(args, ", "))
+		return fmt.Errorf("outbox --retry: none of %s is a failed row, or one waiting for a retry, of a current subscriber (see policywatch outbox)", strings.Join(args, ", "))
 	case n == 0:
-		fmt.Fprintln(a.stdout, "no failed notifications to retry")
+		fmt.Fprintln(a.stdout, "no failed notifications, and none waiting for a retry")
 	default:
 		fmt.Fprintf(a.stdout, "%d %s back in the queue; the daemon sends %s at its next turn, or 'policywatch digest --now' at once\n", n, plural(int(n), "notification", "notifications"), plural(int(n), "it", "them"))
 	}
@@ -334,10 +335,11 @@ their attempts, next try and last error) and those given up as failed; with
 A notification is given up when the server refuses it for good (a wrong
 password, an unknown address) or after a week of temporary failures. Once
 the cause is put right, --retry puts the failed rows back in the queue —
-all of them, or those whose IDs are given — and the daemon sends them at
-its next turn (within seconds), or 'policywatch digest --now' at once when
-the daemon is not running. Rows of addresses unsubscribed since stay
-failed.
+all of them, or those whose IDs are given — with the rows still waiting
+for a retry after a failure (after a mail server outage their backoff
+reaches an hour), and the daemon sends them at its next turn (within
+seconds), or 'policywatch digest --now' at once when the daemon is not
+running. Rows of addresses unsubscribed since stay as they are.
 
 Examples:
   policywatch outbox
@@ -586,7 +588,7 @@ func sendWaiting(ctx context.Context, a *app, svc *notify.Service) error {
 			plural(elsewhere, "notification", "notifications"), plural(elsewhere, "was", "were"))
 	}
 	if later > 0 {
-		fmt.Fprintf(a.stdout, "%d %s failed before and %s retried later (see policywatch outbox)\n", later,
+		fmt.Fprintf(a.stdout, "%d %s failed before and %s retried later ('policywatch outbox --retry' then 'digest --now' sends them now)\n", later,
 			plural(later, "notification", "notifications"), plural(later, "is", "are"))
 	}
 	if failed+retried == 0 {

@@ -383,7 +383,7 @@ func TestDigestNowSendsWhatCheckLeft(t *testing.T) {
 		{"webhook down", true, http.StatusServiceUnavailable, []string{
 			"/hook (nimbus): failed for now after 1 attempt, next attempt ", "503",
 			"alert to ada@example.org (nimbus): sent",
-		}, 1, "1 notification failed before and is retried later (see policywatch outbox)", "pending  webhook",
+		}, 1, "1 notification failed before and is retried later ('policywatch outbox --retry' then 'digest --now' sends them now)", "pending  webhook",
 			"digest --now: 1 of 2 notifications not sent: 1 failed for now and is retried later; see 'policywatch outbox'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
