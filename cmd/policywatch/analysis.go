@@ -69,6 +69,12 @@ func writeFacts(w io.Writer, v *monitor.Version, f *analyze.FactSheet) {
 	for _, d := range f.Dates {
 		fmt.Fprintf(w, "  %-9s %-10s %q\n", d.Role, d.Date, shortQuote(d.Quote))
 	}
+	if forms := f.ObjectionForms(); len(forms) > 0 {
+		fmt.Fprintf(w, "\nWhere to object:\n")
+		for _, l := range forms {
+			fmt.Fprintf(w, "  %s: %s\n", printable(shortQuote(l.Text)), printable(l.Href))
+		}
+	}
 	fmt.Fprintf(w, "\nStatements (%d):\n", len(f.Statements))
 	for _, s := range f.Statements {
 		fmt.Fprintf(w, "  [%s] %s%s\n", strings.Join(s.IDs, ","), sectionPrefix(s.Section), shortQuote(s.Text))
