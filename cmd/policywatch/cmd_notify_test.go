@@ -391,22 +391,11 @@ func TestDigestNowSendsWhatCheckLeft(t *testing.T) {
 			page := newPolicyServer(t)
 			hooks := newHookReceiver(t, tc.hookStatus)
 			mail := newPlainSMTP(t)
-			smtpConfig := ""
+			smtp := ""
 			if tc.mail {
-				host, port, _ := net.SplitHostPort(mail.addr)
-				smtpConfig = fmt.Sprintf("  smtp: {host: %s, port: %s, tls: none, from: \"policywatch <alerts@policywatch.example>\"}\n", host, port)
+				smtp = smtpYAML(mail.addr)
 			}
-			c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf(`settings:
-  host_interval: 0s
-watches:
-  - name: nimbus
-    url: %s/policy
-    language: en
-notify:
-%s  webhooks:
-    - url: %s/hook
-      min_severity: critical
-`, page.URL, smtpConfig, hooks.URL))
+			c.env["POLICYWATCH_CONFIG"] = notifyConfig(t, page.URL, smtp+fmt.Sprintf("  webhooks:\n    - url: %s/hook\n      min_severity: critical\n", hooks.URL))
 			c.run("subscribe", "ada@example.org") // warns without a mail server
 			checkACriticalChange(t, c, page)
 

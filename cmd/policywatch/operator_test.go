@@ -554,7 +554,13 @@ func TestConcurrencyAtLeastOne(t *testing.T) {
 // the SMTP server at addr, and returns its path.
 func mailConfig(t *testing.T, pageURL, addr string) string {
 	t.Helper()
-	host, port, _ := net.SplitHostPort(addr)
+	return notifyConfig(t, pageURL, smtpYAML(addr))
+}
+
+// notifyConfig writes a configuration of one watch, nimbus, at pageURL's
+// /policy, with notify, the lines of the notify: section, indented.
+func notifyConfig(t *testing.T, pageURL, notify string) string {
+	t.Helper()
 	return writeConfig(t, fmt.Sprintf(`settings:
   host_interval: 0s
 watches:
@@ -562,8 +568,13 @@ watches:
     url: %s/policy
     language: en
 notify:
-  smtp: {host: %s, port: %s, tls: none, from: "policywatch <alerts@policywatch.example>"}
-`, pageURL, host, port))
+%s`, pageURL, notify))
+}
+
+// smtpYAML is the notify: section's line for a plain SMTP server at addr.
+func smtpYAML(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	return fmt.Sprintf("  smtp: {host: %s, port: %s, tls: none, from: \"policywatch <alerts@policywatch.example>\"}\n", host, port)
 }
 
 // checkACriticalChange checks the page as it is, then once more after a
