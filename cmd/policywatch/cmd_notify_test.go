@@ -132,15 +132,7 @@ func TestDigestCommand(t *testing.T) {
 	c := newCLI(t)
 	mail := newPlainSMTP(t)
 	page := newPolicyServer(t)
-	host, port, _ := net.SplitHostPort(mail.addr)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf(`watches:
-  - name: nimbus
-    url: %s/policy
-    language: en
-notify:
-  smtp: {host: %s, port: %s, tls: none, from: "policywatch <alerts@policywatch.example>"}
-  base_url: https://pw.example
-`, page.URL, host, port))
+	c.env["POLICYWATCH_CONFIG"] = notifyConfig(t, page.URL, smtpYAML(mail.addr)+"  base_url: https://pw.example\n")
 	c.mustRun("subscribe", "ada@example.org")
 	c.mustRun("check")
 	page.set("Effective May 27, 2026") // a notable change: it waits for the digest
