@@ -50,7 +50,7 @@ func main() {
 		log.Fatal(err)
 	}
 	t0 := time.Now()
-	cfg, err := config.Load(*cfgPath)
+	cfg, err := config.LoadWithoutSecrets(*cfgPath) // as check: it sends nothing
 	if err != nil {
 		log.Fatal(err)
 	}

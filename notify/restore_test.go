@@ -55,6 +55,12 @@ func TestRestoredDatabaseGivesNewMessageIDs(t *testing.T) {
 	if len(first) != 1 || len(second) != 1 || first[0].ID != second[0].ID {
 		t.Fatalf("events %v and %v: want one change each, with the same id (the restore gives it again)", first, second)
 	}
+	// The case at hand: the restored database gave the alert's outbox row
+	// the id and key of the one already sent.
+	before, after := alertRow(t, r.outbox()), alertRow(t, (&r2).outbox())
+	if before.ID != after.ID || before.Key != after.Key {
+		t.Fatalf("alert rows %d %q and %d %q: want the same id and key, as a restore gives them", before.ID, before.Key, after.ID, after.Key)
+	}
 	msgs := ms.messages()
 	if len(msgs) != 2 || rc.count() != 2 {
 		t.Fatalf("%d messages and %d webhook deliveries, want 2 of each", len(msgs), rc.count())
@@ -65,4 +71,19 @@ func TestRestoredDatabaseGivesNewMessageIDs(t *testing.T) {
 	if a, b := rc.requests[0].Header.Get(webhook.HeaderDelivery), rc.requests[1].Header.Get(webhook.HeaderDelivery); a == b || a == "" {
 		t.Errorf("the delivery after the restore has the id of the one before: %q, %q", a, b)
 	}
+}
+
+// alertRow returns the one alert among rows.
+func alertRow(t *testing.T, rows []store.OutboxItem) store.OutboxItem {
+	t.Helper()
+	var alerts []store.OutboxItem
+	for _, r := range rows {
+		if r.Kind == notify.KindAlert {
+			alerts = append(alerts, r)
+		}
+	}
+	if len(alerts) != 1 {
+		t.Fatalf("%d alert rows in %+v, want 1", len(alerts), rows)
+	}
+	return alerts[0]
 }
