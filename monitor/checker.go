@@ -228,7 +228,7 @@ func (c *Checker) capture(ctx context.Context, w Watch, state *State, via string
 func (c *Checker) fetchInto(ctx context.Context, w Watch, state *State, rec *CheckRecord) error {
 	req := fetch.Request{URL: w.URL, Header: w.Headers, Language: w.Language}
 	if state.Current != nil && state.Episode == nil && state.WorkingFetcher != FetcherBrowser &&
-		rec.Started.Sub(state.AcceptedParsedAt) < shapeTrust {
+		parsedWithinTrust(state, rec.Started) {
 		// Conditional GET only while the last capture was a good one: after
 		// an anomaly the server's validators may describe the bad page. And
 		// not once a day, as a page of the same shape is parsed once a day
@@ -424,7 +424,7 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 	if len(utf8Body) <= extract.MaxHTMLSize {
 		rec.shape = extract.Shape(utf8Body, rules)
 		if state.Current != nil && state.AcceptedShape != "" && rec.shape == state.AcceptedShape &&
-			rec.Started.Sub(state.AcceptedParsedAt) < shapeTrust {
+			parsedWithinTrust(state, rec.Started) {
 			// New markup, but nothing a reader sees can differ from the
 			// capture last accepted (see extract.Shape): the steady state
 			// of a large site, whose class names and link tokens change
@@ -557,6 +557,14 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 // twenty rare ways around it); should another remain, a change it hides
 // is reported a day late, not never.
 const shapeTrust = 24 * time.Hour
+
+// parsedWithinTrust says whether the page was last parsed less than
+// shapeTrust before now: what lets a check skip the parse for a page of
+// the accepted shape, and send validators for a 304 — one rule for both,
+// so that neither hides a change for more than a day.
+func parsedWithinTrust(state *State, now time.Time) bool {
+	return now.Sub(state.AcceptedParsedAt) < shapeTrust
+}
 
 // unchanged records a capture with the text of the current version, of
 // textLength characters.

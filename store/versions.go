@@ -70,7 +70,7 @@ func (db *DB) FindVersionByHash(ctx context.Context, watch, hash string) (int64,
 }
 
 // Versions returns the watch's versions, oldest first, without their
-// text, links or facts: the listing of a history.
+// text or links: the listing of a history.
 func (db *DB) Versions(ctx context.Context, watch string) ([]monitor.Version, error) {
 	rows, err := db.sql.QueryContext(ctx, `
 		SELECT v.id, v.hash, v.title, v.language, v.body_id, v.first_seen, v.last_seen

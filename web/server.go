@@ -57,7 +57,8 @@ type Reader interface {
 	// bounds the history keeps them by: counts[w][i] in (bounds[i-1],
 	// bounds[i]], the last one above every bound; sums[w] their total.
 	FetchLatency(ctx context.Context) (bounds []time.Duration, counts map[string][]uint64, sums map[string]time.Duration, err error)
-	// Size is the database's size in bytes.
+	// Size is the database's size in bytes; /healthz reads it to know the
+	// database answers (/metrics reports DiskSize).
 	Size(ctx context.Context) (int64, error)
 	// DiskSize is what the database takes on disk: its file and its
 	// write-ahead log.

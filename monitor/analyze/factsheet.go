@@ -322,15 +322,15 @@ func (b *sheetBuilder) statements(text string) {
 			object = object || e.ID == "object"
 			b.entryCounts[i]++
 		}
+		st := Statement{Section: c.section, Text: truncate(text[c.start:c.end], maxStatementBytes), IDs: ids}
 		if len(ids) == 0 {
 			// Only purposes, and no data around them.
 			for _, i := range c.entries {
-				ids = append(ids, b.t.entries[i].ID)
+				st.IDs = append(st.IDs, b.t.entries[i].ID)
 			}
-			b.sheet.Unbound = append(b.sheet.Unbound, Statement{Section: c.section, Text: truncate(text[c.start:c.end], maxStatementBytes), IDs: ids})
+			b.sheet.Unbound = append(b.sheet.Unbound, st)
 			continue
 		}
-		st := Statement{Section: c.section, Text: truncate(text[c.start:c.end], maxStatementBytes), IDs: ids}
 		if object {
 			st.Links = b.formsIn(c.start, c.end)
 		}
