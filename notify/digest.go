@@ -21,6 +21,9 @@ const maxCatchUp = 8 * 24 * time.Hour
 // The very first call only starts the schedule. It returns the digests
 // planned.
 func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
+	if s.cfg.sendless {
+		return 0, ErrNotSending // it would plan what nobody sends
+	}
 	if s.from == nil {
 		return 0, nil
 	}

@@ -14,6 +14,9 @@ import (
 // many events it planned. When another dispatcher moves the cursor
 // meanwhile, it stops without error: the other one goes on.
 func (s *Service) Dispatch(ctx context.Context) (int, error) {
+	if s.cfg.sendless {
+		return 0, ErrNotSending // it would plan what nobody sends
+	}
 	cursor, _, err := s.store.NotifyState(ctx)
 	if err != nil {
 		return 0, err

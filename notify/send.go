@@ -41,7 +41,8 @@ func (s *Service) SendDueRows(ctx context.Context) ([]OutboxItem, error) {
 	return claimed, err
 }
 
-// ErrNotSending is returned by SendDue, Tick, DigestNow and Run of a Service whose
+// ErrNotSending is returned by what sends or plans (SendDue, Dispatch,
+// ScheduledDigests, DigestNow, Tick, Run) on a Service whose
 // configuration was resolved by ResolveSigningKey: it has no SMTP password
 // nor webhook secrets, and a send without them would fail for good.
 var ErrNotSending = errors.New("notify: this service was built without the secrets to send (Config.ResolveSigningKey)")

@@ -50,6 +50,13 @@ func TestSigningKeyOnlySendsNothing(t *testing.T) {
 		return svc
 	}
 
+	// The daemon, with every secret.
+	sending := config(filepath.Join(dir, "smtp-password"))
+	if err := sending.ResolveSecrets(nil); err != nil {
+		t.Fatal(err)
+	}
+	sender := newService(sending)
+
 	signing := config(filepath.Join(dir, "nowhere"))
 	if err := signing.ResolveSigningKey(nil); err != nil {
 		t.Fatalf("ResolveSigningKey read the password file: %v", err)
@@ -60,7 +67,10 @@ func TestSigningKeyOnlySendsNothing(t *testing.T) {
 	r.check("policy-v1.html", t0)
 	r.check("policy-v2-ai.html", t0.Add(time.Hour))
 	ctx := context.Background()
-	if _, err := signer.Dispatch(ctx); err != nil {
+	if _, err := signer.Dispatch(ctx); !errors.Is(err, notify.ErrNotSending) {
+		t.Errorf("Dispatch: %v, want ErrNotSending", err)
+	}
+	if _, err := sender.Dispatch(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := signer.SendDue(ctx); !errors.Is(err, notify.ErrNotSending) {
@@ -87,13 +97,9 @@ func TestSigningKeyOnlySendsNothing(t *testing.T) {
 		t.Fatalf("outbox %+v, %d messages; want the alert pending, not tried", rows, len(ms.messages()))
 	}
 
-	// The daemon, with every secret, sends the alert; its link is the one
-	// the signing service checks.
-	sending := config(filepath.Join(dir, "smtp-password"))
-	if err := sending.ResolveSecrets(nil); err != nil {
-		t.Fatal(err)
-	}
-	tick(t, newService(sending))
+	// The daemon sends the alert; its link is the one the signing service
+	// checks.
+	tick(t, sender)
 	link := unsubscribeLink(t, ms, ada.Email)
 	if !strings.HasPrefix(link, web.URL+"/unsubscribe?token=") {
 		t.Fatalf("List-Unsubscribe link %q", link)
