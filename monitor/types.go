@@ -48,6 +48,16 @@ const (
 // EventKinds are the kinds of events, in the order the README lists them.
 var EventKinds = []EventKind{KindBaseline, KindChange, KindRevert, KindAnomaly, KindFetchError, KindRecovered}
 
+// EventKindNames returns EventKinds as strings, for messages that list
+// what a filter accepts.
+func EventKindNames() []string {
+	names := make([]string, len(EventKinds))
+	for i, k := range EventKinds {
+		names[i] = string(k)
+	}
+	return names
+}
+
 // Severity ranks events for people. The values are part of the
 // `events --json` interface and ordered: info < notable < critical.
 type Severity string

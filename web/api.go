@@ -85,11 +85,7 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, k := range splitList(q.Get("kind")) {
 		if !slices.Contains(monitor.EventKinds, monitor.EventKind(k)) {
-			names := make([]string, len(monitor.EventKinds))
-			for i, ek := range monitor.EventKinds {
-				names[i] = string(ek)
-			}
-			return badRequestf("kind %q: want one of %s", k, strings.Join(names, ", "))
+			return badRequestf("kind %q: want one of %s", k, strings.Join(monitor.EventKindNames(), ", "))
 		}
 		f.Kinds = append(f.Kinds, monitor.EventKind(k))
 	}

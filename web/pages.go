@@ -150,6 +150,8 @@ var severityLevels = []struct {
 	{"critical", "critical", []monitor.Severity{monitor.SeverityCritical}},
 }
 
+// eventKinds are monitor.EventKinds in the order of the timeline's menu:
+// what changed first (TestEventKindMenuHasEveryKind keeps the two alike).
 var eventKinds = []monitor.EventKind{
 	monitor.KindChange, monitor.KindRevert, monitor.KindBaseline,
 	monitor.KindAnomaly, monitor.KindFetchError, monitor.KindRecovered,

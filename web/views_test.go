@@ -3,11 +3,13 @@ package web
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/diff"
 )
 
@@ -172,5 +174,17 @@ func TestShortTitle(t *testing.T) {
 		if n := utf8.RuneCountInString(got); n > maxTitle || !utf8.ValidString(got) {
 			t.Errorf("shortTitle(%.40q…): %d characters, valid UTF-8 %v", tt.in, n, utf8.ValidString(got))
 		}
+	}
+}
+
+// TestEventKindMenuHasEveryKind: the timeline's menu lists every kind of
+// event there is, once, in its own order.
+func TestEventKindMenuHasEveryKind(t *testing.T) {
+	got := slices.Clone(eventKinds)
+	want := slices.Clone(monitor.EventKinds)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("menu kinds %v, want those of monitor.EventKinds %v", eventKinds, monitor.EventKinds)
 	}
 }

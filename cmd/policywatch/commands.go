@@ -397,10 +397,7 @@ func parseKinds(list string) ([]monitor.EventKind, error) {
 			continue
 		}
 		if !slices.Contains(monitor.EventKinds, monitor.EventKind(k)) {
-			names := make([]string, len(monitor.EventKinds))
-			for i, ek := range monitor.EventKinds {
-				names[i] = string(ek)
-			}
+			names := monitor.EventKindNames()
 			msg := fmt.Sprintf("--kind %q: want one of %s", k, strings.Join(names, ", "))
 			if s := config.Suggest(k, names); s != "" {
 				msg = fmt.Sprintf("--kind %q: did you mean %s? (kinds: %s)", k, s, strings.Join(names, ", "))
