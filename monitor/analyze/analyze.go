@@ -78,6 +78,10 @@ type Statement struct {
 	// Links are the links whose text appears in the statement, kept for
 	// statements about the right to object: they are the objection forms.
 	Links []Link `json:"links,omitempty"`
+	// Cut says Text is the statement's start, cut to maxStatementBytes: a
+	// change beyond it is not quoted, so what the statement names is
+	// borne out by its being there (see borneOut).
+	Cut bool `json:"-"`
 }
 
 // DateRole says what a date means to the people a policy binds.

@@ -87,16 +87,11 @@ func borneOut(id string, c Change, changes []StatementChange, sh *FactSheet) boo
 		}
 	}
 	for _, st := range sh.Statements {
-		if isCut(st.Text) && slices.Contains(st.IDs, id) {
+		if st.Cut && slices.Contains(st.IDs, id) {
 			return true
 		}
 	}
 	return false
-}
-
-// isCut reports whether a statement's text was cut by truncate.
-func isCut(text string) bool {
-	return len(text) >= maxStatementBytes && strings.HasSuffix(text, "…")
 }
 
 // dateDiff compares the distinct dates of each role. A date repeated is

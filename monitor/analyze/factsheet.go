@@ -322,7 +322,8 @@ func (b *sheetBuilder) statements(text string) {
 			object = object || e.ID == "object"
 			b.entryCounts[i]++
 		}
-		st := Statement{Section: c.section, Text: truncate(text[c.start:c.end], maxStatementBytes), IDs: ids}
+		st := Statement{Section: c.section, Text: truncate(text[c.start:c.end], maxStatementBytes), IDs: ids,
+			Cut: c.end-c.start > maxStatementBytes}
 		if len(ids) == 0 {
 			// Only purposes, and no data around them.
 			for _, i := range c.entries {
