@@ -588,8 +588,7 @@ func (db *DB) NextOutboxAttempt(ctx context.Context) (time.Time, error) {
 // and channel: what /metrics serves. The index on (status,
 // next_attempt_at) keeps it to those rows, however many were sent.
 func (db *DB) NotificationCounts(ctx context.Context) (map[string]map[string]int64, error) {
-	// countByWatch's rows, with the status in the watch's place.
-	return countByWatch[string](ctx, db.sql, "count notifications", `
+	return countByPair[string](ctx, db.sql, "count notifications", `
 		SELECT status, channel, COUNT(*) FROM notify_outbox
 		WHERE status IN ('pending', 'failed')
 		GROUP BY status, channel`)

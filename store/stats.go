@@ -84,22 +84,23 @@ func (db *DB) ImportedVersions(ctx context.Context, watch string) (map[int64]boo
 // (migration 0006), so that reading them costs the same after years of
 // checks.
 func (db *DB) CheckCounts(ctx context.Context) (map[string]map[monitor.Outcome]int64, error) {
-	return countByWatch[monitor.Outcome](ctx, db.sql, "count checks", `
+	return countByPair[monitor.Outcome](ctx, db.sql, "count checks", `
 		SELECT w.name, t.outcome, t.n
 		FROM check_totals t JOIN watches w ON w.id = t.watch_id`)
 }
 
 // EventCounts returns how many events of each watch are recorded, by kind.
 func (db *DB) EventCounts(ctx context.Context) (map[string]map[monitor.EventKind]int64, error) {
-	return countByWatch[monitor.EventKind](ctx, db.sql, "count events", `
+	return countByPair[monitor.EventKind](ctx, db.sql, "count events", `
 		SELECT w.name, e.kind, COUNT(*)
 		FROM events e JOIN watches w ON w.id = e.watch_id
 		GROUP BY w.name, e.kind`)
 }
 
-// countByWatch runs query, whose rows are a watch's name, a key and a
-// count, and returns the counts by watch and key.
-func countByWatch[K ~string](ctx context.Context, q querier, what, query string) (map[string]map[K]int64, error) {
+// countByPair runs query, whose rows are two keys (a watch's name and an
+// outcome or kind; a status and a channel) and a count, and returns the
+// counts by the first key, then the second.
+func countByPair[K ~string](ctx context.Context, q querier, what, query string) (map[string]map[K]int64, error) {
 	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)

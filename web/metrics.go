@@ -114,11 +114,9 @@ func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
 		watches = nil
 	}
 	notifications, err := s.reader.NotificationCounts(ctx)
-	if err != nil {
+	notificationsOK := err == nil
+	if !notificationsOK {
 		fail("notifications", err)
-		notifications = nil
-	} else if notifications == nil {
-		notifications = map[string]map[string]int64{}
 	}
 
 	checked := slices.Sorted(maps.Keys(checks))
@@ -173,7 +171,7 @@ func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
 		}
 	}
 	t.sample(famScrapeError, "", strconv.Itoa(failed))
-	if notifications != nil {
+	if notificationsOK {
 		channels := slices.Clone(notificationChannels)
 		for _, byChannel := range notifications {
 			for ch := range byChannel {
