@@ -44,9 +44,15 @@ func showPieces(l ExcerptLine) string {
 	return b.String()
 }
 
+// longLineHead and longLineTail surround a change in a line too long for
+// an excerpt, which keeps only the words around the change.
+var (
+	longLineHead = strings.Repeat("We explain how we use information to provide our Products. ", 6)
+	longLineTail = strings.Repeat(" You can learn more in the Privacy Center at any time.", 6)
+)
+
 func TestExcerptLinesPieces(t *testing.T) {
-	head := strings.Repeat("We explain how we use information to provide our Products. ", 6)
-	tail := strings.Repeat(" You can learn more in the Privacy Center at any time.", 6)
+	head, tail := longLineHead, longLineTail
 	tests := []struct {
 		name     string
 		old, new string

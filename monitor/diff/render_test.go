@@ -255,8 +255,7 @@ func TestWriteUnifiedWrap(t *testing.T) {
 }
 
 func TestExcerptLinesText(t *testing.T) {
-	head := strings.Repeat("We explain how we use information to provide our Products. ", 6)
-	tail := strings.Repeat(" You can learn more in the Privacy Center at any time.", 6)
+	head, tail := longLineHead, longLineTail
 	tests := []struct {
 		name     string
 		old, new string
