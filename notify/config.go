@@ -3,11 +3,9 @@ package notify
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"os"
-	"strings"
 
+	"github.com/policywatch/policywatch/internal/secretfile"
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/notify/email"
 	"github.com/policywatch/policywatch/notify/webhook"
@@ -152,24 +150,14 @@ type secretRead struct {
 func (r *SecretReader) Read(path, env string, minLen int) (string, error) {
 	got, ok := r.files[path]
 	if !ok {
-		got = readSecretFile(path)
+		got.secret, got.err = secretfile.Read(path)
 		if r.files == nil {
 			r.files = map[string]secretRead{}
 		}
 		r.files[path] = got
 	}
 	if err := got.err; err != nil {
-		// The *PathError's own text reads "open FILE: …": the message
-		// names the file once, and says what to do.
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		do := "create it with the secret"
-		if errors.Is(err, fs.ErrPermission) {
-			do = "make it readable by the user policywatch runs as"
-		}
-		return "", fmt.Errorf("cannot read %s: %w; %s, or leave the key out to read %s", path, err, do, env)
+		return "", fmt.Errorf("%w; %s, or leave the key out to read %s", err, secretfile.Remedy(err, "create it with the secret"), env)
 	}
 	switch {
 	case got.secret == "":
@@ -178,28 +166,6 @@ func (r *SecretReader) Read(path, env string, minLen int) (string, error) {
 		return "", fmt.Errorf("the key in %s is shorter than %d bytes; write a longer one (e.g. `openssl rand -hex 32`)", path, minLen)
 	}
 	return got.secret, nil
-}
-
-// maxSecretFile bounds a secret file: a secret is one line.
-const maxSecretFile = 4096
-
-// readSecretFile reads a secret file. Only a regular file: opening a FIFO
-// blocks until something writes to it, and a command blocked there heeds
-// no signal but SIGKILL; a device could be read for ever.
-func readSecretFile(path string) secretRead {
-	info, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return secretRead{err: err}
-	case info.IsDir():
-		return secretRead{err: &fs.PathError{Op: "read", Path: path, Err: errors.New("is a directory")}}
-	case !info.Mode().IsRegular():
-		return secretRead{err: &fs.PathError{Op: "read", Path: path, Err: errors.New("is not a regular file")}}
-	case info.Size() > maxSecretFile:
-		return secretRead{err: &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%d bytes, not a secret of one line", info.Size())}}
-	}
-	b, err := os.ReadFile(path)
-	return secretRead{strings.TrimRight(string(b), "\r\n"), err}
 }
 
 // Validate reports what is wrong with the configuration (after

@@ -41,7 +41,7 @@ func TestResolveSecretsSaysWhatToDo(t *testing.T) {
 		"notify.webhooks[0].secret_file: " + filepath.Join(dir, "empty") +
 			" is empty; write the secret to it, or leave the key out to read POLICYWATCH_WEBHOOK_SECRET",
 		"notify.webhooks[1].secret_file: cannot read " + dir +
-			": is a directory; create it with the secret, or leave the key out to read POLICYWATCH_WEBHOOK_SECRET",
+			": is a directory; name a regular file that holds only the secret, or leave the key out to read POLICYWATCH_WEBHOOK_SECRET",
 		"notify.secret_file: the key in " + filepath.Join(dir, "short-key") +
 			" is shorter than 16 bytes; write a longer one (e.g. `openssl rand -hex 32`)",
 	}

@@ -30,13 +30,13 @@ type authenticator struct {
 	slots chan struct{}
 }
 
-func newAuthenticator(a Auth, token string) *authenticator {
+func newAuthenticator(a Auth) *authenticator {
 	au := &authenticator{user: a.User, slots: make(chan struct{}, 1)}
 	if a.PasswordHash != "" {
 		au.hash = []byte(a.PasswordHash)
 	}
-	if token != "" {
-		au.tokenSum, au.hasToken = sha256.Sum256([]byte(token)), true
+	if a.Token != "" {
+		au.tokenSum, au.hasToken = sha256.Sum256([]byte(a.Token)), true
 	}
 	return au
 }

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/policywatch/policywatch/internal/secretfile"
 )
 
 // DefaultListen is where the web view listens when the configuration does
@@ -37,15 +38,16 @@ type Auth struct {
 	// authentication.
 	User         string
 	PasswordHash string
-	// TokenFile names a file holding a bearer token (surrounding white
-	// space ignored, at least MinTokenLength characters). Clients send it
-	// as "Authorization: Bearer TOKEN", or as the password of basic
-	// authentication (any user name), which browsers can do.
-	TokenFile string
+	// Token is a bearer token: one word of at least MinTokenLength
+	// characters, as ReadToken reads it from the file web.auth.token_file
+	// names. Clients send it as "Authorization: Bearer TOKEN", or as the
+	// password of basic authentication (any user name), which browsers can
+	// do.
+	Token string
 }
 
 // Enabled reports whether any authentication method is configured.
-func (a Auth) Enabled() bool { return a.PasswordHash != "" || a.TokenFile != "" }
+func (a Auth) Enabled() bool { return a.PasswordHash != "" || a.Token != "" }
 
 // ErrAuthRequired is returned (wrapped) by Config.Validate and New for a
 // listen address that is not loopback-only when no authentication is
@@ -60,9 +62,9 @@ func (c Config) listenAddr() string {
 	return c.Listen
 }
 
-// Validate checks the configuration as New does, without reading the
-// token file: a malformed address, an incomplete or invalid basic
-// authentication, or a non-loopback address without authentication.
+// Validate checks the configuration as New does: a malformed address, an
+// incomplete or invalid basic authentication, a token too weak, or a
+// non-loopback address without authentication.
 func (c Config) Validate() error {
 	loopback, err := ListenIsLoopback(c.listenAddr())
 	if err != nil {
@@ -75,6 +77,11 @@ func (c Config) Validate() error {
 	if a.PasswordHash != "" {
 		if err := CheckPasswordHash(a.PasswordHash); err != nil {
 			return fmt.Errorf("web.auth.password_hash: %w", err)
+		}
+	}
+	if a.Token != "" {
+		if err := checkToken(a.Token); err != nil {
+			return fmt.Errorf("web.auth: %w", err)
 		}
 	}
 	if !loopback && !a.Enabled() {
@@ -113,29 +120,29 @@ func CheckPasswordHash(hash string) error {
 	return nil
 }
 
-// ReadToken reads a bearer token file. The token is the file's content
-// without surrounding white space.
+// ReadToken reads the bearer token from the file at path
+// (web.auth.token_file): its content without surrounding white space.
+// Errors name the file, and say what is wrong and what to do.
 func ReadToken(path string) (string, error) {
-	info, err := os.Stat(path)
+	content, err := secretfile.Read(path)
 	if err != nil {
-		return "", fmt.Errorf("token file: %w", err)
+		create := fmt.Sprintf("create it with a token of at least %d characters (e.g. `openssl rand -hex 32 > %s`)", MinTokenLength, path)
+		return "", fmt.Errorf("%w; %s, or leave the key out and set user and password_hash", err, secretfile.Remedy(err, create))
 	}
-	if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("token file %s: not a regular file", path)
-	}
-	if info.Size() > 4096 {
-		return "", fmt.Errorf("token file %s: %d bytes; a token is a single line", path, info.Size())
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("token file: %w", err)
-	}
-	token := strings.TrimSpace(string(data))
-	if len(token) < MinTokenLength {
-		return "", fmt.Errorf("token file %s: the token has %d characters; use at least %d (e.g. `openssl rand -hex 32`)", path, len(token), MinTokenLength)
-	}
-	if strings.ContainsAny(token, " \t\r\n") {
-		return "", fmt.Errorf("token file %s: the token must be one word, without spaces or line breaks", path)
+	token := strings.TrimSpace(content)
+	if err := checkToken(token); err != nil {
+		return "", fmt.Errorf("token file %s: %w", path, err)
 	}
 	return token, nil
+}
+
+// checkToken says what makes token unfit to guard the web view, or nil.
+func checkToken(token string) error {
+	if len(token) < MinTokenLength {
+		return fmt.Errorf("the token has %d characters; use at least %d (e.g. `openssl rand -hex 32`)", len(token), MinTokenLength)
+	}
+	if strings.ContainsAny(token, " \t\r\n") {
+		return errors.New("the token must be one word, without spaces or line breaks")
+	}
+	return nil
 }

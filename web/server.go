@@ -119,7 +119,7 @@ func WithTaxonomy(t *analyze.Taxonomy) Option { return func(s *Server) { s.taxon
 
 // New returns the web view of the history r reads. It fails when cfg is
 // invalid, in particular when it listens beyond loopback without
-// authentication (ErrAuthRequired), or when the token file cannot be read.
+// authentication (ErrAuthRequired).
 func New(cfg Config, r Reader, opts ...Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -148,13 +148,7 @@ func New(cfg Config, r Reader, opts ...Option) (*Server, error) {
 
 	var private http.Handler = s.private
 	if cfg.Auth.Enabled() {
-		var token string
-		if cfg.Auth.TokenFile != "" {
-			if token, err = ReadToken(cfg.Auth.TokenFile); err != nil {
-				return nil, fmt.Errorf("web: %w", err)
-			}
-		}
-		private = newAuthenticator(cfg.Auth, token).middleware(s.private)
+		private = newAuthenticator(cfg.Auth).middleware(s.private)
 	}
 	s.routes()
 	// The public mux is the root: its own few routes, and everything else

@@ -72,12 +72,11 @@ func TestNonLoopbackWithoutAuthRefusesToStart(t *testing.T) {
 	if _, err := web.New(web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{User: "editor", PasswordHash: "secret"}}, db); err == nil {
 		t.Error("New accepted a password in clear as password_hash")
 	}
-	if _, err := web.New(web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{TokenFile: filepath.Join(t.TempDir(), "missing")}}, db); err == nil {
-		t.Error("New accepted a token file that does not exist")
-	}
-	short := writeFile(t, "short-token", "abc\n")
-	if _, err := web.New(web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{TokenFile: short}}, db); err == nil {
+	if _, err := web.New(web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{Token: "abc"}}, db); err == nil {
 		t.Error("New accepted a 3-character token")
+	}
+	if _, err := web.New(web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{Token: "0123456789abcdef 0123456789abcdef"}}, db); err == nil {
+		t.Error("New accepted a token of two words")
 	}
 }
 
@@ -89,7 +88,7 @@ func TestAuthentication(t *testing.T) {
 	}
 	const token = "0123456789abcdef0123456789abcdef"
 	cfg := web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{
-		User: "editor", PasswordHash: string(hash), TokenFile: writeFile(t, "token", token+"\n"),
+		User: "editor", PasswordHash: string(hash), Token: token,
 	}}
 	s, err := web.New(cfg, r.DB, web.WithLogger(quiet()), web.WithNotFound(store.ErrNotFound))
 	if err != nil {

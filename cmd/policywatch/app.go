@@ -20,6 +20,7 @@ import (
 	"github.com/policywatch/policywatch/monitor/browser"
 	"github.com/policywatch/policywatch/monitor/fetch"
 	"github.com/policywatch/policywatch/store"
+	"github.com/policywatch/policywatch/web"
 )
 
 // errHelpShown ends a command after --help printed its usage: exit 0.
@@ -72,11 +73,12 @@ type command struct {
 // app is what a running command has at hand.
 type app struct {
 	env
-	common commonFlags
-	cfg    *config.Config
-	db     *store.DB
-	log    *slog.Logger
-	tax    *analyze.Taxonomy // built on first use by taxonomy
+	common  commonFlags
+	cfg     *config.Config
+	db      *store.DB
+	log     *slog.Logger
+	tax     *analyze.Taxonomy // built on first use by taxonomy
+	webConf *web.Config       // read on first use by webConfig
 
 	closers []func() error // run when the command ends, last first
 }

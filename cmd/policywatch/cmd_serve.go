@@ -67,14 +67,14 @@ func mountNotifier(srv *web.Server, n *notify.Service) {
 // listen, when not empty, replaces web.listen. It refuses a non-loopback
 // address without authentication.
 func (a *app) newWebServer(listen string) (*web.Server, error) {
-	cfg, err := a.cfg.WebConfig()
+	cfg, err := a.webConfig()
 	if err != nil {
 		return nil, err
 	}
 	if listen != "" {
 		cfg.Listen = listen
 	}
-	return web.New(*cfg, a.db,
+	return web.New(cfg, a.db,
 		web.WithLogger(a.log),
 		web.WithWatches(a.cfg.Watches),
 		web.WithNotFound(store.ErrNotFound),
@@ -86,7 +86,7 @@ func (a *app) newWebServer(listen string) (*web.Server, error) {
 // before the database is looked for: both are mistakes, and the one in
 // the configuration is the one to put right first.
 func servePreflight(a *app, fs *flag.FlagSet) error {
-	cfg, err := a.cfg.WebConfig()
+	cfg, err := a.webConfig()
 	if err != nil {
 		return err
 	}
@@ -97,4 +97,18 @@ func servePreflight(a *app, fs *flag.FlagSet) error {
 		return fmt.Errorf("web: %w", err)
 	}
 	return nil
+}
+
+// webConfig is the configuration's web section with its token read: once
+// per command, however many steps need it (serve's preflight, then the
+// server). Callers get a copy to adjust (--listen).
+func (a *app) webConfig() (web.Config, error) {
+	if a.webConf == nil {
+		cfg, err := a.cfg.WebConfig()
+		if err != nil {
+			return web.Config{}, err
+		}
+		a.webConf = cfg
+	}
+	return *a.webConf, nil
 }

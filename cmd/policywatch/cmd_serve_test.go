@@ -80,10 +80,7 @@ func TestServeNeedsOnlyTheSigningKey(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = path
-	c.mustRun("watches") // creates the database
-	base, stop := startServe(t, c)
+	c, base, stop := serveConfig(t, path)
 	defer stop()
 	if status, body := get(t, base+"/feeds/all.atom"); status != 200 || !strings.Contains(body, "<feed") {
 		t.Errorf("GET /feeds/all.atom: %d, want the feed", status)
@@ -102,6 +99,59 @@ func TestServeNeedsOnlyTheSigningKey(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), path+":19:16: notify.secret_file: cannot read") {
 		t.Errorf("serve without its signing key: %v, want it refused at the line naming the file", err)
 	}
+}
+
+// TestServeGuardsWithTheTokenFile: the token web.auth.token_file names
+// reaches the web view (read by the configuration, not by the server), and
+// a token file serve cannot read stops it at the line naming the file.
+func TestServeGuardsWithTheTokenFile(t *testing.T) {
+	const token = "0123456789abcdef0123456789abcdef"
+	conf := writeConfig(t, "watches:\n  - name: example\n    url: https://example.com/\nweb:\n  auth:\n    token_file: token\n")
+	tokenFile := filepath.Join(filepath.Dir(conf), "token")
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, base, stop := serveConfig(t, conf)
+	defer stop()
+	for auth, want := range map[string]int{"": http.StatusUnauthorized, "Bearer " + token: http.StatusOK} {
+		req, err := http.NewRequest("GET", base+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET / with Authorization %q: %d, want %d", auth, resp.StatusCode, want)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := os.Remove(tokenFile); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := c.run("serve", "--listen", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), conf+":6:17: web.auth.token_file: cannot read "+tokenFile) {
+		t.Errorf("serve without its token file: %v, want it refused at the line naming the file", err)
+	}
+}
+
+// serveConfig runs serve (startServe) with the configuration file at path
+// and a new database.
+func serveConfig(t *testing.T, path string) (c *cli, base string, stop func() error) {
+	t.Helper()
+	c = newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = path
+	c.mustRun("watches") // creates the database
+	base, stop = startServe(t, c)
+	return c, base, stop
 }
 
 // startServe runs 'policywatch serve' on a free loopback port until stop,

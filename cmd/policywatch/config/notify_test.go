@@ -198,7 +198,7 @@ func TestNotifySecretFiles(t *testing.T) {
 		{"line break only", hook + "blank\n", []Problem{{"", 7, 20, "notify.webhooks[0].secret_file",
 			dir + "/blank is empty; write the secret to it, or leave the key out to read POLICYWATCH_WEBHOOK_SECRET"}}},
 		{"a folder", smtp + "folder\n", []Problem{{"", 8, 20, "notify.smtp.password_file",
-			"cannot read " + dir + "/folder: is a directory; create it with the secret, or leave the key out to read POLICYWATCH_SMTP_PASSWORD"}}},
+			"cannot read " + dir + "/folder: is a directory; name a regular file that holds only the secret, or leave the key out to read POLICYWATCH_SMTP_PASSWORD"}}},
 		{"short signing key", "  secret_file: short-key\n", []Problem{{"", 5, 16, "notify.secret_file",
 			"the key in " + dir + "/short-key is shorter than 16 bytes; write a longer one (e.g. `openssl rand -hex 32`)"}}},
 		{"all at once", smtp + "nowhere\n" + hook + "empty\n    - url: https://hooks.example.org/y\n      secret_file: " + dir + "/gone\n", []Problem{

@@ -1,9 +1,6 @@
 package config
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
 	"path/filepath"
 
 	"go.yaml.in/yaml/v3"
@@ -27,11 +24,12 @@ var (
 //	    token_file: /etc/policywatch/token  # and/or a bearer token, read from a file
 //
 // A relative token_file is relative to the configuration file's folder.
-// The token file is read to check it, so that a daemon never starts
-// without the token it was told to require; only the commands that serve
-// the web view call WebConfig, so the others never read it. When the
-// section is not valid, the error is an *Error listing every problem with
-// its line and column.
+// The token file is read here, and the token returned in Auth.Token, so
+// that a daemon never starts without the token it was told to require and
+// a problem with the file is reported at the line naming it; only the
+// commands that serve the web view call WebConfig, so the others never
+// read it. When the section is not valid, the error is an *Error listing
+// every problem with its line and column.
 func (c *Config) WebConfig() (*web.Config, error) {
 	p := &parser{file: c.Path, readSecrets: true}
 	cfg := p.web(c.Web, filepath.Dir(c.Path))
@@ -65,24 +63,24 @@ func (p *parser) web(n *yaml.Node, dir string) *web.Config {
 			}
 		}
 	}
-	authOK := true
 	if v := f["auth"]; v.set() {
-		authOK = p.webAuth(v.value, &cfg.Auth, dir)
-	}
-	// Only when auth has no problem of its own: fixing those may fix this.
-	if !loopback && authOK && !cfg.Auth.Enabled() {
+		p.webAuth(v.value, &cfg.Auth, dir)
+	} else if !loopback {
+		// Only without an auth section: one with no problem of its own
+		// names a method (webAuth), and fixing its problems may fix this.
 		p.report(listenNode, "web.listen", "%s is not a loopback address, so the web view needs authentication: "+
 			"set web.auth (user and password_hash, or token_file), or listen on %s", cfg.Listen, web.DefaultListen)
 	}
 	return cfg
 }
 
-// webAuth reads web.auth into a and reports whether it had no problem.
-func (p *parser) webAuth(n *yaml.Node, a *web.Auth, dir string) bool {
+// webAuth reads web.auth into a, the token too when the parser reads
+// secrets. When it reports no problem, the section names a method.
+func (p *parser) webAuth(n *yaml.Node, a *web.Auth, dir string) {
 	before := len(p.problems)
 	if n.Kind != yaml.MappingNode {
 		p.expected(n, "web.auth", "a mapping with user and password_hash, or token_file")
-		return false
+		return
 	}
 	f := p.mapping(n, "web.auth", webAuthKeys)
 	if v := f["user"]; v.set() {
@@ -111,38 +109,16 @@ func (p *parser) webAuth(n *yaml.Node, a *web.Auth, dir string) bool {
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(dir, path)
 			}
-			if !p.readSecrets {
-				a.TokenFile = path
-			} else if _, err := web.ReadToken(path); err != nil {
-				p.report(v.value, "web.auth.token_file", "%s", tokenFileProblem(path, err))
-			} else {
-				a.TokenFile = path
+			if p.readSecrets {
+				if token, err := web.ReadToken(path); err != nil {
+					p.report(v.value, "web.auth.token_file", "%v", err) // it names the file and says what to do
+				} else {
+					a.Token = token
+				}
 			}
 		}
 	}
 	if len(p.problems) == before && !userSet && !f["token_file"].set() {
 		p.report(n, "web.auth", "empty; set user and password_hash, or token_file")
 	}
-	return len(p.problems) == before
-}
-
-// tokenFileProblem says what is wrong with the token file at path, and
-// what to do about it, as the secret files' problems do (secretFile):
-// web.ReadToken's own text for a file that cannot be read is the bare
-// *PathError ("token file: stat FILE: no such file or directory").
-func tokenFileProblem(path string, err error) string {
-	var pe *fs.PathError
-	if !errors.As(err, &pe) {
-		return err.Error() // it names the file and says what to do
-	}
-	var do string
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		do = fmt.Sprintf("create it with a token of at least %d characters (e.g. `openssl rand -hex 32 > %s`)", web.MinTokenLength, path)
-	case errors.Is(err, fs.ErrPermission):
-		do = "make it readable by the user policywatch runs as"
-	default:
-		do = "name a file that holds the token"
-	}
-	return fmt.Sprintf("cannot read %s: %v; %s, or leave the key out and set user and password_hash", path, pe.Err, do)
 }

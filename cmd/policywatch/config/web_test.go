@@ -33,8 +33,9 @@ func TestWebConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := filepath.Join(dir, "token")
-	if err := os.WriteFile(token, []byte("0123456789abcdef0123\n"), 0o600); err != nil {
+	const token = "0123456789abcdef0123"
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -48,9 +49,9 @@ func TestWebConfig(t *testing.T) {
 		{"basic", "web:\n  listen: 0.0.0.0:8080\n  auth:\n    user: editor\n    password_hash: \"" + string(hash) + "\"\n",
 			web.Config{Listen: "0.0.0.0:8080", Auth: web.Auth{User: "editor", PasswordHash: string(hash)}}},
 		{"token relative to the file", "web:\n  listen: \":8080\"\n  auth:\n    token_file: token\n",
-			web.Config{Listen: ":8080", Auth: web.Auth{TokenFile: token}}},
-		{"token absolute", "web:\n  listen: \":8080\"\n  auth:\n    token_file: " + token + "\n",
-			web.Config{Listen: ":8080", Auth: web.Auth{TokenFile: token}}},
+			web.Config{Listen: ":8080", Auth: web.Auth{Token: token}}},
+		{"token absolute", "web:\n  listen: \":8080\"\n  auth:\n    token_file: " + tokenFile + "\n",
+			web.Config{Listen: ":8080", Auth: web.Auth{Token: token}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := parseWeb(t, dir, c.section)
