@@ -119,8 +119,9 @@ func BenchmarkReplayPrintableHistory(b *testing.B) {
 }
 
 // BenchmarkBaselinePrintableSnapshot is the cost of a watch's first
-// capture of the 356 KB printable snapshot: extraction, language, fact
-// sheet, and the first body, text and facts compressed into SQLite.
+// capture of the 356 KB printable snapshot: shape, extraction, language,
+// and the first body and text compressed into SQLite (no fact sheet: one
+// is read from a version's text when asked for, see Facts).
 //
 //	go test ./monitor -run '^$' -bench BaselinePrintableSnapshot -benchmem
 func BenchmarkBaselinePrintableSnapshot(b *testing.B) {

@@ -61,6 +61,25 @@ func BenchmarkReadBody(b *testing.B) {
 	}
 }
 
+// BenchmarkCompressWholePage compresses the first printable page (348
+// KB) as a watch's first body is: a whole frame, no dictionary.
+//
+//	go test ./store -run '^$' -bench CompressWholePage -benchmem
+func BenchmarkCompressWholePage(b *testing.B) {
+	page := printableBodies(b)[0].Data
+	c, err := newCodec()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var frame []byte
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		frame = c.compress(page)
+	}
+	b.ReportMetric(float64(len(frame)), "frame-bytes")
+}
+
 // BenchmarkRecordUnchangedCheck records a check that found the page
 // unchanged and answered 304: the most common write.
 func BenchmarkRecordUnchangedCheck(b *testing.B) {
