@@ -12,12 +12,20 @@
 // each row also has a unique key, so planning the same thing again is a
 // no-op.
 //
-// The sender then claims due rows (a lease: no other sender takes them
-// meanwhile), sends each, and records its outcome before the next one goes
-// out: sent, or an error and the time of the next attempt (exponential
-// backoff from 30s, capped at an hour; after 12 attempts, or at once for a
-// permanent refusal, the row is given up as failed and shown by
-// `policywatch outbox`).
+// The sender then claims due rows (a lease of five minutes: no other
+// sender takes them meanwhile), sends each, and records its outcome before
+// the next one goes out: sent, or an error and the time of the next
+// attempt (exponential backoff from 30s, capped at an hour; after 12
+// attempts, or at once for a permanent refusal, the row is given up as
+// failed and shown by `policywatch outbox`). A batch may outlast the lease
+// (a slow mail server, webhooks hanging until their timeout), and another
+// sender — the daemon beside `digest --now`, or the daemon's next turn —
+// then claims the rows left: so each row is held anew right before it goes
+// out (within one SMTP session too), and a sender that finds it no longer
+// holds a row leaves it to the sender that does, without sending it or
+// recording anything of it. A failure is recorded only by the sender that
+// holds the row; a delivery by whichever sender made it, so that the
+// holder does not send it again.
 //
 // Only the daemon's Run plans and sends by itself. A change found by
 // `policywatch check` while the daemon is stopped waits in the events
@@ -34,7 +42,11 @@
 // — with the same Message-ID (derived from the row's id, key and creation
 // time, signed with the database's secret) and, for webhooks, the same
 // X-Policywatch-Delivery id, so that mail clients and receivers can drop
-// the copy. Nothing is ever sent twice otherwise (TestSenderCrashBetweenSentAndRecorded).
+// the copy. Nothing is ever sent twice otherwise
+// (TestSenderCrashBetweenSentAndRecorded), nor by two senders
+// (TestSenderLeavesWhatAnotherTookOver) — unless the delivery of one
+// message alone outlasts a whole lease (the SMTP and webhook timeouts are
+// far shorter).
 //
 // # Who hears what
 //

@@ -218,6 +218,9 @@ type mailServer struct {
 	// reject, while > 0, answers that many DATA commands with a temporary
 	// failure.
 	reject int
+	// onData, when set, is called at each DATA before the message is kept
+	// (outside mu: it may wait); an error it returns refuses the message.
+	onData func() error
 }
 
 type received struct {
@@ -340,6 +343,11 @@ func (s *session) Data(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
+	}
+	if s.ms.onData != nil {
+		if err := s.ms.onData(); err != nil {
+			return err
+		}
 	}
 	s.ms.mu.Lock()
 	defer s.ms.mu.Unlock()

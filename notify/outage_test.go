@@ -206,7 +206,7 @@ func TestSendOverImplicitTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	var results []error
-	err = cl.Send(context.Background(), []*email.Message{{To: "ada@example.org", Subject: "s", Text: "t"}},
+	err = cl.Send(context.Background(), []*email.Message{{To: "ada@example.org", Subject: "s", Text: "t"}}, nil,
 		func(_ int, err error) error { results = append(results, err); return nil })
 	if err != nil || len(results) != 1 || results[0] != nil {
 		t.Fatalf("Send: %v, results %v", err, results)
@@ -266,7 +266,7 @@ func TestSendGivesUpOnASilentServer(t *testing.T) {
 			start := time.Now()
 			done := make(chan error, 1)
 			go func() {
-				done <- cl.Send(ctx, msgs, func(_ int, err error) error { result = err; return nil })
+				done <- cl.Send(ctx, msgs, nil, func(_ int, err error) error { result = err; return nil })
 			}()
 			select {
 			case err := <-done:
@@ -396,7 +396,7 @@ func crashingSender(t *testing.T) {
 
 type killOnSent struct{ dbStore }
 
-func (killOnSent) MarkOutboxSent(context.Context, int64, time.Time) error {
+func (killOnSent) MarkOutboxSent(context.Context, int64, time.Time, time.Time) (bool, error) {
 	syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	select {}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,8 +34,9 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 // maxSendRounds: the daemon's next turn goes on), and returns them in the
 // order claimed, as claimed (this attempt counted): those it tried and no
 // other. A row another sender holds is not among them, even if due, nor is
-// one it sent meanwhile, nor one planned meanwhile. What became of each is
-// in the store once it returns.
+// one it sent meanwhile, nor one planned meanwhile, nor one another sender
+// took over before it was tried (this call's lease on it ran out). What
+// became of each is in the store once it returns.
 func (s *Service) SendDueRows(ctx context.Context) ([]OutboxItem, error) {
 	var claimed []OutboxItem
 	_, err := s.sendDue(ctx, &claimed, 0)
@@ -90,6 +92,18 @@ func (s *Service) sendDue(ctx context.Context, claimed *[]OutboxItem, maxRounds 
 		}
 		for name, ns := range byChannel {
 			ch := s.channels[name]
+			// The lease may have run out while the batch went (a slow mail
+			// server, webhooks hanging until their timeout) and another
+			// sender taken the rows left: each is held anew right before it
+			// goes out, and left to the other sender if lost.
+			before := func(i int) (bool, error) {
+				held, err := s.hold(ctx, &ns[i].Item)
+				if !held && err == nil && claimed != nil {
+					id := ns[i].Item.ID
+					*claimed = slices.DeleteFunc(*claimed, func(it OutboxItem) bool { return it.ID == id })
+				}
+				return held, err
+			}
 			// Each outcome is recorded as soon as it is known, before the
 			// next notification goes out: a crash then repeats at most the
 			// one notification in flight.
@@ -104,7 +118,12 @@ func (s *Service) sendDue(ctx context.Context, claimed *[]OutboxItem, maxRounds 
 					// (chat webhooks carry their token in the URL).
 					s.log.Info("notification sent", "id", n.Item.ID, "kind", n.Item.Kind, "channel", n.Item.Channel,
 						"watch", n.Item.Watch, "subscriber", n.Item.SubscriberID)
-					return s.store.MarkOutboxSent(ctx, n.Item.ID, s.now())
+					held, err := s.store.MarkOutboxSent(ctx, n.Item.ID, n.Item.ClaimedUntil, s.now())
+					if err == nil && !held {
+						s.log.Warn("notification sent after another sender took it over or it was cancelled: it may have gone out twice",
+							"id", n.Item.ID, "kind", n.Item.Kind)
+					}
+					return err
 				}
 				if ctx.Err() != nil {
 					return ctx.Err() // the lease brings the row back
@@ -119,12 +138,28 @@ func (s *Service) sendDue(ctx context.Context, claimed *[]OutboxItem, maxRounds 
 				}
 				continue
 			}
-			if err := ch.Deliver(ctx, ns, record); err != nil {
+			if err := ch.Deliver(ctx, ns, before, record); err != nil {
 				return sent, err
 			}
 		}
 	}
 	return sent, nil
+}
+
+// hold renews the claim on it, whose ClaimedUntil it moves on; false when
+// the claim lost it.
+func (s *Service) hold(ctx context.Context, it *OutboxItem) (bool, error) {
+	until, held, err := s.store.RenewOutbox(ctx, it.ID, it.ClaimedUntil, s.now(), Lease)
+	if err != nil {
+		return false, err
+	}
+	if !held {
+		s.log.Info("notification left to the sender that took it over (this one's lease ran out) or cancelled",
+			"id", it.ID, "kind", it.Kind)
+		return false, nil
+	}
+	it.ClaimedUntil = until
+	return true, nil
 }
 
 // failed records a failed attempt and when to try again: backoffBase after
@@ -139,17 +174,30 @@ func (s *Service) failed(ctx context.Context, it OutboxItem, err error) error {
 	var t interface{ Temporary() bool }
 	permanent := errors.As(err, &t) && !t.Temporary()
 	spent := it.Attempts >= s.maxAttempts && s.now().Sub(it.CreatedAt) >= s.maxAge
-	if permanent || spent {
+	var retryAt time.Time
+	var wait time.Duration
+	if !permanent && !spent {
+		wait = s.backoff(it.Attempts)
+		var we *webhook.Error
+		if errors.As(err, &we) && we.RetryAfter > wait {
+			wait = min(we.RetryAfter, s.backoffMax)
+		}
+		retryAt = s.now().Add(wait)
+	}
+	held, markErr := s.store.MarkOutboxFailed(ctx, it.ID, it.ClaimedUntil, reason, retryAt)
+	switch {
+	case markErr != nil:
+		return markErr
+	case !held:
+		// Another sender took the row over while this attempt went on: the
+		// row's outcome is that sender's to record.
+		s.log.Info("notification failed after another sender took it over or it was cancelled", "id", it.ID, "kind", it.Kind, "err", reason)
+	case retryAt.IsZero():
 		s.log.Error("notification failed for good", "id", it.ID, "kind", it.Kind, "attempts", it.Attempts, "err", reason)
-		return s.store.MarkOutboxFailed(ctx, it.ID, reason, time.Time{})
+	default:
+		s.log.Warn("notification failed, will retry", "id", it.ID, "kind", it.Kind, "attempt", it.Attempts, "in", wait, "err", reason)
 	}
-	wait := s.backoff(it.Attempts)
-	var we *webhook.Error
-	if errors.As(err, &we) && we.RetryAfter > wait {
-		wait = min(we.RetryAfter, s.backoffMax)
-	}
-	s.log.Warn("notification failed, will retry", "id", it.ID, "kind", it.Kind, "attempt", it.Attempts, "in", wait, "err", reason)
-	return s.store.MarkOutboxFailed(ctx, it.ID, reason, s.now().Add(wait))
+	return nil
 }
 
 // backoff is the wait after the attempt-th failure.
@@ -172,7 +220,7 @@ type emailChannel struct {
 	client *email.Client
 }
 
-func (c *emailChannel) Deliver(ctx context.Context, ns []*Notification, done func(int, error) error) error {
+func (c *emailChannel) Deliver(ctx context.Context, ns []*Notification, before func(int) (bool, error), done func(int, error) error) error {
 	msgs := make([]*email.Message, len(ns))
 	domain := domainOf(c.client.From())
 	for i, n := range ns {
@@ -181,7 +229,7 @@ func (c *emailChannel) Deliver(ctx context.Context, ns []*Notification, done fun
 			MessageID: n.MessageID, ListID: "policywatch <policywatch." + domain + ">", Unsubscribe: n.Unsubscribe,
 		}
 	}
-	return c.client.Send(ctx, msgs, done)
+	return c.client.Send(ctx, msgs, before, done)
 }
 
 // domainOf returns the domain of an address, for Message-IDs and
@@ -199,8 +247,15 @@ type webhookChannel struct {
 	hooks  map[string]webhook.Config // by URL
 }
 
-func (c *webhookChannel) Deliver(ctx context.Context, ns []*Notification, done func(int, error) error) error {
+func (c *webhookChannel) Deliver(ctx context.Context, ns []*Notification, before func(int) (bool, error), done func(int, error) error) error {
 	for i, n := range ns {
+		send, err := before(i)
+		if err != nil {
+			return err
+		}
+		if !send {
+			continue
+		}
 		if err := done(i, c.deliver(ctx, n)); err != nil {
 			return err
 		}

@@ -38,12 +38,14 @@ const (
 const batchSize = 50
 
 // channel delivers notifications of one kind (email, webhook). Deliver
-// sends them in turn and calls done(i, err) right after the attempt on
-// ns[i] — err nil when it was delivered — before the next one goes out; it
-// stops and returns done's error if done fails. An error with a
-// Temporary() bool method saying false is not retried.
+// sends them in turn; right before the attempt on ns[i] it calls
+// before(i), and skips ns[i] — no attempt, no done — when it says false
+// (the sender no longer holds its row); right after the attempt it calls
+// done(i, err) — err nil when it was delivered — before the next one goes
+// out. It stops and returns the error of before or done if either fails.
+// An error with a Temporary() bool method saying false is not retried.
 type channel interface {
-	Deliver(ctx context.Context, ns []*Notification, done func(i int, err error) error) error
+	Deliver(ctx context.Context, ns []*Notification, before func(i int) (bool, error), done func(i int, err error) error) error
 }
 
 // Notification is one outbox row made ready to deliver.

@@ -61,6 +61,10 @@ type OutboxItem struct {
 	NextAttemptAt time.Time
 	LastError     string
 	SentAt        time.Time
+	// ClaimedUntil is the end of the lease of the sender that holds the
+	// row (zero: none), and that sender's claim token: ClaimOutbox and
+	// RenewOutbox return it, the other calls of the claim pass it.
+	ClaimedUntil time.Time
 }
 
 // Channels, kinds and statuses of outbox rows.
@@ -142,9 +146,19 @@ type Outbox interface {
 	// returns the rows planned.
 	RecordDigests(ctx context.Context, r DigestRun, now time.Time) ([]OutboxItem, error)
 	DigestEventIDs(ctx context.Context, subscriberID, outboxID int64) ([]int64, error)
+	// ClaimOutbox holds the due rows no sender holds for lease from now;
+	// each comes with its claim's token (OutboxItem.ClaimedUntil).
 	ClaimOutbox(ctx context.Context, due, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)
-	MarkOutboxSent(ctx context.Context, id int64, at time.Time) error
-	MarkOutboxFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error
+	// RenewOutbox holds the row for lease from now and returns the claim's
+	// new token, if the claim still holds it; held is false, and nothing
+	// written, when another sender took it over (or it was cancelled).
+	RenewOutbox(ctx context.Context, id int64, claimedUntil, now time.Time, lease time.Duration) (until time.Time, held bool, err error)
+	// MarkOutboxSent records a delivery, even by a claim that lost the row
+	// (held false): it did go out.
+	MarkOutboxSent(ctx context.Context, id int64, claimedUntil, at time.Time) (held bool, err error)
+	// MarkOutboxFailed records a failed attempt, only if the claim still
+	// holds the row.
+	MarkOutboxFailed(ctx context.Context, id int64, claimedUntil time.Time, reason string, retryAt time.Time) (held bool, err error)
 	CancelOutbox(ctx context.Context, id int64, reason string) error
 	OutboxRows(ctx context.Context, statuses []string, limit int) ([]OutboxItem, error)
 	// NextOutboxAttempt is when the earliest pending row may next be

@@ -48,6 +48,11 @@ type OutboxItem struct {
 	NextAttemptAt time.Time
 	LastError     string
 	SentAt        time.Time
+	// ClaimedUntil is the end of the lease of the sender that holds the
+	// row (zero: none). It is also that sender's claim token: the later
+	// calls of a claim (RenewOutbox, MarkOutboxSent, MarkOutboxFailed)
+	// pass the value ClaimOutbox or RenewOutbox returned.
+	ClaimedUntil time.Time
 }
 
 // HeldEvent is a change a subscriber will read in the next digest.
@@ -466,6 +471,18 @@ func (db *DB) DigestEventIDs(ctx context.Context, subscriberID, outboxID int64) 
 // come oldest first. A sender passes as due the time it began, so that a
 // row it tried and failed (its next attempt moved past that) is not taken
 // again before it is done.
+//
+// A sender that outlives its lease (a slow mail server, webhooks hanging
+// until their timeout) may find the rows it has not sent yet taken by
+// another: it renews each row (RenewOutbox) right before sending it, and
+// skips it when it no longer holds it. The claim's token is the
+// ClaimedUntil each row comes with, a time in nanoseconds: a row is only
+// claimed once its lease is over, for lease from then, so each claim of a
+// row writes a later value than any before it — unless the clock was set
+// back by more than the lease, to the nanosecond. A token column of its
+// own would need a migration, and a daemon of the previous version,
+// running beside this one during an upgrade, would claim rows without
+// changing it: claimed_until, it does change.
 func (db *DB) ClaimOutbox(ctx context.Context, due, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -490,6 +507,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, due, now time.Time, lease time.Du
 			return nil, fmt.Errorf("claim outbox: %w", err)
 		}
 		items[i].Attempts++
+		items[i].ClaimedUntil = fromUnixNano(until)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("claim outbox: commit: %w", err)
@@ -497,34 +515,73 @@ func (db *DB) ClaimOutbox(ctx context.Context, due, now time.Time, lease time.Du
 	return items, nil
 }
 
-// MarkOutboxSent records that the row was delivered at.
-func (db *DB) MarkOutboxSent(ctx context.Context, id int64, at time.Time) error {
-	_, err := db.sql.ExecContext(ctx, `
-		UPDATE notify_outbox SET status = 'sent', sent_at = ?, claimed_until = 0, last_error = ''
-		WHERE id = ?`, toUnixNano(at), id)
-	if err != nil {
-		return fmt.Errorf("mark outbox row %d sent: %w", id, err)
+// RenewOutbox holds a claimed row for lease from now, if the claim whose
+// token is claimedUntil still holds it (pending, and not claimed by
+// another sender since), and returns the claim's new token; held is false,
+// and nothing written, when it does not. A lease that ran out is renewed
+// all the same while no other sender has taken the row. A clock set back
+// never shortens the lease.
+func (db *DB) RenewOutbox(ctx context.Context, id int64, claimedUntil, now time.Time, lease time.Duration) (until time.Time, held bool, err error) {
+	until = now.Add(lease)
+	if until.Before(claimedUntil) {
+		until = claimedUntil
 	}
-	return nil
+	res, err := db.sql.ExecContext(ctx, `
+		UPDATE notify_outbox SET claimed_until = ?
+		WHERE id = ? AND claimed_until = ? AND status = 'pending'`,
+		toUnixNano(until), id, toUnixNano(claimedUntil))
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("renew the claim on outbox row %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return time.Time{}, false, nil
+	}
+	return fromUnixNano(toUnixNano(until)), true, nil
 }
 
-// MarkOutboxFailed records a failed attempt: the row is tried again at
-// retryAt, or, when retryAt is zero, given up as failed.
-func (db *DB) MarkOutboxFailed(ctx context.Context, id int64, reason string, retryAt time.Time) error {
-	var err error
+// MarkOutboxSent records that the row was delivered at, by the claim whose
+// token is claimedUntil; held says whether that claim still held it. A
+// delivery is recorded even by a claim that lost the row: it did go out,
+// and the sender that took the row over then finds it sent and does not
+// send it again (unless it is sending it already). Only a row recorded as
+// sent already is left as it is.
+func (db *DB) MarkOutboxSent(ctx context.Context, id int64, claimedUntil, at time.Time) (held bool, err error) {
+	const mark = `UPDATE notify_outbox SET status = 'sent', sent_at = ?, claimed_until = 0, last_error = '' WHERE id = ?`
+	res, err := db.sql.ExecContext(ctx, mark+` AND claimed_until = ? AND status = 'pending'`,
+		toUnixNano(at), id, toUnixNano(claimedUntil))
+	if err != nil {
+		return false, fmt.Errorf("mark outbox row %d sent: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	if _, err := db.sql.ExecContext(ctx, mark+` AND status <> 'sent'`, toUnixNano(at), id); err != nil {
+		return false, fmt.Errorf("mark outbox row %d sent: %w", id, err)
+	}
+	return false, nil
+}
+
+// MarkOutboxFailed records a failed attempt of the claim whose token is
+// claimedUntil: the row is tried again at retryAt, or, when retryAt is
+// zero, given up as failed. A claim that no longer holds the row records
+// nothing (held is false): the row's outcome is its new holder's.
+func (db *DB) MarkOutboxFailed(ctx context.Context, id int64, claimedUntil time.Time, reason string, retryAt time.Time) (held bool, err error) {
+	const ours = ` WHERE id = ? AND claimed_until = ? AND status = 'pending'`
+	var res sql.Result
 	if retryAt.IsZero() {
-		_, err = db.sql.ExecContext(ctx, `
-			UPDATE notify_outbox SET status = 'failed', claimed_until = 0, last_error = ?
-			WHERE id = ? AND status = 'pending'`, reason, id)
+		res, err = db.sql.ExecContext(ctx, `
+			UPDATE notify_outbox SET status = 'failed', claimed_until = 0, last_error = ?`+ours,
+			reason, id, toUnixNano(claimedUntil))
 	} else {
-		_, err = db.sql.ExecContext(ctx, `
-			UPDATE notify_outbox SET next_attempt_at = ?, claimed_until = 0, last_error = ?
-			WHERE id = ? AND status = 'pending'`, toUnixNano(retryAt), reason, id)
+		res, err = db.sql.ExecContext(ctx, `
+			UPDATE notify_outbox SET next_attempt_at = ?, claimed_until = 0, last_error = ?`+ours,
+			toUnixNano(retryAt), reason, id, toUnixNano(claimedUntil))
 	}
 	if err != nil {
-		return fmt.Errorf("mark outbox row %d failed: %w", id, err)
+		return false, fmt.Errorf("mark outbox row %d failed: %w", id, err)
 	}
-	return nil
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // RequeueFailed puts rows given up as failed back in the queue, due at
@@ -621,20 +678,21 @@ func (db *DB) OutboxRows(ctx context.Context, statuses []string, limit int) ([]O
 }
 
 const outboxColumns = `id, key, channel, kind, recipient, subscriber_id, event_id, watch, note,
-	created_at, status, attempts, next_attempt_at, last_error, sent_at`
+	created_at, status, attempts, next_attempt_at, last_error, sent_at, claimed_until`
 
 func scanOutbox(sc scanner) (OutboxItem, error) {
 	var (
-		it                  OutboxItem
-		sub, ev             sql.NullInt64
-		created, next, sent int64
+		it                         OutboxItem
+		sub, ev                    sql.NullInt64
+		created, next, sent, claim int64
 	)
 	if err := sc.Scan(&it.ID, &it.Key, &it.Channel, &it.Kind, &it.Recipient, &sub, &ev, &it.Watch, &it.Note,
-		&created, &it.Status, &it.Attempts, &next, &it.LastError, &sent); err != nil {
+		&created, &it.Status, &it.Attempts, &next, &it.LastError, &sent, &claim); err != nil {
 		return OutboxItem{}, err
 	}
 	it.SubscriberID, it.EventID = sub.Int64, ev.Int64
 	it.CreatedAt, it.NextAttemptAt, it.SentAt = fromUnixNano(created), fromUnixNano(next), fromUnixNano(sent)
+	it.ClaimedUntil = fromUnixNano(claim)
 	return it, nil
 }
 

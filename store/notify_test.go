@@ -193,20 +193,53 @@ func TestClaimOutboxLease(t *testing.T) {
 	if again, _ := db.ClaimOutbox(ctx, t0.Add(90*time.Second), t0.Add(90*time.Second), time.Minute, 10); len(again) != 0 {
 		t.Errorf("claimed twice during the lease: %+v", again)
 	}
-	// …but are once it ends (the sender died).
-	if again, _ := db.ClaimOutbox(ctx, t0.Add(3*time.Minute), t0.Add(3*time.Minute), time.Minute, 10); len(again) != 3 || again[0].Attempts != 2 {
-		t.Errorf("after the lease: %+v", again)
+	// …but are once it ends (the sender died, or is slow).
+	again, err := db.ClaimOutbox(ctx, t0.Add(3*time.Minute), t0.Add(3*time.Minute), time.Minute, 10)
+	if err != nil || len(again) != 3 || again[0].Attempts != 2 || !again[0].ClaimedUntil.Equal(t0.Add(4*time.Minute)) {
+		t.Fatalf("after the lease: %+v, %v", again, err)
 	}
-	if err := db.MarkOutboxSent(ctx, got[0].ID, t0.Add(4*time.Minute)); err != nil {
-		t.Fatal(err)
+	// The first claim lost its rows: it can neither renew them nor record
+	// a failure, and the second claim still holds them.
+	if _, held, err := db.RenewOutbox(ctx, got[1].ID, got[1].ClaimedUntil, t0.Add(3*time.Minute), time.Minute); held || err != nil {
+		t.Errorf("the lost claim renewed its row: %v, %v", held, err)
 	}
-	if err := db.MarkOutboxFailed(ctx, got[1].ID, "refused", t0.Add(time.Hour)); err != nil {
-		t.Fatal(err)
+	if held, err := db.MarkOutboxFailed(ctx, got[1].ID, got[1].ClaimedUntil, "timeout", time.Time{}); held || err != nil {
+		t.Errorf("the lost claim recorded a failure: %v, %v", held, err)
 	}
-	if err := db.MarkOutboxFailed(ctx, 3, "gone", time.Time{}); err != nil {
-		t.Fatal(err)
+	// A renewal moves the lease, and the token with it.
+	until, held, err := db.RenewOutbox(ctx, again[1].ID, again[1].ClaimedUntil, t0.Add(210*time.Second), time.Minute)
+	if err != nil || !held || !until.Equal(t0.Add(270*time.Second)) {
+		t.Fatalf("renew: %v, %v, %v", until, held, err)
+	}
+	if _, held, _ := db.RenewOutbox(ctx, again[1].ID, again[1].ClaimedUntil, t0.Add(210*time.Second), time.Minute); held {
+		t.Error("renewed with the token the renewal replaced")
+	}
+	if kept, held, _ := db.RenewOutbox(ctx, again[1].ID, until, t0, time.Minute); !held || !kept.Equal(until) {
+		t.Errorf("a clock set back: lease until %v, want it kept at %v", kept, until)
+	}
+	back, _ := db.ClaimOutbox(ctx, t0.Add(4*time.Minute), t0.Add(4*time.Minute), time.Minute, 10)
+	if len(back) != 2 || back[0].ID != got[0].ID || back[1].ID == again[1].ID {
+		t.Fatalf("claimable once the second lease ended: %+v, want all but the renewed row", back)
+	}
+	// A delivery is recorded even by a claim that lost the row: it went
+	// out, and the row's holder must not send it again.
+	if held, err := db.MarkOutboxSent(ctx, got[0].ID, got[0].ClaimedUntil, t0.Add(4*time.Minute)); held || err != nil {
+		t.Fatalf("sent by the lost claim: held %v, %v", held, err)
+	}
+	if _, held, _ := db.RenewOutbox(ctx, got[0].ID, back[0].ClaimedUntil, t0.Add(4*time.Minute), time.Minute); held {
+		t.Error("a row recorded as sent renewed")
+	}
+	if held, err := db.MarkOutboxSent(ctx, got[0].ID, back[0].ClaimedUntil, t0.Add(5*time.Minute)); held || err != nil {
+		t.Errorf("sent again: held %v, %v; want the first record kept", held, err)
+	}
+	if held, err := db.MarkOutboxFailed(ctx, got[1].ID, until, "refused", t0.Add(time.Hour)); !held || err != nil {
+		t.Fatalf("failed by its holder: %v, %v", held, err)
 	}
 	rows, _ := db.OutboxRows(ctx, nil, 0)
+	if held, err := db.MarkOutboxFailed(ctx, 3, rows[2].ClaimedUntil, "gone", time.Time{}); !held || err != nil {
+		t.Fatalf("failed by its holder: %v, %v", held, err)
+	}
+	rows, _ = db.OutboxRows(ctx, nil, 0)
 	if rows[0].Status != OutboxSent || !rows[0].SentAt.Equal(t0.Add(4*time.Minute)) ||
 		rows[1].Status != OutboxPending || rows[1].LastError != "refused" || !rows[1].NextAttemptAt.Equal(t0.Add(time.Hour)) ||
 		rows[2].Status != OutboxFailed {
@@ -219,6 +252,9 @@ func TestClaimOutboxLease(t *testing.T) {
 		t.Errorf("newest: %+v", newest)
 	}
 }
+
+// errOf is the error of a mark made by the claim that holds the row.
+func errOf(_ bool, err error) error { return err }
 
 func TestRecordDigests(t *testing.T) {
 	ctx := context.Background()
@@ -336,11 +372,11 @@ func TestRequeueFailed(t *testing.T) {
 		t.Fatalf("claim: %+v %v", claimed, err)
 	}
 	for _, it := range claimed[:3] {
-		if err := db.MarkOutboxFailed(ctx, it.ID, "535 authentication failed", time.Time{}); err != nil {
+		if _, err := db.MarkOutboxFailed(ctx, it.ID, it.ClaimedUntil, "535 authentication failed", time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := db.MarkOutboxFailed(ctx, claimed[4].ID, "connection refused", t0.Add(100*time.Hour)); err != nil {
+	if _, err := db.MarkOutboxFailed(ctx, claimed[4].ID, claimed[4].ClaimedUntil, "connection refused", t0.Add(100*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Unsubscribe(ctx, bob.ID, t0); err != nil {
@@ -452,11 +488,11 @@ func TestNotificationCounts(t *testing.T) {
 		t.Fatalf("claim: %d rows, %v", len(rows), err)
 	}
 	for _, err := range []error{
-		db.MarkOutboxSent(ctx, rows[0].ID, t0),
-		db.MarkOutboxFailed(ctx, rows[1].ID, "550 no such user", time.Time{}),
-		db.MarkOutboxFailed(ctx, rows[2].ID, "451 try later", t0.Add(time.Minute)), // a retry to come
+		errOf(db.MarkOutboxSent(ctx, rows[0].ID, rows[0].ClaimedUntil, t0)),
+		errOf(db.MarkOutboxFailed(ctx, rows[1].ID, rows[1].ClaimedUntil, "550 no such user", time.Time{})),
+		errOf(db.MarkOutboxFailed(ctx, rows[2].ID, rows[2].ClaimedUntil, "451 try later", t0.Add(time.Minute))), // a retry to come
 		db.CancelOutbox(ctx, rows[3].ID, "unsubscribed"),
-		db.MarkOutboxFailed(ctx, rows[4].ID, "410 Gone", time.Time{}),
+		errOf(db.MarkOutboxFailed(ctx, rows[4].ID, rows[4].ClaimedUntil, "410 Gone", time.Time{})),
 		// rows[5], a webhook, claimed: still pending
 	} {
 		if err != nil {

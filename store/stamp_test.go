@@ -137,7 +137,7 @@ func TestNextOutboxAttempt(t *testing.T) {
 		t.Errorf("next %v, want %v", n, t0.Add(2*time.Hour))
 	}
 	// Sent, the row is no longer pending; the last one still is.
-	if err := db.MarkOutboxSent(ctx, claimed[0].ID, t0.Add(time.Hour)); err != nil {
+	if _, err := db.MarkOutboxSent(ctx, claimed[0].ID, claimed[0].ClaimedUntil, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if n := next(); !n.Equal(t0.Add(2 * time.Hour)) {

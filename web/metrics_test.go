@@ -45,11 +45,11 @@ func TestMetricsNotifications(t *testing.T) {
 		var err error
 		switch it.Key {
 		case "refused":
-			err = r.DB.MarkOutboxFailed(ctx, it.ID, "550 no such user", time.Time{})
+			_, err = r.DB.MarkOutboxFailed(ctx, it.ID, it.ClaimedUntil, "550 no such user", time.Time{})
 		case "delivered":
-			err = r.DB.MarkOutboxSent(ctx, it.ID, at)
+			_, err = r.DB.MarkOutboxSent(ctx, it.ID, it.ClaimedUntil, at)
 		case "retried":
-			err = r.DB.MarkOutboxFailed(ctx, it.ID, "503 Service Unavailable", at.Add(time.Minute))
+			_, err = r.DB.MarkOutboxFailed(ctx, it.ID, it.ClaimedUntil, "503 Service Unavailable", at.Add(time.Minute))
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -214,7 +214,7 @@ func TestOutboxRetry(t *testing.T) {
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim: %v, %v", claimed, err)
 	}
-	if err := db.MarkOutboxFailed(ctx, claimed[0].ID, "535 5.7.8 authentication failed", time.Time{}); err != nil {
+	if _, err := db.MarkOutboxFailed(ctx, claimed[0].ID, claimed[0].ClaimedUntil, "535 5.7.8 authentication failed", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -495,7 +495,7 @@ func TestDigestNowReportsWhatItSent(t *testing.T) {
 	// While digest --now sends ada's alert, the daemon records its notice
 	// sent and plans another, due at once.
 	mail.onData = func() {
-		if err := db.MarkOutboxSent(ctx, held[0].ID, time.Now()); err != nil {
+		if _, err := db.MarkOutboxSent(ctx, held[0].ID, held[0].ClaimedUntil, time.Now()); err != nil {
 			t.Errorf("the daemon's send: %v", err)
 		}
 		plan("operator:late", "oncall@example.org", time.Now().Add(-time.Second))

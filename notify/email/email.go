@@ -267,10 +267,13 @@ func (c *Client) From() *mail.Address { return c.from }
 // Send sends the messages in turn over one connection and calls done
 // with each message's outcome (nil: the server accepted it) right after
 // its attempt, before the next message goes out, so that the caller can
-// record it at once. When the connection cannot be made or breaks, the
-// messages left get that error. Send stops early and returns done's error
-// when done fails.
-func (c *Client) Send(ctx context.Context, msgs []*Message, done func(i int, err error) error) error {
+// record it at once. before, unless nil, is called right before each
+// message goes out, when the session may have lasted long already: a
+// message it says false to is not sent, and gets no done. When the
+// connection cannot be made or breaks, the messages left get that error
+// (without before: none of them is sent). Send stops early and returns the
+// error of before or done when either fails.
+func (c *Client) Send(ctx context.Context, msgs []*Message, before func(i int) (bool, error), done func(i int, err error) error) error {
 	built := make([]*gomail.Msg, len(msgs))
 	pending := 0
 	for i, m := range msgs {
@@ -318,6 +321,15 @@ func (c *Client) Send(ctx context.Context, msgs []*Message, done func(i int, err
 		}
 		if err := ctx.Err(); err != nil {
 			return failAll(i, &Error{Err: err, temporary: true})
+		}
+		if before != nil {
+			send, err := before(i)
+			if err != nil {
+				return err
+			}
+			if !send {
+				continue
+			}
 		}
 		var sendErr error
 		if err := client.SendWithSMTPClient(conn, b); err != nil {
