@@ -18,9 +18,12 @@ type status struct {
 	Since  time.Time
 }
 
+// statusLabels are the words the overview shows for a watch's status key.
+var statusLabels = map[string]string{"anomaly": "anomaly", "fetch_error": "fetch error", "never": "never checked", "ok": "ok"}
+
 func watchStatus(s monitor.WatchSummary) status {
 	st := status{Key: s.StatusKey()}
-	st.Label = map[string]string{"anomaly": "anomaly", "fetch_error": "fetch error", "never": "never checked", "ok": "ok"}[st.Key]
+	st.Label = statusLabels[st.Key]
 	if s.Episode != nil {
 		st.Detail, st.Since = s.Episode.Reason, s.Episode.Since
 	}

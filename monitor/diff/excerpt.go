@@ -3,7 +3,6 @@ package diff
 import (
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -129,12 +128,7 @@ func printablePieces(pieces []ExcerptPiece) []ExcerptPiece {
 		return pieces
 	}
 	for k := range pieces {
-		pieces[k].Text = strings.Map(func(r rune) rune {
-			if unicode.IsControl(r) && r != '\t' {
-				return utf8.RuneError
-			}
-			return r
-		}, pieces[k].Text)
+		pieces[k].Text = replaceControls(pieces[k].Text)
 	}
 	return pieces
 }

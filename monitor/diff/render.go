@@ -268,6 +268,12 @@ func printable(s string) string {
 	if !hasControl(s) {
 		return s
 	}
+	return replaceControls(s)
+}
+
+// replaceControls is printable without its fast path: every control
+// character but tab, and every invalid byte, becomes U+FFFD.
+func replaceControls(s string) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) && r != '\t' {
 			return utf8.RuneError
