@@ -209,6 +209,16 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// WebhookURLs lists the webhooks' URLs, in the configuration's order:
+// what the store records when it first sees each one (Outbox.RecordWebhooks).
+func (c *Config) WebhookURLs() []string {
+	urls := make([]string, len(c.Webhooks))
+	for i, w := range c.Webhooks {
+		urls[i] = w.URL
+	}
+	return urls
+}
+
 func (c *Config) digestSchedule() string {
 	if c.DigestSchedule == "" {
 		return DefaultDigestSchedule

@@ -117,7 +117,9 @@ func (s *Service) PreviewDigests(ctx context.Context) ([]*Notification, error) {
 	}
 	wouldHold := map[int64][]int64{}
 	for i := range unplanned {
-		p, err := s.plan(ctx, &unplanned[i], subs)
+		// Only what would be held counts: no webhook start is needed, nor
+		// recorded by a preview.
+		p, err := s.plan(ctx, &unplanned[i], subs, nil)
 		if err != nil {
 			return nil, err
 		}

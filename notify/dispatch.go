@@ -13,9 +13,20 @@ import (
 // in its own transaction with the cursor's move past it. It returns how
 // many events it planned. When another dispatcher moves the cursor
 // meanwhile, it stops without error: the other one goes on.
+//
+// The cursor says what was planned, not who was there: it stays where it
+// was while only 'check' runs, for weeks maybe. So each recipient hears
+// only of the events recorded after it started — a subscriber after it
+// subscribed, a webhook after a policywatch process first saw it
+// configured (RecordWebhooks, which the first Dispatch calls if the
+// command did not).
 func (s *Service) Dispatch(ctx context.Context) (int, error) {
 	if s.cfg.sendless {
 		return 0, ErrNotSending // it would plan what nobody sends
+	}
+	hooks, err := s.webhookStarts(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("dispatch: %w", err)
 	}
 	cursor, _, err := s.store.NotifyState(ctx)
 	if err != nil {
@@ -38,7 +49,7 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 		}
 		for i := range events {
 			e := &events[i]
-			p, err := s.plan(ctx, e, subs)
+			p, err := s.plan(ctx, e, subs, hooks)
 			if err != nil {
 				return planned, fmt.Errorf("dispatch event %d: %w", e.ID, err)
 			}
@@ -55,8 +66,36 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 	}
 }
 
-// plan decides who hears of e, and how.
-func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber) (Plan, error) {
+// RecordWebhooks records the configured webhooks that no policywatch
+// process has seen yet as starting after the newest event, and reads where
+// each one starts. The daemon calls it before its first pass, so that the
+// pass's events are the new webhooks' first; Dispatch calls it once
+// otherwise. Without webhooks it reads nothing.
+func (s *Service) RecordWebhooks(ctx context.Context) error {
+	_, err := s.webhookStarts(ctx)
+	return err
+}
+
+// webhookStarts returns each configured webhook's start by URL, recorded
+// and read once: a process's configuration does not change, and a start,
+// once recorded, never does.
+func (s *Service) webhookStarts(ctx context.Context) (map[string]int64, error) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	if s.hooksAfter != nil || len(s.cfg.Webhooks) == 0 {
+		return s.hooksAfter, nil
+	}
+	starts, err := s.store.RecordWebhooks(ctx, s.cfg.WebhookURLs(), s.now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	s.hooksAfter = starts
+	return starts, nil
+}
+
+// plan decides who hears of e, and how. hooks are the webhooks' starts
+// (webhookStarts).
+func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber, hooks map[string]int64) (Plan, error) {
 	var p Plan
 	if e.Imported {
 		return p, nil // backfilled history: never notified
@@ -69,7 +108,7 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber)
 		}
 	}
 	for _, w := range s.cfg.Webhooks {
-		if e.Severity.Rank() < monitor.Severity(w.MinSeverity).Rank() || !follows(w.Watches, e.Watch) {
+		if e.ID <= hooks[w.URL] || e.Severity.Rank() < monitor.Severity(w.MinSeverity).Rank() || !follows(w.Watches, e.Watch) {
 			continue
 		}
 		p.Outbox = append(p.Outbox, row("webhook:"+strconv.FormatInt(e.ID, 10)+":"+w.URL, ChannelWebhook, KindWebhook, w.URL, 0))
@@ -78,7 +117,7 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber)
 	switch e.Kind {
 	case monitor.KindChange, monitor.KindRevert:
 		for _, sub := range subs {
-			if !sub.Follows(e.Watch) {
+			if e.ID <= sub.AfterEvent || !sub.Follows(e.Watch) {
 				continue
 			}
 			alertable := e.Severity.Rank() >= threshold(sub).Rank()

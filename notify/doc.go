@@ -72,6 +72,16 @@
 //     `events --json` object, signed with HMAC-SHA256.
 //   - Feeds show baseline, change and revert events, by watch or minimum
 //     severity; imported events are never notified.
+//   - A subscriber or webhook hears only of the events recorded after it
+//     started: the cursor says what was planned, not who was there, and
+//     it stays put while only `policywatch check` runs. A subscriber
+//     starts after the newest event when it subscribes (again, after an
+//     unsubscribe: Subscriber.AfterEvent); a webhook when a process that
+//     records or dispatches events first sees it configured
+//     (Service.RecordWebhooks; the store keeps the SHA-256 of its URL, and
+//     the first start for good, through removals from the configuration).
+//     The subscribers of a database from before this rule, and the
+//     webhooks it had deliveries for, start at 0: everything.
 //
 // Everything scraped (titles, summaries, quotes, links) is hostile: email
 // headers are stripped of control characters and encoded, HTML bodies and

@@ -149,7 +149,8 @@ func (r *rig) subscribe(address string, mutate func(*notify.Subscriber)) notify.
 }
 
 // service returns a Service on the rig's store and clock, sending through
-// the mail server ms (nil: no email).
+// the mail server ms (nil: no email), its webhooks recorded as starting
+// now.
 func (r *rig) service(cfg notify.Config, ms *mailServer, opts ...notify.Option) *notify.Service {
 	r.t.Helper()
 	if ms != nil {
@@ -158,6 +159,11 @@ func (r *rig) service(cfg notify.Config, ms *mailServer, opts ...notify.Option) 
 	}
 	svc, err := notify.New(cfg, r.store, append([]notify.Option{notify.WithClock(r.clock.Now), notify.WithLogger(quiet)}, opts...)...)
 	if err != nil {
+		r.t.Fatal(err)
+	}
+	// As the daemon does before its first pass: the webhooks hear of the
+	// events checked from now on.
+	if err := svc.RecordWebhooks(context.Background()); err != nil {
 		r.t.Fatal(err)
 	}
 	return svc

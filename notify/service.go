@@ -88,6 +88,9 @@ type Service struct {
 	secretMu sync.Mutex
 	secret   []byte
 
+	hooksMu    sync.Mutex
+	hooksAfter map[string]int64 // each webhook's start, by URL; nil until RecordWebhooks
+
 	tmpl     *templates
 	excerpts *excerptCache
 	feeds    *feedCache

@@ -22,6 +22,10 @@ type Subscriber struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	UnsubscribedAt time.Time // zero while subscribed
+	// AfterEvent is the newest event when the subscription started: the
+	// subscriber hears of the later ones only (0: of every one). The
+	// store sets it when it subscribes an address (again).
+	AfterEvent int64
 }
 
 // Follows says whether the subscriber follows the watch.
@@ -139,6 +143,10 @@ type Outbox interface {
 	NotifyState(ctx context.Context) (cursor int64, digestSlot time.Time, err error)
 	NotifySecret(ctx context.Context) ([]byte, error)
 	LastAlertAt(ctx context.Context, subscriberID int64, watch string) (time.Time, error)
+	// RecordWebhooks records the webhooks of urls seen for the first time
+	// as starting after the newest event, and returns each one's start:
+	// it hears of the events whose id is greater.
+	RecordWebhooks(ctx context.Context, urls []string, now time.Time) (map[string]int64, error)
 	// RecordPlan writes a plan in one transaction; monitor.ErrConflict
 	// when the cursor moved meanwhile.
 	RecordPlan(ctx context.Context, p Plan) error

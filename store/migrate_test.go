@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -277,6 +279,68 @@ func TestFactsMigration(t *testing.T) {
 	v, err := db.Version(ctx, 1)
 	if err != nil || v.Text != text || v.Language != "en" || v.Watch != "alpha" {
 		t.Errorf("version 1 after 0008: %+v, %v", v, err)
+	}
+}
+
+// TestRecipientStartsMigration: 0009 changes nothing for the recipients a
+// database already had. A subscriber hears of every event as before, and
+// a webhook the outbox already posted to starts at 0, so that the events
+// not yet planned when the daemon stopped for the upgrade still go to it;
+// a webhook first seen after the upgrade starts after the newest event.
+// Only the SHA-256 of a URL is stored in the new table.
+func TestRecipientStartsMigration(t *testing.T) {
+	ctx := context.Background()
+	old, path := databaseBefore(t, 9)
+	const hook = "https://chat.example/hooks/T0KEN-s3cret"
+	for _, stmt := range []string{
+		`INSERT INTO watches (id, name, url, config, created_at) VALUES (1, 'alpha', 'http://a/', '{}', 0)`,
+		`INSERT INTO checks (id, watch_id, started_at, finished_at, fetcher, outcome) VALUES (1, 1, 1, 1, 'http', 'changed')`,
+		`INSERT INTO events (id, watch_id, check_id, time, kind, severity, summary, reason, detail, words_added, words_removed) VALUES
+			(1, 1, 1, 1, 'change', 'critical', 'one', '', '', 1, 0),
+			(2, 1, 1, 2, 'change', 'critical', 'two', '', '', 1, 0),
+			(3, 1, 1, 3, 'change', 'critical', 'three', '', '', 1, 0)`,
+		`UPDATE notify_state SET cursor = 1`,
+		`INSERT INTO notify_subscribers (email, digest, min_severity, created_at, updated_at) VALUES ('ada@example.org', 'daily', 'critical', 1, 1)`,
+		`INSERT INTO notify_outbox (key, channel, kind, recipient, event_id, watch, created_at, next_attempt_at) VALUES
+			('webhook:1:` + hook + `', 'webhook', 'webhook', '` + hook + `', 1, 'alpha', 5, 5)`,
+	} {
+		if _, err := old.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	db := openOld(t, old, path)
+
+	ada, err := db.SubscriberByEmail(ctx, "ada@example.org")
+	if err != nil || ada.AfterEvent != 0 {
+		t.Errorf("subscriber after 0009: %+v, %v; want it to hear of every event (0)", ada, err)
+	}
+	// Subscribing an active address again changes its settings, not its start.
+	if again, err := db.Subscribe(ctx, Subscriber{Email: ada.Email, Digest: "weekly", MinSeverity: monitor.SeverityCritical}); err != nil || again.AfterEvent != 0 {
+		t.Errorf("updated subscriber %+v, %v; want its start kept at 0", again, err)
+	}
+	const fresh = "https://hooks.example/new"
+	starts, err := db.RecordWebhooks(ctx, []string{hook, fresh}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if starts[hook] != 0 || starts[fresh] != 3 {
+		t.Errorf("webhook starts %v; want 0 for the one the outbox knew, 3 (the newest event) for the new one", starts)
+	}
+	if rows, err := db.OutboxRows(ctx, []string{OutboxPending}, 0); err != nil || len(rows) != 1 {
+		t.Errorf("pending rows %+v, %v; want the webhook's delivery still pending", rows, err)
+	}
+	// A webhook is named by the SHA-256 of its URL, never the URL.
+	var n int
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM notify_webhooks`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("%d webhooks recorded (%v), want 2", n, err)
+	}
+	for u, want := range map[string]int64{hook: 0, fresh: 3} {
+		sum := sha256.Sum256([]byte(u))
+		var after int64
+		err := db.sql.QueryRowContext(ctx, `SELECT after_event FROM notify_webhooks WHERE url_sha256 = ?`, hex.EncodeToString(sum[:])).Scan(&after)
+		if err != nil || after != want {
+			t.Errorf("the row named by the SHA-256 of %s: start %d (%v), want %d", u, after, err, want)
+		}
 	}
 }
 

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +15,8 @@ import (
 )
 
 // The tables of notifications (migrations/0002_notify.sql): subscribers,
-// the outbox, the changes held for digests and the dispatcher's cursor.
+// the outbox, the changes held for digests and the dispatcher's cursor;
+// and where each subscriber and webhook starts (0009_recipient_starts.sql).
 // notify consumes them through interfaces of its own; the types here have
 // the same fields as notify's, so internal/notifystore converts one to the
 // other with a plain conversion (notify and store may not import each
@@ -29,6 +32,10 @@ type Subscriber struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	UnsubscribedAt time.Time // zero while subscribed
+	// AfterEvent is the newest event when the subscription started: the
+	// subscriber hears of the later ones only (0: of every one). Subscribe
+	// sets it and ignores the value given.
+	AfterEvent int64
 }
 
 // OutboxItem is one notification: planned, then sent.
@@ -95,10 +102,11 @@ const (
 )
 
 // Subscribe adds a subscriber, or updates the one with the same address
-// (compared without regard to case) and makes it active again. A
-// subscriber without a digest keeps, of the changes held for it, only
-// those that meet its threshold (the alerts held back). It returns the
-// subscriber as stored.
+// (compared without regard to case) and makes it active again. A new
+// subscriber, or a former one back, starts after the newest event
+// (AfterEvent); an active one keeps its start. A subscriber without a
+// digest keeps, of the changes held for it, only those that meet its
+// threshold (the alerts held back). It returns the subscriber as stored.
 func (db *DB) Subscribe(ctx context.Context, s Subscriber) (Subscriber, error) {
 	watches, err := json.Marshal(nonNil(s.Watches))
 	if err != nil {
@@ -108,11 +116,15 @@ func (db *DB) Subscribe(ctx context.Context, s Subscriber) (Subscriber, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	// The newest event is read in the statement that writes the row, so
+	// that an event a check commits meanwhile is either before the start
+	// or heard of, never lost between the two.
 	_, err = db.sql.ExecContext(ctx, `
-		INSERT INTO notify_subscribers (email, watches, digest, min_severity, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?)
+		INSERT INTO notify_subscribers (email, watches, digest, min_severity, created_at, updated_at, after_event)
+		VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(id), 0) FROM events))
 		ON CONFLICT (email) DO UPDATE SET watches = excluded.watches, digest = excluded.digest,
-			min_severity = excluded.min_severity, updated_at = excluded.updated_at, unsubscribed_at = 0`,
+			min_severity = excluded.min_severity, updated_at = excluded.updated_at, unsubscribed_at = 0,
+			after_event = CASE WHEN unsubscribed_at = 0 THEN after_event ELSE excluded.after_event END`,
 		s.Email, string(watches), s.Digest, s.MinSeverity, toUnixNano(now), toUnixNano(now))
 	if err != nil {
 		return Subscriber{}, fmt.Errorf("subscribe %s: %w", s.Email, err)
@@ -222,7 +234,7 @@ func (db *DB) Unsubscribe(ctx context.Context, id int64, at time.Time) (Subscrib
 	return s, nil
 }
 
-const subscriberColumns = `id, email, watches, digest, min_severity, created_at, updated_at, unsubscribed_at`
+const subscriberColumns = `id, email, watches, digest, min_severity, created_at, updated_at, unsubscribed_at, after_event`
 
 func (db *DB) subscriberWhere(ctx context.Context, q querier, where string, arg any) (Subscriber, error) {
 	s, err := scanSubscriber(q.QueryRowContext(ctx,
@@ -242,7 +254,7 @@ func scanSubscriber(sc scanner) (Subscriber, error) {
 		watches            string
 		created, upd, gone int64
 	)
-	if err := sc.Scan(&s.ID, &s.Email, &watches, &s.Digest, &s.MinSeverity, &created, &upd, &gone); err != nil {
+	if err := sc.Scan(&s.ID, &s.Email, &watches, &s.Digest, &s.MinSeverity, &created, &upd, &gone, &s.AfterEvent); err != nil {
 		return Subscriber{}, err
 	}
 	if err := json.Unmarshal([]byte(watches), &s.Watches); err != nil {
@@ -284,6 +296,52 @@ func (db *DB) NotifySecret(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("notify secret: %w", err)
 	}
 	return secret, nil
+}
+
+// RecordWebhooks records the webhooks of urls not seen before as starting
+// after the newest event, and returns where each of urls starts: it hears
+// of the events whose id is greater. A webhook seen before keeps its first
+// start, whatever happened since (removed from the configuration, added
+// back). So does, at 0 (everything), one the outbox already has
+// deliveries for: a webhook of a database older than this table (an
+// upgrade neither drops its pending events nor changes what it gets).
+// Only the SHA-256 of a URL is stored.
+func (db *DB) RecordWebhooks(ctx context.Context, urls []string, now time.Time) (map[string]int64, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("record webhooks: %w", err)
+	}
+	defer tx.Rollback()
+	starts := make(map[string]int64, len(urls))
+	for _, u := range urls {
+		key := webhookKey(u)
+		// BEGIN took the write lock: no check commits an event between
+		// the newest one read here and the row that starts after it.
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO notify_webhooks (url_sha256, after_event, first_seen)
+			VALUES (?, CASE WHEN EXISTS (SELECT 1 FROM notify_outbox WHERE channel = 'webhook' AND recipient = ?) THEN 0
+				ELSE (SELECT COALESCE(MAX(id), 0) FROM events) END, ?)
+			ON CONFLICT (url_sha256) DO NOTHING`, key, u, toUnixNano(now)); err != nil {
+			return nil, fmt.Errorf("record webhooks: %w", err)
+		}
+		var after int64
+		if err := tx.QueryRowContext(ctx,
+			`SELECT after_event FROM notify_webhooks WHERE url_sha256 = ?`, key).Scan(&after); err != nil {
+			return nil, fmt.Errorf("record webhooks: %w", err)
+		}
+		starts[u] = after
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("record webhooks: commit: %w", err)
+	}
+	return starts, nil
+}
+
+// webhookKey names a webhook in notify_webhooks: a chat webhook's URL
+// carries its token, which the database need not hold once more.
+func webhookKey(url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return hex.EncodeToString(sum[:])
 }
 
 // LastAlertAt returns when the last immediate alert about the watch was

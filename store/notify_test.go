@@ -108,6 +108,57 @@ func TestSubscribers(t *testing.T) {
 	}
 }
 
+// TestSubscriberStarts: a subscriber hears of the events after the newest
+// one when it subscribed; changing its settings keeps that start, and
+// subscribing again after an unsubscribe starts anew.
+func TestSubscriberStarts(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	first := recordEvents(t, db, 2)
+	ada, err := db.Subscribe(ctx, Subscriber{Email: "ada@example.org", Digest: "daily", MinSeverity: monitor.SeverityCritical, AfterEvent: 99})
+	if err != nil || ada.AfterEvent != first[1] {
+		t.Fatalf("new subscriber %+v, %v; want a start of %d, the newest event, whatever was given", ada, err, first[1])
+	}
+	more := recordEvents(t, db, 1)
+	if again, err := db.Subscribe(ctx, Subscriber{Email: "ada@example.org", Digest: "weekly", MinSeverity: monitor.SeverityCritical}); err != nil || again.AfterEvent != first[1] {
+		t.Errorf("updated subscriber %+v, %v; want its start kept at %d", again, err, first[1])
+	}
+	if _, err := db.Unsubscribe(ctx, ada.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if gone, err := db.SubscriberByID(ctx, ada.ID); err != nil || gone.AfterEvent != first[1] {
+		t.Errorf("unsubscribed %+v, %v", gone, err)
+	}
+	later := recordEvents(t, db, 1)
+	back, err := db.Subscribe(ctx, Subscriber{Email: "ada@example.org", Digest: "daily", MinSeverity: monitor.SeverityCritical})
+	if err != nil || back.AfterEvent != later[0] || back.AfterEvent <= more[0] {
+		t.Errorf("subscribed again %+v, %v; want a start of %d: what happened while away is not news", back, err, later[0])
+	}
+}
+
+// TestRecordWebhooks: a webhook starts after the newest event when first
+// seen, and keeps that start however often it is seen again: a process
+// that restarts, a webhook removed from the configuration and added back.
+func TestRecordWebhooks(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	const a, b = "https://hooks.example/a?token=x", "https://hooks.example/b"
+	starts, err := db.RecordWebhooks(ctx, []string{a}, t0)
+	if err != nil || len(starts) != 1 || starts[a] != 0 {
+		t.Fatalf("on an empty history: %v, %v; want %s at 0", starts, err, a)
+	}
+	events := recordEvents(t, db, 2)
+	starts, err = db.RecordWebhooks(ctx, []string{b}, t0.Add(time.Hour)) // a left the configuration
+	if err != nil || starts[b] != events[1] {
+		t.Fatalf("%v, %v; want %s at %d", starts, err, b, events[1])
+	}
+	recordEvents(t, db, 1)
+	starts, err = db.RecordWebhooks(ctx, []string{a, b}, t0.Add(2*time.Hour)) // and came back
+	if err != nil || starts[a] != 0 || starts[b] != events[1] {
+		t.Errorf("%v, %v; want the first starts kept: %s at 0, %s at %d", starts, err, a, b, events[1])
+	}
+}
+
 func TestNotifyPlanCursor(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openDB(t)
@@ -146,6 +197,7 @@ func TestNotifyCursorStartsAtExistingEvents(t *testing.T) {
 	events := recordEvents(t, db, 4)
 	// Go back to schema 1, as a database written before notifications.
 	for _, stmt := range []string{
+		`DROP TABLE notify_webhooks`,
 		`DROP TABLE notify_digest_items`, `DROP TABLE notify_outbox`, `DROP TABLE notify_subscribers`, `DROP TABLE notify_state`,
 		`DROP TABLE pruned_checks`, `DROP TABLE pruned_attempts`,
 		`DROP TRIGGER checks_add_to_totals`, `DROP TRIGGER attempts_add_to_totals`,

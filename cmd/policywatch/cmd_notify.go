@@ -50,6 +50,20 @@ func (a *app) notifier(nc *notify.Config, opts []notify.Option) (*notify.Service
 	return notify.New(*nc, notifystore.Store{DB: a.db}, append(base, opts...)...)
 }
 
+// recordWebhooks records, before check records events, the configured
+// webhooks no policywatch process has seen yet: a webhook hears of the
+// events recorded after it was first seen, and 'digest --now' (or the
+// daemon) must post what this check finds to a webhook configured for it,
+// though check sends nothing. It reads no secret, as check reads none.
+func (a *app) recordWebhooks(ctx context.Context) error {
+	nc, err := a.cfg.NotifyConfig()
+	if err != nil || len(nc.Webhooks) == 0 {
+		return err
+	}
+	_, err = a.db.RecordWebhooks(ctx, nc.WebhookURLs(), time.Now())
+	return err
+}
+
 // warnOrphanSubscriptions says, at the daemon's start, which subscribers
 // follow a watch the configuration no longer has (removed or renamed):
 // they would silently get nothing of it.
@@ -102,6 +116,9 @@ notify.digest_schedule time, weekly on Mondays; none: no digest, only the
 alerts the hourly limit held back, at the next digest time). Anomalies
 and fetch errors never go to subscribers. Every email has a one-click
 unsubscribe link when notify.base_url is set.
+
+The address hears of the changes recorded from now on, none found before
+it subscribed (nor, for a former subscriber, while it was away).
 
 For an address already subscribed, only the options given change: the
 others keep their values. --watch replaces the list of watches followed;

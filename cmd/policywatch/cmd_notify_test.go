@@ -426,6 +426,60 @@ func TestDigestNowSendsWhatCheckLeft(t *testing.T) {
 	}
 }
 
+// TestDaemonPostsNoOldEventsToANewWebhook: 'check' ran without a notify
+// section, then a webhook was configured and the daemon started. The
+// webhook used to get every change those checks had found, as if new; it
+// gets the change the daemon's first pass finds, and nothing older.
+func TestDaemonPostsNoOldEventsToANewWebhook(t *testing.T) {
+	page := newPolicyServer(t)
+	hooks := newHookReceiver(t, 0)
+	c := newCLI(t)
+	settings := daemonYAML(page, "1s")
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, settings)
+	checkACriticalChange(t, c, page) // a baseline and a change, told to nobody
+
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, settings+fmt.Sprintf("notify:\n  webhooks:\n    - url: %s/hook\n", hooks.URL))
+	page.set("Effective July 1, 2026. We use public posts and photos you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models.")
+	d := c.startDaemon()
+	// The daemon's change, then a delivery after it: at the notifier's
+	// next poll, since the checks every second keep the daemon from idling.
+	const found = "msg=event watch=nimbus kind=change"
+	d.waitFor(found)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		log := d.stderr.String()
+		if strings.Contains(log[strings.Index(log, found):], `msg="notification sent"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no notification sent after the daemon's change within 20 s:\n%s", log)
+		}
+	}
+	d.stop()
+
+	db := c.openDB()
+	events, err := db.Events(context.Background(), monitor.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 3 || events[2].Kind != monitor.KindChange {
+		t.Fatalf("events %+v, want a baseline and a change by check, a change by the daemon", events)
+	}
+	rows, err := db.OutboxRows(context.Background(), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var posted []int64
+	for _, r := range rows {
+		posted = append(posted, r.EventID)
+	}
+	if !slices.Equal(posted, []int64{events[2].ID}) {
+		t.Errorf("webhook deliveries planned for events %v, want only %d, the daemon's change", posted, events[2].ID)
+	}
+	if got := hooks.received(); !slices.Equal(got, []string{"change"}) {
+		t.Errorf("webhook received %v, want the daemon's change alone", got)
+	}
+}
+
 // hookedSMTP is a refusingSMTP that calls onData once, after the first
 // message it takes: what another policywatch process does while digest
 // --now sends.

@@ -78,6 +78,12 @@ Example:
 			if err != nil {
 				return err
 			}
+			// Before the first pass: a webhook added to the configuration
+			// hears of what this daemon finds, not of what 'check' found
+			// before it was there.
+			if err := notifier.RecordWebhooks(ctx); err != nil {
+				return err
+			}
 			mountNotifier(srv, notifier) // before the server runs
 			a.log.Info("policywatch starting", append(versionAttrs(), "watches", len(a.cfg.Watches), "database", a.db.Path())...)
 			a.warnOrphanSubscriptions(ctx)
@@ -176,6 +182,9 @@ Examples:
 			log := a.log
 			if log.Enabled(ctx, slog.LevelInfo) && !log.Enabled(ctx, slog.LevelDebug) {
 				log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			}
+			if err := a.recordWebhooks(ctx); err != nil {
+				return err
 			}
 			enc := json.NewEncoder(a.stdout)
 			done := 0

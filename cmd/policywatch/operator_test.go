@@ -115,8 +115,13 @@ func (p *proc) signal(sig os.Signal) {
 // start and then hourly, with the web view on a free port.
 func daemonConfig(t *testing.T, srv *policyServer) string {
 	t.Helper()
-	return writeConfig(t, fmt.Sprintf(`settings:
-  schedule: "@every 1h"
+	return writeConfig(t, daemonYAML(srv, "1h"))
+}
+
+// daemonYAML is daemonConfig's file, the watch checked every period.
+func daemonYAML(srv *policyServer, period string) string {
+	return fmt.Sprintf(`settings:
+  schedule: "@every %s"
   host_interval: 0s
   retries: 0
 web:
@@ -125,7 +130,7 @@ watches:
   - name: nimbus
     url: %s/privacy
     language: en
-`, srv.URL))
+`, period, srv.URL)
 }
 
 // logKeys returns the attribute keys of a line written by slog's text
