@@ -145,6 +145,11 @@ func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
 		{"en", "You can opt out through 30 September 2026.", []DateRole{RoleDeadline}},
 		{"en", "You have until July 14th, 2026 to object.", []DateRole{RoleDeadline}},
 		{"en", "You can object until June 26, 2024 by filling in the form.", []DateRole{RoleDeadline}},
+		// "may" and "must" as much as "can" (a user walkthrough's policy
+		// said "You may object before 1 March 2027." and nobody was alerted).
+		{"en", "You may object before 1 March 2027.", []DateRole{RoleDeadline}},
+		{"en", "Users must object by 1 March 2027 if they do not want this.", []DateRole{RoleDeadline}},
+		{"en", "Objecting is possible until 1 March 2027.", []DateRole{RoleDeadline}},
 		{"fr", "Pour vous opposer, veuillez envoyer le formulaire avant le 26 juin 2026.", []DateRole{RoleDeadline}},
 		{"fr", "Si vous vous opposez d'ici le 27 mai 2026, nous n'utiliserons pas vos publications.", []DateRole{RoleDeadline}},
 		{"fr", "Vous pouvez vous opposer jusqu'au 30 septembre 2026 inclus.", []DateRole{RoleDeadline}},
