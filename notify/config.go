@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"github.com/policywatch/policywatch/internal/secretfile"
 	"github.com/policywatch/policywatch/monitor"
@@ -183,7 +186,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("notify.smtp: %w", err))
 		}
 	}
-	if _, err := monitor.ScheduleParser.Parse(c.digestSchedule()); err != nil {
+	if err := CheckDigestSchedule(c.digestSchedule()); err != nil {
 		errs = append(errs, fmt.Errorf("notify.digest_schedule: %w", err))
 	}
 	if c.BaseURL != "" {
@@ -224,6 +227,52 @@ func (c *Config) digestSchedule() string {
 		return DefaultDigestSchedule
 	}
 	return c.DigestSchedule
+}
+
+// CheckDigestSchedule parses a digest schedule and refuses one without a
+// time on every Monday: weekly digests go out at the schedule's first time
+// on a Monday (ScheduledDigests), so with none they would never go out.
+// Mondays are those of the clock's time zone, as when the daemon plans.
+func CheckDigestSchedule(spec string) error {
+	sched, err := monitor.ScheduleParser.Parse(spec)
+	if err != nil {
+		return err
+	}
+	const example = `; give it a time on every Monday, e.g. "0 8 * * *" (every day at 08:00) or "0 8 * * 1-5" (weekdays at 08:00)`
+	switch n := mondaysWithTime(sched, time.Now()); {
+	case n == 0:
+		return fmt.Errorf("weekly digests go out at the schedule's first time on a Monday, and %q has none%s", spec, example)
+	case n < mondaysChecked:
+		return fmt.Errorf("weekly digests go out at the schedule's first time on a Monday, and %q has one on only some Mondays%s", spec, example)
+	}
+	return nil
+}
+
+// mondaysChecked is how many Mondays CheckDigestSchedule looks at: a year's.
+const mondaysChecked = 53
+
+// mondaysWithTime counts, among the mondaysChecked Mondays from the week
+// of now on, those on which sched has a time, in now's time zone. An
+// interval ("@every 30h") counts from whenever the daemon started: one of
+// at most a day has a time on every Monday, a longer one on some.
+func mondaysWithTime(sched cron.Schedule, now time.Time) int {
+	if c, ok := sched.(cron.ConstantDelaySchedule); ok {
+		if c.Delay <= 24*time.Hour {
+			return mondaysChecked
+		}
+		return 1
+	}
+	y, m, d := now.Date()
+	d -= (int(now.Weekday()) + 6) % 7 // back to Monday
+	n := 0
+	for i := range mondaysChecked {
+		start := time.Date(y, m, d+7*i, 0, 0, 0, 0, now.Location())
+		end := time.Date(y, m, d+7*i+1, 0, 0, 0, 0, now.Location())
+		if t := sched.Next(start.Add(-time.Nanosecond)); !t.IsZero() && t.Before(end) {
+			n++
+		}
+	}
+	return n
 }
 
 // CheckBaseURL checks a base URL: absolute http(s), without query or

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
@@ -12,6 +13,10 @@ import (
 // maxCatchUp bounds how far back a daemon that was stopped looks for
 // digest times it missed: they are sent as one digest anyway.
 const maxCatchUp = 8 * 24 * time.Hour
+
+// catchUpDigest is the note of a digest of the alerts held back alone,
+// as the store plans it (DigestRun.HeldAlerts).
+const catchUpDigest = "catch-up"
 
 // ScheduledDigests plans the digests whose time has come since the last
 // digest time handled: one digest per subscriber with changes held, daily
@@ -47,21 +52,9 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 	if now.Sub(from) > maxCatchUp {
 		from = now.Add(-maxCatchUp)
 	}
-	var slot time.Time
-	weekly := false
-	for t := s.digest.Next(from); !t.IsZero() && !t.After(now); t = s.digest.Next(t) {
-		slot = t
-		weekly = weekly || t.Weekday() == time.Monday
-	}
+	slot, freqs, heldAlerts := s.digestsDue(from, now)
 	if slot.IsZero() {
 		return 0, nil
-	}
-	// "none": alerts the hourly limit held back (see plan) go at every
-	// digest time; so do a weekly subscriber's, in a catch-up of their
-	// own, rather than up to a week later.
-	freqs, heldAlerts := []string{DigestDaily, DigestNone}, []string{DigestWeekly}
-	if weekly {
-		freqs, heldAlerts = append(freqs, DigestWeekly), nil
 	}
 	rows, err := s.store.RecordDigests(ctx, DigestRun{Slot: slot, Previous: last, Frequencies: freqs, HeldAlerts: heldAlerts}, now)
 	if errors.Is(err, monitor.ErrConflict) {
@@ -74,6 +67,25 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 		s.log.Info("digests planned", "slot", slot, "digests", len(rows), "frequencies", freqs)
 	}
 	return len(rows), nil
+}
+
+// digestsDue says what the schedule's times after from, up to upTo, plan
+// as one: the last of them (zero: none), the digest settings due there,
+// and those whose subscribers get only the alerts held back from them. Daily
+// digests (and "none": alerts the hourly limit held back, see plan) go at
+// every time, weekly ones when a Monday's time was passed; a weekly
+// subscriber's held alerts go at every other time, in a catch-up of their
+// own, rather than up to a week later.
+func (s *Service) digestsDue(from, upTo time.Time) (slot time.Time, freqs, heldAlerts []string) {
+	weekly := false
+	for t := s.digest.Next(from); !t.IsZero() && !t.After(upTo); t = s.digest.Next(t) {
+		slot = t
+		weekly = weekly || t.Weekday() == time.Monday
+	}
+	if weekly {
+		return slot, []string{DigestDaily, DigestNone, DigestWeekly}, nil
+	}
+	return slot, []string{DigestDaily, DigestNone}, []string{DigestWeekly}
 }
 
 // ErrNoMailServer is returned by DigestNow without notify.smtp: no digest
@@ -103,6 +115,42 @@ func (s *Service) DigestNow(ctx context.Context) ([]OutboxItem, error) {
 // --dry-run. It includes the events the dispatcher has not planned yet, as
 // it would plan them. Subscribers with nothing held get none.
 func (s *Service) PreviewDigests(ctx context.Context) ([]*Notification, error) {
+	return s.previewDigests(ctx, []string{DigestDaily, DigestWeekly, DigestNone}, nil)
+}
+
+// PreviewNextDigests is PreviewDigests for the next scheduled digest time
+// (NextDigest), which it returns: only the digests that time would plan,
+// by the daemon's rule (ScheduledDigests) — weekly ones only when a
+// Monday's time is reached, and otherwise a weekly subscriber's alerts held
+// back, alone.
+func (s *Service) PreviewNextDigests(ctx context.Context) (time.Time, []*Notification, error) {
+	_, last, err := s.store.NotifyState(ctx)
+	if err != nil {
+		return time.Time{}, nil, err
+	}
+	now := s.now()
+	next, err := s.NextDigest(ctx)
+	if err != nil || next.IsZero() {
+		return next, nil, err
+	}
+	// As ScheduledDigests counts: from the last time handled (the first
+	// call only starts the schedule), at most maxCatchUp back.
+	from := last.In(now.Location())
+	if last.IsZero() || last.After(now) {
+		from = now
+	} else if next.Sub(from) > maxCatchUp {
+		from = next.Add(-maxCatchUp)
+	}
+	_, freqs, heldAlerts := s.digestsDue(from, next)
+	ns, err := s.previewDigests(ctx, freqs, heldAlerts)
+	return next, ns, err
+}
+
+// previewDigests builds the digests of the subscribers whose setting is
+// in freqs, and the catch-ups of those whose setting is in heldAlerts: of
+// the alerts held back from them that the dispatcher has not planned yet
+// (the held changes the store has do not say which were alerts).
+func (s *Service) previewDigests(ctx context.Context, freqs, heldAlerts []string) ([]*Notification, error) {
 	subs, err := s.store.Subscribers(ctx, false)
 	if err != nil {
 		return nil, err
@@ -115,7 +163,7 @@ func (s *Service) PreviewDigests(ctx context.Context) ([]*Notification, error) {
 	if err != nil {
 		return nil, err
 	}
-	wouldHold := map[int64][]int64{}
+	wouldHold, wouldHoldAlerts := map[int64][]int64{}, map[int64][]int64{}
 	for i := range unplanned {
 		// Only what would be held counts: no webhook start is needed, nor
 		// recorded by a preview.
@@ -125,20 +173,30 @@ func (s *Service) PreviewDigests(ctx context.Context) ([]*Notification, error) {
 		}
 		for _, h := range p.Held {
 			wouldHold[h.SubscriberID] = append(wouldHold[h.SubscriberID], h.EventID)
+			if h.Alert {
+				wouldHoldAlerts[h.SubscriberID] = append(wouldHoldAlerts[h.SubscriberID], h.EventID)
+			}
 		}
 	}
 	var out []*Notification
 	for _, sub := range subs {
-		ids, err := s.store.DigestEventIDs(ctx, sub.ID, 0)
-		if err != nil {
-			return nil, err
+		var ids []int64
+		note := sub.Digest
+		switch {
+		case slices.Contains(freqs, sub.Digest):
+			ids, err = s.store.DigestEventIDs(ctx, sub.ID, 0)
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, wouldHold[sub.ID]...)
+		case slices.Contains(heldAlerts, sub.Digest):
+			ids, note = wouldHoldAlerts[sub.ID], catchUpDigest
 		}
-		ids = append(ids, wouldHold[sub.ID]...)
 		if len(ids) == 0 {
 			continue
 		}
 		item := OutboxItem{Kind: KindDigest, Channel: ChannelEmail, Recipient: sub.Email, SubscriberID: sub.ID,
-			Note: sub.Digest, CreatedAt: s.now()}
+			Note: note, CreatedAt: s.now()}
 		n, err := s.digestNotification(ctx, item, sub, ids)
 		if err != nil {
 			return nil, fmt.Errorf("digest for %s: %w", sub.Email, err)

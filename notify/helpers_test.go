@@ -325,7 +325,8 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 			return errors.New("authentication needs TLS")
 		}
 		if username != smtpUser || password != smtpPassword {
-			return errors.New("invalid credentials")
+			// As real servers answer a wrong password.
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "authentication credentials invalid"}
 		}
 		s.authed = true
 		return nil

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/policywatch/policywatch/internal/secretfile"
 	"github.com/policywatch/policywatch/notify/email"
 	"github.com/policywatch/policywatch/notify/webhook"
 )
@@ -170,7 +173,7 @@ func (s *Service) hold(ctx context.Context, it *OutboxItem) (bool, error) {
 // server or a home connection down for a day or a weekend must not cost
 // the alerts of that day.
 func (s *Service) failed(ctx context.Context, it OutboxItem, err error) error {
-	reason := oneLine(err.Error(), 500)
+	reason := oneLine(withoutAddress(err.Error(), it), 500)
 	var t interface{ Temporary() bool }
 	permanent := errors.As(err, &t) && !t.Temporary()
 	spent := it.Attempts >= s.maxAttempts && s.now().Sub(it.CreatedAt) >= s.maxAge
@@ -200,6 +203,21 @@ func (s *Service) failed(ctx context.Context, it OutboxItem, err error) error {
 	return nil
 }
 
+// withoutAddress replaces in an email's error the recipient's address,
+// which a server's reply may quote, by the subscriber's id: logs and the
+// outbox never hold addresses. A webhook's URL is redacted where its
+// errors are made.
+func withoutAddress(reason string, it OutboxItem) string {
+	if it.Channel != ChannelEmail || it.Recipient == "" {
+		return reason
+	}
+	who := "the operator"
+	if it.SubscriberID != 0 {
+		who = "subscriber " + strconv.FormatInt(it.SubscriberID, 10)
+	}
+	return regexp.MustCompile(`(?i)`+regexp.QuoteMeta(it.Recipient)).ReplaceAllLiteralString(reason, who)
+}
+
 // backoff is the wait after the attempt-th failure.
 func (s *Service) backoff(attempt int) time.Duration {
 	d := s.backoffBase
@@ -217,19 +235,60 @@ func permanent(err error) permanentError { return permanentError{err} }
 
 // emailChannel sends notifications as email.
 type emailChannel struct {
+	mu     sync.Mutex
 	client *email.Client
+	// After the server refused the password, the next delivery reads
+	// passwordFile ("": the password came from the environment) again:
+	// a password put right is used without restarting the daemon.
+	cfg          email.Config
+	opts         []email.Option
+	passwordFile string
+	authFailed   bool
+}
+
+// current returns the client to send with, made anew with the password
+// file's content when the server refused the password last time and the
+// file has another one now.
+func (c *emailChannel) current() *email.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.authFailed || c.passwordFile == "" {
+		return c.client
+	}
+	c.authFailed = false
+	password, err := secretfile.Read(c.passwordFile)
+	if err != nil || password == "" || password == c.cfg.Password {
+		return c.client // the attempt fails again, and says so
+	}
+	cfg := c.cfg
+	cfg.Password = password
+	if client, err := email.New(cfg, c.opts...); err == nil {
+		c.cfg, c.client = cfg, client
+	}
+	return c.client
 }
 
 func (c *emailChannel) Deliver(ctx context.Context, ns []*Notification, before func(int) (bool, error), done func(int, error) error) error {
+	client := c.current()
+	sent := done
+	done = func(i int, err error) error {
+		var ee *email.Error
+		if errors.As(err, &ee) && ee.AuthFailed() {
+			c.mu.Lock()
+			c.authFailed = true
+			c.mu.Unlock()
+		}
+		return sent(i, err)
+	}
 	msgs := make([]*email.Message, len(ns))
-	domain := domainOf(c.client.From())
+	domain := domainOf(client.From())
 	for i, n := range ns {
 		msgs[i] = &email.Message{
 			To: n.Item.Recipient, Subject: n.Subject, Text: n.Text, HTML: n.HTML, Date: n.Date,
 			MessageID: n.MessageID, ListID: "policywatch <policywatch." + domain + ">", Unsubscribe: n.Unsubscribe,
 		}
 	}
-	return c.client.Send(ctx, msgs, before, done)
+	return client.Send(ctx, msgs, before, done)
 }
 
 // domainOf returns the domain of an address, for Message-IDs and

@@ -197,7 +197,7 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 			return nil, fmt.Errorf("notify.smtp: %w", err)
 		}
 		s.from = client.From()
-		s.channels[ChannelEmail] = &emailChannel{client: client}
+		s.channels[ChannelEmail] = &emailChannel{client: client, cfg: *cfg.SMTP, opts: s.emailOpts, passwordFile: cfg.SMTPPasswordFile}
 	}
 	if len(cfg.Webhooks) > 0 && !cfg.sendless {
 		hooks := map[string]webhook.Config{}

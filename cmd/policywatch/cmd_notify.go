@@ -349,8 +349,12 @@ is a row there before it is sent. By default the rows still pending (with
 their attempts, next try and last error) and those given up as failed; with
 --all, the newest rows of every status.
 
-A notification is given up when the server refuses it for good (a wrong
-password, an unknown address) or after a week of temporary failures. Once
+A notification is given up when the server refuses it for good (an
+unknown address) or after a week of temporary failures. A password the
+server refuses counts as temporary: put notify.smtp.password_file right
+and the daemon reads it again before its next attempt (a password from
+POLICYWATCH_SMTP_PASSWORD is read only when the daemon starts: restart
+it). Once
 the cause is put right, --retry puts the failed rows back in the queue —
 all of them, or those whose IDs are given — with the rows still waiting
 for a retry after a failure (after a mail server outage their backoff
@@ -462,8 +466,9 @@ Notifications waiting for a retry after a failure keep their time (see
 digest is built, but webhooks are sent.
 
 Exit status is 1 when a notification could not be sent — refused for
-good (an unknown address, a wrong password), or failed for now and left for
-a retry — with a summary on stderr; the others are sent all the same. A
+good (an unknown address), or failed for now and left for a retry (a
+wrong password among them: each command reads the password anew) — with
+a summary on stderr; the others are sent all the same. A
 notification left waiting for its retry time by an earlier failure is not
 one: it was not tried.
 
@@ -648,12 +653,9 @@ func outboxFrom(ctx context.Context, db *store.DB, first, last int64) (map[int64
 }
 
 func previewDigests(ctx context.Context, a *app, svc *notify.Service, show bool) error {
-	ns, err := svc.PreviewDigests(ctx)
-	if err != nil {
-		return err
-	}
 	if !show {
-		next, err := svc.NextDigest(ctx)
+		// The next scheduled time's digests: weekly ones only at a Monday's.
+		next, ns, err := svc.PreviewNextDigests(ctx)
 		if err != nil {
 			return err
 		}
@@ -665,6 +667,10 @@ func previewDigests(ctx context.Context, a *app, svc *notify.Service, show bool)
 			fmt.Fprintln(a.stdout, "no changes waiting for a digest")
 		}
 		return nil
+	}
+	ns, err := svc.PreviewDigests(ctx)
+	if err != nil {
+		return err
 	}
 	for i, n := range ns {
 		if i > 0 {

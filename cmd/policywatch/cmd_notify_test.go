@@ -582,3 +582,47 @@ func TestDigestNowReportsWhatItSent(t *testing.T) {
 		t.Errorf("mail to %v, want %v", got, want)
 	}
 }
+
+// TestDigestPreviewNextSlot: digest (without --now) lists the digests the
+// next scheduled time would send, by the daemon's rule: a weekly
+// subscriber's only when that time is a Monday's. It used to list them for
+// any day, while the daemon then planned only the daily ones.
+func TestDigestPreviewNextSlot(t *testing.T) {
+	// A schedule with a time on Mondays whose next time is not a Monday.
+	now := time.Now()
+	spec := ""
+	for d := 1; d <= 6 && spec == ""; d++ {
+		day := now.AddDate(0, 0, d).Weekday()
+		if day == time.Monday {
+			continue
+		}
+		s := fmt.Sprintf("0 8 * * 1,%d", day)
+		if sched, err := monitor.ScheduleParser.Parse(s); err == nil && sched.Next(time.Now()).Weekday() != time.Monday {
+			spec = s
+		}
+	}
+	if spec == "" {
+		t.Skip("a Monday before 08:00: every such schedule's next time is a Monday")
+	}
+	c := newCLI(t)
+	mail := newPlainSMTP(t)
+	page := newPolicyServer(t)
+	c.env["POLICYWATCH_CONFIG"] = notifyConfig(t, page.URL, smtpYAML(mail.addr)+"  digest_schedule: \""+spec+"\"\n")
+	c.mustRun("subscribe", "ada@example.org")
+	c.mustRun("subscribe", "bob@example.org", "--digest", "weekly")
+	c.mustRun("check")
+	page.set("Effective May 27, 2026") // a notable change: it waits for the digests
+	c.mustRun("check")
+
+	out := c.mustRun("digest")
+	if !strings.Contains(out, "ada@example.org: [policywatch] Daily digest") {
+		t.Errorf("digest (schedule %q) does not list the daily digest:\n%s", spec, out)
+	}
+	if strings.Contains(out, "bob@example.org") {
+		t.Errorf("digest (schedule %q) lists a weekly digest for a time that is not a Monday's:\n%s", spec, out)
+	}
+	// digest --now sends weekly digests too: its dry run shows them.
+	if out := c.mustRun("digest", "--now", "--dry-run"); !strings.Contains(out, "To: bob@example.org") {
+		t.Errorf("digest --now --dry-run lacks the weekly digest:\n%s", out)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -128,11 +129,11 @@ func HeaderText(s string, max int) string {
 // (or, for local tests, http) URL.
 func Build(from *mail.Address, m *Message) (*gomail.Msg, error) {
 	if m.To == "" || strings.ContainsAny(m.To, "\r\n<>,;\"") {
-		return nil, fmt.Errorf("recipient %q is not one bare address", m.To)
+		return nil, errors.New("the recipient is not one bare address")
 	}
 	to, err := mail.ParseAddress(m.To)
 	if err != nil || to.Name != "" || to.Address != m.To {
-		return nil, fmt.Errorf("recipient %q is not one bare address", m.To)
+		return nil, errors.New("the recipient is not one bare address")
 	}
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(from)
@@ -205,6 +206,8 @@ func Render(from *mail.Address, m *Message) ([]byte, error) {
 // Error is a failed send. Temporary errors (connection refused, timeouts,
 // 4xx replies) are worth retrying; permanent ones (5xx replies such as an
 // unknown recipient) are not.
+// An error never names the recipient: it goes to logs and the outbox,
+// which carry no addresses.
 type Error struct {
 	Err       error
 	temporary bool
@@ -213,6 +216,13 @@ type Error struct {
 func (e *Error) Error() string   { return e.Err.Error() }
 func (e *Error) Unwrap() error   { return e.Err }
 func (e *Error) Temporary() bool { return e.temporary }
+
+// AuthFailed says the server refused the username and password (a 535
+// reply, 5.7.8): temporary, as the password may be put right meanwhile.
+func (e *Error) AuthFailed() bool {
+	var te *textproto.Error
+	return errors.As(e.Err, &te) && te.Code == 535
+}
 
 // Client sends messages through one SMTP server.
 type Client struct {
@@ -338,7 +348,7 @@ func (c *Client) Send(ctx context.Context, msgs []*Message, before func(i int) (
 				se = err
 			}
 			temporary := b.SendErrorIsTemp() || isConnError(se)
-			sendErr = &Error{Err: fmt.Errorf("send to %s via %s: %w", msgs[i].To, c.addr(), se), temporary: temporary}
+			sendErr = &Error{Err: fmt.Errorf("send via %s: %w", c.addr(), se), temporary: temporary}
 			if isConnError(se) {
 				return failAll(i, sendErr)
 			}

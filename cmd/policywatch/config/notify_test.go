@@ -320,3 +320,50 @@ func TestNotifySecretsReadWhenNeeded(t *testing.T) {
 		t.Errorf("NotifyConfigForSending of an unreadable file: %q", got)
 	}
 }
+
+// TestDigestScheduleMonday: weekly digests go out at the schedule's first
+// time on a Monday, so a schedule without one is refused at its line, with
+// an example that works.
+func TestDigestScheduleMonday(t *testing.T) {
+	const fix = `; give it a time on every Monday, e.g. "0 8 * * *" (every day at 08:00) or "0 8 * * 1-5" (weekdays at 08:00)`
+	for _, tc := range []struct {
+		spec, want string // want: "" for accepted
+	}{
+		{"", ""}, // the default, 0 8 * * *
+		{"0 8 * * *", ""},
+		{"@daily", ""},
+		{"@hourly", ""},
+		{"@every 6h", ""},
+		{"0 8 * * 1-5", ""},
+		{"0 8 * * 1", ""},
+		{"30 7,18 * * MON", ""},
+		{"CRON_TZ=UTC 0 8 * * *", ""},
+		{"@weekly", `weekly digests go out at the schedule's first time on a Monday, and "@weekly" has none` + fix},
+		{"0 8 * * 2-5", `weekly digests go out at the schedule's first time on a Monday, and "0 8 * * 2-5" has none` + fix},
+		{"0 8 * * 0", `weekly digests go out at the schedule's first time on a Monday, and "0 8 * * 0" has none` + fix},
+		{"0 8 1 * *", `weekly digests go out at the schedule's first time on a Monday, and "0 8 1 * *" has one on only some Mondays` + fix},
+		{"@every 36h", `weekly digests go out at the schedule's first time on a Monday, and "@every 36h" has one on only some Mondays` + fix},
+	} {
+		section := "notify:\n  digest_schedule: \"" + tc.spec + "\"\n"
+		if tc.spec == "" {
+			section = "notify:\n  base_url: https://pw.example\n"
+		}
+		got, err := notifyConfig(t, section)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%q: %v", tc.spec, err)
+			} else if err := got.Validate(); err != nil {
+				t.Errorf("%q: Validate: %v", tc.spec, err)
+			}
+			continue
+		}
+		want := "policywatch.yaml:7:20: notify.digest_schedule: " + tc.want
+		if err == nil || err.Error() != want {
+			t.Errorf("%q:\n got %v\nwant %s", tc.spec, err, want)
+		}
+		// The daemon refuses it too.
+		if err := (&notify.Config{DigestSchedule: tc.spec}).Validate(); err == nil || err.Error() != "notify.digest_schedule: "+tc.want {
+			t.Errorf("%q: Validate: %v", tc.spec, err)
+		}
+	}
+}
