@@ -22,7 +22,7 @@ const (
 	maxSummary    = 600 // runes
 	maxQuote      = 400 // runes
 	maxDates      = 10
-	maxScope      = 20
+	maxScope      = 20 // scope and rights together
 	maxForms      = 5
 	maxDigestRows = 30 // changes in one digest; the rest are counted
 
@@ -52,7 +52,8 @@ type changeView struct {
 	When       string // "2025-05-28 00:30 UTC"
 	Summary    string
 	Dates      []dateView
-	Scope      []scopeView
+	Scope      []scopeView // what is collected, and why
+	Rights     []scopeView // the rights the policy states
 	Quotes     []quoteView
 	MoreQuotes int
 	Excerpt    []excerptLine
@@ -81,7 +82,8 @@ type excerptLine struct {
 type excerptPiece struct{ Text, Mark string }
 
 // linkView is a link found in the policy. Only http(s) links are ever
-// made clickable; others are shown as text.
+// made clickable; others are shown as text. Text is empty for a clickable
+// link whose text is its address (or nothing), shown once.
 type linkView struct {
 	Text, Href string
 	Clickable  bool
@@ -122,19 +124,21 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail) (*
 			}
 			v.Dates = append(v.Dates, dateView{Role: role, Old: orNone(oneLine(dc.Old, 40)), New: orNone(oneLine(dc.New, 40)), Quote: oneLine(dc.Quote, maxQuote)})
 		}
-		scope := func(sign, what string, ids []string) {
+		// Losses for the reader first: more collected, new purposes, rights
+		// gone; rights are not what is collected, and have their heading.
+		scope := func(to *[]scopeView, sign, what string, ids []string) {
 			for _, id := range ids {
-				if len(v.Scope) < maxScope {
-					v.Scope = append(v.Scope, scopeView{Sign: sign, What: what, Label: oneLine(s.taxonomy.Label(id, "en"), 120)})
+				if len(v.Scope)+len(v.Rights) < maxScope {
+					*to = append(*to, scopeView{Sign: sign, What: what, Label: oneLine(s.taxonomy.Label(id, "en"), 120)})
 				}
 			}
 		}
-		scope("+", "collected", a.ScopeAdded)
-		scope("+", "purpose", a.PurposesAdded)
-		scope("−", "right", a.RightsRemoved)
-		scope("−", "collected", a.ScopeRemoved)
-		scope("−", "purpose", a.PurposesRemoved)
-		scope("+", "right", a.RightsAdded)
+		scope(&v.Scope, "+", "collected", a.ScopeAdded)
+		scope(&v.Scope, "+", "purpose", a.PurposesAdded)
+		scope(&v.Rights, "−", "right", a.RightsRemoved)
+		scope(&v.Scope, "−", "collected", a.ScopeRemoved)
+		scope(&v.Scope, "−", "purpose", a.PurposesRemoved)
+		scope(&v.Rights, "+", "right", a.RightsAdded)
 		for _, st := range a.Statements {
 			if len(v.Quotes) == d.quotes {
 				v.MoreQuotes++
@@ -314,7 +318,11 @@ func objectionForms(f *analyze.FactSheet) []linkView {
 		}
 		// A link cut to fit is shown, not followed: it leads elsewhere.
 		href := oneLine(l.Href, maxFormHref)
-		out = append(out, linkView{Text: oneLine(l.Text, 120), Href: href, Clickable: href == l.Href && extract.IsWebURL(l.Href)})
+		f := linkView{Text: oneLine(l.Text, 120), Href: href, Clickable: href == l.Href && extract.IsWebURL(l.Href)}
+		if f.Clickable && oneLine(l.Text, maxFormHref) == href {
+			f.Text = "" // the address is the text: shown once
+		}
+		out = append(out, f)
 	}
 	return out
 }

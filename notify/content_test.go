@@ -1,9 +1,11 @@
 package notify
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/analyze"
 )
 
@@ -52,5 +54,98 @@ func TestObjectionFormsCutAreNotLinks(t *testing.T) {
 	}
 	if forms[2].Clickable {
 		t.Errorf("a javascript: address made clickable")
+	}
+}
+
+// renderChange renders one change as the alert's text and HTML parts do.
+func renderChange(t *testing.T, v *changeView) (text, html string) {
+	t.Helper()
+	tpl, err := parseTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tb, hb strings.Builder
+	if err := tpl.text["alert"].ExecuteTemplate(&tb, "change", v); err != nil {
+		t.Fatal(err)
+	}
+	if err := tpl.html["alert"].ExecuteTemplate(&hb, "change", v); err != nil {
+		t.Fatal(err)
+	}
+	return tb.String(), hb.String()
+}
+
+// TestObjectionFormAddressShownOnce: a link whose text is its address, or
+// that has no text, shows the address once; a link with words shows both.
+func TestObjectionFormAddressShownOnce(t *testing.T) {
+	const url = "https://acme.example/privacy/object"
+	tests := []struct {
+		name     string
+		link     analyze.Link
+		text     string // the line under "Where to object:"
+		html     string // the list item
+		notInTxt string
+	}{
+		{
+			name: "text is the address", link: analyze.Link{Text: url, Href: url},
+			text: "\n  " + url + "\n", html: `<li><a href="` + url + `">` + url + `</a></li>`,
+			notInTxt: url + ": ",
+		},
+		{
+			name: "text is the address, spaced", link: analyze.Link{Text: " " + url + "\n", Href: url},
+			text: "\n  " + url + "\n", html: `<li><a href="` + url + `">` + url + `</a></li>`,
+			notInTxt: url + ": ",
+		},
+		{
+			name: "no text", link: analyze.Link{Href: url},
+			text: "\n  " + url + "\n", html: `<li><a href="` + url + `">` + url + `</a></li>`,
+			notInTxt: ": " + url,
+		},
+		{
+			name: "words", link: analyze.Link{Text: "this objection form", Href: url},
+			text: "\n  this objection form: " + url + "\n", html: `<li><a href="` + url + `">this objection form</a></li>`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sheet := &analyze.FactSheet{Statements: []analyze.Statement{{IDs: []string{"object"}, Links: []analyze.Link{tt.link}}}}
+			text, html := renderChange(t, &changeView{Watch: "acme", Verb: "changed", Forms: objectionForms(sheet), Excerpt: []excerptLine{{Text: "end"}}})
+			if !strings.Contains(text, "Where to object:"+tt.text) {
+				t.Errorf("text part:\n%s\nwant the line %q", text, tt.text)
+			}
+			if tt.notInTxt != "" && strings.Contains(text, tt.notInTxt) {
+				t.Errorf("text part:\n%s\nshows the address twice", text)
+			}
+			if !strings.Contains(html, tt.html) {
+				t.Errorf("HTML part:\n%s\nwant %s", html, tt.html)
+			}
+		})
+	}
+}
+
+// TestRightsHaveTheirHeading: a right gained or lost is listed under a
+// heading of its own, not under what is collected, and why.
+func TestRightsHaveTheirHeading(t *testing.T) {
+	s := &Service{taxonomy: analyze.DefaultTaxonomy()}
+	e := &monitor.Event{Kind: monitor.KindChange, Severity: monitor.SeverityCritical, Analysis: &analyze.Analysis{
+		ScopeAdded: []string{"messages"}, RightsRemoved: []string{"object"}, RightsAdded: []string{"delete"},
+	}}
+	v, err := s.changeView(context.Background(), e, alertDetail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, html := renderChange(t, v)
+	wantText := "What is collected, and why:\n  + collected: " + s.taxonomy.Label("messages", "en") +
+		"\n\nYour rights:\n  − Right to object\n  + Deletion"
+	if !strings.Contains(text, wantText) {
+		t.Errorf("text part:\n%s\nwant\n%s", text, wantText)
+	}
+	wantHTML := "<strong>Your rights</strong></p>\n<ul style=\"margin:0\">\n<li>− Right to object</li>\n<li>&#43; Deletion</li>\n</ul>"
+	if !strings.Contains(html, wantHTML) {
+		t.Errorf("HTML part:\n%s\nwant\n%s", html, wantHTML)
+	}
+	for _, part := range []string{text, html} {
+		if strings.Contains(part, "right:") {
+			t.Errorf("a right listed as what is collected:\n%s", part)
+		}
 	}
 }

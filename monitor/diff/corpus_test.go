@@ -145,11 +145,11 @@ func TestCorpusAIChange(t *testing.T) {
 		if err := r.WriteUnified(&b, RenderOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		got, err := applyPatch(t, patch, old, b.Bytes())
+		got, err := applyPatch(t, patch, withNewline(old), b.Bytes())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got != new {
+		if got != withNewline(new) {
 			t.Error("patch does not reproduce step 473")
 		}
 	}

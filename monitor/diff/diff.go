@@ -53,10 +53,6 @@ type Line struct {
 	// text, 0 in the text the line is not part of.
 	OldNo, NewNo int
 
-	// NoNewline says the line ends its text without a final "\n" (for an
-	// equal line, both texts).
-	NoNewline bool
-
 	// Spans highlight words for a changed line paired with its similar
 	// counterpart on the other side: Equal and Delete spans on a deleted
 	// line, Equal and Insert spans on an inserted one; joined, they are
@@ -116,8 +112,11 @@ const maxWordTokens = 1 << 13
 // inserted ones and highlights the words that differ between them.
 //
 // A text's lines are separated by "\n"; a final "\n" ends the last line
-// rather than starting an empty one, and a text without it is marked as
-// in a unified diff ("\ No newline at end of file").
+// rather than starting an empty one, and a text without it is read as if
+// it had one: whether a text ends with a line break is not compared, so
+// that a paragraph appended to a text without one leaves its last line
+// Equal (stored policy texts have none). The hunks are those of the texts
+// each ending with a line break, as `policywatch show` prints them.
 //
 // The result is deterministic unless the search takes longer than a
 // second: then go-diff returns the best it found so far, pairing and word
@@ -156,35 +155,19 @@ func compute(oldText, newText string, context int, deadline time.Time) *Result {
 // side is one text, as lines.
 type side struct {
 	lines []string
-	noEOL bool // the last line has no "\n"
 }
 
 // splitLines splits a text into its lines. A final "\n" ends the last line
-// rather than starting an empty one.
+// rather than starting an empty one; without it, the last line is the same.
 func splitLines(s string) side {
 	if s == "" {
 		return side{}
 	}
-	return side{
-		lines: strings.Split(strings.TrimSuffix(s, "\n"), "\n"),
-		noEOL: !strings.HasSuffix(s, "\n"),
-	}
+	return side{lines: strings.Split(strings.TrimSuffix(s, "\n"), "\n")}
 }
 
-// noNewline says line i is the last and has no "\n".
-func (t side) noNewline(i int) bool { return t.noEOL && i == len(t.lines)-1 }
-
-// noEOLKey prefixes the key of a last line without a newline, so that it
-// differs from the same text with one; no line contains "\n".
-const noEOLKey = "\n"
-
-// key is what line i is compared by.
-func (t side) key(i int) string {
-	if t.noNewline(i) {
-		return noEOLKey + t.lines[i]
-	}
-	return t.lines[i]
-}
+// key is what line i is compared by: its text, without the line break.
+func (t side) key(i int) string { return t.lines[i] }
 
 // ids returns lines [from, to) as runes of in, by their keys; false when
 // in is full.
@@ -325,7 +308,6 @@ func (c *computer) hunk(r *Result, before, after side, changes []change, context
 		for k := range n {
 			h.Lines = append(h.Lines, Line{
 				Op: Equal, Text: before.lines[i+k], OldNo: i + k + 1, NewNo: j + k + 1,
-				NoNewline: before.noNewline(i + k),
 			})
 		}
 	}
@@ -369,11 +351,11 @@ func (c *computer) appendChange(r *Result, lines []Line, before, after side, ch 
 
 	deleted := func(i int) Line {
 		n := ch.oldStart + i
-		return Line{Op: Delete, Text: dels[i], OldNo: n + 1, NoNewline: before.noNewline(n)}
+		return Line{Op: Delete, Text: dels[i], OldNo: n + 1}
 	}
 	inserted := func(j int) Line {
 		n := ch.newStart + j
-		return Line{Op: Insert, Text: ins[j], NewNo: n + 1, NoNewline: after.noNewline(n)}
+		return Line{Op: Insert, Text: ins[j], NewNo: n + 1}
 	}
 	unpaired := func(i, iEnd, j, jEnd int) {
 		for ; i < iEnd; i++ {

@@ -143,13 +143,8 @@ func TestCompute(t *testing.T) {
 			headers: []string{"@@ -1,3 +1,3 @@"},
 		},
 		{
-			name:       "newline added at the end",
-			old:        "one\ntwo",
-			new:        "one\ntwo\n",
-			context:    1,
-			linesAdded: 1, linesRemoved: 1,
-			headers: []string{"@@ -1,2 +1,2 @@"},
-			spans:   [][]Span{{{Equal, "two"}}, {{Equal, "two"}}},
+			name: "newline added at the end",
+			old:  "one\ntwo", new: "one\ntwo\n", context: 1,
 		},
 		{
 			name:       "two hunks",
@@ -173,8 +168,8 @@ func TestCompute(t *testing.T) {
 			r := Compute(tt.old, tt.new, tt.context)
 			checkResult(t, tt.old, tt.new, r)
 
-			if r.Empty() != (tt.old == tt.new) {
-				t.Errorf("Empty() = %v for old == new: %v", r.Empty(), tt.old == tt.new)
+			if same := withNewline(tt.old) == withNewline(tt.new); r.Empty() != same {
+				t.Errorf("Empty() = %v for the same lines: %v", r.Empty(), same)
 			}
 			got := [4]int{r.LinesAdded, r.LinesRemoved, r.WordsAdded, r.WordsRemoved}
 			want := [4]int{tt.linesAdded, tt.linesRemoved, tt.wordsAdded, tt.wordsRemoved}
@@ -216,13 +211,22 @@ func hunkHeader(h Hunk) string {
 	return "@@ -" + hunkRange(h.OldStart, h.OldLines) + " +" + hunkRange(h.NewStart, h.NewLines) + " @@"
 }
 
+// withNewline returns s ending with a line break, as Compute reads it.
+func withNewline(s string) string {
+	if s == "" || strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
+}
+
 // checkResult checks what must hold of any result: applying its hunks to
-// old gives new, spans re-join to their lines, numbers and counts agree.
+// old gives new (each ending with a line break), spans re-join to their
+// lines, numbers and counts agree.
 func checkResult(t *testing.T, old, new string, r *Result) {
 	t.Helper()
 	if got, err := apply(old, r); err != nil {
 		t.Fatalf("applying the hunks: %v", err)
-	} else if got != new {
+	} else if got != withNewline(new) {
 		t.Fatalf("applying the hunks gives\n%q\nwant\n%q", got, new)
 	}
 	added, removed := 0, 0
@@ -258,15 +262,15 @@ func checkResult(t *testing.T, old, new string, r *Result) {
 	if added != r.LinesAdded || removed != r.LinesRemoved {
 		t.Errorf("LinesAdded %d, LinesRemoved %d; the hunks have %d and %d", r.LinesAdded, r.LinesRemoved, added, removed)
 	}
-	if r.Empty() && (old != new) {
+	if r.Empty() && withNewline(old) != withNewline(new) {
 		t.Error("Empty result for different texts")
 	}
 }
 
-// apply applies r's hunks to old, checking every line number, context
-// line and deleted line against old as patch would.
+// apply applies r's hunks to old, ended with a line break, checking every
+// line number, context line and deleted line against old as patch would.
 func apply(old string, r *Result) (string, error) {
-	oldLines := strings.SplitAfter(old, "\n")
+	oldLines := strings.SplitAfter(withNewline(old), "\n")
 	if oldLines[len(oldLines)-1] == "" {
 		oldLines = oldLines[:len(oldLines)-1]
 	}
@@ -305,10 +309,7 @@ func apply(old string, r *Result) (string, error) {
 					return "", fmt.Errorf("hunk %d: line %q has NewNo %d, want %d", k, l.Text, l.NewNo, newNo)
 				}
 				if l.Op == Insert {
-					out.WriteString(l.Text)
-					if !l.NoNewline {
-						out.WriteByte('\n')
-					}
+					out.WriteString(l.Text + "\n")
 				}
 			} else if l.NewNo != 0 {
 				return "", fmt.Errorf("deleted line with NewNo %d", l.NewNo)

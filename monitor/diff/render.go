@@ -47,7 +47,9 @@ const (
 // WriteUnified writes r as a unified diff: "--- old" and "+++ new" headers,
 // then each hunk under its "@@ -l,n +l,n @@" header, with a line's paired
 // counterpart right after it. Without Color and Width, patch(1) applied to
-// the old text gives the new one. An empty result writes nothing.
+// the old text gives the new one, each ending with a line break (Compute
+// does not compare the final one, and no line is marked "\ No newline at
+// end of file"). An empty result writes nothing.
 func (r *Result) WriteUnified(w io.Writer, opt RenderOptions) error {
 	if r.Empty() {
 		return nil
@@ -59,9 +61,6 @@ func (r *Result) WriteUnified(w io.Writer, opt RenderOptions) error {
 		p.plain(ansiCyan, "@@ -"+hunkRange(h.OldStart, h.OldLines)+" +"+hunkRange(h.NewStart, h.NewLines)+" @@")
 		for _, l := range h.Lines {
 			p.line(l)
-			if l.NoNewline {
-				p.plain("", `\ No newline at end of file`)
-			}
 		}
 	}
 	// bufio.Writer keeps the first write error and returns it here.

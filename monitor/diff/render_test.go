@@ -75,23 +75,65 @@ func TestWriteUnifiedGolden(t *testing.T) {
 	})
 }
 
-func TestWriteUnifiedNoNewline(t *testing.T) {
+// TestFinalNewline checks that a line is the same whether or not a line
+// break ends it: policy texts are stored without a final one, and a
+// paragraph appended after the last line must not show that line as
+// deleted and inserted again, in the unified diff, the excerpt or the
+// counts. Each case is run again with a line break at the end of the old
+// text, of the new one, and of both.
+func TestFinalNewline(t *testing.T) {
+	// unified is the diff after its "--- a" and "+++ b" lines.
 	tests := []struct {
-		old, new, want string
+		name, old, new        string
+		added, removed, words int // lines added and removed, words changed
+		unified, excerpt      string
 	}{
-		{"one\ntwo", "one\ntwo\n", "--- a\n+++ b\n@@ -1,2 +1,2 @@\n one\n-two\n\\ No newline at end of file\n+two\n"},
-		{"one\ntwo\n", "one\ntwo", "--- a\n+++ b\n@@ -1,2 +1,2 @@\n one\n-two\n+two\n\\ No newline at end of file\n"},
-		{"zero\ntwo", "one\ntwo", "--- a\n+++ b\n@@ -1,2 +1,2 @@\n-zero\n+one\n two\n\\ No newline at end of file\n"},
-		{"", "new", "--- a\n+++ b\n@@ -0,0 +1 @@\n+new\n\\ No newline at end of file\n"},
+		{"append at the end", "# Rights\nYou can object.", "# Rights\nYou can object.\nYou can delete.", 1, 0, 3, "@@ -1,2 +1,3 @@\n # Rights\n You can object.\n+You can delete.\n", "+ You can delete.\n"},
+		{"remove the last line", "# Rights\nYou can object.\nYou can delete.", "# Rights\nYou can object.", 0, 1, 3, "@@ -1,3 +1,2 @@\n # Rights\n You can object.\n-You can delete.\n", "- You can delete.\n"},
+		{"change the last line", "# Rights\nYou can object.", "# Rights\nYou can complain.", 1, 1, 2, "@@ -1,2 +1,2 @@\n # Rights\n-You can object.\n+You can complain.\n", "- You can object.\n+ You can complain.\n"},
+		{"insert before the last line", "# Rights\nYou can object.", "# Rights\nYou can delete.\nYou can object.", 1, 0, 3, "@@ -1,2 +1,3 @@\n # Rights\n+You can delete.\n You can object.\n", "+ You can delete.\n"},
+		{"only the final line break", "# Rights\nYou can object.", "# Rights\nYou can object.\n", 0, 0, 0, "", ""},
+		{"first version", "", "You can object.", 1, 0, 3, "@@ -0,0 +1 @@\n+You can object.\n", "+ You can object.\n"},
+	}
+	ends := []struct {
+		name     string
+		old, new func(string) string
+	}{
+		{"", same, same},
+		{", old ending with a line break", withNewline, same},
+		{", new ending with a line break", same, withNewline},
+		{", both ending with a line break", withNewline, withNewline},
 	}
 	for _, tt := range tests {
-		var b bytes.Buffer
-		if err := Compute(tt.old, tt.new, 3).WriteUnified(&b, RenderOptions{}); err != nil {
-			t.Fatal(err)
+		for _, end := range ends {
+			t.Run(tt.name+end.name, func(t *testing.T) {
+				testFinalNewline(t, end.old(tt.old), end.new(tt.new), tt.added, tt.removed, tt.words, tt.unified, tt.excerpt)
+			})
 		}
-		if b.String() != tt.want {
-			t.Errorf("%q → %q:\n%s\nwant\n%s", tt.old, tt.new, b.String(), tt.want)
-		}
+	}
+}
+
+func same(s string) string { return s }
+
+func testFinalNewline(t *testing.T, old, new string, added, removed, words int, unified, excerpt string) {
+	r := Compute(old, new, 3)
+	checkResult(t, old, new, r)
+	if r.LinesAdded != added || r.LinesRemoved != removed || r.WordsAdded+r.WordsRemoved != words {
+		t.Errorf("lines +%d -%d, words %d; want +%d -%d, %d",
+			r.LinesAdded, r.LinesRemoved, r.WordsAdded+r.WordsRemoved, added, removed, words)
+	}
+	var b bytes.Buffer
+	if err := r.WriteUnified(&b, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if unified != "" {
+		unified = "--- a\n+++ b\n" + unified
+	}
+	if b.String() != unified {
+		t.Errorf("unified diff\n%s\nwant\n%s", b.String(), unified)
+	}
+	if got := plainExcerpt(r.ExcerptLines(0)); got != excerpt {
+		t.Errorf("excerpt\n%s\nwant\n%s", got, excerpt)
 	}
 }
 
@@ -179,12 +221,12 @@ func TestWriteUnifiedPatch(t *testing.T) {
 			if err := Compute(p.old, p.new, context).WriteUnified(&b, RenderOptions{OldLabel: "old.txt", NewLabel: "new.txt"}); err != nil {
 				t.Fatal(err)
 			}
-			got, err := applyPatch(t, patch, p.old, b.Bytes())
+			got, err := applyPatch(t, patch, withNewline(p.old), b.Bytes())
 			if err != nil {
 				t.Errorf("%s, context %d: %v\ndiff:\n%s", p.name, context, err, b.String())
 				continue
 			}
-			if got != p.new {
+			if got != withNewline(p.new) {
 				t.Errorf("%s, context %d: patch gives\n%q\nwant\n%q\ndiff:\n%s", p.name, context, got, p.new, b.String())
 			}
 		}
