@@ -21,7 +21,7 @@ func TestEventPageSaysWhereToObject(t *testing.T) {
 		return []byte(`<!DOCTYPE html><html lang="en"><head><title>Example Privacy Policy</title></head><body><main id="policy">
 <h1>Example Privacy Policy</h1>
 <p>We collect the posts, photos and comments you share and information about your device, and we use it to provide and improve our services.</p>
-<p>You can object to our use of your information for AI training using <a href="https://example.org/object?x=1">this form</a>, or <a href="javascript:alert(1)">the form to object</a>, or <a href="mailto:privacy@example.org">write to object</a>.</p>
+<p>You can object to our use of your information for AI training using <a href="https://example.org/object?x=1">this form</a>, or <a href="javascript:alert(1)">the form to object</a>, or <a href="mailto:privacy@example.org">write to object</a>, or <a href="https://example.org/objection-form">https://example.org/objection-form</a>.</p>
 <p>You can object until 26 June 2026.</p>
 ` + extra + `</main></body></html>`)
 	}
@@ -41,6 +41,10 @@ func TestEventPageSaysWhereToObject(t *testing.T) {
 		if !strings.Contains(html, "Where to object") ||
 			!strings.Contains(html, `<a href="https://example.org/object?x=1" rel="noopener noreferrer nofollow">`) {
 			t.Errorf("%s event page lacks the objection form:\n%.2000s", e.Kind, html)
+		}
+		// A form whose text is its address: the address once, as the link.
+		if !strings.Contains(html, `<li><a href="https://example.org/objection-form" rel="noopener noreferrer nofollow"><bdi>https://example.org/objection-form</bdi></a></li>`) {
+			t.Errorf("%s event page: a form whose text is its address must be shown once, as a link:\n%.3000s", e.Kind, html)
 		}
 		if strings.Contains(html, `href="javascript:`) || strings.Contains(html, `href="mailto:`) ||
 			!strings.Contains(html, "<code><bdi>mailto:privacy@example.org</bdi></code>") {

@@ -72,7 +72,12 @@ func writeFacts(w io.Writer, v *monitor.Version, f *analyze.FactSheet) {
 	if forms := f.ObjectionForms(); len(forms) > 0 {
 		fmt.Fprintf(w, "\nWhere to object:\n")
 		for _, l := range forms {
-			fmt.Fprintf(w, "  %s: %s\n", printable(shortQuote(l.Text)), printable(l.Href))
+			// A form's text is often its address: said once.
+			if text := strings.TrimSpace(l.Text); text == "" || text == l.Href {
+				fmt.Fprintf(w, "  %s\n", printable(l.Href))
+			} else {
+				fmt.Fprintf(w, "  %s: %s\n", printable(shortQuote(l.Text)), printable(l.Href))
+			}
 		}
 	}
 	fmt.Fprintf(w, "\nStatements (%d):\n", len(f.Statements))

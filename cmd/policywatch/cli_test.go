@@ -319,11 +319,12 @@ func TestFactsAndExplain(t *testing.T) {
 	c := newCLI(t)
 	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
 	c.mustRun("check")
-	srv.set(`Effective May 27, 2026. We use public posts and photos you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models. You have the right to object to this use of your information with <a href="https://nimbus.example/object">this form</a>.`)
+	srv.set(`Effective May 27, 2026. We use public posts and photos you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models. You have the right to object to this use of your information with <a href="https://nimbus.example/object">this form</a> or at <a href="https://nimbus.example/objection-form">https://nimbus.example/objection-form</a>.`)
 	c.mustRun("check")
 	facts := c.mustRun("facts", "nimbus")
 	for _, want := range []string{"Purposes:", "ai_training", "effective", "2026-05-27", "Data categories:", "photos",
-		"Where to object:\n  this form: https://nimbus.example/object\n"} {
+		"Where to object:\n  this form: https://nimbus.example/object\n",
+		"\n  https://nimbus.example/objection-form\n"} { // a form whose text is its address: said once
 		if !strings.Contains(facts, want) {
 			t.Errorf("facts lack %q:\n%s", want, facts)
 		}
