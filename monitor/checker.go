@@ -530,7 +530,14 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		rec.Outcome = OutcomeReverted
 		rec.SeenVersion = revertedTo
 		ev.Kind, ev.Version, ev.RevertedTo = KindRevert, revertedTo, revertedTo
-		ev.Summary = fmt.Sprintf("%s: the text went back to version %d (+%d/−%d words).", w.Name, revertedTo, d.WordsAdded, d.WordsRemoved)
+		// "version 5" alone means nothing to a reader of an alert or a
+		// feed: the day that text was first seen places it.
+		back, err := c.store.Version(ctx, revertedTo)
+		if err != nil {
+			return err
+		}
+		ev.Summary = fmt.Sprintf("%s: the text went back to the one first seen on %s (version %d, +%d/−%d words).",
+			w.Name, back.FirstSeen.UTC().Format("2 Jan 2006"), revertedTo, d.WordsAdded, d.WordsRemoved)
 	} else {
 		rec.Outcome = OutcomeChanged
 		rec.NewVersion = newVersion(w, rec, doc, hash)

@@ -47,8 +47,8 @@ func TestCriticalChangeAlertsOnce(t *testing.T) {
 	}
 	for _, part := range []struct{ name, body string }{{"text", m.Text}, {"html", m.HTML}} {
 		for _, want := range []string{
-			"Purpose added: AI training",             // the summary
-			"2026-03-03", "2026-05-27", "2026-05-26", // the dates changed
+			"Purpose added: AI training",               // the summary
+			"3 Mar 2026", "27 May 2026", "26 May 2026", // the dates changed, written as the summary writes them
 			"We use public posts and photos you share to develop and improve artificial intelligence technology", // a quote
 			"https://nimbus.example/object-ai", // where to object
 			"https://pw.example/events/2",      // the web view
@@ -59,6 +59,7 @@ func TestCriticalChangeAlertsOnce(t *testing.T) {
 			}
 		}
 	}
+	oneDateStyle(t, m)
 	if !strings.Contains(m.HTML, `<a href="https://nimbus.example/object-ai">`) {
 		t.Errorf("the objection form is not a link in the HTML part:\n%s", m.HTML)
 	}
@@ -99,4 +100,18 @@ func TestCriticalChangeAlertsOnce(t *testing.T) {
 		t.Errorf("held for the digest: %v, want [%d]", held, notable[0].ID)
 	}
 	t.Logf("subject: %s\n%s", subject, m.Text)
+}
+
+// isoDate is a date written as the machines write it.
+var isoDate = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+
+// oneDateStyle fails when a message writes a date for its reader as
+// "2026-07-14", where its summaries write "14 Jul 2026".
+func oneDateStyle(t *testing.T, m *parsedMail) {
+	t.Helper()
+	for _, part := range []struct{ name, body string }{{"text", m.Text}, {"html", m.HTML}} {
+		if d := isoDate.FindString(part.body); d != "" {
+			t.Errorf("%s part writes the date %s, not as its summaries do:\n%s", part.name, d, part.body)
+		}
+	}
 }

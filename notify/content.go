@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -47,9 +48,9 @@ var (
 // changeView is what people read of one event, made safe and short.
 type changeView struct {
 	Watch      string
-	Verb       string // "changed", "went back to version 3"
+	Verb       string // "changed", "went back to the text first seen on 3 May 2026 (version 3)"
 	Severity   monitor.Severity
-	When       string // "2025-05-28 00:30 UTC"
+	When       string // "28 May 2025 00:30 UTC"
 	Summary    string
 	Dates      []dateView
 	Scope      []scopeView // what is collected, and why
@@ -62,7 +63,11 @@ type changeView struct {
 	URL        string // the web view; "" without a base URL
 }
 
-type dateView struct{ Role, Old, New, Quote string }
+// dateView is a date changed, its values as people read them ("1 Jul
+// 2026", or "none"). Note says where the new date stands against the
+// message's date, for the dates a reader must act by: "passed", "today",
+// "in 3 days".
+type dateView struct{ Role, Old, New, Note, Quote string }
 
 type scopeView struct{ Sign, What, Label string }
 
@@ -97,17 +102,31 @@ var roleNames = map[analyze.DateRole]string{
 	analyze.RoleOther:     "Date",
 }
 
-// changeView builds the view of e with the detail d.
-func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail) (*changeView, error) {
+// Dates are shown to readers one way in every message, as the analysis's
+// summaries write them ("14 Jul 2026", analyze.HumanDate); machine-readable
+// places (a feed's <updated>, JSON) keep RFC 3339.
+const (
+	humanDay  = "2 Jan 2006"
+	humanTime = "2 Jan 2006 15:04 UTC"
+)
+
+// soonDays is how many days ahead a deadline or an upcoming date is said
+// to be "in N days".
+const soonDays = 14
+
+// changeView builds the view of e with the detail d, as a message dated
+// asOf reads it: a deadline before asOf is marked as passed. A zero asOf
+// (a feed, kept and read long after it is rendered) marks no date.
+func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail, asOf time.Time) (*changeView, error) {
 	v := &changeView{
-		Watch: oneLine(e.Watch, 100), Severity: e.Severity, When: e.Time.UTC().Format("2006-01-02 15:04 UTC"),
+		Watch: oneLine(e.Watch, 100), Severity: e.Severity, When: e.Time.UTC().Format(humanTime),
 		Summary: oneLine(e.Summary, maxSummary), URL: s.eventURL(e.ID),
 	}
 	switch e.Kind {
 	case monitor.KindChange:
 		v.Verb = "changed"
 	case monitor.KindRevert:
-		v.Verb = fmt.Sprintf("went back to version %d", e.RevertedTo)
+		v.Verb = fmt.Sprintf("went back to version %d", e.RevertedTo) // and its date, below
 	case monitor.KindBaseline:
 		v.Verb = "was captured for the first time"
 	default:
@@ -122,7 +141,11 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail) (*
 			if role == "" {
 				role = "Date"
 			}
-			v.Dates = append(v.Dates, dateView{Role: role, Old: orNone(oneLine(dc.Old, 40)), New: orNone(oneLine(dc.New, 40)), Quote: oneLine(dc.Quote, maxQuote)})
+			dv := dateView{Role: role, Old: humanDate(dc.Old), New: humanDate(dc.New), Quote: oneLine(dc.Quote, maxQuote)}
+			if dc.Role == analyze.RoleDeadline || dc.Role == analyze.RoleUpcoming {
+				dv.Note = dateNote(dc.New, asOf)
+			}
+			v.Dates = append(v.Dates, dv)
 		}
 		// Losses for the reader first: more collected, new purposes, rights
 		// gone; rights are not what is collected, and have their heading.
@@ -163,21 +186,52 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail) (*
 		if e.Severity == monitor.SeverityCritical {
 			v.Forms = info.forms
 		}
+		if e.Kind == monitor.KindRevert && e.RevertedTo == e.Version && !info.firstSeen.IsZero() {
+			// "version 5" means nothing in a mailbox: say which text it is.
+			day := info.firstSeen.UTC().Format(humanDay)
+			v.Verb = fmt.Sprintf("went back to the text first seen on %s (version %d)", day, e.RevertedTo)
+		}
 	}
 	return v, nil
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "none"
+// humanDate is a date of the analysis ("2026-07-14", "2026-07") as the
+// summaries write it ("14 Jul 2026", "Jul 2026"); "none" for no date.
+func humanDate(iso string) string { return oneLine(analyze.HumanDate(iso), 40) }
+
+// dateNote says where the date iso ("2026-07-14", or a month, "2026-07")
+// stands against the day of asOf, UTC: "passed" before it, "today",
+// "tomorrow" and "in N days" up to soonDays ahead, "" further on, for a
+// zero asOf, or for no date a reader can act by.
+func dateNote(iso string, asOf time.Time) string {
+	if asOf.IsZero() || iso == "" {
+		return ""
 	}
-	return s
+	y, m, d := asOf.UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if t, err := time.Parse(time.DateOnly, iso); err == nil {
+		switch days := int(t.Sub(today).Hours() / 24); {
+		case days < 0:
+			return "passed"
+		case days == 0:
+			return "today"
+		case days == 1:
+			return "tomorrow"
+		case days <= soonDays:
+			return fmt.Sprintf("in %d days", days)
+		}
+		return ""
+	}
+	if t, err := time.Parse("2006-01", iso); err == nil && t.AddDate(0, 1, 0).Compare(today) <= 0 {
+		return "passed" // the whole month is over
+	}
+	return ""
 }
 
 // versionInfo returns the title of the version newID, the objection forms
-// it offers, and the first lines of the diff from oldID (none when oldID is
-// 0). It is cached: versions never change, and a digest, an alert and a
-// feed often show the same change.
+// it offers, when it was first seen, and the first lines of the diff from
+// oldID (none when oldID is 0). It is cached: versions never change, and a
+// digest, an alert and a feed often show the same change.
 func (s *Service) versionInfo(ctx context.Context, oldID, newID int64, lines int) (cachedInfo, error) {
 	key := infoKey{oldID, newID, lines}
 	if c, ok := s.excerpts.get(key); ok {
@@ -187,7 +241,7 @@ func (s *Service) versionInfo(ctx context.Context, oldID, newID int64, lines int
 	if err != nil {
 		return cachedInfo{}, fmt.Errorf("version %d: %w", newID, err)
 	}
-	info := cachedInfo{title: oneLine(newV.Title, 120), forms: objectionForms(monitor.Facts(s.taxonomy, newV))}
+	info := cachedInfo{title: oneLine(newV.Title, 120), forms: objectionForms(monitor.Facts(s.taxonomy, newV)), firstSeen: newV.FirstSeen}
 	if oldID != 0 {
 		oldV, err := s.store.Version(ctx, oldID)
 		if err != nil {
@@ -338,9 +392,10 @@ type infoKey struct {
 }
 
 type cachedInfo struct {
-	title string
-	lines []excerptLine
-	forms []linkView
+	title     string
+	lines     []excerptLine
+	forms     []linkView
+	firstSeen time.Time // of the new version
 }
 
 // excerptCache is a small LRU of excerpts: diffs of long policies cost

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/analyze"
@@ -129,7 +130,7 @@ func TestRightsHaveTheirHeading(t *testing.T) {
 	e := &monitor.Event{Kind: monitor.KindChange, Severity: monitor.SeverityCritical, Analysis: &analyze.Analysis{
 		ScopeAdded: []string{"messages"}, RightsRemoved: []string{"object"}, RightsAdded: []string{"delete"},
 	}}
-	v, err := s.changeView(context.Background(), e, alertDetail)
+	v, err := s.changeView(context.Background(), e, alertDetail, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,5 +148,62 @@ func TestRightsHaveTheirHeading(t *testing.T) {
 		if strings.Contains(part, "right:") {
 			t.Errorf("a right listed as what is collected:\n%s", part)
 		}
+	}
+}
+
+// TestDeadlinesReadAgainstTheMessageDate: a deadline, or an upcoming
+// update, before the message's date is marked as passed; one close ahead
+// says how close; one further on, an effective date, a date removed, or a
+// change read with no date (a feed) says nothing more. Dates are written
+// as the summaries write them.
+func TestDeadlinesReadAgainstTheMessageDate(t *testing.T) {
+	asOf := time.Date(2026, 11, 27, 21, 6, 0, 0, time.UTC)
+	s := &Service{taxonomy: analyze.DefaultTaxonomy()}
+	deadline, upcoming := analyze.RoleDeadline, analyze.RoleUpcoming
+	tests := []struct {
+		role     analyze.DateRole
+		old, new string
+		asOf     time.Time
+		want     string // the line, after the role: "old → new (note)"
+	}{
+		{deadline, "", "2026-07-01", asOf, "none → 1 Jul 2026 (passed)"}, // the walkthrough's
+		{deadline, "2026-07-01", "2026-11-26", asOf, "1 Jul 2026 → 26 Nov 2026 (passed)"},
+		{deadline, "", "2026-11-27", asOf, "none → 27 Nov 2026 (today)"},
+		{deadline, "", "2026-11-28", asOf, "none → 28 Nov 2026 (tomorrow)"},
+		{deadline, "", "2026-12-11", asOf, "none → 11 Dec 2026 (in 14 days)"},
+		{deadline, "", "2026-12-12", asOf, "none → 12 Dec 2026"}, // further on
+		{upcoming, "", "2026-11-01", asOf, "none → 1 Nov 2026 (passed)"},
+		{upcoming, "", "2026-10", asOf, "none → Oct 2026 (passed)"}, // the whole month is over
+		{upcoming, "", "2026-11", asOf, "none → Nov 2026"},          // not yet
+		{analyze.RoleEffective, "2026-03-03", "2026-07-01", asOf, "3 Mar 2026 → 1 Jul 2026"},
+		{deadline, "2026-07-01", "", asOf, "1 Jul 2026 → none"},        // removed
+		{deadline, "", "2026-07-01", time.Time{}, "none → 1 Jul 2026"}, // no message date: a feed
+	}
+	for _, tt := range tests {
+		role := roleNames[tt.role]
+		t.Run(role+" "+tt.want, func(t *testing.T) {
+			e := &monitor.Event{Kind: monitor.KindChange, Severity: monitor.SeverityCritical, Time: asOf.Add(-time.Hour),
+				Analysis: &analyze.Analysis{Dates: []analyze.DateChange{{Role: tt.role, Old: tt.old, New: tt.new, Quote: "by then"}}}}
+			v, err := s.changeView(context.Background(), e, alertDetail, tt.asOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, html := renderChange(t, v)
+			if line := "\n  * " + role + ": " + tt.want + "\n"; !strings.Contains(text, line) {
+				t.Errorf("text part:\n%s\nwant the line %q", text, line)
+			}
+			old, shown, _ := strings.Cut(tt.want, " → ")
+			shown, note, marked := strings.Cut(shown, " (")
+			item := "<li>" + role + ": " + old + " &rarr; <strong>" + shown + "</strong><br>"
+			if marked {
+				item = strings.Replace(item, "</strong>", "</strong> ("+note, 1)
+			}
+			if !strings.Contains(html, item) {
+				t.Errorf("HTML part:\n%s\nwant %s", html, item)
+			}
+			if when := "27 Nov 2026 20:06 UTC"; !strings.Contains(text, when) || !strings.Contains(html, when) {
+				t.Errorf("the change's time is not written %q:\n%s\n%s", when, text, html)
+			}
+		})
 	}
 }

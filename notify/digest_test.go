@@ -50,11 +50,13 @@ func TestDailyDigest(t *testing.T) {
 	}
 	for _, part := range []struct{ name, body string }{{"text", m.Text}, {"html", m.HTML}} {
 		for _, want := range []string{
-			"nimbus", "meta", "went back to version",
-			"Effective date 27 May 2026 → 1 Jul 2026", // summaries
-			"2026-05-27", "2026-07-01", // dates changed
-			"Effective July 1, 2026",     // the quote of a date
-			"https://pw.example/events/", // links to the web view
+			"nimbus", "meta",
+			"went back to the text first seen on 12 May 2026 (version 2)",                // which text came back
+			"meta: the text went back to the one first seen on 12 May 2026 (version 2, ", // its summary
+			"Effective date 27 May 2026 → 1 Jul 2026",                                    // summaries
+			"Effective date: 27 May 2026 ",                                               // dates changed, written as the summaries write them
+			"Effective July 1, 2026",                                                     // the quote of a date
+			"https://pw.example/events/",                                                 // links to the web view
 			"https://pw.example/unsubscribe?token=",
 		} {
 			if !strings.Contains(part.body, want) {
@@ -62,6 +64,7 @@ func TestDailyDigest(t *testing.T) {
 			}
 		}
 	}
+	oneDateStyle(t, m)
 	if i, j := strings.Index(m.Text, "== nimbus =="), strings.Index(m.Text, "== meta =="); i < 0 || j < i {
 		t.Errorf("changes are not grouped by watch, in order:\n%s", m.Text)
 	}

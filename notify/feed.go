@@ -193,7 +193,9 @@ func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Se
 	}
 	for i := range events {
 		e := &events[i]
-		v, err := s.changeView(ctx, e, feedDetail)
+		// No date is marked as passed: a feed is kept until a new event
+		// comes, and read long after.
+		v, err := s.changeView(ctx, e, feedDetail, time.Time{})
 		if err != nil {
 			return nil, "", fmt.Errorf("feed: %w", err)
 		}
@@ -252,6 +254,9 @@ const maxEntryTitle = 140
 // watch read apart in a feed reader's list.
 func entryTitle(e *monitor.Event, v *changeView) string {
 	text := oneLine(e.Summary, 0)
+	if e.Kind == monitor.KindRevert {
+		text = v.Summary // which text came back, with its date
+	}
 	if text == "" {
 		text = v.Watch + " " + v.Verb
 	} else if !strings.HasPrefix(text, e.Watch) {

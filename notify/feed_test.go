@@ -83,7 +83,7 @@ func TestFeeds(t *testing.T) {
 		t.Errorf("titles: %q / %q", all.Entries[1].Title, all.Entries[2].Title)
 	}
 	critical := all.Entries[2].Content
-	for _, want := range []string{"Purpose added: AI training", "2026-05-27", "We use public posts and photos",
+	for _, want := range []string{"Purpose added: AI training", "3 Mar 2026 &rarr; <strong>27 May 2026</strong>", "We use public posts and photos",
 		`<a href="https://nimbus.example/object-ai">`, "Diff excerpt",
 		// The changed words marked, as in the emails.
 		`&#43; Effective <ins style="background:#acf2bd;font-weight:bold;text-decoration:underline">May 27</ins>, 2026`} {
@@ -213,6 +213,37 @@ func TestFeedOfAnUnknownWatch(t *testing.T) {
 		if f != nil && len(f.Entries) != c.entries {
 			t.Errorf("%s: %d entries, want %d", c.watch, len(f.Entries), c.entries)
 		}
+	}
+}
+
+// TestFeedEntryOfARevertSaysWhichText: the entry of a revert says which
+// text came back by the day it was first seen, not by a version number
+// alone; its <updated> stays RFC 3339.
+func TestFeedEntryOfARevertSaysWhichText(t *testing.T) {
+	r := newRig(t)
+	svc := r.service(notify.Config{BaseURL: "https://pw.example"}, nil)
+	web := httptest.NewServer(svc.Handler())
+	t.Cleanup(web.Close)
+	r.checkAs("nimbus", "policy-v2-ai.html", t0.AddDate(0, 0, -9)) // version 1, first seen on 3 May
+	r.checkAs("nimbus", "policy-v3-date.html", t0)
+	r.checkAs("nimbus", "policy-v2-ai.html", t0.Add(time.Hour)) // back to version 1
+
+	_, f, _ := getFeed(t, web.URL+"/feeds/watch/nimbus.atom", "")
+	if len(f.Entries) != 3 {
+		t.Fatalf("%d entries, want 3", len(f.Entries))
+	}
+	e := f.Entries[0]
+	if want := "nimbus: the text went back to the one first seen on 3 May 2026 (version 1, +2/−2 words). "; !strings.HasPrefix(e.Title, want) {
+		t.Errorf("title %q, want it to start %q", e.Title, want)
+	}
+	if want := "went back to the text first seen on 3 May 2026 (version 1)"; !strings.Contains(e.Content, want) {
+		t.Errorf("content lacks %q:\n%s", want, e.Content)
+	}
+	if strings.Contains(e.Title+e.Content, "went back to version") {
+		t.Errorf("a version number alone:\n%s\n%s", e.Title, e.Content)
+	}
+	if e.Updated != "2026-05-12T10:00:00Z" {
+		t.Errorf("updated %q, want RFC 3339", e.Updated)
 	}
 }
 

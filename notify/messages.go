@@ -131,7 +131,7 @@ func (s *Service) footer(ctx context.Context, subject string, sub Subscriber) (f
 }
 
 func (s *Service) alertNotification(ctx context.Context, it OutboxItem, sub Subscriber, e *monitor.Event) (*Notification, error) {
-	v, err := s.changeView(ctx, e, alertDetail)
+	v, err := s.changeView(ctx, e, alertDetail, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func (s *Service) alertNotification(ctx context.Context, it OutboxItem, sub Subs
 	if v.Title != "" {
 		name += " (" + oneLine(v.Title, 60) + ")"
 	}
-	subject := fmt.Sprintf("[policywatch] %s %s (%s): %s", name, v.Verb, v.Severity, oneLine(analysisSummary(e), maxSubjectSummary))
+	subject := fmt.Sprintf("[policywatch] %s %s (%s): %s", name, v.Verb, v.Severity, oneLine(analysisSummary(e, v), maxSubjectSummary))
 	f, err := s.footer(ctx, subject, sub)
 	if err != nil {
 		return nil, err
@@ -152,12 +152,13 @@ func (s *Service) alertNotification(ctx context.Context, it OutboxItem, sub Subs
 }
 
 // analysisSummary is the part of an event's summary that says what
-// changed, without the word counts that open it.
-func analysisSummary(e *monitor.Event) string {
+// changed, without the word counts that open it; else the summary as v
+// shows it.
+func analysisSummary(e *monitor.Event, v *changeView) string {
 	if e.Analysis != nil && e.Analysis.Summary != "" {
 		return e.Analysis.Summary
 	}
-	return e.Summary
+	return v.Summary
 }
 
 func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Subscriber, ids []int64) (*Notification, error) {
@@ -170,6 +171,7 @@ func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Sub
 	}
 	byWatch := map[string]int{}
 	critical := 0
+	asOf := s.now() // the message's date, that deadlines are read against
 	for _, id := range ids {
 		e, err := s.event(ctx, id)
 		if err != nil {
@@ -184,7 +186,7 @@ func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Sub
 			d.More++
 			continue
 		}
-		v, err := s.changeView(ctx, e, digestDetail)
+		v, err := s.changeView(ctx, e, digestDetail, asOf)
 		if err != nil {
 			return nil, err
 		}
