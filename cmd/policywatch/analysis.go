@@ -82,7 +82,7 @@ func writeFacts(w io.Writer, v *monitor.Version, f *analyze.FactSheet) {
 	}
 	fmt.Fprintf(w, "\nStatements (%d):\n", len(f.Statements))
 	for _, s := range f.Statements {
-		fmt.Fprintf(w, "  [%s] %s%s\n", strings.Join(s.IDs, ","), sectionPrefix(s.Section), shortQuote(s.Text))
+		fmt.Fprintf(w, "  [%s] %s%s\n", strings.Join(s.IDs, ","), sectionPrefix(s.Section), printable(shortQuote(s.Text)))
 	}
 }
 
@@ -109,7 +109,7 @@ func sectionPrefix(s string) string {
 	if s == "" {
 		return ""
 	}
-	return "(" + s + ") "
+	return "(" + printable(s) + ") " // a heading of the page
 }
 
 // shortQuote keeps a quote to one readable line.
@@ -167,7 +167,7 @@ Examples:
 }
 
 func writeExplanation(w io.Writer, e *monitor.Event) {
-	fmt.Fprintf(w, "%s — %s, %s (%s)\n%s\n", e.Watch, e.Kind, e.Time.UTC().Format("2006-01-02 15:04 UTC"), e.Severity, e.Summary)
+	fmt.Fprintf(w, "%s — %s, %s (%s)\n%s\n", e.Watch, e.Kind, e.Time.UTC().Format("2006-01-02 15:04 UTC"), e.Severity, printable(e.Summary))
 	a := e.Analysis
 	if a == nil {
 		fmt.Fprintln(w, "\nNo analysis: this is the first version (compare later versions with it).")
@@ -200,7 +200,7 @@ func writeExplanation(w io.Writer, e *monitor.Event) {
 			if s.Change == analyze.Removed {
 				sign = "−"
 			}
-			fmt.Fprintf(w, "  %s [%s] %s%s\n", sign, strings.Join(s.IDs, ","), sectionPrefix(s.Section), shortQuote(s.Quote))
+			fmt.Fprintf(w, "  %s [%s] %s%s\n", sign, strings.Join(s.IDs, ","), sectionPrefix(s.Section), printable(shortQuote(s.Quote)))
 		}
 	}
 }

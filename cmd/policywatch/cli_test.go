@@ -67,30 +67,33 @@ func (c *cli) mustRun(args ...string) string {
 	return out
 }
 
-// policyServer serves a policy page whose text the test changes.
+// policyServer serves a policy page whose text (and title) the test
+// changes.
 type policyServer struct {
 	*httptest.Server
-	mu   sync.Mutex
-	text string
+	mu          sync.Mutex
+	text, title string
 }
 
 func newPolicyServer(t *testing.T) *policyServer {
-	p := &policyServer{text: "Effective March 3, 2026"}
+	p := &policyServer{text: "Effective March 3, 2026", title: "Nimbus Privacy Policy"}
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
-		text := p.text
+		text, title := p.text, p.title
 		p.mu.Unlock()
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<!DOCTYPE html><html lang="en"><head><title>Nimbus Privacy Policy</title></head><body><main>
+		fmt.Fprintf(w, `<!DOCTYPE html><html lang="en"><head><title>%s</title></head><body><main>
 <h1>Nimbus Privacy Policy</h1><p>%s</p>
 <p>We collect the posts, photos and comments you share, information about your device and your approximate location, and we use it to provide and improve our services and to keep people safe.</p>
-<p>You can access and delete your information at any time, and object to some uses of it.</p></main></body></html>`, text)
+<p>You can access and delete your information at any time, and object to some uses of it.</p></main></body></html>`, title, text)
 	}))
 	t.Cleanup(p.Close)
 	return p
 }
 
 func (p *policyServer) set(text string) { p.mu.Lock(); p.text = text; p.mu.Unlock() }
+
+func (p *policyServer) setTitle(title string) { p.mu.Lock(); p.title = title; p.mu.Unlock() }
 
 // nimbusConfig writes a configuration of one watch, nimbus, at base's
 // /privacy, checked at once and without retries.

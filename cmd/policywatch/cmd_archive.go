@@ -126,16 +126,54 @@ func openSource(ctx context.Context, source, path string) (*archive.Source, erro
 	return archive.OpenFolder(source)
 }
 
-// printable replaces what a terminal would act on rather than show —
-// control characters (escape sequences among them) and bidirectional
-// overrides — in text that may quote a scraped page or a file name.
+// printable makes one line of text that may quote a scraped page or a
+// file name safe to print on a terminal: each rune the terminal would act
+// on rather than show, or that shows as nothing yet changes what is drawn
+// around it, becomes a visible escape, <U+202E>:
+//   - control characters (C0, DEL, C1): escape sequences, carriage
+//     returns, tabs and line breaks (a line stays one line);
+//   - the bidirectional controls: embeddings and overrides
+//     (U+202A–U+202E), isolates (U+2066–U+2069), and the marks U+200E,
+//     U+200F and U+061C too — a mark is only a zero-width letter, but one
+//     on each side of "1 2" shows it as "2 1" in a left-to-right line;
+//     and the text extraction drops U+200E and U+200F from a policy's
+//     text, so escaping them costs a reader of the text nothing;
+//   - the other invisible format characters (Unicode's Cf: zero-width
+//     space, word joiner, byte order mark, soft hyphen, the deprecated
+//     shaping controls U+206A–U+206F, tags), and the line and paragraph
+//     separators U+2028 and U+2029 — but not the zero-width
+//     (non-)joiners U+200C and U+200D, which Persian, the Indic scripts
+//     and emoji need to be drawn right, and which move nothing.
+//
+// A byte that is not UTF-8 is shown as U+FFFD.
+//
+// Every command's text output of scraped text goes through it (a text of
+// several lines through printableLines); JSON output does not, being for
+// programs (encoding/json writes these runes as they are, but for U+2028
+// and U+2029, which it escapes).
 func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
-			return '\uFFFD'
+	var b strings.Builder
+	for _, r := range s { // a byte that is not UTF-8 comes as U+FFFD
+		switch {
+		case r == '\u200C' || r == '\u200D':
+			b.WriteRune(r)
+		case unicode.IsControl(r), unicode.In(r, unicode.Bidi_Control, unicode.Cf, unicode.Zl, unicode.Zp):
+			fmt.Fprintf(&b, "<U+%04X>", r)
+		default:
+			b.WriteRune(r)
 		}
-		return r
-	}, s)
+	}
+	return b.String()
+}
+
+// printableLines is printable for a text of several lines: each line is
+// made printable, and the line breaks between them stay.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = printable(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func firstN(s []string, n int) []string {

@@ -226,7 +226,7 @@ func TestImportProgress(t *testing.T) {
 	if status.String() != want {
 		t.Errorf("bar:\n got %q\nwant %q", status.String(), want)
 	}
-	if out.String() != "2025-01-01 00:00 change     critical nimbus changed\uFFFD[2J\uFFFD\n" {
+	if out.String() != "2025-01-01 00:00 change     critical nimbus changed<U+001B>[2J<U+202E>\n" {
 		t.Errorf("event lines: %q", out.String())
 	}
 

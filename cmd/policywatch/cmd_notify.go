@@ -121,7 +121,9 @@ The address hears of the changes recorded from now on, none found before
 it subscribed (nor, for a former subscriber, while it was away).
 
 For an address already subscribed, only the options given change: the
-others keep their values. --watch replaces the list of watches followed;
+others keep their values. So too for an address that unsubscribed: it is
+subscribed again with the settings it had, but for the options given, and
+the line printed says so. --watch replaces the list of watches followed;
 --all-watches goes back to every watch.
 
 Without a mail server (notify.smtp) the address is subscribed but nothing
@@ -154,35 +156,47 @@ Examples:
 				return usageError{fmt.Sprintf("subscribe: %v", err)}
 			}
 			// Re-running subscribe to change one thing must not reset the
-			// rest. A former subscriber starts afresh: what they chose
-			// before they left is no guide.
+			// rest, for a former subscriber too (as the README promises):
+			// the settings it had when it left stay, unless given, and
+			// the line printed says which it got back.
 			old, err := a.db.SubscriberByEmail(ctx, sub.Email)
-			update := err == nil && old.UnsubscribedAt.IsZero()
+			known, former := err == nil, err == nil && !old.UnsubscribedAt.IsZero()
+			var kept []string // the settings not given, kept
 			switch {
 			case errors.Is(err, store.ErrNotFound):
 			case err != nil:
 				return fmt.Errorf("subscribe %s: %w", sub.Email, err)
-			case update:
+			default:
 				if !given["watch"] && !opt.allWatches {
 					sub.Watches = old.Watches
-				}
-				if !given["digest"] {
-					sub.Digest = old.Digest
+					kept = append(kept, "the watches")
 				}
 				if !given["min-severity"] {
 					sub.MinSeverity = old.MinSeverity
+					kept = append(kept, "the alert severity")
+				}
+				if !given["digest"] {
+					sub.Digest = old.Digest
+					kept = append(kept, "the digest")
 				}
 			}
 			stored, err := notifystore.Store{DB: a.db}.Subscribe(ctx, sub)
 			if err != nil {
 				return err
 			}
-			verb := "subscribed"
-			if update {
-				verb = "updated"
+			verb := "subscribed " + stored.Email
+			switch {
+			case known && !former:
+				verb = "updated " + stored.Email
+			case former && len(kept) == 3:
+				verb += " again, with the settings it had"
+			case former && len(kept) > 0:
+				verb += " again, with " + joinAnd(kept) + " it had"
+			case former:
+				verb += " again"
 			}
-			fmt.Fprintf(a.stdout, "%s %s: %s; alerts at once for %s changes and above; digest: %s\n",
-				verb, stored.Email, watchesText(stored.Watches), stored.MinSeverity, stored.Digest)
+			fmt.Fprintf(a.stdout, "%s: %s; alerts at once for %s changes and above; digest: %s\n",
+				verb, watchesText(stored.Watches), stored.MinSeverity, stored.Digest)
 			a.warnNoMailServer()
 			return nil
 		},
@@ -199,6 +213,14 @@ func (a *app) warnNoMailServer() {
 	}
 	fmt.Fprintln(a.stderr, "warning: no mail server is configured (notify.smtp): nothing is sent until one is; "+
 		"the changes this address should hear of wait for its next digest after that")
+}
+
+// joinAnd is "a", "a and b", "a, b and c".
+func joinAnd(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 func watchesText(watches []string) string {
@@ -349,6 +371,11 @@ is a row there before it is sent. By default the rows still pending (with
 their attempts, next try and last error) and those given up as failed; with
 --all, the newest rows of every status.
 
+DUE is when a pending row is to be tried next (a time past: at the next
+turn of the daemon, or 'policywatch digest --now'); for a row failed or
+cancelled, when it was due the last time (a failed row was tried then, or
+as soon after as a sender was running). SENT is when a sent row was sent.
+
 A notification is given up when the server refuses it for good (an
 unknown address) or after a week of temporary failures. A password the
 server refuses counts as temporary: put notify.smtp.password_file right
@@ -404,11 +431,15 @@ Examples:
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTATUS\tKIND\tTO\tWATCH\tEVENT\tATTEMPTS\tWHEN\tERROR")
+			fmt.Fprintln(tw, "ID\tSTATUS\tKIND\tTO\tWATCH\tEVENT\tATTEMPTS\tDUE\tSENT\tERROR")
 			for _, r := range rows {
-				when := r.NextAttemptAt
+				// Two times, each in its own column: one column showing
+				// the next attempt of one row and the sending of the next
+				// was read as the same time. A sent row was due when it
+				// was sent.
+				due, sent := outboxTime(r.NextAttemptAt), "—"
 				if r.Status == store.OutboxSent {
-					when = r.SentAt
+					due, sent = "—", outboxTime(r.SentAt)
 				}
 				event := "-"
 				if r.EventID != 0 {
@@ -416,12 +447,17 @@ Examples:
 				}
 				// A last error quotes a mail or web server: one line, no
 				// control characters reach the terminal.
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Status, r.Kind, recipientText(r),
-					orDash(r.Watch), event, r.Attempts, when.Local().Format("2006-01-02 15:04"), orDash(email.HeaderText(r.LastError, 80)))
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.Status, r.Kind, recipientText(r),
+					orDash(r.Watch), event, r.Attempts, due, sent, orDash(email.HeaderText(r.LastError, 80)))
 			}
 			return tw.Flush()
 		},
 	}
+}
+
+// outboxTime is a time of the outbox's table, local to the minute.
+func outboxTime(t time.Time) string {
+	return t.Local().Format("2006-01-02 15:04")
 }
 
 func recipientText(r store.OutboxItem) string {
@@ -661,7 +697,7 @@ func previewDigests(ctx context.Context, a *app, svc *notify.Service, show bool)
 		}
 		fmt.Fprintf(a.stdout, "next digest: %s\n", next.Local().Format("2006-01-02 15:04 MST"))
 		for _, n := range ns {
-			fmt.Fprintf(a.stdout, "%s: %s\n", n.Item.Recipient, n.Subject)
+			fmt.Fprintf(a.stdout, "%s: %s\n", n.Item.Recipient, printable(n.Subject))
 		}
 		if len(ns) == 0 {
 			fmt.Fprintln(a.stdout, "no changes waiting for a digest")
@@ -676,7 +712,8 @@ func previewDigests(ctx context.Context, a *app, svc *notify.Service, show bool)
 		if i > 0 {
 			fmt.Fprintln(a.stdout)
 		}
-		fmt.Fprintf(a.stdout, "To: %s\nSubject: %s\n\n%s", n.Item.Recipient, n.Subject, n.Text)
+		// The subject and text quote the pages' titles and words.
+		fmt.Fprintf(a.stdout, "To: %s\nSubject: %s\n\n%s", n.Item.Recipient, printable(n.Subject), printableLines(n.Text))
 	}
 	if len(ns) == 0 {
 		fmt.Fprintln(a.stdout, "no changes waiting: no digest would be sent")

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -193,16 +194,8 @@ func TestDaemonWarnsOfOrphanSubscriptions(t *testing.T) {
 // (after, say, a wrong SMTP password was put right), and says so; a wrong
 // ID is an error, not silence.
 func TestOutboxRetry(t *testing.T) {
-	c := newCLI(t)
-	page := newPolicyServer(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("watches:\n  - name: nimbus\n    url: %s/policy\n    language: en\n", page.URL))
-	c.mustRun("check")
+	c, db, events := outboxTestSetup(t)
 	ctx := context.Background()
-	db := c.openDB()
-	events, err := db.Events(ctx, monitor.EventFilter{})
-	if err != nil || len(events) == 0 {
-		t.Fatalf("events %v, %v", events, err)
-	}
 	now := time.Now()
 	if err := db.RecordNotifyPlan(ctx, store.NotifyPlan{Through: events[0].ID, Outbox: []store.OutboxItem{{
 		Key: "operator:1", Channel: "email", Kind: "operator", Recipient: "ops@example.org",
@@ -239,10 +232,90 @@ func TestOutboxRetry(t *testing.T) {
 	}
 }
 
+// outboxTestSetup checks the page of a one-watch configuration once and
+// returns the CLI, its database open, and the events found, for a test to
+// write outbox rows of.
+func outboxTestSetup(t *testing.T) (*cli, *store.DB, []monitor.Event) {
+	t.Helper()
+	c := newCLI(t)
+	page := newPolicyServer(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("watches:\n  - name: nimbus\n    url: %s/policy\n    language: en\n", page.URL))
+	c.mustRun("check")
+	db := c.openDB()
+	events, err := db.Events(context.Background(), monitor.EventFilter{})
+	if err != nil || len(events) == 0 {
+		t.Fatalf("events %v, %v", events, err)
+	}
+	return c, db, events
+}
+
+// TestOutboxSaysWhichTime: the outbox's table names its times: DUE, when
+// a pending row is tried next and when a failed one was last due, and
+// SENT, when a sent row went out. One column, headed WHEN, used to show
+// the one or the other by the row.
+func TestOutboxSaysWhichTime(t *testing.T) {
+	c, db, events := outboxTestSetup(t)
+	ctx := context.Background()
+	now := time.Now()
+	at := func(d time.Duration) time.Time { return now.Add(d).Truncate(time.Minute) }
+	row := func(key string, due time.Time) store.OutboxItem {
+		return store.OutboxItem{Key: key, Channel: "email", Kind: "operator", Recipient: key + "@example.org",
+			EventID: events[0].ID, CreatedAt: now, NextAttemptAt: due}
+	}
+	sentDue, failedDue, pendingDue, sentAt := at(-3*time.Hour), at(-2*time.Hour), at(5*time.Hour), at(-time.Hour)
+	if err := db.RecordNotifyPlan(ctx, store.NotifyPlan{Through: events[0].ID, Outbox: []store.OutboxItem{
+		row("sent", sentDue), row("failed", failedDue), row("pending", pendingDue),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := db.ClaimOutbox(ctx, now, now, time.Minute, 10)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claim: %v, %v", claimed, err)
+	}
+	if _, err := db.MarkOutboxSent(ctx, claimed[0].ID, claimed[0].ClaimedUntil, sentAt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.MarkOutboxFailed(ctx, claimed[1].ID, claimed[1].ClaimedUntil, "550 no such user", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	out := c.mustRun("outbox", "--all")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	columns := regexp.MustCompile(`\s{2,}`) // a time is two words, one space apart
+	header := columns.Split(lines[0], -1)
+	if !slices.Contains(header, "DUE") || !slices.Contains(header, "SENT") {
+		t.Fatalf("outbox header: %q\n%s", header, out)
+	}
+	got := map[string]map[string]string{}
+	for _, l := range lines[1:] {
+		cells := columns.Split(l, -1)
+		if len(cells) != len(header) {
+			t.Fatalf("row %q: %d cells for %d columns", l, len(cells), len(header))
+		}
+		r := map[string]string{}
+		for i, h := range header {
+			r[h] = cells[i]
+		}
+		got[strings.TrimSuffix(r["TO"], "@example.org")] = r
+	}
+	local := func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
+	for to, want := range map[string][2]string{
+		"sent":    {"—", local(sentAt)},
+		"failed":  {local(failedDue), "—"},
+		"pending": {local(pendingDue), "—"},
+	} {
+		if r := got[to]; r["DUE"] != want[0] || r["SENT"] != want[1] {
+			t.Errorf("%s row: DUE %q, SENT %q; want %q, %q\n%s", to, r["DUE"], r["SENT"], want[0], want[1], out)
+		}
+	}
+}
+
 // TestSubscribeChangesOnlyWhatIsGiven: running subscribe again for an
 // address changes only the options given, and says what the subscription
 // is now; --all-watches goes back to every watch; a former subscriber
-// starts afresh.
+// gets back the settings it had, but for the options given, and is told
+// which.
 func TestSubscribeChangesOnlyWhatIsGiven(t *testing.T) {
 	c := newCLI(t)
 	for _, step := range []struct{ args, want string }{
@@ -260,7 +333,10 @@ func TestSubscribeChangesOnlyWhatIsGiven(t *testing.T) {
 			"updated carol@example.org: every watch; alerts at once for notable changes and above; digest: daily"},
 		{"unsubscribe carol@example.org", "unsubscribed carol@example.org"},
 		{"subscribe carol@example.org --digest none",
-			"subscribed carol@example.org: every watch; alerts at once for critical changes and above; digest: none"},
+			"subscribed carol@example.org again, with the watches and the alert severity it had: every watch; alerts at once for notable changes and above; digest: none"},
+		{"unsubscribe carol@example.org", "unsubscribed carol@example.org"},
+		{"subscribe carol@example.org --watch meta-genai --min-severity critical --digest daily",
+			"subscribed carol@example.org again: meta-genai; alerts at once for critical changes and above; digest: daily"},
 	} {
 		if out := c.mustRun(strings.Fields(step.args)...); out != step.want+"\n" {
 			t.Errorf("policywatch %s:\n%q, want\n%q", step.args, out, step.want+"\n")
@@ -270,6 +346,24 @@ func TestSubscribeChangesOnlyWhatIsGiven(t *testing.T) {
 	var ue usageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "contradict") {
 		t.Errorf("--watch with --all-watches: %v, want a usage error", err)
+	}
+}
+
+// TestResubscribeKeepsTheSettingsItHad: an address that unsubscribed and
+// subscribes again, naming no option, gets back its weekly digest and its
+// alerts from notable (it used to get daily and critical without a word,
+// while the README says the settings not given stay), and is told so.
+func TestResubscribeKeepsTheSettingsItHad(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun("subscribe", "weekly@example.org", "--digest", "weekly", "--min-severity", "notable", "--watch", "meta-genai")
+	c.mustRun("unsubscribe", "weekly@example.org")
+	want := "subscribed weekly@example.org again, with the settings it had: meta-genai; alerts at once for notable changes and above; digest: weekly\n"
+	if out := c.mustRun("subscribe", "weekly@example.org"); out != want {
+		t.Errorf("subscribe again:\n%q, want\n%q", out, want)
+	}
+	out := c.mustRun("subscribers")
+	if !strings.Contains(out, "weekly@example.org  meta-genai  weekly  notable") || !strings.Contains(out, "active") {
+		t.Errorf("subscribers after subscribing again:\n%s", out)
 	}
 }
 

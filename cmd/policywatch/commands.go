@@ -204,11 +204,11 @@ Examples:
 					line = fmt.Sprintf("[%d/%d] %-24s not recorded: another policywatch process checked it meanwhile (see 'policywatch events --watch %s')",
 						done, len(watches), w.Name, w.Name)
 				case res.Err != nil:
-					line += ": " + res.Err.Error()
+					line += ": " + printable(res.Err.Error()) // it may quote the server
 				}
 				fmt.Fprintln(a.stdout, line)
 				for _, e := range res.Events {
-					fmt.Fprintf(a.stdout, "        %s %s: %s\n", e.Kind, e.Severity, e.Summary)
+					fmt.Fprintf(a.stdout, "        %s %s: %s\n", e.Kind, e.Severity, printable(e.Summary))
 				}
 			})
 			return err
@@ -291,7 +291,7 @@ Examples:
 				case fetcher == monitor.FetcherAuto && s.Fetcher != "":
 					fetcher = "auto → " + s.Fetcher // what auto found works
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", name, status, last, s.Versions, change, fetcher, s.URL)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", printable(name), printable(status), last, s.Versions, change, fetcher, printable(s.URL))
 			}
 			return tw.Flush()
 		},
@@ -387,7 +387,7 @@ Examples:
 				fmt.Fprintln(a.stderr, "no events")
 			}
 			for _, e := range events {
-				fmt.Fprintf(a.stdout, "#%d %s %-12s %-8s %s\n", e.ID, e.Time.UTC().Format("2006-01-02 15:04"), e.Kind, e.Severity, e.Summary)
+				fmt.Fprintf(a.stdout, "#%d %s %-12s %-8s %s\n", e.ID, e.Time.UTC().Format("2006-01-02 15:04"), e.Kind, e.Severity, printable(e.Summary))
 			}
 			return nil
 		},
@@ -461,7 +461,9 @@ Example:
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "VERSION\tFIRST SEEN\tLAST SEEN\tLANG\tTITLE")
 			for _, v := range versions {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.ID, v.FirstSeen.UTC().Format(time.RFC3339), v.LastSeen.UTC().Format(time.RFC3339), v.Language, v.Title)
+				// The title and language are the page's: a tab or a
+				// direction override in them would move the columns.
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.ID, v.FirstSeen.UTC().Format(time.RFC3339), v.LastSeen.UTC().Format(time.RFC3339), printable(v.Language), printable(v.Title))
 			}
 			return tw.Flush()
 		},
@@ -524,7 +526,7 @@ Example:
 			if err != nil {
 				return err
 			}
-			_, err = fmt.Fprintln(a.stdout, v.Text)
+			_, err = fmt.Fprintln(a.stdout, printableLines(v.Text))
 			return err
 		},
 	}
@@ -588,7 +590,9 @@ Examples:
 				}
 			}
 			color := opt.color == "always" || (opt.color == "auto" && isTerminal(a.stdout))
-			d := diff.Compute(older.Text, newer.Text, opt.context)
+			// Made printable before they are compared: the diff's own
+			// colours are escape sequences, its lines the page's.
+			d := diff.Compute(printableLines(older.Text), printableLines(newer.Text), opt.context)
 			if d.Empty() {
 				fmt.Fprintf(a.stderr, "versions %d and %d have the same text\n", older.ID, newer.ID)
 				return nil
