@@ -186,7 +186,7 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("notify.smtp: %w", err))
 		}
 	}
-	if err := CheckDigestSchedule(c.digestSchedule()); err != nil {
+	if _, err := monitor.ScheduleParser.Parse(c.digestSchedule()); err != nil {
 		errs = append(errs, fmt.Errorf("notify.digest_schedule: %w", err))
 	}
 	if c.BaseURL != "" {
@@ -229,32 +229,37 @@ func (c *Config) digestSchedule() string {
 	return c.DigestSchedule
 }
 
-// CheckDigestSchedule parses a digest schedule and refuses one without a
-// time on every Monday: weekly digests go out at the schedule's first time
-// on a Monday (ScheduledDigests), so with none they would never go out.
-// Mondays are those of the clock's time zone, as when the daemon plans.
-func CheckDigestSchedule(spec string) error {
+// DigestScheduleWarning says, when there is something to say, that the
+// digest schedule leaves weekly subscribers without their weekly digest:
+// those go out at the schedule's first time on a Monday (digestsDue), in
+// the schedule's time zone (CRON_TZ=, else the clock's), and a schedule
+// with no time on some or every Monday ("@weekly" is Sunday's midnight)
+// sends them only the alerts held back from them. A warning, not a
+// refusal: a configuration an earlier policywatch ran with must not stop
+// the daemon at an upgrade. A schedule that does not parse is Validate's.
+func (c *Config) DigestScheduleWarning() string {
+	spec := c.digestSchedule()
 	sched, err := monitor.ScheduleParser.Parse(spec)
 	if err != nil {
-		return err
+		return ""
 	}
-	const example = `; give it a time on every Monday, e.g. "0 8 * * *" (every day at 08:00) or "0 8 * * 1-5" (weekdays at 08:00)`
+	const fix = `; weekly subscribers get only the alerts held back from them. Give it a time on every Monday, e.g. "0 8 * * *" (every day at 08:00) or "0 8 * * 1-5" (weekdays at 08:00)`
 	switch n := mondaysWithTime(sched, time.Now()); {
 	case n == 0:
-		return fmt.Errorf("weekly digests go out at the schedule's first time on a Monday, and %q has none%s", spec, example)
+		return fmt.Sprintf("weekly digests go out at the schedule's first time on a Monday, and %q has none%s", spec, fix)
 	case n < mondaysChecked:
-		return fmt.Errorf("weekly digests go out at the schedule's first time on a Monday, and %q has one on only some Mondays%s", spec, example)
+		return fmt.Sprintf("weekly digests go out at the schedule's first time on a Monday, and %q has one on only some Mondays%s", spec, fix)
 	}
-	return nil
+	return ""
 }
 
-// mondaysChecked is how many Mondays CheckDigestSchedule looks at: a year's.
+// mondaysChecked is how many Mondays DigestScheduleWarning looks at: a year's.
 const mondaysChecked = 53
 
 // mondaysWithTime counts, among the mondaysChecked Mondays from the week
-// of now on, those on which sched has a time, in now's time zone. An
-// interval ("@every 30h") counts from whenever the daemon started: one of
-// at most a day has a time on every Monday, a longer one on some.
+// of now on, those on which sched has a time, in the schedule's time zone.
+// An interval ("@every 30h") counts from whenever the daemon started: one
+// of at most a day has a time on every Monday, a longer one on some.
 func mondaysWithTime(sched cron.Schedule, now time.Time) int {
 	if c, ok := sched.(cron.ConstantDelaySchedule); ok {
 		if c.Delay <= 24*time.Hour {
@@ -262,17 +267,28 @@ func mondaysWithTime(sched cron.Schedule, now time.Time) int {
 		}
 		return 1
 	}
+	loc := scheduleLocation(sched, now.Location())
+	now = now.In(loc)
 	y, m, d := now.Date()
 	d -= (int(now.Weekday()) + 6) % 7 // back to Monday
 	n := 0
 	for i := range mondaysChecked {
-		start := time.Date(y, m, d+7*i, 0, 0, 0, 0, now.Location())
-		end := time.Date(y, m, d+7*i+1, 0, 0, 0, 0, now.Location())
+		start := time.Date(y, m, d+7*i, 0, 0, 0, 0, loc)
+		end := time.Date(y, m, d+7*i+1, 0, 0, 0, 0, loc)
 		if t := sched.Next(start.Add(-time.Nanosecond)); !t.IsZero() && t.Before(end) {
 			n++
 		}
 	}
 	return n
+}
+
+// scheduleLocation is the time zone whose days a schedule's times fall on:
+// its CRON_TZ=, else clock, the zone the daemon plans in.
+func scheduleLocation(sched cron.Schedule, clock *time.Location) *time.Location {
+	if spec, ok := sched.(*cron.SpecSchedule); ok && spec.Location != time.Local {
+		return spec.Location
+	}
+	return clock
 }
 
 // CheckBaseURL checks a base URL: absolute http(s), without query or

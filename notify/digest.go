@@ -21,8 +21,8 @@ const catchUpDigest = "catch-up"
 // ScheduledDigests plans the digests whose time has come since the last
 // digest time handled: one digest per subscriber with changes held, daily
 // ones (and the alerts held back from subscribers without a digest) at
-// every time of the schedule and weekly ones when a Monday's time was
-// passed. Missed times (the daemon was stopped) are caught up as one.
+// every time of the schedule and weekly ones when a Monday's first time
+// (in the schedule's zone) was passed. Missed times (the daemon was stopped) are caught up as one.
 // The very first call only starts the schedule. It returns the digests
 // planned.
 func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
@@ -77,10 +77,17 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 // subscriber's held alerts go at every other time, in a catch-up of their
 // own, rather than up to a week later.
 func (s *Service) digestsDue(from, upTo time.Time) (slot time.Time, freqs, heldAlerts []string) {
+	// Days in the schedule's zone: "0 8 * * 1" with CRON_TZ=Asia/Tokyo is
+	// Monday morning in Tokyo, Sunday night on a server in UTC. Only a
+	// Monday's first time: with "0 */6 * * *", one weekly digest, not four.
+	loc := scheduleLocation(s.digest, from.Location())
 	weekly := false
+	prev := from
 	for t := s.digest.Next(from); !t.IsZero() && !t.After(upTo); t = s.digest.Next(t) {
 		slot = t
-		weekly = weekly || t.Weekday() == time.Monday
+		day := t.In(loc)
+		weekly = weekly || day.Weekday() == time.Monday && !sameDay(prev.In(loc), day)
+		prev = t
 	}
 	if weekly {
 		return slot, []string{DigestDaily, DigestNone, DigestWeekly}, nil
@@ -217,4 +224,11 @@ func (s *Service) NextDigest(ctx context.Context) (time.Time, error) {
 		last = now
 	}
 	return s.digest.Next(last.In(now.Location())), nil
+}
+
+// sameDay says whether a and b, in the same time zone, fall on one day.
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
 }

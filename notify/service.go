@@ -197,7 +197,7 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 			return nil, fmt.Errorf("notify.smtp: %w", err)
 		}
 		s.from = client.From()
-		s.channels[ChannelEmail] = &emailChannel{client: client, cfg: *cfg.SMTP, opts: s.emailOpts, passwordFile: cfg.SMTPPasswordFile}
+		s.channels[ChannelEmail] = &emailChannel{client: client, cfg: *cfg.SMTP, opts: s.emailOpts, passwordFile: cfg.SMTPPasswordFile, log: s.log}
 	}
 	if len(cfg.Webhooks) > 0 && !cfg.sendless {
 		hooks := map[string]webhook.Config{}
@@ -221,6 +221,9 @@ func (s *Service) Run(ctx context.Context) error {
 	s.log.Info("notifications started", "email", s.from != nil, "webhooks", len(s.cfg.Webhooks),
 		"operator", s.cfg.Operator != "", "digest_schedule", s.cfg.digestSchedule())
 	s.warnNoMailServer(ctx)
+	if w := s.cfg.DigestScheduleWarning(); w != "" && s.from != nil {
+		s.log.Warn("notify.digest_schedule: " + w)
+	}
 	t := time.NewTicker(s.pollInterval)
 	defer t.Stop()
 	// A turn reads the events, the digest state and the outbox: SQL every

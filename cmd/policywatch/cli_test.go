@@ -243,6 +243,22 @@ watches:
 	}
 }
 
+// TestConfigCheckWarnsOfAScheduleWithoutMonday: a digest schedule with no
+// time on a Monday leaves weekly subscribers without digests; config check
+// says so, but accepts the file (the daemon too: an upgrade must not stop
+// a configuration that ran before).
+func TestConfigCheckWarnsOfAScheduleWithoutMonday(t *testing.T) {
+	c := newCLI(t)
+	path := writeConfig(t, "notify:\n  digest_schedule: \"@weekly\"\nwatches:\n  - name: ok\n    url: https://example.org/\n")
+	out, errOut, err := c.run("config", "check", "--config", path)
+	if err != nil || !strings.Contains(out, "ok, 1 watch") {
+		t.Fatalf("config check: %v\n%s%s", err, out, errOut)
+	}
+	if want := path + `: warning: notify.digest_schedule: weekly digests go out at the schedule's first time on a Monday, and "@weekly" has none`; !strings.Contains(errOut, want) {
+		t.Errorf("config check's warning:\n%s\nwant %s", errOut, want)
+	}
+}
+
 func TestDefaultsRoundTrip(t *testing.T) {
 	c := newCLI(t)
 	yaml := c.mustRun("watches", "--defaults")

@@ -648,6 +648,11 @@ Example:
 				return err
 			}
 			fmt.Fprintf(a.stdout, "%s: ok, %d %s\n", path, len(cfg.Watches), plural(len(cfg.Watches), "watch", "watches"))
+			if nc, err := cfg.NotifyConfig(); err == nil {
+				if w := nc.DigestScheduleWarning(); w != "" {
+					fmt.Fprintf(a.stderr, "%s: warning: notify.digest_schedule: %s\n", path, w)
+				}
+			}
 			return nil
 		},
 	}

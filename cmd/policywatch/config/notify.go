@@ -111,11 +111,7 @@ func (p *parser) notify(n *yaml.Node, watches []monitor.Watch, dir string) *noti
 	}
 	if v := f["digest_schedule"]; v.set() {
 		if spec, ok := p.schedule(v.value, field("digest_schedule")); ok {
-			if err := notify.CheckDigestSchedule(spec); err != nil {
-				p.report(v.value, field("digest_schedule"), "%v", err)
-			} else {
-				nc.DigestSchedule = spec
-			}
+			nc.DigestSchedule = spec // one without Monday times is warned of (DigestScheduleWarning)
 		}
 	}
 	if v := f["base_url"]; v.set() {
