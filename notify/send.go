@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -244,6 +245,7 @@ type emailChannel struct {
 	opts         []email.Option
 	passwordFile string
 	authFailed   bool
+	log          *slog.Logger
 }
 
 // current returns the client to send with, made anew with the password
@@ -257,14 +259,25 @@ func (c *emailChannel) current() *email.Client {
 	}
 	c.authFailed = false
 	password, err := secretfile.Read(c.passwordFile)
-	if err != nil || password == "" || password == c.cfg.Password {
-		return c.client // the attempt fails again, and says so
+	if err != nil {
+		// The attempt fails again with the old password; the log says
+		// why the file did not help (its path and problem, never its
+		// content).
+		c.log.Warn("the mail server refused the password, and password_file could not be read again", "err", err)
+		return c.client
+	}
+	if password == "" || password == c.cfg.Password {
+		return c.client // unchanged: the attempt fails again, and says so
 	}
 	cfg := c.cfg
 	cfg.Password = password
-	if client, err := email.New(cfg, c.opts...); err == nil {
-		c.cfg, c.client = cfg, client
+	client, err := email.New(cfg, c.opts...)
+	if err != nil {
+		c.log.Warn("the mail server refused the password, and the one now in password_file cannot be used", "err", err)
+		return c.client
 	}
+	c.cfg, c.client = cfg, client
+	c.log.Info("the mail server refused the password: using the one now in password_file")
 	return c.client
 }
 

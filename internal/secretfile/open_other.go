@@ -2,5 +2,5 @@
 
 package secretfile
 
-// openNonBlocking is not needed where there are no FIFOs to block on.
-const openNonBlocking = 0
+// openFlags: no FIFOs nor controlling terminals to guard against here.
+const openFlags = 0

@@ -4,6 +4,7 @@ package secretfile
 
 import "syscall"
 
-// openNonBlocking makes opening a FIFO return at once instead of waiting
-// for a writer; reads of a regular file ignore it.
-const openNonBlocking = syscall.O_NONBLOCK
+// openFlags make opening a FIFO return at once instead of waiting for a
+// writer (reads of a regular file ignore it), and keep a terminal from
+// becoming the process's controlling terminal.
+const openFlags = syscall.O_NONBLOCK | syscall.O_NOCTTY

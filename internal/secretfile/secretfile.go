@@ -30,10 +30,19 @@ const MaxSize = 4096
 // own error where there is one, so that errors.Is(err, fs.ErrNotExist)
 // and errors.Is(err, fs.ErrPermission) hold.
 func Read(path string) (string, error) {
-	// Opened without blocking, then looked at: a FIFO opens at once this
-	// way, and what is refused is the file that was opened, not one that
-	// took its name between a look and an open.
-	f, err := os.OpenFile(path, os.O_RDONLY|openNonBlocking, 0)
+	// Looked at before it is opened, so that what is not a regular file is
+	// refused unopened (opening a device can act: a watchdog is armed, a
+	// terminal becomes the daemon's), then opened without blocking (a FIFO
+	// put there meanwhile opens at once) and looked at again: what is read
+	// is the file that was looked at, not one that took its name between.
+	before, err := os.Stat(path)
+	if err != nil {
+		return "", problem(path, err)
+	}
+	if err := refuse(path, before); err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
 	if err != nil {
 		return "", problem(path, err)
 	}
@@ -42,13 +51,11 @@ func Read(path string) (string, error) {
 	if err != nil {
 		return "", problem(path, err)
 	}
-	switch {
-	case info.IsDir():
-		return "", problem(path, errors.New("is a directory"))
-	case !info.Mode().IsRegular():
-		return "", problem(path, fmt.Errorf("is not a regular file%s", fileType(info.Mode())))
-	case info.Size() > MaxSize:
-		return "", tooLarge(path, fmt.Sprint(info.Size()))
+	if err := refuse(path, info); err != nil {
+		return "", err
+	}
+	if !os.SameFile(before, info) {
+		return "", problem(path, errors.New("was replaced while it was read; try again"))
 	}
 	// The file may have grown since it was looked at.
 	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
@@ -59,6 +66,19 @@ func Read(path string) (string, error) {
 		return "", tooLarge(path, fmt.Sprintf("more than %d", MaxSize))
 	}
 	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// refuse says why the file described by info cannot hold a secret, or nil.
+func refuse(path string, info fs.FileInfo) error {
+	switch {
+	case info.IsDir():
+		return problem(path, errors.New("is a directory"))
+	case !info.Mode().IsRegular():
+		return problem(path, fmt.Errorf("is not a regular file%s", fileType(info.Mode())))
+	case info.Size() > MaxSize:
+		return tooLarge(path, fmt.Sprint(info.Size()))
+	}
+	return nil
 }
 
 // problem says that the file at path cannot be read, and why. The path is
