@@ -282,6 +282,99 @@ func TestSendGivesUpOnASilentServer(t *testing.T) {
 	}
 }
 
+// TestSendBoundsOneMessage: a server that answers a message byte by byte,
+// each byte well within the idle timeout, still cannot hold one message
+// past its bound (email.DefaultMessageTime; here 300 ms): a message going
+// on after the sender's lease on its row ended could be sent again by
+// another sender. Without the bound, this server's reply took 2 s.
+func TestSendBoundsOneMessage(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go trickleSMTP(c, "250 2.0.0 queued as 1234567890\r\n", 100*time.Millisecond)
+		}
+	}()
+	cl, err := email.New(email.Config{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, TLS: email.TLSNone,
+		From: "pw <pw@example.org>", Timeout: time.Second}, email.WithMessageTime(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var result error
+	start := time.Now()
+	err = cl.Send(context.Background(), []*email.Message{{To: "ada@example.org", Subject: "s", Text: "t"}}, nil,
+		func(_ int, err error) error { result = err; return nil })
+	var ee *email.Error
+	if err != nil || !errors.As(result, &ee) || !ee.Temporary() {
+		t.Errorf("Send %v, message %v; want a temporary failure", err, result)
+	}
+	if took := time.Since(start); took > 1500*time.Millisecond {
+		t.Errorf("the message took %v: its bound did not hold", took)
+	}
+	if email.DefaultMessageTime >= notify.Lease/2 {
+		t.Errorf("a message may take %v, half the lease (%v) or more: renewed right before it, the lease could end while it goes on", email.DefaultMessageTime, notify.Lease)
+	}
+}
+
+// trickleSMTP plays an SMTP server that accepts everything and, after a
+// message's data, writes its reply a byte every pause.
+func trickleSMTP(c net.Conn, reply string, pause time.Duration) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprint(c, "220 trickle ESMTP\r\n")
+	buf := make([]byte, 0, 4096)
+	inData := false
+	for {
+		chunk := make([]byte, 1024)
+		n, err := c.Read(chunk)
+		if err != nil {
+			return
+		}
+		buf = append(buf, chunk[:n]...)
+		for {
+			if inData {
+				end := strings.Index(string(buf), "\r\n.\r\n")
+				if end < 0 {
+					break
+				}
+				buf = buf[end+5:]
+				inData = false
+				for i := range len(reply) {
+					if _, err := c.Write([]byte{reply[i]}); err != nil {
+						return
+					}
+					time.Sleep(pause)
+				}
+				continue
+			}
+			line, rest, ok := strings.Cut(string(buf), "\r\n")
+			if !ok {
+				break
+			}
+			buf = []byte(rest)
+			switch cmd := strings.ToUpper(line); {
+			case strings.HasPrefix(cmd, "EHLO"):
+				fmt.Fprint(c, "250-trickle\r\n250 8BITMIME\r\n")
+			case strings.HasPrefix(cmd, "DATA"):
+				fmt.Fprint(c, "354 go on\r\n")
+				inData = true
+			case strings.HasPrefix(cmd, "QUIT"):
+				fmt.Fprint(c, "221 bye\r\n")
+				return
+			default:
+				fmt.Fprint(c, "250 OK\r\n")
+			}
+		}
+	}
+}
+
 // crashEnv names the variables of TestSenderCrashBetweenSentAndRecorded's
 // child process.
 const (

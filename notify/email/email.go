@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -226,10 +227,22 @@ func (e *Error) AuthFailed() bool {
 
 // Client sends messages through one SMTP server.
 type Client struct {
-	cfg       Config
-	from      *mail.Address
-	tlsConfig *tls.Config // set by New: the option's, or one for the host
+	cfg         Config
+	from        *mail.Address
+	tlsConfig   *tls.Config   // set by New: the option's, or one for the host
+	messageTime time.Duration // see DefaultMessageTime
 }
+
+// DefaultMessageTime bounds the whole exchange of one message, however
+// slowly a server trickles its bytes (each read and write has the idle
+// timeout too): the caller holds each message's outbox row for a lease
+// (notify.Lease, 5 minutes) renewed right before it, and a message still
+// going when the lease ends could be sent again by another sender.
+const DefaultMessageTime = 2 * time.Minute
+
+// WithMessageTime sets the bound of one message's exchange (see
+// DefaultMessageTime).
+func WithMessageTime(d time.Duration) Option { return func(cl *Client) { cl.messageTime = d } }
 
 // Option configures a Client.
 type Option func(*Client)
@@ -253,7 +266,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.TLS == "" {
 		cfg.TLS = TLSStartTLS
 	}
-	c := &Client{cfg: cfg, from: from}
+	c := &Client{cfg: cfg, from: from, messageTime: DefaultMessageTime}
 	for _, o := range opts {
 		o(c)
 	}
@@ -341,15 +354,23 @@ func (c *Client) Send(ctx context.Context, msgs []*Message, before func(i int) (
 				continue
 			}
 		}
+		dc, _ := dialed.(*deadlineConn)
+		if dc != nil {
+			dc.until.Store(time.Now().Add(c.messageTime).UnixNano())
+		}
 		var sendErr error
 		if err := client.SendWithSMTPClient(conn, b); err != nil {
 			se := b.SendError()
 			if se == nil {
 				se = err
 			}
-			temporary := b.SendErrorIsTemp() || isConnError(se)
+			// A reply cut by a deadline can reach go-mail as a protocol
+			// error ("short response"), not as the timeout it was: the
+			// connection says so.
+			broken := isConnError(se) || dc != nil && dc.failed.Load()
+			temporary := b.SendErrorIsTemp() || broken
 			sendErr = &Error{Err: fmt.Errorf("send via %s: %w", c.addr(), se), temporary: temporary}
-			if isConnError(se) {
+			if broken {
 				return failAll(i, sendErr)
 			}
 		}
@@ -389,12 +410,22 @@ func (c *Client) dialer(ctx context.Context, dialed *net.Conn) gomail.DialContex
 }
 
 // deadlineConn gives each read and write a deadline of idle from its
-// start, and fails them once ctx is done.
+// start, or until when that is sooner, and fails them once ctx is done.
 type deadlineConn struct {
 	net.Conn
-	ctx  context.Context
-	idle time.Duration
-	stop func() bool
+	ctx   context.Context
+	idle  time.Duration
+	until  atomic.Int64 // Unix nanoseconds; 0: none (see DefaultMessageTime)
+	failed atomic.Bool  // a read or write failed: the session cannot go on
+	stop   func() bool
+}
+
+func (c *deadlineConn) deadline() time.Time {
+	d := time.Now().Add(c.idle)
+	if u := c.until.Load(); u != 0 && u < d.UnixNano() {
+		return time.Unix(0, u)
+	}
+	return d
 }
 
 func newDeadlineConn(ctx context.Context, conn net.Conn, idle time.Duration) *deadlineConn {
@@ -405,19 +436,32 @@ func newDeadlineConn(ctx context.Context, conn net.Conn, idle time.Duration) *de
 // Read and Write set the deadline before looking at ctx: a cancellation
 // in between would otherwise have its past deadline overwritten.
 func (c *deadlineConn) Read(p []byte) (int, error) {
-	c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+	c.Conn.SetReadDeadline(c.deadline())
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	return c.Conn.Read(p)
+	n, err := c.Conn.Read(p)
+	c.noteFailure(err)
+	return n, err
+}
+
+// noteFailure remembers a read or write that failed for a reason of the
+// connection (a timeout, a reset), not its end.
+func (c *deadlineConn) noteFailure(err error) {
+	var ne net.Error
+	if errors.As(err, &ne) {
+		c.failed.Store(true)
+	}
 }
 
 func (c *deadlineConn) Write(p []byte) (int, error) {
-	c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
+	c.Conn.SetWriteDeadline(c.deadline())
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	return c.Conn.Write(p)
+	n, err := c.Conn.Write(p)
+	c.noteFailure(err)
+	return n, err
 }
 
 func (c *deadlineConn) Close() error {
