@@ -413,8 +413,8 @@ func (c *Client) dialer(ctx context.Context, dialed *net.Conn) gomail.DialContex
 // start, or until when that is sooner, and fails them once ctx is done.
 type deadlineConn struct {
 	net.Conn
-	ctx   context.Context
-	idle  time.Duration
+	ctx    context.Context
+	idle   time.Duration
 	until  atomic.Int64 // Unix nanoseconds; 0: none (see DefaultMessageTime)
 	failed atomic.Bool  // a read or write failed: the session cannot go on
 	stop   func() bool
