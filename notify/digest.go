@@ -120,8 +120,12 @@ func (s *Service) DigestNow(ctx context.Context) ([]OutboxItem, error) {
 // PreviewDigests builds, without recording or sending anything, the
 // digest each subscriber would get now: policywatch digest --now
 // --dry-run. It includes the events the dispatcher has not planned yet, as
-// it would plan them. Subscribers with nothing held get none.
+// it would plan them. Subscribers with nothing held get none. Without a
+// mail server it returns ErrNoMailServer, as DigestNow does.
 func (s *Service) PreviewDigests(ctx context.Context) ([]*Notification, error) {
+	if s.from == nil {
+		return nil, ErrNoMailServer
+	}
 	return s.previewDigests(ctx, []string{DigestDaily, DigestWeekly, DigestNone}, nil)
 }
 
@@ -153,31 +157,143 @@ func (s *Service) PreviewNextDigests(ctx context.Context) (time.Time, []*Notific
 	return next, ns, err
 }
 
+// PreviewDispatch builds, without recording or sending anything, the
+// notifications Dispatch would plan now for the events not yet planned —
+// alerts, operator notices and webhook posts, as policywatch digest --now
+// plans them before it sends — in the order they would be planned. The
+// changes it would hold for the digests are PreviewDigests'.
+func (s *Service) PreviewDispatch(ctx context.Context) ([]*Notification, error) {
+	_, plans, err := s.previewPlans(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Notification
+	for _, p := range plans {
+		for _, it := range p.Outbox {
+			n, err := s.notification(ctx, it)
+			if err != nil {
+				return nil, fmt.Errorf("%s of event %d: %w", it.Kind, it.EventID, err)
+			}
+			out = append(out, n)
+		}
+	}
+	// Operator notices due together go as one email (see together).
+	return s.together(ctx, out, nil)
+}
+
+// PreviewDue builds, without recording or sending anything, the
+// notifications of the outbox rows SendDueRows would try now: pending,
+// due, and held by no other sender. A row that would be cancelled instead
+// (its subscriber left) is left out.
+func (s *Service) PreviewDue(ctx context.Context) ([]*Notification, error) {
+	rows, err := s.store.OutboxRows(ctx, []string{StatusPending}, 0)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out []*Notification
+	for _, it := range rows {
+		if it.NextAttemptAt.After(now) || it.ClaimedUntil.After(now) {
+			continue
+		}
+		n, err := s.notification(ctx, it)
+		if errors.Is(err, errGone) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("outbox row %d: %w", it.ID, err)
+		}
+		out = append(out, n)
+	}
+	return s.together(ctx, out, nil)
+}
+
+// previewPlans returns the active subscribers and the plans Dispatch
+// would make now for them of the events not yet planned, oldest first,
+// and records nothing: not the plans, not the webhooks not seen before
+// (their starts are those RecordWebhooks would record).
+func (s *Service) previewPlans(ctx context.Context) ([]Subscriber, []Plan, error) {
+	subs, err := s.store.Subscribers(ctx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	cursor, _, err := s.store.NotifyState(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	unplanned, err := s.store.Events(ctx, monitor.EventFilter{AfterID: cursor})
+	if err != nil {
+		return nil, nil, err
+	}
+	hooks, err := s.previewWebhookStarts(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	alerts := &previewAlerts{store: s.store, planned: map[alertOf]time.Time{}}
+	plans := make([]Plan, 0, len(unplanned))
+	for i := range unplanned {
+		p, err := s.plan(ctx, &unplanned[i], subs, hooks, alerts)
+		if err != nil {
+			return nil, nil, fmt.Errorf("event %d: %w", unplanned[i].ID, err)
+		}
+		alerts.add(p.Outbox)
+		plans = append(plans, p)
+	}
+	return subs, plans, nil
+}
+
+// previewWebhookStarts is webhookStarts without recording: the starts
+// read once by this Service, else those the store would record now.
+func (s *Service) previewWebhookStarts(ctx context.Context) (map[string]int64, error) {
+	s.hooksMu.Lock()
+	hooks := s.hooksAfter
+	s.hooksMu.Unlock()
+	if hooks != nil || len(s.cfg.Webhooks) == 0 {
+		return hooks, nil
+	}
+	return s.store.WebhookStarts(ctx, s.cfg.WebhookURLs())
+}
+
+// previewAlerts is the store's LastAlertAt as it would read once the
+// alerts a preview planned so far were recorded: a preview records none,
+// but the hourly limit that the first of two changes' alert sets must
+// hold back the second, as it does in Dispatch.
+type previewAlerts struct {
+	store   lastAlerts
+	planned map[alertOf]time.Time
+}
+
+type alertOf struct {
+	subscriber int64
+	watch      string
+}
+
+func (a *previewAlerts) LastAlertAt(ctx context.Context, subscriberID int64, watch string) (time.Time, error) {
+	if at, ok := a.planned[alertOf{subscriberID, watch}]; ok {
+		return at, nil // planned now: later than any recorded
+	}
+	return a.store.LastAlertAt(ctx, subscriberID, watch)
+}
+
+func (a *previewAlerts) add(rows []OutboxItem) {
+	for _, it := range rows {
+		if it.Kind == KindAlert {
+			a.planned[alertOf{it.SubscriberID, it.Watch}] = it.CreatedAt
+		}
+	}
+}
+
 // previewDigests builds the digests of the subscribers whose setting is
 // in freqs, and the catch-ups of those whose setting is in heldAlerts: of
 // the alerts held back from them that the dispatcher has not planned yet
 // (the held changes the store has do not say which were alerts).
 func (s *Service) previewDigests(ctx context.Context, freqs, heldAlerts []string) ([]*Notification, error) {
-	subs, err := s.store.Subscribers(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	cursor, _, err := s.store.NotifyState(ctx)
-	if err != nil {
-		return nil, err
-	}
-	unplanned, err := s.store.Events(ctx, monitor.EventFilter{AfterID: cursor})
+	subs, plans, err := s.previewPlans(ctx)
 	if err != nil {
 		return nil, err
 	}
 	wouldHold, wouldHoldAlerts := map[int64][]int64{}, map[int64][]int64{}
-	for i := range unplanned {
-		// Only what would be held counts: no webhook start is needed, nor
-		// recorded by a preview.
-		p, err := s.plan(ctx, &unplanned[i], subs, nil)
-		if err != nil {
-			return nil, err
-		}
+	for _, p := range plans {
 		for _, h := range p.Held {
 			wouldHold[h.SubscriberID] = append(wouldHold[h.SubscriberID], h.EventID)
 			if h.Alert {

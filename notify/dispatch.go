@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/policywatch/policywatch/monitor"
 )
@@ -49,7 +50,7 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 		}
 		for i := range events {
 			e := &events[i]
-			p, err := s.plan(ctx, e, subs, hooks)
+			p, err := s.plan(ctx, e, subs, hooks, s.store)
 			if err != nil {
 				return planned, fmt.Errorf("dispatch event %d: %w", e.ID, err)
 			}
@@ -93,9 +94,16 @@ func (s *Service) webhookStarts(ctx context.Context) (map[string]int64, error) {
 	return starts, nil
 }
 
+// lastAlerts says when the last alert about a watch was planned for a
+// subscriber (Outbox.LastAlertAt): the store, or a preview's view of it
+// (previewAlerts).
+type lastAlerts interface {
+	LastAlertAt(ctx context.Context, subscriberID int64, watch string) (time.Time, error)
+}
+
 // plan decides who hears of e, and how. hooks are the webhooks' starts
-// (webhookStarts).
-func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber, hooks map[string]int64) (Plan, error) {
+// (webhookStarts); alerts, the alerts planned before e.
+func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber, hooks map[string]int64, alerts lastAlerts) (Plan, error) {
 	var p Plan
 	if e.Imported {
 		return p, nil // backfilled history: never notified
@@ -128,7 +136,7 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber,
 			// stale alerts.
 			immediate := alertable && s.from != nil
 			if immediate {
-				last, err := s.store.LastAlertAt(ctx, sub.ID, e.Watch)
+				last, err := alerts.LastAlertAt(ctx, sub.ID, e.Watch)
 				if err != nil {
 					return p, err
 				}

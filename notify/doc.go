@@ -13,8 +13,9 @@
 // no-op.
 //
 // The sender then claims due rows (a lease of five minutes: no other
-// sender takes them meanwhile), sends each, and records its outcome before
-// the next one goes out: sent, or an error and the time of the next
+// sender takes them meanwhile), sends each (the operator's notices due
+// together as one message), and records its outcome before the next one
+// goes out: sent, or an error and the time of the next
 // attempt (exponential backoff from 30s, capped at an hour; after 12
 // attempts, or at once for a permanent refusal, the row is given up as
 // failed and shown by `policywatch outbox`). A batch may outlast the lease
@@ -23,7 +24,8 @@
 // then claims the rows left: so each row is held anew right before it goes
 // out (within one SMTP session too), and a sender that finds it no longer
 // holds a row leaves it to the sender that does, without sending it or
-// recording anything of it. A failure is recorded only by the sender that
+// recording anything of it (a message of several notices goes without
+// it). A failure is recorded only by the sender that
 // holds the row; a delivery by whichever sender made it, so that the
 // holder does not send it again.
 //
@@ -42,7 +44,12 @@
 // — with the same Message-ID (derived from the row's id, key and creation
 // time, signed with the database's secret) and, for webhooks, the same
 // X-Policywatch-Delivery id, so that mail clients and receivers can drop
-// the copy. Nothing is ever sent twice otherwise
+// the copy. The operator's notices due together go as one message, whose
+// Message-ID is made of all the rows it carries: they are claimed, and
+// after a failure due again (with the same backoff), together, so that the
+// copy carries the same rows and Message-ID — unless more notices came
+// due meanwhile, which it then carries too, under a Message-ID of its own.
+// Nothing is ever sent twice otherwise
 // (TestSenderCrashBetweenSentAndRecorded), nor by two senders
 // (TestSenderLeavesWhatAnotherTookOver) — unless the delivery of one
 // message alone outlasts a whole lease (the SMTP and webhook timeouts are
@@ -67,7 +74,9 @@
 //     opens and once when it closes. Episodes whose openings follow each
 //     other within a day form a run; the third of a run is reported once
 //     as "flapping", and the later ones stay quiet until the watch has been
-//     steady for a day (WithFlapping changes both numbers).
+//     steady for a day (WithFlapping changes both numbers). The notices due
+//     together come in one email that lists them (a host down fails all
+//     its watches at once); a notice due alone comes in its own.
 //   - Webhooks receive every event at or above their min_severity as the
 //     `events --json` object, signed with HMAC-SHA256.
 //   - Feeds show baseline, change and revert events, by watch or minimum

@@ -186,20 +186,38 @@ func (r *rig) outbox(statuses ...string) []store.OutboxItem {
 	return rows
 }
 
-// pageServer serves whatever body the test sets.
+// settled checks that rows are recorded as sent, and that another turn
+// sends nothing: ms has still received msgs messages.
+func (r *rig) settled(svc *notify.Service, ms *mailServer, rows, msgs int) {
+	r.t.Helper()
+	if sent := r.outbox(store.OutboxSent); len(sent) != rows {
+		r.t.Errorf("%d rows sent, want %d", len(sent), rows)
+	}
+	tick(r.t, svc)
+	if n := len(ms.messages()); n != msgs {
+		r.t.Errorf("%d messages after another turn, want still %d", n, msgs)
+	}
+}
+
+// pageServer serves whatever body the test sets, with the status set
+// (0: 200).
 type pageServer struct {
 	*httptest.Server
-	mu   sync.Mutex
-	body []byte
+	mu     sync.Mutex
+	body   []byte
+	status int
 }
 
 func newPageServer(t testing.TB) *pageServer {
 	p := &pageServer{}
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
-		body := p.body
+		body, status := p.body, p.status
 		p.mu.Unlock()
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if status != 0 {
+			w.WriteHeader(status)
+		}
 		w.Write(body)
 	}))
 	t.Cleanup(p.Close)
@@ -207,6 +225,9 @@ func newPageServer(t testing.TB) *pageServer {
 }
 
 func (p *pageServer) serve(body []byte) { p.mu.Lock(); p.body = body; p.mu.Unlock() }
+
+// fail answers every request with status (0: serve the body again).
+func (p *pageServer) fail(status int) { p.mu.Lock(); p.status = status; p.mu.Unlock() }
 
 // mailServer is a real SMTP server (github.com/emersion/go-smtp) on the
 // loopback interface, with STARTTLS and PLAIN authentication, that keeps
@@ -222,8 +243,9 @@ type mailServer struct {
 	mu       sync.Mutex
 	received []received
 	// reject, while > 0, answers that many DATA commands with a temporary
-	// failure.
-	reject int
+	// failure; refused keeps the messages so refused.
+	reject  int
+	refused []received
 	// onData, when set, is called at each DATA before the message is kept
 	// (outside mu: it may wait); an error it returns refuses the message.
 	onData func() error
@@ -360,6 +382,7 @@ func (s *session) Data(r io.Reader) error {
 	defer s.ms.mu.Unlock()
 	if s.ms.reject > 0 {
 		s.ms.reject--
+		s.ms.refused = append(s.ms.refused, received{From: s.from, To: s.to, Data: data})
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
 	s.ms.received = append(s.ms.received, received{From: s.from, To: s.to, Data: data})

@@ -80,6 +80,19 @@ func (sr *stallingReceiver) stall() bool {
 	return true
 }
 
+// awaitStall waits until the receiver holds the second attempt of the
+// sender whose outcome comes on done.
+func awaitStall[T any](t *testing.T, sr *stallingReceiver, done <-chan T) {
+	t.Helper()
+	select {
+	case <-sr.blocked:
+	case res := <-done:
+		t.Fatalf("the slow sender did not stall: %+v", res)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow sender never reached its second row")
+	}
+}
+
 func (sr *stallingReceiver) unblock() { sr.free.Do(func() { close(sr.release) }) }
 
 // delivered returns how many times each notification was accepted, by
@@ -147,13 +160,7 @@ func testTakeOver(t *testing.T, channel string, otherSends bool) {
 		}
 		slowDone <- res
 	}()
-	select {
-	case <-sr.blocked:
-	case res := <-slowDone:
-		t.Fatalf("the slow sender did not stall: %+v", res)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the slow sender never reached its second row")
-	}
+	awaitStall(t, sr, slowDone)
 	// The first row is sent; the second hangs past the lease, and
 	// another sender takes every row left.
 	r.clock.Add(notify.Lease + time.Minute)

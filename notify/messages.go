@@ -1,11 +1,13 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +50,22 @@ type operatorData struct {
 	Open, Flapping                                           bool
 	Episodes                                                 int
 	Window                                                   string
+	// In a message of several notices: its number, from 1; Together
+	// leaves what follows an open episode to be said once, at the end.
+	N        int
+	Together bool
+	// What the subject of several notices counts it as, and the reason
+	// it names when all the notices so counted share it.
+	tally, reason string
+}
+
+// operatorNotices is the one message of several notices to one operator
+// address.
+type operatorNotices struct {
+	Subject, To string
+	Count       int
+	Open        bool // one of the notices or more opens an episode
+	Notices     []operatorData
 }
 
 // notification builds the message of an outbox row. It returns
@@ -148,7 +166,7 @@ func (s *Service) alertNotification(ctx context.Context, it OutboxItem, sub Subs
 	if err != nil {
 		return nil, fmt.Errorf("render alert: %w", err)
 	}
-	return s.mail(ctx, it, subject, text, html, f.Unsubscribe)
+	return s.mail(ctx, []OutboxItem{it}, subject, text, html, f.Unsubscribe)
 }
 
 // analysisSummary is the part of an event's summary that says what
@@ -218,7 +236,7 @@ func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Sub
 	if err != nil {
 		return nil, fmt.Errorf("render digest: %w", err)
 	}
-	return s.mail(ctx, it, subject, text, html, f.Unsubscribe)
+	return s.mail(ctx, []OutboxItem{it}, subject, text, html, f.Unsubscribe)
 }
 
 func watchList(groups []watchGroup) string {
@@ -242,44 +260,148 @@ func (s *Service) operatorNotification(ctx context.Context, it OutboxItem, e *mo
 	switch {
 	case d.Flapping:
 		d.Headline = fmt.Sprintf("flapping between good and bad pages (%d episodes)", s.flapThreshold)
+		d.tally = "flapping"
 	case e.Kind == monitor.KindAnomaly:
 		d.Headline = "the page served is not the policy (" + oneLine(e.Reason, 40) + ")"
+		d.tally, d.reason = "anomalies", oneLine(e.Reason, 40)
 	case e.Kind == monitor.KindFetchError:
 		d.Headline = "the page could not be fetched (" + oneLine(e.Reason, 40) + ")"
+		d.tally, d.reason = "fetch errors", oneLine(e.Reason, 40)
 	default:
 		d.Headline = "the policy is served again"
+		d.tally = "recovered"
 	}
 	d.Subject = "[policywatch] " + d.Watch + ": " + d.Headline
 	text, html, err := s.tmpl.render("operator", d)
 	if err != nil {
 		return nil, fmt.Errorf("render operator notice: %w", err)
 	}
-	return s.mail(ctx, it, d.Subject, text, html, "")
-}
-
-func (s *Service) mail(ctx context.Context, it OutboxItem, subject, text, html, unsubscribe string) (*Notification, error) {
-	id, err := s.messageID(ctx, it)
+	n, err := s.mail(ctx, []OutboxItem{it}, d.Subject, text, html, "")
 	if err != nil {
 		return nil, err
 	}
-	return &Notification{Item: it, Subject: subject, Text: text, HTML: html, MessageID: id,
+	n.notice = &d
+	return n, nil
+}
+
+// operatorMessage is the one message that carries ns, two operator
+// notices or more to one address, in the order of their rows: each
+// notice as it would be alone, under a subject that sums them up
+// ("[policywatch] 3 watches: fetch errors (connection_refused)"). Its
+// Message-ID is made of all their rows: the same rows carried again, as
+// after a crash or a failure (they fail together, and are due again
+// together), make the same Message-ID.
+func (s *Service) operatorMessage(ctx context.Context, ns []*Notification) (*Notification, error) {
+	ns = slices.Clone(ns)
+	slices.SortFunc(ns, func(a, b *Notification) int { return cmp.Compare(a.Item.ID, b.Item.ID) })
+	d := operatorNotices{To: ns[0].Item.Recipient, Count: len(ns)}
+	items := make([]OutboxItem, len(ns))
+	for i, n := range ns {
+		notice := *n.notice
+		notice.N, notice.Together = i+1, true
+		d.Open = d.Open || notice.Open && !notice.Flapping
+		d.Notices = append(d.Notices, notice)
+		items[i] = n.Item
+	}
+	d.Subject = "[policywatch] " + operatorSummary(d.Notices)
+	text, html, err := s.tmpl.render("operators", d)
+	if err != nil {
+		return nil, fmt.Errorf("render operator notices: %w", err)
+	}
+	m, err := s.mail(ctx, items, d.Subject, text, html, "")
+	if err != nil {
+		return nil, err
+	}
+	m.rows = ns
+	return m, nil
+}
+
+// operatorSummary sums notices up for a subject: the watch, or how many
+// watches, then what happened — one word when the notices all tell the
+// same ("fetch errors (http_status)", "recovered"), else a count of each
+// ("2 fetch errors, 1 recovered"), with the reason the notices so counted
+// share, if they do.
+func operatorSummary(notices []operatorData) string {
+	type tally struct {
+		n      int
+		reason string
+	}
+	var order []string
+	tallies := map[string]*tally{}
+	watches := map[string]bool{}
+	for _, d := range notices {
+		watches[d.Watch] = true
+		t, ok := tallies[d.tally]
+		if !ok {
+			t = &tally{reason: d.reason}
+			tallies[d.tally] = t
+			order = append(order, d.tally)
+		}
+		t.n++
+		if t.reason != d.reason {
+			t.reason = ""
+		}
+	}
+	who := notices[0].Watch
+	if len(watches) > 1 {
+		who = fmt.Sprintf("%d watches", len(watches))
+	}
+	var what []string
+	for _, name := range order {
+		t := tallies[name]
+		w := name
+		if len(order) > 1 {
+			w = strconv.Itoa(t.n) + " " + name
+			if t.n == 1 {
+				w = strconv.Itoa(t.n) + " " + singular[name]
+			}
+		}
+		if t.reason != "" {
+			w += " (" + t.reason + ")"
+		}
+		what = append(what, w)
+	}
+	return oneLine(who+": "+strings.Join(what, ", "), maxSubjectSummary)
+}
+
+// singular is the word of a tally counted once.
+var singular = map[string]string{"fetch errors": "fetch error", "anomalies": "anomaly", "flapping": "flapping", "recovered": "recovered"}
+
+// mail is the email of the rows its: one row's, or the rows an operator
+// message carries.
+func (s *Service) mail(ctx context.Context, its []OutboxItem, subject, text, html, unsubscribe string) (*Notification, error) {
+	id, err := s.messageID(ctx, its)
+	if err != nil {
+		return nil, err
+	}
+	return &Notification{Item: its[0], Subject: subject, Text: text, HTML: html, MessageID: id,
 		Unsubscribe: unsubscribe, Date: s.now()}, nil
 }
 
-// messageID derives the Message-ID from the outbox row, so that a resend
-// after a crash carries the same one: "policywatch.<row id>.<MAC of the
-// row's key and creation time>@<domain of From>". The MAC keeps ids of two
-// databases apart; the creation time keeps apart two rows given the same
-// id and key, as after a database is restored from a backup (the rows and
-// events recorded since are gone, and their ids are given again).
-func (s *Service) messageID(ctx context.Context, it OutboxItem) (string, error) {
+// messageID derives the Message-ID from the outbox rows a message
+// carries, so that a resend after a crash carries the same one:
+// "policywatch.<row id>.<MAC of the row's key and creation time>@<domain
+// of From>". The MAC keeps ids of two databases apart; the creation time
+// keeps apart two rows given the same id and key, as after a database is
+// restored from a backup (the rows and events recorded since are gone, and
+// their ids are given again). A message of several rows (operator
+// notices) is "policywatch.<first row's id>+<how many more>.<MAC of every
+// row's key and creation time, in order>@<domain>".
+func (s *Service) messageID(ctx context.Context, its []OutboxItem) (string, error) {
 	secret, err := s.signingKey(ctx)
 	if err != nil {
 		return "", err
 	}
 	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte("message-id\x00" + it.Key + "\x00" + strconv.FormatInt(it.CreatedAt.UnixNano(), 10)))
-	return "policywatch." + strconv.FormatInt(it.ID, 10) + "." + hex.EncodeToString(mac.Sum(nil)[:8]) + "@" + domainOf(s.from), nil
+	mac.Write([]byte("message-id"))
+	for _, it := range its {
+		mac.Write([]byte("\x00" + it.Key + "\x00" + strconv.FormatInt(it.CreatedAt.UnixNano(), 10)))
+	}
+	local := strconv.FormatInt(its[0].ID, 10)
+	if len(its) > 1 {
+		local += "+" + strconv.Itoa(len(its)-1)
+	}
+	return "policywatch." + local + "." + hex.EncodeToString(mac.Sum(nil)[:8]) + "@" + domainOf(s.from), nil
 }
 
 func plural(n int, one, many string) string {

@@ -2,11 +2,13 @@ package notify_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/policywatch/policywatch/notify"
+	"github.com/policywatch/policywatch/store"
 )
 
 const errorPage = `<!DOCTYPE html><html><head><title>Error</title></head><body><p>Sorry, something went wrong.</p></body></html>`
@@ -74,5 +76,220 @@ func TestOperatorEpisodes(t *testing.T) {
 	held, err := r.db.DigestEventIDs(context.Background(), ada.ID, 0)
 	if err != nil || len(held) != 0 {
 		t.Errorf("held for the subscriber: %v %v", held, err)
+	}
+}
+
+// operatorRig is a rig whose service tells ops@example.org of episodes,
+// and three watches checked once: their first versions, told to no one.
+func operatorRig(t *testing.T) (*rig, *mailServer, *notify.Service, []string) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	svc := r.service(notify.Config{Operator: "ops@example.org"}, ms)
+	watches := []string{"nimbus", "acme", "zephyr"}
+	operatorPass(t, r, svc, t0, watches...)
+	return r, ms, svc, watches
+}
+
+// operatorPass checks each of watches, serving policy-v1.html (or the
+// failure the page server is set to), at at and runs one turn.
+func operatorPass(t *testing.T, r *rig, svc *notify.Service, at time.Time, watches ...string) {
+	t.Helper()
+	for _, w := range watches {
+		r.checkAs(w, "policy-v1.html", at)
+	}
+	tick(t, svc)
+}
+
+// operatorMail checks that ms has received n messages, the last one with
+// the subject want, and returns that one.
+func operatorMail(t *testing.T, ms *mailServer, n int, want string) *parsedMail {
+	t.Helper()
+	msgs := ms.messages()
+	if len(msgs) != n {
+		t.Fatalf("%d operator emails, want %d", len(msgs), n)
+	}
+	m := parseMail(t, msgs[n-1].Data)
+	if got := m.subject(t); got != want {
+		t.Errorf("subject %q, want %q", got, want)
+	}
+	return m
+}
+
+// TestOperatorNoticesDueTogether: when a host, or the home server's own
+// connection, is down, every watch fails at once. The operator gets one
+// email listing them all, and one more for their recoveries — not one per
+// watch and one per recovery. An episode of its own still gets its own
+// email.
+func TestOperatorNoticesDueTogether(t *testing.T) {
+	r, ms, svc, watches := operatorRig(t)
+
+	r.pages.fail(http.StatusServiceUnavailable)
+	operatorPass(t, r, svc, t0.Add(time.Hour), watches...)
+	m := operatorMail(t, ms, 1, "[policywatch] 3 watches: fetch errors (http_status)") // not one per watch
+	for _, w := range watches {
+		for part, headline := range map[string]string{m.Text: w, m.HTML: "<strong>" + w + "</strong>"} {
+			if !strings.Contains(part, headline+": the page could not be fetched (http_status)") ||
+				!strings.Contains(part, "/"+w+": HTTP 503 Service Unavailable") {
+				t.Errorf("the notice of %s is not in the message:\n%s", w, part)
+			}
+		}
+	}
+	if !strings.Contains(m.Text, "2026-05-12 10:00 UTC") || strings.Count(m.Text, "You will hear once more") != 1 {
+		t.Errorf("the message says neither since when nor, once, what follows:\n%s", m.Text)
+	}
+
+	r.pages.fail(0)
+	operatorPass(t, r, svc, t0.Add(2*time.Hour), watches...)
+	m = operatorMail(t, ms, 2, "[policywatch] 3 watches: recovered")
+	for _, w := range watches {
+		if !strings.Contains(m.Text, w+": the policy is served again after 1 failed check") {
+			t.Errorf("the recovery of %s is not in the message:\n%s", w, m.Text)
+		}
+	}
+
+	// One watch alone: its own email, as ever.
+	r.pages.fail(http.StatusServiceUnavailable)
+	operatorPass(t, r, svc, t0.Add(3*time.Hour), "acme")
+	operatorMail(t, ms, 3, "[policywatch] acme: the page could not be fetched (http_status)")
+
+	// Notices of other kinds due together: counted by kind.
+	r.pages.fail(0)
+	r.checkAs("acme", "policy-v1.html", t0.Add(4*time.Hour))
+	r.pages.fail(http.StatusServiceUnavailable)
+	operatorPass(t, r, svc, t0.Add(4*time.Hour), "nimbus")
+	operatorMail(t, ms, 4, "[policywatch] 2 watches: 1 recovered, 1 fetch error (http_status)")
+	for _, msg := range ms.messages() {
+		if len(msg.To) != 1 || msg.To[0] != "ops@example.org" {
+			t.Errorf("operator email to %v", msg.To)
+		}
+	}
+}
+
+// TestOperatorNoticesFailTogether: the one message of three notices is
+// refused by the mail server; the failure is recorded on each of the three
+// rows, with the same retry time, and the retry sends one message again
+// with the same Message-ID.
+func TestOperatorNoticesFailTogether(t *testing.T) {
+	r, ms, svc, watches := operatorRig(t)
+
+	ms.mu.Lock()
+	ms.reject = 1
+	ms.mu.Unlock()
+	r.pages.fail(http.StatusServiceUnavailable)
+	operatorPass(t, r, svc, t0.Add(time.Hour), watches...)
+	if n := len(ms.messages()); n != 0 {
+		t.Fatalf("%d messages accepted while the server refused one, want none: the three notices are one message", n)
+	}
+	pending := r.outbox(store.OutboxPending)
+	if len(pending) != 3 {
+		t.Fatalf("%d rows pending, want the 3 notices", len(pending))
+	}
+	for _, it := range pending[1:] {
+		if it.Attempts != 1 || !strings.Contains(it.LastError, "451") || it.LastError != pending[0].LastError ||
+			!it.NextAttemptAt.Equal(pending[0].NextAttemptAt) || !it.NextAttemptAt.After(r.clock.Now()) {
+			t.Errorf("row %s: attempts %d, error %q, next attempt %s; want as row %s: 1, %q, %s",
+				it.Key, it.Attempts, it.LastError, it.NextAttemptAt, pending[0].Key, pending[0].LastError, pending[0].NextAttemptAt)
+		}
+	}
+	ms.mu.Lock()
+	refused := append([]received(nil), ms.refused...)
+	ms.mu.Unlock()
+	if len(refused) != 1 {
+		t.Fatalf("%d messages refused, want 1", len(refused))
+	}
+	first := parseMail(t, refused[0].Data).Header.Get("Message-Id")
+
+	r.clock.Add(time.Hour)
+	tick(t, svc)
+	msgs := ms.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages on the retry, want 1", len(msgs))
+	}
+	m := parseMail(t, msgs[0].Data)
+	if id := m.Header.Get("Message-Id"); id != first || id == "" {
+		t.Errorf("Message-ID %q on the retry, want %q as on the first attempt", id, first)
+	}
+	for _, w := range watches {
+		if !strings.Contains(m.Text, w+": the page could not be fetched") {
+			t.Errorf("the notice of %s is not in the retry:\n%s", w, m.Text)
+		}
+	}
+	r.settled(svc, ms, 3, 1)
+}
+
+// TestOperatorNoticesWithoutTheRowsLost: a sender slowed down past its
+// lease (a message before the operator's hangs) finds one of the three
+// notices it was to send together taken by another sender. It sends the
+// other two, in one message, without the one lost, and records nothing of
+// that one.
+func TestOperatorNoticesWithoutTheRowsLost(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	sr := newStallingReceiver(t, r, notify.ChannelEmail) // ada, bob, cy and dee follow nimbus
+	sr.cfg.Operator = "ops@example.org"
+	slow := r.service(sr.cfg, sr.ms)
+	others := []string{"acme", "zephyr", "kilo"}
+	r.check("policy-v1.html", t0)
+	for _, w := range others {
+		r.checkAs(w, "policy-v1.html", t0)
+	}
+	r.check("policy-v2-ai.html", t0.Add(time.Hour)) // four alerts
+	r.pages.fail(http.StatusServiceUnavailable)
+	for _, w := range others { // three notices
+		r.checkAs(w, "policy-v1.html", t0.Add(time.Hour))
+	}
+	if _, err := slow.Dispatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows := r.outbox(store.OutboxPending)
+	if len(rows) != 7 || rows[3].Kind != notify.KindAlert || rows[4].Kind != notify.KindOperator {
+		t.Fatalf("rows planned: %+v; want four alerts, then three operator notices", rows)
+	}
+
+	slowDone := make(chan error, 1)
+	var sent int
+	go func() {
+		var err error
+		sent, err = slow.SendDue(ctx)
+		slowDone <- err
+	}()
+	awaitStall(t, sr, slowDone) // bob's alert hangs
+	r.clock.Add(notify.Lease + time.Minute)
+	now := r.clock.Now()
+	taken, err := r.db.ClaimOutbox(ctx, now, now, notify.Lease, 4) // bob's, cy's and dee's alerts, and acme's notice
+	if err != nil || len(taken) != 4 || taken[3].Watch != "acme" {
+		t.Fatalf("the other sender took %+v, %v; want three alerts and acme's notice", taken, err)
+	}
+	sr.unblock()
+	if err := <-slowDone; err != nil {
+		t.Fatal(err)
+	}
+
+	var operator []*parsedMail
+	for _, m := range sr.ms.messages() {
+		if m.To[0] == "ops@example.org" {
+			operator = append(operator, parseMail(t, m.Data))
+		}
+	}
+	if len(operator) != 1 {
+		t.Fatalf("%d operator messages, want one of zephyr's and kilo's notices", len(operator))
+	}
+	m := operator[0]
+	if got, want := m.subject(t), "[policywatch] 2 watches: fetch errors (http_status)"; got != want || strings.Contains(m.Text, "acme") ||
+		!strings.Contains(m.Text, "zephyr: ") || !strings.Contains(m.Text, "kilo: ") {
+		t.Errorf("operator message %q, want %q, of zephyr and kilo alone:\n%s", got, want, m.Text)
+	}
+	if sent != 3 {
+		t.Errorf("the slow sender sent %d notifications, want 3: ada's alert and two notices", sent)
+	}
+	for _, it := range r.outbox() {
+		wantSent := it.Recipient == "ada@example.org" || it.Watch == "zephyr" || it.Watch == "kilo"
+		switch {
+		case wantSent && it.Status != store.OutboxSent:
+			t.Errorf("row %s: %s, want sent", it.Key, it.Status)
+		case !wantSent && (it.Status != store.OutboxPending || it.LastError != "" || !it.ClaimedUntil.Equal(now.Add(notify.Lease))):
+			t.Errorf("row %s: %s, error %q, claimed until %s; want pending, held by the other sender as it took it",
+				it.Key, it.Status, it.LastError, it.ClaimedUntil)
+		}
 	}
 }

@@ -449,13 +449,7 @@ func TestSenderCrashBetweenSentAndRecorded(t *testing.T) {
 	if len(ids) != 3 || ids[first] != 2 {
 		t.Errorf("Message-IDs %v: want the one in flight (%s) twice, two others once", ids, first)
 	}
-	if rows := r.outbox(store.OutboxSent); len(rows) != 3 {
-		t.Errorf("%d rows sent, want 3", len(rows))
-	}
-	tick(t, svc)
-	if n := len(ms.messages()); n != 4 {
-		t.Errorf("%d messages after another turn, want still 4", n)
-	}
+	r.settled(svc, ms, 3, 4)
 }
 
 // crashingSender is the child: it sends with a store whose first

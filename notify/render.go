@@ -59,16 +59,18 @@ var htmlFuncs = htmltemplate.FuncMap{
 // parseTemplates parses each page with the shared definitions it uses.
 func parseTemplates() (*templates, error) {
 	t := &templates{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
-	for _, name := range []string{"alert", "digest", "operator"} {
-		tt, err := texttemplate.ParseFS(templateFiles, "templates/"+name+".txt", "templates/change.txt", "templates/footer.txt")
+	for _, name := range []string{"alert", "digest", "operator", "operators"} {
+		tt, err := texttemplate.ParseFS(templateFiles, "templates/"+name+".txt", "templates/change.txt", "templates/footer.txt",
+			"templates/operator_notice.txt")
 		if err != nil {
 			return nil, err
 		}
 		t.text[name] = tt
 	}
-	for _, name := range []string{"alert", "digest", "operator", "feed_entry", "unsubscribe"} {
+	for _, name := range []string{"alert", "digest", "operator", "operators", "feed_entry", "unsubscribe"} {
 		ht, err := htmltemplate.New(name+".html").Funcs(htmlFuncs).
-			ParseFS(templateFiles, "templates/"+name+".html", "templates/change.html", "templates/footer.html")
+			ParseFS(templateFiles, "templates/"+name+".html", "templates/change.html", "templates/footer.html",
+				"templates/operator_notice.html")
 		if err != nil {
 			return nil, err
 		}

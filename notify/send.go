@@ -95,59 +95,140 @@ func (s *Service) sendDue(ctx context.Context, claimed *[]OutboxItem, maxRounds 
 			byChannel[it.Channel] = append(byChannel[it.Channel], n)
 		}
 		for name, ns := range byChannel {
-			ch := s.channels[name]
-			// The lease may have run out while the batch went (a slow mail
-			// server, webhooks hanging until their timeout) and another
-			// sender taken the rows left: each is held anew right before it
-			// goes out, and left to the other sender if lost.
-			before := func(i int) (bool, error) {
-				held, err := s.hold(ctx, &ns[i].Item)
-				if !held && err == nil && claimed != nil {
-					id := ns[i].Item.ID
-					*claimed = slices.DeleteFunc(*claimed, func(it OutboxItem) bool { return it.ID == id })
-				}
-				return held, err
-			}
-			// Each outcome is recorded as soon as it is known, before the
-			// next notification goes out: a crash then repeats at most the
-			// one notification in flight.
-			record := func(i int, err error) error {
-				n := ns[i]
-				if err == nil {
-					sent++
-					// A line per notification sent, as per check and per
-					// event: an operator asked whether the digest went out
-					// finds it in the log. The recipient is named by its
-					// subscriber id, never by an address or a webhook URL
-					// (chat webhooks carry their token in the URL).
-					s.log.Info("notification sent", "id", n.Item.ID, "kind", n.Item.Kind, "channel", n.Item.Channel,
-						"watch", n.Item.Watch, "subscriber", n.Item.SubscriberID)
-					held, err := s.store.MarkOutboxSent(ctx, n.Item.ID, n.Item.ClaimedUntil, s.now())
-					if err == nil && !held {
-						s.log.Warn("notification sent after another sender took it over or it was cancelled: it may have gone out twice",
-							"id", n.Item.ID, "kind", n.Item.Kind)
-					}
-					return err
-				}
-				if ctx.Err() != nil {
-					return ctx.Err() // the lease brings the row back
-				}
-				return s.failed(ctx, n.Item, err)
-			}
-			if ch == nil {
-				for i := range ns {
-					if err := record(i, permanent(fmt.Errorf("channel %s is not configured", name))); err != nil {
-						return sent, err
-					}
-				}
-				continue
-			}
-			if err := ch.Deliver(ctx, ns, before, record); err != nil {
+			if err := s.deliver(ctx, name, ns, claimed, &sent); err != nil {
 				return sent, err
 			}
 		}
 	}
 	return sent, nil
+}
+
+// deliver delivers ns over the channel name and records each outcome,
+// counting the rows sent in sent. A message of several notices is sent
+// only while every row it carries is held: when some were lost to another
+// sender, it is not sent, and the rows still held are made a message of
+// their own, sent after the others.
+func (s *Service) deliver(ctx context.Context, name string, ns []*Notification, claimed *[]OutboxItem, sent *int) error {
+	ns, err := s.together(ctx, ns, s.failedTogether)
+	if err != nil {
+		return err
+	}
+	for len(ns) > 0 {
+		var left []*Notification // the rows still held of messages not sent for a row lost
+		// The lease may have run out while the batch went (a slow mail
+		// server, webhooks hanging until their timeout) and another sender
+		// taken the rows left: each is held anew right before it goes out,
+		// and left to the other sender if lost.
+		before := func(i int) (bool, error) {
+			rows := ns[i].carried()
+			var held []*Notification
+			for _, n := range rows {
+				ok, err := s.hold(ctx, &n.Item)
+				if err != nil {
+					return false, err
+				}
+				if ok {
+					held = append(held, n)
+					continue
+				}
+				if claimed != nil {
+					id := n.Item.ID
+					*claimed = slices.DeleteFunc(*claimed, func(it OutboxItem) bool { return it.ID == id })
+				}
+			}
+			if len(held) == len(rows) {
+				return true, nil
+			}
+			left = append(left, held...)
+			return false, nil
+		}
+		// Each outcome is recorded as soon as it is known, before the next
+		// notification goes out: a crash then repeats at most the one
+		// message in flight. A message of several notices records its
+		// outcome on each of its rows: all sent, or all failed with the
+		// same error and the same next attempt.
+		record := func(i int, err error) error {
+			rows := ns[i].carried()
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err() // the lease brings the rows back
+				}
+				return s.failedTogether(ctx, rows, err)
+			}
+			for _, n := range rows {
+				*sent++
+				// A line per notification sent, as per check and per
+				// event: an operator asked whether the digest went out
+				// finds it in the log. The recipient is named by its
+				// subscriber id, never by an address or a webhook URL
+				// (chat webhooks carry their token in the URL).
+				s.log.Info("notification sent", "id", n.Item.ID, "kind", n.Item.Kind, "channel", n.Item.Channel,
+					"watch", n.Item.Watch, "subscriber", n.Item.SubscriberID)
+				held, err := s.store.MarkOutboxSent(ctx, n.Item.ID, n.Item.ClaimedUntil, s.now())
+				if err != nil {
+					return err
+				}
+				if !held {
+					s.log.Warn("notification sent after another sender took it over or it was cancelled: it may have gone out twice",
+						"id", n.Item.ID, "kind", n.Item.Kind)
+				}
+			}
+			return nil
+		}
+		ch := s.channels[name]
+		if ch == nil {
+			for i := range ns {
+				if err := record(i, permanent(fmt.Errorf("channel %s is not configured", name))); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if err := ch.Deliver(ctx, ns, before, record); err != nil {
+			return err
+		}
+		if ns, err = s.together(ctx, left, s.failedTogether); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// together makes the operator notices of ns to one address, when there
+// are several, one message, in the place of the first; the others stay
+// as they are. Should the message fail to be made, failed is called with
+// its notices, which are left out (nil failed: together returns the
+// error). A preview of what the sender would send (policywatch digest
+// --now --dry-run) passes ns through it with a nil failed.
+func (s *Service) together(ctx context.Context, ns []*Notification, failed func(context.Context, []*Notification, error) error) ([]*Notification, error) {
+	byRecipient := map[string][]*Notification{}
+	for _, n := range ns {
+		if n.notice != nil {
+			byRecipient[n.Item.Recipient] = append(byRecipient[n.Item.Recipient], n)
+		}
+	}
+	out := make([]*Notification, 0, len(ns))
+	for _, n := range ns {
+		group := byRecipient[n.Item.Recipient]
+		switch {
+		case n.notice == nil || len(group) == 1:
+			out = append(out, n)
+		case group[0] == n:
+			m, err := s.operatorMessage(ctx, group)
+			switch {
+			case err == nil:
+				out = append(out, m)
+			case failed == nil:
+				return nil, err
+			default:
+				// The database, most likely: try again later like a send.
+				if err := failed(ctx, group, err); err != nil {
+					return out, err
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 // hold renews the claim on it, whose ClaimedUntil it moves on; false when
@@ -174,32 +255,46 @@ func (s *Service) hold(ctx context.Context, it *OutboxItem) (bool, error) {
 // server or a home connection down for a day or a weekend must not cost
 // the alerts of that day.
 func (s *Service) failed(ctx context.Context, it OutboxItem, err error) error {
-	reason := oneLine(withoutAddress(err.Error(), it), 500)
+	return s.failedTogether(ctx, []*Notification{{Item: it}}, err)
+}
+
+// failedTogether is failed for the rows of one message: each is tried
+// again at the same time, after the backoff of the row with the most
+// attempts (so that they stay due together, and make the same message
+// again), or given up as failed as failed would give it up.
+func (s *Service) failedTogether(ctx context.Context, ns []*Notification, err error) error {
 	var t interface{ Temporary() bool }
 	permanent := errors.As(err, &t) && !t.Temporary()
-	spent := it.Attempts >= s.maxAttempts && s.now().Sub(it.CreatedAt) >= s.maxAge
-	var retryAt time.Time
-	var wait time.Duration
-	if !permanent && !spent {
-		wait = s.backoff(it.Attempts)
-		var we *webhook.Error
-		if errors.As(err, &we) && we.RetryAfter > wait {
-			wait = min(we.RetryAfter, s.backoffMax)
-		}
-		retryAt = s.now().Add(wait)
+	attempts := 0
+	for _, n := range ns {
+		attempts = max(attempts, n.Item.Attempts)
 	}
-	held, markErr := s.store.MarkOutboxFailed(ctx, it.ID, it.ClaimedUntil, reason, retryAt)
-	switch {
-	case markErr != nil:
-		return markErr
-	case !held:
-		// Another sender took the row over while this attempt went on: the
-		// row's outcome is that sender's to record.
-		s.log.Info("notification failed after another sender took it over or it was cancelled", "id", it.ID, "kind", it.Kind, "err", reason)
-	case retryAt.IsZero():
-		s.log.Error("notification failed for good", "id", it.ID, "kind", it.Kind, "attempts", it.Attempts, "err", reason)
-	default:
-		s.log.Warn("notification failed, will retry", "id", it.ID, "kind", it.Kind, "attempt", it.Attempts, "in", wait, "err", reason)
+	wait := s.backoff(attempts)
+	var we *webhook.Error
+	if errors.As(err, &we) && we.RetryAfter > wait {
+		wait = min(we.RetryAfter, s.backoffMax)
+	}
+	for _, n := range ns {
+		it := n.Item
+		reason := oneLine(withoutAddress(err.Error(), it), 500)
+		spent := it.Attempts >= s.maxAttempts && s.now().Sub(it.CreatedAt) >= s.maxAge
+		var retryAt time.Time
+		if !permanent && !spent {
+			retryAt = s.now().Add(wait)
+		}
+		held, markErr := s.store.MarkOutboxFailed(ctx, it.ID, it.ClaimedUntil, reason, retryAt)
+		switch {
+		case markErr != nil:
+			return markErr
+		case !held:
+			// Another sender took the row over while this attempt went on:
+			// the row's outcome is that sender's to record.
+			s.log.Info("notification failed after another sender took it over or it was cancelled", "id", it.ID, "kind", it.Kind, "err", reason)
+		case retryAt.IsZero():
+			s.log.Error("notification failed for good", "id", it.ID, "kind", it.Kind, "attempts", it.Attempts, "err", reason)
+		default:
+			s.log.Warn("notification failed, will retry", "id", it.ID, "kind", it.Kind, "attempt", it.Attempts, "in", wait, "err", reason)
+		}
 	}
 	return nil
 }

@@ -48,7 +48,8 @@ type channel interface {
 	Deliver(ctx context.Context, ns []*Notification, before func(i int) (bool, error), done func(i int, err error) error) error
 }
 
-// Notification is one outbox row made ready to deliver.
+// Notification is one outbox row made ready to deliver, or the operator
+// notices to one address due together, made one message.
 type Notification struct {
 	Item OutboxItem
 	// Email.
@@ -60,6 +61,18 @@ type Notification struct {
 	Event *monitor.Event
 	Title string // one line
 	Link  string // the event's web page; "" when no base URL
+
+	notice *operatorData   // an operator notice's, for a message of several
+	rows   []*Notification // the notices a message of several carries; nil: Item alone
+}
+
+// carried returns the notifications whose rows n carries: n itself, or
+// the notices of a message of several.
+func (n *Notification) carried() []*Notification {
+	if n.rows == nil {
+		return []*Notification{n}
+	}
+	return n.rows
 }
 
 // Service plans, sends and serves notifications. Run it beside the

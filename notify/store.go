@@ -147,6 +147,9 @@ type Outbox interface {
 	// as starting after the newest event, and returns each one's start:
 	// it hears of the events whose id is greater.
 	RecordWebhooks(ctx context.Context, urls []string, now time.Time) (map[string]int64, error)
+	// WebhookStarts returns the starts RecordWebhooks would return now,
+	// and records nothing.
+	WebhookStarts(ctx context.Context, urls []string) (map[string]int64, error)
 	// RecordPlan writes a plan in one transaction; monitor.ErrConflict
 	// when the cursor moved meanwhile.
 	RecordPlan(ctx context.Context, p Plan) error

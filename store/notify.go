@@ -319,8 +319,7 @@ func (db *DB) RecordWebhooks(ctx context.Context, urls []string, now time.Time) 
 		// the newest one read here and the row that starts after it.
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO notify_webhooks (url_sha256, after_event, first_seen)
-			VALUES (?, CASE WHEN EXISTS (SELECT 1 FROM notify_outbox WHERE channel = 'webhook' AND recipient = ?) THEN 0
-				ELSE (SELECT COALESCE(MAX(id), 0) FROM events) END, ?)
+			VALUES (?, `+newWebhookStart+`, ?)
 			ON CONFLICT (url_sha256) DO NOTHING`, key, u, toUnixNano(now)); err != nil {
 			return nil, fmt.Errorf("record webhooks: %w", err)
 		}
@@ -333,6 +332,29 @@ func (db *DB) RecordWebhooks(ctx context.Context, urls []string, now time.Time) 
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("record webhooks: commit: %w", err)
+	}
+	return starts, nil
+}
+
+// newWebhookStart is where a webhook seen for the first time starts, its
+// URL the query's argument (see RecordWebhooks).
+const newWebhookStart = `CASE WHEN EXISTS (SELECT 1 FROM notify_outbox WHERE channel = 'webhook' AND recipient = ?) THEN 0
+	ELSE (SELECT COALESCE(MAX(id), 0) FROM events) END`
+
+// WebhookStarts returns where each of urls starts, as RecordWebhooks
+// would, and records nothing: a webhook not seen before is given the start
+// RecordWebhooks would record for it now (policywatch digest --now
+// --dry-run).
+func (db *DB) WebhookStarts(ctx context.Context, urls []string) (map[string]int64, error) {
+	starts := make(map[string]int64, len(urls))
+	for _, u := range urls {
+		var after int64
+		if err := db.sql.QueryRowContext(ctx, `
+			SELECT COALESCE((SELECT after_event FROM notify_webhooks WHERE url_sha256 = ?), `+newWebhookStart+`)`,
+			webhookKey(u), u).Scan(&after); err != nil {
+			return nil, fmt.Errorf("webhook starts: %w", err)
+		}
+		starts[u] = after
 	}
 	return starts, nil
 }

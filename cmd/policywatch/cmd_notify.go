@@ -508,8 +508,12 @@ a summary on stderr; the others are sent all the same. A
 notification left waiting for its retry time by an earlier failure is not
 one: it was not tried.
 
-With --dry-run it prints the digests that would be sent and changes
-nothing. Without --now, says when the next digest goes out and how many
+With --dry-run it lists everything --now would send — the notifications
+due in the outbox, the alerts, operator notices and webhook posts of the
+changes not yet planned (a webhook's URL shortened: it may carry a
+token), then the digests in full — and ends with what that comes to
+("would send: 1 digest, 2 alerts, 1 webhook post"). It plans, holds and
+sends nothing. Without --now, says when the next digest goes out and how many
 changes wait.
 
 Examples:
@@ -518,7 +522,7 @@ Examples:
 		flags: func(fs *flag.FlagSet) any {
 			o := &opts{}
 			fs.BoolVar(&o.now, "now", false, "build the digests now and send everything waiting")
-			fs.BoolVar(&o.dryRun, "dry-run", false, "print the digests instead of sending them; change nothing")
+			fs.BoolVar(&o.dryRun, "dry-run", false, "print what would be sent instead of sending it; change nothing")
 			return o
 		},
 		run: func(ctx context.Context, a *app, o any, _ []string) error {
@@ -641,14 +645,7 @@ func sendWaiting(ctx context.Context, a *app, svc *notify.Service) error {
 		}
 		fmt.Fprintf(a.stdout, "%s: %s\n", what, status)
 	}
-	if elsewhere > 0 {
-		fmt.Fprintf(a.stdout, "%d %s due %s claimed by another policywatch process and left to it (see policywatch outbox)\n", elsewhere,
-			plural(elsewhere, "notification", "notifications"), plural(elsewhere, "was", "were"))
-	}
-	if later > 0 {
-		fmt.Fprintf(a.stdout, "%d %s failed before and %s retried later ('policywatch outbox --retry' then 'digest --now' sends them now)\n", later,
-			plural(later, "notification", "notifications"), plural(later, "is", "are"))
-	}
+	notTried(a, elsewhere, later, false)
 	if failed+retried == 0 {
 		return nil
 	}
@@ -704,19 +701,148 @@ func previewDigests(ctx context.Context, a *app, svc *notify.Service, show bool)
 		}
 		return nil
 	}
-	ns, err := svc.PreviewDigests(ctx)
+	return previewDigestNow(ctx, a, svc)
+}
+
+// previewDigestNow prints what 'digest --now' would send now, and changes
+// nothing: the notifications due in the outbox, those the dispatcher
+// would plan for the events not yet planned (alerts, operator notices,
+// webhook posts), and the digests, in full — then the whole of it in one
+// line. Without the first two, a dry run after 'check' found a critical
+// change said no digest would be sent, and the real command sent its
+// alerts and webhook posts.
+func previewDigestNow(ctx context.Context, a *app, svc *notify.Service) error {
+	due, err := svc.PreviewDue(ctx)
 	if err != nil {
 		return err
 	}
-	for i, n := range ns {
-		if i > 0 {
-			fmt.Fprintln(a.stdout)
+	planned, err := svc.PreviewDispatch(ctx)
+	if err != nil {
+		return err
+	}
+	digests, err := svc.PreviewDigests(ctx)
+	noMail := errors.Is(err, notify.ErrNoMailServer)
+	if err != nil && !noMail {
+		return err
+	}
+	all := slices.Concat(due, planned, digests)
+	if len(all) > 0 {
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "KIND\tCHANNEL\tTO\tWATCH\tFROM\tSUBJECT OR SUMMARY")
+		for _, n := range all {
+			it := store.OutboxItem(n.Item)
+			from := "new" // planned by this command
+			if it.ID != 0 {
+				from = fmt.Sprintf("outbox #%d", it.ID)
+			}
+			watch := it.Watch
+			if it.Kind == notify.KindDigest {
+				watch = "" // a digest's row names no watch
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", it.Kind, it.Channel, printable(recipientText(it)), orDash(printable(watch)),
+				from, previewSubject(n))
 		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	for _, n := range digests {
 		// The subject and text quote the pages' titles and words.
-		fmt.Fprintf(a.stdout, "To: %s\nSubject: %s\n\n%s", n.Item.Recipient, printable(n.Subject), printableLines(n.Text))
+		fmt.Fprintf(a.stdout, "\nTo: %s\nSubject: %s\n\n%s", n.Item.Recipient, printable(n.Subject), printableLines(n.Text))
 	}
-	if len(ns) == 0 {
-		fmt.Fprintln(a.stdout, "no changes waiting: no digest would be sent")
+	if len(all) > 0 {
+		fmt.Fprintln(a.stdout)
 	}
+	switch {
+	case noMail:
+		fmt.Fprintln(a.stdout, "no mail server configured (notify.smtp): no digest would be sent; the changes wait for one")
+	case len(digests) == 0:
+		fmt.Fprintln(a.stdout, "no changes waiting for a digest: no digest would be sent")
+	}
+	if err := previewNotDue(ctx, a, due); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, wouldSend(all))
 	return nil
+}
+
+// previewSubject is a notification's subject, or for a webhook post its
+// title and summary, on one printable line.
+func previewSubject(n *notify.Notification) string {
+	if n.Item.Channel != notify.ChannelWebhook {
+		return printable(email.HeaderText(n.Subject, 0))
+	}
+	s := n.Title
+	if n.Text != "" {
+		s += " — " + n.Text
+	}
+	return printable(email.HeaderText(s, 160))
+}
+
+// previewNotDue says, as sendWaiting does, what waits in the outbox but
+// would not be tried: rows waiting for a retry, rows another policywatch
+// process holds.
+func previewNotDue(ctx context.Context, a *app, due []*notify.Notification) error {
+	pending, err := a.db.OutboxRows(ctx, []string{store.OutboxPending}, 0)
+	if err != nil {
+		return err
+	}
+	ours := make(map[int64]bool, len(due))
+	for _, n := range due {
+		ours[n.Item.ID] = true
+	}
+	now := time.Now()
+	later, elsewhere := 0, 0
+	for _, r := range pending {
+		switch {
+		case ours[r.ID]:
+		case r.NextAttemptAt.After(now):
+			later++
+		case r.ClaimedUntil.After(now):
+			elsewhere++
+		}
+	}
+	notTried(a, elsewhere, later, true)
+	return nil
+}
+
+// notTried says what waits in the outbox and was not tried (dryRun: would
+// not be): elsewhere rows due but held by another sender, later rows
+// waiting for a retry.
+func notTried(a *app, elsewhere, later int, dryRun bool) {
+	if elsewhere > 0 {
+		left := plural(elsewhere, "was", "were") + " claimed by another policywatch process and left to it"
+		if dryRun {
+			left = plural(elsewhere, "is", "are") + " held by another policywatch process and would be left to it"
+		}
+		fmt.Fprintf(a.stdout, "%d %s due %s (see policywatch outbox)\n", elsewhere, plural(elsewhere, "notification", "notifications"), left)
+	}
+	if later > 0 {
+		fmt.Fprintf(a.stdout, "%d %s failed before and %s retried later ('policywatch outbox --retry' then 'digest --now' sends them now)\n", later,
+			plural(later, "notification", "notifications"), plural(later, "is", "are"))
+	}
+}
+
+// wouldSend is the dry run's last line: "would send: 2 digests, 4 alerts,
+// 1 webhook post".
+func wouldSend(all []*notify.Notification) string {
+	counts := map[string]int{}
+	for _, n := range all {
+		counts[n.Item.Kind]++
+	}
+	var parts []string
+	for _, k := range []struct{ kind, one, many string }{
+		{notify.KindDigest, "digest", "digests"},
+		{notify.KindAlert, "alert", "alerts"},
+		{notify.KindOperator, "operator notice", "operator notices"},
+		{notify.KindWebhook, "webhook post", "webhook posts"},
+	} {
+		if n := counts[k.kind]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, k.one, k.many)))
+		}
+	}
+	if len(parts) == 0 {
+		return "would send nothing"
+	}
+	return "would send: " + strings.Join(parts, ", ")
 }

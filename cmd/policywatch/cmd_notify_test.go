@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -719,4 +721,114 @@ func TestDigestPreviewNextSlot(t *testing.T) {
 	if out := c.mustRun("digest", "--now", "--dry-run"); !strings.Contains(out, "To: bob@example.org") {
 		t.Errorf("digest --now --dry-run lacks the weekly digest:\n%s", out)
 	}
+}
+
+// TestDigestNowDryRunShowsWhatItWouldSend: after 'check' found a critical
+// change, 'digest --now --dry-run' said no digest would be sent, and the
+// real command then sent the alert and the webhook post it had not
+// shown. The dry run lists them (the webhook's URL redacted), says what it
+// all comes to in one line, and writes nothing; the real command sends
+// exactly those.
+func TestDigestNowDryRunShowsWhatItWouldSend(t *testing.T) {
+	c := newCLI(t)
+	page := newPolicyServer(t)
+	hooks := newHookReceiver(t, 0)
+	mail := newPlainSMTP(t)
+	const token = "T0KEN-s3cr3t"
+	c.env["POLICYWATCH_CONFIG"] = notifyConfig(t, page.URL, smtpYAML(mail.addr)+
+		fmt.Sprintf("  webhooks:\n    - url: %s/hook/%s\n      min_severity: critical\n", hooks.URL, token))
+	c.mustRun("subscribe", "ada@example.org", "--min-severity", "critical")
+	checkACriticalChange(t, c, page)
+
+	// The first dry run may create the database's signing key, as any
+	// command that builds a message: the links it shows are the real ones.
+	// It plans nothing, holds nothing, records no webhook; a second one
+	// writes nothing at all.
+	before := notifyState(t, c)
+	out := c.mustRun("digest", "--now", "--dry-run")
+	if after := notifyState(t, c); after != before {
+		t.Errorf("the dry run changed the notifications' state:\n%s\nwas:\n%s", after, before)
+	}
+	files := dbFiles(t, c)
+	if again := c.mustRun("digest", "--now", "--dry-run"); again != out {
+		t.Errorf("a second dry run differs:\n%s\nthe first:\n%s", again, out)
+	}
+	if dbFiles(t, c) != files {
+		t.Errorf("a second dry run changed the database")
+	}
+	for _, want := range []string{
+		"alert    email    ada@example.org",
+		"webhook  webhook  " + hooks.URL + "/hook/…",
+		"[policywatch] nimbus",
+		"nimbus: change (critical)",
+		"no changes waiting for a digest: no digest would be sent",
+		"would send: 1 alert, 1 webhook post\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, token) {
+		t.Errorf("the dry run shows the webhook's token:\n%s", out)
+	}
+	if got, hooked := mail.received(), hooks.received(); len(got) != 0 || len(hooked) != 0 {
+		t.Fatalf("the dry run sent mail to %v and posted %v", got, hooked)
+	}
+
+	out = c.mustRun("digest", "--now")
+	if got := mail.received(); len(got) != 1 || got[0] != "ada@example.org" {
+		t.Errorf("digest --now mailed %v, want the one alert to ada@example.org:\n%s", got, out)
+	}
+	if got := hooks.received(); len(got) != 1 || got[0] != "change" {
+		t.Errorf("digest --now posted %v, want the one change:\n%s", got, out)
+	}
+	// Sent: nothing is left to show.
+	if out := c.mustRun("digest", "--now", "--dry-run"); !strings.HasSuffix(out, "would send nothing\n") {
+		t.Errorf("dry run after digest --now:\n%s", out)
+	}
+}
+
+// dbFiles is the bytes of the CLI's database and of its write-ahead log.
+func dbFiles(t *testing.T, c *cli) string {
+	t.Helper()
+	var b strings.Builder
+	for _, p := range []string{c.env["POLICYWATCH_DB"], c.env["POLICYWATCH_DB"] + "-wal"} {
+		data, err := os.ReadFile(p)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		b.Write(data)
+		b.WriteString("\x00--\x00")
+	}
+	return b.String()
+}
+
+// notifyState is what the notifier has recorded: its cursor and last
+// digest time, the outbox, the changes held for ada@example.org, and
+// whether a webhook was seen.
+func notifyState(t *testing.T, c *cli) string {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, c.env["POLICYWATCH_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cursor, slot, err := db.NotifyState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.OutboxRows(ctx, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := db.SubscriberByEmail(ctx, "ada@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := db.DigestEventIDs(ctx, sub.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("cursor %d, digest slot %v\noutbox %+v\nheld %v", cursor, slot, rows, held)
 }
