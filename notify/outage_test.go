@@ -286,7 +286,7 @@ func TestSendGivesUpOnASilentServer(t *testing.T) {
 // each byte well within the idle timeout, still cannot hold one message
 // past its bound (email.DefaultMessageTime; here 300 ms): a message going
 // on after the sender's lease on its row ended could be sent again by
-// another sender. Without the bound, this server's reply took 2 s.
+// another sender. Without the bound, this server's reply took 3.3 s.
 func TestSendBoundsOneMessage(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -307,19 +307,73 @@ func TestSendBoundsOneMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Without the bound the reply arrives whole, and the message is sent.
 	var result error
-	start := time.Now()
 	err = cl.Send(context.Background(), []*email.Message{{To: "ada@example.org", Subject: "s", Text: "t"}}, nil,
 		func(_ int, err error) error { result = err; return nil })
 	var ee *email.Error
 	if err != nil || !errors.As(result, &ee) || !ee.Temporary() {
-		t.Errorf("Send %v, message %v; want a temporary failure", err, result)
-	}
-	if took := time.Since(start); took > 1500*time.Millisecond {
-		t.Errorf("the message took %v: its bound did not hold", took)
+		t.Errorf("Send %v, message %v; want the message cut at its bound, a temporary failure", err, result)
 	}
 	if email.DefaultMessageTime >= notify.Lease/2 {
 		t.Errorf("a message may take %v, half the lease (%v) or more: renewed right before it, the lease could end while it goes on", email.DefaultMessageTime, notify.Lease)
+	}
+}
+
+// TestARefusalStaysARefusalWhenTheServerHangsUp: a server that refuses a
+// recipient for good (550) and then resets the connection (as go-mail
+// sends RSET) has said the address does not exist: the message is given
+// up, not retried for a week as if the session had only broken.
+func TestARefusalStaysARefusalWhenTheServerHangsUp(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				fmt.Fprint(c, "220 strict ESMTP\r\n")
+				buf := make([]byte, 4096)
+				refused := false
+				for {
+					n, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					switch cmd := strings.ToUpper(string(buf[:n])); {
+					case refused: // RSET, or anything after the refusal: hang up hard
+						c.(*net.TCPConn).SetLinger(0)
+						return
+					case strings.HasPrefix(cmd, "EHLO"):
+						fmt.Fprint(c, "250-strict\r\n250 ENHANCEDSTATUSCODES\r\n")
+					case strings.HasPrefix(cmd, "RCPT"):
+						fmt.Fprint(c, "550 5.1.1 no such user\r\n")
+						refused = true
+					default:
+						fmt.Fprint(c, "250 OK\r\n")
+					}
+				}
+			}()
+		}
+	}()
+	cl, err := email.New(email.Config{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, TLS: email.TLSNone,
+		From: "pw <pw@example.org>", Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var result error
+	err = cl.Send(context.Background(), []*email.Message{{To: "nobody@example.org", Subject: "s", Text: "t"}}, nil,
+		func(_ int, err error) error { result = err; return nil })
+	var ee *email.Error
+	if err != nil || !errors.As(result, &ee) || ee.Temporary() {
+		t.Errorf("Send %v, message %v; want a refusal for good", err, result)
 	}
 }
 

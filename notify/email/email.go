@@ -39,7 +39,9 @@ const (
 	TLSImplicit = "tls"      // TLS from the first byte (port 465)
 )
 
-// DefaultTimeout bounds connecting and each SMTP command.
+// DefaultTimeout bounds connecting and each SMTP command; a whole message
+// is bounded by DefaultMessageTime whatever the timeout, so a timeout
+// beyond it (a relay that scans each message for minutes) does not help.
 const DefaultTimeout = 30 * time.Second
 
 // Config is how to reach the SMTP server.
@@ -368,7 +370,13 @@ func (c *Client) Send(ctx context.Context, msgs []*Message, before func(i int) (
 			// error ("short response"), not as the timeout it was: the
 			// connection says so.
 			broken := isConnError(se) || dc != nil && dc.failed.Load()
-			temporary := b.SendErrorIsTemp() || broken
+			// A refusal of the server's says what it is (5xx: for good)
+			// even when the connection broke after it (go-mail answers a
+			// refused recipient with RSET, which a server may cut); a
+			// session broken before any reply is a failure for now.
+			var gse *gomail.SendError
+			refused := errors.As(se, &gse) && gse.ErrorCode() >= 500
+			temporary := b.SendErrorIsTemp() || broken && !refused
 			sendErr = &Error{Err: fmt.Errorf("send via %s: %w", c.addr(), se), temporary: temporary}
 			if broken {
 				return failAll(i, sendErr)
