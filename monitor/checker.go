@@ -532,12 +532,14 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		ev.Kind, ev.Version, ev.RevertedTo = KindRevert, revertedTo, revertedTo
 		// "version 5" alone means nothing to a reader of an alert or a
 		// feed: the day that text was first seen places it.
-		back, err := c.store.Version(ctx, revertedTo)
-		if err != nil {
-			return err
+		if back, err := c.store.Version(ctx, revertedTo); err == nil {
+			ev.Summary = fmt.Sprintf("%s: the text went back to the one first seen on %s (version %d, +%d/−%d words).",
+				w.Name, back.FirstSeen.UTC().Format("2 Jan 2006"), revertedTo, d.WordsAdded, d.WordsRemoved)
+		} else {
+			// A line of the summary is not worth the check: said without the day.
+			c.log.Warn("revert: reading the version gone back to", "watch", w.Name, "version", revertedTo, "err", err)
+			ev.Summary = fmt.Sprintf("%s: the text went back to version %d (+%d/−%d words).", w.Name, revertedTo, d.WordsAdded, d.WordsRemoved)
 		}
-		ev.Summary = fmt.Sprintf("%s: the text went back to the one first seen on %s (version %d, +%d/−%d words).",
-			w.Name, back.FirstSeen.UTC().Format("2 Jan 2006"), revertedTo, d.WordsAdded, d.WordsRemoved)
 	} else {
 		rec.Outcome = OutcomeChanged
 		rec.NewVersion = newVersion(w, rec, doc, hash)

@@ -177,8 +177,7 @@ func (s *Service) PreviewDispatch(ctx context.Context) ([]*Notification, error) 
 			out = append(out, n)
 		}
 	}
-	// Operator notices due together go as one email (see together).
-	return s.together(ctx, out, nil)
+	return out, nil
 }
 
 // PreviewDue builds, without recording or sending anything, the
@@ -205,7 +204,16 @@ func (s *Service) PreviewDue(ctx context.Context) ([]*Notification, error) {
 		}
 		out = append(out, n)
 	}
-	return s.together(ctx, out, nil)
+	return out, nil
+}
+
+// PreviewTogether makes of the notifications PreviewDue and
+// PreviewDispatch returned, all at once, the messages the sender would
+// send: the operator notices to one address, due and planned alike, in
+// one email (see together), as policywatch digest --now claims them in
+// one batch.
+func (s *Service) PreviewTogether(ctx context.Context, ns []*Notification) ([]*Notification, error) {
+	return s.together(ctx, ns, nil)
 }
 
 // previewPlans returns the active subscribers and the plans Dispatch

@@ -274,13 +274,14 @@ func (s *Service) failedTogether(ctx context.Context, ns []*Notification, err er
 	if errors.As(err, &we) && we.RetryAfter > wait {
 		wait = min(we.RetryAfter, s.backoffMax)
 	}
+	now := s.now() // one instant for all: the rows come due again together
 	for _, n := range ns {
 		it := n.Item
 		reason := oneLine(withoutAddress(err.Error(), it), 500)
-		spent := it.Attempts >= s.maxAttempts && s.now().Sub(it.CreatedAt) >= s.maxAge
+		spent := it.Attempts >= s.maxAttempts && now.Sub(it.CreatedAt) >= s.maxAge
 		var retryAt time.Time
 		if !permanent && !spent {
-			retryAt = s.now().Add(wait)
+			retryAt = now.Add(wait)
 		}
 		held, markErr := s.store.MarkOutboxFailed(ctx, it.ID, it.ClaimedUntil, reason, retryAt)
 		switch {

@@ -725,7 +725,11 @@ func previewDigestNow(ctx context.Context, a *app, svc *notify.Service) error {
 	if err != nil && !noMail {
 		return err
 	}
-	all := slices.Concat(due, planned, digests)
+	sends, err := svc.PreviewTogether(ctx, slices.Concat(due, planned))
+	if err != nil {
+		return err
+	}
+	all := slices.Concat(sends, digests)
 	if len(all) > 0 {
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "KIND\tCHANNEL\tTO\tWATCH\tFROM\tSUBJECT OR SUMMARY")
