@@ -288,21 +288,8 @@ func TestSendGivesUpOnASilentServer(t *testing.T) {
 // on after the sender's lease on its row ended could be sent again by
 // another sender. Without the bound, this server's reply took 3.3 s.
 func TestSendBoundsOneMessage(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go trickleSMTP(c, "250 2.0.0 queued as 1234567890\r\n", 100*time.Millisecond)
-		}
-	}()
-	cl, err := email.New(email.Config{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, TLS: email.TLSNone,
+	port := rawSMTPServer(t, func(c net.Conn) { trickleSMTP(c, "250 2.0.0 queued as 1234567890\r\n", 100*time.Millisecond) })
+	cl, err := email.New(email.Config{Host: "127.0.0.1", Port: port, TLS: email.TLSNone,
 		From: "pw <pw@example.org>", Timeout: time.Second}, email.WithMessageTime(300*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -325,45 +312,32 @@ func TestSendBoundsOneMessage(t *testing.T) {
 // sends RSET) has said the address does not exist: the message is given
 // up, not retried for a week as if the session had only broken.
 func TestARefusalStaysARefusalWhenTheServerHangsUp(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
+	port := rawSMTPServer(t, func(c net.Conn) {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprint(c, "220 strict ESMTP\r\n")
+		buf := make([]byte, 4096)
+		refused := false
 		for {
-			c, err := l.Accept()
+			n, err := c.Read(buf)
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				fmt.Fprint(c, "220 strict ESMTP\r\n")
-				buf := make([]byte, 4096)
-				refused := false
-				for {
-					n, err := c.Read(buf)
-					if err != nil {
-						return
-					}
-					switch cmd := strings.ToUpper(string(buf[:n])); {
-					case refused: // RSET, or anything after the refusal: hang up hard
-						c.(*net.TCPConn).SetLinger(0)
-						return
-					case strings.HasPrefix(cmd, "EHLO"):
-						fmt.Fprint(c, "250-strict\r\n250 ENHANCEDSTATUSCODES\r\n")
-					case strings.HasPrefix(cmd, "RCPT"):
-						fmt.Fprint(c, "550 5.1.1 no such user\r\n")
-						refused = true
-					default:
-						fmt.Fprint(c, "250 OK\r\n")
-					}
-				}
-			}()
+			switch cmd := strings.ToUpper(string(buf[:n])); {
+			case refused: // RSET, or anything after the refusal: hang up hard
+				c.(*net.TCPConn).SetLinger(0)
+				return
+			case strings.HasPrefix(cmd, "EHLO"):
+				fmt.Fprint(c, "250-strict\r\n250 ENHANCEDSTATUSCODES\r\n")
+			case strings.HasPrefix(cmd, "RCPT"):
+				fmt.Fprint(c, "550 5.1.1 no such user\r\n")
+				refused = true
+			default:
+				fmt.Fprint(c, "250 OK\r\n")
+			}
 		}
-	}()
-	cl, err := email.New(email.Config{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, TLS: email.TLSNone,
+	})
+	cl, err := email.New(email.Config{Host: "127.0.0.1", Port: port, TLS: email.TLSNone,
 		From: "pw <pw@example.org>", Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -375,6 +349,27 @@ func TestARefusalStaysARefusalWhenTheServerHangsUp(t *testing.T) {
 	if err != nil || !errors.As(result, &ee) || ee.Temporary() {
 		t.Errorf("Send %v, message %v; want a refusal for good", err, result)
 	}
+}
+
+// rawSMTPServer listens on a loopback port, which it returns, and plays
+// each connection with serve: an SMTP server scripted byte by byte, for
+// what a real one does not do on demand.
+func rawSMTPServer(t *testing.T, serve func(net.Conn)) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go serve(c)
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // trickleSMTP plays an SMTP server that accepts everything and, after a
