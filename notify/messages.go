@@ -64,7 +64,7 @@ type operatorData struct {
 type operatorNotices struct {
 	Subject, To string
 	Count       int
-	Open        bool // one of the notices or more opens an episode
+	Open        bool // an episode of one of the watches is still open after its notices
 	Notices     []operatorData
 }
 
@@ -296,12 +296,19 @@ func (s *Service) operatorMessage(ctx context.Context, ns []*Notification) (*Not
 	slices.SortFunc(ns, func(a, b *Notification) int { return cmp.Compare(a.Item.ID, b.Item.ID) })
 	d := operatorNotices{To: ns[0].Item.Recipient, Count: len(ns)}
 	items := make([]OutboxItem, len(ns))
+	// A watch's episode is open if its last notice here opens one: a
+	// failure and its recovery carried together (after a mail outage)
+	// leave nothing to hear of later.
+	open := map[string]bool{}
 	for i, n := range ns {
 		notice := *n.notice
 		notice.N, notice.Together = i+1, true
-		d.Open = d.Open || notice.Open && !notice.Flapping
+		open[notice.Watch] = notice.Open && !notice.Flapping
 		d.Notices = append(d.Notices, notice)
 		items[i] = n.Item
+	}
+	for _, o := range open {
+		d.Open = d.Open || o
 	}
 	d.Subject = "[policywatch] " + operatorSummary(d.Notices)
 	text, html, err := s.tmpl.render("operators", d)

@@ -165,6 +165,34 @@ func TestOperatorNoticesDueTogether(t *testing.T) {
 	}
 }
 
+// TestOperatorNoticesOfAnEpisodeOverSayItIsOver: a watch's failure and its
+// recovery carried in one message (the failure's mail refused, the
+// recovery found before the retry) tell of an episode that is over: the
+// message must not promise to tell when it is.
+func TestOperatorNoticesOfAnEpisodeOverSayItIsOver(t *testing.T) {
+	r, ms, svc, watches := operatorRig(t)
+	ms.mu.Lock()
+	ms.reject = 1
+	ms.mu.Unlock()
+	r.pages.fail(http.StatusServiceUnavailable)
+	operatorPass(t, r, svc, t0.Add(time.Hour), watches[0])
+	r.pages.fail(0)
+	operatorPass(t, r, svc, t0.Add(90*time.Minute), watches[0])
+	r.clock.Add(2 * time.Hour)
+	tick(t, svc)
+	msgs := ms.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want the failure and its recovery in one", len(msgs))
+	}
+	m := parseMail(t, msgs[0].Data)
+	if !strings.Contains(m.Text, "could not be fetched") || !strings.Contains(m.Text, "served again") && !strings.Contains(m.Text, "recovered") {
+		t.Fatalf("the message does not carry both notices:\n%s", m.Text)
+	}
+	if strings.Contains(m.Text, "You will hear once more") || strings.Contains(m.HTML, "You will hear once more") {
+		t.Errorf("the message promises news of an episode that is over:\n%s", m.Text)
+	}
+}
+
 // TestOperatorNoticesFailTogether: the one message of three notices is
 // refused by the mail server; the failure is recorded on each of the three
 // rows, with the same retry time, and the retry sends one message again
