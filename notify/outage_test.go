@@ -502,7 +502,7 @@ func TestSenderCrashBetweenSentAndRecorded(t *testing.T) {
 }
 
 // crashingSender is the child: it sends with a store whose first
-// MarkOutboxSent kills the process, between "sent" and "recorded".
+// MarkOutboxSentAll kills the process, between "sent" and "recorded".
 func crashingSender(t *testing.T) {
 	ctx := context.Background()
 	db, err := store.Open(ctx, os.Getenv(crashDB))
@@ -532,7 +532,7 @@ func crashingSender(t *testing.T) {
 
 type killOnSent struct{ dbStore }
 
-func (killOnSent) MarkOutboxSent(context.Context, int64, time.Time, time.Time) (bool, error) {
+func (killOnSent) MarkOutboxSentAll(context.Context, map[int64]time.Time, time.Time) ([]int64, error) {
 	syscall.Kill(os.Getpid(), syscall.SIGKILL)
 	select {}
 }

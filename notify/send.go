@@ -155,6 +155,16 @@ func (s *Service) deliver(ctx context.Context, name string, ns []*Notification, 
 				}
 				return s.failedTogether(ctx, rows, err)
 			}
+			// All the rows of the message at once: a crash then sends the
+			// whole message again, with its Message-ID, or none of it.
+			claims := make(map[int64]time.Time, len(rows))
+			for _, n := range rows {
+				claims[n.Item.ID] = n.Item.ClaimedUntil
+			}
+			lost, err := s.store.MarkOutboxSentAll(ctx, claims, s.now())
+			if err != nil {
+				return err
+			}
 			for _, n := range rows {
 				*sent++
 				// A line per notification sent, as per check and per
@@ -164,11 +174,7 @@ func (s *Service) deliver(ctx context.Context, name string, ns []*Notification, 
 				// (chat webhooks carry their token in the URL).
 				s.log.Info("notification sent", "id", n.Item.ID, "kind", n.Item.Kind, "channel", n.Item.Channel,
 					"watch", n.Item.Watch, "subscriber", n.Item.SubscriberID)
-				held, err := s.store.MarkOutboxSent(ctx, n.Item.ID, n.Item.ClaimedUntil, s.now())
-				if err != nil {
-					return err
-				}
-				if !held {
+				if slices.Contains(lost, n.Item.ID) {
 					s.log.Warn("notification sent after another sender took it over or it was cancelled: it may have gone out twice",
 						"id", n.Item.ID, "kind", n.Item.Kind)
 				}

@@ -164,9 +164,10 @@ type Outbox interface {
 	// new token, if the claim still holds it; held is false, and nothing
 	// written, when another sender took it over (or it was cancelled).
 	RenewOutbox(ctx context.Context, id int64, claimedUntil, now time.Time, lease time.Duration) (until time.Time, held bool, err error)
-	// MarkOutboxSent records a delivery, even by a claim that lost the row
-	// (held false): it did go out.
-	MarkOutboxSent(ctx context.Context, id int64, claimedUntil, at time.Time) (held bool, err error)
+	// MarkOutboxSentAll records the delivery of the rows one message
+	// carried (by id, with their claims' tokens) in one transaction, even
+	// of those the claims lost (returned): they did go out.
+	MarkOutboxSentAll(ctx context.Context, claims map[int64]time.Time, at time.Time) (lost []int64, err error)
 	// MarkOutboxFailed records a failed attempt, only if the claim still
 	// holds the row.
 	MarkOutboxFailed(ctx context.Context, id int64, claimedUntil time.Time, reason string, retryAt time.Time) (held bool, err error)

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
@@ -626,19 +628,40 @@ func (db *DB) RenewOutbox(ctx context.Context, id int64, claimedUntil, now time.
 // send it again (unless it is sending it already). Only a row recorded as
 // sent already is left as it is.
 func (db *DB) MarkOutboxSent(ctx context.Context, id int64, claimedUntil, at time.Time) (held bool, err error) {
-	const mark = `UPDATE notify_outbox SET status = 'sent', sent_at = ?, claimed_until = 0, last_error = '' WHERE id = ?`
-	res, err := db.sql.ExecContext(ctx, mark+` AND claimed_until = ? AND status = 'pending'`,
-		toUnixNano(at), id, toUnixNano(claimedUntil))
+	lost, err := db.MarkOutboxSentAll(ctx, map[int64]time.Time{id: claimedUntil}, at)
+	return err == nil && len(lost) == 0, err
+}
+
+// MarkOutboxSentAll is MarkOutboxSent for the rows one message carried (an
+// operator's notices due together), by id with their claims' tokens, in
+// one transaction: a crash leaves them all sent or all to send again, as
+// the same message with the same Message-ID. It returns the rows the
+// claims no longer held.
+func (db *DB) MarkOutboxSentAll(ctx context.Context, claims map[int64]time.Time, at time.Time) (lost []int64, err error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("mark outbox row %d sent: %w", id, err)
+		return nil, fmt.Errorf("mark outbox rows sent: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		return true, nil
+	defer tx.Rollback()
+	const mark = `UPDATE notify_outbox SET status = 'sent', sent_at = ?, claimed_until = 0, last_error = '' WHERE id = ?`
+	for _, id := range slices.Sorted(maps.Keys(claims)) {
+		res, err := tx.ExecContext(ctx, mark+` AND claimed_until = ? AND status = 'pending'`,
+			toUnixNano(at), id, toUnixNano(claims[id]))
+		if err != nil {
+			return nil, fmt.Errorf("mark outbox row %d sent: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, mark+` AND status <> 'sent'`, toUnixNano(at), id); err != nil {
+			return nil, fmt.Errorf("mark outbox row %d sent: %w", id, err)
+		}
+		lost = append(lost, id)
 	}
-	if _, err := db.sql.ExecContext(ctx, mark+` AND status <> 'sent'`, toUnixNano(at), id); err != nil {
-		return false, fmt.Errorf("mark outbox row %d sent: %w", id, err)
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("mark outbox rows sent: commit: %w", err)
 	}
-	return false, nil
+	return lost, nil
 }
 
 // MarkOutboxFailed records a failed attempt of the claim whose token is

@@ -305,6 +305,46 @@ func TestClaimOutboxLease(t *testing.T) {
 	}
 }
 
+// TestMarkOutboxSentAll: the rows one message carried are recorded sent
+// together, those another claim took over included (they went out), and
+// named as lost.
+func TestMarkOutboxSentAll(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	events := recordEvents(t, db, 1)
+	plan := NotifyPlan{Through: events[0]}
+	for i := 0; i < 3; i++ {
+		plan.Outbox = append(plan.Outbox, OutboxItem{Key: fmt.Sprint("k", i), Channel: "email", Kind: "operator",
+			Recipient: "ops@example.org", EventID: events[0], CreatedAt: t0, NextAttemptAt: t0})
+	}
+	if err := db.RecordNotifyPlan(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ClaimOutbox(ctx, t0, t0, time.Minute, 10)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("claim: %+v %v", got, err)
+	}
+	// The lease ends, and another sender takes the second row.
+	if _, err := db.sql.ExecContext(ctx, `UPDATE notify_outbox SET claimed_until = ? WHERE id = ?`,
+		toUnixNano(t0.Add(time.Hour)), got[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	claims := map[int64]time.Time{}
+	for _, it := range got {
+		claims[it.ID] = it.ClaimedUntil
+	}
+	lost, err := db.MarkOutboxSentAll(ctx, claims, t0.Add(time.Minute))
+	if err != nil || len(lost) != 1 || lost[0] != got[1].ID {
+		t.Fatalf("lost %v, %v; want the second row", lost, err)
+	}
+	rows, _ := db.OutboxRows(ctx, nil, 0)
+	for _, it := range rows {
+		if it.Status != OutboxSent || !it.SentAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("row %s: %s at %s, want sent at %s", it.Key, it.Status, it.SentAt, t0.Add(time.Minute))
+		}
+	}
+}
+
 // errOf is the error of a mark made by the claim that holds the row.
 func errOf(_ bool, err error) error { return err }
 
