@@ -251,6 +251,14 @@ type mailServer struct {
 	onData func() error
 }
 
+// deferNext makes the server answer the next n messages with a temporary
+// failure (451).
+func (ms *mailServer) deferNext(n int) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	ms.reject = n
+}
+
 type received struct {
 	From string
 	To   []string

@@ -171,9 +171,7 @@ func TestOperatorNoticesDueTogether(t *testing.T) {
 // message must not promise to tell when it is.
 func TestOperatorNoticesOfAnEpisodeOverSayItIsOver(t *testing.T) {
 	r, ms, svc, watches := operatorRig(t)
-	ms.mu.Lock()
-	ms.reject = 1
-	ms.mu.Unlock()
+	ms.deferNext(1)
 	r.pages.fail(http.StatusServiceUnavailable)
 	operatorPass(t, r, svc, t0.Add(time.Hour), watches[0])
 	r.pages.fail(0)
@@ -200,9 +198,7 @@ func TestOperatorNoticesOfAnEpisodeOverSayItIsOver(t *testing.T) {
 func TestOperatorNoticesFailTogether(t *testing.T) {
 	r, ms, svc, watches := operatorRig(t)
 
-	ms.mu.Lock()
-	ms.reject = 1
-	ms.mu.Unlock()
+	ms.deferNext(1)
 	r.pages.fail(http.StatusServiceUnavailable)
 	operatorPass(t, r, svc, t0.Add(time.Hour), watches...)
 	if n := len(ms.messages()); n != 0 {

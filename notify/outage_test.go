@@ -68,7 +68,7 @@ func TestSMTPOutage(t *testing.T) {
 	}
 
 	// The server comes back, but defers two messages with a 451.
-	ms.reject = 2
+	ms.deferNext(2)
 	ms.start()
 	r.clock.Add(4 * time.Minute)
 	tick(t, svc)
