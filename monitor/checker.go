@@ -534,7 +534,7 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		// feed: the day that text was first seen places it.
 		if back, err := c.store.Version(ctx, revertedTo); err == nil {
 			ev.Summary = fmt.Sprintf("%s: the text went back to the one first seen on %s (version %d, +%d/−%d words).",
-				w.Name, back.FirstSeen.UTC().Format("2 Jan 2006"), revertedTo, d.WordsAdded, d.WordsRemoved)
+				w.Name, back.FirstSeen.UTC().Format(analyze.DayLayout), revertedTo, d.WordsAdded, d.WordsRemoved)
 		} else {
 			// A line of the summary is not worth the check: said without the day.
 			c.log.Warn("revert: reading the version gone back to", "watch", w.Name, "version", revertedTo, "err", err)

@@ -105,10 +105,7 @@ var roleNames = map[analyze.DateRole]string{
 // Dates are shown to readers one way in every message, as the analysis's
 // summaries write them ("14 Jul 2026", analyze.HumanDate); machine-readable
 // places (a feed's <updated>, JSON) keep RFC 3339.
-const (
-	humanDay  = "2 Jan 2006"
-	humanTime = "2 Jan 2006 15:04 UTC"
-)
+const humanTime = analyze.DayLayout + " 15:04 UTC"
 
 // soonDays is how many days ahead a deadline or an upcoming date is said
 // to be "in N days".
@@ -188,7 +185,7 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail, as
 		}
 		if e.Kind == monitor.KindRevert && e.RevertedTo == e.Version && !info.firstSeen.IsZero() {
 			// "version 5" means nothing in a mailbox: say which text it is.
-			day := info.firstSeen.UTC().Format(humanDay)
+			day := info.firstSeen.UTC().Format(analyze.DayLayout)
 			v.Verb = fmt.Sprintf("went back to the text first seen on %s (version %d)", day, e.RevertedTo)
 		}
 	}

@@ -307,7 +307,7 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	v := eventView{
-		common:   s.watchCommon(fmt.Sprintf("%s, %s", eventHeading(e.Kind, e.Watch), e.Time.UTC().Format("2 Jan 2006")), e.Watch),
+		common:   s.watchCommon(fmt.Sprintf("%s, %s", eventHeading(e.Kind, e.Watch), e.Time.UTC().Format(analyze.DayLayout)), e.Watch),
 		Event:    *e,
 		Analysis: s.newAnalysisView(e.Analysis, maxStatements),
 		Inline:   q.Get("view") == "inline",

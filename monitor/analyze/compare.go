@@ -364,6 +364,10 @@ func plural(word string, n int) string {
 	return word + "s"
 }
 
+// DayLayout is how a day is written for people ("7 Apr 2025"), in
+// summaries, messages and the web view alike.
+const DayLayout = "2 Jan 2006"
+
 // HumanDate writes an ISO date of a fact sheet as people read it:
 // "7 Apr 2025", "Jul 2026", "none". Summaries and the web view use it, so
 // a date reads the same everywhere.
@@ -372,7 +376,7 @@ func HumanDate(iso string) string {
 		return "none"
 	}
 	if t, err := time.Parse(time.DateOnly, iso); err == nil {
-		return t.Format("2 Jan 2006")
+		return t.Format(DayLayout)
 	}
 	if t, err := time.Parse("2006-01", iso); err == nil {
 		return t.Format("Jan 2006")
