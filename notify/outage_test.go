@@ -342,12 +342,19 @@ func TestARefusalStaysARefusalWhenTheServerHangsUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var result error
-	err = cl.Send(context.Background(), []*email.Message{{To: "nobody@example.org", Subject: "s", Text: "t"}}, nil,
-		func(_ int, err error) error { result = err; return nil })
+	// The next message of the session was never tried: it fails for now,
+	// and not with the refusal of another's address.
+	results := make([]error, 2)
+	err = cl.Send(context.Background(), []*email.Message{
+		{To: "nobody@example.org", Subject: "s", Text: "t"},
+		{To: "ada@example.org", Subject: "s", Text: "t"},
+	}, nil, func(i int, err error) error { results[i] = err; return nil })
 	var ee *email.Error
-	if err != nil || !errors.As(result, &ee) || ee.Temporary() {
-		t.Errorf("Send %v, message %v; want a refusal for good", err, result)
+	if err != nil || !errors.As(results[0], &ee) || ee.Temporary() {
+		t.Errorf("Send %v, first message %v; want a refusal for good", err, results[0])
+	}
+	if !errors.As(results[1], &ee) || !ee.Temporary() || strings.Contains(results[1].Error(), "nobody@") || strings.Contains(results[1].Error(), "550") {
+		t.Errorf("second message %v; want a failure for now of its own", results[1])
 	}
 }
 

@@ -379,7 +379,13 @@ func (c *Client) Send(ctx context.Context, msgs []*Message, before func(i int) (
 			temporary := b.SendErrorIsTemp() || broken && !refused
 			sendErr = &Error{Err: fmt.Errorf("send via %s: %w", c.addr(), se), temporary: temporary}
 			if broken {
-				return failAll(i, sendErr)
+				// This message has its own outcome; those not tried yet
+				// fail for now with the connection, not with this one's
+				// error (a refusal of this recipient, quoting its address).
+				if err := done(i, sendErr); err != nil {
+					return err
+				}
+				return failAll(i+1, &Error{Err: fmt.Errorf("send via %s: the connection broke before this message was tried", c.addr()), temporary: true})
 			}
 		}
 		if err := done(i, sendErr); err != nil {
