@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/archive"
 	"github.com/policywatch/policywatch/monitor"
@@ -151,29 +152,39 @@ func openSource(ctx context.Context, source, path string) (*archive.Source, erro
 // several lines through printableLines); JSON output does not, being for
 // programs (encoding/json writes these runes as they are, but for U+2028
 // and U+2029, which it escapes).
-func printable(s string) string {
+func printable(s string) string { return escapeRunes(s, false) }
+
+// printableLines is printable for a text of several lines: the line
+// breaks between them stay.
+func printableLines(s string) string { return escapeRunes(s, true) }
+
+// escapeRunes is printable, keeping "\n" when lines is true. Nearly every
+// text has nothing to escape, and show and diff pass whole policies
+// through it: those come back as they are, unallocated.
+func escapeRunes(s string, lines bool) string {
+	escaped := func(r rune) bool {
+		switch {
+		case r == '\u200C' || r == '\u200D', r == '\n' && lines:
+			return false
+		}
+		return r == utf8.RuneError || unicode.IsControl(r) || unicode.In(r, unicode.Bidi_Control, unicode.Cf, unicode.Zl, unicode.Zp)
+	}
+	if strings.IndexFunc(s, escaped) < 0 {
+		return s
+	}
 	var b strings.Builder
+	b.Grow(len(s) + 16)
 	for _, r := range s { // a byte that is not UTF-8 comes as U+FFFD
 		switch {
-		case r == '\u200C' || r == '\u200D':
+		case r == utf8.RuneError:
 			b.WriteRune(r)
-		case unicode.IsControl(r), unicode.In(r, unicode.Bidi_Control, unicode.Cf, unicode.Zl, unicode.Zp):
+		case escaped(r):
 			fmt.Fprintf(&b, "<U+%04X>", r)
 		default:
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
-}
-
-// printableLines is printable for a text of several lines: each line is
-// made printable, and the line breaks between them stay.
-func printableLines(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = printable(l)
-	}
-	return strings.Join(lines, "\n")
 }
 
 func firstN(s []string, n int) []string {

@@ -771,16 +771,17 @@ func previewDigestNow(ctx context.Context, a *app, svc *notify.Service) error {
 }
 
 // previewSubject is a notification's subject, or for a webhook post its
-// title and summary, on one printable line.
+// title and summary, on one line: email.HeaderText folds every control,
+// format and space character, so nothing is left for printable.
 func previewSubject(n *notify.Notification) string {
 	if n.Item.Channel != notify.ChannelWebhook {
-		return printable(email.HeaderText(n.Subject, 0))
+		return email.HeaderText(n.Subject, 0)
 	}
 	s := n.Title
 	if n.Text != "" {
 		s += " — " + n.Text
 	}
-	return printable(email.HeaderText(s, 160))
+	return email.HeaderText(s, 160)
 }
 
 // previewNotDue says, as sendWaiting does, what waits in the outbox but
