@@ -253,6 +253,24 @@ func (c *Config) DigestScheduleWarning() string {
 	return ""
 }
 
+// Warnings says what in the configuration works, but not as its author
+// meant it, each as "field: what": the digest schedule's Mondays
+// (DigestScheduleWarning) and an SMTP timeout no message can use (each
+// message's whole exchange is bounded by email.DefaultMessageTime, so
+// that it ends within its lease). Warnings, not refusals: a configuration
+// an earlier policywatch ran with must not stop the daemon at an upgrade.
+func (c *Config) Warnings() []string {
+	var out []string
+	if w := c.DigestScheduleWarning(); w != "" {
+		out = append(out, "notify.digest_schedule: "+w)
+	}
+	if c.SMTP != nil && c.SMTP.Timeout >= email.DefaultMessageTime {
+		out = append(out, fmt.Sprintf("notify.smtp.timeout: %s is used only up to %s: one message's whole exchange with the server ends by then (so that no other sender takes it over meanwhile); a timeout under %s bounds each command",
+			c.SMTP.Timeout, email.DefaultMessageTime, email.DefaultMessageTime))
+	}
+	return out
+}
+
 // mondaysChecked is how many Mondays DigestScheduleWarning looks at: a year's.
 const mondaysChecked = 53
 

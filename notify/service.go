@@ -234,8 +234,10 @@ func (s *Service) Run(ctx context.Context) error {
 	s.log.Info("notifications started", "email", s.from != nil, "webhooks", len(s.cfg.Webhooks),
 		"operator", s.cfg.Operator != "", "digest_schedule", s.cfg.digestSchedule())
 	s.warnNoMailServer(ctx)
-	if w := s.cfg.DigestScheduleWarning(); w != "" && s.from != nil {
-		s.log.Warn("notify.digest_schedule: " + w)
+	if s.from != nil {
+		for _, w := range s.cfg.Warnings() {
+			s.log.Warn(w)
+		}
 	}
 	t := time.NewTicker(s.pollInterval)
 	defer t.Stop()

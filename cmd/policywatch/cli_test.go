@@ -243,19 +243,35 @@ watches:
 	}
 }
 
-// TestConfigCheckWarnsOfAScheduleWithoutMonday: a digest schedule with no
-// time on a Monday leaves weekly subscribers without digests; config check
-// says so, but accepts the file (the daemon too: an upgrade must not stop
-// a configuration that ran before).
-func TestConfigCheckWarnsOfAScheduleWithoutMonday(t *testing.T) {
-	c := newCLI(t)
-	path := writeConfig(t, "notify:\n  digest_schedule: \"@weekly\"\nwatches:\n  - name: ok\n    url: https://example.org/\n")
-	out, errOut, err := c.run("config", "check", "--config", path)
-	if err != nil || !strings.Contains(out, "ok, 1 watch") {
-		t.Fatalf("config check: %v\n%s%s", err, out, errOut)
-	}
-	if want := path + `: warning: notify.digest_schedule: weekly digests go out at the schedule's first time on a Monday, and "@weekly" has none`; !strings.Contains(errOut, want) {
-		t.Errorf("config check's warning:\n%s\nwant %s", errOut, want)
+// TestConfigCheckWarns: what works, but not as meant, is warned of by
+// config check, which still accepts the file (the daemon too: an upgrade
+// must not stop a configuration that ran before) — a digest schedule with
+// no time on a Monday leaves weekly subscribers without digests; an SMTP
+// timeout at or over one message's bound is never reached.
+func TestConfigCheckWarns(t *testing.T) {
+	const smtp = "notify:\n  smtp:\n    host: mail.example.org\n    from: policywatch@example.org\n"
+	for _, tc := range []struct{ name, notify, want string }{
+		{"schedule without Monday", "notify:\n  digest_schedule: \"@weekly\"\n",
+			`: warning: notify.digest_schedule: weekly digests go out at the schedule's first time on a Monday, and "@weekly" has none`},
+		{"timeout over the message bound", smtp + "    timeout: 5m\n",
+			`: warning: notify.smtp.timeout: 5m0s is used only up to 2m0s: one message's whole exchange`},
+		{"timeout under the bound", smtp + "    timeout: 90s\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCLI(t)
+			path := writeConfig(t, tc.notify+"watches:\n  - name: ok\n    url: https://example.org/\n")
+			out, errOut, err := c.run("config", "check", "--config", path)
+			if err != nil || !strings.Contains(out, "ok, 1 watch") {
+				t.Fatalf("config check: %v\n%s%s", err, out, errOut)
+			}
+			if tc.want == "" {
+				if errOut != "" {
+					t.Errorf("config check warned:\n%s", errOut)
+				}
+			} else if !strings.Contains(errOut, path+tc.want) {
+				t.Errorf("config check's warning:\n%s\nwant %s", errOut, path+tc.want)
+			}
+		})
 	}
 }
 

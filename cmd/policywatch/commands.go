@@ -649,8 +649,8 @@ Example:
 			}
 			fmt.Fprintf(a.stdout, "%s: ok, %d %s\n", path, len(cfg.Watches), plural(len(cfg.Watches), "watch", "watches"))
 			if nc, err := cfg.NotifyConfig(); err == nil {
-				if w := nc.DigestScheduleWarning(); w != "" {
-					fmt.Fprintf(a.stderr, "%s: warning: notify.digest_schedule: %s\n", path, w)
+				for _, w := range nc.Warnings() {
+					fmt.Fprintf(a.stderr, "%s: warning: %s\n", path, w)
 				}
 			}
 			return nil
