@@ -1,7 +1,10 @@
 package monitor
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/policywatch/policywatch/monitor/analyze"
@@ -77,6 +80,44 @@ func (s Severity) Rank() int {
 		return 1
 	}
 	return 0
+}
+
+// ParseSeverities reads a comma-separated list of severities ("notable,
+// critical"), as the events listing and the web API filter by; an unknown
+// one is an error, since a filter that matches nothing would be believed.
+func ParseSeverities(list string) ([]Severity, error) {
+	var out []Severity
+	for _, v := range strings.Split(list, ",") {
+		switch sev := Severity(strings.TrimSpace(v)); sev {
+		case "":
+		case SeverityInfo, SeverityNotable, SeverityCritical:
+			out = append(out, sev)
+		default:
+			return nil, fmt.Errorf("severity %q: want info, notable or critical", v)
+		}
+	}
+	return out, nil
+}
+
+// ParseSince reads when a listing starts, as people write it: an RFC 3339
+// time (2025-05-01T00:00:00Z), a date (2025-05-01, UTC) or a duration back
+// from now (72h, 30d).
+func ParseSince(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
+			return now.AddDate(0, 0, -n), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("since %q: want an RFC 3339 time, a date (2006-01-02) or a duration back from now (72h, 30d)", s)
 }
 
 // Anomaly reasons: why a capture was not taken as a policy version.

@@ -70,7 +70,7 @@ func (s *Server) apiWatches(w http.ResponseWriter, r *http.Request) error {
 
 // apiEvents lists events, oldest first (order=desc: newest first). Query
 // parameters: watch, kind and severity (comma-separated lists), since
-// (RFC 3339 or a date), after and before (event ids), limit. When more
+// (RFC 3339, a date or a duration back: monitor.ParseSince), after and before (event ids), limit. When more
 // events follow, the Link header names the next page (rel="next"). A
 // watch that is neither configured nor in the history is a 404 (a typo,
 // not an empty history); a known watch without events is [].
@@ -89,24 +89,15 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Kinds = append(f.Kinds, monitor.EventKind(k))
 	}
-	for _, sev := range splitList(q.Get("severity")) {
-		switch monitor.Severity(sev) {
-		case monitor.SeverityInfo, monitor.SeverityNotable, monitor.SeverityCritical:
-			f.Severities = append(f.Severities, monitor.Severity(sev))
-		default:
-			return badRequestf("severity %q: want info, notable or critical", sev)
-		}
+	var err error
+	if f.Severities, err = monitor.ParseSeverities(q.Get("severity")); err != nil {
+		return badRequestf("%v", err)
 	}
 	if since := q.Get("since"); since != "" {
-		t, err := time.Parse(time.RFC3339, since)
-		if err != nil {
-			if t, err = time.Parse(time.DateOnly, since); err != nil {
-				return badRequestf("since %q: want an RFC 3339 time or a date (2006-01-02)", since)
-			}
+		if f.Since, err = monitor.ParseSince(since, s.now()); err != nil {
+			return badRequestf("%v", err)
 		}
-		f.Since = t
 	}
-	var err error
 	if f.AfterID, err = queryInt(q, "after", 0, maxID); err != nil {
 		return err
 	}

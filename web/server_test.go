@@ -232,7 +232,8 @@ func TestInvalidAddresses(t *testing.T) {
 		{"/watches/example?kind=bogus", 400}, {"/watches/example?severity=bogus", 400},
 		{"/watches/example?before=x", 400},
 		{"/api/events?limit=0", 400}, {"/api/events?limit=5000", 400}, {"/api/events?kind=bogus", 400},
-		{"/api/events?since=yesterday", 400}, {"/api/events?watch=BAD", 400}, {"/api/events?order=up", 400},
+		{"/api/events?since=yesterday", 400}, {"/api/events?since=30d", 200}, {"/api/events?since=72h&severity=info,critical", 200},
+		{"/api/events?severity=high", 400}, {"/api/events?watch=BAD", 400}, {"/api/events?order=up", 400},
 		{"/static/../server.go", 404}, {"/static/", 404}, {"/static/nothing.js", 404}, {"/nowhere", 404},
 	} {
 		resp, body := get(t, ts.URL+c.path)
@@ -293,6 +294,22 @@ func TestAPI(t *testing.T) {
 	}
 	if fmt.Sprint(ids) != "[2 1]" {
 		t.Errorf("paging newest first gave ids %v, want [2 1]", ids)
+	}
+	// since: a duration back from the server's clock (the last step), as
+	// `events --since` takes it.
+	for since, want := range map[string]string{"30d": "[2]", "40d": "[1 2]", "2025-05-01": "[2]"} {
+		_, body := get(t, ts.URL+"/api/events?since="+since)
+		var page []monitor.Event
+		if err := json.Unmarshal(body, &page); err != nil {
+			t.Fatalf("/api/events?since=%s: %v\n%s", since, err, body)
+		}
+		var ids []int64
+		for _, e := range page {
+			ids = append(ids, e.ID)
+		}
+		if fmt.Sprint(ids) != want {
+			t.Errorf("/api/events?since=%s: ids %v, want %s", since, ids, want)
+		}
 	}
 	_, body = get(t, ts.URL+"/api/events?kind=baseline&watch=example")
 	if err := json.Unmarshal(body, &got); err != nil || len(got) != 1 || got[0].Kind != monitor.KindBaseline {

@@ -384,7 +384,7 @@ func exportEvents(ctx context.Context, a *app, format, watch, since, output stri
 	if since != "" {
 		t, err := parseSince(since, time.Now())
 		if err != nil {
-			return usageError{err.Error()}
+			return err
 		}
 		f.Since = t
 	}

@@ -331,9 +331,10 @@ func eventsCommand() *command {
 		watch string
 		since string
 		kind  string
+		sev   string
 	}
 	return &command{
-		name: "events", args: "[--json] [--watch W] [--since TIME] [--kind K]", maxArgs: 0,
+		name: "events", args: "[--json] [--watch W] [--since TIME] [--kind K] [--severity S]", maxArgs: 0,
 		short: "list what the checks found, oldest first",
 		long: `Lists events oldest first: baseline, change, revert, anomaly, fetch_error,
 recovered. With --json, one JSON object per line: a stable interface for
@@ -344,13 +345,15 @@ or a duration back from now (72h, 30d).
 
 Examples:
   policywatch events --watch meta-privacy-policy --since 30d
-  policywatch events --json | jq 'select(.severity == "critical")'`,
+  policywatch events --severity critical,notable --kind change,revert
+  policywatch events --json | jq 'select(.watch == "meta-genai")'`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &opts{}
 			fs.BoolVar(&o.json, "json", false, "print JSON Lines")
 			fs.StringVar(&o.watch, "watch", "", "only events of watch `W`")
 			fs.StringVar(&o.since, "since", "", "only events at or after `TIME`")
 			fs.StringVar(&o.kind, "kind", "", "only events of these kinds, comma-separated (`change,revert`)")
+			fs.StringVar(&o.sev, "severity", "", "only events of these severities, comma-separated (`notable,critical`)")
 			return o
 		},
 		run: func(ctx context.Context, a *app, o any, _ []string) error {
@@ -359,7 +362,7 @@ Examples:
 			if opt.since != "" {
 				t, err := parseSince(opt.since, time.Now())
 				if err != nil {
-					return usageError{err.Error()}
+					return err
 				}
 				f.Since = t
 			}
@@ -368,6 +371,9 @@ Examples:
 				return err
 			}
 			f.Kinds = kinds
+			if f.Severities, err = monitor.ParseSeverities(opt.sev); err != nil {
+				return usageError{"--" + err.Error()}
+			}
 			if opt.watch != "" {
 				if err := a.checkWatch(ctx, opt.watch); err != nil {
 					return err
@@ -418,24 +424,14 @@ func parseKinds(list string) ([]monitor.EventKind, error) {
 	return kinds, nil
 }
 
-// parseSince reads an RFC 3339 time, a date, or a duration back from now
-// ("72h", "30d").
+// parseSince is monitor.ParseSince, its error a usage error naming the
+// flag.
 func parseSince(s string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
+	t, err := monitor.ParseSince(s, now)
+	if err != nil {
+		return time.Time{}, usageError{"--" + err.Error()}
 	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t, nil
-	}
-	if strings.HasSuffix(s, "d") {
-		if n, err := strconv.Atoi(strings.TrimSuffix(s, "d")); err == nil && n >= 0 {
-			return now.AddDate(0, 0, -n), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, fmt.Errorf("--since %q: want an RFC 3339 time, a date (2006-01-02) or a duration (72h, 30d)", s)
+	return t, nil
 }
 
 func historyCommand() *command {

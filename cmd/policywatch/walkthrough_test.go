@@ -109,6 +109,16 @@ func TestEventFiltersThatMatchNothing(t *testing.T) {
 	if out := c.mustRun("events", "--kind", "baseline, change"); strings.Count(out, "\n") != 2 {
 		t.Errorf("events --kind baseline,change:\n%s", out)
 	}
+	// The imported history: a baseline and a change of wording, both
+	// info; --severity filters as the web API's does.
+	if out := c.mustRun("events", "--severity", "info", "--kind", "change"); strings.Count(out, "\n") != 1 || !strings.Contains(out, " change ") {
+		t.Errorf("events --severity info --kind change:\n%s", out)
+	}
+	if out, errOut, err := c.run("events", "--severity", "notable, critical"); err != nil || out != "" || !strings.Contains(errOut, "no events") {
+		t.Errorf("events --severity notable,critical: %v\n%s%s", err, out, errOut)
+	}
+	wantError(t, c, true, []string{"events", "--severity", "high"}, `--severity "high": want info, notable or critical`)
+	wantError(t, c, true, []string{"events", "--since", "yesterday"}, `--since "yesterday": want an RFC 3339 time`)
 
 	for _, args := range [][]string{
 		{"events", "--watch", "nimbu"}, {"events", "--json", "--watch", "nimbu"},
