@@ -137,16 +137,21 @@ func runEnv(ctx context.Context, args []string, e env) error {
 				printCommandHelp(e.stdout, c)
 				return nil
 			}
-			return usageError{fmt.Sprintf("unknown command %q", args[1])}
+			return usageError{msg: fmt.Sprintf("unknown command %q", args[1])}
 		}
 		printOverview(e.stdout, cmds)
 		return nil
 	}
 	c := findCommand(cmds, name)
 	if c == nil {
-		return usageError{fmt.Sprintf("unknown command %q", name)}
+		return usageError{msg: fmt.Sprintf("unknown command %q", name)}
 	}
-	return c.execute(ctx, e, args[1:])
+	err := c.execute(ctx, e, args[1:])
+	if ue := (usageError{}); errors.As(err, &ue) && ue.command == "" {
+		ue.command = c.name
+		return ue
+	}
+	return err
 }
 
 // commandFirst moves the common flags given before the command after it
@@ -236,11 +241,11 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 			printCommandHelp(e.stdout, c)
 			return errHelpShown
 		}
-		return usageError{fmt.Sprintf("%s: %v", c.name, err)}
+		return usageError{msg: fmt.Sprintf("%s: %v", c.name, err)}
 	}
 	rest := fs.Args()
 	if len(rest) < c.minArgs || (c.maxArgs >= 0 && len(rest) > c.maxArgs) {
-		return usageError{"usage: " + strings.TrimSpace("policywatch "+c.name+" "+c.args)}
+		return usageError{msg: "usage: " + strings.TrimSpace("policywatch "+c.name+" "+c.args)}
 	}
 	a := &app{env: e, common: common}
 	if !c.noConf {
@@ -497,7 +502,7 @@ func (a *app) checkWatch(ctx context.Context, name string) error {
 	if err != nil || known {
 		return err
 	}
-	return usageError{unknownWatchError([]string{name}, a.watchNames()).Error()}
+	return usageError{msg: unknownWatchError([]string{name}, a.watchNames()).Error()}
 }
 
 // isTerminal says whether w is a terminal (colours, progress bars).

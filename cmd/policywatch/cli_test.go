@@ -308,8 +308,22 @@ func TestHelpTeaches(t *testing.T) {
 			t.Errorf("%s --help does not teach (usage, example, options):\n%s", cmd.name, out)
 		}
 	}
-	if _, _, err := c.run("frobnicate"); err == nil || exitCode(err, &bytes.Buffer{}) != 2 {
-		t.Errorf("unknown command: err %v, want a usage error (exit 2)", err)
+	// A usage error points to the help that teaches it: the command's own
+	// when there is one.
+	for _, tc := range []struct {
+		args []string
+		help string
+	}{
+		{[]string{"frobnicate"}, "Run 'policywatch help' for usage."},
+		{[]string{"diff"}, "Run 'policywatch help diff' for usage."},
+		{[]string{"config", "frob"}, "Run 'policywatch help config' for usage."},
+		{[]string{"help", "frobnicate"}, "Run 'policywatch help' for usage."},
+	} {
+		_, _, err := c.run(tc.args...)
+		var stderr bytes.Buffer
+		if code := exitCode(err, &stderr); code != 2 || !strings.HasSuffix(stderr.String(), tc.help+"\n") {
+			t.Errorf("policywatch %s: exit %d, %q; want a usage error (exit 2) ending %q", strings.Join(tc.args, " "), code, stderr.String(), tc.help)
+		}
 	}
 	if _, _, err := c.run("check", "no-such-watch"); err == nil || !strings.Contains(err.Error(), "unknown watch no-such-watch") {
 		t.Errorf("unknown watch: %v", err)

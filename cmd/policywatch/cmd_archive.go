@@ -61,12 +61,12 @@ Examples:
 			opt := o.(*opts)
 			watches, err := a.selectWatches(args[:1])
 			if err != nil {
-				return usageError{err.Error()}
+				return usageError{msg: err.Error()}
 			}
 			w := watches[0]
 			if opt.selector != "" {
 				if err := extract.ValidateSelector(opt.selector); err != nil {
-					return usageError{fmt.Sprintf("--select: %v", err)}
+					return usageError{msg: fmt.Sprintf("--select: %v", err)}
 				}
 				w.Select = []string{opt.selector}
 			}
@@ -117,11 +117,11 @@ func openSource(ctx context.Context, source, path string) (*archive.Source, erro
 		return nil, err
 	}
 	if !info.IsDir() {
-		return nil, usageError{fmt.Sprintf("import: %s is not a folder (a git repository needs --path FILE)", source)}
+		return nil, usageError{msg: fmt.Sprintf("import: %s is not a folder (a git repository needs --path FILE)", source)}
 	}
 	if _, err := os.Stat(filepath.Join(source, ".git")); err == nil {
 		if _, err := os.Stat(filepath.Join(source, archive.ManifestName)); err != nil {
-			return nil, usageError{fmt.Sprintf("import: %s is a git repository: name the file to read through its history with --path FILE", source)}
+			return nil, usageError{msg: fmt.Sprintf("import: %s is a git repository: name the file to read through its history with --path FILE", source)}
 		}
 	}
 	return archive.OpenFolder(source)
@@ -337,12 +337,12 @@ Examples:
 			switch what := args[0]; what {
 			case "events":
 				if len(args) != 1 || opt.git {
-					return usageError{"usage: policywatch export events [--format jsonl|csv] [--watch W] [--since TIME] [--output FILE [--force]]"}
+					return usageError{msg: "usage: policywatch export events [--format jsonl|csv] [--watch W] [--since TIME] [--output FILE [--force]]"}
 				}
 				return exportEvents(ctx, a, opt.format, opt.watch, opt.since, opt.output, opt.force)
 			case "versions":
 				if len(args) != 3 || opt.watch != "" || opt.output != "" || opt.since != "" || opt.force {
-					return usageError{"usage: policywatch export versions WATCH DIR [--git]"}
+					return usageError{msg: "usage: policywatch export versions WATCH DIR [--git]"}
 				}
 				if err := a.checkWatch(ctx, args[1]); err != nil {
 					return err
@@ -369,11 +369,11 @@ Examples:
 				return nil
 			case "warc":
 				if len(args) != 2 || opt.git || opt.since != "" || opt.output != "" {
-					return usageError{"usage: policywatch export warc FILE [--watch W] [--force]"}
+					return usageError{msg: "usage: policywatch export warc FILE [--watch W] [--force]"}
 				}
 				return exportWARC(ctx, a, args[1], opt.watch, opt.force)
 			default:
-				return usageError{fmt.Sprintf("export %s: export events, versions or warc", what)}
+				return usageError{msg: fmt.Sprintf("export %s: export events, versions or warc", what)}
 			}
 		},
 	}
@@ -395,7 +395,7 @@ func exportEvents(ctx context.Context, a *app, format, watch, since, output stri
 	case "csv":
 		write = archive.WriteEventsCSV
 	default:
-		return usageError{fmt.Sprintf("--format %q: want jsonl or csv", format)}
+		return usageError{msg: fmt.Sprintf("--format %q: want jsonl or csv", format)}
 	}
 	if watch != "" {
 		if err := a.checkWatch(ctx, watch); err != nil {

@@ -149,11 +149,11 @@ Examples:
 			given := map[string]bool{}
 			opt.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 			if opt.allWatches && len(opt.watches) > 0 {
-				return usageError{"subscribe: --watch and --all-watches contradict each other; give one"}
+				return usageError{msg: "subscribe: --watch and --all-watches contradict each other; give one"}
 			}
 			sub, err := notify.NewSubscriber(args[0], opt.watches, opt.digest, opt.minSeverity, a.watchNames(), time.Now())
 			if err != nil {
-				return usageError{fmt.Sprintf("subscribe: %v", err)}
+				return usageError{msg: fmt.Sprintf("subscribe: %v", err)}
 			}
 			// Re-running subscribe to change one thing must not reset the
 			// rest, for a former subscriber too (as the README promises):
@@ -339,7 +339,7 @@ func retryOutbox(ctx context.Context, a *app, args []string) error {
 	for i, arg := range args {
 		id, err := strconv.ParseInt(arg, 10, 64)
 		if err != nil || id <= 0 {
-			return usageError{fmt.Sprintf("outbox --retry: %q is not a row ID (see policywatch outbox)", arg)}
+			return usageError{msg: fmt.Sprintf("outbox --retry: %q is not a row ID (see policywatch outbox)", arg)}
 		}
 		ids[i] = id
 	}
@@ -407,7 +407,7 @@ Examples:
 				return retryOutbox(ctx, a, args)
 			}
 			if len(args) > 0 {
-				return usageError{"usage: policywatch outbox [--all] [--json] [--limit N] | --retry [ID...]"}
+				return usageError{msg: "usage: policywatch outbox [--all] [--json] [--limit N] | --retry [ID...]"}
 			}
 			statuses := []string{store.OutboxPending, store.OutboxFailed}
 			if opt.all {

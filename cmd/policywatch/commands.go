@@ -174,7 +174,7 @@ Examples:
 			opt := o.(*opts)
 			watches, err := a.selectWatches(args)
 			if err != nil {
-				return usageError{err.Error()}
+				return usageError{msg: err.Error()}
 			}
 			// The report on stdout says what the checker logs at INFO (each
 			// event): stderr keeps warnings and errors, unless debug
@@ -372,7 +372,7 @@ Examples:
 			}
 			f.Kinds = kinds
 			if f.Severities, err = monitor.ParseSeverities(opt.sev); err != nil {
-				return usageError{"--" + err.Error()}
+				return usageError{msg: "--" + err.Error()}
 			}
 			if opt.watch != "" {
 				if err := a.checkWatch(ctx, opt.watch); err != nil {
@@ -417,7 +417,7 @@ func parseKinds(list string) ([]monitor.EventKind, error) {
 			if s := config.Suggest(k, names); s != "" {
 				msg = fmt.Sprintf("--kind %q: did you mean %s? (kinds: %s)", k, s, strings.Join(names, ", "))
 			}
-			return nil, usageError{msg}
+			return nil, usageError{msg: msg}
 		}
 		kinds = append(kinds, monitor.EventKind(k))
 	}
@@ -429,7 +429,7 @@ func parseKinds(list string) ([]monitor.EventKind, error) {
 func parseSince(s string, now time.Time) (time.Time, error) {
 	t, err := monitor.ParseSince(s, now)
 	if err != nil {
-		return time.Time{}, usageError{"--" + err.Error()}
+		return time.Time{}, usageError{msg: "--" + err.Error()}
 	}
 	return t, nil
 }
@@ -485,7 +485,7 @@ func versionArg(ctx context.Context, a *app, watch, arg string) (*monitor.Versio
 	}
 	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil {
-		return nil, usageError{fmt.Sprintf("version %q: want a version number from 'policywatch history %s'", arg, watch)}
+		return nil, usageError{msg: fmt.Sprintf("version %q: want a version number from 'policywatch history %s'", arg, watch)}
 	}
 	v, err := a.db.Version(ctx, id)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -562,10 +562,10 @@ Examples:
 			switch opt.color {
 			case "auto", "always", "never":
 			default:
-				return usageError{fmt.Sprintf("--color %q: want auto, always or never", opt.color)}
+				return usageError{msg: fmt.Sprintf("--color %q: want auto, always or never", opt.color)}
 			}
 			if opt.context < 0 {
-				return usageError{fmt.Sprintf("--context %d: want 0 or more lines", opt.context)}
+				return usageError{msg: fmt.Sprintf("--context %d: want 0 or more lines", opt.context)}
 			}
 			var older, newer *monitor.Version
 			var err error
@@ -633,11 +633,11 @@ Example:
   policywatch config check --config policywatch.yaml`,
 		run: func(ctx context.Context, a *app, _ any, args []string) error {
 			if args[0] != "check" {
-				return usageError{fmt.Sprintf("config %s: the only subcommand is 'check'", args[0])}
+				return usageError{msg: fmt.Sprintf("config %s: the only subcommand is 'check'", args[0])}
 			}
 			path := configPath(a.common.config, a.getenv)
 			if path == "" {
-				return usageError{"config check: name the file with --config FILE (or POLICYWATCH_CONFIG)"}
+				return usageError{msg: "config check: name the file with --config FILE (or POLICYWATCH_CONFIG)"}
 			}
 			cfg, err := config.Load(path)
 			if err != nil {

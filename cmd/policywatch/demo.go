@@ -91,14 +91,14 @@ func (c *demoClock) advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d)
 
 func runDemo(ctx context.Context, a *app, listen string) error {
 	if loopback, err := web.ListenIsLoopback(listen); err != nil {
-		return usageError{fmt.Sprintf("--listen: %v", err)}
+		return usageError{msg: fmt.Sprintf("--listen: %v", err)}
 	} else if !loopback {
-		return usageError{fmt.Sprintf("--listen %s: the demo serves on loopback only (127.0.0.1)", listen)}
+		return usageError{msg: fmt.Sprintf("--listen %s: the demo serves on loopback only (127.0.0.1)", listen)}
 	}
 	if a.common.db != "" || a.common.config != "" {
 		// The demo's history is made up and kept apart: it must not land
 		// in a real database, nor seem to read a configuration.
-		return usageError{"demo: --db and --config do not apply: the demo watches a made-up policy into a temporary database"}
+		return usageError{msg: "demo: --db and --config do not apply: the demo watches a made-up policy into a temporary database"}
 	}
 	// The port first: a taken one must not cost the whole replay.
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", listen)

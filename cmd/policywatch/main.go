@@ -37,8 +37,12 @@ func main() {
 	os.Exit(exitCode(err, os.Stderr))
 }
 
-// usageError is a mistake in the command line: exit status 2.
-type usageError struct{ msg string }
+// usageError is a mistake in the command line: exit status 2. command,
+// when known, is the command whose help to point to.
+type usageError struct {
+	msg     string
+	command string
+}
 
 func (e usageError) Error() string { return e.msg }
 
@@ -49,7 +53,11 @@ func exitCode(err error, stderr io.Writer) int {
 	var ue usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintln(stderr, "policywatch:", err)
-		fmt.Fprintln(stderr, "Run 'policywatch help' for usage.")
+		if ue.command != "" {
+			fmt.Fprintf(stderr, "Run 'policywatch help %s' for usage.\n", ue.command)
+		} else {
+			fmt.Fprintln(stderr, "Run 'policywatch help' for usage.")
+		}
 		return 2
 	}
 	if errors.Is(err, errHelpShown) {
