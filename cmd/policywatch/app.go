@@ -57,8 +57,10 @@ type command struct {
 	createsDB bool
 	// preflight, when set, checks the command line and configuration
 	// before the database is looked for, so that a mistake in them is
-	// reported first (serve's listen address and authentication).
-	preflight func(a *app, fs *flag.FlagSet) error
+	// reported first (serve's listen address and authentication), and
+	// before it is created (import's source). It gets what flags returned
+	// and the arguments, as run does.
+	preflight func(ctx context.Context, a *app, opts any, args []string) error
 	noConf    bool // does not load the configuration
 	// keepOnHangup: SIGHUP is logged and the command keeps running (the
 	// daemons, run and serve, which do not reload their configuration).
@@ -265,8 +267,13 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 	a.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stopHangups := handleHangups(ctx, e.hangup, c.keepOnHangup, a.log)
 	defer stopHangups()
+	defer func() {
+		for i := len(a.closers) - 1; i >= 0; i-- {
+			a.closers[i]()
+		}
+	}()
 	if c.preflight != nil {
-		if err := c.preflight(a, fs); err != nil {
+		if err := c.preflight(ctx, a, opts, rest); err != nil {
 			return err
 		}
 	}
@@ -287,11 +294,6 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 		defer db.Close()
 		a.db = db
 	}
-	defer func() {
-		for i := len(a.closers) - 1; i >= 0; i-- {
-			a.closers[i]()
-		}
-	}()
 	return c.run(ctx, a, opts, rest)
 }
 

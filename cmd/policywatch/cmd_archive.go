@@ -22,6 +22,8 @@ import (
 func importCommand() *command {
 	type opts struct {
 		path, selector string
+		src            *archive.Source // opened by preflight
+		watch          monitor.Watch   // the watch, with --select
 	}
 	return &command{
 		name: "import", args: "WATCH SOURCE [--path FILE] [--select CSS]", minArgs: 2, maxArgs: 2, createsDB: true,
@@ -57,24 +59,32 @@ Examples:
 			fs.StringVar(&o.selector, "select", "", "CSS `selector` of the policy in each HTML snapshot, instead of the watch's")
 			return o
 		},
-		run: func(ctx context.Context, a *app, o any, args []string) error {
+		// The watch and the source are checked before the database is
+		// opened: a mistyped folder must not leave an empty database.
+		preflight: func(ctx context.Context, a *app, o any, args []string) error {
 			opt := o.(*opts)
 			watches, err := a.selectWatches(args[:1])
 			if err != nil {
 				return usageError{msg: err.Error()}
 			}
-			w := watches[0]
+			opt.watch = watches[0]
 			if opt.selector != "" {
 				if err := extract.ValidateSelector(opt.selector); err != nil {
 					return usageError{msg: fmt.Sprintf("--select: %v", err)}
 				}
-				w.Select = []string{opt.selector}
+				opt.watch.Select = []string{opt.selector}
 			}
 			src, err := openSource(ctx, args[1], opt.path)
 			if err != nil {
 				return err
 			}
-			defer src.Close()
+			opt.src = src
+			a.closers = append(a.closers, src.Close)
+			return nil
+		},
+		run: func(ctx context.Context, a *app, o any, args []string) error {
+			opt := o.(*opts)
+			w, src := opt.watch, opt.src
 			if n := len(src.Ignored); n > 0 {
 				fmt.Fprintf(a.stderr, "%s: left out %d %s that %s neither dated nor HTML or Markdown: %s\n",
 					printable(src.Location), n, plural(n, "file", "files"), plural(n, "is", "are"), printable(strings.Join(firstN(src.Ignored, 5), ", ")))

@@ -13,8 +13,9 @@ import (
 func serveCommand() *command {
 	type opts struct{ listen string }
 	return &command{
-		name: "serve", args: "[--listen ADDR]", maxArgs: 0, preflight: servePreflight, keepOnHangup: true,
-		short: "serve the web view of the history, without checking anything",
+		name: "serve", args: "[--listen ADDR]", maxArgs: 0, keepOnHangup: true,
+		preflight: func(_ context.Context, a *app, o any, _ []string) error { return servePreflight(a, o.(*opts).listen) },
+		short:     "serve the web view of the history, without checking anything",
 		long: `Serves the web view (the daemon, 'policywatch run', serves it too): every
 watch at a glance, each watch's timeline, changes side by side with their
 analysis, any version's text, evidence bundles, a JSON API under /api/,
@@ -85,13 +86,13 @@ func (a *app) newWebServer(listen string) (*web.Server, error) {
 // servePreflight refuses serve's listen address without authentication
 // before the database is looked for: both are mistakes, and the one in
 // the configuration is the one to put right first.
-func servePreflight(a *app, fs *flag.FlagSet) error {
+func servePreflight(a *app, listen string) error {
 	cfg, err := a.webConfig()
 	if err != nil {
 		return err
 	}
-	if f := fs.Lookup("listen"); f != nil && f.Value.String() != "" {
-		cfg.Listen = f.Value.String()
+	if listen != "" {
+		cfg.Listen = listen
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("web: %w", err)

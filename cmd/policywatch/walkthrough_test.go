@@ -75,6 +75,26 @@ func TestReadingCommandsCreateNoDatabase(t *testing.T) {
 			t.Fatalf("policywatch %s --db %s created %s", strings.Join(args, " "), typo, filepath.Dir(typo))
 		}
 	}
+	// import creates the database, but not for a source it cannot read:
+	// a mistyped folder must leave nothing behind.
+	empty := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "nimbus", filepath.Join(dir, "nowhere")}, "no such file or directory"},
+		{[]string{"import", "nimbus", empty}, "no manifest.tsv, and no HTML or Markdown file whose name begins with a date"},
+		{[]string{"import", "nimbus", empty, "--select", "p[["}, "--select"},
+		{[]string{"import", "nimbu", empty}, "unknown watch nimbu"},
+	} {
+		_, _, err := c.run(append(tc.args, "--db", typo)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("policywatch %s: %v, want an error with %q", strings.Join(tc.args, " "), err, tc.want)
+		}
+		if _, err := os.Stat(filepath.Dir(typo)); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("policywatch %s --db %s created %s", strings.Join(tc.args, " "), typo, filepath.Dir(typo))
+		}
+	}
 	// The hint names the setting that chose the path.
 	c.env["POLICYWATCH_DB"] = typo
 	wantError(t, c, false, []string{"events"}, "no database at "+typo, "is POLICYWATCH_DB right?")
