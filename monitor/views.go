@@ -13,12 +13,16 @@ import (
 // WatchSummary is one line of the watch listing.
 // Its JSON (`watches --json`) uses the names of the web view's /api/watches.
 type WatchSummary struct {
-	Name           string    `json:"name"`
-	URL            string    `json:"url"`
-	LastCheck      time.Time `json:"last_check,omitzero"`       // zero: never checked
-	LastOutcome    Outcome   `json:"last_outcome,omitempty"`    // "" : never checked
-	CurrentVersion int64     `json:"current_version,omitempty"` // 0: no baseline yet
-	Versions       int       `json:"versions"`                  // distinct texts seen
+	Name      string    `json:"name"`
+	URL       string    `json:"url"`
+	LastCheck time.Time `json:"last_check,omitzero"` // zero: never checked
+	// LastCheckImported: the last check read a snapshot from an archive
+	// (policywatch import), dated at its own time; the live page has not
+	// been checked since.
+	LastCheckImported bool    `json:"last_check_imported,omitempty"`
+	LastOutcome       Outcome `json:"last_outcome,omitempty"`    // "" : never checked
+	CurrentVersion    int64   `json:"current_version,omitempty"` // 0: no baseline yet
+	Versions          int     `json:"versions"`                  // distinct texts seen
 
 	// The last baseline, change or revert; zero Time when none.
 	LastChange         time.Time `json:"last_change,omitzero"`

@@ -143,7 +143,8 @@ func (db *DB) Watches(ctx context.Context) ([]monitor.WatchSummary, error) {
 		SELECT w.name, w.url, w.last_check_at, w.last_outcome, w.current_version_id,
 			(SELECT COUNT(*) FROM versions v WHERE v.watch_id = w.id),
 			e.time, e.summary, e.severity,
-			w.episode_kind, w.episode_reason, w.episode_since, w.episode_checks, w.fetcher
+			w.episode_kind, w.episode_reason, w.episode_since, w.episode_checks, w.fetcher,
+			COALESCE((SELECT c.fetcher = 'import' FROM checks c WHERE c.watch_id = w.id ORDER BY c.id DESC LIMIT 1), 0)
 		FROM watches w
 		LEFT JOIN events e ON e.id = (
 			SELECT MAX(id) FROM events
@@ -166,7 +167,7 @@ func (db *DB) Watches(ctx context.Context) ([]monitor.WatchSummary, error) {
 		)
 		if err := sc.Scan(&s.Name, &s.URL, &lastCheck, &s.LastOutcome, &current,
 			&s.Versions, &changeTime, &summary, &severity,
-			&episodeKind, &episodeReason, &since, &episodeChecks, &s.Fetcher); err != nil {
+			&episodeKind, &episodeReason, &since, &episodeChecks, &s.Fetcher, &s.LastCheckImported); err != nil {
 			return monitor.WatchSummary{}, err
 		}
 		s.LastCheck = fromUnixNano(lastCheck)

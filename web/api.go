@@ -41,6 +41,7 @@ type watchJSON struct {
 	StatusReason       string           `json:"status_reason,omitempty"`
 	StatusSince        time.Time        `json:"status_since,omitzero"`
 	LastCheck          time.Time        `json:"last_check,omitzero"`
+	LastCheckImported  bool             `json:"last_check_imported,omitempty"` // an archive's snapshot, not the live page
 	LastOutcome        monitor.Outcome  `json:"last_outcome,omitempty"`
 	CurrentVersion     int64            `json:"current_version,omitempty"`
 	Versions           int              `json:"versions"`
@@ -60,7 +61,7 @@ func (s *Server) apiWatches(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, watchJSON{
 			Name: lw.Name, URL: lw.URL, Retired: lw.Retired,
 			Status: st.Key, StatusReason: st.Detail, StatusSince: st.Since.UTC(),
-			LastCheck: lw.LastCheck.UTC(), LastOutcome: lw.LastOutcome, CurrentVersion: lw.CurrentVersion,
+			LastCheck: lw.LastCheck.UTC(), LastCheckImported: lw.LastCheckImported, LastOutcome: lw.LastOutcome, CurrentVersion: lw.CurrentVersion,
 			Versions: lw.Versions, LastChange: lw.LastChange.UTC(),
 			LastChangeSummary: lw.LastChangeSummary, LastChangeSeverity: lw.LastChangeSeverity,
 		})

@@ -105,7 +105,11 @@ func TestImportedVersionsSayTheyWereNotFetched(t *testing.T) {
 		{"/events/3", nil, []string{"Imported from", notFetched}},
 		{"/watches/example", []string{"imported from an archive, " + notFetched, "imported from an archive, not fetched</span>",
 			`<a href="/versions/1">1</a> <span class="imported">imported</span>`, `<a href="/versions/2">2</a> <span class="imported">imported</span>`},
-			[]string{`<a href="/versions/3">3</a> <span class="imported">`}},
+			[]string{`<a href="/versions/3">3</a> <span class="imported">`, "the live page not checked yet"}},
+		// The last check fetched the page (its forged header claims an
+		// import, and is not believed).
+		{"/", nil, []string{"(imported)"}},
+		{"/api/watches", []string{`"last_check": "2025-05-28T12:31:08Z"`}, []string{"last_check_imported"}},
 	} {
 		resp, body := get(t, ts.URL+c.path)
 		if resp.StatusCode != 200 {
@@ -223,5 +227,34 @@ func TestTimelineReadsOnePageOfEvents(t *testing.T) {
 	defer reader.mu.Unlock()
 	if len(reader.filters) != 1 || reader.filters[0].Limit == 0 || reader.filters[0].Watch != "example" {
 		t.Errorf("the timeline read events %d times, %+v; want once, one page of the watch's", len(reader.filters), reader.filters)
+	}
+}
+
+// TestOnlyImportedSaysTheLivePageWasNotChecked: a watch whose last check
+// read an archive's snapshot says so wherever its last check is shown.
+func TestOnlyImportedSaysTheLivePageWasNotChecked(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "2025-01-02.md"), []byte(archivedPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, monitor.Watch{Name: "example", Select: []string{"#policy"}})
+	src, err := archive.OpenFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	im := &archive.Importer{Ingester: r.Checker, States: r.DB}
+	if res, err := im.Import(context.Background(), r.Watch, src); err != nil || res.Imported != 1 {
+		t.Fatalf("import: %+v, %v", res, err)
+	}
+	_, ts := r.server(t)
+	for path, want := range map[string]string{
+		"/":                `<span class="muted">(imported)</span>`,
+		"/watches/example": "(imported from an archive; the live page not checked yet)",
+		"/api/watches":     `"last_check_imported": true`,
+	} {
+		if body := string(mustGet(t, ts.URL+path)); !strings.Contains(body, want) {
+			t.Errorf("GET %s lacks %q", path, want)
+		}
 	}
 }

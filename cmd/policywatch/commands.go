@@ -279,6 +279,9 @@ Examples:
 				if !s.LastCheck.IsZero() {
 					status = watchStatus(s)
 					last = ago(s.LastCheck)
+					if s.LastCheckImported {
+						last += " (imported)"
+					}
 				}
 				if !s.LastChange.IsZero() {
 					change = fmt.Sprintf("%s (%s)", s.LastChange.UTC().Format("2006-01-02"), s.LastChangeSeverity)

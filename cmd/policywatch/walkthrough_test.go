@@ -315,3 +315,26 @@ func TestImportSkippedShowsNoProgress(t *testing.T) {
 		t.Errorf("second import printed progress of skipped snapshots:\n%s", errOut)
 	}
 }
+
+// TestWatchesTellAnImportFromACheck: after an import, the last check is
+// an archive's snapshot, dated at its own time: the listing says so, so
+// that nobody takes it for a look at the live page; a live check after
+// it is a check like any other.
+func TestWatchesTellAnImportFromACheck(t *testing.T) {
+	c := importedHistory(t)
+	if out := c.mustRun("watches"); !strings.Contains(out, "2025-01-02 (imported)") {
+		t.Errorf("watches after an import:\n%s", out)
+	}
+	if out := c.mustRun("watches", "--json"); !strings.Contains(out, `"last_check_imported":true`) {
+		t.Errorf("watches --json after an import:\n%s", out)
+	}
+	srv := newPolicyServer(t)
+	c.env["POLICYWATCH_CONFIG"] = nimbusConfig(t, srv.URL)
+	c.mustRun("check")
+	if out := c.mustRun("watches"); strings.Contains(out, "imported") || !strings.Contains(out, "nimbus") {
+		t.Errorf("watches after a live check:\n%s", out)
+	}
+	if out := c.mustRun("watches", "--json"); strings.Contains(out, "last_check_imported") {
+		t.Errorf("watches --json after a live check:\n%s", out)
+	}
+}
