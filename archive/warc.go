@@ -9,10 +9,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -48,20 +51,36 @@ type WARCOptions struct {
 
 // WARCExport says what WriteWARC wrote.
 type WARCExport struct {
-	Records int // response records, one per body
-	Bytes   int64
+	Records   int // body records, one per body: Responses + Resources
+	Responses int // of bodies policywatch fetched
+	Resources int // of bodies imported from an archive (resource records; conversion records for HTML rendered from Markdown)
+	Bytes     int64
 }
 
 // WriteWARC writes the raw bodies of the watches as a WARC 1.1 file: a
-// warcinfo record, then for each body, in the order fetched, a response
-// record holding the HTTP status line, the stored response header and the
-// body byte for byte. WARC-Target-URI is the URL asked for after
-// redirects, WARC-Date the fetch time, WARC-Payload-Digest the body's
-// stored SHA-256 (which the library checks against the bytes written).
+// warcinfo record, then one record per body, in the order stored.
 //
-// Bodies are stored decoded (Content-Encoding undone), so the header
-// written drops Content-Encoding and Transfer-Encoding and gives the
-// body's own Content-Length: the record describes the payload it holds.
+// A body policywatch fetched is a response record holding the HTTP status
+// line, the stored response header and the body byte for byte.
+// WARC-Target-URI is the URL asked for after redirects, WARC-Date the
+// fetch time, WARC-Payload-Digest the body's stored SHA-256 (which the
+// library checks against the bytes written). Bodies are stored decoded
+// (Content-Encoding undone), so the header written drops Content-Encoding
+// and Transfer-Encoding and gives the body's own Content-Length: the
+// record describes the payload it holds.
+//
+// A body imported from an archive (`policywatch import`) was never a
+// response policywatch received: there is no status or header to give,
+// and inventing them would make replay tools and web archives take the
+// file for a capture of the site by policywatch. It is a resource record
+// instead (WARC 1.1: "a resource, without full protocol response
+// information"): the body as its block, its media type as Content-Type,
+// the snapshot's date as WARC-Date, and the archived file it was read
+// from in X-Policywatch-Imported-From (see resource).
+//
+// What is imported is told as the web view tells it: by the body's agent,
+// which policywatch writes, never by its header, which a fetched page's
+// server could send too (see monitor.FetcherImport).
 //
 // The bodies listed are those the database's checks and versions refer
 // to; a body whose check was pruned and that is no version's first body
@@ -100,7 +119,14 @@ func WriteWARC(ctx context.Context, r BodyReader, w io.Writer, opts WARCOptions)
 			if err != nil {
 				return out, fmt.Errorf("export WARC: %w", err)
 			}
-			if err := ww.response(watch, b, infoID); err != nil {
+			if imported(b) {
+				err = ww.resource(watch, b, infoID)
+				out.Resources++
+			} else {
+				err = ww.response(watch, b, infoID)
+				out.Responses++
+			}
+			if err != nil {
 				return out, fmt.Errorf("export WARC: body %d of %s: %w", id, watch, err)
 			}
 			out.Records++
@@ -193,7 +219,7 @@ func (ww *warcWriter) warcinfo(software string, at time.Time) (string, error) {
 	rb.AddWarcHeader(gowarc.WarcRecordID, "<"+id+">")
 	rb.AddWarcHeaderTime(gowarc.WarcDate, at.UTC())
 	rb.AddWarcHeader(gowarc.ContentType, gowarc.ApplicationWarcFields)
-	fmt.Fprintf(rb, "software: %s\r\nformat: WARC File Format 1.1\r\nconformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ndescription: raw response bodies kept by policywatch, decoded from their Content-Encoding\r\n", headerSafe(software))
+	fmt.Fprintf(rb, "software: %s\r\nformat: WARC File Format 1.1\r\nconformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ndescription: raw bodies kept by policywatch: response records for the pages it fetched (decoded from their Content-Encoding), resource records for the files it imported from archives, which it did not fetch (X-Policywatch-Imported-From names the file)\r\n", headerSafe(software))
 	rec, _, err := rb.Build()
 	if err != nil {
 		return "", fmt.Errorf("warcinfo record: %w", err)
@@ -201,21 +227,36 @@ func (ww *warcWriter) warcinfo(software string, at time.Time) (string, error) {
 	return id, ww.write(rec)
 }
 
-// response writes one body as a response record.
-func (ww *warcWriter) response(watch string, b *monitor.Body, infoID string) error {
+// imported says whether a body was read from an archive by policywatch
+// import rather than fetched: by its agent only, as the web view tells it.
+func imported(b *monitor.Body) bool { return b.Agent == monitor.FetcherImport }
+
+// bodyRecord starts the record of a body with the fields every body record
+// has: its id, date, target URI, warcinfo and payload digest.
+func bodyRecord(t gowarc.RecordType, watch string, b *monitor.Body, infoID string) (gowarc.WarcRecordBuilder, error) {
 	sum, err := hex.DecodeString(b.SHA256)
 	if err != nil || len(sum) != 32 {
-		return fmt.Errorf("stored SHA-256 %q is not a SHA-256", shorten(b.SHA256, 80))
+		return nil, fmt.Errorf("stored SHA-256 %q is not a SHA-256", shorten(b.SHA256, 80))
 	}
-	rb := gowarc.NewRecordBuilder(gowarc.Response, recordOptions()...)
+	rb := gowarc.NewRecordBuilder(t, recordOptions()...)
 	// The id is derived from the watch and the body's digest, so that
-	// exporting twice gives the same ids and archives can deduplicate.
+	// exporting twice gives the same ids and archives can deduplicate. A
+	// watch stores a body once (by digest), so ids do not repeat.
 	rb.AddWarcHeader(gowarc.WarcRecordID, "<"+uuid.NewSHA1(uuid.NameSpaceURL, []byte("policywatch:"+watch+":"+b.SHA256)).URN()+">")
 	rb.AddWarcHeaderTime(gowarc.WarcDate, b.FetchedAt.UTC())
 	rb.AddWarcHeader(gowarc.WarcTargetURI, targetURI(b))
 	rb.AddWarcHeader(gowarc.WarcWarcinfoID, "<"+infoID+">")
-	rb.AddWarcHeader(gowarc.ContentType, gowarc.ApplicationHttp+";msgtype=response")
 	rb.AddWarcHeader(gowarc.WarcPayloadDigest, "sha256:"+base32.StdEncoding.EncodeToString(sum))
+	return rb, nil
+}
+
+// response writes one fetched body as a response record.
+func (ww *warcWriter) response(watch string, b *monitor.Body, infoID string) error {
+	rb, err := bodyRecord(gowarc.Response, watch, b, infoID)
+	if err != nil {
+		return err
+	}
+	rb.AddWarcHeader(gowarc.ContentType, gowarc.ApplicationHttp+";msgtype=response")
 	if ct := b.ContentType; ct != "" && httpguts.ValidHeaderFieldValue(ct) {
 		rb.AddWarcHeader(gowarc.WarcIdentifiedPayloadType, ct)
 	}
@@ -232,8 +273,84 @@ func (ww *warcWriter) response(watch string, b *monitor.Body, infoID string) err
 	return ww.write(rec)
 }
 
-// targetURI is the URL the body was served from, or a URN naming it when
-// no absolute URL was recorded (a body imported without one).
+// Extension fields of the resource record of an imported body.
+const (
+	// warcConvertedFrom gives the media type of the archived file when
+	// the block is not that file but what policywatch made of it: the
+	// HTML it rendered from a Markdown file (the web view and the
+	// evidence bundle say the same).
+	warcConvertedFrom = "X-Policywatch-Converted-From"
+)
+
+// resource writes one body imported from an archive as a resource record:
+// the body byte for byte as the block (for a resource, the block is the
+// payload), its media type as Content-Type, the snapshot's date, and
+// where it was imported from. No HTTP status line or header is written:
+// policywatch received none, and the archive kept none.
+//
+// Its WARC-Target-URI is the watch's URL (as the body recorded it at the
+// import), not a URN naming the file. The archive holds the file as its
+// copy of that page on that date, and that is what the record says: the
+// record type says that no protocol exchange is recorded — WARC 1.1 names
+// "the result of a networked retrieval where the protocol information has
+// been discarded" as what a resource record is for — and
+// X-Policywatch-Imported-From and the warcinfo record say by whom it was
+// not fetched. A URN would keep the copy from being found under the
+// page's URL, which is what a web archive or a researcher looks it up by.
+//
+// The HTML policywatch rendered from an archived Markdown file is not the
+// archive's copy but what policywatch made of it: a conversion record
+// (WARC 1.1: "an alternative version of content that was created as the
+// result of an archival process"), marked X-Policywatch-Converted-From.
+func (ww *warcWriter) resource(watch string, b *monitor.Body, infoID string) error {
+	from := headerSafe(b.Header.Get(monitor.ImportedFromHeader))
+	// A git archive's snapshot is named COMMIT:PATH; the extension is the
+	// path's all the same.
+	ext := strings.ToLower(path.Ext(from))
+	converted := ext == ".md" || ext == ".markdown"
+	typ := gowarc.Resource
+	if converted {
+		typ = gowarc.Conversion
+	}
+	rb, err := bodyRecord(typ, watch, b, infoID)
+	if err != nil {
+		return err
+	}
+	rb.AddWarcHeader(gowarc.ContentType, mediaType(b))
+	if from != "" {
+		rb.AddWarcHeader(monitor.ImportedFromHeader, from)
+	}
+	if converted {
+		rb.AddWarcHeader(warcConvertedFrom, "text/markdown")
+	}
+	if _, err := rb.Write(b.Data); err != nil {
+		return err
+	}
+	rec, _, err := rb.Build()
+	if err != nil {
+		return err
+	}
+	return ww.write(rec)
+}
+
+// mediaType is the Content-Type of an imported body's record: the one
+// recorded at the import, or else application/octet-stream, the label of
+// bytes of unknown type.
+func mediaType(b *monitor.Body) string {
+	for _, ct := range []string{b.ContentType, b.Header.Get("Content-Type")} {
+		if ct == "" || !httpguts.ValidHeaderFieldValue(ct) {
+			continue
+		}
+		if _, _, err := mime.ParseMediaType(ct); err == nil {
+			return ct
+		}
+	}
+	return "application/octet-stream"
+}
+
+// targetURI is the URL the body was served from (for an imported body,
+// the watch's URL it was imported for), or a URN naming the body when no
+// absolute URL was recorded.
 func targetURI(b *monitor.Body) string {
 	for _, s := range []string{b.FinalURL, b.URL} {
 		if u, err := url.Parse(s); err == nil && u.IsAbs() && httpguts.ValidHeaderFieldValue(s) {
@@ -254,7 +371,9 @@ var dropped = map[string]bool{"Content-Encoding": true, "Transfer-Encoding": tru
 func httpHead(b *monitor.Body) []byte {
 	status := b.Status
 	if status < 100 || status > 999 {
-		status = http.StatusOK // a body imported without a status
+		// A fetched body always has its status; this guards the status
+		// line against a corrupt row.
+		status = http.StatusOK
 	}
 	var h bytes.Buffer
 	fmt.Fprintf(&h, "HTTP/1.1 %d %s\r\n", status, http.StatusText(status))

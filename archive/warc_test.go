@@ -69,6 +69,8 @@ func storedBodies(t *testing.T, r *rig) map[string]*monitor.Body {
 // reads the file back with the same library under strict validation, and
 // finds every stored body byte for byte: its payload digest matches the
 // stored SHA-256, its date, target URI and header are the stored ones.
+// The five bodies historyRig imported from an archive are resource
+// records; the two it ingested as fetches are response records.
 func TestWriteWARCReadsBack(t *testing.T) {
 	r := warcRig(t)
 	want := storedBodies(t, r)
@@ -82,15 +84,16 @@ func TestWriteWARCReadsBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Records != len(want) || res.Bytes != int64(buf.Len()) {
-			t.Errorf("gzip=%t: %d records, %d bytes reported (%d written); want %d records", gz, res.Records, res.Bytes, buf.Len(), len(want))
+		if res.Records != len(want) || res.Responses != 2 || res.Resources != 5 || res.Bytes != int64(buf.Len()) {
+			t.Errorf("gzip=%t: %d records (%d responses, %d resources), %d bytes reported (%d written); want %d records (2 responses, 5 resources)",
+				gz, res.Records, res.Responses, res.Resources, res.Bytes, buf.Len(), len(want))
 		}
 		if gz && !bytes.HasPrefix(buf.Bytes(), []byte{0x1f, 0x8b}) {
 			t.Error("gzip: not gzipped")
 		}
-		seen := readWARC(t, buf.Bytes(), want)
-		if seen != len(want) {
-			t.Errorf("gzip=%t: read back %d response records, want %d", gz, seen, len(want))
+		responses, resources := readWARC(t, buf.Bytes(), want)
+		if responses != 2 || resources != 5 {
+			t.Errorf("gzip=%t: read back %d response and %d resource records, want 2 and 5", gz, responses, resources)
 		}
 	}
 
@@ -101,9 +104,10 @@ func TestWriteWARCReadsBack(t *testing.T) {
 	}
 }
 
-// readWARC reads a WARC file, checks each response record against the
-// stored body of the same digest, and returns how many it read.
-func readWARC(t *testing.T, data []byte, want map[string]*monitor.Body) int {
+// readWARC reads a WARC file, checks each response and resource record
+// against the stored body of the same digest, and returns how many of
+// each it read.
+func readWARC(t *testing.T, data []byte, want map[string]*monitor.Body) (responses, resources int) {
 	t.Helper()
 	reader, err := gowarc.NewWarcFileReaderFromStream(bytes.NewReader(data), 0, gowarc.WithStrictValidation())
 	if err != nil {
@@ -111,7 +115,6 @@ func readWARC(t *testing.T, data []byte, want map[string]*monitor.Body) int {
 	}
 	defer reader.Close()
 	var infoID string
-	responses := 0
 	for i := 0; ; i++ {
 		rec, _, validation, err := reader.Next()
 		if errors.Is(err, io.EOF) {
@@ -134,6 +137,12 @@ func readWARC(t *testing.T, data []byte, want map[string]*monitor.Body) int {
 			if !strings.Contains(string(info), "software: policywatch") {
 				t.Errorf("warcinfo: %q", info)
 			}
+			rec.Close()
+			continue
+		}
+		if rec.Type() == gowarc.Resource || rec.Type() == gowarc.Conversion {
+			readResource(t, i, rec, infoID, want)
+			resources++
 			rec.Close()
 			continue
 		}
@@ -161,6 +170,9 @@ func readWARC(t *testing.T, data []byte, want map[string]*monitor.Body) int {
 		}
 		if !bytes.Equal(payload, b.Data) {
 			t.Errorf("record %d: payload differs from the stored body", i)
+		}
+		if b.Agent == monitor.FetcherImport {
+			t.Errorf("record %d: a body imported from an archive is written as a response", i)
 		}
 		if got, want := h.Get(gowarc.WarcPayloadDigest), "sha256:"+base32.StdEncoding.EncodeToString(sum[:]); got != want {
 			t.Errorf("record %d: WARC-Payload-Digest %s, want %s", i, got, want)
@@ -198,5 +210,53 @@ func readWARC(t *testing.T, data []byte, want map[string]*monitor.Body) int {
 		responses++
 		rec.Close()
 	}
-	return responses
+	return responses, resources
+}
+
+// readResource checks the resource record of an imported body: its block
+// is the stored body byte for byte, with its media type, date, target URI
+// and the file it was imported from, and nothing of an HTTP response.
+func readResource(t *testing.T, i int, rec gowarc.WarcRecord, infoID string, want map[string]*monitor.Body) {
+	t.Helper()
+	h := rec.WarcHeader()
+	raw, err := rec.Block().RawBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := io.ReadAll(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(block)
+	b := want[hex.EncodeToString(sum[:])]
+	switch {
+	case b == nil:
+		t.Errorf("record %d: block matches no stored body", i)
+		return
+	case b.Agent != monitor.FetcherImport:
+		t.Errorf("record %d: a fetched body is written as a resource", i)
+	case !bytes.Equal(block, b.Data):
+		t.Errorf("record %d: block differs from the stored body", i)
+	}
+	if got, want := h.Get(gowarc.WarcPayloadDigest), "sha256:"+base32.StdEncoding.EncodeToString(sum[:]); got != want {
+		t.Errorf("record %d: WARC-Payload-Digest %s, want %s", i, got, want)
+	}
+	if date, err := h.GetTime(gowarc.WarcDate); err != nil || !date.Equal(b.FetchedAt) {
+		t.Errorf("record %d: WARC-Date %s (%v), want the snapshot's %s", i, h.Get(gowarc.WarcDate), err, b.FetchedAt.Format(time.RFC3339Nano))
+	}
+	if got := h.Get(gowarc.WarcTargetURI); got != testWatch.URL {
+		t.Errorf("record %d: WARC-Target-URI %s, want the watch's %s", i, got, testWatch.URL)
+	}
+	if got := h.Get(gowarc.WarcWarcinfoID); got != infoID {
+		t.Errorf("record %d: WARC-Warcinfo-ID %s, want %s", i, got, infoID)
+	}
+	if got := h.Get(gowarc.ContentType); got != b.ContentType {
+		t.Errorf("record %d: Content-Type %q, want %q", i, got, b.ContentType)
+	}
+	if got, want := h.Get(monitor.ImportedFromHeader), b.Header.Get(monitor.ImportedFromHeader); got == "" || got != want {
+		t.Errorf("record %d: %s %q, want %q", i, monitor.ImportedFromHeader, got, want)
+	}
+	if bytes.HasPrefix(block, []byte("HTTP/")) || h.Has(gowarc.WarcIdentifiedPayloadType) {
+		t.Errorf("record %d: an HTTP response is claimed", i)
+	}
 }

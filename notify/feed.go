@@ -143,7 +143,8 @@ func (s *Service) knownWatch(ctx context.Context, watch string) (bool, error) {
 // Feed returns an Atom feed of the newest changes — of one watch when
 // watch is set, at or above minSeverity — and its ETag. path is the feed's
 // address below the base URL, its query included (it is the feed's id and
-// self link). Rendered feeds are kept until a new event enters them.
+// self link). Rendered feeds are kept until a new event enters them, or,
+// for a feed without entries, until its date moves (see emptyFeedUpdated).
 func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Severity, title, path string) ([]byte, string, error) {
 	// The newest entries only, selected by the database: a feed reader
 	// polls every few minutes for years, and the history only grows.
@@ -161,10 +162,15 @@ func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Se
 	}
 	// Newest first, as the entries are written.
 	key := feedKey{watch: watch, severity: minSeverity, path: path}
+	var updated time.Time
 	if len(events) > 0 {
 		key.last = events[0].ID
+		updated = events[0].Time
+	} else if updated, err = s.emptyFeedUpdated(ctx, watch); err != nil {
+		return nil, "", fmt.Errorf("feed: %w", err)
 	}
 	key.count = len(events)
+	key.updated = updated.Unix()
 	if f, ok := s.feeds.get(key); ok {
 		return f.body, f.etag, nil
 	}
@@ -175,10 +181,8 @@ func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Se
 		Subtitle: "Changes to the privacy policies policywatch watches",
 		// RFC 4287 requires an author of the feed when its entries have
 		// none: the entries are written by policywatch, not by the sites.
-		Author: atomPerson{Name: "policywatch"},
-		// The date of an empty feed is that of no event: a fixed one, so
-		// that the rendering and its ETag stay the same until one comes.
-		Updated: atomTime(time.Unix(0, 0)),
+		Author:  atomPerson{Name: "policywatch"},
+		Updated: atomTime(updated),
 	}
 	if s.cfg.BaseURL != "" {
 		// Without a base URL there is nothing to link to: relative links
@@ -187,9 +191,6 @@ func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Se
 			{Rel: "self", Type: "application/atom+xml", Href: s.cfg.BaseURL + path},
 			{Rel: "alternate", Type: "text/html", Href: s.cfg.BaseURL + feedPage(watch)},
 		}
-	}
-	if len(events) > 0 {
-		feed.Updated = atomTime(events[0].Time)
 	}
 	for i := range events {
 		e := &events[i]
@@ -226,6 +227,44 @@ func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Se
 	f := renderedFeed{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 	s.feeds.put(key, f)
 	return f.body, f.etag, nil
+}
+
+// emptyFeedUpdated is the <updated> of a feed without entries, of one
+// watch or of every watch (watch ""): a real time, and the same from one
+// poll to the next until the history the feed draws from moves, since
+// feed readers compare it between polls (the time of the request would
+// tell them of a change at every one). It is the first of:
+//
+//   - the newest baseline, change or revert checks found in the feed's
+//     scope, whatever its severity: a feed of critical changes that has
+//     none is as recent as the history it was chosen from;
+//   - the last one imported from an archive (`policywatch import`), dated
+//     at its snapshot: the history is an archive's alone, and its last
+//     snapshot is when it was last updated;
+//   - the first event of another kind (an anomaly, a fetch error): a
+//     watch that never gave a policy has been watched since then. The
+//     first, not the newest, so that a failing watch's episodes, which
+//     are no feed's news, do not move it;
+//   - without any event, the time this process first served a feed that
+//     needed such a date: stable while it runs, later after a restart.
+//
+// Anomalies and fetch errors never move the date of a feed that has a
+// baseline, change or revert to go by.
+func (s *Service) emptyFeedUpdated(ctx context.Context, watch string) (time.Time, error) {
+	for _, f := range []monitor.EventFilter{
+		{Watch: watch, Kinds: feedKinds, FoundOnly: true, Descending: true, Limit: 1},
+		{Watch: watch, Kinds: feedKinds, Descending: true, Limit: 1}, // imported only, the found ones being none
+		{Watch: watch, Limit: 1},
+	} {
+		events, err := s.store.Events(ctx, f)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if len(events) > 0 {
+			return events[0].Time, nil
+		}
+	}
+	return s.feeds.firstServed(s.now), nil
 }
 
 // entryID is an entry's permanent id: its web page, or a URN.
@@ -341,6 +380,7 @@ type feedKey struct {
 	path     string
 	last     int64
 	count    int
+	updated  int64 // the feed's <updated>, Unix seconds
 }
 
 type renderedFeed struct {
@@ -349,11 +389,15 @@ type renderedFeed struct {
 }
 
 // feedCache keeps the last rendering of each feed, by path and
-// severity; a rendering is good while its key (newest event, count) holds.
+// severity; a rendering is good while its key (newest event, count,
+// date) holds.
 type feedCache struct {
 	mu    sync.Mutex
 	max   int
 	feeds map[string]cachedFeed
+	// since is when a feed first needed a date no event gave (see
+	// emptyFeedUpdated); zero until then.
+	since time.Time
 }
 
 type cachedFeed struct {
@@ -363,6 +407,16 @@ type cachedFeed struct {
 
 func newFeedCache(max int) *feedCache {
 	return &feedCache{max: max, feeds: map[string]cachedFeed{}}
+}
+
+// firstServed returns since, set to now the first time it is asked for.
+func (c *feedCache) firstServed(now func() time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.since.IsZero() {
+		c.since = now().UTC().Truncate(time.Second)
+	}
+	return c.since
 }
 
 func (k feedKey) slot() string { return k.path + "\x00" + string(k.severity) }

@@ -436,3 +436,127 @@ func TestFeedRequestErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyFeedUpdated: a feed without entries — a history backfilled
+// from an archive only, a minimum severity no change reached, a watch not
+// checked yet — still says when it was last updated with a real time, not
+// 1970, and the same time from one poll to the next, so that a feed
+// reader comparing it sees no change until there is one:
+//   - the newest baseline, change or revert checks found in the feed's
+//     scope (its watch, or every watch), whatever its severity;
+//   - without one, the newest imported from an archive;
+//   - without any, the feed's first event of another kind (the first
+//     fetch error or anomaly of a watch that never gave a policy);
+//   - without any event, the time policywatch first served the feed.
+//
+// Anomalies and fetch errors, which feeds leave out, do not move it.
+func TestEmptyFeedUpdated(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	archived := r.watch
+	archived.Name = "archived"
+	ingest := func(page string, at time.Time) {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join("testdata", page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := http.Header{}
+		h.Set(monitor.ImportedFromHeader, page)
+		if _, err := r.checker.Ingest(ctx, archived, &monitor.Body{
+			Data: data, ContentType: "text/html; charset=utf-8", URL: archived.URL, FinalURL: archived.URL,
+			Status: http.StatusOK, Header: h, FetchedAt: at, Agent: monitor.FetcherImport,
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t1, t2, t3 := t0.Add(-48*time.Hour), t0.Add(-24*time.Hour), t0.Add(-12*time.Hour)
+	ingest("policy-v1.html", t1)    // an imported baseline
+	ingest("policy-v2-ai.html", t2) // an imported critical change
+
+	svc := r.service(notify.Config{BaseURL: "https://pw.example"}, nil, notify.WithWatches([]string{"nimbus", "archived", "other", "fresh"}))
+	web := httptest.NewServer(svc.Handler())
+	t.Cleanup(web.Close)
+	etags := map[string]string{}
+	expect := func(path string, entries int, updated time.Time, fresh bool) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, web.URL+path, nil)
+		if !fresh {
+			req.Header.Set("If-None-Match", etags[path])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch {
+		case !fresh && resp.StatusCode == http.StatusNotModified:
+			return // the same feed as at the last poll
+		case !fresh:
+			t.Errorf("%s: %d, want 304: the feed changed without a new entry\n%s", path, resp.StatusCode, body)
+			return
+		case resp.StatusCode != http.StatusOK:
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		if resp.Header.Get("ETag") == etags[path] {
+			t.Errorf("%s: the ETag of the last poll, for a changed feed", path)
+		}
+		etags[path] = resp.Header.Get("ETag")
+		d := checkAtom(t, path, body, "https://pw.example"+path)
+		if len(d.Entries) != entries || d.Updated != updated.UTC().Format(time.RFC3339) {
+			t.Errorf("%s: %d entries, updated %s; want %d, %s", path, len(d.Entries), d.Updated, entries, updated.UTC().Format(time.RFC3339))
+		}
+	}
+	const (
+		all       = "/feeds/all.atom"
+		critical  = "/feeds/all.atom?min_severity=critical"
+		critical2 = "/feeds/severity/critical.atom"
+		notable   = "/feeds/severity/notable.atom"
+		arch      = "/feeds/watch/archived.atom"
+		nimbus    = "/feeds/watch/nimbus.atom"
+		other     = "/feeds/watch/other.atom"
+		fresh     = "/feeds/watch/fresh.atom"
+	)
+	// A history imported from an archive only: every feed is empty.
+	for _, p := range []string{all, critical, critical2, notable, arch} {
+		expect(p, 0, t2, true)
+	}
+	expect(fresh, 0, t0, true)  // no event at all: first served now
+	expect(nimbus, 0, t0, true) // configured, not checked yet
+	r.clock.Add(6 * time.Hour)  // the next polls: nothing changed
+	for _, p := range []string{all, critical, critical2, notable, arch, fresh, nimbus} {
+		expect(p, 0, time.Time{}, false)
+	}
+
+	// A check finds a first policy (info): it is news; the history of the
+	// feeds that leave it out moved then all the same.
+	live := t0.Add(7 * time.Hour)
+	r.checkAs("nimbus", "policy-v1.html", live)
+	expect(all, 1, live, true)
+	expect(nimbus, 1, live, true)
+	for _, p := range []string{critical, critical2, notable} {
+		expect(p, 0, live, true)
+	}
+	expect(arch, 0, time.Time{}, false)
+	expect(fresh, 0, time.Time{}, false)
+
+	// An anomaly is not news: no feed moves, and a watch that has given
+	// nothing else dates its empty feed at it.
+	errAt := t0.Add(8 * time.Hour)
+	r.checkAs("other", errorPage, errAt)
+	for _, p := range []string{all, critical, critical2, notable, arch, nimbus, fresh} {
+		expect(p, 0, time.Time{}, false)
+	}
+	expect(other, 0, errAt, true)
+	r.checkAs("other", errorPage, errAt.Add(time.Hour))
+	r.clock.Add(24 * time.Hour)
+	expect(other, 0, time.Time{}, false)
+
+	// A later import moves the archived watch's feed.
+	ingest("policy-v3-date.html", t3)
+	expect(arch, 0, t3, true)
+	for _, p := range []string{critical, critical2, fresh} {
+		expect(p, 0, time.Time{}, false)
+	}
+}

@@ -324,8 +324,12 @@ policywatch export versions WATCH DIR [--git]
 
 policywatch export warc FILE [--watch W] [--force]
   The raw bodies, byte for byte, as a WARC 1.1 file that web archives can
-  ingest: one response record per body, dated at its fetch, with its
-  payload's SHA-256. FILE ending in .gz is gzipped record by record; "-"
+  ingest, one record per body with its payload's SHA-256: a response record
+  (status line and headers as received) for each page policywatch fetched,
+  dated at its fetch; a resource record for each file 'import' read from an
+  archive, dated at its snapshot, naming the file and claiming no HTTP
+  exchange (a conversion record for the HTML rendered from a Markdown file).
+  FILE ending in .gz is gzipped record by record; "-"
   writes to stdout. An existing FILE is replaced only with --force.
 
 Examples:

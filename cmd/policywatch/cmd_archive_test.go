@@ -313,7 +313,7 @@ func TestExportCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	responses := 0
+	resources := 0
 	for {
 		rec, _, v, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -322,13 +322,13 @@ func TestExportCommands(t *testing.T) {
 		if err != nil || !v.Valid() {
 			t.Fatalf("read back: %v %v", err, v)
 		}
-		if rec.Type() == gowarc.Response {
-			responses++
+		if rec.Type() == gowarc.Resource {
+			resources++ // imported: archived files, not responses policywatch received
 		}
 		rec.Close()
 	}
-	if responses != 4 {
-		t.Errorf("%d response records, want 4", responses)
+	if resources != 4 {
+		t.Errorf("%d resource records, want 4", resources)
 	}
 	var stdout bytes.Buffer
 	if err := run(t.Context(), []string{"export", "warc", "-"}, strings.NewReader(""), &stdout, io.Discard, func(k string) string { return c.env[k] }); err != nil || !bytes.HasPrefix(stdout.Bytes(), []byte("WARC/1.1\r\n")) {
