@@ -754,6 +754,29 @@ func (db *DB) NotificationCounts(ctx context.Context) (map[string]map[string]int
 		GROUP BY status, channel`)
 }
 
+// LastMails returns, by subscriber, the email whose outcome is the most
+// recently known: sent, or failed for good (its last error). Whether a
+// subscriber's mail still arrives is what the operator asks of
+// `policywatch subscribers`; the rows still pending have no outcome yet.
+func (db *DB) LastMails(ctx context.Context) (map[int64]OutboxItem, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+outboxColumns+` FROM notify_outbox WHERE id IN (
+		SELECT MAX(id) FROM notify_outbox
+		WHERE channel = 'email' AND subscriber_id IS NOT NULL AND status IN ('sent', 'failed')
+		GROUP BY subscriber_id)`)
+	if err != nil {
+		return nil, fmt.Errorf("last mail of each subscriber: %w", err)
+	}
+	items, err := collect(rows, scanOutbox)
+	if err != nil {
+		return nil, fmt.Errorf("last mail of each subscriber: %w", err)
+	}
+	out := make(map[int64]OutboxItem, len(items))
+	for _, it := range items {
+		out[it.SubscriberID] = it
+	}
+	return out, nil
+}
+
 // OutboxRows returns the rows with one of the statuses (all rows when
 // none is given), oldest first; at most limit of the newest when limit > 0.
 func (db *DB) OutboxRows(ctx context.Context, statuses []string, limit int) ([]OutboxItem, error) {

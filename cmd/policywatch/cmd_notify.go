@@ -269,8 +269,12 @@ func subscribersCommand() *command {
 	return &command{
 		name: "subscribers", args: "[--all] [--json]", maxArgs: 0,
 		short: "list the addresses that receive mail",
-		long: `Lists the subscribers with the watches they follow, their digest and the
-severity from which they are alerted at once. --all adds the former ones.
+		long: `Lists the subscribers with the watches they follow, their digest, the
+severity from which they are alerted at once, and what became of the last
+email whose outcome is known: "sent DATE", or "failed DATE: why" (a mail
+server's refusal, such as 550 for an address that no longer exists, or
+retries spent; 'policywatch outbox' lists the rows). --all adds the former
+ones.
 
 Example:
   policywatch subscribers`,
@@ -286,10 +290,14 @@ Example:
 			if err != nil {
 				return err
 			}
+			last, err := a.db.LastMails(ctx)
+			if err != nil {
+				return err
+			}
 			if opt.json {
 				enc := json.NewEncoder(a.stdout)
 				for _, s := range subs {
-					if err := enc.Encode(subscriberJSON(s)); err != nil {
+					if err := enc.Encode(subscriberJSON(s, last[s.ID])); err != nil {
 						return err
 					}
 				}
@@ -300,34 +308,58 @@ Example:
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "EMAIL\tWATCHES\tDIGEST\tALERTS FROM\tSINCE\tSTATUS")
+			fmt.Fprintln(tw, "EMAIL\tWATCHES\tDIGEST\tALERTS FROM\tSINCE\tSTATUS\tLAST MAIL")
 			for _, s := range subs {
 				status := "active"
 				if !s.UnsubscribedAt.IsZero() {
 					status = "unsubscribed " + s.UnsubscribedAt.Format(time.DateOnly)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Email, watchesText(s.Watches), s.Digest, s.MinSeverity,
-					s.CreatedAt.Format(time.DateOnly), status)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Email, watchesText(s.Watches), s.Digest, s.MinSeverity,
+					s.CreatedAt.Format(time.DateOnly), status, lastMailText(last[s.ID]))
 			}
 			return tw.Flush()
 		},
 	}
 }
 
-func subscriberJSON(s store.Subscriber) any {
+// lastMailText is a subscriber's last known email outcome, as the
+// subscribers listing shows it: "-" for none yet.
+func lastMailText(it store.OutboxItem) string {
+	switch it.Status {
+	case store.OutboxSent:
+		return "sent " + it.SentAt.UTC().Format(time.DateOnly)
+	case store.OutboxFailed:
+		return fmt.Sprintf("failed %s: %s", it.CreatedAt.UTC().Format(time.DateOnly), email.HeaderText(it.LastError, 160))
+	}
+	return "-"
+}
+
+// lastMailJSON is lastMailText for subscribers --json.
+type lastMailJSON struct {
+	Status  string    `json:"status"` // sent or failed
+	Created time.Time `json:"created_at"`
+	SentAt  time.Time `json:"sent_at,omitzero"`
+	Error   string    `json:"error,omitempty"`
+}
+
+func subscriberJSON(s store.Subscriber, last store.OutboxItem) any {
 	out := struct {
-		Email          string     `json:"email"`
-		Watches        []string   `json:"watches"`
-		Digest         string     `json:"digest"`
-		MinSeverity    string     `json:"min_severity"`
-		CreatedAt      time.Time  `json:"created_at"`
-		UnsubscribedAt *time.Time `json:"unsubscribed_at,omitempty"`
+		Email          string        `json:"email"`
+		Watches        []string      `json:"watches"`
+		Digest         string        `json:"digest"`
+		MinSeverity    string        `json:"min_severity"`
+		CreatedAt      time.Time     `json:"created_at"`
+		UnsubscribedAt *time.Time    `json:"unsubscribed_at,omitempty"`
+		LastMail       *lastMailJSON `json:"last_mail,omitempty"`
 	}{Email: s.Email, Watches: s.Watches, Digest: s.Digest, MinSeverity: string(s.MinSeverity), CreatedAt: s.CreatedAt}
 	if out.Watches == nil {
 		out.Watches = []string{}
 	}
 	if !s.UnsubscribedAt.IsZero() {
 		out.UnsubscribedAt = &s.UnsubscribedAt
+	}
+	if last.Status != "" {
+		out.LastMail = &lastMailJSON{Status: last.Status, Created: last.CreatedAt.UTC(), SentAt: last.SentAt.UTC(), Error: last.LastError}
 	}
 	return out
 }

@@ -677,6 +677,27 @@ func TestDigestNowReportsWhatItSent(t *testing.T) {
 	if want := []string{"ada@example.org", "oncall@example.org"}; !slices.Equal(got, want) {
 		t.Errorf("mail to %v, want %v", got, want)
 	}
+
+	// subscribers tells the operator whose mail no longer arrives, and why
+	// (the server's refusal, without the address it may quote).
+	today := time.Now().UTC().Format(time.DateOnly)
+	lines := map[string]string{}
+	for _, line := range strings.Split(c.mustRun("subscribers"), "\n") {
+		if email, _, ok := strings.Cut(line, " "); ok {
+			lines[email] = line
+		}
+	}
+	if line := lines["ada@example.org"]; !strings.HasSuffix(strings.TrimSpace(line), "sent "+today) {
+		t.Errorf("subscribers: ada's line %q, want her last mail sent today", line)
+	}
+	if line := lines["zed@example.org"]; !strings.Contains(line, "failed "+today+": ") || !strings.Contains(line, `550 "5.1.1 No such user here"`) ||
+		strings.Count(line, "zed@example.org") != 1 {
+		t.Errorf("subscribers: zed's line %q, want his last mail failed today with the server's refusal", line)
+	}
+	js := c.mustRun("subscribers", "--json")
+	if !strings.Contains(js, `"last_mail":{"status":"failed","created_at":"`) || !strings.Contains(js, `"last_mail":{"status":"sent","created_at":"`) {
+		t.Errorf("subscribers --json:\n%s", js)
+	}
 }
 
 // TestDigestPreviewNextSlot: digest (without --now) lists the digests the
