@@ -124,8 +124,23 @@ type Analysis struct {
 	RightsRemoved   []string          `json:"rights_removed"`
 	Dates           []DateChange      `json:"dates"`
 	Statements      []StatementChange `json:"statements"`
-	Severity        Severity          `json:"severity"`
-	Summary         string            `json:"summary"`
+	// FormsMoved are the objection forms whose link text is kept but
+	// whose target moved. Absent from the JSON when none did, as in the
+	// analyses stored before it was read.
+	FormsMoved []FormMove `json:"forms_moved,omitempty"`
+	Severity   Severity   `json:"severity"`
+	Summary    string     `json:"summary"`
+}
+
+// FormMove is an objection form whose link text is kept but whose target
+// (host and path; query and fragment, whose tokens churn, are not
+// compared) changed: Meta's "right to object to" went from a contact form
+// to a generic help page. Old and New are the links' hrefs as the page had
+// them.
+type FormMove struct {
+	Text string `json:"text"`
+	Old  string `json:"old"`
+	New  string `json:"new"`
 }
 
 // DateChange is one date fact that changed. Old or New is "" (null in

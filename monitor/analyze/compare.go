@@ -41,10 +41,20 @@ func Compare(before, after *FactSheet) *Analysis {
 	a.PurposesAdded, a.PurposesRemoved = topicDiff(before, after, KindPurpose, a.Statements)
 	a.RightsAdded, a.RightsRemoved = topicDiff(before, after, KindRight, a.Statements)
 	a.Dates = dateDiff(before.Dates, after.Dates)
-	formsGone := objectionFormsGone(before, after)
-	a.Severity = severity(a, formsGone)
+	var formsGone []Link
+	formsGone, a.FormsMoved = objectionFormChanges(before, after)
+	a.Severity = severity(a, formsGone, effectiveKept(a, after))
 	a.Summary = summary(a, formsGone, labels)
 	return a
+}
+
+// effectiveKept reports whether the sheet after has an effective date and
+// the analysis changes none.
+func effectiveKept(a *Analysis, after *FactSheet) bool {
+	if slices.ContainsFunc(a.Dates, func(d DateChange) bool { return d.Role == RoleEffective }) {
+		return false
+	}
+	return slices.ContainsFunc(after.Dates, func(d DateFact) bool { return d.Role == RoleEffective })
 }
 
 // topicDiff returns the ids of kind that after has and before lacks, and
@@ -97,21 +107,42 @@ func borneOut(id string, c Change, changes []StatementChange, sh *FactSheet) boo
 // dateDiff compares the distinct dates of each role. A date repeated is
 // not a change; dates that went and came in the same role are paired in
 // order ("effective 2025-04-07 → 2025-05-27"), the rest stand alone.
+//
+// A date of no known role is the same date as one with a role in the
+// other sentences that name it: it went only when the sheet after has it
+// in no role at all (and came only when the one before had it in none), and
+// a date that went or came with a role is not told again without one.
+// Facebook's Data Policy gave its date of last revision in a banner as well
+// ("We've updated our … Data Policy … on January 4, 2022."): both went in
+// July 2022, and the summary said "Last updated 4 Jan 2022 → none. Date
+// removed: 4 Jan 2022.", one date twice.
 func dateDiff(before, after []DateFact) []DateChange {
 	out := []DateChange{}
+	has := func(facts []DateFact, date string) bool {
+		return slices.ContainsFunc(facts, func(x DateFact) bool { return x.Date == date })
+	}
+	// The dates that went, and came, in a known role.
+	var wentKnown, cameKnown []DateFact
 	for _, role := range []DateRole{RoleEffective, RoleUpdated, RoleUpcoming, RoleDeadline, RoleOther} {
 		o, n := distinctDates(before, role), distinctDates(after, role)
 		var gone, came []DateFact
 		for _, d := range o {
-			if !slices.ContainsFunc(n, func(x DateFact) bool { return x.Date == d.Date }) {
+			if role == RoleOther && (has(after, d.Date) || has(wentKnown, d.Date)) {
+				continue
+			}
+			if !has(n, d.Date) {
 				gone = append(gone, d)
 			}
 		}
 		for _, d := range n {
-			if !slices.ContainsFunc(o, func(x DateFact) bool { return x.Date == d.Date }) {
+			if role == RoleOther && (has(before, d.Date) || has(cameKnown, d.Date)) {
+				continue
+			}
+			if !has(o, d.Date) {
 				came = append(came, d)
 			}
 		}
+		wentKnown, cameKnown = append(wentKnown, gone...), append(cameKnown, came...)
 		for i := 0; i < max(len(gone), len(came)); i++ {
 			c := DateChange{Role: role}
 			if i < len(gone) {
@@ -192,46 +223,115 @@ func change(c Change, st Statement) StatementChange {
 	return StatementChange{Change: c, IDs: st.IDs, Quote: st.Text, Section: st.Section}
 }
 
-// objectionFormsGone returns the links offered with the right to object
-// before that after no longer offers, by neither target nor text. Targets are
-// compared without query and fragment, which carry tokens that churn.
-func objectionFormsGone(before, after *FactSheet) []Link {
+// objectionFormChanges compares the links offered with the right to
+// object before and after. Targets are compared by linkTarget, without
+// query and fragment, which carry tokens that churn.
+//
+// A form whose link text after still offers at another target moved: the
+// forms of one text (folded) whose targets the other sheet lacks under that
+// text are paired in order, old with new. Meta's "right to object to" went
+// from one contact form to another in 2023 and to a generic help page in
+// 2026, and both changes were told only as effective dates. A form left
+// unpaired is kept when after offers its target under another text (a
+// link reworded) or still offers its text (another form of the same
+// words); otherwise it is gone.
+func objectionFormChanges(before, after *FactSheet) (gone []Link, moved []FormMove) {
 	var f folder
-	newForms := after.ObjectionForms()
-	var gone []Link
-	for _, l := range before.ObjectionForms() {
-		if strings.HasPrefix(l.Href, "#") {
-			continue // a note in the page, not a form
+	type form struct {
+		link         Link
+		text, target string
+	}
+	forms := func(sh *FactSheet) []form {
+		var out []form
+		for _, l := range sh.ObjectionForms() {
+			out = append(out, form{link: l, text: f.key(l.Text), target: linkTarget(l.Href)})
 		}
-		text, target := f.key(l.Text), linkTarget(l.Href)
-		kept := slices.ContainsFunc(newForms, func(n Link) bool {
-			return linkTarget(n.Href) == target || f.key(n.Text) == text
-		})
-		if !kept && !slices.Contains(gone, l) {
-			gone = append(gone, l)
+		return out
+	}
+	oldForms, newForms := forms(before), forms(after)
+	offers := func(forms []form, text, target string) bool {
+		return slices.ContainsFunc(forms, func(x form) bool { return x.text == text && x.target == target })
+	}
+	// pending holds, by text, the new forms not yet paired whose target the
+	// sheet before lacks under that text.
+	pending := map[string][]form{}
+	for _, n := range newForms {
+		if !offers(oldForms, n.text, n.target) && !slices.ContainsFunc(pending[n.text], func(x form) bool { return x.target == n.target }) {
+			pending[n.text] = append(pending[n.text], n)
 		}
 	}
-	return gone
+	var done []form // old forms already told, by text and target
+	for _, o := range oldForms {
+		if strings.HasPrefix(o.link.Href, "#") {
+			continue // a note in the page, not a form
+		}
+		if offers(newForms, o.text, o.target) || offers(done, o.text, o.target) {
+			continue
+		}
+		done = append(done, o)
+		if p := pending[o.text]; len(p) > 0 {
+			pending[o.text] = p[1:]
+			moved = append(moved, FormMove{Text: o.link.Text, Old: o.link.Href, New: p[0].link.Href})
+			continue
+		}
+		kept := slices.ContainsFunc(newForms, func(n form) bool { return n.target == o.target || n.text == o.text })
+		if !kept && !slices.Contains(gone, o.link) {
+			gone = append(gone, o.link)
+		}
+	}
+	return gone, moved
 }
 
+// linkTarget is what a link leads to: its host, lower-cased and without
+// "www.", and its path without a trailing slash. Scheme, query and
+// fragment are left out: they change with tokens and redirections, not
+// with the page.
 func linkTarget(href string) string {
 	u, err := url.Parse(href)
 	if err != nil {
 		return href
 	}
-	return strings.ToLower(u.Host) + strings.TrimSuffix(u.Path, "/")
+	return strings.TrimPrefix(strings.ToLower(u.Host), "www.") + strings.TrimSuffix(u.Path, "/")
+}
+
+// shortHref writes a link for people: without its query and fragment,
+// whose tokens say nothing to a reader.
+func shortHref(href string) string {
+	u, err := url.Parse(href)
+	if err != nil {
+		return href
+	}
+	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
+	return u.String()
 }
 
 // severity ranks a change: critical when the policy takes more (a category
 // or purpose added), sets or moves a deadline, or takes away the right to
-// object or its form; notable when a binding date moves or something is no
-// longer collected; info for wording and for dates of no known role
-// (RoleOther), which the summary still names.
-func severity(a *Analysis, formsGone []Link) Severity {
+// object or its form; notable when a binding date moves, something is no
+// longer collected, or an objection form moved; info for wording and for
+// dates of no known role (RoleOther), which the summary still names.
+// effectiveKept says the policy keeps its effective date unchanged.
+//
+// A form that moved is notable, not critical: the right and a link to
+// exercise it are still there in the same words, and whether the new page
+// still lets one object cannot be told from its address (Meta's went from
+// one contact form to another in 2023, routine plumbing, and to a generic
+// help page in 2026). Critical is an immediate alert at every subscriber's
+// default threshold, kept for what certainly takes something away: a form
+// gone, the right gone, a deadline. Notable puts the move in the digest,
+// the web view and the summary, where a journalist reads it.
+//
+// An updated date that goes while the effective date stays is info: it is
+// a notice of a revision ("We updated our Privacy Policy on December 16,
+// 2025.") taken down once read, while the date that binds stays as it was.
+// A last-updated date that comes or moves is a revision, and one that goes
+// with no effective date left takes the policy's only date: those stay
+// notable.
+func severity(a *Analysis, formsGone []Link, effectiveKept bool) Severity {
 	critical := len(a.ScopeAdded) > 0 || len(a.PurposesAdded) > 0 ||
 		slices.Contains(a.RightsRemoved, "object") || len(formsGone) > 0
 	notable := len(a.ScopeRemoved) > 0 || len(a.PurposesRemoved) > 0 ||
-		len(a.RightsAdded) > 0 || len(a.RightsRemoved) > 0
+		len(a.RightsAdded) > 0 || len(a.RightsRemoved) > 0 || len(a.FormsMoved) > 0
 	for _, d := range a.Dates {
 		switch d.Role {
 		case RoleDeadline:
@@ -240,7 +340,11 @@ func severity(a *Analysis, formsGone []Link) Severity {
 			} else {
 				notable = true
 			}
-		case RoleEffective, RoleUpdated, RoleUpcoming:
+		case RoleUpdated:
+			if d.New != "" || !effectiveKept {
+				notable = true
+			}
+		case RoleEffective, RoleUpcoming:
 			notable = true
 		}
 	}
@@ -302,6 +406,9 @@ func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
 	}
 	for _, l := range formsGone {
 		parts = append(parts, fmt.Sprintf("Objection form gone: %q.", l.Text))
+	}
+	for _, m := range a.FormsMoved {
+		parts = append(parts, fmt.Sprintf("Objection form %q moved: %s → %s.", m.Text, shortHref(m.Old), shortHref(m.New)))
 	}
 	var others []DateChange
 	for _, d := range a.Dates {

@@ -111,6 +111,14 @@ We use your information to personalise your feed and to show you ads.`,
 			want:  Analysis{Severity: SeverityInfo, Summary: "Wording only."},
 		},
 		{
+			// A video's "Play Video" button is a link alone on its line: a
+			// label of the page, not a statement about videos.
+			name:  "a video's play button added",
+			after: strings.Replace(basePolicy, "## How we use it\n", "## How we use it\nPlay Video\n", 1),
+			links: append(slices.Clone(baseLinks), Link{Text: "Play Video", Href: "https://www.facebook.com/video_redirect/?id=1078484169415755"}),
+			want:  Analysis{Severity: SeverityInfo, Summary: "Wording only."},
+		},
+		{
 			name:  "right to object removed",
 			after: strings.Replace(basePolicy, "You have the right to object: use the objection form.\n", "", 1),
 			want: Analysis{RightsRemoved: []string{"object"}, Severity: SeverityCritical,
@@ -400,6 +408,73 @@ func TestCompareDates(t *testing.T) {
 			summary:  "Effective date 2 Feb 2026 → 3 Mar 2026. Date changed: 14 Jul 2026 → 1 Jul 2026.",
 		},
 		{
+			// Facebook, July 2022: the Data Policy's "Date of Last
+			// Revision" and its banner went with it, the same date twice.
+			name:     "a date removed with a role and without one is said once",
+			before:   "We’ve updated our Terms of Service and Data Policy to reflect the new name on January 4, 2022.\nDate of Last Revision: 4 January, 2022",
+			after:    "Effective July 26, 2022",
+			dates:    []DateChange{{Role: RoleEffective, New: "2022-07-26"}, {Role: RoleUpdated, Old: "2022-01-04"}},
+			severity: SeverityNotable,
+			summary:  "Effective date none → 26 Jul 2022. Last updated 4 Jan 2022 → none.",
+		},
+		{
+			name:     "a date added with a role and without one is said once",
+			before:   "Our report came out on 3 March 2025.",
+			after:    "Our report came out on 3 March 2025.\nLast updated: 16 December 2025. We changed our name on 16 December 2025.",
+			dates:    []DateChange{{Role: RoleUpdated, New: "2025-12-16"}},
+			severity: SeverityNotable,
+			summary:  "Last updated none → 16 Dec 2025.",
+		},
+		{
+			name:     "a date of no known role still there in a role is not removed",
+			before:   "Last updated: 4 January 2022.\nWe changed our name on 4 January 2022.",
+			after:    "Last updated: 4 January 2022.",
+			severity: SeverityInfo,
+			summary:  "Wording only.",
+		},
+		// Meta's printable policy, March 2026: the banner "We updated our
+		// Privacy Policy on …" went, the policy's effective date stayed.
+		{
+			name:     "the update notice goes, the effective date stays",
+			before:   "Effective December 16, 2025\nWe updated our Privacy Policy on December 16, 2025.",
+			after:    "Effective December 16, 2025",
+			dates:    []DateChange{{Role: RoleUpdated, Old: "2025-12-16"}},
+			severity: SeverityInfo,
+			summary:  "Last updated 16 Dec 2025 → none.",
+		},
+		{
+			name:     "the last-updated date goes and no effective date is left",
+			before:   "Our policy.\nLast updated: 16 December 2025.",
+			after:    "Our policy.",
+			dates:    []DateChange{{Role: RoleUpdated, Old: "2025-12-16"}},
+			severity: SeverityNotable,
+			summary:  "Last updated 16 Dec 2025 → none.",
+		},
+		{
+			name:     "the last-updated date goes as the effective date moves",
+			before:   "Effective June 16, 2025\nWe updated our Privacy Policy on December 16, 2025.",
+			after:    "Effective December 16, 2025",
+			dates:    []DateChange{{Role: RoleEffective, Old: "2025-06-16", New: "2025-12-16"}, {Role: RoleUpdated, Old: "2025-12-16"}},
+			severity: SeverityNotable,
+			summary:  "Effective date 16 Jun 2025 → 16 Dec 2025. Last updated 16 Dec 2025 → none.",
+		},
+		{
+			name:     "the last-updated date moves, the effective date stays",
+			before:   "Effective June 16, 2025\nLast updated: 1 December 2025.",
+			after:    "Effective June 16, 2025\nLast updated: 16 December 2025.",
+			dates:    []DateChange{{Role: RoleUpdated, Old: "2025-12-01", New: "2025-12-16"}},
+			severity: SeverityNotable,
+			summary:  "Last updated 1 Dec 2025 → 16 Dec 2025.",
+		},
+		{
+			name:     "an update notice comes, the effective date stays",
+			before:   "Effective June 16, 2025",
+			after:    "Effective June 16, 2025\nWe updated our Privacy Policy on December 16, 2025.",
+			dates:    []DateChange{{Role: RoleUpdated, New: "2025-12-16"}},
+			severity: SeverityNotable,
+			summary:  "Last updated none → 16 Dec 2025.",
+		},
+		{
 			name:     "a date repeated is no change",
 			before:   "Our report comes out on July 14th, 2026.",
 			after:    "Our report comes out on July 14th, 2026, as said on 14 July 2026.",
@@ -420,5 +495,130 @@ func TestCompareDates(t *testing.T) {
 				t.Errorf("Compare: %s %+v %q\nwant %s %+v %q", a.Severity, dates, a.Summary, tt.severity, tt.dates, tt.summary)
 			}
 		})
+	}
+}
+
+// Meta's form for the right to object in the legitimate-interest section,
+// as it moved: one contact form, another, then a generic help page.
+const (
+	metaForm2022 = "https://www.facebook.com/help/contact/1638046109617856"
+	metaForm2023 = "https://www.facebook.com/help/contact/367438723733209"
+	metaHelp2026 = "https://help.meta.com/support/privacy/"
+)
+
+const objectPolicy = `# Legitimate interests
+Effective April 7, 2025
+We process your information as necessary for our legitimate interests. Where we rely on them, you have the right to object to this processing.
+## Other rights
+You can opt out of ads in your settings or with this form.`
+
+// TestCompareObjectionFormMoved: a form whose link text is kept but whose
+// target (host and path) changed is reported as moved, old → new, at least
+// notable; churn of query, fragment, scheme, "www." or a trailing slash is
+// no move. A form gone stays critical.
+func TestCompareObjectionFormMoved(t *testing.T) {
+	object := func(href string) Link { return Link{Text: "right to object to", Href: href} }
+	settings := Link{Text: "this form", Href: "https://www.facebook.com/help/contact/1994830130782319"}
+	tests := []struct {
+		name          string
+		before, after string // "": objectPolicy
+		old, new      []Link
+		moved         []FormMove
+		severity      Severity
+		summary       string
+	}{
+		{
+			name: "to another contact form",
+			old:  []Link{object(metaForm2022), settings}, new: []Link{object(metaForm2023), settings},
+			moved:    []FormMove{{Text: "right to object to", Old: metaForm2022, New: metaForm2023}},
+			severity: SeverityNotable,
+			summary:  `Objection form "right to object to" moved: ` + metaForm2022 + " → " + metaForm2023 + ".",
+		},
+		{
+			name: "to a generic help page, with tokens",
+			old:  []Link{object(metaForm2023 + "?ref=pp&token=a1"), settings}, new: []Link{object(metaHelp2026 + "?token=b2#object"), settings},
+			moved:    []FormMove{{Text: "right to object to", Old: metaForm2023 + "?ref=pp&token=a1", New: metaHelp2026 + "?token=b2#object"}},
+			severity: SeverityNotable,
+			summary:  `Objection form "right to object to" moved: ` + metaForm2023 + " → " + metaHelp2026 + ".",
+		},
+		{
+			name:  "with the effective date",
+			after: strings.Replace(objectPolicy, "April 7", "May 27", 1),
+			old:   []Link{object(metaForm2023), settings}, new: []Link{object(metaHelp2026), settings},
+			moved:    []FormMove{{Text: "right to object to", Old: metaForm2023, New: metaHelp2026}},
+			severity: SeverityNotable,
+			summary:  `Objection form "right to object to" moved: ` + metaForm2023 + " → " + metaHelp2026 + ". Effective date 7 Apr 2025 → 27 May 2025.",
+		},
+		{
+			name: "query and fragment churn",
+			old:  []Link{object(metaForm2023 + "?token=1"), settings}, new: []Link{object(metaForm2023 + "?token=2&ref=x#top"), settings},
+			severity: SeverityInfo, summary: "Wording only.",
+		},
+		{
+			name: "scheme, www, case of the host, trailing slash",
+			old:  []Link{object(metaForm2023), settings}, new: []Link{object("http://Facebook.com/help/contact/367438723733209/"), settings},
+			severity: SeverityInfo, summary: "Wording only.",
+		},
+		{
+			name: "link text changed, target kept",
+			old:  []Link{object(metaForm2023), settings}, new: []Link{{Text: "object", Href: metaForm2023}, settings},
+			severity: SeverityInfo, summary: "Wording only.",
+		},
+		{
+			name:     "one of two forms of the same text moved",
+			before:   objectPolicy + "\nYou can also object to it with this form.",
+			after:    objectPolicy + "\nYou can also object to it with this form.",
+			old:      []Link{object(metaForm2023), settings, {Text: "this form", Href: "https://help.instagram.com/contact/117037592428568"}},
+			new:      []Link{object(metaForm2023), settings, {Text: "this form", Href: "https://help.instagram.com/contact/2020"}},
+			moved:    []FormMove{{Text: "this form", Old: "https://help.instagram.com/contact/117037592428568", New: "https://help.instagram.com/contact/2020"}},
+			severity: SeverityNotable,
+			summary:  `Objection form "this form" moved: https://help.instagram.com/contact/117037592428568 → https://help.instagram.com/contact/2020.`,
+		},
+		{
+			name:     "one form moved, another gone",
+			after:    strings.Replace(objectPolicy, " or with this form", "", 1),
+			old:      []Link{object(metaForm2022), settings},
+			new:      []Link{object(metaForm2023)},
+			moved:    []FormMove{{Text: "right to object to", Old: metaForm2022, New: metaForm2023}},
+			severity: SeverityCritical,
+			summary:  `Objection form gone: "this form". Objection form "right to object to" moved: ` + metaForm2022 + " → " + metaForm2023 + ".",
+		},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := Compare(tx.FactSheet(cmp.Or(tt.before, objectPolicy), "en", tt.old), tx.FactSheet(cmp.Or(tt.after, objectPolicy), "en", tt.new))
+			if !slices.Equal(a.FormsMoved, tt.moved) || a.Severity != tt.severity || a.Summary != tt.summary {
+				t.Errorf("Compare: moved %+v, %s, %q\nwant moved %+v, %s, %q", a.FormsMoved, a.Severity, a.Summary, tt.moved, tt.severity, tt.summary)
+			}
+		})
+	}
+}
+
+// A moved form is in the analysis's JSON as forms_moved, which is absent
+// when no form moved (analyses stored before it have none).
+func TestAnalysisJSONFormsMoved(t *testing.T) {
+	a := &Analysis{ScopeAdded: []string{}, ScopeRemoved: []string{}, PurposesAdded: []string{}, PurposesRemoved: []string{},
+		RightsAdded: []string{}, RightsRemoved: []string{}, Dates: []DateChange{}, Statements: []StatementChange{},
+		FormsMoved: []FormMove{{Text: "right to object to", Old: metaForm2023, New: metaHelp2026}},
+		Severity:   SeverityNotable, Summary: "Objection form moved."}
+	data, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"forms_moved":[{"text":"right to object to","old":"` + metaForm2023 + `","new":"` + metaHelp2026 + `"}]`
+	if !strings.Contains(string(data), want) {
+		t.Errorf("JSON %s\nwant it to hold %s", data, want)
+	}
+	var back Analysis
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, &back) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", back, *a)
+	}
+	a.FormsMoved = nil
+	if data, _ := json.Marshal(a); strings.Contains(string(data), "forms_moved") {
+		t.Errorf("no form moved, JSON %s", data)
 	}
 }

@@ -420,6 +420,14 @@ func (t *Taxonomy) isFiller(w, lang string) bool {
 	return false
 }
 
+// announces reports whether words hold a cue of an announced update that
+// reaches the statement after them (taxonomy.yaml's "announce").
+func (t *Taxonomy) announces(words []string, lang string) bool {
+	found := false
+	t.announce.find(words, lang, func(match) { found = true })
+	return found
+}
+
 // anywhereRole returns the role of the first "anywhere" cue in words, or -1.
 func (t *Taxonomy) anywhereRole(words []string, lang string) int {
 	role := -1

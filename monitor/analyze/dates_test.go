@@ -170,6 +170,37 @@ func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
 		{"en", "From 4 April 2026, we will use your public posts to train AI.", []DateRole{RoleUpcoming}},
 		{"fr", "Ces modifications entreront en vigueur le 3 mars 2026.", []DateRole{RoleUpcoming}},
 		{"fr", "À partir du 4 avril 2026, nous utiliserons vos publications publiques pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+		// An update announced in the sentence before, in the same
+		// paragraph, makes the effective date the upcoming one; so does
+		// "the new policy" or "the updated policy" (Meta, April 2025: "We
+		// are updating our Privacy Policy. The new policy takes effect on
+		// 27 May 2025." was read as the policy in force since then).
+		{"en", "We are updating our Privacy Policy. The new policy takes effect on 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We're updating our Privacy Policy. It takes effect on 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We are updating our Privacy Policy. Effective 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "The new policy takes effect on 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "The updated Privacy Policy is effective from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous mettons à jour notre Politique de confidentialité. La nouvelle politique prend effet le 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous mettons à jour notre Politique de confidentialité. Elle prend effet le 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous mettons à jour notre Politique de confidentialité, qui prend effet le 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "La nouvelle politique entrera en vigueur le 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "La nouvelle politique prendra effet le 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "La nouvelle politique prend effet le 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "La politique mise à jour prend effet le 27 mai 2025.", []DateRole{RoleUpcoming}},
+		// The policy's own date stays effective: without an announcement,
+		// with one in another paragraph, with an update already made, or
+		// with a habit of updating ("will update" reaches its own sentence
+		// only).
+		{"en", "This policy takes effect on 1 January 2024.", []DateRole{RoleEffective}},
+		{"en", "Effective May 27, 2025", []DateRole{RoleEffective}},
+		{"en", "We are updating our Privacy Policy.\nThis policy takes effect on 1 January 2024.", []DateRole{RoleEffective}},
+		{"en", "We updated our Privacy Policy. It took effect on 1 January 2024.", []DateRole{RoleEffective}},
+		{"en", "We will update this policy from time to time. This policy takes effect on 1 January 2024.", []DateRole{RoleEffective}},
+		{"en", "This updated policy is effective from 1 January 2024.", []DateRole{RoleEffective}},
+		{"fr", "Cette politique prend effet le 1er janvier 2024.", []DateRole{RoleEffective}},
+		{"fr", "En vigueur le 27 mai 2025", []DateRole{RoleEffective}},
+		{"fr", "Nous mettons à jour notre Politique de confidentialité.\nCette politique prend effet le 1er janvier 2024.", []DateRole{RoleEffective}},
+		{"fr", "Nous avons mis à jour notre Politique de confidentialité. Elle a pris effet le 1er janvier 2024.", []DateRole{RoleEffective}},
 		// Ordinary dates stay what they were.
 		{"en", "Last updated: 2 February 2026.", []DateRole{RoleUpdated}},
 		{"en", "You can object at any time; this policy was last updated on 2 February 2026.", []DateRole{RoleUpdated}},

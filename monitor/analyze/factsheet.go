@@ -18,6 +18,7 @@ const (
 	maxLinks          = 5000     // links placed in the text per version
 	cueLookBehind     = 200      // bytes before a date searched for its role
 	linkSearchWindow  = 64 << 10 // how far ahead a link's text is looked for
+	maxLabelWords     = 4        // a paragraph that is a link's text this short is a label (see isLabel)
 )
 
 // FactSheet reads one version's readable text (monitor/extract's format)
@@ -55,6 +56,9 @@ type sheetBuilder struct {
 	sheet FactSheet
 	f     folder
 	forms []PlacedLink // objection-form links, by position in the text
+	// labels holds the texts of the version's short links (see isLabel):
+	// true for a label, false for the text of an objection form.
+	labels map[string]bool
 
 	section     string
 	sectionIDs  []int // entry indexes the heading mentions
@@ -172,6 +176,10 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		}
 		cellStart = cellEnd + len(" | ")
 	}
+	if !item && b.isLabel(line) {
+		// Its dates are read; it states nothing, and leads into nothing.
+		return
+	}
 	// The context of a block is the block itself and its lead-in: the
 	// paragraph before a list, or a paragraph ending with a colon ("Why and
 	// how we process your information:"). It works both ways: a lead-in
@@ -244,20 +252,30 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	slices.Sort(sn.entries)
 	sn.entries = slices.Compact(sn.entries)
 	if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
+		// The statement before in the same block (line) may announce an
+		// update whose date this one gives.
+		prev := ""
+		if n := len(b.block); n > 0 {
+			prev = text[b.block[n-1].start:b.block[n-1].end]
+		}
 		// The "anywhere" cues need the statement's words, which the next
 		// fold (of the text before each date) overwrites.
-		b.findDates(s, sn.entries, b.t.anywhereRole(words, b.lang))
+		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang))
 	}
 	return sn
 }
 
-// findDates finds the dates of statement s and gives each its role.
-func (b *sheetBuilder) findDates(s string, entries []int, stmtRole int) {
+// findDates finds the dates of statement s and gives each its role. prev
+// is the statement before s in its block, "" when s is the first.
+func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int) {
 	fallback := stmtRole
 	if fallback < 0 {
 		fallback = b.sectionRole
 	}
 	announced := fallback >= 0 && b.t.roles[fallback].Role == RoleUpcoming
+	// Whether prev announces an update is read when an effective date
+	// asks, once: most statements with a date have none.
+	prevRead := prev == ""
 	prevEnd := 0
 	for _, sp := range findDateSpans(s, b.lang, maxDates-len(b.pendingDates), &b.yearWindows) {
 		role := RoleOther
@@ -272,8 +290,16 @@ func (b *sheetBuilder) findDates(s string, entries []int, stmtRole int) {
 				continue
 			}
 			role = b.t.roles[c.role].Role
-			// "We'll soon be updating our policy, effective 26 June": the
-			// effective date of an announced update is upcoming.
+			// "We'll soon be updating our policy, effective 26 June", "We
+			// are updating our Privacy Policy. The new policy takes effect
+			// on 27 May 2025.": the effective date of an announced update
+			// is upcoming. Only the statement just before counts, and
+			// only a cue that announces (not "will update", said of a
+			// habit as often as of a plan); a "This policy takes effect…"
+			// alone is the policy's own date.
+			if role == RoleEffective && !announced && !prevRead {
+				announced, prevRead = b.t.announces(b.f.fold(prev), b.lang), true
+			}
 			if role == RoleEffective && announced {
 				role = RoleUpcoming
 			}
@@ -340,7 +366,8 @@ func (b *sheetBuilder) statements(text string) {
 }
 
 // placeLinks places the links in the text (PlaceLinks) and keeps those
-// that look like objection forms.
+// that look like objection forms, and the texts of the short links that
+// may stand alone as labels.
 func (b *sheetBuilder) placeLinks(text string, links []Link) {
 	if len(links) > maxLinks {
 		links = links[:maxLinks]
@@ -350,6 +377,51 @@ func (b *sheetBuilder) placeLinks(text string, links []Link) {
 			b.forms = append(b.forms, p)
 		}
 	}
+	// Every link counts, placed or not: the extraction lists a link once
+	// however many times the page repeats it.
+	for _, l := range links {
+		anchor := strings.TrimSpace(l.Text)
+		if anchor == "" || l.Href == "" || !labelShaped(anchor) {
+			continue
+		}
+		if label, seen := b.labels[anchor]; seen && !label {
+			continue // the text of an objection form, wherever it stands
+		}
+		if b.labels == nil {
+			b.labels = map[string]bool{}
+		}
+		b.labels[anchor] = !b.isForm(anchor, l.Href)
+	}
+}
+
+// isLabel reports whether a paragraph (not a list item) is a label of the
+// page rather than a statement: it is, word for word, the text of one of
+// the version's links, of at most maxLabelWords words and without a
+// sentence's end. Such a paragraph is a button or a menu entry — "Play
+// Video" under each of Meta's videos, "Cookie settings", "Download your
+// information" — that names where it leads, not what the policy does:
+// "Play Video" was a statement about videos, and its coming and going a
+// change of statements. The text alone cannot tell a label from a heading
+// that lost its markup ("Withdraw consent" in a list of rights), so a
+// paragraph without a link stays a statement; a link to object stays one
+// too, as it is where one objects (its link is the form).
+func (b *sheetBuilder) isLabel(line string) bool {
+	return b.labels[line] && !strings.Contains(line, " | ")
+}
+
+// labelShaped reports whether a text is short enough, and unfinished
+// enough, to be a label: at most maxLabelWords words and no final . ! ? : or ;.
+func labelShaped(s string) bool {
+	if strings.ContainsAny(s[len(s)-1:], ".!?:;") {
+		return false
+	}
+	words := 0
+	for range strings.FieldsSeq(s) {
+		if words++; words > maxLabelWords {
+			return false
+		}
+	}
+	return true
 }
 
 // isForm reports whether a link looks like a way to object: its text

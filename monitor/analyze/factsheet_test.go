@@ -409,3 +409,86 @@ func TestFactSheetLeavesDeniedStatementsOut(t *testing.T) {
 			a.PurposesAdded, a.ScopeAdded, a.Severity)
 	}
 }
+
+// TestAITrainingWording: what is read as AI training, and what is not —
+// training people (staff, courses), trains, and (for now, see
+// taxonomy.yaml) "train our products".
+func TestAITrainingWording(t *testing.T) {
+	tests := []struct {
+		lang, text string
+		want       []string // the sheet's ids, in taxonomy order
+	}{
+		// Training "our products" is not read as AI training, on purpose
+		// (see taxonomy.yaml): the May 2025 step must stay a new purpose.
+		{"en", "We also share information with Meta Companies to support innovation. For example, your videos can help train our products to recognize objects, like trees, or activities, like when a dog chases a ball.",
+			[]string{"videos"}},
+		{"fr", "Par exemple, vos vidéos peuvent aider à entraîner nos produits à reconnaître des objets.", []string{"videos"}},
+		// Improving AI is developing it; supporting AI research is
+		// research, not providing AI features.
+		{"en", "We use your information to:\n- Improve our AI technologies and support AI research", []string{"ai_training", "research"}},
+		{"en", "We use your posts to train our AI models.", []string{"posts", "ai_training"}},
+		// Not AI training.
+		{"en", "We train our staff to handle your posts and photos with care.", []string{"posts", "photos"}},
+		{"en", "We train our employees on how to protect your photos and our systems.", []string{"photos"}},
+		{"en", "Our staff attend training courses about your posts.", []string{"posts"}},
+		{"en", "We offer training tools to businesses that use your photos.", []string{"photos"}},
+		{"en", "We collect your location when you are near a train station.", []string{"location"}},
+		{"en", "Trained reviewers look at your posts for safety and integrity.", []string{"posts", "safety"}},
+		{"fr", "Nous formons notre personnel à la protection de vos photos.", []string{"photos"}},
+		{"fr", "Nos employés suivent des formations sur vos publications.", []string{"posts"}},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		if got := sheetIDs(tx.FactSheet(tt.text, tt.lang, nil)); !slices.Equal(got, tt.want) {
+			t.Errorf("%s %q: ids %v, want %v", tt.lang, tt.text, got, tt.want)
+		}
+	}
+}
+
+// TestFactSheetSkipsUILabels: a paragraph that is nothing but the text of
+// one of the page's links, a few words without a full stop, is a button or
+// a menu entry of the page ("Play Video" on each of Meta's videos, "Cookie
+// settings"), not a statement about videos or cookies. A statement that
+// holds a link, a list item, a sentence that is a link, a label the text
+// alone gives (no link) and a link to object stay statements.
+func TestFactSheetSkipsUILabels(t *testing.T) {
+	play := Link{Text: "Play Video", Href: "https://www.facebook.com/video_redirect/?id=1078484169415755"}
+	tests := []struct {
+		name  string
+		text  string
+		links []Link
+		want  []string // statement texts
+	}{
+		{"a video's button", "We collect your posts.\nPlay Video\nWe use your photos to show you ads.", []Link{play},
+			[]string{"We collect your posts.", "We use your photos to show you ads."}},
+		{"the same button twice", "Play Video\nWe collect your posts.\nPlay Video", []Link{play},
+			[]string{"We collect your posts."}},
+		{"a settings link", "## View and manage your information\nCookie settings\nManage location settings", []Link{
+			{Text: "Cookie settings", Href: "https://www.facebook.com/privacy/policies/cookies/"},
+			{Text: "Manage location settings", Href: "https://www.facebook.com/settings/location"}}, nil},
+		{"the button's words in a sentence", "Press Play Video to watch how we use your videos.", []Link{play},
+			[]string{"Press Play Video to watch how we use your videos."}},
+		{"without the link", "Play Video", nil, []string{"Play Video"}},
+		{"a list of data", "We collect:\n- Photos\n- Videos", []Link{{Text: "Photos", Href: "https://example.com/glossary#photos"}},
+			[]string{"Photos", "Videos"}},
+		{"a sentence that is a link", "Learn what happens if you choose to share your friends list.", []Link{
+			{Text: "Learn what happens if you choose to share your friends list.", Href: "https://www.facebook.com/help/1"}},
+			[]string{"Learn what happens if you choose to share your friends list."}},
+		{"a link to object", "Opt out of ads", []Link{{Text: "Opt out of ads", Href: "https://www.facebook.com/help/contact/1994830130782319"}},
+			[]string{"Opt out of ads"}},
+		{"a label without a link", "## You have the following rights:\nWithdraw consent\nPort your information", nil,
+			[]string{"Withdraw consent", "Port your information"}},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, st := range tx.FactSheet(tt.text, "en", tt.links).Statements {
+				got = append(got, st.Text)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("statements %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -47,6 +47,7 @@ type Taxonomy struct {
 	terms     *matcher // entry patterns (target: entry index) and personal data (target: personalDataTarget)
 	before    *matcher // date cues just before a date (target: index in roles)
 	anywhere  *matcher // date cues anywhere in a statement (target: index in roles)
+	announce  *matcher // cues of an announced update that reach the next statement of their block
 	formLinks *matcher // link texts that make a link an objection form
 	requires  [][]int  // per role: entry indexes one of which its statement must mention
 
@@ -69,6 +70,11 @@ type roleSpec struct {
 	Before   map[string][]string `yaml:"before"`
 	Touching map[string][]string `yaml:"touching"`
 	Anywhere map[string][]string `yaml:"anywhere"`
+	// Announce cues are anywhere cues of an announced update that also
+	// reach the statement after theirs in the same block ("We are updating
+	// our Privacy Policy. The new policy takes effect on 27 May 2025.").
+	// Only the upcoming role has them.
+	Announce map[string][]string `yaml:"announce"`
 	Requires []string            `yaml:"requires"`
 }
 
@@ -285,7 +291,7 @@ func (t *Taxonomy) compile() error {
 			}
 		}
 	}
-	var before, anywhere []*pattern
+	var before, anywhere, announce []*pattern
 	t.requires = make([][]int, len(t.roles))
 	for r, spec := range t.roles {
 		switch spec.Role {
@@ -315,6 +321,18 @@ func (t *Taxonomy) compile() error {
 				}
 			}
 		}
+		if len(spec.Announce) > 0 && spec.Role != RoleUpcoming {
+			return fmt.Errorf("taxonomy date role %s: only upcoming has announce cues", spec.Role)
+		}
+		for _, lang := range slices.Sorted(maps.Keys(spec.Announce)) {
+			for _, src := range spec.Announce[lang] {
+				// An announcement is an anywhere cue in its own statement too.
+				if err := add(&anywhere, r, lang, src); err != nil {
+					return fmt.Errorf("taxonomy date role %s cue %q (%s): %w", spec.Role, src, lang, err)
+				}
+				announce = append(announce, anywhere[len(anywhere)-1])
+			}
+		}
 		for _, id := range spec.Requires {
 			i, ok := t.byID[id]
 			if !ok {
@@ -323,7 +341,7 @@ func (t *Taxonomy) compile() error {
 			t.requires[r] = append(t.requires[r], i)
 		}
 	}
-	t.terms, t.before, t.anywhere = newMatcher(terms), newMatcher(before), newMatcher(anywhere)
+	t.terms, t.before, t.anywhere, t.announce = newMatcher(terms), newMatcher(before), newMatcher(anywhere), newMatcher(announce)
 	t.formLinks = newMatcher(forms)
 	t.langs = slices.Sorted(maps.Keys(langs))
 	return nil
