@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,15 +32,67 @@ func (db *DB) Vacuum(ctx context.Context) error {
 // (VACUUM INTO), creating its parent directory. Writers may go on
 // meanwhile; the copy is the database as of the start. path must not exist
 // yet.
-func (db *DB) Backup(ctx context.Context, path string) error {
+//
+// The copy is written to a temporary file beside path, readable by its
+// owner only (as the database: it holds subscribers' addresses and the
+// signing key), checked with SQLite's integrity check, and only then
+// renamed to path: a copy that failed half way (a full disk) or does not
+// check out leaves nothing at path, so that a nightly backup job retries
+// with the same name instead of keeping an empty or broken file.
+func (db *DB) Backup(ctx context.Context, path string) (err error) {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backup to %s: file exists", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	if _, err := db.sql.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	// VACUUM INTO accepts an empty file; CreateTemp makes one 0600.
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".partial-*")
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	tmpPath := tmp.Name()
+	tmp.Close()
+	defer func() {
+		if err != nil {
+			os.Remove(tmpPath)
+		}
+	}()
+	if _, err := db.sql.ExecContext(ctx, `VACUUM INTO ?`, tmpPath); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if err := checkFile(ctx, tmpPath); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if err := os.Rename(tmpPath, path); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+// checkFile runs SQLite's integrity check on the database file at path,
+// read only: nil when it reports "ok".
+func checkFile(ctx context.Context, path string) error {
+	c, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	var report []string
+	rows, err := c.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	report, err = collect(rows, func(sc scanner) (line string, err error) {
+		err = sc.Scan(&line)
+		return line, err
+	})
+	if err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if r := strings.Join(report, "\n"); r != "ok" {
+		return fmt.Errorf("the copy fails its integrity check: %s", r)
 	}
 	return nil
 }

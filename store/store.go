@@ -111,7 +111,7 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("open database %s: %w", path, ErrNoDatabase)
 		}
-	} else if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	} else if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	sqlDB, err := sql.Open("sqlite", path+"?"+pragmas)
@@ -132,6 +132,25 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return &DB{sql: sqlDB, codec: c, path: path}, nil
+}
+
+// createPrivate creates the database file, and its folder, readable by its
+// owner only, unless it exists: it holds subscribers' addresses and the
+// key that signs their unsubscribe links, and SQLite gives its log files
+// the database file's mode. An existing file keeps the mode its owner
+// gave it.
+func createPrivate(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // Path is the database file's path.
