@@ -22,8 +22,15 @@ import (
 //
 // Only 'run' takes it: check, backup and the reading commands work beside
 // a daemon.
+//
+// The lock file is named after the database's real path, symbolic links
+// resolved: a daemon given a link to the database (or a path through a
+// linked folder) locks the same file as one given the database itself.
 func lockDatabase(path string) (unlock func(), err error) {
 	name := path + ".lock"
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		name = real + ".lock"
+	}
 	// Go opens files close-on-exec: the browser the daemon starts does not
 	// inherit the lock and cannot keep it after the daemon is gone.
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
