@@ -612,9 +612,22 @@ func TestCheckURL(t *testing.T) {
 		// Without "://" there is no scheme to blame.
 		{"example.org", `URL "example.org" must be absolute, starting with https:// or http://`},
 		{"example.org:8080/policy", `URL "example.org:8080/policy" must be absolute, starting with https:// or http://`},
+		{"https://example.org/policy ", `URL "https://example.org/policy " has white space before or after it`},
 	} {
 		if got := checkURL(c.url); got != c.want {
 			t.Errorf("checkURL(%q) = %q, want %q", c.url, got, c.want)
+		}
+	}
+	// A watch's URL is shown everywhere: no credentials in it, and the
+	// message does not repeat the password.
+	for _, c := range []struct{ url, want string }{
+		{"https://example.org/", ""},
+		{"http://admin:s3cretpw@127.0.0.1:18082/policy", `URL "http://admin:xxxxx@127.0.0.1:18082/policy" holds a user name or password, which would be shown in logs, events, alerts and the web view; remove it and send the credentials as a header instead, e.g. headers: {Authorization: "Basic <base64 of user:password>"}`},
+		{"https://token@example.org/", `URL "https://token@example.org/" holds a user name or password`},
+		{"ftp://example.org/", `URL "ftp://example.org/": the scheme must be http or https, not ftp`},
+	} {
+		if got := checkWatchURL(c.url); !strings.HasPrefix(got, c.want) || (c.want == "") != (got == "") || strings.Contains(got, "s3cretpw") {
+			t.Errorf("checkWatchURL(%q) = %q, want %q", c.url, got, c.want)
 		}
 	}
 }

@@ -490,7 +490,7 @@ func (p *parser) watch(n *yaml.Node, path string, s Settings) (w monitor.Watch, 
 	if v := f["url"]; !v.set() {
 		p.report(n, path, "missing url; every watch needs the address of its page")
 	} else if u, ok := p.text(v.value, field("url")); ok {
-		if msg := checkURL(u); msg != "" {
+		if msg := checkWatchURL(u); msg != "" {
 			p.report(v.value, field("url"), "%s", msg)
 		} else {
 			w.URL = u

@@ -104,6 +104,24 @@ func checkURL(raw string) string {
 	if u.Host == "" {
 		return fmt.Sprintf("URL %q has no host", raw)
 	}
+	if strings.TrimSpace(raw) != raw {
+		return fmt.Sprintf("URL %q has white space before or after it", raw)
+	}
+	return ""
+}
+
+// checkWatchURL is checkURL for a watch's page, which also may not hold
+// credentials: a watch's URL is shown everywhere (logs, events, alerts,
+// webhooks, the web view), and a password in it would be too. (A
+// webhook's URL is never shown, and may carry them.) The message shows
+// the URL redacted: it may end up in a journal.
+func checkWatchURL(raw string) string {
+	if msg := checkURL(raw); msg != "" {
+		return msg
+	}
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return fmt.Sprintf("URL %q holds a user name or password, which would be shown in logs, events, alerts and the web view; remove it and send the credentials as a header instead, e.g. headers: {Authorization: \"Basic <base64 of user:password>\"}", u.Redacted())
+	}
 	return ""
 }
 
