@@ -30,7 +30,7 @@ func runCommand() *command {
 		listen      string
 	}
 	return &command{
-		name: "run", args: "[--config FILE]", maxArgs: 0, createsDB: true, keepOnHangup: true,
+		name: "run", args: "[--config FILE] [--db FILE] [--listen ADDR] [--concurrency N]", maxArgs: 0, createsDB: true, keepOnHangup: true,
 		short: "run the daemon: check every watch on its schedule",
 		long: `Runs until interrupted (SIGINT or SIGTERM). Each watch is checked on its
 schedule (settings.schedule, or the watch's own), with a small fixed offset
@@ -46,8 +46,8 @@ SIGHUP does not reload the configuration: it is logged as a warning and
 the daemon keeps running; restart it to apply a changed file.
 
 One daemon runs per database: run holds a lock on DATABASE.lock beside it
-(with its pid inside), and a second run on the same database refuses to
-start. 'policywatch check' and the reading commands work beside it.
+(with its pid inside; beside the file itself when the path is a symbolic
+link), and a second run on the same database refuses to start. 'policywatch check' and the reading commands work beside it.
 
 Example:
   policywatch run --config /etc/policywatch/policywatch.yaml`,
