@@ -340,7 +340,9 @@ func eventsCommand() *command {
 		name: "events", args: "[--json] [--watch W] [--since TIME] [--kind K] [--severity S]", maxArgs: 0,
 		short: "list what the checks found, oldest first",
 		long: `Lists events oldest first: baseline, change, revert, anomaly, fetch_error,
-recovered. With --json, one JSON object per line: a stable interface for
+recovered, each with its number (#12), its time (UTC), kind, severity, the
+version it made current (v9: what show, diff, facts and explain take) and
+its summary. With --json, one JSON object per line: a stable interface for
 scripts (see "Events format" in the README).
 
 --since takes an RFC 3339 time (2025-05-01T00:00:00Z), a date (2025-05-01)
@@ -395,8 +397,14 @@ Examples:
 			if len(events) == 0 {
 				fmt.Fprintln(a.stderr, "no events")
 			}
+			// The version an event made current ("v27") is what show, diff,
+			// facts and explain take; the event's own number is not.
 			for _, e := range events {
-				fmt.Fprintf(a.stdout, "#%d %s %-12s %-8s %s\n", e.ID, e.Time.UTC().Format("2006-01-02 15:04"), e.Kind, e.Severity, printable(e.Summary))
+				version := "-"
+				if e.Version != 0 {
+					version = "v" + strconv.FormatInt(e.Version, 10)
+				}
+				fmt.Fprintf(a.stdout, "#%d %s %-12s %-8s %-5s %s\n", e.ID, e.Time.UTC().Format("2006-01-02 15:04"), e.Kind, e.Severity, version, printable(e.Summary))
 			}
 			return nil
 		},
