@@ -100,14 +100,14 @@ func ParseSeverities(list string) ([]Severity, error) {
 }
 
 // ParseSince reads when a listing starts, as people write it: an RFC 3339
-// time (2025-05-01T00:00:00Z), a date (2025-05-01, UTC) or a duration back
-// from now (72h, 30d).
+// time (2025-05-01T00:00:00Z), a date (2025-05-01, UTC), a date and time
+// without zone (2025-05-01T18:30 or "2025-05-01 18:30", UTC, as listings
+// print times) or a duration back from now (72h, 30d).
 func ParseSince(s string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
+	for _, layout := range []string{time.RFC3339, time.DateOnly, "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
 	}
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		if n, err := strconv.Atoi(days); err == nil && n >= 0 {

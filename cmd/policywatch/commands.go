@@ -310,7 +310,7 @@ type watchJSON struct {
 
 func watchStatus(s monitor.WatchSummary) string {
 	if s.Episode != nil {
-		return fmt.Sprintf("%s (%s since %s)", s.Episode.Kind, s.Episode.Reason, s.Episode.Since.UTC().Format("2006-01-02 15:04"))
+		return fmt.Sprintf("%s (%s since %s)", s.Episode.Kind, s.Episode.Reason, s.Episode.Since.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	return "ok"
 }
@@ -345,8 +345,9 @@ version it made current (v9: what show, diff, facts and explain take) and
 its summary. With --json, one JSON object per line: a stable interface for
 scripts (see "Events format" in the README).
 
---since takes an RFC 3339 time (2025-05-01T00:00:00Z), a date (2025-05-01)
-or a duration back from now (72h, 30d).
+--since takes an RFC 3339 time (2025-05-01T00:00:00Z), a date (2025-05-01),
+a date and time in UTC as listed ("2025-05-01 18:30") or a duration back
+from now (72h, 30d).
 
 Examples:
   policywatch events --watch meta-privacy-policy --since 30d
@@ -404,7 +405,7 @@ Examples:
 				if e.Version != 0 {
 					version = "v" + strconv.FormatInt(e.Version, 10)
 				}
-				fmt.Fprintf(a.stdout, "#%d %s %-12s %-8s %-5s %s\n", e.ID, e.Time.UTC().Format("2006-01-02 15:04"), e.Kind, e.Severity, version, printable(e.Summary))
+				fmt.Fprintf(a.stdout, "#%d %s %-12s %-8s %-5s %s\n", e.ID, e.Time.UTC().Format("2006-01-02 15:04 UTC"), e.Kind, e.Severity, version, printable(e.Summary))
 			}
 			return nil
 		},

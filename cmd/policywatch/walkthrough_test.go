@@ -140,6 +140,11 @@ func TestEventFiltersThatMatchNothing(t *testing.T) {
 	}
 	wantError(t, c, true, []string{"events", "--severity", "high"}, `--severity "high": want info, notable or critical`)
 	wantError(t, c, true, []string{"events", "--since", "yesterday"}, `--since "yesterday": want an RFC 3339 time`)
+	// Times are listed in UTC, and say so; --since takes them back as
+	// listed.
+	if out := c.mustRun("events", "--since", "2025-01-02 10:00"); !strings.HasPrefix(out, "#2 2025-01-02 10:00 UTC change") || strings.Count(out, "\n") != 1 {
+		t.Errorf("events --since \"2025-01-02 10:00\":\n%s", out)
+	}
 
 	for _, args := range [][]string{
 		{"events", "--watch", "nimbu"}, {"events", "--json", "--watch", "nimbu"},
