@@ -120,11 +120,11 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	if err := migrate(ctx, sqlDB); err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	c, err := newCodec()
 	if err != nil {
@@ -132,6 +132,17 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return &DB{sql: sqlDB, codec: c, path: path}, nil
+}
+
+// openError is the error of an open that failed, with the reason SQLite
+// leaves out when it is one: policywatch writes the database and its -wal
+// and -shm files beside it, even to read (migrations, the write-ahead
+// log), so a read-only file or folder makes every command fail.
+func openError(path string, err error) error {
+	if why := notWritable(path); why != "" {
+		return fmt.Errorf("open database %s: %w (%s; policywatch writes the database and its -wal and -shm files beside it, even to read: copy it somewhere writable to inspect it)", path, err, why)
+	}
+	return fmt.Errorf("open database %s: %w", path, err)
 }
 
 // createPrivate creates the database file, and its folder, readable by its
