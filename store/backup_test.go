@@ -54,15 +54,15 @@ func TestFailedBackupLeavesNothing(t *testing.T) {
 	if len(entries) != 1 || entries[0].Name() != "nightly.db" {
 		t.Fatalf("after a backup the folder holds %v, want nightly.db alone", entries)
 	}
-	if err := checkFile(context.Background(), path); err != nil {
+	if err := CheckFile(context.Background(), path); err != nil {
 		t.Errorf("the backup: %v", err)
 	}
-	// checkFile tells a file that is not a sound database.
+	// CheckFile tells a file that is not a sound database.
 	broken := filepath.Join(dir, "broken.db")
 	if err := os.WriteFile(broken, []byte(strings.Repeat("not a database ", 400)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := checkFile(context.Background(), broken); err == nil {
-		t.Error("checkFile passed a file that is not a database")
+	if err := CheckFile(context.Background(), broken); err == nil {
+		t.Error("CheckFile passed a file that is not a database")
 	}
 }

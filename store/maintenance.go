@@ -3,10 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Vacuum rebuilds the database file, returning the pages freed by
@@ -62,7 +66,7 @@ func (db *DB) Backup(ctx context.Context, path string) (err error) {
 	if _, err := db.sql.ExecContext(ctx, `VACUUM INTO ?`, tmpPath); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
-	if err := checkFile(ctx, tmpPath); err != nil {
+	if err := CheckFile(ctx, tmpPath); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	if err := os.Rename(tmpPath, path); err != nil {
@@ -71,9 +75,10 @@ func (db *DB) Backup(ctx context.Context, path string) (err error) {
 	return nil
 }
 
-// checkFile runs SQLite's integrity check on the database file at path,
-// read only: nil when it reports "ok".
-func checkFile(ctx context.Context, path string) error {
+// CheckFile runs SQLite's integrity check on the database file at path,
+// read only, without opening it as a policywatch database (no migration,
+// no write-ahead log beside it): nil when it reports "ok".
+func CheckFile(ctx context.Context, path string) error {
 	c, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		return err
@@ -144,4 +149,66 @@ func (db *DB) DiskSize() (int64, error) {
 		}
 	}
 	return size, nil
+}
+
+// Restore puts a copy of the database file backup at path, for a process
+// that holds the daemon's lock (nothing else may have path open). A
+// database at path is first copied, complete, to path.replaced-TIME
+// (VACUUM INTO: what its write-ahead log holds is in the copy), whose
+// name it returns; then its -wal and -shm files are removed, since SQLite
+// would replay an old log onto the restored file and find it corrupt.
+// The restored file is written beside path and renamed into place, so
+// that a failure leaves the database as it was.
+func Restore(ctx context.Context, backup, path string, now time.Time) (kept string, err error) {
+	if _, err := os.Stat(path); err == nil {
+		old, err := Open(ctx, path, MustExist())
+		if err != nil {
+			return "", fmt.Errorf("restore: the database it replaces: %w", err)
+		}
+		kept = path + ".replaced-" + now.UTC().Format("20060102T150405Z")
+		err = old.Backup(ctx, kept)
+		if cerr := old.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err != nil {
+			return "", fmt.Errorf("restore: keep the database it replaces: %w", err)
+		}
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return kept, fmt.Errorf("restore: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".restoring-*")
+	if err != nil {
+		return kept, fmt.Errorf("restore: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	src, err := os.Open(backup)
+	if err != nil {
+		return kept, fmt.Errorf("restore: %w", err)
+	}
+	defer src.Close()
+	if _, err = io.Copy(tmp, src); err == nil {
+		err = tmp.Sync()
+	}
+	if err != nil {
+		return kept, fmt.Errorf("restore: copy %s: %w", backup, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return kept, fmt.Errorf("restore: %w", err)
+	}
+	for _, companion := range []string{path + "-wal", path + "-shm"} {
+		if err = os.Remove(companion); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return kept, fmt.Errorf("restore: %w", err)
+		}
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return kept, fmt.Errorf("restore: %w", err)
+	}
+	return kept, nil
 }

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -358,6 +360,67 @@ func TestBackupAndVacuumKeepEveryVersion(t *testing.T) {
 	}
 	if _, _, err := c.run("backup", backup); err == nil {
 		t.Errorf("backup over an existing file succeeded")
+	}
+}
+
+// TestRestore: restore puts a backup in place of the database, keeps the
+// database it replaces (its write-ahead log included) and removes the old
+// log, which copied over by hand made SQLite read the restored file as
+// corrupt; it refuses a file that is no sound database, and a database a
+// daemon holds.
+func TestRestore(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	path := c.env["POLICYWATCH_DB"]
+	srv.set("Effective March 3, 2026")
+	c.mustRun("check")
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	c.mustRun("backup", backup)
+	srv.set("Effective May 27, 2026")
+	c.mustRun("check")
+	events := func() int { return strings.Count(c.mustRun("events"), "\n") }
+	if n := events(); n != 2 {
+		t.Fatalf("%d events before the restore, want 2", n)
+	}
+	// A reader left open keeps the write-ahead log beside the database,
+	// as a daemon stopped with kill -9 does.
+	reader := c.openDB()
+	if _, err := reader.Events(context.Background(), monitor.EventFilter{}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Refused while a daemon holds the database.
+	unlock, err := lockDatabase(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, c, false, []string{"restore", backup}, "another policywatch run")
+	unlock()
+	// Refused: not a database.
+	junk := filepath.Join(t.TempDir(), "junk.db")
+	if err := os.WriteFile(junk, []byte(strings.Repeat("junk ", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, c, false, []string{"restore", junk}, "is not a sound database")
+	if n := events(); n != 2 {
+		t.Fatalf("%d events after refused restores, want 2", n)
+	}
+
+	out := c.mustRun("restore", backup)
+	kept := regexp.MustCompile(`kept as (\S+)`).FindStringSubmatch(out)
+	if kept == nil || !strings.Contains(out, "restored "+path+" from "+backup) {
+		t.Fatalf("restore said:\n%s", out)
+	}
+	if n := events(); n != 1 {
+		t.Errorf("%d events after the restore, want the backup's 1", n)
+	}
+	if out := c.mustRun("check"); !strings.Contains(out, "changed") {
+		t.Errorf("check after the restore:\n%s", out)
+	}
+	c.env["POLICYWATCH_DB"] = kept[1]
+	if n := events(); n != 2 {
+		t.Errorf("the database replaced, kept as %s, has %d events, want 2", kept[1], n)
 	}
 }
 

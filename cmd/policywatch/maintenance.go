@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/policywatch/policywatch/store"
 )
 
 func vacuumCommand() *command {
@@ -105,4 +107,66 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+func restoreCommand() *command {
+	type opts struct{ force bool }
+	return &command{
+		name: "restore", args: "BACKUP", minArgs: 1, maxArgs: 1, noDB: true,
+		short: "put a backup in place of the database (with the daemon stopped)",
+		long: `Replaces the database (--db, POLICYWATCH_DB or settings.database) by a copy
+of BACKUP, a file written by 'policywatch backup'. BACKUP is checked first
+(SQLite's integrity check); the daemon must be stopped (restore takes its
+lock), and so must 'policywatch serve' if one runs on the database (it
+would go on showing the database replaced). The database it replaces, if any, is kept beside it as
+DATABASE.replaced-TIME, complete (what its write-ahead log held included),
+and its -wal and -shm files are removed: a backup copied over a database
+whose old write-ahead log stays beside it is read as a corrupt database.
+
+Events recorded after the backup are lost, and their numbers are given
+again to new events: links in notifications sent since then may point to
+other events.
+
+Example:
+  systemctl stop policywatch
+  policywatch restore /var/backups/policywatch-2026-11-20.db
+  systemctl start policywatch`,
+		run: func(ctx context.Context, a *app, _ any, args []string) error {
+			backup := args[0]
+			path := databasePath(a.common.db, a.cfg, a.getenv)
+			if err := store.CheckFile(ctx, backup); err != nil {
+				return fmt.Errorf("restore: %s is not a sound database: %w", backup, err)
+			}
+			if same, _ := sameFile(backup, path); same {
+				return usageError{msg: fmt.Sprintf("restore: %s is the database itself", backup)}
+			}
+			unlock, err := lockDatabase(path)
+			if err != nil {
+				return fmt.Errorf("restore: %w", err)
+			}
+			defer unlock()
+			kept, err := store.Restore(ctx, backup, path, time.Now())
+			if err != nil {
+				return err
+			}
+			if kept != "" {
+				fmt.Fprintf(a.stdout, "the database it replaces is kept as %s\n", kept)
+			}
+			fmt.Fprintf(a.stdout, "restored %s from %s\n", path, backup)
+			return nil
+		},
+	}
+}
+
+// sameFile reports whether two paths name one file.
+func sameFile(a, b string) (bool, error) {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	fb, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(fa, fb), nil
 }
