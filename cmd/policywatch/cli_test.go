@@ -480,7 +480,8 @@ func TestFactsFollowTheTaxonomyInUse(t *testing.T) {
 }
 
 // TestRunKeepsCheckingWhenTheWebPortIsTaken: the history matters more than
-// its view; a taken port is logged and the checks go on.
+// its view; a taken port is logged, the checks go on, and the web view is
+// served once the port is free.
 func TestRunKeepsCheckingWhenTheWebPortIsTaken(t *testing.T) {
 	srv := newPolicyServer(t)
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
@@ -494,6 +495,15 @@ func TestRunKeepsCheckingWhenTheWebPortIsTaken(t *testing.T) {
 	d.waitFor("outcome=baseline")
 	if !strings.Contains(d.stderr.String(), "the web view is not served") {
 		t.Errorf("the taken port was not reported:\n%s", d.stderr)
+	}
+	// Once the port is free, the web view comes by itself.
+	addr := taken.Addr().String()
+	taken.Close()
+	d.waitFor("web view listening")
+	if resp, err := http.Get("http://" + addr + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz once the port was free: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	d.stop()
 }

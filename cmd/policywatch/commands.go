@@ -22,6 +22,7 @@ import (
 	"github.com/policywatch/policywatch/monitor/diff"
 	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/store"
+	"github.com/policywatch/policywatch/web"
 )
 
 func runCommand() *command {
@@ -92,11 +93,7 @@ Example:
 			webDone := make(chan struct{})
 			go func() {
 				defer close(webDone)
-				// The history matters more than its view: a port already
-				// taken is said loudly, and the checks go on.
-				if err := srv.Run(ctx); err != nil {
-					a.log.Error("the web view is not served; checks go on (set web.listen or --listen)", "err", err)
-				}
+				serveWeb(ctx, srv, a.log)
 			}()
 			notifyDone := make(chan error, 1)
 			go func() { notifyDone <- notifier.Run(ctx) }()
@@ -140,6 +137,33 @@ func releaseMemory(db *store.DB, log *slog.Logger) {
 		return
 	}
 	log.Debug("memory released for the idle time", "code_bytes", released)
+}
+
+// serveWeb serves the daemon's web view until ctx is done. The history
+// matters more than its view: a port already taken is said loudly, and the
+// checks go on, while the daemon tries the port again — after 5 s, then
+// less and less often, every minute at most — so that the web view, its
+// /healthz and /metrics come back by themselves once the port is free (a
+// daemon started under systemd before the program that held it stopped).
+func serveWeb(ctx context.Context, srv *web.Server, log *slog.Logger) {
+	wait := 5 * time.Second
+	for failures := 0; ; failures++ {
+		err := srv.Run(ctx)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		if failures == 0 {
+			log.Error("the web view is not served; checks go on, and the port is tried again every minute at most (set web.listen or --listen)", "err", err)
+		} else {
+			log.Debug("the web view is still not served", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Minute)
+	}
 }
 
 func checkCommand() *command {
