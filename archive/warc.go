@@ -260,11 +260,15 @@ func (ww *warcWriter) response(watch string, b *monitor.Body, infoID string) err
 	if ct := b.ContentType; ct != "" && httpguts.ValidHeaderFieldValue(ct) {
 		rb.AddWarcHeader(gowarc.WarcIdentifiedPayloadType, ct)
 	}
-	if _, err := rb.Write(httpHead(b)); err != nil {
-		return err
-	}
-	if _, err := rb.Write(b.Data); err != nil {
-		return err
+	return ww.finish(rb, httpHead(b), b.Data)
+}
+
+// finish writes the parts as the record's block, and the record.
+func (ww *warcWriter) finish(rb gowarc.WarcRecordBuilder, parts ...[]byte) error {
+	for _, p := range parts {
+		if _, err := rb.Write(p); err != nil {
+			return err
+		}
 	}
 	rec, _, err := rb.Build()
 	if err != nil {
@@ -323,14 +327,7 @@ func (ww *warcWriter) resource(watch string, b *monitor.Body, infoID string) err
 	if converted {
 		rb.AddWarcHeader(warcConvertedFrom, "text/markdown")
 	}
-	if _, err := rb.Write(b.Data); err != nil {
-		return err
-	}
-	rec, _, err := rb.Build()
-	if err != nil {
-		return err
-	}
-	return ww.write(rec)
+	return ww.finish(rb, b.Data)
 }
 
 // mediaType is the Content-Type of an imported body's record: the one
