@@ -58,8 +58,19 @@ func importedHistory(t *testing.T) (*rig, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r := importSnapshots(t, map[string][]byte{"2025-01-02.md": []byte(archivedPolicy), "2025-03-01.html": html})
+	r.step(t, time.Date(2025, 5, 28, 12, 31, 8, 0, time.UTC), 200, v2, http.Header{
+		"Content-Type": {"text/html; charset=utf-8"}, "X-Policywatch-Imported-From": {"forged.html"},
+	})
+	return r, html
+}
+
+// importSnapshots backfills the example watch of a new rig from a folder
+// of the files given, as policywatch import does, and returns the rig.
+func importSnapshots(t *testing.T, files map[string][]byte) *rig {
+	t.Helper()
 	dir := t.TempDir()
-	for name, data := range map[string][]byte{"2025-01-02.md": []byte(archivedPolicy), "2025-03-01.html": html} {
+	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -71,13 +82,10 @@ func importedHistory(t *testing.T) (*rig, []byte) {
 	}
 	defer src.Close()
 	im := &archive.Importer{Ingester: r.Checker, States: r.DB}
-	if res, err := im.Import(context.Background(), r.Watch, src); err != nil || res.Imported != 2 {
+	if res, err := im.Import(context.Background(), r.Watch, src); err != nil || res.Imported != len(files) {
 		t.Fatalf("import: %+v, %v", res, err)
 	}
-	r.step(t, time.Date(2025, 5, 28, 12, 31, 8, 0, time.UTC), 200, v2, http.Header{
-		"Content-Type": {"text/html; charset=utf-8"}, "X-Policywatch-Imported-From": {"forged.html"},
-	})
-	return r, html
+	return r
 }
 
 // TestImportedVersionsSayTheyWereNotFetched: the pages and the evidence
@@ -233,20 +241,7 @@ func TestTimelineReadsOnePageOfEvents(t *testing.T) {
 // TestOnlyImportedSaysTheLivePageWasNotChecked: a watch whose last check
 // read an archive's snapshot says so wherever its last check is shown.
 func TestOnlyImportedSaysTheLivePageWasNotChecked(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "2025-01-02.md"), []byte(archivedPolicy), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r := newRig(t, monitor.Watch{Name: "example", Select: []string{"#policy"}})
-	src, err := archive.OpenFolder(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	im := &archive.Importer{Ingester: r.Checker, States: r.DB}
-	if res, err := im.Import(context.Background(), r.Watch, src); err != nil || res.Imported != 1 {
-		t.Fatalf("import: %+v, %v", res, err)
-	}
+	r := importSnapshots(t, map[string][]byte{"2025-01-02.md": []byte(archivedPolicy)})
 	_, ts := r.server(t)
 	for path, want := range map[string]string{
 		"/":                `<span class="muted">(imported)</span>`,
