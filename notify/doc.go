@@ -29,6 +29,20 @@
 // holds the row; a delivery by whichever sender made it, so that the
 // holder does not send it again.
 //
+// A sender stopped cleanly (the context of Run or SendDue ends: SIGTERM,
+// Ctrl-C) sends nothing more, but lets the message already on its way
+// finish for a grace period (DefaultShutdownGrace, 10s; WithShutdownGrace)
+// and records its outcome — with a context that outlives the cancelled
+// one — rather than cutting it mid-request; the rows it claimed and did
+// not try are released at once (their claim cleared, their attempt
+// uncounted), so that the next start takes them without waiting for the
+// lease. A message that outlasts the grace (a receiver that hangs) is cut
+// then, and its rows released too, with a temporary failure recorded and
+// due at once, before the rows claimed after them: the stop takes at most
+// the grace and a few writes. Only a sender that dies (kill -9, a crash,
+// a power cut) leaves its rows held until the lease ends: a row is not
+// due before its OutboxItem.ClaimedUntil, whatever its next attempt says.
+//
 // Only the daemon's Run plans and sends by itself. A change found by
 // `policywatch check` while the daemon is stopped waits in the events
 // table; `policywatch digest --now` does one turn by hand — Dispatch,
@@ -38,9 +52,13 @@
 // # Delivery guarantee: at least once, with a stable Message-ID
 //
 // Nothing is lost: a row stays pending until a send succeeded and was
-// recorded. A duplicate is possible in one case only, and SMTP allows no
-// less: the process dies after the server accepted a message and before
-// the database recorded it. The lease then ends and the row is sent again
+// recorded. A duplicate is possible only when the sender cannot know
+// whether the server accepted a message, and SMTP allows no less: the
+// process dies after the server accepted it and before the database
+// recorded it, or is stopped while it is on its way and the server takes
+// longer than the grace period to answer, the message being cut then
+// (TestStopCutsAMessageThatOutlastsTheGrace). The lease then ends (after
+// a stop, the row is released at once) and the row is sent again
 // — with the same Message-ID (derived from the row's id, key and creation
 // time, signed with the database's secret) and, for webhooks, the same
 // X-Policywatch-Delivery id, so that mail clients and receivers can drop
@@ -50,7 +68,8 @@
 // copy carries the same rows and Message-ID — unless more notices came
 // due meanwhile, which it then carries too, under a Message-ID of its own.
 // Nothing is ever sent twice otherwise
-// (TestSenderCrashBetweenSentAndRecorded), nor by two senders
+// (TestSenderCrashBetweenSentAndRecorded,
+// TestStopLetsTheMessageInFlightFinish), nor by two senders
 // (TestSenderLeavesWhatAnotherTookOver) — unless the delivery of one
 // message alone outlasts a whole lease (the SMTP and webhook timeouts are
 // far shorter).

@@ -27,7 +27,10 @@ const maxSendRounds = 20
 // SendDue sends the outbox rows that are due, a batch at a time, and
 // records each outcome. It returns how many were delivered. A row that
 // fails is tried again after a backoff, and given up once its attempts are
-// spent and it is old (see failed).
+// spent and it is old (see failed). When ctx ends, the message on its way
+// is given a grace period to finish (WithShutdownGrace) and the rows
+// claimed and not tried are released (see sendDue); it then returns ctx's
+// error.
 func (s *Service) SendDue(ctx context.Context) (int, error) {
 	return s.sendDue(ctx, nil, maxSendRounds)
 }
@@ -59,13 +62,30 @@ var ErrNotSending = errors.New("notify: this service was built without the secre
 // at a later call, not in the next round (a webhook that hangs until its
 // timeout made rounds longer than the first backoff, and was tried up to
 // five times in one call).
+//
+// When ctx ends (the daemon is stopped), nothing more goes out, but the
+// message already on its way is given shutdownGrace to finish and its
+// outcome is recorded; one that outlasts the grace is cut and released
+// with a failure recorded (see cutShort), and the rows claimed and not
+// tried are released at once (store's ReleaseOutbox): the next start
+// takes them all without waiting for the lease to end. It then returns
+// ctx's error.
 func (s *Service) sendDue(ctx context.Context, claimed *[]OutboxItem, maxRounds int) (int, error) {
 	if s.cfg.sendless {
 		return 0, ErrNotSending
 	}
+	// Deliveries outlive ctx by the grace; what they write to the store,
+	// by recordTimeout more: an outcome known is never lost to the stop.
+	send, endSend := afterStop(ctx, s.shutdownGrace)
+	defer endSend()
+	write, endWrite := afterStop(ctx, s.shutdownGrace+recordTimeout)
+	defer endWrite()
 	sent := 0
 	due := s.now()
 	for round := 0; maxRounds == 0 || round < maxRounds; round++ {
+		if err := ctx.Err(); err != nil {
+			return sent, err
+		}
 		items, err := s.store.ClaimOutbox(ctx, due, s.now(), Lease, batchSize)
 		if err != nil {
 			return sent, err
@@ -76,40 +96,141 @@ func (s *Service) sendDue(ctx context.Context, claimed *[]OutboxItem, maxRounds 
 		if claimed != nil {
 			*claimed = append(*claimed, items...)
 		}
-		byChannel := map[string][]*Notification{}
-		for _, it := range items {
-			n, err := s.notification(ctx, it)
-			switch {
-			case errors.Is(err, errGone):
-				if err := s.store.CancelOutbox(ctx, it.ID, err.Error()); err != nil {
-					return sent, err
-				}
-				continue
-			case err != nil:
-				// The database, most likely: try again later like a send.
-				if err := s.failed(ctx, it, err); err != nil {
-					return sent, err
-				}
-				continue
-			}
-			byChannel[it.Channel] = append(byChannel[it.Channel], n)
+		b := &batch{stop: ctx, send: send, write: write, untried: make(map[int64]*OutboxItem, len(items)), claimed: claimed, sent: &sent}
+		for i := range items {
+			b.untried[items[i].ID] = &items[i]
 		}
-		for name, ns := range byChannel {
-			if err := s.deliver(ctx, name, ns, claimed, &sent); err != nil {
-				return sent, err
-			}
+		err = s.sendBatch(b, items)
+		// Whatever ended the batch (a stop, the database failing), the
+		// rows it did not try go back to the queue now, not when the
+		// lease ends.
+		s.release(b)
+		if err != nil {
+			return sent, err
 		}
 	}
 	return sent, nil
 }
 
+// batch is the rows one round of sendDue claimed, on their way out.
+type batch struct {
+	stop  context.Context // sendDue's: once done, nothing more goes out
+	send  context.Context // the deliveries': done shutdownGrace after stop
+	write context.Context // the store's writes: done recordTimeout after send
+	// untried are the rows claimed and not tried yet (nor recorded, nor
+	// lost to another sender), by id: the rows released at the end. Each
+	// points to the claim's item, whose token hold moves on.
+	untried map[int64]*OutboxItem
+	claimed *[]OutboxItem // see sendDue
+	sent    *int
+}
+
+// tried says the rows are being tried, or have an outcome recorded: they
+// are not released.
+func (b *batch) tried(rows []*Notification) {
+	for _, n := range rows {
+		delete(b.untried, n.Item.ID)
+	}
+}
+
+// isUntried says whether the rows of a message were never tried: no
+// attempt went out with them.
+func (b *batch) isUntried(rows []*Notification) bool {
+	for _, n := range rows {
+		if b.untried[n.Item.ID] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// lost forgets a row another sender took over: it is neither tried nor
+// released by this one, and not among the rows SendDueRows returns.
+func (b *batch) lost(id int64) {
+	delete(b.untried, id)
+	if b.claimed != nil {
+		*b.claimed = slices.DeleteFunc(*b.claimed, func(it OutboxItem) bool { return it.ID == id })
+	}
+}
+
+// afterStop returns a context that ends grace after ctx does (or when its
+// cancel is called), with ctx's values: what a stop must let finish.
+func afterStop(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	out, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
+	return out, func() { stop(); cancel() }
+}
+
+// sendBatch makes the notifications of the rows claimed and delivers them.
+func (s *Service) sendBatch(b *batch, items []OutboxItem) error {
+	byChannel := map[string][]*Notification{}
+	for i := range items {
+		it := &items[i]
+		n, err := s.notification(b.stop, *it)
+		switch {
+		case err != nil && b.stop.Err() != nil:
+			return b.stop.Err() // stopped: the row is released
+		case errors.Is(err, errGone):
+			delete(b.untried, it.ID)
+			if err := s.store.CancelOutbox(b.write, it.ID, err.Error()); err != nil {
+				return err
+			}
+			continue
+		case err != nil:
+			// The database, most likely: try again later like a send.
+			delete(b.untried, it.ID)
+			if err := s.failed(b.write, *it, err); err != nil {
+				return err
+			}
+			continue
+		}
+		b.untried[it.ID] = &n.Item
+		byChannel[it.Channel] = append(byChannel[it.Channel], n)
+	}
+	for name, ns := range byChannel {
+		if err := s.deliver(b, name, ns); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// release gives back the rows of b not tried, and says so.
+func (s *Service) release(b *batch) {
+	if len(b.untried) == 0 {
+		return
+	}
+	claims := make(map[int64]time.Time, len(b.untried))
+	for id, it := range b.untried {
+		claims[id] = it.ClaimedUntil
+		b.lost(id) // not tried: not among the rows SendDueRows returns
+	}
+	released, err := s.store.ReleaseOutbox(b.write, claims)
+	if err != nil {
+		s.log.Warn("notifications not tried could not be released: they wait for the end of their lease",
+			"notifications", len(claims), "lease", Lease, "err", err)
+		return
+	}
+	if len(released) > 0 {
+		s.log.Info("notifications not tried left in the queue for the next sender", "notifications", len(released))
+	}
+}
+
 // deliver delivers ns over the channel name and records each outcome,
-// counting the rows sent in sent. A message of several notices is sent
+// counting the rows sent in b.sent. A message of several notices is sent
 // only while every row it carries is held: when some were lost to another
 // sender, it is not sent, and the rows still held are made a message of
-// their own, sent after the others.
-func (s *Service) deliver(ctx context.Context, name string, ns []*Notification, claimed *[]OutboxItem, sent *int) error {
-	ns, err := s.together(ctx, ns, s.failedTogether)
+// their own, sent after the others. Once b.stop is done no message goes
+// out: the rows not tried are left to the caller to release.
+func (s *Service) deliver(b *batch, name string, ns []*Notification) error {
+	failed := func(_ context.Context, rows []*Notification, err error) error {
+		if b.stop.Err() != nil {
+			return b.stop.Err() // the message failed to be made because of the stop
+		}
+		b.tried(rows)
+		return s.failedTogether(b.write, rows, err)
+	}
+	ns, err := s.together(b.stop, ns, failed)
 	if err != nil {
 		return err
 	}
@@ -120,10 +241,13 @@ func (s *Service) deliver(ctx context.Context, name string, ns []*Notification, 
 		// taken the rows left: each is held anew right before it goes out,
 		// and left to the other sender if lost.
 		before := func(i int) (bool, error) {
+			if err := b.stop.Err(); err != nil {
+				return false, err // stopped: the rows not tried are released
+			}
 			rows := ns[i].carried()
 			var held []*Notification
 			for _, n := range rows {
-				ok, err := s.hold(ctx, &n.Item)
+				ok, err := s.hold(b.write, &n.Item)
 				if err != nil {
 					return false, err
 				}
@@ -131,12 +255,13 @@ func (s *Service) deliver(ctx context.Context, name string, ns []*Notification, 
 					held = append(held, n)
 					continue
 				}
-				if claimed != nil {
-					id := n.Item.ID
-					*claimed = slices.DeleteFunc(*claimed, func(it OutboxItem) bool { return it.ID == id })
-				}
+				b.lost(n.Item.ID)
+			}
+			if err := b.stop.Err(); err != nil {
+				return false, err // stopped while holding them: released with their new token
 			}
 			if len(held) == len(rows) {
+				b.tried(rows)
 				return true, nil
 			}
 			left = append(left, held...)
@@ -150,23 +275,30 @@ func (s *Service) deliver(ctx context.Context, name string, ns []*Notification, 
 		record := func(i int, err error) error {
 			rows := ns[i].carried()
 			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err() // the lease brings the rows back
+				switch untried := b.isUntried(rows); {
+				case untried && b.stop.Err() != nil:
+					// Not tried (the connection broke before it, or could
+					// not be made), and stopping: released as not tried.
+					return b.stop.Err()
+				case !untried && b.send.Err() != nil:
+					return s.cutShort(b.write, rows, err)
 				}
-				return s.failedTogether(ctx, rows, err)
+				b.tried(rows)
+				return s.failedTogether(b.write, rows, err)
 			}
+			b.tried(rows)
 			// All the rows of the message at once: a crash then sends the
 			// whole message again, with its Message-ID, or none of it.
 			claims := make(map[int64]time.Time, len(rows))
 			for _, n := range rows {
 				claims[n.Item.ID] = n.Item.ClaimedUntil
 			}
-			lost, err := s.store.MarkOutboxSentAll(ctx, claims, s.now())
+			lost, err := s.store.MarkOutboxSentAll(b.write, claims, s.now())
 			if err != nil {
 				return err
 			}
 			for _, n := range rows {
-				*sent++
+				*b.sent++
 				// A line per notification sent, as per check and per
 				// event: an operator asked whether the digest went out
 				// finds it in the log. The recipient is named by its
@@ -190,11 +322,45 @@ func (s *Service) deliver(ctx context.Context, name string, ns []*Notification, 
 			}
 			return nil
 		}
-		if err := ch.Deliver(ctx, ns, before, record); err != nil {
+		if err := ch.Deliver(b.send, ns, before, record); err != nil {
 			return err
 		}
-		if ns, err = s.together(ctx, left, s.failedTogether); err != nil {
+		if ns, err = s.together(b.stop, left, failed); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// cutShort records the attempt on rows whose delivery a stop cut when the
+// grace ran out: the receiver may have had it, or not. They are released
+// with a temporary failure, due again at once — as they were due, so that
+// the next sender takes them before the rows claimed after them — and
+// the next start sends them again, with the same Message-ID or delivery
+// id: the one case where a stop may make a copy.
+func (s *Service) cutShort(ctx context.Context, rows []*Notification, err error) error {
+	var due time.Time // one instant for all: they come due again together
+	for _, n := range rows {
+		if n.Item.NextAttemptAt.After(due) {
+			due = n.Item.NextAttemptAt
+		}
+	}
+	if due.IsZero() {
+		due = s.now()
+	}
+	for _, n := range rows {
+		it := n.Item
+		reason := oneLine(fmt.Sprintf("cut short by a stop of policywatch (%s after it); it may have been delivered, and goes again with the same id: %s",
+			s.shutdownGrace, withoutAddress(err.Error(), it)), 500)
+		held, markErr := s.store.MarkOutboxFailed(ctx, it.ID, it.ClaimedUntil, reason, due)
+		switch {
+		case markErr != nil:
+			return markErr
+		case !held:
+			s.log.Info("notification cut short by the stop after another sender took it over or it was cancelled", "id", it.ID, "kind", it.Kind)
+		default:
+			s.log.Warn("notification cut short by the stop: the next start sends it again, with the same id",
+				"id", it.ID, "kind", it.Kind, "grace", s.shutdownGrace, "err", reason)
 		}
 	}
 	return nil

@@ -27,7 +27,27 @@ const (
 	DefaultBackoffMax    = time.Hour          // longest wait between two attempts
 	DefaultFlapWindow    = 24 * time.Hour
 	DefaultFlapThreshold = 3 // episodes in FlapWindow that make a watch flapping
+	// DefaultShutdownGrace is how long a notification already on its way
+	// when Run's context ends (SIGTERM, Ctrl-C) is given to finish, so
+	// that its outcome is known and recorded rather than cut mid-request
+	// and sent again (a copy) by the next start. Ten seconds: a webhook
+	// or an SMTP server answers in well under a second when it is well,
+	// and one that takes longer is cut at the grace's end anyway (it is
+	// under webhook.DefaultTimeout, 15s, so a receiver that hangs does not
+	// hold the stop until its timeout); the outcome is then recorded
+	// within recordTimeout, so that the whole stop stays under 15s: far
+	// under systemd's default TimeoutStopSec (90s), after which it would
+	// SIGKILL the daemon and leave its rows held until their lease ended,
+	// and the same as the web view's grace for requests in flight, which
+	// runs beside it. (A runtime that kills sooner — docker stop waits
+	// 10s — gets the kill -9 case: the lease brings the rows back.)
+	DefaultShutdownGrace = 10 * time.Second
 )
+
+// recordTimeout bounds what is written once the shutdown grace has run
+// out: the outcome of the message cut, the release of the rows not tried
+// (a few statements; SQLite's busy timeout is 5s too).
+const recordTimeout = 5 * time.Second
 
 const (
 	alertInterval = time.Hour       // at most one alert per watch per subscriber in this time
@@ -93,6 +113,7 @@ type Service struct {
 	backoffBase, backoffMax time.Duration
 	flapWindow              time.Duration
 	flapThreshold           int
+	shutdownGrace           time.Duration
 
 	emailOpts []email.Option
 
@@ -151,6 +172,11 @@ func WithFlapping(threshold int, window time.Duration) Option {
 	return func(s *Service) { s.flapThreshold, s.flapWindow = threshold, window }
 }
 
+// WithShutdownGrace sets how long a notification on its way when the
+// context of Run (or of SendDue) ends is given to finish (see
+// DefaultShutdownGrace).
+func WithShutdownGrace(d time.Duration) Option { return func(s *Service) { s.shutdownGrace = d } }
+
 // WithWatches names the configured watches, so that the feed of a watch
 // that is neither configured nor in the history is not found rather than
 // empty (a mistyped name would otherwise look like a quiet policy).
@@ -181,7 +207,7 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 		digest: sched, channels: map[string]channel{},
 		pollInterval: DefaultPollInterval,
 		maxAttempts:  DefaultMaxAttempts, maxAge: DefaultMaxAge, backoffBase: DefaultBackoffBase, backoffMax: DefaultBackoffMax,
-		flapWindow: DefaultFlapWindow, flapThreshold: DefaultFlapThreshold,
+		flapWindow: DefaultFlapWindow, flapThreshold: DefaultFlapThreshold, shutdownGrace: DefaultShutdownGrace,
 		excerpts: newExcerptCache(256), feeds: newFeedCache(32),
 		turnNow: make(chan chan struct{}),
 	}
@@ -226,7 +252,9 @@ func New(cfg Config, st Store, opts ...Option) (*Service, error) {
 // (and when TurnNow asks).
 // Failures are logged and tried again at the next turn: a database busy
 // for a moment or an SMTP server down must not stop the daemon. It returns
-// nil when ctx is done.
+// nil when ctx is done, once the notification on its way, if any, has
+// finished or the shutdown grace has run out (WithShutdownGrace), and the
+// rows claimed and not tried are back in the queue.
 func (s *Service) Run(ctx context.Context) error {
 	if s.cfg.sendless {
 		return ErrNotSending

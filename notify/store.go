@@ -171,6 +171,11 @@ type Outbox interface {
 	// MarkOutboxFailed records a failed attempt, only if the claim still
 	// holds the row.
 	MarkOutboxFailed(ctx context.Context, id int64, claimedUntil time.Time, reason string, retryAt time.Time) (held bool, err error)
+	// ReleaseOutbox gives back rows claimed and not tried (the sender is
+	// stopping), by id with their claims' tokens, in one transaction:
+	// those the claims still hold are claimable at once, their attempt
+	// uncounted. It returns the rows released.
+	ReleaseOutbox(ctx context.Context, claims map[int64]time.Time) (released []int64, err error)
 	CancelOutbox(ctx context.Context, id int64, reason string) error
 	OutboxRows(ctx context.Context, statuses []string, limit int) ([]OutboxItem, error)
 	// NextOutboxAttempt is when the earliest pending row may next be

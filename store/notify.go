@@ -687,6 +687,36 @@ func (db *DB) MarkOutboxFailed(ctx context.Context, id int64, claimedUntil time.
 	return n == 1, nil
 }
 
+// ReleaseOutbox gives back rows a sender claimed and did not try (it is
+// stopping), by id with their claims' tokens, in one transaction: each
+// row the claim still holds is left pending as it was before the claim —
+// claimable at once by the next sender rather than when the lease ends,
+// and without the attempt ClaimOutbox counted. A row another sender took
+// over, or one no longer pending, is left as it is. It returns the rows
+// released.
+func (db *DB) ReleaseOutbox(ctx context.Context, claims map[int64]time.Time) (released []int64, err error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("release outbox rows: %w", err)
+	}
+	defer tx.Rollback()
+	for _, id := range slices.Sorted(maps.Keys(claims)) {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE notify_outbox SET claimed_until = 0, attempts = MAX(attempts - 1, 0)
+			WHERE id = ? AND claimed_until = ? AND status = 'pending'`, id, toUnixNano(claims[id]))
+		if err != nil {
+			return nil, fmt.Errorf("release outbox row %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			released = append(released, id)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("release outbox rows: commit: %w", err)
+	}
+	return released, nil
+}
+
 // RequeueFailed puts rows given up as failed back in the queue, due at
 // now with their attempts counted from zero: for when what made them fail
 // (the mail server's address or password, a long outage) has been put

@@ -345,6 +345,63 @@ func TestMarkOutboxSentAll(t *testing.T) {
 	}
 }
 
+// TestReleaseOutbox: a sender that stops gives back the rows it claimed
+// and did not try: they are claimable at once, their attempt uncounted.
+// Only the claim that holds a row releases it: not a claim another
+// sender took over, nor one that renewed since, nor a row sent.
+func TestReleaseOutbox(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	events := recordEvents(t, db, 1)
+	plan := NotifyPlan{Through: events[0]}
+	for i := 0; i < 4; i++ {
+		plan.Outbox = append(plan.Outbox, OutboxItem{Key: fmt.Sprint("k", i), Channel: "webhook", Kind: "webhook",
+			Recipient: "https://hooks.example.org/h", EventID: events[0], CreatedAt: t0, NextAttemptAt: t0})
+	}
+	if err := db.RecordNotifyPlan(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.ClaimOutbox(ctx, t0, t0, time.Minute, 10)
+	if err != nil || len(got) != 4 {
+		t.Fatalf("claim: %+v %v", got, err)
+	}
+	// The first row is sent; the second renewed (its first token is
+	// stale); the third lost to another sender, which holds it.
+	if held, err := db.MarkOutboxSent(ctx, got[0].ID, got[0].ClaimedUntil, t0); !held || err != nil {
+		t.Fatal(held, err)
+	}
+	if _, held, err := db.RenewOutbox(ctx, got[1].ID, got[1].ClaimedUntil, t0.Add(time.Second), time.Minute); !held || err != nil {
+		t.Fatal(held, err)
+	}
+	other := t0.Add(time.Hour)
+	if _, err := db.sql.ExecContext(ctx, `UPDATE notify_outbox SET claimed_until = ?, attempts = 2 WHERE id = ?`,
+		toUnixNano(other), got[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	claims := map[int64]time.Time{}
+	for _, it := range got {
+		claims[it.ID] = it.ClaimedUntil
+	}
+	released, err := db.ReleaseOutbox(ctx, claims)
+	if err != nil || len(released) != 1 || released[0] != got[3].ID {
+		t.Fatalf("released %v, %v; want the fourth row alone", released, err)
+	}
+	rows, _ := db.OutboxRows(ctx, nil, 0)
+	if rows[0].Status != OutboxSent ||
+		rows[1].Status != OutboxPending || rows[1].Attempts != 1 || !rows[1].ClaimedUntil.After(t0) ||
+		rows[2].Attempts != 2 || !rows[2].ClaimedUntil.Equal(other) ||
+		rows[3].Status != OutboxPending || rows[3].Attempts != 0 || !rows[3].ClaimedUntil.IsZero() || rows[3].LastError != "" {
+		t.Errorf("rows after the release: %+v", rows)
+	}
+	again, err := db.ClaimOutbox(ctx, t0, t0, time.Minute, 10)
+	if err != nil || len(again) != 1 || again[0].ID != got[3].ID || again[0].Attempts != 1 {
+		t.Errorf("claimable after the release, at the same instant: %+v, %v; want the row released, its attempt counted once", again, err)
+	}
+	if next, err := db.NextOutboxAttempt(ctx); err != nil || !next.After(t0) {
+		t.Errorf("next attempt %v, %v", next, err)
+	}
+}
+
 // errOf is the error of a mark made by the claim that holds the row.
 func errOf(_ bool, err error) error { return err }
 

@@ -407,6 +407,10 @@ DUE is when a pending row is to be tried next (a time past: at the next
 turn of the daemon, or 'policywatch digest --now'); for a row failed or
 cancelled, when it was due the last time (a failed row was tried then, or
 as soon after as a sender was running). SENT is when a sent row was sent.
+A pending row a sender holds says "held until HH:MM": a policywatch
+process is sending it, or died holding it (kill -9, a crash), and no other
+takes it before then; a clean stop (SIGTERM, Ctrl-C) lets the message on
+its way finish for up to 10 s and puts the rows it held back at once.
 
 A notification is given up when the server refuses it for good (an
 unknown address) or after a week of temporary failures. A password the
@@ -470,8 +474,13 @@ Examples:
 				// was read as the same time. A sent row was due when it
 				// was sent.
 				due, sent := outboxTime(r.NextAttemptAt), "—"
-				if r.Status == store.OutboxSent {
+				switch {
+				case r.Status == store.OutboxSent:
 					due, sent = "—", outboxTime(r.SentAt)
+				case r.Status == store.OutboxPending && r.ClaimedUntil.After(time.Now()):
+					// Due or not, no sender takes it before its holder's
+					// lease ends.
+					due = "held until " + r.ClaimedUntil.Local().Format("15:04")
 				}
 				event := "-"
 				if r.EventID != 0 {
@@ -512,8 +521,9 @@ func outboxJSON(r store.OutboxItem) any {
 		CreatedAt     time.Time `json:"created_at"`
 		NextAttemptAt time.Time `json:"next_attempt_at"`
 		SentAt        time.Time `json:"sent_at,omitzero"`
+		ClaimedUntil  time.Time `json:"claimed_until,omitzero"` // a sender holds the row until then
 		LastError     string    `json:"last_error,omitempty"`
-	}{r.ID, r.Status, r.Kind, r.Channel, recipientText(r), r.Watch, r.EventID, r.Attempts, r.CreatedAt, r.NextAttemptAt, r.SentAt, r.LastError}
+	}{r.ID, r.Status, r.Kind, r.Channel, recipientText(r), r.Watch, r.EventID, r.Attempts, r.CreatedAt, r.NextAttemptAt, r.SentAt, r.ClaimedUntil, r.LastError}
 }
 
 func digestCommand() *command {

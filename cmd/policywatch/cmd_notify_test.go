@@ -266,12 +266,14 @@ func TestOutboxSaysWhichTime(t *testing.T) {
 	}
 	sentDue, failedDue, pendingDue, sentAt := at(-3*time.Hour), at(-2*time.Hour), at(5*time.Hour), at(-time.Hour)
 	if err := db.RecordNotifyPlan(ctx, store.NotifyPlan{Through: events[0].ID, Outbox: []store.OutboxItem{
-		row("sent", sentDue), row("failed", failedDue), row("pending", pendingDue),
+		row("sent", sentDue), row("failed", failedDue), row("pending", pendingDue), row("held", failedDue),
 	}}); err != nil {
 		t.Fatal(err)
 	}
+	// "held": claimed by a sender that is still on it (or died holding
+	// it): due, but no sender takes it before the claim ends.
 	claimed, err := db.ClaimOutbox(ctx, now, now, time.Minute, 10)
-	if err != nil || len(claimed) != 2 {
+	if err != nil || len(claimed) != 3 {
 		t.Fatalf("claim: %v, %v", claimed, err)
 	}
 	if _, err := db.MarkOutboxSent(ctx, claimed[0].ID, claimed[0].ClaimedUntil, sentAt); err != nil {
@@ -306,6 +308,7 @@ func TestOutboxSaysWhichTime(t *testing.T) {
 		"sent":    {"—", local(sentAt)},
 		"failed":  {local(failedDue), "—"},
 		"pending": {local(pendingDue), "—"},
+		"held":    {"held until " + claimed[2].ClaimedUntil.Local().Format("15:04"), "—"},
 	} {
 		if r := got[to]; r["DUE"] != want[0] || r["SENT"] != want[1] {
 			t.Errorf("%s row: DUE %q, SENT %q; want %q, %q\n%s", to, r["DUE"], r["SENT"], want[0], want[1], out)
