@@ -97,6 +97,10 @@ type Result struct {
 	// a check of the watch while this one fetched (Outcome is what this
 	// capture would have been; Events and Err are empty).
 	Superseded bool
+	// Episode is the watch's episode after the check, as recorded (nil:
+	// none open, or Superseded): the Scheduler's retry delay grows with
+	// its failed checks.
+	Episode *Episode
 }
 
 // Renderer renders a page in a real browser. *browser.Browser implements it.
@@ -344,7 +348,7 @@ func (c *Checker) record(ctx context.Context, rec *CheckRecord) (*Result, error)
 	for _, e := range events {
 		c.log.Info("event", "watch", e.Watch, "kind", e.Kind, "severity", e.Severity, "summary", e.Summary)
 	}
-	return &Result{Watch: rec.Watch.Name, Outcome: rec.Outcome, Fetcher: rec.Fetcher, Events: events, Err: rec.fetchErr, Parsed: rec.parsed}, nil
+	return &Result{Watch: rec.Watch.Name, Outcome: rec.Outcome, Fetcher: rec.Fetcher, Events: events, Err: rec.fetchErr, Parsed: rec.parsed, Episode: rec.Episode}, nil
 }
 
 // classifyFetchError opens a fetch_error episode, or continues the open one.
@@ -377,10 +381,23 @@ func (c *Checker) classifyNotModified(state *State, rec *CheckRecord) {
 	c.closeEpisode(state, rec)
 }
 
+// openOrContinueEpisode records a failed check (kind: anomaly or
+// fetch_error) in the watch's episode. One event per episode: a failure
+// of the open episode's kind continues it without one — for a fetch
+// error whatever its error kind (a timeout, a reset, a 502 and a 503 are
+// one outage), for an anomaly only with the same reason. A failure of the
+// other kind, or an anomaly of another reason (a consent page, then a
+// selector that matches nothing), is another problem: the open episode
+// ends there, without a `recovered` (nothing recovered), and a new one
+// opens with its own event, as a first one would.
 func (c *Checker) openOrContinueEpisode(state *State, rec *CheckRecord, kind EventKind, reason, detail string) {
-	if state.Episode != nil {
-		ep := *state.Episode
+	if prev := state.Episode; prev != nil && continuesEpisode(prev, kind, reason) {
+		ep := *prev
 		ep.Checks++
+		// The status says what fails now: the kind of the last fetch
+		// error (the episode's event keeps the first, the checks every
+		// one). For an anomaly it is the same reason.
+		ep.Reason = reason
 		ep.ShortSince, ep.ShortChecks = time.Time{}, 0 // a short capture extends the run again (classifyCapture)
 		rec.Episode = &ep
 		return
@@ -396,7 +413,19 @@ func (c *Checker) openOrContinueEpisode(state *State, rec *CheckRecord, kind Eve
 	})
 }
 
+// continuesEpisode says whether a failure of this kind and reason belongs
+// to the open episode ep: the same kind, and for an anomaly the same
+// reason. An outage's fetch errors change kind as it goes (503 while the
+// site restarts, timeouts, resets) without being news; a page that is not
+// the policy for another reason is.
+func continuesEpisode(ep *Episode, kind EventKind, reason string) bool {
+	return ep.Kind == kind && (kind == KindFetchError || ep.Reason == reason)
+}
+
 // closeEpisode keeps no episode open and, if one was, says it is over.
+// The `recovered` names the episode that ended, the last of the failure if
+// it was made of several (see openOrContinueEpisode): its reason as it
+// last stood, its checks and its start.
 func (c *Checker) closeEpisode(state *State, rec *CheckRecord) {
 	rec.Episode = nil
 	if state.Episode == nil {
@@ -461,10 +490,11 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 	if reason != "" {
 		c.anomaly(state, rec, reason, detail)
 		if shrinking {
-			// One more in the run of short captures (any other outcome
-			// ended it: see openOrContinueEpisode).
+			// One more in the run of short captures, in the same too_short
+			// episode (any other outcome ended the run: see
+			// openOrContinueEpisode).
 			ep := rec.Episode
-			if prev := state.Episode; prev != nil && prev.ShortChecks > 0 {
+			if prev := state.Episode; prev != nil && prev.ShortChecks > 0 && continuesEpisode(prev, KindAnomaly, reason) {
 				ep.ShortSince, ep.ShortChecks = prev.ShortSince, prev.ShortChecks+1
 			} else {
 				ep.ShortSince, ep.ShortChecks = rec.Started, 1

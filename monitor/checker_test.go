@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,8 +34,27 @@ func newSequenceServer(t *testing.T, pages map[string][]byte) *sequenceServer {
 	s := &sequenceServer{pages: pages}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
-		body, etag := s.pages[s.cur], s.etag
+		cur, body, etag := s.cur, s.pages[s.cur], s.etag
 		s.mu.Unlock()
+		// Pages named for a fault fail the fetch that way.
+		switch cur {
+		case "http-500", "http-502", "http-503":
+			code, _ := strconv.Atoi(strings.TrimPrefix(cur, "http-"))
+			http.Error(w, http.StatusText(code), code)
+			return
+		case "reset":
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.(*net.TCPConn).SetLinger(0)
+				conn.Close()
+			}
+			return
+		case "timeout":
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return
+		}
 		if etag != "" {
 			w.Header().Set("ETag", etag)
 			if r.Header.Get("If-None-Match") == etag {
@@ -112,7 +133,10 @@ func TestCheckerClassifiesCaptures(t *testing.T) {
 		{"selector matches nothing", []string{"a", "no-policy-div", "a"}, []string{"[baseline]", "[anomaly]", "[recovered]"}},
 		{"login wall", []string{"a", "login", "a"}, []string{"[baseline]", "[anomaly]", "[recovered]"}},
 		{"consent wall", []string{"a", "consent", "a"}, []string{"[baseline]", "[anomaly]", "[recovered]"}},
-		{"episode ending on a new text", []string{"a", "login", "consent", "b"}, []string{"[baseline]", "[anomaly]", "[]", "[recovered change]"}},
+		{"episode ending on a new text", []string{"a", "login", "login", "b"}, []string{"[baseline]", "[anomaly]", "[]", "[recovered change]"}},
+		// A page that is not the policy for another reason is another
+		// episode, with its own event (TestAnEpisodeOfAnotherKindOrReasonIsItsOwn).
+		{"a login wall, then a consent wall", []string{"a", "login", "consent", "b"}, []string{"[baseline]", "[anomaly]", "[anomaly]", "[recovered change]"}},
 		{"error shell before any baseline", []string{"login", "a", "b"}, []string{"[anomaly]", "[recovered baseline]", "[change]"}},
 		// A capture about as long as the policy is the policy, whatever
 		// its words: the change is seen, not taken for a consent wall.

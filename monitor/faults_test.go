@@ -264,12 +264,14 @@ func TestLegacyCharsetsDecodeToTheSameText(t *testing.T) {
 // short" at first (a broken page looks the same), but once such captures,
 // one after the other, have lasted a day and number three, it is recorded
 // as a change, notable at least, saying why; before, it stayed an anomaly
-// for ever. A fetch error in between starts the count again, two captures
-// a day apart are not enough, and a nearly empty page never qualifies.
+// for ever. A fetch error or another anomaly in between starts the count
+// again, two captures a day apart are not enough, and a nearly empty page
+// never qualifies.
 func TestPolicyThatReallyShrankIsRecorded(t *testing.T) {
 	long := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 20))
 	short := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 4))
 	empty := policyPage("en", "Privacy Policy", "Effective March 3, 2026")
+	consent := checkerPages["consent"]
 	const down = "500"
 	type step struct {
 		after time.Duration
@@ -297,6 +299,15 @@ func TestPolicyThatReallyShrankIsRecorded(t *testing.T) {
 			{6 * time.Hour, short, monitor.OutcomeAnomaly}, // a day after the first, but a new run
 			{6 * time.Hour, short, monitor.OutcomeAnomaly}, {12 * time.Hour, short, monitor.OutcomeAnomaly},
 			{6 * time.Hour, short, monitor.OutcomeChanged}, // the run: a day and four captures
+		}},
+		{"another anomaly in between", []step{
+			{6 * time.Hour, short, monitor.OutcomeAnomaly}, {6 * time.Hour, short, monitor.OutcomeAnomaly},
+			{6 * time.Hour, short, monitor.OutcomeAnomaly},
+			{6 * time.Hour, consent, monitor.OutcomeAnomaly}, // another episode: the run ends
+			{6 * time.Hour, short, monitor.OutcomeAnomaly},   // 30 hours after the first, but a new run
+			{6 * time.Hour, short, monitor.OutcomeAnomaly}, {6 * time.Hour, short, monitor.OutcomeAnomaly},
+			{6 * time.Hour, short, monitor.OutcomeAnomaly},
+			{6 * time.Hour, short, monitor.OutcomeChanged}, // the run: a day and five captures
 		}},
 		{"nearly empty for days", []step{
 			{24 * time.Hour, empty, monitor.OutcomeAnomaly}, {24 * time.Hour, empty, monitor.OutcomeAnomaly},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -33,7 +34,6 @@ type Scheduler struct {
 	mu      sync.Mutex
 	running map[string]bool
 	periods map[string]time.Duration
-	retries map[string]int // failed checks in a row, for the retry delay
 	// pending holds each watch's one retry waiting to run. One, not one per
 	// failure: a failing watch's scheduled check fails too, and a chain of
 	// retries started by each would add up period after period (a site
@@ -77,7 +77,7 @@ func NewScheduler(c *Checker, s Store, watches []Watch, concurrency int, log *sl
 	sched := &Scheduler{
 		checker: c, store: s, watches: watches, log: log,
 		running: map[string]bool{}, sem: make(chan struct{}, concurrency),
-		periods: map[string]time.Duration{}, retries: map[string]int{}, pending: map[string]*time.Timer{},
+		periods: map[string]time.Duration{}, pending: map[string]*time.Timer{},
 		firstRetry: defaultFirstRetryDelay,
 	}
 	for _, o := range opts {
@@ -120,13 +120,22 @@ func Period(s cron.Schedule, from time.Time) time.Duration {
 }
 
 // Run checks every watch whose last check is older than its period, then
-// follows the schedules until ctx is cancelled. It returns when every
-// running check has finished or been abandoned.
+// follows the schedules until ctx is cancelled. A watch whose fetches are
+// failing (an open fetch_error episode, recorded by an earlier daemon or
+// by `policywatch check`) is retried when the running daemon would have
+// retried it: its last check plus the retry delay of its episode's failed
+// checks (retryDelay), at once if that time has passed. It returns when
+// every running check has finished or been abandoned.
 func (s *Scheduler) Run(ctx context.Context) error {
 	c := cron.New(cron.WithParser(ScheduleParser), cron.WithLogger(cron.DiscardLogger))
 	s.cron = c
 	now := time.Now()
 	var overdue []Watch
+	type retry struct {
+		w  Watch
+		in time.Duration
+	}
+	var retries []retry
 	for _, w := range s.watches {
 		sched, err := ScheduleParser.Parse(w.Schedule)
 		if err != nil {
@@ -149,13 +158,37 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("watch %s: %w", w.Name, err)
 		}
-		if state.LastCheck.IsZero() || now.Sub(state.LastCheck) >= period {
+		switch {
+		case state.LastCheck.IsZero() || now.Sub(state.LastCheck) >= period:
 			overdue = append(overdue, w)
+		case state.Episode != nil && state.Episode.Kind == KindFetchError:
+			// Anomalies are not retried early (start): a page was served,
+			// and the next check on schedule is soon enough.
+			due, err := s.retryDue(ctx, w, state, period)
+			if err != nil && ctx.Err() != nil {
+				return nil
+			}
+			if err != nil {
+				// The last check's row only refines the time: the state
+				// alone gives one.
+				s.log.Warn("reading the last failed check; retrying after the state's", "watch", w.Name, "err", err)
+			}
+			if in := due.Sub(now); in > 0 {
+				retries = append(retries, retry{w, in})
+			} else {
+				overdue = append(overdue, w)
+			}
 		}
 	}
-	s.log.Info("scheduler started", "watches", len(s.watches), "overdue", len(overdue))
+	s.log.Info("scheduler started", "watches", len(s.watches), "overdue", len(overdue), "retries", len(retries))
+	// Many watches due at once are not a burst against one host: the
+	// fetcher spaces the requests to each host (host_interval).
 	for _, w := range overdue {
 		s.start(ctx, w)
+	}
+	for _, r := range retries {
+		s.log.Info("fetches failing before the start; will retry", "watch", r.w.Name, "in", r.in.Round(time.Second))
+		s.retryLater(ctx, r.w, r.in)
 	}
 	c.Start()
 	<-ctx.Done()
@@ -213,13 +246,10 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 		case res.Superseded:
 			s.log.Info("check not recorded: another policywatch process checked the watch meanwhile", "watch", w.Name)
 		case res.Err != nil:
-			delay := s.retryAfterFailure(w.Name, res.Err)
+			delay := s.retryAfterFailure(w.Name, res)
 			s.log.Warn("fetch failed; will retry", "watch", w.Name, "in", delay, "err", res.Err)
 			s.retryLater(ctx, w, delay)
 		default:
-			s.mu.Lock()
-			delete(s.retries, w.Name)
-			s.mu.Unlock()
 			s.log.Info("checked", "watch", w.Name, "outcome", res.Outcome, "parsed", res.Parsed)
 		}
 	}()
@@ -273,21 +303,75 @@ const (
 	maxRetryShare          = 4 // a retry comes at most a quarter period later
 )
 
-// retryAfterFailure returns when to try a failed watch again: one minute,
-// then doubling, never beyond a quarter of its period, and never sooner
-// than a Retry-After the site asked for.
-func (s *Scheduler) retryAfterFailure(name string, err error) time.Duration {
+// retryAfterFailure returns when to try a watch whose check res failed
+// to fetch again: retryDelay for its episode's failed checks and the
+// Retry-After the site sent, if any.
+func (s *Scheduler) retryAfterFailure(name string, res *Result) time.Duration {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := s.retries[name]
-	s.retries[name] = n + 1
-	delay := s.firstRetry << min(n, 16)
-	delay = min(delay, s.periods[name]/maxRetryShare)
+	period := s.periods[name]
+	s.mu.Unlock()
+	failures := 1
+	if ep := res.Episode; ep != nil && ep.Kind == KindFetchError {
+		failures = ep.Checks
+	}
+	var retryAfter time.Duration
 	var fe *fetch.Error
-	if errors.As(err, &fe) && fe.RetryAfter > delay {
-		delay = min(fe.RetryAfter, s.periods[name])
+	if errors.As(res.Err, &fe) {
+		retryAfter = fe.RetryAfter
+	}
+	return s.retryDelay(period, failures, retryAfter)
+}
+
+// retryDelay is how long after the failed check that ends a run of
+// failures failed checks (the fetch_error episode's count, so that a
+// restart or a `policywatch check` in between does not start it again)
+// to try the watch again: the first retry delay (one minute), doubling
+// with each failure, never beyond a quarter of the period, and never
+// sooner than a Retry-After the site asked for (capped at a period).
+func (s *Scheduler) retryDelay(period time.Duration, failures int, retryAfter time.Duration) time.Duration {
+	n := max(failures-1, 0)
+	delay := s.firstRetry << min(n, 16)
+	delay = min(delay, period/maxRetryShare)
+	if retryAfter > delay {
+		delay = min(retryAfter, period)
 	}
 	return delay
+}
+
+// checkLister is what the store offers (store.DB) to read a watch's last
+// check, with its attempts.
+type checkLister interface {
+	Checks(ctx context.Context, watch string, limit int) ([]Check, error)
+}
+
+// retryDue returns when the running daemon would retry w, whose state
+// has an open fetch_error episode: the end of its last check plus
+// retryDelay for the episode's failed checks and the Retry-After of the
+// check's last response. When the last check's row cannot be read, its
+// start (State.LastCheck) stands for its end, with no Retry-After; the
+// error says why.
+func (s *Scheduler) retryDue(ctx context.Context, w Watch, state *State, period time.Duration) (time.Time, error) {
+	last, retryAfter := state.LastCheck, time.Duration(0)
+	var err error
+	if l, ok := s.store.(checkLister); ok {
+		var checks []Check
+		checks, err = l.Checks(ctx, w.Name, 1)
+		if err == nil && len(checks) == 1 && checks[0].Outcome == OutcomeFetchError {
+			c := checks[0]
+			if !c.Finished.IsZero() {
+				last = c.Finished
+			}
+			if n := len(c.Attempts); n > 0 {
+				a := c.Attempts[n-1]
+				if a.Status == http.StatusTooManyRequests || a.Status == http.StatusServiceUnavailable {
+					// As the fetcher read it (fetch.Error.RetryAfter): when
+					// the response came.
+					retryAfter = fetch.RetryAfter(a.Header, a.Start.Add(a.Duration))
+				}
+			}
+		}
+	}
+	return last.Add(s.retryDelay(period, state.Episode.Checks, retryAfter)), err
 }
 
 // CheckAll checks the watches once, at most concurrency at a time, calling

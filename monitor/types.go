@@ -220,9 +220,15 @@ const (
 )
 
 // Episode is an open run of anomalies or fetch errors: one event opens it,
-// one `recovered` event closes it, whatever happens in between.
+// one `recovered` event closes it — or a failure of the other kind, or an
+// anomaly of another reason, which ends it without a `recovered` and opens
+// the next episode with its own event. A fetch_error episode lasts
+// whatever the kind of its fetch errors (timeouts, resets, 502s and 503s
+// are one outage).
 type Episode struct {
-	Kind   EventKind `json:"kind"` // KindAnomaly or KindFetchError
+	Kind EventKind `json:"kind"` // KindAnomaly or KindFetchError
+	// Reason is the anomaly's reason; for a fetch_error episode, the kind
+	// of its last fetch error (what fails now: its event keeps the first).
 	Reason string    `json:"reason"`
 	Since  time.Time `json:"since"`
 	Checks int       `json:"checks"` // captures seen in this episode
