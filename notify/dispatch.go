@@ -186,38 +186,49 @@ func follows(watches []string, watch string) bool {
 }
 
 // operatorNotice decides whether the operator hears of an episode event.
-// Each episode is told once when it opens and once when it closes. Episodes
-// whose openings follow each other within the flap window form a run; the
-// run's FlapThreshold-th opening is told as "flapping" and the later ones,
-// and their recoveries, are not told at all, until a quiet window ends the
-// run.
+// Each episode is told once when it opens and once when it closes. A
+// failure that changes along the way (a 500, then a consent page, then a
+// selector that matches nothing) is several episodes, each told, but one
+// failure: only the openings that follow a recovery (or start the
+// history) start one. Failures whose starts follow each other within the
+// flap window form a run; the run's FlapThreshold-th start is told as
+// "flapping", and what follows — its later episodes, the later failures
+// and their recoveries — is not told at all, until a quiet window ends
+// the run.
 func (s *Service) operatorNotice(ctx context.Context, e *monitor.Event) (note string, send bool, err error) {
-	openings, err := s.store.Events(ctx, monitor.EventFilter{
-		Watch: e.Watch, Kinds: []monitor.EventKind{monitor.KindAnomaly, monitor.KindFetchError},
+	history, err := s.store.Events(ctx, monitor.EventFilter{
+		Watch: e.Watch, Kinds: []monitor.EventKind{monitor.KindAnomaly, monitor.KindFetchError, monitor.KindRecovered},
 	})
 	if err != nil {
 		return "", false, fmt.Errorf("episodes of %s: %w", e.Watch, err)
 	}
-	// The opening e belongs to: e itself, or for a recovery the last
-	// opening before it.
-	at := -1
-	for i, o := range openings {
+	// The starts of failures up to e, and whether e is one.
+	var starts []time.Time
+	failing, isStart := false, false
+	for _, o := range history {
 		if o.ID > e.ID {
 			break
 		}
-		at = i
+		isStart = false
+		switch {
+		case o.Kind == monitor.KindRecovered:
+			failing = false
+		case !failing:
+			failing, isStart = true, true
+			starts = append(starts, o.Time)
+		}
 	}
-	if at < 0 {
+	if len(starts) == 0 {
 		return "", e.Kind != monitor.KindRecovered, nil
 	}
 	run := 1
-	for i := at; i > 0 && openings[i].Time.Sub(openings[i-1].Time) <= s.flapWindow; i-- {
+	for i := len(starts) - 1; i > 0 && starts[i].Sub(starts[i-1]) <= s.flapWindow; i-- {
 		run++
 	}
 	switch {
 	case run < s.flapThreshold:
 		return "", true, nil
-	case run == s.flapThreshold && e.Kind != monitor.KindRecovered:
+	case run == s.flapThreshold && isStart && e.Kind != monitor.KindRecovered:
 		return NoteFlapping, true, nil
 	}
 	return "", false, nil

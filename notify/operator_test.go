@@ -79,6 +79,39 @@ func TestOperatorEpisodes(t *testing.T) {
 	}
 }
 
+// consentPage is a cookie wall served with status 200.
+const consentPage = `<!DOCTYPE html><html><head><title>Before you continue</title></head><body><p>We use cookies. Accept all cookies to continue to the site.</p><button>Accept all cookies</button></body></html>`
+
+// TestOperatorFailureThatChangesIsNotFlapping: a failure that changes
+// along the way (an error page, then a cookie wall, then the error page
+// again) is three episodes, each told, and then one recovery, told too:
+// it is one failure, not a page that keeps coming back and going, and it
+// used to be told as "flapping" at its third episode, its recovery then
+// kept from the operator.
+func TestOperatorFailureThatChangesIsNotFlapping(t *testing.T) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	svc := r.service(notify.Config{Operator: "ops@example.org"}, ms, notify.WithFlapping(3, 24*time.Hour))
+	at := t0
+	for _, page := range []string{"policy-v1.html", errorPage, consentPage, errorPage, "policy-v1.html"} {
+		r.check(page, at)
+		tick(t, svc)
+		at = at.Add(time.Hour)
+	}
+	var got []string
+	for _, m := range ms.messages() {
+		got = append(got, parseMail(t, m.Data).subject(t))
+	}
+	if len(got) != 4 || !strings.Contains(got[3], "served again") {
+		t.Fatalf("operator's subjects: %q, want three episodes and the recovery", got)
+	}
+	for _, s := range got {
+		if strings.Contains(s, "flapping") {
+			t.Errorf("a failure that changed was told as flapping: %q", got)
+		}
+	}
+}
+
 // operatorRig is a rig whose service tells ops@example.org of episodes,
 // and three watches checked once: their first versions, told to no one.
 func operatorRig(t *testing.T) (*rig, *mailServer, *notify.Service, []string) {
