@@ -110,7 +110,6 @@ func humanBytes(n int64) string {
 }
 
 func restoreCommand() *command {
-	type opts struct{ force bool }
 	return &command{
 		name: "restore", args: "BACKUP", minArgs: 1, maxArgs: 1, noDB: true,
 		short: "put a backup in place of the database (with the daemon stopped)",
