@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -244,6 +245,14 @@ func (c *Checker) fetchInto(ctx context.Context, w Watch, state *State, rec *Che
 	}
 	resp, attempts, err := c.fetcher.Fetch(ctx, req)
 	rec.Attempts = attempts
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		// What -v is for: each request of the check, as the checks
+		// listing and the evidence keep it.
+		for i, a := range attempts {
+			c.log.Debug("request", "watch", w.Name, "attempt", i+1, "url", a.URL, "final_url", a.FinalURL,
+				"status", a.Status, "bytes", a.Bytes, "took", a.Duration.Round(time.Millisecond), "err", a.Err)
+		}
+	}
 	if err != nil || resp.NotModified {
 		return err
 	}
@@ -440,9 +449,31 @@ func (c *Checker) closeEpisode(state *State, rec *CheckRecord) {
 	})
 }
 
+// notHTML returns the media type of a Content-Type that says the body is
+// no page (JSON, a PDF, an image: an API answering instead of the site,
+// a download), read as HTML it would be a "too short" text. Text of any
+// kind is read as a page (a policy served as text/plain is one), and so
+// is a body whose type is missing, unparsable or application/octet-stream
+// (servers label pages so).
+func notHTML(contentType string) (string, bool) {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt == "" {
+		return "", false
+	}
+	switch {
+	case strings.HasPrefix(mt, "text/"), mt == "application/xhtml+xml", mt == "application/xml", mt == "application/octet-stream":
+		return "", false
+	}
+	return mt, true
+}
+
 // classifyCapture extracts the body's readable text and decides what it is:
 // an anomaly, the current version, a revert, a change or the baseline.
 func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, rec *CheckRecord) error {
+	if mt, ok := notHTML(rec.Body.ContentType); ok {
+		c.anomaly(state, rec, ReasonNotHTML, "served as "+mt+", not as a page")
+		return nil
+	}
 	utf8Body, charset, err := fetch.DecodeCharset(rec.Body.Data, rec.Body.ContentType)
 	rec.Body.Charset = charset
 	if err != nil {

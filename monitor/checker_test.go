@@ -62,7 +62,15 @@ func newSequenceServer(t *testing.T, pages map[string][]byte) *sequenceServer {
 				return
 			}
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch cur {
+		case "json":
+			// An API answering instead of the site.
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"error":{"message":"Unsupported get request.","code":100}}`))
+			return
+		default:
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		}
 		w.Write(body)
 	}))
 	t.Cleanup(s.Close)
@@ -119,6 +127,17 @@ func (r *checkerRig) see(t *testing.T, page string) (monitor.Outcome, string, []
 	return res.Outcome, fmt.Sprint(kindsOf(res.Events)), res.Events
 }
 
+// TestJSONIsNoPage: an API's JSON served instead of the page is an
+// anomaly that says so (not_html, with the type), not a "too short" text.
+func TestJSONIsNoPage(t *testing.T) {
+	rig := newCheckerRig(t, monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en-US"})
+	rig.see(t, "a")
+	_, kinds, events := rig.see(t, "json")
+	if kinds != "[anomaly]" || events[0].Reason != monitor.ReasonNotHTML || !strings.Contains(events[0].Detail, "served as application/json") {
+		t.Errorf("JSON instead of the page: %s %+v", kinds, events)
+	}
+}
+
 func TestCheckerClassifiesCaptures(t *testing.T) {
 	watch := monitor.Watch{Name: "nimbus", Select: []string{"#policy"}, Fetcher: "http", Language: "en-US"}
 	tests := []struct {
@@ -142,6 +161,8 @@ func TestCheckerClassifiesCaptures(t *testing.T) {
 		// its words: the change is seen, not taken for a consent wall.
 		{"a short policy gains a sentence about cookies", []string{"a", "a-cookies", "consent", "a"}, []string{"[baseline]", "[change]", "[anomaly]", "[recovered revert]"}},
 		{"a short policy that says 'please log in', first", []string{"a-login", "a"}, []string{"[anomaly]", "[recovered baseline]"}},
+		// JSON is no page; text is.
+		{"an API's JSON instead of the page", []string{"a", "json", "a"}, []string{"[baseline]", "[anomaly]", "[recovered]"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -344,3 +344,21 @@ func TestWatchesTellAnImportFromACheck(t *testing.T) {
 		t.Errorf("watches --json after a live check:\n%s", out)
 	}
 }
+
+// TestVerboseSaysEachRequest: -v logs every request of a check, with its
+// status, size and time: what an operator looks at when a page misbehaves.
+func TestVerboseSaysEachRequest(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = nimbusConfig(t, srv.URL)
+	_, errOut, err := c.run("check", "-v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut, "msg=request watch=nimbus attempt=1 url="+srv.URL+"/privacy") || !strings.Contains(errOut, "status=200") {
+		t.Errorf("check -v did not log the request:\n%s", errOut)
+	}
+	if _, errOut, _ := c.run("check"); strings.Contains(errOut, "msg=request") {
+		t.Errorf("check without -v logged requests:\n%s", errOut)
+	}
+}
