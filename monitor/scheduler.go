@@ -41,6 +41,7 @@ type Scheduler struct {
 	pending map[string]*time.Timer
 
 	firstRetry time.Duration
+	onRecorded func(err error) // see WithRecordHook
 	onIdle     func()
 	idleQuiet  time.Duration
 	cron       *cron.Cron
@@ -55,6 +56,16 @@ type SchedulerOption func(*Scheduler)
 // tried again (then doubling); default one minute.
 func WithFirstRetryDelay(d time.Duration) SchedulerOption {
 	return func(s *Scheduler) { s.firstRetry = d }
+}
+
+// WithRecordHook sets a function told the outcome of each check's
+// recording: nil when the check was recorded (or, fetch failed, recorded
+// as such), the error when it could not be (a full disk, a database that
+// went read-only). Such a check is logged and lost, and the daemon goes
+// on; the hook lets its health check say so (the web view's /healthz).
+// It is called from the checks' goroutines.
+func WithRecordHook(f func(err error)) SchedulerOption {
+	return func(s *Scheduler) { s.onRecorded = f }
 }
 
 // WithIdleHook sets a function called when the last running check
@@ -238,6 +249,9 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 			return
 		}
 		res, err := s.checker.Check(ctx, w)
+		if s.onRecorded != nil && ctx.Err() == nil {
+			s.onRecorded(err)
+		}
 		switch {
 		case err != nil && ctx.Err() != nil:
 			s.log.Info("check abandoned at shutdown", "watch", w.Name)

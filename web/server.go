@@ -86,6 +86,7 @@ type Server struct {
 	assets map[string]string // asset name → URL with a content hash
 	feeds  atomic.Bool       // a mounted handler serves /feeds/all.atom
 	bufs   sync.Pool         // *bytes.Buffer of rendered pages
+	health func() error      // see WithHealth
 }
 
 // Option configures a Server.
@@ -112,6 +113,11 @@ func WithWatches(ws []monitor.Watch) Option {
 // exist (store.ErrNotFound): such reads are answered 404 Not Found rather
 // than 500.
 func WithNotFound(err error) Option { return func(s *Server) { s.notFound = err } }
+
+// WithHealth sets what /healthz asks beyond the database being readable:
+// an error (the daemon cannot record its checks) makes it answer 503 with
+// the error. nil, the default: nothing more.
+func WithHealth(f func() error) Option { return func(s *Server) { s.health = f } }
 
 // WithTaxonomy sets the taxonomy whose labels name the ids of analyses
 // (default analyze.DefaultTaxonomy()).
@@ -291,6 +297,13 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintln(w, "database unavailable")
 		return
+	}
+	if s.health != nil {
+		if err := s.health(); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, err)
+			return
+		}
 	}
 	fmt.Fprintln(w, "ok")
 }

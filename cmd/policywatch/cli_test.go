@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -655,4 +656,65 @@ func TestCheckInterrupted(t *testing.T) {
 	if code := exitCode(err, &stderr); code != 130 || !strings.Contains(stderr.String(), "interrupted") {
 		t.Errorf("check interrupted: %v, exit status %d, said %q; want 130 and 'interrupted'", err, code, stderr.String())
 	}
+}
+
+// TestHealthzSaysChecksAreNotRecorded: when the daemon cannot record its
+// checks (here SQLite refuses every new check row, as a full disk does),
+// it logs each and goes on, and /healthz answers 503 with why, until a
+// check is recorded again.
+func TestHealthzSaysChecksAreNotRecorded(t *testing.T) {
+	srv := newPolicyServer(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  schedule: \"@every 1s\"\n  host_interval: 0s\n  retries: 0\nweb:\n  listen: %s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", addr, srv.URL))
+	d := c.startDaemon()
+	d.waitFor("web view listening")
+	d.waitFor("outcome=baseline")
+	healthz := func() (int, string) {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	waitHealth := func(code int, want string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			got, body := healthz()
+			if got == code && strings.Contains(body, want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("/healthz: %d %q, want %d with %q\n%s", got, body, code, want, d.stderr)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitHealth(http.StatusOK, "ok")
+
+	// A connection of the test's own: the store has no SQL door.
+	db, err := sql.Open("sqlite", c.env["POLICYWATCH_DB"]+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`CREATE TRIGGER refuse BEFORE INSERT ON checks BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+	waitHealth(http.StatusServiceUnavailable, "checks are not being recorded, since ")
+	exec(`DROP TRIGGER refuse`)
+	waitHealth(http.StatusOK, "ok")
+	d.stop()
 }

@@ -67,7 +67,7 @@ func mountNotifier(srv *web.Server, n *notify.Service) {
 // newWebServer builds the web view from the configuration's web section;
 // listen, when not empty, replaces web.listen. It refuses a non-loopback
 // address without authentication.
-func (a *app) newWebServer(listen string) (*web.Server, error) {
+func (a *app) newWebServer(listen string, opts ...web.Option) (*web.Server, error) {
 	cfg, err := a.webConfig()
 	if err != nil {
 		return nil, err
@@ -75,12 +75,12 @@ func (a *app) newWebServer(listen string) (*web.Server, error) {
 	if listen != "" {
 		cfg.Listen = listen
 	}
-	return web.New(cfg, a.db,
+	return web.New(cfg, a.db, append([]web.Option{
 		web.WithLogger(a.log),
 		web.WithWatches(a.cfg.Watches),
 		web.WithNotFound(store.ErrNotFound),
 		web.WithTaxonomy(a.taxonomy()),
-	)
+	}, opts...)...)
 }
 
 // servePreflight refuses serve's listen address without authentication

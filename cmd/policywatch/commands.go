@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -68,7 +69,10 @@ Example:
 				return err
 			}
 			defer unlock()
-			srv, err := a.newWebServer(opt.listen)
+			// /healthz says when checks cannot be recorded (a full disk):
+			// the daemon logs each and goes on, and a monitor must know.
+			health := &recordHealth{}
+			srv, err := a.newWebServer(opt.listen, web.WithHealth(health.err))
 			if err != nil {
 				return err
 			}
@@ -108,7 +112,7 @@ Example:
 				releaseMemory(a.db, a.log)
 			}
 			sched := monitor.NewScheduler(a.newChecker(), a.db, a.cfg.Watches, opt.concurrency, a.log,
-				monitor.WithIdleHook(passEnded, idleQuiet))
+				monitor.WithIdleHook(passEnded, idleQuiet), monitor.WithRecordHook(health.record))
 			schedErr := sched.Run(ctx)
 			cancel()
 			<-webDone
@@ -137,6 +141,37 @@ func releaseMemory(db *store.DB, log *slog.Logger) {
 		return
 	}
 	log.Debug("memory released for the idle time", "code_bytes", released)
+}
+
+// recordHealth is whether the daemon's checks are being recorded, for
+// /healthz: failing from the first of a run of checks that could not be
+// recorded until one is.
+type recordHealth struct {
+	mu    sync.Mutex
+	since time.Time
+	last  error
+}
+
+func (h *recordHealth) record(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case err == nil:
+		h.since, h.last = time.Time{}, nil
+	case h.last == nil:
+		h.since, h.last = time.Now(), err
+	default:
+		h.last = err
+	}
+}
+
+func (h *recordHealth) err() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.last == nil {
+		return nil
+	}
+	return fmt.Errorf("checks are not being recorded, since %s: %v", h.since.UTC().Format(time.RFC3339), h.last)
 }
 
 // serveWeb serves the daemon's web view until ctx is done. The history
