@@ -2,6 +2,9 @@ package notify_test
 
 import (
 	"context"
+	"database/sql"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,5 +34,52 @@ func TestRun(t *testing.T) {
 	}
 	if n := len(ms.messages()); n != 1 {
 		t.Errorf("%d messages, want 1", n)
+	}
+}
+
+// TestRunLogsAFailureOnce: a turn that fails every poll (the database
+// refusing writes, as a full disk does) is logged once as an error, not
+// every five seconds for as long as it lasts; its end is logged too, and
+// what waited then goes out.
+func TestRunLogsAFailureOnce(t *testing.T) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	r.subscribe("ada@example.org", nil)
+	logs := &syncBuffer{}
+	svc := r.service(notify.Config{}, ms, notify.WithPollInterval(5*time.Millisecond),
+		notify.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))))
+	db, err := sql.Open("sqlite", r.db.Path()+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON notify_outbox BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`); err != nil {
+		t.Fatal(err)
+	}
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	time.Sleep(300 * time.Millisecond) // some sixty polls
+	if n := strings.Count(logs.String(), "level=ERROR msg=notifications"); n != 1 || !strings.Contains(logs.String(), "database or disk is full") {
+		t.Fatalf("%d errors logged over sixty failing polls, want 1:\n%s", n, logs)
+	}
+	if _, err := db.Exec(`DROP TRIGGER refuse`); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(ms.messages()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(ms.messages()); n != 1 || !strings.Contains(logs.String(), "notifications work again") {
+		t.Errorf("%d messages once the database took writes again, want 1; log:\n%s", n, logs)
 	}
 }

@@ -279,6 +279,7 @@ func (s *Service) Run(ctx context.Context) error {
 	var seen string          // the stamp the last turn left unchanged; "": none
 	var quietUntil time.Time // nothing is due before, unless the stamp moves
 	var asked chan struct{}  // a TurnNow waiting for this turn
+	var failures failureLog  // a failing turn is logged once, not every poll
 	for {
 		before := s.stamp()
 		// A turn only the clock called for (a digest time, a retry,
@@ -289,10 +290,11 @@ func (s *Service) Run(ctx context.Context) error {
 			for range maxSettleTurns {
 				if err := s.Tick(ctx); err != nil {
 					if ctx.Err() == nil {
-						s.log.Error("notifications", "err", err)
+						failures.failed(s.log, s.now(), err)
 					}
 					break
 				}
+				failures.worked(s.log)
 				after := s.stamp()
 				if after != "" && after == before {
 					seen, quietUntil = after, s.nextDue(ctx)
@@ -315,6 +317,34 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-t.C:
 		case asked = <-s.turnNow:
 		}
+	}
+}
+
+// failureLog logs the failures of Run's turns: the first of a run of
+// failures with the same error as an error, the same again only hourly (a
+// full disk failed every turn, every five seconds, for as long as it
+// lasted), another error at once, and the end of the run.
+type failureLog struct {
+	last     string    // the error of the last failure logged; "": working
+	loggedAt time.Time // when it was logged
+	repeats  int       // failures with that error since
+}
+
+func (f *failureLog) failed(log *slog.Logger, now time.Time, err error) {
+	msg := err.Error()
+	if msg == f.last && now.Sub(f.loggedAt) < time.Hour {
+		f.repeats++
+		log.Debug("notifications still failing", "err", err)
+		return
+	}
+	log.Error("notifications", "err", err, "failures_since_last_logged", f.repeats)
+	f.last, f.loggedAt, f.repeats = msg, now, 0
+}
+
+func (f *failureLog) worked(log *slog.Logger) {
+	if f.last != "" {
+		log.Info("notifications work again")
+		*f = failureLog{}
 	}
 }
 
