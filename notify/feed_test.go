@@ -79,7 +79,7 @@ func TestFeeds(t *testing.T) {
 		t.Errorf("ids, links or dates: %+v", all)
 	}
 	if all.Entries[1].Title != "other: first capture of the policy (183 words) (info)" ||
-		all.Entries[2].Title != "nimbus changed (+61/−2 words). Purpose added: AI training. Collected: + Messages, + AI interactions, + Public content. … (critical)" {
+		all.Entries[2].Title != "nimbus changed (+61/−2 words). Deadline none → 26 May 2026. Purpose added: AI training. AI training uses: Posts, Photos, Public content. … (critical)" {
 		t.Errorf("titles: %q / %q", all.Entries[1].Title, all.Entries[2].Title)
 	}
 	critical := all.Entries[2].Content

@@ -1,7 +1,8 @@
 // Package analyze reads a policy's readable text for what people need to
 // know: which data categories it says it collects or uses, for which
-// purposes, which rights it offers, and which dates bind them — and, between
-// two versions, which of those changed, with the sentences as evidence.
+// purposes, which purpose uses which data (uses.go), which rights it
+// offers, and which dates bind them — and, between two versions, which of
+// those changed, with the sentences as evidence.
 //
 // The ids it reports come from a taxonomy kept as data (taxonomy.yaml,
 // embedded; extendable with Taxonomy.Extend). Dates are found by span
@@ -28,8 +29,10 @@ type Link struct {
 }
 
 // FactSheet is what one version of a policy says: every statement that
-// mentions a taxonomy id, the ids found, and every date with its role. It
-// round-trips through encoding/json; the store keeps it that way.
+// mentions a taxonomy id, the ids found, which purposes use which data,
+// and every date with its role. It round-trips through encoding/json, but
+// for what only Compare reads (Unbound, the places that bind each use);
+// the store keeps it that way.
 type FactSheet struct {
 	// Language is the language the text was read in ("en", "fr"), as given
 	// or, when not given, the one whose patterns matched most.
@@ -45,6 +48,14 @@ type FactSheet struct {
 	// Statements are the sentences and list items that mention an id, in
 	// document order.
 	Statements []Statement `json:"statements"`
+	// Uses are the purposes bound to the categories of data they use
+	// (see Use), each purpose, category and audience once, in taxonomy
+	// order.
+	Uses []Use `json:"uses"`
+	// useLabels are the English labels of the ids of Uses, which a
+	// purpose named only in a title or heading may not have among Topics:
+	// for Compare's summary.
+	useLabels map[string]string
 	// Unbound are the sentences and list items that name a purpose and no
 	// other id but do not count: their context names no data (see Topics).
 	// Their IDs are the purposes they name. They are no facts of the
@@ -128,8 +139,15 @@ type Analysis struct {
 	// whose target moved. Absent from the JSON when none did, as in the
 	// analyses stored before it was read.
 	FormsMoved []FormMove `json:"forms_moved,omitempty"`
-	Severity   Severity   `json:"severity"`
-	Summary    string     `json:"summary"`
+	// UsesAdded are the uses of data by a purpose that the version after
+	// binds and the one before did not ("AI training now also uses
+	// minors' data: Posts"), UsesRemoved the reverse; each quoted. Absent
+	// from the JSON when none, as in the analyses stored before they were
+	// read.
+	UsesAdded   []UseChange `json:"uses_added,omitempty"`
+	UsesRemoved []UseChange `json:"uses_removed,omitempty"`
+	Severity    Severity    `json:"severity"`
+	Summary     string      `json:"summary"`
 }
 
 // FormMove is an objection form whose link text is kept but whose target

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -24,7 +25,8 @@ import (
 // sentence that does not: "We share information with service providers…"
 // counts as sharing once "We use your messages to train AI models." is put
 // before it. That sentence is no new statement (the sheet before has it
-// among its Unbound ones), and sharing no new purpose.
+// among its Unbound ones), and sharing no new purpose. The same holds for
+// the uses of data by a purpose (see useDiff).
 func Compare(before, after *FactSheet) *Analysis {
 	if before == nil || after == nil {
 		return nil
@@ -32,15 +34,18 @@ func Compare(before, after *FactSheet) *Analysis {
 	a := &Analysis{}
 	labels := map[string]string{}
 	for _, sh := range []*FactSheet{before, after} {
+		maps.Copy(labels, sh.useLabels)
 		for _, tp := range sh.Topics {
 			labels[tp.ID] = tp.Label
 		}
 	}
-	a.Statements = statementDiff(before, after)
+	var inOld, inNew map[string]int
+	a.Statements, inOld, inNew = statementDiff(before, after)
 	a.ScopeAdded, a.ScopeRemoved = topicDiff(before, after, KindCategory, a.Statements)
 	a.PurposesAdded, a.PurposesRemoved = topicDiff(before, after, KindPurpose, a.Statements)
 	a.RightsAdded, a.RightsRemoved = topicDiff(before, after, KindRight, a.Statements)
 	a.Dates = dateDiff(before.Dates, after.Dates)
+	a.UsesAdded, a.UsesRemoved = useDiff(before, after, inOld, inNew)
 	var formsGone []Link
 	formsGone, a.FormsMoved = objectionFormChanges(before, after)
 	a.Severity = severity(a, formsGone, effectiveKept(a, after))
@@ -171,7 +176,9 @@ func distinctDates(facts []DateFact, role DateRole) []DateFact {
 // of, and the reverse, removed first, each in document order. A text that
 // stands in the other sheet unbound is there all the same: that its
 // purposes count in one sheet and not in the other is its context's doing.
-func statementDiff(before, after *FactSheet) []StatementChange {
+// It also returns how many times each text (by key) stands in each sheet,
+// counting or unbound.
+func statementDiff(before, after *FactSheet) (changes []StatementChange, inOld, inNew map[string]int) {
 	var f folder
 	keys := func(sts []Statement) []string {
 		out := make([]string, len(sts))
@@ -192,7 +199,8 @@ func statementDiff(before, after *FactSheet) []StatementChange {
 		return m
 	}
 	oldKeys, newKeys := keys(before.Statements), keys(after.Statements)
-	inOld, inNew := counts(oldKeys, before.Unbound), counts(newKeys, after.Unbound)
+	inOld, inNew = counts(oldKeys, before.Unbound), counts(newKeys, after.Unbound)
+	oldLeft := maps.Clone(inOld)
 	// gone counts what before states more times than after has the text;
 	// the first of them in document order are the ones removed.
 	gone := make(map[string]int, len(oldKeys))
@@ -210,13 +218,13 @@ func statementDiff(before, after *FactSheet) []StatementChange {
 		}
 	}
 	for i, k := range newKeys {
-		if inOld[k] > 0 {
-			inOld[k]--
+		if oldLeft[k] > 0 {
+			oldLeft[k]--
 			continue
 		}
 		out = append(out, change(Added, after.Statements[i]))
 	}
-	return out
+	return out, inOld, inNew
 }
 
 func change(c Change, st Statement) StatementChange {
@@ -306,11 +314,14 @@ func shortHref(href string) string {
 }
 
 // severity ranks a change: critical when the policy takes more (a category
-// or purpose added), sets or moves a deadline, or takes away the right to
-// object or its form; notable when a binding date moves, something is no
-// longer collected, or an objection form moved; info for wording and for
-// dates of no known role (RoleOther), which the summary still names.
-// effectiveKept says the policy keeps its effective date unchanged.
+// or purpose added, data newly used for AI training or minors', sensitive
+// or biometric data newly used for any purpose: see criticalUse), sets or
+// moves a deadline, or takes away the right to object or its form; notable
+// when a binding date moves, something is no longer collected, a purpose
+// uses other data than before (any other use added, any use removed), or
+// an objection form moved; info for wording and for dates of no known role
+// (RoleOther), which the summary still names. effectiveKept says the
+// policy keeps its effective date unchanged.
 //
 // A form that moved is notable, not critical: the right and a link to
 // exercise it are still there in the same words, and whether the new page
@@ -328,9 +339,9 @@ func shortHref(href string) string {
 // with no effective date left takes the policy's only date: those stay
 // notable.
 func severity(a *Analysis, formsGone []Link, effectiveKept bool) Severity {
-	critical := len(a.ScopeAdded) > 0 || len(a.PurposesAdded) > 0 ||
+	critical := len(a.ScopeAdded) > 0 || len(a.PurposesAdded) > 0 || slices.ContainsFunc(a.UsesAdded, criticalUse) ||
 		slices.Contains(a.RightsRemoved, "object") || len(formsGone) > 0
-	notable := len(a.ScopeRemoved) > 0 || len(a.PurposesRemoved) > 0 ||
+	notable := len(a.ScopeRemoved) > 0 || len(a.PurposesRemoved) > 0 || len(a.UsesAdded) > 0 || len(a.UsesRemoved) > 0 ||
 		len(a.RightsAdded) > 0 || len(a.RightsRemoved) > 0 || len(a.FormsMoved) > 0
 	for _, d := range a.Dates {
 		switch d.Role {
@@ -366,9 +377,17 @@ var roleNames = map[DateRole]string{
 }
 
 // summary says the analysis in plain sentences, most serious first:
-// "Purpose added: AI training. Effective date 7 Apr 2025 → 27 May 2025."
+// "Deadline none → 26 May 2025. Purpose added: AI training. AI training
+// uses: Posts, Comments. Effective date 7 Apr 2025 → 27 May 2025." A
+// deadline comes first: it is what a reader must act on, by a date, and
+// the summary is an email's subject, cut at its end.
 func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
 	var parts []string
+	for _, d := range a.Dates {
+		if d.Role == RoleDeadline {
+			parts = append(parts, fmt.Sprintf("%s %s → %s.", roleNames[d.Role], HumanDate(d.Old), HumanDate(d.New)))
+		}
+	}
 	label := func(id string) string {
 		if l := labels[id]; l != "" {
 			return l
@@ -398,9 +417,21 @@ func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
 	if len(a.PurposesRemoved) > 0 {
 		parts = append(parts, plural("Purpose", len(a.PurposesRemoved))+" removed: "+list(a.PurposesRemoved)+".")
 	}
+	// What AI training uses comes before what is collected; the other
+	// uses after it, those that make the change critical (minors',
+	// sensitive or biometric data) first: the summary is an email's
+	// subject, and "Collected: + Biometric" must not be cut for "Safety
+	// now also uses minors' data: Photos".
+	aiAdded, criticalAdded, otherAdded := splitUses(a.UsesAdded)
+	aiRemoved, criticalRemoved, otherRemoved := splitUses(a.UsesRemoved)
+	parts = append(parts, usesSummary(aiAdded, true, a.PurposesAdded, label)...)
+	parts = append(parts, usesSummary(aiRemoved, false, nil, label)...)
 	if len(a.ScopeAdded)+len(a.ScopeRemoved) > 0 {
 		parts = append(parts, "Collected: "+signed(a.ScopeAdded, a.ScopeRemoved)+".")
 	}
+	parts = append(parts, usesSummary(criticalAdded, true, a.PurposesAdded, label)...)
+	parts = append(parts, usesSummary(otherAdded, true, a.PurposesAdded, label)...)
+	parts = append(parts, usesSummary(append(criticalRemoved, otherRemoved...), false, nil, label)...)
 	if len(a.RightsAdded)+len(a.RightsRemoved) > 0 {
 		parts = append(parts, "Rights: "+signed(a.RightsAdded, a.RightsRemoved)+".")
 	}
@@ -412,9 +443,12 @@ func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
 	}
 	var others []DateChange
 	for _, d := range a.Dates {
-		if d.Role == RoleOther {
+		switch d.Role {
+		case RoleOther:
 			others = append(others, d)
 			continue
+		case RoleDeadline:
+			continue // first
 		}
 		parts = append(parts, fmt.Sprintf("%s %s → %s.", roleNames[d.Role], HumanDate(d.Old), HumanDate(d.New)))
 	}
@@ -489,4 +523,167 @@ func HumanDate(iso string) string {
 		return t.Format("Jan 2006")
 	}
 	return iso
+}
+
+// useDiff returns the uses that after binds and before does not, and the
+// reverse, in the sheets' order. As with topics, only a statement whose
+// text changed is evidence: a use is added only where one of the
+// statements that bind it — the one naming the data, the title, heading,
+// lead-in or row title naming the purpose, the one naming minors — stands
+// in after more times than in before (inNew, inOld: statementDiff's
+// counts), and the change quotes that place (of several, the shortest
+// quote). Lines moved from one block to another unchanged change no use
+// the analysis can quote, and are not told.
+func useDiff(before, after *FactSheet, inOld, inNew map[string]int) (added, removed []UseChange) {
+	type id struct {
+		purpose, category string
+		minors            bool
+	}
+	index := func(sh *FactSheet) map[id]bool {
+		m := make(map[id]bool, len(sh.Uses))
+		for _, u := range sh.Uses {
+			m[id{u.Purpose, u.Category, u.Minors}] = true
+		}
+		return m
+	}
+	diff := func(from *FactSheet, other map[id]bool, more, fewer map[string]int) []UseChange {
+		var out []UseChange
+		for _, u := range from.Uses {
+			if other[id{u.Purpose, u.Category, u.Minors}] {
+				continue
+			}
+			var best *useBinding
+			for i := range u.bindings {
+				bd := &u.bindings[i]
+				if (best == nil || len(bd.quote) < len(best.quote)) && slices.ContainsFunc(bd.keys, func(k string) bool { return more[k] > fewer[k] }) {
+					best = bd
+				}
+			}
+			if best != nil {
+				out = append(out, UseChange{Purpose: u.Purpose, Category: u.Category, Minors: u.Minors,
+					Quote: best.quote, Context: best.context, Section: best.section})
+			}
+		}
+		return out
+	}
+	return diff(after, index(before), inNew, inOld), diff(before, index(after), inOld, inNew)
+}
+
+// criticalUse reports whether a use added makes a change critical: AI
+// training on any data ("Meta now trains AI on X", the alert people must
+// act on), or any purpose newly using minors', sensitive or biometric
+// data. Other uses added are notable: a purpose the policy named, using
+// data it named, now put together.
+func criticalUse(u UseChange) bool {
+	if u.Purpose == "ai_training" || u.Minors {
+		return true
+	}
+	switch u.Category {
+	case "minors", "sensitive", "biometric":
+		return true
+	}
+	return false
+}
+
+// splitUses parts uses into AI training's, the other ones criticalUse
+// says, and the rest, each in its order.
+func splitUses(uses []UseChange) (ai, critical, other []UseChange) {
+	for _, u := range uses {
+		switch {
+		case u.Purpose == "ai_training":
+			ai = append(ai, u)
+		case criticalUse(u):
+			critical = append(critical, u)
+		default:
+			other = append(other, u)
+		}
+	}
+	return ai, critical, other
+}
+
+// maxUsesNamed is how many categories the uses added (and those removed)
+// name in a summary; the rest are counted. A page rewritten whole may
+// bind many.
+const maxUsesNamed = 4
+
+// usesSummary says the uses added (or removed) by purpose, in their order:
+// "AI training now also uses minors' data: Posts, Comments, Audio, Public
+// content — “Public content you or others create…”." A category added for
+// minors alone among others is marked "(minors')". Only the first purpose
+// is quoted; past maxUsesNamed categories the rest are counted. A purpose
+// the change adds (newPurposes) "uses" its data rather than "now also"
+// using it.
+func usesSummary(changes []UseChange, added bool, newPurposes []string, label func(string) string) []string {
+	type category struct {
+		id             string
+		others, minors bool
+	}
+	var parts []string
+	named := 0
+	for i := 0; i < len(changes); {
+		j := i
+		for j < len(changes) && changes[j].Purpose == changes[i].Purpose {
+			j++
+		}
+		if named == maxUsesNamed {
+			n := distinctUses(changes[i:])
+			parts = append(parts, fmt.Sprintf("%d more %s %s.", n, plural("use", n), map[bool]string{true: "added", false: "removed"}[added]))
+			break
+		}
+		var cats []category
+		for _, c := range changes[i:j] {
+			k := slices.IndexFunc(cats, func(x category) bool { return x.id == c.Category })
+			if k < 0 {
+				k = len(cats)
+				cats = append(cats, category{id: c.Category})
+			}
+			if c.Minors {
+				cats[k].minors = true
+			} else {
+				cats[k].others = true
+			}
+		}
+		verb := "now also uses"
+		switch {
+		case !added:
+			verb = "no longer uses"
+		case slices.Contains(newPurposes, changes[i].Purpose):
+			verb = "uses"
+		}
+		allMinors := !slices.ContainsFunc(cats, func(c category) bool { return c.others })
+		if allMinors {
+			verb += " minors' data"
+		}
+		var names []string
+		for _, c := range cats {
+			if named == maxUsesNamed {
+				break
+			}
+			name := label(c.id)
+			if c.minors && !c.others && !allMinors {
+				name += " (minors')"
+			}
+			names = append(names, name)
+			named++
+		}
+		list := strings.Join(names, ", ")
+		if rest := len(cats) - len(names); rest > 0 {
+			list += fmt.Sprintf(" and %d more", rest)
+		}
+		// No quote: the summary is an email's subject, and the uses' quotes
+		// are the analysis's (UsesAdded, UsesRemoved) for the body.
+		parts = append(parts, label(changes[i].Purpose)+" "+verb+": "+list+".")
+		i = j
+	}
+	return parts
+}
+
+// distinctUses counts the purposes and categories among changes, each
+// pair once whatever its audiences.
+func distinctUses(changes []UseChange) int {
+	seen := map[[2]string]bool{}
+	for _, c := range changes {
+		seen[[2]string{c.Purpose, c.Category}] = true
+	}
+	return len(seen)
 }

@@ -142,7 +142,8 @@ We use your information to personalise your feed and to show you ads.`,
 			before: contextPolicy,
 			after:  strings.Replace(contextPolicy, "We share", "We use your messages to train AI models. We share", 1),
 			want: Analysis{ScopeAdded: []string{"messages", "ai_interactions"}, PurposesAdded: []string{"ai_training"},
-				Severity: SeverityCritical, Summary: "Purpose added: AI training. Collected: + Messages, + AI interactions."},
+				UsesAdded: messageUses(enTrain, "How we use information"),
+				Severity:  SeverityCritical, Summary: "Purpose added: AI training. AI training uses: Messages, AI interactions. Collected: + Messages, + AI interactions."},
 			added: []string{"We use your messages to train AI models."},
 		},
 		{
@@ -150,7 +151,8 @@ We use your information to personalise your feed and to show you ads.`,
 			before: strings.Replace(contextPolicy, "We share", "We use your messages to train AI models. We share", 1),
 			after:  contextPolicy,
 			want: Analysis{ScopeRemoved: []string{"messages", "ai_interactions"}, PurposesRemoved: []string{"ai_training"},
-				Severity: SeverityNotable, Summary: "Purpose removed: AI training. Collected: − Messages, − AI interactions."},
+				UsesRemoved: messageUses(enTrain, "How we use information"),
+				Severity:    SeverityNotable, Summary: "Purpose removed: AI training. AI training no longer uses: Messages, AI interactions. Collected: − Messages, − AI interactions."},
 			gone: []string{"We use your messages to train AI models."},
 		},
 		{
@@ -159,7 +161,8 @@ We use your information to personalise your feed and to show you ads.`,
 			after:  strings.Replace(contextPolicyFR, "Nous partageons", "Nous utilisons vos messages pour entraîner nos modèles d'IA. Nous partageons", 1),
 			lang:   "fr",
 			want: Analysis{ScopeAdded: []string{"messages"}, PurposesAdded: []string{"ai_training"},
-				Severity: SeverityCritical, Summary: "Purpose added: AI training. Collected: + Messages."},
+				UsesAdded: messageUses(frTrain, "Comment nous utilisons les informations")[:1],
+				Severity:  SeverityCritical, Summary: "Purpose added: AI training. AI training uses: Messages. Collected: + Messages."},
 			added: []string{"Nous utilisons vos messages pour entraîner nos modèles d'IA."},
 		},
 		{
@@ -168,7 +171,8 @@ We use your information to personalise your feed and to show you ads.`,
 			after:  contextPolicyFR,
 			lang:   "fr",
 			want: Analysis{ScopeRemoved: []string{"messages"}, PurposesRemoved: []string{"ai_training"},
-				Severity: SeverityNotable, Summary: "Purpose removed: AI training. Collected: − Messages."},
+				UsesRemoved: messageUses(frTrain, "Comment nous utilisons les informations")[:1],
+				Severity:    SeverityNotable, Summary: "Purpose removed: AI training. AI training no longer uses: Messages. Collected: − Messages."},
 			gone: []string{"Nous utilisons vos messages pour entraîner nos modèles d'IA."},
 		},
 		{
@@ -177,7 +181,8 @@ We use your information to personalise your feed and to show you ads.`,
 			after: strings.Replace(contextPolicy, "We share", "We use your messages to train AI models. We share", 1) +
 				"\nWe share your personal data with our partners.",
 			want: Analysis{ScopeAdded: []string{"messages", "ai_interactions"}, PurposesAdded: []string{"ai_training", "sharing_partners"},
-				Severity: SeverityCritical, Summary: "Purposes added: AI training, Sharing with partners. Collected: + Messages, + AI interactions."},
+				UsesAdded: messageUses(enTrain, "How we use information"),
+				Severity:  SeverityCritical, Summary: "Purposes added: AI training, Sharing with partners. AI training uses: Messages, AI interactions. Collected: + Messages, + AI interactions."},
 			added: []string{"We use your messages to train AI models.", "We share your personal data with our partners."},
 		},
 		{
@@ -193,9 +198,10 @@ We use your information to personalise your feed and to show you ads.`,
 			before: "# AI\nWe use the following to train our AI models:\n- Public datasets",
 			after:  "# AI\nWe use the following to train our AI models:\n- Public datasets\n- Your posts",
 			// AI training was said before, in the same words: what is new
-			// is the posts, and they make the change critical.
+			// is the posts, and that AI training uses them.
 			want: Analysis{ScopeAdded: []string{"posts"},
-				Severity: SeverityCritical, Summary: "Collected: + Posts."},
+				UsesAdded: []UseChange{{Purpose: "ai_training", Category: "posts", Quote: "Your posts", Context: "We use the following to train our AI models:", Section: "AI"}},
+				Severity:  SeverityCritical, Summary: "AI training now also uses: Posts. Collected: + Posts."},
 			added: []string{"Your posts"},
 		},
 		{
@@ -254,6 +260,22 @@ We share information with service providers who help us run our services.`
 Nous collectons vos publications.
 Nous partageons des informations avec des prestataires qui nous aident à fournir nos services.`
 )
+
+// enTrain and frTrain bind AI training to messages, which the taxonomy
+// also reads as AI interactions ("messages … AI").
+const (
+	enTrain = "We use your messages to train AI models."
+	frTrain = "Nous utilisons vos messages pour entraîner nos modèles d'IA."
+)
+
+// messageUses are the uses quote binds: AI training of messages and AI
+// interactions, under section.
+func messageUses(quote, section string) []UseChange {
+	return []UseChange{
+		{Purpose: "ai_training", Category: "messages", Quote: quote, Section: section},
+		{Purpose: "ai_training", Category: "ai_interactions", Quote: quote, Section: section},
+	}
+}
 
 // longStatement begins a statement longer than maxStatementBytes, so that
 // what comes after it is past the cut.

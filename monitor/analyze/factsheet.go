@@ -27,7 +27,11 @@ const (
 // document order; the objection forms among them are kept with the
 // statements about the right to object that hold them.
 func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet {
-	b := sheetBuilder{t: t, lang: t.knownLang(lang), langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows}
+	b := sheetBuilder{t: t, lang: t.knownLang(lang), langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows,
+		minors: -1, lead: leadIn{at: noSpan}}
+	if i, ok := t.byID["minors"]; ok && t.entries[i].Kind == KindCategory {
+		b.minors = i
+	}
 	if len(text) > maxTextBytes {
 		cut := strings.LastIndexByte(text[:maxTextBytes], '\n')
 		if cut < 0 {
@@ -46,6 +50,7 @@ func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet 
 		off += end + 1
 	}
 	b.statements(text)
+	b.uses(text)
 	return b.finish()
 }
 
@@ -81,13 +86,26 @@ type sheetBuilder struct {
 	spans        []span
 	block        []sentence
 	denied       []deniedSpan // of the statement being read (negation.go)
+	hits         []hit        // its ids, where they stand (uses.go)
+
+	// Which data each purpose uses (uses.go).
+	useCtx        [2]useContext // the blocks open: a heading's, a title's
+	bindings      []rawBinding
+	minors        int  // the minors entry, -1 none
+	sectionMinors bool // the heading above names minors
+	lead          leadIn
+	pieces        map[int][]piece // narrow's, by statement
+	pf            folder          // for what read calls amid its own fold
+	pdenied       []deniedSpan
 }
 
 // sentence is one statement of the block being read.
 type sentence struct {
-	start, end int   // in the whole text
-	entries    []int // entry indexes mentioned, sorted, unique
-	hasData    bool  // names a category or personal data
+	start, end int      // in the whole text
+	entries    []int    // entry indexes mentioned, sorted, unique
+	hasData    bool     // names a category or personal data
+	cell       int      // its cell in a table row (0 in a block that is no row)
+	pairs      [][2]int // the purposes and categories it binds itself (statedUses)
 }
 
 // candidate is a sentence that mentions an id, waiting for its block's
@@ -153,7 +171,9 @@ func (b *sheetBuilder) line(text string, start, end int) {
 	line := text[start:end]
 	if level := headingLevel(line); level > 0 {
 		// A heading cell of a table row keeps the row's separators.
-		b.heading(strings.Trim(line[level:], " |"))
+		title := strings.Trim(line[level:], " |")
+		b.heading(title)
+		b.useHeading(title)
 		return
 	}
 	item := strings.HasPrefix(line, "- ")
@@ -163,7 +183,8 @@ func (b *sheetBuilder) line(text string, start, end int) {
 	// A table row is one block whose cells are read apart.
 	b.block = b.block[:0]
 	blockHasData := false
-	for cellStart := start; cellStart <= end; {
+	cells := 0
+	for cellStart := start; cellStart <= end; cells++ {
 		cellEnd := end
 		if i := strings.Index(text[cellStart:end], " | "); i >= 0 {
 			cellEnd = cellStart + i
@@ -171,6 +192,7 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		b.spans = splitSentences(text[cellStart:cellEnd], b.spans[:0])
 		for _, sp := range b.spans {
 			sn := b.read(text, cellStart+sp.start, cellStart+sp.end)
+			sn.cell = cells
 			blockHasData = blockHasData || sn.hasData
 			b.block = append(b.block, sn)
 		}
@@ -187,6 +209,7 @@ func (b *sheetBuilder) line(text string, start, end int) {
 	// from the list of data that follows.
 	block := len(b.blockData)
 	follows := b.leadIn >= 0 && (item || b.leadInColon)
+	b.useLine(text, line, item, cells > 1, follows, blockHasData)
 	b.blockData = append(b.blockData, blockHasData || (follows && b.leadInOwn))
 	if follows && blockHasData {
 		b.blockData[b.leadIn] = true
@@ -235,6 +258,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	sn := sentence{start: start, end: end}
 	words := b.f.fold(s)
 	b.denied = denied(words, b.denied)
+	b.hits = b.hits[:0]
 	b.t.terms.find(words, b.lang, func(m match) {
 		b.langHits[m.p.lang]++
 		if isDenied(b.denied, m.start) && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
@@ -245,12 +269,18 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 			return
 		}
 		sn.entries = append(sn.entries, m.p.target)
+		if len(words) <= maxStatedWords {
+			b.hits = append(b.hits, hit{m.p.target, m.start}) // for statedUses
+		}
 		if b.t.entries[m.p.target].Kind == KindCategory {
 			sn.hasData = true
 		}
 	})
 	slices.Sort(sn.entries)
 	sn.entries = slices.Compact(sn.entries)
+	if len(sn.entries) >= 2 {
+		sn.pairs = b.statedUses(s, words, sn.entries)
+	}
 	if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
 		// The statement before in the same block (line) may announce an
 		// update whose date this one gives.
@@ -524,6 +554,9 @@ func (b *sheetBuilder) finish() *FactSheet {
 	}
 	if sh.Statements == nil {
 		sh.Statements = []Statement{}
+	}
+	if sh.Uses == nil {
+		sh.Uses = []Use{}
 	}
 	return sh
 }
