@@ -25,7 +25,9 @@ const (
 	maxDates      = 10
 	maxScope      = 20 // scope and rights together
 	maxForms      = 5
-	maxDigestRows = 30 // changes in one digest; the rest are counted
+	maxUseNames   = 20  // categories named on one line of uses; the rest are counted
+	maxContext    = 200 // runes of the title or lead-in that names a use's purpose
+	maxDigestRows = 30  // changes in one digest; the rest are counted
 
 	maxExcerptLine = 400 // runes of a changed line of the excerpt
 	// maxMarks is the most runs of changed words an excerpt line marks in
@@ -54,7 +56,10 @@ type changeView struct {
 	Summary    string
 	Dates      []dateView
 	Scope      []scopeView // what is collected, and why
+	Uses       []useView   // the data a purpose now uses or no longer uses
+	MoreUses   int
 	Rights     []scopeView // the rights the policy states
+	FormsMoved []formMoveView
 	Quotes     []quoteView
 	MoreQuotes int
 	Excerpt    []excerptLine
@@ -72,6 +77,18 @@ type dateView struct{ Role, Old, New, Note, Quote string }
 type scopeView struct{ Sign, What, Label string }
 
 type quoteView struct{ Sign, Text, Section string }
+
+// useView is the uses of one purpose that a change added ("+") or removed
+// ("−") and one place of the policy says: "AI training uses Posts
+// (minors'), Comments (minors')", quoted, with the title or lead-in that
+// names the purpose (Context) when it is not the quote.
+type useView struct{ Sign, Purpose, Categories, Quote, Context, Section string }
+
+// formMoveView is an objection form whose address changed.
+type formMoveView struct {
+	Text     string
+	Old, New linkView
+}
 
 // excerptLine is a line of the diff excerpt: Text as the text part shows
 // it and, for a changed line with changed words to mark, Pieces, the same
@@ -159,6 +176,13 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail, as
 		scope(&v.Scope, "−", "collected", a.ScopeRemoved)
 		scope(&v.Scope, "−", "purpose", a.PurposesRemoved)
 		scope(&v.Rights, "+", "right", a.RightsAdded)
+		v.Uses, v.MoreUses = s.useViews(a.UsesAdded, a.UsesRemoved, d.quotes)
+		for _, m := range a.FormsMoved {
+			if len(v.FormsMoved) == maxForms {
+				break
+			}
+			v.FormsMoved = append(v.FormsMoved, formMoveView{Text: oneLine(m.Text, 120), Old: formLink("", m.Old), New: formLink("", m.New)})
+		}
 		for _, st := range a.Statements {
 			if len(v.Quotes) == d.quotes {
 				v.MoreQuotes++
@@ -356,8 +380,44 @@ func markWords(pieces []diff.ExcerptPiece, mark, want string, max int) []excerpt
 	return out
 }
 
+// useViews groups the uses added, then those removed, by purpose and by
+// the place that says them, and returns at most max groups and the count
+// of those left out.
+func (s *Service) useViews(added, removed []analyze.UseChange, max int) ([]useView, int) {
+	groups := analyze.GroupUses(added, removed)
+	var out []useView
+	for _, g := range groups[:min(len(groups), max)] {
+		var names []string
+		for _, u := range g.Uses[:min(len(g.Uses), maxUseNames)] {
+			name := s.taxonomy.Label(u.Category, "en")
+			if u.Minors {
+				name += " (minors')"
+			}
+			names = append(names, name)
+		}
+		list := strings.Join(names, ", ")
+		if rest := len(g.Uses) - len(names); rest > 0 {
+			list += fmt.Sprintf(" and %d more", rest)
+		}
+		u := g.Uses[0]
+		out = append(out, useView{Sign: signOf(g.Added), Purpose: oneLine(s.taxonomy.Label(u.Purpose, "en"), 120),
+			Categories: oneLine(list, maxUseNames*40), Quote: oneLine(u.Quote, maxQuote),
+			Context: oneLine(u.Context, maxContext), Section: oneLine(u.Section, 120)})
+	}
+	return out, len(groups) - len(out)
+}
+
 // maxFormHref is the longest objection form address a message shows.
 const maxFormHref = 500
+
+// formLink is an objection form's link as a message shows it: its
+// address cut to maxFormHref, clickable only when it is a web address and
+// was not cut.
+func formLink(text, href string) linkView {
+	// A link cut to fit is shown, not followed: it leads elsewhere.
+	shown := oneLine(href, maxFormHref)
+	return linkView{Text: oneLine(text, 120), Href: shown, Clickable: shown == href && extract.IsWebURL(href)}
+}
 
 // objectionForms returns the links the policy offers with the right to
 // object: where to act before a deadline.
@@ -367,10 +427,8 @@ func objectionForms(f *analyze.FactSheet) []linkView {
 		if len(out) == maxForms {
 			break
 		}
-		// A link cut to fit is shown, not followed: it leads elsewhere.
-		href := oneLine(l.Href, maxFormHref)
-		f := linkView{Text: oneLine(l.Text, 120), Href: href, Clickable: href == l.Href && extract.IsWebURL(l.Href)}
-		if f.Clickable && oneLine(l.Text, maxFormHref) == href {
+		f := formLink(l.Text, l.Href)
+		if f.Clickable && oneLine(l.Text, maxFormHref) == f.Href {
 			f.Text = "" // the address is the text: shown once
 		}
 		out = append(out, f)
@@ -438,4 +496,12 @@ func (c *excerptCache) put(k infoKey, v cachedInfo) {
 		c.order.Remove(last)
 		delete(c.items, last.Value.(cachedEntry).key)
 	}
+}
+
+// signOf is the sign of a use added ("+") or removed ("−").
+func signOf(added bool) string {
+	if added {
+		return "+"
+	}
+	return "−"
 }

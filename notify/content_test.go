@@ -207,3 +207,69 @@ func TestDeadlinesReadAgainstTheMessageDate(t *testing.T) {
 		})
 	}
 }
+
+// TestUsesAndMovedFormsShown: the uses a change added or removed are
+// listed by purpose and place, a minors' category marked, with their
+// quote (cut as quotes are), the title that names the purpose and the
+// section; past the detail's quotes the groups are counted. An objection
+// form that moved shows both addresses, a link only when it is a web
+// address shown whole.
+func TestUsesAndMovedFormsShown(t *testing.T) {
+	s := &Service{taxonomy: analyze.DefaultTaxonomy()}
+	teens := analyze.UseChange{Purpose: "ai_training", Minors: true, Quote: "Public posts and comments",
+		Context: "We use the following information of teens to train our AI models:", Section: "Teens"}
+	posts, comments := teens, teens
+	posts.Category, comments.Category = "posts", "comments"
+	long := strings.Repeat("word ", maxQuote)
+	a := &analyze.Analysis{
+		UsesAdded: []analyze.UseChange{posts, comments},
+		UsesRemoved: []analyze.UseChange{
+			{Purpose: "ai_training", Category: "photos", Quote: long, Section: "AI"},
+			{Purpose: "advertising", Category: "posts", Quote: "ads"},
+			{Purpose: "research", Category: "posts", Quote: "research"},
+		},
+		FormsMoved: []analyze.FormMove{
+			{Text: "this form", Old: "https://nimbus.example/object", New: "https://nimbus.example/help/object"},
+			{Text: "that form", Old: "https://nimbus.example/that", New: "javascript:alert(1)"},
+			{Text: "long form", Old: "https://nimbus.example/long", New: "https://nimbus.example/x?t=" + strings.Repeat("x", maxFormHref)},
+		},
+	}
+	e := &monitor.Event{Kind: monitor.KindChange, Severity: monitor.SeverityNotable, Analysis: a}
+	v, err := s.changeView(context.Background(), e, digestDetail, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Uses) != digestDetail.quotes || v.MoreUses != 4-digestDetail.quotes {
+		t.Fatalf("%d uses shown and %d counted, want %d and %d", len(v.Uses), v.MoreUses, digestDetail.quotes, 4-digestDetail.quotes)
+	}
+	if q := []rune(v.Uses[1].Quote); len(q) > maxQuote || q[len(q)-1] != '…' {
+		t.Errorf("a long quote: %d runes, want cut to %d", len(q), maxQuote)
+	}
+	text, html := renderChange(t, v)
+	for _, want := range []string{
+		"\n\nWhat each purpose uses:\n  + AI training uses Posts (minors'), Comments (minors')\n    \"Public posts and comments\" (Teens)\n" +
+			"    under \"We use the following information of teens to train our AI models:\"\n  − AI training uses Photos\n    \"word word",
+		"\n  − Advertising uses Posts\n    \"ads\"\n  ... and 1 more\n",
+		"\n\nObjection forms moved:\n  this form: https://nimbus.example/object → https://nimbus.example/help/object\n" +
+			"  that form: https://nimbus.example/that → (not a web address: javascript:alert(1))\n" +
+			"  long form: https://nimbus.example/long → (not a web address: https://nimbus.example/x?t=xxx",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text part:\n%s\nwant\n%s", text, want)
+		}
+	}
+	for _, want := range []string{
+		"<li>&#43; AI training uses Posts (minors&#39;), Comments (minors&#39;)<br><q style=\"color:#444\">Public posts and comments</q> <span style=\"color:#666\">(Teens)</span>" +
+			"<br><span style=\"color:#666\">under <q>We use the following information of teens to train our AI models:</q></span></li>",
+		"<li>− Advertising uses Posts<br><q style=\"color:#444\">ads</q></li>\n<li>… and 1 more</li>",
+		"<li>this form: <a href=\"https://nimbus.example/object\">https://nimbus.example/object</a> &rarr; <strong><a href=\"https://nimbus.example/help/object\">https://nimbus.example/help/object</a></strong></li>",
+		"<li>that form: <a href=\"https://nimbus.example/that\">https://nimbus.example/that</a> &rarr; <strong><span style=\"color:#666\">(not a web address: javascript:alert(1))</span></strong></li>",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML part:\n%s\nwant\n%s", html, want)
+		}
+	}
+	if strings.Contains(html, `href="javascript:`) || strings.Contains(html, `href="https://nimbus.example/x?t=`) {
+		t.Errorf("a moved form not a web address, or cut, is a link:\n%s", html)
+	}
+}

@@ -54,10 +54,15 @@ func TestHostileContent(t *testing.T) {
 	}
 
 	assertInertHTML(t, "HTML part", m.HTML)
-	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(2)&gt;"} {
+	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(2)&gt;",
+		// A use's quote, in its list.
+		"<li>&#43; AI training uses Comments<br><q style=\"color:#444\">We use public posts, comments &lt;script&gt;alert(4)&lt;/script&gt; and photos"} {
 		if !strings.Contains(m.HTML, want) {
 			t.Errorf("HTML part lacks the escaped %q:\n%s", want, m.HTML)
 		}
+	}
+	if want := "\n  + AI training uses Comments\n    \"We use public posts, comments <script>alert(4)</script> and photos"; !strings.Contains(strings.ReplaceAll(m.Text, "\r\n", "\n"), want) {
+		t.Errorf("text part lacks the use's quote %q:\n%s", want, m.Text)
 	}
 
 	// The feed, through the daemon's handler.

@@ -75,8 +75,10 @@ func TestRunLogsAFailureOnce(t *testing.T) {
 	if _, err := db.Exec(`DROP TRIGGER refuse`); err != nil {
 		t.Fatal(err)
 	}
+	// The mail goes out during the turn, the log line after it: wait for
+	// both.
 	deadline := time.Now().Add(10 * time.Second)
-	for len(ms.messages()) == 0 && time.Now().Before(deadline) {
+	for (len(ms.messages()) == 0 || !strings.Contains(logs.String(), "notifications work again")) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if n := len(ms.messages()); n != 1 || !strings.Contains(logs.String(), "notifications work again") {

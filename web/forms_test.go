@@ -118,3 +118,70 @@ func TestAnomalyEventLinksThePageServed(t *testing.T) {
 		t.Errorf("the baseline's page offers the page served instead of the policy")
 	}
 }
+
+// TestAnalysisSaysWhatEachPurposeUses: the event page of a change lists
+// the data each purpose now uses or no longer uses, a line a purpose and
+// place, with its quote, the title that names the purpose and its
+// section, and the objection forms whose address moved, both addresses
+// (a link only when it is a web address); the version page lists its
+// uses, the minors' apart, with the sentences.
+func TestAnalysisSaysWhatEachPurposeUses(t *testing.T) {
+	page := func(body string) []byte {
+		return []byte(`<!DOCTYPE html><html lang="en"><head><title>Example Privacy Policy</title></head><body><main id="policy">
+<h1>Example Privacy Policy</h1>
+<p>This policy describes the information we process to support Example and the other products and features offered by Example Inc. You can find more tools in your settings to control the information we process.</p>
+` + body + `</main></body></html>`)
+	}
+	r := newRig(t, monitor.Watch{Name: "example", Select: []string{"#policy"}})
+	t0 := time.Date(2025, 4, 23, 12, 0, 0, 0, time.UTC)
+	header := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
+	res1 := r.step(t, t0, 200, page(`<p>We use public posts and photos you share to train our AI models.</p>
+<p>You can object to this using <a href="https://example.org/object">this form</a> or <a href="https://example.org/help">the help form to object</a>.</p>`), header)
+	res2 := r.step(t, t0.Add(24*time.Hour), 200, page(`<p>We use public posts you share to train our AI models.</p>
+<h2>Teens</h2>
+<p>We use the following information of teens to train our AI models:</p>
+<ul><li>Public posts and comments</li></ul>
+<p>You can object to this using <a href="https://example.org/privacy/object">this form</a> or <a href="mailto:help@example.org">the help form to object</a>.</p>`), header)
+	_, ts := r.server(t)
+	events, err := r.DB.Events(context.Background(), monitor.EventFilter{Kinds: []monitor.EventKind{monitor.KindChange}})
+	if err != nil || len(events) != 1 {
+		t.Fatalf("events %v, %v; want a change (%s, %s)", events, err, res1.Outcome, res2.Outcome)
+	}
+	_, body := get(t, fmt.Sprintf("%s/events/%d", ts.URL, events[0].ID))
+	html := string(body)
+	for _, want := range []string{
+		`<h3>What each purpose uses</h3>`,
+		`<li class="added"><span class="sign" aria-hidden="true">+</span><span class="sr">Added: </span><strong>AI training</strong> now uses Posts (minors&#39;), Comments (minors&#39;), Public content (minors&#39;)
+<blockquote lang="en"><bdi>Public posts and comments</bdi></blockquote><p class="section">Under “<bdi>We use the following information of teens to train our AI models:</bdi>”, in “<bdi>Teens</bdi>”</p></li>`,
+		`<li class="removed"><span class="sign" aria-hidden="true">−</span><span class="sr">Removed: </span><strong>AI training</strong> no longer uses Photos
+<blockquote lang="en"><bdi>We use public posts and photos you share to train our AI models.</bdi></blockquote>`,
+		`<h3>Objection forms moved</h3>`,
+		`<li><bdi>this form</bdi>: <a href="https://example.org/object" rel="noopener noreferrer nofollow"><bdi>https://example.org/object</bdi></a> → <strong><a href="https://example.org/privacy/object" rel="noopener noreferrer nofollow"><bdi>https://example.org/privacy/object</bdi></a></strong></li>`,
+		`<li><bdi>the help form to object</bdi>: <a href="https://example.org/help" rel="noopener noreferrer nofollow"><bdi>https://example.org/help</bdi></a> → <strong><code><bdi>mailto:help@example.org</bdi></code> <span class="muted">(not a web address; shown as text)</span></strong></li>`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the event page lacks\n%s", want)
+		}
+	}
+	if strings.Contains(html, `href="mailto:`) {
+		t.Error("a moved form that is not a web address is a link")
+	}
+	if t.Failed() {
+		t.Logf("%.5000s", html[strings.Index(html, `<section class="analysis"`):])
+	}
+
+	_, body = get(t, fmt.Sprintf("%s/versions/%d", ts.URL, events[0].Version))
+	html = string(body)
+	for _, want := range []string{
+		"<li><strong>AI training</strong>: Posts, Public content; minors': Posts, Comments, Public content, Minors\n<details>",
+		"<blockquote><bdi>Public posts and comments</bdi></blockquote><p class=\"section\">Under “<bdi>We use the following information of teens to train our AI models:</bdi>”, in “<bdi>Teens</bdi>”</p>",
+		"<blockquote><bdi>We use public posts you share to train our AI models.</bdi></blockquote>",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the version page lacks\n%s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("%.3000s", html[strings.Index(html, "<main"):])
+	}
+}

@@ -429,6 +429,7 @@ type versionView struct {
 type factsView struct {
 	Collected, Purposes, Rights []analyze.Topic
 	Dates                       []factDateView
+	Uses                        []factUseView
 	Forms                       []linkView
 	AgeLimits                   []int
 	Truncated                   bool
@@ -438,8 +439,18 @@ type factDateView struct {
 	Role, When, Written, Quote, Section string
 }
 
+// factUseView is the data one purpose uses, the minors' apart, and the
+// places that say so, each once.
+type factUseView struct {
+	Purpose        string   // its label
+	Others, Minors []string // category labels
+	Quotes         []useQuoteView
+}
+
+type useQuoteView struct{ Quote, Context, Section string }
+
 // newFactsView arranges a fact sheet for the version page; nil for none.
-func newFactsView(f *analyze.FactSheet) *factsView {
+func (s *Server) newFactsView(f *analyze.FactSheet) *factsView {
 	if f == nil {
 		return nil
 	}
@@ -456,6 +467,22 @@ func newFactsView(f *analyze.FactSheet) *factsView {
 	}
 	for _, d := range f.Dates {
 		v.Dates = append(v.Dates, factDateView{Role: string(d.Role), When: analyze.HumanDate(d.Date), Written: d.Text, Quote: d.Quote, Section: d.Section})
+	}
+	for _, u := range f.Uses {
+		i := slices.IndexFunc(v.Uses, func(p factUseView) bool { return p.Purpose == s.label(u.Purpose) })
+		if i < 0 {
+			i = len(v.Uses)
+			v.Uses = append(v.Uses, factUseView{Purpose: s.label(u.Purpose)})
+		}
+		p := &v.Uses[i]
+		if u.Minors {
+			p.Minors = append(p.Minors, s.label(u.Category))
+		} else {
+			p.Others = append(p.Others, s.label(u.Category))
+		}
+		if q := (useQuoteView{Quote: u.Quote, Context: u.Context, Section: u.Section}); !slices.Contains(p.Quotes, q) {
+			p.Quotes = append(p.Quotes, q)
+		}
 	}
 	for _, l := range f.ObjectionForms() {
 		v.Forms = append(v.Forms, linkView{Text: l.Text, Href: l.Href, Web: extract.IsWebURL(l.Href)})
@@ -479,7 +506,7 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
 	title := fmt.Sprintf("%s, version %d", ver.Watch, ver.ID)
 	v := versionView{
 		common: s.common(title), Version: ver, Blocks: readableBlocks(ver.Text),
-		Permalink: fmt.Sprintf("/versions/%d", ver.ID), Says: newFactsView(monitor.Facts(s.taxonomy, ver)),
+		Permalink: fmt.Sprintf("/versions/%d", ver.ID), Says: s.newFactsView(monitor.Facts(s.taxonomy, ver)),
 	}
 	for _, l := range ver.Links {
 		v.Links = append(v.Links, linkView{Text: l.Text, Href: l.Href, Web: extract.IsWebURL(l.Href)})

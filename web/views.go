@@ -114,13 +114,38 @@ func newSpark(counts []int, start time.Time, scaleMax int) spark {
 // analysisView is an event's analysis as people read it.
 type analysisView struct {
 	// Lang is the language of the quoted sentences; "" unknown.
-	Lang       string
-	Summary    string
-	Dates      []dateView
-	Topics     []topicGroup
+	Lang    string
+	Summary string
+	Dates   []dateView
+	Topics  []topicGroup
+	// Uses are the data a purpose now uses or no longer uses, grouped by
+	// purpose and the place that says so; MoreUses counts those left out.
+	Uses     []useView
+	MoreUses int
+	// FormsMoved are the objection forms whose address changed.
+	FormsMoved []formMoveView
 	Statements []statementView
 	// MoreStatements counts the statements left out of Statements.
 	MoreStatements int
+}
+
+// useView is the uses of one purpose that a change added or removed and
+// one place of the text says: "AI training uses Posts (minors'),
+// Comments (minors')", quoted.
+type useView struct {
+	Added      bool
+	Purpose    string   // its label
+	Categories []string // labels, "(minors')" after a minors' one
+	Quote      string
+	Context    string // the title, heading, lead-in or row title naming the purpose, when not the quote
+	Section    string
+}
+
+// formMoveView is an objection form whose address changed: its text, and
+// both addresses, each a link only when it is a web address.
+type formMoveView struct {
+	Text     string
+	Old, New linkView
 }
 
 type dateView struct {
@@ -146,6 +171,8 @@ type statementView struct {
 // can add hundreds.
 const maxStatements = 40
 
+// newAnalysisView arranges a for a page that quotes at most statements
+// statements and as many groups of uses (the timeline, 0: none).
 func (s *Server) newAnalysisView(a *analyze.Analysis, statements int) *analysisView {
 	if a == nil {
 		return nil
@@ -175,6 +202,26 @@ func (s *Server) newAnalysisView(a *analyze.Analysis, statements int) *analysisV
 		if len(g.added)+len(g.removed) > 0 {
 			v.Topics = append(v.Topics, topicGroup{Name: g.name, Added: labels(g.added), Removed: labels(g.removed)})
 		}
+	}
+	for i, g := range analyze.GroupUses(a.UsesAdded, a.UsesRemoved) {
+		if i >= statements {
+			v.MoreUses++
+			continue
+		}
+		u := useView{Added: g.Added, Purpose: s.label(g.Uses[0].Purpose),
+			Quote: g.Uses[0].Quote, Context: g.Uses[0].Context, Section: g.Uses[0].Section}
+		for _, c := range g.Uses {
+			name := s.label(c.Category)
+			if c.Minors {
+				name += " (minors')"
+			}
+			u.Categories = append(u.Categories, name)
+		}
+		v.Uses = append(v.Uses, u)
+	}
+	for _, m := range a.FormsMoved {
+		v.FormsMoved = append(v.FormsMoved, formMoveView{Text: m.Text,
+			Old: linkView{Href: m.Old, Web: extract.IsWebURL(m.Old)}, New: linkView{Href: m.New, Web: extract.IsWebURL(m.New)}})
 	}
 	for i, st := range a.Statements {
 		if i >= statements {

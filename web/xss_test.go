@@ -111,6 +111,15 @@ func TestBrowserHostilePageRunsNoScript(t *testing.T) {
 		}
 	}
 
+	// The uses the change added, and the version's, quote the hostile
+	// sentence as text (the version page's in a collapsed <details>).
+	for p, sel := range map[string]string{fmt.Sprintf("/events/%d", change.ID): "ul.uses", "/versions/2": "ul.uses details"} {
+		open(t, ctx, scripts, ts.URL+p)
+		if got := eval[string](t, ctx, `(document.querySelector(`+"`"+sel+"`"+`) || {textContent: ""}).textContent`); !strings.Contains(got, `public content you create <img src=x onerror=alert("added")> to develop`) {
+			t.Errorf("%s: the uses (%s) lack the hostile quote: %q", p, sel, got)
+		}
+	}
+
 	// The response header is in a collapsed <details>: read its text.
 	open(t, ctx, scripts, ts.URL+"/versions/1")
 	if got := eval[string](t, ctx, `document.querySelector("table.headers").textContent`); !strings.Contains(got, `<script>alert("header")</script>`) {

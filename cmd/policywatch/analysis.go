@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/policywatch/policywatch/monitor"
@@ -19,9 +20,10 @@ func factsCommand() *command {
 		short: "what a version says it collects, why, which rights, which dates",
 		long: `Prints the fact sheet of a version (the current one when none is given):
 the data categories, purposes and rights it mentions (ids from the
-taxonomy), the statements that mention them with their section, its age
-limits, and every date with its role (effective, updated, deadline,
-upcoming, other) as an ISO date.
+taxonomy), which data each purpose uses (minors' apart; the JSON quotes
+where the policy says so), the statements that mention them with their
+section, its age limits, and every date with its role (effective,
+updated, deadline, upcoming, other) as an ISO date.
 
 Examples:
   policywatch facts meta-privacy-policy
@@ -42,13 +44,13 @@ Examples:
 				enc.SetIndent("", "  ")
 				return enc.Encode(facts)
 			}
-			writeFacts(a.stdout, v, facts)
+			writeFacts(a.stdout, a.taxonomy(), v, facts)
 			return nil
 		},
 	}
 }
 
-func writeFacts(w io.Writer, v *monitor.Version, f *analyze.FactSheet) {
+func writeFacts(w io.Writer, tax *analyze.Taxonomy, v *monitor.Version, f *analyze.FactSheet) {
 	fmt.Fprintf(w, "%s, version %d (first seen %s), read in %q\n", v.Watch, v.ID, v.FirstSeen.UTC().Format("2006-01-02"), f.Language)
 	for _, kind := range []analyze.Kind{analyze.KindCategory, analyze.KindPurpose, analyze.KindRight} {
 		var ids []string
@@ -59,6 +61,7 @@ func writeFacts(w io.Writer, v *monitor.Version, f *analyze.FactSheet) {
 		}
 		fmt.Fprintf(w, "\n%s: %s\n", kindTitle(kind), orNone(strings.Join(ids, ", ")))
 	}
+	writeUses(w, tax, f.Uses)
 	if len(f.AgeLimits) > 0 {
 		fmt.Fprintf(w, "\nAge limits: %v\n", f.AgeLimits)
 	}
@@ -85,6 +88,49 @@ func writeFacts(w io.Writer, v *monitor.Version, f *analyze.FactSheet) {
 		fmt.Fprintf(w, "  [%s] %s%s\n", strings.Join(s.IDs, ","), sectionPrefix(s.Section), printable(shortQuote(s.Text)))
 	}
 }
+
+// writeUses says which data each purpose uses, a line a purpose, the
+// minors' data apart: "AI training: Posts, Comments, Public content;
+// minors': Posts". The quotes are the JSON's.
+func writeUses(w io.Writer, tax *analyze.Taxonomy, uses []analyze.Use) {
+	if len(uses) == 0 {
+		fmt.Fprintf(w, "\nUses: none found\n")
+		return
+	}
+	type purpose struct {
+		id             string
+		others, minors []string
+	}
+	var purposes []*purpose
+	for _, u := range uses {
+		i := slices.IndexFunc(purposes, func(p *purpose) bool { return p.id == u.Purpose })
+		if i < 0 {
+			i = len(purposes)
+			purposes = append(purposes, &purpose{id: u.Purpose})
+		}
+		p := purposes[i]
+		if u.Minors {
+			p.minors = append(p.minors, label(tax, u.Category))
+		} else {
+			p.others = append(p.others, label(tax, u.Category))
+		}
+	}
+	fmt.Fprintf(w, "\nUses:\n")
+	for _, p := range purposes {
+		var parts []string
+		if len(p.others) > 0 {
+			parts = append(parts, strings.Join(p.others, ", "))
+		}
+		if len(p.minors) > 0 {
+			parts = append(parts, "minors': "+strings.Join(p.minors, ", "))
+		}
+		fmt.Fprintf(w, "  %s: %s\n", label(tax, p.id), strings.Join(parts, "; "))
+	}
+}
+
+// label names a taxonomy id for people (the configuration's taxonomy can
+// name it, hence printable).
+func label(tax *analyze.Taxonomy, id string) string { return printable(tax.Label(id, "en")) }
 
 func kindTitle(k analyze.Kind) string {
 	switch k {
@@ -128,8 +174,10 @@ func explainCommand() *command {
 		short: "what changed in scope, purposes, rights and dates in one version",
 		long: `Shows the change analysis of the event that made VERSION (the current one
 when none is given) current, a change or a revert: categories and purposes
-added or removed, rights gained or lost, dates moved (old → new), and the
-added and removed statements that mention them, quoted, with their section.
+added or removed, rights gained or lost, the data each purpose now uses or
+no longer uses (quoted, with their section), objection forms moved (old →
+new), dates moved (old → new), and the added and removed statements that
+mention them, quoted, with their section.
 
 Examples:
   policywatch explain meta-privacy-policy
@@ -160,13 +208,13 @@ Examples:
 			if o.(*opts).json {
 				return json.NewEncoder(a.stdout).Encode(ev)
 			}
-			writeExplanation(a.stdout, ev)
+			writeExplanation(a.stdout, a.taxonomy(), ev)
 			return nil
 		},
 	}
 }
 
-func writeExplanation(w io.Writer, e *monitor.Event) {
+func writeExplanation(w io.Writer, tax *analyze.Taxonomy, e *monitor.Event) {
 	fmt.Fprintf(w, "%s — %s, %s (%s)\n%s\n", e.Watch, e.Kind, e.Time.UTC().Format("2006-01-02 15:04 UTC"), e.Severity, printable(e.Summary))
 	a := e.Analysis
 	if a == nil {
@@ -185,6 +233,33 @@ func writeExplanation(w io.Writer, e *monitor.Event) {
 	for _, l := range lists {
 		if len(l.ids) > 0 {
 			fmt.Fprintf(w, "%-19s %s\n", l.title+":", strings.Join(l.ids, ", "))
+		}
+	}
+	if len(a.UsesAdded)+len(a.UsesRemoved) > 0 {
+		fmt.Fprintln(w, "\nUses:")
+		for _, g := range analyze.GroupUses(a.UsesAdded, a.UsesRemoved) {
+			sign := "+"
+			if !g.Added {
+				sign = "−"
+			}
+			cats := make([]string, len(g.Uses))
+			for i, u := range g.Uses {
+				cats[i] = label(tax, u.Category)
+				if u.Minors {
+					cats[i] += " (minors')"
+				}
+			}
+			fmt.Fprintf(w, "  %s %s uses %s\n      %s%s\n", sign, label(tax, g.Uses[0].Purpose), strings.Join(cats, ", "),
+				sectionPrefix(g.Uses[0].Section), printable(shortQuote(g.Uses[0].Quote)))
+			if c := g.Uses[0].Context; c != "" {
+				fmt.Fprintf(w, "      under: %s\n", printable(shortQuote(c)))
+			}
+		}
+	}
+	if len(a.FormsMoved) > 0 {
+		fmt.Fprintln(w)
+		for _, m := range a.FormsMoved {
+			fmt.Fprintf(w, "Objection form moved: %s: %s → %s\n", printable(shortQuote(m.Text)), printable(m.Old), printable(m.New))
 		}
 	}
 	if len(a.Dates) > 0 {

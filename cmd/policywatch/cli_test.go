@@ -447,10 +447,34 @@ func TestFactsAndExplain(t *testing.T) {
 		t.Fatalf("facts --json: %v", err)
 	}
 	explain := c.mustRun("explain", "nimbus", "2")
-	for _, want := range []string{"critical", "Purposes added:", "ai_training", "2026-03-03 → 2026-05-27", "train our AI models"} {
+	for _, want := range []string{"critical", "Purposes added:", "ai_training", "2026-03-03 → 2026-05-27", "train our AI models",
+		// The uses, by purpose and the place that says them, quoted.
+		"\nUses:\n  + AI training uses Posts, Photos, Public content\n      (Nimbus Privacy Policy) We use public posts and photos you share to develop"} {
 		if !strings.Contains(explain, want) {
 			t.Errorf("explain lacks %q:\n%s", want, explain)
 		}
+	}
+	if want := "\nUses:\n  AI training: Posts, Photos, Public content\n"; !strings.Contains(facts, want) {
+		t.Errorf("facts lack %q:\n%s", want, facts)
+	}
+
+	// AI training extended to teens' posts and comments, photos no longer
+	// used, and the objection form moved.
+	srv.set(`Effective May 27, 2026. We use public posts you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models.</p><h2>Teens</h2><p>We use the following information of teens to train our AI models:</p><ul><li>Public posts and comments</li></ul><p>You have the right to object to this use of your information with <a href="https://nimbus.example/help/object">this form</a> or at <a href="https://nimbus.example/objection-form">https://nimbus.example/objection-form</a>.`)
+	c.mustRun("check")
+	explain = c.mustRun("explain", "nimbus", "3")
+	for _, want := range []string{
+		"\n  + AI training uses Posts (minors'), Comments (minors'), Public content (minors')\n      (Teens) Public posts and comments\n" +
+			"      under: We use the following information of teens to train our AI models:\n",
+		"\n  − AI training uses Photos\n      (Nimbus Privacy Policy) We use public posts and photos you share",
+		"\nObjection form moved: this form: https://nimbus.example/object → https://nimbus.example/help/object\n",
+	} {
+		if !strings.Contains(explain, want) {
+			t.Errorf("explain lacks %q:\n%s", want, explain)
+		}
+	}
+	if want := "\n  AI training: Posts, Public content; minors': "; !strings.Contains(c.mustRun("facts", "nimbus"), want) {
+		t.Errorf("facts lack %q:\n%s", want, c.mustRun("facts", "nimbus"))
 	}
 }
 

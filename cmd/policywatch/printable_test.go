@@ -97,6 +97,11 @@ func TestCommandsEscapeSpoofingRunes(t *testing.T) {
 			}
 		})
 	}
+	// The use's quote and section, below its statement's, escaped too.
+	if out := outputs["explain nimbus"]; !strings.Contains(out, "\nUses:\n  + AI training uses ") ||
+		strings.Count(out, "(Your rights <U+202E>eht<U+202C>) We use public posts") < 2 {
+		t.Errorf("explain nimbus: the uses lack their escaped quote:\n%s", escapeForLog(out))
+	}
 	for name := range shows {
 		if _, ok := outputs[name]; !ok {
 			t.Errorf("no output %q for its expectation", name)

@@ -744,3 +744,35 @@ func namesInformation(s string) bool {
 	return strings.Contains(s, "nformation") || strings.Contains(s, "data") || strings.Contains(s, "Data") ||
 		strings.Contains(s, "donnée") || strings.Contains(s, "Donnée")
 }
+
+// UseGroup is the uses a change added (or removed) for one purpose that
+// one place of the text says (the same quote, context and section): one
+// quote for them all, as the views show them.
+type UseGroup struct {
+	Added bool
+	Uses  []UseChange
+}
+
+// GroupUses groups the uses added, then those removed, by purpose and by
+// the place that says them, in their order.
+func GroupUses(added, removed []UseChange) []UseGroup {
+	var groups []UseGroup
+	for _, side := range []struct {
+		added bool
+		uses  []UseChange
+	}{{true, added}, {false, removed}} {
+		first := len(groups)
+		for _, u := range side.uses {
+			i := slices.IndexFunc(groups[first:], func(g UseGroup) bool {
+				h := g.Uses[0]
+				return h.Purpose == u.Purpose && h.Quote == u.Quote && h.Context == u.Context && h.Section == u.Section
+			})
+			if i < 0 {
+				groups = append(groups, UseGroup{Added: side.added, Uses: []UseChange{u}})
+			} else {
+				groups[first+i].Uses = append(groups[first+i].Uses, u)
+			}
+		}
+	}
+	return groups
+}
