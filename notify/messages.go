@@ -185,7 +185,7 @@ func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Sub
 	case "":
 		d.Frequency = DigestDaily
 	case DigestNone:
-		d.Frequency = "catch-up" // alerts the hourly limit held back
+		d.Frequency = catchUpDigest // alerts the hourly limit held back
 	}
 	byWatch := map[string]int{}
 	critical := 0
@@ -252,7 +252,7 @@ func watchList(groups []watchGroup) string {
 
 func (s *Service) operatorNotification(ctx context.Context, it OutboxItem, e *monitor.Event) (*Notification, error) {
 	d := operatorData{
-		To: it.Recipient, Watch: oneLine(e.Watch, 100), When: e.Time.UTC().Format("2006-01-02 15:04 UTC"),
+		To: it.Recipient, Watch: oneLine(e.Watch, 100), When: e.Time.UTC().Format(humanTime),
 		Summary: oneLine(e.Summary, maxSummary), Detail: oneLine(e.Detail, maxQuote), URL: s.eventURL(e.ID),
 		Open: e.Kind != monitor.KindRecovered, Flapping: it.Note == NoteFlapping,
 		Episodes: s.flapThreshold, Window: humanDuration(s.flapWindow),

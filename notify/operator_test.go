@@ -167,7 +167,7 @@ func TestOperatorNoticesDueTogether(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(m.Text, "2026-05-12 10:00 UTC") || strings.Count(m.Text, "You will hear once more") != 1 {
+	if !strings.Contains(m.Text, "12 May 2026 10:00 UTC") || strings.Count(m.Text, "You will hear once more") != 1 {
 		t.Errorf("the message says neither since when nor, once, what follows:\n%s", m.Text)
 	}
 
