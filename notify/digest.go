@@ -47,12 +47,7 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 		}
 		return 0, err
 	}
-	// Schedules without a time zone run in the clock's.
-	from := last.In(now.Location())
-	if now.Sub(from) > maxCatchUp {
-		from = now.Add(-maxCatchUp)
-	}
-	slot, freqs, heldAlerts := s.digestsDue(from, now)
+	slot, freqs, heldAlerts := s.digestsDue(catchUpFrom(last, now), now)
 	if slot.IsZero() {
 		return 0, nil
 	}
@@ -67,6 +62,18 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 		s.log.Info("digests planned", "slot", slot, "digests", len(rows), "frequencies", freqs)
 	}
 	return len(rows), nil
+}
+
+// catchUpFrom is where the digest times to plan at upTo start: after the
+// last one handled, but at most maxCatchUp back (a daemon stopped for a
+// month sends one digest, not thirty). Schedules without a time zone run
+// in the clock's.
+func catchUpFrom(last, upTo time.Time) time.Time {
+	from := last.In(upTo.Location())
+	if upTo.Sub(from) > maxCatchUp {
+		from = upTo.Add(-maxCatchUp)
+	}
+	return from
 }
 
 // digestsDue says what the schedule's times after from, up to upTo, plan
@@ -117,67 +124,66 @@ func (s *Service) DigestNow(ctx context.Context) ([]OutboxItem, error) {
 	}, now)
 }
 
-// PreviewDigests builds, without recording or sending anything, the
-// digest each subscriber would get now: policywatch digest --now
-// --dry-run. It includes the events the dispatcher has not planned yet, as
-// it would plan them. Subscribers with nothing held get none. Without a
-// mail server it returns ErrNoMailServer, as DigestNow does.
-func (s *Service) PreviewDigests(ctx context.Context) ([]*Notification, error) {
-	if s.from == nil {
-		return nil, ErrNoMailServer
+// PreviewNow builds, without recording or sending anything, what
+// policywatch digest --now would plan: the notifications Dispatch would
+// plan for the events not yet planned — alerts, operator notices and
+// webhook posts, in the order they would be planned — and the digest each
+// subscriber would get now, the changes those events would hold for it
+// included (subscribers with nothing held get none). The events are
+// planned once, for both. Without a mail server the digests are none and
+// noMail is true, as DigestNow would fail with ErrNoMailServer.
+func (s *Service) PreviewNow(ctx context.Context) (planned, digests []*Notification, noMail bool, err error) {
+	subs, plans, err := s.previewPlans(ctx)
+	if err != nil {
+		return nil, nil, false, err
 	}
-	return s.previewDigests(ctx, []string{DigestDaily, DigestWeekly, DigestNone}, nil)
+	for _, p := range plans {
+		for _, it := range p.Outbox {
+			n, err := s.notification(ctx, it)
+			if err != nil {
+				return nil, nil, false, fmt.Errorf("%s of event %d: %w", it.Kind, it.EventID, err)
+			}
+			planned = append(planned, n)
+		}
+	}
+	if s.from == nil {
+		return planned, nil, true, nil
+	}
+	digests, err = s.previewDigests(ctx, subs, plans, []string{DigestDaily, DigestWeekly, DigestNone}, nil)
+	return planned, digests, false, err
 }
 
-// PreviewNextDigests is PreviewDigests for the next scheduled digest time
-// (NextDigest), which it returns: only the digests that time would plan,
-// by the daemon's rule (ScheduledDigests) — weekly ones only when a
-// Monday's time is reached, and otherwise a weekly subscriber's alerts held
-// back, alone.
+// PreviewNextDigests builds the digests of the next scheduled digest time
+// (after now, or after the last time handled if later), which it returns: only the digests that time would plan,
+// by the daemon's rule (ScheduledDigests, catchUpFrom) — weekly ones only
+// when a Monday's time is reached, and otherwise a weekly subscriber's
+// alerts held back, alone.
 func (s *Service) PreviewNextDigests(ctx context.Context) (time.Time, []*Notification, error) {
 	_, last, err := s.store.NotifyState(ctx)
 	if err != nil {
 		return time.Time{}, nil, err
 	}
 	now := s.now()
-	next, err := s.NextDigest(ctx)
-	if err != nil || next.IsZero() {
-		return next, nil, err
+	base := last
+	if base.Before(now) {
+		base = now
 	}
-	// As ScheduledDigests counts: from the last time handled (the first
-	// call only starts the schedule), at most maxCatchUp back.
-	from := last.In(now.Location())
-	if last.IsZero() || last.After(now) {
-		from = now
-	} else if next.Sub(from) > maxCatchUp {
-		from = next.Add(-maxCatchUp)
+	next := s.digest.Next(base.In(now.Location()))
+	if next.IsZero() {
+		return next, nil, nil
+	}
+	// The first call of ScheduledDigests only starts the schedule.
+	from := now
+	if !last.IsZero() && !last.After(now) {
+		from = catchUpFrom(last, next)
 	}
 	_, freqs, heldAlerts := s.digestsDue(from, next)
-	ns, err := s.previewDigests(ctx, freqs, heldAlerts)
-	return next, ns, err
-}
-
-// PreviewDispatch builds, without recording or sending anything, the
-// notifications Dispatch would plan now for the events not yet planned —
-// alerts, operator notices and webhook posts, as policywatch digest --now
-// plans them before it sends — in the order they would be planned. The
-// changes it would hold for the digests are PreviewDigests'.
-func (s *Service) PreviewDispatch(ctx context.Context) ([]*Notification, error) {
-	_, plans, err := s.previewPlans(ctx)
+	subs, plans, err := s.previewPlans(ctx)
 	if err != nil {
-		return nil, err
+		return next, nil, err
 	}
-	var out []*Notification
-	for _, p := range plans {
-		for _, it := range p.Outbox {
-			n, err := s.notification(ctx, it)
-			if err != nil {
-				return nil, fmt.Errorf("%s of event %d: %w", it.Kind, it.EventID, err)
-			}
-			out = append(out, n)
-		}
-	}
-	return out, nil
+	ns, err := s.previewDigests(ctx, subs, plans, freqs, heldAlerts)
+	return next, ns, err
 }
 
 // PreviewDue builds, without recording or sending anything, the
@@ -291,15 +297,12 @@ func (a *previewAlerts) add(rows []OutboxItem) {
 	}
 }
 
-// previewDigests builds the digests of the subscribers whose setting is
-// in freqs, and the catch-ups of those whose setting is in heldAlerts: of
+// previewDigests builds, for the subscribers and the plans previewPlans
+// made, the digests of the subscribers whose setting is in freqs, and the catch-ups of those whose setting is in heldAlerts: of
 // the alerts held back from them that the dispatcher has not planned yet
 // (the held changes the store has do not say which were alerts).
-func (s *Service) previewDigests(ctx context.Context, freqs, heldAlerts []string) ([]*Notification, error) {
-	subs, plans, err := s.previewPlans(ctx)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) previewDigests(ctx context.Context, subs []Subscriber, plans []Plan, freqs, heldAlerts []string) ([]*Notification, error) {
+	var err error
 	wouldHold, wouldHoldAlerts := map[int64][]int64{}, map[int64][]int64{}
 	for _, p := range plans {
 		for _, h := range p.Held {
@@ -335,19 +338,6 @@ func (s *Service) previewDigests(ctx context.Context, freqs, heldAlerts []string
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-// NextDigest returns when the next scheduled digests go out.
-func (s *Service) NextDigest(ctx context.Context) (time.Time, error) {
-	_, last, err := s.store.NotifyState(ctx)
-	if err != nil {
-		return time.Time{}, err
-	}
-	now := s.now()
-	if last.Before(now) {
-		last = now
-	}
-	return s.digest.Next(last.In(now.Location())), nil
 }
 
 // sameDay says whether a and b, in the same time zone, fall on one day.

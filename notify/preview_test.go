@@ -8,12 +8,12 @@ import (
 	"github.com/policywatch/policywatch/notify"
 )
 
-// TestPreviewDispatchKeepsTheHourlyLimit: a preview records nothing, yet
+// TestPreviewNowKeepsTheHourlyLimit: a preview records nothing, yet
 // it plans as Dispatch does, the hourly limit included: of two critical
 // changes to a watch within the hour, not yet planned, the first is
 // previewed as an alert and the second as held for the digest — what
 // Dispatch then plans — not as two alerts.
-func TestPreviewDispatchKeepsTheHourlyLimit(t *testing.T) {
+func TestPreviewNowKeepsTheHourlyLimit(t *testing.T) {
 	r := newRig(t)
 	ms := newMailServer(t)
 	cy := r.subscribe("cy@example.org", nil)
@@ -24,13 +24,9 @@ func TestPreviewDispatchKeepsTheHourlyLimit(t *testing.T) {
 	r.check("policy-v2-ai.html", t0.Add(time.Hour+20*time.Minute))
 	ctx := context.Background()
 
-	previewed, err := svc.PreviewDispatch(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	digests, err := svc.PreviewDigests(ctx)
-	if err != nil {
-		t.Fatal(err)
+	previewed, digests, noMail, err := svc.PreviewNow(ctx)
+	if err != nil || noMail {
+		t.Fatal(err, noMail)
 	}
 	if len(r.outbox()) != 0 {
 		t.Fatalf("the preview wrote to the outbox: %+v", r.outbox())

@@ -758,13 +758,8 @@ func previewDigestNow(ctx context.Context, a *app, svc *notify.Service) error {
 	if err != nil {
 		return err
 	}
-	planned, err := svc.PreviewDispatch(ctx)
+	planned, digests, noMail, err := svc.PreviewNow(ctx)
 	if err != nil {
-		return err
-	}
-	digests, err := svc.PreviewDigests(ctx)
-	noMail := errors.Is(err, notify.ErrNoMailServer)
-	if err != nil && !noMail {
 		return err
 	}
 	sends, err := svc.PreviewTogether(ctx, slices.Concat(due, planned))
@@ -805,7 +800,7 @@ func previewDigestNow(ctx context.Context, a *app, svc *notify.Service) error {
 	case len(digests) == 0:
 		fmt.Fprintln(a.stdout, "no changes waiting for a digest: no digest would be sent")
 	}
-	if err := previewNotDue(ctx, a, due); err != nil {
+	if err := previewNotDue(ctx, a); err != nil {
 		return err
 	}
 	fmt.Fprintln(a.stdout, wouldSend(all))
@@ -828,21 +823,16 @@ func previewSubject(n *notify.Notification) string {
 
 // previewNotDue says, as sendWaiting does, what waits in the outbox but
 // would not be tried: rows waiting for a retry, rows another policywatch
-// process holds.
-func previewNotDue(ctx context.Context, a *app, due []*notify.Notification) error {
+// process holds (PreviewDue took the others).
+func previewNotDue(ctx context.Context, a *app) error {
 	pending, err := a.db.OutboxRows(ctx, []string{store.OutboxPending}, 0)
 	if err != nil {
 		return err
-	}
-	ours := make(map[int64]bool, len(due))
-	for _, n := range due {
-		ours[n.Item.ID] = true
 	}
 	now := time.Now()
 	later, elsewhere := 0, 0
 	for _, r := range pending {
 		switch {
-		case ours[r.ID]:
 		case r.NextAttemptAt.After(now):
 			later++
 		case r.ClaimedUntil.After(now):
