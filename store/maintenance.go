@@ -84,20 +84,12 @@ func CheckFile(ctx context.Context, path string) error {
 		return err
 	}
 	defer c.Close()
-	var report []string
-	rows, err := c.QueryContext(ctx, `PRAGMA integrity_check`)
+	report, err := integrityReport(ctx, c)
 	if err != nil {
-		return fmt.Errorf("integrity check: %w", err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	report, err = collect(rows, func(sc scanner) (line string, err error) {
-		err = sc.Scan(&line)
-		return line, err
-	})
-	if err != nil {
-		return fmt.Errorf("integrity check: %w", err)
-	}
-	if r := strings.Join(report, "\n"); r != "ok" {
-		return fmt.Errorf("the copy fails its integrity check: %s", r)
+	if report != "ok" {
+		return fmt.Errorf("%s fails SQLite's integrity check: %s", path, report)
 	}
 	return nil
 }
@@ -105,7 +97,11 @@ func CheckFile(ctx context.Context, path string) error {
 // IntegrityCheck runs SQLite's integrity check and returns its report:
 // "ok" when the file is sound, else one problem a line.
 func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
-	rows, err := db.sql.QueryContext(ctx, `PRAGMA integrity_check`)
+	return integrityReport(ctx, db.sql)
+}
+
+func integrityReport(ctx context.Context, q querier) (string, error) {
+	rows, err := q.QueryContext(ctx, `PRAGMA integrity_check`)
 	if err != nil {
 		return "", fmt.Errorf("integrity check: %w", err)
 	}
