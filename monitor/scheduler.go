@@ -260,7 +260,7 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 		case res.Superseded:
 			s.log.Info("check not recorded: another policywatch process checked the watch meanwhile", "watch", w.Name)
 		case res.Err != nil:
-			delay := s.retryAfterFailure(w.Name, res)
+			delay := s.retryAfterFailure(res)
 			s.log.Warn("fetch failed; will retry", "watch", w.Name, "in", delay, "err", res.Err)
 			s.retryLater(ctx, w, delay)
 		default:
@@ -320,9 +320,9 @@ const (
 // retryAfterFailure returns when to try a watch whose check res failed
 // to fetch again: retryDelay for its episode's failed checks and the
 // Retry-After the site sent, if any.
-func (s *Scheduler) retryAfterFailure(name string, res *Result) time.Duration {
+func (s *Scheduler) retryAfterFailure(res *Result) time.Duration {
 	s.mu.Lock()
-	period := s.periods[name]
+	period := s.periods[res.Watch]
 	s.mu.Unlock()
 	failures := 1
 	if ep := res.Episode; ep != nil && ep.Kind == KindFetchError {
@@ -352,12 +352,6 @@ func (s *Scheduler) retryDelay(period time.Duration, failures int, retryAfter ti
 	return delay
 }
 
-// checkLister is what the store offers (store.DB) to read a watch's last
-// check, with its attempts.
-type checkLister interface {
-	Checks(ctx context.Context, watch string, limit int) ([]Check, error)
-}
-
 // retryDue returns when the running daemon would retry w, whose state
 // has an open fetch_error episode: the end of its last check plus
 // retryDelay for the episode's failed checks and the Retry-After of the
@@ -366,22 +360,18 @@ type checkLister interface {
 // error says why.
 func (s *Scheduler) retryDue(ctx context.Context, w Watch, state *State, period time.Duration) (time.Time, error) {
 	last, retryAfter := state.LastCheck, time.Duration(0)
-	var err error
-	if l, ok := s.store.(checkLister); ok {
-		var checks []Check
-		checks, err = l.Checks(ctx, w.Name, 1)
-		if err == nil && len(checks) == 1 && checks[0].Outcome == OutcomeFetchError {
-			c := checks[0]
-			if !c.Finished.IsZero() {
-				last = c.Finished
-			}
-			if n := len(c.Attempts); n > 0 {
-				a := c.Attempts[n-1]
-				if a.Status == http.StatusTooManyRequests || a.Status == http.StatusServiceUnavailable {
-					// As the fetcher read it (fetch.Error.RetryAfter): when
-					// the response came.
-					retryAfter = fetch.RetryAfter(a.Header, a.Start.Add(a.Duration))
-				}
+	checks, err := s.store.Checks(ctx, w.Name, 1)
+	if err == nil && len(checks) == 1 && checks[0].Outcome == OutcomeFetchError {
+		c := checks[0]
+		if !c.Finished.IsZero() {
+			last = c.Finished
+		}
+		if n := len(c.Attempts); n > 0 {
+			a := c.Attempts[n-1]
+			if a.Status == http.StatusTooManyRequests || a.Status == http.StatusServiceUnavailable {
+				// As the fetcher read it (fetch.Error.RetryAfter): when
+				// the response came.
+				retryAfter = fetch.RetryAfter(a.Header, a.Start.Add(a.Duration))
 			}
 		}
 	}

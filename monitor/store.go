@@ -21,6 +21,10 @@ type Store interface {
 	// ErrConflict, writing nothing, when the watch's Seq is no longer
 	// rec.BaseSeq.
 	RecordCheck(ctx context.Context, rec *CheckRecord) ([]Event, error)
+	// Checks returns the watch's last checks, newest first, with their
+	// attempts; limit <= 0 returns them all. The Scheduler reads a
+	// failing watch's last one to retry it after a restart.
+	Checks(ctx context.Context, watch string, limit int) ([]Check, error)
 }
 
 // ErrConflict says another writer recorded a check of the same watch since
