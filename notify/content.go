@@ -387,14 +387,7 @@ func (s *Service) useViews(added, removed []analyze.UseChange, max int) ([]useVi
 	groups := analyze.GroupUses(added, removed)
 	var out []useView
 	for _, g := range groups[:min(len(groups), max)] {
-		var names []string
-		for _, u := range g.Uses[:min(len(g.Uses), maxUseNames)] {
-			name := s.taxonomy.Label(u.Category, "en")
-			if u.Minors {
-				name += " (minors')"
-			}
-			names = append(names, name)
-		}
+		names := analyze.UseGroup{Uses: g.Uses[:min(len(g.Uses), maxUseNames)]}.Categories(func(id string) string { return s.taxonomy.Label(id, "en") })
 		list := strings.Join(names, ", ")
 		if rest := len(g.Uses) - len(names); rest > 0 {
 			list += fmt.Sprintf(" and %d more", rest)

@@ -208,16 +208,8 @@ func (s *Server) newAnalysisView(a *analyze.Analysis, statements int) *analysisV
 			v.MoreUses++
 			continue
 		}
-		u := useView{Added: g.Added, Purpose: s.label(g.Uses[0].Purpose),
-			Quote: g.Uses[0].Quote, Context: g.Uses[0].Context, Section: g.Uses[0].Section}
-		for _, c := range g.Uses {
-			name := s.label(c.Category)
-			if c.Minors {
-				name += " (minors')"
-			}
-			u.Categories = append(u.Categories, name)
-		}
-		v.Uses = append(v.Uses, u)
+		v.Uses = append(v.Uses, useView{Added: g.Added, Purpose: s.label(g.Uses[0].Purpose), Categories: g.Categories(s.label),
+			Quote: g.Uses[0].Quote, Context: g.Uses[0].Context, Section: g.Uses[0].Section})
 	}
 	for _, m := range a.FormsMoved {
 		v.FormsMoved = append(v.FormsMoved, formMoveView{Text: m.Text,

@@ -242,13 +242,7 @@ func writeExplanation(w io.Writer, tax *analyze.Taxonomy, e *monitor.Event) {
 			if !g.Added {
 				sign = "−"
 			}
-			cats := make([]string, len(g.Uses))
-			for i, u := range g.Uses {
-				cats[i] = label(tax, u.Category)
-				if u.Minors {
-					cats[i] += " (minors')"
-				}
-			}
+			cats := g.Categories(func(id string) string { return label(tax, id) })
 			fmt.Fprintf(w, "  %s %s uses %s\n      %s%s\n", sign, label(tax, g.Uses[0].Purpose), strings.Join(cats, ", "),
 				sectionPrefix(g.Uses[0].Section), printable(shortQuote(g.Uses[0].Quote)))
 			if c := g.Uses[0].Context; c != "" {

@@ -283,7 +283,7 @@ func objectionFormChanges(before, after *FactSheet) (gone []Link, moved []FormMo
 			continue
 		}
 		kept := slices.ContainsFunc(newForms, func(n form) bool { return n.target == o.target || n.text == o.text })
-		if !kept && !slices.Contains(gone, o.link) {
+		if !kept { // a second link of the same text and target was skipped above (done)
 			gone = append(gone, o.link)
 		}
 	}

@@ -753,6 +753,19 @@ type UseGroup struct {
 	Uses  []UseChange
 }
 
+// Categories names the group's data, as label names an id, a minors' one
+// marked so: "Posts (minors'), Comments".
+func (g UseGroup) Categories(label func(id string) string) []string {
+	names := make([]string, len(g.Uses))
+	for i, u := range g.Uses {
+		names[i] = label(u.Category)
+		if u.Minors {
+			names[i] += " (minors')"
+		}
+	}
+	return names
+}
+
 // GroupUses groups the uses added, then those removed, by purpose and by
 // the place that says them, in their order.
 func GroupUses(added, removed []UseChange) []UseGroup {
