@@ -12,10 +12,8 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"path"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -229,7 +227,10 @@ func (ww *warcWriter) warcinfo(software string, at time.Time) (string, error) {
 
 // imported says whether a body was read from an archive by policywatch
 // import rather than fetched: by its agent only, as the web view tells it.
-func imported(b *monitor.Body) bool { return b.Agent == monitor.FetcherImport }
+func imported(b *monitor.Body) bool {
+	imported, _, _ := b.ImportedFrom()
+	return imported
+}
 
 // bodyRecord starts the record of a body with the fields every body record
 // has: its id, date, target URI, warcinfo and payload digest.
@@ -307,11 +308,8 @@ const (
 // (WARC 1.1: "an alternative version of content that was created as the
 // result of an archival process"), marked X-Policywatch-Converted-From.
 func (ww *warcWriter) resource(watch string, b *monitor.Body, infoID string) error {
-	from := headerSafe(b.Header.Get(monitor.ImportedFromHeader))
-	// A git archive's snapshot is named COMMIT:PATH; the extension is the
-	// path's all the same.
-	ext := strings.ToLower(path.Ext(from))
-	converted := ext == ".md" || ext == ".markdown"
+	_, file, converted := b.ImportedFrom()
+	from := headerSafe(file)
 	typ := gowarc.Resource
 	if converted {
 		typ = gowarc.Conversion

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 	"unicode"
@@ -130,6 +131,19 @@ const (
 	FetcherImport      = "import"
 	ImportedFromHeader = "X-Policywatch-Imported-From"
 )
+
+// ImportedFrom says whether the body was read from an archive by
+// policywatch import (by its agent: see FetcherImport), the archived
+// file's name as recorded ("" when not), and whether that file is
+// Markdown, the body then being the HTML policywatch rendered from it.
+func (b *Body) ImportedFrom() (imported bool, file string, markdown bool) {
+	if b == nil || b.Agent != FetcherImport {
+		return false, "", false
+	}
+	file = b.Header.Get(ImportedFromHeader)
+	ext := strings.ToLower(path.Ext(file)) // COMMIT:PATH in a git archive: the path's all the same
+	return true, file, ext == ".md" || ext == ".markdown"
+}
 
 // Check fetches the watch's page once (with the fetcher's retries) and
 // records what it found. The returned error is for failures of the

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -282,13 +281,8 @@ type origin struct {
 }
 
 func bodyOrigin(b *monitor.Body) origin {
-	// The agent only (see monitor.FetcherImport).
-	if b == nil || b.Agent != monitor.FetcherImport {
-		return origin{}
-	}
-	from := b.Header.Get(monitor.ImportedFromHeader)
-	ext := strings.ToLower(path.Ext(from))
-	return origin{Imported: true, From: from, Markdown: ext == ".md" || ext == ".markdown"}
+	imported, from, markdown := b.ImportedFrom()
+	return origin{Imported: imported, From: from, Markdown: markdown}
 }
 
 var lineBreaks = strings.NewReplacer("\r", " ", "\n", " ")
