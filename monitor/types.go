@@ -3,6 +3,7 @@ package monitor
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,6 +83,32 @@ func (s Severity) Rank() int {
 	return 0
 }
 
+// ParseKinds reads a comma-separated list of event kinds ("change,
+// revert"), matched exactly, as the events listing and the web API filter
+// by; an unknown one is an error (*UnknownKindError), since a filter
+// that matches nothing would be believed.
+func ParseKinds(list string) ([]EventKind, error) {
+	var out []EventKind
+	for _, v := range strings.Split(list, ",") {
+		k := EventKind(strings.TrimSpace(v))
+		switch {
+		case k == "":
+		case slices.Contains(EventKinds, k):
+			out = append(out, k)
+		default:
+			return nil, &UnknownKindError{Kind: string(k)}
+		}
+	}
+	return out, nil
+}
+
+// UnknownKindError is ParseKinds' error for a kind that is none.
+type UnknownKindError struct{ Kind string }
+
+func (e *UnknownKindError) Error() string {
+	return fmt.Sprintf("kind %q: want one of %s", e.Kind, strings.Join(EventKindNames(), ", "))
+}
+
 // ParseSeverities reads a comma-separated list of severities ("notable,
 // critical"), as the events listing and the web API filter by; an unknown
 // one is an error, since a filter that matches nothing would be believed.
@@ -93,7 +120,7 @@ func ParseSeverities(list string) ([]Severity, error) {
 		case SeverityInfo, SeverityNotable, SeverityCritical:
 			out = append(out, sev)
 		default:
-			return nil, fmt.Errorf("severity %q: want info, notable or critical", v)
+			return nil, fmt.Errorf("severity %q: want info, notable or critical", sev)
 		}
 	}
 	return out, nil

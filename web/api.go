@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
@@ -84,13 +83,10 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Watch = name
 	}
-	for _, k := range splitList(q.Get("kind")) {
-		if !slices.Contains(monitor.EventKinds, monitor.EventKind(k)) {
-			return badRequestf("kind %q: want one of %s", k, strings.Join(monitor.EventKindNames(), ", "))
-		}
-		f.Kinds = append(f.Kinds, monitor.EventKind(k))
-	}
 	var err error
+	if f.Kinds, err = monitor.ParseKinds(q.Get("kind")); err != nil {
+		return badRequestf("%v", err)
+	}
 	if f.Severities, err = monitor.ParseSeverities(q.Get("severity")); err != nil {
 		return badRequestf("%v", err)
 	}
@@ -190,16 +186,6 @@ func (s *Server) apiVersion(w http.ResponseWriter, r *http.Request) error {
 		out.EvidenceURL = fmt.Sprintf("/versions/%d/evidence.zip", v.ID)
 	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-func splitList(s string) []string {
-	var out []string
-	for part := range strings.SplitSeq(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			out = append(out, part)
-		}
-	}
-	return out
 }
 
 // queryInt reads an optional integer parameter within [lo, hi]; 0 when

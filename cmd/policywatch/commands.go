@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -477,22 +476,16 @@ Examples:
 // exactly, as the API does; a near miss ("changes", "Change") is named
 // in the error.
 func parseKinds(list string) ([]monitor.EventKind, error) {
-	var kinds []monitor.EventKind
-	for _, k := range strings.Split(list, ",") {
-		if k = strings.TrimSpace(k); k == "" {
-			continue
-		}
-		if !slices.Contains(monitor.EventKinds, monitor.EventKind(k)) {
-			names := monitor.EventKindNames()
-			msg := fmt.Sprintf("--kind %q: want one of %s", k, strings.Join(names, ", "))
-			if s := config.Suggest(k, names); s != "" {
-				msg = fmt.Sprintf("--kind %q: did you mean %s? (kinds: %s)", k, s, strings.Join(names, ", "))
-			}
-			return nil, usageError{msg: msg}
-		}
-		kinds = append(kinds, monitor.EventKind(k))
+	kinds, err := monitor.ParseKinds(list)
+	var unknown *monitor.UnknownKindError
+	if !errors.As(err, &unknown) {
+		return kinds, err
 	}
-	return kinds, nil
+	names := monitor.EventKindNames()
+	if s := config.Suggest(unknown.Kind, names); s != "" {
+		return nil, usageError{msg: fmt.Sprintf("--kind %q: did you mean %s? (kinds: %s)", unknown.Kind, s, strings.Join(names, ", "))}
+	}
+	return nil, usageError{msg: "--" + err.Error()}
 }
 
 // parseSince is monitor.ParseSince, its error a usage error naming the
