@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 )
@@ -441,7 +442,6 @@ func (b *sheetBuilder) uses(text string) {
 		minors            bool
 	}
 	at := map[id]int{}
-	var order []id
 	for _, r := range b.bindings {
 		k := id{r.purpose, r.category, r.minors}
 		i, ok := at[k]
@@ -454,7 +454,6 @@ func (b *sheetBuilder) uses(text string) {
 		if !ok {
 			i = len(b.sheet.Uses)
 			at[k] = i
-			order = append(order, k)
 			if b.sheet.useLabels == nil {
 				b.sheet.useLabels = map[string]string{}
 			}
@@ -474,28 +473,24 @@ func (b *sheetBuilder) uses(text string) {
 		}
 		b.sheet.Uses[i].bindings = append(b.sheet.Uses[i].bindings, bd)
 	}
-	perm := make([]int, len(order))
-	for i := range perm {
-		perm[i] = i
-	}
-	slices.SortFunc(perm, func(x, y int) int {
-		a, c := order[x], order[y]
-		switch {
-		case a.purpose != c.purpose:
-			return a.purpose - c.purpose
-		case a.minors != c.minors:
-			if a.minors {
-				return 1
-			}
-			return -1
-		}
-		return a.category - c.category
+	// In taxonomy order of purpose, everyone's before minors', then in
+	// taxonomy order of category.
+	slices.SortFunc(b.sheet.Uses, func(x, y Use) int {
+		return cmp.Or(cmp.Compare(b.t.byID[x.Purpose], b.t.byID[y.Purpose]),
+			cmpBool(x.Minors, y.Minors),
+			cmp.Compare(b.t.byID[x.Category], b.t.byID[y.Category]))
 	})
-	sorted := make([]Use, len(perm))
-	for i, j := range perm {
-		sorted[i] = b.sheet.Uses[j]
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
 	}
-	b.sheet.Uses = sorted
+	return -1
 }
 
 // narrow returns, of a statement that glues list items with "*" (the
