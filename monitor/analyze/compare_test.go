@@ -616,31 +616,3 @@ func TestCompareObjectionFormMoved(t *testing.T) {
 		})
 	}
 }
-
-// A moved form is in the analysis's JSON as forms_moved, which is absent
-// when no form moved (analyses stored before it have none).
-func TestAnalysisJSONFormsMoved(t *testing.T) {
-	a := &Analysis{ScopeAdded: []string{}, ScopeRemoved: []string{}, PurposesAdded: []string{}, PurposesRemoved: []string{},
-		RightsAdded: []string{}, RightsRemoved: []string{}, Dates: []DateChange{}, Statements: []StatementChange{},
-		FormsMoved: []FormMove{{Text: "right to object to", Old: metaForm2023, New: metaHelp2026}},
-		Severity:   SeverityNotable, Summary: "Objection form moved."}
-	data, err := json.Marshal(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := `"forms_moved":[{"text":"right to object to","old":"` + metaForm2023 + `","new":"` + metaHelp2026 + `"}]`
-	if !strings.Contains(string(data), want) {
-		t.Errorf("JSON %s\nwant it to hold %s", data, want)
-	}
-	var back Analysis
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(a, &back) {
-		t.Errorf("round trip:\n got %+v\nwant %+v", back, *a)
-	}
-	a.FormsMoved = nil
-	if data, _ := json.Marshal(a); strings.Contains(string(data), "forms_moved") {
-		t.Errorf("no form moved, JSON %s", data)
-	}
-}
