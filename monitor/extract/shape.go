@@ -51,6 +51,24 @@ const shapeVersion = "shape/3"
 // to this; TestShapeHoldsForThisParser guards what depends on the parser's
 // version.
 func Shape(page []byte, rules Rules) string {
+	if shape, ok := shapeOf(newScanner(page), rules); ok {
+		return shape
+	}
+	shape, _ := shapeOf(html.NewTokenizer(bytes.NewReader(page)), rules)
+	return shape
+}
+
+// tokens reads a page for Shape: an html.Tokenizer, or a scanner (the
+// same tokens, faster, when it does not give up).
+type tokens interface {
+	Next() html.TokenType
+	Raw() []byte
+	TagAttr() (key, val []byte, more bool)
+}
+
+// shapeOf computes Shape from z's tokens; ok is false if z is a scanner
+// that gave up.
+func shapeOf(z tokens, rules Rules) (shape string, ok bool) {
 	s := shaper{h: sha256.New(), buf: make([]byte, 0, 32<<10)}
 	s.attrs = selectorAttributes(rules)
 	s.field([]byte(shapeVersion))
@@ -60,7 +78,6 @@ func Shape(page []byte, rules Rules) string {
 			s.field([]byte(sel))
 		}
 	}
-	z := html.NewTokenizer(bytes.NewReader(page))
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -68,9 +85,12 @@ func Shape(page []byte, rules Rules) string {
 		}
 		s.token(z, tt)
 	}
+	if sc, isScanner := z.(*scanner); isScanner && sc.failed {
+		return "", false
+	}
 	s.appendAClasses()
 	s.h.Write(s.buf)
-	return hex.EncodeToString(s.h.Sum(nil))
+	return hex.EncodeToString(s.h.Sum(nil)), true
 }
 
 // shaper is the state of one Shape.
@@ -107,7 +127,7 @@ func (s *shaper) field(b []byte) {
 	}
 }
 
-func (s *shaper) token(z *html.Tokenizer, tt html.TokenType) {
+func (s *shaper) token(z tokens, tt html.TokenType) {
 	raw := z.Raw()
 	if s.strict {
 		s.buf = append(s.buf, 'X')
@@ -157,7 +177,7 @@ func (s *shaper) token(z *html.Tokenizer, tt html.TokenType) {
 	}
 }
 
-func (s *shaper) tag(z *html.Tokenizer, tt html.TokenType, raw []byte) {
+func (s *shaper) tag(z tokens, tt html.TokenType, raw []byte) {
 	// The name as written (TagName would copy it, twice): the same bytes
 	// give the same name; the lowercase copy is for the lookups below.
 	name := tagName(raw)
@@ -300,8 +320,10 @@ func (s *shaper) appendAClasses() {
 // "</p>"), as the tokenizer delimits it: up to white space, "/" or ">".
 func tagName(raw []byte) []byte {
 	name := bytes.TrimPrefix(raw[1:], []byte("/"))
-	if i := bytes.IndexAny(name, " \n\r\t\f/>"); i >= 0 {
-		name = name[:i]
+	for i, c := range name {
+		if isSpace(c) || c == '/' || c == '>' {
+			return name[:i]
+		}
 	}
 	return name
 }
