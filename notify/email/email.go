@@ -209,8 +209,10 @@ func Render(from *mail.Address, m *Message) ([]byte, error) {
 // Error is a failed send. Temporary errors (connection refused, timeouts,
 // 4xx replies) are worth retrying; permanent ones (5xx replies such as an
 // unknown recipient) are not.
-// An error never names the recipient: it goes to logs and the outbox,
-// which carry no addresses.
+// An error may quote the server's reply, and a reply may name the
+// recipient ("550 <a@example.org>: no such user"): a caller that logs it
+// or stores it where addresses must not be redacts it (notify's
+// withoutAddress puts the subscriber's id in its place).
 type Error struct {
 	Err       error
 	temporary bool
