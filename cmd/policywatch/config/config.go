@@ -77,6 +77,7 @@ const (
 	DefaultTimeout        = 30 * time.Second
 	DefaultMaxBody        = 20 << 20 // 20 MiB
 	DefaultRetries        = 3
+	MaxRetries            = 10 // about 15 minutes of waits and timeouts for one check
 	DefaultMinLengthRatio = 0.4
 	DefaultFetcher        = "auto"
 	DefaultBrowserTabs    = 2

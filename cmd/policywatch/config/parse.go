@@ -346,9 +346,15 @@ func (p *parser) settings(e entry) Settings {
 	}
 	if v := f["retries"]; v.set() {
 		if r, ok := p.integer(v.value, field("retries")); ok {
-			if r < 0 {
+			switch {
+			case r < 0:
 				p.report(v.value, field("retries"), "must not be negative, got %d", r)
-			} else {
+			case r > MaxRetries:
+				// Each retry waits longer, up to 2 minutes, with the
+				// watch's check held meanwhile: 1000 of them would hold it
+				// for a day and a half.
+				p.report(v.value, field("retries"), "must be at most %d, got %d: a check that still fails is checked again later, less and less often", MaxRetries, r)
+			default:
 				s.Retries = r
 			}
 		}
