@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -190,11 +191,88 @@ func TestAlertHeldBackWithoutDigest(t *testing.T) {
 	}
 }
 
+// TestHeldAlertGoesWhenTheHourIsUp: the second critical change of a watch
+// within the hour, held back from an alert, goes as an alert once the hour
+// since the first is up — not at the next digest time, up to a day later
+// (a critical change right after a lesser alert waited so) — and starts
+// the next hour: one alert per watch an hour still.
+func TestHeldAlertGoesWhenTheHourIsUp(t *testing.T) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	cy := r.subscribe("cy@example.org", func(s *notify.Subscriber) {
+		s.Digest, s.MinSeverity = notify.DigestDaily, monitor.SeverityNotable
+	})
+	svc := r.service(notify.Config{BaseURL: "https://pw.example", DigestSchedule: "0 8 * * *"}, ms)
+	tick(t, svc) // Tuesday 09:00: the schedule starts
+
+	v1, err := os.ReadFile("testdata/policy-v1.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.check(string(v1), t0)
+	first := r.check(strings.Replace(string(v1), "March 3, 2026", "April 3, 2026", 1), t0.Add(time.Hour)) // alerted
+	tick(t, svc)
+	second := r.check("policy-v2-ai.html", t0.Add(time.Hour+10*time.Minute)) // critical: held back
+	tick(t, svc)
+	third := r.check("policy-v3-date.html", t0.Add(time.Hour+20*time.Minute))
+	tick(t, svc)
+	if len(first) != 1 || first[0].Severity != monitor.SeverityNotable || len(second) != 1 || second[0].Severity != monitor.SeverityCritical || len(third) != 1 {
+		t.Fatalf("events %+v, %+v, %+v; want a notable change, then a critical one, then another", first, second, third)
+	}
+	if n := len(ms.messages()); n != 1 {
+		t.Fatalf("%d messages within the hour, want the first alert only", n)
+	}
+	held, err := r.db.DigestEventIDs(context.Background(), cy.ID, 0)
+	if err != nil || !slices.Equal(held, []int64{second[0].ID, third[0].ID}) {
+		t.Fatalf("held %v, %v; want %d and %d", held, err, second[0].ID, third[0].ID)
+	}
+
+	r.clock.Set(t0.Add(time.Hour + 59*time.Minute))
+	tick(t, svc)
+	if n := len(ms.messages()); n != 1 {
+		t.Fatalf("%d messages before the hour is up, want 1", n)
+	}
+	// The hour is up: the critical change goes, as an alert of its own.
+	r.clock.Set(t0.Add(2*time.Hour + time.Minute))
+	tick(t, svc)
+	msgs := ms.messages()
+	if len(msgs) != 2 || msgs[1].To[0] != cy.Email {
+		t.Fatalf("messages to %v, want the held critical change to %s", recipients(msgs), cy.Email)
+	}
+	m := parseMail(t, msgs[1].Data)
+	if got := m.subject(t); strings.Contains(got, "digest") || !strings.Contains(got, "critical") {
+		t.Errorf("subject %q, want the critical change's alert", got)
+	}
+	if !strings.Contains(m.Text, fmt.Sprintf("https://pw.example/events/%d", second[0].ID)) {
+		t.Errorf("the alert is not about the held change %d:\n%s", second[0].ID, m.Text)
+	}
+	// It started the next hour: the third change waits for it.
+	r.clock.Set(t0.Add(2*time.Hour + 30*time.Minute))
+	tick(t, svc)
+	if n := len(ms.messages()); n != 2 {
+		t.Fatalf("%d messages within the next hour, want still 2", n)
+	}
+	r.clock.Set(t0.Add(3*time.Hour + 2*time.Minute))
+	tick(t, svc)
+	if msgs := ms.messages(); len(msgs) != 3 || !strings.Contains(parseMail(t, msgs[2].Data).Text, fmt.Sprintf("/events/%d", third[0].ID)) {
+		t.Fatalf("%d messages, want a third: the last held change's alert", len(msgs))
+	}
+	if held, err := r.db.DigestEventIDs(context.Background(), cy.ID, 0); err != nil || len(held) != 0 {
+		t.Errorf("still held %v, %v; want nothing: each went as an alert", held, err)
+	}
+	// Nothing left for the digest: none is sent.
+	r.atDigestTime(t, svc)
+	if n := len(ms.messages()); n != 3 {
+		t.Errorf("%d messages after the digest time, want still 3", n)
+	}
+}
+
 // TestWeeklySubscriberGetsHeldAlertsNextDay: a weekly subscriber's second
-// critical change of a watch within the hour, held back from an alert,
-// comes in a catch-up digest at the next daily digest time, alone; it used
-// to wait for Monday's digest, up to a week, among changes that never
-// called for an alert. Those still wait for Monday.
+// critical change of a watch within the hour, held back from an alert and
+// not released when the hour was up (the daemon was stopped), comes in a
+// catch-up digest at the next daily digest time, alone; it used to wait
+// for Monday's digest, up to a week, among changes that never called for
+// an alert. Those still wait for Monday.
 func TestWeeklySubscriberGetsHeldAlertsNextDay(t *testing.T) {
 	r := newRig(t)
 	ms := newMailServer(t)
@@ -208,8 +286,11 @@ func TestWeeklySubscriberGetsHeldAlertsNextDay(t *testing.T) {
 	back := r.check("policy-v1.html", t0.Add(time.Hour+10*time.Minute))
 	again := r.check("policy-v2-ai.html", t0.Add(time.Hour+20*time.Minute)) // critical: held back
 	tick(t, svc)
-	date := r.check("policy-v3-date.html", t0.Add(3*time.Hour)) // notable: for Monday
+	date := r.check("policy-v3-date.html", t0.Add(time.Hour+30*time.Minute)) // notable: for Monday
 	tick(t, svc)
+	// No turn until the digest time (the daemon was stopped): the hold
+	// ends unseen, and a change held more than two hours waits for the
+	// digest (TestHeldAlertGoesWhenTheHourIsUp has the turn).
 	for _, es := range [][]monitor.Event{first, again} {
 		if len(es) != 1 || es[0].Severity != monitor.SeverityCritical {
 			t.Fatalf("events %+v, want one critical", es)

@@ -151,8 +151,9 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber,
 				// called for an alert that could not go at once (the
 				// hourly limit, no mail server) waits even for a
 				// subscriber who wants no digest — they asked to hear of
-				// it — and is marked so that a weekly subscriber gets it
-				// at the next daily digest time.
+				// it — and is marked: held by the hourly limit, it goes
+				// when the hour is up (ReleaseHeldAlerts); else a weekly
+				// subscriber gets it at the next daily digest time.
 				p.Held = append(p.Held, HeldEvent{SubscriberID: sub.ID, EventID: e.ID, Alert: alertable})
 			}
 		}
@@ -171,6 +172,30 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber,
 		}
 	}
 	return p, nil
+}
+
+// ReleaseHeldAlerts plans, once the hour is up, the alerts the hourly
+// limit held back (see plan): for each subscriber and watch, the oldest
+// change held, as its own alert, which starts the next hour. A change
+// held back for longer than two hours (no mail server then, a daemon
+// stopped) is not released: it waits for the digest with the others, in
+// one message. It returns how many alerts it planned.
+func (s *Service) ReleaseHeldAlerts(ctx context.Context) (int, error) {
+	if s.cfg.sendless {
+		return 0, ErrNotSending
+	}
+	if s.from == nil {
+		return 0, nil
+	}
+	now := s.now().UTC()
+	rows, err := s.store.ReleaseHeldAlerts(ctx, now.Add(-alertInterval), now.Add(-2*alertInterval), now)
+	if err != nil {
+		return 0, fmt.Errorf("release held alerts: %w", err)
+	}
+	for _, it := range rows {
+		s.log.Info("alert held by the hourly limit planned", "watch", it.Watch, "event", it.EventID, "subscriber", it.SubscriberID)
+	}
+	return len(rows), nil
 }
 
 // threshold is the least severity alerted at once to sub.

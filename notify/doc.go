@@ -80,8 +80,11 @@
 //     severity meets their threshold (critical by default), at most one per
 //     watch per hour; the other changes of the watches they follow wait for
 //     their daily or weekly digest. An alert the hourly limit held back
-//     waits for the next digest time even for a subscriber without a
-//     digest (a "catch-up" digest). An empty digest is not sent.
+//     goes once the hour since the last is up (ReleaseHeldAlerts, the
+//     oldest first, one a watch an hour); one held for more than two hours
+//     (a daemon stopped) waits for the next digest time instead, even for
+//     a subscriber without a digest (a "catch-up" digest). An empty digest
+//     is not sent.
 //   - Without a mail server nothing is sent to subscribers, but nothing is
 //     lost either: every change a subscriber would hear of, alert or
 //     not, waits for its next digest (a catch-up one without a digest),

@@ -423,10 +423,13 @@ func (s *Service) warnNoMailServer(ctx context.Context) {
 		"they go out in each one's next digest (or at once with policywatch digest --now)", "subscribers", len(subs))
 }
 
-// Tick does one turn of Run: plan the new events, plan the digests that
-// are due, send what is due.
+// Tick does one turn of Run: plan the new events, the alerts whose hourly
+// hold is over and the digests that are due, send what is due.
 func (s *Service) Tick(ctx context.Context) error {
 	if _, err := s.Dispatch(ctx); err != nil {
+		return err
+	}
+	if _, err := s.ReleaseHeldAlerts(ctx); err != nil {
 		return err
 	}
 	if _, err := s.ScheduledDigests(ctx); err != nil {

@@ -157,6 +157,11 @@ type Outbox interface {
 	// returns the rows planned.
 	RecordDigests(ctx context.Context, r DigestRun, now time.Time) ([]OutboxItem, error)
 	DigestEventIDs(ctx context.Context, subscriberID, outboxID int64) ([]int64, error)
+	// ReleaseHeldAlerts plans as an alert the oldest change held back by
+	// the hourly limit for each subscriber and watch without an alert
+	// planned since holdStart, among the changes checked since heldSince,
+	// in one transaction, and returns the rows planned.
+	ReleaseHeldAlerts(ctx context.Context, holdStart, heldSince, now time.Time) ([]OutboxItem, error)
 	// ClaimOutbox holds the due rows no sender holds for lease from now;
 	// each comes with its claim's token (OutboxItem.ClaimedUntil).
 	ClaimOutbox(ctx context.Context, due, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)

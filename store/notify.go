@@ -524,6 +524,72 @@ func (db *DB) RecordDigests(ctx context.Context, r DigestRun, now time.Time) ([]
 	return out, nil
 }
 
+// ReleaseHeldAlerts plans as an alert, created at now, each change held
+// back from an alert by the hourly limit whose hold is over: for each
+// subscriber and watch whose last alert was planned at holdStart (an hour
+// before now) or earlier, the oldest change that called for an alert and
+// came after that one's, among those checked since heldSince. A change
+// held with no alert before it (no mail server then) and one checked
+// before heldSince (a daemon stopped) wait for the digest: one message,
+// not a late flood. The rows come out of the digest items held (their
+// outbox_id set), in one transaction; it returns the rows planned.
+func (db *DB) ReleaseHeldAlerts(ctx context.Context, holdStart, heldSince, now time.Time) ([]OutboxItem, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("release held alerts: %w", err)
+	}
+	defer tx.Rollback()
+	// Alerts are planned in the order of their events, so the last one's
+	// time and event are both maxima.
+	rows, err := tx.QueryContext(ctx, `
+		SELECT d.subscriber_id, s.email, d.event_id, w.name FROM notify_digest_items d
+		JOIN notify_subscribers s ON s.id = d.subscriber_id
+		JOIN events e ON e.id = d.event_id
+		JOIN watches w ON w.id = e.watch_id
+		JOIN (SELECT subscriber_id, watch, MAX(created_at) AS at, MAX(event_id) AS event_id
+			FROM notify_outbox WHERE kind = 'alert' GROUP BY subscriber_id, watch) a
+			ON a.subscriber_id = d.subscriber_id AND a.watch = w.name
+		WHERE d.outbox_id IS NULL AND d.alert = 1 AND s.unsubscribed_at = 0
+		AND e.time >= ? AND a.at <= ? AND d.event_id > a.event_id
+		ORDER BY d.subscriber_id, w.name, d.event_id`, toUnixNano(heldSince), toUnixNano(holdStart))
+	if err != nil {
+		return nil, fmt.Errorf("release held alerts: %w", err)
+	}
+	held, err := collect(rows, func(sc scanner) (OutboxItem, error) {
+		it := OutboxItem{Channel: "email", Kind: "alert", CreatedAt: now, NextAttemptAt: now, Status: OutboxPending}
+		err := sc.Scan(&it.SubscriberID, &it.Recipient, &it.EventID, &it.Watch)
+		it.Key = fmt.Sprintf("alert:%d:%d", it.SubscriberID, it.EventID)
+		return it, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("release held alerts: %w", err)
+	}
+	var out []OutboxItem
+	for i, it := range held {
+		if i > 0 && held[i-1].SubscriberID == it.SubscriberID && held[i-1].Watch == it.Watch {
+			continue // one alert per watch an hour: the next waits for the next hour
+		}
+		id, err := insertOutbox(ctx, tx, it)
+		if err != nil {
+			return nil, fmt.Errorf("release held alerts: %w", err)
+		}
+		if id == 0 {
+			continue // the event's alert exists: a plan alerts or holds an event, not both
+		}
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE notify_digest_items SET outbox_id = ? WHERE subscriber_id = ? AND event_id = ?`,
+			id, it.SubscriberID, it.EventID); err != nil {
+			return nil, fmt.Errorf("release held alerts: %w", err)
+		}
+		it.ID = id
+		out = append(out, it)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("release held alerts: commit: %w", err)
+	}
+	return out, nil
+}
+
 // DigestEventIDs returns, oldest first, the ids of the changes the digest
 // outboxID carries; with outboxID 0, those held for the subscriber's next
 // digest.

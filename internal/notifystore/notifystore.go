@@ -52,6 +52,11 @@ func (s Store) RecordDigests(ctx context.Context, r notify.DigestRun, now time.T
 	return convertAll(rows, toNotifyItem), err
 }
 
+func (s Store) ReleaseHeldAlerts(ctx context.Context, holdStart, heldSince, now time.Time) ([]notify.OutboxItem, error) {
+	rows, err := s.DB.ReleaseHeldAlerts(ctx, holdStart, heldSince, now)
+	return convertAll(rows, toNotifyItem), err
+}
+
 func (s Store) ClaimOutbox(ctx context.Context, due, now time.Time, lease time.Duration, limit int) ([]notify.OutboxItem, error) {
 	rows, err := s.DB.ClaimOutbox(ctx, due, now, lease, limit)
 	return convertAll(rows, toNotifyItem), err
