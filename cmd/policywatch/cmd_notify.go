@@ -387,6 +387,26 @@ func retryOutbox(ctx context.Context, a *app, args []string) error {
 	default:
 		fmt.Fprintf(a.stdout, "%d %s back in the queue; the daemon sends %s at its next turn, or 'policywatch digest --now' at once\n", n, plural(int(n), "notification", "notifications"), plural(int(n), "it", "them"))
 	}
+	// Rows a sender holds are not requeued: it may be sending them. Say
+	// so, or the operator who saw "held until" is left without a word.
+	pending, err := a.db.OutboxRows(ctx, []string{store.OutboxPending}, 0)
+	if err != nil {
+		return err
+	}
+	held, until := 0, time.Time{}
+	for _, r := range pending {
+		if r.ClaimedUntil.After(time.Now()) {
+			held++
+			if r.ClaimedUntil.After(until) {
+				until = r.ClaimedUntil
+			}
+		}
+	}
+	if held > 0 {
+		fmt.Fprintf(a.stdout, "%d %s held by a sender until %s at the latest, not requeued: a policywatch process is sending %s, or died holding %s (kill -9, a crash) and %s tried again then\n",
+			held, plural(held, "notification is", "notifications are"), until.Local().Format("15:04"),
+			plural(held, "it", "them"), plural(held, "it", "them"), plural(held, "it is", "they are"))
+	}
 	return nil
 }
 

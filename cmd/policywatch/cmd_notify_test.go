@@ -314,6 +314,14 @@ func TestOutboxSaysWhichTime(t *testing.T) {
 			t.Errorf("%s row: DUE %q, SENT %q; want %q, %q\n%s", to, r["DUE"], r["SENT"], want[0], want[1], out)
 		}
 	}
+	// --retry requeues the failed row, not the held one, and says why.
+	out = c.mustRun("outbox", "--retry")
+	want := "1 notification back in the queue; the daemon sends it at its next turn, or 'policywatch digest --now' at once\n" +
+		"1 notification is held by a sender until " + claimed[2].ClaimedUntil.Local().Format("15:04") +
+		" at the latest, not requeued: a policywatch process is sending it, or died holding it (kill -9, a crash) and it is tried again then\n"
+	if out != want {
+		t.Errorf("outbox --retry:\n%s\nwant:\n%s", out, want)
+	}
 }
 
 // TestSubscribeChangesOnlyWhatIsGiven: running subscribe again for an
