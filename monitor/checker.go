@@ -458,7 +458,7 @@ func (c *Checker) closeEpisode(state *State, rec *CheckRecord) {
 		Watch: rec.Watch.Name, Time: rec.Started, Kind: KindRecovered, Severity: SeverityInfo,
 		Summary: fmt.Sprintf("%s: the policy is served again after %d failed %s since %s",
 			rec.Watch.Name, state.Episode.Checks, plural(state.Episode.Checks, "check", "checks"),
-			state.Episode.Since.UTC().Format(time.RFC3339)),
+			state.Episode.Since.UTC().Format("2006-01-02 15:04 UTC")),
 		Reason: state.Episode.Reason,
 	})
 }

@@ -119,7 +119,7 @@ func TestAnEpisodeOfAnotherKindOrReasonIsItsOwn(t *testing.T) {
 				t.Fatalf("last check: events %v, want a recovery first", kindsOf(last))
 			}
 			want := fmt.Sprintf("after %d failed %s since %s", tc.checks, map[bool]string{true: "check", false: "checks"}[tc.checks == 1],
-				times[tc.since-1].Format(time.RFC3339))
+				times[tc.since-1].UTC().Format("2006-01-02 15:04 UTC"))
 			if !strings.Contains(last[0].Summary, want) {
 				t.Errorf("recovery: %q, want it to say %q (the episode that ended)", last[0].Summary, want)
 			}
@@ -165,7 +165,7 @@ func TestFetchErrorsOfAnyKindAreOneEpisode(t *testing.T) {
 	if kinds != "[recovered]" {
 		t.Fatalf("good page again: events %s, want [recovered]", kinds)
 	}
-	if want := "after 5 failed checks since " + since.Format(time.RFC3339); !strings.Contains(events[0].Summary, want) {
+	if want := "after 5 failed checks since " + since.UTC().Format("2006-01-02 15:04 UTC"); !strings.Contains(events[0].Summary, want) {
 		t.Errorf("recovery: %q, want it to say %q", events[0].Summary, want)
 	}
 	if st, _ := rig.status(t); st != "ok" {

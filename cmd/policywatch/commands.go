@@ -206,7 +206,7 @@ func checkCommand() *command {
 		json        bool
 	}
 	return &command{
-		name: "check", args: "[WATCH...]", maxArgs: -1, createsDB: true,
+		name: "check", args: "[WATCH...] [--json] [--concurrency N]", maxArgs: -1, createsDB: true,
 		short: "check the watches once now and say what changed",
 		long: `Fetches each named watch (all when none is named) once, records the check
 and prints one line per watch as it finishes. Exit status is 0 even when a
