@@ -850,14 +850,16 @@ func (db *DB) NotificationCounts(ctx context.Context) (map[string]map[string]int
 		GROUP BY status, channel`)
 }
 
-// LastMails returns, by subscriber, the email whose outcome is the most
-// recently known: sent, or failed for good (its last error). Whether a
-// subscriber's mail still arrives is what the operator asks of
-// `policywatch subscribers`; the rows still pending have no outcome yet.
+// LastMails returns, by subscriber, the newest email with an outcome:
+// sent, failed for good (its last error), or still pending after a failed
+// attempt (retrying: its attempts and last error). Whether a subscriber's
+// mail still arrives is what the operator asks of `policywatch
+// subscribers`; a row pending and not tried yet has no outcome.
 func (db *DB) LastMails(ctx context.Context) (map[int64]OutboxItem, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+outboxColumns+` FROM notify_outbox WHERE id IN (
 		SELECT MAX(id) FROM notify_outbox
-		WHERE channel = 'email' AND subscriber_id IS NOT NULL AND status IN ('sent', 'failed')
+		WHERE channel = 'email' AND subscriber_id IS NOT NULL
+		AND (status IN ('sent', 'failed') OR status = 'pending' AND attempts > 0 AND last_error <> '')
 		GROUP BY subscriber_id)`)
 	if err != nil {
 		return nil, fmt.Errorf("last mail of each subscriber: %w", err)

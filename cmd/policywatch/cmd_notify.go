@@ -271,10 +271,11 @@ func subscribersCommand() *command {
 		short: "list the addresses that receive mail",
 		long: `Lists the subscribers with the watches they follow, their digest, the
 severity from which they are alerted at once, and what became of the last
-email whose outcome is known: "sent DATE", or "failed DATE: why" (a mail
+email whose outcome is known: "sent DATE", "failed DATE: why" (a mail
 server's refusal, such as 550 for an address that no longer exists, or
-retries spent; 'policywatch outbox' lists the rows). --all adds the former
-ones.
+retries spent), or "retrying since DATE (N failed attempts): why" (the
+server is down or deferring: it is tried again; 'policywatch outbox' lists
+the rows). --all adds the former ones.
 
 Example:
   policywatch subscribers`,
@@ -330,13 +331,16 @@ func lastMailText(it store.OutboxItem) string {
 		return "sent " + it.SentAt.UTC().Format(time.DateOnly)
 	case store.OutboxFailed:
 		return fmt.Sprintf("failed %s: %s", it.CreatedAt.UTC().Format(time.DateOnly), email.HeaderText(it.LastError, 160))
+	case store.OutboxPending:
+		return fmt.Sprintf("retrying since %s (%d failed %s): %s", it.CreatedAt.UTC().Format(time.DateOnly),
+			it.Attempts, plural(it.Attempts, "attempt", "attempts"), email.HeaderText(it.LastError, 160))
 	}
 	return "-"
 }
 
 // lastMailJSON is lastMailText for subscribers --json.
 type lastMailJSON struct {
-	Status  string    `json:"status"` // sent or failed
+	Status  string    `json:"status"` // sent, failed, or pending: retrying after a failed attempt
 	Created time.Time `json:"created_at"`
 	SentAt  time.Time `json:"sent_at,omitzero"`
 	Error   string    `json:"error,omitempty"`

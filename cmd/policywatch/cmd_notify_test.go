@@ -709,6 +709,45 @@ func TestDigestNowReportsWhatItSent(t *testing.T) {
 	if !strings.Contains(js, `"last_mail":{"status":"failed","created_at":"`) || !strings.Contains(js, `"last_mail":{"status":"sent","created_at":"`) {
 		t.Errorf("subscribers --json:\n%s", js)
 	}
+
+	// A newer mail to ada fails for now (the server is down): her line
+	// says so, not "sent" until the retries end.
+	var ada store.Subscriber
+	subs, err := db.Subscribers(ctx, false)
+	for _, s := range subs {
+		if s.Email == "ada@example.org" {
+			ada = s
+		}
+	}
+	if err != nil || ada.ID == 0 {
+		t.Fatalf("subscribers: %v, %v", subs, err)
+	}
+	cursor, _, err := db.NotifyState(ctx)
+	if err == nil {
+		err = db.RecordNotifyPlan(ctx, store.NotifyPlan{After: cursor, Through: cursor, Outbox: []store.OutboxItem{{
+			Key: "alert:retrying", Channel: "email", Kind: "alert", Recipient: ada.Email, SubscriberID: ada.ID,
+			EventID: events[0].ID, Watch: "nimbus", CreatedAt: time.Now(), NextAttemptAt: time.Now(),
+		}}})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := db.ClaimOutbox(ctx, time.Now(), time.Now(), notify.Lease, 10)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v, %v", claimed, err)
+	}
+	if _, err := db.MarkOutboxFailed(ctx, claimed[0].ID, claimed[0].ClaimedUntil, "dial tcp 127.0.0.1:25: connection refused", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	lines = map[string]string{}
+	for _, line := range strings.Split(c.mustRun("subscribers"), "\n") {
+		if email, _, ok := strings.Cut(line, " "); ok {
+			lines[email] = line
+		}
+	}
+	if line := lines["ada@example.org"]; !strings.Contains(line, "retrying since "+today+" (1 failed attempt): dial tcp 127.0.0.1:25: connection refused") {
+		t.Errorf("subscribers: ada's line %q, want her last mail retrying", line)
+	}
 }
 
 // TestDigestPreviewNextSlot: digest (without --now) lists the digests the
