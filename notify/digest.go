@@ -331,7 +331,7 @@ func (s *Service) previewDigests(ctx context.Context, subs []Subscriber, plans [
 		}
 		item := OutboxItem{Kind: KindDigest, Channel: ChannelEmail, Recipient: sub.Email, SubscriberID: sub.ID,
 			Note: note, CreatedAt: s.now()}
-		n, err := s.digestNotification(ctx, item, sub, ids)
+		n, err := s.digestNotification(ctx, []OutboxItem{item}, note, sub, ids)
 		if err != nil {
 			return nil, fmt.Errorf("digest for %s: %w", sub.Email, err)
 		}

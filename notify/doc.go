@@ -85,6 +85,8 @@
 //     (a daemon stopped) waits for the next digest time instead, even for
 //     a subscriber without a digest (a "catch-up" digest). An empty digest
 //     is not sent.
+//     Digests due together to one subscriber (a mail outage from one
+//     digest time to the next) go as one digest of all their changes.
 //   - Without a mail server nothing is sent to subscribers, but nothing is
 //     lost either: every change a subscriber would hear of, alert or
 //     not, waits for its next digest (a catch-up one without a digest),

@@ -91,7 +91,7 @@ func (s *Service) notification(ctx context.Context, it OutboxItem) (*Notificatio
 		if err != nil {
 			return nil, err
 		}
-		return s.digestNotification(ctx, it, sub, ids)
+		return s.digestNotification(ctx, []OutboxItem{it}, it.Note, sub, ids)
 	case KindOperator:
 		e, err := s.event(ctx, it.EventID)
 		if err != nil {
@@ -179,8 +179,11 @@ func analysisSummary(e *monitor.Event, v *changeView) string {
 	return v.Summary
 }
 
-func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Subscriber, ids []int64) (*Notification, error) {
-	d := digestData{Frequency: it.Note}
+// digestNotification builds the digest of the changes ids to sub, which
+// the rows its carry (one, or several due together: digestsMessage),
+// under the setting note.
+func (s *Service) digestNotification(ctx context.Context, its []OutboxItem, note string, sub Subscriber, ids []int64) (*Notification, error) {
+	d := digestData{Frequency: note}
 	switch d.Frequency {
 	case "":
 		d.Frequency = DigestDaily
@@ -236,7 +239,41 @@ func (s *Service) digestNotification(ctx context.Context, it OutboxItem, sub Sub
 	if err != nil {
 		return nil, fmt.Errorf("render digest: %w", err)
 	}
-	return s.mail(ctx, []OutboxItem{it}, subject, text, html, f.Unsubscribe)
+	return s.mail(ctx, its, subject, text, html, f.Unsubscribe)
+}
+
+// digestsMessage makes the digests of ns, due together to one subscriber
+// (a mail outage kept a day's digest until the next was planned), one
+// digest of all their changes: the first regular digest's setting names
+// it (a catch-up's only when all are).
+func (s *Service) digestsMessage(ctx context.Context, ns []*Notification) (*Notification, error) {
+	ns = slices.Clone(ns)
+	slices.SortFunc(ns, func(a, b *Notification) int { return cmp.Compare(a.Item.ID, b.Item.ID) })
+	sub, err := s.activeSubscriber(ctx, ns[0].Item.SubscriberID)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]OutboxItem, len(ns))
+	var ids []int64
+	note, regular := catchUpDigest, false
+	for i, n := range ns {
+		items[i] = n.Item
+		rowIDs, err := s.store.DigestEventIDs(ctx, sub.ID, n.Item.ID)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, rowIDs...)
+		if !regular && n.Item.Note != catchUpDigest && n.Item.Note != DigestNone {
+			note, regular = n.Item.Note, true
+		}
+	}
+	slices.Sort(ids)
+	m, err := s.digestNotification(ctx, items, note, sub, slices.Compact(ids))
+	if err != nil {
+		return nil, err
+	}
+	m.rows = ns
+	return m, nil
 }
 
 func watchList(groups []watchGroup) string {
@@ -392,7 +429,7 @@ func (s *Service) mail(ctx context.Context, its []OutboxItem, subject, text, htm
 // keeps apart two rows given the same id and key, as after a database is
 // restored from a backup (the rows and events recorded since are gone, and
 // their ids are given again). A message of several rows (operator
-// notices) is "policywatch.<first row's id>+<how many more>.<MAC of every
+// notices, a subscriber's digests due together) is "policywatch.<first row's id>+<how many more>.<MAC of every
 // row's key and creation time, in order>@<domain>".
 func (s *Service) messageID(ctx context.Context, its []OutboxItem) (string, error) {
 	secret, err := s.signingKey(ctx)

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/notify/email"
 	"github.com/policywatch/policywatch/notify/webhook"
@@ -192,6 +193,62 @@ func TestAlertOutlastsADayLongOutage(t *testing.T) {
 	}
 	if sent := r.outbox(store.OutboxSent); len(sent) != 1 {
 		t.Errorf("sent rows %+v, want one", sent)
+	}
+}
+
+// TestDigestsDueTogetherAreOneMessage: a mail server down from one
+// digest time to the next leaves a subscriber two digests; once it is
+// back they go as one digest of all their changes, not two messages in
+// the same second.
+func TestDigestsDueTogetherAreOneMessage(t *testing.T) {
+	r := newRig(t)
+	ms := newStoppedMailServer(t)
+	ada := r.subscribe("ada@example.org", func(s *notify.Subscriber) {
+		s.Digest, s.MinSeverity = notify.DigestDaily, monitor.SeverityCritical
+	})
+	svc := r.service(notify.Config{BaseURL: "https://pw.example", DigestSchedule: "0 8 * * *"}, ms,
+		notify.WithRetry(10, time.Minute, 10*time.Minute))
+	tick(t, svc) // Tuesday 09:00: the schedule starts
+
+	v1, err := os.ReadFile("testdata/policy-v1.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.check(string(v1), t0)
+	first := r.check(strings.Replace(string(v1), "March 3, 2026", "April 3, 2026", 1), t0.Add(time.Hour))
+	r.atDigestTime(t, svc) // Wednesday's digest: refused
+	second := r.check(strings.Replace(string(v1), "March 3, 2026", "May 3, 2026", 1), digestTime.Add(time.Hour))
+	r.clock.Set(digestTime.Add(24 * time.Hour)) // Thursday's: refused too
+	tick(t, svc)
+	tick(t, svc)
+	if len(first) != 1 || len(second) != 1 || first[0].Severity == monitor.SeverityCritical || second[0].Severity == monitor.SeverityCritical {
+		t.Fatalf("events %+v, %+v; want two changes for the digest", first, second)
+	}
+	if pending := r.outbox(store.OutboxPending); len(pending) != 2 || pending[0].Kind != "digest" || pending[1].Kind != "digest" {
+		t.Fatalf("pending %+v, want two digests", pending)
+	}
+
+	ms.start()
+	r.clock.Add(10 * time.Minute) // the longest backoff
+	tick(t, svc)
+	msgs := ms.messages()
+	if len(msgs) != 1 || msgs[0].To[0] != ada.Email {
+		t.Fatalf("messages to %v, want one digest to %s", recipients(msgs), ada.Email)
+	}
+	m := parseMail(t, msgs[0].Data)
+	if got := m.subject(t); !strings.HasPrefix(got, "[policywatch] Daily digest: 2 changes to nimbus") {
+		t.Errorf("subject %q, want a daily digest of both changes", got)
+	}
+	for _, e := range []monitor.Event{first[0], second[0]} {
+		if !strings.Contains(m.Text, fmt.Sprintf("https://pw.example/events/%d", e.ID)) {
+			t.Errorf("change %d is not in the digest:\n%s", e.ID, m.Text)
+		}
+	}
+	if sent := r.outbox(store.OutboxSent); len(sent) != 2 {
+		t.Errorf("sent rows %+v, want both digests' rows sent by the one message", sent)
+	}
+	if rows := r.outbox(store.OutboxPending, store.OutboxFailed); len(rows) != 0 {
+		t.Errorf("rows left: %+v", rows)
 	}
 }
 

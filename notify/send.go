@@ -366,27 +366,44 @@ func (s *Service) cutShort(ctx context.Context, rows []*Notification, err error)
 	return nil
 }
 
-// together makes the operator notices of ns to one address, when there
-// are several, one message, in the place of the first; the others stay
-// as they are. Should the message fail to be made, failed is called with
-// its notices, which are left out (nil failed: together returns the
-// error). A preview of what the sender would send (policywatch digest
-// --now --dry-run) passes ns through it with a nil failed.
+// together makes the operator notices of ns to one address, and the
+// digests of ns to one subscriber, when there are several, one message
+// each, in the place of the first; the others stay as they are. Should
+// the message fail to be made, failed is called with its rows, which are
+// left out (nil failed: together returns the error). A preview of what
+// the sender would send (policywatch digest --now --dry-run) passes ns
+// through it with a nil failed.
 func (s *Service) together(ctx context.Context, ns []*Notification, failed func(context.Context, []*Notification, error) error) ([]*Notification, error) {
-	byRecipient := map[string][]*Notification{}
+	groupOf := func(n *Notification) string {
+		switch {
+		case n.notice != nil:
+			return "operator " + n.Item.Recipient
+		case n.Item.Kind == KindDigest && n.rows == nil:
+			return "digest " + strconv.FormatInt(n.Item.SubscriberID, 10)
+		}
+		return ""
+	}
+	groups := map[string][]*Notification{}
 	for _, n := range ns {
-		if n.notice != nil {
-			byRecipient[n.Item.Recipient] = append(byRecipient[n.Item.Recipient], n)
+		if g := groupOf(n); g != "" {
+			groups[g] = append(groups[g], n)
 		}
 	}
 	out := make([]*Notification, 0, len(ns))
 	for _, n := range ns {
-		group := byRecipient[n.Item.Recipient]
+		g := groupOf(n)
+		group := groups[g]
 		switch {
-		case n.notice == nil || len(group) == 1:
+		case g == "" || len(group) == 1:
 			out = append(out, n)
 		case group[0] == n:
-			m, err := s.operatorMessage(ctx, group)
+			var m *Notification
+			var err error
+			if n.notice != nil {
+				m, err = s.operatorMessage(ctx, group)
+			} else {
+				m, err = s.digestsMessage(ctx, group)
+			}
 			switch {
 			case err == nil:
 				out = append(out, m)
