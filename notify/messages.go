@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
 )
 
 // maxSubjectSummary caps the summary's share of a subject.
@@ -157,7 +158,16 @@ func (s *Service) alertNotification(ctx context.Context, it OutboxItem, sub Subs
 	if v.Title != "" {
 		name += " (" + oneLine(v.Title, 60) + ")"
 	}
-	subject := fmt.Sprintf("[policywatch] %s %s (%s): %s", name, v.Verb, v.Severity, oneLine(analysisSummary(e, v), maxSubjectSummary))
+	level := string(v.Severity)
+	for _, d := range v.Dates {
+		// How soon one must act, where a subject list shows it: the
+		// summary gives the date alone.
+		if d.Role == roleNames[analyze.RoleDeadline] && d.Note != "" {
+			level += "; deadline " + d.Note
+			break
+		}
+	}
+	subject := fmt.Sprintf("[policywatch] %s %s (%s): %s", name, v.Verb, level, oneLine(analysisSummary(e, v), maxSubjectSummary))
 	f, err := s.footer(ctx, subject, sub)
 	if err != nil {
 		return nil, err
