@@ -170,6 +170,25 @@ func (r *rig) service(cfg notify.Config, ms *mailServer, opts ...notify.Option) 
 }
 
 // tick runs one turn of the daemon's notification loop.
+// runInBackground runs svc.Run, as the daemon does, until the returned
+// stop is called or the test ends; Run returning an error fails the test.
+func runInBackground(t testing.TB, svc *notify.Service) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
 func tick(t testing.TB, svc *notify.Service) {
 	t.Helper()
 	if err := svc.Tick(context.Background()); err != nil {

@@ -52,15 +52,7 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	runInBackground(t, svc)
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
@@ -88,7 +80,7 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 	// Asked for a turn (a pass has ended), Run takes one at once and
 	// TurnNow returns once it is done.
 	asked := counter.turns.Load()
-	svc.TurnNow(ctx)
+	svc.TurnNow(context.Background())
 	if counter.turns.Load() == asked {
 		t.Error("TurnNow returned before a turn")
 	}

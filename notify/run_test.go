@@ -1,7 +1,6 @@
 package notify_test
 
 import (
-	"context"
 	"database/sql"
 	"log/slog"
 	"strings"
@@ -18,9 +17,7 @@ func TestRun(t *testing.T) {
 	ms := newMailServer(t)
 	r.subscribe("ada@example.org", nil)
 	svc := r.service(notify.Config{}, ms, notify.WithPollInterval(10*time.Millisecond))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
+	stop := runInBackground(t, svc)
 
 	r.check("policy-v1.html", t0)
 	r.check("policy-v2-ai.html", t0.Add(time.Hour))
@@ -28,10 +25,7 @@ func TestRun(t *testing.T) {
 	for len(ms.messages()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("Run: %v", err)
-	}
+	stop()
 	if n := len(ms.messages()); n != 1 {
 		t.Errorf("%d messages, want 1", n)
 	}
@@ -59,15 +53,7 @@ func TestRunLogsAFailureOnce(t *testing.T) {
 	r.check("policy-v1.html", t0)
 	r.check("policy-v2-ai.html", t0.Add(time.Hour))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	runInBackground(t, svc)
 	time.Sleep(300 * time.Millisecond) // some sixty polls
 	if n := strings.Count(logs.String(), "level=ERROR msg=notifications"); n != 1 || !strings.Contains(logs.String(), "database or disk is full") {
 		t.Fatalf("%d errors logged over sixty failing polls, want 1:\n%s", n, logs)
