@@ -539,19 +539,23 @@ func (db *DB) ReleaseHeldAlerts(ctx context.Context, holdStart, heldSince, now t
 		return nil, fmt.Errorf("release held alerts: %w", err)
 	}
 	defer tx.Rollback()
-	// Alerts are planned in the order of their events, so the last one's
-	// time and event are both maxima.
+	// From the few changes held, each with the last alert about its
+	// watch to its subscriber (the index notify_outbox_alerts), the oldest
+	// of each subscriber and watch: not a scan of every alert ever sent,
+	// as this runs at every turn. Alerts are planned in the order of their
+	// events, so the last one's event is the greatest.
 	rows, err := tx.QueryContext(ctx, `
-		SELECT d.subscriber_id, s.email, d.event_id, w.name FROM notify_digest_items d
+		SELECT d.subscriber_id, s.email, MIN(d.event_id), w.name FROM notify_digest_items d
 		JOIN notify_subscribers s ON s.id = d.subscriber_id
 		JOIN events e ON e.id = d.event_id
 		JOIN watches w ON w.id = e.watch_id
-		JOIN (SELECT subscriber_id, watch, MAX(created_at) AS at, MAX(event_id) AS event_id
-			FROM notify_outbox WHERE kind = 'alert' GROUP BY subscriber_id, watch) a
-			ON a.subscriber_id = d.subscriber_id AND a.watch = w.name
+		JOIN notify_outbox a ON a.id = (SELECT o.id FROM notify_outbox o
+			WHERE o.kind = 'alert' AND o.subscriber_id = d.subscriber_id AND o.watch = w.name
+			ORDER BY o.created_at DESC LIMIT 1)
 		WHERE d.outbox_id IS NULL AND d.alert = 1 AND s.unsubscribed_at = 0
-		AND e.time >= ? AND a.at <= ? AND d.event_id > a.event_id
-		ORDER BY d.subscriber_id, w.name, d.event_id`, toUnixNano(heldSince), toUnixNano(holdStart))
+		AND e.time >= ? AND a.created_at <= ? AND d.event_id > a.event_id
+		GROUP BY d.subscriber_id, w.name
+		ORDER BY d.subscriber_id, w.name`, toUnixNano(heldSince), toUnixNano(holdStart))
 	if err != nil {
 		return nil, fmt.Errorf("release held alerts: %w", err)
 	}
@@ -565,10 +569,7 @@ func (db *DB) ReleaseHeldAlerts(ctx context.Context, holdStart, heldSince, now t
 		return nil, fmt.Errorf("release held alerts: %w", err)
 	}
 	var out []OutboxItem
-	for i, it := range held {
-		if i > 0 && held[i-1].SubscriberID == it.SubscriberID && held[i-1].Watch == it.Watch {
-			continue // one alert per watch an hour: the next waits for the next hour
-		}
+	for _, it := range held {
 		id, err := insertOutbox(ctx, tx, it)
 		if err != nil {
 			return nil, fmt.Errorf("release held alerts: %w", err)
