@@ -391,15 +391,17 @@ func retryOutbox(ctx context.Context, a *app, args []string) error {
 	default:
 		fmt.Fprintf(a.stdout, "%d %s back in the queue; the daemon sends %s at its next turn, or 'policywatch digest --now' at once\n", n, plural(int(n), "notification", "notifications"), plural(int(n), "it", "them"))
 	}
-	// Rows a sender holds are not requeued: it may be sending them. Say
-	// so, or the operator who saw "held until" is left without a word.
+	// Rows that failed and that a sender holds are not requeued (it may be
+	// sending them again): say so, or the operator who saw "held until" is
+	// left without a word. Rows on their first attempt are no retry.
 	pending, err := a.db.OutboxRows(ctx, []string{store.OutboxPending}, 0)
 	if err != nil {
 		return err
 	}
+	now := time.Now()
 	held, until := 0, time.Time{}
 	for _, r := range pending {
-		if r.ClaimedUntil.After(time.Now()) {
+		if r.LastError != "" && r.ClaimedUntil.After(now) && (len(ids) == 0 || slices.Contains(ids, r.ID)) {
 			held++
 			if r.ClaimedUntil.After(until) {
 				until = r.ClaimedUntil

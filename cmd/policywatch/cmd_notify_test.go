@@ -314,10 +314,20 @@ func TestOutboxSaysWhichTime(t *testing.T) {
 			t.Errorf("%s row: DUE %q, SENT %q; want %q, %q\n%s", to, r["DUE"], r["SENT"], want[0], want[1], out)
 		}
 	}
-	// --retry requeues the failed row, not the held one, and says why.
+	// The held row fails for now, and a sender holds it again for its
+	// retry: --retry requeues the failed row, not this one, and says why.
+	db = c.openDB()
+	if _, err := db.MarkOutboxFailed(ctx, claimed[2].ID, claimed[2].ClaimedUntil, "451 try later", now.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.ClaimOutbox(ctx, now, now, time.Minute, 10)
+	if err != nil || len(again) != 1 || again[0].ID != claimed[2].ID {
+		t.Fatalf("claim again: %v, %v", again, err)
+	}
+	db.Close()
 	out = c.mustRun("outbox", "--retry")
 	want := "1 notification back in the queue; the daemon sends it at its next turn, or 'policywatch digest --now' at once\n" +
-		"1 notification is held by a sender until " + claimed[2].ClaimedUntil.Local().Format("15:04") +
+		"1 notification is held by a sender until " + again[0].ClaimedUntil.Local().Format("15:04") +
 		" at the latest, not requeued: a policywatch process is sending it, or died holding it (kill -9, a crash) and it is tried again then\n"
 	if out != want {
 		t.Errorf("outbox --retry:\n%s\nwant:\n%s", out, want)
