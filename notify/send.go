@@ -378,7 +378,7 @@ func (s *Service) together(ctx context.Context, ns []*Notification, failed func(
 		switch {
 		case n.notice != nil:
 			return "operator " + n.Item.Recipient
-		case n.Item.Kind == KindDigest && n.rows == nil:
+		case n.Item.Kind == KindDigest:
 			return "digest " + strconv.FormatInt(n.Item.SubscriberID, 10)
 		}
 		return ""

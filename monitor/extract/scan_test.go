@@ -170,7 +170,7 @@ var shapeRuleSets = []Rules{
 // FuzzScannerAgreesWithTokenizer: on any input the scanner either gives
 // up or reads the tokenizer's tokens, and Shape is the same either way.
 //
-//	go test ./monitor/extract -run '^$' -fuzz FuzzScannerAgreesWithTokenizer -fuzztime 5m
+//	go test ./monitor/extract -run '^$' -fuzz FuzzScannerAgreesWithTokenizer -fuzztime 4m
 func FuzzScannerAgreesWithTokenizer(f *testing.F) {
 	f.Add([]byte(shapePage), uint8(0))
 	f.Add([]byte(`<a href="?u=1&amp;h=2" id=x ID=y>t</a><!-- c --!><style></STYLE >`), uint8(1))
