@@ -434,6 +434,40 @@ func TestParseSchedule(t *testing.T) {
 		{"0 0 29 2 *", ""},
 		{"0 0 30 2 1", ""},
 		{"0 0 31 1-12 *", ""},
+		// A step beyond the field's values never repeats. One of exactly
+		// the number of values means once per hour, day, month, year or
+		// week, as it says.
+		{"*/61 * * * *", `invalid cron spec "*/61 * * * *": the minute step 61 exceeds the field's 60 values (0-59), so "*/61" means minute 0 only; use a step of 1 to 60`},
+		{"10-20/61 * * * *", `invalid cron spec "10-20/61 * * * *": the minute step 61 exceeds the field's 60 values (0-59), so "10-20/61" means minute 10 only; use a step of 1 to 60`},
+		{"TZ=UTC 30/90 * * * *", `invalid cron spec "TZ=UTC 30/90 * * * *": the minute step 90 exceeds the field's 60 values (0-59), so "30/90" means minute 30 only; use a step of 1 to 60`},
+		{"0 */25 * * *", `invalid cron spec "0 */25 * * *": the hour step 25 exceeds the field's 24 values (0-23), so "*/25" means hour 0 only; use a step of 1 to 24`},
+		{"0 0 */32 * *", `invalid cron spec "0 0 */32 * *": the day of month step 32 exceeds the field's 31 values (1-31), so "*/32" means day of month 1 only; use a step of 1 to 31`},
+		{"0 0 1 jan/13 *", `invalid cron spec "0 0 1 jan/13 *": the month step 13 exceeds the field's 12 values (1-12), so "jan/13" means month jan only; use a step of 1 to 12`},
+		{"0 0 * * */8", `invalid cron spec "0 0 * * */8": the day of week step 8 exceeds the field's 7 values (0-6), so "*/8" means day of week 0 only; use a step of 1 to 7`},
+		{"*/60 * * * *", ""},
+		{"0 */24 * * *", ""},
+		{"0 0 */31 * *", ""},
+		{"0 0 1 */12 *", ""},
+		{"0 0 * * */7", ""},
+		{"45/30 * * * *", ""}, // documented: 45-59/30, minute 45
+		// What robfig/cron already refuses stays refused, in its words.
+		{"*/0 * * * *", `invalid cron spec "*/0 * * * *": step of range should be a positive number: */0`},
+		{"30-10 * * * *", `invalid cron spec "30-10 * * * *": beginning of range (30) beyond end of range (10): 30-10`},
+		// The parser ignores what follows * and empty list items.
+		{"*-5 * * * *", `invalid cron spec "*-5 * * * *": in the minute field, "*-5" is read as "*", ignoring what follows *; a range is two values within 0-59, such as 0-5`},
+		{"0 ?-x * * *", `invalid cron spec "0 ?-x * * *": in the hour field, "?-x" is read as "?", ignoring what follows ?; a range is two values within 0-23`},
+		{"0,,30 * * * *", `invalid cron spec "0,,30 * * * *": the minute field "0,,30" has an empty item; list values within 0-59 separated by single commas`},
+		{"0 , * * *", `invalid cron spec "0 , * * *": the hour field "," has an empty item; list values within 0-23 separated by single commas`},
+		// robfig/cron reads "*/2" as a restricted day, so with a day of
+		// week it fires on either, where crontab fires on both; accepted
+		// all the same, as configurations that ran before must keep
+		// starting.
+		{"0 8 */2 * 1", ""},
+		{"0 8 1-31/2 * 1", ""},
+		{"0 8 */2 * *", ""},
+		{"0 8 */2 * ?", ""},
+		{"0 8 */1 * 1", ""},
+		{"0 8 ? * mon", ""},
 	} {
 		_, err := ParseSchedule(tc.spec)
 		switch {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +55,9 @@ func ParseSchedule(spec string) (cron.Schedule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid cron spec %q: %w", spec, err)
 	}
+	if problem := checkCronFields(strings.Fields(rest)); problem != "" {
+		return nil, fmt.Errorf("invalid cron spec %q: %s", spec, problem)
+	}
 	// A day of month that the months never have ("0 0 30 2 *") parses, but
 	// the scheduler refuses a schedule without two activations in the five
 	// years cron looks ahead (monitor.Period): say so here, by the same
@@ -62,6 +66,58 @@ func ParseSchedule(spec string) (cron.Schedule, error) {
 		return nil, fmt.Errorf("%q never fires (no such date): check the day of month and month fields", spec)
 	}
 	return sched, nil
+}
+
+// cronFields are the five fields of a cron spec, in order, and the values
+// each allows.
+var cronFields = [5]struct {
+	name     string
+	min, max int
+}{
+	{"minute", 0, 59},
+	{"hour", 0, 23},
+	{"day of month", 1, 31},
+	{"month", 1, 12},
+	{"day of week", 0, 6},
+}
+
+// checkCronFields returns what is wrong with the five fields of a cron
+// spec that robfig/cron has accepted, or "": what it accepts but reads
+// otherwise than the spec seems to say.
+func checkCronFields(fields []string) string {
+	for i, f := range fields {
+		c := cronFields[i]
+		for item := range strings.SplitSeq(f, ",") {
+			// The parser skips empty items, and reads a field of commas
+			// alone as no value at all: a value lost in editing.
+			if item == "" {
+				return fmt.Sprintf("the %s field %q has an empty item; list values within %d-%d separated by single commas", c.name, f, c.min, c.max)
+			}
+			rng, step, hasStep := strings.Cut(item, "/")
+			// The parser reads "*-5" or "?-5" as "*", ignoring the rest.
+			if star := rng[0] == '*' || rng[0] == '?'; star && len(rng) > 1 {
+				msg := fmt.Sprintf("in the %s field, %q is read as %q, ignoring what follows %c; a range is two values within %d-%d", c.name, item, strings.Replace(item, rng, rng[:1], 1), rng[0], c.min, c.max)
+				if end, err := strconv.Atoi(strings.TrimPrefix(rng[1:], "-")); err == nil && c.min <= end && end <= c.max {
+					msg += fmt.Sprintf(", such as %d%s", c.min, item[1:])
+				}
+				return msg
+			}
+			// A step beyond the field's values never repeats: "*/61" is
+			// minute 0 only, not every 61 minutes. A step of exactly the
+			// number of values ("*/60", "*/24") means once an hour or a
+			// day, as it says.
+			if n, err := strconv.Atoi(step); hasStep && err == nil && n > c.max-c.min+1 {
+				start, _, _ := strings.Cut(rng, "-")
+				if start == "*" || start == "?" {
+					start = strconv.Itoa(c.min)
+				} else if v, err := strconv.Atoi(start); err == nil {
+					start = strconv.Itoa(v)
+				}
+				return fmt.Sprintf("the %s step %d exceeds the field's %d values (%d-%d), so %q means %s %s only; use a step of 1 to %d", c.name, n, c.max-c.min+1, c.min, c.max, item, c.name, start, c.max-c.min+1)
+			}
+		}
+	}
+	return ""
 }
 
 // maxNameLength bounds watch names: they appear in file names, URLs and
