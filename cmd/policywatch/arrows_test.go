@@ -18,22 +18,24 @@ func TestImportArrows(t *testing.T) {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	// allowed lists, for each room, the project packages it may depend on.
-	inward := []string{"monitor", "monitor/fetch", "monitor/extract", "monitor/diff", "monitor/analyze", "monitor/browser"}
+	// (monitor/extract/internal/htmlparse is extract's, and comes with it.)
+	inward := []string{"monitor", "monitor/fetch", "monitor/extract", "monitor/diff", "monitor/analyze", "monitor/browser", "monitor/extract/internal/htmlparse"}
 	// The rooms that read secret files read them alike.
 	withSecrets := append(slices.Clone(inward), "internal/secretfile")
 	allowed := map[string][]string{
-		"monitor/fetch":       nil,
-		"monitor/extract":     nil,
-		"monitor/diff":        nil,
-		"monitor/analyze":     nil,
-		"monitor/browser":     nil,
-		"internal/corpustest": nil,
-		"internal/secretfile": nil,
-		"monitor":             inward[1:],
-		"store":               inward,
-		"notify":              withSecrets,
-		"web":                 withSecrets,
-		"archive":             inward,
+		"monitor/fetch":                      nil,
+		"monitor/extract":                    nil,
+		"monitor/diff":                       nil,
+		"monitor/analyze":                    nil,
+		"monitor/browser":                    nil,
+		"monitor/extract/internal/htmlparse": nil,
+		"internal/corpustest":                nil,
+		"internal/secretfile":                nil,
+		"monitor":                            inward[1:],
+		"store":                              inward,
+		"notify":                             withSecrets,
+		"web":                                withSecrets,
+		"archive":                            inward,
 	}
 	checked := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

@@ -11,7 +11,6 @@
 package extract
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
@@ -145,7 +144,7 @@ func Extract(page []byte, pageURL string, rules Rules) (*Document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("extract %s: remove: %w", pageURL, err)
 	}
-	root, err := html.Parse(bytes.NewReader(page))
+	root, err := parse(page)
 	if err != nil {
 		return nil, fmt.Errorf("extract %s: parse: %w", pageURL, err)
 	}

@@ -31,6 +31,12 @@ type scanner struct {
 	rawTag string // the raw-text element whose content comes next, lowercase
 	failed bool   // gave up: see scanner
 
+	// For the parser (parse.go): the raw-text element whose content the
+	// current text token is, and whether "<![CDATA[" is a CDATA section
+	// (the scanner gives up on one) rather than a bogus comment.
+	rawText    string
+	allowCDATA bool
+
 	raw       []byte   // the current token's bytes
 	nameStart int      // of the current tag's name
 	nameEnd   int      //
@@ -50,18 +56,18 @@ func (s *scanner) Raw() []byte { return s.raw }
 // Next returns the type of the next token, html.ErrorToken at the end of
 // the page or when the scanner gave up (failed).
 func (s *scanner) Next() html.TokenType {
-	s.attrs, s.returned, s.slow = s.attrs[:0], 0, nil
+	s.attrs, s.returned, s.slow, s.rawText = s.attrs[:0], 0, nil, ""
 	if s.failed || s.pos >= len(s.page) && s.rawTag == "" {
 		return s.token(html.ErrorToken, s.pos)
 	}
-	if s.rawTag != "" {
+	if tag := s.rawTag; tag != "" {
 		start := s.pos
 		end := s.readRawOrRCDATA()
 		if s.failed {
 			return html.ErrorToken
 		}
 		if end > start {
-			s.pos = end
+			s.pos, s.rawText = end, tag
 			return s.token(html.TextToken, start)
 		}
 	}
@@ -287,6 +293,11 @@ func (s *scanner) readMarkupDeclaration(lt int) html.TokenType {
 	}
 	if s.page[p] == '-' && s.page[p+1] == '-' {
 		return s.readComment(lt, p+2)
+	}
+	if s.allowCDATA && s.page[p] == '[' {
+		// The tokenizer's readCDATA is not ported; it reads a part of
+		// "[CDATA[" into the bogus comment it makes of a near miss.
+		return s.fail()
 	}
 	// readDoctype
 	const doctype = "doctype"

@@ -1,0 +1,193 @@
+package extract
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/policywatch/policywatch/internal/corpustest"
+	"github.com/policywatch/policywatch/monitor/extract/internal/htmlparse"
+)
+
+// dumpTree writes n's tree with every field the parser sets, one node a
+// line, children indented.
+func dumpTree(b *strings.Builder, n *html.Node, depth int) {
+	fmt.Fprintf(b, "%*s%d %q %d %q", 2*depth, "", n.Type, n.Namespace, n.DataAtom, n.Data)
+	for _, a := range n.Attr {
+		fmt.Fprintf(b, " %q:%q=%q", a.Namespace, a.Key, a.Val)
+	}
+	b.WriteByte('\n')
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Parent != n {
+			fmt.Fprintf(b, "%*s(wrong parent)\n", 2*depth+2, "")
+		}
+		dumpTree(b, c, depth+1)
+	}
+}
+
+// parseAgrees parses page with the scanner's parser and with html.Parse;
+// it returns whether the scanner gave up, and how the two differ when it
+// did not: in their trees or their errors.
+func parseAgrees(page []byte) (gaveUp bool, difference string) {
+	want, wantErr := html.Parse(bytes.NewReader(page))
+	got, err := htmlparse.Parse(newTreeTokens(page))
+	if errors.Is(err, errGaveUp) {
+		return true, ""
+	}
+	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+		return false, fmt.Sprintf("error %v, html.Parse's %v", err, wantErr)
+	}
+	if err != nil {
+		return false, ""
+	}
+	var g, w strings.Builder
+	dumpTree(&g, got, 0)
+	dumpTree(&w, want, 0)
+	if g.String() != w.String() {
+		gl, wl := strings.Split(g.String(), "\n"), strings.Split(w.String(), "\n")
+		for i := range min(len(gl), len(wl)) {
+			if gl[i] != wl[i] {
+				return false, fmt.Sprintf("line %d of the tree: %s, html.Parse's %s", i+1, gl[i], wl[i])
+			}
+		}
+		return false, fmt.Sprintf("trees of %d and %d lines", len(gl), len(wl))
+	}
+	return false, ""
+}
+
+// html5libInputs returns the documents of html5lib's tree-construction
+// tests that x/net/html ships with its module (the fragment and
+// scripting-off ones left out: parse parses documents, scripting on).
+func html5libInputs(t *testing.T) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "golang.org/x/net").Output()
+	if err != nil {
+		t.Fatalf("find golang.org/x/net's module: go list: %v", err)
+	}
+	pattern := filepath.Join(strings.TrimSpace(string(out)), "html", "testdata", "html5lib-tests", "tree-construction", "*.dat")
+	files, err := filepath.Glob(pattern)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no html5lib tests at %s (%v)", pattern, err)
+	}
+	var inputs []string
+	for _, file := range files {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var (
+			data   []string
+			inData bool
+			skip   bool
+		)
+		flush := func() {
+			if data != nil && !skip {
+				inputs = append(inputs, strings.Join(data, "\n"))
+			}
+			data, inData, skip = nil, false, false
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "#data":
+				flush()
+				data, inData = []string{}, true
+			case strings.HasPrefix(line, "#") && inData && (line == "#errors" || line == "#new-errors" || line == "#document" || line == "#document-fragment" || line == "#script-off" || line == "#script-on"):
+				inData = false
+				fallthrough
+			case line == "#document-fragment" || line == "#script-off":
+				if line == "#document-fragment" || line == "#script-off" {
+					skip = true
+				}
+			case inData:
+				data = append(data, line)
+			}
+		}
+		flush()
+		f.Close()
+		if err := sc.Err(); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+	}
+	return inputs
+}
+
+// TestParseAgreesWithParser holds the scanner's parser to html.Parse over
+// html5lib's tree-construction tests (every edge of the tree construction
+// that x/net's own tests cover), field for field.
+func TestParseAgreesWithParser(t *testing.T) {
+	inputs := html5libInputs(t)
+	inputs = append(inputs,
+		shapePage,
+		"<svg><style>a<b>c</b></style><title>t</title></svg><title>x&amp;y</title>",
+		"<svg><![CDATA[x<y]]></svg>",
+		"<math><![CDAxy>z</math>",
+		"<p a=/><br/><!doctype x><?y>",
+		"<textarea>a\r\nb&amp;\x00</textarea><script>x&amp;\r\x00</script><plaintext>p&amp;\r\n\x00",
+		"<a href=\"x&amp;y&lt;\" HREF=z Class='c\rd'>t&nbsp;\x00u</a></a b=c>",
+	)
+	parsed := 0
+	for i, input := range inputs {
+		gaveUp, difference := parseAgrees([]byte(input))
+		if difference != "" {
+			t.Errorf("input %d %.80q: %s", i, input, difference)
+		}
+		if !gaveUp {
+			parsed++
+		}
+	}
+	// The scanner gives up on pages ending inside markup, which many of
+	// html5lib's tests are about; it must read most of the others.
+	t.Logf("%d of %d inputs parsed from the scanner's tokens, the others by html.Parse", parsed, len(inputs))
+	if len(inputs) < 1000 || parsed < len(inputs)*2/3 {
+		t.Errorf("%d of %d inputs parsed from the scanner's tokens: want at least two thirds of 1,000 or more", parsed, len(inputs))
+	}
+}
+
+// TestParseReadsTheCorpus: every page of both real histories is parsed
+// from the scanner's tokens, to html.Parse's tree.
+func TestParseReadsTheCorpus(t *testing.T) {
+	for _, name := range []string{corpustest.Printable, corpustest.Facebook} {
+		t.Run(name, func(t *testing.T) {
+			h := corpustest.Open(t, name)
+			for _, step := range h.Steps {
+				page, err := step.Read()
+				if err != nil {
+					t.Fatal(err)
+				}
+				gaveUp, difference := parseAgrees(page)
+				if gaveUp {
+					t.Errorf("step %04d: the scanner gave up", step.Seq)
+				}
+				if difference != "" {
+					t.Fatalf("step %04d: %s", step.Seq, difference)
+				}
+			}
+		})
+	}
+}
+
+// FuzzParseAgreesWithParser: on any input, parse's tree is html.Parse's.
+//
+//	go test ./monitor/extract -run '^$' -fuzz FuzzParseAgreesWithParser -fuzztime 4m
+func FuzzParseAgreesWithParser(f *testing.F) {
+	f.Add([]byte(shapePage))
+	f.Add([]byte(`<table><tr><td>a<b>b<p>c</b>d</table><svg><title>x</title><foreignObject><p>y</svg>`))
+	f.Add([]byte(`<!doctype html><html><head><noscript><style>s</style></noscript><title>a&amp;b</title></head><body><select><option>o<textarea>t</textarea></select>`))
+	f.Add([]byte("<template><tr><td>x</template><frameset><a>\r\n&lt;\x00"))
+	f.Fuzz(func(t *testing.T, page []byte) {
+		if _, difference := parseAgrees(page); difference != "" {
+			t.Fatal(difference)
+		}
+	})
+}
