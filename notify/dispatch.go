@@ -188,7 +188,7 @@ func (s *Service) ReleaseHeldAlerts(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	now := s.now().UTC()
-	rows, err := s.store.ReleaseHeldAlerts(ctx, now.Add(-alertInterval), now.Add(-2*alertInterval), now)
+	rows, err := s.store.ReleaseHeldAlerts(ctx, now.Add(-alertInterval), now.Add(-heldStale), now)
 	if err != nil {
 		return 0, fmt.Errorf("release held alerts: %w", err)
 	}

@@ -2,12 +2,16 @@ package notify_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/notify/email"
 	"github.com/policywatch/policywatch/notify/webhook"
@@ -111,4 +115,67 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 	}
 	r.clock.Set(digestTime)
 	waitFor("the daily digest", func() bool { return len(ms.messages()) == 1 })
+}
+
+// TestRunWakesWhenAnHourlyHoldEnds: the daemon idle, an alert the hourly
+// limit held back goes when the hour since the last alert is up — not at
+// the next turn the change stamp or maxQuiet (ten minutes) would have
+// called for. Nothing else falls due meanwhile (the digest is the next
+// morning's), and the clock never runs past the end of the hour.
+func TestRunWakesWhenAnHourlyHoldEnds(t *testing.T) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	cy := r.subscribe("cy@example.org", func(s *notify.Subscriber) { s.MinSeverity = monitor.SeverityNotable })
+	svc := r.service(notify.Config{BaseURL: "https://pw.example", DigestSchedule: "0 8 * * *"}, ms,
+		notify.WithPollInterval(5*time.Millisecond))
+	runInBackground(t, svc)
+	ctx := context.Background()
+	messages := func(want int, within time.Duration) []received {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for len(ms.messages()) < want && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		return ms.messages()
+	}
+
+	v1, err := os.ReadFile("testdata/policy-v1.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.check(string(v1), t0)
+	first := r.check(strings.Replace(string(v1), "March 3, 2026", "April 3, 2026", 1), t0.Add(time.Hour)) // notable: alerted
+	svc.TurnNow(ctx)
+	if msgs := messages(1, 10*time.Second); len(msgs) != 1 || len(first) != 1 {
+		t.Fatalf("%d messages after the first change %+v, want its alert", len(msgs), first)
+	}
+	// Five minutes before the hour is up: held. The turn that holds it is
+	// the daemon's last before the clock moves on.
+	held := r.check("policy-v2-ai.html", t0.Add(time.Hour+55*time.Minute))
+	svc.TurnNow(ctx)
+	if ids, err := r.db.DigestEventIDs(ctx, cy.ID, 0); err != nil || len(held) != 1 || len(ids) != 1 || ids[0] != held[0].ID {
+		t.Fatalf("held %v, %v; want the critical change %+v", ids, err, held)
+	}
+
+	// A second before the hour is up, nothing goes for forty polls; at
+	// the end of the hour, the held alert goes at once.
+	r.clock.Set(t0.Add(time.Hour + 59*time.Minute + 59*time.Second))
+	time.Sleep(200 * time.Millisecond)
+	if n := len(ms.messages()); n != 1 {
+		t.Fatalf("%d messages before the hour is up, want still 1", n)
+	}
+	r.clock.Set(t0.Add(2 * time.Hour))
+	if msgs := messages(2, 10*time.Second); len(msgs) != 2 {
+		t.Fatalf("%d messages once the hour is up, want the held alert too", len(msgs))
+	}
+	m := parseMail(t, ms.messages()[1].Data)
+	if date, err := m.Header.Date(); err != nil || !date.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("the held alert is dated %v (%v), want the end of the hour %v", date, err, t0.Add(2*time.Hour))
+	}
+	if got := m.subject(t); !strings.Contains(got, "critical") || strings.Contains(got, "digest") {
+		t.Errorf("subject %q, want the held critical change's alert", got)
+	}
+	if !strings.Contains(m.Text, fmt.Sprintf("https://pw.example/events/%d", held[0].ID)) {
+		t.Errorf("the alert is not about the held change %d:\n%s", held[0].ID, m.Text)
+	}
 }

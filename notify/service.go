@@ -52,6 +52,10 @@ const recordTimeout = 5 * time.Second
 const (
 	alertInterval = time.Hour       // at most one alert per watch per subscriber in this time
 	Lease         = 5 * time.Minute // a claimed row is left alone this long
+	// heldStale is how long a change held back by the hourly limit may
+	// still go as an alert of its own (ReleaseHeldAlerts); held longer
+	// (a daemon stopped), it waits for the digest.
+	heldStale = 2 * alertInterval
 )
 
 // batchSize is how many events are read, or outbox rows claimed, at a time.
@@ -83,7 +87,20 @@ type Notification struct {
 	Link  string // the event's web page; "" when no base URL
 
 	notice *operatorData   // an operator notice's, for a message of several
-	rows   []*Notification // the notices a message of several carries; nil: Item alone
+	digest *digestOf       // a digest's changes, to make its message alone or merged (see draft)
+	rows   []*Notification // the rows a message of several carries; nil: Item alone
+}
+
+// digestOf is what the message of a digest is made of: it is made
+// alone, or with the other digests due to its subscriber (together).
+type digestOf struct {
+	sub  Subscriber
+	note string
+	ids  []int64 // the changes it carries
+	// unmade says that the message is not made yet (draft): together
+	// makes it, alone or merged, so that a digest merged with another
+	// is not rendered first on its own for nothing.
+	unmade bool
 }
 
 // carried returns the notifications whose rows n carries: n itself, or
@@ -146,7 +163,8 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 func WithTaxonomy(t *analyze.Taxonomy) Option { return func(s *Service) { s.taxonomy = t } }
 
 // WithIdleTurnHook sets a function Run calls after a turn that only the
-// clock called for (a digest time, a retry, the turn every maxQuiet),
+// clock called for (a digest time, a retry, the end of an hourly hold,
+// the turn every maxQuiet),
 // which comes while the daemon idles: the daemon gives back there the
 // memory the turn took, as it does after a pass.
 func WithIdleTurnHook(f func()) Option { return func(s *Service) { s.afterIdleTurn = f } }
@@ -282,8 +300,9 @@ func (s *Service) Run(ctx context.Context) error {
 	var failures failureLog  // a failing turn is logged once, not every poll
 	for {
 		before := s.stamp()
-		// A turn only the clock called for (a digest time, a retry,
-		// maxQuiet) comes while the daemon idles between passes.
+		// A turn only the clock called for (a digest time, a retry, the
+		// end of an hourly hold, maxQuiet) comes while the daemon idles
+		// between passes.
 		timed := asked == nil && before != "" && before == seen
 		if asked != nil || before == "" || before != seen || !s.now().Before(quietUntil) {
 			seen = ""
@@ -386,7 +405,8 @@ const maxQuiet = 10 * time.Minute
 
 // nextDue returns when the next turn has something to do although the
 // store has not changed: the next digest time, the next attempt of a
-// pending notification, or maxQuiet from now.
+// pending notification, the end of an hourly hold (an alert held back
+// goes then, not up to maxQuiet later), or maxQuiet from now.
 func (s *Service) nextDue(ctx context.Context) time.Time {
 	now := s.now()
 	due := now.Add(maxQuiet)
@@ -399,6 +419,15 @@ func (s *Service) nextDue(ctx context.Context) time.Time {
 	}
 	if !next.IsZero() && next.Before(due) {
 		due = next
+	}
+	if s.from != nil { // without a mail server, ReleaseHeldAlerts releases nothing
+		release, ok, err := s.store.NextHeldAlertRelease(ctx, alertInterval, heldStale, now)
+		if err != nil {
+			return now
+		}
+		if ok && release.Before(due) {
+			due = release
+		}
 	}
 	return due
 }

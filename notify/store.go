@@ -162,6 +162,10 @@ type Outbox interface {
 	// planned since holdStart, among the changes checked since heldSince,
 	// in one transaction, and returns the rows planned.
 	ReleaseHeldAlerts(ctx context.Context, holdStart, heldSince, now time.Time) ([]OutboxItem, error)
+	// NextHeldAlertRelease is the earliest time from now on at which
+	// ReleaseHeldAlerts(at-hold, at-stale, at) would plan an alert; ok is
+	// false when it never would.
+	NextHeldAlertRelease(ctx context.Context, hold, stale time.Duration, now time.Time) (at time.Time, ok bool, err error)
 	// ClaimOutbox holds the due rows no sender holds for lease from now;
 	// each comes with its claim's token (OutboxItem.ClaimedUntil).
 	ClaimOutbox(ctx context.Context, due, now time.Time, lease time.Duration, limit int) ([]OutboxItem, error)

@@ -524,6 +524,29 @@ func (db *DB) RecordDigests(ctx context.Context, r DigestRun, now time.Time) ([]
 	return out, nil
 }
 
+// heldAlerts is the rule ReleaseHeldAlerts and NextHeldAlertRelease
+// share, short of the times: the changes held back from an alert (d) of
+// active subscribers (s) that came after the last alert about their watch
+// (a) to their subscriber, each with its event (e) and watch (w). The
+// last alert is read through the index notify_outbox_alerts for the few
+// changes held: not a scan of every alert ever sent, as this runs at
+// every turn. Alerts are planned in the order of their events, so the
+// last one's event is the greatest. A change whose alert exists already
+// is left out: no plan makes one (a plan alerts or holds a change, not
+// both), but alerts out of the order of their events would, and it would
+// then be found again at every turn and never planned (its key is
+// taken), holding back the later changes of its watch — and
+// NextHeldAlertRelease would wake the daemon for it at every poll.
+const heldAlerts = `notify_digest_items d
+		JOIN notify_subscribers s ON s.id = d.subscriber_id
+		JOIN events e ON e.id = d.event_id
+		JOIN watches w ON w.id = e.watch_id
+		JOIN notify_outbox a ON a.id = (SELECT o.id FROM notify_outbox o
+			WHERE o.kind = 'alert' AND o.subscriber_id = d.subscriber_id AND o.watch = w.name
+			ORDER BY o.created_at DESC LIMIT 1)
+		WHERE d.outbox_id IS NULL AND d.alert = 1 AND s.unsubscribed_at = 0 AND d.event_id > a.event_id
+		AND NOT EXISTS (SELECT 1 FROM notify_outbox x WHERE x.key = 'alert:' || d.subscriber_id || ':' || d.event_id)`
+
 // ReleaseHeldAlerts plans as an alert, created at now, each change held
 // back from an alert by the hourly limit whose hold is over: for each
 // subscriber and watch whose last alert was planned at holdStart (an hour
@@ -539,21 +562,9 @@ func (db *DB) ReleaseHeldAlerts(ctx context.Context, holdStart, heldSince, now t
 		return nil, fmt.Errorf("release held alerts: %w", err)
 	}
 	defer tx.Rollback()
-	// From the few changes held, each with the last alert about its
-	// watch to its subscriber (the index notify_outbox_alerts), the oldest
-	// of each subscriber and watch: not a scan of every alert ever sent,
-	// as this runs at every turn. Alerts are planned in the order of their
-	// events, so the last one's event is the greatest.
 	rows, err := tx.QueryContext(ctx, `
-		SELECT d.subscriber_id, s.email, MIN(d.event_id), w.name FROM notify_digest_items d
-		JOIN notify_subscribers s ON s.id = d.subscriber_id
-		JOIN events e ON e.id = d.event_id
-		JOIN watches w ON w.id = e.watch_id
-		JOIN notify_outbox a ON a.id = (SELECT o.id FROM notify_outbox o
-			WHERE o.kind = 'alert' AND o.subscriber_id = d.subscriber_id AND o.watch = w.name
-			ORDER BY o.created_at DESC LIMIT 1)
-		WHERE d.outbox_id IS NULL AND d.alert = 1 AND s.unsubscribed_at = 0
-		AND e.time >= ? AND a.created_at <= ? AND d.event_id > a.event_id
+		SELECT d.subscriber_id, s.email, MIN(d.event_id), w.name FROM `+heldAlerts+`
+		AND e.time >= ? AND a.created_at <= ?
 		GROUP BY d.subscriber_id, w.name
 		ORDER BY d.subscriber_id, w.name`, toUnixNano(heldSince), toUnixNano(holdStart))
 	if err != nil {
@@ -589,6 +600,30 @@ func (db *DB) ReleaseHeldAlerts(ctx context.Context, holdStart, heldSince, now t
 		return nil, fmt.Errorf("release held alerts: commit: %w", err)
 	}
 	return out, nil
+}
+
+// NextHeldAlertRelease returns the earliest time from now on at which
+// ReleaseHeldAlerts, called with holdStart hold before it and heldSince
+// stale before it, would plan an alert; ok is false when it never would
+// (nothing held, or each change held goes stale before its hold ends and
+// waits for the digest). A release overdue (no turn since the hold
+// ended) is due now. The daemon wakes at it: a held alert, critical
+// maybe, goes when the hour is up, not at the next idle poll.
+func (db *DB) NextHeldAlertRelease(ctx context.Context, hold, stale time.Duration, now time.Time) (at time.Time, ok bool, err error) {
+	// A change is released at the end of its hold (its last alert's time
+	// plus hold), or now if that is past, as long as it is not stale
+	// then (checked at or after that time less stale).
+	var next sql.NullInt64
+	if err := db.sql.QueryRowContext(ctx, `
+		SELECT MIN(MAX(a.created_at + :hold, :now)) FROM `+heldAlerts+`
+		AND e.time + :stale >= MAX(a.created_at + :hold, :now)`,
+		sql.Named("hold", int64(hold)), sql.Named("stale", int64(stale)), sql.Named("now", toUnixNano(now))).Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("next release of a held alert: %w", err)
+	}
+	if !next.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromUnixNano(next.Int64), true, nil
 }
 
 // DigestEventIDs returns, oldest first, the ids of the changes the digest
@@ -853,14 +888,18 @@ func (db *DB) NotificationCounts(ctx context.Context) (map[string]map[string]int
 
 // LastMails returns, by subscriber, the newest email with an outcome:
 // sent, failed for good (its last error), or still pending after a failed
-// attempt (retrying: its attempts and last error). Whether a subscriber's
-// mail still arrives is what the operator asks of `policywatch
-// subscribers`; a row pending and not tried yet has no outcome.
+// attempt (retrying: its failed attempts and last error). Whether a
+// subscriber's mail still arrives is what the operator asks of
+// `policywatch subscribers`; a row pending and not tried yet has no
+// outcome. The Attempts of a row a sender holds leave out the attempt
+// on its way, which ClaimOutbox counted: it has not failed (yet), and a
+// row requeued (RequeueFailed: its attempts from zero) is not retrying
+// again before one has.
 func (db *DB) LastMails(ctx context.Context) (map[int64]OutboxItem, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+outboxColumns+` FROM notify_outbox WHERE id IN (
 		SELECT MAX(id) FROM notify_outbox
 		WHERE channel = 'email' AND subscriber_id IS NOT NULL
-		AND (status IN ('sent', 'failed') OR status = 'pending' AND attempts > 0 AND last_error <> '')
+		AND (status IN ('sent', 'failed') OR status = 'pending' AND attempts - (claimed_until <> 0) > 0 AND last_error <> '')
 		GROUP BY subscriber_id)`)
 	if err != nil {
 		return nil, fmt.Errorf("last mail of each subscriber: %w", err)
@@ -871,6 +910,9 @@ func (db *DB) LastMails(ctx context.Context) (map[int64]OutboxItem, error) {
 	}
 	out := make(map[int64]OutboxItem, len(items))
 	for _, it := range items {
+		if it.Status == OutboxPending && !it.ClaimedUntil.IsZero() {
+			it.Attempts--
+		}
 		out[it.SubscriberID] = it
 	}
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -658,5 +659,247 @@ func TestNotificationCounts(t *testing.T) {
 	}
 	if fmt.Sprint(counts) != fmt.Sprint(want) {
 		t.Errorf("NotificationCounts = %v, want %v", counts, want)
+	}
+}
+
+// recordEventsAt stores a fetch_error check of testWatch at each of times,
+// each with one event, and returns the events' ids. The store reads
+// neither kind nor severity where these are used: only the times.
+func recordEventsAt(t *testing.T, db *DB, times ...time.Time) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	var ids []int64
+	for _, at := range times {
+		st, err := db.State(ctx, testWatch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := db.RecordCheck(ctx, &monitor.CheckRecord{
+			Watch: testWatch, BaseSeq: st.Seq, Started: at, Finished: at, Fetcher: "http", Outcome: monitor.OutcomeFetchError,
+			Events: []monitor.Event{{Watch: testWatch.Name, Time: at, Kind: monitor.KindFetchError, Severity: monitor.SeverityNotable, Summary: "x"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, evs[0].ID)
+	}
+	return ids
+}
+
+// TestReleaseHeldAlerts: what ReleaseHeldAlerts plans, turn after turn,
+// of the changes held back by the hourly limit — and that
+// NextHeldAlertRelease, asked at each turn before it, names the time of
+// its next release by the same rule: now when one is due, none when none
+// ever will be. Four changes of one watch are checked at t0, +10, +20 and
+// +30 minutes; the notifier's hour and two-hour cut-off.
+func TestReleaseHeldAlerts(t *testing.T) {
+	const hold, stale = time.Hour, 2 * time.Hour
+	const none = -1 // no next release
+	type alert struct {
+		event int // of the four
+		at    time.Duration
+	}
+	type turn struct {
+		at, next time.Duration // next: NextHeldAlertRelease at at, before the turn
+		want     []int         // the changes released as alerts, oldest first
+	}
+	for _, c := range []struct {
+		name        string
+		alerts      []alert
+		unsubscribe bool // after the alerts, before the changes are held
+		held        []int
+		notAlert    bool // held for the digest, not back from an alert
+		turns       []turn
+	}{
+		{name: "oldest first, one an hour",
+			alerts: []alert{{0, 0}}, held: []int{1, 2},
+			turns: []turn{{30 * time.Minute, time.Hour, nil}, {59 * time.Minute, time.Hour, nil},
+				{time.Hour, time.Hour, []int{1}}, {90 * time.Minute, 2 * time.Hour, nil},
+				{2 * time.Hour, 2 * time.Hour, []int{2}}, {3 * time.Hour, none, nil}, {4 * time.Hour, none, nil}}},
+		{name: "a change already alerted is not again",
+			alerts: []alert{{0, 0}, {1, 10 * time.Minute}}, held: []int{1, 2},
+			turns: []turn{{30 * time.Minute, 70 * time.Minute, nil}, {time.Hour, 70 * time.Minute, nil},
+				{70 * time.Minute, 70 * time.Minute, []int{2}}, {3 * time.Hour, none, nil}}},
+		{name: "a change alerted out of order holds none back",
+			// Alerts out of the order of their events (no plan makes
+			// them, but a database must not be stuck by them): the change
+			// alerted is the oldest held after the last alert.
+			alerts: []alert{{1, 0}, {0, 5 * time.Minute}}, held: []int{1, 2},
+			turns: []turn{{30 * time.Minute, 65 * time.Minute, nil},
+				{65 * time.Minute, 65 * time.Minute, []int{2}}, {3 * time.Hour, none, nil}}},
+		{name: "a subscriber who unsubscribed",
+			// The dispatcher read the subscribers before the unsubscribe.
+			alerts: []alert{{0, 0}}, unsubscribe: true, held: []int{1},
+			turns: []turn{{30 * time.Minute, none, nil}, {time.Hour, none, nil}, {90 * time.Minute, none, nil}}},
+		{name: "stale: held past the cut-off",
+			// The daemon was stopped from 30 minutes to 2h15.
+			alerts: []alert{{0, 0}}, held: []int{1},
+			turns: []turn{{30 * time.Minute, time.Hour, nil}, {135 * time.Minute, none, nil}}},
+		{name: "the second goes stale in the first's hour",
+			alerts: []alert{{0, 0}}, held: []int{1, 2},
+			turns: []turn{{30 * time.Minute, time.Hour, nil}, {110 * time.Minute, 110 * time.Minute, []int{1}},
+				{2 * time.Hour, none, nil}, {170 * time.Minute, none, nil}}},
+		{name: "no alert before it",
+			held:  []int{1, 2},
+			turns: []turn{{30 * time.Minute, none, nil}, {time.Hour, none, nil}}},
+		{name: "held for the digest only",
+			alerts: []alert{{0, 0}}, held: []int{1}, notAlert: true,
+			turns: []turn{{30 * time.Minute, none, nil}, {time.Hour, none, nil}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, _ := openDB(t)
+			ada, err := db.Subscribe(ctx, Subscriber{Email: "ada@example.org", Digest: "daily", MinSeverity: monitor.SeverityCritical})
+			if err != nil {
+				t.Fatal(err)
+			}
+			events := recordEventsAt(t, db, t0, t0.Add(10*time.Minute), t0.Add(20*time.Minute), t0.Add(30*time.Minute))
+			plan := NotifyPlan{Through: events[0]}
+			for _, a := range c.alerts {
+				plan.Outbox = append(plan.Outbox, OutboxItem{Key: fmt.Sprintf("alert:%d:%d", ada.ID, events[a.event]),
+					Channel: "email", Kind: "alert", Recipient: ada.Email, SubscriberID: ada.ID, EventID: events[a.event],
+					Watch: testWatch.Name, CreatedAt: t0.Add(a.at)})
+			}
+			if err := db.RecordNotifyPlan(ctx, plan); err != nil {
+				t.Fatal(err)
+			}
+			if c.unsubscribe {
+				if _, err := db.Unsubscribe(ctx, ada.ID, t0.Add(5*time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			plan = NotifyPlan{After: events[0], Through: events[3]}
+			for _, i := range c.held {
+				plan.Held = append(plan.Held, HeldEvent{SubscriberID: ada.ID, EventID: events[i], Alert: !c.notAlert})
+			}
+			if err := db.RecordNotifyPlan(ctx, plan); err != nil {
+				t.Fatal(err)
+			}
+
+			for _, turn := range c.turns {
+				now := t0.Add(turn.at)
+				next, ok, err := db.NextHeldAlertRelease(ctx, hold, stale, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case turn.next == none && ok:
+					t.Errorf("at +%s: next release %s, want none", turn.at, next.Sub(t0))
+				case turn.next != none && (!ok || !next.Equal(t0.Add(turn.next))):
+					t.Errorf("at +%s: next release +%s (%v), want +%s", turn.at, next.Sub(t0), ok, turn.next)
+				}
+				rows, err := db.ReleaseHeldAlerts(ctx, now.Add(-hold), now.Add(-stale), now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got, want []int64
+				for _, it := range rows {
+					got = append(got, it.EventID)
+					if it.Key != fmt.Sprintf("alert:%d:%d", ada.ID, it.EventID) || !it.CreatedAt.Equal(now) || it.ID == 0 {
+						t.Errorf("at +%s: row %+v", turn.at, it)
+					}
+				}
+				for _, i := range turn.want {
+					want = append(want, events[i])
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("at +%s: released %v, want %v", turn.at, got, want)
+				}
+			}
+			// Each change was alerted once at most, and a change released
+			// left the changes held for the digest.
+			alerts, err := db.OutboxRows(ctx, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[int64]bool{}
+			for _, it := range alerts {
+				if seen[it.EventID] {
+					t.Errorf("event %d alerted twice: %+v", it.EventID, alerts)
+				}
+				seen[it.EventID] = true
+			}
+			left, err := db.DigestEventIDs(ctx, ada.ID, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range left {
+				if seen[id] && !slices.ContainsFunc(c.alerts, func(a alert) bool { return events[a.event] == id }) {
+					t.Errorf("event %d released and still held for the digest", id)
+				}
+			}
+		})
+	}
+}
+
+// TestLastMailsCountsFailedAttempts: the attempts of a subscriber's last
+// mail, retrying, are its failed ones — not the attempt on its way while
+// a sender holds it (ClaimOutbox counts that one when it claims). A mail
+// requeued (its attempts from zero) is not retrying until it failed again.
+func TestLastMailsCountsFailedAttempts(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	ada, err := db.Subscribe(ctx, Subscriber{Email: "ada@example.org", Digest: "daily", MinSeverity: monitor.SeverityCritical})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := recordEvents(t, db, 1)
+	if err := db.RecordNotifyPlan(ctx, NotifyPlan{Through: events[0], Outbox: []OutboxItem{{Key: "alert:1", Channel: "email",
+		Kind: "alert", Recipient: ada.Email, SubscriberID: ada.ID, EventID: events[0], CreatedAt: t0}}}); err != nil {
+		t.Fatal(err)
+	}
+	now := t0
+	var claimed OutboxItem
+	claim := func() error {
+		rows, err := db.ClaimOutbox(ctx, now, now, time.Minute, 10)
+		if err == nil && len(rows) != 1 {
+			err = fmt.Errorf("claimed %+v", rows)
+		}
+		if err == nil {
+			claimed = rows[0]
+		}
+		return err
+	}
+	var failedAt time.Time
+	fail := func() error {
+		failedAt = now
+		return errOf(db.MarkOutboxFailed(ctx, claimed.ID, claimed.ClaimedUntil, "451 try later", now.Add(time.Minute)))
+	}
+	requeue := func() error { // right after the failure, before its retry
+		_, err := db.RequeueFailed(ctx, nil, failedAt.Add(time.Second))
+		return err
+	}
+	for _, step := range []struct {
+		what string
+		do   []func() error
+		want int // failed attempts; 0: not listed (no outcome)
+	}{
+		{"held for its first attempt", []func() error{claim}, 0},
+		{"failed", []func() error{fail}, 1},
+		{"held for a second attempt", []func() error{claim}, 1},
+		{"failed twice", []func() error{fail}, 2},
+		{"held for a third attempt", []func() error{claim}, 2},
+		{"failed three times", []func() error{fail}, 3},
+		{"requeued", []func() error{requeue}, 0},
+		{"held after the requeue", []func() error{claim}, 0},
+		{"failed after the requeue", []func() error{fail}, 1},
+	} {
+		for _, do := range step.do {
+			if err := do(); err != nil {
+				t.Fatalf("%s: %v", step.what, err)
+			}
+		}
+		last, err := db.LastMails(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it, listed := last[ada.ID]
+		switch {
+		case step.want == 0 && listed:
+			t.Errorf("%s: last mail %s with %d failed attempts, want none with an outcome", step.what, it.Status, it.Attempts)
+		case step.want > 0 && (!listed || it.Status != OutboxPending || it.Attempts != step.want):
+			t.Errorf("%s: last mail %q with %d failed attempts (listed %v), want pending with %d", step.what, it.Status, it.Attempts, listed, step.want)
+		}
+		now = now.Add(time.Minute)
 	}
 }
