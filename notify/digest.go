@@ -213,11 +213,13 @@ func (s *Service) PreviewDue(ctx context.Context) ([]*Notification, error) {
 	return out, nil
 }
 
-// PreviewTogether makes of the notifications PreviewDue and
-// PreviewDispatch returned, all at once, the messages the sender would
-// send: the operator notices to one address, due and planned alike, in
-// one email (see together), as policywatch digest --now claims them in
-// one batch.
+// PreviewTogether makes of the notifications PreviewDue and PreviewNow
+// returned — due, planned and digests alike, all at once — the messages
+// the sender would send, as policywatch digest --now claims them in one
+// batch: the operator notices to one address in one email, and the
+// digests to one subscriber (one due in the outbox after a failure, and
+// the one DigestNow would make) in one digest of all their changes (see
+// together).
 func (s *Service) PreviewTogether(ctx context.Context, ns []*Notification) ([]*Notification, error) {
 	return s.together(ctx, ns, nil)
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,6 +73,20 @@ type operatorNotices struct {
 // notification builds the message of an outbox row. It returns
 // errGone (wrapped) when the row must not be sent any more.
 func (s *Service) notification(ctx context.Context, it OutboxItem) (*Notification, error) {
+	n, err := s.draft(ctx, it)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.finish(ctx, n); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// draft is notification, but leaves a digest's message to be made
+// (finish, or together): the sender merges the digests due together to
+// one subscriber, and renders each digest once, alone or merged.
+func (s *Service) draft(ctx context.Context, it OutboxItem) (*Notification, error) {
 	switch it.Kind {
 	case KindAlert:
 		sub, err := s.activeSubscriber(ctx, it.SubscriberID)
@@ -92,7 +107,7 @@ func (s *Service) notification(ctx context.Context, it OutboxItem) (*Notificatio
 		if err != nil {
 			return nil, err
 		}
-		return s.digestNotification(ctx, []OutboxItem{it}, it.Note, sub, ids)
+		return &Notification{Item: it, digest: &digestOf{sub: sub, note: it.Note, ids: ids, unmade: true}}, nil
 	case KindOperator:
 		e, err := s.event(ctx, it.EventID)
 		if err != nil {
@@ -109,6 +124,23 @@ func (s *Service) notification(ctx context.Context, it OutboxItem) (*Notificatio
 			Date: s.now()}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown kind %q", errGone, it.Kind)
+}
+
+// finish makes the message of a digest that draft left unmade, in n
+// itself: the sender's batch holds n's Item (its claim). Any other
+// notification is made already.
+func (s *Service) finish(ctx context.Context, n *Notification) error {
+	d := n.digest
+	if d == nil || !d.unmade {
+		return nil
+	}
+	m, err := s.digestNotification(ctx, []OutboxItem{n.Item}, d.note, d.sub, d.ids)
+	if err != nil {
+		return err
+	}
+	m.Item = n.Item
+	*n = *m
+	return nil
 }
 
 // errGone marks a row that must not be sent: its subscriber left, its
@@ -249,16 +281,28 @@ func (s *Service) digestNotification(ctx context.Context, its []OutboxItem, note
 	if err != nil {
 		return nil, fmt.Errorf("render digest: %w", err)
 	}
-	return s.mail(ctx, its, subject, text, html, f.Unsubscribe)
+	n, err := s.mail(ctx, its, subject, text, html, f.Unsubscribe)
+	if err != nil {
+		return nil, err
+	}
+	n.digest = &digestOf{sub: sub, note: note, ids: ids}
+	return n, nil
 }
 
 // digestsMessage makes the digests of ns, due together to one subscriber
 // (a mail outage kept a day's digest until the next was planned), one
 // digest of all their changes: the first regular digest's setting names
-// it (a catch-up's only when all are).
+// it (a catch-up's only when all are). A digest previewed (no row yet:
+// id 0) comes after the rows: its row, once planned, will be the newest.
 func (s *Service) digestsMessage(ctx context.Context, ns []*Notification) (*Notification, error) {
 	ns = slices.Clone(ns)
-	slices.SortFunc(ns, func(a, b *Notification) int { return cmp.Compare(a.Item.ID, b.Item.ID) })
+	order := func(n *Notification) int64 {
+		if n.Item.ID == 0 {
+			return math.MaxInt64
+		}
+		return n.Item.ID
+	}
+	slices.SortStableFunc(ns, func(a, b *Notification) int { return cmp.Compare(order(a), order(b)) })
 	sub, err := s.activeSubscriber(ctx, ns[0].Item.SubscriberID)
 	if err != nil {
 		return nil, err
@@ -268,11 +312,10 @@ func (s *Service) digestsMessage(ctx context.Context, ns []*Notification) (*Noti
 	note, regular := catchUpDigest, false
 	for i, n := range ns {
 		items[i] = n.Item
-		rowIDs, err := s.store.DigestEventIDs(ctx, sub.ID, n.Item.ID)
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, rowIDs...)
+		// The changes each digest was made of, not those the store holds
+		// for its row: a preview's digest has no row, and carries the
+		// changes of events not planned yet.
+		ids = append(ids, n.digest.ids...)
 		if !regular && n.Item.Note != catchUpDigest && n.Item.Note != DigestNone {
 			note, regular = n.Item.Note, true
 		}

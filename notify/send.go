@@ -166,7 +166,7 @@ func (s *Service) sendBatch(b *batch, items []OutboxItem) error {
 	byChannel := map[string][]*Notification{}
 	for i := range items {
 		it := &items[i]
-		n, err := s.notification(b.stop, *it)
+		n, err := s.draft(b.stop, *it) // a digest is made in deliver, alone or merged (together)
 		switch {
 		case err != nil && b.stop.Err() != nil:
 			return b.stop.Err() // stopped: the row is released
@@ -228,6 +228,16 @@ func (s *Service) deliver(b *batch, name string, ns []*Notification) error {
 			return b.stop.Err() // the message failed to be made because of the stop
 		}
 		b.tried(rows)
+		if errors.Is(err, errGone) {
+			// As sendBatch cancels a row alone: a digest's message is made
+			// here, and its subscriber may have left meanwhile.
+			for _, n := range rows {
+				if err := s.store.CancelOutbox(b.write, n.Item.ID, err.Error()); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		return s.failedTogether(b.write, rows, err)
 	}
 	ns, err := s.together(b.stop, ns, failed)
@@ -368,11 +378,12 @@ func (s *Service) cutShort(ctx context.Context, rows []*Notification, err error)
 
 // together makes the operator notices of ns to one address, and the
 // digests of ns to one subscriber, when there are several, one message
-// each, in the place of the first; the others stay as they are. Should
-// the message fail to be made, failed is called with its rows, which are
-// left out (nil failed: together returns the error). A preview of what
-// the sender would send (policywatch digest --now --dry-run) passes ns
-// through it with a nil failed.
+// each, in the place of the first; the others stay as they are, but for
+// the message of a digest alone, which it makes if draft left it unmade.
+// Should a message fail to be made, failed is called with its rows,
+// which are left out (nil failed: together returns the error). A preview
+// of what the sender would send (policywatch digest --now --dry-run)
+// passes ns through it with a nil failed.
 func (s *Service) together(ctx context.Context, ns []*Notification, failed func(context.Context, []*Notification, error) error) ([]*Notification, error) {
 	groupOf := func(n *Notification) string {
 		switch {
@@ -392,28 +403,30 @@ func (s *Service) together(ctx context.Context, ns []*Notification, failed func(
 	out := make([]*Notification, 0, len(ns))
 	for _, n := range ns {
 		g := groupOf(n)
-		group := groups[g]
+		rows := groups[g]
+		var m *Notification
+		var err error
 		switch {
-		case g == "" || len(group) == 1:
-			out = append(out, n)
-		case group[0] == n:
-			var m *Notification
-			var err error
-			if n.notice != nil {
-				m, err = s.operatorMessage(ctx, group)
-			} else {
-				m, err = s.digestsMessage(ctx, group)
-			}
-			switch {
-			case err == nil:
-				out = append(out, m)
-			case failed == nil:
-				return nil, err
-			default:
-				// The database, most likely: try again later like a send.
-				if err := failed(ctx, group, err); err != nil {
-					return out, err
-				}
+		case g == "" || len(rows) == 1:
+			m, rows = n, []*Notification{n}
+			err = s.finish(ctx, n)
+		case rows[0] != n:
+			continue // in the message of the first
+		case n.notice != nil:
+			m, err = s.operatorMessage(ctx, rows)
+		default:
+			m, err = s.digestsMessage(ctx, rows)
+		}
+		switch {
+		case err == nil:
+			out = append(out, m)
+		case failed == nil:
+			return nil, err
+		default:
+			// The database, most likely (try again later like a send), or
+			// a subscriber gone.
+			if err := failed(ctx, rows, err); err != nil {
+				return out, err
 			}
 		}
 	}

@@ -788,11 +788,12 @@ func previewDigestNow(ctx context.Context, a *app, svc *notify.Service) error {
 	if err != nil {
 		return err
 	}
-	sends, err := svc.PreviewTogether(ctx, slices.Concat(due, planned))
+	// The digests too: one due in the outbox (a failed send's) goes with
+	// the one made now to the same subscriber, as one digest.
+	all, err := svc.PreviewTogether(ctx, slices.Concat(due, planned, digests))
 	if err != nil {
 		return err
 	}
-	all := slices.Concat(sends, digests)
 	if len(all) > 0 {
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "KIND\tCHANNEL\tTO\tWATCH\tFROM\tSUBJECT OR SUMMARY")
@@ -813,7 +814,10 @@ func previewDigestNow(ctx context.Context, a *app, svc *notify.Service) error {
 			return err
 		}
 	}
-	for _, n := range digests {
+	for _, n := range all {
+		if n.Item.Kind != notify.KindDigest {
+			continue
+		}
 		// The subject and text quote the pages' titles and words.
 		fmt.Fprintf(a.stdout, "\nTo: %s\nSubject: %s\n\n%s", n.Item.Recipient, printable(n.Subject), printableLines(n.Text))
 	}

@@ -8,9 +8,11 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
 	"os"
 	"regexp"
 	"slices"
@@ -912,4 +914,124 @@ func notifyState(t *testing.T, c *cli) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("cursor %d, digest slot %v\noutbox %+v\nheld %v", cursor, slot, rows, held)
+}
+
+// subjectSMTP is an SMTP server that keeps each message it takes as
+// "recipient: subject", and answers every message with a temporary
+// failure (451) while down.
+type subjectSMTP struct {
+	addr string
+	mu   sync.Mutex
+	down bool
+	got  []string
+}
+
+func newSubjectSMTP(t *testing.T) *subjectSMTP {
+	ss := &subjectSMTP{}
+	ss.addr = serveSMTP(t, ss)
+	return ss
+}
+
+func (ss *subjectSMTP) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return &subjectSession{ss: ss}, nil
+}
+
+func (ss *subjectSMTP) setDown(down bool) { ss.mu.Lock(); ss.down = down; ss.mu.Unlock() }
+
+func (ss *subjectSMTP) messages() []string {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return slices.Clone(ss.got)
+}
+
+type subjectSession struct {
+	ss *subjectSMTP
+	to []string
+}
+
+func (s *subjectSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *subjectSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+func (s *subjectSession) Data(r io.Reader) error {
+	m, err := mail.ReadMessage(r)
+	if err != nil {
+		return err
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if err != nil {
+		return err
+	}
+	s.ss.mu.Lock()
+	defer s.ss.mu.Unlock()
+	if s.ss.down {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	for _, to := range s.to {
+		s.ss.got = append(s.ss.got, to+": "+subject)
+	}
+	return nil
+}
+func (s *subjectSession) Reset()        { s.to = nil }
+func (s *subjectSession) Logout() error { return nil }
+
+// TestDigestNowDryRunMergesDigests: a digest whose send failed, due again
+// (outbox --retry), goes with the one digest --now makes to the same
+// subscriber as one digest of all their changes, named by the older's
+// setting; the dry run showed the two apart, as two messages. What the dry run lists is what the real
+// command then sends: the same messages, to the same addresses, under the
+// same subjects.
+func TestDigestNowDryRunMergesDigests(t *testing.T) {
+	c := newCLI(t)
+	page := newPolicyServer(t)
+	mx := newSubjectSMTP(t)
+	c.env["POLICYWATCH_CONFIG"] = notifyConfig(t, page.URL, smtpYAML(mx.addr)+"  base_url: https://pw.example\n")
+	c.mustRun("subscribe", "ada@example.org")
+	c.mustRun("subscribe", "bob@example.org", "--digest", "weekly")
+	c.mustRun("check")
+	page.set("Effective May 27, 2026") // notable: for the digests
+	c.mustRun("check")
+	mx.setDown(true)
+	if _, _, err := c.run("digest", "--now"); err == nil {
+		t.Fatal("digest --now with the mail server down: no error")
+	}
+	mx.setDown(false)
+	// Cy subscribes meanwhile: only the digest made now is hers. Bob
+	// switches to daily digests: his weekly one, the older, names the
+	// digest of both.
+	c.mustRun("subscribe", "cy@example.org")
+	c.mustRun("subscribe", "bob@example.org", "--digest", "daily")
+	page.set("Effective June 1, 2026")
+	c.mustRun("check")
+	c.mustRun("outbox", "--retry") // the two digests that failed are due now
+
+	out := c.mustRun("digest", "--now", "--dry-run")
+	var previewed []string
+	table := regexp.MustCompile(`^(\S+)\s{2,}(\S+)\s{2,}(\S+)\s{2,}(\S+)\s{2,}(new|outbox #\d+)\s{2,}(.+)$`)
+	for _, line := range strings.Split(out, "\n") {
+		if m := table.FindStringSubmatch(line); m != nil && m[1] != "KIND" {
+			previewed = append(previewed, m[3]+": "+m[6])
+		}
+	}
+	if !strings.HasSuffix(out, "would send: 3 digests\n") {
+		t.Errorf("dry run, want one digest to each of three subscribers:\n%s", out)
+	}
+
+	c.mustRun("digest", "--now")
+	sent := mx.messages()
+	slices.Sort(previewed)
+	slices.Sort(sent)
+	if !slices.Equal(previewed, sent) {
+		t.Errorf("the dry run showed\n%s\ndigest --now sent\n%s\ndry run:\n%s", strings.Join(previewed, "\n"), strings.Join(sent, "\n"), out)
+	}
+	for _, want := range []string{
+		"ada@example.org: [policywatch] Daily digest: 2 changes to nimbus",
+		"bob@example.org: [policywatch] Weekly digest: 2 changes to nimbus",
+		"cy@example.org: [policywatch] Daily digest: 1 change to nimbus",
+	} {
+		if !slices.Contains(sent, want) {
+			t.Errorf("digest --now sent\n%s\nwithout %q", strings.Join(sent, "\n"), want)
+		}
+	}
 }
