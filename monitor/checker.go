@@ -495,14 +495,10 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		return nil
 	}
 	rules := extract.Rules{Select: w.Select, Remove: w.Remove}
-	pageURL := firstNonEmpty(rec.Body.FinalURL, rec.Body.URL, w.URL)
-	var doc *extract.Document
-	switch {
-	case len(utf8Body) > extract.MaxHTMLSize:
-		doc, err = extract.Extract(utf8Body, pageURL, rules) // an anomaly
-	case state.Current != nil && state.AcceptedShape != "" && parsedWithinTrust(state, rec.Started):
+	if len(utf8Body) <= extract.MaxHTMLSize {
 		rec.shape = extract.Shape(utf8Body, rules)
-		if rec.shape == state.AcceptedShape {
+		if state.Current != nil && state.AcceptedShape != "" && rec.shape == state.AcceptedShape &&
+			parsedWithinTrust(state, rec.Started) {
 			// New markup, but nothing a reader sees can differ from the
 			// capture last accepted (see extract.Shape): the steady state
 			// of a large site, whose class names and link tokens change
@@ -510,12 +506,8 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 			c.unchanged(state, rec, state.AcceptedLength)
 			return nil
 		}
-		doc, err = extract.Extract(utf8Body, pageURL, rules)
-	default:
-		// Parsed whatever its shape (a first capture, the daily parse):
-		// the shape read from the parser's tokens.
-		doc, rec.shape, err = extract.ExtractWithShape(utf8Body, pageURL, rules)
 	}
+	doc, err := extract.Extract(utf8Body, firstNonEmpty(rec.Body.FinalURL, rec.Body.URL, w.URL), rules)
 	if err != nil {
 		c.anomaly(state, rec, ReasonNotHTML, err.Error())
 		return nil

@@ -49,25 +49,6 @@ func BenchmarkExtractPrintable(b *testing.B) {
 	}
 }
 
-// BenchmarkExtractWithShapePrintable measures what a first capture pays
-// for the text and the shape together: against BenchmarkExtractPrintable
-// plus BenchmarkShapePrintable.
-func BenchmarkExtractWithShapePrintable(b *testing.B) {
-	page := printablePage(b)
-	rules := Rules{Select: []string{"#root"}}
-	b.SetBytes(int64(len(page)))
-	b.ReportAllocs()
-	for b.Loop() {
-		doc, shape, err := ExtractWithShape(page, printableURL, rules)
-		if err != nil || shape == "" {
-			b.Fatal(err, shape)
-		}
-		if TextHash(doc.Text) == "" {
-			b.Fatal("empty hash")
-		}
-	}
-}
-
 // BenchmarkParsePrintable measures parsing alone, as Extract parses
 // (the scanner's tokens through internal/htmlparse): the floor under
 // BenchmarkExtractPrintable.

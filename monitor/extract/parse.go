@@ -24,29 +24,6 @@ func parse(page []byte) (*html.Node, error) {
 	return root, err
 }
 
-// parseShaped is parse that also returns the page's Shape under rules,
-// for a caller who needs both: the shaper reads the parser's tokens as
-// they come, which spares Shape's own reading of the page. Shape's tokens
-// are a standalone tokenizer's; the parser's part from them where the
-// parser keeps the tokenizer out of a raw-text element (an <svg>'s
-// <title>), and from there on Shape reads the page anew.
-func parseShaped(page []byte, rules Rules) (root *html.Node, shape string, err error) {
-	z := newTreeTokens(page)
-	z.shaper = newShaper(rules)
-	root, err = htmlparse.Parse(z)
-	if errors.Is(err, errGaveUp) {
-		root, err = html.Parse(bytes.NewReader(page))
-		z.shaper = nil
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	if z.shaper == nil {
-		return root, Shape(page, rules), nil
-	}
-	return root, z.shaper.sum(), nil
-}
-
 // errGaveUp is the error of a scanner that gave up on its page.
 var errGaveUp = errors.New("the scanner gave up on the page")
 
@@ -60,8 +37,6 @@ type treeTokens struct {
 	tt    html.TokenType
 	attrs []html.Attribute // allocated for many tags at once
 	name  []byte           // the current tag's name, lowercase
-
-	shaper *shaper // reads the same tokens, or nil (see parseShaped)
 }
 
 func newTreeTokens(page []byte) *treeTokens {
@@ -70,21 +45,12 @@ func newTreeTokens(page []byte) *treeTokens {
 
 func (z *treeTokens) Next() html.TokenType {
 	z.tt = z.scanner.Next()
-	if z.shaper != nil && z.tt != html.ErrorToken {
-		z.shaper.token(z.scanner, z.tt)
-		z.scanner.returned, z.scanner.slow = 0, nil // TagAttr from the first again
-	}
 	return z.tt
 }
 
 func (z *treeTokens) AllowCDATA(allow bool) { z.allowCDATA = allow }
 
-func (z *treeTokens) NextIsNotRawText() {
-	if z.rawTag != "" {
-		z.shaper = nil // a standalone tokenizer would read raw text here
-	}
-	z.rawTag = ""
-}
+func (z *treeTokens) NextIsNotRawText() { z.rawTag = "" }
 
 func (z *treeTokens) Err() error {
 	if z.failed {

@@ -22,11 +22,11 @@ import (
 // treeDifference returns where the trees at got and want first differ in
 // a field the parser sets, or "".
 func treeDifference(got, want *html.Node, path string) string {
-	node := func(n *html.Node) string {
-		return fmt.Sprintf("%d %q %d %q %q", n.Type, n.Namespace, n.DataAtom, n.Data, n.Attr)
-	}
 	if got.Type != want.Type || got.Namespace != want.Namespace || got.DataAtom != want.DataAtom ||
 		got.Data != want.Data || !slices.Equal(got.Attr, want.Attr) {
+		node := func(n *html.Node) string {
+			return fmt.Sprintf("%d %q %d %q %q", n.Type, n.Namespace, n.DataAtom, n.Data, n.Attr)
+		}
 		return fmt.Sprintf("%s: %s, html.Parse's %s", path, node(got), node(want))
 	}
 	g, w := got.FirstChild, want.FirstChild
@@ -64,27 +64,6 @@ func parseAgrees(page []byte) (gaveUp bool, difference string) {
 		return false, ""
 	}
 	return false, treeDifference(got, want, "")
-}
-
-// shapeAgrees reports how the shape parseShaped returns for page under
-// rules differs from Shape's, if it does, and whether the shaper read the
-// parser's tokens to the end (teed) rather than Shape reading the page
-// again.
-func shapeAgrees(page []byte, rules Rules) (teed bool, difference string) {
-	want := Shape(page, rules)
-	z := newTreeTokens(page)
-	z.shaper = newShaper(rules)
-	if _, err := htmlparse.Parse(z); err == nil && z.shaper != nil {
-		if got := z.shaper.sum(); got != want {
-			return true, fmt.Sprintf("rules %v: shape read from the parser's tokens %s, Shape's %s", rules, got, want)
-		}
-		return true, ""
-	}
-	// parseShaped falls back to Shape (when it tees, it reads as above).
-	if _, got, err := parseShaped(page, rules); err == nil && got != want {
-		return false, fmt.Sprintf("rules %v: shape %s, Shape's %s", rules, got, want)
-	}
-	return false, ""
 }
 
 // html5libInputs returns the documents of html5lib's tree-construction
@@ -160,7 +139,7 @@ func TestParseAgreesWithParser(t *testing.T) {
 		"<textarea>a\r\nb&amp;\x00</textarea><script>x&amp;\r\x00</script><plaintext>p&amp;\r\n\x00",
 		"<a href=\"x&amp;y&lt;\" HREF=z Class='c\rd'>t&nbsp;\x00u</a></a b=c>",
 	)
-	parsed, teed := 0, 0
+	parsed := 0
 	for i, input := range inputs {
 		gaveUp, difference := parseAgrees([]byte(input))
 		if difference != "" {
@@ -169,21 +148,6 @@ func TestParseAgreesWithParser(t *testing.T) {
 		if !gaveUp {
 			parsed++
 		}
-		for _, rules := range shapeRuleSets {
-			ok, difference := shapeAgrees([]byte(input), rules)
-			if difference != "" {
-				t.Errorf("input %d %.80q: %s", i, input, difference)
-			}
-			if ok {
-				teed++
-			}
-		}
-	}
-	// Shapes read from the parser's tokens, the others read anew (the
-	// parser kept the tokenizer out of raw text, or the scanner gave up).
-	t.Logf("%d of %d shapes read from the parser's tokens", teed, len(inputs)*len(shapeRuleSets))
-	if teed < parsed*len(shapeRuleSets)*2/3 {
-		t.Errorf("%d shapes of %d read from the parser's tokens: too few", teed, parsed*len(shapeRuleSets))
 	}
 	// The scanner gives up on pages ending inside markup, which many of
 	// html5lib's tests are about; it must read most of the others.
@@ -211,20 +175,12 @@ func TestParseReadsTheCorpus(t *testing.T) {
 				if difference != "" {
 					t.Fatalf("step %04d: %s", step.Seq, difference)
 				}
-				teed, difference := shapeAgrees(page, Rules{Select: []string{"#root"}})
-				if !teed {
-					t.Errorf("step %04d: the shape was not read from the parser's tokens", step.Seq)
-				}
-				if difference != "" {
-					t.Fatalf("step %04d: %s", step.Seq, difference)
-				}
 			}
 		})
 	}
 }
 
-// FuzzParseAgreesWithParser: on any input, parse's tree is html.Parse's,
-// and parseShaped's shape is Shape's.
+// FuzzParseAgreesWithParser: on any input, parse's tree is html.Parse's.
 //
 //	go test ./monitor/extract -run '^$' -fuzz FuzzParseAgreesWithParser -fuzztime 4m
 func FuzzParseAgreesWithParser(f *testing.F) {
@@ -234,9 +190,6 @@ func FuzzParseAgreesWithParser(f *testing.F) {
 	f.Add([]byte("<template><tr><td>x</template><frameset><a>\r\n&lt;\x00"))
 	f.Fuzz(func(t *testing.T, page []byte) {
 		if _, difference := parseAgrees(page); difference != "" {
-			t.Fatal(difference)
-		}
-		if _, difference := shapeAgrees(page, shapeRuleSets[len(page)%len(shapeRuleSets)]); difference != "" {
 			t.Fatal(difference)
 		}
 	})
