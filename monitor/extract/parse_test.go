@@ -163,7 +163,10 @@ func TestParseReadsTheCorpus(t *testing.T) {
 	for _, name := range []string{corpustest.Printable, corpustest.Facebook} {
 		t.Run(name, func(t *testing.T) {
 			h := corpustest.Open(t, name)
-			for _, step := range h.Steps {
+			for i, step := range h.Steps {
+				if i%corpusStride() != 0 {
+					continue
+				}
 				page, err := step.Read()
 				if err != nil {
 					t.Fatal(err)
