@@ -776,24 +776,27 @@ func sha256Hex(b []byte) string {
 // Policies are mostly ASCII: bytes below utf8.RuneSelf skip rune decoding
 // (a 190 KB policy in 0.2 ms instead of 0.7 ms).
 func countWords(s string) int {
-	n, inWord := 0, false
+	n, prevSpace := 0, uint8(1)
 	for i := 0; i < len(s); {
-		var space bool
+		var space uint8
 		if c := s[i]; c < utf8.RuneSelf {
-			space = c == ' ' || ('\t' <= c && c <= '\r')
+			space = asciiSpace[c]
 			i++
 		} else {
 			r, size := utf8.DecodeRuneInString(s[i:])
-			space = unicode.IsSpace(r)
+			if unicode.IsSpace(r) {
+				space = 1
+			}
 			i += size
 		}
-		if !space && !inWord {
-			n++
-		}
-		inWord = !space
+		n += int(prevSpace &^ space) // a word starts after a space; no branch to mispredict
+		prevSpace = space
 	}
 	return n
 }
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace calls white space.
+var asciiSpace = [utf8.RuneSelf]uint8{'\t': 1, '\n': 1, '\v': 1, '\f': 1, '\r': 1, ' ': 1}
 
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {

@@ -25,3 +25,17 @@ func TestCountWordsAgreesWithFields(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCountWords counts the words of a long text, as a first
+// capture's summary does.
+//
+//	go test ./monitor -run '^$' -bench CountWords -benchmem
+func BenchmarkCountWords(b *testing.B) {
+	text := strings.Repeat("We collect the content you create, such as posts, comments or audio.\n", 2700)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		if countWords(text) == 0 {
+			b.Fatal("no words")
+		}
+	}
+}
