@@ -11,28 +11,15 @@ import (
 	"github.com/policywatch/policywatch/monitor"
 )
 
-// recordEvents stores n fetch_error checks of testWatch, each with one
-// event, and returns the events' ids.
+// recordEvents stores n fetch_error checks of testWatch, an hour apart
+// from t0, each with one event, and returns the events' ids.
 func recordEvents(t *testing.T, db *DB, n int) []int64 {
 	t.Helper()
-	ctx := context.Background()
-	var ids []int64
-	for i := 0; i < n; i++ {
-		st, err := db.State(ctx, testWatch)
-		if err != nil {
-			t.Fatal(err)
-		}
-		at := t0.Add(time.Duration(len(ids)) * time.Hour)
-		evs, err := db.RecordCheck(ctx, &monitor.CheckRecord{
-			Watch: testWatch, BaseSeq: st.Seq, Started: at, Finished: at, Fetcher: "http", Outcome: monitor.OutcomeFetchError,
-			Events: []monitor.Event{{Watch: testWatch.Name, Time: at, Kind: monitor.KindFetchError, Severity: monitor.SeverityNotable, Summary: "x"}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, evs[0].ID)
+	times := make([]time.Time, n)
+	for i := range times {
+		times[i] = t0.Add(time.Duration(i) * time.Hour)
 	}
-	return ids
+	return recordEventsAt(t, db, times...)
 }
 
 func TestSubscribers(t *testing.T) {

@@ -15,7 +15,6 @@ import (
 
 	"golang.org/x/net/html"
 
-	"github.com/policywatch/policywatch/internal/corpustest"
 	"github.com/policywatch/policywatch/monitor/extract/internal/htmlparse"
 )
 
@@ -154,32 +153,6 @@ func TestParseAgreesWithParser(t *testing.T) {
 	t.Logf("%d of %d inputs parsed from the scanner's tokens, the others by html.Parse", parsed, len(inputs))
 	if len(inputs) < 1000 || parsed < len(inputs)*2/3 {
 		t.Errorf("%d of %d inputs parsed from the scanner's tokens: want at least two thirds of 1,000 or more", parsed, len(inputs))
-	}
-}
-
-// TestParseReadsTheCorpus: every page of both real histories is parsed
-// from the scanner's tokens, to html.Parse's tree.
-func TestParseReadsTheCorpus(t *testing.T) {
-	for _, name := range []string{corpustest.Printable, corpustest.Facebook} {
-		t.Run(name, func(t *testing.T) {
-			h := corpustest.Open(t, name)
-			for i, step := range h.Steps {
-				if i%corpusStride() != 0 {
-					continue
-				}
-				page, err := step.Read()
-				if err != nil {
-					t.Fatal(err)
-				}
-				gaveUp, difference := parseAgrees(page)
-				if gaveUp {
-					t.Errorf("step %04d: the scanner gave up", step.Seq)
-				}
-				if difference != "" {
-					t.Fatalf("step %04d: %s", step.Seq, difference)
-				}
-			}
-		})
 	}
 }
 

@@ -13,7 +13,7 @@ const copiedFrom = "v0.62.0"
 // TestCopiedFromTheXNetInUse: when go.mod moves to another x/net, copy
 // parse.go, foreign.go, const.go, doctype.go and node.go again (the edits
 // are listed in the package doc), then update copiedFrom. extract's
-// TestParseAgreesWithParser and TestParseReadsTheCorpus compare the trees
+// TestParseAgreesWithParser and TestScannerReadsTheCorpus compare the trees
 // with the new html.Parse's.
 func TestCopiedFromTheXNetInUse(t *testing.T) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "golang.org/x/net").Output()
