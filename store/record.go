@@ -20,6 +20,16 @@ import (
 // One transaction is what keeps the database consistent if the process is
 // killed at any moment: SQLite's WAL makes the commit atomic.
 func (db *DB) RecordCheck(ctx context.Context, rec *monitor.CheckRecord) ([]monitor.Event, error) {
+	// A new version's text and links are compressed before the write lock
+	// is taken, which other checks wait for (a millisecond for a long
+	// policy): they depend on nothing stored.
+	var newVersion *encodedVersion
+	if rec.NewVersion != nil {
+		var err error
+		if newVersion, err = db.encodeVersion(rec.NewVersion); err != nil {
+			return nil, fmt.Errorf("record check of %s: %w", rec.Watch.Name, err)
+		}
+	}
 	tx, err := db.sql.BeginTx(ctx, nil) // IMMEDIATE: takes the write lock now
 	if err != nil {
 		return nil, fmt.Errorf("record check of %s: %w", rec.Watch.Name, err)
@@ -34,7 +44,7 @@ func (db *DB) RecordCheck(ctx context.Context, rec *monitor.CheckRecord) ([]moni
 		return nil, fmt.Errorf("record check of %s: seq is %d, record built from %d: %w",
 			rec.Watch.Name, w.seq, rec.BaseSeq, monitor.ErrConflict)
 	}
-	events, err := db.record(ctx, tx, w, rec)
+	events, err := db.record(ctx, tx, w, rec, newVersion)
 	if err != nil {
 		return nil, fmt.Errorf("record check of %s: %w", rec.Watch.Name, err)
 	}
@@ -44,7 +54,7 @@ func (db *DB) RecordCheck(ctx context.Context, rec *monitor.CheckRecord) ([]moni
 	return events, nil
 }
 
-func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.CheckRecord) ([]monitor.Event, error) {
+func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.CheckRecord, newVersion *encodedVersion) ([]monitor.Event, error) {
 	seen := rec.Finished
 	watchID := w.id
 
@@ -65,7 +75,7 @@ func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.
 		current = rec.SeenVersion
 	}
 	if rec.NewVersion != nil {
-		id, err := db.insertVersion(ctx, tx, watchID, rec.NewVersion, bodyID, seen)
+		id, err := db.insertVersion(ctx, tx, watchID, rec.NewVersion, newVersion, bodyID, seen)
 		if err != nil {
 			return nil, err
 		}

@@ -11,12 +11,20 @@ import (
 	"github.com/policywatch/policywatch/monitor"
 )
 
-// insertVersion stores v, a text new to the watch, and returns its id.
-func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, watchID int64, v *monitor.Version, bodyID int64, seen time.Time) (int64, error) {
+// encodedVersion is a version's text and links as stored: compressed.
+type encodedVersion struct{ text, links []byte }
+
+func (db *DB) encodeVersion(v *monitor.Version) (*encodedVersion, error) {
 	links, err := json.Marshal(v.Links)
 	if err != nil {
-		return 0, fmt.Errorf("encode links: %w", err)
+		return nil, fmt.Errorf("encode links: %w", err)
 	}
+	return &encodedVersion{text: db.codec.compress([]byte(v.Text)), links: db.codec.compress(links)}, nil
+}
+
+// insertVersion stores v, a text new to the watch, encoded as enc, and
+// returns its id.
+func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, watchID int64, v *monitor.Version, enc *encodedVersion, bodyID int64, seen time.Time) (int64, error) {
 	if v.BodyID != 0 {
 		bodyID = v.BodyID
 	}
@@ -31,8 +39,8 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, watchID int64, v *m
 		INSERT INTO versions (watch_id, hash, text, title, language, links,
 			body_id, first_seen, last_seen)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		watchID, v.Hash, db.codec.compress([]byte(v.Text)), v.Title, v.Language,
-		db.codec.compress(links), nullID(bodyID), toUnixNano(first), toUnixNano(last))
+		watchID, v.Hash, enc.text, v.Title, v.Language,
+		enc.links, nullID(bodyID), toUnixNano(first), toUnixNano(last))
 	if err != nil {
 		return 0, fmt.Errorf("insert version %s: %w", v.Hash, err)
 	}
