@@ -95,7 +95,7 @@ func (d *Document) Links() []Link {
 		if href == "" || href == self || len(href) > maxHrefLen || len(d.links) >= maxLinks {
 			continue
 		}
-		link := Link{Text: raw.text, Href: href}
+		link := Link{Text: raw.text, Href: strings.Clone(href)} // see extractTree
 		if _, dup := seen[link]; dup {
 			continue
 		}
@@ -156,8 +156,11 @@ func Extract(page []byte, pageURL string, rules Rules) (*Document, error) {
 // length, to allocate once.
 func extractTree(root *html.Node, pageURL string, selects, removes []cascadia.Selector, textSize int) *Document {
 	info := inspect(root)
+	// The tree's strings are cut from one copy of the page (parse.go): what
+	// the document keeps of them alone is copied, so that a title kept
+	// does not keep the whole page.
 	doc := &Document{
-		Lang:            info.lang,
+		Lang:            strings.Clone(info.lang),
 		SelectorMatched: true,
 		shell:           info.shell,
 	}
@@ -190,6 +193,7 @@ func extractTree(root *html.Node, pageURL string, selects, removes []cascadia.Se
 	if doc.Title == "" {
 		doc.Title = r.firstH1
 	}
+	doc.Title = strings.Clone(doc.Title)
 	return doc
 }
 
