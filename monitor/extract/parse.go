@@ -64,14 +64,17 @@ func (z *treeTokens) Token() html.Token {
 	switch z.tt {
 	case html.TextToken:
 		return html.Token{Type: html.TextToken, Data: z.text()}
+	case html.CommentToken:
+		// As Text decodes a comment's: NULs replaced, references decoded.
+		return html.Token{Type: html.CommentToken, Data: decode(z.page[z.data[0]:z.data[1]], true, true)}
 	case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
-		if !z.needsTokenizer() {
+		if !z.tagNeedsTokenizer() {
 			return z.tag()
 		}
 	case html.ErrorToken:
 		return html.Token{Type: html.ErrorToken}
 	}
-	// Comments, doctypes and the rare tag the scanner does not decode: the
+	// Doctypes and the rare tag the scanner does not decode: the
 	// tokenizer reads the token alone, as it read it in the page (it
 	// starts each in the data state).
 	t := html.NewTokenizer(bytes.NewReader(z.raw))
@@ -83,18 +86,24 @@ func (z *treeTokens) Token() html.Token {
 
 // text is html.Tokenizer.Text of the current text token, as a string.
 func (z *treeTokens) text() string {
-	s := z.page[z.pos-len(z.raw) : z.pos]
 	// Raw text (a script's, a style's) is not unescaped, RCDATA (a
 	// title's, a textarea's) is; only raw text and RCDATA have their NULs
 	// replaced (the parser handles the others).
 	unescape := z.rawText == "" || z.rawText == "textarea" || z.rawText == "title"
+	return decode(z.page[z.pos-len(z.raw):z.pos], z.rawText != "", unescape)
+}
+
+// decode is what html.Tokenizer.Text does to a token's text: line ends
+// made "\n", and, as asked, NULs replaced and character references
+// decoded. Most text needs none of it, and is returned as it is.
+func decode(s string, nul, unescape bool) string {
 	if !strings.Contains(s, "\r") && (!unescape || !strings.Contains(s, "&")) &&
-		(z.rawText == "" || !strings.Contains(s, "\x00")) {
+		(!nul || !strings.Contains(s, "\x00")) {
 		return s
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
-	if z.rawText != "" {
+	if nul {
 		s = strings.ReplaceAll(s, "\x00", "\ufffd")
 	}
 	if unescape {
@@ -103,8 +112,76 @@ func (z *treeTokens) text() string {
 	return s
 }
 
+// tagNeedsTokenizer reports whether the current tag holds a carriage
+// return or a NUL, or a value a character reference that tag does not
+// decode as the tokenizer does (see plainReferences).
+func (z *treeTokens) tagNeedsTokenizer() bool {
+	if bytes.IndexByte(z.raw, '\r') >= 0 || bytes.IndexByte(z.raw, 0) >= 0 {
+		return true
+	}
+	for _, a := range z.scanner.attrs {
+		if !plainReferences(z.page[a[2]:a[3]]) {
+			return true
+		}
+	}
+	return false
+}
+
+// plainReferences reports whether every character reference in an
+// attribute's value is one that html.UnescapeString decodes as the
+// tokenizer decodes it in a value: a numeric one, or one of the usual
+// names, each ended by ";". (In a value, the tokenizer leaves a name
+// without ";" followed by "=" as it is, and does not read a known name
+// out of a longer unknown one; in text it does both. x/net exports only
+// the text's decoding.)
+func plainReferences(val string) bool {
+	for i := strings.IndexByte(val, '&'); i >= 0; {
+		ref := val[i+1:]
+		n := numericReference(ref)
+		if n == 0 {
+			for _, name := range [...]string{"amp;", "quot;", "lt;", "gt;", "apos;", "nbsp;"} {
+				if strings.HasPrefix(ref, name) {
+					n = len(name)
+					break
+				}
+			}
+		}
+		if n == 0 {
+			return false
+		}
+		next := strings.IndexByte(ref[n:], '&')
+		if next < 0 {
+			return true
+		}
+		i += 1 + n + next
+	}
+	return true
+}
+
+// numericReference returns the length of the numeric character
+// reference ref starts with, after its "&" and with its ";" ("#39;",
+// "#x27;"), or 0.
+func numericReference(ref string) int {
+	if len(ref) < 3 || ref[0] != '#' {
+		return 0
+	}
+	i, hex := 1, ref[1] == 'x' || ref[1] == 'X'
+	if hex {
+		i++
+	}
+	start := i
+	for i < len(ref) && ('0' <= ref[i] && ref[i] <= '9' || hex && ('a' <= ref[i]|0x20 && ref[i]|0x20 <= 'f')) {
+		i++
+	}
+	if i == start || i >= len(ref) || ref[i] != ';' {
+		return 0
+	}
+	return i + 1
+}
+
 // tag is html.Tokenizer.Token of the current tag token, which holds no
-// carriage return, NUL or character reference other than "&amp;".
+// carriage return, NUL or character reference other than plain ones (see
+// tagNeedsTokenizer).
 func (z *treeTokens) tag() html.Token {
 	name := z.scanner.page[z.nameStart:z.nameEnd]
 	z.name = z.name[:0]
@@ -138,10 +215,7 @@ func (z *treeTokens) tag() html.Token {
 			}
 			z.name = append(z.name, c)
 		}
-		val := z.page[a[2]:a[3]]
-		if strings.Contains(val, "&") {
-			val = strings.ReplaceAll(val, "&amp;", "&")
-		}
+		val := html.UnescapeString(z.page[a[2]:a[3]]) // the value itself when it holds no "&"
 		t.Attr[i] = html.Attribute{Key: atom.String(z.name), Val: val}
 	}
 	return t

@@ -137,6 +137,15 @@ func TestParseAgreesWithParser(t *testing.T) {
 		"<p a=/><br/><!doctype x><?y>",
 		"<textarea>a\r\nb&amp;\x00</textarea><script>x&amp;\r\x00</script><plaintext>p&amp;\r\n\x00",
 		"<a href=\"x&amp;y&lt;\" HREF=z Class='c\rd'>t&nbsp;\x00u</a></a b=c>",
+		// Character references in values, decoded by the tokenizer in
+		// its own way there.
+		`<a title="&#39;&#x27;&#X27;&#39&#x;&#;&quot;&apos;&nbsp;&lt;&gt;&amp;" alt="&notit=1 &notit; &amp &ampx &not; &notx; &AMP; &x&#128;">t</a>`,
+		`<img alt="&#1234567; &#xD800; &#0; &#x110000;" title='&#99999999999999999999;'>`,
+		// (one to a tag: a tag with one reference the fast path does not
+		// take goes whole to the tokenizer)
+		`<p a="&ampx"><p b="&quotes;"><p c="&ltx"><p d="&#39x;"><p e="&nbsp"><p f="&#x27"><p g="&amp;lt;">`,
+		// Comments, whose text the tokenizer decodes as a text's.
+		"<p><!-- a&amp;b\x00c\r\nd --><!--x--!><!--><!---><!-- - -- ---><?q&lt;r\x00><!x&amp;></ y&gt;></>z",
 	)
 	parsed := 0
 	for i, input := range inputs {
@@ -164,6 +173,7 @@ func FuzzParseAgreesWithParser(f *testing.F) {
 	f.Add([]byte(`<table><tr><td>a<b>b<p>c</b>d</table><svg><title>x</title><foreignObject><p>y</svg>`))
 	f.Add([]byte(`<!doctype html><html><head><noscript><style>s</style></noscript><title>a&amp;b</title></head><body><select><option>o<textarea>t</textarea></select>`))
 	f.Add([]byte("<template><tr><td>x</template><frameset><a>\r\n&lt;\x00"))
+	f.Add([]byte("<!-- a&amp;\x00 --!><!--><?x><!y></ z></><p a=\"&#39;&quot;\" b='&ampx' c=&notit=>"))
 	f.Fuzz(func(t *testing.T, page []byte) {
 		if _, difference := parseAgrees(page); difference != "" {
 			t.Fatal(difference)

@@ -36,6 +36,7 @@ type scanner struct {
 	// (the scanner gives up on one) rather than a bogus comment.
 	rawText    string
 	allowCDATA bool
+	data       [2]int // a comment's text: where it starts and ends
 
 	raw       []byte   // the current token's bytes
 	nameStart int      // of the current tag's name
@@ -126,7 +127,7 @@ func (s *scanner) markup(lt int, c byte) html.TokenType {
 		switch c := s.page[lt+2]; {
 		case c == '>':
 			// "</>" is no token; the tokenizer calls it an empty comment.
-			s.pos = lt + 3
+			s.pos, s.data = lt+3, [2]int{lt, lt}
 			return s.token(html.CommentToken, lt)
 		case isASCIILetter(c):
 			p, ok := s.readTag(lt+2, false)
@@ -280,7 +281,7 @@ func (s *scanner) untilCloseAngle(lt, p int, tt html.TokenType) html.TokenType {
 	if i < 0 {
 		return s.fail()
 	}
-	s.pos = p + i + 1
+	s.pos, s.data = p+i+1, [2]int{p, p + i}
 	return s.token(tt, lt)
 }
 
@@ -330,7 +331,7 @@ func (s *scanner) readComment(lt, p int) html.TokenType {
 			continue
 		case '>':
 			if dashes >= 2 || beginning {
-				s.pos = p
+				s.pos, s.data = p, [2]int{lt + 4, max(lt+4, p-len("-->"))}
 				return s.token(html.CommentToken, lt)
 			}
 		case '!':
@@ -341,7 +342,7 @@ func (s *scanner) readComment(lt, p int) html.TokenType {
 				c = page[p]
 				p++
 				if c == '>' {
-					s.pos = p
+					s.pos, s.data = p, [2]int{lt + 4, max(lt+4, p-len("--!>"))}
 					return s.token(html.CommentToken, lt)
 				} else if c == '-' {
 					dashes, beginning = 1, false
