@@ -219,9 +219,17 @@ func (s *Service) PreviewDue(ctx context.Context) ([]*Notification, error) {
 // batch: the operator notices to one address in one email, and the
 // digests to one subscriber (one due in the outbox after a failure, and
 // the one DigestNow would make) in one digest of all their changes (see
-// together).
+// together). A row the sender would cancel is left out, as PreviewDue
+// leaves it out. The sender claims rows by batches of batchSize: past
+// that many, the rows of one subscriber can fall in two batches and go
+// as two messages where the preview shows one.
 func (s *Service) PreviewTogether(ctx context.Context, ns []*Notification) ([]*Notification, error) {
-	return s.together(ctx, ns, nil)
+	return s.together(ctx, ns, func(_ context.Context, _ []*Notification, err error) error {
+		if errors.Is(err, errGone) {
+			return nil
+		}
+		return err
+	})
 }
 
 // previewPlans returns the active subscribers and the plans Dispatch

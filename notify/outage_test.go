@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"database/sql"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -226,13 +227,17 @@ func (s *eventReads) since() map[int64]int {
 // digest time to the next leaves a subscriber two digests; once it is
 // back they go as one digest of all their changes, not two messages in
 // the same second — made once, not each digest first on its own.
-func TestDigestsDueTogetherAreOneMessage(t *testing.T) {
-	r := newRig(t)
-	ms := newStoppedMailServer(t)
-	ada := r.subscribe("ada@example.org", func(s *notify.Subscriber) {
+// digestsDueTogether leaves two daily digests to one subscriber pending
+// behind a mail server that refused them (Wednesday's and Thursday's),
+// each of one change, first and second; the server is stopped.
+func digestsDueTogether(t *testing.T) (r *rig, ms *mailServer, svc *notify.Service, counted *eventReads, ada notify.Subscriber, first, second monitor.Event) {
+	t.Helper()
+	r = newRig(t)
+	ms = newStoppedMailServer(t)
+	ada = r.subscribe("ada@example.org", func(s *notify.Subscriber) {
 		s.Digest, s.MinSeverity = notify.DigestDaily, monitor.SeverityCritical
 	})
-	counted := &eventReads{dbStore: r.store, reads: map[int64]int{}}
+	counted = &eventReads{dbStore: r.store, reads: map[int64]int{}}
 	svc, err := notify.New(notify.Config{BaseURL: "https://pw.example", DigestSchedule: "0 8 * * *", SMTP: ms.config()}, counted,
 		notify.WithClock(r.clock.Now), notify.WithLogger(quiet), notify.WithRetry(10, time.Minute, 10*time.Minute),
 		notify.WithEmailOptions(email.WithTLSConfig(ms.clientTLS)))
@@ -246,19 +251,23 @@ func TestDigestsDueTogetherAreOneMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.check(string(v1), t0)
-	first := r.check(strings.Replace(string(v1), "March 3, 2026", "April 3, 2026", 1), t0.Add(time.Hour))
+	firsts := r.check(strings.Replace(string(v1), "March 3, 2026", "April 3, 2026", 1), t0.Add(time.Hour))
 	r.atDigestTime(t, svc) // Wednesday's digest: refused
-	second := r.check(strings.Replace(string(v1), "March 3, 2026", "May 3, 2026", 1), digestTime.Add(time.Hour))
+	seconds := r.check(strings.Replace(string(v1), "March 3, 2026", "May 3, 2026", 1), digestTime.Add(time.Hour))
 	r.clock.Set(digestTime.Add(24 * time.Hour)) // Thursday's: refused too
 	tick(t, svc)
 	tick(t, svc)
-	if len(first) != 1 || len(second) != 1 || first[0].Severity == monitor.SeverityCritical || second[0].Severity == monitor.SeverityCritical {
-		t.Fatalf("events %+v, %+v; want two changes for the digest", first, second)
+	if len(firsts) != 1 || len(seconds) != 1 || firsts[0].Severity == monitor.SeverityCritical || seconds[0].Severity == monitor.SeverityCritical {
+		t.Fatalf("events %+v, %+v; want two changes for the digest", firsts, seconds)
 	}
 	if pending := r.outbox(store.OutboxPending); len(pending) != 2 || pending[0].Kind != "digest" || pending[1].Kind != "digest" {
 		t.Fatalf("pending %+v, want two digests", pending)
 	}
+	return r, ms, svc, counted, ada, firsts[0], seconds[0]
+}
 
+func TestDigestsDueTogetherAreOneMessage(t *testing.T) {
+	r, ms, svc, counted, ada, first, second := digestsDueTogether(t)
 	ms.start()
 	r.clock.Add(10 * time.Minute) // the longest backoff
 	counted.since()
@@ -267,14 +276,14 @@ func TestDigestsDueTogetherAreOneMessage(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].To[0] != ada.Email {
 		t.Fatalf("messages to %v, want one digest to %s", recipients(msgs), ada.Email)
 	}
-	if got, want := counted.since(), map[int64]int{first[0].ID: 1, second[0].ID: 1}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if got, want := counted.since(), map[int64]int{first.ID: 1, second.ID: 1}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("changes read %v (by event) to make the message, want each once: %v", got, want)
 	}
 	m := parseMail(t, msgs[0].Data)
 	if got := m.subject(t); !strings.HasPrefix(got, "[policywatch] Daily digest: 2 changes to nimbus") {
 		t.Errorf("subject %q, want a daily digest of both changes", got)
 	}
-	for _, e := range []monitor.Event{first[0], second[0]} {
+	for _, e := range []monitor.Event{first, second} {
 		if !strings.Contains(m.Text, fmt.Sprintf("https://pw.example/events/%d", e.ID)) {
 			t.Errorf("change %d is not in the digest:\n%s", e.ID, m.Text)
 		}
@@ -284,6 +293,46 @@ func TestDigestsDueTogetherAreOneMessage(t *testing.T) {
 	}
 	if rows := r.outbox(store.OutboxPending, store.OutboxFailed); len(rows) != 0 {
 		t.Errorf("rows left: %+v", rows)
+	}
+}
+
+// TestADigestThatCannotBeMadeLeavesTheOneDueWithIt: of two digests due
+// together, the older names a change that is gone (events are never
+// deleted: here by hand, as a database mended by hand may be). It cannot
+// be made, and is cancelled; the newer still goes, alone. Merged, the one
+// that cannot be made cancelled both.
+func TestADigestThatCannotBeMadeLeavesTheOneDueWithIt(t *testing.T) {
+	r, ms, svc, _, ada, first, second := digestsDueTogether(t)
+	pending := r.outbox(store.OutboxPending)
+	db, err := sql.Open("sqlite", r.db.Path()+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if res, err := db.Exec(`DELETE FROM events WHERE id = ?`, first.ID); err != nil {
+		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("%d events deleted, want 1", n)
+	}
+
+	ms.start()
+	r.clock.Add(10 * time.Minute) // the longest backoff
+	tick(t, svc)
+	msgs := ms.messages()
+	if len(msgs) != 1 || msgs[0].To[0] != ada.Email {
+		t.Fatalf("messages to %v, want the newer digest to %s", recipients(msgs), ada.Email)
+	}
+	m := parseMail(t, msgs[0].Data)
+	if got := m.subject(t); !strings.HasPrefix(got, "[policywatch] Daily digest: 1 change to nimbus") {
+		t.Errorf("subject %q, want the newer digest of its one change", got)
+	}
+	if !strings.Contains(m.Text, fmt.Sprintf("https://pw.example/events/%d", second.ID)) ||
+		strings.Contains(m.Text, fmt.Sprintf("https://pw.example/events/%d", first.ID)) {
+		t.Errorf("the digest does not carry change %d alone:\n%s", second.ID, m.Text)
+	}
+	sent, cancelled := r.outbox(store.OutboxSent), r.outbox(store.OutboxCancelled)
+	if len(sent) != 1 || sent[0].ID != pending[1].ID || len(cancelled) != 1 || cancelled[0].ID != pending[0].ID {
+		t.Errorf("sent %+v, cancelled %+v; want row %d sent and row %d cancelled", sent, cancelled, pending[1].ID, pending[0].ID)
 	}
 }
 

@@ -230,7 +230,8 @@ func (s *Service) deliver(b *batch, name string, ns []*Notification) error {
 		b.tried(rows)
 		if errors.Is(err, errGone) {
 			// As sendBatch cancels a row alone: a digest's message is made
-			// here, and its subscriber may have left meanwhile.
+			// here, and its subscriber may have left meanwhile, or an
+			// event it names been removed, or it be left with no change.
 			for _, n := range rows {
 				if err := s.store.CancelOutbox(b.write, n.Item.ID, err.Error()); err != nil {
 					return err
@@ -381,9 +382,7 @@ func (s *Service) cutShort(ctx context.Context, rows []*Notification, err error)
 // each, in the place of the first; the others stay as they are, but for
 // the message of a digest alone, which it makes if draft left it unmade.
 // Should a message fail to be made, failed is called with its rows,
-// which are left out (nil failed: together returns the error). A preview
-// of what the sender would send (policywatch digest --now --dry-run)
-// passes ns through it with a nil failed.
+// which are left out; together stops at the first error failed returns.
 func (s *Service) together(ctx context.Context, ns []*Notification, failed func(context.Context, []*Notification, error) error) ([]*Notification, error) {
 	groupOf := func(n *Notification) string {
 		switch {
@@ -417,18 +416,30 @@ func (s *Service) together(ctx context.Context, ns []*Notification, failed func(
 		default:
 			m, err = s.digestsMessage(ctx, rows)
 		}
-		switch {
-		case err == nil:
-			out = append(out, m)
-		case failed == nil:
-			return nil, err
-		default:
+		if errors.Is(err, errGone) && len(rows) > 1 {
+			// What one row carries may be what cannot be made (its event
+			// gone): that must not cancel the rows merged with it. Each is
+			// made alone, and only the rows that cannot be are given up.
+			for _, r := range rows {
+				if err := s.finish(ctx, r); err != nil {
+					if err := failed(ctx, []*Notification{r}, err); err != nil {
+						return out, err
+					}
+					continue
+				}
+				out = append(out, r)
+			}
+			continue
+		}
+		if err != nil {
 			// The database, most likely (try again later like a send), or
 			// a subscriber gone.
 			if err := failed(ctx, rows, err); err != nil {
 				return out, err
 			}
+			continue
 		}
+		out = append(out, m)
 	}
 	return out, nil
 }

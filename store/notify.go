@@ -894,7 +894,8 @@ func (db *DB) NotificationCounts(ctx context.Context) (map[string]map[string]int
 // outcome. The Attempts of a row a sender holds leave out the attempt
 // on its way, which ClaimOutbox counted: it has not failed (yet), and a
 // row requeued (RequeueFailed: its attempts from zero) is not retrying
-// again before one has.
+// again before one has. A claim whose lease ran out (its sender died) is
+// read the same way: the attempt it counted ended in no failure.
 func (db *DB) LastMails(ctx context.Context) (map[int64]OutboxItem, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+outboxColumns+` FROM notify_outbox WHERE id IN (
 		SELECT MAX(id) FROM notify_outbox

@@ -435,8 +435,8 @@ func TestParseSchedule(t *testing.T) {
 		{"0 0 30 2 1", ""},
 		{"0 0 31 1-12 *", ""},
 		// A step beyond the field's values never repeats. One of exactly
-		// the number of values means once per hour, day, month, year or
-		// week, as it says.
+		// the number of values picks the first value alone (minute 0, day
+		// 1, January): accepted, as nothing else could be meant by it.
 		{"*/61 * * * *", `invalid cron spec "*/61 * * * *": the minute step 61 exceeds the field's 60 values (0-59), so "*/61" means minute 0 only; use a step of 1 to 60`},
 		{"10-20/61 * * * *", `invalid cron spec "10-20/61 * * * *": the minute step 61 exceeds the field's 60 values (0-59), so "10-20/61" means minute 10 only; use a step of 1 to 60`},
 		{"TZ=UTC 30/90 * * * *", `invalid cron spec "TZ=UTC 30/90 * * * *": the minute step 90 exceeds the field's 60 values (0-59), so "30/90" means minute 30 only; use a step of 1 to 60`},
@@ -460,8 +460,8 @@ func TestParseSchedule(t *testing.T) {
 		{"0 , * * *", `invalid cron spec "0 , * * *": the hour field "," has an empty item; list values within 0-23 separated by single commas`},
 		// robfig/cron reads "*/2" as a restricted day, so with a day of
 		// week it fires on either, where crontab fires on both; accepted
-		// all the same, as configurations that ran before must keep
-		// starting.
+		// all the same (the README says how it is read): a configuration
+		// written for robfig's reading is not wrong.
 		{"0 8 */2 * 1", ""},
 		{"0 8 1-31/2 * 1", ""},
 		{"0 8 */2 * *", ""},
