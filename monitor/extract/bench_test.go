@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bytes"
+	"strconv"
 	"testing"
 
 	"github.com/andybalholm/cascadia"
@@ -132,5 +133,61 @@ func BenchmarkShapePrintable(b *testing.B) {
 		if Shape(page, rules) == "" {
 			b.Fatal("empty shape")
 		}
+	}
+}
+
+// hostilePages are pages made to cost the scanner more than the
+// tokenizer: one tag of 20,000 distinct attributes (its duplicates are
+// looked for among the others), and 100,000 tags each holding a carriage
+// return (each handed to a tokenizer alone, up to maxAlone).
+var hostilePages = []struct {
+	name string
+	page []byte
+}{
+	{"attributes", func() []byte {
+		var b bytes.Buffer
+		b.WriteString("<p")
+		for i := range 20000 {
+			b.WriteString(" a")
+			b.WriteString(strconv.Itoa(i))
+		}
+		b.WriteString(">x")
+		return b.Bytes()
+	}()},
+	{"tags-alone", bytes.Repeat([]byte("<p\rclass=x>t"), 100000)},
+}
+
+// BenchmarkParseHostile measures Extract's parse and Shape on
+// hostilePages, beside html.Parse on the same: each should cost about as
+// much as html.Parse, not many times more.
+//
+//	go test ./monitor/extract -run '^$' -bench Hostile -benchmem
+func BenchmarkParseHostile(b *testing.B) {
+	for _, p := range hostilePages {
+		b.Run(p.name+"/parse", func(b *testing.B) {
+			b.SetBytes(int64(len(p.page)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := parse(p.page); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(p.name+"/shape", func(b *testing.B) {
+			b.SetBytes(int64(len(p.page)))
+			b.ReportAllocs()
+			for b.Loop() {
+				Shape(p.page, Rules{Select: []string{"#root"}})
+			}
+		})
+		b.Run(p.name+"/xnet", func(b *testing.B) {
+			b.SetBytes(int64(len(p.page)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := html.Parse(bytes.NewReader(p.page)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -95,7 +95,7 @@ func (d *Document) Links() []Link {
 		if href == "" || href == self || len(href) > maxHrefLen || len(d.links) >= maxLinks {
 			continue
 		}
-		link := Link{Text: raw.text, Href: strings.Clone(href)} // see extractTree
+		link := Link{Text: raw.text, Href: href}
 		if _, dup := seen[link]; dup {
 			continue
 		}
@@ -157,8 +157,8 @@ func Extract(page []byte, pageURL string, rules Rules) (*Document, error) {
 func extractTree(root *html.Node, pageURL string, selects, removes []cascadia.Selector, textSize int) *Document {
 	info := inspect(root)
 	// The tree's strings are cut from one copy of the page (parse.go): what
-	// the document keeps of them alone is copied, so that a title kept
-	// does not keep the whole page.
+	// the document keeps of them (its language, title, links' hrefs and
+	// base) is copied, so that a title kept does not keep the whole page.
 	doc := &Document{
 		Lang:            strings.Clone(info.lang),
 		SelectorMatched: true,

@@ -165,6 +165,35 @@ func TestParseAgreesWithParser(t *testing.T) {
 	}
 }
 
+// TestParseGivesUpOnTokensAlone: a page of tags the scanner hands to a
+// tokenizer one by one (here each holds a carriage return) is parsed from
+// its tokens up to maxAlone of them; past that the scanner gives up and
+// html.Parse parses the page, to the same tree.
+func TestParseGivesUpOnTokensAlone(t *testing.T) {
+	for _, tc := range []struct {
+		tags   int
+		gaveUp bool
+	}{
+		{tags: maxAlone - 1, gaveUp: false}, // and the doctype
+		{tags: maxAlone, gaveUp: true},
+		{tags: 4 * maxAlone, gaveUp: true},
+	} {
+		page := []byte("<!doctype html><body>" + strings.Repeat("<p\rclass=x>t", tc.tags))
+		gaveUp, difference := parseAgrees(page)
+		if difference != "" || gaveUp != tc.gaveUp {
+			t.Errorf("%d tags: gave up %v (want %v), %s", tc.tags, gaveUp, tc.gaveUp, difference)
+		}
+		got, err := parse(page)
+		if err != nil {
+			t.Fatalf("%d tags: %v", tc.tags, err)
+		}
+		want, _ := html.Parse(bytes.NewReader(page))
+		if d := treeDifference(got, want, ""); d != "" {
+			t.Errorf("%d tags: %s", tc.tags, d)
+		}
+	}
+}
+
 // FuzzParseAgreesWithParser: on any input, parse's tree is html.Parse's.
 //
 //	go test ./monitor/extract -run '^$' -fuzz FuzzParseAgreesWithParser -fuzztime 4m

@@ -206,7 +206,10 @@ func (r *renderer) endLink() {
 	if len(r.rawLinks) >= maxRawLinks {
 		return
 	}
-	r.rawLinks = append(r.rawLinks, rawLink{href: r.link.href, text: truncate(string(r.link.text), maxLinkText)})
+	// The href is cut from the page's one string (parse.go): copied, so
+	// that a document whose links are not resolved yet does not keep the
+	// page.
+	r.rawLinks = append(r.rawLinks, rawLink{href: strings.Clone(r.link.href), text: truncate(string(r.link.text), maxLinkText)})
 }
 
 // breakLine ends the current line, if it has any text. Inside a

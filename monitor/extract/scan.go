@@ -18,7 +18,8 @@ import (
 // inside markup, a script holding "<!--" (the tokenizer's escaped-script
 // states). Shape then starts again with the tokenizer. A tag whose
 // attributes the scanner cannot decode itself is handed to a tokenizer
-// alone (see TagAttr). TestScannerAgreesWithTokenizer and
+// alone (see TagAttr); past maxAlone such tokens, the scanner gives up
+// after the current one. TestScannerAgreesWithTokenizer and
 // FuzzScannerAgreesWithTokenizer hold the two to the same tokens.
 //
 // Each function below is a port of the tokenizer's function of the same
@@ -38,13 +39,36 @@ type scanner struct {
 	allowCDATA bool
 	data       [2]int // a comment's text: where it starts and ends
 
-	raw       []byte   // the current token's bytes
-	nameStart int      // of the current tag's name
-	nameEnd   int      //
-	attrs     [][4]int // the current start tag's attributes: key start, end, value start, end
-	returned  int      // attributes TagAttr returned
-	scratch   []byte   // keys lowercased, values unescaped: valid until the next tag
+	raw       []byte              // the current token's bytes
+	nameStart int                 // of the current tag's name
+	nameEnd   int                 //
+	attrs     [][4]int            // the current start tag's attributes: key start, end, value start, end
+	names     map[string]struct{} // of attrs, lowercase, once there are manyAttributes (seen)
+	lower     []byte              // a key lowercased, for names
+	returned  int                 // attributes TagAttr returned
+	scratch   []byte              // keys lowercased, values unescaped: valid until the next tag
 	slow      *html.Tokenizer
+	alone     int // tokens handed to a tokenizer alone (tokenizer)
+}
+
+// maxAlone is how many tokens of a page are handed to a tokenizer alone
+// before the scanner gives up on the page: each costs a tokenizer (a 4 KB
+// buffer), so that a hostile page of tags full of carriage returns cost
+// twenty times what reading it with one tokenizer does. Real pages have a
+// doctype and few such tags, if any (both histories: the doctype alone).
+const maxAlone = 256
+
+// tokenizer returns a tokenizer that has read the current token alone,
+// as the tokenizer reading the page read it (it starts each token in the
+// data state); past maxAlone of them, the scanner gives up after this
+// token.
+func (s *scanner) tokenizer() *html.Tokenizer {
+	if s.alone++; s.alone > maxAlone {
+		s.failed = true
+	}
+	t := html.NewTokenizer(bytes.NewReader(s.raw))
+	t.Next()
+	return t
 }
 
 func newScanner(page []byte) *scanner {
@@ -58,6 +82,9 @@ func (s *scanner) Raw() []byte { return s.raw }
 // the page or when the scanner gave up (failed).
 func (s *scanner) Next() html.TokenType {
 	s.attrs, s.returned, s.slow, s.rawText = s.attrs[:0], 0, nil, ""
+	if len(s.names) > 0 {
+		clear(s.names)
+	}
 	if s.failed || s.pos >= len(s.page) && s.rawTag == "" {
 		return s.token(html.ErrorToken, s.pos)
 	}
@@ -257,14 +284,49 @@ func (s *scanner) readTag(p int, save bool) (end int, ok bool) {
 }
 
 // seen reports whether the tag has an attribute named key already (the
-// tokenizer keeps the first of the same name, ASCII case folded).
+// tokenizer keeps the first of the same name, ASCII case folded); if not,
+// the caller keeps key. Past a few attributes the names go in a set: a
+// hostile tag of thousands of distinct attributes would make the search
+// quadratic (a 256 KB tag took 2.4 s).
 func (s *scanner) seen(key []byte) bool {
-	for _, a := range s.attrs {
-		if a[1]-a[0] == len(key) && equalFold(s.page[a[0]:a[1]], key) {
-			return true
+	if len(s.attrs) < manyAttributes {
+		for _, a := range s.attrs {
+			if a[1]-a[0] == len(key) && equalFold(s.page[a[0]:a[1]], key) {
+				return true
+			}
+		}
+		return false
+	}
+	if s.names == nil {
+		s.names = make(map[string]struct{}, 2*manyAttributes)
+	}
+	if len(s.names) == 0 {
+		for _, a := range s.attrs {
+			s.lower = appendLower(s.lower[:0], s.page[a[0]:a[1]])
+			s.names[string(s.lower)] = struct{}{}
 		}
 	}
+	s.lower = appendLower(s.lower[:0], key)
+	if _, ok := s.names[string(s.lower)]; ok {
+		return true
+	}
+	s.names[string(s.lower)] = struct{}{}
 	return false
+}
+
+// manyAttributes is how many attributes a tag has before seen keeps their
+// names in a set: more than real pages' tags have (the most in both histories is 5).
+const manyAttributes = 32
+
+// appendLower appends b to dst, ASCII lowercased.
+func appendLower(dst, b []byte) []byte {
+	for _, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 func (s *scanner) skipWhiteSpace(p int) int {
@@ -404,10 +466,7 @@ func (s *scanner) TagAttr() (key, val []byte, more bool) {
 	if s.returned == 0 {
 		s.scratch = s.scratch[:0]
 		if s.needsTokenizer() {
-			// The tokenizer decodes this tag alone (the same tokens as in
-			// the page, which it started in the same state).
-			s.slow = html.NewTokenizer(bytes.NewReader(s.raw))
-			s.slow.Next()
+			s.slow = s.tokenizer()
 			s.returned = len(s.attrs)
 			return s.slow.TagAttr()
 		}

@@ -57,6 +57,21 @@ func scannerAgrees(page []byte) (gaveUp bool, difference string) {
 	}
 }
 
+// manyAttributesTags is a tag of n distinct attributes a<from>, a<from+1>…,
+// each followed by one of the same name, another case, again, and a tag
+// of the same.
+func manyAttributesTags(n, from int) string {
+	var b strings.Builder
+	for range 2 {
+		b.WriteString("<p")
+		for i := from; i < from+n; i++ {
+			fmt.Fprintf(&b, " a%d=%d A%d=dup", i, i, i-i%2)
+		}
+		b.WriteString(">x</p>")
+	}
+	return b.String()
+}
+
 // TestScannerAgreesWithTokenizer holds the scanner to the tokenizer on the
 // markup each of its functions ports, the edges of the page included; on
 // what it gives up on, Shape reads with the tokenizer instead.
@@ -95,6 +110,10 @@ func TestScannerAgreesWithTokenizer(t *testing.T) {
 		{page: `<table><tr><td>1<td>2</table><template><p>t</template>`},
 		{page: `<b class="x"><i>nested</b></i><font color=red face=x size=2>f</font>`},
 		{page: `<meta http-equiv="Content-Language" content="en"><base href="/x/">`},
+		// Past manyAttributes, seen keeps a set: duplicates of names kept
+		// before it and after it, case folded, and a second tag that
+		// must not find the first's names.
+		{page: manyAttributesTags(3*manyAttributes, 0) + manyAttributesTags(manyAttributes+1, manyAttributes)},
 		// The scanner gives up on these; the tokenizer reads them.
 		{page: `<script><!-- if (a) { } --></script>`, gaveUp: true},
 		{page: `text <p class="open`, gaveUp: true},
@@ -108,6 +127,9 @@ func TestScannerAgreesWithTokenizer(t *testing.T) {
 		{page: `<!doctype html`, gaveUp: true},
 		{page: `<? pi`, gaveUp: true},
 		{page: `</ bogus`, gaveUp: true},
+		// Tags handed to a tokenizer alone, up to maxAlone of them.
+		{page: strings.Repeat("<p\rclass=x>t", maxAlone)},
+		{page: strings.Repeat("<p\rclass=x>t", maxAlone+1), gaveUp: true},
 	} {
 		gaveUp, difference := scannerAgrees([]byte(tc.page))
 		if difference != "" {

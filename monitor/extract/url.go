@@ -55,7 +55,7 @@ func linkBase(pageURL, baseHref string) *url.URL {
 	if baseHref == "" {
 		return page
 	}
-	b, err := url.Parse(strings.TrimSpace(baseHref))
+	b, err := url.Parse(strings.Clone(strings.TrimSpace(baseHref))) // not to keep the page: see extractTree
 	if err != nil {
 		return page
 	}
