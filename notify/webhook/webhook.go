@@ -103,17 +103,25 @@ type Delivery struct {
 const maxChatText = 3000
 
 // Body returns the request body and its content type for the format.
+//
+// The chat formats carry a summary that quotes the page (an objection
+// form's link text): what the chat would read as markup in it is escaped,
+// so that a page can neither mention a whole channel nor dress a link up
+// as another (Slack's <!channel> and <url|text>, Mattermost's @all,
+// markdown's [text](url)).
 func Body(format string, d *Delivery) ([]byte, string, error) {
-	text := chatText(d)
 	var v any
 	switch format {
 	case "", FormatJSON:
 		return d.JSON, "application/json", nil
-	case FormatSlack, FormatMattermost:
-		v = map[string]string{"text": text}
+	case FormatSlack:
+		v = map[string]string{"text": chatText(d, slackEscaper.Replace)}
+	case FormatMattermost:
+		v = map[string]string{"text": chatText(d, mattermostEscaper.Replace)}
 	case FormatDiscord:
-		// Discord refuses content over 2000 characters.
-		v = map[string]any{"content": cut(text, 1900), "allowed_mentions": map[string][]string{"parse": {}}}
+		// Discord refuses content over 2000 characters; allowed_mentions
+		// keeps it from pinging anyone.
+		v = map[string]any{"content": cut(chatText(d, markdownEscaper.Replace), 1900), "allowed_mentions": map[string][]string{"parse": {}}}
 	case FormatNtfy:
 		return []byte(cut(d.Text, maxChatText)), "text/plain; charset=utf-8", nil
 	default:
@@ -126,15 +134,40 @@ func Body(format string, d *Delivery) ([]byte, string, error) {
 	return b, "application/json", nil
 }
 
-func chatText(d *Delivery) string {
-	t := d.Title
+// chatText is the message of a chat format: the title and the text,
+// escaped, then the link to the event (policywatch's own).
+func chatText(d *Delivery, escape func(string) string) string {
+	t := escape(d.Title)
 	if d.Text != "" {
-		t += "\n" + d.Text
+		t += "\n" + escape(d.Text)
 	}
 	if d.Link != "" {
 		t += "\n" + d.Link
 	}
 	return cut(t, maxChatText)
+}
+
+// markdownSpecials are the characters Discord's and Mattermost's markdown
+// read as formatting, links, quotes or headings; a backslash makes each
+// a plain character.
+var markdownSpecials = []string{"\\", "[", "]", "*", "_", "~", "`", "|", "<", ">", "#"}
+
+var (
+	// slackEscaper is Slack's rule for message text: &, < and > as
+	// entities; without < no mention or link can be written.
+	slackEscaper    = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	markdownEscaper = strings.NewReplacer(markdownPairs()...)
+	// Mattermost has no allowed_mentions: a zero-width space after "@"
+	// keeps @all, @channel, @here and @name from being read as mentions.
+	mattermostEscaper = strings.NewReplacer(append(markdownPairs(), "@", "@\u200b")...)
+)
+
+func markdownPairs() []string {
+	var pairs []string
+	for _, c := range markdownSpecials {
+		pairs = append(pairs, c, "\\"+c)
+	}
+	return pairs
 }
 
 // Sign returns the signature header value of body: "sha256=" and the hex

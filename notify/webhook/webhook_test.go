@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -83,6 +84,39 @@ func TestBody(t *testing.T) {
 		body, _, err := Body(format, d)
 		if err != nil || string(body) != want {
 			t.Errorf("%s: %s (%v), want %s", format, body, err, want)
+		}
+	}
+}
+
+// TestBodyEscapesThePage: a summary quoting a hostile page (an objection
+// form's link text) reaches each chat as text: no channel-wide mention,
+// no link dressed up as another, no formatting.
+func TestBodyEscapesThePage(t *testing.T) {
+	d := &Delivery{ID: "8", Kind: "change", Severity: "notable", JSON: []byte(`{"id":8}`),
+		Title: "nimbus: change (notable)",
+		Text:  `Objection form "<!channel> @all <https://evil.example|form> [click](https://evil.example) & *now* #1 a_b" moved`,
+		Link:  "https://pw.example/events/8"}
+	for _, tc := range []struct{ format, key, want string }{
+		{FormatSlack, "text", "nimbus: change (notable)\n" +
+			`Objection form "&lt;!channel&gt; @all &lt;https://evil.example|form&gt; [click](https://evil.example) &amp; *now* #1 a_b" moved` +
+			"\nhttps://pw.example/events/8"},
+		{FormatMattermost, "text", "nimbus: change (notable)\n" +
+			"Objection form \"\\<!channel\\> @\u200ball \\<https://evil.example\\|form\\> \\[click\\](https://evil.example) & \\*now\\* \\#1 a\\_b\" moved" +
+			"\nhttps://pw.example/events/8"},
+		{FormatDiscord, "content", "nimbus: change (notable)\n" +
+			"Objection form \"\\<!channel\\> @all \\<https://evil.example\\|form\\> \\[click\\](https://evil.example) & \\*now\\* \\#1 a\\_b\" moved" +
+			"\nhttps://pw.example/events/8"},
+	} {
+		body, _, err := Body(tc.format, d)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.format, err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatalf("%s: %v: %s", tc.format, err, body)
+		}
+		if got := m[tc.key]; got != tc.want {
+			t.Errorf("%s: %q,\nwant %q", tc.format, got, tc.want)
 		}
 	}
 }
