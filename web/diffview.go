@@ -19,7 +19,18 @@ type diffView struct {
 	LinesAdded, LinesRemoved int
 	WordsAdded, WordsRemoved int
 	Degraded                 bool
+	// Shown is how many of the diff's lines the view holds; Cut says it
+	// holds not all of them (past maxDiffLines), and NotShown how many
+	// changed lines it leaves out.
+	Shown, NotShown int
+	Cut             bool
 }
+
+// maxDiffLines is how many lines of a diff the change view shows: a whole
+// policy text is a few thousand lines, and a page can make one of 300,000
+// changed lines, whose view took 13 s and 700 MB to make and 134 MB to
+// send.
+const maxDiffLines = 10_000
 
 type hunkView struct {
 	// Skipped is the number of unchanged lines between the previous hunk
@@ -48,9 +59,9 @@ type sideRow struct {
 	Left, Right *lineView
 }
 
-// newDiffView converts d. side says whether to build the side-by-side
-// rows (otherwise the inline lines).
-func newDiffView(d *diff.Result, side bool) diffView {
+// newDiffView converts d, up to maxLines of its lines. side says whether
+// to build the side-by-side rows (otherwise the inline lines).
+func newDiffView(d *diff.Result, side bool, maxLines int) diffView {
 	v := diffView{
 		LinesAdded: d.LinesAdded, LinesRemoved: d.LinesRemoved,
 		WordsAdded: d.WordsAdded, WordsRemoved: d.WordsRemoved,
@@ -58,6 +69,18 @@ func newDiffView(d *diff.Result, side bool) diffView {
 	}
 	nextOld := 1 // first old line not shown yet
 	for _, h := range d.Hunks {
+		if v.Shown+len(h.Lines) > maxLines {
+			v.Cut = true
+			v.NotShown = changedLines(h.Lines[maxLines-v.Shown:])
+			for _, rest := range d.Hunks[len(v.Hunks)+1:] {
+				v.NotShown += changedLines(rest.Lines)
+			}
+			h.Lines = h.Lines[:maxLines-v.Shown]
+			if len(h.Lines) == 0 {
+				break
+			}
+		}
+		v.Shown += len(h.Lines)
 		hv := hunkView{Header: hunkHeader(h)}
 		if first := firstOldLine(h); first > 0 {
 			hv.Skipped = first - nextOld
@@ -75,8 +98,22 @@ func newDiffView(d *diff.Result, side bool) diffView {
 			hv.Lines = lines
 		}
 		v.Hunks = append(v.Hunks, hv)
+		if v.Cut {
+			break
+		}
 	}
 	return v
+}
+
+// changedLines counts the lines of lines that are not Equal.
+func changedLines(lines []diff.Line) int {
+	n := 0
+	for _, l := range lines {
+		if l.Op != diff.Equal {
+			n++
+		}
+	}
+	return n
 }
 
 func firstOldLine(h diff.Hunk) int {

@@ -340,7 +340,18 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 		if v.Full {
 			context = math.MaxInt32
 		}
-		dv := newDiffView(diff.Compute(v.Old.Text, v.New.Text, context), !v.Inline)
+		// One diff is made at a time: the diff of a page made to be huge
+		// (20 MB of text, 330,000 lines) takes two seconds and 350 MB, and
+		// a few requests at once would take a small server's memory. A
+		// real policy's takes milliseconds.
+		select {
+		case s.diffs <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		d := diff.Compute(v.Old.Text, v.New.Text, context)
+		dv := newDiffView(d, !v.Inline, maxDiffLines)
+		<-s.diffs
 		dv.Lang = v.New.Language
 		v.Diff = &dv
 		if v.Analysis != nil {

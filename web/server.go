@@ -86,6 +86,7 @@ type Server struct {
 	assets map[string]string // asset name → URL with a content hash
 	feeds  atomic.Bool       // a mounted handler serves /feeds/all.atom
 	bufs   sync.Pool         // *bytes.Buffer of rendered pages
+	diffs  chan struct{}     // held while a change view's diff is made
 	health func() error      // see WithHealth
 }
 
@@ -136,7 +137,8 @@ func New(cfg Config, r Reader, opts ...Option) (*Server, error) {
 	s := &Server{
 		cfg: cfg, reader: r, log: slog.Default(), now: time.Now,
 		public: http.NewServeMux(), private: http.NewServeMux(),
-		bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		bufs:  sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		diffs: make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o(s)

@@ -17,7 +17,7 @@ func TestSideBySidePairsChangedLines(t *testing.T) {
 	oldText := "intro\nEffective April 7, 2025\nkept\nremoved paragraph\nend\n"
 	newText := "intro\nEffective May 27, 2025\nkept\nadded one\nadded two\nend\n"
 	d := diff.Compute(oldText, newText, 1)
-	v := newDiffView(d, true)
+	v := newDiffView(d, true, maxDiffLines)
 	var rows []string
 	for _, h := range v.Hunks {
 		for _, r := range h.Rows {
@@ -69,7 +69,7 @@ func TestDiffViewCountsSkippedLines(t *testing.T) {
 	}
 	newLines[9], newLines[24] = "line ten", "line twenty-five"
 	d := diff.Compute(strings.Join(oldLines, "\n")+"\n", strings.Join(newLines, "\n")+"\n", 2)
-	v := newDiffView(d, false)
+	v := newDiffView(d, false, maxDiffLines)
 	if len(v.Hunks) != 2 {
 		t.Fatalf("%d hunks, want 2", len(v.Hunks))
 	}
@@ -186,5 +186,55 @@ func TestEventKindMenuHasEveryKind(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("menu kinds %v, want those of monitor.EventKinds %v", eventKinds, monitor.EventKinds)
+	}
+}
+
+// TestDiffViewIsCut: past maxLines the view stops, in a hunk if need be,
+// and says how many changed lines it leaves out.
+func TestDiffViewIsCut(t *testing.T) {
+	var oldLines, newLines []string
+	for i := 1; i <= 30; i++ {
+		oldLines = append(oldLines, fmt.Sprintf("line %d", i))
+		newLines = append(newLines, fmt.Sprintf("line %d", i))
+	}
+	newLines[9], newLines[24], newLines[27] = "line ten", "line twenty-five", "line twenty-eight"
+	// Hunk 1: lines 8, 9, −10, +10, 11, 12; hunk 2: 23, 24, −25, +25, 26,
+	// 27, −28, +28, 29, 30.
+	d := diff.Compute(strings.Join(oldLines, "\n")+"\n", strings.Join(newLines, "\n")+"\n", 2)
+	if len(d.Hunks) != 2 || len(d.Hunks[0].Lines) != 6 || len(d.Hunks[1].Lines) != 10 {
+		t.Fatalf("hunks %+v, want 2 of 6 and 10 lines", d.Hunks)
+	}
+	for _, tc := range []struct {
+		maxLines, hunks, shown, notShown int
+		cut                              bool
+	}{
+		{maxLines: 100, hunks: 2, shown: 16},
+		{maxLines: 16, hunks: 2, shown: 16},
+		{maxLines: 14, hunks: 2, shown: 14, cut: true},            // 29 and 30 left out: unchanged
+		{maxLines: 8, hunks: 2, shown: 8, notShown: 4, cut: true}, // hunk 2's first two lines
+		{maxLines: 6, hunks: 1, shown: 6, notShown: 4, cut: true}, // hunk 1 whole
+		{maxLines: 3, hunks: 1, shown: 3, notShown: 5, cut: true}, // 8, 9, −10: +10 left out, and hunk 2
+	} {
+		for _, side := range []bool{false, true} {
+			v := newDiffView(d, side, tc.maxLines)
+			shown := 0
+			for _, h := range v.Hunks {
+				if side {
+					for _, r := range h.Rows {
+						if r.Left != nil && r.Right != nil && r.Left != r.Right {
+							shown += 2
+						} else {
+							shown++
+						}
+					}
+				} else {
+					shown += len(h.Lines)
+				}
+			}
+			if len(v.Hunks) != tc.hunks || v.Shown != tc.shown || shown != tc.shown || v.NotShown != tc.notShown || v.Cut != tc.cut {
+				t.Errorf("at most %d lines (side %v): %d hunks, %d lines shown (Shown %d), %d not shown, cut %v; want %d, %d, %d, %v",
+					tc.maxLines, side, len(v.Hunks), shown, v.Shown, v.NotShown, v.Cut, tc.hunks, tc.shown, tc.notShown, tc.cut)
+			}
+		}
 	}
 }
