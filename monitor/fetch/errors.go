@@ -28,6 +28,7 @@ const (
 	KindHTTPStatus        ErrorKind = "http_status"        // the final response was not 2xx (nor 304 to a conditional request)
 	KindTooLarge          ErrorKind = "too_large"          // the body, raw or decompressed, exceeds Options.MaxBody
 	KindRedirectLoop      ErrorKind = "redirect_loop"      // more than Options.MaxRedirects redirects
+	KindRedirectPrivate   ErrorKind = "redirect_private"   // a page asked of a public address redirected to a private one (see Client)
 	KindTruncated         ErrorKind = "truncated"          // the body ended early: shorter than Content-Length, or a cut compressed stream
 	KindDecode            ErrorKind = "decode"             // the Content-Encoding could not be undone (corrupt gzip, deflate or br, or an unknown coding)
 	KindInvalidRequest    ErrorKind = "invalid_request"    // the Request itself is unusable (bad URL, scheme or header); no HTTP request was made
@@ -106,6 +107,7 @@ var kindLabels = map[ErrorKind]string{
 	KindHTTPStatus:        "unexpected HTTP status",
 	KindTooLarge:          "body too large",
 	KindRedirectLoop:      "too many redirects",
+	KindRedirectPrivate:   "redirect to a private address refused",
 	KindTruncated:         "body truncated",
 	KindDecode:            "cannot undo Content-Encoding",
 	KindInvalidRequest:    "invalid request",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -83,10 +84,25 @@ func (o Options) withDefaults() Options {
 
 // Client fetches pages. It is safe for concurrent use; all its fetches share
 // one connection pool and one per-host interval.
+//
+// A page asked of a public address is not followed by a redirect to a
+// private one — loopback, a private network, link-local (a cloud's
+// metadata service at 169.254.169.254), shared address space — so that a
+// page on the internet cannot make a home server fetch, store and show
+// its router's or its own pages as evidence. A page asked of a private
+// address (an intranet's policy, a test server) may redirect anywhere.
+// Each redirect's host is resolved before it is followed; a host whose
+// answer changes between that and the connection (DNS rebinding) is not
+// caught.
 type Client struct {
 	opts  Options
 	http  *http.Client
 	hosts *hostGate
+
+	// public says whether an address is on the internet at large (tests
+	// pin it: they only have loopback); lookup resolves a host name.
+	public func(netip.Addr) bool
+	lookup func(ctx context.Context, host string) ([]netip.Addr, error)
 
 	// jitter picks the wait before a retry from [0, ceiling]; tests pin it.
 	jitter func(ceiling time.Duration) time.Duration
@@ -119,7 +135,41 @@ func New(opts Options) *Client {
 		},
 		hosts:  newHostGate(opts.HostInterval),
 		jitter: fullJitter,
+		public: publicAddr,
+		lookup: func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+		},
 	}
+}
+
+// sharedAddressSpace is 100.64.0.0/10 (RFC 6598), a carrier's NAT: not
+// the internet at large.
+var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
+
+// publicAddr reports whether a is an address of the internet at large:
+// not loopback, private, link-local, multicast, unspecified or shared.
+func publicAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	return a.IsGlobalUnicast() && !a.IsPrivate() && !sharedAddressSpace.Contains(a)
+}
+
+// isPublic reports whether host (a name or an address) is public: for a
+// name, whether every address it resolves to is. A name that does not
+// resolve is not public; known says whether it resolved.
+func (c *Client) isPublic(ctx context.Context, host string) (public, known bool, private netip.Addr) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return c.public(a), true, a
+	}
+	addrs, err := c.lookup(ctx, host)
+	if err != nil || len(addrs) == 0 {
+		return false, false, netip.Addr{}
+	}
+	for _, a := range addrs {
+		if !c.public(a) {
+			return false, true, a
+		}
+	}
+	return true, true, netip.Addr{}
 }
 
 // CloseIdleConnections closes the pooled connections that are idle, for a
@@ -279,6 +329,7 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 	// count, network time does.
 	budget := c.opts.Timeout
 	header = header.Clone()
+	var publicOrigin *bool // whether target's first host is public, known at the first redirect
 	for hop := 0; ; hop++ {
 		start, err := c.hosts.wait(ctx, target.Hostname())
 		if err != nil {
@@ -313,6 +364,16 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 			next, err := nextHop(target, resp)
 			if err != nil {
 				return fail(&Error{Kind: KindOther, Status: resp.StatusCode, Err: err})
+			}
+			if publicOrigin == nil {
+				public, _, _ := c.isPublic(ctx, target.Hostname())
+				publicOrigin = &public
+			}
+			// A name that does not resolve is left to the connection to
+			// report.
+			if public, known, addr := c.isPublic(ctx, next.Hostname()); *publicOrigin && known && !public {
+				return fail(&Error{Kind: KindRedirectPrivate, Status: resp.StatusCode,
+					Err: fmt.Errorf("HTTP %d redirects to %q, which is %s; the page was asked of a public address", resp.StatusCode, next.Redacted(), addr)})
 			}
 			if next.Host != target.Host {
 				// As net/http does: credentials stay with their host.

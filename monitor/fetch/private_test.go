@@ -1,0 +1,109 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+// TestRedirectFromPublicToPrivateIsRefused: a page asked of a public
+// address may not redirect to a private one (a home router, a cloud's
+// metadata service); a page asked of a private address may. Here only
+// loopback exists: the test's client takes 127.0.0.1 for public and the
+// rest of 127.0.0.0/8 for private, and resolves "public.test" and
+// "private.test" to one and the other.
+func TestRedirectFromPublicToPrivateIsRefused(t *testing.T) {
+	listen := func(addr string, h http.Handler) *httptest.Server {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Skipf("cannot listen on %s: %v", addr, err)
+		}
+		srv := httptest.NewUnstartedServer(h)
+		srv.Listener.Close()
+		srv.Listener = ln
+		srv.Start()
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("<p>policy</p>")) })
+	private := listen("127.0.0.2:0", page)
+	_, privatePort, _ := net.SplitHostPort(private.Listener.Addr().String())
+	var public *httptest.Server
+	public = listen("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/policy":
+			page(w, r)
+		default:
+			http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
+		}
+	}))
+	_, publicPort, _ := net.SplitHostPort(public.Listener.Addr().String())
+
+	client := New(testOptions())
+	client.public = func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.1") }
+	client.lookup = func(_ context.Context, host string) ([]netip.Addr, error) {
+		switch host {
+		case "public.test":
+			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+		case "private.test":
+			return []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")}, nil
+		}
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	client.http.Transport.(*http.Transport).DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		// The names reach the server listening on their port.
+		if host, port, _ := net.SplitHostPort(addr); strings.HasSuffix(host, ".test") {
+			addr = net.JoinHostPort("127.0.0.1", port)
+			if port == privatePort {
+				addr = net.JoinHostPort("127.0.0.2", port)
+			}
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+
+	for _, tc := range []struct {
+		name, from, to string
+		refused        bool
+	}{
+		{"public to public", "http://127.0.0.1:" + publicPort, "http://public.test:" + publicPort + "/policy", false},
+		{"public to a private address", "http://127.0.0.1:" + publicPort, "http://127.0.0.2:" + privatePort + "/", true},
+		{"public to a name with a private address", "http://public.test:" + publicPort, "http://private.test:" + privatePort + "/", true},
+		{"public to a private address, IPv6", "http://127.0.0.1:" + publicPort, "http://[::1]:" + privatePort + "/", true},
+		{"private to private", "http://private.test:" + publicPort, "http://127.0.0.2:" + privatePort + "/", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, attempts, err := client.Fetch(t.Context(), Request{URL: tc.from + "/go?to=" + tc.to})
+			if !tc.refused {
+				if err != nil || string(resp.Body) != "<p>policy</p>" {
+					t.Fatalf("Fetch: %v, want the page", err)
+				}
+				return
+			}
+			var fe *Error
+			if !errors.As(err, &fe) || fe.Kind != KindRedirectPrivate || fe.Transient() || fe.Status != http.StatusFound {
+				t.Fatalf("Fetch: %v, want a redirect_private error, not retried", err)
+			}
+			if len(attempts) != 1 || !strings.Contains(err.Error(), "redirect to a private address refused after 1 attempt: HTTP 302 redirects to") {
+				t.Errorf("%d attempts, error %q", len(attempts), err)
+			}
+		})
+	}
+}
+
+func TestPublicAddr(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"93.184.215.14": true, "157.240.1.35": true, "2a03:2880:f10c:83:face:b00c:0:25de": true,
+		"127.0.0.1": false, "::1": false, "10.1.2.3": false, "172.16.0.1": false, "192.168.1.1": false,
+		"169.254.169.254": false, "fe80::1": false, "fd00::1": false, "100.64.0.1": false, "0.0.0.0": false,
+		"::": false, "224.0.0.1": false, "::ffff:192.168.1.1": false, "::ffff:157.240.1.35": true,
+	} {
+		if got := publicAddr(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("publicAddr(%s) = %v, want %v", addr, got, want)
+		}
+	}
+}
