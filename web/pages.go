@@ -340,18 +340,10 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 		if v.Full {
 			context = math.MaxInt32
 		}
-		// One diff is made at a time: the diff of a page made to be huge
-		// (20 MB of text, 330,000 lines) takes two seconds and 350 MB, and
-		// a few requests at once would take a small server's memory. A
-		// real policy's takes milliseconds.
-		select {
-		case s.diffs <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
+		dv, err := s.diffView(ctx, v.Old.Text, v.New.Text, context, !v.Inline)
+		if err != nil {
+			return err
 		}
-		d := diff.Compute(v.Old.Text, v.New.Text, context)
-		dv := newDiffView(d, !v.Inline, maxDiffLines)
-		<-s.diffs
 		dv.Lang = v.New.Language
 		v.Diff = &dv
 		if v.Analysis != nil {
@@ -394,6 +386,20 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 		v.Origin = &o
 	}
 	return s.render(w, http.StatusOK, "event", v)
+}
+
+// diffView makes the change view of two texts (see newDiffView), one at a
+// time: the diff of a page made to be huge (20 MB of text, 330,000 lines)
+// takes two seconds and 350 MB, and a few requests at once would take a
+// small server's memory. A real policy's takes milliseconds.
+func (s *Server) diffView(ctx context.Context, oldText, newText string, contextLines int, side bool) (diffView, error) {
+	select {
+	case s.diffs <- struct{}{}:
+	case <-ctx.Done():
+		return diffView{}, ctx.Err()
+	}
+	defer func() { <-s.diffs }()
+	return newDiffView(diff.Compute(oldText, newText, contextLines), side, maxDiffLines), nil
 }
 
 // eventOrigin tells where the snapshot of an imported event came from.
