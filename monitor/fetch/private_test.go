@@ -33,8 +33,7 @@ func TestRedirectFromPublicToPrivateIsRefused(t *testing.T) {
 	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("<p>policy</p>")) })
 	private := listen("127.0.0.2:0", page)
 	_, privatePort, _ := net.SplitHostPort(private.Listener.Addr().String())
-	var public *httptest.Server
-	public = listen("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	public := listen("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/policy":
 			page(w, r)
