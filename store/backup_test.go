@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,28 +34,83 @@ func TestFilesAreOwnersOnly(t *testing.T) {
 	}
 }
 
-// TestCheckFile: CheckFile passes a backup and refuses a file that is no
-// sound database, naming it (restore refuses such a file with it; a
-// backup that fails it is never renamed into place). A backup that fails
-// half way is TestBackupOnAFullDiskLeavesNothing's.
+// TestCheckFile: CheckFile passes a backup and refuses, naming it, a file
+// that is not a policywatch database restore could put in place of the
+// database (a backup that fails it is never renamed into place either):
+// not there, empty (which SQLite opens as an empty database), no database,
+// another program's sound SQLite database, a newer policywatch's. A
+// backup that fails half way is TestBackupOnAFullDiskLeavesNothing's.
 func TestCheckFile(t *testing.T) {
+	ctx := context.Background()
 	db, _ := openDB(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "nightly.db")
-	if err := db.Backup(context.Background(), path); err != nil {
+	if err := db.Backup(ctx, path); err != nil {
 		t.Fatal(err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 || entries[0].Name() != "nightly.db" {
 		t.Fatalf("after a backup the folder holds %v, want nightly.db alone", entries)
 	}
-	if err := CheckFile(context.Background(), path); err != nil {
+	if err := CheckFile(ctx, path); err != nil {
 		t.Errorf("the backup: %v", err)
 	}
-	broken := filepath.Join(dir, "broken.db")
-	if err := os.WriteFile(broken, []byte(strings.Repeat("not a database ", 400)), 0o600); err != nil {
+
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	sqliteFile := func(name string, statements ...string) string {
+		p := filepath.Join(dir, name)
+		c, err := sql.Open("sqlite", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		for _, st := range statements {
+			if _, err := c.Exec(st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	copyOf := func(name string) string {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return write(name, data)
+	}
+	ms, err := migrations()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckFile(context.Background(), broken); err == nil || !strings.Contains(err.Error(), "broken.db") {
-		t.Errorf("CheckFile of a file that is no database: %v", err)
+	newer := copyOf("newer.db")
+	sqliteFile("newer.db", fmt.Sprintf(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (%d, 'future.sql', 1)`, len(ms)+1))
+	noEvents := copyOf("no-events.db")
+	sqliteFile("no-events.db", `DROP TABLE events`)
+
+	for _, tc := range []struct {
+		name, path, want string
+	}{
+		{"no such file", filepath.Join(dir, "nothere.db"), "nothere.db: no such file"},
+		{"a folder", dir, "is a folder"},
+		{"empty", write("empty.db", nil), "empty.db is empty"},
+		{"not a database", write("broken.db", []byte(strings.Repeat("not a database ", 400))), "broken.db"},
+		{"another program's database", sqliteFile("other.db", `CREATE TABLE notes (body TEXT)`, `INSERT INTO notes VALUES ('x')`), "other.db is an SQLite database but not a policywatch one (it has no schema_migrations table)"},
+		{"a policywatch database missing a table", noEvents, "no events table"},
+		{"a newer policywatch's database", newer, "newer.db: database schema is newer than this policywatch: schema version"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckFile(ctx, tc.path)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("CheckFile(%s) = %v, want an error with %q", filepath.Base(tc.path), err, tc.want)
+			}
+		})
+	}
+	if err := CheckFile(ctx, newer); !errors.Is(err, ErrSchemaTooNew) {
+		t.Errorf("a newer database: %v, want ErrSchemaTooNew", err)
 	}
 }

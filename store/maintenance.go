@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -51,8 +52,10 @@ func (db *DB) Backup(ctx context.Context, path string) (err error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	// VACUUM INTO accepts an empty file; CreateTemp makes one 0600.
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".partial-*")
+	// VACUUM INTO accepts an empty file; CreateTemp makes one 0600. The
+	// pid in its name lets SweepInterruptedBackups tell it from the copy
+	// of a backup that was killed.
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+partialMark+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -75,10 +78,79 @@ func (db *DB) Backup(ctx context.Context, path string) (err error) {
 	return nil
 }
 
-// CheckFile runs SQLite's integrity check on the database file at path,
-// read only, without opening it as a policywatch database (no migration,
-// no write-ahead log beside it): nil when it reports "ok".
+// partialMark is in the name of the copy a backup writes before it checks
+// it and names it as asked: .NAME.partial-PID-RANDOM, and SQLite's
+// .NAME.partial-PID-RANDOM-journal beside it while it writes.
+const partialMark = ".partial-"
+
+// stalePartial is how long a partial copy whose writer is gone is left
+// alone all the same: the pid is only this machine's (a backup folder
+// shared with a container or another host may hold another machine's
+// backup in progress, which VACUUM INTO keeps writing to).
+const stalePartial = 10 * time.Minute
+
+// SweepInterruptedBackups removes from dir the partial copies that
+// backups killed half way (kill -9, a power cut) left behind: those whose
+// process no longer runs and that were last written more than 10 minutes
+// ago. A backup that fails otherwise removes its own. It returns the
+// names removed, and the first error of a removal, going on with the
+// others.
+func SweepInterruptedBackups(dir string, now time.Time) (removed []string, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("sweep interrupted backups: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		_, rest, ok := strings.Cut(name, partialMark)
+		if !ok || !strings.HasPrefix(name, ".") || !e.Type().IsRegular() {
+			continue
+		}
+		digits, _, _ := strings.Cut(rest, "-")
+		pid, perr := strconv.Atoi(digits)
+		if perr != nil || pid <= 0 || pid == os.Getpid() || !processGone(pid) {
+			continue
+		}
+		info, ierr := e.Info()
+		if ierr != nil || now.Sub(info.ModTime()) < stalePartial {
+			continue
+		}
+		if rerr := os.Remove(filepath.Join(dir, name)); rerr != nil {
+			if !errors.Is(rerr, fs.ErrNotExist) && err == nil {
+				err = fmt.Errorf("sweep interrupted backups: %w", rerr)
+			}
+			continue
+		}
+		removed = append(removed, name)
+	}
+	return removed, err
+}
+
+// CheckFile checks that the file at path is a policywatch database fit to
+// be restored: SQLite's integrity check reports "ok" and its schema is one
+// a policywatch wrote (schema_migrations, at a version this binary knows,
+// and the watches and events tables). It opens the file read only, as no
+// policywatch database (no migration, no write-ahead log beside it). An
+// empty file passes SQLite's check, as does any other program's database:
+// put in place of the database, either would be taken for a new one and
+// its history lost without a word.
 func CheckFile(ctx context.Context, path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s: no such file", path)
+		}
+		return err
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("%s is a folder, not a database file", path)
+	}
+	if fi.Size() == 0 {
+		return fmt.Errorf("%s is empty, not a policywatch database", path)
+	}
 	c, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		return err
@@ -90,6 +162,43 @@ func CheckFile(ctx context.Context, path string) error {
 	}
 	if report != "ok" {
 		return fmt.Errorf("%s fails SQLite's integrity check: %s", path, report)
+	}
+	return checkSchema(ctx, c, path)
+}
+
+// checkSchema says whether the database q is one a policywatch wrote, at a
+// schema version this binary knows.
+func checkSchema(ctx context.Context, q querier, path string) error {
+	rows, err := q.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table'`)
+	if err != nil {
+		return fmt.Errorf("%s: read its tables: %w", path, err)
+	}
+	names, err := collect(rows, func(sc scanner) (name string, err error) {
+		err = sc.Scan(&name)
+		return name, err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: read its tables: %w", path, err)
+	}
+	tables := make(map[string]bool, len(names))
+	for _, n := range names {
+		tables[n] = true
+	}
+	for _, want := range []string{"schema_migrations", "watches", "events"} {
+		if !tables[want] {
+			return fmt.Errorf("%s is an SQLite database but not a policywatch one (it has no %s table)", path, want)
+		}
+	}
+	version, err := schemaVersion(ctx, q)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if version > len(ms) {
+		return fmt.Errorf("%s: %w: schema version %d, this binary knows up to %d; upgrade policywatch", path, ErrSchemaTooNew, version, len(ms))
 	}
 	return nil
 }
@@ -174,7 +283,17 @@ func Restore(ctx context.Context, backup, path string, now time.Time) (kept stri
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return kept, fmt.Errorf("restore: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".restoring-*")
+	restoring := "." + filepath.Base(path) + ".restoring-"
+	// A restore killed half way left its copy; the lock held says that
+	// no other restore is writing one.
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), restoring) && e.Type().IsRegular() {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	tmp, err := os.CreateTemp(dir, restoring+"*")
 	if err != nil {
 		return kept, fmt.Errorf("restore: %w", err)
 	}

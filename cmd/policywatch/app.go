@@ -283,7 +283,13 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 		if !c.createsDB {
 			openOpts = append(openOpts, store.MustExist())
 		}
+		_, statErr := os.Stat(path)
 		db, err := store.Open(ctx, path, openOpts...)
+		if err == nil && errors.Is(statErr, os.ErrNotExist) {
+			// A mistyped --db or POLICYWATCH_DB otherwise shows an empty
+			// history as the truth.
+			fmt.Fprintf(e.stderr, "policywatch: created a new database at %s (%s)\n", path, databaseChosenBy(common.db, a.cfg, e.getenv))
+		}
 		if errors.Is(err, store.ErrNoDatabase) {
 			return noDatabaseError(path, common.db, a.cfg, e.getenv)
 		}
@@ -387,15 +393,32 @@ func loadConfig(path string, getenv func(string) string) (*config.Config, error)
 // setting to look at: the one that chose path.
 func noDatabaseError(path, flagValue string, cfg *config.Config, getenv func(string) string) error {
 	var check string
+	if setting := databaseSetting(flagValue, cfg, getenv); setting != "" {
+		check = "; is " + setting + " right?"
+	}
+	return fmt.Errorf("no database at %s (policywatch creates it on the first 'run', 'check', 'import', 'subscribe' or 'watches'%s)", path, check)
+}
+
+// databaseSetting names the setting that chose the database's path, ""
+// for the default.
+func databaseSetting(flagValue string, cfg *config.Config, getenv func(string) string) string {
 	switch {
 	case flagValue != "":
-		check = "; is --db right?"
+		return "--db"
 	case getenv("POLICYWATCH_DB") != "":
-		check = "; is POLICYWATCH_DB right?"
+		return "POLICYWATCH_DB"
 	case cfg != nil && cfg.Settings.Database != "" && cfg.Settings.Database != config.DefaultDatabasePath():
-		check = "; is settings.database right?"
+		return "settings.database"
 	}
-	return fmt.Errorf("no database at %s (policywatch creates it on the first 'run', 'check' or 'import'%s)", path, check)
+	return ""
+}
+
+// databaseChosenBy says, for a message, what chose the database's path.
+func databaseChosenBy(flagValue string, cfg *config.Config, getenv func(string) string) string {
+	if setting := databaseSetting(flagValue, cfg, getenv); setting != "" {
+		return "from " + setting
+	}
+	return "the default; --db, POLICYWATCH_DB or settings.database choose another"
 }
 
 func databasePath(flagValue string, cfg *config.Config, getenv func(string) string) string {

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -344,9 +345,38 @@ func TestBackupAndVacuumKeepEveryVersion(t *testing.T) {
 		srv.set(text)
 		c.mustRun("check")
 	}
-	backup := filepath.Join(t.TempDir(), "copy.db")
-	if out := c.mustRun("backup", backup); !strings.Contains(out, "integrity ok") {
-		t.Errorf("backup: %s", out)
+	// A backup killed half way the night before left its partial copy
+	// (store's tests kill one); this one removes it, and says so.
+	backupDir := filepath.Join(t.TempDir(), "backups")
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	partial := filepath.Join(backupDir, fmt.Sprintf(".monday.db.partial-%d-1", gone.Process.Pid))
+	if err := os.MkdirAll(backupDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(partial, []byte("half a copy"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yesterday := time.Now().Add(-24 * time.Hour)
+	if err := os.Chtimes(partial, yesterday, yesterday); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(backupDir, "copy.db")
+	out := c.mustRun("backup", backup)
+	for _, want := range []string{"integrity ok", "removed " + partial + ", left by a backup that was killed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("backup said %q, want %q in it", out, want)
+		}
+	}
+	if _, err := os.Stat(partial); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the partial copy is still there: %v", err)
+	}
+	// A folder that is not there is made, and said to be.
+	elsewhere := filepath.Join(t.TempDir(), "new", "copy.db")
+	if out := c.mustRun("backup", elsewhere); !strings.Contains(out, "created the folder "+filepath.Dir(elsewhere)) {
+		t.Errorf("backup into a new folder said %q", out)
 	}
 	if out := c.mustRun("vacuum"); !strings.Contains(out, "→") {
 		t.Errorf("vacuum: %s", out)
@@ -404,6 +434,25 @@ func TestRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantError(t, c, false, []string{"restore", junk}, "is not a sound database")
+	// Refused: files SQLite opens as sound databases, which put in place
+	// of the database would have been taken for a new one, its history
+	// gone without a word.
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, c, false, []string{"restore", empty}, "empty.db is empty, not a policywatch database")
+	other := filepath.Join(t.TempDir(), "other.db")
+	otherDB, err := sql.Open("sqlite", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := otherDB.Exec(`CREATE TABLE notes (body TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	otherDB.Close()
+	wantError(t, c, false, []string{"restore", other}, "other.db is an SQLite database but not a policywatch one")
+	wantError(t, c, false, []string{"restore", filepath.Join(t.TempDir(), "nothere.db")}, "nothere.db: no such file")
 	if n := events(); n != 2 {
 		t.Fatalf("%d events after refused restores, want 2", n)
 	}

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/policywatch/policywatch/store"
@@ -54,15 +57,30 @@ func backupCommand() *command {
 while the daemon keeps running. FILE must not exist. The copy is written
 beside FILE, checked (SQLite's integrity check) and only then named FILE,
 readable by its owner only: a backup that fails (a full disk) leaves
-nothing behind, and the same command can be run again. The copy is a
+nothing behind, and the same command can be run again. What a backup
+killed half way (kill -9, a power cut) left in FILE's folder, a hidden
+.NAME.partial-PID-* file, is removed by the next backup there, once
+nothing has written it for 10 minutes. The copy is a
 complete policywatch database: open it with --db FILE.
 
 Example:
   policywatch backup /backups/policywatch-$(date +%F).db`,
 		run: func(ctx context.Context, a *app, _ any, args []string) error {
+			dir := filepath.Dir(args[0])
+			removed, err := store.SweepInterruptedBackups(dir, time.Now())
+			for _, name := range removed {
+				fmt.Fprintf(a.stdout, "removed %s, left by a backup that was killed\n", filepath.Join(dir, name))
+			}
+			if err != nil {
+				a.log.Warn("backup: could not remove what an interrupted backup left", "err", err)
+			}
+			_, statErr := os.Stat(dir)
 			// Backup checks the copy's integrity before it names it FILE.
 			if err := a.db.Backup(ctx, args[0]); err != nil {
 				return err
+			}
+			if errors.Is(statErr, fs.ErrNotExist) {
+				fmt.Fprintf(a.stdout, "created the folder %s\n", dir)
 			}
 			fi, err := os.Stat(args[0])
 			if err != nil {

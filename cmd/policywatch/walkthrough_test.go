@@ -107,9 +107,16 @@ func TestReadingCommandsCreateNoDatabase(t *testing.T) {
 		t.Fatalf("serve created the database: %v", err)
 	}
 
-	// subscribe writes a subscriber: it creates the database, and the
-	// reading commands then work on it.
-	c.mustRun("subscribe", "ada@example.org")
+	// subscribe writes a subscriber: it creates the database, says where
+	// and what chose that path (a mistyped POLICYWATCH_DB in a service
+	// file otherwise goes on with an empty history), and the reading
+	// commands then work on it.
+	if _, errOut, err := c.run("subscribe", "ada@example.org"); err != nil || !strings.Contains(errOut, "policywatch: created a new database at "+typo+" (from POLICYWATCH_DB)\n") {
+		t.Errorf("subscribe on a new database: %v, stderr %q", err, errOut)
+	}
+	if _, errOut, err := c.run("subscribe", "bob@example.org"); err != nil || strings.Contains(errOut, "created") {
+		t.Errorf("subscribe on the database it made: %v, stderr %q", err, errOut)
+	}
 	if out := c.mustRun("subscribers"); !strings.Contains(out, "ada@example.org") {
 		t.Errorf("subscribers after subscribe:\n%s", out)
 	}
