@@ -2,12 +2,14 @@ package monitor_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -536,6 +538,95 @@ func TestSchedulerRetriesAFailedFetchSoon(t *testing.T) {
 	}
 	if fmt.Sprint(kinds) != "[fetch_error recovered baseline]" {
 		t.Errorf("events %v, want [fetch_error recovered baseline]", kinds)
+	}
+}
+
+// TestSchedulerRetriesACheckNotRecorded: a check the database refused
+// (here a trigger raises SQLite's "database or disk is full" on every new
+// check row) is tried again after the retry delay, doubling, as a failed
+// fetch is: an hourly watch used to lose its hour, a daily one its day.
+func TestSchedulerRetriesACheckNotRecorded(t *testing.T) {
+	page := policyPage("en", "Privacy Policy", strings.Repeat(longParagraph, 4))
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "full.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// A connection of the test's own: the store has no SQL door.
+	raw, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON checks BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`); err != nil {
+		t.Fatal(err)
+	}
+
+	var failures atomic.Int64
+	recorded := make(chan error, 16)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	w := monitor.Watch{Name: "hourly", URL: srv.URL + "/p", Fetcher: "http", Schedule: "@every 1h"}
+	sched := monitor.NewScheduler(monitor.NewChecker(newTestFetcher(), db, monitor.WithLogger(quiet)), db, []monitor.Watch{w}, 1, quiet,
+		monitor.WithFirstRetryDelay(100*time.Millisecond),
+		monitor.WithRecordHook(func(err error) {
+			if err != nil {
+				failures.Add(1)
+			}
+			recorded <- err
+		}))
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- sched.Run(runCtx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+
+	var started time.Time
+	for want := 1; ; {
+		select {
+		case err := <-recorded:
+			if err == nil {
+				if f := failures.Load(); f != 2 {
+					t.Errorf("recorded after %d checks not recorded, want 2", f)
+				}
+				if gap := time.Since(started); gap < 150*time.Millisecond {
+					t.Errorf("the second retry came %v after the first, want the delay doubled (200 ms)", gap)
+				}
+				events, err := db.Events(ctx, monitor.EventFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fmt.Sprint(kindsOf(events)) != "[baseline]" {
+					t.Errorf("events %v, want [baseline]", kindsOf(events))
+				}
+				return
+			}
+			if !strings.Contains(err.Error(), "database or disk is full") {
+				t.Fatalf("the check failed otherwise: %v", err)
+			}
+			if want == 2 {
+				// The second refusal: let the next one through.
+				started = time.Now()
+				if _, err := raw.Exec(`DROP TRIGGER refuse`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want++
+		case <-time.After(20 * time.Second):
+			t.Fatalf("after 20 s, %d checks not recorded and no retry recorded; %d fetches", failures.Load(), requests.Load())
+		}
 	}
 }
 

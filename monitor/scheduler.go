@@ -39,6 +39,9 @@ type Scheduler struct {
 	// retries started by each would add up period after period (a site
 	// blocking us for a month would get hundreds of requests a day).
 	pending map[string]*time.Timer
+	// unrecorded counts each watch's checks in a row that could not be
+	// recorded (a full disk): their retries back off as a failing fetch's.
+	unrecorded map[string]int
 
 	firstRetry time.Duration
 	onRecorded func(err error) // see WithRecordHook
@@ -61,8 +64,9 @@ func WithFirstRetryDelay(d time.Duration) SchedulerOption {
 // WithRecordHook sets a function told the outcome of each check's
 // recording: nil when the check was recorded (or, fetch failed, recorded
 // as such), the error when it could not be (a full disk, a database that
-// went read-only). Such a check is logged and lost, and the daemon goes
-// on; the hook lets its health check say so (the web view's /healthz).
+// went read-only). Such a check is logged and lost, the watch tried
+// again after a retry delay, and the daemon goes on; the hook lets its
+// health check say so (the web view's /healthz).
 // It is called from the checks' goroutines.
 func WithRecordHook(f func(err error)) SchedulerOption {
 	return func(s *Scheduler) { s.onRecorded = f }
@@ -88,7 +92,7 @@ func NewScheduler(c *Checker, s Store, watches []Watch, concurrency int, log *sl
 	sched := &Scheduler{
 		checker: c, store: s, watches: watches, log: log,
 		running: map[string]bool{}, sem: make(chan struct{}, concurrency),
-		periods: map[string]time.Duration{}, pending: map[string]*time.Timer{},
+		periods: map[string]time.Duration{}, pending: map[string]*time.Timer{}, unrecorded: map[string]int{},
 		firstRetry: defaultFirstRetryDelay,
 	}
 	for _, o := range opts {
@@ -256,7 +260,13 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 		case err != nil && ctx.Err() != nil:
 			s.log.Info("check abandoned at shutdown", "watch", w.Name)
 		case err != nil:
-			s.log.Error("check failed", "watch", w.Name, "err", err)
+			// The check is lost (its page, its events), not the watch:
+			// tried again soon rather than a period later, a daily
+			// watch on a disk full for an hour loses an hour.
+			delay := s.retryAfterNotRecorded(w.Name)
+			s.log.Error("check not recorded; will retry", "watch", w.Name, "in", delay, "err", err)
+			s.retryLater(ctx, w, delay)
+			return
 		case res.Superseded:
 			s.log.Info("check not recorded: another policywatch process checked the watch meanwhile", "watch", w.Name)
 		case res.Err != nil:
@@ -266,7 +276,22 @@ func (s *Scheduler) start(ctx context.Context, w Watch) {
 		default:
 			s.log.Info("checked", "watch", w.Name, "outcome", res.Outcome, "parsed", res.Parsed)
 		}
+		if err == nil {
+			s.mu.Lock()
+			delete(s.unrecorded, w.Name)
+			s.mu.Unlock()
+		}
 	}()
+}
+
+// retryAfterNotRecorded counts one more check of the watch that could not
+// be recorded and returns when to try it again: as retryDelay does for
+// failed fetches, from the first retry delay doubling to a quarter period.
+func (s *Scheduler) retryAfterNotRecorded(name string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unrecorded[name]++
+	return s.retryDelay(s.periods[name], s.unrecorded[name], 0)
 }
 
 // quietAhead reports whether no scheduled check is due within the idle

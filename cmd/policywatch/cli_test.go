@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -733,8 +734,9 @@ func TestCheckInterrupted(t *testing.T) {
 
 // TestHealthzSaysChecksAreNotRecorded: when the daemon cannot record its
 // checks (here SQLite refuses every new check row, as a full disk does),
-// it logs each and goes on, and /healthz answers 503 with why, until a
-// check is recorded again.
+// it logs each, retries it, goes on, and /healthz answers 503 with why,
+// until a check is recorded again; the log says once where the run of
+// lost checks begins, with what to do, and where it ends.
 func TestHealthzSaysChecksAreNotRecorded(t *testing.T) {
 	srv := newPolicyServer(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -787,7 +789,28 @@ func TestHealthzSaysChecksAreNotRecorded(t *testing.T) {
 	}
 	exec(`CREATE TRIGGER refuse BEFORE INSERT ON checks BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
 	waitHealth(http.StatusServiceUnavailable, "checks are not being recorded, since ")
+	// The log says so once, with what to do, and each check lost.
+	for deadline := time.Now().Add(15 * time.Second); strings.Count(d.stderr.String(), "check not recorded; will retry") < 3; {
+		if time.Now().After(deadline) {
+			t.Fatalf("fewer than 3 checks not recorded in 15 s:\n%s", d.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := strings.Count(d.stderr.String(), "checks are not being recorded: "); n != 1 {
+		t.Errorf("the log says %d times that checks are not being recorded, want once:\n%s", n, d.stderr)
+	}
+	if !strings.Contains(d.stderr.String(), "free disk space where the database is") {
+		t.Errorf("the log does not say what to do:\n%s", d.stderr)
+	}
 	exec(`DROP TRIGGER refuse`)
 	waitHealth(http.StatusOK, "ok")
+	d.waitFor("checks are recorded again")
+	m := regexp.MustCompile(`checks are recorded again" lost=(\d+)`).FindStringSubmatch(d.stderr.String())
+	if m == nil {
+		t.Fatalf("the recovery does not count the checks lost:\n%s", d.stderr)
+	}
+	if lost, _ := strconv.Atoi(m[1]); lost < 3 {
+		t.Errorf("the recovery does not count the checks lost (at least 3):\n%s", d.stderr)
+	}
 	d.stop()
 }

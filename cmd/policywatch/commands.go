@@ -70,7 +70,7 @@ Example:
 			defer unlock()
 			// /healthz says when checks cannot be recorded (a full disk):
 			// the daemon logs each and goes on, and a monitor must know.
-			health := &recordHealth{}
+			health := &recordHealth{log: a.log}
 			srv, err := a.newWebServer(opt.listen, web.WithHealth(health.err))
 			if err != nil {
 				return err
@@ -144,10 +144,14 @@ func releaseMemory(db *store.DB, log *slog.Logger) {
 
 // recordHealth is whether the daemon's checks are being recorded, for
 // /healthz: failing from the first of a run of checks that could not be
-// recorded until one is.
+// recorded until one is. It logs where a run begins, with what to do, and
+// where it ends: each check lost is logged too, and on a full disk those
+// lines alone said neither.
 type recordHealth struct {
+	log   *slog.Logger
 	mu    sync.Mutex
 	since time.Time
+	lost  int
 	last  error
 }
 
@@ -155,12 +159,18 @@ func (h *recordHealth) record(err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
+	case err == nil && h.last != nil:
+		h.log.Info("checks are recorded again", "lost", h.lost, "since", h.since.UTC().Format(time.RFC3339))
+		h.since, h.last, h.lost = time.Time{}, nil, 0
 	case err == nil:
-		h.since, h.last = time.Time{}, nil
 	case h.last == nil:
-		h.since, h.last = time.Now(), err
+		h.since, h.last, h.lost = time.Now(), err, 1
+		h.log.Error("checks are not being recorded: each is lost, and its watch tried again later, until one is; "+
+			"free disk space where the database is, or make it writable again (permissions, a read-only mount); /healthz answers 503 meanwhile",
+			"err", err)
 	default:
 		h.last = err
+		h.lost++
 	}
 }
 
