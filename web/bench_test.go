@@ -36,7 +36,7 @@ func BenchmarkOverview200Watches(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req := httptest.NewRequest(http.MethodGet, "http://localhost/", nil)
 	rec := serve(b, s, req)
 	if n := strings.Count(rec.Body.String(), `<tr class="row-`); n != 200 {
 		b.Fatalf("the overview shows %d watches, want 200", n)
@@ -79,7 +79,7 @@ func BenchmarkChangeViewFacebook(b *testing.B) {
 		{"whole-text", "?context=all"},
 	} {
 		b.Run(v.name, func(b *testing.B) {
-			req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/events/%d%s", change.ID, v.query), nil)
+			req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("http://localhost/events/%d%s", change.ID, v.query), nil)
 			rec := serve(b, s, req)
 			if !strings.Contains(rec.Body.String(), "<ins>May 27</ins>") {
 				b.Fatal("the change view lacks the highlighted new effective date")

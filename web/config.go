@@ -28,6 +28,11 @@ type Config struct {
 	// localhost) requires Auth.
 	Listen string
 	Auth   Auth
+	// Hosts are the names, besides localhost and loopback addresses,
+	// that requests may address the web view by when it has no
+	// authentication: a reverse proxy's that forwards its own Host, the
+	// host of the links in notifications. Others are refused (hostGuard).
+	Hosts []string
 }
 
 // Auth says who may read the web view. Either or both of the two methods
@@ -82,6 +87,11 @@ func (c Config) Validate() error {
 	if a.Token != "" {
 		if err := checkToken(a.Token); err != nil {
 			return fmt.Errorf("web.auth: %w", err)
+		}
+	}
+	for _, h := range c.Hosts {
+		if err := CheckHost(h); err != nil {
+			return err
 		}
 	}
 	if !loopback && !a.Enabled() {

@@ -167,7 +167,11 @@ func New(cfg Config, r Reader, opts ...Option) (*Server, error) {
 	// a browser sends from another site: the CSRF defence of every form,
 	// including those of mounted handlers. The web view's own pages are
 	// GET only and change nothing.
-	s.handler = secureHeaders(http.NewCrossOriginProtection().Handler(s.public))
+	var h http.Handler = http.NewCrossOriginProtection().Handler(s.public)
+	if !cfg.Auth.Enabled() {
+		h = hostGuard(cfg.Hosts, h)
+	}
+	s.handler = secureHeaders(h)
 	return s, nil
 }
 

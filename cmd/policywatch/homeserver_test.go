@@ -145,7 +145,7 @@ func TestWatchesStatusAndRetired(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/watches", nil))
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://localhost/api/watches", nil))
 	var api []fields
 	if err := json.Unmarshal(rec.Body.Bytes(), &api); err != nil {
 		t.Fatalf("/api/watches: %v\n%s", err, rec.Body)

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"net/url"
 	"path/filepath"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 
@@ -10,7 +12,7 @@ import (
 
 // Keys of the web section.
 var (
-	webKeys     = []string{"listen", "auth"}
+	webKeys     = []string{"listen", "auth", "hosts"}
 	webAuthKeys = []string{"user", "password_hash", "token_file"}
 )
 
@@ -22,6 +24,12 @@ var (
 //	    user: editor                  # HTTP basic, with
 //	    password_hash: "$2a$10$..."   # a bcrypt hash (htpasswd -nbB USER PASSWORD)
 //	    token_file: /etc/policywatch/token  # and/or a bearer token, read from a file
+//	  hosts: [policywatch.example.org] # without auth, names besides localhost requests may use
+//
+// Without authentication the web view answers only requests addressed
+// to localhost, a loopback address, a name of hosts or the host of
+// notify.base_url, where the links in notifications lead (web.hostGuard:
+// DNS rebinding).
 //
 // A relative token_file is relative to the configuration file's folder.
 // The token file is read here, and the token returned in Auth.Token, so
@@ -36,6 +44,12 @@ func (c *Config) WebConfig() (*web.Config, error) {
 	if err := newError(p.problems); err != nil {
 		return nil, err
 	}
+	// A problem of the notify section is its commands' to report.
+	if nc, err := c.NotifyConfig(); err == nil && nc.BaseURL != "" {
+		if u, err := url.Parse(nc.BaseURL); err == nil && u.Hostname() != "" && !slices.Contains(cfg.Hosts, u.Hostname()) {
+			cfg.Hosts = append(cfg.Hosts, u.Hostname())
+		}
+	}
 	return cfg, nil
 }
 
@@ -48,7 +62,7 @@ func (p *parser) web(n *yaml.Node, dir string) *web.Config {
 		return cfg
 	}
 	if n.Kind != yaml.MappingNode {
-		p.expected(n, "web", "a mapping with the keys listen and auth")
+		p.expected(n, "web", "a mapping with the keys listen, auth and hosts")
 		return cfg
 	}
 	f := p.mapping(n, "web", webKeys)
@@ -62,6 +76,15 @@ func (p *parser) web(n *yaml.Node, dir string) *web.Config {
 				cfg.Listen, loopback, listenNode = addr, lb, v.value
 			}
 		}
+	}
+	if v := f["hosts"]; v.set() {
+		cfg.Hosts = p.stringList(v.value, "web.hosts", "host name", func(item *yaml.Node, field, h string) bool {
+			if err := web.CheckHost(h); err != nil {
+				p.report(item, field, "%q is not a host name: give a name such as policywatch.example.org, without scheme, port or path", h)
+				return false
+			}
+			return true
+		})
 	}
 	if v := f["auth"]; v.set() {
 		p.webAuth(v.value, &cfg.Auth, dir)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -52,13 +53,22 @@ func TestWebConfig(t *testing.T) {
 			web.Config{Listen: ":8080", Auth: web.Auth{Token: token}}},
 		{"token absolute", "web:\n  listen: \":8080\"\n  auth:\n    token_file: " + tokenFile + "\n",
 			web.Config{Listen: ":8080", Auth: web.Auth{Token: token}}},
+		{"hosts", "web:\n  hosts: [policywatch.example.org, 192.168.1.20]\n",
+			web.Config{Listen: web.DefaultListen, Hosts: []string{"policywatch.example.org", "192.168.1.20"}}},
+		{"one host", "web:\n  hosts: policywatch.example.org\n",
+			web.Config{Listen: web.DefaultListen, Hosts: []string{"policywatch.example.org"}}},
+		// The links in notifications lead to base_url's host.
+		{"base_url's host", "notify:\n  base_url: https://watch.example.net:8443/pw\n",
+			web.Config{Listen: web.DefaultListen, Hosts: []string{"watch.example.net"}}},
+		{"base_url's host listed", "web:\n  hosts: [watch.example.net]\nnotify:\n  base_url: https://watch.example.net/\n",
+			web.Config{Listen: web.DefaultListen, Hosts: []string{"watch.example.net"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := parseWeb(t, dir, c.section)
 			if err != nil {
 				t.Fatalf("WebConfig: %v", err)
 			}
-			if *got != c.want {
+			if !reflect.DeepEqual(*got, c.want) {
 				t.Errorf("WebConfig:\n got %+v\nwant %+v", *got, c.want)
 			}
 			if err := got.Validate(); err != nil {
@@ -80,7 +90,7 @@ func TestWebConfigProblems(t *testing.T) {
 		want          []string
 	}{
 		{"not a mapping", "web: yes\n",
-			[]string{":4:6: web: expected a mapping with the keys listen and auth, found \"yes\""}},
+			[]string{":4:6: web: expected a mapping with the keys listen, auth and hosts, found \"yes\""}},
 		{"unknown key", "web:\n  lisen: 127.0.0.1:80\n",
 			[]string{`:5:3: web.lisen: unknown key; did you mean "listen"?`}},
 		{"bad address", "web:\n  listen: 8080\n",
@@ -100,6 +110,8 @@ func TestWebConfigProblems(t *testing.T) {
 				"or leave the key out and set user and password_hash"}},
 		{"short token", "web:\n  auth:\n    token_file: short\n",
 			[]string{":6:17: web.auth.token_file: token file " + filepath.Join(dir, "short") + ": the token has 3 characters"}},
+		{"a URL for a host", "web:\n  hosts:\n    - policywatch.example.org\n    - https://policywatch.example.org/\n",
+			[]string{`:7:7: web.hosts[1]: "https://policywatch.example.org/" is not a host name: give a name such as policywatch.example.org, without scheme, port or path`}},
 		{"unknown auth key", "web:\n  auth:\n    pasword_hash: x\n",
 			[]string{`:6:5: web.auth.pasword_hash: unknown key; did you mean "password_hash"?`}},
 	} {
