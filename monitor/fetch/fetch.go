@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/http/httpguts"
@@ -91,9 +92,11 @@ func (o Options) withDefaults() Options {
 // page on the internet cannot make a home server fetch, store and show
 // its router's or its own pages as evidence. A page asked of a private
 // address (an intranet's policy, a test server) may redirect anywhere.
-// Each redirect's host is resolved before it is followed; a host whose
-// answer changes between that and the connection (DNS rebinding) is not
-// caught.
+// Each redirect's host is resolved before it is followed, and the
+// connection it opens is refused if it goes to a private address all the
+// same: a host whose DNS answer changed in between (DNS rebinding). Through
+// a proxy (HTTP_PROXY, HTTPS_PROXY) the proxy connects, and only the
+// first check applies.
 type Client struct {
 	opts  Options
 	http  *http.Client
@@ -111,7 +114,8 @@ type Client struct {
 // New returns a Client with opts, defaults filled in.
 func New(opts Options) *Client {
 	opts = opts.withDefaults()
-	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second}
+	c := &Client{}
+	dialer := &net.Dialer{Timeout: opts.ConnectTimeout, KeepAlive: 30 * time.Second, ControlContext: c.refusePrivate}
 	transport := &http.Transport{
 		Proxy:                  http.ProxyFromEnvironment,
 		DialContext:            dialer.DialContext,
@@ -125,7 +129,7 @@ func New(opts Options) *Client {
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: 1 << 20,
 	}
-	return &Client{
+	*c = Client{
 		opts: opts,
 		http: &http.Client{
 			Transport: transport,
@@ -140,6 +144,35 @@ func New(opts Options) *Client {
 			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		},
 	}
+	return c
+}
+
+// publicOnlyKey marks the context of a hop that may connect to public
+// addresses only: a redirect from a page asked of a public address.
+type publicOnlyKey struct{}
+
+// privateDialError is a connection refused by refusePrivate.
+type privateDialError struct{ addr netip.Addr }
+
+func (e *privateDialError) Error() string {
+	return fmt.Sprintf("connecting to %s, a private address", e.addr)
+}
+
+// refusePrivate is the dialer's last word before it connects to an
+// address: for a hop that may reach public addresses only, any other is
+// refused, whatever the name resolved to when the redirect was checked.
+func (c *Client) refusePrivate(ctx context.Context, _, address string, _ syscall.RawConn) error {
+	if ctx.Value(publicOnlyKey{}) == nil {
+		return nil
+	}
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return nil // not an IP connection
+	}
+	if !c.public(ap.Addr()) {
+		return &privateDialError{ap.Addr()}
+	}
+	return nil
 }
 
 // sharedAddressSpace is 100.64.0.0/10 (RFC 6598), a carrier's NAT: not
@@ -170,6 +203,17 @@ func (c *Client) isPublic(ctx context.Context, host string) (public, known bool,
 		}
 	}
 	return true, true, netip.Addr{}
+}
+
+// proxied reports whether a request of u goes through a proxy, which
+// then makes the connection to u's host.
+func (c *Client) proxied(u *url.URL) bool {
+	t, ok := c.http.Transport.(*http.Transport)
+	if !ok || t.Proxy == nil {
+		return false
+	}
+	p, err := t.Proxy(&http.Request{URL: u})
+	return err == nil && p != nil
 }
 
 // CloseIdleConnections closes the pooled connections that are idle, for a
@@ -330,6 +374,7 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 	budget := c.opts.Timeout
 	header = header.Clone()
 	var publicOrigin *bool // whether target's first host is public, known at the first redirect
+	publicOnly := false    // this hop may connect to public addresses only (refusePrivate)
 	for hop := 0; ; hop++ {
 		start, err := c.hosts.wait(ctx, target.Hostname())
 		if err != nil {
@@ -342,7 +387,16 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 			return fail(&Error{Kind: KindTimeout, Err: fmt.Errorf("no response within %s", c.opts.Timeout)})
 		}
 		hopCtx, cancel := context.WithTimeout(ctx, budget)
+		if publicOnly {
+			hopCtx = context.WithValue(hopCtx, publicOnlyKey{}, true)
+		}
 		resp, final, err := c.hop(hopCtx, target, header)
+		var private *privateDialError
+		if errors.As(err, &private) {
+			cancel()
+			return fail(&Error{Kind: KindRedirectPrivate, Status: a.Status,
+				Err: fmt.Errorf("the redirect to %q connected to %s, a private address, though its name resolved to public ones when the redirect was checked; the page was asked of a public address", target.Redacted(), private.addr)})
+		}
 		if err != nil {
 			cancel()
 			e := classify(hopCtx, err)
@@ -374,6 +428,9 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 			if public, known, addr := c.isPublic(ctx, next.Hostname()); *publicOrigin && known && !public {
 				return fail(&Error{Kind: KindRedirectPrivate, Status: resp.StatusCode,
 					Err: fmt.Errorf("HTTP %d redirects to %q, which is %s; the page was asked of a public address", resp.StatusCode, next.Redacted(), addr)})
+			}
+			if *publicOrigin && !c.proxied(next) {
+				publicOnly = true
 			}
 			if next.Host != target.Host {
 				// As net/http does: credentials stay with their host.

@@ -16,7 +16,9 @@ import (
 // metadata service); a page asked of a private address may. Here only
 // loopback exists: the test's client takes 127.0.0.1 for public and the
 // rest of 127.0.0.0/8 for private, and resolves "public.test" and
-// "private.test" to one and the other.
+// "private.test" to one and the other; "rebind.test" resolves to the
+// public one when the redirect is checked, and the connection goes to the
+// private one (DNS rebinding).
 func TestRedirectFromPublicToPrivateIsRefused(t *testing.T) {
 	listen := func(addr string, h http.Handler) *httptest.Server {
 		ln, err := net.Listen("tcp", addr)
@@ -47,7 +49,7 @@ func TestRedirectFromPublicToPrivateIsRefused(t *testing.T) {
 	client.public = func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.1") }
 	client.lookup = func(_ context.Context, host string) ([]netip.Addr, error) {
 		switch host {
-		case "public.test":
+		case "public.test", "rebind.test":
 			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 		case "private.test":
 			return []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")}, nil
@@ -55,25 +57,30 @@ func TestRedirectFromPublicToPrivateIsRefused(t *testing.T) {
 		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 	}
 	client.http.Transport.(*http.Transport).DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		// The names reach the server listening on their port.
+		// The names reach the server listening on their port: for
+		// rebind.test, not the address lookup gave when the redirect
+		// was checked (DNS rebinding).
 		if host, port, _ := net.SplitHostPort(addr); strings.HasSuffix(host, ".test") {
 			addr = net.JoinHostPort("127.0.0.1", port)
 			if port == privatePort {
 				addr = net.JoinHostPort("127.0.0.2", port)
 			}
 		}
-		return (&net.Dialer{}).DialContext(ctx, network, addr)
+		return (&net.Dialer{ControlContext: client.refusePrivate}).DialContext(ctx, network, addr)
 	}
 
 	for _, tc := range []struct {
 		name, from, to string
 		refused        bool
+		says           string
 	}{
-		{"public to public", "http://127.0.0.1:" + publicPort, "http://public.test:" + publicPort + "/policy", false},
-		{"public to a private address", "http://127.0.0.1:" + publicPort, "http://127.0.0.2:" + privatePort + "/", true},
-		{"public to a name with a private address", "http://public.test:" + publicPort, "http://private.test:" + privatePort + "/", true},
-		{"public to a private address, IPv6", "http://127.0.0.1:" + publicPort, "http://[::1]:" + privatePort + "/", true},
-		{"private to private", "http://private.test:" + publicPort, "http://127.0.0.2:" + privatePort + "/", false},
+		{"public to public", "http://127.0.0.1:" + publicPort, "http://public.test:" + publicPort + "/policy", false, ""},
+		{"public to a private address", "http://127.0.0.1:" + publicPort, "http://127.0.0.2:" + privatePort + "/", true, ""},
+		{"public to a name with a private address", "http://public.test:" + publicPort, "http://private.test:" + privatePort + "/", true, ""},
+		{"public to a private address, IPv6", "http://127.0.0.1:" + publicPort, "http://[::1]:" + privatePort + "/", true, ""},
+		{"private to private", "http://private.test:" + publicPort, "http://127.0.0.2:" + privatePort + "/", false, ""},
+		{"public to a name whose answer changes to a private address", "http://127.0.0.1:" + publicPort, "http://rebind.test:" + privatePort + "/", true,
+			`redirect to a private address refused after 1 attempt: the redirect to "http://rebind.test:` + privatePort + `/" connected to 127.0.0.2, a private address, though its name resolved to public ones`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, attempts, err := client.Fetch(t.Context(), Request{URL: tc.from + "/go?to=" + tc.to})
@@ -87,7 +94,10 @@ func TestRedirectFromPublicToPrivateIsRefused(t *testing.T) {
 			if !errors.As(err, &fe) || fe.Kind != KindRedirectPrivate || fe.Transient() || fe.Status != http.StatusFound {
 				t.Fatalf("Fetch: %v, want a redirect_private error, not retried", err)
 			}
-			if len(attempts) != 1 || !strings.Contains(err.Error(), "redirect to a private address refused after 1 attempt: HTTP 302 redirects to") {
+			if tc.says == "" {
+				tc.says = "redirect to a private address refused after 1 attempt: HTTP 302 redirects to"
+			}
+			if len(attempts) != 1 || !strings.Contains(err.Error(), tc.says) {
 				t.Errorf("%d attempts, error %q", len(attempts), err)
 			}
 		})
