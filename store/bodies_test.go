@@ -342,4 +342,8 @@ func TestBodiesWrittenByEarlierVersionsReadBack(t *testing.T) {
 			t.Errorf("new body %d: delta base %d (%v), want the legacy chain's body %d", id, base, err, ids[1])
 		}
 	}
+	// Verify reads such chains too, each delta against the body before.
+	if v, err := db.Verify(ctx, nil); err != nil || !v.OK() || v.Bodies != len(ids) {
+		t.Errorf("Verify of legacy chains: %+v, %v; want OK with %d bodies", v, err, len(ids))
+	}
 }
