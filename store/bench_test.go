@@ -61,6 +61,29 @@ func BenchmarkReadBody(b *testing.B) {
 	}
 }
 
+// BenchmarkVerifyPrintable verifies a history of the 300 printable pages
+// (110 MB of raw bodies, every one rebuilt and hashed): what `policywatch
+// verify` costs on a database of that size.
+//
+//	POLICYWATCH_CORPUS=../shared/corpus go test ./store -run '^$' -bench VerifyPrintable -benchmem
+func BenchmarkVerifyPrintable(b *testing.B) {
+	bodies := printableBodies(b)
+	db, _ := openDB(b)
+	recordBodies(b, db, bodies)
+	b.ReportAllocs()
+	var v *Verification
+	for b.Loop() {
+		var err error
+		if v, err = db.Verify(context.Background(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if !v.OK() || v.Bodies != len(bodies) {
+		b.Fatalf("Verify = %+v, want OK with %d bodies", v, len(bodies))
+	}
+	b.SetBytes(v.BodyBytes)
+}
+
 // BenchmarkCompressWholePage compresses the first printable page (348
 // KB) as a watch's first body is: a whole frame, no dictionary.
 //

@@ -84,7 +84,10 @@ func (db *DB) verifyBodies(ctx context.Context, tx *sql.Tx, v *Verification, pro
 		id      int64
 		payload []byte
 	}
+	// Three buffers: the whole body's (a copy), the last body's, and the
+	// one the next body is decoded into, which takes turns with the last.
 	var whole, previous decoded
+	var spare []byte
 	for rows.Next() {
 		var (
 			id    int64
@@ -99,24 +102,27 @@ func (db *DB) verifyBodies(ctx context.Context, tx *sql.Tx, v *Verification, pro
 		var payload []byte
 		switch {
 		case !base.Valid:
-			payload, err = db.codec.decompress(nil, frame)
+			payload, err = db.codec.decompress(spare[:0], frame)
 		case base.Int64 == whole.id:
-			payload, err = db.codec.decompressDelta(nil, whole.payload, frame)
+			payload, err = db.codec.decompressDelta(spare[:0], whole.payload, frame)
 		case base.Int64 == previous.id:
-			payload, err = db.codec.decompressDelta(nil, previous.payload, frame)
+			payload, err = db.codec.decompressDelta(spare[:0], previous.payload, frame)
 		default:
 			// Rebuilt from its chain, on a connection of its own (this
 			// one is reading rows).
-			payload, err = db.loadPayload(ctx, db.sql, id, nil)
+			if payload, err = db.loadPayload(ctx, db.sql, id, nil); err == nil {
+				payload = append(spare[:0], payload...)
+			}
 		}
 		v.Bodies++
-		previous = decoded{}
 		if err != nil {
 			v.problem("body %d: cannot be rebuilt: %v", id, err)
+			previous.id = 0
 		} else {
+			spare = previous.payload
 			previous = decoded{id, payload}
 			if !base.Valid {
-				whole = previous
+				whole = decoded{id, append(whole.payload[:0], payload...)}
 			}
 			if _, data, err := decodePayload(payload); err != nil {
 				v.problem("body %d: %v", id, err)
