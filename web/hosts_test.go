@@ -42,20 +42,7 @@ func TestWithoutAuthOnlyLoopbackNamesAreAnswered(t *testing.T) {
 
 	request := func(ts *httptest.Server, host, path string, header ...string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, ts.URL+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Host = host
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
+		resp, body := get(t, ts.URL+path, append([]string{"Host", host}, header...)...)
 		return resp.StatusCode, string(body)
 	}
 	for _, tc := range []struct {

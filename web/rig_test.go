@@ -44,7 +44,8 @@ func (r *rig) server(t testing.TB, opts ...web.Option) (*web.Server, *httptest.S
 
 var quiet = replaytest.Quiet
 
-// get fetches url and returns the response and its body.
+// get fetches url with the header fields given as name, value pairs
+// ("Host" sets the request's Host) and returns the response and its body.
 func get(t testing.TB, url string, header ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
@@ -52,6 +53,10 @@ func get(t testing.TB, url string, header ...string) (*http.Response, []byte) {
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" { // the client sends req.Host, not the field
+			req.Host = header[i+1]
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
