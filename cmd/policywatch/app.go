@@ -212,6 +212,9 @@ func newFlagSet(c *command) *flag.FlagSet {
 	return fs
 }
 
+// printCommandHelp prints c's usage, what it does and the options it
+// reads: the common ones it ignores (version's --db, demo's --config) are
+// named as not applying rather than listed as if they did something.
 func printCommandHelp(w io.Writer, c *command) {
 	fs := newFlagSet(c)
 	var common commonFlags
@@ -219,9 +222,72 @@ func printCommandHelp(w io.Writer, c *command) {
 	if c.flags != nil {
 		c.flags(fs)
 	}
-	fmt.Fprintf(w, "Usage: %s\n\n%s\n\nOptions:\n", strings.TrimSpace("policywatch "+c.name+" "+c.args), strings.TrimSpace(c.long))
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	reads := commonReads(c)
+	shown := newFlagSet(c)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !isCommon(f.Name) || reads[f.Name] {
+			shown.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+	var unused []string
+	for _, name := range []string{"config", "db", "v"} {
+		if !reads[name] {
+			unused = append(unused, optionName(name))
+		}
+	}
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n\n", strings.TrimSpace("policywatch "+c.name+" "+c.args), strings.TrimSpace(c.long))
+	listed := 0
+	shown.VisitAll(func(*flag.Flag) { listed++ })
+	switch {
+	case len(unused) == 0:
+		fmt.Fprintln(w, "Options:")
+	case listed == 0:
+		fmt.Fprintf(w, "Options: none (%s %s)\n", joinWords(unused), doNotApply(unused))
+	default:
+		fmt.Fprintf(w, "Options (%s %s):\n", joinWords(unused), doNotApply(unused))
+	}
+	shown.SetOutput(w)
+	shown.PrintDefaults()
+}
+
+// commonReads says which of the common options c reads. --config: the
+// commands that load the configuration, and config check, which names the
+// file to check with it. --db: the commands that open the database, and
+// those that load the configuration to find it (restore: settings.database
+// is the file it replaces). -v: every command but those that log nothing
+// (version, config check). demo reads --config and --db only to refuse
+// them: they do not apply.
+func commonReads(c *command) map[string]bool {
+	return map[string]bool{
+		"config": !c.noConf || c.name == "config",
+		"db":     !c.noDB || !c.noConf,
+		"v":      c.name != "version" && c.name != "config",
+	}
+}
+
+func isCommon(name string) bool { return name == "config" || name == "db" || name == "v" }
+
+// optionName is how the help names option name in prose: --config, -v.
+func optionName(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+func doNotApply(names []string) string {
+	if len(names) == 1 {
+		return "does not apply"
+	}
+	return "do not apply"
+}
+
+// joinWords joins words as a sentence does: "a", "a and b", "a, b and c".
+func joinWords(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 func registerCommon(fs *flag.FlagSet, f *commonFlags) {
