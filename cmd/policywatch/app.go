@@ -89,7 +89,7 @@ func commands() []*command {
 	return []*command{
 		runCommand(), checkCommand(), watchesCommand(), eventsCommand(), historyCommand(),
 		showCommand(), diffCommand(), configCommand(),
-		factsCommand(), explainCommand(), vacuumCommand(), backupCommand(), restoreCommand(),
+		factsCommand(), explainCommand(), vacuumCommand(), backupCommand(), restoreCommand(), verifyCommand(),
 		importCommand(), exportCommand(), demoCommand(),
 		subscribeCommand(), unsubscribeCommand(), subscribersCommand(), outboxCommand(), digestCommand(),
 		serveCommand(), versionCommand(),
