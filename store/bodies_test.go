@@ -347,3 +347,84 @@ func TestBodiesWrittenByEarlierVersionsReadBack(t *testing.T) {
 		t.Errorf("Verify of legacy chains: %+v, %v; want OK with %d bodies", v, err, len(ids))
 	}
 }
+
+// A body's frame is made before the write transaction (prepareBody) from
+// a read of the watch's last body. Made against a last body that another
+// write has since followed — here at a chain's end, where the frame was a
+// delta and the body must now start a new chain — it is made again under
+// the lock: the body joins the chain it must, and reads back exact.
+func TestABodyFramedBeforeAnotherIsFramedAgain(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	bodies := syntheticBodies(t, bodyChainLength+1)
+	ids := recordBodies(t, db, bodies[:bodyChainLength-1]) // depths 0 … bodyChainLength-2
+
+	late := bodies[bodyChainLength]
+	stale, err := db.prepareBody(ctx, db.sql, testWatch.Name, late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stale.depth != bodyChainLength-1 || stale.base.Int64 != ids[0] {
+		t.Fatalf("frame made as depth %d on %v, want the chain's last delta (depth %d on body %d)", stale.depth, stale.base, bodyChainLength-1, ids[0])
+	}
+	recordBodies(t, db, bodies[bodyChainLength-1:bodyChainLength]) // the chain's last delta
+
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var watchID int64
+	if err := tx.QueryRow(`SELECT id FROM watches WHERE name = ?`, testWatch.Name).Scan(&watchID); err != nil {
+		t.Fatal(err)
+	}
+	id, err := db.storeBody(ctx, tx, watchID, late, stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var depth int64
+	var base *int64
+	if err := db.sql.QueryRow(`SELECT depth, base_id FROM bodies WHERE id = ?`, id).Scan(&depth, &base); err != nil {
+		t.Fatal(err)
+	}
+	if depth != 0 || base != nil {
+		t.Errorf("body stored at depth %d on %v, want a whole body starting a new chain", depth, base)
+	}
+	got, err := db.Body(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEqualBytes(t, "body framed again", got.Data, late.Data)
+}
+
+// The frame is made while another connection holds the write lock: the
+// compression other writers would wait for happens beside it.
+func TestABodyIsFramedWhileTheWriteLockIsHeld(t *testing.T) {
+	ctx := context.Background()
+	db, path := openDB(t)
+	bodies := syntheticBodies(t, 2)
+	ids := recordBodies(t, db, bodies[:1])
+
+	other, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.sql.BeginTx(ctx, nil) // IMMEDIATE: holds the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second) // below busy_timeout: a wait for the lock would fail
+	defer cancel()
+	f, err := db.prepareBody(ctx, db.sql, testWatch.Name, bodies[1])
+	if err != nil {
+		t.Fatalf("framing a body while another writer holds the lock: %v", err)
+	}
+	if f.depth != 1 || f.base.Int64 != ids[0] || len(f.frame) == 0 {
+		t.Errorf("frame made as depth %d on %v (%d bytes), want a delta on body %d", f.depth, f.base, len(f.frame), ids[0])
+	}
+}

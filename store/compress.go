@@ -35,9 +35,9 @@ const (
 // so the codec keeps one of each kind between writes, and
 // drops them on release: a daemon spends nearly all its life idle between
 // passes, and a held encoder is memory for nothing. One at a time is no
-// loss: deltas are written inside the store's single write transaction
-// anyway, and compressing several first captures at once only raised a
-// pass's peak memory (measured in bench/). Decoders are cheap in
+// loss: bodies are framed one at a time anyway (bodyScratch), and
+// compressing several first captures at once only raised a pass's peak
+// memory (measured in bench/). Decoders are cheap in
 // comparison (155 µs / 524 KB new, 50 µs / 11 KB reset): one plain
 // decoder, safe for concurrent DecodeAll, serves every frame without a
 // dictionary, and delta decoders are pooled, reset with each frame's.

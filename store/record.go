@@ -20,13 +20,22 @@ import (
 // One transaction is what keeps the database consistent if the process is
 // killed at any moment: SQLite's WAL makes the commit atomic.
 func (db *DB) RecordCheck(ctx context.Context, rec *monitor.CheckRecord) ([]monitor.Event, error) {
-	// A new version's text and links are compressed before the write lock
-	// is taken, which other checks wait for (a millisecond for a long
-	// policy): they depend on nothing stored.
+	// A new version's text and links, and the raw body's frame, are
+	// compressed before the write lock is taken, which other checks wait
+	// for (a millisecond or two each for a long policy): the text and
+	// links depend on nothing stored, the body's frame on the watch's
+	// last body, which storeBody checks again under the lock.
 	var newVersion *encodedVersion
 	if rec.NewVersion != nil {
 		var err error
 		if newVersion, err = db.encodeVersion(rec.NewVersion); err != nil {
+			return nil, fmt.Errorf("record check of %s: %w", rec.Watch.Name, err)
+		}
+	}
+	var body *bodyFrame
+	if rec.Body != nil {
+		var err error
+		if body, err = db.prepareBody(ctx, db.sql, rec.Watch.Name, rec.Body); err != nil {
 			return nil, fmt.Errorf("record check of %s: %w", rec.Watch.Name, err)
 		}
 	}
@@ -44,7 +53,7 @@ func (db *DB) RecordCheck(ctx context.Context, rec *monitor.CheckRecord) ([]moni
 		return nil, fmt.Errorf("record check of %s: seq is %d, record built from %d: %w",
 			rec.Watch.Name, w.seq, rec.BaseSeq, monitor.ErrConflict)
 	}
-	events, err := db.record(ctx, tx, w, rec, newVersion)
+	events, err := db.record(ctx, tx, w, rec, newVersion, body)
 	if err != nil {
 		return nil, fmt.Errorf("record check of %s: %w", rec.Watch.Name, err)
 	}
@@ -54,13 +63,13 @@ func (db *DB) RecordCheck(ctx context.Context, rec *monitor.CheckRecord) ([]moni
 	return events, nil
 }
 
-func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.CheckRecord, newVersion *encodedVersion) ([]monitor.Event, error) {
+func (db *DB) record(ctx context.Context, tx *sql.Tx, w *watchRow, rec *monitor.CheckRecord, newVersion *encodedVersion, body *bodyFrame) ([]monitor.Event, error) {
 	seen := rec.Finished
 	watchID := w.id
 
 	var bodyID int64
 	if rec.Body != nil {
-		id, err := db.storeBody(ctx, tx, watchID, rec.Body)
+		id, err := db.storeBody(ctx, tx, watchID, rec.Body, body)
 		if err != nil {
 			return nil, err
 		}
