@@ -495,14 +495,10 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		return nil
 	}
 	rules := extract.Rules{Select: w.Select, Remove: w.Remove}
-	pageURL := firstNonEmpty(rec.Body.FinalURL, rec.Body.URL, w.URL)
-	var doc *extract.Document
 	if len(utf8Body) <= extract.MaxHTMLSize {
-		if state.Current == nil || state.AcceptedShape == "" || !parsedWithinTrust(state, rec.Started) {
-			// Parsed whatever its shape: the shape is read from the
-			// parser's tokens (a first capture, or the daily parse).
-			doc, rec.shape, err = extract.ExtractShaped(utf8Body, pageURL, rules)
-		} else if rec.shape = extract.Shape(utf8Body, rules); rec.shape == state.AcceptedShape {
+		rec.shape = extract.Shape(utf8Body, rules)
+		if state.Current != nil && state.AcceptedShape != "" && rec.shape == state.AcceptedShape &&
+			parsedWithinTrust(state, rec.Started) {
 			// New markup, but nothing a reader sees can differ from the
 			// capture last accepted (see extract.Shape): the steady state
 			// of a large site, whose class names and link tokens change
@@ -511,9 +507,7 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 			return nil
 		}
 	}
-	if doc == nil && err == nil {
-		doc, err = extract.Extract(utf8Body, pageURL, rules)
-	}
+	doc, err := extract.Extract(utf8Body, firstNonEmpty(rec.Body.FinalURL, rec.Body.URL, w.URL), rules)
 	if err != nil {
 		c.anomaly(state, rec, ReasonNotHTML, err.Error())
 		return nil

@@ -136,23 +136,6 @@ func BenchmarkShapePrintable(b *testing.B) {
 	}
 }
 
-// BenchmarkParseShapedPrintable measures parsing and Shape in one
-// reading of the page, as a first capture does (ExtractShaped): against
-// BenchmarkParsePrintable plus BenchmarkShapePrintable.
-//
-//	go test ./monitor/extract -run '^$' -bench '(Parse|ParseShaped|Shape)Printable$' -benchmem -count 5
-func BenchmarkParseShapedPrintable(b *testing.B) {
-	page := printablePage(b)
-	rules := Rules{Select: []string{"#root"}, Remove: []string{"img"}}
-	b.SetBytes(int64(len(page)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, shape, err := parseShaped(page, rules); err != nil || shape == "" {
-			b.Fatal(err, shape)
-		}
-	}
-}
-
 // hostilePages are pages made to cost the scanner more than the
 // tokenizer: one tag of 20,000 distinct attributes (its duplicates are
 // looked for among the others), and 100,000 tags each holding a carriage

@@ -133,43 +133,23 @@ const (
 // Extract returns an error for a page over MaxHTMLSize, one nested deeper
 // than the HTML parser accepts (512 elements), or an invalid selector.
 func Extract(page []byte, pageURL string, rules Rules) (*Document, error) {
-	doc, _, err := extract(page, pageURL, rules, false)
-	return doc, err
-}
-
-// ExtractShaped is Extract, and Shape(page, rules) besides, for less than
-// the two cost apart: what a page that must be parsed anyway, whose shape
-// is to be kept, costs (a first capture).
-func ExtractShaped(page []byte, pageURL string, rules Rules) (*Document, string, error) {
-	return extract(page, pageURL, rules, true)
-}
-
-func extract(page []byte, pageURL string, rules Rules, shaped bool) (*Document, string, error) {
 	if len(page) > MaxHTMLSize {
-		return nil, "", fmt.Errorf("extract %s: %d bytes: %w (limit %d)", pageURL, len(page), ErrTooLarge, MaxHTMLSize)
+		return nil, fmt.Errorf("extract %s: %d bytes: %w (limit %d)", pageURL, len(page), ErrTooLarge, MaxHTMLSize)
 	}
 	selects, err := compileAll(rules.Select)
 	if err != nil {
-		return nil, "", fmt.Errorf("extract %s: select: %w", pageURL, err)
+		return nil, fmt.Errorf("extract %s: select: %w", pageURL, err)
 	}
 	removes, err := compileAll(rules.Remove)
 	if err != nil {
-		return nil, "", fmt.Errorf("extract %s: remove: %w", pageURL, err)
+		return nil, fmt.Errorf("extract %s: remove: %w", pageURL, err)
 	}
-	var (
-		root  *html.Node
-		shape string
-	)
-	if shaped {
-		root, shape, err = parseShaped(page, rules)
-	} else {
-		root, err = parse(page)
-	}
+	root, err := parse(page)
 	if err != nil {
-		return nil, "", fmt.Errorf("extract %s: parse: %w", pageURL, err)
+		return nil, fmt.Errorf("extract %s: parse: %w", pageURL, err)
 	}
 	// A page's text is typically a third to a half of its bytes.
-	return extractTree(root, pageURL, selects, removes, len(page)/2), shape, nil
+	return extractTree(root, pageURL, selects, removes, len(page)/2), nil
 }
 
 // extractTree is Extract after parsing; textSize is a guess of the text's

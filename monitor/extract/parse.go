@@ -27,34 +27,6 @@ func parse(page []byte) (*html.Node, error) {
 	return root, nil
 }
 
-// parseShaped returns page's tree as parse does and its Shape under
-// rules, computed from the very tokens the tree is built of: a first
-// capture needs both, and reading the page once instead of twice saves
-// the Shape's cost, a sixth of parsing's (BenchmarkParseShapedPrintable).
-// The parser's tokens are a standalone tokenizer's, which Shape reads,
-// until the parser changes the tokenizer's mode; it does so only in
-// foreign content (an <svg> <title> or <style> is not raw text there; a
-// CDATA section, on which the scanner gives up) with scripting on, as
-// here. From such a change on the tokens may part, and the Shape is read
-// apart; so it is when the scanner gave up. TestParseShapedAgreesWithShape
-// and FuzzParseShaped hold the two to the same shapes.
-func parseShaped(page []byte, rules Rules) (*html.Node, string, error) {
-	z := newTreeTokens(page)
-	z.shaper = newShaper(rules)
-	root, err := htmlparse.Parse(z)
-	if err != nil {
-		root, err := html.Parse(bytes.NewReader(page))
-		if err != nil {
-			return nil, "", err
-		}
-		return root, Shape(page, rules), nil
-	}
-	if z.parted {
-		return root, Shape(page, rules), nil
-	}
-	return root, z.shaper.sum(), nil
-}
-
 // errGaveUp is the error of a scanner that gave up on its page.
 var errGaveUp = errors.New("the scanner gave up on the page")
 
@@ -68,9 +40,6 @@ type treeTokens struct {
 	tt    html.TokenType
 	attrs []html.Attribute // allocated for many tags at once
 	name  []byte           // the current tag's name, lowercase
-
-	shaper *shaper // if not nil, reads each token as the parser gets it (parseShaped)
-	parted bool    // the parser changed the tokenizer's mode: the tokens may no longer be a standalone tokenizer's
 }
 
 func newTreeTokens(page []byte) *treeTokens {
@@ -79,22 +48,12 @@ func newTreeTokens(page []byte) *treeTokens {
 
 func (z *treeTokens) Next() html.TokenType {
 	z.tt = z.scanner.Next()
-	if z.shaper != nil && z.tt != html.ErrorToken && !z.parted {
-		z.shaper.token(z.scanner, z.tt)
-	}
 	return z.tt
 }
 
-// AllowCDATA needs no check for parseShaped: the scanner gives up on a
-// CDATA section it is allowed to read.
 func (z *treeTokens) AllowCDATA(allow bool) { z.allowCDATA = allow }
 
-func (z *treeTokens) NextIsNotRawText() {
-	if z.rawTag != "" {
-		z.parted = true
-	}
-	z.rawTag = ""
-}
+func (z *treeTokens) NextIsNotRawText() { z.rawTag = "" }
 
 func (z *treeTokens) Err() error {
 	if z.failed {

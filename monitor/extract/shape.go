@@ -70,7 +70,15 @@ type tokens interface {
 // shapeOf computes Shape from z's tokens; ok is false if z is a scanner
 // that gave up.
 func shapeOf(z tokens, rules Rules) (shape string, ok bool) {
-	s := newShaper(rules)
+	s := shaper{h: sha256.New(), buf: make([]byte, 0, 32<<10)}
+	s.attrs = selectorAttributes(rules)
+	s.field([]byte(shapeVersion))
+	for _, group := range [][]string{rules.Select, rules.Remove} {
+		s.buf = binary.AppendUvarint(s.buf, uint64(len(group)))
+		for _, sel := range group {
+			s.field([]byte(sel))
+		}
+	}
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -81,28 +89,9 @@ func shapeOf(z tokens, rules Rules) (shape string, ok bool) {
 	if sc, isScanner := z.(*scanner); isScanner && sc.failed {
 		return "", false
 	}
-	return s.sum(), true
-}
-
-// newShaper starts a Shape under rules: the version, then the rules.
-func newShaper(rules Rules) *shaper {
-	s := &shaper{h: sha256.New(), buf: make([]byte, 0, 32<<10)}
-	s.attrs = selectorAttributes(rules)
-	s.field([]byte(shapeVersion))
-	for _, group := range [][]string{rules.Select, rules.Remove} {
-		s.buf = binary.AppendUvarint(s.buf, uint64(len(group)))
-		for _, sel := range group {
-			s.field([]byte(sel))
-		}
-	}
-	return s
-}
-
-// sum ends the Shape after the page's last token.
-func (s *shaper) sum() string {
 	s.appendAClasses()
 	s.h.Write(s.buf)
-	return hex.EncodeToString(s.h.Sum(nil))
+	return hex.EncodeToString(s.h.Sum(nil)), true
 }
 
 // shaper is the state of one Shape.
