@@ -5,15 +5,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/browser"
+	"github.com/policywatch/policywatch/monitor/fetch"
 )
 
 // requireChromium skips, loudly, when no Chromium is installed (.ci/run
@@ -245,5 +248,69 @@ func TestBrowserSendsTheSameAcceptLanguageAsHTTP(t *testing.T) {
 		if res.Outcome != monitor.OutcomeBaseline {
 			t.Errorf("%s fetcher: outcome %s, events %+v; want the French baseline", via, res.Outcome, res.Events)
 		}
+	}
+}
+
+// guardedFetcher is a fetch.Client whose DialForPage lets a page reach
+// only its own server, as the real one lets a page of the internet reach
+// only the internet (fetch's TestDialForPage; loopback is all a test has).
+type guardedFetcher struct {
+	*fetch.Client
+	allowed string // host:port
+}
+
+func (f guardedFetcher) DialForPage(_ context.Context, pageURL string) func(ctx context.Context, network, address string) (net.Conn, error) {
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		if address != f.allowed {
+			return nil, &fetch.Error{Kind: fetch.KindRedirectPrivate, URL: pageURL, Err: fmt.Errorf("the page asked the browser to connect to %s", address)}
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, address)
+	}
+}
+
+// TestBrowserConnectsAsTheFetcherSays: a watch rendered by the browser
+// connects through the fetcher's DialForPage: its page renders, and a
+// redirect to another server is a fetch_error redirect_private, as for
+// plain HTTP, that server never reached.
+func TestBrowserConnectsAsTheFetcherSays(t *testing.T) {
+	requireChromium(t)
+	var reached atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		fmt.Fprint(w, string(policyPage("en", "Router", strings.Repeat(longParagraph, 4))))
+	}))
+	t.Cleanup(other.Close)
+	pages := browserPages(t)
+	mux := http.NewServeMux()
+	mux.Handle("/to-router", http.RedirectHandler(other.URL+"/admin", http.StatusFound))
+	mux.Handle("/", pages.Config.Handler)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	rig := newFaultRig(t, srv.URL)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	b := browser.New(browser.Options{Timeout: 5 * time.Second, IdleTimeout: time.Minute, NetworkIdleCap: 2 * time.Second}, quiet)
+	t.Cleanup(func() { b.Close() })
+	fetcher := guardedFetcher{Client: newTestFetcher(), allowed: strings.TrimPrefix(srv.URL, "http://")}
+	checker := monitor.NewChecker(fetcher, rig.db, monitor.WithLogger(quiet), monitor.WithRenderer(b))
+	ctx := context.Background()
+
+	res, err := checker.Check(ctx, monitor.Watch{Name: "shell", URL: srv.URL + "/shell", Fetcher: "browser"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != monitor.OutcomeBaseline {
+		t.Fatalf("the page itself: %s (%v), want a baseline", res.Outcome, res.Err)
+	}
+	res, err = checker.Check(ctx, monitor.Watch{Name: "to-router", URL: srv.URL + "/to-router", Fetcher: "browser"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != monitor.OutcomeFetchError || len(res.Events) != 1 || res.Events[0].Reason != string(fetch.KindRedirectPrivate) {
+		t.Errorf("a redirect to another server: %s %+v (%v), want a fetch_error %s", res.Outcome, res.Events, res.Err, fetch.KindRedirectPrivate)
+	}
+	if n := reached.Load(); n != 0 {
+		t.Errorf("the other server was reached %d times", n)
 	}
 }

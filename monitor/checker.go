@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"path"
 	"strings"
@@ -278,6 +279,13 @@ func (c *Checker) fetchInto(ctx context.Context, w Watch, state *State, rec *Che
 	return nil
 }
 
+// pageDialer is what a Fetcher may also say: how a browser rendering a
+// page is to connect (fetch.Client.DialForPage: a page of the internet
+// reaches the internet only), nil where any connection may be made.
+type pageDialer interface {
+	DialForPage(ctx context.Context, pageURL string) func(ctx context.Context, network, address string) (net.Conn, error)
+}
+
 // renderInto renders the page in the browser, filling rec's attempt and
 // body.
 func (c *Checker) renderInto(ctx context.Context, w Watch, rec *CheckRecord) error {
@@ -287,7 +295,11 @@ func (c *Checker) renderInto(ctx context.Context, w Watch, rec *CheckRecord) err
 	start := time.Now()
 	// The browser sends Language as is: give it the fallback HTTP sends, so
 	// that both fetchers are served the same language.
-	page, err := c.renderer.Render(ctx, browser.Request{URL: w.URL, Header: w.Headers, Language: fetch.AcceptLanguage(w.Language), WaitSelectors: w.Select})
+	req := browser.Request{URL: w.URL, Header: w.Headers, Language: fetch.AcceptLanguage(w.Language), WaitSelectors: w.Select}
+	if d, ok := c.fetcher.(pageDialer); ok {
+		req.Dial = d.DialForPage(ctx, w.URL)
+	}
+	page, err := c.renderer.Render(ctx, req)
 	a := Attempt{Start: rec.Started, URL: w.URL, Duration: time.Since(start)}
 	if err != nil {
 		a.Err = err.Error()

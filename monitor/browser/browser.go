@@ -94,6 +94,16 @@ type Request struct {
 	// read once the network has been idle for 500 ms, or after
 	// Options.NetworkIdleCap.
 	WaitSelectors []string
+
+	// Dial, if not nil, makes every connection of the page: the
+	// document's, its redirects', and those of its frames, scripts and
+	// workers, which the render's browser context sends through a proxy
+	// on loopback of its own (the browser then resolves no name itself).
+	// It decides what the page may reach: a page of the internet need
+	// not reach the machine's own network. A connection it refuses fails
+	// that request in the browser; when the render fails, its error
+	// wraps Dial's first refusal. nil: the browser connects as it will.
+	Dial DialFunc
 }
 
 // Page is a rendered page.

@@ -24,6 +24,10 @@
 // URLs are rendered, and each page has a hard Timeout after which its tab is
 // closed without holding up other renders. The DevTools connection is a
 // pipe, not a TCP port, so no other local process can drive the browser.
+// With Request.Dial, a render's every connection goes through a proxy on
+// loopback of its own, Chromium's exception for loopback taken away, and
+// Dial decides what the page may reach: monitor/fetch lets a page of the
+// internet reach the internet only, not the server's own network.
 // Chromium's own sandbox stays on unless the process runs as root, where
 // Chromium refuses to start with it.
 //

@@ -29,11 +29,31 @@ var errPageTimeout = errors.New("page timeout")
 // closeTab, which blocks until the tab and its browser context are gone.
 func (s *session) render(ctx context.Context, req Request) (p *Page, closeTab func(), err error) {
 	opts := s.opts
+	var contextOptions []chromedp.CreateBrowserContextOption
+	if req.Dial != nil {
+		proxy, proxyErr := startGuardProxy(req.Dial, s.log)
+		if proxyErr != nil {
+			return nil, func() {}, proxyErr
+		}
+		contextOptions = append(contextOptions, proxy.browserContext)
+		defer func() {
+			if err != nil {
+				if refused := proxy.refusal(); refused != nil {
+					err = fmt.Errorf("%w (a connection the page asked for was not made: %w)", err, refused)
+				}
+			}
+			closeContext := closeTab
+			closeTab = func() {
+				closeContext()
+				proxy.close()
+			}
+		}()
+	}
 	// A new browser context per page: no cookies, storage, cache or
 	// service workers carry over from one render to the next, so a check
 	// sees what a first-time visitor sees, and a hostile page cannot plant
 	// anything for later ones.
-	tabCtx, closeTab := chromedp.NewContext(s.ctx, chromedp.WithNewBrowserContext())
+	tabCtx, closeTab := chromedp.NewContext(s.ctx, chromedp.WithNewBrowserContext(contextOptions...))
 	runCtx, cancel := context.WithTimeoutCause(tabCtx, opts.Timeout, errPageTimeout)
 	defer cancel()
 	defer context.AfterFunc(ctx, cancel)()
