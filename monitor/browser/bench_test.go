@@ -22,20 +22,30 @@ func policyPage(size int) string {
 
 // BenchmarkRender renders a 300 KB page in a running browser: once read as
 // soon as its main element is visible, once after the network is idle
-// (which Chromium declares after 500 ms of quiet, so that is the floor).
+// (which Chromium declares after 500 ms of quiet, so that is the floor),
+// and once as soon as visible through a Dial (the loopback proxy a page of
+// a public address is rendered through).
+//
+//	go test ./monitor/browser -run '^$' -bench Render -benchtime 20x -count 3
 func BenchmarkRender(b *testing.B) {
 	page := policyPage(300 << 10)
 	srv, _ := serve(b, htmlHandler(page))
 	for _, bc := range []struct {
 		name string
 		wait []string
+		dial bool
 	}{
-		{"selector", []string{"#policy"}},
-		{"network-idle", nil},
+		{"selector", []string{"#policy"}, false},
+		{"network-idle", nil, false},
+		{"selector-through-dial", []string{"#policy"}, true},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			br := newBrowser(b, Options{})
 			req := Request{URL: srv.URL, WaitSelectors: bc.wait}
+			if bc.dial {
+				req.URL = "http://public.test/"
+				req.Dial = publicOnly(srv, &dialLog{})
+			}
 			if _, err := br.Render(b.Context(), req); err != nil { // start the browser
 				b.Fatal(err)
 			}
