@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // errPrivate is what the tests' Dial answers for anything but the
@@ -152,5 +153,28 @@ func TestProxyTunnelsThroughDial(t *testing.T) {
 	plain := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxyURL)}}
 	if _, err := plain.Get("http://router.test/"); err == nil || !strings.Contains(err.Error(), "EOF") {
 		t.Errorf("plain http to a refused name: %v, want the connection ended without a response", err)
+	}
+}
+
+// TestScriptNavigationThroughDialIsRefused: a script that sends the page
+// to a loopback address after it loaded fails the render with Dial's
+// refusal; what the browser then shows (its own error document) is not
+// read as the page, and the loopback server is never reached.
+func TestScriptNavigationThroughDialIsRefused(t *testing.T) {
+	b := newBrowser(t, Options{NetworkIdleCap: 3 * time.Second})
+	var privateHits atomic.Int32
+	private, _ := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		privateHits.Add(1)
+		htmlHandler("<p>the router's admin page</p>")(w, r)
+	}))
+	public, _ := serve(t, htmlHandler(fmt.Sprintf(`<p id="policy">A public page.</p>
+<script>setTimeout(() => { location = "%s/admin" }, 100)</script>`, private.URL)))
+
+	p, err := b.Render(t.Context(), Request{URL: "http://public.test/", Dial: publicOnly(public, &dialLog{})})
+	if !errors.Is(err, errPrivate) {
+		t.Errorf("render of a page that navigates to loopback: page %v, error %v; want an error wrapping Dial's refusal", p, err)
+	}
+	if n := privateHits.Load(); n != 0 {
+		t.Errorf("the loopback server was reached %d times", n)
 	}
 }
