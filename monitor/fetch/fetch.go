@@ -96,7 +96,8 @@ func (o Options) withDefaults() Options {
 // connection it opens is refused if it goes to a private address all the
 // same: a host whose DNS answer changed in between (DNS rebinding). Through
 // a proxy (HTTP_PROXY, HTTPS_PROXY) the proxy connects, and only the
-// first check applies.
+// first check applies; a redirect to a name that does not resolve, which
+// the proxy would resolve its own way, is refused.
 type Client struct {
 	opts  Options
 	http  *http.Client
@@ -424,10 +425,17 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 				publicOrigin = &public
 			}
 			// A name that does not resolve is left to the connection to
-			// report.
-			if public, known, addr := c.isPublic(ctx, next.Hostname()); *publicOrigin && known && !public {
+			// report, unless a proxy makes the connection: the proxy
+			// resolves the name its own way ("127.1" is 127.0.0.1 to
+			// getaddrinfo, no name to Go's resolver), unchecked.
+			public, known, addr := c.isPublic(ctx, next.Hostname())
+			if *publicOrigin && known && !public {
 				return fail(&Error{Kind: KindRedirectPrivate, Status: resp.StatusCode,
 					Err: fmt.Errorf("HTTP %d redirects to %q, which is %s; the page was asked of a public address", resp.StatusCode, next.Redacted(), addr)})
+			}
+			if *publicOrigin && !known && c.proxied(next) {
+				return fail(&Error{Kind: KindRedirectPrivate, Status: resp.StatusCode,
+					Err: fmt.Errorf("HTTP %d redirects to %q, whose name does not resolve here, and the proxy would connect wherever it resolves it to; the page was asked of a public address", resp.StatusCode, next.Redacted())})
 			}
 			if *publicOrigin && !c.proxied(next) {
 				publicOnly = true
