@@ -62,6 +62,16 @@ type command struct {
 	// and the arguments, as run does.
 	preflight func(ctx context.Context, a *app, opts any, args []string) error
 	noConf    bool // does not load the configuration
+	// configUsage, when set, is how the help describes --config for this
+	// command, where "the configuration it runs with, else the built-in
+	// watch list" is not what the option does (config check: the file it
+	// checks, required).
+	configUsage string
+	// notReadWhy, when set, is why the common options the command does
+	// not read are refused, for the error refusing one (demo: what it
+	// does instead); else the option's own reason ("it opens no
+	// database").
+	notReadWhy string
 	// keepOnHangup: SIGHUP is logged and the command keeps running (the
 	// daemons, run and serve, which do not reload their configuration).
 	// Any other command stops on it as on SIGINT: its terminal is gone.
@@ -131,7 +141,9 @@ func runEnv(ctx context.Context, args []string, e env) error {
 	args = commandFirst(args)
 	name := args[0]
 	if name == "--version" || name == "-version" {
-		name, args = "version", []string{"version"}
+		// What follows is version's to take or refuse (--db, -v): it was
+		// dropped without a word.
+		name, args = "version", append([]string{"version"}, args[1:]...)
 	}
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
 		if len(args) > 1 {
@@ -225,8 +237,12 @@ func printCommandHelp(w io.Writer, c *command) {
 	reads := commonReads(c)
 	shown := newFlagSet(c)
 	fs.VisitAll(func(f *flag.Flag) {
+		usage := f.Usage
+		if f.Name == "config" && c.configUsage != "" {
+			usage = c.configUsage
+		}
 		if !isCommon(f.Name) || reads[f.Name] {
-			shown.Var(f.Value, f.Name, f.Usage)
+			shown.Var(f.Value, f.Name, usage)
 		}
 	})
 	var unused []string
@@ -255,14 +271,48 @@ func printCommandHelp(w io.Writer, c *command) {
 // file to check with it. --db: the commands that open the database, and
 // those that load the configuration to find it (restore: settings.database
 // is the file it replaces). -v: every command but those that log nothing
-// (version, config check). demo reads --config and --db only to refuse
-// them: they do not apply.
+// (version, config check). demo reads -v only. One a command does not
+// read is refused when given on its command line (refuseUnread).
 func commonReads(c *command) map[string]bool {
 	return map[string]bool{
 		"config": !c.noConf || c.name == "config",
 		"db":     !c.noDB || !c.noConf,
 		"v":      c.name != "version" && c.name != "config",
 	}
+}
+
+// refuseUnread returns a usage error when fs, c's parsed command line,
+// gives a common option c does not read ('version --db F', 'config check
+// -v'): taken, it would seem to do something. Only the command line is
+// refused: POLICYWATCH_CONFIG and POLICYWATCH_DB are set for every
+// command, and the commands that do not read them ignore them.
+func refuseUnread(c *command, fs *flag.FlagSet) error {
+	reads := commonReads(c)
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if err != nil || !isCommon(f.Name) || reads[f.Name] {
+			return
+		}
+		why := c.notReadWhy
+		if why == "" {
+			why = map[string]string{
+				"config": "it reads no configuration",
+				"db":     "it opens no database",
+				"v":      "it logs nothing",
+			}[f.Name]
+		}
+		err = usageError{msg: fmt.Sprintf("%s does not read %s: %s", commandName(c), optionName(f.Name), why)}
+	})
+	return err
+}
+
+// commandName is c's name as typed, with its subcommand when it has only
+// one ("config check").
+func commandName(c *command) string {
+	if first, _, _ := strings.Cut(c.args, " "); first != "" && strings.Trim(first, "abcdefghijklmnopqrstuvwxyz") == "" {
+		return c.name + " " + first
+	}
+	return c.name
 }
 
 func isCommon(name string) bool { return name == "config" || name == "db" || name == "v" }
@@ -310,6 +360,9 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 			return errHelpShown
 		}
 		return usageError{msg: fmt.Sprintf("%s: %v", c.name, err)}
+	}
+	if err := refuseUnread(c, fs); err != nil {
+		return err
 	}
 	rest := fs.Args()
 	if len(rest) < c.minArgs || (c.maxArgs >= 0 && len(rest) > c.maxArgs) {

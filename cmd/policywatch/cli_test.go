@@ -309,8 +309,25 @@ func TestHelpTeaches(t *testing.T) {
 		if err != nil && !errors.Is(err, errHelpShown) {
 			t.Errorf("%s --help: %v", cmd.name, err)
 		}
-		if !strings.Contains(out, "Usage: policywatch "+cmd.name) || !strings.Contains(out, "Example") || !strings.Contains(out, "-config") {
+		if !strings.Contains(out, "Usage: policywatch "+cmd.name) || !strings.Contains(out, "Example") || !strings.Contains(out, "\nOptions") {
 			t.Errorf("%s --help does not teach (usage, example, options):\n%s", cmd.name, out)
+		}
+		// --config is listed where the command reads it, and said not to
+		// apply where it does not; what the command does with a file that
+		// is not there says which. ("-config" anywhere in the help was
+		// found in version's "--config, --db and -v do not apply".)
+		reads, known := readsConfigFile(c, cmd)
+		if !known {
+			continue
+		}
+		listed := helpOptions(out)["config"]
+		m := notApplying.FindStringSubmatch(out)
+		saidNotToApply := m != nil && hasOption(m[1], "config")
+		switch {
+		case reads && (!listed || saidNotToApply):
+			t.Errorf("%s reads --config, but its help does not list it (listed %t, said not to apply %t):\n%s", cmd.name, listed, saidNotToApply, out)
+		case !reads && (listed || !saidNotToApply):
+			t.Errorf("%s does not read --config, but its help lists it or does not say it does not apply (listed %t, said not to apply %t):\n%s", cmd.name, listed, saidNotToApply, out)
 		}
 	}
 	// A usage error points to the help that teaches it: the command's own
@@ -333,6 +350,36 @@ func TestHelpTeaches(t *testing.T) {
 	if _, _, err := c.run("check", "no-such-watch"); err == nil || !strings.Contains(err.Error(), "unknown watch no-such-watch") {
 		t.Errorf("unknown watch: %v", err)
 	}
+}
+
+// notApplying is the help's Options line naming the common options that
+// do not apply to the command.
+var notApplying = regexp.MustCompile(`(?m)^Options[^\n]*\(([^)\n]*) (?:does|do) not apply\)`)
+
+// readsConfigFile says whether cmd reads --config: given a file that is
+// not there, a command that reads it fails to (an error naming the file),
+// one that does not refuses the option (a usage error). known is false,
+// and the test failed, when it did neither.
+func readsConfigFile(c *cli, cmd *command) (reads, known bool) {
+	c.t.Helper()
+	missing := filepath.Join(c.t.TempDir(), "missing.yaml")
+	args := []string{cmd.name, "--config", missing}
+	if cmd.name == "config" {
+		args = append(args, "check")
+	}
+	for range cmd.minArgs - (len(args) - 3) {
+		args = append(args, "x")
+	}
+	_, _, err := c.run(args...)
+	var ue usageError
+	switch {
+	case err != nil && !errors.As(err, &ue) && strings.Contains(err.Error(), missing):
+		return true, true
+	case errors.As(err, &ue) && hasOption(err.Error(), "config"):
+		return false, true
+	}
+	c.t.Errorf("policywatch %s: %v; want the file read (an error naming it) or --config refused", strings.Join(args, " "), err)
+	return false, false
 }
 
 // TestBackupAndVacuumKeepEveryVersion: a backup is a complete database

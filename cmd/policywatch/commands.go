@@ -615,14 +615,18 @@ func diffCommand() *command {
 		context int
 	}
 	return &command{
-		name: "diff", args: "WATCH [A B]", minArgs: 1, maxArgs: 3,
+		name: "diff", args: "WATCH [A [B]]", minArgs: 1, maxArgs: 3,
 		short: "show what changed between two versions",
-		long: `Prints a unified diff of two versions' readable texts: by default the latest
-version against the one before it; with one version, that version against
-the one before it. On a terminal, changed words are highlighted in colour.
+		long: `Prints a unified diff of two versions' readable texts: with no version, the
+latest against the one first seen before it; with one, A against the one
+first seen before it; with two, A against B (A's lines marked -, B's +,
+in the order given). A and B are version numbers as 'policywatch history
+WATCH' lists them (v9 in 'policywatch events' is 9), or latest. On a
+terminal, changed words are highlighted in colour.
 
 Examples:
   policywatch diff meta-privacy-policy
+  policywatch diff meta-privacy-policy 7
   policywatch diff meta-privacy-policy 3 7 | less`,
 		flags: func(fs *flag.FlagSet) any {
 			o := &opts{}
@@ -698,10 +702,12 @@ func previousVersion(ctx context.Context, db *store.DB, v *monitor.Version) (*mo
 func configCommand() *command {
 	return &command{
 		name: "config", args: "check [--config FILE]", minArgs: 1, maxArgs: 1, noDB: true, noConf: true,
-		short: "validate a configuration file",
-		long: `'policywatch config check' loads the configuration and reports every
-problem with its file, line, column and field, then exits non-zero; or
-says what it would watch.
+		configUsage: "the configuration `FILE` to check (default $POLICYWATCH_CONFIG; one of the two is required: there is no built-in file to check)",
+		short:       "validate a configuration file",
+		long: `'policywatch config check' loads the configuration file named by --config
+(or POLICYWATCH_CONFIG; without either it is a usage error) and reports
+every problem with its file, line, column and field, then exits non-zero;
+or says what it would watch.
 
 Example:
   policywatch config check --config policywatch.yaml`,

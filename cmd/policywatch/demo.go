@@ -56,7 +56,11 @@ func demoCommand() *command {
 	type opts struct{ listen string }
 	return &command{
 		name: "demo", args: "[--listen ADDR]", maxArgs: 0, noDB: true, noConf: true,
-		short: "see policywatch at work on a short made-up history, with no network",
+		// --db and --config are refused: the demo's history is made up
+		// and kept apart, and must not land in a real database, nor seem
+		// to read a configuration.
+		notReadWhy: "the demo watches a made-up policy into a temporary database",
+		short:      "see policywatch at work on a short made-up history, with no network",
 		long: `Plays a week in the life of a fictional company's privacy policy, in English
 and French, from a local server: the policy adds AI training on public
 posts, announces a deadline to object, moves its effective date, then
@@ -94,11 +98,6 @@ func runDemo(ctx context.Context, a *app, listen string) error {
 		return usageError{msg: fmt.Sprintf("--listen: %v", err)}
 	} else if !loopback {
 		return usageError{msg: fmt.Sprintf("--listen %s: the demo serves on loopback only (127.0.0.1)", listen)}
-	}
-	if a.common.db != "" || a.common.config != "" {
-		// The demo's history is made up and kept apart: it must not land
-		// in a real database, nor seem to read a configuration.
-		return usageError{msg: "demo: --db and --config do not apply: the demo watches a made-up policy into a temporary database"}
 	}
 	// The port first: a taken one must not cost the whole replay.
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", listen)

@@ -232,8 +232,9 @@ func TestDemoRefusesWhatDoesNotApply(t *testing.T) {
 	c := newCLI(t)
 	for _, args := range [][]string{{"demo", "--db", filepath.Join(t.TempDir(), "real.db")}, {"demo", "--config", "policywatch.yaml"}} {
 		var ue usageError
-		if _, _, err := c.run(args...); !errors.As(err, &ue) || !strings.Contains(err.Error(), "do not apply") {
-			t.Errorf("%v: %v, want a usage error saying they do not apply", args, err)
+		want := "demo does not read " + args[1] + ": the demo watches a made-up policy into a temporary database"
+		if _, _, err := c.run(args...); !errors.As(err, &ue) || err.Error() != want {
+			t.Errorf("%v: %v, want a usage error saying %q", args, err, want)
 		}
 	}
 	taken, err := net.Listen("tcp", "127.0.0.1:0")

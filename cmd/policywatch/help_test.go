@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -206,4 +208,265 @@ func TestREADMECommandTable(t *testing.T) {
 			t.Errorf("README's Commands section does not mention %s", opt)
 		}
 	}
+}
+
+// synopsisArity returns the numbers of arguments (not options) a synopsis
+// allows, up to most: "WATCH [A [B]] [--json]" allows 1, 2 and 3. ok is
+// false for a synopsis it cannot read (alternatives "a | b", "[...]").
+func synopsisArity(synopsis string, most int) (counts map[int]bool, ok bool) {
+	synopsis = strings.NewReplacer("[", " [ ", "]", " ] ").Replace(synopsis)
+	tokens := strings.Fields(synopsis)
+	counts, i, ok := arityOf(tokens, 0, most)
+	return counts, ok && i == len(tokens)
+}
+
+// arityOf reads tokens from i to the end or a "]", and returns the numbers
+// of arguments they allow and where it stopped.
+func arityOf(tokens []string, i, most int) (map[int]bool, int, bool) {
+	counts := map[int]bool{0: true}
+	add := func(these map[int]bool) {
+		sums := map[int]bool{}
+		for a := range counts {
+			for b := range these {
+				if a+b <= most {
+					sums[a+b] = true
+				}
+			}
+		}
+		counts = sums
+	}
+	upTo := func(from int) map[int]bool {
+		m := map[int]bool{}
+		for n := from; n <= most; n++ {
+			m[n] = true
+		}
+		return m
+	}
+	for i < len(tokens) && tokens[i] != "]" {
+		tok := tokens[i]
+		i++
+		switch {
+		case tok == "[":
+			option := i < len(tokens) && strings.HasPrefix(tokens[i], "-")
+			inner, next, ok := arityOf(tokens, i, most)
+			if !ok || next == len(tokens) {
+				return nil, i, false
+			}
+			i = next + 1 // past "]"
+			repeated := i < len(tokens) && tokens[i] == "..."
+			if repeated {
+				i++
+			}
+			switch {
+			case option:
+				// an option and its value, as often as it is given
+			case repeated:
+				return nil, i, false
+			default:
+				inner[0] = true
+				add(inner)
+			}
+		case tok == "|" || tok == "...":
+			return nil, i, false
+		case strings.HasPrefix(tok, "-"):
+			// an option outside brackets (digest --now)
+		case strings.HasSuffix(tok, "..."):
+			add(upTo(1))
+		default:
+			add(map[int]bool{1: true})
+		}
+	}
+	return counts, i, true
+}
+
+// TestUsageLineGivesTheArgumentsTaken: a command's usage line allows the
+// numbers of arguments the command takes, no more and no fewer: diff's
+// said "WATCH [A B]" (a watch alone or with two versions), though diff
+// takes one version too.
+func TestUsageLineGivesTheArgumentsTaken(t *testing.T) {
+	const most = 6
+	for _, tc := range []struct {
+		synopsis string
+		want     []int
+	}{
+		{"WATCH [A [B]] [--color auto|always|never]", []int{1, 2, 3}},
+		{"WATCH [A B]", []int{1, 3}},
+		{"[WATCH...] [--json]", []int{0, 1, 2, 3, 4, 5, 6}},
+		{"EMAIL [--watch W]... [--digest daily|weekly|none]", []int{1}},
+		{"--now [--dry-run]", []int{0}},
+		{"", []int{0}},
+	} {
+		counts, ok := synopsisArity(tc.synopsis, most)
+		var got []int
+		for n := range counts {
+			got = append(got, n)
+		}
+		sort.Ints(got)
+		if !ok || !slices.Equal(got, tc.want) {
+			t.Errorf("synopsisArity(%q) = %v, %t; want %v", tc.synopsis, got, ok, tc.want)
+		}
+	}
+	read := 0
+	for _, cmd := range commands() {
+		allowed, ok := synopsisArity(cmd.args, most)
+		if !ok {
+			continue // export's, outbox's: alternatives
+		}
+		read++
+		for n := 0; n <= most; n++ {
+			takes := n >= cmd.minArgs && (cmd.maxArgs < 0 || n <= cmd.maxArgs)
+			if allowed[n] != takes {
+				t.Errorf("usage %q allows %d arguments: %t, but policywatch %s takes them: %t", "policywatch "+cmd.name+" "+cmd.args, n, allowed[n], cmd.name, takes)
+			}
+		}
+	}
+	if read < len(commands())/2 {
+		t.Errorf("only %d usage lines read", read)
+	}
+}
+
+// TestDiffTakesWhatItsUsageSays: diff's usage and help say what it does
+// with no version, one and two — each form run on a history of three
+// versions — and a third version is refused with that usage.
+func TestDiffTakesWhatItsUsageSays(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = nimbusConfig(t, srv.URL)
+	for _, text := range []string{"Effective March 3, 2026", "Effective May 27, 2026", "Effective June 1, 2026"} {
+		srv.set(text)
+		c.mustRun("check")
+	}
+	var v []string // the version numbers, oldest first
+	for _, line := range strings.Split(strings.TrimSpace(c.mustRun("history", "nimbus")), "\n")[1:] {
+		v = append(v, strings.Fields(line)[0])
+	}
+	if len(v) != 3 {
+		t.Fatalf("history has %d versions, want 3: %v", len(v), v)
+	}
+	help := c.mustRun("help", "diff")
+	usage, _, _ := strings.Cut(help, "\n")
+	if want := "Usage: policywatch diff WATCH [A [B]]"; usage != want {
+		t.Errorf("diff's usage is %q, want %q", usage, want)
+	}
+	for _, want := range []string{"with no version, the\nlatest against the one first seen before it", "with one, A against the one\nfirst seen before it", "with two, A against B", "policywatch diff meta-privacy-policy 7\n"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("diff's help lacks %q:\n%s", want, help)
+		}
+	}
+	for _, tc := range []struct {
+		args             []string
+		older, newer     string
+		removed, written string
+	}{
+		{nil, v[1], v[2], "May 27", "June 1"},
+		{[]string{"latest"}, v[1], v[2], "May 27", "June 1"},
+		{[]string{v[1]}, v[0], v[1], "March 3", "May 27"},
+		{[]string{v[0], v[2]}, v[0], v[2], "March 3", "June 1"},
+		{[]string{v[2], v[0]}, v[2], v[0], "June 1", "March 3"}, // in the order given
+	} {
+		args := append([]string{"diff", "nimbus", "--color", "never"}, tc.args...)
+		out := c.mustRun(args...)
+		for _, want := range []string{
+			"--- nimbus version " + tc.older + " (", "+++ nimbus version " + tc.newer + " (",
+			"-Effective " + tc.removed, "+Effective " + tc.written,
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("policywatch %s lacks %q:\n%s", strings.Join(args, " "), want, out)
+			}
+		}
+	}
+	wantError(t, c, true, []string{"diff", "nimbus", v[0], v[1], v[2]}, "usage: policywatch diff WATCH [A [B]]")
+	wantError(t, c, false, []string{"diff", "nimbus", v[0]}, "version "+v[0]+" is the first of nimbus: nothing to compare it with")
+}
+
+// TestHelpDescribesConfigAsTheCommandReadsIt: --config's description is
+// what the command does with it. config check's said "else the built-in
+// Meta watch list", though it checks a file and, without one, refuses to
+// run; the built-in list is for the commands that load a configuration.
+func TestHelpDescribesConfigAsTheCommandReadsIt(t *testing.T) {
+	c := newCLI(t)
+	described := regexp.MustCompile(`(?m)^  -config FILE\n\s+(.*)$`)
+	for _, cmd := range commands() {
+		help := c.mustRun("help", cmd.name)
+		m := described.FindStringSubmatch(help)
+		if m == nil {
+			if readsCommonOption(cmd.name, "config") {
+				t.Errorf("%s --help does not describe --config:\n%s", cmd.name, help)
+			}
+			continue
+		}
+		usage := m[1]
+		builtIn := strings.Contains(usage, "built-in")
+		switch {
+		case cmd.name == "config":
+			for _, want := range []string{"FILE to check", "$POLICYWATCH_CONFIG", "required"} {
+				if !strings.Contains(usage, want) {
+					t.Errorf("config check's --config: %q lacks %q", usage, want)
+				}
+			}
+			if strings.Contains(usage, "else the built-in") {
+				t.Errorf("config check's --config: %q says a built-in file is checked without one", usage)
+			}
+		case cmd.noConf:
+			t.Errorf("%s --help describes --config (%q), but the command loads no configuration", cmd.name, usage)
+		case !builtIn || !strings.Contains(usage, "$POLICYWATCH_CONFIG"):
+			t.Errorf("%s's --config: %q does not say that without a file the command runs with the built-in configuration", cmd.name, usage)
+		}
+	}
+	// What config check's help says it does without a file.
+	wantError(t, c, true, []string{"config", "check"}, "name the file with --config FILE (or POLICYWATCH_CONFIG)")
+	// And what the others': the built-in watch list.
+	if out := c.mustRun("watches"); !strings.Contains(out, "meta-privacy-policy") {
+		t.Errorf("watches without a configuration:\n%s", out)
+	}
+}
+
+// TestUnreadOptionsAreRefused: a common option given on the command line
+// to a command that does not read it ('version --db F', 'config check
+// -v') is a usage error (exit status 2) naming it; it used to be taken
+// without a word, as if it did something. The environment
+// (POLICYWATCH_DB, POLICYWATCH_CONFIG) is still ignored by those
+// commands: it is set for every command.
+func TestUnreadOptionsAreRefused(t *testing.T) {
+	c := newCLI(t)
+	config := writeConfig(t, "watches:\n  - name: nimbus\n    url: https://example.org/privacy\n")
+	values := map[string][]string{
+		"config": {"--config", config},
+		"db":     {"--db", filepath.Join(t.TempDir(), "other.db")},
+		"v":      {"-v"},
+	}
+	before := map[string][]string{"config": {"check"}} // the arguments the command needs
+	for cmd, names := range commonIgnored {
+		for _, name := range names {
+			for _, args := range [][]string{
+				slices.Concat([]string{cmd}, before[cmd], values[name]),
+				slices.Concat(values[name], []string{cmd}, before[cmd]), // before the command, as in git
+			} {
+				_, _, err := c.run(args...)
+				var stderr bytes.Buffer
+				code := exitCode(err, &stderr)
+				first, _, _ := strings.Cut(stderr.String(), "\n")
+				want := "does not read " + optionName(name) + ":"
+				if code != 2 || !strings.Contains(first, want) {
+					t.Errorf("policywatch %s: exit %d, %q; want a usage error (exit 2) saying %q", strings.Join(args, " "), code, stderr.String(), want)
+				}
+			}
+		}
+	}
+	for _, args := range [][]string{{"--version", "--db", "x.db"}, {"--version", "-v"}} {
+		if _, _, err := c.run(args...); !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "version does not read "+args[1]) {
+			t.Errorf("policywatch %s: %v, want version's refusal", strings.Join(args, " "), err)
+		}
+	}
+	// The environment names the database and the configuration of every
+	// command: those that do not read them go on without a word.
+	c.env["POLICYWATCH_CONFIG"] = config
+	for _, args := range [][]string{{"version"}, {"--version"}, {"config", "check"}} {
+		out, stderr, err := c.run(args...)
+		if err != nil || out == "" || stderr != "" {
+			t.Errorf("policywatch %s with POLICYWATCH_DB and POLICYWATCH_CONFIG set: %v, %q, stderr %q", strings.Join(args, " "), err, out, stderr)
+		}
+	}
+	// The options a command reads are taken.
+	c.mustRun("config", "check", "--config", config)
 }

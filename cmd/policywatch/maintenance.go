@@ -130,7 +130,8 @@ func humanBytes(n int64) string {
 func restoreCommand() *command {
 	return &command{
 		name: "restore", args: "BACKUP", minArgs: 1, maxArgs: 1, noDB: true,
-		short: "put a backup in place of the database (with the daemon stopped)",
+		configUsage: "configuration `FILE` whose settings.database names the database to replace (default $POLICYWATCH_CONFIG, else the built-in one: the default database)",
+		short:       "put a backup in place of the database (with the daemon stopped)",
 		long: `Replaces the database (--db, POLICYWATCH_DB or settings.database) by a copy
 of BACKUP, a file written by 'policywatch backup'. BACKUP is checked first
 (SQLite's integrity check); the daemon must be stopped (restore takes its
