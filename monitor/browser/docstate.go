@@ -3,6 +3,8 @@ package browser
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"sync"
 	"time"
 
@@ -25,7 +27,11 @@ type docState struct {
 	navLoader cdp.LoaderID // the loader of our Page.navigate
 	frames    map[cdp.FrameID]*frameDocs
 	requests  map[network.RequestID]*docLoad // document requests of the main frame
+	urls      []string                       // their URLs, redirects' targets included, at most maxDocumentURLs
 }
+
+// maxDocumentURLs bounds the URLs kept of a page that navigates on and on.
+const maxDocumentURLs = 32
 
 // frameDocs are the documents one frame has had.
 type frameDocs struct {
@@ -78,6 +84,9 @@ func (d *docState) handle(ev any) {
 			return
 		}
 		d.requests[ev.RequestID] = ld
+		if ev.Request != nil && len(d.urls) < maxDocumentURLs {
+			d.urls = append(d.urls, ev.Request.URL)
+		}
 	case *network.EventResponseReceivedExtraInfo:
 		// The headers as received, Set-Cookie included, which the
 		// response event leaves out. It may come before or after that.
@@ -234,4 +243,32 @@ func (d *docState) wait(ctx context.Context, check func() (done bool, recheck ti
 			return err
 		}
 	}
+}
+
+// addresses are the host:port the main frame's documents were asked of
+// (its navigations and their redirects), as a proxy is asked to connect
+// to them.
+func (d *docState) addresses() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for _, raw := range d.urls {
+		u, err := url.Parse(raw)
+		if err != nil || u.Hostname() == "" {
+			continue
+		}
+		port := u.Port()
+		if port == "" {
+			switch u.Scheme {
+			case "http", "ws":
+				port = "80"
+			case "https", "wss":
+				port = "443"
+			default:
+				continue
+			}
+		}
+		out = append(out, net.JoinHostPort(u.Hostname(), port))
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,10 +37,20 @@ type guardProxy struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu      sync.Mutex
-	refused error // the first connection dial refused
-	tunnels sync.WaitGroup
+	mu       sync.Mutex
+	refusals []refusal // the first connections dial refused, at most maxRefusals
+	tunnels  sync.WaitGroup
 }
+
+// refusal is a connection dial did not make.
+type refusal struct {
+	address string // host:port, as the browser asked
+	err     error
+}
+
+// maxRefusals bounds what a page that asks for thousands of refused
+// connections makes the proxy keep.
+const maxRefusals = 16
 
 // proxyIdleTimeout closes the keep-alive connections the browser leaves
 // open to the proxy, and the forwarded ones.
@@ -102,13 +113,13 @@ func (p *guardProxy) browserContext(params *target.CreateBrowserContextParams) {
 	params.ProxyBypassList = "<-loopback>"
 }
 
-// dialNoting dials with p.dial and keeps the first refusal.
+// dialNoting dials with p.dial and keeps the first refusals.
 func (p *guardProxy) dialNoting(ctx context.Context, network, address string) (net.Conn, error) {
 	conn, err := p.dial(ctx, network, address)
 	if err != nil && ctx.Err() == nil {
 		p.mu.Lock()
-		if p.refused == nil {
-			p.refused = err
+		if len(p.refusals) < maxRefusals {
+			p.refusals = append(p.refusals, refusal{address: address, err: err})
 		}
 		p.mu.Unlock()
 		p.log.Info("browser: a connection the page asked for was not made", "address", address, "err", err)
@@ -116,11 +127,24 @@ func (p *guardProxy) dialNoting(ctx context.Context, network, address string) (n
 	return conn, err
 }
 
-// refusal returns the first connection that was not made, or nil.
-func (p *guardProxy) refusal() error {
+// refusalOf says why a render failed, if a connection was refused: the
+// first refusal of an address the document was asked of (its URL, a
+// redirect's target), else the first refusal of any, or nil. A refusal of
+// a connection the page did not need (an ad's script, or Chromium's own
+// preconnection to its search engine) is no reason for a document that
+// failed to load.
+func (p *guardProxy) refusalOf(documentAddresses []string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.refused
+	for _, r := range p.refusals {
+		if slices.Contains(documentAddresses, r.address) {
+			return r.err
+		}
+	}
+	if len(p.refusals) > 0 {
+		return p.refusals[0].err
+	}
+	return nil
 }
 
 // forwardFailed answers a request that could not be forwarded by closing

@@ -87,6 +87,14 @@ func TestRenderConnectsOnlyThroughDial(t *testing.T) {
 	if !strings.Contains(dialed.String(), privateHost) {
 		t.Errorf("Dial was asked for %v, not for the loopback server %s the page loads from", dialed, privateHost)
 	}
+	// Nor does Chromium connect anywhere for itself from a render's
+	// context (a preconnection to its search engine, AI Mode's
+	// eligibility: session.go's disable-features).
+	for _, address := range strings.Fields(dialed.String()) {
+		if address != "public.test:80" && address != privateHost {
+			t.Errorf("Dial was asked for %s, which the page does not load: Chromium's own connection (all: %v)", address, dialed)
+		}
+	}
 
 	dialed = &dialLog{}
 	_, err = b.Render(t.Context(), Request{URL: "http://public.test/redirect", Dial: publicOnly(public, dialed)})
@@ -139,20 +147,35 @@ func TestProxyTunnelsThroughDial(t *testing.T) {
 	if resp.StatusCode != http.StatusTeapot || string(body) != `over TLS: POST public.test "sent"` {
 		t.Errorf("https through the proxy: %d %q", resp.StatusCode, body)
 	}
-	if proxy.refusal() != nil {
-		t.Errorf("a refusal noted where none was: %v", proxy.refusal())
+	if proxy.refusalOf(nil) != nil {
+		t.Errorf("a refusal noted where none was: %v", proxy.refusalOf(nil))
 	}
 
 	if _, err := client.Get("https://router.test/"); err == nil {
 		t.Error("https to a refused name went through")
 	}
-	if !errors.Is(proxy.refusal(), errPrivate) {
-		t.Errorf("refusal %v, want Dial's", proxy.refusal())
+	if !errors.Is(proxy.refusalOf(nil), errPrivate) {
+		t.Errorf("refusal %v, want Dial's", proxy.refusalOf(nil))
 	}
 
 	plain := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxyURL)}}
-	if _, err := plain.Get("http://router.test/"); err == nil || !strings.Contains(err.Error(), "EOF") {
+	if _, err := plain.Get("http://printer.test/"); err == nil || !strings.Contains(err.Error(), "EOF") {
 		t.Errorf("plain http to a refused name: %v, want the connection ended without a response", err)
+	}
+
+	// The reason a render failed is the refusal of its document's
+	// address, whichever came first; else the first.
+	for _, c := range []struct {
+		document []string
+		want     string
+	}{
+		{nil, "router.test:443"},
+		{[]string{"public.test:443", "printer.test:80"}, "printer.test:80"},
+		{[]string{"printer.test:443"}, "router.test:443"},
+	} {
+		if err := proxy.refusalOf(c.document); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("refusal for a document asked of %v: %v, want %s's", c.document, err, c.want)
+		}
 	}
 }
 

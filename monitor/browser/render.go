@@ -29,6 +29,7 @@ var errPageTimeout = errors.New("page timeout")
 // closeTab, which blocks until the tab and its browser context are gone.
 func (s *session) render(ctx context.Context, req Request) (p *Page, closeTab func(), err error) {
 	opts := s.opts
+	t := &tab{req: req, opts: opts, version: s.version, stage: "opening a tab", doc: newDocState()}
 	var contextOptions []chromedp.CreateBrowserContextOption
 	if req.Dial != nil {
 		proxy, proxyErr := startGuardProxy(req.Dial, s.log)
@@ -38,7 +39,7 @@ func (s *session) render(ctx context.Context, req Request) (p *Page, closeTab fu
 		contextOptions = append(contextOptions, proxy.browserContext)
 		defer func() {
 			if err != nil {
-				if refused := proxy.refusal(); refused != nil {
+				if refused := proxy.refusalOf(t.doc.addresses()); refused != nil {
 					err = fmt.Errorf("%w (a connection the page asked for was not made: %w)", err, refused)
 				}
 			}
@@ -58,7 +59,6 @@ func (s *session) render(ctx context.Context, req Request) (p *Page, closeTab fu
 	defer cancel()
 	defer context.AfterFunc(ctx, cancel)()
 
-	t := &tab{req: req, opts: opts, version: s.version, stage: "opening a tab"}
 	p, err = t.render(runCtx)
 	if err == nil {
 		return p, closeTab, nil
@@ -80,10 +80,11 @@ type tab struct {
 	opts    Options
 	version string
 	stage   string // what the tab is doing, for error messages
+	doc     *docState
 }
 
 func (t *tab) render(ctx context.Context) (*Page, error) {
-	doc := newDocState()
+	doc := t.doc
 	if err := chromedp.Listen(ctx, doc.handle); err != nil { // opens the tab
 		return nil, err
 	}

@@ -151,7 +151,11 @@ func (s *session) allocatorOptions(path, home string) []chromedp.ExecAllocatorOp
 		chromedp.Flag("disable-gpu", true),
 		// Nothing but the pages we ask for goes on the network: no
 		// updates, sync, safe-browsing lists, metrics or QUIC probes (on a
-		// closed network their failures pile up).
+		// closed network their failures pile up). Chromium 148 also
+		// connects from each render's browser context to www.google.com
+		// (PreconnectToSearch, AimEnabled's eligibility request), through
+		// the render's proxy; TestRenderConnectsOnlyThroughDial catches
+		// the next such feature.
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -162,7 +166,7 @@ func (s *session) allocatorOptions(path, home string) []chromedp.ExecAllocatorOp
 		chromedp.Flag("metrics-recording-only", true),
 		chromedp.Flag("no-pings", true),
 		chromedp.Flag("disable-breakpad", true),
-		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,InterestFeedContentSuggestions,AutofillServerCommunication"),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,InterestFeedContentSuggestions,AutofillServerCommunication,AimEnabled,PreconnectToSearch,NetworkTimeServiceQuerying"),
 		// Nothing installed or remembered.
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("disable-default-apps", true),
