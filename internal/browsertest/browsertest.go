@@ -8,13 +8,20 @@ package browsertest
 import (
 	"context"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 )
 
+// startAttempts is how many times Allocator starts Chromium: on a loaded
+// machine (CI runs every package's tests at once) Debian's Chromium
+// sometimes crashes while starting, which is not what a test tests.
+const startAttempts = 3
+
 // Allocator starts a Chromium with a fresh profile, stopped when the test
-// ends, and returns the context to open tabs in (chromedp.NewContext).
+// ends, and returns the context of its first tab, to open tabs beside
+// (chromedp.NewContext).
 // extra options are added to the defaults (window size, environment…).
 func Allocator(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
@@ -38,7 +45,23 @@ func Allocator(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Cont
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 	}
-	ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
-	t.Cleanup(cancel)
-	return ctx
+	opts = append(opts, extra...)
+	for attempt := 1; ; attempt++ {
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+		err := chromedp.Do(browserCtx) // starts the browser, with a first tab
+		if err == nil {
+			t.Cleanup(func() {
+				cancelBrowser()
+				cancelAlloc()
+			})
+			return browserCtx
+		}
+		cancelBrowser()
+		cancelAlloc()
+		if attempt == startAttempts || !strings.Contains(err.Error(), "failed to start") {
+			t.Fatalf("starting Chromium (attempt %d): %v", attempt, err)
+		}
+		t.Logf("Chromium crashed while starting (attempt %d of %d), starting it again: %v", attempt, startAttempts, err)
+	}
 }
