@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -44,14 +43,7 @@ func TestDialForPage(t *testing.T) {
 	_, privatePort, _ := net.SplitHostPort(privateLn.Addr().String())
 
 	client := New(testOptions())
-	client.public = func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.1") }
-	client.lookup = func(_ context.Context, host string) ([]netip.Addr, error) {
-		switch host {
-		case "public.test", "rebind.test":
-			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
-		}
-		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	}
+	onLoopback(client, map[string][]string{"public.test": {"127.0.0.1"}, "rebind.test": {"127.0.0.1"}})
 	transport := client.http.Transport.(*http.Transport)
 	transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		// rebind.test connects to the private address, whatever lookup

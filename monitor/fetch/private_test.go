@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -20,42 +19,23 @@ import (
 // public one when the redirect is checked, and the connection goes to the
 // private one (DNS rebinding).
 func TestRedirectFromPublicToPrivateIsRefused(t *testing.T) {
-	listen := func(addr string, h http.Handler) *httptest.Server {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			t.Skipf("cannot listen on %s: %v", addr, err)
-		}
-		srv := httptest.NewUnstartedServer(h)
-		srv.Listener.Close()
-		srv.Listener = ln
-		srv.Start()
-		t.Cleanup(srv.Close)
-		return srv
-	}
 	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("<p>policy</p>")) })
-	private := listen("127.0.0.2:0", page)
-	_, privatePort, _ := net.SplitHostPort(private.Listener.Addr().String())
-	public := listen("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, privatePort := listenOn(t, "127.0.0.2:0", page, false, nil)
+	_, publicPort := listenOn(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/policy":
 			page(w, r)
 		default:
 			http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
 		}
-	}))
-	_, publicPort, _ := net.SplitHostPort(public.Listener.Addr().String())
+	}), false, nil)
 
 	client := New(testOptions())
-	client.public = func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.1") }
-	client.lookup = func(_ context.Context, host string) ([]netip.Addr, error) {
-		switch host {
-		case "public.test", "rebind.test":
-			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
-		case "private.test":
-			return []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")}, nil
-		}
-		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	}
+	onLoopback(client, map[string][]string{
+		"public.test":  {"127.0.0.1"},
+		"rebind.test":  {"127.0.0.1"},
+		"private.test": {"127.0.0.1", "127.0.0.2"},
+	})
 	client.http.Transport.(*http.Transport).DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		// The names reach the server listening on their port: for
 		// rebind.test, not the address lookup gave when the redirect
@@ -114,5 +94,22 @@ func TestPublicAddr(t *testing.T) {
 		if got := publicAddr(netip.MustParseAddr(addr)); got != want {
 			t.Errorf("publicAddr(%s) = %v, want %v", addr, got, want)
 		}
+	}
+}
+
+// onLoopback makes the client take 127.0.0.1 for the only public address
+// and the rest of 127.0.0.0/8 for private ones, and resolve the names
+// given, and only them, to the addresses given.
+func onLoopback(c *Client, names map[string][]string) {
+	c.public = func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.1") }
+	c.lookup = func(_ context.Context, host string) ([]netip.Addr, error) {
+		var addrs []netip.Addr
+		for _, a := range names[host] {
+			addrs = append(addrs, netip.MustParseAddr(a))
+		}
+		if len(addrs) == 0 {
+			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+		}
+		return addrs, nil
 	}
 }

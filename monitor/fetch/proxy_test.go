@@ -119,16 +119,12 @@ func (w *proxyWorld) client(cfg httpproxy.Config, dialed *[]string) *Client {
 		*s = strings.ReplaceAll(*s, "PROXY", w.proxy.url)
 	}
 	c := New(testOptions())
-	c.public = func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.1") }
-	c.lookup = func(_ context.Context, host string) ([]netip.Addr, error) {
-		switch host {
-		case "public.example.com", "www.example.com", "rebind.example.com":
-			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
-		case "private.example.com":
-			return []netip.Addr{netip.MustParseAddr("127.0.0.2")}, nil
-		}
-		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	}
+	onLoopback(c, map[string][]string{
+		"public.example.com":  {"127.0.0.1"},
+		"www.example.com":     {"127.0.0.1"},
+		"rebind.example.com":  {"127.0.0.1"},
+		"private.example.com": {"127.0.0.2"},
+	})
 	transport := c.http.Transport.(*http.Transport)
 	transport.TLSClientConfig.RootCAs = w.roots
 	proxyFor := cfg.ProxyFunc()
