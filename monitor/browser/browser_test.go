@@ -607,7 +607,8 @@ func TestBrowserIsIsolated(t *testing.T) {
 	}
 	args := " " + strings.Join(cmdline(b.PID()), " ") + " "
 	for _, flag := range []string{"--headless", "--disable-extensions", "--disable-background-networking",
-		"--remote-debugging-pipe", "--user-data-dir=", "--disable-gpu", "--disable-quic", "--disable-sync"} {
+		"--remote-debugging-pipe", "--user-data-dir=", "--disable-gpu", "--disable-quic", "--disable-sync",
+		"--gaia-url=http://127.0.0.1:0/"} {
 		if !strings.Contains(args, " "+flag) {
 			t.Errorf("Chromium runs without %s: %s", flag, args)
 		}

@@ -167,6 +167,11 @@ func (s *session) allocatorOptions(path, home string) []chromedp.ExecAllocatorOp
 		chromedp.Flag("no-pings", true),
 		chromedp.Flag("disable-breakpad", true),
 		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,InterestFeedContentSuggestions,AutofillServerCommunication,AimEnabled,PreconnectToSearch,NetworkTimeServiceQuerying"),
+		// The profile asks Google's accounts service who is signed in
+		// (ListAccounts) when it starts, and no switch turns that off:
+		// sent to a port no connection can be made to instead (checked
+		// in Chromium's net log: nothing else goes there).
+		chromedp.Flag("gaia-url", "http://127.0.0.1:0/"),
 		// Nothing installed or remembered.
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("disable-default-apps", true),
