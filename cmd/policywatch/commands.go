@@ -540,8 +540,8 @@ Example:
 	}
 }
 
-// versionArg resolves a VERSION argument of a watch: an id, or "latest"
-// (also when empty). Its errors say which thing is wrong: the watch is
+// versionArg resolves a VERSION argument of a watch: an id, as history
+// prints it or as events does ("v27"), or "latest" (also when empty). Its errors say which thing is wrong: the watch is
 // unknown, it has no versions yet, it has no such version, or the version
 // is another watch's.
 // The store's errors name what was looked up already ("latest version of
@@ -557,7 +557,11 @@ func versionArg(ctx context.Context, a *app, watch, arg string) (*monitor.Versio
 		}
 		return v, err
 	}
-	id, err := strconv.ParseInt(arg, 10, 64)
+	number := arg
+	if len(number) > 1 && (number[0] == 'v' || number[0] == 'V') {
+		number = number[1:]
+	}
+	id, err := strconv.ParseInt(number, 10, 64)
 	if err != nil {
 		return nil, usageError{msg: fmt.Sprintf("version %q: want a version number from 'policywatch history %s'", arg, watch)}
 	}

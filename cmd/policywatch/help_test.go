@@ -363,6 +363,9 @@ func TestDiffTakesWhatItsUsageSays(t *testing.T) {
 		{[]string{v[1]}, v[0], v[1], "March 3", "May 27"},
 		{[]string{v[0], v[2]}, v[0], v[2], "March 3", "June 1"},
 		{[]string{v[2], v[0]}, v[2], v[0], "June 1", "March 3"}, // in the order given
+		// As events prints them ("v27"), copied from its output.
+		{[]string{"v" + v[1]}, v[0], v[1], "March 3", "May 27"},
+		{[]string{"v" + v[0], "V" + v[2]}, v[0], v[2], "March 3", "June 1"},
 	} {
 		args := append([]string{"diff", "nimbus", "--color", "never"}, tc.args...)
 		out := c.mustRun(args...)
