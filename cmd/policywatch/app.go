@@ -170,8 +170,10 @@ func runEnv(ctx context.Context, args []string, e env) error {
 
 // commandFirst moves the common flags given before the command after it
 // ("policywatch --db F events" is "policywatch events --db F"), as people
-// used to git type them. Anything else before the command is left for run
-// to refuse or take (--help, --version).
+// used to git type them; --version among them is the command ("policywatch
+// --db F --version" is "policywatch --version --db F", which version
+// refuses). Anything else before the command is left for run to refuse
+// or take (--help, --version first).
 func commandFirst(args []string) []string {
 	if len(args) == 0 || !strings.HasPrefix(args[0], "-") {
 		return args
@@ -179,11 +181,16 @@ func commandFirst(args []string) []string {
 	fs := flag.NewFlagSet("policywatch", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	registerCommon(fs, &commonFlags{})
-	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
+	asksVersion := fs.Bool("version", false, "")
+	if err := fs.Parse(args); err != nil || (fs.NArg() == 0 && !*asksVersion) {
 		return args
 	}
 	rest := fs.Args()
 	leading := args[:len(args)-len(rest)]
+	if *asksVersion {
+		leading = slices.DeleteFunc(slices.Clone(leading), func(a string) bool { return a == "--version" || a == "-version" })
+		return slices.Concat([]string{"--version"}, leading, rest)
+	}
 	return slices.Concat(rest[:1], leading, rest[1:])
 }
 

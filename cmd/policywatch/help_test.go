@@ -456,9 +456,17 @@ func TestUnreadOptionsAreRefused(t *testing.T) {
 			}
 		}
 	}
-	for _, args := range [][]string{{"--version", "--db", "x.db"}, {"--version", "-v"}} {
-		if _, _, err := c.run(args...); !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "version does not read "+args[1]) {
-			t.Errorf("policywatch %s: %v, want version's refusal", strings.Join(args, " "), err)
+	for _, tc := range []struct {
+		args   []string
+		option string
+	}{
+		{[]string{"--version", "--db", "x.db"}, "--db"},
+		{[]string{"--version", "-v"}, "-v"},
+		{[]string{"--db", "x.db", "--version"}, "--db"}, // the option first, as for the other commands
+		{[]string{"-v", "-version"}, "-v"},
+	} {
+		if _, _, err := c.run(tc.args...); !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "version does not read "+tc.option) {
+			t.Errorf("policywatch %s: %v, want version's refusal", strings.Join(tc.args, " "), err)
 		}
 	}
 	// The environment names the database and the configuration of every
