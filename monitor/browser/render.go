@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -53,8 +55,19 @@ func (s *session) render(ctx context.Context, req Request) (p *Page, closeTab fu
 	// A new browser context per page: no cookies, storage, cache or
 	// service workers carry over from one render to the next, so a check
 	// sees what a first-time visitor sees, and a hostile page cannot plant
-	// anything for later ones.
-	tabCtx, closeTab := chromedp.NewContext(s.ctx, chromedp.WithNewBrowserContext(contextOptions...))
+	// anything for later ones. The render creates it and disposes of it,
+	// with whatever tab is in it, not chromedp: chromedp forgets a browser
+	// context or tab whose creation it stopped waiting for when ctx ended,
+	// and Chromium keeps them until it exits.
+	browserContext, err := s.newBrowserContext(ctx, contextOptions)
+	if err != nil {
+		return nil, func() {}, fmt.Errorf("browser: %s: %s: %w", req.URL, t.stage, err)
+	}
+	tabCtx, closeTarget := chromedp.NewContext(s.ctx, chromedp.WithExistingBrowserContext(browserContext))
+	closeTab = func() {
+		closeTarget()
+		s.disposeBrowserContext(browserContext)
+	}
 	runCtx, cancel := context.WithTimeoutCause(tabCtx, opts.Timeout, errPageTimeout)
 	defer cancel()
 	defer context.AfterFunc(ctx, cancel)()
@@ -72,6 +85,41 @@ func (s *session) render(ctx context.Context, req Request) (p *Page, closeTab fu
 		err = fmt.Errorf("the Chromium process exited: %w", err)
 	}
 	return nil, closeTab, fmt.Errorf("browser: %s: %s: %w", req.URL, t.stage, err)
+}
+
+// disposeTimeout bounds the disposal of a render's browser context.
+const disposeTimeout = 5 * time.Second
+
+// newBrowserContext creates a browser context. Once asked for, it waits
+// for Chromium's answer even if ctx ends meanwhile (within the page's
+// Timeout): a context created after nobody waits for it is never
+// disposed of.
+func (s *session) newBrowserContext(ctx context.Context, options []chromedp.CreateBrowserContextOption) (cdp.BrowserContextID, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	params := target.CreateBrowserContextParams{DisposeOnDetach: new(true)}
+	for _, o := range options {
+		o(&params)
+	}
+	createCtx, cancel := context.WithTimeout(s.ctx, s.opts.Timeout)
+	defer cancel()
+	res, err := chromedp.CallBrowser(createCtx, target.CreateBrowserContext, params)
+	if err != nil {
+		return "", err
+	}
+	return res.BrowserContextID, nil
+}
+
+// disposeBrowserContext closes a render's browser context and every tab
+// left in it.
+func (s *session) disposeBrowserContext(id cdp.BrowserContextID) {
+	ctx, cancel := context.WithTimeout(s.ctx, disposeTimeout)
+	defer cancel()
+	_, err := chromedp.CallBrowser(ctx, target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: id})
+	if err != nil && s.ctx.Err() == nil {
+		s.log.Warn("browser: disposing of a render's browser context", "err", err)
+	}
 }
 
 // tab is one Render in progress.
