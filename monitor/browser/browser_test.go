@@ -639,22 +639,31 @@ func listeningPorts(t *testing.T, pid int) []string {
 		}
 	}
 	var ports []string
+	eachTCPSocket(func(fields []string) {
+		if fields[3] == "0A" && inodes[fields[9]] {
+			ports = append(ports, fields[1])
+		}
+	})
+	return ports
+}
+
+// eachTCPSocket calls f with the fields of each socket of /proc/net/tcp
+// and tcp6: sl, local_address, rem_address, st, …, inode (field 9).
+func eachTCPSocket(f func(fields []string)) {
 	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		f, err := os.Open(file)
+		r, err := os.Open(file)
 		if err != nil {
 			continue
 		}
-		sc := bufio.NewScanner(f)
+		sc := bufio.NewScanner(r)
 		for sc.Scan() {
 			fields := strings.Fields(sc.Text())
-			// sl local_address rem_address st ... inode (field 9)
-			if len(fields) > 9 && fields[3] == "0A" && inodes[fields[9]] {
-				ports = append(ports, fields[1])
+			if len(fields) > 9 && fields[0] != "sl" {
+				f(fields)
 			}
 		}
-		f.Close()
+		r.Close()
 	}
-	return ports
 }
 
 // TestHeaderOverridesLanguage: an Accept-Language among a watch's headers

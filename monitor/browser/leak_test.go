@@ -1,7 +1,6 @@
 package browser
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha1"
@@ -529,26 +528,13 @@ func tcpSockets(ports map[string]string) map[string]string {
 		return s
 	}
 	out := map[string]string{}
-	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		f, err := os.Open(file)
-		if err != nil {
-			continue
+	eachTCPSocket(func(fields []string) {
+		state := states[fields[3]]
+		if state == "" {
+			state = "state " + fields[3]
 		}
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			// sl local_address rem_address st ... inode (field 9)
-			fields := strings.Fields(sc.Text())
-			if len(fields) <= 9 || fields[0] == "sl" {
-				continue
-			}
-			state := states[fields[3]]
-			if state == "" {
-				state = "state " + fields[3]
-			}
-			out[fields[9]] = fmt.Sprintf("tcp port %s to port %s, %s", name(fields[1]), name(fields[2]), state)
-		}
-		f.Close()
-	}
+		out[fields[9]] = fmt.Sprintf("tcp port %s to port %s, %s", name(fields[1]), name(fields[2]), state)
+	})
 	return out
 }
 
