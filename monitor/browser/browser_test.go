@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -456,6 +457,56 @@ func TestMissingBrowser(t *testing.T) {
 	}
 	if b.Running() {
 		t.Error("Running after a failed start")
+	}
+}
+
+// TestChromiumExitingWhileStartingIsStartedAgain: a Chromium that exits
+// while starting (as Debian's now and then does on a loaded machine) is
+// started again, and the render goes on; one that always does is an
+// error naming what it printed, after startAttempts tries.
+func TestChromiumExitingWhileStartingIsStartedAgain(t *testing.T) {
+	requireChromium(t)
+	chromium, err := findExec("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// launcher runs Chromium after failing the first `fails` times.
+	launcher := func(fails int) (path string, launches func() int) {
+		dir := t.TempDir()
+		path = filepath.Join(dir, "chromium")
+		script := fmt.Sprintf(`#!/bin/sh
+echo >> %[1]s/launches
+if [ "$(wc -l < %[1]s/launches)" -le %[2]d ]; then echo "simulated crash at start" >&2; exit 1; fi
+exec %[3]s "$@"
+`, dir, fails, chromium)
+		if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return path, func() int {
+			b, _ := os.ReadFile(filepath.Join(dir, "launches"))
+			return strings.Count(string(b), "\n")
+		}
+	}
+	srv, _ := serve(t, htmlHandler(`<p id="policy">Policy.</p>`))
+
+	path, launches := launcher(1)
+	b := newBrowser(t, Options{ExecPath: path})
+	p, err := b.Render(t.Context(), Request{URL: srv.URL, WaitSelectors: []string{"#policy"}})
+	if err != nil || !strings.Contains(string(p.HTML), "Policy.") {
+		t.Fatalf("render with a Chromium that exits at its first start: %v", err)
+	}
+	if n := launches(); n != 2 {
+		t.Errorf("Chromium launched %d times, want 2", n)
+	}
+
+	path, launches = launcher(startAttempts)
+	b = newBrowser(t, Options{ExecPath: path})
+	_, err = b.Render(t.Context(), Request{URL: srv.URL, WaitSelectors: []string{"#policy"}})
+	if err == nil || !strings.Contains(err.Error(), "simulated crash at start") {
+		t.Errorf("render with a Chromium that never starts: %v, want its output in the error", err)
+	}
+	if n := launches(); n != startAttempts {
+		t.Errorf("Chromium launched %d times, want %d", n, startAttempts)
 	}
 }
 

@@ -74,20 +74,40 @@ func (s *session) failed() bool {
 // start launches Chromium and connects to it. It closes s.ready when done.
 func (s *session) start() {
 	defer close(s.ready)
-	begin := time.Now()
-
 	path, err := findExec(s.opts.ExecPath)
 	if err != nil {
 		s.err = err
 		return
 	}
+	for attempt := 1; ; attempt++ {
+		err := s.launch(path)
+		if err == nil {
+			return
+		}
+		if attempt == startAttempts || !strings.Contains(err.Error(), "chrome failed to start") {
+			s.err = err
+			return
+		}
+		s.log.Warn("browser: Chromium exited while starting; starting it again", "attempt", attempt, "err", err)
+	}
+}
+
+// startAttempts is how many times start launches Chromium when it exits
+// while starting (chromedp: "chrome failed to start"), as Debian's
+// Chromium 148 now and then does on a loaded machine: without a second
+// attempt, every browser watch due then would fail its check.
+const startAttempts = 2
+
+// launch starts Chromium at path and connects to it; on failure it leaves
+// nothing behind.
+func (s *session) launch(path string) error {
+	begin := time.Now()
 	// Chromium writes outside its --user-data-dir too: a crash report
 	// database under $XDG_CONFIG_HOME, dconf and NSS files under $HOME.
 	// A home of its own keeps all of that in one place that goes with it.
 	home, err := os.MkdirTemp("", "policywatch-chromium-home-")
 	if err != nil {
-		s.err = fmt.Errorf("browser: %w", err)
-		return
+		return fmt.Errorf("browser: %w", err)
 	}
 	s.home = home
 
@@ -116,9 +136,8 @@ func (s *session) start() {
 		version, err = chromedp.CallBrowser(ctx, browser.GetVersion, cdp.Empty{})
 	}
 	if err != nil {
-		s.err = fmt.Errorf("browser: starting %s: %w", path, err)
 		s.kill()
-		return
+		return fmt.Errorf("browser: starting %s: %w", path, err)
 	}
 	if p := chromedp.FromContext(ctx).Browser.Process(); p != nil {
 		s.pid = p.Pid
@@ -132,6 +151,7 @@ func (s *session) start() {
 			s.log.Warn("browser: Chromium exited unexpectedly; the next Render starts a new one", "pid", s.pid)
 		}
 	}()
+	return nil
 }
 
 // allocatorOptions are Chromium's command line. chromedp's defaults are not
