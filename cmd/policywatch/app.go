@@ -67,6 +67,10 @@ type command struct {
 	// watch list" is not what the option does (config check: the file it
 	// checks, required).
 	configUsage string
+	// dbUsage, when set, is how the help describes --db for this command,
+	// where "database FILE" does not say what is done to it (restore: the
+	// database replaced).
+	dbUsage string
 	// notReadWhy, when set, is why the common options the command does
 	// not read are refused, for the error refusing one (demo: what it
 	// does instead); else the option's own reason ("it opens no
@@ -247,6 +251,9 @@ func printCommandHelp(w io.Writer, c *command) {
 		usage := f.Usage
 		if f.Name == "config" && c.configUsage != "" {
 			usage = c.configUsage
+		}
+		if f.Name == "db" && c.dbUsage != "" {
+			usage = c.dbUsage
 		}
 		if !isCommon(f.Name) || reads[f.Name] {
 			shown.Var(f.Value, f.Name, usage)

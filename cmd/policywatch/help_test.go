@@ -416,6 +416,13 @@ func TestHelpDescribesConfigAsTheCommandReadsIt(t *testing.T) {
 			t.Errorf("%s's --config: %q does not say that without a file the command runs with the built-in configuration", cmd.name, usage)
 		}
 	}
+	// --db says what is done to the database where that is not using it.
+	for cmd, want := range map[string]string{"restore": "FILE to replace", "backup": "FILE to copy", "verify": "FILE to verify"} {
+		m := regexp.MustCompile(`(?m)^  -db FILE\n\s+(.*)$`).FindStringSubmatch(c.mustRun("help", cmd))
+		if m == nil || !strings.Contains(m[1], want) || !strings.Contains(m[1], "$POLICYWATCH_DB") {
+			t.Errorf("%s's --db: %q, want it to say %q and $POLICYWATCH_DB", cmd, m, want)
+		}
+	}
 	// What config check's help says it does without a file.
 	wantError(t, c, true, []string{"config", "check"}, "name the file with --config FILE (or POLICYWATCH_CONFIG)")
 	// And what the others': the built-in watch list.
