@@ -62,15 +62,11 @@ type command struct {
 	// and the arguments, as run does.
 	preflight func(ctx context.Context, a *app, opts any, args []string) error
 	noConf    bool // does not load the configuration
-	// configUsage, when set, is how the help describes --config for this
-	// command, where "the configuration it runs with, else the built-in
-	// watch list" is not what the option does (config check: the file it
-	// checks, required).
-	configUsage string
-	// dbUsage, when set, is how the help describes --db for this command,
-	// where "database FILE" does not say what is done to it (restore: the
-	// database replaced).
-	dbUsage string
+	// optionUsage, by option name, is how the help describes a common
+	// option where the general words do not say what the command does with
+	// it (config check: --config is the file it checks, required;
+	// restore: --db is the database replaced).
+	optionUsage map[string]string
 	// notReadWhy, when set, is why the common options the command does
 	// not read are refused, for the error refusing one (demo: what it
 	// does instead); else the option's own reason ("it opens no
@@ -192,7 +188,10 @@ func commandFirst(args []string) []string {
 	rest := fs.Args()
 	leading := args[:len(args)-len(rest)]
 	if *asksVersion {
-		leading = slices.DeleteFunc(slices.Clone(leading), func(a string) bool { return a == "--version" || a == "-version" })
+		leading = slices.DeleteFunc(slices.Clone(leading), func(a string) bool {
+			name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			return strings.HasPrefix(a, "-") && name == "version" // --version, -version=true
+		})
 		return slices.Concat([]string{"--version"}, leading, rest)
 	}
 	return slices.Concat(rest[:1], leading, rest[1:])
@@ -249,11 +248,8 @@ func printCommandHelp(w io.Writer, c *command) {
 	shown := newFlagSet(c)
 	fs.VisitAll(func(f *flag.Flag) {
 		usage := f.Usage
-		if f.Name == "config" && c.configUsage != "" {
-			usage = c.configUsage
-		}
-		if f.Name == "db" && c.dbUsage != "" {
-			usage = c.dbUsage
+		if u, ok := c.optionUsage[f.Name]; ok {
+			usage = u
 		}
 		if !isCommon(f.Name) || reads[f.Name] {
 			shown.Var(f.Value, f.Name, usage)

@@ -11,8 +11,8 @@ import (
 func verifyCommand() *command {
 	return &command{
 		name: "verify", maxArgs: 0,
-		dbUsage: "the database `FILE` to verify, or a backup (default $POLICYWATCH_DB, else settings.database)",
-		short:   "check the history as evidence: every raw body read back against its SHA-256",
+		optionUsage: map[string]string{"db": "the database `FILE` to verify, or a backup (default $POLICYWATCH_DB, else settings.database)"},
+		short:       "check the history as evidence: every raw body read back against its SHA-256",
 		long: `Checks the database as the evidence it keeps: SQLite's integrity check,
 the rows' references to one another, every raw body rebuilt from its
 compressed deltas and its bytes hashed against the SHA-256 recorded when

@@ -706,7 +706,7 @@ func previousVersion(ctx context.Context, db *store.DB, v *monitor.Version) (*mo
 func configCommand() *command {
 	return &command{
 		name: "config", args: "check [--config FILE]", minArgs: 1, maxArgs: 1, noDB: true, noConf: true,
-		configUsage: "the configuration `FILE` to check (default $POLICYWATCH_CONFIG; one of the two is required: there is no built-in file to check)",
+		optionUsage: map[string]string{"config": "the configuration `FILE` to check (default $POLICYWATCH_CONFIG; one of the two is required: there is no built-in file to check)"},
 		short:       "validate a configuration file",
 		long: `'policywatch config check' loads the configuration file named by --config
 (or POLICYWATCH_CONFIG; without either it is a usage error) and reports

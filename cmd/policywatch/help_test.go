@@ -471,6 +471,7 @@ func TestUnreadOptionsAreRefused(t *testing.T) {
 		{[]string{"--version", "-v"}, "-v"},
 		{[]string{"--db", "x.db", "--version"}, "--db"}, // the option first, as for the other commands
 		{[]string{"-v", "-version"}, "-v"},
+		{[]string{"--db", "x.db", "--version=true"}, "--db"},
 	} {
 		if _, _, err := c.run(tc.args...); !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "version does not read "+tc.option) {
 			t.Errorf("policywatch %s: %v, want version's refusal", strings.Join(tc.args, " "), err)

@@ -52,8 +52,8 @@ Example:
 func backupCommand() *command {
 	return &command{
 		name: "backup", args: "FILE", minArgs: 1, maxArgs: 1,
-		dbUsage: "the database `FILE` to copy (default $POLICYWATCH_DB, else settings.database)",
-		short:   "write a consistent copy of the database to FILE",
+		optionUsage: map[string]string{"db": "the database `FILE` to copy (default $POLICYWATCH_DB, else settings.database)"},
+		short:       "write a consistent copy of the database to FILE",
 		long: `Writes a consistent, compacted copy of the database (SQLite's VACUUM INTO)
 while the daemon keeps running. FILE must not exist. The copy is written
 beside FILE, checked (SQLite's integrity check) and only then named FILE,
@@ -131,9 +131,11 @@ func humanBytes(n int64) string {
 func restoreCommand() *command {
 	return &command{
 		name: "restore", args: "BACKUP", minArgs: 1, maxArgs: 1, noDB: true,
-		configUsage: "configuration `FILE` whose settings.database names the database to replace (default $POLICYWATCH_CONFIG, else the built-in one: the default database)",
-		dbUsage:     "the database `FILE` to replace (default $POLICYWATCH_DB, else settings.database)",
-		short:       "put a backup in place of the database (with the daemon stopped)",
+		optionUsage: map[string]string{
+			"config": "configuration `FILE` whose settings.database names the database to replace (default $POLICYWATCH_CONFIG, else the built-in one: the default database)",
+			"db":     "the database `FILE` to replace (default $POLICYWATCH_DB, else settings.database)",
+		},
+		short: "put a backup in place of the database (with the daemon stopped)",
 		long: `Replaces the database (--db, POLICYWATCH_DB or settings.database) by a copy
 of BACKUP, a file written by 'policywatch backup'. BACKUP is checked first
 (SQLite's integrity check); the daemon must be stopped (restore takes its
