@@ -8,10 +8,11 @@ package browsertest
 import (
 	"context"
 	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/policywatch/policywatch/monitor/browser"
 )
 
 // startAttempts is how many times Allocator starts Chromium: on a loaded
@@ -59,7 +60,7 @@ func Allocator(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Cont
 		}
 		cancelBrowser()
 		cancelAlloc()
-		if attempt == startAttempts || !strings.Contains(err.Error(), "failed to start") {
+		if attempt == startAttempts || !browser.ExitedWhileStarting(err) {
 			t.Fatalf("starting Chromium (attempt %d): %v", attempt, err)
 		}
 		t.Logf("Chromium crashed while starting (attempt %d of %d), starting it again: %v", attempt, startAttempts, err)

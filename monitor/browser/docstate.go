@@ -259,10 +259,10 @@ func (d *docState) addresses() []string {
 		}
 		port := u.Port()
 		if port == "" {
-			switch u.Scheme {
-			case "http", "ws":
+			switch u.Scheme { // a document's: http(s) only (Render refuses others)
+			case "http":
 				port = "80"
-			case "https", "wss":
+			case "https":
 				port = "443"
 			default:
 				continue

@@ -84,12 +84,19 @@ func (s *session) start() {
 		if err == nil {
 			return
 		}
-		if attempt == startAttempts || !strings.Contains(err.Error(), "chrome failed to start") {
+		if attempt == startAttempts || !ExitedWhileStarting(err) {
 			s.err = err
 			return
 		}
 		s.log.Warn("browser: Chromium exited while starting; starting it again", "attempt", attempt, "err", err)
 	}
+}
+
+// ExitedWhileStarting reports whether err is chromedp's for a Chromium
+// process that exited before it could be driven (it says so only in
+// words: "chrome failed to start", followed by what the process printed).
+func ExitedWhileStarting(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "chrome failed to start")
 }
 
 // startAttempts is how many times start launches Chromium when it exits
