@@ -28,7 +28,7 @@ func (c *Client) DialForPage(ctx context.Context, pageURL string) func(ctx conte
 	if err != nil || u.Hostname() == "" || c.proxied(u) {
 		return nil
 	}
-	if public, known, _ := c.isPublic(ctx, u.Hostname()); !public || !known {
+	if public, known, _, _ := c.isPublic(ctx, u.Hostname()); !public || !known {
 		return nil
 	}
 	transport, ok := c.http.Transport.(*http.Transport)

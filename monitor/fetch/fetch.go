@@ -97,7 +97,8 @@ func (o Options) withDefaults() Options {
 // same: a host whose DNS answer changed in between (DNS rebinding). Through
 // a proxy (HTTP_PROXY, HTTPS_PROXY) the proxy connects, and only the
 // first check applies; a redirect to a name that does not resolve, which
-// the proxy would resolve its own way, is refused.
+// the proxy would resolve its own way, is refused. A resolver that fails
+// during the check is no answer: a transient dns error, retried.
 type Client struct {
 	opts  Options
 	http  *http.Client
@@ -189,21 +190,38 @@ func publicAddr(a netip.Addr) bool {
 
 // isPublic reports whether host (a name or an address) is public: for a
 // name, whether every address it resolves to is. A name that does not
-// resolve is not public; known says whether it resolved.
-func (c *Client) isPublic(ctx context.Context, host string) (public, known bool, private netip.Addr) {
+// resolve is not public; known says whether it resolved, and lookupErr
+// why it did not.
+func (c *Client) isPublic(ctx context.Context, host string) (public, known bool, private netip.Addr, lookupErr error) {
 	if a, err := netip.ParseAddr(host); err == nil {
-		return c.public(a), true, a
+		return c.public(a), true, a, nil
 	}
 	addrs, err := c.lookup(ctx, host)
-	if err != nil || len(addrs) == 0 {
-		return false, false, netip.Addr{}
+	if err == nil && len(addrs) == 0 {
+		err = &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
+	}
+	if err != nil {
+		return false, false, netip.Addr{}, err
 	}
 	for _, a := range addrs {
 		if !c.public(a) {
-			return false, true, a
+			return false, true, a, nil
 		}
 	}
-	return true, true, netip.Addr{}
+	return true, true, netip.Addr{}, nil
+}
+
+// lookupFailed is the Error of a redirect that could not be checked
+// because the resolver failed on u's name (timed out, or answered
+// SERVFAIL): a transient dns error, retried, where "no such host" is an
+// answer the caller judges itself. It is nil for any other err.
+func lookupFailed(status int, u *url.URL, err error) *Error {
+	var dnsErr *net.DNSError
+	if !errors.As(err, &dnsErr) || dnsErr.IsNotFound || !(dnsErr.IsTimeout || dnsErr.IsTemporary) {
+		return nil
+	}
+	return &Error{Kind: KindDNS, Status: status,
+		Err: fmt.Errorf("HTTP %d redirects, and whether %q is a public address could not be checked: %w", status, u.Redacted(), err)}
 }
 
 // proxied reports whether a request of u goes through a proxy, which
@@ -421,14 +439,23 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 				return fail(&Error{Kind: KindOther, Status: resp.StatusCode, Err: err})
 			}
 			if publicOrigin == nil {
-				public, _, _ := c.isPublic(ctx, target.Hostname())
+				public, _, _, err := c.isPublic(ctx, target.Hostname())
+				if e := lookupFailed(resp.StatusCode, target, err); e != nil {
+					// Not knowing whether the page is public would leave
+					// its redirects unchecked: try again later.
+					return fail(e)
+				}
 				publicOrigin = &public
 			}
 			// A name that does not resolve is left to the connection to
 			// report, unless a proxy makes the connection: the proxy
 			// resolves the name its own way ("127.1" is 127.0.0.1 to
-			// getaddrinfo, no name to Go's resolver), unchecked.
-			public, known, addr := c.isPublic(ctx, next.Hostname())
+			// getaddrinfo, no name to Go's resolver), unchecked. A
+			// resolver that failed is no answer either way: retried.
+			public, known, addr, err := c.isPublic(ctx, next.Hostname())
+			if e := lookupFailed(resp.StatusCode, next, err); *publicOrigin && e != nil {
+				return fail(e)
+			}
 			if *publicOrigin && known && !public {
 				return fail(&Error{Kind: KindRedirectPrivate, Status: resp.StatusCode,
 					Err: fmt.Errorf("HTTP %d redirects to %q, which is %s; the page was asked of a public address", resp.StatusCode, next.Redacted(), addr)})

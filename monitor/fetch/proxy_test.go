@@ -395,6 +395,59 @@ func TestRedirectToPrivateThroughProxyIsRefused(t *testing.T) {
 	})
 }
 
+// TestRedirectWhoseNameCannotBeCheckedIsRetried: through a proxy, a
+// resolver that fails (times out, answers SERVFAIL) while a redirect is
+// checked, on the redirect's name or on the page's own, says nothing of
+// where the redirect leads: the attempt fails as a transient dns error and
+// is retried, where a name that does not exist is refused for good (see
+// TestRedirectToPrivateThroughProxyIsRefused).
+func TestRedirectWhoseNameCannotBeCheckedIsRetried(t *testing.T) {
+	w := newProxyWorld(t)
+	var dialed []string
+	client := w.client(bothProxies, &dialed)
+	t.Cleanup(client.CloseIdleConnections)
+	resolve := client.lookup
+	var failing atomic.Value // the name whose next lookup fails
+	client.lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
+		if failing.CompareAndSwap(host, "") {
+			return nil, &net.DNSError{Err: "server misbehaving", Name: host, IsTemporary: true}
+		}
+		return resolve(ctx, host)
+	}
+	from := "http://public.example.com:" + w.public + "/?to=http://www.example.com:" + w.public + "/policy"
+	for _, name := range []string{"www.example.com", "public.example.com"} {
+		t.Run("lookup of "+name+" fails once", func(t *testing.T) {
+			failing.Store(name)
+			resp, attempts, err := client.Fetch(t.Context(), Request{URL: from})
+			if err != nil {
+				t.Fatalf("Fetch: %v, want the page after a retry", err)
+			}
+			if string(resp.Body) != proxyPolicy || len(attempts) != 2 {
+				t.Fatalf("body %q in %d attempts, want %q in 2", resp.Body, len(attempts), proxyPolicy)
+			}
+			if want := "server misbehaving"; !strings.Contains(attempts[0].Err, want) || !strings.Contains(attempts[0].Err, name) {
+				t.Errorf("first attempt's error %q, want it to name %s and say %q", attempts[0].Err, name, want)
+			}
+		})
+	}
+	t.Run("lookup keeps failing", func(t *testing.T) {
+		client.lookup = func(_ context.Context, host string) ([]netip.Addr, error) {
+			if host == "www.example.com" {
+				return nil, &net.DNSError{Err: "i/o timeout", Name: host, IsTimeout: true}
+			}
+			return resolve(t.Context(), host)
+		}
+		_, attempts, err := client.Fetch(t.Context(), Request{URL: from})
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Kind != KindDNS || !fe.Transient() || fe.Status != http.StatusFound {
+			t.Fatalf("Fetch: %v, want a transient dns error after the 302", err)
+		}
+		if len(attempts) != 3 {
+			t.Errorf("%d attempts, want 3 (2 retries)", len(attempts))
+		}
+	})
+}
+
 // TestRedirectPastTheProxyIsCheckedAtTheConnection: whether a hop goes
 // through the proxy is decided hop by hop, as net/http decides it. A
 // redirect the proxy settings leave to the client (NO_PROXY lists its
