@@ -97,7 +97,7 @@ func BenchmarkRenderPrintable(b *testing.B) {
 }
 
 // BenchmarkDetectLanguage measures language detection of a real policy
-// text (~180 KB, of which DetectLanguage samples 2 KB).
+// text (~180 KB, of which DetectLanguage samples 512 bytes).
 func BenchmarkDetectLanguage(b *testing.B) {
 	doc := printableDoc(b)
 	b.ReportAllocs()

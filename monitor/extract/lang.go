@@ -10,16 +10,20 @@ import (
 
 // Language detection reads a sample of the text's prose: a policy is in
 // one language throughout, headings and menus say little about it, and
-// the detector's cost grows with its input (about 1 ms for 2 KB).
+// the detector's cost grows with its input (about 1.1 ms for 2 KB, 0.5
+// ms for 512 bytes: a tenth of a first capture). Half a kilobyte of prose
+// is what whatlanggo is made for (its own examples are 400 bytes in 83
+// languages), and on both corpus histories (792 pages) it gives the
+// language and reliability that 2 KB gives, every time.
 const (
-	langSample     = 2 << 10 // bytes of prose read
-	langMinLine    = 60      // bytes: shorter lines are headings, menus, cells
-	langMinLetters = 200     // below, no guess is confident
+	langSample     = 512 // bytes of prose read
+	langMinLine    = 60  // bytes: shorter lines are headings, menus, cells
+	langMinLetters = 200 // below, no guess is confident
 )
 
 // DetectLanguage returns the ISO 639-1 code of the language a readable
 // text is written in ("en", "fr"), with ok false when the text is too
-// short or the guess not reliable. It reads about 2 KiB of the text's
+// short or the guess not reliable. It reads about 512 bytes of the text's
 // longer lines, so its cost does not grow with the text; still, it is
 // meant for texts that changed, not for every fetch.
 func DetectLanguage(text string) (lang string, ok bool) {
@@ -42,7 +46,8 @@ func DetectLanguage(text string) (lang string, ok bool) {
 }
 
 // proseSample returns about max bytes of text's long lines, markers
-// stripped, or the start of text when it has too few of them.
+// stripped, or 4×max bytes of the start of text when it has too few of
+// them.
 func proseSample(text string, max int) string {
 	var b strings.Builder
 	for rest := text; rest != "" && b.Len() < max; {
@@ -58,7 +63,9 @@ func proseSample(text string, max int) string {
 		b.WriteString(truncate(line, max-b.Len()))
 	}
 	if b.Len() < max/2 {
-		return strings.ToValidUTF8(truncate(text, max), "")
+		// A text of short lines (a policy set as lists, a shell of
+		// menus): four times as much of its start, as prose is scarce.
+		return strings.ToValidUTF8(truncate(text, 4*max), "")
 	}
 	s := b.String()
 	if !utf8.ValidString(s) {

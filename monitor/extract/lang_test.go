@@ -23,6 +23,7 @@ func TestDetectLanguage(t *testing.T) {
 		{"french", "# Politique de confidentialité\n- " + frenchProse, "fr", true},
 		{"german", germanProse, "de", true},
 		{"long french text is sampled", strings.Repeat(frenchProse+"\n", 500), "fr", true},
+		{"german set as short lines after a menu", strings.Repeat("- Home\n- Help Center\n- Settings\n- Log in\n", 12) + shortLines(germanProse+" "+germanProse), "de", true},
 		{"too short", "Privacy Policy", "", false},
 		{"no letters", strings.Repeat("12345 | 67890\n", 100), "", false},
 		{"empty", "", "", false},
@@ -46,4 +47,25 @@ func TestProseSampleSkipsShortLines(t *testing.T) {
 	if !strings.HasPrefix(s, "We collect") {
 		t.Errorf("sample does not start with the first prose line: %.40q", s)
 	}
+}
+
+// shortLines sets prose as a list of items shorter than langMinLine, as
+// some policies are set, so that proseSample finds no prose line in it.
+func shortLines(prose string) string {
+	var b strings.Builder
+	line := 0
+	for _, word := range strings.Fields(prose) {
+		if line+len(word) > langMinLine-10 {
+			b.WriteString("\n")
+			line = 0
+		}
+		if line == 0 {
+			b.WriteString("- ")
+		} else {
+			b.WriteString(" ")
+		}
+		b.WriteString(word)
+		line += len(word) + 1
+	}
+	return b.String()
 }
