@@ -76,10 +76,15 @@ type command struct {
 	// daemons, run and serve, which do not reload their configuration).
 	// Any other command stops on it as on SIGINT: its terminal is gone.
 	keepOnHangup bool
-	flags        func(fs *flag.FlagSet) any
-	run          func(ctx context.Context, a *app, opts any, args []string) error
-	minArgs      int
-	maxArgs      int // -1: any
+	// interrupted is what an interrupted run (Ctrl-C, SIGTERM) leaves
+	// behind, said after "interrupted;"; by default what finished before
+	// is recorded, which is what a check, an import or a digest leaves,
+	// but says nothing of a backup that was not written.
+	interrupted string
+	flags       func(fs *flag.FlagSet) any
+	run         func(ctx context.Context, a *app, opts any, args []string) error
+	minArgs     int
+	maxArgs     int // -1: any
 }
 
 // app is what a running command has at hand.
@@ -164,6 +169,11 @@ func runEnv(ctx context.Context, args []string, e env) error {
 	if ue := (usageError{}); errors.As(err, &ue) && ue.command == "" {
 		ue.command = c.name
 		return ue
+	}
+	if err != nil && ctx.Err() != nil {
+		// Whatever the work in hand failed with once it was cancelled
+		// (SQLite's "interrupted", a half-read file) is the interruption.
+		return interruptedError{left: c.interrupted, err: err}
 	}
 	return err
 }
@@ -431,6 +441,16 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 	}
 	return c.run(ctx, a, opts, rest)
 }
+
+// interruptedError is a command stopped by Ctrl-C or SIGTERM: exit status
+// 130, saying what it leaves (command.interrupted).
+type interruptedError struct {
+	left string
+	err  error
+}
+
+func (e interruptedError) Error() string { return "interrupted: " + e.err.Error() }
+func (e interruptedError) Unwrap() error { return e.err }
 
 // handleHangups says what SIGHUP, received on hangup, means while a
 // command runs, until the returned stop is called. With keep (the

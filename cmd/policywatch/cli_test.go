@@ -779,6 +779,60 @@ func TestCheckInterrupted(t *testing.T) {
 	}
 }
 
+// TestInterruptedCommandsSayWhatTheyLeave: a maintenance command stopped
+// by Ctrl-C or SIGTERM (here: its context cancelled as it starts) exits
+// with status 130 and says what the interruption leaves, which is true:
+// no backup file, the database not replaced, no export file; not "what
+// finished before is recorded", which says nothing of them.
+func TestInterruptedCommandsSayWhatTheyLeave(t *testing.T) {
+	policy := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = nimbusConfig(t, policy.URL)
+	c.mustRun("check")
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "backup.db")
+	c.mustRun("backup", backup)
+	before, err := os.ReadFile(c.env["POLICYWATCH_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		args    []string
+		says    string
+		missing string // a file the interruption must not leave
+	}{
+		{[]string{"backup", filepath.Join(dir, "b2.db")}, "no backup was written", filepath.Join(dir, "b2.db")},
+		{[]string{"restore", backup}, "the database was not replaced", ""},
+		{[]string{"verify"}, "the history was not read to the end", ""},
+		{[]string{"vacuum"}, "the database is whole and was not compacted", ""},
+		{[]string{"export", "events", "--output", filepath.Join(dir, "events.jsonl")}, "the export is incomplete", filepath.Join(dir, "events.jsonl")},
+		{[]string{"check"}, "what finished before is recorded", ""},
+	} {
+		t.Run(tc.args[0], func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := run(cancelled, tc.args, strings.NewReader(""), io.Discard, &stderr, func(k string) string { return c.env[k] })
+			code := exitCode(err, &stderr)
+			if want := "policywatch: interrupted; " + tc.says; code != 130 || !strings.Contains(stderr.String(), want) {
+				t.Errorf("%v: %v, exit status %d, said %q; want 130 and %q", tc.args, err, code, stderr.String(), want)
+			}
+			if tc.missing != "" {
+				if _, err := os.Stat(tc.missing); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("%v left %s (%v)", tc.args, tc.missing, err)
+				}
+			}
+		})
+	}
+	after, err := os.ReadFile(c.env["POLICYWATCH_DB"])
+	if err != nil || !bytes.Equal(before, after) {
+		t.Errorf("the database changed: %v", err)
+	}
+	if kept, _ := filepath.Glob(c.env["POLICYWATCH_DB"] + ".replaced-*"); len(kept) != 0 {
+		t.Errorf("restore kept %q, as if it had replaced the database", kept)
+	}
+}
+
 // TestHealthzSaysChecksAreNotRecorded: when the daemon cannot record its
 // checks (here SQLite refuses every new check row, as a full disk does),
 // it logs each, retries it, goes on, and /healthz answers 503 with why,

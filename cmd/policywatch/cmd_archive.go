@@ -306,7 +306,8 @@ func exportCommand() *command {
 	}
 	return &command{
 		name: "export", args: "events|versions|warc [...]", minArgs: 1, maxArgs: 3,
-		short: "export events (JSON Lines, CSV), a watch's versions (Markdown, git) or raw bodies (WARC)",
+		interrupted: "the export is incomplete: a FILE named by --output or warc was not written; stdout or a versions folder holds part of it",
+		short:       "export events (JSON Lines, CSV), a watch's versions (Markdown, git) or raw bodies (WARC)",
 		long: `policywatch export events [--format jsonl|csv] [--watch W] [--since TIME] [--output FILE [--force]]
   All events (or one watch's), oldest first, as JSON Lines in the stable
   format of 'events --json', or as CSV with a header row. To stdout unless

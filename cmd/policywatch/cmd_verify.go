@@ -11,6 +11,7 @@ import (
 func verifyCommand() *command {
 	return &command{
 		name: "verify", maxArgs: 0,
+		interrupted: "the history was not read to the end, so nothing is said of it; run verify again",
 		optionUsage: map[string]string{"db": "the database `FILE` to verify, or a backup (default $POLICYWATCH_DB, else settings.database)"},
 		short:       "check the history as evidence: every raw body read back against its SHA-256",
 		long: `Checks the database as the evidence it keeps: SQLite's integrity check,

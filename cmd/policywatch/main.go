@@ -63,11 +63,16 @@ func exitCode(err error, stderr io.Writer) int {
 	if errors.Is(err, errHelpShown) {
 		return 0
 	}
-	if errors.Is(err, context.Canceled) {
-		// Interrupted (Ctrl-C, SIGTERM; SIGHUP but for the daemons):
-		// what finished before is recorded, and "check X: context
-		// canceled" says none of that.
-		fmt.Fprintln(stderr, "policywatch: interrupted; what finished before is recorded")
+	var ie interruptedError
+	if errors.As(err, &ie) || errors.Is(err, context.Canceled) {
+		// Interrupted (Ctrl-C, SIGTERM; SIGHUP but for the daemons): say
+		// what that leaves, as "check X: context canceled" or "vacuum:
+		// interrupted (9)" does not.
+		left := ie.left
+		if left == "" {
+			left = "what finished before is recorded"
+		}
+		fmt.Fprintln(stderr, "policywatch: interrupted;", left)
 		return 130
 	}
 	fmt.Fprintln(stderr, "policywatch:", err)

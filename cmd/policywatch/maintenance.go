@@ -15,7 +15,8 @@ import (
 func vacuumCommand() *command {
 	return &command{
 		name: "vacuum", args: "", maxArgs: 0,
-		short: "prune old check rows (settings.check_retention) and compact the database",
+		interrupted: "the database is whole and was not compacted (check rows already pruned stay pruned); run vacuum again",
+		short:       "prune old check rows (settings.check_retention) and compact the database",
 		long: `Deletes check rows older than settings.check_retention that found nothing
 (versions, raw bodies and events are never deleted), then rewrites the
 database file to give the freed space back, and prints the size of the
@@ -52,6 +53,7 @@ Example:
 func backupCommand() *command {
 	return &command{
 		name: "backup", args: "FILE", minArgs: 1, maxArgs: 1,
+		interrupted: "no backup was written (the partial copy is removed)",
 		optionUsage: map[string]string{"db": "the database `FILE` to copy (default $POLICYWATCH_DB, else settings.database)"},
 		short:       "write a consistent copy of the database to FILE",
 		long: `Writes a consistent, compacted copy of the database (SQLite's VACUUM INTO)
@@ -131,6 +133,7 @@ func humanBytes(n int64) string {
 func restoreCommand() *command {
 	return &command{
 		name: "restore", args: "BACKUP", minArgs: 1, maxArgs: 1, noDB: true,
+		interrupted: "the database was not replaced",
 		optionUsage: map[string]string{
 			"config": "configuration `FILE` whose settings.database names the database to replace (default $POLICYWATCH_CONFIG, else the built-in one: the default database)",
 			"db":     "the database `FILE` to replace (default $POLICYWATCH_DB, else settings.database)",
