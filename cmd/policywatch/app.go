@@ -170,9 +170,11 @@ func runEnv(ctx context.Context, args []string, e env) error {
 		ue.command = c.name
 		return ue
 	}
-	if err != nil && ctx.Err() != nil {
-		// Whatever the work in hand failed with once it was cancelled
-		// (SQLite's "interrupted", a half-read file) is the interruption.
+	if err != nil && ctx.Err() != nil && (c.interrupted != "" || errors.Is(err, context.Canceled)) {
+		// For a command that says what an interruption leaves, whatever
+		// its work failed with once cancelled (SQLite's "interrupted", a
+		// half-read file) is the interruption. The daemons' other errors
+		// at a stop (a database that would not close) are their own.
 		return interruptedError{left: c.interrupted, err: err}
 	}
 	return err
