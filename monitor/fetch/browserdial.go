@@ -20,19 +20,27 @@ import (
 // Error of KindRedirectPrivate.
 //
 // It returns nil where the rule does not apply: a page asked of a private
-// address (an intranet's policy) or of a name that does not resolve now,
-// and a page fetched through a proxy (HTTPS_PROXY), which makes the
-// connections itself.
+// address (an intranet's policy) or of a name that does not exist, and a
+// page fetched through a proxy (HTTPS_PROXY), which makes the connections
+// itself. When the resolver fails (times out, SERVFAIL), whether the rule
+// applies is not known: every connection fails with a transient dns
+// Error, rather than the browser connecting unguarded once its own lookup
+// works.
 func (c *Client) DialForPage(ctx context.Context, pageURL string) func(ctx context.Context, network, address string) (net.Conn, error) {
 	u, err := url.Parse(pageURL)
 	if err != nil || u.Hostname() == "" || c.proxied(u) {
 		return nil
 	}
-	if public, known, _, _ := c.isPublic(ctx, u.Hostname()); !public || !known {
-		return nil
-	}
 	transport, ok := c.http.Transport.(*http.Transport)
 	if !ok || transport.DialContext == nil {
+		return nil
+	}
+	public, known, _, lookupErr := c.isPublic(ctx, u.Hostname())
+	if e := lookupFailed(0, u.Hostname(), lookupErr); e != nil {
+		e.URL = pageURL
+		return func(context.Context, string, string) (net.Conn, error) { return nil, e }
+	}
+	if !public || !known {
 		return nil
 	}
 	dial := transport.DialContext

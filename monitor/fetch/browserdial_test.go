@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -88,6 +89,27 @@ func TestDialForPage(t *testing.T) {
 			t.Errorf("%q: a rule, want none (nil)", page)
 		}
 	}
+
+	// A resolver that fails says nothing of the page's address: no
+	// connection at all, with a dns error the check retries, rather than
+	// none of the rule.
+	resolve := client.lookup
+	client.lookup = func(_ context.Context, host string) ([]netip.Addr, error) {
+		return nil, &net.DNSError{Err: "server misbehaving", Name: host, IsTemporary: true}
+	}
+	if dial := client.DialForPage(ctx, "https://public.test/privacy"); dial == nil {
+		t.Error("no rule for a page whose name the resolver failed on")
+	} else {
+		conn, err := dial(ctx, "tcp", "127.0.0.1:"+publicPort)
+		if conn != nil {
+			conn.Close()
+		}
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Kind != KindDNS || !fe.Transient() || !strings.Contains(err.Error(), "public.test") {
+			t.Errorf("connecting while the resolver fails: %v, want a transient dns error naming public.test", err)
+		}
+	}
+	client.lookup = resolve
 	proxyURL, _ := url.Parse("http://127.0.0.1:3128")
 	transport.Proxy = http.ProxyURL(proxyURL)
 	if client.DialForPage(ctx, "https://public.test/privacy") != nil {

@@ -211,17 +211,21 @@ func (c *Client) isPublic(ctx context.Context, host string) (public, known bool,
 	return true, true, netip.Addr{}, nil
 }
 
-// lookupFailed is the Error of a redirect that could not be checked
-// because the resolver failed on u's name (timed out, or answered
-// SERVFAIL): a transient dns error, retried, where "no such host" is an
-// answer the caller judges itself. It is nil for any other err.
-func lookupFailed(status int, u *url.URL, err error) *Error {
+// lookupFailed is the Error of a check of host that could not be made
+// because the resolver failed (timed out, or answered SERVFAIL): a
+// transient dns error, retried, where "no such host" is an answer the
+// caller judges itself. It is nil for any other err. status, when not 0,
+// is the redirect's.
+func lookupFailed(status int, host string, err error) *Error {
 	var dnsErr *net.DNSError
 	if !errors.As(err, &dnsErr) || dnsErr.IsNotFound || !(dnsErr.IsTimeout || dnsErr.IsTemporary) {
 		return nil
 	}
-	return &Error{Kind: KindDNS, Status: status,
-		Err: fmt.Errorf("HTTP %d redirects, and whether %q is a public address could not be checked: %w", status, u.Redacted(), err)}
+	err = fmt.Errorf("whether %s is a public address could not be checked: %w", host, err)
+	if status != 0 {
+		err = fmt.Errorf("HTTP %d redirects, and %w", status, err)
+	}
+	return &Error{Kind: KindDNS, Status: status, Err: err}
 }
 
 // proxied reports whether a request of u goes through a proxy, which
@@ -440,7 +444,7 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 			}
 			if publicOrigin == nil {
 				public, _, _, err := c.isPublic(ctx, target.Hostname())
-				if e := lookupFailed(resp.StatusCode, target, err); e != nil {
+				if e := lookupFailed(resp.StatusCode, target.Hostname(), err); e != nil {
 					// Not knowing whether the page is public would leave
 					// its redirects unchecked: try again later.
 					return fail(e)
@@ -453,7 +457,7 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 			// getaddrinfo, no name to Go's resolver), unchecked. A
 			// resolver that failed is no answer either way: retried.
 			public, known, addr, err := c.isPublic(ctx, next.Hostname())
-			if e := lookupFailed(resp.StatusCode, next, err); *publicOrigin && e != nil {
+			if e := lookupFailed(resp.StatusCode, next.Hostname(), err); *publicOrigin && e != nil {
 				return fail(e)
 			}
 			if *publicOrigin && known && !public {
