@@ -452,12 +452,13 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 				publicOrigin = &public
 			}
 			// A name that does not resolve is left to the connection to
-			// report, unless a proxy makes the connection: the proxy
-			// resolves the name its own way ("127.1" is 127.0.0.1 to
-			// getaddrinfo, no name to Go's resolver), unchecked. A
-			// resolver that failed is no answer either way: retried.
+			// report (and to refusePrivate), unless a proxy makes the
+			// connection: the proxy resolves the name its own way ("127.1"
+			// is 127.0.0.1 to getaddrinfo, no name to Go's resolver),
+			// unchecked; then a resolver that failed is no answer either
+			// way, and the fetch is retried.
 			public, known, addr, err := c.isPublic(ctx, next.Hostname())
-			if e := lookupFailed(resp.StatusCode, next.Hostname(), err); *publicOrigin && e != nil {
+			if e := lookupFailed(resp.StatusCode, next.Hostname(), err); *publicOrigin && e != nil && c.proxied(next) {
 				return fail(e)
 			}
 			if *publicOrigin && known && !public {

@@ -82,6 +82,27 @@ func TestRedirectFromPublicToPrivateIsRefused(t *testing.T) {
 			}
 		})
 	}
+
+	// Without a proxy, a redirect's name the resolver fails on (a
+	// timeout, SERVFAIL) is left to the connection, which resolves it
+	// again and is held to the rule there: the page when it is public,
+	// refused when it is private, and no retry for the check's sake.
+	resolve := client.lookup
+	client.lookup = func(ctx context.Context, host string) ([]netip.Addr, error) {
+		if host == "flaky.test" {
+			return nil, &net.DNSError{Err: "server misbehaving", Name: host, IsTemporary: true}
+		}
+		return resolve(ctx, host)
+	}
+	t.Cleanup(func() { client.lookup = resolve })
+	resp, attempts, err := client.Fetch(t.Context(), Request{URL: "http://127.0.0.1:" + publicPort + "/go?to=http://flaky.test:" + publicPort + "/policy"})
+	if err != nil || string(resp.Body) != "<p>policy</p>" || len(attempts) != 1 {
+		t.Errorf("a redirect to a public name the resolver failed on: %v in %d attempts, want the page in 1", err, len(attempts))
+	}
+	_, _, err = client.Fetch(t.Context(), Request{URL: "http://127.0.0.1:" + publicPort + "/go?to=http://flaky.test:" + privatePort + "/"})
+	if fe := (*Error)(nil); !errors.As(err, &fe) || fe.Kind != KindRedirectPrivate {
+		t.Errorf("a redirect to a private name the resolver failed on: %v, want it refused at the connection", err)
+	}
 }
 
 func TestPublicAddr(t *testing.T) {
