@@ -67,7 +67,10 @@ func browserPages(t *testing.T) *httptest.Server {
 
 func newBrowserChecker(t *testing.T, rig *faultRig) (*monitor.Checker, *browser.Browser) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b := browser.New(browser.Options{Timeout: 3 * time.Second, IdleTimeout: time.Minute, MaxTabs: 2, NetworkIdleCap: 2 * time.Second}, quiet)
+	// The timeout covers opening a tab, which can take seconds when the
+	// whole repository's tests load the machine; TestHungPageDoesNotBlockOthers
+	// waits for it once.
+	b := browser.New(browser.Options{Timeout: 6 * time.Second, IdleTimeout: time.Minute, MaxTabs: 2, NetworkIdleCap: 2 * time.Second}, quiet)
 	t.Cleanup(func() { b.Close() })
 	return monitor.NewChecker(newTestFetcher(), rig.db, monitor.WithLogger(quiet), monitor.WithRenderer(b)), b
 }
