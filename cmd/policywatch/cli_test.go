@@ -808,6 +808,7 @@ func TestInterruptedCommandsSayWhatTheyLeave(t *testing.T) {
 		{[]string{"verify"}, "the history was not read to the end", ""},
 		{[]string{"vacuum"}, "the database is whole and was not compacted", ""},
 		{[]string{"export", "events", "--output", filepath.Join(dir, "events.jsonl")}, "the export is incomplete", filepath.Join(dir, "events.jsonl")},
+		{[]string{"import", "nimbus", dir}, "the snapshots imported before are recorded; the same import again picks up", ""},
 		{[]string{"check"}, "what finished before is recorded", ""},
 	} {
 		t.Run(tc.args[0], func(t *testing.T) {

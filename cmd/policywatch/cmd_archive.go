@@ -27,7 +27,8 @@ func importCommand() *command {
 	}
 	return &command{
 		name: "import", args: "WATCH SOURCE [--path FILE] [--select CSS]", minArgs: 2, maxArgs: 2, createsDB: true,
-		short: "backfill a watch's history from an archive (a folder, or a git repository)",
+		interrupted: "the snapshots imported before are recorded; the same import again picks up where it stopped",
+		short:       "backfill a watch's history from an archive (a folder, or a git repository)",
 		long: `Runs each archived snapshot of the watch's page through the same path as a
 check (extract, compare, analyse, save), dated at the snapshot's own time,
 so that the history starts years back instead of today. Imported events are
