@@ -56,11 +56,15 @@ const maxRefusals = 16
 // open to the proxy, and the forwarded ones.
 const proxyIdleTimeout = 30 * time.Second
 
-func startGuardProxy(dial DialFunc, log *slog.Logger) (*guardProxy, error) {
+// startGuardProxy starts the proxy of a render of page. Its log lines name
+// the page and the proxy's address: renders run side by side, and a
+// connection refused or made must be told apart by render.
+func startGuardProxy(dial DialFunc, log *slog.Logger, page string) (*guardProxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("browser: starting the proxy the page's connections go through: %w", err)
 	}
+	log = log.With("page", page, "proxy", ln.Addr().String())
 	p := &guardProxy{dial: dial, log: log, ln: ln}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.out = &http.Transport{
@@ -113,9 +117,14 @@ func (p *guardProxy) browserContext(params *target.CreateBrowserContextParams) {
 	params.ProxyBypassList = "<-loopback>"
 }
 
-// dialNoting dials with p.dial and keeps the first refusals.
+// dialNoting dials with p.dial and keeps the first refusals. Each
+// connection made is logged at debug level, as plain HTTP's requests are
+// (-v): what a render reached.
 func (p *guardProxy) dialNoting(ctx context.Context, network, address string) (net.Conn, error) {
 	conn, err := p.dial(ctx, network, address)
+	if err == nil {
+		p.log.Debug("browser: connected for the page", "address", address)
+	}
 	if err != nil && ctx.Err() == nil {
 		p.mu.Lock()
 		if len(p.refusals) < maxRefusals {

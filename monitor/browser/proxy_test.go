@@ -127,7 +127,8 @@ func TestProxyTunnelsThroughDial(t *testing.T) {
 		fmt.Fprintf(w, "over TLS: %s %s %q", r.Method, r.Host, body)
 	}))
 	defer tlsSrv.Close()
-	proxy, err := startGuardProxy(publicOnly(tlsSrv, &dialLog{}), slog.New(slog.DiscardHandler))
+	var logged logLines
+	proxy, err := startGuardProxy(publicOnly(tlsSrv, &dialLog{}), slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug})), "https://public.test/p")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,40 @@ func TestProxyTunnelsThroughDial(t *testing.T) {
 			t.Errorf("refusal for a document asked of %v: %v, want %s's", c.document, err, c.want)
 		}
 	}
+
+	// Each connection made and refused is logged with the page and the
+	// proxy, so that renders side by side can be told apart.
+	named := "page=https://public.test/p proxy=" + proxy.ln.Addr().String()
+	for _, want := range []string{
+		`level=DEBUG msg="browser: connected for the page" ` + named + " address=public.test:443",
+		`level=INFO msg="browser: a connection the page asked for was not made" ` + named + " address=router.test:443",
+		`level=INFO msg="browser: a connection the page asked for was not made" ` + named + " address=printer.test:80",
+	} {
+		if !logged.has(want) {
+			t.Errorf("the log lacks %q:\n%s", want, logged.String())
+		}
+	}
 }
+
+// logLines is a log's output, written and read from several goroutines.
+type logLines struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *logLines) has(s string) bool { return strings.Contains(l.String(), s) }
 
 // TestScriptNavigationThroughDialIsRefused: a script that sends the page
 // to a loopback address after it loaded fails the render with Dial's

@@ -34,7 +34,7 @@ func (s *session) render(ctx context.Context, req Request) (p *Page, closeTab fu
 	t := &tab{req: req, opts: opts, version: s.version, stage: "opening a tab", doc: newDocState()}
 	var contextOptions []chromedp.CreateBrowserContextOption
 	if req.Dial != nil {
-		proxy, proxyErr := startGuardProxy(req.Dial, s.log)
+		proxy, proxyErr := startGuardProxy(req.Dial, s.log, req.URL)
 		if proxyErr != nil {
 			return nil, func() {}, proxyErr
 		}
