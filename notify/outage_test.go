@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/internal/syncbuf"
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/notify/email"
@@ -716,7 +717,7 @@ func TestFailedSendsAreLoggedAsProblems(t *testing.T) {
 			r.subscribe("ada@example.org", nil)
 			r.check("policy-v1.html", t0)
 			r.check("policy-v2-ai.html", t0.Add(time.Hour)) // an alert due
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			cfg := notify.Config{SMTP: ms.config()}
 			if c.anon {
 				cfg.SMTP.Username, cfg.SMTP.Password = "", ""
@@ -735,24 +736,6 @@ func TestFailedSendsAreLoggedAsProblems(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuffer is a log destination safe for the sender's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestAFailedRowWaitsForTheNextCall: a row that fails is tried again at a

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/internal/syncbuf"
 	"github.com/policywatch/policywatch/notify"
 )
 
@@ -39,7 +40,7 @@ func TestRunLogsAFailureOnce(t *testing.T) {
 	r := newRig(t)
 	ms := newMailServer(t)
 	r.subscribe("ada@example.org", nil)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	svc := r.service(notify.Config{}, ms, notify.WithPollInterval(5*time.Millisecond),
 		notify.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))))
 	db, err := sql.Open("sqlite", r.db.Path()+"?_pragma=busy_timeout(5000)")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/policywatch/policywatch/internal/syncbuf"
 	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/notify/email"
 	"github.com/policywatch/policywatch/store"
@@ -63,7 +64,7 @@ func TestFailedSendLogsNoAddress(t *testing.T) {
 	ms.onData = func() error {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<ADA@example.org>: mailbox unavailable"}
 	}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	svc := r.service(notify.Config{}, ms, notify.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	r.check("policy-v1.html", t0)
 	r.check("policy-v2-ai.html", t0.Add(time.Hour)) // critical: an alert

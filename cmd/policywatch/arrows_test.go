@@ -31,6 +31,7 @@ func TestImportArrows(t *testing.T) {
 		"monitor/extract/internal/htmlparse": nil,
 		"internal/corpustest":                nil,
 		"internal/secretfile":                nil,
+		"internal/syncbuf":                   nil,
 		"monitor":                            inward[1:],
 		"store":                              inward,
 		"notify":                             withSecrets,

@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/internal/syncbuf"
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/store"
 )
@@ -633,7 +634,7 @@ func TestRunKeepsCheckingWhenTheWebPortIsTaken(t *testing.T) {
 // daemon is `policywatch run` running in the background of a test.
 type daemon struct {
 	t      *testing.T
-	stderr *lockedBuffer
+	stderr *syncbuf.Buffer
 	done   chan error
 	cancel context.CancelFunc
 }
@@ -642,7 +643,7 @@ type daemon struct {
 // stops it with stop, or its end does.
 func (c *cli) startDaemon() *daemon {
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &daemon{t: c.t, stderr: &lockedBuffer{}, done: make(chan error, 1), cancel: cancel}
+	d := &daemon{t: c.t, stderr: &syncbuf.Buffer{}, done: make(chan error, 1), cancel: cancel}
 	go func() {
 		d.done <- run(ctx, []string{"run"}, strings.NewReader(""), io.Discard, d.stderr, func(k string) string { return c.env[k] })
 	}()

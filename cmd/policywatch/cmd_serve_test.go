@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -14,27 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/internal/syncbuf"
 	"github.com/policywatch/policywatch/web"
 )
-
-// lockedBuffer is a bytes.Buffer that a running command may write while
-// the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func TestServeRefusesNonLoopbackWithoutAuth(t *testing.T) {
 	c := newCLI(t)
@@ -159,7 +140,7 @@ func serveConfig(t *testing.T, path string) (c *cli, base string, stop func() er
 func startServe(t *testing.T, c *cli) (base string, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &lockedBuffer{}
+	stderr := &syncbuf.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0"}, strings.NewReader(""), io.Discard, stderr,

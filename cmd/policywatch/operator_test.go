@@ -23,6 +23,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/policywatch/policywatch/internal/syncbuf"
 	"github.com/policywatch/policywatch/notify"
 )
 
@@ -35,7 +36,7 @@ import (
 type proc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	stderr *lockedBuffer
+	stderr *syncbuf.Buffer
 	done   chan struct{}
 	err    error // of Wait, once done is closed
 }
@@ -46,7 +47,7 @@ func startBinary(t *testing.T, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(policywatchBinary(t), args...)
 	cmd.Env = append(os.Environ(), "POLICYWATCH_CONFIG=", "POLICYWATCH_DB=")
-	p := &proc{t: t, cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	p := &proc{t: t, cmd: cmd, stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

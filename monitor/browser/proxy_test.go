@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/policywatch/policywatch/internal/syncbuf"
 )
 
 // errPrivate is what the tests' Dial answers for anything but the
@@ -127,7 +129,7 @@ func TestProxyTunnelsThroughDial(t *testing.T) {
 		fmt.Fprintf(w, "over TLS: %s %s %q", r.Method, r.Host, body)
 	}))
 	defer tlsSrv.Close()
-	var logged logLines
+	var logged syncbuf.Buffer
 	proxy, err := startGuardProxy(publicOnly(tlsSrv, &dialLog{}), slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug})), "https://public.test/p")
 	if err != nil {
 		t.Fatal(err)
@@ -187,31 +189,11 @@ func TestProxyTunnelsThroughDial(t *testing.T) {
 		`level=INFO msg="browser: a connection the page asked for was not made" ` + named + " address=router.test:443",
 		`level=INFO msg="browser: a connection the page asked for was not made" ` + named + " address=printer.test:80",
 	} {
-		if !logged.has(want) {
+		if !strings.Contains(logged.String(), want) {
 			t.Errorf("the log lacks %q:\n%s", want, logged.String())
 		}
 	}
 }
-
-// logLines is a log's output, written and read from several goroutines.
-type logLines struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logLines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *logLines) has(s string) bool { return strings.Contains(l.String(), s) }
 
 // TestScriptNavigationThroughDialIsRefused: a script that sends the page
 // to a loopback address after it loaded fails the render with Dial's
