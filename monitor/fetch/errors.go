@@ -126,14 +126,17 @@ func (e *Error) Transient() bool {
 	case KindHTTPStatus:
 		return e.Status >= 500 || e.Status == http.StatusRequestTimeout || e.Status == http.StatusTooManyRequests
 	case KindDNS:
-		// "No such host" is an answer; a resolver that timed out or failed
-		// is not.
-		var dnsErr *net.DNSError
-		if errors.As(e.Err, &dnsErr) {
-			return !dnsErr.IsNotFound && (dnsErr.IsTimeout || dnsErr.IsTemporary)
-		}
+		return resolverFailed(e.Err)
 	}
 	return false
+}
+
+// resolverFailed reports whether err is a resolver that timed out or
+// failed (SERVFAIL): no answer, worth asking again. "No such host" is an
+// answer.
+func resolverFailed(err error) bool {
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr) && !dnsErr.IsNotFound && (dnsErr.IsTimeout || dnsErr.IsTemporary)
 }
 
 // errTooLarge marks a body over the cap; readBody wraps it with sizes.

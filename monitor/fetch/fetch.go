@@ -217,8 +217,7 @@ func (c *Client) isPublic(ctx context.Context, host string) (public, known bool,
 // caller judges itself. It is nil for any other err. status, when not 0,
 // is the redirect's.
 func lookupFailed(status int, host string, err error) *Error {
-	var dnsErr *net.DNSError
-	if !errors.As(err, &dnsErr) || dnsErr.IsNotFound || !(dnsErr.IsTimeout || dnsErr.IsTemporary) {
+	if !resolverFailed(err) {
 		return nil
 	}
 	err = fmt.Errorf("whether %s is a public address could not be checked: %w", host, err)
@@ -458,8 +457,10 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 			// unchecked; then a resolver that failed is no answer either
 			// way, and the fetch is retried.
 			public, known, addr, err := c.isPublic(ctx, next.Hostname())
-			if e := lookupFailed(resp.StatusCode, next.Hostname(), err); *publicOrigin && e != nil && c.proxied(next) {
-				return fail(e)
+			if *publicOrigin && c.proxied(next) {
+				if e := lookupFailed(resp.StatusCode, next.Hostname(), err); e != nil {
+					return fail(e)
+				}
 			}
 			if *publicOrigin && known && !public {
 				return fail(&Error{Kind: KindRedirectPrivate, Status: resp.StatusCode,
