@@ -77,9 +77,9 @@ type command struct {
 	// Any other command stops on it as on SIGINT: its terminal is gone.
 	keepOnHangup bool
 	// interrupted is what an interrupted run (Ctrl-C, SIGTERM) leaves
-	// behind, said after "interrupted;"; by default what finished before
-	// is recorded, which is what a check, an import or a digest leaves,
-	// but says nothing of a backup that was not written.
+	// behind, said after "interrupted;"; by default (see interruption) what
+	// finished before is recorded, which is what a check or a digest
+	// leaves, but says nothing of a backup that was not written.
 	interrupted string
 	flags       func(fs *flag.FlagSet) any
 	run         func(ctx context.Context, a *app, opts any, args []string) error
@@ -169,13 +169,6 @@ func runEnv(ctx context.Context, args []string, e env) error {
 	if ue := (usageError{}); errors.As(err, &ue) && ue.command == "" {
 		ue.command = c.name
 		return ue
-	}
-	if err != nil && ctx.Err() != nil && (c.interrupted != "" || errors.Is(err, context.Canceled)) {
-		// For a command that says what an interruption leaves, whatever
-		// its work failed with once cancelled (SQLite's "interrupted", a
-		// half-read file) is the interruption. The daemons' other errors
-		// at a stop (a database that would not close) are their own.
-		return interruptedError{left: c.interrupted, err: err}
 	}
 	return err
 }
@@ -368,7 +361,7 @@ func registerCommon(fs *flag.FlagSet, f *commonFlags) {
 	fs.BoolVar(&f.verbose, "v", false, "verbose: debug logging")
 }
 
-func (c *command) execute(ctx context.Context, e env, args []string) error {
+func (c *command) execute(ctx context.Context, e env, args []string) (err error) {
 	fs := newFlagSet(c)
 	var common commonFlags
 	registerCommon(fs, &common)
@@ -408,6 +401,7 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 	a.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stopHangups := handleHangups(ctx, e.hangup, c.keepOnHangup, a.log)
 	defer stopHangups()
+	defer func() { err = c.interruption(ctx, err) }() // ctx: SIGHUP cancels it too
 	defer func() {
 		for i := len(a.closers) - 1; i >= 0; i-- {
 			a.closers[i]()
@@ -444,8 +438,25 @@ func (c *command) execute(ctx context.Context, e env, args []string) error {
 	return c.run(ctx, a, opts, rest)
 }
 
-// interruptedError is a command stopped by Ctrl-C or SIGTERM: exit status
-// 130, saying what it leaves (command.interrupted).
+// interruption returns err as an interruptedError when ctx, the command's,
+// was cancelled (Ctrl-C, SIGTERM, SIGHUP). For a command that says what an
+// interruption leaves, whatever its work failed with once cancelled
+// (SQLite's "interrupted", a half-read file) is the interruption; the
+// daemons' other errors at a stop (a database that would not close) are
+// their own.
+func (c *command) interruption(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil || (c.interrupted == "" && !errors.Is(err, context.Canceled)) {
+		return err
+	}
+	left := c.interrupted
+	if left == "" {
+		left = "what finished before is recorded"
+	}
+	return interruptedError{left: left, err: err}
+}
+
+// interruptedError is a command stopped by Ctrl-C, SIGTERM or SIGHUP: exit
+// status 130, saying what it leaves (command.interrupted).
 type interruptedError struct {
 	left string
 	err  error

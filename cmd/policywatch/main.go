@@ -63,16 +63,11 @@ func exitCode(err error, stderr io.Writer) int {
 	if errors.Is(err, errHelpShown) {
 		return 0
 	}
-	var ie interruptedError
-	if errors.As(err, &ie) || errors.Is(err, context.Canceled) {
+	if ie := (interruptedError{}); errors.As(err, &ie) {
 		// Interrupted (Ctrl-C, SIGTERM; SIGHUP but for the daemons): say
 		// what that leaves, as "check X: context canceled" or "vacuum:
 		// interrupted (9)" does not.
-		left := ie.left
-		if left == "" {
-			left = "what finished before is recorded"
-		}
-		fmt.Fprintln(stderr, "policywatch: interrupted;", left)
+		fmt.Fprintln(stderr, "policywatch: interrupted;", ie.left)
 		return 130
 	}
 	fmt.Fprintln(stderr, "policywatch:", err)
