@@ -781,10 +781,13 @@ func TestCheckInterrupted(t *testing.T) {
 }
 
 // TestInterruptedCommandsSayWhatTheyLeave: a maintenance command stopped
-// by Ctrl-C or SIGTERM (here: its context cancelled as it starts) exits
-// with status 130 and says what the interruption leaves, which is true:
-// no backup file, the database not replaced, no export file; not "what
-// finished before is recorded", which says nothing of them.
+// by Ctrl-C or SIGTERM exits with status 130 and says what the
+// interruption leaves — no backup file, the database not replaced, no
+// export file — not "what finished before is recorded", which says nothing
+// of them. The context is cancelled before the command starts, so this
+// checks the words and that nothing is left when nothing ran; what a
+// backup cut short leaves is its failure path's, which
+// TestBackupOnAFullDiskLeavesNothing (store) checks.
 func TestInterruptedCommandsSayWhatTheyLeave(t *testing.T) {
 	policy := newPolicyServer(t)
 	c := newCLI(t)
