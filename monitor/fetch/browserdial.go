@@ -38,7 +38,10 @@ func (c *Client) DialForPage(ctx context.Context, pageURL string) func(ctx conte
 	public, known, _, lookupErr := c.isPublic(ctx, u.Hostname())
 	if e := lookupFailed(0, u.Hostname(), lookupErr); e != nil {
 		e.URL = pageURL
-		return func(context.Context, string, string) (net.Conn, error) { return nil, e }
+		return func(context.Context, string, string) (net.Conn, error) {
+			failed := *e // each connection its own: callers may annotate it
+			return nil, &failed
+		}
 	}
 	if !public || !known {
 		return nil
