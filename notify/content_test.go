@@ -76,7 +76,9 @@ func renderChange(t *testing.T, v *changeView) (text, html string) {
 }
 
 // TestObjectionFormAddressShownOnce: a link whose text is its address, or
-// that has no text, shows the address once; a link with words shows both.
+// that has no text, shows the address once; a link with words shows both,
+// the words as text and the address as the link, so that no link of a
+// page's is dressed as another address.
 func TestObjectionFormAddressShownOnce(t *testing.T) {
 	const url = "https://acme.example/privacy/object"
 	tests := []struct {
@@ -103,7 +105,19 @@ func TestObjectionFormAddressShownOnce(t *testing.T) {
 		},
 		{
 			name: "words", link: analyze.Link{Text: "this objection form", Href: url},
-			text: "\n  this objection form: " + url + "\n", html: `<li><a href="` + url + `">this objection form</a></li>`,
+			text: "\n  this objection form: " + url + "\n", html: `<li>this objection form: <a href="` + url + `">` + url + `</a></li>`,
+		},
+		{
+			// The page's words are never a link's face: a link dressed as
+			// another address shows where it really goes.
+			name: "text that is another address", link: analyze.Link{Text: "https://www.facebook.com/help/contact/object", Href: url},
+			text: "\n  https://www.facebook.com/help/contact/object: " + url + "\n",
+			html: `<li>https://www.facebook.com/help/contact/object: <a href="` + url + `">` + url + `</a></li>`,
+		},
+		{
+			name: "not a web address", link: analyze.Link{Text: "this form", Href: "javascript:alert(1)"},
+			text: "\n  this form: (not a web address)\n",
+			html: `<li>this form: <span style="color:#666">(not a web address: javascript:alert(1))</span></li>`,
 		},
 	}
 	for _, tt := range tests {
