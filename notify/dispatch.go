@@ -124,6 +124,16 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber,
 
 	switch e.Kind {
 	case monitor.KindChange, monitor.KindRevert:
+		// A change found long ago (a check run while no daemon was
+		// sending, a daemon stopped for days) is no longer news to be told
+		// at once: it goes in the digest, as an alert held that long does
+		// (ReleaseHeldAlerts), and is not sent beside the later change
+		// that may have undone it.
+		fresh := now.Sub(e.Time) <= heldStale
+		flipping, err := s.flipping(ctx, e)
+		if err != nil {
+			return p, err
+		}
 		for _, sub := range subs {
 			if e.ID <= sub.AfterEvent || !sub.Follows(e.Watch) {
 				continue
@@ -134,7 +144,7 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber,
 			// (a catch-up one without a digest) once a server is
 			// configured. One message per subscriber, not a late flood of
 			// stale alerts.
-			immediate := alertable && s.from != nil
+			immediate := alertable && s.from != nil && fresh && !flipping
 			if immediate {
 				last, err := alerts.LastAlertAt(ctx, sub.ID, e.Watch)
 				if err != nil {
@@ -152,9 +162,10 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber,
 				// hourly limit, no mail server) waits even for a
 				// subscriber who wants no digest — they asked to hear of
 				// it — and is marked: held by the hourly limit, it goes
-				// when the hour is up (ReleaseHeldAlerts); else a weekly
-				// subscriber gets it at the next daily digest time.
-				p.Held = append(p.Held, HeldEvent{SubscriberID: sub.ID, EventID: e.ID, Alert: alertable})
+				// when the hour is up (ReleaseHeldAlerts), unless it is a
+				// flip; else a weekly subscriber gets it at the next daily
+				// digest time.
+				p.Held = append(p.Held, HeldEvent{SubscriberID: sub.ID, EventID: e.ID, Alert: alertable, Flip: alertable && flipping})
 			}
 		}
 	case monitor.KindAnomaly, monitor.KindFetchError, monitor.KindRecovered:
@@ -172,6 +183,27 @@ func (s *Service) plan(ctx context.Context, e *monitor.Event, subs []Subscriber,
 		}
 	}
 	return p, nil
+}
+
+// flipping reports whether e is a revert on a watch that already reverted
+// within the flap window: a page that alternates between two texts (a
+// test of two variants, edges serving two versions) is a change, then a
+// revert told at once (the change may have been withdrawn), then flips
+// that tell nothing new; those go in the digest (a catch-up one for a
+// subscriber without a digest), where they are listed, instead of an
+// urgent alert each, saying the opposite of the last.
+func (s *Service) flipping(ctx context.Context, e *monitor.Event) (bool, error) {
+	if e.Kind != monitor.KindRevert {
+		return false, nil
+	}
+	earlier, err := s.store.Events(ctx, monitor.EventFilter{
+		Watch: e.Watch, Kinds: []monitor.EventKind{monitor.KindRevert}, Since: e.Time.Add(-s.flapWindow),
+		BeforeID: e.ID, Limit: 1, FoundOnly: true,
+	})
+	if err != nil {
+		return false, fmt.Errorf("reverts of %s before event %d: %w", e.Watch, e.ID, err)
+	}
+	return len(earlier) > 0, nil
 }
 
 // ReleaseHeldAlerts plans, once the hour is up, the alerts the hourly

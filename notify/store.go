@@ -97,6 +97,10 @@ type HeldEvent struct {
 	// hourly limit, no mail server): a weekly subscriber gets it at the
 	// next daily digest time (DigestRun.HeldAlerts).
 	Alert bool
+	// Flip says it is a revert in a run of them (see Service.flipping):
+	// with Alert, it goes in that catch-up digest, but never in an alert
+	// of its own when the hour is up (ReleaseHeldAlerts).
+	Flip bool
 }
 
 // Plan is what the dispatcher decided for the events after the cursor

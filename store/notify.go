@@ -69,6 +69,21 @@ type HeldEvent struct {
 	SubscriberID int64
 	EventID      int64
 	Alert        bool // held back from an alert (see notify.HeldEvent)
+	Flip         bool // a revert in a run of them: never released alone (see notify.HeldEvent)
+}
+
+// heldAs is a held change's notify_digest_items.alert: 0, a change for
+// the digest; 1, held back from an alert, which ReleaseHeldAlerts may
+// send alone once the hour is up; 2, held back from an alert as a flip,
+// which only a digest or catch-up carries.
+func heldAs(h HeldEvent) int {
+	switch {
+	case h.Alert && h.Flip:
+		return 2
+	case h.Alert:
+		return 1
+	}
+	return 0
 }
 
 // NotifyPlan is what the dispatcher decided for the events after the
@@ -408,7 +423,7 @@ func (db *DB) RecordNotifyPlan(ctx context.Context, p NotifyPlan) error {
 	for _, h := range p.Held {
 		if _, err := tx.ExecContext(ctx,
 			`INSERT OR IGNORE INTO notify_digest_items (subscriber_id, event_id, alert) VALUES (?, ?, ?)`,
-			h.SubscriberID, h.EventID, h.Alert); err != nil {
+			h.SubscriberID, h.EventID, heldAs(h)); err != nil {
 			return fmt.Errorf("record notification plan: hold event %d: %w", h.EventID, err)
 		}
 	}
@@ -476,7 +491,7 @@ func (db *DB) RecordDigests(ctx context.Context, r DigestRun, now time.Time) ([]
 		}
 		held := "d.outbox_id IS NULL"
 		if run.alerts {
-			held += " AND d.alert = 1"
+			held += " AND d.alert >= 1" // flips included (heldAs)
 		}
 		in, args := inList(run.settings)
 		rows, err := tx.QueryContext(ctx, `
