@@ -220,7 +220,7 @@ func (c *Client) Send(ctx context.Context, cfg Config, d *Delivery) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, bytes.NewReader(body))
 	if err != nil {
-		return &Error{Err: fmt.Errorf("webhook %s: %w", Redact(cfg.URL), err)}
+		return &Error{Err: fmt.Errorf("webhook %s: %w", Redact(cfg.URL), withoutURL(err))}
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", "policywatch")
@@ -240,7 +240,7 @@ func (c *Client) Send(ctx context.Context, cfg Config, d *Delivery) error {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return &Error{Err: fmt.Errorf("webhook %s: %w", Redact(cfg.URL), err), temporary: ctx.Err() == nil}
+		return &Error{Err: fmt.Errorf("webhook %s: %w", Redact(cfg.URL), withoutURL(err)), temporary: ctx.Err() == nil}
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -258,6 +258,17 @@ func (c *Client) Send(ctx context.Context, cfg Config, d *Delivery) error {
 		e.Err = fmt.Errorf("webhook %s: redirected (%s); configure the final URL", Redact(cfg.URL), resp.Status)
 	}
 	return e
+}
+
+// withoutURL drops the URL that net/url and net/http put in their errors
+// ("Post \"https://…/TOKEN\": dial tcp …"): a webhook's URL is often its
+// credential, and these errors go to the log, the outbox and the screen.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
 }
 
 // Redact shortens a webhook URL to its scheme, host and first path

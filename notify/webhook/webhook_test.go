@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -118,5 +119,50 @@ func TestBodyEscapesThePage(t *testing.T) {
 		if got := m[tc.key]; got != tc.want {
 			t.Errorf("%s: %q,\nwant %q", tc.format, got, tc.want)
 		}
+	}
+}
+
+// TestFailureDoesNotShowTheURL: a webhook's URL is often its credential
+// (Slack's and Discord's tokens are in the path, others in the query), so
+// a delivery that fails before any answer — refused, timed out, a URL that
+// does not parse — says so without it: the error goes to the log, the
+// outbox and digest --now's output.
+func TestFailureDoesNotShowTheURL(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	hung := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hung }))
+	defer slow.Close()
+	defer close(hung)
+	const secret = "/services/T000/B000/SECRETTOKEN?token=QUERYSECRET"
+	for _, tt := range []struct {
+		name, url string
+		timeout   time.Duration
+		want      string // in the error
+		shown     string // the URL, as the error shows it
+	}{
+		{"refused", closed.URL + secret, 0, "connection refused", closed.URL + "/services/…"},
+		{"timed out", slow.URL + secret, 200 * time.Millisecond, "deadline exceeded", slow.URL + "/services/…"},
+		{"bad URL", "http://h.example" + secret + "\x7f", 0, "invalid control character", "(invalid URL)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tt.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
+				defer cancel()
+			}
+			err := New().Send(ctx, Config{URL: tt.url}, &Delivery{ID: "1", JSON: []byte("{}")})
+			if err == nil {
+				t.Fatal("delivered")
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "SECRETTOKEN") || strings.Contains(msg, "QUERYSECRET") {
+				t.Errorf("the error shows the webhook's token: %s", msg)
+			}
+			if !strings.Contains(msg, tt.want) || !strings.Contains(msg, "webhook "+tt.shown+": ") {
+				t.Errorf("error %q, want %q and %q", msg, tt.shown, tt.want)
+			}
+		})
 	}
 }
