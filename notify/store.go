@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
@@ -89,6 +90,11 @@ const (
 	NoteFlapping = "flapping"
 )
 
+// ErrNoSubscriber is Subscribers.SubscriberByID's error for an id no
+// subscriber has: told apart from a store that fails, which an
+// unsubscribe link answers as a temporary failure, not a bad link.
+var ErrNoSubscriber = errors.New("no such subscriber")
+
 // HeldEvent is a change a subscriber will read in the next digest.
 type HeldEvent struct {
 	SubscriberID int64
@@ -134,6 +140,8 @@ type History interface {
 // Subscribers keeps the people who receive mail.
 type Subscribers interface {
 	Subscribe(ctx context.Context, s Subscriber) (Subscriber, error)
+	// SubscriberByID returns an error wrapping ErrNoSubscriber when no
+	// subscriber has the id.
 	SubscriberByID(ctx context.Context, id int64) (Subscriber, error)
 	// Subscribers lists the active subscribers; all adds the former ones.
 	Subscribers(ctx context.Context, all bool) ([]Subscriber, error)

@@ -89,9 +89,15 @@ func (s *Service) verifyToken(ctx context.Context, token string) (Subscriber, er
 		return Subscriber{}, errBadToken
 	}
 	sub, err := s.store.SubscriberByID(ctx, id)
-	if err != nil {
+	if errors.Is(err, ErrNoSubscriber) {
 		// Unknown id: answer as for a bad MAC, so that ids cannot be probed.
 		return Subscriber{}, errBadToken
+	}
+	if err != nil {
+		// A store that fails (busy past its timeout while a backup runs,
+		// a full disk) is no bad link: a 400 is final to a mail
+		// provider's one-click POST, which retries a 503.
+		return Subscriber{}, fmt.Errorf("unsubscribe: %w", err)
 	}
 	key, err := s.signingKey(ctx)
 	if err != nil {
@@ -132,7 +138,7 @@ func (s *Service) serveUnsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.log.Error("unsubscribe", "err", err)
-		http.Error(w, "temporary failure; try again later", http.StatusServiceUnavailable)
+		unavailable(w)
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -141,7 +147,7 @@ func (s *Service) serveUnsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.store.Unsubscribe(r.Context(), sub.ID, s.now()); err != nil {
 		s.log.Error("unsubscribe", "subscriber", sub.ID, "err", err)
-		http.Error(w, "temporary failure; try again later", http.StatusServiceUnavailable)
+		unavailable(w)
 		return
 	}
 	if sub.UnsubscribedAt.IsZero() {
@@ -159,4 +165,11 @@ func (s *Service) writePage(w http.ResponseWriter, status int, p unsubscribePage
 	}
 	w.WriteHeader(status)
 	fmt.Fprint(w, page)
+}
+
+// unavailable answers a link that could not be checked or acted on now:
+// 503 with a Retry-After, which a mail provider's one-click POST retries.
+func unavailable(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "300")
+	http.Error(w, "temporary failure; try again later", http.StatusServiceUnavailable)
 }

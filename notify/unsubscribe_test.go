@@ -108,6 +108,40 @@ func TestOneClickUnsubscribe(t *testing.T) {
 	}
 }
 
+// TestUnsubscribeWhileTheStoreFails: a valid link that cannot be checked
+// now (the database fails: busy past its timeout, a full disk, here
+// closed) gets 503 and a Retry-After, which a mail provider's one-click
+// POST retries, not "This link is not valid" and a 400, which it takes as
+// final, leaving the person subscribed.
+func TestUnsubscribeWhileTheStoreFails(t *testing.T) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	var handler http.Handler
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { handler.ServeHTTP(w, req) }))
+	t.Cleanup(web.Close)
+	ada := r.subscribe("ada@example.org", nil)
+	svc := r.service(notify.Config{BaseURL: web.URL}, ms)
+	handler = svc.Handler()
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	tick(t, svc)
+	link := unsubscribeLink(t, ms, ada.Email)
+
+	if err := r.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(link, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || strings.Contains(string(body), "not valid") {
+		t.Errorf("POST with the store closed: %d, Retry-After %q\n%s\nwant 503, a Retry-After and no word of a bad link",
+			resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+}
+
 // unsubscribeLink is the List-Unsubscribe URL of the first mail to to.
 func unsubscribeLink(t *testing.T, ms *mailServer, to string) string {
 	t.Helper()

@@ -8,6 +8,8 @@ package notifystore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/policywatch/policywatch/notify"
@@ -26,6 +28,9 @@ func (s Store) Subscribe(ctx context.Context, sub notify.Subscriber) (notify.Sub
 
 func (s Store) SubscriberByID(ctx context.Context, id int64) (notify.Subscriber, error) {
 	r, err := s.DB.SubscriberByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		err = fmt.Errorf("%w: %w", notify.ErrNoSubscriber, err)
+	}
 	return notify.Subscriber(r), err
 }
 
