@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/notify"
+	"github.com/policywatch/policywatch/notify/email"
 )
 
 // TestCriticalChangeAlertsOnce: a critical change reaches the subscribed
@@ -237,5 +238,39 @@ func TestChangeFoundLongAgoGoesToTheDigest(t *testing.T) {
 	tick(t, svc)
 	if msgs := ms.messages(); len(msgs) != 2 || !strings.Contains(parseMail(t, msgs[1].Data).subject(t), "went back") {
 		t.Errorf("%d messages, want the digest and an alert for the change found two hours ago", len(msgs))
+	}
+}
+
+// TestSenderWithAnInternationalisedDomain: notify.smtp.from at an
+// internationalised domain, which config check accepts, sends: its
+// Message-IDs and List-Id take the domain's A-label, where every message
+// failed for good on its invalid Message-ID; the envelope is ASCII too.
+func TestSenderWithAnInternationalisedDomain(t *testing.T) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	r.subscribe("ada@bücher.example", nil)
+	cfg := notify.Config{BaseURL: "https://pw.example", SMTP: ms.config()}
+	cfg.SMTP.From = "policywatch <alerts@bücher.example>"
+	svc, err := notify.New(cfg, r.store, notify.WithClock(r.clock.Now), notify.WithLogger(quiet),
+		notify.WithEmailOptions(email.WithTLSConfig(ms.clientTLS)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	tick(t, svc)
+	msgs := ms.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want the alert; outbox %+v", len(msgs), r.outbox())
+	}
+	if msgs[0].From != "alerts@xn--bcher-kva.example" || !slices.Equal(msgs[0].To, []string{"ada@xn--bcher-kva.example"}) {
+		t.Errorf("envelope from %q to %v, want the A-label domain", msgs[0].From, msgs[0].To)
+	}
+	h := parseMail(t, msgs[0].Data).Header
+	if id := h.Get("Message-Id"); !strings.HasSuffix(id, "@xn--bcher-kva.example>") {
+		t.Errorf("Message-ID %q", id)
+	}
+	if got := h.Get("List-Id"); got != "policywatch <policywatch.xn--bcher-kva.example>" {
+		t.Errorf("List-Id %q", got)
 	}
 }

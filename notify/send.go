@@ -614,12 +614,16 @@ func (c *emailChannel) Deliver(ctx context.Context, ns []*Notification, before f
 }
 
 // domainOf returns the domain of an address, for Message-IDs and
-// List-Id.
+// List-Id: ASCII, an internationalised domain as its A-label.
 func domainOf(a *mail.Address) string {
 	if a == nil {
 		return "localhost"
 	}
-	return a.Address[strings.LastIndexByte(a.Address, '@')+1:]
+	address, err := email.ASCIIDomain(a.Address)
+	if err != nil {
+		return "localhost" // ParseFrom refuses such a sender
+	}
+	return address[strings.LastIndexByte(address, '@')+1:]
 }
 
 // webhookChannel posts notifications to the configured webhooks.

@@ -30,6 +30,7 @@ import (
 	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
+	"golang.org/x/net/idna"
 )
 
 // TLS modes.
@@ -89,7 +90,36 @@ func ParseFrom(from string) (*mail.Address, error) {
 	if err != nil {
 		return nil, fmt.Errorf("smtp from %q is not an address: %w", from, err)
 	}
+	if _, err := ASCIIDomain(a.Address); err != nil {
+		return nil, fmt.Errorf("smtp from %q: %w", from, err)
+	}
 	return a, nil
+}
+
+// ASCIIDomain returns an address with its domain as it goes on the wire:
+// an internationalised domain (bücher.example) as its A-label
+// (xn--bcher-kva.example), since SMTP without SMTPUTF8, Message-IDs and
+// List-Ids take ASCII only. The local part is left alone.
+func ASCIIDomain(address string) (string, error) {
+	at := strings.LastIndexByte(address, '@')
+	domain := address[at+1:]
+	if isASCII(domain) {
+		return address, nil
+	}
+	ascii, err := idna.Lookup.ToASCII(domain)
+	if err != nil {
+		return "", fmt.Errorf("the domain %q is not a valid internationalised domain name: %w", domain, err)
+	}
+	return address[:at+1] + ascii, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Message is one email.
@@ -138,8 +168,15 @@ func Build(from *mail.Address, m *Message) (*gomail.Msg, error) {
 	if err != nil || to.Name != "" || to.Address != m.To {
 		return nil, errors.New("the recipient is not one bare address")
 	}
+	if to.Address, err = ASCIIDomain(to.Address); err != nil {
+		return nil, fmt.Errorf("the recipient: %w", err)
+	}
+	sender := *from
+	if sender.Address, err = ASCIIDomain(from.Address); err != nil {
+		return nil, fmt.Errorf("the sender: %w", err)
+	}
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	msg.FromMailAddress(from)
+	msg.FromMailAddress(&sender)
 	msg.ToMailAddress(to)
 	msg.Subject(HeaderText(m.Subject, maxSubject))
 	date := m.Date

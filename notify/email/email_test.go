@@ -126,3 +126,36 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestInternationalisedDomains: a sender or recipient whose domain is
+// internationalised goes on the wire as its A-label (SMTP without
+// SMTPUTF8, Message-IDs and List-Ids take ASCII); one that is no valid
+// domain name is refused when the sender is read, not at every message.
+func TestInternationalisedDomains(t *testing.T) {
+	from, err := ParseFrom("policywatch <alerts@bücher.example>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := Render(from, &Message{To: "ada@bücher.example", Subject: "s", Text: "t",
+		Date: time.Date(2026, 5, 12, 9, 0, 0, 0, time.UTC), MessageID: "policywatch.1.abc@xn--bcher-kva.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{
+		"From": `"policywatch" <alerts@xn--bcher-kva.example>`,
+		"To":   "<ada@xn--bcher-kva.example>",
+	} {
+		if got := m.Header.Get(key); got != want {
+			t.Errorf("%s: %q, want %q", key, got, want)
+		}
+	}
+	for _, bad := range []string{"alerts@-bü.example", "alerts@ab--bü.example", "alerts@bü\u200d.example"} {
+		if _, err := ParseFrom(bad); err == nil || !strings.Contains(err.Error(), "internationalised domain") {
+			t.Errorf("ParseFrom(%q): %v, want the domain refused", bad, err)
+		}
+	}
+}
