@@ -157,7 +157,11 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail, as
 			}
 			dv := dateView{Role: role, Old: humanDate(dc.Old), New: humanDate(dc.New), Quote: oneLine(dc.Quote, maxQuote)}
 			if dc.Role == analyze.RoleDeadline || dc.Role == analyze.RoleUpcoming {
-				dv.Note = dateNote(dc.New, asOf)
+				// A policy's dates are calendar days; its readers' today is
+				// that of the zone their digests go out in (the schedule's
+				// CRON_TZ, else the daemon's), not UTC's: at 08:00 in Tokyo
+				// a deadline that day is today, not tomorrow.
+				dv.Note = dateNote(dc.New, asOf.In(scheduleLocation(s.digest, asOf.Location())))
 			}
 			v.Dates = append(v.Dates, dv)
 		}
@@ -221,14 +225,14 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail, as
 func humanDate(iso string) string { return oneLine(analyze.HumanDate(iso), 40) }
 
 // dateNote says where the date iso ("2026-07-14", or a month, "2026-07")
-// stands against the day of asOf, UTC: "passed" before it, "today",
+// stands against the day of asOf, in asOf's zone: "passed" before it, "today",
 // "tomorrow" and "in N days" up to soonDays ahead, "" further on, for a
 // zero asOf, or for no date a reader can act by.
 func dateNote(iso string, asOf time.Time) string {
 	if asOf.IsZero() || iso == "" {
 		return ""
 	}
-	y, m, d := asOf.UTC().Date()
+	y, m, d := asOf.Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	if t, err := time.Parse(time.DateOnly, iso); err == nil {
 		switch days := int(t.Sub(today).Hours() / 24); {

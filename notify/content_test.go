@@ -8,6 +8,7 @@ import (
 
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/analyze"
+	"github.com/robfig/cron/v3"
 )
 
 func TestExcerptCacheEvictsLeastRecent(t *testing.T) {
@@ -217,6 +218,45 @@ func TestDeadlinesReadAgainstTheMessageDate(t *testing.T) {
 			}
 			if when := "27 Nov 2026 20:06 UTC"; !strings.Contains(text, when) || !strings.Contains(html, when) {
 				t.Errorf("the change's time is not written %q:\n%s\n%s", when, text, html)
+			}
+		})
+	}
+}
+
+// TestDeadlineNotesInTheDigestZone: "today", "tomorrow" and "passed" are
+// read on the calendar of the zone digests go out in (the schedule's
+// CRON_TZ, else the clock's), not UTC's.
+func TestDeadlineNotesInTheDigestZone(t *testing.T) {
+	tests := []struct {
+		schedule string
+		asOf     time.Time // UTC, as a clock gives it
+		deadline string
+		want     string
+	}{
+		// 08:00 on 14 July in Tokyo: UTC says 13 July.
+		{"CRON_TZ=Asia/Tokyo 0 8 * * *", time.Date(2026, 7, 13, 23, 0, 0, 0, time.UTC), "2026-07-14", "(today)"},
+		{"CRON_TZ=Asia/Tokyo 0 8 * * *", time.Date(2026, 7, 13, 23, 0, 0, 0, time.UTC), "2026-07-13", "(passed)"},
+		// 18:00 on 13 July in Los Angeles: UTC says 14 July.
+		{"CRON_TZ=America/Los_Angeles 0 8 * * *", time.Date(2026, 7, 14, 1, 0, 0, 0, time.UTC), "2026-07-13", "(today)"},
+		{"CRON_TZ=America/Los_Angeles 0 8 * * *", time.Date(2026, 7, 14, 1, 0, 0, 0, time.UTC), "2026-07-14", "(tomorrow)"},
+		// No CRON_TZ: the clock's zone, UTC here.
+		{"0 8 * * *", time.Date(2026, 7, 14, 1, 0, 0, 0, time.UTC), "2026-07-14", "(today)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.schedule+" "+tt.deadline, func(t *testing.T) {
+			sched, err := cron.ParseStandard(tt.schedule)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &Service{taxonomy: analyze.DefaultTaxonomy(), digest: sched}
+			e := &monitor.Event{Kind: monitor.KindChange, Severity: monitor.SeverityCritical, Time: tt.asOf.Add(-time.Hour),
+				Analysis: &analyze.Analysis{Dates: []analyze.DateChange{{Role: analyze.RoleDeadline, New: tt.deadline, Quote: "by then"}}}}
+			v, err := s.changeView(context.Background(), e, alertDetail, tt.asOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(v.Dates) != 1 || "("+v.Dates[0].Note+")" != tt.want {
+				t.Errorf("dates %+v, want the note %s", v.Dates, tt.want)
 			}
 		})
 	}
