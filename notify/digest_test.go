@@ -336,3 +336,49 @@ func TestWeeklySubscriberGetsHeldAlertsNextDay(t *testing.T) {
 		t.Errorf("the notable change is not in the weekly digest:\n%s", m.Text)
 	}
 }
+
+// TestLongDigestShowsItsCriticalChanges: a digest of more changes than it
+// shows counts the rest, but never hides a critical change its subject
+// announces: critical changes are shown first, the others fill the rest.
+func TestLongDigestShowsItsCriticalChanges(t *testing.T) {
+	r := newRig(t)
+	ms := newMailServer(t)
+	r.subscribe("ada@example.org", nil)
+	svc := r.service(notify.Config{BaseURL: "https://pw.example", DigestSchedule: "0 8 * * *"}, ms)
+	tick(t, svc) // Tuesday 09:00: the schedule starts
+
+	// 32 notable changes, then a critical one, found while nothing sent
+	// (a check run by hand): all wait for the digest.
+	at := t0
+	for i := range 32 {
+		name := fmt.Sprintf("w%02d", i)
+		r.checkAs(name, "policy-v2-ai.html", at)
+		if es := r.checkAs(name, "policy-v3-date.html", at.Add(time.Minute)); len(es) != 1 || es[0].Severity != monitor.SeverityNotable {
+			t.Fatalf("events %+v, want one notable change", es)
+		}
+	}
+	r.checkAs("nimbus", "policy-v1.html", at)
+	critical := r.checkAs("nimbus", "policy-v2-ai.html", at.Add(2*time.Minute))
+	if len(critical) != 1 || critical[0].Severity != monitor.SeverityCritical {
+		t.Fatalf("events %+v, want one critical change", critical)
+	}
+
+	r.atDigestTime(t, svc)
+	msgs := ms.messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want the digest", len(msgs))
+	}
+	m := parseMail(t, msgs[0].Data)
+	if got := m.subject(t); !strings.Contains(got, "33 changes") || !strings.HasSuffix(got, "(1 critical)") {
+		t.Errorf("subject %q, want 33 changes, 1 critical", got)
+	}
+	link := fmt.Sprintf("https://pw.example/events/%d", critical[0].ID)
+	for _, part := range []struct{ name, body string }{{"text", m.Text}, {"html", m.HTML}} {
+		if !strings.Contains(part.body, link) {
+			t.Errorf("%s part does not show the critical change (%s):\n%s", part.name, link, part.body)
+		}
+		if !strings.Contains(part.body, "and 3 more changes") {
+			t.Errorf("%s part does not count the 3 changes left out", part.name)
+		}
+	}
+}

@@ -235,17 +235,32 @@ func (s *Service) digestNotification(ctx context.Context, its []OutboxItem, note
 	byWatch := map[string]int{}
 	critical := 0
 	asOf := s.now() // the message's date, that deadlines are read against
-	for _, id := range ids {
+	events := make([]*monitor.Event, len(ids))
+	for i, id := range ids {
 		e, err := s.event(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		// Counted among the changes left out too: a critical change past
-		// the rows shown is the one the subject must not hide.
+		events[i] = e
 		if e.Severity == monitor.SeverityCritical {
 			critical++
 		}
-		if d.Count == maxDigestRows {
+	}
+	// Past maxDigestRows the changes are counted, not shown: the critical
+	// ones are shown first, so that the one the subject announces is not
+	// among those counted; the others fill what is left, oldest first.
+	shown := make([]bool, len(events))
+	left := maxDigestRows
+	for _, first := range []bool{true, false} {
+		for i, e := range events {
+			if left > 0 && !shown[i] && (e.Severity == monitor.SeverityCritical) == first {
+				shown[i] = true
+				left--
+			}
+		}
+	}
+	for i, e := range events {
+		if !shown[i] {
 			d.More++
 			continue
 		}
