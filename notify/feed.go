@@ -119,11 +119,10 @@ func (s *Service) serveFeed(w http.ResponseWriter, r *http.Request) {
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "max-age=300")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if match := r.Header.Get("If-None-Match"); match != "" && match == etag {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	w.Write(body)
+	// ServeContent answers If-None-Match as RFC 9110 says: a list of tags,
+	// "*", and weak comparison, so that a W/ tag (a proxy that compressed
+	// the feed weakens its ETag) still gets a 304.
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
 // knownWatch says whether a feed of watch may exist: the watch is
