@@ -201,7 +201,12 @@ func Build(from *mail.Address, m *Message) (*gomail.Msg, error) {
 			return nil, fmt.Errorf("unsubscribe URL %q is not an http(s) URL", m.Unsubscribe)
 		}
 		msg.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribe, "<"+u.String()+">")
-		msg.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+		// RFC 8058 one-click is for an https URL only: over http, a mail
+		// provider would POST the token in the clear (and Gmail ignores
+		// it); the link still works from the message.
+		if u.Scheme == "https" {
+			msg.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+		}
 	}
 	// RFC 3834: no vacation replies to a machine.
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")

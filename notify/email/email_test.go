@@ -159,3 +159,29 @@ func TestInternationalisedDomains(t *testing.T) {
 		}
 	}
 }
+
+// TestOneClickOnlyOverHTTPS: RFC 8058's List-Unsubscribe-Post goes with
+// an https unsubscribe URL only; an http one is still listed.
+func TestOneClickOnlyOverHTTPS(t *testing.T) {
+	from, _ := mail.ParseAddress("policywatch <alerts@example.org>")
+	for link, oneClick := range map[string]bool{
+		"https://pw.example/unsubscribe?token=a.b":    true,
+		"http://127.0.0.1:8080/unsubscribe?token=a.b": false,
+	} {
+		raw, err := Render(from, &Message{To: "ada@example.org", Subject: "s", Text: "t",
+			Date: time.Date(2026, 5, 12, 9, 0, 0, 0, time.UTC), MessageID: "policywatch.1.abc@example.org", Unsubscribe: link})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Header.Get("List-Unsubscribe"); got != "<"+link+">" {
+			t.Errorf("List-Unsubscribe %q, want <%s>", got, link)
+		}
+		if got := m.Header.Get("List-Unsubscribe-Post") != ""; got != oneClick {
+			t.Errorf("%s: List-Unsubscribe-Post sent %v, want %v", link, got, oneClick)
+		}
+	}
+}
