@@ -31,7 +31,11 @@ type feedQuery struct {
 	watch       string
 	minSeverity monitor.Severity
 	title       string
-	query       string // of the feed's own address: "?min_severity=LEVEL" or ""
+	// path is the feed's own address, one spelling per feed
+	// ("/feeds/severity/critical.atom" for CRITICAL.atom, no
+	// ?min_severity=info): its id and rel=self, which a reader must see
+	// the same however the feed was asked for.
+	path string
 }
 
 // feedError is why a request names no feed: its status and what to say.
@@ -61,29 +65,31 @@ func parseFeedPath(r *http.Request) (feedQuery, *feedError) {
 	q := feedQuery{minSeverity: monitor.SeverityInfo}
 	switch {
 	case rest == "all":
-		q.title = "policywatch: every change"
+		q.title, q.path = "policywatch: every change", "/feeds/all.atom"
 		if v := r.URL.Query().Get("min_severity"); v != "" {
 			sev, err := ParseSeverity(v)
 			if err != nil {
 				return feedQuery{}, &feedError{http.StatusBadRequest, fmt.Sprintf("min_severity %q is not a severity: use %s", v, severityChoices)}
 			}
-			q.minSeverity = sev
-			q.query = "?min_severity=" + string(sev)
-			q.title = "policywatch: " + string(sev) + " changes and above"
+			if sev != monitor.SeverityInfo {
+				q.minSeverity = sev
+				q.path += "?min_severity=" + string(sev)
+				q.title = "policywatch: " + string(sev) + " changes and above"
+			}
 		}
 	case strings.HasPrefix(rest, "watch/"):
 		q.watch = strings.TrimPrefix(rest, "watch/")
 		if q.watch == "" || strings.ContainsAny(q.watch, "/") || len(q.watch) > 64 {
 			return feedQuery{}, notFound
 		}
-		q.title = "policywatch: " + q.watch
+		q.title, q.path = "policywatch: "+q.watch, "/feeds/watch/"+url.PathEscape(q.watch)+".atom"
 	case strings.HasPrefix(rest, "severity/"):
 		sev, err := ParseSeverity(strings.TrimPrefix(rest, "severity/"))
 		if err != nil {
 			return feedQuery{}, notFound
 		}
 		q.minSeverity = sev
-		q.title = "policywatch: " + string(sev) + " changes and above"
+		q.title, q.path = "policywatch: "+string(sev)+" changes and above", "/feeds/severity/"+string(sev)+".atom"
 	default:
 		return feedQuery{}, notFound
 	}
@@ -108,7 +114,7 @@ func (s *Service) serveFeed(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	body, etag, err := s.Feed(r.Context(), q.watch, q.minSeverity, q.title, r.URL.Path+q.query)
+	body, etag, err := s.Feed(r.Context(), q.watch, q.minSeverity, q.title, q.path)
 	if err != nil {
 		s.log.Error("feed", "path", r.URL.Path, "err", err)
 		http.Error(w, "temporary failure; try again later", http.StatusServiceUnavailable)

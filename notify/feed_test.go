@@ -111,6 +111,17 @@ func TestFeeds(t *testing.T) {
 	if len(crit.Entries) != 1 || len(crit2.Entries) != 1 || crit.Entries[0].ID != "https://pw.example/events/2" {
 		t.Errorf("critical feed: %+v / %+v", crit.Entries, crit2.Entries)
 	}
+	// One feed, one id, however it is asked for.
+	for path, id := range map[string]string{
+		"/feeds/severity/CRITICAL.atom":        "https://pw.example/feeds/severity/critical.atom",
+		"/feeds/all.atom?min_severity=info":    "https://pw.example/feeds/all.atom",
+		"/feeds/all.atom?min_severity=NOTABLE": "https://pw.example/feeds/all.atom?min_severity=notable",
+		"/feeds/watch/other.atom":              "https://pw.example/feeds/watch/other.atom",
+	} {
+		if _, f, _ := getFeed(t, web.URL+path, ""); f.ID != id {
+			t.Errorf("%s: id %q, want %q", path, f.ID, id)
+		}
+	}
 	_, notable, _ := getFeed(t, web.URL+"/feeds/severity/notable.atom", "")
 	if len(notable.Entries) != 2 {
 		t.Errorf("notable feed: %d entries, want 2", len(notable.Entries))
