@@ -81,10 +81,10 @@ func TestWebhookSignedAndRetried(t *testing.T) {
 		if string(rc.bodies[i]) != string(want) {
 			t.Errorf("request %d body:\n%s\nwant the events --json object:\n%s", i, rc.bodies[i], want)
 		}
-		if !webhook.Verify([]byte(secret), rc.bodies[i], req.Header.Get(webhook.HeaderSignature)) {
-			t.Errorf("request %d: signature %q does not verify", i, req.Header.Get(webhook.HeaderSignature))
+		if err := webhook.VerifyDelivery([]byte(secret), req.Header, rc.bodies[i], time.Now()); err != nil {
+			t.Errorf("request %d: %v", i, err)
 		}
-		if webhook.Verify([]byte("another secret"), rc.bodies[i], req.Header.Get(webhook.HeaderSignature)) {
+		if webhook.VerifyDelivery([]byte("another secret"), req.Header, rc.bodies[i], time.Now()) == nil {
 			t.Errorf("request %d: signature verifies with the wrong secret", i)
 		}
 		if got := req.Header.Get(webhook.HeaderDelivery); got != delivery || got == "" {

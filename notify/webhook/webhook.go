@@ -7,12 +7,18 @@
 // and is tried again with backoff, keeping its delivery id, so that a
 // receiver can drop a copy.
 //
-// Verifying a delivery, on the receiver's side:
+// Verifying a delivery, on the receiver's side: the signature covers the
+// time it was sent and its delivery id with the body, so that a delivery
+// captured once (a proxy's log, a request bin) cannot be replayed later,
+// nor under another id past a receiver's check for copies:
 //
+//	ts := r.Header.Get("X-Policywatch-Timestamp") // Unix seconds
 //	mac := hmac.New(sha256.New, secret)
+//	mac.Write([]byte(ts + "." + r.Header.Get("X-Policywatch-Delivery") + "."))
 //	mac.Write(body)
 //	want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
 //	ok := hmac.Equal([]byte(want), []byte(r.Header.Get("X-Policywatch-Signature-256")))
+//	// and ts within five minutes of now (VerifyDelivery does both)
 //
 // It is a leaf of notify: it imports the standard library, and monitor/fetch
 // to read Retry-After as the fetcher does.
@@ -30,6 +36,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -40,10 +47,16 @@ import (
 
 // Headers of a delivery.
 const (
-	HeaderSignature = "X-Policywatch-Signature-256" // "sha256=" and the hex HMAC-SHA256 of the body
+	HeaderSignature = "X-Policywatch-Signature-256" // "sha256=" and the hex HMAC-SHA256 of "TIMESTAMP.DELIVERY.BODY"
+	HeaderTimestamp = "X-Policywatch-Timestamp"     // when this attempt was signed, Unix seconds
 	HeaderDelivery  = "X-Policywatch-Delivery"      // stable across retries of one delivery
 	HeaderEvent     = "X-Policywatch-Event"         // the event's kind
 )
+
+// Tolerance is how far from now VerifyDelivery accepts a delivery's
+// timestamp: older, it may be a replay; the sender's and receiver's clocks
+// may differ by a little.
+const Tolerance = 5 * time.Minute
 
 // Formats of the body.
 const (
@@ -170,18 +183,32 @@ func markdownPairs() []string {
 	return pairs
 }
 
-// Sign returns the signature header value of body: "sha256=" and the hex
-// HMAC-SHA256 of body with secret.
-func Sign(secret, body []byte) string {
+// Sign returns the signature header value of a delivery: "sha256=" and
+// the hex HMAC-SHA256, with secret, of its timestamp (the
+// X-Policywatch-Timestamp header's value), its delivery id and its body,
+// joined by dots.
+func Sign(secret []byte, timestamp, delivery string, body []byte) string {
 	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(timestamp + "." + delivery + "."))
 	mac.Write(body)
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// Verify reports whether signature is body's signature with secret, in
-// constant time.
-func Verify(secret, body []byte, signature string) bool {
-	return hmac.Equal([]byte(Sign(secret, body)), []byte(signature))
+// VerifyDelivery checks a delivery as a receiver gets it: its signature,
+// in constant time, and its timestamp, within Tolerance of now.
+func VerifyDelivery(secret []byte, h http.Header, body []byte, now time.Time) error {
+	ts := h.Get(HeaderTimestamp)
+	if !hmac.Equal([]byte(Sign(secret, ts, h.Get(HeaderDelivery), body)), []byte(h.Get(HeaderSignature))) {
+		return errors.New("webhook: the signature does not match")
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return fmt.Errorf("webhook: timestamp %q is not Unix seconds", ts)
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > Tolerance || d < -Tolerance {
+		return fmt.Errorf("webhook: signed %v from now, more than %v: a replay, or a clock that is off", d.Round(time.Second), Tolerance)
+	}
+	return nil
 }
 
 // Error is a failed delivery. Temporary ones (network errors, 408, 425,
@@ -227,7 +254,11 @@ func (c *Client) Send(ctx context.Context, cfg Config, d *Delivery) error {
 	req.Header.Set(HeaderDelivery, headerValue(d.ID))
 	req.Header.Set(HeaderEvent, headerValue(d.Kind))
 	if cfg.Secret != "" {
-		req.Header.Set(HeaderSignature, Sign([]byte(cfg.Secret), body))
+		// Signed at each attempt: a retry hours later is not refused as
+		// a replay.
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		req.Header.Set(HeaderTimestamp, ts)
+		req.Header.Set(HeaderSignature, Sign([]byte(cfg.Secret), ts, headerValue(d.ID), body))
 	}
 	if cfg.Format == FormatNtfy {
 		req.Header.Set("Title", headerValue(cut(d.Title, 200)))

@@ -11,16 +11,39 @@ import (
 	"time"
 )
 
+// TestSignVerify: a delivery's signature covers its timestamp, its
+// delivery id and its body; a receiver refuses any of them changed, a
+// wrong secret, and a delivery signed too long ago (a replay) or too far
+// ahead.
 func TestSignVerify(t *testing.T) {
 	body := []byte(`{"id":1}`)
-	sig := Sign([]byte("k"), body)
+	sig := Sign([]byte("k"), "1778576400", "event-2", body)
 	// Computed independently: python3 -c 'import hmac,hashlib;
-	// print(hmac.new(b"k",b"{\"id\":1}",hashlib.sha256).hexdigest())'
-	if sig != "sha256=d55075a07b6d07e8b1016ffdb5efd6903196f7da9530cc505c9ba788c070ca96" {
+	// print(hmac.new(b"k",b"1778576400.event-2.{\"id\":1}",hashlib.sha256).hexdigest())'
+	if sig != "sha256=be189f3bc58884f6fab0a5461db9d32bf5ba2c26a525ea636353f6618cb1e046" {
 		t.Fatalf("signature %q", sig)
 	}
-	if !Verify([]byte("k"), body, sig) || Verify([]byte("K"), body, sig) || Verify([]byte("k"), []byte(`{"id":2}`), sig) || Verify([]byte("k"), body, "") {
-		t.Error("Verify accepts what it should not, or refuses the signature")
+	signedAt := time.Unix(1778576400, 0)
+	header := func(ts, id, sig string) http.Header {
+		return http.Header{HeaderTimestamp: {ts}, HeaderDelivery: {id}, HeaderSignature: {sig}}
+	}
+	if err := VerifyDelivery([]byte("k"), header("1778576400", "event-2", sig), body, signedAt.Add(time.Minute)); err != nil {
+		t.Errorf("the delivery as sent: %v", err)
+	}
+	for name, tt := range map[string]struct {
+		secret, ts, id, body string
+		now                  time.Time
+	}{
+		"another secret":         {"K", "1778576400", "event-2", `{"id":1}`, signedAt},
+		"another body":           {"k", "1778576400", "event-2", `{"id":2}`, signedAt},
+		"another delivery id":    {"k", "1778576400", "event-3", `{"id":1}`, signedAt},
+		"another timestamp":      {"k", "1778576460", "event-2", `{"id":1}`, signedAt},
+		"replayed an hour later": {"k", "1778576400", "event-2", `{"id":1}`, signedAt.Add(time.Hour)},
+		"from the future":        {"k", "1778576400", "event-2", `{"id":1}`, signedAt.Add(-10 * time.Minute)},
+	} {
+		if err := VerifyDelivery([]byte(tt.secret), header(tt.ts, tt.id, sig), []byte(tt.body), tt.now); err == nil {
+			t.Errorf("%s: verified", name)
+		}
 	}
 }
 
