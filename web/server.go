@@ -78,9 +78,10 @@ type Server struct {
 	notFound error
 	taxonomy *analyze.Taxonomy
 
-	public  *http.ServeMux // routes that need no credentials
-	private *http.ServeMux // routes behind authentication, when configured
-	handler http.Handler
+	public      *http.ServeMux // routes that need no credentials
+	private     *http.ServeMux // routes behind authentication, when configured
+	crossOrigin *http.CrossOriginProtection
+	handler     http.Handler
 
 	pages  map[string]*template.Template
 	assets map[string]string // asset name → URL with a content hash
@@ -167,7 +168,8 @@ func New(cfg Config, r Reader, opts ...Option) (*Server, error) {
 	// a browser sends from another site: the CSRF defence of every form,
 	// including those of mounted handlers. The web view's own pages are
 	// GET only and change nothing.
-	var h http.Handler = http.NewCrossOriginProtection().Handler(s.public)
+	s.crossOrigin = http.NewCrossOriginProtection()
+	var h http.Handler = s.crossOrigin.Handler(s.public)
 	if !cfg.Auth.Enabled() {
 		h = hostGuard(cfg.Hosts, h)
 	}
@@ -232,6 +234,17 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 // which must carry their own proof. Call it before serving.
 func (s *Server) HandlePublic(pattern string, h http.Handler) {
 	s.public.Handle(pattern, h)
+	s.noteFeeds()
+}
+
+// HandleSigned mounts h at pattern as HandlePublic does, for requests that
+// carry their own proof in the URL (a signed token): a browser's request
+// from another site is let through, since forging one needs that proof
+// anyway. RFC 8058's one-click unsubscribe is a POST a webmail may send
+// from its own origin. Call it before serving.
+func (s *Server) HandleSigned(pattern string, h http.Handler) {
+	s.public.Handle(pattern, h)
+	s.crossOrigin.AddInsecureBypassPattern(pattern)
 	s.noteFeeds()
 }
 

@@ -189,7 +189,9 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 // TestCrossSiteFormsRefused: a state-changing request a browser sends
-// from another site is refused, for mounted handlers too.
+// from another site is refused, for mounted handlers too, but for those
+// whose requests carry their own proof (HandleSigned: a one-click
+// unsubscribe a webmail posts from its own origin).
 func TestCrossSiteFormsRefused(t *testing.T) {
 	r, _ := examplePolicy(t)
 	s, err := web.New(web.Config{}, r.DB, web.WithLogger(quiet()))
@@ -197,10 +199,15 @@ func TestCrossSiteFormsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.HandlePublic("POST /unsubscribe", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "unsubscribed") }))
+	s.HandleSigned("/signed", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "done") }))
 	ts := httptest.NewServer(s)
 	defer ts.Close()
-	post := func(site string) int {
-		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/unsubscribe", strings.NewReader("token=x"))
+	post := func(site string, path ...string) int {
+		p := "/unsubscribe"
+		if len(path) > 0 {
+			p = path[0]
+		}
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+p+"?token=x", strings.NewReader("List-Unsubscribe=One-Click"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", site)
 		resp, err := http.DefaultClient.Do(req)
@@ -215,6 +222,9 @@ func TestCrossSiteFormsRefused(t *testing.T) {
 	}
 	if got := post("same-origin"); got != http.StatusOK {
 		t.Errorf("same-origin POST: %d, want 200", got)
+	}
+	if got := post("cross-site", "/signed"); got != http.StatusOK {
+		t.Errorf("cross-site POST to a signed handler: %d, want 200", got)
 	}
 }
 

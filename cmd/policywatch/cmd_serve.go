@@ -60,7 +60,7 @@ Examples:
 // come from email, signed); feeds sit behind them.
 func mountNotifier(srv *web.Server, n *notify.Service) {
 	h := n.Handler()
-	srv.HandlePublic("/unsubscribe", h)
+	srv.HandleSigned("/unsubscribe", h)
 	srv.Handle("GET /feeds/", h)
 }
 
