@@ -551,7 +551,10 @@ func TestInvalidSelector(t *testing.T) {
 }
 
 func TestHostilePages(t *testing.T) {
-	b := newBrowser(t, Options{Timeout: 2 * time.Second})
+	// The pages that never finish are given 2 s by their caller; the
+	// others the page timeout, long enough for a loaded machine (the
+	// looping renderers burn a core until their tab is gone).
+	b := newBrowser(t, Options{Timeout: 20 * time.Second})
 	var popupHits atomic.Int32
 	mux := http.NewServeMux()
 	srv, _ := serve(t, mux)
@@ -580,7 +583,9 @@ setTimeout(() => document.body.insertAdjacentHTML("beforeend", '<p id="policy">d
 	}
 
 	for _, path := range []string{"/loop", "/loop-later"} {
-		_, err := render(path)
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		_, err := b.Render(ctx, Request{URL: srv.URL + path, WaitSelectors: []string{"#policy"}})
+		cancel()
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("%s: want a timeout, got %v", path, err)
 		}
