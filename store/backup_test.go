@@ -98,8 +98,9 @@ func TestCheckFile(t *testing.T) {
 		{"no such file", filepath.Join(dir, "nothere.db"), "nothere.db: no such file"},
 		{"a folder", dir, "is a folder"},
 		{"empty", write("empty.db", nil), "empty.db is empty"},
-		{"not a database", write("broken.db", []byte(strings.Repeat("not a database ", 400))), "broken.db"},
-		{"another program's database", sqliteFile("other.db", `CREATE TABLE notes (body TEXT)`, `INSERT INTO notes VALUES ('x')`), "other.db is an SQLite database but not a policywatch one (it has no schema_migrations table)"},
+		{"not a database", write("broken.db", []byte(strings.Repeat("not a database ", 400))), "broken.db is not an SQLite database file"},
+		{"another program's database", sqliteFile("other.db", `CREATE TABLE notes (body TEXT)`, `INSERT INTO notes VALUES ('x')`), "other.db is an SQLite database but not a policywatch one (it has tables notes)"},
+		{"an SQLite database with no table", sqliteFile("blank.db", `PRAGMA user_version = 1`), "blank.db is an SQLite database but not a policywatch one (it has no table)"},
 		{"a policywatch database missing a table", noEvents, "no events table"},
 		{"a newer policywatch's database", newer, "newer.db: database schema is newer than this policywatch: schema version"},
 	} {

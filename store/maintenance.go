@@ -158,6 +158,9 @@ func CheckFile(ctx context.Context, path string) error {
 	defer c.Close()
 	report, err := integrityReport(ctx, c)
 	if err != nil {
+		if err := notSQLite(path, err); errors.Is(err, ErrNotPolicywatch) {
+			return err
+		}
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if report != "ok" {
@@ -169,16 +172,17 @@ func CheckFile(ctx context.Context, path string) error {
 // checkSchema says whether the database q is one a policywatch wrote, at a
 // schema version this binary knows.
 func checkSchema(ctx context.Context, q querier, path string) error {
-	rows, err := q.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table'`)
+	names, err := tableNames(ctx, q)
 	if err != nil {
-		return fmt.Errorf("%s: read its tables: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	names, err := collect(rows, func(sc scanner) (name string, err error) {
-		err = sc.Scan(&name)
-		return name, err
-	})
-	if err != nil {
-		return fmt.Errorf("%s: read its tables: %w", path, err)
+	if len(names) == 0 {
+		// No table is a database to initialise for Open, which a
+		// restore must not take for a history.
+		return &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has no table)", path)}
+	}
+	if err := policywatchTables(path, names); err != nil {
+		return err
 	}
 	tables := make(map[string]bool, len(names))
 	for _, n := range names {

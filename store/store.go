@@ -25,7 +25,8 @@ import (
 
 	"github.com/policywatch/policywatch/monitor"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ErrNotFound is returned (wrapped) when a requested row does not exist.
@@ -34,6 +35,19 @@ var ErrNotFound = errors.New("not found")
 // ErrNoDatabase is returned (wrapped) by Open with MustExist when there is
 // no file at the path.
 var ErrNoDatabase = errors.New("no database")
+
+// ErrNotPolicywatch is returned (wrapped) by Open for a path that holds
+// something other than a policywatch database: a folder, a file SQLite
+// cannot read, another program's SQLite database. Open leaves it as it
+// was.
+var ErrNotPolicywatch = errors.New("not a policywatch database")
+
+// notPolicywatchError is an ErrNotPolicywatch in words that say what the
+// path holds instead.
+type notPolicywatchError struct{ msg string }
+
+func (e *notPolicywatchError) Error() string        { return e.msg }
+func (e *notPolicywatchError) Is(target error) bool { return target == ErrNotPolicywatch }
 
 // OpenOption changes how Open opens a database.
 type OpenOption func(*openOptions)
@@ -90,7 +104,9 @@ const pragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_
 
 // Open opens the database at path, creating it and its parent directory if
 // needed (unless MustExist is given), and applies the migrations it lacks.
-// It refuses (ErrSchemaTooNew) a database written by a newer policywatch.
+// It refuses (ErrSchemaTooNew) a database written by a newer policywatch,
+// and (ErrNotPolicywatch) a folder, a file that is no SQLite database or
+// another program's database, which it leaves untouched.
 func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 	var o openOptions
 	for _, opt := range opts {
@@ -103,6 +119,9 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 	if strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("open database %q: path must not contain '?'", path)
 	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, isFolder(path)
+	}
 	if o.mustExist {
 		// The driver would create a missing file (a plain path cannot
 		// ask SQLite for mode=rw), so look first. A file removed between
@@ -113,6 +132,13 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 		}
 	} else if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
+	}
+	// Before the pragmas of the pool, which switch the file to WAL, and
+	// the migrations, which add policywatch's tables to whatever is there:
+	// a mistyped --db naming another program's database must find it as
+	// it was.
+	if err := checkNotForeign(ctx, path); err != nil {
+		return nil, openError(path, err)
 	}
 	sqlDB, err := sql.Open("sqlite", path+"?"+pragmas)
 	if err != nil {
@@ -134,11 +160,98 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 	return &DB{sql: sqlDB, codec: c, path: path}, nil
 }
 
+// checkNotForeign refuses (ErrNotPolicywatch) the file at path unless it
+// is a policywatch database or has no table yet (a new file, or one a
+// process creating the database has not filled yet). It reads the schema
+// on a connection of its own, with no pragma that writes.
+func checkNotForeign(ctx context.Context, path string) error {
+	probe, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		return err
+	}
+	defer probe.Close()
+	names, err := tableNames(ctx, probe)
+	if err != nil {
+		return notSQLite(path, err)
+	}
+	return policywatchTables(path, names)
+}
+
+// tableNames lists the tables of the database q, SQLite's own
+// (sqlite_sequence, sqlite_stat1) left out.
+func tableNames(ctx context.Context, q querier) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND substr(name, 1, 7) <> 'sqlite_' ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("read its tables: %w", err)
+	}
+	names, err := collect(rows, func(sc scanner) (name string, err error) {
+		err = sc.Scan(&name)
+		return name, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read its tables: %w", err)
+	}
+	return names, nil
+}
+
+// policywatchTables refuses (ErrNotPolicywatch) a database whose tables,
+// names, are not policywatch's: tables without schema_migrations, or
+// with it but without watches, which every version of the schema has
+// (other programs name their migrations' table schema_migrations too:
+// Rails, golang-migrate). No table at all, or schema_migrations alone (a
+// policywatch killed while it created the database), is a database to
+// initialise.
+func policywatchTables(path string, names []string) error {
+	has := make(map[string]bool, len(names))
+	for _, n := range names {
+		has[n] = true
+	}
+	if len(names) == 0 || has["schema_migrations"] && (len(names) == 1 || has["watches"]) {
+		return nil
+	}
+	const shown = 5
+	list := strings.Join(names[:min(len(names), shown)], ", ")
+	if len(names) > shown {
+		list += fmt.Sprintf(" and %d more", len(names)-shown)
+	}
+	return &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has tables %s)", path, list)}
+}
+
+// notSQLite is err, SQLite's failure to read the file at path, in words
+// that say what it means when SQLite found no database in it ("file is
+// not a database"), else err.
+func notSQLite(path string, err error) error {
+	if sqliteCode(err) == sqlite3.SQLITE_NOTADB {
+		return &notPolicywatchError{fmt.Sprintf("%s is not an SQLite database file, so not a policywatch database", path)}
+	}
+	return err
+}
+
+// isFolder is the error for a folder given where a database file is
+// wanted: SQLite says only "unable to open database file".
+func isFolder(path string) error {
+	return &notPolicywatchError{fmt.Sprintf("%s is a folder, not a database file", path)}
+}
+
+// sqliteCode is the primary result code of SQLite's error in err (its
+// extended codes, SQLITE_BUSY_SNAPSHOT and the like, counted as their
+// primary one), 0 when err holds none.
+func sqliteCode(err error) int {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code() & 0xff
+	}
+	return 0
+}
+
 // openError is the error of an open that failed, with the reason SQLite
 // leaves out when it is one: policywatch writes the database and its -wal
 // and -shm files beside it, even to read (migrations, the write-ahead
 // log), so a read-only file or folder makes every command fail.
 func openError(path string, err error) error {
+	if errors.Is(err, ErrNotPolicywatch) {
+		return err // it names the path, and says what is there
+	}
 	if why := notWritable(path); why != "" {
 		return fmt.Errorf("open database %s: %w (%s; policywatch writes the database and its -wal and -shm files beside it, even to read: copy it somewhere writable to inspect it)", path, err, why)
 	}

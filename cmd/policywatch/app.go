@@ -428,6 +428,9 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 		if errors.Is(err, store.ErrNoDatabase) {
 			return noDatabaseError(path, common.db, a.cfg, e.getenv)
 		}
+		if errors.Is(err, store.ErrNotPolicywatch) {
+			return fmt.Errorf("%w%s", err, checkDatabaseSetting(common.db, a.cfg, e.getenv))
+		}
 		if err != nil {
 			// store.Open's errors name the database already.
 			return err
@@ -559,6 +562,16 @@ func noDatabaseError(path, flagValue string, cfg *config.Config, getenv func(str
 		check = "; is " + setting + " right?"
 	}
 	return fmt.Errorf("no database at %s (policywatch creates it on the first 'run', 'check', 'import', 'subscribe' or 'watches'%s)", path, check)
+}
+
+// checkDatabaseSetting ends the message of a path that holds no
+// policywatch database with the setting to look at: "; is --db right?",
+// or where the default path came from.
+func checkDatabaseSetting(flagValue string, cfg *config.Config, getenv func(string) string) string {
+	if setting := databaseSetting(flagValue, cfg, getenv); setting != "" {
+		return "; is " + setting + " right?"
+	}
+	return " (" + databaseChosenBy(flagValue, cfg, getenv) + ")"
 }
 
 // databaseSetting names the setting that chose the database's path, ""

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sha256File is the SHA-256 of the file at path: what an operator's
+// manifest of backups holds.
+func sha256File(t *testing.T, path string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+// TestForeignDatabaseIsLeftAlone: another program's SQLite file given as
+// --db (a browser's history, a mistyped path) used to be made a
+// policywatch database by any command, a reading one included, which then
+// reported its empty history ("no events", exit 0); after that, restore
+// and verify took it for one. Every command now refuses it, says what it
+// is and which setting to check, and leaves it byte for byte; a text file
+// and a folder get words, not SQLite's "file is not a database (26)".
+func TestForeignDatabaseIsLeftAlone(t *testing.T) {
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, archiveConfig)
+	dir := t.TempDir()
+	places := filepath.Join(dir, "places.sqlite")
+	other, err := sql.Open("sqlite", places)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`CREATE TABLE moz_places (url TEXT)`, `INSERT INTO moz_places VALUES ('https://example.org/')`} {
+		if _, err := other.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other.Close()
+	text := filepath.Join(dir, "text.db")
+	if err := os.WriteFile(text, []byte(strings.Repeat("plain text, no database\n", 50)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	folder := filepath.Join(dir, "dirdb")
+	if err := os.Mkdir(folder, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{places, places + " is an SQLite database but not a policywatch one (it has tables moz_places); is --db right?"},
+		{text, text + " is not an SQLite database file, so not a policywatch database; is --db right?"},
+		{folder, folder + " is a folder, not a database file; is --db right?"},
+	} {
+		var sum [32]byte
+		if tc.path != folder {
+			sum = sha256File(t, tc.path)
+		}
+		for _, args := range [][]string{{"events"}, {"verify"}, {"check"}, {"watches"}} {
+			wantError(t, c, false, append(args, "--db", tc.path), tc.want)
+		}
+		wantError(t, c, false, []string{"restore", places, "--db", filepath.Join(dir, "new.db")}, "places.sqlite is an SQLite database but not a policywatch one")
+		if tc.path != folder && sha256File(t, tc.path) != sum {
+			t.Errorf("%s was changed", tc.path)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Errorf("the folder holds %d files, want the 3 put there (no -wal, -shm, new.db)", len(entries))
+	}
+}
