@@ -151,7 +151,7 @@ func CheckFile(ctx context.Context, path string) error {
 	if fi.Size() == 0 {
 		return fmt.Errorf("%s is empty, not a policywatch database", path)
 	}
-	c, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	c, err := sql.Open("sqlite", sqliteURI(path)+"?mode=ro")
 	if err != nil {
 		return err
 	}

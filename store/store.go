@@ -160,6 +160,140 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 	return &DB{sql: sqlDB, codec: c, path: path}, nil
 }
 
+// ErrSchemaTooOld is returned (wrapped) by OpenReadOnly for a database an
+// older policywatch wrote, which it does not upgrade: this binary's
+// queries need the tables it lacks.
+var ErrSchemaTooOld = errors.New("database schema is older than this policywatch")
+
+// readOnlyPragmas are those of pragmas that change nothing in the file;
+// query_only makes a write that slipped in fail instead of taking place.
+const readOnlyPragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=cache_size(-256)&_pragma=query_only(1)"
+
+// OpenReadOnly opens the policywatch database at path to read it only,
+// for a command that checks evidence (verify): the file is left byte for
+// byte as it was. Open would switch a backup (written in rollback-journal
+// mode) to WAL, rewriting its header, and migrate a database of an older
+// policywatch; that changes the SHA-256 an operator's manifest of backups
+// holds, and fails on a read-only mount, an immutable file (chattr +i) or
+// another user's file. Here SQLite opens the file with mode=ro, sets no
+// journal mode and applies no migration: a database of an older
+// policywatch is refused (ErrSchemaTooOld), as are a newer one
+// (ErrSchemaTooNew), no database at path (ErrNoDatabase) and anything
+// that is not a policywatch database (ErrNotPolicywatch).
+//
+// A database in WAL mode whose folder this process may not write (a
+// read-only mount) cannot be read with mode=ro, which needs the -shm
+// index beside it; when no write-ahead log is there either, no process
+// is writing it, and it is opened as immutable (SQLite then takes no
+// lock and reads no log).
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open database: empty path")
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("open database %s: %w", path, ErrNoDatabase)
+	case err != nil:
+		return nil, fmt.Errorf("open database: %w", err)
+	case fi.IsDir():
+		return nil, isFolder(path)
+	case fi.Size() == 0:
+		return nil, &notPolicywatchError{fmt.Sprintf("%s is empty, not a policywatch database", path)}
+	}
+	sqlDB, err := openReadOnly(ctx, path, "mode=ro")
+	if code := sqliteCode(err); code == sqlite3.SQLITE_READONLY || code == sqlite3.SQLITE_CANTOPEN {
+		if _, werr := os.Stat(path + "-wal"); errors.Is(werr, fs.ErrNotExist) {
+			sqlDB, err = openReadOnly(ctx, path, "mode=ro&immutable=1")
+		}
+	}
+	if err != nil {
+		return nil, openReadOnlyError(path, err)
+	}
+	if err := checkReadable(ctx, sqlDB, path); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	c, err := newCodec()
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return &DB{sql: sqlDB, codec: c, path: path}, nil
+}
+
+// openReadOnly opens path as an SQLite URI with the parameters params and
+// reads its schema once, so that a file SQLite cannot open or read fails
+// here.
+func openReadOnly(ctx context.Context, path, params string) (*sql.DB, error) {
+	sqlDB, err := sql.Open("sqlite", sqliteURI(path)+"?"+params+"&"+readOnlyPragmas)
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err := sqlDB.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema`).Scan(&n); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return sqlDB, nil
+}
+
+// openReadOnlyError is the error of a read-only open that failed: no
+// SQLite file, or SQLite's reason with what it may mean.
+func openReadOnlyError(path string, err error) error {
+	if err := notSQLite(path, err); errors.Is(err, ErrNotPolicywatch) {
+		return err
+	}
+	if why := notWritable(path); why != "" {
+		return fmt.Errorf("open database %s read only: %w (%s, and its write-ahead log beside it cannot be read without writing its index: copy it, with its -wal file, somewhere writable to inspect it)", path, err, why)
+	}
+	return fmt.Errorf("open database %s read only: %w", path, err)
+}
+
+// checkReadable refuses a database q that is not policywatch's, or whose
+// schema is not this binary's: reading, it upgrades nothing.
+func checkReadable(ctx context.Context, q querier, path string) error {
+	names, err := tableNames(ctx, q)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	if len(names) == 0 {
+		return &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has no table)", path)}
+	}
+	if err := policywatchTables(path, names); err != nil {
+		return err
+	}
+	version, err := schemaVersion(ctx, q)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	switch {
+	case version > len(ms):
+		return fmt.Errorf("open database %s: %w: schema version %d, this binary knows up to %d; upgrade policywatch", path, ErrSchemaTooNew, version, len(ms))
+	case version < len(ms):
+		return fmt.Errorf("open database %s: %w (schema version %d, this one's is %d), and opened read only it is not upgraded: copy it and run any command on the copy (policywatch watches --db COPY), which upgrades the copy, then use the copy",
+			path, ErrSchemaTooOld, version, len(ms))
+	}
+	return nil
+}
+
+// sqliteURI is path as the name of an SQLite URI ("file:..."), which
+// takes parameters such as mode=ro: '?', '#' and '%' are escaped, which
+// SQLite would read as the start of the parameters, of a fragment, or of
+// an escape.
+func sqliteURI(path string) string {
+	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	if filepath.IsAbs(path) {
+		// An empty authority: "file://tmp/x" would name the host tmp.
+		return "file://" + escaped
+	}
+	return "file:" + escaped
+}
+
 // checkNotForeign refuses (ErrNotPolicywatch) the file at path unless it
 // is a policywatch database or has no table yet (a new file, or one a
 // process creating the database has not filled yet). It reads the schema

@@ -55,6 +55,11 @@ type command struct {
 	// a mistyped --db must not leave an empty database behind and report
 	// its empty history as the truth.
 	createsDB bool
+	// readOnly opens the database read only (store.OpenReadOnly): verify,
+	// which checks backups kept as evidence, must leave them byte for
+	// byte, and read them where they cannot be written (a read-only
+	// mount, chattr +i, another user's file).
+	readOnly bool
 	// preflight, when set, checks the command line and configuration
 	// before the database is looked for, so that a mistake in them is
 	// reported first (serve's listen address and authentication), and
@@ -419,7 +424,12 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 			openOpts = append(openOpts, store.MustExist())
 		}
 		_, statErr := os.Stat(path)
-		db, err := store.Open(ctx, path, openOpts...)
+		var db *store.DB
+		if c.readOnly {
+			db, err = store.OpenReadOnly(ctx, path)
+		} else {
+			db, err = store.Open(ctx, path, openOpts...)
+		}
 		if err == nil && errors.Is(statErr, os.ErrNotExist) {
 			// A mistyped --db or POLICYWATCH_DB otherwise shows an empty
 			// history as the truth.

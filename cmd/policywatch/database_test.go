@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,4 +71,58 @@ func TestForeignDatabaseIsLeftAlone(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
 		t.Errorf("the folder holds %d files, want the 3 put there (no -wal, -shm, new.db)", len(entries))
 	}
+}
+
+// TestVerifyLeavesTheBackupAsItIs: verify --db BACKUP used to switch the
+// backup to WAL, changing its SHA-256 (an operator's manifest, evidence
+// handed on), and would have upgraded a backup of an older policywatch in
+// place; now it reads it as it is, and refuses an older one saying how
+// to verify it.
+func TestVerifyLeavesTheBackupAsItIs(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	srv.set("Effective March 3, 2026")
+	c.mustRun("check")
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "backup.db")
+	c.mustRun("backup", backup)
+	sum := sha256File(t, backup)
+	if out := c.mustRun("verify", "--db", backup); !strings.Contains(out, "the history checks out") {
+		t.Errorf("verify --db BACKUP said:\n%s", out)
+	}
+	if sha256File(t, backup) != sum {
+		t.Errorf("verify changed the backup")
+	}
+
+	// A backup as an older policywatch wrote it: one migration fewer.
+	older := filepath.Join(dir, "older.db")
+	if err := os.WriteFile(older, mustReadFile(t, backup), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", older)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	sum = sha256File(t, older)
+	wantError(t, c, false, []string{"verify", "--db", older}, "older than this policywatch", "copy it and run any command on the copy")
+	if sha256File(t, older) != sum {
+		t.Errorf("verify changed the older backup")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("verify left files beside the backups: %v", entries)
+	}
+}
+
+func mustReadFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
