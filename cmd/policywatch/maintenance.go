@@ -16,17 +16,36 @@ func vacuumCommand() *command {
 	return &command{
 		name: "vacuum", args: "", maxArgs: 0,
 		interrupted: "the database is whole and was not compacted (check rows already pruned stay pruned); run vacuum again",
-		short:       "prune old check rows (settings.check_retention) and compact the database",
+		short:       "prune old check rows (settings.check_retention) and compact the database (with the daemon stopped)",
 		long: `Deletes check rows older than settings.check_retention that found nothing
 (versions, raw bodies and events are never deleted), then rewrites the
 database file to give the freed space back, and prints the size of the
-database and its write-ahead log before and after. Safe while the daemon
-runs; it waits for the daemon's writes.
+database file and of its write-ahead log before and after. It needs free
+disk space about as large as the database again.
+
+Stop the daemon first: the rewrite holds the database's write lock for its
+whole run (minutes for a database of gigabytes), longer than the daemon's
+writes wait for it, so the daemon would lose checks meanwhile. vacuum
+refuses while 'policywatch run' holds the database (it takes the daemon's
+lock, DATABASE.lock), and a daemon started meanwhile refuses until it is
+done; a check, import or serve started meanwhile waits 5 s for it, then
+fails with "database is locked".
 
 Example:
-  policywatch vacuum --config /etc/policywatch/policywatch.yaml`,
+  systemctl stop policywatch
+  policywatch vacuum --config /etc/policywatch/policywatch.yaml
+  systemctl start policywatch`,
 		run: func(ctx context.Context, a *app, _ any, _ []string) error {
-			before, err := a.db.DiskSize()
+			unlock, err := lockDatabase(a.db.Path(), "vacuum")
+			if err != nil {
+				var locked *lockedError
+				if errors.As(err, &locked) && locked.holder == "run" {
+					return fmt.Errorf("vacuum: the daemon, %s, is using %s: stop it first, vacuum, then start it again (vacuum holds the database's write lock for its whole run, longer than the daemon's writes wait for it: the daemon would lose its checks meanwhile)", locked.who(), locked.path)
+				}
+				return fmt.Errorf("vacuum: %w", err)
+			}
+			defer unlock()
+			file, log, err := a.db.DiskSizes()
 			if err != nil {
 				return err
 			}
@@ -40,11 +59,19 @@ Example:
 			if err := a.db.Vacuum(ctx); err != nil {
 				return err
 			}
-			after, err := a.db.DiskSize()
+			fileAfter, logAfter, err := a.db.DiskSizes()
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%s: %s → %s (database and its write-ahead log)\n", a.db.Path(), humanBytes(before), humanBytes(after))
+			fmt.Fprintf(a.stdout, "%s: %s → %s on disk (database file %s → %s, write-ahead log %s → %s)\n", a.db.Path(),
+				humanBytes(file+log), humanBytes(fileAfter+logAfter), humanBytes(file), humanBytes(fileAfter), humanBytes(log), humanBytes(logAfter))
+			if logAfter > 0 {
+				// Another process's read of the old pages kept the
+				// checkpoint from cutting the log back, and the rebuilt
+				// database sits in it: the total reads as the vacuum
+				// doubling the database.
+				fmt.Fprintln(a.stdout, "the write-ahead log holds the rebuilt database and could not be cut back now: another process (policywatch serve, check) was reading the database; it is cut back once that process closes it, or at a later write's checkpoint")
+			}
 			return nil
 		},
 	}
@@ -165,7 +192,7 @@ Example:
 			if same, _ := sameFile(backup, path); same {
 				return usageError{msg: fmt.Sprintf("restore: %s is the database itself", backup)}
 			}
-			unlock, err := lockDatabase(path)
+			unlock, err := lockDatabase(path, "restore")
 			if err != nil {
 				return fmt.Errorf("restore: %w", err)
 			}
