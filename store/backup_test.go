@@ -115,3 +115,22 @@ func TestCheckFile(t *testing.T) {
 		t.Errorf("a newer database: %v, want ErrSchemaTooNew", err)
 	}
 }
+
+// TestBackupRefusesAPathThatIsNoFile: an empty path and a folder are
+// refused before the copy, which failed only at the rename once written.
+func TestBackupRefusesAPathThatIsNoFile(t *testing.T) {
+	db, _ := openDB(t)
+	dir := t.TempDir()
+	for _, tc := range []struct{ path, want string }{
+		{"", "backup: empty path"},
+		{dir, "a folder, not a file name"},
+		{filepath.Join(dir, "new") + "/", "a folder, not a file name"},
+	} {
+		if err := db.Backup(context.Background(), tc.path); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Backup(%q): %v, want %q", tc.path, err, tc.want)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("refused backups left %v", entries)
+	}
+}

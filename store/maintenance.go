@@ -49,7 +49,18 @@ func (db *DB) Vacuum(ctx context.Context) error {
 // check out leaves nothing at path, so that a nightly backup job retries
 // with the same name instead of keeping an empty or broken file.
 func (db *DB) Backup(ctx context.Context, path string) (err error) {
-	if _, err := os.Stat(path); err == nil {
+	// Checked before the copy, which otherwise fails only once written,
+	// at the rename.
+	if path == "" {
+		return errors.New("backup: empty path")
+	}
+	if strings.HasSuffix(path, string(filepath.Separator)) || strings.HasSuffix(path, "/") {
+		return fmt.Errorf("backup to %s: a folder, not a file name", path)
+	}
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			return fmt.Errorf("backup to %s: a folder, not a file name", path)
+		}
 		return fmt.Errorf("backup to %s: file exists", path)
 	}
 	dir := filepath.Dir(path)

@@ -126,3 +126,34 @@ func mustReadFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestBackupRefusesAPathThatIsNoFile: `backup ""` (a script's unset $DEST)
+// copied the whole database, then failed with "rename ./…partial-…: no
+// such file or directory"; `backup DIR/` said "file exists". Both are
+// usage errors now, said before any work, and leave nothing behind.
+func TestBackupRefusesAPathThatIsNoFile(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = nimbusConfig(t, srv.URL)
+	srv.set("Effective March 3, 2026")
+	c.mustRun("check")
+	dir := t.TempDir()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cwdBefore, err := os.ReadDir(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, c, true, []string{"backup", ""}, "backup: FILE is empty (an unset variable?); give the backup's file name, e.g. policywatch backup /var/backups/policywatch-")
+	for _, folder := range []string{dir, dir + "/", filepath.Join(dir, "new") + "/"} {
+		wantError(t, c, true, []string{"backup", folder}, "backup: "+folder+" is a folder; give the backup's file name in it, e.g. policywatch backup "+filepath.Join(folder, "policywatch-"))
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("refused backups left %v", entries)
+	}
+	if cwdAfter, _ := os.ReadDir(wd); len(cwdAfter) != len(cwdBefore) {
+		t.Errorf("refused backups left files in the working folder")
+	}
+}

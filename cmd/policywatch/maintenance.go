@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/policywatch/policywatch/store"
@@ -21,7 +22,8 @@ func vacuumCommand() *command {
 (versions, raw bodies and events are never deleted), then rewrites the
 database file to give the freed space back, and prints the size of the
 database file and of its write-ahead log before and after. It needs free
-disk space about as large as the database again.
+disk space about as large as the database again; on a terminal, a line
+says what is being done until it is.
 
 Stop the daemon first: the rewrite holds the database's write lock for its
 whole run (minutes for a database of gigabytes), longer than the daemon's
@@ -56,7 +58,14 @@ Example:
 				}
 				fmt.Fprintf(a.stdout, "pruned %d check rows older than %s\n", n, r)
 			}
-			if err := a.db.Vacuum(ctx); err != nil {
+			size, err := a.db.Size(ctx)
+			if err != nil {
+				return err
+			}
+			done := a.working(fmt.Sprintf("vacuum: rewriting the database (%s), which needs about as much free disk space again; a large database takes minutes", humanBytes(size)))
+			err = a.db.Vacuum(ctx)
+			done()
+			if err != nil {
 				return err
 			}
 			fileAfter, logAfter, err := a.db.DiskSizes()
@@ -84,7 +93,8 @@ func backupCommand() *command {
 		optionUsage: map[string]string{"db": "the database `FILE` to copy (default $POLICYWATCH_DB, else settings.database)"},
 		short:       "write a consistent copy of the database to FILE",
 		long: `Writes a consistent, compacted copy of the database (SQLite's VACUUM INTO)
-while the daemon keeps running. FILE must not exist. The copy is written
+while the daemon keeps running. FILE, a file's name (not a folder), must
+not exist. On a terminal, a line says what is being done until it is. The copy is written
 beside FILE, checked (SQLite's integrity check) and only then named FILE,
 readable by its owner only: a backup that fails (a full disk) leaves
 nothing behind, and the same command can be run again. What a backup
@@ -95,6 +105,9 @@ complete policywatch database: open it with --db FILE.
 
 Example:
   policywatch backup /backups/policywatch-$(date +%F).db`,
+		preflight: func(_ context.Context, _ *app, _ any, args []string) error {
+			return checkBackupPath(args[0], time.Now())
+		},
 		run: func(ctx context.Context, a *app, _ any, args []string) error {
 			dir := filepath.Dir(args[0])
 			removed, err := store.SweepInterruptedBackups(dir, time.Now())
@@ -105,8 +118,15 @@ Example:
 				a.log.Warn("backup: could not remove what an interrupted backup left", "err", err)
 			}
 			_, statErr := os.Stat(dir)
+			size, err := a.db.Size(ctx)
+			if err != nil {
+				return err
+			}
+			done := a.working(fmt.Sprintf("backup: copying the database (%s) to %s, then checking the copy; a large database takes a while", humanBytes(size), args[0]))
 			// Backup checks the copy's integrity before it names it FILE.
-			if err := a.db.Backup(ctx, args[0]); err != nil {
+			err = a.db.Backup(ctx, args[0])
+			done()
+			if err != nil {
 				return err
 			}
 			if errors.Is(statErr, fs.ErrNotExist) {
@@ -120,6 +140,35 @@ Example:
 			return nil
 		},
 	}
+}
+
+// checkBackupPath refuses, as a usage error, a backup FILE that cannot be
+// one before any work is done: an empty path (a script's unset $DEST),
+// which failed only after the whole copy with a baffling "rename", and a
+// folder, which said "file exists".
+func checkBackupPath(path string, now time.Time) error {
+	example := "policywatch-" + now.Format("2006-01-02") + ".db"
+	if path == "" {
+		return usageError{msg: "backup: FILE is empty (an unset variable?); give the backup's file name, e.g. policywatch backup /var/backups/" + example}
+	}
+	fi, err := os.Stat(path)
+	if strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(filepath.Separator)) || err == nil && fi.IsDir() {
+		return usageError{msg: fmt.Sprintf("backup: %s is a folder; give the backup's file name in it, e.g. policywatch backup %s", path, filepath.Join(path, example))}
+	}
+	return nil
+}
+
+// working says on stderr, when it is a terminal, what a long step without
+// progress of its own (SQLite's VACUUM and VACUUM INTO tell nothing until
+// they are done) is doing, so that minutes of silence do not read as a
+// hang; the returned done clears the line. Elsewhere (a log, cron) it says
+// nothing: the result is all a log needs.
+func (a *app) working(what string) (done func()) {
+	if !isTerminal(a.stderr) {
+		return func() {}
+	}
+	fmt.Fprintf(a.stderr, "%s…", what)
+	return func() { fmt.Fprint(a.stderr, "\r\x1b[K") }
 }
 
 // pruneDaily deletes old check rows at start and then once a day, until ctx
