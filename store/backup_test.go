@@ -98,8 +98,9 @@ func TestCheckFile(t *testing.T) {
 		{"no such file", filepath.Join(dir, "nothere.db"), "nothere.db: no such file"},
 		{"a folder", dir, "is a folder"},
 		{"empty", write("empty.db", nil), "empty.db is empty"},
-		{"not a database", write("broken.db", []byte(strings.Repeat("not a database ", 400))), "broken.db"},
-		{"another program's database", sqliteFile("other.db", `CREATE TABLE notes (body TEXT)`, `INSERT INTO notes VALUES ('x')`), "other.db is an SQLite database but not a policywatch one (it has no schema_migrations table)"},
+		{"not a database", write("broken.db", []byte(strings.Repeat("not a database ", 400))), "broken.db is not an SQLite database file"},
+		{"another program's database", sqliteFile("other.db", `CREATE TABLE notes (body TEXT)`, `INSERT INTO notes VALUES ('x')`), "other.db is an SQLite database but not a policywatch one (it has tables notes)"},
+		{"an SQLite database with no table", sqliteFile("blank.db", `PRAGMA user_version = 1`), "blank.db is an SQLite database but not a policywatch one (it has no table)"},
 		{"a policywatch database missing a table", noEvents, "no events table"},
 		{"a newer policywatch's database", newer, "newer.db: database schema is newer than this policywatch: schema version"},
 	} {
@@ -112,5 +113,24 @@ func TestCheckFile(t *testing.T) {
 	}
 	if err := CheckFile(ctx, newer); !errors.Is(err, ErrSchemaTooNew) {
 		t.Errorf("a newer database: %v, want ErrSchemaTooNew", err)
+	}
+}
+
+// TestBackupRefusesAPathThatIsNoFile: an empty path and a folder are
+// refused before the copy, which failed only at the rename once written.
+func TestBackupRefusesAPathThatIsNoFile(t *testing.T) {
+	db, _ := openDB(t)
+	dir := t.TempDir()
+	for _, tc := range []struct{ path, want string }{
+		{"", "backup: empty path"},
+		{dir, "a folder, not a file name"},
+		{filepath.Join(dir, "new") + "/", "a folder, not a file name"},
+	} {
+		if err := db.Backup(context.Background(), tc.path); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Backup(%q): %v, want %q", tc.path, err, tc.want)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("refused backups left %v", entries)
 	}
 }

@@ -12,14 +12,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Vacuum rebuilds the database file, returning the pages freed by
 // PruneChecks to the file system. It needs free disk space about twice the
-// size of the database and blocks writers while it runs. In WAL mode the
+// size of the database and holds the database's write lock for its whole
+// run: other writers wait for it 5 s (busy_timeout) and then fail with
+// SQLITE_BUSY, so the daemon must not be running. In WAL mode the
 // rebuilt pages go through the write-ahead log, so it then checkpoints and
-// truncates the log: the space is given back now, not at some later
-// checkpoint, even while a daemon has the database open.
+// truncates the log: the space is given back now, unless another process
+// is still reading the old pages (DiskSizes then shows the log).
 func (db *DB) Vacuum(ctx context.Context) error {
 	if _, err := db.sql.ExecContext(ctx, `VACUUM`); err != nil {
 		return fmt.Errorf("vacuum: %w", err)
@@ -45,7 +49,18 @@ func (db *DB) Vacuum(ctx context.Context) error {
 // check out leaves nothing at path, so that a nightly backup job retries
 // with the same name instead of keeping an empty or broken file.
 func (db *DB) Backup(ctx context.Context, path string) (err error) {
-	if _, err := os.Stat(path); err == nil {
+	// Checked before the copy, which otherwise fails only once written,
+	// at the rename.
+	if path == "" {
+		return errors.New("backup: empty path")
+	}
+	if strings.HasSuffix(path, string(filepath.Separator)) || strings.HasSuffix(path, "/") {
+		return fmt.Errorf("backup to %s: a folder, not a file name", path)
+	}
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			return fmt.Errorf("backup to %s: a folder, not a file name", path)
+		}
 		return fmt.Errorf("backup to %s: file exists", path)
 	}
 	dir := filepath.Dir(path)
@@ -151,13 +166,16 @@ func CheckFile(ctx context.Context, path string) error {
 	if fi.Size() == 0 {
 		return fmt.Errorf("%s is empty, not a policywatch database", path)
 	}
-	c, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	c, err := sql.Open("sqlite", sqliteURI(path)+"?mode=ro")
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	report, err := integrityReport(ctx, c)
 	if err != nil {
+		if err := notSQLite(path, err); errors.Is(err, ErrNotPolicywatch) {
+			return err
+		}
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if report != "ok" {
@@ -169,16 +187,17 @@ func CheckFile(ctx context.Context, path string) error {
 // checkSchema says whether the database q is one a policywatch wrote, at a
 // schema version this binary knows.
 func checkSchema(ctx context.Context, q querier, path string) error {
-	rows, err := q.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table'`)
+	names, err := tableNames(ctx, q)
 	if err != nil {
-		return fmt.Errorf("%s: read its tables: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	names, err := collect(rows, func(sc scanner) (name string, err error) {
-		err = sc.Scan(&name)
-		return name, err
-	})
-	if err != nil {
-		return fmt.Errorf("%s: read its tables: %w", path, err)
+	if len(names) == 0 {
+		// No table is a database to initialise for Open, which a
+		// restore must not take for a history.
+		return &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has no table)", path)}
+	}
+	if err := policywatchTables(path, names); err != nil {
+		return err
 	}
 	tables := make(map[string]bool, len(names))
 	for _, n := range names {
@@ -243,17 +262,36 @@ func (db *DB) Size(ctx context.Context) (int64, error) {
 // (journal_size_limit): what an operator counts on the disk, where Size
 // counts the database's pages alone.
 func (db *DB) DiskSize() (int64, error) {
+	file, log, err := db.DiskSizes()
+	return file + log, err
+}
+
+// DiskSizes returns DiskSize's two parts apart: the bytes of the database
+// file and of its write-ahead log (0 when there is none). After a vacuum
+// the log is empty when the checkpoint could cut it back; when another
+// process was reading the old pages it holds the rebuilt database until a
+// later checkpoint, and an operator who vacuumed to free space must be
+// told so rather than see the total double.
+func (db *DB) DiskSizes() (file, log int64, err error) {
 	files, err := db.files()
 	if err != nil {
-		return 0, fmt.Errorf("database size on disk: %w", err)
+		return 0, 0, fmt.Errorf("database size on disk: %w", err)
 	}
-	var size int64
-	for _, fi := range files {
-		if fi != nil {
-			size += fi.Size()
-		}
+	if files[0] != nil {
+		file = files[0].Size()
 	}
-	return size, nil
+	if files[1] != nil {
+		log = files[1].Size()
+	}
+	return file, log, nil
+}
+
+// IsBusy reports whether err is SQLite's SQLITE_BUSY ("database is
+// locked"): another connection, of this process or another, held the
+// database's write lock longer than the 5 s a write waits for it (a
+// vacuum, a long import). It is no fault of the disk.
+func IsBusy(err error) bool {
+	return sqliteCode(err) == sqlite3.SQLITE_BUSY
 }
 
 // Restore puts a copy of the database file backup at path, for a process

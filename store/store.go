@@ -25,7 +25,8 @@ import (
 
 	"github.com/policywatch/policywatch/monitor"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ErrNotFound is returned (wrapped) when a requested row does not exist.
@@ -34,6 +35,19 @@ var ErrNotFound = errors.New("not found")
 // ErrNoDatabase is returned (wrapped) by Open with MustExist when there is
 // no file at the path.
 var ErrNoDatabase = errors.New("no database")
+
+// ErrNotPolicywatch is returned (wrapped) by Open for a path that holds
+// something other than a policywatch database: a folder, a file SQLite
+// cannot read, another program's SQLite database. Open leaves it as it
+// was.
+var ErrNotPolicywatch = errors.New("not a policywatch database")
+
+// notPolicywatchError is an ErrNotPolicywatch in words that say what the
+// path holds instead.
+type notPolicywatchError struct{ msg string }
+
+func (e *notPolicywatchError) Error() string        { return e.msg }
+func (e *notPolicywatchError) Is(target error) bool { return target == ErrNotPolicywatch }
 
 // OpenOption changes how Open opens a database.
 type OpenOption func(*openOptions)
@@ -90,7 +104,9 @@ const pragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_
 
 // Open opens the database at path, creating it and its parent directory if
 // needed (unless MustExist is given), and applies the migrations it lacks.
-// It refuses (ErrSchemaTooNew) a database written by a newer policywatch.
+// It refuses (ErrSchemaTooNew) a database written by a newer policywatch,
+// and (ErrNotPolicywatch) a folder, a file that is no SQLite database or
+// another program's database, which it leaves untouched.
 func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 	var o openOptions
 	for _, opt := range opts {
@@ -103,6 +119,9 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 	if strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("open database %q: path must not contain '?'", path)
 	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, isFolder(path)
+	}
 	if o.mustExist {
 		// The driver would create a missing file (a plain path cannot
 		// ask SQLite for mode=rw), so look first. A file removed between
@@ -113,6 +132,13 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 		}
 	} else if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
+	}
+	// Before the pragmas of the pool, which switch the file to WAL, and
+	// the migrations, which add policywatch's tables to whatever is there:
+	// a mistyped --db naming another program's database must find it as
+	// it was.
+	if err := checkNotForeign(ctx, path); err != nil {
+		return nil, openError(path, err)
 	}
 	sqlDB, err := sql.Open("sqlite", path+"?"+pragmas)
 	if err != nil {
@@ -134,11 +160,232 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 	return &DB{sql: sqlDB, codec: c, path: path}, nil
 }
 
+// ErrSchemaTooOld is returned (wrapped) by OpenReadOnly for a database an
+// older policywatch wrote, which it does not upgrade: this binary's
+// queries need the tables it lacks.
+var ErrSchemaTooOld = errors.New("database schema is older than this policywatch")
+
+// readOnlyPragmas are those of pragmas that change nothing in the file;
+// query_only makes a write that slipped in fail instead of taking place.
+const readOnlyPragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=cache_size(-256)&_pragma=query_only(1)"
+
+// OpenReadOnly opens the policywatch database at path to read it only,
+// for a command that checks evidence (verify): the file is left byte for
+// byte as it was. Open would switch a backup (written in rollback-journal
+// mode) to WAL, rewriting its header, and migrate a database of an older
+// policywatch; that changes the SHA-256 an operator's manifest of backups
+// holds, and fails on a read-only mount, an immutable file (chattr +i) or
+// another user's file. Here SQLite opens the file with mode=ro, sets no
+// journal mode and applies no migration: a database of an older
+// policywatch is refused (ErrSchemaTooOld), as are a newer one
+// (ErrSchemaTooNew), no database at path (ErrNoDatabase) and anything
+// that is not a policywatch database (ErrNotPolicywatch).
+//
+// A database in WAL mode whose folder this process may not write (a
+// read-only mount) cannot be read with mode=ro, which needs the -shm
+// index beside it; when no write-ahead log is there either, no process
+// is writing it, and it is opened as immutable (SQLite then takes no
+// lock and reads no log).
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open database: empty path")
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("open database %s: %w", path, ErrNoDatabase)
+	case err != nil:
+		return nil, fmt.Errorf("open database: %w", err)
+	case fi.IsDir():
+		return nil, isFolder(path)
+	case fi.Size() == 0:
+		return nil, &notPolicywatchError{fmt.Sprintf("%s is empty, not a policywatch database", path)}
+	}
+	sqlDB, err := openReadOnly(ctx, path, "mode=ro")
+	if code := sqliteCode(err); code == sqlite3.SQLITE_READONLY || code == sqlite3.SQLITE_CANTOPEN {
+		if _, werr := os.Stat(path + "-wal"); errors.Is(werr, fs.ErrNotExist) {
+			sqlDB, err = openReadOnly(ctx, path, "mode=ro&immutable=1")
+		}
+	}
+	if err != nil {
+		return nil, openReadOnlyError(path, err)
+	}
+	if err := checkReadable(ctx, sqlDB, path); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	c, err := newCodec()
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return &DB{sql: sqlDB, codec: c, path: path}, nil
+}
+
+// openReadOnly opens path as an SQLite URI with the parameters params and
+// reads its schema once, so that a file SQLite cannot open or read fails
+// here.
+func openReadOnly(ctx context.Context, path, params string) (*sql.DB, error) {
+	sqlDB, err := sql.Open("sqlite", sqliteURI(path)+"?"+params+"&"+readOnlyPragmas)
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err := sqlDB.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema`).Scan(&n); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return sqlDB, nil
+}
+
+// openReadOnlyError is the error of a read-only open that failed: no
+// SQLite file, or SQLite's reason with what it may mean.
+func openReadOnlyError(path string, err error) error {
+	if err := notSQLite(path, err); errors.Is(err, ErrNotPolicywatch) {
+		return err
+	}
+	if why := notWritable(path); why != "" {
+		return fmt.Errorf("open database %s read only: %w (%s, and its write-ahead log beside it cannot be read without writing its index: copy it, with its -wal file, somewhere writable to inspect it)", path, err, why)
+	}
+	return fmt.Errorf("open database %s read only: %w", path, err)
+}
+
+// checkReadable refuses a database q that is not policywatch's, or whose
+// schema is not this binary's: reading, it upgrades nothing.
+func checkReadable(ctx context.Context, q querier, path string) error {
+	names, err := tableNames(ctx, q)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	if len(names) == 0 {
+		return &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has no table)", path)}
+	}
+	if err := policywatchTables(path, names); err != nil {
+		return err
+	}
+	version, err := schemaVersion(ctx, q)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	switch {
+	case version > len(ms):
+		return fmt.Errorf("open database %s: %w: schema version %d, this binary knows up to %d; upgrade policywatch", path, ErrSchemaTooNew, version, len(ms))
+	case version < len(ms):
+		return fmt.Errorf("open database %s: %w (schema version %d, this one's is %d), and opened read only it is not upgraded: copy it and run any command on the copy (policywatch watches --db COPY), which upgrades the copy, then use the copy",
+			path, ErrSchemaTooOld, version, len(ms))
+	}
+	return nil
+}
+
+// sqliteURI is path as the name of an SQLite URI ("file:..."), which
+// takes parameters such as mode=ro: '?', '#' and '%' are escaped, which
+// SQLite would read as the start of the parameters, of a fragment, or of
+// an escape.
+func sqliteURI(path string) string {
+	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	if filepath.IsAbs(path) {
+		// An empty authority: "file://tmp/x" would name the host tmp.
+		return "file://" + escaped
+	}
+	return "file:" + escaped
+}
+
+// checkNotForeign refuses (ErrNotPolicywatch) the file at path unless it
+// is a policywatch database or has no table yet (a new file, or one a
+// process creating the database has not filled yet). It reads the schema
+// on a connection of its own, with no pragma that writes.
+func checkNotForeign(ctx context.Context, path string) error {
+	probe, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		return err
+	}
+	defer probe.Close()
+	names, err := tableNames(ctx, probe)
+	if err != nil {
+		return notSQLite(path, err)
+	}
+	return policywatchTables(path, names)
+}
+
+// tableNames lists the tables of the database q, SQLite's own
+// (sqlite_sequence, sqlite_stat1) left out.
+func tableNames(ctx context.Context, q querier) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND substr(name, 1, 7) <> 'sqlite_' ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("read its tables: %w", err)
+	}
+	names, err := collect(rows, func(sc scanner) (name string, err error) {
+		err = sc.Scan(&name)
+		return name, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read its tables: %w", err)
+	}
+	return names, nil
+}
+
+// policywatchTables refuses (ErrNotPolicywatch) a database whose tables,
+// names, are not policywatch's: tables without schema_migrations, or
+// with it but without watches, which every version of the schema has
+// (other programs name their migrations' table schema_migrations too:
+// Rails, golang-migrate). No table at all, or schema_migrations alone (a
+// policywatch killed while it created the database), is a database to
+// initialise.
+func policywatchTables(path string, names []string) error {
+	has := make(map[string]bool, len(names))
+	for _, n := range names {
+		has[n] = true
+	}
+	if len(names) == 0 || has["schema_migrations"] && (len(names) == 1 || has["watches"]) {
+		return nil
+	}
+	const shown = 5
+	list := strings.Join(names[:min(len(names), shown)], ", ")
+	if len(names) > shown {
+		list += fmt.Sprintf(" and %d more", len(names)-shown)
+	}
+	return &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has tables %s)", path, list)}
+}
+
+// notSQLite is err, SQLite's failure to read the file at path, in words
+// that say what it means when SQLite found no database in it ("file is
+// not a database"), else err.
+func notSQLite(path string, err error) error {
+	if sqliteCode(err) == sqlite3.SQLITE_NOTADB {
+		return &notPolicywatchError{fmt.Sprintf("%s is not an SQLite database file, so not a policywatch database", path)}
+	}
+	return err
+}
+
+// isFolder is the error for a folder given where a database file is
+// wanted: SQLite says only "unable to open database file".
+func isFolder(path string) error {
+	return &notPolicywatchError{fmt.Sprintf("%s is a folder, not a database file", path)}
+}
+
+// sqliteCode is the primary result code of SQLite's error in err (its
+// extended codes, SQLITE_BUSY_SNAPSHOT and the like, counted as their
+// primary one), 0 when err holds none.
+func sqliteCode(err error) int {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code() & 0xff
+	}
+	return 0
+}
+
 // openError is the error of an open that failed, with the reason SQLite
 // leaves out when it is one: policywatch writes the database and its -wal
 // and -shm files beside it, even to read (migrations, the write-ahead
 // log), so a read-only file or folder makes every command fail.
 func openError(path string, err error) error {
+	if errors.Is(err, ErrNotPolicywatch) {
+		return err // it names the path, and says what is there
+	}
 	if why := notWritable(path); why != "" {
 		return fmt.Errorf("open database %s: %w (%s; policywatch writes the database and its -wal and -shm files beside it, even to read: copy it somewhere writable to inspect it)", path, err, why)
 	}

@@ -46,3 +46,59 @@ func TestNotWritable(t *testing.T) {
 		t.Errorf("a writable folder: %q", got)
 	}
 }
+
+// TestOpenReadOnlyWhereNothingMayBeWritten: a backup kept where this user
+// may not write (read-only file and folder: a read-only mount, evidence
+// owned by another user) is opened read only and verified, where Open
+// failed ("attempt to write a readonly database"); so is a database in
+// WAL mode there, which SQLite cannot read with mode=ro without writing
+// its -shm index beside it.
+func TestOpenReadOnlyWhereNothingMayBeWritten(t *testing.T) {
+	if os.Geteuid() == 0 {
+		asnobody.Rerun(t)
+		return
+	}
+	ctx := context.Background()
+	// A subscriber is history enough: this run, as nobody, is in a
+	// folder without the testdata pages.
+	db, livePath := openDB(t)
+	if _, err := db.Subscribe(ctx, Subscriber{Email: "ada@example.org", Digest: "daily", MinSeverity: "critical"}); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := db.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(backup)
+	wal := filepath.Join(dir, "wal.db")
+	if err := os.WriteFile(wal, mustRead(t, livePath), 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(backup, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o700)
+
+	if old, err := Open(ctx, backup, MustExist()); err == nil {
+		old.Close()
+		t.Fatalf("Open wrote nothing where it may not write: the test shows nothing")
+	}
+	for _, path := range []string{backup, wal} {
+		db, err := OpenReadOnly(ctx, path)
+		if err != nil {
+			t.Errorf("OpenReadOnly(%s): %v", path, err)
+			continue
+		}
+		v, err := db.Verify(ctx, nil)
+		db.Close()
+		if err != nil || !v.OK() {
+			t.Errorf("verify of %s: %+v, %v", path, v, err)
+		}
+	}
+}

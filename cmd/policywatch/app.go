@@ -55,6 +55,11 @@ type command struct {
 	// a mistyped --db must not leave an empty database behind and report
 	// its empty history as the truth.
 	createsDB bool
+	// readOnly opens the database read only (store.OpenReadOnly): verify,
+	// which checks backups kept as evidence, must leave them byte for
+	// byte, and read them where they cannot be written (a read-only
+	// mount, chattr +i, another user's file).
+	readOnly bool
 	// preflight, when set, checks the command line and configuration
 	// before the database is looked for, so that a mistake in them is
 	// reported first (serve's listen address and authentication), and
@@ -419,7 +424,12 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 			openOpts = append(openOpts, store.MustExist())
 		}
 		_, statErr := os.Stat(path)
-		db, err := store.Open(ctx, path, openOpts...)
+		var db *store.DB
+		if c.readOnly {
+			db, err = store.OpenReadOnly(ctx, path)
+		} else {
+			db, err = store.Open(ctx, path, openOpts...)
+		}
 		if err == nil && errors.Is(statErr, os.ErrNotExist) {
 			// A mistyped --db or POLICYWATCH_DB otherwise shows an empty
 			// history as the truth.
@@ -427,6 +437,9 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 		}
 		if errors.Is(err, store.ErrNoDatabase) {
 			return noDatabaseError(path, common.db, a.cfg, e.getenv)
+		}
+		if errors.Is(err, store.ErrNotPolicywatch) {
+			return fmt.Errorf("%w%s", err, checkDatabaseSetting(common.db, a.cfg, e.getenv))
 		}
 		if err != nil {
 			// store.Open's errors name the database already.
@@ -559,6 +572,16 @@ func noDatabaseError(path, flagValue string, cfg *config.Config, getenv func(str
 		check = "; is " + setting + " right?"
 	}
 	return fmt.Errorf("no database at %s (policywatch creates it on the first 'run', 'check', 'import', 'subscribe' or 'watches'%s)", path, check)
+}
+
+// checkDatabaseSetting ends the message of a path that holds no
+// policywatch database with the setting to look at: "; is --db right?",
+// or where the default path came from.
+func checkDatabaseSetting(flagValue string, cfg *config.Config, getenv func(string) string) string {
+	if setting := databaseSetting(flagValue, cfg, getenv); setting != "" {
+		return "; is " + setting + " right?"
+	}
+	return " (" + databaseChosenBy(flagValue, cfg, getenv) + ")"
 }
 
 // databaseSetting names the setting that chose the database's path, ""

@@ -471,7 +471,7 @@ func TestRestore(t *testing.T) {
 	}
 
 	// Refused while a daemon holds the database.
-	unlock, err := lockDatabase(path)
+	unlock, err := lockDatabase(path, "run")
 	if err != nil {
 		t.Fatal(err)
 	}

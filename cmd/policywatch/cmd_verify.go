@@ -10,17 +10,20 @@ import (
 
 func verifyCommand() *command {
 	return &command{
-		name: "verify", maxArgs: 0,
+		name: "verify", maxArgs: 0, readOnly: true,
 		interrupted: "the history was not read to the end, so nothing is said of it; run verify again",
 		optionUsage: map[string]string{"db": "the database `FILE` to verify, or a backup (default $POLICYWATCH_DB, else settings.database)"},
 		short:       "check the history as evidence: every raw body read back against its SHA-256",
 		long: `Checks the database as the evidence it keeps: SQLite's integrity check,
 the rows' references to one another, every raw body rebuilt from its
 compressed deltas and its bytes hashed against the SHA-256 recorded when
-it was fetched, every version's text and links decoded. It only reads,
-and may run while the daemon runs (what the daemon records meanwhile is
-not read); a database from an older policywatch is first brought up to
-date, as every command does. Exit status 1 when anything does not check out, each problem
+it was fetched, every version's text and links decoded. It only reads:
+the file is opened read only and left byte for byte as it was (a
+backup's SHA-256 does not change), and may be on a read-only mount or
+immutable. It may run while the daemon runs (what the daemon records
+meanwhile is not read). A database from an older policywatch is not
+upgraded but refused: copy it, run any command on the copy (which
+upgrades it), and verify the copy. Exit status 1 when anything does not check out, each problem
 listed: keep the file as it is, and restore a backup ('policywatch
 restore') to go on.
 

@@ -63,7 +63,7 @@ Example:
 			// Before anything is served or fetched: a second daemon on the
 			// database would fetch every page twice and send every alert
 			// from two processes.
-			unlock, err := lockDatabase(a.db.Path())
+			unlock, err := lockDatabase(a.db.Path(), "run")
 			if err != nil {
 				return err
 			}
@@ -165,8 +165,15 @@ func (h *recordHealth) record(err error) {
 	case err == nil:
 	case h.last == nil:
 		h.since, h.last, h.lost = time.Now(), err, 1
+		// SQLite's "database is locked" is another process, not the
+		// disk: sending the operator to free space or fix permissions
+		// would hide the vacuum or import that holds the lock.
+		what := "free disk space where the database is, or make it writable again (permissions, a read-only mount)"
+		if store.IsBusy(err) {
+			what = "another process holds the database (a vacuum, a long import) longer than a write waits for it, 5 s; checks are recorded again once it lets go"
+		}
 		h.log.Error("checks are not being recorded: each is lost, and its watch tried again later, until one is; "+
-			"free disk space where the database is, or make it writable again (permissions, a read-only mount); /healthz answers 503 meanwhile",
+			what+"; /healthz answers 503 meanwhile",
 			"err", err)
 	default:
 		h.last = err

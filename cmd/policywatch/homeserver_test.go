@@ -24,8 +24,8 @@ import (
 // tell.
 
 // TestVacuumCountsTheLog: vacuum's figures are the database's file and its
-// write-ahead log, as a daemon that holds the database open leaves the log
-// beside it. It printed the database's pages alone ("252.0 KiB → 248.0
+// write-ahead log, together and apart, as a process that holds the
+// database open leaves the log beside it. It printed the database's pages alone ("252.0 KiB → 248.0
 // KiB") with a megabyte of log on the disk.
 func TestVacuumCountsTheLog(t *testing.T) {
 	ctx := context.Background()
@@ -48,22 +48,27 @@ func TestVacuumCountsTheLog(t *testing.T) {
 		srv.set(fmt.Sprintf("Effective March %d, 2026", i+3))
 		c.mustRun("check")
 	}
-	onDisk := func() int64 {
-		var n int64
-		for _, p := range []string{path, path + "-wal"} {
+	onDisk := func() (file, log int64) {
+		for i, p := range []string{path, path + "-wal"} {
 			if fi, err := os.Stat(p); err == nil {
-				n += fi.Size()
+				if i == 0 {
+					file = fi.Size()
+				} else {
+					log = fi.Size()
+				}
 			}
 		}
-		return n
+		return file, log
 	}
 	wal, err := os.Stat(path + "-wal")
 	if err != nil || wal.Size() == 0 {
 		t.Fatalf("no write-ahead log beside the database: %v", err)
 	}
-	before := onDisk()
+	file, log := onDisk()
 	out := c.mustRun("vacuum")
-	want := fmt.Sprintf("%s: %s → %s (database and its write-ahead log)\n", path, humanBytes(before), humanBytes(onDisk()))
+	fileAfter, logAfter := onDisk()
+	want := fmt.Sprintf("%s: %s → %s on disk (database file %s → %s, write-ahead log %s → %s)\n", path,
+		humanBytes(file+log), humanBytes(fileAfter+logAfter), humanBytes(file), humanBytes(fileAfter), humanBytes(log), humanBytes(logAfter))
 	if out != want {
 		t.Errorf("vacuum printed %q, want %q (a log of %d bytes)", out, want, wal.Size())
 	}

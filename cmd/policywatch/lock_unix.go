@@ -16,17 +16,20 @@ import (
 // flock(2) on path+".lock", held until the returned unlock is called or
 // the process ends (the kernel releases it then, however the daemon died:
 // a lock file left by a killed daemon holds no lock). The lock file holds
-// the holder's pid, for the message of a second daemon; a stale pid in it
-// means nothing, since only the flock counts. When another process holds
-// the lock, the error names the database and that process.
+// the holder's pid, and the command when it is not run ("PID vacuum"),
+// for the message of a process refused; a stale pid in it means nothing,
+// since only the flock counts. When another process holds the lock, the
+// error (a *lockedError) names the database and that process.
 //
-// Only 'run' takes it: check, backup and the reading commands work beside
-// a daemon.
+// run takes it, and the commands that must not run beside it: restore
+// (which replaces the file) and vacuum (which holds SQLite's write lock
+// longer than the daemon waits for it). check, backup and the reading
+// commands work beside a daemon.
 //
 // The lock file is named after the database's real path, symbolic links
 // resolved: a daemon given a link to the database (or a path through a
 // linked folder) locks the same file as one given the database itself.
-func lockDatabase(path string) (unlock func(), err error) {
+func lockDatabase(path, holder string) (unlock func(), err error) {
 	name := path + ".lock"
 	if real, err := filepath.EvalSymlinks(path); err == nil {
 		name = real + ".lock"
@@ -40,12 +43,16 @@ func lockDatabase(path string) (unlock func(), err error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		defer f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, anotherDaemonError(path, f)
+			return nil, lockHolder(path, f)
 		}
 		return nil, fmt.Errorf("lock the database: flock %s: %w", name, err)
 	}
+	content := strconv.Itoa(os.Getpid())
+	if holder != "run" {
+		content += " " + holder
+	}
 	if err := f.Truncate(0); err == nil {
-		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		f.WriteAt([]byte(content+"\n"), 0)
 	}
 	return func() {
 		f.Truncate(0) // the pid of a daemon that stopped would mislead a reader
@@ -53,17 +60,22 @@ func lockDatabase(path string) (unlock func(), err error) {
 	}, nil
 }
 
-// anotherDaemonError says that another daemon uses the database at path,
-// with its pid when the lock file f has one.
-func anotherDaemonError(path string, f *os.File) error {
-	who := "another policywatch run"
-	buf := make([]byte, 32)
+// lockHolder is the error saying who holds the lock of the database at
+// path, read from its lock file f.
+func lockHolder(path string, f *os.File) error {
+	e := &lockedError{path: path, holder: "run"}
+	buf := make([]byte, 64)
 	n, _ := f.ReadAt(buf, 0)
-	if pid, err := strconv.Atoi(strings.TrimSpace(string(buf[:n]))); err == nil && pid > 0 {
-		who = fmt.Sprintf("another policywatch run (pid %d)", pid)
+	if fields := strings.Fields(string(buf[:n])); len(fields) > 0 {
+		if pid, err := strconv.Atoi(fields[0]); err == nil && pid > 0 {
+			e.pid = pid
+		}
+		if len(fields) > 1 {
+			e.holder = fields[1]
+		}
 	}
 	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
+		e.path = abs
 	}
-	return fmt.Errorf("%s is using %s; stop it first, or give this one its own --db", who, path)
+	return e
 }

@@ -29,13 +29,13 @@ func TestLockFollowsLinks(t *testing.T) {
 	if err := os.Symlink(filepath.Dir(real), linkedDir); err != nil {
 		t.Fatal(err)
 	}
-	unlock, err := lockDatabase(real)
+	unlock, err := lockDatabase(real, "run")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
 	for _, other := range []string{link, filepath.Join(linkedDir, "policywatch.db")} {
-		if again, err := lockDatabase(other); err == nil {
+		if again, err := lockDatabase(other, "run"); err == nil {
 			again()
 			t.Errorf("a second lock through %s was granted", other)
 		} else if !strings.Contains(err.Error(), "another policywatch run") {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/policywatch/policywatch/store"
@@ -16,17 +17,37 @@ func vacuumCommand() *command {
 	return &command{
 		name: "vacuum", args: "", maxArgs: 0,
 		interrupted: "the database is whole and was not compacted (check rows already pruned stay pruned); run vacuum again",
-		short:       "prune old check rows (settings.check_retention) and compact the database",
+		short:       "prune old check rows (settings.check_retention) and compact the database (with the daemon stopped)",
 		long: `Deletes check rows older than settings.check_retention that found nothing
 (versions, raw bodies and events are never deleted), then rewrites the
 database file to give the freed space back, and prints the size of the
-database and its write-ahead log before and after. Safe while the daemon
-runs; it waits for the daemon's writes.
+database file and of its write-ahead log before and after. It needs free
+disk space about as large as the database again; on a terminal, a line
+says what is being done until it is.
+
+Stop the daemon first: the rewrite holds the database's write lock for its
+whole run (minutes for a database of gigabytes), longer than the daemon's
+writes wait for it, so the daemon would lose checks meanwhile. vacuum
+refuses while 'policywatch run' holds the database (it takes the daemon's
+lock, DATABASE.lock), and a daemon started meanwhile refuses until it is
+done; a check, import or serve started meanwhile waits 5 s for it, then
+fails with "database is locked".
 
 Example:
-  policywatch vacuum --config /etc/policywatch/policywatch.yaml`,
+  systemctl stop policywatch
+  policywatch vacuum --config /etc/policywatch/policywatch.yaml
+  systemctl start policywatch`,
 		run: func(ctx context.Context, a *app, _ any, _ []string) error {
-			before, err := a.db.DiskSize()
+			unlock, err := lockDatabase(a.db.Path(), "vacuum")
+			if err != nil {
+				var locked *lockedError
+				if errors.As(err, &locked) && locked.holder == "run" {
+					return fmt.Errorf("vacuum: the daemon, %s, is using %s: stop it first, vacuum, then start it again (vacuum holds the database's write lock for its whole run, longer than the daemon's writes wait for it: the daemon would lose its checks meanwhile)", locked.who(), locked.path)
+				}
+				return fmt.Errorf("vacuum: %w", err)
+			}
+			defer unlock()
+			file, log, err := a.db.DiskSizes()
 			if err != nil {
 				return err
 			}
@@ -37,14 +58,29 @@ Example:
 				}
 				fmt.Fprintf(a.stdout, "pruned %d check rows older than %s\n", n, r)
 			}
-			if err := a.db.Vacuum(ctx); err != nil {
-				return err
-			}
-			after, err := a.db.DiskSize()
+			size, err := a.db.Size(ctx)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%s: %s → %s (database and its write-ahead log)\n", a.db.Path(), humanBytes(before), humanBytes(after))
+			done := a.working(fmt.Sprintf("vacuum: rewriting the database (%s), which needs about as much free disk space again; a large database takes minutes", humanBytes(size)))
+			err = a.db.Vacuum(ctx)
+			done()
+			if err != nil {
+				return err
+			}
+			fileAfter, logAfter, err := a.db.DiskSizes()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s: %s → %s on disk (database file %s → %s, write-ahead log %s → %s)\n", a.db.Path(),
+				humanBytes(file+log), humanBytes(fileAfter+logAfter), humanBytes(file), humanBytes(fileAfter), humanBytes(log), humanBytes(logAfter))
+			if logAfter > 0 {
+				// Another process's read of the old pages kept the
+				// checkpoint from cutting the log back, and the rebuilt
+				// database sits in it: the total reads as the vacuum
+				// doubling the database.
+				fmt.Fprintln(a.stdout, "the write-ahead log holds the rebuilt database and could not be cut back now: another process (policywatch serve, check) was reading the database; it is cut back once that process closes it, or at a later write's checkpoint")
+			}
 			return nil
 		},
 	}
@@ -57,7 +93,8 @@ func backupCommand() *command {
 		optionUsage: map[string]string{"db": "the database `FILE` to copy (default $POLICYWATCH_DB, else settings.database)"},
 		short:       "write a consistent copy of the database to FILE",
 		long: `Writes a consistent, compacted copy of the database (SQLite's VACUUM INTO)
-while the daemon keeps running. FILE must not exist. The copy is written
+while the daemon keeps running. FILE, a file's name (not a folder), must
+not exist. On a terminal, a line says what is being done until it is. The copy is written
 beside FILE, checked (SQLite's integrity check) and only then named FILE,
 readable by its owner only: a backup that fails (a full disk) leaves
 nothing behind, and the same command can be run again. What a backup
@@ -68,6 +105,9 @@ complete policywatch database: open it with --db FILE.
 
 Example:
   policywatch backup /backups/policywatch-$(date +%F).db`,
+		preflight: func(_ context.Context, _ *app, _ any, args []string) error {
+			return checkBackupPath(args[0], time.Now())
+		},
 		run: func(ctx context.Context, a *app, _ any, args []string) error {
 			dir := filepath.Dir(args[0])
 			removed, err := store.SweepInterruptedBackups(dir, time.Now())
@@ -78,8 +118,15 @@ Example:
 				a.log.Warn("backup: could not remove what an interrupted backup left", "err", err)
 			}
 			_, statErr := os.Stat(dir)
+			size, err := a.db.Size(ctx)
+			if err != nil {
+				return err
+			}
+			done := a.working(fmt.Sprintf("backup: copying the database (%s) to %s, then checking the copy; a large database takes a while", humanBytes(size), args[0]))
 			// Backup checks the copy's integrity before it names it FILE.
-			if err := a.db.Backup(ctx, args[0]); err != nil {
+			err = a.db.Backup(ctx, args[0])
+			done()
+			if err != nil {
 				return err
 			}
 			if errors.Is(statErr, fs.ErrNotExist) {
@@ -93,6 +140,35 @@ Example:
 			return nil
 		},
 	}
+}
+
+// checkBackupPath refuses, as a usage error, a backup FILE that cannot be
+// one before any work is done: an empty path (a script's unset $DEST),
+// which failed only after the whole copy with a baffling "rename", and a
+// folder, which said "file exists".
+func checkBackupPath(path string, now time.Time) error {
+	example := "policywatch-" + now.Format("2006-01-02") + ".db"
+	if path == "" {
+		return usageError{msg: "backup: FILE is empty (an unset variable?); give the backup's file name, e.g. policywatch backup /var/backups/" + example}
+	}
+	fi, err := os.Stat(path)
+	if strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(filepath.Separator)) || err == nil && fi.IsDir() {
+		return usageError{msg: fmt.Sprintf("backup: %s is a folder; give the backup's file name in it, e.g. policywatch backup %s", path, filepath.Join(path, example))}
+	}
+	return nil
+}
+
+// working says on stderr, when it is a terminal, what a long step without
+// progress of its own (SQLite's VACUUM and VACUUM INTO tell nothing until
+// they are done) is doing, so that minutes of silence do not read as a
+// hang; the returned done clears the line. Elsewhere (a log, cron) it says
+// nothing: the result is all a log needs.
+func (a *app) working(what string) (done func()) {
+	if !isTerminal(a.stderr) {
+		return func() {}
+	}
+	fmt.Fprintf(a.stderr, "%s…", what)
+	return func() { fmt.Fprint(a.stderr, "\r\x1b[K") }
 }
 
 // pruneDaily deletes old check rows at start and then once a day, until ctx
@@ -165,7 +241,7 @@ Example:
 			if same, _ := sameFile(backup, path); same {
 				return usageError{msg: fmt.Sprintf("restore: %s is the database itself", backup)}
 			}
-			unlock, err := lockDatabase(path)
+			unlock, err := lockDatabase(path, "restore")
 			if err != nil {
 				return fmt.Errorf("restore: %w", err)
 			}
