@@ -19,6 +19,7 @@ import (
 	"github.com/policywatch/policywatch/monitor/analyze"
 	"github.com/policywatch/policywatch/monitor/browser"
 	"github.com/policywatch/policywatch/monitor/fetch"
+	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/store"
 	"github.com/policywatch/policywatch/web"
 )
@@ -96,6 +97,9 @@ type app struct {
 	log     *slog.Logger
 	tax     *analyze.Taxonomy // built on first use by taxonomy
 	webConf *web.Config       // read on first use by webConfig
+	// sendConf is the notify section with its secrets, read on first use
+	// by sendingNotifyConfig.
+	sendConf *notify.Config
 
 	closers []func() error // run when the command ends, last first
 }

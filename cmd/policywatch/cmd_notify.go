@@ -25,11 +25,25 @@ import (
 // only here. A secret file that cannot be used fails the command, named
 // with its line as config check names it.
 func (a *app) newNotifier(opts ...notify.Option) (*notify.Service, error) {
-	nc, err := a.cfg.NotifyConfigForSending(a.getenv)
+	nc, err := a.sendingNotifyConfig()
 	if err != nil {
 		return nil, err
 	}
 	return a.notifier(nc, opts)
+}
+
+// sendingNotifyConfig is the notify section with every secret read, once
+// per command: run reads them before it opens the database (its
+// preflight), and its notifier takes what was read then.
+func (a *app) sendingNotifyConfig() (*notify.Config, error) {
+	if a.sendConf == nil {
+		nc, err := a.cfg.NotifyConfigForSending(a.getenv)
+		if err != nil {
+			return nil, err
+		}
+		a.sendConf = nc
+	}
+	return a.sendConf, nil
 }
 
 // newSigningNotifier builds a notification service that makes messages

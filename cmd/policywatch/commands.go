@@ -32,6 +32,15 @@ func runCommand() *command {
 	}
 	return &command{
 		name: "run", args: "[--config FILE] [--db FILE] [--listen ADDR] [--concurrency N]", maxArgs: 0, createsDB: true, keepOnHangup: true,
+		// The secrets are read, and the web view's address and
+		// authentication checked, before the database is opened: a daemon
+		// that refuses to start leaves no new database behind.
+		preflight: func(_ context.Context, a *app, o any, _ []string) error {
+			if _, err := a.sendingNotifyConfig(); err != nil {
+				return err
+			}
+			return servePreflight(a, o.(*opts).listen)
+		},
 		short: "run the daemon: check every watch on its schedule",
 		long: `Runs until interrupted (SIGINT or SIGTERM). Each watch is checked on its
 schedule (settings.schedule, or the watch's own), with a small fixed offset
@@ -711,7 +720,11 @@ func configCommand() *command {
 		long: `'policywatch config check' loads the configuration file named by --config
 (or POLICYWATCH_CONFIG; without either it is a usage error) and reports
 every problem with its file, line, column and field, then exits non-zero;
-or says what it would watch.
+or says what it would watch. It reads the secret files it names, and the
+secrets it leaves to the environment (POLICYWATCH_SMTP_PASSWORD for an
+SMTP username, POLICYWATCH_NOTIFY_SECRET) are looked for in config
+check's own, as the daemon looks in its own: run it with the daemon's
+environment (its EnvironmentFile) to check what the daemon will find.
 
 Example:
   policywatch config check --config policywatch.yaml`,
@@ -723,7 +736,7 @@ Example:
 			if path == "" {
 				return usageError{msg: "config check: name the file with --config FILE (or POLICYWATCH_CONFIG)"}
 			}
-			cfg, err := config.Load(path)
+			cfg, err := config.Load(path, a.getenv)
 			if err != nil {
 				return err
 			}

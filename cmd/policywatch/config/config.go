@@ -147,9 +147,16 @@ func (s Settings) setWatchDefaults(w *monitor.Watch) {
 }
 
 // Load reads and parses the configuration file at path, and reads the
-// secret files it names to check them: what config check reports.
-func Load(path string) (*Config, error) {
-	return load(path, true)
+// secret files it names to check them: what config check reports. The
+// secrets the file leaves to the environment are looked for with getenv
+// as the daemon looks for them: an SMTP username without a password, or
+// a signing key too short, is reported here rather than found by the
+// daemon at its start.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	return load(path, true, getenv)
 }
 
 // LoadWithoutSecrets reads and parses the configuration file at path as
@@ -159,13 +166,13 @@ func Load(path string) (*Config, error) {
 // then, at the line that names it. A command that uses none (events,
 // watches) does not fail on a file it never reads.
 func LoadWithoutSecrets(path string) (*Config, error) {
-	return load(path, false)
+	return load(path, false, nil)
 }
 
-func load(path string, readSecrets bool) (*Config, error) {
+func load(path string, readSecrets bool, getenv func(string) string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read configuration: %w", err)
 	}
-	return parse(path, data, readSecrets)
+	return parse(path, data, readSecrets, getenv)
 }

@@ -29,7 +29,7 @@ func fixedHome(t *testing.T) {
 
 func TestLoadValid(t *testing.T) {
 	fixedHome(t)
-	cfg, err := Load("testdata/valid.yaml")
+	cfg, err := Load("testdata/valid.yaml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestLoadValid(t *testing.T) {
 
 func TestParseDefaultsResolved(t *testing.T) {
 	fixedHome(t)
-	cfg, err := Load("testdata/minimal.yaml")
+	cfg, err := Load("testdata/minimal.yaml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, in := range inputs {
 		t.Run(strings.TrimSuffix(filepath.Base(in), ".yaml"), func(t *testing.T) {
-			cfg, err := Load(in)
+			cfg, err := Load(in, nil)
 			var cerr *Error
 			if !errors.As(err, &cerr) {
 				t.Fatalf("Load = %+v, %v; want an *Error", cfg, err)
@@ -226,7 +226,7 @@ func TestSingleStringSelect(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), nil)
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("err = %v, want fs.ErrNotExist", err)
 	}
@@ -298,7 +298,7 @@ func TestDefaultsGolden(t *testing.T) {
 
 func TestWriteYAMLRoundTrip(t *testing.T) {
 	fixedHome(t)
-	valid, err := Load("testdata/valid.yaml")
+	valid, err := Load("testdata/valid.yaml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -549,7 +549,7 @@ func loadFile(t *testing.T, content string) (*Config, error) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return Load(path)
+	return Load(path, nil)
 }
 
 // problems returns the problems of err, an *Error, without the file name.
@@ -724,7 +724,7 @@ func TestRelativeDatabaseIsBesideTheFile(t *testing.T) {
 		if err := os.WriteFile(path, []byte("settings:\n  database: "+c.database+"\n"+watches), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := Load(path)
+		cfg, err := Load(path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
