@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -416,7 +417,12 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 			return err
 		}
 	}
-	if !c.noDB && (c.noDBWith == nil || !c.noDBWith(opts)) {
+	needsDB := !c.noDB && (c.noDBWith == nil || !c.noDBWith(opts))
+	// restore opens no database but replaces the one the settings name.
+	if (needsDB || (c.noDB && !c.noConf)) && databasePath(common.db, a.cfg, e.getenv) == "" {
+		return config.ErrNoDefaultDatabase
+	}
+	if needsDB {
 		path := databasePath(common.db, a.cfg, e.getenv)
 		var openOpts []store.OpenOption
 		if !c.createsDB {
@@ -427,7 +433,7 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 		if err == nil && errors.Is(statErr, os.ErrNotExist) {
 			// A mistyped --db or POLICYWATCH_DB otherwise shows an empty
 			// history as the truth.
-			fmt.Fprintf(e.stderr, "policywatch: created a new database at %s (%s)\n", path, databaseChosenBy(common.db, a.cfg, e.getenv))
+			fmt.Fprintf(e.stderr, "policywatch: created a new database at %s (%s)\n", absPath(path), databaseChosenBy(common.db, a.cfg, e.getenv))
 		}
 		if errors.Is(err, store.ErrNoDatabase) {
 			return noDatabaseError(path, common.db, a.cfg, e.getenv)
@@ -587,6 +593,18 @@ func databaseChosenBy(flagValue string, cfg *config.Config, getenv func(string) 
 	return "the default; --db, POLICYWATCH_DB or settings.database choose another"
 }
 
+// absPath is path made absolute, for a message saying where a file is: a
+// relative one says nothing of a directory the reader was not in.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
+// databasePath is the database's path: --db, POLICYWATCH_DB,
+// settings.database, else the default; "" when there is no default
+// (config.ErrNoDefaultDatabase).
 func databasePath(flagValue string, cfg *config.Config, getenv func(string) string) string {
 	switch {
 	case flagValue != "":

@@ -14,6 +14,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -107,7 +108,10 @@ func DefaultSettings() Settings {
 // specification, $XDG_DATA_HOME/policywatch/policywatch.db when
 // XDG_DATA_HOME is set to an absolute path, else
 // ~/.local/share/policywatch/policywatch.db. When the home directory cannot
-// be determined either, it is policywatch.db in the working directory.
+// be determined either, there is none: "" (ErrNoDefaultDatabase). It was
+// policywatch.db in the working directory, which is / for a system unit
+// without User=, and another one for each cron job or shell: one history
+// each, none where the operator's commands looked.
 func DefaultDatabasePath() string {
 	const dir, file = "policywatch", "policywatch.db"
 	// The specification says a relative XDG_DATA_HOME is invalid and must be
@@ -117,10 +121,14 @@ func DefaultDatabasePath() string {
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return file
+		return ""
 	}
 	return filepath.Join(home, ".local", "share", dir, file)
 }
+
+// ErrNoDefaultDatabase is the refusal of a command that needs the default
+// database when DefaultDatabasePath has none.
+var ErrNoDefaultDatabase = errors.New("no home directory to hold the default database (HOME and XDG_DATA_HOME are unset): set --db, POLICYWATCH_DB or settings.database")
 
 // Defaults returns the built-in configuration used when there is no file:
 // the default settings and the built-in watch list.

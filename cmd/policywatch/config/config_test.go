@@ -395,6 +395,10 @@ func TestDefaultDatabasePath(t *testing.T) {
 		{"no XDG_DATA_HOME", "", "/home/ann", "/home/ann/.local/share/policywatch/policywatch.db"},
 		// The XDG specification says to ignore a relative path.
 		{"relative XDG_DATA_HOME", "data", "/home/ann", "/home/ann/.local/share/policywatch/policywatch.db"},
+		// No home: no default, rather than one in whatever the current
+		// directory is.
+		{"no home", "", "", ""},
+		{"no home, relative XDG_DATA_HOME", "data", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("XDG_DATA_HOME", tc.xdg)
