@@ -16,6 +16,13 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+
+	// The time zones of CRON_TZ= schedules, built in: the one static
+	// binary then runs the same file on a host without tzdata (a scratch
+	// or distroless image, a NAS) as on the one it was tried on, where
+	// config check and run refused it ("unknown time zone"). The host's
+	// zoneinfo, when there is one, is still read first. About 410 KB of the binary.
+	_ "time/tzdata"
 )
 
 func main() {
