@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"runtime/debug"
@@ -635,7 +636,8 @@ latest against the one first seen before it; with one, A against the one
 first seen before it; with two, A against B (A's lines marked -, B's +,
 in the order given). A and B are version numbers as 'policywatch history
 WATCH' lists them (v9 in 'policywatch events' is 9), or latest. On a
-terminal, changed words are highlighted in colour.
+terminal, changed words are highlighted in colour, unless NO_COLOR is set
+or TERM is dumb (--color always colours all the same).
 
 Examples:
   policywatch diff meta-privacy-policy
@@ -676,7 +678,7 @@ Examples:
 					return err
 				}
 			}
-			color := opt.color == "always" || (opt.color == "auto" && isTerminal(a.stdout))
+			color := colorOutput(opt.color, a.stdout, a.getenv)
 			// Made printable before they are compared: the diff's own
 			// colours are escape sequences, its lines the page's.
 			d := diff.Compute(printableLines(older.Text), printableLines(newer.Text), opt.context)
@@ -691,6 +693,20 @@ Examples:
 			})
 		},
 	}
+}
+
+// colorOutput says whether diff colours what it writes to w: always,
+// never, or (auto) on a terminal that has not asked for none — NO_COLOR
+// set to anything (no-color.org), or TERM=dumb, whose terminal shows the
+// escape sequences as text.
+func colorOutput(mode string, w io.Writer, getenv func(string) string) bool {
+	switch mode {
+	case "always":
+		return true
+	case "auto":
+		return isTerminal(w) && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	}
+	return false
 }
 
 // previousVersion is the version first seen before v.
