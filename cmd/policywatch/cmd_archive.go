@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -76,8 +78,11 @@ Examples:
 				opt.watch.Select = []string{opt.selector}
 			}
 			src, err := openSource(ctx, args[1], opt.path)
+			if ue := (usageError{}); errors.As(err, &ue) {
+				return err // it names the source already
+			}
 			if err != nil {
-				return err
+				return fmt.Errorf("import %s: %w", opt.watch.Name, err)
 			}
 			opt.src = src
 			a.closers = append(a.closers, src.Close)
@@ -125,14 +130,18 @@ func openSource(ctx context.Context, source, path string) (*archive.Source, erro
 	}
 	info, err := os.Stat(source)
 	if err != nil {
-		return nil, err
+		// "stat X: no such file or directory" did not say X is SOURCE.
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("source %s: %w", printable(source), err)
 	}
 	if !info.IsDir() {
-		return nil, usageError{msg: fmt.Sprintf("import: %s is not a folder (a git repository needs --path FILE)", source)}
+		return nil, usageError{msg: fmt.Sprintf("import: source %s is not a folder (a git repository needs --path FILE)", printable(source))}
 	}
 	if _, err := os.Stat(filepath.Join(source, ".git")); err == nil {
 		if _, err := os.Stat(filepath.Join(source, archive.ManifestName)); err != nil {
-			return nil, usageError{msg: fmt.Sprintf("import: %s is a git repository: name the file to read through its history with --path FILE", source)}
+			return nil, usageError{msg: fmt.Sprintf("import: source %s is a git repository: name the file to read through its history with --path FILE", printable(source))}
 		}
 	}
 	return archive.OpenFolder(source)
