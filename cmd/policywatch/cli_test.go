@@ -299,6 +299,26 @@ func TestDefaultsRoundTrip(t *testing.T) {
 	}
 }
 
+// TestOptionsThatWouldBeIgnored: an option the rest of the command line
+// leaves without effect is a usage error (exit status 2), not taken
+// silently: 'watches --defaults --json' printed YAML.
+func TestOptionsThatWouldBeIgnored(t *testing.T) {
+	c := newCLI(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"watches", "--defaults", "--json"}, "watches --defaults prints the built-in configuration as YAML: --json and --all do not apply to it"},
+		{[]string{"watches", "--defaults", "--all"}, "watches --defaults prints the built-in configuration as YAML: --json and --all do not apply to it"},
+	} {
+		out, _, err := c.run(tc.args...)
+		var stderr bytes.Buffer
+		if code := exitCode(err, &stderr); code != 2 || err.Error() != tc.want || out != "" {
+			t.Errorf("policywatch %s: %v, exit status %d, stdout %q; want %q, 2", strings.Join(tc.args, " "), err, code, out, tc.want)
+		}
+	}
+}
+
 func TestHelpTeaches(t *testing.T) {
 	c := newCLI(t)
 	overview := c.mustRun("help")

@@ -310,7 +310,7 @@ checked yet), and the watches no longer watched are listed too, with
 "retired": true.
 
 With --defaults, prints the built-in configuration as a YAML file instead:
-a starting point for your own.
+a starting point for your own (with --json or --all, a usage error).
 
 Examples:
   policywatch watches --all
@@ -326,6 +326,11 @@ Examples:
 		run: func(ctx context.Context, a *app, o any, _ []string) error {
 			opt := o.(*opts)
 			if opt.defaults {
+				// They are about the watches' history, which --defaults
+				// does not list: taken, they would seem to do something.
+				if opt.json || opt.all {
+					return usageError{msg: "watches --defaults prints the built-in configuration as YAML: --json and --all do not apply to it"}
+				}
 				return config.Defaults().WriteYAML(a.stdout)
 			}
 			summaries, err := a.db.Watches(ctx)
