@@ -301,15 +301,20 @@ func TestDefaultsRoundTrip(t *testing.T) {
 
 // TestOptionsThatWouldBeIgnored: an option the rest of the command line
 // leaves without effect is a usage error (exit status 2), not taken
-// silently: 'watches --defaults --json' printed YAML.
+// silently: 'watches --defaults --json' printed YAML, 'export events
+// --force' without --output did nothing.
 func TestOptionsThatWouldBeIgnored(t *testing.T) {
 	c := newCLI(t)
+	c.mustRun("watches") // export needs a database
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"watches", "--defaults", "--json"}, "watches --defaults prints the built-in configuration as YAML: --json and --all do not apply to it"},
 		{[]string{"watches", "--defaults", "--all"}, "watches --defaults prints the built-in configuration as YAML: --json and --all do not apply to it"},
+		{[]string{"export", "events", "--force"}, "export events: --force replaces the --output FILE; without one the events go to stdout"},
+		{[]string{"export", "events", "--force", "--output", "-"}, "export events: --force replaces the --output FILE; without one the events go to stdout"},
+		{[]string{"export", "warc", "-", "--force"}, "export warc: --force replaces FILE; - is stdout"},
 	} {
 		out, _, err := c.run(tc.args...)
 		var stderr bytes.Buffer

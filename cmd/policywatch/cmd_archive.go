@@ -364,6 +364,11 @@ Examples:
 				if len(args) != 1 || opt.git {
 					return usageError{msg: "usage: policywatch export events [--format jsonl|csv] [--watch W] [--since TIME] [--output FILE [--force]]"}
 				}
+				// --force replaces a file: on stdout it would do nothing,
+				// and a script meaning to write a file must hear so.
+				if opt.force && (opt.output == "" || opt.output == "-") {
+					return usageError{msg: "export events: --force replaces the --output FILE; without one the events go to stdout"}
+				}
 				return exportEvents(ctx, a, opt.format, opt.watch, opt.since, opt.output, opt.force)
 			case "versions":
 				if len(args) != 3 || opt.watch != "" || opt.output != "" || opt.since != "" || opt.force {
@@ -395,6 +400,9 @@ Examples:
 			case "warc":
 				if len(args) != 2 || opt.git || opt.since != "" || opt.output != "" {
 					return usageError{msg: "usage: policywatch export warc FILE [--watch W] [--force]"}
+				}
+				if opt.force && args[1] == "-" {
+					return usageError{msg: "export warc: --force replaces FILE; - is stdout"}
 				}
 				return exportWARC(ctx, a, args[1], opt.watch, opt.force)
 			default:
