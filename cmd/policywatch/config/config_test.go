@@ -184,6 +184,8 @@ watches:
     schedule: "*/5 * *"
   - name: a
     url: example.org
+  - name: b
+    url: https://example.org:99999/policy
 `
 	_, err := Parse("p.yaml", []byte(src))
 	var cerr *Error
@@ -195,6 +197,7 @@ watches:
 		{"p.yaml", 6, 15, "watches[0].schedule", `invalid cron spec "*/5 * *": expected 5 fields, found 3`},
 		{"p.yaml", 7, 11, "watches[1].name", `duplicate name "a"; watches[0] at line 4 has it too`},
 		{"p.yaml", 8, 10, "watches[1].url", `URL "example.org" must be absolute, starting with https:// or http://`},
+		{"p.yaml", 10, 10, "watches[2].url", `URL "https://example.org:99999/policy": port 99999 is out of range 1-65535`},
 	}
 	if !reflect.DeepEqual(cerr.Problems, want) {
 		t.Errorf("problems:\n got %q\nwant %q", cerr.Problems, want)
@@ -651,6 +654,12 @@ func TestCheckURL(t *testing.T) {
 		{"example.org", `URL "example.org" must be absolute, starting with https:// or http://`},
 		{"example.org:8080/policy", `URL "example.org:8080/policy" must be absolute, starting with https:// or http://`},
 		{"https://example.org/policy ", `URL "https://example.org/policy " has white space before or after it`},
+		// url.Parse takes any digits as a port.
+		{"http://x.org:99999/", `URL "http://x.org:99999/": port 99999 is out of range 1-65535`},
+		{"http://x.org:0/", `URL "http://x.org:0/": port 0 is out of range 1-65535`},
+		{"https://x.org:65535/", ""},
+		{"https://x.org:1/", ""},
+		{"https://x.org:/", ""}, // an empty port is the scheme's
 	} {
 		if got := checkURL(c.url); got != c.want {
 			t.Errorf("checkURL(%q) = %q, want %q", c.url, got, c.want)
@@ -663,6 +672,7 @@ func TestCheckURL(t *testing.T) {
 		{"http://admin:s3cretpw@127.0.0.1:18082/policy", `URL "http://admin:xxxxx@127.0.0.1:18082/policy" holds a user name or password, which would be shown in logs, events, alerts and the web view; remove it and send the credentials as a header instead, e.g. headers: {Authorization: "Basic <base64 of user:password>"}`},
 		{"https://token@example.org/", `URL "https://token@example.org/" holds a user name or password`},
 		{"ftp://example.org/", `URL "ftp://example.org/": the scheme must be http or https, not ftp`},
+		{"http://admin:s3cretpw@x.org:99999/", `URL "http://admin:xxxxx@x.org:99999/": port 99999 is out of range 1-65535`},
 	} {
 		if got := checkWatchURL(c.url); !strings.HasPrefix(got, c.want) || (c.want == "") != (got == "") || strings.Contains(got, "s3cretpw") {
 			t.Errorf("checkWatchURL(%q) = %q, want %q", c.url, got, c.want)
