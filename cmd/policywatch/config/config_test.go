@@ -519,6 +519,12 @@ func TestSuggest(t *testing.T) {
 		{"x", ""},
 		{"ur", "url"},
 		{"nm", ""}, // two edits of a four-letter key is too many
+		// A swap of two adjacent letters is one edit.
+		{"nmae", "name"},
+		{"scheudle", "schedule"},
+		{"tiemout", "timeout"},
+		{"rul", "url"},
+		{"mane", ""}, // two substitutions, no swap
 	} {
 		if got := Suggest(tc.key, known); got != tc.want {
 			t.Errorf("Suggest(%q) = %q, want %q", tc.key, got, tc.want)

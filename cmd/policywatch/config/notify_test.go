@@ -371,3 +371,14 @@ func TestDigestScheduleMonday(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifyKeyTransposed: a key with two letters swapped gets its "did
+// you mean", as a missing letter does; notify.smtp.hots got the list of
+// keys.
+func TestNotifyKeyTransposed(t *testing.T) {
+	_, err := notifyConfig(t, "notify:\n  smtp:\n    hots: smtp.example.org\n    from: a@example.org\n")
+	want := `policywatch.yaml:8:5: notify.smtp.hots: unknown key; did you mean "host"?`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}
