@@ -28,6 +28,10 @@ import (
 // errHelpShown ends a command after --help printed its usage: exit 0.
 var errHelpShown = errors.New("help shown")
 
+// errNoCommand is a command line without a command, after the overview
+// was printed: exit status 2, and nothing more said.
+var errNoCommand = errors.New("no command given")
+
 // env is what a command runs with: its streams and environment. Commands
 // take it instead of reaching for os.*, so tests run them in-process.
 type env struct {
@@ -145,8 +149,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func runEnv(ctx context.Context, args []string, e env) error {
 	cmds := commands()
 	if len(args) == 0 {
-		printOverview(e.stdout, cmds)
-		return nil
+		// A usage error, as the go command's: a script whose $CMD is empty
+		// must not read success, nor the overview as the command's output.
+		// 'policywatch help' prints it to stdout, with exit status 0.
+		printOverview(e.stderr, cmds)
+		return errNoCommand
 	}
 	args = commandFirst(args)
 	name := args[0]

@@ -70,6 +70,9 @@ func exitCode(err error, stderr io.Writer) int {
 	if errors.Is(err, errHelpShown) {
 		return 0
 	}
+	if errors.Is(err, errNoCommand) {
+		return 2 // the overview, printed, said it all
+	}
 	if ie := (interruptedError{}); errors.As(err, &ie) {
 		// Interrupted (Ctrl-C, SIGTERM; SIGHUP but for the daemons): say
 		// what that leaves, as "check X: context canceled" or "vacuum:
