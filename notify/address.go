@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/monitor"
 )
@@ -24,8 +26,14 @@ func ParseAddress(s string) (string, error) {
 		return "", errors.New("the address is empty")
 	case len(s) > 254:
 		return "", fmt.Errorf("the address is %d characters long; the limit is 254", len(s))
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+	case strings.ContainsFunc(s, unicode.IsControl):
 		return "", errors.New("the address contains control characters")
+	case strings.ContainsFunc(s, invisible):
+		// A right-to-left override shows the rest of the address (and of
+		// the line listing it) reversed: it can be made to read as another
+		// address. None has a use in one.
+		r, _ := utf8.DecodeRuneInString(s[strings.IndexFunc(s, invisible):])
+		return "", fmt.Errorf("the address contains U+%04X, an invisible formatting character that can make it read as another address", r)
 	case strings.ContainsAny(s, "<>,;\"() "):
 		return "", fmt.Errorf("%q is not a bare address such as ada@example.org (no name, brackets, quotes or lists)", s)
 	}
@@ -42,6 +50,14 @@ func ParseAddress(s string) (string, error) {
 		return "", fmt.Errorf("%q: %q is not a mail domain such as example.org", s, domain)
 	}
 	return s, nil
+}
+
+// invisible reports a format character (Unicode's Cf: direction
+// overrides, zero-width spaces and joiners, soft hyphens), a direction
+// mark or a line or paragraph separator: what shows as nothing, or moves
+// what follows it, where an address is shown.
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Bidi_Control, unicode.Zl, unicode.Zp)
 }
 
 // validDomain accepts host names of dot-separated labels of letters,

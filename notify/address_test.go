@@ -14,6 +14,19 @@ func TestParseAddress(t *testing.T) {
 			t.Errorf("%q: %v", ok, err)
 		}
 	}
+	for _, tc := range []struct{ addr, want string }{
+		{"ada\x1b[31m@example.org", "the address contains control characters"},
+		{"ada\u0085@example.org", "the address contains control characters"},
+		{"evil\u202e@example.org", "the address contains U+202E, an invisible formatting character that can make it read as another address"},
+		{"ada\u200b@example.org", "the address contains U+200B, an invisible formatting character that can make it read as another address"},
+		{"ada@exam\u00adple.org", "the address contains U+00AD, an invisible formatting character that can make it read as another address"},
+		{"ada\u2028@example.org", "the address contains U+2028, an invisible formatting character that can make it read as another address"},
+		{"ada\u200e@example.org", "the address contains U+200E, an invisible formatting character that can make it read as another address"},
+	} {
+		if got, err := ParseAddress(tc.addr); err == nil || err.Error() != tc.want {
+			t.Errorf("%q: %q, %v; want %q", tc.addr, got, err, tc.want)
+		}
+	}
 	for _, bad := range []string{
 		"", "ada", "ada@", "@example.org", "ada@intranet", "ada@localhost.", "ada@localhost1", "ada@example..org", "ada@-example.org",
 		"Ada <ada@example.org>", "ada@example.org, bob@example.org", "ada@example.org\r\nBcc: x@evil.example",

@@ -95,9 +95,8 @@ func (c *Config) resolve(getenv func(string) string, sending bool) error {
 	read := func(field, file, env string, minLen int) string {
 		if file == "" {
 			s := getenv(env)
-			if s != "" && len(s) < minLen {
-				errs = append(errs, &SecretError{Field: env,
-					Err: fmt.Errorf("the key is shorter than %d bytes; set a longer one (e.g. `openssl rand -hex 32`)", minLen)})
+			if err := CheckEnvSecret(s, minLen); err != nil {
+				errs = append(errs, &SecretError{Field: env, Err: err})
 				return ""
 			}
 			return s
@@ -119,6 +118,17 @@ func (c *Config) resolve(getenv func(string) string, sending bool) error {
 	c.secret = []byte(read("notify.secret_file", c.SecretFile, EnvNotifySecret, MinSigningKey))
 	c.sendless = !sending
 	return errors.Join(errs...)
+}
+
+// CheckEnvSecret says what is wrong with secret, read from an environment
+// variable because the configuration names no file for it ("" is no
+// secret, not a wrong one): config check and the commands that read it say
+// the same.
+func CheckEnvSecret(secret string, minLen int) error {
+	if secret != "" && len(secret) < minLen {
+		return fmt.Errorf("the key is shorter than %d bytes; set a longer one (e.g. `openssl rand -hex 32`)", minLen)
+	}
+	return nil
 }
 
 // SecretError is a secret that cannot be used. Field is what names it: the

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -19,12 +20,17 @@ import (
 	"github.com/policywatch/policywatch/monitor/analyze"
 	"github.com/policywatch/policywatch/monitor/browser"
 	"github.com/policywatch/policywatch/monitor/fetch"
+	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/store"
 	"github.com/policywatch/policywatch/web"
 )
 
 // errHelpShown ends a command after --help printed its usage: exit 0.
 var errHelpShown = errors.New("help shown")
+
+// errNoCommand is a command line without a command, after the overview
+// was printed: exit status 2, and nothing more said.
+var errNoCommand = errors.New("no command given")
 
 // env is what a command runs with: its streams and environment. Commands
 // take it instead of reaching for os.*, so tests run them in-process.
@@ -101,6 +107,9 @@ type app struct {
 	log     *slog.Logger
 	tax     *analyze.Taxonomy // built on first use by taxonomy
 	webConf *web.Config       // read on first use by webConfig
+	// sendConf is the notify section with its secrets, read on first use
+	// by sendingNotifyConfig.
+	sendConf *notify.Config
 
 	closers []func() error // run when the command ends, last first
 }
@@ -145,8 +154,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func runEnv(ctx context.Context, args []string, e env) error {
 	cmds := commands()
 	if len(args) == 0 {
-		printOverview(e.stdout, cmds)
-		return nil
+		// A usage error, as the go command's: a script whose $CMD is empty
+		// must not read success, nor the overview as the command's output.
+		// 'policywatch help' prints it to stdout, with exit status 0.
+		printOverview(e.stderr, cmds)
+		return errNoCommand
 	}
 	args = commandFirst(args)
 	name := args[0]
@@ -417,7 +429,12 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 			return err
 		}
 	}
-	if !c.noDB && (c.noDBWith == nil || !c.noDBWith(opts)) {
+	needsDB := !c.noDB && (c.noDBWith == nil || !c.noDBWith(opts))
+	// restore opens no database but replaces the one the settings name.
+	if (needsDB || (c.noDB && !c.noConf)) && databasePath(common.db, a.cfg, e.getenv) == "" {
+		return config.ErrNoDefaultDatabase
+	}
+	if needsDB {
 		path := databasePath(common.db, a.cfg, e.getenv)
 		var openOpts []store.OpenOption
 		if !c.createsDB {
@@ -433,7 +450,7 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 		if err == nil && errors.Is(statErr, os.ErrNotExist) {
 			// A mistyped --db or POLICYWATCH_DB otherwise shows an empty
 			// history as the truth.
-			fmt.Fprintf(e.stderr, "policywatch: created a new database at %s (%s)\n", path, databaseChosenBy(common.db, a.cfg, e.getenv))
+			fmt.Fprintf(e.stderr, "policywatch: created a new database at %s (%s)\n", absPath(path), databaseChosenBy(common.db, a.cfg, e.getenv))
 		}
 		if errors.Is(err, store.ErrNoDatabase) {
 			return noDatabaseError(path, common.db, a.cfg, e.getenv)
@@ -606,6 +623,18 @@ func databaseChosenBy(flagValue string, cfg *config.Config, getenv func(string) 
 	return "the default; --db, POLICYWATCH_DB or settings.database choose another"
 }
 
+// absPath is path made absolute, for a message saying where a file is: a
+// relative one says nothing of a directory the reader was not in.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
+}
+
+// databasePath is the database's path: --db, POLICYWATCH_DB,
+// settings.database, else the default; "" when there is no default
+// (config.ErrNoDefaultDatabase).
 func databasePath(flagValue string, cfg *config.Config, getenv func(string) string) string {
 	switch {
 	case flagValue != "":

@@ -299,6 +299,67 @@ func TestDefaultsRoundTrip(t *testing.T) {
 	}
 }
 
+// TestOptionsThatWouldBeIgnored: an option the rest of the command line
+// leaves without effect is a usage error (exit status 2), not taken
+// silently: 'watches --defaults --json' printed YAML, 'export events
+// --force' without --output did nothing.
+func TestOptionsThatWouldBeIgnored(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun("watches") // export needs a database
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"watches", "--defaults", "--json"}, "watches --defaults prints the built-in configuration as YAML: --json and --all do not apply to it"},
+		{[]string{"watches", "--defaults", "--all"}, "watches --defaults prints the built-in configuration as YAML: --json and --all do not apply to it"},
+		{[]string{"export", "events", "--force"}, "export events: --force replaces the --output FILE; without one the events go to stdout"},
+		{[]string{"export", "events", "--force", "--output", "-"}, "export events: --force replaces the --output FILE; without one the events go to stdout"},
+		{[]string{"export", "warc", "-", "--force"}, "export warc: --force replaces FILE; - is stdout"},
+	} {
+		out, _, err := c.run(tc.args...)
+		var stderr bytes.Buffer
+		if code := exitCode(err, &stderr); code != 2 || err.Error() != tc.want || out != "" {
+			t.Errorf("policywatch %s: %v, exit status %d, stdout %q; want %q, 2", strings.Join(tc.args, " "), err, code, out, tc.want)
+		}
+	}
+}
+
+// TestNoCommandIsAUsageError: policywatch without a command prints the
+// overview on stderr and exits 2, as the go command does, where it exited
+// 0 and a script with an empty $CMD read success; 'policywatch help' (and
+// --help) prints it on stdout, exit status 0.
+func TestNoCommandIsAUsageError(t *testing.T) {
+	bin := policywatchBinary(t)
+	for _, tc := range []struct {
+		args               []string
+		code               int
+		onStdout, onStderr bool // where the overview is
+	}{
+		{nil, 2, false, true},
+		{[]string{"help"}, 0, true, false},
+		{[]string{"--help"}, 0, true, false},
+	} {
+		cmd := exec.Command(bin, tc.args...)
+		cmd.Env = append(os.Environ(), "POLICYWATCH_CONFIG=", "POLICYWATCH_DB=")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		const overview = "Run 'policywatch help COMMAND'"
+		if code != tc.code || strings.Contains(stdout.String(), overview) != tc.onStdout || strings.Contains(stderr.String(), overview) != tc.onStderr {
+			t.Errorf("policywatch %s: exit status %d, want %d; stdout:\n%s\nstderr:\n%s", strings.Join(tc.args, " "), code, tc.code, stdout.String(), stderr.String())
+		}
+		if tc.code == 2 && strings.Count(stderr.String(), "Run 'policywatch help") != 1 {
+			t.Errorf("policywatch: more than the overview on stderr:\n%s", stderr.String())
+		}
+	}
+}
+
 func TestHelpTeaches(t *testing.T) {
 	c := newCLI(t)
 	overview := c.mustRun("help")

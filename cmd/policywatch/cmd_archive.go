@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -76,8 +78,11 @@ Examples:
 				opt.watch.Select = []string{opt.selector}
 			}
 			src, err := openSource(ctx, args[1], opt.path)
+			if ue := (usageError{}); errors.As(err, &ue) {
+				return err // it names the source already
+			}
 			if err != nil {
-				return err
+				return fmt.Errorf("import %s: %w", opt.watch.Name, err)
 			}
 			opt.src = src
 			a.closers = append(a.closers, src.Close)
@@ -125,14 +130,18 @@ func openSource(ctx context.Context, source, path string) (*archive.Source, erro
 	}
 	info, err := os.Stat(source)
 	if err != nil {
-		return nil, err
+		// "stat X: no such file or directory" did not say X is SOURCE.
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("source %s: %w", printable(source), err)
 	}
 	if !info.IsDir() {
-		return nil, usageError{msg: fmt.Sprintf("import: %s is not a folder (a git repository needs --path FILE)", source)}
+		return nil, usageError{msg: fmt.Sprintf("import: source %s is not a folder (a git repository needs --path FILE)", printable(source))}
 	}
 	if _, err := os.Stat(filepath.Join(source, ".git")); err == nil {
 		if _, err := os.Stat(filepath.Join(source, archive.ManifestName)); err != nil {
-			return nil, usageError{msg: fmt.Sprintf("import: %s is a git repository: name the file to read through its history with --path FILE", source)}
+			return nil, usageError{msg: fmt.Sprintf("import: source %s is a git repository: name the file to read through its history with --path FILE", printable(source))}
 		}
 	}
 	return archive.OpenFolder(source)
@@ -355,6 +364,11 @@ Examples:
 				if len(args) != 1 || opt.git {
 					return usageError{msg: "usage: policywatch export events [--format jsonl|csv] [--watch W] [--since TIME] [--output FILE [--force]]"}
 				}
+				// --force replaces a file: on stdout it would do nothing,
+				// and a script meaning to write a file must hear so.
+				if opt.force && (opt.output == "" || opt.output == "-") {
+					return usageError{msg: "export events: --force replaces the --output FILE; without one the events go to stdout"}
+				}
 				return exportEvents(ctx, a, opt.format, opt.watch, opt.since, opt.output, opt.force)
 			case "versions":
 				if len(args) != 3 || opt.watch != "" || opt.output != "" || opt.since != "" || opt.force {
@@ -386,6 +400,9 @@ Examples:
 			case "warc":
 				if len(args) != 2 || opt.git || opt.since != "" || opt.output != "" {
 					return usageError{msg: "usage: policywatch export warc FILE [--watch W] [--force]"}
+				}
+				if opt.force && args[1] == "-" {
+					return usageError{msg: "export warc: --force replaces FILE; - is stdout"}
 				}
 				return exportWARC(ctx, a, args[1], opt.watch, opt.force)
 			default:

@@ -184,11 +184,22 @@ func TestImportCommandErrors(t *testing.T) {
 	if _, _, err := c.run("import", "nimbus", dir, "--select", "p["); !errors.As(err, &ue) {
 		t.Errorf("bad selector: %v", err)
 	}
-	if _, _, err := c.run("import", "nimbus", filepath.Join(dir, "2025-01-01.html")); !errors.As(err, &ue) || !strings.Contains(err.Error(), "not a folder") {
-		t.Errorf("a file as SOURCE: %v", err)
-	}
-	if _, _, err := c.run("import", "nimbus", filepath.Join(dir, "missing")); err == nil {
-		t.Error("missing SOURCE: no error")
+	// Each error about SOURCE says it is SOURCE: "stat X: no such file or
+	// directory" did not.
+	missing, file := filepath.Join(dir, "missing"), filepath.Join(dir, "2025-01-01.html")
+	for _, tc := range []struct {
+		args  []string
+		want  string
+		usage bool
+	}{
+		{[]string{missing}, "import nimbus: source " + missing + ": no such file or directory", false},
+		{[]string{missing, "--path", "a.md"}, "import nimbus: open git repository " + missing + ": ", false},
+		{[]string{file}, "import: source " + file + " is not a folder (a git repository needs --path FILE)", true},
+	} {
+		_, _, err := c.run(append([]string{"import", "nimbus"}, tc.args...)...)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || errors.As(err, &ue) != tc.usage {
+			t.Errorf("import nimbus %s: %v; want %q (a usage error: %v)", strings.Join(tc.args, " "), err, tc.want, tc.usage)
+		}
 	}
 	// --select overrides the watch's selector.
 	out := c.mustRun("import", "nimbus", dir, "--select", "nav")

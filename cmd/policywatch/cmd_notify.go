@@ -25,11 +25,25 @@ import (
 // only here. A secret file that cannot be used fails the command, named
 // with its line as config check names it.
 func (a *app) newNotifier(opts ...notify.Option) (*notify.Service, error) {
-	nc, err := a.cfg.NotifyConfigForSending(a.getenv)
+	nc, err := a.sendingNotifyConfig()
 	if err != nil {
 		return nil, err
 	}
 	return a.notifier(nc, opts)
+}
+
+// sendingNotifyConfig is the notify section with every secret read, once
+// per command: run reads them before it opens the database (its
+// preflight), and its notifier takes what was read then.
+func (a *app) sendingNotifyConfig() (*notify.Config, error) {
+	if a.sendConf == nil {
+		nc, err := a.cfg.NotifyConfigForSending(a.getenv)
+		if err != nil {
+			return nil, err
+		}
+		a.sendConf = nc
+	}
+	return a.sendConf, nil
 }
 
 // newSigningNotifier builds a notification service that makes messages
@@ -246,19 +260,19 @@ Example:
 			if errors.Is(err, store.ErrNotFound) {
 				// Not a mistake in the command line: exit 1, without the
 				// pointer to the usage.
-				return fmt.Errorf("unsubscribe: %s is not subscribed (see 'policywatch subscribers --all')", args[0])
+				return fmt.Errorf("unsubscribe: %s is not subscribed (see 'policywatch subscribers --all')", printable(args[0]))
 			}
 			if err != nil {
 				return err
 			}
 			if !sub.UnsubscribedAt.IsZero() {
-				fmt.Fprintf(a.stdout, "%s was already unsubscribed (%s)\n", sub.Email, sub.UnsubscribedAt.Format(time.DateOnly))
+				fmt.Fprintf(a.stdout, "%s was already unsubscribed (%s)\n", printable(sub.Email), sub.UnsubscribedAt.Format(time.DateOnly))
 				return nil
 			}
 			if _, err := a.db.Unsubscribe(ctx, sub.ID, time.Now()); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "unsubscribed %s\n", sub.Email)
+			fmt.Fprintf(a.stdout, "unsubscribed %s\n", printable(sub.Email))
 			return nil
 		},
 	}
@@ -315,7 +329,9 @@ Example:
 				if !s.UnsubscribedAt.IsZero() {
 					status = "unsubscribed " + s.UnsubscribedAt.Format(time.DateOnly)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Email, watchesText(s.Watches), s.Digest, s.MinSeverity,
+				// An address subscribed before subscribe refused format
+				// characters may hold a direction override.
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", printable(s.Email), watchesText(s.Watches), s.Digest, s.MinSeverity,
 					s.CreatedAt.Format(time.DateOnly), status, lastMailText(last[s.ID]))
 			}
 			return tw.Flush()
@@ -529,9 +545,9 @@ func outboxTime(t time.Time) string {
 
 func recipientText(r store.OutboxItem) string {
 	if r.Channel == notify.ChannelWebhook {
-		return webhook.Redact(r.Recipient)
+		return printable(webhook.Redact(r.Recipient))
 	}
-	return r.Recipient
+	return printable(r.Recipient)
 }
 
 func outboxJSON(r store.OutboxItem) any {

@@ -1035,3 +1035,38 @@ func TestDigestNowDryRunMergesDigests(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressFormatCharacters: subscribe refuses an address holding a
+// format character (a right-to-left override shows the rest of the line
+// reversed, so the address reads as another), as it refused ESC; one
+// subscribed before it did is listed escaped, <U+202E>, as show and
+// history list a page's title.
+func TestAddressFormatCharacters(t *testing.T) {
+	c := newCLI(t)
+	for _, addr := range []string{"evil\u202e@example.org", "ada\u200b@example.org", "ada\u2066@example.org"} {
+		_, _, err := c.run("subscribe", addr)
+		var stderr bytes.Buffer
+		if code := exitCode(err, &stderr); code != 2 || !strings.Contains(err.Error(), "an invisible formatting character that can make it read as another address") {
+			t.Errorf("subscribe %q: %v, exit status %d", addr, err, code)
+		}
+	}
+	// As an earlier policywatch stored it.
+	db := c.openDB()
+	if _, err := db.Subscribe(context.Background(), store.Subscriber{Email: "old\u202e@example.org", Digest: notify.DigestDaily,
+		MinSeverity: monitor.SeverityCritical, CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"subscribers"}, "old<U+202E>@example.org  every watch"},
+		{[]string{"unsubscribe", "old\u202e@example.org"}, "unsubscribed old<U+202E>@example.org\n"},
+		{[]string{"unsubscribe", "old\u202e@example.org"}, "old<U+202E>@example.org was already unsubscribed"},
+	} {
+		out := c.mustRun(tc.args...)
+		if !strings.Contains(out, tc.want) || strings.ContainsRune(out, '\u202e') {
+			t.Errorf("policywatch %s:\n%s\nwant %q, and no raw U+202E", strings.Join(tc.args, " "), out, tc.want)
+		}
+	}
+}

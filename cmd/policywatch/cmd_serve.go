@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 
@@ -92,12 +93,23 @@ func servePreflight(a *app, listen string) error {
 		return err
 	}
 	if listen != "" {
+		// A malformed --listen is a mistake in the command line, as a bad
+		// --concurrency is: exit status 2, the option named (the demo's
+		// words).
+		if _, err := web.ListenIsLoopback(listen); err != nil {
+			return usageError{msg: fmt.Sprintf("--listen: %v", err)}
+		}
 		cfg.Listen = listen
 	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("web: %w", err)
+	err = cfg.Validate()
+	switch {
+	case err == nil:
+		return nil
+	case listen != "" && errors.Is(err, web.ErrAuthRequired):
+		// Validate names web.listen, which said something else.
+		return fmt.Errorf("--listen %s: %w", listen, web.ErrAuthRequired)
 	}
-	return nil
+	return fmt.Errorf("web: %w", err)
 }
 
 // webConfig is the configuration's web section with its token read: once

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -32,6 +33,40 @@ func TestServeRefusesNonLoopbackWithoutAuth(t *testing.T) {
 	_, _, err = c.run("serve", "--config", conf)
 	if err == nil || !strings.Contains(err.Error(), conf+":5:11: web.listen: 0.0.0.0:8080 is not a loopback address") {
 		t.Fatalf("serve with web.listen 0.0.0.0:8080 and no auth: %v", err)
+	}
+}
+
+// TestListenFlagMistakes: a malformed --listen is a usage error (exit
+// status 2), as a bad --concurrency is, for serve and run alike; it exited
+// 1. An address beyond loopback without authentication is refused naming
+// --listen, which gave it, not web.listen. run refuses before it creates
+// the database.
+func TestListenFlagMistakes(t *testing.T) {
+	for _, cmd := range []string{"serve", "run"} {
+		for _, tc := range []struct {
+			listen string
+			want   string
+			code   int
+		}{
+			{"foo", `--listen: listen address "foo": want host:port, such as 127.0.0.1:8080`, 2},
+			{"127.0.0.1:99999", `--listen: listen address "127.0.0.1:99999": port "99999" is not a number from 0 to 65535`, 2},
+			{"0.0.0.0:0", "--listen 0.0.0.0:0: listening beyond loopback requires authentication: set web.auth (user and password_hash, or token_file)", 1},
+		} {
+			c := newCLI(t)
+			if cmd == "serve" {
+				c.mustRun("watches") // serve needs a database
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := run(ctx, []string{cmd, "--listen", tc.listen}, strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return c.env[k] })
+			cancel()
+			var stderr bytes.Buffer
+			if code := exitCode(err, &stderr); code != tc.code || err.Error() != tc.want {
+				t.Errorf("%s --listen %s: %v, exit status %d; want %q, %d", cmd, tc.listen, err, code, tc.want, tc.code)
+			}
+			if _, err := os.Stat(c.env["POLICYWATCH_DB"]); cmd == "run" && !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("run --listen %s created the database", tc.listen)
+			}
+		}
 	}
 }
 

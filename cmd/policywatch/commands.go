@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"runtime/debug"
@@ -32,6 +33,15 @@ func runCommand() *command {
 	}
 	return &command{
 		name: "run", args: "[--config FILE] [--db FILE] [--listen ADDR] [--concurrency N]", maxArgs: 0, createsDB: true, keepOnHangup: true,
+		// The secrets are read, and the web view's address and
+		// authentication checked, before the database is opened: a daemon
+		// that refuses to start leaves no new database behind.
+		preflight: func(_ context.Context, a *app, o any, _ []string) error {
+			if _, err := a.sendingNotifyConfig(); err != nil {
+				return err
+			}
+			return servePreflight(a, o.(*opts).listen)
+		},
 		short: "run the daemon: check every watch on its schedule",
 		long: `Runs until interrupted (SIGINT or SIGTERM). Each watch is checked on its
 schedule (settings.schedule, or the watch's own), with a small fixed offset
@@ -307,7 +317,7 @@ checked yet), and the watches no longer watched are listed too, with
 "retired": true.
 
 With --defaults, prints the built-in configuration as a YAML file instead:
-a starting point for your own.
+a starting point for your own (with --json or --all, a usage error).
 
 Examples:
   policywatch watches --all
@@ -323,6 +333,11 @@ Examples:
 		run: func(ctx context.Context, a *app, o any, _ []string) error {
 			opt := o.(*opts)
 			if opt.defaults {
+				// They are about the watches' history, which --defaults
+				// does not list: taken, they would seem to do something.
+				if opt.json || opt.all {
+					return usageError{msg: "watches --defaults prints the built-in configuration as YAML: --json and --all do not apply to it"}
+				}
 				return config.Defaults().WriteYAML(a.stdout)
 			}
 			summaries, err := a.db.Watches(ctx)
@@ -633,7 +648,8 @@ latest against the one first seen before it; with one, A against the one
 first seen before it; with two, A against B (A's lines marked -, B's +,
 in the order given). A and B are version numbers as 'policywatch history
 WATCH' lists them (v9 in 'policywatch events' is 9), or latest. On a
-terminal, changed words are highlighted in colour.
+terminal, changed words are highlighted in colour, unless NO_COLOR is set
+or TERM is dumb (--color always colours all the same).
 
 Examples:
   policywatch diff meta-privacy-policy
@@ -674,7 +690,7 @@ Examples:
 					return err
 				}
 			}
-			color := opt.color == "always" || (opt.color == "auto" && isTerminal(a.stdout))
+			color := colorOutput(opt.color, a.stdout, a.getenv)
 			// Made printable before they are compared: the diff's own
 			// colours are escape sequences, its lines the page's.
 			d := diff.Compute(printableLines(older.Text), printableLines(newer.Text), opt.context)
@@ -689,6 +705,20 @@ Examples:
 			})
 		},
 	}
+}
+
+// colorOutput says whether diff colours what it writes to w: always,
+// never, or (auto) on a terminal that has not asked for none — NO_COLOR
+// set to anything (no-color.org), or TERM=dumb, whose terminal shows the
+// escape sequences as text.
+func colorOutput(mode string, w io.Writer, getenv func(string) string) bool {
+	switch mode {
+	case "always":
+		return true
+	case "auto":
+		return isTerminal(w) && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	}
+	return false
 }
 
 // previousVersion is the version first seen before v.
@@ -718,7 +748,11 @@ func configCommand() *command {
 		long: `'policywatch config check' loads the configuration file named by --config
 (or POLICYWATCH_CONFIG; without either it is a usage error) and reports
 every problem with its file, line, column and field, then exits non-zero;
-or says what it would watch.
+or says what it would watch. It reads the secret files it names, and the
+secrets it leaves to the environment (POLICYWATCH_SMTP_PASSWORD for an
+SMTP username, POLICYWATCH_NOTIFY_SECRET) are looked for in config
+check's own, as the daemon looks in its own: run it with the daemon's
+environment (its EnvironmentFile) to check what the daemon will find.
 
 Example:
   policywatch config check --config policywatch.yaml`,
@@ -730,7 +764,7 @@ Example:
 			if path == "" {
 				return usageError{msg: "config check: name the file with --config FILE (or POLICYWATCH_CONFIG)"}
 			}
-			cfg, err := config.Load(path)
+			cfg, err := config.Load(path, a.getenv)
 			if err != nil {
 				return err
 			}

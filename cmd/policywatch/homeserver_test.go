@@ -136,7 +136,7 @@ func TestWatchesStatusAndRetired(t *testing.T) {
 	}
 
 	// The web view of the same database and configuration says the same.
-	cfg, err := config.Load(conf)
+	cfg, err := config.Load(conf, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -522,6 +522,61 @@ func TestRelativeDatabaseBesideTheConfiguration(t *testing.T) {
 	}
 }
 
+// TestNoHomeNoDefaultDatabase: without HOME and XDG_DATA_HOME (a system
+// unit without User=), the default database is refused with what to set;
+// it was policywatch.db in the current directory, / under systemd, and
+// another one for each directory a command ran in. Any database created
+// is named by its absolute path: "created a new database at
+// policywatch.db" said nothing of where.
+func TestNoHomeNoDefaultDatabase(t *testing.T) {
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	t.Setenv("HOME", "")
+	t.Setenv("XDG_DATA_HOME", "")
+	c := newCLI(t)
+	delete(c.env, "POLICYWATCH_DB")
+	delete(c.env, "XDG_DATA_HOME")
+	conf := writeConfig(t, "watches:\n  - name: a\n    url: https://example.org/\n")
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	const refusal = "no home directory to hold the default database (HOME and XDG_DATA_HOME are unset): set --db, POLICYWATCH_DB or settings.database"
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		config string
+		env    map[string]string
+		want   string // the error; "" for none
+		stderr string // what stderr says, "" for nothing
+	}{
+		{"watches, built-in configuration", []string{"watches"}, "", nil, refusal, ""},
+		{"events, a file without settings.database", []string{"events"}, conf, nil, refusal, ""},
+		{"check", []string{"check", "a"}, conf, nil, refusal, ""},
+		{"restore", []string{"restore", backup}, conf, nil, refusal, ""},
+		{"watches --defaults opens no database", []string{"watches", "--defaults"}, "", nil, "", ""},
+		{"--db relative", []string{"watches", "--db", "flag.db"}, conf, nil, "",
+			"policywatch: created a new database at " + filepath.Join(cwd, "flag.db") + " (from --db)\n"},
+		{"POLICYWATCH_DB relative", []string{"watches"}, conf, map[string]string{"POLICYWATCH_DB": "env.db"}, "",
+			"policywatch: created a new database at " + filepath.Join(cwd, "env.db") + " (from POLICYWATCH_DB)\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c.env["POLICYWATCH_CONFIG"] = tc.config
+			delete(c.env, "POLICYWATCH_DB")
+			for k, v := range tc.env {
+				c.env[k] = v
+			}
+			_, errOut, err := c.run(tc.args...)
+			if (err == nil) != (tc.want == "") || (err != nil && err.Error() != tc.want) {
+				t.Errorf("policywatch %s: %v, want %q", strings.Join(tc.args, " "), err, tc.want)
+			}
+			if errOut != tc.stderr {
+				t.Errorf("stderr %q, want %q", errOut, tc.stderr)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(cwd, "policywatch.db")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a database in the current directory: %v", err)
+	}
+}
+
 // TestConcurrencyAtLeastOne: --concurrency 0 or -3 used to be taken (as
 // 4, silently); it is a usage error.
 func TestConcurrencyAtLeastOne(t *testing.T) {

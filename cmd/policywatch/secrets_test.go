@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -116,5 +117,64 @@ func TestSecretFilesReadByTheCommandsThatNeedThem(t *testing.T) {
 	}
 	if _, _, err := c.run("digest", "--now"); err == nil || err.Error() != strings.Join(want[:2], "\n") {
 		t.Errorf("digest --now: %v\nwant:\n%s", err, strings.Join(want[:2], "\n"))
+	}
+}
+
+// TestConfigCheckRefusesWhatRunRefuses: a secret the configuration leaves
+// to the environment is looked for there by config check as by run, so
+// that a file config check passes does not stop the daemon at its start
+// (under systemd, a restart loop). run says it in the same words, at the
+// same line, and before it opens the database: it leaves none behind.
+func TestConfigCheckRefusesWhatRunRefuses(t *testing.T) {
+	page := newPolicyServer(t)
+	withUser := writeConfig(t, fmt.Sprintf(`web:
+  listen: 127.0.0.1:0
+watches:
+  - name: nimbus
+    url: %s/policy
+notify:
+  smtp:
+    host: 127.0.0.1
+    username: alerts
+    from: alerts@policywatch.example
+`, page.URL))
+	withoutUser := writeConfig(t, fmt.Sprintf("web:\n  listen: 127.0.0.1:0\nwatches:\n  - name: nimbus\n    url: %s/policy\n", page.URL))
+	noPassword := withUser + ":9:15: notify.smtp.username: is set, but there is no password: name its file with notify.smtp.password_file, or set POLICYWATCH_SMTP_PASSWORD in the environment policywatch runs with"
+	shortKey := withoutUser + ": POLICYWATCH_NOTIFY_SECRET: the key is shorter than 16 bytes; set a longer one (e.g. `openssl rand -hex 32`) (it is read because notify.secret_file is not set)"
+	for _, tc := range []struct {
+		name   string
+		config string
+		env    map[string]string
+		want   string // config check's and run's error; "": config check passes
+	}{
+		{"username without a password", withUser, nil, noPassword},
+		{"username, password in the environment", withUser, map[string]string{"POLICYWATCH_SMTP_PASSWORD": "hunter2"}, ""},
+		{"signing key too short", withoutUser, map[string]string{"POLICYWATCH_NOTIFY_SECRET": "short"}, shortKey},
+		{"signing key long enough", withoutUser, map[string]string{"POLICYWATCH_NOTIFY_SECRET": "0123456789abcdef"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCLI(t)
+			c.env["POLICYWATCH_CONFIG"] = tc.config
+			for k, v := range tc.env {
+				c.env[k] = v
+			}
+			_, _, err := c.run("config", "check")
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("config check: %v", err)
+				}
+				return
+			}
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("config check: %v\nwant: %s", err, tc.want)
+			}
+			_, _, err = c.run("run")
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("run: %v\nwant: %s", err, tc.want)
+			}
+			if _, err := os.Stat(c.env["POLICYWATCH_DB"]); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("run refused to start but left a database behind (%v)", err)
+			}
+		})
 	}
 }

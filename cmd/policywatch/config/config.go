@@ -14,6 +14,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -107,7 +108,10 @@ func DefaultSettings() Settings {
 // specification, $XDG_DATA_HOME/policywatch/policywatch.db when
 // XDG_DATA_HOME is set to an absolute path, else
 // ~/.local/share/policywatch/policywatch.db. When the home directory cannot
-// be determined either, it is policywatch.db in the working directory.
+// be determined either, there is none: "" (ErrNoDefaultDatabase). It was
+// policywatch.db in the working directory, which is / for a system unit
+// without User=, and another one for each cron job or shell: one history
+// each, none where the operator's commands looked.
 func DefaultDatabasePath() string {
 	const dir, file = "policywatch", "policywatch.db"
 	// The specification says a relative XDG_DATA_HOME is invalid and must be
@@ -117,10 +121,14 @@ func DefaultDatabasePath() string {
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return file
+		return ""
 	}
 	return filepath.Join(home, ".local", "share", dir, file)
 }
+
+// ErrNoDefaultDatabase is the refusal of a command that needs the default
+// database when DefaultDatabasePath has none.
+var ErrNoDefaultDatabase = errors.New("no home directory to hold the default database (HOME and XDG_DATA_HOME are unset): set --db, POLICYWATCH_DB or settings.database")
 
 // Defaults returns the built-in configuration used when there is no file:
 // the default settings and the built-in watch list.
@@ -147,9 +155,16 @@ func (s Settings) setWatchDefaults(w *monitor.Watch) {
 }
 
 // Load reads and parses the configuration file at path, and reads the
-// secret files it names to check them: what config check reports.
-func Load(path string) (*Config, error) {
-	return load(path, true)
+// secret files it names to check them: what config check reports. The
+// secrets the file leaves to the environment are looked for with getenv
+// as the daemon looks for them: an SMTP username without a password, or
+// a signing key too short, is reported here rather than found by the
+// daemon at its start.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	return load(path, true, getenv)
 }
 
 // LoadWithoutSecrets reads and parses the configuration file at path as
@@ -159,13 +174,13 @@ func Load(path string) (*Config, error) {
 // then, at the line that names it. A command that uses none (events,
 // watches) does not fail on a file it never reads.
 func LoadWithoutSecrets(path string) (*Config, error) {
-	return load(path, false)
+	return load(path, false, nil)
 }
 
-func load(path string, readSecrets bool) (*Config, error) {
+func load(path string, readSecrets bool, getenv func(string) string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read configuration: %w", err)
 	}
-	return parse(path, data, readSecrets)
+	return parse(path, data, readSecrets, getenv)
 }

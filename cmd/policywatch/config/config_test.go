@@ -29,7 +29,7 @@ func fixedHome(t *testing.T) {
 
 func TestLoadValid(t *testing.T) {
 	fixedHome(t)
-	cfg, err := Load("testdata/valid.yaml")
+	cfg, err := Load("testdata/valid.yaml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestLoadValid(t *testing.T) {
 
 func TestParseDefaultsResolved(t *testing.T) {
 	fixedHome(t)
-	cfg, err := Load("testdata/minimal.yaml")
+	cfg, err := Load("testdata/minimal.yaml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, in := range inputs {
 		t.Run(strings.TrimSuffix(filepath.Base(in), ".yaml"), func(t *testing.T) {
-			cfg, err := Load(in)
+			cfg, err := Load(in, nil)
 			var cerr *Error
 			if !errors.As(err, &cerr) {
 				t.Fatalf("Load = %+v, %v; want an *Error", cfg, err)
@@ -184,6 +184,8 @@ watches:
     schedule: "*/5 * *"
   - name: a
     url: example.org
+  - name: b
+    url: https://example.org:99999/policy
 `
 	_, err := Parse("p.yaml", []byte(src))
 	var cerr *Error
@@ -195,6 +197,7 @@ watches:
 		{"p.yaml", 6, 15, "watches[0].schedule", `invalid cron spec "*/5 * *": expected 5 fields, found 3`},
 		{"p.yaml", 7, 11, "watches[1].name", `duplicate name "a"; watches[0] at line 4 has it too`},
 		{"p.yaml", 8, 10, "watches[1].url", `URL "example.org" must be absolute, starting with https:// or http://`},
+		{"p.yaml", 10, 10, "watches[2].url", `URL "https://example.org:99999/policy": port 99999 is out of range 1-65535`},
 	}
 	if !reflect.DeepEqual(cerr.Problems, want) {
 		t.Errorf("problems:\n got %q\nwant %q", cerr.Problems, want)
@@ -226,7 +229,7 @@ func TestSingleStringSelect(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), nil)
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("err = %v, want fs.ErrNotExist", err)
 	}
@@ -298,7 +301,7 @@ func TestDefaultsGolden(t *testing.T) {
 
 func TestWriteYAMLRoundTrip(t *testing.T) {
 	fixedHome(t)
-	valid, err := Load("testdata/valid.yaml")
+	valid, err := Load("testdata/valid.yaml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,6 +398,10 @@ func TestDefaultDatabasePath(t *testing.T) {
 		{"no XDG_DATA_HOME", "", "/home/ann", "/home/ann/.local/share/policywatch/policywatch.db"},
 		// The XDG specification says to ignore a relative path.
 		{"relative XDG_DATA_HOME", "data", "/home/ann", "/home/ann/.local/share/policywatch/policywatch.db"},
+		// No home: no default, rather than one in whatever the current
+		// directory is.
+		{"no home", "", "", ""},
+		{"no home, relative XDG_DATA_HOME", "data", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("XDG_DATA_HOME", tc.xdg)
@@ -512,6 +519,12 @@ func TestSuggest(t *testing.T) {
 		{"x", ""},
 		{"ur", "url"},
 		{"nm", ""}, // two edits of a four-letter key is too many
+		// A swap of two adjacent letters is one edit.
+		{"nmae", "name"},
+		{"scheudle", "schedule"},
+		{"tiemout", "timeout"},
+		{"rul", "url"},
+		{"mane", ""}, // two substitutions, no swap
 	} {
 		if got := Suggest(tc.key, known); got != tc.want {
 			t.Errorf("Suggest(%q) = %q, want %q", tc.key, got, tc.want)
@@ -549,7 +562,7 @@ func loadFile(t *testing.T, content string) (*Config, error) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return Load(path)
+	return Load(path, nil)
 }
 
 // problems returns the problems of err, an *Error, without the file name.
@@ -647,6 +660,12 @@ func TestCheckURL(t *testing.T) {
 		{"example.org", `URL "example.org" must be absolute, starting with https:// or http://`},
 		{"example.org:8080/policy", `URL "example.org:8080/policy" must be absolute, starting with https:// or http://`},
 		{"https://example.org/policy ", `URL "https://example.org/policy " has white space before or after it`},
+		// url.Parse takes any digits as a port.
+		{"http://x.org:99999/", `URL "http://x.org:99999/": port 99999 is out of range 1-65535`},
+		{"http://x.org:0/", `URL "http://x.org:0/": port 0 is out of range 1-65535`},
+		{"https://x.org:65535/", ""},
+		{"https://x.org:1/", ""},
+		{"https://x.org:/", ""}, // an empty port is the scheme's
 	} {
 		if got := checkURL(c.url); got != c.want {
 			t.Errorf("checkURL(%q) = %q, want %q", c.url, got, c.want)
@@ -659,6 +678,7 @@ func TestCheckURL(t *testing.T) {
 		{"http://admin:s3cretpw@127.0.0.1:18082/policy", `URL "http://admin:xxxxx@127.0.0.1:18082/policy" holds a user name or password, which would be shown in logs, events, alerts and the web view; remove it and send the credentials as a header instead, e.g. headers: {Authorization: "Basic <base64 of user:password>"}`},
 		{"https://token@example.org/", `URL "https://token@example.org/" holds a user name or password`},
 		{"ftp://example.org/", `URL "ftp://example.org/": the scheme must be http or https, not ftp`},
+		{"http://admin:s3cretpw@x.org:99999/", `URL "http://admin:xxxxx@x.org:99999/": port 99999 is out of range 1-65535`},
 	} {
 		if got := checkWatchURL(c.url); !strings.HasPrefix(got, c.want) || (c.want == "") != (got == "") || strings.Contains(got, "s3cretpw") {
 			t.Errorf("checkWatchURL(%q) = %q, want %q", c.url, got, c.want)
@@ -724,7 +744,7 @@ func TestRelativeDatabaseIsBesideTheFile(t *testing.T) {
 		if err := os.WriteFile(path, []byte("settings:\n  database: "+c.database+"\n"+watches), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := Load(path)
+		cfg, err := Load(path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

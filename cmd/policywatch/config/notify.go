@@ -32,16 +32,17 @@ var (
 // NotifyConfigForSigning), nor by Parse unless it checks them for config
 // check.
 func (c *Config) NotifyConfig() (*notify.Config, error) {
-	nc, _, err := c.notifyConfig()
+	nc, _, err := c.notifyConfig(&parser{})
 	return nc, err
 }
 
 // NotifyConfigForSending is NotifyConfig with every secret read
 // (notify.Config.ResolveSecrets): what a command that sends needs. A
 // secret file that cannot be used is reported at the line that names it,
-// in the words of config check, every one at once.
+// in the words of config check, every one at once; so is an SMTP username
+// without a password, at the username's line.
 func (c *Config) NotifyConfigForSending(getenv func(string) string) (*notify.Config, error) {
-	return c.resolvedNotifyConfig((*notify.Config).ResolveSecrets, getenv)
+	return c.resolvedNotifyConfig((*notify.Config).ResolveSecrets, getenv, false)
 }
 
 // NotifyConfigForSigning is NotifyConfig with only the key that signs
@@ -49,12 +50,14 @@ func (c *Config) NotifyConfigForSending(getenv func(string) string) (*notify.Con
 // what a command that builds or serves messages but sends none needs. The
 // SMTP password and the webhooks' secrets are left unread.
 func (c *Config) NotifyConfigForSigning(getenv func(string) string) (*notify.Config, error) {
-	return c.resolvedNotifyConfig((*notify.Config).ResolveSigningKey, getenv)
+	return c.resolvedNotifyConfig((*notify.Config).ResolveSigningKey, getenv, true)
 }
 
-func (c *Config) notifyConfig() (*notify.Config, *parser, error) {
-	p := &parser{file: c.Path}
+// notifyConfig decodes the notify section with p, whose file it sets.
+func (c *Config) notifyConfig(p *parser) (*notify.Config, *parser, error) {
+	p.file = c.Path
 	nc := p.notify(c.Notify, c.Watches, filepath.Dir(c.Path))
+	p.envSigningKey()
 	if err := newError(p.problems); err != nil {
 		return nil, nil, err
 	}
@@ -63,9 +66,12 @@ func (c *Config) notifyConfig() (*notify.Config, *parser, error) {
 
 // resolvedNotifyConfig decodes the notify section and reads its secrets
 // with resolve, reporting a problem with a secret file as a Problem at the
-// value that names the file.
-func (c *Config) resolvedNotifyConfig(resolve func(*notify.Config, func(string) string) error, getenv func(string) string) (*notify.Config, error) {
-	nc, p, err := c.notifyConfig()
+// value that names the file. sendless: resolve reads no SMTP password.
+func (c *Config) resolvedNotifyConfig(resolve func(*notify.Config, func(string) string) error, getenv func(string) string, sendless bool) (*notify.Config, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	nc, p, err := c.notifyConfig(&parser{getenv: getenv, sendless: sendless})
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +152,18 @@ func (p *parser) notify(n *yaml.Node, watches []monitor.Watch, dir string) *noti
 	return nc
 }
 
+// envSigningKey checks the signing key of the environment, read when
+// notify.secret_file is not set (with or without a notify section), as
+// the daemon reads it. No line names it: the problem names the variable.
+func (p *parser) envSigningKey() {
+	if p.getenv == nil || p.secretNodes["notify.secret_file"] != nil {
+		return
+	}
+	if err := notify.CheckEnvSecret(p.getenv(notify.EnvNotifySecret), notify.MinSigningKey); err != nil {
+		p.report(nil, notify.EnvNotifySecret, "%v (it is read because notify.secret_file is not set)", err)
+	}
+}
+
 func (p *parser) smtp(n *yaml.Node, dir string) (*email.Config, string) {
 	const path = "notify.smtp"
 	if n.Kind != yaml.MappingNode {
@@ -210,6 +228,11 @@ func (p *parser) smtp(n *yaml.Node, dir string) (*email.Config, string) {
 	}
 	if userNode != nil && c.TLS == email.TLSNone {
 		p.report(userNode, field("username"), "authentication with tls: none would send the password in clear; use starttls or tls")
+	}
+	// The daemon refuses to start on this: said at the username's line
+	// (by config check first), not as a bare "notify.smtp" at the start.
+	if userNode != nil && !f["password_file"].set() && p.getenv != nil && !p.sendless && p.getenv(notify.EnvSMTPPassword) == "" {
+		p.report(userNode, field("username"), "is set, but there is no password: name its file with notify.smtp.password_file, or set %s in the environment policywatch runs with", notify.EnvSMTPPassword)
 	}
 	return c, passwordFile
 }

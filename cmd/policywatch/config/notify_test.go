@@ -213,7 +213,7 @@ func TestNotifySecretFiles(t *testing.T) {
 			if err := os.WriteFile(path, []byte(head+c.section), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cfg, err := Load(path)
+			cfg, err := Load(path, nil)
 			if c.want == nil {
 				if err != nil {
 					t.Fatal(err)
@@ -287,7 +287,7 @@ func TestNotifySecretsReadWhenNeeded(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "short-key"), []byte("hunter2\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, checked := Load(path)
+	_, checked := Load(path, nil)
 	want := problems(t, checked)
 	if len(want) != 2 {
 		t.Fatalf("Load: %v, want the two files", checked)
@@ -314,7 +314,7 @@ func TestNotifySecretsReadWhenNeeded(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "short-key"), []byte("0123456789abcdef0123\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(path); err != nil {
+	if _, err := Load(path, nil); err != nil {
 		t.Errorf("Load of a file only another user can read: %v", err)
 	}
 	_, err = cfg.NotifyConfigForSending(nil)
@@ -369,5 +369,16 @@ func TestDigestScheduleMonday(t *testing.T) {
 		if w := got.DigestScheduleWarning(); w != tc.want {
 			t.Errorf("%q: warning\n got %q\nwant %q", tc.spec, w, tc.want)
 		}
+	}
+}
+
+// TestNotifyKeyTransposed: a key with two letters swapped gets its "did
+// you mean", as a missing letter does; notify.smtp.hots got the list of
+// keys.
+func TestNotifyKeyTransposed(t *testing.T) {
+	_, err := notifyConfig(t, "notify:\n  smtp:\n    hots: smtp.example.org\n    from: a@example.org\n")
+	want := `policywatch.yaml:8:5: notify.smtp.hots: unknown key; did you mean "host"?`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want %s", err, want)
 	}
 }

@@ -31,15 +31,18 @@ var (
 
 // Parse reads a configuration from data; path names the file in problems
 // and becomes Config.Path. The secret files the configuration names are
-// read to check them, as config check reports them. When the configuration
+// read to check them, as config check reports them; the environment is not
+// looked at (Load with a getenv is config check's). When the configuration
 // is not valid, the error is an *Error listing every problem.
 func Parse(path string, data []byte) (*Config, error) {
-	return parse(path, data, true)
+	return parse(path, data, true, nil)
 }
 
-// parse is Parse; readSecrets says whether the secret files are read.
-func parse(path string, data []byte, readSecrets bool) (*Config, error) {
-	p := &parser{file: path, readSecrets: readSecrets}
+// parse is Parse; readSecrets says whether the secret files are read,
+// getenv (nil: none) the environment the secrets left out of the file are
+// checked in.
+func parse(path string, data []byte, readSecrets bool, getenv func(string) string) (*Config, error) {
+	p := &parser{file: path, readSecrets: readSecrets, getenv: getenv}
 	cfg := p.parse(data)
 	if cfg != nil {
 		p.web(cfg.Web, filepath.Dir(path))
@@ -65,6 +68,14 @@ type parser struct {
 	// secretNodes are the values naming secret files, by field, so that a
 	// problem found when a command reads one is reported where it is named.
 	secretNodes map[string]*yaml.Node
+	// getenv, when set, is the environment of the command the
+	// configuration is checked for (config check, run): a secret the file
+	// leaves to it is checked there, as the file's are, so that config
+	// check refuses what would stop the daemon. nil: not looked at.
+	getenv func(string) string
+	// sendless: the command sends nothing (serve, digest --dry-run), so it
+	// reads no SMTP password and a username without one is no fault.
+	sendless bool
 }
 
 // report records a problem at node n (nil: no position).
@@ -227,6 +238,7 @@ func (p *parser) parse(data []byte) *Config {
 	// (notify.go, web.go, taxonomy.go); their problems are reported with the
 	// rest.
 	p.notify(cfg.Notify, cfg.Watches, filepath.Dir(p.file))
+	p.envSigningKey()
 	cfg.TaxonomyEntries = p.taxonomy(cfg.Taxonomy)
 	return cfg
 }

@@ -25,9 +25,13 @@ func Suggest(key string, known []string) string {
 	return best
 }
 
-// editDistance is the Levenshtein distance between a and b, in bytes: keys
-// are ASCII.
+// editDistance is the optimal string alignment distance between a and b,
+// in bytes (keys are ASCII): Levenshtein's insertions, deletions and
+// substitutions, and a swap of two adjacent letters as one edit, the
+// commonest typing slip ("hots" for host was two edits, too many for a
+// four-letter key).
 func editDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1) // row i-2, for swaps
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -41,8 +45,11 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }

@@ -160,6 +160,15 @@ func checkURL(raw string) string {
 	if u.Host == "" {
 		return fmt.Sprintf("URL %q has no host", raw)
 	}
+	// url.Parse takes any digits as a port (":99999"): the check would
+	// fail at every fetch instead, as a fetch error, never at load time as
+	// web.listen and smtp.port do. Redacted: a watch's URL must not show
+	// its credentials even where it is refused for something else.
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("URL %q: port %s is out of range 1-65535", u.Redacted(), port)
+		}
+	}
 	if strings.TrimSpace(raw) != raw {
 		return fmt.Sprintf("URL %q has white space before or after it", raw)
 	}

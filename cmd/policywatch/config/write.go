@@ -105,7 +105,12 @@ func settingsNode(s Settings) (*yaml.Node, error) {
 		return nil, fmt.Errorf("log level %v cannot be written; use debug, info, warn or error", s.LogLevel)
 	}
 	n := &yaml.Node{Kind: yaml.MappingNode}
-	add(n, "database", "SQLite file that keeps the history; a relative path is relative to this\nfile's folder.", str(s.Database))
+	// Without a home directory there is no default to write: a key left
+	// empty would make the file invalid, one left out is refused, with
+	// what to set, by the command that needs the database.
+	if s.Database != "" {
+		add(n, "database", "SQLite file that keeps the history; a relative path is relative to this\nfile's folder.", str(s.Database))
+	}
 	add(n, "schedule", "Default schedule of watches: a cron spec (minute hour day-of-month month\nday-of-week) or @every 6h, @hourly, @daily, @weekly.", str(s.Schedule))
 	add(n, "user_agent", "User-Agent of every request; say how to reach you.", str(s.UserAgent))
 	add(n, "host_interval", "Minimum time between two requests to one host; 0 disables.", str(s.HostInterval.String()))

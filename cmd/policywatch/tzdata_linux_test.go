@@ -1,0 +1,77 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestScheduleTimeZonesBuiltIn: a CRON_TZ= schedule (a watch's, the
+// digests') is accepted by the binary on a host without tzdata — a
+// scratch or distroless image, a NAS — as on the one it was built on: the
+// time zones are built in (time/tzdata). config check and run refused the
+// file there ("unknown time zone Europe/Paris"). The host's zone files are
+// hidden by mounting empty folders over them in a mount namespace of the
+// binary's own; where one cannot be made, that case is skipped, and the
+// cases left show only that ZONEINFO naming nothing breaks nothing.
+func TestScheduleTimeZonesBuiltIn(t *testing.T) {
+	bin := policywatchBinary(t)
+	dir := t.TempDir()
+	conf := writeConfig(t, `settings:
+  database: `+filepath.Join(dir, "tz.db")+`
+watches:
+  - name: a
+    url: https://example.org/
+    schedule: "CRON_TZ=Europe/Paris 0 8 * * *"
+notify:
+  digest_schedule: "CRON_TZ=America/New_York 0 8 * * *"
+`)
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Where the time package looks for zone files on Linux, and the Go
+	// tree's zoneinfo.zip, which it reads last.
+	zoneDirs := []string{"/usr/share/zoneinfo", "/usr/share/lib/zoneinfo", "/usr/lib/locale/TZ", "/etc/zoneinfo",
+		filepath.Join(strings.TrimSpace(string(out)), "lib", "time")}
+	var hide []string
+	for _, d := range zoneDirs {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			hide = append(hide, "mount -t tmpfs none "+d)
+		}
+	}
+	hidden := func(args ...string) *exec.Cmd {
+		script := strings.Join(append(hide, `exec "$@"`), " && ")
+		return exec.Command("unshare", append([]string{"--mount", "--map-root-user", "sh", "-ec", script, "sh"}, args...)...)
+	}
+	for _, tc := range []struct {
+		name    string
+		zoneEnv string // ZONEINFO
+		hide    bool   // the host's zone files hidden
+	}{
+		{"ZONEINFO naming no file", filepath.Join(dir, "none.zip"), false},
+		{"ZONEINFO an empty folder", t.TempDir(), false},
+		{"no zone files on the host", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(bin, "config", "check", "--config", conf)
+			if tc.hide {
+				if err := hidden("true").Run(); err != nil {
+					t.Skipf("no mount namespace to hide the host's zone files in: %v", err)
+				}
+				// The namespace hides them indeed: Europe/Paris is nowhere.
+				if out, err := hidden("sh", "-c", "! ls /usr/share/zoneinfo/Europe/Paris 2>/dev/null").CombinedOutput(); err != nil {
+					t.Fatalf("the zone files are not hidden: %v %s", err, out)
+				}
+				cmd = hidden(bin, "config", "check", "--config", conf)
+			}
+			cmd.Env = append(os.Environ(), "ZONEINFO="+tc.zoneEnv, "TZ=UTC", "POLICYWATCH_CONFIG=", "POLICYWATCH_DB=")
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), ": ok, 1 watch") {
+				t.Errorf("config check of CRON_TZ schedules: %v\n%s", err, out)
+			}
+		})
+	}
+}
