@@ -3,46 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"unsafe"
 )
-
-// openPTY opens a pseudo-terminal and returns its two ends: what a
-// command writes to tty reads back from terminal, and isTerminal(tty) is
-// true, as for a person at a terminal.
-func openPTY(t *testing.T) (terminal, tty *os.File) {
-	t.Helper()
-	terminal, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminal here: %v", err)
-	}
-	t.Cleanup(func() { terminal.Close() })
-	var unlock int32
-	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, terminal.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); errno != 0 {
-		t.Fatalf("unlock the pseudo-terminal: %v", errno)
-	}
-	var n uint32
-	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, terminal.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); errno != 0 {
-		t.Fatalf("pseudo-terminal number: %v", errno)
-	}
-	tty, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return terminal, tty
-}
 
 // runOnTerminal runs policywatch in-process with its stderr on a
 // pseudo-terminal, and returns its stdout and what the terminal showed.
 func (c *cli) runOnTerminal(args ...string) (stdout, shown string, err error) {
 	c.t.Helper()
-	terminal, tty := openPTY(c.t)
+	tty, terminal := openPTY(c.t)
 	var screen bytes.Buffer
 	read := make(chan struct{})
 	go func() {
