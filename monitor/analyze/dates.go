@@ -41,6 +41,42 @@ var (
 	spanISO    = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
 )
 
+// A range's start, right before the date that ends it: "26-", "14 April
+// – ", "from 14 April to ", "du 14 avril au ", "between the 14th and ".
+// Word connectors need the word that opens the range, or "to" and "and"
+// would join anything to a date.
+var (
+	rangeStartDay = `(?:(?:` + weekdayEN + `|` + weekdayFR + `),?\s+)?(?:\d{1,2}(?:st|nd|rd|th|er)?(?:\s+(?:of\s+)?(?:` + monthEN + `|` + monthFR + `))?|(?:` +
+		monthEN + `|` + monthFR + `)\s+\d{1,2}(?:st|nd|rd|th)?)(?:,?\s+\d{4})?`
+	rangeOpener    = `\b(?:from|between|du|entre)\s+(?:the\s+|le\s+)?`
+	rangeStartDash = regexp.MustCompile(`(?i)(?:` + rangeOpener + `)?` + rangeStartDay + `\s*[-–—]\s*$`)
+	rangeStartWord = regexp.MustCompile(`(?i)` + rangeOpener + rangeStartDay + `\s+(?:to|until|till|through|and|au|et|jusqu'au|jusqu’au)\s+(?:the\s+|le\s+)?$`)
+)
+
+const (
+	weekdayEN = `(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?`
+	weekdayFR = `(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)`
+)
+
+// rangeStart returns where the start of a range ends before at the end of
+// s, -1 for none, and whether a word opened it ("from", "du"), which makes
+// it a period rather than two days.
+func rangeStart(s, lang string) (int, bool) {
+	if s == "" || !strings.ContainsAny(s, "0123456789") {
+		return -1, false
+	}
+	if loc := rangeStartWord.FindStringIndex(s); loc != nil {
+		return loc[0], true
+	}
+	if loc := rangeStartDash.FindStringIndex(s); loc != nil {
+		opened := rangeOpenerRe.MatchString(s[loc[0]:])
+		return loc[0], opened
+	}
+	return -1, false
+}
+
+var rangeOpenerRe = regexp.MustCompile(`(?i)^` + rangeOpener)
+
 type spanShape int
 
 const (
@@ -387,8 +423,9 @@ func (t *Taxonomy) beforeCues(words []string, lang string, cues []roleCue) []rol
 	cues = cues[:0]
 	t.before.find(words, lang, func(m match) {
 		gap := 0
-		for _, w := range words[m.end:] {
-			if !t.isFiller(w, lang) {
+		rest := words[m.end:]
+		for i, w := range rest {
+			if !t.isFiller(w, lang) && !isClockWord(rest, i) {
 				gap++
 			}
 		}
@@ -406,6 +443,57 @@ func (t *Taxonomy) beforeCues(words []string, lang string, cues []roleCue) []rol
 		return a.role - b.role
 	})
 	return cues
+}
+
+// isClockWord reports whether words[i] is part of a time of day written
+// between a cue and its date ("until 11:59 pm on", "jusqu'à 23h59 le",
+// "23 h 59"): a deadline is often given to the minute, and the time must
+// not part the cue from its date. A lone number is no time: "by 2 26 May"
+// is nothing a policy writes, but a number next to minutes, "h" or
+// "am/pm" is one.
+func isClockWord(words []string, i int) bool {
+	w := words[i]
+	if clockWord.MatchString(w) {
+		return true
+	}
+	if !isNumber(w, 2) {
+		return w == "h" && i > 0 && isNumber(words[i-1], 2)
+	}
+	next := func(j int) string {
+		if j < len(words) {
+			return words[j]
+		}
+		return ""
+	}
+	prev := ""
+	if i > 0 {
+		prev = words[i-1]
+	}
+	switch {
+	case isNumber(next(i+1), 2) && len(next(i+1)) == 2, next(i+1) == "h", clockSuffix[next(i+1)]:
+		return true // the hour
+	case len(w) == 2 && (isNumber(prev, 2) || prev == "h"):
+		return true // the minutes
+	}
+	return false
+}
+
+// clockWord is a time folded into one word: "23h59", "5pm", "11am".
+var clockWord = regexp.MustCompile(`^\d{1,2}(?:h\d{0,2}|am|pm)$`)
+
+var clockSuffix = map[string]bool{"am": true, "pm": true}
+
+// isNumber reports whether w is 1 to n digits.
+func isNumber(w string, n int) bool {
+	if w == "" || len(w) > n {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if !isDigit(w[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *Taxonomy) isFiller(w, lang string) bool {

@@ -69,6 +69,23 @@ type sheetBuilder struct {
 	sectionIDs  []int // entry indexes the heading mentions
 	sectionRole int   // role of an "anywhere" cue in the heading, -1 none
 
+	// What a deadline's statement may take its objection from besides its
+	// own words (see satisfies): the headings above it, the statement
+	// before it, and the lead-in of the list it is an item of. "You have
+	// the right to object. The deadline is 26 May 2025." and "You can
+	// object:\n- until 26 May 2025" name the objection one statement away.
+	headingIDs [6][]int // by heading level
+	prevIDs    []int    // the statement before, under the same heading
+	leadInIDs  []int    // the ids of the lead-in paragraph (leadIn)
+	lineIDs    []int    // the ids read so far in the block being read
+	inItem     bool     // the block being read is a list item that follows leadIn
+	// label is the text a date that opens its cell or line takes its role
+	// from: the cell before in a table row ("Effective date | 26 May
+	// 2025"), or a short line ending with a colon ("Effective date:").
+	label     string
+	lineLabel string // the label the next line may take
+	context   []int  // prevIDs, lineIDs and leadInIDs, as read sets them for satisfies
+
 	// Whether a purpose counts depends on its context, which may come after
 	// it (a lead-in naming a purpose before a list of data), so statements
 	// are kept as candidates and settled in finish.
@@ -169,10 +186,12 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		return
 	}
 	line := text[start:end]
+	lineLabel := b.lineLabel
+	b.lineLabel = ""
 	if level := headingLevel(line); level > 0 {
 		// A heading cell of a table row keeps the row's separators.
 		title := strings.Trim(line[level:], " |")
-		b.heading(title)
+		b.heading(title, level)
 		b.useHeading(title)
 		return
 	}
@@ -180,15 +199,23 @@ func (b *sheetBuilder) line(text string, start, end int) {
 	if item {
 		start += 2
 	}
+	b.inItem = item && b.leadIn >= 0
+	b.lineIDs = b.lineIDs[:0]
 	// A table row is one block whose cells are read apart.
 	b.block = b.block[:0]
 	blockHasData := false
 	cells := 0
+	prevCell := ""
 	for cellStart := start; cellStart <= end; cells++ {
 		cellEnd := end
 		if i := strings.Index(text[cellStart:end], " | "); i >= 0 {
 			cellEnd = cellStart + i
 		}
+		b.label = lineLabel
+		if cells > 0 {
+			b.label = labelText(prevCell)
+		}
+		prevCell = text[cellStart:cellEnd]
 		b.spans = splitSentences(text[cellStart:cellEnd], b.spans[:0])
 		for _, sp := range b.spans {
 			sn := b.read(text, cellStart+sp.start, cellStart+sp.end)
@@ -197,6 +224,10 @@ func (b *sheetBuilder) line(text string, start, end int) {
 			b.block = append(b.block, sn)
 		}
 		cellStart = cellEnd + len(" | ")
+	}
+	b.label = ""
+	if !item && strings.HasSuffix(line, ":") {
+		b.lineLabel = labelText(line)
 	}
 	if !item && b.isLabel(line) {
 		// Its dates are read; it states nothing, and leads into nothing.
@@ -221,7 +252,25 @@ func (b *sheetBuilder) line(text string, start, end int) {
 	}
 	if !item {
 		b.leadIn, b.leadInOwn, b.leadInColon = block, blockHasData, strings.HasSuffix(line, ":")
+		b.leadInIDs = append(b.leadInIDs[:0], b.lineIDs...)
 	}
+}
+
+// maxLabelTextWords is the most words a cell or a line ending with a colon
+// may have to be the label of the date that follows it: "Effective date",
+// "Date limite pour vous opposer".
+const maxLabelTextWords = 6
+
+// labelText returns s if it is short enough to be a date's label, "".
+func labelText(s string) string {
+	s = strings.TrimSpace(s)
+	words := 0
+	for range strings.FieldsSeq(s) {
+		if words++; words > maxLabelTextWords {
+			return ""
+		}
+	}
+	return s
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
@@ -238,7 +287,7 @@ func headingLevel(line string) int {
 	return n
 }
 
-func (b *sheetBuilder) heading(title string) {
+func (b *sheetBuilder) heading(title string, level int) {
 	b.section = title
 	words := b.f.fold(title)
 	b.sectionIDs = b.sectionIDs[:0]
@@ -249,6 +298,11 @@ func (b *sheetBuilder) heading(title string) {
 	})
 	b.sectionRole = b.t.anywhereRole(words, b.lang)
 	b.leadIn = -1
+	b.headingIDs[level-1] = append(b.headingIDs[level-1][:0], b.sectionIDs...)
+	for l := level; l < len(b.headingIDs); l++ {
+		b.headingIDs[l] = b.headingIDs[l][:0]
+	}
+	b.prevIDs = b.prevIDs[:0]
 }
 
 // read matches the sentence text[start:end] against the taxonomy and finds
@@ -281,6 +335,11 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	if len(sn.entries) >= 2 {
 		sn.pairs = b.statedUses(s, words, sn.entries)
 	}
+	b.context = b.context[:0]
+	b.context = append(append(b.context, b.prevIDs...), b.lineIDs...)
+	if b.inItem {
+		b.context = append(b.context, b.leadInIDs...)
+	}
 	if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
 		// The statement before in the same block (line) may announce an
 		// update whose date this one gives.
@@ -292,6 +351,8 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		// fold (of the text before each date) overwrites.
 		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang))
 	}
+	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
+	b.lineIDs = append(b.lineIDs, sn.entries...)
 	return sn
 }
 
@@ -306,7 +367,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int) {
 	// Whether prev announces an update is read when an effective date
 	// asks, once: most statements with a date have none.
 	prevRead := prev == ""
-	prevEnd := 0
+	prevEnd, prevFrom := 0, 0
 	for _, sp := range findDateSpans(s, b.lang, maxDates-len(b.pendingDates), &b.yearWindows) {
 		role := RoleOther
 		if fallback >= 0 {
@@ -314,12 +375,32 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int) {
 		}
 		// Cues end within a few words of the date: the text just before it
 		// is enough, however long the statement.
-		b.cues = b.t.beforeCues(b.f.fold(s[max(prevEnd, sp.start-cueLookBehind):sp.start]), b.lang, b.cues)
+		from, cueEnd := max(prevEnd, sp.start-cueLookBehind), sp.start
+		// The end of a range takes the cue before the range: "until 26-27
+		// May 2025", "from 14 April to 26 May 2025".
+		behind := max(0, sp.start-cueLookBehind)
+		rs, opened := rangeStart(s[behind:sp.start], b.lang)
+		inRange, startIsDate := rs >= 0, false
+		if inRange {
+			cueEnd = behind + rs
+			if cueEnd < prevEnd {
+				from, startIsDate = prevFrom, true // the range's start is the date before
+			}
+			from = min(from, cueEnd)
+		}
+		words := b.f.fold(s[from:cueEnd])
+		if b.label != "" && prevEnd == 0 && sp.start <= yearLookBehind && len(b.f.fold(s[:sp.start])) == 0 {
+			// "Effective date | 26 May 2025": the date opens its cell or
+			// line, and the label before it says what it is.
+			words = b.f.fold(b.label)
+		}
+		b.cues = b.t.beforeCues(words, b.lang, b.cues)
+		cued := false
 		for _, c := range b.cues {
 			if !b.satisfies(c.role, entries) {
 				continue
 			}
-			role = b.t.roles[c.role].Role
+			role, cued = b.t.roles[c.role].Role, true
 			// "We'll soon be updating our policy, effective 26 June", "We
 			// are updating our Privacy Policy. The new policy takes effect
 			// on 27 May 2025.": the effective date of an announced update
@@ -335,10 +416,26 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int) {
 			}
 			break
 		}
+		if inRange {
+			// A period to object in ("You can object from 14 April to 26
+			// May 2025") ends at its deadline; a period with no cue and no
+			// objection binds nobody. Its start is no deadline, and no
+			// "from" of an upcoming change either: the range took the word.
+			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) {
+				role = RoleDeadline
+			}
+			if startIsDate {
+				startRole := role
+				if startRole == RoleDeadline {
+					startRole = RoleOther
+				}
+				b.pendingDates[len(b.pendingDates)-1].role = startRole
+			}
+		}
 		b.pendingDates = append(b.pendingDates, pendingDate{
 			text: s[sp.start:sp.end], span: sp, role: role, quote: s, sect: b.section,
 		})
-		prevEnd = sp.end
+		prevEnd, prevFrom = sp.end, from
 	}
 	if len(b.pendingDates) >= maxDates || b.yearWindows <= 0 {
 		b.sheet.Truncated = true
@@ -354,8 +451,13 @@ func (b *sheetBuilder) satisfies(r int, entries []int) bool {
 		return true
 	}
 	for _, i := range req {
-		if slices.Contains(entries, i) || slices.Contains(b.sectionIDs, i) {
+		if slices.Contains(entries, i) || slices.Contains(b.context, i) {
 			return true
+		}
+		for _, ids := range b.headingIDs {
+			if slices.Contains(ids, i) {
+				return true
+			}
 		}
 	}
 	return false
