@@ -113,6 +113,11 @@ type DateFact struct {
 	Text    string   `json:"text"` // as written: "27 mai 2025"
 	Quote   string   `json:"quote"`
 	Section string   `json:"section,omitempty"`
+	// YearInferred says the text gave a day and month only ("until 27
+	// May") and the year is the nearest full date's in its paragraph, else
+	// the version's effective or last-updated date's. With no year to
+	// infer, Date is --MM-DD (ISO 8601 without a year).
+	YearInferred bool `json:"year_inferred,omitempty"`
 }
 
 // Severity ranks an analysis; the values match monitor.Severity.

@@ -522,6 +522,10 @@ func HumanDate(iso string) string {
 	if t, err := time.Parse("2006-01", iso); err == nil {
 		return t.Format("Jan 2006")
 	}
+	// A day and month whose year no date of the policy gave.
+	if t, err := time.Parse("--01-02", iso); err == nil {
+		return t.Format("2 Jan")
+	}
 	return iso
 }
 

@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -39,6 +41,12 @@ var (
 	// "27/05/2025", "15. 07. 2019", "01-11-2024".
 	spanDigits = regexp.MustCompile(`\b(\d{1,2})\s?[./-]\s?(\d{1,2})\s?[./-]\s?\d{4}\b`)
 	spanISO    = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+
+	// A day and month without a year: "27 May", "May 27th", "1er juin".
+	// Read only where a role cue touches them or their statement names an
+	// objection (see findDates): "27 May" in prose binds nobody.
+	spanDayMonthEN = regexp.MustCompile(`(?i)\b(?:\d{1,2}` + ordinalEN + `\s+(?:of\s+)?` + monthEN + `|` + monthEN + `\s+\d{1,2}` + ordinalEN + `)\b`)
+	spanDayMonthFR = regexp.MustCompile(`(?i)\b(?:1er|\d{1,2})\s+` + monthFR + `\b`)
 )
 
 // A range's start, right before the date that ends it: "26-", "14 April
@@ -62,17 +70,59 @@ const (
 // s, -1 for none, and whether a word opened it ("from", "du"), which makes
 // it a period rather than two days.
 func rangeStart(s, lang string) (int, bool) {
-	if s == "" || !strings.ContainsAny(s, "0123456789") {
-		return -1, false
+	// The longest start ("between Wednesday, 14th of September 2025 and
+	// the ") fits; and most dates have no range before them, which a look
+	// at the last word tells without the patterns.
+	s = s[max(0, len(s)-rangeLookBehind):]
+	dash, word := rangeConnector(s)
+	if word && hasRangeOpener(s) {
+		if loc := rangeStartWord.FindStringIndex(s); loc != nil {
+			return loc[0], true
+		}
 	}
-	if loc := rangeStartWord.FindStringIndex(s); loc != nil {
-		return loc[0], true
+	if !dash {
+		return -1, false
 	}
 	if loc := rangeStartDash.FindStringIndex(s); loc != nil {
 		opened := rangeOpenerRe.MatchString(s[loc[0]:])
 		return loc[0], opened
 	}
 	return -1, false
+}
+
+const rangeLookBehind = 80
+
+// rangeConnector reports whether s ends with what joins a range's start to
+// its end: a dash, or a word such as "to", "au", "and" (then "the", "le").
+func rangeConnector(s string) (dash, word bool) {
+	s = strings.TrimRight(s, " ")
+	if strings.HasSuffix(s, "-") || strings.HasSuffix(s, "–") || strings.HasSuffix(s, "—") {
+		return true, false
+	}
+	for range 2 {
+		i := strings.LastIndexByte(s, ' ')
+		switch w := strings.ToLower(s[i+1:]); w {
+		case "to", "until", "till", "through", "and", "au", "et", "jusqu'au", "jusqu’au":
+			return false, true
+		case "the", "le":
+			s = strings.TrimRight(s[:max(i, 0)], " ")
+			continue
+		}
+		return false, false
+	}
+	return false, false
+}
+
+// hasRangeOpener reports whether s holds a word that opens a range, which
+// a range joined by a word needs.
+func hasRangeOpener(s string) bool {
+	s = strings.ToLower(s)
+	for _, w := range []string{"from ", "between ", "du ", "entre "} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 var rangeOpenerRe = regexp.MustCompile(`(?i)^` + rangeOpener)
@@ -83,6 +133,7 @@ const (
 	shapeMonthName spanShape = iota
 	shapeDigits
 	shapeISO
+	shapeDayMonth // no year: read as --MM-DD, its year inferred in finish
 )
 
 // dateSpan is a piece of a statement that looks like a date.
@@ -219,6 +270,87 @@ func windowSpans(s, lang string) []dateSpan {
 	return kept
 }
 
+// dayMonthSpans returns the spans of s that are a day and month without a
+// year and overlap none of spans (the dates with one), in order.
+func dayMonthSpans(s, lang string, spans []dateSpan) []dateSpan {
+	var out []dateSpan
+	add := func(re *regexp.Regexp, spanLang string) {
+		for _, m := range re.FindAllStringIndex(s, maxDates) {
+			if spanLang == "en" && !englishMonthFirst(s[m[0]:m[1]]) {
+				continue
+			}
+			overlaps := slices.ContainsFunc(spans, func(sp dateSpan) bool { return m[0] < sp.end && sp.start < m[1] })
+			if !overlaps {
+				out = append(out, dateSpan{start: m[0], end: m[1], shape: shapeDayMonth, lang: spanLang})
+			}
+		}
+	}
+	if lang == "" || lang == "en" {
+		add(spanDayMonthEN, "en")
+	}
+	if lang == "" || lang == "fr" {
+		add(spanDayMonthFR, "fr")
+	}
+	slices.SortFunc(out, func(a, b dateSpan) int { return a.start - b.start })
+	// Of overlapping spans (English and French both read "27 mai"… only
+	// one does; "1er" cannot be English) keep the first.
+	kept := out[:0]
+	for _, sp := range out {
+		if len(kept) > 0 && sp.start < kept[len(kept)-1].end {
+			continue
+		}
+		kept = append(kept, sp)
+	}
+	return kept
+}
+
+// englishMonthFirst reports whether an English day-and-month span writes its
+// month with a capital, as English always does: "you may 3 times" is no
+// date.
+func englishMonthFirst(span string) bool {
+	for f := range strings.FieldsSeq(span) {
+		if c := f[0]; !isDigit(c) && !strings.EqualFold(f, "of") {
+			return 'A' <= c && c <= 'Z'
+		}
+	}
+	return false
+}
+
+// hasDayMonth reports whether folded words hold a month name next to a day
+// number in a language read: the cheap test before dayMonthSpans.
+func (r *dateReader) hasDayMonth(words []string, lang string) bool {
+	names := r.anyMonth
+	if lang != "" {
+		names = r.months[lang]
+	}
+	for i, w := range words {
+		if len(w) < 3 || len(w) > 9 || isDigit(w[0]) || names[w] == 0 {
+			continue
+		}
+		if i > 0 && dayWord(words[i-1]) || i > 1 && words[i-1] == "of" && dayWord(words[i-2]) || i+1 < len(words) && dayWord(words[i+1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// dayWord reports whether a folded word is a day of the month: "27",
+// "27th", "1er".
+func dayWord(w string) bool {
+	n := 0
+	for n < len(w) && isDigit(w[n]) {
+		n++
+	}
+	if n == 0 || n > 2 {
+		return false
+	}
+	switch w[n:] {
+	case "", "st", "nd", "rd", "th", "er":
+		return true
+	}
+	return false
+}
+
 // dateReader reads date spans into ISO dates. The span patterns above
 // only spot dates; reading captures the day, month and year of a span and
 // looks the month name up in month tables derived from monday's locale
@@ -226,11 +358,16 @@ func windowSpans(s, lang string) []dateSpan {
 // agree with a maintained source. It holds only read-only maps, so it is
 // safe for concurrent use.
 type dateReader struct {
-	months map[string]map[string]time.Month // language → folded name → month
+	months   map[string]map[string]time.Month // language → folded name → month
+	anyMonth map[string]time.Month            // every language's names (the month is one of them)
 }
 
 func newDateReader() *dateReader {
-	return &dateReader{months: monthTables()}
+	r := &dateReader{months: monthTables(), anyMonth: map[string]time.Month{}}
+	for _, names := range r.months {
+		maps.Copy(r.anyMonth, names)
+	}
+	return r
 }
 
 // monthLocales are the monday locales whose month names the span patterns
@@ -309,7 +446,14 @@ var (
 		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<year>\d{4})$`),
 	}
 	// "27 mai 2025", "1er janvier 2024", "Juillet 2026".
-	readFR     = []*regexp.Regexp{regexp.MustCompile(`(?i)^(?:(?P<day>\d{1,2})(?:er)?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
+	readFR       = []*regexp.Regexp{regexp.MustCompile(`(?i)^(?:(?P<day>\d{1,2})(?:er)?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
+	readDayMonth = map[string][]*regexp.Regexp{
+		"en": {
+			regexp.MustCompile(`(?i)^(?P<day>\d{1,2})` + ordinalEN + `\s+(?:of\s+)?(?P<month>` + monthEN + `)$`),
+			regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<day>\d{1,2})` + ordinalEN + `$`),
+		},
+		"fr": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})(?:er)?\s+(?P<month>` + monthFR + `)$`)},
+	}
 	readDigits = regexp.MustCompile(`^(?P<first>\d{1,2})\s?[./-]\s?(?P<second>\d{1,2})\s?[./-]\s?(?P<year>\d{4})$`)
 )
 
@@ -353,6 +497,23 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 			return time.Date(year, month, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 		}
 		day, _ = strconv.Atoi(parts["day"])
+	case shapeDayMonth:
+		var parts map[string]string
+		for _, re := range readDayMonth[sp.lang] {
+			if parts = submatches(re, text); parts != nil {
+				break
+			}
+		}
+		if parts == nil {
+			return ""
+		}
+		month = r.months[sp.lang][foldName(parts["month"])]
+		day, _ = strconv.Atoi(parts["day"])
+		// A leap year, so that 29 February stands until its year is known.
+		if t := time.Date(2024, month, day, 0, 0, 0, 0, time.UTC); month == 0 || t.Month() != month || t.Day() != day {
+			return ""
+		}
+		return fmt.Sprintf("--%02d-%02d", month, day)
 	case shapeDigits:
 		parts := submatches(readDigits, text)
 		if parts == nil {
@@ -525,4 +686,65 @@ func (t *Taxonomy) anywhereRole(words []string, lang string) int {
 		}
 	})
 	return role
+}
+
+// inferYears gives the dates read without a year (--MM-DD) the year of the
+// nearest full date in their line, else of the version's effective date,
+// else of its last-updated date; a deadline or upcoming date is after the
+// date it is reckoned from ("Effective 15 December 2025 … until 15
+// January" is 2026). A date with no year to take keeps none: it is not
+// given one it may not have.
+func inferYears(dates []DateFact, places []datePlace) {
+	anchor := -1
+	for _, role := range []DateRole{RoleEffective, RoleUpdated} {
+		if anchor < 0 {
+			anchor = slices.IndexFunc(dates, func(d DateFact) bool { return d.Role == role && len(d.Date) == len(time.DateOnly) })
+		}
+	}
+	for i := range dates {
+		d := &dates[i]
+		if !strings.HasPrefix(d.Date, "--") {
+			continue
+		}
+		ref, dist := -1, 0
+		for j, o := range dates {
+			if places[j].line != places[i].line || len(o.Date) != len(time.DateOnly) {
+				continue
+			}
+			if k := abs(places[j].pos - places[i].pos); ref < 0 || k < dist {
+				ref, dist = j, k
+			}
+		}
+		if ref < 0 && anchor >= 0 {
+			ref = anchor
+		}
+		if ref < 0 {
+			continue
+		}
+		r, err := time.Parse(time.DateOnly, dates[ref].Date)
+		if err != nil {
+			continue
+		}
+		year := r.Year()
+		md := d.Date[2:] // "05-27"
+		forward := d.Role == RoleDeadline || d.Role == RoleUpcoming
+		if forward && places[ref].pos <= places[i].pos && md < dates[ref].Date[5:] {
+			year++
+		}
+		iso := fmt.Sprintf("%04d-%s", year, md)
+		if _, err := time.Parse(time.DateOnly, iso); err != nil {
+			continue // 29 February of a year without one
+		}
+		d.Date, d.YearInferred = iso, true
+	}
+}
+
+// datePlace is where a date of a sheet stands: its line and offset.
+type datePlace struct{ line, pos int }
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

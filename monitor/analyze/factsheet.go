@@ -13,12 +13,13 @@ import (
 // far larger is read only this far.
 const (
 	maxTextBytes      = 4 << 20
-	maxStatementBytes = 2000     // longer statements are quoted cut
-	maxDates          = 200      // date spans parsed per version
-	maxLinks          = 5000     // links placed in the text per version
-	cueLookBehind     = 200      // bytes before a date searched for its role
-	linkSearchWindow  = 64 << 10 // how far ahead a link's text is looked for
-	maxLabelWords     = 4        // a paragraph that is a link's text this short is a label (see isLabel)
+	maxStatementBytes = 2000      // longer statements are quoted cut
+	maxDates          = 200       // date spans parsed per version
+	maxLinks          = 5000      // links placed in the text per version
+	cueLookBehind     = 200       // bytes before a date searched for its role
+	maxDayMonthBytes  = 256 << 10 // statements searched for dates without a year, per version
+	linkSearchWindow  = 64 << 10  // how far ahead a link's text is looked for
+	maxLabelWords     = 4         // a paragraph that is a link's text this short is a label (see isLabel)
 )
 
 // FactSheet reads one version's readable text (monitor/extract's format)
@@ -27,7 +28,7 @@ const (
 // document order; the objection forms among them are kept with the
 // statements about the right to object that hold them.
 func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet {
-	b := sheetBuilder{t: t, lang: t.knownLang(lang), langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows,
+	b := sheetBuilder{t: t, lang: t.knownLang(lang), langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows, dayMonthBytes: maxDayMonthBytes,
 		minors: -1, lead: leadIn{at: noSpan}}
 	if i, ok := t.byID["minors"]; ok && t.entries[i].Kind == KindCategory {
 		b.minors = i
@@ -85,6 +86,11 @@ type sheetBuilder struct {
 	label     string
 	lineLabel string // the label the next line may take
 	context   []int  // prevIDs, lineIDs and leadInIDs, as read sets them for satisfies
+	lineNo    int    // lines read, for the dates of one block
+	// dayMonthBytes is how much more text may be searched for dates
+	// without a year, which have no year to find them by.
+	dayMonthBytes int
+	stmtStart     int // offset of the statement being read
 
 	// Whether a purpose counts depends on its context, which may come after
 	// it (a lead-in naming a purpose before a list of data), so statements
@@ -140,6 +146,8 @@ type pendingDate struct {
 	role  DateRole
 	quote string
 	sect  string
+	line  int // the line (block) it stands in
+	pos   int // its offset in the text
 }
 
 // PlacedLink is a link whose text was found in a text at [Start, End).
@@ -186,6 +194,7 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		return
 	}
 	line := text[start:end]
+	b.lineNo++
 	lineLabel := b.lineLabel
 	b.lineLabel = ""
 	if level := headingLevel(line); level > 0 {
@@ -340,7 +349,16 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	if b.inItem {
 		b.context = append(b.context, b.leadInIDs...)
 	}
-	if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
+	// A day and month without a year is looked for only where a number
+	// stands beside a month name among the words.
+	dayMonth := len(b.pendingDates) < maxDates && b.t.dates.hasDayMonth(words, b.lang)
+	if dayMonth && len(s) > b.dayMonthBytes {
+		dayMonth, b.sheet.Truncated = false, true
+	}
+	if dayMonth {
+		b.dayMonthBytes -= len(s)
+	}
+	if dayMonth || nextYear(s, 0) >= 0 && b.yearWindows > 0 {
 		// The statement before in the same block (line) may announce an
 		// update whose date this one gives.
 		prev := ""
@@ -349,7 +367,8 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		}
 		// The "anywhere" cues need the statement's words, which the next
 		// fold (of the text before each date) overwrites.
-		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang))
+		b.stmtStart = start
+		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth)
 	}
 	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
 	b.lineIDs = append(b.lineIDs, sn.entries...)
@@ -358,7 +377,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 
 // findDates finds the dates of statement s and gives each its role. prev
 // is the statement before s in its block, "" when s is the first.
-func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int) {
+func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, dayMonth bool) {
 	fallback := stmtRole
 	if fallback < 0 {
 		fallback = b.sectionRole
@@ -368,7 +387,13 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int) {
 	// asks, once: most statements with a date have none.
 	prevRead := prev == ""
 	prevEnd, prevFrom := 0, 0
-	for _, sp := range findDateSpans(s, b.lang, maxDates-len(b.pendingDates), &b.yearWindows) {
+	spans := findDateSpans(s, b.lang, maxDates-len(b.pendingDates), &b.yearWindows)
+	if dayMonth {
+		spans = append(spans, dayMonthSpans(s, b.lang, spans)...)
+		slices.SortFunc(spans, func(a, b dateSpan) int { return a.start - b.start })
+		spans = spans[:min(len(spans), maxDates-len(b.pendingDates))]
+	}
+	for _, sp := range spans {
 		role := RoleOther
 		if fallback >= 0 {
 			role = b.t.roles[fallback].Role
@@ -416,6 +441,9 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int) {
 			}
 			break
 		}
+		if sp.shape == shapeDayMonth && !cued && !b.namesObjection(entries) {
+			continue // "27 May" in prose
+		}
 		if inRange {
 			// A period to object in ("You can object from 14 April to 26
 			// May 2025") ends at its deadline; a period with no cue and no
@@ -429,17 +457,37 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int) {
 				if startRole == RoleDeadline {
 					startRole = RoleOther
 				}
-				b.pendingDates[len(b.pendingDates)-1].role = startRole
+				last := len(b.pendingDates) - 1
+				b.pendingDates[last].role = startRole
+				if b.pendingDates[last].span.shape == shapeDayMonth && startRole == RoleOther && !b.namesObjection(entries) {
+					// Read for the "from" the range took from it.
+					b.pendingDates = b.pendingDates[:last]
+				}
 			}
 		}
 		b.pendingDates = append(b.pendingDates, pendingDate{
 			text: s[sp.start:sp.end], span: sp, role: role, quote: s, sect: b.section,
+			line: b.lineNo, pos: b.stmtStart + sp.start,
 		})
 		prevEnd, prevFrom = sp.end, from
 	}
 	if len(b.pendingDates) >= maxDates || b.yearWindows <= 0 {
 		b.sheet.Truncated = true
 	}
+}
+
+// namesObjection reports whether a statement mentioning entries names
+// what a deadline is for (objecting, withdrawing consent).
+func (b *sheetBuilder) namesObjection(entries []int) bool {
+	if b.t.deadline < 0 {
+		return false
+	}
+	for _, i := range b.t.requires[b.t.deadline] {
+		if slices.Contains(entries, i) {
+			return true
+		}
+	}
+	return false
 }
 
 // satisfies reports whether a statement mentioning entries, under the
@@ -617,6 +665,7 @@ func (b *sheetBuilder) finish() *FactSheet {
 		}
 	}
 	parsed := map[string]string{}
+	var places []datePlace
 	for _, p := range b.pendingDates {
 		key := p.text + "\x00" + p.span.lang + "\x00" + strconv.Itoa(int(p.span.order))
 		iso, seen := parsed[key]
@@ -628,7 +677,9 @@ func (b *sheetBuilder) finish() *FactSheet {
 			continue
 		}
 		sh.Dates = append(sh.Dates, DateFact{Role: p.role, Date: iso, Text: p.text, Quote: truncate(p.quote, maxStatementBytes), Section: p.sect})
+		places = append(places, datePlace{line: p.line, pos: p.pos})
 	}
+	inferYears(sh.Dates, places)
 	ages := map[int]bool{}
 	for _, st := range sh.Statements {
 		if !slices.Contains(st.IDs, "minors") {
