@@ -76,10 +76,11 @@ type sheetBuilder struct {
 	// the right to object. The deadline is 26 May 2025." and "You can
 	// object:\n- until 26 May 2025" name the objection one statement away.
 	headingIDs [6][]int // by heading level
-	prevIDs    []int    // the statement before, under the same heading
-	leadInIDs  []int    // the ids of the lead-in paragraph (leadIn)
-	lineIDs    []int    // the ids read so far in the block being read
-	inItem     bool     // the block being read is a list item that follows leadIn
+	titles     [6]string
+	prevIDs    []int // the statement before, under the same heading
+	leadInIDs  []int // the ids of the lead-in paragraph (leadIn)
+	lineIDs    []int // the ids read so far in the block being read
+	inItem     bool  // the block being read is a list item that follows leadIn
 	// label is the text a date that opens its cell or line takes its role
 	// from: the cell before in a table row ("Effective date | 26 May
 	// 2025"), or a short line ending with a colon ("Effective date:").
@@ -91,6 +92,7 @@ type sheetBuilder struct {
 	// without a year, which have no year to find them by.
 	dayMonthBytes int
 	stmtStart     int // offset of the statement being read
+	lineStart     int // offset of the line being read
 
 	// Whether a purpose counts depends on its context, which may come after
 	// it (a lead-in naming a purpose before a list of data), so statements
@@ -195,12 +197,14 @@ func (b *sheetBuilder) line(text string, start, end int) {
 	}
 	line := text[start:end]
 	b.lineNo++
+	b.lineStart = start
 	lineLabel := b.lineLabel
 	b.lineLabel = ""
 	if level := headingLevel(line); level > 0 {
 		// A heading cell of a table row keeps the row's separators.
 		title := strings.Trim(line[level:], " |")
 		b.heading(title, level)
+		b.headingDates(text, title, level)
 		b.useHeading(title)
 		return
 	}
@@ -308,10 +312,35 @@ func (b *sheetBuilder) heading(title string, level int) {
 	b.sectionRole = b.t.anywhereRole(words, b.lang)
 	b.leadIn = -1
 	b.headingIDs[level-1] = append(b.headingIDs[level-1][:0], b.sectionIDs...)
+	b.titles[level-1] = title
 	for l := level; l < len(b.headingIDs); l++ {
 		b.headingIDs[l] = b.headingIDs[l][:0]
+		b.titles[l] = ""
 	}
 	b.prevIDs = b.prevIDs[:0]
+}
+
+// headingDates reads the dates of a heading's title, the statement of its
+// own: "## Last updated: May 20, 2025", "### En vigueur le 27 mai 2025".
+// Its role comes from its own words (heading set sectionRole and the ids
+// it names); its section is the heading above it.
+func (b *sheetBuilder) headingDates(text, title string, level int) {
+	dayMonth := len(b.pendingDates) < maxDates && len(title) <= b.dayMonthBytes && b.t.dates.hasDayMonth(b.f.fold(title), b.lang)
+	if !dayMonth && (nextYear(title, 0) < 0 || b.yearWindows <= 0) {
+		return
+	}
+	if dayMonth {
+		b.dayMonthBytes -= len(title)
+	}
+	parent := ""
+	for l := level - 2; l >= 0 && parent == ""; l-- {
+		parent = b.titles[l]
+	}
+	b.section, b.context, b.label = parent, b.context[:0], ""
+	// title is a substring of text: its offset places its dates.
+	b.stmtStart = strings.Index(text[b.lineStart:], title) + b.lineStart
+	b.findDates(title, "", b.sectionIDs, b.sectionRole, dayMonth)
+	b.section = title
 }
 
 // read matches the sentence text[start:end] against the taxonomy and finds
