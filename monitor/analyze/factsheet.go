@@ -143,13 +143,14 @@ type candidate struct {
 }
 
 type pendingDate struct {
-	text  string
-	span  dateSpan
-	role  DateRole
-	quote string
-	sect  string
-	line  int // the line (block) it stands in
-	pos   int // its offset in the text
+	text    string
+	span    dateSpan
+	role    DateRole
+	quote   string
+	sect    string
+	line    int // the line (block) it stands in
+	pos     int // its offset in the text
+	subject string
 }
 
 // PlacedLink is a link whose text was found in a text at [Start, End).
@@ -416,6 +417,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 	// asks, once: most statements with a date have none.
 	prevRead := prev == ""
 	prevEnd, prevFrom := 0, 0
+	var subject *string
 	spans := findDateSpans(s, b.lang, maxDates-len(b.pendingDates), &b.yearWindows)
 	if dayMonth {
 		spans = append(spans, dayMonthSpans(s, b.lang, spans)...)
@@ -494,15 +496,33 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 				}
 			}
 		}
+		if subject == nil {
+			subject = b.subject(entries)
+		}
 		b.pendingDates = append(b.pendingDates, pendingDate{
 			text: s[sp.start:sp.end], span: sp, role: role, quote: s, sect: b.section,
-			line: b.lineNo, pos: b.stmtStart + sp.start,
+			line: b.lineNo, pos: b.stmtStart + sp.start, subject: *subject,
 		})
 		prevEnd, prevFrom = sp.end, from
 	}
 	if len(b.pendingDates) >= maxDates || b.yearWindows <= 0 {
 		b.sheet.Truncated = true
 	}
+}
+
+// subject returns the English labels of the purposes and data a statement
+// mentioning entries names, in taxonomy order: what its dates are about.
+// Purposes count whether or not data is named beside them: "You can object
+// to AI training until 26 May 2025" is about AI training.
+func (b *sheetBuilder) subject(entries []int) *string {
+	var labels []string
+	for _, i := range entries {
+		if e := &b.t.entries[i]; e.Kind != KindRight {
+			labels = append(labels, b.t.Label(e.ID, "en"))
+		}
+	}
+	s := strings.Join(labels, ", ")
+	return &s
 }
 
 // namesObjection reports whether a statement mentioning entries names
@@ -705,7 +725,8 @@ func (b *sheetBuilder) finish() *FactSheet {
 		if iso == "" {
 			continue
 		}
-		sh.Dates = append(sh.Dates, DateFact{Role: p.role, Date: iso, Text: p.text, Quote: truncate(p.quote, maxStatementBytes), Section: p.sect})
+		sh.Dates = append(sh.Dates, DateFact{Role: p.role, Date: iso, Text: p.text, Quote: truncate(p.quote, maxStatementBytes), Section: p.sect,
+			subject: p.subject})
 		places = append(places, datePlace{line: p.line, pos: p.pos})
 	}
 	inferYears(sh.Dates, places)
