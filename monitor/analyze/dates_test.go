@@ -170,6 +170,12 @@ func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
 		{"en", "From 4 April 2026, we will use your public posts to train AI.", []DateRole{RoleUpcoming}},
 		{"fr", "Ces modifications entreront en vigueur le 3 mars 2026.", []DateRole{RoleUpcoming}},
 		{"fr", "À partir du 4 avril 2026, nous utiliserons vos publications publiques pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+		{"en", "We'll start using your public information on 26 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We will begin training our AI models on 26 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We will start to use your public posts on 26 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "Training will begin on 26 May 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous commencerons à utiliser vos informations publiques le 26 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "L'entraînement commencera le 26 mai 2025.", []DateRole{RoleUpcoming}},
 		// An update announced in the sentence before, in the same
 		// paragraph, makes the effective date the upcoming one; so does
 		// "the new policy" or "the updated policy" (Meta, April 2025: "We

@@ -137,3 +137,12 @@ func equalRoles(a, b []DateRole) bool {
 	}
 	return true
 }
+
+// The day a new use starts is announced: moved, it is an upcoming date
+// moved, not a date of no role (info).
+func TestStartOfUseMoved(t *testing.T) {
+	checkDateMoves(t, reportBase, []dateMove{
+		{line: "We'll start using your public information on DATE.", old: "26 May 2025", new: "27 May 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
+		{lang: "fr", line: "Nous commencerons à utiliser vos informations publiques le DATE.", old: "26 mai 2025", new: "27 mai 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
+	})
+}
