@@ -524,13 +524,14 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 		year, _ = strconv.Atoi(parts["year"])
 		// The numbers say the order when one of them cannot be a month
 		// ("27/05" is day first); otherwise the language does: month
-		// first in English, day first in French and by default.
+		// first in American English, day first in British, Irish or any
+		// other English, in French and by default.
 		switch {
 		case sp.order == dayFirst:
 			day, month = first, time.Month(second)
 		case sp.order == monthFirst:
 			month, day = time.Month(first), second
-		case lang == "en":
+		case usEnglish(lang):
 			month, day = time.Month(first), second
 		default:
 			day, month = first, time.Month(second)
@@ -545,6 +546,20 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 		return ""
 	}
 	return t.Format(time.DateOnly)
+}
+
+// usEnglish reports whether a language tag ("en", "en-US", "en-GB") writes
+// digit dates month first: English with no region, as policywatch read
+// every English text before a watch's region reached it, or the United
+// States'. Meta's EU pages are en-GB or en-IE, where 04/07/2025 is 4 July.
+func usEnglish(tag string) bool {
+	tag = strings.ToLower(tag)
+	if baseLang(tag) != "en" {
+		return false
+	}
+	region := strings.TrimPrefix(strings.TrimPrefix(tag, "en"), "-")
+	region = strings.TrimPrefix(region, "_")
+	return region == "" || region == "us" || strings.HasPrefix(region, "us-") || strings.HasPrefix(region, "us_")
 }
 
 // submatches returns the named groups of re's match of s (a group that did

@@ -244,3 +244,34 @@ func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
 		}
 	}
 }
+
+// An ambiguous digit date is read in the order of the language's region:
+// month first in American English (and English with no region), day first
+// in any other English and in French.
+func TestDigitDateOrderFollowsRegion(t *testing.T) {
+	tests := []struct{ lang, want string }{
+		{"en", "2025-04-07"},
+		{"en-US", "2025-04-07"},
+		{"en_us", "2025-04-07"},
+		{"en-GB", "2025-07-04"},
+		{"en-IE", "2025-07-04"},
+		{"en-AU", "2025-07-04"},
+		{"en-NZ", "2025-07-04"},
+		{"en-IN", "2025-07-04"},
+		{"en-gb", "2025-07-04"},
+		{"fr-FR", "2025-07-04"},
+		{"", "2025-07-04"}, // no language given, none told by the words: day first, the default
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		sh := tx.FactSheet("Effective 04/07/2025.", tt.lang, nil)
+		if len(sh.Dates) != 1 || sh.Dates[0].Date != tt.want {
+			t.Errorf("%q: dates %+v, want %s", tt.lang, sh.Dates, tt.want)
+		}
+	}
+	// The date moves as written, in the region's order.
+	a := Compare(tx.FactSheet("Effective 04/07/2025.", "en-GB", nil), tx.FactSheet("Effective 05/07/2025.", "en-GB", nil))
+	if a.Summary != "Effective date 4 Jul 2025 → 5 Jul 2025." {
+		t.Errorf("en-GB: %q", a.Summary)
+	}
+}

@@ -24,11 +24,13 @@ const (
 
 // FactSheet reads one version's readable text (monitor/extract's format)
 // in lang ("en", "fr", "fr-FR"; "" or a language the taxonomy lacks: every
-// language) and returns what it says. links are the version's links in
+// language) and returns what it says. lang's region orders ambiguous digit
+// dates: 04/07/2025 is 7 April in "en" and "en-US", 4 July in "en-GB",
+// "en-IE" or any other English. links are the version's links in
 // document order; the objection forms among them are kept with the
 // statements about the right to object that hold them.
 func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet {
-	b := sheetBuilder{t: t, lang: t.knownLang(lang), langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows, dayMonthBytes: maxDayMonthBytes,
+	b := sheetBuilder{t: t, lang: t.knownLang(lang), tag: strings.TrimSpace(lang), langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows, dayMonthBytes: maxDayMonthBytes,
 		minors: -1, lead: leadIn{at: noSpan}}
 	if i, ok := t.byID["minors"]; ok && t.entries[i].Kind == KindCategory {
 		b.minors = i
@@ -59,6 +61,7 @@ func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet 
 type sheetBuilder struct {
 	t     *Taxonomy
 	lang  string // "" reads every language
+	tag   string // the language as given, region and all: the order of digit dates
 	sheet FactSheet
 	f     folder
 	forms []PlacedLink // objection-form links, by position in the text
@@ -715,11 +718,17 @@ func (b *sheetBuilder) finish() *FactSheet {
 	}
 	parsed := map[string]string{}
 	var places []datePlace
+	// The region of the language given orders digit dates ("en-GB": day
+	// first), when the text is read in that language.
+	digitLang := sh.Language
+	if baseLang(b.tag) == sh.Language {
+		digitLang = b.tag
+	}
 	for _, p := range b.pendingDates {
 		key := p.text + "\x00" + p.span.lang + "\x00" + strconv.Itoa(int(p.span.order))
 		iso, seen := parsed[key]
 		if !seen {
-			iso = b.t.dates.parse(p.text, p.span, sh.Language)
+			iso = b.t.dates.parse(p.text, p.span, digitLang)
 			parsed[key] = iso
 		}
 		if iso == "" {
