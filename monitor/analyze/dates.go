@@ -33,14 +33,21 @@ const (
 )
 
 var (
-	// "May 27, 2025", "27 May 2025", "4 January, 2022", "1st of June 2024", "July 2026".
+	// "May 27, 2025", "27 May 2025", "4 January, 2022", "1st of June 2024",
+	// "July 2026", "May 26-27, 2025" (a range: its last day, which a cue
+	// before it is about, as for "26-27 May 2025").
 	spanEN = regexp.MustCompile(`(?i)\b(?:\d{1,2}` + ordinalEN + `\s+(?:of\s+)?` + monthEN + `,?\s+\d{4}|` +
+		monthEN + `\s+\d{1,2}` + ordinalEN + `\s*[-–]\s*\d{1,2}` + ordinalEN + `,?\s+\d{4}|` +
 		monthEN + `\s+\d{1,2}` + ordinalEN + `,?\s+\d{4}|` + monthEN + `\s+\d{4})\b`)
 	// "27 mai 2025", "1er janvier 2024", "Juillet 2026".
 	spanFR = regexp.MustCompile(`(?i)\b(?:(?:1er|\d{1,2})\s+)?` + monthFR + `\s+\d{4}\b`)
 	// "27/05/2025", "15. 07. 2019", "01-11-2024".
 	spanDigits = regexp.MustCompile(`\b(\d{1,2})\s?[./-]\s?(\d{1,2})\s?[./-]\s?\d{4}\b`)
-	spanISO    = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+	// "2025-05-27", and year first with slashes or dots: "2025/05/27".
+	spanISO = regexp.MustCompile(`\b(?:\d{4}-\d{2}-\d{2}|\d{4}/\d{1,2}/\d{1,2}|\d{4}\.\d{1,2}\.\d{1,2})\b`)
+	// "27/05/25": a two-digit year, read only where a role cue touches it
+	// (see findDates); elsewhere it is as likely a score or a version.
+	spanShortYear = regexp.MustCompile(`\b(\d{1,2})[./-](\d{1,2})[./-]\d{2}\b`)
 
 	// A day and month without a year: "27 May", "May 27th", "1er juin".
 	// Read only where a role cue touches them or their statement names an
@@ -133,7 +140,8 @@ const (
 	shapeMonthName spanShape = iota
 	shapeDigits
 	shapeISO
-	shapeDayMonth // no year: read as --MM-DD, its year inferred in finish
+	shapeDayMonth  // no year: read as --MM-DD, its year inferred in finish
+	shapeShortYear // "27/05/25", read as shapeDigits
 )
 
 // dateSpan is a piece of a statement that looks like a date.
@@ -304,6 +312,42 @@ func dayMonthSpans(s, lang string, spans []dateSpan) []dateSpan {
 	return kept
 }
 
+// shortYearSpans returns the spans of s that are digit dates with a
+// two-digit year and overlap none of spans, in order.
+func shortYearSpans(s string, spans []dateSpan) []dateSpan {
+	var out []dateSpan
+	for _, m := range spanShortYear.FindAllStringSubmatchIndex(s, maxDates) {
+		if slices.ContainsFunc(spans, func(sp dateSpan) bool { return m[0] < sp.end && sp.start < m[1] }) {
+			continue
+		}
+		sp := dateSpan{start: m[0], end: m[1], shape: shapeShortYear}
+		a, _ := strconv.Atoi(s[m[2]:m[3]])
+		b, _ := strconv.Atoi(s[m[4]:m[5]])
+		switch {
+		case a > 12 && b <= 12:
+			sp.order = dayFirst
+		case b > 12 && a <= 12:
+			sp.order = monthFirst
+		case a > 12 && b > 12:
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
+}
+
+// hasShortYearDate reports whether folded words hold three numbers of one
+// or two digits in a row, the last of two: the cheap test before
+// shortYearSpans.
+func hasShortYearDate(words []string) bool {
+	for i := 2; i < len(words); i++ {
+		if len(words[i]) == 2 && isNumber(words[i], 2) && isNumber(words[i-1], 2) && isNumber(words[i-2], 2) {
+			return true
+		}
+	}
+	return false
+}
+
 // englishMonthFirst reports whether an English day-and-month span writes its
 // month with a capital, as English always does: "you may 3 times" is no
 // date.
@@ -440,6 +484,8 @@ var (
 	readEN = []*regexp.Regexp{
 		// "27 May 2025", "4 January, 2022", "1st of June 2024".
 		regexp.MustCompile(`(?i)^(?P<day>\d{1,2})` + ordinalEN + `\s+(?:of\s+)?(?P<month>` + monthEN + `),?\s+(?P<year>\d{4})$`),
+		// "May 26-27, 2025": the range's end.
+		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+\d{1,2}` + ordinalEN + `\s*[-–]\s*(?P<day>\d{1,2})` + ordinalEN + `,?\s+(?P<year>\d{4})$`),
 		// "May 27, 2025", "Sept. 7, 2023".
 		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<day>\d{1,2})` + ordinalEN + `,?\s+(?P<year>\d{4})$`),
 		// "July 2026".
@@ -454,7 +500,8 @@ var (
 		},
 		"fr": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})(?:er)?\s+(?P<month>` + monthFR + `)$`)},
 	}
-	readDigits = regexp.MustCompile(`^(?P<first>\d{1,2})\s?[./-]\s?(?P<second>\d{1,2})\s?[./-]\s?(?P<year>\d{4})$`)
+	readDigits = regexp.MustCompile(`^(?P<first>\d{1,2})\s?[./-]\s?(?P<second>\d{1,2})\s?[./-]\s?(?P<year>\d{4}|\d{2})$`)
+	readYMD    = regexp.MustCompile(`^(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})$`)
 )
 
 // parse returns the ISO form of span (2025-05-27, or 2025-05 without a
@@ -465,11 +512,14 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 	var month time.Month
 	switch sp.shape {
 	case shapeISO:
-		t, err := time.Parse(time.DateOnly, text)
-		if err != nil || !plausibleYear(t.Year()) {
+		parts := submatches(readYMD, text)
+		if parts == nil {
 			return ""
 		}
-		return t.Format(time.DateOnly)
+		year, _ = strconv.Atoi(parts["year"])
+		m, _ := strconv.Atoi(parts["month"])
+		day, _ = strconv.Atoi(parts["day"])
+		month = time.Month(m)
 	case shapeMonthName:
 		patterns := readFR
 		if sp.lang == "en" {
@@ -514,7 +564,7 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 			return ""
 		}
 		return fmt.Sprintf("--%02d-%02d", month, day)
-	case shapeDigits:
+	case shapeDigits, shapeShortYear:
 		parts := submatches(readDigits, text)
 		if parts == nil {
 			return ""
@@ -522,6 +572,9 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 		first, _ := strconv.Atoi(parts["first"])
 		second, _ := strconv.Atoi(parts["second"])
 		year, _ = strconv.Atoi(parts["year"])
+		if len(parts["year"]) == 2 {
+			year += 2000 // a policy's "25" is 2025; 1990s policies wrote the year whole
+		}
 		// The numbers say the order when one of them cannot be a month
 		// ("27/05" is day first); otherwise the language does: month
 		// first in American English, day first in British, Irish or any

@@ -275,3 +275,41 @@ func TestDigitDateOrderFollowsRegion(t *testing.T) {
 		t.Errorf("en-GB: %q", a.Summary)
 	}
 }
+
+// Year-first dates with slashes, US ranges and two-digit years (these only
+// where a role cue touches them).
+func TestOtherDateFormats(t *testing.T) {
+	tests := []struct {
+		lang, text string
+		want       []string // role=date of each date
+	}{
+		{"en", "Effective 2025/05/27.", []string{"effective=2025-05-27"}},
+		{"fr", "En vigueur le 2025/5/7.", []string{"effective=2025-05-07"}},
+		{"en", "Effective 2025.05.27.", []string{"effective=2025-05-27"}},
+		{"en", "Our report of 2025/05/27 is online.", []string{"other=2025-05-27"}},
+		{"en", "Effective 2025/02/30.", nil},
+		{"en", "You can object until May 26-27, 2025.", []string{"deadline=2025-05-27"}},
+		{"en", "You can object until May 26th–27th, 2025.", []string{"deadline=2025-05-27"}},
+		{"fr", "Date d'effet : 27/05/25.", []string{"effective=2025-05-27"}},
+		{"en", "You can object until 27/05/25.", []string{"deadline=2025-05-27"}},
+		{"en-GB", "Effective 04/07/25.", []string{"effective=2025-07-04"}},
+		{"en", "Effective 04/07/25.", []string{"effective=2025-04-07"}},
+		// Without a cue a two-digit year is no date.
+		{"en", "The score was 27/05/25 in the survey.", nil},
+		{"en", "You can object. Version 1.2.25 of the app fixed it.", nil},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		var got []string
+		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
+			got = append(got, string(d.Role)+"="+d.Date)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s %q: %v, want %v", tt.lang, tt.text, got, tt.want)
+		}
+	}
+	a := Compare(tx.FactSheet("Effective 2025/04/07.", "en", nil), tx.FactSheet("Effective 2025/05/27.", "en", nil))
+	if a.Summary != "Effective date 7 Apr 2025 → 27 May 2025." {
+		t.Errorf("2025/04/07 → 2025/05/27: %q", a.Summary)
+	}
+}

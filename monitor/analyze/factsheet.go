@@ -329,7 +329,8 @@ func (b *sheetBuilder) heading(title string, level int) {
 // Its role comes from its own words (heading set sectionRole and the ids
 // it names); its section is the heading above it.
 func (b *sheetBuilder) headingDates(text, title string, level int) {
-	dayMonth := len(b.pendingDates) < maxDates && len(title) <= b.dayMonthBytes && b.t.dates.hasDayMonth(b.f.fold(title), b.lang)
+	words := b.f.fold(title)
+	dayMonth := len(b.pendingDates) < maxDates && len(title) <= b.dayMonthBytes && (b.t.dates.hasDayMonth(words, b.lang) || hasShortYearDate(words))
 	if !dayMonth && (nextYear(title, 0) < 0 || b.yearWindows <= 0) {
 		return
 	}
@@ -384,7 +385,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	}
 	// A day and month without a year is looked for only where a number
 	// stands beside a month name among the words.
-	dayMonth := len(b.pendingDates) < maxDates && b.t.dates.hasDayMonth(words, b.lang)
+	dayMonth := len(b.pendingDates) < maxDates && (b.t.dates.hasDayMonth(words, b.lang) || hasShortYearDate(words))
 	if dayMonth && len(s) > b.dayMonthBytes {
 		dayMonth, b.sheet.Truncated = false, true
 	}
@@ -423,7 +424,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 	var subject *string
 	spans := findDateSpans(s, b.lang, maxDates-len(b.pendingDates), &b.yearWindows)
 	if dayMonth {
-		spans = append(spans, dayMonthSpans(s, b.lang, spans)...)
+		spans = append(spans, append(dayMonthSpans(s, b.lang, spans), shortYearSpans(s, spans)...)...)
 		slices.SortFunc(spans, func(a, b dateSpan) int { return a.start - b.start })
 		spans = spans[:min(len(spans), maxDates-len(b.pendingDates))]
 	}
@@ -475,8 +476,8 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			}
 			break
 		}
-		if sp.shape == shapeDayMonth && !cued && !b.namesObjection(entries) {
-			continue // "27 May" in prose
+		if sp.shape == shapeDayMonth && !cued && !b.namesObjection(entries) || sp.shape == shapeShortYear && !cued {
+			continue // "27 May" or "27/05/25" in prose
 		}
 		if inRange {
 			// A period to object in ("You can object from 14 April to 26
