@@ -30,6 +30,12 @@ const (
 	ordinalEN = `(?:st|nd|rd|th)?`
 	monthEN   = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?`
 	monthFR   = `(?:janv(?:ier|\.)?|f[ée]vr?(?:ier|\.)?|mars|avr(?:il|\.)?|mai|juin|juil(?:let|\.)?|ao[uû]t|sept(?:embre|\.)?|oct(?:obre|\.)?|nov(?:embre|\.)?|d[ée]c(?:embre|\.)?)`
+	// German, Spanish, Italian and Dutch: dates only (their texts have no
+	// patterns of purposes or data; see knownLang), written day first.
+	monthDE = `(?:januar|jan\.?|februar|feb\.?|m[äa]rz|mär\.?|april|apr\.?|mai|juni|juli|august|aug\.?|september|sept?\.?|oktober|okt\.?|november|nov\.?|dezember|dez\.?)`
+	monthES = `(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)`
+	monthIT = `(?:gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre)`
+	monthNL = `(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)`
 )
 
 var (
@@ -41,6 +47,11 @@ var (
 		monthEN + `\s+\d{1,2}` + ordinalEN + `,?\s+\d{4}|` + monthEN + `\s+\d{4})\b`)
 	// "27 mai 2025", "1er janvier 2024", "Juillet 2026".
 	spanFR = regexp.MustCompile(`(?i)\b(?:(?:1er|\d{1,2})\s+)?` + monthFR + `\s+\d{4}\b`)
+	// "27. Mai 2025", "27 de mayo de 2025", "1° maggio 2025", "27 mei 2025".
+	spanDE = regexp.MustCompile(`(?i)\b\d{1,2}\.?\s+` + monthDE + `\s+\d{4}\b`)
+	spanES = regexp.MustCompile(`(?i)\b\d{1,2}\s+de\s+` + monthES + `(?:\s+de)?\s+\d{4}\b`)
+	spanIT = regexp.MustCompile(`(?i)\b\d{1,2}(?:°|º)?\s+` + monthIT + `\s+\d{4}\b`)
+	spanNL = regexp.MustCompile(`(?i)\b\d{1,2}\s+` + monthNL + `\s+\d{4}\b`)
 	// "27/05/2025", "15. 07. 2019", "01-11-2024".
 	spanDigits = regexp.MustCompile(`\b(\d{1,2})\s?[./-]\s?(\d{1,2})\s?[./-]\s?\d{4}\b`)
 	// "2025-05-27", and year first with slashes or dots: "2025/05/27".
@@ -255,6 +266,11 @@ func windowSpans(s, lang string) []dateSpan {
 	if lang == "" || lang == "fr" {
 		addAll(spanFR, shapeMonthName, "fr")
 	}
+	for _, o := range otherMonthSpans {
+		if lang == "" || lang == o.lang {
+			addAll(o.re, shapeMonthName, o.lang)
+		}
+	}
 	addAll(spanDigits, shapeDigits, "")
 	addAll(spanISO, shapeISO, "")
 	if len(spans) < 2 {
@@ -395,6 +411,13 @@ func dayWord(w string) bool {
 	return false
 }
 
+// otherMonthSpans are the span patterns of the languages read for dates
+// only, in the order they are tried.
+var otherMonthSpans = []struct {
+	lang string
+	re   *regexp.Regexp
+}{{"de", spanDE}, {"es", spanES}, {"it", spanIT}, {"nl", spanNL}}
+
 // dateReader reads date spans into ISO dates. The span patterns above
 // only spot dates; reading captures the day, month and year of a span and
 // looks the month name up in month tables derived from monday's locale
@@ -419,6 +442,10 @@ func newDateReader() *dateReader {
 var monthLocales = map[string]monday.Locale{
 	"en": monday.LocaleEnUS,
 	"fr": monday.LocaleFrFR,
+	"de": monday.LocaleDeDE,
+	"es": monday.LocaleEsES,
+	"it": monday.LocaleItIT,
+	"nl": monday.LocaleNlNL,
 }
 
 // monthTables builds the month-name tables once, on first use: a process
@@ -492,7 +519,16 @@ var (
 		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<year>\d{4})$`),
 	}
 	// "27 mai 2025", "1er janvier 2024", "Juillet 2026".
-	readFR       = []*regexp.Regexp{regexp.MustCompile(`(?i)^(?:(?P<day>\d{1,2})(?:er)?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
+	readFR = []*regexp.Regexp{regexp.MustCompile(`(?i)^(?:(?P<day>\d{1,2})(?:er)?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
+	// The month-name readings by language.
+	readMonthName = map[string][]*regexp.Regexp{
+		"en": readEN,
+		"fr": readFR,
+		"de": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})\.?\s+(?P<month>` + monthDE + `)\s+(?P<year>\d{4})$`)},
+		"es": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})\s+de\s+(?P<month>` + monthES + `)(?:\s+de)?\s+(?P<year>\d{4})$`)},
+		"it": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})(?:°|º)?\s+(?P<month>` + monthIT + `)\s+(?P<year>\d{4})$`)},
+		"nl": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})\s+(?P<month>` + monthNL + `)\s+(?P<year>\d{4})$`)},
+	}
 	readDayMonth = map[string][]*regexp.Regexp{
 		"en": {
 			regexp.MustCompile(`(?i)^(?P<day>\d{1,2})` + ordinalEN + `\s+(?:of\s+)?(?P<month>` + monthEN + `)$`),
@@ -521,12 +557,8 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 		day, _ = strconv.Atoi(parts["day"])
 		month = time.Month(m)
 	case shapeMonthName:
-		patterns := readFR
-		if sp.lang == "en" {
-			patterns = readEN
-		}
 		var parts map[string]string
-		for _, re := range patterns {
+		for _, re := range readMonthName[sp.lang] {
 			if parts = submatches(re, text); parts != nil {
 				break
 			}
