@@ -87,7 +87,7 @@ const (
 // rangeStart returns where the start of a range ends before at the end of
 // s, -1 for none, and whether a word opened it ("from", "du"), which makes
 // it a period rather than two days.
-func rangeStart(s, lang string) (int, bool) {
+func rangeStart(s string) (int, bool) {
 	// The longest start ("between Wednesday, 14th of September 2025 and
 	// the ") fits; and most dates have no range before them, which a look
 	// at the last word tells without the patterns.

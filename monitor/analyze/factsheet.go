@@ -439,7 +439,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		// The end of a range takes the cue before the range: "until 26-27
 		// May 2025", "from 14 April to 26 May 2025".
 		behind := max(0, sp.start-cueLookBehind)
-		rs, opened := rangeStart(s[behind:sp.start], b.lang)
+		rs, opened := rangeStart(s[behind:sp.start])
 		inRange, startIsDate := rs >= 0, false
 		if inRange {
 			cueEnd = behind + rs
