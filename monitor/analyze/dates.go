@@ -383,11 +383,16 @@ func (r *dateReader) hasDayMonth(words []string, lang string) bool {
 	if lang != "" {
 		names = r.months[lang]
 	}
+	// The number beside it first: most words have none, and testing that
+	// costs less than looking the word up.
 	for i, w := range words {
-		if len(w) < 3 || len(w) > 9 || isDigit(w[0]) || names[w] == 0 {
+		if len(w) < 3 || len(w) > 9 || isDigit(w[0]) {
 			continue
 		}
-		if i > 0 && dayWord(words[i-1]) || i > 1 && words[i-1] == "of" && dayWord(words[i-2]) || i+1 < len(words) && dayWord(words[i+1]) {
+		if !(i > 0 && dayWord(words[i-1]) || i > 1 && words[i-1] == "of" && dayWord(words[i-2]) || i+1 < len(words) && dayWord(words[i+1])) {
+			continue
+		}
+		if names[w] != 0 {
 			return true
 		}
 	}

@@ -329,6 +329,9 @@ func (b *sheetBuilder) heading(title string, level int) {
 // Its role comes from its own words (heading set sectionRole and the ids
 // it names); its section is the heading above it.
 func (b *sheetBuilder) headingDates(text, title string, level int) {
+	if !strings.ContainsAny(title, "0123456789") {
+		return // every date has a number
+	}
 	words := b.f.fold(title)
 	dayMonth := len(b.pendingDates) < maxDates && len(title) <= b.dayMonthBytes && (b.t.dates.hasDayMonth(words, b.lang) || hasShortYearDate(words))
 	if !dayMonth && (nextYear(title, 0) < 0 || b.yearWindows <= 0) {
