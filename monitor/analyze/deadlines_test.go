@@ -146,3 +146,17 @@ func TestStartOfUseMoved(t *testing.T) {
 		{lang: "fr", line: "Nous commencerons à utiliser vos informations publiques le DATE.", old: "26 mai 2025", new: "27 mai 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
 	})
 }
+
+// What a statement's deadline may take from the statements before it in
+// its line is a set of ids: a line of many sentences must not make each
+// sentence's context, and so the line's reading, grow with their number.
+func TestLineContextIsASet(t *testing.T) {
+	tx := DefaultTaxonomy()
+	b := sheetBuilder{t: tx, lang: "en", langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows,
+		dayMonthBytes: maxDayMonthBytes, minors: -1, lead: leadIn{at: noSpan}}
+	line := strings.Repeat("You can object to ads and to AI training until Monday, 26 May 2025. ", 1000)
+	b.line(line, 0, len(line))
+	if n := len(b.lineIDs); n > 3 {
+		t.Errorf("%d ids in the line's context, want each id once", n)
+	}
+}

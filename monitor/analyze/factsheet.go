@@ -408,7 +408,13 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth)
 	}
 	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
-	b.lineIDs = append(b.lineIDs, sn.entries...)
+	// A set: a line of a hundred thousand sentences must not make each
+	// one's context longer than the taxonomy.
+	for _, id := range sn.entries {
+		if !slices.Contains(b.lineIDs, id) {
+			b.lineIDs = append(b.lineIDs, id)
+		}
+	}
 	return sn
 }
 
