@@ -604,10 +604,17 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		return err
 	}
 	d := diff.Compute(prev.Text, doc.Text, 0)
-	// Both texts read with today's taxonomy (see Facts): a difference in
-	// how two texts were read is no change of the policy.
-	facts := c.taxonomy.FactSheet(doc.Text, rec.Language, analyzeLinks(doc.Links()))
-	analysis := analyze.Compare(Facts(c.taxonomy, prev), facts)
+	// Both texts read with today's taxonomy (see Facts), and in the same
+	// language when they are in one: a difference in how two texts were
+	// read is no change of the policy. A version stored before its watch's
+	// region was kept ("en", not "en-GB") is read with the region too.
+	readIn := versionLanguage(rec.Language, w.Language)
+	prevLang := prev.Language
+	if primaryLanguage(prevLang) == primaryLanguage(readIn) {
+		prevLang = readIn
+	}
+	facts := c.taxonomy.FactSheet(doc.Text, readIn, analyzeLinks(doc.Links()))
+	analysis := analyze.Compare(c.taxonomy.FactSheet(prev.Text, prevLang, analyzeLinks(prev.Links)), facts)
 	ev := Event{
 		Watch: w.Name, Time: rec.Started, PreviousVersion: prev.ID,
 		WordsAdded: d.WordsAdded, WordsRemoved: d.WordsRemoved, Analysis: analysis,
@@ -685,7 +692,7 @@ func severityOf(a *analyze.Analysis) Severity {
 
 func newVersion(w Watch, rec *CheckRecord, doc *extract.Document, hash string) *Version {
 	return &Version{
-		Watch: w.Name, Hash: hash, Text: doc.Text, Title: doc.Title, Language: rec.Language,
+		Watch: w.Name, Hash: hash, Text: doc.Text, Title: doc.Title, Language: versionLanguage(rec.Language, w.Language),
 		Links: doc.Links(), FirstSeen: rec.Started, LastSeen: rec.Started,
 	}
 }
@@ -771,6 +778,18 @@ func analyzeLinks(links []extract.Link) []analyze.Link {
 }
 
 // primaryLanguage returns "fr" for "fr-FR".
+// versionLanguage is the language a version is stored and read in: the one
+// its text was found in, with the region of the watch's language when that
+// is the same language ("en" found, "en-GB" configured: "en-GB"). The
+// region orders ambiguous digit dates (analyze.FactSheet): 04/07/2025 on a
+// British page is 4 July.
+func versionLanguage(found, watch string) string {
+	if found == "" || primaryLanguage(watch) != primaryLanguage(found) || !strings.ContainsAny(watch, "-_") {
+		return found
+	}
+	return strings.TrimSpace(watch)
+}
+
 func primaryLanguage(tag string) string {
 	tag = strings.ToLower(strings.TrimSpace(tag))
 	if i := strings.IndexAny(tag, "-_"); i >= 0 {

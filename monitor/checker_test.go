@@ -717,3 +717,37 @@ func TestSchedulerStoppedWhileStarting(t *testing.T) {
 		t.Errorf("Run interrupted before it started: %v, want a clean stop", err)
 	}
 }
+
+// A British watch's digit dates are day first: its versions keep the
+// watch's region, and a change compares both texts read in it, the version
+// before too.
+func TestWatchRegionOrdersDigitDates(t *testing.T) {
+	pages := map[string][]byte{
+		"a": policyPage("en", "Privacy Policy", "Effective 04/07/2025.", strings.Repeat(longParagraph, 6)),
+		"b": policyPage("en", "Privacy Policy", "Effective 05/07/2025.", strings.Repeat(longParagraph, 6)),
+	}
+	for _, tt := range []struct{ first, lang, summary, stored string }{
+		{"en-GB", "en-GB", "Effective date 4 Jul 2025 → 5 Jul 2025.", "en-GB"},
+		{"en-IE", "en-IE", "Effective date 4 Jul 2025 → 5 Jul 2025.", "en-IE"},
+		{"en-US", "en-US", "Effective date 7 Apr 2025 → 7 May 2025.", "en-US"},
+		{"en", "en", "Effective date 7 Apr 2025 → 7 May 2025.", "en"},
+		// A version stored before the region was (as "en") is read with
+		// the region of the version after: no date moved by the reading.
+		{"en", "en-GB", "Effective date 4 Jul 2025 → 5 Jul 2025.", "en"},
+	} {
+		srv := newSequenceServer(t, pages)
+		rig := newFaultRig(t, srv.URL)
+		rig.watch = monitor.Watch{Name: "nimbus", URL: srv.URL + "/policy", Select: []string{"#policy"}, Fetcher: "http", Language: tt.first}
+		srv.show("a")
+		rig.check(t)
+		if v, err := rig.db.LatestVersion(context.Background(), "nimbus"); err != nil || v.Language != tt.stored {
+			t.Errorf("%s: baseline stored in %q (%v), want %q", tt.lang, v.Language, err, tt.stored)
+		}
+		rig.watch.Language = tt.lang
+		srv.show("b")
+		res := rig.check(t)
+		if len(res.Events) != 1 || res.Events[0].Analysis == nil || res.Events[0].Analysis.Summary != tt.summary {
+			t.Errorf("%s: events %+v, want the summary %q", tt.lang, res.Events, tt.summary)
+		}
+	}
+}

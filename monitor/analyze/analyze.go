@@ -113,6 +113,15 @@ type DateFact struct {
 	Text    string   `json:"text"` // as written: "27 mai 2025"
 	Quote   string   `json:"quote"`
 	Section string   `json:"section,omitempty"`
+	// YearInferred says the text gave a day and month only ("until 27
+	// May") and the year is the nearest full date's in its paragraph, else
+	// the version's effective or last-updated date's. With no year to
+	// infer, Date is --MM-DD (ISO 8601 without a year).
+	YearInferred bool `json:"year_inferred,omitempty"`
+	// subject is what its statement names besides rights (see
+	// DateChange.Subject), for Compare only: a sheet read back from JSON
+	// compares its dates as sets of each role.
+	subject string
 }
 
 // Severity ranks an analysis; the values match monitor.Severity.
@@ -168,18 +177,24 @@ type DateChange struct {
 	Old   string   `json:"-"`
 	New   string   `json:"-"`
 	Quote string   `json:"quote"`
+	// Subject is what the date's statement is about, the English labels of
+	// the purposes and data it names ("AI training"), when the date was
+	// paired by it: two deadlines swapped between two purposes are two
+	// changes, not none.
+	Subject string `json:"-"`
 }
 
 type dateChangeJSON struct {
-	Role  DateRole `json:"role"`
-	Old   *string  `json:"old"`
-	New   *string  `json:"new"`
-	Quote string   `json:"quote"`
+	Role    DateRole `json:"role"`
+	Old     *string  `json:"old"`
+	New     *string  `json:"new"`
+	Quote   string   `json:"quote"`
+	Subject string   `json:"subject,omitempty"`
 }
 
 // MarshalJSON writes old and new as ISO strings or null.
 func (d DateChange) MarshalJSON() ([]byte, error) {
-	return json.Marshal(dateChangeJSON{Role: d.Role, Old: nullable(d.Old), New: nullable(d.New), Quote: d.Quote})
+	return json.Marshal(dateChangeJSON{Role: d.Role, Old: nullable(d.Old), New: nullable(d.New), Quote: d.Quote, Subject: d.Subject})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
@@ -188,7 +203,7 @@ func (d *DateChange) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &j); err != nil {
 		return err
 	}
-	*d = DateChange{Role: j.Role, Quote: j.Quote}
+	*d = DateChange{Role: j.Role, Quote: j.Quote, Subject: j.Subject}
 	if j.Old != nil {
 		d.Old = *j.Old
 	}

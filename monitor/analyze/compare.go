@@ -121,6 +121,12 @@ func borneOut(id string, c Change, changes []StatementChange, sh *FactSheet) boo
 // ("We've updated our … Data Policy … on January 4, 2022."): both went in
 // July 2022, and the summary said "Last updated 4 Jan 2022 → none. Date
 // removed: 4 Jan 2022.", one date twice.
+//
+// Before that, the dates of a known role whose statements name the same
+// purposes and data (their subject) are paired by it: "You can object to AI
+// training until 26 May 2025. You can object to ads until 30 June 2025."
+// with the two dates swapped holds the same dates in the same role, and
+// the AI-training deadline moved by five weeks.
 func dateDiff(before, after []DateFact) []DateChange {
 	out := []DateChange{}
 	has := func(facts []DateFact, date string) bool {
@@ -130,6 +136,17 @@ func dateDiff(before, after []DateFact) []DateChange {
 	var wentKnown, cameKnown []DateFact
 	for _, role := range []DateRole{RoleEffective, RoleUpdated, RoleUpcoming, RoleDeadline, RoleOther} {
 		o, n := distinctDates(before, role), distinctDates(after, role)
+		if role != RoleOther {
+			var paired []DateChange
+			paired, o, n = pairBySubject(o, n)
+			for _, c := range paired {
+				c.Role = role
+				out = append(out, c)
+				wentKnown = append(wentKnown, DateFact{Date: c.Old})
+				cameKnown = append(cameKnown, DateFact{Date: c.New})
+			}
+		}
+		o, n = uniqueDates(o), uniqueDates(n)
 		var gone, came []DateFact
 		for _, d := range o {
 			if role == RoleOther && (has(after, d.Date) || has(wentKnown, d.Date)) {
@@ -162,14 +179,81 @@ func dateDiff(before, after []DateFact) []DateChange {
 	return out
 }
 
+// distinctDates returns the facts of role, one per date and subject.
 func distinctDates(facts []DateFact, role DateRole) []DateFact {
 	var out []DateFact
 	for _, d := range facts {
-		if d.Role == role && !slices.ContainsFunc(out, func(x DateFact) bool { return x.Date == d.Date }) {
+		if d.Role == role && !slices.ContainsFunc(out, func(x DateFact) bool { return x.Date == d.Date && x.subject == d.subject }) {
 			out = append(out, d)
 		}
 	}
 	return out
+}
+
+// uniqueDates returns facts with one fact per date, the first.
+func uniqueDates(facts []DateFact) []DateFact {
+	var out []DateFact
+	for _, d := range facts {
+		if !slices.ContainsFunc(out, func(x DateFact) bool { return x.Date == d.Date }) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// pairBySubject pairs, of each subject that both o and n have dates of,
+// the dates that went with those that came, and returns those changes and
+// what is left of o and n, with the subject's dates that stayed dropped
+// too: a subject whose dates changed is told by its subject only.
+func pairBySubject(o, n []DateFact) (changes []DateChange, restO, restN []DateFact) {
+	subjects := map[string]bool{}
+	for _, d := range o {
+		if d.subject != "" && slices.ContainsFunc(n, func(x DateFact) bool { return x.subject == d.subject }) {
+			subjects[d.subject] = true
+		}
+	}
+	moved := map[string]bool{}
+	for subject := range subjects {
+		var gone, came []DateFact
+		for _, d := range o {
+			if d.subject == subject && !slices.ContainsFunc(n, func(x DateFact) bool { return x.subject == subject && x.Date == d.Date }) {
+				gone = append(gone, d)
+			}
+		}
+		for _, d := range n {
+			if d.subject == subject && !slices.ContainsFunc(o, func(x DateFact) bool { return x.subject == subject && x.Date == d.Date }) {
+				came = append(came, d)
+			}
+		}
+		if len(gone) == 0 || len(came) == 0 {
+			continue // a date added or removed beside the others: the sets tell it
+		}
+		moved[subject] = true
+		for i := range min(len(gone), len(came)) {
+			changes = append(changes, DateChange{Old: gone[i].Date, New: came[i].Date, Quote: came[i].Quote, Subject: subject})
+		}
+		for _, d := range gone[min(len(gone), len(came)):] {
+			changes = append(changes, DateChange{Old: d.Date, Quote: d.Quote, Subject: subject})
+		}
+		for _, d := range came[min(len(gone), len(came)):] {
+			changes = append(changes, DateChange{New: d.Date, Quote: d.Quote, Subject: subject})
+		}
+	}
+	// In the order of the sheet after, as the rest of dateDiff.
+	slices.SortStableFunc(changes, func(a, b DateChange) int {
+		return slices.IndexFunc(n, func(x DateFact) bool { return x.Date == a.New && x.subject == a.Subject }) -
+			slices.IndexFunc(n, func(x DateFact) bool { return x.Date == b.New && x.subject == b.Subject })
+	})
+	keep := func(facts []DateFact) []DateFact {
+		var out []DateFact
+		for _, d := range facts {
+			if !moved[d.subject] {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	return changes, keep(o), keep(n)
 }
 
 // statementDiff returns the statements of after whose key before has fewer
@@ -385,7 +469,7 @@ func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
 	var parts []string
 	for _, d := range a.Dates {
 		if d.Role == RoleDeadline {
-			parts = append(parts, fmt.Sprintf("%s %s → %s.", roleNames[d.Role], HumanDate(d.Old), HumanDate(d.New)))
+			parts = append(parts, fmt.Sprintf("%s %s → %s.", dateName(a, d), HumanDate(d.Old), HumanDate(d.New)))
 		}
 	}
 	label := func(id string) string {
@@ -450,7 +534,7 @@ func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
 		case RoleDeadline:
 			continue // first
 		}
-		parts = append(parts, fmt.Sprintf("%s %s → %s.", roleNames[d.Role], HumanDate(d.Old), HumanDate(d.New)))
+		parts = append(parts, fmt.Sprintf("%s %s → %s.", dateName(a, d), HumanDate(d.Old), HumanDate(d.New)))
 	}
 	parts = append(parts, otherDates(others)...)
 	if len(parts) == 0 {
@@ -468,6 +552,27 @@ func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
 		return fmt.Sprintf("No change to categories, purposes, rights or dates; %d %s added, %d removed.", added, plural("statement", added), removed)
 	}
 	return strings.Join(parts, " ")
+}
+
+// dateName names the role of a date change, with what its statement is
+// about when another change of the role stands beside it: "Deadline (AI
+// training) 26 May 2025 → 30 Jun 2025. Deadline (Advertising) 30 Jun 2025 →
+// 26 May 2025."
+func dateName(a *Analysis, d DateChange) string {
+	name := roleNames[d.Role]
+	if d.Subject == "" {
+		return name
+	}
+	n := 0
+	for _, o := range a.Dates {
+		if o.Role == d.Role {
+			n++
+		}
+	}
+	if n < 2 {
+		return name
+	}
+	return name + " (" + d.Subject + ")"
 }
 
 // maxOtherDates is how many changes of dates without a role a summary
@@ -521,6 +626,10 @@ func HumanDate(iso string) string {
 	}
 	if t, err := time.Parse("2006-01", iso); err == nil {
 		return t.Format("Jan 2006")
+	}
+	// A day and month whose year no date of the policy gave.
+	if t, err := time.Parse("--01-02", iso); err == nil {
+		return t.Format("2 Jan")
 	}
 	return iso
 }

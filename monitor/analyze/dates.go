@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -28,18 +30,120 @@ const (
 	ordinalEN = `(?:st|nd|rd|th)?`
 	monthEN   = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?`
 	monthFR   = `(?:janv(?:ier|\.)?|f[ée]vr?(?:ier|\.)?|mars|avr(?:il|\.)?|mai|juin|juil(?:let|\.)?|ao[uû]t|sept(?:embre|\.)?|oct(?:obre|\.)?|nov(?:embre|\.)?|d[ée]c(?:embre|\.)?)`
+	// German, Spanish, Italian and Dutch: dates only (their texts have no
+	// patterns of purposes or data; see knownLang), written day first.
+	monthDE = `(?:januar|jan\.?|februar|feb\.?|m[äa]rz|mär\.?|april|apr\.?|mai|juni|juli|august|aug\.?|september|sept?\.?|oktober|okt\.?|november|nov\.?|dezember|dez\.?)`
+	monthES = `(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)`
+	monthIT = `(?:gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre)`
+	monthNL = `(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)`
 )
 
 var (
-	// "May 27, 2025", "27 May 2025", "4 January, 2022", "1st of June 2024", "July 2026".
+	// "May 27, 2025", "27 May 2025", "4 January, 2022", "1st of June 2024",
+	// "July 2026", "May 26-27, 2025" (a range: its last day, which a cue
+	// before it is about, as for "26-27 May 2025").
 	spanEN = regexp.MustCompile(`(?i)\b(?:\d{1,2}` + ordinalEN + `\s+(?:of\s+)?` + monthEN + `,?\s+\d{4}|` +
+		monthEN + `\s+\d{1,2}` + ordinalEN + `\s*[-–]\s*\d{1,2}` + ordinalEN + `,?\s+\d{4}|` +
 		monthEN + `\s+\d{1,2}` + ordinalEN + `,?\s+\d{4}|` + monthEN + `\s+\d{4})\b`)
 	// "27 mai 2025", "1er janvier 2024", "Juillet 2026".
 	spanFR = regexp.MustCompile(`(?i)\b(?:(?:1er|\d{1,2})\s+)?` + monthFR + `\s+\d{4}\b`)
+	// "27. Mai 2025", "27 de mayo de 2025", "1° maggio 2025", "27 mei 2025".
+	spanDE = regexp.MustCompile(`(?i)\b\d{1,2}\.?\s+` + monthDE + `\s+\d{4}\b`)
+	spanES = regexp.MustCompile(`(?i)\b\d{1,2}\s+de\s+` + monthES + `(?:\s+de)?\s+\d{4}\b`)
+	spanIT = regexp.MustCompile(`(?i)\b\d{1,2}(?:°|º)?\s+` + monthIT + `\s+\d{4}\b`)
+	spanNL = regexp.MustCompile(`(?i)\b\d{1,2}\s+` + monthNL + `\s+\d{4}\b`)
 	// "27/05/2025", "15. 07. 2019", "01-11-2024".
 	spanDigits = regexp.MustCompile(`\b(\d{1,2})\s?[./-]\s?(\d{1,2})\s?[./-]\s?\d{4}\b`)
-	spanISO    = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+	// "2025-05-27", and year first with slashes or dots: "2025/05/27".
+	spanISO = regexp.MustCompile(`\b(?:\d{4}-\d{2}-\d{2}|\d{4}/\d{1,2}/\d{1,2}|\d{4}\.\d{1,2}\.\d{1,2})\b`)
+	// "27/05/25": a two-digit year, read only where a role cue touches it
+	// (see findDates); elsewhere it is as likely a score or a version.
+	spanShortYear = regexp.MustCompile(`\b(\d{1,2})[./-](\d{1,2})[./-]\d{2}\b`)
+
+	// A day and month without a year: "27 May", "May 27th", "1er juin".
+	// Read only where a role cue touches them or their statement names an
+	// objection (see findDates): "27 May" in prose binds nobody.
+	spanDayMonthEN = regexp.MustCompile(`(?i)\b(?:\d{1,2}` + ordinalEN + `\s+(?:of\s+)?` + monthEN + `|` + monthEN + `\s+\d{1,2}` + ordinalEN + `)\b`)
+	spanDayMonthFR = regexp.MustCompile(`(?i)\b(?:1er|\d{1,2})\s+` + monthFR + `\b`)
 )
+
+// A range's start, right before the date that ends it: "26-", "14 April
+// – ", "from 14 April to ", "du 14 avril au ", "between the 14th and ".
+// Word connectors need the word that opens the range, or "to" and "and"
+// would join anything to a date.
+var (
+	rangeStartDay = `(?:(?:` + weekdayEN + `|` + weekdayFR + `),?\s+)?(?:\d{1,2}(?:st|nd|rd|th|er)?(?:\s+(?:of\s+)?(?:` + monthEN + `|` + monthFR + `))?|(?:` +
+		monthEN + `|` + monthFR + `)\s+\d{1,2}(?:st|nd|rd|th)?)(?:,?\s+\d{4})?`
+	rangeOpener    = `\b(?:from|between|du|entre)\s+(?:the\s+|le\s+)?`
+	rangeStartDash = regexp.MustCompile(`(?i)(?:` + rangeOpener + `)?` + rangeStartDay + `\s*[-–—]\s*$`)
+	rangeStartWord = regexp.MustCompile(`(?i)` + rangeOpener + rangeStartDay + `\s+(?:to|until|till|through|and|au|et|jusqu'au|jusqu’au)\s+(?:the\s+|le\s+)?$`)
+)
+
+const (
+	weekdayEN = `(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?`
+	weekdayFR = `(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)`
+)
+
+// rangeStart returns where the start of a range ends before at the end of
+// s, -1 for none, and whether a word opened it ("from", "du"), which makes
+// it a period rather than two days.
+func rangeStart(s string) (int, bool) {
+	// The longest start ("between Wednesday, 14th of September 2025 and
+	// the ") fits; and most dates have no range before them, which a look
+	// at the last word tells without the patterns.
+	s = s[max(0, len(s)-rangeLookBehind):]
+	dash, word := rangeConnector(s)
+	if word && hasRangeOpener(s) {
+		if loc := rangeStartWord.FindStringIndex(s); loc != nil {
+			return loc[0], true
+		}
+	}
+	if !dash {
+		return -1, false
+	}
+	if loc := rangeStartDash.FindStringIndex(s); loc != nil {
+		opened := rangeOpenerRe.MatchString(s[loc[0]:])
+		return loc[0], opened
+	}
+	return -1, false
+}
+
+const rangeLookBehind = 80
+
+// rangeConnector reports whether s ends with what joins a range's start to
+// its end: a dash, or a word such as "to", "au", "and" (then "the", "le").
+func rangeConnector(s string) (dash, word bool) {
+	s = strings.TrimRight(s, " ")
+	if strings.HasSuffix(s, "-") || strings.HasSuffix(s, "–") || strings.HasSuffix(s, "—") {
+		return true, false
+	}
+	for range 2 {
+		i := strings.LastIndexByte(s, ' ')
+		switch w := strings.ToLower(s[i+1:]); w {
+		case "to", "until", "till", "through", "and", "au", "et", "jusqu'au", "jusqu’au":
+			return false, true
+		case "the", "le":
+			s = strings.TrimRight(s[:max(i, 0)], " ")
+			continue
+		}
+		return false, false
+	}
+	return false, false
+}
+
+// hasRangeOpener reports whether s holds a word that opens a range, which
+// a range joined by a word needs.
+func hasRangeOpener(s string) bool {
+	s = strings.ToLower(s)
+	for _, w := range []string{"from ", "between ", "du ", "entre "} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+var rangeOpenerRe = regexp.MustCompile(`(?i)^` + rangeOpener)
 
 type spanShape int
 
@@ -47,6 +151,8 @@ const (
 	shapeMonthName spanShape = iota
 	shapeDigits
 	shapeISO
+	shapeDayMonth  // no year: read as --MM-DD, its year inferred in finish
+	shapeShortYear // "27/05/25", read as shapeDigits
 )
 
 // dateSpan is a piece of a statement that looks like a date.
@@ -160,6 +266,11 @@ func windowSpans(s, lang string) []dateSpan {
 	if lang == "" || lang == "fr" {
 		addAll(spanFR, shapeMonthName, "fr")
 	}
+	for _, o := range otherMonthSpans {
+		if lang == "" || lang == o.lang {
+			addAll(o.re, shapeMonthName, o.lang)
+		}
+	}
 	addAll(spanDigits, shapeDigits, "")
 	addAll(spanISO, shapeISO, "")
 	if len(spans) < 2 {
@@ -183,6 +294,135 @@ func windowSpans(s, lang string) []dateSpan {
 	return kept
 }
 
+// dayMonthSpans returns the spans of s that are a day and month without a
+// year and overlap none of spans (the dates with one), in order.
+func dayMonthSpans(s, lang string, spans []dateSpan) []dateSpan {
+	var out []dateSpan
+	add := func(re *regexp.Regexp, spanLang string) {
+		for _, m := range re.FindAllStringIndex(s, maxDates) {
+			if spanLang == "en" && !englishMonthFirst(s[m[0]:m[1]]) {
+				continue
+			}
+			overlaps := slices.ContainsFunc(spans, func(sp dateSpan) bool { return m[0] < sp.end && sp.start < m[1] })
+			if !overlaps {
+				out = append(out, dateSpan{start: m[0], end: m[1], shape: shapeDayMonth, lang: spanLang})
+			}
+		}
+	}
+	if lang == "" || lang == "en" {
+		add(spanDayMonthEN, "en")
+	}
+	if lang == "" || lang == "fr" {
+		add(spanDayMonthFR, "fr")
+	}
+	slices.SortFunc(out, func(a, b dateSpan) int { return a.start - b.start })
+	// Of overlapping spans (English and French both read "27 mai"… only
+	// one does; "1er" cannot be English) keep the first.
+	kept := out[:0]
+	for _, sp := range out {
+		if len(kept) > 0 && sp.start < kept[len(kept)-1].end {
+			continue
+		}
+		kept = append(kept, sp)
+	}
+	return kept
+}
+
+// shortYearSpans returns the spans of s that are digit dates with a
+// two-digit year and overlap none of spans, in order.
+func shortYearSpans(s string, spans []dateSpan) []dateSpan {
+	var out []dateSpan
+	for _, m := range spanShortYear.FindAllStringSubmatchIndex(s, maxDates) {
+		if slices.ContainsFunc(spans, func(sp dateSpan) bool { return m[0] < sp.end && sp.start < m[1] }) {
+			continue
+		}
+		sp := dateSpan{start: m[0], end: m[1], shape: shapeShortYear}
+		a, _ := strconv.Atoi(s[m[2]:m[3]])
+		b, _ := strconv.Atoi(s[m[4]:m[5]])
+		switch {
+		case a > 12 && b <= 12:
+			sp.order = dayFirst
+		case b > 12 && a <= 12:
+			sp.order = monthFirst
+		case a > 12 && b > 12:
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
+}
+
+// hasShortYearDate reports whether folded words hold three numbers of one
+// or two digits in a row, the last of two: the cheap test before
+// shortYearSpans.
+func hasShortYearDate(words []string) bool {
+	for i := 2; i < len(words); i++ {
+		if len(words[i]) == 2 && isNumber(words[i], 2) && isNumber(words[i-1], 2) && isNumber(words[i-2], 2) {
+			return true
+		}
+	}
+	return false
+}
+
+// englishMonthFirst reports whether an English day-and-month span writes its
+// month with a capital, as English always does: "you may 3 times" is no
+// date.
+func englishMonthFirst(span string) bool {
+	for f := range strings.FieldsSeq(span) {
+		if c := f[0]; !isDigit(c) && !strings.EqualFold(f, "of") {
+			return 'A' <= c && c <= 'Z'
+		}
+	}
+	return false
+}
+
+// hasDayMonth reports whether folded words hold a month name next to a day
+// number in a language read: the cheap test before dayMonthSpans.
+func (r *dateReader) hasDayMonth(words []string, lang string) bool {
+	names := r.anyMonth
+	if lang != "" {
+		names = r.months[lang]
+	}
+	// The number beside it first: most words have none, and testing that
+	// costs less than looking the word up.
+	for i, w := range words {
+		if len(w) < 3 || len(w) > 9 || isDigit(w[0]) {
+			continue
+		}
+		if !(i > 0 && dayWord(words[i-1]) || i > 1 && words[i-1] == "of" && dayWord(words[i-2]) || i+1 < len(words) && dayWord(words[i+1])) {
+			continue
+		}
+		if names[w] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// dayWord reports whether a folded word is a day of the month: "27",
+// "27th", "1er".
+func dayWord(w string) bool {
+	n := 0
+	for n < len(w) && isDigit(w[n]) {
+		n++
+	}
+	if n == 0 || n > 2 {
+		return false
+	}
+	switch w[n:] {
+	case "", "st", "nd", "rd", "th", "er":
+		return true
+	}
+	return false
+}
+
+// otherMonthSpans are the span patterns of the languages read for dates
+// only, in the order they are tried.
+var otherMonthSpans = []struct {
+	lang string
+	re   *regexp.Regexp
+}{{"de", spanDE}, {"es", spanES}, {"it", spanIT}, {"nl", spanNL}}
+
 // dateReader reads date spans into ISO dates. The span patterns above
 // only spot dates; reading captures the day, month and year of a span and
 // looks the month name up in month tables derived from monday's locale
@@ -190,11 +430,16 @@ func windowSpans(s, lang string) []dateSpan {
 // agree with a maintained source. It holds only read-only maps, so it is
 // safe for concurrent use.
 type dateReader struct {
-	months map[string]map[string]time.Month // language → folded name → month
+	months   map[string]map[string]time.Month // language → folded name → month
+	anyMonth map[string]time.Month            // every language's names (the month is one of them)
 }
 
 func newDateReader() *dateReader {
-	return &dateReader{months: monthTables()}
+	r := &dateReader{months: monthTables(), anyMonth: map[string]time.Month{}}
+	for _, names := range r.months {
+		maps.Copy(r.anyMonth, names)
+	}
+	return r
 }
 
 // monthLocales are the monday locales whose month names the span patterns
@@ -202,6 +447,10 @@ func newDateReader() *dateReader {
 var monthLocales = map[string]monday.Locale{
 	"en": monday.LocaleEnUS,
 	"fr": monday.LocaleFrFR,
+	"de": monday.LocaleDeDE,
+	"es": monday.LocaleEsES,
+	"it": monday.LocaleItIT,
+	"nl": monday.LocaleNlNL,
 }
 
 // monthTables builds the month-name tables once, on first use: a process
@@ -267,14 +516,33 @@ var (
 	readEN = []*regexp.Regexp{
 		// "27 May 2025", "4 January, 2022", "1st of June 2024".
 		regexp.MustCompile(`(?i)^(?P<day>\d{1,2})` + ordinalEN + `\s+(?:of\s+)?(?P<month>` + monthEN + `),?\s+(?P<year>\d{4})$`),
+		// "May 26-27, 2025": the range's end.
+		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+\d{1,2}` + ordinalEN + `\s*[-–]\s*(?P<day>\d{1,2})` + ordinalEN + `,?\s+(?P<year>\d{4})$`),
 		// "May 27, 2025", "Sept. 7, 2023".
 		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<day>\d{1,2})` + ordinalEN + `,?\s+(?P<year>\d{4})$`),
 		// "July 2026".
 		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<year>\d{4})$`),
 	}
 	// "27 mai 2025", "1er janvier 2024", "Juillet 2026".
-	readFR     = []*regexp.Regexp{regexp.MustCompile(`(?i)^(?:(?P<day>\d{1,2})(?:er)?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
-	readDigits = regexp.MustCompile(`^(?P<first>\d{1,2})\s?[./-]\s?(?P<second>\d{1,2})\s?[./-]\s?(?P<year>\d{4})$`)
+	readFR = []*regexp.Regexp{regexp.MustCompile(`(?i)^(?:(?P<day>\d{1,2})(?:er)?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
+	// The month-name readings by language.
+	readMonthName = map[string][]*regexp.Regexp{
+		"en": readEN,
+		"fr": readFR,
+		"de": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})\.?\s+(?P<month>` + monthDE + `)\s+(?P<year>\d{4})$`)},
+		"es": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})\s+de\s+(?P<month>` + monthES + `)(?:\s+de)?\s+(?P<year>\d{4})$`)},
+		"it": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})(?:°|º)?\s+(?P<month>` + monthIT + `)\s+(?P<year>\d{4})$`)},
+		"nl": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})\s+(?P<month>` + monthNL + `)\s+(?P<year>\d{4})$`)},
+	}
+	readDayMonth = map[string][]*regexp.Regexp{
+		"en": {
+			regexp.MustCompile(`(?i)^(?P<day>\d{1,2})` + ordinalEN + `\s+(?:of\s+)?(?P<month>` + monthEN + `)$`),
+			regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<day>\d{1,2})` + ordinalEN + `$`),
+		},
+		"fr": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})(?:er)?\s+(?P<month>` + monthFR + `)$`)},
+	}
+	readDigits = regexp.MustCompile(`^(?P<first>\d{1,2})\s?[./-]\s?(?P<second>\d{1,2})\s?[./-]\s?(?P<year>\d{4}|\d{2})$`)
+	readYMD    = regexp.MustCompile(`^(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})$`)
 )
 
 // parse returns the ISO form of span (2025-05-27, or 2025-05 without a
@@ -285,18 +553,17 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 	var month time.Month
 	switch sp.shape {
 	case shapeISO:
-		t, err := time.Parse(time.DateOnly, text)
-		if err != nil || !plausibleYear(t.Year()) {
+		parts := submatches(readYMD, text)
+		if parts == nil {
 			return ""
 		}
-		return t.Format(time.DateOnly)
+		year, _ = strconv.Atoi(parts["year"])
+		m, _ := strconv.Atoi(parts["month"])
+		day, _ = strconv.Atoi(parts["day"])
+		month = time.Month(m)
 	case shapeMonthName:
-		patterns := readFR
-		if sp.lang == "en" {
-			patterns = readEN
-		}
 		var parts map[string]string
-		for _, re := range patterns {
+		for _, re := range readMonthName[sp.lang] {
 			if parts = submatches(re, text); parts != nil {
 				break
 			}
@@ -317,7 +584,24 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 			return time.Date(year, month, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 		}
 		day, _ = strconv.Atoi(parts["day"])
-	case shapeDigits:
+	case shapeDayMonth:
+		var parts map[string]string
+		for _, re := range readDayMonth[sp.lang] {
+			if parts = submatches(re, text); parts != nil {
+				break
+			}
+		}
+		if parts == nil {
+			return ""
+		}
+		month = r.months[sp.lang][foldName(parts["month"])]
+		day, _ = strconv.Atoi(parts["day"])
+		// A leap year, so that 29 February stands until its year is known.
+		if t := time.Date(2024, month, day, 0, 0, 0, 0, time.UTC); month == 0 || t.Month() != month || t.Day() != day {
+			return ""
+		}
+		return fmt.Sprintf("--%02d-%02d", month, day)
+	case shapeDigits, shapeShortYear:
 		parts := submatches(readDigits, text)
 		if parts == nil {
 			return ""
@@ -325,15 +609,19 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 		first, _ := strconv.Atoi(parts["first"])
 		second, _ := strconv.Atoi(parts["second"])
 		year, _ = strconv.Atoi(parts["year"])
+		if len(parts["year"]) == 2 {
+			year += 2000 // a policy's "25" is 2025; 1990s policies wrote the year whole
+		}
 		// The numbers say the order when one of them cannot be a month
 		// ("27/05" is day first); otherwise the language does: month
-		// first in English, day first in French and by default.
+		// first in American English, day first in British, Irish or any
+		// other English, in French and by default.
 		switch {
 		case sp.order == dayFirst:
 			day, month = first, time.Month(second)
 		case sp.order == monthFirst:
 			month, day = time.Month(first), second
-		case lang == "en":
+		case usEnglish(lang):
 			month, day = time.Month(first), second
 		default:
 			day, month = first, time.Month(second)
@@ -348,6 +636,20 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 		return ""
 	}
 	return t.Format(time.DateOnly)
+}
+
+// usEnglish reports whether a language tag ("en", "en-US", "en-GB") writes
+// digit dates month first: English with no region, as policywatch read
+// every English text before a watch's region reached it, or the United
+// States'. Meta's EU pages are en-GB or en-IE, where 04/07/2025 is 4 July.
+func usEnglish(tag string) bool {
+	tag = strings.ToLower(tag)
+	if baseLang(tag) != "en" {
+		return false
+	}
+	region := strings.TrimPrefix(strings.TrimPrefix(tag, "en"), "-")
+	region = strings.TrimPrefix(region, "_")
+	return region == "" || region == "us" || strings.HasPrefix(region, "us-") || strings.HasPrefix(region, "us_")
 }
 
 // submatches returns the named groups of re's match of s (a group that did
@@ -387,8 +689,9 @@ func (t *Taxonomy) beforeCues(words []string, lang string, cues []roleCue) []rol
 	cues = cues[:0]
 	t.before.find(words, lang, func(m match) {
 		gap := 0
-		for _, w := range words[m.end:] {
-			if !t.isFiller(w, lang) {
+		rest := words[m.end:]
+		for i, w := range rest {
+			if !t.isFiller(w, lang) && !isClockWord(rest, i) {
 				gap++
 			}
 		}
@@ -406,6 +709,57 @@ func (t *Taxonomy) beforeCues(words []string, lang string, cues []roleCue) []rol
 		return a.role - b.role
 	})
 	return cues
+}
+
+// isClockWord reports whether words[i] is part of a time of day written
+// between a cue and its date ("until 11:59 pm on", "jusqu'à 23h59 le",
+// "23 h 59"): a deadline is often given to the minute, and the time must
+// not part the cue from its date. A lone number is no time: "by 2 26 May"
+// is nothing a policy writes, but a number next to minutes, "h" or
+// "am/pm" is one.
+func isClockWord(words []string, i int) bool {
+	w := words[i]
+	if clockWord.MatchString(w) {
+		return true
+	}
+	if !isNumber(w, 2) {
+		return w == "h" && i > 0 && isNumber(words[i-1], 2)
+	}
+	next := func(j int) string {
+		if j < len(words) {
+			return words[j]
+		}
+		return ""
+	}
+	prev := ""
+	if i > 0 {
+		prev = words[i-1]
+	}
+	switch {
+	case isNumber(next(i+1), 2) && len(next(i+1)) == 2, next(i+1) == "h", clockSuffix[next(i+1)]:
+		return true // the hour
+	case len(w) == 2 && (isNumber(prev, 2) || prev == "h"):
+		return true // the minutes
+	}
+	return false
+}
+
+// clockWord is a time folded into one word: "23h59", "5pm", "11am".
+var clockWord = regexp.MustCompile(`^\d{1,2}(?:h\d{0,2}|am|pm)$`)
+
+var clockSuffix = map[string]bool{"am": true, "pm": true}
+
+// isNumber reports whether w is 1 to n digits.
+func isNumber(w string, n int) bool {
+	if w == "" || len(w) > n {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if !isDigit(w[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *Taxonomy) isFiller(w, lang string) bool {
@@ -437,4 +791,65 @@ func (t *Taxonomy) anywhereRole(words []string, lang string) int {
 		}
 	})
 	return role
+}
+
+// inferYears gives the dates read without a year (--MM-DD) the year of the
+// nearest full date in their line, else of the version's effective date,
+// else of its last-updated date; a deadline or upcoming date is after the
+// date it is reckoned from ("Effective 15 December 2025 … until 15
+// January" is 2026). A date with no year to take keeps none: it is not
+// given one it may not have.
+func inferYears(dates []DateFact, places []datePlace) {
+	anchor := -1
+	for _, role := range []DateRole{RoleEffective, RoleUpdated} {
+		if anchor < 0 {
+			anchor = slices.IndexFunc(dates, func(d DateFact) bool { return d.Role == role && len(d.Date) == len(time.DateOnly) })
+		}
+	}
+	for i := range dates {
+		d := &dates[i]
+		if !strings.HasPrefix(d.Date, "--") {
+			continue
+		}
+		ref, dist := -1, 0
+		for j, o := range dates {
+			if places[j].line != places[i].line || len(o.Date) != len(time.DateOnly) {
+				continue
+			}
+			if k := abs(places[j].pos - places[i].pos); ref < 0 || k < dist {
+				ref, dist = j, k
+			}
+		}
+		if ref < 0 && anchor >= 0 {
+			ref = anchor
+		}
+		if ref < 0 {
+			continue
+		}
+		r, err := time.Parse(time.DateOnly, dates[ref].Date)
+		if err != nil {
+			continue
+		}
+		year := r.Year()
+		md := d.Date[2:] // "05-27"
+		forward := d.Role == RoleDeadline || d.Role == RoleUpcoming
+		if forward && places[ref].pos <= places[i].pos && md < dates[ref].Date[5:] {
+			year++
+		}
+		iso := fmt.Sprintf("%04d-%s", year, md)
+		if _, err := time.Parse(time.DateOnly, iso); err != nil {
+			continue // 29 February of a year without one
+		}
+		d.Date, d.YearInferred = iso, true
+	}
+}
+
+// datePlace is where a date of a sheet stands: its line and offset.
+type datePlace struct{ line, pos int }
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

@@ -22,6 +22,23 @@ func TestMonthNamesCoverSpanPatterns(t *testing.T) {
 			"août": 8, "aout": 8, "sept.": 9, "septembre": 9, "oct": 10, "octobre": 10,
 			"nov.": 11, "novembre": 11, "déc": 12, "dec.": 12, "Décembre": 12, "decembre": 12,
 		},
+		"de": {
+			"Januar": 1, "Jan.": 1, "Februar": 2, "Feb": 2, "März": 3, "Marz": 3, "Mär.": 3, "April": 4, "Apr": 4, "Mai": 5,
+			"Juni": 6, "Juli": 7, "August": 8, "Aug.": 8, "September": 9, "Sept.": 9, "Sep": 9, "Oktober": 10, "Okt.": 10,
+			"November": 11, "Nov.": 11, "Dezember": 12, "Dez.": 12,
+		},
+		"es": {
+			"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
+			"septiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+		},
+		"it": {
+			"gennaio": 1, "febbraio": 2, "marzo": 3, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7, "agosto": 8,
+			"settembre": 9, "ottobre": 10, "novembre": 11, "dicembre": 12,
+		},
+		"nl": {
+			"januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7, "augustus": 8,
+			"september": 9, "oktober": 10, "november": 11, "december": 12,
+		},
 	}
 	r := newDateReader()
 	for lang, names := range tests {
@@ -170,6 +187,12 @@ func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
 		{"en", "From 4 April 2026, we will use your public posts to train AI.", []DateRole{RoleUpcoming}},
 		{"fr", "Ces modifications entreront en vigueur le 3 mars 2026.", []DateRole{RoleUpcoming}},
 		{"fr", "À partir du 4 avril 2026, nous utiliserons vos publications publiques pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+		{"en", "We'll start using your public information on 26 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We will begin training our AI models on 26 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We will start to use your public posts on 26 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "Training will begin on 26 May 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous commencerons à utiliser vos informations publiques le 26 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "L'entraînement commencera le 26 mai 2025.", []DateRole{RoleUpcoming}},
 		// An update announced in the sentence before, in the same
 		// paragraph, makes the effective date the upcoming one; so does
 		// "the new policy" or "the updated policy" (Meta, April 2025: "We
@@ -236,5 +259,120 @@ func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("%s %q: roles %v, want %v", tt.lang, tt.text, got, tt.want)
 		}
+	}
+}
+
+// An ambiguous digit date is read in the order of the language's region:
+// month first in American English (and English with no region), day first
+// in any other English and in French.
+func TestDigitDateOrderFollowsRegion(t *testing.T) {
+	tests := []struct{ lang, want string }{
+		{"en", "2025-04-07"},
+		{"en-US", "2025-04-07"},
+		{"en_us", "2025-04-07"},
+		{"en-GB", "2025-07-04"},
+		{"en-IE", "2025-07-04"},
+		{"en-AU", "2025-07-04"},
+		{"en-NZ", "2025-07-04"},
+		{"en-IN", "2025-07-04"},
+		{"en-gb", "2025-07-04"},
+		{"fr-FR", "2025-07-04"},
+		{"", "2025-07-04"}, // no language given, none told by the words: day first, the default
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		sh := tx.FactSheet("Effective 04/07/2025.", tt.lang, nil)
+		if len(sh.Dates) != 1 || sh.Dates[0].Date != tt.want {
+			t.Errorf("%q: dates %+v, want %s", tt.lang, sh.Dates, tt.want)
+		}
+	}
+	// The date moves as written, in the region's order.
+	a := Compare(tx.FactSheet("Effective 04/07/2025.", "en-GB", nil), tx.FactSheet("Effective 05/07/2025.", "en-GB", nil))
+	if a.Summary != "Effective date 4 Jul 2025 → 5 Jul 2025." {
+		t.Errorf("en-GB: %q", a.Summary)
+	}
+}
+
+// Year-first dates with slashes, US ranges and two-digit years (these only
+// where a role cue touches them).
+func TestOtherDateFormats(t *testing.T) {
+	tests := []struct {
+		lang, text string
+		want       []string // role=date of each date
+	}{
+		{"en", "Effective 2025/05/27.", []string{"effective=2025-05-27"}},
+		{"fr", "En vigueur le 2025/5/7.", []string{"effective=2025-05-07"}},
+		{"en", "Effective 2025.05.27.", []string{"effective=2025-05-27"}},
+		{"en", "Our report of 2025/05/27 is online.", []string{"other=2025-05-27"}},
+		{"en", "Effective 2025/02/30.", nil},
+		{"en", "You can object until May 26-27, 2025.", []string{"deadline=2025-05-27"}},
+		{"en", "You can object until May 26th–27th, 2025.", []string{"deadline=2025-05-27"}},
+		{"fr", "Date d'effet : 27/05/25.", []string{"effective=2025-05-27"}},
+		{"en", "You can object until 27/05/25.", []string{"deadline=2025-05-27"}},
+		{"en-GB", "Effective 04/07/25.", []string{"effective=2025-07-04"}},
+		{"en", "Effective 04/07/25.", []string{"effective=2025-04-07"}},
+		// Without a cue a two-digit year is no date.
+		{"en", "The score was 27/05/25 in the survey.", nil},
+		{"en", "You can object. Version 1.2.25 of the app fixed it.", nil},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		var got []string
+		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
+			got = append(got, string(d.Role)+"="+d.Date)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s %q: %v, want %v", tt.lang, tt.text, got, tt.want)
+		}
+	}
+	a := Compare(tx.FactSheet("Effective 2025/04/07.", "en", nil), tx.FactSheet("Effective 2025/05/27.", "en", nil))
+	if a.Summary != "Effective date 7 Apr 2025 → 27 May 2025." {
+		t.Errorf("2025/04/07 → 2025/05/27: %q", a.Summary)
+	}
+}
+
+// German, Spanish, Italian and Dutch dates are read (their texts have no
+// purposes or data read, but a date that moves is told), and a German
+// ordinal day does not end a sentence.
+func TestDatesInOtherLanguages(t *testing.T) {
+	tests := []struct{ lang, text, want string }{
+		{"de", "Gültig ab: 7. April 2025", "2025-04-07"},
+		{"de", "Sie können bis zum 27. Mai 2025 widersprechen.", "2025-05-27"},
+		{"de-DE", "Stand: 7. März 2025", "2025-03-07"},
+		{"de", "Stand: 7 Maerz 2025", ""},
+		{"de", "Stand: 1. Dez. 2025", "2025-12-01"},
+		{"es", "Fecha de entrada en vigor: 27 de mayo de 2025", "2025-05-27"},
+		{"es", "Actualizado el 1 de septiembre 2025", "2025-09-01"},
+		{"it", "In vigore dal 27 maggio 2025", "2025-05-27"},
+		{"it", "In vigore dal 1° giugno 2025", "2025-06-01"},
+		{"nl", "Van kracht vanaf 27 mei 2025", "2025-05-27"},
+		{"nl", "Van kracht vanaf 7 maart 2025", "2025-03-07"},
+		{"de", "Gültig ab: 04.07.2025", "2025-07-04"},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		sh := tx.FactSheet(tt.text, tt.lang, nil)
+		got := ""
+		if len(sh.Dates) == 1 {
+			got = sh.Dates[0].Date
+		}
+		if got != tt.want || len(sh.Dates) > 1 {
+			t.Errorf("%s %q: %+v, want %q", tt.lang, tt.text, sh.Dates, tt.want)
+		}
+	}
+	for _, tt := range []struct{ lang, before, after, summary string }{
+		{"de", "Sie können bis zum 26. Mai 2025 widersprechen.", "Sie können bis zum 27. Mai 2025 widersprechen.", "Date changed: 26 May 2025 → 27 May 2025."},
+		{"de", "Gültig ab: 7. April 2025", "Gültig ab: 27. Mai 2025", "Date changed: 7 Apr 2025 → 27 May 2025."},
+		{"nl", "Van kracht vanaf 7 april 2025.", "Van kracht vanaf 27 mei 2025.", "Date changed: 7 Apr 2025 → 27 May 2025."},
+	} {
+		if a := Compare(tx.FactSheet(tt.before, tt.lang, nil), tx.FactSheet(tt.after, tt.lang, nil)); a.Summary != tt.summary {
+			t.Errorf("%s %q → %q: %q, want %q", tt.lang, tt.before, tt.after, a.Summary, tt.summary)
+		}
+	}
+	if got := splitSentences("Sie können bis zum 27. Mai 2025 widersprechen. Danach nicht.", nil); len(got) != 2 {
+		t.Errorf("German day cut a sentence: %v", got)
+	}
+	if got := splitSentences("Wir sind seit 2025. Mai ist ein Monat.", nil); len(got) != 2 {
+		t.Errorf("a year before a month name joined two sentences: %v", got) // four digits are no day
 	}
 }

@@ -13,21 +13,24 @@ import (
 // far larger is read only this far.
 const (
 	maxTextBytes      = 4 << 20
-	maxStatementBytes = 2000     // longer statements are quoted cut
-	maxDates          = 200      // date spans parsed per version
-	maxLinks          = 5000     // links placed in the text per version
-	cueLookBehind     = 200      // bytes before a date searched for its role
-	linkSearchWindow  = 64 << 10 // how far ahead a link's text is looked for
-	maxLabelWords     = 4        // a paragraph that is a link's text this short is a label (see isLabel)
+	maxStatementBytes = 2000      // longer statements are quoted cut
+	maxDates          = 200       // date spans parsed per version
+	maxLinks          = 5000      // links placed in the text per version
+	cueLookBehind     = 200       // bytes before a date searched for its role
+	maxDayMonthBytes  = 256 << 10 // statements searched for dates without a year, per version
+	linkSearchWindow  = 64 << 10  // how far ahead a link's text is looked for
+	maxLabelWords     = 4         // a paragraph that is a link's text this short is a label (see isLabel)
 )
 
 // FactSheet reads one version's readable text (monitor/extract's format)
 // in lang ("en", "fr", "fr-FR"; "" or a language the taxonomy lacks: every
-// language) and returns what it says. links are the version's links in
+// language) and returns what it says. lang's region orders ambiguous digit
+// dates: 04/07/2025 is 7 April in "en" and "en-US", 4 July in "en-GB",
+// "en-IE" or any other English. links are the version's links in
 // document order; the objection forms among them are kept with the
 // statements about the right to object that hold them.
 func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet {
-	b := sheetBuilder{t: t, lang: t.knownLang(lang), langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows,
+	b := sheetBuilder{t: t, lang: t.knownLang(lang), tag: strings.TrimSpace(lang), langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows, dayMonthBytes: maxDayMonthBytes,
 		minors: -1, lead: leadIn{at: noSpan}}
 	if i, ok := t.byID["minors"]; ok && t.entries[i].Kind == KindCategory {
 		b.minors = i
@@ -58,6 +61,7 @@ func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet 
 type sheetBuilder struct {
 	t     *Taxonomy
 	lang  string // "" reads every language
+	tag   string // the language as given, region and all: the order of digit dates
 	sheet FactSheet
 	f     folder
 	forms []PlacedLink // objection-form links, by position in the text
@@ -68,6 +72,30 @@ type sheetBuilder struct {
 	section     string
 	sectionIDs  []int // entry indexes the heading mentions
 	sectionRole int   // role of an "anywhere" cue in the heading, -1 none
+
+	// What a deadline's statement may take its objection from besides its
+	// own words (see satisfies): the headings above it, the statement
+	// before it, and the lead-in of the list it is an item of. "You have
+	// the right to object. The deadline is 26 May 2025." and "You can
+	// object:\n- until 26 May 2025" name the objection one statement away.
+	headingIDs [6][]int // by heading level
+	titles     [6]string
+	prevIDs    []int // the statement before, under the same heading
+	leadInIDs  []int // the ids of the lead-in paragraph (leadIn)
+	lineIDs    []int // the ids read so far in the block being read
+	inItem     bool  // the block being read is a list item that follows leadIn
+	// label is the text a date that opens its cell or line takes its role
+	// from: the cell before in a table row ("Effective date | 26 May
+	// 2025"), or a short line ending with a colon ("Effective date:").
+	label     string
+	lineLabel string // the label the next line may take
+	context   []int  // prevIDs, lineIDs and leadInIDs, as read sets them for satisfies
+	lineNo    int    // lines read, for the dates of one block
+	// dayMonthBytes is how much more text may be searched for dates
+	// without a year, which have no year to find them by.
+	dayMonthBytes int
+	stmtStart     int // offset of the statement being read
+	lineStart     int // offset of the line being read
 
 	// Whether a purpose counts depends on its context, which may come after
 	// it (a lead-in naming a purpose before a list of data), so statements
@@ -118,11 +146,14 @@ type candidate struct {
 }
 
 type pendingDate struct {
-	text  string
-	span  dateSpan
-	role  DateRole
-	quote string
-	sect  string
+	text    string
+	span    dateSpan
+	role    DateRole
+	quote   string
+	sect    string
+	line    int // the line (block) it stands in
+	pos     int // its offset in the text
+	subject string
 }
 
 // PlacedLink is a link whose text was found in a text at [Start, End).
@@ -169,10 +200,15 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		return
 	}
 	line := text[start:end]
+	b.lineNo++
+	b.lineStart = start
+	lineLabel := b.lineLabel
+	b.lineLabel = ""
 	if level := headingLevel(line); level > 0 {
 		// A heading cell of a table row keeps the row's separators.
 		title := strings.Trim(line[level:], " |")
-		b.heading(title)
+		b.heading(title, level)
+		b.headingDates(text, title, level)
 		b.useHeading(title)
 		return
 	}
@@ -180,15 +216,23 @@ func (b *sheetBuilder) line(text string, start, end int) {
 	if item {
 		start += 2
 	}
+	b.inItem = item && b.leadIn >= 0
+	b.lineIDs = b.lineIDs[:0]
 	// A table row is one block whose cells are read apart.
 	b.block = b.block[:0]
 	blockHasData := false
 	cells := 0
+	prevCell := ""
 	for cellStart := start; cellStart <= end; cells++ {
 		cellEnd := end
 		if i := strings.Index(text[cellStart:end], " | "); i >= 0 {
 			cellEnd = cellStart + i
 		}
+		b.label = lineLabel
+		if cells > 0 {
+			b.label = labelText(prevCell)
+		}
+		prevCell = text[cellStart:cellEnd]
 		b.spans = splitSentences(text[cellStart:cellEnd], b.spans[:0])
 		for _, sp := range b.spans {
 			sn := b.read(text, cellStart+sp.start, cellStart+sp.end)
@@ -197,6 +241,10 @@ func (b *sheetBuilder) line(text string, start, end int) {
 			b.block = append(b.block, sn)
 		}
 		cellStart = cellEnd + len(" | ")
+	}
+	b.label = ""
+	if !item && strings.HasSuffix(line, ":") {
+		b.lineLabel = labelText(line)
 	}
 	if !item && b.isLabel(line) {
 		// Its dates are read; it states nothing, and leads into nothing.
@@ -221,7 +269,25 @@ func (b *sheetBuilder) line(text string, start, end int) {
 	}
 	if !item {
 		b.leadIn, b.leadInOwn, b.leadInColon = block, blockHasData, strings.HasSuffix(line, ":")
+		b.leadInIDs = append(b.leadInIDs[:0], b.lineIDs...)
 	}
+}
+
+// maxLabelTextWords is the most words a cell or a line ending with a colon
+// may have to be the label of the date that follows it: "Effective date",
+// "Date limite pour vous opposer".
+const maxLabelTextWords = 6
+
+// labelText returns s if it is short enough to be a date's label, "".
+func labelText(s string) string {
+	s = strings.TrimSpace(s)
+	words := 0
+	for range strings.FieldsSeq(s) {
+		if words++; words > maxLabelTextWords {
+			return ""
+		}
+	}
+	return s
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
@@ -238,7 +304,7 @@ func headingLevel(line string) int {
 	return n
 }
 
-func (b *sheetBuilder) heading(title string) {
+func (b *sheetBuilder) heading(title string, level int) {
 	b.section = title
 	words := b.f.fold(title)
 	b.sectionIDs = b.sectionIDs[:0]
@@ -249,6 +315,40 @@ func (b *sheetBuilder) heading(title string) {
 	})
 	b.sectionRole = b.t.anywhereRole(words, b.lang)
 	b.leadIn = -1
+	b.headingIDs[level-1] = append(b.headingIDs[level-1][:0], b.sectionIDs...)
+	b.titles[level-1] = title
+	for l := level; l < len(b.headingIDs); l++ {
+		b.headingIDs[l] = b.headingIDs[l][:0]
+		b.titles[l] = ""
+	}
+	b.prevIDs = b.prevIDs[:0]
+}
+
+// headingDates reads the dates of a heading's title, the statement of its
+// own: "## Last updated: May 20, 2025", "### En vigueur le 27 mai 2025".
+// Its role comes from its own words (heading set sectionRole and the ids
+// it names); its section is the heading above it.
+func (b *sheetBuilder) headingDates(text, title string, level int) {
+	if !strings.ContainsAny(title, "0123456789") {
+		return // every date has a number
+	}
+	words := b.f.fold(title)
+	dayMonth := len(b.pendingDates) < maxDates && len(title) <= b.dayMonthBytes && (b.t.dates.hasDayMonth(words, b.lang) || hasShortYearDate(words))
+	if !dayMonth && (nextYear(title, 0) < 0 || b.yearWindows <= 0) {
+		return
+	}
+	if dayMonth {
+		b.dayMonthBytes -= len(title)
+	}
+	parent := ""
+	for l := level - 2; l >= 0 && parent == ""; l-- {
+		parent = b.titles[l]
+	}
+	b.section, b.context, b.label = parent, b.context[:0], ""
+	// title is a substring of text: its offset places its dates.
+	b.stmtStart = strings.Index(text[b.lineStart:], title) + b.lineStart
+	b.findDates(title, "", b.sectionIDs, b.sectionRole, dayMonth)
+	b.section = title
 }
 
 // read matches the sentence text[start:end] against the taxonomy and finds
@@ -281,7 +381,21 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	if len(sn.entries) >= 2 {
 		sn.pairs = b.statedUses(s, words, sn.entries)
 	}
-	if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
+	b.context = b.context[:0]
+	b.context = append(append(b.context, b.prevIDs...), b.lineIDs...)
+	if b.inItem {
+		b.context = append(b.context, b.leadInIDs...)
+	}
+	// A day and month without a year is looked for only where a number
+	// stands beside a month name among the words.
+	dayMonth := len(b.pendingDates) < maxDates && (b.t.dates.hasDayMonth(words, b.lang) || hasShortYearDate(words))
+	if dayMonth && len(s) > b.dayMonthBytes {
+		dayMonth, b.sheet.Truncated = false, true
+	}
+	if dayMonth {
+		b.dayMonthBytes -= len(s)
+	}
+	if dayMonth || nextYear(s, 0) >= 0 && b.yearWindows > 0 {
 		// The statement before in the same block (line) may announce an
 		// update whose date this one gives.
 		prev := ""
@@ -290,14 +404,23 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		}
 		// The "anywhere" cues need the statement's words, which the next
 		// fold (of the text before each date) overwrites.
-		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang))
+		b.stmtStart = start
+		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth)
+	}
+	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
+	// A set: a line of a hundred thousand sentences must not make each
+	// one's context longer than the taxonomy.
+	for _, id := range sn.entries {
+		if !slices.Contains(b.lineIDs, id) {
+			b.lineIDs = append(b.lineIDs, id)
+		}
 	}
 	return sn
 }
 
 // findDates finds the dates of statement s and gives each its role. prev
 // is the statement before s in its block, "" when s is the first.
-func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int) {
+func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, dayMonth bool) {
 	fallback := stmtRole
 	if fallback < 0 {
 		fallback = b.sectionRole
@@ -306,20 +429,47 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int) {
 	// Whether prev announces an update is read when an effective date
 	// asks, once: most statements with a date have none.
 	prevRead := prev == ""
-	prevEnd := 0
-	for _, sp := range findDateSpans(s, b.lang, maxDates-len(b.pendingDates), &b.yearWindows) {
+	prevEnd, prevFrom := 0, 0
+	var subject *string
+	spans := findDateSpans(s, b.lang, maxDates-len(b.pendingDates), &b.yearWindows)
+	if dayMonth {
+		spans = append(spans, append(dayMonthSpans(s, b.lang, spans), shortYearSpans(s, spans)...)...)
+		slices.SortFunc(spans, func(a, b dateSpan) int { return a.start - b.start })
+		spans = spans[:min(len(spans), maxDates-len(b.pendingDates))]
+	}
+	for _, sp := range spans {
 		role := RoleOther
 		if fallback >= 0 {
 			role = b.t.roles[fallback].Role
 		}
 		// Cues end within a few words of the date: the text just before it
 		// is enough, however long the statement.
-		b.cues = b.t.beforeCues(b.f.fold(s[max(prevEnd, sp.start-cueLookBehind):sp.start]), b.lang, b.cues)
+		from, cueEnd := max(prevEnd, sp.start-cueLookBehind), sp.start
+		// The end of a range takes the cue before the range: "until 26-27
+		// May 2025", "from 14 April to 26 May 2025".
+		behind := max(0, sp.start-cueLookBehind)
+		rs, opened := rangeStart(s[behind:sp.start])
+		inRange, startIsDate := rs >= 0, false
+		if inRange {
+			cueEnd = behind + rs
+			if cueEnd < prevEnd {
+				from, startIsDate = prevFrom, true // the range's start is the date before
+			}
+			from = min(from, cueEnd)
+		}
+		words := b.f.fold(s[from:cueEnd])
+		if b.label != "" && prevEnd == 0 && sp.start <= yearLookBehind && len(b.f.fold(s[:sp.start])) == 0 {
+			// "Effective date | 26 May 2025": the date opens its cell or
+			// line, and the label before it says what it is.
+			words = b.f.fold(b.label)
+		}
+		b.cues = b.t.beforeCues(words, b.lang, b.cues)
+		cued := false
 		for _, c := range b.cues {
 			if !b.satisfies(c.role, entries) {
 				continue
 			}
-			role = b.t.roles[c.role].Role
+			role, cued = b.t.roles[c.role].Role, true
 			// "We'll soon be updating our policy, effective 26 June", "We
 			// are updating our Privacy Policy. The new policy takes effect
 			// on 27 May 2025.": the effective date of an announced update
@@ -335,14 +485,71 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int) {
 			}
 			break
 		}
+		if sp.shape == shapeDayMonth && !cued && !b.namesObjection(entries) || sp.shape == shapeShortYear && !cued {
+			continue // "27 May" or "27/05/25" in prose
+		}
+		if inRange {
+			// A period to object in ("You can object from 14 April to 26
+			// May 2025") ends at its deadline; a period with no cue and no
+			// objection binds nobody. Its start is no deadline, and no
+			// "from" of an upcoming change either: the range took the word.
+			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) {
+				role = RoleDeadline
+			}
+			if startIsDate {
+				startRole := role
+				if startRole == RoleDeadline {
+					startRole = RoleOther
+				}
+				last := len(b.pendingDates) - 1
+				b.pendingDates[last].role = startRole
+				if b.pendingDates[last].span.shape == shapeDayMonth && startRole == RoleOther && !b.namesObjection(entries) {
+					// Read for the "from" the range took from it.
+					b.pendingDates = b.pendingDates[:last]
+				}
+			}
+		}
+		if subject == nil {
+			subject = b.subject(entries)
+		}
 		b.pendingDates = append(b.pendingDates, pendingDate{
 			text: s[sp.start:sp.end], span: sp, role: role, quote: s, sect: b.section,
+			line: b.lineNo, pos: b.stmtStart + sp.start, subject: *subject,
 		})
-		prevEnd = sp.end
+		prevEnd, prevFrom = sp.end, from
 	}
 	if len(b.pendingDates) >= maxDates || b.yearWindows <= 0 {
 		b.sheet.Truncated = true
 	}
+}
+
+// subject returns the English labels of the purposes and data a statement
+// mentioning entries names, in taxonomy order: what its dates are about.
+// Purposes count whether or not data is named beside them: "You can object
+// to AI training until 26 May 2025" is about AI training.
+func (b *sheetBuilder) subject(entries []int) *string {
+	var labels []string
+	for _, i := range entries {
+		if e := &b.t.entries[i]; e.Kind != KindRight {
+			labels = append(labels, b.t.Label(e.ID, "en"))
+		}
+	}
+	s := strings.Join(labels, ", ")
+	return &s
+}
+
+// namesObjection reports whether a statement mentioning entries names
+// what a deadline is for (objecting, withdrawing consent).
+func (b *sheetBuilder) namesObjection(entries []int) bool {
+	if b.t.deadline < 0 {
+		return false
+	}
+	for _, i := range b.t.requires[b.t.deadline] {
+		if slices.Contains(entries, i) {
+			return true
+		}
+	}
+	return false
 }
 
 // satisfies reports whether a statement mentioning entries, under the
@@ -354,8 +561,13 @@ func (b *sheetBuilder) satisfies(r int, entries []int) bool {
 		return true
 	}
 	for _, i := range req {
-		if slices.Contains(entries, i) || slices.Contains(b.sectionIDs, i) {
+		if slices.Contains(entries, i) || slices.Contains(b.context, i) {
 			return true
+		}
+		for _, ids := range b.headingIDs {
+			if slices.Contains(ids, i) {
+				return true
+			}
 		}
 	}
 	return false
@@ -515,18 +727,28 @@ func (b *sheetBuilder) finish() *FactSheet {
 		}
 	}
 	parsed := map[string]string{}
+	var places []datePlace
+	// The region of the language given orders digit dates ("en-GB": day
+	// first), when the text is read in that language.
+	digitLang := sh.Language
+	if baseLang(b.tag) == sh.Language {
+		digitLang = b.tag
+	}
 	for _, p := range b.pendingDates {
 		key := p.text + "\x00" + p.span.lang + "\x00" + strconv.Itoa(int(p.span.order))
 		iso, seen := parsed[key]
 		if !seen {
-			iso = b.t.dates.parse(p.text, p.span, sh.Language)
+			iso = b.t.dates.parse(p.text, p.span, digitLang)
 			parsed[key] = iso
 		}
 		if iso == "" {
 			continue
 		}
-		sh.Dates = append(sh.Dates, DateFact{Role: p.role, Date: iso, Text: p.text, Quote: truncate(p.quote, maxStatementBytes), Section: p.sect})
+		sh.Dates = append(sh.Dates, DateFact{Role: p.role, Date: iso, Text: p.text, Quote: truncate(p.quote, maxStatementBytes), Section: p.sect,
+			subject: p.subject})
+		places = append(places, datePlace{line: p.line, pos: p.pos})
 	}
+	inferYears(sh.Dates, places)
 	ages := map[int]bool{}
 	for _, st := range sh.Statements {
 		if !slices.Contains(st.IDs, "minors") {

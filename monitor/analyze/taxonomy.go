@@ -50,6 +50,7 @@ type Taxonomy struct {
 	announce  *matcher // cues of an announced update that reach the next statement of their block
 	formLinks *matcher // link texts that make a link an objection form
 	requires  [][]int  // per role: entry indexes one of which its statement must mention
+	deadline  int      // index in roles of the deadline role, -1 none
 
 	dates *dateReader
 }
@@ -293,7 +294,11 @@ func (t *Taxonomy) compile() error {
 	}
 	var before, anywhere, announce []*pattern
 	t.requires = make([][]int, len(t.roles))
+	t.deadline = -1
 	for r, spec := range t.roles {
+		if spec.Role == RoleDeadline && t.deadline < 0 {
+			t.deadline = r
+		}
 		switch spec.Role {
 		case RoleEffective, RoleUpdated, RoleDeadline, RoleUpcoming:
 		default:

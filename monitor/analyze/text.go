@@ -179,7 +179,7 @@ func splitSentences(block string, out []span) []span {
 				for k < len(block) && block[k] == ' ' {
 					k++
 				}
-				if k < len(block) && startsSentence(block[k:]) && !(c == '.' && i > 0 && isDigit(block[i-1]) && isDigit(block[k])) {
+				if k < len(block) && startsSentence(block[k:]) && !(c == '.' && i > 0 && isDigit(block[i-1]) && (isDigit(block[k]) || germanDay(block[:i], block[k:]))) {
 					emit(j)
 					start = k
 					i = k - 1
@@ -198,6 +198,29 @@ func splitSentences(block string, out []span) []span {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// germanDay reports whether a full stop between before and after is that
+// of a German ordinal day before its month, "27. Mai 2025": one or two
+// digits standing alone before it, a month's name after it.
+func germanDay(before, after string) bool {
+	n := 0
+	for n < len(before) && n < 3 && isDigit(before[len(before)-1-n]) {
+		n++
+	}
+	if n == 0 || n > 2 || n < len(before) && before[len(before)-1-n] != ' ' && before[len(before)-1-n] != '(' {
+		return false
+	}
+	end := 0
+	for end < len(after) && end < 12 {
+		r, size := utf8.DecodeRuneInString(after[end:])
+		if !unicode.IsLetter(r) {
+			break
+		}
+		end += size
+	}
+	_, ok := monthTables()["de"][foldName(after[:end])]
+	return ok
+}
 
 func isBulletLead(c byte) bool {
 	return c == '.' || c == ':' || c == ';' || c == ',' || c == ' ' || c == '!' || c == '?'
@@ -235,6 +258,7 @@ var abbreviations = map[string]bool{
 	"jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true,
 	"aug": true, "sep": true, "sept": true, "oct": true, "nov": true, "dec": true,
 	"janv": true, "févr": true, "fevr": true, "avr": true, "juil": true, "déc": true,
+	"mär": true, "okt": true, "dez": true, "mrt": true, // German and Dutch
 }
 
 // isAbbreviation reports whether the word just before a full stop is an

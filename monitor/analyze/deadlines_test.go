@@ -1,0 +1,162 @@
+package analyze
+
+import (
+	"strings"
+	"testing"
+)
+
+// reportBase is the policy the review of the analysis added each line of
+// its deadline table to (reports/analysis.md, finding 1).
+const reportBase = "# Privacy Policy\nWe use your public posts and photos to develop and improve AI at Meta.\nYou have the right to object to this use of your information.\n"
+
+// dateMove is one line of a policy written with one date, then another.
+type dateMove struct {
+	lang, line string // line holds OLD and NEW where the dates stand
+	old, new   string // as written
+	severity   Severity
+	summary    string // the start of the summary
+}
+
+func checkDateMoves(t *testing.T, base string, tests []dateMove) {
+	t.Helper()
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		lang := tt.lang
+		if lang == "" {
+			lang = "en"
+		}
+		before := base + strings.ReplaceAll(tt.line, "DATE", tt.old)
+		after := base + strings.ReplaceAll(tt.line, "DATE", tt.new)
+		a := Compare(tx.FactSheet(before, lang, nil), tx.FactSheet(after, lang, nil))
+		if a.Severity != tt.severity || !strings.HasPrefix(a.Summary, tt.summary) {
+			t.Errorf("%s %q: %s %q\nwant %s %q…", lang, tt.line, a.Severity, a.Summary, tt.severity, tt.summary)
+		}
+	}
+}
+
+// Each way the review found of writing an objection deadline that lost its
+// role, moved by a day, is a deadline moved: critical.
+func TestMovedDeadlineInEveryReportedPhrasing(t *testing.T) {
+	const crit = "Deadline 26 May 2025 → 27 May 2025."
+	d := func(lang, line string) dateMove {
+		old, new := "26 May 2025", "27 May 2025"
+		if lang == "fr" {
+			old, new = "26 mai 2025", "27 mai 2025"
+		}
+		return dateMove{lang: lang, line: line, old: old, new: new, severity: SeverityCritical, summary: crit}
+	}
+	checkDateMoves(t, reportBase, []dateMove{
+		// Weekdays and times of day between the cue and the date.
+		{line: "You can object until DATE.", old: "Monday, 26 May 2025", new: "Tuesday, 27 May 2025", severity: SeverityCritical, summary: crit},
+		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "lundi 26 mai 2025", new: "mardi 27 mai 2025", severity: SeverityCritical, summary: crit},
+		d("en", "You can object until 11:59 pm on DATE."),
+		d("en", "You can object until 11.59 pm CET on DATE."),
+		d("en", "You can object until 5pm BST on DATE."),
+		d("en", "You can object at any time until midnight on DATE."),
+		d("fr", "Vous pouvez vous opposer jusqu'au DATE à 23h59."),
+		d("fr", "Vous pouvez vous opposer jusqu'à 23h59 CET le DATE."),
+		d("fr", "Vous pouvez vous opposer jusqu'à 23 h 59 le DATE."),
+		// Ranges: the cue is the range's end's.
+		{line: "You can object until DATE.", old: "25-26 May 2025", new: "26-27 May 2025", severity: SeverityCritical, summary: crit},
+		{line: "You can object until DATE.", old: "25–26 May 2025", new: "26–27 May 2025", severity: SeverityCritical, summary: crit},
+		d("en", "You can object from 14 April to DATE."),
+		d("en", "You can object from 14 April 2025 to DATE."),
+		d("en", "You can object between 14 April and DATE."),
+		d("fr", "Vous pouvez vous opposer du 14 avril au DATE."),
+		d("fr", "Vous pouvez vous opposer du 14 au DATE."),
+		// The objection named in the statement before, the lead-in or a
+		// heading above.
+		d("en", "You have the right to object. The deadline is DATE."),
+		d("en", "You have the right to object. Deadline: \"DATE\"."),
+		d("en", "You have the right to object.\nTo make sure your choice applies before training starts, submit the form by DATE."),
+		d("en", "You can object:\n- until DATE, using the form"),
+		d("en", "## How to object\n### Timing\nSubmit the form by DATE."),
+		// Objection phrasings that were not cues or patterns.
+		d("en", "Object by DATE to keep your posts out."),
+		d("en", "Object before DATE to keep your posts out."),
+		d("en", "The objection period ends on DATE."),
+		d("en", "Objections close on DATE."),
+		d("fr", "La période d'opposition se termine le DATE."),
+		d("fr", "La période d'opposition prend fin le DATE."),
+	})
+	// A label in the cell or line before the date.
+	checkDateMoves(t, reportBase, []dateMove{
+		{line: "Effective date | DATE", old: "26 May 2025", new: "27 May 2025", severity: SeverityNotable, summary: "Effective date 26 May 2025 → 27 May 2025."},
+		{line: "Effective date:\nDATE", old: "26 May 2025", new: "27 May 2025", severity: SeverityNotable, summary: "Effective date 26 May 2025 → 27 May 2025."},
+		{line: "Deadline to object | DATE", old: "26 May 2025", new: "27 May 2025", severity: SeverityCritical, summary: crit},
+		{lang: "fr", line: "Date d'effet :\nDATE", old: "26 mai 2025", new: "27 mai 2025", severity: SeverityNotable, summary: "Effective date 26 May 2025 → 27 May 2025."},
+	})
+}
+
+// What widened the deadline's reach must not make one of a date the
+// objection does not govern.
+func TestDeadlineCuesStayNarrow(t *testing.T) {
+	tests := []struct {
+		lang, text string
+		want       []DateRole
+	}{
+		// The objection two paragraphs away, or under another heading.
+		{"en", "You can object to ads.\nWe collect posts.\nWe will publish a report before 27 May 2025.", []DateRole{RoleOther}},
+		{"en", "## How to object\nYou can object to ads.\n## Reports\nWe will publish a report before 27 May 2025.", []DateRole{RoleOther}},
+		// A range with no objection is no deadline; "from" is its start.
+		{"en", "From 14 April to 27 May 2025, we will show a notice.", []DateRole{RoleOther}},
+		// A time of day alone is no cue, nor a weekday.
+		{"en", "You can object to ads. Our office is open Monday 27 May 2025.", []DateRole{RoleOther}},
+		// A label is read only when the date begins its cell or line.
+		{"en", "Effective date | We changed the form on 27 May 2025.", []DateRole{RoleOther}},
+		{"en", "Contents:\nA report of 27 May 2025.", []DateRole{RoleOther}},
+		{"en", "The offer ends on 27 May 2025.", []DateRole{RoleOther}},
+		// The objection in the statement itself, with nothing before it.
+		{"en", "Object by 26 May 2025 to keep your posts out.", []DateRole{RoleDeadline}},
+		{"en", "Object before 26 May 2025 to keep your posts out.", []DateRole{RoleDeadline}},
+		{"en", "The objection period ends on 26 May 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La période d'opposition prend fin le 26 mai 2025.", []DateRole{RoleDeadline}},
+		// A range's start is no deadline, nor an upcoming "from".
+		{"en", "You can object from 14 April 2025 to 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		var got []DateRole
+		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
+			got = append(got, d.Role)
+		}
+		if !equalRoles(got, tt.want) {
+			t.Errorf("%s %q: roles %v, want %v", tt.lang, tt.text, got, tt.want)
+		}
+	}
+}
+
+func equalRoles(a, b []DateRole) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// The day a new use starts is announced: moved, it is an upcoming date
+// moved, not a date of no role (info).
+func TestStartOfUseMoved(t *testing.T) {
+	checkDateMoves(t, reportBase, []dateMove{
+		{line: "We'll start using your public information on DATE.", old: "26 May 2025", new: "27 May 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
+		{lang: "fr", line: "Nous commencerons à utiliser vos informations publiques le DATE.", old: "26 mai 2025", new: "27 mai 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
+	})
+}
+
+// What a statement's deadline may take from the statements before it in
+// its line is a set of ids: a line of many sentences must not make each
+// sentence's context, and so the line's reading, grow with their number.
+func TestLineContextIsASet(t *testing.T) {
+	tx := DefaultTaxonomy()
+	b := sheetBuilder{t: tx, lang: "en", langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows,
+		dayMonthBytes: maxDayMonthBytes, minors: -1, lead: leadIn{at: noSpan}}
+	line := strings.Repeat("You can object to ads and to AI training until Monday, 26 May 2025. ", 1000)
+	b.line(line, 0, len(line))
+	if n := len(b.lineIDs); n > 3 {
+		t.Errorf("%d ids in the line's context, want each id once", n)
+	}
+}

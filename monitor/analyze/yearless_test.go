@@ -1,0 +1,83 @@
+package analyze
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// A date written without its year ("until 27 May", "jusqu'au 1er juin")
+// that moves is a change of dates, read where a role cue touches it or
+// its statement names an objection: its year is the nearest full date's
+// in its paragraph, else the version's effective or last-updated date's,
+// else none is claimed ("27 May", ISO 8601's --05-27).
+func TestYearlessDatesMove(t *testing.T) {
+	checkDateMoves(t, reportBase, []dateMove{
+		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "26 mai", new: "27 mai", severity: SeverityCritical, summary: "Deadline 26 May → 27 May."},
+		{line: "You can object until DATE.", old: "May 26th", new: "May 27th", severity: SeverityCritical, summary: "Deadline 26 May → 27 May."},
+		{line: "You can object until DATE.", old: "26 May", new: "27 May", severity: SeverityCritical, summary: "Deadline 26 May → 27 May."},
+		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "1er juin", new: "2 juin", severity: SeverityCritical, summary: "Deadline 1 Jun → 2 Jun."},
+		{line: "From DATE, we will use your public posts.", old: "27 May", new: "28 May", severity: SeverityNotable, summary: "Upcoming update 27 May → 28 May."},
+		// The statement names the objection, and no cue the date.
+		{line: "You can object; we read objections sent in on DATE.", old: "26 May", new: "27 May", severity: SeverityInfo, summary: "Date changed: 26 May → 27 May."},
+	})
+	// The year of the effective date, or of a full date beside it.
+	checkDateMoves(t, "# Privacy Policy\nEffective April 7, 2025\nWe use your public posts to develop and improve AI at Meta.\n", []dateMove{
+		{line: "You can object until DATE.", old: "26 May", new: "27 May", severity: SeverityCritical, summary: "Deadline 26 May 2025 → 27 May 2025."},
+		{line: "From 14 April 2026 you can object until DATE.", old: "26 May", new: "27 May", severity: SeverityCritical, summary: "Deadline 26 May 2026 → 27 May 2026."},
+		// A deadline is ahead of the date it is reckoned from.
+		{line: "You can object until DATE.", old: "3 March", new: "4 March", severity: SeverityCritical, summary: "Deadline 3 Mar 2026 → 4 Mar 2026."},
+	})
+	checkDateMoves(t, "# Politique de confidentialité\nEn vigueur le 7 avril 2025\n", []dateMove{
+		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "26 mai", new: "27 mai", severity: SeverityCritical, summary: "Deadline 26 May 2025 → 27 May 2025."},
+		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "1er juin", new: "2 juin", severity: SeverityCritical, summary: "Deadline 1 Jun 2025 → 2 Jun 2025."},
+	})
+}
+
+// A day and month in ordinary prose is no date: no cue touches it and
+// nothing is objected to.
+func TestYearlessDatesInProseAreNotRead(t *testing.T) {
+	tx := DefaultTaxonomy()
+	for _, text := range []string{
+		"We celebrate our anniversary on 27 May every year.",
+		"In May 2025 we published a report.",
+		"You may 3 times a year ask for a copy.",
+		"Effective April 7, 2025\nOur offices close on 24 December.",
+	} {
+		sh := tx.FactSheet(text, "en", nil)
+		for _, d := range sh.Dates {
+			if d.Text != "April 7, 2025" && d.Text != "May 2025" {
+				t.Errorf("%q: read %+v", text, d)
+			}
+		}
+	}
+	sh := tx.FactSheet("Effective April 7, 2025\nYou can object until 27 May.", "en", nil)
+	if len(sh.Dates) != 2 || sh.Dates[1].Date != "2025-05-27" || !sh.Dates[1].YearInferred || sh.Dates[0].YearInferred {
+		t.Errorf("dates %+v, want the deadline 2025-05-27 with its year inferred", sh.Dates)
+	}
+}
+
+func TestHumanDateWithoutYear(t *testing.T) {
+	if got := HumanDate("--05-27"); got != "27 May" {
+		t.Errorf("HumanDate(--05-27) = %q", got)
+	}
+}
+
+// Dates without a year are held to the same cap as the others, and a
+// statement too long to search for them costs nothing.
+func TestYearlessDatesAreCapped(t *testing.T) {
+	tx := DefaultTaxonomy()
+	for _, text := range []string{
+		strings.Repeat("You can object until 27 May. ", 10_000),
+		strings.Repeat("You can object from 14 to 27 May, until 26-27 May ", 10_000),
+	} {
+		start := time.Now()
+		sh := tx.FactSheet(text, "en", nil)
+		if len(sh.Dates) > maxDates || !sh.Truncated {
+			t.Errorf("%d dates, truncated %v; want at most %d and truncated", len(sh.Dates), sh.Truncated, maxDates)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%d bytes read in %v", len(text), d)
+		}
+	}
+}
