@@ -19,6 +19,7 @@ const (
 	cueLookBehind     = 200      // bytes before a date searched for its role
 	linkSearchWindow  = 64 << 10 // how far ahead a link's text is looked for
 	maxLabelWords     = 4        // a paragraph that is a link's text this short is a label (see isLabel)
+	maxAgeTexts       = 1000     // statements denying minors read for age limits
 )
 
 // FactSheet reads one version's readable text (monitor/extract's format)
@@ -97,6 +98,9 @@ type sheetBuilder struct {
 	pieces        map[int][]piece // narrow's, by statement
 	pf            folder          // for what read calls amid its own fold
 	pdenied       []deniedSpan
+	// ageTexts are the statements whose mention of minors is denied:
+	// they set no fact of minors, but an age limit all the same.
+	ageTexts []string
 }
 
 // sentence is one statement of the block being read.
@@ -257,12 +261,15 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	s := text[start:end]
 	sn := sentence{start: start, end: end}
 	words := b.f.fold(s)
-	b.denied = denied(words, b.denied)
+	b.denied = denied(s, words, b.denied)
 	b.hits = b.hits[:0]
+	minorsDenied := false
 	b.t.terms.find(words, b.lang, func(m match) {
 		b.langHits[m.p.lang]++
-		if isDenied(b.denied, m.start) && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
-			return // "we do not use … to train our AI": not a fact (negation.go)
+		if isDenied(b.denied, m.start, m.end) && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
+			// "we do not use … to train our AI": not a fact (negation.go).
+			minorsDenied = minorsDenied || b.minors >= 0 && m.p.target == b.minors
+			return
 		}
 		if m.p.target == personalDataTarget {
 			sn.hasData = true
@@ -276,6 +283,12 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 			sn.hasData = true
 		}
 	})
+	if minorsDenied && len(b.ageTexts) < maxAgeTexts {
+		// "Les mineurs (moins de 18 ans) sont exclus de cette collecte"
+		// collects nothing of minors, but still sets the age they are
+		// minors until.
+		b.ageTexts = append(b.ageTexts, s)
+	}
 	slices.Sort(sn.entries)
 	sn.entries = slices.Compact(sn.entries)
 	if len(sn.entries) >= 2 {
@@ -528,12 +541,15 @@ func (b *sheetBuilder) finish() *FactSheet {
 		sh.Dates = append(sh.Dates, DateFact{Role: p.role, Date: iso, Text: p.text, Quote: truncate(p.quote, maxStatementBytes), Section: p.sect})
 	}
 	ages := map[int]bool{}
+	texts := b.ageTexts
 	for _, st := range sh.Statements {
-		if !slices.Contains(st.IDs, "minors") {
-			continue
+		if slices.Contains(st.IDs, "minors") {
+			texts = append(texts, st.Text)
 		}
+	}
+	for _, text := range texts {
 		for _, re := range []*regexp.Regexp{ageEN, ageFR} {
-			for _, m := range re.FindAllStringSubmatch(st.Text, -1) {
+			for _, m := range re.FindAllStringSubmatch(text, -1) {
 				for _, g := range m[1:] {
 					if n, err := strconv.Atoi(g); err == nil && 10 <= n && n <= 21 {
 						ages[n] = true

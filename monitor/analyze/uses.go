@@ -631,7 +631,7 @@ func (b *sheetBuilder) purposesOf(text string, entries []int, exact bool) []int 
 // what follows an exclusion left out.
 func (b *sheetBuilder) entriesOf(text string) []int {
 	words := b.pf.fold(text)
-	b.pdenied = denied(words, b.pdenied)
+	b.pdenied = denied(text, words, b.pdenied)
 	cut := len(words)
 	for i := range words {
 		if isExclusion(words, i) {
@@ -641,7 +641,7 @@ func (b *sheetBuilder) entriesOf(text string) []int {
 	}
 	var out []int
 	b.t.terms.find(words, b.lang, func(m match) {
-		if m.p.target == personalDataTarget || m.start >= cut || isDenied(b.pdenied, m.start) {
+		if m.p.target == personalDataTarget || m.start >= cut || isDenied(b.pdenied, m.start, m.end) {
 			return
 		}
 		if !slices.Contains(out, m.p.target) {
