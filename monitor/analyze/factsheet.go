@@ -87,6 +87,7 @@ type sheetBuilder struct {
 	spans        []span
 	block        []sentence
 	denied       []deniedSpan // of the statement being read (negation.go)
+	tm, ptm      termMatches  // findTerms's, for read and for what it calls (as f and pf)
 	hits         []hit        // its ids, where they stand (uses.go)
 
 	// Which data each purpose uses (uses.go).
@@ -246,7 +247,7 @@ func (b *sheetBuilder) heading(title string) {
 	b.section = title
 	words := b.f.fold(title)
 	b.sectionIDs = b.sectionIDs[:0]
-	b.t.terms.find(words, b.lang, func(m match) {
+	b.t.findTerms(words, b.lang, &b.tm, func(m match) {
 		if m.p.target >= 0 {
 			b.sectionIDs = append(b.sectionIDs, m.p.target)
 		}
@@ -264,7 +265,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	b.denied = denied(s, words, b.denied)
 	b.hits = b.hits[:0]
 	minorsDenied := false
-	b.t.terms.find(words, b.lang, func(m match) {
+	b.t.findTerms(words, b.lang, &b.tm, func(m match) {
 		b.langHits[m.p.lang]++
 		if isDenied(b.denied, m.start, m.end) && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
 			// "we do not use … to train our AI": not a fact (negation.go).

@@ -640,7 +640,7 @@ func (b *sheetBuilder) entriesOf(text string) []int {
 		}
 	}
 	var out []int
-	b.t.terms.find(words, b.lang, func(m match) {
+	b.t.findTerms(words, b.lang, &b.ptm, func(m match) {
 		if m.p.target == personalDataTarget || m.start >= cut || isDenied(b.pdenied, m.start, m.end) {
 			return
 		}
