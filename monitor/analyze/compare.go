@@ -653,6 +653,15 @@ func usesSummary(changes []UseChange, added bool, newPurposes []string, label fu
 		allMinors := !slices.ContainsFunc(cats, func(c category) bool { return c.others })
 		if allMinors {
 			verb += " minors' data"
+		} else {
+			// Minors' data first: past maxUsesNamed the rest is counted,
+			// and an email's subject is cut at its end. Meta's step of 28
+			// May 2025 read "AI training uses: Posts, Comments, Audio,
+			// Public content and 2 more.", the two being minors' AI
+			// interactions and messages.
+			slices.SortStableFunc(cats, func(x, y category) int {
+				return cmpBool(!(x.minors && !x.others), !(y.minors && !y.others))
+			})
 		}
 		var names []string
 		for _, c := range cats {

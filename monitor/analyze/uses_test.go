@@ -346,14 +346,29 @@ func TestUsesSummaryIsCapped(t *testing.T) {
 	}
 	// Minors' and others' uses of a purpose are said together: a
 	// category added for both is everyone's, one added for minors alone
-	// says so. A purpose the change adds "uses" its data.
+	// says so, and comes first. A purpose the change adds "uses" its data.
 	mixed := []UseChange{
 		{Purpose: "research", Category: "posts", Quote: "We use your posts."},
 		{Purpose: "research", Category: "posts", Minors: true, Quote: "minors"},
 		{Purpose: "research", Category: "photos", Minors: true, Quote: "minors"},
 	}
 	got = strings.Join(usesSummary(mixed, true, []string{"research"}, label), " ")
-	want = "Research uses: Posts, Photos (minors')."
+	want = "Research uses: Photos (minors'), Posts."
+	if got != want {
+		t.Errorf("summary\n %q\nwant %q", got, want)
+	}
+	// Meta's step of 28 May 2025: four categories for everyone, then two
+	// for minors alone, were "… Public content and 2 more.": minors' data
+	// is what the cut must not hide.
+	var may2025 []UseChange
+	for _, c := range []string{"posts", "comments", "audio", "public_content"} {
+		may2025 = append(may2025, UseChange{Purpose: "ai_training", Category: c, Quote: "Public content…"})
+	}
+	for _, c := range []string{"messages", "ai_interactions"} {
+		may2025 = append(may2025, UseChange{Purpose: "ai_training", Category: c, Minors: true, Quote: "Interactions with Meta's AI…"})
+	}
+	got = strings.Join(usesSummary(may2025, true, []string{"ai_training"}, label), " ")
+	want = "AI training uses: Messages (minors'), AI interactions (minors'), Posts, Comments and 2 more."
 	if got != want {
 		t.Errorf("summary\n %q\nwant %q", got, want)
 	}
