@@ -49,8 +49,29 @@ func Compare(before, after *FactSheet) *Analysis {
 	var formsGone []Link
 	formsGone, a.FormsMoved = objectionFormChanges(before, after)
 	a.Severity = severity(a, formsGone, effectiveKept(a, after))
-	a.Summary = summary(a, formsGone, labels)
+	a.Summary = summary(a, formsGone, newPurposes(a, before), labels)
 	return a
+}
+
+// newPurposes returns the purposes the change adds (PurposesAdded), and
+// those of its uses added that the sheet before neither used nor named,
+// bound or not: a purpose bound to its data through a title alone
+// ("Developing and improving AI at Meta" over a list of data) is no topic,
+// and was said to "now also" use what it had never used. One the policy
+// named before without data ("We use the following to train our AI
+// models: Public datasets") does now also use what comes.
+func newPurposes(a *Analysis, before *FactSheet) []string {
+	out := a.PurposesAdded
+	for _, u := range a.UsesAdded {
+		if slices.Contains(out, u.Purpose) ||
+			slices.ContainsFunc(before.Uses, func(x Use) bool { return x.Purpose == u.Purpose }) ||
+			slices.ContainsFunc(before.Topics, func(tp Topic) bool { return tp.ID == u.Purpose }) ||
+			slices.ContainsFunc(before.Unbound, func(st Statement) bool { return slices.Contains(st.IDs, u.Purpose) }) {
+			continue
+		}
+		out = append(slices.Clip(out), u.Purpose)
+	}
+	return out
 }
 
 // effectiveKept reports whether the sheet after has an effective date and
@@ -381,7 +402,7 @@ var roleNames = map[DateRole]string{
 // uses: Posts, Comments. Effective date 7 Apr 2025 → 27 May 2025." A
 // deadline comes first: it is what a reader must act on, by a date, and
 // the summary is an email's subject, cut at its end.
-func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
+func summary(a *Analysis, formsGone []Link, newPurposes []string, labels map[string]string) string {
 	var parts []string
 	for _, d := range a.Dates {
 		if d.Role == RoleDeadline {
@@ -424,13 +445,13 @@ func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
 	// now also uses minors' data: Photos".
 	aiAdded, criticalAdded, otherAdded := splitUses(a.UsesAdded)
 	aiRemoved, criticalRemoved, otherRemoved := splitUses(a.UsesRemoved)
-	parts = append(parts, usesSummary(aiAdded, true, a.PurposesAdded, label)...)
+	parts = append(parts, usesSummary(aiAdded, true, newPurposes, label)...)
 	parts = append(parts, usesSummary(aiRemoved, false, nil, label)...)
 	if len(a.ScopeAdded)+len(a.ScopeRemoved) > 0 {
 		parts = append(parts, "Collected: "+signed(a.ScopeAdded, a.ScopeRemoved)+".")
 	}
-	parts = append(parts, usesSummary(criticalAdded, true, a.PurposesAdded, label)...)
-	parts = append(parts, usesSummary(otherAdded, true, a.PurposesAdded, label)...)
+	parts = append(parts, usesSummary(criticalAdded, true, newPurposes, label)...)
+	parts = append(parts, usesSummary(otherAdded, true, newPurposes, label)...)
 	parts = append(parts, usesSummary(append(criticalRemoved, otherRemoved...), false, nil, label)...)
 	if len(a.RightsAdded)+len(a.RightsRemoved) > 0 {
 		parts = append(parts, "Rights: "+signed(a.RightsAdded, a.RightsRemoved)+".")

@@ -256,6 +256,17 @@ func TestCompareUses(t *testing.T) {
 			summary:  "Research now also uses: Photos.",
 		},
 		{
+			// AI training new to the policy, bound through a title alone
+			// (no statement counts it among the topics): it "uses" its
+			// data; "now also uses" said it had used some before.
+			name:     "a purpose new through a title alone",
+			before:   "# Privacy Policy\nWe collect your posts and photos.\n",
+			after:    "# Privacy Policy\nWe collect your posts and photos.\nDeveloping and improving AI at Meta\nInformation we use:\n- Public content you create or share, like posts and photos\n",
+			added:    []string{"ai_training:photos", "ai_training:posts", "ai_training:public_content"},
+			severity: SeverityCritical,
+			summary:  "AI training uses: Posts, Photos, Public content. Collected: + Public content.",
+		},
+		{
 			// Only a statement whose text changed is evidence: the same
 			// items listed under other titles are no change the analysis
 			// can quote.
