@@ -48,9 +48,36 @@ func Compare(before, after *FactSheet) *Analysis {
 	a.UsesAdded, a.UsesRemoved = useDiff(before, after, inOld, inNew)
 	var formsGone []Link
 	formsGone, a.FormsMoved = objectionFormChanges(before, after)
+	if before.NotAnalysed || after.NotAnalysed {
+		a.NotAnalysed = after.Language
+		if !after.NotAnalysed {
+			a.NotAnalysed = before.Language
+		}
+		a.SentencesAdded, a.SentencesRemoved = sentenceDiff(before.sentences, after.sentences)
+	}
 	a.Severity = severity(a, formsGone, effectiveKept(a, after))
 	a.Summary = summary(a, formsGone, newPurposes(a, before), labels)
 	return a
+}
+
+// sentenceDiff counts the sentences (by key) that after has more of than
+// before, and the reverse.
+func sentenceDiff(before, after []string) (added, removed int) {
+	count := make(map[string]int, len(before))
+	for _, k := range before {
+		count[k]++
+	}
+	for _, k := range after {
+		count[k]--
+	}
+	for _, n := range count {
+		if n > 0 {
+			removed += n
+		} else {
+			added -= n
+		}
+	}
+	return added, removed
 }
 
 // newPurposes returns the purposes the change adds (PurposesAdded), and
@@ -344,6 +371,13 @@ func shortHref(href string) string {
 // (RoleOther), which the summary still names. effectiveKept says the
 // policy keeps its effective date unchanged.
 //
+// A text not analysed (NotAnalysed) whose sentences changed is notable:
+// what changed cannot be told, and "Wording only." would hide an AI
+// training clause added in German; a reader of the digest or the web view
+// reads the diff. Not critical, an immediate alert to every subscriber for
+// each reworded sentence of a language nobody reads here; its dates still
+// rate as any.
+//
 // A form that moved is notable, not critical: the right and a link to
 // exercise it are still there in the same words, and whether the new page
 // still lets one object cannot be told from its address (Meta's went from
@@ -363,7 +397,8 @@ func severity(a *Analysis, formsGone []Link, effectiveKept bool) Severity {
 	critical := len(a.ScopeAdded) > 0 || len(a.PurposesAdded) > 0 || slices.ContainsFunc(a.UsesAdded, criticalUse) ||
 		slices.Contains(a.RightsRemoved, "object") || len(formsGone) > 0
 	notable := len(a.ScopeRemoved) > 0 || len(a.PurposesRemoved) > 0 || len(a.UsesAdded) > 0 || len(a.UsesRemoved) > 0 ||
-		len(a.RightsAdded) > 0 || len(a.RightsRemoved) > 0 || len(a.FormsMoved) > 0
+		len(a.RightsAdded) > 0 || len(a.RightsRemoved) > 0 || len(a.FormsMoved) > 0 ||
+		a.NotAnalysed != "" && a.SentencesAdded+a.SentencesRemoved > 0
 	for _, d := range a.Dates {
 		switch d.Role {
 		case RoleDeadline:
@@ -404,6 +439,13 @@ var roleNames = map[DateRole]string{
 // the summary is an email's subject, cut at its end.
 func summary(a *Analysis, formsGone []Link, newPurposes []string, labels map[string]string) string {
 	var parts []string
+	if a.NotAnalysed != "" {
+		what := fmt.Sprintf("%d %s added, %d removed, see the diff", a.SentencesAdded, plural("sentence", a.SentencesAdded), a.SentencesRemoved)
+		if a.SentencesAdded+a.SentencesRemoved == 0 {
+			what = "no sentence changed but for case, accents, punctuation or spacing"
+		}
+		parts = append(parts, fmt.Sprintf("Not analysed: no patterns for %s; %s.", languageName(a.NotAnalysed), what))
+	}
 	for _, d := range a.Dates {
 		if d.Role == RoleDeadline {
 			parts = append(parts, fmt.Sprintf("%s %s → %s.", roleNames[d.Role], HumanDate(d.Old), HumanDate(d.New)))
@@ -489,6 +531,25 @@ func summary(a *Analysis, formsGone []Link, newPurposes []string, labels map[str
 		return fmt.Sprintf("No change to categories, purposes, rights or dates; %d %s added, %d removed.", added, plural("statement", added), removed)
 	}
 	return strings.Join(parts, " ")
+}
+
+// languageNames are the names of the languages a watched policy is likely
+// in (Meta publishes its EU policy in each EU language).
+var languageNames = map[string]string{
+	"bg": "Bulgarian", "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek", "es": "Spanish",
+	"et": "Estonian", "fi": "Finnish", "ga": "Irish", "hr": "Croatian", "hu": "Hungarian", "it": "Italian",
+	"lt": "Lithuanian", "lv": "Latvian", "mt": "Maltese", "nl": "Dutch", "no": "Norwegian", "nb": "Norwegian",
+	"pl": "Polish", "pt": "Portuguese", "ro": "Romanian", "sk": "Slovak", "sl": "Slovenian", "sv": "Swedish",
+	"tr": "Turkish", "ru": "Russian", "uk": "Ukrainian", "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "ar": "Arabic",
+}
+
+// languageName names a language code for people: "German (de)", or the
+// code alone.
+func languageName(code string) string {
+	if n := languageNames[code]; n != "" {
+		return n + " (" + code + ")"
+	}
+	return code
 }
 
 // maxOtherDates is how many changes of dates without a role a summary

@@ -23,8 +23,9 @@ const (
 )
 
 // FactSheet reads one version's readable text (monitor/extract's format)
-// in lang ("en", "fr", "fr-FR"; "" or a language the taxonomy lacks: every
-// language) and returns what it says. links are the version's links in
+// in lang ("en", "fr", "fr-FR"; "": every language) and returns what it
+// says. A text in a language the taxonomy has no patterns for ("de-DE")
+// is NotAnalysed: only its dates are read, in every language. links are the version's links in
 // document order; the objection forms among them are kept with the
 // statements about the right to object that hold them.
 func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet {
@@ -32,6 +33,9 @@ func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet 
 		minors: -1, lead: leadIn{at: noSpan}}
 	if i, ok := t.byID["minors"]; ok && t.entries[i].Kind == KindCategory {
 		b.minors = i
+	}
+	if base := baseLang(lang); base != "" && b.lang == "" {
+		b.sheet.NotAnalysed, b.sheet.Language = true, base
 	}
 	if len(text) > maxTextBytes {
 		cut := strings.LastIndexByte(text[:maxTextBytes], '\n')
@@ -177,6 +181,9 @@ func (b *sheetBuilder) line(text string, start, end int) {
 	if level := headingLevel(line); level > 0 {
 		// A heading cell of a table row keeps the row's separators.
 		title := strings.Trim(line[level:], " |")
+		if b.sheet.NotAnalysed {
+			b.sheet.sentences = append(b.sheet.sentences, b.pf.key(title))
+		}
 		b.heading(title)
 		b.useHeading(title)
 		return
@@ -247,11 +254,13 @@ func (b *sheetBuilder) heading(title string) {
 	b.section = title
 	words := b.f.fold(title)
 	b.sectionIDs = b.sectionIDs[:0]
-	b.t.findTerms(words, b.lang, &b.tm, func(m match) {
-		if m.p.target >= 0 {
-			b.sectionIDs = append(b.sectionIDs, m.p.target)
-		}
-	})
+	if !b.sheet.NotAnalysed {
+		b.t.findTerms(words, b.lang, &b.tm, func(m match) {
+			if m.p.target >= 0 {
+				b.sectionIDs = append(b.sectionIDs, m.p.target)
+			}
+		})
+	}
 	b.sectionRole = b.t.anywhereRole(words, b.lang)
 	b.leadIn = -1
 }
@@ -261,6 +270,15 @@ func (b *sheetBuilder) heading(title string) {
 func (b *sheetBuilder) read(text string, start, end int) sentence {
 	s := text[start:end]
 	sn := sentence{start: start, end: end}
+	if b.sheet.NotAnalysed {
+		// Its ids would be the English or French patterns' reading of
+		// another language: noise ("post" in Italian), not facts.
+		b.sheet.sentences = append(b.sheet.sentences, b.pf.key(s))
+		if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
+			b.findDates(s, "", nil, b.t.anywhereRole(b.f.fold(s), b.lang))
+		}
+		return sn
+	}
 	words := b.f.fold(s)
 	b.denied = denied(s, words, b.denied)
 	b.hits = b.hits[:0]
@@ -513,7 +531,9 @@ var (
 
 func (b *sheetBuilder) finish() *FactSheet {
 	sh := &b.sheet
-	sh.Language = b.lang
+	if !sh.NotAnalysed {
+		sh.Language = b.lang
+	}
 	if sh.Language == "" {
 		best := 0
 		for _, lang := range slices.Sorted(maps.Keys(b.langHits)) {
