@@ -52,6 +52,10 @@ Examples:
 
 func writeFacts(w io.Writer, tax *analyze.Taxonomy, v *monitor.Version, f *analyze.FactSheet) {
 	fmt.Fprintf(w, "%s, version %d (first seen %s), read in %q\n", v.Watch, v.ID, v.FirstSeen.UTC().Format("2006-01-02"), f.Language)
+	if f.NotAnalysed {
+		// Else its empty lists read as a policy that says nothing.
+		fmt.Fprintf(w, "Not analysed: the taxonomy has no patterns in %q; only its dates are read.\n", f.Language)
+	}
 	for _, kind := range []analyze.Kind{analyze.KindCategory, analyze.KindPurpose, analyze.KindRight} {
 		var ids []string
 		for _, t := range f.Topics {

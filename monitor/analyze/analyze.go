@@ -71,6 +71,16 @@ type FactSheet struct {
 	// analysis reads (hostile input): its end, or dates past the limit, were
 	// left out.
 	Truncated bool `json:"truncated,omitempty"`
+	// NotAnalysed says the text is in a language the taxonomy has no
+	// patterns for (Language: "de", "es"…): no category, purpose, right or
+	// use is read from it, only its dates. Read with the English and French
+	// patterns, a German policy said nothing and an Italian one collected
+	// "post"s; either way every change was "Wording only.".
+	NotAnalysed bool `json:"not_analysed,omitempty"`
+	// sentences are the keys (folder.key) of every sentence and heading of
+	// a text not analysed, for Compare to count what changed. Not stored,
+	// as Unbound.
+	sentences []string
 }
 
 // Topic is one id a policy mentions.
@@ -155,8 +165,15 @@ type Analysis struct {
 	// read.
 	UsesAdded   []UseChange `json:"uses_added,omitempty"`
 	UsesRemoved []UseChange `json:"uses_removed,omitempty"`
-	Severity    Severity    `json:"severity"`
-	Summary     string      `json:"summary"`
+	// NotAnalysed is the language of a text the taxonomy has no patterns
+	// for ("de"), whose change is told only by its dates and by how many
+	// sentences came and went (SentencesAdded, SentencesRemoved); absent
+	// from the JSON otherwise.
+	NotAnalysed      string   `json:"not_analysed,omitempty"`
+	SentencesAdded   int      `json:"sentences_added,omitempty"`
+	SentencesRemoved int      `json:"sentences_removed,omitempty"`
+	Severity         Severity `json:"severity"`
+	Summary          string   `json:"summary"`
 }
 
 // FormMove is an objection form whose link text is kept but whose target

@@ -48,9 +48,57 @@ func Compare(before, after *FactSheet) *Analysis {
 	a.UsesAdded, a.UsesRemoved = useDiff(before, after, inOld, inNew)
 	var formsGone []Link
 	formsGone, a.FormsMoved = objectionFormChanges(before, after)
+	if before.NotAnalysed || after.NotAnalysed {
+		a.NotAnalysed = after.Language
+		if !after.NotAnalysed {
+			a.NotAnalysed = before.Language
+		}
+		a.SentencesAdded, a.SentencesRemoved = sentenceDiff(before.sentences, after.sentences)
+	}
 	a.Severity = severity(a, formsGone, effectiveKept(a, after))
-	a.Summary = summary(a, formsGone, labels)
+	a.Summary = summary(a, formsGone, newPurposes(a, before), labels)
 	return a
+}
+
+// sentenceDiff counts the sentences (by key) that after has more of than
+// before, and the reverse.
+func sentenceDiff(before, after []string) (added, removed int) {
+	count := make(map[string]int, len(before))
+	for _, k := range before {
+		count[k]++
+	}
+	for _, k := range after {
+		count[k]--
+	}
+	for _, n := range count {
+		if n > 0 {
+			removed += n
+		} else {
+			added -= n
+		}
+	}
+	return added, removed
+}
+
+// newPurposes returns the purposes the change adds (PurposesAdded), and
+// those of its uses added that the sheet before neither used nor named,
+// bound or not: a purpose bound to its data through a title alone
+// ("Developing and improving AI at Meta" over a list of data) is no topic,
+// and was said to "now also" use what it had never used. One the policy
+// named before without data ("We use the following to train our AI
+// models: Public datasets") does now also use what comes.
+func newPurposes(a *Analysis, before *FactSheet) []string {
+	out := a.PurposesAdded
+	for _, u := range a.UsesAdded {
+		if slices.Contains(out, u.Purpose) ||
+			slices.ContainsFunc(before.Uses, func(x Use) bool { return x.Purpose == u.Purpose }) ||
+			slices.ContainsFunc(before.Topics, func(tp Topic) bool { return tp.ID == u.Purpose }) ||
+			slices.ContainsFunc(before.Unbound, func(st Statement) bool { return slices.Contains(st.IDs, u.Purpose) }) {
+			continue
+		}
+		out = append(slices.Clip(out), u.Purpose)
+	}
+	return out
 }
 
 // effectiveKept reports whether the sheet after has an effective date and
@@ -407,6 +455,13 @@ func shortHref(href string) string {
 // (RoleOther), which the summary still names. effectiveKept says the
 // policy keeps its effective date unchanged.
 //
+// A text not analysed (NotAnalysed) whose sentences changed is notable:
+// what changed cannot be told, and "Wording only." would hide an AI
+// training clause added in German; a reader of the digest or the web view
+// reads the diff. Not critical, an immediate alert to every subscriber for
+// each reworded sentence of a language nobody reads here; its dates still
+// rate as any.
+//
 // A form that moved is notable, not critical: the right and a link to
 // exercise it are still there in the same words, and whether the new page
 // still lets one object cannot be told from its address (Meta's went from
@@ -426,7 +481,8 @@ func severity(a *Analysis, formsGone []Link, effectiveKept bool) Severity {
 	critical := len(a.ScopeAdded) > 0 || len(a.PurposesAdded) > 0 || slices.ContainsFunc(a.UsesAdded, criticalUse) ||
 		slices.Contains(a.RightsRemoved, "object") || len(formsGone) > 0
 	notable := len(a.ScopeRemoved) > 0 || len(a.PurposesRemoved) > 0 || len(a.UsesAdded) > 0 || len(a.UsesRemoved) > 0 ||
-		len(a.RightsAdded) > 0 || len(a.RightsRemoved) > 0 || len(a.FormsMoved) > 0
+		len(a.RightsAdded) > 0 || len(a.RightsRemoved) > 0 || len(a.FormsMoved) > 0 ||
+		a.NotAnalysed != "" && a.SentencesAdded+a.SentencesRemoved > 0
 	for _, d := range a.Dates {
 		switch d.Role {
 		case RoleDeadline:
@@ -465,8 +521,15 @@ var roleNames = map[DateRole]string{
 // uses: Posts, Comments. Effective date 7 Apr 2025 → 27 May 2025." A
 // deadline comes first: it is what a reader must act on, by a date, and
 // the summary is an email's subject, cut at its end.
-func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
+func summary(a *Analysis, formsGone []Link, newPurposes []string, labels map[string]string) string {
 	var parts []string
+	if a.NotAnalysed != "" {
+		what := fmt.Sprintf("%d %s added, %d removed, see the diff", a.SentencesAdded, plural("sentence", a.SentencesAdded), a.SentencesRemoved)
+		if a.SentencesAdded+a.SentencesRemoved == 0 {
+			what = "no sentence changed but for case, accents, punctuation or spacing"
+		}
+		parts = append(parts, fmt.Sprintf("Not analysed: no patterns for %s; %s.", languageName(a.NotAnalysed), what))
+	}
 	for _, d := range a.Dates {
 		if d.Role == RoleDeadline {
 			parts = append(parts, fmt.Sprintf("%s %s → %s.", dateName(a, d), HumanDate(d.Old), HumanDate(d.New)))
@@ -508,13 +571,13 @@ func summary(a *Analysis, formsGone []Link, labels map[string]string) string {
 	// now also uses minors' data: Photos".
 	aiAdded, criticalAdded, otherAdded := splitUses(a.UsesAdded)
 	aiRemoved, criticalRemoved, otherRemoved := splitUses(a.UsesRemoved)
-	parts = append(parts, usesSummary(aiAdded, true, a.PurposesAdded, label)...)
+	parts = append(parts, usesSummary(aiAdded, true, newPurposes, label)...)
 	parts = append(parts, usesSummary(aiRemoved, false, nil, label)...)
 	if len(a.ScopeAdded)+len(a.ScopeRemoved) > 0 {
 		parts = append(parts, "Collected: "+signed(a.ScopeAdded, a.ScopeRemoved)+".")
 	}
-	parts = append(parts, usesSummary(criticalAdded, true, a.PurposesAdded, label)...)
-	parts = append(parts, usesSummary(otherAdded, true, a.PurposesAdded, label)...)
+	parts = append(parts, usesSummary(criticalAdded, true, newPurposes, label)...)
+	parts = append(parts, usesSummary(otherAdded, true, newPurposes, label)...)
 	parts = append(parts, usesSummary(append(criticalRemoved, otherRemoved...), false, nil, label)...)
 	if len(a.RightsAdded)+len(a.RightsRemoved) > 0 {
 		parts = append(parts, "Rights: "+signed(a.RightsAdded, a.RightsRemoved)+".")
@@ -573,6 +636,25 @@ func dateName(a *Analysis, d DateChange) string {
 		return name
 	}
 	return name + " (" + d.Subject + ")"
+}
+
+// languageNames are the names of the languages a watched policy is likely
+// in (Meta publishes its EU policy in each EU language).
+var languageNames = map[string]string{
+	"bg": "Bulgarian", "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek", "es": "Spanish",
+	"et": "Estonian", "fi": "Finnish", "ga": "Irish", "hr": "Croatian", "hu": "Hungarian", "it": "Italian",
+	"lt": "Lithuanian", "lv": "Latvian", "mt": "Maltese", "nl": "Dutch", "no": "Norwegian", "nb": "Norwegian",
+	"pl": "Polish", "pt": "Portuguese", "ro": "Romanian", "sk": "Slovak", "sl": "Slovenian", "sv": "Swedish",
+	"tr": "Turkish", "ru": "Russian", "uk": "Ukrainian", "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "ar": "Arabic",
+}
+
+// languageName names a language code for people: "German (de)", or the
+// code alone.
+func languageName(code string) string {
+	if n := languageNames[code]; n != "" {
+		return n + " (" + code + ")"
+	}
+	return code
 }
 
 // maxOtherDates is how many changes of dates without a role a summary
@@ -762,6 +844,15 @@ func usesSummary(changes []UseChange, added bool, newPurposes []string, label fu
 		allMinors := !slices.ContainsFunc(cats, func(c category) bool { return c.others })
 		if allMinors {
 			verb += " minors' data"
+		} else {
+			// Minors' data first: past maxUsesNamed the rest is counted,
+			// and an email's subject is cut at its end. Meta's step of 28
+			// May 2025 read "AI training uses: Posts, Comments, Audio,
+			// Public content and 2 more.", the two being minors' AI
+			// interactions and messages.
+			slices.SortStableFunc(cats, func(x, y category) int {
+				return cmpBool(!(x.minors && !x.others), !(y.minors && !y.others))
+			})
 		}
 		var names []string
 		for _, c := range cats {

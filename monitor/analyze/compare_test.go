@@ -616,3 +616,53 @@ func TestCompareObjectionFormMoved(t *testing.T) {
 		})
 	}
 }
+
+// TestCompareNotAnalysed: a policy in a language the taxonomy has no
+// patterns for (review finding 6) is not read for ids, and a change says
+// so, with how many sentences came and went, rated notable; it was
+// "Wording only." (German, Spanish, Dutch), or a critical "Collected: +
+// Posts" read by the English patterns (Italian "post").
+func TestCompareNotAnalysed(t *testing.T) {
+	const de = "# Datenschutzrichtlinie\nGültig ab 2025-04-07.\nWir verwenden deine Informationen für Werbung.\n"
+	tests := []struct {
+		lang, before, after string
+		severity            Severity
+		summary             string
+	}{
+		{"de-DE", de, de + "Wir verwenden deine öffentlichen Beiträge und Kommentare, um unsere KI-Modelle zu trainieren.\n",
+			SeverityNotable, "Not analysed: no patterns for German (de); 1 sentence added, 0 removed, see the diff."},
+		{"es", "# Política\n", "# Política\nUsamos tus publicaciones públicas para entrenar nuestros modelos de IA.\n",
+			SeverityNotable, "Not analysed: no patterns for Spanish (es); 1 sentence added, 0 removed, see the diff."},
+		{"it", "# Informativa\n", "# Informativa\nUtilizziamo i tuoi post pubblici per addestrare i nostri modelli di IA.\n",
+			SeverityNotable, "Not analysed: no patterns for Italian (it); 1 sentence added, 0 removed, see the diff."},
+		{"nl", "# Beleid\nWe gebruiken je informatie.\n", "# Beleid\nWe gebruiken je openbare berichten om onze AI-modellen te trainen.\n",
+			SeverityNotable, "Not analysed: no patterns for Dutch (nl); 1 sentence added, 1 removed, see the diff."},
+		{"de", de, strings.Replace(de, "für Werbung.", "für  WERBUNG", 1),
+			SeverityInfo, "Not analysed: no patterns for German (de); no sentence changed but for case, accents, punctuation or spacing."},
+		// Its dates are still read.
+		{"de", de, strings.Replace(de, "2025-04-07", "2025-05-27", 1),
+			SeverityNotable, "Not analysed: no patterns for German (de); 1 sentence added, 1 removed, see the diff. Date changed: 7 Apr 2025 → 27 May 2025."},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		before, after := tx.FactSheet(tt.before, tt.lang, nil), tx.FactSheet(tt.after, tt.lang, nil)
+		if !after.NotAnalysed || after.Language != baseLang(tt.lang) || len(after.Topics)+len(after.Statements)+len(after.Uses) != 0 {
+			t.Errorf("%s: not analysed %v, language %q, topics %v, statements %v; want not analysed, %q, nothing read",
+				tt.lang, after.NotAnalysed, after.Language, after.Topics, after.Statements, baseLang(tt.lang))
+		}
+		a := Compare(before, after)
+		if a.Severity != tt.severity || a.Summary != tt.summary || a.NotAnalysed != baseLang(tt.lang) {
+			t.Errorf("%s %q:\n got %s %q (not analysed %q)\nwant %s %q", tt.lang, tt.after, a.Severity, a.Summary, a.NotAnalysed, tt.severity, tt.summary)
+		}
+	}
+	// The languages the taxonomy reads, and none given, are analysed.
+	for lang, text := range map[string]string{
+		"en":    "We use your posts to train our AI models.",
+		"fr-FR": "Nous utilisons vos publications pour entraîner nos modèles d'IA.",
+		"":      "We use your posts to train our AI models.",
+	} {
+		if sh := tx.FactSheet(text, lang, nil); sh.NotAnalysed || len(sh.Topics) == 0 {
+			t.Errorf("%q: not analysed %v, topics %v", lang, sh.NotAnalysed, sh.Topics)
+		}
+	}
+}

@@ -127,6 +127,10 @@ func TestFacebookAITrainingStep(t *testing.T) {
 	if !strings.Contains(a.Summary, "AI training uses: ") {
 		t.Errorf("summary %q does not say what AI training uses", a.Summary)
 	}
+	// Minors' part of the step is named, not counted among "2 more".
+	if !strings.Contains(a.Summary, "AI interactions (minors')") {
+		t.Errorf("summary %q does not name minors' AI interactions", a.Summary)
+	}
 	t.Logf("summary: %s", a.Summary)
 }
 

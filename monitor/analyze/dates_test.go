@@ -331,8 +331,8 @@ func TestOtherDateFormats(t *testing.T) {
 	}
 }
 
-// German, Spanish, Italian and Dutch dates are read (their texts have no
-// purposes or data read, but a date that moves is told), and a German
+// German, Spanish, Italian and Dutch dates are read (their texts are not
+// analysed, and say so, but a date that moves is told), and a German
 // ordinal day does not end a sentence.
 func TestDatesInOtherLanguages(t *testing.T) {
 	tests := []struct{ lang, text, want string }{
@@ -361,9 +361,12 @@ func TestDatesInOtherLanguages(t *testing.T) {
 		}
 	}
 	for _, tt := range []struct{ lang, before, after, summary string }{
-		{"de", "Sie können bis zum 26. Mai 2025 widersprechen.", "Sie können bis zum 27. Mai 2025 widersprechen.", "Date changed: 26 May 2025 → 27 May 2025."},
-		{"de", "Gültig ab: 7. April 2025", "Gültig ab: 27. Mai 2025", "Date changed: 7 Apr 2025 → 27 May 2025."},
-		{"nl", "Van kracht vanaf 7 april 2025.", "Van kracht vanaf 27 mei 2025.", "Date changed: 7 Apr 2025 → 27 May 2025."},
+		{"de", "Sie können bis zum 26. Mai 2025 widersprechen.", "Sie können bis zum 27. Mai 2025 widersprechen.",
+			"Not analysed: no patterns for German (de); 1 sentence added, 1 removed, see the diff. Date changed: 26 May 2025 → 27 May 2025."},
+		{"de", "Gültig ab: 7. April 2025", "Gültig ab: 27. Mai 2025",
+			"Not analysed: no patterns for German (de); 1 sentence added, 1 removed, see the diff. Date changed: 7 Apr 2025 → 27 May 2025."},
+		{"nl", "Van kracht vanaf 7 april 2025.", "Van kracht vanaf 27 mei 2025.",
+			"Not analysed: no patterns for Dutch (nl); 1 sentence added, 1 removed, see the diff. Date changed: 7 Apr 2025 → 27 May 2025."},
 	} {
 		if a := Compare(tx.FactSheet(tt.before, tt.lang, nil), tx.FactSheet(tt.after, tt.lang, nil)); a.Summary != tt.summary {
 			t.Errorf("%s %q → %q: %q, want %q", tt.lang, tt.before, tt.after, a.Summary, tt.summary)

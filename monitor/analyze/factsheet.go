@@ -20,13 +20,15 @@ const (
 	maxDayMonthBytes  = 256 << 10 // statements searched for dates without a year, per version
 	linkSearchWindow  = 64 << 10  // how far ahead a link's text is looked for
 	maxLabelWords     = 4         // a paragraph that is a link's text this short is a label (see isLabel)
+	maxAgeTexts       = 1000      // statements denying minors read for age limits
 )
 
 // FactSheet reads one version's readable text (monitor/extract's format)
-// in lang ("en", "fr", "fr-FR"; "" or a language the taxonomy lacks: every
-// language) and returns what it says. lang's region orders ambiguous digit
-// dates: 04/07/2025 is 7 April in "en" and "en-US", 4 July in "en-GB",
-// "en-IE" or any other English. links are the version's links in
+// in lang ("en", "fr", "fr-FR"; "": every language) and returns what it
+// says. A text in a language the taxonomy has no patterns for ("de-DE")
+// is NotAnalysed: only its dates are read, in every language. lang's
+// region orders ambiguous digit dates: 04/07/2025 is 7 April in "en" and
+// "en-US", 4 July in "en-GB", "en-IE" or any other English. links are the version's links in
 // document order; the objection forms among them are kept with the
 // statements about the right to object that hold them.
 func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet {
@@ -34,6 +36,9 @@ func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet 
 		minors: -1, lead: leadIn{at: noSpan}}
 	if i, ok := t.byID["minors"]; ok && t.entries[i].Kind == KindCategory {
 		b.minors = i
+	}
+	if base := baseLang(lang); base != "" && b.lang == "" {
+		b.sheet.NotAnalysed, b.sheet.Language = true, base
 	}
 	if len(text) > maxTextBytes {
 		cut := strings.LastIndexByte(text[:maxTextBytes], '\n')
@@ -114,6 +119,7 @@ type sheetBuilder struct {
 	spans        []span
 	block        []sentence
 	denied       []deniedSpan // of the statement being read (negation.go)
+	tm, ptm      termMatches  // findTerms's, for read and for what it calls (as f and pf)
 	hits         []hit        // its ids, where they stand (uses.go)
 
 	// Which data each purpose uses (uses.go).
@@ -125,6 +131,9 @@ type sheetBuilder struct {
 	pieces        map[int][]piece // narrow's, by statement
 	pf            folder          // for what read calls amid its own fold
 	pdenied       []deniedSpan
+	// ageTexts are the statements whose mention of minors is denied:
+	// they set no fact of minors, but an age limit all the same.
+	ageTexts []string
 }
 
 // sentence is one statement of the block being read.
@@ -207,6 +216,9 @@ func (b *sheetBuilder) line(text string, start, end int) {
 	if level := headingLevel(line); level > 0 {
 		// A heading cell of a table row keeps the row's separators.
 		title := strings.Trim(line[level:], " |")
+		if b.sheet.NotAnalysed {
+			b.sheet.sentences = append(b.sheet.sentences, b.pf.key(title))
+		}
 		b.heading(title, level)
 		b.headingDates(text, title, level)
 		b.useHeading(title)
@@ -308,11 +320,13 @@ func (b *sheetBuilder) heading(title string, level int) {
 	b.section = title
 	words := b.f.fold(title)
 	b.sectionIDs = b.sectionIDs[:0]
-	b.t.terms.find(words, b.lang, func(m match) {
-		if m.p.target >= 0 {
-			b.sectionIDs = append(b.sectionIDs, m.p.target)
-		}
-	})
+	if !b.sheet.NotAnalysed {
+		b.t.findTerms(words, b.lang, &b.tm, func(m match) {
+			if m.p.target >= 0 {
+				b.sectionIDs = append(b.sectionIDs, m.p.target)
+			}
+		})
+	}
 	b.sectionRole = b.t.anywhereRole(words, b.lang)
 	b.leadIn = -1
 	b.headingIDs[level-1] = append(b.headingIDs[level-1][:0], b.sectionIDs...)
@@ -356,13 +370,26 @@ func (b *sheetBuilder) headingDates(text, title string, level int) {
 func (b *sheetBuilder) read(text string, start, end int) sentence {
 	s := text[start:end]
 	sn := sentence{start: start, end: end}
+	if b.sheet.NotAnalysed {
+		// Its ids would be the English or French patterns' reading of
+		// another language: noise ("post" in Italian), not facts.
+		b.sheet.sentences = append(b.sheet.sentences, b.pf.key(s))
+		if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
+			b.stmtStart = start
+			b.findDates(s, "", nil, b.t.anywhereRole(b.f.fold(s), b.lang), false)
+		}
+		return sn
+	}
 	words := b.f.fold(s)
-	b.denied = denied(words, b.denied)
+	b.denied = denied(s, words, b.denied)
 	b.hits = b.hits[:0]
-	b.t.terms.find(words, b.lang, func(m match) {
+	minorsDenied := false
+	b.t.findTerms(words, b.lang, &b.tm, func(m match) {
 		b.langHits[m.p.lang]++
-		if isDenied(b.denied, m.start) && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
-			return // "we do not use … to train our AI": not a fact (negation.go)
+		if isDenied(b.denied, m.start, m.end) && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
+			// "we do not use … to train our AI": not a fact (negation.go).
+			minorsDenied = minorsDenied || b.minors >= 0 && m.p.target == b.minors
+			return
 		}
 		if m.p.target == personalDataTarget {
 			sn.hasData = true
@@ -376,6 +403,12 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 			sn.hasData = true
 		}
 	})
+	if minorsDenied && len(b.ageTexts) < maxAgeTexts {
+		// "Les mineurs (moins de 18 ans) sont exclus de cette collecte"
+		// collects nothing of minors, but still sets the age they are
+		// minors until.
+		b.ageTexts = append(b.ageTexts, s)
+	}
 	slices.Sort(sn.entries)
 	sn.entries = slices.Compact(sn.entries)
 	if len(sn.entries) >= 2 {
@@ -711,7 +744,9 @@ var (
 
 func (b *sheetBuilder) finish() *FactSheet {
 	sh := &b.sheet
-	sh.Language = b.lang
+	if !sh.NotAnalysed {
+		sh.Language = b.lang
+	}
 	if sh.Language == "" {
 		best := 0
 		for _, lang := range slices.Sorted(maps.Keys(b.langHits)) {
@@ -750,12 +785,15 @@ func (b *sheetBuilder) finish() *FactSheet {
 	}
 	inferYears(sh.Dates, places)
 	ages := map[int]bool{}
+	texts := b.ageTexts
 	for _, st := range sh.Statements {
-		if !slices.Contains(st.IDs, "minors") {
-			continue
+		if slices.Contains(st.IDs, "minors") {
+			texts = append(texts, st.Text)
 		}
+	}
+	for _, text := range texts {
 		for _, re := range []*regexp.Regexp{ageEN, ageFR} {
-			for _, m := range re.FindAllStringSubmatch(st.Text, -1) {
+			for _, m := range re.FindAllStringSubmatch(text, -1) {
 				for _, g := range m[1:] {
 					if n, err := strconv.Atoi(g); err == nil && 10 <= n && n <= 21 {
 						ages[n] = true

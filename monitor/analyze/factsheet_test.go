@@ -46,7 +46,10 @@ func TestFactSheetMapsListItemsToIDs(t *testing.T) {
 		{"fr-policy.txt", "fr", "les messages envoyés à une intelligence artificielle", []string{"messages", "ai_interactions"}},
 		{"fr-policy.txt", "fr", "les messages envoyés à Exemple", []string{"messages"}},
 		{"fr-policy.txt", "fr", "Nous pourrions collecter des « informations concernant des sujets sensibles »", []string{"sensitive"}},
-		{"fr-policy.txt", "fr", "Les mineurs (moins de 18 ans)", []string{"minors"}},
+		// "… sont exclus de cette collecte": minors are not collected (an
+		// exclusion denies its subject, see negation.go), yet the
+		// statement still sets the age limit of 18 checked below.
+		{"fr-policy.txt", "fr", "Les mineurs (moins de 18 ans)", nil},
 		{"fr-policy.txt", "fr", "Nous partageons vos données avec nos partenaires publicitaires", []string{"advertising", "sharing_partners"}},
 		{"fr-policy.txt", "fr", "Vous pouvez vous opposer jusqu'au", []string{"object"}},
 		{"fr-policy.txt", "fr", "Vous pouvez retirer votre consentement", []string{"withdraw_consent"}},

@@ -1,17 +1,34 @@
 package analyze
 
-import "strings"
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Negated statements. "We do not use your posts to train our AI models"
 // names a purpose and data only to deny them: read as a fact, it was
 // reported as "Purpose added: AI training", critical, the reverse of what
 // the policy says. A negation counts when it governs a verb of processing
-// ("do not use", "never sell", "n'utilisons pas", "ne vendons jamais"): a
-// negation elsewhere ("if you do not object, we will use…", "unless you
-// tell us not to, we use…") leaves the statement a fact. Its scope runs
-// from that verb to the end of the statement, a word that turns it round
-// ("but", "however", "mais") or a new clause of ours ("and we"); a
-// statement may hold several (see denied).
+// ("do not use", "never sell", "n'utilisons pas", "ne vendons jamais",
+// "without using", "sans les partager"): a negation elsewhere ("if you do
+// not object, we will use…", "unless you tell us not to, we use…") leaves
+// the statement a fact. Its scope runs from that verb to the end of the
+// statement, a word that turns it round ("but", "however", "mais") or a
+// new clause of ours ("and we"); a statement may hold several (see
+// denied).
+//
+// Reassurances are mostly written in the passive, where what is denied
+// stands before the verb: "Biometric data is not collected", "Your voice
+// recordings are not used to train AI", "Les données biométriques ne sont
+// pas collectées", "Private messages are excluded from AI training". A
+// denied passive denies its subject too, back to where its clause begins
+// (see subjectStart). So does a subject that is itself negated: "No
+// biometric data is collected", "None of your messages are used…",
+// "Neither your messages nor your photos are used…", "Aucune donnée de
+// santé n'est collectée".
 
 // isNegationCue reports whether the folded word w denies the verb after it
 // (folding splits "don't" into "don t", "n'utilisons" into "n utilisons").
@@ -24,18 +41,35 @@ func isNegationCue(w string) bool {
 	return false
 }
 
+// opensDenial reports whether w denies a verb of processing that follows
+// it: the negation cues, and the words that exclude what they govern
+// ("without using", "sans les partager", "neither sell nor share"). Only
+// denied reads these: statedUses rejects a statement for any negation cue
+// at all, and "We use your posts to train AI without your consent" still
+// binds its use.
+func opensDenial(w string) bool {
+	switch w {
+	case "without", "sans", "neither":
+		return true
+	}
+	return isNegationCue(w)
+}
+
 // negationBridges may stand between a cue and its verb ("do not ever
-// sell", "will never directly share", "nous ne les vendons pas").
+// sell", "will never directly share", "nous ne les vendons pas", "ne sont
+// pas collectées", "n'a pas été utilisé", "ne sont plus utilisées").
 var negationBridges = map[string]bool{
 	"ever": true, "currently": true, "directly": true, "otherwise": true, "knowingly": true, "longer": true,
 	"be": true, "been": true, "have": true, "and": true, "or": true,
 	"les": true, "la": true, "le": true, "l": true, "vous": true, "leur": true, "y": true, "en": true,
+	"est": true, "sont": true, "sera": true, "seront": true, "etait": true, "etaient": true, "ete": true,
+	"a": true, "ont": true, "avons": true, "pas": true, "plus": true,
 }
 
 // processingVerbs are the stems of the verbs whose denial denies a
 // purpose or a collection. They are only looked for just after a
-// negation, so a broad stem ("stor", "read") costs nothing elsewhere; each
-// is listed once, under its shortest form.
+// negation or an auxiliary, so a broad stem ("stor", "read") costs nothing
+// elsewhere; each is listed once, under its shortest form.
 var processingVerbs = []string{
 	// English
 	"use", "using", "shar", "sell", "sold", "rent", "collect", "process", "train",
@@ -65,54 +99,317 @@ func isProcessingVerb(w string) bool {
 	return false
 }
 
+// isBridge reports whether w may stand between a negation or an
+// auxiliary and the verb it governs.
+func isBridge(w string) bool {
+	return negationBridges[w] || opensDenial(w) || isPassiveAux(w)
+}
+
+// isExcluding reports whether w is a form of "exclude": a verb of
+// processing that denies itself ("are excluded from AI training", "restent
+// exclus de l'entraînement"). Whole words, not a stem: "exclusively"
+// excludes nothing.
+func isExcluding(w string) bool {
+	switch w {
+	case "exclude", "excludes", "excluded", "excluding",
+		"exclu", "exclue", "exclus", "exclues", "exclure", "excluons", "excluent":
+		return true
+	}
+	return false
+}
+
+// isPassiveAux reports whether w makes the verb after it passive: a form
+// of "be" (the stems of "isn't", "aren't" too) or of "être", or a verb
+// that keeps a state ("remain excluded", "restent exclus").
+func isPassiveAux(w string) bool {
+	switch w {
+	case "is", "are", "was", "were", "be", "been", "being", "isn", "aren", "wasn", "weren", "remain", "remains",
+		"est", "sont", "sera", "seront", "etait", "etaient", "ete", "soit", "soient", "serait", "seraient",
+		"reste", "restent", "demeure", "demeurent":
+		return true
+	}
+	return false
+}
+
+// isVerbGroup reports whether w may stand in a verb group before its
+// verb: modals and auxiliaries ("will not be used", "won't be shared",
+// "has never been sold", "ne seront jamais utilisées").
+func isVerbGroup(w string) bool {
+	switch w {
+	case "will", "would", "may", "might", "can", "could", "should", "shall", "must", "do", "does", "did",
+		"has", "have", "had", "won", "don", "doesn", "didn", "couldn", "shouldn", "wouldn", "hasn", "haven", "hadn", "mustn",
+		"ne", "n", "not", "never", "t":
+		return true
+	}
+	return isPassiveAux(w)
+}
+
+// isNegativeDeterminer reports whether w, heading a subject, denies it:
+// "No biometric data is collected", "None of your messages are used",
+// "Neither … nor …", "Aucune donnée n'est…", "Ni … ni …".
+func isNegativeDeterminer(w string) bool {
+	switch w {
+	case "no", "none", "neither", "nor", "aucun", "aucune", "aucuns", "aucunes", "nul", "nulle", "ni":
+		return true
+	}
+	return false
+}
+
+// maxSubjectWords bounds how far back a denied passive reaches for its
+// subject: a subject is a few words, and a hostile statement of endless
+// passives must not cost a walk back to its start at each.
+const maxSubjectWords = 40
+
 // deniedSpan is the words [from, to) of a statement that a negation
 // denies.
 type deniedSpan struct{ from, to int }
 
 // denied returns the spans of the statement's words that a negation
-// denies, in order: each from the verb a negation governs to the end of
-// the statement, a turning word, or a new clause of ours ("and we", "et
-// nous"), so that "we do not sell X, but we do not use Y" denies both and
-// "we will not ask again, and we use Y" denies neither Y nor its use.
-// spans is reused.
-func denied(words []string, spans []deniedSpan) []deniedSpan {
+// denies, in order: each from the verb a negation governs (from the
+// subject, for a passive: see subjectStart) to the end of the statement, a
+// turning word, or a new clause of ours ("and we", "et nous"), so that "we
+// do not sell X, but we do not use Y" denies both and "we will not ask
+// again, and we use Y" denies neither Y nor its use. s is the statement
+// words were folded from, for the punctuation between them. spans is
+// reused.
+func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 	spans = spans[:0]
+	var gaps []byte // punctuation between words, read when a passive asks
+	floor := 0      // end of the last span: none reaches back past it
 	for i := 0; i < len(words); i++ {
-		if !isNegationCue(words[i]) {
+		w := words[i]
+		// "collect no biometric data", "use none of your messages": the
+		// object is denied, from the verb on. Not "no longer", "no more".
+		if (w == "no" || w == "none" || w == "aucun" || w == "aucune") && i > floor && isProcessingVerb(words[i-1]) &&
+			(i+1 == len(words) || !notDenying[words[i+1]]) {
+			end := scopeEnd(words, i)
+			spans = append(spans, deniedSpan{i - 1, end})
+			floor, i = end, end-1
+			continue
+		}
+		// "We use your public posts to train AI, but not your private
+		// messages", "mais pas vos messages privés": what the elided verb
+		// would govern, up to the punctuation or verb that ends it
+		// ("Public posts, but not private messages, are used…").
+		if (w == "not" || w == "pas") && i > floor && (words[i-1] == "but" || words[i-1] == "mais") {
+			if gaps == nil {
+				gaps = wordGaps(s, len(words))
+			}
+			end := i + 1
+			for end < len(words) && gaps[end] == 0 && !isVerbGroup(words[end]) && !isProcessingVerb(words[end]) {
+				end++
+			}
+			if end > i+1 { // else "but not use them…": the verb's denial, below
+				spans = append(spans, deniedSpan{i + 1, end})
+				floor, i = end, end-1
+				continue
+			}
+		}
+		if !opensDenial(w) && !isPassiveAux(w) {
 			continue
 		}
 		// "t" only as the end of "don't", "won't", "can't"…: not "AT&T".
-		if words[i] == "t" && (i == 0 || !strings.HasSuffix(words[i-1], "n")) {
+		if w == "t" && (i == 0 || !strings.HasSuffix(words[i-1], "n")) {
 			continue
 		}
 		j := i + 1
-		for j < len(words) && j <= i+3 && (negationBridges[words[j]] || isNegationCue(words[j])) {
+		for j < len(words) && j <= i+4 && isBridge(words[j]) {
 			j++
 		}
-		if j >= len(words) || !isProcessingVerb(words[j]) {
+		if j >= len(words) {
 			continue
 		}
-		end := len(words)
-		for k := j + 1; k < len(words); k++ {
-			if turningWords[words[k]] || (clauseJoins[words[k]] && k+1 < len(words) && ourselves[words[k+1]]) {
-				end = k
-				break
+		excluding := isExcluding(words[j])
+		if !excluding && !isProcessingVerb(words[j]) {
+			if !isBridge(words[j]) {
+				// Every word up to j would bridge to the same word: "is is
+				// is…", "no no no…" cost one look each, not four.
+				i = j - 1
+			}
+			continue
+		}
+		// The verb group: the modals, auxiliaries and negations before
+		// the verb.
+		g := i
+		for g > floor && i-g < 4 && isVerbGroup(words[g-1]) {
+			g--
+		}
+		negated, passive := excluding, false
+		for k := g; k < j; k++ {
+			if opensDenial(words[k]) && (words[k] != "t" || k > 0 && strings.HasSuffix(words[k-1], "n")) {
+				negated = true
+			}
+			passive = passive || isPassiveAux(words[k])
+		}
+		// "we are not using" is not a passive; "being used" is.
+		if passive && strings.HasSuffix(words[j], "ing") && !excluding {
+			passive = false
+		}
+		from := j
+		if passive {
+			if gaps == nil {
+				gaps = wordGaps(s, len(words))
+			}
+			subj, turned := subjectStart(words, gaps, g, floor)
+			switch {
+			case negated:
+				from = subj
+			case subj < g && isNegativeDeterminer(words[subj]) && !turned:
+				negated, from = true, subj
+			default:
+				// "Only public posts, and no private messages, are used…",
+				// "Public posts, but no private messages, are used…": the
+				// negated part of the subject alone is denied.
+				for k := subj; k < g; k++ {
+					if isNegativeDeterminer(words[k]) {
+						spans = append(spans, deniedSpan{k, g})
+						floor = g // spans stay in order and apart (isDenied)
+						break
+					}
+				}
 			}
 		}
-		spans = append(spans, deniedSpan{j, end})
-		i = end - 1 // a negation after the scope opens its own
+		if !negated {
+			i = j - 1 // the group is read; its verb is no cue
+			continue
+		}
+		end := scopeEnd(words, j)
+		spans = append(spans, deniedSpan{from, end})
+		floor, i = end, end-1 // a negation after the scope opens its own
 	}
 	return spans
 }
 
-// isDenied reports whether the word at index i lies in one of spans.
-func isDenied(spans []deniedSpan, i int) bool {
-	for _, s := range spans {
-		if s.from <= i && i < s.to {
+// notDenying follow "no" without denying what comes after: "no longer
+// than", "no more than".
+var notDenying = map[string]bool{"longer": true, "more": true, "later": true, "sooner": true, "matter": true, "less": true}
+
+// scopeEnd returns where the denial of the verb at j ends: at a turning
+// word, a new clause of ours, or the statement's end.
+func scopeEnd(words []string, j int) int {
+	for k := j + 1; k < len(words); k++ {
+		if turningWords[words[k]] || (clauseJoins[words[k]] && k+1 < len(words) && ourselves[words[k+1]]) {
+			return k
+		}
+	}
+	return len(words)
+}
+
+// subjectStart returns where the subject of the passive whose verb group
+// begins at g begins, and whether a turning word ("but not X") cut it
+// there. It walks back over segments — words between punctuation, "and",
+// "or", "which", "that", "et", "ou", "qui", "que" — and takes the segment
+// next to the verb whatever it holds, then each one before it that holds no
+// clause of its own (see opensClause): "Your photos, videos and messages
+// are not used" is one subject, "We use your photos for ads, and your
+// messages are not used" denies the messages only. A relative clause
+// inside the subject ("Data we collect is not sold") stays in it; one
+// after a verb of ours ("We collect your photos which are not shared")
+// does not, the main clause being a segment that opens one.
+func subjectStart(words []string, gaps []byte, g, floor int) (int, bool) {
+	limit := max(floor, g-maxSubjectWords)
+	segEnd, first := g, true // the segment being walked ends at segEnd; first: it is the one next to the verb
+	for k := g - 1; k >= limit; k-- {
+		w := words[k]
+		if turningWords[w] || clauseJoins[w] && k+1 < len(words) && ourselves[words[k+1]] {
+			return k + 1, turningWords[w]
+		}
+		join := segmentJoins[w]
+		if !join && gaps[k+1] == 0 {
+			continue
+		}
+		// words[k+1:segEnd] is a segment (empty in "…, and are not
+		// shared"); one before the verb's that holds a clause of its own
+		// ends the subject.
+		if !first && opensClause(words[k+1:segEnd]) {
+			return segEnd, false
+		}
+		first, segEnd = false, k+1
+		if join {
+			segEnd = k // the join belongs to neither side
+		}
+	}
+	if !first && opensClause(words[limit:segEnd]) {
+		return segEnd, false
+	}
+	return limit, false
+}
+
+// segmentJoins split a statement into the segments subjectStart walks.
+var segmentJoins = map[string]bool{
+	"and": true, "or": true, "which": true, "that": true, "who": true,
+	"et": true, "ou": true, "qui": true, "que": true, "dont": true,
+}
+
+// opensClause reports whether a segment holds a clause of its own: a
+// pronoun, a subordinating word or a verb group.
+func opensClause(seg []string) bool {
+	for _, w := range seg {
+		switch w {
+		case "we", "you", "they", "i", "he", "she", "nous", "vous", "on", "ils", "elles", "je", "il",
+			"if", "when", "unless", "once", "because", "since", "while", "si", "lorsque", "lorsqu", "quand", "puisque", "car":
+			return true
+		}
+		if isVerbGroup(w) && w != "ne" && w != "n" && w != "not" && w != "never" && w != "t" {
 			return true
 		}
 	}
 	return false
+}
+
+// wordGaps returns, for each of the n words folded from s (see folder),
+// the clause punctuation in the gap before it (, ; : ( ) or a dash), 0
+// for none. It cuts s into words as fold does; should the two disagree,
+// every gap is 0 and the subject is cut by words alone.
+func wordGaps(s string, n int) []byte {
+	gaps := make([]byte, n+1)
+	k, in := -1, false
+	var pending byte
+	for i := 0; i < len(s); {
+		c := s[i]
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		i += size
+		isWord := asciiFold[c] != 0 || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		switch {
+		case isWord:
+			if !in {
+				in = true
+				if k++; k >= n {
+					return make([]byte, n+1)
+				}
+				gaps[k], pending = pending, 0
+			}
+		case r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r) && in:
+		default:
+			in = false
+			switch r {
+			case ',':
+				if i-1 > 0 && i < len(s) && isDigit(s[i-2]) && isDigit(s[i]) {
+					break // "1,000"
+				}
+				pending = ','
+			case ';', ':', '(', ')', '–', '—':
+				pending = ','
+			}
+		}
+	}
+	if k != n-1 {
+		return make([]byte, n+1)
+	}
+	return gaps
+}
+
+// isDenied reports whether any of the words [from, to) lies in one of
+// spans: a match reaching into a denial is denied ("Private messages
+// aren't used for AI training" holds "messages … ai" across it). Spans
+// are in order and apart, and a hostile statement holds one per few
+// words: a binary search, not a walk, for each match.
+func isDenied(spans []deniedSpan, from, to int) bool {
+	k, _ := slices.BinarySearchFunc(spans, from, func(s deniedSpan, from int) int { return cmp.Compare(s.to, from+1) })
+	return k < len(spans) && spans[k].from < to && from < spans[k].to
 }
 
 // clauseJoins followed by one of ourselves start a new clause of the

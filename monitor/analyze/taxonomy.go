@@ -29,6 +29,11 @@ type Entry struct {
 	Kind     Kind                `yaml:"kind,omitempty" json:"kind,omitempty"`
 	Labels   map[string]string   `yaml:"labels,omitempty" json:"labels,omitempty"`
 	Patterns map[string][]string `yaml:"patterns,omitempty" json:"patterns,omitempty"`
+	// Unless are phrases in which a match of Patterns means something
+	// else: "post" in "we will post the updated policy" is no post, and
+	// "location" in "the location of our data centers" no one's location.
+	// A match that one of them overlaps is not the entry's.
+	Unless map[string][]string `yaml:"unless,omitempty" json:"unless,omitempty"`
 }
 
 // Taxonomy is the data the analysis reads policies with: its entries, the
@@ -45,6 +50,8 @@ type Taxonomy struct {
 	langs        []string // languages that have patterns, sorted
 
 	terms     *matcher // entry patterns (target: entry index) and personal data (target: personalDataTarget)
+	unless    *matcher // entries' unless phrases (target: entry index)
+	hasUnless []bool   // per entry: it has unless phrases
 	before    *matcher // date cues just before a date (target: index in roles)
 	anywhere  *matcher // date cues anywhere in a statement (target: index in roles)
 	announce  *matcher // cues of an announced update that reach the next statement of their block
@@ -160,6 +167,9 @@ func (t *Taxonomy) Extend(entries []Entry) error {
 		for lang, ps := range e.Patterns {
 			old.Patterns[lang] = append(old.Patterns[lang], ps...)
 		}
+		for lang, ps := range e.Unless {
+			old.Unless[lang] = append(old.Unless[lang], ps...)
+		}
 		next[at] = old
 	}
 	saved, savedByID := t.entries, t.byID
@@ -235,6 +245,16 @@ func validateEntry(e Entry, complete bool) error {
 	if complete && n == 0 {
 		return errors.New("no patterns")
 	}
+	for lang, ps := range e.Unless {
+		if !langPattern.MatchString(lang) {
+			return fmt.Errorf("unless language %q: want a code like en or fr", lang)
+		}
+		for _, p := range ps {
+			if _, err := compilePattern(p); err != nil {
+				return fmt.Errorf("unless %q (%s): %w", p, lang, err)
+			}
+		}
+	}
 	return nil
 }
 
@@ -246,10 +266,13 @@ func entryError(i int, e Entry, err error) error {
 }
 
 func cloneEntry(e Entry) Entry {
-	c := Entry{ID: e.ID, Kind: e.Kind, Labels: map[string]string{}, Patterns: map[string][]string{}}
+	c := Entry{ID: e.ID, Kind: e.Kind, Labels: map[string]string{}, Patterns: map[string][]string{}, Unless: map[string][]string{}}
 	maps.Copy(c.Labels, e.Labels)
 	for k, v := range e.Patterns {
 		c.Patterns[k] = slices.Clone(v)
+	}
+	for k, v := range e.Unless {
+		c.Unless[k] = slices.Clone(v)
 	}
 	return c
 }
@@ -268,12 +291,22 @@ func (t *Taxonomy) compile() error {
 		*list = append(*list, &pattern{lang: lang, target: target, terms: ts})
 		return nil
 	}
+	var unless []*pattern
+	t.hasUnless = make([]bool, len(t.entries))
 	for i, e := range t.entries {
 		for _, lang := range slices.Sorted(maps.Keys(e.Patterns)) {
 			for _, src := range e.Patterns[lang] {
 				if err := add(&terms, i, lang, src); err != nil {
 					return entryError(i, e, fmt.Errorf("pattern %q (%s): %w", src, lang, err))
 				}
+			}
+		}
+		for _, lang := range slices.Sorted(maps.Keys(e.Unless)) {
+			for _, src := range e.Unless[lang] {
+				if err := add(&unless, i, lang, src); err != nil {
+					return entryError(i, e, fmt.Errorf("unless %q (%s): %w", src, lang, err))
+				}
+				t.hasUnless[i] = true
 			}
 		}
 	}
@@ -347,6 +380,7 @@ func (t *Taxonomy) compile() error {
 		}
 	}
 	t.terms, t.before, t.anywhere, t.announce = newMatcher(terms), newMatcher(before), newMatcher(anywhere), newMatcher(announce)
+	t.unless = newMatcher(unless)
 	t.formLinks = newMatcher(forms)
 	t.langs = slices.Sorted(maps.Keys(langs))
 	return nil
@@ -370,4 +404,43 @@ func (t *Taxonomy) knownLang(lang string) string {
 		return lang
 	}
 	return ""
+}
+
+// termMatches holds the matches of one findTerms call, reused.
+type termMatches struct{ held, unless, active []match }
+
+// findTerms calls fn for each match of an entry's or personal data's
+// pattern in words, as terms.find does, but for those that one of their
+// entry's unless phrases overlaps. The matches of an entry having unless
+// phrases are held until the phrases are looked for, once, after the
+// others, and come last: callers read a statement's matches by position,
+// not by order. Most statements match no such entry, and none are held.
+func (t *Taxonomy) findTerms(words []string, lang string, tm *termMatches, fn func(match)) {
+	tm.held, tm.unless = tm.held[:0], tm.unless[:0]
+	t.terms.find(words, lang, func(m match) {
+		if m.p.target >= 0 && t.hasUnless[m.p.target] {
+			tm.held = append(tm.held, m)
+			return
+		}
+		fn(m)
+	})
+	if len(tm.held) == 0 {
+		return
+	}
+	t.unless.find(words, lang, func(m match) { tm.unless = append(tm.unless, m) })
+	// Both lists are in order of their first word: a sweep keeps the
+	// unless matches that may overlap the held one (a hostile text of
+	// "will post" matches both a hundred thousand times).
+	next, active := 0, tm.active[:0]
+	for _, m := range tm.held {
+		for next < len(tm.unless) && tm.unless[next].start < m.end {
+			active = append(active, tm.unless[next])
+			next++
+		}
+		active = slices.DeleteFunc(active, func(u match) bool { return u.end <= m.start })
+		if !slices.ContainsFunc(active, func(u match) bool { return u.p.target == m.p.target }) {
+			fn(m)
+		}
+	}
+	tm.active = active
 }

@@ -107,6 +107,61 @@ func TestExtendAddsAndMergesEntries(t *testing.T) {
 	}
 }
 
+// TestExtendAddsUnlessPhrases: a config may say where an entry's words
+// mean something else, as taxonomy.yaml does.
+func TestExtendAddsUnlessPhrases(t *testing.T) {
+	tx := DefaultTaxonomy()
+	if err := tx.Extend([]Entry{{ID: "posts", Unless: map[string][]string{"en": {"post office*"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string][]string{
+		"We collect the address of your post office.": nil,
+		"We collect your posts.":                      {"posts"},
+		"We will post the updated policy here.":       nil, // the built-in unless phrases stay
+	} {
+		if got := sheetIDs(tx.FactSheet(text, "en", nil)); !slices.Equal(got, want) {
+			t.Errorf("%q: ids %v, want %v", text, got, want)
+		}
+	}
+}
+
+// TestCategoriesInOtherSenses: a category's word used as a verb, or of
+// the company's things, is no data collected (the review's finding 9:
+// each added to a short policy was a critical "Collected: +"); the same
+// words meaning people's data still are.
+func TestCategoriesInOtherSenses(t *testing.T) {
+	tests := []struct {
+		lang, text string
+		want       []string // the sheet's ids, in taxonomy order
+	}{
+		{"en", "We will post the updated policy on this page.", nil},
+		{"en", "We will let you know by posting a notice on this page.", nil},
+		{"en", "You can comment on this policy.", nil},
+		{"en", "You can message us through the Help Center.", nil},
+		{"en", "The location of our data centers may change.", nil},
+		{"en", "Meta Quest is a device we build.", nil},
+		{"en", "We care about the image of our brand.", nil},
+		{"en", "We delete policies older than 2 years old.", []string{"delete"}},
+		{"fr", "Vous pouvez nous faire part de vos commentaires sur cette politique.", nil},
+		// The same words as people's data.
+		{"en", "We collect the content you choose to post publicly.", []string{"posts"}},
+		{"en", "We collect the things you post and comment on.", []string{"posts", "comments"}},
+		{"en", "We collect a comment on a post you made.", []string{"posts", "comments"}},
+		{"en", "We collect the messages you send and receive.", []string{"messages"}},
+		{"en", "We collect the location of your device.", []string{"location", "device"}},
+		{"en", "We collect information about the device you use.", []string{"device"}},
+		{"en", "We collect the images you upload.", []string{"photos"}},
+		{"en", "We collect posts from users 13 years old or younger.", []string{"posts", "minors"}},
+		{"fr", "Nous collectons vos commentaires et votre localisation.", []string{"comments", "location"}},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		if got := sheetIDs(tx.FactSheet(tt.text, tt.lang, nil)); !slices.Equal(got, tt.want) {
+			t.Errorf("%s %q: ids %v, want %v", tt.lang, tt.text, got, tt.want)
+		}
+	}
+}
+
 func TestExtendRejectsBadEntriesNamingThemAndChangesNothing(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -121,6 +176,7 @@ func TestExtendRejectsBadEntriesNamingThemAndChangesNothing(t *testing.T) {
 		{"no patterns", Entry{ID: "x", Kind: KindPurpose, Labels: map[string]string{"en": "X"}}, `entry "x": no patterns`},
 		{"bad pattern", Entry{ID: "x", Kind: KindRight, Labels: map[string]string{"en": "X"}, Patterns: map[string][]string{"fr": {"a ~"}}}, `entry "x": pattern "a ~" (fr)`},
 		{"bad language", Entry{ID: "x", Kind: KindRight, Labels: map[string]string{"english": "X"}}, `entry "x": label language "english"`},
+		{"bad unless", Entry{ID: "posts", Unless: map[string][]string{"en": {"~2 post"}}}, `entry "posts": unless "~2 post" (en)`},
 		{"kind clash", Entry{ID: "posts", Kind: KindPurpose}, `entry "posts": kind "purpose" differs`},
 	}
 	for _, tt := range tests {

@@ -223,10 +223,16 @@ func (b *sheetBuilder) useLine(text, line string, item, row, follows, hasData bo
 		}
 	}
 
-	// In one statement.
+	// In one statement. Minors beside other data are the audience, not
+	// data of their own: "public posts from users under 18 to train our AI
+	// models" uses minors' posts, and listed "Minors" among the data used
+	// (bind keeps them as data where they are all there is).
 	for _, sn := range b.block {
 		at := span{sn.start, sn.end}
 		for _, pc := range sn.pairs {
+			if pc[1] == b.minors && audience && slices.ContainsFunc(sn.pairs, func(o [2]int) bool { return o[0] == pc[0] && o[1] != b.minors }) {
+				continue
+			}
 			b.bind(pc[:1], pc[1:], audience, at, at, audienceAt, "")
 		}
 	}
@@ -631,7 +637,7 @@ func (b *sheetBuilder) purposesOf(text string, entries []int, exact bool) []int 
 // what follows an exclusion left out.
 func (b *sheetBuilder) entriesOf(text string) []int {
 	words := b.pf.fold(text)
-	b.pdenied = denied(words, b.pdenied)
+	b.pdenied = denied(text, words, b.pdenied)
 	cut := len(words)
 	for i := range words {
 		if isExclusion(words, i) {
@@ -640,8 +646,8 @@ func (b *sheetBuilder) entriesOf(text string) []int {
 		}
 	}
 	var out []int
-	b.t.terms.find(words, b.lang, func(m match) {
-		if m.p.target == personalDataTarget || m.start >= cut || isDenied(b.pdenied, m.start) {
+	b.t.findTerms(words, b.lang, &b.ptm, func(m match) {
+		if m.p.target == personalDataTarget || m.start >= cut || isDenied(b.pdenied, m.start, m.end) {
 			return
 		}
 		if !slices.Contains(out, m.p.target) {

@@ -256,6 +256,17 @@ func TestCompareUses(t *testing.T) {
 			summary:  "Research now also uses: Photos.",
 		},
 		{
+			// AI training new to the policy, bound through a title alone
+			// (no statement counts it among the topics): it "uses" its
+			// data; "now also uses" said it had used some before.
+			name:     "a purpose new through a title alone",
+			before:   "# Privacy Policy\nWe collect your posts and photos.\n",
+			after:    "# Privacy Policy\nWe collect your posts and photos.\nDeveloping and improving AI at Meta\nInformation we use:\n- Public content you create or share, like posts and photos\n",
+			added:    []string{"ai_training:photos", "ai_training:posts", "ai_training:public_content"},
+			severity: SeverityCritical,
+			summary:  "AI training uses: Posts, Photos, Public content. Collected: + Public content.",
+		},
+		{
 			// Only a statement whose text changed is evidence: the same
 			// items listed under other titles are no change the analysis
 			// can quote.
@@ -283,6 +294,51 @@ func TestCompareUses(t *testing.T) {
 	}
 }
 
+// TestMinorsInUsualPhrasings: AI training extended to minors' posts, in
+// the ways ages are usually written ("users under 18", "aged 13 to 17",
+// "de 13 à 17 ans"), is critical and says minors' data (the review's
+// finding 5: "under 18" and "aged 13 to 17" were info, "No change to
+// categories…"). Minors beside other data are the audience, not data of
+// their own: "uses minors' data: Posts, Public content", not "…, Minors".
+func TestMinorsInUsualPhrasings(t *testing.T) {
+	const (
+		en = "# Privacy Policy\nWe use your public posts to train our AI models.\n"
+		fr = "# Politique\nNous utilisons vos publications publiques pour entraîner nos modèles d'IA.\n"
+	)
+	minorsPosts := []string{"ai_training:posts+minors", "ai_training:public_content+minors"}
+	tests := []struct {
+		lang, base, line string
+		added            []string
+	}{
+		{"en", en, "We also use public posts from users under 18 to train our AI models.", minorsPosts},
+		{"en", en, "We also use public posts from users under 16 to train our AI models.", minorsPosts},
+		{"en", en, "We also use public posts from users aged 13 to 17 to train our AI models.", minorsPosts},
+		{"en", en, "We also use public posts from users between 13 and 17 to train our AI models.", minorsPosts},
+		{"en", en, "We also use public posts from users younger than 18 to train our AI models.", minorsPosts},
+		{"en", en, "We also use public posts from teen accounts to train our AI models.", minorsPosts},
+		{"en", en, "We also use public posts from users under the age of 18 to train our AI models.", minorsPosts},
+		{"fr", fr, "Nous utilisons aussi les publications publiques des utilisateurs de 13 à 17 ans pour entraîner nos modèles d'IA.", minorsPosts},
+		{"fr", fr, "Nous utilisons aussi les publications publiques des utilisateurs âgés de 13 à 17 ans pour entraîner nos modèles d'IA.", minorsPosts},
+		{"fr", fr, "Nous utilisons aussi les publications publiques des moins de 18 ans pour entraîner nos modèles d'IA.", minorsPosts},
+		// Minors as the only data stay data.
+		{"en", en, "We use information about children to train our AI models.", []string{"ai_training:minors+minors"}},
+		// Numbers that are no ages of minors.
+		{"en", en, "We use public posts shared under 2 accounts to train our AI models.", nil},
+		{"en", en, "We use public posts reported under 18 U.S.C. 2258A to train our AI models.", nil},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		a := Compare(tx.FactSheet(tt.base, tt.lang, nil), tx.FactSheet(tt.base+tt.line+"\n", tt.lang, nil))
+		if got := changeIDs(a.UsesAdded); !slices.Equal(got, tt.added) {
+			t.Errorf("%s %q: uses added %q, want %q (%s)", tt.lang, tt.line, got, tt.added, a.Summary)
+			continue
+		}
+		if tt.added != nil && (a.Severity != SeverityCritical || !strings.Contains(a.Summary, "minors' data: ") || strings.Contains(a.Summary, "Public content, Minors")) {
+			t.Errorf("%s %q: %s %q, want critical, minors' data, and Minors not among them", tt.lang, tt.line, a.Severity, a.Summary)
+		}
+	}
+}
+
 // TestUsesSummaryIsCapped: a page rewritten whole may bind many uses; the
 // summary names the first few and counts the rest.
 func TestUsesSummaryIsCapped(t *testing.T) {
@@ -301,14 +357,29 @@ func TestUsesSummaryIsCapped(t *testing.T) {
 	}
 	// Minors' and others' uses of a purpose are said together: a
 	// category added for both is everyone's, one added for minors alone
-	// says so. A purpose the change adds "uses" its data.
+	// says so, and comes first. A purpose the change adds "uses" its data.
 	mixed := []UseChange{
 		{Purpose: "research", Category: "posts", Quote: "We use your posts."},
 		{Purpose: "research", Category: "posts", Minors: true, Quote: "minors"},
 		{Purpose: "research", Category: "photos", Minors: true, Quote: "minors"},
 	}
 	got = strings.Join(usesSummary(mixed, true, []string{"research"}, label), " ")
-	want = "Research uses: Posts, Photos (minors')."
+	want = "Research uses: Photos (minors'), Posts."
+	if got != want {
+		t.Errorf("summary\n %q\nwant %q", got, want)
+	}
+	// Meta's step of 28 May 2025: four categories for everyone, then two
+	// for minors alone, were "… Public content and 2 more.": minors' data
+	// is what the cut must not hide.
+	var may2025 []UseChange
+	for _, c := range []string{"posts", "comments", "audio", "public_content"} {
+		may2025 = append(may2025, UseChange{Purpose: "ai_training", Category: c, Quote: "Public content…"})
+	}
+	for _, c := range []string{"messages", "ai_interactions"} {
+		may2025 = append(may2025, UseChange{Purpose: "ai_training", Category: c, Minors: true, Quote: "Interactions with Meta's AI…"})
+	}
+	got = strings.Join(usesSummary(may2025, true, []string{"ai_training"}, label), " ")
+	want = "AI training uses: Messages (minors'), AI interactions (minors'), Posts, Comments and 2 more."
 	if got != want {
 		t.Errorf("summary\n %q\nwant %q", got, want)
 	}
