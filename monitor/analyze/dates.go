@@ -562,12 +562,7 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 		day, _ = strconv.Atoi(parts["day"])
 		month = time.Month(m)
 	case shapeMonthName:
-		var parts map[string]string
-		for _, re := range readMonthName[sp.lang] {
-			if parts = submatches(re, text); parts != nil {
-				break
-			}
-		}
+		parts := firstSubmatches(readMonthName[sp.lang], text)
 		if parts == nil {
 			return ""
 		}
@@ -585,12 +580,7 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 		}
 		day, _ = strconv.Atoi(parts["day"])
 	case shapeDayMonth:
-		var parts map[string]string
-		for _, re := range readDayMonth[sp.lang] {
-			if parts = submatches(re, text); parts != nil {
-				break
-			}
-		}
+		parts := firstSubmatches(readDayMonth[sp.lang], text)
 		if parts == nil {
 			return ""
 		}
@@ -654,6 +644,16 @@ func usEnglish(tag string) bool {
 
 // submatches returns the named groups of re's match of s (a group that did
 // not take part is ""), or nil when re does not match.
+// firstSubmatches is submatches of the first of res that matches s.
+func firstSubmatches(res []*regexp.Regexp, s string) map[string]string {
+	for _, re := range res {
+		if parts := submatches(re, s); parts != nil {
+			return parts
+		}
+	}
+	return nil
+}
+
 func submatches(re *regexp.Regexp, s string) map[string]string {
 	m := re.FindStringSubmatch(s)
 	if m == nil {
