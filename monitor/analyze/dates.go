@@ -782,6 +782,15 @@ func (t *Taxonomy) announces(words []string, lang string) bool {
 	return found
 }
 
+// borrowsContext reports whether words are those of a statement about a
+// date's own terms (taxonomy.yaml's "borrows"), which may take what its
+// role requires from the statements before it.
+func (t *Taxonomy) borrowsContext(words []string, lang string) bool {
+	found := false
+	t.borrows.find(words, lang, func(match) { found = true })
+	return found
+}
+
 // anywhereRole returns the role of the first "anywhere" cue in words, or -1.
 func (t *Taxonomy) anywhereRole(words []string, lang string) int {
 	role := -1

@@ -106,6 +106,15 @@ func TestDeadlineCuesStayNarrow(t *testing.T) {
 		{"en", "Effective date | We changed the form on 27 May 2025.", []DateRole{RoleOther}},
 		{"en", "Contents:\nA report of 27 May 2025.", []DateRole{RoleOther}},
 		{"en", "The offer ends on 27 May 2025.", []DateRole{RoleOther}},
+		// Another date beside an objection, in its paragraph or the one
+		// after, is not its deadline: only a statement about the date's
+		// own terms ("the deadline", "submit the form", "your request")
+		// takes the objection from the statement before.
+		{"en", "You can object to ads. We keep logs until 1 June 2025.", []DateRole{RoleOther}},
+		{"en", "You have the right to object to processing.\nWe will delete inactive accounts by 1 June 2025.", []DateRole{RoleOther}},
+		{"fr", "Vous pouvez vous opposer à la publicité. Nous conservons les journaux jusqu'au 1er juin 2025.", []DateRole{RoleOther}},
+		{"en", "You have the right to object. Send your request by 1 June 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer. Envoyez votre demande avant le 1er juin 2025.", []DateRole{RoleDeadline}},
 		// The objection in the statement itself, with nothing before it.
 		{"en", "Object by 26 May 2025 to keep your posts out.", []DateRole{RoleDeadline}},
 		{"en", "Object before 26 May 2025 to keep your posts out.", []DateRole{RoleDeadline}},

@@ -415,7 +415,10 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		sn.pairs = b.statedUses(s, words, sn.entries)
 	}
 	b.context = b.context[:0]
-	b.context = append(append(b.context, b.prevIDs...), b.lineIDs...)
+	// A date's label ("Deadline to object | 26 May 2025") speaks for it.
+	if b.t.borrowsContext(words, b.lang) || b.label != "" && b.t.borrowsContext(b.pf.fold(b.label), b.lang) {
+		b.context = append(append(b.context, b.prevIDs...), b.lineIDs...)
+	}
 	if b.inItem {
 		b.context = append(b.context, b.leadInIDs...)
 	}

@@ -55,6 +55,7 @@ type Taxonomy struct {
 	before    *matcher // date cues just before a date (target: index in roles)
 	anywhere  *matcher // date cues anywhere in a statement (target: index in roles)
 	announce  *matcher // cues of an announced update that reach the next statement of their block
+	borrows   *matcher // words of a statement about a deadline itself (roleSpec.Borrows)
 	formLinks *matcher // link texts that make a link an objection form
 	requires  [][]int  // per role: entry indexes one of which its statement must mention
 	deadline  int      // index in roles of the deadline role, -1 none
@@ -84,6 +85,13 @@ type roleSpec struct {
 	// Only the upcoming role has them.
 	Announce map[string][]string `yaml:"announce"`
 	Requires []string            `yaml:"requires"`
+	// Borrows are the words of a statement about the date itself ("The
+	// deadline is …", "submit the form by …") that let it take the ids
+	// its role requires from the statement before it or earlier in its
+	// paragraph: "You have the right to object. The deadline is 26 May
+	// 2025." Without them a date beside an objection is not its deadline:
+	// "You can object to ads. We keep logs until 1 June 2025."
+	Borrows map[string][]string `yaml:"borrows"`
 }
 
 //go:embed taxonomy.yaml
@@ -325,7 +333,7 @@ func (t *Taxonomy) compile() error {
 			}
 		}
 	}
-	var before, anywhere, announce []*pattern
+	var before, anywhere, announce, borrows []*pattern
 	t.requires = make([][]int, len(t.roles))
 	t.deadline = -1
 	for r, spec := range t.roles {
@@ -371,6 +379,16 @@ func (t *Taxonomy) compile() error {
 				announce = append(announce, anywhere[len(anywhere)-1])
 			}
 		}
+		if len(spec.Borrows) > 0 && len(spec.Requires) == 0 {
+			return fmt.Errorf("taxonomy date role %s: borrows without requires", spec.Role)
+		}
+		for _, lang := range slices.Sorted(maps.Keys(spec.Borrows)) {
+			for _, src := range spec.Borrows[lang] {
+				if err := add(&borrows, r, lang, src); err != nil {
+					return fmt.Errorf("taxonomy date role %s borrows %q (%s): %w", spec.Role, src, lang, err)
+				}
+			}
+		}
 		for _, id := range spec.Requires {
 			i, ok := t.byID[id]
 			if !ok {
@@ -380,7 +398,7 @@ func (t *Taxonomy) compile() error {
 		}
 	}
 	t.terms, t.before, t.anywhere, t.announce = newMatcher(terms), newMatcher(before), newMatcher(anywhere), newMatcher(announce)
-	t.unless = newMatcher(unless)
+	t.unless, t.borrows = newMatcher(unless), newMatcher(borrows)
 	t.formLinks = newMatcher(forms)
 	t.langs = slices.Sorted(maps.Keys(langs))
 	return nil

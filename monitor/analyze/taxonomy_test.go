@@ -230,6 +230,7 @@ func TestParseTaxonomyErrors(t *testing.T) {
 		{"bad requires", "entries: []\ndate_roles:\n  - role: deadline\n    requires: [nope]\n", `requires unknown id "nope"`},
 		{"bad cue", "entries: []\ndate_roles:\n  - role: updated\n    before: {en: [\"~3 x\"]}\n", `cue "~3 x" (en)`},
 		{"announce on another role", "entries: []\ndate_roles:\n  - role: effective\n    announce: {en: [\"new policy\"]}\n", "only upcoming has announce cues"},
+		{"borrows without requires", "entries: []\ndate_roles:\n  - role: effective\n    borrows: {en: [deadline]}\n", "borrows without requires"},
 		{"bad announce cue", "entries: []\ndate_roles:\n  - role: upcoming\n    announce: {en: [\"x ~3\"]}\n", `cue "x ~3" (en)`},
 		{"not yaml", "entries: [", "taxonomy:"},
 	}
