@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -547,6 +548,32 @@ func TestTaxonomyEntries(t *testing.T) {
 	}
 	if len(cfg.TaxonomyEntries) != 2 || cfg.TaxonomyEntries[0].ID != "voiceprints" {
 		t.Errorf("entries: %+v", cfg.TaxonomyEntries)
+	}
+	// unless phrases extend an entry's, and the analysis reads them: an
+	// "audio description" of the company's videos is no audio collected.
+	cfg, err = Parse("p.yaml", []byte(watches+`taxonomy:
+  - id: audio
+    unless: {en: ["audio description*"]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.TaxonomyEntries) != 1 || len(cfg.TaxonomyEntries[0].Unless["en"]) != 1 {
+		t.Fatalf("entries: %+v", cfg.TaxonomyEntries)
+	}
+	tax := analyze.DefaultTaxonomy()
+	if err := tax.Extend(cfg.TaxonomyEntries); err != nil {
+		t.Fatal(err)
+	}
+	const text = "# Privacy Policy\nOur videos have audio descriptions for people who are blind.\n"
+	hasAudio := func(tax *analyze.Taxonomy) bool {
+		return slices.ContainsFunc(tax.FactSheet(text, "en", nil).Topics, func(tp analyze.Topic) bool { return tp.ID == "audio" })
+	}
+	if !hasAudio(analyze.DefaultTaxonomy()) {
+		t.Fatalf("the built-in taxonomy reads no audio in %q: the test needs it there", text)
+	}
+	if hasAudio(tax) {
+		t.Errorf("with the unless phrase, audio is still read in %q", text)
 	}
 	_, err = Parse("p.yaml", []byte(watches+"taxonomy:\n  - id: brand_new\n    patterns: {en: [x]}\n"))
 	if err == nil || !strings.Contains(err.Error(), "p.yaml:5:5: taxonomy[0]:") || !strings.Contains(err.Error(), "brand_new") {

@@ -12,7 +12,7 @@ import (
 )
 
 // Keys of a taxonomy entry (analyze.Entry).
-var taxonomyKeys = []string{"id", "kind", "labels", "patterns"}
+var taxonomyKeys = []string{"id", "kind", "labels", "patterns", "unless"}
 
 // analysisLanguages are the languages the analysis reads: those of the
 // built-in taxonomy's patterns (monitor/analyze/taxonomy.yaml), which are
@@ -105,29 +105,44 @@ func (p *parser) taxonomyEntry(n *yaml.Node, path string) (e analyze.Entry, kind
 			}
 		}
 	}
-	if v := f["patterns"]; v.set() {
-		for _, l := range p.languageKeys(v.value, field("patterns"), "a mapping of languages to lists of patterns, such as {en: [voiceprint*]}") {
-			lfield := field("patterns") + "." + l.name
-			if !slices.Contains(analysisLanguages, l.name) {
-				p.report(l.key, lfield, "unknown language %q; the analysis reads %s", l.name, strings.Join(analysisLanguages, ", "))
-				continue
+	e.Patterns = p.phrases(f["patterns"], field("patterns"), "pattern", "{en: [voiceprint*]}",
+		func(lang, src string) analyze.Entry { return analyze.Entry{Patterns: map[string][]string{lang: {src}}} })
+	// "unless": phrases where the patterns' words mean something else
+	// ("audio description" for audio*), as the built-in entries have.
+	e.Unless = p.phrases(f["unless"], field("unless"), "phrase", `{en: ["audio description*"]}`,
+		func(lang, src string) analyze.Entry { return analyze.Entry{Unless: map[string][]string{lang: {src}}} })
+	return e, kindNode
+}
+
+// phrases reads a mapping of languages to lists of patterns (an entry's
+// patterns or unless), each checked as the analysis would read it in the
+// entry made by part; what is wrong is reported at its node.
+func (p *parser) phrases(v entry, field, what, example string, part func(lang, src string) analyze.Entry) map[string][]string {
+	if !v.set() {
+		return nil
+	}
+	var out map[string][]string
+	for _, l := range p.languageKeys(v.value, field, "a mapping of languages to lists of "+what+"s, such as "+example) {
+		lfield := field + "." + l.name
+		if !slices.Contains(analysisLanguages, l.name) {
+			p.report(l.key, lfield, "unknown language %q; the analysis reads %s", l.name, strings.Join(analysisLanguages, ", "))
+			continue
+		}
+		ps := p.stringList(l.value, lfield, what, func(item *yaml.Node, field, src string) bool {
+			if err := checkTaxonomyPart(part(l.name, src)); err != nil {
+				p.report(item, field, "%v", err)
+				return false
 			}
-			ps := p.stringList(l.value, lfield, "pattern", func(item *yaml.Node, field, src string) bool {
-				if err := checkTaxonomyPart(analyze.Entry{Patterns: map[string][]string{l.name: {src}}}); err != nil {
-					p.report(item, field, "%v", err)
-					return false
-				}
-				return true
-			})
-			if len(ps) > 0 {
-				if e.Patterns == nil {
-					e.Patterns = map[string][]string{}
-				}
-				e.Patterns[l.name] = ps
+			return true
+		})
+		if len(ps) > 0 {
+			if out == nil {
+				out = map[string][]string{}
 			}
+			out[l.name] = ps
 		}
 	}
-	return e, kindNode
+	return out
 }
 
 // languageEntry is one language key of labels or patterns and its value.

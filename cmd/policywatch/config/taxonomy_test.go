@@ -44,6 +44,13 @@ func TestTaxonomyProblems(t *testing.T) {
 			{"", 6, 33, "taxonomy[0].patterns.xx", `unknown language "xx"; the analysis reads en, fr`},
 			{"", 6, 44, "taxonomy[0].patterns.de", `unknown language "de"; the analysis reads en, fr`},
 		}},
+		{"unless in an unknown language, and a bad phrase", `taxonomy:
+  - id: audio
+    unless: {de: [Hörbuch], en: ["a ~"]}
+`, []Problem{
+			{"", 6, 14, "taxonomy[0].unless.de", `unknown language "de"; the analysis reads en, fr`},
+			{"", 6, 34, "taxonomy[0].unless.en[0]", `unless "a ~" (en): gap "~": want ~1 to ~20`},
+		}},
 		{"every field", `taxonomy:
   - id: Bad-Id
     kind: categroy
