@@ -777,7 +777,6 @@ func analyzeLinks(links []extract.Link) []analyze.Link {
 	return out
 }
 
-// primaryLanguage returns "fr" for "fr-FR".
 // versionLanguage is the language a version is stored and read in: the one
 // its text was found in, with the region of the watch's language when that
 // is the same language ("en" found, "en-GB" configured: "en-GB"). The
@@ -790,6 +789,7 @@ func versionLanguage(found, watch string) string {
 	return strings.TrimSpace(watch)
 }
 
+// primaryLanguage returns "fr" for "fr-FR".
 func primaryLanguage(tag string) string {
 	tag = strings.ToLower(strings.TrimSpace(tag))
 	if i := strings.IndexAny(tag, "-_"); i >= 0 {
