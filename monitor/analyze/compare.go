@@ -176,6 +176,7 @@ func borneOut(id string, c Change, changes []StatementChange, sh *FactSheet) boo
 // with the two dates swapped holds the same dates in the same role, and
 // the AI-training deadline moved by five weeks.
 func dateDiff(before, after []DateFact) []DateChange {
+	before, after = asWritten(before), asWritten(after)
 	out := []DateChange{}
 	has := func(facts []DateFact, date string) bool {
 		return slices.ContainsFunc(facts, func(x DateFact) bool { return x.Date == date })
@@ -222,6 +223,24 @@ func dateDiff(before, after []DateFact) []DateChange {
 				c.New, c.Quote = came[i].Date, came[i].Quote
 			}
 			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// asWritten returns facts with each date whose year was inferred as the
+// text wrote it, a day and month (--MM-DD): a change compares what the
+// policy says. The year comes from the version's own dates, so an
+// unchanged "until 27 May" under a policy re-dated from May to June would
+// otherwise read as a deadline moved by a year.
+func asWritten(facts []DateFact) []DateFact {
+	if !slices.ContainsFunc(facts, func(d DateFact) bool { return d.YearInferred }) {
+		return facts
+	}
+	out := slices.Clone(facts)
+	for i := range out {
+		if d := &out[i]; d.YearInferred && len(d.Date) == len("2006-01-02") {
+			d.Date = "--" + d.Date[5:]
 		}
 	}
 	return out

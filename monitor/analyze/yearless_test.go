@@ -8,9 +8,10 @@ import (
 
 // A date written without its year ("until 27 May", "jusqu'au 1er juin")
 // that moves is a change of dates, read where a role cue touches it or
-// its statement names an objection: its year is the nearest full date's
-// in its paragraph, else the version's effective or last-updated date's,
-// else none is claimed ("27 May", ISO 8601's --05-27).
+// its statement names an objection: in the sheet its year is the nearest
+// full date's in its paragraph, else the version's effective or
+// last-updated date's, else none is claimed ("27 May", ISO 8601's
+// --05-27); a change compares it as written, day and month.
 func TestYearlessDatesMove(t *testing.T) {
 	checkDateMoves(t, reportBase, []dateMove{
 		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "26 mai", new: "27 mai", severity: SeverityCritical, summary: "Deadline 26 May → 27 May."},
@@ -21,17 +22,36 @@ func TestYearlessDatesMove(t *testing.T) {
 		// The statement names the objection, and no cue the date.
 		{line: "You can object; we read objections sent in on DATE.", old: "26 May", new: "27 May", severity: SeverityInfo, summary: "Date changed: 26 May → 27 May."},
 	})
-	// The year of the effective date, or of a full date beside it.
+	// The year inferred (the effective date's, or a full date's beside
+	// it) is the sheet's, not the change's: a change compares the dates as
+	// the policy wrote them.
 	checkDateMoves(t, "# Privacy Policy\nEffective April 7, 2025\nWe use your public posts to develop and improve AI at Meta.\n", []dateMove{
-		{line: "You can object until DATE.", old: "26 May", new: "27 May", severity: SeverityCritical, summary: "Deadline 26 May 2025 → 27 May 2025."},
-		{line: "From 14 April 2026 you can object until DATE.", old: "26 May", new: "27 May", severity: SeverityCritical, summary: "Deadline 26 May 2026 → 27 May 2026."},
-		// A deadline is ahead of the date it is reckoned from.
-		{line: "You can object until DATE.", old: "3 March", new: "4 March", severity: SeverityCritical, summary: "Deadline 3 Mar 2026 → 4 Mar 2026."},
+		{line: "You can object until DATE.", old: "26 May", new: "27 May", severity: SeverityCritical, summary: "Deadline 26 May → 27 May."},
+		{line: "From 14 April 2026 you can object until DATE.", old: "26 May", new: "27 May", severity: SeverityCritical, summary: "Deadline 26 May → 27 May."},
+		{line: "You can object until DATE.", old: "3 March", new: "4 March", severity: SeverityCritical, summary: "Deadline 3 Mar → 4 Mar."},
 	})
 	checkDateMoves(t, "# Politique de confidentialité\nEn vigueur le 7 avril 2025\n", []dateMove{
-		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "26 mai", new: "27 mai", severity: SeverityCritical, summary: "Deadline 26 May 2025 → 27 May 2025."},
-		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "1er juin", new: "2 juin", severity: SeverityCritical, summary: "Deadline 1 Jun 2025 → 2 Jun 2025."},
+		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "26 mai", new: "27 mai", severity: SeverityCritical, summary: "Deadline 26 May → 27 May."},
+		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "1er juin", new: "2 juin", severity: SeverityCritical, summary: "Deadline 1 Jun → 2 Jun."},
 	})
+	// An unchanged "until 27 May" under a policy re-dated past it is no
+	// deadline moved by a year (review 2, A1): only the policy's date moved.
+	tx := DefaultTaxonomy()
+	for _, tt := range []struct{ lang, before, after, want string }{
+		{"en", "# P\nLast updated: 1 May 2025\nWe use your public posts to train our AI models. You can object until 27 May.\n",
+			"# P\nLast updated: 30 June 2025\nWe use your public posts to train our AI models. You can object until 27 May.\n",
+			"Last updated 1 May 2025 → 30 Jun 2025."},
+		{"en", "# P\nEffective 7 April 2025\nYou can object until 27 May.\n", "# P\nEffective 26 June 2025\nYou can object until 27 May.\n",
+			"Effective date 7 Apr 2025 → 26 Jun 2025."},
+		{"fr", "# P\nDernière mise à jour : 1er mai 2025\nVous pouvez vous opposer jusqu'au 27 mai.\n",
+			"# P\nDernière mise à jour : 3 juin 2025\nVous pouvez vous opposer jusqu'au 27 mai.\n",
+			"Last updated 1 May 2025 → 3 Jun 2025."},
+	} {
+		a := Compare(tx.FactSheet(tt.before, tt.lang, nil), tx.FactSheet(tt.after, tt.lang, nil))
+		if a.Summary != tt.want || a.Severity == SeverityCritical {
+			t.Errorf("%s: %s %q, want %q", tt.lang, a.Severity, a.Summary, tt.want)
+		}
+	}
 }
 
 // A day and month in ordinary prose is no date: no cue touches it and
