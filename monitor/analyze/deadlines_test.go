@@ -113,8 +113,22 @@ func TestDeadlineCuesStayNarrow(t *testing.T) {
 		{"en", "You can object to ads. We keep logs until 1 June 2025.", []DateRole{RoleOther}},
 		{"en", "You have the right to object to processing.\nWe will delete inactive accounts by 1 June 2025.", []DateRole{RoleOther}},
 		{"fr", "Vous pouvez vous opposer à la publicité. Nous conservons les journaux jusqu'au 1er juin 2025.", []DateRole{RoleOther}},
-		{"en", "You have the right to object. Send your request by 1 June 2025.", []DateRole{RoleDeadline}},
-		{"fr", "Vous pouvez vous opposer. Envoyez votre demande avant le 1er juin 2025.", []DateRole{RoleDeadline}},
+		{"en", "You have the right to object. Send your objection by 1 June 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer. Envoyez votre opposition avant le 1er juin 2025.", []DateRole{RoleDeadline}},
+		// The company's acts, and another payment, are not the terms of
+		// the objection (review 2, A4).
+		{"en", "You can object using the form below. We will respond to your request by 30 June 2025.", []DateRole{RoleOther}},
+		{"fr", "Vous pouvez vous opposer via le formulaire. Nous répondrons à votre demande avant le 30 juin 2025.", []DateRole{RoleOther}},
+		{"en", "You can object to ads by subscribing. Submit payment by 31 May 2025 to keep the price.", []DateRole{RoleOther}},
+		// A heading above the nearest, or a list's lead-in, lends its
+		// objection only to a statement about the deadline (review 2, A2
+		// and A3).
+		{"en", "# How to object to AI at Meta\nWe use your public posts to train our AI models.\n## Retention\nWe keep logs until 1 June 2025.", []DateRole{RoleOther}},
+		{"en", "# P\n## How to object\n### Posts before 1 January 2024\nWe use your posts for ads.", []DateRole{RoleOther}},
+		{"en", "You can object to the use of:\n- public posts you shared before 1 January 2024\n- comments", []DateRole{RoleOther}},
+		{"en", "You can object:\n- in Settings\n- Offer ends 31 May 2025", []DateRole{RoleOther}},
+		{"en", "# How to object\n## Timing\nThe deadline is 1 June 2025.", []DateRole{RoleDeadline}},
+		{"en", "You can object:\n- until 1 June 2025, using the form", []DateRole{RoleDeadline}},
 		// The objection in the statement itself, with nothing before it.
 		{"en", "Object by 26 May 2025 to keep your posts out.", []DateRole{RoleDeadline}},
 		{"en", "Object before 26 May 2025 to keep your posts out.", []DateRole{RoleDeadline}},

@@ -95,7 +95,12 @@ type sheetBuilder struct {
 	label     string
 	lineLabel string // the label the next line may take
 	context   []int  // prevIDs, lineIDs and leadInIDs, as read sets them for satisfies
-	lineNo    int    // lines read, for the dates of one block
+	// borrowing says the statement being read speaks of a date's terms
+	// (taxonomy.yaml's "borrows": "the deadline", "submit the form"), so
+	// that it may take what its role requires from context and the
+	// headings above the nearest; see satisfies.
+	borrowing bool
+	lineNo    int // lines read, for the dates of one block
 	// dayMonthBytes is how much more text may be searched for dates
 	// without a year, which have no year to find them by.
 	dayMonthBytes int
@@ -359,6 +364,7 @@ func (b *sheetBuilder) headingDates(text, title string, level int) {
 		parent = b.titles[l]
 	}
 	b.section, b.context, b.label = parent, b.context[:0], ""
+	b.borrowing = b.t.borrowsContext(words, b.lang)
 	// title is a substring of text: its offset places its dates.
 	b.stmtStart = strings.Index(text[b.lineStart:], title) + b.lineStart
 	b.findDates(title, "", b.sectionIDs, b.sectionRole, dayMonth)
@@ -416,11 +422,12 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	}
 	b.context = b.context[:0]
 	// A date's label ("Deadline to object | 26 May 2025") speaks for it.
-	if b.t.borrowsContext(words, b.lang) || b.label != "" && b.t.borrowsContext(b.pf.fold(b.label), b.lang) {
+	b.borrowing = b.t.borrowsContext(words, b.lang) || b.label != "" && b.t.borrowsContext(b.pf.fold(b.label), b.lang)
+	if b.borrowing {
 		b.context = append(append(b.context, b.prevIDs...), b.lineIDs...)
-	}
-	if b.inItem {
-		b.context = append(b.context, b.leadInIDs...)
+		if b.inItem {
+			b.context = append(b.context, b.leadInIDs...)
+		}
 	}
 	// A day and month without a year is looked for only where a number
 	// stands beside a month name among the words.
@@ -597,7 +604,19 @@ func (b *sheetBuilder) satisfies(r int, entries []int) bool {
 		return true
 	}
 	for _, i := range req {
-		if slices.Contains(entries, i) || slices.Contains(b.context, i) {
+		// The statement's own words, and its heading, as before the
+		// context was read.
+		if slices.Contains(entries, i) || slices.Contains(b.sectionIDs, i) {
+			return true
+		}
+		// Further, only for a statement about the date's terms: a
+		// retention date under "How to object", or an item "posts you
+		// shared before 1 January 2024" under "You can object to the use
+		// of:", is no deadline.
+		if !b.borrowing {
+			continue
+		}
+		if slices.Contains(b.context, i) {
 			return true
 		}
 		for _, ids := range b.headingIDs {
