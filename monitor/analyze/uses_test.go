@@ -325,6 +325,11 @@ func TestMinorsInUsualPhrasings(t *testing.T) {
 		// Numbers that are no ages of minors.
 		{"en", en, "We use public posts shared under 2 accounts to train our AI models.", nil},
 		{"en", en, "We use public posts reported under 18 U.S.C. 2258A to train our AI models.", nil},
+		// Adults, and spans of time (review 2, A5).
+		{"en", en, "We also use public posts from people 18 years or older to train our AI models.", nil},
+		{"en", en, "We also use public posts from users aged 18 and over to train our AI models.", nil},
+		{"en", en, "We use public posts kept for under 18 months to train our AI models.", nil},
+		{"fr", fr, "Nous utilisons aussi les publications publiques des personnes de 18 ans ou plus pour entraîner nos modèles d'IA.", nil},
 	}
 	tx := DefaultTaxonomy()
 	for _, tt := range tests {
