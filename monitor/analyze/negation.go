@@ -174,15 +174,21 @@ type deniedSpan struct{ from, to int }
 // reused.
 func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 	spans = spans[:0]
-	var gaps []byte // punctuation between words, read when a passive asks
+	var gaps []byte // punctuation between words, read when a denial asks
 	floor := 0      // end of the last span: none reaches back past it
+	scope := func(j int) int {
+		if gaps == nil {
+			gaps = wordGaps(s, len(words))
+		}
+		return scopeEnd(words, gaps, j)
+	}
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		// "collect no biometric data", "use none of your messages": the
 		// object is denied, from the verb on. Not "no longer", "no more".
 		if (w == "no" || w == "none" || w == "aucun" || w == "aucune") && i > floor && isProcessingVerb(words[i-1]) &&
 			(i+1 == len(words) || !notDenying[words[i+1]]) {
-			end := scopeEnd(words, i)
+			end := scope(i)
 			spans = append(spans, deniedSpan{i - 1, end})
 			floor, i = end, end-1
 			continue
@@ -234,13 +240,17 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		for g > floor && i-g < 4 && isVerbGroup(words[g-1]) {
 			g--
 		}
-		negated, passive := excluding, false
+		negation, passive := false, false
 		for k := g; k < j; k++ {
 			if opensDenial(words[k]) && (words[k] != "t" || k > 0 && strings.HasSuffix(words[k-1], "n")) {
-				negated = true
+				negation = true
 			}
 			passive = passive || isPassiveAux(words[k])
 		}
+		// A negation and an exclusion cancel out: "are not excluded from
+		// AI training", "ne sont pas exclues", "are no longer excluded"
+		// are uses.
+		negated := excluding != negation
 		// "we are not using" is not a passive; "being used" is.
 		if passive && strings.HasSuffix(words[j], "ing") && !excluding {
 			passive = false
@@ -254,14 +264,14 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 			switch {
 			case negated:
 				from = subj
-			case subj < g && isNegativeDeterminer(words[subj]) && !turned:
+			case subj < g && negativeDeterminerAt(words, subj) && !turned:
 				negated, from = true, subj
 			default:
 				// "Only public posts, and no private messages, are used…",
 				// "Public posts, but no private messages, are used…": the
 				// negated part of the subject alone is denied.
 				for k := subj; k < g; k++ {
-					if isNegativeDeterminer(words[k]) {
+					if negativeDeterminerAt(words, k) {
 						spans = append(spans, deniedSpan{k, g})
 						floor = g // spans stay in order and apart (isDenied)
 						break
@@ -273,7 +283,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 			i = j - 1 // the group is read; its verb is no cue
 			continue
 		}
-		end := scopeEnd(words, j)
+		end := scope(j)
 		spans = append(spans, deniedSpan{from, end})
 		floor, i = end, end-1 // a negation after the scope opens its own
 	}
@@ -282,18 +292,33 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 
 // notDenying follow "no" without denying what comes after: "no longer
 // than", "no more than".
-var notDenying = map[string]bool{"longer": true, "more": true, "later": true, "sooner": true, "matter": true, "less": true}
+var notDenying = map[string]bool{"longer": true, "more": true, "later": true, "sooner": true, "matter": true, "less": true,
+	"exception": true, "exceptions": true, "doubt": true}
+
+// negativeDeterminerAt reports whether words[k] denies what it heads: "no
+// private messages", not "no matter your settings" nor "with no
+// exceptions", which open a statement of use.
+func negativeDeterminerAt(words []string, k int) bool {
+	return isNegativeDeterminer(words[k]) && (k+1 == len(words) || !notDenying[words[k+1]])
+}
 
 // scopeEnd returns where the denial of the verb at j ends: at a turning
 // word, a new clause of ours, or the statement's end.
-func scopeEnd(words []string, j int) int {
+func scopeEnd(words []string, gaps []byte, j int) int {
 	for k := j + 1; k < len(words); k++ {
-		if turningWords[words[k]] || (clauseJoins[words[k]] && k+1 < len(words) && ourselves[words[k+1]]) {
+		if turningWords[words[k]] || (clauseJoins[words[k]] && k+1 < len(words) && ourselves[words[k+1]]) ||
+			gaps[k] == ';' || contrastJoins[words[k]] || words[k] == "que" && (words[k-1] == "alors" || words[k-1] == "tandis") {
 			return k
 		}
 	}
 	return len(words)
 }
+
+// contrastJoins open a clause that stands against the one before ("Private
+// messages are not used for AI training, while public posts are"): a
+// denial's scope ends there, as at a semicolon or a colon. French "alors
+// que" and "tandis que" end it at their "que" (see scopeEnd).
+var contrastJoins = map[string]bool{"while": true, "whilst": true, "whereas": true}
 
 // subjectStart returns where the subject of the passive whose verb group
 // begins at g begins, and whether a turning word ("but not X") cut it
@@ -391,8 +416,10 @@ func wordGaps(s string, n int) []byte {
 					break // "1,000"
 				}
 				pending = ','
-			case ';', ':', '(', ')', '–', '—':
+			case '(', ')', '–', '—':
 				pending = ','
+			case ';', ':':
+				pending = ';' // ends a clause, and a denial's scope
 			}
 		}
 	}

@@ -76,6 +76,26 @@ func TestCompareDeniedReassurances(t *testing.T) {
 		{"en", en, "We collect your photos, which are not shared with advertisers.", []string{"photos"}, nil, nil},
 		{"en", en, "Your posts are used for ads and are not shared with partners.", []string{"posts"}, nil, nil},
 		{"en", en, "We keep your location data no longer than necessary.", []string{"location"}, nil, nil},
+		// A denial ends at a semicolon, a colon, "while", "alors que"; a
+		// negation and an exclusion cancel out; "no matter", "with no
+		// exceptions" deny nothing (review 2, B1–B3).
+		{"en", en, "Private messages are not used for AI training, while public posts and comments are used to train our AI models.",
+			[]string{"posts", "comments", "public_content"}, []string{"ai_training"}, nil},
+		{"en", en, "Private messages are not used; public posts and comments are used to train our AI models.",
+			[]string{"posts", "comments", "public_content"}, []string{"ai_training"}, nil},
+		{"fr", fr, "Vos messages privés ne sont pas utilisés pour entraîner l'IA, alors que vos publications publiques sont utilisées pour entraîner nos modèles d'IA.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, nil},
+		{"en", en, "We no longer ask for consent: your public posts are used to train our AI models.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, nil},
+		{"en", en, "Public posts by adults are not excluded from AI training.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, nil},
+		{"fr", fr, "Les publications publiques des adultes ne sont pas exclues de l'entraînement de l'IA.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, nil},
+		{"en", en, "No matter your settings, public posts are used to train our AI models.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, nil},
+		{"en", en, "With no exceptions, your public posts and comments are used to train our AI models.",
+			[]string{"posts", "comments", "public_content"}, []string{"ai_training"}, nil},
+		{"en", en, "Biometric data is not collected; we do not use it.", nil, nil, nil},
 	}
 	tx := DefaultTaxonomy()
 	for _, tt := range tests {
