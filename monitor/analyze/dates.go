@@ -246,14 +246,8 @@ func windowSpans(s, lang string) []dateSpan {
 		for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
 			sp := dateSpan{start: m[0], end: m[1], shape: shape, lang: spanLang}
 			if shape == shapeDigits {
-				a, _ := strconv.Atoi(s[m[2]:m[3]])
-				b, _ := strconv.Atoi(s[m[4]:m[5]])
-				switch {
-				case a > 12 && b <= 12:
-					sp.order = dayFirst
-				case b > 12 && a <= 12:
-					sp.order = monthFirst
-				case a > 12 && b > 12:
+				var ok bool
+				if sp.order, ok = readDigitOrder(s, m); !ok {
 					continue // not a date
 				}
 			}
@@ -328,6 +322,23 @@ func dayMonthSpans(s, lang string, spans []dateSpan) []dateSpan {
 	return kept
 }
 
+// readDigitOrder reads the order of a digit date's first two numbers,
+// submatches 1 and 2 of m in s: a number over 12 is the day; both over 12,
+// no date (ok false); neither, eitherOrder: the language decides.
+func readDigitOrder(s string, m []int) (order digitOrder, ok bool) {
+	a, _ := strconv.Atoi(s[m[2]:m[3]])
+	b, _ := strconv.Atoi(s[m[4]:m[5]])
+	switch {
+	case a > 12 && b > 12:
+		return order, false
+	case a > 12:
+		return dayFirst, true
+	case b > 12:
+		return monthFirst, true
+	}
+	return order, true
+}
+
 // shortYearSpans returns the spans of s that are digit dates with a
 // two-digit year and overlap none of spans, in order.
 func shortYearSpans(s string, spans []dateSpan) []dateSpan {
@@ -337,14 +348,8 @@ func shortYearSpans(s string, spans []dateSpan) []dateSpan {
 			continue
 		}
 		sp := dateSpan{start: m[0], end: m[1], shape: shapeShortYear}
-		a, _ := strconv.Atoi(s[m[2]:m[3]])
-		b, _ := strconv.Atoi(s[m[4]:m[5]])
-		switch {
-		case a > 12 && b <= 12:
-			sp.order = dayFirst
-		case b > 12 && a <= 12:
-			sp.order = monthFirst
-		case a > 12 && b > 12:
+		var ok bool
+		if sp.order, ok = readDigitOrder(s, m); !ok {
 			continue
 		}
 		out = append(out, sp)
