@@ -167,6 +167,9 @@ func TestStartOfUseMoved(t *testing.T) {
 	checkDateMoves(t, reportBase, []dateMove{
 		{line: "We'll start using your public information on DATE.", old: "26 May 2025", new: "27 May 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
 		{lang: "fr", line: "Nous commencerons à utiliser vos informations publiques le DATE.", old: "26 mai 2025", new: "27 mai 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
+		// The date far from the verb.
+		{line: "We will start training our AI on your public posts on DATE.", old: "26 May 2025", new: "27 May 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
+		{lang: "fr", line: "Nous commencerons à entraîner notre IA sur vos publications publiques le DATE.", old: "26 mai 2025", new: "27 mai 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
 	})
 }
 
