@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -181,45 +182,41 @@ func CheckFile(ctx context.Context, path string) error {
 	if report != "ok" {
 		return fmt.Errorf("%s fails SQLite's integrity check: %s", path, report)
 	}
-	return checkSchema(ctx, c, path)
+	_, _, err = checkSchema(ctx, c, path)
+	return err
 }
 
-// checkSchema says whether the database q is one a policywatch wrote, at a
-// schema version this binary knows.
-func checkSchema(ctx context.Context, q querier, path string) error {
+// checkSchema says whether the database q is a history a policywatch
+// wrote, at a schema version this binary knows: its version and this
+// binary's, for a caller that also refuses an older one (checkReadable).
+// A restore (CheckFile) and a read-only open share it.
+func checkSchema(ctx context.Context, q querier, path string) (version, latest int, err error) {
 	names, err := tableNames(ctx, q)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(names) == 0 {
 		// No table is a database to initialise for Open, which a
-		// restore must not take for a history.
-		return &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has no table)", path)}
+		// restore or a reading must not take for a history.
+		return 0, 0, &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has no table)", path)}
 	}
 	if err := policywatchTables(path, names); err != nil {
-		return err
+		return 0, 0, err
 	}
-	tables := make(map[string]bool, len(names))
-	for _, n := range names {
-		tables[n] = true
+	if !slices.Contains(names, "events") {
+		return 0, 0, fmt.Errorf("%s is an SQLite database but not a policywatch one (it has no events table)", path)
 	}
-	for _, want := range []string{"schema_migrations", "watches", "events"} {
-		if !tables[want] {
-			return fmt.Errorf("%s is an SQLite database but not a policywatch one (it has no %s table)", path, want)
-		}
-	}
-	version, err := schemaVersion(ctx, q)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+	if version, err = schemaVersion(ctx, q); err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
 	}
 	ms, err := migrations()
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	if version > len(ms) {
-		return fmt.Errorf("%s: %w: schema version %d, this binary knows up to %d; upgrade policywatch", path, ErrSchemaTooNew, version, len(ms))
+		return 0, 0, fmt.Errorf("%s: %w: schema version %d, this binary knows up to %d; upgrade policywatch", path, ErrSchemaTooNew, version, len(ms))
 	}
-	return nil
+	return version, len(ms), nil
 }
 
 // IntegrityCheck runs SQLite's integrity check and returns its report:

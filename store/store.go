@@ -253,30 +253,13 @@ func openReadOnlyError(path string, err error) error {
 // checkReadable refuses a database q that is not policywatch's, or whose
 // schema is not this binary's: reading, it upgrades nothing.
 func checkReadable(ctx context.Context, q querier, path string) error {
-	names, err := tableNames(ctx, q)
+	version, latest, err := checkSchema(ctx, q, path)
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", path, err)
+		return fmt.Errorf("open database: %w", err)
 	}
-	if len(names) == 0 {
-		return &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has no table)", path)}
-	}
-	if err := policywatchTables(path, names); err != nil {
-		return err
-	}
-	version, err := schemaVersion(ctx, q)
-	if err != nil {
-		return fmt.Errorf("open database %s: %w", path, err)
-	}
-	ms, err := migrations()
-	if err != nil {
-		return err
-	}
-	switch {
-	case version > len(ms):
-		return fmt.Errorf("open database %s: %w: schema version %d, this binary knows up to %d; upgrade policywatch", path, ErrSchemaTooNew, version, len(ms))
-	case version < len(ms):
+	if version < latest {
 		return fmt.Errorf("open database %s: %w (schema version %d, this one's is %d), and opened read only it is not upgraded: copy it and run any command on the copy (policywatch watches --db COPY), which upgrades the copy, then use the copy",
-			path, ErrSchemaTooOld, version, len(ms))
+			path, ErrSchemaTooOld, version, latest)
 	}
 	return nil
 }
