@@ -14,8 +14,9 @@ import (
 // time zones are built in (time/tzdata). config check and run refused the
 // file there ("unknown time zone Europe/Paris"). The host's zone files are
 // hidden by mounting empty folders over them in a mount namespace of the
-// binary's own; where one cannot be made, that case is skipped, and the
-// cases left show only that ZONEINFO naming nothing breaks nothing.
+// binary's own (and ZONEINFO names nothing); where one cannot be made,
+// the test is skipped: with the host's files in sight it would pass
+// without the built-in zones too.
 func TestScheduleTimeZonesBuiltIn(t *testing.T) {
 	bin := policywatchBinary(t)
 	dir := t.TempDir()
@@ -46,32 +47,17 @@ notify:
 		script := strings.Join(append(hide, `exec "$@"`), " && ")
 		return exec.Command("unshare", append([]string{"--mount", "--map-root-user", "sh", "-ec", script, "sh"}, args...)...)
 	}
-	for _, tc := range []struct {
-		name    string
-		zoneEnv string // ZONEINFO
-		hide    bool   // the host's zone files hidden
-	}{
-		{"ZONEINFO naming no file", filepath.Join(dir, "none.zip"), false},
-		{"ZONEINFO an empty folder", t.TempDir(), false},
-		{"no zone files on the host", "", true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(bin, "config", "check", "--config", conf)
-			if tc.hide {
-				if err := hidden("true").Run(); err != nil {
-					t.Skipf("no mount namespace to hide the host's zone files in: %v", err)
-				}
-				// The namespace hides them indeed: Europe/Paris is nowhere.
-				if out, err := hidden("sh", "-c", "! ls /usr/share/zoneinfo/Europe/Paris 2>/dev/null").CombinedOutput(); err != nil {
-					t.Fatalf("the zone files are not hidden: %v %s", err, out)
-				}
-				cmd = hidden(bin, "config", "check", "--config", conf)
-			}
-			cmd.Env = append(os.Environ(), "ZONEINFO="+tc.zoneEnv, "TZ=UTC", "POLICYWATCH_CONFIG=", "POLICYWATCH_DB=")
-			out, err := cmd.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), ": ok, 1 watch") {
-				t.Errorf("config check of CRON_TZ schedules: %v\n%s", err, out)
-			}
-		})
+	if err := hidden("true").Run(); err != nil {
+		t.Skipf("no mount namespace to hide the host's zone files in: %v", err)
+	}
+	// The namespace hides them indeed: Europe/Paris is nowhere.
+	if out, err := hidden("sh", "-c", "! ls /usr/share/zoneinfo/Europe/Paris 2>/dev/null").CombinedOutput(); err != nil {
+		t.Fatalf("the zone files are not hidden: %v %s", err, out)
+	}
+	cmd := hidden(bin, "config", "check", "--config", conf)
+	cmd.Env = append(os.Environ(), "ZONEINFO="+filepath.Join(dir, "none.zip"), "TZ=UTC", "POLICYWATCH_CONFIG=", "POLICYWATCH_DB=")
+	out, err = cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), ": ok, 1 watch") {
+		t.Errorf("config check of CRON_TZ schedules: %v\n%s", err, out)
 	}
 }
