@@ -17,21 +17,10 @@ import (
 // POSTed as RFC 8058 says, stops further mail at once; doing it again is
 // fine; a GET only asks to confirm; forged or altered tokens are refused.
 func TestOneClickUnsubscribe(t *testing.T) {
-	r := newRig(t)
-	ms := newMailServer(t)
-	var handler http.Handler
-	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { handler.ServeHTTP(w, req) }))
-	t.Cleanup(web.Close)
-	ada := r.subscribe("ada@example.org", nil)
-	bob := r.subscribe("bob@example.org", nil)
-	svc := r.service(notify.Config{BaseURL: web.URL}, ms)
-	handler = svc.Handler()
-
-	r.check("policy-v1.html", t0)
-	r.check("policy-v2-ai.html", t0.Add(time.Hour))
-	tick(t, svc)
+	r, ms, webURL, svc, subs := alertedSubscribers(t, "ada@example.org", "bob@example.org")
+	ada, bob := subs[0], subs[1]
 	link := unsubscribeLink(t, ms, ada.Email)
-	prefix := web.URL + "/unsubscribe?token="
+	prefix := webURL + "/unsubscribe?token="
 	if !strings.HasPrefix(link, prefix) {
 		t.Fatalf("List-Unsubscribe link %q", link)
 	}
@@ -114,18 +103,8 @@ func TestOneClickUnsubscribe(t *testing.T) {
 // POST retries, not "This link is not valid" and a 400, which it takes as
 // final, leaving the person subscribed.
 func TestUnsubscribeWhileTheStoreFails(t *testing.T) {
-	r := newRig(t)
-	ms := newMailServer(t)
-	var handler http.Handler
-	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { handler.ServeHTTP(w, req) }))
-	t.Cleanup(web.Close)
-	ada := r.subscribe("ada@example.org", nil)
-	svc := r.service(notify.Config{BaseURL: web.URL}, ms)
-	handler = svc.Handler()
-	r.check("policy-v1.html", t0)
-	r.check("policy-v2-ai.html", t0.Add(time.Hour))
-	tick(t, svc)
-	link := unsubscribeLink(t, ms, ada.Email)
+	r, ms, _, _, subs := alertedSubscribers(t, "ada@example.org")
+	link := unsubscribeLink(t, ms, subs[0].Email)
 
 	if err := r.db.Close(); err != nil {
 		t.Fatal(err)
@@ -140,6 +119,26 @@ func TestUnsubscribeWhileTheStoreFails(t *testing.T) {
 		t.Errorf("POST with the store closed: %d, Retry-After %q\n%s\nwant 503, a Retry-After and no word of a bad link",
 			resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
+}
+
+// alertedSubscribers subscribes the addresses, serves the service's
+// pages (its unsubscribe links) at webURL, and sends each the alert of a
+// critical change.
+func alertedSubscribers(t *testing.T, addresses ...string) (r *rig, ms *mailServer, webURL string, svc *notify.Service, subs []notify.Subscriber) {
+	t.Helper()
+	r, ms = newRig(t), newMailServer(t)
+	var handler http.Handler
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { handler.ServeHTTP(w, req) }))
+	t.Cleanup(web.Close)
+	for _, a := range addresses {
+		subs = append(subs, r.subscribe(a, nil))
+	}
+	svc = r.service(notify.Config{BaseURL: web.URL}, ms)
+	handler = svc.Handler()
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	tick(t, svc)
+	return r, ms, web.URL, svc, subs
 }
 
 // unsubscribeLink is the List-Unsubscribe URL of the first mail to to.
