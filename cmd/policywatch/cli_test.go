@@ -212,8 +212,21 @@ func TestCheckSurvivesUnreachablePages(t *testing.T) {
 	if !strings.Contains(out, "fetch_error") {
 		t.Errorf("check output does not say the fetch failed:\n%s", out)
 	}
+	// The error once, on the watch's line; the event's line says what it
+	// adds: an outage starts. (It repeated the error, a second line as long.)
+	if n := strings.Count(out, "GET "); n != 1 {
+		t.Errorf("check output gives the error %d times, want once:\n%s", n, out)
+	}
+	if !strings.Contains(out, "fetch_error notable: recorded: the first failure in a row") {
+		t.Errorf("check output does not say an outage starts:\n%s", out)
+	}
 	if ev := c.mustRun("events", "--json", "--kind", "fetch_error"); !strings.Contains(ev, `"reason":"connection_refused"`) {
 		t.Errorf("fetch_error event:\n%s", ev)
+	}
+	// A second failure continues the outage: the error, no event.
+	out, _, err = c.run("check")
+	if err != nil || !strings.Contains(out, "fetch_error: ") || strings.Contains(out, "first failure") {
+		t.Errorf("second check of an unreachable page (%v):\n%s", err, out)
 	}
 }
 

@@ -293,7 +293,14 @@ Examples:
 				}
 				fmt.Fprintln(a.stdout, line)
 				for _, e := range res.Events {
-					fmt.Fprintf(a.stdout, "        %s %s: %s\n", e.Kind, e.Severity, printable(e.Summary))
+					summary := e.Summary
+					if e.Kind == monitor.KindFetchError && res.Err != nil {
+						// The line above gave the error, which the event's
+						// summary repeats: what the event adds is that an
+						// outage starts (later failures continue it).
+						summary = "recorded: the first failure in a row (the next ones are counted in it until the page is fetched again)"
+					}
+					fmt.Fprintf(a.stdout, "        %s %s: %s\n", e.Kind, e.Severity, printable(summary))
 				}
 			})
 			return err
