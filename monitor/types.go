@@ -216,7 +216,7 @@ type VersionRef struct {
 // Body is one raw response body, kept byte for byte as evidence.
 type Body struct {
 	ID          int64
-	SHA256      string // hex of Data
+	SHA256      string // hex of Data's SHA-256, computed by the fetcher and trusted by the store (empty: the store computes it); verify checks it
 	Data        []byte // as served, after Content-Encoding is undone, before charset decoding
 	ContentType string
 	Charset     string // the charset Data was decoded from

@@ -111,6 +111,18 @@ func decodePayload(p []byte) (http.Header, []byte, error) {
 	return h, p[k+int(n):], nil
 }
 
+// bodySum is the SHA-256 a body is stored under: the one its fetcher
+// computed, trusted, else its data's. Hashing the data again to check it
+// took 0.23 ms of every check of a 350 KB page, a tenth of a check of new
+// markup (bench/run.sh's churned pass), for a mistake of this program's
+// own making; verify reads every stored body back against its hash.
+func bodySum(b *monitor.Body) string {
+	if b.SHA256 != "" {
+		return b.SHA256
+	}
+	return sha256Hex(b.Data)
+}
+
 func sha256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
@@ -141,10 +153,7 @@ func (db *DB) prepareBody(ctx context.Context, q querier, watch string, b *monit
 	if len(b.Data) > MaxBodySize {
 		return nil, fmt.Errorf("body of %d bytes exceeds %d", len(b.Data), MaxBodySize)
 	}
-	f := &bodyFrame{sum: sha256Hex(b.Data)}
-	if b.SHA256 != "" && b.SHA256 != f.sum {
-		return nil, fmt.Errorf("body SHA256 %s does not match its data (%s)", b.SHA256, f.sum)
-	}
+	f := &bodyFrame{sum: bodySum(b)}
 	var watchID int64
 	err := db.queryRow(ctx, q, `SELECT id FROM watches WHERE name = ?`, watch).Scan(&watchID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -225,10 +234,7 @@ func (db *DB) storeBody(ctx context.Context, tx *sql.Tx, watchID int64, b *monit
 		if len(b.Data) > MaxBodySize {
 			return 0, fmt.Errorf("body of %d bytes exceeds %d", len(b.Data), MaxBodySize)
 		}
-		f = &bodyFrame{sum: sha256Hex(b.Data)}
-		if b.SHA256 != "" && b.SHA256 != f.sum {
-			return 0, fmt.Errorf("body SHA256 %s does not match its data (%s)", b.SHA256, f.sum)
-		}
+		f = &bodyFrame{sum: bodySum(b)}
 	}
 	var id int64
 	err := db.queryRow(ctx, tx,
