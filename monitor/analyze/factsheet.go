@@ -94,7 +94,14 @@ type sheetBuilder struct {
 	// 2025"), or a short line ending with a colon ("Effective date:").
 	label     string
 	lineLabel string // the label the next line may take
-	context   []int  // prevIDs, lineIDs and leadInIDs, as read sets them for satisfies
+	// header holds the labels (labelText) of a table's first row, which
+	// name its columns ("Purpose | Deadline"); colLabel is the one of the
+	// cell being read, a date's label when the cell before it says
+	// nothing of it. inTable says the line before was a row.
+	header   []string
+	colLabel string
+	inTable  bool
+	context  []int // prevIDs, lineIDs and leadInIDs, as read sets them for satisfies
 	// borrowing says the statement being read speaks of a date's terms
 	// (taxonomy.yaml's "borrows": "the deadline", "submit the form"), so
 	// that it may take what its role requires from context and the
@@ -218,7 +225,29 @@ func (b *sheetBuilder) line(text string, start, end int) {
 	b.lineStart = start
 	lineLabel := b.lineLabel
 	b.lineLabel = ""
+	if isTableRule(line) {
+		return // Markdown's "|---|---|" under a header row
+	}
+	if strings.HasPrefix(line, "|") && strings.Contains(line, " | ") {
+		// A Markdown row, "| Purpose | Deadline |": its outer pipes hold
+		// no cell.
+		for start < end && (text[start] == '|' || isSpace(text[start])) {
+			start++
+		}
+		for end > start && (text[end-1] == '|' || isSpace(text[end-1])) {
+			end--
+		}
+		line = text[start:end]
+	}
+	row := strings.Contains(line, " | ")
+	first := row && !b.inTable
+	// A row that does not line up with the header's cells lost one
+	// (extraction drops empty cells): which column its date is in is not
+	// known.
+	header := b.inTable && row && strings.Count(line, " | ")+1 == len(b.header)
+	b.inTable = row
 	if level := headingLevel(line); level > 0 {
+		b.inTable = false
 		// A heading cell of a table row keeps the row's separators.
 		title := strings.Trim(line[level:], " |")
 		if b.sheet.NotAnalysed {
@@ -249,6 +278,9 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		if cells > 0 {
 			b.label = labelText(prevCell)
 		}
+		if header {
+			b.colLabel = b.header[cells]
+		}
 		prevCell = text[cellStart:cellEnd]
 		b.spans = splitSentences(text[cellStart:cellEnd], b.spans[:0])
 		for _, sp := range b.spans {
@@ -259,7 +291,13 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		}
 		cellStart = cellEnd + len(" | ")
 	}
-	b.label = ""
+	b.label, b.colLabel = "", ""
+	if first {
+		b.header = b.header[:0]
+		for cell := range strings.SplitSeq(line, " | ") {
+			b.header = append(b.header, labelText(cell))
+		}
+	}
 	if !item && strings.HasSuffix(line, ":") {
 		b.lineLabel = labelText(line)
 	}
@@ -288,6 +326,12 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		b.leadIn, b.leadInOwn, b.leadInColon = block, blockHasData, strings.HasSuffix(line, ":")
 		b.leadInIDs = append(b.leadInIDs[:0], b.lineIDs...)
 	}
+}
+
+// isTableRule reports whether a line is Markdown's rule under a table's
+// header row: pipes, dashes, colons and spaces only.
+func isTableRule(line string) bool {
+	return strings.Contains(line, "|") && strings.Contains(line, "-") && strings.Trim(line, "|-: ") == ""
 }
 
 // maxLabelTextWords is the most words a cell or a line ending with a colon
@@ -363,7 +407,7 @@ func (b *sheetBuilder) headingDates(text, title string, level int) {
 	for l := level - 2; l >= 0 && parent == ""; l-- {
 		parent = b.titles[l]
 	}
-	b.section, b.context, b.label = parent, b.context[:0], ""
+	b.section, b.context, b.label, b.colLabel = parent, b.context[:0], "", ""
 	b.borrowing = b.t.borrowsContext(words, b.lang)
 	// title is a substring of text: its offset places its dates.
 	b.stmtStart = strings.Index(text[b.lineStart:], title) + b.lineStart
@@ -421,8 +465,10 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		sn.pairs = b.statedUses(s, words, sn.entries)
 	}
 	b.context = b.context[:0]
-	// A date's label ("Deadline to object | 26 May 2025") speaks for it.
-	b.borrowing = b.t.borrowsContext(words, b.lang) || b.label != "" && b.t.borrowsContext(b.pf.fold(b.label), b.lang)
+	// A date's label ("Deadline to object | 26 May 2025") speaks for it,
+	// as its column's header does ("Purpose | Deadline").
+	b.borrowing = b.t.borrowsContext(words, b.lang) || b.label != "" && b.t.borrowsContext(b.pf.fold(b.label), b.lang) ||
+		b.colLabel != "" && b.t.borrowsContext(b.pf.fold(b.colLabel), b.lang)
 	if b.borrowing {
 		b.context = append(append(b.context, b.prevIDs...), b.lineIDs...)
 		if b.inItem {
@@ -500,13 +546,18 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			}
 			from = min(from, cueEnd)
 		}
+		// "Effective date | 26 May 2025": the date opens its cell or line,
+		// and the label before it says what it is; or, when that says
+		// nothing of it, its column's header ("Purpose | Deadline").
+		opens := (b.label != "" || b.colLabel != "") && prevEnd == 0 && sp.start <= yearLookBehind && len(b.f.fold(s[:sp.start])) == 0
 		words := b.f.fold(s[from:cueEnd])
-		if b.label != "" && prevEnd == 0 && sp.start <= yearLookBehind && len(b.f.fold(s[:sp.start])) == 0 {
-			// "Effective date | 26 May 2025": the date opens its cell or
-			// line, and the label before it says what it is.
+		if opens && b.label != "" {
 			words = b.f.fold(b.label)
 		}
 		b.cues = b.t.beforeCues(words, b.lang, b.cues)
+		if opens && len(b.cues) == 0 && b.colLabel != "" {
+			b.cues = b.t.beforeCues(b.f.fold(b.colLabel), b.lang, b.cues)
+		}
 		cued := false
 		for _, c := range b.cues {
 			if !b.satisfies(c.role, entries) {
