@@ -560,7 +560,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		}
 		cued := false
 		for _, c := range b.cues {
-			if !b.satisfies(c.role, entries) {
+			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) {
 				continue
 			}
 			role, cued = b.t.roles[c.role].Role, true
@@ -587,7 +587,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			// May 2025") ends at its deadline; a period with no cue and no
 			// objection binds nobody. Its start is no deadline, and no
 			// "from" of an upcoming change either: the range took the word.
-			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) {
+			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) && !b.overruled(b.t.deadline, s[from:cueEnd]) {
 				role = RoleDeadline
 			}
 			if startIsDate {
@@ -646,9 +646,51 @@ func (b *sheetBuilder) namesObjection(entries []int) bool {
 	return false
 }
 
+// overruled reports whether role r does not hold for a date after before,
+// the text of its statement before it: one of the role's unless phrases
+// stands there ("we will delete your data by"), and neither the reader
+// nor the objection's terms come after it ("We will stop using your posts
+// if you object before") or hold it. A phrase governs what follows it up
+// to the date, so "If you object, we will delete your data by 30 June
+// 2025" is no deadline, while "If you object before 26 May 2025, we will
+// delete your posts" is.
+func (b *sheetBuilder) overruled(r int, before string) bool {
+	if len(b.t.roles[r].Unless) == 0 {
+		return false
+	}
+	words := b.f.fold(before)
+	at := -1
+	b.t.overrule.find(words, b.lang, func(m match) {
+		if m.p.target == r {
+			at = max(at, m.start)
+		}
+	})
+	if at < 0 {
+		return false
+	}
+	rest := words[at+1:]
+	if slices.ContainsFunc(rest, func(w string) bool { return readerNames[w] }) || b.t.borrowsContext(rest, b.lang) {
+		return false
+	}
+	// An objection that ends in the phrase holds it: "Si vous ne
+	// souhaitez pas que nous utilisions vos publications, dites-le-nous
+	// avant le …".
+	terms := false
+	b.t.findTerms(words, b.lang, &b.tm, func(m match) {
+		terms = terms || m.end > at && m.p.target >= 0 && slices.Contains(b.t.requires[r], m.p.target)
+	})
+	return !terms
+}
+
+// readerNames are the words that name the reader as the one who acts
+// ("you have until …", "si vous vous opposez avant …"); not "your": "we
+// will delete your data by …" is the company's act.
+var readerNames = map[string]bool{"you": true, "vous": true}
+
 // satisfies reports whether a statement mentioning entries, under the
 // current heading, may carry a date of role r (a deadline must be about
-// objecting or withdrawing consent).
+// objecting or withdrawing consent). What it lets through, the company's
+// acts may still overrule (see overruled).
 func (b *sheetBuilder) satisfies(r int, entries []int) bool {
 	req := b.t.requires[r]
 	if len(req) == 0 {
