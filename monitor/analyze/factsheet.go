@@ -33,7 +33,7 @@ const (
 // statements about the right to object that hold them.
 func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet {
 	b := sheetBuilder{t: t, lang: t.knownLang(lang), tag: strings.TrimSpace(lang), langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows, dayMonthBytes: maxDayMonthBytes,
-		minors: -1, lead: leadIn{at: noSpan}}
+		minors: -1, lead: leadIn{at: noSpan}, lastPurpose: -1}
 	if i, ok := t.byID["minors"]; ok && t.entries[i].Kind == KindCategory {
 		b.minors = i
 	}
@@ -89,6 +89,12 @@ type sheetBuilder struct {
 	leadInIDs  []int // the ids of the lead-in paragraph (leadIn)
 	lineIDs    []int // the ids read so far in the block being read
 	inItem     bool  // the block being read is a list item that follows leadIn
+	// lastPurpose is the first purpose (entry index) of the nearest
+	// statement before that named one under the same heading, or of the
+	// headings above, -1 none: the use a start date's statement speaks of
+	// when it names none ("We'll start using your public information on
+	// 26 May 2025").
+	lastPurpose int
 	// label is the text a date that opens its cell or line takes its role
 	// from: the cell before in a table row ("Effective date | 26 May
 	// 2025"), or a short line ending with a colon ("Effective date:").
@@ -175,6 +181,7 @@ type pendingDate struct {
 	line    int // the line (block) it stands in
 	pos     int // its offset in the text
 	subject string
+	use     int // for a start date, the purpose (entry index) it starts, -1 none
 }
 
 // PlacedLink is a link whose text was found in a text at [Start, End).
@@ -385,6 +392,10 @@ func (b *sheetBuilder) heading(title string, level int) {
 		b.titles[l] = ""
 	}
 	b.prevIDs = b.prevIDs[:0]
+	b.lastPurpose = -1
+	for l := level - 1; l >= 0 && b.lastPurpose < 0; l-- {
+		b.lastPurpose = b.firstPurpose(b.headingIDs[l])
+	}
 }
 
 // headingDates reads the dates of a heading's title, the statement of its
@@ -497,6 +508,9 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth)
 	}
 	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
+	if p := b.firstPurpose(sn.entries); p >= 0 {
+		b.lastPurpose = p
+	}
 	// A set: a line of a hundred thousand sentences must not make each
 	// one's context longer than the taxonomy.
 	for _, id := range sn.entries {
@@ -515,6 +529,10 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		fallback = b.sectionRole
 	}
 	announced := fallback >= 0 && b.t.roles[fallback].Role == RoleUpcoming
+	// "We will start using your public posts from 26 May 2025": the date
+	// an upcoming or effective cue gives in a statement that says a use
+	// starts is that start.
+	starting := fallback >= 0 && b.t.roles[fallback].Role == RoleStart
 	// Whether prev announces an update is read when an effective date
 	// asks, once: most statements with a date have none.
 	prevRead := prev == ""
@@ -579,6 +597,9 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			}
 			break
 		}
+		if starting && (role == RoleUpcoming || role == RoleEffective) {
+			role = RoleStart
+		}
 		if sp.shape == shapeDayMonth && !cued && !b.namesObjection(entries) || sp.shape == shapeShortYear && !cued {
 			continue // "27 May" or "27/05/25" in prose
 		}
@@ -606,9 +627,15 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		if subject == nil {
 			subject = b.subject(entries)
 		}
+		use := -1
+		if role == RoleStart {
+			if use = b.firstPurpose(entries); use < 0 {
+				use = b.lastPurpose
+			}
+		}
 		b.pendingDates = append(b.pendingDates, pendingDate{
 			text: s[sp.start:sp.end], span: sp, role: role, quote: s, sect: b.section,
-			line: b.lineNo, pos: b.stmtStart + sp.start, subject: *subject,
+			line: b.lineNo, pos: b.stmtStart + sp.start, subject: *subject, use: use,
 		})
 		prevEnd, prevFrom = sp.end, from
 	}
@@ -630,6 +657,18 @@ func (b *sheetBuilder) subject(entries []int) *string {
 	}
 	s := strings.Join(labels, ", ")
 	return &s
+}
+
+// firstPurpose returns the first purpose among ids in taxonomy order, -1
+// none.
+func (b *sheetBuilder) firstPurpose(ids []int) int {
+	first := -1
+	for _, i := range ids {
+		if b.t.entries[i].Kind == KindPurpose && (first < 0 || i < first) {
+			first = i
+		}
+	}
+	return first
 }
 
 // namesObjection reports whether a statement mentioning entries names
@@ -894,8 +933,16 @@ func (b *sheetBuilder) finish() *FactSheet {
 		if iso == "" {
 			continue
 		}
-		sh.Dates = append(sh.Dates, DateFact{Role: p.role, Date: iso, Text: p.text, Quote: truncate(p.quote, maxStatementBytes), Section: p.sect,
-			subject: p.subject})
+		d := DateFact{Role: p.role, Date: iso, Text: p.text, Quote: truncate(p.quote, maxStatementBytes), Section: p.sect,
+			subject: p.subject}
+		if p.use >= 0 {
+			d.use = b.t.entries[p.use].ID
+			if sh.useLabels == nil {
+				sh.useLabels = map[string]string{}
+			}
+			sh.useLabels[d.use] = b.t.Label(d.use, "en")
+		}
+		sh.Dates = append(sh.Dates, d)
 		places = append(places, datePlace{line: p.line, pos: p.pos})
 	}
 	inferYears(sh.Dates, places)

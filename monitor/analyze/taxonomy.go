@@ -350,9 +350,9 @@ func (t *Taxonomy) compile() error {
 			t.deadline = r
 		}
 		switch spec.Role {
-		case RoleEffective, RoleUpdated, RoleDeadline, RoleUpcoming:
+		case RoleEffective, RoleUpdated, RoleDeadline, RoleUpcoming, RoleStart:
 		default:
-			return fmt.Errorf("taxonomy date role %q: want effective, updated, deadline or upcoming", spec.Role)
+			return fmt.Errorf("taxonomy date role %q: want effective, updated, deadline, upcoming or start", spec.Role)
 		}
 		for _, lang := range slices.Sorted(maps.Keys(spec.Before)) {
 			for _, src := range spec.Before[lang] {
