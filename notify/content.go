@@ -115,6 +115,7 @@ var roleNames = map[analyze.DateRole]string{
 	analyze.RoleEffective: "Effective date",
 	analyze.RoleUpdated:   "Last updated",
 	analyze.RoleUpcoming:  "Upcoming update",
+	analyze.RoleStart:     "Use starts",
 	analyze.RoleDeadline:  "Deadline to object",
 	analyze.RoleOther:     "Date",
 }
@@ -124,8 +125,8 @@ var roleNames = map[analyze.DateRole]string{
 // places (a feed's <updated>, JSON) keep RFC 3339.
 const humanTime = analyze.DayLayout + " 15:04 UTC"
 
-// soonDays is how many days ahead a deadline or an upcoming date is said
-// to be "in N days".
+// soonDays is how many days ahead a deadline, an upcoming date or the
+// start of a use is said to be "in N days".
 const soonDays = 14
 
 // changeView builds the view of e with the detail d, as a message dated
@@ -156,7 +157,7 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail, as
 				role = "Date"
 			}
 			dv := dateView{Role: role, Old: humanDate(dc.Old), New: humanDate(dc.New), Quote: oneLine(dc.Quote, maxQuote)}
-			if dc.Role == analyze.RoleDeadline || dc.Role == analyze.RoleUpcoming {
+			if dc.Role == analyze.RoleDeadline || dc.Role == analyze.RoleUpcoming || dc.Role == analyze.RoleStart {
 				// A policy's dates are calendar days; its readers' today is
 				// that of the zone their digests go out in (the schedule's
 				// CRON_TZ, else the daemon's), not UTC's: at 08:00 in Tokyo

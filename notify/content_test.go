@@ -166,8 +166,8 @@ func TestRightsHaveTheirHeading(t *testing.T) {
 	}
 }
 
-// TestDeadlinesReadAgainstTheMessageDate: a deadline, or an upcoming
-// update, before the message's date is marked as passed; one close ahead
+// TestDeadlinesReadAgainstTheMessageDate: a deadline, an upcoming
+// update or the start of a use, before the message's date is marked as passed; one close ahead
 // says how close; one further on, an effective date, a date removed, or a
 // change read with no date (a feed) says nothing more. Dates are written
 // as the summaries write them.
@@ -188,8 +188,9 @@ func TestDeadlinesReadAgainstTheMessageDate(t *testing.T) {
 		{deadline, "", "2026-12-11", asOf, "none → 11 Dec 2026 (in 14 days)"},
 		{deadline, "", "2026-12-12", asOf, "none → 12 Dec 2026"}, // further on
 		{upcoming, "", "2026-11-01", asOf, "none → 1 Nov 2026 (passed)"},
-		{upcoming, "", "2026-10", asOf, "none → Oct 2026 (passed)"}, // the whole month is over
-		{upcoming, "", "2026-11", asOf, "none → Nov 2026"},          // not yet
+		{upcoming, "", "2026-10", asOf, "none → Oct 2026 (passed)"},                                   // the whole month is over
+		{upcoming, "", "2026-11", asOf, "none → Nov 2026"},                                            // not yet
+		{analyze.RoleStart, "2026-11-20", "2026-11-28", asOf, "20 Nov 2026 → 28 Nov 2026 (tomorrow)"}, // the day a use starts
 		{analyze.RoleEffective, "2026-03-03", "2026-07-01", asOf, "3 Mar 2026 → 1 Jul 2026"},
 		{deadline, "2026-07-01", "", asOf, "1 Jul 2026 → none"},        // removed
 		{deadline, "", "2026-07-01", time.Time{}, "none → 1 Jul 2026"}, // no message date: a feed

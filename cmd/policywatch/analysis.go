@@ -23,7 +23,7 @@ the data categories, purposes and rights it mentions (ids from the
 taxonomy), which data each purpose uses (minors' apart; the JSON quotes
 where the policy says so), the statements that mention them with their
 section, its age limits, and every date with its role (effective,
-updated, deadline, upcoming, other) as an ISO date.
+updated, deadline, upcoming, start, other) as an ISO date.
 
 Examples:
   policywatch facts meta-privacy-policy

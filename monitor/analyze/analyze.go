@@ -53,8 +53,8 @@ type FactSheet struct {
 	// order.
 	Uses []Use `json:"uses"`
 	// useLabels are the English labels of the ids of Uses, which a
-	// purpose named only in a title or heading may not have among Topics:
-	// for Compare's summary.
+	// purpose named only in a title or heading may not have among Topics,
+	// and of the purposes whose use a date starts: for Compare's summary.
 	useLabels map[string]string
 	// Unbound are the sentences and list items that name a purpose and no
 	// other id but do not count: their context names no data (see Topics).
@@ -113,6 +113,7 @@ const (
 	RoleUpdated   DateRole = "updated"   // last revision
 	RoleDeadline  DateRole = "deadline"  // by when to object or opt out
 	RoleUpcoming  DateRole = "upcoming"  // an announced update
+	RoleStart     DateRole = "start"     // the day a new use of data begins
 	RoleOther     DateRole = "other"
 )
 
@@ -132,6 +133,9 @@ type DateFact struct {
 	// DateChange.Subject), for Compare only: a sheet read back from JSON
 	// compares its dates as sets of each role.
 	subject string
+	// use is, for a start date, the id of the purpose whose use it
+	// starts (see DateChange.use), for Compare only.
+	use string
 }
 
 // Severity ranks an analysis; the values match monitor.Severity.
@@ -199,6 +203,14 @@ type DateChange struct {
 	// paired by it: two deadlines swapped between two purposes are two
 	// changes, not none.
 	Subject string `json:"-"`
+	// use is, for a start date (RoleStart), the id of the purpose whose
+	// use it starts: the first its statement names, in taxonomy order,
+	// else the first the statement before it named under its heading
+	// ("We use your public posts to develop and improve AI at Meta. …
+	// We'll start using your public information on 26 May 2025."); "" when
+	// none is named. The summary and the severity read it: the start of
+	// AI training is the day to object before.
+	use string
 }
 
 type dateChangeJSON struct {

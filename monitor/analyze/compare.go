@@ -183,7 +183,7 @@ func dateDiff(before, after []DateFact) []DateChange {
 	}
 	// The dates that went, and came, in a known role.
 	var wentKnown, cameKnown []DateFact
-	for _, role := range []DateRole{RoleEffective, RoleUpdated, RoleUpcoming, RoleDeadline, RoleOther} {
+	for _, role := range []DateRole{RoleEffective, RoleUpdated, RoleUpcoming, RoleStart, RoleDeadline, RoleOther} {
 		o, n := distinctDates(before, role), distinctDates(after, role)
 		if role != RoleOther {
 			var paired []DateChange
@@ -217,10 +217,10 @@ func dateDiff(before, after []DateFact) []DateChange {
 		for i := 0; i < max(len(gone), len(came)); i++ {
 			c := DateChange{Role: role}
 			if i < len(gone) {
-				c.Old, c.Quote = gone[i].Date, gone[i].Quote
+				c.Old, c.Quote, c.use = gone[i].Date, gone[i].Quote, gone[i].use
 			}
 			if i < len(came) {
-				c.New, c.Quote = came[i].Date, came[i].Quote
+				c.New, c.Quote, c.use = came[i].Date, came[i].Quote, came[i].use
 			}
 			out = append(out, c)
 		}
@@ -297,13 +297,13 @@ func pairBySubject(o, n []DateFact) (changes []DateChange, restO, restN []DateFa
 		}
 		moved[subject] = true
 		for i := range min(len(gone), len(came)) {
-			changes = append(changes, DateChange{Old: gone[i].Date, New: came[i].Date, Quote: came[i].Quote, Subject: subject})
+			changes = append(changes, DateChange{Old: gone[i].Date, New: came[i].Date, Quote: came[i].Quote, Subject: subject, use: came[i].use})
 		}
 		for _, d := range gone[min(len(gone), len(came)):] {
-			changes = append(changes, DateChange{Old: d.Date, Quote: d.Quote, Subject: subject})
+			changes = append(changes, DateChange{Old: d.Date, Quote: d.Quote, Subject: subject, use: d.use})
 		}
 		for _, d := range came[min(len(gone), len(came)):] {
-			changes = append(changes, DateChange{New: d.Date, Quote: d.Quote, Subject: subject})
+			changes = append(changes, DateChange{New: d.Date, Quote: d.Quote, Subject: subject, use: d.use})
 		}
 	}
 	// In the order of the sheet after, as the rest of dateDiff.
@@ -467,12 +467,14 @@ func shortHref(href string) string {
 // severity ranks a change: critical when the policy takes more (a category
 // or purpose added, data newly used for AI training or minors', sensitive
 // or biometric data newly used for any purpose: see criticalUse), sets or
-// moves a deadline, or takes away the right to object or its form; notable
-// when a binding date moves, something is no longer collected, a purpose
-// uses other data than before (any other use added, any use removed), or
-// an objection form moved; info for wording and for dates of no known role
-// (RoleOther), which the summary still names. effectiveKept says the
-// policy keeps its effective date unchanged.
+// moves a deadline or the day AI training starts (the day to object
+// before), or takes away the right to object or its form; notable when a
+// binding date moves (the start of another use among them), something is
+// no longer collected, a purpose uses other data than before (any other
+// use added, any use removed), or an objection form moved; info for
+// wording and for dates of no known role (RoleOther), which the summary
+// still names. effectiveKept says the policy keeps its effective date
+// unchanged.
 //
 // A text not analysed (NotAnalysed) whose sentences changed is notable:
 // what changed cannot be told, and "Wording only." would hide an AI
@@ -514,6 +516,12 @@ func severity(a *Analysis, formsGone []Link, effectiveKept bool) Severity {
 			if d.New != "" || !effectiveKept {
 				notable = true
 			}
+		case RoleStart:
+			if d.New != "" && startsAITraining(d) {
+				critical = true
+			} else {
+				notable = true
+			}
 		case RoleEffective, RoleUpcoming:
 			notable = true
 		}
@@ -531,15 +539,23 @@ var roleNames = map[DateRole]string{
 	RoleEffective: "Effective date",
 	RoleUpdated:   "Last updated",
 	RoleUpcoming:  "Upcoming update",
+	RoleStart:     "Use starts", // "AI training starts" when it is AI training (dateName)
 	RoleDeadline:  "Deadline",
 	RoleOther:     "Date",
+}
+
+// startsAITraining reports whether a date change is of the day AI training
+// starts: what people must object before, as a deadline.
+func startsAITraining(d DateChange) bool {
+	return d.Role == RoleStart && d.use == "ai_training"
 }
 
 // summary says the analysis in plain sentences, most serious first:
 // "Deadline none → 26 May 2025. Purpose added: AI training. AI training
 // uses: Posts, Comments. Effective date 7 Apr 2025 → 27 May 2025." A
-// deadline comes first: it is what a reader must act on, by a date, and
-// the summary is an email's subject, cut at its end.
+// deadline comes first, and the day AI training starts with it: they are
+// what a reader must act on, by a date, and the summary is an email's
+// subject, cut at its end.
 func summary(a *Analysis, formsGone []Link, newPurposes []string, labels map[string]string) string {
 	var parts []string
 	if a.NotAnalysed != "" {
@@ -549,16 +565,16 @@ func summary(a *Analysis, formsGone []Link, newPurposes []string, labels map[str
 		}
 		parts = append(parts, fmt.Sprintf("Not analysed: no patterns for %s; %s.", languageName(a.NotAnalysed), what))
 	}
-	for _, d := range a.Dates {
-		if d.Role == RoleDeadline {
-			parts = append(parts, fmt.Sprintf("%s %s → %s.", dateName(a, d), HumanDate(d.Old), HumanDate(d.New)))
-		}
-	}
 	label := func(id string) string {
 		if l := labels[id]; l != "" {
 			return l
 		}
 		return id
+	}
+	for _, d := range a.Dates {
+		if d.Role == RoleDeadline || startsAITraining(d) {
+			parts = append(parts, fmt.Sprintf("%s %s → %s.", dateName(a, d, label), HumanDate(d.Old), HumanDate(d.New)))
+		}
 	}
 	list := func(ids []string) string {
 		names := make([]string, len(ids))
@@ -616,7 +632,10 @@ func summary(a *Analysis, formsGone []Link, newPurposes []string, labels map[str
 		case RoleDeadline:
 			continue // first
 		}
-		parts = append(parts, fmt.Sprintf("%s %s → %s.", dateName(a, d), HumanDate(d.Old), HumanDate(d.New)))
+		if startsAITraining(d) {
+			continue // first
+		}
+		parts = append(parts, fmt.Sprintf("%s %s → %s.", dateName(a, d, label), HumanDate(d.Old), HumanDate(d.New)))
 	}
 	parts = append(parts, otherDates(others)...)
 	if len(parts) == 0 {
@@ -639,9 +658,13 @@ func summary(a *Analysis, formsGone []Link, newPurposes []string, labels map[str
 // dateName names the role of a date change, with what its statement is
 // about when another change of the role stands beside it: "Deadline (AI
 // training) 26 May 2025 → 30 Jun 2025. Deadline (Advertising) 30 Jun 2025 →
-// 26 May 2025."
-func dateName(a *Analysis, d DateChange) string {
+// 26 May 2025." The day AI training starts is named by it, with label:
+// "AI training starts 26 May 2025 → 27 May 2025".
+func dateName(a *Analysis, d DateChange, label func(string) string) string {
 	name := roleNames[d.Role]
+	if startsAITraining(d) {
+		name = label(d.use) + " starts"
+	}
 	if d.Subject == "" {
 		return name
 	}

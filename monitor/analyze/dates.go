@@ -809,9 +809,9 @@ func (t *Taxonomy) anywhereRole(words []string, lang string) int {
 
 // inferYears gives the dates read without a year (--MM-DD) the year of the
 // nearest full date in their line, else of the version's effective date,
-// else of its last-updated date; a deadline or upcoming date is after the
-// date it is reckoned from ("Effective 15 December 2025 … until 15
-// January" is 2026). A date with no year to take keeps none: it is not
+// else of its last-updated date; a deadline, upcoming or start date is
+// after the date it is reckoned from ("Effective 15 December 2025 … until
+// 15 January" is 2026). A date with no year to take keeps none: it is not
 // given one it may not have.
 func inferYears(dates []DateFact, places []datePlace) {
 	anchor := -1
@@ -846,7 +846,7 @@ func inferYears(dates []DateFact, places []datePlace) {
 		}
 		year := r.Year()
 		md := d.Date[2:] // "05-27"
-		forward := d.Role == RoleDeadline || d.Role == RoleUpcoming
+		forward := d.Role == RoleDeadline || d.Role == RoleUpcoming || d.Role == RoleStart
 		if forward && places[ref].pos <= places[i].pos && md < dates[ref].Date[5:] {
 			year++
 		}

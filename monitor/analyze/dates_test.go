@@ -180,19 +180,24 @@ func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
 		{"fr", "Cette politique prend effet le 2 février 2026.", []DateRole{RoleEffective}},
 		{"fr", "Cette politique entre en vigueur le 2 février 2026.", []DateRole{RoleEffective}},
 		{"fr", "Ces conditions prennent effet le 2 février 2026.", []DateRole{RoleEffective}},
-		// Announced changes and the start of a new use are upcoming, as
-		// "will take effect" and "à partir du" are.
+		// Announced changes are upcoming, as "will take effect" and "à
+		// partir du" are; the start of a new use is its start, however
+		// its date is cued.
 		{"en", "These changes will come into force on 3 March 2026.", []DateRole{RoleUpcoming}},
 		{"en", "This policy will take effect on 3 March 2026.", []DateRole{RoleUpcoming}},
 		{"en", "From 4 April 2026, we will use your public posts to train AI.", []DateRole{RoleUpcoming}},
+		{"en", "The new terms will begin on 3 March 2026.", []DateRole{RoleUpcoming}},
 		{"fr", "Ces modifications entreront en vigueur le 3 mars 2026.", []DateRole{RoleUpcoming}},
 		{"fr", "À partir du 4 avril 2026, nous utiliserons vos publications publiques pour entraîner l'IA.", []DateRole{RoleUpcoming}},
-		{"en", "We'll start using your public information on 26 May 2025.", []DateRole{RoleUpcoming}},
-		{"en", "We will begin training our AI models on 26 May 2025.", []DateRole{RoleUpcoming}},
-		{"en", "We will start to use your public posts on 26 May 2025.", []DateRole{RoleUpcoming}},
-		{"en", "Training will begin on 26 May 2025.", []DateRole{RoleUpcoming}},
-		{"fr", "Nous commencerons à utiliser vos informations publiques le 26 mai 2025.", []DateRole{RoleUpcoming}},
-		{"fr", "L'entraînement commencera le 26 mai 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We'll start using your public information on 26 May 2025.", []DateRole{RoleStart}},
+		{"en", "We will begin training our AI models on 26 May 2025.", []DateRole{RoleStart}},
+		{"en", "We will start to use your public posts on 26 May 2025.", []DateRole{RoleStart}},
+		{"en", "Training will begin on 26 May 2025.", []DateRole{RoleStart}},
+		{"en", "We will start using your public posts from 26 May 2025.", []DateRole{RoleStart}},
+		{"en", "We will start training our AI on your posts, effective 26 May 2025.", []DateRole{RoleStart}},
+		{"fr", "Nous commencerons à utiliser vos informations publiques le 26 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "L'entraînement commencera le 26 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "Nous commencerons à utiliser vos publications à partir du 26 mai 2025.", []DateRole{RoleStart}},
 		// An update announced in the sentence before, in the same
 		// paragraph, makes the effective date the upcoming one; so does
 		// "the new policy" or "the updated policy" (Meta, April 2025: "We

@@ -161,16 +161,52 @@ func equalRoles(a, b []DateRole) bool {
 	return true
 }
 
-// The day a new use starts is announced: moved, it is an upcoming date
-// moved, not a date of no role (info).
+// The day a new use starts is announced: moved, it is the start of that
+// use moved, not an update of the policy; critical when the use is AI
+// training, the day people must object before (review 3, 3). What starts
+// is the purpose its statement names, else the one the statement before it
+// named under its heading ("We use your public posts … to develop and
+// improve AI at Meta. … We'll start using your public information on …").
 func TestStartOfUseMoved(t *testing.T) {
+	const ai = "AI training starts 26 May 2025 → 27 May 2025."
+	start := func(lang, line string, severity Severity, summary string) dateMove {
+		old, new := "26 May 2025", "27 May 2025"
+		if lang == "fr" {
+			old, new = "26 mai 2025", "27 mai 2025"
+		}
+		return dateMove{lang: lang, line: line, old: old, new: new, severity: severity, summary: summary}
+	}
 	checkDateMoves(t, reportBase, []dateMove{
-		{line: "We'll start using your public information on DATE.", old: "26 May 2025", new: "27 May 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
-		{lang: "fr", line: "Nous commencerons à utiliser vos informations publiques le DATE.", old: "26 mai 2025", new: "27 mai 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
+		start("en", "We'll start using your public information on DATE.", SeverityCritical, ai),
+		start("en", "We will start using your public posts on DATE.", SeverityCritical, ai),
 		// The date far from the verb.
-		{line: "We will start training our AI on your public posts on DATE.", old: "26 May 2025", new: "27 May 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
-		{lang: "fr", line: "Nous commencerons à entraîner notre IA sur vos publications publiques le DATE.", old: "26 mai 2025", new: "27 mai 2025", severity: SeverityNotable, summary: "Upcoming update 26 May 2025 → 27 May 2025."},
+		start("en", "We will start training our AI on your public posts on DATE.", SeverityCritical, ai),
+		start("en", "We will start using your public posts from DATE.", SeverityCritical, ai),
+		// An update of the policy stays one.
+		start("en", "We are updating our Privacy Policy. The new policy takes effect on DATE.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
 	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		start("fr", "Nous commencerons à utiliser vos informations publiques le DATE.", SeverityCritical, ai),
+		start("fr", "Nous commencerons à entraîner notre IA sur vos publications publiques le DATE.", SeverityCritical, ai),
+	})
+	// Another use, or none named.
+	checkDateMoves(t, "# Privacy Policy\nWe use your location to show you ads.\n", []dateMove{
+		start("en", "We will start using your location on DATE.", SeverityNotable, "Use starts 26 May 2025 → 27 May 2025."),
+	})
+	checkDateMoves(t, "# Privacy Policy\nWe use your public posts to train our AI models.\n## Advertising\n", []dateMove{
+		start("en", "We will start using your public information on DATE.", SeverityNotable, "Use starts 26 May 2025 → 27 May 2025."),
+	})
+	// A start without its year comes after the date it is reckoned from.
+	tx := DefaultTaxonomy()
+	sh := tx.FactSheet("# P\nEffective 15 December 2025\nWe will start using your public posts on 15 January.\n", "en", nil)
+	if n := len(sh.Dates); n != 2 || sh.Dates[1].Role != RoleStart || sh.Dates[1].Date != "2026-01-15" {
+		t.Errorf("dates %+v, want the effective date and a start on 2026-01-15", sh.Dates)
+	}
+	// Announced where there was none.
+	a := Compare(tx.FactSheet(reportBase, "en", nil), tx.FactSheet(reportBase+"We will start training our AI on your public posts on 26 May 2025.\n", "en", nil))
+	if want := "AI training starts none → 26 May 2025."; a.Severity != SeverityCritical || !strings.HasPrefix(a.Summary, want) {
+		t.Errorf("start added: %s %q, want critical %q…", a.Severity, a.Summary, want)
+	}
 }
 
 // What a statement's deadline may take from the statements before it in
@@ -179,7 +215,7 @@ func TestStartOfUseMoved(t *testing.T) {
 func TestLineContextIsASet(t *testing.T) {
 	tx := DefaultTaxonomy()
 	b := sheetBuilder{t: tx, lang: "en", langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows,
-		dayMonthBytes: maxDayMonthBytes, minors: -1, lead: leadIn{at: noSpan}}
+		dayMonthBytes: maxDayMonthBytes, minors: -1, lead: leadIn{at: noSpan}, lastPurpose: -1}
 	line := strings.Repeat("You can object to ads and to AI training until Monday, 26 May 2025. ", 1000)
 	b.line(line, 0, len(line))
 	if n := len(b.lineIDs); n > 3 {

@@ -33,7 +33,7 @@ const (
 // statements about the right to object that hold them.
 func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet {
 	b := sheetBuilder{t: t, lang: t.knownLang(lang), tag: strings.TrimSpace(lang), langHits: map[string]int{}, sectionRole: -1, leadIn: -1, yearWindows: maxYearWindows, dayMonthBytes: maxDayMonthBytes,
-		minors: -1, lead: leadIn{at: noSpan}}
+		minors: -1, lead: leadIn{at: noSpan}, lastPurpose: -1}
 	if i, ok := t.byID["minors"]; ok && t.entries[i].Kind == KindCategory {
 		b.minors = i
 	}
@@ -89,12 +89,25 @@ type sheetBuilder struct {
 	leadInIDs  []int // the ids of the lead-in paragraph (leadIn)
 	lineIDs    []int // the ids read so far in the block being read
 	inItem     bool  // the block being read is a list item that follows leadIn
+	// lastPurpose is the first purpose (entry index) of the nearest
+	// statement before that named one under the same heading, or of the
+	// headings above, -1 none: the use a start date's statement speaks of
+	// when it names none ("We'll start using your public information on
+	// 26 May 2025").
+	lastPurpose int
 	// label is the text a date that opens its cell or line takes its role
 	// from: the cell before in a table row ("Effective date | 26 May
 	// 2025"), or a short line ending with a colon ("Effective date:").
 	label     string
 	lineLabel string // the label the next line may take
-	context   []int  // prevIDs, lineIDs and leadInIDs, as read sets them for satisfies
+	// header holds the labels (labelText) of a table's first row, which
+	// name its columns ("Purpose | Deadline"); colLabel is the one of the
+	// cell being read, a date's label when the cell before it says
+	// nothing of it. inTable says the line before was a row.
+	header   []string
+	colLabel string
+	inTable  bool
+	context  []int // prevIDs, lineIDs and leadInIDs, as read sets them for satisfies
 	// borrowing says the statement being read speaks of a date's terms
 	// (taxonomy.yaml's "borrows": "the deadline", "submit the form"), so
 	// that it may take what its role requires from context and the
@@ -168,6 +181,7 @@ type pendingDate struct {
 	line    int // the line (block) it stands in
 	pos     int // its offset in the text
 	subject string
+	use     int // for a start date, the purpose (entry index) it starts, -1 none
 }
 
 // PlacedLink is a link whose text was found in a text at [Start, End).
@@ -218,7 +232,29 @@ func (b *sheetBuilder) line(text string, start, end int) {
 	b.lineStart = start
 	lineLabel := b.lineLabel
 	b.lineLabel = ""
+	if isTableRule(line) {
+		return // Markdown's "|---|---|" under a header row
+	}
+	if strings.HasPrefix(line, "|") && strings.Contains(line, " | ") {
+		// A Markdown row, "| Purpose | Deadline |": its outer pipes hold
+		// no cell.
+		for start < end && (text[start] == '|' || isSpace(text[start])) {
+			start++
+		}
+		for end > start && (text[end-1] == '|' || isSpace(text[end-1])) {
+			end--
+		}
+		line = text[start:end]
+	}
+	row := strings.Contains(line, " | ")
+	first := row && !b.inTable
+	// A row that does not line up with the header's cells lost one
+	// (extraction drops empty cells): which column its date is in is not
+	// known.
+	header := b.inTable && row && strings.Count(line, " | ")+1 == len(b.header)
+	b.inTable = row
 	if level := headingLevel(line); level > 0 {
+		b.inTable = false
 		// A heading cell of a table row keeps the row's separators.
 		title := strings.Trim(line[level:], " |")
 		if b.sheet.NotAnalysed {
@@ -249,6 +285,9 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		if cells > 0 {
 			b.label = labelText(prevCell)
 		}
+		if header {
+			b.colLabel = b.header[cells]
+		}
 		prevCell = text[cellStart:cellEnd]
 		b.spans = splitSentences(text[cellStart:cellEnd], b.spans[:0])
 		for _, sp := range b.spans {
@@ -259,7 +298,13 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		}
 		cellStart = cellEnd + len(" | ")
 	}
-	b.label = ""
+	b.label, b.colLabel = "", ""
+	if first {
+		b.header = b.header[:0]
+		for cell := range strings.SplitSeq(line, " | ") {
+			b.header = append(b.header, labelText(cell))
+		}
+	}
 	if !item && strings.HasSuffix(line, ":") {
 		b.lineLabel = labelText(line)
 	}
@@ -288,6 +333,12 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		b.leadIn, b.leadInOwn, b.leadInColon = block, blockHasData, strings.HasSuffix(line, ":")
 		b.leadInIDs = append(b.leadInIDs[:0], b.lineIDs...)
 	}
+}
+
+// isTableRule reports whether a line is Markdown's rule under a table's
+// header row: pipes, dashes, colons and spaces only.
+func isTableRule(line string) bool {
+	return strings.Contains(line, "|") && strings.Contains(line, "-") && strings.Trim(line, "|-: ") == ""
 }
 
 // maxLabelTextWords is the most words a cell or a line ending with a colon
@@ -341,6 +392,10 @@ func (b *sheetBuilder) heading(title string, level int) {
 		b.titles[l] = ""
 	}
 	b.prevIDs = b.prevIDs[:0]
+	b.lastPurpose = -1
+	for l := level - 1; l >= 0 && b.lastPurpose < 0; l-- {
+		b.lastPurpose = b.firstPurpose(b.headingIDs[l])
+	}
 }
 
 // headingDates reads the dates of a heading's title, the statement of its
@@ -363,7 +418,7 @@ func (b *sheetBuilder) headingDates(text, title string, level int) {
 	for l := level - 2; l >= 0 && parent == ""; l-- {
 		parent = b.titles[l]
 	}
-	b.section, b.context, b.label = parent, b.context[:0], ""
+	b.section, b.context, b.label, b.colLabel = parent, b.context[:0], "", ""
 	b.borrowing = b.t.borrowsContext(words, b.lang)
 	// title is a substring of text: its offset places its dates.
 	b.stmtStart = strings.Index(text[b.lineStart:], title) + b.lineStart
@@ -421,8 +476,10 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		sn.pairs = b.statedUses(s, words, sn.entries)
 	}
 	b.context = b.context[:0]
-	// A date's label ("Deadline to object | 26 May 2025") speaks for it.
-	b.borrowing = b.t.borrowsContext(words, b.lang) || b.label != "" && b.t.borrowsContext(b.pf.fold(b.label), b.lang)
+	// A date's label ("Deadline to object | 26 May 2025") speaks for it,
+	// as its column's header does ("Purpose | Deadline").
+	b.borrowing = b.t.borrowsContext(words, b.lang) || b.label != "" && b.t.borrowsContext(b.pf.fold(b.label), b.lang) ||
+		b.colLabel != "" && b.t.borrowsContext(b.pf.fold(b.colLabel), b.lang)
 	if b.borrowing {
 		b.context = append(append(b.context, b.prevIDs...), b.lineIDs...)
 		if b.inItem {
@@ -451,6 +508,9 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth)
 	}
 	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
+	if p := b.firstPurpose(sn.entries); p >= 0 {
+		b.lastPurpose = p
+	}
 	// A set: a line of a hundred thousand sentences must not make each
 	// one's context longer than the taxonomy.
 	for _, id := range sn.entries {
@@ -469,6 +529,10 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		fallback = b.sectionRole
 	}
 	announced := fallback >= 0 && b.t.roles[fallback].Role == RoleUpcoming
+	// "We will start using your public posts from 26 May 2025": the date
+	// an upcoming or effective cue gives in a statement that says a use
+	// starts is that start.
+	starting := fallback >= 0 && b.t.roles[fallback].Role == RoleStart
 	// Whether prev announces an update is read when an effective date
 	// asks, once: most statements with a date have none.
 	prevRead := prev == ""
@@ -500,16 +564,21 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			}
 			from = min(from, cueEnd)
 		}
+		// "Effective date | 26 May 2025": the date opens its cell or line,
+		// and the label before it says what it is; or, when that says
+		// nothing of it, its column's header ("Purpose | Deadline").
+		opens := (b.label != "" || b.colLabel != "") && prevEnd == 0 && sp.start <= yearLookBehind && len(b.f.fold(s[:sp.start])) == 0
 		words := b.f.fold(s[from:cueEnd])
-		if b.label != "" && prevEnd == 0 && sp.start <= yearLookBehind && len(b.f.fold(s[:sp.start])) == 0 {
-			// "Effective date | 26 May 2025": the date opens its cell or
-			// line, and the label before it says what it is.
+		if opens && b.label != "" {
 			words = b.f.fold(b.label)
 		}
 		b.cues = b.t.beforeCues(words, b.lang, b.cues)
+		if opens && len(b.cues) == 0 && b.colLabel != "" {
+			b.cues = b.t.beforeCues(b.f.fold(b.colLabel), b.lang, b.cues)
+		}
 		cued := false
 		for _, c := range b.cues {
-			if !b.satisfies(c.role, entries) {
+			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) {
 				continue
 			}
 			role, cued = b.t.roles[c.role].Role, true
@@ -528,6 +597,9 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			}
 			break
 		}
+		if starting && (role == RoleUpcoming || role == RoleEffective) {
+			role = RoleStart
+		}
 		if sp.shape == shapeDayMonth && !cued && !b.namesObjection(entries) || sp.shape == shapeShortYear && !cued {
 			continue // "27 May" or "27/05/25" in prose
 		}
@@ -536,7 +608,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			// May 2025") ends at its deadline; a period with no cue and no
 			// objection binds nobody. Its start is no deadline, and no
 			// "from" of an upcoming change either: the range took the word.
-			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) {
+			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) && !b.overruled(b.t.deadline, s[from:cueEnd]) {
 				role = RoleDeadline
 			}
 			if startIsDate {
@@ -555,9 +627,15 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		if subject == nil {
 			subject = b.subject(entries)
 		}
+		use := -1
+		if role == RoleStart {
+			if use = b.firstPurpose(entries); use < 0 {
+				use = b.lastPurpose
+			}
+		}
 		b.pendingDates = append(b.pendingDates, pendingDate{
 			text: s[sp.start:sp.end], span: sp, role: role, quote: s, sect: b.section,
-			line: b.lineNo, pos: b.stmtStart + sp.start, subject: *subject,
+			line: b.lineNo, pos: b.stmtStart + sp.start, subject: *subject, use: use,
 		})
 		prevEnd, prevFrom = sp.end, from
 	}
@@ -581,6 +659,18 @@ func (b *sheetBuilder) subject(entries []int) *string {
 	return &s
 }
 
+// firstPurpose returns the first purpose among ids in taxonomy order, -1
+// none.
+func (b *sheetBuilder) firstPurpose(ids []int) int {
+	first := -1
+	for _, i := range ids {
+		if b.t.entries[i].Kind == KindPurpose && (first < 0 || i < first) {
+			first = i
+		}
+	}
+	return first
+}
+
 // namesObjection reports whether a statement mentioning entries names
 // what a deadline is for (objecting, withdrawing consent).
 func (b *sheetBuilder) namesObjection(entries []int) bool {
@@ -595,9 +685,51 @@ func (b *sheetBuilder) namesObjection(entries []int) bool {
 	return false
 }
 
+// overruled reports whether role r does not hold for a date after before,
+// the text of its statement before it: one of the role's unless phrases
+// stands there ("we will delete your data by"), and neither the reader
+// nor the objection's terms come after it ("We will stop using your posts
+// if you object before") or hold it. A phrase governs what follows it up
+// to the date, so "If you object, we will delete your data by 30 June
+// 2025" is no deadline, while "If you object before 26 May 2025, we will
+// delete your posts" is.
+func (b *sheetBuilder) overruled(r int, before string) bool {
+	if len(b.t.roles[r].Unless) == 0 {
+		return false
+	}
+	words := b.f.fold(before)
+	at := -1
+	b.t.overrule.find(words, b.lang, func(m match) {
+		if m.p.target == r {
+			at = max(at, m.start)
+		}
+	})
+	if at < 0 {
+		return false
+	}
+	rest := words[at+1:]
+	if slices.ContainsFunc(rest, func(w string) bool { return readerNames[w] }) || b.t.borrowsContext(rest, b.lang) {
+		return false
+	}
+	// An objection that ends in the phrase holds it: "Si vous ne
+	// souhaitez pas que nous utilisions vos publications, dites-le-nous
+	// avant le …".
+	terms := false
+	b.t.findTerms(words, b.lang, &b.tm, func(m match) {
+		terms = terms || m.end > at && m.p.target >= 0 && slices.Contains(b.t.requires[r], m.p.target)
+	})
+	return !terms
+}
+
+// readerNames are the words that name the reader as the one who acts
+// ("you have until …", "si vous vous opposez avant …"); not "your": "we
+// will delete your data by …" is the company's act.
+var readerNames = map[string]bool{"you": true, "vous": true}
+
 // satisfies reports whether a statement mentioning entries, under the
 // current heading, may carry a date of role r (a deadline must be about
-// objecting or withdrawing consent).
+// objecting or withdrawing consent). What it lets through, the company's
+// acts may still overrule (see overruled).
 func (b *sheetBuilder) satisfies(r int, entries []int) bool {
 	req := b.t.requires[r]
 	if len(req) == 0 {
@@ -801,8 +933,16 @@ func (b *sheetBuilder) finish() *FactSheet {
 		if iso == "" {
 			continue
 		}
-		sh.Dates = append(sh.Dates, DateFact{Role: p.role, Date: iso, Text: p.text, Quote: truncate(p.quote, maxStatementBytes), Section: p.sect,
-			subject: p.subject})
+		d := DateFact{Role: p.role, Date: iso, Text: p.text, Quote: truncate(p.quote, maxStatementBytes), Section: p.sect,
+			subject: p.subject}
+		if p.use >= 0 {
+			d.use = b.t.entries[p.use].ID
+			if sh.useLabels == nil {
+				sh.useLabels = map[string]string{}
+			}
+			sh.useLabels[d.use] = b.t.Label(d.use, "en")
+		}
+		sh.Dates = append(sh.Dates, d)
 		places = append(places, datePlace{line: p.line, pos: p.pos})
 	}
 	inferYears(sh.Dates, places)

@@ -56,6 +56,7 @@ type Taxonomy struct {
 	anywhere  *matcher // date cues anywhere in a statement (target: index in roles)
 	announce  *matcher // cues of an announced update that reach the next statement of their block
 	borrows   *matcher // words of a statement about a deadline itself (roleSpec.Borrows)
+	overrule  *matcher // phrases before a date that its role's cue does not hold after (roleSpec.Unless)
 	formLinks *matcher // link texts that make a link an objection form
 	requires  [][]int  // per role: entry indexes one of which its statement must mention
 	deadline  int      // index in roles of the deadline role, -1 none
@@ -92,6 +93,14 @@ type roleSpec struct {
 	// 2025." Without them a date beside an objection is not its deadline:
 	// "You can object to ads. We keep logs until 1 June 2025."
 	Borrows map[string][]string `yaml:"borrows"`
+	// Unless are phrases of the text before a date after which its role's
+	// cues do not hold: the company acting on data ("We keep server logs
+	// until …", "we will delete your data by …") sets no deadline of the
+	// reader's, whatever heading or objection stands around it. A phrase
+	// that the reader ("you", "vous") or the objection's terms (the
+	// requires ids, the borrows words) follow before the date does not
+	// hold: "We will stop using your posts if you object before …".
+	Unless map[string][]string `yaml:"unless"`
 }
 
 //go:embed taxonomy.yaml
@@ -333,7 +342,7 @@ func (t *Taxonomy) compile() error {
 			}
 		}
 	}
-	var before, anywhere, announce, borrows []*pattern
+	var before, anywhere, announce, borrows, overrule []*pattern
 	t.requires = make([][]int, len(t.roles))
 	t.deadline = -1
 	for r, spec := range t.roles {
@@ -341,9 +350,9 @@ func (t *Taxonomy) compile() error {
 			t.deadline = r
 		}
 		switch spec.Role {
-		case RoleEffective, RoleUpdated, RoleDeadline, RoleUpcoming:
+		case RoleEffective, RoleUpdated, RoleDeadline, RoleUpcoming, RoleStart:
 		default:
-			return fmt.Errorf("taxonomy date role %q: want effective, updated, deadline or upcoming", spec.Role)
+			return fmt.Errorf("taxonomy date role %q: want effective, updated, deadline, upcoming or start", spec.Role)
 		}
 		for _, lang := range slices.Sorted(maps.Keys(spec.Before)) {
 			for _, src := range spec.Before[lang] {
@@ -389,6 +398,13 @@ func (t *Taxonomy) compile() error {
 				}
 			}
 		}
+		for _, lang := range slices.Sorted(maps.Keys(spec.Unless)) {
+			for _, src := range spec.Unless[lang] {
+				if err := add(&overrule, r, lang, src); err != nil {
+					return fmt.Errorf("taxonomy date role %s unless %q (%s): %w", spec.Role, src, lang, err)
+				}
+			}
+		}
 		for _, id := range spec.Requires {
 			i, ok := t.byID[id]
 			if !ok {
@@ -398,7 +414,7 @@ func (t *Taxonomy) compile() error {
 		}
 	}
 	t.terms, t.before, t.anywhere, t.announce = newMatcher(terms), newMatcher(before), newMatcher(anywhere), newMatcher(announce)
-	t.unless, t.borrows = newMatcher(unless), newMatcher(borrows)
+	t.unless, t.borrows, t.overrule = newMatcher(unless), newMatcher(borrows), newMatcher(overrule)
 	t.formLinks = newMatcher(forms)
 	t.langs = slices.Sorted(maps.Keys(langs))
 	return nil

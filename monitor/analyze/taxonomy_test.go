@@ -232,6 +232,7 @@ func TestParseTaxonomyErrors(t *testing.T) {
 		{"announce on another role", "entries: []\ndate_roles:\n  - role: effective\n    announce: {en: [\"new policy\"]}\n", "only upcoming has announce cues"},
 		{"borrows without requires", "entries: []\ndate_roles:\n  - role: effective\n    borrows: {en: [deadline]}\n", "borrows without requires"},
 		{"bad announce cue", "entries: []\ndate_roles:\n  - role: upcoming\n    announce: {en: [\"x ~3\"]}\n", `cue "x ~3" (en)`},
+		{"bad unless", "entries: []\ndate_roles:\n  - role: deadline\n    unless: {en: [\"~3 we\"]}\n", `unless "~3 we" (en)`},
 		{"not yaml", "entries: [", "taxonomy:"},
 	}
 	for _, tt := range tests {

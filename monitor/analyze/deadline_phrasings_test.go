@@ -1,0 +1,38 @@
+package analyze
+
+import "testing"
+
+// frReportBase is reportBase in French: a policy naming AI training, to
+// which each French line is added.
+const frReportBase = "# Politique de confidentialité\nNous utilisons vos publications publiques pour développer et améliorer l'IA chez Meta.\n"
+
+// An objection said without the word "object" ("refuser", "if you don't
+// want us to use…") sets a deadline as "object" does (review 3, 1).
+func TestObjectionInOtherWords(t *testing.T) {
+	const crit = "Deadline 26 May 2025 → 27 May 2025."
+	en := func(line string, severity Severity, summary string) dateMove {
+		return dateMove{line: line, old: "26 May 2025", new: "27 May 2025", severity: severity, summary: summary}
+	}
+	fr := func(line string, severity Severity, summary string) dateMove {
+		return dateMove{lang: "fr", line: line, old: "26 mai 2025", new: "27 mai 2025", severity: severity, summary: summary}
+	}
+	checkDateMoves(t, reportBase, []dateMove{
+		en("If you don't want us to use your posts, tell us before DATE.", SeverityCritical, crit),
+		en("If you do not want us to use your posts for AI, let us know by DATE.", SeverityCritical, crit),
+		// As it was: the form, with the objection in the statement before.
+		en("To keep your posts out of AI training, fill in the form before DATE.", SeverityCritical, crit),
+		// Someone else's wish, and the setting she may turn off, are no
+		// objection of the reader's.
+		en("If she doesn't want us to show her ads, she can turn the setting off before DATE.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		fr("Vous pouvez refuser cette utilisation jusqu'au DATE.", SeverityCritical, crit),
+		fr("Vous avez le droit de refuser cette utilisation jusqu'au DATE.", SeverityCritical, crit),
+		fr("Si vous ne souhaitez pas que nous utilisions vos publications, dites-le-nous avant le DATE.", SeverityCritical, crit),
+		// As it was.
+		fr("Vous pouvez vous y opposer jusqu'au DATE.", SeverityCritical, crit),
+		fr("Pour vous y opposer, remplissez le formulaire avant le DATE.", SeverityCritical, crit),
+		// The company refusing is no objection.
+		fr("Nous pouvons refuser une demande reçue avant le DATE.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
+	})
+}
