@@ -234,7 +234,7 @@ Example:
   systemctl start policywatch`,
 		run: func(ctx context.Context, a *app, _ any, args []string) error {
 			backup := args[0]
-			path := databasePath(a.common.db, a.cfg, a.getenv)
+			path := a.dbPath
 			if err := store.CheckFile(ctx, backup); err != nil {
 				return fmt.Errorf("restore: %s is not a sound database: %w", backup, err)
 			}
