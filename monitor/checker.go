@@ -609,10 +609,7 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 	// read is no change of the policy. A version stored before its watch's
 	// region was kept ("en", not "en-GB") is read with the region too.
 	readIn := versionLanguage(rec.Language, w.Language)
-	prevLang := prev.Language
-	if primaryLanguage(prevLang) == primaryLanguage(readIn) {
-		prevLang = readIn
-	}
+	prevLang := readLanguage(prev.Language, readIn)
 	facts := c.taxonomy.FactSheet(doc.Text, readIn, analyzeLinks(doc.Links()))
 	analysis := analyze.Compare(c.taxonomy.FactSheet(prev.Text, prevLang, analyzeLinks(prev.Links)), facts)
 	ev := Event{
@@ -765,8 +762,26 @@ func phrasesDecide(w Watch, state *State, doc *extract.Document) bool {
 // 190,000-character policy), they follow the taxonomy in use, where a
 // stored one would keep an older taxonomy's reading for ever; and a first
 // capture, which nothing is compared with yet, costs a third less.
+//
+// It reads v in its watch's configured language (readLanguage), as a
+// change compares the version before in it: a version stored before the
+// watch named its region ("en", now "en-GB") has its digit dates read day
+// first too, and a fact sheet does not give 04/07/2025 as 7 April where
+// the change that made the version read 4 July.
 func Facts(t *analyze.Taxonomy, v *Version) *analyze.FactSheet {
-	return t.FactSheet(v.Text, v.Language, analyzeLinks(v.Links))
+	return t.FactSheet(v.Text, readLanguage(v.Language, v.WatchLanguage), analyzeLinks(v.Links))
+}
+
+// readLanguage is the language a version stored in stored is read in
+// under a watch whose language is configured as watch: the watch's, when
+// it is the same language (its region, or none, decides the order of digit
+// dates), else the version's own (a French version of a watch now in
+// English, a watch that names no language).
+func readLanguage(stored, watch string) string {
+	if watch != "" && primaryLanguage(watch) == primaryLanguage(stored) {
+		return strings.TrimSpace(watch)
+	}
+	return stored
 }
 
 func analyzeLinks(links []extract.Link) []analyze.Link {

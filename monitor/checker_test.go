@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
 	"github.com/policywatch/policywatch/monitor/fetch"
 	"github.com/policywatch/policywatch/store"
 )
@@ -715,6 +716,47 @@ func TestSchedulerStoppedWhileStarting(t *testing.T) {
 	cancel()
 	if err := sched.Run(ctx); err != nil {
 		t.Errorf("Run interrupted before it started: %v, want a clean stop", err)
+	}
+}
+
+// TestFactsReadEveryVersionInTheWatchLanguage: a version's fact sheet
+// (facts, the web view, a digest's objection forms) reads its digit dates
+// in the watch's configured language, as a change's comparison does: a
+// version stored as "en" before the watch said en-GB (or while its region
+// was left to detection) was read month first, 04/07/2025 as 7 April,
+// beside a comparison that read it as 4 July. A watch that names no
+// language leaves each version its own.
+func TestFactsReadEveryVersionInTheWatchLanguage(t *testing.T) {
+	page := policyPage("en", "Privacy Policy", "Effective 04/07/2025.", strings.Repeat(longParagraph, 6))
+	for _, tt := range []struct{ stored, watch, want string }{
+		{"en", "en-GB", "2025-07-04"},
+		{"en", "en-IE", "2025-07-04"},
+		{"en-US", "en-GB", "2025-07-04"},
+		{"en-GB", "en", "2025-04-07"},
+		{"en", "en", "2025-04-07"},
+		{"en-GB", "", "2025-07-04"},
+		{"en", "", "2025-04-07"},
+	} {
+		srv := newSequenceServer(t, map[string][]byte{"a": page})
+		rig := newFaultRig(t, srv.URL)
+		rig.watch = monitor.Watch{Name: "nimbus", URL: srv.URL + "/policy", Select: []string{"#policy"}, Fetcher: "http", Language: tt.stored}
+		srv.show("a")
+		rig.check(t)
+		// The configuration changed; the daemon's next check (the page as
+		// it was) gives the store the watch as configured now.
+		rig.watch.Language = tt.watch
+		rig.check(t)
+		v, err := rig.db.LatestVersion(context.Background(), "nimbus")
+		if err != nil || v.Language != tt.stored {
+			t.Fatalf("stored %q, watch %q: version in %q (%v), want it kept in %q", tt.stored, tt.watch, v.Language, err, tt.stored)
+		}
+		var got []string
+		for _, d := range monitor.Facts(analyze.DefaultTaxonomy(), v).Dates {
+			got = append(got, d.Date)
+		}
+		if len(got) != 1 || got[0] != tt.want {
+			t.Errorf("stored %q, watch %q: dates %v, want %s", tt.stored, tt.watch, got, tt.want)
+		}
 	}
 }
 

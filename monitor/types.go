@@ -199,11 +199,15 @@ type Version struct {
 	Hash      string // TextHash of Text
 	Text      string // readable text, one block per line
 	Title     string
-	Language  string
+	Language  string // the language its text was found in, with the watch's region then (see versionLanguage)
 	Links     []extract.Link
 	BodyID    int64 // the raw body it was first read from
 	FirstSeen time.Time
 	LastSeen  time.Time
+	// WatchLanguage is its watch's language as configured at the watch's
+	// last check ("" when it names none): the language Facts reads every
+	// version of the watch in, whatever the watch said when it was stored.
+	WatchLanguage string
 }
 
 // VersionRef names a version and its text hash: what comparing a capture

@@ -22,7 +22,8 @@ const catchUpDigest = "catch-up"
 // digest time handled: one digest per subscriber with changes held, daily
 // ones (and the alerts held back from subscribers without a digest) at
 // every time of the schedule and weekly ones when a Monday's first time
-// (in the schedule's zone) was passed. Missed times (the daemon was stopped) are caught up as one.
+// (in the schedule's zone) was passed. Missed times (the daemon was stopped) are caught up as one,
+// unless a digest went out after them (see notCoveredYet).
 // The very first call only starts the schedule. It returns the digests
 // planned.
 func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
@@ -51,6 +52,9 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 	if slot.IsZero() {
 		return 0, nil
 	}
+	if freqs, heldAlerts, err = s.notCoveredYet(ctx, slot, now, freqs, heldAlerts); err != nil {
+		return 0, err
+	}
 	rows, err := s.store.RecordDigests(ctx, DigestRun{Slot: slot, Previous: last, Frequencies: freqs, HeldAlerts: heldAlerts}, now)
 	if errors.Is(err, monitor.ErrConflict) {
 		return 0, nil // another process handled this time
@@ -62,6 +66,33 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 		s.log.Info("digests planned", "slot", slot, "digests", len(rows), "frequencies", freqs)
 	}
 	return len(rows), nil
+}
+
+// notCoveredYet is what of the digests due at slot, a time missed, is
+// still to plan now: none when a digest went out after slot, since it
+// carried what slot would have. The digest time handled last does not
+// say so alone: 'digest --now' plans digests without moving it (a cron
+// job's digest while the daemon was stopped), and a digest caught up late
+// went out after its time, which a schedule changed meanwhile may have
+// placed times before (08:00 caught up at 09:00, then the daemon restarted
+// at 10:00 with 08:30): each sent a second digest an hour or two after
+// the first. The weekly digests due at slot are kept, as a late catch-up
+// of another weekday did not carry them: a week's wait would be worse
+// than a weekly digest soon after a daily one. A last digest after now is
+// a clock that went back (see ScheduledDigests), and is not believed.
+func (s *Service) notCoveredYet(ctx context.Context, slot, now time.Time, freqs, heldAlerts []string) ([]string, []string, error) {
+	lastDigest, err := s.store.LastDigestAt(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !lastDigest.After(slot) || lastDigest.After(now) {
+		return freqs, heldAlerts, nil
+	}
+	s.log.Info("digest time passed over: a digest went out after it", "slot", slot, "last_digest", lastDigest)
+	if slices.Contains(freqs, DigestWeekly) {
+		return []string{DigestWeekly}, nil, nil
+	}
+	return nil, nil, nil
 }
 
 // catchUpFrom is where the digest times to plan at upTo start: after the

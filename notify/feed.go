@@ -211,7 +211,7 @@ func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Se
 		}
 		entry := atomEntry{
 			Title: entryTitle(e, v),
-			ID:    s.entryID(e.ID), Updated: atomTime(e.Time), Published: atomTime(e.Time),
+			ID:    entryID(e), Updated: atomTime(e.Time), Published: atomTime(e.Time),
 			// Atom summaries are typed html: the text must be escaped.
 			Summary: &atomText{Type: "html", Body: html.EscapeString(v.Summary)},
 			Content: &atomText{Type: "html", Body: content},
@@ -272,12 +272,16 @@ func (s *Service) emptyFeedUpdated(ctx context.Context, watch string) (time.Time
 	return s.feeds.firstServed(s.now), nil
 }
 
-// entryID is an entry's permanent id: its web page, or a URN.
-func (s *Service) entryID(id int64) string {
-	if s.cfg.BaseURL != "" {
-		return s.eventURL(id)
-	}
-	return fmt.Sprintf("urn:policywatch:event:%d", id)
+// entryID is an entry's permanent id: "urn:policywatch:event:<event
+// id>.<its time in base 36>", as a webhook delivery's id (deliveryID).
+// Neither base_url nor where the feed is served from is in it: an id was
+// the event's web page, and setting or changing base_url gave every entry
+// a new id, so that feed readers showed the whole feed again as new. The
+// time keeps apart two events given one id, as after a restore (the
+// events recorded since the backup are gone, and their ids are given
+// again): a reader that has seen the id drops the entry as one it knows.
+func entryID(e *monitor.Event) string {
+	return "urn:policywatch:event:" + stampedID(e.ID, e.Time)
 }
 
 // feedPage is the web view's page of what a feed holds: the watch's

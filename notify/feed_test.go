@@ -4,19 +4,21 @@ import (
 	"cmp"
 	"context"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/fetch"
 	"github.com/policywatch/policywatch/notify"
+	"github.com/policywatch/policywatch/store"
 )
 
 type atomFeed struct {
@@ -31,6 +33,11 @@ type atomFeed struct {
 		} `xml:"link"`
 		Content string `xml:"content"`
 	} `xml:"entry"`
+}
+
+// entryID is the id of the feed entry of event id, recorded at at.
+func entryID(id int64, at time.Time) string {
+	return "urn:policywatch:event:" + strconv.FormatInt(id, 10) + "." + strconv.FormatInt(at.UnixNano(), 36)
 }
 
 func getFeed(t *testing.T, url, etag string) (int, *atomFeed, string) {
@@ -74,7 +81,7 @@ func TestFeeds(t *testing.T) {
 	if len(all.Entries) != 4 {
 		t.Fatalf("all: %d entries, want 4", len(all.Entries))
 	}
-	if all.ID != "https://pw.example/feeds/all.atom" || all.Entries[0].ID != "https://pw.example/events/4" ||
+	if all.ID != "https://pw.example/feeds/all.atom" || all.Entries[0].ID != entryID(4, t0.Add(3*time.Hour)) ||
 		all.Entries[0].Link.Href != "https://pw.example/events/4" || all.Entries[0].Updated != "2026-05-12T12:00:00Z" {
 		t.Errorf("ids, links or dates: %+v", all)
 	}
@@ -108,7 +115,7 @@ func TestFeeds(t *testing.T) {
 	}
 	_, crit, _ := getFeed(t, web.URL+"/feeds/severity/critical.atom", "")
 	_, crit2, _ := getFeed(t, web.URL+"/feeds/all.atom?min_severity=critical", "")
-	if len(crit.Entries) != 1 || len(crit2.Entries) != 1 || crit.Entries[0].ID != "https://pw.example/events/2" {
+	if len(crit.Entries) != 1 || len(crit2.Entries) != 1 || crit.Entries[0].ID != entryID(2, t0.Add(time.Hour)) {
 		t.Errorf("critical feed: %+v / %+v", crit.Entries, crit2.Entries)
 	}
 	// One feed, one id, however it is asked for.
@@ -138,10 +145,10 @@ func TestFeeds(t *testing.T) {
 	if status != http.StatusOK || len(again.Entries) != 5 || etag2 == etag {
 		t.Errorf("after a change: %d, %d entries, etag %s (was %s)", status, len(again.Entries), etag2, etag)
 	}
-	// And without a base URL, ids are URNs.
+	// And without a base URL, the feed's id is a URN too, and nothing links.
 	bare := r.service(notify.Config{}, nil)
 	body, _, err := bare.Feed(context.Background(), "", "info", "t", "/feeds/all.atom")
-	if err != nil || !strings.Contains(string(body), "<id>urn:policywatch:event:6</id>") ||
+	if err != nil || !strings.Contains(string(body), "<id>"+entryID(6, t0.Add(5*time.Hour))+"</id>") ||
 		!strings.Contains(string(body), "<id>urn:policywatch:feed:all.atom</id>") || strings.Contains(string(body), `href=""`) {
 		t.Errorf("feed without base URL: %v\n%s", err, body)
 	}
@@ -192,7 +199,7 @@ func TestFeedHoldsTheNewestChangesFoundByChecks(t *testing.T) {
 		t.Fatalf("%d entries, want 50", len(feed.Entries))
 	}
 	for i, e := range feed.Entries {
-		want := fmt.Sprintf("https://pw.example/events/%d", found[len(found)-1-i].ID)
+		want := entryID(found[len(found)-1-i].ID, found[len(found)-1-i].Time)
 		if e.ID != want {
 			t.Fatalf("entry %d is %s, want %s (the newest found events, newest first)", i, e.ID, want)
 		}
@@ -576,5 +583,77 @@ func TestEmptyFeedUpdated(t *testing.T) {
 	expect(arch, 0, t3, true)
 	for _, p := range []string{critical, critical2, fresh} {
 		expect(p, 0, time.Time{}, false)
+	}
+}
+
+// TestFeedEntryIDsOutliveBaseURLAndRestore: an entry's id is the event's
+// for good. It was the event's web page under notify.base_url (a URN
+// without one): setting or changing base_url gave every entry a new id,
+// and feed readers showed the whole feed again as new. And a database
+// restored from a backup gives the ids of the events recorded since again:
+// a new change got the id of one readers had seen, and they dropped it.
+// Links still follow base_url.
+func TestFeedEntryIDsOutliveBaseURLAndRestore(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour))
+	entries := func(r *rig, base string) (ids, links []string) {
+		t.Helper()
+		body, _, err := r.service(notify.Config{BaseURL: base}, nil).Feed(ctx, "", monitor.SeverityInfo, "all", "/feeds/all.atom")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f atomFeed
+		if err := xml.Unmarshal(body, &f); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range f.Entries {
+			ids, links = append(ids, e.ID), append(links, e.Link.Href)
+		}
+		return ids, links
+	}
+	before, _ := entries(r, "")
+	if len(before) != 2 {
+		t.Fatalf("%d entries, want 2", len(before))
+	}
+	for _, base := range []string{"http://policywatch.home.arpa:8080", "https://pw.example", "https://pw.example/policywatch/"} {
+		ids, links := entries(r, base)
+		if strings.Join(ids, " ") != strings.Join(before, " ") {
+			t.Errorf("base_url %s: entry ids %v, want %v as without one", base, ids, before)
+		}
+		if want := strings.TrimSuffix(base, "/") + "/events/"; len(links) != 2 || !strings.HasPrefix(links[0], want) {
+			t.Errorf("base_url %s: links %v, want them under %s", base, links, want)
+		}
+	}
+
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := r.db.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	lost := r.check("policy-v3-date.html", t0.Add(2*time.Hour))
+	seen, _ := entries(r, "https://pw.example")
+	restored, err := store.Open(ctx, backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	r2 := *r
+	r2.db, r2.store = restored, dbStore{DB: restored}
+	r2.checker = monitor.NewChecker(fetch.New(fetch.Options{UserAgent: "policywatch-test", Retries: -1, Timeout: 10 * time.Second}),
+		restored, monitor.WithClock(r.clock.Now), monitor.WithLogger(quiet))
+	again := r2.check("policy-v3-date.html", t0.Add(3*time.Hour))
+	if len(lost) != 1 || len(again) != 1 || lost[0].ID != again[0].ID {
+		t.Fatalf("events %v and %v: want one change each, with the same id (the restore gives it again)", lost, again)
+	}
+	after, _ := entries(&r2, "https://pw.example")
+	if len(seen) != 3 || len(after) != 3 {
+		t.Fatalf("entries %v before the restore, %v after: want 3 each", seen, after)
+	}
+	if after[0] == seen[0] {
+		t.Errorf("the change after the restore has the id of the one lost with it: %s", after[0])
+	}
+	if strings.Join(after[1:], " ") != strings.Join(seen[1:], " ") {
+		t.Errorf("the events the backup kept changed ids: %v, were %v", after[1:], seen[1:])
 	}
 }

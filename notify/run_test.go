@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"context"
 	"database/sql"
 	"log/slog"
 	"strings"
@@ -71,4 +72,70 @@ func TestRunLogsAFailureOnce(t *testing.T) {
 	if n := len(ms.messages()); n != 1 || !strings.Contains(logs.String(), "notifications work again") {
 		t.Errorf("%d messages once the database took writes again, want 1; log:\n%s", n, logs)
 	}
+}
+
+// TestRunSaysWhoHoldsTheDatabase: another process holding the database's
+// write lock longer than a write waits for it (5 s) failed the turn with
+// "record notification plan: database is locked (5) (SQLITE_BUSY)" alone,
+// which read as a fault of policywatch or of the disk. The log now says
+// that another process holds the database, that nothing is lost and that
+// the turn is tried again; once it lets go, the alert goes out.
+func TestRunSaysWhoHoldsTheDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for SQLite's 5 s busy timeout; run without -short")
+	}
+	r := newRig(t)
+	ms := newMailServer(t)
+	r.subscribe("ada@example.org", nil)
+	logs := &syncbuf.Buffer{}
+	svc := r.service(notify.Config{}, ms, notify.WithPollInterval(10*time.Millisecond),
+		notify.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))))
+	r.check("policy-v1.html", t0)
+	r.check("policy-v2-ai.html", t0.Add(time.Hour)) // critical: an alert to plan
+
+	db, err := sql.Open("sqlite", r.db.Path()+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// What a sqlite3 shell holds after BEGIN and a write.
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	runInBackground(t, svc)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(logs.String(), "level=ERROR") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := conn.ExecContext(ctx, `ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	line := logLine(logs.String(), "level=ERROR")
+	for _, want := range []string{"SQLITE_BUSY", "another process holds the database", "nothing is lost", "tried again every 10ms"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the error logged lacks %q:\n%s", want, line)
+		}
+	}
+	for time.Now().Before(deadline) && (len(ms.messages()) == 0 || !strings.Contains(logs.String(), "notifications work again")) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(ms.messages()); n != 1 {
+		t.Errorf("%d messages once the other process let go, want the alert; log:\n%s", n, logs)
+	}
+}
+
+// logLine is the first line of log that holds s, "" when none does.
+func logLine(log, s string) string {
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, s) {
+			return line
+		}
+	}
+	return ""
 }

@@ -669,5 +669,13 @@ func (c *webhookChannel) deliver(ctx context.Context, n *Notification) error {
 // drops repeated deliveries would drop the new one): "<row id>.<its
 // creation time in base 36>".
 func deliveryID(it OutboxItem) string {
-	return strconv.FormatInt(it.ID, 10) + "." + strconv.FormatInt(it.CreatedAt.UnixNano(), 36)
+	return stampedID(it.ID, it.CreatedAt)
+}
+
+// stampedID is "<id>.<at in Unix nanoseconds, base 36>": an id that a
+// restored database, which gives the ids recorded since its backup again,
+// does not give again, since the row or event that gets one again is
+// recorded later.
+func stampedID(id int64, at time.Time) string {
+	return strconv.FormatInt(id, 10) + "." + strconv.FormatInt(at.UnixNano(), 36)
 }

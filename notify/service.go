@@ -309,7 +309,7 @@ func (s *Service) Run(ctx context.Context) error {
 			for range maxSettleTurns {
 				if err := s.Tick(ctx); err != nil {
 					if ctx.Err() == nil {
-						failures.failed(s.log, s.now(), err)
+						failures.failed(s.log, s.now(), err, s.failureWhy(err))
 					}
 					break
 				}
@@ -349,15 +349,34 @@ type failureLog struct {
 	repeats  int       // failures with that error since
 }
 
-func (f *failureLog) failed(log *slog.Logger, now time.Time, err error) {
+// why, when not "", says what the error means and what becomes of the
+// notifications.
+func (f *failureLog) failed(log *slog.Logger, now time.Time, err error, why string) {
 	msg := err.Error()
 	if msg == f.last && now.Sub(f.loggedAt) < time.Hour {
 		f.repeats++
 		log.Debug("notifications still failing", "err", err)
 		return
 	}
-	log.Error("notifications", "err", err, "failures_since_last_logged", f.repeats)
+	title := "notifications"
+	if why != "" {
+		title += ": " + why
+	}
+	log.Error(title, "err", err, "failures_since_last_logged", f.repeats)
 	f.last, f.loggedAt, f.repeats = msg, now, 0
+}
+
+// failureWhy says what a failed turn's error means, when the error alone
+// does not: SQLite's "database is locked (5) (SQLITE_BUSY)" read as a
+// fault of policywatch or of the disk, and said nothing of the
+// notifications, which wait.
+func (s *Service) failureWhy(err error) string {
+	if !s.store.Busy(err) {
+		return ""
+	}
+	return fmt.Sprintf("another process holds the database's write lock longer than a write waits for it (5 s), "+
+		"such as a sqlite3 shell or a database browser with a change not yet written; "+
+		"nothing is lost: the notifications wait, and are tried again every %s until it lets go", s.pollInterval)
 }
 
 func (f *failureLog) worked(log *slog.Logger) {

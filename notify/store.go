@@ -155,6 +155,13 @@ type Outbox interface {
 	NotifyState(ctx context.Context) (cursor int64, digestSlot time.Time, err error)
 	NotifySecret(ctx context.Context) ([]byte, error)
 	LastAlertAt(ctx context.Context, subscriberID int64, watch string) (time.Time, error)
+	// Busy says whether err is the database held by another connection
+	// longer than a write waits for it (SQLite's SQLITE_BUSY): no fault of
+	// the disk nor of the notifications, which a later turn sends.
+	Busy(err error) bool
+	// LastDigestAt returns when the last digest was planned, scheduled or
+	// not (DigestRun.Manual); zero when none was.
+	LastDigestAt(ctx context.Context) (time.Time, error)
 	// RecordWebhooks records the webhooks of urls seen for the first time
 	// as starting after the newest event, and returns each one's start:
 	// it hears of the events whose id is greater.

@@ -286,7 +286,8 @@ func (db *DB) DiskSizes() (file, log int64, err error) {
 // IsBusy reports whether err is SQLite's SQLITE_BUSY ("database is
 // locked"): another connection, of this process or another, held the
 // database's write lock longer than the 5 s a write waits for it (a
-// vacuum, a long import). It is no fault of the disk.
+// vacuum, a sqlite3 shell with a transaction open; not a backup, which
+// only reads). It is no fault of the disk.
 func IsBusy(err error) bool {
 	return sqliteCode(err) == sqlite3.SQLITE_BUSY
 }

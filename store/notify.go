@@ -396,6 +396,19 @@ func (db *DB) LastAlertAt(ctx context.Context, subscriberID int64, watch string)
 	return fromUnixNano(at.Int64), nil
 }
 
+// LastDigestAt returns when the last digest was planned, by the schedule
+// or by 'digest --now' (whose time is no digest time handled); zero when
+// none was.
+func (db *DB) LastDigestAt(ctx context.Context) (time.Time, error) {
+	var at sql.NullInt64
+	err := db.sql.QueryRowContext(ctx,
+		`SELECT MAX(created_at) FROM notify_outbox WHERE kind = 'digest'`).Scan(&at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last digest: %w", err)
+	}
+	return fromUnixNano(at.Int64), nil
+}
+
 // RecordNotifyPlan writes a plan in one transaction: its outbox rows (a
 // row whose key exists already is left as it is), its held changes, and
 // the cursor moved from p.After to p.Through. It returns

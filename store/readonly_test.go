@@ -78,7 +78,7 @@ func TestOpenReadOnlyLeavesTheFileAsItWas(t *testing.T) {
 	// In WAL mode, as a database in use is: SQLite's reader makes its
 	// -wal and -shm files beside it, and leaves the database as it was.
 	oldBefore := mustRead(t, oldPath)
-	if _, err := OpenReadOnly(ctx, oldPath); !errors.Is(err, ErrSchemaTooOld) || !strings.Contains(err.Error(), "copy it and run any command on the copy") {
+	if _, err := OpenReadOnly(ctx, oldPath); !errors.Is(err, ErrSchemaTooOld) || !strings.Contains(err.Error(), "copy it, run any command on the copy") {
 		t.Errorf("OpenReadOnly of an older database: %v, want ErrSchemaTooOld saying what to do", err)
 	}
 	if !bytes.Equal(mustRead(t, oldPath), oldBefore) {
@@ -123,5 +123,22 @@ func TestOpenReadOnlyLeavesTheFileAsItWas(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("OpenReadOnly left files behind: %v", entries)
+	}
+}
+
+// TestShellWord: a path in a command a message tells to run is one word
+// of a shell's command line, pasted as it is.
+func TestShellWord(t *testing.T) {
+	for path, want := range map[string]string{
+		"/var/lib/policywatch/policywatch.db": "/var/lib/policywatch/policywatch.db",
+		"backups/pw-2026-11-20.db":            "backups/pw-2026-11-20.db",
+		"/srv/My Backups/pw.db":               "'/srv/My Backups/pw.db'",
+		"/srv/ada's/pw.db":                    `'/srv/ada'\''s/pw.db'`,
+		"/srv/$HOME/pw.db":                    "'/srv/$HOME/pw.db'",
+		"":                                    "''",
+	} {
+		if got := shellWord(path); got != want {
+			t.Errorf("shellWord(%q) = %s, want %s", path, got, want)
+		}
 	}
 }

@@ -258,10 +258,26 @@ func checkReadable(ctx context.Context, q querier, path string) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	if version < latest {
-		return fmt.Errorf("open database %s: %w (schema version %d, this one's is %d), and opened read only it is not upgraded: copy it and run any command on the copy (policywatch watches --db COPY), which upgrades the copy, then use the copy",
-			path, ErrSchemaTooOld, version, latest)
+		// The database the daemon runs on is refused too, after the binary
+		// was replaced and before the daemon was restarted: copying it was
+		// all this said, which suits a backup kept byte for byte only.
+		return fmt.Errorf("open database %s: %w (schema version %d, this one's is %d), and opened read only it is not upgraded: "+
+			"if policywatch runs on it, restart the daemon with this policywatch, which upgrades it as it starts "+
+			"(with no daemon running, any command does: policywatch watches --db %s), then verify it; "+
+			"a backup to keep as it is: copy it, run any command on the copy (policywatch watches --db COPY), and verify the copy",
+			path, ErrSchemaTooOld, version, latest, shellWord(path))
 	}
 	return nil
+}
+
+// shellWord is path as one word of a shell's command line, for a command
+// a message tells to run: quoted when a character in it would split it or
+// mean something to the shell.
+func shellWord(path string) string {
+	if path != "" && strings.Trim(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@,") == "" {
+		return path
+	}
+	return "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
 }
 
 // sqliteURI is path as the name of an SQLite URI ("file:..."), which

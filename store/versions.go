@@ -81,7 +81,7 @@ func (db *DB) FindVersionByHash(ctx context.Context, watch, hash string) (int64,
 // text or links: the listing of a history.
 func (db *DB) Versions(ctx context.Context, watch string) ([]monitor.Version, error) {
 	rows, err := db.sql.QueryContext(ctx, `
-		SELECT v.id, v.hash, v.title, v.language, v.body_id, v.first_seen, v.last_seen
+		SELECT v.id, v.hash, v.title, v.language, `+watchLanguage+`, v.body_id, v.first_seen, v.last_seen
 		FROM versions v JOIN watches w ON w.id = v.watch_id
 		WHERE w.name = ?
 		ORDER BY v.id`, watch)
@@ -94,7 +94,7 @@ func (db *DB) Versions(ctx context.Context, watch string) ([]monitor.Version, er
 			body        sql.NullInt64
 			first, last int64
 		)
-		if err := sc.Scan(&v.ID, &v.Hash, &v.Title, &v.Language, &body, &first, &last); err != nil {
+		if err := sc.Scan(&v.ID, &v.Hash, &v.Title, &v.Language, &v.WatchLanguage, &body, &first, &last); err != nil {
 			return monitor.Version{}, err
 		}
 		v.BodyID = body.Int64
@@ -106,6 +106,12 @@ func (db *DB) Versions(ctx context.Context, watch string) ([]monitor.Version, er
 	}
 	return vs, nil
 }
+
+// watchLanguage selects the language of the watch w as configured at its
+// last check (the monitor.Watch State was given, kept as JSON): every
+// version of the watch is read in it (monitor.Facts); empty when it names
+// none.
+const watchLanguage = `CASE WHEN json_valid(w.config) THEN COALESCE(json_extract(w.config, '$.Language'), '') ELSE '' END`
 
 // Version returns one version with its text and links.
 func (db *DB) Version(ctx context.Context, id int64) (*monitor.Version, error) {
@@ -141,11 +147,11 @@ func (db *DB) version(ctx context.Context, q querier, id int64) (*monitor.Versio
 		first, last int64
 	)
 	err := q.QueryRowContext(ctx, `
-		SELECT w.name, v.hash, v.text, v.title, v.language, v.links,
+		SELECT w.name, v.hash, v.text, v.title, v.language, `+watchLanguage+`, v.links,
 			v.body_id, v.first_seen, v.last_seen
 		FROM versions v JOIN watches w ON w.id = v.watch_id
 		WHERE v.id = ?`, id).
-		Scan(&v.Watch, &v.Hash, &text, &v.Title, &v.Language, &links, &body, &first, &last)
+		Scan(&v.Watch, &v.Hash, &text, &v.Title, &v.Language, &v.WatchLanguage, &links, &body, &first, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("version %d: %w", id, ErrNotFound)
 	}

@@ -104,6 +104,7 @@ type app struct {
 	common  commonFlags
 	cfg     *config.Config
 	db      *store.DB
+	dbPath  string // databasePath's, read once: of the database opened, or the one restore replaces; "" for the others
 	log     *slog.Logger
 	tax     *analyze.Taxonomy // built on first use by taxonomy
 	webConf *web.Config       // read on first use by webConfig
@@ -431,11 +432,14 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 	}
 	needsDB := !c.noDB && (c.noDBWith == nil || !c.noDBWith(opts))
 	// restore opens no database but replaces the one the settings name.
-	if (needsDB || (c.noDB && !c.noConf)) && databasePath(common.db, a.cfg, e.getenv) == "" {
-		return config.ErrNoDefaultDatabase
+	var path string
+	if needsDB || (c.noDB && !c.noConf) {
+		if path = databasePath(common.db, a.cfg, e.getenv); path == "" {
+			return config.ErrNoDefaultDatabase
+		}
+		a.dbPath = path
 	}
 	if needsDB {
-		path := databasePath(common.db, a.cfg, e.getenv)
 		var openOpts []store.OpenOption
 		if !c.createsDB {
 			openOpts = append(openOpts, store.MustExist())

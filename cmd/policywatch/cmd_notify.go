@@ -475,7 +475,10 @@ Examples:
 			o := &opts{}
 			fs.BoolVar(&o.all, "all", false, "every status, sent and cancelled too")
 			fs.BoolVar(&o.json, "json", false, "print JSON Lines")
-			fs.IntVar(&o.limit, "limit", 100, "show at most the `N` newest rows")
+			// At least 1: 0 and -1 were taken, and showed every row
+			// without a word (the store reads a limit under 1 as none).
+			o.limit = 100
+			fs.Var((*atLeastOne)(&o.limit), "limit", "show at most the `N` newest rows (at least 1)")
 			fs.BoolVar(&o.retry, "retry", false, "put the failed rows (or those named by ID) back in the queue")
 			return o
 		},

@@ -236,6 +236,45 @@ func TestOutboxRetry(t *testing.T) {
 	}
 }
 
+// TestOutboxLimitAtLeastOne: --limit 0 and --limit -1 were taken and
+// listed every row (the store reads a limit under 1 as none); they are a
+// usage error naming the flag and what it takes, as --concurrency's.
+func TestOutboxLimitAtLeastOne(t *testing.T) {
+	c, db, events := outboxTestSetup(t)
+	ctx := context.Background()
+	now := time.Now()
+	var rows []store.OutboxItem
+	for _, key := range []string{"older", "newer"} {
+		rows = append(rows, store.OutboxItem{Key: key, Channel: "email", Kind: "operator", Recipient: key + "@example.org",
+			EventID: events[0].ID, CreatedAt: now, NextAttemptAt: now.Add(time.Hour)})
+	}
+	if err := db.RecordNotifyPlan(ctx, store.NotifyPlan{Through: events[0].ID, Outbox: rows}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, n := range []string{"0", "-1", "x"} {
+		_, _, err := c.run("outbox", "--limit", n)
+		var stderr bytes.Buffer
+		if code := exitCode(err, &stderr); code != 2 {
+			t.Errorf("outbox --limit %s: %v, exit status %d; want 2", n, err, code)
+			continue
+		}
+		want := fmt.Sprintf(`invalid value %q for flag -limit: must be at least 1`, n)
+		if n == "x" {
+			want = `invalid value "x" for flag -limit: want a whole number, at least 1`
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("outbox --limit %s: %q lacks %q", n, err, want)
+		}
+	}
+	if out := c.mustRun("outbox", "--limit", "1"); !strings.Contains(out, "newer@example.org") || strings.Contains(out, "older@example.org") {
+		t.Errorf("outbox --limit 1 does not show the newest row alone:\n%s", out)
+	}
+	if help, _, _ := c.run("outbox", "--help"); !strings.Contains(help, "(at least 1) (default 100)") {
+		t.Errorf("outbox --help does not give the range and the default:\n%s", help)
+	}
+}
+
 // outboxTestSetup checks the page of a one-watch configuration once and
 // returns the CLI, its database open, and the events found, for a test to
 // write outbox rows of.

@@ -22,10 +22,12 @@ the file is opened read only and left byte for byte as it was (a
 backup's SHA-256 does not change), and may be on a read-only mount or
 immutable. It may run while the daemon runs (what the daemon records
 meanwhile is not read). A database from an older policywatch is not
-upgraded but refused: copy it, run any command on the copy (which
-upgrades it), and verify the copy. Exit status 1 when anything does not check out, each problem
-listed: keep the file as it is, and restore a backup ('policywatch
-restore') to go on.
+upgraded but refused: the one the daemon runs on, once policywatch was
+replaced, is upgraded when the daemon restarts (or, with no daemon
+running, by any command); a backup to keep as it is, copy it, run any
+command on the copy (which upgrades it), and verify the copy. Exit
+status 1 when anything does not check out, each problem listed: keep the
+file as it is, and restore a backup ('policywatch restore') to go on.
 
 Example:
   policywatch verify

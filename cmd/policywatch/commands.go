@@ -177,10 +177,14 @@ func (h *recordHealth) record(err error) {
 		h.since, h.last, h.lost = time.Now(), err, 1
 		// SQLite's "database is locked" is another process, not the
 		// disk: sending the operator to free space or fix permissions
-		// would hide the vacuum or import that holds the lock.
+		// would hide the program that holds the lock. Not a vacuum (it
+		// refuses while run holds the database) nor an import (a short
+		// transaction per snapshot), which it used to name; a backup or
+		// a copy only reads, which WAL lets writers go on beside.
 		what := "free disk space where the database is, or make it writable again (permissions, a read-only mount)"
 		if store.IsBusy(err) {
-			what = "another process holds the database (a vacuum, a long import) longer than a write waits for it, 5 s; checks are recorded again once it lets go"
+			what = "another process holds the database's write lock longer than a write waits for it (5 s), " +
+				"such as a sqlite3 shell or a database browser with a change not yet written; checks are recorded again once it lets go"
 		}
 		h.log.Error("checks are not being recorded: each is lost, and its watch tried again later, until one is; "+
 			what+"; /healthz answers 503 meanwhile",

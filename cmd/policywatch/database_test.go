@@ -109,7 +109,7 @@ func TestVerifyLeavesTheBackupAsItIs(t *testing.T) {
 	}
 	db.Close()
 	sum = sha256File(t, older)
-	wantError(t, c, false, []string{"verify", "--db", older}, "older than this policywatch", "copy it and run any command on the copy")
+	wantError(t, c, false, []string{"verify", "--db", older}, "older than this policywatch", "copy it, run any command on the copy")
 	if sha256File(t, older) != sum {
 		t.Errorf("verify changed the older backup")
 	}

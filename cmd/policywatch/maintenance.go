@@ -226,7 +226,10 @@ whose old write-ahead log stays beside it is read as a corrupt database.
 
 Events recorded after the backup are lost, and their numbers are given
 again to new events: links in notifications sent since then may point to
-other events.
+other events. Message-IDs, webhook delivery ids and feed entry ids do not
+repeat (each carries the time its notification or event was recorded), so
+that mail clients, receivers and feed readers that drop what they have
+seen do not drop the new ones.
 
 Example:
   systemctl stop policywatch
@@ -234,7 +237,7 @@ Example:
   systemctl start policywatch`,
 		run: func(ctx context.Context, a *app, _ any, args []string) error {
 			backup := args[0]
-			path := databasePath(a.common.db, a.cfg, a.getenv)
+			path := a.dbPath
 			if err := store.CheckFile(ctx, backup); err != nil {
 				return fmt.Errorf("restore: %s is not a sound database: %w", backup, err)
 			}

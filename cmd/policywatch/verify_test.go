@@ -52,3 +52,41 @@ func TestVerify(t *testing.T) {
 		t.Errorf("verify of a changed body says it checks out:\n%s", out)
 	}
 }
+
+// TestVerifyOfAnOlderSchemaSaysWhatToDo: verify reads without writing, so
+// it refuses a database an older policywatch wrote rather than upgrade
+// it. On the database policywatch runs on, after the binary was replaced
+// and before the daemon was restarted, it said only to copy it and verify
+// the copy: it now says that restarting the daemon (or any command, with
+// none running) upgrades it, naming the file, and keeps the copy for a
+// backup that must stay byte for byte.
+func TestVerifyOfAnOlderSchemaSaysWhatToDo(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.mustRun("check")
+	db, err := sql.Open("sqlite", c.env["POLICYWATCH_DB"]+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An older policywatch's database, as far as verify reads: its last
+	// migration not recorded.
+	if _, err := db.Exec(`DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, _, err = c.run("verify")
+	if err == nil {
+		t.Fatal("verify of an older database checked it")
+	}
+	for _, want := range []string{
+		"schema is older than this policywatch",
+		"restart the daemon",
+		"policywatch watches --db " + c.env["POLICYWATCH_DB"],
+		"copy it, run any command on the copy",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("verify of an older database: %q lacks %q", err, want)
+		}
+	}
+}

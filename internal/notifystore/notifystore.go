@@ -44,6 +44,9 @@ func (s Store) Unsubscribe(ctx context.Context, id int64, at time.Time) (notify.
 	return notify.Subscriber(r), err
 }
 
+// Busy is store.IsBusy: notify cannot import store to ask it.
+func (Store) Busy(err error) bool { return store.IsBusy(err) }
+
 func (s Store) RecordPlan(ctx context.Context, p notify.Plan) error {
 	return s.DB.RecordNotifyPlan(ctx, store.NotifyPlan{
 		After: p.After, Through: p.Through,
