@@ -161,8 +161,11 @@ func isNegativeDeterminer(w string) bool {
 const maxSubjectWords = 40
 
 // deniedSpan is the words [from, to) of a statement that a negation
-// denies.
-type deniedSpan struct{ from, to int }
+// denies. lead is where the words that deny begin, from or before it
+// ("do not" in "we do not sell X", "but not"): the negation cues in
+// [lead, to) are accounted for, and a cue outside every span leaves a
+// statement's uses unread (see accounted).
+type deniedSpan struct{ lead, from, to int }
 
 // denied returns the spans of the statement's words that a negation
 // denies, in order: each from the verb a negation governs (from the
@@ -189,7 +192,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		if (w == "no" || w == "none" || w == "aucun" || w == "aucune") && i > floor && isProcessingVerb(words[i-1]) &&
 			(i+1 == len(words) || !notDenying[words[i+1]]) {
 			end := scope(i)
-			spans = append(spans, deniedSpan{i - 1, end})
+			spans = append(spans, deniedSpan{i - 1, i - 1, end})
 			floor, i = end, end-1
 			continue
 		}
@@ -206,7 +209,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 				end++
 			}
 			if end > i+1 { // else "but not use them…": the verb's denial, below
-				spans = append(spans, deniedSpan{i + 1, end})
+				spans = append(spans, deniedSpan{i, i + 1, end})
 				floor, i = end, end-1
 				continue
 			}
@@ -272,7 +275,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 				// negated part of the subject alone is denied.
 				for k := subj; k < g; k++ {
 					if negativeDeterminerAt(words, k) {
-						spans = append(spans, deniedSpan{k, g})
+						spans = append(spans, deniedSpan{k, k, g})
 						floor = g // spans stay in order and apart (isDenied)
 						break
 					}
@@ -284,7 +287,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 			continue
 		}
 		end := scope(j)
-		spans = append(spans, deniedSpan{from, end})
+		spans = append(spans, deniedSpan{min(g, from), from, end})
 		floor, i = end, end-1 // a negation after the scope opens its own
 	}
 	return spans
@@ -437,6 +440,17 @@ func wordGaps(s string, n int) []byte {
 func isDenied(spans []deniedSpan, from, to int) bool {
 	k, _ := slices.BinarySearchFunc(spans, from, func(s deniedSpan, from int) int { return cmp.Compare(s.to, from+1) })
 	return k < len(spans) && spans[k].from < to && from < spans[k].to
+}
+
+// accounted reports whether the negation cue at word i opened one of
+// spans, or stands in it: what it denies is known, and the rest of its
+// statement a fact ("We do not sell your data, but your public posts are
+// used to train AI" uses posts). A cue outside every span ("if you do not
+// object", "no matter", "no longer than") denies something the analysis
+// does not know.
+func accounted(spans []deniedSpan, i int) bool {
+	k, _ := slices.BinarySearchFunc(spans, i, func(s deniedSpan, i int) int { return cmp.Compare(s.to, i+1) })
+	return k < len(spans) && spans[k].lead <= i
 }
 
 // clauseJoins followed by one of ourselves start a new clause of the

@@ -1,0 +1,48 @@
+package analyze
+
+import (
+	"slices"
+	"testing"
+)
+
+// denialRow is a line added to a policy and what the change must say.
+type denialRow struct {
+	lang, line string
+	severity   Severity
+	summary    string
+	uses       []string // added, as purpose:category[+minors]; nil: none
+}
+
+// checkAdded adds each row's line to a one-line policy and compares the
+// analysis with the row's.
+func checkAdded(t *testing.T, rows []denialRow) {
+	t.Helper()
+	const base = "# P\nWe collect your name.\n"
+	tx := DefaultTaxonomy()
+	for _, tt := range rows {
+		a := Compare(tx.FactSheet(base, tt.lang, nil), tx.FactSheet(base+tt.line+"\n", tt.lang, nil))
+		if uses := changeIDs(a.UsesAdded); a.Severity != tt.severity || a.Summary != tt.summary || !slices.Equal(uses, tt.uses) {
+			t.Errorf("%s %q:\n got %s | %s | uses %v\nwant %s | %s | uses %v", tt.lang, tt.line,
+				a.Severity, a.Summary, uses, tt.severity, tt.summary, tt.uses)
+		}
+	}
+}
+
+// TestUsesBesideADenial: a statement that denies one thing and states
+// another binds the use it states, and not what it denies. Any negation
+// kept a statement from binding its uses, so each of these said AI
+// training and its data apart, never that AI training uses the posts.
+func TestUsesBesideADenial(t *testing.T) {
+	const posts = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+	checkAdded(t, []denialRow{
+		{"en", "We use your public posts, but not your private messages, to train AI.", SeverityCritical, posts,
+			[]string{"ai_training:posts", "ai_training:public_content"}},
+		{"en", "We do not sell your messages, and we use your public posts to train AI.", SeverityCritical, posts,
+			[]string{"ai_training:posts", "ai_training:public_content"}},
+		{"fr", "Nous ne vendons pas vos messages, et nous utilisons vos publications publiques pour entraîner l'IA.", SeverityCritical, posts,
+			[]string{"ai_training:posts", "ai_training:public_content"}},
+		{"en", "We do not use your private messages for AI training, but we use your public posts for ads.", SeverityCritical,
+			"Purpose added: Advertising. Collected: + Posts, + Public content. Advertising uses: Posts, Public content.",
+			[]string{"advertising:posts", "advertising:public_content"}},
+	})
+}
