@@ -46,3 +46,34 @@ func TestUsesBesideADenial(t *testing.T) {
 			[]string{"advertising:posts", "advertising:public_content"}},
 	})
 }
+
+// TestDenialEndsAtANewClause: a denial's scope ends at "but", "and",
+// "mais" or "et" that open a clause of their own, and a pronoun or an
+// elided subject after it stands for the data it denied, stated again
+// for another verb. Each denied the data for the one verb and so left the
+// purpose of the next without data: "Wording only." (the first four from
+// the review), or denied the clause after "and" whole.
+func TestDenialEndsAtANewClause(t *testing.T) {
+	const (
+		posts       = "Purpose added: AI training. AI training uses: Posts. Collected: + Posts."
+		publicPosts = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+	)
+	postsUse := []string{"ai_training:posts"}
+	publicUses := []string{"ai_training:posts", "ai_training:public_content"}
+	checkAdded(t, []denialRow{
+		{"en", "Your posts are not sold, but they are used to train our AI models.", SeverityCritical, posts, postsUse},
+		{"en", "Your public posts are never sold and are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "Your public posts are never sold and are also used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "Your posts will not be sold and will only be used to train our AI models.", SeverityCritical, posts, postsUse},
+		{"en", "We do not sell your public posts and use them to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "We do not sell your data, but we use it for ads.", SeverityCritical, "Purpose added: Advertising.", nil},
+		{"en", "Private messages are not used for ads, and public posts are used to train AI.", SeverityCritical, publicPosts, publicUses},
+		{"en", "We do not sell your posts and will use your photos for ads.", SeverityCritical,
+			"Purpose added: Advertising. Collected: + Photos. Advertising uses: Photos.", []string{"advertising:photos"}},
+		{"fr", "Vos publications ne sont pas vendues, mais elles sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, posts, postsUse},
+		{"fr", "Vos publications publiques ne sont jamais vendues et sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Vos publications ne sont jamais vendues mais sont aussi utilisées pour entraîner nos modèles d'IA.", SeverityCritical, posts, postsUse},
+		{"fr", "Nous ne vendons pas vos publications publiques et les utilisons pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Nous ne vendons pas vos données, mais nous les utilisons pour la publicité.", SeverityCritical, "Purpose added: Advertising.", nil},
+	})
+}

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"maps"
 	"net/url"
 	"regexp"
@@ -124,6 +125,8 @@ type sheetBuilder struct {
 	spans        []span
 	block        []sentence
 	denied       []deniedSpan // of the statement being read (negation.go)
+	recalls      []recall     // of its denials
+	deniedHits   []deniedHit  // its matches that a denial took out, when a recall may take them back
 	tm, ptm      termMatches  // findTerms's, for read and for what it calls (as f and pf)
 	hits         []hit        // its ids, where they stand (uses.go)
 
@@ -388,13 +391,18 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	}
 	words := b.f.fold(s)
 	b.denied = denied(s, words, b.denied)
+	b.recalls = recalls(words, b.denied, b.recalls)
+	b.deniedHits = b.deniedHits[:0]
 	b.hits = b.hits[:0]
 	minorsDenied := false
 	b.t.findTerms(words, b.lang, &b.tm, func(m match) {
 		b.langHits[m.p.lang]++
-		if isDenied(b.denied, m.start, m.end) && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
+		if k := deniedBy(b.denied, m.start, m.end); k >= 0 && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
 			// "we do not use … to train our AI": not a fact (negation.go).
 			minorsDenied = minorsDenied || b.minors >= 0 && m.p.target == b.minors
+			if len(b.recalls) > 0 {
+				b.deniedHits = append(b.deniedHits, deniedHit{target: m.p.target, start: m.start, span: k})
+			}
 			return
 		}
 		if m.p.target == personalDataTarget {
@@ -409,6 +417,9 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 			sn.hasData = true
 		}
 	})
+	for _, r := range b.recalls {
+		b.takeBack(&sn, r, len(words) <= maxStatedWords)
+	}
 	if minorsDenied && len(b.ageTexts) < maxAgeTexts {
 		// "Les mineurs (moins de 18 ans) sont exclus de cette collecte"
 		// collects nothing of minors, but still sets the age they are
@@ -459,6 +470,40 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		}
 	}
 	return sn
+}
+
+// deniedHit is a match of a statement that a denial took out: its target,
+// first word, and the index of the denial (deniedBy), in order.
+type deniedHit struct{ target, start, span int }
+
+// takeBack adds to sn the data of the denial that r recalls, named where
+// r stands (for statedUses: "but they are used to train…" binds them as
+// if named there). A recall inside a denial of its own ("but they are not
+// used") takes back nothing.
+func (b *sheetBuilder) takeBack(sn *sentence, r recall, stated bool) {
+	if isDenied(b.denied, r.at, r.at+1) {
+		return
+	}
+	// A hostile statement holds a denial and a recall every few words: a
+	// search for the denial's own, not a walk over all.
+	i, _ := slices.BinarySearchFunc(b.deniedHits, r.span, func(h deniedHit, span int) int { return cmp.Compare(h.span, span) })
+	for _, h := range b.deniedHits[i:] {
+		if h.span != r.span {
+			break
+		}
+		if h.target == personalDataTarget {
+			sn.hasData = true
+			continue
+		}
+		if b.t.entries[h.target].Kind != KindCategory {
+			continue // what was denied of them stays denied
+		}
+		sn.entries = append(sn.entries, h.target)
+		sn.hasData = true
+		if stated {
+			b.hits = append(b.hits, hit{h.target, r.at})
+		}
+	}
 }
 
 // findDates finds the dates of statement s and gives each its role. prev

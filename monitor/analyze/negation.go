@@ -16,9 +16,13 @@ import (
 // "without using", "sans les partager"): a negation elsewhere ("if you do
 // not object, we will use…", "unless you tell us not to, we use…") leaves
 // the statement a fact. Its scope runs from that verb to the end of the
-// statement, a word that turns it round ("but", "however", "mais") or a
-// new clause of ours ("and we"); a statement may hold several (see
-// denied).
+// statement, a word that turns it round ("but", "however", "mais"), a
+// new clause of ours ("and we") or an "and" that opens a clause of its
+// own ("and are used", "and use them", "et les utilisons"); a statement
+// may hold several (see denied). A pronoun or an elided subject after it
+// states the denied data again, for another verb: "Your posts are not
+// sold, but they are used to train our AI models" is AI training on posts
+// (see recalls).
 //
 // Reassurances are mostly written in the passive, where what is denied
 // stands before the verb: "Biometric data is not collected", "Your voice
@@ -164,17 +168,19 @@ const maxSubjectWords = 40
 // denies. lead is where the words that deny begin, from or before it
 // ("do not" in "we do not sell X", "but not"): the negation cues in
 // [lead, to) are accounted for, and a cue outside every span leaves a
-// statement's uses unread (see accounted).
-type deniedSpan struct{ lead, from, to int }
+// statement's uses unread (see accounted). verb is where its predicate
+// begins: after from when a passive's subject is denied with it ("Your
+// posts are not sold"), at from otherwise.
+type deniedSpan struct{ lead, from, verb, to int }
 
 // denied returns the spans of the statement's words that a negation
 // denies, in order: each from the verb a negation governs (from the
 // subject, for a passive: see subjectStart) to the end of the statement, a
-// turning word, or a new clause of ours ("and we", "et nous"), so that "we
-// do not sell X, but we do not use Y" denies both and "we will not ask
-// again, and we use Y" denies neither Y nor its use. s is the statement
-// words were folded from, for the punctuation between them. spans is
-// reused.
+// turning word, or a new clause ("and we", "et nous", "and are used": see
+// scopeEnd), so that "we do not sell X, but we do not use Y" denies both
+// and "we will not ask again, and we use Y" denies neither Y nor its use.
+// s is the statement words were folded from, for the punctuation between
+// them. spans is reused.
 func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 	spans = spans[:0]
 	var gaps []byte // punctuation between words, read when a denial asks
@@ -192,7 +198,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		if (w == "no" || w == "none" || w == "aucun" || w == "aucune") && i > floor && isProcessingVerb(words[i-1]) &&
 			(i+1 == len(words) || !notDenying[words[i+1]]) {
 			end := scope(i)
-			spans = append(spans, deniedSpan{i - 1, i - 1, end})
+			spans = append(spans, deniedSpan{lead: i - 1, from: i - 1, verb: i - 1, to: end})
 			floor, i = end, end-1
 			continue
 		}
@@ -209,7 +215,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 				end++
 			}
 			if end > i+1 { // else "but not use them…": the verb's denial, below
-				spans = append(spans, deniedSpan{i, i + 1, end})
+				spans = append(spans, deniedSpan{lead: i, from: i + 1, verb: i + 1, to: end})
 				floor, i = end, end-1
 				continue
 			}
@@ -275,7 +281,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 				// negated part of the subject alone is denied.
 				for k := subj; k < g; k++ {
 					if negativeDeterminerAt(words, k) {
-						spans = append(spans, deniedSpan{k, k, g})
+						spans = append(spans, deniedSpan{lead: k, from: k, verb: g, to: g})
 						floor = g // spans stay in order and apart (isDenied)
 						break
 					}
@@ -287,7 +293,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 			continue
 		}
 		end := scope(j)
-		spans = append(spans, deniedSpan{min(g, from), from, end})
+		spans = append(spans, deniedSpan{lead: min(g, from), from: from, verb: j, to: end})
 		floor, i = end, end-1 // a negation after the scope opens its own
 	}
 	return spans
@@ -306,15 +312,170 @@ func negativeDeterminerAt(words []string, k int) bool {
 }
 
 // scopeEnd returns where the denial of the verb at j ends: at a turning
-// word, a new clause of ours, or the statement's end.
+// word, a new clause of ours, an "and" that opens a clause of its own
+// (see opensClauseAt), or the statement's end.
 func scopeEnd(words []string, gaps []byte, j int) int {
 	for k := j + 1; k < len(words); k++ {
 		if turningWords[words[k]] || (clauseJoins[words[k]] && k+1 < len(words) && ourselves[words[k+1]]) ||
-			gaps[k] == ';' || contrastJoins[words[k]] || words[k] == "que" && (words[k-1] == "alors" || words[k-1] == "tandis") {
+			gaps[k] == ';' || contrastJoins[words[k]] || words[k] == "que" && (words[k-1] == "alors" || words[k-1] == "tandis") ||
+			(words[k] == "and" || words[k] == "et") && opensClauseAt(words, gaps, k+1) {
 			return k
 		}
 	}
 	return len(words)
+}
+
+// maxNewSubjectWords bounds the subject of a clause that an "and" opens
+// ("and your public posts are used").
+const maxNewSubjectWords = 6
+
+// opensClauseAt reports whether the words from i, after an "and" or "et"
+// inside a denial, are a clause of their own that affirms: a verb group
+// whose subject is the denial's ("Your public posts are never sold and
+// are used to train our AI models"), a pronoun and its verb group ("and
+// they are used"), a verb whose object is a pronoun ("and use them", "et
+// les utilisons"), or a subject of its own and its verb group ("and public
+// posts are used"). A verb that shares the denial's object stays denied
+// ("We do not collect and use biometric data", "do not collect your
+// location and track your device"), as does a clause that denies too
+// ("and are not shared": it opens its own span).
+func opensClauseAt(words []string, gaps []byte, i int) bool {
+	if i >= len(words) {
+		return false
+	}
+	w := words[i]
+	switch {
+	case isVerbGroup(w):
+		return affirmedVerb(words, i) >= 0
+	case thirdPersons[w]:
+		return affirmedVerb(words, i+1) >= 0
+	case objectPronoun(words, i) >= 0:
+		return true
+	}
+	for k := i; k < len(words) && k < i+maxNewSubjectWords; k++ {
+		v := words[k]
+		if isVerbGroup(v) {
+			return k > i && affirmedVerb(words, k) >= 0
+		}
+		if k > i && gaps[k] != 0 || segmentJoins[v] || isProcessingVerb(v) || opensDenial(v) || opensClause(words[k:k+1]) {
+			return false // "and photos that are…", "and messages you have shared"
+		}
+	}
+	return false
+}
+
+// affirmedVerb returns where the verb of processing stands that the verb
+// group at i leads to ("are used", "may also be shared", "sont aussi
+// utilisées"), or -1 when none does or the group denies it.
+func affirmedVerb(words []string, i int) int {
+	for k := i; k < len(words) && k < i+5; k++ {
+		w := words[k]
+		switch {
+		case opensDenial(w):
+			return -1
+		case isVerbGroup(w), groupAdverbs[w]:
+		case isProcessingVerb(w):
+			return k
+		default:
+			return -1
+		}
+	}
+	return -1
+}
+
+// groupAdverbs may stand in an affirmed verb group: "are also used",
+// "will only be used", "sont également utilisées".
+var groupAdverbs = map[string]bool{"also": true, "only": true, "then": true, "still": true, "further": true,
+	"aussi": true, "egalement": true, "ensuite": true, "seulement": true, "uniquement": true}
+
+// thirdPersons are the subject pronouns that may stand for data denied
+// before them.
+var thirdPersons = map[string]bool{"they": true, "it": true, "ils": true, "elles": true, "il": true, "elle": true}
+
+// objectPronoun returns where a pronoun stands that a verb of processing
+// at the start of the clause from i takes as its object, after our name
+// or none: "use them", "we use it", "will share them", "les utilisons",
+// "nous l'utilisons", "on les utilise"; -1 if none.
+func objectPronoun(words []string, i int) int {
+	if i < len(words) && (ourselves[words[i]] || words[i] == "on") {
+		i++
+	}
+	k := i
+	for k < len(words) && k < i+3 && isVerbGroup(words[k]) && !opensDenial(words[k]) {
+		k++
+	}
+	if k+1 < len(words) && isProcessingVerb(words[k]) && (words[k+1] == "them" || words[k+1] == "it") {
+		return k + 1
+	}
+	if i+1 < len(words) && frenchObjects[words[i]] && frenchVerb(words[i+1]) {
+		return i
+	}
+	return -1
+}
+
+// frenchObjects are the French object pronouns, which stand before their
+// verb; they are articles too, which the verb after them tells apart.
+var frenchObjects = map[string]bool{"les": true, "la": true, "le": true, "l": true}
+
+// frenchVerb reports whether w is a conjugated French verb of processing,
+// or an auxiliary: "utilisons", "conservent", "avons"; not "utilisateurs"
+// nor "traitement".
+func frenchVerb(w string) bool {
+	switch w {
+	case "avons", "ont", "a":
+		return true
+	}
+	return isUseVerb(w) || isProcessingVerb(w) &&
+		(strings.HasSuffix(w, "ons") || strings.HasSuffix(w, "ent") && !strings.HasSuffix(w, "ment"))
+}
+
+// recall is a word after a denial that stands for what it denied: a
+// pronoun, or the verb group of an elided subject. "Your posts are not
+// sold, but they are used to train our AI models", "Your public posts are
+// never sold and are used to train…", "We do not sell your public posts
+// and use them to train…", "We do not sell your data, but we use it for
+// ads": the data denied for one verb are stated for the next. at is the
+// word, span the index of the denial in its statement's spans.
+type recall struct{ at, span int }
+
+// recalls returns the recalls of the denials spans of a statement's
+// words, in order; out is reused. A recall that a later denial covers
+// ("…, but they are not used") recalls nothing (the caller checks).
+func recalls(words []string, spans []deniedSpan, out []recall) []recall {
+	out = out[:0]
+	for n, sp := range spans {
+		k := sp.to
+		if k+1 >= len(words) || !joinsClauses(words, k) {
+			continue
+		}
+		at, w := -1, words[k+1]
+		switch {
+		case isVerbGroup(w):
+			// The elided subject is the passive's, when it was denied: in
+			// "we do not sell your posts and will use…" it is ours.
+			if sp.from < sp.verb && affirmedVerb(words, k+1) >= 0 {
+				at = k + 1
+			}
+		case thirdPersons[w]:
+			if affirmedVerb(words, k+2) >= 0 {
+				at = k + 1
+			}
+		default:
+			at = objectPronoun(words, k+1)
+		}
+		if at >= 0 {
+			out = append(out, recall{at: at, span: n})
+		}
+	}
+	return out
+}
+
+// joinsClauses reports whether words[k], where a denial's scope ends,
+// joins it to a clause after it: a turning word, "and", "so", "while",
+// "alors que"…
+func joinsClauses(words []string, k int) bool {
+	w := words[k]
+	return turningWords[w] || clauseJoins[w] || contrastJoins[w] || w == "que" && k > 0 && (words[k-1] == "alors" || words[k-1] == "tandis")
 }
 
 // contrastJoins open a clause that stands against the one before ("Private
@@ -438,8 +599,18 @@ func wordGaps(s string, n int) []byte {
 // are in order and apart, and a hostile statement holds one per few
 // words: a binary search, not a walk, for each match.
 func isDenied(spans []deniedSpan, from, to int) bool {
+	return deniedBy(spans, from, to) >= 0
+}
+
+// deniedBy returns the index of the span that denies the words [from,
+// to), the first if several do, or -1 (see isDenied). For matches in
+// order of their first word, the indexes are in order too.
+func deniedBy(spans []deniedSpan, from, to int) int {
 	k, _ := slices.BinarySearchFunc(spans, from, func(s deniedSpan, from int) int { return cmp.Compare(s.to, from+1) })
-	return k < len(spans) && spans[k].from < to && from < spans[k].to
+	if k < len(spans) && spans[k].from < to && from < spans[k].to {
+		return k
+	}
+	return -1
 }
 
 // accounted reports whether the negation cue at word i opened one of
