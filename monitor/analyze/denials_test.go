@@ -77,3 +77,22 @@ func TestDenialEndsAtANewClause(t *testing.T) {
 		{"fr", "Nous ne vendons pas vos données, mais nous les utilisons pour la publicité.", SeverityCritical, "Purpose added: Advertising.", nil},
 	})
 }
+
+// TestElidedPredicate: "but Y are" and "mais Y le sont" after a denial
+// repeat its predicate without the negation. Each was a critical
+// "Collected: + Posts, + Public content." without AI training: the
+// purpose was denied with the private messages, and the public posts
+// named for nothing.
+func TestElidedPredicate(t *testing.T) {
+	const publicPosts = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+	publicUses := []string{"ai_training:posts", "ai_training:public_content"}
+	checkAdded(t, []denialRow{
+		{"en", "Private messages are not used for AI training, but public posts are.", SeverityCritical, publicPosts, publicUses},
+		{"en", "Private messages are not used for AI training, but public posts are too.", SeverityCritical, publicPosts, publicUses},
+		{"en", "Private messages are not used for AI training, while public posts and comments are.", SeverityCritical,
+			"Purpose added: AI training. AI training uses: Posts, Comments, Public content. Collected: + Posts, + Comments, + Public content.",
+			[]string{"ai_training:comments", "ai_training:posts", "ai_training:public_content"}},
+		{"fr", "Vos messages privés ne sont pas utilisés pour entraîner l'IA, mais vos publications publiques le sont.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Vos messages privés ne sont pas utilisés pour entraîner l'IA, alors que vos publications publiques le sont.", SeverityCritical, publicPosts, publicUses},
+	})
+}

@@ -391,7 +391,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	}
 	words := b.f.fold(s)
 	b.denied = denied(s, words, b.denied)
-	b.recalls = recalls(words, b.denied, b.recalls)
+	b.recalls = recalls(s, words, b.denied, b.recalls)
 	b.deniedHits = b.deniedHits[:0]
 	b.hits = b.hits[:0]
 	minorsDenied := false
@@ -476,14 +476,15 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 // first word, and the index of the denial (deniedBy), in order.
 type deniedHit struct{ target, start, span int }
 
-// takeBack adds to sn the data of the denial that r recalls, named where
-// r stands (for statedUses: "but they are used to train…" binds them as
-// if named there). A recall inside a denial of its own ("but they are not
-// used") takes back nothing.
+// takeBack adds to sn the data of the denial that r recalls, or the
+// purposes of its predicate, named where r stands (for statedUses: "but
+// they are used to train…" binds them as if named there). A recall inside
+// a denial of its own ("but they are not used") takes back nothing.
 func (b *sheetBuilder) takeBack(sn *sentence, r recall, stated bool) {
 	if isDenied(b.denied, r.at, r.at+1) {
 		return
 	}
+	sp := b.denied[r.span]
 	// A hostile statement holds a denial and a recall every few words: a
 	// search for the denial's own, not a walk over all.
 	i, _ := slices.BinarySearchFunc(b.deniedHits, r.span, func(h deniedHit, span int) int { return cmp.Compare(h.span, span) })
@@ -491,15 +492,20 @@ func (b *sheetBuilder) takeBack(sn *sentence, r recall, stated bool) {
 		if h.span != r.span {
 			break
 		}
-		if h.target == personalDataTarget {
+		if r.predicate {
+			// "Private messages are not used for AI training, but public
+			// posts are": the purposes, not the messages.
+			if h.start < sp.verb || h.target == personalDataTarget || b.t.entries[h.target].Kind != KindPurpose {
+				continue
+			}
+		} else if h.target == personalDataTarget {
 			sn.hasData = true
 			continue
-		}
-		if b.t.entries[h.target].Kind != KindCategory {
+		} else if b.t.entries[h.target].Kind != KindCategory {
 			continue // what was denied of them stays denied
 		}
 		sn.entries = append(sn.entries, h.target)
-		sn.hasData = true
+		sn.hasData = sn.hasData || !r.predicate
 		if stated {
 			b.hits = append(b.hits, hit{h.target, r.at})
 		}

@@ -21,8 +21,10 @@ import (
 // own ("and are used", "and use them", "et les utilisons"); a statement
 // may hold several (see denied). A pronoun or an elided subject after it
 // states the denied data again, for another verb: "Your posts are not
-// sold, but they are used to train our AI models" is AI training on posts
-// (see recalls).
+// sold, but they are used to train our AI models" is AI training on posts.
+// An elided predicate after it repeats the denied one without its
+// negation: "Private messages are not used for AI training, but public
+// posts are" is AI training on public posts (see recalls).
 //
 // Reassurances are mostly written in the passive, where what is denied
 // stands before the verb: "Biometric data is not collected", "Your voice
@@ -434,19 +436,36 @@ func frenchVerb(w string) bool {
 // sold, but they are used to train our AI models", "Your public posts are
 // never sold and are used to train…", "We do not sell your public posts
 // and use them to train…", "We do not sell your data, but we use it for
-// ads": the data denied for one verb are stated for the next. at is the
-// word, span the index of the denial in its statement's spans.
-type recall struct{ at, span int }
+// ads": the data denied for one verb are stated for the next. Or it is
+// the auxiliary of an elided predicate, which stands for the predicate
+// denied without its negation: "Private messages are not used for AI
+// training, but public posts are", "…, mais vos publications publiques le
+// sont" is AI training on public posts. at is the word, span the index of
+// the denial in its statement's spans.
+type recall struct {
+	at, span  int
+	predicate bool // it recalls the predicate's purposes, not the data
+}
 
-// recalls returns the recalls of the denials spans of a statement's
+// recalls returns the recalls of the denials spans of statement s's
 // words, in order; out is reused. A recall that a later denial covers
 // ("…, but they are not used") recalls nothing (the caller checks).
-func recalls(words []string, spans []deniedSpan, out []recall) []recall {
+func recalls(s string, words []string, spans []deniedSpan, out []recall) []recall {
 	out = out[:0]
+	var gaps []byte
 	for n, sp := range spans {
 		k := sp.to
 		if k+1 >= len(words) || !joinsClauses(words, k) {
 			continue
+		}
+		if !clauseJoins[words[k]] && sp.verb < k {
+			if gaps == nil {
+				gaps = wordGaps(s, len(words))
+			}
+			if at := elidedPredicate(words, gaps, k+1); at >= 0 {
+				out = append(out, recall{at: at, span: n, predicate: true})
+				continue
+			}
 		}
 		at, w := -1, words[k+1]
 		switch {
@@ -468,6 +487,43 @@ func recalls(words []string, spans []deniedSpan, out []recall) []recall {
 		}
 	}
 	return out
+}
+
+// elidedPredicate returns where the auxiliary stands that ends the
+// clause from i when that clause is a subject and an auxiliary alone ("but
+// public posts are", "mais vos publications publiques le sont", "while
+// comments are too"), -1 otherwise.
+func elidedPredicate(words []string, gaps []byte, i int) int {
+	// The clause is words[i:e]: a subject, "le", the auxiliary and "too"
+	// at most, so that a hostile statement of denials and contrasts costs
+	// a few words for each.
+	e := i
+	for e < len(words) && e < i+maxNewSubjectWords+3 && (e == i || gaps[e] == 0) && !turningWords[words[e]] {
+		e++
+	}
+	if e < len(words) && gaps[e] == 0 && !turningWords[words[e]] {
+		return -1 // longer than an elided clause
+	}
+	if e > i && (words[e-1] == "too" || words[e-1] == "aussi") {
+		e--
+	}
+	aux := e - 1
+	if aux <= i || !isVerbGroup(words[aux]) || opensDenial(words[aux]) {
+		return -1
+	}
+	subj := aux
+	if frenchObjects[words[subj-1]] { // "le sont", "l'est"
+		subj--
+	}
+	if subj <= i {
+		return -1
+	}
+	for k := i; k < subj; k++ {
+		if w := words[k]; isVerbGroup(w) || isProcessingVerb(w) || opensDenial(w) || opensClause(words[k:k+1]) {
+			return -1 // a verb of its own, or a denial
+		}
+	}
+	return aux
 }
 
 // joinsClauses reports whether words[k], where a denial's scope ends,

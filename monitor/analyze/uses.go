@@ -570,6 +570,13 @@ func (b *sheetBuilder) statedUses(s string, words []string, entries []int) [][2]
 			verb = i
 		}
 	}
+	// An elided predicate's auxiliary stands for its verb: "…, but public
+	// posts are" uses them.
+	for _, r := range b.recalls {
+		if r.predicate && (verb < 0 || r.at < verb) && isUseVerb(words[b.denied[r.span].verb]) && !isDenied(b.denied, r.at, r.at+1) {
+			verb = r.at
+		}
+	}
 	if verb < 0 {
 		return nil
 	}
