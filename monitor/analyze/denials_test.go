@@ -96,3 +96,24 @@ func TestElidedPredicate(t *testing.T) {
 		{"fr", "Vos messages privés ne sont pas utilisés pour entraîner l'IA, alors que vos publications publiques le sont.", SeverityCritical, publicPosts, publicUses},
 	})
 }
+
+// TestDeniedRights: a right that a negative determiner heads ("There is
+// no opt-out", "pas de droit d'opposition") or a negated ability stands
+// before ("You cannot object", "ne pouvez pas vous opposer") is no right
+// offered. Each added "Rights: + Right to object", and bound no use: its
+// negation stopped the statement from binding AI training to the posts.
+func TestDeniedRights(t *testing.T) {
+	const publicPosts = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+	publicUses := []string{"ai_training:posts", "ai_training:public_content"}
+	checkAdded(t, []denialRow{
+		{"en", "There is no opt-out: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "There is no way to object to the use of your public posts to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "You have no right to object: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "You cannot object to the use of your public posts to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "You can't opt out: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "You will no longer be able to opt out: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Il n'y a pas de droit d'opposition : vos publications publiques sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Vous ne pouvez pas vous opposer à l'utilisation de vos publications publiques pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Aucune possibilité de vous opposer : vos publications publiques sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
+	})
+}

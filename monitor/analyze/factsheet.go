@@ -127,6 +127,7 @@ type sheetBuilder struct {
 	denied       []deniedSpan // of the statement being read (negation.go)
 	recalls      []recall     // of its denials
 	deniedHits   []deniedHit  // its matches that a denial took out, when a recall may take them back
+	rightDenials []span       // the words that deny its rights ("no" in "There is no opt-out"), by word index
 	tm, ptm      termMatches  // findTerms's, for read and for what it calls (as f and pf)
 	hits         []hit        // its ids, where they stand (uses.go)
 
@@ -393,8 +394,10 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	b.denied = denied(s, words, b.denied)
 	b.recalls = recalls(s, words, b.denied, b.recalls)
 	b.deniedHits = b.deniedHits[:0]
+	b.rightDenials = b.rightDenials[:0]
 	b.hits = b.hits[:0]
 	minorsDenied := false
+	bound := -1 // timeBound's answer, once asked
 	b.t.findTerms(words, b.lang, &b.tm, func(m match) {
 		b.langHits[m.p.lang]++
 		if k := deniedBy(b.denied, m.start, m.end); k >= 0 && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
@@ -408,6 +411,12 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		if m.p.target == personalDataTarget {
 			sn.hasData = true
 			return
+		}
+		if b.t.entries[m.p.target].Kind == KindRight {
+			if k := rightDenial(words, m.start); k >= 0 && !timeBound(words, &bound) {
+				b.rightDenials = append(b.rightDenials, span{k, m.start})
+				return // "There is no opt-out": no right offered
+			}
 		}
 		sn.entries = append(sn.entries, m.p.target)
 		if len(words) <= maxStatedWords {

@@ -35,6 +35,12 @@ import (
 // biometric data is collected", "None of your messages are used…",
 // "Neither your messages nor your photos are used…", "Aucune donnée de
 // santé n'est collectée".
+//
+// Rights are not denied with what a verb of processing governs ("we will
+// not use your posts if you object" offers the objection), but by a
+// negative determiner or a negated ability of their own: "There is no
+// opt-out", "You cannot object", "Vous ne pouvez pas vous opposer" offer
+// no right (see rightDenial).
 
 // isNegationCue reports whether the folded word w denies the verb after it
 // (folding splits "don't" into "don t", "n'utilisons" into "n utilisons").
@@ -678,6 +684,94 @@ func deniedBy(spans []deniedSpan, from, to int) int {
 func accounted(spans []deniedSpan, i int) bool {
 	k, _ := slices.BinarySearchFunc(spans, i, func(s deniedSpan, i int) int { return cmp.Compare(s.to, i+1) })
 	return k < len(spans) && spans[k].lead <= i
+}
+
+// rightDenial returns where the words begin that deny the right whose
+// match begins at word at (the "ne" of "ne pouvez pas", for statedUses to
+// account for every negation cue in them), -1 when the right is offered.
+// It is denied, not offered, when a negative determiner heads it ("There
+// is no opt-out", "no way to object", "aucune possibilité de vous
+// opposer", "pas de droit d'opposition"), or a negated ability stands
+// before it ("you cannot object to", "you can't opt out", "will not be
+// able to object", "vous ne pouvez pas vous opposer"). "If you do not
+// object" offers it. The denial of a verb of processing leaves rights be
+// ("we will not use your posts if you object"): this is the one way a
+// right is denied.
+func rightDenial(words []string, at int) int {
+	k := at - 1
+	for k >= 0 && k >= at-maxRightBridges && rightBridges[words[k]] {
+		k--
+	}
+	if k < 0 {
+		return -1
+	}
+	denies := false
+	switch w := words[k]; w {
+	case "cannot":
+		denies = true
+	case "not", "t":
+		denies = k > 0 && abilities[words[k-1]]
+	case "pas", "plus":
+		denies = k+1 < at && (words[k+1] == "de" || words[k+1] == "d") || k > 0 && abilities[words[k-1]]
+	default:
+		denies = isNegativeDeterminer(w)
+	}
+	if !denies {
+		return -1
+	}
+	for j := k - 1; j >= 0 && j >= k-3; j-- {
+		if words[j] == "ne" || words[j] == "n" { // "n'y a pas de droit", "ne pouvez pas"
+			return j
+		}
+	}
+	return k
+}
+
+// timeBound reports whether a statement's words bound it in time: a
+// number ("after 26 May 2025", "after 30 days") or "after", "once",
+// "après". A right it denies is denied from then on ("After 26 May 2025,
+// you can no longer object", "You cannot object after 26 May 2025"): the
+// right stands until then, and the date may be its deadline. *known
+// keeps the answer for the statement's other rights: -1 not asked yet, 0
+// or 1.
+func timeBound(words []string, known *int) bool {
+	if *known < 0 {
+		*known = 0
+		if slices.ContainsFunc(words, boundsTime) {
+			*known = 1
+		}
+	}
+	return *known == 1
+}
+
+// boundsTime reports whether the folded word w bounds its statement in
+// time (see timeBound).
+func boundsTime(w string) bool {
+	switch w {
+	case "after", "once", "beyond", "apres", "passe", "dela":
+		return true
+	}
+	return isDigit(w[0])
+}
+
+// maxRightBridges is how many of rightBridges may stand between a denied
+// right and what denies it ("no longer be able to opt out").
+const maxRightBridges = 4
+
+// rightBridges stand between a right and the negation that denies it.
+var rightBridges = map[string]bool{
+	"way": true, "ways": true, "option": true, "options": true, "possibility": true, "choice": true, "means": true,
+	"ability": true, "right": true, "rights": true, "longer": true, "be": true, "able": true, "to": true, "of": true,
+	"a": true, "an": true, "the": true, "any": true,
+	"possibilite": true, "possibilites": true, "moyen": true, "moyens": true, "choix": true, "droit": true, "droits": true,
+	"de": true, "d": true,
+}
+
+// abilities, negated, deny the right that follows: "can't opt out", "won't
+// be able to object", "ne pouvez pas vous opposer".
+var abilities = map[string]bool{
+	"can": true, "may": true, "will": true, "could": true, "would": true, "won": true, "couldn": true, "wouldn": true,
+	"pouvez": true, "pourrez": true, "pourriez": true, "pouvons": true, "peut": true, "peuvent": true, "pourra": true, "pourront": true,
 }
 
 // clauseJoins followed by one of ourselves start a new clause of the

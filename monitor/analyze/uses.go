@@ -560,7 +560,8 @@ func (b *sheetBuilder) statedUses(s string, words []string, entries []int) [][2]
 	}
 	verb := -1
 	for i, w := range words {
-		if isNegationCue(w) && (w != "t" || i > 0 && strings.HasSuffix(words[i-1], "n")) && !accounted(b.denied, i) {
+		if isNegationCue(w) && (w != "t" || i > 0 && strings.HasSuffix(words[i-1], "n")) && !accounted(b.denied, i) &&
+			!slices.ContainsFunc(b.rightDenials, func(d span) bool { return d.start <= i && i < d.end }) {
 			return nil
 		}
 		if isExclusion(words, i) {
