@@ -226,7 +226,7 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		// A heading cell of a table row keeps the row's separators.
 		title := strings.Trim(line[level:], " |")
 		if b.sheet.NotAnalysed {
-			b.sheet.sentences = append(b.sheet.sentences, b.pf.key(title))
+			b.keepSentence(title)
 		}
 		b.heading(title, level)
 		b.headingDates(text, title, level)
@@ -383,7 +383,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	if b.sheet.NotAnalysed {
 		// Its ids would be the English or French patterns' reading of
 		// another language: noise ("post" in Italian), not facts.
-		b.sheet.sentences = append(b.sheet.sentences, b.pf.key(s))
+		b.keepSentence(s)
 		if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
 			b.stmtStart = start
 			b.findDates(s, "", nil, b.t.anywhereRole(b.f.fold(s), b.lang), false)
