@@ -78,9 +78,11 @@ type FactSheet struct {
 	// "post"s; either way every change was "Wording only.".
 	NotAnalysed bool `json:"not_analysed,omitempty"`
 	// sentences are the keys (folder.key) of every sentence and heading of
-	// a text not analysed, for Compare to count what changed. Not stored,
-	// as Unbound.
-	sentences []string
+	// a text not analysed, for Compare to count what changed; aiSentences
+	// those that name AI, by key, with their text (see mentionsAI). Not
+	// stored, as Unbound.
+	sentences   []string
+	aiSentences map[string]string
 }
 
 // Topic is one id a policy mentions.
@@ -170,14 +172,20 @@ type Analysis struct {
 	UsesAdded   []UseChange `json:"uses_added,omitempty"`
 	UsesRemoved []UseChange `json:"uses_removed,omitempty"`
 	// NotAnalysed is the language of a text the taxonomy has no patterns
-	// for ("de"), whose change is told only by its dates and by how many
-	// sentences came and went (SentencesAdded, SentencesRemoved); absent
-	// from the JSON otherwise.
+	// for ("de"), whose change is told only by its dates, by how many
+	// sentences came and went (SentencesAdded, SentencesRemoved) and by
+	// those added that name AI (AIMentions); absent from the JSON
+	// otherwise.
 	NotAnalysed      string   `json:"not_analysed,omitempty"`
 	SentencesAdded   int      `json:"sentences_added,omitempty"`
 	SentencesRemoved int      `json:"sentences_removed,omitempty"`
 	Severity         Severity `json:"severity"`
 	Summary          string   `json:"summary"`
+	// AIMentions are the sentences added to a text not analysed that name
+	// AI ("Usamos suas publicações públicas para treinar nossos modelos de
+	// IA."), in document order: they make the change critical, since what
+	// they say of AI is not read. Absent from the JSON when none.
+	AIMentions []string `json:"ai_mentions,omitempty"`
 }
 
 // FormMove is an objection form whose link text is kept but whose target

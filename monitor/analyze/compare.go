@@ -54,6 +54,11 @@ func Compare(before, after *FactSheet) *Analysis {
 			a.NotAnalysed = before.Language
 		}
 		a.SentencesAdded, a.SentencesRemoved = sentenceDiff(before.sentences, after.sentences)
+		if before.NotAnalysed {
+			// Not when the text before was analysed: every sentence is
+			// new then, and not what the change added.
+			a.AIMentions = aiSentencesAdded(before, after)
+		}
 	}
 	a.Severity = severity(a, formsGone, effectiveKept(a, after))
 	a.Summary = summary(a, formsGone, newPurposes(a, before), labels)
@@ -481,7 +486,11 @@ func shortHref(href string) string {
 // training clause added in German; a reader of the digest or the web view
 // reads the diff. Not critical, an immediate alert to every subscriber for
 // each reworded sentence of a language nobody reads here; its dates still
-// rate as any.
+// rate as any. But a sentence added that names AI (AIMentions: "KI",
+// "IA", "intelligenza artificiale") is critical: Meta's step into AI
+// training, on its Portuguese page, would otherwise have reached nobody
+// at the default threshold, and the words that name AI are few and
+// plain in every language.
 //
 // A form that moved is notable, not critical: the right and a link to
 // exercise it are still there in the same words, and whether the new page
@@ -500,7 +509,7 @@ func shortHref(href string) string {
 // notable.
 func severity(a *Analysis, formsGone []Link, effectiveKept bool) Severity {
 	critical := len(a.ScopeAdded) > 0 || len(a.PurposesAdded) > 0 || slices.ContainsFunc(a.UsesAdded, criticalUse) ||
-		slices.Contains(a.RightsRemoved, "object") || len(formsGone) > 0
+		slices.Contains(a.RightsRemoved, "object") || len(formsGone) > 0 || len(a.AIMentions) > 0
 	notable := len(a.ScopeRemoved) > 0 || len(a.PurposesRemoved) > 0 || len(a.UsesAdded) > 0 || len(a.UsesRemoved) > 0 ||
 		len(a.RightsAdded) > 0 || len(a.RightsRemoved) > 0 || len(a.FormsMoved) > 0 ||
 		a.NotAnalysed != "" && a.SentencesAdded+a.SentencesRemoved > 0
@@ -563,7 +572,22 @@ func summary(a *Analysis, formsGone []Link, newPurposes []string, labels map[str
 		if a.SentencesAdded+a.SentencesRemoved == 0 {
 			what = "no sentence changed but for case, accents, punctuation or spacing"
 		}
-		parts = append(parts, fmt.Sprintf("Not analysed: no patterns for %s; %s.", languageName(a.NotAnalysed), what))
+		switch n := len(a.AIMentions); {
+		case n > 0:
+			// First, and quoted: the summary is an email's subject, and
+			// what the sentence says of AI is for the reader to tell.
+			which := "an added sentence mentions AI"
+			if n > 1 {
+				which = fmt.Sprintf("%d added sentences mention AI, the first", n)
+			}
+			name := languageNames[a.NotAnalysed]
+			if name == "" {
+				name = a.NotAnalysed
+			}
+			parts = append(parts, fmt.Sprintf("Not analysed (%s): %s: %q; %s.", name, which, truncate(a.AIMentions[0], maxSummaryQuote), what))
+		default:
+			parts = append(parts, fmt.Sprintf("Not analysed: no patterns for %s; %s.", languageName(a.NotAnalysed), what))
+		}
 	}
 	label := func(id string) string {
 		if l := labels[id]; l != "" {
@@ -654,6 +678,9 @@ func summary(a *Analysis, formsGone []Link, newPurposes []string, labels map[str
 	}
 	return strings.Join(parts, " ")
 }
+
+// maxSummaryQuote is the longest quote a summary holds, in bytes.
+const maxSummaryQuote = 120
 
 // dateName names the role of a date change, with what its statement is
 // about when another change of the role stands beside it: "Deadline (AI

@@ -621,7 +621,9 @@ func TestCompareObjectionFormMoved(t *testing.T) {
 // patterns for (review finding 6) is not read for ids, and a change says
 // so, with how many sentences came and went, rated notable; it was
 // "Wording only." (German, Spanish, Dutch), or a critical "Collected: +
-// Posts" read by the English patterns (Italian "post").
+// Posts" read by the English patterns (Italian "post"). A sentence added
+// that names AI, as the first four do, makes it critical (see
+// TestNotAnalysedAIMentions).
 func TestCompareNotAnalysed(t *testing.T) {
 	const de = "# Datenschutzrichtlinie\nGültig ab 2025-04-07.\nWir verwenden deine Informationen für Werbung.\n"
 	tests := []struct {
@@ -630,13 +632,13 @@ func TestCompareNotAnalysed(t *testing.T) {
 		summary             string
 	}{
 		{"de-DE", de, de + "Wir verwenden deine öffentlichen Beiträge und Kommentare, um unsere KI-Modelle zu trainieren.\n",
-			SeverityNotable, "Not analysed: no patterns for German (de); 1 sentence added, 0 removed, see the diff."},
+			SeverityCritical, "Not analysed (German): an added sentence mentions AI: \"Wir verwenden deine öffentlichen Beiträge und Kommentare, um unsere KI-Modelle zu trainieren.\"; 1 sentence added, 0 removed, see the diff."},
 		{"es", "# Política\n", "# Política\nUsamos tus publicaciones públicas para entrenar nuestros modelos de IA.\n",
-			SeverityNotable, "Not analysed: no patterns for Spanish (es); 1 sentence added, 0 removed, see the diff."},
+			SeverityCritical, "Not analysed (Spanish): an added sentence mentions AI: \"Usamos tus publicaciones públicas para entrenar nuestros modelos de IA.\"; 1 sentence added, 0 removed, see the diff."},
 		{"it", "# Informativa\n", "# Informativa\nUtilizziamo i tuoi post pubblici per addestrare i nostri modelli di IA.\n",
-			SeverityNotable, "Not analysed: no patterns for Italian (it); 1 sentence added, 0 removed, see the diff."},
+			SeverityCritical, "Not analysed (Italian): an added sentence mentions AI: \"Utilizziamo i tuoi post pubblici per addestrare i nostri modelli di IA.\"; 1 sentence added, 0 removed, see the diff."},
 		{"nl", "# Beleid\nWe gebruiken je informatie.\n", "# Beleid\nWe gebruiken je openbare berichten om onze AI-modellen te trainen.\n",
-			SeverityNotable, "Not analysed: no patterns for Dutch (nl); 1 sentence added, 1 removed, see the diff."},
+			SeverityCritical, "Not analysed (Dutch): an added sentence mentions AI: \"We gebruiken je openbare berichten om onze AI-modellen te trainen.\"; 1 sentence added, 1 removed, see the diff."},
 		{"de", de, strings.Replace(de, "für Werbung.", "für  WERBUNG", 1),
 			SeverityInfo, "Not analysed: no patterns for German (de); no sentence changed but for case, accents, punctuation or spacing."},
 		// Its dates are still read.

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"maps"
 	"net/url"
 	"regexp"
@@ -137,6 +138,9 @@ type sheetBuilder struct {
 	spans        []span
 	block        []sentence
 	denied       []deniedSpan // of the statement being read (negation.go)
+	recalls      []recall     // of its denials
+	deniedHits   []deniedHit  // its matches that a denial took out, when a recall may take them back
+	rightDenials []span       // the words that deny its rights ("no" in "There is no opt-out"), by word index
 	tm, ptm      termMatches  // findTerms's, for read and for what it calls (as f and pf)
 	hits         []hit        // its ids, where they stand (uses.go)
 
@@ -258,7 +262,7 @@ func (b *sheetBuilder) line(text string, start, end int) {
 		// A heading cell of a table row keeps the row's separators.
 		title := strings.Trim(line[level:], " |")
 		if b.sheet.NotAnalysed {
-			b.sheet.sentences = append(b.sheet.sentences, b.pf.key(title))
+			b.keepSentence(title)
 		}
 		b.heading(title, level)
 		b.headingDates(text, title, level)
@@ -434,7 +438,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	if b.sheet.NotAnalysed {
 		// Its ids would be the English or French patterns' reading of
 		// another language: noise ("post" in Italian), not facts.
-		b.sheet.sentences = append(b.sheet.sentences, b.pf.key(s))
+		b.keepSentence(s)
 		if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
 			b.stmtStart = start
 			b.findDates(s, "", nil, b.t.anywhereRole(b.f.fold(s), b.lang), false)
@@ -443,18 +447,31 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	}
 	words := b.f.fold(s)
 	b.denied = denied(s, words, b.denied)
+	b.recalls = recalls(s, words, b.denied, b.recalls)
+	b.deniedHits = b.deniedHits[:0]
+	b.rightDenials = b.rightDenials[:0]
 	b.hits = b.hits[:0]
 	minorsDenied := false
+	bound := -1 // timeBound's answer, once asked
 	b.t.findTerms(words, b.lang, &b.tm, func(m match) {
 		b.langHits[m.p.lang]++
-		if isDenied(b.denied, m.start, m.end) && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
+		if k := deniedBy(b.denied, m.start, m.end); k >= 0 && (m.p.target == personalDataTarget || b.t.entries[m.p.target].Kind != KindRight) {
 			// "we do not use … to train our AI": not a fact (negation.go).
 			minorsDenied = minorsDenied || b.minors >= 0 && m.p.target == b.minors
+			if len(b.recalls) > 0 {
+				b.deniedHits = append(b.deniedHits, deniedHit{target: m.p.target, start: m.start, span: k})
+			}
 			return
 		}
 		if m.p.target == personalDataTarget {
 			sn.hasData = true
 			return
+		}
+		if b.t.entries[m.p.target].Kind == KindRight {
+			if k := rightDenial(words, m.start); k >= 0 && !timeBound(words, &bound) {
+				b.rightDenials = append(b.rightDenials, span{k, m.start})
+				return // "There is no opt-out": no right offered
+			}
 		}
 		sn.entries = append(sn.entries, m.p.target)
 		if len(words) <= maxStatedWords {
@@ -464,6 +481,9 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 			sn.hasData = true
 		}
 	})
+	for _, r := range b.recalls {
+		b.takeBack(&sn, r, len(words) <= maxStatedWords)
+	}
 	if minorsDenied && len(b.ageTexts) < maxAgeTexts {
 		// "Les mineurs (moins de 18 ans) sont exclus de cette collecte"
 		// collects nothing of minors, but still sets the age they are
@@ -519,6 +539,46 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		}
 	}
 	return sn
+}
+
+// deniedHit is a match of a statement that a denial took out: its target,
+// first word, and the index of the denial (deniedBy), in order.
+type deniedHit struct{ target, start, span int }
+
+// takeBack adds to sn the data of the denial that r recalls, or the
+// purposes of its predicate, named where r stands (for statedUses: "but
+// they are used to train…" binds them as if named there). A recall inside
+// a denial of its own ("but they are not used") takes back nothing.
+func (b *sheetBuilder) takeBack(sn *sentence, r recall, stated bool) {
+	if isDenied(b.denied, r.at, r.at+1) {
+		return
+	}
+	sp := b.denied[r.span]
+	// A hostile statement holds a denial and a recall every few words: a
+	// search for the denial's own, not a walk over all.
+	i, _ := slices.BinarySearchFunc(b.deniedHits, r.span, func(h deniedHit, span int) int { return cmp.Compare(h.span, span) })
+	for _, h := range b.deniedHits[i:] {
+		if h.span != r.span {
+			break
+		}
+		if r.predicate {
+			// "Private messages are not used for AI training, but public
+			// posts are": the purposes, not the messages.
+			if h.start < sp.verb || h.target == personalDataTarget || b.t.entries[h.target].Kind != KindPurpose {
+				continue
+			}
+		} else if h.target == personalDataTarget {
+			sn.hasData = true
+			continue
+		} else if b.t.entries[h.target].Kind != KindCategory {
+			continue // what was denied of them stays denied
+		}
+		sn.entries = append(sn.entries, h.target)
+		sn.hasData = sn.hasData || !r.predicate
+		if stated {
+			b.hits = append(b.hits, hit{h.target, r.at})
+		}
+	}
 }
 
 // findDates finds the dates of statement s and gives each its role. prev

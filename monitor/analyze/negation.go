@@ -16,9 +16,15 @@ import (
 // "without using", "sans les partager"): a negation elsewhere ("if you do
 // not object, we will use…", "unless you tell us not to, we use…") leaves
 // the statement a fact. Its scope runs from that verb to the end of the
-// statement, a word that turns it round ("but", "however", "mais") or a
-// new clause of ours ("and we"); a statement may hold several (see
-// denied).
+// statement, a word that turns it round ("but", "however", "mais"), a
+// new clause of ours ("and we") or an "and" that opens a clause of its
+// own ("and are used", "and use them", "et les utilisons"); a statement
+// may hold several (see denied). A pronoun or an elided subject after it
+// states the denied data again, for another verb: "Your posts are not
+// sold, but they are used to train our AI models" is AI training on posts.
+// An elided predicate after it repeats the denied one without its
+// negation: "Private messages are not used for AI training, but public
+// posts are" is AI training on public posts (see recalls).
 //
 // Reassurances are mostly written in the passive, where what is denied
 // stands before the verb: "Biometric data is not collected", "Your voice
@@ -29,6 +35,12 @@ import (
 // biometric data is collected", "None of your messages are used…",
 // "Neither your messages nor your photos are used…", "Aucune donnée de
 // santé n'est collectée".
+//
+// Rights are not denied with what a verb of processing governs ("we will
+// not use your posts if you object" offers the objection), but by a
+// negative determiner or a negated ability of their own: "There is no
+// opt-out", "You cannot object", "Vous ne pouvez pas vous opposer" offer
+// no right (see rightDenial).
 
 // isNegationCue reports whether the folded word w denies the verb after it
 // (folding splits "don't" into "don t", "n'utilisons" into "n utilisons").
@@ -161,17 +173,22 @@ func isNegativeDeterminer(w string) bool {
 const maxSubjectWords = 40
 
 // deniedSpan is the words [from, to) of a statement that a negation
-// denies.
-type deniedSpan struct{ from, to int }
+// denies. lead is where the words that deny begin, from or before it
+// ("do not" in "we do not sell X", "but not"): the negation cues in
+// [lead, to) are accounted for, and a cue outside every span leaves a
+// statement's uses unread (see accounted). verb is where its predicate
+// begins: after from when a passive's subject is denied with it ("Your
+// posts are not sold"), at from otherwise.
+type deniedSpan struct{ lead, from, verb, to int }
 
 // denied returns the spans of the statement's words that a negation
 // denies, in order: each from the verb a negation governs (from the
 // subject, for a passive: see subjectStart) to the end of the statement, a
-// turning word, or a new clause of ours ("and we", "et nous"), so that "we
-// do not sell X, but we do not use Y" denies both and "we will not ask
-// again, and we use Y" denies neither Y nor its use. s is the statement
-// words were folded from, for the punctuation between them. spans is
-// reused.
+// turning word, or a new clause ("and we", "et nous", "and are used": see
+// scopeEnd), so that "we do not sell X, but we do not use Y" denies both
+// and "we will not ask again, and we use Y" denies neither Y nor its use.
+// s is the statement words were folded from, for the punctuation between
+// them. spans is reused.
 func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 	spans = spans[:0]
 	var gaps []byte // punctuation between words, read when a denial asks
@@ -189,7 +206,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		if (w == "no" || w == "none" || w == "aucun" || w == "aucune") && i > floor && isProcessingVerb(words[i-1]) &&
 			(i+1 == len(words) || !notDenying[words[i+1]]) {
 			end := scope(i)
-			spans = append(spans, deniedSpan{i - 1, end})
+			spans = append(spans, deniedSpan{lead: i - 1, from: i - 1, verb: i - 1, to: end})
 			floor, i = end, end-1
 			continue
 		}
@@ -206,7 +223,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 				end++
 			}
 			if end > i+1 { // else "but not use them…": the verb's denial, below
-				spans = append(spans, deniedSpan{i + 1, end})
+				spans = append(spans, deniedSpan{lead: i, from: i + 1, verb: i + 1, to: end})
 				floor, i = end, end-1
 				continue
 			}
@@ -272,7 +289,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 				// negated part of the subject alone is denied.
 				for k := subj; k < g; k++ {
 					if negativeDeterminerAt(words, k) {
-						spans = append(spans, deniedSpan{k, g})
+						spans = append(spans, deniedSpan{lead: k, from: k, verb: g, to: g})
 						floor = g // spans stay in order and apart (isDenied)
 						break
 					}
@@ -284,7 +301,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 			continue
 		}
 		end := scope(j)
-		spans = append(spans, deniedSpan{from, end})
+		spans = append(spans, deniedSpan{lead: min(g, from), from: from, verb: j, to: end})
 		floor, i = end, end-1 // a negation after the scope opens its own
 	}
 	return spans
@@ -303,15 +320,224 @@ func negativeDeterminerAt(words []string, k int) bool {
 }
 
 // scopeEnd returns where the denial of the verb at j ends: at a turning
-// word, a new clause of ours, or the statement's end.
+// word, a new clause of ours, an "and" that opens a clause of its own
+// (see opensClauseAt), or the statement's end.
 func scopeEnd(words []string, gaps []byte, j int) int {
 	for k := j + 1; k < len(words); k++ {
 		if turningWords[words[k]] || (clauseJoins[words[k]] && k+1 < len(words) && ourselves[words[k+1]]) ||
-			gaps[k] == ';' || contrastJoins[words[k]] || words[k] == "que" && (words[k-1] == "alors" || words[k-1] == "tandis") {
+			gaps[k] == ';' || contrastJoins[words[k]] || words[k] == "que" && (words[k-1] == "alors" || words[k-1] == "tandis") ||
+			(words[k] == "and" || words[k] == "et") && opensClauseAt(words, gaps, k+1) {
 			return k
 		}
 	}
 	return len(words)
+}
+
+// maxNewSubjectWords bounds the subject of a clause that an "and" opens
+// ("and your public posts are used").
+const maxNewSubjectWords = 6
+
+// opensClauseAt reports whether the words from i, after an "and" or "et"
+// inside a denial, are a clause of their own that affirms: a verb group
+// whose subject is the denial's ("Your public posts are never sold and
+// are used to train our AI models"), a pronoun and its verb group ("and
+// they are used"), a verb whose object is a pronoun ("and use them", "et
+// les utilisons"), or a subject of its own and its verb group ("and public
+// posts are used"). A verb that shares the denial's object stays denied
+// ("We do not collect and use biometric data", "do not collect your
+// location and track your device"), as does a clause that denies too
+// ("and are not shared": it opens its own span).
+func opensClauseAt(words []string, gaps []byte, i int) bool {
+	if i >= len(words) {
+		return false
+	}
+	w := words[i]
+	switch {
+	case isVerbGroup(w):
+		return affirmedVerb(words, i) >= 0
+	case thirdPersons[w]:
+		return affirmedVerb(words, i+1) >= 0
+	case objectPronoun(words, i) >= 0:
+		return true
+	}
+	for k := i; k < len(words) && k < i+maxNewSubjectWords; k++ {
+		v := words[k]
+		if isVerbGroup(v) {
+			return k > i && affirmedVerb(words, k) >= 0
+		}
+		if k > i && gaps[k] != 0 || segmentJoins[v] || isProcessingVerb(v) || opensDenial(v) || opensClause(words[k:k+1]) {
+			return false // "and photos that are…", "and messages you have shared"
+		}
+	}
+	return false
+}
+
+// affirmedVerb returns where the verb of processing stands that the verb
+// group at i leads to ("are used", "may also be shared", "sont aussi
+// utilisées"), or -1 when none does or the group denies it.
+func affirmedVerb(words []string, i int) int {
+	for k := i; k < len(words) && k < i+5; k++ {
+		w := words[k]
+		switch {
+		case opensDenial(w):
+			return -1
+		case isVerbGroup(w), groupAdverbs[w]:
+		case isProcessingVerb(w):
+			return k
+		default:
+			return -1
+		}
+	}
+	return -1
+}
+
+// groupAdverbs may stand in an affirmed verb group: "are also used",
+// "will only be used", "sont également utilisées".
+var groupAdverbs = map[string]bool{"also": true, "only": true, "then": true, "still": true, "further": true,
+	"aussi": true, "egalement": true, "ensuite": true, "seulement": true, "uniquement": true}
+
+// thirdPersons are the subject pronouns that may stand for data denied
+// before them.
+var thirdPersons = map[string]bool{"they": true, "it": true, "ils": true, "elles": true, "il": true, "elle": true}
+
+// objectPronoun returns where a pronoun stands that a verb of processing
+// at the start of the clause from i takes as its object, after our name
+// or none: "use them", "we use it", "will share them", "les utilisons",
+// "nous l'utilisons", "on les utilise"; -1 if none.
+func objectPronoun(words []string, i int) int {
+	if i < len(words) && (ourselves[words[i]] || words[i] == "on") {
+		i++
+	}
+	k := i
+	for k < len(words) && k < i+3 && isVerbGroup(words[k]) && !opensDenial(words[k]) {
+		k++
+	}
+	if k+1 < len(words) && isProcessingVerb(words[k]) && (words[k+1] == "them" || words[k+1] == "it") {
+		return k + 1
+	}
+	if i+1 < len(words) && frenchObjects[words[i]] && frenchVerb(words[i+1]) {
+		return i
+	}
+	return -1
+}
+
+// frenchObjects are the French object pronouns, which stand before their
+// verb; they are articles too, which the verb after them tells apart.
+var frenchObjects = map[string]bool{"les": true, "la": true, "le": true, "l": true}
+
+// frenchVerb reports whether w is a conjugated French verb of processing,
+// or an auxiliary: "utilisons", "conservent", "avons"; not "utilisateurs"
+// nor "traitement".
+func frenchVerb(w string) bool {
+	switch w {
+	case "avons", "ont", "a":
+		return true
+	}
+	return isUseVerb(w) || isProcessingVerb(w) &&
+		(strings.HasSuffix(w, "ons") || strings.HasSuffix(w, "ent") && !strings.HasSuffix(w, "ment"))
+}
+
+// recall is a word after a denial that stands for what it denied: a
+// pronoun, or the verb group of an elided subject. "Your posts are not
+// sold, but they are used to train our AI models", "Your public posts are
+// never sold and are used to train…", "We do not sell your public posts
+// and use them to train…", "We do not sell your data, but we use it for
+// ads": the data denied for one verb are stated for the next. Or it is
+// the auxiliary of an elided predicate, which stands for the predicate
+// denied without its negation: "Private messages are not used for AI
+// training, but public posts are", "…, mais vos publications publiques le
+// sont" is AI training on public posts. at is the word, span the index of
+// the denial in its statement's spans.
+type recall struct {
+	at, span  int
+	predicate bool // it recalls the predicate's purposes, not the data
+}
+
+// recalls returns the recalls of the denials spans of statement s's
+// words, in order; out is reused. A recall that a later denial covers
+// ("…, but they are not used") recalls nothing (the caller checks).
+func recalls(s string, words []string, spans []deniedSpan, out []recall) []recall {
+	out = out[:0]
+	var gaps []byte
+	for n, sp := range spans {
+		k := sp.to
+		if k+1 >= len(words) || !joinsClauses(words, k) {
+			continue
+		}
+		if !clauseJoins[words[k]] && sp.verb < k {
+			if gaps == nil {
+				gaps = wordGaps(s, len(words))
+			}
+			if at := elidedPredicate(words, gaps, k+1); at >= 0 {
+				out = append(out, recall{at: at, span: n, predicate: true})
+				continue
+			}
+		}
+		at, w := -1, words[k+1]
+		switch {
+		case isVerbGroup(w):
+			// The elided subject is the passive's, when it was denied: in
+			// "we do not sell your posts and will use…" it is ours.
+			if sp.from < sp.verb && affirmedVerb(words, k+1) >= 0 {
+				at = k + 1
+			}
+		case thirdPersons[w]:
+			if affirmedVerb(words, k+2) >= 0 {
+				at = k + 1
+			}
+		default:
+			at = objectPronoun(words, k+1)
+		}
+		if at >= 0 {
+			out = append(out, recall{at: at, span: n})
+		}
+	}
+	return out
+}
+
+// elidedPredicate returns where the auxiliary stands that ends the
+// clause from i when that clause is a subject and an auxiliary alone ("but
+// public posts are", "mais vos publications publiques le sont", "while
+// comments are too"), -1 otherwise.
+func elidedPredicate(words []string, gaps []byte, i int) int {
+	// The clause is words[i:e]: a subject, "le", the auxiliary and "too"
+	// at most, so that a hostile statement of denials and contrasts costs
+	// a few words for each.
+	e := i
+	for e < len(words) && e < i+maxNewSubjectWords+3 && (e == i || gaps[e] == 0) && !turningWords[words[e]] {
+		e++
+	}
+	if e < len(words) && gaps[e] == 0 && !turningWords[words[e]] {
+		return -1 // longer than an elided clause
+	}
+	if e > i && (words[e-1] == "too" || words[e-1] == "aussi") {
+		e--
+	}
+	aux := e - 1
+	if aux <= i || !isVerbGroup(words[aux]) || opensDenial(words[aux]) {
+		return -1
+	}
+	subj := aux
+	if frenchObjects[words[subj-1]] { // "le sont", "l'est"
+		subj--
+	}
+	if subj <= i {
+		return -1
+	}
+	for k := i; k < subj; k++ {
+		if w := words[k]; isVerbGroup(w) || isProcessingVerb(w) || opensDenial(w) || opensClause(words[k:k+1]) {
+			return -1 // a verb of its own, or a denial
+		}
+	}
+	return aux
+}
+
+// joinsClauses reports whether words[k], where a denial's scope ends,
+// joins it to a clause after it: a turning word, "and", "so", "while",
+// "alors que"…
+func joinsClauses(words []string, k int) bool {
+	w := words[k]
+	return turningWords[w] || clauseJoins[w] || contrastJoins[w] || w == "que" && k > 0 && (words[k-1] == "alors" || words[k-1] == "tandis")
 }
 
 // contrastJoins open a clause that stands against the one before ("Private
@@ -435,8 +661,117 @@ func wordGaps(s string, n int) []byte {
 // are in order and apart, and a hostile statement holds one per few
 // words: a binary search, not a walk, for each match.
 func isDenied(spans []deniedSpan, from, to int) bool {
+	return deniedBy(spans, from, to) >= 0
+}
+
+// deniedBy returns the index of the span that denies the words [from,
+// to), the first if several do, or -1 (see isDenied). For matches in
+// order of their first word, the indexes are in order too.
+func deniedBy(spans []deniedSpan, from, to int) int {
 	k, _ := slices.BinarySearchFunc(spans, from, func(s deniedSpan, from int) int { return cmp.Compare(s.to, from+1) })
-	return k < len(spans) && spans[k].from < to && from < spans[k].to
+	if k < len(spans) && spans[k].from < to && from < spans[k].to {
+		return k
+	}
+	return -1
+}
+
+// accounted reports whether the negation cue at word i opened one of
+// spans, or stands in it: what it denies is known, and the rest of its
+// statement a fact ("We do not sell your data, but your public posts are
+// used to train AI" uses posts). A cue outside every span ("if you do not
+// object", "no matter", "no longer than") denies something the analysis
+// does not know.
+func accounted(spans []deniedSpan, i int) bool {
+	k, _ := slices.BinarySearchFunc(spans, i, func(s deniedSpan, i int) int { return cmp.Compare(s.to, i+1) })
+	return k < len(spans) && spans[k].lead <= i
+}
+
+// rightDenial returns where the words begin that deny the right whose
+// match begins at word at (the "ne" of "ne pouvez pas", for statedUses to
+// account for every negation cue in them), -1 when the right is offered.
+// It is denied, not offered, when a negative determiner heads it ("There
+// is no opt-out", "no way to object", "aucune possibilité de vous
+// opposer", "pas de droit d'opposition"), or a negated ability stands
+// before it ("you cannot object to", "you can't opt out", "will not be
+// able to object", "vous ne pouvez pas vous opposer"). "If you do not
+// object" offers it. The denial of a verb of processing leaves rights be
+// ("we will not use your posts if you object"): this is the one way a
+// right is denied.
+func rightDenial(words []string, at int) int {
+	k := at - 1
+	for k >= 0 && k >= at-maxRightBridges && rightBridges[words[k]] {
+		k--
+	}
+	if k < 0 {
+		return -1
+	}
+	denies := false
+	switch w := words[k]; w {
+	case "cannot":
+		denies = true
+	case "not", "t":
+		denies = k > 0 && abilities[words[k-1]]
+	case "pas", "plus":
+		denies = k+1 < at && (words[k+1] == "de" || words[k+1] == "d") || k > 0 && abilities[words[k-1]]
+	default:
+		denies = isNegativeDeterminer(w)
+	}
+	if !denies {
+		return -1
+	}
+	for j := k - 1; j >= 0 && j >= k-3; j-- {
+		if words[j] == "ne" || words[j] == "n" { // "n'y a pas de droit", "ne pouvez pas"
+			return j
+		}
+	}
+	return k
+}
+
+// timeBound reports whether a statement's words bound it in time: a
+// number ("after 26 May 2025", "after 30 days") or "after", "once",
+// "après". A right it denies is denied from then on ("After 26 May 2025,
+// you can no longer object", "You cannot object after 26 May 2025"): the
+// right stands until then, and the date may be its deadline. *known
+// keeps the answer for the statement's other rights: -1 not asked yet, 0
+// or 1.
+func timeBound(words []string, known *int) bool {
+	if *known < 0 {
+		*known = 0
+		if slices.ContainsFunc(words, boundsTime) {
+			*known = 1
+		}
+	}
+	return *known == 1
+}
+
+// boundsTime reports whether the folded word w bounds its statement in
+// time (see timeBound).
+func boundsTime(w string) bool {
+	switch w {
+	case "after", "once", "beyond", "apres", "passe", "dela":
+		return true
+	}
+	return isDigit(w[0])
+}
+
+// maxRightBridges is how many of rightBridges may stand between a denied
+// right and what denies it ("no longer be able to opt out").
+const maxRightBridges = 4
+
+// rightBridges stand between a right and the negation that denies it.
+var rightBridges = map[string]bool{
+	"way": true, "ways": true, "option": true, "options": true, "possibility": true, "choice": true, "means": true,
+	"ability": true, "right": true, "rights": true, "longer": true, "be": true, "able": true, "to": true, "of": true,
+	"a": true, "an": true, "the": true, "any": true,
+	"possibilite": true, "possibilites": true, "moyen": true, "moyens": true, "choix": true, "droit": true, "droits": true,
+	"de": true, "d": true,
+}
+
+// abilities, negated, deny the right that follows: "can't opt out", "won't
+// be able to object", "ne pouvez pas vous opposer".
+var abilities = map[string]bool{
+	"can": true, "may": true, "will": true, "could": true, "would": true, "won": true, "couldn": true, "wouldn": true,
+	"pouvez": true, "pourrez": true, "pourriez": true, "pouvons": true, "peut": true, "peuvent": true, "pourra": true, "pourront": true,
 }
 
 // clauseJoins followed by one of ourselves start a new clause of the

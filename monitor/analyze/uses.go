@@ -22,10 +22,14 @@ import (
 //     Products"), the purpose after it and the category before the
 //     purpose ("We use your public posts to train our AI models", "Your
 //     photos may be used to improve our AI"), or after the verb when the
-//     verb is the purpose's own ("train our AI on your posts"); no
-//     negation or exclusion anywhere in it ("… but not to show you ads"),
-//     and at most maxStatedWords words (longer ones are list items glued
-//     together);
+//     verb is the purpose's own ("train our AI on your posts"); what a
+//     denial denies left out, and no other negation in it (a negation the
+//     analysis cannot scope, as in "if you do not object", may deny what
+//     it binds) nor any exclusion ("other than ads"); and at most
+//     maxStatedWords words (longer ones are list items glued together).
+//     "We do not sell your data, but your public posts are used to train
+//     AI" and "We use your public posts, but not your private messages,
+//     to train AI" bind AI training to public posts only;
 //   - in a table row: the purposes that the title of its first cell names
 //     (up to a colon or full stop, at most maxRowTitleWords words) bind the
 //     categories of its last cell, the data column of Meta's legal-basis
@@ -556,14 +560,22 @@ func (b *sheetBuilder) statedUses(s string, words []string, entries []int) [][2]
 	}
 	verb := -1
 	for i, w := range words {
-		if isNegationCue(w) && (w != "t" || i > 0 && strings.HasSuffix(words[i-1], "n")) {
+		if isNegationCue(w) && (w != "t" || i > 0 && strings.HasSuffix(words[i-1], "n")) && !accounted(b.denied, i) &&
+			!slices.ContainsFunc(b.rightDenials, func(d span) bool { return d.start <= i && i < d.end }) {
 			return nil
 		}
 		if isExclusion(words, i) {
 			return nil
 		}
-		if verb < 0 && isUseVerb(w) && (i == 0 || !readerWords[words[i-1]]) {
+		if verb < 0 && isUseVerb(w) && (i == 0 || !readerWords[words[i-1]]) && !isDenied(b.denied, i, i+1) {
 			verb = i
+		}
+	}
+	// An elided predicate's auxiliary stands for its verb: "…, but public
+	// posts are" uses them.
+	for _, r := range b.recalls {
+		if r.predicate && (verb < 0 || r.at < verb) && isUseVerb(words[b.denied[r.span].verb]) && !isDenied(b.denied, r.at, r.at+1) {
+			verb = r.at
 		}
 	}
 	if verb < 0 {

@@ -1,0 +1,119 @@
+package analyze
+
+import (
+	"slices"
+	"testing"
+)
+
+// denialRow is a line added to a policy and what the change must say.
+type denialRow struct {
+	lang, line string
+	severity   Severity
+	summary    string
+	uses       []string // added, as purpose:category[+minors]; nil: none
+}
+
+// checkAdded adds each row's line to a one-line policy and compares the
+// analysis with the row's.
+func checkAdded(t *testing.T, rows []denialRow) {
+	t.Helper()
+	const base = "# P\nWe collect your name.\n"
+	tx := DefaultTaxonomy()
+	for _, tt := range rows {
+		a := Compare(tx.FactSheet(base, tt.lang, nil), tx.FactSheet(base+tt.line+"\n", tt.lang, nil))
+		if uses := changeIDs(a.UsesAdded); a.Severity != tt.severity || a.Summary != tt.summary || !slices.Equal(uses, tt.uses) {
+			t.Errorf("%s %q:\n got %s | %s | uses %v\nwant %s | %s | uses %v", tt.lang, tt.line,
+				a.Severity, a.Summary, uses, tt.severity, tt.summary, tt.uses)
+		}
+	}
+}
+
+// TestUsesBesideADenial: a statement that denies one thing and states
+// another binds the use it states, and not what it denies. Any negation
+// kept a statement from binding its uses, so each of these said AI
+// training and its data apart, never that AI training uses the posts.
+func TestUsesBesideADenial(t *testing.T) {
+	const posts = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+	checkAdded(t, []denialRow{
+		{"en", "We use your public posts, but not your private messages, to train AI.", SeverityCritical, posts,
+			[]string{"ai_training:posts", "ai_training:public_content"}},
+		{"en", "We do not sell your messages, and we use your public posts to train AI.", SeverityCritical, posts,
+			[]string{"ai_training:posts", "ai_training:public_content"}},
+		{"fr", "Nous ne vendons pas vos messages, et nous utilisons vos publications publiques pour entraîner l'IA.", SeverityCritical, posts,
+			[]string{"ai_training:posts", "ai_training:public_content"}},
+		{"en", "We do not use your private messages for AI training, but we use your public posts for ads.", SeverityCritical,
+			"Purpose added: Advertising. Collected: + Posts, + Public content. Advertising uses: Posts, Public content.",
+			[]string{"advertising:posts", "advertising:public_content"}},
+	})
+}
+
+// TestDenialEndsAtANewClause: a denial's scope ends at "but", "and",
+// "mais" or "et" that open a clause of their own, and a pronoun or an
+// elided subject after it stands for the data it denied, stated again
+// for another verb. Each denied the data for the one verb and so left the
+// purpose of the next without data: "Wording only." (the first four from
+// the review), or denied the clause after "and" whole.
+func TestDenialEndsAtANewClause(t *testing.T) {
+	const (
+		posts       = "Purpose added: AI training. AI training uses: Posts. Collected: + Posts."
+		publicPosts = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+	)
+	postsUse := []string{"ai_training:posts"}
+	publicUses := []string{"ai_training:posts", "ai_training:public_content"}
+	checkAdded(t, []denialRow{
+		{"en", "Your posts are not sold, but they are used to train our AI models.", SeverityCritical, posts, postsUse},
+		{"en", "Your public posts are never sold and are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "Your public posts are never sold and are also used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "Your posts will not be sold and will only be used to train our AI models.", SeverityCritical, posts, postsUse},
+		{"en", "We do not sell your public posts and use them to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "We do not sell your data, but we use it for ads.", SeverityCritical, "Purpose added: Advertising.", nil},
+		{"en", "Private messages are not used for ads, and public posts are used to train AI.", SeverityCritical, publicPosts, publicUses},
+		{"en", "We do not sell your posts and will use your photos for ads.", SeverityCritical,
+			"Purpose added: Advertising. Collected: + Photos. Advertising uses: Photos.", []string{"advertising:photos"}},
+		{"fr", "Vos publications ne sont pas vendues, mais elles sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, posts, postsUse},
+		{"fr", "Vos publications publiques ne sont jamais vendues et sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Vos publications ne sont jamais vendues mais sont aussi utilisées pour entraîner nos modèles d'IA.", SeverityCritical, posts, postsUse},
+		{"fr", "Nous ne vendons pas vos publications publiques et les utilisons pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Nous ne vendons pas vos données, mais nous les utilisons pour la publicité.", SeverityCritical, "Purpose added: Advertising.", nil},
+	})
+}
+
+// TestElidedPredicate: "but Y are" and "mais Y le sont" after a denial
+// repeat its predicate without the negation. Each was a critical
+// "Collected: + Posts, + Public content." without AI training: the
+// purpose was denied with the private messages, and the public posts
+// named for nothing.
+func TestElidedPredicate(t *testing.T) {
+	const publicPosts = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+	publicUses := []string{"ai_training:posts", "ai_training:public_content"}
+	checkAdded(t, []denialRow{
+		{"en", "Private messages are not used for AI training, but public posts are.", SeverityCritical, publicPosts, publicUses},
+		{"en", "Private messages are not used for AI training, but public posts are too.", SeverityCritical, publicPosts, publicUses},
+		{"en", "Private messages are not used for AI training, while public posts and comments are.", SeverityCritical,
+			"Purpose added: AI training. AI training uses: Posts, Comments, Public content. Collected: + Posts, + Comments, + Public content.",
+			[]string{"ai_training:comments", "ai_training:posts", "ai_training:public_content"}},
+		{"fr", "Vos messages privés ne sont pas utilisés pour entraîner l'IA, mais vos publications publiques le sont.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Vos messages privés ne sont pas utilisés pour entraîner l'IA, alors que vos publications publiques le sont.", SeverityCritical, publicPosts, publicUses},
+	})
+}
+
+// TestDeniedRights: a right that a negative determiner heads ("There is
+// no opt-out", "pas de droit d'opposition") or a negated ability stands
+// before ("You cannot object", "ne pouvez pas vous opposer") is no right
+// offered. Each added "Rights: + Right to object", and bound no use: its
+// negation stopped the statement from binding AI training to the posts.
+func TestDeniedRights(t *testing.T) {
+	const publicPosts = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+	publicUses := []string{"ai_training:posts", "ai_training:public_content"}
+	checkAdded(t, []denialRow{
+		{"en", "There is no opt-out: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "There is no way to object to the use of your public posts to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "You have no right to object: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "You cannot object to the use of your public posts to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "You can't opt out: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "You will no longer be able to opt out: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Il n'y a pas de droit d'opposition : vos publications publiques sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Vous ne pouvez pas vous opposer à l'utilisation de vos publications publiques pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Aucune possibilité de vous opposer : vos publications publiques sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
+	})
+}
