@@ -16,9 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/monitor"
-	"github.com/policywatch/policywatch/monitor/fetch"
 	"github.com/policywatch/policywatch/notify"
-	"github.com/policywatch/policywatch/store"
 )
 
 type atomFeed struct {
@@ -633,20 +631,12 @@ func TestFeedEntryIDsOutliveBaseURLAndRestore(t *testing.T) {
 	}
 	lost := r.check("policy-v3-date.html", t0.Add(2*time.Hour))
 	seen, _ := entries(r, "https://pw.example")
-	restored, err := store.Open(ctx, backup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer restored.Close()
-	r2 := *r
-	r2.db, r2.store = restored, dbStore{DB: restored}
-	r2.checker = monitor.NewChecker(fetch.New(fetch.Options{UserAgent: "policywatch-test", Retries: -1, Timeout: 10 * time.Second}),
-		restored, monitor.WithClock(r.clock.Now), monitor.WithLogger(quiet))
+	r2 := r.restored(backup)
 	again := r2.check("policy-v3-date.html", t0.Add(3*time.Hour))
 	if len(lost) != 1 || len(again) != 1 || lost[0].ID != again[0].ID {
 		t.Fatalf("events %v and %v: want one change each, with the same id (the restore gives it again)", lost, again)
 	}
-	after, _ := entries(&r2, "https://pw.example")
+	after, _ := entries(r2, "https://pw.example")
 	if len(seen) != 3 || len(after) != 3 {
 		t.Fatalf("entries %v before the restore, %v after: want 3 each", seen, after)
 	}

@@ -103,6 +103,22 @@ func newRig(t testing.TB) *rig {
 	}
 }
 
+// restored is the rig after a restore of backup: the same page server
+// and clock, the backup's database in place of the rig's.
+func (r *rig) restored(backup string) *rig {
+	r.t.Helper()
+	db, err := store.Open(context.Background(), backup)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(func() { db.Close() })
+	r2 := *r
+	r2.db, r2.store = db, dbStore{DB: db}
+	r2.checker = monitor.NewChecker(fetch.New(fetch.Options{UserAgent: "policywatch-test", Retries: -1, Timeout: 10 * time.Second}),
+		db, monitor.WithClock(r.clock.Now), monitor.WithLogger(quiet))
+	return &r2
+}
+
 // check serves page (a file of testdata/, or raw HTML) at time at and runs
 // one check; it returns the events recorded.
 func (r *rig) check(page string, at time.Time) []monitor.Event {

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/monitor"
-	"github.com/policywatch/policywatch/monitor/fetch"
 	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/notify/webhook"
 	"github.com/policywatch/policywatch/store"
@@ -40,15 +38,7 @@ func TestRestoredDatabaseGivesNewMessageIDs(t *testing.T) {
 	tick(t, r.service(cfg, ms))
 
 	// Restored: the backup, without the change and its notifications.
-	restored, err := store.Open(ctx, backup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer restored.Close()
-	r2 := *r
-	r2.db, r2.store = restored, dbStore{DB: restored}
-	r2.checker = monitor.NewChecker(fetch.New(fetch.Options{UserAgent: "policywatch-test", Retries: -1, Timeout: 10 * time.Second}),
-		restored, monitor.WithClock(r.clock.Now), monitor.WithLogger(quiet))
+	r2 := r.restored(backup)
 	second := r2.check("policy-v2-ai.html", t0.Add(2*time.Hour))
 	tick(t, r2.service(cfg, ms))
 
@@ -57,7 +47,7 @@ func TestRestoredDatabaseGivesNewMessageIDs(t *testing.T) {
 	}
 	// The case at hand: the restored database gave the alert's outbox row
 	// the id and key of the one already sent.
-	before, after := alertRow(t, r.outbox()), alertRow(t, (&r2).outbox())
+	before, after := alertRow(t, r.outbox()), alertRow(t, r2.outbox())
 	if before.ID != after.ID || before.Key != after.Key {
 		t.Fatalf("alert rows %d %q and %d %q: want the same id and key, as a restore gives them", before.ID, before.Key, after.ID, after.Key)
 	}
