@@ -1,6 +1,10 @@
 package analyze
 
-import "testing"
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
 
 // A date that a statement of a use of data to come starts ("Starting 27
 // May 2025, we will use…", "From …, your public posts will be used…", "À
@@ -126,3 +130,55 @@ const (
 		"Nous utilisons les contenus publics que vous partagez, comme vos publications, photos, légendes et commentaires publics, pour entraîner et améliorer nos modèles d’intelligence artificielle, dont Kestrel Assistant.\n" +
 		"## Vos droits\nVous avez le droit d’accéder à vos informations, de les rectifier, de les télécharger et de les supprimer, ainsi que de vous opposer à certaines utilisations.\n"
 )
+
+// What a start date starts is part of the stored change (its JSON), so
+// that what reads it back (notify's messages) can name it as the summary
+// does; a change stored before says nothing of it and reads back with
+// none.
+func TestStartOfUseStored(t *testing.T) {
+	tx := DefaultTaxonomy()
+	a := Compare(tx.FactSheet(reportBase, "en", nil), tx.FactSheet(reportBase+"Starting 27 May 2025, we will use your public posts to train our AI models.\n", "en", nil))
+	if len(a.Dates) != 1 {
+		t.Fatalf("dates %+v, want one", a.Dates)
+	}
+	data, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Analysis
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if d := back.Dates[0]; d.Role != RoleStart || d.Use != "ai_training" || !d.StartsAITraining() {
+		t.Errorf("read back %+v from %s, want the start of ai_training", d, data)
+	}
+	for _, tt := range []struct {
+		json string
+		use  string
+		ai   bool
+	}{
+		{`{"role":"start","old":null,"new":"2025-05-27","quote":"q","use":"ai_training"}`, "ai_training", true},
+		{`{"role":"start","old":null,"new":"2025-05-27","quote":"q","use":"advertising"}`, "advertising", false},
+		{`{"role":"start","old":null,"new":"2025-05-27","quote":"q"}`, "", false}, // stored before
+		{`{"role":"upcoming","old":null,"new":"2025-05-27","quote":"q"}`, "", false},
+	} {
+		var d DateChange
+		if err := json.Unmarshal([]byte(tt.json), &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Use != tt.use || d.StartsAITraining() != tt.ai {
+			t.Errorf("%s: use %q, starts AI training %v; want %q, %v", tt.json, d.Use, d.StartsAITraining(), tt.use, tt.ai)
+		}
+		out, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(out); got != tt.json {
+			t.Errorf("%s: written back as %s", tt.json, got)
+		}
+	}
+	// No use, no field: what other roles wrote before stays byte for byte.
+	if out, _ := json.Marshal(DateChange{Role: RoleEffective, New: "2025-05-27"}); strings.Contains(string(out), `"use"`) {
+		t.Errorf("an effective date written as %s", out)
+	}
+}
