@@ -115,7 +115,7 @@ var roleNames = map[analyze.DateRole]string{
 	analyze.RoleEffective: "Effective date",
 	analyze.RoleUpdated:   "Last updated",
 	analyze.RoleUpcoming:  "Upcoming update",
-	analyze.RoleStart:     "Use starts",
+	analyze.RoleStart:     "Use starts", // "AI training starts" when it is AI training (changeView)
 	analyze.RoleDeadline:  "Deadline to object",
 	analyze.RoleOther:     "Date",
 }
@@ -155,6 +155,12 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail, as
 			role := roleNames[dc.Role]
 			if role == "" {
 				role = "Date"
+			}
+			if dc.StartsAITraining() {
+				// As the summary names it: "AI training starts". A change
+				// stored before the analysis kept what starts reads "Use
+				// starts", as it did.
+				role = oneLine(s.taxonomy.Label(dc.Use, "en"), 60) + " starts"
 			}
 			dv := dateView{Role: role, Old: humanDate(dc.Old), New: humanDate(dc.New), Quote: oneLine(dc.Quote, maxQuote)}
 			if dc.Role == analyze.RoleDeadline || dc.Role == analyze.RoleUpcoming || dc.Role == analyze.RoleStart {

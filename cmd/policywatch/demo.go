@@ -42,8 +42,8 @@ func demoScript() []demoStep {
 		{"First capture of each language: a baseline.", [2]string{"en-1.html", "fr-1.html"}},
 		{"Only the markup changed (class names, link tokens): no event.", [2]string{"en-1.html", "fr-1.html"}},
 		{"Kestrel adds AI training on public posts and a new effective date: critical.", [2]string{"en-2.html", "fr-2.html"}},
-		{"A deadline to object appears: critical.", [2]string{"en-3.html", "fr-3.html"}},
-		{"The effective date moves a month later: notable.", [2]string{"en-4.html", "fr-4.html"}},
+		{"The day AI training starts, and a deadline to object before it, appear: critical.", [2]string{"en-3.html", "fr-3.html"}},
+		{"The effective date and the start of AI training move a month later: critical.", [2]string{"en-4.html", "fr-4.html"}},
 		{"The English page serves an error page: an anomaly, no new version.", [2]string{"error-en.html", "fr-4.html"}},
 		{"The page is back: recovered, and no change.", [2]string{"en-4.html", "fr-4.html"}},
 	}
@@ -63,11 +63,12 @@ func demoCommand() *command {
 		short:      "see policywatch at work on a short made-up history, with no network",
 		long: `Plays a week in the life of a fictional company's privacy policy, in English
 and French, from a local server: the policy adds AI training on public
-posts, announces a deadline to object, moves its effective date, then
-briefly serves an error page. The monitor checks it once a "day" into a
-temporary database (deleted at the end) and prints what it finds; then the
-web view opens on that history, with the alerts, the diffs and the
-analysis, until you press Ctrl-C. Nothing leaves this machine.
+posts, announces the day it starts and a deadline to object, moves its
+effective date and that day, then briefly serves an error page. The
+monitor checks it once a "day" into a temporary database (deleted at the
+end) and prints what it finds; then the web view opens on that history,
+with the alerts, the diffs and the analysis, until you press Ctrl-C.
+Nothing leaves this machine.
 
 Example:
   policywatch demo

@@ -117,8 +117,10 @@ func TestDemoReplay(t *testing.T) {
 		regexp.MustCompile(`(?m)^Day 2, .*\n  kestrel-privacy +unchanged\n  kestrel-privacy-fr +unchanged\n`),
 		regexp.MustCompile(`(?m)^  kestrel-privacy +change +critical .*Purpose added: AI training\..*Effective date 1 Mar 2025 → 27 May 2025\.`),
 		regexp.MustCompile(`(?m)^  kestrel-privacy-fr +change +critical .*Purpose added: AI training\.`),
-		regexp.MustCompile(`(?m)^  kestrel-privacy +change +critical .*Deadline none → 26 May 2025\.`),
-		regexp.MustCompile(`(?m)^  kestrel-privacy +change +notable .*Effective date 27 May 2025 → 26 Jun 2025\.`),
+		regexp.MustCompile(`(?m)^  kestrel-privacy +change +critical .*AI training starts none → 27 May 2025\. Deadline none → 26 May 2025\.`),
+		regexp.MustCompile(`(?m)^  kestrel-privacy-fr +change +critical .*AI training starts none → 27 May 2025\. Deadline none → 26 May 2025\.`),
+		regexp.MustCompile(`(?m)^  kestrel-privacy +change +critical .*AI training starts 27 May 2025 → 26 Jun 2025\. Effective date 27 May 2025 → 26 Jun 2025\.`),
+		regexp.MustCompile(`(?m)^  kestrel-privacy-fr +change +critical .*AI training starts 27 May 2025 → 26 Jun 2025\. Effective date 27 May 2025 → 26 Jun 2025\.`),
 		regexp.MustCompile(`(?m)^Day 6, .*\n  kestrel-privacy +anomaly +notable .*error_page.*\n  kestrel-privacy-fr +unchanged\n`),
 		regexp.MustCompile(`(?m)^Day 7, .*\n  kestrel-privacy +recovered `),
 	} {

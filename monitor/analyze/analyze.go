@@ -136,7 +136,7 @@ type DateFact struct {
 	// compares its dates as sets of each role.
 	subject string
 	// use is, for a start date, the id of the purpose whose use it
-	// starts (see DateChange.use), for Compare only.
+	// starts (see DateChange.Use), for Compare only.
 	use string
 }
 
@@ -211,14 +211,16 @@ type DateChange struct {
 	// paired by it: two deadlines swapped between two purposes are two
 	// changes, not none.
 	Subject string `json:"-"`
-	// use is, for a start date (RoleStart), the id of the purpose whose
+	// Use is, for a start date (RoleStart), the id of the purpose whose
 	// use it starts: the first its statement names, in taxonomy order,
 	// else the first the statement before it named under its heading
 	// ("We use your public posts to develop and improve AI at Meta. …
 	// We'll start using your public information on 26 May 2025."); "" when
-	// none is named. The summary and the severity read it: the start of
-	// AI training is the day to object before.
-	use string
+	// none is named, and in a change stored before it was kept. The
+	// summary and the severity read it: the start of AI training is the
+	// day to object before (see StartsAITraining). Its JSON is "use",
+	// absent when "".
+	Use string `json:"-"`
 }
 
 type dateChangeJSON struct {
@@ -227,11 +229,12 @@ type dateChangeJSON struct {
 	New     *string  `json:"new"`
 	Quote   string   `json:"quote"`
 	Subject string   `json:"subject,omitempty"`
+	Use     string   `json:"use,omitempty"`
 }
 
 // MarshalJSON writes old and new as ISO strings or null.
 func (d DateChange) MarshalJSON() ([]byte, error) {
-	return json.Marshal(dateChangeJSON{Role: d.Role, Old: nullable(d.Old), New: nullable(d.New), Quote: d.Quote, Subject: d.Subject})
+	return json.Marshal(dateChangeJSON{Role: d.Role, Old: nullable(d.Old), New: nullable(d.New), Quote: d.Quote, Subject: d.Subject, Use: d.Use})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
@@ -240,7 +243,7 @@ func (d *DateChange) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &j); err != nil {
 		return err
 	}
-	*d = DateChange{Role: j.Role, Quote: j.Quote, Subject: j.Subject}
+	*d = DateChange{Role: j.Role, Quote: j.Quote, Subject: j.Subject, Use: j.Use}
 	if j.Old != nil {
 		d.Old = *j.Old
 	}

@@ -222,10 +222,10 @@ func dateDiff(before, after []DateFact) []DateChange {
 		for i := 0; i < max(len(gone), len(came)); i++ {
 			c := DateChange{Role: role}
 			if i < len(gone) {
-				c.Old, c.Quote, c.use = gone[i].Date, gone[i].Quote, gone[i].use
+				c.Old, c.Quote, c.Use = gone[i].Date, gone[i].Quote, gone[i].use
 			}
 			if i < len(came) {
-				c.New, c.Quote, c.use = came[i].Date, came[i].Quote, came[i].use
+				c.New, c.Quote, c.Use = came[i].Date, came[i].Quote, came[i].use
 			}
 			out = append(out, c)
 		}
@@ -302,13 +302,13 @@ func pairBySubject(o, n []DateFact) (changes []DateChange, restO, restN []DateFa
 		}
 		moved[subject] = true
 		for i := range min(len(gone), len(came)) {
-			changes = append(changes, DateChange{Old: gone[i].Date, New: came[i].Date, Quote: came[i].Quote, Subject: subject, use: came[i].use})
+			changes = append(changes, DateChange{Old: gone[i].Date, New: came[i].Date, Quote: came[i].Quote, Subject: subject, Use: came[i].use})
 		}
 		for _, d := range gone[min(len(gone), len(came)):] {
-			changes = append(changes, DateChange{Old: d.Date, Quote: d.Quote, Subject: subject, use: d.use})
+			changes = append(changes, DateChange{Old: d.Date, Quote: d.Quote, Subject: subject, Use: d.use})
 		}
 		for _, d := range came[min(len(gone), len(came)):] {
-			changes = append(changes, DateChange{New: d.Date, Quote: d.Quote, Subject: subject, use: d.use})
+			changes = append(changes, DateChange{New: d.Date, Quote: d.Quote, Subject: subject, Use: d.use})
 		}
 	}
 	// In the order of the sheet after, as the rest of dateDiff.
@@ -526,7 +526,7 @@ func severity(a *Analysis, formsGone []Link, effectiveKept bool) Severity {
 				notable = true
 			}
 		case RoleStart:
-			if d.New != "" && startsAITraining(d) {
+			if d.New != "" && d.StartsAITraining() {
 				critical = true
 			} else {
 				notable = true
@@ -553,10 +553,13 @@ var roleNames = map[DateRole]string{
 	RoleOther:     "Date",
 }
 
-// startsAITraining reports whether a date change is of the day AI training
-// starts: what people must object before, as a deadline.
-func startsAITraining(d DateChange) bool {
-	return d.Role == RoleStart && d.use == "ai_training"
+// StartsAITraining reports whether a date change is of the day AI training
+// starts: what people must object before, as a deadline. The summary
+// names it "AI training starts", and so should what else shows the change
+// (notify's messages); a change stored before DateChange.Use was says
+// nothing of what starts, and is none.
+func (d DateChange) StartsAITraining() bool {
+	return d.Role == RoleStart && d.Use == "ai_training"
 }
 
 // summary says the analysis in plain sentences, most serious first:
@@ -596,7 +599,7 @@ func summary(a *Analysis, formsGone []Link, newPurposes []string, labels map[str
 		return id
 	}
 	for _, d := range a.Dates {
-		if d.Role == RoleDeadline || startsAITraining(d) {
+		if d.Role == RoleDeadline || d.StartsAITraining() {
 			parts = append(parts, fmt.Sprintf("%s %s → %s.", dateName(a, d, label), HumanDate(d.Old), HumanDate(d.New)))
 		}
 	}
@@ -656,7 +659,7 @@ func summary(a *Analysis, formsGone []Link, newPurposes []string, labels map[str
 		case RoleDeadline:
 			continue // first
 		}
-		if startsAITraining(d) {
+		if d.StartsAITraining() {
 			continue // first
 		}
 		parts = append(parts, fmt.Sprintf("%s %s → %s.", dateName(a, d, label), HumanDate(d.Old), HumanDate(d.New)))
@@ -689,8 +692,8 @@ const maxSummaryQuote = 120
 // "AI training starts 26 May 2025 → 27 May 2025".
 func dateName(a *Analysis, d DateChange, label func(string) string) string {
 	name := roleNames[d.Role]
-	if startsAITraining(d) {
-		name = label(d.use) + " starts"
+	if d.StartsAITraining() {
+		name = label(d.Use) + " starts"
 	}
 	if d.Subject == "" {
 		return name

@@ -787,6 +787,17 @@ func (t *Taxonomy) announces(words []string, lang string) bool {
 	return found
 }
 
+// statesUse reports whether words, a statement's, say that data will be
+// used (taxonomy.yaml's "uses" of start) in a phrase that no negation
+// denies (spans, from denied): "we will use", "vos publications seront
+// utilisées", not "nous ne les utiliserons plus". ("We will no longer
+// use", "will not be used" are no such phrase.)
+func (t *Taxonomy) statesUse(words []string, lang string, spans []deniedSpan) bool {
+	found := false
+	t.uses.find(words, lang, func(m match) { found = found || !isDenied(spans, m.start, m.end) })
+	return found
+}
+
 // borrowsContext reports whether words are those of a statement about a
 // date's own terms (taxonomy.yaml's "borrows"), which may take what its
 // role requires from the statements before it.

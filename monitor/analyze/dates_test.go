@@ -182,13 +182,14 @@ func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
 		{"fr", "Ces conditions prennent effet le 2 février 2026.", []DateRole{RoleEffective}},
 		// Announced changes are upcoming, as "will take effect" and "à
 		// partir du" are; the start of a new use is its start, however
-		// its date is cued.
+		// its date is cued, "from" and "à partir du" too when what they
+		// start is a use of data (start_test.go).
 		{"en", "These changes will come into force on 3 March 2026.", []DateRole{RoleUpcoming}},
 		{"en", "This policy will take effect on 3 March 2026.", []DateRole{RoleUpcoming}},
-		{"en", "From 4 April 2026, we will use your public posts to train AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 4 April 2026, we will use your public posts to train AI.", []DateRole{RoleStart}},
 		{"en", "The new terms will begin on 3 March 2026.", []DateRole{RoleUpcoming}},
 		{"fr", "Ces modifications entreront en vigueur le 3 mars 2026.", []DateRole{RoleUpcoming}},
-		{"fr", "À partir du 4 avril 2026, nous utiliserons vos publications publiques pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+		{"fr", "À partir du 4 avril 2026, nous utiliserons vos publications publiques pour entraîner l'IA.", []DateRole{RoleStart}},
 		{"en", "We'll start using your public information on 26 May 2025.", []DateRole{RoleStart}},
 		{"en", "We will begin training our AI models on 26 May 2025.", []DateRole{RoleStart}},
 		{"en", "We will start to use your public posts on 26 May 2025.", []DateRole{RoleStart}},
@@ -251,7 +252,8 @@ func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
 		{"fr", "Vous pouvez vous opposer avant tout traitement commencé le 3 mars 2026.", []DateRole{RoleOther}},
 		{"fr", "À partir de vos publications du 3 mars 2026, nous avons corrigé la page.", []DateRole{RoleOther}},
 		// Little words between do not part them.
-		{"en", "Beginning on 27 May 2025, we will use your public posts.", []DateRole{RoleUpcoming}},
+		{"en", "Beginning on 27 May 2025, we will use your public posts.", []DateRole{RoleStart}},
+		{"en", "Beginning on 27 May 2025, the new terms will apply.", []DateRole{RoleUpcoming}},
 		{"en", "You can object until the 26 June 2024.", []DateRole{RoleDeadline}},
 		{"fr", "Vous pouvez vous opposer jusqu'au le 26 juin 2024.", []DateRole{RoleDeadline}},
 	}

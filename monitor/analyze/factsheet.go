@@ -426,7 +426,7 @@ func (b *sheetBuilder) headingDates(text, title string, level int) {
 	b.borrowing = b.t.borrowsContext(words, b.lang)
 	// title is a substring of text: its offset places its dates.
 	b.stmtStart = strings.Index(text[b.lineStart:], title) + b.lineStart
-	b.findDates(title, "", b.sectionIDs, b.sectionRole, dayMonth)
+	b.findDates(title, "", b.sectionIDs, b.sectionRole, dayMonth, false)
 	b.section = title
 }
 
@@ -441,7 +441,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		b.keepSentence(s)
 		if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
 			b.stmtStart = start
-			b.findDates(s, "", nil, b.t.anywhereRole(b.f.fold(s), b.lang), false)
+			b.findDates(s, "", nil, b.t.anywhereRole(b.f.fold(s), b.lang), false, false)
 		}
 		return sn
 	}
@@ -525,7 +525,10 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		// The "anywhere" cues need the statement's words, which the next
 		// fold (of the text before each date) overwrites.
 		b.stmtStart = start
-		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth)
+		// "Starting 27 May 2025, we will use your public posts to train
+		// our AI": a use of data to come, which the date starts.
+		useToCome := (sn.hasData || b.firstPurpose(sn.entries) >= 0) && b.t.statesUse(words, b.lang, b.denied)
+		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth, useToCome)
 	}
 	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
 	if p := b.firstPurpose(sn.entries); p >= 0 {
@@ -583,7 +586,9 @@ func (b *sheetBuilder) takeBack(sn *sentence, r recall, stated bool) {
 
 // findDates finds the dates of statement s and gives each its role. prev
 // is the statement before s in its block, "" when s is the first.
-func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, dayMonth bool) {
+// useToCome says s names data or a purpose that will be used (see
+// roleSpec.Uses).
+func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, dayMonth, useToCome bool) {
 	fallback := stmtRole
 	if fallback < 0 {
 		fallback = b.sectionRole
@@ -638,7 +643,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		}
 		cued := false
 		for _, c := range b.cues {
-			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) {
+			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) || !useToCome && len(b.t.roles[c.role].Uses) > 0 {
 				continue
 			}
 			role, cued = b.t.roles[c.role].Role, true

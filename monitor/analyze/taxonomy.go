@@ -57,6 +57,7 @@ type Taxonomy struct {
 	announce  *matcher // cues of an announced update that reach the next statement of their block
 	borrows   *matcher // words of a statement about a deadline itself (roleSpec.Borrows)
 	overrule  *matcher // phrases before a date that its role's cue does not hold after (roleSpec.Unless)
+	uses      *matcher // phrases of a use of data to come, without which the start role's cues that need one do not hold (roleSpec.Uses)
 	formLinks *matcher // link texts that make a link an objection form
 	requires  [][]int  // per role: entry indexes one of which its statement must mention
 	deadline  int      // index in roles of the deadline role, -1 none
@@ -101,6 +102,14 @@ type roleSpec struct {
 	// requires ids, the borrows words) follow before the date does not
 	// hold: "We will stop using your posts if you object before …".
 	Unless map[string][]string `yaml:"unless"`
+	// Uses are phrases that say data will be used ("will use", "will be
+	// used", "utiliserons"): the role's cues hold only in a statement
+	// that holds one, not denied ("will no longer use", "ne seront pas
+	// utilisées" are none; see negation.go), and names data or a purpose.
+	// "Starting 27 May 2025, we will use your public posts to train our
+	// AI" starts a use; "Starting 27 May 2025, the updated policy will
+	// apply" falls to the next cue, upcoming's. Only start has them.
+	Uses map[string][]string `yaml:"uses"`
 }
 
 //go:embed taxonomy.yaml
@@ -342,7 +351,7 @@ func (t *Taxonomy) compile() error {
 			}
 		}
 	}
-	var before, anywhere, announce, borrows, overrule []*pattern
+	var before, anywhere, announce, borrows, overrule, uses []*pattern
 	t.requires = make([][]int, len(t.roles))
 	t.deadline = -1
 	for r, spec := range t.roles {
@@ -405,6 +414,16 @@ func (t *Taxonomy) compile() error {
 				}
 			}
 		}
+		if len(spec.Uses) > 0 && spec.Role != RoleStart {
+			return fmt.Errorf("taxonomy date role %s: only start has uses", spec.Role)
+		}
+		for _, lang := range slices.Sorted(maps.Keys(spec.Uses)) {
+			for _, src := range spec.Uses[lang] {
+				if err := add(&uses, r, lang, src); err != nil {
+					return fmt.Errorf("taxonomy date role %s uses %q (%s): %w", spec.Role, src, lang, err)
+				}
+			}
+		}
 		for _, id := range spec.Requires {
 			i, ok := t.byID[id]
 			if !ok {
@@ -414,7 +433,7 @@ func (t *Taxonomy) compile() error {
 		}
 	}
 	t.terms, t.before, t.anywhere, t.announce = newMatcher(terms), newMatcher(before), newMatcher(anywhere), newMatcher(announce)
-	t.unless, t.borrows, t.overrule = newMatcher(unless), newMatcher(borrows), newMatcher(overrule)
+	t.unless, t.borrows, t.overrule, t.uses = newMatcher(unless), newMatcher(borrows), newMatcher(overrule), newMatcher(uses)
 	t.formLinks = newMatcher(forms)
 	t.langs = slices.Sorted(maps.Keys(langs))
 	return nil

@@ -18,7 +18,9 @@ func TestYearlessDatesMove(t *testing.T) {
 		{line: "You can object until DATE.", old: "May 26th", new: "May 27th", severity: SeverityCritical, summary: "Deadline 26 May → 27 May."},
 		{line: "You can object until DATE.", old: "26 May", new: "27 May", severity: SeverityCritical, summary: "Deadline 26 May → 27 May."},
 		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "1er juin", new: "2 juin", severity: SeverityCritical, summary: "Deadline 1 Jun → 2 Jun."},
-		{line: "From DATE, we will use your public posts.", old: "27 May", new: "28 May", severity: SeverityNotable, summary: "Upcoming update 27 May → 28 May."},
+		// The start of AI training, the use the statement before names.
+		{line: "From DATE, we will use your public posts.", old: "27 May", new: "28 May", severity: SeverityCritical, summary: "AI training starts 27 May → 28 May."},
+		{line: "From DATE, the new terms will apply.", old: "27 May", new: "28 May", severity: SeverityNotable, summary: "Upcoming update 27 May → 28 May."},
 		// The statement names the objection, and no cue the date.
 		{line: "You can object; we read objections sent in on DATE.", old: "26 May", new: "27 May", severity: SeverityInfo, summary: "Date changed: 26 May → 27 May."},
 	})

@@ -1,0 +1,184 @@
+package analyze
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// A date that a statement of a use of data to come starts ("Starting 27
+// May 2025, we will use…", "From …, your public posts will be used…", "À
+// partir du …, nous utiliserons…", "Dès le …, Meta utilisera…") is the
+// start of that use, not an upcoming update of the policy: the demo's
+// "Starting 27 May 2025, Kestrel will use public posts … to train its
+// artificial intelligence models" read "Upcoming update none → 27 May
+// 2025". The same cues before an update of the policy stay upcoming, and
+// a use that stops or is denied starts nothing. Each text is a one-line
+// policy; want is the role of each of its dates, in order.
+func TestStartOfAUseToCome(t *testing.T) {
+	tests := []struct {
+		lang, text string
+		want       []DateRole
+	}{
+		// A use to come, said by when it starts.
+		{"en", "Starting 27 May 2025, we will use your public posts to train our AI models.", []DateRole{RoleStart}},
+		{"en", "Starting 27 May 2025, Kestrel will use public posts, photos and comments to train its artificial intelligence models.", []DateRole{RoleStart}},
+		{"en", "From 27 May 2025, Meta will use your public posts and comments to train AI at Meta.", []DateRole{RoleStart}},
+		{"en", "As of 27 May 2025, we will use your public information to train our AI models.", []DateRole{RoleStart}},
+		{"en", "Beginning 27 May 2025, we'll use your public posts to train our AI.", []DateRole{RoleStart}},
+		{"en", "From 27 May 2025, your public posts will be used to train our AI.", []DateRole{RoleStart}},
+		{"en", "We will use your public posts to train our AI models from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "From 27 May 2025, we will share your location with our partners.", []DateRole{RoleStart}},
+		{"en", "Starting 27 May 2025, Kestrel will use public posts to train its AI. You can object until 26 May 2025.", []DateRole{RoleStart, RoleDeadline}},
+		{"fr", "À partir du 27 mai 2025, nous utiliserons vos publications publiques pour entraîner nos modèles d'IA.", []DateRole{RoleStart}},
+		{"fr", "À partir du 27 mai 2025, Kestrel utilisera les publications, photos et commentaires publics pour entraîner ses modèles d’intelligence artificielle.", []DateRole{RoleStart}},
+		{"fr", "Dès le 27 mai 2025, Meta utilisera vos publications publiques pour entraîner l'IA.", []DateRole{RoleStart}},
+		{"fr", "À partir du 27 mai 2025, vos publications publiques seront utilisées pour entraîner notre IA.", []DateRole{RoleStart}},
+		{"fr", "À compter du 27 mai 2025, nous utiliserons vos publications publiques pour entraîner l'IA.", []DateRole{RoleStart}},
+		// An update of the policy stays upcoming, and the policy's own
+		// date effective.
+		{"en", "Starting 27 May 2025, the updated policy will apply.", []DateRole{RoleUpcoming}},
+		{"en", "From 27 May 2025, these terms will take effect.", []DateRole{RoleUpcoming}},
+		{"en", "Starting 27 May 2025, the updated policy will apply to the information we use.", []DateRole{RoleUpcoming}},
+		{"en", "From 27 May 2025, we will use a new design for this page.", []DateRole{RoleUpcoming}}, // no data
+		{"fr", "À partir du 27 mai 2025, la nouvelle politique s'appliquera.", []DateRole{RoleUpcoming}},
+		{"fr", "À partir du 27 mai 2025, ces conditions entreront en vigueur.", []DateRole{RoleUpcoming}},
+		{"fr", "À compter du 27 mai 2025, la nouvelle politique s'applique.", []DateRole{RoleUpcoming}},
+		{"en", "As of 1 January 2024, we had updated our settings.", []DateRole{RoleOther}},
+		// A use that stops or is denied starts nothing: it stays what it
+		// was.
+		{"en", "From 27 May 2025, we will no longer use your posts to train AI.", []DateRole{RoleUpcoming}},
+		{"en", "Starting 27 May 2025, we will stop using your public posts to train our AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 27 May 2025, your private messages will not be used to train our AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 27 May 2025, no private messages will be used to train our AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 27 May 2025, we will not use your public posts to train our AI.", []DateRole{RoleUpcoming}},
+		{"en", "As of 27 May 2025, we will no longer use your posts to train AI.", []DateRole{RoleOther}},
+		{"fr", "À partir du 27 mai 2025, nous n'utiliserons plus vos publications pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+		{"fr", "À partir du 27 mai 2025, vos messages privés ne seront pas utilisés pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+		{"fr", "Dès le 27 mai 2025, Meta n'utilisera plus vos publications publiques.", []DateRole{RoleOther}},
+		// The data named outside the denial.
+		{"fr", "Vos publications publiques restent visibles, mais à partir du 27 mai 2025, nous ne les utiliserons plus pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+	}
+	tx := DefaultTaxonomy()
+	for _, tt := range tests {
+		var got []DateRole
+		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
+			got = append(got, d.Role)
+		}
+		if !equalRoles(got, tt.want) {
+			t.Errorf("%s %q: roles %v, want %v", tt.lang, tt.text, got, tt.want)
+		}
+	}
+}
+
+// The start of a use to come moved, or announced, reads as the start of
+// that use: "AI training starts …", critical, first beside the deadline,
+// when the use is AI training; "Use starts …", notable, otherwise. A use
+// that stops is still an upcoming date, and never "AI training starts".
+// The start and the deadline come in the order the policy gives them.
+func TestStartOfAUseToComeInSummaries(t *testing.T) {
+	const ai = "AI training starts 26 May 2025 → 27 May 2025."
+	move := func(lang, line string, severity Severity, summary string) dateMove {
+		old, new := "26 May 2025", "27 May 2025"
+		if lang == "fr" {
+			old, new = "26 mai 2025", "27 mai 2025"
+		}
+		return dateMove{lang: lang, line: line, old: old, new: new, severity: severity, summary: summary}
+	}
+	checkDateMoves(t, reportBase, []dateMove{
+		move("en", "Starting DATE, we will use your public posts to train our AI models.", SeverityCritical, ai),
+		move("en", "From DATE, your public posts will be used to train our AI.", SeverityCritical, ai),
+		move("en", "As of DATE, Meta will use your public posts to train AI at Meta.", SeverityCritical, ai),
+		// The use named in the statement before, under the heading.
+		move("en", "Beginning DATE, we will use your public posts.", SeverityCritical, ai),
+		// What stays.
+		move("en", "Starting DATE, the updated policy will apply.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		move("en", "From DATE, we will no longer use your posts to train AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		move("en", "Starting DATE, we will stop using your public posts to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		move("en", "From DATE, your private messages will not be used to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		move("fr", "À partir du DATE, nous utiliserons vos publications publiques pour entraîner l'IA.", SeverityCritical, ai),
+		move("fr", "Dès le DATE, Meta utilisera vos publications publiques pour entraîner l'IA.", SeverityCritical, ai),
+		move("fr", "À partir du DATE, la nouvelle politique s'appliquera.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		move("fr", "À partir du DATE, nous n'utiliserons plus vos publications pour entraîner l'IA.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+	})
+	checkDateMoves(t, "# Privacy Policy\nWe use your location to show you ads.\n", []dateMove{
+		move("en", "From DATE, we will use your location to show you ads.", SeverityNotable, "Use starts 26 May 2025 → 27 May 2025."),
+	})
+
+	// The demo's paragraph, as it appears (en-3.html, fr-3.html).
+	tx := DefaultTaxonomy()
+	for _, tt := range []struct{ lang, base, added string }{
+		{"en", demoBase, "## Artificial intelligence at Kestrel\nStarting 27 May 2025, Kestrel will use public posts, photos and comments to train its artificial intelligence models. You can object to this use of your information until 26 May 2025 by filling in the objection form.\n"},
+		{"fr", frDemoBase, "## L’intelligence artificielle chez Kestrel\nÀ partir du 27 mai 2025, Kestrel utilisera les publications, photos et commentaires publics pour entraîner ses modèles d’intelligence artificielle. Vous pouvez vous opposer à cette utilisation de vos informations jusqu’au 26 mai 2025 en remplissant le formulaire d’opposition.\n"},
+	} {
+		a := Compare(tx.FactSheet(tt.base, tt.lang, nil), tx.FactSheet(tt.base+tt.added, tt.lang, nil))
+		if want := "AI training starts none → 27 May 2025. Deadline none → 26 May 2025."; a.Severity != SeverityCritical || a.Summary != want {
+			t.Errorf("%s demo: %s %q, want critical %q", tt.lang, a.Severity, a.Summary, want)
+		}
+	}
+}
+
+// The demo's policy before its AI paragraph: AI training already named,
+// its data bound.
+const (
+	demoBase = "# Kestrel Privacy Policy\nEffective 27 May 2025\n## How do we use your information?\n" +
+		"We use public content you share, such as your public posts, photos, captions and comments, to train and improve our artificial intelligence models, including Kestrel Assistant.\n" +
+		"## Your rights\nYou have the right to access, correct, download and delete your information, and to object to some uses of it.\n"
+	frDemoBase = "# Politique de confidentialité de Kestrel\nEn vigueur le 27 mai 2025\n## Comment utilisons-nous vos informations ?\n" +
+		"Nous utilisons les contenus publics que vous partagez, comme vos publications, photos, légendes et commentaires publics, pour entraîner et améliorer nos modèles d’intelligence artificielle, dont Kestrel Assistant.\n" +
+		"## Vos droits\nVous avez le droit d’accéder à vos informations, de les rectifier, de les télécharger et de les supprimer, ainsi que de vous opposer à certaines utilisations.\n"
+)
+
+// What a start date starts is part of the stored change (its JSON), so
+// that what reads it back (notify's messages) can name it as the summary
+// does; a change stored before says nothing of it and reads back with
+// none.
+func TestStartOfUseStored(t *testing.T) {
+	tx := DefaultTaxonomy()
+	a := Compare(tx.FactSheet(reportBase, "en", nil), tx.FactSheet(reportBase+"Starting 27 May 2025, we will use your public posts to train our AI models.\n", "en", nil))
+	if len(a.Dates) != 1 {
+		t.Fatalf("dates %+v, want one", a.Dates)
+	}
+	data, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Analysis
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if d := back.Dates[0]; d.Role != RoleStart || d.Use != "ai_training" || !d.StartsAITraining() {
+		t.Errorf("read back %+v from %s, want the start of ai_training", d, data)
+	}
+	for _, tt := range []struct {
+		json string
+		use  string
+		ai   bool
+	}{
+		{`{"role":"start","old":null,"new":"2025-05-27","quote":"q","use":"ai_training"}`, "ai_training", true},
+		{`{"role":"start","old":null,"new":"2025-05-27","quote":"q","use":"advertising"}`, "advertising", false},
+		{`{"role":"start","old":null,"new":"2025-05-27","quote":"q"}`, "", false}, // stored before
+		{`{"role":"upcoming","old":null,"new":"2025-05-27","quote":"q"}`, "", false},
+	} {
+		var d DateChange
+		if err := json.Unmarshal([]byte(tt.json), &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Use != tt.use || d.StartsAITraining() != tt.ai {
+			t.Errorf("%s: use %q, starts AI training %v; want %q, %v", tt.json, d.Use, d.StartsAITraining(), tt.use, tt.ai)
+		}
+		out, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(out); got != tt.json {
+			t.Errorf("%s: written back as %s", tt.json, got)
+		}
+	}
+	// No use, no field: what other roles wrote before stays byte for byte.
+	if out, _ := json.Marshal(DateChange{Role: RoleEffective, New: "2025-05-27"}); strings.Contains(string(out), `"use"`) {
+		t.Errorf("an effective date written as %s", out)
+	}
+}
