@@ -462,6 +462,90 @@ func TestMissingBrowser(t *testing.T) {
 	}
 }
 
+// doneOnceStarted is a caller's context that acquire finds done when it
+// waits for the start, and only once the start it began has ended: both
+// cases of the wait are ready then, as when a start ends as the caller
+// gives up, the interleaving select used to decide at random.
+type doneOnceStarted struct {
+	context.Context
+	b      *Browser
+	cancel context.CancelFunc
+}
+
+func (c doneOnceStarted) Done() <-chan struct{} {
+	c.b.mu.Lock()
+	s := c.b.sess
+	c.b.mu.Unlock()
+	if s != nil {
+		<-s.ready
+	}
+	c.cancel()
+	return c.Context.Done()
+}
+
+// acquireOnceStarted runs acquire with a doneOnceStarted context, and
+// gives back the session it hands out, if any.
+func acquireOnceStarted(t *testing.T, b *Browser) (handed bool, err error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	s, err := b.acquire(doneOnceStarted{Context: ctx, b: b, cancel: cancel})
+	if s != nil {
+		b.release()
+	}
+	return s != nil, err
+}
+
+// A start that fails as the caller gives up is the caller's error: it
+// says more (the checker reports a missing Chromium as such, not as a
+// timeout), and the failed session goes, idle timer and all. Fifty tries:
+// the select that decided it at random gave the caller ctx's error, and
+// left the failed session in place, half the time.
+func TestStartFailureOutranksCallerGivingUp(t *testing.T) {
+	for try := range 50 {
+		b := New(Options{ExecPath: "/nonexistent/chromium"}, nil)
+		if _, err := acquireOnceStarted(t, b); !errors.Is(err, ErrNoBrowser) {
+			t.Fatalf("try %d: %v, want the start's ErrNoBrowser", try, err)
+		}
+		b.mu.Lock()
+		sess, active, idle := b.sess, b.active, b.idle
+		b.mu.Unlock()
+		if sess != nil || active != 0 || idle != nil {
+			t.Fatalf("try %d: after the failed start, session %v, %d uses, idle timer %v; want none", try, sess != nil, active, idle != nil)
+		}
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A Chromium that has started as the caller gives up is handed over, as
+// when the caller gives up a moment later (the render ends at its first
+// stage, with ctx's error), and stays for the next Render. Twenty tries:
+// the select that decided it at random gave ctx's error half the time.
+func TestCallerGivingUpAsChromiumStartsGetsIt(t *testing.T) {
+	b := newBrowser(t, Options{})
+	for try := range 20 {
+		if handed, err := acquireOnceStarted(t, b); !handed || err != nil {
+			t.Fatalf("try %d: handed the browser %v, error %v; want the started browser", try, handed, err)
+		}
+	}
+	pid := b.PID()
+	b.mu.Lock()
+	active := b.active
+	b.mu.Unlock()
+	if pid == 0 || active != 0 {
+		t.Fatalf("after the callers gave up: pid %d, %d uses; want the browser running, unused", pid, active)
+	}
+	srv, _ := serve(t, htmlHandler(`<p id="policy">Policy.</p>`))
+	if _, err := b.Render(t.Context(), Request{URL: srv.URL, WaitSelectors: []string{"#policy"}}); err != nil {
+		t.Fatal(err)
+	}
+	if b.PID() != pid {
+		t.Errorf("the next Render ran in browser %d, not in %d that had started", b.PID(), pid)
+	}
+}
+
 // TestChromiumExitingWhileStartingIsStartedAgain: a Chromium that exits
 // while starting (as Debian's now and then does on a loaded machine) is
 // started again, and the render goes on; one that always does is an
