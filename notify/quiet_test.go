@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,11 +18,21 @@ import (
 	"github.com/policywatch/policywatch/notify/webhook"
 )
 
-// turnCounter counts Run's turns: each begins by reading the dispatcher's
-// state.
+// turnCounter counts Run's polls (each begins by reading the change stamp,
+// and a turn reads it again when it is done) and its turns (each begins by
+// reading the dispatcher's state). While pass is held, a poll waits.
 type turnCounter struct {
 	dbStore
+	pass  sync.Mutex
+	polls atomic.Int32
 	turns atomic.Int32
+}
+
+func (c *turnCounter) ChangeStamp() (string, error) {
+	c.pass.Lock()
+	defer c.pass.Unlock()
+	c.polls.Add(1)
+	return c.dbStore.ChangeStamp()
 }
 
 func (c *turnCounter) NotifyState(ctx context.Context) (int64, time.Time, error) {
@@ -32,6 +43,12 @@ func (c *turnCounter) NotifyState(ctx context.Context) (int64, time.Time, error)
 // Between passes the notifier runs no turn while the database does not
 // change and nothing falls due; it still takes one when asked, and sees an
 // event the checker records, a retry that falls due and a digest time.
+//
+// It counts Run's polls, not time: on a loaded machine a turn outlasted
+// the windows that were to tell that it was over (the first turn's 50 ms,
+// the webhook's failed attempt's 100 ms, after which the clock moved and
+// the retry came in that same turn, not in one the clock called for). The
+// deadlines only end a test that hangs.
 func TestRunIdlesWhileNothingChanges(t *testing.T) {
 	r := newRig(t)
 	ms := newMailServer(t)
@@ -59,26 +76,34 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 	runInBackground(t, svc)
 	waitFor := func(what string, ok func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(30 * time.Second)
 		for !ok() {
 			if time.Now().After(deadline) {
-				t.Fatalf("after 10 s: %s", what)
+				t.Fatalf("after 30 s: %s", what)
 			}
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(time.Millisecond)
 		}
+	}
+	// turnsOver returns how many turns Run took over its next n polls. It
+	// returns once the poll after them has begun: a turn that one of them
+	// started has read the dispatcher's state by then, and is counted.
+	turnsOver := func(n int32) int32 {
+		t.Helper()
+		turns, polls := counter.turns.Load(), counter.polls.Load()
+		waitFor(fmt.Sprintf("%d polls", n+1), func() bool { return counter.polls.Load() > polls+n })
+		return counter.turns.Load() - turns
 	}
 
 	// Idle: a turn at the start, one more for what it wrote, then none
-	// for 60 polls (however long the first turns took).
-	waitFor("the first turns to settle", func() bool {
-		n := counter.turns.Load()
-		time.Sleep(50 * time.Millisecond)
-		return n > 0 && counter.turns.Load() == n
-	})
-	before := counter.turns.Load()
-	time.Sleep(300 * time.Millisecond)
-	if n := counter.turns.Load() - before; n > 0 {
-		t.Errorf("%d turns in 300 ms of nothing (a poll every 5 ms)", n)
+	// for 60 polls once three in a row have passed without one.
+	deadline := time.Now().Add(30 * time.Second)
+	for turnsOver(3) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("after 30 s the notifier still takes a turn every few polls, with nothing to do")
+		}
+	}
+	if n := turnsOver(60); n > 0 {
+		t.Errorf("%d turns in 60 polls of nothing", n)
 	}
 
 	// Asked for a turn (a pass has ended), Run takes one at once and
@@ -89,12 +114,30 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 		t.Error("TurnNow returned before a turn")
 	}
 
-	// A change recorded by the checker: dispatched; its webhook fails
-	// once; it is notable, so the subscriber hears of it in the digest.
-	r.check("policy-v2-ai.html", t0)
-	r.check("policy-v3-date.html", t0.Add(time.Hour)) // notable
+	// A change recorded by the checker (the first check is the watch's
+	// first version): dispatched; its webhook fails once; it is notable,
+	// so the subscriber hears of it in the digest.
+	//
+	// The second check comes a minute after the first, well within
+	// maxQuiet (ten minutes): r.check sets the clock before it writes, and
+	// a poll between the two, had the clock jumped past maxQuiet, would
+	// rightly take a turn the clock called for, where this test asserts
+	// that the retry's is the first. Run's polls wait while the checker
+	// works: a poll while a write's frames are in the write-ahead log but
+	// its commit is not yet visible gets a stamp that the commit leaves as
+	// it is, so that the turn it starts misses the event, and the event
+	// waits for maxQuiet (in the daemon, for the TurnNow at the end of the
+	// pass).
+	func() {
+		counter.pass.Lock()
+		defer counter.pass.Unlock()
+		r.check("policy-v2-ai.html", t0)
+		r.check("policy-v3-date.html", t0.Add(time.Minute)) // notable
+	}()
 	waitFor("the webhook's first attempt", func() bool { return hooks.Load() == 1 })
-	time.Sleep(100 * time.Millisecond)
+	// Twenty polls: the turn that made the attempt is over (it reads the
+	// stamp at most maxSettleTurns times, four), and no retry came since.
+	turnsOver(20)
 	if n := hooks.Load(); n != 1 {
 		t.Fatalf("%d webhook attempts before the retry is due, want 1", n)
 	}

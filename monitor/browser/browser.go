@@ -231,11 +231,20 @@ func (b *Browser) acquire(ctx context.Context) (*session, error) {
 	}
 	b.mu.Unlock()
 
+	// When the start has ended as ctx is done, select picks either case
+	// at random; a start that has ended decides instead, whichever case
+	// was picked: a failed one is dropped and its error returned
+	// (ErrNoBrowser says more than the caller's timeout, and the checker
+	// reports it as such), a started browser is handed over (render ends
+	// at once, with ctx's error). Only a start still under way is left
+	// to the next Render, and the caller gets ctx's error.
 	select {
 	case <-s.ready:
 	case <-ctx.Done():
-		b.release()
-		return nil, fmt.Errorf("browser: waiting for Chromium to start: %w", ctx.Err())
+		if !s.started() {
+			b.release()
+			return nil, fmt.Errorf("browser: waiting for Chromium to start: %w", ctx.Err())
+		}
 	}
 	if s.err != nil {
 		b.mu.Lock()

@@ -166,6 +166,19 @@ func (d *docState) current() *docLoad {
 	return f.loads[f.current]
 }
 
+// reading returns the main frame's current document, the one the DOM is
+// read from, and the channel closed at the next event, so that a reader
+// can tell whether another document committed meanwhile.
+func (d *docState) reading() (cdp.LoaderID, chan struct{}) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var loader cdp.LoaderID
+	if f := d.frames[d.mainFrame]; f != nil {
+		loader = f.current
+	}
+	return loader, d.changed
+}
+
 // loaded reports whether the current document has been received whole
 // and parsed. A document whose body was cut short is an error, not a
 // shorter policy. d.mu must be held.

@@ -38,8 +38,9 @@ type guardProxy struct {
 	cancel context.CancelFunc
 
 	mu       sync.Mutex
-	refusals []refusal // the first connections dial refused, at most maxRefusals
-	tunnels  sync.WaitGroup
+	refusals []refusal      // the first connections dial refused, at most maxRefusals
+	closed   bool           // close has begun: no tunnel is added
+	tunnels  sync.WaitGroup // added to under mu, while not closed (see addTunnel)
 }
 
 // refusal is a connection dial did not make.
@@ -184,12 +185,17 @@ func (p *guardProxy) tunnel(w http.ResponseWriter, r *http.Request) {
 		upstream.Close()
 		return
 	}
-	if _, err := conn.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n")); err != nil {
+	if !p.addTunnel() {
 		conn.Close()
 		upstream.Close()
 		return
 	}
-	p.tunnels.Add(1)
+	if _, err := conn.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n")); err != nil {
+		conn.Close()
+		upstream.Close()
+		p.tunnels.Done()
+		return
+	}
 	go func() {
 		defer p.tunnels.Done()
 		stop := context.AfterFunc(p.ctx, func() {
@@ -218,6 +224,23 @@ func (p *guardProxy) tunnel(w http.ResponseWriter, r *http.Request) {
 	}()
 }
 
+// addTunnel counts a tunnel in p.tunnels, unless close has begun. A
+// CONNECT's handler can hijack its connection as close begins: the
+// server's Shutdown forgets hijacked connections, and close went on to
+// wait for the tunnels while the handler was about to add one, an Add
+// concurrent with Wait (the race detector's report, under
+// TestOverlappingRendersThroughDialLeaveNothingBehind), and a tunnel
+// nobody waited for.
+func (p *guardProxy) addTunnel() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.tunnels.Add(1)
+	return true
+}
+
 // closeWrite half-closes a TCP connection, so that the other side reads
 // the end of what was sent.
 func closeWrite(c net.Conn) {
@@ -230,6 +253,9 @@ func closeWrite(c net.Conn) {
 
 // close stops the proxy and ends its connections and tunnels.
 func (p *guardProxy) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
 	p.cancel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()

@@ -182,22 +182,41 @@ func (t *tab) render(ctx context.Context) (*Page, error) {
 	if err := doc.wait(ctx, doc.loaded); err != nil {
 		return nil, err
 	}
-	if len(t.req.WaitSelectors) > 0 {
-		t.stage = "waiting for " + strings.Join(t.req.WaitSelectors, " or ") + " to be visible"
-		if err := t.waitVisible(ctx, doc); err != nil {
-			return nil, err
+	var snap snapshot
+	for {
+		if len(t.req.WaitSelectors) > 0 {
+			t.stage = "waiting for " + strings.Join(t.req.WaitSelectors, " or ") + " to be visible"
+			if err := t.waitVisible(ctx, doc); err != nil {
+				return nil, err
+			}
+		} else {
+			t.stage = "waiting for the network to go idle"
+			if err := doc.wait(ctx, func() (bool, time.Duration, error) { return doc.networkIdle(t.opts.NetworkIdleCap) }); err != nil {
+				return nil, err
+			}
 		}
-	} else {
-		t.stage = "waiting for the network to go idle"
-		if err := doc.wait(ctx, func() (bool, time.Duration, error) { return doc.networkIdle(t.opts.NetworkIdleCap) }); err != nil {
-			return nil, err
-		}
-	}
 
-	t.stage = "reading the DOM"
-	snap, err := chromedp.Run(ctx, chromedp.Evaluate[snapshot](fmt.Sprintf(snapshotJS, t.opts.MaxBytes)))
-	if err != nil {
-		return nil, err
+		t.stage = "reading the DOM"
+		read, changed := doc.reading()
+		snap, err = chromedp.Run(ctx, chromedp.Evaluate[snapshot](fmt.Sprintf(snapshotJS, t.opts.MaxBytes)))
+		if err != nil {
+			return nil, err
+		}
+		// A script's navigation may commit between the end of the wait
+		// and the reading (on a loaded machine, the 100 ms timer of
+		// TestScriptNavigationThroughDialIsRefused's page fired after
+		// it): the DOM read is then the next document's, Chromium's
+		// error page when the navigation failed, which was returned as
+		// the page. The next document is waited for as the first was,
+		// and a failed one is the render's error.
+		if now, _ := doc.reading(); now == read && !strings.HasPrefix(snap.URL, "chrome-error:") {
+			break
+		}
+		select {
+		case <-changed: // the events of the next document are in
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	if snap.Size > 0 || int64(len(snap.HTML)) > t.opts.MaxBytes {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, t.opts.MaxBytes)
