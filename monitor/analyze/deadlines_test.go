@@ -17,6 +17,16 @@ type dateMove struct {
 	summary    string // the start of the summary
 }
 
+// dayMoved is line with 26 May 2025 moved to 27 May 2025 (in French, 26
+// mai to 27 mai) where DATE stands.
+func dayMoved(lang, line string, severity Severity, summary string) dateMove {
+	old, new := "26 May 2025", "27 May 2025"
+	if lang == "fr" {
+		old, new = "26 mai 2025", "27 mai 2025"
+	}
+	return dateMove{lang: lang, line: line, old: old, new: new, severity: severity, summary: summary}
+}
+
 func checkDateMoves(t *testing.T, base string, tests []dateMove) {
 	t.Helper()
 	tx := DefaultTaxonomy()
@@ -169,32 +179,25 @@ func equalRoles(a, b []DateRole) bool {
 // improve AI at Meta. … We'll start using your public information on …").
 func TestStartOfUseMoved(t *testing.T) {
 	const ai = "AI training starts 26 May 2025 → 27 May 2025."
-	start := func(lang, line string, severity Severity, summary string) dateMove {
-		old, new := "26 May 2025", "27 May 2025"
-		if lang == "fr" {
-			old, new = "26 mai 2025", "27 mai 2025"
-		}
-		return dateMove{lang: lang, line: line, old: old, new: new, severity: severity, summary: summary}
-	}
 	checkDateMoves(t, reportBase, []dateMove{
-		start("en", "We'll start using your public information on DATE.", SeverityCritical, ai),
-		start("en", "We will start using your public posts on DATE.", SeverityCritical, ai),
+		dayMoved("en", "We'll start using your public information on DATE.", SeverityCritical, ai),
+		dayMoved("en", "We will start using your public posts on DATE.", SeverityCritical, ai),
 		// The date far from the verb.
-		start("en", "We will start training our AI on your public posts on DATE.", SeverityCritical, ai),
-		start("en", "We will start using your public posts from DATE.", SeverityCritical, ai),
+		dayMoved("en", "We will start training our AI on your public posts on DATE.", SeverityCritical, ai),
+		dayMoved("en", "We will start using your public posts from DATE.", SeverityCritical, ai),
 		// An update of the policy stays one.
-		start("en", "We are updating our Privacy Policy. The new policy takes effect on DATE.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "We are updating our Privacy Policy. The new policy takes effect on DATE.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
 	})
 	checkDateMoves(t, frReportBase, []dateMove{
-		start("fr", "Nous commencerons à utiliser vos informations publiques le DATE.", SeverityCritical, ai),
-		start("fr", "Nous commencerons à entraîner notre IA sur vos publications publiques le DATE.", SeverityCritical, ai),
+		dayMoved("fr", "Nous commencerons à utiliser vos informations publiques le DATE.", SeverityCritical, ai),
+		dayMoved("fr", "Nous commencerons à entraîner notre IA sur vos publications publiques le DATE.", SeverityCritical, ai),
 	})
 	// Another use, or none named.
 	checkDateMoves(t, "# Privacy Policy\nWe use your location to show you ads.\n", []dateMove{
-		start("en", "We will start using your location on DATE.", SeverityNotable, "Use starts 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "We will start using your location on DATE.", SeverityNotable, "Use starts 26 May 2025 → 27 May 2025."),
 	})
 	checkDateMoves(t, "# Privacy Policy\nWe use your public posts to train our AI models.\n## Advertising\n", []dateMove{
-		start("en", "We will start using your public information on DATE.", SeverityNotable, "Use starts 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "We will start using your public information on DATE.", SeverityNotable, "Use starts 26 May 2025 → 27 May 2025."),
 	})
 	// A start without its year comes after the date it is reckoned from.
 	tx := DefaultTaxonomy()

@@ -78,33 +78,26 @@ func TestStartOfAUseToCome(t *testing.T) {
 // The start and the deadline come in the order the policy gives them.
 func TestStartOfAUseToComeInSummaries(t *testing.T) {
 	const ai = "AI training starts 26 May 2025 → 27 May 2025."
-	move := func(lang, line string, severity Severity, summary string) dateMove {
-		old, new := "26 May 2025", "27 May 2025"
-		if lang == "fr" {
-			old, new = "26 mai 2025", "27 mai 2025"
-		}
-		return dateMove{lang: lang, line: line, old: old, new: new, severity: severity, summary: summary}
-	}
 	checkDateMoves(t, reportBase, []dateMove{
-		move("en", "Starting DATE, we will use your public posts to train our AI models.", SeverityCritical, ai),
-		move("en", "From DATE, your public posts will be used to train our AI.", SeverityCritical, ai),
-		move("en", "As of DATE, Meta will use your public posts to train AI at Meta.", SeverityCritical, ai),
+		dayMoved("en", "Starting DATE, we will use your public posts to train our AI models.", SeverityCritical, ai),
+		dayMoved("en", "From DATE, your public posts will be used to train our AI.", SeverityCritical, ai),
+		dayMoved("en", "As of DATE, Meta will use your public posts to train AI at Meta.", SeverityCritical, ai),
 		// The use named in the statement before, under the heading.
-		move("en", "Beginning DATE, we will use your public posts.", SeverityCritical, ai),
+		dayMoved("en", "Beginning DATE, we will use your public posts.", SeverityCritical, ai),
 		// What stays.
-		move("en", "Starting DATE, the updated policy will apply.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
-		move("en", "From DATE, we will no longer use your posts to train AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
-		move("en", "Starting DATE, we will stop using your public posts to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
-		move("en", "From DATE, your private messages will not be used to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "Starting DATE, the updated policy will apply.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "From DATE, we will no longer use your posts to train AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "Starting DATE, we will stop using your public posts to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "From DATE, your private messages will not be used to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
 	})
 	checkDateMoves(t, frReportBase, []dateMove{
-		move("fr", "À partir du DATE, nous utiliserons vos publications publiques pour entraîner l'IA.", SeverityCritical, ai),
-		move("fr", "Dès le DATE, Meta utilisera vos publications publiques pour entraîner l'IA.", SeverityCritical, ai),
-		move("fr", "À partir du DATE, la nouvelle politique s'appliquera.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
-		move("fr", "À partir du DATE, nous n'utiliserons plus vos publications pour entraîner l'IA.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		dayMoved("fr", "À partir du DATE, nous utiliserons vos publications publiques pour entraîner l'IA.", SeverityCritical, ai),
+		dayMoved("fr", "Dès le DATE, Meta utilisera vos publications publiques pour entraîner l'IA.", SeverityCritical, ai),
+		dayMoved("fr", "À partir du DATE, la nouvelle politique s'appliquera.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		dayMoved("fr", "À partir du DATE, nous n'utiliserons plus vos publications pour entraîner l'IA.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
 	})
 	checkDateMoves(t, "# Privacy Policy\nWe use your location to show you ads.\n", []dateMove{
-		move("en", "From DATE, we will use your location to show you ads.", SeverityNotable, "Use starts 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "From DATE, we will use your location to show you ads.", SeverityNotable, "Use starts 26 May 2025 → 27 May 2025."),
 	})
 
 	// The demo's paragraph, as it appears (en-3.html, fr-3.html).
