@@ -307,49 +307,40 @@ func cloneEntry(e Entry) Entry {
 // date roles.
 func (t *Taxonomy) compile() error {
 	langs := map[string]bool{}
-	var terms []*pattern
-	add := func(list *[]*pattern, target int, lang, src string) error {
-		ts, err := compilePattern(src)
-		if err != nil {
-			return err
+	// addAll compiles phrases, language by language in a stable order,
+	// into list, each aimed at target; an error names what, the phrase
+	// and its language.
+	addAll := func(list *[]*pattern, target int, phrases map[string][]string, what string) error {
+		for _, lang := range slices.Sorted(maps.Keys(phrases)) {
+			for _, src := range phrases[lang] {
+				ts, err := compilePattern(src)
+				if err != nil {
+					return fmt.Errorf("%s %q (%s): %w", what, src, lang, err)
+				}
+				langs[lang] = true
+				*list = append(*list, &pattern{lang: lang, target: target, terms: ts})
+			}
 		}
-		langs[lang] = true
-		*list = append(*list, &pattern{lang: lang, target: target, terms: ts})
 		return nil
 	}
-	var unless []*pattern
+	var terms, unless []*pattern
 	t.hasUnless = make([]bool, len(t.entries))
 	for i, e := range t.entries {
-		for _, lang := range slices.Sorted(maps.Keys(e.Patterns)) {
-			for _, src := range e.Patterns[lang] {
-				if err := add(&terms, i, lang, src); err != nil {
-					return entryError(i, e, fmt.Errorf("pattern %q (%s): %w", src, lang, err))
-				}
-			}
+		if err := addAll(&terms, i, e.Patterns, "pattern"); err != nil {
+			return entryError(i, e, err)
 		}
-		for _, lang := range slices.Sorted(maps.Keys(e.Unless)) {
-			for _, src := range e.Unless[lang] {
-				if err := add(&unless, i, lang, src); err != nil {
-					return entryError(i, e, fmt.Errorf("unless %q (%s): %w", src, lang, err))
-				}
-				t.hasUnless[i] = true
-			}
+		n := len(unless)
+		if err := addAll(&unless, i, e.Unless, "unless"); err != nil {
+			return entryError(i, e, err)
 		}
+		t.hasUnless[i] = len(unless) > n
 	}
-	for _, lang := range slices.Sorted(maps.Keys(t.personalData)) {
-		for _, src := range t.personalData[lang] {
-			if err := add(&terms, personalDataTarget, lang, src); err != nil {
-				return fmt.Errorf("taxonomy personal_data %q (%s): %w", src, lang, err)
-			}
-		}
+	if err := addAll(&terms, personalDataTarget, t.personalData, "taxonomy personal_data"); err != nil {
+		return err
 	}
 	var forms []*pattern
-	for _, lang := range slices.Sorted(maps.Keys(t.formLinkSrc)) {
-		for _, src := range t.formLinkSrc[lang] {
-			if err := add(&forms, 0, lang, src); err != nil {
-				return fmt.Errorf("taxonomy objection_links %q (%s): %w", src, lang, err)
-			}
-		}
+	if err := addAll(&forms, 0, t.formLinkSrc, "taxonomy objection_links"); err != nil {
+		return err
 	}
 	var before, anywhere, announce, borrows, overrule, uses []*pattern
 	t.requires = make([][]int, len(t.roles))
@@ -363,67 +354,46 @@ func (t *Taxonomy) compile() error {
 		default:
 			return fmt.Errorf("taxonomy date role %q: want effective, updated, deadline, upcoming or start", spec.Role)
 		}
-		for _, lang := range slices.Sorted(maps.Keys(spec.Before)) {
-			for _, src := range spec.Before[lang] {
-				if err := add(&before, r, lang, src); err != nil {
-					return fmt.Errorf("taxonomy date role %s cue %q (%s): %w", spec.Role, src, lang, err)
-				}
-			}
-		}
-		for _, lang := range slices.Sorted(maps.Keys(spec.Touching)) {
-			for _, src := range spec.Touching[lang] {
-				if err := add(&before, r, lang, src); err != nil {
-					return fmt.Errorf("taxonomy date role %s cue %q (%s): %w", spec.Role, src, lang, err)
-				}
-				before[len(before)-1].touching = true
-			}
-		}
-		for _, lang := range slices.Sorted(maps.Keys(spec.Anywhere)) {
-			for _, src := range spec.Anywhere[lang] {
-				if err := add(&anywhere, r, lang, src); err != nil {
-					return fmt.Errorf("taxonomy date role %s cue %q (%s): %w", spec.Role, src, lang, err)
-				}
-			}
-		}
 		if len(spec.Announce) > 0 && spec.Role != RoleUpcoming {
 			return fmt.Errorf("taxonomy date role %s: only upcoming has announce cues", spec.Role)
-		}
-		for _, lang := range slices.Sorted(maps.Keys(spec.Announce)) {
-			for _, src := range spec.Announce[lang] {
-				// An announcement is an anywhere cue in its own statement too.
-				if err := add(&anywhere, r, lang, src); err != nil {
-					return fmt.Errorf("taxonomy date role %s cue %q (%s): %w", spec.Role, src, lang, err)
-				}
-				announce = append(announce, anywhere[len(anywhere)-1])
-			}
 		}
 		if len(spec.Borrows) > 0 && len(spec.Requires) == 0 {
 			return fmt.Errorf("taxonomy date role %s: borrows without requires", spec.Role)
 		}
-		for _, lang := range slices.Sorted(maps.Keys(spec.Borrows)) {
-			for _, src := range spec.Borrows[lang] {
-				if err := add(&borrows, r, lang, src); err != nil {
-					return fmt.Errorf("taxonomy date role %s borrows %q (%s): %w", spec.Role, src, lang, err)
-				}
-			}
-		}
-		for _, lang := range slices.Sorted(maps.Keys(spec.Unless)) {
-			for _, src := range spec.Unless[lang] {
-				if err := add(&overrule, r, lang, src); err != nil {
-					return fmt.Errorf("taxonomy date role %s unless %q (%s): %w", spec.Role, src, lang, err)
-				}
-			}
-		}
 		if len(spec.Uses) > 0 && spec.Role != RoleStart {
 			return fmt.Errorf("taxonomy date role %s: only start has uses", spec.Role)
 		}
-		for _, lang := range slices.Sorted(maps.Keys(spec.Uses)) {
-			for _, src := range spec.Uses[lang] {
-				if err := add(&uses, r, lang, src); err != nil {
-					return fmt.Errorf("taxonomy date role %s uses %q (%s): %w", spec.Role, src, lang, err)
-				}
-			}
+		role := "taxonomy date role " + string(spec.Role)
+		nTouching, nAnnounce := 0, 0
+		err := addAll(&before, r, spec.Before, role+" cue")
+		if err == nil {
+			nTouching = len(before)
+			err = addAll(&before, r, spec.Touching, role+" cue")
 		}
+		if err == nil {
+			err = addAll(&anywhere, r, spec.Anywhere, role+" cue")
+		}
+		if err == nil {
+			// An announcement is an anywhere cue in its own statement too.
+			nAnnounce = len(anywhere)
+			err = addAll(&anywhere, r, spec.Announce, role+" cue")
+		}
+		if err == nil {
+			err = addAll(&borrows, r, spec.Borrows, role+" borrows")
+		}
+		if err == nil {
+			err = addAll(&overrule, r, spec.Unless, role+" unless")
+		}
+		if err == nil {
+			err = addAll(&uses, r, spec.Uses, role+" uses")
+		}
+		if err != nil {
+			return err
+		}
+		for _, p := range before[nTouching:] {
+			p.touching = true
+		}
+		announce = append(announce, anywhere[nAnnounce:]...)
 		for _, id := range spec.Requires {
 			i, ok := t.byID[id]
 			if !ok {
