@@ -18,10 +18,12 @@ func TestMovedScheduleSendsNoDigestTooSoon(t *testing.T) {
 	wed := func(h, m int) time.Time { return time.Date(2026, 5, 13, h, m, 0, 0, time.UTC) }
 	for _, tc := range []struct {
 		name string
-		// last sends the day's first digest, at 08:00 or later, through a
-		// Service of the old schedule (Tuesday 09:00 started it).
-		last     func(t *testing.T, r *rig, old *notify.Service)
-		schedule string // the schedule the daemon restarts with, at 10:00
+		// The day's first digest goes out at sent, 08:00 or later, through
+		// a Service of the old schedule (Tuesday 09:00 started it): by its
+		// turn, or by 'digest --now'.
+		sent      time.Time
+		digestNow bool
+		schedule  string // the schedule the daemon restarts with, at 10:00
 		// want is the messages after the restart's turns: the first
 		// digest, and a second one if its time is after the first.
 		want int
@@ -29,11 +31,8 @@ func TestMovedScheduleSendsNoDigestTooSoon(t *testing.T) {
 		{
 			// The review's case: 08:00 sent on time; the 18:00 of the new
 			// schedule is still to come.
-			name: "sent at 08:00, moved to 18:00",
-			last: func(t *testing.T, r *rig, old *notify.Service) {
-				r.clock.Set(wed(8, 0))
-				tick(t, old)
-			},
+			name:     "sent at 08:00, moved to 18:00",
+			sent:     wed(8, 0),
 			schedule: "0 18 * * *", want: 1,
 		},
 		{
@@ -41,39 +40,27 @@ func TestMovedScheduleSendsNoDigestTooSoon(t *testing.T) {
 			// cron job) sent the digest at 08:00. Tuesday 18:00 of the new
 			// schedule came before it.
 			name: "digest --now at 08:00, moved to 18:00",
-			last: func(t *testing.T, r *rig, old *notify.Service) {
-				r.clock.Set(wed(8, 0))
-				digestNow(t, old)
-			},
+			sent: wed(8, 0), digestNow: true,
 			schedule: "0 18 * * *", want: 1,
 		},
 		{
 			// The same schedule: the 08:00 that 'digest --now' covered is
 			// not caught up at 10:00.
 			name: "digest --now at 08:05, schedule kept",
-			last: func(t *testing.T, r *rig, old *notify.Service) {
-				r.clock.Set(wed(8, 5))
-				digestNow(t, old)
-			},
+			sent: wed(8, 5), digestNow: true,
 			schedule: "0 8 * * *", want: 1,
 		},
 		{
 			// The daemon started at 09:00 and caught 08:00 up; restarted
 			// with 08:30, which came before that digest.
-			name: "caught up at 09:00, moved to 08:30",
-			last: func(t *testing.T, r *rig, old *notify.Service) {
-				r.clock.Set(wed(9, 0))
-				tick(t, old)
-			},
+			name:     "caught up at 09:00, moved to 08:30",
+			sent:     wed(9, 0),
 			schedule: "30 8 * * *", want: 1,
 		},
 		{
 			// A time after the last digest is still caught up.
-			name: "sent at 08:00, moved to 09:00",
-			last: func(t *testing.T, r *rig, old *notify.Service) {
-				r.clock.Set(wed(8, 0))
-				tick(t, old)
-			},
+			name:     "sent at 08:00, moved to 09:00",
+			sent:     wed(8, 0),
 			schedule: "0 9 * * *", want: 2,
 		},
 	} {
@@ -85,7 +72,12 @@ func TestMovedScheduleSendsNoDigestTooSoon(t *testing.T) {
 			tick(t, old) // Tuesday 09:00: the schedule starts
 			r.check("policy-v2-ai.html", t0.Add(time.Hour))
 			r.check("policy-v3-date.html", t0.Add(2*time.Hour)) // notable: for the digest
-			tc.last(t, r, old)
+			r.clock.Set(tc.sent)
+			if tc.digestNow {
+				digestNow(t, old)
+			} else {
+				tick(t, old)
+			}
 			if n := len(ms.messages()); n != 1 {
 				t.Fatalf("%d messages after the first digest, want 1; outbox %+v", n, r.outbox())
 			}
