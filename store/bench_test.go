@@ -103,6 +103,18 @@ func BenchmarkCompressWholePage(b *testing.B) {
 	b.ReportMetric(float64(len(frame)), "frame-bytes")
 }
 
+// BenchmarkHashPage hashes the first printable page (348 KB) as the
+// fetcher does, once a check: what bodySum saves by trusting that hash.
+//
+//	go test ./store -run '^$' -bench HashPage -count 3
+func BenchmarkHashPage(b *testing.B) {
+	page := printableBodies(b)[0].Data
+	b.SetBytes(int64(len(page)))
+	for b.Loop() {
+		sha256Hex(page)
+	}
+}
+
 // BenchmarkRecordUnchangedCheck records a check that found the page
 // unchanged and answered 304: the most common write.
 func BenchmarkRecordUnchangedCheck(b *testing.B) {
