@@ -122,18 +122,12 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 	// maxQuiet (ten minutes): r.check sets the clock before it writes, and
 	// a poll between the two, had the clock jumped past maxQuiet, would
 	// rightly take a turn the clock called for, where this test asserts
-	// that the retry's is the first. Run's polls wait while the checker
-	// works: a poll while a write's frames are in the write-ahead log but
-	// its commit is not yet visible gets a stamp that the commit leaves as
-	// it is, so that the turn it starts misses the event, and the event
-	// waits for maxQuiet (in the daemon, for the TurnNow at the end of the
-	// pass).
-	func() {
-		counter.pass.Lock()
-		defer counter.pass.Unlock()
-		r.check("policy-v2-ai.html", t0)
-		r.check("policy-v3-date.html", t0.Add(time.Minute)) // notable
-	}()
+	// that the retry's is the first. Run polls while the checker writes:
+	// a poll between a commit's frames reaching the write-ahead log and
+	// the commit becoming visible must not settle on a stamp that misses
+	// it (TestRunSeesACommitItPolledTooEarly holds that window open).
+	r.check("policy-v2-ai.html", t0)
+	r.check("policy-v3-date.html", t0.Add(time.Minute)) // notable
 	waitFor("the webhook's first attempt", func() bool { return hooks.Load() == 1 })
 	// Twenty polls: the turn that made the attempt is over (it reads the
 	// stamp at most maxSettleTurns times, four), and no retry came since.

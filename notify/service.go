@@ -418,8 +418,11 @@ func (s *Service) stamp() string {
 }
 
 // maxQuiet is the longest Run goes without a turn, whatever the store's
-// change stamp says: a write the stamp missed (a filesystem with coarse
-// times, see store.DB.ChangeStamp) waits at most this long.
+// change stamp says: a write the stamp missed waits at most this long.
+// store.DB.ChangeStamp is known to miss none since it reads the header
+// of SQLite's -shm index; before, it missed a commit polled between its
+// log write and the header's update, and might a write within the same
+// tick of a file system's coarse times.
 const maxQuiet = 10 * time.Minute
 
 // nextDue returns when the next turn has something to do although the

@@ -211,7 +211,10 @@ type Outbox interface {
 	NextOutboxAttempt(ctx context.Context) (time.Time, error)
 	// ChangeStamp is a token that differs whenever anything was written
 	// to the store since it was taken, by any process; reading it must
-	// cost next to nothing (Run takes it at every poll).
+	// cost next to nothing (Run takes it at every poll). It must move
+	// when a commit becomes visible to reads, not only when its data
+	// reaches the disk: Run settles on a stamp that a turn's reads left
+	// as it was.
 	ChangeStamp() (string, error)
 }
 

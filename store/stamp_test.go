@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -47,6 +49,14 @@ func TestChangeStamp(t *testing.T) {
 	if second == first {
 		t.Error("another connection's write left the stamp as it was")
 	}
+	// Its reads set their marks in the -shm index, past the header the
+	// stamp reads.
+	if _, err := other.Events(ctx, monitor.EventFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := stamp(); got != second {
+		t.Errorf("another connection's read moved the stamp: %q → %q", second, got)
+	}
 	if _, err := db.Subscribe(ctx, Subscriber{Email: "ada@example.org", Digest: "daily", MinSeverity: "critical"}); err != nil {
 		t.Fatal(err)
 	}
@@ -56,9 +66,9 @@ func TestChangeStamp(t *testing.T) {
 }
 
 // TestDatabaseFiles: ChangeStamp and DiskSize read the same files, the
-// database and its log but not the -shm index, take a log that is gone
-// (the last connection removed it) as empty, and fail when the file
-// system cannot say.
+// database and its log, not the size of the -shm index, take a log and
+// an index that are gone (the last connection removed them) as empty,
+// and fail when the file system cannot say.
 func TestDatabaseFiles(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "policywatch.db")
@@ -87,7 +97,10 @@ func TestDatabaseFiles(t *testing.T) {
 	if got, err := db.DiskSize(); err != nil || got != fi.Size() {
 		t.Errorf("without a log: DiskSize = %d, %v; want the file's %d bytes", got, err, fi.Size())
 	}
-	want := fmt.Sprintf("%d.%d;-;", fi.Size(), fi.ModTime().UnixNano())
+	if _, err := os.Stat(path + "-shm"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the index outlived the last connection: %v", err)
+	}
+	want := fmt.Sprintf("%d.%d;-;-", fi.Size(), fi.ModTime().UnixNano())
 	if got, err := db.ChangeStamp(); err != nil || got != want {
 		t.Errorf("without a log: ChangeStamp = %q, %v; want %q", got, err, want)
 	}
@@ -99,6 +112,249 @@ func TestDatabaseFiles(t *testing.T) {
 	}
 	if got, err := notDir.ChangeStamp(); err == nil {
 		t.Errorf("ChangeStamp under a file = %q, no error", got)
+	}
+}
+
+// TestChangeStampSeesTheCommit: SQLite commits in two steps, the
+// transaction's frames written to the log, then the header of the -shm
+// index, and readers see the commit only after the second. A stamp taken
+// between the two must differ from the stamp after it: the notifier
+// reads the old contents there, takes the stamp again, finds it
+// unchanged and settles on it, and another process's event waited up to
+// maxQuiet (10 minutes; TestChangeStampSettles measures how often).
+//
+// The window lasts microseconds; the test makes it last by putting back
+// the header the index had before the commit (both copies, so that it is
+// sound), which is what the index says between the two steps: the
+// frames are in the log, the header does not count them yet. A read
+// there finds the old contents, which shows the window is made.
+func TestChangeStampSeesTheCommit(t *testing.T) {
+	ctx := context.Background()
+	var shm *os.File
+	t.Cleanup(func() { // after the databases', registered below
+		if shm != nil {
+			shm.Close()
+		}
+	})
+	db, path := openDB(t)
+	other, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	// Kept open until the databases are closed: closing a descriptor of
+	// the file drops the locks SQLite holds on it in this process.
+	if shm, err = os.OpenFile(path+"-shm", os.O_RDWR, 0); err != nil {
+		t.Fatal(err)
+	}
+	header := func() []byte {
+		t.Helper()
+		b := make([]byte, 2*walIndexHeaderSize)
+		if _, err := shm.ReadAt(b, 0); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	setHeader := func(b []byte) {
+		t.Helper()
+		if _, err := shm.WriteAt(b, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	events := func() int {
+		t.Helper()
+		evs, err := db.Events(ctx, monitor.EventFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(evs)
+	}
+	stamp := func() string {
+		t.Helper()
+		s, err := db.ChangeStamp()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	recordEvents(t, other, 1)
+	if n := events(); n != 1 {
+		t.Fatalf("%d events, want 1", n)
+	}
+	before := header()
+	recordEvents(t, other, 1) // another process's commit
+	committed := header()
+	setHeader(before) // between the two steps
+	if n := events(); n != 1 {
+		t.Fatalf("the index held back, a read found %d events, want the 1 before the commit: no window", n)
+	}
+	during := stamp()
+	setHeader(committed) // the second step
+	if n := events(); n != 2 {
+		t.Fatalf("the commit visible, a read found %d events, want 2", n)
+	}
+	if after := stamp(); after == during {
+		t.Errorf("the stamp taken before the commit was visible, when a read found the old contents, "+
+			"is the stamp after it: a poller settles on it and misses the commit\n%q", after)
+	}
+}
+
+// TestWalIndexHeaderFollowsTheFile: the descriptor kept on the -shm file
+// follows the file at the path: the last connection removes the index and
+// the next open makes another, whose header is then read, not the removed
+// one's; a file gone is no header, and its descriptor is closed; Close
+// closes it when the index went with the last connection, and keeps it
+// while another connection of this process uses the index.
+func TestWalIndexHeaderFollowsTheFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "plain")
+	kept := func() bool {
+		walIndexFiles.Lock()
+		defer walIndexFiles.Unlock()
+		return walIndexFiles.m[path+"-shm"] != nil
+	}
+	header := func() []byte {
+		t.Helper()
+		b, err := walIndexHeader(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if b := header(); b != nil || kept() {
+		t.Fatalf("no file: header %q, descriptor kept %v", b, kept())
+	}
+	if err := os.WriteFile(path+"-shm", []byte("first"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b := header(); string(b) != "first" || !kept() {
+		t.Fatalf("header %q, kept %v; want the file's 5 bytes", b, kept())
+	}
+	if err := os.Remove(path + "-shm"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+"-shm", []byte("second"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b := header(); string(b) != "second" {
+		t.Fatalf("the file replaced: header %q, want the new file's", b)
+	}
+	if err := os.Remove(path + "-shm"); err != nil {
+		t.Fatal(err)
+	}
+	if b := header(); b != nil || kept() {
+		t.Errorf("the file removed: header %q, descriptor kept %v", b, kept())
+	}
+
+	// A database: Close lets the descriptor go with the index.
+	ctx := context.Background()
+	path = filepath.Join(dir, "policywatch.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordEvents(t, db, 1)
+	if b := header(); len(b) != walIndexHeaderSize || !kept() {
+		t.Fatalf("header of %d bytes, kept %v", len(b), kept())
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !kept() {
+		t.Error("closed while another connection uses the index")
+	}
+	recordEvents(t, other, 1)
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if kept() {
+		t.Error("kept after the last connection removed the index")
+	}
+}
+
+// TestChangeStampSettles measures what the notifier's loop does with
+// ChangeStamp while another process commits: it takes the stamp, reads,
+// takes the stamp again, and settles on a stamp that did not move; a
+// miss is a settled stamp under which a later read finds other contents
+// (a commit the stamp did not see). Set POLICYWATCH_STAMP_COMMITS to the
+// number of commits (say 3000): it spins a core while they run.
+func TestChangeStampSettles(t *testing.T) {
+	if path := os.Getenv("POLICYWATCH_STAMP_WRITER"); path != "" {
+		n, _ := strconv.Atoi(os.Getenv("POLICYWATCH_STAMP_COMMITS"))
+		stampWriter(t, path, n)
+		return
+	}
+	commits, _ := strconv.Atoi(os.Getenv("POLICYWATCH_STAMP_COMMITS"))
+	if commits <= 0 {
+		t.Skip("set POLICYWATCH_STAMP_COMMITS to measure")
+	}
+	ctx := context.Background()
+	db, path := openDB(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChangeStampSettles$")
+	cmd.Env = append(os.Environ(), "POLICYWATCH_STAMP_WRITER="+path)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var settled string
+	var seen int64 = -1
+	polls, settles, misses := 0, 0, 0
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("writer: %v", err)
+			}
+			t.Logf("%d commits, %d polls, %d stamps settled on, %d missed a commit", commits, polls, settles, misses)
+			if misses > 0 {
+				t.Errorf("%d settled stamps missed a commit", misses)
+			}
+			return
+		default:
+		}
+		polls++
+		before, err := db.ChangeStamp()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last int64
+		if err := db.sql.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&last); err != nil {
+			t.Fatal(err)
+		}
+		after, err := db.ChangeStamp()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if before != after {
+			continue
+		}
+		switch {
+		case before != settled:
+			settles++
+		case last != seen:
+			misses++
+		}
+		settled, seen = before, last
+	}
+}
+
+// stampWriter commits n events, one a transaction, to the database at
+// path.
+func stampWriter(t *testing.T, path string, n int) {
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := range n {
+		recordEventsAt(t, db, t0.Add(time.Duration(i)*time.Minute))
 	}
 }
 
