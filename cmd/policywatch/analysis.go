@@ -23,7 +23,9 @@ the data categories, purposes and rights it mentions (ids from the
 taxonomy), which data each purpose uses (minors' apart; the JSON quotes
 where the policy says so), the statements that mention them with their
 section, its age limits, and every date with its role (effective,
-updated, deadline, upcoming, start, other) as an ISO date.
+updated, deadline, upcoming, start, other) as an ISO date; a start date
+with the use it starts (the purpose's id, "use" in the JSON, e.g.
+ai_training; absent when the policy names none).
 
 Examples:
   policywatch facts meta-privacy-policy
