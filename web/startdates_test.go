@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,56 @@ func TestAPIVersionSaysWhatAStartDateStarts(t *testing.T) {
 	}
 	if !roles["start"] || !roles["deadline"] || !roles["effective"] {
 		t.Errorf("dates %v: want a start, a deadline and an effective date", v.Facts.Dates)
+	}
+}
+
+// TestPagesNameTheDatesAsMessagesDo: where the web view lists dates — an
+// event's analysis, the timeline, a version's facts — a start date says
+// which use starts ("AI training starts"), and every role is named as
+// alerts, digests and the feed name it (monitor.DateRoleName). The pages
+// said the role's id: "start: 27 May 2025 → 26 Jun 2025" on the event,
+// "start date" on the timeline, "start" beside the version's date; never
+// what starts.
+func TestPagesNameTheDatesAsMessagesDo(t *testing.T) {
+	r := startHistory(t)
+	_, ts := r.server(t)
+	for _, c := range []struct {
+		path  string
+		wants []string
+	}{
+		{"/events/2", []string{
+			`<li><span class="role">AI training starts</span>: none → <strong><time datetime="2025-05-27">27 May 2025</time></strong>`,
+			`<li><span class="role">Deadline to object</span>: none → <strong><time datetime="2025-05-26">26 May 2025</time></strong>`,
+		}},
+		{"/events/3", []string{
+			`<li><span class="role">AI training starts</span>: <time datetime="2025-05-27">27 May 2025</time> → <strong><time datetime="2025-06-26">26 Jun 2025</time></strong>`,
+			`<li><span class="role">Deadline to object</span>: <time datetime="2025-05-26">26 May 2025</time> → <strong><time datetime="2025-06-25">25 Jun 2025</time></strong>`,
+		}},
+		{"/watches/nimbus", []string{
+			`<li><span class="role">AI training starts</span>: 27 May 2025 → <strong>26 Jun 2025</strong></li>`,
+			`<li><span class="role">Deadline to object</span>: 26 May 2025 → <strong>25 Jun 2025</strong></li>`,
+			`<li><span class="role">AI training starts</span>: none → <strong>27 May 2025</strong></li>`,
+		}},
+		{"/versions/3", []string{
+			`<li><strong>Effective date</strong>: 3 Mar 2025 `,
+			`<li><strong>AI training starts</strong>: 26 Jun 2025 `,
+			`<li><strong>Deadline to object</strong>: 25 Jun 2025 `,
+		}},
+	} {
+		page := string(mustGet(t, ts.URL+c.path))
+		for _, want := range c.wants {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s lacks %s", c.path, want)
+			}
+		}
+		for _, raw := range []string{`class="role">start`, `<strong>start</strong>`, "start date", "Use starts"} {
+			if strings.Contains(page, raw) {
+				t.Errorf("%s names the start date %q, not what starts", c.path, raw)
+			}
+		}
+		if t.Failed() {
+			t.Logf("%s:\n%.4000s", c.path, page[strings.Index(page, "<main"):])
+			break
+		}
 	}
 }
