@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -45,5 +46,30 @@ func TestFactsJSONSaysWhatAStartDateStarts(t *testing.T) {
 	}
 	if _, ok := effective["use"]; ok {
 		t.Errorf("effective date %v: want no \"use\"", effective)
+	}
+}
+
+// TestFactsAndExplainSayWhatAStartDateStarts: the text of facts and
+// explain names the use a start date starts beside its role's id, as the
+// JSON's "use" does: "start 2025-05-27" said the day, not what begins.
+func TestFactsAndExplainSayWhatAStartDateStarts(t *testing.T) {
+	srv := newPolicyServer(t)
+	srv.set(`Effective March 3, 2025. We use your public posts to show you ads.`)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.mustRun("check")
+	srv.set(startPage)
+	c.mustRun("check")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"facts", "nimbus"}, "\n  start     2025-05-27 (AI training) \"From 27 May 2025 we will use your public posts to train our AI models.\"\n"},
+		{[]string{"facts", "nimbus"}, "\n  effective 2025-03-03 \"Effective March 3, 2025.\"\n"},
+		{[]string{"explain", "nimbus"}, "\n  start     — → 2025-05-27 (AI training)\n"},
+	} {
+		if out := c.mustRun(tt.args...); !strings.Contains(out, tt.want) {
+			t.Errorf("%s lacks %q:\n%s", strings.Join(tt.args, " "), tt.want, out)
+		}
 	}
 }
