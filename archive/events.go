@@ -66,13 +66,17 @@ func WriteEventsJSONL(ctx context.Context, r EventReader, f monitor.EventFilter,
 
 // CSVHeader is the header row of WriteEventsCSV. Columns are only ever
 // added at the end. Lists (scope_added…) are joined with spaces; dates
-// changed are written role:old→new.
+// changed are written role:old→new, and dates_changed_uses has one word
+// for each of them, in their order, role:use, the use being the id of the
+// purpose whose use a start date starts (the JSON's "use"), else "-"
+// ("start:-→2025-05-27 deadline:-→2025-05-26", "start:ai_training
+// deadline:-").
 var CSVHeader = []string{
 	"id", "watch", "time", "kind", "severity", "summary",
 	"version", "previous_version", "reverted_to", "words_added", "words_removed",
 	"reason", "detail", "imported",
 	"scope_added", "scope_removed", "purposes_added", "purposes_removed",
-	"rights_added", "rights_removed", "dates_changed",
+	"rights_added", "rights_removed", "dates_changed", "dates_changed_uses",
 }
 
 // WriteEventsCSV writes the events f selects as CSV (RFC 4180, with the
@@ -119,17 +123,18 @@ func csvRow(e monitor.Event) []string {
 		cell(e.Reason), cell(e.Detail), strconv.FormatBool(e.Imported),
 	}
 	var lists [6][]string
-	var dates []string
+	var dates, uses []string
 	if a := e.Analysis; a != nil {
 		lists = [6][]string{a.ScopeAdded, a.ScopeRemoved, a.PurposesAdded, a.PurposesRemoved, a.RightsAdded, a.RightsRemoved}
 		for _, d := range a.Dates {
 			dates = append(dates, fmt.Sprintf("%s:%s→%s", d.Role, orDash(d.Old), orDash(d.New)))
+			uses = append(uses, fmt.Sprintf("%s:%s", d.Role, orDash(d.Use)))
 		}
 	}
 	for _, l := range lists {
 		row = append(row, cell(strings.Join(l, " ")))
 	}
-	return append(row, cell(strings.Join(dates, " ")))
+	return append(row, cell(strings.Join(dates, " ")), cell(strings.Join(uses, " ")))
 }
 
 func orDash(s string) string {

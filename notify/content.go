@@ -71,8 +71,12 @@ type changeView struct {
 // dateView is a date changed, its values as people read them ("1 Jul
 // 2026", or "none"). Note says where the new date stands against the
 // message's date, for the dates a reader must act by: "passed", "today",
-// "in 3 days".
-type dateView struct{ Role, Old, New, Note, Quote string }
+// "in 3 days". Role is the date's role as people read it
+// (monitor.DateRoleName, as the web view names it), role the analysis's.
+type dateView struct {
+	Role, Old, New, Note, Quote string
+	role                        analyze.DateRole
+}
 
 type scopeView struct{ Sign, What, Label string }
 
@@ -111,15 +115,6 @@ type linkView struct {
 	Clickable  bool
 }
 
-var roleNames = map[analyze.DateRole]string{
-	analyze.RoleEffective: "Effective date",
-	analyze.RoleUpdated:   "Last updated",
-	analyze.RoleUpcoming:  "Upcoming update",
-	analyze.RoleStart:     "Use starts", // "AI training starts" when it is AI training (changeView)
-	analyze.RoleDeadline:  "Deadline to object",
-	analyze.RoleOther:     "Date",
-}
-
 // Dates are shown to readers one way in every message, as the analysis's
 // summaries write them ("14 Jul 2026", analyze.HumanDate); machine-readable
 // places (a feed's <updated>, JSON) keep RFC 3339.
@@ -152,17 +147,10 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail, as
 			if len(v.Dates) == maxDates {
 				break
 			}
-			role := roleNames[dc.Role]
-			if role == "" {
-				role = "Date"
-			}
-			if dc.StartsAITraining() {
-				// As the summary names it: "AI training starts". A change
-				// stored before the analysis kept what starts reads "Use
-				// starts", as it did.
-				role = oneLine(s.taxonomy.Label(dc.Use, "en"), 60) + " starts"
-			}
-			dv := dateView{Role: role, Old: humanDate(dc.Old), New: humanDate(dc.New), Quote: oneLine(dc.Quote, maxQuote)}
+			// As the summary names it ("AI training starts"), and as the
+			// web view does.
+			role := monitor.DateRoleName(dc.Role, dc.Use, func(id string) string { return oneLine(s.taxonomy.Label(id, "en"), 60) })
+			dv := dateView{Role: role, Old: humanDate(dc.Old), New: humanDate(dc.New), Quote: oneLine(dc.Quote, maxQuote), role: dc.Role}
 			if dc.Role == analyze.RoleDeadline || dc.Role == analyze.RoleUpcoming || dc.Role == analyze.RoleStart {
 				// A policy's dates are calendar days; its readers' today is
 				// that of the zone their digests go out in (the schedule's

@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
@@ -33,8 +34,8 @@ type feedQuery struct {
 	title       string
 	// path is the feed's own address, one spelling per feed
 	// ("/feeds/severity/critical.atom" for CRITICAL.atom, no
-	// ?min_severity=info): its id and rel=self, which a reader must see
-	// the same however the feed was asked for.
+	// ?min_severity=info): in its id, and its rel=self, which a reader
+	// must see the same however the feed was asked for.
 	path string
 }
 
@@ -147,8 +148,8 @@ func (s *Service) knownWatch(ctx context.Context, watch string) (bool, error) {
 
 // Feed returns an Atom feed of the newest changes — of one watch when
 // watch is set, at or above minSeverity — and its ETag. path is the feed's
-// address below the base URL, its query included (it is the feed's id and
-// self link). Rendered feeds are kept until a new event enters them, or,
+// address below the base URL, its query included (its self link, and in
+// its id: feedID). Rendered feeds are kept until a new event enters them, or,
 // for a feed without entries, until its date moves (see emptyFeedUpdated).
 func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Severity, title, path string) ([]byte, string, error) {
 	// The newest entries only, selected by the database: a feed reader
@@ -180,9 +181,13 @@ func (s *Service) Feed(ctx context.Context, watch string, minSeverity monitor.Se
 		return f.body, f.etag, nil
 	}
 
+	id, err := s.feedID(ctx, path)
+	if err != nil {
+		return nil, "", fmt.Errorf("feed: %w", err)
+	}
 	feed := &atomFeed{
 		Title:    title,
-		ID:       s.feedID(path),
+		ID:       id,
 		Subtitle: "Changes to the privacy policies policywatch watches",
 		// RFC 4287 requires an author of the feed when its entries have
 		// none: the entries are written by policywatch, not by the sites.
@@ -376,11 +381,49 @@ type atomText struct {
 // atomTime writes t as RFC 3339, UTC.
 func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-func (s *Service) feedID(path string) string {
-	if s.cfg.BaseURL != "" {
-		return s.cfg.BaseURL + path
+// feedID is a feed's permanent id: "urn:policywatch:feed:<database>:<its
+// path below /feeds/>" ("urn:policywatch:feed:3f9c0a7e5d21b486:all.atom",
+// "…:watch/nimbus.atom", "…:all.atom?min_severity=notable"). Like an
+// entry's (entryID), it holds neither base_url nor where the feed is
+// served from: it was base_url and the path, so that setting or changing
+// base_url made every feed another one to readers that go by ids. A feed
+// is one of a history: the database part (databaseID) keeps apart the
+// feeds of two installations, which have the same paths, as RFC 4287
+// wants ids universally unique, and stays with the database through a
+// backup, a restore, a move to another host, and a change of
+// notify.secret_file. It differs between two databases, even one
+// imported from the other's export.
+func (s *Service) feedID(ctx context.Context, path string) (string, error) {
+	db, err := s.feeds.databaseID(ctx, s.store)
+	if err != nil {
+		return "", err
 	}
-	return "urn:policywatch:feed:" + strings.TrimPrefix(path, "/feeds/")
+	return "urn:policywatch:feed:" + db + ":" + strings.TrimPrefix(path, "/feeds/"), nil
+}
+
+// databaseID names the history a feed is of: 16 hex digits of an HMAC,
+// under the database's own notification secret (Store.NotifySecret, made
+// on first use and kept in the database, never the configured signing
+// key, which an operator may change), of a fixed label. It is read once
+// a Service.
+func (c *feedCache) databaseID(ctx context.Context, st Store) (string, error) {
+	c.mu.Lock()
+	id := c.dbID
+	c.mu.Unlock()
+	if id != "" {
+		return id, nil
+	}
+	secret, err := st.NotifySecret(ctx)
+	if err != nil {
+		return "", fmt.Errorf("the database's id: %w", err)
+	}
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("policywatch feed id"))
+	id = hex.EncodeToString(mac.Sum(nil)[:8])
+	c.mu.Lock()
+	c.dbID = id
+	c.mu.Unlock()
+	return id, nil
 }
 
 type feedKey struct {
@@ -407,6 +450,9 @@ type feedCache struct {
 	// since is when a feed first needed a date no event gave (see
 	// emptyFeedUpdated); zero until then.
 	since time.Time
+	// dbID is the database's part of the feeds' ids (databaseID); ""
+	// until read.
+	dbID string
 }
 
 type cachedFeed struct {

@@ -3,6 +3,7 @@ package notify_test
 import (
 	"cmp"
 	"context"
+	"encoding/hex"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -31,6 +32,19 @@ type atomFeed struct {
 		} `xml:"link"`
 		Content string `xml:"content"`
 	} `xml:"entry"`
+}
+
+// databaseID returns the database's part of a feed's id,
+// "urn:policywatch:feed:<16 hex digits>:<rest>", failing the test when id
+// is not of that form.
+func databaseID(t *testing.T, id, rest string) string {
+	t.Helper()
+	db, ok := strings.CutPrefix(id, "urn:policywatch:feed:")
+	db, ok2 := strings.CutSuffix(db, ":"+rest)
+	if _, err := hex.DecodeString(db); !ok || !ok2 || err != nil || len(db) != 16 {
+		t.Fatalf("feed id %q: want urn:policywatch:feed:<16 hex digits>:%s", id, rest)
+	}
+	return db
 }
 
 // entryID is the id of the feed entry of event id, recorded at at.
@@ -79,7 +93,8 @@ func TestFeeds(t *testing.T) {
 	if len(all.Entries) != 4 {
 		t.Fatalf("all: %d entries, want 4", len(all.Entries))
 	}
-	if all.ID != "https://pw.example/feeds/all.atom" || all.Entries[0].ID != entryID(4, t0.Add(3*time.Hour)) ||
+	db := databaseID(t, all.ID, "all.atom")
+	if all.Entries[0].ID != entryID(4, t0.Add(3*time.Hour)) ||
 		all.Entries[0].Link.Href != "https://pw.example/events/4" || all.Entries[0].Updated != "2026-05-12T12:00:00Z" {
 		t.Errorf("ids, links or dates: %+v", all)
 	}
@@ -118,10 +133,10 @@ func TestFeeds(t *testing.T) {
 	}
 	// One feed, one id, however it is asked for.
 	for path, id := range map[string]string{
-		"/feeds/severity/CRITICAL.atom":        "https://pw.example/feeds/severity/critical.atom",
-		"/feeds/all.atom?min_severity=info":    "https://pw.example/feeds/all.atom",
-		"/feeds/all.atom?min_severity=NOTABLE": "https://pw.example/feeds/all.atom?min_severity=notable",
-		"/feeds/watch/other.atom":              "https://pw.example/feeds/watch/other.atom",
+		"/feeds/severity/CRITICAL.atom":        "urn:policywatch:feed:" + db + ":severity/critical.atom",
+		"/feeds/all.atom?min_severity=info":    "urn:policywatch:feed:" + db + ":all.atom",
+		"/feeds/all.atom?min_severity=NOTABLE": "urn:policywatch:feed:" + db + ":all.atom?min_severity=notable",
+		"/feeds/watch/other.atom":              "urn:policywatch:feed:" + db + ":watch/other.atom",
 	} {
 		if _, f, _ := getFeed(t, web.URL+path, ""); f.ID != id {
 			t.Errorf("%s: id %q, want %q", path, f.ID, id)
@@ -147,7 +162,7 @@ func TestFeeds(t *testing.T) {
 	bare := r.service(notify.Config{}, nil)
 	body, _, err := bare.Feed(context.Background(), "", "info", "t", "/feeds/all.atom")
 	if err != nil || !strings.Contains(string(body), "<id>"+entryID(6, t0.Add(5*time.Hour))+"</id>") ||
-		!strings.Contains(string(body), "<id>urn:policywatch:feed:all.atom</id>") || strings.Contains(string(body), `href=""`) {
+		!strings.Contains(string(body), "<id>urn:policywatch:feed:"+db+":all.atom</id>") || strings.Contains(string(body), `href=""`) {
 		t.Errorf("feed without base URL: %v\n%s", err, body)
 	}
 }

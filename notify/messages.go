@@ -194,7 +194,7 @@ func (s *Service) alertNotification(ctx context.Context, it OutboxItem, sub Subs
 	for _, d := range v.Dates {
 		// How soon one must act, where a subject list shows it: the
 		// summary gives the date alone.
-		if d.Role == roleNames[analyze.RoleDeadline] && d.Note != "" {
+		if d.role == analyze.RoleDeadline && d.Note != "" {
 			level += "; deadline " + d.Note
 			break
 		}

@@ -67,7 +67,7 @@ func TestBrowserFacebookAITrainingChange(t *testing.T) {
 	if fmt.Sprint(kinds) != "[change change baseline]" {
 		t.Errorf("timeline lists %v, want the two changes then the baseline, newest first", kinds)
 	}
-	if !containsFolded(text, "effective date: 7 Apr 2025 → 27 May 2025") {
+	if !containsFolded(text, "Effective date: 7 Apr 2025 → 27 May 2025") {
 		t.Errorf("timeline: the effective-date change is not shown:\n%s", text)
 	}
 	// Filtering by kind keeps the baseline only.
@@ -83,7 +83,7 @@ func TestBrowserFacebookAITrainingChange(t *testing.T) {
 		t.Errorf("change view: summary %q, want %q", got, change.Summary)
 	}
 	dates := eval[string](t, ctx, `document.querySelector("ul.dates").innerText`)
-	if !containsFolded(strings.ToLower(dates), "effective: 7 apr 2025 → 27 may 2025") {
+	if !containsFolded(dates, "Effective date: 7 Apr 2025 → 27 May 2025") {
 		t.Errorf("change view: dates read %q, want the effective date 7 Apr 2025 → 27 May 2025", dates)
 	}
 	assertHighlighted(t, ctx, "table.diff.side", "May 27", "April 7")

@@ -75,7 +75,7 @@ func TestVersionPageSaysWhatTheVersionSays(t *testing.T) {
 	html := string(body)
 	for _, want := range []string{
 		"What this version says", "Posts", "Photos", "AI training", "Right to object",
-		"<strong>deadline</strong>: 26 Jun 2026", "until 26 June 2026",
+		"<strong>Deadline to object</strong>: 26 Jun 2026", "until 26 June 2026",
 		`<a href="https://example.org/object" rel="noopener noreferrer nofollow">`,
 	} {
 		if !strings.Contains(html, want) {

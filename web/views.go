@@ -149,7 +149,7 @@ type formMoveView struct {
 }
 
 type dateView struct {
-	Role           string
+	Role           string // as messages name it: "Deadline to object", "AI training starts" (monitor.DateRoleName)
 	Old, New       string // as people read them; "none" when absent
 	OldISO, NewISO string
 	Quote          string
@@ -180,7 +180,7 @@ func (s *Server) newAnalysisView(a *analyze.Analysis, statements int) *analysisV
 	v := &analysisView{Summary: a.Summary}
 	for _, d := range a.Dates {
 		v.Dates = append(v.Dates, dateView{
-			Role: string(d.Role), Old: analyze.HumanDate(d.Old), New: analyze.HumanDate(d.New),
+			Role: monitor.DateRoleName(d.Role, d.Use, s.label), Old: analyze.HumanDate(d.Old), New: analyze.HumanDate(d.New),
 			OldISO: d.Old, NewISO: d.New, Quote: d.Quote,
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"os"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
+	"github.com/policywatch/policywatch/web"
 )
 
 // hostileHeader is sent with the hostile pages: scraped response headers
@@ -147,5 +150,28 @@ func TestBrowserHostilePageRunsNoScript(t *testing.T) {
 		t.Error("the bundle downloaded by the browser has no response body")
 	} else if !bytes.Equal(data, bodies[1]) {
 		t.Errorf("bundle's response body: %d bytes differ from the %d sent", len(data), len(bodies[1]))
+	}
+}
+
+// TestDateRoleNamesAreEscaped: a start date is named by its use's label
+// ("AI training starts"), which the configuration's taxonomy can set: the
+// pages that name dates escape it, as any text, wherever they show it.
+func TestDateRoleNamesAreEscaped(t *testing.T) {
+	r := startHistory(t)
+	tax := analyze.DefaultTaxonomy()
+	const label = `<script>alert("label")</script><img src=x onerror=alert(1)>`
+	if err := tax.Extend([]analyze.Entry{{ID: "ai_training", Labels: map[string]string{"en": label}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, ts := r.server(t, web.WithTaxonomy(tax))
+	escaped := template.HTMLEscapeString(label) + " starts"
+	for _, p := range []string{"/events/2", "/events/3", "/watches/nimbus", "/versions/3"} {
+		page := string(mustGet(t, ts.URL+p))
+		if strings.Contains(page, `alert("label")</script>`) || strings.Contains(page, "<img") {
+			t.Errorf("%s holds the label as markup", p)
+		}
+		if !strings.Contains(page, escaped) {
+			t.Errorf("%s lacks the label, escaped, before \"starts\": %s", p, escaped)
+		}
 	}
 }

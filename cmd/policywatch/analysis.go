@@ -23,7 +23,9 @@ the data categories, purposes and rights it mentions (ids from the
 taxonomy), which data each purpose uses (minors' apart; the JSON quotes
 where the policy says so), the statements that mention them with their
 section, its age limits, and every date with its role (effective,
-updated, deadline, upcoming, start, other) as an ISO date.
+updated, deadline, upcoming, start, other) as an ISO date; a start date
+with the use it starts (the purpose's id, "use" in the JSON, e.g.
+ai_training; absent when the policy names none).
 
 Examples:
   policywatch facts meta-privacy-policy
@@ -74,7 +76,7 @@ func writeFacts(w io.Writer, tax *analyze.Taxonomy, v *monitor.Version, f *analy
 		fmt.Fprintln(w, "  none found")
 	}
 	for _, d := range f.Dates {
-		fmt.Fprintf(w, "  %-9s %-10s %q\n", d.Role, d.Date, shortQuote(d.Quote))
+		fmt.Fprintf(w, "  %-9s %-10s %s%q\n", d.Role, d.Date, startedUse(tax, d.Use()), shortQuote(d.Quote))
 	}
 	if forms := f.ObjectionForms(); len(forms) > 0 {
 		fmt.Fprintf(w, "\nWhere to object:\n")
@@ -132,6 +134,17 @@ func writeUses(w io.Writer, tax *analyze.Taxonomy, uses []analyze.Use) {
 	}
 }
 
+// startedUse names, for a start date, the use it starts, then a space:
+// "(AI training) "; "" when the date names none (another role, or a
+// change recorded before the use was kept). The role column says "start",
+// as the JSON does; this says of what, as the JSON's "use" does.
+func startedUse(tax *analyze.Taxonomy, use string) string {
+	if use == "" {
+		return ""
+	}
+	return "(" + label(tax, use) + ") "
+}
+
 // label names a taxonomy id for people (the configuration's taxonomy can
 // name it, hence printable).
 func label(tax *analyze.Taxonomy, id string) string { return printable(tax.Label(id, "en")) }
@@ -180,8 +193,9 @@ func explainCommand() *command {
 when none is given) current, a change or a revert: categories and purposes
 added or removed, rights gained or lost, the data each purpose now uses or
 no longer uses (quoted, with their section), objection forms moved (old →
-new), dates moved (old → new), and the added and removed statements that
-mention them, quoted, with their section.
+new), dates moved (old → new; a start date with the use it starts), and
+the added and removed statements that mention them, quoted, with their
+section.
 
 Examples:
   policywatch explain meta-privacy-policy
@@ -263,7 +277,7 @@ func writeExplanation(w io.Writer, tax *analyze.Taxonomy, e *monitor.Event) {
 	if len(a.Dates) > 0 {
 		fmt.Fprintln(w, "\nDates:")
 		for _, d := range a.Dates {
-			fmt.Fprintf(w, "  %-9s %s → %s\n            %q\n", d.Role, orDash(d.Old), orDash(d.New), shortQuote(d.Quote))
+			fmt.Fprintf(w, "  %-9s %s → %s%s\n            %q\n", d.Role, orDash(d.Old), orDash(d.New), strings.TrimSuffix(" "+startedUse(tax, d.Use), " "), shortQuote(d.Quote))
 		}
 	}
 	if len(a.Statements) > 0 {
