@@ -76,6 +76,7 @@ type changeView struct {
 type dateView struct {
 	Role, Old, New, Note, Quote string
 	role                        analyze.DateRole
+	startsAI                    bool // the day AI training starts
 }
 
 type scopeView struct{ Sign, What, Label string }
@@ -150,7 +151,7 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail, as
 			// As the summary names it ("AI training starts"), and as the
 			// web view does.
 			role := monitor.DateRoleName(dc.Role, dc.Use, func(id string) string { return oneLine(s.taxonomy.Label(id, "en"), 60) })
-			dv := dateView{Role: role, Old: humanDate(dc.Old), New: humanDate(dc.New), Quote: oneLine(dc.Quote, maxQuote), role: dc.Role}
+			dv := dateView{Role: role, Old: humanDate(dc.Old), New: humanDate(dc.New), Quote: oneLine(dc.Quote, maxQuote), role: dc.Role, startsAI: dc.StartsAITraining()}
 			if dc.Role == analyze.RoleDeadline || dc.Role == analyze.RoleUpcoming || dc.Role == analyze.RoleStart {
 				// A policy's dates are calendar days; its readers' today is
 				// that of the zone their digests go out in (the schedule's

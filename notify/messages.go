@@ -190,15 +190,7 @@ func (s *Service) alertNotification(ctx context.Context, it OutboxItem, sub Subs
 	if v.Title != "" {
 		name += " (" + oneLine(v.Title, 60) + ")"
 	}
-	level := string(v.Severity)
-	for _, d := range v.Dates {
-		// How soon one must act, where a subject list shows it: the
-		// summary gives the date alone.
-		if d.role == analyze.RoleDeadline && d.Note != "" {
-			level += "; deadline " + d.Note
-			break
-		}
-	}
+	level := string(v.Severity) + soonestAction(v.Dates)
 	subject := fmt.Sprintf("[policywatch] %s %s (%s): %s", name, v.Verb, level, oneLine(analysisSummary(e, v), maxSubjectSummary))
 	f, err := s.footer(ctx, subject, sub)
 	if err != nil {
@@ -209,6 +201,27 @@ func (s *Service) alertNotification(ctx context.Context, it OutboxItem, sub Subs
 		return nil, fmt.Errorf("render alert: %w", err)
 	}
 	return s.mail(ctx, []OutboxItem{it}, subject, text, html, f.Unsubscribe)
+}
+
+// soonestAction says, for a subject list, how soon a change's reader must
+// act, where the summary gives the date alone: "; deadline in 3 days", or
+// when the change has no deadline coming, the day AI training starts,
+// which is what objecting must come before ("; AI training starts
+// tomorrow"). A deadline passed is said, so that no one fills in a form
+// too late; a start passed is not, it asks nothing of the reader. "" when
+// neither is within soonDays.
+func soonestAction(dates []dateView) string {
+	for _, d := range dates {
+		if d.role == analyze.RoleDeadline && d.Note != "" {
+			return "; deadline " + d.Note
+		}
+	}
+	for _, d := range dates {
+		if d.startsAI && d.Note != "" && d.Note != "passed" {
+			return "; " + d.Role + " " + d.Note
+		}
+	}
+	return ""
 }
 
 // analysisSummary is the part of an event's summary that says what
