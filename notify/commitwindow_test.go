@@ -56,24 +56,14 @@ func TestRunSeesACommitItPolledTooEarly(t *testing.T) {
 		t.Fatal(err)
 	}
 	runInBackground(t, svc)
-	waitFor := func(what string, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("after 30 s: %s", what)
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
 	// settle waits until Run has taken a turn since turns and then none
 	// for three polls: it settled.
 	settle := func(turns int32) {
 		t.Helper()
-		waitFor("a turn", func() bool { return counter.turns.Load() > turns })
+		waitFor(t, "a turn", func() bool { return counter.turns.Load() > turns })
 		for {
 			turns, polls := counter.turns.Load(), counter.polls.Load()
-			waitFor("4 polls", func() bool { return counter.polls.Load() > polls+3 })
+			waitFor(t, "4 polls", func() bool { return counter.polls.Load() > polls+3 })
 			if counter.turns.Load() == turns {
 				return
 			}
@@ -139,7 +129,7 @@ func TestRunSeesACommitItPolledTooEarly(t *testing.T) {
 		setHeader(committed)
 	}()
 	polls := counter.polls.Load()
-	waitFor("20 polls", func() bool { return len(ms.messages()) > 0 || counter.polls.Load() > polls+20 })
+	waitFor(t, "20 polls", func() bool { return len(ms.messages()) > 0 || counter.polls.Load() > polls+20 })
 	if n := len(ms.messages()); n != 1 {
 		t.Errorf("%d messages 20 polls after the change became visible, want its alert: "+
 			"Run settled on a stamp the commit left as it was (dispatched through event %d, the change is %d)", n, cursor(), change[0].ID)

@@ -185,6 +185,20 @@ func (r *rig) service(cfg notify.Config, ms *mailServer, opts ...notify.Option) 
 	return svc
 }
 
+// waitFor polls ok every millisecond until it holds, and fails the test
+// after 30 s saying what it waited for: what a running daemon does is
+// waited for by what it did (turns, polls, messages), never for a time.
+func waitFor(t testing.TB, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s: %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // tick runs one turn of the daemon's notification loop.
 // runInBackground runs svc.Run, as the daemon does, until the returned
 // stop is called or the test ends; Run returning an error fails the test.

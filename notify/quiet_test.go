@@ -74,23 +74,13 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	runInBackground(t, svc)
-	waitFor := func(what string, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("after 30 s: %s", what)
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
 	// turnsOver returns how many turns Run took over its next n polls. It
 	// returns once the poll after them has begun: a turn that one of them
 	// started has read the dispatcher's state by then, and is counted.
 	turnsOver := func(n int32) int32 {
 		t.Helper()
 		turns, polls := counter.turns.Load(), counter.polls.Load()
-		waitFor(fmt.Sprintf("%d polls", n+1), func() bool { return counter.polls.Load() > polls+n })
+		waitFor(t, fmt.Sprintf("%d polls", n+1), func() bool { return counter.polls.Load() > polls+n })
 		return counter.turns.Load() - turns
 	}
 
@@ -128,7 +118,7 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 	// it (TestRunSeesACommitItPolledTooEarly holds that window open).
 	r.check("policy-v2-ai.html", t0)
 	r.check("policy-v3-date.html", t0.Add(time.Minute)) // notable
-	waitFor("the webhook's first attempt", func() bool { return hooks.Load() == 1 })
+	waitFor(t, "the webhook's first attempt", func() bool { return hooks.Load() == 1 })
 	// Twenty polls: the turn that made the attempt is over (it reads the
 	// stamp at most maxSettleTurns times, four), and no retry came since.
 	turnsOver(20)
@@ -141,17 +131,17 @@ func TestRunIdlesWhileNothingChanges(t *testing.T) {
 		t.Errorf("the idle-turn hook ran %d times before any turn the clock called for", n)
 	}
 	r.clock.Add(2 * time.Minute)
-	waitFor("the webhook's retry", func() bool { return hooks.Load() == 2 })
+	waitFor(t, "the webhook's retry", func() bool { return hooks.Load() == 2 })
 	// That turn came from the clock alone: the daemon gives back what it
 	// took.
-	waitFor("the idle-turn hook", func() bool { return idleTurns.Load() == 1 })
+	waitFor(t, "the idle-turn hook", func() bool { return idleTurns.Load() == 1 })
 
 	// The digest time, 08:00 the next day: the change waiting for it goes.
 	if n := len(ms.messages()); n != 0 {
 		t.Fatalf("%d messages before the digest time (the change is notable: no alert)", n)
 	}
 	r.clock.Set(digestTime)
-	waitFor("the daily digest", func() bool { return len(ms.messages()) == 1 })
+	waitFor(t, "the daily digest", func() bool { return len(ms.messages()) == 1 })
 }
 
 // TestRunWakesWhenAnHourlyHoldEnds: the daemon idle, an alert the hourly
