@@ -1,13 +1,13 @@
 package notify_test
 
 import (
-	"context"
 	"database/sql"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/internal/sqlitelock"
 	"github.com/policywatch/policywatch/internal/syncbuf"
 	"github.com/policywatch/policywatch/notify"
 )
@@ -93,29 +93,14 @@ func TestRunSaysWhoHoldsTheDatabase(t *testing.T) {
 	r.check("policy-v1.html", t0)
 	r.check("policy-v2-ai.html", t0.Add(time.Hour)) // critical: an alert to plan
 
-	db, err := sql.Open("sqlite", r.db.Path()+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	// What a sqlite3 shell holds after BEGIN and a write.
-	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		t.Fatal(err)
-	}
+	release := sqlitelock.Hold(t, r.db.Path())
 	runInBackground(t, svc)
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(logs.String(), "level=ERROR") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if _, err := conn.ExecContext(ctx, `ROLLBACK`); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	line := logLine(logs.String(), "level=ERROR")
 	for _, want := range []string{"SQLITE_BUSY", "another process holds the database", "nothing is lost", "tried again every 10ms"} {
 		if !strings.Contains(line, want) {

@@ -32,6 +32,7 @@ func TestImportArrows(t *testing.T) {
 		"internal/corpustest":                nil,
 		"internal/secretfile":                nil,
 		"internal/syncbuf":                   nil,
+		"internal/sqlitelock":                nil,
 		"monitor":                            inward[1:],
 		"store":                              inward,
 		"notify":                             withSecrets,

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/policywatch/policywatch/internal/sqlitelock"
 )
 
 // TestBusyDatabaseIsNotBlamedOnTheDisk: when another process holds the
@@ -27,25 +29,10 @@ func TestBusyDatabaseIsNotBlamedOnTheDisk(t *testing.T) {
 	d := c.startDaemon()
 	d.waitFor("outcome=baseline")
 
-	db, err := sql.Open("sqlite", c.env["POLICYWATCH_DB"]+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	// What a vacuum holds for its whole run.
-	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
-		t.Fatal(err)
-	}
+	release := sqlitelock.Hold(t, c.env["POLICYWATCH_DB"])
 	d.waitFor("checks are not being recorded")
-	if _, err := conn.ExecContext(ctx, `ROLLBACK`); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	line := logLine(d.stderr.String(), "checks are not being recorded")
 	if !strings.Contains(line, "another process holds the database's write lock") || !strings.Contains(line, "a sqlite3 shell") || !strings.Contains(line, "SQLITE_BUSY") {
 		t.Errorf("the log does not say another process holds the database:\n%s", line)
