@@ -101,10 +101,7 @@ func TestMovedDeadlineInEveryReportedPhrasing(t *testing.T) {
 // What widened the deadline's reach must not make one of a date the
 // objection does not govern.
 func TestDeadlineCuesStayNarrow(t *testing.T) {
-	tests := []struct {
-		lang, text string
-		want       []DateRole
-	}{
+	checkRoles(t, []roleRow{
 		// The objection two paragraphs away, or under another heading.
 		{"en", "You can object to ads.\nWe collect posts.\nWe will publish a report before 27 May 2025.", []DateRole{RoleOther}},
 		{"en", "## How to object\nYou can object to ads.\n## Reports\nWe will publish a report before 27 May 2025.", []DateRole{RoleOther}},
@@ -146,29 +143,7 @@ func TestDeadlineCuesStayNarrow(t *testing.T) {
 		{"fr", "La période d'opposition prend fin le 26 mai 2025.", []DateRole{RoleDeadline}},
 		// A range's start is no deadline, nor an upcoming "from".
 		{"en", "You can object from 14 April 2025 to 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
-	}
-	tx := DefaultTaxonomy()
-	for _, tt := range tests {
-		var got []DateRole
-		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
-			got = append(got, d.Role)
-		}
-		if !equalRoles(got, tt.want) {
-			t.Errorf("%s %q: roles %v, want %v", tt.lang, tt.text, got, tt.want)
-		}
-	}
-}
-
-func equalRoles(a, b []DateRole) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	})
 }
 
 // The day a new use starts is announced: moved, it is the start of that

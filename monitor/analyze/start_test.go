@@ -16,10 +16,7 @@ import (
 // a use that stops or is denied starts nothing. Each text is a one-line
 // policy; want is the role of each of its dates, in order.
 func TestStartOfAUseToCome(t *testing.T) {
-	tests := []struct {
-		lang, text string
-		want       []DateRole
-	}{
+	checkRoles(t, []roleRow{
 		// A use to come, said by when it starts.
 		{"en", "Starting 27 May 2025, we will use your public posts to train our AI models.", []DateRole{RoleStart}},
 		{"en", "Starting 27 May 2025, Kestrel will use public posts, photos and comments to train its artificial intelligence models.", []DateRole{RoleStart}},
@@ -58,17 +55,7 @@ func TestStartOfAUseToCome(t *testing.T) {
 		{"fr", "Dès le 27 mai 2025, Meta n'utilisera plus vos publications publiques.", []DateRole{RoleOther}},
 		// The data named outside the denial.
 		{"fr", "Vos publications publiques restent visibles, mais à partir du 27 mai 2025, nous ne les utiliserons plus pour entraîner l'IA.", []DateRole{RoleUpcoming}},
-	}
-	tx := DefaultTaxonomy()
-	for _, tt := range tests {
-		var got []DateRole
-		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
-			got = append(got, d.Role)
-		}
-		if !equalRoles(got, tt.want) {
-			t.Errorf("%s %q: roles %v, want %v", tt.lang, tt.text, got, tt.want)
-		}
-	}
+	})
 }
 
 // The start of a use to come moved, or announced, reads as the start of
