@@ -75,6 +75,11 @@ func TestDenialEndsAtANewClause(t *testing.T) {
 		{"fr", "Vos publications ne sont jamais vendues mais sont aussi utilisées pour entraîner nos modèles d'IA.", SeverityCritical, posts, postsUse},
 		{"fr", "Nous ne vendons pas vos publications publiques et les utilisons pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
 		{"fr", "Nous ne vendons pas vos données, mais nous les utilisons pour la publicité.", SeverityCritical, "Purpose added: Advertising.", nil},
+		// A subject that a negative determiner heads after the turn is
+		// denied with its verb: no AI training, no use, no start (it bound
+		// AI training to the posts and read "AI training starts").
+		{"en", "You can still share public posts, but from 1 June 2025 none of them will be used to train our AI.", SeverityCritical,
+			"Collected: + Posts, + Public content. Upcoming update none → 1 Jun 2025.", nil},
 	})
 }
 

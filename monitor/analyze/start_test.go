@@ -48,6 +48,17 @@ func TestStartOfAUseToCome(t *testing.T) {
 		{"en", "Starting 27 May 2025, we will stop using your public posts to train our AI.", []DateRole{RoleUpcoming}},
 		{"en", "From 27 May 2025, your private messages will not be used to train our AI.", []DateRole{RoleUpcoming}},
 		{"en", "From 27 May 2025, no private messages will be used to train our AI.", []DateRole{RoleUpcoming}},
+		// A subject that a negative determiner heads denies the use,
+		// whatever stands before it (last review, 1): "none of them" is
+		// not a part of the subject set apart ("Public posts, and no
+		// private messages, are used…").
+		{"en", "You can still share public posts, but from 1 June 2025 none of them will be used to train our AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 1 June 2025 none of your posts will be used to train our AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 1 June 2025 no private messages will be used to train our AI.", []DateRole{RoleUpcoming}},
+		{"en", "Starting 1 June 2025, none of your public posts will be used to train our AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 1 June 2025, your public posts will no longer be used to train our AI.", []DateRole{RoleUpcoming}},
+		{"fr", "Vous pouvez partager des publications publiques, mais à partir du 1er juin 2025 aucune d'entre elles ne sera utilisée pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+		{"fr", "À partir du 1er juin 2025, aucune de vos publications ne sera utilisée pour entraîner notre IA.", []DateRole{RoleUpcoming}},
 		{"en", "From 27 May 2025, we will not use your public posts to train our AI.", []DateRole{RoleUpcoming}},
 		{"en", "As of 27 May 2025, we will no longer use your posts to train AI.", []DateRole{RoleOther}},
 		{"fr", "À partir du 27 mai 2025, nous n'utiliserons plus vos publications pour entraîner l'IA.", []DateRole{RoleUpcoming}},
@@ -76,6 +87,7 @@ func TestStartOfAUseToComeInSummaries(t *testing.T) {
 		dayMoved("en", "From DATE, we will no longer use your posts to train AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
 		dayMoved("en", "Starting DATE, we will stop using your public posts to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
 		dayMoved("en", "From DATE, your private messages will not be used to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "You can still share public posts, but from DATE none of them will be used to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
 	})
 	checkDateMoves(t, frReportBase, []dateMove{
 		dayMoved("fr", "À partir du DATE, nous utiliserons vos publications publiques pour entraîner l'IA.", SeverityCritical, ai),
