@@ -647,6 +647,13 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 				continue
 			}
 			role, cued = b.t.roles[c.role].Role, true
+			// "Public posts from 1 January 2024 will be used…": the date
+			// says which posts, not when their use starts or the policy
+			// changes.
+			if (role == RoleStart || role == RoleUpcoming) && c.gap == 0 && !inRange && b.scopesData(s, cueEnd, sp.end, c.length) {
+				role, cued = RoleOther, false
+				break
+			}
 			// "We'll soon be updating our policy, effective 26 June", "We
 			// are updating our Privacy Policy. The new policy takes effect
 			// on 27 May 2025.": the effective date of an announced update
@@ -708,6 +715,49 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		b.sheet.Truncated = true
 	}
 }
+
+// scopesData reports whether the date of s ending at dateEnd, whose cue
+// of cueWords words ends at cueEnd, says which data rather than when: the
+// data are named right before the cue, in its clause ("public posts
+// from", "posts you share starting", "les publications publiques à
+// partir du"), and their verb right after the date ("… will be used",
+// "… seront utilisées"). "From 1 January 2024, public posts will be
+// used…" and "We will use your public posts from 1 January 2024" start
+// the use.
+func (b *sheetBuilder) scopesData(s string, cueEnd, dateEnd, cueWords int) bool {
+	rest := strings.TrimLeft(s[dateEnd:], " ")
+	if rest == "" || strings.IndexByte(",.;:!?()", rest[0]) >= 0 {
+		return false // the statement or its clause ends with the date
+	}
+	after := b.f.fold(rest[:min(len(rest), 40)])
+	for len(after) > 0 && (after[0] == "onwards" || after[0] == "onward") {
+		after = after[1:]
+	}
+	if len(after) == 0 || !isVerbGroup(after[0]) {
+		return false
+	}
+	clause := s[:cueEnd]
+	if i := strings.LastIndexAny(clause, ",;:()"); i >= 0 {
+		clause = clause[i+1:]
+	}
+	words := b.f.fold(clause)
+	if len(words) <= cueWords {
+		return false // the cue opens the clause
+	}
+	words = words[:len(words)-cueWords]
+	data := -1 // the end of the last data named
+	b.t.findTerms(words, b.lang, &b.tm, func(m match) {
+		if m.p.target == personalDataTarget || m.p.target >= 0 && b.t.entries[m.p.target].Kind == KindCategory {
+			data = max(data, m.end)
+		}
+	})
+	// "posts published", "content you shared": a few words between.
+	return data >= 0 && len(words)-data <= maxScopeGap
+}
+
+// maxScopeGap is how many words may stand between data and the cue of a
+// date that scopes them (see scopesData).
+const maxScopeGap = 3
 
 // subject returns the English labels of the purposes and data a statement
 // mentioning entries names, in taxonomy order: what its dates are about.

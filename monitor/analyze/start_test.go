@@ -32,6 +32,22 @@ func TestStartOfAUseToCome(t *testing.T) {
 		{"fr", "Dès le 27 mai 2025, Meta utilisera vos publications publiques pour entraîner l'IA.", []DateRole{RoleStart}},
 		{"fr", "À partir du 27 mai 2025, vos publications publiques seront utilisées pour entraîner notre IA.", []DateRole{RoleStart}},
 		{"fr", "À compter du 27 mai 2025, nous utiliserons vos publications publiques pour entraîner l'IA.", []DateRole{RoleStart}},
+		// A date right after the data, before the verb, says which data,
+		// not when their use starts (last review, 2): "public posts from
+		// 1 January 2024" are the posts of that date on.
+		{"en", "Public posts from 1 January 2024 will be used to train our AI models.", []DateRole{RoleOther}},
+		{"en", "Public posts published from 1 January 2024 will be used to train our AI models.", []DateRole{RoleOther}},
+		{"en", "Posts you share starting 1 January 2024 will be used to train our AI models.", []DateRole{RoleOther}},
+		{"en", "Public posts from 1 January 2024 onwards will be used to train our AI models.", []DateRole{RoleOther}},
+		{"en", "Public posts from 1 January 2024 will not be used to train our AI models.", []DateRole{RoleOther}},
+		{"fr", "Les publications publiques à partir du 1er janvier 2024 seront utilisées pour entraîner l'IA.", []DateRole{RoleOther}},
+		{"en", "Content shared after 1 January 2024 will be used to train our AI models.", []DateRole{RoleOther}},
+		{"en", "Posts published since 1 January 2024 will be used to train our AI models.", []DateRole{RoleOther}},
+		// The date that opens the statement, or ends it, is the start.
+		{"en", "From 1 January 2024, public posts will be used to train our AI models.", []DateRole{RoleStart}},
+		{"en", "From 1 January 2024 public posts will be used to train our AI models.", []DateRole{RoleStart}},
+		{"en", "We will use your public posts from 1 January 2024.", []DateRole{RoleStart}},
+		{"fr", "À partir du 1er janvier 2024, les publications publiques seront utilisées pour entraîner l'IA.", []DateRole{RoleStart}},
 		// An update of the policy stays upcoming, and the policy's own
 		// date effective.
 		{"en", "Starting 27 May 2025, the updated policy will apply.", []DateRole{RoleUpcoming}},
@@ -88,6 +104,7 @@ func TestStartOfAUseToComeInSummaries(t *testing.T) {
 		dayMoved("en", "Starting DATE, we will stop using your public posts to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
 		dayMoved("en", "From DATE, your private messages will not be used to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
 		dayMoved("en", "You can still share public posts, but from DATE none of them will be used to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "Public posts from DATE will be used to train our AI models.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
 	})
 	checkDateMoves(t, frReportBase, []dateMove{
 		dayMoved("fr", "À partir du DATE, nous utiliserons vos publications publiques pour entraîner l'IA.", SeverityCritical, ai),
