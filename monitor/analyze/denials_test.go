@@ -89,9 +89,14 @@ func TestDenialEndsAtANewClause(t *testing.T) {
 // purpose was denied with the private messages, and the public posts
 // named for nothing.
 func TestElidedPredicate(t *testing.T) {
-	const publicPosts = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+	const (
+		publicPosts = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+		messages    = "Purpose added: AI training. AI training uses: Messages. Collected: + Messages."
+	)
 	publicUses := []string{"ai_training:posts", "ai_training:public_content"}
+	messagesUse := []string{"ai_training:messages"}
 	checkAdded(t, []denialRow{
+		{"en", "Private messages are not used for AI training, but public messages are.", SeverityCritical, messages, messagesUse},
 		{"en", "Private messages are not used for AI training, but public posts are.", SeverityCritical, publicPosts, publicUses},
 		{"en", "Private messages are not used for AI training, but public posts are too.", SeverityCritical, publicPosts, publicUses},
 		{"en", "Private messages are not used for AI training, while public posts and comments are.", SeverityCritical,
@@ -99,6 +104,15 @@ func TestElidedPredicate(t *testing.T) {
 			[]string{"ai_training:comments", "ai_training:posts", "ai_training:public_content"}},
 		{"fr", "Vos messages privés ne sont pas utilisés pour entraîner l'IA, mais vos publications publiques le sont.", SeverityCritical, publicPosts, publicUses},
 		{"fr", "Vos messages privés ne sont pas utilisés pour entraîner l'IA, alors que vos publications publiques le sont.", SeverityCritical, publicPosts, publicUses},
+		// "ones", or a French article and adjective alone, stand for the
+		// noun of the denied subject, with the adjectives they give
+		// (last review, 3): "public ones" are public messages. They were
+		// "Wording only.": AI training bound to no data.
+		{"en", "Private messages are not used for AI training, but public ones are.", SeverityCritical, messages, messagesUse},
+		{"en", "Your private messages are not used for AI training, but your public ones are.", SeverityCritical, messages, messagesUse},
+		{"en", "Private posts are not used to train AI, but public ones are too.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Les messages privés ne sont pas utilisés pour l'entraînement de l'IA, mais les publics le sont.", SeverityCritical, messages, messagesUse},
+		{"fr", "Les publications privées ne sont pas utilisées pour entraîner l'IA, mais les publiques le sont.", SeverityCritical, publicPosts, publicUses},
 	})
 }
 

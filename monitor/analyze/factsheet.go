@@ -482,7 +482,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		}
 	})
 	for _, r := range b.recalls {
-		b.takeBack(&sn, r, len(words) <= maxStatedWords)
+		b.takeBack(&sn, words, r, len(words) <= maxStatedWords)
 	}
 	if minorsDenied && len(b.ageTexts) < maxAgeTexts {
 		// "Les mineurs (moins de 18 ans) sont exclus de cette collecte"
@@ -552,11 +552,14 @@ type deniedHit struct{ target, start, span int }
 // purposes of its predicate, named where r stands (for statedUses: "but
 // they are used to train…" binds them as if named there). A recall inside
 // a denial of its own ("but they are not used") takes back nothing.
-func (b *sheetBuilder) takeBack(sn *sentence, r recall, stated bool) {
+func (b *sheetBuilder) takeBack(sn *sentence, words []string, r recall, stated bool) {
 	if isDenied(b.denied, r.at, r.at+1) {
 		return
 	}
 	sp := b.denied[r.span]
+	if r.predicate {
+		b.proFormData(sn, words, sp, r.at, stated)
+	}
 	// A hostile statement holds a denial and a recall every few words: a
 	// search for the denial's own, not a walk over all.
 	i, _ := slices.BinarySearchFunc(b.deniedHits, r.span, func(h deniedHit, span int) int { return cmp.Compare(h.span, span) })
@@ -582,6 +585,87 @@ func (b *sheetBuilder) takeBack(sn *sentence, r recall, stated bool) {
 			b.hits = append(b.hits, hit{h.target, r.at})
 		}
 	}
+}
+
+// proFormData adds to sn the data that the subject of an elided predicate
+// stands for when it names none of its own: "but public ones are", "mais
+// les publiques le sont" are the noun of the denied subject ("Private
+// messages are not used…", "Les publications privées ne sont pas…") with
+// the adjectives they give: public messages, publications publiques. The
+// elided clause is words[sp.to+1:at], at its auxiliary.
+func (b *sheetBuilder) proFormData(sn *sentence, words []string, sp deniedSpan, at int, stated bool) {
+	clause := words[min(sp.to+1, at):at]
+	if n := len(clause); n > 0 && frenchObjects[clause[n-1]] {
+		clause = clause[:n-1] // "le sont"
+	}
+	if n := len(clause); n > 0 && (clause[n-1] == "too" || clause[n-1] == "aussi") {
+		clause = clause[:n-1]
+	}
+	french := len(clause) > 0 && clause[len(clause)-1] != "ones" && clause[len(clause)-1] != "one"
+	var adjectives []string
+	for i, w := range clause {
+		switch {
+		case determiners[w]:
+		case !french && i == len(clause)-1: // "ones"
+		case french && i == 0: // a pro-form opens with its article
+			return
+		default:
+			adjectives = append(adjectives, w)
+		}
+	}
+	if len(adjectives) == 0 || len(adjectives) > maxProFormAdjectives {
+		return
+	}
+	// The denied subject, without its verb group: its head is the last
+	// word in English ("your private messages"), the first after the
+	// articles in French ("les messages privés").
+	subj := words[sp.from:sp.verb]
+	for len(subj) > 0 && (isVerbGroup(subj[len(subj)-1]) || negationBridges[subj[len(subj)-1]]) {
+		subj = subj[:len(subj)-1]
+	}
+	for len(subj) > 0 && determiners[subj[0]] {
+		subj = subj[1:]
+	}
+	if len(subj) == 0 {
+		return
+	}
+	var phrase []string
+	if french {
+		phrase = append([]string{subj[0]}, adjectives...)
+	} else {
+		phrase = append(adjectives, subj[len(subj)-1])
+	}
+	own := false
+	b.t.findTerms(clause, b.lang, &b.ptm, func(m match) { own = own || m.p.target >= 0 })
+	if own {
+		return // "mais vos publications publiques le sont" names its data
+	}
+	b.t.findTerms(phrase, b.lang, &b.ptm, func(m match) {
+		if m.p.target != personalDataTarget && (m.p.target < 0 || b.t.entries[m.p.target].Kind != KindCategory) {
+			return
+		}
+		sn.hasData = true
+		if m.p.target == personalDataTarget {
+			return
+		}
+		sn.entries = append(sn.entries, m.p.target)
+		if stated {
+			// Where the pro-form stands, before the auxiliary that
+			// stands for the verb (statedUses binds what comes before).
+			b.hits = append(b.hits, hit{m.p.target, at - 1})
+		}
+	})
+}
+
+// maxProFormAdjectives bounds the adjectives a pro-form may give ("public
+// ones", "les publiques"): more is a clause of its own.
+const maxProFormAdjectives = 2
+
+// determiners are the articles and possessives that stand before a noun
+// or a pro-form, in English and French.
+var determiners = map[string]bool{
+	"the": true, "your": true, "our": true, "their": true, "its": true, "those": true, "these": true,
+	"les": true, "la": true, "le": true, "l": true, "vos": true, "nos": true, "leurs": true, "ses": true, "des": true, "votre": true, "notre": true,
 }
 
 // findDates finds the dates of statement s and gives each its role. prev
