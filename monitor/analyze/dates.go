@@ -798,6 +798,24 @@ func (t *Taxonomy) statesUse(words []string, lang string, spans []deniedSpan) bo
 	return found
 }
 
+// lapsesAt reports whether words, the text just before a date, end with
+// a cue of a date after which the objection is denied (taxonomy.yaml's
+// "lapses": "after", "après le"), little words aside.
+func (t *Taxonomy) lapsesAt(words []string, lang string) bool {
+	found := false
+	t.lapses.find(words, lang, func(m match) {
+		gap := 0
+		rest := words[m.end:]
+		for i, w := range rest {
+			if !t.isFiller(w, lang) && !isClockWord(rest, i) {
+				gap++
+			}
+		}
+		found = found || gap == 0
+	})
+	return found
+}
+
 // borrowsContext reports whether words are those of a statement about a
 // date's own terms (taxonomy.yaml's "borrows"), which may take what its
 // role requires from the statements before it.

@@ -141,6 +141,7 @@ type sheetBuilder struct {
 	recalls      []recall     // of its denials
 	deniedHits   []deniedHit  // its matches that a denial took out, when a recall may take them back
 	rightDenials []span       // the words that deny its rights ("no" in "There is no opt-out"), by word index
+	lapsing      bool         // it denies the objection from a time on ("After …, you can no longer object")
 	tm, ptm      termMatches  // findTerms's, for read and for what it calls (as f and pf)
 	hits         []hit        // its ids, where they stand (uses.go)
 
@@ -450,6 +451,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	b.recalls = recalls(s, words, b.denied, b.recalls)
 	b.deniedHits = b.deniedHits[:0]
 	b.rightDenials = b.rightDenials[:0]
+	b.lapsing = false
 	b.hits = b.hits[:0]
 	minorsDenied := false
 	bound := -1 // timeBound's answer, once asked
@@ -468,9 +470,20 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 			return
 		}
 		if b.t.entries[m.p.target].Kind == KindRight {
-			if k := rightDenial(words, m.start); k >= 0 && !timeBound(words, &bound) {
-				b.rightDenials = append(b.rightDenials, span{k, m.start})
-				return // "There is no opt-out": no right offered
+			// A pattern that holds its own negation ("no longer object",
+			// "cannot object") is read from the right's word.
+			at := m.start
+			for at < m.end-1 && (rightBridges[words[at]] || isNegationCue(words[at]) || words[at] == "cannot") {
+				at++
+			}
+			if k := rightDenial(words, at); k >= 0 {
+				if !timeBound(words, &bound) {
+					b.rightDenials = append(b.rightDenials, span{k, at})
+					return // "There is no opt-out": no right offered
+				}
+				// "After 26 May 2025, you can no longer object": offered
+				// until then (lapsesAt).
+				b.lapsing = b.lapsing || b.t.deadline >= 0 && slices.Contains(b.t.requires[b.t.deadline], m.p.target)
 			}
 		}
 		sn.entries = append(sn.entries, m.p.target)
@@ -755,6 +768,11 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		}
 		if starting && (role == RoleUpcoming || role == RoleEffective) {
 			role = RoleStart
+		}
+		// "After 26 May 2025, you can no longer object": the objection
+		// ends with the date.
+		if !cued && b.lapsing && !inRange && b.t.lapsesAt(b.f.fold(s[from:cueEnd]), b.lang) && b.satisfies(b.t.deadline, entries) {
+			role, cued = RoleDeadline, true
 		}
 		if sp.shape == shapeDayMonth && !cued && !b.namesObjection(entries) || sp.shape == shapeShortYear && !cued {
 			continue // "27 May" or "27/05/25" in prose
