@@ -743,6 +743,9 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) || !useToCome && len(b.t.roles[c.role].Uses) > 0 {
 				continue
 			}
+			if c.role == b.t.deadline && b.lentByHeading(c.role, entries) && !b.readsAsLimit(s, from, cueEnd) {
+				continue // "How to object" above "The law of … applies until …"
+			}
 			role, cued = b.t.roles[c.role].Role, true
 			// "Public posts from 1 January 2024 will be used…": the date
 			// says which posts, not when their use starts or the policy
@@ -782,7 +785,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			// May 2025") ends at its deadline; a period with no cue and no
 			// objection binds nobody. Its start is no deadline, and no
 			// "from" of an upcoming change either: the range took the word.
-			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) && !b.overruled(b.t.deadline, s[from:cueEnd]) {
+			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) && !b.lentByHeading(b.t.deadline, entries) && !b.overruled(b.t.deadline, s[from:cueEnd]) {
 				role = RoleDeadline
 			}
 			if startIsDate {
@@ -942,6 +945,63 @@ func (b *sheetBuilder) overruled(r int, before string) bool {
 // ("you have until …", "si vous vous opposez avant …"); not "your": "we
 // will delete your data by …" is the company's act.
 var readerNames = map[string]bool{"you": true, "vous": true}
+
+// lentByHeading reports whether a statement mentioning entries that
+// satisfies role r does so by the nearest heading alone: it names none of
+// the ids r requires and does not speak of the date's terms (borrowing).
+func (b *sheetBuilder) lentByHeading(r int, entries []int) bool {
+	if b.borrowing {
+		return false
+	}
+	for _, i := range b.t.requires[r] {
+		if slices.Contains(entries, i) {
+			return false
+		}
+	}
+	return len(b.t.requires[r]) > 0
+}
+
+// readsAsLimit reports whether statement s reads as a time limit on the
+// reader at the date whose cue lies in s[from:cueEnd]: a limit cue
+// (taxonomy.yaml's "limits") stands there, not after a past participle
+// that dates what was done ("posts shared before", "was passed by"); the
+// statement gives no example; and it has no subject but the reader's ("You
+// have until …", "Send it no later than …", "Until …"), not a third
+// party's ("The regulation … applies until …", "La loi s'applique
+// jusqu'au …").
+func (b *sheetBuilder) readsAsLimit(s string, from, cueEnd int) bool {
+	words := b.f.fold(s[from:cueEnd])
+	at := b.t.limitAt(words, b.lang)
+	if at < 0 {
+		return false
+	}
+	if at > 0 && len(words[at-1]) > 3 && strings.HasSuffix(words[at-1], "ed") {
+		return false
+	}
+	all := b.f.fold(s)
+	reader := false
+	for i, w := range all {
+		switch w {
+		case "example", "examples", "instance", "exemple", "exemples":
+			return false
+		case "g":
+			if i > 0 && all[i-1] == "e" {
+				return false // "e.g."
+			}
+		}
+		reader = reader || readerNames[w] || w == "your" || w == "votre" || w == "vos"
+	}
+	return reader || len(all) == 0 || !thirdParty[all[0]]
+}
+
+// thirdParty are the words that open a subject other than the reader: a
+// statement that opens with one and never names the reader is about
+// something else's time ("The law … applies until …").
+var thirdParty = map[string]bool{
+	"the": true, "this": true, "that": true, "these": true, "those": true, "our": true, "its": true, "their": true, "a": true, "an": true,
+	"le": true, "la": true, "les": true, "l": true, "ce": true, "cet": true, "cette": true, "ces": true, "un": true, "une": true,
+	"notre": true, "nos": true, "leur": true, "leurs": true,
+}
 
 // satisfies reports whether a statement mentioning entries, under the
 // current heading, may carry a date of role r (a deadline must be about

@@ -59,6 +59,7 @@ type Taxonomy struct {
 	overrule  *matcher // phrases before a date that its role's cue does not hold after (roleSpec.Unless)
 	uses      *matcher // phrases of a use of data to come, without which the start role's cues that need one do not hold (roleSpec.Uses)
 	lapses    *matcher // cues of a date after which the objection is denied (roleSpec.Lapses)
+	limits    *matcher // cues that read as a time limit on the reader (roleSpec.Limits)
 	formLinks *matcher // link texts that make a link an objection form
 	requires  [][]int  // per role: entry indexes one of which its statement must mention
 	deadline  int      // index in roles of the deadline role, -1 none
@@ -111,6 +112,14 @@ type roleSpec struct {
 	// "After 26 May 2025, you can object" sets none. Only the deadline
 	// role has them.
 	Lapses map[string][]string `yaml:"lapses"`
+	// Limits are the cues among Before and Touching that read as a time
+	// limit on the reader ("by", "before", "until", "no later than",
+	// "jusqu'au", "avant le"): a date whose objection only the nearest
+	// heading names ("How to object") is a deadline only after one of
+	// them, in a statement that reads as one (see readsAsLimit). "This
+	// offer expires …", "The law of … applies until …" under it are not.
+	// Only the deadline role has them.
+	Limits map[string][]string `yaml:"limits"`
 	// Uses are phrases that say data will be used ("will use", "will be
 	// used", "utiliserons"): the role's cues hold only in a statement
 	// that holds one, not denied ("will no longer use", "ne seront pas
@@ -351,7 +360,7 @@ func (t *Taxonomy) compile() error {
 	if err := addAll(&forms, 0, t.formLinkSrc, "taxonomy objection_links"); err != nil {
 		return err
 	}
-	var before, anywhere, announce, borrows, overrule, uses, lapses []*pattern
+	var before, anywhere, announce, borrows, overrule, uses, lapses, limits []*pattern
 	t.requires = make([][]int, len(t.roles))
 	t.deadline = -1
 	for r, spec := range t.roles {
@@ -374,6 +383,9 @@ func (t *Taxonomy) compile() error {
 		}
 		if len(spec.Lapses) > 0 && spec.Role != RoleDeadline {
 			return fmt.Errorf("taxonomy date role %s: only deadline has lapses", spec.Role)
+		}
+		if len(spec.Limits) > 0 && spec.Role != RoleDeadline {
+			return fmt.Errorf("taxonomy date role %s: only deadline has limits", spec.Role)
 		}
 		role := "taxonomy date role " + string(spec.Role)
 		nTouching, nAnnounce := 0, 0
@@ -402,6 +414,9 @@ func (t *Taxonomy) compile() error {
 		if err == nil {
 			err = addAll(&lapses, r, spec.Lapses, role+" lapses")
 		}
+		if err == nil {
+			err = addAll(&limits, r, spec.Limits, role+" limits")
+		}
 		if err != nil {
 			return err
 		}
@@ -419,7 +434,7 @@ func (t *Taxonomy) compile() error {
 	}
 	t.terms, t.before, t.anywhere, t.announce = newMatcher(terms), newMatcher(before), newMatcher(anywhere), newMatcher(announce)
 	t.unless, t.borrows, t.overrule, t.uses = newMatcher(unless), newMatcher(borrows), newMatcher(overrule), newMatcher(uses)
-	t.lapses = newMatcher(lapses)
+	t.lapses, t.limits = newMatcher(lapses), newMatcher(limits)
 	t.formLinks = newMatcher(forms)
 	t.langs = slices.Sorted(maps.Keys(langs))
 	return nil
