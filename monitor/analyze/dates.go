@@ -639,7 +639,7 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 // States'. Meta's EU pages are en-GB or en-IE, where 04/07/2025 is 4 July.
 func usEnglish(tag string) bool {
 	tag = strings.ToLower(tag)
-	if baseLang(tag) != "en" {
+	if BaseLang(tag) != "en" {
 		return false
 	}
 	region := strings.TrimPrefix(strings.TrimPrefix(tag, "en"), "-")

@@ -38,7 +38,7 @@ func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet 
 	if i, ok := t.byID["minors"]; ok && t.entries[i].Kind == KindCategory {
 		b.minors = i
 	}
-	if base := baseLang(lang); base != "" && b.lang == "" {
+	if base := BaseLang(lang); base != "" && b.lang == "" {
 		b.sheet.NotAnalysed, b.sheet.Language = true, base
 	}
 	if len(text) > maxTextBytes {
@@ -1197,7 +1197,7 @@ func (b *sheetBuilder) finish() *FactSheet {
 	// The region of the language given orders digit dates ("en-GB": day
 	// first), when the text is read in that language.
 	digitLang := sh.Language
-	if baseLang(b.tag) == sh.Language {
+	if BaseLang(b.tag) == sh.Language {
 		digitLang = b.tag
 	}
 	for _, p := range b.pendingDates {

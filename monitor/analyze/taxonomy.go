@@ -234,7 +234,7 @@ func (t *Taxonomy) Label(id, lang string) string {
 		return id
 	}
 	labels := t.entries[i].Labels
-	if l := labels[baseLang(lang)]; l != "" {
+	if l := labels[BaseLang(lang)]; l != "" {
 		return l
 	}
 	if l := labels["en"]; l != "" {
@@ -440,9 +440,12 @@ func (t *Taxonomy) compile() error {
 	return nil
 }
 
-// baseLang reduces a language tag to its lower-case primary subtag:
-// "fr-FR" → "fr".
-func baseLang(lang string) string {
+// BaseLang reduces a language tag to its lower-case primary subtag:
+// "fr-FR" → "fr", "en_GB" → "en", " FR " → "fr". The monitor compares a
+// watch's language with a version's by it. extract keeps its own, which
+// also rejects what is no tag (a page's lang attribute may hold
+// anything): extract may not import analyze, nor analyze extract.
+func BaseLang(lang string) string {
 	lang = strings.ToLower(strings.TrimSpace(lang))
 	if i := strings.IndexAny(lang, "-_"); i >= 0 {
 		lang = lang[:i]
@@ -453,7 +456,7 @@ func baseLang(lang string) string {
 // knownLang returns lang's primary subtag if the taxonomy has patterns in
 // it, "" otherwise (read in every language).
 func (t *Taxonomy) knownLang(lang string) string {
-	lang = baseLang(lang)
+	lang = BaseLang(lang)
 	if _, ok := slices.BinarySearch(t.langs, lang); ok {
 		return lang
 	}
