@@ -722,7 +722,7 @@ func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang
 	if n < minPlausibleText {
 		return ReasonTooShort, fmt.Sprintf("%d characters of text", n)
 	}
-	want := primaryLanguage(w.Language)
+	want := analyze.BaseLang(w.Language)
 	if want == "" {
 		want = state.Language
 	}
@@ -778,7 +778,7 @@ func Facts(t *analyze.Taxonomy, v *Version) *analyze.FactSheet {
 // dates), else the version's own (a French version of a watch now in
 // English, a watch that names no language).
 func readLanguage(stored, watch string) string {
-	if watch != "" && primaryLanguage(watch) == primaryLanguage(stored) {
+	if watch != "" && analyze.BaseLang(watch) == analyze.BaseLang(stored) {
 		return strings.TrimSpace(watch)
 	}
 	return stored
@@ -798,19 +798,10 @@ func analyzeLinks(links []extract.Link) []analyze.Link {
 // region orders ambiguous digit dates (analyze.FactSheet): 04/07/2025 on a
 // British page is 4 July.
 func versionLanguage(found, watch string) string {
-	if found == "" || primaryLanguage(watch) != primaryLanguage(found) || !strings.ContainsAny(watch, "-_") {
+	if found == "" || analyze.BaseLang(watch) != analyze.BaseLang(found) || !strings.ContainsAny(watch, "-_") {
 		return found
 	}
 	return strings.TrimSpace(watch)
-}
-
-// primaryLanguage returns "fr" for "fr-FR".
-func primaryLanguage(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
-	}
-	return tag
 }
 
 func sha256Hex(b []byte) string {

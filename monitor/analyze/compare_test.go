@@ -648,12 +648,12 @@ func TestCompareNotAnalysed(t *testing.T) {
 	tx := DefaultTaxonomy()
 	for _, tt := range tests {
 		before, after := tx.FactSheet(tt.before, tt.lang, nil), tx.FactSheet(tt.after, tt.lang, nil)
-		if !after.NotAnalysed || after.Language != baseLang(tt.lang) || len(after.Topics)+len(after.Statements)+len(after.Uses) != 0 {
+		if !after.NotAnalysed || after.Language != BaseLang(tt.lang) || len(after.Topics)+len(after.Statements)+len(after.Uses) != 0 {
 			t.Errorf("%s: not analysed %v, language %q, topics %v, statements %v; want not analysed, %q, nothing read",
-				tt.lang, after.NotAnalysed, after.Language, after.Topics, after.Statements, baseLang(tt.lang))
+				tt.lang, after.NotAnalysed, after.Language, after.Topics, after.Statements, BaseLang(tt.lang))
 		}
 		a := Compare(before, after)
-		if a.Severity != tt.severity || a.Summary != tt.summary || a.NotAnalysed != baseLang(tt.lang) {
+		if a.Severity != tt.severity || a.Summary != tt.summary || a.NotAnalysed != BaseLang(tt.lang) {
 			t.Errorf("%s %q:\n got %s %q (not analysed %q)\nwant %s %q", tt.lang, tt.after, a.Severity, a.Summary, a.NotAnalysed, tt.severity, tt.summary)
 		}
 	}

@@ -639,7 +639,7 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 // States'. Meta's EU pages are en-GB or en-IE, where 04/07/2025 is 4 July.
 func usEnglish(tag string) bool {
 	tag = strings.ToLower(tag)
-	if baseLang(tag) != "en" {
+	if BaseLang(tag) != "en" {
 		return false
 	}
 	region := strings.TrimPrefix(strings.TrimPrefix(tag, "en"), "-")
@@ -796,6 +796,41 @@ func (t *Taxonomy) statesUse(words []string, lang string, spans []deniedSpan) bo
 	found := false
 	t.uses.find(words, lang, func(m match) { found = found || !isDenied(spans, m.start, m.end) })
 	return found
+}
+
+// lapsesAt reports whether words, the text just before a date, end with
+// a cue of a date after which the objection is denied (taxonomy.yaml's
+// "lapses": "after", "après le"), little words aside.
+func (t *Taxonomy) lapsesAt(words []string, lang string) bool {
+	return t.cueAt(t.lapses, words, lang, 0) >= 0
+}
+
+// limitAt returns where a cue of a time limit on the reader begins in
+// words, the text just before a date (taxonomy.yaml's "limits": "by",
+// "no later than", "jusqu'au"), within maxCueGap words of its end; -1
+// none.
+func (t *Taxonomy) limitAt(words []string, lang string) int {
+	return t.cueAt(t.limits, words, lang, maxCueGap)
+}
+
+// cueAt returns where the last match of m in words begins that ends at
+// most maxGap words (little words and times of day aside) before their
+// end, -1 none.
+func (t *Taxonomy) cueAt(m *matcher, words []string, lang string, maxGap int) int {
+	at := -1
+	m.find(words, lang, func(mt match) {
+		gap := 0
+		rest := words[mt.end:]
+		for i, w := range rest {
+			if !t.isFiller(w, lang) && !isClockWord(rest, i) {
+				gap++
+			}
+		}
+		if gap <= maxGap {
+			at = max(at, mt.start)
+		}
+	})
+	return at
 }
 
 // borrowsContext reports whether words are those of a statement about a

@@ -152,10 +152,7 @@ func BenchmarkDateReaderParse(b *testing.B) {
 // none. Each text is a one-line policy; want is the role of each of its
 // dates, in order.
 func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
-	tests := []struct {
-		lang, text string
-		want       []DateRole
-	}{
+	checkRoles(t, []roleRow{
 		// Deadlines to object.
 		{"en", "To object, please submit the form before 26 June 2026.", []DateRole{RoleDeadline}},
 		{"en", "If you object by 27 May 2026, we will not use your posts.", []DateRole{RoleDeadline}},
@@ -256,17 +253,7 @@ func TestFactSheetDateRolesOfCommonPhrasings(t *testing.T) {
 		{"en", "Beginning on 27 May 2025, the new terms will apply.", []DateRole{RoleUpcoming}},
 		{"en", "You can object until the 26 June 2024.", []DateRole{RoleDeadline}},
 		{"fr", "Vous pouvez vous opposer jusqu'au le 26 juin 2024.", []DateRole{RoleDeadline}},
-	}
-	tx := DefaultTaxonomy()
-	for _, tt := range tests {
-		var got []DateRole
-		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
-			got = append(got, d.Role)
-		}
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("%s %q: roles %v, want %v", tt.lang, tt.text, got, tt.want)
-		}
-	}
+	})
 }
 
 // An ambiguous digit date is read in the order of the language's region:

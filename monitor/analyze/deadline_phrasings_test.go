@@ -36,3 +36,32 @@ func TestObjectionInOtherWords(t *testing.T) {
 		fr("Nous pouvons refuser une demande reçue avant le DATE.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
 	})
 }
+
+// A date after which the objection is denied is its deadline (last
+// review, 4): "After 26 May 2025, you can no longer object" lets the
+// reader object until 26 May 2025 inclusive. The date is shown as
+// written, as every deadline is ("until 26 May", "before 26 May"): the
+// quote says which side of it the last day falls. An objection that
+// opens after a date, or another act after it, sets none.
+func TestObjectionLapsingAfterADate(t *testing.T) {
+	const crit = "Deadline 26 May 2025 → 27 May 2025."
+	checkDateMoves(t, reportBase, []dateMove{
+		dayMoved("en", "After DATE, you can no longer object.", SeverityCritical, crit),
+		dayMoved("en", "After DATE you will no longer be able to object.", SeverityCritical, crit),
+		dayMoved("en", "You cannot object after DATE.", SeverityCritical, crit),
+		dayMoved("en", "You will not be able to object after DATE.", SeverityCritical, crit),
+		dayMoved("en", "After DATE, you can object at any time.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "After DATE, we will no longer use your posts.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Après le DATE, vous ne pourrez plus vous opposer.", SeverityCritical, crit),
+		dayMoved("fr", "Passé le DATE, vous ne pourrez plus vous y opposer.", SeverityCritical, crit),
+		dayMoved("fr", "Vous ne pourrez plus vous opposer après le DATE.", SeverityCritical, crit),
+		dayMoved("fr", "Après le DATE, vous pourrez vous opposer à tout moment.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
+	})
+	checkRoles(t, []roleRow{
+		{"en", "After 26 May 2025, you can no longer object.", []DateRole{RoleDeadline}},
+		{"fr", "Après le 26 mai 2025, vous ne pourrez plus vous opposer.", []DateRole{RoleDeadline}},
+		{"en", "After 26 May 2025, you can object to ads.", []DateRole{RoleOther}},
+	})
+}

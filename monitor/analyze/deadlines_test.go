@@ -101,10 +101,7 @@ func TestMovedDeadlineInEveryReportedPhrasing(t *testing.T) {
 // What widened the deadline's reach must not make one of a date the
 // objection does not govern.
 func TestDeadlineCuesStayNarrow(t *testing.T) {
-	tests := []struct {
-		lang, text string
-		want       []DateRole
-	}{
+	checkRoles(t, []roleRow{
 		// The objection two paragraphs away, or under another heading.
 		{"en", "You can object to ads.\nWe collect posts.\nWe will publish a report before 27 May 2025.", []DateRole{RoleOther}},
 		{"en", "## How to object\nYou can object to ads.\n## Reports\nWe will publish a report before 27 May 2025.", []DateRole{RoleOther}},
@@ -139,6 +136,30 @@ func TestDeadlineCuesStayNarrow(t *testing.T) {
 		{"en", "You can object:\n- in Settings\n- Offer ends 31 May 2025", []DateRole{RoleOther}},
 		{"en", "# How to object\n## Timing\nThe deadline is 1 June 2025.", []DateRole{RoleDeadline}},
 		{"en", "You can object:\n- until 1 June 2025, using the form", []DateRole{RoleDeadline}},
+		// The nearest heading naming an objection lends the role only to
+		// a statement that reads as a time limit on the reader (last
+		// review, 5): a limit cue (by, before, until, no later than,
+		// jusqu'au, avant…), no example, no "shared before" of data, and
+		// no subject but the reader's. Each was a deadline.
+		{"en", "# How to object\nThe regulation of 27 April 2016 applies until 1 June 2025.", []DateRole{RoleOther, RoleOther}},
+		{"en", "# How to object\nFor example, a post you shared before 5 May 2024 can be removed.", []DateRole{RoleOther}},
+		{"en", "# Your right to object\nPosts shared before 1 January 2024 are not used.", []DateRole{RoleOther}},
+		{"en", "# Your right to object\nIf you posted before 5 May 2024, your posts are included.", []DateRole{RoleOther}},
+		{"en", "# Your right to object\nThe law was passed by 1 May 2025.", []DateRole{RoleOther}},
+		{"en", "# How to object\nFrom 14 April to 26 May 2025 we ran a survey.", []DateRole{RoleOther}},
+		{"en", "# How to object\nThis offer expires 31 May 2025.", []DateRole{RoleOther}},
+		{"en", "# How to object\nOur office closes on 24 December 2025.", []DateRole{RoleOther}},
+		{"en", "# How to object\nPosts up to 1 June 2025 are included.", []DateRole{RoleOther}},
+		{"fr", "# Comment vous opposer\nLa loi s'applique jusqu'au 1er juin 2025.", []DateRole{RoleOther}},
+		{"fr", "# Comment vous opposer\nPar exemple, une publication partagée avant le 5 mai 2024 peut être retirée.", []DateRole{RoleOther}},
+		{"en", "# How to object\nUpdated 1 May 2025", []DateRole{RoleUpdated}},
+		// A limit on the reader under it stays a deadline.
+		{"en", "# How to object\nSend it no later than 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "# How to object\nUntil 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "# How to object\nYou must act before 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "# Your right to object\nYou have until 26 May 2025.", []DateRole{RoleDeadline}},
+		{"fr", "# Comment vous opposer\nVous avez jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "# Comment vous opposer\nEnvoyez le formulaire avant le 26 mai 2025.", []DateRole{RoleDeadline}},
 		// The objection in the statement itself, with nothing before it.
 		{"en", "Object by 26 May 2025 to keep your posts out.", []DateRole{RoleDeadline}},
 		{"en", "Object before 26 May 2025 to keep your posts out.", []DateRole{RoleDeadline}},
@@ -146,29 +167,7 @@ func TestDeadlineCuesStayNarrow(t *testing.T) {
 		{"fr", "La période d'opposition prend fin le 26 mai 2025.", []DateRole{RoleDeadline}},
 		// A range's start is no deadline, nor an upcoming "from".
 		{"en", "You can object from 14 April 2025 to 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
-	}
-	tx := DefaultTaxonomy()
-	for _, tt := range tests {
-		var got []DateRole
-		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
-			got = append(got, d.Role)
-		}
-		if !equalRoles(got, tt.want) {
-			t.Errorf("%s %q: roles %v, want %v", tt.lang, tt.text, got, tt.want)
-		}
-	}
-}
-
-func equalRoles(a, b []DateRole) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	})
 }
 
 // The day a new use starts is announced: moved, it is the start of that

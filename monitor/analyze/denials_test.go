@@ -75,6 +75,11 @@ func TestDenialEndsAtANewClause(t *testing.T) {
 		{"fr", "Vos publications ne sont jamais vendues mais sont aussi utilisées pour entraîner nos modèles d'IA.", SeverityCritical, posts, postsUse},
 		{"fr", "Nous ne vendons pas vos publications publiques et les utilisons pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
 		{"fr", "Nous ne vendons pas vos données, mais nous les utilisons pour la publicité.", SeverityCritical, "Purpose added: Advertising.", nil},
+		// A subject that a negative determiner heads after the turn is
+		// denied with its verb: no AI training, no use, no start (it bound
+		// AI training to the posts and read "AI training starts").
+		{"en", "You can still share public posts, but from 1 June 2025 none of them will be used to train our AI.", SeverityCritical,
+			"Collected: + Posts, + Public content. Upcoming update none → 1 Jun 2025.", nil},
 	})
 }
 
@@ -84,9 +89,14 @@ func TestDenialEndsAtANewClause(t *testing.T) {
 // purpose was denied with the private messages, and the public posts
 // named for nothing.
 func TestElidedPredicate(t *testing.T) {
-	const publicPosts = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+	const (
+		publicPosts = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+		messages    = "Purpose added: AI training. AI training uses: Messages. Collected: + Messages."
+	)
 	publicUses := []string{"ai_training:posts", "ai_training:public_content"}
+	messagesUse := []string{"ai_training:messages"}
 	checkAdded(t, []denialRow{
+		{"en", "Private messages are not used for AI training, but public messages are.", SeverityCritical, messages, messagesUse},
 		{"en", "Private messages are not used for AI training, but public posts are.", SeverityCritical, publicPosts, publicUses},
 		{"en", "Private messages are not used for AI training, but public posts are too.", SeverityCritical, publicPosts, publicUses},
 		{"en", "Private messages are not used for AI training, while public posts and comments are.", SeverityCritical,
@@ -94,6 +104,15 @@ func TestElidedPredicate(t *testing.T) {
 			[]string{"ai_training:comments", "ai_training:posts", "ai_training:public_content"}},
 		{"fr", "Vos messages privés ne sont pas utilisés pour entraîner l'IA, mais vos publications publiques le sont.", SeverityCritical, publicPosts, publicUses},
 		{"fr", "Vos messages privés ne sont pas utilisés pour entraîner l'IA, alors que vos publications publiques le sont.", SeverityCritical, publicPosts, publicUses},
+		// "ones", or a French article and adjective alone, stand for the
+		// noun of the denied subject, with the adjectives they give
+		// (last review, 3): "public ones" are public messages. They were
+		// "Wording only.": AI training bound to no data.
+		{"en", "Private messages are not used for AI training, but public ones are.", SeverityCritical, messages, messagesUse},
+		{"en", "Your private messages are not used for AI training, but your public ones are.", SeverityCritical, messages, messagesUse},
+		{"en", "Private posts are not used to train AI, but public ones are too.", SeverityCritical, publicPosts, publicUses},
+		{"fr", "Les messages privés ne sont pas utilisés pour l'entraînement de l'IA, mais les publics le sont.", SeverityCritical, messages, messagesUse},
+		{"fr", "Les publications privées ne sont pas utilisées pour entraîner l'IA, mais les publiques le sont.", SeverityCritical, publicPosts, publicUses},
 	})
 }
 
@@ -112,6 +131,9 @@ func TestDeniedRights(t *testing.T) {
 		{"en", "You cannot object to the use of your public posts to train our AI models.", SeverityCritical, publicPosts, publicUses},
 		{"en", "You can't opt out: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
 		{"en", "You will no longer be able to opt out: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		// The patterns that hold their own negation are read as denials.
+		{"en", "You cannot object: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "You can no longer object: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
 		{"fr", "Il n'y a pas de droit d'opposition : vos publications publiques sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
 		{"fr", "Vous ne pouvez pas vous opposer à l'utilisation de vos publications publiques pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
 		{"fr", "Aucune possibilité de vous opposer : vos publications publiques sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},

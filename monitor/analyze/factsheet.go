@@ -38,7 +38,7 @@ func (t *Taxonomy) FactSheet(text string, lang string, links []Link) *FactSheet 
 	if i, ok := t.byID["minors"]; ok && t.entries[i].Kind == KindCategory {
 		b.minors = i
 	}
-	if base := baseLang(lang); base != "" && b.lang == "" {
+	if base := BaseLang(lang); base != "" && b.lang == "" {
 		b.sheet.NotAnalysed, b.sheet.Language = true, base
 	}
 	if len(text) > maxTextBytes {
@@ -141,6 +141,7 @@ type sheetBuilder struct {
 	recalls      []recall     // of its denials
 	deniedHits   []deniedHit  // its matches that a denial took out, when a recall may take them back
 	rightDenials []span       // the words that deny its rights ("no" in "There is no opt-out"), by word index
+	lapsing      bool         // it denies the objection from a time on ("After …, you can no longer object")
 	tm, ptm      termMatches  // findTerms's, for read and for what it calls (as f and pf)
 	hits         []hit        // its ids, where they stand (uses.go)
 
@@ -450,6 +451,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	b.recalls = recalls(s, words, b.denied, b.recalls)
 	b.deniedHits = b.deniedHits[:0]
 	b.rightDenials = b.rightDenials[:0]
+	b.lapsing = false
 	b.hits = b.hits[:0]
 	minorsDenied := false
 	bound := -1 // timeBound's answer, once asked
@@ -468,9 +470,20 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 			return
 		}
 		if b.t.entries[m.p.target].Kind == KindRight {
-			if k := rightDenial(words, m.start); k >= 0 && !timeBound(words, &bound) {
-				b.rightDenials = append(b.rightDenials, span{k, m.start})
-				return // "There is no opt-out": no right offered
+			// A pattern that holds its own negation ("no longer object",
+			// "cannot object") is read from the right's word.
+			at := m.start
+			for at < m.end-1 && (rightBridges[words[at]] || isNegationCue(words[at]) || words[at] == "cannot") {
+				at++
+			}
+			if k := rightDenial(words, at); k >= 0 {
+				if !timeBound(words, &bound) {
+					b.rightDenials = append(b.rightDenials, span{k, at})
+					return // "There is no opt-out": no right offered
+				}
+				// "After 26 May 2025, you can no longer object": offered
+				// until then (lapsesAt).
+				b.lapsing = b.lapsing || b.t.deadline >= 0 && slices.Contains(b.t.requires[b.t.deadline], m.p.target)
 			}
 		}
 		sn.entries = append(sn.entries, m.p.target)
@@ -482,7 +495,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		}
 	})
 	for _, r := range b.recalls {
-		b.takeBack(&sn, r, len(words) <= maxStatedWords)
+		b.takeBack(&sn, words, r, len(words) <= maxStatedWords)
 	}
 	if minorsDenied && len(b.ageTexts) < maxAgeTexts {
 		// "Les mineurs (moins de 18 ans) sont exclus de cette collecte"
@@ -552,11 +565,14 @@ type deniedHit struct{ target, start, span int }
 // purposes of its predicate, named where r stands (for statedUses: "but
 // they are used to train…" binds them as if named there). A recall inside
 // a denial of its own ("but they are not used") takes back nothing.
-func (b *sheetBuilder) takeBack(sn *sentence, r recall, stated bool) {
+func (b *sheetBuilder) takeBack(sn *sentence, words []string, r recall, stated bool) {
 	if isDenied(b.denied, r.at, r.at+1) {
 		return
 	}
 	sp := b.denied[r.span]
+	if r.predicate {
+		b.proFormData(sn, words, sp, r.at, stated)
+	}
 	// A hostile statement holds a denial and a recall every few words: a
 	// search for the denial's own, not a walk over all.
 	i, _ := slices.BinarySearchFunc(b.deniedHits, r.span, func(h deniedHit, span int) int { return cmp.Compare(h.span, span) })
@@ -582,6 +598,87 @@ func (b *sheetBuilder) takeBack(sn *sentence, r recall, stated bool) {
 			b.hits = append(b.hits, hit{h.target, r.at})
 		}
 	}
+}
+
+// proFormData adds to sn the data that the subject of an elided predicate
+// stands for when it names none of its own: "but public ones are", "mais
+// les publiques le sont" are the noun of the denied subject ("Private
+// messages are not used…", "Les publications privées ne sont pas…") with
+// the adjectives they give: public messages, publications publiques. The
+// elided clause is words[sp.to+1:at], at its auxiliary.
+func (b *sheetBuilder) proFormData(sn *sentence, words []string, sp deniedSpan, at int, stated bool) {
+	clause := words[min(sp.to+1, at):at]
+	if n := len(clause); n > 0 && frenchObjects[clause[n-1]] {
+		clause = clause[:n-1] // "le sont"
+	}
+	if n := len(clause); n > 0 && (clause[n-1] == "too" || clause[n-1] == "aussi") {
+		clause = clause[:n-1]
+	}
+	french := len(clause) > 0 && clause[len(clause)-1] != "ones" && clause[len(clause)-1] != "one"
+	var adjectives []string
+	for i, w := range clause {
+		switch {
+		case determiners[w]:
+		case !french && i == len(clause)-1: // "ones"
+		case french && i == 0: // a pro-form opens with its article
+			return
+		default:
+			adjectives = append(adjectives, w)
+		}
+	}
+	if len(adjectives) == 0 || len(adjectives) > maxProFormAdjectives {
+		return
+	}
+	// The denied subject, without its verb group: its head is the last
+	// word in English ("your private messages"), the first after the
+	// articles in French ("les messages privés").
+	subj := words[sp.from:sp.verb]
+	for len(subj) > 0 && (isVerbGroup(subj[len(subj)-1]) || negationBridges[subj[len(subj)-1]]) {
+		subj = subj[:len(subj)-1]
+	}
+	for len(subj) > 0 && determiners[subj[0]] {
+		subj = subj[1:]
+	}
+	if len(subj) == 0 {
+		return
+	}
+	var phrase []string
+	if french {
+		phrase = append([]string{subj[0]}, adjectives...)
+	} else {
+		phrase = append(adjectives, subj[len(subj)-1])
+	}
+	own := false
+	b.t.findTerms(clause, b.lang, &b.ptm, func(m match) { own = own || m.p.target >= 0 })
+	if own {
+		return // "mais vos publications publiques le sont" names its data
+	}
+	b.t.findTerms(phrase, b.lang, &b.ptm, func(m match) {
+		if m.p.target != personalDataTarget && (m.p.target < 0 || b.t.entries[m.p.target].Kind != KindCategory) {
+			return
+		}
+		sn.hasData = true
+		if m.p.target == personalDataTarget {
+			return
+		}
+		sn.entries = append(sn.entries, m.p.target)
+		if stated {
+			// Where the pro-form stands, before the auxiliary that
+			// stands for the verb (statedUses binds what comes before).
+			b.hits = append(b.hits, hit{m.p.target, at - 1})
+		}
+	})
+}
+
+// maxProFormAdjectives bounds the adjectives a pro-form may give ("public
+// ones", "les publiques"): more is a clause of its own.
+const maxProFormAdjectives = 2
+
+// determiners are the articles and possessives that stand before a noun
+// or a pro-form, in English and French.
+var determiners = map[string]bool{
+	"the": true, "your": true, "our": true, "their": true, "its": true, "those": true, "these": true,
+	"les": true, "la": true, "le": true, "l": true, "vos": true, "nos": true, "leurs": true, "ses": true, "des": true, "votre": true, "notre": true,
 }
 
 // findDates finds the dates of statement s and gives each its role. prev
@@ -646,7 +743,17 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) || !useToCome && len(b.t.roles[c.role].Uses) > 0 {
 				continue
 			}
+			if c.role == b.t.deadline && b.lentByHeading(c.role, entries) && !b.readsAsLimit(s, from, cueEnd) {
+				continue // "How to object" above "The law of … applies until …"
+			}
 			role, cued = b.t.roles[c.role].Role, true
+			// "Public posts from 1 January 2024 will be used…": the date
+			// says which posts, not when their use starts or the policy
+			// changes.
+			if (role == RoleStart || role == RoleUpcoming) && c.gap == 0 && !inRange && b.scopesData(s, cueEnd, sp.end, c.length) {
+				role, cued = RoleOther, false
+				break
+			}
 			// "We'll soon be updating our policy, effective 26 June", "We
 			// are updating our Privacy Policy. The new policy takes effect
 			// on 27 May 2025.": the effective date of an announced update
@@ -665,6 +772,11 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		if starting && (role == RoleUpcoming || role == RoleEffective) {
 			role = RoleStart
 		}
+		// "After 26 May 2025, you can no longer object": the objection
+		// ends with the date.
+		if !cued && b.lapsing && !inRange && b.t.lapsesAt(b.f.fold(s[from:cueEnd]), b.lang) && b.satisfies(b.t.deadline, entries) {
+			role, cued = RoleDeadline, true
+		}
 		if sp.shape == shapeDayMonth && !cued && !b.namesObjection(entries) || sp.shape == shapeShortYear && !cued {
 			continue // "27 May" or "27/05/25" in prose
 		}
@@ -673,7 +785,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			// May 2025") ends at its deadline; a period with no cue and no
 			// objection binds nobody. Its start is no deadline, and no
 			// "from" of an upcoming change either: the range took the word.
-			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) && !b.overruled(b.t.deadline, s[from:cueEnd]) {
+			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) && !b.lentByHeading(b.t.deadline, entries) && !b.overruled(b.t.deadline, s[from:cueEnd]) {
 				role = RoleDeadline
 			}
 			if startIsDate {
@@ -708,6 +820,49 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		b.sheet.Truncated = true
 	}
 }
+
+// scopesData reports whether the date of s ending at dateEnd, whose cue
+// of cueWords words ends at cueEnd, says which data rather than when: the
+// data are named right before the cue, in its clause ("public posts
+// from", "posts you share starting", "les publications publiques à
+// partir du"), and their verb right after the date ("… will be used",
+// "… seront utilisées"). "From 1 January 2024, public posts will be
+// used…" and "We will use your public posts from 1 January 2024" start
+// the use.
+func (b *sheetBuilder) scopesData(s string, cueEnd, dateEnd, cueWords int) bool {
+	rest := strings.TrimLeft(s[dateEnd:], " ")
+	if rest == "" || strings.IndexByte(",.;:!?()", rest[0]) >= 0 {
+		return false // the statement or its clause ends with the date
+	}
+	after := b.f.fold(rest[:min(len(rest), 40)])
+	for len(after) > 0 && (after[0] == "onwards" || after[0] == "onward") {
+		after = after[1:]
+	}
+	if len(after) == 0 || !isVerbGroup(after[0]) {
+		return false
+	}
+	clause := s[:cueEnd]
+	if i := strings.LastIndexAny(clause, ",;:()"); i >= 0 {
+		clause = clause[i+1:]
+	}
+	words := b.f.fold(clause)
+	if len(words) <= cueWords {
+		return false // the cue opens the clause
+	}
+	words = words[:len(words)-cueWords]
+	data := -1 // the end of the last data named
+	b.t.findTerms(words, b.lang, &b.tm, func(m match) {
+		if m.p.target == personalDataTarget || m.p.target >= 0 && b.t.entries[m.p.target].Kind == KindCategory {
+			data = max(data, m.end)
+		}
+	})
+	// "posts published", "content you shared": a few words between.
+	return data >= 0 && len(words)-data <= maxScopeGap
+}
+
+// maxScopeGap is how many words may stand between data and the cue of a
+// date that scopes them (see scopesData).
+const maxScopeGap = 3
 
 // subject returns the English labels of the purposes and data a statement
 // mentioning entries names, in taxonomy order: what its dates are about.
@@ -790,6 +945,63 @@ func (b *sheetBuilder) overruled(r int, before string) bool {
 // ("you have until …", "si vous vous opposez avant …"); not "your": "we
 // will delete your data by …" is the company's act.
 var readerNames = map[string]bool{"you": true, "vous": true}
+
+// lentByHeading reports whether a statement mentioning entries that
+// satisfies role r does so by the nearest heading alone: it names none of
+// the ids r requires and does not speak of the date's terms (borrowing).
+func (b *sheetBuilder) lentByHeading(r int, entries []int) bool {
+	if b.borrowing {
+		return false
+	}
+	for _, i := range b.t.requires[r] {
+		if slices.Contains(entries, i) {
+			return false
+		}
+	}
+	return len(b.t.requires[r]) > 0
+}
+
+// readsAsLimit reports whether statement s reads as a time limit on the
+// reader at the date whose cue lies in s[from:cueEnd]: a limit cue
+// (taxonomy.yaml's "limits") stands there, not after a past participle
+// that dates what was done ("posts shared before", "was passed by"); the
+// statement gives no example; and it has no subject but the reader's ("You
+// have until …", "Send it no later than …", "Until …"), not a third
+// party's ("The regulation … applies until …", "La loi s'applique
+// jusqu'au …").
+func (b *sheetBuilder) readsAsLimit(s string, from, cueEnd int) bool {
+	words := b.f.fold(s[from:cueEnd])
+	at := b.t.limitAt(words, b.lang)
+	if at < 0 {
+		return false
+	}
+	if at > 0 && len(words[at-1]) > 3 && strings.HasSuffix(words[at-1], "ed") {
+		return false
+	}
+	all := b.f.fold(s)
+	reader := false
+	for i, w := range all {
+		switch w {
+		case "example", "examples", "instance", "exemple", "exemples":
+			return false
+		case "g":
+			if i > 0 && all[i-1] == "e" {
+				return false // "e.g."
+			}
+		}
+		reader = reader || readerNames[w] || w == "your" || w == "votre" || w == "vos"
+	}
+	return reader || len(all) == 0 || !thirdParty[all[0]]
+}
+
+// thirdParty are the words that open a subject other than the reader: a
+// statement that opens with one and never names the reader is about
+// something else's time ("The law … applies until …").
+var thirdParty = map[string]bool{
+	"the": true, "this": true, "that": true, "these": true, "those": true, "our": true, "its": true, "their": true, "a": true, "an": true,
+	"le": true, "la": true, "les": true, "l": true, "ce": true, "cet": true, "cette": true, "ces": true, "un": true, "une": true,
+	"notre": true, "nos": true, "leur": true, "leurs": true,
+}
 
 // satisfies reports whether a statement mentioning entries, under the
 // current heading, may carry a date of role r (a deadline must be about
@@ -985,7 +1197,7 @@ func (b *sheetBuilder) finish() *FactSheet {
 	// The region of the language given orders digit dates ("en-GB": day
 	// first), when the text is read in that language.
 	digitLang := sh.Language
-	if baseLang(b.tag) == sh.Language {
+	if BaseLang(b.tag) == sh.Language {
 		digitLang = b.tag
 	}
 	for _, p := range b.pendingDates {

@@ -286,9 +286,16 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 			default:
 				// "Only public posts, and no private messages, are used…",
 				// "Public posts, but no private messages, are used…": the
-				// negated part of the subject alone is denied.
+				// negated part of the subject alone is denied. But a
+				// negative determiner after what only sets the time ("…,
+				// but from 1 June 2025 none of them will be used…")
+				// heads the subject, and denies its verb.
 				for k := subj; k < g; k++ {
 					if negativeDeterminerAt(words, k) {
+						if headsSubject(words, gaps, k, g) {
+							negated, from = true, k
+							break
+						}
 						spans = append(spans, deniedSpan{lead: k, from: k, verb: g, to: g})
 						floor = g // spans stay in order and apart (isDenied)
 						break
@@ -305,6 +312,27 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		floor, i = end, end-1 // a negation after the scope opens its own
 	}
 	return spans
+}
+
+// headsSubject reports whether the negative determiner at k heads the
+// whole subject of the verb group at g: nothing joins it to data named
+// before it ("and no", "but none", "mais aucune"), and it runs into the
+// verb with no punctuation between ("none of them will be used", not
+// "and no private messages, are used"). What stands before it then only
+// sets the scene: "From 1 June 2025 none of your posts will be used".
+func headsSubject(words []string, gaps []byte, k, g int) bool {
+	if k > 0 {
+		switch words[k-1] {
+		case "and", "or", "but", "nor", "et", "ou", "mais", "ni":
+			return false
+		}
+	}
+	for m := k + 1; m <= g && m < len(gaps); m++ {
+		if gaps[m] != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // notDenying follow "no" without denying what comes after: "no longer

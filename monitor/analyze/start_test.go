@@ -16,10 +16,7 @@ import (
 // a use that stops or is denied starts nothing. Each text is a one-line
 // policy; want is the role of each of its dates, in order.
 func TestStartOfAUseToCome(t *testing.T) {
-	tests := []struct {
-		lang, text string
-		want       []DateRole
-	}{
+	checkRoles(t, []roleRow{
 		// A use to come, said by when it starts.
 		{"en", "Starting 27 May 2025, we will use your public posts to train our AI models.", []DateRole{RoleStart}},
 		{"en", "Starting 27 May 2025, Kestrel will use public posts, photos and comments to train its artificial intelligence models.", []DateRole{RoleStart}},
@@ -35,6 +32,22 @@ func TestStartOfAUseToCome(t *testing.T) {
 		{"fr", "Dès le 27 mai 2025, Meta utilisera vos publications publiques pour entraîner l'IA.", []DateRole{RoleStart}},
 		{"fr", "À partir du 27 mai 2025, vos publications publiques seront utilisées pour entraîner notre IA.", []DateRole{RoleStart}},
 		{"fr", "À compter du 27 mai 2025, nous utiliserons vos publications publiques pour entraîner l'IA.", []DateRole{RoleStart}},
+		// A date right after the data, before the verb, says which data,
+		// not when their use starts (last review, 2): "public posts from
+		// 1 January 2024" are the posts of that date on.
+		{"en", "Public posts from 1 January 2024 will be used to train our AI models.", []DateRole{RoleOther}},
+		{"en", "Public posts published from 1 January 2024 will be used to train our AI models.", []DateRole{RoleOther}},
+		{"en", "Posts you share starting 1 January 2024 will be used to train our AI models.", []DateRole{RoleOther}},
+		{"en", "Public posts from 1 January 2024 onwards will be used to train our AI models.", []DateRole{RoleOther}},
+		{"en", "Public posts from 1 January 2024 will not be used to train our AI models.", []DateRole{RoleOther}},
+		{"fr", "Les publications publiques à partir du 1er janvier 2024 seront utilisées pour entraîner l'IA.", []DateRole{RoleOther}},
+		{"en", "Content shared after 1 January 2024 will be used to train our AI models.", []DateRole{RoleOther}},
+		{"en", "Posts published since 1 January 2024 will be used to train our AI models.", []DateRole{RoleOther}},
+		// The date that opens the statement, or ends it, is the start.
+		{"en", "From 1 January 2024, public posts will be used to train our AI models.", []DateRole{RoleStart}},
+		{"en", "From 1 January 2024 public posts will be used to train our AI models.", []DateRole{RoleStart}},
+		{"en", "We will use your public posts from 1 January 2024.", []DateRole{RoleStart}},
+		{"fr", "À partir du 1er janvier 2024, les publications publiques seront utilisées pour entraîner l'IA.", []DateRole{RoleStart}},
 		// An update of the policy stays upcoming, and the policy's own
 		// date effective.
 		{"en", "Starting 27 May 2025, the updated policy will apply.", []DateRole{RoleUpcoming}},
@@ -51,6 +64,17 @@ func TestStartOfAUseToCome(t *testing.T) {
 		{"en", "Starting 27 May 2025, we will stop using your public posts to train our AI.", []DateRole{RoleUpcoming}},
 		{"en", "From 27 May 2025, your private messages will not be used to train our AI.", []DateRole{RoleUpcoming}},
 		{"en", "From 27 May 2025, no private messages will be used to train our AI.", []DateRole{RoleUpcoming}},
+		// A subject that a negative determiner heads denies the use,
+		// whatever stands before it (last review, 1): "none of them" is
+		// not a part of the subject set apart ("Public posts, and no
+		// private messages, are used…").
+		{"en", "You can still share public posts, but from 1 June 2025 none of them will be used to train our AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 1 June 2025 none of your posts will be used to train our AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 1 June 2025 no private messages will be used to train our AI.", []DateRole{RoleUpcoming}},
+		{"en", "Starting 1 June 2025, none of your public posts will be used to train our AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 1 June 2025, your public posts will no longer be used to train our AI.", []DateRole{RoleUpcoming}},
+		{"fr", "Vous pouvez partager des publications publiques, mais à partir du 1er juin 2025 aucune d'entre elles ne sera utilisée pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+		{"fr", "À partir du 1er juin 2025, aucune de vos publications ne sera utilisée pour entraîner notre IA.", []DateRole{RoleUpcoming}},
 		{"en", "From 27 May 2025, we will not use your public posts to train our AI.", []DateRole{RoleUpcoming}},
 		{"en", "As of 27 May 2025, we will no longer use your posts to train AI.", []DateRole{RoleOther}},
 		{"fr", "À partir du 27 mai 2025, nous n'utiliserons plus vos publications pour entraîner l'IA.", []DateRole{RoleUpcoming}},
@@ -58,17 +82,7 @@ func TestStartOfAUseToCome(t *testing.T) {
 		{"fr", "Dès le 27 mai 2025, Meta n'utilisera plus vos publications publiques.", []DateRole{RoleOther}},
 		// The data named outside the denial.
 		{"fr", "Vos publications publiques restent visibles, mais à partir du 27 mai 2025, nous ne les utiliserons plus pour entraîner l'IA.", []DateRole{RoleUpcoming}},
-	}
-	tx := DefaultTaxonomy()
-	for _, tt := range tests {
-		var got []DateRole
-		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
-			got = append(got, d.Role)
-		}
-		if !equalRoles(got, tt.want) {
-			t.Errorf("%s %q: roles %v, want %v", tt.lang, tt.text, got, tt.want)
-		}
-	}
+	})
 }
 
 // The start of a use to come moved, or announced, reads as the start of
@@ -89,6 +103,8 @@ func TestStartOfAUseToComeInSummaries(t *testing.T) {
 		dayMoved("en", "From DATE, we will no longer use your posts to train AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
 		dayMoved("en", "Starting DATE, we will stop using your public posts to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
 		dayMoved("en", "From DATE, your private messages will not be used to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "You can still share public posts, but from DATE none of them will be used to train our AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "Public posts from DATE will be used to train our AI models.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
 	})
 	checkDateMoves(t, frReportBase, []dateMove{
 		dayMoved("fr", "À partir du DATE, nous utiliserons vos publications publiques pour entraîner l'IA.", SeverityCritical, ai),

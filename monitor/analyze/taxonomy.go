@@ -58,6 +58,8 @@ type Taxonomy struct {
 	borrows   *matcher // words of a statement about a deadline itself (roleSpec.Borrows)
 	overrule  *matcher // phrases before a date that its role's cue does not hold after (roleSpec.Unless)
 	uses      *matcher // phrases of a use of data to come, without which the start role's cues that need one do not hold (roleSpec.Uses)
+	lapses    *matcher // cues of a date after which the objection is denied (roleSpec.Lapses)
+	limits    *matcher // cues that read as a time limit on the reader (roleSpec.Limits)
 	formLinks *matcher // link texts that make a link an objection form
 	requires  [][]int  // per role: entry indexes one of which its statement must mention
 	deadline  int      // index in roles of the deadline role, -1 none
@@ -102,6 +104,22 @@ type roleSpec struct {
 	// requires ids, the borrows words) follow before the date does not
 	// hold: "We will stop using your posts if you object before …".
 	Unless map[string][]string `yaml:"unless"`
+	// Lapses are cues touching a date after which the statement denies
+	// what the role requires: "After 26 May 2025, you can no longer
+	// object", "Vous ne pourrez plus vous opposer après le 26 mai 2025"
+	// end the objection then, so the date is its deadline. Only in a
+	// statement whose right is denied from a time on (see timeBound):
+	// "After 26 May 2025, you can object" sets none. Only the deadline
+	// role has them.
+	Lapses map[string][]string `yaml:"lapses"`
+	// Limits are the cues among Before and Touching that read as a time
+	// limit on the reader ("by", "before", "until", "no later than",
+	// "jusqu'au", "avant le"): a date whose objection only the nearest
+	// heading names ("How to object") is a deadline only after one of
+	// them, in a statement that reads as one (see readsAsLimit). "This
+	// offer expires …", "The law of … applies until …" under it are not.
+	// Only the deadline role has them.
+	Limits map[string][]string `yaml:"limits"`
 	// Uses are phrases that say data will be used ("will use", "will be
 	// used", "utiliserons"): the role's cues hold only in a statement
 	// that holds one, not denied ("will no longer use", "ne seront pas
@@ -216,7 +234,7 @@ func (t *Taxonomy) Label(id, lang string) string {
 		return id
 	}
 	labels := t.entries[i].Labels
-	if l := labels[baseLang(lang)]; l != "" {
+	if l := labels[BaseLang(lang)]; l != "" {
 		return l
 	}
 	if l := labels["en"]; l != "" {
@@ -342,7 +360,7 @@ func (t *Taxonomy) compile() error {
 	if err := addAll(&forms, 0, t.formLinkSrc, "taxonomy objection_links"); err != nil {
 		return err
 	}
-	var before, anywhere, announce, borrows, overrule, uses []*pattern
+	var before, anywhere, announce, borrows, overrule, uses, lapses, limits []*pattern
 	t.requires = make([][]int, len(t.roles))
 	t.deadline = -1
 	for r, spec := range t.roles {
@@ -362,6 +380,12 @@ func (t *Taxonomy) compile() error {
 		}
 		if len(spec.Uses) > 0 && spec.Role != RoleStart {
 			return fmt.Errorf("taxonomy date role %s: only start has uses", spec.Role)
+		}
+		if len(spec.Lapses) > 0 && spec.Role != RoleDeadline {
+			return fmt.Errorf("taxonomy date role %s: only deadline has lapses", spec.Role)
+		}
+		if len(spec.Limits) > 0 && spec.Role != RoleDeadline {
+			return fmt.Errorf("taxonomy date role %s: only deadline has limits", spec.Role)
 		}
 		role := "taxonomy date role " + string(spec.Role)
 		nTouching, nAnnounce := 0, 0
@@ -387,6 +411,12 @@ func (t *Taxonomy) compile() error {
 		if err == nil {
 			err = addAll(&uses, r, spec.Uses, role+" uses")
 		}
+		if err == nil {
+			err = addAll(&lapses, r, spec.Lapses, role+" lapses")
+		}
+		if err == nil {
+			err = addAll(&limits, r, spec.Limits, role+" limits")
+		}
 		if err != nil {
 			return err
 		}
@@ -404,14 +434,18 @@ func (t *Taxonomy) compile() error {
 	}
 	t.terms, t.before, t.anywhere, t.announce = newMatcher(terms), newMatcher(before), newMatcher(anywhere), newMatcher(announce)
 	t.unless, t.borrows, t.overrule, t.uses = newMatcher(unless), newMatcher(borrows), newMatcher(overrule), newMatcher(uses)
+	t.lapses, t.limits = newMatcher(lapses), newMatcher(limits)
 	t.formLinks = newMatcher(forms)
 	t.langs = slices.Sorted(maps.Keys(langs))
 	return nil
 }
 
-// baseLang reduces a language tag to its lower-case primary subtag:
-// "fr-FR" → "fr".
-func baseLang(lang string) string {
+// BaseLang reduces a language tag to its lower-case primary subtag:
+// "fr-FR" → "fr", "en_GB" → "en", " FR " → "fr". The monitor compares a
+// watch's language with a version's by it. extract keeps its own, which
+// also rejects what is no tag (a page's lang attribute may hold
+// anything): extract may not import analyze, nor analyze extract.
+func BaseLang(lang string) string {
 	lang = strings.ToLower(strings.TrimSpace(lang))
 	if i := strings.IndexAny(lang, "-_"); i >= 0 {
 		lang = lang[:i]
@@ -422,7 +456,7 @@ func baseLang(lang string) string {
 // knownLang returns lang's primary subtag if the taxonomy has patterns in
 // it, "" otherwise (read in every language).
 func (t *Taxonomy) knownLang(lang string) string {
-	lang = baseLang(lang)
+	lang = BaseLang(lang)
 	if _, ok := slices.BinarySearch(t.langs, lang); ok {
 		return lang
 	}

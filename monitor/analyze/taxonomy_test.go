@@ -253,3 +253,21 @@ func sheetIDs(sh *FactSheet) []string {
 	}
 	return ids
 }
+
+// BaseLang is the one reduction of a language tag to its primary subtag
+// that the analysis and the monitor share (the monitor had a copy of its
+// own).
+func TestBaseLang(t *testing.T) {
+	for _, tt := range []struct{ tag, want string }{
+		{"fr-FR", "fr"},
+		{"en_GB", "en"},
+		{" EN-us ", "en"},
+		{"de", "de"},
+		{"", ""},
+		{"zh-Hant-TW", "zh"},
+	} {
+		if got := BaseLang(tt.tag); got != tt.want {
+			t.Errorf("BaseLang(%q) = %q, want %q", tt.tag, got, tt.want)
+		}
+	}
+}
