@@ -56,6 +56,11 @@ type Options struct {
 
 	// MaxBytes caps the size of the rendered DOM (UTF-8). Default 20 MiB.
 	MaxBytes int64
+
+	// netLog, set by tests only, is a file Chromium writes its net log
+	// to (--log-net-log): every request of every network context of the
+	// process, its own included, and where each connection went.
+	netLog string
 }
 
 func (o Options) withDefaults() Options {

@@ -769,7 +769,9 @@ func TestBrowserIsIsolated(t *testing.T) {
 			t.Errorf("Chromium runs without %s: %s", flag, args)
 		}
 	}
-	if strings.Contains(args, "--remote-debugging-port") || strings.Contains(args, "--disable-popup-blocking") {
+	// Options.netLog is the tests' only: no net log is written otherwise.
+	if strings.Contains(args, "--remote-debugging-port") || strings.Contains(args, "--disable-popup-blocking") ||
+		strings.Contains(args, "--log-net-log") {
 		t.Errorf("Chromium command line: %s", args)
 	}
 	// No TCP port is open for DevTools: the browser listens on nothing.

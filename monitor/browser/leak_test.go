@@ -73,8 +73,13 @@ Promise.allSettled([
 ]).then(() => document.body.insertAdjacentHTML("beforeend", '<p id="policy">refusals seen</p>'));
 </script>`))
 	// The page is read only once both connections are open, so that they
-	// are open when its tab is closed.
-	mux.Handle("/held", htmlHandler(`<!doctype html><script>
+	// are open when its tab is closed. Its script, and /tarpit's, comes
+	// after <body>: a page whose script is its only content has no body
+	// until the parser is told the document has ended, which may come
+	// after the script's callback (the pages of
+	// TestOverlappingRendersThroughDialLeaveNothingBehind waited so for
+	// #policy until their timeout).
+	mux.Handle("/held", htmlHandler(`<!doctype html><body><script>
 window.held = [];
 const socket = new Promise((open, fail) => {
 	const ws = new WebSocket(location.origin.replace("http", "ws") + "/ws");
@@ -100,7 +105,7 @@ Promise.all([socket, body]).then(
 	// Renders are sequential, so the tarpit's count when the page is
 	// served plus two is this page's two connections.
 	mux.HandleFunc("/tarpit", func(w http.ResponseWriter, r *http.Request) {
-		htmlHandler(fmt.Sprintf(`<!doctype html><script>
+		htmlHandler(fmt.Sprintf(`<!doctype html><body><script>
 fetch("http://tarpit.test/", {mode: "no-cors"});
 fetch("https://tarpit.test/", {mode: "no-cors"});
 fetch("/tarpit-reached?n=%d").then(r => r.text()).then(text =>

@@ -182,7 +182,8 @@ func (s *session) allocatorOptions(path, home string) []chromedp.ExecAllocatorOp
 		// connects from each render's browser context to www.google.com
 		// (PreconnectToSearch, AimEnabled's eligibility request), through
 		// the render's proxy; TestRenderConnectsOnlyThroughDial catches
-		// the next such feature.
+		// the next such feature, and TestChromiumMakesNoConnectionOfItsOwn
+		// the next one that connects from the profile, past the proxy.
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -196,9 +197,22 @@ func (s *session) allocatorOptions(path, home string) []chromedp.ExecAllocatorOp
 		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,InterestFeedContentSuggestions,AutofillServerCommunication,AimEnabled,PreconnectToSearch,NetworkTimeServiceQuerying"),
 		// The profile asks Google's accounts service who is signed in
 		// (ListAccounts) when it starts, and no switch turns that off:
-		// sent to a port no connection can be made to instead (checked
-		// in Chromium's net log: nothing else goes there).
+		// sent to a port no connection can be made to instead (port 0:
+		// Chromium fails the request with ERR_UNSAFE_PORT before it
+		// opens a socket).
 		chromedp.Flag("gaia-url", "http://127.0.0.1:0/"),
+		// Google Cloud Messaging (push messages to the profile) checks
+		// the device in with android.clients.google.com about 3 s after
+		// the browser starts, and again after a backoff, and would then
+		// register with it and hold a connection to mtalk.google.com;
+		// no switch turns GCM off, and these connections are the
+		// profile's, not a render's: they do not go through its proxy.
+		// Its three addresses are the closed port too: Chromium's net log
+		// then shows no connection, name or datagram of its own
+		// (TestChromiumMakesNoConnectionOfItsOwn).
+		chromedp.Flag("gcm-checkin-url", "http://127.0.0.1:0/checkin"),
+		chromedp.Flag("gcm-registration-url", "http://127.0.0.1:0/register"),
+		chromedp.Flag("gcm-mcs-endpoint", "https://127.0.0.1:0"),
 		// Nothing installed or remembered.
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("disable-default-apps", true),
@@ -216,6 +230,9 @@ func (s *session) allocatorOptions(path, home string) []chromedp.ExecAllocatorOp
 		// /dev/shm is tiny in many containers, and Chromium crashes when
 		// it fills up.
 		chromedp.Flag("disable-dev-shm-usage", true),
+	}
+	if s.opts.netLog != "" {
+		opts = append(opts, chromedp.Flag("log-net-log", s.opts.netLog))
 	}
 	if s.opts.UserAgent != "" {
 		opts = append(opts, chromedp.UserAgent(s.opts.UserAgent))
