@@ -45,6 +45,14 @@ func Allocator(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Cont
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// The profile's own calls to Google that no switch turns off
+		// (the sign-in check, GCM's device check-in), sent to a closed
+		// port as monitor/browser does: on a CI with a network, the
+		// tests' Chromium would otherwise reach Google.
+		chromedp.Flag("gaia-url", "http://127.0.0.1:0/"),
+		chromedp.Flag("gcm-checkin-url", "http://127.0.0.1:0/checkin"),
+		chromedp.Flag("gcm-registration-url", "http://127.0.0.1:0/register"),
+		chromedp.Flag("gcm-mcs-endpoint", "https://127.0.0.1:0"),
 	}
 	opts = append(opts, extra...)
 	for attempt := 1; ; attempt++ {
