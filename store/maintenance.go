@@ -299,8 +299,11 @@ func IsBusy(err error) bool {
 // name it returns; then its -wal and -shm files are removed, since SQLite
 // would replay an old log onto the restored file and find it corrupt.
 // The restored file is written beside path and renamed into place, so
-// that a failure leaves the database as it was.
+// that a failure leaves the database as it was. A symbolic link at path
+// is followed, as SQLite follows it: the file it points to is replaced,
+// and the link stays.
 func Restore(ctx context.Context, backup, path string, now time.Time) (kept string, err error) {
+	path = realPath(path)
 	if _, err := os.Stat(path); err == nil {
 		old, err := Open(ctx, path, MustExist())
 		if err != nil {

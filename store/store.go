@@ -72,6 +72,10 @@ type DB struct {
 	scratch bodyScratch
 	stmts   stmtCache
 	path    string
+	// real is path with its symbolic links resolved, as SQLite resolves
+	// them when it opens the file: its write-ahead log and -shm index are
+	// beside the file a link points to, not beside the link.
+	real string
 }
 
 var _ monitor.Store = (*DB)(nil)
@@ -157,7 +161,7 @@ func Open(ctx context.Context, path string, opts ...OpenOption) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{sql: sqlDB, codec: c, path: path}, nil
+	return &DB{sql: sqlDB, codec: c, path: path, real: realPath(path)}, nil
 }
 
 // ErrSchemaTooOld is returned (wrapped) by OpenReadOnly for a database an
@@ -203,7 +207,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	}
 	sqlDB, err := openReadOnly(ctx, path, "mode=ro")
 	if code := sqliteCode(err); code == sqlite3.SQLITE_READONLY || code == sqlite3.SQLITE_CANTOPEN {
-		if _, werr := os.Stat(path + "-wal"); errors.Is(werr, fs.ErrNotExist) {
+		if _, werr := os.Stat(realPath(path) + "-wal"); errors.Is(werr, fs.ErrNotExist) {
 			sqlDB, err = openReadOnly(ctx, path, "mode=ro&immutable=1")
 		}
 	}
@@ -219,7 +223,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{sql: sqlDB, codec: c, path: path}, nil
+	return &DB{sql: sqlDB, codec: c, path: path, real: realPath(path)}, nil
 }
 
 // openReadOnly opens path as an SQLite URI with the parameters params and
@@ -410,6 +414,24 @@ func createPrivate(path string) error {
 	return f.Close()
 }
 
+// realPath is path with its symbolic links resolved, where SQLite puts
+// the database's -wal and -shm files (it resolves links when it opens a
+// file); path itself when it cannot be resolved.
+func realPath(path string) string {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		return p
+	}
+	return path
+}
+
+// resolved is db.real, else (a DB made without Open) its path.
+func (db *DB) resolved() string {
+	if db.real != "" {
+		return db.real
+	}
+	return db.path
+}
+
 // Path is the database file's path.
 func (db *DB) Path() string { return db.path }
 
@@ -449,7 +471,7 @@ func (db *DB) ChangeStamp() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("change stamp: %w", err)
 	}
-	hdr, err := walIndexHeader(db.path)
+	hdr, err := walIndexHeader(db.resolved())
 	if err != nil {
 		return "", fmt.Errorf("change stamp: %w", err)
 	}
@@ -470,7 +492,8 @@ func (db *DB) ChangeStamp() (string, error) {
 }
 
 // files returns what the file system says of the database file and of its
-// write-ahead log (the -wal file beside it), in that order, nil for one
+// write-ahead log (the -wal file beside it, or beside the file a link at
+// the path points to), in that order, nil for one
 // that does not exist: the log before the first write and after the last
 // connection closed. The -shm index beside them is left out: its few
 // pages are no part of the history, and its size and time say nothing
@@ -478,7 +501,7 @@ func (db *DB) ChangeStamp() (string, error) {
 // shared mapping); ChangeStamp reads its header.
 func (db *DB) files() ([2]fs.FileInfo, error) {
 	var out [2]fs.FileInfo
-	for i, p := range [...]string{db.path, db.path + "-wal"} {
+	for i, p := range [...]string{db.resolved(), db.resolved() + "-wal"} {
 		fi, err := os.Stat(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -495,7 +518,7 @@ func (db *DB) files() ([2]fs.FileInfo, error) {
 func (db *DB) Close() error {
 	db.codec.close()
 	err := errors.Join(db.stmts.close(), db.sql.Close())
-	forgetWalIndex(db.path)
+	forgetWalIndex(db.resolved())
 	return err
 }
 
