@@ -299,6 +299,15 @@ func (db *DB) NotifyState(ctx context.Context) (cursor int64, digestSlot time.Ti
 // bytes), creating it on first use. It signs unsubscribe links, so it
 // stays with the database: a copy of the database keeps the links valid.
 func (db *DB) NotifySecret(ctx context.Context) ([]byte, error) {
+	// Read first: once made, the secret needs no write, which would wait
+	// for another process's write lock (the web view's feeds ask for it).
+	var secret []byte
+	if err := db.sql.QueryRowContext(ctx, `SELECT secret FROM notify_state WHERE id = 1`).Scan(&secret); err != nil {
+		return nil, fmt.Errorf("notify secret: %w", err)
+	}
+	if len(secret) > 0 {
+		return secret, nil
+	}
 	fresh := make([]byte, 32)
 	if _, err := rand.Read(fresh); err != nil {
 		return nil, fmt.Errorf("notify secret: %w", err)
@@ -308,7 +317,6 @@ func (db *DB) NotifySecret(ctx context.Context) ([]byte, error) {
 		`UPDATE notify_state SET secret = ? WHERE id = 1 AND length(secret) = 0`, fresh); err != nil {
 		return nil, fmt.Errorf("notify secret: %w", err)
 	}
-	var secret []byte
 	if err := db.sql.QueryRowContext(ctx, `SELECT secret FROM notify_state WHERE id = 1`).Scan(&secret); err != nil {
 		return nil, fmt.Errorf("notify secret: %w", err)
 	}

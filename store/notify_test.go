@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/internal/sqlitelock"
 	"github.com/policywatch/policywatch/monitor"
 )
 
@@ -472,6 +473,30 @@ func TestNotifySecret(t *testing.T) {
 	defer again.Close()
 	c, _ := again.NotifySecret(ctx)
 	if string(a) != string(b) || string(a) != string(c) {
+		t.Error("the secret changed")
+	}
+}
+
+// TestNotifySecretOnceMadeNeedsNoWriteLock: the secret, once made, is
+// read without a write. It names the feeds (their ids) and signs
+// unsubscribe links, read by the web view and the notifier: an UPDATE at
+// every read waited for another process's write lock (a sqlite3 shell
+// with a transaction open) for the busy timeout, then failed the feed
+// with a 500.
+func TestNotifySecretOnceMadeNeedsNoWriteLock(t *testing.T) {
+	ctx := context.Background()
+	db, path := openDB(t)
+	made, err := db.NotifySecret(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := sqlitelock.Hold(t, path)
+	defer release()
+	read, err := db.NotifySecret(ctx)
+	if err != nil {
+		t.Fatalf("the secret read while another process writes: %v", err)
+	}
+	if string(read) != string(made) {
 		t.Error("the secret changed")
 	}
 }
