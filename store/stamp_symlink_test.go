@@ -9,19 +9,14 @@ import (
 	"github.com/policywatch/policywatch/monitor"
 )
 
-// TestChangeStampThroughASymlink: a database reached through a symbolic
-// link (/var/lib/policywatch/policywatch.db pointing at a bigger disk) has
-// its write-ahead log and -shm index beside the file the link points to,
-// where SQLite, which resolves the link, makes them; not beside the link.
-// The stamp looked for them beside the link, found neither, and moved only
-// when a checkpoint wrote the database file: another process's commit
-// (a 'policywatch check' beside the daemon) waited for maxQuiet, ten
-// minutes, before it was notified; DiskSizes said the log was empty.
-func TestChangeStampThroughASymlink(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	target := filepath.Join(dir, "disk", "policywatch.db")
-	link := filepath.Join(dir, "data", "policywatch.db")
+// linkedDatabase makes an empty database file, target, in a folder of
+// dir, and a symbolic link to it, link, in another, as an operator puts a
+// database on a bigger disk; it skips the test where there are no links.
+func linkedDatabase(t *testing.T) (dir, target, link string) {
+	t.Helper()
+	dir = t.TempDir()
+	target = filepath.Join(dir, "disk", "policywatch.db")
+	link = filepath.Join(dir, "data", "policywatch.db")
 	for _, d := range []string{filepath.Dir(target), filepath.Dir(link)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			t.Fatal(err)
@@ -33,6 +28,20 @@ func TestChangeStampThroughASymlink(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Skipf("no symbolic links here: %v", err)
 	}
+	return dir, target, link
+}
+
+// TestChangeStampThroughASymlink: a database reached through a symbolic
+// link (/var/lib/policywatch/policywatch.db pointing at a bigger disk) has
+// its write-ahead log and -shm index beside the file the link points to,
+// where SQLite, which resolves the link, makes them; not beside the link.
+// The stamp looked for them beside the link, found neither, and moved only
+// when a checkpoint wrote the database file: another process's commit
+// (a 'policywatch check' beside the daemon) waited for maxQuiet, ten
+// minutes, before it was notified; DiskSizes said the log was empty.
+func TestChangeStampThroughASymlink(t *testing.T) {
+	ctx := context.Background()
+	_, target, link := linkedDatabase(t)
 	db, err := Open(ctx, link)
 	if err != nil {
 		t.Fatal(err)
@@ -82,20 +91,7 @@ func TestChangeStampThroughASymlink(t *testing.T) {
 // where a later link or mount found it again.
 func TestRestoreThroughASymlink(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	target := filepath.Join(dir, "disk", "policywatch.db")
-	link := filepath.Join(dir, "data", "policywatch.db")
-	for _, d := range []string{filepath.Dir(target), filepath.Dir(link)} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := createPrivate(target); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(target, link); err != nil {
-		t.Skipf("no symbolic links here: %v", err)
-	}
+	dir, target, link := linkedDatabase(t)
 	db, err := Open(ctx, link)
 	if err != nil {
 		t.Fatal(err)
