@@ -4,20 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/chromedp/cdproto/security"
-	"github.com/chromedp/chromedp"
 )
 
 // TestOverlappingRendersThroughDialLeaveNothingBehind renders batches of
@@ -38,147 +31,23 @@ func TestOverlappingRendersThroughDialLeaveNothingBehind(t *testing.T) {
 	)
 	b := newBrowser(t, Options{MaxTabs: tabs, IdleTimeout: 10 * time.Minute, Timeout: 15 * time.Second})
 
-	// Registered before the servers, so that it is closed after them: a
-	// leaked connection to it must not hold up their Close.
-	tp := startTarpit(t)
-
 	// The caller of a render may give up when its page asks for a given
 	// path, so that it gives up in its tab, however long the renders
 	// ahead of it in the queue for a tab took.
-	mux := http.NewServeMux()
 	var hooksMu sync.Mutex
 	hooks := map[string]func(){} // marker and path → the caller giving up
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hooksMu.Lock()
-		giveUp := hooks[r.FormValue("m")+" "+r.URL.Path]
-		hooksMu.Unlock()
-		if giveUp != nil {
-			giveUp()
-		}
-		mux.ServeHTTP(w, r)
-	})
-	tlsSrv := httptest.NewUnstartedServer(handler)
-	tlsSrv.Config.ErrorLog = slog.NewLogLogger(testLogger(t).Handler(), slog.LevelDebug)
-	tlsSrv.StartTLS()
-	t.Cleanup(tlsSrv.Close)
-	plain, release := serve(t, handler)
-
-	// Every page writes the marker of the render that asked for it, so
-	// that a page read in another render's tab shows. Its script comes
-	// after <body>: the body of a page whose script is its only content
-	// is made only when the parser is told the document has ended, which
-	// may come after the refusals of /ok's fetches (a millisecond each),
-	// and the page's document.body.insertAdjacentHTML then threw on null
-	// and its render waited for #policy until its timeout (1 run in 20
-	// under load; every time with the end of the page held back).
-	marked := func(script string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			htmlHandler(fmt.Sprintf("<!doctype html><body><script>const marker = %q;\n%s</script>", r.FormValue("m"), script))(w, r)
-		}
-	}
-	mux.Handle("/ok", marked(`
-Promise.allSettled([
-	fetch("http://router.test/", {mode: "no-cors"}),
-	fetch("https://router.test/", {mode: "no-cors"}),
-]).then(() => document.body.insertAdjacentHTML("beforeend", '<p id="policy">refusals seen ' + marker + '</p>'));`))
-	mux.Handle("/held", marked(`
-window.held = [];
-const socket = new Promise((open, fail) => {
-	const ws = new WebSocket(location.origin.replace("http", "ws") + "/ws?m=" + marker);
-	window.held.push(ws);
-	ws.onopen = open;
-	ws.onerror = () => fail(new Error("WebSocket failed"));
-});
-const body = fetch("/endless?m=" + marker).then(r => { const reader = r.body.getReader(); window.held.push(reader); return reader.read(); });
-Promise.all([socket, body]).then(
-	() => document.body.insertAdjacentHTML("beforeend", '<p id="policy">held open ' + marker + '</p>'),
-	e => document.body.insertAdjacentHTML("beforeend", '<p id="policy">not held: ' + e + '</p>'));`))
-	mux.HandleFunc("/ws", holdWebSocket(release))
-	mux.HandleFunc("/endless", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = io.WriteString(w, "the first part")
-		w.(http.Flusher).Flush()
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	})
-	// Each tarpit page reaches the tarpit under a name of its own, since
-	// the tarpit's count is shared by the renders in flight.
-	mux.Handle("/tarpit", marked(`
-fetch("http://" + marker + ".tarpit.test/", {mode: "no-cors"});
-fetch("https://" + marker + ".tarpit.test/", {mode: "no-cors"});
-fetch("/tarpit-reached?m=" + marker).then(r => r.text()).then(text =>
-	document.body.insertAdjacentHTML("beforeend", '<p id="policy">' + text + ' ' + marker + '</p>'));`))
-	var dialedMu sync.Mutex
-	dialed := map[string]bool{} // tarpit addresses
-	mux.HandleFunc("/tarpit-reached", func(w http.ResponseWriter, r *http.Request) {
-		m := r.FormValue("m")
-		for {
-			dialedMu.Lock()
-			both := dialed[m+".tarpit.test:80"] && dialed[m+".tarpit.test:443"]
-			dialedMu.Unlock()
-			if both {
-				break
+	f := newLeakFixture(t, b, func(pages http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hooksMu.Lock()
+			giveUp := hooks[r.FormValue("m")+" "+r.URL.Path]
+			hooksMu.Unlock()
+			if giveUp != nil {
+				giveUp()
 			}
-			select {
-			case <-r.Context().Done():
-				return
-			case <-release:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-		_, _ = io.WriteString(w, "tarpit reached")
+			pages.ServeHTTP(w, r)
+		})
 	})
-	mux.Handle("/redirect", http.RedirectHandler("http://router.test/admin", http.StatusFound))
-	mux.HandleFunc("/unanswered", func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	})
-
-	var d net.Dialer
-	routes := map[string]string{
-		"public.test:80":  plain.Listener.Addr().String(),
-		"public.test:443": tlsSrv.Listener.Addr().String(),
-	}
-	dial := func(ctx context.Context, network, address string) (net.Conn, error) {
-		to, ok := routes[address]
-		if host, p, _ := net.SplitHostPort(address); strings.HasSuffix(host, ".tarpit.test") && (p == "80" || p == "443") {
-			to, ok = tp.Addr().String(), true
-		}
-		if !ok {
-			return nil, fmt.Errorf("connecting to %s: %w", address, errPrivate)
-		}
-		conn, err := d.DialContext(ctx, network, to)
-		if err == nil && to == tp.Addr().String() {
-			dialedMu.Lock()
-			dialed[address] = true
-			dialedMu.Unlock()
-		}
-		return conn, err
-	}
-	ports := map[string]string{
-		port(plain.Listener.Addr()):  "the page server",
-		port(tlsSrv.Listener.Addr()): "the TLS page server",
-		port(tp.Addr()):              "the tarpit",
-	}
-
-	warmUp, err := b.Render(t.Context(), Request{URL: "http://public.test/ok?m=warm", WaitSelectors: []string{"#policy"}, Dial: dial})
-	if err != nil {
-		t.Fatalf("warm-up render: %v", err)
-	}
-	if !strings.Contains(string(warmUp.HTML), "refusals seen warm") {
-		t.Fatalf("warm-up render:\n%s", warmUp.HTML)
-	}
-	waitTabsClosed(t, b)
-	if _, err := chromedp.CallBrowser(sessionContext(t, b), security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true}); err != nil {
-		t.Fatalf("ignoring certificate errors: %v", err)
-	}
-	baseline := settle(t, b, tp, ports)
-	t.Logf("baseline after the warm-up: %s", baseline)
+	baseline := f.warmUp(t)
 
 	type render struct {
 		path   string
@@ -257,7 +126,7 @@ fetch("/tarpit-reached?m=" + marker).then(r => r.text()).then(text =>
 				n := inFlight.Add(1)
 				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 				}
-				results[i].page, results[i].err = b.Render(ctx, Request{URL: url, WaitSelectors: []string{"#policy"}, Dial: dial})
+				results[i].page, results[i].err = b.Render(ctx, Request{URL: url, WaitSelectors: []string{"#policy"}, Dial: f.dial})
 				inFlight.Add(-1)
 			})
 		}
@@ -309,7 +178,7 @@ fetch("/tarpit-reached?m=" + marker).then(r => r.text()).then(text =>
 		}
 		waitTabsClosed(t, b)
 		t.Logf("batch %d: %d renders, at most %d in flight, done in %v", batch, len(renders), most.Load(), time.Since(start).Round(time.Millisecond))
-		waitNothingLeft(t, b, tp, ports, baseline)
+		f.waitNothingLeft(t, baseline)
 		if t.Failed() {
 			break
 		}

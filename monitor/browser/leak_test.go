@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,125 +52,8 @@ const settleWithin = 5 * time.Second
 // contexts and targets, are back to what they were before.
 func TestRendersThroughDialLeaveNothingBehind(t *testing.T) {
 	b := newBrowser(t, Options{IdleTimeout: 10 * time.Minute, Timeout: 15 * time.Second})
-
-	// Registered before the servers, so that it is closed after them: a
-	// leaked connection to it must not hold up their Close.
-	tp := startTarpit(t)
-
-	mux := http.NewServeMux()
-	tlsSrv := httptest.NewUnstartedServer(mux)
-	// Chromium ends a first handshake with httptest's certificate before
-	// it ignores the error (below): not worth the server's stderr.
-	tlsSrv.Config.ErrorLog = slog.NewLogLogger(testLogger(t).Handler(), slog.LevelDebug)
-	tlsSrv.StartTLS()
-	t.Cleanup(tlsSrv.Close)
-	plain, release := serve(t, mux) // release is closed before both servers shut down
-
-	mux.Handle("/", htmlHandler(`<!doctype html><p>A policy.</p>
-<script>
-Promise.allSettled([
-	fetch("http://router.test/", {mode: "no-cors"}),
-	fetch("https://router.test/", {mode: "no-cors"}),
-]).then(() => document.body.insertAdjacentHTML("beforeend", '<p id="policy">refusals seen</p>'));
-</script>`))
-	// The page is read only once both connections are open, so that they
-	// are open when its tab is closed. Its script, and /tarpit's, comes
-	// after <body>: a page whose script is its only content has no body
-	// until the parser is told the document has ended, which may come
-	// after the script's callback (the pages of
-	// TestOverlappingRendersThroughDialLeaveNothingBehind waited so for
-	// #policy until their timeout).
-	mux.Handle("/held", htmlHandler(`<!doctype html><body><script>
-window.held = [];
-const socket = new Promise((open, fail) => {
-	const ws = new WebSocket(location.origin.replace("http", "ws") + "/ws");
-	window.held.push(ws);
-	ws.onopen = open;
-	ws.onerror = () => fail(new Error("WebSocket failed"));
-});
-const body = fetch("/endless").then(r => { const reader = r.body.getReader(); window.held.push(reader); return reader.read(); });
-Promise.all([socket, body]).then(
-	() => document.body.insertAdjacentHTML("beforeend", '<p id="policy">held open</p>'),
-	e => document.body.insertAdjacentHTML("beforeend", '<p id="policy">not held: ' + e + '</p>'));
-</script>`))
-	mux.HandleFunc("/ws", holdWebSocket(release))
-	mux.HandleFunc("/endless", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = io.WriteString(w, "the first part")
-		w.(http.Flusher).Flush()
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	})
-	// Renders are sequential, so the tarpit's count when the page is
-	// served plus two is this page's two connections.
-	mux.HandleFunc("/tarpit", func(w http.ResponseWriter, r *http.Request) {
-		htmlHandler(fmt.Sprintf(`<!doctype html><body><script>
-fetch("http://tarpit.test/", {mode: "no-cors"});
-fetch("https://tarpit.test/", {mode: "no-cors"});
-fetch("/tarpit-reached?n=%d").then(r => r.text()).then(text =>
-	document.body.insertAdjacentHTML("beforeend", '<p id="policy">' + text + '</p>'));
-</script>`, tp.accepted()+2))(w, r)
-	})
-	mux.HandleFunc("/tarpit-reached", func(w http.ResponseWriter, r *http.Request) {
-		n, _ := strconv.Atoi(r.FormValue("n"))
-		for tp.accepted() < n {
-			select {
-			case <-r.Context().Done():
-				return
-			case <-release:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-		_, _ = io.WriteString(w, "tarpit reached")
-	})
-	mux.Handle("/redirect", http.RedirectHandler("http://router.test/admin", http.StatusFound))
-	mux.HandleFunc("/unanswered", func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	})
-
-	var d net.Dialer
-	routes := map[string]string{
-		"public.test:80":  plain.Listener.Addr().String(),
-		"public.test:443": tlsSrv.Listener.Addr().String(),
-		"tarpit.test:80":  tp.Addr().String(),
-		"tarpit.test:443": tp.Addr().String(),
-	}
-	dial := func(ctx context.Context, network, address string) (net.Conn, error) {
-		to, ok := routes[address]
-		if !ok {
-			return nil, fmt.Errorf("connecting to %s: %w", address, errPrivate)
-		}
-		return d.DialContext(ctx, network, to)
-	}
-	ports := map[string]string{
-		port(plain.Listener.Addr()):  "the page server",
-		port(tlsSrv.Listener.Addr()): "the TLS page server",
-		port(tp.Addr()):              "the tarpit",
-	}
-
-	// The warm-up starts Chromium, whose DevTools pipe and goroutines
-	// stay for every render after it.
-	warmUp, err := b.Render(t.Context(), Request{URL: "http://public.test/", WaitSelectors: []string{"#policy"}, Dial: dial})
-	if err != nil {
-		t.Fatalf("warm-up render: %v", err)
-	}
-	if !strings.Contains(string(warmUp.HTML), "refusals seen") {
-		t.Fatalf("warm-up render:\n%s", warmUp.HTML)
-	}
-	waitTabsClosed(t, b)
-	// httptest's certificate is not for public.test, nor signed by
-	// anyone Chromium trusts; without this no https page loads.
-	if _, err := chromedp.CallBrowser(sessionContext(t, b), security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true}); err != nil {
-		t.Fatalf("ignoring certificate errors: %v", err)
-	}
-	baseline := settle(t, b, tp, ports)
-	t.Logf("baseline after the warm-up: %s; Chromium has %d processes", baseline, len(descendants(t, b.PID()))+1)
+	f := newLeakFixture(t, b, nil)
+	baseline := f.warmUp(t)
 
 	for _, c := range []struct {
 		name   string
@@ -179,7 +63,7 @@ fetch("/tarpit-reached?n=%d").then(r => r.text()).then(text =>
 		err    error         // what the render fails with, else nil
 		during string        // a stage some render's error must name, else the case shows nothing
 	}{
-		{name: "a page whose requests are refused", url: "http://public.test/", want: "refusals seen"},
+		{name: "a page whose requests are refused", url: "http://public.test/ok", want: "refusals seen"},
 		{name: "http: a fetch whose body never ends and a WebSocket left open", url: "http://public.test/held", want: "held open"},
 		{name: "https: the same, in CONNECT tunnels", url: "https://public.test/held", want: "held open"},
 		// What ends its tunnel is the proxy, not the server, which
@@ -190,10 +74,10 @@ fetch("/tarpit-reached?n=%d").then(r => r.text()).then(text =>
 		// Given up while Chromium creates the render's browser context
 		// and tab: one whose creation nobody waited for to the end is
 		// known to Chromium only, which keeps it until it exits.
-		{name: "given up by the caller while the tab opens", url: "http://public.test/", giveUp: 2 * time.Millisecond, err: context.DeadlineExceeded, during: "opening a tab"},
+		{name: "given up by the caller while the tab opens", url: "http://public.test/ok", giveUp: 2 * time.Millisecond, err: context.DeadlineExceeded, during: "opening a tab"},
 	} {
 		ok := t.Run(c.name, func(t *testing.T) {
-			before := settle(t, b, tp, ports)
+			before := f.settle(t)
 			var errs []string
 			for range leakRounds {
 				// A tab that is never closed keeps its token: the
@@ -203,7 +87,7 @@ fetch("/tarpit-reached?n=%d").then(r => r.text()).then(text =>
 					limit = c.giveUp
 				}
 				ctx, cancel := context.WithTimeout(t.Context(), limit)
-				p, err := b.Render(ctx, Request{URL: c.url, WaitSelectors: []string{"#policy"}, Dial: dial})
+				p, err := b.Render(ctx, Request{URL: c.url, WaitSelectors: []string{"#policy"}, Dial: f.dial})
 				cancel()
 				if err != nil {
 					errs = append(errs, err.Error())
@@ -224,7 +108,7 @@ fetch("/tarpit-reached?n=%d").then(r => r.text()).then(text =>
 				t.Errorf("no render's error names %q, the case shows nothing: %q", c.during, errs)
 			}
 			waitTabsClosed(t, b)
-			waitNothingLeft(t, b, tp, ports, before)
+			f.waitNothingLeft(t, before)
 		})
 		if !ok {
 			// Every render after a tab that never closes would wait
@@ -233,8 +117,190 @@ fetch("/tarpit-reached?n=%d").then(r => r.text()).then(text =>
 		}
 	}
 
-	waitNothingLeft(t, b, tp, ports, baseline)
+	f.waitNothingLeft(t, baseline)
 	t.Logf("after %d renders: Chromium has %d processes", 1+7*leakRounds, len(descendants(t, b.PID()))+1)
+}
+
+// leakFixture is what the leak tests render through: pages on a made-up
+// public name, over http and https, that hold connections open in the
+// ways a render must clean up after; a Dial that reaches them and the
+// tarpit and refuses any other name as a private address; and the count
+// of what the process and Chromium hold. Both tests render the same
+// pages, one render at a time and overlapping, so that what one test
+// shows of a page the other shows of the same page.
+type leakFixture struct {
+	b      *Browser
+	tarpit *tarpit
+	routes map[string]string // public.test's addresses → the page servers'
+	ports  map[string]string // the test's listeners by port, to name them in a residue's descriptors
+	dialer net.Dialer
+
+	tarpitNames atomic.Int32
+	dialedMu    sync.Mutex
+	dialed      map[string]bool // tarpit addresses Dial connected to
+}
+
+// newLeakFixture starts the page servers; front, if not nil, stands in
+// front of the pages, to see their requests as they come.
+func newLeakFixture(t *testing.T, b *Browser, front func(pages http.Handler) http.Handler) *leakFixture {
+	// Started before the servers, so that it is closed after them: a
+	// leaked connection to it must not hold up their Close.
+	f := &leakFixture{b: b, tarpit: startTarpit(t), dialed: map[string]bool{}}
+
+	mux := http.NewServeMux()
+	var handler http.Handler = mux
+	if front != nil {
+		handler = front(mux)
+	}
+	tlsSrv := httptest.NewUnstartedServer(handler)
+	// Chromium ends a first handshake with httptest's certificate before
+	// it ignores the error (warmUp): not worth the server's stderr.
+	tlsSrv.Config.ErrorLog = slog.NewLogLogger(testLogger(t).Handler(), slog.LevelDebug)
+	tlsSrv.StartTLS()
+	t.Cleanup(tlsSrv.Close)
+	plain, release := serve(t, handler) // release is closed before both servers shut down
+	f.handlePages(mux, release)
+
+	f.routes = map[string]string{
+		"public.test:80":  plain.Listener.Addr().String(),
+		"public.test:443": tlsSrv.Listener.Addr().String(),
+	}
+	f.ports = map[string]string{
+		port(plain.Listener.Addr()):  "the page server",
+		port(tlsSrv.Listener.Addr()): "the TLS page server",
+		port(f.tarpit.Addr()):        "the tarpit",
+	}
+	return f
+}
+
+// handlePages adds the pages to mux. A page writes its #policy only once
+// the connections its case is about are open (or refused), so that they
+// are open when its render reads it and closes its tab.
+func (f *leakFixture) handlePages(mux *http.ServeMux, release <-chan struct{}) {
+	// Every page writes the marker of the render that asked for it (?m=,
+	// none for a test whose renders take turns), so that a page read in
+	// another render's tab shows. Its script comes after <body>: the body
+	// of a page whose script is its only content is made only when the
+	// parser is told the document has ended, which may come after the
+	// refusals of /ok's fetches (a millisecond each), and the page's
+	// document.body.insertAdjacentHTML then threw on null and its render
+	// waited for #policy until its timeout (1 run in 20 under load; every
+	// time with the end of the page held back).
+	marked := func(script string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			htmlHandler(fmt.Sprintf("<!doctype html><body><script>const marker = %q;\n%s</script>", r.FormValue("m"), script))(w, r)
+		}
+	}
+	mux.Handle("/ok", marked(`
+Promise.allSettled([
+	fetch("http://router.test/", {mode: "no-cors"}),
+	fetch("https://router.test/", {mode: "no-cors"}),
+]).then(() => document.body.insertAdjacentHTML("beforeend", '<p id="policy">refusals seen ' + marker + '</p>'));`))
+	mux.Handle("/held", marked(`
+window.held = [];
+const socket = new Promise((open, fail) => {
+	const ws = new WebSocket(location.origin.replace("http", "ws") + "/ws?m=" + marker);
+	window.held.push(ws);
+	ws.onopen = open;
+	ws.onerror = () => fail(new Error("WebSocket failed"));
+});
+const body = fetch("/endless?m=" + marker).then(r => { const reader = r.body.getReader(); window.held.push(reader); return reader.read(); });
+Promise.all([socket, body]).then(
+	() => document.body.insertAdjacentHTML("beforeend", '<p id="policy">held open ' + marker + '</p>'),
+	e => document.body.insertAdjacentHTML("beforeend", '<p id="policy">not held: ' + e + '</p>'));`))
+	mux.HandleFunc("/ws", holdWebSocket(release))
+	mux.HandleFunc("/endless", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "the first part")
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	// Each tarpit page reaches the tarpit under a name of its own, since
+	// the tarpit's count is shared by the renders in flight, and a name
+	// Dial connected to before proves nothing of this page.
+	mux.HandleFunc("/tarpit", func(w http.ResponseWriter, r *http.Request) {
+		name := fmt.Sprintf("p%d.tarpit.test", f.tarpitNames.Add(1))
+		marked(fmt.Sprintf("const tarpit = %q;", name)+`
+fetch("http://" + tarpit + "/", {mode: "no-cors"});
+fetch("https://" + tarpit + "/", {mode: "no-cors"});
+fetch("/tarpit-reached?m=" + marker + "&name=" + tarpit).then(r => r.text()).then(text =>
+	document.body.insertAdjacentHTML("beforeend", '<p id="policy">' + text + ' ' + marker + '</p>'));`)(w, r)
+	})
+	mux.HandleFunc("/tarpit-reached", func(w http.ResponseWriter, r *http.Request) {
+		name := r.FormValue("name")
+		for !f.dialedTarpit(name+":80") || !f.dialedTarpit(name+":443") {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-release:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		_, _ = io.WriteString(w, "tarpit reached")
+	})
+	mux.Handle("/redirect", http.RedirectHandler("http://router.test/admin", http.StatusFound))
+	mux.HandleFunc("/unanswered", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+}
+
+// dial stands for monitor/fetch's Dial: public.test (the page servers)
+// and the names under tarpit.test are public, anything else is refused as
+// private, as a redirect to router.test must be. It notes the tarpit
+// addresses it connected to, which is what /tarpit-reached waits for.
+func (f *leakFixture) dial(ctx context.Context, network, address string) (net.Conn, error) {
+	to, ok := f.routes[address]
+	host, p, _ := net.SplitHostPort(address)
+	toTarpit := strings.HasSuffix(host, ".tarpit.test") && (p == "80" || p == "443")
+	if toTarpit {
+		to, ok = f.tarpit.Addr().String(), true
+	}
+	if !ok {
+		return nil, fmt.Errorf("connecting to %s: %w", address, errPrivate)
+	}
+	conn, err := f.dialer.DialContext(ctx, network, to)
+	if err == nil && toTarpit {
+		f.dialedMu.Lock()
+		f.dialed[address] = true
+		f.dialedMu.Unlock()
+	}
+	return conn, err
+}
+
+func (f *leakFixture) dialedTarpit(address string) bool {
+	f.dialedMu.Lock()
+	defer f.dialedMu.Unlock()
+	return f.dialed[address]
+}
+
+// warmUp renders a first page, which starts Chromium: its DevTools pipe
+// and goroutines stay for every render after it, so the baseline it
+// returns is taken after it.
+func (f *leakFixture) warmUp(t *testing.T) residue {
+	t.Helper()
+	warmUp, err := f.b.Render(t.Context(), Request{URL: "http://public.test/ok?m=warm", WaitSelectors: []string{"#policy"}, Dial: f.dial})
+	if err != nil {
+		t.Fatalf("warm-up render: %v", err)
+	}
+	if !strings.Contains(string(warmUp.HTML), "refusals seen warm") {
+		t.Fatalf("warm-up render:\n%s", warmUp.HTML)
+	}
+	waitTabsClosed(t, f.b)
+	// httptest's certificate is not for public.test, nor signed by
+	// anyone Chromium trusts; without this no https page loads.
+	if _, err := chromedp.CallBrowser(sessionContext(t, f.b), security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true}); err != nil {
+		t.Fatalf("ignoring certificate errors: %v", err)
+	}
+	baseline := f.settle(t)
+	t.Logf("baseline after the warm-up: %s; Chromium has %d processes", baseline, len(descendants(t, f.b.PID()))+1)
+	return baseline
 }
 
 // holdWebSocket accepts a WebSocket and keeps it open, sending nothing,
@@ -303,13 +369,6 @@ func startTarpit(t *testing.T) *tarpit {
 	return tp
 }
 
-// accepted is how many connections the tarpit holds: all it accepted.
-func (tp *tarpit) accepted() int {
-	tp.mu.Lock()
-	defer tp.mu.Unlock()
-	return len(tp.conns)
-}
-
 // sessionContext is the chromedp context of the running browser, to ask
 // it about itself.
 func sessionContext(t *testing.T, b *Browser) context.Context {
@@ -357,9 +416,9 @@ func (r residue) String() string {
 }
 
 // measure takes stock of the process and the browser.
-func measure(t *testing.T, b *Browser, tp *tarpit, ports map[string]string) residue {
+func (f *leakFixture) measure(t *testing.T) residue {
 	t.Helper()
-	ctx := sessionContext(t, b)
+	ctx := sessionContext(t, f.b)
 	contexts, err := chromedp.CallBrowser(ctx, target.GetBrowserContexts, cdp.Empty{})
 	if err != nil {
 		t.Fatalf("listing browser contexts: %v", err)
@@ -368,15 +427,15 @@ func measure(t *testing.T, b *Browser, tp *tarpit, ports map[string]string) resi
 	if err != nil {
 		t.Fatalf("listing targets: %v", err)
 	}
-	r := residue{stacks: goroutineStacks(t), fds: openFDs(t, ports), contexts: contexts.BrowserContextIDs}
+	r := residue{stacks: goroutineStacks(t), fds: openFDs(t, f.ports), contexts: contexts.BrowserContextIDs}
 	for _, info := range targets.TargetInfos {
 		r.targets = append(r.targets, info.Type+" "+info.URL)
 	}
-	tp.mu.Lock()
-	for _, conn := range tp.conns {
+	f.tarpit.mu.Lock()
+	for _, conn := range f.tarpit.conns {
 		delete(r.fds, fdOf(conn))
 	}
-	tp.mu.Unlock()
+	f.tarpit.mu.Unlock()
 	return r
 }
 
@@ -410,13 +469,13 @@ func (r residue) beyond(before residue) string {
 
 // settle measures until two measures a while apart agree: the baseline
 // a case is compared with must not still be winding down.
-func settle(t *testing.T, b *Browser, tp *tarpit, ports map[string]string) residue {
+func (f *leakFixture) settle(t *testing.T) residue {
 	t.Helper()
-	last := measure(t, b, tp, ports)
+	last := f.measure(t)
 	deadline := time.Now().Add(settleWithin)
 	for time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
-		r := measure(t, b, tp, ports)
+		r := f.measure(t)
 		if r.String() == last.String() {
 			return r
 		}
@@ -427,11 +486,11 @@ func settle(t *testing.T, b *Browser, tp *tarpit, ports map[string]string) resid
 
 // waitNothingLeft waits until the process and the browser hold no more
 // than before.
-func waitNothingLeft(t *testing.T, b *Browser, tp *tarpit, ports map[string]string, before residue) {
+func (f *leakFixture) waitNothingLeft(t *testing.T, before residue) {
 	t.Helper()
 	start := time.Now()
 	for {
-		r := measure(t, b, tp, ports)
+		r := f.measure(t)
 		left := r.beyond(before)
 		if left == "" {
 			t.Logf("back to %s after %v", r, time.Since(start).Round(time.Millisecond))
