@@ -50,6 +50,9 @@ func TestObjectionLapsingAfterADate(t *testing.T) {
 		dayMoved("en", "After DATE you will no longer be able to object.", SeverityCritical, crit),
 		dayMoved("en", "You cannot object after DATE.", SeverityCritical, crit),
 		dayMoved("en", "You will not be able to object after DATE.", SeverityCritical, crit),
+		dayMoved("en", "After DATE, you can't object.", SeverityCritical, crit),
+		dayMoved("en", "You can't object after DATE.", SeverityCritical, crit),
+		dayMoved("en", "After DATE you won't be able to object.", SeverityCritical, crit),
 		dayMoved("en", "After DATE, you can object at any time.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
 		dayMoved("en", "After DATE, we will no longer use your posts.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
 	})
@@ -63,5 +66,6 @@ func TestObjectionLapsingAfterADate(t *testing.T) {
 		{"en", "After 26 May 2025, you can no longer object.", []DateRole{RoleDeadline}},
 		{"fr", "Après le 26 mai 2025, vous ne pourrez plus vous opposer.", []DateRole{RoleDeadline}},
 		{"en", "After 26 May 2025, you can object to ads.", []DateRole{RoleOther}},
+		{"en", "After 26 May 2025, you can't object.", []DateRole{RoleDeadline}},
 	})
 }

@@ -134,6 +134,9 @@ func TestDeniedRights(t *testing.T) {
 		// The patterns that hold their own negation are read as denials.
 		{"en", "You cannot object: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
 		{"en", "You can no longer object: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "You can't object: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "You can't object to the use of your public posts to train our AI models.", SeverityCritical, publicPosts, publicUses},
+		{"en", "You won't be able to object: your public posts are used to train our AI models.", SeverityCritical, publicPosts, publicUses},
 		{"fr", "Il n'y a pas de droit d'opposition : vos publications publiques sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
 		{"fr", "Vous ne pouvez pas vous opposer à l'utilisation de vos publications publiques pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
 		{"fr", "Aucune possibilité de vous opposer : vos publications publiques sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},

@@ -471,9 +471,10 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		}
 		if b.t.entries[m.p.target].Kind == KindRight {
 			// A pattern that holds its own negation ("no longer object",
-			// "cannot object") is read from the right's word.
+			// "cannot object", "can't object") is read from the right's
+			// word.
 			at := m.start
-			for at < m.end-1 && (rightBridges[words[at]] || isNegationCue(words[at]) || words[at] == "cannot") {
+			for at < m.end-1 && (rightBridges[words[at]] || isNegationCue(words[at]) || abilities[words[at]] || words[at] == "cannot") {
 				at++
 			}
 			if k := rightDenial(words, at); k >= 0 {
