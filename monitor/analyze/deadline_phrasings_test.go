@@ -69,3 +69,27 @@ func TestObjectionLapsingAfterADate(t *testing.T) {
 		{"en", "After 26 May 2025, you can't object.", []DateRole{RoleDeadline}},
 	})
 }
+
+// TestDatesOfWhatWasDoneAreNoDeadlines: a limit cue after a past
+// participle dates what was done ("posts shared before 1 January 2024"),
+// not what the reader must do: a statement that names both has one
+// deadline, and a change of the posts' date is no deadline moved. A
+// participle in a passive of what is required ("must be received before")
+// still sets one. Read in English only: French participles ("partagées
+// avant le") are not told apart yet.
+func TestDatesOfWhatWasDoneAreNoDeadlines(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"en", "You can object to the use of posts shared before 1 January 2024 until 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"en", "You can object until 26 May 2025 to the use of posts published before 1 January 2024.", []DateRole{RoleDeadline, RoleOther}},
+		{"en", "You can object to the use of photos uploaded until 31 December 2023 by filling in this form before 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"en", "Objections received before 1 June 2025 were processed.", []DateRole{RoleOther}},
+		// Guards: what the reader must do.
+		{"en", "Your objection must be received before 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "Objections should be submitted by 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "You can object until 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "If you object before 26 May 2025, we will not use your posts.", []DateRole{RoleDeadline}},
+	})
+	checkDateMoves(t, reportBase, []dateMove{
+		dayMoved("en", "You can object to the use of posts shared before DATE until 30 June 2025.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
+	})
+}

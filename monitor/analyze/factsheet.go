@@ -747,6 +747,9 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			if c.role == b.t.deadline && b.lentByHeading(c.role, entries) && !b.readsAsLimit(s, from, cueEnd) {
 				continue // "How to object" above "The law of … applies until …"
 			}
+			if c.role == b.t.deadline && b.datesWhatWasDone(s, from, cueEnd) {
+				continue // "You can object to posts shared before 1 January 2024 until …"
+			}
 			role, cued = b.t.roles[c.role].Role, true
 			// "Public posts from 1 January 2024 will be used…": the date
 			// says which posts, not when their use starts or the policy
@@ -976,7 +979,7 @@ func (b *sheetBuilder) readsAsLimit(s string, from, cueEnd int) bool {
 	if at < 0 {
 		return false
 	}
-	if at > 0 && len(words[at-1]) > 3 && strings.HasSuffix(words[at-1], "ed") {
+	if at > 0 && isPastParticiple(words[at-1]) {
 		return false
 	}
 	all := b.f.fold(s)
@@ -993,6 +996,35 @@ func (b *sheetBuilder) readsAsLimit(s string, from, cueEnd int) bool {
 		reader = reader || readerNames[w] || w == "your" || w == "votre" || w == "vos"
 	}
 	return reader || len(all) == 0 || !thirdParty[all[0]]
+}
+
+// datesWhatWasDone reports whether the limit cue in s[from:cueEnd] dates
+// what was done rather than what the reader must do: it follows a past
+// participle that is no passive of a requirement ("posts shared before
+// 1 January 2024", "content published until …", "Objections received
+// before … were processed", not "must be received before …" nor "is
+// sent by …"). A statement may name both: "You can object to posts
+// shared before 1 January 2024 until 26 May 2025" has one deadline, and
+// a change of the posts' date is no deadline moved.
+func (b *sheetBuilder) datesWhatWasDone(s string, from, cueEnd int) bool {
+	words := b.f.fold(s[from:cueEnd])
+	at := b.t.limitAt(words, b.lang)
+	if at < 1 || !isPastParticiple(words[at-1]) {
+		return false
+	}
+	return at < 2 || !isPassiveAux(words[at-2]) && words[at-2] != "get" && words[at-2] != "gets"
+}
+
+// isPastParticiple reports whether the folded English word w is a past
+// participle that may date what it qualifies: a regular one ("shared",
+// "posted", "received") or one of the irregular ones policies date data
+// with.
+func isPastParticiple(w string) bool {
+	switch w {
+	case "sent", "made", "written", "taken", "given", "seen", "done", "put":
+		return true
+	}
+	return len(w) > 3 && strings.HasSuffix(w, "ed") && w != "need" && w != "indeed" && w != "feed"
 }
 
 // thirdParty are the words that open a subject other than the reader: a
