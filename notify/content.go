@@ -72,7 +72,7 @@ type changeView struct {
 // 2026", or "none"). Note says where the new date stands against the
 // message's date, for the dates a reader must act by: "passed", "today",
 // "in 3 days". Role is the date's role as people read it
-// (monitor.DateRoleName, as the web view names it), role the analysis's.
+// (analyze.DateRoleName, as the web view names it), role the analysis's.
 type dateView struct {
 	Role, Old, New, Note, Quote string
 	role                        analyze.DateRole
@@ -150,7 +150,7 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail, as
 			}
 			// As the summary names it ("AI training starts"), and as the
 			// web view does.
-			role := monitor.DateRoleName(dc.Role, dc.Use, func(id string) string { return oneLine(s.taxonomy.Label(id, "en"), 60) })
+			role := analyze.DateRoleName(dc.Role, dc.Use, func(id string) string { return oneLine(s.taxonomy.Label(id, "en"), 60) })
 			dv := dateView{Role: role, Old: humanDate(dc.Old), New: humanDate(dc.New), Quote: oneLine(dc.Quote, maxQuote), role: dc.Role, startsAI: dc.StartsAITraining()}
 			if dc.Role == analyze.RoleDeadline || dc.Role == analyze.RoleUpcoming || dc.Role == analyze.RoleStart {
 				// A policy's dates are calendar days; its readers' today is

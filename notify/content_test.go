@@ -196,7 +196,7 @@ func TestDeadlinesReadAgainstTheMessageDate(t *testing.T) {
 		{deadline, "", "2026-07-01", time.Time{}, "none → 1 Jul 2026"}, // no message date: a feed
 	}
 	for _, tt := range tests {
-		role := monitor.DateRoleName(tt.role, "", nil)
+		role := analyze.DateRoleName(tt.role, "", nil)
 		t.Run(role+" "+tt.want, func(t *testing.T) {
 			e := &monitor.Event{Kind: monitor.KindChange, Severity: monitor.SeverityCritical, Time: asOf.Add(-time.Hour),
 				Analysis: &analyze.Analysis{Dates: []analyze.DateChange{{Role: tt.role, Old: tt.old, New: tt.new, Quote: "by then"}}}}

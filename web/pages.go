@@ -453,7 +453,7 @@ type factsView struct {
 }
 
 // factDateView is a date of a version: Role as messages name it
-// ("Effective date", "AI training starts": monitor.DateRoleName), When as
+// ("Effective date", "AI training starts": analyze.DateRoleName), When as
 // people read it, Written as the policy wrote it.
 type factDateView struct {
 	Role, When, Written, Quote, Section string
@@ -486,7 +486,7 @@ func (s *Server) newFactsView(f *analyze.FactSheet) *factsView {
 		}
 	}
 	for _, d := range f.Dates {
-		v.Dates = append(v.Dates, factDateView{Role: monitor.DateRoleName(d.Role, d.Use(), s.label), When: analyze.HumanDate(d.Date), Written: d.Text, Quote: d.Quote, Section: d.Section})
+		v.Dates = append(v.Dates, factDateView{Role: analyze.DateRoleName(d.Role, d.Use(), s.label), When: analyze.HumanDate(d.Date), Written: d.Text, Quote: d.Quote, Section: d.Section})
 	}
 	for _, u := range f.Uses {
 		i := slices.IndexFunc(v.Uses, func(p factUseView) bool { return p.Purpose == s.label(u.Purpose) })

@@ -70,7 +70,7 @@ func TestAPIVersionSaysWhatAStartDateStarts(t *testing.T) {
 // TestPagesNameTheDatesAsMessagesDo: where the web view lists dates — an
 // event's analysis, the timeline, a version's facts — a start date says
 // which use starts ("AI training starts"), and every role is named as
-// alerts, digests and the feed name it (monitor.DateRoleName). The pages
+// alerts, digests and the feed name it (analyze.DateRoleName). The pages
 // said the role's id: "start: 27 May 2025 → 26 Jun 2025" on the event,
 // "start date" on the timeline, "start" beside the version's date; never
 // what starts.

@@ -149,7 +149,7 @@ type formMoveView struct {
 }
 
 type dateView struct {
-	Role           string // as messages name it: "Deadline to object", "AI training starts" (monitor.DateRoleName)
+	Role           string // as messages name it: "Deadline to object", "AI training starts" (analyze.DateRoleName)
 	Old, New       string // as people read them; "none" when absent
 	OldISO, NewISO string
 	Quote          string
@@ -180,7 +180,7 @@ func (s *Server) newAnalysisView(a *analyze.Analysis, statements int) *analysisV
 	v := &analysisView{Summary: a.Summary}
 	for _, d := range a.Dates {
 		v.Dates = append(v.Dates, dateView{
-			Role: monitor.DateRoleName(d.Role, d.Use, s.label), Old: analyze.HumanDate(d.Old), New: analyze.HumanDate(d.New),
+			Role: analyze.DateRoleName(d.Role, d.Use, s.label), Old: analyze.HumanDate(d.Old), New: analyze.HumanDate(d.New),
 			OldISO: d.Old, NewISO: d.New, Quote: d.Quote,
 		})
 	}

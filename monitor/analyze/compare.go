@@ -544,13 +544,45 @@ func severity(a *Analysis, formsGone []Link, effectiveKept bool) Severity {
 	return SeverityInfo
 }
 
+// roleNames are the names of the date roles for people, in the summary
+// and, but for the deadline's (DateRoleName), wherever dates are listed.
 var roleNames = map[DateRole]string{
 	RoleEffective: "Effective date",
 	RoleUpdated:   "Last updated",
 	RoleUpcoming:  "Upcoming update",
-	RoleStart:     "Use starts", // "AI training starts" when it is AI training (dateName)
+	RoleStart:     "Use starts", // "AI training starts" when it is AI training (roleName)
 	RoleDeadline:  "Deadline",
 	RoleOther:     "Date",
+}
+
+// roleName is the summary's name of a date of role role whose statement
+// starts use: "AI training starts" for the day AI training starts (label
+// names the use), the day to object before; else the role's name, "Date"
+// for a role unknown.
+func roleName(role DateRole, use string, label func(id string) string) string {
+	if (DateChange{Role: role, Use: use}).StartsAITraining() {
+		return label(use) + " starts"
+	}
+	if name := roleNames[role]; name != "" {
+		return name
+	}
+	return roleNames[RoleOther]
+}
+
+// DateRoleName names the role of a date for people, one way in every
+// message, feed and page that lists dates: "Effective date", "Deadline to
+// object", "AI training starts". use is the date's DateChange.Use
+// (DateFact.Use of a fact sheet's date), label the taxonomy's label of an
+// id. It is the summary's name (roleName), but for a deadline: a list of
+// dates has room to say what it is a deadline for, a subject has not. The
+// start of another use than AI training, and one recorded before the use
+// was kept, read "Use starts". The name is not escaped: callers do, as
+// for any text.
+func DateRoleName(role DateRole, use string, label func(id string) string) string {
+	if role == RoleDeadline {
+		return "Deadline to object"
+	}
+	return roleName(role, use, label)
 }
 
 // StartsAITraining reports whether a date change is of the day AI training
@@ -691,10 +723,7 @@ const maxSummaryQuote = 120
 // 26 May 2025." The day AI training starts is named by it, with label:
 // "AI training starts 26 May 2025 → 27 May 2025".
 func dateName(a *Analysis, d DateChange, label func(string) string) string {
-	name := roleNames[d.Role]
-	if d.StartsAITraining() {
-		name = label(d.Use) + " starts"
-	}
+	name := roleName(d.Role, d.Use, label)
 	if d.Subject == "" {
 		return name
 	}

@@ -1,9 +1,8 @@
-package monitor_test
+package analyze_test
 
 import (
 	"testing"
 
-	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/analyze"
 )
 
@@ -27,7 +26,7 @@ func TestDateRoleName(t *testing.T) {
 		{analyze.RoleOther, "", "Date"},
 		{"someday", "", "Date"},
 	} {
-		if got := monitor.DateRoleName(tt.role, tt.use, en); got != tt.want {
+		if got := analyze.DateRoleName(tt.role, tt.use, en); got != tt.want {
 			t.Errorf("DateRoleName(%q, %q) = %q, want %q", tt.role, tt.use, got, tt.want)
 		}
 	}
