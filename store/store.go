@@ -459,8 +459,8 @@ func (db *DB) ReleaseMemory() {
 // old contents, took the stamp again and found it as before, and the
 // notifier settled on it while an event another process had just
 // committed waited for the next write or maxQuiet (10 to 27 times in
-// 3,000 commits under a poller that never sleeps, TestChangeStampSettles;
-// none in 9,000 since). The header moves at the second step, with every
+// 3,000 commits under a poller that never sleeps: POLICYWATCH_STAMP_COMMITS=3000
+// go test ./store -run TestChangeStampSettles; none in 9,000 since). The header moves at the second step, with every
 // commit (its count of commits and of frames), however coarse the file
 // system's times, and when the log starts over (new salts). Reads leave
 // it as it is: their marks lie past it. A checkpoint does too, but it
