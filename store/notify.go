@@ -299,14 +299,17 @@ func (db *DB) NotifyState(ctx context.Context) (cursor int64, digestSlot time.Ti
 // bytes), creating it on first use. It signs unsubscribe links, so it
 // stays with the database: a copy of the database keeps the links valid.
 func (db *DB) NotifySecret(ctx context.Context) ([]byte, error) {
+	read := func() ([]byte, error) {
+		var secret []byte
+		if err := db.sql.QueryRowContext(ctx, `SELECT secret FROM notify_state WHERE id = 1`).Scan(&secret); err != nil {
+			return nil, fmt.Errorf("notify secret: %w", err)
+		}
+		return secret, nil
+	}
 	// Read first: once made, the secret needs no write, which would wait
 	// for another process's write lock (the web view's feeds ask for it).
-	var secret []byte
-	if err := db.sql.QueryRowContext(ctx, `SELECT secret FROM notify_state WHERE id = 1`).Scan(&secret); err != nil {
-		return nil, fmt.Errorf("notify secret: %w", err)
-	}
-	if len(secret) > 0 {
-		return secret, nil
+	if secret, err := read(); err != nil || len(secret) > 0 {
+		return secret, err
 	}
 	fresh := make([]byte, 32)
 	if _, err := rand.Read(fresh); err != nil {
@@ -317,10 +320,7 @@ func (db *DB) NotifySecret(ctx context.Context) ([]byte, error) {
 		`UPDATE notify_state SET secret = ? WHERE id = 1 AND length(secret) = 0`, fresh); err != nil {
 		return nil, fmt.Errorf("notify secret: %w", err)
 	}
-	if err := db.sql.QueryRowContext(ctx, `SELECT secret FROM notify_state WHERE id = 1`).Scan(&secret); err != nil {
-		return nil, fmt.Errorf("notify secret: %w", err)
-	}
-	return secret, nil
+	return read()
 }
 
 // RecordWebhooks records the webhooks of urls not seen before as starting
