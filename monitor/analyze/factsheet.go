@@ -565,11 +565,8 @@ type deniedHit struct{ target, start, span int }
 // takeBack adds to sn the data of the denial that r recalls, or the
 // purposes of its predicate, named where r stands (for statedUses: "but
 // they are used to train…" binds them as if named there). A recall inside
-// a denial of its own ("but they are not used") takes back nothing.
+// a denial of its own ("but they are not used") is none (recalls).
 func (b *sheetBuilder) takeBack(sn *sentence, words []string, r recall, stated bool) {
-	if isDenied(b.denied, r.at, r.at+1) {
-		return
-	}
 	sp := b.denied[r.span]
 	if r.predicate {
 		b.proFormData(sn, words, sp, r.at, stated)
