@@ -529,6 +529,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	if dayMonth {
 		b.dayMonthBytes -= len(s)
 	}
+	purpose := b.firstPurpose(sn.entries)
 	if dayMonth || nextYear(s, 0) >= 0 && b.yearWindows > 0 {
 		// The statement before in the same block (line) may announce an
 		// update whose date this one gives.
@@ -541,12 +542,12 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		b.stmtStart = start
 		// "Starting 27 May 2025, we will use your public posts to train
 		// our AI": a use of data to come, which the date starts.
-		useToCome := (sn.hasData || b.firstPurpose(sn.entries) >= 0) && b.t.statesUse(words, b.lang, b.denied)
+		useToCome := (sn.hasData || purpose >= 0) && b.t.statesUse(words, b.lang, b.denied)
 		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth, useToCome)
 	}
 	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
-	if p := b.firstPurpose(sn.entries); p >= 0 {
-		b.lastPurpose = p
+	if purpose >= 0 {
+		b.lastPurpose = purpose
 	}
 	// A set: a line of a hundred thousand sentences must not make each
 	// one's context longer than the taxonomy.
