@@ -742,11 +742,16 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) || !useToCome && len(b.t.roles[c.role].Uses) > 0 {
 				continue
 			}
-			if c.role == b.t.deadline && b.lentByHeading(c.role, entries) && !b.readsAsLimit(s, from, cueEnd) {
-				continue // "How to object" above "The law of … applies until …"
-			}
-			if c.role == b.t.deadline && b.datesWhatWasDone(s, from, cueEnd) {
-				continue // "You can object to posts shared before 1 January 2024 until …"
+			if c.role == b.t.deadline {
+				// The limit cue before the date, if any: read once for both.
+				cue := b.f.fold(s[from:cueEnd])
+				at := b.t.limitAt(cue, b.lang)
+				if datesWhatWasDone(cue, at) {
+					continue // "You can object to posts shared before 1 January 2024 until …"
+				}
+				if b.lentByHeading(c.role, entries) && !b.readsAsLimit(s, cue, at) {
+					continue // "How to object" above "The law of … applies until …"
+				}
 			}
 			role, cued = b.t.roles[c.role].Role, true
 			// "Public posts from 1 January 2024 will be used…": the date
@@ -964,16 +969,15 @@ func (b *sheetBuilder) lentByHeading(r int, entries []int) bool {
 }
 
 // readsAsLimit reports whether statement s reads as a time limit on the
-// reader at the date whose cue lies in s[from:cueEnd]: a limit cue
+// reader at the date whose cue words (the folded text before it) hold the
+// limit cue at (limitAt, -1 none): a limit cue
 // (taxonomy.yaml's "limits") stands there, not after a past participle
 // that dates what was done ("posts shared before", "was passed by"); the
 // statement gives no example; and it has no subject but the reader's ("You
 // have until …", "Send it no later than …", "Until …"), not a third
 // party's ("The regulation … applies until …", "La loi s'applique
 // jusqu'au …").
-func (b *sheetBuilder) readsAsLimit(s string, from, cueEnd int) bool {
-	words := b.f.fold(s[from:cueEnd])
-	at := b.t.limitAt(words, b.lang)
+func (b *sheetBuilder) readsAsLimit(s string, words []string, at int) bool {
 	if at < 0 {
 		return false
 	}
@@ -996,7 +1000,8 @@ func (b *sheetBuilder) readsAsLimit(s string, from, cueEnd int) bool {
 	return reader || len(all) == 0 || !thirdParty[all[0]]
 }
 
-// datesWhatWasDone reports whether the limit cue in s[from:cueEnd] dates
+// datesWhatWasDone reports whether the limit cue at words[at] (limitAt of
+// the folded text before a date, -1 none) dates
 // what was done rather than what the reader must do: it follows a past
 // participle that is no passive of a requirement ("posts shared before
 // 1 January 2024", "content published until …", "Objections received
@@ -1004,9 +1009,7 @@ func (b *sheetBuilder) readsAsLimit(s string, from, cueEnd int) bool {
 // sent by …"). A statement may name both: "You can object to posts
 // shared before 1 January 2024 until 26 May 2025" has one deadline, and
 // a change of the posts' date is no deadline moved.
-func (b *sheetBuilder) datesWhatWasDone(s string, from, cueEnd int) bool {
-	words := b.f.fold(s[from:cueEnd])
-	at := b.t.limitAt(words, b.lang)
+func datesWhatWasDone(words []string, at int) bool {
 	if at < 1 || !isPastParticiple(words[at-1]) {
 		return false
 	}
