@@ -529,6 +529,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	if dayMonth {
 		b.dayMonthBytes -= len(s)
 	}
+	purpose := b.firstPurpose(sn.entries)
 	if dayMonth || nextYear(s, 0) >= 0 && b.yearWindows > 0 {
 		// The statement before in the same block (line) may announce an
 		// update whose date this one gives.
@@ -541,12 +542,12 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		b.stmtStart = start
 		// "Starting 27 May 2025, we will use your public posts to train
 		// our AI": a use of data to come, which the date starts.
-		useToCome := (sn.hasData || b.firstPurpose(sn.entries) >= 0) && b.t.statesUse(words, b.lang, b.denied)
+		useToCome := (sn.hasData || purpose >= 0) && b.t.statesUse(words, b.lang, b.denied)
 		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth, useToCome)
 	}
 	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
-	if p := b.firstPurpose(sn.entries); p >= 0 {
-		b.lastPurpose = p
+	if purpose >= 0 {
+		b.lastPurpose = purpose
 	}
 	// A set: a line of a hundred thousand sentences must not make each
 	// one's context longer than the taxonomy.
@@ -565,11 +566,8 @@ type deniedHit struct{ target, start, span int }
 // takeBack adds to sn the data of the denial that r recalls, or the
 // purposes of its predicate, named where r stands (for statedUses: "but
 // they are used to train…" binds them as if named there). A recall inside
-// a denial of its own ("but they are not used") takes back nothing.
+// a denial of its own ("but they are not used") is none (recalls).
 func (b *sheetBuilder) takeBack(sn *sentence, words []string, r recall, stated bool) {
-	if isDenied(b.denied, r.at, r.at+1) {
-		return
-	}
 	sp := b.denied[r.span]
 	if r.predicate {
 		b.proFormData(sn, words, sp, r.at, stated)
@@ -744,11 +742,16 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) || !useToCome && len(b.t.roles[c.role].Uses) > 0 {
 				continue
 			}
-			if c.role == b.t.deadline && b.lentByHeading(c.role, entries) && !b.readsAsLimit(s, from, cueEnd) {
-				continue // "How to object" above "The law of … applies until …"
-			}
-			if c.role == b.t.deadline && b.datesWhatWasDone(s, from, cueEnd) {
-				continue // "You can object to posts shared before 1 January 2024 until …"
+			if c.role == b.t.deadline {
+				// The limit cue before the date, if any: read once for both.
+				cue := b.f.fold(s[from:cueEnd])
+				at := b.t.limitAt(cue, b.lang)
+				if datesWhatWasDone(cue, at) {
+					continue // "You can object to posts shared before 1 January 2024 until …"
+				}
+				if b.lentByHeading(c.role, entries) && !b.readsAsLimit(s, cue, at) {
+					continue // "How to object" above "The law of … applies until …"
+				}
 			}
 			role, cued = b.t.roles[c.role].Role, true
 			// "Public posts from 1 January 2024 will be used…": the date
@@ -966,16 +969,15 @@ func (b *sheetBuilder) lentByHeading(r int, entries []int) bool {
 }
 
 // readsAsLimit reports whether statement s reads as a time limit on the
-// reader at the date whose cue lies in s[from:cueEnd]: a limit cue
+// reader at the date whose cue words (the folded text before it) hold the
+// limit cue at (limitAt, -1 none): a limit cue
 // (taxonomy.yaml's "limits") stands there, not after a past participle
 // that dates what was done ("posts shared before", "was passed by"); the
 // statement gives no example; and it has no subject but the reader's ("You
 // have until …", "Send it no later than …", "Until …"), not a third
 // party's ("The regulation … applies until …", "La loi s'applique
 // jusqu'au …").
-func (b *sheetBuilder) readsAsLimit(s string, from, cueEnd int) bool {
-	words := b.f.fold(s[from:cueEnd])
-	at := b.t.limitAt(words, b.lang)
+func (b *sheetBuilder) readsAsLimit(s string, words []string, at int) bool {
 	if at < 0 {
 		return false
 	}
@@ -998,7 +1000,8 @@ func (b *sheetBuilder) readsAsLimit(s string, from, cueEnd int) bool {
 	return reader || len(all) == 0 || !thirdParty[all[0]]
 }
 
-// datesWhatWasDone reports whether the limit cue in s[from:cueEnd] dates
+// datesWhatWasDone reports whether the limit cue at words[at] (limitAt of
+// the folded text before a date, -1 none) dates
 // what was done rather than what the reader must do: it follows a past
 // participle that is no passive of a requirement ("posts shared before
 // 1 January 2024", "content published until …", "Objections received
@@ -1006,9 +1009,7 @@ func (b *sheetBuilder) readsAsLimit(s string, from, cueEnd int) bool {
 // sent by …"). A statement may name both: "You can object to posts
 // shared before 1 January 2024 until 26 May 2025" has one deadline, and
 // a change of the posts' date is no deadline moved.
-func (b *sheetBuilder) datesWhatWasDone(s string, from, cueEnd int) bool {
-	words := b.f.fold(s[from:cueEnd])
-	at := b.t.limitAt(words, b.lang)
+func datesWhatWasDone(words []string, at int) bool {
 	if at < 1 || !isPastParticiple(words[at-1]) {
 		return false
 	}

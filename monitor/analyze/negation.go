@@ -483,7 +483,7 @@ type recall struct {
 
 // recalls returns the recalls of the denials spans of statement s's
 // words, in order; out is reused. A recall that a later denial covers
-// ("…, but they are not used") recalls nothing (the caller checks).
+// ("…, but they are not used") recalls nothing, and is left out.
 func recalls(s string, words []string, spans []deniedSpan, out []recall) []recall {
 	out = out[:0]
 	var gaps []byte
@@ -497,7 +497,9 @@ func recalls(s string, words []string, spans []deniedSpan, out []recall) []recal
 				gaps = wordGaps(s, len(words))
 			}
 			if at := elidedPredicate(words, gaps, k+1); at >= 0 {
-				out = append(out, recall{at: at, span: n, predicate: true})
+				if !isDenied(spans, at, at+1) {
+					out = append(out, recall{at: at, span: n, predicate: true})
+				}
 				continue
 			}
 		}
@@ -516,7 +518,7 @@ func recalls(s string, words []string, spans []deniedSpan, out []recall) []recal
 		default:
 			at = objectPronoun(words, k+1)
 		}
-		if at >= 0 {
+		if at >= 0 && !isDenied(spans, at, at+1) {
 			out = append(out, recall{at: at, span: n})
 		}
 	}

@@ -574,7 +574,7 @@ func (b *sheetBuilder) statedUses(s string, words []string, entries []int) [][2]
 	// An elided predicate's auxiliary stands for its verb: "…, but public
 	// posts are" uses them.
 	for _, r := range b.recalls {
-		if r.predicate && (verb < 0 || r.at < verb) && isUseVerb(words[b.denied[r.span].verb]) && !isDenied(b.denied, r.at, r.at+1) {
+		if r.predicate && (verb < 0 || r.at < verb) && isUseVerb(words[b.denied[r.span].verb]) {
 			verb = r.at
 		}
 	}
