@@ -2,10 +2,10 @@ package notify_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/internal/sqlitelock"
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/fetch"
 	"github.com/policywatch/policywatch/notify"
@@ -29,12 +29,7 @@ import (
 // Run's polls, not time.
 func TestRunSeesACommitItPolledTooEarly(t *testing.T) {
 	ctx := context.Background()
-	var shm *os.File
-	t.Cleanup(func() { // after the rig's database is closed, registered below
-		if shm != nil {
-			shm.Close()
-		}
-	})
+	index := sqlitelock.NewWALIndex(t) // closed after the rig's databases
 	r := newRig(t)
 	ms := newMailServer(t)
 	r.subscribe("ada@example.org", nil)
@@ -79,25 +74,7 @@ func TestRunSeesACommitItPolledTooEarly(t *testing.T) {
 		return c
 	}
 
-	// Kept open until the databases are closed: closing a descriptor of
-	// the file drops the locks SQLite holds on it in this process.
-	if shm, err = os.OpenFile(r.db.Path()+"-shm", os.O_RDWR, 0); err != nil {
-		t.Fatal(err)
-	}
-	header := func() []byte {
-		t.Helper()
-		b := make([]byte, 96) // the header's two copies
-		if _, err := shm.ReadAt(b, 0); err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	setHeader := func(b []byte) {
-		t.Helper()
-		if _, err := shm.WriteAt(b, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
+	index.Open(r.db.Path())
 
 	// The change is committed while Run's polls wait; Run's next poll
 	// finds the index as it was between the two steps. A minute on,
@@ -108,10 +85,10 @@ func TestRunSeesACommitItPolledTooEarly(t *testing.T) {
 	func() {
 		counter.pass.Lock()
 		defer counter.pass.Unlock()
-		before := header()
+		before := index.Header()
 		change = checker.check("policy-v2-ai.html", t0.Add(time.Minute))
-		committed = header()
-		setHeader(before)
+		committed = index.Header()
+		index.SetHeader(before)
 	}()
 	if len(change) != 1 {
 		t.Fatalf("the second check recorded %+v, want one change", change)
@@ -126,7 +103,7 @@ func TestRunSeesACommitItPolledTooEarly(t *testing.T) {
 	func() {
 		counter.pass.Lock()
 		defer counter.pass.Unlock()
-		setHeader(committed)
+		index.SetHeader(committed)
 	}()
 	polls := counter.polls.Load()
 	waitFor(t, "20 polls", func() bool { return len(ms.messages()) > 0 || counter.polls.Load() > polls+20 })

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/policywatch/policywatch/internal/sqlitelock"
 	"github.com/policywatch/policywatch/monitor"
 )
 
@@ -130,37 +131,14 @@ func TestDatabaseFiles(t *testing.T) {
 // there finds the old contents, which shows the window is made.
 func TestChangeStampSeesTheCommit(t *testing.T) {
 	ctx := context.Background()
-	var shm *os.File
-	t.Cleanup(func() { // after the databases', registered below
-		if shm != nil {
-			shm.Close()
-		}
-	})
+	index := sqlitelock.NewWALIndex(t) // closed after the databases
 	db, path := openDB(t)
 	other, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	// Kept open until the databases are closed: closing a descriptor of
-	// the file drops the locks SQLite holds on it in this process.
-	if shm, err = os.OpenFile(path+"-shm", os.O_RDWR, 0); err != nil {
-		t.Fatal(err)
-	}
-	header := func() []byte {
-		t.Helper()
-		b := make([]byte, 2*walIndexHeaderSize)
-		if _, err := shm.ReadAt(b, 0); err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	setHeader := func(b []byte) {
-		t.Helper()
-		if _, err := shm.WriteAt(b, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
+	index.Open(path)
 	events := func() int {
 		t.Helper()
 		evs, err := db.Events(ctx, monitor.EventFilter{})
@@ -182,15 +160,15 @@ func TestChangeStampSeesTheCommit(t *testing.T) {
 	if n := events(); n != 1 {
 		t.Fatalf("%d events, want 1", n)
 	}
-	before := header()
+	before := index.Header()
 	recordEvents(t, other, 1) // another process's commit
-	committed := header()
-	setHeader(before) // between the two steps
+	committed := index.Header()
+	index.SetHeader(before) // between the two steps
 	if n := events(); n != 1 {
 		t.Fatalf("the index held back, a read found %d events, want the 1 before the commit: no window", n)
 	}
 	during := stamp()
-	setHeader(committed) // the second step
+	index.SetHeader(committed) // the second step
 	if n := events(); n != 2 {
 		t.Fatalf("the commit visible, a read found %d events, want 2", n)
 	}
