@@ -207,19 +207,32 @@ func (s *Service) alertNotification(ctx context.Context, it OutboxItem, sub Subs
 // act, where the summary gives the date alone: "; deadline in 3 days", or
 // when the change has no deadline coming, the day AI training starts,
 // which is what objecting must come before ("; AI training starts
-// tomorrow"). A deadline passed is said, so that no one fills in a form
-// too late; a start passed is not, it asks nothing of the reader. "" when
-// neither is within soonDays.
+// tomorrow"). Of several, the soonest still to come, whichever the policy
+// states first: a deadline passed (one region's) beside one still open
+// (another's) must not tell the reader it is too late. A deadline passed
+// is said when none is open, so that no one fills in a form too late; a
+// start passed is not, it asks nothing of the reader. "" when neither is
+// within soonDays.
 func soonestAction(dates []dateView) string {
-	for _, d := range dates {
-		if d.role == analyze.RoleDeadline && d.Note != "" {
-			return "; deadline " + d.Note
+	soonest := func(ok func(dateView) bool) *dateView {
+		var best *dateView
+		for i, d := range dates {
+			if d.Note != "" && d.days >= 0 && ok(d) && (best == nil || d.days < best.days) {
+				best = &dates[i]
+			}
 		}
+		return best
+	}
+	if d := soonest(func(d dateView) bool { return d.role == analyze.RoleDeadline }); d != nil {
+		return "; deadline " + d.Note
 	}
 	for _, d := range dates {
-		if d.startsAI && d.Note != "" && d.Note != "passed" {
-			return "; " + d.Role + " " + d.Note
+		if d.role == analyze.RoleDeadline && d.Note == "passed" {
+			return "; deadline passed"
 		}
+	}
+	if d := soonest(func(d dateView) bool { return d.startsAI }); d != nil {
+		return "; " + d.Role + " " + d.Note
 	}
 	return ""
 }
