@@ -97,6 +97,9 @@ func (s *Service) draft(ctx context.Context, it OutboxItem) (*Notification, erro
 		if err != nil {
 			return nil, err
 		}
+		if !sub.Follows(e.Watch) {
+			return nil, fmt.Errorf("%w: subscriber %d no longer follows %s", errGone, sub.ID, e.Watch)
+		}
 		return s.alertNotification(ctx, it, sub, e)
 	case KindDigest:
 		sub, err := s.activeSubscriber(ctx, it.SubscriberID)
@@ -261,13 +264,18 @@ func (s *Service) digestNotification(ctx context.Context, its []OutboxItem, note
 	byWatch := map[string]int{}
 	critical := 0
 	asOf := s.now() // the message's date, that deadlines are read against
-	events := make([]*monitor.Event, len(ids))
-	for i, id := range ids {
+	events := make([]*monitor.Event, 0, len(ids))
+	for _, id := range ids {
 		e, err := s.event(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		events[i] = e
+		if !sub.Follows(e.Watch) {
+			// Held before the subscriber stopped following its watch
+			// (subscribe --watch): it hears no more of it.
+			continue
+		}
+		events = append(events, e)
 		if e.Severity == monitor.SeverityCritical {
 			critical++
 		}
