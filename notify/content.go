@@ -77,6 +77,7 @@ type dateView struct {
 	Role, Old, New, Note, Quote string
 	role                        analyze.DateRole
 	startsAI                    bool // the day AI training starts
+	days                        int  // from the message's day to New, when Note says where it stands: negative once passed
 }
 
 type scopeView struct{ Sign, What, Label string }
@@ -157,7 +158,7 @@ func (s *Service) changeView(ctx context.Context, e *monitor.Event, d detail, as
 				// that of the zone their digests go out in (the schedule's
 				// CRON_TZ, else the daemon's), not UTC's: at 08:00 in Tokyo
 				// a deadline that day is today, not tomorrow.
-				dv.Note = dateNote(dc.New, asOf.In(scheduleLocation(s.digest, asOf.Location())))
+				dv.Note, dv.days = dateNote(dc.New, asOf.In(scheduleLocation(s.digest, asOf.Location())))
 			}
 			v.Dates = append(v.Dates, dv)
 		}
@@ -223,30 +224,31 @@ func humanDate(iso string) string { return oneLine(analyze.HumanDate(iso), 40) }
 // dateNote says where the date iso ("2026-07-14", or a month, "2026-07")
 // stands against the day of asOf, in asOf's zone: "passed" before it, "today",
 // "tomorrow" and "in N days" up to soonDays ahead, "" further on, for a
-// zero asOf, or for no date a reader can act by.
-func dateNote(iso string, asOf time.Time) string {
+// zero asOf, or for no date a reader can act by; and, with a note, how
+// many days after asOf's day the date is (negative: passed).
+func dateNote(iso string, asOf time.Time) (string, int) {
 	if asOf.IsZero() || iso == "" {
-		return ""
+		return "", 0
 	}
 	y, m, d := asOf.Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	if t, err := time.Parse(time.DateOnly, iso); err == nil {
 		switch days := int(t.Sub(today).Hours() / 24); {
 		case days < 0:
-			return "passed"
+			return "passed", days
 		case days == 0:
-			return "today"
+			return "today", days
 		case days == 1:
-			return "tomorrow"
+			return "tomorrow", days
 		case days <= soonDays:
-			return fmt.Sprintf("in %d days", days)
+			return fmt.Sprintf("in %d days", days), days
 		}
-		return ""
+		return "", 0
 	}
 	if t, err := time.Parse("2006-01", iso); err == nil && t.AddDate(0, 1, 0).Compare(today) <= 0 {
-		return "passed" // the whole month is over
+		return "passed", -1 // the whole month is over
 	}
-	return ""
+	return "", 0
 }
 
 // versionInfo returns the title of the version newID, the objection forms

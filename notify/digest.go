@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/policywatch/policywatch/monitor"
 )
 
@@ -42,7 +44,7 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 	// after a jump ahead: counted from that last digest time, none would go
 	// out until the clock caught up with it.
 	if last.IsZero() || last.After(now) {
-		_, err := s.store.RecordDigests(ctx, DigestRun{Slot: now, Previous: last}, now)
+		_, err := s.store.RecordDigests(ctx, DigestRun{Slot: s.scheduleStart(now), Previous: last}, now)
 		if errors.Is(err, monitor.ErrConflict) {
 			return 0, nil
 		}
@@ -66,6 +68,24 @@ func (s *Service) ScheduledDigests(ctx context.Context) (int, error) {
 		s.log.Info("digests planned", "slot", slot, "digests", len(rows), "frequencies", freqs)
 	}
 	return len(rows), nil
+}
+
+// scheduleStart is the digest time a schedule started at now counts as
+// handled last: the schedule's last time before now, with nothing planned
+// for it, so that its next time is the first to plan digests. Not now
+// itself, which is no digest time of the schedule: counted as one, a
+// start on a Monday before the day's first time (a first start, the first
+// with a mail server) made that time the day's second, and the weekly
+// digests, sent at a Monday's first time only, waited another week. An
+// interval ("@every 30h") counts from now, its start.
+func (s *Service) scheduleStart(now time.Time) time.Time {
+	if _, ok := s.digest.(cron.ConstantDelaySchedule); ok {
+		return now
+	}
+	if prev, _, _ := s.digestsDue(now.Add(-maxCatchUp), now); !prev.IsZero() {
+		return prev
+	}
+	return now
 }
 
 // notCoveredYet is what of the digests due at slot, a time missed, is
@@ -204,7 +224,7 @@ func (s *Service) PreviewNextDigests(ctx context.Context) (time.Time, []*Notific
 		return next, nil, nil
 	}
 	// The first call of ScheduledDigests only starts the schedule.
-	from := now
+	from := s.scheduleStart(now)
 	if !last.IsZero() && !last.After(now) {
 		from = catchUpFrom(last, next)
 	}

@@ -49,10 +49,11 @@ type feedError struct {
 const severityChoices = "info, notable or critical"
 
 // parseFeedPath reads /feeds/all.atom, /feeds/watch/NAME.atom and
-// /feeds/severity/LEVEL.atom; all.atom also takes ?min_severity=LEVEL.
-// A path that names no feed is not found; a query that asks the one feed
-// it names for something it does not have is a bad request, so that a
-// mistyped level is not mistaken for a feed that does not exist.
+// /feeds/severity/LEVEL.atom; all.atom also takes ?min_severity=LEVEL,
+// and the others refuse it. A path that names no feed is not found; a
+// query that asks the one feed it names for something it does not have is
+// a bad request, so that a mistyped level is not mistaken for a feed that
+// does not exist.
 func parseFeedPath(r *http.Request) (feedQuery, *feedError) {
 	notFound := &feedError{http.StatusNotFound, "no such feed: the feeds are /feeds/all.atom, /feeds/watch/NAME.atom and /feeds/severity/LEVEL.atom (LEVEL: " + severityChoices + ")"}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/feeds/")
@@ -93,6 +94,12 @@ func parseFeedPath(r *http.Request) (feedQuery, *feedError) {
 		q.title, q.path = "policywatch: "+string(sev)+" changes and above", "/feeds/severity/"+string(sev)+".atom"
 	default:
 		return feedQuery{}, notFound
+	}
+	if rest != "all" && r.URL.Query().Get("min_severity") != "" { // empty: none, as for all.atom
+		// Ignored, it gave a reader every change of the feed it named,
+		// whatever it asked for.
+		return feedQuery{}, &feedError{http.StatusBadRequest, "min_severity filters /feeds/all.atom only; " +
+			"the feed of every watch's changes from a severity up is /feeds/severity/LEVEL.atom (LEVEL: " + severityChoices + ")"}
 	}
 	return q, nil
 }

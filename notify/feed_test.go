@@ -452,6 +452,12 @@ func TestFeedRequestErrors(t *testing.T) {
 		{http.MethodGet, "/feeds/all.atom?min_severity=", http.StatusOK, ""},
 		{http.MethodGet, "/feeds/all.atom?min_severity=CRITICAL", http.StatusOK, ""},
 		{http.MethodGet, "/feeds/severity/urgent.atom", http.StatusNotFound, "info, notable or critical"},
+		// A filter the feed named does not take is said so, not ignored:
+		// a reader asking one watch's feed for its critical changes only
+		// got every change, without a word.
+		{http.MethodGet, "/feeds/watch/nimbus.atom?min_severity=critical", http.StatusBadRequest, "/feeds/all.atom"},
+		{http.MethodGet, "/feeds/severity/notable.atom?min_severity=critical", http.StatusBadRequest, "/feeds/severity/LEVEL.atom"},
+		{http.MethodGet, "/feeds/severity/notable.atom?min_severity=", http.StatusOK, ""},
 		{http.MethodGet, "/feeds/nothing.atom", http.StatusNotFound, "/feeds/all.atom"},
 		{http.MethodPost, "/feeds/all.atom", http.StatusMethodNotAllowed, ""},
 		{http.MethodPost, "/feeds/all.atom?min_severity=bogus", http.StatusMethodNotAllowed, ""},

@@ -97,6 +97,9 @@ func (s *Service) draft(ctx context.Context, it OutboxItem) (*Notification, erro
 		if err != nil {
 			return nil, err
 		}
+		if !sub.Follows(e.Watch) {
+			return nil, fmt.Errorf("%w: subscriber %d no longer follows %s", errGone, sub.ID, e.Watch)
+		}
 		return s.alertNotification(ctx, it, sub, e)
 	case KindDigest:
 		sub, err := s.activeSubscriber(ctx, it.SubscriberID)
@@ -207,19 +210,32 @@ func (s *Service) alertNotification(ctx context.Context, it OutboxItem, sub Subs
 // act, where the summary gives the date alone: "; deadline in 3 days", or
 // when the change has no deadline coming, the day AI training starts,
 // which is what objecting must come before ("; AI training starts
-// tomorrow"). A deadline passed is said, so that no one fills in a form
-// too late; a start passed is not, it asks nothing of the reader. "" when
-// neither is within soonDays.
+// tomorrow"). Of several, the soonest still to come, whichever the policy
+// states first: a deadline passed (one region's) beside one still open
+// (another's) must not tell the reader it is too late. A deadline passed
+// is said when none is open, so that no one fills in a form too late; a
+// start passed is not, it asks nothing of the reader. "" when neither is
+// within soonDays.
 func soonestAction(dates []dateView) string {
-	for _, d := range dates {
-		if d.role == analyze.RoleDeadline && d.Note != "" {
-			return "; deadline " + d.Note
+	soonest := func(ok func(dateView) bool) *dateView {
+		var best *dateView
+		for i, d := range dates {
+			if d.Note != "" && d.days >= 0 && ok(d) && (best == nil || d.days < best.days) {
+				best = &dates[i]
+			}
 		}
+		return best
+	}
+	if d := soonest(func(d dateView) bool { return d.role == analyze.RoleDeadline }); d != nil {
+		return "; deadline " + d.Note
 	}
 	for _, d := range dates {
-		if d.startsAI && d.Note != "" && d.Note != "passed" {
-			return "; " + d.Role + " " + d.Note
+		if d.role == analyze.RoleDeadline && d.Note == "passed" {
+			return "; deadline passed"
 		}
+	}
+	if d := soonest(func(d dateView) bool { return d.startsAI }); d != nil {
+		return "; " + d.Role + " " + d.Note
 	}
 	return ""
 }
@@ -248,13 +264,18 @@ func (s *Service) digestNotification(ctx context.Context, its []OutboxItem, note
 	byWatch := map[string]int{}
 	critical := 0
 	asOf := s.now() // the message's date, that deadlines are read against
-	events := make([]*monitor.Event, len(ids))
-	for i, id := range ids {
+	events := make([]*monitor.Event, 0, len(ids))
+	for _, id := range ids {
 		e, err := s.event(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		events[i] = e
+		if !sub.Follows(e.Watch) {
+			// Held before the subscriber stopped following its watch
+			// (subscribe --watch): it hears no more of it.
+			continue
+		}
+		events = append(events, e)
 		if e.Severity == monitor.SeverityCritical {
 			critical++
 		}

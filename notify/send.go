@@ -515,8 +515,10 @@ func (s *Service) failedTogether(ctx context.Context, ns []*Notification, err er
 
 // withoutAddress replaces in an email's error the recipient's address,
 // which a server's reply may quote, by the subscriber's id: logs and the
-// outbox never hold addresses. A webhook's URL is redacted where its
-// errors are made.
+// outbox never hold addresses. An address of an internationalised domain
+// is quoted as it went on the wire, its domain an A-label
+// (ada@xn--bcher-kva.example), and is replaced in that spelling too. A
+// webhook's URL is redacted where its errors are made.
 func withoutAddress(reason string, it OutboxItem) string {
 	if it.Channel != ChannelEmail || it.Recipient == "" {
 		return reason
@@ -525,7 +527,11 @@ func withoutAddress(reason string, it OutboxItem) string {
 	if it.SubscriberID != 0 {
 		who = "subscriber " + strconv.FormatInt(it.SubscriberID, 10)
 	}
-	return regexp.MustCompile(`(?i)`+regexp.QuoteMeta(it.Recipient)).ReplaceAllLiteralString(reason, who)
+	spellings := regexp.QuoteMeta(it.Recipient)
+	if wire, err := email.ASCIIDomain(it.Recipient); err == nil && wire != it.Recipient {
+		spellings += "|" + regexp.QuoteMeta(wire)
+	}
+	return regexp.MustCompile(`(?i)`+spellings).ReplaceAllLiteralString(reason, who)
 }
 
 // backoff is the wait after the attempt-th failure.

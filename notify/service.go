@@ -474,13 +474,18 @@ func (s *Service) warnNoMailServer(ctx context.Context) {
 		"they go out in each one's next digest (or at once with policywatch digest --now)", "subscribers", len(subs))
 }
 
-// Tick does one turn of Run: plan the new events, the alerts whose hourly
-// hold is over and the digests that are due, send what is due.
+// Tick does one turn of Run: plan the alerts whose hourly hold is over,
+// the new events and the digests that are due, send what is due. The
+// alerts held back go before the new events are planned: a change held
+// back is older than a change found since, and its alert starts the next
+// hour, which the new change then waits for. Planned first, the new
+// change took the alert, and the one held back, coming after an alert
+// about a later change, was never released: it waited for the digest.
 func (s *Service) Tick(ctx context.Context) error {
-	if _, err := s.Dispatch(ctx); err != nil {
+	if _, err := s.ReleaseHeldAlerts(ctx); err != nil {
 		return err
 	}
-	if _, err := s.ReleaseHeldAlerts(ctx); err != nil {
+	if _, err := s.Dispatch(ctx); err != nil {
 		return err
 	}
 	if _, err := s.ScheduledDigests(ctx); err != nil {

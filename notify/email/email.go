@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -178,7 +179,16 @@ func Build(from *mail.Address, m *Message) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(&sender)
 	msg.ToMailAddress(to)
-	msg.Subject(HeaderText(m.Subject, maxSubject))
+	if subject := HeaderText(m.Subject, maxSubject); strings.Contains(subject, "=?") {
+		// Scraped text shaped as an encoded word (RFC 2047) would be
+		// decoded by the reader's mail client into what it encodes —
+		// control or format characters HeaderText took out, a line
+		// break — since go-mail leaves an ASCII subject as it is: the
+		// whole subject is encoded, so that it reads as written.
+		msg.SetGenHeaderPreformatted(gomail.HeaderSubject, encodedWords(subject))
+	} else {
+		msg.Subject(subject)
+	}
 	date := m.Date
 	if date.IsZero() {
 		date = time.Now()
@@ -216,6 +226,27 @@ func Build(from *mail.Address, m *Message) (*gomail.Msg, error) {
 		msg.AddAlternativeString(gomail.TypeTextHTML, strings.ToValidUTF8(m.HTML, "\uFFFD"))
 	}
 	return msg, nil
+}
+
+// encodedWords writes s as RFC 2047 encoded words (UTF-8, base64), one a
+// line, each line under 78 characters with the header's name: readers
+// decode them to s, and take none of its text for an encoded word.
+func encodedWords(s string) string {
+	const chunk = 42 // bytes of UTF-8 a word carries: 56 of base64, 68 with its delimiters
+	var words []string
+	for len(s) > 0 {
+		n := 0
+		for n < len(s) {
+			_, size := utf8.DecodeRuneInString(s[n:])
+			if n+size > chunk {
+				break
+			}
+			n += size
+		}
+		words = append(words, "=?UTF-8?B?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(words, "\r\n ")
 }
 
 // validMessageID accepts id-left "@" id-right made of the characters

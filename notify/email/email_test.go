@@ -106,6 +106,17 @@ func TestSubjectCannotAddHeader(t *testing.T) {
 		if len(m.Header["Bcc"]) != 0 || strings.Contains(strings.ToLower(head), "\r\nbcc:") {
 			t.Errorf("subject %q injected a header:\n%s", subject, head)
 		}
+		// Nor a line break where a mail client shows it: an encoded word
+		// of the text is shown as written, not decoded.
+		shown, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+		if err != nil || strings.ContainsAny(shown, "\r\n\u2028\x00\x1b") {
+			t.Errorf("subject %q is shown as %q (%v)", subject, shown, err)
+		}
+		for _, line := range strings.Split(head, "\r\n") {
+			if len(line) > 78 {
+				t.Errorf("header line of %d characters: %q", len(line), line)
+			}
+		}
 	}
 }
 
