@@ -418,8 +418,9 @@ func (db *DB) LastDigestAt(ctx context.Context) (time.Time, error) {
 }
 
 // RecordNotifyPlan writes a plan in one transaction: its outbox rows (a
-// row whose key exists already is left as it is), its held changes, and
-// the cursor moved from p.After to p.Through. It returns
+// row whose key exists already is left as it is) and its held changes,
+// but none for a subscriber who has unsubscribed since the plan was made,
+// and the cursor moved from p.After to p.Through. It returns
 // monitor.ErrConflict, writing nothing, when the cursor is no longer
 // p.After: another dispatcher planned these events.
 func (db *DB) RecordNotifyPlan(ctx context.Context, p NotifyPlan) error {
@@ -436,12 +437,46 @@ func (db *DB) RecordNotifyPlan(ctx context.Context, p NotifyPlan) error {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("record notification plan after event %d: %w", p.After, monitor.ErrConflict)
 	}
+	// The plan was made from the subscribers as read before this
+	// transaction: one who unsubscribed since (by its link, from another
+	// process) gets nothing of it. Its held changes would have waited,
+	// and gone out in its first digest after it subscribed again.
+	active := map[int64]bool{}
+	isActive := func(id int64) (bool, error) {
+		if ok, seen := active[id]; seen {
+			return ok, nil
+		}
+		var n int
+		err := tx.QueryRowContext(ctx,
+			`SELECT COUNT(*) FROM notify_subscribers WHERE id = ? AND unsubscribed_at = 0`, id).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("record notification plan: subscriber %d: %w", id, err)
+		}
+		active[id] = n == 1
+		return n == 1, nil
+	}
 	for _, it := range p.Outbox {
+		if it.SubscriberID != 0 {
+			ok, err := isActive(it.SubscriberID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+		}
 		if _, err := insertOutbox(ctx, tx, it); err != nil {
 			return fmt.Errorf("record notification plan: %w", err)
 		}
 	}
 	for _, h := range p.Held {
+		ok, err := isActive(h.SubscriberID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
 		if _, err := tx.ExecContext(ctx,
 			`INSERT OR IGNORE INTO notify_digest_items (subscriber_id, event_id, alert) VALUES (?, ?, ?)`,
 			h.SubscriberID, h.EventID, heldAs(h)); err != nil {
