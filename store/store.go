@@ -43,11 +43,15 @@ var ErrNoDatabase = errors.New("no database")
 var ErrNotPolicywatch = errors.New("not a policywatch database")
 
 // notPolicywatchError is an ErrNotPolicywatch in words that say what the
-// path holds instead.
-type notPolicywatchError struct{ msg string }
+// path holds instead; cause is SQLite's error, when one said so.
+type notPolicywatchError struct {
+	msg   string
+	cause error
+}
 
 func (e *notPolicywatchError) Error() string        { return e.msg }
 func (e *notPolicywatchError) Is(target error) bool { return target == ErrNotPolicywatch }
+func (e *notPolicywatchError) Unwrap() error        { return e.cause }
 
 // OpenOption changes how Open opens a database.
 type OpenOption func(*openOptions)
@@ -203,7 +207,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	case fi.IsDir():
 		return nil, isFolder(path)
 	case fi.Size() == 0:
-		return nil, &notPolicywatchError{fmt.Sprintf("%s is empty, not a policywatch database", path)}
+		return nil, &notPolicywatchError{fmt.Sprintf("%s is empty, not a policywatch database", path), nil}
 	}
 	sqlDB, err := openReadOnly(ctx, path, "mode=ro")
 	if code := sqliteCode(err); code == sqlite3.SQLITE_READONLY || code == sqlite3.SQLITE_CANTOPEN {
@@ -351,7 +355,7 @@ func policywatchTables(path string, names []string) error {
 	if len(names) > shown {
 		list += fmt.Sprintf(" and %d more", len(names)-shown)
 	}
-	return &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has tables %s)", path, list)}
+	return &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has tables %s)", path, list), nil}
 }
 
 // notSQLite is err, SQLite's failure to read the file at path, in words
@@ -359,7 +363,7 @@ func policywatchTables(path string, names []string) error {
 // not a database"), else err.
 func notSQLite(path string, err error) error {
 	if sqliteCode(err) == sqlite3.SQLITE_NOTADB {
-		return &notPolicywatchError{fmt.Sprintf("%s is not an SQLite database file, so not a policywatch database", path)}
+		return &notPolicywatchError{fmt.Sprintf("%s is not an SQLite database file, so not a policywatch database", path), err}
 	}
 	return err
 }
@@ -367,7 +371,7 @@ func notSQLite(path string, err error) error {
 // isFolder is the error for a folder given where a database file is
 // wanted: SQLite says only "unable to open database file".
 func isFolder(path string) error {
-	return &notPolicywatchError{fmt.Sprintf("%s is a folder, not a database file", path)}
+	return &notPolicywatchError{fmt.Sprintf("%s is a folder, not a database file", path), nil}
 }
 
 // sqliteCode is the primary result code of SQLite's error in err (its

@@ -220,8 +220,9 @@ of BACKUP, a file written by 'policywatch backup'. BACKUP is checked first
 (SQLite's integrity check); the daemon must be stopped (restore takes its
 lock), and so must 'policywatch serve' if one runs on the database (it
 would go on showing the database replaced). The database it replaces, if any, is kept beside it as
-DATABASE.replaced-TIME, complete (what its write-ahead log held included),
-and its -wal and -shm files are removed: a backup copied over a database
+DATABASE.replaced-TIME, complete (what its write-ahead log held included;
+a damaged one, which verify fails and SQLite cannot copy, byte for byte,
+its -wal file beside the copy), and its -wal and -shm files are removed: a backup copied over a database
 whose old write-ahead log stays beside it is read as a corrupt database.
 
 Events recorded after the backup are lost, and their numbers are given
