@@ -252,6 +252,9 @@ func openReadOnlyError(path string, err error) error {
 	if err := notSQLite(path, err); errors.Is(err, ErrNotPolicywatch) {
 		return err
 	}
+	if damaged(err) {
+		return fmt.Errorf("open database %s read only: %w%s", path, err, damagedAdvice(err))
+	}
 	if why := notWritable(path); why != "" {
 		return fmt.Errorf("open database %s read only: %w (%s, and its write-ahead log beside it cannot be read without writing its index: copy it, with its -wal file, somewhere writable to inspect it)", path, err, why)
 	}
@@ -263,7 +266,7 @@ func openReadOnlyError(path string, err error) error {
 func checkReadable(ctx context.Context, q querier, path string) error {
 	version, latest, err := checkSchema(ctx, q, path)
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return fmt.Errorf("open database: %w%s", err, damagedAdvice(err))
 	}
 	if version < latest {
 		// The database the daemon runs on is refused too, after the binary
@@ -368,6 +371,17 @@ func notSQLite(path string, err error) error {
 	return err
 }
 
+// damagedAdvice is what to add to err, an open that failed, when SQLite
+// found the file damaged (damaged): what it means and what to do. It is
+// empty for any other error, and for a file SQLite does not take for a
+// database at all, which may be no database (ErrNotPolicywatch says so).
+func damagedAdvice(err error) string {
+	if !damaged(err) || errors.Is(err, ErrNotPolicywatch) {
+		return ""
+	}
+	return " (the file is damaged: keep it as it is, and put a backup in its place with policywatch restore BACKUP)"
+}
+
 // isFolder is the error for a folder given where a database file is
 // wanted: SQLite says only "unable to open database file".
 func isFolder(path string) error {
@@ -392,6 +406,9 @@ func sqliteCode(err error) int {
 func openError(path string, err error) error {
 	if errors.Is(err, ErrNotPolicywatch) {
 		return err // it names the path, and says what is there
+	}
+	if damaged(err) {
+		return fmt.Errorf("open database %s: %w%s", path, err, damagedAdvice(err))
 	}
 	if why := notWritable(path); why != "" {
 		return fmt.Errorf("open database %s: %w (%s; policywatch writes the database and its -wal and -shm files beside it, even to read: copy it somewhere writable to inspect it)", path, err, why)
