@@ -245,6 +245,11 @@ Example:
 			if same, _ := sameFile(backup, path); same {
 				return usageError{msg: fmt.Sprintf("restore: %s is the database itself", backup)}
 			}
+			// A new machine has no database yet, nor maybe its folder,
+			// where the lock file goes: made as Open makes it.
+			if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+				return fmt.Errorf("restore: %w", err)
+			}
 			unlock, err := lockDatabase(path, "restore")
 			if err != nil {
 				return fmt.Errorf("restore: %w", err)
