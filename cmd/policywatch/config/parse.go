@@ -2,11 +2,13 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -51,6 +53,7 @@ func parse(path string, data []byte, readSecrets bool, getenv func(string) strin
 		return nil, err
 	}
 	cfg.Path = path
+	cfg.Warnings = p.warnings
 	return cfg, nil
 }
 
@@ -59,6 +62,8 @@ func parse(path string, data []byte, readSecrets bool, getenv func(string) strin
 type parser struct {
 	file     string
 	problems []Problem
+	// warnings are what is valid but most likely a mistake.
+	warnings []Problem
 
 	// readSecrets: the secret files are read when met, and their problems
 	// reported with the rest (config check). Otherwise only their paths are
@@ -85,6 +90,15 @@ func (p *parser) report(n *yaml.Node, field, format string, args ...any) {
 		pr.Line, pr.Column = n.Line, n.Column
 	}
 	p.problems = append(p.problems, pr)
+}
+
+// warn records a warning at node n: valid, but most likely a mistake.
+func (p *parser) warn(n *yaml.Node, field, format string, args ...any) {
+	pr := Problem{File: p.file, Field: field, Message: fmt.Sprintf(format, args...)}
+	if n != nil {
+		pr.Line, pr.Column = n.Line, n.Column
+	}
+	p.warnings = append(p.warnings, pr)
 }
 
 // expected reports a value of the wrong kind.
@@ -468,10 +482,12 @@ func (p *parser) watches(root *yaml.Node, e entry, s Settings) []monitor.Watch {
 		line  int
 	}
 	names := make(map[string]firstUse)
+	pages := make(map[string]firstUse)
 	var out []monitor.Watch
 	for i, item := range e.value.Content {
 		path := fmt.Sprintf("watches[%d]", i)
-		w, nameNode := p.watch(resolve(item), path, s)
+		node := resolve(item)
+		w, nameNode := p.watch(node, path, s)
 		if nameNode != nil {
 			if first, dup := names[w.Name]; dup {
 				p.report(nameNode, path+".name", "duplicate name %q; %s at line %d has it too", w.Name, first.field, first.line)
@@ -479,9 +495,32 @@ func (p *parser) watches(root *yaml.Node, e entry, s Settings) []monitor.Watch {
 				names[w.Name] = firstUse{path, nameNode.Line}
 			}
 		}
+		if w.URL != "" && w.Name != "" {
+			// A block copied and renamed, its URL left as it was: the
+			// page fetched twice, each change told twice.
+			key := pageKey(w)
+			if first, dup := pages[key]; dup {
+				p.warn(node, path, "the same page as %s, line %d), read the same way (url, select, remove, fetcher, language, headers): it is fetched twice and each change told twice, under two names; remove one, or point it at another page",
+					first.field, first.line)
+			} else {
+				pages[key] = firstUse{fmt.Sprintf("%s (%s", path, w.Name), node.Line}
+			}
+		}
 		out = append(out, w)
 	}
 	return out
+}
+
+// pageKey is what makes two watches read one page the same way: all but
+// their names, schedules and thresholds.
+func pageKey(w monitor.Watch) string {
+	headers := make([]string, 0, len(w.Headers))
+	for k, v := range w.Headers {
+		headers = append(headers, http.CanonicalHeaderKey(k)+": "+v)
+	}
+	slices.Sort(headers)
+	b, _ := json.Marshal([]any{w.URL, w.Select, w.Remove, w.Fetcher, w.Language, headers, w.NoShellPhrases})
+	return string(b)
 }
 
 // watch reads one watch, defaults resolved. It returns the node of a valid
