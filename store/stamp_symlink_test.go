@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/policywatch/policywatch/monitor"
@@ -125,4 +128,49 @@ func TestRestoreThroughASymlink(t *testing.T) {
 			t.Errorf("%s holds %d events after the restore, want the backup's 1", p, len(evs))
 		}
 	}
+}
+
+// TestOpenThroughADanglingLink: a link whose file is not there is, on a
+// server, most likely a disk not mounted (yet) at boot. Open created a
+// new, empty database where the link points, on the disk under the mount
+// point, readable by all (0644: SQLite's mode, not the owner-only one
+// policywatch gives a database it creates): the daemon then recorded a
+// new history there, hidden again once the disk was mounted. Open now
+// refuses, naming the link and its target, and creates nothing; a file
+// made empty there on purpose is a new database, as anywhere.
+func TestOpenThroughADanglingLink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "mnt", "disk", "policywatch.db")
+	link := filepath.Join(dir, "data", "policywatch.db")
+	for _, d := range []string{filepath.Dir(target), filepath.Dir(link)} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	db, err := Open(t.Context(), link)
+	if err == nil {
+		db.Close()
+		fi, _ := os.Stat(target)
+		t.Fatalf("Open through a link to a missing file created %s (%v)", target, fi.Mode())
+	}
+	for _, want := range []string{link, target, "mounted"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Open through a dangling link: %q lacks %q", err, want)
+		}
+	}
+	if _, err := os.Stat(target); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Open through a dangling link left a file at %s: %v", target, err)
+	}
+
+	if err := os.WriteFile(target, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(t.Context(), link)
+	if err != nil {
+		t.Fatalf("Open through a link to an empty file: %v", err)
+	}
+	db.Close()
 }

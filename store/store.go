@@ -421,7 +421,24 @@ func openError(path string, err error) error {
 // key that signs their unsubscribe links, and SQLite gives its log files
 // the database file's mode. An existing file keeps the mode its owner
 // gave it.
+//
+// A symbolic link at path whose file is not there is refused: on a
+// server it is most likely a disk not mounted (yet), and SQLite would
+// create a new, empty database where the link points, on the disk under
+// the mount point and readable by all, a history of its own that the disk
+// hides again once mounted.
 func createPrivate(path string) error {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			target, _ := os.Readlink(path)
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(filepath.Dir(path), target)
+			}
+			return fmt.Errorf("%s is a symbolic link to %s, which is not there: is the disk it is on mounted? "+
+				"No new, empty database is made through it; to start a new history there, create the file empty first (install -m 600 /dev/null %s)",
+				path, target, shellWord(target))
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
