@@ -303,8 +303,15 @@ func IsBusy(err error) bool {
 // copy. The restored file is written beside path and renamed into place,
 // so that a failure leaves the database as it was. A symbolic link at
 // path is followed, as SQLite follows it: the file it points to is
-// replaced, and the link stays.
+// replaced, and the link stays; a link to a file that is not there (a
+// disk not mounted) is refused.
 func Restore(ctx context.Context, backup, path string, now time.Time) (kept string, err error) {
+	if target := danglingLink(path); target != "" {
+		// Renamed over, the link would be gone, the history put on the
+		// disk of the link's folder.
+		return "", fmt.Errorf("restore: %s is a symbolic link to %s, which is not there: is the disk it is on mounted? Nothing was changed: mount it and restore again, or remove the link to restore into %s itself",
+			path, target, filepath.Dir(path))
+	}
 	path = realPath(path)
 	dir := filepath.Dir(path)
 	restoring := "." + filepath.Base(path) + ".restoring-"

@@ -174,3 +174,34 @@ func TestOpenThroughADanglingLink(t *testing.T) {
 	}
 	db.Close()
 }
+
+// TestRestoreThroughADanglingLink: restoring where the database's path is
+// a link to a file that is not there (its disk not mounted) renamed the
+// backup over the link: the link was gone, and the history restored lived
+// on the disk of the link's folder, not on the one the link pointed at.
+// Restore now refuses, and leaves the link as it was.
+func TestRestoreThroughADanglingLink(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	recordEvents(t, db, 1)
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := db.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	target := filepath.Join(dir, "mnt", "disk", "policywatch.db")
+	link := filepath.Join(dir, "data", "policywatch.db")
+	if err := os.MkdirAll(filepath.Dir(link), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	_, err := Restore(ctx, backup, link, t0)
+	if err == nil || !strings.Contains(err.Error(), "mounted") {
+		t.Errorf("Restore through a dangling link: %v, want a refusal asking whether the disk is mounted", err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("after the restore, %s is no longer the link (%v)", link, err)
+	}
+}

@@ -428,16 +428,10 @@ func openError(path string, err error) error {
 // the mount point and readable by all, a history of its own that the disk
 // hides again once mounted.
 func createPrivate(path string) error {
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			target, _ := os.Readlink(path)
-			if !filepath.IsAbs(target) {
-				target = filepath.Join(filepath.Dir(path), target)
-			}
-			return fmt.Errorf("%s is a symbolic link to %s, which is not there: is the disk it is on mounted? "+
-				"No new, empty database is made through it; to start a new history there, create the file empty first (install -m 600 /dev/null %s)",
-				path, target, shellWord(target))
-		}
+	if target := danglingLink(path); target != "" {
+		return fmt.Errorf("%s is a symbolic link to %s, which is not there: is the disk it is on mounted? "+
+			"No new, empty database is made through it; to start a new history there, create the file empty first (install -m 600 /dev/null %s)",
+			path, target, shellWord(target))
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
@@ -450,6 +444,27 @@ func createPrivate(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// danglingLink returns the target of the symbolic link at path when the
+// file it points to is not there (resolved against the link's folder),
+// else "".
+func danglingLink(path string) string {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return ""
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	target, err := os.Readlink(path)
+	if err != nil {
+		return ""
+	}
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(filepath.Dir(path), target)
+	}
+	return target
 }
 
 // realPath is path with its symbolic links resolved, where SQLite puts
