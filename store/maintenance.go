@@ -343,15 +343,7 @@ func Restore(ctx context.Context, backup, path string, now time.Time) (kept stri
 			os.Remove(tmp.Name())
 		}
 	}()
-	src, err := os.Open(backup)
-	if err != nil {
-		return kept, fmt.Errorf("restore: %w", err)
-	}
-	defer src.Close()
-	if _, err = io.Copy(tmp, src); err == nil {
-		err = tmp.Sync()
-	}
-	if err != nil {
+	if err = copyBackup(ctx, backup, tmp); err != nil {
 		return kept, fmt.Errorf("restore: copy %s: %w", backup, err)
 	}
 	if err = tmp.Close(); err != nil {
@@ -366,6 +358,36 @@ func Restore(ctx context.Context, backup, path string, now time.Time) (kept stri
 		return kept, fmt.Errorf("restore: %w", err)
 	}
 	return kept, nil
+}
+
+// copyBackup writes the database backup into tmp, an empty file, and
+// syncs it to the disk: byte for byte, or through VACUUM INTO when a
+// write-ahead log lies beside backup (a copy of the database's folder
+// taken while a daemon held it open: a file system snapshot, an rsync).
+// The file alone lacks the commits in the log, or is torn by a checkpoint
+// under way; SQLite reads the two together, as CheckFile did, and
+// leaves them as they were (a read-only connection writes back nothing).
+func copyBackup(ctx context.Context, backup string, tmp *os.File) error {
+	if fi, err := os.Stat(backup + "-wal"); err == nil && fi.Size() > 0 {
+		c, err := sql.Open("sqlite", sqliteURI(backup)+"?mode=ro")
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if _, err := c.ExecContext(ctx, `VACUUM INTO ?`, tmp.Name()); err != nil {
+			return err
+		}
+		return tmp.Sync()
+	}
+	src, err := os.Open(backup)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	if _, err := io.Copy(tmp, src); err != nil {
+		return err
+	}
+	return tmp.Sync()
 }
 
 // keepReplaced keeps the database at path, which a restore replaces, as

@@ -122,3 +122,71 @@ func TestRestoreRefusesWhatIsNoDatabase(t *testing.T) {
 		t.Errorf("Restore left files beside it: %v", entries)
 	}
 }
+
+// TestRestoreOfASnapshotWithItsLog: a backup taken as a copy of the
+// database's folder while a daemon held it open (a file system snapshot,
+// a restic or rsync copy of /var/lib/policywatch) is the database file
+// and its write-ahead log beside it, the last commits in the log. The
+// check of the backup read them (SQLite reads the log beside a file) and
+// found the file sound; the restore then copied the file alone, and the
+// restored history silently lacked those commits. Restore now puts back
+// the database as the check read it, log included.
+func TestRestoreOfASnapshotWithItsLog(t *testing.T) {
+	ctx := context.Background()
+	db, path := openDB(t)
+	recordEvents(t, db, 1)
+	if _, err := db.sql.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	recordEvents(t, db, 2) // in the log only: the daemon still runs
+	var want int
+	if err := db.sql.QueryRow(`SELECT COUNT(*) FROM events`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := filepath.Join(t.TempDir(), "snapshot")
+	if err := os.Mkdir(snapshot, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(snapshot, "policywatch.db")
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(path + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if suffix == "-wal" && len(b) == 0 {
+			t.Fatal("the log is empty: the test copies no commit in it")
+		}
+		if err := os.WriteFile(backup+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := CheckFile(ctx, backup); err != nil {
+		t.Fatalf("CheckFile of the snapshot: %v", err)
+	}
+
+	before := map[string][]byte{}
+	for _, suffix := range []string{"", "-wal"} {
+		before[suffix], _ = os.ReadFile(backup + suffix)
+	}
+	target := filepath.Join(t.TempDir(), "restored.db")
+	if _, err := Restore(ctx, backup, target, t0); err != nil {
+		t.Fatal(err)
+	}
+	for suffix, b := range before {
+		if after, err := os.ReadFile(backup + suffix); err != nil || !bytes.Equal(after, b) {
+			t.Errorf("the restore changed the backup's file %s (%v)", backup+suffix, err)
+		}
+	}
+	restored, err := Open(ctx, target, MustExist())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	evs, err := restored.Events(ctx, monitor.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != want {
+		t.Errorf("%d events after restoring the snapshot, want its %d (the file's and its log's)", len(evs), want)
+	}
+}

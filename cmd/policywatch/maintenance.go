@@ -216,7 +216,8 @@ func restoreCommand() *command {
 		},
 		short: "put a backup in place of the database (with the daemon stopped)",
 		long: `Replaces the database (--db, POLICYWATCH_DB or settings.database) by a copy
-of BACKUP, a file written by 'policywatch backup'. BACKUP is checked first
+of BACKUP, a file written by 'policywatch backup' (or a database copied
+with its folder: its -wal file beside it is read too). BACKUP is checked first
 (SQLite's integrity check); the daemon must be stopped (restore takes its
 lock), and so must 'policywatch serve' if one runs on the database (it
 would go on showing the database replaced). The database it replaces, if any, is kept beside it as
