@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dustin/go-humanize"
 	"go.yaml.in/yaml/v3"
@@ -123,6 +124,30 @@ func (p *parser) syntaxError(err error, data []byte) {
 	p.report(nil, "", "%s", strings.TrimPrefix(msg, "yaml: "))
 }
 
+// notUTF8 finds the first byte of data that is not UTF-8 (a file saved in
+// Latin-1: "é" in a comment or a header), which the yaml package reports
+// at no line ("invalid leading UTF-8 octet"), and returns the problem at
+// that byte; ok when there is none. A file that starts with a UTF-16 byte
+// order mark is left to the yaml package, which reads it.
+func (p *parser) notUTF8(data []byte) (pr Problem, ok bool) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return pr, true
+	}
+	for off := 0; off < len(data); {
+		r, size := utf8.DecodeRune(data[off:])
+		if r != utf8.RuneError || size != 1 {
+			off += size
+			continue
+		}
+		start := bytes.LastIndexByte(data[:off], '\n') + 1
+		return Problem{
+			File: p.file, Line: 1 + bytes.Count(data[:off], []byte("\n")), Column: 1 + utf8.RuneCount(data[start:off]),
+			Message: fmt.Sprintf("the file is not UTF-8 text (byte 0x%02x here): save it as UTF-8", data[off]),
+		}, false
+	}
+	return pr, true
+}
+
 // syntaxHint returns the column of the yaml package's syntax error msg at
 // line of data, and msg with a hint, for two common mistakes the package
 // names in its own terms: a tab in the line's indentation ("found
@@ -213,6 +238,10 @@ func decodeAll(data []byte) string {
 }
 
 func (p *parser) parse(data []byte) *Config {
+	if pr, ok := p.notUTF8(data); !ok {
+		p.problems = append(p.problems, pr)
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
