@@ -27,9 +27,8 @@ import (
 // implements it.
 type BodyReader interface {
 	Watches(ctx context.Context) ([]monitor.WatchSummary, error)
-	// Checks lists the watch's checks, newest first (limit <= 0: all).
-	Checks(ctx context.Context, watch string, limit int) ([]monitor.Check, error)
-	Versions(ctx context.Context, watch string) ([]monitor.Version, error)
+	// BodyIDs lists every body stored for a watch, oldest first.
+	BodyIDs(ctx context.Context, watch string) ([]int64, error)
 	// Body returns a body with its exact bytes, checked against its SHA-256.
 	Body(ctx context.Context, id int64) (*monitor.Body, error)
 }
@@ -80,9 +79,8 @@ type WARCExport struct {
 // which policywatch writes, never by its header, which a fetched page's
 // server could send too (see monitor.FetcherImport).
 //
-// The bodies listed are those the database's checks and versions refer
-// to; a body whose check was pruned and that is no version's first body
-// is not reachable through BodyReader and is left out.
+// Every body stored is written, those of checks whose rows
+// check_retention pruned included.
 func WriteWARC(ctx context.Context, r BodyReader, w io.Writer, opts WARCOptions) (*WARCExport, error) {
 	watches := opts.Watches
 	if len(watches) == 0 {
@@ -105,7 +103,7 @@ func WriteWARC(ctx context.Context, r BodyReader, w io.Writer, opts WARCOptions)
 	}
 	out := &WARCExport{}
 	for _, watch := range watches {
-		ids, err := bodyIDs(ctx, r, watch)
+		ids, err := r.BodyIDs(ctx, watch)
 		if err != nil {
 			return out, fmt.Errorf("export WARC: %w", err)
 		}
@@ -132,35 +130,6 @@ func WriteWARC(ctx context.Context, r BodyReader, w io.Writer, opts WARCOptions)
 	}
 	out.Bytes = ww.n
 	return out, nil
-}
-
-// bodyIDs lists the ids of the bodies a watch's checks and versions refer
-// to, oldest first.
-func bodyIDs(ctx context.Context, r BodyReader, watch string) ([]int64, error) {
-	checks, err := r.Checks(ctx, watch, 0)
-	if err != nil {
-		return nil, err
-	}
-	versions, err := r.Versions(ctx, watch)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[int64]bool{}
-	var ids []int64
-	add := func(id int64) {
-		if id != 0 && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	for _, c := range checks {
-		add(c.BodyID)
-	}
-	for _, v := range versions {
-		add(v.BodyID)
-	}
-	slices.Sort(ids)
-	return ids, nil
 }
 
 // warcWriter writes records, each as its own gzip member when gzip is

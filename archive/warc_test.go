@@ -260,3 +260,34 @@ func readResource(t *testing.T, i int, rec gowarc.WarcRecord, infoID string, wan
 		t.Errorf("record %d: an HTTP response is claimed", i)
 	}
 }
+
+// TestWriteWARCAfterPruning: check_retention prunes the rows of old
+// unchanged checks, never the raw bodies they fetched (a page in new
+// markup around the same text is kept as evidence). The WARC export found
+// the bodies through the checks' rows and the versions, so that each body
+// of a pruned check, still in the database (verify reads it back), was
+// left out of "every raw body". It is in the export after pruning too.
+func TestWriteWARCAfterPruning(t *testing.T) {
+	r := warcRig(t)
+	ctx := context.Background()
+	// The same text in other markup: an unchanged check, its page kept.
+	if res, err := r.checker.Ingest(ctx, testWatch, &monitor.Body{
+		Data: policyPage("5", 6), ContentType: "text/html; charset=utf-8",
+		URL: testWatch.URL, FinalURL: testWatch.URL, Status: 200,
+		FetchedAt: time.Date(2025, 4, 2, 12, 0, 0, 0, time.UTC),
+	}); err != nil || res.Outcome != monitor.OutcomeUnchanged {
+		t.Fatalf("ingest of the same text in other markup: %+v, %v; want unchanged", res, err)
+	}
+	want := storedBodies(t, r)
+	if n, err := r.db.PruneChecks(ctx, time.Now()); err != nil || n == 0 {
+		t.Fatalf("PruneChecks: %d, %v; want the unchanged check pruned", n, err)
+	}
+	var buf bytes.Buffer
+	res, err := archive.WriteWARC(ctx, r.db, &buf, archive.WARCOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Records != len(want) {
+		t.Errorf("after pruning, the WARC export holds %d bodies, want all %d stored", res.Records, len(want))
+	}
+}

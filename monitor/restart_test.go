@@ -262,3 +262,54 @@ func TestRestartSpacesRetriesToOneHost(t *testing.T) {
 		t.Errorf("the fourth retry %s after the start", d.Round(time.Millisecond))
 	}
 }
+
+// TestRestartKeepsAnEveryScheduleOnTime: a watch on an "@every" schedule,
+// checked within its period before the start, is checked a period after
+// that last check. cron counts "@every" from when the daemon starts, so
+// that it was checked up to a period late after each restart (an upgrade,
+// a reboot): a watch "@every 24h" restarted an hour before it was due
+// waited a day more, and a daemon restarted more often than its period
+// checked it only when a start found it overdue, every other period.
+func TestRestartKeepsAnEveryScheduleOnTime(t *testing.T) {
+	const every = 4 * time.Second
+	srv := newArrivals(t)
+	srv.set("/every", http.StatusOK)
+	db := openTestDB(t)
+	w := monitor.Watch{Name: "every", URL: srv.URL + "/every", Fetcher: "http", Schedule: "@every 4s"}
+	last := time.Now().Add(-3 * time.Second)
+	checkBefore(t, db, w, 1, monitor.WithClock(func() time.Time { return last }))
+	srv.forget()
+	startScheduler(t, db, newTestFetcher(), []monitor.Watch{w})
+	got := srv.waitFor("/every", 1, 10*time.Second)
+	if len(got) == 0 {
+		t.Fatal("no fetch within 10 s of the start")
+	}
+	// A period after the last check, give or take the watch's offset
+	// (a tenth of the period at most) and a loaded machine.
+	if at := got[0].Sub(last); at < every-100*time.Millisecond || at > every+every/10+time.Second {
+		t.Errorf("first fetch %s after the last check, want %s (its schedule), not a period after the start", at.Round(time.Millisecond), every)
+	}
+}
+
+// TestRestartWithTheClockBehind: a host whose clock is behind at boot (a
+// board without a real-time clock, before NTP sets it) finds the last
+// check in the future. An "@every" watch is then checked a period after
+// the start, as cron counts it, not held until the time of that check
+// comes round again on the wrong clock.
+func TestRestartWithTheClockBehind(t *testing.T) {
+	srv := newArrivals(t)
+	srv.set("/later", http.StatusOK)
+	db := openTestDB(t)
+	w := monitor.Watch{Name: "later", URL: srv.URL + "/later", Fetcher: "http", Schedule: "@every 2s"}
+	checkBefore(t, db, w, 1, monitor.WithClock(func() time.Time { return time.Now().Add(time.Hour) }))
+	srv.forget()
+	start := time.Now()
+	startScheduler(t, db, newTestFetcher(), []monitor.Watch{w})
+	got := srv.waitFor("/later", 1, 6*time.Second)
+	if len(got) == 0 {
+		t.Fatal("no fetch within 6 s of the start; want one a period (2 s) after it")
+	}
+	if at := got[0].Sub(start); at > 4*time.Second {
+		t.Errorf("first fetch %s after the start, want about 2 s", at.Round(time.Millisecond))
+	}
+}

@@ -111,6 +111,20 @@ type jittered struct {
 
 func (j jittered) Next(t time.Time) time.Time { return j.Schedule.Next(t.Add(-j.offset)).Add(j.offset) }
 
+// anchoredEvery is an "@every" schedule counted from anchor: its times
+// are anchor plus whole periods.
+type anchoredEvery struct {
+	every  time.Duration
+	anchor time.Time
+}
+
+func (a anchoredEvery) Next(t time.Time) time.Time {
+	if t.Before(a.anchor) {
+		return a.anchor
+	}
+	return a.anchor.Add((t.Sub(a.anchor)/a.every + 1) * a.every)
+}
+
 // Jitter returns the watch's offset: up to a tenth of its period, at most
 // maxJitter.
 func Jitter(name string, period time.Duration) time.Duration {
@@ -165,7 +179,6 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			return fmt.Errorf("watch %s: schedule %q never fires, or not twice in five years", w.Name, w.Schedule)
 		}
 		s.periods[w.Name] = period
-		c.Schedule(jittered{sched, Jitter(w.Name, period)}, cron.FuncJob(func() { s.start(ctx, w) }))
 		state, err := s.store.State(ctx, w)
 		if err != nil && ctx.Err() != nil {
 			return nil // stopped while starting: nothing was running yet
@@ -173,6 +186,21 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("watch %s: %w", w.Name, err)
 		}
+		offset := Jitter(w.Name, period)
+		if every, ok := sched.(cron.ConstantDelaySchedule); ok && every.Delay > 0 {
+			// cron counts "@every" from its start: each restart would
+			// put the next check a whole period off, however soon it was
+			// due. Counted from the last check, the watch keeps its rhythm.
+			// A last check in the future (a clock behind at boot, before
+			// NTP) is no anchor: the watch would wait for that time to
+			// come round again.
+			anchor := now
+			if since := now.Sub(state.LastCheck); !state.LastCheck.IsZero() && since >= 0 && since < period {
+				anchor = state.LastCheck
+			}
+			sched = anchoredEvery{every: every.Delay, anchor: anchor.Add(-offset)}
+		}
+		c.Schedule(jittered{sched, offset}, cron.FuncJob(func() { s.start(ctx, w) }))
 		switch {
 		case state.LastCheck.IsZero() || now.Sub(state.LastCheck) >= period:
 			overdue = append(overdue, w)

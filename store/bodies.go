@@ -371,3 +371,23 @@ func (db *DB) Body(ctx context.Context, id int64) (*monitor.Body, error) {
 	}
 	return b, nil
 }
+
+// BodyIDs returns the ids of every raw body stored for the watch, oldest
+// first: those of checks whose rows were pruned (PruneChecks) included,
+// which no check or version refers to any more.
+func (db *DB) BodyIDs(ctx context.Context, watch string) ([]int64, error) {
+	rows, err := db.sql.QueryContext(ctx, `
+		SELECT b.id FROM bodies b JOIN watches w ON w.id = b.watch_id
+		WHERE w.name = ? ORDER BY b.id`, watch)
+	if err != nil {
+		return nil, fmt.Errorf("bodies of %s: %w", watch, err)
+	}
+	ids, err := collect(rows, func(sc scanner) (id int64, err error) {
+		err = sc.Scan(&id)
+		return id, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bodies of %s: %w", watch, err)
+	}
+	return ids, nil
+}

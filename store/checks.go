@@ -177,8 +177,10 @@ func (db *DB) Checks(ctx context.Context, watch string, limit int) ([]monitor.Ch
 }
 
 // PruneChecks deletes the rows (and attempts) of checks started before
-// olderThan that found nothing new — outcomes unchanged and not_modified —
-// and produced no event. Versions, bodies and events are never deleted:
+// olderThan that found nothing new — outcomes unchanged and not_modified,
+// and fetch_error: the checks of an outage after the one that opened it,
+// each failed attempt with its whole header, a few kilobytes a quarter
+// period for as long as a site fails — and produced no event. Versions, bodies and events are never deleted:
 // bodies are evidence, and each is the dictionary of the next in its delta
 // chain. The counts CheckCounts and FetchLatency return do not go down:
 // they are running totals, which deleting rows leaves as they are. It
@@ -186,9 +188,9 @@ func (db *DB) Checks(ctx context.Context, watch string, limit int) ([]monitor.Ch
 func (db *DB) PruneChecks(ctx context.Context, olderThan time.Time) (int64, error) {
 	res, err := db.sql.ExecContext(ctx, `
 		DELETE FROM checks
-		WHERE started_at < ? AND outcome IN (?, ?)
+		WHERE started_at < ? AND outcome IN (?, ?, ?)
 			AND NOT EXISTS (SELECT 1 FROM events e WHERE e.check_id = checks.id)`,
-		toUnixNano(olderThan), monitor.OutcomeUnchanged, monitor.OutcomeNotModified)
+		toUnixNano(olderThan), monitor.OutcomeUnchanged, monitor.OutcomeNotModified, monitor.OutcomeFetchError)
 	if err != nil {
 		return 0, fmt.Errorf("prune checks: %w", err)
 	}

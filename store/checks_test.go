@@ -258,3 +258,54 @@ func fileSize(p string) int64 {
 	}
 	return fi.Size()
 }
+
+// TestPruneChecksThinsALongOutage: a watch whose site fails for months (a
+// page gone for good, a bot wall's 403, a 503) is checked again and again,
+// a quarter period apart at most, and each failed attempt keeps its whole
+// response header (kilobytes, at a real site). Retention kept every one of
+// those rows: 480 failed checks of four attempts, a month of such a watch
+// checked every six hours, added 9 MB that check_retention never gave
+// back. The checks of an outage that found nothing and produced no event
+// are pruned now too; the first one, which opened the episode (its event
+// names the failure), is kept with its attempts.
+func TestPruneChecksThinsALongOutage(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	record(t, db, &monitor.CheckRecord{
+		Watch: testWatch, Started: t0, Finished: t0, Outcome: monitor.OutcomeBaseline, Body: body(t, "policy-v1.html", 0, t0),
+		NewVersion: &monitor.Version{Hash: "h", Text: "text"},
+	})
+	const failed = 40
+	for i := 1; i <= failed; i++ {
+		start := t0.Add(time.Duration(i) * 90 * time.Minute)
+		var attempts []monitor.Attempt
+		for j := range 4 {
+			a := okAttempt(t, i*4+j, start, 20)
+			a.Status, a.Err = http.StatusServiceUnavailable, "HTTP 503 Service Unavailable"
+			attempts = append(attempts, a)
+		}
+		rec := &monitor.CheckRecord{Watch: testWatch, Started: start, Finished: start.Add(10 * time.Second),
+			Fetcher: "http", Outcome: monitor.OutcomeFetchError, Attempts: attempts}
+		if i == 1 {
+			rec.Events = []monitor.Event{{Kind: monitor.KindFetchError, Severity: monitor.SeverityNotable}}
+		}
+		record(t, db, rec)
+	}
+	before := count(t, db)
+	n, err := db.PruneChecks(ctx, t0.AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != failed-1 {
+		t.Errorf("PruneChecks deleted %d checks, want the outage's %d without an event", n, failed-1)
+	}
+	after := count(t, db)
+	if after["checks"] != 2 || after["attempts"] != 4 {
+		t.Errorf("rows after pruning %v: want the baseline's check and the outage's first, with its 4 attempts", after)
+	}
+	for _, table := range []string{"bodies", "versions", "events", "watches"} {
+		if after[table] != before[table] {
+			t.Errorf("%s: %d rows before pruning, %d after", table, before[table], after[table])
+		}
+	}
+}

@@ -198,7 +198,7 @@ func checkSchema(ctx context.Context, q querier, path string) (version, latest i
 	if len(names) == 0 {
 		// No table is a database to initialise for Open, which a
 		// restore or a reading must not take for a history.
-		return 0, 0, &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has no table)", path)}
+		return 0, 0, &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has no table)", path), nil}
 	}
 	if err := policywatchTables(path, names); err != nil {
 		return 0, 0, err
@@ -298,31 +298,32 @@ func IsBusy(err error) bool {
 // (VACUUM INTO: what its write-ahead log holds is in the copy), whose
 // name it returns; then its -wal and -shm files are removed, since SQLite
 // would replay an old log onto the restored file and find it corrupt.
-// The restored file is written beside path and renamed into place, so
-// that a failure leaves the database as it was. A symbolic link at path
-// is followed, as SQLite follows it: the file it points to is replaced,
-// and the link stays.
+// A damaged database, which SQLite cannot copy so (the reason to restore,
+// often), is kept byte for byte instead, its write-ahead log beside the
+// copy. The restored file is written beside path and renamed into place,
+// so that a failure leaves the database as it was. A symbolic link at
+// path is followed, as SQLite follows it: the file it points to is
+// replaced, and the link stays; a link to a file that is not there (a
+// disk not mounted) is refused.
 func Restore(ctx context.Context, backup, path string, now time.Time) (kept string, err error) {
+	if target := danglingLink(path); target != "" {
+		// Renamed over, the link would be gone, the history put on the
+		// disk of the link's folder.
+		return "", fmt.Errorf("restore: %s is a symbolic link to %s, which is not there: is the disk it is on mounted? Nothing was changed: mount it and restore again, or remove the link to restore into %s itself",
+			path, target, filepath.Dir(path))
+	}
 	path = realPath(path)
+	dir := filepath.Dir(path)
+	restoring := "." + filepath.Base(path) + ".restoring-"
 	if _, err := os.Stat(path); err == nil {
-		old, err := Open(ctx, path, MustExist())
-		if err != nil {
-			return "", fmt.Errorf("restore: the database it replaces: %w", err)
-		}
 		kept = path + ".replaced-" + now.UTC().Format("20060102T150405Z")
-		err = old.Backup(ctx, kept)
-		if cerr := old.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-		if err != nil {
-			return "", fmt.Errorf("restore: keep the database it replaces: %w", err)
+		if err := keepReplaced(ctx, path, kept, restoring); err != nil {
+			return "", err
 		}
 	}
-	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return kept, fmt.Errorf("restore: %w", err)
 	}
-	restoring := "." + filepath.Base(path) + ".restoring-"
 	// A restore killed half way left its copy; the lock held says that
 	// no other restore is writing one.
 	if entries, err := os.ReadDir(dir); err == nil {
@@ -342,15 +343,7 @@ func Restore(ctx context.Context, backup, path string, now time.Time) (kept stri
 			os.Remove(tmp.Name())
 		}
 	}()
-	src, err := os.Open(backup)
-	if err != nil {
-		return kept, fmt.Errorf("restore: %w", err)
-	}
-	defer src.Close()
-	if _, err = io.Copy(tmp, src); err == nil {
-		err = tmp.Sync()
-	}
-	if err != nil {
+	if err = copyBackup(ctx, backup, tmp); err != nil {
 		return kept, fmt.Errorf("restore: copy %s: %w", backup, err)
 	}
 	if err = tmp.Close(); err != nil {
@@ -365,4 +358,131 @@ func Restore(ctx context.Context, backup, path string, now time.Time) (kept stri
 		return kept, fmt.Errorf("restore: %w", err)
 	}
 	return kept, nil
+}
+
+// copyBackup writes the database backup into tmp, an empty file, and
+// syncs it to the disk: byte for byte, or through VACUUM INTO when a
+// write-ahead log lies beside backup (a copy of the database's folder
+// taken while a daemon held it open: a file system snapshot, an rsync).
+// The file alone lacks the commits in the log, or is torn by a checkpoint
+// under way; SQLite reads the two together, as CheckFile did, and
+// leaves them as they were (a read-only connection writes back nothing).
+func copyBackup(ctx context.Context, backup string, tmp *os.File) error {
+	if fi, err := os.Stat(backup + "-wal"); err == nil && fi.Size() > 0 {
+		c, err := sql.Open("sqlite", sqliteURI(backup)+"?mode=ro")
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if _, err := c.ExecContext(ctx, `VACUUM INTO ?`, tmp.Name()); err != nil {
+			return err
+		}
+		return tmp.Sync()
+	}
+	src, err := os.Open(backup)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	if _, err := io.Copy(tmp, src); err != nil {
+		return err
+	}
+	return tmp.Sync()
+}
+
+// keepReplaced keeps the database at path, which a restore replaces, as
+// kept: a copy through VACUUM INTO, complete with what its write-ahead log
+// holds. When SQLite finds the file damaged (it cannot read its schema,
+// or its rows to copy them), the file is copied byte for byte instead, and
+// its write-ahead log beside the copy, as evidence of what was there; a
+// file without SQLite's header is refused, not taken for a damaged
+// database (a --db naming the configuration file by mistake).
+func keepReplaced(ctx context.Context, path, kept, tmpPrefix string) error {
+	old, err := Open(ctx, path, MustExist())
+	if err == nil {
+		err = old.Backup(ctx, kept)
+		if cerr := old.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+		if err == nil {
+			return nil
+		}
+		if !damaged(err) || !sqliteHeader(path) {
+			return fmt.Errorf("restore: keep the database it replaces: %w", err)
+		}
+	} else if !damaged(err) || !sqliteHeader(path) {
+		if errors.Is(err, ErrNotPolicywatch) {
+			return fmt.Errorf("restore: the database it replaces: %w; nothing was changed (if it is the database, damaged, move it aside and restore again)", err)
+		}
+		return fmt.Errorf("restore: the database it replaces: %w", err)
+	}
+	// The log first: a restore killed between the two leaves a log
+	// without its file, never a file without its log, read as the
+	// history it was short of what the log held.
+	if _, serr := os.Stat(path + "-wal"); serr == nil {
+		if cerr := copySynced(path+"-wal", kept+"-wal", tmpPrefix); cerr != nil {
+			return fmt.Errorf("restore: keep the damaged database it replaces (%v): %w", err, cerr)
+		}
+	}
+	if cerr := copySynced(path, kept, tmpPrefix); cerr != nil {
+		return fmt.Errorf("restore: keep the damaged database it replaces (%v): %w", err, cerr)
+	}
+	return nil
+}
+
+// damaged reports whether err is SQLite finding a database file damaged:
+// SQLITE_CORRUPT ("database disk image is malformed"), or SQLITE_NOTADB
+// for a file whose first page is.
+func damaged(err error) bool {
+	code := sqliteCode(err)
+	return code == sqlite3.SQLITE_CORRUPT || code == sqlite3.SQLITE_NOTADB
+}
+
+// sqliteHeader reports whether the file at path begins as every SQLite
+// database file does.
+func sqliteHeader(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	const magic = "SQLite format 3\x00"
+	buf := make([]byte, len(magic))
+	_, err = io.ReadFull(f, buf)
+	return err == nil && string(buf) == magic
+}
+
+// copySynced copies the file src to dst, which must not exist, through a
+// file beside dst named tmpPrefix and a random suffix, written to the disk
+// before it is renamed: dst is complete or absent. The copy is readable
+// by its owner only.
+func copySynced(src, dst, tmpPrefix string) (err error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if _, err := os.Lstat(dst); err == nil {
+		return fmt.Errorf("%s: file exists", dst)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), tmpPrefix+"*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = io.Copy(tmp, in); err == nil {
+		err = tmp.Sync()
+	}
+	if err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
 }

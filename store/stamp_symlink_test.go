@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/policywatch/policywatch/monitor"
@@ -124,5 +127,81 @@ func TestRestoreThroughASymlink(t *testing.T) {
 		if len(evs) != 1 {
 			t.Errorf("%s holds %d events after the restore, want the backup's 1", p, len(evs))
 		}
+	}
+}
+
+// TestOpenThroughADanglingLink: a link whose file is not there is, on a
+// server, most likely a disk not mounted (yet) at boot. Open created a
+// new, empty database where the link points, on the disk under the mount
+// point, readable by all (0644: SQLite's mode, not the owner-only one
+// policywatch gives a database it creates): the daemon then recorded a
+// new history there, hidden again once the disk was mounted. Open now
+// refuses, naming the link and its target, and creates nothing; a file
+// made empty there on purpose is a new database, as anywhere.
+func TestOpenThroughADanglingLink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "mnt", "disk", "policywatch.db")
+	link := filepath.Join(dir, "data", "policywatch.db")
+	for _, d := range []string{filepath.Dir(target), filepath.Dir(link)} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	db, err := Open(t.Context(), link)
+	if err == nil {
+		db.Close()
+		fi, _ := os.Stat(target)
+		t.Fatalf("Open through a link to a missing file created %s (%v)", target, fi.Mode())
+	}
+	for _, want := range []string{link, target, "mounted"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Open through a dangling link: %q lacks %q", err, want)
+		}
+	}
+	if _, err := os.Stat(target); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Open through a dangling link left a file at %s: %v", target, err)
+	}
+
+	if err := os.WriteFile(target, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(t.Context(), link)
+	if err != nil {
+		t.Fatalf("Open through a link to an empty file: %v", err)
+	}
+	db.Close()
+}
+
+// TestRestoreThroughADanglingLink: restoring where the database's path is
+// a link to a file that is not there (its disk not mounted) renamed the
+// backup over the link: the link was gone, and the history restored lived
+// on the disk of the link's folder, not on the one the link pointed at.
+// Restore now refuses, and leaves the link as it was.
+func TestRestoreThroughADanglingLink(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	recordEvents(t, db, 1)
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := db.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	target := filepath.Join(dir, "mnt", "disk", "policywatch.db")
+	link := filepath.Join(dir, "data", "policywatch.db")
+	if err := os.MkdirAll(filepath.Dir(link), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	_, err := Restore(ctx, backup, link, t0)
+	if err == nil || !strings.Contains(err.Error(), "mounted") {
+		t.Errorf("Restore through a dangling link: %v, want a refusal asking whether the disk is mounted", err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("after the restore, %s is no longer the link (%v)", link, err)
 	}
 }

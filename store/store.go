@@ -43,11 +43,15 @@ var ErrNoDatabase = errors.New("no database")
 var ErrNotPolicywatch = errors.New("not a policywatch database")
 
 // notPolicywatchError is an ErrNotPolicywatch in words that say what the
-// path holds instead.
-type notPolicywatchError struct{ msg string }
+// path holds instead; cause is SQLite's error, when one said so.
+type notPolicywatchError struct {
+	msg   string
+	cause error
+}
 
 func (e *notPolicywatchError) Error() string        { return e.msg }
 func (e *notPolicywatchError) Is(target error) bool { return target == ErrNotPolicywatch }
+func (e *notPolicywatchError) Unwrap() error        { return e.cause }
 
 // OpenOption changes how Open opens a database.
 type OpenOption func(*openOptions)
@@ -203,7 +207,7 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	case fi.IsDir():
 		return nil, isFolder(path)
 	case fi.Size() == 0:
-		return nil, &notPolicywatchError{fmt.Sprintf("%s is empty, not a policywatch database", path)}
+		return nil, &notPolicywatchError{fmt.Sprintf("%s is empty, not a policywatch database", path), nil}
 	}
 	sqlDB, err := openReadOnly(ctx, path, "mode=ro")
 	if code := sqliteCode(err); code == sqlite3.SQLITE_READONLY || code == sqlite3.SQLITE_CANTOPEN {
@@ -248,6 +252,9 @@ func openReadOnlyError(path string, err error) error {
 	if err := notSQLite(path, err); errors.Is(err, ErrNotPolicywatch) {
 		return err
 	}
+	if damaged(err) {
+		return fmt.Errorf("open database %s read only: %w%s", path, err, damagedAdvice(err))
+	}
 	if why := notWritable(path); why != "" {
 		return fmt.Errorf("open database %s read only: %w (%s, and its write-ahead log beside it cannot be read without writing its index: copy it, with its -wal file, somewhere writable to inspect it)", path, err, why)
 	}
@@ -259,7 +266,7 @@ func openReadOnlyError(path string, err error) error {
 func checkReadable(ctx context.Context, q querier, path string) error {
 	version, latest, err := checkSchema(ctx, q, path)
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return fmt.Errorf("open database: %w%s", err, damagedAdvice(err))
 	}
 	if version < latest {
 		// The database the daemon runs on is refused too, after the binary
@@ -351,7 +358,7 @@ func policywatchTables(path string, names []string) error {
 	if len(names) > shown {
 		list += fmt.Sprintf(" and %d more", len(names)-shown)
 	}
-	return &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has tables %s)", path, list)}
+	return &notPolicywatchError{fmt.Sprintf("%s is an SQLite database but not a policywatch one (it has tables %s)", path, list), nil}
 }
 
 // notSQLite is err, SQLite's failure to read the file at path, in words
@@ -359,15 +366,26 @@ func policywatchTables(path string, names []string) error {
 // not a database"), else err.
 func notSQLite(path string, err error) error {
 	if sqliteCode(err) == sqlite3.SQLITE_NOTADB {
-		return &notPolicywatchError{fmt.Sprintf("%s is not an SQLite database file, so not a policywatch database", path)}
+		return &notPolicywatchError{fmt.Sprintf("%s is not an SQLite database file, so not a policywatch database", path), err}
 	}
 	return err
+}
+
+// damagedAdvice is what to add to err, an open that failed, when SQLite
+// found the file damaged (damaged): what it means and what to do. It is
+// empty for any other error, and for a file SQLite does not take for a
+// database at all, which may be no database (ErrNotPolicywatch says so).
+func damagedAdvice(err error) string {
+	if !damaged(err) || errors.Is(err, ErrNotPolicywatch) {
+		return ""
+	}
+	return " (the file is damaged: keep it as it is, and put a backup in its place with policywatch restore BACKUP)"
 }
 
 // isFolder is the error for a folder given where a database file is
 // wanted: SQLite says only "unable to open database file".
 func isFolder(path string) error {
-	return &notPolicywatchError{fmt.Sprintf("%s is a folder, not a database file", path)}
+	return &notPolicywatchError{fmt.Sprintf("%s is a folder, not a database file", path), nil}
 }
 
 // sqliteCode is the primary result code of SQLite's error in err (its
@@ -389,6 +407,9 @@ func openError(path string, err error) error {
 	if errors.Is(err, ErrNotPolicywatch) {
 		return err // it names the path, and says what is there
 	}
+	if damaged(err) {
+		return fmt.Errorf("open database %s: %w%s", path, err, damagedAdvice(err))
+	}
 	if why := notWritable(path); why != "" {
 		return fmt.Errorf("open database %s: %w (%s; policywatch writes the database and its -wal and -shm files beside it, even to read: copy it somewhere writable to inspect it)", path, err, why)
 	}
@@ -400,7 +421,18 @@ func openError(path string, err error) error {
 // key that signs their unsubscribe links, and SQLite gives its log files
 // the database file's mode. An existing file keeps the mode its owner
 // gave it.
+//
+// A symbolic link at path whose file is not there is refused: on a
+// server it is most likely a disk not mounted (yet), and SQLite would
+// create a new, empty database where the link points, on the disk under
+// the mount point and readable by all, a history of its own that the disk
+// hides again once mounted.
 func createPrivate(path string) error {
+	if target := danglingLink(path); target != "" {
+		return fmt.Errorf("%s is a symbolic link to %s, which is not there: is the disk it is on mounted? "+
+			"No new, empty database is made through it; to start a new history there, create the file empty first (install -m 600 /dev/null %s)",
+			path, target, shellWord(target))
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
@@ -412,6 +444,27 @@ func createPrivate(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// danglingLink returns the target of the symbolic link at path when the
+// file it points to is not there (resolved against the link's folder),
+// else "".
+func danglingLink(path string) string {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return ""
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	target, err := os.Readlink(path)
+	if err != nil {
+		return ""
+	}
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(filepath.Dir(path), target)
+	}
+	return target
 }
 
 // realPath is path with its symbolic links resolved, where SQLite puts

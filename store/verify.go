@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -11,7 +12,7 @@ import (
 // and no Problems.
 type Verification struct {
 	Integrity   string   // SQLite's integrity check: "ok", or its problems a line each
-	ForeignKeys int      // rows pointing at rows that do not exist
+	ForeignKeys int      // rows pointing at rows that do not exist; -1 when they could not be checked
 	Bodies      int      // raw bodies read back and hashed
 	BodyBytes   int64    // their bytes
 	Versions    int      // versions whose text and links were read back
@@ -42,13 +43,24 @@ func (v *Verification) problem(format string, args ...any) {
 // is told the bodies done and their total as it goes. It reads only, and
 // may run while a daemon records checks: what those add after it starts
 // is not read.
+//
+// SQLite stops at a damaged page ("database disk image is malformed")
+// rather than list it: such a stop is a finding, not an error of Verify.
+// The integrity check then reports it, and the steps after it are
+// Problems, each saying how far it read.
 func (db *DB) Verify(ctx context.Context, progress func(done, total int)) (*Verification, error) {
 	v := &Verification{}
 	var err error
-	if v.Integrity, err = integrityReport(ctx, db.sql); err != nil {
+	if v.Integrity, err = integrityReport(ctx, db.sql); damaged(err) {
+		v.Integrity = fmt.Sprintf("SQLite stopped reading the file: %v", errors.Unwrap(err))
+	} else if err != nil {
 		return nil, err
 	}
-	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_foreign_key_check`).Scan(&v.ForeignKeys); err != nil {
+	err = db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_foreign_key_check`).Scan(&v.ForeignKeys)
+	if damaged(err) {
+		v.ForeignKeys = -1
+		v.problem("references between rows could not be checked: %v", err)
+	} else if err != nil {
 		return nil, fmt.Errorf("foreign key check: %w", err)
 	}
 	// One read transaction: the counts and the rows are one snapshot.
@@ -57,10 +69,15 @@ func (db *DB) Verify(ctx context.Context, progress func(done, total int)) (*Veri
 		return nil, fmt.Errorf("verify: %w", err)
 	}
 	defer tx.Rollback()
-	if err := db.verifyBodies(ctx, tx, v, progress); err != nil {
+	if err := db.verifyBodies(ctx, tx, v, progress); damaged(err) {
+		v.problem("raw bodies: reading stopped after %d: %v", v.Bodies, err)
+	} else if err != nil {
 		return nil, err
 	}
-	if err := db.verifyVersions(ctx, tx, v); err != nil {
+	versions := v.Versions
+	if err := db.verifyVersions(ctx, tx, v); damaged(err) {
+		v.problem("versions: reading stopped after %d: %v", v.Versions-versions, err)
+	} else if err != nil {
 		return nil, err
 	}
 	return v, nil

@@ -50,9 +50,12 @@ Example:
 					fmt.Fprintf(out, "    %s\n", line)
 				}
 			}
-			if v.ForeignKeys == 0 {
+			switch {
+			case v.ForeignKeys == 0:
 				fmt.Fprintln(out, "  references between rows: ok")
-			} else {
+			case v.ForeignKeys < 0:
+				fmt.Fprintln(out, "  references between rows: could not be checked (see the problem below)")
+			default:
 				fmt.Fprintf(out, "  references between rows: %d point at rows that are not there\n", v.ForeignKeys)
 			}
 			fmt.Fprintf(out, "  raw bodies: %d read back (%s)\n", v.Bodies, humanBytes(v.BodyBytes))

@@ -100,6 +100,9 @@ Example:
 			}
 			mountNotifier(srv, notifier) // before the server runs
 			a.log.Info("policywatch starting", append(versionAttrs(), "watches", len(a.cfg.Watches), "database", a.db.Path())...)
+			for _, w := range a.cfg.Warnings {
+				a.log.Warn("configuration: " + w.Warning())
+			}
 			a.warnOrphanSubscriptions(ctx)
 			ctx, cancel := context.WithCancel(ctx)
 			defer cancel()
@@ -835,6 +838,9 @@ Example:
 				return err
 			}
 			fmt.Fprintf(a.stdout, "%s: ok, %d %s\n", path, len(cfg.Watches), plural(len(cfg.Watches), "watch", "watches"))
+			for _, w := range cfg.Warnings {
+				fmt.Fprintln(a.stderr, w.Warning())
+			}
 			if nc, err := cfg.NotifyConfig(); err == nil {
 				for _, w := range nc.Warnings() {
 					fmt.Fprintf(a.stderr, "%s: warning: %s\n", path, w)

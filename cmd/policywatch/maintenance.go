@@ -216,12 +216,14 @@ func restoreCommand() *command {
 		},
 		short: "put a backup in place of the database (with the daemon stopped)",
 		long: `Replaces the database (--db, POLICYWATCH_DB or settings.database) by a copy
-of BACKUP, a file written by 'policywatch backup'. BACKUP is checked first
+of BACKUP, a file written by 'policywatch backup' (or a database copied
+with its folder: its -wal file beside it is read too). BACKUP is checked first
 (SQLite's integrity check); the daemon must be stopped (restore takes its
 lock), and so must 'policywatch serve' if one runs on the database (it
 would go on showing the database replaced). The database it replaces, if any, is kept beside it as
-DATABASE.replaced-TIME, complete (what its write-ahead log held included),
-and its -wal and -shm files are removed: a backup copied over a database
+DATABASE.replaced-TIME, complete (what its write-ahead log held included;
+a damaged one, which verify fails and SQLite cannot copy, byte for byte,
+its -wal file beside the copy), and its -wal and -shm files are removed: a backup copied over a database
 whose old write-ahead log stays beside it is read as a corrupt database.
 
 Events recorded after the backup are lost, and their numbers are given
@@ -243,6 +245,11 @@ Example:
 			}
 			if same, _ := sameFile(backup, path); same {
 				return usageError{msg: fmt.Sprintf("restore: %s is the database itself", backup)}
+			}
+			// A new machine has no database yet, nor maybe its folder,
+			// where the lock file goes: made as Open makes it.
+			if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+				return fmt.Errorf("restore: %w", err)
 			}
 			unlock, err := lockDatabase(path, "restore")
 			if err != nil {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -88,5 +90,67 @@ func TestVerifyOfAnOlderSchemaSaysWhatToDo(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("verify of an older database: %q lacks %q", err, want)
 		}
+	}
+}
+
+// TestVerifyOfADamagedFile: on a file with a damaged page, verify stopped
+// with SQLite's "database disk image is malformed" alone, and the other
+// commands (the daemon's start among them) the same: nothing said that
+// the file is damaged, nor what to do. verify now reports it as failing
+// its integrity check, says what it could not check, and gives its advice;
+// the other commands say the file is damaged and to restore a backup.
+func TestVerifyOfADamagedFile(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	for _, text := range []string{"Effective March 3, 2026", "Effective May 27, 2026"} {
+		srv.set(text)
+		c.mustRun("check")
+	}
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	c.mustRun("backup", backup)
+	sound, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damage := func(page int) string {
+		b := bytes.Clone(sound)
+		for i := page * 4096; i < (page+1)*4096; i++ {
+			b[i] = 0xa5
+		}
+		p := filepath.Join(t.TempDir(), fmt.Sprintf("damaged-%d.db", page))
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	rootPage := func(table string) int {
+		db, err := sql.Open("sqlite", backup+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var page int
+		if err := db.QueryRow(`SELECT rootpage FROM sqlite_schema WHERE name = ?`, table).Scan(&page); err != nil {
+			t.Fatal(err)
+		}
+		return page - 1
+	}
+	// The bodies' table's root: SQLite stops the integrity check there.
+	out, _, err := c.run("verify", "--db", damage(rootPage("bodies")))
+	if err == nil || !strings.Contains(err.Error(), "does not check out") || !strings.Contains(err.Error(), "restore a backup") {
+		t.Errorf("verify of a damaged file: %v, want it to say the file does not check out and what to do", err)
+	}
+	for _, want := range []string{"SQLite integrity check: FAILED", "database disk image is malformed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("verify of a damaged file said:\n%s\nwant %q in it", out, want)
+		}
+	}
+	if strings.Contains(out, "references between rows: ok") {
+		t.Errorf("verify says the references are ok, though it could not check them:\n%s", out)
+	}
+	// The schema version's table: no command can open the file.
+	for _, args := range [][]string{{"verify"}, {"watches"}} {
+		wantError(t, c, false, append(args, "--db", damage(rootPage("schema_migrations"))), "damaged", "policywatch restore")
 	}
 }

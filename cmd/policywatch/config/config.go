@@ -45,6 +45,10 @@ type Config struct {
 
 	// TaxonomyEntries extend the analysis's built-in taxonomy (validated).
 	TaxonomyEntries []analyze.Entry
+
+	// Warnings are what the file says validly but most likely by mistake
+	// (a watch repeated under another name), in the order of the file.
+	Warnings []Problem
 }
 
 // Settings apply to every watch.

@@ -667,6 +667,13 @@ func TestSyntaxErrorLine(t *testing.T) {
 		// lines and say line 1).
 		{"long file", watch + strings.Repeat("  - name: x\n    url: https://example.org/x\n", 1500) + "  foo: bar\n",
 			Problem{"", 3004, 0, "", "did not find expected '-' indicator"}},
+		// Saved by an editor in Latin-1: the yaml package said only
+		// "invalid leading UTF-8 octet", at no line. At the byte, with
+		// what to do.
+		{"not UTF-8", watch + "    headers: {From: \"Ren\xe9 <rene@example.org>\"}\n",
+			Problem{"", 4, 25, "", "the file is not UTF-8 text (byte 0xe9 here): save it as UTF-8"}},
+		{"not UTF-8 in a comment", "# policywatch \xe0 la maison\n" + watch,
+			Problem{"", 1, 15, "", "the file is not UTF-8 text (byte 0xe0 here): save it as UTF-8"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := loadFile(t, c.content)

@@ -2,17 +2,20 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dustin/go-humanize"
 	"go.yaml.in/yaml/v3"
@@ -51,6 +54,7 @@ func parse(path string, data []byte, readSecrets bool, getenv func(string) strin
 		return nil, err
 	}
 	cfg.Path = path
+	cfg.Warnings = p.warnings
 	return cfg, nil
 }
 
@@ -59,6 +63,8 @@ func parse(path string, data []byte, readSecrets bool, getenv func(string) strin
 type parser struct {
 	file     string
 	problems []Problem
+	// warnings are what is valid but most likely a mistake.
+	warnings []Problem
 
 	// readSecrets: the secret files are read when met, and their problems
 	// reported with the rest (config check). Otherwise only their paths are
@@ -87,6 +93,15 @@ func (p *parser) report(n *yaml.Node, field, format string, args ...any) {
 	p.problems = append(p.problems, pr)
 }
 
+// warn records a warning at node n: valid, but most likely a mistake.
+func (p *parser) warn(n *yaml.Node, field, format string, args ...any) {
+	pr := Problem{File: p.file, Field: field, Message: fmt.Sprintf(format, args...)}
+	if n != nil {
+		pr.Line, pr.Column = n.Line, n.Column
+	}
+	p.warnings = append(p.warnings, pr)
+}
+
 // expected reports a value of the wrong kind.
 func (p *parser) expected(n *yaml.Node, field, want string) {
 	p.report(n, field, "expected %s, found %s", want, describe(n))
@@ -107,6 +122,30 @@ func (p *parser) syntaxError(err error, data []byte) {
 		return
 	}
 	p.report(nil, "", "%s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// notUTF8 finds the first byte of data that is not UTF-8 (a file saved in
+// Latin-1: "é" in a comment or a header), which the yaml package reports
+// at no line ("invalid leading UTF-8 octet"), and returns the problem at
+// that byte; ok when there is none. A file that starts with a UTF-16 byte
+// order mark is left to the yaml package, which reads it.
+func (p *parser) notUTF8(data []byte) (pr Problem, ok bool) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return pr, true
+	}
+	for off := 0; off < len(data); {
+		r, size := utf8.DecodeRune(data[off:])
+		if r != utf8.RuneError || size != 1 {
+			off += size
+			continue
+		}
+		start := bytes.LastIndexByte(data[:off], '\n') + 1
+		return Problem{
+			File: p.file, Line: 1 + bytes.Count(data[:off], []byte("\n")), Column: 1 + utf8.RuneCount(data[start:off]),
+			Message: fmt.Sprintf("the file is not UTF-8 text (byte 0x%02x here): save it as UTF-8", data[off]),
+		}, false
+	}
+	return pr, true
 }
 
 // syntaxHint returns the column of the yaml package's syntax error msg at
@@ -199,6 +238,10 @@ func decodeAll(data []byte) string {
 }
 
 func (p *parser) parse(data []byte) *Config {
+	if pr, ok := p.notUTF8(data); !ok {
+		p.problems = append(p.problems, pr)
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -468,10 +511,12 @@ func (p *parser) watches(root *yaml.Node, e entry, s Settings) []monitor.Watch {
 		line  int
 	}
 	names := make(map[string]firstUse)
+	pages := make(map[string]firstUse)
 	var out []monitor.Watch
 	for i, item := range e.value.Content {
 		path := fmt.Sprintf("watches[%d]", i)
-		w, nameNode := p.watch(resolve(item), path, s)
+		node := resolve(item)
+		w, nameNode := p.watch(node, path, s)
 		if nameNode != nil {
 			if first, dup := names[w.Name]; dup {
 				p.report(nameNode, path+".name", "duplicate name %q; %s at line %d has it too", w.Name, first.field, first.line)
@@ -479,9 +524,32 @@ func (p *parser) watches(root *yaml.Node, e entry, s Settings) []monitor.Watch {
 				names[w.Name] = firstUse{path, nameNode.Line}
 			}
 		}
+		if w.URL != "" && w.Name != "" {
+			// A block copied and renamed, its URL left as it was: the
+			// page fetched twice, each change told twice.
+			key := pageKey(w)
+			if first, dup := pages[key]; dup {
+				p.warn(node, path, "the same page as %s, line %d), read the same way (url, select, remove, fetcher, language, headers): it is fetched twice and each change told twice, under two names; remove one, or point it at another page",
+					first.field, first.line)
+			} else {
+				pages[key] = firstUse{fmt.Sprintf("%s (%s", path, w.Name), node.Line}
+			}
+		}
 		out = append(out, w)
 	}
 	return out
+}
+
+// pageKey is what makes two watches read one page the same way: all but
+// their names, schedules and thresholds.
+func pageKey(w monitor.Watch) string {
+	headers := make([]string, 0, len(w.Headers))
+	for k, v := range w.Headers {
+		headers = append(headers, http.CanonicalHeaderKey(k)+": "+v)
+	}
+	slices.Sort(headers)
+	b, _ := json.Marshal([]any{w.URL, w.Select, w.Remove, w.Fetcher, w.Language, headers, w.NoShellPhrases})
+	return string(b)
 }
 
 // watch reads one watch, defaults resolved. It returns the node of a valid

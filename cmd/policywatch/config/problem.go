@@ -35,6 +35,17 @@ func (p Problem) String() string {
 	return b.String()
 }
 
+// Warning formats the problem as a warning: "file:line:col: warning:
+// field: message".
+func (p Problem) Warning() string {
+	q := p
+	q.Field, q.Message = "warning", p.Message
+	if p.Field != "" {
+		q.Message = p.Field + ": " + p.Message
+	}
+	return q.String()
+}
+
 // Error is returned by Parse and Load when a file is not valid. It lists
 // every problem found, in the order of the file.
 type Error struct {
