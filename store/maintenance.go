@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	sqlite3 "modernc.org/sqlite/lib"
@@ -88,8 +89,45 @@ func (db *DB) Backup(ctx context.Context, path string) (err error) {
 	if err := CheckFile(ctx, tmpPath); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
+	// VACUUM INTO does not sync what it writes: without this, a power
+	// cut soon after "backup written" could leave a torn file under the
+	// name asked for.
+	if err := syncFile(tmpPath); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
 	if err := os.Rename(tmpPath, path); err != nil {
 		return fmt.Errorf("backup: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// syncFile writes the file at path to the disk.
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// syncDir writes the folder's entries to the disk, so that a rename into
+// it outlasts a power cut. A file system that cannot sync a folder (some
+// network ones refuse with EINVAL) is left as it is.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, errors.ErrUnsupported) {
+		return fmt.Errorf("sync folder %s: %w", dir, err)
 	}
 	return nil
 }
@@ -355,6 +393,9 @@ func Restore(ctx context.Context, backup, path string, now time.Time) (kept stri
 		}
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
+		return kept, fmt.Errorf("restore: %w", err)
+	}
+	if err = syncDir(dir); err != nil {
 		return kept, fmt.Errorf("restore: %w", err)
 	}
 	return kept, nil
