@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"reflect"
@@ -268,7 +269,14 @@ func fileSize(p string) int64 {
 // back. The checks of an outage that found nothing and produced no event
 // are pruned now too; the first one, which opened the episode (its event
 // names the failure), is kept with its attempts.
+// It runs in batches, whose bounds must lose and keep nothing more.
 func TestPruneChecksThinsALongOutage(t *testing.T) {
+	for _, batch := range []int{pruneBatch, 7, 1} {
+		t.Run(fmt.Sprintf("batches of %d", batch), func(t *testing.T) { thinALongOutage(t, batch) })
+	}
+}
+
+func thinALongOutage(t *testing.T, batch int) {
 	ctx := context.Background()
 	db, _ := openDB(t)
 	record(t, db, &monitor.CheckRecord{
@@ -292,7 +300,7 @@ func TestPruneChecksThinsALongOutage(t *testing.T) {
 		record(t, db, rec)
 	}
 	before := count(t, db)
-	n, err := db.PruneChecks(ctx, t0.AddDate(1, 0, 0))
+	n, err := db.pruneChecks(ctx, t0.AddDate(1, 0, 0), batch)
 	if err != nil {
 		t.Fatal(err)
 	}
