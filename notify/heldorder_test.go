@@ -3,13 +3,11 @@ package notify_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
-	"github.com/policywatch/policywatch/notify"
 )
 
 // TestHeldAlertGoesBeforeALaterChange: a change the hourly limit held
@@ -20,26 +18,8 @@ import (
 // alert and the one held back, older and as urgent, fell to the digest,
 // hours later.
 func TestHeldAlertGoesBeforeALaterChange(t *testing.T) {
-	r := newRig(t)
-	ms := newMailServer(t)
-	cy := r.subscribe("cy@example.org", func(s *notify.Subscriber) {
-		s.Digest, s.MinSeverity = notify.DigestDaily, monitor.SeverityNotable
-	})
-	svc := r.service(notify.Config{BaseURL: "https://pw.example", DigestSchedule: "0 8 * * *"}, ms)
-	tick(t, svc) // Tuesday 09:00: the schedule starts
-
-	v1, err := os.ReadFile("testdata/policy-v1.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.check(string(v1), t0)
-	first := r.check(strings.Replace(string(v1), "March 3, 2026", "April 3, 2026", 1), t0.Add(time.Hour)) // alerted
-	tick(t, svc)
-	second := r.check("policy-v2-ai.html", t0.Add(time.Hour+10*time.Minute)) // critical: held back
-	tick(t, svc)
-	if len(first) != 1 || len(second) != 1 || second[0].Severity != monitor.SeverityCritical || len(ms.messages()) != 1 {
-		t.Fatalf("events %+v, %+v, %d messages; want a change alerted, then a critical one held back", first, second, len(ms.messages()))
-	}
+	h := holdOneBack(t)
+	r, ms, svc, cy, second := h.r, h.ms, h.svc, h.cy, h.second
 	// No turn at the end of the hour; the next one finds a new change.
 	third := r.check("policy-v3-date.html", t0.Add(2*time.Hour+20*time.Minute))
 	if len(third) != 1 || third[0].Severity.Rank() < monitor.SeverityNotable.Rank() {
