@@ -134,3 +134,31 @@ func mustEqualBytes(tb testing.TB, what string, got, want []byte) {
 		tb.Fatalf("%s: %d bytes read back differ from the %d stored", what, len(got), len(want))
 	}
 }
+
+// backupOf writes a backup of db in a folder of its own and returns its
+// path.
+func backupOf(tb testing.TB, db *DB) string {
+	tb.Helper()
+	backup := filepath.Join(tb.TempDir(), "backup.db")
+	if err := db.Backup(context.Background(), backup); err != nil {
+		tb.Fatal(err)
+	}
+	return backup
+}
+
+// eventsIn opens the database at path, which must exist, and returns how
+// many events it holds.
+func eventsIn(tb testing.TB, path string) int {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, path, MustExist())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	evs, err := db.Events(ctx, monitor.EventFilter{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(evs)
+}

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/policywatch/policywatch/monitor"
 )
 
 // TestRestoreOverADamagedDatabase: a database whose pages are damaged (a
@@ -45,10 +43,7 @@ func TestRestoreOverADamagedDatabase(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			db, path := openDB(t)
 			recordEvents(t, db, 1)
-			backup := filepath.Join(t.TempDir(), "backup.db")
-			if err := db.Backup(ctx, backup); err != nil {
-				t.Fatal(err)
-			}
+			backup := backupOf(t, db)
 			recordEvents(t, db, 2)
 			if err := db.Close(); err != nil {
 				t.Fatal(err)
@@ -78,17 +73,8 @@ func TestRestoreOverADamagedDatabase(t *testing.T) {
 			if got, err := os.ReadFile(kept); err != nil || !bytes.Equal(got, damaged) {
 				t.Errorf("the damaged database is not kept byte for byte as %s (%d bytes, %v; want %d)", kept, len(got), err, len(damaged))
 			}
-			restored, err := Open(ctx, path, MustExist())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer restored.Close()
-			evs, err := restored.Events(ctx, monitor.EventFilter{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(evs) != 1 {
-				t.Errorf("%d events after the restore, want the backup's 1", len(evs))
+			if n := eventsIn(t, path); n != 1 {
+				t.Errorf("%d events after the restore, want the backup's 1", n)
 			}
 		})
 	}
@@ -101,10 +87,7 @@ func TestRestoreRefusesWhatIsNoDatabase(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openDB(t)
 	recordEvents(t, db, 1)
-	backup := filepath.Join(t.TempDir(), "backup.db")
-	if err := db.Backup(ctx, backup); err != nil {
-		t.Fatal(err)
-	}
+	backup := backupOf(t, db)
 	path := filepath.Join(t.TempDir(), "policywatch.yaml")
 	text := []byte("watches:\n  - name: a\n    url: https://example.com/\n")
 	if err := os.WriteFile(path, text, 0o600); err != nil {
@@ -177,16 +160,7 @@ func TestRestoreOfASnapshotWithItsLog(t *testing.T) {
 			t.Errorf("the restore changed the backup's file %s (%v)", backup+suffix, err)
 		}
 	}
-	restored, err := Open(ctx, target, MustExist())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer restored.Close()
-	evs, err := restored.Events(ctx, monitor.EventFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(evs) != want {
-		t.Errorf("%d events after restoring the snapshot, want its %d (the file's and its log's)", len(evs), want)
+	if n := eventsIn(t, target); n != want {
+		t.Errorf("%d events after restoring the snapshot, want its %d (the file's and its log's)", n, want)
 	}
 }

@@ -184,10 +184,7 @@ func TestRestoreThroughADanglingLink(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openDB(t)
 	recordEvents(t, db, 1)
-	backup := filepath.Join(t.TempDir(), "backup.db")
-	if err := db.Backup(ctx, backup); err != nil {
-		t.Fatal(err)
-	}
+	backup := backupOf(t, db)
 	dir := t.TempDir()
 	target := filepath.Join(dir, "mnt", "disk", "policywatch.db")
 	link := filepath.Join(dir, "data", "policywatch.db")

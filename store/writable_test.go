@@ -65,10 +65,7 @@ func TestOpenReadOnlyWhereNothingMayBeWritten(t *testing.T) {
 	if _, err := db.Subscribe(ctx, Subscriber{Email: "ada@example.org", Digest: "daily", MinSeverity: "critical"}); err != nil {
 		t.Fatal(err)
 	}
-	backup := filepath.Join(t.TempDir(), "backup.db")
-	if err := db.Backup(ctx, backup); err != nil {
-		t.Fatal(err)
-	}
+	backup := backupOf(t, db)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
