@@ -313,6 +313,11 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 		Inline:   q.Get("view") == "inline",
 		Full:     q.Get("context") == "all",
 	}
+	if v.Analysis != nil {
+		// The event alone: /api/events lists a page of them, oldest
+		// first, which holds this one only on a short history.
+		v.Analysis.API = fmt.Sprintf("/api/events?watch=%s&after=%d&limit=1", e.Watch, e.ID-1)
+	}
 	link := func(inline, full bool) string {
 		u := url.Values{}
 		if inline {
