@@ -109,10 +109,18 @@ type timelineView struct {
 	Kinds    []option
 	Levels   []option
 	Filtered bool
-	Older    string // URL of the next page of older events; "" when none
-	Versions []versionRow
-	Checks   []checkRow
+	Older    string       // URL of the next page of older events; "" when none
+	Versions []versionRow // the newest maxVersionRows
+	// OlderVersions counts the versions left out of Versions; FromVersion
+	// is the newest of them.
+	OlderVersions int
+	FromVersion   int64
+	Checks        []checkRow
 }
+
+// maxVersionRows is how many versions a timeline lists, the newest: a page
+// that changes at each check makes thousands.
+const maxVersionRows = 50
 
 type versionRow struct {
 	monitor.Version
@@ -249,6 +257,10 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {
 		}
 		for i := len(versions) - 1; i >= 0; i-- {
 			ver := versions[i]
+			if len(v.Versions) == maxVersionRows {
+				v.OlderVersions, v.FromVersion = i+1, ver.ID
+				break
+			}
 			v.Versions = append(v.Versions, versionRow{Version: ver, Imported: imported[ver.ID]})
 		}
 		checks, err := s.reader.Checks(ctx, sum.Name, 10)
