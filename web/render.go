@@ -38,6 +38,7 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 		"short":        shortTitle,
 		"long":         func(s string) bool { return shortTitle(s) != s },
 		"eventHeading": eventHeading,
+		"watchTable":   func(labelledBy string, rows []watchView) watchTable { return watchTable{labelledBy, rows} },
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
 	if err != nil {
@@ -123,6 +124,13 @@ func newStamp(t time.Time) *stamp {
 		Title: t.Format("2006-01-02 15:04:05") + " UTC",
 		Text:  t.Format("2006-01-02 15:04") + " UTC",
 	}
+}
+
+// watchTable is a table of watches of the overview, named by the heading
+// whose id is LabelledBy.
+type watchTable struct {
+	LabelledBy string
+	Rows       []watchView
 }
 
 // common is what every page's layout needs.
