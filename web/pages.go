@@ -145,6 +145,24 @@ type checkRow struct {
 	Imported bool // read from an archive by policywatch import, not fetched
 }
 
+// maxCheckErr is how many characters of a check's error the timeline
+// shows: an error can quote what the server sent (a redirect's Location of
+// a megabyte), as an event's detail does, shortened.
+const maxCheckErr = 500
+
+// clip shortens s to at most n characters, marking the cut with an
+// ellipsis.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
 // timelinePage is how many events a timeline page lists.
 const timelinePage = 50
 
@@ -271,7 +289,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {
 			row := checkRow{Check: c, Imported: c.Fetcher == monitor.FetcherImport}
 			if n := len(c.Attempts); n > 0 {
 				last := c.Attempts[n-1]
-				row.Status, row.Err = last.Status, last.Err
+				row.Status, row.Err = last.Status, clip(last.Err, maxCheckErr)
 				for _, a := range c.Attempts {
 					row.Duration += a.Duration
 				}
