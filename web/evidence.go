@@ -23,15 +23,17 @@ import (
 // byte, every time it is downloaded, so that two copies can be compared.
 
 // EvidenceFormat names the layout of the bundles of fetched versions; it
-// changes if the layout does.
-const EvidenceFormat = "policywatch-evidence/1"
+// changes if the layout does. (Bundles of format 1 gave the version's
+// last_seen, which moved at every check that saw the page unchanged, so
+// that two downloads of one bundle differed.)
+const EvidenceFormat = "policywatch-evidence/2"
 
 // EvidenceImportedFormat names the layout of the bundles of versions
 // imported from an archive (`policywatch import`): the body is not a
 // response, so there is no response header file, the body file and the
 // manifest say where it was read from, and the README says that
 // policywatch did not fetch it.
-const EvidenceImportedFormat = "policywatch-evidence-imported/1"
+const EvidenceImportedFormat = "policywatch-evidence-imported/2"
 
 // Names of the files in a bundle, inside its folder.
 const (
@@ -58,14 +60,16 @@ type Manifest struct {
 	Files []ManifestFile `json:"files"`
 }
 
-// ManifestVersion describes the version the bundle proves.
+// ManifestVersion describes the version the bundle proves: what does not
+// change once it is recorded, so that the bundle is the same bytes at every
+// download (when the version was last seen moves at every check that finds
+// it again).
 type ManifestVersion struct {
 	ID        int64     `json:"id"`
 	TextHash  string    `json:"text_hash"`
 	Title     string    `json:"title"`
 	Language  string    `json:"language"`
 	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
 }
 
 // ManifestResponse describes the response the version was read from.
@@ -191,7 +195,7 @@ func buildEvidence(v *monitor.Version, body *monitor.Body) ([]byte, error) {
 		Watch:  v.Watch,
 		Version: ManifestVersion{
 			ID: v.ID, TextHash: v.Hash, Title: v.Title, Language: v.Language,
-			FirstSeen: v.FirstSeen.UTC(), LastSeen: v.LastSeen.UTC(),
+			FirstSeen: v.FirstSeen.UTC(),
 		},
 	}
 	var files []file
