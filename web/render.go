@@ -31,7 +31,6 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"asset":        func(name string) string { return s.assets[name] },
 		"stamp":        newStamp,
-		"day":          func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 		"label":        s.label,
 		"kindName":     kindName,
 		"plural":       plural,
@@ -111,6 +110,7 @@ type stamp struct {
 	ISO   string // the datetime attribute
 	Title string // to the second
 	Text  string // to the minute
+	Day   string // the day alone
 }
 
 // newStamp returns nil for the zero time: "never".
@@ -123,6 +123,7 @@ func newStamp(t time.Time) *stamp {
 		ISO:   t.Format(time.RFC3339),
 		Title: t.Format("2006-01-02 15:04:05") + " UTC",
 		Text:  t.Format("2006-01-02 15:04") + " UTC",
+		Day:   t.Format("2006-01-02"),
 	}
 }
 
