@@ -119,10 +119,8 @@ type ManifestFile struct {
 
 const evidenceReadmeText = `Evidence bundle written by policywatch (%s).
 
-%s            the response body exactly as the server sent it (after
-                             its Content-Encoding was undone). It is the page's raw
-                             source and may contain scripts: inspect it as text.
-%s          the response status and header
+%s            %s
+%s         the response status and header
 %s            the readable text policywatch read from the body
 %s                manifest: watch, version, request and final URL, fetch
                              time (UTC), content type, and every file's SHA-256
@@ -152,6 +150,27 @@ nothing of the archive the snapshot came from.
 
 Verify with:  sha256sum -c %s
 `
+
+// fetchedBodyText says what the body file of a fetched version holds: the
+// server's bytes, or, for a page rendered in a browser, the document the
+// browser made of them, which is not what the server sent.
+func fetchedBodyText(b *monitor.Body) string {
+	if !renderedBody(b) {
+		return `the response body exactly as the server sent it (after
+                             its Content-Encoding was undone). It is the page's raw
+                             source and may contain scripts: inspect it as text.`
+	}
+	return fmt.Sprintf(`NOT the bytes the server sent: the page as the browser
+                             %s rendered it, its document
+                             serialised after its scripts ran. It may contain
+                             scripts: inspect it as text.`, lineBreaks.Replace(b.Agent))
+}
+
+// renderedBody reports whether b is a page a browser rendered (its DOM
+// serialised), not a response body as the server sent it.
+func renderedBody(b *monitor.Body) bool {
+	return b.Agent != "" && b.Agent != monitor.FetcherHTTP && b.Agent != monitor.FetcherImport
+}
 
 // importedBodyText says what the body file of an imported version holds.
 func importedBodyText(o origin) string {
@@ -234,7 +253,7 @@ func buildEvidence(v *monitor.Version, body *monitor.Body) ([]byte, error) {
 			{evidenceHeaders, headerText(body)},
 			{evidenceText, []byte(v.Text)},
 			{evidenceReadme, []byte(fmt.Sprintf(evidenceReadmeText, EvidenceFormat,
-				evidenceBody, evidenceHeaders, evidenceText, evidenceManifest, evidenceSums, evidenceSums))},
+				evidenceBody, fetchedBodyText(body), evidenceHeaders, evidenceText, evidenceManifest, evidenceSums, evidenceSums))},
 		}
 	}
 	for _, f := range files {

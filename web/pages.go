@@ -469,6 +469,7 @@ type versionView struct {
 	Links      []linkView
 	Body       *monitor.Body // metadata only; nil when the raw body is not kept
 	Origin     origin        // of Body: imported from an archive, or fetched
+	Rendered   bool          // Body is a page a browser rendered, not the server's bytes
 	Headers    []headerView
 	Prev, Next int64 // neighbouring versions of the watch; 0 when none
 	Permalink  string
@@ -573,6 +574,7 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Body = body
 		v.Origin = bodyOrigin(body)
+		v.Rendered = !v.Origin.Imported && renderedBody(body)
 		for _, name := range slices.Sorted(maps.Keys(body.Header)) {
 			for _, value := range body.Header[name] {
 				v.Headers = append(v.Headers, headerView{name, value})
