@@ -319,6 +319,11 @@ type eventView struct {
 	// Origin is where an imported event's snapshot came from; nil for an
 	// event a check of policywatch found.
 	Origin *origin
+	// Rendered says that the page an anomaly kept (BodyID) is one a
+	// browser rendered, not the bytes the server sent; RenderedBy names
+	// the browser.
+	Rendered   bool
+	RenderedBy string
 	// Forms are the objection forms the event's version offers (its
 	// statements about the right to object hold them), as the alert email
 	// gives them: where to act before a deadline.
@@ -398,6 +403,15 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		if len(next) > 0 {
 			v.Next = &next[0]
+		}
+	}
+	if e.Kind == monitor.KindAnomaly && e.BodyID != 0 {
+		body, err := s.reader.Body(ctx, e.BodyID)
+		if err != nil {
+			return err
+		}
+		if renderedBody(body) && !bodyOrigin(body).Imported {
+			v.Rendered, v.RenderedBy = true, body.Agent
 		}
 	}
 	// The event's version (a change's was read for the diff), once, for

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -68,5 +69,39 @@ document.getElementById("policy").innerHTML = "<h1>Privacy Policy</h1>" +
 	}
 	if !bytes.Equal(files["response-body.bin"], raw) {
 		t.Errorf("the bundle's body is not the one kept")
+	}
+}
+
+// TestRenderedAnomalyIsNotCalledTheRawBytes: an anomaly's page links the
+// page served instead of the policy; when a browser fetched it, what is
+// kept is the document it rendered, and the link says so rather than
+// "the raw bytes".
+func TestRenderedAnomalyIsNotCalledTheRawBytes(t *testing.T) {
+	if _, err := exec.LookPath("chromium"); err != nil {
+		t.Skipf("SKIPPED: NO CHROMIUM ON PATH, NOTHING IS TESTED IN A BROWSER (apt-get install -y chromium): %v", err)
+	}
+	r := newRig(t, monitor.Watch{Name: "example", Select: []string{"#policy"}, Fetcher: monitor.FetcherBrowser})
+	b := browser.New(browser.Options{Timeout: 20 * time.Second, IdleTimeout: time.Minute, NetworkIdleCap: 2 * time.Second}, quiet())
+	t.Cleanup(func() { b.Close() })
+	r.Checker = monitor.NewChecker(nil, r.DB, monitor.WithClock(r.Clock.Now), monitor.WithLogger(quiet()), monitor.WithRenderer(b))
+	header := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
+	policy := []byte(`<!DOCTYPE html><html lang="en"><head><title>Privacy Policy</title></head><body><main id="policy"><h1>Privacy Policy</h1>` +
+		strings.Repeat("<p>We collect the posts, photos and comments you share and information about your device, and we use it to provide, personalise and improve our services.</p>", 8) +
+		`</main></body></html>`)
+	r.step(t, time.Date(2025, 4, 23, 12, 0, 0, 0, time.UTC), 200, policy, header)
+	errorPage := []byte(`<!DOCTYPE html><html lang="en"><head><title>Error</title></head><body><main id="policy"><h1>Sorry, something went wrong.</h1><p>We're working on it and we'll get it fixed as soon as we can.</p></main></body></html>`)
+	res := r.step(t, time.Date(2025, 4, 24, 12, 0, 0, 0, time.UTC), 200, errorPage, header)
+	anomaly, err := r.DB.Event(t.Context(), eventOf(t, res, monitor.KindAnomaly).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if anomaly.BodyID == 0 {
+		t.Fatalf("the anomaly kept no page; the test is about one that did")
+	}
+	_, ts := r.server(t)
+	html := string(mustGet(t, fmt.Sprintf("%s/events/%d", ts.URL, anomaly.ID)))
+	link := between(html, `<p class="actions">`, `</p>`)
+	if link == "" || strings.Contains(link, "raw bytes") || !strings.Contains(link, "rendered") {
+		t.Errorf("the anomaly's page describes the rendered document as %q", link)
 	}
 }
