@@ -82,6 +82,9 @@ func newDiffView(d *diff.Result, side bool, maxLines int) diffView {
 		}
 		v.Shown += len(h.Lines)
 		hv := hunkView{Header: hunkHeader(h)}
+		if v.Cut {
+			hv.Header = shownHeader(h.Lines) // not the whole hunk's: its caption
+		}
 		if first := firstOldLine(h); first > 0 {
 			hv.Skipped = first - nextOld
 		}
@@ -136,6 +139,27 @@ func hunkHeader(h diff.Hunk) string {
 		return fmt.Sprintf("lines %d–%d", start, start+n-1)
 	}
 	return fmt.Sprintf("Old %s · new %s", span(h.OldStart, h.OldLines), span(h.NewStart, h.NewLines))
+}
+
+// shownHeader is the header of the lines of a hunk cut short: the old
+// and new lines they hold.
+func shownHeader(lines []diff.Line) string {
+	var h diff.Hunk
+	for _, l := range lines {
+		if l.OldNo > 0 {
+			if h.OldLines == 0 {
+				h.OldStart = l.OldNo
+			}
+			h.OldLines++
+		}
+		if l.NewNo > 0 {
+			if h.NewLines == 0 {
+				h.NewStart = l.NewNo
+			}
+			h.NewLines++
+		}
+	}
+	return hunkHeader(h)
 }
 
 func newLineView(l diff.Line) lineView {

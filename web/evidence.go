@@ -23,15 +23,17 @@ import (
 // byte, every time it is downloaded, so that two copies can be compared.
 
 // EvidenceFormat names the layout of the bundles of fetched versions; it
-// changes if the layout does.
-const EvidenceFormat = "policywatch-evidence/1"
+// changes if the layout does. (Bundles of format 1 gave the version's
+// last_seen, which moved at every check that saw the page unchanged, so
+// that two downloads of one bundle differed.)
+const EvidenceFormat = "policywatch-evidence/2"
 
 // EvidenceImportedFormat names the layout of the bundles of versions
 // imported from an archive (`policywatch import`): the body is not a
 // response, so there is no response header file, the body file and the
 // manifest say where it was read from, and the README says that
 // policywatch did not fetch it.
-const EvidenceImportedFormat = "policywatch-evidence-imported/1"
+const EvidenceImportedFormat = "policywatch-evidence-imported/2"
 
 // Names of the files in a bundle, inside its folder.
 const (
@@ -58,14 +60,16 @@ type Manifest struct {
 	Files []ManifestFile `json:"files"`
 }
 
-// ManifestVersion describes the version the bundle proves.
+// ManifestVersion describes the version the bundle proves: what does not
+// change once it is recorded, so that the bundle is the same bytes at every
+// download (when the version was last seen moves at every check that finds
+// it again).
 type ManifestVersion struct {
 	ID        int64     `json:"id"`
 	TextHash  string    `json:"text_hash"`
 	Title     string    `json:"title"`
 	Language  string    `json:"language"`
 	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
 }
 
 // ManifestResponse describes the response the version was read from.
@@ -115,10 +119,8 @@ type ManifestFile struct {
 
 const evidenceReadmeText = `Evidence bundle written by policywatch (%s).
 
-%s            the response body exactly as the server sent it (after
-                             its Content-Encoding was undone). It is the page's raw
-                             source and may contain scripts: inspect it as text.
-%s          the response status and header
+%s            %s
+%s         the response status and header
 %s            the readable text policywatch read from the body
 %s                manifest: watch, version, request and final URL, fetch
                              time (UTC), content type, and every file's SHA-256
@@ -148,6 +150,27 @@ nothing of the archive the snapshot came from.
 
 Verify with:  sha256sum -c %s
 `
+
+// fetchedBodyText says what the body file of a fetched version holds: the
+// server's bytes, or, for a page rendered in a browser, the document the
+// browser made of them, which is not what the server sent.
+func fetchedBodyText(b *monitor.Body) string {
+	if !renderedBody(b) {
+		return `the response body exactly as the server sent it (after
+                             its Content-Encoding was undone). It is the page's raw
+                             source and may contain scripts: inspect it as text.`
+	}
+	return fmt.Sprintf(`NOT the bytes the server sent: the page as the browser
+                             %s rendered it, its document
+                             serialised after its scripts ran. It may contain
+                             scripts: inspect it as text.`, lineBreaks.Replace(b.Agent))
+}
+
+// renderedBody reports whether b is a page a browser rendered (its DOM
+// serialised), not a response body as the server sent it.
+func renderedBody(b *monitor.Body) bool {
+	return b.Agent != "" && b.Agent != monitor.FetcherHTTP && b.Agent != monitor.FetcherImport
+}
 
 // importedBodyText says what the body file of an imported version holds.
 func importedBodyText(o origin) string {
@@ -191,7 +214,7 @@ func buildEvidence(v *monitor.Version, body *monitor.Body) ([]byte, error) {
 		Watch:  v.Watch,
 		Version: ManifestVersion{
 			ID: v.ID, TextHash: v.Hash, Title: v.Title, Language: v.Language,
-			FirstSeen: v.FirstSeen.UTC(), LastSeen: v.LastSeen.UTC(),
+			FirstSeen: v.FirstSeen.UTC(),
 		},
 	}
 	var files []file
@@ -230,7 +253,7 @@ func buildEvidence(v *monitor.Version, body *monitor.Body) ([]byte, error) {
 			{evidenceHeaders, headerText(body)},
 			{evidenceText, []byte(v.Text)},
 			{evidenceReadme, []byte(fmt.Sprintf(evidenceReadmeText, EvidenceFormat,
-				evidenceBody, evidenceHeaders, evidenceText, evidenceManifest, evidenceSums, evidenceSums))},
+				evidenceBody, fetchedBodyText(body), evidenceHeaders, evidenceText, evidenceManifest, evidenceSums, evidenceSums))},
 		}
 	}
 	for _, f := range files {

@@ -143,3 +143,36 @@ func hexSHA256(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
+
+// TestEvidenceBundleStaysTheSame: the bundle of a version is the same
+// bytes whenever it is downloaded, so that two copies can be compared by
+// their hash — the current version's too, which every check that finds the
+// page unchanged sees again: what changes in the history afterwards (when
+// the version was last seen) is not what the bundle proves.
+func TestEvidenceBundleStaysTheSame(t *testing.T) {
+	r, bodies := examplePolicy(t)
+	_, ts := r.server(t)
+	url := ts.URL + "/versions/2/evidence.zip"
+	_, before := get(t, url)
+	// The same page a day later, and a week later: unchanged.
+	header := map[string][]string{"Content-Type": {"text/html; charset=utf-8"}, "X-Served-By": {"test"}}
+	for _, later := range []time.Duration{24 * time.Hour, 7 * 24 * time.Hour} {
+		r.step(t, time.Date(2025, 5, 28, 12, 31, 8, 0, time.UTC).Add(later), 200, bodies[1], header)
+	}
+	v, err := r.DB.Version(context.Background(), 2)
+	if err != nil || !v.LastSeen.After(v.FirstSeen) {
+		t.Fatalf("version 2: %+v, %v; the test wants it seen again", v, err)
+	}
+	resp, after := get(t, url)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: %d", url, resp.StatusCode)
+	}
+	if !bytes.Equal(before, after) {
+		b, a := unzip(t, before), unzip(t, after)
+		for name := range b {
+			if !bytes.Equal(b[name], a[name]) {
+				t.Errorf("%s differs between a download before and one after the version was seen again:\n%s\n---\n%s", name, b[name], a[name])
+			}
+		}
+	}
+}

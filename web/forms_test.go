@@ -174,8 +174,8 @@ func TestAnalysisSaysWhatEachPurposeUses(t *testing.T) {
 	html = string(body)
 	for _, want := range []string{
 		"<li><strong>AI training</strong>: Posts, Public content; minors': Posts, Comments, Public content, Minors\n<details>",
-		"<blockquote><bdi>Public posts and comments</bdi></blockquote><p class=\"section\">Under “<bdi>We use the following information of teens to train our AI models:</bdi>”, in “<bdi>Teens</bdi>”</p>",
-		"<blockquote><bdi>We use public posts you share to train our AI models.</bdi></blockquote>",
+		"<blockquote lang=\"en\"><bdi>Public posts and comments</bdi></blockquote><p class=\"section\">Under “<bdi>We use the following information of teens to train our AI models:</bdi>”, in “<bdi>Teens</bdi>”</p>",
+		"<blockquote lang=\"en\"><bdi>We use public posts you share to train our AI models.</bdi></blockquote>",
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the version page lacks\n%s", want)

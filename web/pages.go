@@ -109,10 +109,18 @@ type timelineView struct {
 	Kinds    []option
 	Levels   []option
 	Filtered bool
-	Older    string // URL of the next page of older events; "" when none
-	Versions []versionRow
-	Checks   []checkRow
+	Older    string       // URL of the next page of older events; "" when none
+	Versions []versionRow // the newest maxVersionRows
+	// OlderVersions counts the versions left out of Versions; FromVersion
+	// is the newest of them.
+	OlderVersions int
+	FromVersion   int64
+	Checks        []checkRow
 }
+
+// maxVersionRows is how many versions a timeline lists, the newest: a page
+// that changes at each check makes thousands.
+const maxVersionRows = 50
 
 type versionRow struct {
 	monitor.Version
@@ -135,6 +143,24 @@ type checkRow struct {
 	Duration time.Duration
 	Err      string
 	Imported bool // read from an archive by policywatch import, not fetched
+}
+
+// maxCheckErr is how many characters of a check's error the timeline
+// shows: an error can quote what the server sent (a redirect's Location of
+// a megabyte), as an event's detail does, shortened.
+const maxCheckErr = 500
+
+// clip shortens s to at most n characters, marking the cut with an
+// ellipsis.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // timelinePage is how many events a timeline page lists.
@@ -249,6 +275,10 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {
 		}
 		for i := len(versions) - 1; i >= 0; i-- {
 			ver := versions[i]
+			if len(v.Versions) == maxVersionRows {
+				v.OlderVersions, v.FromVersion = i+1, ver.ID
+				break
+			}
 			v.Versions = append(v.Versions, versionRow{Version: ver, Imported: imported[ver.ID]})
 		}
 		checks, err := s.reader.Checks(ctx, sum.Name, 10)
@@ -259,7 +289,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {
 			row := checkRow{Check: c, Imported: c.Fetcher == monitor.FetcherImport}
 			if n := len(c.Attempts); n > 0 {
 				last := c.Attempts[n-1]
-				row.Status, row.Err = last.Status, last.Err
+				row.Status, row.Err = last.Status, clip(last.Err, maxCheckErr)
 				for _, a := range c.Attempts {
 					row.Duration += a.Duration
 				}
@@ -289,6 +319,11 @@ type eventView struct {
 	// Origin is where an imported event's snapshot came from; nil for an
 	// event a check of policywatch found.
 	Origin *origin
+	// Rendered says that the page an anomaly kept (BodyID) is one a
+	// browser rendered, not the bytes the server sent; RenderedBy names
+	// the browser.
+	Rendered   bool
+	RenderedBy string
 	// Forms are the objection forms the event's version offers (its
 	// statements about the right to object hold them), as the alert email
 	// gives them: where to act before a deadline.
@@ -312,6 +347,11 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 		Analysis: s.newAnalysisView(e.Analysis, maxStatements),
 		Inline:   q.Get("view") == "inline",
 		Full:     q.Get("context") == "all",
+	}
+	if v.Analysis != nil {
+		// The event alone: /api/events lists a page of them, oldest
+		// first, which holds this one only on a short history.
+		v.Analysis.API = fmt.Sprintf("/api/events?watch=%s&after=%d&limit=1", e.Watch, e.ID-1)
 	}
 	link := func(inline, full bool) string {
 		u := url.Values{}
@@ -363,6 +403,15 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		if len(next) > 0 {
 			v.Next = &next[0]
+		}
+	}
+	if e.Kind == monitor.KindAnomaly && e.BodyID != 0 {
+		body, err := s.reader.Body(ctx, e.BodyID)
+		if err != nil {
+			return err
+		}
+		if renderedBody(body) && !bodyOrigin(body).Imported {
+			v.Rendered, v.RenderedBy = true, body.Agent
 		}
 	}
 	// The event's version (a change's was read for the diff), once, for
@@ -434,6 +483,7 @@ type versionView struct {
 	Links      []linkView
 	Body       *monitor.Body // metadata only; nil when the raw body is not kept
 	Origin     origin        // of Body: imported from an archive, or fetched
+	Rendered   bool          // Body is a page a browser rendered, not the server's bytes
 	Headers    []headerView
 	Prev, Next int64 // neighbouring versions of the watch; 0 when none
 	Permalink  string
@@ -538,6 +588,7 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Body = body
 		v.Origin = bodyOrigin(body)
+		v.Rendered = !v.Origin.Imported && renderedBody(body)
 		for _, name := range slices.Sorted(maps.Keys(body.Header)) {
 			for _, value := range body.Header[name] {
 				v.Headers = append(v.Headers, headerView{name, value})

@@ -31,13 +31,13 @@ func (s *Server) parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"asset":        func(name string) string { return s.assets[name] },
 		"stamp":        newStamp,
-		"day":          func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 		"label":        s.label,
 		"kindName":     kindName,
 		"plural":       plural,
 		"short":        shortTitle,
 		"long":         func(s string) bool { return shortTitle(s) != s },
 		"eventHeading": eventHeading,
+		"watchTable":   func(labelledBy string, rows []watchView) watchTable { return watchTable{labelledBy, rows} },
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
 	if err != nil {
@@ -110,6 +110,7 @@ type stamp struct {
 	ISO   string // the datetime attribute
 	Title string // to the second
 	Text  string // to the minute
+	Day   string // the day alone
 }
 
 // newStamp returns nil for the zero time: "never".
@@ -122,7 +123,15 @@ func newStamp(t time.Time) *stamp {
 		ISO:   t.Format(time.RFC3339),
 		Title: t.Format("2006-01-02 15:04:05") + " UTC",
 		Text:  t.Format("2006-01-02 15:04") + " UTC",
+		Day:   t.Format("2006-01-02"),
 	}
+}
+
+// watchTable is a table of watches of the overview, named by the heading
+// whose id is LabelledBy.
+type watchTable struct {
+	LabelledBy string
+	Rows       []watchView
 }
 
 // common is what every page's layout needs.

@@ -127,6 +127,9 @@ type analysisView struct {
 	Statements []statementView
 	// MoreStatements counts the statements left out of Statements.
 	MoreStatements int
+	// API is the address of the event in the JSON API, with all its
+	// statements and uses: where the page sends for those it leaves out.
+	API string
 }
 
 // useView is the uses of one purpose that a change added or removed and

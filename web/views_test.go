@@ -207,13 +207,14 @@ func TestDiffViewIsCut(t *testing.T) {
 	for _, tc := range []struct {
 		maxLines, hunks, shown, notShown int
 		cut                              bool
+		header                           string // of the last hunk shown: the lines it shows
 	}{
-		{maxLines: 100, hunks: 2, shown: 16},
-		{maxLines: 16, hunks: 2, shown: 16},
-		{maxLines: 14, hunks: 2, shown: 14, cut: true},            // 29 and 30 left out: unchanged
-		{maxLines: 8, hunks: 2, shown: 8, notShown: 4, cut: true}, // hunk 2's first two lines
-		{maxLines: 6, hunks: 1, shown: 6, notShown: 4, cut: true}, // hunk 1 whole
-		{maxLines: 3, hunks: 1, shown: 3, notShown: 5, cut: true}, // 8, 9, −10: +10 left out, and hunk 2
+		{maxLines: 100, hunks: 2, shown: 16, header: "Old lines 23–30 · new lines 23–30"},
+		{maxLines: 16, hunks: 2, shown: 16, header: "Old lines 23–30 · new lines 23–30"},
+		{maxLines: 14, hunks: 2, shown: 14, cut: true, header: "Old lines 23–28 · new lines 23–28"},            // 29 and 30 left out: unchanged
+		{maxLines: 8, hunks: 2, shown: 8, notShown: 4, cut: true, header: "Old lines 23–24 · new lines 23–24"}, // hunk 2's first two lines
+		{maxLines: 6, hunks: 1, shown: 6, notShown: 4, cut: true, header: "Old lines 8–12 · new lines 8–12"},   // hunk 1 whole
+		{maxLines: 3, hunks: 1, shown: 3, notShown: 5, cut: true, header: "Old lines 8–10 · new lines 8–9"},    // 8, 9, −10: +10 left out, and hunk 2
 	} {
 		for _, side := range []bool{false, true} {
 			v := newDiffView(d, side, tc.maxLines)
@@ -230,6 +231,9 @@ func TestDiffViewIsCut(t *testing.T) {
 				} else {
 					shown += len(h.Lines)
 				}
+			}
+			if h := v.Hunks[len(v.Hunks)-1].Header; h != tc.header {
+				t.Errorf("at most %d lines (side %v): the last hunk's caption says %q, want %q: the lines it shows", tc.maxLines, side, h, tc.header)
 			}
 			if len(v.Hunks) != tc.hunks || v.Shown != tc.shown || shown != tc.shown || v.NotShown != tc.notShown || v.Cut != tc.cut {
 				t.Errorf("at most %d lines (side %v): %d hunks, %d lines shown (Shown %d), %d not shown, cut %v; want %d, %d, %d, %v",

@@ -10,6 +10,11 @@
     year: "numeric", month: "short", day: "numeric",
     hour: "2-digit", minute: "2-digit", timeZoneName: "short"
   });
+  // data-local="day": the day alone (the change view's links to the
+  // previous and next change).
+  var day = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric"
+  });
   var times = document.querySelectorAll("time[data-local]");
   // The page says its times are UTC, which they are until this runs.
   var note = document.getElementById("time-note");
@@ -20,7 +25,7 @@
     var el = times[i];
     var d = new Date(el.getAttribute("datetime"));
     if (!isNaN(d.getTime())) {
-      el.textContent = local.format(d);
+      el.textContent = (el.getAttribute("data-local") === "day" ? day : local).format(d);
     }
   }
 })();
