@@ -75,8 +75,8 @@ func TestObjectionLapsingAfterADate(t *testing.T) {
 // not what the reader must do: a statement that names both has one
 // deadline, and a change of the posts' date is no deadline moved. A
 // participle in a passive of what is required ("must be received before")
-// still sets one. Read in English only: French participles ("partagées
-// avant le") are not told apart yet.
+// still sets one. French participles are read as written, since folding
+// drops the accent that tells "partagées" from "date" (frenchDone).
 func TestDatesOfWhatWasDoneAreNoDeadlines(t *testing.T) {
 	checkRoles(t, []roleRow{
 		{"en", "You can object to the use of posts shared before 1 January 2024 until 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
@@ -88,8 +88,57 @@ func TestDatesOfWhatWasDoneAreNoDeadlines(t *testing.T) {
 		{"en", "Objections should be submitted by 26 May 2025.", []DateRole{RoleDeadline}},
 		{"en", "You can object until 26 May 2025.", []DateRole{RoleDeadline}},
 		{"en", "If you object before 26 May 2025, we will not use your posts.", []DateRole{RoleDeadline}},
+		// French: "-é(e)(s)", "-i(e)(s)", "-u(e)(s)" and the irregular
+		// participles.
+		{"fr", "Vous pouvez vous opposer à l'utilisation des publications partagées avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer jusqu'au 26 mai 2025 à l'utilisation des publications partagées avant le 1er janvier 2024.", []DateRole{RoleDeadline, RoleOther}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des contenus publiés avant le 1er janvier 2024.", []DateRole{RoleOther}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des informations que vous avez fournies avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des messages reçus avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des commentaires écrits avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des photos mises en ligne avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des publications qui ont été partagées avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		// An accent written apart ("e" and a combining acute).
+		{"fr", "Vous pouvez vous opposer à l'utilisation des publications partage\u0301es avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		// Guards: a passive of what is required, the objection's own
+		// terms, and nouns and adjectives of a participle's shape.
+		{"fr", "Votre opposition doit être reçue avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Le formulaire d'opposition doit être envoyé d'ici le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Votre formulaire d'opposition doit avoir été reçu avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Pour vous opposer, envoyez le formulaire rempli avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Pour vous opposer, rendez-vous sur la page dédiée avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation de vos données jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation de vos publications et contenus jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation de vos informations publiques jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation de vos paramètres de confidentialité avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Si vous ne souhaitez pas que nous utilisions vos publications, dites-le-nous avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
 	})
 	checkDateMoves(t, reportBase, []dateMove{
 		dayMoved("en", "You can object to the use of posts shared before DATE until 30 June 2025.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
 	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Vous pouvez vous opposer à l'utilisation des publications partagées avant le DATE jusqu'au 30 juin 2025.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
+		dayMoved("fr", "Vous pouvez vous opposer à l'utilisation des publications partagées avant le 1er janvier 2024 jusqu'au DATE.", SeverityCritical, "Deadline 26 May 2025 → 27 May 2025."),
+	})
+}
+
+// rawWord splits a text as fold does, keeping the words as written.
+func TestRawWordSplitsAsFold(t *testing.T) {
+	var f folder
+	for _, s := range []string{
+		"Vous pouvez vous opposer à l’utilisation des publications partagées avant le",
+		"publications partage\u0301es avant", "Œuvres créées — déjà publiées, 1er/2e avant", "opt-out: you…", "", " a ",
+	} {
+		words := f.fold(s)
+		for i, w := range words {
+			var g folder
+			if got := g.fold(rawWord(s, i)); len(got) != 1 || got[0] != w {
+				t.Errorf("%q: rawWord %d = %q, fold's word is %q", s, i, rawWord(s, i), w)
+			}
+		}
+		if got := rawWord(s, len(words)); got != "" {
+			t.Errorf("%q: rawWord past the end = %q", s, got)
+		}
+	}
 }

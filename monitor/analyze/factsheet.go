@@ -8,6 +8,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Limits on hostile input: a policy is a few hundred kilobytes; anything
@@ -746,7 +750,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 				// The limit cue before the date, if any: read once for both.
 				cue := b.f.fold(s[from:cueEnd])
 				at := b.t.limitAt(cue, b.lang)
-				if datesWhatWasDone(cue, at) {
+				if b.datesWhatWasDone(s[from:cueEnd], cue, at) {
 					continue // "You can object to posts shared before 1 January 2024 until …"
 				}
 				if b.lentByHeading(c.role, entries) && !b.readsAsLimit(s, cue, at) {
@@ -1001,19 +1005,165 @@ func (b *sheetBuilder) readsAsLimit(s string, words []string, at int) bool {
 }
 
 // datesWhatWasDone reports whether the limit cue at words[at] (limitAt of
-// the folded text before a date, -1 none) dates
-// what was done rather than what the reader must do: it follows a past
-// participle that is no passive of a requirement ("posts shared before
-// 1 January 2024", "content published until …", "Objections received
-// before … were processed", not "must be received before …" nor "is
-// sent by …"). A statement may name both: "You can object to posts
-// shared before 1 January 2024 until 26 May 2025" has one deadline, and
-// a change of the posts' date is no deadline moved.
-func datesWhatWasDone(words []string, at int) bool {
-	if at < 1 || !isPastParticiple(words[at-1]) {
+// the folded text before a date, raw, -1 none) dates what was done rather
+// than what the reader must do: it follows a past participle that is no
+// passive of a requirement ("posts shared before 1 January 2024", "content
+// published until …", "Objections received before … were processed", not
+// "must be received before …" nor "is sent by …"). A statement may name
+// both: "You can object to posts shared before 1 January 2024 until 26 May
+// 2025" has one deadline, and a change of the posts' date is no deadline
+// moved. French participles are read by frenchDone.
+func (b *sheetBuilder) datesWhatWasDone(raw string, words []string, at int) bool {
+	if at < 1 {
 		return false
 	}
-	return at < 2 || !isPassiveAux(words[at-2]) && words[at-2] != "get" && words[at-2] != "gets"
+	if b.lang != "fr" && isPastParticiple(words[at-1]) {
+		return at < 2 || !isPassiveAux(words[at-2]) && words[at-2] != "get" && words[at-2] != "gets"
+	}
+	return b.lang != "en" && b.frenchDone(raw, words, at)
+}
+
+// frenchDone is datesWhatWasDone in French: the limit cue at words[at]
+// follows a past participle ("les publications partagées avant le 1er
+// janvier 2024", "les contenus publiés avant le …", "les photos mises en
+// ligne avant le …", "que vous avez partagées avant le …", "qui ont été
+// publiées avant le …"), not a passive of a requirement ("doivent être
+// reçues avant le …", "doit être envoyé d'ici le …", "sera envoyée
+// avant le …"). Folding drops accents, and "-é" tells a participle from
+// a noun ("partagée", not "date"): the participle is read in raw, the
+// text the words were folded from. A participle that qualifies the
+// objection's own terms ("le formulaire rempli avant le …", "votre
+// opposition envoyée avant le …") is what the reader must do; one that
+// follows a determiner is a noun ("vos données avant le …", "de
+// confidentialité avant le …").
+func (b *sheetBuilder) frenchDone(raw string, words []string, at int) bool {
+	p := at - 1
+	w := rawWord(raw, p)
+	if !isFrenchParticiple(w, words[p]) {
+		// "les photos mises en ligne avant le …", "publiées sur Instagram
+		// avant le …": a participle and its place.
+		if p < 2 || !frenchPlaces[words[p-1]] {
+			return false
+		}
+		p -= 2
+		if w = rawWord(raw, p); !isFrenchParticiple(w, words[p]) {
+			return false
+		}
+	}
+	if p == 0 {
+		return true
+	}
+	if aux := words[p-1]; frenchDeterminers[aux] {
+		return false // "vos données avant le …"
+	} else if frenchPassiveAux[aux] {
+		return false // "doivent être reçues avant le …"
+	} else if aux == "ete" && p >= 2 && (words[p-2] == "avoir" || words[p-2] == "aura" || words[p-2] == "auront") {
+		return false // "doivent avoir été reçues avant le …"
+	}
+	return !b.t.borrowsContext(words[max(0, p-3):p], b.lang)
+}
+
+// frenchPlaces are the words between a participle and the place it was
+// done in, before a limit cue: "mises en ligne avant le …", "publiées
+// sur Facebook avant le …".
+var frenchPlaces = map[string]bool{"en": true, "sur": true, "dans": true, "via": true}
+
+// frenchPassiveAux are the forms of "être" that make the participle after
+// them a passive of what is required: "doivent être reçues avant le …",
+// "est envoyé d'ici le …", "sera reçue avant le …". The past ones ("ont
+// été partagées", "étaient publiées") date what was done.
+var frenchPassiveAux = map[string]bool{
+	"etre": true, "est": true, "sont": true, "sera": true, "seront": true, "soit": true, "soient": true, "serait": true, "seraient": true,
+}
+
+// frenchDeterminers stand before a noun: a participle-shaped word after
+// one is a noun ("vos données", "de confidentialité", "l'entrée").
+var frenchDeterminers = map[string]bool{
+	"le": true, "la": true, "les": true, "l": true, "un": true, "une": true, "des": true, "du": true, "de": true, "d": true, "au": true, "aux": true,
+	"mon": true, "ma": true, "mes": true, "ton": true, "ta": true, "tes": true, "son": true, "sa": true, "ses": true,
+	"notre": true, "nos": true, "votre": true, "vos": true, "leur": true, "leurs": true,
+	"ce": true, "cet": true, "cette": true, "ces": true, "chaque": true, "aucun": true, "aucune": true, "quelques": true, "plusieurs": true,
+}
+
+// isFrenchParticiple reports whether a French word, raw (as written) and
+// folded, is shaped as a past participle: "-é(e)(s)" (which folding
+// cannot tell from "-e": "partagée", not "date"), "-i(e)(s)" and
+// "-u(e)(s)" after a consonant ("fournies", "reçues", not "mai", "vous",
+// "publiques"), or one of the irregular ones policies use ("fait", "mis",
+// "écrites"), but for the words of those shapes a policy uses otherwise.
+func isFrenchParticiple(raw, folded string) bool {
+	if frenchParticiples[folded] {
+		return true
+	}
+	if notFrenchParticiples[folded] || len(folded) < 2 {
+		return false
+	}
+	w := norm.NFC.String(strings.ToLower(raw)) // "e\u0301" is "é"
+	for _, suffix := range []string{"é", "ée", "és", "ées"} {
+		if strings.HasSuffix(w, suffix) {
+			return len(w) > len(suffix)
+		}
+	}
+	base := strings.TrimSuffix(strings.TrimSuffix(folded, "s"), "e")
+	n := len(base)
+	if n < 2 || base[n-1] != 'i' && base[n-1] != 'u' {
+		return false
+	}
+	return !strings.ContainsRune("aeiouyqg", rune(base[n-2]))
+}
+
+// frenchParticiples are irregular participles a policy dates data by.
+var frenchParticiples = map[string]bool{}
+
+func init() {
+	for _, stem := range []string{"fait", "ecrit", "inscrit", "decrit", "traduit", "detruit", "mise", "prise", "transmise", "soumise", "remise", "admise", "acquise", "permise", "ouvert", "offert", "couvert"} {
+		for _, end := range []string{"", "s", "e", "es"} {
+			if !strings.HasSuffix(stem, "e") || end == "" || end == "s" {
+				frenchParticiples[stem+end] = true
+			}
+		}
+	}
+}
+
+// notFrenchParticiples are words shaped as participles (isFrenchParticiple)
+// that a policy uses otherwise: pronouns and adverbs ("plus", "aussi"),
+// the days of the week, nouns a policy names without a determiner
+// ("publications et contenus"), and the adjectives said of where one
+// objects ("la page dédiée", "les informations requises", "vie privée").
+var notFrenchParticiples = map[string]bool{
+	"plus": true, "aussi": true, "ainsi": true, "ici": true, "ceci": true, "ci": true, "parmi": true, "si": true, "ni": true, "mi": true, "du": true, "tu": true,
+	"merci": true, "dessus": true, "lundi": true, "mardi": true, "mercredi": true, "jeudi": true, "vendredi": true, "samedi": true, "midi": true,
+	"contenu": true, "contenus": true, "donnee": true, "donnees": true, "ami": true, "amis": true, "amie": true, "amies": true, "vie": true, "refus": true, "processus": true,
+	"prive": true, "privee": true, "prives": true, "privees": true, "dedie": true, "dediee": true, "dedies": true, "dediees": true,
+	"requis": true, "requise": true, "requises": true,
+}
+
+// rawWord returns word i of s, as fold splits s into words, in its raw
+// form: fold's words lose their accents, which tell "partagée" from
+// "date". "" when s has fewer words.
+func rawWord(s string, i int) string {
+	n, start := 0, -1
+	for k := 0; k < len(s); {
+		r, size := rune(s[k]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[k:])
+		}
+		inWord := asciiFold[s[k]] != 0 || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || start >= 0 && unicode.Is(unicode.Mn, r))
+		switch {
+		case inWord && start < 0:
+			start = k
+		case !inWord && start >= 0:
+			if n == i {
+				return s[start:k]
+			}
+			n, start = n+1, -1
+		}
+		k += size
+	}
+	if start >= 0 && n == i {
+		return s[start:]
+	}
+	return ""
 }
 
 // isPastParticiple reports whether the folded English word w is a past
