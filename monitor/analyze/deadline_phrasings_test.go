@@ -83,9 +83,16 @@ func TestDatesOfWhatWasDoneAreNoDeadlines(t *testing.T) {
 		{"en", "You can object until 26 May 2025 to the use of posts published before 1 January 2024.", []DateRole{RoleDeadline, RoleOther}},
 		{"en", "You can object to the use of photos uploaded until 31 December 2023 by filling in this form before 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
 		{"en", "Objections received before 1 June 2025 were processed.", []DateRole{RoleOther}},
+		// A past passive is what was done.
+		{"en", "You can object to the use of posts that were shared before 1 January 2024 until 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"en", "You can object to the use of posts that have been shared before 1 January 2024 until 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"en", "You can object to the use of photos that were uploaded before 1 January 2024.", []DateRole{RoleOther}},
 		// Guards: what the reader must do.
 		{"en", "Your objection must be received before 26 May 2025.", []DateRole{RoleDeadline}},
 		{"en", "Objections should be submitted by 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "Your objection must have been received before 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "Your objection will be processed if it is received by 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "Objections that are submitted after 26 May 2025 will not be processed, so object before 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
 		{"en", "You can object until 26 May 2025.", []DateRole{RoleDeadline}},
 		{"en", "If you object before 26 May 2025, we will not use your posts.", []DateRole{RoleDeadline}},
 		// French: "-é(e)(s)", "-i(e)(s)", "-u(e)(s)" and the irregular

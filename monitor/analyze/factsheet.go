@@ -1018,9 +1018,38 @@ func (b *sheetBuilder) datesWhatWasDone(raw string, words []string, at int) bool
 		return false
 	}
 	if b.lang != "fr" && isPastParticiple(words[at-1]) {
-		return at < 2 || !isPassiveAux(words[at-2]) && words[at-2] != "get" && words[at-2] != "gets"
+		return at < 2 || englishDone(words[:at-1])
 	}
 	return b.lang != "en" && b.frenchDone(raw, words, at)
+}
+
+// englishDone reports whether a past participle after words dates what
+// was done: it is no passive, or a past one ("posts that were shared
+// before …", "have been posted before …"), not a passive of what is
+// required ("must be received before …", "is sent by …", "gets sent by
+// …", "must have been received before …").
+func englishDone(words []string) bool {
+	n := len(words)
+	switch aux := words[n-1]; aux {
+	case "was", "were", "wasn", "weren":
+		return true
+	case "been":
+		// "have been shared", not "must have been received".
+		return n >= 2 && (words[n-2] == "has" || words[n-2] == "have" || words[n-2] == "had") && (n < 3 || !isModal(words[n-3]))
+	case "get", "gets":
+		return false
+	default:
+		return !isPassiveAux(aux)
+	}
+}
+
+// isModal reports whether the folded English word w is a modal verb.
+func isModal(w string) bool {
+	switch w {
+	case "will", "would", "may", "might", "can", "could", "should", "shall", "must", "ll":
+		return true
+	}
+	return false
 }
 
 // frenchDone is datesWhatWasDone in French: the limit cue at words[at]
