@@ -149,3 +149,30 @@ func TestRawWordSplitsAsFold(t *testing.T) {
 		}
 	}
 }
+
+// A deadline named before what it is for, with its date after the verb
+// ("The deadline to submit your objection is …", "La date limite pour
+// vous opposer à l'utilisation de vos données est le …"): the words
+// between part the cue from its date by more than a cue's gap.
+func TestDeadlineNamedBeforeItsVerb(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"en", "The deadline for you to object to AI training is 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "The deadline to submit your objection is 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "The last day to object is 26 May 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La date limite pour vous opposer est le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La date limite pour s'opposer est le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La date limite pour vous opposer à l'utilisation de vos données est le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La date limite pour envoyer votre opposition est fixée au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Le dernier jour pour vous opposer est le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La date butoir pour vous opposer est le 26 mai 2025.", []DateRole{RoleDeadline}},
+		// Guards: as it was, and a deadline of no objection.
+		{"en", "The deadline to object is 26 May 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La date limite d'opposition est le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"en", "The deadline for applications to our programme is 26 May 2025.", []DateRole{RoleOther}},
+		{"fr", "Le dernier jour de l'offre est le 26 mai 2025.", []DateRole{RoleOther}},
+		{"fr", "La date limite pour vous inscrire au programme est le 26 mai 2025.", []DateRole{RoleOther}},
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "La date limite pour vous opposer à cette utilisation est le DATE.", SeverityCritical, "Deadline 26 May 2025 → 27 May 2025."),
+	})
+}
