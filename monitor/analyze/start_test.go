@@ -191,3 +191,23 @@ func TestStartOfUseStored(t *testing.T) {
 		t.Errorf("an effective date written as %s", out)
 	}
 }
+
+// The date of a start may stand between the verb that starts and the use
+// it starts: "Nous commencerons le 27 mai 2025 à utiliser…", "Meta
+// commencera dès le 27 mai 2025 à entraîner…", "We will begin, on 27 May
+// 2025, using…". Before, the verb alone read as an upcoming update.
+func TestStartWithItsDateInside(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"fr", "Nous commencerons le 27 mai 2025 à utiliser vos publications publiques pour entraîner l'IA.", []DateRole{RoleStart}},
+		{"fr", "Meta commencera dès le 27 mai 2025 à entraîner ses modèles d'IA avec vos publications publiques.", []DateRole{RoleStart}},
+		{"en", "We will begin, on 27 May 2025, using your public posts to train our AI.", []DateRole{RoleStart}},
+		// Guards: as it was, and a start of no use.
+		{"fr", "Le 27 mai 2025, Meta commencera à utiliser vos publications publiques pour entraîner son IA.", []DateRole{RoleStart}},
+		{"fr", "Nous commencerons à utiliser vos informations publiques pour entraîner l'IA le 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "Nous commencerons le 27 mai 2025 à vous informer des changements.", []DateRole{RoleUpcoming}},
+		{"en", "We will begin, on 27 May 2025, sending you notices.", []DateRole{RoleUpcoming}},
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Nous commencerons le DATE à utiliser vos publications publiques pour entraîner l'IA.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+	})
+}
