@@ -211,3 +211,27 @@ func TestStartWithItsDateInside(t *testing.T) {
 		dayMoved("fr", "Nous commencerons le DATE à utiliser vos publications publiques pour entraîner l'IA.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
 	})
 }
+
+// A use to come said with a modal is a use to come: "À compter du 27 mai
+// 2025, vos informations publiques pourront être utilisées pour entraîner
+// l'IA", "From 27 May 2025, we may use your public posts to develop and
+// improve AI at Meta". Before, the date read as effective or upcoming,
+// and AI training's start was missed.
+func TestStartOfAUseToComeWithAModal(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"fr", "À compter du 27 mai 2025, vos informations publiques pourront être utilisées pour entraîner l'IA.", []DateRole{RoleStart}},
+		{"fr", "À partir du 27 mai 2025, Meta pourra utiliser vos publications publiques pour entraîner ses modèles d'IA.", []DateRole{RoleStart}},
+		{"fr", "À partir du 27 mai 2025, nous pourrons utiliser vos informations publiques pour développer l'IA chez Meta.", []DateRole{RoleStart}},
+		{"en", "From 27 May 2025, your public information may be used to train AI.", []DateRole{RoleStart}},
+		{"en", "From 27 May 2025, we may use your public posts to develop and improve AI at Meta.", []DateRole{RoleStart}},
+		// Guards: denied, or the reader's use of a form.
+		{"en", "From 27 May 2025, your public posts cannot be used to train AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 27 May 2025, your public posts may not be used to train AI.", []DateRole{RoleUpcoming}},
+		{"fr", "À partir du 27 mai 2025, vos publications publiques ne pourront pas être utilisées pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+		{"en", "From 27 May 2025, you can use the new form to object to the use of your posts.", []DateRole{RoleUpcoming}},
+		{"fr", "À partir du 27 mai 2025, vous pourrez utiliser le formulaire pour vous opposer à l'utilisation de vos publications.", []DateRole{RoleUpcoming}},
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "À partir du DATE, Meta pourra utiliser vos publications publiques pour entraîner ses modèles d'IA.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+	})
+}
