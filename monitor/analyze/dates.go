@@ -787,15 +787,19 @@ func (t *Taxonomy) announces(words []string, lang string) bool {
 	return found
 }
 
-// statesUse reports whether words, a statement's, say that data will be
-// used (taxonomy.yaml's "uses" of start) in a phrase that no negation
+// statesUse appends to roles the start roles (indexes in t.roles) whose
+// "uses" phrases words, a statement's, hold in a phrase that no negation
 // denies (spans, from denied): "we will use", "vos publications seront
-// utilisées", not "nous ne les utiliserons plus". ("We will no longer
-// use", "will not be used" are no such phrase.)
-func (t *Taxonomy) statesUse(words []string, lang string, spans []deniedSpan) bool {
-	found := false
-	t.uses.find(words, lang, func(m match) { found = found || !isDenied(spans, m.start, m.end) })
-	return found
+// utilisées" say that data will be used, "since …, we have used" that it
+// has been; not "nous ne les utiliserons plus". ("We will no longer use",
+// "will not be used" are no such phrase.)
+func (t *Taxonomy) statesUse(words []string, lang string, spans []deniedSpan, roles []int) []int {
+	t.uses.find(words, lang, func(m match) {
+		if !slices.Contains(roles, m.p.target) && !isDenied(spans, m.start, m.end) {
+			roles = append(roles, m.p.target)
+		}
+	})
+	return roles
 }
 
 // lapsesAt reports whether words, the text just before a date, end with

@@ -147,6 +147,7 @@ type sheetBuilder struct {
 	rightDenials []span       // the words that deny its rights ("no" in "There is no opt-out"), by word index
 	lapsing      bool         // it denies the objection from a time on ("After …, you can no longer object")
 	tm, ptm      termMatches  // findTerms's, for read and for what it calls (as f and pf)
+	useRoles     []int        // the start roles whose use it states (statesUse)
 	hits         []hit        // its ids, where they stand (uses.go)
 
 	// Which data each purpose uses (uses.go).
@@ -431,7 +432,7 @@ func (b *sheetBuilder) headingDates(text, title string, level int) {
 	b.borrowing = b.t.borrowsContext(words, b.lang)
 	// title is a substring of text: its offset places its dates.
 	b.stmtStart = strings.Index(text[b.lineStart:], title) + b.lineStart
-	b.findDates(title, "", b.sectionIDs, b.sectionRole, dayMonth, false)
+	b.findDates(title, "", b.sectionIDs, b.sectionRole, dayMonth, nil)
 	b.section = title
 }
 
@@ -446,7 +447,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		b.keepSentence(s)
 		if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
 			b.stmtStart = start
-			b.findDates(s, "", nil, b.t.anywhereRole(b.f.fold(s), b.lang), false, false)
+			b.findDates(s, "", nil, b.t.anywhereRole(b.f.fold(s), b.lang), false, nil)
 		}
 		return sn
 	}
@@ -546,8 +547,11 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		b.stmtStart = start
 		// "Starting 27 May 2025, we will use your public posts to train
 		// our AI": a use of data to come, which the date starts.
-		useToCome := (sn.hasData || purpose >= 0) && b.t.statesUse(words, b.lang, b.denied)
-		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth, useToCome)
+		b.useRoles = b.useRoles[:0]
+		if sn.hasData || purpose >= 0 {
+			b.useRoles = b.t.statesUse(words, b.lang, b.denied, b.useRoles)
+		}
+		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth, b.useRoles)
 	}
 	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
 	if purpose >= 0 {
@@ -686,9 +690,9 @@ var determiners = map[string]bool{
 
 // findDates finds the dates of statement s and gives each its role. prev
 // is the statement before s in its block, "" when s is the first.
-// useToCome says s names data or a purpose that will be used (see
-// roleSpec.Uses).
-func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, dayMonth, useToCome bool) {
+// uses are the start roles whose use of data s states, naming data or a
+// purpose (statesUse, roleSpec.Uses).
+func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, dayMonth bool, uses []int) {
 	fallback := stmtRole
 	if fallback < 0 {
 		fallback = b.sectionRole
@@ -743,7 +747,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		}
 		cued := false
 		for _, c := range b.cues {
-			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) || !useToCome && len(b.t.roles[c.role].Uses) > 0 {
+			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) || len(b.t.roles[c.role].Uses) > 0 && !slices.Contains(uses, c.role) {
 				continue
 			}
 			if c.role == b.t.deadline {

@@ -235,3 +235,44 @@ func TestStartOfAUseToComeWithAModal(t *testing.T) {
 		dayMoved("fr", "À partir du DATE, Meta pourra utiliser vos publications publiques pour entraîner ses modèles d'IA.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
 	})
 }
+
+// A start said once it has passed ("Depuis le 27 mai 2025, nous utilisons
+// vos informations publiques pour entraîner l'IA", "Since 27 May 2025, we
+// have used…") is the same start: a policy rewritten in the past tense
+// after the day read "AI training starts 27 May 2025 → none", as if the
+// use had been dropped.
+func TestStartOfAUseSaidOnceItBegan(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"fr", "Depuis le 27 mai 2025, nous utilisons vos informations publiques pour entraîner l'IA.", []DateRole{RoleStart}},
+		{"fr", "Meta utilise vos publications publiques pour entraîner son IA depuis le 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "Depuis le 27 mai 2025, vos publications publiques sont utilisées pour entraîner l'IA.", []DateRole{RoleStart}},
+		{"en", "Since 27 May 2025, we have used your public information to train AI.", []DateRole{RoleStart}},
+		{"en", "Since 27 May 2025, your public posts are used to train AI.", []DateRole{RoleStart}},
+		// Guards: a use denied, no use, and the policy's own date.
+		{"fr", "Depuis le 27 mai 2025, nous n'utilisons plus vos publications pour entraîner l'IA.", []DateRole{RoleOther}},
+		{"en", "Since 27 May 2025, we no longer use your posts to train AI.", []DateRole{RoleOther}},
+		{"fr", "Le formulaire d'opposition est disponible depuis le 14 avril 2025.", []DateRole{RoleOther}},
+		{"en", "You have been able to object since 14 April 2025.", []DateRole{RoleOther}},
+		{"fr", "Cette politique est en vigueur depuis le 27 mai 2025.", []DateRole{RoleEffective}},
+		{"fr", "Applicable depuis le 27 mai 2025.", []DateRole{RoleEffective}},
+		{"en", "This policy has been in effect since 27 May 2025.", []DateRole{RoleEffective}},
+		// The uses to come stay those of start's first cues: "as of" is
+		// none of the new ones.
+		{"en", "As of 27 May 2025, we process your information as this policy says.", []DateRole{RoleOther}},
+	})
+	tx := DefaultTaxonomy()
+	for _, tt := range []struct{ lang, before, after string }{
+		{"fr", "# Politique\nÀ partir du 27 mai 2025, nous utiliserons vos informations publiques pour entraîner l'IA.\n",
+			"# Politique\nDepuis le 27 mai 2025, nous utilisons vos informations publiques pour entraîner l'IA.\n"},
+		{"en", "# Policy\nFrom 27 May 2025, we will use your public information to train AI.\n",
+			"# Policy\nSince 27 May 2025, we have used your public information to train AI.\n"},
+	} {
+		a := Compare(tx.FactSheet(tt.before, tt.lang, nil), tx.FactSheet(tt.after, tt.lang, nil))
+		if len(a.Dates) != 0 || a.Severity != SeverityInfo {
+			t.Errorf("%s %q → %q: %s %q, dates %+v; want no date changed", tt.lang, tt.before, tt.after, a.Severity, a.Summary, a.Dates)
+		}
+	}
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Depuis le DATE, nous utilisons vos informations publiques pour entraîner l'IA.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+	})
+}
