@@ -75,6 +75,12 @@ func TestFactSheetBindsUses(t *testing.T) {
 		{"stated", "en", "We use your public posts to train our AI models.", []string{"ai_training:posts", "ai_training:public_content"}},
 		{"stated in the passive", "en", "Your photos may be used to develop and improve our AI.", []string{"ai_training:photos"}},
 		{"stated in French", "fr", "Nous utilisons vos publications pour entraîner nos modèles d'IA.", []string{"ai_training:posts"}},
+		// Meta AI keeps its English name in French (as in English: "Your
+		// interactions with Meta AI will be used…").
+		{"Meta AI in French", "fr", "Vos interactions avec Meta AI seront utilisées pour améliorer nos modèles d'IA.", []string{"ai_training:ai_interactions"}},
+		{"questions to Meta AI", "fr", "Les questions que vous posez à Meta AI pourront servir à entraîner nos modèles.", []string{"ai_training:ai_interactions"}},
+		{"Meta AI in English", "en", "Your interactions with Meta AI will be used to improve our AI models.", []string{"ai_training:ai_interactions"}},
+		{"Meta AI as a tool", "fr", "Nous utilisons Meta AI pour vous recommander des contenus.", nil},
 		{"denied", "en", "We do not use your posts to train our AI models.", nil},
 		{"denied after a comma", "en", "We use information with special protections you choose to provide for these purposes, but not to show you ads.", nil},
 		{"the reader uses", "en", "When you use our Products, you see ads, such as boosted posts or product listings.", nil},
