@@ -276,3 +276,20 @@ func TestStartOfAUseSaidOnceItBegan(t *testing.T) {
 		dayMoved("fr", "Depuis le DATE, nous utilisons vos informations publiques pour entraîner l'IA.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
 	})
 }
+
+// A use to come said by the legal basis it will rest on, as Meta's notice
+// of May 2025 says it ("From 27 May 2025, we'll rely on the legal basis
+// called legitimate interests for using your information to develop and
+// improve AI at Meta", "À partir du 27 mai 2025, nous nous appuierons sur
+// … pour utiliser vos informations afin de développer … l'IA chez Meta"),
+// starts that use: AI training's start read as an upcoming update.
+func TestStartOfAUseByItsLegalBasis(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"en", "From 27 May 2025, we'll rely on the legal basis called legitimate interests for using your information to develop and improve AI at Meta.", []DateRole{RoleStart}},
+		{"en", "From 27 May 2025, we will rely on legitimate interests to process your public posts for AI training.", []DateRole{RoleStart}},
+		{"fr", "À partir du 27 mai 2025, nous nous appuierons sur la base légale des intérêts légitimes pour utiliser vos informations afin de développer et d'améliorer l'IA chez Meta.", []DateRole{RoleStart}},
+		{"fr", "À partir du 27 mai 2025, nous nous fonderons sur notre intérêt légitime pour traiter vos informations publiques afin d'entraîner nos modèles d'IA.", []DateRole{RoleStart}},
+		// Guard: a basis for no use named.
+		{"en", "From 27 May 2025, we will rely on legitimate interests, not consent.", []DateRole{RoleUpcoming}},
+	})
+}
