@@ -148,6 +148,8 @@ type sheetBuilder struct {
 	lapsing      bool         // it denies the objection from a time on ("After …, you can no longer object")
 	tm, ptm      termMatches  // findTerms's, for read and for what it calls (as f and pf)
 	useRoles     []int        // the start roles whose use it states (statesUse)
+	continuing   bool         // its pronoun stands for the use of data to come the statement before states (useAnaphora)
+	startVerb    bool         // and its verb says that use starts ("This starts on …")
 	hits         []hit        // its ids, where they stand (uses.go)
 
 	// Which data each purpose uses (uses.go).
@@ -551,7 +553,21 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		if sn.hasData || purpose >= 0 {
 			b.useRoles = b.t.statesUse(words, b.lang, b.denied, b.useRoles)
 		}
-		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth, b.useRoles)
+		stmtRole := b.t.anywhereRole(words, b.lang)
+		// "To build AI at Meta, we'll use public information… This
+		// starts on 27 May 2025.": a pronoun that stands for the use the
+		// statement before states.
+		b.continuing, b.startVerb = false, false
+		if n := len(b.block); n > 0 && !sn.hasData && purpose < 0 {
+			if at := useAnaphora(words); at > 0 && (b.block[n-1].hasData || b.firstPurpose(b.block[n-1].entries) >= 0) {
+				b.startVerb = startVerb(words[at:])
+				pw := b.pf.fold(prev)
+				b.pdenied = denied(prev, pw, b.pdenied)
+				b.useRoles = b.t.statesUse(pw, b.lang, b.pdenied, b.useRoles)
+				b.continuing = len(b.useRoles) > 0
+			}
+		}
+		b.findDates(s, prev, sn.entries, stmtRole, dayMonth, b.useRoles)
 	}
 	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
 	if purpose >= 0 {
@@ -565,6 +581,51 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		}
 	}
 	return sn
+}
+
+// useAnaphora returns where the verb begins in words, a statement's, when
+// its subject is a pronoun or a noun that stands for what the statement
+// before says ("This starts on 27 May 2025", "Cela commencera le 27 mai
+// 2025", "Cette utilisation débutera le …"); 0 otherwise.
+func useAnaphora(words []string) int {
+	if len(words) < 2 {
+		return 0
+	}
+	switch words[0] {
+	case "this", "it", "cela", "ceci", "ca":
+		if words[0] == "this" && useNouns[words[1]] {
+			return 2
+		}
+		return 1
+	case "ce", "cette":
+		if useNouns[words[1]] {
+			return 2
+		}
+	}
+	return 0
+}
+
+// useNouns name a use of data or its change after a demonstrative ("this
+// use", "cette utilisation", "ce traitement", "ce changement").
+var useNouns = map[string]bool{
+	"use": true, "processing": true, "change": true, "utilisation": true, "traitement": true, "changement": true, "modification": true,
+}
+
+// startVerb reports whether words, a statement's from its verb on, open
+// with a verb that says something starts: "starts", "will begin", "ll
+// start", "commencera", "débute", "va commencer".
+func startVerb(words []string) bool {
+	if len(words) > 1 && (words[0] == "will" || words[0] == "ll" || words[0] == "va" || words[0] == "is" && words[1] == "going") {
+		words = words[1:]
+		if words[0] == "going" && len(words) > 2 && words[1] == "to" {
+			words = words[2:]
+		}
+	}
+	switch words[0] {
+	case "start", "starts", "begin", "begins", "commence", "commencera", "commencer", "debute", "debutera", "debuter":
+		return true
+	}
+	return false
 }
 
 // deniedHit is a match of a statement that a denial took out: its target,
@@ -701,7 +762,9 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 	// "We will start using your public posts from 26 May 2025": the date
 	// an upcoming or effective cue gives in a statement that says a use
 	// starts is that start.
-	starting := fallback >= 0 && b.t.roles[fallback].Role == RoleStart
+	// So is the date of a statement whose pronoun stands for the use the
+	// statement before states (useAnaphora).
+	starting := fallback >= 0 && b.t.roles[fallback].Role == RoleStart || b.continuing
 	// Whether prev announces an update is read when an effective date
 	// asks, once: most statements with a date have none.
 	prevRead := prev == ""
@@ -786,6 +849,9 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		}
 		if starting && (role == RoleUpcoming || role == RoleEffective) {
 			role = RoleStart
+		}
+		if !cued && b.continuing && b.startVerb && !inRange {
+			role, cued = RoleStart, true // "This starts on 27 May 2025."
 		}
 		// "After 26 May 2025, you can no longer object": the objection
 		// ends with the date.

@@ -293,3 +293,32 @@ func TestStartOfAUseByItsLegalBasis(t *testing.T) {
 		{"en", "From 27 May 2025, we will rely on legitimate interests, not consent.", []DateRole{RoleUpcoming}},
 	})
 }
+
+// A statement whose pronoun stands for the use of data to come the
+// statement before states gives that use's start: "To build AI at Meta,
+// we'll use public information… This starts on 27 May 2025.", "…
+// nous utiliserons les informations publiques… Cela commencera le 27 mai
+// 2025." read as no date of the use, or an upcoming update.
+func TestStartSaidOfTheUseBefore(t *testing.T) {
+	const (
+		en = "# Privacy Policy\nTo build AI at Meta, we'll use public information, like public posts and comments, from accounts of people aged 18 and over. "
+		fr = "# Politique de confidentialité\nPour développer l'IA chez Meta, nous utiliserons les informations publiques, comme les publications et commentaires publics, des comptes des personnes âgées de 18 ans et plus. "
+	)
+	checkRoles(t, []roleRow{
+		{"en", en + "This starts on 27 May 2025.", []DateRole{RoleStart}},
+		{"en", en + "This will start on 27 May 2025.", []DateRole{RoleStart}},
+		{"fr", fr + "Cela commencera le 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", fr + "Ceci prendra effet le 27 mai 2025.", []DateRole{RoleStart}},
+		// Guards: as it was ("utilisation débutera" is start's own cue),
+		// an update, a use that stops, another verb, and a statement with
+		// data of its own.
+		{"fr", "# Politique\nNous utiliserons vos publications publiques pour entraîner l'IA. Cette utilisation débutera le 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "# Politique\nNous mettrons à jour notre politique. Cela prendra effet le 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"en", "# Privacy Policy\nWe will no longer use your posts to train AI. This starts on 27 May 2025.", []DateRole{RoleOther}},
+		{"en", "# Privacy Policy\nWe will use your posts for ads. This ends on 27 May 2025.", []DateRole{RoleOther}},
+		{"en", "# Privacy Policy\nWe will use your posts for ads. It applies to posts shared since 1 January 2024.", []DateRole{RoleOther}},
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Nous utiliserons vos publications publiques pour entraîner l'IA. Cela commencera le DATE.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+	})
+}
