@@ -322,3 +322,27 @@ func TestStartSaidOfTheUseBefore(t *testing.T) {
 		dayMoved("fr", "Nous utiliserons vos publications publiques pour entraîner l'IA. Cela commencera le DATE.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
 	})
 }
+
+// What starts named with what it is of ("Training of our AI models will
+// begin on …", "L'entraînement de l'IA débutera le …"), or by a table's
+// label ("Training starts | 27 May 2025", "Début de l'entraînement | 27
+// mai 2025"), is a start: these read as an upcoming update, or as no role.
+func TestStartNamedWithWhatItIsOf(t *testing.T) {
+	const (
+		en = "# Policy\nWe use your public posts to train AI.\n"
+		fr = "# Politique\nNous utilisons vos publications publiques pour entraîner l'IA.\n"
+	)
+	checkRoles(t, []roleRow{
+		{"en", en + "Training of our AI models will begin on 27 May 2025.", []DateRole{RoleStart}},
+		{"fr", fr + "L'entraînement de l'IA débutera le 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", fr + "L'entraînement de nos modèles d'IA commencera le 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", fr + "L'utilisation de vos données publiques débutera le 27 mai 2025.", []DateRole{RoleStart}},
+		{"en", en + "| Step | Date |\n|---|---|\n| Objection deadline | 26 May 2025 |\n| Training starts | 27 May 2025 |", []DateRole{RoleDeadline, RoleStart}},
+		{"fr", fr + "| Étape | Date |\n|---|---|\n| Date limite d'opposition | 26 mai 2025 |\n| Début de l'entraînement | 27 mai 2025 |", []DateRole{RoleDeadline, RoleStart}},
+		// Guards: as it was, and what starts that is no use.
+		{"en", en + "AI training will begin on 27 May 2025.", []DateRole{RoleStart}},
+		{"fr", fr + "L'entraînement commencera le 27 mai 2025.", []DateRole{RoleStart}},
+		{"en", en + "If you use our products, the new terms will start to apply on 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"fr", fr + "La nouvelle version de nos conditions débutera le 27 mai 2025.", []DateRole{RoleUpcoming}},
+	})
+}
