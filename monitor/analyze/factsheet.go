@@ -999,16 +999,23 @@ func (b *sheetBuilder) overruled(r int, before string) bool {
 		return false
 	}
 	words := b.f.fold(before)
-	at := -1
+	at, end := -1, 0
 	b.t.overrule.find(words, b.lang, func(m match) {
-		if m.p.target == r {
-			at = max(at, m.start)
+		if m.p.target == r && m.start >= at {
+			at, end = m.start, max(end, m.end)
 		}
 	})
 	if at < 0 {
 		return false
 	}
-	rest := words[at+1:]
+	// The reader the company's act is for is no reader who acts: "nous
+	// vous répondrons", "we will reply to you", "we will send you".
+	rest := words[end:]
+	if len(rest) > 1 && (rest[0] == "to" || rest[0] == "for") && rest[1] == "you" {
+		rest = rest[2:]
+	} else if len(rest) > 0 && rest[0] == "you" {
+		rest = rest[1:]
+	}
 	if slices.ContainsFunc(rest, func(w string) bool { return readerNames[w] }) || b.t.borrowsContext(rest, b.lang) {
 		return false
 	}
