@@ -120,6 +120,16 @@ func TestDatesOfWhatWasDoneAreNoDeadlines(t *testing.T) {
 		{"fr", "Vous pouvez vous opposer à l'utilisation de vos paramètres de confidentialité avant le 26 mai 2025.", []DateRole{RoleDeadline}},
 		{"fr", "Si vous ne souhaitez pas que nous utilisions vos publications, dites-le-nous avant le 26 mai 2025.", []DateRole{RoleDeadline}},
 		{"fr", "Vous pouvez vous opposer jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		// A participle parted from the cue by a comma, or after a present
+		// "être", qualifies the reader; a reflexive verb's past is what
+		// was done.
+		{"fr", "Vous pouvez vous opposer, si vous êtes concerné, jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer, une fois connecté, jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous y opposer tant que vous êtes inscrit jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"en", "You can object, once logged in, until 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "You can object, if interested, until 26 May 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Si vous vous êtes déjà opposé avant le 26 mai 2025, vous n'avez rien à faire.", []DateRole{RoleOther}},
+		{"fr", "Les personnes qui se sont opposées avant le 26 mai 2025 n'ont rien à faire.", []DateRole{RoleOther}},
 	})
 	checkDateMoves(t, reportBase, []dateMove{
 		dayMoved("en", "You can object to the use of posts shared before DATE until 30 June 2025.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),

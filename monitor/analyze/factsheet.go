@@ -1095,9 +1095,24 @@ func (b *sheetBuilder) datesWhatWasDone(raw string, words []string, at int) bool
 		return false
 	}
 	if b.lang != "fr" && isPastParticiple(words[at-1]) {
-		return at < 2 || englishDone(words[:at-1])
+		return (at < 2 || englishDone(words[:at-1])) && joined(raw, len(words), at-1, at)
 	}
 	return b.lang != "en" && b.frenchDone(raw, words, at)
+}
+
+// joined reports whether no clause punctuation stands between the words p
+// and at of the n words folded from raw: a participle parted from the
+// limit cue by a comma qualifies someone else ("Vous pouvez vous opposer,
+// si vous êtes concerné, jusqu'au …", "You can object, once logged in,
+// until …"), not what the cue dates.
+func joined(raw string, n, p, at int) bool {
+	gaps := wordGaps(raw, n)
+	for k := p + 1; k <= at; k++ {
+		if gaps[k] != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // englishDone reports whether a past participle after words dates what
@@ -1156,18 +1171,29 @@ func (b *sheetBuilder) frenchDone(raw string, words []string, at int) bool {
 			return false
 		}
 	}
+	if !joined(raw, len(words), p, at) {
+		return false
+	}
 	if p == 0 {
 		return true
 	}
 	if aux := words[p-1]; frenchDeterminers[aux] {
 		return false // "vos données avant le …"
 	} else if frenchPassiveAux[aux] {
-		return false // "doivent être reçues avant le …"
+		// "doivent être reçues avant le …", "si vous êtes concerné", but
+		// not a reflexive verb's past: "vous vous êtes opposé avant le
+		// …", "qui se sont opposées avant le …".
+		return p >= 2 && (reflexives[words[p-2]] && words[p-2] != "nous" && words[p-2] != "vous" ||
+			p >= 3 && (words[p-2] == "nous" || words[p-2] == "vous") && words[p-3] == words[p-2])
 	} else if aux == "ete" && p >= 2 && (words[p-2] == "avoir" || words[p-2] == "aura" || words[p-2] == "auront") {
 		return false // "doivent avoir été reçues avant le …"
 	}
 	return !b.t.borrowsContext(words[max(0, p-3):p], b.lang)
 }
+
+// reflexives are the pronouns of a French reflexive verb, whose past takes
+// "être": "se sont opposées", "vous vous êtes opposé".
+var reflexives = map[string]bool{"se": true, "s": true, "me": true, "m": true, "te": true, "t": true, "nous": true, "vous": true}
 
 // frenchPlaces are the words between a participle and the place it was
 // done in, before a limit cue: "mises en ligne avant le …", "publiées
@@ -1180,6 +1206,7 @@ var frenchPlaces = map[string]bool{"en": true, "sur": true, "dans": true, "via":
 // été partagées", "étaient publiées") date what was done.
 var frenchPassiveAux = map[string]bool{
 	"etre": true, "est": true, "sont": true, "sera": true, "seront": true, "soit": true, "soient": true, "serait": true, "seraient": true,
+	"suis": true, "es": true, "sommes": true, "etes": true,
 }
 
 // frenchDeterminers stand before a noun: a participle-shaped word after
