@@ -130,6 +130,12 @@ func TestDatesOfWhatWasDoneAreNoDeadlines(t *testing.T) {
 		{"en", "You can object, if interested, until 26 May 2025.", []DateRole{RoleDeadline}},
 		{"fr", "Si vous vous êtes déjà opposé avant le 26 mai 2025, vous n'avez rien à faire.", []DateRole{RoleOther}},
 		{"fr", "Les personnes qui se sont opposées avant le 26 mai 2025 n'ont rien à faire.", []DateRole{RoleOther}},
+		// A French participle dates what was done only of the data it
+		// qualifies: what the reader sends or is keeps the deadline.
+		{"fr", "Vous pouvez vous opposer une fois connecté jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez envoyer votre refus motivé avant le 26 mai 2025 pour vous opposer.", []DateRole{RoleDeadline}},
+		{"fr", "Pour vous opposer, envoyez un courrier signé avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"en", "To object, send a signed letter before 26 May 2025.", []DateRole{RoleDeadline}},
 	})
 	checkDateMoves(t, reportBase, []dateMove{
 		dayMoved("en", "You can object to the use of posts shared before DATE until 30 June 2025.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),

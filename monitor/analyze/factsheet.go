@@ -1154,9 +1154,9 @@ func isModal(w string) bool {
 // a noun ("partagée", not "date"): the participle is read in raw, the
 // text the words were folded from. A participle that qualifies the
 // objection's own terms ("le formulaire rempli avant le …", "votre
-// opposition envoyée avant le …") is what the reader must do; one that
-// follows a determiner is a noun ("vos données avant le …", "de
-// confidentialité avant le …").
+// opposition envoyée avant le …"), or anything but data, is what the
+// reader must do; one that follows a determiner is a noun ("vos données
+// avant le …", "de confidentialité avant le …").
 func (b *sheetBuilder) frenchDone(raw string, words []string, at int) bool {
 	p := at - 1
 	w := rawWord(raw, p)
@@ -1185,10 +1185,45 @@ func (b *sheetBuilder) frenchDone(raw string, words []string, at int) bool {
 		// …", "qui se sont opposées avant le …".
 		return p >= 2 && (reflexives[words[p-2]] && words[p-2] != "nous" && words[p-2] != "vous" ||
 			p >= 3 && (words[p-2] == "nous" || words[p-2] == "vous") && words[p-3] == words[p-2])
-	} else if aux == "ete" && p >= 2 && (words[p-2] == "avoir" || words[p-2] == "aura" || words[p-2] == "auront") {
-		return false // "doivent avoir été reçues avant le …"
+	} else if aux == "ete" {
+		// "qui ont été publiées avant le …", not "doivent avoir été
+		// reçues avant le …".
+		return p < 2 || words[p-2] != "avoir" && words[p-2] != "aura" && words[p-2] != "auront"
+	} else if frenchActiveAux[aux] {
+		return true // "que vous avez partagées avant le …"
 	}
-	return !b.t.borrowsContext(words[max(0, p-3):p], b.lang)
+	if b.t.borrowsContext(words[max(0, p-3):p], b.lang) {
+		return false
+	}
+	// Data the participle qualifies, right before it ("les publications
+	// partagées", "vos photos de profil mises en ligne"): not what the
+	// reader sends or is ("un courrier signé avant le …", "votre refus
+	// motivé avant le …", "une fois connecté jusqu'au …").
+	if contentNouns[words[p-1]] {
+		return true
+	}
+	window := words[max(0, p-maxQualifiedWords):p]
+	data := false
+	b.t.findTerms(window, b.lang, &b.tm, func(m match) {
+		if (m.p.target == personalDataTarget || m.p.target >= 0 && b.t.entries[m.p.target].Kind == KindCategory) && len(window)-m.end <= 2 {
+			data = true
+		}
+	})
+	return data
+}
+
+// maxQualifiedWords is how far before a French participle the data it
+// qualifies are looked for: "vos photos de profil mises en ligne".
+const maxQualifiedWords = 6
+
+// contentNouns name data without naming a category: "les contenus
+// publiés", "des informations fournies".
+var contentNouns = map[string]bool{"contenu": true, "contenus": true, "information": true, "informations": true, "donnee": true, "donnees": true}
+
+// frenchActiveAux are the forms of "avoir" of a compound past: "que vous
+// avez partagées avant le …" dates what was done.
+var frenchActiveAux = map[string]bool{
+	"ai": true, "as": true, "a": true, "avons": true, "avez": true, "ont": true, "avait": true, "avaient": true, "aviez": true, "avions": true, "ayant": true, "aurez": true,
 }
 
 // reflexives are the pronouns of a French reflexive verb, whose past takes
