@@ -88,6 +88,14 @@ func TestFactSheetBindsUses(t *testing.T) {
 		{"French future, Meta", "fr", "Meta utilisera vos publications publiques pour développer ses modèles d'IA.", []string{"ai_training:posts", "ai_training:public_content"}},
 		{"French future denied", "fr", "Nous n'utiliserons pas vos messages privés pour développer l'IA chez Meta.", nil},
 		{"English future", "en", "We will use public information, like posts, to develop AI.", []string{"ai_training:posts", "ai_training:public_content"}},
+		// "Meta AI" in the data's own name is no purpose (AI features)
+		// the data are used for.
+		{"Meta AI in the data", "en", "We will use your public posts and your interactions with Meta AI to develop and improve AI at Meta.",
+			[]string{"ai_training:ai_interactions", "ai_training:posts", "ai_training:public_content"}},
+		{"Meta AI in the data, French", "fr", "Nous utiliserons vos publications publiques et vos interactions avec Meta AI pour développer et améliorer l'IA chez Meta.",
+			[]string{"ai_training:ai_interactions", "ai_training:posts", "ai_training:public_content"}},
+		{"Meta AI as a purpose", "en", "We use your public posts to improve Meta AI.",
+			[]string{"ai_features:posts", "ai_features:public_content", "ai_training:posts", "ai_training:public_content"}},
 		{"denied", "en", "We do not use your posts to train our AI models.", nil},
 		{"denied after a comma", "en", "We use information with special protections you choose to provide for these purposes, but not to show you ads.", nil},
 		{"the reader uses", "en", "When you use our Products, you see ads, such as boosted posts or product listings.", nil},
