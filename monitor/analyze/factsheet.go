@@ -612,17 +612,19 @@ var useNouns = map[string]bool{
 }
 
 // startVerb reports whether words, a statement's from its verb on, open
-// with a verb that says something starts: "starts", "will begin", "ll
-// start", "commencera", "débute", "va commencer".
+// with a verb that says something starts or started: "starts", "will
+// begin", "ll start", "commencera", "débute", "va commencer", "began",
+// "a commencé".
 func startVerb(words []string) bool {
-	if len(words) > 1 && (words[0] == "will" || words[0] == "ll" || words[0] == "va" || words[0] == "is" && words[1] == "going") {
+	if len(words) > 1 && (words[0] == "will" || words[0] == "ll" || words[0] == "va" || words[0] == "a" || words[0] == "has" || words[0] == "is" && words[1] == "going") {
 		words = words[1:]
 		if words[0] == "going" && len(words) > 2 && words[1] == "to" {
 			words = words[2:]
 		}
 	}
 	switch words[0] {
-	case "start", "starts", "begin", "begins", "commence", "commencera", "commencer", "debute", "debutera", "debuter":
+	case "start", "starts", "begin", "begins", "commence", "commencera", "commencer", "debute", "debutera", "debuter",
+		"started", "began", "begun":
 		return true
 	}
 	return false

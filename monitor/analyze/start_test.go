@@ -309,6 +309,9 @@ func TestStartSaidOfTheUseBefore(t *testing.T) {
 		{"en", en + "This will start on 27 May 2025.", []DateRole{RoleStart}},
 		{"fr", fr + "Cela commencera le 27 mai 2025.", []DateRole{RoleStart}},
 		{"fr", fr + "Ceci prendra effet le 27 mai 2025.", []DateRole{RoleStart}},
+		// Said once it has started.
+		{"fr", "# Politique\nNous utilisons les informations publiques, comme les publications publiques, pour développer l'IA chez Meta. Cela a commencé le 27 mai 2025.", []DateRole{RoleStart}},
+		{"en", "# Policy\nWe use public information, like public posts, to develop AI at Meta. This started on 27 May 2025.", []DateRole{RoleStart}},
 		// Guards: as it was ("utilisation débutera" is start's own cue),
 		// an update, a use that stops, another verb, and a statement with
 		// data of its own.
