@@ -787,15 +787,19 @@ func (t *Taxonomy) announces(words []string, lang string) bool {
 	return found
 }
 
-// statesUse reports whether words, a statement's, say that data will be
-// used (taxonomy.yaml's "uses" of start) in a phrase that no negation
+// statesUse appends to roles the start roles (indexes in t.roles) whose
+// "uses" phrases words, a statement's, hold in a phrase that no negation
 // denies (spans, from denied): "we will use", "vos publications seront
-// utilisées", not "nous ne les utiliserons plus". ("We will no longer
-// use", "will not be used" are no such phrase.)
-func (t *Taxonomy) statesUse(words []string, lang string, spans []deniedSpan) bool {
-	found := false
-	t.uses.find(words, lang, func(m match) { found = found || !isDenied(spans, m.start, m.end) })
-	return found
+// utilisées" say that data will be used, "since …, we have used" that it
+// has been; not "nous ne les utiliserons plus". ("We will no longer use",
+// "will not be used" are no such phrase.)
+func (t *Taxonomy) statesUse(words []string, lang string, spans []deniedSpan, roles []int) []int {
+	t.uses.find(words, lang, func(m match) {
+		if !slices.Contains(roles, m.p.target) && !isDenied(spans, m.start, m.end) {
+			roles = append(roles, m.p.target)
+		}
+	})
+	return roles
 }
 
 // lapsesAt reports whether words, the text just before a date, end with
@@ -857,7 +861,8 @@ func (t *Taxonomy) anywhereRole(words []string, lang string) int {
 // nearest full date in their line, else of the version's effective date,
 // else of its last-updated date; a deadline, upcoming or start date is
 // after the date it is reckoned from ("Effective 15 December 2025 … until
-// 15 January" is 2026). A date with no year to take keeps none: it is not
+// 15 January" is 2026), or shortly before it (maxDaysBefore: "Effective
+// 27 May 2025 … until 26 May" is 2025). A date with no year to take keeps none: it is not
 // given one it may not have.
 func inferYears(dates []DateFact, places []datePlace) {
 	anchor := -1
@@ -894,7 +899,12 @@ func inferYears(dates []DateFact, places []datePlace) {
 		md := d.Date[2:] // "05-27"
 		forward := d.Role == RoleDeadline || d.Role == RoleUpcoming || d.Role == RoleStart
 		if forward && places[ref].pos <= places[i].pos && md < dates[ref].Date[5:] {
-			year++
+			// Not when it falls shortly before: a policy effective 27 May
+			// 2025 whose objection runs "until 26 May" sets the day before,
+			// not a year after.
+			if t, err := time.Parse(time.DateOnly, fmt.Sprintf("%04d-%s", year, md)); err != nil || r.Sub(t) > maxDaysBefore*24*time.Hour {
+				year++
+			}
 		}
 		iso := fmt.Sprintf("%04d-%s", year, md)
 		if _, err := time.Parse(time.DateOnly, iso); err != nil {
@@ -903,6 +913,12 @@ func inferYears(dates []DateFact, places []datePlace) {
 		d.Date, d.YearInferred = iso, true
 	}
 }
+
+// maxDaysBefore is how long before the date a yearless deadline, start
+// or upcoming date is reckoned from it may fall and keep its year
+// (inferYears): an objection deadline precedes the policy it objects to
+// by weeks; "Effective 15 December 2025 … until 15 January" is 2026.
+const maxDaysBefore = 92
 
 // datePlace is where a date of a sheet stands: its line and offset.
 type datePlace struct{ line, pos int }

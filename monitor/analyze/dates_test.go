@@ -373,3 +373,23 @@ func TestDatesInOtherLanguages(t *testing.T) {
 		t.Errorf("a year before a month name joined two sentences: %v", got) // four digits are no day
 	}
 }
+
+// "À compter du …" is "from …": an update to come, as "à partir du" and
+// English "from" are ("Cette mise à jour s'appliquera à compter du 27 mai
+// 2025" read as the policy's effective date). Said of the policy in force
+// ("En vigueur à compter du …", "Applicable à compter du …") it stays its
+// effective date.
+func TestFromInFrenchIsUpcoming(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"fr", "Cette mise à jour s'appliquera à compter du 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "À compter du 27 mai 2025, vos informations publiques ne pourront pas être utilisées pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+		{"en", "This update will apply from 27 May 2025.", []DateRole{RoleUpcoming}},
+		// Guards.
+		{"fr", "En vigueur à compter du 3 mars 2026", []DateRole{RoleEffective}},
+		{"fr", "Applicable à compter du 3 mars 2026.", []DateRole{RoleEffective}},
+		{"fr", "Cette politique est applicable à compter du 3 mars 2026.", []DateRole{RoleEffective}},
+		{"fr", "Date d'effet : à compter du 3 mars 2026", []DateRole{RoleEffective}},
+		{"fr", "À compter du 27 mai 2025, la nouvelle politique s'applique.", []DateRole{RoleUpcoming}},
+		{"fr", "À compter du 27 mai 2025, nous utiliserons vos publications publiques pour entraîner l'IA.", []DateRole{RoleStart}},
+	})
+}

@@ -75,21 +75,120 @@ func TestObjectionLapsingAfterADate(t *testing.T) {
 // not what the reader must do: a statement that names both has one
 // deadline, and a change of the posts' date is no deadline moved. A
 // participle in a passive of what is required ("must be received before")
-// still sets one. Read in English only: French participles ("partagées
-// avant le") are not told apart yet.
+// still sets one. French participles are read as written, since folding
+// drops the accent that tells "partagées" from "date" (frenchDone).
 func TestDatesOfWhatWasDoneAreNoDeadlines(t *testing.T) {
 	checkRoles(t, []roleRow{
 		{"en", "You can object to the use of posts shared before 1 January 2024 until 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
 		{"en", "You can object until 26 May 2025 to the use of posts published before 1 January 2024.", []DateRole{RoleDeadline, RoleOther}},
 		{"en", "You can object to the use of photos uploaded until 31 December 2023 by filling in this form before 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
 		{"en", "Objections received before 1 June 2025 were processed.", []DateRole{RoleOther}},
+		// A past passive is what was done.
+		{"en", "You can object to the use of posts that were shared before 1 January 2024 until 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"en", "You can object to the use of posts that have been shared before 1 January 2024 until 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"en", "You can object to the use of photos that were uploaded before 1 January 2024.", []DateRole{RoleOther}},
 		// Guards: what the reader must do.
 		{"en", "Your objection must be received before 26 May 2025.", []DateRole{RoleDeadline}},
 		{"en", "Objections should be submitted by 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "Your objection must have been received before 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "Your objection will be processed if it is received by 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "Objections that are submitted after 26 May 2025 will not be processed, so object before 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
 		{"en", "You can object until 26 May 2025.", []DateRole{RoleDeadline}},
 		{"en", "If you object before 26 May 2025, we will not use your posts.", []DateRole{RoleDeadline}},
+		// French: "-é(e)(s)", "-i(e)(s)", "-u(e)(s)" and the irregular
+		// participles.
+		{"fr", "Vous pouvez vous opposer à l'utilisation des publications partagées avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer jusqu'au 26 mai 2025 à l'utilisation des publications partagées avant le 1er janvier 2024.", []DateRole{RoleDeadline, RoleOther}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des contenus publiés avant le 1er janvier 2024.", []DateRole{RoleOther}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des informations que vous avez fournies avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des messages reçus avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des commentaires écrits avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des photos mises en ligne avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des publications qui ont été partagées avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		// An accent written apart ("e" and a combining acute).
+		{"fr", "Vous pouvez vous opposer à l'utilisation des publications partage\u0301es avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+		// Guards: a passive of what is required, the objection's own
+		// terms, and nouns and adjectives of a participle's shape.
+		{"fr", "Votre opposition doit être reçue avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Le formulaire d'opposition doit être envoyé d'ici le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Votre formulaire d'opposition doit avoir été reçu avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Pour vous opposer, envoyez le formulaire rempli avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Pour vous opposer, rendez-vous sur la page dédiée avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation de vos données jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation de vos publications et contenus jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation de vos informations publiques jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation de vos paramètres de confidentialité avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Si vous ne souhaitez pas que nous utilisions vos publications, dites-le-nous avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		// A participle parted from the cue by a comma, or after a present
+		// "être", qualifies the reader; a reflexive verb's past is what
+		// was done.
+		{"fr", "Vous pouvez vous opposer, si vous êtes concerné, jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer, une fois connecté, jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez vous y opposer tant que vous êtes inscrit jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"en", "You can object, once logged in, until 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "You can object, if interested, until 26 May 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Si vous vous êtes déjà opposé avant le 26 mai 2025, vous n'avez rien à faire.", []DateRole{RoleOther}},
+		{"fr", "Les personnes qui se sont opposées avant le 26 mai 2025 n'ont rien à faire.", []DateRole{RoleOther}},
+		// A French participle dates what was done only of the data it
+		// qualifies: what the reader sends or is keeps the deadline.
+		{"fr", "Vous pouvez vous opposer une fois connecté jusqu'au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Vous pouvez envoyer votre refus motivé avant le 26 mai 2025 pour vous opposer.", []DateRole{RoleDeadline}},
+		{"fr", "Pour vous opposer, envoyez un courrier signé avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"en", "To object, send a signed letter before 26 May 2025.", []DateRole{RoleDeadline}},
 	})
 	checkDateMoves(t, reportBase, []dateMove{
 		dayMoved("en", "You can object to the use of posts shared before DATE until 30 June 2025.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Vous pouvez vous opposer à l'utilisation des publications partagées avant le DATE jusqu'au 30 juin 2025.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
+		dayMoved("fr", "Vous pouvez vous opposer à l'utilisation des publications partagées avant le 1er janvier 2024 jusqu'au DATE.", SeverityCritical, "Deadline 26 May 2025 → 27 May 2025."),
+	})
+}
+
+// rawWord splits a text as fold does, keeping the words as written.
+func TestRawWordSplitsAsFold(t *testing.T) {
+	var f folder
+	for _, s := range []string{
+		"Vous pouvez vous opposer à l’utilisation des publications partagées avant le",
+		"publications partage\u0301es avant", "Œuvres créées — déjà publiées, 1er/2e avant", "opt-out: you…", "", " a ",
+	} {
+		words := f.fold(s)
+		for i, w := range words {
+			var g folder
+			if got := g.fold(rawWord(s, i)); len(got) != 1 || got[0] != w {
+				t.Errorf("%q: rawWord %d = %q, fold's word is %q", s, i, rawWord(s, i), w)
+			}
+		}
+		if got := rawWord(s, len(words)); got != "" {
+			t.Errorf("%q: rawWord past the end = %q", s, got)
+		}
+	}
+}
+
+// A deadline named before what it is for, with its date after the verb
+// ("The deadline to submit your objection is …", "La date limite pour
+// vous opposer à l'utilisation de vos données est le …"): the words
+// between part the cue from its date by more than a cue's gap.
+func TestDeadlineNamedBeforeItsVerb(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"en", "The deadline for you to object to AI training is 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "The deadline to submit your objection is 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "The last day to object is 26 May 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La date limite pour vous opposer est le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La date limite pour s'opposer est le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La date limite pour vous opposer à l'utilisation de vos données est le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La date limite pour envoyer votre opposition est fixée au 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Le dernier jour pour vous opposer est le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La date butoir pour vous opposer est le 26 mai 2025.", []DateRole{RoleDeadline}},
+		// Guards: as it was, and a deadline of no objection.
+		{"en", "The deadline to object is 26 May 2025.", []DateRole{RoleDeadline}},
+		{"fr", "La date limite d'opposition est le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"en", "The deadline for applications to our programme is 26 May 2025.", []DateRole{RoleOther}},
+		{"fr", "Le dernier jour de l'offre est le 26 mai 2025.", []DateRole{RoleOther}},
+		{"fr", "La date limite pour vous inscrire au programme est le 26 mai 2025.", []DateRole{RoleOther}},
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "La date limite pour vous opposer à cette utilisation est le DATE.", SeverityCritical, "Deadline 26 May 2025 → 27 May 2025."),
 	})
 }

@@ -127,6 +127,21 @@ func TestDeadlineCuesStayNarrow(t *testing.T) {
 		{"en", "You can object using the form below. We will respond to your request by 30 June 2025.", []DateRole{RoleOther}},
 		{"fr", "Vous pouvez vous opposer via le formulaire. Nous répondrons à votre demande avant le 30 juin 2025.", []DateRole{RoleOther}},
 		{"en", "You can object to ads by subscribing. Submit payment by 31 May 2025 to keep the price.", []DateRole{RoleOther}},
+		// The reader the company's act is for, and its stopping, are no
+		// reader's act: "nous vous répondrons", "we will reply to you",
+		// "nous cesserons d'utiliser".
+		{"fr", "Si vous vous y opposez, nous vous répondrons avant le 30 juin 2025.", []DateRole{RoleOther}},
+		{"fr", "Si vous vous opposez, nous vous enverrons une confirmation avant le 30 juin 2025.", []DateRole{RoleOther}},
+		{"fr", "Si vous vous opposez, Meta vous enverra une confirmation avant le 30 juin 2025.", []DateRole{RoleOther}},
+		{"fr", "Si vous vous y opposez, nous cesserons d'utiliser vos publications avant le 27 mai 2025.", []DateRole{RoleOther}},
+		{"en", "If you object, we will reply to you by 30 June 2025.", []DateRole{RoleOther}},
+		{"en", "If you object, Meta will send you a confirmation before 30 June 2025.", []DateRole{RoleOther}},
+		// Guards: the reader acts after the company's phrase.
+		{"fr", "Nous cesserons d'utiliser vos publications si vous vous y opposez avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Nous utiliserons vos publications si vous ne vous y opposez pas avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"en", "We will stop using your posts if you object before 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "We must receive your objection by 26 May 2025.", []DateRole{RoleDeadline}},
+		{"en", "If you object, we will stop using your posts before 27 May 2025.", []DateRole{RoleOther}},
 		// A heading above the nearest, or a list's lead-in, lends its
 		// objection only to a statement about the deadline (review 2, A2
 		// and A3).

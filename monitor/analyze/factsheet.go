@@ -8,6 +8,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Limits on hostile input: a policy is a few hundred kilobytes; anything
@@ -143,6 +147,9 @@ type sheetBuilder struct {
 	rightDenials []span       // the words that deny its rights ("no" in "There is no opt-out"), by word index
 	lapsing      bool         // it denies the objection from a time on ("After …, you can no longer object")
 	tm, ptm      termMatches  // findTerms's, for read and for what it calls (as f and pf)
+	useRoles     []int        // the start roles whose use it states (statesUse)
+	continuing   bool         // its pronoun stands for the use of data to come the statement before states (useAnaphora)
+	startVerb    bool         // and its verb says that use starts ("This starts on …")
 	hits         []hit        // its ids, where they stand (uses.go)
 
 	// Which data each purpose uses (uses.go).
@@ -427,7 +434,7 @@ func (b *sheetBuilder) headingDates(text, title string, level int) {
 	b.borrowing = b.t.borrowsContext(words, b.lang)
 	// title is a substring of text: its offset places its dates.
 	b.stmtStart = strings.Index(text[b.lineStart:], title) + b.lineStart
-	b.findDates(title, "", b.sectionIDs, b.sectionRole, dayMonth, false)
+	b.findDates(title, "", b.sectionIDs, b.sectionRole, dayMonth, nil)
 	b.section = title
 }
 
@@ -442,7 +449,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		b.keepSentence(s)
 		if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
 			b.stmtStart = start
-			b.findDates(s, "", nil, b.t.anywhereRole(b.f.fold(s), b.lang), false, false)
+			b.findDates(s, "", nil, b.t.anywhereRole(b.f.fold(s), b.lang), false, nil)
 		}
 		return sn
 	}
@@ -542,8 +549,25 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		b.stmtStart = start
 		// "Starting 27 May 2025, we will use your public posts to train
 		// our AI": a use of data to come, which the date starts.
-		useToCome := (sn.hasData || purpose >= 0) && b.t.statesUse(words, b.lang, b.denied)
-		b.findDates(s, prev, sn.entries, b.t.anywhereRole(words, b.lang), dayMonth, useToCome)
+		b.useRoles = b.useRoles[:0]
+		if sn.hasData || purpose >= 0 {
+			b.useRoles = b.t.statesUse(words, b.lang, b.denied, b.useRoles)
+		}
+		stmtRole := b.t.anywhereRole(words, b.lang)
+		// "To build AI at Meta, we'll use public information… This
+		// starts on 27 May 2025.": a pronoun that stands for the use the
+		// statement before states.
+		b.continuing, b.startVerb = false, false
+		if n := len(b.block); n > 0 && !sn.hasData && purpose < 0 {
+			if at := useAnaphora(words); at > 0 && (b.block[n-1].hasData || b.firstPurpose(b.block[n-1].entries) >= 0) {
+				b.startVerb = startVerb(words[at:])
+				pw := b.pf.fold(prev)
+				b.pdenied = denied(prev, pw, b.pdenied)
+				b.useRoles = b.t.statesUse(pw, b.lang, b.pdenied, b.useRoles)
+				b.continuing = len(b.useRoles) > 0
+			}
+		}
+		b.findDates(s, prev, sn.entries, stmtRole, dayMonth, b.useRoles)
 	}
 	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
 	if purpose >= 0 {
@@ -557,6 +581,53 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		}
 	}
 	return sn
+}
+
+// useAnaphora returns where the verb begins in words, a statement's, when
+// its subject is a pronoun or a noun that stands for what the statement
+// before says ("This starts on 27 May 2025", "Cela commencera le 27 mai
+// 2025", "Cette utilisation débutera le …"); 0 otherwise.
+func useAnaphora(words []string) int {
+	if len(words) < 2 {
+		return 0
+	}
+	switch words[0] {
+	case "this", "it", "cela", "ceci", "ca":
+		if words[0] == "this" && useNouns[words[1]] {
+			return 2
+		}
+		return 1
+	case "ce", "cette":
+		if useNouns[words[1]] {
+			return 2
+		}
+	}
+	return 0
+}
+
+// useNouns name a use of data or its change after a demonstrative ("this
+// use", "cette utilisation", "ce traitement", "ce changement").
+var useNouns = map[string]bool{
+	"use": true, "processing": true, "change": true, "utilisation": true, "traitement": true, "changement": true, "modification": true,
+}
+
+// startVerb reports whether words, a statement's from its verb on, open
+// with a verb that says something starts or started: "starts", "will
+// begin", "ll start", "commencera", "débute", "va commencer", "began",
+// "a commencé".
+func startVerb(words []string) bool {
+	if len(words) > 1 && (words[0] == "will" || words[0] == "ll" || words[0] == "va" || words[0] == "a" || words[0] == "has" || words[0] == "is" && words[1] == "going") {
+		words = words[1:]
+		if words[0] == "going" && len(words) > 2 && words[1] == "to" {
+			words = words[2:]
+		}
+	}
+	switch words[0] {
+	case "start", "starts", "begin", "begins", "commence", "commencera", "commencer", "debute", "debutera", "debuter",
+		"started", "began", "begun":
+		return true
+	}
+	return false
 }
 
 // deniedHit is a match of a statement that a denial took out: its target,
@@ -682,9 +753,9 @@ var determiners = map[string]bool{
 
 // findDates finds the dates of statement s and gives each its role. prev
 // is the statement before s in its block, "" when s is the first.
-// useToCome says s names data or a purpose that will be used (see
-// roleSpec.Uses).
-func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, dayMonth, useToCome bool) {
+// uses are the start roles whose use of data s states, naming data or a
+// purpose (statesUse, roleSpec.Uses).
+func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, dayMonth bool, uses []int) {
 	fallback := stmtRole
 	if fallback < 0 {
 		fallback = b.sectionRole
@@ -693,7 +764,9 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 	// "We will start using your public posts from 26 May 2025": the date
 	// an upcoming or effective cue gives in a statement that says a use
 	// starts is that start.
-	starting := fallback >= 0 && b.t.roles[fallback].Role == RoleStart
+	// So is the date of a statement whose pronoun stands for the use the
+	// statement before states (useAnaphora).
+	starting := fallback >= 0 && b.t.roles[fallback].Role == RoleStart || b.continuing
 	// Whether prev announces an update is read when an effective date
 	// asks, once: most statements with a date have none.
 	prevRead := prev == ""
@@ -739,14 +812,14 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		}
 		cued := false
 		for _, c := range b.cues {
-			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) || !useToCome && len(b.t.roles[c.role].Uses) > 0 {
+			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) || len(b.t.roles[c.role].Uses) > 0 && !slices.Contains(uses, c.role) {
 				continue
 			}
 			if c.role == b.t.deadline {
 				// The limit cue before the date, if any: read once for both.
 				cue := b.f.fold(s[from:cueEnd])
 				at := b.t.limitAt(cue, b.lang)
-				if datesWhatWasDone(cue, at) {
+				if b.datesWhatWasDone(s[from:cueEnd], cue, at) {
 					continue // "You can object to posts shared before 1 January 2024 until …"
 				}
 				if b.lentByHeading(c.role, entries) && !b.readsAsLimit(s, cue, at) {
@@ -778,6 +851,9 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		}
 		if starting && (role == RoleUpcoming || role == RoleEffective) {
 			role = RoleStart
+		}
+		if !cued && b.continuing && b.startVerb && !inRange {
+			role, cued = RoleStart, true // "This starts on 27 May 2025."
 		}
 		// "After 26 May 2025, you can no longer object": the objection
 		// ends with the date.
@@ -925,16 +1001,23 @@ func (b *sheetBuilder) overruled(r int, before string) bool {
 		return false
 	}
 	words := b.f.fold(before)
-	at := -1
+	at, end := -1, 0
 	b.t.overrule.find(words, b.lang, func(m match) {
-		if m.p.target == r {
-			at = max(at, m.start)
+		if m.p.target == r && m.start >= at {
+			at, end = m.start, max(end, m.end)
 		}
 	})
 	if at < 0 {
 		return false
 	}
-	rest := words[at+1:]
+	// The reader the company's act is for is no reader who acts: "nous
+	// vous répondrons", "we will reply to you", "we will send you".
+	rest := words[end:]
+	if len(rest) > 1 && (rest[0] == "to" || rest[0] == "for") && rest[1] == "you" {
+		rest = rest[2:]
+	} else if len(rest) > 0 && rest[0] == "you" {
+		rest = rest[1:]
+	}
 	if slices.ContainsFunc(rest, func(w string) bool { return readerNames[w] }) || b.t.borrowsContext(rest, b.lang) {
 		return false
 	}
@@ -1001,19 +1084,256 @@ func (b *sheetBuilder) readsAsLimit(s string, words []string, at int) bool {
 }
 
 // datesWhatWasDone reports whether the limit cue at words[at] (limitAt of
-// the folded text before a date, -1 none) dates
-// what was done rather than what the reader must do: it follows a past
-// participle that is no passive of a requirement ("posts shared before
-// 1 January 2024", "content published until …", "Objections received
-// before … were processed", not "must be received before …" nor "is
-// sent by …"). A statement may name both: "You can object to posts
-// shared before 1 January 2024 until 26 May 2025" has one deadline, and
-// a change of the posts' date is no deadline moved.
-func datesWhatWasDone(words []string, at int) bool {
-	if at < 1 || !isPastParticiple(words[at-1]) {
+// the folded text before a date, raw, -1 none) dates what was done rather
+// than what the reader must do: it follows a past participle that is no
+// passive of a requirement ("posts shared before 1 January 2024", "content
+// published until …", "Objections received before … were processed", not
+// "must be received before …" nor "is sent by …"). A statement may name
+// both: "You can object to posts shared before 1 January 2024 until 26 May
+// 2025" has one deadline, and a change of the posts' date is no deadline
+// moved. French participles are read by frenchDone.
+func (b *sheetBuilder) datesWhatWasDone(raw string, words []string, at int) bool {
+	if at < 1 {
 		return false
 	}
-	return at < 2 || !isPassiveAux(words[at-2]) && words[at-2] != "get" && words[at-2] != "gets"
+	if b.lang != "fr" && isPastParticiple(words[at-1]) {
+		return (at < 2 || englishDone(words[:at-1])) && joined(raw, len(words), at-1, at)
+	}
+	return b.lang != "en" && b.frenchDone(raw, words, at)
+}
+
+// joined reports whether no clause punctuation stands between the words p
+// and at of the n words folded from raw: a participle parted from the
+// limit cue by a comma qualifies someone else ("Vous pouvez vous opposer,
+// si vous êtes concerné, jusqu'au …", "You can object, once logged in,
+// until …"), not what the cue dates.
+func joined(raw string, n, p, at int) bool {
+	gaps := wordGaps(raw, n)
+	for k := p + 1; k <= at; k++ {
+		if gaps[k] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// englishDone reports whether a past participle after words dates what
+// was done: it is no passive, or a past one ("posts that were shared
+// before …", "have been posted before …"), not a passive of what is
+// required ("must be received before …", "is sent by …", "gets sent by
+// …", "must have been received before …").
+func englishDone(words []string) bool {
+	n := len(words)
+	switch aux := words[n-1]; aux {
+	case "was", "were", "wasn", "weren":
+		return true
+	case "been":
+		// "have been shared", not "must have been received".
+		return n >= 2 && (words[n-2] == "has" || words[n-2] == "have" || words[n-2] == "had") && (n < 3 || !isModal(words[n-3]))
+	case "get", "gets":
+		return false
+	default:
+		return !isPassiveAux(aux)
+	}
+}
+
+// isModal reports whether the folded English word w is a modal verb.
+func isModal(w string) bool {
+	switch w {
+	case "will", "would", "may", "might", "can", "could", "should", "shall", "must", "ll":
+		return true
+	}
+	return false
+}
+
+// frenchDone is datesWhatWasDone in French: the limit cue at words[at]
+// follows a past participle ("les publications partagées avant le 1er
+// janvier 2024", "les contenus publiés avant le …", "les photos mises en
+// ligne avant le …", "que vous avez partagées avant le …", "qui ont été
+// publiées avant le …"), not a passive of a requirement ("doivent être
+// reçues avant le …", "doit être envoyé d'ici le …", "sera envoyée
+// avant le …"). Folding drops accents, and "-é" tells a participle from
+// a noun ("partagée", not "date"): the participle is read in raw, the
+// text the words were folded from. A participle that qualifies the
+// objection's own terms ("le formulaire rempli avant le …", "votre
+// opposition envoyée avant le …"), or anything but data, is what the
+// reader must do; one that follows a determiner is a noun ("vos données
+// avant le …", "de confidentialité avant le …").
+func (b *sheetBuilder) frenchDone(raw string, words []string, at int) bool {
+	p := at - 1
+	w := rawWord(raw, p)
+	if !isFrenchParticiple(w, words[p]) {
+		// "les photos mises en ligne avant le …", "publiées sur Instagram
+		// avant le …": a participle and its place.
+		if p < 2 || !frenchPlaces[words[p-1]] {
+			return false
+		}
+		p -= 2
+		if w = rawWord(raw, p); !isFrenchParticiple(w, words[p]) {
+			return false
+		}
+	}
+	if !joined(raw, len(words), p, at) {
+		return false
+	}
+	if p == 0 {
+		return true
+	}
+	if aux := words[p-1]; frenchDeterminers[aux] {
+		return false // "vos données avant le …"
+	} else if frenchPassiveAux[aux] {
+		// "doivent être reçues avant le …", "si vous êtes concerné", but
+		// not a reflexive verb's past: "vous vous êtes opposé avant le
+		// …", "qui se sont opposées avant le …".
+		return p >= 2 && (reflexives[words[p-2]] && words[p-2] != "nous" && words[p-2] != "vous" ||
+			p >= 3 && (words[p-2] == "nous" || words[p-2] == "vous") && words[p-3] == words[p-2])
+	} else if aux == "ete" {
+		// "qui ont été publiées avant le …", not "doivent avoir été
+		// reçues avant le …".
+		return p < 2 || words[p-2] != "avoir" && words[p-2] != "aura" && words[p-2] != "auront"
+	} else if frenchActiveAux[aux] {
+		return true // "que vous avez partagées avant le …"
+	}
+	if b.t.borrowsContext(words[max(0, p-3):p], b.lang) {
+		return false
+	}
+	// Data the participle qualifies, right before it ("les publications
+	// partagées", "vos photos de profil mises en ligne"): not what the
+	// reader sends or is ("un courrier signé avant le …", "votre refus
+	// motivé avant le …", "une fois connecté jusqu'au …").
+	if contentNouns[words[p-1]] {
+		return true
+	}
+	window := words[max(0, p-maxQualifiedWords):p]
+	data := false
+	b.t.findTerms(window, b.lang, &b.tm, func(m match) {
+		if (m.p.target == personalDataTarget || m.p.target >= 0 && b.t.entries[m.p.target].Kind == KindCategory) && len(window)-m.end <= 2 {
+			data = true
+		}
+	})
+	return data
+}
+
+// maxQualifiedWords is how far before a French participle the data it
+// qualifies are looked for: "vos photos de profil mises en ligne".
+const maxQualifiedWords = 6
+
+// contentNouns name data without naming a category: "les contenus
+// publiés", "des informations fournies".
+var contentNouns = map[string]bool{"contenu": true, "contenus": true, "information": true, "informations": true, "donnee": true, "donnees": true}
+
+// frenchActiveAux are the forms of "avoir" of a compound past: "que vous
+// avez partagées avant le …" dates what was done.
+var frenchActiveAux = map[string]bool{
+	"ai": true, "as": true, "a": true, "avons": true, "avez": true, "ont": true, "avait": true, "avaient": true, "aviez": true, "avions": true, "ayant": true, "aurez": true,
+}
+
+// reflexives are the pronouns of a French reflexive verb, whose past takes
+// "être": "se sont opposées", "vous vous êtes opposé".
+var reflexives = map[string]bool{"se": true, "s": true, "me": true, "m": true, "te": true, "t": true, "nous": true, "vous": true}
+
+// frenchPlaces are the words between a participle and the place it was
+// done in, before a limit cue: "mises en ligne avant le …", "publiées
+// sur Facebook avant le …".
+var frenchPlaces = map[string]bool{"en": true, "sur": true, "dans": true, "via": true}
+
+// frenchPassiveAux are the forms of "être" that make the participle after
+// them a passive of what is required: "doivent être reçues avant le …",
+// "est envoyé d'ici le …", "sera reçue avant le …". The past ones ("ont
+// été partagées", "étaient publiées") date what was done.
+var frenchPassiveAux = map[string]bool{
+	"etre": true, "est": true, "sont": true, "sera": true, "seront": true, "soit": true, "soient": true, "serait": true, "seraient": true,
+	"suis": true, "es": true, "sommes": true, "etes": true,
+}
+
+// frenchDeterminers stand before a noun: a participle-shaped word after
+// one is a noun ("vos données", "de confidentialité", "l'entrée").
+var frenchDeterminers = map[string]bool{
+	"le": true, "la": true, "les": true, "l": true, "un": true, "une": true, "des": true, "du": true, "de": true, "d": true, "au": true, "aux": true,
+	"mon": true, "ma": true, "mes": true, "ton": true, "ta": true, "tes": true, "son": true, "sa": true, "ses": true,
+	"notre": true, "nos": true, "votre": true, "vos": true, "leur": true, "leurs": true,
+	"ce": true, "cet": true, "cette": true, "ces": true, "chaque": true, "aucun": true, "aucune": true, "quelques": true, "plusieurs": true,
+}
+
+// isFrenchParticiple reports whether a French word, raw (as written) and
+// folded, is shaped as a past participle: "-é(e)(s)" (which folding
+// cannot tell from "-e": "partagée", not "date"), "-i(e)(s)" and
+// "-u(e)(s)" after a consonant ("fournies", "reçues", not "mai", "vous",
+// "publiques"), or one of the irregular ones policies use ("fait", "mis",
+// "écrites"), but for the words of those shapes a policy uses otherwise.
+func isFrenchParticiple(raw, folded string) bool {
+	if frenchParticiples[folded] {
+		return true
+	}
+	if notFrenchParticiples[folded] || len(folded) < 2 {
+		return false
+	}
+	w := norm.NFC.String(strings.ToLower(raw)) // "e\u0301" is "é"
+	for _, suffix := range []string{"é", "ée", "és", "ées"} {
+		if strings.HasSuffix(w, suffix) {
+			return len(w) > len(suffix)
+		}
+	}
+	base := strings.TrimSuffix(strings.TrimSuffix(folded, "s"), "e")
+	n := len(base)
+	if n < 2 || base[n-1] != 'i' && base[n-1] != 'u' {
+		return false
+	}
+	return !strings.ContainsRune("aeiouyqg", rune(base[n-2]))
+}
+
+// frenchParticiples are irregular participles a policy dates data by.
+var frenchParticiples = map[string]bool{}
+
+func init() {
+	for _, stem := range []string{"fait", "ecrit", "inscrit", "decrit", "traduit", "detruit", "mise", "prise", "transmise", "soumise", "remise", "admise", "acquise", "permise", "ouvert", "offert", "couvert"} {
+		for _, end := range []string{"", "s", "e", "es"} {
+			if !strings.HasSuffix(stem, "e") || end == "" || end == "s" {
+				frenchParticiples[stem+end] = true
+			}
+		}
+	}
+}
+
+// notFrenchParticiples are words shaped as participles (isFrenchParticiple)
+// that a policy uses otherwise: pronouns and adverbs ("plus", "aussi"),
+// the days of the week, nouns a policy names without a determiner
+// ("publications et contenus"), and the adjectives said of where one
+// objects ("la page dédiée", "les informations requises", "vie privée").
+var notFrenchParticiples = map[string]bool{
+	"plus": true, "aussi": true, "ainsi": true, "ici": true, "ceci": true, "ci": true, "parmi": true, "si": true, "ni": true, "mi": true, "du": true, "tu": true,
+	"merci": true, "dessus": true, "lundi": true, "mardi": true, "mercredi": true, "jeudi": true, "vendredi": true, "samedi": true, "midi": true,
+	"contenu": true, "contenus": true, "donnee": true, "donnees": true, "ami": true, "amis": true, "amie": true, "amies": true, "vie": true, "refus": true, "processus": true,
+	"prive": true, "privee": true, "prives": true, "privees": true, "dedie": true, "dediee": true, "dedies": true, "dediees": true,
+	"requis": true, "requise": true, "requises": true,
+}
+
+// rawWord returns word i of s, as fold splits s into words, in its raw
+// form: fold's words lose their accents, which tell "partagée" from
+// "date". "" when s has fewer words.
+func rawWord(s string, i int) string {
+	n, start := 0, -1
+	for k := 0; k < len(s); {
+		r, size := rune(s[k]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[k:])
+		}
+		inWord := asciiFold[s[k]] != 0 || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || start >= 0 && unicode.Is(unicode.Mn, r))
+		switch {
+		case inWord && start < 0:
+			start = k
+		case !inWord && start >= 0:
+			if n == i {
+				return s[start:k]
+			}
+			n, start = n+1, -1
+		}
+		k += size
+	}
+	if start >= 0 && n == i {
+		return s[start:]
+	}
+	return ""
 }
 
 // isPastParticiple reports whether the folded English word w is a past

@@ -69,9 +69,12 @@ func opensDenial(w string) bool {
 
 // negationBridges may stand between a cue and its verb ("do not ever
 // sell", "will never directly share", "nous ne les vendons pas", "ne sont
-// pas collectées", "n'a pas été utilisé", "ne sont plus utilisées").
+// pas collectées", "n'a pas été utilisé", "ne sont plus utilisées", "are
+// also excluded", "restent également exclus").
 var negationBridges = map[string]bool{
 	"ever": true, "currently": true, "directly": true, "otherwise": true, "knowingly": true, "longer": true,
+	"also": true, "still": true, "always": true, "automatically": true, "likewise": true,
+	"egalement": true, "aussi": true, "toujours": true, "automatiquement": true,
 	"be": true, "been": true, "have": true, "and": true, "or": true,
 	"les": true, "la": true, "le": true, "l": true, "vous": true, "leur": true, "y": true, "en": true,
 	"est": true, "sont": true, "sera": true, "seront": true, "etait": true, "etaient": true, "ete": true,

@@ -51,6 +51,14 @@ func TestCompareDeniedReassurances(t *testing.T) {
 		{"fr", fr, "Nous entraînons l'IA sans utiliser vos messages privés.", nil, nil, nil},
 		{"fr", fr, "Ni vos messages privés ni vos photos ne sont utilisés pour entraîner l'IA.", nil, nil, nil},
 		{"fr", fr, "Vos photos n'ont jamais été partagées avec nos partenaires.", nil, nil, nil},
+		// An adverb between the auxiliary and the exclusion (the seed
+		// article's "Les messages privés WhatsApp restent également
+		// exclus de cette collecte").
+		{"fr", fr, "Les messages privés WhatsApp restent également exclus de cette collecte.", nil, nil, nil},
+		{"fr", fr, "Les messages privés sont aussi exclus de l'entraînement de l'IA.", nil, nil, nil},
+		{"fr", fr, "Vos messages privés ne sont toujours pas utilisés pour entraîner l'IA.", nil, nil, nil},
+		{"en", en, "WhatsApp private messages are also excluded from this collection.", nil, nil, nil},
+		{"en", en, "Private messages are automatically excluded from AI training.", nil, nil, nil},
 
 		// Facts beside a negation.
 		{"en", en, "If you do not object, we will use your public posts to train AI.",
@@ -72,6 +80,10 @@ func TestCompareDeniedReassurances(t *testing.T) {
 		{"en", en, "We use your public posts to train AI without asking for your consent.",
 			[]string{"posts", "public_content"}, []string{"ai_training"}, []string{"ai_training:posts", "ai_training:public_content"}},
 		{"en", en, "Your public posts are used to train AI.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, []string{"ai_training:posts", "ai_training:public_content"}},
+		{"en", en, "Your public posts are also used to train AI.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, []string{"ai_training:posts", "ai_training:public_content"}},
+		{"fr", fr, "Vos publications publiques sont également utilisées pour entraîner l'IA.",
 			[]string{"posts", "public_content"}, []string{"ai_training"}, []string{"ai_training:posts", "ai_training:public_content"}},
 		{"en", en, "We collect your photos, which are not shared with advertisers.", []string{"photos"}, nil, nil},
 		{"en", en, "Your posts are used for ads and are not shared with partners.", []string{"posts"}, nil, []string{"advertising:posts"}},

@@ -191,3 +191,161 @@ func TestStartOfUseStored(t *testing.T) {
 		t.Errorf("an effective date written as %s", out)
 	}
 }
+
+// The date of a start may stand between the verb that starts and the use
+// it starts: "Nous commencerons le 27 mai 2025 à utiliser…", "Meta
+// commencera dès le 27 mai 2025 à entraîner…", "We will begin, on 27 May
+// 2025, using…". Before, the verb alone read as an upcoming update.
+func TestStartWithItsDateInside(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"fr", "Nous commencerons le 27 mai 2025 à utiliser vos publications publiques pour entraîner l'IA.", []DateRole{RoleStart}},
+		{"fr", "Meta commencera dès le 27 mai 2025 à entraîner ses modèles d'IA avec vos publications publiques.", []DateRole{RoleStart}},
+		{"en", "We will begin, on 27 May 2025, using your public posts to train our AI.", []DateRole{RoleStart}},
+		// Guards: as it was, and a start of no use.
+		{"fr", "Le 27 mai 2025, Meta commencera à utiliser vos publications publiques pour entraîner son IA.", []DateRole{RoleStart}},
+		{"fr", "Nous commencerons à utiliser vos informations publiques pour entraîner l'IA le 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "Nous commencerons le 27 mai 2025 à vous informer des changements.", []DateRole{RoleUpcoming}},
+		{"en", "We will begin, on 27 May 2025, sending you notices.", []DateRole{RoleUpcoming}},
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Nous commencerons le DATE à utiliser vos publications publiques pour entraîner l'IA.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+	})
+}
+
+// A use to come said with a modal is a use to come: "À compter du 27 mai
+// 2025, vos informations publiques pourront être utilisées pour entraîner
+// l'IA", "From 27 May 2025, we may use your public posts to develop and
+// improve AI at Meta". Before, the date read as effective or upcoming,
+// and AI training's start was missed.
+func TestStartOfAUseToComeWithAModal(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"fr", "À compter du 27 mai 2025, vos informations publiques pourront être utilisées pour entraîner l'IA.", []DateRole{RoleStart}},
+		{"fr", "À partir du 27 mai 2025, Meta pourra utiliser vos publications publiques pour entraîner ses modèles d'IA.", []DateRole{RoleStart}},
+		{"fr", "À partir du 27 mai 2025, nous pourrons utiliser vos informations publiques pour développer l'IA chez Meta.", []DateRole{RoleStart}},
+		{"en", "From 27 May 2025, your public information may be used to train AI.", []DateRole{RoleStart}},
+		{"en", "From 27 May 2025, we may use your public posts to develop and improve AI at Meta.", []DateRole{RoleStart}},
+		// Guards: denied, or the reader's use of a form.
+		{"en", "From 27 May 2025, your public posts cannot be used to train AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 27 May 2025, your public posts may not be used to train AI.", []DateRole{RoleUpcoming}},
+		{"fr", "À partir du 27 mai 2025, vos publications publiques ne pourront pas être utilisées pour entraîner l'IA.", []DateRole{RoleUpcoming}},
+		{"en", "From 27 May 2025, you can use the new form to object to the use of your posts.", []DateRole{RoleUpcoming}},
+		{"fr", "À partir du 27 mai 2025, vous pourrez utiliser le formulaire pour vous opposer à l'utilisation de vos publications.", []DateRole{RoleUpcoming}},
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "À partir du DATE, Meta pourra utiliser vos publications publiques pour entraîner ses modèles d'IA.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+	})
+}
+
+// A start said once it has passed ("Depuis le 27 mai 2025, nous utilisons
+// vos informations publiques pour entraîner l'IA", "Since 27 May 2025, we
+// have used…") is the same start: a policy rewritten in the past tense
+// after the day read "AI training starts 27 May 2025 → none", as if the
+// use had been dropped.
+func TestStartOfAUseSaidOnceItBegan(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"fr", "Depuis le 27 mai 2025, nous utilisons vos informations publiques pour entraîner l'IA.", []DateRole{RoleStart}},
+		{"fr", "Meta utilise vos publications publiques pour entraîner son IA depuis le 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "Depuis le 27 mai 2025, vos publications publiques sont utilisées pour entraîner l'IA.", []DateRole{RoleStart}},
+		{"en", "Since 27 May 2025, we have used your public information to train AI.", []DateRole{RoleStart}},
+		{"en", "Since 27 May 2025, your public posts are used to train AI.", []DateRole{RoleStart}},
+		// Guards: a use denied, no use, and the policy's own date.
+		{"fr", "Depuis le 27 mai 2025, nous n'utilisons plus vos publications pour entraîner l'IA.", []DateRole{RoleOther}},
+		{"en", "Since 27 May 2025, we no longer use your posts to train AI.", []DateRole{RoleOther}},
+		{"fr", "Le formulaire d'opposition est disponible depuis le 14 avril 2025.", []DateRole{RoleOther}},
+		{"en", "You have been able to object since 14 April 2025.", []DateRole{RoleOther}},
+		{"fr", "Cette politique est en vigueur depuis le 27 mai 2025.", []DateRole{RoleEffective}},
+		{"fr", "Applicable depuis le 27 mai 2025.", []DateRole{RoleEffective}},
+		{"en", "This policy has been in effect since 27 May 2025.", []DateRole{RoleEffective}},
+		// The uses to come stay those of start's first cues: "as of" is
+		// none of the new ones.
+		{"en", "As of 27 May 2025, we process your information as this policy says.", []DateRole{RoleOther}},
+	})
+	tx := DefaultTaxonomy()
+	for _, tt := range []struct{ lang, before, after string }{
+		{"fr", "# Politique\nÀ partir du 27 mai 2025, nous utiliserons vos informations publiques pour entraîner l'IA.\n",
+			"# Politique\nDepuis le 27 mai 2025, nous utilisons vos informations publiques pour entraîner l'IA.\n"},
+		{"en", "# Policy\nFrom 27 May 2025, we will use your public information to train AI.\n",
+			"# Policy\nSince 27 May 2025, we have used your public information to train AI.\n"},
+	} {
+		a := Compare(tx.FactSheet(tt.before, tt.lang, nil), tx.FactSheet(tt.after, tt.lang, nil))
+		if len(a.Dates) != 0 || a.Severity != SeverityInfo {
+			t.Errorf("%s %q → %q: %s %q, dates %+v; want no date changed", tt.lang, tt.before, tt.after, a.Severity, a.Summary, a.Dates)
+		}
+	}
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Depuis le DATE, nous utilisons vos informations publiques pour entraîner l'IA.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+	})
+}
+
+// A use to come said by the legal basis it will rest on, as Meta's notice
+// of May 2025 says it ("From 27 May 2025, we'll rely on the legal basis
+// called legitimate interests for using your information to develop and
+// improve AI at Meta", "À partir du 27 mai 2025, nous nous appuierons sur
+// … pour utiliser vos informations afin de développer … l'IA chez Meta"),
+// starts that use: AI training's start read as an upcoming update.
+func TestStartOfAUseByItsLegalBasis(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"en", "From 27 May 2025, we'll rely on the legal basis called legitimate interests for using your information to develop and improve AI at Meta.", []DateRole{RoleStart}},
+		{"en", "From 27 May 2025, we will rely on legitimate interests to process your public posts for AI training.", []DateRole{RoleStart}},
+		{"fr", "À partir du 27 mai 2025, nous nous appuierons sur la base légale des intérêts légitimes pour utiliser vos informations afin de développer et d'améliorer l'IA chez Meta.", []DateRole{RoleStart}},
+		{"fr", "À partir du 27 mai 2025, nous nous fonderons sur notre intérêt légitime pour traiter vos informations publiques afin d'entraîner nos modèles d'IA.", []DateRole{RoleStart}},
+		// Guard: a basis for no use named.
+		{"en", "From 27 May 2025, we will rely on legitimate interests, not consent.", []DateRole{RoleUpcoming}},
+	})
+}
+
+// A statement whose pronoun stands for the use of data to come the
+// statement before states gives that use's start: "To build AI at Meta,
+// we'll use public information… This starts on 27 May 2025.", "…
+// nous utiliserons les informations publiques… Cela commencera le 27 mai
+// 2025." read as no date of the use, or an upcoming update.
+func TestStartSaidOfTheUseBefore(t *testing.T) {
+	const (
+		en = "# Privacy Policy\nTo build AI at Meta, we'll use public information, like public posts and comments, from accounts of people aged 18 and over. "
+		fr = "# Politique de confidentialité\nPour développer l'IA chez Meta, nous utiliserons les informations publiques, comme les publications et commentaires publics, des comptes des personnes âgées de 18 ans et plus. "
+	)
+	checkRoles(t, []roleRow{
+		{"en", en + "This starts on 27 May 2025.", []DateRole{RoleStart}},
+		{"en", en + "This will start on 27 May 2025.", []DateRole{RoleStart}},
+		{"fr", fr + "Cela commencera le 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", fr + "Ceci prendra effet le 27 mai 2025.", []DateRole{RoleStart}},
+		// Said once it has started.
+		{"fr", "# Politique\nNous utilisons les informations publiques, comme les publications publiques, pour développer l'IA chez Meta. Cela a commencé le 27 mai 2025.", []DateRole{RoleStart}},
+		{"en", "# Policy\nWe use public information, like public posts, to develop AI at Meta. This started on 27 May 2025.", []DateRole{RoleStart}},
+		// Guards: as it was ("utilisation débutera" is start's own cue),
+		// an update, a use that stops, another verb, and a statement with
+		// data of its own.
+		{"fr", "# Politique\nNous utiliserons vos publications publiques pour entraîner l'IA. Cette utilisation débutera le 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "# Politique\nNous mettrons à jour notre politique. Cela prendra effet le 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"en", "# Privacy Policy\nWe will no longer use your posts to train AI. This starts on 27 May 2025.", []DateRole{RoleOther}},
+		{"en", "# Privacy Policy\nWe will use your posts for ads. This ends on 27 May 2025.", []DateRole{RoleOther}},
+		{"en", "# Privacy Policy\nWe will use your posts for ads. It applies to posts shared since 1 January 2024.", []DateRole{RoleOther}},
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Nous utiliserons vos publications publiques pour entraîner l'IA. Cela commencera le DATE.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+	})
+}
+
+// What starts named with what it is of ("Training of our AI models will
+// begin on …", "L'entraînement de l'IA débutera le …"), or by a table's
+// label ("Training starts | 27 May 2025", "Début de l'entraînement | 27
+// mai 2025"), is a start: these read as an upcoming update, or as no role.
+func TestStartNamedWithWhatItIsOf(t *testing.T) {
+	const (
+		en = "# Policy\nWe use your public posts to train AI.\n"
+		fr = "# Politique\nNous utilisons vos publications publiques pour entraîner l'IA.\n"
+	)
+	checkRoles(t, []roleRow{
+		{"en", en + "Training of our AI models will begin on 27 May 2025.", []DateRole{RoleStart}},
+		{"fr", fr + "L'entraînement de l'IA débutera le 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", fr + "L'entraînement de nos modèles d'IA commencera le 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", fr + "L'utilisation de vos données publiques débutera le 27 mai 2025.", []DateRole{RoleStart}},
+		{"en", en + "| Step | Date |\n|---|---|\n| Objection deadline | 26 May 2025 |\n| Training starts | 27 May 2025 |", []DateRole{RoleDeadline, RoleStart}},
+		{"fr", fr + "| Étape | Date |\n|---|---|\n| Date limite d'opposition | 26 mai 2025 |\n| Début de l'entraînement | 27 mai 2025 |", []DateRole{RoleDeadline, RoleStart}},
+		// Guards: as it was, and what starts that is no use.
+		{"en", en + "AI training will begin on 27 May 2025.", []DateRole{RoleStart}},
+		{"fr", fr + "L'entraînement commencera le 27 mai 2025.", []DateRole{RoleStart}},
+		{"en", en + "If you use our products, the new terms will start to apply on 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"fr", fr + "La nouvelle version de nos conditions débutera le 27 mai 2025.", []DateRole{RoleUpcoming}},
+	})
+}

@@ -612,7 +612,11 @@ func isUseVerb(w string) bool {
 	case "use", "uses", "used", "using", "process", "processes", "processed", "processing",
 		"analyse", "analyses", "analysed", "analyze", "analyzes", "analyzed", "analysing", "analyzing",
 		"utilise", "utilisons", "utiliser", "utilisees", "utilisee", "utilises", "utilisez", "utilisent",
-		"traitons", "traiter", "traitees", "traitee", "traites", "exploitons", "exploiter":
+		"traitons", "traiter", "traitees", "traitee", "traites", "exploitons", "exploiter",
+		// The future and conditional of a notice of a use to come: "nous
+		// utiliserons les informations publiques… pour développer l'IA".
+		"utiliserons", "utilisera", "utiliseront", "utiliserions", "utiliserait", "utiliseraient",
+		"traiterons", "traitera", "traiteront", "traiterions", "traiterait", "traiteraient", "exploiterons", "exploitera", "exploiteront":
 		return true
 	}
 	return strings.HasPrefix(w, "train") || strings.HasPrefix(w, "entrain")

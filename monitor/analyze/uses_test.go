@@ -75,6 +75,27 @@ func TestFactSheetBindsUses(t *testing.T) {
 		{"stated", "en", "We use your public posts to train our AI models.", []string{"ai_training:posts", "ai_training:public_content"}},
 		{"stated in the passive", "en", "Your photos may be used to develop and improve our AI.", []string{"ai_training:photos"}},
 		{"stated in French", "fr", "Nous utilisons vos publications pour entraîner nos modèles d'IA.", []string{"ai_training:posts"}},
+		// Meta AI keeps its English name in French (as in English: "Your
+		// interactions with Meta AI will be used…").
+		{"Meta AI in French", "fr", "Vos interactions avec Meta AI seront utilisées pour améliorer nos modèles d'IA.", []string{"ai_training:ai_interactions"}},
+		{"questions to Meta AI", "fr", "Les questions que vous posez à Meta AI pourront servir à entraîner nos modèles.", []string{"ai_training:ai_interactions"}},
+		{"Meta AI in English", "en", "Your interactions with Meta AI will be used to improve our AI models.", []string{"ai_training:ai_interactions"}},
+		{"Meta AI as a tool", "fr", "Nous utilisons Meta AI pour vous recommander des contenus.", nil},
+		// The future of a notice of a use to come binds as the present
+		// does (as "we will use" does in English).
+		{"French future", "fr", "Nous utiliserons les informations publiques, comme les publications et les commentaires publics, pour développer l'IA chez Meta.",
+			[]string{"ai_training:comments", "ai_training:posts", "ai_training:public_content"}},
+		{"French future, Meta", "fr", "Meta utilisera vos publications publiques pour développer ses modèles d'IA.", []string{"ai_training:posts", "ai_training:public_content"}},
+		{"French future denied", "fr", "Nous n'utiliserons pas vos messages privés pour développer l'IA chez Meta.", nil},
+		{"English future", "en", "We will use public information, like posts, to develop AI.", []string{"ai_training:posts", "ai_training:public_content"}},
+		// "Meta AI" in the data's own name is no purpose (AI features)
+		// the data are used for.
+		{"Meta AI in the data", "en", "We will use your public posts and your interactions with Meta AI to develop and improve AI at Meta.",
+			[]string{"ai_training:ai_interactions", "ai_training:posts", "ai_training:public_content"}},
+		{"Meta AI in the data, French", "fr", "Nous utiliserons vos publications publiques et vos interactions avec Meta AI pour développer et améliorer l'IA chez Meta.",
+			[]string{"ai_training:ai_interactions", "ai_training:posts", "ai_training:public_content"}},
+		{"Meta AI as a purpose", "en", "We use your public posts to improve Meta AI.",
+			[]string{"ai_features:posts", "ai_features:public_content", "ai_training:posts", "ai_training:public_content"}},
 		{"denied", "en", "We do not use your posts to train our AI models.", nil},
 		{"denied after a comma", "en", "We use information with special protections you choose to provide for these purposes, but not to show you ads.", nil},
 		{"the reader uses", "en", "When you use our Products, you see ads, such as boosted posts or product listings.", nil},

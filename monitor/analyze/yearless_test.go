@@ -103,3 +103,25 @@ func TestYearlessDatesAreCapped(t *testing.T) {
 		}
 	}
 }
+
+// A yearless deadline or start reckoned from the policy's date is after
+// it, or shortly before it: a policy "En vigueur le 27 mai 2025" whose
+// objection runs "jusqu'au 26 mai" (Meta's May 2025 order of dates) set
+// the deadline on 26 May 2026, a year late.
+func TestYearlessDateShortlyBeforeItsReference(t *testing.T) {
+	tx := DefaultTaxonomy()
+	for _, tt := range []struct{ lang, text, want string }{
+		{"fr", "# Politique\nEn vigueur le 27 mai 2025\nVous pouvez vous opposer jusqu'au 26 mai.", "2025-05-26"},
+		{"en", "# Policy\nEffective 27 May 2025\nYou can object until 26 May.", "2025-05-26"},
+		{"fr", "# Politique\nEn vigueur le 27 mai 2025\nVous pouvez vous opposer jusqu'au 14 avril.", "2025-04-14"},
+		// Guards: after it, and long before it (the next year's).
+		{"fr", "# Politique\nEn vigueur le 7 avril 2025\nVous pouvez vous opposer jusqu'au 26 mai.", "2025-05-26"},
+		{"en", "# Policy\nEffective 15 December 2025\nYou can object until 15 January.", "2026-01-15"},
+		{"en", "# Policy\nEffective 1 October 2025\nYou can object until 1 May.", "2026-05-01"},
+	} {
+		sh := tx.FactSheet(tt.text, tt.lang, nil)
+		if n := len(sh.Dates); n != 2 || sh.Dates[1].Role != RoleDeadline || sh.Dates[1].Date != tt.want || !sh.Dates[1].YearInferred {
+			t.Errorf("%s %q: dates %+v, want the deadline %s", tt.lang, tt.text, sh.Dates, tt.want)
+		}
+	}
+}
