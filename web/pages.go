@@ -10,7 +10,9 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/analyze"
@@ -488,7 +490,15 @@ type versionView struct {
 	Prev, Next int64 // neighbouring versions of the watch; 0 when none
 	Permalink  string
 	Says       *factsView // what the version says; nil when it was not read
+	// TextLeft counts the characters of the text past maxVersionPageText,
+	// left out of Blocks: the whole text is at /versions/ID/text.
+	TextLeft int
 }
+
+// maxVersionPageText is how much of a version's text its page shows, in
+// bytes: a policy is a few hundred kilobytes, and a page made to be huge
+// (up to max_body, 20 MiB) would make a page of as many megabytes.
+const maxVersionPageText = 2 << 20
 
 // factsView is a version's fact sheet as the version page shows it: what
 // it collects, why, the rights it names, its dates, where to object — the
@@ -575,9 +585,16 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	title := fmt.Sprintf("%s, version %d", ver.Watch, ver.ID)
 	v := versionView{
-		common: s.common(title), Version: ver, Blocks: readableBlocks(ver.Text),
+		common: s.common(title), Version: ver,
 		Permalink: fmt.Sprintf("/versions/%d", ver.ID), Says: s.newFactsView(monitor.Facts(s.taxonomy, ver)),
 	}
+	text := ver.Text
+	if len(text) > maxVersionPageText {
+		// Cut at a line's end: a block is never shown in part.
+		cut := strings.LastIndexByte(text[:maxVersionPageText], '\n') + 1
+		text, v.TextLeft = text[:cut], utf8.RuneCountInString(text[cut:])
+	}
+	v.Blocks = readableBlocks(text)
 	for _, l := range ver.Links {
 		v.Links = append(v.Links, linkView{Text: l.Text, Href: l.Href, Web: extract.IsWebURL(l.Href)})
 	}
