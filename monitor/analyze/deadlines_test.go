@@ -136,6 +136,16 @@ func TestDeadlineCuesStayNarrow(t *testing.T) {
 		{"fr", "Si vous vous y opposez, nous cesserons d'utiliser vos publications avant le 27 mai 2025.", []DateRole{RoleOther}},
 		{"en", "If you object, we will reply to you by 30 June 2025.", []DateRole{RoleOther}},
 		{"en", "If you object, Meta will send you a confirmation before 30 June 2025.", []DateRole{RoleOther}},
+		// Nor is the objection the company's act is done to: each was a
+		// deadline.
+		{"fr", "Vous pouvez vous opposer via le formulaire. Nous traiterons votre opposition avant le 30 juin 2025.", []DateRole{RoleOther}},
+		{"fr", "Vous pouvez vous opposer via le formulaire. Nous examinerons votre opposition d'ici le 30 juin 2025.", []DateRole{RoleOther}},
+		{"en", "You can object using the form. We will process your objection before 30 June 2025.", []DateRole{RoleOther}},
+		{"en", "You can object using the form. We will review your objection by 30 June 2025.", []DateRole{RoleOther}},
+		// Guards: the reader sends it, or the company must receive it.
+		{"en", "We will process your objection if you send it before 26 May 2025.", []DateRole{RoleDeadline}},
+		{"fr", "Nous examinerons votre opposition si vous l'envoyez avant le 26 mai 2025.", []DateRole{RoleDeadline}},
+		{"en", "You can object using the form. We will review the objection form you submit by 26 May 2025.", []DateRole{RoleDeadline}},
 		// Guards: the reader acts after the company's phrase.
 		{"fr", "Nous cesserons d'utiliser vos publications si vous vous y opposez avant le 26 mai 2025.", []DateRole{RoleDeadline}},
 		{"fr", "Nous utiliserons vos publications si vous ne vous y opposez pas avant le 26 mai 2025.", []DateRole{RoleDeadline}},

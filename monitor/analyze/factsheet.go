@@ -1018,6 +1018,13 @@ func (b *sheetBuilder) overruled(r int, before string) bool {
 	} else if len(rest) > 0 && rest[0] == "you" {
 		rest = rest[1:]
 	}
+	// Nor is the objection the act is done to: "we will process your
+	// objection before …", "nous traiterons votre opposition avant le …".
+	object := len(words) // where that objection stands in words, if any
+	if len(rest) > 1 && (rest[0] == "your" || rest[0] == "votre" || rest[0] == "vos") && b.t.borrowsContext(rest[1:2], b.lang) {
+		object = len(words) - len(rest) + 1
+		rest = rest[2:]
+	}
 	if slices.ContainsFunc(rest, func(w string) bool { return readerNames[w] }) || b.t.borrowsContext(rest, b.lang) {
 		return false
 	}
@@ -1026,7 +1033,7 @@ func (b *sheetBuilder) overruled(r int, before string) bool {
 	// avant le …".
 	terms := false
 	b.t.findTerms(words, b.lang, &b.tm, func(m match) {
-		terms = terms || m.end > at && m.p.target >= 0 && slices.Contains(b.t.requires[r], m.p.target)
+		terms = terms || m.end > at && m.start != object && m.p.target >= 0 && slices.Contains(b.t.requires[r], m.p.target)
 	})
 	return !terms
 }
