@@ -340,11 +340,16 @@ func asciiSpace(c byte) bool {
 }
 
 // invisible reports whether a character takes no room on screen: soft
-// hyphens, zero-width spaces, direction marks. Pages add and drop them
-// without a reader seeing any change.
+// hyphens, zero-width spaces, direction marks, and the bidi embeddings,
+// overrides and isolates that message formatters (ICU, Fluent) wrap
+// around the values they insert, on some fetches and not others. Pages
+// add and drop them without a reader seeing any change. (Zero-width
+// joiners stay: they change how Arabic, Indic scripts and emoji are drawn.)
 func invisible(r rune) bool {
 	switch r {
-	case '\u00AD', '\u200B', '\u200E', '\u200F', '\u2060', '\uFEFF':
+	case '\u00AD', '\u061C', '\u200B', '\u200E', '\u200F', '\u2060', '\uFEFF',
+		'\u202A', '\u202B', '\u202C', '\u202D', '\u202E',
+		'\u2066', '\u2067', '\u2068', '\u2069':
 		return true
 	}
 	return false
