@@ -6,7 +6,8 @@
 // (error pages, login and consent walls, bot blocks, JavaScript shells).
 //
 // It is a leaf: it imports the standard library and HTML/CSS libraries
-// (golang.org/x/net/html, cascadia, whatlanggo), nothing of policywatch.
+// (golang.org/x/net/html, cascadia, whatlanggo) and Unicode normalisation
+// (golang.org/x/text), nothing of policywatch.
 // It never executes anything from the page.
 package extract
 
@@ -47,7 +48,9 @@ type Rules struct {
 // repeated by its level, a space and its text ("## Highlights"); a list
 // item is "- " and its text; a table row is its cells joined by " | "; any
 // other block is its text. White space inside a line is folded to single
-// spaces; there are no empty lines.
+// spaces; there are no empty lines; characters that show nothing (soft
+// hyphens, zero-width spaces, direction marks) are left out, and letters
+// are composed (NFC).
 type Document struct {
 	Title           string
 	Text            string

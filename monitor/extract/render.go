@@ -8,6 +8,7 @@ import (
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/text/unicode/norm"
 )
 
 // renderer writes the readable text of content elements in the format
@@ -32,6 +33,8 @@ type renderer struct {
 	link     linkState // the <a href> being written, when inLink
 	inLink   bool
 	rawLinks []rawLink // as written, resolved by Document.Links
+
+	composes bool // a character that composes with the one before was written: the text is put in NFC
 
 	contentLen int // visible length of the content root; -1: not measured
 	root       *html.Node
@@ -61,6 +64,11 @@ func (r *renderer) render(root *html.Node) {
 func (r *renderer) finish() string {
 	r.breakLine()
 	s := r.out.String()
+	if r.composes {
+		// Letters written decomposed (e + U+0301, as text pasted from macOS
+		// often is) read as the composed ones: the same text.
+		s = norm.NFC.String(s)
+	}
 	return strings.TrimSuffix(s, "\n")
 }
 
@@ -280,6 +288,9 @@ func (r *renderer) text(s string) {
 		default:
 			if start < 0 {
 				start = i
+			}
+			if !r.composes && rn >= 0x300 && !norm.NFC.PropertiesString(s[i:]).BoundaryBefore() {
+				r.composes = true // a combining mark, a Hangul vowel or final…
 			}
 		}
 		i += size

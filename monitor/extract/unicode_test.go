@@ -23,3 +23,26 @@ func TestTextHashIgnoresInvisibleUnicode(t *testing.T) {
 		})
 	}
 }
+
+// TestTextHashIgnoresUnicodeNormalisation: the same letters, composed
+// (NFC) or decomposed (NFD, as text pasted from macOS often is), read the
+// same, and a page that switches between them has not changed.
+func TestTextHashIgnoresUnicodeNormalisation(t *testing.T) {
+	same := []struct{ name, a, b string }{
+		{"e acute", "<p>Politique de confidentialit\u00e9</p>", "<p>Politique de confidentialite\u0301</p>"},
+		{"u umlaut in a heading", "<h2>\u00dcber uns</h2><p>Text</p>", "<h2>U\u0308ber uns</h2><p>Text</p>"},
+		{"entity of a combining mark", "<p>cr\u00e9er</p>", "<p>cre&#x301;er</p>"},
+		{"mark across inline markup", "<p>cr\u00e9er</p>", "<p>cre<span>\u0301</span>er</p>"},
+	}
+	for _, tc := range same {
+		t.Run(tc.name, func(t *testing.T) {
+			if ha, hb := hashOf(t, tc.a), hashOf(t, tc.b); ha != hb {
+				t.Errorf("hashes differ for pages a reader reads the same way")
+			}
+		})
+	}
+	// A mark that composes with nothing stays: it is seen.
+	if hashOf(t, "<p>a\u0301 b</p>") == hashOf(t, "<p>a b</p>") {
+		t.Errorf("a combining mark dropped")
+	}
+}
