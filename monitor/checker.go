@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -533,7 +534,7 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		return nil
 	}
 	lang, langOK := extract.DetectLanguage(doc.Text)
-	reason, detail := c.implausible(w, state, doc, lang, langOK)
+	reason, detail := c.implausible(w, state, doc, lang, langOK, rec.Body.FinalURL)
 	// Short against the typical length only (implausible checks that last,
 	// and the absolute minimum first): a shrink, accepted once it has lasted.
 	shrinking := reason == ReasonTooShort && len(doc.Text) >= minPlausibleText
@@ -711,7 +712,10 @@ func shrinkSettled(state *State, now time.Time) bool {
 }
 
 // implausible says why a capture is not a version of the policy, or "".
-func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang string, langOK bool) (reason, detail string) {
+func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang string, langOK bool, finalURL string) (reason, detail string) {
+	if reason, where := redirectedToWall(w.URL, finalURL); reason != "" {
+		return reason, "redirected to " + where
+	}
 	if len(w.Select) > 0 && !doc.SelectorMatched {
 		return ReasonSelectorMissing, fmt.Sprintf("no element matches %s", strings.Join(w.Select, ", "))
 	}
@@ -739,6 +743,46 @@ func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang
 		return ReasonTooShort, fmt.Sprintf("%d characters of text, typically %d", n, state.TypicalLength)
 	}
 	return "", ""
+}
+
+// redirectedToWall says whether a capture was sent by redirects to a login
+// or consent page, what the watch's own URL is not: its final URL has a
+// path segment naming a login ("/login/", "/accounts/login/", "login.php",
+// "/signin") or a consent host ("consent.example.com"). That is what the
+// page is whatever its words, in any language, and however long its
+// footer. It returns the reason and the final URL without its query
+// (which holds the URL asked and tokens), or "".
+func redirectedToWall(watchURL, finalURL string) (reason, where string) {
+	if finalURL == "" || finalURL == watchURL {
+		return "", ""
+	}
+	final, err := url.Parse(finalURL)
+	if err != nil {
+		return "", ""
+	}
+	reason = wallOf(final)
+	if reason == "" {
+		return "", ""
+	}
+	if asked, err := url.Parse(watchURL); err == nil && wallOf(asked) == reason {
+		return "", "" // the watch's page is itself under such a path
+	}
+	return reason, final.Scheme + "://" + final.Host + final.EscapedPath()
+}
+
+// wallOf returns the wall a URL names (ReasonLoginWall, ReasonConsentWall)
+// by its host or path, or "".
+func wallOf(u *url.URL) string {
+	if label, _, _ := strings.Cut(strings.ToLower(u.Hostname()), "."); label == "consent" {
+		return ReasonConsentWall
+	}
+	for _, seg := range strings.Split(strings.ToLower(u.Path), "/") {
+		switch seg {
+		case "login", "login.php", "log-in", "signin", "sign-in", "sign_in", "servicelogin", "logon":
+			return ReasonLoginWall
+		}
+	}
+	return ""
 }
 
 // phrasesDecide says whether words such as "something went wrong" or

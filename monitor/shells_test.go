@@ -1,7 +1,12 @@
 package monitor_test
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/policywatch/policywatch/monitor"
@@ -48,5 +53,78 @@ func TestGermanShellIsNoBaseline(t *testing.T) {
 				t.Errorf("then the policy: outcome %s, events %s; want the baseline", outcome, kinds)
 			}
 		})
+	}
+}
+
+// TestRedirectToLoginIsNoBaseline: a policy URL that redirects to the
+// site's login page serves, with status 200, a page whose words may be
+// none of the phrases known (each site words its login form its own way,
+// and in any language), long enough with its footer not to be merely too
+// short. Where it was sent says what it is.
+func TestRedirectToLoginIsNoBaseline(t *testing.T) {
+	loginPage := `<!DOCTYPE html><html lang="en"><head><title>Nimbus</title></head><body><main><h2>Log into Nimbus</h2>` +
+		`<form><input name="user" placeholder="Phone number, username or email"><input type="password"><button>Log in</button></form>` +
+		`<p>Forgotten your password?</p><p>Don't have an account? Sign up</p><p>Get the app for your phone or tablet.</p></main>` +
+		`<footer><p>About Blog Jobs Help API Privacy Terms Locations Nimbus Lite Contact uploading and non-users Nimbus Verified English © 2026 Nimbus from Cumulus</p></footer></body></html>`
+	policy := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 6))
+	var mu sync.Mutex
+	redirect := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		to := redirect
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch {
+		case r.URL.Path == "/accounts/login/":
+			w.Write([]byte(loginPage))
+		case to:
+			http.Redirect(w, r, "/accounts/login/?next="+url.QueryEscape(r.URL.Path), http.StatusFound)
+		default:
+			w.Write(policy)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	rig := newFaultRig(t, srv.URL)
+	rig.watch = monitor.Watch{Name: "nimbus", URL: srv.URL + "/legal/privacy", Fetcher: "http", Language: "en"}
+
+	res := rig.check(t)
+	if res.Outcome != monitor.OutcomeAnomaly || len(res.Events) != 1 || res.Events[0].Reason != monitor.ReasonLoginWall {
+		t.Fatalf("first capture redirected to a login page: outcome %s, events %v; want one anomaly login_wall", res.Outcome, kindsOf(res.Events))
+	}
+	if !strings.Contains(res.Events[0].Detail, "/accounts/login/") {
+		t.Errorf("detail %q does not say where the page was sent", res.Events[0].Detail)
+	}
+	mu.Lock()
+	redirect = false
+	mu.Unlock()
+	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline || fmt.Sprint(kindsOf(res.Events)) != "[recovered baseline]" {
+		t.Errorf("then the policy: outcome %s, events %v; want the baseline", res.Outcome, kindsOf(res.Events))
+	}
+	// Later, the same redirect is an anomaly too (not only "too short").
+	mu.Lock()
+	redirect = true
+	mu.Unlock()
+	if res := rig.check(t); res.Outcome != monitor.OutcomeAnomaly || len(res.Events) != 1 || res.Events[0].Reason != monitor.ReasonLoginWall {
+		t.Errorf("redirected again: outcome %s, events %v; want one anomaly login_wall", res.Outcome, kindsOf(res.Events))
+	}
+}
+
+// TestLoginInTheWatchURLIsNoWall: a watch whose own URL is under a login
+// path (a sign-in service's privacy notice) is not a login wall for that.
+func TestLoginInTheWatchURLIsNoWall(t *testing.T) {
+	policy := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 6))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/login/privacy" {
+			http.Redirect(w, r, "/login/privacy/", http.StatusMovedPermanently)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(policy)
+	}))
+	t.Cleanup(srv.Close)
+	rig := newFaultRig(t, srv.URL)
+	rig.watch = monitor.Watch{Name: "signin", URL: srv.URL + "/login/privacy", Fetcher: "http", Language: "en"}
+	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline {
+		t.Errorf("outcome %s, events %v; want the baseline", res.Outcome, kindsOf(res.Events))
 	}
 }
