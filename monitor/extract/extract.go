@@ -128,10 +128,10 @@ const (
 // caller can still tell what the page was (an error page, a login wall).
 // Without Select, the content is the page's main element (main,
 // [role=main], article or a common content id) when it holds most of the
-// page's text, else the body; navigation, banners, footers and asides are
-// dropped unless they hold a large part of the text. Rules.Remove drops
-// elements from the content in either case, as do scripts, styles, hidden
-// elements and form controls.
+// page's text, else the body; navigation, banners, footers, asides and
+// dialogs (a cookie banner) are dropped unless they hold a large part of
+// the text. Rules.Remove drops elements from the content in either case,
+// as do scripts, styles, hidden elements and form controls.
 //
 // Extract returns an error for a page over MaxHTMLSize, one nested deeper
 // than the HTML parser accepts (512 elements), or an invalid selector.
