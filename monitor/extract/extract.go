@@ -46,11 +46,12 @@ type Rules struct {
 //
 // Text, the readable text, has one block per line: a heading is "#"
 // repeated by its level, a space and its text ("## Highlights"); a list
-// item is "- " and its text; a table row is its cells joined by " | "; any
-// other block is its text. White space inside a line is folded to single
-// spaces; there are no empty lines; characters that show nothing (soft
-// hyphens, zero-width spaces, direction marks) are left out, and letters
-// are composed (NFC).
+// item is "- " and its text; a table row is its cells joined by " | " (an
+// empty cell before one with text written "–", so that each keeps its
+// column); any other block is its text. White space inside a line is
+// folded to single spaces; there are no empty lines; characters that show
+// nothing (soft hyphens, zero-width spaces, direction marks) are left out,
+// and letters are composed (NFC).
 type Document struct {
 	Title           string
 	Text            string

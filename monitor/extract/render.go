@@ -28,7 +28,7 @@ type renderer struct {
 
 	tables []bool   // for each open table: is it for layout, not data?
 	inRow  bool     // writing a data-table row: blocks do not break lines
-	cells  []string // the row's non-empty cells so far
+	cells  []string // the row's cells so far; "": an empty one
 
 	link     linkState // the <a href> being written, when inLink
 	inLink   bool
@@ -163,13 +163,21 @@ func (r *renderer) element(n *html.Node, sc scope) {
 		r.children(n, sc)
 		r.endCell()
 		r.inRow = false
-		for i, cell := range r.cells {
-			if i > 0 {
-				r.out.WriteString(" | ")
-			}
-			r.out.WriteString(cell)
+		for len(r.cells) > 0 && r.cells[len(r.cells)-1] == "" {
+			// Empty cells after the last with text place nothing: a row
+			// that is a heading over the ones below reads as before.
+			r.cells = r.cells[:len(r.cells)-1]
 		}
 		if len(r.cells) > 0 {
+			for i, cell := range r.cells {
+				if i > 0 {
+					r.out.WriteString(" | ")
+				}
+				if cell == "" {
+					cell = emptyCell
+				}
+				r.out.WriteString(cell)
+			}
 			r.out.WriteByte('\n')
 		}
 		return
@@ -177,7 +185,9 @@ func (r *renderer) element(n *html.Node, sc scope) {
 		if r.inRow {
 			r.endCell()
 			r.children(n, sc)
-			r.endCell()
+			if !r.endCell() {
+				r.cells = append(r.cells, "") // keeps its place: see emptyCell
+			}
 			return
 		}
 	}
@@ -199,14 +209,24 @@ func (r *renderer) isSmall(n *html.Node) bool {
 	return float64(visibleLen(n)) <= chromeShare*float64(r.contentLen)
 }
 
-// endCell closes the cell being written in a data-table row.
-func (r *renderer) endCell() {
-	if !r.lineEmpty {
+// emptyCell stands for an empty cell of a data-table row before one with
+// text: in a table that ticks which data serve which purpose, a tick that
+// moves to another column is a change a reader sees, which a row written
+// without its empty cells would hide ("Posts | ✓" either way). Empty
+// cells after the last with text are left out: they place nothing.
+const emptyCell = "–"
+
+// endCell closes the cell being written in a data-table row, and says
+// whether it had text.
+func (r *renderer) endCell() bool {
+	wrote := !r.lineEmpty
+	if wrote {
 		r.cells = append(r.cells, string(r.line))
 	}
 	r.line = r.line[:0]
 	r.lineEmpty = true
 	r.space = false
+	return wrote
 }
 
 func (r *renderer) endLink() {
