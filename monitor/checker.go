@@ -713,8 +713,8 @@ func shrinkSettled(state *State, now time.Time) bool {
 
 // implausible says why a capture is not a version of the policy, or "".
 func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang string, langOK bool, finalURL string) (reason, detail string) {
-	if reason, where := redirectedToWall(w.URL, finalURL); reason != "" {
-		return reason, "redirected to " + where
+	if reason, detail := redirectedAway(w.URL, finalURL); reason != "" {
+		return reason, detail
 	}
 	if len(w.Select) > 0 && !doc.SelectorMatched {
 		return ReasonSelectorMissing, fmt.Sprintf("no element matches %s", strings.Join(w.Select, ", "))
@@ -745,14 +745,18 @@ func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang
 	return "", ""
 }
 
-// redirectedToWall says whether a capture was sent by redirects to a login
-// or consent page, what the watch's own URL is not: its final URL has a
-// path segment naming a login ("/login/", "/accounts/login/", "login.php",
-// "/signin") or a consent host ("consent.example.com"). That is what the
-// page is whatever its words, in any language, and however long its
-// footer. It returns the reason and the final URL without its query
-// (which holds the URL asked and tokens), or "".
-func redirectedToWall(watchURL, finalURL string) (reason, where string) {
+// redirectedAway says whether a capture was sent by redirects somewhere
+// that is not the watch's page, whatever its words, in any language, and
+// however long its footer: to a login or consent page, what the watch's
+// own URL is not (a path segment naming a login, "/login/",
+// "/accounts/login/", "login.php", "/signin", or a consent host,
+// "consent.example.com"), or to its site's home page from a page below it
+// (a page removed, its URL sent home: a soft 404, which would otherwise
+// be "too short" and, once that lasted, the home page recorded as the
+// policy much shortened). It returns the reason and a detail naming the
+// final URL without its query (which holds the URL asked and tokens), or
+// "".
+func redirectedAway(watchURL, finalURL string) (reason, detail string) {
 	if finalURL == "" || finalURL == watchURL {
 		return "", ""
 	}
@@ -760,14 +764,21 @@ func redirectedToWall(watchURL, finalURL string) (reason, where string) {
 	if err != nil {
 		return "", ""
 	}
-	reason = wallOf(final)
-	if reason == "" {
+	asked, err := url.Parse(watchURL)
+	if err != nil {
 		return "", ""
 	}
-	if asked, err := url.Parse(watchURL); err == nil && wallOf(asked) == reason {
-		return "", "" // the watch's page is itself under such a path
+	where := final.Scheme + "://" + final.Host + final.EscapedPath()
+	if reason = wallOf(final); reason != "" && wallOf(asked) != reason {
+		return reason, "redirected to " + where
 	}
-	return reason, final.Scheme + "://" + final.Host + final.EscapedPath()
+	sameSite := strings.EqualFold(strings.TrimPrefix(final.Hostname(), "www."), strings.TrimPrefix(asked.Hostname(), "www."))
+	if sameSite && strings.Trim(final.Path, "/") == "" && strings.Trim(asked.Path, "/") != "" {
+		// The same site's home only: a policy may live at the root of a
+		// host of its own (www.example.com/privacy → privacy.example.com/).
+		return ReasonErrorPage, "redirected to the site's home page " + where
+	}
+	return "", ""
 }
 
 // wallOf returns the wall a URL names (ReasonLoginWall, ReasonConsentWall)

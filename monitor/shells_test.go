@@ -128,3 +128,70 @@ func TestLoginInTheWatchURLIsNoWall(t *testing.T) {
 		t.Errorf("outcome %s, events %v; want the baseline", res.Outcome, kindsOf(res.Events))
 	}
 }
+
+// TestRedirectToHomePageIsNoVersion: a policy page removed, its URL
+// redirected to the site's home page (a soft 404), serves a page that is
+// not the policy. Shorter than the policy, it was "too short" and, once
+// that had lasted a day and three captures, recorded as the policy much
+// shortened: the home page as a version of the policy.
+func TestRedirectToHomePageIsNoVersion(t *testing.T) {
+	home := `<!DOCTYPE html><html lang="en"><head><title>Nimbus</title></head><body><main><h1>Welcome to Nimbus</h1>` +
+		strings.Repeat("<p>Share photos and videos with your friends, follow creators you love and discover what is happening around the world.</p>", 3) +
+		`</main></body></html>`
+	policy := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 12))
+	var mu sync.Mutex
+	gone := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		g := gone
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch {
+		case r.URL.Path == "/":
+			w.Write([]byte(home))
+		case g:
+			http.Redirect(w, r, "/", http.StatusFound)
+		default:
+			w.Write(policy)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	rig := newFaultRig(t, srv.URL)
+	rig.watch = monitor.Watch{Name: "nimbus", URL: srv.URL + "/legal/privacy", Fetcher: "http", Language: "en"}
+	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline {
+		t.Fatalf("the policy: outcome %s", res.Outcome)
+	}
+	mu.Lock()
+	gone = true
+	mu.Unlock()
+	for i := 0; i < 6; i++ { // 36 hours, 6 captures
+		res := rig.check(t)
+		if res.Outcome != monitor.OutcomeAnomaly {
+			t.Fatalf("capture %d of the home page: outcome %s, events %v; want an anomaly", i+1, res.Outcome, kindsOf(res.Events))
+		}
+		if i == 0 && (len(res.Events) != 1 || res.Events[0].Reason != monitor.ReasonErrorPage) {
+			t.Errorf("first capture of the home page: events %+v; want one error_page anomaly", res.Events)
+		}
+	}
+}
+
+// TestRedirectToAPolicyHostIsNoError: a policy whose URL sends the reader
+// to the root of a host of its own is the policy, not a home page.
+func TestRedirectToAPolicyHostIsNoError(t *testing.T) {
+	policy := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 6))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Another host of the same server: 127.0.0.1 sends to localhost.
+		if host, port, _ := strings.Cut(r.Host, ":"); host != "localhost" {
+			http.Redirect(w, r, "http://localhost:"+port+"/", http.StatusFound)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(policy)
+	}))
+	t.Cleanup(srv.Close)
+	rig := newFaultRig(t, srv.URL)
+	rig.watch = monitor.Watch{Name: "nimbus", URL: srv.URL + "/privacy", Fetcher: "http", Language: "en"}
+	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline {
+		t.Errorf("outcome %s, events %+v; want the baseline", res.Outcome, res.Events)
+	}
+}
