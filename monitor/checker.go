@@ -773,12 +773,22 @@ func redirectedAway(watchURL, finalURL string) (reason, detail string) {
 		return reason, "redirected to " + where
 	}
 	sameSite := strings.EqualFold(strings.TrimPrefix(final.Hostname(), "www."), strings.TrimPrefix(asked.Hostname(), "www."))
-	if sameSite && strings.Trim(final.Path, "/") == "" && strings.Trim(asked.Path, "/") != "" {
+	if sameSite && isHome(final.Path) && !isHome(asked.Path) {
 		// The same site's home only: a policy may live at the root of a
 		// host of its own (www.example.com/privacy → privacy.example.com/).
 		return ReasonErrorPage, "redirected to the site's home page " + where
 	}
 	return "", ""
+}
+
+// isHome says whether a URL path is a site's home page: "/", or its index
+// file named.
+func isHome(p string) bool {
+	switch strings.ToLower(strings.Trim(p, "/")) {
+	case "", "index.html", "index.htm", "index.php":
+		return true
+	}
+	return false
 }
 
 // wallOf returns the wall a URL names (ReasonLoginWall, ReasonConsentWall)

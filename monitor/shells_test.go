@@ -195,3 +195,23 @@ func TestRedirectToAPolicyHostIsNoError(t *testing.T) {
 		t.Errorf("outcome %s, events %+v; want the baseline", res.Outcome, res.Events)
 	}
 }
+
+// TestIndexRedirectedToRootIsNoError: a policy site whose index page
+// (the policy) is asked by its file name and sent to "/" is the policy.
+func TestIndexRedirectedToRootIsNoError(t *testing.T) {
+	policy := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 6))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.Redirect(w, r, "/", http.StatusMovedPermanently)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(policy)
+	}))
+	t.Cleanup(srv.Close)
+	rig := newFaultRig(t, srv.URL)
+	rig.watch = monitor.Watch{Name: "nimbus", URL: srv.URL + "/index.html", Fetcher: "http", Language: "en"}
+	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline {
+		t.Errorf("outcome %s, events %+v; want the baseline", res.Outcome, res.Events)
+	}
+}
