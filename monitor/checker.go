@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -533,7 +534,7 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		return nil
 	}
 	lang, langOK := extract.DetectLanguage(doc.Text)
-	reason, detail := c.implausible(w, state, doc, lang, langOK)
+	reason, detail := c.implausible(w, state, doc, lang, langOK, rec.Body.FinalURL)
 	// Short against the typical length only (implausible checks that last,
 	// and the absolute minimum first): a shrink, accepted once it has lasted.
 	shrinking := reason == ReasonTooShort && len(doc.Text) >= minPlausibleText
@@ -711,7 +712,10 @@ func shrinkSettled(state *State, now time.Time) bool {
 }
 
 // implausible says why a capture is not a version of the policy, or "".
-func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang string, langOK bool) (reason, detail string) {
+func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang string, langOK bool, finalURL string) (reason, detail string) {
+	if reason, detail := redirectedAway(w.URL, finalURL); reason != "" {
+		return reason, detail
+	}
 	if len(w.Select) > 0 && !doc.SelectorMatched {
 		return ReasonSelectorMissing, fmt.Sprintf("no element matches %s", strings.Join(w.Select, ", "))
 	}
@@ -739,6 +743,67 @@ func (c *Checker) implausible(w Watch, state *State, doc *extract.Document, lang
 		return ReasonTooShort, fmt.Sprintf("%d characters of text, typically %d", n, state.TypicalLength)
 	}
 	return "", ""
+}
+
+// redirectedAway says whether a capture was sent by redirects somewhere
+// that is not the watch's page, whatever its words, in any language, and
+// however long its footer: to a login or consent page, what the watch's
+// own URL is not (a path segment naming a login, "/login/",
+// "/accounts/login/", "login.php", "/signin", or a consent host,
+// "consent.example.com"), or to its site's home page from a page below it
+// (a page removed, its URL sent home: a soft 404, which would otherwise
+// be "too short" and, once that lasted, the home page recorded as the
+// policy much shortened). It returns the reason and a detail naming the
+// final URL without its query (which holds the URL asked and tokens), or
+// "".
+func redirectedAway(watchURL, finalURL string) (reason, detail string) {
+	if finalURL == "" || finalURL == watchURL {
+		return "", ""
+	}
+	final, err := url.Parse(finalURL)
+	if err != nil {
+		return "", ""
+	}
+	asked, err := url.Parse(watchURL)
+	if err != nil {
+		return "", ""
+	}
+	where := final.Scheme + "://" + final.Host + final.EscapedPath()
+	if reason = wallOf(final); reason != "" && wallOf(asked) != reason {
+		return reason, "redirected to " + where
+	}
+	sameSite := strings.EqualFold(strings.TrimPrefix(final.Hostname(), "www."), strings.TrimPrefix(asked.Hostname(), "www."))
+	if sameSite && isHome(final.Path) && !isHome(asked.Path) {
+		// The same site's home only: a policy may live at the root of a
+		// host of its own (www.example.com/privacy → privacy.example.com/).
+		return ReasonErrorPage, "redirected to the site's home page " + where
+	}
+	return "", ""
+}
+
+// isHome says whether a URL path is a site's home page: "/", or its index
+// file named.
+func isHome(p string) bool {
+	switch strings.ToLower(strings.Trim(p, "/")) {
+	case "", "index.html", "index.htm", "index.php":
+		return true
+	}
+	return false
+}
+
+// wallOf returns the wall a URL names (ReasonLoginWall, ReasonConsentWall)
+// by its host or path, or "".
+func wallOf(u *url.URL) string {
+	if label, _, _ := strings.Cut(strings.ToLower(u.Hostname()), "."); label == "consent" {
+		return ReasonConsentWall
+	}
+	for _, seg := range strings.Split(strings.ToLower(u.Path), "/") {
+		switch seg {
+		case "login", "login.php", "log-in", "signin", "sign-in", "sign_in", "servicelogin", "logon":
+			return ReasonLoginWall
+		}
+	}
+	return ""
 }
 
 // phrasesDecide says whether words such as "something went wrong" or

@@ -35,6 +35,8 @@ type phraseSet struct {
 
 // phraseSets are checked in order: a bot block or a JavaScript shell may
 // also show an error, and a consent or login wall usually sits over one.
+// In English, French, German, Spanish, Italian and Dutch: a reader is
+// served the shells of the language the watch asks for.
 var phraseSets = [...]phraseSet{
 	{ReasonBotBlock, []string{
 		"checking your browser", "checking if the site connection is secure",
@@ -45,6 +47,10 @@ var phraseSets = [...]phraseSet{
 		"vérification de votre navigateur", "vérifiez que vous êtes humain",
 		"trafic inhabituel", "accès refusé", "vous êtes temporairement bloqué",
 		"requête bloquée",
+		"überprüfung ihres browsers", "ungewöhnlichen datenverkehr", "zugriff verweigert",
+		"du bist vorübergehend blockiert", "sie sind vorübergehend blockiert",
+		"bestätige, dass du ein mensch bist", "bestätigen sie, dass sie ein mensch sind",
+		"zu viele anfragen",
 	}},
 	{ReasonJSShell, []string{
 		"please enable javascript", "you need to enable javascript",
@@ -52,6 +58,8 @@ var phraseSets = [...]phraseSet{
 		"requires javascript", "turn on javascript", "your browser does not support javascript",
 		"veuillez activer javascript", "vous devez activer javascript",
 		"activez javascript", "javascript est désactivé", "nécessite javascript",
+		"bitte aktiviere javascript", "bitte aktivieren sie javascript",
+		"javascript ist deaktiviert", "erfordert javascript",
 	}},
 	{ReasonErrorPage, []string{
 		"this page isn't available", "this page is not available",
@@ -65,6 +73,25 @@ var phraseSets = [...]phraseSet{
 		"un problème est survenu", "page introuvable", "page non trouvée",
 		"le lien que vous avez suivi est peut-être rompu", "erreur interne du serveur",
 		"service indisponible", "temporairement indisponible",
+		"diese seite ist leider nicht verfügbar", "diese seite ist nicht verfügbar",
+		"dieser inhalt ist derzeit nicht verfügbar", "dieser inhalt ist nicht verfügbar",
+		"etwas ist schiefgelaufen", "ein unerwarteter fehler ist aufgetreten",
+		"es ist ein fehler aufgetreten", "seite nicht gefunden",
+		"der link, dem du gefolgt bist, ist möglicherweise fehlerhaft",
+		"interner serverfehler", "dienst nicht verfügbar", "vorübergehend nicht verfügbar",
+		"esta página no está disponible", "este contenido no está disponible",
+		"se ha producido un error", "algo salió mal", "ha ocurrido un error inesperado",
+		"página no encontrada", "es posible que el enlace que has seguido no funcione",
+		"error interno del servidor", "servicio no disponible",
+		"questa pagina non è disponibile", "questo contenuto non è disponibile",
+		"si è verificato un errore", "qualcosa è andato storto", "pagina non trovata",
+		"il link che hai seguito potrebbe non funzionare", "errore interno del server",
+		"servizio non disponibile", "temporaneamente non disponibile",
+		"deze pagina is niet beschikbaar", "deze content is niet beschikbaar",
+		"deze inhoud is niet beschikbaar", "er is iets misgegaan",
+		"er is een onverwachte fout opgetreden", "er is een fout opgetreden",
+		"pagina niet gevonden", "de link die je hebt gevolgd, werkt mogelijk niet",
+		"interne serverfout", "tijdelijk niet beschikbaar",
 	}},
 	{ReasonConsentWall, []string{
 		"allow the use of cookies", "accept all cookies", "allow all cookies",
@@ -73,6 +100,14 @@ var phraseSets = [...]phraseSet{
 		"autoriser l'utilisation des cookies", "accepter tous les cookies",
 		"autoriser tous les cookies", "accepter les cookies",
 		"refuser les cookies optionnels", "autoriser uniquement les cookies essentiels",
+		"alle cookies erlauben", "alle cookies akzeptieren", "alle cookies zulassen",
+		"optionale cookies ablehnen", "nur erforderliche cookies erlauben", "cookies akzeptieren",
+		"permitir el uso de cookies", "permitir todas las cookies", "aceptar todas las cookies",
+		"rechazar cookies opcionales", "aceptar cookies",
+		"consentire l'uso dei cookie", "consenti tutti i cookie", "accetta tutti i cookie",
+		"rifiuta cookie facoltativi", "accetta i cookie",
+		"alle cookies toestaan", "alle cookies accepteren", "optionele cookies weigeren",
+		"cookies accepteren",
 	}},
 	{ReasonLoginWall, []string{
 		"log in to continue", "log into facebook to continue", "you must log in",
@@ -81,6 +116,13 @@ var phraseSets = [...]phraseSet{
 		"connectez-vous pour continuer", "vous devez vous connecter",
 		"vous devez être connecté", "veuillez vous connecter", "connexion requise",
 		"connectez-vous pour voir", "connectez-vous ou inscrivez-vous pour voir",
+		"melde dich an, um fortzufahren", "melde dich bei facebook an, um fortzufahren",
+		"melden sie sich an, um fortzufahren", "du musst dich anmelden", "du musst angemeldet sein",
+		"sie müssen sich anmelden", "sie müssen angemeldet sein",
+		"bitte melde dich an", "bitte melden sie sich an", "anmeldung erforderlich",
+		"inicia sesión para continuar", "debes iniciar sesión", "inicia sesión para ver",
+		"accedi per continuare", "devi effettuare l'accesso", "accedi per vedere",
+		"log in om door te gaan", "je moet inloggen", "u moet inloggen",
 	}},
 }
 

@@ -214,18 +214,19 @@ func mainContent(body *html.Node, candidates [numCandidates]*html.Node) *html.No
 const chromeShare = 0.3
 
 // isChrome reports whether n is page chrome: navigation, a site banner or
-// footer, or an aside. A header or footer inside a section or article
-// belongs to it and is kept.
+// footer, an aside, or a dialog over the page (a cookie banner, a
+// newsletter prompt, shown on some fetches and not others). A header or
+// footer inside a section or article belongs to it and is kept.
 func isChrome(n *html.Node, inSection bool) bool {
 	switch n.DataAtom {
-	case atom.Nav, atom.Aside:
+	case atom.Nav, atom.Aside, atom.Dialog:
 		return true
 	case atom.Header, atom.Footer:
 		return !inSection
 	}
 	if role, ok := attr(n, "role"); ok {
 		switch strings.ToLower(strings.TrimSpace(role)) {
-		case "navigation", "banner", "contentinfo", "complementary", "search":
+		case "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog":
 			return true
 		}
 	}

@@ -6,7 +6,8 @@
 // (error pages, login and consent walls, bot blocks, JavaScript shells).
 //
 // It is a leaf: it imports the standard library and HTML/CSS libraries
-// (golang.org/x/net/html, cascadia, whatlanggo), nothing of policywatch.
+// (golang.org/x/net/html, cascadia, whatlanggo) and Unicode normalisation
+// (golang.org/x/text), nothing of policywatch.
 // It never executes anything from the page.
 package extract
 
@@ -45,9 +46,12 @@ type Rules struct {
 //
 // Text, the readable text, has one block per line: a heading is "#"
 // repeated by its level, a space and its text ("## Highlights"); a list
-// item is "- " and its text; a table row is its cells joined by " | "; any
-// other block is its text. White space inside a line is folded to single
-// spaces; there are no empty lines.
+// item is "- " and its text; a table row is its cells joined by " | " (an
+// empty cell before one with text written "–", so that each keeps its
+// column); any other block is its text. White space inside a line is
+// folded to single spaces; there are no empty lines; characters that show
+// nothing (soft hyphens, zero-width spaces, direction marks) are left out,
+// and letters are composed (NFC).
 type Document struct {
 	Title           string
 	Text            string
@@ -125,10 +129,10 @@ const (
 // caller can still tell what the page was (an error page, a login wall).
 // Without Select, the content is the page's main element (main,
 // [role=main], article or a common content id) when it holds most of the
-// page's text, else the body; navigation, banners, footers and asides are
-// dropped unless they hold a large part of the text. Rules.Remove drops
-// elements from the content in either case, as do scripts, styles, hidden
-// elements and form controls.
+// page's text, else the body; navigation, banners, footers, asides and
+// dialogs (a cookie banner) are dropped unless they hold a large part of
+// the text. Rules.Remove drops elements from the content in either case,
+// as do scripts, styles, hidden elements and form controls.
 //
 // Extract returns an error for a page over MaxHTMLSize, one nested deeper
 // than the HTML parser accepts (512 elements), or an invalid selector.

@@ -49,7 +49,7 @@ Line one
 Line two
 Purpose | Data
 Ads | Activity Clicks
-Only one
+– | Only one
 Email
 Read contact us, jump or nothing.
 Last updated by the legal team`,

@@ -8,6 +8,7 @@ import (
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/text/unicode/norm"
 )
 
 // renderer writes the readable text of content elements in the format
@@ -27,11 +28,13 @@ type renderer struct {
 
 	tables []bool   // for each open table: is it for layout, not data?
 	inRow  bool     // writing a data-table row: blocks do not break lines
-	cells  []string // the row's non-empty cells so far
+	cells  []string // the row's cells so far; "": an empty one
 
 	link     linkState // the <a href> being written, when inLink
 	inLink   bool
 	rawLinks []rawLink // as written, resolved by Document.Links
+
+	composes bool // a character that composes with the one before was written: the text is put in NFC
 
 	contentLen int // visible length of the content root; -1: not measured
 	root       *html.Node
@@ -61,6 +64,11 @@ func (r *renderer) render(root *html.Node) {
 func (r *renderer) finish() string {
 	r.breakLine()
 	s := r.out.String()
+	if r.composes {
+		// Letters written decomposed (e + U+0301, as text pasted from macOS
+		// often is) read as the composed ones: the same text.
+		s = norm.NFC.String(s)
+	}
 	return strings.TrimSuffix(s, "\n")
 }
 
@@ -155,13 +163,21 @@ func (r *renderer) element(n *html.Node, sc scope) {
 		r.children(n, sc)
 		r.endCell()
 		r.inRow = false
-		for i, cell := range r.cells {
-			if i > 0 {
-				r.out.WriteString(" | ")
-			}
-			r.out.WriteString(cell)
+		for len(r.cells) > 0 && r.cells[len(r.cells)-1] == "" {
+			// Empty cells after the last with text place nothing: a row
+			// that is a heading over the ones below reads as before.
+			r.cells = r.cells[:len(r.cells)-1]
 		}
 		if len(r.cells) > 0 {
+			for i, cell := range r.cells {
+				if i > 0 {
+					r.out.WriteString(" | ")
+				}
+				if cell == "" {
+					cell = emptyCell
+				}
+				r.out.WriteString(cell)
+			}
 			r.out.WriteByte('\n')
 		}
 		return
@@ -169,7 +185,9 @@ func (r *renderer) element(n *html.Node, sc scope) {
 		if r.inRow {
 			r.endCell()
 			r.children(n, sc)
-			r.endCell()
+			if !r.endCell() {
+				r.cells = append(r.cells, "") // keeps its place: see emptyCell
+			}
 			return
 		}
 	}
@@ -191,14 +209,24 @@ func (r *renderer) isSmall(n *html.Node) bool {
 	return float64(visibleLen(n)) <= chromeShare*float64(r.contentLen)
 }
 
-// endCell closes the cell being written in a data-table row.
-func (r *renderer) endCell() {
-	if !r.lineEmpty {
+// emptyCell stands for an empty cell of a data-table row before one with
+// text: in a table that ticks which data serve which purpose, a tick that
+// moves to another column is a change a reader sees, which a row written
+// without its empty cells would hide ("Posts | ✓" either way). Empty
+// cells after the last with text are left out: they place nothing.
+const emptyCell = "–"
+
+// endCell closes the cell being written in a data-table row, and says
+// whether it had text.
+func (r *renderer) endCell() bool {
+	wrote := !r.lineEmpty
+	if wrote {
 		r.cells = append(r.cells, string(r.line))
 	}
 	r.line = r.line[:0]
 	r.lineEmpty = true
 	r.space = false
+	return wrote
 }
 
 func (r *renderer) endLink() {
@@ -281,6 +309,9 @@ func (r *renderer) text(s string) {
 			if start < 0 {
 				start = i
 			}
+			if !r.composes && rn >= 0x300 && !norm.NFC.PropertiesString(s[i:]).BoundaryBefore() {
+				r.composes = true // a combining mark, a Hangul vowel or final…
+			}
 		}
 		i += size
 	}
@@ -340,11 +371,16 @@ func asciiSpace(c byte) bool {
 }
 
 // invisible reports whether a character takes no room on screen: soft
-// hyphens, zero-width spaces, direction marks. Pages add and drop them
-// without a reader seeing any change.
+// hyphens, zero-width spaces, direction marks, and the bidi embeddings,
+// overrides and isolates that message formatters (ICU, Fluent) wrap
+// around the values they insert, on some fetches and not others. Pages
+// add and drop them without a reader seeing any change. (Zero-width
+// joiners stay: they change how Arabic, Indic scripts and emoji are drawn.)
 func invisible(r rune) bool {
 	switch r {
-	case '\u00AD', '\u200B', '\u200E', '\u200F', '\u2060', '\uFEFF':
+	case '\u00AD', '\u061C', '\u200B', '\u200E', '\u200F', '\u2060', '\uFEFF',
+		'\u202A', '\u202B', '\u202C', '\u202D', '\u202E',
+		'\u2066', '\u2067', '\u2068', '\u2069':
 		return true
 	}
 	return false
