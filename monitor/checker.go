@@ -604,6 +604,20 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 	if err != nil {
 		return err
 	}
+	if !found && c.readsAsBefore(ctx, w, prev, hash) {
+		// The page did not change; how policywatch reads pages did (an
+		// upgrade): the version before, read again today from its own raw
+		// page, gives this text. A first capture again, which subscribers
+		// are not told of, as after a change of selectors.
+		rec.Outcome = OutcomeBaseline
+		rec.NewVersion = newVersion(w, rec, doc, hash)
+		rec.Events = append(rec.Events, Event{
+			Watch: w.Name, Time: rec.Started, Kind: KindBaseline, Severity: SeverityInfo,
+			Summary: fmt.Sprintf("%s: the page reads otherwise since policywatch was upgraded, not because it changed: version %d, read again from its own raw page, gives this text (%d words)",
+				w.Name, prev.ID, countWords(doc.Text)),
+		})
+		return nil
+	}
 	d := diff.Compute(prev.Text, doc.Text, 0)
 	// Both texts read with today's taxonomy (see Facts), and in the same
 	// language when they are in one: a difference in how two texts were
@@ -686,6 +700,33 @@ func severityOf(a *analyze.Analysis) Severity {
 		return Severity(a.Severity)
 	}
 	return SeverityNotable
+}
+
+// readsAsBefore reports whether prev, the watch's current version, read
+// again from its own raw page with today's extraction and the watch's
+// rules, gives the text hash of a capture that differs from it: then
+// the reading changed, not the page. A capture whose text differs is a
+// change of the policy a few times a year, so the extra parse is cheap;
+// a version without a raw body, or one that cannot be read again, is
+// taken as it was stored.
+func (c *Checker) readsAsBefore(ctx context.Context, w Watch, prev *Version, hash string) bool {
+	if prev.BodyID == 0 {
+		return false
+	}
+	body, err := c.store.Body(ctx, prev.BodyID)
+	if err != nil {
+		c.log.Warn("reading the current version's raw page again", "watch", w.Name, "version", prev.ID, "err", err)
+		return false
+	}
+	if body.Agent == FetcherImport {
+		return false // an archived file, read whole when imported, not by the watch's rules
+	}
+	utf8Body, _, err := fetch.DecodeCharset(body.Data, body.ContentType)
+	if err != nil || len(utf8Body) > extract.MaxHTMLSize {
+		return false
+	}
+	doc, err := extract.Extract(utf8Body, firstNonEmpty(body.FinalURL, body.URL, w.URL), extract.Rules{Select: w.Select, Remove: w.Remove})
+	return err == nil && extract.TextHash(doc.Text) == hash
 }
 
 func newVersion(w Watch, rec *CheckRecord, doc *extract.Document, hash string) *Version {

@@ -25,6 +25,9 @@ type Store interface {
 	// attempts; limit <= 0 returns them all. The Scheduler reads a
 	// failing watch's last one to retry it after a restart.
 	Checks(ctx context.Context, watch string, limit int) ([]Check, error)
+	// Body returns a raw body with its exact bytes: the Checker reads the
+	// current version's page again when a capture reads otherwise.
+	Body(ctx context.Context, id int64) (*Body, error)
 }
 
 // ErrConflict says another writer recorded a check of the same watch since
