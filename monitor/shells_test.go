@@ -67,25 +67,10 @@ func TestRedirectToLoginIsNoBaseline(t *testing.T) {
 		`<p>Forgotten your password?</p><p>Don't have an account? Sign up</p><p>Get the app for your phone or tablet.</p></main>` +
 		`<footer><p>About Blog Jobs Help API Privacy Terms Locations Nimbus Lite Contact uploading and non-users Nimbus Verified English © 2026 Nimbus from Cumulus</p></footer></body></html>`
 	policy := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 6))
-	var mu sync.Mutex
-	redirect := true
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		to := redirect
-		mu.Unlock()
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		switch {
-		case r.URL.Path == "/accounts/login/":
-			w.Write([]byte(loginPage))
-		case to:
-			http.Redirect(w, r, "/accounts/login/?next="+url.QueryEscape(r.URL.Path), http.StatusFound)
-		default:
-			w.Write(policy)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	rig := newFaultRig(t, srv.URL)
-	rig.watch = monitor.Watch{Name: "nimbus", URL: srv.URL + "/legal/privacy", Fetcher: "http", Language: "en"}
+	rig, redirect := movingPolicy(t, policy, "/accounts/login/", []byte(loginPage), func(r *http.Request) string {
+		return "/accounts/login/?next=" + url.QueryEscape(r.URL.Path)
+	})
+	redirect(true)
 
 	res := rig.check(t)
 	if res.Outcome != monitor.OutcomeAnomaly || len(res.Events) != 1 || res.Events[0].Reason != monitor.ReasonLoginWall {
@@ -94,16 +79,12 @@ func TestRedirectToLoginIsNoBaseline(t *testing.T) {
 	if !strings.Contains(res.Events[0].Detail, "/accounts/login/") {
 		t.Errorf("detail %q does not say where the page was sent", res.Events[0].Detail)
 	}
-	mu.Lock()
-	redirect = false
-	mu.Unlock()
+	redirect(false)
 	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline || fmt.Sprint(kindsOf(res.Events)) != "[recovered baseline]" {
 		t.Errorf("then the policy: outcome %s, events %v; want the baseline", res.Outcome, kindsOf(res.Events))
 	}
 	// Later, the same redirect is an anomaly too (not only "too short").
-	mu.Lock()
-	redirect = true
-	mu.Unlock()
+	redirect(true)
 	if res := rig.check(t); res.Outcome != monitor.OutcomeAnomaly || len(res.Events) != 1 || res.Events[0].Reason != monitor.ReasonLoginWall {
 		t.Errorf("redirected again: outcome %s, events %v; want one anomaly login_wall", res.Outcome, kindsOf(res.Events))
 	}
@@ -139,31 +120,11 @@ func TestRedirectToHomePageIsNoVersion(t *testing.T) {
 		strings.Repeat("<p>Share photos and videos with your friends, follow creators you love and discover what is happening around the world.</p>", 3) +
 		`</main></body></html>`
 	policy := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 12))
-	var mu sync.Mutex
-	gone := false
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		g := gone
-		mu.Unlock()
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		switch {
-		case r.URL.Path == "/":
-			w.Write([]byte(home))
-		case g:
-			http.Redirect(w, r, "/", http.StatusFound)
-		default:
-			w.Write(policy)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	rig := newFaultRig(t, srv.URL)
-	rig.watch = monitor.Watch{Name: "nimbus", URL: srv.URL + "/legal/privacy", Fetcher: "http", Language: "en"}
+	rig, gone := movingPolicy(t, policy, "/", []byte(home), func(*http.Request) string { return "/" })
 	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline {
 		t.Fatalf("the policy: outcome %s", res.Outcome)
 	}
-	mu.Lock()
-	gone = true
-	mu.Unlock()
+	gone(true)
 	for i := 0; i < 6; i++ { // 36 hours, 6 captures
 		res := rig.check(t)
 		if res.Outcome != monitor.OutcomeAnomaly {
@@ -213,5 +174,35 @@ func TestIndexRedirectedToRootIsNoError(t *testing.T) {
 	rig.watch = monitor.Watch{Name: "nimbus", URL: srv.URL + "/index.html", Fetcher: "http", Language: "en"}
 	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline {
 		t.Errorf("outcome %s, events %+v; want the baseline", res.Outcome, res.Events)
+	}
+}
+
+// movingPolicy is a fault rig of a watch of /legal/privacy on a server
+// that serves policy there, and page at the path at; once move(true), the
+// policy's address redirects to to(r) instead, until move(false).
+func movingPolicy(t *testing.T, policy []byte, at string, page []byte, to func(*http.Request) string) (rig *faultRig, move func(bool)) {
+	var mu sync.Mutex
+	moved := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		m := moved
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch {
+		case r.URL.Path == at:
+			w.Write(page)
+		case m:
+			http.Redirect(w, r, to(r), http.StatusFound)
+		default:
+			w.Write(policy)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	rig = newFaultRig(t, srv.URL)
+	rig.watch = monitor.Watch{Name: "nimbus", URL: srv.URL + "/legal/privacy", Fetcher: "http", Language: "en"}
+	return rig, func(m bool) {
+		mu.Lock()
+		moved = m
+		mu.Unlock()
 	}
 }
