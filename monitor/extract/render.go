@@ -371,15 +371,17 @@ func asciiSpace(c byte) bool {
 }
 
 // invisible reports whether a character takes no room on screen: soft
-// hyphens, zero-width spaces, direction marks, and the bidi embeddings,
-// overrides and isolates that message formatters (ICU, Fluent) wrap
-// around the values they insert, on some fetches and not others. Pages
-// add and drop them without a reader seeing any change. (Zero-width
-// joiners stay: they change how Arabic, Indic scripts and emoji are drawn.)
+// hyphens, zero-width spaces, direction marks, and the bidi isolates that
+// message formatters (ICU, Fluent) wrap around the values they insert, on
+// some fetches and not others. Pages add and drop them without a reader
+// seeing any change. Not the embeddings and overrides (U+202A–U+202E):
+// an override reverses what a reader sees ("Fees: 0001 euros" shown as
+// 1000), so it stays in the text, where every command and page shows it
+// escaped, as evidence of the spoof. (Zero-width joiners stay too: they
+// change how Arabic, Indic scripts and emoji are drawn.)
 func invisible(r rune) bool {
 	switch r {
 	case '\u00AD', '\u061C', '\u200B', '\u200E', '\u200F', '\u2060', '\uFEFF',
-		'\u202A', '\u202B', '\u202C', '\u202D', '\u202E',
 		'\u2066', '\u2067', '\u2068', '\u2069':
 		return true
 	}

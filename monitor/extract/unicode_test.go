@@ -11,11 +11,15 @@ func TestTextHashIgnoresInvisibleUnicode(t *testing.T) {
 		{"first strong isolate", "<p>Effective \u2068May 27, 2025\u2069</p>", "<p>Effective May 27, 2025</p>"},
 		{"left-to-right isolate", "<p>Contact \u2066privacy@example.org\u2069</p>", "<p>Contact privacy@example.org</p>"},
 		{"right-to-left isolate", "<p>Name \u2067Meta\u2069</p>", "<p>Name Meta</p>"},
-		{"embedding and override", "<p>\u202aMeta Platforms\u202c and \u202dIreland\u202c</p>", "<p>Meta Platforms and Ireland</p>"},
 		{"arabic letter mark", "<p>Meta\u061c Platforms</p>", "<p>Meta Platforms</p>"},
 		{"entity of an isolate", "<p>Effective &#x2068;May 27, 2025&#x2069;</p>", "<p>Effective May 27, 2025</p>"},
 	}
 	sameHashes(t, same)
+	// An override changes what a reader sees: "0001" shown as 1000. It
+	// stays, and is a change.
+	if hashOf(t, "<p>Fees: \u202e0001\u202c euros.</p>") == hashOf(t, "<p>Fees: 0001 euros.</p>") {
+		t.Error("a right-to-left override was dropped: the spoof it makes is no longer seen")
+	}
 }
 
 // TestTextHashIgnoresUnicodeNormalisation: the same letters, composed
