@@ -600,8 +600,8 @@ due in the outbox, the alerts, operator notices and webhook posts of the
 changes not yet planned (a webhook's URL shortened: it may carry a
 token), then the digests in full — and ends with what that comes to
 ("would send: 1 digest, 2 alerts, 1 webhook post"). It plans, holds and
-sends nothing. Without --now, says when the next digest goes out and how many
-changes wait.
+sends nothing; --dry-run alone is the same preview. With neither option,
+says when the next digest goes out and how many changes wait.
 
 Examples:
   policywatch digest --now --dry-run
@@ -619,7 +619,10 @@ Examples:
 				if err != nil {
 					return err
 				}
-				return previewDigests(ctx, a, svc, opt.now)
+				// --dry-run alone previews what --now would send, as
+				// its help says: the next digest's time alone would
+				// say nothing goes while alerts are about to.
+				return previewDigests(ctx, a, svc, opt.now || opt.dryRun)
 			}
 			svc, err := a.newNotifier()
 			if err != nil {

@@ -1109,3 +1109,28 @@ func TestAddressFormatCharacters(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestDryRunAloneShowsWhatItWouldSend: 'digest --dry-run' without
+// --now took --dry-run silently for nothing and printed the next digest's
+// time and "no changes waiting for a digest", while 'digest --now' was
+// about to mail an alert: a preview that says nothing will go, before
+// something does. --dry-run alone is the same preview as with --now.
+func TestDigestDryRunAloneShowsWhatItWouldSend(t *testing.T) {
+	c := newCLI(t)
+	page := newPolicyServer(t)
+	mail := newPlainSMTP(t)
+	c.env["POLICYWATCH_CONFIG"] = notifyConfig(t, page.URL, smtpYAML(mail.addr))
+	c.mustRun("subscribe", "ada@example.org", "--min-severity", "critical")
+	checkACriticalChange(t, c, page)
+
+	alone := c.mustRun("digest", "--dry-run")
+	if withNow := c.mustRun("digest", "--now", "--dry-run"); alone != withNow {
+		t.Errorf("digest --dry-run:\n%s\ndigest --now --dry-run:\n%s", alone, withNow)
+	}
+	if !strings.Contains(alone, "would send: 1 alert\n") {
+		t.Errorf("digest --dry-run does not show the alert it would send:\n%s", alone)
+	}
+	if got := mail.received(); len(got) != 0 {
+		t.Fatalf("the dry run sent mail to %v", got)
+	}
+}
