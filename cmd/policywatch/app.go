@@ -96,6 +96,9 @@ type command struct {
 	run         func(ctx context.Context, a *app, opts any, args []string) error
 	minArgs     int
 	maxArgs     int // -1: any
+	// tooMany, when set, may explain more arguments than maxArgs better
+	// than the usage line does (nil: the usage line).
+	tooMany func(rest []string) error
 }
 
 // app is what a running command has at hand.
@@ -399,6 +402,11 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 	}
 	rest := fs.Args()
 	if len(rest) < c.minArgs || (c.maxArgs >= 0 && len(rest) > c.maxArgs) {
+		if c.tooMany != nil && len(rest) > c.maxArgs {
+			if err := c.tooMany(rest); err != nil {
+				return err
+			}
+		}
 		return usageError{msg: "usage: " + strings.TrimSpace("policywatch "+c.name+" "+c.args)}
 	}
 	a := &app{env: e, common: common}

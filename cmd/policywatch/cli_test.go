@@ -994,3 +994,13 @@ func TestHealthzSaysChecksAreNotRecorded(t *testing.T) {
 	}
 	d.stop()
 }
+
+// TestConfigCheckNamesTheFileOption: 'config check FILE', the way most
+// checkers take their file, answered only with the usage line; the
+// message now shows the command to run, with the file the user gave.
+func TestConfigCheckNamesTheFileOption(t *testing.T) {
+	c := newCLI(t)
+	path := writeConfig(t, "watches:\n  - name: ok\n    url: https://example.org/\n")
+	wantError(t, c, true, []string{"config", "check", path},
+		"config check takes the file as --config FILE: policywatch config check --config "+path)
+}
