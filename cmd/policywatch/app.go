@@ -172,7 +172,7 @@ func runEnv(ctx context.Context, args []string, e env) error {
 		name, args = "version", append([]string{"version"}, args[1:]...)
 	}
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
-		if len(args) > 1 {
+		if len(args) > 1 && args[1] != "help" { // 'help help': the overview
 			if c := findCommand(cmds, args[1]); c != nil {
 				printCommandHelp(e.stdout, c)
 				return nil
