@@ -260,6 +260,12 @@ Example:
 			}
 			unlock, err := lockDatabase(path, "restore")
 			if err != nil {
+				// Not run's "or give this one its own --db": a backup
+				// restored to another file is one nobody reads.
+				var locked *lockedError
+				if errors.As(err, &locked) && locked.holder == "run" {
+					return fmt.Errorf("restore: the daemon, %s, is using %s: stop it (and any policywatch serve) first, restore, then start it again", locked.who(), locked.path)
+				}
 				return fmt.Errorf("restore: %w", err)
 			}
 			defer unlock()
