@@ -560,7 +560,13 @@ func interspersed(fs *flag.FlagSet, args []string) []string {
 		if strings.Contains(name, "=") {
 			continue
 		}
-		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
+		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) {
+			if i+1 == len(args) {
+				// Last, without its value: the "--" below would be
+				// taken as it ('events --watch' looked for a watch
+				// named "--"). Parsed last, it is refused as it is.
+				return flags
+			}
 			flags = append(flags, args[i+1])
 			i++
 		}

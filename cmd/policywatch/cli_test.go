@@ -1004,3 +1004,16 @@ func TestConfigCheckNamesTheFileOption(t *testing.T) {
 	wantError(t, c, true, []string{"config", "check", path},
 		"config check takes the file as --config FILE: policywatch config check --config "+path)
 }
+
+// TestOptionWithoutItsValue: an option that takes a value, given last
+// without one, took the "--" that ends the options as its value:
+// 'events --watch' said "unknown watch --" (or, without a database, that
+// there was none), 'diff W --context' "invalid value "--"". It is a usage
+// error that names the option.
+func TestOptionWithoutItsValue(t *testing.T) {
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, "watches:\n  - name: ok\n    url: https://example.org/\n")
+	for _, args := range [][]string{{"events", "--watch"}, {"diff", "ok", "--context"}, {"events", "--db"}} {
+		wantError(t, c, true, args, "flag needs an argument: -"+strings.TrimLeft(args[len(args)-1], "-"))
+	}
+}
