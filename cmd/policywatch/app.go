@@ -96,6 +96,9 @@ type command struct {
 	run         func(ctx context.Context, a *app, opts any, args []string) error
 	minArgs     int
 	maxArgs     int // -1: any
+	// tooMany, when set, may explain more arguments than maxArgs better
+	// than the usage line does (nil: the usage line).
+	tooMany func(rest []string) error
 }
 
 // app is what a running command has at hand.
@@ -169,7 +172,7 @@ func runEnv(ctx context.Context, args []string, e env) error {
 		name, args = "version", append([]string{"version"}, args[1:]...)
 	}
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
-		if len(args) > 1 {
+		if len(args) > 1 && args[1] != "help" { // 'help help': the overview
 			if c := findCommand(cmds, args[1]); c != nil {
 				printCommandHelp(e.stdout, c)
 				return nil
@@ -399,6 +402,11 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 	}
 	rest := fs.Args()
 	if len(rest) < c.minArgs || (c.maxArgs >= 0 && len(rest) > c.maxArgs) {
+		if c.tooMany != nil && len(rest) > c.maxArgs {
+			if err := c.tooMany(rest); err != nil {
+				return err
+			}
+		}
 		return usageError{msg: "usage: " + strings.TrimSpace("policywatch "+c.name+" "+c.args)}
 	}
 	a := &app{env: e, common: common}
@@ -552,7 +560,13 @@ func interspersed(fs *flag.FlagSet, args []string) []string {
 		if strings.Contains(name, "=") {
 			continue
 		}
-		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
+		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) {
+			if i+1 == len(args) {
+				// Last, without its value: the "--" below would be
+				// taken as it ('events --watch' looked for a watch
+				// named "--"). Parsed last, it is refused as it is.
+				return flags
+			}
 			flags = append(flags, args[i+1])
 			i++
 		}

@@ -994,3 +994,26 @@ func TestHealthzSaysChecksAreNotRecorded(t *testing.T) {
 	}
 	d.stop()
 }
+
+// TestConfigCheckNamesTheFileOption: 'config check FILE', the way most
+// checkers take their file, answered only with the usage line; the
+// message now shows the command to run, with the file the user gave.
+func TestConfigCheckNamesTheFileOption(t *testing.T) {
+	c := newCLI(t)
+	path := writeConfig(t, "watches:\n  - name: ok\n    url: https://example.org/\n")
+	wantError(t, c, true, []string{"config", "check", path},
+		"config check takes the file as --config FILE: policywatch config check --config "+path)
+}
+
+// TestOptionWithoutItsValue: an option that takes a value, given last
+// without one, took the "--" that ends the options as its value:
+// 'events --watch' said "unknown watch --" (or, without a database, that
+// there was none), 'diff W --context' "invalid value "--"". It is a usage
+// error that names the option.
+func TestOptionWithoutItsValue(t *testing.T) {
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, "watches:\n  - name: ok\n    url: https://example.org/\n")
+	for _, args := range [][]string{{"events", "--watch"}, {"diff", "ok", "--context"}, {"events", "--db"}} {
+		wantError(t, c, true, args, "flag needs an argument: -"+strings.TrimLeft(args[len(args)-1], "-"))
+	}
+}

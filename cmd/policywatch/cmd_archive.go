@@ -268,7 +268,9 @@ func (p *importProgress) update(pr archive.Progress) {
 	if pr.Result != nil && len(pr.Result.Events) > 0 {
 		p.clear()
 		for _, e := range pr.Result.Events {
-			fmt.Fprintf(p.out, "%s %-10s %-8s %s\n", e.Time.UTC().Format("2006-01-02 15:04"), e.Kind, e.Severity, printable(e.Summary))
+			// In UTC, said as 'events' says it: a snapshot's time
+			// with no zone read as local.
+			fmt.Fprintf(p.out, "%s %-10s %-8s %s\n", e.Time.UTC().Format("2006-01-02 15:04 UTC"), e.Kind, e.Severity, printable(e.Summary))
 		}
 	}
 	if p.bar {

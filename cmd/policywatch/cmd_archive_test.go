@@ -157,7 +157,7 @@ func TestImportCommandGit(t *testing.T) {
 		t.Errorf("import of a repository without --path: %v", err)
 	}
 	out := c.mustRun("import", "nimbus", repo, "--path", "Nimbus/Privacy Policy.html")
-	if !strings.Contains(out, "imported 4 of 4 snapshots") || !strings.Contains(out, "2024-03-01 06:00 change") {
+	if !strings.Contains(out, "imported 4 of 4 snapshots") || !strings.Contains(out, "2024-03-01 06:00 UTC change") {
 		t.Errorf("import output:\n%s", out)
 	}
 	var got []string
@@ -237,7 +237,7 @@ func TestImportProgress(t *testing.T) {
 	if status.String() != want {
 		t.Errorf("bar:\n got %q\nwant %q", status.String(), want)
 	}
-	if out.String() != "2025-01-01 00:00 change     critical nimbus changed<U+001B>[2J<U+202E>\n" {
+	if out.String() != "2025-01-01 00:00 UTC change     critical nimbus changed<U+001B>[2J<U+202E>\n" {
 		t.Errorf("event lines: %q", out.String())
 	}
 

@@ -426,7 +426,7 @@ func retryOutbox(ctx context.Context, a *app, args []string) error {
 	}
 	if held > 0 {
 		fmt.Fprintf(a.stdout, "%d %s held by a sender until %s at the latest, not requeued: a policywatch process is sending %s, or died holding %s (kill -9, a crash) and %s tried again then\n",
-			held, plural(held, "notification is", "notifications are"), until.Local().Format("15:04"),
+			held, plural(held, "notification is", "notifications are"), until.Local().Format("15:04 MST"),
 			plural(held, "it", "them"), plural(held, "it", "them"), plural(held, "it is", "they are"))
 	}
 	return nil
@@ -525,7 +525,7 @@ Examples:
 				case r.Status == store.OutboxPending && r.ClaimedUntil.After(time.Now()):
 					// Due or not, no sender takes it before its holder's
 					// lease ends.
-					due = "held until " + r.ClaimedUntil.Local().Format("15:04")
+					due = "held until " + r.ClaimedUntil.Local().Format("15:04 MST")
 				}
 				event := "-"
 				if r.EventID != 0 {
@@ -541,9 +541,11 @@ Examples:
 	}
 }
 
-// outboxTime is a time of the outbox's table, local to the minute.
+// outboxTime is a time of the outbox's table, local to the minute, with
+// its zone: events, explain and the log say UTC, and an unlabelled local
+// time beside them read as an hour off (or more) on any host not on UTC.
 func outboxTime(t time.Time) string {
-	return t.Local().Format("2006-01-02 15:04")
+	return t.Local().Format("2006-01-02 15:04 MST")
 }
 
 func recipientText(r store.OutboxItem) string {
@@ -600,8 +602,8 @@ due in the outbox, the alerts, operator notices and webhook posts of the
 changes not yet planned (a webhook's URL shortened: it may carry a
 token), then the digests in full — and ends with what that comes to
 ("would send: 1 digest, 2 alerts, 1 webhook post"). It plans, holds and
-sends nothing. Without --now, says when the next digest goes out and how many
-changes wait.
+sends nothing; --dry-run alone is the same preview. With neither option,
+says when the next digest goes out and how many changes wait.
 
 Examples:
   policywatch digest --now --dry-run
@@ -619,7 +621,10 @@ Examples:
 				if err != nil {
 					return err
 				}
-				return previewDigests(ctx, a, svc, opt.now)
+				// --dry-run alone previews what --now would send, as
+				// its help says: the next digest's time alone would
+				// say nothing goes while alerts are about to.
+				return previewDigests(ctx, a, svc, opt.now || opt.dryRun)
 			}
 			svc, err := a.newNotifier()
 			if err != nil {
@@ -715,7 +720,7 @@ func sendWaiting(ctx context.Context, a *app, svc *notify.Service) error {
 		case got.Status == store.OutboxPending && got.LastError != "" && got.NextAttemptAt.After(start):
 			retried++
 			status = fmt.Sprintf("failed for now after %d %s, next attempt %s: %s", got.Attempts, plural(got.Attempts, "attempt", "attempts"),
-				got.NextAttemptAt.Local().Format("2006-01-02 15:04"), email.HeaderText(got.LastError, 200))
+				outboxTime(got.NextAttemptAt), email.HeaderText(got.LastError, 200))
 		case got.Status == store.OutboxPending:
 			// Its outcome was not recorded by this command: its claim ran
 			// out and another sender has the row now.

@@ -344,12 +344,14 @@ func TestOutboxSaysWhichTime(t *testing.T) {
 		}
 		got[strings.TrimSuffix(r["TO"], "@example.org")] = r
 	}
-	local := func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
+	// Local, with its zone: beside the UTC of events and the log, a bare
+	// local time read as an hour off.
+	local := func(t time.Time) string { return t.Local().Format("2006-01-02 15:04 MST") }
 	for to, want := range map[string][2]string{
 		"sent":    {"—", local(sentAt)},
 		"failed":  {local(failedDue), "—"},
 		"pending": {local(pendingDue), "—"},
-		"held":    {"held until " + claimed[2].ClaimedUntil.Local().Format("15:04"), "—"},
+		"held":    {"held until " + claimed[2].ClaimedUntil.Local().Format("15:04 MST"), "—"},
 	} {
 		if r := got[to]; r["DUE"] != want[0] || r["SENT"] != want[1] {
 			t.Errorf("%s row: DUE %q, SENT %q; want %q, %q\n%s", to, r["DUE"], r["SENT"], want[0], want[1], out)
@@ -368,7 +370,7 @@ func TestOutboxSaysWhichTime(t *testing.T) {
 	db.Close()
 	out = c.mustRun("outbox", "--retry")
 	want := "1 notification back in the queue; the daemon sends it at its next turn, or 'policywatch digest --now' at once\n" +
-		"1 notification is held by a sender until " + again[0].ClaimedUntil.Local().Format("15:04") +
+		"1 notification is held by a sender until " + again[0].ClaimedUntil.Local().Format("15:04 MST") +
 		" at the latest, not requeued: a policywatch process is sending it, or died holding it (kill -9, a crash) and it is tried again then\n"
 	if out != want {
 		t.Errorf("outbox --retry:\n%s\nwant:\n%s", out, want)
@@ -1107,5 +1109,30 @@ func TestAddressFormatCharacters(t *testing.T) {
 		if !strings.Contains(out, tc.want) || strings.ContainsRune(out, '\u202e') {
 			t.Errorf("policywatch %s:\n%s\nwant %q, and no raw U+202E", strings.Join(tc.args, " "), out, tc.want)
 		}
+	}
+}
+
+// TestDigestDryRunAloneShowsWhatItWouldSend: 'digest --dry-run' without
+// --now took --dry-run silently for nothing and printed the next digest's
+// time and "no changes waiting for a digest", while 'digest --now' was
+// about to mail an alert: a preview that says nothing will go, before
+// something does. --dry-run alone is the same preview as with --now.
+func TestDigestDryRunAloneShowsWhatItWouldSend(t *testing.T) {
+	c := newCLI(t)
+	page := newPolicyServer(t)
+	mail := newPlainSMTP(t)
+	c.env["POLICYWATCH_CONFIG"] = notifyConfig(t, page.URL, smtpYAML(mail.addr))
+	c.mustRun("subscribe", "ada@example.org", "--min-severity", "critical")
+	checkACriticalChange(t, c, page)
+
+	alone := c.mustRun("digest", "--dry-run")
+	if withNow := c.mustRun("digest", "--now", "--dry-run"); alone != withNow {
+		t.Errorf("digest --dry-run:\n%s\ndigest --now --dry-run:\n%s", alone, withNow)
+	}
+	if !strings.Contains(alone, "would send: 1 alert\n") {
+		t.Errorf("digest --dry-run does not show the alert it would send:\n%s", alone)
+	}
+	if got := mail.received(); len(got) != 0 {
+		t.Fatalf("the dry run sent mail to %v", got)
 	}
 }

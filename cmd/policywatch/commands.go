@@ -812,6 +812,14 @@ func previousVersion(ctx context.Context, db *store.DB, v *monitor.Version) (*mo
 func configCommand() *command {
 	return &command{
 		name: "config", args: "check [--config FILE]", minArgs: 1, maxArgs: 1, noDB: true, noConf: true,
+		// 'config check FILE', as most checkers take their file: the
+		// message shows the command to run, not the bare usage line.
+		tooMany: func(rest []string) error {
+			if len(rest) == 2 && rest[0] == "check" {
+				return usageError{msg: fmt.Sprintf("config check takes the file as --config FILE: policywatch config check --config %s", rest[1])}
+			}
+			return nil
+		},
 		optionUsage: map[string]string{"config": "the configuration `FILE` to check (default $POLICYWATCH_CONFIG; one of the two is required: there is no built-in file to check)"},
 		short:       "validate a configuration file",
 		long: `'policywatch config check' loads the configuration file named by --config

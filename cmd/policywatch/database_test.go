@@ -157,3 +157,25 @@ func TestBackupRefusesAPathThatIsNoFile(t *testing.T) {
 		t.Errorf("refused backups left files in the working folder")
 	}
 }
+
+// TestBackupToAnExistingFileSaysWhatToDo: a second backup to the same name
+// (a cron job run twice a day on $(date +%F)) failed with "backup to
+// FILE: file exists", which says neither that backups never write over a
+// file nor what to do. The message says both, and the file is untouched.
+func TestBackupToAnExistingFileSaysWhatToDo(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = nimbusConfig(t, srv.URL)
+	srv.set("Effective March 3, 2026")
+	c.mustRun("check")
+	file := filepath.Join(t.TempDir(), "policywatch.db")
+	if err := os.WriteFile(file, []byte("an older backup"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, c, false, []string{"backup", file},
+		"backup: "+file+" exists, and a backup never replaces a file",
+		"give another name, or remove it first")
+	if b, _ := os.ReadFile(file); string(b) != "an older backup" {
+		t.Errorf("the refused backup changed %s: %q", file, b)
+	}
+}

@@ -489,3 +489,13 @@ func TestUnreadOptionsAreRefused(t *testing.T) {
 	// The options a command reads are taken.
 	c.mustRun("config", "check", "--config", config)
 }
+
+// TestHelpHelp: the overview ends "Run 'policywatch help COMMAND'", and
+// 'policywatch help help' answered unknown command "help", exit status 2.
+// It prints the overview, as 'policywatch help' does.
+func TestHelpHelp(t *testing.T) {
+	c := newCLI(t)
+	if got, want := c.mustRun("help", "help"), c.mustRun("help"); got != want {
+		t.Errorf("help help:\n%s\nwant the overview:\n%s", got, want)
+	}
+}

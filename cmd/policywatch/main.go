@@ -57,9 +57,13 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
+	// Printed as the rest of the output is: an error may quote a name
+	// typed with an escape sequence, a page's or a server's words, or the
+	// raw bytes of a damaged database's schema in SQLite's.
+	msg := printableLines(err.Error())
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintln(stderr, "policywatch:", err)
+		fmt.Fprintln(stderr, "policywatch:", msg)
 		if ue.command != "" {
 			fmt.Fprintf(stderr, "Run 'policywatch help %s' for usage.\n", ue.command)
 		} else {
@@ -77,9 +81,9 @@ func exitCode(err error, stderr io.Writer) int {
 		// Interrupted (Ctrl-C, SIGTERM; SIGHUP but for the daemons): say
 		// what that leaves, as "check X: context canceled" or "vacuum:
 		// interrupted (9)" does not.
-		fmt.Fprintln(stderr, "policywatch: interrupted;", ie.left)
+		fmt.Fprintln(stderr, "policywatch: interrupted;", printableLines(ie.left))
 		return 130
 	}
-	fmt.Fprintln(stderr, "policywatch:", err)
+	fmt.Fprintln(stderr, "policywatch:", msg)
 	return 1
 }

@@ -143,7 +143,8 @@ Example:
 }
 
 // checkBackupPath refuses, as a usage error, a backup FILE that cannot be
-// one before any work is done: an empty path (a script's unset $DEST),
+// one before any work is done (and, as an error that says what to do, a
+// FILE that exists): an empty path (a script's unset $DEST),
 // which failed only after the whole copy with a baffling "rename", and a
 // folder, which said "file exists".
 func checkBackupPath(path string, now time.Time) error {
@@ -154,6 +155,12 @@ func checkBackupPath(path string, now time.Time) error {
 	fi, err := os.Stat(path)
 	if strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(filepath.Separator)) || err == nil && fi.IsDir() {
 		return usageError{msg: fmt.Sprintf("backup: %s is a folder; give the backup's file name in it, e.g. policywatch backup %s", path, filepath.Join(path, example))}
+	}
+	if err == nil {
+		// Not a usage error (the same command may have worked yesterday),
+		// but one that says what to do, before any work: the store's own
+		// "file exists" said neither why nor what next.
+		return fmt.Errorf("backup: %s exists, and a backup never replaces a file: give another name, or remove it first", path)
 	}
 	return nil
 }
@@ -253,6 +260,12 @@ Example:
 			}
 			unlock, err := lockDatabase(path, "restore")
 			if err != nil {
+				// Not run's "or give this one its own --db": a backup
+				// restored to another file is one nobody reads.
+				var locked *lockedError
+				if errors.As(err, &locked) && locked.holder == "run" {
+					return fmt.Errorf("restore: the daemon, %s, is using %s: stop it (and any policywatch serve) first, restore, then start it again", locked.who(), locked.path)
+				}
 				return fmt.Errorf("restore: %w", err)
 			}
 			defer unlock()

@@ -331,6 +331,21 @@ func TestOneDaemonPerDatabase(t *testing.T) {
 		}
 	}
 
+	// restore is refused beside it, and told what to do: stop the daemon,
+	// not "give this one its own --db", which would restore a copy nobody
+	// reads.
+	restore := exec.Command(bin, "restore", filepath.Join(dir, "copy.db"), "--config", cfg, "--db", db)
+	restore.Env = append(os.Environ(), "POLICYWATCH_CONFIG=", "POLICYWATCH_DB=")
+	out, err := restore.CombinedOutput()
+	if err == nil {
+		t.Errorf("restore beside the daemon succeeded:\n%s", out)
+	}
+	wantRestore := fmt.Sprintf("policywatch: restore: the daemon, another policywatch run (pid %d), is using %s: stop it (and any policywatch serve) first, restore, then start it again",
+		first.cmd.Process.Pid, db)
+	if !strings.Contains(string(out), wantRestore) || strings.Contains(string(out), "its own --db") {
+		t.Errorf("restore beside the daemon said:\n%s\nwant %q", out, wantRestore)
+	}
+
 	// A daemon killed outright leaves its pid in the lock file, not the lock.
 	first.signal(syscall.SIGKILL)
 	first.exitCode()

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -121,4 +123,22 @@ func escapeForLog(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestErrorsArePrintable: an error is printed on a terminal as the rest
+// of the output is, its control and direction characters escaped: a
+// watch name typed with an escape sequence, or the raw bytes of a damaged
+// database's schema in SQLite's words, reached the terminal as they were
+// (a malformed schema printed "at\xff\xff\xff\xffts_…"). Its lines stay lines.
+func TestErrorsArePrintable(t *testing.T) {
+	for _, err := range []error{
+		errors.New("unknown watch x\x1b[2J\u202e\nsecond line"),
+		usageError{msg: "unknown watch x\x1b[2J\u202e\nsecond line", command: "diff"},
+	} {
+		var b bytes.Buffer
+		exitCode(err, &b)
+		if got := b.String(); strings.ContainsAny(got, "\x1b\u202e") || !strings.Contains(got, "x<U+001B>[2J<U+202E>\nsecond line") {
+			t.Errorf("%T printed %q", err, got)
+		}
+	}
 }
