@@ -507,7 +507,7 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 		c.anomaly(state, rec, ReasonNotHTML, err.Error())
 		return nil
 	}
-	rules := extract.Rules{Select: w.Select, Remove: w.Remove}
+	rules := rulesOf(w)
 	if len(utf8Body) <= extract.MaxHTMLSize {
 		rec.shape = extract.Shape(utf8Body, rules)
 		if state.Current != nil && state.AcceptedShape != "" && rec.shape == state.AcceptedShape &&
@@ -520,7 +520,7 @@ func (c *Checker) classifyCapture(ctx context.Context, w Watch, state *State, re
 			return nil
 		}
 	}
-	doc, err := extract.Extract(utf8Body, firstNonEmpty(rec.Body.FinalURL, rec.Body.URL, w.URL), rules)
+	doc, err := extract.Extract(utf8Body, pageURL(w, rec.Body), rules)
 	if err != nil {
 		c.anomaly(state, rec, ReasonNotHTML, err.Error())
 		return nil
@@ -722,12 +722,19 @@ func (c *Checker) readsAsBefore(ctx context.Context, w Watch, prev *Version, has
 		return false // an archived file, read whole when imported, not by the watch's rules
 	}
 	utf8Body, _, err := fetch.DecodeCharset(body.Data, body.ContentType)
-	if err != nil || len(utf8Body) > extract.MaxHTMLSize {
+	if err != nil {
 		return false
 	}
-	doc, err := extract.Extract(utf8Body, firstNonEmpty(body.FinalURL, body.URL, w.URL), extract.Rules{Select: w.Select, Remove: w.Remove})
+	doc, err := extract.Extract(utf8Body, pageURL(w, body), rulesOf(w))
 	return err == nil && extract.TextHash(doc.Text) == hash
 }
+
+// rulesOf is what of the watch says which parts of its page are read.
+func rulesOf(w Watch) extract.Rules { return extract.Rules{Select: w.Select, Remove: w.Remove} }
+
+// pageURL is the address a body's links are resolved against: where the
+// redirects led, else where it was asked for, else the watch's URL.
+func pageURL(w Watch, b *Body) string { return firstNonEmpty(b.FinalURL, b.URL, w.URL) }
 
 func newVersion(w Watch, rec *CheckRecord, doc *extract.Document, hash string) *Version {
 	return &Version{
