@@ -420,15 +420,20 @@ func copyBackup(ctx context.Context, backup string, tmp *os.File) error {
 		}
 		return tmp.Sync()
 	}
-	src, err := os.Open(backup)
+	return copyInto(tmp, backup)
+}
+
+// copyInto copies the file at src into dst and syncs dst to the disk.
+func copyInto(dst *os.File, src string) error {
+	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
-	defer src.Close()
-	if _, err := io.Copy(tmp, src); err != nil {
+	defer in.Close()
+	if _, err := io.Copy(dst, in); err != nil {
 		return err
 	}
-	return tmp.Sync()
+	return dst.Sync()
 }
 
 // keepReplaced keeps the database at path, which a restore replaces, as
@@ -498,11 +503,6 @@ func sqliteHeader(path string) bool {
 // before it is renamed: dst is complete or absent. The copy is readable
 // by its owner only.
 func copySynced(src, dst, tmpPrefix string) (err error) {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
 	if _, err := os.Lstat(dst); err == nil {
 		return fmt.Errorf("%s: file exists", dst)
 	}
@@ -516,10 +516,7 @@ func copySynced(src, dst, tmpPrefix string) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err = io.Copy(tmp, in); err == nil {
-		err = tmp.Sync()
-	}
-	if err != nil {
+	if err = copyInto(tmp, src); err != nil {
 		return err
 	}
 	if err = tmp.Close(); err != nil {
