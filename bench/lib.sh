@@ -1,4 +1,4 @@
-# bench/lib.sh: what bench/run.sh and bench/soak.sh share. Sourced, not run,
+# bench/lib.sh: what bench/run.sh, bench/ab.sh and bench/soak.sh share. Sourced, not run,
 # after `set -euo pipefail` and a `cd` to the repository's root.
 #
 # Defines say and die (messages prefixed with $bench_name), require_corpus,
