@@ -35,7 +35,7 @@ func hostGuard(hosts []string, next http.Handler) http.Handler {
 		// plain text.
 		fmt.Fprintf(w, "This web view has no authentication, so it answers only to localhost and loopback addresses, "+
 			"not to %q: a site made to resolve to this machine could read it otherwise (DNS rebinding).\n"+
-			"Behind a reverse proxy that sends this name, list it under web.hosts in the configuration.\n", truncate(name, 100))
+			"Behind a reverse proxy that sends this name, list it under web.hosts in the configuration.\n", clip(name, 100))
 	})
 }
 
@@ -58,13 +58,6 @@ func loopbackHost(name string) bool {
 	}
 	addr, err := netip.ParseAddr(name)
 	return err == nil && addr.Unmap().IsLoopback()
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // CheckHost says what is wrong with a name of web.hosts, or nil: a host
