@@ -1329,7 +1329,7 @@ func rawWord(s string, i int) string {
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[k:])
 		}
-		inWord := asciiFold[s[k]] != 0 || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || start >= 0 && unicode.Is(unicode.Mn, r))
+		inWord := wordRune(s[k], r) || start >= 0 && r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r)
 		switch {
 		case inWord && start < 0:
 			start = k
