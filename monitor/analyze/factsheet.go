@@ -1289,17 +1289,21 @@ func isFrenchParticiple(raw, folded string) bool {
 	return !strings.ContainsRune("aeiouyqg", rune(base[n-2]))
 }
 
-// frenchParticiples are irregular participles a policy dates data by.
-var frenchParticiples = map[string]bool{}
-
-func init() {
-	for _, stem := range []string{"fait", "ecrit", "inscrit", "decrit", "traduit", "detruit", "mise", "prise", "transmise", "soumise", "remise", "admise", "acquise", "permise", "ouvert", "offert", "couvert"} {
-		for _, end := range []string{"", "s", "e", "es"} {
-			if !strings.HasSuffix(stem, "e") || end == "" || end == "s" {
-				frenchParticiples[stem+end] = true
-			}
-		}
-	}
+// frenchParticiples are irregular participles a policy dates data by, in
+// all their forms.
+var frenchParticiples = map[string]bool{
+	"fait": true, "faits": true, "faite": true, "faites": true,
+	"ecrit": true, "ecrits": true, "ecrite": true, "ecrites": true,
+	"inscrit": true, "inscrits": true, "inscrite": true, "inscrites": true,
+	"decrit": true, "decrits": true, "decrite": true, "decrites": true,
+	"traduit": true, "traduits": true, "traduite": true, "traduites": true,
+	"detruit": true, "detruits": true, "detruite": true, "detruites": true,
+	"ouvert": true, "ouverts": true, "ouverte": true, "ouvertes": true,
+	"offert": true, "offerts": true, "offerte": true, "offertes": true,
+	"couvert": true, "couverts": true, "couverte": true, "couvertes": true,
+	"mise": true, "mises": true, "prise": true, "prises": true, "transmise": true, "transmises": true,
+	"soumise": true, "soumises": true, "remise": true, "remises": true, "admise": true, "admises": true,
+	"acquise": true, "acquises": true, "permise": true, "permises": true,
 }
 
 // notFrenchParticiples are words shaped as participles (isFrenchParticiple)
@@ -1325,7 +1329,7 @@ func rawWord(s string, i int) string {
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[k:])
 		}
-		inWord := asciiFold[s[k]] != 0 || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || start >= 0 && unicode.Is(unicode.Mn, r))
+		inWord := wordRune(s[k], r) || start >= 0 && r >= utf8.RuneSelf && unicode.Is(unicode.Mn, r)
 		switch {
 		case inWord && start < 0:
 			start = k

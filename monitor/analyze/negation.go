@@ -656,7 +656,7 @@ func wordGaps(s string, n int) []byte {
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}
 		i += size
-		isWord := asciiFold[c] != 0 || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		isWord := wordRune(c, r)
 		switch {
 		case isWord:
 			if !in {

@@ -65,6 +65,14 @@ func (f *folder) fold(s string) []string {
 	return f.words
 }
 
+// wordRune reports whether r, whose first byte is c, is of a word as
+// fold cuts words: an ASCII letter or digit, or a letter or digit beyond
+// ASCII. (A combining accent goes on a word, but starts none.) wordGaps
+// and rawWord cut by it, so as to agree with fold.
+func wordRune(c byte, r rune) bool {
+	return asciiFold[c] != 0 || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
 // asciiFold maps the ASCII letters and digits to their folded byte, and
 // every other byte to 0.
 var asciiFold = func() (t [256]byte) {
