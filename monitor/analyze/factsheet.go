@@ -145,11 +145,8 @@ type sheetBuilder struct {
 	recalls      []recall     // of its denials
 	deniedHits   []deniedHit  // its matches that a denial took out, when a recall may take them back
 	rightDenials []span       // the words that deny its rights ("no" in "There is no opt-out"), by word index
-	lapsing      bool         // it denies the objection from a time on ("After …, you can no longer object")
 	tm, ptm      termMatches  // findTerms's, for read and for what it calls (as f and pf)
-	useRoles     []int        // the start roles whose use it states (statesUse)
-	continuing   bool         // its pronoun stands for the use of data to come the statement before states (useAnaphora)
-	startVerb    bool         // and its verb says that use starts ("This starts on …")
+	useRoles     []int        // the start roles whose use it states (statesUse): stmtDates.uses's buffer
 	hits         []hit        // its ids, where they stand (uses.go)
 
 	// Which data each purpose uses (uses.go).
@@ -434,7 +431,7 @@ func (b *sheetBuilder) headingDates(text, title string, level int) {
 	b.borrowing = b.t.borrowsContext(words, b.lang)
 	// title is a substring of text: its offset places its dates.
 	b.stmtStart = strings.Index(text[b.lineStart:], title) + b.lineStart
-	b.findDates(title, "", b.sectionIDs, b.sectionRole, dayMonth, nil)
+	b.findDates(title, "", b.sectionIDs, b.sectionRole, dayMonth, stmtDates{})
 	b.section = title
 }
 
@@ -449,7 +446,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		b.keepSentence(s)
 		if nextYear(s, 0) >= 0 && b.yearWindows > 0 {
 			b.stmtStart = start
-			b.findDates(s, "", nil, b.t.anywhereRole(b.f.fold(s), b.lang), false, nil)
+			b.findDates(s, "", nil, b.t.anywhereRole(b.f.fold(s), b.lang), false, stmtDates{})
 		}
 		return sn
 	}
@@ -458,7 +455,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 	b.recalls = recalls(s, words, b.denied, b.recalls)
 	b.deniedHits = b.deniedHits[:0]
 	b.rightDenials = b.rightDenials[:0]
-	b.lapsing = false
+	lapsing := false // it denies the objection from a time on
 	b.hits = b.hits[:0]
 	minorsDenied := false
 	bound := -1 // timeBound's answer, once asked
@@ -491,7 +488,7 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 				}
 				// "After 26 May 2025, you can no longer object": offered
 				// until then (lapsesAt).
-				b.lapsing = b.lapsing || b.t.deadline >= 0 && slices.Contains(b.t.requires[b.t.deadline], m.p.target)
+				lapsing = lapsing || b.t.deadline >= 0 && slices.Contains(b.t.requires[b.t.deadline], m.p.target)
 			}
 		}
 		sn.entries = append(sn.entries, m.p.target)
@@ -557,17 +554,18 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		// "To build AI at Meta, we'll use public information… This
 		// starts on 27 May 2025.": a pronoun that stands for the use the
 		// statement before states.
-		b.continuing, b.startVerb = false, false
+		st := stmtDates{lapsing: lapsing}
 		if n := len(b.block); n > 0 && !sn.hasData && purpose < 0 {
 			if at := useAnaphora(words); at > 0 && (b.block[n-1].hasData || b.firstPurpose(b.block[n-1].entries) >= 0) {
-				b.startVerb = startVerb(words[at:])
+				st.startVerb = startVerb(words[at:])
 				pw := b.pf.fold(prev)
 				b.pdenied = denied(prev, pw, b.pdenied)
 				b.useRoles = b.t.statesUse(pw, b.lang, b.pdenied, b.useRoles)
-				b.continuing = len(b.useRoles) > 0
+				st.continuing = len(b.useRoles) > 0
 			}
 		}
-		b.findDates(s, prev, sn.entries, stmtRole, dayMonth, b.useRoles)
+		st.uses = b.useRoles
+		b.findDates(s, prev, sn.entries, stmtRole, dayMonth, st)
 	}
 	b.prevIDs = append(b.prevIDs[:0], sn.entries...)
 	if purpose >= 0 {
@@ -581,6 +579,16 @@ func (b *sheetBuilder) read(text string, start, end int) sentence {
 		}
 	}
 	return sn
+}
+
+// stmtDates is what a statement says that gives its dates a role beyond
+// their cues: read for that statement alone, so that none of it reaches
+// the next heading's dates.
+type stmtDates struct {
+	uses       []int // the start roles whose use of data it states (statesUse)
+	continuing bool  // its pronoun stands for the use of data to come the statement before states (useAnaphora)
+	startVerb  bool  // and its verb says that use starts ("This starts on …")
+	lapsing    bool  // it denies the objection from a time on ("After …, you can no longer object")
 }
 
 // useAnaphora returns where the verb begins in words, a statement's, when
@@ -616,6 +624,9 @@ var useNouns = map[string]bool{
 // begin", "ll start", "commencera", "débute", "va commencer", "began",
 // "a commencé".
 func startVerb(words []string) bool {
+	if len(words) == 0 {
+		return false
+	}
 	if len(words) > 1 && (words[0] == "will" || words[0] == "ll" || words[0] == "va" || words[0] == "a" || words[0] == "has" || words[0] == "is" && words[1] == "going") {
 		words = words[1:]
 		if words[0] == "going" && len(words) > 2 && words[1] == "to" {
@@ -753,9 +764,10 @@ var determiners = map[string]bool{
 
 // findDates finds the dates of statement s and gives each its role. prev
 // is the statement before s in its block, "" when s is the first.
-// uses are the start roles whose use of data s states, naming data or a
+// st is what s itself says of uses to come and of the objection (none
+// for a heading). Its uses are the start roles whose use of data s states, naming data or a
 // purpose (statesUse, roleSpec.Uses).
-func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, dayMonth bool, uses []int) {
+func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, dayMonth bool, st stmtDates) {
 	fallback := stmtRole
 	if fallback < 0 {
 		fallback = b.sectionRole
@@ -766,7 +778,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 	// starts is that start.
 	// So is the date of a statement whose pronoun stands for the use the
 	// statement before states (useAnaphora).
-	starting := fallback >= 0 && b.t.roles[fallback].Role == RoleStart || b.continuing
+	starting := fallback >= 0 && b.t.roles[fallback].Role == RoleStart || st.continuing
 	// Whether prev announces an update is read when an effective date
 	// asks, once: most statements with a date have none.
 	prevRead := prev == ""
@@ -812,7 +824,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		}
 		cued := false
 		for _, c := range b.cues {
-			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) || len(b.t.roles[c.role].Uses) > 0 && !slices.Contains(uses, c.role) {
+			if !b.satisfies(c.role, entries) || b.overruled(c.role, s[from:cueEnd]) || len(b.t.roles[c.role].Uses) > 0 && !slices.Contains(st.uses, c.role) {
 				continue
 			}
 			if c.role == b.t.deadline {
@@ -852,12 +864,12 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 		if starting && (role == RoleUpcoming || role == RoleEffective) {
 			role = RoleStart
 		}
-		if !cued && b.continuing && b.startVerb && !inRange {
+		if !cued && st.continuing && st.startVerb && !inRange {
 			role, cued = RoleStart, true // "This starts on 27 May 2025."
 		}
 		// "After 26 May 2025, you can no longer object": the objection
 		// ends with the date.
-		if !cued && b.lapsing && !inRange && b.t.lapsesAt(b.f.fold(s[from:cueEnd]), b.lang) && b.satisfies(b.t.deadline, entries) {
+		if !cued && st.lapsing && !inRange && b.t.lapsesAt(b.f.fold(s[from:cueEnd]), b.lang) && b.satisfies(b.t.deadline, entries) {
 			role, cued = RoleDeadline, true
 		}
 		if sp.shape == shapeDayMonth && !cued && !b.namesObjection(entries) || sp.shape == shapeShortYear && !cued {

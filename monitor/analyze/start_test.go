@@ -320,6 +320,12 @@ func TestStartSaidOfTheUseBefore(t *testing.T) {
 		{"en", "# Privacy Policy\nWe will no longer use your posts to train AI. This starts on 27 May 2025.", []DateRole{RoleOther}},
 		{"en", "# Privacy Policy\nWe will use your posts for ads. This ends on 27 May 2025.", []DateRole{RoleOther}},
 		{"en", "# Privacy Policy\nWe will use your posts for ads. It applies to posts shared since 1 January 2024.", []DateRole{RoleOther}},
+		// What the statement says is its own: the next heading's date
+		// was read as a start too (the builder kept the statement's
+		// reading for the heading's dates). The lapse row is a guard: a
+		// heading's date has no "after" cue for it to meet.
+		{"en", en + "This starts on 27 May 2025.\n## Update effective 1 June 2025", []DateRole{RoleStart, RoleEffective}},
+		{"en", "# Privacy Policy\nYou can object to the use of your posts for AI. After 26 May 2025, you can no longer object.\n## Update effective 1 June 2025", []DateRole{RoleDeadline, RoleEffective}},
 	})
 	checkDateMoves(t, frReportBase, []dateMove{
 		dayMoved("fr", "Nous utiliserons vos publications publiques pour entraîner l'IA. Cela commencera le DATE.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
