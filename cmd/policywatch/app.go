@@ -298,8 +298,27 @@ func printCommandHelp(w io.Writer, c *command) {
 	default:
 		fmt.Fprintf(w, "Options (%s %s):\n", joinWords(unused), doNotApply(unused))
 	}
-	shown.SetOutput(w)
-	shown.PrintDefaults()
+	printOptions(w, shown)
+}
+
+// printOptions lists fs's options as flag.PrintDefaults does (the value's
+// name, the usage, the default) but names them as the usage lines, the
+// messages and the README do: --name, and -v for the one-letter one.
+// PrintDefaults wrote -name, which read as another spelling; the command
+// line takes both.
+func printOptions(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		one := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+		var b strings.Builder
+		one.SetOutput(&b)
+		one.Var(f.Value, f.Name, f.Usage)
+		one.PrintDefaults()
+		text := b.String()
+		if rest, ok := strings.CutPrefix(text, "  -"+f.Name); ok {
+			text = "  " + optionName(f.Name) + rest
+		}
+		io.WriteString(w, text)
+	})
 }
 
 // commonReads says which of the common options c reads. --config: the

@@ -36,17 +36,66 @@ func ownFlags(cmd *command) *flag.FlagSet {
 	return fs
 }
 
-// helpOptionLine is an option's first line as flag.PrintDefaults writes it:
-// "  -name", then a tab (a one-letter bool) or " TYPE" or the line's end.
-var helpOptionLine = regexp.MustCompile(`(?m)^  -([A-Za-z0-9][A-Za-z0-9-]*)(?:[ \t]|$)`)
+// helpOptionLine is an option's first line as printOptions writes it:
+// "  --name" (or "  -v"), then a tab (a one-letter bool) or " TYPE" or the
+// line's end. It takes one dash or two, so that an option named otherwise
+// than optionName says is still listed, and TestHelpNamesOptionsAsTyped
+// finds it.
+var helpOptionLine = regexp.MustCompile(`(?m)^  (--?)([A-Za-z0-9][A-Za-z0-9-]*)(?:[ \t]|$)`)
 
 // helpOptions returns the options a command's help lists.
 func helpOptions(help string) map[string]bool {
 	listed := map[string]bool{}
 	for _, m := range helpOptionLine.FindAllStringSubmatch(help, -1) {
-		listed[m[1]] = true
+		listed[m[2]] = true
 	}
 	return listed
+}
+
+// TestHelpNamesOptionsAsTyped: the options a command's help lists are
+// named as its usage line, its messages and the README name them, --name
+// (-v, a letter, with one dash). The list was flag.PrintDefaults's, -name,
+// under a usage line saying --name. Both are accepted on the command line.
+func TestHelpNamesOptionsAsTyped(t *testing.T) {
+	c := newCLI(t)
+	for _, cmd := range commands() {
+		help := c.mustRun("help", cmd.name)
+		lines := helpOptionLine.FindAllStringSubmatch(help, -1)
+		if len(lines) == 0 && readsCommonOption(cmd.name, "v") {
+			t.Errorf("%s --help lists no option:\n%s", cmd.name, help)
+		}
+		for _, m := range lines {
+			if got, want := m[1]+m[2], optionName(m[2]); got != want {
+				t.Errorf("%s --help lists %s, want %s:\n%s", cmd.name, got, want, help)
+			}
+		}
+		// The usage line and the list agree.
+		usage, _, _ := strings.Cut(help, "\n")
+		ownFlags(cmd).VisitAll(func(f *flag.Flag) {
+			if strings.Contains(usage, "[-"+f.Name) {
+				t.Errorf("%s's usage line names -%s with one dash: %q", cmd.name, f.Name, usage)
+			}
+		})
+	}
+	// Listed as --name, taken as --name and as -name.
+	c.mustRun("watches") // the database events reads
+	for _, args := range [][]string{{"events", "--kind", "change"}, {"events", "-kind", "change"}, {"events", "--kind=change"}, {"events", "-kind=change"}} {
+		if _, stderr, err := c.run(args...); err != nil || stderr != "no events\n" {
+			t.Errorf("policywatch %s: %v\n%s", strings.Join(args, " "), err, stderr)
+		}
+	}
+	// Everything else as PrintDefaults wrote it: the value's name, the
+	// usage on the next line, the default.
+	help := c.mustRun("help", "diff")
+	for _, want := range []string{
+		"\n  --color auto\n    \tcolour the diff: auto, always or never (default \"auto\")\n",
+		"\n  --context lines\n    \tlines of context around each change (0 or more) (default 3)\n",
+		"\n  -v\tverbose: debug logging\n",
+	} {
+		if !strings.Contains(help, want) {
+			t.Errorf("diff --help lacks %q:\n%s", want, help)
+		}
+	}
 }
 
 // TestHelpListsTheOptionsItReads: 'policywatch COMMAND --help' lists every
@@ -73,12 +122,12 @@ func TestHelpListsTheOptionsItReads(t *testing.T) {
 			listed := helpOptions(help)
 			ownFlags(cmd).VisitAll(func(f *flag.Flag) {
 				if !listed[f.Name] {
-					t.Errorf("%s --help does not list -%s:\n%s", cmd.name, f.Name, help)
+					t.Errorf("%s --help does not list %s:\n%s", cmd.name, optionName(f.Name), help)
 				}
 			})
 			for _, name := range []string{"config", "db", "v"} {
 				if want := readsCommonOption(cmd.name, name); listed[name] != want {
-					t.Errorf("%s --help lists -%s: %t, want %t (the command reads it: %t):\n%s", cmd.name, name, listed[name], want, want, help)
+					t.Errorf("%s --help lists %s: %t, want %t (the command reads it: %t):\n%s", cmd.name, optionName(name), listed[name], want, want, help)
 				}
 			}
 			// Nothing listed that the command line refuses.
@@ -89,7 +138,7 @@ func TestHelpListsTheOptionsItReads(t *testing.T) {
 			}
 			for name := range listed {
 				if accepted.Lookup(name) == nil {
-					t.Errorf("%s --help lists -%s, which the command does not take", cmd.name, name)
+					t.Errorf("%s --help lists %s, which the command does not take", cmd.name, optionName(name))
 				}
 			}
 		})
@@ -388,7 +437,7 @@ func TestDiffTakesWhatItsUsageSays(t *testing.T) {
 // run; the built-in list is for the commands that load a configuration.
 func TestHelpDescribesConfigAsTheCommandReadsIt(t *testing.T) {
 	c := newCLI(t)
-	described := regexp.MustCompile(`(?m)^  -config FILE\n\s+(.*)$`)
+	described := regexp.MustCompile(`(?m)^  --config FILE\n\s+(.*)$`)
 	for _, cmd := range commands() {
 		help := c.mustRun("help", cmd.name)
 		m := described.FindStringSubmatch(help)
@@ -418,7 +467,7 @@ func TestHelpDescribesConfigAsTheCommandReadsIt(t *testing.T) {
 	}
 	// --db says what is done to the database where that is not using it.
 	for cmd, want := range map[string]string{"restore": "FILE to replace", "backup": "FILE to copy", "verify": "FILE to verify"} {
-		m := regexp.MustCompile(`(?m)^  -db FILE\n\s+(.*)$`).FindStringSubmatch(c.mustRun("help", cmd))
+		m := regexp.MustCompile(`(?m)^  --db FILE\n\s+(.*)$`).FindStringSubmatch(c.mustRun("help", cmd))
 		if m == nil || !strings.Contains(m[1], want) || !strings.Contains(m[1], "$POLICYWATCH_DB") {
 			t.Errorf("%s's --db: %q, want it to say %q and $POLICYWATCH_DB", cmd, m, want)
 		}
