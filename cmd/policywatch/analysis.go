@@ -53,7 +53,7 @@ Examples:
 }
 
 func writeFacts(w io.Writer, tax *analyze.Taxonomy, v *monitor.Version, f *analyze.FactSheet) {
-	fmt.Fprintf(w, "%s, version %d (first seen %s), read in %q\n", v.Watch, v.ID, v.FirstSeen.UTC().Format("2006-01-02"), f.Language)
+	fmt.Fprintf(w, "%s, version %d (first seen %s), read in %q\n", v.Watch, v.ID, timeText(v.FirstSeen), f.Language)
 	if f.NotAnalysed {
 		// Else its empty lists read as a policy that says nothing.
 		fmt.Fprintf(w, "Not analysed: the taxonomy has no patterns in %q; only its dates are read.\n", f.Language)
@@ -233,7 +233,7 @@ Examples:
 }
 
 func writeExplanation(w io.Writer, tax *analyze.Taxonomy, e *monitor.Event) {
-	fmt.Fprintf(w, "%s — %s, %s (%s)\n%s\n", e.Watch, e.Kind, e.Time.UTC().Format("2006-01-02 15:04 UTC"), e.Severity, printable(e.Summary))
+	fmt.Fprintf(w, "%s — %s, %s (%s)\n%s\n", e.Watch, e.Kind, timeText(e.Time), e.Severity, printable(e.Summary))
 	a := e.Analysis
 	if a == nil {
 		fmt.Fprintln(w, "\nNo analysis: this is the first version (compare later versions with it).")

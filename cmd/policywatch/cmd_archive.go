@@ -217,7 +217,7 @@ func firstN(s []string, n int) []string {
 func printImportResult(w io.Writer, res *archive.ImportResult, took time.Duration) {
 	if res.Imported == 0 && res.Skipped > 0 {
 		fmt.Fprintf(w, "%s: nothing new: all %d snapshots are dated at or before the last check (%s)\n",
-			res.Watch, res.Skipped, res.LastCheck.UTC().Format(time.RFC3339))
+			res.Watch, res.Skipped, timeText(res.LastCheck))
 		return
 	}
 	var counts []string
@@ -236,7 +236,7 @@ func printImportResult(w io.Writer, res *archive.ImportResult, took time.Duratio
 	}
 	fmt.Fprintf(w, "%s: imported %d of %d snapshots in %s: %s\n", res.Watch, res.Imported, res.Snapshots, took.Round(10*time.Millisecond), events)
 	if res.Skipped > 0 {
-		fmt.Fprintf(w, "%s: skipped %d snapshots dated at or before the last check (%s)\n", res.Watch, res.Skipped, res.LastCheck.UTC().Format(time.RFC3339))
+		fmt.Fprintf(w, "%s: skipped %d snapshots dated at or before the last check (%s)\n", res.Watch, res.Skipped, timeText(res.LastCheck))
 	}
 }
 
@@ -268,9 +268,9 @@ func (p *importProgress) update(pr archive.Progress) {
 	if pr.Result != nil && len(pr.Result.Events) > 0 {
 		p.clear()
 		for _, e := range pr.Result.Events {
-			// In UTC, said as 'events' says it: a snapshot's time
-			// with no zone read as local.
-			fmt.Fprintf(p.out, "%s %-10s %-8s %s\n", e.Time.UTC().Format("2006-01-02 15:04 UTC"), e.Kind, e.Severity, printable(e.Summary))
+			// As 'events' says it: a snapshot's time with no zone
+			// read as local.
+			fmt.Fprintf(p.out, "%s %-10s %-8s %s\n", timeText(e.Time), e.Kind, e.Severity, printable(e.Summary))
 		}
 	}
 	if p.bar {
@@ -282,7 +282,7 @@ func (p *importProgress) update(pr archive.Progress) {
 	}
 	if tenth := pr.Done * 10 / pr.Total; tenth > p.lastTenth || pr.Done == pr.Total {
 		p.lastTenth = tenth
-		fmt.Fprintf(p.status, "import %s: %d/%d snapshots (%s)\n", p.watch, pr.Done, pr.Total, pr.Snapshot.Time.UTC().Format(time.DateOnly))
+		fmt.Fprintf(p.status, "import %s: %d/%d snapshots (%s)\n", p.watch, pr.Done, pr.Total, timeText(pr.Snapshot.Time))
 	}
 }
 
@@ -291,7 +291,7 @@ const barWidth = 30
 func (p *importProgress) draw(pr archive.Progress) {
 	filled := barWidth * pr.Done / pr.Total
 	fmt.Fprintf(p.status, "\r\x1b[Kimport %s [%s%s] %d/%d %s", p.watch,
-		strings.Repeat("#", filled), strings.Repeat(".", barWidth-filled), pr.Done, pr.Total, pr.Snapshot.Time.UTC().Format(time.DateOnly))
+		strings.Repeat("#", filled), strings.Repeat(".", barWidth-filled), pr.Done, pr.Total, timeText(pr.Snapshot.Time))
 	p.drawn = true
 }
 

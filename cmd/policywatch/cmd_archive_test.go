@@ -230,10 +230,10 @@ func TestImportProgress(t *testing.T) {
 	step(bar, 10, 20, change)
 	step(bar, 20, 20)
 	bar.finish()
-	want := "\r\x1b[Kimport nimbus [#.............................] 1/20 2025-01-01" +
+	want := "\r\x1b[Kimport nimbus [#.............................] 1/20 2025-01-01 00:00 UTC" +
 		"\r\x1b[K" + // cleared for the event line
-		"\r\x1b[Kimport nimbus [###############...............] 10/20 2025-01-01" +
-		"\r\x1b[Kimport nimbus [##############################] 20/20 2025-01-01\n"
+		"\r\x1b[Kimport nimbus [###############...............] 10/20 2025-01-01 00:00 UTC" +
+		"\r\x1b[Kimport nimbus [##############################] 20/20 2025-01-01 00:00 UTC\n"
 	if status.String() != want {
 		t.Errorf("bar:\n got %q\nwant %q", status.String(), want)
 	}
@@ -249,7 +249,7 @@ func TestImportProgress(t *testing.T) {
 	}
 	plain.finish()
 	lines := strings.Split(strings.TrimSpace(status.String()), "\n")
-	if len(lines) != 10 || lines[0] != "import nimbus: 3/25 snapshots (2025-01-01)" || lines[9] != "import nimbus: 25/25 snapshots (2025-01-01)" {
+	if len(lines) != 10 || lines[0] != "import nimbus: 3/25 snapshots (2025-01-01 00:00 UTC)" || lines[9] != "import nimbus: 25/25 snapshots (2025-01-01 00:00 UTC)" {
 		t.Errorf("plain progress:\n%s", status.String())
 	}
 	if strings.Contains(status.String(), "\x1b") || strings.Contains(status.String(), "\r") {

@@ -266,7 +266,7 @@ Example:
 				return err
 			}
 			if !sub.UnsubscribedAt.IsZero() {
-				fmt.Fprintf(a.stdout, "%s was already unsubscribed (%s)\n", printable(sub.Email), sub.UnsubscribedAt.Format(time.DateOnly))
+				fmt.Fprintf(a.stdout, "%s was already unsubscribed (%s)\n", printable(sub.Email), timeText(sub.UnsubscribedAt))
 				return nil
 			}
 			if _, err := a.db.Unsubscribe(ctx, sub.ID, time.Now()); err != nil {
@@ -285,9 +285,9 @@ func subscribersCommand() *command {
 		short: "list the addresses that receive mail",
 		long: `Lists the subscribers with the watches they follow, their digest, the
 severity from which they are alerted at once, and what became of the last
-email whose outcome is known: "sent DATE", "failed DATE: why" (a mail
+email whose outcome is known: "sent TIME", "failed TIME: why" (a mail
 server's refusal, such as 550 for an address that no longer exists, or
-retries spent), or "retrying since DATE (N failed attempts): why" (the
+retries spent), or "retrying since TIME (N failed attempts): why" (the
 server is down or deferring: it is tried again; 'policywatch outbox' lists
 the rows). --all adds the former ones.
 
@@ -327,12 +327,12 @@ Example:
 			for _, s := range subs {
 				status := "active"
 				if !s.UnsubscribedAt.IsZero() {
-					status = "unsubscribed " + s.UnsubscribedAt.Format(time.DateOnly)
+					status = "unsubscribed " + timeText(s.UnsubscribedAt)
 				}
 				// An address subscribed before subscribe refused format
 				// characters may hold a direction override.
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", printable(s.Email), watchesText(s.Watches), s.Digest, s.MinSeverity,
-					s.CreatedAt.Format(time.DateOnly), status, lastMailText(last[s.ID]))
+					timeText(s.CreatedAt), status, lastMailText(last[s.ID]))
 			}
 			return tw.Flush()
 		},
@@ -344,11 +344,11 @@ Example:
 func lastMailText(it store.OutboxItem) string {
 	switch it.Status {
 	case store.OutboxSent:
-		return "sent " + it.SentAt.UTC().Format(time.DateOnly)
+		return "sent " + timeText(it.SentAt)
 	case store.OutboxFailed:
-		return fmt.Sprintf("failed %s: %s", it.CreatedAt.UTC().Format(time.DateOnly), email.HeaderText(it.LastError, 160))
+		return fmt.Sprintf("failed %s: %s", timeText(it.CreatedAt), email.HeaderText(it.LastError, 160))
 	case store.OutboxPending:
-		return fmt.Sprintf("retrying since %s (%d failed %s): %s", it.CreatedAt.UTC().Format(time.DateOnly),
+		return fmt.Sprintf("retrying since %s (%d failed %s): %s", timeText(it.CreatedAt),
 			it.Attempts, plural(it.Attempts, "attempt", "attempts"), email.HeaderText(it.LastError, 160))
 	}
 	return "-"
@@ -426,7 +426,7 @@ func retryOutbox(ctx context.Context, a *app, args []string) error {
 	}
 	if held > 0 {
 		fmt.Fprintf(a.stdout, "%d %s held by a sender until %s at the latest, not requeued: a policywatch process is sending %s, or died holding %s (kill -9, a crash) and %s tried again then\n",
-			held, plural(held, "notification is", "notifications are"), until.Local().Format("15:04 MST"),
+			held, plural(held, "notification is", "notifications are"), timeText(until),
 			plural(held, "it", "them"), plural(held, "it", "them"), plural(held, "it is", "they are"))
 	}
 	return nil
@@ -518,14 +518,14 @@ Examples:
 				// the next attempt of one row and the sending of the next
 				// was read as the same time. A sent row was due when it
 				// was sent.
-				due, sent := outboxTime(r.NextAttemptAt), "—"
+				due, sent := timeText(r.NextAttemptAt), "—"
 				switch {
 				case r.Status == store.OutboxSent:
-					due, sent = "—", outboxTime(r.SentAt)
+					due, sent = "—", timeText(r.SentAt)
 				case r.Status == store.OutboxPending && r.ClaimedUntil.After(time.Now()):
 					// Due or not, no sender takes it before its holder's
 					// lease ends.
-					due = "held until " + r.ClaimedUntil.Local().Format("15:04 MST")
+					due = "held until " + timeText(r.ClaimedUntil)
 				}
 				event := "-"
 				if r.EventID != 0 {
@@ -539,13 +539,6 @@ Examples:
 			return tw.Flush()
 		},
 	}
-}
-
-// outboxTime is a time of the outbox's table, local to the minute, with
-// its zone: events, explain and the log say UTC, and an unlabelled local
-// time beside them read as an hour off (or more) on any host not on UTC.
-func outboxTime(t time.Time) string {
-	return t.Local().Format("2006-01-02 15:04 MST")
 }
 
 func recipientText(r store.OutboxItem) string {
@@ -720,7 +713,7 @@ func sendWaiting(ctx context.Context, a *app, svc *notify.Service) error {
 		case got.Status == store.OutboxPending && got.LastError != "" && got.NextAttemptAt.After(start):
 			retried++
 			status = fmt.Sprintf("failed for now after %d %s, next attempt %s: %s", got.Attempts, plural(got.Attempts, "attempt", "attempts"),
-				outboxTime(got.NextAttemptAt), email.HeaderText(got.LastError, 200))
+				timeText(got.NextAttemptAt), email.HeaderText(got.LastError, 200))
 		case got.Status == store.OutboxPending:
 			// Its outcome was not recorded by this command: its claim ran
 			// out and another sender has the row now.
@@ -784,7 +777,7 @@ func previewDigests(ctx context.Context, a *app, svc *notify.Service, show bool)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "next digest: %s\n", next.Local().Format("2006-01-02 15:04 MST"))
+		fmt.Fprintf(a.stdout, "next digest: %s\n", timeText(next))
 		for _, n := range ns {
 			fmt.Fprintf(a.stdout, "%s: %s\n", n.Item.Recipient, printable(n.Subject))
 		}

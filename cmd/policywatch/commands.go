@@ -204,7 +204,7 @@ func (h *recordHealth) err() error {
 	if h.last == nil {
 		return nil
 	}
-	return fmt.Errorf("checks are not being recorded, since %s: %v", h.since.UTC().Format(time.RFC3339), h.last)
+	return fmt.Errorf("checks are not being recorded, since %s: %v", timeText(h.since), h.last)
 }
 
 // serveWeb serves the daemon's web view until ctx is done. The history
@@ -443,7 +443,7 @@ Examples:
 					}
 				}
 				if !s.LastChange.IsZero() {
-					change = fmt.Sprintf("%s (%s)", s.LastChange.UTC().Format("2006-01-02"), s.LastChangeSeverity)
+					change = fmt.Sprintf("%s (%s)", timeText(s.LastChange), s.LastChangeSeverity)
 				}
 				name, fetcher := s.Name, fetchers[s.Name]
 				switch {
@@ -469,10 +469,21 @@ type watchJSON struct {
 
 func watchStatus(s monitor.WatchSummary) string {
 	if s.Episode != nil {
-		return fmt.Sprintf("%s (%s since %s)", s.Episode.Kind, s.Episode.Reason, s.Episode.Since.UTC().Format("2006-01-02 15:04 UTC"))
+		return fmt.Sprintf("%s (%s since %s)", s.Episode.Kind, s.Episode.Reason, timeText(s.Episode.Since))
 	}
 	return "ok"
 }
+
+// timeLayout is how the human output of every command gives an absolute
+// time: to the minute, in UTC, said. It is what events and explain
+// gave, and what --since reads back; outbox and digest gave
+// the machine's local time ("15:04 EST"), history RFC 3339, watches,
+// facts, diff and subscribers a day without its zone. JSON output keeps
+// RFC 3339.
+const timeLayout = "2006-01-02 15:04 UTC"
+
+// timeText is t as the human output gives it (timeLayout).
+func timeText(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 func ago(t time.Time) string {
 	d := time.Since(t).Round(time.Minute)
@@ -484,7 +495,7 @@ func ago(t time.Time) string {
 	case d < 48*time.Hour:
 		return fmt.Sprintf("%dh ago", int(d.Hours()))
 	}
-	return t.UTC().Format("2006-01-02")
+	return timeText(t)
 }
 
 func eventsCommand() *command {
@@ -505,8 +516,8 @@ its summary. With --json, one JSON object per line: a stable interface for
 scripts (see "Events format" in the README).
 
 --since takes an RFC 3339 time (2025-05-01T00:00:00Z), a date (2025-05-01),
-a date and time in UTC as listed ("2025-05-01 18:30") or a duration back
-from now (72h, 30d).
+a date and time in UTC as listed ("2025-05-01 18:30 UTC", the UTC may be
+left out) or a duration back from now (72h, 30d).
 
 Examples:
   policywatch events --watch meta-privacy-policy --since 30d
@@ -564,7 +575,7 @@ Examples:
 				if e.Version != 0 {
 					version = "v" + strconv.FormatInt(e.Version, 10)
 				}
-				fmt.Fprintf(a.stdout, "#%d %s %-12s %-8s %-5s %s\n", e.ID, e.Time.UTC().Format("2006-01-02 15:04 UTC"), e.Kind, e.Severity, version, printable(e.Summary))
+				fmt.Fprintf(a.stdout, "#%d %s %-12s %-8s %-5s %s\n", e.ID, timeText(e.Time), e.Kind, e.Severity, version, printable(e.Summary))
 			}
 			return nil
 		},
@@ -590,8 +601,12 @@ func parseKinds(list string) ([]monitor.EventKind, error) {
 }
 
 // parseSince is monitor.ParseSince, its error a usage error naming the
-// flag.
+// flag. It also reads a time as the commands print it (timeLayout),
+// "2025-05-01 18:30 UTC", copied from their output.
 func parseSince(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(timeLayout, s); err == nil {
+		return t, nil
+	}
 	t, err := monitor.ParseSince(s, now)
 	if err != nil {
 		return time.Time{}, usageError{msg: "--" + err.Error()}
@@ -624,7 +639,7 @@ Example:
 			for _, v := range versions {
 				// The title and language are the page's: a tab or a
 				// direction override in them would move the columns.
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.ID, v.FirstSeen.UTC().Format(time.RFC3339), v.LastSeen.UTC().Format(time.RFC3339), printable(v.Language), printable(v.Title))
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.ID, timeText(v.FirstSeen), timeText(v.LastSeen), printable(v.Language), printable(v.Title))
 			}
 			return tw.Flush()
 		},
@@ -769,8 +784,8 @@ Examples:
 			}
 			return d.WriteUnified(a.stdout, diff.RenderOptions{
 				Color:    color,
-				OldLabel: fmt.Sprintf("%s version %d (%s)", watch, older.ID, older.FirstSeen.UTC().Format("2006-01-02")),
-				NewLabel: fmt.Sprintf("%s version %d (%s)", watch, newer.ID, newer.FirstSeen.UTC().Format("2006-01-02")),
+				OldLabel: fmt.Sprintf("%s version %d (%s)", watch, older.ID, timeText(older.FirstSeen)),
+				NewLabel: fmt.Sprintf("%s version %d (%s)", watch, newer.ID, timeText(newer.FirstSeen)),
 			})
 		},
 	}

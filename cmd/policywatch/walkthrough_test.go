@@ -335,7 +335,7 @@ func TestImportSkippedShowsNoProgress(t *testing.T) {
 // it is a check like any other.
 func TestWatchesTellAnImportFromACheck(t *testing.T) {
 	c := importedHistory(t)
-	if out := c.mustRun("watches"); !strings.Contains(out, "2025-01-02 (imported)") {
+	if out := c.mustRun("watches"); !strings.Contains(out, "2025-01-02 10:00 UTC (imported)") {
 		t.Errorf("watches after an import:\n%s", out)
 	}
 	if out := c.mustRun("watches", "--json"); !strings.Contains(out, `"last_check_imported":true`) {
