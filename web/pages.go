@@ -344,12 +344,13 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	v := eventView{
-		common:   s.watchCommon(fmt.Sprintf("%s, %s", eventHeading(e.Kind, e.Watch), e.Time.UTC().Format(analyze.DayLayout)), e.Watch),
+		common:   s.watchCommon(eventHeading(e.Kind, e.Watch), e.Watch),
 		Event:    *e,
 		Analysis: s.newAnalysisView(e.Analysis, maxStatements),
 		Inline:   q.Get("view") == "inline",
 		Full:     q.Get("context") == "all",
 	}
+	v.Day = newTitleDay(e.Time)
 	if v.Analysis != nil {
 		// The event alone: /api/events lists a page of them, oldest
 		// first, which holds this one only on a short history.

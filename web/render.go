@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/policywatch/policywatch/monitor"
+	"github.com/policywatch/policywatch/monitor/analyze"
 )
 
 //go:embed templates/*.html
@@ -137,9 +138,26 @@ type watchTable struct {
 // common is what every page's layout needs.
 type common struct {
 	Title string // of the page, before " · policywatch"
-	Feeds bool   // link the Atom feeds
+	// Day, when set, ends the title with the day of the page's subject
+	// (an event's: ", 28 May 2025").
+	Day   *titleDay
+	Feeds bool // link the Atom feeds
 	// FeedURL is the feed of the page's subject; "" for the global one.
 	FeedURL string
+}
+
+// titleDay is the day a page's title ends with. It is written in UTC, as
+// the page's times are, and the page's script puts it in the reader's
+// zone, as it puts them: an event at 02:00 UTC on 29 May is dated 28 May
+// in New York by its page, and was by its title's UTC day.
+type titleDay struct {
+	ISO  string // the time, for the script (RFC 3339)
+	Text string // the UTC day, "28 May 2025"
+}
+
+func newTitleDay(t time.Time) *titleDay {
+	t = t.UTC()
+	return &titleDay{ISO: t.Format(time.RFC3339), Text: t.Format(analyze.DayLayout)}
 }
 
 // render writes the page name with data and status. The page is rendered

@@ -15,6 +15,14 @@
   var day = new Intl.DateTimeFormat(undefined, {
     year: "numeric", month: "short", day: "numeric"
   });
+  // The title's day (an event's), as the page's: in the reader's zone.
+  var title = document.querySelector("title[data-day]");
+  if (title) {
+    var t = new Date(title.getAttribute("data-day"));
+    if (!isNaN(t.getTime())) {
+      document.title = title.getAttribute("data-before") + day.format(t) + title.getAttribute("data-after");
+    }
+  }
   var times = document.querySelectorAll("time[data-local]");
   // The page says its times are UTC, which they are until this runs.
   var note = document.getElementById("time-note");
