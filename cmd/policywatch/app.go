@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -414,7 +415,7 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 			printCommandHelp(e.stdout, c)
 			return errHelpShown
 		}
-		return usageError{msg: fmt.Sprintf("%s: %v", c.name, err)}
+		return usageError{msg: fmt.Sprintf("%s: %s", c.name, flagErrorText(err))}
 	}
 	if err := refuseUnread(c, fs); err != nil {
 		return err
@@ -591,6 +592,23 @@ func interspersed(fs *flag.FlagSet, args []string) []string {
 		}
 	}
 	return append(append(flags, "--"), positional...)
+}
+
+// flagNamed is where the flag package's parse errors name an option:
+// "flag provided but not defined: -x", "flag needs an argument: -x",
+// "invalid value "v" for flag -x: …", "invalid boolean value "v" for -x: …".
+var flagNamed = regexp.MustCompile(`^(flag provided but not defined: |flag needs an argument: |invalid value "(?:[^"\\]|\\.)*" for flag |invalid boolean value "(?:[^"\\]|\\.)*" for )-([^\s:=]+)`)
+
+// flagErrorText is err, an error of flag.FlagSet.Parse, with the option it
+// names written as the help and the usage lines write it (--name, -v):
+// the flag package wrote -name, however it was typed.
+func flagErrorText(err error) string {
+	msg := err.Error()
+	m := flagNamed.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return msg
+	}
+	return msg[:m[3]] + optionName(msg[m[4]:m[5]]) + msg[m[5]:]
 }
 
 func isBoolFlag(f *flag.Flag) bool {

@@ -1014,6 +1014,6 @@ func TestOptionWithoutItsValue(t *testing.T) {
 	c := newCLI(t)
 	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, "watches:\n  - name: ok\n    url: https://example.org/\n")
 	for _, args := range [][]string{{"events", "--watch"}, {"diff", "ok", "--context"}, {"events", "--db"}} {
-		wantError(t, c, true, args, "flag needs an argument: -"+strings.TrimLeft(args[len(args)-1], "-"))
+		wantError(t, c, true, args, "flag needs an argument: --"+strings.TrimLeft(args[len(args)-1], "-"))
 	}
 }

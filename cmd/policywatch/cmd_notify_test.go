@@ -259,9 +259,9 @@ func TestOutboxLimitAtLeastOne(t *testing.T) {
 			t.Errorf("outbox --limit %s: %v, exit status %d; want 2", n, err, code)
 			continue
 		}
-		want := fmt.Sprintf(`invalid value %q for flag -limit: must be at least 1`, n)
+		want := fmt.Sprintf(`invalid value %q for flag --limit: must be at least 1`, n)
 		if n == "x" {
-			want = `invalid value "x" for flag -limit: want a whole number, at least 1`
+			want = `invalid value "x" for flag --limit: want a whole number, at least 1`
 		}
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("outbox --limit %s: %q lacks %q", n, err, want)

@@ -548,3 +548,28 @@ func TestHelpHelp(t *testing.T) {
 		t.Errorf("help help:\n%s\nwant the overview:\n%s", got, want)
 	}
 }
+
+// TestParseErrorsNameOptionsAsTyped: a mistake in the options is reported
+// naming the option as the help and the usage line do, --name (-v): the
+// flag package's messages said -name, even of --name as typed.
+func TestParseErrorsNameOptionsAsTyped(t *testing.T) {
+	c := newCLI(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check", "--bogus"}, "check: flag provided but not defined: --bogus"},
+		{[]string{"check", "-x"}, "check: flag provided but not defined: -x"},
+		{[]string{"events", "--watch"}, "events: flag needs an argument: --watch"},
+		{[]string{"check", "-concurrency", "x"}, `check: invalid value "x" for flag --concurrency: want a whole number, at least 1`},
+		{[]string{"check", "--json=maybe"}, `check: invalid boolean value "maybe" for --json: parse error`},
+		{[]string{"events", "-v=nope"}, `events: invalid boolean value "nope" for -v: parse error`},
+		// A value quoting another option is the value.
+		{[]string{"outbox", `--limit=" for flag -x`}, `outbox: invalid value "\" for flag -x" for flag --limit: want a whole number, at least 1`},
+	} {
+		_, _, err := c.run(tc.args...)
+		if !errors.As(err, new(usageError)) || err.Error() != tc.want {
+			t.Errorf("policywatch %s: %v, want the usage error %q", strings.Join(tc.args, " "), err, tc.want)
+		}
+	}
+}

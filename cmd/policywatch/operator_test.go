@@ -610,7 +610,7 @@ func TestConcurrencyAtLeastOne(t *testing.T) {
 				t.Errorf("%s --concurrency %s: %v, exit status %d; want 2", cmd, n, err, code)
 				continue
 			}
-			if want := fmt.Sprintf(`invalid value %q for flag -concurrency: must be at least 1`, n); n != "x" && !strings.Contains(err.Error(), want) {
+			if want := fmt.Sprintf(`invalid value %q for flag --concurrency: must be at least 1`, n); n != "x" && !strings.Contains(err.Error(), want) {
 				t.Errorf("%s --concurrency %s: %q lacks %q", cmd, n, err, want)
 			}
 		}
