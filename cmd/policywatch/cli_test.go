@@ -35,6 +35,11 @@ import (
 type cli struct {
 	t   *testing.T
 	env map[string]string
+	// zone, when set, runs each command as a process of the built binary
+	// with TZ=zone (awayFromUTC): the only way to give a command another
+	// local zone than the tests', as time.Local is read by every
+	// goroutine and cannot be changed under them.
+	zone string
 }
 
 // openDB opens the CLI's database beside the commands, closed when the
@@ -60,6 +65,16 @@ func newCLI(t *testing.T) *cli {
 func (c *cli) run(args ...string) (stdout, stderr string, err error) {
 	c.t.Helper()
 	var out, errOut bytes.Buffer
+	if c.zone != "" {
+		cmd := exec.Command(policywatchBinary(c.t), args...)
+		cmd.Env = []string{"TZ=" + c.zone}
+		for k, v := range c.env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err = cmd.Run()
+		return out.String(), errOut.String(), err
+	}
 	err = run(context.Background(), args, strings.NewReader(""), &out, &errOut, func(k string) string { return c.env[k] })
 	return out.String(), errOut.String(), err
 }

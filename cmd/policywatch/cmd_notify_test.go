@@ -297,8 +297,8 @@ func outboxTestSetup(t *testing.T) (*cli, *store.DB, []monitor.Event) {
 // SENT, when a sent row went out. One column, headed WHEN, used to show
 // the one or the other by the row.
 func TestOutboxSaysWhichTime(t *testing.T) {
-	awayFromUTC(t)
 	c, db, events := outboxTestSetup(t)
+	awayFromUTC(c)
 	ctx := context.Background()
 	now := time.Now()
 	at := func(d time.Duration) time.Time { return now.Add(d).Truncate(time.Minute) }

@@ -14,17 +14,13 @@ import (
 	"github.com/policywatch/policywatch/monitor"
 )
 
-// awayFromUTC runs the rest of the test with the machine's zone five hours
-// behind UTC: on a host on UTC, where tests often run, a local time reads
-// as UTC and a day as UTC's. The tests of this package do not run in
-// parallel, and the zone is put back when the test ends, after the
-// servers it started are closed.
-func awayFromUTC(t *testing.T) {
-	t.Helper()
-	saved := time.Local
-	time.Local = time.FixedZone("EST", -5*60*60)
-	t.Cleanup(func() { time.Local = saved })
-}
+// awayFromUTC runs c's commands with the machine's zone five hours
+// behind UTC (New York's in winter, its tzdata built into the binary): on
+// a host on UTC, where tests often run, a local time reads as UTC and a
+// day as UTC's. They run as processes of the built binary, with TZ set.
+func awayFromUTC(c *cli) { c.zone = awayZone }
+
+const awayZone = "America/New_York"
 
 // utc is t as the human output of every command gives an absolute time.
 // It is written out here rather than taken from timeText, so that the
@@ -63,9 +59,9 @@ func wantTimesInUTC(t *testing.T, what, out string) {
 // without its zone, outbox and digest the local time ("13:30 EST", "held
 // until 13:30 EST") beside the UTC of events.
 func TestTimesSaidAlike(t *testing.T) {
-	awayFromUTC(t)
 	srv := newPolicyServer(t)
 	c := newCLI(t)
+	awayFromUTC(c)
 	c.env["POLICYWATCH_CONFIG"] = nimbusConfig(t, srv.URL)
 	c.mustRun("check")
 	srv.set("Effective May 27, 2026")
@@ -164,8 +160,8 @@ func TestTimesSaidAlike(t *testing.T) {
 // and the time of the snapshot it is at, as events gives a time; the last
 // check, an archive's, older than two days, is given so by watches too.
 func TestImportTimesSaidAlike(t *testing.T) {
-	awayFromUTC(t)
 	c := newCLI(t)
+	awayFromUTC(c)
 	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, archiveConfig)
 	src := t.TempDir()
 	for i, v := range []string{"1", "2"} {
@@ -216,8 +212,8 @@ func TestOtherTimes(t *testing.T) {
 // the machine's local time ("08:00 EST"). The schedule is the machine's
 // local time still: its 08:00 is given as the UTC it is.
 func TestDigestTimesSaidAlike(t *testing.T) {
-	awayFromUTC(t)
 	c := newCLI(t)
+	awayFromUTC(c)
 	page := newPolicyServer(t)
 	hooks := newHookReceiver(t, http.StatusServiceUnavailable)
 	mail := newPlainSMTP(t)
@@ -236,8 +232,12 @@ func TestDigestTimesSaidAlike(t *testing.T) {
 	}
 	wantTimesInUTC(t, "policywatch digest --now", out)
 
-	now := time.Now().In(time.Local)
-	next := time.Date(now.Year(), now.Month(), now.Day(), 8, 0, 0, 0, time.Local)
+	away, err := time.LoadLocation(awayZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().In(away)
+	next := time.Date(now.Year(), now.Month(), now.Day(), 8, 0, 0, 0, away)
 	if !next.After(now) {
 		next = next.AddDate(0, 0, 1)
 	}
