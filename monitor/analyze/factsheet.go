@@ -834,7 +834,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 				if b.datesWhatWasDone(s[from:cueEnd], cue, at, s[sp.end:]) {
 					continue // "You can object to posts shared before 1 January 2024 until …"
 				}
-				if b.lentByHeading(c.role, entries) && !b.readsAsLimit(s, cue, at) {
+				if b.lentByHeading(entries) && !b.readsAsLimit(s, cue, at) {
 					continue // "How to object" above "The law of … applies until …"
 				}
 			}
@@ -880,7 +880,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			// May 2025") ends at its deadline; a period with no cue and no
 			// objection binds nobody. Its start is no deadline, and no
 			// "from" of an upcoming change either: the range took the word.
-			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) && !b.lentByHeading(b.t.deadline, entries) && !b.overruled(b.t.deadline, s[from:cueEnd]) {
+			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) && !b.lentByHeading(entries) && !b.overruled(b.t.deadline, s[from:cueEnd]) {
 				role = RoleDeadline
 			}
 			if startIsDate {
@@ -1056,18 +1056,21 @@ func (b *sheetBuilder) overruled(r int, before string) bool {
 var readerNames = map[string]bool{"you": true, "vous": true}
 
 // lentByHeading reports whether a statement mentioning entries that
-// satisfies role r does so by the nearest heading alone: it names none of
-// the ids r requires and does not speak of the date's terms (borrowing).
-func (b *sheetBuilder) lentByHeading(r int, entries []int) bool {
-	if b.borrowing {
+// satisfies the deadline role (t.deadline, the only role it is asked of)
+// does so by the nearest heading alone: it names none of the ids a
+// deadline requires ("How to object" above "The law … applies until …")
+// and does not speak of the date's terms (borrowing).
+func (b *sheetBuilder) lentByHeading(entries []int) bool {
+	if b.borrowing || b.t.deadline < 0 {
 		return false
 	}
-	for _, i := range b.t.requires[r] {
+	req := b.t.requires[b.t.deadline]
+	for _, i := range req {
 		if slices.Contains(entries, i) {
 			return false
 		}
 	}
-	return len(b.t.requires[r]) > 0
+	return len(req) > 0
 }
 
 // readsAsLimit reports whether statement s reads as a time limit on the
