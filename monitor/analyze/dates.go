@@ -364,7 +364,7 @@ func shortYearSpans(s string, spans []dateSpan) []dateSpan {
 // shortYearSpans.
 func hasShortYearDate(words []string) bool {
 	for i := 2; i < len(words); i++ {
-		if len(words[i]) == 2 && isNumber(words[i], 2) && isNumber(words[i-1], 2) && isNumber(words[i-2], 2) {
+		if len(words[i]) == 2 && isSmallNumber(words[i]) && isSmallNumber(words[i-1]) && isSmallNumber(words[i-2]) {
 			return true
 		}
 	}
@@ -743,8 +743,8 @@ func isClockWord(words []string, i int) bool {
 	if clockWord.MatchString(w) {
 		return true
 	}
-	if !isNumber(w, 2) {
-		return w == "h" && i > 0 && isNumber(words[i-1], 2)
+	if !isSmallNumber(w) {
+		return w == "h" && i > 0 && isSmallNumber(words[i-1])
 	}
 	next := func(j int) string {
 		if j < len(words) {
@@ -757,9 +757,9 @@ func isClockWord(words []string, i int) bool {
 		prev = words[i-1]
 	}
 	switch {
-	case isNumber(next(i+1), 2) && len(next(i+1)) == 2, next(i+1) == "h", clockSuffix[next(i+1)]:
+	case isSmallNumber(next(i+1)) && len(next(i+1)) == 2, next(i+1) == "h", clockSuffix[next(i+1)]:
 		return true // the hour
-	case len(w) == 2 && (isNumber(prev, 2) || prev == "h"):
+	case len(w) == 2 && (isSmallNumber(prev) || prev == "h"):
 		return true // the minutes
 	}
 	return false
@@ -770,9 +770,10 @@ var clockWord = regexp.MustCompile(`^\d{1,2}(?:h\d{0,2}|am|pm)$`)
 
 var clockSuffix = map[string]bool{"am": true, "pm": true}
 
-// isNumber reports whether w is 1 to n digits.
-func isNumber(w string, n int) bool {
-	if w == "" || len(w) > n {
+// isSmallNumber reports whether w is one or two digits: a day, a month,
+// a two-digit year, an hour or its minutes.
+func isSmallNumber(w string) bool {
+	if w == "" || len(w) > 2 {
 		return false
 	}
 	for i := 0; i < len(w); i++ {
