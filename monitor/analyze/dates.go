@@ -45,8 +45,9 @@ var (
 	spanEN = regexp.MustCompile(`(?i)\b(?:\d{1,2}` + ordinalEN + `\s+(?:of\s+)?` + monthEN + `,?\s+\d{4}|` +
 		monthEN + `\s+\d{1,2}` + ordinalEN + `\s*[-–]\s*\d{1,2}` + ordinalEN + `,?\s+\d{4}|` +
 		monthEN + `\s+\d{1,2}` + ordinalEN + `,?\s+\d{4}|` + monthEN + `\s+\d{4})\b`)
-	// "27 mai 2025", "1er janvier 2024", "Juillet 2026".
-	spanFR = regexp.MustCompile(`(?i)\b(?:(?:1er|\d{1,2})\s+)?` + monthFR + `\s+\d{4}\b`)
+	// "27 mai 2025", "1er janvier 2024", "premier juin 2025", "Juillet
+	// 2026".
+	spanFR = regexp.MustCompile(`(?i)\b(?:(?:1er|premier|\d{1,2})\s+)?` + monthFR + `\s+\d{4}\b`)
 	// "27. Mai 2025", "27 de mayo de 2025", "1° maggio 2025", "27 mei 2025".
 	spanDE = regexp.MustCompile(`(?i)\b\d{1,2}\.?\s+` + monthDE + `\s+\d{4}\b`)
 	spanES = regexp.MustCompile(`(?i)\b\d{1,2}\s+de\s+` + monthES + `(?:\s+de)?\s+\d{4}\b`)
@@ -60,11 +61,12 @@ var (
 	// (see findDates); elsewhere it is as likely a score or a version.
 	spanShortYear = regexp.MustCompile(`\b(\d{1,2})[./-](\d{1,2})[./-]\d{2}\b`)
 
-	// A day and month without a year: "27 May", "May 27th", "1er juin".
+	// A day and month without a year: "27 May", "May 27th", "1er juin",
+	// "premier juin".
 	// Read only where a role cue touches them or their statement names an
 	// objection (see findDates): "27 May" in prose binds nobody.
 	spanDayMonthEN = regexp.MustCompile(`(?i)\b(?:\d{1,2}` + ordinalEN + `\s+(?:of\s+)?` + monthEN + `|` + monthEN + `\s+\d{1,2}` + ordinalEN + `)\b`)
-	spanDayMonthFR = regexp.MustCompile(`(?i)\b(?:1er|\d{1,2})\s+` + monthFR + `\b`)
+	spanDayMonthFR = regexp.MustCompile(`(?i)\b(?:1er|premier|\d{1,2})\s+` + monthFR + `\b`)
 )
 
 // A range's start, right before the date that ends it: "26-", "14 April
@@ -72,7 +74,7 @@ var (
 // Word connectors need the word that opens the range, or "to" and "and"
 // would join anything to a date.
 var (
-	rangeStartDay = `(?:(?:` + weekdayEN + `|` + weekdayFR + `),?\s+)?(?:\d{1,2}(?:st|nd|rd|th|er)?(?:\s+(?:of\s+)?(?:` + monthEN + `|` + monthFR + `))?|(?:` +
+	rangeStartDay = `(?:(?:` + weekdayEN + `|` + weekdayFR + `),?\s+)?(?:(?:\d{1,2}(?:st|nd|rd|th|er)?|premier)(?:\s+(?:of\s+)?(?:` + monthEN + `|` + monthFR + `))?|(?:` +
 		monthEN + `|` + monthFR + `)\s+\d{1,2}(?:st|nd|rd|th)?)(?:,?\s+\d{4})?`
 	rangeOpener    = `\b(?:from|between|du|entre)\s+(?:the\s+|le\s+)?`
 	rangeStartDash = regexp.MustCompile(`(?i)(?:` + rangeOpener + `)?` + rangeStartDay + `\s*[-–—]\s*$`)
@@ -362,7 +364,7 @@ func shortYearSpans(s string, spans []dateSpan) []dateSpan {
 // shortYearSpans.
 func hasShortYearDate(words []string) bool {
 	for i := 2; i < len(words); i++ {
-		if len(words[i]) == 2 && isNumber(words[i], 2) && isNumber(words[i-1], 2) && isNumber(words[i-2], 2) {
+		if len(words[i]) == 2 && isSmallNumber(words[i]) && isSmallNumber(words[i-1]) && isSmallNumber(words[i-2]) {
 			return true
 		}
 	}
@@ -405,8 +407,11 @@ func (r *dateReader) hasDayMonth(words []string, lang string) bool {
 }
 
 // dayWord reports whether a folded word is a day of the month: "27",
-// "27th", "1er".
+// "27th", "1er", "premier".
 func dayWord(w string) bool {
+	if w == "premier" {
+		return true
+	}
 	n := 0
 	for n < len(w) && isDigit(w[n]) {
 		n++
@@ -528,8 +533,9 @@ var (
 		// "July 2026".
 		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<year>\d{4})$`),
 	}
-	// "27 mai 2025", "1er janvier 2024", "Juillet 2026".
-	readFR = []*regexp.Regexp{regexp.MustCompile(`(?i)^(?:(?P<day>\d{1,2})(?:er)?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
+	// "27 mai 2025", "1er janvier 2024", "premier juin 2025", "Juillet
+	// 2026".
+	readFR = []*regexp.Regexp{regexp.MustCompile(`(?i)^(?:(?P<day>\d{1,2}|premier)(?:er)?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
 	// The month-name readings by language.
 	readMonthName = map[string][]*regexp.Regexp{
 		"en": readEN,
@@ -544,7 +550,7 @@ var (
 			regexp.MustCompile(`(?i)^(?P<day>\d{1,2})` + ordinalEN + `\s+(?:of\s+)?(?P<month>` + monthEN + `)$`),
 			regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<day>\d{1,2})` + ordinalEN + `$`),
 		},
-		"fr": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})(?:er)?\s+(?P<month>` + monthFR + `)$`)},
+		"fr": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2}|premier)(?:er)?\s+(?P<month>` + monthFR + `)$`)},
 	}
 	readDigits = regexp.MustCompile(`^(?P<first>\d{1,2})\s?[./-]\s?(?P<second>\d{1,2})\s?[./-]\s?(?P<year>\d{4}|\d{2})$`)
 	readYMD    = regexp.MustCompile(`^(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})$`)
@@ -583,14 +589,14 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 			// A year-month: the policy names no day, nor do we.
 			return time.Date(year, month, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 		}
-		day, _ = strconv.Atoi(parts["day"])
+		day = dayNumber(parts["day"])
 	case shapeDayMonth:
 		parts := firstSubmatches(readDayMonth[sp.lang], text)
 		if parts == nil {
 			return ""
 		}
 		month = r.months[sp.lang][foldName(parts["month"])]
-		day, _ = strconv.Atoi(parts["day"])
+		day = dayNumber(parts["day"])
 		// A leap year, so that 29 February stands until its year is known.
 		if t := time.Date(2024, month, day, 0, 0, 0, 0, time.UTC); month == 0 || t.Month() != month || t.Day() != day {
 			return ""
@@ -631,6 +637,16 @@ func (r *dateReader) parse(text string, sp dateSpan, lang string) string {
 		return ""
 	}
 	return t.Format(time.DateOnly)
+}
+
+// dayNumber returns the day a reading captured: its digits, or 1 for
+// French's "premier" spelled out ("le premier juin 2025"); 0 for none.
+func dayNumber(s string) int {
+	if strings.EqualFold(s, "premier") {
+		return 1
+	}
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 // usEnglish reports whether a language tag ("en", "en-US", "en-GB") writes
@@ -727,8 +743,8 @@ func isClockWord(words []string, i int) bool {
 	if clockWord.MatchString(w) {
 		return true
 	}
-	if !isNumber(w, 2) {
-		return w == "h" && i > 0 && isNumber(words[i-1], 2)
+	if !isSmallNumber(w) {
+		return w == "h" && i > 0 && isSmallNumber(words[i-1])
 	}
 	next := func(j int) string {
 		if j < len(words) {
@@ -741,9 +757,9 @@ func isClockWord(words []string, i int) bool {
 		prev = words[i-1]
 	}
 	switch {
-	case isNumber(next(i+1), 2) && len(next(i+1)) == 2, next(i+1) == "h", clockSuffix[next(i+1)]:
+	case isSmallNumber(next(i+1)) && len(next(i+1)) == 2, next(i+1) == "h", clockSuffix[next(i+1)]:
 		return true // the hour
-	case len(w) == 2 && (isNumber(prev, 2) || prev == "h"):
+	case len(w) == 2 && (isSmallNumber(prev) || prev == "h"):
 		return true // the minutes
 	}
 	return false
@@ -754,9 +770,10 @@ var clockWord = regexp.MustCompile(`^\d{1,2}(?:h\d{0,2}|am|pm)$`)
 
 var clockSuffix = map[string]bool{"am": true, "pm": true}
 
-// isNumber reports whether w is 1 to n digits.
-func isNumber(w string, n int) bool {
-	if w == "" || len(w) > n {
+// isSmallNumber reports whether w is one or two digits: a day, a month,
+// a two-digit year, an hour or its minutes.
+func isSmallNumber(w string) bool {
+	if w == "" || len(w) > 2 {
 		return false
 	}
 	for i := 0; i < len(w); i++ {

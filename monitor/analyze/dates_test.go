@@ -1,7 +1,9 @@
 package analyze
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,6 +72,8 @@ func TestDateReaderReadsSpans(t *testing.T) {
 		{"en", "Updated Dec 31st, 2024", "2024-12-31"},
 		{"en", "Updated the 22nd of august 2023", "2023-08-22"},
 		{"", "Updated 01/11/2024", "2024-11-01"}, // no language known: day first
+		{"fr", "Date d'effet : le premier juin 2025", "2025-06-01"},
+		{"fr", "Publié le Premier mars 2024", "2024-03-01"},
 	}
 	r := newDateReader()
 	for _, tt := range tests {
@@ -391,5 +395,41 @@ func TestFromInFrenchIsUpcoming(t *testing.T) {
 		{"fr", "Date d'effet : à compter du 3 mars 2026", []DateRole{RoleEffective}},
 		{"fr", "À compter du 27 mai 2025, la nouvelle politique s'applique.", []DateRole{RoleUpcoming}},
 		{"fr", "À compter du 27 mai 2025, nous utiliserons vos publications publiques pour entraîner l'IA.", []DateRole{RoleStart}},
+	})
+}
+
+// French spells the first of the month out as well as "1er": "le premier
+// juin 2025" was read as June 2025 without its day ("2025-06"), and
+// "jusqu'au premier juin" as no date at all.
+func TestFirstOfTheMonthSpelledOut(t *testing.T) {
+	tx := DefaultTaxonomy()
+	for _, tt := range []struct{ lang, text, want string }{
+		{"fr", "La nouvelle politique entrera en vigueur le premier juin 2025.", "upcoming 2025-06-01 premier juin 2025"},
+		{"fr", "Vous pouvez vous opposer jusqu'au premier juin 2025.", "deadline 2025-06-01 premier juin 2025"},
+		{"fr", "En vigueur le Premier juin 2025", "effective 2025-06-01 Premier juin 2025"},
+		{"fr", "Vous pouvez vous opposer jusqu'au premier juin.", "deadline --06-01 premier juin"},
+		{"fr", "Vous pouvez vous opposer du premier au 26 juin 2025.", "deadline 2025-06-26 26 juin 2025"},
+		{"fr", "Vous pouvez vous opposer du premier juin au 26 juin 2025.", "other 2025-06-01 premier juin; deadline 2025-06-26 26 juin 2025"},
+		// Guards: "1er" as it was, and "premier" before anything but a
+		// month.
+		{"fr", "Vous pouvez vous opposer jusqu'au 1er juin 2025.", "deadline 2025-06-01 1er juin 2025"},
+		{"fr", "Vous pouvez vous opposer du 1er au 26 juin 2025.", "deadline 2025-06-26 26 juin 2025"},
+		{"fr", "Notre premier objectif en juin 2025 est votre sécurité.", "other 2025-06 juin 2025"},
+		{"fr", "Le premier rapport de juin 2025 est publié.", "other 2025-06 juin 2025"},
+		{"fr", "Vous pouvez vous opposer dès le premier jour de juin.", ""},
+		{"en", "Effective 1 June 2025, at the premier June 2025 event.", "effective 2025-06-01 1 June 2025; other 2025-06 June 2025"},
+	} {
+		var got []string
+		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
+			got = append(got, fmt.Sprintf("%s %s %s", d.Role, d.Date, d.Text))
+		}
+		if g := strings.Join(got, "; "); g != tt.want {
+			t.Errorf("%s %q: %q, want %q", tt.lang, tt.text, g, tt.want)
+		}
+	}
+	// "1er" and "premier" are the same day: no date moved.
+	checkDateMoves(t, frReportBase, []dateMove{
+		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "1er juin 2025", new: "premier juin 2025", severity: SeverityInfo, summary: "No change to categories, purposes, rights or dates"},
+		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "premier juin 2025", new: "2 juin 2025", severity: SeverityCritical, summary: "Deadline 1 Jun 2025 → 2 Jun 2025."},
 	})
 }

@@ -831,10 +831,10 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 				// The limit cue before the date, if any: read once for both.
 				cue := b.f.fold(s[from:cueEnd])
 				at := b.t.limitAt(cue, b.lang)
-				if b.datesWhatWasDone(s[from:cueEnd], cue, at) {
+				if b.datesWhatWasDone(s[from:cueEnd], cue, at, s[sp.end:]) {
 					continue // "You can object to posts shared before 1 January 2024 until …"
 				}
-				if b.lentByHeading(c.role, entries) && !b.readsAsLimit(s, cue, at) {
+				if b.lentByHeading(entries) && !b.readsAsLimit(s, cue, at) {
 					continue // "How to object" above "The law of … applies until …"
 				}
 			}
@@ -880,7 +880,7 @@ func (b *sheetBuilder) findDates(s, prev string, entries []int, stmtRole int, da
 			// May 2025") ends at its deadline; a period with no cue and no
 			// objection binds nobody. Its start is no deadline, and no
 			// "from" of an upcoming change either: the range took the word.
-			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) && !b.lentByHeading(b.t.deadline, entries) && !b.overruled(b.t.deadline, s[from:cueEnd]) {
+			if !cued && opened && b.t.deadline >= 0 && b.satisfies(b.t.deadline, entries) && !b.lentByHeading(entries) && !b.overruled(b.t.deadline, s[from:cueEnd]) {
 				role = RoleDeadline
 			}
 			if startIsDate {
@@ -1056,18 +1056,21 @@ func (b *sheetBuilder) overruled(r int, before string) bool {
 var readerNames = map[string]bool{"you": true, "vous": true}
 
 // lentByHeading reports whether a statement mentioning entries that
-// satisfies role r does so by the nearest heading alone: it names none of
-// the ids r requires and does not speak of the date's terms (borrowing).
-func (b *sheetBuilder) lentByHeading(r int, entries []int) bool {
-	if b.borrowing {
+// satisfies the deadline role (t.deadline, the only role it is asked of)
+// does so by the nearest heading alone: it names none of the ids a
+// deadline requires ("How to object" above "The law … applies until …")
+// and does not speak of the date's terms (borrowing).
+func (b *sheetBuilder) lentByHeading(entries []int) bool {
+	if b.borrowing || b.t.deadline < 0 {
 		return false
 	}
-	for _, i := range b.t.requires[r] {
+	req := b.t.requires[b.t.deadline]
+	for _, i := range req {
 		if slices.Contains(entries, i) {
 			return false
 		}
 	}
-	return len(b.t.requires[r]) > 0
+	return len(req) > 0
 }
 
 // readsAsLimit reports whether statement s reads as a time limit on the
@@ -1110,15 +1113,16 @@ func (b *sheetBuilder) readsAsLimit(s string, words []string, at int) bool {
 // "must be received before …" nor "is sent by …"). A statement may name
 // both: "You can object to posts shared before 1 January 2024 until 26 May
 // 2025" has one deadline, and a change of the posts' date is no deadline
-// moved. French participles are read by frenchDone.
-func (b *sheetBuilder) datesWhatWasDone(raw string, words []string, at int) bool {
+// moved. French participles are read by frenchDone, which reads after,
+// the statement after the date, for the objection's own terms.
+func (b *sheetBuilder) datesWhatWasDone(raw string, words []string, at int, after string) bool {
 	if at < 1 {
 		return false
 	}
 	if b.lang != "fr" && isPastParticiple(words[at-1]) {
 		return (at < 2 || englishDone(words[:at-1])) && joined(raw, len(words), at-1, at)
 	}
-	return b.lang != "en" && b.frenchDone(raw, words, at)
+	return b.lang != "en" && b.frenchDone(raw, words, at, after)
 }
 
 // joined reports whether no clause punctuation stands between the words p
@@ -1176,9 +1180,11 @@ func isModal(w string) bool {
 // text the words were folded from. A participle that qualifies the
 // objection's own terms ("le formulaire rempli avant le …", "votre
 // opposition envoyée avant le …"), or anything but data, is what the
-// reader must do; one that follows a determiner is a noun ("vos données
-// avant le …", "de confidentialité avant le …").
-func (b *sheetBuilder) frenchDone(raw string, words []string, at int) bool {
+// reader must do, unless the statement after the date says in the past
+// what was done with them ("Les oppositions reçues avant le … ont été
+// traitées": frenchPastAfter); one that follows a determiner is a noun
+// ("vos données avant le …", "de confidentialité avant le …").
+func (b *sheetBuilder) frenchDone(raw string, words []string, at int, after string) bool {
 	p := at - 1
 	w := rawWord(raw, p)
 	if !isFrenchParticiple(w, words[p]) {
@@ -1214,7 +1220,7 @@ func (b *sheetBuilder) frenchDone(raw string, words []string, at int) bool {
 		return true // "que vous avez partagées avant le …"
 	}
 	if b.t.borrowsContext(words[max(0, p-3):p], b.lang) {
-		return false
+		return b.frenchPastAfter(after)
 	}
 	// Data the participle qualifies, right before it ("les publications
 	// partagées", "vos photos de profil mises en ligne"): not what the
@@ -1232,6 +1238,57 @@ func (b *sheetBuilder) frenchDone(raw string, words []string, at int) bool {
 	})
 	return data
 }
+
+// frenchPastAfter reports whether after, the statement after a date,
+// opens with a predicate in the past: "ont été traitées", "a été prise
+// en compte", "ont toutes été examinées", "ont reçu une réponse",
+// "étaient traitées". Not "seront traitées" nor "sont prises en
+// compte" (what is done from then on), nor a clause after a comma.
+func (b *sheetBuilder) frenchPastAfter(after string) bool {
+	rest := strings.TrimLeft(after, " ")
+	if rest == "" || strings.IndexByte(",.;:!?()", rest[0]) >= 0 {
+		return false
+	}
+	if len(rest) > maxPastAfterBytes {
+		// At a space, so that the last word read is whole.
+		k := strings.LastIndexByte(rest[:maxPastAfterBytes], ' ')
+		if k < 0 {
+			return false
+		}
+		rest = rest[:k]
+	}
+	// b.pf: b.f holds the words of the cue before the date.
+	words := b.pf.fold(rest)
+	if len(words) < 2 {
+		return false
+	}
+	switch words[0] {
+	case "a":
+		if rawWord(rest, 0) != "a" {
+			return false // "à Paris"
+		}
+	case "ont", "avait", "avaient", "etait", "etaient":
+	default:
+		return false
+	}
+	i := 1
+	for i < len(words)-1 && pastAdverbs[words[i]] {
+		i++
+	}
+	if words[i] == "ete" {
+		return !strings.HasPrefix(words[0], "et") // "ont été traitées", not "étaient été"
+	}
+	return isFrenchParticiple(rawWord(rest, i), words[i])
+}
+
+// maxPastAfterBytes is how much of a statement after a date
+// frenchPastAfter reads: an auxiliary, a few adverbs and a participle.
+const maxPastAfterBytes = 60
+
+// pastAdverbs may stand between an auxiliary and its participle: "ont
+// déjà été traitées", "ont toutes été examinées", "a bien été prise en
+// compte".
+var pastAdverbs = map[string]bool{"deja": true, "bien": true, "tous": true, "toutes": true, "toute": true, "tout": true, "egalement": true, "aussi": true}
 
 // maxQualifiedWords is how far before a French participle the data it
 // qualifies are looked for: "vos photos de profil mises en ligne".

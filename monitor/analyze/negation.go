@@ -81,6 +81,40 @@ var negationBridges = map[string]bool{
 	"a": true, "ont": true, "avons": true, "pas": true, "plus": true,
 }
 
+// intentionAt reports whether words[j] is part of an intention that
+// stands between a negation and the verb of processing it denies: "do not
+// plan to use", "are not planning to share", "have no plans to use",
+// "ne prévoyons pas d'utiliser", "n'a pas prévu de traiter". Not a bridge
+// of its own: "to" and "de" stand after many words that deny nothing.
+func intentionAt(words []string, j int) bool {
+	switch words[j] {
+	case "to", "d", "de":
+		// Right after the intention, or after a bridge that follows it
+		// ("prévoyons pas d'utiliser").
+		return j > 0 && intentions[words[j-1]] || j > 1 && intentions[words[j-2]] && negationBridges[words[j-1]]
+	}
+	if !intentions[words[j]] {
+		return false
+	}
+	for k := j + 1; k < len(words) && k <= j+2; k++ {
+		switch words[k] {
+		case "to", "d", "de":
+			return true
+		}
+		if !negationBridges[words[k]] {
+			return false
+		}
+	}
+	return false
+}
+
+// intentions are the verbs and nouns of a plan to do something, which a
+// negation before them denies the doing of (intentionAt).
+var intentions = map[string]bool{
+	"plan": true, "plans": true, "planning": true, "planned": true, "intend": true, "intends": true, "intending": true,
+	"prevoyons": true, "prevoit": true, "prevoient": true, "prevoir": true, "prevu": true,
+}
+
 // processingVerbs are the stems of the verbs whose denial denies a
 // purpose or a collection. They are only looked for just after a
 // negation or an auxiliary, so a broad stem ("stor", "read") costs nothing
@@ -239,7 +273,13 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 			continue
 		}
 		j := i + 1
-		for j < len(words) && j <= i+4 && isBridge(words[j]) {
+		intent := false // "do not plan to use": the verb after it is active
+		for j < len(words) && j <= i+4 {
+			if in := intentionAt(words, j); in {
+				intent = true
+			} else if !isBridge(words[j]) {
+				break
+			}
 			j++
 		}
 		if j >= len(words) {
@@ -271,8 +311,9 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		// AI training", "ne sont pas exclues", "are no longer excluded"
 		// are uses.
 		negated := excluding != negation
-		// "we are not using" is not a passive; "being used" is.
-		if passive && strings.HasSuffix(words[j], "ing") && !excluding {
+		// "we are not using" is not a passive; "being used" is; nor is
+		// "we are not planning to use".
+		if passive && (strings.HasSuffix(words[j], "ing") || intent) && !excluding {
 			passive = false
 		}
 		from := j

@@ -59,6 +59,12 @@ func TestCompareDeniedReassurances(t *testing.T) {
 		{"fr", fr, "Vos messages privés ne sont toujours pas utilisés pour entraîner l'IA.", nil, nil, nil},
 		{"en", en, "WhatsApp private messages are also excluded from this collection.", nil, nil, nil},
 		{"en", en, "Private messages are automatically excluded from AI training.", nil, nil, nil},
+		// A plan denied: the negation reaches past "plan to", "prévoyons
+		// pas de" to the verb.
+		{"en", en, "We do not plan to use your private messages to train AI.", nil, nil, nil},
+		{"en", en, "We have no plans to use your private messages to train AI.", nil, nil, nil},
+		{"fr", fr, "Nous ne prévoyons pas d'utiliser vos messages privés pour entraîner l'IA.", nil, nil, nil},
+		{"fr", fr, "Meta ne prévoit pas d'utiliser vos messages privés pour entraîner l'IA.", nil, nil, nil},
 
 		// Facts beside a negation.
 		{"en", en, "If you do not object, we will use your public posts to train AI.",
@@ -108,6 +114,10 @@ func TestCompareDeniedReassurances(t *testing.T) {
 		{"en", en, "With no exceptions, your public posts and comments are used to train our AI models.",
 			[]string{"posts", "comments", "public_content"}, []string{"ai_training"}, nil},
 		{"en", en, "Biometric data is not collected; we do not use it.", nil, nil, nil},
+		{"en", en, "We plan to use your public posts to train AI.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, []string{"ai_training:posts", "ai_training:public_content"}},
+		{"en", en, "Unless you tell us not to, we plan to use your public posts to train AI.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, nil},
 	}
 	tx := DefaultTaxonomy()
 	for _, tt := range tests {

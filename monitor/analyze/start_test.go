@@ -355,3 +355,49 @@ func TestStartNamedWithWhatItIsOf(t *testing.T) {
 		{"fr", fr + "La nouvelle version de nos conditions débutera le 27 mai 2025.", []DateRole{RoleUpcoming}},
 	})
 }
+
+// A use of data to come said as a plan ("We're planning to use your
+// public posts … to train AI from 27 May 2025", "Meta prévoit d'utiliser
+// vos publications publiques … à partir du 27 mai 2025") starts that use:
+// the date read as an upcoming update. A plan denied ("We do not plan to
+// use…", "Nous ne prévoyons pas de…", "Meta ne prévoit pas d'utiliser…")
+// starts nothing: the negation must reach past "plan to" to the verb it
+// denies, or the denied plan reads as a start.
+func TestStartOfAPlannedUse(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"en", "We're planning to use your public posts and comments to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "We are planning to use your public posts to train AI at Meta from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "We plan to use your public posts to train our AI models from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "Meta plans to use public posts and comments to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "We intend to use your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "From 27 May 2025, we plan to use your public posts to train AI.", []DateRole{RoleStart}},
+		{"fr", "Meta prévoit d'utiliser vos publications publiques pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "Nous prévoyons d'utiliser vos publications et commentaires publics pour entraîner nos modèles d'IA à partir du 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "À partir du 27 mai 2025, Meta prévoit d'utiliser vos publications publiques pour entraîner l'IA.", []DateRole{RoleStart}},
+		// Guards: a plan denied stays what it was, an upcoming date.
+		{"en", "We do not plan to use your private messages to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We don't plan to use your private messages to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We're not planning to use your private messages to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We are not planning to use your private messages to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We have no plans to use your private messages to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "Meta does not intend to use your private messages to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous ne prévoyons pas d'utiliser vos messages privés pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous ne prévoyons pas de traiter vos messages privés pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Meta ne prévoit pas d'utiliser vos messages privés pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Meta n'a pas prévu d'utiliser vos messages privés pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleUpcoming}},
+		// Guards: the reader's plan, a plan of no use, and a plan that
+		// stops a use.
+		{"en", "If you plan to share your posts from 27 May 2025, you can object.", []DateRole{RoleUpcoming}},
+		{"en", "We plan to update this policy from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We plan to stop using your public posts to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous prévoyons de mettre à jour cette politique à partir du 27 mai 2025.", []DateRole{RoleUpcoming}},
+	})
+	checkDateMoves(t, reportBase, []dateMove{
+		dayMoved("en", "We're planning to use your public posts to train AI from DATE.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "We do not plan to use your private messages to train AI from DATE.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Meta prévoit d'utiliser vos publications publiques pour entraîner l'IA à partir du DATE.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+		dayMoved("fr", "Meta ne prévoit pas d'utiliser vos messages privés pour entraîner l'IA à partir du DATE.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+	})
+}
