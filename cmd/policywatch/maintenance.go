@@ -112,7 +112,11 @@ Example:
 			dir := filepath.Dir(args[0])
 			removed, err := store.SweepInterruptedBackups(dir, time.Now())
 			for _, name := range removed {
-				fmt.Fprintf(a.stdout, "removed %s, left by a backup that was killed\n", filepath.Join(dir, name))
+				by := "backup"
+				if strings.Contains(name, ".restoring-") {
+					by = "restore" // backups written in the database's folder
+				}
+				fmt.Fprintf(a.stdout, "removed %s, left by a %s that was killed\n", filepath.Join(dir, name), by)
 			}
 			if err != nil {
 				a.log.Warn("backup: could not remove what an interrupted backup left", "err", err)
@@ -234,6 +238,9 @@ DATABASE.replaced-TIME, complete (what its write-ahead log held included;
 a damaged one, which verify fails and SQLite cannot copy, byte for byte,
 its -wal file beside the copy), and its -wal and -shm files are removed: a backup copied over a database
 whose old write-ahead log stays beside it is read as a corrupt database.
+What a restore killed half way (kill -9, a power cut) left beside the
+database, hidden .NAME.restoring-PID-* and .NAME.replaced-TIME.partial-PID-*
+files as large as a database, is removed by the next restore.
 
 Events recorded after the backup are lost, and their numbers are given
 again to new events: links in notifications sent since then may point to
