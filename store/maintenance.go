@@ -137,6 +137,12 @@ func syncDir(dir string) error {
 // .NAME.partial-PID-RANDOM-journal beside it while it writes.
 const partialMark = ".partial-"
 
+// restoringMark is in the name of the copies a restore writes beside the
+// database before it renames them into place: .NAME.restoring-PID-RANDOM
+// (and SQLite's -journal of it while VACUUM INTO writes it). The copy of
+// the database it replaces is a backup's, .NAME.replaced-TIME.partial-….
+const restoringMark = ".restoring-"
+
 // stalePartial is how long a partial copy whose writer is gone is left
 // alone all the same: the pid is only this machine's (a backup folder
 // shared with a container or another host may hold another machine's
@@ -144,11 +150,12 @@ const partialMark = ".partial-"
 const stalePartial = 10 * time.Minute
 
 // SweepInterruptedBackups removes from dir the partial copies that
-// backups killed half way (kill -9, a power cut) left behind: those whose
-// process no longer runs and that were last written more than 10 minutes
-// ago. A backup that fails otherwise removes its own. It returns the
-// names removed, and the first error of a removal, going on with the
-// others.
+// backups and restores killed half way (kill -9, a power cut) left
+// behind: those whose process no longer runs and that were last written
+// more than 10 minutes ago. A backup or restore that fails otherwise
+// removes its own, and a restore removes at once what an earlier restore
+// of its database left (Restore). It returns the names removed, and the
+// first error of a removal, going on with the others.
 func SweepInterruptedBackups(dir string, now time.Time) (removed []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -159,13 +166,7 @@ func SweepInterruptedBackups(dir string, now time.Time) (removed []string, err e
 	}
 	for _, e := range entries {
 		name := e.Name()
-		_, rest, ok := strings.Cut(name, partialMark)
-		if !ok || !strings.HasPrefix(name, ".") || !e.Type().IsRegular() {
-			continue
-		}
-		digits, _, _ := strings.Cut(rest, "-")
-		pid, perr := strconv.Atoi(digits)
-		if perr != nil || pid <= 0 || pid == os.Getpid() || !processGone(pid) {
+		if !strings.HasPrefix(name, ".") || !e.Type().IsRegular() || !writerGone(name) {
 			continue
 		}
 		info, ierr := e.Info()
@@ -181,6 +182,44 @@ func SweepInterruptedBackups(dir string, now time.Time) (removed []string, err e
 		removed = append(removed, name)
 	}
 	return removed, err
+}
+
+// writerGone says whether name is a partial copy (partialMark,
+// restoringMark) whose writer, named by the pid after the mark, no
+// longer runs on this machine.
+func writerGone(name string) bool {
+	for _, mark := range []string{partialMark, restoringMark} {
+		if _, rest, ok := strings.Cut(name, mark); ok {
+			digits, _, _ := strings.Cut(rest, "-")
+			pid, err := strconv.Atoi(digits)
+			return err == nil && pid > 0 && pid != os.Getpid() && processGone(pid)
+		}
+	}
+	return false
+}
+
+// sweepInterruptedRestores removes from dir what restores of the
+// database named base killed half way left there: their copies
+// (.BASE.restoring-PID-…) and the partial copy of the database they were
+// replacing (.BASE.replaced-TIME.partial-PID-…), each with SQLite's
+// journal, when their writer no longer runs. Unlike a backup's folder,
+// the database's is not shared with another machine's writer of these
+// files, and the restore holding the database's lock is the only one of
+// this database: no 10 minutes wait.
+func sweepInterruptedRestores(dir, base string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	restoring, replaced := "."+base+restoringMark, "."+base+".replaced-"
+	for _, e := range entries {
+		name := e.Name()
+		ours := strings.HasPrefix(name, restoring) ||
+			strings.HasPrefix(name, replaced) && strings.Contains(name, partialMark)
+		if ours && e.Type().IsRegular() && writerGone(name) {
+			os.Remove(filepath.Join(dir, name))
+		}
+	}
 }
 
 // CheckFile checks that the file at path is a policywatch database fit to
@@ -342,7 +381,8 @@ func IsBusy(err error) bool {
 // so that a failure leaves the database as it was. A symbolic link at
 // path is followed, as SQLite follows it: the file it points to is
 // replaced, and the link stays; a link to a file that is not there (a
-// disk not mounted) is refused.
+// disk not mounted) is refused. What restores of the database killed half
+// way left beside it, their partial copies, is removed first.
 func Restore(ctx context.Context, backup, path string, now time.Time) (kept string, err error) {
 	if target := danglingLink(path); target != "" {
 		// Renamed over, the link would be gone, the history put on the
@@ -352,7 +392,12 @@ func Restore(ctx context.Context, backup, path string, now time.Time) (kept stri
 	}
 	path = realPath(path)
 	dir := filepath.Dir(path)
-	restoring := "." + filepath.Base(path) + ".restoring-"
+	// A restore killed half way left its copies: removed before this
+	// one writes its own, the disk space of a database each.
+	sweepInterruptedRestores(dir, filepath.Base(path))
+	// The pid lets a sweep tell the copy of a restore killed half way
+	// from one being written.
+	restoring := "." + filepath.Base(path) + restoringMark + strconv.Itoa(os.Getpid()) + "-"
 	if _, err := os.Stat(path); err == nil {
 		kept = path + ".replaced-" + now.UTC().Format("20060102T150405Z")
 		if err := keepReplaced(ctx, path, kept, restoring); err != nil {
@@ -361,15 +406,6 @@ func Restore(ctx context.Context, backup, path string, now time.Time) (kept stri
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return kept, fmt.Errorf("restore: %w", err)
-	}
-	// A restore killed half way left its copy; the lock held says that
-	// no other restore is writing one.
-	if entries, err := os.ReadDir(dir); err == nil {
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), restoring) && e.Type().IsRegular() {
-				os.Remove(filepath.Join(dir, e.Name()))
-			}
-		}
 	}
 	tmp, err := os.CreateTemp(dir, restoring+"*")
 	if err != nil {

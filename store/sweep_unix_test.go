@@ -108,13 +108,17 @@ func TestSweepLeavesWhatIsNotAnInterruptedBackup(t *testing.T) {
 	}
 	dead := strconv.Itoa(gone.Process.Pid)
 	keep := []string{
-		".nightly.db.partial-" + strconv.Itoa(os.Getpid()) + "-1",  // this process's
-		".nightly.db.partial-" + strconv.Itoa(os.Getppid()) + "-2", // a running process's
-		"nightly.db.partial-" + dead + "-3",                        // not hidden: not one of ours
-		".nightly.db.partial-x" + dead,                             // no pid
+		".nightly.db.partial-" + strconv.Itoa(os.Getpid()) + "-1",        // this process's
+		".nightly.db.partial-" + strconv.Itoa(os.Getppid()) + "-2",       // a running process's
+		"nightly.db.partial-" + dead + "-3",                              // not hidden: not one of ours
+		".nightly.db.partial-x" + dead,                                   // no pid
+		".policywatch.db.restoring-" + strconv.Itoa(os.Getppid()) + "-7", // a restore running
 		"nightly.db",
 	}
-	sweep := []string{".nightly.db.partial-" + dead + "-4", ".nightly.db.partial-" + dead + "-4-journal"}
+	sweep := []string{".nightly.db.partial-" + dead + "-4", ".nightly.db.partial-" + dead + "-4-journal",
+		// A restore's copy, when the backups are written in the database's
+		// folder.
+		".policywatch.db.restoring-" + dead + "-6", ".policywatch.db.restoring-" + dead + "-6-journal"}
 	old := time.Now().Add(-time.Hour)
 	for _, name := range append(slices.Clone(keep), sweep...) {
 		p := filepath.Join(dir, name)
@@ -145,6 +149,88 @@ func TestSweepLeavesWhatIsNotAnInterruptedBackup(t *testing.T) {
 	}
 	if removed, err := SweepInterruptedBackups(filepath.Join(dir, "none"), time.Now()); err != nil || removed != nil {
 		t.Errorf("a folder that is not there: %v, %v", removed, err)
+	}
+}
+
+// TestARestoreKilledHalfWayIsSweptByTheNext kills (SIGKILL) a restore
+// while it copies the database it replaces, which leaves that partial
+// copy (.policywatch.db.replaced-TIME.partial-PID-…, as large as the
+// database) beside the database: the next restore removed only its own
+// kind of leftover (.restoring-…), and nothing else ever came for it. The
+// next restore now removes both, their writer being gone, and is sound.
+func TestARestoreKilledHalfWayIsSweptByTheNext(t *testing.T) {
+	if from := os.Getenv("POLICYWATCH_STORE_RESTORE_FROM"); from != "" {
+		_, err := Restore(context.Background(), from, os.Getenv("POLICYWATCH_STORE_RESTORE_TO"), time.Now())
+		t.Fatal(err)
+		return
+	}
+	if testing.Short() {
+		t.Skip("spawns a process")
+	}
+	ctx := context.Background()
+	db, path := openDB(t)
+	recordEvents(t, db, 1)
+	backup := backupOf(t, db)
+	recordEvents(t, db, 2)
+	// Large enough (48 MiB) that the copy takes a while.
+	if _, err := db.sql.Exec(`CREATE TABLE ballast (b BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	blob := make([]byte, 1<<20)
+	for range 48 {
+		rand.Read(blob)
+		if _, err := db.sql.Exec(`INSERT INTO ballast VALUES (?)`, blob); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(path)
+	before := names(t, dir)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestARestoreKilledHalfWayIsSweptByTheNext$")
+	cmd.Env = append(os.Environ(), "POLICYWATCH_STORE_RESTORE_FROM="+backup, "POLICYWATCH_STORE_RESTORE_TO="+path)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for partialSize(dir) < 2<<20 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatal("the restore wrote nothing in 30 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	var left []string
+	for _, name := range names(t, dir) {
+		if !slices.Contains(before, name) {
+			left = append(left, name)
+		}
+	}
+	if len(left) == 0 {
+		t.Fatal("the killed restore left nothing: the test killed it too late")
+	}
+	t.Logf("the killed restore left %v", left)
+
+	kept, err := Restore(ctx, backup, path, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names(t, dir) {
+		if strings.Contains(name, partialMark) || strings.Contains(name, restoringMark) {
+			t.Errorf("after the next restore the folder still holds %s", name)
+		}
+	}
+	if n := eventsIn(t, path); n != 1 {
+		t.Errorf("%d events after the restore, want the backup's 1", n)
+	}
+	if n := eventsIn(t, kept); n != 3 {
+		t.Errorf("%d events in the database kept, want its 3", n)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 
 	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/store"
@@ -15,14 +16,23 @@ func serveCommand() *command {
 	type opts struct{ listen string }
 	return &command{
 		name: "serve", args: "[--listen ADDR]", maxArgs: 0, keepOnHangup: true,
-		preflight: func(_ context.Context, a *app, o any, _ []string) error { return servePreflight(a, o.(*opts).listen) },
-		short:     "serve the web view of the history, without checking anything",
+		preflight: func(_ context.Context, a *app, o any, _ []string) error {
+			if err := servePreflight(a, o.(*opts).listen); err != nil {
+				return err
+			}
+			return a.shareDatabase()
+		},
+		short: "serve the web view of the history, without checking anything",
 		long: `Serves the web view (the daemon, 'policywatch run', serves it too): every
 watch at a glance, each watch's timeline, changes side by side with their
 analysis, any version's text, evidence bundles, a JSON API under /api/,
 /healthz and Prometheus /metrics. Runs until interrupted (SIGINT or
 SIGTERM); SIGHUP is logged and changes nothing (restart it to apply a
 changed configuration).
+
+It runs beside the daemon, but a restore of the database refuses while it
+runs (serve holds a shared lock, DATABASE.serve.lock, which run does not
+take and restore does), and it refuses to start while a restore runs.
 
 It listens on web.listen (default 127.0.0.1:8080). Listening on anything
 but loopback requires web.auth in the configuration (user and
@@ -54,6 +64,24 @@ Examples:
 			return srv.Run(ctx)
 		},
 	}
+}
+
+// shareDatabase takes serve's shared lock on the database (shareDatabase)
+// until the command ends, before the database is opened: a restore that
+// ran between the opening and the lock would leave serve on the file it
+// replaced. A database that is not there is left to the opening to
+// report (serve creates none).
+func (a *app) shareDatabase() error {
+	path := databasePath(a.common.db, a.cfg, a.getenv)
+	if _, err := os.Stat(path); path == "" || err != nil {
+		return nil
+	}
+	unlock, err := shareDatabase(path)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	a.closers = append(a.closers, func() error { unlock(); return nil })
+	return nil
 }
 
 // mountNotifier serves the notification service's pages on the web view's

@@ -6,7 +6,7 @@ import "fmt"
 type lockedError struct {
 	path   string // the database, absolute
 	pid    int    // of the holder, 0 when the lock file does not say
-	holder string // the holder's command: run, vacuum, restore
+	holder string // the holder's command: run, vacuum, restore, serve
 }
 
 // who names the process holding the lock: "another policywatch run (pid
@@ -23,6 +23,10 @@ func (e *lockedError) who() string {
 }
 
 func (e *lockedError) Error() string {
+	if e.holder == "serve" {
+		// It runs until stopped: waiting would not do.
+		return fmt.Sprintf("%s is using %s; stop it first", e.who(), e.path)
+	}
 	if e.holder != "run" {
 		return fmt.Sprintf("%s is using %s; wait for it to finish", e.who(), e.path)
 	}

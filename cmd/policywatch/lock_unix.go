@@ -30,20 +30,56 @@ import (
 // resolved: a daemon given a link to the database (or a path through a
 // linked folder) locks the same file as one given the database itself.
 func lockDatabase(path, holder string) (unlock func(), err error) {
-	name := path + ".lock"
+	return flockFile(path, lockName(path, ".lock"), syscall.LOCK_EX, holder, "")
+}
+
+// shareDatabase takes serve's shared lock on the database at path: flock(2)
+// on path+".serve.lock", which any number of serves hold together and
+// run, check, vacuum and backup never take (run and serve side by side
+// is the usual home setup). restore takes it exclusively (excludeServers):
+// a restore refuses while a serve has the database open, which would go
+// on showing the file replaced, and a serve refuses while a restore
+// runs. The lock file holds the pid of the last serve to take it, for the
+// message of a restore refused.
+func shareDatabase(path string) (unlock func(), err error) {
+	return flockFile(path, lockName(path, ".serve.lock"), syscall.LOCK_SH, "serve", "restore")
+}
+
+// excludeServers takes, for restore, serve's lock exclusively
+// (shareDatabase): the error, a *lockedError of holder serve, names the
+// serve that holds it when the lock file says which one still runs.
+func excludeServers(path string) (unlock func(), err error) {
+	return flockFile(path, lockName(path, ".serve.lock"), syscall.LOCK_EX, "restore", "serve")
+}
+
+// lockName is the lock file of the database at path, suffix after its
+// name: beside the database's real path, symbolic links resolved, so that
+// a daemon given a link to the database (or a path through a linked
+// folder) locks the same file as one given the database itself.
+func lockName(path, suffix string) string {
 	if real, err := filepath.EvalSymlinks(path); err == nil {
-		name = real + ".lock"
+		return real + suffix
 	}
+	return path + suffix
+}
+
+// flockFile takes the lock how (LOCK_EX, LOCK_SH) on the lock file name
+// of the database at path, without waiting, and writes the holder's pid
+// (and the holder when it is not run) in it. other, when not empty, is
+// the only command that can hold the lock against this one (of serve's
+// lock: a serve against a restore, a restore against a serve), named
+// whatever the file says; "" reads it from the file.
+func flockFile(path, name string, how int, holder, other string) (unlock func(), err error) {
 	// Go opens files close-on-exec: the browser the daemon starts does not
 	// inherit the lock and cannot keep it after the daemon is gone.
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock the database: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
 		defer f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, lockHolder(path, f)
+			return nil, lockHolder(path, f, other)
 		}
 		return nil, fmt.Errorf("lock the database: flock %s: %w", name, err)
 	}
@@ -51,27 +87,51 @@ func lockDatabase(path, holder string) (unlock func(), err error) {
 	if holder != "run" {
 		content += " " + holder
 	}
+	content += "\n"
 	if err := f.Truncate(0); err == nil {
-		f.WriteAt([]byte(content+"\n"), 0)
+		f.WriteAt([]byte(content), 0)
 	}
 	return func() {
-		f.Truncate(0) // the pid of a daemon that stopped would mislead a reader
-		f.Close()     // releases the lock
+		// The pid of a daemon that stopped would mislead a reader; of a
+		// shared lock, only the holder named is gone.
+		if how != syscall.LOCK_SH || ownContent(f, content) {
+			f.Truncate(0)
+		}
+		f.Close() // releases the lock
 	}, nil
 }
 
+// ownContent says whether the lock file f still holds content, what this
+// process wrote in it.
+func ownContent(f *os.File, content string) bool {
+	buf := make([]byte, len(content)+1)
+	n, _ := f.ReadAt(buf, 0)
+	return string(buf[:n]) == content
+}
+
 // lockHolder is the error saying who holds the lock of the database at
-// path, read from its lock file f.
-func lockHolder(path string, f *os.File) error {
+// path, read from its lock file f; holder, when not empty, is who holds
+// it whatever the file says, and the pid the file gives is taken only
+// when it is that holder's and still runs (serves share their lock, and
+// the file names the last one to take it, which may have stopped).
+func lockHolder(path string, f *os.File, holder string) error {
 	e := &lockedError{path: path, holder: "run"}
+	if holder != "" {
+		e.holder = holder
+	}
 	buf := make([]byte, 64)
 	n, _ := f.ReadAt(buf, 0)
 	if fields := strings.Fields(string(buf[:n])); len(fields) > 0 {
-		if pid, err := strconv.Atoi(fields[0]); err == nil && pid > 0 {
-			e.pid = pid
-		}
+		pid, err := strconv.Atoi(fields[0])
+		named := "run"
 		if len(fields) > 1 {
-			e.holder = fields[1]
+			named = fields[1]
+		}
+		if holder == "" {
+			e.holder = named
+		}
+		if err == nil && pid > 0 && (holder == "" || named == holder && !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)) {
+			e.pid = pid
 		}
 	}
 	if abs, err := filepath.Abs(path); err == nil {

@@ -3,9 +3,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -44,5 +47,124 @@ func TestLockFollowsLinks(t *testing.T) {
 	}
 	if _, err := os.Stat(link + ".lock"); err == nil {
 		t.Errorf("a lock file was made beside the link")
+	}
+}
+
+// TestRestoreRefusesWhileServeRuns: restore took the daemon's lock, which
+// serve (the web view alone) does not take, and replaced the database
+// under a running serve, which went on showing the file replaced. serve
+// now holds a lock of its own, shared: run and serve still run side by
+// side on one database, restore refuses while a serve has it open, naming
+// it, and works once it is stopped; a serve started while a restore runs
+// refuses, naming the restore.
+func TestRestoreRefusesWhileServeRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary; run without -short")
+	}
+	srv := newPolicyServer(t)
+	cfg := daemonConfig(t, srv)
+	db := filepath.Join(t.TempDir(), "policywatch.db")
+	command := func(args ...string) (string, error) {
+		cmd := exec.Command(policywatchBinary(t), append(args, "--config", cfg, "--db", db)...)
+		cmd.Env = append(os.Environ(), "POLICYWATCH_CONFIG=", "POLICYWATCH_DB=")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := command("check"); err != nil {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	if out, err := command("backup", backup); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+
+	serve := startBinary(t, "serve", "--config", cfg, "--db", db)
+	serve.waitFor("web view listening")
+	// The daemon beside it, as a home server runs them.
+	daemon := startBinary(t, "run", "--config", cfg, "--db", db)
+	daemon.waitFor("scheduler started")
+	daemon.signal(syscall.SIGTERM)
+	if code := daemon.exitCode(); code != 0 {
+		t.Fatalf("run beside serve: exit status %d\n%s", code, daemon.stderr)
+	}
+
+	before, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := command("restore", backup)
+	want := fmt.Sprintf("policywatch: restore: policywatch serve (pid %d) has %s open: stop it first, restore, then start it again", serve.cmd.Process.Pid, db)
+	if err == nil || !strings.Contains(out, want) {
+		t.Errorf("restore beside serve: %v\n%s\nwant %q", err, out, want)
+	}
+	if after, err := os.Stat(db); err != nil || !os.SameFile(before, after) {
+		t.Errorf("restore beside serve replaced the database (%v)", err)
+	}
+
+	serve.signal(syscall.SIGTERM)
+	if code := serve.exitCode(); code != 0 {
+		t.Fatalf("serve: exit status %d\n%s", code, serve.stderr)
+	}
+	if out, err := command("restore", backup); err != nil || !strings.Contains(out, "restored "+db) {
+		t.Errorf("restore with serve stopped: %v\n%s", err, out)
+	}
+
+	// A restore running (its locks taken as restore takes them) keeps a
+	// serve from starting, which says what it waits for.
+	unlock, err := lockDatabase(db, "restore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	unlockServers, err := excludeServers(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlockServers()
+	second := startBinary(t, "serve", "--config", cfg, "--db", db)
+	if code := second.exitCode(); code != 1 {
+		t.Errorf("serve while a restore runs: exit status %d, want 1", code)
+	}
+	want = fmt.Sprintf("policywatch restore (pid %d) is using %s; wait for it to finish", os.Getpid(), db)
+	if !strings.Contains(second.stderr.String(), want) {
+		t.Errorf("serve while a restore runs said:\n%s\nwant %q", second.stderr, want)
+	}
+}
+
+// TestServeLockNamesTheServeThatRuns: serves share their lock, and its
+// file names the last one to take it; once that one has stopped, a
+// restore refused names no pid rather than a process that is gone.
+func TestServeLockNamesTheServeThatRuns(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "policywatch.db")
+	if err := os.WriteFile(db, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	first, err := shareDatabase(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first()
+	second, err := shareDatabase(db)
+	if err != nil {
+		t.Fatalf("a second serve: %v", err)
+	}
+	if again, err := lockDatabase(db, "run"); err != nil {
+		t.Errorf("run beside two serves: %v", err)
+	} else {
+		again()
+	}
+	if _, err := excludeServers(db); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("policywatch serve (pid %d) is using", os.Getpid())) {
+		t.Errorf("restore beside two serves: %v", err)
+	}
+	second()
+	if _, err := excludeServers(db); err == nil || err.Error() != "policywatch serve is using "+db+"; stop it first" {
+		t.Errorf("restore beside the serve left: %v", err)
+	}
+	if f, err := os.OpenFile(db+".serve.lock", os.O_RDWR, 0); err == nil {
+		f.WriteString("999999999 serve\n") // a pid that runs nowhere
+		f.Close()
+	}
+	if _, err := excludeServers(db); err == nil || err.Error() != "policywatch serve is using "+db+"; stop it first" {
+		t.Errorf("restore beside a serve whose file names a pid gone: %v", err)
 	}
 }

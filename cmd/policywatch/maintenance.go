@@ -112,7 +112,11 @@ Example:
 			dir := filepath.Dir(args[0])
 			removed, err := store.SweepInterruptedBackups(dir, time.Now())
 			for _, name := range removed {
-				fmt.Fprintf(a.stdout, "removed %s, left by a backup that was killed\n", filepath.Join(dir, name))
+				by := "backup"
+				if strings.Contains(name, ".restoring-") {
+					by = "restore" // backups written in the database's folder
+				}
+				fmt.Fprintf(a.stdout, "removed %s, left by a %s that was killed\n", filepath.Join(dir, name), by)
 			}
 			if err != nil {
 				a.log.Warn("backup: could not remove what an interrupted backup left", "err", err)
@@ -225,13 +229,18 @@ func restoreCommand() *command {
 		long: `Replaces the database (--db, POLICYWATCH_DB or settings.database) by a copy
 of BACKUP, a file written by 'policywatch backup' (or a database copied
 with its folder: its -wal file beside it is read too). BACKUP is checked first
-(SQLite's integrity check); the daemon must be stopped (restore takes its
-lock), and so must 'policywatch serve' if one runs on the database (it
-would go on showing the database replaced). The database it replaces, if any, is kept beside it as
+(SQLite's integrity check); the daemon must be stopped, and so must
+'policywatch serve' if one runs on the database (it would go on showing
+the database replaced): restore refuses while either has it open (it
+takes their locks, DATABASE.lock and DATABASE.serve.lock). The database
+it replaces, if any, is kept beside it as
 DATABASE.replaced-TIME, complete (what its write-ahead log held included;
 a damaged one, which verify fails and SQLite cannot copy, byte for byte,
 its -wal file beside the copy), and its -wal and -shm files are removed: a backup copied over a database
 whose old write-ahead log stays beside it is read as a corrupt database.
+What a restore killed half way (kill -9, a power cut) left beside the
+database, hidden .NAME.restoring-PID-* and .NAME.replaced-TIME.partial-PID-*
+files as large as a database, is removed by the next restore.
 
 Events recorded after the backup are lost, and their numbers are given
 again to new events: links in notifications sent since then may point to
@@ -269,6 +278,17 @@ Example:
 				return fmt.Errorf("restore: %w", err)
 			}
 			defer unlock()
+			// The daemon's lock keeps out run and vacuum; a serve, which
+			// run does not keep out, holds one of its own.
+			unlockServers, err := excludeServers(path)
+			if err != nil {
+				var locked *lockedError
+				if errors.As(err, &locked) && locked.holder == "serve" {
+					return fmt.Errorf("restore: %s has %s open: stop it first, restore, then start it again (it would go on showing the database replaced)", locked.who(), locked.path)
+				}
+				return fmt.Errorf("restore: %w", err)
+			}
+			defer unlockServers()
 			kept, err := store.Restore(ctx, backup, path, time.Now())
 			if err != nil {
 				return err

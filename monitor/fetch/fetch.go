@@ -43,6 +43,13 @@ type Options struct {
 	// HostInterval is the least time between the starts of two requests
 	// to one host (redirect hops included), across all goroutines using
 	// the Client. 0 disables it. The waits do not count toward Timeout.
+	//
+	// Whatever HostInterval, a Retry-After a host answered (429, 503)
+	// holds back the Client's other requests to that host too, for as
+	// long as it asks but at most MaxRetryAfter: a request it would hold
+	// back longer is not made, and its Fetch fails at once, as the one
+	// told would, with an *Error of that status whose RetryAfter is what
+	// is left of the host's.
 	HostInterval time.Duration
 }
 
@@ -139,7 +146,7 @@ func New(opts Options) *Client {
 			// hop waits for its host's interval and is capped and recorded.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		hosts:  newHostGate(opts.HostInterval),
+		hosts:  newHostGate(opts.HostInterval, opts.MaxRetryAfter),
 		jitter: fullJitter,
 		public: publicAddr,
 		lookup: func(ctx context.Context, host string) ([]netip.Addr, error) {
@@ -399,6 +406,12 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 	publicOnly := false    // this hop may connect to public addresses only (refusePrivate)
 	for hop := 0; ; hop++ {
 		start, err := c.hosts.wait(ctx, target.Hostname())
+		var held *heldError
+		if errors.As(err, &held) {
+			// As the request would have been answered: the scheduler comes
+			// back when the host asked, as for the fetch that was told.
+			return fail(&Error{Kind: KindHTTPStatus, Status: held.status, RetryAfter: held.left, Err: held})
+		}
 		if err != nil {
 			return fail(&Error{Kind: KindOther, Err: err})
 		}
@@ -488,6 +501,10 @@ func (c *Client) attempt(ctx context.Context, target *url.URL, header http.Heade
 		cancel()
 		a.Bytes = wireBytes
 		if e != nil {
+			// The host's other pages wait as this one does (or give up,
+			// as it does beyond MaxRetryAfter), rather than be asked
+			// at once and told the same.
+			c.hosts.hold(target.Hostname(), e.Status, e.RetryAfter)
 			return fail(e)
 		}
 		a.Duration = time.Since(a.Start)

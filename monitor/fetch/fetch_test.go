@@ -777,3 +777,104 @@ func TestErrorMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryAfterHoldsTheHost: a Retry-After held back only the fetch that
+// was told; the other pages of the host, the other watches of a site that
+// answered "too many requests", were asked at once, one after the other,
+// each to be told the same. They now wait for it too, at most
+// MaxRetryAfter as the fetch told does; beyond, they give up at once as
+// it does, with its status and what is left of its Retry-After, asking
+// nothing. Another host is not held, and the hold ends after
+// MaxRetryAfter whatever the host asked.
+func TestRetryAfterHoldsTheHost(t *testing.T) {
+	var mu sync.Mutex
+	arrivals := map[string][]time.Time{}
+	retryAfter := "1"
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		arrivals[r.URL.Path] = append(arrivals[r.URL.Path], time.Now())
+		ra := retryAfter
+		mu.Unlock()
+		if r.URL.Path == "/busy" {
+			w.Header().Set("Retry-After", ra)
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		_, _ = w.Write([]byte("ok"))
+	}))
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	asked := func(path string) []time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(arrivals[path])
+	}
+	reset := func(ra string) {
+		mu.Lock()
+		defer mu.Unlock()
+		clear(arrivals)
+		retryAfter = ra
+	}
+	opts := testOptions()
+	opts.Retries = -1 // the fetch told gives up: what the others do is what is tested
+	opts.MaxRetryAfter = 2 * time.Second
+
+	t.Run("within MaxRetryAfter, the host's other pages wait for it", func(t *testing.T) {
+		reset("1")
+		client := New(opts)
+		if _, _, err := client.Fetch(t.Context(), Request{URL: srv.URL + "/busy"}); err == nil {
+			t.Fatal("the busy page was fetched")
+		}
+		told := asked("/busy")[0]
+		done := make(chan error, 1)
+		go func() {
+			_, _, err := client.Fetch(t.Context(), Request{URL: srv.URL + "/other"})
+			done <- err
+		}()
+		// Another host (the same server by another name) is not held.
+		if _, _, err := client.Fetch(t.Context(), Request{URL: "http://" + net.JoinHostPort("localhost", port) + "/elsewhere"}); err != nil {
+			t.Errorf("another host: %v", err)
+		}
+		if at := asked("/elsewhere"); len(at) != 1 || at[0].Sub(told) >= time.Second {
+			t.Errorf("another host was asked at %v, the busy one told to wait at %v", at, told)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if n := len(asked("/other")); n != 0 {
+			t.Errorf("the host's other page was asked %d times within 300 ms of its Retry-After: 1", n)
+		}
+		if err := <-done; err != nil {
+			t.Fatalf("the other page, once the Retry-After ran: %v", err)
+		}
+		if at := asked("/other"); len(at) != 1 || at[0].Sub(told) < 900*time.Millisecond {
+			t.Errorf("the other page was asked at %v, %s after the Retry-After: 1", at, at[0].Sub(told))
+		}
+	})
+
+	t.Run("beyond MaxRetryAfter, they give up at once", func(t *testing.T) {
+		reset("3600")
+		client := New(opts)
+		if _, _, err := client.Fetch(t.Context(), Request{URL: srv.URL + "/busy"}); err == nil {
+			t.Fatal("the busy page was fetched")
+		}
+		start := time.Now()
+		_, attempts, err := client.Fetch(t.Context(), Request{URL: srv.URL + "/other"})
+		took := time.Since(start)
+		var fe *Error
+		if !errors.As(err, &fe) || fe.Kind != KindHTTPStatus || fe.Status != http.StatusTooManyRequests ||
+			fe.RetryAfter <= 59*time.Minute || fe.RetryAfter > time.Hour || !fe.Transient() {
+			t.Fatalf("the other page: %v (%#v), want the busy one's 429 and what is left of its hour", err, err)
+		}
+		t.Logf("the other page: %v", err)
+		if !strings.Contains(err.Error(), "not asked") {
+			t.Errorf("the message does not say the page was not asked: %v", err)
+		}
+		if len(attempts) != 0 || len(asked("/other")) != 0 || took > time.Second {
+			t.Errorf("the other page: %d attempts, asked %d times, took %s; want none, at once", len(attempts), len(asked("/other")), took)
+		}
+		// The hold lasts MaxRetryAfter at most: then a page is asked, as
+		// the scheduler's retry of the busy one would be.
+		time.Sleep(opts.MaxRetryAfter - took + 100*time.Millisecond)
+		if _, _, err := client.Fetch(t.Context(), Request{URL: srv.URL + "/other"}); err != nil {
+			t.Errorf("the other page after MaxRetryAfter: %v", err)
+		}
+	})
+}

@@ -72,7 +72,7 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestHostGatePrunesPastHosts(t *testing.T) {
-	g := newHostGate(time.Nanosecond)
+	g := newHostGate(time.Nanosecond, time.Minute)
 	for i := range pruneAt + 10 {
 		if _, err := g.wait(t.Context(), string(rune('a'+i%26))+string(rune(i))); err != nil {
 			t.Fatal(err)
