@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	runtimemetrics "runtime/metrics"
 	"slices"
@@ -53,7 +54,7 @@ var (
 // out (they have GOMAXPROCS and the memory limit), under client_golang's
 // name.
 var famGOGC = family{"go_gc_gogc_percent", "gauge",
-	"Heap size target percentage configured by the user, otherwise 100 (GOGC)."}
+	"Heap size target percentage (GOGC): policywatch's 75 unless GOGC is set; -1 when the collector is off."}
 
 func init() {
 	// TYPE lines for the library's go_* and process_* metrics too (its
@@ -202,9 +203,15 @@ func (s *Server) writeHistoryMetrics(ctx context.Context, t *textWriter) {
 func writeGOGC(t *textWriter) {
 	sample := []runtimemetrics.Sample{{Name: "/gc/gogc:percent"}}
 	runtimemetrics.Read(sample)
-	if sample[0].Value.Kind() == runtimemetrics.KindUint64 {
-		t.sample(famGOGC, "", strconv.FormatUint(sample[0].Value.Uint64(), 10))
+	if sample[0].Value.Kind() != runtimemetrics.KindUint64 {
+		return
 	}
+	// GOGC=off reads as the largest uint64: said as SetGCPercent says it.
+	value := "-1"
+	if v := sample[0].Value.Uint64(); v <= math.MaxInt64 {
+		value = strconv.FormatUint(v, 10)
+	}
+	t.sample(famGOGC, "", value)
 }
 
 // textWriter writes samples in Prometheus' text exposition format

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -33,6 +34,9 @@ func main() {
 	if !strings.Contains(os.Getenv("GODEBUG"), "memprofilerate") {
 		runtime.MemProfileRate = 0
 	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// SIGHUP's default action ends the process at once (exit status 129,
 	// without a word, checks in flight dropped): it is caught from the
@@ -43,6 +47,16 @@ func main() {
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
 }
+
+// gcPercent is the collector's target unless GOGC says otherwise: the
+// heap may grow to 1.75 times what the last collection kept, not Go's
+// default 2. A check's pages come and go by the megabyte, and on a small
+// server memory is scarcer than the CPU of a pass that runs a few times
+// a day: with bench/run.sh's 100 watches, the pass of churned markup
+// (the steady state) peaks at 39 MiB instead of 41–42 for the same CPU,
+// a pass of 100 first captures at 43–45 MiB instead of 45–46 for 6% more
+// CPU (four runs of each, alternating).
+const gcPercent = 75
 
 // usageError is a mistake in the command line: exit status 2. command,
 // when known, is the command whose help to point to.

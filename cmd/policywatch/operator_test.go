@@ -45,8 +45,15 @@ type proc struct {
 // test's end kills it if it still runs.
 func startBinary(t *testing.T, args ...string) *proc {
 	t.Helper()
+	return startBinaryWith(t, nil, args...)
+}
+
+// startBinaryWith is startBinary with env (KEY=value) added to the
+// environment.
+func startBinaryWith(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
 	cmd := exec.Command(policywatchBinary(t), args...)
-	cmd.Env = append(os.Environ(), "POLICYWATCH_CONFIG=", "POLICYWATCH_DB=")
+	cmd.Env = append(append(os.Environ(), "POLICYWATCH_CONFIG=", "POLICYWATCH_DB="), env...)
 	p := &proc{t: t, cmd: cmd, stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
