@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -37,8 +38,11 @@ func main() {
 	cfgPath := flag.String("config", "", "configuration `FILE`")
 	cpuPath := flag.String("cpu", "cpu.pprof", "write the CPU profile to `FILE`")
 	heapPath := flag.String("heap", "heap.pprof", "write the heap profile (allocations since start) to `FILE`")
-	concurrency := flag.Int("concurrency", 4, "checks at most `N` at a time, as check's default")
+	concurrency := flag.Int("concurrency", min(4, max(2, runtime.NumCPU())), "checks at most `N` at a time, as check's default (one per CPU, 2 to 4)")
 	flag.Parse()
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(75) // as cmd/policywatch's main
+	}
 	ctx := context.Background()
 
 	start := memory("at start (package initialisation done)")

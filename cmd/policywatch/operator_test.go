@@ -628,8 +628,18 @@ func TestConcurrencyAtLeastOne(t *testing.T) {
 	if out := c.mustRun("check", "--concurrency", "1"); !strings.Contains(out, "[1/1] nimbus") {
 		t.Errorf("check --concurrency 1:\n%s", out)
 	}
-	if help, _, _ := c.run("check", "--help"); !strings.Contains(help, "(default 4)") {
+	if help, _, _ := c.run("check", "--help"); !strings.Contains(help, fmt.Sprintf("(default %d)", concurrencyFor(runtime.NumCPU()))) {
 		t.Errorf("check --help does not give the default:\n%s", help)
+	}
+}
+
+// TestConcurrencyFollowsTheCPUs: checks run one per CPU unless told
+// otherwise, two at least and four at most.
+func TestConcurrencyFollowsTheCPUs(t *testing.T) {
+	for cpus, want := range map[int]int{1: 2, 2: 2, 3: 3, 4: 4, 16: 4} {
+		if got := concurrencyFor(cpus); got != want {
+			t.Errorf("concurrencyFor(%d) = %d, want %d", cpus, got, want)
+		}
 	}
 }
 
