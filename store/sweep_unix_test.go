@@ -35,37 +35,10 @@ func TestABackupKilledHalfWayIsSweptByTheNext(t *testing.T) {
 	}
 	ctx := context.Background()
 	db, src := openDB(t)
-	// Large enough (48 MiB) that the copy takes a while.
-	// Made here: SQLite's randomblob takes 45 s under -race.
-	if _, err := db.sql.Exec(`CREATE TABLE ballast (b BLOB)`); err != nil {
-		t.Fatal(err)
-	}
-	blob := make([]byte, 1<<20)
-	for range 48 {
-		rand.Read(blob)
-		if _, err := db.sql.Exec(`INSERT INTO ballast VALUES (?)`, blob); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addBallast(t, db)
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestABackupKilledHalfWayIsSweptByTheNext$")
-	cmd.Env = append(os.Environ(), "POLICYWATCH_STORE_BACKUP_DB="+src, "POLICYWATCH_STORE_BACKUP_TO="+filepath.Join(dir, "monday.db"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for partialSize(dir) < 2<<20 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatal("the backup wrote nothing in 30 s")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
+	killWhenPartial(t, "TestABackupKilledHalfWayIsSweptByTheNext", dir, "the backup",
+		"POLICYWATCH_STORE_BACKUP_DB="+src, "POLICYWATCH_STORE_BACKUP_TO="+filepath.Join(dir, "monday.db"))
 	left := names(t, dir)
 	if len(left) == 0 || slices.Contains(left, "monday.db") {
 		t.Fatalf("after the kill the folder holds %v, want a partial copy and no monday.db", left)
@@ -172,40 +145,14 @@ func TestARestoreKilledHalfWayIsSweptByTheNext(t *testing.T) {
 	recordEvents(t, db, 1)
 	backup := backupOf(t, db)
 	recordEvents(t, db, 2)
-	// Large enough (48 MiB) that the copy takes a while.
-	if _, err := db.sql.Exec(`CREATE TABLE ballast (b BLOB)`); err != nil {
-		t.Fatal(err)
-	}
-	blob := make([]byte, 1<<20)
-	for range 48 {
-		rand.Read(blob)
-		if _, err := db.sql.Exec(`INSERT INTO ballast VALUES (?)`, blob); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addBallast(t, db)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(path)
 	before := names(t, dir)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestARestoreKilledHalfWayIsSweptByTheNext$")
-	cmd.Env = append(os.Environ(), "POLICYWATCH_STORE_RESTORE_FROM="+backup, "POLICYWATCH_STORE_RESTORE_TO="+path)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for partialSize(dir) < 2<<20 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatal("the restore wrote nothing in 30 s")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
+	killWhenPartial(t, "TestARestoreKilledHalfWayIsSweptByTheNext", dir, "the restore",
+		"POLICYWATCH_STORE_RESTORE_FROM="+backup, "POLICYWATCH_STORE_RESTORE_TO="+path)
 	var left []string
 	for _, name := range names(t, dir) {
 		if !slices.Contains(before, name) {
@@ -232,6 +179,47 @@ func TestARestoreKilledHalfWayIsSweptByTheNext(t *testing.T) {
 	if n := eventsIn(t, kept); n != 3 {
 		t.Errorf("%d events in the database kept, want its 3", n)
 	}
+}
+
+// addBallast makes db large enough (48 MiB) that copying it takes a
+// while. Made here: SQLite's randomblob takes 45 s under -race.
+func addBallast(t *testing.T, db *DB) {
+	t.Helper()
+	if _, err := db.sql.Exec(`CREATE TABLE ballast (b BLOB)`); err != nil {
+		t.Fatal(err)
+	}
+	blob := make([]byte, 1<<20)
+	for range 48 {
+		rand.Read(blob)
+		if _, err := db.sql.Exec(`INSERT INTO ballast VALUES (?)`, blob); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// killWhenPartial runs the test named test of this test binary with env
+// added (the test then does what is to be killed: what, "the backup"),
+// and kills it (SIGKILL) once a partial copy of 2 MiB stands in dir.
+func killWhenPartial(t *testing.T, test, dir, what string, env ...string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), env...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for partialSize(dir) < 2<<20 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("%s wrote nothing in 30 s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
 }
 
 func partialSize(dir string) int64 {
