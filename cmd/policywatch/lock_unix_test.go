@@ -121,13 +121,19 @@ func TestRestoreRefusesWhileServeRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unlockServers()
-	second := startBinary(t, "serve", "--config", cfg, "--db", db)
-	if code := second.exitCode(); code != 1 {
-		t.Errorf("serve while a restore runs: exit status %d, want 1", code)
+	wantLockedOut(t, startBinary(t, "serve", "--config", cfg, "--db", db), "serve", "restore", db)
+}
+
+// wantLockedOut: p, the command what started while this test holds the
+// database's lock as holder does, exits 1 saying who holds it.
+func wantLockedOut(t *testing.T, p *proc, what, holder, db string) {
+	t.Helper()
+	if code := p.exitCode(); code != 1 {
+		t.Errorf("%s while a %s runs: exit status %d, want 1", what, holder, code)
 	}
-	want = fmt.Sprintf("policywatch restore (pid %d) is using %s; wait for it to finish", os.Getpid(), db)
-	if !strings.Contains(second.stderr.String(), want) {
-		t.Errorf("serve while a restore runs said:\n%s\nwant %q", second.stderr, want)
+	want := fmt.Sprintf("policywatch %s (pid %d) is using %s; wait for it to finish", holder, os.Getpid(), db)
+	if !strings.Contains(p.stderr.String(), want) {
+		t.Errorf("%s while a %s runs said:\n%s\nwant %q", what, holder, p.stderr, want)
 	}
 }
 

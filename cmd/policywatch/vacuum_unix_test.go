@@ -58,12 +58,5 @@ func TestVacuumRefusesWhileTheDaemonRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unlock()
-	second := startBinary(t, "run", "--config", cfg, "--db", db)
-	if code := second.exitCode(); code != 1 {
-		t.Errorf("run while a vacuum runs: exit status %d, want 1", code)
-	}
-	want = fmt.Sprintf("policywatch vacuum (pid %d) is using %s; wait for it to finish", os.Getpid(), db)
-	if !strings.Contains(second.stderr.String(), want) {
-		t.Errorf("run while a vacuum runs said:\n%s\nwant %q", second.stderr, want)
-	}
+	wantLockedOut(t, startBinary(t, "run", "--config", cfg, "--db", db), "run", "vacuum", db)
 }
