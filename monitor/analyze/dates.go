@@ -3,7 +3,6 @@ package analyze
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,31 +41,31 @@ var (
 	// "May 27, 2025", "27 May 2025", "4 January, 2022", "1st of June 2024",
 	// "July 2026", "May 26-27, 2025" (a range: its last day, which a cue
 	// before it is about, as for "26-27 May 2025").
-	spanEN = regexp.MustCompile(`(?i)\b(?:\d{1,2}` + ordinalEN + `\s+(?:of\s+)?` + monthEN + `,?\s+\d{4}|` +
+	spanEN = lazyPattern(`(?i)\b(?:\d{1,2}` + ordinalEN + `\s+(?:of\s+)?` + monthEN + `,?\s+\d{4}|` +
 		monthEN + `\s+\d{1,2}` + ordinalEN + `\s*[-–]\s*\d{1,2}` + ordinalEN + `,?\s+\d{4}|` +
 		monthEN + `\s+\d{1,2}` + ordinalEN + `,?\s+\d{4}|` + monthEN + `\s+\d{4})\b`)
 	// "27 mai 2025", "1er janvier 2024", "premier juin 2025", "Juillet
 	// 2026".
-	spanFR = regexp.MustCompile(`(?i)\b(?:(?:1er|premier|\d{1,2})\s+)?` + monthFR + `\s+\d{4}\b`)
+	spanFR = lazyPattern(`(?i)\b(?:(?:1er|premier|\d{1,2})\s+)?` + monthFR + `\s+\d{4}\b`)
 	// "27. Mai 2025", "27 de mayo de 2025", "1° maggio 2025", "27 mei 2025".
-	spanDE = regexp.MustCompile(`(?i)\b\d{1,2}\.?\s+` + monthDE + `\s+\d{4}\b`)
-	spanES = regexp.MustCompile(`(?i)\b\d{1,2}\s+de\s+` + monthES + `(?:\s+de)?\s+\d{4}\b`)
-	spanIT = regexp.MustCompile(`(?i)\b\d{1,2}(?:°|º)?\s+` + monthIT + `\s+\d{4}\b`)
-	spanNL = regexp.MustCompile(`(?i)\b\d{1,2}\s+` + monthNL + `\s+\d{4}\b`)
+	spanDE = lazyPattern(`(?i)\b\d{1,2}\.?\s+` + monthDE + `\s+\d{4}\b`)
+	spanES = lazyPattern(`(?i)\b\d{1,2}\s+de\s+` + monthES + `(?:\s+de)?\s+\d{4}\b`)
+	spanIT = lazyPattern(`(?i)\b\d{1,2}(?:°|º)?\s+` + monthIT + `\s+\d{4}\b`)
+	spanNL = lazyPattern(`(?i)\b\d{1,2}\s+` + monthNL + `\s+\d{4}\b`)
 	// "27/05/2025", "15. 07. 2019", "01-11-2024".
-	spanDigits = regexp.MustCompile(`\b(\d{1,2})\s?[./-]\s?(\d{1,2})\s?[./-]\s?\d{4}\b`)
+	spanDigits = lazyPattern(`\b(\d{1,2})\s?[./-]\s?(\d{1,2})\s?[./-]\s?\d{4}\b`)
 	// "2025-05-27", and year first with slashes or dots: "2025/05/27".
-	spanISO = regexp.MustCompile(`\b(?:\d{4}-\d{2}-\d{2}|\d{4}/\d{1,2}/\d{1,2}|\d{4}\.\d{1,2}\.\d{1,2})\b`)
+	spanISO = lazyPattern(`\b(?:\d{4}-\d{2}-\d{2}|\d{4}/\d{1,2}/\d{1,2}|\d{4}\.\d{1,2}\.\d{1,2})\b`)
 	// "27/05/25": a two-digit year, read only where a role cue touches it
 	// (see findDates); elsewhere it is as likely a score or a version.
-	spanShortYear = regexp.MustCompile(`\b(\d{1,2})[./-](\d{1,2})[./-]\d{2}\b`)
+	spanShortYear = lazyPattern(`\b(\d{1,2})[./-](\d{1,2})[./-]\d{2}\b`)
 
 	// A day and month without a year: "27 May", "May 27th", "1er juin",
 	// "premier juin".
 	// Read only where a role cue touches them or their statement names an
 	// objection (see findDates): "27 May" in prose binds nobody.
-	spanDayMonthEN = regexp.MustCompile(`(?i)\b(?:\d{1,2}` + ordinalEN + `\s+(?:of\s+)?` + monthEN + `|` + monthEN + `\s+\d{1,2}` + ordinalEN + `)\b`)
-	spanDayMonthFR = regexp.MustCompile(`(?i)\b(?:1er|premier|\d{1,2})\s+` + monthFR + `\b`)
+	spanDayMonthEN = lazyPattern(`(?i)\b(?:\d{1,2}` + ordinalEN + `\s+(?:of\s+)?` + monthEN + `|` + monthEN + `\s+\d{1,2}` + ordinalEN + `)\b`)
+	spanDayMonthFR = lazyPattern(`(?i)\b(?:1er|premier|\d{1,2})\s+` + monthFR + `\b`)
 )
 
 // A range's start, right before the date that ends it: "26-", "14 April
@@ -77,8 +76,8 @@ var (
 	rangeStartDay = `(?:(?:` + weekdayEN + `|` + weekdayFR + `),?\s+)?(?:(?:\d{1,2}(?:st|nd|rd|th|er)?|premier)(?:\s+(?:of\s+)?(?:` + monthEN + `|` + monthFR + `))?|(?:` +
 		monthEN + `|` + monthFR + `)\s+\d{1,2}(?:st|nd|rd|th)?)(?:,?\s+\d{4})?`
 	rangeOpener    = `\b(?:from|between|du|entre)\s+(?:the\s+|le\s+)?`
-	rangeStartDash = regexp.MustCompile(`(?i)(?:` + rangeOpener + `)?` + rangeStartDay + `\s*[-–—]\s*$`)
-	rangeStartWord = regexp.MustCompile(`(?i)` + rangeOpener + rangeStartDay + `\s+(?:to|until|till|through|and|au|et|jusqu'au|jusqu’au)\s+(?:the\s+|le\s+)?$`)
+	rangeStartDash = lazyPattern(`(?i)(?:` + rangeOpener + `)?` + rangeStartDay + `\s*[-–—]\s*$`)
+	rangeStartWord = lazyPattern(`(?i)` + rangeOpener + rangeStartDay + `\s+(?:to|until|till|through|and|au|et|jusqu'au|jusqu’au)\s+(?:the\s+|le\s+)?$`)
 )
 
 const (
@@ -96,15 +95,15 @@ func rangeStart(s string) (int, bool) {
 	s = s[max(0, len(s)-rangeLookBehind):]
 	dash, word := rangeConnector(s)
 	if word && hasRangeOpener(s) {
-		if loc := rangeStartWord.FindStringIndex(s); loc != nil {
+		if loc := rangeStartWord.compiled().FindStringIndex(s); loc != nil {
 			return loc[0], true
 		}
 	}
 	if !dash {
 		return -1, false
 	}
-	if loc := rangeStartDash.FindStringIndex(s); loc != nil {
-		opened := rangeOpenerRe.MatchString(s[loc[0]:])
+	if loc := rangeStartDash.compiled().FindStringIndex(s); loc != nil {
+		opened := rangeOpenerRe.compiled().MatchString(s[loc[0]:])
 		return loc[0], opened
 	}
 	return -1, false
@@ -145,7 +144,7 @@ func hasRangeOpener(s string) bool {
 	return false
 }
 
-var rangeOpenerRe = regexp.MustCompile(`(?i)^` + rangeOpener)
+var rangeOpenerRe = lazyPattern(`(?i)^` + rangeOpener)
 
 type spanShape int
 
@@ -244,8 +243,8 @@ func nextYear(s string, from int) int {
 // without overlaps.
 func windowSpans(s, lang string) []dateSpan {
 	var spans []dateSpan
-	addAll := func(re *regexp.Regexp, shape spanShape, spanLang string) {
-		for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+	addAll := func(re *lazyRegexp, shape spanShape, spanLang string) {
+		for _, m := range re.compiled().FindAllStringSubmatchIndex(s, -1) {
 			sp := dateSpan{start: m[0], end: m[1], shape: shape, lang: spanLang}
 			if shape == shapeDigits {
 				var ok bool
@@ -294,8 +293,8 @@ func windowSpans(s, lang string) []dateSpan {
 // year and overlap none of spans (the dates with one), in order.
 func dayMonthSpans(s, lang string, spans []dateSpan) []dateSpan {
 	var out []dateSpan
-	add := func(re *regexp.Regexp, spanLang string) {
-		for _, m := range re.FindAllStringIndex(s, maxDates) {
+	add := func(re *lazyRegexp, spanLang string) {
+		for _, m := range re.compiled().FindAllStringIndex(s, maxDates) {
 			if spanLang == "en" && !englishMonthFirst(s[m[0]:m[1]]) {
 				continue
 			}
@@ -345,7 +344,7 @@ func readDigitOrder(s string, m []int) (order digitOrder, ok bool) {
 // two-digit year and overlap none of spans, in order.
 func shortYearSpans(s string, spans []dateSpan) []dateSpan {
 	var out []dateSpan
-	for _, m := range spanShortYear.FindAllStringSubmatchIndex(s, maxDates) {
+	for _, m := range spanShortYear.compiled().FindAllStringSubmatchIndex(s, maxDates) {
 		if slices.ContainsFunc(spans, func(sp dateSpan) bool { return m[0] < sp.end && sp.start < m[1] }) {
 			continue
 		}
@@ -430,7 +429,7 @@ func dayWord(w string) bool {
 // only, in the order they are tried.
 var otherMonthSpans = []struct {
 	lang string
-	re   *regexp.Regexp
+	re   *lazyRegexp
 }{{"de", spanDE}, {"es", spanES}, {"it", spanIT}, {"nl", spanNL}}
 
 // dateReader reads date spans into ISO dates. The span patterns above
@@ -523,37 +522,37 @@ func foldName(s string) string {
 // year-month), month and year, or for digit shapes the first and second
 // numbers, whose order is decided apart.
 var (
-	readEN = []*regexp.Regexp{
+	readEN = []*lazyRegexp{
 		// "27 May 2025", "4 January, 2022", "1st of June 2024".
-		regexp.MustCompile(`(?i)^(?P<day>\d{1,2})` + ordinalEN + `\s+(?:of\s+)?(?P<month>` + monthEN + `),?\s+(?P<year>\d{4})$`),
+		lazyPattern(`(?i)^(?P<day>\d{1,2})` + ordinalEN + `\s+(?:of\s+)?(?P<month>` + monthEN + `),?\s+(?P<year>\d{4})$`),
 		// "May 26-27, 2025": the range's end.
-		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+\d{1,2}` + ordinalEN + `\s*[-–]\s*(?P<day>\d{1,2})` + ordinalEN + `,?\s+(?P<year>\d{4})$`),
+		lazyPattern(`(?i)^(?P<month>` + monthEN + `)\s+\d{1,2}` + ordinalEN + `\s*[-–]\s*(?P<day>\d{1,2})` + ordinalEN + `,?\s+(?P<year>\d{4})$`),
 		// "May 27, 2025", "Sept. 7, 2023".
-		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<day>\d{1,2})` + ordinalEN + `,?\s+(?P<year>\d{4})$`),
+		lazyPattern(`(?i)^(?P<month>` + monthEN + `)\s+(?P<day>\d{1,2})` + ordinalEN + `,?\s+(?P<year>\d{4})$`),
 		// "July 2026".
-		regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<year>\d{4})$`),
+		lazyPattern(`(?i)^(?P<month>` + monthEN + `)\s+(?P<year>\d{4})$`),
 	}
 	// "27 mai 2025", "1er janvier 2024", "premier juin 2025", "Juillet
 	// 2026".
-	readFR = []*regexp.Regexp{regexp.MustCompile(`(?i)^(?:(?P<day>\d{1,2}|premier)(?:er)?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
+	readFR = []*lazyRegexp{lazyPattern(`(?i)^(?:(?P<day>\d{1,2}|premier)(?:er)?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
 	// The month-name readings by language.
-	readMonthName = map[string][]*regexp.Regexp{
+	readMonthName = map[string][]*lazyRegexp{
 		"en": readEN,
 		"fr": readFR,
-		"de": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})\.?\s+(?P<month>` + monthDE + `)\s+(?P<year>\d{4})$`)},
-		"es": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})\s+de\s+(?P<month>` + monthES + `)(?:\s+de)?\s+(?P<year>\d{4})$`)},
-		"it": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})(?:°|º)?\s+(?P<month>` + monthIT + `)\s+(?P<year>\d{4})$`)},
-		"nl": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2})\s+(?P<month>` + monthNL + `)\s+(?P<year>\d{4})$`)},
+		"de": {lazyPattern(`(?i)^(?P<day>\d{1,2})\.?\s+(?P<month>` + monthDE + `)\s+(?P<year>\d{4})$`)},
+		"es": {lazyPattern(`(?i)^(?P<day>\d{1,2})\s+de\s+(?P<month>` + monthES + `)(?:\s+de)?\s+(?P<year>\d{4})$`)},
+		"it": {lazyPattern(`(?i)^(?P<day>\d{1,2})(?:°|º)?\s+(?P<month>` + monthIT + `)\s+(?P<year>\d{4})$`)},
+		"nl": {lazyPattern(`(?i)^(?P<day>\d{1,2})\s+(?P<month>` + monthNL + `)\s+(?P<year>\d{4})$`)},
 	}
-	readDayMonth = map[string][]*regexp.Regexp{
+	readDayMonth = map[string][]*lazyRegexp{
 		"en": {
-			regexp.MustCompile(`(?i)^(?P<day>\d{1,2})` + ordinalEN + `\s+(?:of\s+)?(?P<month>` + monthEN + `)$`),
-			regexp.MustCompile(`(?i)^(?P<month>` + monthEN + `)\s+(?P<day>\d{1,2})` + ordinalEN + `$`),
+			lazyPattern(`(?i)^(?P<day>\d{1,2})` + ordinalEN + `\s+(?:of\s+)?(?P<month>` + monthEN + `)$`),
+			lazyPattern(`(?i)^(?P<month>` + monthEN + `)\s+(?P<day>\d{1,2})` + ordinalEN + `$`),
 		},
-		"fr": {regexp.MustCompile(`(?i)^(?P<day>\d{1,2}|premier)(?:er)?\s+(?P<month>` + monthFR + `)$`)},
+		"fr": {lazyPattern(`(?i)^(?P<day>\d{1,2}|premier)(?:er)?\s+(?P<month>` + monthFR + `)$`)},
 	}
-	readDigits = regexp.MustCompile(`^(?P<first>\d{1,2})\s?[./-]\s?(?P<second>\d{1,2})\s?[./-]\s?(?P<year>\d{4}|\d{2})$`)
-	readYMD    = regexp.MustCompile(`^(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})$`)
+	readDigits = lazyPattern(`^(?P<first>\d{1,2})\s?[./-]\s?(?P<second>\d{1,2})\s?[./-]\s?(?P<year>\d{4}|\d{2})$`)
+	readYMD    = lazyPattern(`^(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})$`)
 )
 
 // parse returns the ISO form of span (2025-05-27, or 2025-05 without a
@@ -666,7 +665,7 @@ func usEnglish(tag string) bool {
 // submatches returns the named groups of re's match of s (a group that did
 // not take part is ""), or nil when re does not match.
 // firstSubmatches is submatches of the first of res that matches s.
-func firstSubmatches(res []*regexp.Regexp, s string) map[string]string {
+func firstSubmatches(res []*lazyRegexp, s string) map[string]string {
 	for _, re := range res {
 		if parts := submatches(re, s); parts != nil {
 			return parts
@@ -675,7 +674,8 @@ func firstSubmatches(res []*regexp.Regexp, s string) map[string]string {
 	return nil
 }
 
-func submatches(re *regexp.Regexp, s string) map[string]string {
+func submatches(lazy *lazyRegexp, s string) map[string]string {
+	re := lazy.compiled()
 	m := re.FindStringSubmatch(s)
 	if m == nil {
 		return nil
@@ -740,7 +740,7 @@ func (t *Taxonomy) beforeCues(words []string, lang string, cues []roleCue) []rol
 // "am/pm" is one.
 func isClockWord(words []string, i int) bool {
 	w := words[i]
-	if clockWord.MatchString(w) {
+	if clockWord.compiled().MatchString(w) {
 		return true
 	}
 	if !isSmallNumber(w) {
@@ -766,7 +766,7 @@ func isClockWord(words []string, i int) bool {
 }
 
 // clockWord is a time folded into one word: "23h59", "5pm", "11am".
-var clockWord = regexp.MustCompile(`^\d{1,2}(?:h\d{0,2}|am|pm)$`)
+var clockWord = lazyPattern(`^\d{1,2}(?:h\d{0,2}|am|pm)$`)
 
 var clockSuffix = map[string]bool{"am": true, "pm": true}
 

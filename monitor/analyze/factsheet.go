@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"maps"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -1603,8 +1602,8 @@ func (b *sheetBuilder) formsIn(start, end int) []Link {
 }
 
 var (
-	ageEN = regexp.MustCompile(`(?i)\b(\d{1,2})\s*(?:years?|yrs)\b|\b(?:under|over|aged?|at least)\s+(\d{1,2})\b`)
-	ageFR = regexp.MustCompile(`(?i)\b(\d{1,2})\s*ans\b`)
+	ageEN = lazyPattern(`(?i)\b(\d{1,2})\s*(?:years?|yrs)\b|\b(?:under|over|aged?|at least)\s+(\d{1,2})\b`)
+	ageFR = lazyPattern(`(?i)\b(\d{1,2})\s*ans\b`)
 )
 
 func (b *sheetBuilder) finish() *FactSheet {
@@ -1665,8 +1664,8 @@ func (b *sheetBuilder) finish() *FactSheet {
 		}
 	}
 	for _, text := range texts {
-		for _, re := range []*regexp.Regexp{ageEN, ageFR} {
-			for _, m := range re.FindAllStringSubmatch(text, -1) {
+		for _, re := range []*lazyRegexp{ageEN, ageFR} {
+			for _, m := range re.compiled().FindAllStringSubmatch(text, -1) {
 				for _, g := range m[1:] {
 					if n, err := strconv.Atoi(g); err == nil && 10 <= n && n <= 21 {
 						ages[n] = true
