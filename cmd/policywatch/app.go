@@ -73,7 +73,14 @@ type command struct {
 	// before it is created (import's source). It gets what flags returned
 	// and the arguments, as run does.
 	preflight func(ctx context.Context, a *app, opts any, args []string) error
-	noConf    bool // does not load the configuration
+	// lockDB, when set, takes the database's lock for the command (run,
+	// vacuum): before the database is opened when its file is there, so
+	// that a restore finishing between the opening and the lock cannot
+	// leave the command on the file it replaced; once it is opened
+	// otherwise (run creates it). It returns the unlock function, or the
+	// command's error for a lock held.
+	lockDB func(path string) (unlock func(), err error)
+	noConf bool // does not load the configuration
 	// optionUsage, by option name, is how the help describes a common
 	// option where the general words do not say what the command does with
 	// it (config check: --config is the file it checks, required;
@@ -467,6 +474,17 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 		}
 		a.dbPath = path
 	}
+	locked := false
+	if c.lockDB != nil && path != "" {
+		if _, err := os.Stat(path); err == nil {
+			unlock, err := c.lockDB(path)
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			locked = true
+		}
+	}
 	if needsDB {
 		var openOpts []store.OpenOption
 		if !c.createsDB {
@@ -496,6 +514,13 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 		}
 		defer db.Close()
 		a.db = db
+	}
+	if c.lockDB != nil && !locked {
+		unlock, err := c.lockDB(a.db.Path())
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
 	return c.run(ctx, a, opts, rest)
 }

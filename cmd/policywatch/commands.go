@@ -68,16 +68,12 @@ Example:
 			fs.StringVar(&o.listen, "listen", "", "serve the web view on `ADDR` (default web.listen, 127.0.0.1:8080)")
 			return o
 		},
+		// Before anything is served or fetched: a second daemon on the
+		// database would fetch every page twice and send every alert from
+		// two processes.
+		lockDB: func(path string) (func(), error) { return lockDatabase(path, "run") },
 		run: func(ctx context.Context, a *app, o any, _ []string) error {
 			opt := o.(*opts)
-			// Before anything is served or fetched: a second daemon on the
-			// database would fetch every page twice and send every alert
-			// from two processes.
-			unlock, err := lockDatabase(a.db.Path(), "run")
-			if err != nil {
-				return err
-			}
-			defer unlock()
 			// /healthz says when checks cannot be recorded (a full disk):
 			// the daemon logs each and goes on, and a monitor must know.
 			health := &recordHealth{log: a.log}

@@ -174,3 +174,27 @@ func TestServeLockNamesTheServeThatRuns(t *testing.T) {
 		t.Errorf("restore beside a serve whose file names a pid gone: %v", err)
 	}
 }
+
+// TestLockTakenBeforeTheDatabaseIsOpened: run and vacuum take their lock
+// before they open the database, so that a restore finishing in between
+// cannot leave them on the file it replaced. Seen from outside: while a
+// restore holds the lock, they report it, not what they would have found
+// opening the file (here half a database, as a restore's copy may look).
+func TestLockTakenBeforeTheDatabaseIsOpened(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary; run without -short")
+	}
+	srv := newPolicyServer(t)
+	cfg := daemonConfig(t, srv)
+	db := filepath.Join(t.TempDir(), "policywatch.db")
+	if err := os.WriteFile(db, []byte("not a database yet"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lockDatabase(db, "restore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	wantLockedOut(t, startBinary(t, "run", "--config", cfg, "--db", db), "run", "restore", db)
+	wantLockedOut(t, startBinary(t, "vacuum", "--config", cfg, "--db", db), "vacuum", "restore", db)
+}

@@ -37,16 +37,18 @@ Example:
   systemctl stop policywatch
   policywatch vacuum --config /etc/policywatch/policywatch.yaml
   systemctl start policywatch`,
-		run: func(ctx context.Context, a *app, _ any, _ []string) error {
-			unlock, err := lockDatabase(a.db.Path(), "vacuum")
+		lockDB: func(path string) (func(), error) {
+			unlock, err := lockDatabase(path, "vacuum")
 			if err != nil {
 				var locked *lockedError
 				if errors.As(err, &locked) && locked.holder == "run" {
-					return fmt.Errorf("vacuum: the daemon, %s, is using %s: stop it first, vacuum, then start it again (vacuum holds the database's write lock for its whole run, longer than the daemon's writes wait for it: the daemon would lose its checks meanwhile)", locked.who(), locked.path)
+					return nil, fmt.Errorf("vacuum: the daemon, %s, is using %s: stop it first, vacuum, then start it again (vacuum holds the database's write lock for its whole run, longer than the daemon's writes wait for it: the daemon would lose its checks meanwhile)", locked.who(), locked.path)
 				}
-				return fmt.Errorf("vacuum: %w", err)
+				return nil, fmt.Errorf("vacuum: %w", err)
 			}
-			defer unlock()
+			return unlock, nil
+		},
+		run: func(ctx context.Context, a *app, _ any, _ []string) error {
 			file, log, err := a.db.DiskSizes()
 			if err != nil {
 				return err
