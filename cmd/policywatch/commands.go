@@ -471,11 +471,9 @@ func watchStatus(s monitor.WatchSummary) string {
 }
 
 // timeLayout is how the human output of every command gives an absolute
-// time: to the minute, in UTC, said. It is what events and explain
-// gave, and what --since reads back; outbox and digest gave
-// the machine's local time ("15:04 EST"), history RFC 3339, watches,
-// facts, diff and subscribers a day without its zone. JSON output keeps
-// RFC 3339.
+// time: to the minute, in UTC, said, so that a time copied from one
+// command reads the same in another and in --since (parseSince). JSON
+// output keeps RFC 3339.
 const timeLayout = "2006-01-02 15:04 UTC"
 
 // timeText is t as the human output gives it (timeLayout).

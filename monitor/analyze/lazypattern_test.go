@@ -7,15 +7,14 @@ import (
 )
 
 // TestPatternsCompile compiles every lazy pattern: one that does not
-// compile would otherwise panic at its first use only.
+// compile would otherwise panic at its first use only (here, it panics
+// the test).
 func TestPatternsCompile(t *testing.T) {
 	if len(lazyRegexps) < 20 {
 		t.Fatalf("%d lazy patterns registered, want the date and age patterns", len(lazyRegexps))
 	}
 	for _, p := range lazyRegexps {
-		if p.compiled() == nil {
-			t.Errorf("%q did not compile", p.src)
-		}
+		p.compiled()
 	}
 }
 

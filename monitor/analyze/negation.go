@@ -275,7 +275,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		j := i + 1
 		intent := false // "do not plan to use": the verb after it is active
 		for j < len(words) && j <= i+4 {
-			if in := intentionAt(words, j); in {
+			if intentionAt(words, j) {
 				intent = true
 			} else if !isBridge(words[j]) {
 				break
