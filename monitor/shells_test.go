@@ -93,21 +93,12 @@ func TestRedirectToLoginIsNoBaseline(t *testing.T) {
 // TestLoginInTheWatchURLIsNoWall: a watch whose own URL is under a login
 // path (a sign-in service's privacy notice) is not a login wall for that.
 func TestLoginInTheWatchURLIsNoWall(t *testing.T) {
-	policy := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 6))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	wantBaselineBehindRedirect(t, "signin", "/login/privacy", func(r *http.Request) string {
 		if r.URL.Path == "/login/privacy" {
-			http.Redirect(w, r, "/login/privacy/", http.StatusMovedPermanently)
-			return
+			return "/login/privacy/"
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(policy)
-	}))
-	t.Cleanup(srv.Close)
-	rig := newFaultRig(t, srv.URL)
-	rig.watch = monitor.Watch{Name: "signin", URL: srv.URL + "/login/privacy", Fetcher: "http", Language: "en"}
-	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline {
-		t.Errorf("outcome %s, events %v; want the baseline", res.Outcome, kindsOf(res.Events))
-	}
+		return ""
+	})
 }
 
 // TestRedirectToHomePageIsNoVersion: a policy page removed, its URL
@@ -139,31 +130,35 @@ func TestRedirectToHomePageIsNoVersion(t *testing.T) {
 // TestRedirectToAPolicyHostIsNoError: a policy whose URL sends the reader
 // to the root of a host of its own is the policy, not a home page.
 func TestRedirectToAPolicyHostIsNoError(t *testing.T) {
-	policy := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 6))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	wantBaselineBehindRedirect(t, "nimbus", "/privacy", func(r *http.Request) string {
 		// Another host of the same server: 127.0.0.1 sends to localhost.
 		if host, port, _ := strings.Cut(r.Host, ":"); host != "localhost" {
-			http.Redirect(w, r, "http://localhost:"+port+"/", http.StatusFound)
-			return
+			return "http://localhost:" + port + "/"
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(policy)
-	}))
-	t.Cleanup(srv.Close)
-	rig := newFaultRig(t, srv.URL)
-	rig.watch = monitor.Watch{Name: "nimbus", URL: srv.URL + "/privacy", Fetcher: "http", Language: "en"}
-	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline {
-		t.Errorf("outcome %s, events %+v; want the baseline", res.Outcome, res.Events)
-	}
+		return ""
+	})
 }
 
 // TestIndexRedirectedToRootIsNoError: a policy site whose index page
 // (the policy) is asked by its file name and sent to "/" is the policy.
 func TestIndexRedirectedToRootIsNoError(t *testing.T) {
+	wantBaselineBehindRedirect(t, "nimbus", "/index.html", func(r *http.Request) string {
+		if r.URL.Path != "/" {
+			return "/"
+		}
+		return ""
+	})
+}
+
+// wantBaselineBehindRedirect: a watch name of path on a server that
+// sends the reader where redirect says ("" serves the policy) takes its
+// first capture as the policy's baseline.
+func wantBaselineBehindRedirect(t *testing.T, name, path string, redirect func(*http.Request) string) {
+	t.Helper()
 	policy := policyPage("en", "Privacy Policy", "Effective March 3, 2026", strings.Repeat(longParagraph, 6))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
-			http.Redirect(w, r, "/", http.StatusMovedPermanently)
+		if to := redirect(r); to != "" {
+			http.Redirect(w, r, to, http.StatusMovedPermanently)
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -171,7 +166,7 @@ func TestIndexRedirectedToRootIsNoError(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	rig := newFaultRig(t, srv.URL)
-	rig.watch = monitor.Watch{Name: "nimbus", URL: srv.URL + "/index.html", Fetcher: "http", Language: "en"}
+	rig.watch = monitor.Watch{Name: name, URL: srv.URL + path, Fetcher: "http", Language: "en"}
 	if res := rig.check(t); res.Outcome != monitor.OutcomeBaseline {
 		t.Errorf("outcome %s, events %+v; want the baseline", res.Outcome, res.Events)
 	}

@@ -58,12 +58,7 @@ func TestLockFollowsLinks(t *testing.T) {
 // it, and works once it is stopped; a serve started while a restore runs
 // refuses, naming the restore.
 func TestRestoreRefusesWhileServeRuns(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the binary; run without -short")
-	}
-	srv := newPolicyServer(t)
-	cfg := daemonConfig(t, srv)
-	db := filepath.Join(t.TempDir(), "policywatch.db")
+	cfg, db := binaryDaemon(t)
 	command := func(args ...string) (string, error) {
 		cmd := exec.Command(policywatchBinary(t), append(args, "--config", cfg, "--db", db)...)
 		cmd.Env = append(os.Environ(), "POLICYWATCH_CONFIG=", "POLICYWATCH_DB=")
@@ -181,12 +176,7 @@ func TestServeLockNamesTheServeThatRuns(t *testing.T) {
 // restore holds the lock, they report it, not what they would have found
 // opening the file (here half a database, as a restore's copy may look).
 func TestLockTakenBeforeTheDatabaseIsOpened(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the binary; run without -short")
-	}
-	srv := newPolicyServer(t)
-	cfg := daemonConfig(t, srv)
-	db := filepath.Join(t.TempDir(), "policywatch.db")
+	cfg, db := binaryDaemon(t)
 	if err := os.WriteFile(db, []byte("not a database yet"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -197,4 +187,15 @@ func TestLockTakenBeforeTheDatabaseIsOpened(t *testing.T) {
 	defer unlock()
 	wantLockedOut(t, startBinary(t, "run", "--config", cfg, "--db", db), "run", "restore", db)
 	wantLockedOut(t, startBinary(t, "vacuum", "--config", cfg, "--db", db), "vacuum", "restore", db)
+}
+
+// binaryDaemon is what the tests that run the binary beside a daemon
+// need: a daemon configuration of one watch of a policy server, and a
+// database path not yet made. They are skipped with -short.
+func binaryDaemon(t *testing.T) (cfg, db string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the binary; run without -short")
+	}
+	return daemonConfig(t, newPolicyServer(t)), filepath.Join(t.TempDir(), "policywatch.db")
 }

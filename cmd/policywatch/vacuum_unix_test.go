@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,12 +18,7 @@ import (
 // saying to stop it, and works once it is stopped; a daemon started while
 // a vacuum runs refuses, naming the vacuum.
 func TestVacuumRefusesWhileTheDaemonRuns(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the binary; run without -short")
-	}
-	srv := newPolicyServer(t)
-	cfg := daemonConfig(t, srv)
-	db := filepath.Join(t.TempDir(), "policywatch.db")
+	cfg, db := binaryDaemon(t)
 	daemon := startBinary(t, "run", "--config", cfg, "--db", db)
 	daemon.waitFor("outcome=baseline")
 
