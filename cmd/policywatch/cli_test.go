@@ -116,6 +116,13 @@ func (p *policyServer) set(text string) { p.mu.Lock(); p.text = text; p.mu.Unloc
 
 func (p *policyServer) setTitle(title string) { p.mu.Lock(); p.title = title; p.mu.Unlock() }
 
+// checkedConfig writes a configuration of one watch, nimbus, at base+"/p",
+// checked without pause between hosts, and returns its path.
+func checkedConfig(t *testing.T, base string) string {
+	t.Helper()
+	return writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", base))
+}
+
 // nimbusConfig writes a configuration of one watch, nimbus, at base's
 // /privacy, checked at once and without retries.
 func nimbusConfig(t *testing.T, base string) string {
@@ -540,7 +547,7 @@ func TestBackupAndVacuumKeepEveryVersion(t *testing.T) {
 func TestRestore(t *testing.T) {
 	srv := newPolicyServer(t)
 	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
 	path := c.env["POLICYWATCH_DB"]
 	srv.set("Effective March 3, 2026")
 	c.mustRun("check")
@@ -617,7 +624,7 @@ func TestRestore(t *testing.T) {
 func TestFactsAndExplain(t *testing.T) {
 	srv := newPolicyServer(t)
 	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
 	c.mustRun("check")
 	srv.set(`Effective May 27, 2026. We use public posts and photos you share to develop and improve artificial intelligence technology at Nimbus, including to train our AI models. You have the right to object to this use of your information with <a href="https://nimbus.example/object">this form</a> or at <a href="https://nimbus.example/objection-form">https://nimbus.example/objection-form</a>.`)
 	c.mustRun("check")
@@ -769,7 +776,7 @@ func (d *daemon) stop() {
 func TestWatchesJSONNames(t *testing.T) {
 	srv := newPolicyServer(t)
 	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
 	c.mustRun("check")
 	var w map[string]any
 	if err := json.Unmarshal([]byte(c.mustRun("watches", "--json")), &w); err != nil {

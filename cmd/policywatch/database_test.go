@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"database/sql"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,7 +80,7 @@ func TestForeignDatabaseIsLeftAlone(t *testing.T) {
 func TestVerifyLeavesTheBackupAsItIs(t *testing.T) {
 	srv := newPolicyServer(t)
 	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
 	srv.set("Effective March 3, 2026")
 	c.mustRun("check")
 	dir := t.TempDir()

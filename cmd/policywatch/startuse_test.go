@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 )
@@ -20,7 +19,7 @@ func TestFactsJSONSaysWhatAStartDateStarts(t *testing.T) {
 	srv := newPolicyServer(t)
 	srv.set(startPage)
 	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
 	c.mustRun("check")
 	out := c.mustRun("facts", "nimbus", "--json")
 	var sheet struct {
@@ -56,7 +55,7 @@ func TestFactsAndExplainSayWhatAStartDateStarts(t *testing.T) {
 	srv := newPolicyServer(t)
 	srv.set(`Effective March 3, 2025. We use your public posts to show you ads.`)
 	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
 	c.mustRun("check")
 	srv.set(startPage)
 	c.mustRun("check")

@@ -55,7 +55,7 @@ func TestVacuumSaysWhenTheLogStays(t *testing.T) {
 	}
 	srv := newPolicyServer(t)
 	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
 	for _, text := range []string{"Effective March 3, 2026", "Effective May 27, 2026"} {
 		srv.set(text)
 		c.mustRun("check")

@@ -18,7 +18,7 @@ import (
 func TestVerify(t *testing.T) {
 	srv := newPolicyServer(t)
 	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
 	for _, text := range []string{"Effective March 3, 2026", "Effective May 27, 2026", "Effective June 1, 2026"} {
 		srv.set(text)
 		c.mustRun("check")
@@ -65,7 +65,7 @@ func TestVerify(t *testing.T) {
 func TestVerifyOfAnOlderSchemaSaysWhatToDo(t *testing.T) {
 	srv := newPolicyServer(t)
 	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
 	c.mustRun("check")
 	db, err := sql.Open("sqlite", c.env["POLICYWATCH_DB"]+"?_pragma=busy_timeout(5000)")
 	if err != nil {
@@ -102,7 +102,7 @@ func TestVerifyOfAnOlderSchemaSaysWhatToDo(t *testing.T) {
 func TestVerifyOfADamagedFile(t *testing.T) {
 	srv := newPolicyServer(t)
 	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
 	for _, text := range []string{"Effective March 3, 2026", "Effective May 27, 2026"} {
 		srv.set(text)
 		c.mustRun("check")
