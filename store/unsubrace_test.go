@@ -34,11 +34,11 @@ func TestPlanAfterAnUnsubscribeHoldsNothing(t *testing.T) {
 	if err := db.RecordNotifyPlan(ctx, plan); err != nil {
 		t.Fatal(err)
 	}
-	if rows, _ := db.OutboxRows(ctx, []string{OutboxPending}, 0); len(rows) != 0 {
-		t.Errorf("pending after the unsubscribe: %+v", rows)
+	if rows, err := db.OutboxRows(ctx, []string{OutboxPending}, 0); err != nil || len(rows) != 0 {
+		t.Errorf("pending after the unsubscribe: %+v (%v)", rows, err)
 	}
-	if held, _ := db.DigestEventIDs(ctx, ada.ID, 0); len(held) != 0 {
-		t.Errorf("held %v for a subscriber who had unsubscribed", held)
+	if held, err := db.DigestEventIDs(ctx, ada.ID, 0); err != nil || len(held) != 0 {
+		t.Errorf("held %v for a subscriber who had unsubscribed (%v)", held, err)
 	}
 
 	// Back a day later: the next digest carries nothing from before.

@@ -74,9 +74,8 @@ func (db *DB) Verify(ctx context.Context, progress func(done, total int)) (*Veri
 	} else if err != nil {
 		return nil, err
 	}
-	versions := v.Versions
 	if err := db.verifyVersions(ctx, tx, v); damaged(err) {
-		v.problem("versions: reading stopped after %d: %v", v.Versions-versions, err)
+		v.problem("versions: reading stopped after %d: %v", v.Versions, err)
 	} else if err != nil {
 		return nil, err
 	}

@@ -74,7 +74,7 @@ type command struct {
 	// and the arguments, as run does.
 	preflight func(ctx context.Context, a *app, opts any, args []string) error
 	// lockDB, when set, takes the database's lock for the command (run,
-	// vacuum): before the database is opened when its file is there, so
+	// vacuum; serve's shared one): before the database is opened when its file is there, so
 	// that a restore finishing between the opening and the lock cannot
 	// leave the command on the file it replaced; once it is opened
 	// otherwise (run creates it). It returns the unlock function, or the

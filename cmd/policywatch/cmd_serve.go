@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/policywatch/policywatch/notify"
 	"github.com/policywatch/policywatch/store"
@@ -16,11 +15,16 @@ func serveCommand() *command {
 	type opts struct{ listen string }
 	return &command{
 		name: "serve", args: "[--listen ADDR]", maxArgs: 0, keepOnHangup: true,
-		preflight: func(_ context.Context, a *app, o any, _ []string) error {
-			if err := servePreflight(a, o.(*opts).listen); err != nil {
-				return err
+		preflight: func(_ context.Context, a *app, o any, _ []string) error { return servePreflight(a, o.(*opts).listen) },
+		// serve's shared lock, before the database is opened: a restore
+		// that ran between the opening and the lock would leave serve on
+		// the file it replaced.
+		lockDB: func(path string) (func(), error) {
+			unlock, err := shareDatabase(path)
+			if err != nil {
+				return nil, fmt.Errorf("serve: %w", err)
 			}
-			return a.shareDatabase()
+			return unlock, nil
 		},
 		short: "serve the web view of the history, without checking anything",
 		long: `Serves the web view (the daemon, 'policywatch run', serves it too): every
@@ -64,24 +68,6 @@ Examples:
 			return srv.Run(ctx)
 		},
 	}
-}
-
-// shareDatabase takes serve's shared lock on the database (shareDatabase)
-// until the command ends, before the database is opened: a restore that
-// ran between the opening and the lock would leave serve on the file it
-// replaced. A database that is not there is left to the opening to
-// report (serve creates none).
-func (a *app) shareDatabase() error {
-	path := databasePath(a.common.db, a.cfg, a.getenv)
-	if _, err := os.Stat(path); path == "" || err != nil {
-		return nil
-	}
-	unlock, err := shareDatabase(path)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	a.closers = append(a.closers, func() error { unlock(); return nil })
-	return nil
 }
 
 // mountNotifier serves the notification service's pages on the web view's

@@ -170,9 +170,9 @@ func TestServeLockNamesTheServeThatRuns(t *testing.T) {
 	}
 }
 
-// TestLockTakenBeforeTheDatabaseIsOpened: run and vacuum take their lock
-// before they open the database, so that a restore finishing in between
-// cannot leave them on the file it replaced. Seen from outside: while a
+// TestLockTakenBeforeTheDatabaseIsOpened: run, vacuum and serve take
+// their lock before they open the database, so that a restore finishing
+// in between cannot leave them on the file it replaced. Seen from outside: while a
 // restore holds the lock, they report it, not what they would have found
 // opening the file (here half a database, as a restore's copy may look).
 func TestLockTakenBeforeTheDatabaseIsOpened(t *testing.T) {
@@ -187,6 +187,12 @@ func TestLockTakenBeforeTheDatabaseIsOpened(t *testing.T) {
 	defer unlock()
 	wantLockedOut(t, startBinary(t, "run", "--config", cfg, "--db", db), "run", "restore", db)
 	wantLockedOut(t, startBinary(t, "vacuum", "--config", cfg, "--db", db), "vacuum", "restore", db)
+	unlockServers, err := excludeServers(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlockServers()
+	wantLockedOut(t, startBinary(t, "serve", "--config", cfg, "--db", db), "serve", "restore", db)
 }
 
 // binaryDaemon is what the tests that run the binary beside a daemon
