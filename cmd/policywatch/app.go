@@ -74,11 +74,11 @@ type command struct {
 	// and the arguments, as run does.
 	preflight func(ctx context.Context, a *app, opts any, args []string) error
 	// lockDB, when set, takes the database's lock for the command (run,
-	// vacuum; serve's shared one): before the database is opened when its file is there, so
-	// that a restore finishing between the opening and the lock cannot
-	// leave the command on the file it replaced; once it is opened
-	// otherwise (run creates it). It returns the unlock function, or the
-	// command's error for a lock held.
+	// vacuum; serve's shared one): before the database is opened when its
+	// file is there, so that a restore finishing between the opening and
+	// the lock cannot leave the command on the file it replaced; once it
+	// is opened otherwise (run creates it). It returns the unlock
+	// function, or the command's error for a lock held.
 	lockDB func(path string) (unlock func(), err error)
 	noConf bool // does not load the configuration
 	// optionUsage, by option name, is how the help describes a common
