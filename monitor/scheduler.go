@@ -186,7 +186,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("watch %s: %w", w.Name, err)
 		}
-		offset := Jitter(w.Name, period)
+		var timing cron.Schedule = jittered{sched, Jitter(w.Name, period)}
 		if every, ok := sched.(cron.ConstantDelaySchedule); ok && every.Delay > 0 {
 			// cron counts "@every" from its start: each restart would
 			// put the next check a whole period off, however soon it was
@@ -198,9 +198,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			if since := now.Sub(state.LastCheck); !state.LastCheck.IsZero() && since >= 0 && since < period {
 				anchor = state.LastCheck
 			}
-			sched = anchoredEvery{every: every.Delay, anchor: anchor.Add(-offset)}
+			// The anchor sets the phase: a jitter on top would be taken
+			// off again (Next(t-offset)+offset of times anchor+k·every).
+			timing = anchoredEvery{every: every.Delay, anchor: anchor}
 		}
-		c.Schedule(jittered{sched, offset}, cron.FuncJob(func() { s.start(ctx, w) }))
+		c.Schedule(timing, cron.FuncJob(func() { s.start(ctx, w) }))
 		switch {
 		case state.LastCheck.IsZero() || now.Sub(state.LastCheck) >= period:
 			overdue = append(overdue, w)

@@ -167,7 +167,8 @@ func fetchedBodyText(b *monitor.Body) string {
 }
 
 // renderedBody reports whether b is a page a browser rendered (its DOM
-// serialised), not a response body as the server sent it.
+// serialised), not a response body as the server sent it nor a file
+// imported from an archive (bodyOrigin's Imported).
 func renderedBody(b *monitor.Body) bool {
 	return b.Agent != "" && b.Agent != monitor.FetcherHTTP && b.Agent != monitor.FetcherImport
 }

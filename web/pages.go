@@ -413,7 +413,7 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if renderedBody(body) && !bodyOrigin(body).Imported {
+		if renderedBody(body) {
 			v.Rendered, v.RenderedBy = true, body.Agent
 		}
 	}
@@ -606,7 +606,7 @@ func (s *Server) versionPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Body = body
 		v.Origin = bodyOrigin(body)
-		v.Rendered = !v.Origin.Imported && renderedBody(body)
+		v.Rendered = renderedBody(body)
 		for _, name := range slices.Sorted(maps.Keys(body.Header)) {
 			for _, value := range body.Header[name] {
 				v.Headers = append(v.Headers, headerView{name, value})
