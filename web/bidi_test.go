@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -24,10 +23,7 @@ const rlo = "\u202e"
 // thousand characters long.
 func spoofedHistory(t *testing.T) *rig {
 	t.Helper()
-	page, err := os.ReadFile("testdata/policy-v1.html")
-	if err != nil {
-		t.Fatal(err)
-	}
+	page := fixture(t, "policy-v1.html")
 	spoofed := bytes.Replace(page, []byte("<title>Example Privacy Policy</title>"), []byte("<title>Example Privacy Policy"+rlo+"</title>"), 1)
 	spoofed = bytes.Replace(spoofed, []byte(">cookie policy</a>"), []byte(">cookie policy"+rlo+"</a>"), 1)
 	r := newRig(t, monitor.Watch{Name: "spoofed", Select: []string{"#policy"}})

@@ -50,14 +50,8 @@ You have the right to access, rectify, port and erase your information, and to o
 // returns the rig and the HTML file's bytes.
 func importedHistory(t *testing.T) (*rig, []byte) {
 	t.Helper()
-	html, err := os.ReadFile("testdata/policy-v1.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v2, err := os.ReadFile("testdata/policy-v2.html")
-	if err != nil {
-		t.Fatal(err)
-	}
+	html := fixture(t, "policy-v1.html")
+	v2 := fixture(t, "policy-v2.html")
 	r := importSnapshots(t, map[string][]byte{"2025-01-02.md": []byte(archivedPolicy), "2025-03-01.html": html})
 	r.step(t, time.Date(2025, 5, 28, 12, 31, 8, 0, time.UTC), 200, v2, http.Header{
 		"Content-Type": {"text/html; charset=utf-8"}, "X-Policywatch-Imported-From": {"forged.html"},

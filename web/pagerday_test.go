@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,14 +17,8 @@ import (
 // browser of newTab runs.
 func changeThenNightRevert(t *testing.T) (r *rig, change, revert monitor.Event) {
 	t.Helper()
-	v1, err := os.ReadFile("testdata/policy-v1.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v2, err := os.ReadFile("testdata/policy-v2.html")
-	if err != nil {
-		t.Fatal(err)
-	}
+	v1 := fixture(t, "policy-v1.html")
+	v2 := fixture(t, "policy-v2.html")
 	r = newRig(t, monitor.Watch{Name: "example", Select: []string{"#policy"}})
 	header := http.Header{"Content-Type": {"text/html; charset=utf-8"}}
 	r.step(t, time.Date(2025, 4, 23, 12, 0, 0, 0, time.UTC), 200, v1, header)

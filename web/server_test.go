@@ -28,18 +28,22 @@ import (
 	"github.com/policywatch/policywatch/web"
 )
 
+// fixture is the file name of testdata.
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // examplePolicy replays the synthetic example policy: a baseline, then
 // the change that adds AI training and moves the effective date.
 func examplePolicy(t testing.TB) (*rig, [][]byte) {
 	t.Helper()
-	v1, err := os.ReadFile("testdata/policy-v1.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v2, err := os.ReadFile("testdata/policy-v2.html")
-	if err != nil {
-		t.Fatal(err)
-	}
+	v1 := fixture(t, "policy-v1.html")
+	v2 := fixture(t, "policy-v2.html")
 	r := newRig(t, monitor.Watch{Name: "example", Select: []string{"#policy"}})
 	t0 := time.Date(2025, 4, 23, 12, 31, 8, 0, time.UTC)
 	header := http.Header{"Content-Type": {"text/html; charset=utf-8"}, "X-Served-By": {"test"}}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -30,14 +29,8 @@ var hostileHeader = http.Header{
 // carries script in one form or another.
 func hostileHistory(t *testing.T) (*rig, [][]byte) {
 	t.Helper()
-	v1, err := os.ReadFile("testdata/hostile-v1.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v2, err := os.ReadFile("testdata/hostile-v2.html")
-	if err != nil {
-		t.Fatal(err)
-	}
+	v1 := fixture(t, "hostile-v1.html")
+	v2 := fixture(t, "hostile-v2.html")
 	r := newRig(t, monitor.Watch{Name: "hostile", Select: []string{"#policy"}})
 	t0 := time.Date(2025, 5, 1, 6, 0, 0, 0, time.UTC)
 	if res := r.step(t, t0, 200, v1, hostileHeader); res.Outcome != monitor.OutcomeBaseline {
