@@ -81,6 +81,11 @@ func (g *hostGate) hold(host string, status int, retryAfter time.Duration) {
 func (g *hostGate) wait(ctx context.Context, host string) (time.Time, error) {
 	host = strings.ToLower(host)
 	for {
+		// A fetch given up must not claim a slot: the next request to the
+		// host would wait an interval for a request never sent.
+		if err := ctx.Err(); err != nil {
+			return time.Time{}, err
+		}
 		g.mu.Lock()
 		now := time.Now()
 		at := now
@@ -110,9 +115,6 @@ func (g *hostGate) wait(ctx context.Context, host string) (time.Time, error) {
 				g.prune(now)
 			}
 			g.mu.Unlock()
-			if g.interval <= 0 {
-				return now, ctx.Err()
-			}
 			return now, nil
 		}
 		g.mu.Unlock()

@@ -1,6 +1,8 @@
 package fetch
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -112,6 +114,27 @@ func TestRetryAfterHeader(t *testing.T) {
 		}
 		if got := RetryAfter(h, now); got != tt.want {
 			t.Errorf("%s: RetryAfter(%q, Date %q) = %v, want %v", tt.name, tt.value, tt.date, got, tt.want)
+		}
+	}
+}
+
+// TestHostGateGivenUpClaimsNothing: a wait whose context has ended
+// returns its error, with or without an interval, and leaves the host's
+// next slot to the next request.
+func TestHostGateGivenUpClaimsNothing(t *testing.T) {
+	for _, interval := range []time.Duration{0, time.Hour} {
+		g := newHostGate(interval, time.Minute)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if _, err := g.wait(ctx, "example.com"); !errors.Is(err, context.Canceled) {
+			t.Errorf("interval %v: wait with an ended context: %v, want context.Canceled", interval, err)
+		}
+		// Claimed, the slot would hold the next request for the hour.
+		next, stop := context.WithTimeout(t.Context(), 5*time.Second)
+		_, err := g.wait(next, "example.com")
+		stop()
+		if err != nil {
+			t.Errorf("interval %v: the request after a given-up one: %v, want none (the given-up one claimed a slot)", interval, err)
 		}
 	}
 }
