@@ -127,3 +127,20 @@ func TestCheckReleasesStartUpCodePages(t *testing.T) {
 		t.Errorf("the code pages were not released before the pass's first request:\n%s", stderr)
 	}
 }
+
+// TestRunReleasesStartUpCodePages: so does the daemon, before its first
+// pass.
+func TestRunReleasesStartUpCodePages(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\n  log_level: debug\nweb:\n  listen: 127.0.0.1:0\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	d := c.startDaemon()
+	d.waitFor("kind=baseline")
+	d.stop()
+	log := d.stderr.String()
+	release := strings.Index(log, `msg="code pages released before the first pass" code_bytes=`)
+	pass := strings.Index(log, "msg=request watch=nimbus")
+	if release < 0 || pass < 0 || release > pass {
+		t.Errorf("the daemon did not release its start-up code pages before its first pass's first request:\n%s", log)
+	}
+}

@@ -121,6 +121,9 @@ Example:
 			}
 			sched := monitor.NewScheduler(a.newChecker(), a.db, a.cfg.Watches, opt.concurrency, a.log,
 				monitor.WithIdleHook(passEnded, idleQuiet), monitor.WithRecordHook(health.record))
+			// As check does before its pass: start-up's code need not stay
+			// resident through the first one.
+			releaseCode(a.log, "before the first pass")
 			schedErr := sched.Run(ctx)
 			cancel()
 			<-webDone
