@@ -115,6 +115,43 @@ var intentions = map[string]bool{
 	"prevoyons": true, "prevoit": true, "prevoient": true, "prevoir": true, "prevu": true,
 }
 
+// maxPlanWords bounds how many words of a plan or a start (intentionAt,
+// inceptionAt) lengthen a negation's reach to its verb, so that a hostile
+// chain of them costs a few looks, not one per word.
+const maxPlanWords = 4
+
+// inceptionAt reports whether words[j] is part of a start that stands
+// between a negation and the verb of processing it denies, after an
+// intention or not: "will not start using", "do not plan to begin to
+// use", "do not intend to start using", "ne prévoit pas de commencer à
+// utiliser". A use that does not start is not made: the verb is denied.
+// Only before a verb of processing ("do not plan to start sending you
+// notices" denies no use), and "to" only after the start ("à" is a bridge).
+func inceptionAt(words []string, j int) bool {
+	w := words[j]
+	if w == "to" {
+		return j > 0 && inceptions[words[j-1]] && j+1 < len(words) && isProcessingVerb(words[j+1])
+	}
+	if !inceptions[w] {
+		return false
+	}
+	for k := j + 1; k < len(words) && k <= j+3; k++ {
+		switch v := words[k]; {
+		case isProcessingVerb(v):
+			return true
+		case v != "to" && !negationBridges[v]:
+			return false
+		}
+	}
+	return false
+}
+
+// inceptions are the verbs that start a use (inceptionAt).
+var inceptions = map[string]bool{
+	"start": true, "starts": true, "starting": true, "started": true, "begin": true, "begins": true, "beginning": true, "began": true, "begun": true,
+	"commencer": true, "commencerons": true, "commencera": true, "commenceront": true, "commence": true, "commencent": true, "commencons": true,
+}
+
 // processingVerbs are the stems of the verbs whose denial denies a
 // purpose or a collection. They are only looked for just after a
 // negation or an auxiliary, so a broad stem ("stor", "read") costs nothing
@@ -274,9 +311,12 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		}
 		j := i + 1
 		intent := false // "do not plan to use": the verb after it is active
-		for j < len(words) && j <= i+4 {
-			if intentionAt(words, j) {
-				intent = true
+		// A plan or a start stands between as well, and reaches further:
+		// "n'avons pas l'intention de commencer à utiliser".
+		extra := 0
+		for j < len(words) && j <= i+4+extra {
+			if intentionAt(words, j) || inceptionAt(words, j) {
+				intent, extra = true, min(extra+1, maxPlanWords)
 			} else if !isBridge(words[j]) {
 				break
 			}

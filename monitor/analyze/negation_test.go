@@ -65,6 +65,14 @@ func TestCompareDeniedReassurances(t *testing.T) {
 		{"en", en, "We have no plans to use your private messages to train AI.", nil, nil, nil},
 		{"fr", fr, "Nous ne prévoyons pas d'utiliser vos messages privés pour entraîner l'IA.", nil, nil, nil},
 		{"fr", fr, "Meta ne prévoit pas d'utiliser vos messages privés pour entraîner l'IA.", nil, nil, nil},
+		// A start denied, after a plan or not: the negation reaches past
+		// "start", "begin", "commencer à" to the verb. Each was AI
+		// training on the messages.
+		{"en", en, "We do not plan to start using your private messages to train AI.", nil, nil, nil},
+		{"en", en, "We will not start using your private messages to train AI.", nil, nil, nil},
+		{"en", en, "We have not started using your private messages to train AI.", nil, nil, nil},
+		{"fr", fr, "Nous ne prévoyons pas de commencer à utiliser vos messages privés pour entraîner l'IA.", nil, nil, nil},
+		{"fr", fr, "Nous ne commencerons pas à utiliser vos messages privés pour entraîner l'IA.", nil, nil, nil},
 
 		// Facts beside a negation.
 		{"en", en, "If you do not object, we will use your public posts to train AI.",
@@ -117,6 +125,12 @@ func TestCompareDeniedReassurances(t *testing.T) {
 		{"en", en, "We plan to use your public posts to train AI.",
 			[]string{"posts", "public_content"}, []string{"ai_training"}, []string{"ai_training:posts", "ai_training:public_content"}},
 		{"en", en, "Unless you tell us not to, we plan to use your public posts to train AI.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, nil},
+		{"en", en, "We plan to start using your public posts to train AI.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, []string{"ai_training:posts", "ai_training:public_content"}},
+		// A negation the analysis cannot place keeps the uses unbound,
+		// as before.
+		{"en", en, "We do not plan to start charging for our services, but we plan to start using your public posts to train AI.",
 			[]string{"posts", "public_content"}, []string{"ai_training"}, nil},
 	}
 	tx := DefaultTaxonomy()
