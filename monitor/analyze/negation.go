@@ -84,21 +84,29 @@ var negationBridges = map[string]bool{
 // intentionAt reports whether words[j] is part of an intention that
 // stands between a negation and the verb of processing it denies: "do not
 // plan to use", "are not planning to share", "have no plans to use",
-// "ne prévoyons pas d'utiliser", "n'a pas prévu de traiter". Not a bridge
-// of its own: "to" and "de" stand after many words that deny nothing.
+// "have no intention of using", "it is not our intention to use", "ne
+// prévoyons pas d'utiliser", "n'a pas prévu de traiter", "n'avons pas
+// l'intention d'utiliser", "n'avons aucune intention de…". Not a bridge
+// of its own: "to", "of" and "de" stand after many words that deny
+// nothing.
 func intentionAt(words []string, j int) bool {
 	switch words[j] {
-	case "to", "d", "de":
+	case "to", "d", "de", "of":
 		// Right after the intention, or after a bridge that follows it
 		// ("prévoyons pas d'utiliser").
 		return j > 0 && intentions[words[j-1]] || j > 1 && intentions[words[j-2]] && negationBridges[words[j-1]]
+	case "aucun", "aucune", "our", "notre":
+		// Only before the intention ("is not our intention to use"): not
+		// bridges, "n'utilisons aucune donnée" is denied by its own branch
+		// in denied, and "do not share our data" denies the sharing.
+		return j+1 < len(words) && intentions[words[j+1]]
 	}
 	if !intentions[words[j]] {
 		return false
 	}
 	for k := j + 1; k < len(words) && k <= j+2; k++ {
 		switch words[k] {
-		case "to", "d", "de":
+		case "to", "d", "de", "of":
 			return true
 		}
 		if !negationBridges[words[k]] {
@@ -113,6 +121,7 @@ func intentionAt(words []string, j int) bool {
 var intentions = map[string]bool{
 	"plan": true, "plans": true, "planning": true, "planned": true, "intend": true, "intends": true, "intending": true,
 	"prevoyons": true, "prevoit": true, "prevoient": true, "prevoir": true, "prevu": true,
+	"intention": true, "intentions": true,
 }
 
 // maxPlanWords bounds how many words of a plan or a start (intentionAt,
