@@ -442,10 +442,14 @@ func negativeDeterminerAt(words []string, k int) bool {
 
 // scopeEnd returns where the denial of the verb at j ends: at a turning
 // word, a new clause of ours, an "and" that opens a clause of its own
-// (see opensClauseAt), or the statement's end.
+// (see opensClauseAt), the comma after a conditional clause the verb
+// stands in, before a clause of its own (see inCondition), or the
+// statement's end.
 func scopeEnd(words []string, gaps []byte, j int) int {
+	cond := inCondition(words, gaps, j)
 	for k := j + 1; k < len(words); k++ {
 		if turningWords[words[k]] || (clauseJoins[words[k]] && k+1 < len(words) && ourselves[words[k+1]]) ||
+			cond && gaps[k] == ',' && opensClause(words[k:k+1]) ||
 			gaps[k] == ';' || contrastJoins[words[k]] || words[k] == "que" && (words[k-1] == "alors" || words[k-1] == "tandis") ||
 			(words[k] == "and" || words[k] == "et") && opensClauseAt(words, gaps, k+1) {
 			return k
@@ -453,6 +457,28 @@ func scopeEnd(words []string, gaps []byte, j int) int {
 	}
 	return len(words)
 }
+
+// inCondition reports whether the verb at j stands in a clause that a
+// conditional opens, with no punctuation between: "If you do not share
+// your posts, you can object to the use of your public posts to train
+// AI" denies the reader's sharing, up to the comma that opens the main
+// clause, and not the use the main clause names. A comma inside the
+// condition ("If we do not use your photos, videos or messages to train
+// AI, …") does not end it.
+func inCondition(words []string, gaps []byte, j int) bool {
+	for k := j - 1; k >= 0 && k >= j-maxSubjectWords; k-- {
+		if conditionals[words[k]] {
+			return true
+		}
+		if gaps[k] != 0 {
+			return false
+		}
+	}
+	return false
+}
+
+// conditionals open a clause that states a condition.
+var conditionals = map[string]bool{"if": true, "unless": true, "when": true, "whenever": true, "si": true, "lorsque": true, "lorsqu": true, "quand": true}
 
 // maxNewSubjectWords bounds the subject of a clause that an "and" opens
 // ("and your public posts are used").
