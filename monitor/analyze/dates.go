@@ -26,9 +26,16 @@ import (
 // here. monday keeps plain month-name maps (under 1 MiB, under 1 ms).
 
 const (
-	ordinalEN = `(?:st|nd|rd|th)?`
+	ordinalEN = `(?:st|nd|rd|th|` + ordinalSup + `)?`
 	monthEN   = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?`
 	monthFR   = `(?:janv(?:ier|\.)?|f[ée]vr?(?:ier|\.)?|mars|avr(?:il|\.)?|mai|juin|juil(?:let|\.)?|ao[uû]t|sept(?:embre|\.)?|oct(?:obre|\.)?|nov(?:embre|\.)?|d[ée]c(?:embre|\.)?)`
+	// Ordinals may be written in superscript letters, as word processors
+	// set them ("June 1ˢᵗ", "le 1ᵉʳ juin"): a day not to lose to the
+	// month alone, or to no date at all. No \b ends the English ones: it
+	// stands between an ASCII letter or digit and what is neither.
+	ordinalSup = `ˢᵗ|ⁿᵈ|ʳᵈ|ᵗʰ`
+	// The first of the month in French: "1er", "1re", "1ᵉʳ", "1ʳᵉ".
+	ordinalFR = `(?:er|re|ᵉʳ|ʳᵉ)`
 	// German, Spanish, Italian and Dutch: dates only (their texts have no
 	// patterns of purposes or data; see knownLang), written day first.
 	monthDE = `(?:januar|jan\.?|februar|feb\.?|m[äa]rz|mär\.?|april|apr\.?|mai|juni|juli|august|aug\.?|september|sept?\.?|oktober|okt\.?|november|nov\.?|dezember|dez\.?)`
@@ -46,7 +53,7 @@ var (
 		monthEN + `\s+\d{1,2}` + ordinalEN + `,?\s+\d{4}|` + monthEN + `\s+\d{4})\b`)
 	// "27 mai 2025", "1er janvier 2024", "premier juin 2025", "Juillet
 	// 2026".
-	spanFR = lazyPattern(`(?i)\b(?:(?:1er|premier|\d{1,2})\s+)?` + monthFR + `\s+\d{4}\b`)
+	spanFR = lazyPattern(`(?i)\b(?:(?:1` + ordinalFR + `|premier|\d{1,2})\s+)?` + monthFR + `\s+\d{4}\b`)
 	// "27. Mai 2025", "27 de mayo de 2025", "1° maggio 2025", "27 mei 2025".
 	spanDE = lazyPattern(`(?i)\b\d{1,2}\.?\s+` + monthDE + `\s+\d{4}\b`)
 	spanES = lazyPattern(`(?i)\b\d{1,2}\s+de\s+` + monthES + `(?:\s+de)?\s+\d{4}\b`)
@@ -64,8 +71,8 @@ var (
 	// "premier juin".
 	// Read only where a role cue touches them or their statement names an
 	// objection (see findDates): "27 May" in prose binds nobody.
-	spanDayMonthEN = lazyPattern(`(?i)\b(?:\d{1,2}` + ordinalEN + `\s+(?:of\s+)?` + monthEN + `|` + monthEN + `\s+\d{1,2}` + ordinalEN + `)\b`)
-	spanDayMonthFR = lazyPattern(`(?i)\b(?:1er|premier|\d{1,2})\s+` + monthFR + `\b`)
+	spanDayMonthEN = lazyPattern(`(?i)\b(?:\d{1,2}` + ordinalEN + `\s+(?:of\s+)?` + monthEN + `\b|` + monthEN + `\s+\d{1,2}(?:` + ordinalSup + `|(?:st|nd|rd|th)?\b))`)
+	spanDayMonthFR = lazyPattern(`(?i)\b(?:1` + ordinalFR + `|premier|\d{1,2})\s+` + monthFR + `\b`)
 )
 
 // A range's start, right before the date that ends it: "26-", "14 April
@@ -73,8 +80,8 @@ var (
 // Word connectors need the word that opens the range, or "to" and "and"
 // would join anything to a date.
 var (
-	rangeStartDay = `(?:(?:` + weekdayEN + `|` + weekdayFR + `),?\s+)?(?:(?:\d{1,2}(?:st|nd|rd|th|er)?|premier)(?:\s+(?:of\s+)?(?:` + monthEN + `|` + monthFR + `))?|(?:` +
-		monthEN + `|` + monthFR + `)\s+\d{1,2}(?:st|nd|rd|th)?)(?:,?\s+\d{4})?`
+	rangeStartDay = `(?:(?:` + weekdayEN + `|` + weekdayFR + `),?\s+)?(?:(?:\d{1,2}(?:` + ordinalFR + `|` + ordinalEN + `)|premier)(?:\s+(?:of\s+)?(?:` + monthEN + `|` + monthFR + `))?|(?:` +
+		monthEN + `|` + monthFR + `)\s+\d{1,2}` + ordinalEN + `)(?:,?\s+\d{4})?`
 	rangeOpener    = `\b(?:from|between|du|entre)\s+(?:the\s+|le\s+)?`
 	rangeStartDash = lazyPattern(`(?i)(?:` + rangeOpener + `)?` + rangeStartDay + `\s*[-–—]\s*$`)
 	rangeStartWord = lazyPattern(`(?i)` + rangeOpener + rangeStartDay + `\s+(?:to|until|till|through|and|au|et|jusqu'au|jusqu’au)\s+(?:the\s+|le\s+)?$`)
@@ -406,7 +413,7 @@ func (r *dateReader) hasDayMonth(words []string, lang string) bool {
 }
 
 // dayWord reports whether a folded word is a day of the month: "27",
-// "27th", "1er", "premier".
+// "27th", "1er", "1ᵉʳ", "premier".
 func dayWord(w string) bool {
 	if w == "premier" {
 		return true
@@ -419,7 +426,7 @@ func dayWord(w string) bool {
 		return false
 	}
 	switch w[n:] {
-	case "", "st", "nd", "rd", "th", "er":
+	case "", "st", "nd", "rd", "th", "er", "re", "ˢᵗ", "ⁿᵈ", "ʳᵈ", "ᵗʰ", "ᵉʳ", "ʳᵉ":
 		return true
 	}
 	return false
@@ -534,7 +541,7 @@ var (
 	}
 	// "27 mai 2025", "1er janvier 2024", "premier juin 2025", "Juillet
 	// 2026".
-	readFR = []*lazyRegexp{lazyPattern(`(?i)^(?:(?P<day>\d{1,2}|premier)(?:er)?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
+	readFR = []*lazyRegexp{lazyPattern(`(?i)^(?:(?P<day>\d{1,2}|premier)` + ordinalFR + `?\s+)?(?P<month>` + monthFR + `)\s+(?P<year>\d{4})$`)}
 	// The month-name readings by language.
 	readMonthName = map[string][]*lazyRegexp{
 		"en": readEN,
@@ -549,7 +556,7 @@ var (
 			lazyPattern(`(?i)^(?P<day>\d{1,2})` + ordinalEN + `\s+(?:of\s+)?(?P<month>` + monthEN + `)$`),
 			lazyPattern(`(?i)^(?P<month>` + monthEN + `)\s+(?P<day>\d{1,2})` + ordinalEN + `$`),
 		},
-		"fr": {lazyPattern(`(?i)^(?P<day>\d{1,2}|premier)(?:er)?\s+(?P<month>` + monthFR + `)$`)},
+		"fr": {lazyPattern(`(?i)^(?P<day>\d{1,2}|premier)` + ordinalFR + `?\s+(?P<month>` + monthFR + `)$`)},
 	}
 	readDigits = lazyPattern(`^(?P<first>\d{1,2})\s?[./-]\s?(?P<second>\d{1,2})\s?[./-]\s?(?P<year>\d{4}|\d{2})$`)
 	readYMD    = lazyPattern(`^(?P<year>\d{4})[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})$`)

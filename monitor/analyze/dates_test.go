@@ -433,3 +433,49 @@ func TestFirstOfTheMonthSpelledOut(t *testing.T) {
 		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "premier juin 2025", new: "2 juin 2025", severity: SeverityCritical, summary: "Deadline 1 Jun 2025 → 2 Jun 2025."},
 	})
 }
+
+// Ordinals set in superscript letters, as word processors write them ("le
+// 1ᵉʳ juin 2025", "June 1ˢᵗ, 2025"), and French "1re", are the day they
+// say: "1ᵉʳ juin 2025", "1ʳᵉ", "1re" and "1ˢᵗ June 2025" read as June 2025
+// without its day, "June 1ˢᵗ, 2025" as no date at all, and "jusqu'au 1ᵉʳ
+// juin" as none either.
+func TestSuperscriptOrdinals(t *testing.T) {
+	tx := DefaultTaxonomy()
+	for _, tt := range []struct{ lang, text, want string }{
+		{"fr", "En vigueur le 1ᵉʳ juin 2025", "effective 2025-06-01 1ᵉʳ juin 2025"},
+		{"fr", "En vigueur le 1ʳᵉ juin 2025", "effective 2025-06-01 1ʳᵉ juin 2025"},
+		{"fr", "En vigueur le 1re juin 2025", "effective 2025-06-01 1re juin 2025"},
+		{"fr", "Vous pouvez vous opposer jusqu'au 1ᵉʳ juin.", "deadline --06-01 1ᵉʳ juin"},
+		{"fr", "Vous pouvez vous opposer du 1ᵉʳ au 26 juin 2025.", "deadline 2025-06-26 26 juin 2025"},
+		{"en", "Effective June 1ˢᵗ, 2025", "effective 2025-06-01 June 1ˢᵗ, 2025"},
+		{"en", "Effective 1ˢᵗ June 2025", "effective 2025-06-01 1ˢᵗ June 2025"},
+		{"en", "Effective the 1ˢᵗ of June 2025", "effective 2025-06-01 1ˢᵗ of June 2025"},
+		{"en", "Effective June 2ⁿᵈ, 2025", "effective 2025-06-02 June 2ⁿᵈ, 2025"},
+		{"en", "Effective June 3ʳᵈ, 2025", "effective 2025-06-03 June 3ʳᵈ, 2025"},
+		{"en", "You can object until May 26ᵗʰ 2025.", "deadline 2025-05-26 May 26ᵗʰ 2025"},
+		{"en", "You can object from 1ˢᵗ to 26ᵗʰ May 2025.", "deadline 2025-05-26 26ᵗʰ May 2025"},
+		{"en", "You can object until June 1ˢᵗ.", "deadline --06-01 June 1ˢᵗ"},
+		// Guards: the ordinals in plain letters, as they were.
+		{"fr", "En vigueur le 1er juin 2025", "effective 2025-06-01 1er juin 2025"},
+		{"fr", "En vigueur le premier juin 2025", "effective 2025-06-01 premier juin 2025"},
+		{"en", "Effective June 1st, 2025", "effective 2025-06-01 June 1st, 2025"},
+		{"en", "Effective 1st June 2025", "effective 2025-06-01 1st June 2025"},
+		{"en", "You can object from 1st to 26th May 2025.", "deadline 2025-05-26 26th May 2025"},
+		{"en", "You can object until June 1st.", "deadline --06-01 June 1st"},
+	} {
+		var got []string
+		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
+			got = append(got, fmt.Sprintf("%s %s %s", d.Role, d.Date, d.Text))
+		}
+		if g := strings.Join(got, "; "); g != tt.want {
+			t.Errorf("%s %q: %q, want %q", tt.lang, tt.text, g, tt.want)
+		}
+	}
+	// "1ᵉʳ" and "1er", "1ˢᵗ" and "1st" are the same day: no date moved.
+	checkDateMoves(t, frReportBase, []dateMove{
+		{lang: "fr", line: "Vous pouvez vous opposer jusqu'au DATE.", old: "1er juin 2025", new: "1ᵉʳ juin 2025", severity: SeverityInfo, summary: "No change to categories, purposes, rights or dates"},
+	})
+	checkDateMoves(t, reportBase, []dateMove{
+		{lang: "en", line: "You can object until DATE.", old: "June 1st, 2025", new: "June 1ˢᵗ, 2025", severity: SeverityInfo, summary: "No change to categories, purposes, rights or dates"},
+	})
+}

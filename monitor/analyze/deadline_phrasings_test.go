@@ -151,7 +151,9 @@ func TestDatesOfWhatWasDoneAreNoDeadlines(t *testing.T) {
 // participle qualifies the objection's own terms, which is what the
 // reader must do ("votre opposition envoyée avant le …"), but the
 // statement says in the past what was done with them. It read as a
-// deadline, critical when the date moved. English read it right already.
+// deadline, critical when the date moved. (English read it as no deadline
+// already, and so the objections still to deal with too: see
+// TestObjectionsStillToDealWithAreDeadlines.)
 func TestObjectionsDealtWithAreNoDeadline(t *testing.T) {
 	checkRoles(t, []roleRow{
 		{"fr", "Les oppositions reçues avant le 26 mai 2025 ont été traitées.", []DateRole{RoleOther}},
@@ -178,6 +180,56 @@ func TestObjectionsDealtWithAreNoDeadline(t *testing.T) {
 	checkDateMoves(t, frReportBase, []dateMove{
 		dayMoved("fr", "Vous pouviez vous opposer. Les oppositions reçues avant le DATE ont été traitées.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
 		dayMoved("fr", "Vous pouvez vous opposer. Les oppositions doivent être reçues avant le DATE.", SeverityCritical, "Deadline 26 May 2025 → 27 May 2025."),
+	})
+}
+
+// Objections still to deal with ("Objections received before 26 May 2025
+// will be processed", "Les oppositions reçues avant le 26 mai 2025 seront
+// traitées") set a deadline in both languages, an objection window still
+// open; dealt with ("have been processed", "ont été traitées"), none.
+// English read every one as no deadline: the participle after
+// "Objections" dated what was done, whatever the statement said after the
+// date. Each row in one language has its counterpart in the other.
+func TestObjectionsStillToDealWithAreDeadlines(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"en", "Objections received before 26 May 2025 will be processed.", []DateRole{RoleDeadline}},
+		{"fr", "Les oppositions reçues avant le 26 mai 2025 seront traitées.", []DateRole{RoleDeadline}},
+		{"en", "Objections received before 26 May 2025 will be honoured.", []DateRole{RoleDeadline}},
+		{"fr", "Les oppositions reçues avant le 26 mai 2025 seront prises en compte.", []DateRole{RoleDeadline}},
+		{"en", "Objections received before 26 May 2025 will be respected.", []DateRole{RoleDeadline}},
+		{"fr", "Les oppositions reçues avant le 26 mai 2025 seront respectées.", []DateRole{RoleDeadline}},
+		{"en", "Objections received before 26 May 2025 are processed.", []DateRole{RoleDeadline}},
+		{"fr", "Les oppositions reçues avant le 26 mai 2025 sont traitées.", []DateRole{RoleDeadline}},
+		{"en", "Your objection sent before 26 May 2025 will be processed.", []DateRole{RoleDeadline}},
+		{"fr", "Votre opposition envoyée avant le 26 mai 2025 sera traitée.", []DateRole{RoleDeadline}},
+		{"en", "Objections received before 26 May 2025 in Paris will be processed.", []DateRole{RoleDeadline}},
+		{"fr", "L'opposition reçue avant le 26 mai 2025 à Paris sera traitée.", []DateRole{RoleDeadline}},
+		{"en", "Objections received before 26 May 2025, if they have been signed, count.", []DateRole{RoleDeadline}},
+		{"fr", "Les oppositions reçues avant le 26 mai 2025, si elles ont été signées, comptent.", []DateRole{RoleDeadline}},
+		// Guards: dealt with, in the past, as they were.
+		{"en", "Objections received before 26 May 2025 have been processed.", []DateRole{RoleOther}},
+		{"fr", "Les oppositions reçues avant le 26 mai 2025 ont été traitées.", []DateRole{RoleOther}},
+		{"en", "Objections received before 26 May 2025 were processed.", []DateRole{RoleOther}},
+		{"fr", "Les oppositions reçues avant le 26 mai 2025 étaient traitées.", []DateRole{RoleOther}},
+		{"en", "Objections received before 26 May 2025 have already been taken into account.", []DateRole{RoleOther}},
+		{"fr", "Les oppositions reçues avant le 26 mai 2025 ont déjà été prises en compte.", []DateRole{RoleOther}},
+		{"en", "Objections received before 26 May 2025 have all been processed.", []DateRole{RoleOther}},
+		{"fr", "Les oppositions reçues avant le 26 mai 2025 ont toutes été traitées.", []DateRole{RoleOther}},
+		{"en", "Objections received before 26 May 2025 have received a reply.", []DateRole{RoleOther}},
+		{"fr", "Les oppositions reçues avant le 26 mai 2025 ont reçu une réponse.", []DateRole{RoleOther}},
+		{"en", "Objection forms completed before 26 May 2025 have been processed.", []DateRole{RoleOther}},
+		{"fr", "Les formulaires d'opposition remplis avant le 26 mai 2025 ont été traités.", []DateRole{RoleOther}},
+		// Guards: data dated by what was done stay no deadline.
+		{"en", "You can object to the use of posts shared before 1 January 2024 until 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
+		{"fr", "Vous pouvez vous opposer à l'utilisation des publications partagées avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},
+	})
+	checkDateMoves(t, reportBase, []dateMove{
+		dayMoved("en", "You can object. Objections received before DATE will be processed.", SeverityCritical, "Deadline 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "You could object. Objections received before DATE have been processed.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Vous pouvez vous opposer. Les oppositions reçues avant le DATE seront traitées.", SeverityCritical, "Deadline 26 May 2025 → 27 May 2025."),
+		dayMoved("fr", "Vous pouviez vous opposer. Les oppositions reçues avant le DATE ont été traitées.", SeverityInfo, "Date changed: 26 May 2025 → 27 May 2025."),
 	})
 }
 

@@ -142,3 +142,47 @@ func TestDeniedRights(t *testing.T) {
 		{"fr", "Aucune possibilité de vous opposer : vos publications publiques sont utilisées pour entraîner nos modèles d'IA.", SeverityCritical, publicPosts, publicUses},
 	})
 }
+
+// TestDeniedIntentions: an intention denied ("We have no intention of
+// using…", "It is not our intention to use…", "Nous n'avons pas
+// l'intention d'utiliser…") denies the use, as "We do not plan to use…"
+// and "Nous ne prévoyons pas d'utiliser…" do: each was "Purpose added: AI
+// training" on the private messages, critical. With a date it stays an
+// upcoming one, no start of AI training. A negation of another verb
+// before an intention or a use leaves them what they were.
+func TestDeniedIntentions(t *testing.T) {
+	const (
+		upcoming = "Upcoming update none → 27 May 2025."
+		posts    = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+		unbound  = "Purpose added: AI training. Collected: + Posts, + Public content."
+	)
+	publicUses := []string{"ai_training:posts", "ai_training:public_content"}
+	checkAdded(t, []denialRow{
+		{"en", "We have no intention of using your private messages to train AI.", SeverityInfo, "Wording only.", nil},
+		{"en", "We have no intention of using your private messages to train AI from 27 May 2025.", SeverityNotable, upcoming, nil},
+		{"en", "We have no intention of starting to use your private messages to train AI.", SeverityInfo, "Wording only.", nil},
+		{"en", "It is not our intention to use your private messages to train AI.", SeverityInfo, "Wording only.", nil},
+		{"en", "We do not intend to start using your private messages to train AI.", SeverityInfo, "Wording only.", nil},
+		{"en", "We do not intend to start using your private messages to train AI from 27 May 2025.", SeverityNotable, upcoming, nil},
+		{"fr", "Nous n'avons pas l'intention d'utiliser vos messages privés pour entraîner l'IA.", SeverityInfo, "Wording only.", nil},
+		{"fr", "Nous n'avons pas l'intention d'utiliser vos messages privés pour entraîner l'IA à partir du 27 mai 2025.", SeverityNotable, upcoming, nil},
+		{"fr", "Nous n'avons aucune intention d'utiliser vos messages privés pour entraîner l'IA.", SeverityInfo, "Wording only.", nil},
+		{"fr", "Meta n'a pas l'intention de commencer à utiliser vos messages privés pour entraîner l'IA.", SeverityInfo, "Wording only.", nil},
+		{"fr", "Ce n'est pas notre intention d'utiliser vos messages privés pour entraîner l'IA.", SeverityInfo, "Wording only.", nil},
+		// Guards: as it was.
+		{"en", "We do not intend to use your private messages to train AI.", SeverityInfo, "Wording only.", nil},
+		{"fr", "Nous ne prévoyons pas d'utiliser vos messages privés pour entraîner l'IA.", SeverityInfo, "Wording only.", nil},
+		{"en", "We have the intention of using your public posts to train AI.", SeverityCritical, posts, publicUses},
+		{"fr", "Nous avons l'intention d'utiliser vos publications publiques pour entraîner l'IA.", SeverityCritical, posts, publicUses},
+		// The intention denied is of another verb, and the use after it
+		// a fact: after a new clause of ours, bound now that the denial
+		// is placed (an unplaced negation left it unbound); after the
+		// denial of no verb of processing, unbound as before, as after
+		// "We do not charge…, but…".
+		{"en", "We have no intention of selling your data, and we use your public posts to train AI.", SeverityCritical, posts, publicUses},
+		{"fr", "Nous n'avons pas l'intention de vendre vos données, et nous utilisons vos publications publiques pour entraîner l'IA.", SeverityCritical, posts, publicUses},
+		{"en", "We have no intention of changing this policy, but we use your public posts to train AI.", SeverityCritical, unbound, nil},
+		{"fr", "Nous n'avons pas l'intention de modifier cette politique, mais nous utilisons vos publications publiques pour entraîner l'IA.", SeverityCritical, unbound, nil},
+		{"en", "No intention to object is needed: your public posts are used to train AI.", SeverityCritical, unbound + " Rights: + Right to object.", nil},
+	})
+}

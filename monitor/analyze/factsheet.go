@@ -1112,14 +1112,24 @@ func (b *sheetBuilder) readsAsLimit(s string, words []string, at int) bool {
 // "must be received before …" nor "is sent by …"). A statement may name
 // both: "You can object to posts shared before 1 January 2024 until 26 May
 // 2025" has one deadline, and a change of the posts' date is no deadline
-// moved. French participles are read by frenchDone, which reads after,
-// the statement after the date, for the objection's own terms.
+// moved. A participle that qualifies the objection's own terms is what the
+// reader must do, unless after, the statement after the date, says in the
+// past what was done with them: "Objections received before … will be
+// processed" is a window still open, "… have been processed" one closed,
+// as in French ("seront traitées", "ont été traitées"). French
+// participles are read by frenchDone.
 func (b *sheetBuilder) datesWhatWasDone(raw string, words []string, at int, after string) bool {
 	if at < 1 {
 		return false
 	}
-	if b.lang != "fr" && isPastParticiple(words[at-1]) {
-		return (at < 2 || englishDone(words[:at-1])) && joined(raw, len(words), at-1, at)
+	if p := at - 1; b.lang != "fr" && isPastParticiple(words[p]) {
+		if p > 0 && !englishDone(words[:p]) || !joined(raw, len(words), p, at) {
+			return false
+		}
+		if p > 0 && !isVerbGroup(words[p-1]) && b.t.borrowsContext(words[max(0, p-3):p], b.lang) {
+			return b.englishPastAfter(after)
+		}
+		return true
 	}
 	return b.lang != "en" && b.frenchDone(raw, words, at, after)
 }
@@ -1244,20 +1254,7 @@ func (b *sheetBuilder) frenchDone(raw string, words []string, at int, after stri
 // "étaient traitées". Not "seront traitées" nor "sont prises en
 // compte" (what is done from then on), nor a clause after a comma.
 func (b *sheetBuilder) frenchPastAfter(after string) bool {
-	rest := strings.TrimLeft(after, " ")
-	if rest == "" || strings.IndexByte(",.;:!?()", rest[0]) >= 0 {
-		return false
-	}
-	if len(rest) > maxPastAfterBytes {
-		// At a space, so that the last word read is whole.
-		k := strings.LastIndexByte(rest[:maxPastAfterBytes], ' ')
-		if k < 0 {
-			return false
-		}
-		rest = rest[:k]
-	}
-	// b.pf: b.f holds the words of the cue before the date.
-	words := b.pf.fold(rest)
+	rest, words := b.predicateAfter(after)
 	if len(words) < 2 {
 		return false
 	}
@@ -1280,8 +1277,55 @@ func (b *sheetBuilder) frenchPastAfter(after string) bool {
 	return isFrenchParticiple(rawWord(rest, i), words[i])
 }
 
+// englishPastAfter is frenchPastAfter in English: after, the statement
+// after a date, opens with a predicate in the past: "have been
+// processed", "were processed", "have all been honoured", "has already
+// received a reply". Not "will be processed" nor "are processed" (what is
+// done from then on), nor a clause after a comma.
+func (b *sheetBuilder) englishPastAfter(after string) bool {
+	_, words := b.predicateAfter(after)
+	if len(words) < 2 {
+		return false
+	}
+	switch words[0] {
+	case "have", "has", "had", "was", "were":
+	default:
+		return false
+	}
+	i := 1
+	for i < len(words)-1 && pastAdverbsEN[words[i]] {
+		i++
+	}
+	return words[i] == "been" || isPastParticiple(words[i])
+}
+
+// pastAdverbsEN may stand between an auxiliary and its participle: "have
+// already been processed", "were all honoured".
+var pastAdverbsEN = map[string]bool{"already": true, "all": true, "also": true, "each": true, "both": true, "now": true}
+
+// predicateAfter returns the start of after, the statement after a date,
+// and its folded words, as much as frenchPastAfter and englishPastAfter
+// read; no words when punctuation opens it (a clause of its own).
+func (b *sheetBuilder) predicateAfter(after string) (string, []string) {
+	rest := strings.TrimLeft(after, " ")
+	if rest == "" || strings.IndexByte(",.;:!?()", rest[0]) >= 0 {
+		return "", nil
+	}
+	if len(rest) > maxPastAfterBytes {
+		// At a space, so that the last word read is whole.
+		k := strings.LastIndexByte(rest[:maxPastAfterBytes], ' ')
+		if k < 0 {
+			return "", nil
+		}
+		rest = rest[:k]
+	}
+	// b.pf: b.f holds the words of the cue before the date.
+	return rest, b.pf.fold(rest)
+}
+
 // maxPastAfterBytes is how much of a statement after a date
-// frenchPastAfter reads: an auxiliary, a few adverbs and a participle.
+// frenchPastAfter and englishPastAfter read: an auxiliary, a few adverbs
+// and a participle.
 const maxPastAfterBytes = 60
 
 // pastAdverbs may stand between an auxiliary and its participle: "ont

@@ -84,21 +84,29 @@ var negationBridges = map[string]bool{
 // intentionAt reports whether words[j] is part of an intention that
 // stands between a negation and the verb of processing it denies: "do not
 // plan to use", "are not planning to share", "have no plans to use",
-// "ne prévoyons pas d'utiliser", "n'a pas prévu de traiter". Not a bridge
-// of its own: "to" and "de" stand after many words that deny nothing.
+// "have no intention of using", "it is not our intention to use", "ne
+// prévoyons pas d'utiliser", "n'a pas prévu de traiter", "n'avons pas
+// l'intention d'utiliser", "n'avons aucune intention de…". Not a bridge
+// of its own: "to", "of" and "de" stand after many words that deny
+// nothing.
 func intentionAt(words []string, j int) bool {
 	switch words[j] {
-	case "to", "d", "de":
+	case "to", "d", "de", "of":
 		// Right after the intention, or after a bridge that follows it
 		// ("prévoyons pas d'utiliser").
 		return j > 0 && intentions[words[j-1]] || j > 1 && intentions[words[j-2]] && negationBridges[words[j-1]]
+	case "aucun", "aucune", "our", "notre":
+		// Only before the intention ("is not our intention to use"): not
+		// bridges, "n'utilisons aucune donnée" is denied by its own branch
+		// in denied, and "do not share our data" denies the sharing.
+		return j+1 < len(words) && intentions[words[j+1]]
 	}
 	if !intentions[words[j]] {
 		return false
 	}
 	for k := j + 1; k < len(words) && k <= j+2; k++ {
 		switch words[k] {
-		case "to", "d", "de":
+		case "to", "d", "de", "of":
 			return true
 		}
 		if !negationBridges[words[k]] {
@@ -113,6 +121,44 @@ func intentionAt(words []string, j int) bool {
 var intentions = map[string]bool{
 	"plan": true, "plans": true, "planning": true, "planned": true, "intend": true, "intends": true, "intending": true,
 	"prevoyons": true, "prevoit": true, "prevoient": true, "prevoir": true, "prevu": true,
+	"intention": true, "intentions": true,
+}
+
+// maxPlanWords bounds how many words of a plan or a start (intentionAt,
+// inceptionAt) lengthen a negation's reach to its verb, so that a hostile
+// chain of them costs a few looks, not one per word.
+const maxPlanWords = 4
+
+// inceptionAt reports whether words[j] is part of a start that stands
+// between a negation and the verb of processing it denies, after an
+// intention or not: "will not start using", "do not plan to begin to
+// use", "do not intend to start using", "ne prévoit pas de commencer à
+// utiliser". A use that does not start is not made: the verb is denied.
+// Only before a verb of processing ("do not plan to start sending you
+// notices" denies no use), and "to" only after the start ("à" is a bridge).
+func inceptionAt(words []string, j int) bool {
+	w := words[j]
+	if w == "to" {
+		return j > 0 && inceptions[words[j-1]] && j+1 < len(words) && isProcessingVerb(words[j+1])
+	}
+	if !inceptions[w] {
+		return false
+	}
+	for k := j + 1; k < len(words) && k <= j+3; k++ {
+		switch v := words[k]; {
+		case isProcessingVerb(v):
+			return true
+		case v != "to" && !negationBridges[v]:
+			return false
+		}
+	}
+	return false
+}
+
+// inceptions are the verbs that start a use (inceptionAt).
+var inceptions = map[string]bool{
+	"start": true, "starts": true, "starting": true, "started": true, "begin": true, "begins": true, "beginning": true, "began": true, "begun": true,
+	"commencer": true, "commencerons": true, "commencera": true, "commenceront": true, "commence": true, "commencent": true, "commencons": true,
 }
 
 // processingVerbs are the stems of the verbs whose denial denies a
@@ -274,9 +320,12 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		}
 		j := i + 1
 		intent := false // "do not plan to use": the verb after it is active
-		for j < len(words) && j <= i+4 {
-			if intentionAt(words, j) {
-				intent = true
+		// A plan or a start stands between as well, and reaches further:
+		// "n'avons pas l'intention de commencer à utiliser".
+		extra := 0
+		for j < len(words) && j <= i+4+extra {
+			if intentionAt(words, j) || inceptionAt(words, j) {
+				intent, extra = true, min(extra+1, maxPlanWords)
 			} else if !isBridge(words[j]) {
 				break
 			}
@@ -393,10 +442,14 @@ func negativeDeterminerAt(words []string, k int) bool {
 
 // scopeEnd returns where the denial of the verb at j ends: at a turning
 // word, a new clause of ours, an "and" that opens a clause of its own
-// (see opensClauseAt), or the statement's end.
+// (see opensClauseAt), the comma after a conditional clause the verb
+// stands in, before a clause of its own (see inCondition), or the
+// statement's end.
 func scopeEnd(words []string, gaps []byte, j int) int {
+	cond := inCondition(words, gaps, j)
 	for k := j + 1; k < len(words); k++ {
 		if turningWords[words[k]] || (clauseJoins[words[k]] && k+1 < len(words) && ourselves[words[k+1]]) ||
+			cond && gaps[k] == ',' && opensClause(words[k:k+1]) ||
 			gaps[k] == ';' || contrastJoins[words[k]] || words[k] == "que" && (words[k-1] == "alors" || words[k-1] == "tandis") ||
 			(words[k] == "and" || words[k] == "et") && opensClauseAt(words, gaps, k+1) {
 			return k
@@ -404,6 +457,28 @@ func scopeEnd(words []string, gaps []byte, j int) int {
 	}
 	return len(words)
 }
+
+// inCondition reports whether the verb at j stands in a clause that a
+// conditional opens, with no punctuation between: "If you do not share
+// your posts, you can object to the use of your public posts to train
+// AI" denies the reader's sharing, up to the comma that opens the main
+// clause, and not the use the main clause names. A comma inside the
+// condition ("If we do not use your photos, videos or messages to train
+// AI, …") does not end it.
+func inCondition(words []string, gaps []byte, j int) bool {
+	for k := j - 1; k >= 0 && k >= j-maxSubjectWords; k-- {
+		if conditionals[words[k]] {
+			return true
+		}
+		if gaps[k] != 0 {
+			return false
+		}
+	}
+	return false
+}
+
+// conditionals open a clause that states a condition.
+var conditionals = map[string]bool{"if": true, "unless": true, "when": true, "whenever": true, "si": true, "lorsque": true, "lorsqu": true, "quand": true}
 
 // maxNewSubjectWords bounds the subject of a clause that an "and" opens
 // ("and your public posts are used").

@@ -65,6 +65,14 @@ func TestCompareDeniedReassurances(t *testing.T) {
 		{"en", en, "We have no plans to use your private messages to train AI.", nil, nil, nil},
 		{"fr", fr, "Nous ne prévoyons pas d'utiliser vos messages privés pour entraîner l'IA.", nil, nil, nil},
 		{"fr", fr, "Meta ne prévoit pas d'utiliser vos messages privés pour entraîner l'IA.", nil, nil, nil},
+		// A start denied, after a plan or not: the negation reaches past
+		// "start", "begin", "commencer à" to the verb. Each was AI
+		// training on the messages.
+		{"en", en, "We do not plan to start using your private messages to train AI.", nil, nil, nil},
+		{"en", en, "We will not start using your private messages to train AI.", nil, nil, nil},
+		{"en", en, "We have not started using your private messages to train AI.", nil, nil, nil},
+		{"fr", fr, "Nous ne prévoyons pas de commencer à utiliser vos messages privés pour entraîner l'IA.", nil, nil, nil},
+		{"fr", fr, "Nous ne commencerons pas à utiliser vos messages privés pour entraîner l'IA.", nil, nil, nil},
 
 		// Facts beside a negation.
 		{"en", en, "If you do not object, we will use your public posts to train AI.",
@@ -117,6 +125,27 @@ func TestCompareDeniedReassurances(t *testing.T) {
 		{"en", en, "We plan to use your public posts to train AI.",
 			[]string{"posts", "public_content"}, []string{"ai_training"}, []string{"ai_training:posts", "ai_training:public_content"}},
 		{"en", en, "Unless you tell us not to, we plan to use your public posts to train AI.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, nil},
+		// A denial in a condition ends with it, at the comma before the
+		// main clause: the use the main clause names is a fact. It was
+		// denied to the end ("Rights: + Right to object." alone).
+		{"en", en, "If you do not share your posts, you can object to the use of your public posts to train AI.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, []string{"ai_training:posts", "ai_training:public_content"}},
+		{"en", en, "If you have no intention of sharing your posts, you can object to the use of your public posts to train AI.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, []string{"ai_training:posts", "ai_training:public_content"}},
+		{"fr", fr, "Si vous ne partagez pas vos publications, vous pouvez vous opposer à l'utilisation de vos publications publiques pour entraîner l'IA.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, []string{"ai_training:posts", "ai_training:public_content"}},
+		{"en", en, "When we do not collect your location, we use your IP address to show you ads.",
+			[]string{"device"}, nil, []string{"advertising:device"}},
+		// Guards: a comma inside the condition does not end it, nor one
+		// outside any.
+		{"en", en, "If we do not use your photos, videos or messages to train AI, we will tell you.", nil, nil, nil},
+		{"en", en, "We do not sell, rent or share your private messages.", nil, nil, nil},
+		{"en", en, "We plan to start using your public posts to train AI.",
+			[]string{"posts", "public_content"}, []string{"ai_training"}, []string{"ai_training:posts", "ai_training:public_content"}},
+		// A negation the analysis cannot place keeps the uses unbound,
+		// as before.
+		{"en", en, "We do not plan to start charging for our services, but we plan to start using your public posts to train AI.",
 			[]string{"posts", "public_content"}, []string{"ai_training"}, nil},
 	}
 	tx := DefaultTaxonomy()

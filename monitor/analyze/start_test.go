@@ -401,3 +401,42 @@ func TestStartOfAPlannedUse(t *testing.T) {
 		dayMoved("fr", "Meta ne prévoit pas d'utiliser vos messages privés pour entraîner l'IA à partir du DATE.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
 	})
 }
+
+// A plan to start a use ("We plan to start using your public posts … from
+// 27 May 2025", "Meta plans to begin using…", "Meta prévoit de commencer à
+// utiliser…") starts that use, as the plan to use does: the date read as
+// an upcoming update, since "start" stood between the plan and its verb.
+// Denied, it starts nothing, and denies the use: the negation reaches
+// past "start", "begin" and "commencer à" to the verb, or "We do not plan
+// to start using your private messages…" read as AI training on them.
+func TestStartOfAPlannedStart(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"en", "We plan to start using your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "We're planning to start using your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "Meta plans to begin using public posts and comments to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "We intend to begin using your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "We plan to start to use your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "Meta plans to start training AI on public posts from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "Unless you object, we plan to begin using your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"fr", "Meta prévoit de commencer à utiliser vos publications publiques pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "Nous prévoyons de commencer à utiliser vos publications publiques pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleStart}},
+		// Guards: the plain plan as it was, a start of no use, a plan
+		// that stops a use, and a plan to start denied.
+		{"en", "We plan to use your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "We plan to start sending you notices from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous prévoyons de commencer à vous envoyer des avis à partir du 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We plan to stop using your public posts to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We do not plan to start using your private messages to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We don't plan to begin using your private messages to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Meta ne prévoit pas de commencer à utiliser vos messages privés pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleUpcoming}},
+		// A negation of something else before the plan.
+		{"en", "We do not plan to start charging for our services, and we plan to start using your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+	})
+	checkDateMoves(t, reportBase, []dateMove{
+		dayMoved("en", "We plan to start using your public posts to train AI from DATE.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "We do not plan to start using your private messages to train AI from DATE.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Meta prévoit de commencer à utiliser vos publications publiques pour entraîner l'IA à partir du DATE.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+	})
+}
