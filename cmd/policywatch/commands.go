@@ -594,13 +594,9 @@ func parseKinds(list string) ([]monitor.EventKind, error) {
 	return nil, usageError{msg: "--" + err.Error()}
 }
 
-// parseSince is monitor.ParseSince, its error a usage error naming the
-// flag. It also reads a time as the commands print it (timeLayout),
-// "2025-05-01 18:30 UTC", copied from their output.
+// parseSince is monitor.ParseSince, which also reads a time as the
+// commands print it (timeLayout), its error a usage error naming the flag.
 func parseSince(s string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(timeLayout, s); err == nil {
-		return t, nil
-	}
 	t, err := monitor.ParseSince(s, now)
 	if err != nil {
 		return time.Time{}, usageError{msg: "--" + err.Error()}
