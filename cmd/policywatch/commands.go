@@ -417,7 +417,11 @@ Examples:
 			if opt.json {
 				enc := json.NewEncoder(a.stdout)
 				for _, lw := range listed {
-					if err := enc.Encode(watchJSON{ListedWatch: lw, Status: lw.StatusKey()}); err != nil {
+					wj := watchJSON{ListedWatch: lw, Status: lw.StatusKey()}
+					if e := lw.Episode; e != nil {
+						wj.StatusReason, wj.StatusSince = e.Reason, e.Since.UTC()
+					}
+					if err := enc.Encode(wj); err != nil {
 						return err
 					}
 				}
@@ -457,10 +461,13 @@ Examples:
 }
 
 // watchJSON is a watch of `watches --json`: the summary's fields with
-// retired, and the status key of the web view's /api/watches.
+// retired, and the status key, reason and start of the web view's
+// /api/watches.
 type watchJSON struct {
 	monitor.ListedWatch
-	Status string `json:"status"` // ok, anomaly, fetch_error, never
+	Status       string    `json:"status"`                  // ok, anomaly, fetch_error, never
+	StatusReason string    `json:"status_reason,omitempty"` // the open episode's reason (login_wall, timeout…)
+	StatusSince  time.Time `json:"status_since,omitzero"`   // when it opened
 }
 
 func watchStatus(s monitor.WatchSummary) string {
