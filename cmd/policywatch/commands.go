@@ -570,13 +570,20 @@ Examples:
 				fmt.Fprintln(a.stderr, "no events")
 			}
 			// The version an event made current ("v27") is what show, diff,
-			// facts and explain take; the event's own number is not.
+			// facts and explain take; the event's own number is not. The
+			// numbers are padded to the widest listed, so that the columns
+			// after them line up past #9 and v9999.
+			idWidth, versionWidth := 0, len("v9999")
+			for _, e := range events {
+				idWidth = max(idWidth, len("#"+strconv.FormatInt(e.ID, 10)))
+				versionWidth = max(versionWidth, len("v"+strconv.FormatInt(e.Version, 10)))
+			}
 			for _, e := range events {
 				version := "-"
 				if e.Version != 0 {
 					version = "v" + strconv.FormatInt(e.Version, 10)
 				}
-				fmt.Fprintf(a.stdout, "#%d %s %-12s %-8s %-5s %s\n", e.ID, timeText(e.Time), e.Kind, e.Severity, version, printable(e.Summary))
+				fmt.Fprintf(a.stdout, "%-*s %s %-12s %-8s %-*s %s\n", idWidth, "#"+strconv.FormatInt(e.ID, 10), timeText(e.Time), e.Kind, e.Severity, versionWidth, version, printable(e.Summary))
 			}
 			return nil
 		},
