@@ -513,8 +513,9 @@ func eventsCommand() *command {
 		long: `Lists events oldest first: baseline, change, revert, anomaly, fetch_error,
 recovered, each with its number (#12), its time (UTC), kind, severity, the
 version it made current (v9: what show, diff, facts and explain take) and
-its summary. With --json, one JSON object per line: a stable interface for
-scripts (see "Events format" in the README).
+its summary, after "(imported)" for a snapshot 'policywatch import'
+backfilled from an archive. With --json, one JSON object per line: a
+stable interface for scripts (see "Events format" in the README).
 
 --since takes an RFC 3339 time (2025-05-01T00:00:00Z), a date (2025-05-01),
 a date and time in UTC as listed ("2025-05-01 18:30 UTC", the UTC may be
@@ -583,7 +584,14 @@ Examples:
 				if e.Version != 0 {
 					version = "v" + strconv.FormatInt(e.Version, 10)
 				}
-				fmt.Fprintf(a.stdout, "%-*s %s %-12s %-8s %-*s %s\n", idWidth, "#"+strconv.FormatInt(e.ID, 10), timeText(e.Time), e.Kind, e.Severity, versionWidth, version, printable(e.Summary))
+				// A snapshot backfilled from an archive is said so, as
+				// watches and the web view's timeline say it: it is no
+				// page policywatch fetched.
+				summary := printable(e.Summary)
+				if e.Imported {
+					summary = "(imported) " + summary
+				}
+				fmt.Fprintf(a.stdout, "%-*s %s %-12s %-8s %-*s %s\n", idWidth, "#"+strconv.FormatInt(e.ID, 10), timeText(e.Time), e.Kind, e.Severity, versionWidth, version, summary)
 			}
 			return nil
 		},
