@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -310,9 +311,10 @@ func TestAPI(t *testing.T) {
 		t.Errorf("paging newest first gave ids %v, want [2 1]", ids)
 	}
 	// since: a duration back from the server's clock (the last step), as
-	// `events --since` takes it.
-	for since, want := range map[string]string{"30d": "[2]", "40d": "[1 2]", "2025-05-01": "[2]"} {
-		_, body := get(t, ts.URL+"/api/events?since="+since)
+	// `events --since` takes it, and a time as the view and the commands
+	// print it, copied from them.
+	for since, want := range map[string]string{"30d": "[2]", "40d": "[1 2]", "2025-05-01": "[2]", "2025-05-01 00:00 UTC": "[2]"} {
+		_, body := get(t, ts.URL+"/api/events?since="+url.QueryEscape(since))
 		var page []monitor.Event
 		if err := json.Unmarshal(body, &page); err != nil {
 			t.Fatalf("/api/events?since=%s: %v\n%s", since, err, body)

@@ -1039,3 +1039,28 @@ func TestOptionWithoutItsValue(t *testing.T) {
 		wantError(t, c, true, args, "flag needs an argument: --"+strings.TrimLeft(args[len(args)-1], "-"))
 	}
 }
+
+// TestEventsColumnsLineUp: events pads the event's and the version's
+// numbers to the widest listed, so that times, kinds and summaries stay
+// in their columns from #9 to #10 (they moved a character to the right).
+func TestEventsColumnsLineUp(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
+	for day := 1; day <= 11; day++ {
+		srv.set(fmt.Sprintf("Effective March %d, 2026", day))
+		c.mustRun("check")
+	}
+	out := c.mustRun("events")
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 11 {
+		t.Fatalf("events listed %d lines, want 11:\n%s", len(lines), out)
+	}
+	column := func(line, of string) int { return strings.Index(line, of) }
+	for _, line := range lines {
+		if column(line, " 20") != column(lines[0], " 20") || column(line, " nimbus") != column(lines[0], " nimbus") {
+			t.Errorf("events' columns do not line up:\n%s", out)
+			break
+		}
+	}
+}

@@ -352,3 +352,30 @@ func TestExportCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestEventsMarksImported: events says which events import backfilled
+// from an archive, as the web view's timeline and watches do: a reader
+// of the listing took the archive's snapshots for pages policywatch had
+// fetched itself, and only --json told them apart.
+func TestEventsMarksImported(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
+	dir := t.TempDir()
+	for i, v := range []string{"1", "2"} {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("2025-01-0%d.html", i+1)), []byte(archivePage(v, i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.mustRun("import", "nimbus", dir)
+	c.mustRun("check")
+	lines := strings.Split(strings.TrimSuffix(c.mustRun("events"), "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("events: %d lines, want the 2 imported and the live change:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	for i, line := range lines {
+		if imported := strings.Contains(line, "(imported)"); imported != (i < 2) {
+			t.Errorf("events line %d marked imported: %t, want %t:\n%s", i+1, imported, i < 2, line)
+		}
+	}
+}

@@ -449,8 +449,8 @@ DUE is when a pending row is to be tried next (a time past: at the next
 turn of the daemon, or 'policywatch digest --now'); for a row failed or
 cancelled, when it was due the last time (a failed row was tried then, or
 as soon after as a sender was running). SENT is when a sent row was sent.
-A pending row a sender holds says "held until HH:MM": a policywatch
-process is sending it, or died holding it (kill -9, a crash), and no other
+A pending row a sender holds says "held until 2026-11-29 22:04 UTC": a
+policywatch process is sending it, or died holding it (kill -9, a crash), and no other
 takes it before then; a clean stop (SIGTERM, Ctrl-C) lets the message on
 its way finish for up to 10 s and puts the rows it held back at once.
 

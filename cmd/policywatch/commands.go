@@ -432,7 +432,11 @@ Examples:
 			if opt.json {
 				enc := json.NewEncoder(a.stdout)
 				for _, lw := range listed {
-					if err := enc.Encode(watchJSON{ListedWatch: lw, Status: lw.StatusKey()}); err != nil {
+					wj := watchJSON{ListedWatch: lw, Status: lw.StatusKey()}
+					if e := lw.Episode; e != nil {
+						wj.StatusReason, wj.StatusSince = e.Reason, e.Since.UTC()
+					}
+					if err := enc.Encode(wj); err != nil {
 						return err
 					}
 				}
@@ -472,10 +476,13 @@ Examples:
 }
 
 // watchJSON is a watch of `watches --json`: the summary's fields with
-// retired, and the status key of the web view's /api/watches.
+// retired, and the status key, reason and start of the web view's
+// /api/watches.
 type watchJSON struct {
 	monitor.ListedWatch
-	Status string `json:"status"` // ok, anomaly, fetch_error, never
+	Status       string    `json:"status"`                  // ok, anomaly, fetch_error, never
+	StatusReason string    `json:"status_reason,omitempty"` // the open episode's reason (login_wall, timeout…)
+	StatusSince  time.Time `json:"status_since,omitzero"`   // when it opened
 }
 
 func watchStatus(s monitor.WatchSummary) string {
@@ -521,8 +528,9 @@ func eventsCommand() *command {
 		long: `Lists events oldest first: baseline, change, revert, anomaly, fetch_error,
 recovered, each with its number (#12), its time (UTC), kind, severity, the
 version it made current (v9: what show, diff, facts and explain take) and
-its summary. With --json, one JSON object per line: a stable interface for
-scripts (see "Events format" in the README).
+its summary, after "(imported)" for a snapshot 'policywatch import'
+backfilled from an archive. With --json, one JSON object per line: a
+stable interface for scripts (see "Events format" in the README).
 
 --since takes an RFC 3339 time (2025-05-01T00:00:00Z), a date (2025-05-01),
 a date and time in UTC as listed ("2025-05-01 18:30 UTC", the UTC may be
@@ -578,13 +586,27 @@ Examples:
 				fmt.Fprintln(a.stderr, "no events")
 			}
 			// The version an event made current ("v27") is what show, diff,
-			// facts and explain take; the event's own number is not.
+			// facts and explain take; the event's own number is not. The
+			// numbers are padded to the widest listed, so that the columns
+			// after them line up past #9 and v9999.
+			idWidth, versionWidth := 0, len("v9999")
+			for _, e := range events {
+				idWidth = max(idWidth, len("#"+strconv.FormatInt(e.ID, 10)))
+				versionWidth = max(versionWidth, len("v"+strconv.FormatInt(e.Version, 10)))
+			}
 			for _, e := range events {
 				version := "-"
 				if e.Version != 0 {
 					version = "v" + strconv.FormatInt(e.Version, 10)
 				}
-				fmt.Fprintf(a.stdout, "#%d %s %-12s %-8s %-5s %s\n", e.ID, timeText(e.Time), e.Kind, e.Severity, version, printable(e.Summary))
+				// A snapshot backfilled from an archive is said so, as
+				// watches and the web view's timeline say it: it is no
+				// page policywatch fetched.
+				summary := printable(e.Summary)
+				if e.Imported {
+					summary = "(imported) " + summary
+				}
+				fmt.Fprintf(a.stdout, "%-*s %s %-12s %-8s %-*s %s\n", idWidth, "#"+strconv.FormatInt(e.ID, 10), timeText(e.Time), e.Kind, e.Severity, versionWidth, version, summary)
 			}
 			return nil
 		},
@@ -609,13 +631,9 @@ func parseKinds(list string) ([]monitor.EventKind, error) {
 	return nil, usageError{msg: "--" + err.Error()}
 }
 
-// parseSince is monitor.ParseSince, its error a usage error naming the
-// flag. It also reads a time as the commands print it (timeLayout),
-// "2025-05-01 18:30 UTC", copied from their output.
+// parseSince is monitor.ParseSince, which also reads a time as the
+// commands print it (timeLayout), its error a usage error naming the flag.
 func parseSince(s string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(timeLayout, s); err == nil {
-		return t, nil
-	}
 	t, err := monitor.ParseSince(s, now)
 	if err != nil {
 		return time.Time{}, usageError{msg: "--" + err.Error()}

@@ -145,7 +145,7 @@ func runDemo(ctx context.Context, a *app, listen string) error {
 // check found. It returns the watches it checked and the id of the first
 // critical event.
 func replayDemo(ctx context.Context, out io.Writer, db *store.DB, clock *demoClock) (watches []monitor.Watch, critical int64, err error) {
-	site := newDemoSite()
+	site := newDemoSite(clock.Now)
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, 0, fmt.Errorf("demo: start the demo site: %w", err)
@@ -198,9 +198,13 @@ type demoSite struct {
 	mu    sync.Mutex
 	pages [2]string
 	token string
+	now   func() time.Time
 }
 
-func newDemoSite() *demoSite { return &demoSite{} }
+// newDemoSite serves pages dated (their Date header) at now, the replay's
+// clock, as the server of a real history would have: the evidence bundles
+// give the response's headers beside the fetch time.
+func newDemoSite(now func() time.Time) *demoSite { return &demoSite{now: now} }
 
 func (s *demoSite) serve(pages [2]string, token string) {
 	s.mu.Lock()
@@ -232,5 +236,6 @@ func (s *demoSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body := strings.ReplaceAll(string(page), "{{TOKEN}}", "d"+token)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	io.WriteString(w, body)
 }

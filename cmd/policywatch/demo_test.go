@@ -1,7 +1,9 @@
 package main
 
 import (
+	"archive/zip"
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -250,5 +252,55 @@ func TestDemoRefusesWhatDoesNotApply(t *testing.T) {
 	}
 	if out != "" {
 		t.Errorf("demo on a taken port replayed before failing:\n%s", out)
+	}
+}
+
+// TestDemoEvidenceIsDatedOnItsDay: the demo's evidence bundles give the
+// response's Date on the day the replay fetched it, as a server would;
+// they gave the real day the demo ran, more than a year after the fetch
+// time their manifest gives, which read as evidence that does not hold.
+func TestDemoEvidenceIsDatedOnItsDay(t *testing.T) {
+	d := startDemo(t)
+	resp, err := http.Get(d.url + "versions/1/evidence.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /versions/1/evidence.zip: %s\n%s", resp.Status, body)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		files[filepath.Base(f.Name)] = string(b)
+	}
+	var manifest struct {
+		Response struct {
+			FetchedAt time.Time `json:"fetched_at"`
+		} `json:"response"`
+	}
+	if err := json.Unmarshal([]byte(files["manifest.json"]), &manifest); err != nil || manifest.Response.FetchedAt.IsZero() {
+		t.Fatalf("manifest.json: %v\n%s", err, files["manifest.json"])
+	}
+	m := regexp.MustCompile(`(?m)^Date: (.+?)\r?$`).FindStringSubmatch(files["response-headers.txt"])
+	if m == nil {
+		t.Fatalf("response-headers.txt has no Date:\n%s", files["response-headers.txt"])
+	}
+	date, err := http.ParseTime(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !date.Equal(manifest.Response.FetchedAt.Truncate(time.Second)) {
+		t.Errorf("the demo's evidence: Date %s, fetched at %s", date.UTC(), manifest.Response.FetchedAt)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/policywatch/policywatch/cmd/policywatch/config"
 	"github.com/policywatch/policywatch/store"
@@ -110,9 +111,11 @@ func TestWatchesStatusAndRetired(t *testing.T) {
 	c.env["POLICYWATCH_CONFIG"] = conf
 
 	type fields struct {
-		Name    string `json:"name"`
-		Status  string `json:"status"`
-		Retired bool   `json:"retired"`
+		Name         string    `json:"name"`
+		Status       string    `json:"status"`
+		StatusReason string    `json:"status_reason"`
+		StatusSince  time.Time `json:"status_since"`
+		Retired      bool      `json:"retired"`
 	}
 	var got []fields
 	sc := bufio.NewScanner(strings.NewReader(c.mustRun("watches", "--json")))
@@ -128,11 +131,33 @@ func TestWatchesStatusAndRetired(t *testing.T) {
 		}
 		var f fields
 		json.Unmarshal(sc.Bytes(), &f)
+		if f.Status == "anomaly" || f.Status == "fetch_error" {
+			if f.StatusSince.IsZero() {
+				t.Errorf("watches --json: %s without its status_since: %s", f.Status, sc.Text())
+			}
+		}
 		got = append(got, f)
 	}
-	want := []fields{{"gate", "anomaly", false}, {"down", "fetch_error", false}, {"fresh", "never", false}, {"nimbus", "ok", true}}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("watches --json: %v, want %v", got, want)
+	// The episode's reason, as /api/watches gives it in status_reason
+	// (which --json lacked: a script had to read it from "episode").
+	kinds := make(map[string]string)
+	for _, f := range got {
+		kinds[f.Name] = f.Status + " " + f.StatusReason
+	}
+	for name, want := range map[string]string{"gate": "anomaly login_wall", "fresh": "never ", "nimbus": "ok "} {
+		if kinds[name] != want {
+			t.Errorf("watches --json: %s is %q, want %q", name, kinds[name], want)
+		}
+	}
+	if !strings.HasPrefix(kinds["down"], "fetch_error ") || kinds["down"] == "fetch_error " {
+		t.Errorf("watches --json: down is %q, want fetch_error and the kind of its error", kinds["down"])
+	}
+	var names []string
+	for _, f := range got {
+		names = append(names, fmt.Sprintf("%s %s %t", f.Name, f.Status, f.Retired))
+	}
+	if want := "[gate anomaly false down fetch_error false fresh never false nimbus ok true]"; fmt.Sprint(names) != want {
+		t.Errorf("watches --json: %v, want %v", names, want)
 	}
 
 	// The web view of the same database and configuration says the same.

@@ -247,3 +247,20 @@ func TestDigestTimesSaidAlike(t *testing.T) {
 	}
 	wantTimesInUTC(t, "policywatch digest", out)
 }
+
+// TestHelpSaysTimesAsPrinted: a command's help describes a time in the
+// format the command prints it. outbox's said a held row reads "held until
+// HH:MM" after outbox had come to print "held until 2026-11-29 22:04 UTC".
+func TestHelpSaysTimesAsPrinted(t *testing.T) {
+	clock := regexp.MustCompile(`(?:^|[^-\w])(HH:MM|\d\d:\d\d(?: [A-Z]{3,4})?)\b`)
+	for _, cmd := range commands() {
+		for _, m := range clock.FindAllStringSubmatchIndex(cmd.long, -1) {
+			start := m[2]
+			// A time after its day ("2026-11-29 22:04 UTC") is as printed.
+			if start >= 11 && regexp.MustCompile(`\d{4}-\d\d-\d\d $`).MatchString(cmd.long[start-11:start]) {
+				continue
+			}
+			t.Errorf("policywatch %s --help gives a time as %q, which it prints as 2006-01-02 15:04 UTC", cmd.name, cmd.long[m[2]:m[3]])
+		}
+	}
+}

@@ -87,3 +87,19 @@ func TestVacuumSaysWhenTheLogStays(t *testing.T) {
 	}
 	t.Logf("vacuum beside a reader took %v:\n%s", time.Since(start), out)
 }
+
+// TestVacuumSaysTheRetentionAsConfigured: vacuum says how old the check
+// rows it pruned were as the configuration sets it ("90d"); it said
+// "2160h0m0s", Go's way, which no configuration reads like.
+func TestVacuumSaysTheRetentionAsConfigured(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	for _, tc := range []struct{ set, want string }{{"90d", "90d"}, {"36h", "36h"}, {"90m", "1h30m"}} {
+		c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\n  check_retention: %s\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", tc.set, srv.URL))
+		c.mustRun("check")
+		out := c.mustRun("vacuum")
+		if want := "pruned 0 check rows older than " + tc.want + "\n"; !strings.HasPrefix(out, want) {
+			t.Errorf("vacuum with check_retention: %s said:\n%s\nwant it to start %q", tc.set, out, want)
+		}
+	}
+}

@@ -137,9 +137,9 @@ func TestEventFiltersThatMatchNothing(t *testing.T) {
 		t.Errorf("events --kind baseline,change:\n%s", out)
 	}
 	// The imported history: a baseline and a change of wording, both
-	// info; --severity filters as the web API's does.
+	// info, said imported; --severity filters as the web API's does.
 	if out := c.mustRun("events", "--severity", "info", "--kind", "change"); strings.Count(out, "\n") != 1 || !strings.Contains(out, " change ") ||
-		!strings.Contains(out, " info     v2    nimbus") {
+		!strings.Contains(out, " info     v2    (imported) nimbus") {
 		t.Errorf("events --severity info --kind change:\n%s", out)
 	}
 	if out, errOut, err := c.run("events", "--severity", "notable, critical"); err != nil || out != "" || !strings.Contains(errOut, "no events") {
