@@ -130,9 +130,12 @@ func ParseSeverities(list string) ([]Severity, error) {
 // time (2025-05-01T00:00:00Z), a date (2025-05-01, UTC), a date and time
 // without zone (2025-05-01T18:30 or "2025-05-01 18:30", UTC), a time as the
 // commands and the web view print it ("2025-05-01 18:30 UTC", copied from
-// their output) or a duration back from now (72h, 30d).
+// their output), a time or a day as mails and alerts print them ("1 May
+// 2025 18:30 UTC", "1 May 2025", UTC) or a duration back from now (72h,
+// 30d).
 func ParseSince(s string, now time.Time) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339, time.DateOnly, "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02 15:04 UTC", "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+	for _, layout := range []string{time.RFC3339, time.DateOnly, "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02 15:04 UTC", "2006-01-02T15:04:05", "2006-01-02 15:04:05",
+		analyze.DayLayout + " 15:04 UTC", analyze.DayLayout} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
 		}
@@ -145,7 +148,7 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
 		return now.Add(-d), nil
 	}
-	return time.Time{}, fmt.Errorf("since %q: want an RFC 3339 time, a date (2006-01-02), a time as listed (\"2006-01-02 15:04 UTC\") or a duration back from now (72h, 30d)", s)
+	return time.Time{}, fmt.Errorf("since %q: want an RFC 3339 time, a date (2006-01-02), a time as listed (\"2006-01-02 15:04 UTC\") or as mailed (\"2 Jan 2006 15:04 UTC\"), or a duration back from now (72h, 30d)", s)
 }
 
 // Anomaly reasons: why a capture was not taken as a policy version.

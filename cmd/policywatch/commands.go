@@ -534,7 +534,8 @@ stable interface for scripts (see "Events format" in the README).
 
 --since takes an RFC 3339 time (2025-05-01T00:00:00Z), a date (2025-05-01),
 a date and time in UTC as listed ("2025-05-01 18:30 UTC", the UTC may be
-left out) or a duration back from now (72h, 30d).
+left out), a time or a day as mails print them ("1 May 2025 18:30 UTC",
+"1 May 2025") or a duration back from now (72h, 30d).
 
 Examples:
   policywatch events --watch meta-privacy-policy --since 30d

@@ -256,8 +256,10 @@ func TestHelpSaysTimesAsPrinted(t *testing.T) {
 	for _, cmd := range commands() {
 		for _, m := range clock.FindAllStringSubmatchIndex(cmd.long, -1) {
 			start := m[2]
-			// A time after its day ("2026-11-29 22:04 UTC") is as printed.
-			if start >= 11 && regexp.MustCompile(`\d{4}-\d\d-\d\d $`).MatchString(cmd.long[start-11:start]) {
+			// A time after its day ("2026-11-29 22:04 UTC") is as printed;
+			// after a day as mails write it ("1 May 2025 18:30 UTC"), as
+			// mailed (what --since also reads).
+			if regexp.MustCompile(`(\d{4}-\d\d-\d\d|\d{1,2} [A-Z][a-z]{2} \d{4}) $`).MatchString(cmd.long[:start]) {
 				continue
 			}
 			t.Errorf("policywatch %s --help gives a time as %q, which it prints as 2006-01-02 15:04 UTC", cmd.name, cmd.long[m[2]:m[3]])
