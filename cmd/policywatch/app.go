@@ -126,6 +126,30 @@ type app struct {
 	closers []func() error // run when the command ends, last first
 }
 
+// hint is a policywatch command line to run next, as this one's output
+// suggests it: with the --config and --db this one was given, so that,
+// pasted, it reads the same configuration and database (the environment's
+// POLICYWATCH_CONFIG and POLICYWATCH_DB reach it anyway).
+func (a *app) hint(args string) string {
+	line := "policywatch " + args
+	if a.common.config != "" {
+		line += " --config " + shellWord(a.common.config)
+	}
+	if a.common.db != "" {
+		line += " --db " + shellWord(a.common.db)
+	}
+	return line
+}
+
+// shellWord quotes s for a POSIX shell when it holds anything but the
+// characters paths are usually made of.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
 func commands() []*command {
 	return []*command{
 		runCommand(), checkCommand(), watchesCommand(), eventsCommand(), historyCommand(),

@@ -1064,3 +1064,36 @@ func TestEventsColumnsLineUp(t *testing.T) {
 		}
 	}
 }
+
+// TestHintsCarryTheConfigAndDatabase: a command line an output suggests
+// next carries the --config and --db the command was given, quoted for
+// the shell where the path needs it: pasted as printed, it read the
+// default configuration and database instead.
+func TestHintsCarryTheConfigAndDatabase(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	db := filepath.Join(t.TempDir(), "my data", "pw.db")
+	cfg := checkedConfig(t, srv.URL)
+	flags := " --config " + cfg + " --db '" + db + "'"
+	c.mustRun("check", "--config", cfg, "--db", db)
+
+	for _, tc := range []struct {
+		args  []string
+		envDB bool // POLICYWATCH_DB names db
+		want  string
+	}{
+		{[]string{"show", "nimbus", "99", "--config", cfg, "--db", db}, false, "(see 'policywatch history nimbus" + flags + "')"},
+		{[]string{"unsubscribe", "nobody@example.org", "--db", db, "--config", cfg}, false, "(see 'policywatch subscribers --all" + flags + "')"},
+		// Without the options, the hint has none: the environment's
+		// POLICYWATCH_DB reaches it.
+		{[]string{"show", "nimbus", "99", "--config", cfg}, true, "(see 'policywatch history nimbus --config " + cfg + "')"},
+	} {
+		if tc.envDB {
+			c.env["POLICYWATCH_DB"] = db
+		}
+		_, _, err := c.run(tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("policywatch %s: %v\nwant the hint %s", strings.Join(tc.args, " "), err, tc.want)
+		}
+	}
+}

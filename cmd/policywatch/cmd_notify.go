@@ -260,7 +260,7 @@ Example:
 			if errors.Is(err, store.ErrNotFound) {
 				// Not a mistake in the command line: exit 1, without the
 				// pointer to the usage.
-				return fmt.Errorf("unsubscribe: %s is not subscribed (see 'policywatch subscribers --all')", printable(args[0]))
+				return fmt.Errorf("unsubscribe: %s is not subscribed (see '%s')", printable(args[0]), a.hint("subscribers --all"))
 			}
 			if err != nil {
 				return err
@@ -391,7 +391,7 @@ func retryOutbox(ctx context.Context, a *app, args []string) error {
 	for i, arg := range args {
 		id, err := strconv.ParseInt(arg, 10, 64)
 		if err != nil || id <= 0 {
-			return usageError{msg: fmt.Sprintf("outbox --retry: %q is not a row ID (see policywatch outbox)", arg)}
+			return usageError{msg: fmt.Sprintf("outbox --retry: %q is not a row ID (see '%s')", arg, a.hint("outbox"))}
 		}
 		ids[i] = id
 	}
@@ -401,11 +401,11 @@ func retryOutbox(ctx context.Context, a *app, args []string) error {
 	}
 	switch {
 	case n == 0 && len(ids) > 0:
-		return fmt.Errorf("outbox --retry: none of %s is a failed row, or one waiting for a retry, of a current subscriber (see policywatch outbox)", strings.Join(args, ", "))
+		return fmt.Errorf("outbox --retry: none of %s is a failed row, or one waiting for a retry, of a current subscriber (see '%s')", strings.Join(args, ", "), a.hint("outbox"))
 	case n == 0:
 		fmt.Fprintln(a.stdout, "no failed notifications, and none waiting for a retry")
 	default:
-		fmt.Fprintf(a.stdout, "%d %s back in the queue; the daemon sends %s at its next turn, or 'policywatch digest --now' at once\n", n, plural(int(n), "notification", "notifications"), plural(int(n), "it", "them"))
+		fmt.Fprintf(a.stdout, "%d %s back in the queue; the daemon sends %s at its next turn, or '%s' at once\n", n, plural(int(n), "notification", "notifications"), plural(int(n), "it", "them"), a.hint("digest --now"))
 	}
 	// Rows that failed and that a sender holds are not requeued (it may be
 	// sending them again): say so, or the operator who saw "held until" is
@@ -736,13 +736,13 @@ func sendWaiting(ctx context.Context, a *app, svc *notify.Service) error {
 	}
 	var why []string
 	if failed > 0 {
-		why = append(why, fmt.Sprintf("%d failed for good (put the cause right, then 'policywatch outbox --retry')", failed))
+		why = append(why, fmt.Sprintf("%d failed for good (put the cause right, then '%s')", failed, a.hint("outbox --retry")))
 	}
 	if retried > 0 {
 		why = append(why, fmt.Sprintf("%d failed for now and %s retried later", retried, plural(retried, "is", "are")))
 	}
-	return fmt.Errorf("digest --now: %d of %d %s not sent: %s; see 'policywatch outbox'", failed+retried, len(tried),
-		plural(len(tried), "notification", "notifications"), strings.Join(why, ", "))
+	return fmt.Errorf("digest --now: %d of %d %s not sent: %s; see '%s'", failed+retried, len(tried),
+		plural(len(tried), "notification", "notifications"), strings.Join(why, ", "), a.hint("outbox"))
 }
 
 // outboxFrom returns the outbox rows whose ids are from first on, by id;
@@ -899,11 +899,11 @@ func notTried(a *app, elsewhere, later int, dryRun bool) {
 		if dryRun {
 			left = plural(elsewhere, "is", "are") + " held by another policywatch process and would be left to it"
 		}
-		fmt.Fprintf(a.stdout, "%d %s due %s (see policywatch outbox)\n", elsewhere, plural(elsewhere, "notification", "notifications"), left)
+		fmt.Fprintf(a.stdout, "%d %s due %s (see '%s')\n", elsewhere, plural(elsewhere, "notification", "notifications"), left, a.hint("outbox"))
 	}
 	if later > 0 {
-		fmt.Fprintf(a.stdout, "%d %s failed before and %s retried later ('policywatch outbox --retry' then 'digest --now' sends them now)\n", later,
-			plural(later, "notification", "notifications"), plural(later, "is", "are"))
+		fmt.Fprintf(a.stdout, "%d %s failed before and %s retried later ('%s' then '%s' sends them now)\n", later,
+			plural(later, "notification", "notifications"), plural(later, "is", "are"), a.hint("outbox --retry"), a.hint("digest --now"))
 	}
 }
 

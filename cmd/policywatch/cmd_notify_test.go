@@ -535,7 +535,7 @@ func TestDigestNowSendsWhatCheckLeft(t *testing.T) {
 		{"webhook down", true, http.StatusServiceUnavailable, []string{
 			"/hook (nimbus): failed for now after 1 attempt, next attempt ", "503",
 			"alert to ada@example.org (nimbus): sent",
-		}, 1, "1 notification failed before and is retried later ('policywatch outbox --retry' then 'digest --now' sends them now)", "pending  webhook",
+		}, 1, "1 notification failed before and is retried later ('policywatch outbox --retry' then 'policywatch digest --now' sends them now)", "pending  webhook",
 			"digest --now: 1 of 2 notifications not sent: 1 failed for now and is retried later; see 'policywatch outbox'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -724,7 +724,7 @@ func TestDigestNowReportsWhatItSent(t *testing.T) {
 		"alert to ada@example.org (nimbus): sent\n",
 		"alert to zed@example.org (nimbus): failed for good after 1 attempt: ",
 		"operator to oncall@example.org (nimbus): sent\n",
-		"1 notification due was claimed by another policywatch process and left to it (see policywatch outbox)\n",
+		"1 notification due was claimed by another policywatch process and left to it (see 'policywatch outbox')\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("digest --now lacks %q:\n%s", want, out)

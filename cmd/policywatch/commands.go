@@ -288,7 +288,7 @@ Examples:
 			}
 			enc := json.NewEncoder(a.stdout)
 			done := 0
-			var tally checkTally
+			tally := checkTally{hint: a.hint}
 			start := time.Now()
 			// Start-up (package initialisation, the configuration, the
 			// migrations) ran code that the pass does not run again; its
@@ -310,8 +310,8 @@ Examples:
 				case res.Superseded:
 					// The daemon (or another check) recorded one while this
 					// one fetched: its record is the history.
-					line = fmt.Sprintf("[%d/%d] %-24s not recorded: another policywatch process checked it meanwhile (see 'policywatch events --watch %s')",
-						done, len(watches), w.Name, w.Name)
+					line = fmt.Sprintf("[%d/%d] %-24s not recorded: another policywatch process checked it meanwhile (see '%s')",
+						done, len(watches), w.Name, a.hint("events --watch "+w.Name))
 				case res.Err != nil:
 					line += ": " + printable(res.Err.Error()) // it may quote the server
 				}
@@ -342,6 +342,8 @@ type checkTally struct {
 	outcomes   map[monitor.Outcome]int
 	superseded int // recorded by another process meanwhile
 	critical   int // critical events recorded
+	// hint is app.hint: where to read the critical events.
+	hint func(args string) string
 }
 
 func (t *checkTally) add(res *monitor.Result) {
@@ -376,7 +378,7 @@ func (t checkTally) String() string {
 	}
 	s := strings.Join(parts, ", ")
 	if t.critical > 0 {
-		s += fmt.Sprintf("; %d critical %s (policywatch events --severity critical --since 1h)", t.critical, plural(t.critical, "event", "events"))
+		s += fmt.Sprintf("; %d critical %s (%s)", t.critical, plural(t.critical, "event", "events"), t.hint("events --severity critical --since 1h"))
 	}
 	return s
 }
@@ -660,7 +662,7 @@ Example:
 				if err := a.checkWatch(ctx, args[0]); err != nil {
 					return err
 				}
-				return noVersionsError(args[0])
+				return noVersionsError(a, args[0])
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "VERSION\tFIRST SEEN\tLAST SEEN\tLANG\tTITLE")
@@ -687,7 +689,7 @@ func versionArg(ctx context.Context, a *app, watch, arg string) (*monitor.Versio
 			if err := a.checkWatch(ctx, watch); err != nil {
 				return nil, err
 			}
-			return nil, noVersionsError(watch)
+			return nil, noVersionsError(a, watch)
 		}
 		return v, err
 	}
@@ -697,7 +699,7 @@ func versionArg(ctx context.Context, a *app, watch, arg string) (*monitor.Versio
 	}
 	id, err := strconv.ParseInt(number, 10, 64)
 	if err != nil {
-		return nil, usageError{msg: fmt.Sprintf("version %q: want a version number from 'policywatch history %s'", arg, watch)}
+		return nil, usageError{msg: fmt.Sprintf("version %q: want a version number from '%s'", arg, a.hint("history "+watch))}
 	}
 	v, err := a.db.Version(ctx, id)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -708,16 +710,16 @@ func versionArg(ctx context.Context, a *app, watch, arg string) (*monitor.Versio
 			return nil, werr
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s has no version %d (see 'policywatch history %s')", watch, id, watch)
+			return nil, fmt.Errorf("%s has no version %d (see '%s')", watch, id, a.hint("history "+watch))
 		}
-		return nil, fmt.Errorf("version %d is a version of %s, not of %s (see 'policywatch history %s')", id, v.Watch, watch, watch)
+		return nil, fmt.Errorf("version %d is a version of %s, not of %s (see '%s')", id, v.Watch, watch, a.hint("history "+watch))
 	}
 	return v, nil
 }
 
 // noVersionsError says that a known watch has no versions yet.
-func noVersionsError(watch string) error {
-	return fmt.Errorf("no versions of %q yet (run 'policywatch check %s')", watch, watch)
+func noVersionsError(a *app, watch string) error {
+	return fmt.Errorf("no versions of %q yet (run '%s')", watch, a.hint("check "+watch))
 }
 
 func showCommand() *command {
