@@ -788,7 +788,7 @@ func (a *app) taxonomy() *analyze.Taxonomy {
 // selectWatches returns the configured watches named in names (all when
 // names is empty), each once and in the order first named, or an error
 // naming the unknown ones.
-func (a *app) selectWatches(names []string) ([]monitor.Watch, error) {
+func (a *app) selectWatches(ctx context.Context, names []string) ([]monitor.Watch, error) {
 	if len(names) == 0 {
 		return a.cfg.Watches, nil
 	}
@@ -812,6 +812,15 @@ func (a *app) selectWatches(names []string) ([]monitor.Watch, error) {
 			continue
 		}
 		out = append(out, w)
+	}
+	if len(unknown) == 1 && a.db != nil {
+		// A watch since removed from the configuration keeps its history,
+		// and a reader who finds it in events should learn why it is
+		// not checked, not that it does not exist.
+		if known, err := a.db.HasWatch(ctx, unknown[0]); err == nil && known {
+			return nil, fmt.Errorf("%s is no longer in the configuration, so it is not checked; its history stays (see '%s')",
+				unknown[0], a.hint("history "+unknown[0]))
+		}
 	}
 	if len(unknown) > 0 {
 		return nil, unknownWatchError(unknown, a.watchNames())

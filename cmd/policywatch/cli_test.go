@@ -1097,3 +1097,21 @@ func TestHintsCarryTheConfigAndDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckOfAWatchNoLongerConfigured: checking a watch the configuration
+// no longer lists says so, and where its history is; it said "unknown
+// watch", though events and history still list it.
+func TestCheckOfAWatchNoLongerConfigured(t *testing.T) {
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_CONFIG"] = checkedConfig(t, srv.URL)
+	c.mustRun("check")
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nwatches:\n  - name: other\n    url: %s/p\n", srv.URL))
+	_, _, err := c.run("check", "nimbus")
+	if err == nil || !strings.Contains(err.Error(), "nimbus is no longer in the configuration") || !strings.Contains(err.Error(), "'policywatch history nimbus'") {
+		t.Errorf("check of a watch no longer configured: %v", err)
+	}
+	if _, _, err := c.run("check", "nimbsu"); err == nil || !strings.Contains(err.Error(), "unknown watch nimbsu") {
+		t.Errorf("check of a watch never known: %v", err)
+	}
+}

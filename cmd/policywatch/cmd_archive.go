@@ -66,7 +66,7 @@ Examples:
 		// opened: a mistyped folder must not leave an empty database.
 		preflight: func(ctx context.Context, a *app, o any, args []string) error {
 			opt := o.(*opts)
-			watches, err := a.selectWatches(args[:1])
+			watches, err := a.selectWatches(ctx, args[:1])
 			if err != nil {
 				return usageError{msg: err.Error()}
 			}

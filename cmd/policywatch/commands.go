@@ -272,7 +272,7 @@ Examples:
 		},
 		run: func(ctx context.Context, a *app, o any, args []string) error {
 			opt := o.(*opts)
-			watches, err := a.selectWatches(args)
+			watches, err := a.selectWatches(ctx, args)
 			if err != nil {
 				return usageError{msg: err.Error()}
 			}

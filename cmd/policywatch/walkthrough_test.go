@@ -229,7 +229,7 @@ func TestCheckRepeatedWatchOnce(t *testing.T) {
 	if !strings.Contains(out, "[1/1] nimbus") || strings.Contains(out, "/2]") {
 		t.Errorf("check nimbus nimbus:\n%s", out)
 	}
-	w, err := (&app{cfg: mustLoadConfig(t, c)}).selectWatches([]string{"other", "nimbus", "other"})
+	w, err := (&app{cfg: mustLoadConfig(t, c)}).selectWatches(t.Context(), []string{"other", "nimbus", "other"})
 	if err != nil || len(w) != 2 || w[0].Name != "other" || w[1].Name != "nimbus" {
 		t.Errorf("selectWatches(other nimbus other) = %v, %v; want other, nimbus", w, err)
 	}
