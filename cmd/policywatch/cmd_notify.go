@@ -485,6 +485,12 @@ Examples:
 		run: func(ctx context.Context, a *app, o any, args []string) error {
 			opt := o.(*opts)
 			if opt.retry {
+				if opt.all || opt.json {
+					// They select and format a listing; --retry lists
+					// nothing, and silently ignoring them let "--retry
+					// --all" read as "every row".
+					return usageError{msg: "outbox --retry takes row IDs, not --all or --json: usage: policywatch outbox [--all] [--json] [--limit N] | --retry [ID...]"}
+				}
 				return retryOutbox(ctx, a, args)
 			}
 			if len(args) > 0 {

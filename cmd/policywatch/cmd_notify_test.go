@@ -1137,3 +1137,13 @@ func TestDigestDryRunAloneShowsWhatItWouldSend(t *testing.T) {
 		t.Fatalf("the dry run sent mail to %v", got)
 	}
 }
+
+// TestOutboxRetryRefusesListingOptions: --retry with --all or --json is
+// a usage error; --all was ignored, which read as "retry every row".
+func TestOutboxRetryRefusesListingOptions(t *testing.T) {
+	c, db, _ := outboxTestSetup(t)
+	db.Close()
+	for _, opt := range []string{"--all", "--json"} {
+		wantError(t, c, true, []string{"outbox", "--retry", opt}, "outbox --retry takes row IDs, not --all or --json")
+	}
+}
