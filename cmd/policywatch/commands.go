@@ -95,7 +95,7 @@ Example:
 				return err
 			}
 			mountNotifier(srv, notifier) // before the server runs
-			a.log.Info("policywatch starting", append(versionAttrs(), "watches", len(a.cfg.Watches), "database", a.db.Path())...)
+			a.log.Info("policywatch starting", append(versionAttrs(), "watches", len(a.cfg.Watches), "database", absPath(a.db.Path()))...)
 			for _, w := range a.cfg.Warnings {
 				a.log.Warn("configuration: " + w.Warning())
 			}

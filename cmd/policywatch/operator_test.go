@@ -680,3 +680,21 @@ func checkACriticalChange(t *testing.T, c *cli, page *policyServer) {
 		t.Fatalf("the second check found no critical change:\n%s", out)
 	}
 }
+
+// TestDaemonLogsItsDatabaseAbsolute: the daemon's start line names its
+// database by its absolute path, as every other message does; a relative
+// --db or POLICYWATCH_DB said nothing of where, in a journal.
+func TestDaemonLogsItsDatabaseAbsolute(t *testing.T) {
+	cwd := t.TempDir()
+	t.Chdir(cwd)
+	srv := newPolicyServer(t)
+	c := newCLI(t)
+	c.env["POLICYWATCH_DB"] = "rel.db"
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nweb:\n  listen: 127.0.0.1:0\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	d := c.startDaemon()
+	d.waitFor("policywatch starting")
+	d.stop()
+	if want := "database=" + filepath.Join(cwd, "rel.db"); !strings.Contains(d.stderr.String(), want) {
+		t.Errorf("the daemon's start line lacks %s:\n%s", want, d.stderr)
+	}
+}
