@@ -200,6 +200,8 @@ Examples:
 			}
 			verb := "subscribed " + stored.Email
 			switch {
+			case known && !former && slices.Equal(old.Watches, stored.Watches) && old.MinSeverity == stored.MinSeverity && old.Digest == stored.Digest:
+				verb = "already subscribed " + stored.Email + " (nothing changed)"
 			case known && !former:
 				verb = "updated " + stored.Email
 			case former && len(kept) == 3:

@@ -379,7 +379,7 @@ func TestOutboxSaysWhichTime(t *testing.T) {
 
 // TestSubscribeChangesOnlyWhatIsGiven: running subscribe again for an
 // address changes only the options given, and says what the subscription
-// is now; --all-watches goes back to every watch; a former subscriber
+// is now, or that nothing changed; --all-watches goes back to every watch; a former subscriber
 // gets back the settings it had, but for the options given, and is told
 // which.
 func TestSubscribeChangesOnlyWhatIsGiven(t *testing.T) {
@@ -393,8 +393,10 @@ func TestSubscribeChangesOnlyWhatIsGiven(t *testing.T) {
 			"updated carol@example.org: meta-genai, meta-privacy-policy; alerts at once for notable changes and above; digest: daily"},
 		{"subscribe carol@example.org --watch meta-genai",
 			"updated carol@example.org: meta-genai; alerts at once for notable changes and above; digest: daily"},
-		{"subscribe carol@example.org",
-			"updated carol@example.org: meta-genai; alerts at once for notable changes and above; digest: daily"},
+		{"subscribe carol@example.org", // nothing given, nothing changed
+			"already subscribed carol@example.org (nothing changed): meta-genai; alerts at once for notable changes and above; digest: daily"},
+		{"subscribe carol@example.org --digest daily", // as it was
+			"already subscribed carol@example.org (nothing changed): meta-genai; alerts at once for notable changes and above; digest: daily"},
 		{"subscribe carol@example.org --all-watches",
 			"updated carol@example.org: every watch; alerts at once for notable changes and above; digest: daily"},
 		{"unsubscribe carol@example.org", "unsubscribed carol@example.org"},
