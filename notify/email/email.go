@@ -412,6 +412,11 @@ func (c *Client) Send(ctx context.Context, msgs []*Message, before func(i int) (
 	}
 	conn, err := client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
+		if c.cfg.TLS == TLSStartTLS && strings.Contains(err.Error(), "does not support STARTTLS") {
+			// go-mail names its own policy ("TLSMandatory"), which no
+			// configuration says: say it in the configuration's words.
+			err = fmt.Errorf("the server does not offer STARTTLS, which notify.smtp.tls: %s requires: use the port that does (587), tls: implicit for port 465, or tls: none on a network you trust (go-mail: %w)", TLSStartTLS, err)
+		}
 		return failAll(0, &Error{Err: fmt.Errorf("connect to %s: %w", c.addr(), err), temporary: true})
 	}
 	defer client.CloseWithSMTPClient(conn)
