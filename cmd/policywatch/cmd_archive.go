@@ -268,9 +268,9 @@ func (p *importProgress) update(pr archive.Progress) {
 	if pr.Result != nil && len(pr.Result.Events) > 0 {
 		p.clear()
 		for _, e := range pr.Result.Events {
-			// As 'events' says it: a snapshot's time with no zone
-			// read as local.
-			fmt.Fprintf(p.out, "%s %-10s %-8s %s\n", timeText(e.Time), e.Kind, e.Severity, printable(e.Summary))
+			// As 'events' lists it, so that its number and version
+			// are there to look up.
+			fmt.Fprintln(p.out, eventLine(e, 0, len("v9999")))
 		}
 	}
 	if p.bar {

@@ -237,7 +237,7 @@ func TestImportProgress(t *testing.T) {
 	if status.String() != want {
 		t.Errorf("bar:\n got %q\nwant %q", status.String(), want)
 	}
-	if out.String() != "2025-01-01 00:00 UTC change     critical nimbus changed<U+001B>[2J<U+202E>\n" {
+	if out.String() != "#0 2025-01-01 00:00 UTC change       critical -     nimbus changed<U+001B>[2J<U+202E>\n" {
 		t.Errorf("event lines: %q", out.String())
 	}
 
@@ -367,9 +367,16 @@ func TestEventsMarksImported(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c.mustRun("import", "nimbus", dir)
+	imported := c.mustRun("import", "nimbus", dir)
 	c.mustRun("check")
 	lines := strings.Split(strings.TrimSuffix(c.mustRun("events"), "\n"), "\n")
+	// import prints each event as events lists it, number and version
+	// included.
+	for _, line := range lines[:min(2, len(lines))] {
+		if !strings.Contains(imported, line+"\n") {
+			t.Errorf("import's output lacks the line events gives:\n%s\nimport printed:\n%s", line, imported)
+		}
+	}
 	if len(lines) != 3 {
 		t.Fatalf("events: %d lines, want the 2 imported and the live change:\n%s", len(lines), strings.Join(lines, "\n"))
 	}

@@ -598,22 +598,28 @@ Examples:
 				versionWidth = max(versionWidth, len("v"+strconv.FormatInt(e.Version, 10)))
 			}
 			for _, e := range events {
-				version := "-"
-				if e.Version != 0 {
-					version = "v" + strconv.FormatInt(e.Version, 10)
-				}
-				// A snapshot backfilled from an archive is said so, as
-				// watches and the web view's timeline say it: it is no
-				// page policywatch fetched.
-				summary := printable(e.Summary)
-				if e.Imported {
-					summary = "(imported) " + summary
-				}
-				fmt.Fprintf(a.stdout, "%-*s %s %-12s %-8s %-*s %s\n", idWidth, "#"+strconv.FormatInt(e.ID, 10), timeText(e.Time), e.Kind, e.Severity, versionWidth, version, summary)
+				fmt.Fprintln(a.stdout, eventLine(e, idWidth, versionWidth))
 			}
 			return nil
 		},
 	}
+}
+
+// eventLine is an event as events lists it: its number, time, kind,
+// severity, the version it made current, and its summary, after
+// "(imported)" for a snapshot backfilled from an archive (it is no page
+// policywatch fetched). The numbers are padded to idWidth and
+// versionWidth.
+func eventLine(e monitor.Event, idWidth, versionWidth int) string {
+	version := "-"
+	if e.Version != 0 {
+		version = "v" + strconv.FormatInt(e.Version, 10)
+	}
+	summary := printable(e.Summary)
+	if e.Imported {
+		summary = "(imported) " + summary
+	}
+	return fmt.Sprintf("%-*s %s %-12s %-8s %-*s %s", idWidth, "#"+strconv.FormatInt(e.ID, 10), timeText(e.Time), e.Kind, e.Severity, versionWidth, version, summary)
 }
 
 // parseKinds reads --kind's comma-separated list. An unknown kind is a
