@@ -186,3 +186,74 @@ func TestDeniedIntentions(t *testing.T) {
 		{"en", "No intention to object is needed: your public posts are used to train AI.", SeverityCritical, unbound + " Rights: + Right to object.", nil},
 	})
 }
+
+// TestStoppedUses: a use that stops ("We plan to stop using your public
+// posts to train AI", "We will cease using…", "We are discontinuing the
+// use of…", "Meta va arrêter d'utiliser…", "Nous cesserons d'utiliser…")
+// is no use from then on, and reads as "We will no longer use…" does.
+// Each was "Purpose added: AI training" on the posts, critical; with a
+// date, beside an upcoming update it stays. A stop of what is no verb of
+// processing ("stop showing you ads") is read as before, as is a stop the
+// reader asks for, which presumes the use, and a stop denied ("We do not
+// stop using…"): its negation, placed nowhere, leaves the uses unbound.
+func TestStoppedUses(t *testing.T) {
+	const (
+		posts    = "Purpose added: AI training. AI training uses: Posts, Public content. Collected: + Posts, + Public content."
+		unbound  = "Purpose added: AI training. Collected: + Posts, + Public content."
+		upcoming = "Upcoming update none → 1 Jul 2025."
+	)
+	publicUses := []string{"ai_training:posts", "ai_training:public_content"}
+	checkAdded(t, []denialRow{
+		{"en", "We plan to stop using your public posts to train AI.", SeverityInfo, "Wording only.", nil},
+		{"en", "We will cease using your public posts to train AI.", SeverityInfo, "Wording only.", nil},
+		{"en", "We will cease to use your public posts to train AI.", SeverityInfo, "Wording only.", nil},
+		{"en", "We are discontinuing the use of your posts to train AI.", SeverityInfo, "Wording only.", nil},
+		{"en", "We will discontinue using your public posts to train AI.", SeverityInfo, "Wording only.", nil},
+		{"en", "We stopped using your public posts to train AI.", SeverityInfo, "Wording only.", nil},
+		{"en", "Your public posts will stop being used to train AI.", SeverityInfo, "Wording only.", nil},
+		{"en", "Your public posts will cease to be used to train AI.", SeverityInfo, "Wording only.", nil},
+		{"fr", "Meta va arrêter d'utiliser vos publications publiques pour entraîner l'IA.", SeverityInfo, "Wording only.", nil},
+		{"fr", "Nous cesserons d'utiliser vos publications publiques pour entraîner l'IA.", SeverityInfo, "Wording only.", nil},
+		{"fr", "Nous arrêterons l'utilisation de vos publications publiques pour entraîner l'IA.", SeverityInfo, "Wording only.", nil},
+		{"fr", "Vos publications publiques cesseront d'être utilisées pour entraîner l'IA.", SeverityInfo, "Wording only.", nil},
+		// With its date: an upcoming update, as "we will no longer use".
+		{"en", "From 1 July 2025 we will stop using your public posts to train AI.", SeverityNotable, upcoming, nil},
+		{"en", "From 1 July 2025 we will no longer use your public posts to train AI.", SeverityNotable, upcoming, nil},
+		{"en", "We plan to stop using your public posts to train AI from 1 July 2025.", SeverityNotable, upcoming, nil},
+		{"fr", "À partir du 1er juillet 2025, nous cesserons d'utiliser vos publications publiques pour entraîner l'IA.", SeverityNotable, upcoming, nil},
+		{"fr", "Meta va arrêter d'utiliser vos publications publiques pour entraîner l'IA à partir du 1er juillet 2025.", SeverityNotable, upcoming, nil},
+		{"en", "If you object, we will stop using your public posts to train AI.", SeverityNotable, "Rights: + Right to object.", nil},
+		// A stop and a use in clauses of their own: the use stays, the
+		// stopped one goes (it bound Advertising and AI training to the
+		// location).
+		{"en", "We will stop using your location for ads, and we will use your public posts to train AI.", SeverityCritical, posts, publicUses},
+		{"en", "We will stop using your location for ads, but your public posts are used to train AI.", SeverityCritical, posts, publicUses},
+		// Guards: as it was.
+		{"en", "We stopped sending you emails, and we use your public posts to train AI.", SeverityCritical, posts, publicUses},
+		{"en", "We will stop showing you ads based on your location.", SeverityCritical, "Purpose added: Advertising. Collected: + Location.", nil},
+		{"en", "We use your location to stop access to your account from unknown devices.", SeverityCritical, "Collected: + Location, + Device information.", nil},
+		{"fr", "Nous arrêterons de vous montrer des publicités basées sur votre localisation.", SeverityCritical, "Purpose added: Advertising. Collected: + Location.", nil},
+		{"en", "You can ask us to stop using your public posts to train AI.", SeverityCritical, posts, publicUses},
+		{"fr", "Vous pouvez nous demander d'arrêter d'utiliser vos publications publiques pour entraîner l'IA.", SeverityCritical, posts, publicUses},
+		{"en", "If you stop using our products, we will still use your public posts to train AI.", SeverityCritical, posts, publicUses},
+		{"en", "We do not stop using your public posts to train AI.", SeverityCritical, unbound, nil},
+		{"en", "We do not plan to stop using your public posts to train AI.", SeverityCritical, unbound, nil},
+		{"fr", "Nous n'arrêterons pas d'utiliser vos publications publiques pour entraîner l'IA.", SeverityCritical, unbound, nil},
+	})
+	checkRoles(t, []roleRow{
+		{"en", "From 1 July 2025 we will stop using your public posts to train AI.", []DateRole{RoleUpcoming}},
+		{"en", "Starting 1 July 2025, we will cease using your public posts to train AI.", []DateRole{RoleUpcoming}},
+		{"en", "From 1 July 2025, your public posts will stop being used to train AI.", []DateRole{RoleUpcoming}},
+		{"fr", "Meta va arrêter d'utiliser vos publications publiques pour entraîner l'IA à partir du 1er juillet 2025.", []DateRole{RoleUpcoming}},
+		{"en", "Since 27 May 2025, we have stopped using your public posts to train AI.", []DateRole{RoleOther}},
+		{"fr", "Depuis le 27 mai 2025, nous avons cessé d'utiliser vos publications publiques pour entraîner l'IA.", []DateRole{RoleOther}},
+		// Guard: a start beside a stop starts its use.
+		{"en", "We will start using your public posts to train AI on 1 July 2025 and stop using your private messages.", []DateRole{RoleStart}},
+	})
+	checkDateMoves(t, reportBase, []dateMove{
+		dayMoved("en", "From DATE, we will cease using your public posts to train AI.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Meta va arrêter d'utiliser vos publications publiques pour entraîner l'IA à partir du DATE.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+	})
+}

@@ -24,7 +24,9 @@ import (
 // sold, but they are used to train our AI models" is AI training on posts.
 // An elided predicate after it repeats the denied one without its
 // negation: "Private messages are not used for AI training, but public
-// posts are" is AI training on public posts (see recalls).
+// posts are" is AI training on public posts (see recalls). A use that
+// stops is denied as one no longer made: "we will stop using", "are
+// discontinuing the use of", "nous cesserons d'utiliser" (see haltAt).
 //
 // Reassurances are mostly written in the passive, where what is denied
 // stands before the verb: "Biometric data is not collected", "Your voice
@@ -159,6 +161,64 @@ func inceptionAt(words []string, j int) bool {
 var inceptions = map[string]bool{
 	"start": true, "starts": true, "starting": true, "started": true, "begin": true, "begins": true, "beginning": true, "began": true, "begun": true,
 	"commencer": true, "commencerons": true, "commencera": true, "commenceront": true, "commence": true, "commencent": true, "commencons": true,
+}
+
+// haltAt reports whether words[j] is a verb that stops the use of data
+// named after it: "will stop using", "plan to stop using", "will cease to
+// use", "are discontinuing the use of", "va arrêter d'utiliser",
+// "cesserons de traiter", "cesseront d'être utilisées". A use that stops
+// is no use from then on, as one that is no longer made: denied calls it
+// a denial. Only before a verb of processing, a few little words apart
+// ("will stop showing you ads based on your location", "to stop access
+// to your account" stop no use), and not where the reader asks for it:
+// "You can ask us to stop using your posts to train AI" says they are
+// used.
+func haltAt(words []string, j int) bool {
+	if !halts[words[j]] {
+		return false
+	}
+	for k := j - 1; k >= 0 && k >= j-4; k-- {
+		if requests[words[k]] {
+			return false
+		}
+	}
+	for k := j + 1; k < len(words) && k <= j+3; k++ {
+		switch v := words[k]; {
+		case isProcessingVerb(v):
+			// Right after the stop, a verb's -ing form: "stop access to
+			// your account" stops no use.
+			return k > j+1 || strings.HasSuffix(v, "ing")
+		case !haltWords[v]:
+			return false
+		}
+	}
+	return false
+}
+
+// halts are the verbs that stop a use (haltAt).
+var halts = map[string]bool{
+	"stop": true, "stops": true, "stopping": true, "stopped": true,
+	"cease": true, "ceases": true, "ceasing": true, "ceased": true,
+	"discontinue": true, "discontinues": true, "discontinuing": true, "discontinued": true,
+	"arreter": true, "arreterons": true, "arretera": true, "arreteront": true, "arretons": true, "arrete": true, "arretent": true,
+	"cesser": true, "cesserons": true, "cessera": true, "cesseront": true, "cessons": true, "cesse": true, "cessent": true,
+}
+
+// haltWords may stand between a stop and the verb it stops: "cease to
+// use", "discontinue the use of", "arrêter d'utiliser", "arrêter de les
+// utiliser", "stop being used", "cesser d'être utilisées".
+var haltWords = map[string]bool{
+	"to": true, "the": true, "be": true, "being": true,
+	"d": true, "de": true, "l": true, "la": true, "le": true, "les": true, "etre": true,
+}
+
+// requests before a stop make it the reader's to ask for ("ask us to stop
+// using", "request that we stop processing", "nous demander d'arrêter
+// d'utiliser"), which presumes the use.
+var requests = map[string]bool{
+	"ask": true, "asks": true, "asking": true, "asked": true, "request": true, "requests": true, "requesting": true, "requested": true,
+	"tell": true, "telling": true, "want": true, "wants": true, "require": true, "requires": true, "instruct": true,
+	"demander": true, "demandez": true, "demande": true, "demandent": true, "exiger": true, "exigez": true,
 }
 
 // processingVerbs are the stems of the verbs whose denial denies a
@@ -311,7 +371,10 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 				continue
 			}
 		}
-		if !opensDenial(w) && !isPassiveAux(w) {
+		stop := -1 // where a verb that stops the use stands (haltAt)
+		if haltAt(words, i) {
+			stop = i
+		} else if !opensDenial(w) && !isPassiveAux(w) {
 			continue
 		}
 		// "t" only as the end of "don't", "won't", "can't"…: not "AT&T".
@@ -326,6 +389,11 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		for j < len(words) && j <= i+4+extra {
 			if intentionAt(words, j) || inceptionAt(words, j) {
 				intent, extra = true, min(extra+1, maxPlanWords)
+			} else if stop < 0 && haltAt(words, j) {
+				stop, extra = j, min(extra+1, maxPlanWords)
+			} else if stop >= 0 && j-stop <= 3 && haltWords[words[j]] {
+				// "cease to use", "discontinue the use of": the stop's
+				// own words.
 			} else if !isBridge(words[j]) {
 				break
 			}
@@ -354,12 +422,19 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 			if opensDenial(words[k]) && (words[k] != "t" || k > 0 && strings.HasSuffix(words[k-1], "n")) {
 				negation = true
 			}
-			passive = passive || isPassiveAux(words[k])
+			// Before a stop, "be" is the stop's ("are discontinuing the
+			// use of"); after it, the verb's ("will stop being used",
+			// "cesseront d'être utilisées").
+			if k > stop {
+				passive = passive || isPassiveAux(words[k]) || stop >= 0 && words[k] == "etre"
+			}
 		}
 		// A negation and an exclusion cancel out: "are not excluded from
 		// AI training", "ne sont pas exclues", "are no longer excluded"
-		// are uses.
-		negated := excluding != negation
+		// are uses. So do a negation and a stop: "we do not stop using"
+		// denies nothing, and its negation, placed nowhere, leaves the
+		// statement's uses unbound, as before stops were read.
+		negated := excluding != negation != (stop >= 0)
 		// "we are not using" is not a passive; "being used" is; nor is
 		// "we are not planning to use".
 		if passive && (strings.HasSuffix(words[j], "ing") || intent) && !excluding {

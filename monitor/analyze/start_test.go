@@ -440,3 +440,50 @@ func TestStartOfAPlannedStart(t *testing.T) {
 		dayMoved("fr", "Meta prévoit de commencer à utiliser vos publications publiques pour entraîner l'IA à partir du DATE.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
 	})
 }
+
+// A use of data to come said as an intention ("Nous avons l'intention
+// d'utiliser vos publications publiques … à partir du 27 mai 2025", "We
+// have the intention of using … from 27 May 2025", "It is our intention to
+// use … from …") starts that use, as the plan does ("We plan to use…",
+// "Meta prévoit d'utiliser…"): the date read as an upcoming update. The
+// intention denied (TestDeniedIntentions), the reader's, or of no use,
+// starts nothing.
+func TestStartOfAnIntendedUse(t *testing.T) {
+	checkRoles(t, []roleRow{
+		{"fr", "Nous avons l'intention d'utiliser vos publications publiques pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "Meta a l'intention d'utiliser vos publications publiques pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "Nous avons l'intention de commencer à utiliser vos publications publiques pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "C'est notre intention d'utiliser vos publications publiques pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleStart}},
+		{"fr", "Notre intention est d'utiliser vos publications publiques pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleStart}},
+		{"en", "We have the intention of using your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "We have every intention of using your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "Meta has the intention of starting to use your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "It is our intention to use your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "It's our intention to use your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "Our intention is to use your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"en", "From 27 May 2025, it is our intention to use your public posts to train AI.", []DateRole{RoleStart}},
+		// Guards: the plans as they were; an intention denied, the
+		// reader's, of no use, or to stop a use.
+		{"en", "We plan to use your public posts to train AI from 27 May 2025.", []DateRole{RoleStart}},
+		{"fr", "Meta prévoit d'utiliser vos publications publiques pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleStart}},
+		{"en", "We have no intention of using your private messages to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"en", "It is not our intention to use your private messages to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous n'avons pas l'intention d'utiliser vos messages privés pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Ce n'est pas notre intention d'utiliser vos messages privés pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous n'avons aucune intention d'utiliser vos messages privés pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"en", "If you have the intention of sharing your posts from 27 May 2025, you can object.", []DateRole{RoleUpcoming}},
+		{"fr", "Si vous avez l'intention de partager vos publications à partir du 27 mai 2025, vous pouvez vous opposer.", []DateRole{RoleUpcoming}},
+		{"en", "We have the intention of updating this policy from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous avons l'intention de mettre à jour cette politique à partir du 27 mai 2025.", []DateRole{RoleUpcoming}},
+		{"en", "We have the intention of stopping using your public posts to train AI from 27 May 2025.", []DateRole{RoleUpcoming}},
+		{"fr", "Nous avons l'intention d'arrêter d'utiliser vos publications publiques pour entraîner l'IA à partir du 27 mai 2025.", []DateRole{RoleUpcoming}},
+	})
+	checkDateMoves(t, reportBase, []dateMove{
+		dayMoved("en", "It is our intention to use your public posts to train AI from DATE.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+		dayMoved("en", "We have no intention of using your private messages to train AI from DATE.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+	})
+	checkDateMoves(t, frReportBase, []dateMove{
+		dayMoved("fr", "Nous avons l'intention d'utiliser vos publications publiques pour entraîner l'IA à partir du DATE.", SeverityCritical, "AI training starts 26 May 2025 → 27 May 2025."),
+		dayMoved("fr", "Nous n'avons pas l'intention d'utiliser vos messages privés pour entraîner l'IA à partir du DATE.", SeverityNotable, "Upcoming update 26 May 2025 → 27 May 2025."),
+	})
+}
