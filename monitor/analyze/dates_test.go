@@ -419,11 +419,7 @@ func TestFirstOfTheMonthSpelledOut(t *testing.T) {
 		{"fr", "Vous pouvez vous opposer dès le premier jour de juin.", ""},
 		{"en", "Effective 1 June 2025, at the premier June 2025 event.", "effective 2025-06-01 1 June 2025; other 2025-06 June 2025"},
 	} {
-		var got []string
-		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
-			got = append(got, fmt.Sprintf("%s %s %s", d.Role, d.Date, d.Text))
-		}
-		if g := strings.Join(got, "; "); g != tt.want {
+		if g := datesRead(tx, tt.lang, tt.text); g != tt.want {
 			t.Errorf("%s %q: %q, want %q", tt.lang, tt.text, g, tt.want)
 		}
 	}
@@ -463,11 +459,7 @@ func TestSuperscriptOrdinals(t *testing.T) {
 		{"en", "You can object from 1st to 26th May 2025.", "deadline 2025-05-26 26th May 2025"},
 		{"en", "You can object until June 1st.", "deadline --06-01 June 1st"},
 	} {
-		var got []string
-		for _, d := range tx.FactSheet(tt.text, tt.lang, nil).Dates {
-			got = append(got, fmt.Sprintf("%s %s %s", d.Role, d.Date, d.Text))
-		}
-		if g := strings.Join(got, "; "); g != tt.want {
+		if g := datesRead(tx, tt.lang, tt.text); g != tt.want {
 			t.Errorf("%s %q: %q, want %q", tt.lang, tt.text, g, tt.want)
 		}
 	}
@@ -478,4 +470,14 @@ func TestSuperscriptOrdinals(t *testing.T) {
 	checkDateMoves(t, reportBase, []dateMove{
 		{lang: "en", line: "You can object until DATE.", old: "June 1st, 2025", new: "June 1ˢᵗ, 2025", severity: SeverityInfo, summary: "No change to categories, purposes, rights or dates"},
 	})
+}
+
+// datesRead is the dates a fact sheet of text reads, "role date text",
+// joined by "; ".
+func datesRead(tx *Taxonomy, lang, text string) string {
+	var got []string
+	for _, d := range tx.FactSheet(text, lang, nil).Dates {
+		got = append(got, fmt.Sprintf("%s %s %s", d.Role, d.Date, d.Text))
+	}
+	return strings.Join(got, "; ")
 }
