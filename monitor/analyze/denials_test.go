@@ -222,7 +222,6 @@ func TestStoppedUses(t *testing.T) {
 		{"en", "We plan to stop using your public posts to train AI from 1 July 2025.", SeverityNotable, upcoming, nil},
 		{"fr", "À partir du 1er juillet 2025, nous cesserons d'utiliser vos publications publiques pour entraîner l'IA.", SeverityNotable, upcoming, nil},
 		{"fr", "Meta va arrêter d'utiliser vos publications publiques pour entraîner l'IA à partir du 1er juillet 2025.", SeverityNotable, upcoming, nil},
-		{"en", "If you object, we will stop using your public posts to train AI.", SeverityNotable, "Rights: + Right to object.", nil},
 		// A stop and a use in clauses of their own: the use stays, the
 		// stopped one goes (it bound Advertising and AI training to the
 		// location).
@@ -236,6 +235,20 @@ func TestStoppedUses(t *testing.T) {
 		{"en", "You can ask us to stop using your public posts to train AI.", SeverityCritical, posts, publicUses},
 		{"fr", "Vous pouvez nous demander d'arrêter d'utiliser vos publications publiques pour entraîner l'IA.", SeverityCritical, posts, publicUses},
 		{"en", "If you stop using our products, we will still use your public posts to train AI.", SeverityCritical, posts, publicUses},
+		// A stop that presumes the use: the reader's own, a right or a
+		// means of the reader's, a possibility, one upon an objection.
+		// Each read as a denial of the use, which hid it.
+		{"en", "Even after you stop using our Products, we may continue to use your public posts to train AI.", SeverityCritical, posts, publicUses},
+		{"en", "Until you stop using our Products, we use your public posts to train AI.", SeverityCritical, posts, publicUses},
+		{"en", "After you stop using Facebook we keep using your public posts to train AI.", SeverityCritical, posts, publicUses},
+		{"en", "If you stop using Instagram we may still use your public posts to train AI.", SeverityCritical, posts, publicUses},
+		{"en", "You have the right to stop the processing of your public posts to train AI.", SeverityCritical, posts, publicUses},
+		{"en", "You can stop sharing your location with us at any time in your device settings.", SeverityCritical, "Collected: + Location, + Device information.", nil},
+		{"fr", "Vous pouvez arrêter de partager votre localisation avec nous à tout moment.", SeverityCritical, "Collected: + Location.", nil},
+		{"en", "We may stop using your public posts to train AI.", SeverityCritical, posts, publicUses},
+		{"en", "If you object, we will stop using your public posts to train AI.", SeverityCritical, posts + " Rights: + Right to object.", publicUses},
+		{"en", "We will stop using your public posts to train AI if you object.", SeverityCritical, posts + " Rights: + Right to object.", publicUses},
+		{"fr", "Si vous vous opposez, nous cesserons d'utiliser vos publications publiques pour entraîner l'IA.", SeverityCritical, posts + " Rights: + Right to object.", publicUses},
 		{"en", "We do not stop using your public posts to train AI.", SeverityCritical, unbound, nil},
 		{"en", "We do not plan to stop using your public posts to train AI.", SeverityCritical, unbound, nil},
 		{"fr", "Nous n'arrêterons pas d'utiliser vos publications publiques pour entraîner l'IA.", SeverityCritical, unbound, nil},

@@ -170,15 +170,24 @@ var inceptions = map[string]bool{
 // is no use from then on, as one that is no longer made: denied calls it
 // a denial. Only before a verb of processing, a few little words apart
 // ("will stop showing you ads based on your location", "to stop access
-// to your account" stop no use), and not where the reader asks for it:
-// "You can ask us to stop using your posts to train AI" says they are
-// used.
+// to your account" stop no use), and not where the stop presumes the
+// use: one the reader asks for ("You can ask us to stop using your posts
+// to train AI"), makes ("Even after you stop using our Products, we
+// use…", "You can stop sharing your location"), has the right or the
+// means to ("the right to stop the processing of…"), one that may be
+// made ("we may stop using…"), and one made upon an objection ("If you
+// object, we will stop using…").
 func haltAt(words []string, j int) bool {
 	if !halts[words[j]] {
 		return false
 	}
 	for k := j - 1; k >= 0 && k >= j-4; k-- {
-		if requests[words[k]] {
+		if requests[words[k]] || haltPresumers[words[k]] {
+			return false
+		}
+	}
+	for k := max(0, j-haltObjectionReach); k < len(words) && k <= j+haltObjectionReach; k++ {
+		if objectionWords[words[k]] {
 			return false
 		}
 	}
@@ -210,6 +219,29 @@ var halts = map[string]bool{
 var haltWords = map[string]bool{
 	"to": true, "the": true, "be": true, "being": true,
 	"d": true, "de": true, "l": true, "la": true, "le": true, "les": true, "etre": true,
+}
+
+// haltPresumers before a stop make it the reader's ("you stop using our
+// Products", "vous pouvez arrêter de partager"), a right or a means of
+// the reader's ("the right to stop the processing"), or a mere
+// possibility ("we may stop using"): each presumes the use.
+var haltPresumers = map[string]bool{
+	"you": true, "vous": true, "tu": true,
+	"can": true, "could": true, "may": true, "might": true, "able": true, "right": true, "rights": true, "option": true, "choose": true,
+	"pouvez": true, "peux": true, "pouvons": true, "peut": true, "peuvent": true, "pourrez": true, "pourra": true, "pourrons": true, "pourront": true,
+	"droit": true, "droits": true, "choisir": true,
+}
+
+// haltObjectionReach bounds how far from a stop an objection is looked for
+// (haltAt): "If you object, we will stop using…", "We will stop using …
+// if you object".
+const haltObjectionReach = 12
+
+// objectionWords name the reader's objection, upon which a stop presumes
+// the use.
+var objectionWords = map[string]bool{
+	"object": true, "objects": true, "objection": true, "objections": true, "oppose": true, "opposes": true,
+	"opposez": true, "opposer": true, "opposition": true, "oppositions": true,
 }
 
 // requests before a stop make it the reader's to ask for ("ask us to stop
