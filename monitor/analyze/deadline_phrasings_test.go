@@ -219,6 +219,16 @@ func TestObjectionsStillToDealWithAreDeadlines(t *testing.T) {
 		{"fr", "Les oppositions reçues avant le 26 mai 2025 ont reçu une réponse.", []DateRole{RoleOther}},
 		{"en", "Objection forms completed before 26 May 2025 have been processed.", []DateRole{RoleOther}},
 		{"fr", "Les formulaires d'opposition remplis avant le 26 mai 2025 ont été traités.", []DateRole{RoleOther}},
+		{"en", "Objections received before 26 May 2025 were not processed.", []DateRole{RoleOther}},
+		{"fr", "Les oppositions reçues avant le 26 mai 2025 n'ont pas été traitées.", []DateRole{RoleOther}},
+		// Objections received that last: made already, a window closed
+		// (they read as deadlines once English read past the date).
+		{"en", "Objections received before 27 May 2025 will continue to be honoured.", []DateRole{RoleOther}},
+		{"fr", "Les oppositions reçues avant le 27 mai 2025 continueront d'être prises en compte.", []DateRole{RoleOther}},
+		{"en", "Objections received before 27 May 2025 remain valid.", []DateRole{RoleOther}},
+		{"fr", "Les oppositions reçues avant le 27 mai 2025 restent valables.", []DateRole{RoleOther}},
+		{"en", "Objections received before 27 May 2025 are still honoured.", []DateRole{RoleOther}},
+		{"fr", "Les oppositions reçues avant le 27 mai 2025 sont toujours prises en compte.", []DateRole{RoleOther}},
 		// Guards: data dated by what was done stay no deadline.
 		{"en", "You can object to the use of posts shared before 1 January 2024 until 26 May 2025.", []DateRole{RoleOther, RoleDeadline}},
 		{"fr", "Vous pouvez vous opposer à l'utilisation des publications partagées avant le 1er janvier 2024 jusqu'au 26 mai 2025.", []DateRole{RoleOther, RoleDeadline}},

@@ -1258,21 +1258,31 @@ func (b *sheetBuilder) frenchPastAfter(after string) bool {
 	if len(words) < 2 {
 		return false
 	}
-	switch words[0] {
+	if lastsAfter(words) {
+		return true
+	}
+	aux := 0
+	if words[0] == "n" || words[0] == "ne" {
+		aux = 1 // "n'ont pas été traitées"
+	}
+	if aux+1 >= len(words) {
+		return false
+	}
+	switch words[aux] {
 	case "a":
-		if rawWord(rest, 0) != "a" {
+		if rawWord(rest, aux) != "a" {
 			return false // "à Paris"
 		}
 	case "ont", "avait", "avaient", "etait", "etaient":
 	default:
 		return false
 	}
-	i := 1
+	i := aux + 1
 	for i < len(words)-1 && pastAdverbs[words[i]] {
 		i++
 	}
 	if words[i] == "ete" {
-		return !strings.HasPrefix(words[0], "et") // "ont été traitées", not "étaient été"
+		return !strings.HasPrefix(words[aux], "et") // "ont été traitées", not "étaient été"
 	}
 	return isFrenchParticiple(rawWord(rest, i), words[i])
 }
@@ -1287,6 +1297,9 @@ func (b *sheetBuilder) englishPastAfter(after string) bool {
 	if len(words) < 2 {
 		return false
 	}
+	if lastsAfter(words) {
+		return true
+	}
 	switch words[0] {
 	case "have", "has", "had", "was", "were":
 	default:
@@ -1300,8 +1313,29 @@ func (b *sheetBuilder) englishPastAfter(after string) bool {
 }
 
 // pastAdverbsEN may stand between an auxiliary and its participle: "have
-// already been processed", "were all honoured".
-var pastAdverbsEN = map[string]bool{"already": true, "all": true, "also": true, "each": true, "both": true, "now": true}
+// already been processed", "were all honoured", "were not processed".
+var pastAdverbsEN = map[string]bool{"already": true, "all": true, "also": true, "each": true, "both": true, "now": true, "not": true, "yet": true}
+
+// lastsAfter reports whether words, the predicate after a date, says that
+// what was received before it lasts: "will continue to be honoured",
+// "remain valid", "are still honoured", "restent valables",
+// "continueront d'être prises en compte", "sont toujours traitées". Those
+// objections were made: the date closed a window, as "have been
+// processed" says, rather than opening one.
+func lastsAfter(words []string) bool {
+	w := words[0]
+	if (w == "will" || w == "shall") && len(words) > 1 {
+		w = words[1]
+	}
+	switch w {
+	case "remain", "remains", "continue", "continues", "stay", "stays",
+		"restent", "resteront", "demeurent", "demeureront", "continuent", "continueront":
+		return true
+	case "are", "is", "sont", "est":
+		return len(words) > 1 && (words[1] == "still" || words[1] == "toujours")
+	}
+	return false
+}
 
 // predicateAfter returns the start of after, the statement after a date,
 // and its folded words, as much as frenchPastAfter and englishPastAfter
@@ -1331,7 +1365,7 @@ const maxPastAfterBytes = 60
 // pastAdverbs may stand between an auxiliary and its participle: "ont
 // déjà été traitées", "ont toutes été examinées", "a bien été prise en
 // compte".
-var pastAdverbs = map[string]bool{"deja": true, "bien": true, "tous": true, "toutes": true, "toute": true, "tout": true, "egalement": true, "aussi": true}
+var pastAdverbs = map[string]bool{"deja": true, "bien": true, "tous": true, "toutes": true, "toute": true, "tout": true, "egalement": true, "aussi": true, "pas": true, "jamais": true}
 
 // maxQualifiedWords is how far before a French participle the data it
 // qualifies are looked for: "vos photos de profil mises en ligne".
