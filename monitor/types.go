@@ -131,11 +131,11 @@ func ParseSeverities(list string) ([]Severity, error) {
 // without zone (2025-05-01T18:30 or "2025-05-01 18:30", UTC), a time as the
 // commands and the web view print it ("2025-05-01 18:30 UTC", copied from
 // their output), a time or a day as mails and alerts print them ("1 May
-// 2025 18:30 UTC", "1 May 2025", UTC) or a duration back from now (72h,
-// 30d).
+// 2025 18:30 UTC", "1 May 2025", UTC; the month's name also in full, "1
+// June 2025") or a duration back from now (72h, 30d).
 func ParseSince(s string, now time.Time) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339, time.DateOnly, "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02 15:04 UTC", "2006-01-02T15:04:05", "2006-01-02 15:04:05",
-		analyze.DayLayout + " 15:04 UTC", analyze.DayLayout} {
+		analyze.DayLayout + " 15:04 UTC", analyze.DayLayout, "2 January 2006 15:04 UTC", "2 January 2006"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
 		}

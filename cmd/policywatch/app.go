@@ -142,12 +142,18 @@ func (a *app) hint(args string) string {
 }
 
 // shellWord quotes s for a POSIX shell when it holds anything but the
-// characters paths are usually made of.
+// characters paths are usually made of, or starts with what a shell
+// expands ("~", zsh's "="). Double quotes where they suffice: the hints
+// stand between single quotes in the messages. Control characters are
+// shown, not sent to the terminal (printable).
 func shellWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-") == "" {
+	if s != "" && !strings.ContainsAny(s[:1], "~=") && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-") == "" {
 		return s
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	if !strings.ContainsAny(s, "\"$`\\!") {
+		return `"` + printable(s) + `"`
+	}
+	return "'" + strings.ReplaceAll(printable(s), "'", `'\''`) + "'"
 }
 
 func commands() []*command {

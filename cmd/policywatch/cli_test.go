@@ -1074,7 +1074,7 @@ func TestHintsCarryTheConfigAndDatabase(t *testing.T) {
 	c := newCLI(t)
 	db := filepath.Join(t.TempDir(), "my data", "pw.db")
 	cfg := checkedConfig(t, srv.URL)
-	flags := " --config " + cfg + " --db '" + db + "'"
+	flags := " --config " + cfg + " --db \"" + db + "\""
 	c.mustRun("check", "--config", cfg, "--db", db)
 
 	for _, tc := range []struct {
@@ -1113,5 +1113,27 @@ func TestCheckOfAWatchNoLongerConfigured(t *testing.T) {
 	}
 	if _, _, err := c.run("check", "nimbsu"); err == nil || !strings.Contains(err.Error(), "unknown watch nimbsu") {
 		t.Errorf("check of a watch never known: %v", err)
+	}
+}
+
+// TestShellWord: a path quoted as a shell reads it back, in double quotes
+// where they suffice (a hint stands between single quotes), and what a
+// shell would expand at its start is quoted too.
+func TestShellWord(t *testing.T) {
+	for in, want := range map[string]string{
+		"/etc/policywatch/policywatch.yaml": "/etc/policywatch/policywatch.yaml",
+		"rel/pw.db":                         "rel/pw.db",
+		"/my data/pw.db":                    `"/my data/pw.db"`,
+		"/données/pw.db":                    `"/données/pw.db"`,
+		"~/pw.db":                           `"~/pw.db"`,
+		"=pw.db":                            `"=pw.db"`,
+		"/a$b/pw.db":                        `'/a$b/pw.db'`,
+		"/it's/pw.db":                       `"/it's/pw.db"`,
+		`/it's "x"/pw.db`:                   `'/it'\''s "x"/pw.db'`,
+		"":                                  `""`,
+	} {
+		if got := shellWord(in); got != want {
+			t.Errorf("shellWord(%q) = %s, want %s", in, got, want)
+		}
 	}
 }
