@@ -11,14 +11,16 @@ import (
 func TestParseSinceReadsEveryPrintedTime(t *testing.T) {
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	for in, want := range map[string]time.Time{
-		"2025-05-01T18:30:00Z": time.Date(2025, 5, 1, 18, 30, 0, 0, time.UTC),
-		"2025-05-01":           time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC),
-		"2025-05-01 18:30":     time.Date(2025, 5, 1, 18, 30, 0, 0, time.UTC),
-		"2025-05-01 18:30 UTC": time.Date(2025, 5, 1, 18, 30, 0, 0, time.UTC), // listings, the web view
-		"1 May 2025 18:30 UTC": time.Date(2025, 5, 1, 18, 30, 0, 0, time.UTC), // mails
-		"27 May 2025":          time.Date(2025, 5, 27, 0, 0, 0, 0, time.UTC),  // alerts' dates
-		"30d":                  now.AddDate(0, 0, -30),
-		"72h":                  now.Add(-72 * time.Hour),
+		"2025-05-01T18:30:00Z":  time.Date(2025, 5, 1, 18, 30, 0, 0, time.UTC),
+		"2025-05-01":            time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC),
+		"2025-05-01 18:30":      time.Date(2025, 5, 1, 18, 30, 0, 0, time.UTC),
+		"2025-05-01 18:30 UTC":  time.Date(2025, 5, 1, 18, 30, 0, 0, time.UTC), // listings, the web view
+		"1 May 2025 18:30 UTC":  time.Date(2025, 5, 1, 18, 30, 0, 0, time.UTC), // mails
+		"27 May 2025":           time.Date(2025, 5, 27, 0, 0, 0, 0, time.UTC),  // alerts' dates
+		"1 June 2025":           time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC),   // as people write it
+		"1 June 2025 18:30 UTC": time.Date(2025, 6, 1, 18, 30, 0, 0, time.UTC),
+		"30d":                   now.AddDate(0, 0, -30),
+		"72h":                   now.Add(-72 * time.Hour),
 	} {
 		got, err := ParseSince(in, now)
 		if err != nil || !got.Equal(want) {
