@@ -27,12 +27,14 @@ func changeThenNightRevert(t *testing.T) (r *rig, change, revert monitor.Event) 
 	return r, change, revert
 }
 
-// TestBrowserPagerDaysInTheReadersZone: the change view's links to the
-// previous and next change give their day in the reader's time zone, as
-// every other time of the page once its script has run ("Times are in
-// your time zone"), not the UTC day: a change at 02:00 UTC is the evening
-// before in New York, and its own page says so.
-func TestBrowserPagerDaysInTheReadersZone(t *testing.T) {
+// TestBrowserDaysInTheReadersZone: an event page's title, and the change
+// view's links to the previous and next change, give their day in the
+// reader's time zone, as every other time of the page once its script has
+// run ("Times are in your time zone"), not the UTC day: a revert at 02:00
+// UTC is the evening before in New York, and its own page says so. The
+// title gave 29 May for a revert its page dated 28 May, and so did the
+// link to it.
+func TestBrowserDaysInTheReadersZone(t *testing.T) {
 	r, change, revert := changeThenNightRevert(t)
 	_, ts := r.server(t)
 	ctx, scripts := newTab(t)
@@ -42,6 +44,9 @@ func TestBrowserPagerDaysInTheReadersZone(t *testing.T) {
 	if !strings.Contains(when, "May 28, 2025") {
 		t.Fatalf("the revert's page dates it %q; the test wants 28 May, New York time", when)
 	}
+	if title := eval[string](t, ctx, `document.title`); !strings.HasSuffix(title, ", May 28, 2025 · policywatch") {
+		t.Errorf("the revert's title is %q, its page dates it %q; want both 28 May, New York time", title, when)
+	}
 	open(t, ctx, scripts, fmt.Sprintf("%s/events/%d", ts.URL, change.ID))
 	next := eval[string](t, ctx, `document.querySelector("a[rel=next]").textContent`)
 	if !strings.Contains(next, "May 28, 2025") {
@@ -49,27 +54,11 @@ func TestBrowserPagerDaysInTheReadersZone(t *testing.T) {
 	}
 }
 
-// TestBrowserEventTitleInTheReadersZone: an event page's title gives the
-// event's day in the reader's zone, as the page does; it gave the UTC
-// day, 29 May for a revert its page dated 28 May in New York.
-func TestBrowserEventTitleInTheReadersZone(t *testing.T) {
-	r, _, revert := changeThenNightRevert(t)
-	_, ts := r.server(t)
-	ctx, scripts := newTab(t)
-
-	open(t, ctx, scripts, fmt.Sprintf("%s/events/%d", ts.URL, revert.ID))
-	when := eval[string](t, ctx, `document.querySelector("p.meta time").textContent`)
-	title := eval[string](t, ctx, `document.title`)
-	if !strings.Contains(when, "May 28, 2025") || !strings.HasSuffix(title, ", May 28, 2025 · policywatch") {
-		t.Errorf("the revert's title is %q, its page dates it %q; want both 28 May, New York time", title, when)
-	}
-}
-
 // TestEventTitleDayAsThePageDates: an event page's title ends with the
 // day of the time its page gives: in UTC as the server writes the page
 // (its time says "UTC", the page "Times are in UTC"), with the time
 // itself for the page's script to put the day in the reader's zone, as it
-// puts the page's times (see TestBrowserEventTitleInTheReadersZone). The
+// puts the page's times (see TestBrowserDaysInTheReadersZone). The
 // title's day was the UTC day whatever the script did.
 func TestEventTitleDayAsThePageDates(t *testing.T) {
 	r, change, revert := changeThenNightRevert(t)
