@@ -293,8 +293,9 @@ Examples:
 			// Start-up (package initialisation, the configuration, the
 			// migrations) ran code that the pass does not run again; its
 			// pages would stay resident through the pass and count in its
-			// peak (4 MiB of the 41 of bench/run.sh's first pass). The pass
-			// faults back from the page cache what it runs.
+			// peak (3.4 MiB of the 40 of bench/run.sh's first pass:
+			// bench/ab.sh 5da1c6e 94abdc0). The pass faults back from the
+			// page cache what it runs.
 			releaseCode(a.log, "before the pass")
 			err = monitor.CheckAll(ctx, a.newChecker(monitor.WithLogger(log)), watches, opt.concurrency, func(w monitor.Watch, res *monitor.Result) {
 				done++
