@@ -288,7 +288,7 @@ Examples:
 			}
 			enc := json.NewEncoder(a.stdout)
 			done := 0
-			tally := checkTally{hint: a.hint}
+			var tally checkTally
 			start := time.Now()
 			// Start-up (package initialisation, the configuration, the
 			// migrations) ran code that the pass does not run again; its
@@ -329,7 +329,7 @@ Examples:
 				}
 			})
 			if err == nil && !opt.json && len(watches) > 1 {
-				fmt.Fprintf(a.stdout, "checked %d watches in %.1f s: %s\n", len(watches), time.Since(start).Seconds(), tally)
+				fmt.Fprintf(a.stdout, "checked %d watches in %.1f s: %s\n", len(watches), time.Since(start).Seconds(), tally.summary(a.hint("events --severity critical --since 1h")))
 			}
 			return err
 		},
@@ -343,8 +343,6 @@ type checkTally struct {
 	outcomes   map[monitor.Outcome]int
 	superseded int // recorded by another process meanwhile
 	critical   int // critical events recorded
-	// hint is app.hint: where to read the critical events.
-	hint func(args string) string
 }
 
 func (t *checkTally) add(res *monitor.Result) {
@@ -363,10 +361,10 @@ func (t *checkTally) add(res *monitor.Result) {
 	}
 }
 
-// String is "2 changed, 6 unchanged, 1 fetch_error", the outcomes in the
-// order of a check's life, then the critical events and where to read
-// them.
-func (t checkTally) String() string {
+// summary is "2 changed, 6 unchanged, 1 fetch_error", the outcomes in the
+// order of a check's life, then the critical events and readCritical, the
+// command line that lists them.
+func (t checkTally) summary(readCritical string) string {
 	var parts []string
 	for _, o := range []monitor.Outcome{monitor.OutcomeBaseline, monitor.OutcomeChanged, monitor.OutcomeReverted,
 		monitor.OutcomeUnchanged, monitor.OutcomeNotModified, monitor.OutcomeAnomaly, monitor.OutcomeFetchError} {
@@ -379,7 +377,7 @@ func (t checkTally) String() string {
 	}
 	s := strings.Join(parts, ", ")
 	if t.critical > 0 {
-		s += fmt.Sprintf("; %d critical %s (%s)", t.critical, plural(t.critical, "event", "events"), t.hint("events --severity critical --since 1h"))
+		s += fmt.Sprintf("; %d critical %s (%s)", t.critical, plural(t.critical, "event", "events"), readCritical)
 	}
 	return s
 }
