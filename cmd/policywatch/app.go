@@ -504,9 +504,16 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 		}
 		a.dbPath = path
 	}
+	// Whether the file is there decides both when the lock is taken and
+	// whether opening it created the database. The lock is a file of its
+	// own (DATABASE.lock), so the answer holds across it.
+	var statErr error
+	if path != "" {
+		_, statErr = os.Stat(path)
+	}
 	locked := false
 	if c.lockDB != nil && path != "" {
-		if _, err := os.Stat(path); err == nil {
+		if statErr == nil {
 			unlock, err := c.lockDB(path)
 			if err != nil {
 				return err
@@ -520,7 +527,6 @@ func (c *command) execute(ctx context.Context, e env, args []string) (err error)
 		if !c.createsDB {
 			openOpts = append(openOpts, store.MustExist())
 		}
-		_, statErr := os.Stat(path)
 		var db *store.DB
 		if c.readOnly {
 			db, err = store.OpenReadOnly(ctx, path)
@@ -819,13 +825,15 @@ func (a *app) selectWatches(ctx context.Context, names []string) ([]monitor.Watc
 		}
 		out = append(out, w)
 	}
-	if len(unknown) == 1 && a.db != nil {
+	if a.db != nil {
 		// A watch since removed from the configuration keeps its history,
 		// and a reader who finds it in events should learn why it is
 		// not checked, not that it does not exist.
-		if known, err := a.db.HasWatch(ctx, unknown[0]); err == nil && known {
-			return nil, fmt.Errorf("%s is no longer in the configuration, so it is not checked; its history stays (see '%s')",
-				unknown[0], a.hint("history "+unknown[0]))
+		for _, n := range unknown {
+			if known, err := a.db.HasWatch(ctx, n); err == nil && known {
+				return nil, fmt.Errorf("%s is no longer in the configuration, so it is not checked; its history stays (see '%s')",
+					n, a.hint("history "+n))
+			}
 		}
 	}
 	if len(unknown) > 0 {

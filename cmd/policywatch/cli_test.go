@@ -1111,6 +1111,10 @@ func TestCheckOfAWatchNoLongerConfigured(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "nimbus is no longer in the configuration") || !strings.Contains(err.Error(), "'policywatch history nimbus'") {
 		t.Errorf("check of a watch no longer configured: %v", err)
 	}
+	// Named beside a typo, it is still the one said.
+	if _, _, err := c.run("check", "nimbsu", "nimbus"); err == nil || !strings.Contains(err.Error(), "nimbus is no longer in the configuration") {
+		t.Errorf("check of a typo and a watch no longer configured: %v", err)
+	}
 	if _, _, err := c.run("check", "nimbsu"); err == nil || !strings.Contains(err.Error(), "unknown watch nimbsu") {
 		t.Errorf("check of a watch never known: %v", err)
 	}
