@@ -220,6 +220,8 @@ func TestObjectionsStillToDealWithAreDeadlines(t *testing.T) {
 		{"en", "Objection forms completed before 26 May 2025 have been processed.", []DateRole{RoleOther}},
 		{"fr", "Les formulaires d'opposition remplis avant le 26 mai 2025 ont été traités.", []DateRole{RoleOther}},
 		{"en", "Objections received before 26 May 2025 were not processed.", []DateRole{RoleOther}},
+		{"en", "Objections received before 26 May 2025 weren't processed.", []DateRole{RoleOther}},
+		{"en", "Objections received before 26 May 2025 hadn't been processed.", []DateRole{RoleOther}},
 		{"fr", "Les oppositions reçues avant le 26 mai 2025 n'ont pas été traitées.", []DateRole{RoleOther}},
 		// Objections received that last: made already, a window closed
 		// (they read as deadlines once English read past the date).

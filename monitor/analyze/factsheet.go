@@ -1301,7 +1301,7 @@ func (b *sheetBuilder) englishPastAfter(after string) bool {
 		return true
 	}
 	switch words[0] {
-	case "have", "has", "had", "was", "were":
+	case "have", "has", "had", "was", "were", "haven", "hasn", "hadn", "wasn", "weren": // "weren't processed"
 	default:
 		return false
 	}
@@ -1314,7 +1314,7 @@ func (b *sheetBuilder) englishPastAfter(after string) bool {
 
 // pastAdverbsEN may stand between an auxiliary and its participle: "have
 // already been processed", "were all honoured", "were not processed".
-var pastAdverbsEN = map[string]bool{"already": true, "all": true, "also": true, "each": true, "both": true, "now": true, "not": true, "yet": true}
+var pastAdverbsEN = map[string]bool{"already": true, "all": true, "also": true, "each": true, "both": true, "now": true, "not": true, "t": true, "yet": true}
 
 // lastsAfter reports whether words, the predicate after a date, says that
 // what was received before it lasts: "will continue to be honoured",
