@@ -248,6 +248,10 @@ func TestStoppedUses(t *testing.T) {
 		{"en", "We may stop using your public posts to train AI.", SeverityCritical, posts, publicUses},
 		{"en", "If you object, we will stop using your public posts to train AI.", SeverityCritical, posts + " Rights: + Right to object.", publicUses},
 		{"en", "We will stop using your public posts to train AI if you object.", SeverityCritical, posts + " Rights: + Right to object.", publicUses},
+		// Ours again past a comma or a semicolon: the reader named in
+		// another clause, an objection in another part of the sentence.
+		{"en", "To protect you, we will stop using your public posts to train AI.", SeverityInfo, "Wording only.", nil},
+		{"en", "We will stop using your public posts to train AI; you can object to other uses in Settings.", SeverityNotable, "Rights: + Right to object.", nil},
 		{"fr", "Si vous vous opposez, nous cesserons d'utiliser vos publications publiques pour entraîner l'IA.", SeverityCritical, posts + " Rights: + Right to object.", publicUses},
 		{"en", "We do not stop using your public posts to train AI.", SeverityCritical, unbound, nil},
 		{"en", "We do not plan to stop using your public posts to train AI.", SeverityCritical, unbound, nil},

@@ -177,16 +177,29 @@ var inceptions = map[string]bool{
 // means to ("the right to stop the processing of…"), one that may be
 // made ("we may stop using…"), and one made upon an objection ("If you
 // object, we will stop using…").
-func haltAt(words []string, j int) bool {
+//
+// The words before the stop count within its clause ("To protect you, we
+// will stop using…" is ours), an objection within its sentence's part up
+// to a semicolon or colon ("If you object, we will stop using…", not "We
+// will stop using your location; you can object to other uses"); gaps
+// gives the punctuation before each word (wordGaps), read only for a
+// stop.
+func haltAt(words []string, j int, gaps func() []byte) bool {
 	if !halts[words[j]] {
 		return false
 	}
-	for k := j - 1; k >= 0 && k >= j-4; k-- {
+	g := gaps()
+	for k := j - 1; k >= 0 && k >= j-4 && g[k+1] == 0; k-- {
 		if requests[words[k]] || haltPresumers[words[k]] {
 			return false
 		}
 	}
-	for k := max(0, j-haltObjectionReach); k < len(words) && k <= j+haltObjectionReach; k++ {
+	for k := j - 1; k >= 0 && k >= j-haltObjectionReach && g[k+1] != ';'; k-- {
+		if objectionWords[words[k]] {
+			return false
+		}
+	}
+	for k := j + 1; k < len(words) && k <= j+haltObjectionReach && g[k] != ';'; k++ {
 		if objectionWords[words[k]] {
 			return false
 		}
@@ -311,7 +324,7 @@ func isExcluding(w string) bool {
 func isPassiveAux(w string) bool {
 	switch w {
 	case "is", "are", "was", "were", "be", "been", "being", "isn", "aren", "wasn", "weren", "remain", "remains",
-		"est", "sont", "sera", "seront", "etait", "etaient", "ete", "soit", "soient", "serait", "seraient",
+		"est", "sont", "sera", "seront", "etait", "etaient", "ete", "etre", "soit", "soient", "serait", "seraient",
 		"reste", "restent", "demeure", "demeurent":
 		return true
 	}
@@ -368,12 +381,13 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 	spans = spans[:0]
 	var gaps []byte // punctuation between words, read when a denial asks
 	floor := 0      // end of the last span: none reaches back past it
-	scope := func(j int) int {
+	gapsOf := func() []byte {
 		if gaps == nil {
 			gaps = wordGaps(s, len(words))
 		}
-		return scopeEnd(words, gaps, j)
+		return gaps
 	}
+	scope := func(j int) int { return scopeEnd(words, gapsOf(), j) }
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		// "collect no biometric data", "use none of your messages": the
@@ -390,9 +404,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		// would govern, up to the punctuation or verb that ends it
 		// ("Public posts, but not private messages, are used…").
 		if (w == "not" || w == "pas") && i > floor && (words[i-1] == "but" || words[i-1] == "mais") {
-			if gaps == nil {
-				gaps = wordGaps(s, len(words))
-			}
+			gaps := gapsOf()
 			end := i + 1
 			for end < len(words) && gaps[end] == 0 && !isVerbGroup(words[end]) && !isProcessingVerb(words[end]) {
 				end++
@@ -404,7 +416,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 			}
 		}
 		stop := -1 // where a verb that stops the use stands (haltAt)
-		if haltAt(words, i) {
+		if haltAt(words, i, gapsOf) {
 			stop = i
 		} else if !opensDenial(w) && !isPassiveAux(w) {
 			continue
@@ -421,7 +433,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		for j < len(words) && j <= i+4+extra {
 			if intentionAt(words, j) || inceptionAt(words, j) {
 				intent, extra = true, min(extra+1, maxPlanWords)
-			} else if stop < 0 && haltAt(words, j) {
+			} else if stop < 0 && haltAt(words, j, gapsOf) {
 				stop, extra = j, min(extra+1, maxPlanWords)
 			} else if stop >= 0 && j-stop <= 3 && haltWords[words[j]] {
 				// "cease to use", "discontinue the use of": the stop's
@@ -458,7 +470,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 			// use of"); after it, the verb's ("will stop being used",
 			// "cesseront d'être utilisées").
 			if k > stop {
-				passive = passive || isPassiveAux(words[k]) || stop >= 0 && words[k] == "etre"
+				passive = passive || isPassiveAux(words[k])
 			}
 		}
 		// A negation and an exclusion cancel out: "are not excluded from
@@ -474,10 +486,7 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 		}
 		from := j
 		if passive {
-			if gaps == nil {
-				gaps = wordGaps(s, len(words))
-			}
-			subj, turned := subjectStart(words, gaps, g, floor)
+			subj, turned := subjectStart(words, gapsOf(), g, floor)
 			switch {
 			case negated:
 				from = subj
