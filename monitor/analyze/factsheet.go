@@ -632,12 +632,7 @@ func startVerb(words []string) bool {
 			words = words[2:]
 		}
 	}
-	switch words[0] {
-	case "start", "starts", "begin", "begins", "commence", "commencera", "commencer", "debute", "debutera", "debuter",
-		"started", "began", "begun":
-		return true
-	}
-	return false
+	return inceptions[words[0]]
 }
 
 // deniedHit is a match of a statement that a denial took out: its target,

@@ -157,10 +157,12 @@ func inceptionAt(words []string, j int) bool {
 	return false
 }
 
-// inceptions are the verbs that start a use (inceptionAt).
+// inceptions are the verbs that start something: a use (inceptionAt), or
+// what a statement says starts (startVerb).
 var inceptions = map[string]bool{
 	"start": true, "starts": true, "starting": true, "started": true, "begin": true, "begins": true, "beginning": true, "began": true, "begun": true,
 	"commencer": true, "commencerons": true, "commencera": true, "commenceront": true, "commence": true, "commencent": true, "commencons": true,
+	"debuter": true, "debute": true, "debutera": true,
 }
 
 // haltAt reports whether words[j] is a verb that stops the use of data
@@ -863,7 +865,10 @@ func opensClause(seg []string) bool {
 	for _, w := range seg {
 		switch w {
 		case "we", "you", "they", "i", "he", "she", "nous", "vous", "on", "ils", "elles", "je", "il",
-			"if", "when", "unless", "once", "because", "since", "while", "si", "lorsque", "lorsqu", "quand", "puisque", "car":
+			"once", "because", "since", "while", "puisque", "car":
+			return true
+		}
+		if conditionals[w] {
 			return true
 		}
 		if isVerbGroup(w) && w != "ne" && w != "n" && w != "not" && w != "never" && w != "t" {
