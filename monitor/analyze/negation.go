@@ -26,7 +26,7 @@ import (
 // negation: "Private messages are not used for AI training, but public
 // posts are" is AI training on public posts (see recalls). A use that
 // stops is denied as one no longer made: "we will stop using", "are
-// discontinuing the use of", "nous cesserons d'utiliser" (see haltAt).
+// discontinuing the use of", "nous cesserons d'utiliser" (see haltVerb).
 //
 // Reassurances are mostly written in the passive, where what is denied
 // stands before the verb: "Biometric data is not collected", "Your voice
@@ -165,10 +165,12 @@ var inceptions = map[string]bool{
 	"debuter": true, "debute": true, "debutera": true,
 }
 
-// haltAt reports whether words[j] is a verb that stops the use of data
-// named after it: "will stop using", "plan to stop using", "will cease to
-// use", "are discontinuing the use of", "va arrêter d'utiliser",
-// "cesserons de traiter", "cesseront d'être utilisées". A use that stops
+// haltVerb returns where the verb of processing stands whose use the
+// verb words[j] stops, -1 when it stops none: "will stop using", "plan
+// to stop using", "will cease to use", "are discontinuing the use of",
+// "va arrêter d'utiliser", "cesserons de traiter", "cesseront d'être
+// utilisées". The verb is looked for first: nearly every stop found
+// ("a stop sign") stops no use. A use that stops
 // is no use from then on, as one that is no longer made: denied calls it
 // a denial. Only before a verb of processing, a few little words apart
 // ("will stop showing you ads based on your location", "to stop access
@@ -185,41 +187,47 @@ var inceptions = map[string]bool{
 // to a semicolon or colon ("If you object, we will stop using…", not "We
 // will stop using your location; you can object to other uses"); gaps
 // gives the punctuation before each word (wordGaps), read only for a
-// stop.
-func haltAt(words []string, j int, gaps func() []byte) bool {
+// stop of a use.
+func haltVerb(words []string, j int, gaps func() []byte) int {
 	if !halts[words[j]] {
-		return false
+		return -1
+	}
+	verb := -1
+	for k := j + 1; k < len(words) && k <= j+3; k++ {
+		if v := words[k]; isProcessingVerb(v) {
+			// Right after the stop, a verb's -ing form: "stop access to
+			// your account" stops no use.
+			if k > j+1 || strings.HasSuffix(v, "ing") {
+				verb = k
+			}
+			break
+		} else if !haltWords[v] {
+			break
+		}
+	}
+	if verb < 0 {
+		return -1
 	}
 	g := gaps()
 	for k := j - 1; k >= 0 && k >= j-4 && g[k+1] == 0; k-- {
 		if requests[words[k]] || haltPresumers[words[k]] {
-			return false
+			return -1
 		}
 	}
 	for k := j - 1; k >= 0 && k >= j-haltObjectionReach && g[k+1] != ';'; k-- {
 		if objectionWords[words[k]] {
-			return false
+			return -1
 		}
 	}
 	for k := j + 1; k < len(words) && k <= j+haltObjectionReach && g[k] != ';'; k++ {
 		if objectionWords[words[k]] {
-			return false
+			return -1
 		}
 	}
-	for k := j + 1; k < len(words) && k <= j+3; k++ {
-		switch v := words[k]; {
-		case isProcessingVerb(v):
-			// Right after the stop, a verb's -ing form: "stop access to
-			// your account" stops no use.
-			return k > j+1 || strings.HasSuffix(v, "ing")
-		case !haltWords[v]:
-			return false
-		}
-	}
-	return false
+	return verb
 }
 
-// halts are the verbs that stop a use (haltAt).
+// halts are the verbs that stop a use (haltVerb).
 var halts = map[string]bool{
 	"stop": true, "stops": true, "stopping": true, "stopped": true,
 	"cease": true, "ceases": true, "ceasing": true, "ceased": true,
@@ -248,7 +256,7 @@ var haltPresumers = map[string]bool{
 }
 
 // haltObjectionReach bounds how far from a stop an objection is looked for
-// (haltAt): "If you object, we will stop using…", "We will stop using …
+// (haltVerb): "If you object, we will stop using…", "We will stop using …
 // if you object".
 const haltObjectionReach = 12
 
@@ -417,33 +425,30 @@ func denied(s string, words []string, spans []deniedSpan) []deniedSpan {
 				continue
 			}
 		}
-		stop := -1 // where a verb that stops the use stands (haltAt)
-		if haltAt(words, i, gapsOf) {
-			stop = i
-		} else if !opensDenial(w) && !isPassiveAux(w) {
-			continue
-		}
-		// "t" only as the end of "don't", "won't", "can't"…: not "AT&T".
-		if w == "t" && (i == 0 || !strings.HasSuffix(words[i-1], "n")) {
-			continue
-		}
+		stop := -1 // where a verb that stops the use stands (haltVerb)
 		j := i + 1
 		intent := false // "do not plan to use": the verb after it is active
-		// A plan or a start stands between as well, and reaches further:
-		// "n'avons pas l'intention de commencer à utiliser".
-		extra := 0
-		for j < len(words) && j <= i+4+extra {
-			if intentionAt(words, j) || inceptionAt(words, j) {
-				intent, extra = true, min(extra+1, maxPlanWords)
-			} else if stop < 0 && haltAt(words, j, gapsOf) {
-				stop, extra = j, min(extra+1, maxPlanWords)
-			} else if stop >= 0 && j-stop <= 3 && haltWords[words[j]] {
-				// "cease to use", "discontinue the use of": the stop's
-				// own words.
-			} else if !isBridge(words[j]) {
-				break
+		if v := haltVerb(words, i, gapsOf); v >= 0 {
+			stop, j = i, v // "cease to use", "discontinue the use of"
+		} else if !opensDenial(w) && !isPassiveAux(w) {
+			continue
+		} else if w == "t" && (i == 0 || !strings.HasSuffix(words[i-1], "n")) {
+			continue // "t" only as the end of "don't", "won't", "can't"…: not "AT&T"
+		} else {
+			// A plan or a start stands between as well, and reaches
+			// further: "n'avons pas l'intention de commencer à utiliser".
+			extra := 0
+			for j < len(words) && j <= i+4+extra {
+				if intentionAt(words, j) || inceptionAt(words, j) {
+					intent, extra = true, min(extra+1, maxPlanWords)
+				} else if v := haltVerb(words, j, gapsOf); v >= 0 {
+					stop, j = j, v // "do not plan to stop using": its verb
+					break
+				} else if !isBridge(words[j]) {
+					break
+				}
+				j++
 			}
-			j++
 		}
 		if j >= len(words) {
 			continue
