@@ -143,6 +143,10 @@ type faultRig struct {
 	clock   *replaytest.Clock
 }
 
+// faultMaxRetryAfter is the fault rig's fetch.Options.MaxRetryAfter: the
+// longest a Retry-After holds its client.
+const faultMaxRetryAfter = 1500 * time.Millisecond
+
 func newFaultRig(t *testing.T, url string) *faultRig {
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "faults.db"))
 	if err != nil {
@@ -152,7 +156,7 @@ func newFaultRig(t *testing.T, url string) *faultRig {
 	client := fetch.New(fetch.Options{
 		UserAgent: "policywatch-test", Timeout: 500 * time.Millisecond, ConnectTimeout: time.Second,
 		MaxBody: 5 << 20, Retries: 2, BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
-		MaxRetryAfter: 1500 * time.Millisecond,
+		MaxRetryAfter: faultMaxRetryAfter,
 	})
 	clock := &replaytest.Clock{}
 	clock.Set(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))

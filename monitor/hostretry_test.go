@@ -3,19 +3,14 @@ package monitor_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/policywatch/policywatch/internal/replaytest"
 	"github.com/policywatch/policywatch/monitor"
 	"github.com/policywatch/policywatch/monitor/fetch"
-	"github.com/policywatch/policywatch/store"
 )
 
 // TestRetryAfterHoldsTheSitesOtherWatches: two watches of one site; the
@@ -48,30 +43,14 @@ func TestRetryAfterHoldsTheSitesOtherWatches(t *testing.T) {
 	t.Cleanup(srv.Close)
 	count := func(path string) int { mu.Lock(); defer mu.Unlock(); return asked[path] }
 
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "hold.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	const maxRetryAfter = 1500 * time.Millisecond
-	client := fetch.New(fetch.Options{
-		UserAgent: "policywatch-test", Timeout: 2 * time.Second, Retries: 2,
-		BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond, MaxRetryAfter: maxRetryAfter,
-	})
-	clock := &replaytest.Clock{}
-	clock.Set(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	checker := monitor.NewChecker(client, db, monitor.WithClock(clock.Now),
-		monitor.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	rig := newFaultRig(t, srv.URL)
 	terms := monitor.Watch{Name: "terms", URL: srv.URL + "/terms", Fetcher: "http", Language: "en"}
 	privacy := monitor.Watch{Name: "privacy", URL: srv.URL + "/privacy", Fetcher: "http", Language: "en"}
 	check := func(w monitor.Watch) (*monitor.Result, time.Duration) {
 		t.Helper()
-		clock.Set(clock.Now().Add(time.Hour))
+		rig.watch = w
 		start := time.Now()
-		res, err := checker.Check(context.Background(), w)
-		if err != nil {
-			t.Fatalf("the checker itself failed on %s: %v", w.Name, err)
-		}
+		res := rig.check(t)
 		return res, time.Since(start)
 	}
 	for _, w := range []monitor.Watch{terms, privacy} {
@@ -103,12 +82,12 @@ func TestRetryAfterHoldsTheSitesOtherWatches(t *testing.T) {
 	}
 
 	// The hold lasts MaxRetryAfter at most.
-	time.Sleep(maxRetryAfter + 100*time.Millisecond)
+	time.Sleep(faultMaxRetryAfter + 100*time.Millisecond)
 	res, _ = check(privacy)
 	if res.Outcome != monitor.OutcomeUnchanged || len(res.Events) != 1 || res.Events[0].Kind != monitor.KindRecovered {
 		t.Errorf("privacy once the hold has run: %s, %+v; want unchanged and recovered", res.Outcome, res.Events)
 	}
-	events, err := db.Events(context.Background(), monitor.EventFilter{})
+	events, err := rig.db.Events(context.Background(), monitor.EventFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
