@@ -24,8 +24,9 @@ func (e *lockedError) who() string {
 
 func (e *lockedError) Error() string {
 	if e.holder == "serve" {
-		// It runs until stopped: waiting would not do.
-		return fmt.Sprintf("%s is using %s; stop it first", e.who(), e.path)
+		// Only a restore is kept out by a serve (excludeServers). A serve
+		// runs until stopped: waiting would not do.
+		return fmt.Sprintf("%s has %s open: stop it first, restore, then start it again (it would go on showing the database replaced)", e.who(), e.path)
 	}
 	if e.holder != "run" {
 		return fmt.Sprintf("%s is using %s; wait for it to finish", e.who(), e.path)

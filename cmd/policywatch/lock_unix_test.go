@@ -154,18 +154,18 @@ func TestServeLockNamesTheServeThatRuns(t *testing.T) {
 	} else {
 		again()
 	}
-	if _, err := excludeServers(db); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("policywatch serve (pid %d) is using", os.Getpid())) {
+	if _, err := excludeServers(db); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("policywatch serve (pid %d) has %s open", os.Getpid(), db)) {
 		t.Errorf("restore beside two serves: %v", err)
 	}
 	second()
-	if _, err := excludeServers(db); err == nil || err.Error() != "policywatch serve is using "+db+"; stop it first" {
+	if _, err := excludeServers(db); err == nil || err.Error() != "policywatch serve has "+db+" open: stop it first, restore, then start it again (it would go on showing the database replaced)" {
 		t.Errorf("restore beside the serve left: %v", err)
 	}
 	if f, err := os.OpenFile(db+".serve.lock", os.O_RDWR, 0); err == nil {
 		f.WriteString("999999999 serve\n") // a pid that runs nowhere
 		f.Close()
 	}
-	if _, err := excludeServers(db); err == nil || err.Error() != "policywatch serve is using "+db+"; stop it first" {
+	if _, err := excludeServers(db); err == nil || err.Error() != "policywatch serve has "+db+" open: stop it first, restore, then start it again (it would go on showing the database replaced)" {
 		t.Errorf("restore beside a serve whose file names a pid gone: %v", err)
 	}
 }

@@ -284,10 +284,6 @@ Example:
 			// run does not keep out, holds one of its own.
 			unlockServers, err := excludeServers(path)
 			if err != nil {
-				var locked *lockedError
-				if errors.As(err, &locked) && locked.holder == "serve" {
-					return fmt.Errorf("restore: %s has %s open: stop it first, restore, then start it again (it would go on showing the database replaced)", locked.who(), locked.path)
-				}
 				return fmt.Errorf("restore: %w", err)
 			}
 			defer unlockServers()
