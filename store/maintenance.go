@@ -157,25 +157,45 @@ const stalePartial = 10 * time.Minute
 // of its database left (Restore). It returns the names removed, and the
 // first error of a removal, going on with the others.
 func SweepInterruptedBackups(dir string, now time.Time) (removed []string, err error) {
+	removed, err = sweepPartials(dir, now, stalePartial, func(name string) bool { return strings.HasPrefix(name, ".") })
+	if err != nil {
+		return removed, fmt.Errorf("sweep interrupted backups: %w", err)
+	}
+	return removed, nil
+}
+
+// LeftByRestore says whether name, one that SweepInterruptedBackups
+// removed, was left by a restore (whose copies are written in the
+// database's folder, where backups may be too) rather than by a backup.
+func LeftByRestore(name string) bool { return strings.Contains(name, restoringMark) }
+
+// sweepPartials removes from dir the regular files that ours accepts
+// whose writer no longer runs (writerGone) and that were last written at
+// least minAge before now. It returns the names removed, and the first
+// error of a removal, going on with the others; a folder that is not
+// there holds nothing to remove.
+func sweepPartials(dir string, now time.Time, minAge time.Duration, ours func(name string) bool) (removed []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("sweep interrupted backups: %w", err)
+		return nil, err
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !strings.HasPrefix(name, ".") || !e.Type().IsRegular() || !writerGone(name) {
+		if !ours(name) || !e.Type().IsRegular() || !writerGone(name) {
 			continue
 		}
-		info, ierr := e.Info()
-		if ierr != nil || now.Sub(info.ModTime()) < stalePartial {
-			continue
+		if minAge > 0 {
+			info, ierr := e.Info()
+			if ierr != nil || now.Sub(info.ModTime()) < minAge {
+				continue
+			}
 		}
 		if rerr := os.Remove(filepath.Join(dir, name)); rerr != nil {
 			if !errors.Is(rerr, fs.ErrNotExist) && err == nil {
-				err = fmt.Errorf("sweep interrupted backups: %w", rerr)
+				err = rerr
 			}
 			continue
 		}
@@ -207,19 +227,11 @@ func writerGone(name string) bool {
 // files, and the restore holding the database's lock is the only one of
 // this database: no 10 minutes wait.
 func sweepInterruptedRestores(dir, base string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
 	restoring, replaced := "."+base+restoringMark, "."+base+".replaced-"
-	for _, e := range entries {
-		name := e.Name()
-		ours := strings.HasPrefix(name, restoring) ||
-			strings.HasPrefix(name, replaced) && strings.Contains(name, partialMark)
-		if ours && e.Type().IsRegular() && writerGone(name) {
-			os.Remove(filepath.Join(dir, name))
-		}
-	}
+	// Best effort: what stays is swept by the next restore or backup.
+	sweepPartials(dir, time.Now(), 0, func(name string) bool {
+		return strings.HasPrefix(name, restoring) || strings.HasPrefix(name, replaced) && strings.Contains(name, partialMark)
+	})
 }
 
 // CheckFile checks that the file at path is a policywatch database fit to

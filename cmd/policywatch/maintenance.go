@@ -115,7 +115,7 @@ Example:
 			removed, err := store.SweepInterruptedBackups(dir, time.Now())
 			for _, name := range removed {
 				by := "backup"
-				if strings.Contains(name, ".restoring-") {
+				if store.LeftByRestore(name) {
 					by = "restore" // backups written in the database's folder
 				}
 				fmt.Fprintf(a.stdout, "removed %s, left by a %s that was killed\n", filepath.Join(dir, name), by)
