@@ -33,6 +33,16 @@ type WatchSummary struct {
 	Fetcher string   `json:"fetcher,omitempty"` // the fetcher that last gave a plausible capture ("http", "browser"); "" unknown
 }
 
+// Status is the watch's state as /api/watches and `watches --json` give
+// it: its StatusKey, and the reason of the open episode and when it
+// opened ("" and zero without one).
+func (s WatchSummary) Status() (key, reason string, since time.Time) {
+	if s.Episode != nil {
+		reason, since = s.Episode.Reason, s.Episode.Since
+	}
+	return s.StatusKey(), reason, since
+}
+
 // StatusKey is the watch's state at a glance, as /api/watches and
 // `watches --json` give it: anomaly or fetch_error while such an episode
 // is open, never before the first check, else ok.

@@ -22,11 +22,9 @@ type status struct {
 var statusLabels = map[string]string{"anomaly": "anomaly", "fetch_error": "fetch error", "never": "never checked", "ok": "ok"}
 
 func watchStatus(s monitor.WatchSummary) status {
-	st := status{Key: s.StatusKey()}
+	var st status
+	st.Key, st.Detail, st.Since = s.Status()
 	st.Label = statusLabels[st.Key]
-	if s.Episode != nil {
-		st.Detail, st.Since = s.Episode.Reason, s.Episode.Since
-	}
 	return st
 }
 

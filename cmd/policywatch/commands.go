@@ -433,10 +433,9 @@ Examples:
 			if opt.json {
 				enc := json.NewEncoder(a.stdout)
 				for _, lw := range listed {
-					wj := watchJSON{ListedWatch: lw, Status: lw.StatusKey()}
-					if e := lw.Episode; e != nil {
-						wj.StatusReason, wj.StatusSince = e.Reason, e.Since.UTC()
-					}
+					wj := watchJSON{ListedWatch: lw}
+					wj.Status, wj.StatusReason, wj.StatusSince = lw.Status()
+					wj.StatusSince = wj.StatusSince.UTC()
 					if err := enc.Encode(wj); err != nil {
 						return err
 					}
