@@ -350,7 +350,7 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 		Inline:   q.Get("view") == "inline",
 		Full:     q.Get("context") == "all",
 	}
-	v.Day = newTitleDay(e.Time)
+	v.Day = newStamp(e.Time)
 	if v.Analysis != nil {
 		// The event alone: /api/events lists a page of them, oldest
 		// first, which holds this one only on a short history.

@@ -112,6 +112,12 @@ type stamp struct {
 	Title string // to the second
 	Text  string // to the minute
 	Day   string // the day alone
+	// DayLong is the day as a page's title ends with it, "28 May 2025":
+	// written in UTC, as the page's times are, and put in the reader's
+	// zone by the page's script, as they are (an event at 02:00 UTC on
+	// 29 May is dated 28 May in New York by its page, and was by its
+	// title's UTC day).
+	DayLong string
 }
 
 // newStamp returns nil for the zero time: "never".
@@ -125,6 +131,8 @@ func newStamp(t time.Time) *stamp {
 		Title: t.Format("2006-01-02 15:04:05") + " UTC",
 		Text:  t.Format("2006-01-02 15:04") + " UTC",
 		Day:   t.Format("2006-01-02"),
+
+		DayLong: t.Format(analyze.DayLayout),
 	}
 }
 
@@ -139,25 +147,11 @@ type watchTable struct {
 type common struct {
 	Title string // of the page, before " · policywatch"
 	// Day, when set, ends the title with the day of the page's subject
-	// (an event's: ", 28 May 2025").
-	Day   *titleDay
+	// (an event's: ", 28 May 2025", its DayLong).
+	Day   *stamp
 	Feeds bool // link the Atom feeds
 	// FeedURL is the feed of the page's subject; "" for the global one.
 	FeedURL string
-}
-
-// titleDay is the day a page's title ends with. It is written in UTC, as
-// the page's times are, and the page's script puts it in the reader's
-// zone, as it puts them: an event at 02:00 UTC on 29 May is dated 28 May
-// in New York by its page, and was by its title's UTC day.
-type titleDay struct {
-	ISO  string // the time, for the script (RFC 3339)
-	Text string // the UTC day, "28 May 2025"
-}
-
-func newTitleDay(t time.Time) *titleDay {
-	t = t.UTC()
-	return &titleDay{ISO: t.Format(time.RFC3339), Text: t.Format(analyze.DayLayout)}
 }
 
 // render writes the page name with data and status. The page is rendered
