@@ -112,12 +112,19 @@ type stamp struct {
 	Title string // to the second
 	Text  string // to the minute
 	Day   string // the day alone
-	// DayLong is the day as a page's title ends with it, "28 May 2025":
-	// written in UTC, as the page's times are, and put in the reader's
-	// zone by the page's script, as they are (an event at 02:00 UTC on
-	// 29 May is dated 28 May in New York by its page, and was by its
-	// title's UTC day).
-	DayLong string
+}
+
+// DayLong is the day as a page's title ends with it, "28 May 2025":
+// written in UTC, as the page's times are, and put in the reader's zone
+// by the page's script, as they are (an event at 02:00 UTC on 29 May is
+// dated 28 May in New York by its page, and was by its title's UTC day).
+// Worked out when a title asks, not for every time a page shows.
+func (s *stamp) DayLong() string {
+	t, err := time.Parse(time.RFC3339, s.ISO)
+	if err != nil {
+		return s.Day
+	}
+	return t.Format(analyze.DayLayout)
 }
 
 // newStamp returns nil for the zero time: "never".
@@ -131,8 +138,6 @@ func newStamp(t time.Time) *stamp {
 		Title: t.Format("2006-01-02 15:04:05") + " UTC",
 		Text:  t.Format("2006-01-02 15:04") + " UTC",
 		Day:   t.Format("2006-01-02"),
-
-		DayLong: t.Format(analyze.DayLayout),
 	}
 }
 
