@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"regexp"
 	"strconv"
@@ -110,7 +109,7 @@ func executableResidentKB(t *testing.T) int64 {
 func TestCheckReleasesStartUpCodePages(t *testing.T) {
 	srv := newPolicyServer(t)
 	c := newCLI(t)
-	cfg := writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\n  log_level: debug\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	cfg := writeConfig(t, strings.Replace(daemonYAML(srv, "1h"), "settings:\n", "settings:\n  log_level: debug\n", 1))
 	_, stderr, err := c.run("check", "--config", cfg)
 	if err != nil {
 		t.Fatalf("check: %v\n%s", err, stderr)
@@ -133,7 +132,7 @@ func TestCheckReleasesStartUpCodePages(t *testing.T) {
 func TestRunReleasesStartUpCodePages(t *testing.T) {
 	srv := newPolicyServer(t)
 	c := newCLI(t)
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\n  log_level: debug\nweb:\n  listen: 127.0.0.1:0\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, strings.Replace(daemonYAML(srv, "1h"), "settings:\n", "settings:\n  log_level: debug\n", 1))
 	d := c.startDaemon()
 	d.waitFor("kind=baseline")
 	d.stop()

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -37,33 +35,13 @@ func TestCollectorTargetUnlessGOGCSaysOtherwise(t *testing.T) {
 		if m == nil {
 			t.Fatalf("%v: no address in\n%s", tc.env, serve.stderr)
 		}
-		resp, err := http.Get(strings.TrimSuffix(m[1], "/") + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var body strings.Builder
-		_, err = io.Copy(&body, resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(body.String(), tc.want) {
-			t.Errorf("%v: /metrics lacks %q:\n%s", tc.env, tc.want, grepLines(body.String(), "gogc"))
+		_, body := get(t, strings.TrimSuffix(m[1], "/")+"/metrics")
+		if !strings.Contains(body, tc.want) {
+			t.Errorf("%v: /metrics lacks %q: %s", tc.env, tc.want, logLine(body, "gogc_percent "))
 		}
 		serve.signal(syscall.SIGTERM)
 		if code := serve.exitCode(); code != 0 {
 			t.Fatalf("serve: exit status %d\n%s", code, serve.stderr)
 		}
 	}
-}
-
-// grepLines returns the lines of s that hold word.
-func grepLines(s, word string) string {
-	var lines []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, word) {
-			lines = append(lines, l)
-		}
-	}
-	return strings.Join(lines, "\n")
 }

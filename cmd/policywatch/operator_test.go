@@ -690,7 +690,7 @@ func TestDaemonLogsItsDatabaseAbsolute(t *testing.T) {
 	srv := newPolicyServer(t)
 	c := newCLI(t)
 	c.env["POLICYWATCH_DB"] = "rel.db"
-	c.env["POLICYWATCH_CONFIG"] = writeConfig(t, fmt.Sprintf("settings:\n  host_interval: 0s\nweb:\n  listen: 127.0.0.1:0\nwatches:\n  - name: nimbus\n    url: %s/p\n    language: en\n", srv.URL))
+	c.env["POLICYWATCH_CONFIG"] = daemonConfig(t, srv)
 	d := c.startDaemon()
 	d.waitFor("policywatch starting")
 	d.stop()
