@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/policywatch/policywatch/cmd/policywatch/config"
 	"github.com/policywatch/policywatch/store"
 )
 
@@ -58,7 +59,7 @@ Example:
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "pruned %d check rows older than %s\n", n, retentionText(r))
+				fmt.Fprintf(a.stdout, "pruned %d check rows older than %s\n", n, config.FormatDuration(r))
 			}
 			size, err := a.db.Size(ctx)
 			if err != nil {
@@ -197,7 +198,7 @@ func pruneDaily(ctx context.Context, a *app, retention time.Duration) {
 		if err != nil && ctx.Err() == nil {
 			a.log.Error("pruning old checks", "err", err)
 		} else if n > 0 {
-			a.log.Info("pruned old checks", "rows", n, "older_than", retentionText(retention))
+			a.log.Info("pruned old checks", "rows", n, "older_than", config.FormatDuration(retention))
 		}
 		select {
 		case <-ctx.Done():
@@ -311,22 +312,4 @@ func sameFile(a, b string) (bool, error) {
 		return false, err
 	}
 	return os.SameFile(fa, fb), nil
-}
-
-// retentionText is settings.check_retention as a configuration writes it:
-// whole days as days ("90d"), else Go's duration without its zero units
-// ("36h", "1h30m"), not "2160h0m0s".
-func retentionText(d time.Duration) string {
-	const day = 24 * time.Hour
-	if d >= day && d%day == 0 {
-		return fmt.Sprintf("%dd", d/day)
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

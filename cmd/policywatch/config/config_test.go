@@ -787,3 +787,25 @@ func TestRelativeDatabaseIsBesideTheFile(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatDurationReadsBack: a duration as a configuration writes it
+// reads back as itself, and is written as people write it.
+func TestFormatDurationReadsBack(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0s", 90 * 24 * time.Hour: "90d", 36 * time.Hour: "36h", 90 * time.Minute: "1h30m",
+		2 * time.Minute: "2m", 10 * time.Second: "10s", 1500 * time.Millisecond: "1.5s",
+	} {
+		got := FormatDuration(d)
+		if got != want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		}
+		cfg, err := Parse("f.yaml", []byte("settings:\n  check_retention: "+got+"\nwatches:\n  - name: a\n    url: https://example.org/\n"))
+		if err != nil {
+			t.Errorf("%q: %v", got, err)
+			continue
+		}
+		if cfg.Settings.CheckRetention != d {
+			t.Errorf("%q reads back as %v, want %v", got, cfg.Settings.CheckRetention, d)
+		}
+	}
+}

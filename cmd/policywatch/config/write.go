@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -113,8 +114,8 @@ func settingsNode(s Settings) (*yaml.Node, error) {
 	}
 	add(n, "schedule", "Default schedule of watches: a cron spec (minute hour day-of-month month\nday-of-week) or @every 6h, @hourly, @daily, @weekly.", str(s.Schedule))
 	add(n, "user_agent", "User-Agent of every request; say how to reach you.", str(s.UserAgent))
-	add(n, "host_interval", "Minimum time between two requests to one host; 0 disables.", str(s.HostInterval.String()))
-	add(n, "timeout", "Time limit of one request.", str(s.Timeout.String()))
+	add(n, "host_interval", "Minimum time between two requests to one host; 0 disables.", str(FormatDuration(s.HostInterval)))
+	add(n, "timeout", "Time limit of one request.", str(FormatDuration(s.Timeout)))
 	add(n, "max_body", "Largest response body read.", formatSize(s.MaxBody))
 	add(n, "retries", "Further attempts after a failed request.", scalar("!!int", strconv.Itoa(s.Retries)))
 	add(n, "min_length_ratio", "A capture whose text is shorter than this share of the watch's typical\nlength is an anomaly, not a new version of the policy.",
@@ -124,8 +125,8 @@ func settingsNode(s Settings) (*yaml.Node, error) {
 		add(n, "browser_path", "Chromium for fetchers browser and auto (default: chromium, chromium-browser\nor google-chrome on PATH; apt-get install chromium).", str(s.BrowserPath))
 	}
 	add(n, "browser_tabs", "Pages rendered in the browser at once.", scalar("!!int", strconv.Itoa(s.BrowserTabs)))
-	add(n, "browser_idle", "The browser is closed after this long without work.", str(s.BrowserIdle.String()))
-	add(n, "check_retention", "Check rows of checks that found nothing are deleted once older than this\n(e.g. 90d); 0 keeps them all. Versions, raw bodies and events are never\ndeleted.", str(s.CheckRetention.String()))
+	add(n, "browser_idle", "The browser is closed after this long without work.", str(FormatDuration(s.BrowserIdle)))
+	add(n, "check_retention", "Check rows of checks that found nothing are deleted once older than this\n(e.g. 90d); 0 keeps them all. Versions, raw bodies and events are never\ndeleted.", str(FormatDuration(s.CheckRetention)))
 	return n, nil
 }
 
@@ -188,6 +189,24 @@ func list(items []string) *yaml.Node {
 		n.Content = append(n.Content, str(it))
 	}
 	return n
+}
+
+// FormatDuration is a duration as a configuration writes it, and reads it
+// back: whole days as days ("90d"), else Go's duration without its zero
+// units ("36h", "1h30m", "2m"), not "2160h0m0s" or "2m0s".
+func FormatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d >= day && d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // formatSize writes n exactly: in the largest binary unit that divides it,
